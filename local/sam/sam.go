@@ -1,0 +1,253 @@
+// Package sam reads template.yaml with goformation so the local stack and
+// the tests follow the template — its functions, routes, schedules,
+// environment and table — instead of keeping a second copy of it.
+package sam
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/awslabs/goformation/v7"
+	"github.com/awslabs/goformation/v7/cloudformation"
+	cfdynamodb "github.com/awslabs/goformation/v7/cloudformation/dynamodb"
+	"github.com/awslabs/goformation/v7/intrinsics"
+)
+
+// Template is the parsed template.yaml.
+type Template struct {
+	CF        *cloudformation.Template
+	Functions []Function
+	Table     *cfdynamodb.Table
+	TableID   string
+}
+
+// Function is one AWS::Serverless::Function as the local stack needs it.
+type Function struct {
+	LogicalID string
+	// Name is the folder under functions/ (the last element of CodeUri).
+	Name         string
+	CodeUri      string
+	Runtime      string
+	Handler      string
+	Architecture []string
+	Timeout      int
+	BuildMethod  string
+	// Env holds declared variables; values that reference a resource are
+	// "ref:<LogicalId>", parameters resolve to their defaults.
+	Env       map[string]string
+	Routes    []Route
+	Schedules []Schedule
+	// Policies is the function's Policies property as plain JSON values.
+	Policies []any
+}
+
+// Route is an HttpApi event: "POST /leads" and the API it belongs to.
+type Route struct {
+	Method, Path, Event string
+}
+
+// Key is "METHOD /path", the HTTP API route key.
+func (r Route) Key() string { return r.Method + " " + r.Path }
+
+// Schedule is a Schedule event of a function.
+type Schedule struct {
+	Event, Expression string
+	Enabled           bool
+}
+
+// Root finds the repository root (the folder holding go.mod and
+// template.yaml) from the working directory upwards.
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "template.yaml")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("sam: no template.yaml with go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Load parses a template file.
+func Load(path string) (*Template, error) {
+	opts := &intrinsics.ProcessorOptions{IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
+		"Ref":        keepRef,
+		"Fn::GetAtt": keepGetAtt,
+	}}
+	cf, err := goformation.OpenWithOptions(path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("sam: %s: %w", path, err)
+	}
+	raw, err := rawResources(path)
+	if err != nil {
+		return nil, err
+	}
+	t := &Template{CF: cf}
+	for id, tbl := range cf.GetAllDynamoDBTableResources() {
+		if t.Table != nil {
+			return nil, fmt.Errorf("sam: %s: more than one DynamoDB table (%s, %s)", path, t.TableID, id)
+		}
+		t.Table, t.TableID = tbl, id
+	}
+	for id, fn := range cf.GetAllServerlessFunctionResources() {
+		f := Function{LogicalID: id, Env: map[string]string{}, Architecture: fn.Architectures}
+		if fn.CodeUri != nil && fn.CodeUri.String != nil {
+			f.CodeUri = *fn.CodeUri.String
+			f.Name = filepath.Base(filepath.Clean(f.CodeUri))
+		}
+		f.Runtime = aws.ToString(fn.Runtime)
+		f.Handler = aws.ToString(fn.Handler)
+		if fn.Timeout != nil {
+			f.Timeout = *fn.Timeout
+		}
+		if bm, ok := fn.AWSCloudFormationMetadata["BuildMethod"].(string); ok {
+			f.BuildMethod = bm
+		}
+		if fn.Environment != nil {
+			for k, v := range fn.Environment.Variables {
+				f.Env[k] = v
+			}
+		}
+		for name, ev := range fn.Events {
+			switch ev.Type {
+			case "HttpApi":
+				p := ev.Properties
+				if p == nil || p.HttpApiEvent == nil {
+					return nil, fmt.Errorf("sam: %s: event %s.%s has no Method/Path", path, id, name)
+				}
+				f.Routes = append(f.Routes, Route{Method: strings.ToUpper(aws.ToString(p.HttpApiEvent.Method)), Path: aws.ToString(p.HttpApiEvent.Path), Event: name})
+			case "Schedule":
+				p := ev.Properties
+				if p == nil || p.ScheduleEvent == nil {
+					return nil, fmt.Errorf("sam: %s: event %s.%s has no Schedule", path, id, name)
+				}
+				f.Schedules = append(f.Schedules, Schedule{Event: name, Expression: p.ScheduleEvent.Schedule,
+					Enabled: p.ScheduleEvent.Enabled == nil || *p.ScheduleEvent.Enabled})
+			}
+		}
+		sort.Slice(f.Routes, func(i, j int) bool { return f.Routes[i].Key() < f.Routes[j].Key() })
+		if pol, ok := raw[id]["Properties"].(map[string]any)["Policies"]; ok {
+			if list, ok := pol.([]any); ok {
+				f.Policies = list
+			} else {
+				f.Policies = []any{pol}
+			}
+		}
+		t.Functions = append(t.Functions, f)
+	}
+	sort.Slice(t.Functions, func(i, j int) bool { return t.Functions[i].LogicalID < t.Functions[j].LogicalID })
+	return t, nil
+}
+
+// rawResources re-reads the template through goformation's intrinsic
+// processor into plain maps: goformation's typed Policies union drops
+// shapes it does not model, and the policy check must see all of them.
+func rawResources(path string) (map[string]map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	js, err := intrinsics.ProcessYAML(data, &intrinsics.ProcessorOptions{IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
+		"Ref": keepRef, "Fn::GetAtt": keepGetAtt,
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("sam: %s: %w", path, err)
+	}
+	var doc struct {
+		Resources map[string]map[string]any
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		return nil, fmt.Errorf("sam: %s: %w", path, err)
+	}
+	return doc.Resources, nil
+}
+
+// keepRef resolves parameters to their defaults (as goformation does) and
+// turns references to resources into "ref:<LogicalId>" markers.
+func keepRef(name string, input any, template any) any {
+	if v := intrinsics.Ref(name, input, template); v != nil {
+		return v
+	}
+	if s, ok := input.(string); ok {
+		return "ref:" + s
+	}
+	return nil
+}
+
+// keepGetAtt turns !GetAtt X.Arn into "getatt:X.Arn".
+func keepGetAtt(_ string, input any, _ any) any {
+	switch v := input.(type) {
+	case string:
+		return "getatt:" + v
+	case []any:
+		parts := make([]string, len(v))
+		for i, p := range v {
+			parts[i] = fmt.Sprint(p)
+		}
+		return "getatt:" + strings.Join(parts, ".")
+	}
+	return nil
+}
+
+// Function returns the function whose folder is name.
+func (t *Template) Function(name string) (Function, bool) {
+	for _, f := range t.Functions {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// CreateTableInput turns the template's table into a CreateTable call for
+// a table of the given name (tests use a fresh name each).
+func (t *Template) CreateTableInput(name string) (*dynamodb.CreateTableInput, error) {
+	if t.Table == nil {
+		return nil, fmt.Errorf("sam: template has no AWS::DynamoDB::Table")
+	}
+	tbl := t.Table
+	in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: types.BillingModePayPerRequest}
+	for _, a := range tbl.AttributeDefinitions {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(a.AttributeName), AttributeType: types.ScalarAttributeType(a.AttributeType)})
+	}
+	in.KeySchema = keySchema(tbl.KeySchema)
+	for _, g := range tbl.GlobalSecondaryIndexes {
+		p := &types.Projection{ProjectionType: types.ProjectionType(aws.ToString(g.Projection.ProjectionType))}
+		p.NonKeyAttributes = g.Projection.NonKeyAttributes
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName: aws.String(g.IndexName), KeySchema: keySchema(g.KeySchema), Projection: p})
+	}
+	return in, nil
+}
+
+// TTLAttribute is the table's time-to-live attribute, if enabled.
+func (t *Template) TTLAttribute() string {
+	if t.Table == nil || t.Table.TimeToLiveSpecification == nil || !t.Table.TimeToLiveSpecification.Enabled {
+		return ""
+	}
+	return aws.ToString(t.Table.TimeToLiveSpecification.AttributeName)
+}
+
+func keySchema(ks []cfdynamodb.Table_KeySchema) []types.KeySchemaElement {
+	out := make([]types.KeySchemaElement, len(ks))
+	for i, k := range ks {
+		out[i] = types.KeySchemaElement{AttributeName: aws.String(k.AttributeName), KeyType: types.KeyType(k.KeyType)}
+	}
+	return out
+}

@@ -1,0 +1,159 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// MaxBody is the largest accepted request body.
+const MaxBody = 16 << 10
+
+// Routes are the HTTP API routes this handler serves; the template test
+// checks template.yaml routes the capture function to exactly these.
+var Routes = []string{"POST /leads", "OPTIONS /leads"}
+
+// Handler is the Lambda handler behind POST /leads.
+type Handler struct {
+	Service     *Service
+	CORS        httpapi.CORS
+	ThankYouURL string
+	Clock       func() time.Time
+	Log         *slog.Logger
+}
+
+// response bodies for JSON clients.
+type created struct {
+	ID     string  `json:"id"`
+	Status Outcome `json:"status"`
+}
+
+type problem struct {
+	Error     string            `json:"error"`
+	Fields    []lead.FieldError `json:"fields,omitempty"`
+	RequestID string            `json:"request_id"`
+}
+
+// Handle serves one HTTP API v2 request.
+func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	start := h.Clock()
+	origin := httpapi.Header(req, "origin")
+	reqID := req.RequestContext.RequestID
+	log := h.Log.With("requestId", reqID, "route", req.RouteKey)
+
+	if !h.CORS.Allowed(origin) {
+		log.Warn("capture", "status", http.StatusForbidden, "outcome", "origin_refused")
+		return httpapi.JSON(http.StatusForbidden, problem{Error: "origin not allowed", RequestID: reqID}, nil), nil
+	}
+	cors := h.CORS.Headers(origin)
+	if req.RequestContext.HTTP.Method == http.MethodOptions {
+		return httpapi.Response{StatusCode: http.StatusNoContent, Headers: cors}, nil
+	}
+
+	isForm := httpapi.MediaType(req) == "application/x-www-form-urlencoded"
+	res, sub, err := h.capture(ctx, req, start)
+	status := http.StatusCreated
+	if err != nil {
+		status = httpapi.StatusOf(err, map[error]int{
+			lead.ErrInvalid:        http.StatusBadRequest,
+			ErrIdempotencyConflict: http.StatusConflict,
+		})
+	}
+	attrs := []any{"status", status, "ms", h.Clock().Sub(start).Milliseconds()}
+	if sub.Email != "" {
+		attrs = append(attrs, "emailHash", lead.HashEmail(sub.Email), "campaign", sub.Source.CampaignOrDefault())
+	}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+		if status >= 500 {
+			log.Error("capture", attrs...)
+		} else {
+			log.Warn("capture", attrs...)
+		}
+		return h.errorResponse(status, err, reqID, isForm, req, cors), nil
+	}
+	log.Info("capture", append(attrs, "outcome", res.Outcome, "leadId", res.LeadID)...)
+
+	if isForm {
+		return httpapi.SeeOther(h.ThankYouURL, cors), nil
+	}
+	headers := map[string]string{}
+	for k, v := range cors {
+		headers[k] = v
+	}
+	if res.Outcome == Replayed {
+		headers["Idempotent-Replayed"] = "true"
+	}
+	return httpapi.JSON(status, created{ID: res.LeadID, Status: res.Outcome}, headers), nil
+}
+
+func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Time) (Result, lead.Submission, error) {
+	body, err := httpapi.Body(req, MaxBody)
+	if err != nil {
+		return Result{}, lead.Submission{}, err
+	}
+	var d decoded
+	switch httpapi.MediaType(req) {
+	case "application/json":
+		d, err = decodeJSON(body)
+	case "application/x-www-form-urlencoded":
+		d, err = decodeForm(body)
+	default:
+		err = errUnsupported
+	}
+	if err != nil {
+		return Result{}, lead.Submission{}, err
+	}
+	if key := httpapi.Header(req, "idempotency-key"); key != "" {
+		d.idemKey = key
+	}
+	if len(d.idemKey) > 255 {
+		d.problems = append(d.problems, lead.FieldError{Field: "idempotency_key", Reason: "longer than 255 characters"})
+	}
+	d.input.Errors = d.problems
+	sub, err := lead.Validate(d.input, lead.RequestMeta{
+		IP: httpapi.SourceIP(req), UserAgent: httpapi.Header(req, "user-agent"), At: now,
+	})
+	if d.bot {
+		// Bots get the normal answer and leave nothing but a count behind.
+		campaign := sub.Source.CampaignOrDefault()
+		if err := h.Service.Store.CountBot(ctx, campaign, now); err != nil {
+			return Result{}, lead.Submission{}, err
+		}
+		return Result{LeadID: h.Service.NewID(now), Outcome: Bot}, lead.Submission{}, nil
+	}
+	if err != nil {
+		return Result{}, lead.Submission{}, err
+	}
+	res, err := h.Service.Capture(ctx, sub, d.idemKey, body)
+	return res, sub, err
+}
+
+var errUnsupported = errors.Join(httpapi.ErrUnsupportedMedia,
+	errors.New("send application/json or application/x-www-form-urlencoded"))
+
+func (h *Handler) errorResponse(status int, err error, reqID string, isForm bool, req httpapi.Request, cors map[string]string) httpapi.Response {
+	p := problem{Error: publicMessage(status, err), RequestID: reqID}
+	var ve *lead.ValidationError
+	if errors.As(err, &ve) {
+		p.Error = "invalid lead"
+		p.Fields = ve.Fields
+	}
+	if isForm && status < 500 {
+		return httpapi.HTML(status, errorPage(p, backLink(req)), cors)
+	}
+	return httpapi.JSON(status, p, cors)
+}
+
+// publicMessage never leaks internal error text on 5xx.
+func publicMessage(status int, err error) string {
+	if status >= 500 {
+		return "internal error: the lead was not stored, please retry"
+	}
+	return err.Error()
+}

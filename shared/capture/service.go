@@ -1,0 +1,174 @@
+// Package capture turns a landing-page submission into a stored lead: it
+// decodes form and JSON bodies, validates them, and creates a new lead or
+// merges into the existing one for that email, exactly once per request.
+package capture
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// Store outcomes the service reacts to.
+var (
+	ErrEmailTaken       = errors.New("a lead with this email exists")
+	ErrDuplicateRequest = errors.New("idempotency key already used")
+	ErrVersionConflict  = errors.New("lead changed concurrently")
+	ErrNotFound         = errors.New("not found")
+	// ErrIdempotencyConflict is a reused idempotency key with a different body.
+	ErrIdempotencyConflict = errors.New("idempotency key was used for a different request")
+)
+
+// Store is what capture needs from persistence. Every write is atomic: the
+// lead, its timeline event, its campaign counters and the idempotency
+// record are written together or not at all.
+type Store interface {
+	// CreateLead writes a brand-new lead. ErrEmailTaken when the email is
+	// already claimed; ErrDuplicateRequest when idem's key exists.
+	CreateLead(ctx context.Context, l lead.Lead, ev lead.Event, idem *Idempotency) error
+	// LeadByEmail loads the lead owning an email hash, or ErrNotFound.
+	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
+	// SaveLead replaces a lead whose stored version is l.Version-1.
+	// ErrVersionConflict when it moved on; ErrDuplicateRequest as above.
+	SaveLead(ctx context.Context, l lead.Lead, ev lead.Event, idem *Idempotency) error
+	// Idempotent returns the record stored for a key, or ErrNotFound.
+	Idempotent(ctx context.Context, key string) (Idempotency, error)
+	// CountBot records a honeypot hit for a campaign.
+	CountBot(ctx context.Context, campaign string, at time.Time) error
+}
+
+// Idempotency remembers which lead a request key produced, and a hash of
+// the body, so a replay gets the same answer and a reused key with another
+// body is refused.
+type Idempotency struct {
+	Key       string
+	BodyHash  string
+	LeadID    string
+	Outcome   Outcome
+	ExpiresAt time.Time
+}
+
+// IdempotencyTTL is how long a key is remembered.
+const IdempotencyTTL = 24 * time.Hour
+
+// Outcome says what a capture did.
+type Outcome string
+
+// Outcomes.
+const (
+	Created  Outcome = "created"
+	Merged   Outcome = "merged"
+	Replayed Outcome = "replayed"
+	Bot      Outcome = "bot"
+)
+
+// Result is the lead a capture produced and how.
+type Result struct {
+	LeadID  string
+	Outcome Outcome
+}
+
+// Service orchestrates a capture over a Store.
+type Service struct {
+	Store Store
+	NewID func(time.Time) string
+	// MaxAttempts bounds retries on concurrent writes to the same lead.
+	MaxAttempts int
+}
+
+// Capture stores a validated submission: a new lead, or a merge into the
+// lead that owns the email. With a key, the same request never produces two
+// writes; concurrent submissions for one email produce exactly one lead.
+func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, body []byte) (Result, error) {
+	var idem *Idempotency
+	if key != "" {
+		idem = &Idempotency{Key: hashKey(key), BodyHash: hashBytes(body), ExpiresAt: sub.Source.At.Add(IdempotencyTTL)}
+	}
+	attempts := s.MaxAttempts
+	if attempts <= 0 {
+		attempts = 8
+	}
+	id := s.NewID(sub.Source.At)
+	for i := 0; i < attempts; i++ {
+		res, err := s.try(ctx, id, sub, idem)
+		switch {
+		case err == nil:
+			return res, nil
+		case errors.Is(err, ErrDuplicateRequest):
+			return s.replay(ctx, idem)
+		case errors.Is(err, ErrVersionConflict):
+			if err := backoff(ctx, i); err != nil {
+				return Result{}, err
+			}
+			continue
+		default:
+			return Result{}, err
+		}
+	}
+	return Result{}, fmt.Errorf("capture: %w after %d attempts", ErrVersionConflict, attempts)
+}
+
+func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency) (Result, error) {
+	l := lead.New(id, sub)
+	if idem != nil {
+		idem.LeadID, idem.Outcome = l.ID, Created
+	}
+	err := s.Store.CreateLead(ctx, l, lead.SubmissionEvent(s.NewID(sub.Source.At), lead.EventCaptured, sub), idem)
+	if err == nil {
+		return Result{LeadID: l.ID, Outcome: Created}, nil
+	}
+	if !errors.Is(err, ErrEmailTaken) {
+		return Result{}, err
+	}
+	existing, err := s.Store.LeadByEmail(ctx, l.EmailHash)
+	if errors.Is(err, ErrNotFound) {
+		// The claim exists but its lead is not readable yet: retry.
+		return Result{}, ErrVersionConflict
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	merged := lead.Merge(existing, sub)
+	if idem != nil {
+		idem.LeadID, idem.Outcome = merged.ID, Merged
+	}
+	if err := s.Store.SaveLead(ctx, merged, lead.SubmissionEvent(s.NewID(sub.Source.At), lead.EventResubmitted, sub), idem); err != nil {
+		return Result{}, err
+	}
+	return Result{LeadID: merged.ID, Outcome: Merged}, nil
+}
+
+func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error) {
+	prev, err := s.Store.Idempotent(ctx, idem.Key)
+	if err != nil {
+		return Result{}, fmt.Errorf("capture: load idempotency record: %w", err)
+	}
+	if prev.BodyHash != idem.BodyHash {
+		return Result{}, ErrIdempotencyConflict
+	}
+	return Result{LeadID: prev.LeadID, Outcome: Replayed}, nil
+}
+
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(1<<attempt) * 5 * time.Millisecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func hashKey(k string) string { return hashBytes([]byte(k)) }
+
+func hashBytes(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,116 @@
+// Package config reads each function's settings from environment variables.
+// Every function has one struct here; its `env` tags are the variables that
+// function reads, and a test checks template.yaml declares each of them for
+// that function, so code and template cannot drift apart.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AWS holds the settings every function shares. The endpoint overrides are
+// empty in AWS; the local stack and tests point them at the emulators.
+type AWS struct {
+	Region           string `env:"AWS_REGION" aws:"runtime"`
+	DynamoDBEndpoint string `env:"DYNAMODB_ENDPOINT" optional:"true" local:"true"`
+	SESEndpoint      string `env:"SES_ENDPOINT" optional:"true" local:"true"`
+	LogLevel         string `env:"LOG_LEVEL" optional:"true"`
+}
+
+// Capture is the capture function's configuration.
+type Capture struct {
+	AWS
+	Table          string `env:"TABLE_NAME"`
+	AllowedOrigins string `env:"ALLOWED_ORIGINS"`
+	ThankYouURL    string `env:"THANK_YOU_URL"`
+}
+
+// Functions maps each function folder under functions/ to its config type.
+var Functions = map[string]any{
+	"capture": Capture{},
+}
+
+// Load fills a config struct from getenv. A missing required variable or a
+// malformed value is an error naming the variable; functions call it at
+// init and fail fast.
+func Load(dst any, getenv func(string) string) error {
+	v := reflect.ValueOf(dst)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return errors.New("config: Load needs a pointer to a struct")
+	}
+	var problems []string
+	walk(v.Elem(), func(f reflect.StructField, fv reflect.Value) {
+		name := f.Tag.Get("env")
+		raw := getenv(name)
+		if raw == "" {
+			if f.Tag.Get("optional") != "true" {
+				problems = append(problems, name+" is not set")
+			}
+			return
+		}
+		switch fv.Interface().(type) {
+		case string:
+			fv.SetString(raw)
+		case int:
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q is not a whole number", name, raw))
+				return
+			}
+			fv.SetInt(int64(n))
+		case time.Duration:
+			d, err := time.ParseDuration(raw)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q is not a duration like 5m", name, raw))
+				return
+			}
+			fv.SetInt(int64(d))
+		}
+	})
+	if len(problems) > 0 {
+		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// MustLoad is Load from the process environment that exits with one
+// readable line on failure. Only for main at init.
+func MustLoad(dst any) {
+	if err := Load(dst, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// Vars lists the variables a config type reads, split into those the
+// template must declare and those Lambda or the local stack provide.
+func Vars(cfg any) (declared, provided []string) {
+	walk(reflect.New(reflect.TypeOf(cfg)).Elem(), func(f reflect.StructField, _ reflect.Value) {
+		if f.Tag.Get("aws") == "runtime" || f.Tag.Get("local") == "true" {
+			provided = append(provided, f.Tag.Get("env"))
+			return
+		}
+		declared = append(declared, f.Tag.Get("env"))
+	})
+	return declared, provided
+}
+
+func walk(v reflect.Value, fn func(reflect.StructField, reflect.Value)) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f, fv := t.Field(i), v.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			walk(fv, fn)
+			continue
+		}
+		if f.Tag.Get("env") != "" {
+			fn(f, fv)
+		}
+	}
+}

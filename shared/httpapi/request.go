@@ -1,0 +1,77 @@
+// Package httpapi translates API Gateway HTTP API (payload v2) events to and
+// from plain Go values: bodies with size limits, content types, CORS, and
+// responses with the error → status mapping done in one place.
+package httpapi
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Request is the event type every HTTP handler receives.
+type Request = events.APIGatewayV2HTTPRequest
+
+// Response is the event type every HTTP handler returns.
+type Response = events.APIGatewayV2HTTPResponse
+
+// Transport-level errors, mapped to statuses by StatusOf.
+var (
+	ErrBadRequest       = errors.New("bad request")
+	ErrForbidden        = errors.New("forbidden")
+	ErrNotFound         = errors.New("not found")
+	ErrConflict         = errors.New("conflict")
+	ErrTooLarge         = errors.New("request body too large")
+	ErrUnsupportedMedia = errors.New("unsupported media type")
+)
+
+// Header returns a request header case-insensitively (HTTP API lower-cases
+// header names, other callers may not).
+func Header(r Request, name string) string {
+	if v, ok := r.Headers[strings.ToLower(name)]; ok {
+		return v
+	}
+	for k, v := range r.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Body returns the decoded request body, refusing bodies over max bytes.
+func Body(r Request, max int) ([]byte, error) {
+	if !r.IsBase64Encoded {
+		if len(r.Body) > max {
+			return nil, fmt.Errorf("%w: limit is %d bytes", ErrTooLarge, max)
+		}
+		return []byte(r.Body), nil
+	}
+	if base64.StdEncoding.DecodedLen(len(r.Body)) > max+3 {
+		return nil, fmt.Errorf("%w: limit is %d bytes", ErrTooLarge, max)
+	}
+	b, err := base64.StdEncoding.DecodeString(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: body is not valid base64", ErrBadRequest)
+	}
+	if len(b) > max {
+		return nil, fmt.Errorf("%w: limit is %d bytes", ErrTooLarge, max)
+	}
+	return b, nil
+}
+
+// MediaType is the request's content type without parameters, lower-case.
+func MediaType(r Request) string {
+	mt, _, err := mime.ParseMediaType(Header(r, "content-type"))
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// SourceIP is the caller's address as API Gateway saw it.
+func SourceIP(r Request) string { return r.RequestContext.HTTP.SourceIP }

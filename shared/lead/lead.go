@@ -1,0 +1,104 @@
+// Package lead holds the domain model of a captured lead: a submission as it
+// arrives from a form, its validation and normalisation, and the profile that
+// accumulates submissions (touches) over time. It imports no AWS code.
+package lead
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Stage is a lead's lifecycle stage.
+type Stage string
+
+// Lifecycle stages. Sales-set stages (SAL and later, rejected) are never
+// downgraded by automatic re-grading.
+const (
+	StageNew          Stage = "new"
+	StageNurturing    Stage = "nurturing"
+	StageMQL          Stage = "mql"
+	StageSAL          Stage = "sal"
+	StageSQL          Stage = "sql"
+	StageWon          Stage = "won"
+	StageLost         Stage = "lost"
+	StageDisqualified Stage = "disqualified"
+	StageRejected     Stage = "rejected"
+	StageUnsubscribed Stage = "unsubscribed"
+)
+
+// Submission is one form post, validated and normalised. Every field except
+// Email is optional.
+type Submission struct {
+	Email       string            `json:"email"`
+	Name        string            `json:"name,omitempty"`
+	Company     string            `json:"company,omitempty"`
+	JobTitle    string            `json:"job_title,omitempty"`
+	Phone       string            `json:"phone,omitempty"`
+	CompanySize string            `json:"company_size,omitempty"`
+	Industry    string            `json:"industry,omitempty"`
+	Country     string            `json:"country,omitempty"`
+	Budget      string            `json:"budget,omitempty"`
+	Timeline    string            `json:"timeline,omitempty"`
+	Message     string            `json:"message,omitempty"`
+	FormType    string            `json:"form_type,omitempty"`
+	Answers     map[string]string `json:"answers,omitempty"`
+	TimeZone    string            `json:"time_zone,omitempty"`
+
+	Consent Consent     `json:"consent"`
+	Source  Attribution `json:"source"`
+}
+
+// Consent records what the person agreed to, when, and from where.
+type Consent struct {
+	MarketingOptIn bool      `json:"marketing_opt_in"`
+	TextVersion    string    `json:"text_version,omitempty"`
+	At             time.Time `json:"at"`
+	IP             string    `json:"ip,omitempty"`
+	UserAgent      string    `json:"user_agent,omitempty"`
+}
+
+// Attribution is where a submission came from.
+type Attribution struct {
+	UTMSource   string    `json:"utm_source,omitempty"`
+	UTMMedium   string    `json:"utm_medium,omitempty"`
+	UTMCampaign string    `json:"utm_campaign,omitempty"`
+	UTMTerm     string    `json:"utm_term,omitempty"`
+	UTMContent  string    `json:"utm_content,omitempty"`
+	Referrer    string    `json:"referrer,omitempty"`
+	LandingPage string    `json:"landing_page,omitempty"`
+	Campaign    string    `json:"campaign,omitempty"`
+	Variant     string    `json:"variant,omitempty"`
+	At          time.Time `json:"at"`
+}
+
+// CampaignOrDefault is the campaign id counters are kept under.
+func (a Attribution) CampaignOrDefault() string {
+	if a.Campaign != "" {
+		return a.Campaign
+	}
+	return "unattributed"
+}
+
+// Lead is the accumulated profile of one person (one normalised email).
+type Lead struct {
+	ID        string `json:"id"`
+	EmailHash string `json:"email_hash"`
+	Submission
+	Stage      Stage       `json:"stage"`
+	FirstTouch Attribution `json:"first_touch"`
+	LastTouch  Attribution `json:"last_touch"`
+	Consents   []Consent   `json:"consents"`
+	Touches    int         `json:"touches"`
+	CreatedAt  time.Time   `json:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
+	// Version increases with every write; stores use it for optimistic locking.
+	Version int `json:"version"`
+}
+
+// HashEmail is the stable, non-reversible key for a normalised email. It is
+// what logs, keys and suppression lists carry instead of the address.
+func HashEmail(normalised string) string {
+	sum := sha256.Sum256([]byte(normalised))
+	return hex.EncodeToString(sum[:])
+}

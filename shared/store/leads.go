@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leadflow/leadflow/shared/capture"
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+var _ capture.Store = (*Store)(nil)
+
+// emailClaim maps a normalised email's hash to its lead; its conditional
+// create is what makes "one lead per email" hold under concurrency.
+type emailClaim struct {
+	LeadID string `json:"leadId"`
+}
+
+type idempItem struct {
+	LeadID    string          `json:"leadId"`
+	BodyHash  string          `json:"bodyHash"`
+	Outcome   capture.Outcome `json:"outcome"`
+	ExpiresAt int64           `json:"expiresAt"` // epoch seconds: the table's TTL attribute
+}
+
+// CreateLead writes email claim, profile, first timeline event, campaign
+// counter and idempotency record in one transaction.
+func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ev lead.Event, idem *capture.Idempotency) error {
+	claim, err := withKey(emailClaim{LeadID: l.ID}, emailPK(l.EmailHash), skEmail)
+	if err != nil {
+		return wrap("marshal email claim", err)
+	}
+	items := []types.TransactWriteItem{
+		{Put: s.putNew(claim)},
+	}
+	profile, err := withKey(l, leadPK(l.ID), skProfile)
+	if err != nil {
+		return wrap("marshal lead", err)
+	}
+	items = append(items, types.TransactWriteItem{Put: s.putNew(profile)})
+	return s.writeLead(ctx, items, l, ev, idem, "leads")
+}
+
+// SaveLead replaces a lead's profile if nobody else changed it since it was
+// read (version check), with its timeline event, counter and idempotency
+// record in the same transaction.
+func (s *Store) SaveLead(ctx context.Context, l lead.Lead, ev lead.Event, idem *capture.Idempotency) error {
+	profile, err := withKey(l, leadPK(l.ID), skProfile)
+	if err != nil {
+		return wrap("marshal lead", err)
+	}
+	cond := "version = :prev"
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName: &s.table, Item: profile, ConditionExpression: &cond,
+		ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(int64(l.Version - 1))},
+	}}}
+	return s.writeLead(ctx, items, l, ev, idem, "resubmissions")
+}
+
+// writeLead appends the event, counter and idempotency writes shared by
+// create and save, runs the transaction and maps cancellation reasons.
+func (s *Store) writeLead(ctx context.Context, items []types.TransactWriteItem, l lead.Lead, ev lead.Event, idem *capture.Idempotency, counter string) error {
+	evItem, err := withKey(ev, leadPK(l.ID), eventSK(ev.At, ev.Kind, ev.ID))
+	if err != nil {
+		return wrap("marshal event", err)
+	}
+	items = append(items,
+		types.TransactWriteItem{Put: s.putNew(evItem)},
+		types.TransactWriteItem{Update: s.counterAdd(l.LastTouch.CampaignOrDefault(), ev.At, counter)},
+	)
+	idemAt := -1
+	if idem != nil {
+		item, err := withKey(idempItem{LeadID: idem.LeadID, BodyHash: idem.BodyHash, Outcome: idem.Outcome, ExpiresAt: idem.ExpiresAt.Unix()}, idempPK(idem.Key), skIdemp)
+		if err != nil {
+			return wrap("marshal idempotency", err)
+		}
+		// An expired key that TTL has not yet deleted counts as free.
+		cond := "attribute_not_exists(PK) OR expiresAt < :now"
+		idemAt = len(items)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: item, ConditionExpression: &cond,
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(ev.At.Unix())},
+		}})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	codes, ok := cancelReasons(err)
+	if !ok {
+		return wrap("write lead", err)
+	}
+	switch {
+	case idemAt >= 0 && idemAt < len(codes) && codes[idemAt] == "ConditionalCheckFailed":
+		return capture.ErrDuplicateRequest
+	case len(codes) > 0 && codes[0] == "ConditionalCheckFailed":
+		if items[0].Put != nil && items[0].Put.ConditionExpression != nil && *items[0].Put.ConditionExpression == condNew {
+			return capture.ErrEmailTaken
+		}
+		return capture.ErrVersionConflict
+	}
+	for _, c := range codes {
+		if c == "TransactionConflict" {
+			return capture.ErrVersionConflict
+		}
+	}
+	return wrap("write lead", err)
+}
+
+const condNew = "attribute_not_exists(PK)"
+
+// putNew is a Put that only creates.
+func (s *Store) putNew(item map[string]types.AttributeValue) *types.Put {
+	cond := condNew
+	return &types.Put{TableName: &s.table, Item: item, ConditionExpression: &cond}
+}
+
+// LeadByEmail follows the email claim to the lead's profile.
+func (s *Store) LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error) {
+	var claim emailClaim
+	if err := s.get(ctx, emailPK(emailHash), skEmail, &claim); err != nil {
+		return lead.Lead{}, err
+	}
+	return s.Lead(ctx, claim.LeadID)
+}
+
+// Lead loads a lead profile by id.
+func (s *Store) Lead(ctx context.Context, id string) (lead.Lead, error) {
+	var l lead.Lead
+	err := s.get(ctx, leadPK(id), skProfile, &l)
+	return l, err
+}
+
+// Idempotent loads the record of an idempotency key.
+func (s *Store) Idempotent(ctx context.Context, k string) (capture.Idempotency, error) {
+	var it idempItem
+	if err := s.get(ctx, idempPK(k), skIdemp, &it); err != nil {
+		return capture.Idempotency{}, err
+	}
+	return capture.Idempotency{Key: k, BodyHash: it.BodyHash, LeadID: it.LeadID, Outcome: it.Outcome,
+		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC()}, nil
+}
+
+// CountBot counts a honeypot hit for a campaign's month.
+func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time) error {
+	u := s.counterAdd(campaign, at, "bots")
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+	})
+	if err != nil {
+		return wrap("count bot", err)
+	}
+	return nil
+}
+
+// Timeline returns a lead's events, oldest first.
+func (s *Store) Timeline(ctx context.Context, leadID string) ([]lead.Event, error) {
+	var out []lead.Event
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :evt)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(leadPK(leadID)), ":evt": str("EVT#"),
+		},
+		ConsistentRead: aws.Bool(true),
+	}
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("query timeline", err)
+		}
+		for _, item := range page.Items {
+			var ev lead.Event
+			if err := unmarshal(item, &ev); err != nil {
+				return nil, wrap("decode event", err)
+			}
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+// CampaignStats returns a campaign's counters for the month containing at.
+func (s *Store) CampaignStats(ctx context.Context, campaign string, at time.Time) (map[string]int64, error) {
+	out := map[string]int64{}
+	var raw map[string]any
+	err := s.get(ctx, campaignPK(campaign), statsSK(at), &raw)
+	if err == capture.ErrNotFound {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range raw {
+		if f, ok := v.(float64); ok {
+			out[k] = int64(f)
+		}
+	}
+	return out, nil
+}
+
+// get reads one item strongly consistently into v; capture.ErrNotFound
+// when absent.
+func (s *Store) get(ctx context.Context, pk, sk string, v any) error {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return wrap(fmt.Sprintf("get %s", sk), err)
+	}
+	if out.Item == nil {
+		return capture.ErrNotFound
+	}
+	if err := unmarshal(out.Item, v); err != nil {
+		return wrap(fmt.Sprintf("decode %s", sk), err)
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+// Package store is the DynamoDB adapter: one table, items keyed as in the
+// README's data model, every multi-item write in one transaction. It
+// implements the interfaces the domain packages declare.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// DynamoDB is the part of the SDK client the store uses.
+type DynamoDB interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store reads and writes the lead table.
+type Store struct {
+	db    DynamoDB
+	table string
+}
+
+// New returns a store over one table.
+func New(db DynamoDB, table string) *Store { return &Store{db: db, table: table} }
+
+// Key attribute names and item key shapes.
+const (
+	attrPK      = "PK"
+	attrSK      = "SK"
+	attrExpires = "expiresAt"
+	skProfile   = "PROFILE"
+	skEmail     = "EMAIL"
+	skIdemp     = "IDEMP"
+)
+
+func leadPK(id string) string     { return "LEAD#" + id }
+func emailPK(hash string) string  { return "EMAIL#" + hash }
+func idempPK(key string) string   { return "IDEMP#" + key }
+func campaignPK(c string) string  { return "CAMPAIGN#" + c }
+func statsSK(at time.Time) string { return "STATS#" + at.UTC().Format("2006-01") }
+func eventSK(at time.Time, kind, id string) string {
+	return "EVT#" + at.UTC().Format(time.RFC3339Nano) + "#" + kind + "#" + id
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(sk)}
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+// marshal encodes a domain value with its json tags, so the item attribute
+// names match the API's field names.
+func marshal(v any) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
+}
+
+func unmarshal(item map[string]types.AttributeValue, v any) error {
+	return attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+}
+
+// withKey marshals v and adds its primary key.
+func withKey(v any, pk, sk string) (map[string]types.AttributeValue, error) {
+	item, err := marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	item[attrPK], item[attrSK] = str(pk), str(sk)
+	return item, nil
+}
+
+// counterAdd is an atomic ADD of 1 to each named counter of a campaign's
+// month, so reports read one item instead of scanning leads.
+func (s *Store) counterAdd(campaign string, at time.Time, counters ...string) *types.Update {
+	expr := "SET updatedAt = :now ADD "
+	names := map[string]string{}
+	for i, c := range counters {
+		if i > 0 {
+			expr += ", "
+		}
+		n := "#c" + strconv.Itoa(i)
+		names[n] = c
+		expr += n + " :one"
+	}
+	return &types.Update{
+		TableName:                 &s.table,
+		Key:                       key(campaignPK(campaign), statsSK(at)),
+		UpdateExpression:          &expr,
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":now": str(at.UTC().Format(time.RFC3339Nano))},
+	}
+}
+
+// cancelReasons returns the per-item codes of a cancelled transaction.
+func cancelReasons(err error) ([]string, bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, false
+	}
+	codes := make([]string, len(tce.CancellationReasons))
+	for i, r := range tce.CancellationReasons {
+		codes[i] = aws.ToString(r.Code)
+	}
+	return codes, true
+}
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+func wrap(op string, err error) error { return fmt.Errorf("store: %s: %w", op, err) }
