@@ -77,11 +77,12 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		}
 		return h.errorResponse(status, err, reqID, isForm, req, cors), nil
 	}
-	log.Info("capture", append(attrs, "outcome", res.Outcome, "leadId", res.LeadID)...)
-
 	if isForm {
+		attrs[1] = http.StatusSeeOther
+		log.Info("capture", append(attrs, "outcome", res.Outcome, "leadId", res.LeadID)...)
 		return httpapi.SeeOther(h.ThankYouURL, cors), nil
 	}
+	log.Info("capture", append(attrs, "outcome", res.Outcome, "leadId", res.LeadID)...)
 	headers := map[string]string{}
 	for k, v := range cors {
 		headers[k] = v

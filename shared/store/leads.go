@@ -136,6 +136,13 @@ func (s *Store) Lead(ctx context.Context, id string) (lead.Lead, error) {
 	return l, err
 }
 
+// DecodeLead decodes a PROFILE item (for tools that read items directly).
+func DecodeLead(item map[string]types.AttributeValue) (lead.Lead, error) {
+	var l lead.Lead
+	err := unmarshal(item, &l)
+	return l, err
+}
+
 // Idempotent loads the record of an idempotency key.
 func (s *Store) Idempotent(ctx context.Context, k string) (capture.Idempotency, error) {
 	var it idempItem

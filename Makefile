@@ -1,0 +1,71 @@
+# leadflow — the two commands a new user needs are `make run` and `make test`.
+SHELL := /bin/bash
+ADDR ?= 127.0.0.1:8080
+SPEED ?= 1
+URL ?= http://$(ADDR)
+GO ?= go
+STACK := $(GO) run ./local/cmd/stack
+FUNCTIONS := $(notdir $(wildcard functions/*))
+
+.PHONY: help run test vet unit bench leads install tools build clean fuzz
+
+help:
+	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
+	@echo "make test     go vet + every test against the real emulators"
+	@echo "make bench    benchmarks with ratios against floors measured in the same run"
+	@echo "make leads    list leads stored by a running 'make run'"
+	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
+	@echo "options: ADDR=$(ADDR) SPEED=$(SPEED) PERSIST=1 (keep data in .local-data/)"
+
+# --- local toolchain -------------------------------------------------------
+tools:
+	@command -v $(GO) >/dev/null || { echo "go not found: install Go 1.26 (https://go.dev/dl)"; exit 1; }
+	@command -v node >/dev/null || { echo "node not found: install Node.js 20+ (Debian: apt-get install -y nodejs npm)"; exit 1; }
+	@command -v npm >/dev/null || { echo "npm not found: install npm (Debian: apt-get install -y npm)"; exit 1; }
+	@command -v java >/dev/null || { echo "java not found: install Java 17 (Debian: apt-get install -y openjdk-17-jre-headless)"; exit 1; }
+
+# npm ci only when the lockfile changed since the last install.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: tools node_modules/.installed
+
+# --- the two commands ------------------------------------------------------
+run: install
+	$(STACK) run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist)
+
+test: install vet
+	$(STACK) exec -- $(GO) test -count=1 $(TESTFLAGS) ./...
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 -short ./...
+
+bench: install
+	$(STACK) exec -- $(GO) run ./bench
+
+leads:
+	@curl -fsS $(URL)/_local/leads || echo "no local stack answers at $(URL): start it with 'make run'"
+
+fuzz:
+	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' shared | xargs -n1 dirname | sort -u); do \
+	  for f in $$(grep -h '^func Fuzz' $$t/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+	    echo "fuzz $$t $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} ./$$t || exit 1; \
+	  done; done
+
+# --- Lambda builds (SAM calls build-<LogicalId>) ----------------------------
+# CaptureFunction → functions/capture, NurtureFunction → functions/nurture …
+build-%Function:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr '[:upper:]' '[:lower:]')
+
+build:
+	@for f in $(FUNCTIONS); do \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o bin/$$f/bootstrap ./functions/$$f || exit 1; \
+	  echo "bin/$$f/bootstrap $$(stat -c %s bin/$$f/bootstrap) bytes"; done
+
+clean:
+	rm -rf bin .aws-sam

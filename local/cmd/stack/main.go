@@ -1,0 +1,84 @@
+// Command stack runs leadflow locally on the real emulators.
+//
+//	stack run  [-addr 127.0.0.1:8080] [-speed 60] [-persist]
+//	    emulators + table from template.yaml + gateway serving the
+//	    template's routes + scheduler + demo landing page; Ctrl-C stops all.
+//	stack exec -- CMD ARGS...
+//	    start the emulators, run CMD with their endpoints in the
+//	    environment (DYNAMODB_ENDPOINT, SES_ENDPOINT), stop them; `make
+//	    test` and `make bench` use it so every package shares one pair.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "run":
+		err = run(ctx, os.Args[2:])
+	case "exec":
+		var code int
+		code, err = execWith(ctx, os.Args[2:])
+		if err == nil {
+			stop()
+			os.Exit(code)
+		}
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stack:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: stack run [-addr host:port] [-speed N] [-persist] | stack exec -- CMD ARGS...")
+	os.Exit(2)
+}
+
+// execWith runs a command against freshly started emulators.
+func execWith(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("exec", flag.ExitOnError)
+	verbose := fs.Bool("v", false, "show emulator output")
+	_ = fs.Parse(args)
+	cmdArgs := fs.Args()
+	if len(cmdArgs) == 0 {
+		return 0, errors.New("exec: no command given")
+	}
+	st, root, err := startEmulators(ctx, "", *verbose)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Stop()
+	cmd := exec.CommandContext(ctx, cmdArgs[0], cmdArgs[1:]...)
+	cmd.Dir = root
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = os.Environ()
+	for k, v := range st.Env() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return 0, nil
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leadflow/leadflow/local/emulators"
+	"github.com/leadflow/leadflow/local/gateway"
+	"github.com/leadflow/leadflow/local/landing"
+	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+const localTable = "leadflow-local"
+
+func startEmulators(ctx context.Context, dataDir string, verbose bool) (*emulators.Stack, string, error) {
+	root, err := sam.Root()
+	if err != nil {
+		return nil, "", err
+	}
+	var logs io.Writer
+	if verbose {
+		logs = os.Stderr
+	}
+	st, err := emulators.Start(ctx, emulators.Options{Root: root, DataDir: dataDir, Logs: logs})
+	return st, root, err
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "where the gateway and landing page listen")
+	speed := fs.Float64("speed", 1, "clock speed-up: schedules fire this many times faster and handlers see time pass this much faster (e.g. 60: a 5-minute schedule fires every 5 s)")
+	persist := fs.Bool("persist", false, "keep DynamoDB data between runs in .local-data/ (gitignored)")
+	verbose := fs.Bool("v", false, "show emulator output")
+	_ = fs.Parse(args)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (%v): pass -addr 127.0.0.1:PORT or ADDR=... to make run", *addr, err)
+	}
+	root, err := sam.Root()
+	if err != nil {
+		return err
+	}
+	dataDir := ""
+	if *persist {
+		dataDir = filepath.Join(root, ".local-data", "dynamodb")
+	}
+	fmt.Println("starting emulators (DynamoDB Local, aws-ses-v2-local)…")
+	st, _, err := startEmulators(ctx, dataDir, *verbose)
+	if err != nil {
+		return err
+	}
+	defer st.Stop()
+	for k, v := range st.Env() {
+		os.Setenv(k, v)
+	}
+
+	tmpl, err := sam.Load(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		return err
+	}
+	clients, err := awsclients.Load(ctx, config.AWS{Region: "us-east-1", DynamoDBEndpoint: st.DynamoDB, SESEndpoint: st.SES})
+	if err != nil {
+		return err
+	}
+	if err := ensureTable(ctx, clients.DynamoDB, tmpl); err != nil {
+		return err
+	}
+
+	base := "http://" + ln.Addr().String()
+	startWall, startClock := time.Now(), time.Now()
+	clock := func() time.Time { return startClock.Add(time.Duration(float64(time.Since(startWall)) * *speed)) }
+	log := logx.New(os.Stderr, "local", "info")
+	env := st.Env()
+	env["ALLOWED_ORIGINS"] = base
+	env["THANK_YOU_URL"] = base + "/thanks"
+	env["PUBLIC_BASE_URL"] = base
+	gw, err := gateway.New(ctx, gateway.Options{
+		Template: tmpl, Refs: map[string]string{tmpl.TableID: localTable}, Env: env,
+		Clock: clock, Logs: os.Stderr, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	gw.RunSchedules(ctx, *speed, log)
+
+	mux := http.NewServeMux()
+	mux.Handle("/", gw)
+	site := landing.Handler("/leads")
+	mux.Handle("GET /{$}", site)
+	mux.Handle("GET /thanks", site)
+	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB) })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+
+	fmt.Printf(`
+leadflow local stack is running
+  Landing page  %s/
+  API           %s   (routes from template.yaml below)
+  Leads         %s/_local/leads   (or: make leads)
+  Mailbox UI    %s/
+  DynamoDB      %s   (table %s%s)
+  Clock speed   x%g
+`, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist], *speed)
+	for _, r := range gw.Routes() {
+		fmt.Println("    " + r)
+	}
+	for _, s := range gw.Schedules() {
+		fmt.Printf("    schedule %-18s → %s (every %s of wall time)\n", s.Expression, s.Function, time.Duration(float64(s.Every) / *speed))
+	}
+	fmt.Println("Ctrl-C stops everything.")
+	<-ctx.Done()
+	fmt.Println("\nstopping…")
+	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return nil
+}
+
+func ensureTable(ctx context.Context, db *dynamodb.Client, tmpl *sam.Template) error {
+	_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(localTable)})
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return testenv.CreateTable(ctx, db, tmpl, localTable)
+	}
+	return err
+}
+
+// listLeads is a development view of stored leads. It scans the table,
+// which the product itself never does; it exists only in the local stack.
+func listLeads(w http.ResponseWriter, r *http.Request, db *dynamodb.Client) {
+	out, err := db.Scan(r.Context(), &dynamodb.ScanInput{
+		TableName: aws.String(localTable), FilterExpression: aws.String("SK = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "PROFILE"}},
+	})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	leads := make([]lead.Lead, 0, len(out.Items))
+	for _, item := range out.Items {
+		if l, err := store.DecodeLead(item); err == nil {
+			leads = append(leads, l)
+		}
+	}
+	sort.Slice(leads, func(i, j int) bool { return leads[i].ID > leads[j].ID })
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(map[string]any{"count": len(leads), "leads": leads})
+}

@@ -1,0 +1,271 @@
+// Package gateway is the local stand-in for API Gateway (HTTP API, payload
+// v2) and EventBridge schedules: it serves the routes template.yaml
+// declares by invoking the same handler code Lambda runs, with each
+// function's declared environment, and fires the template's schedules.
+package gateway
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/httpapi"
+)
+
+// Options configure the gateway.
+type Options struct {
+	Template *sam.Template
+	// Refs gives values for "ref:<LogicalId>" env values (e.g. the table).
+	Refs map[string]string
+	// Env is added to every function's environment (endpoints, region)
+	// and overrides declared values (local origins, URLs).
+	Env map[string]string
+	// Clock is the time the handlers see (the local stack may speed it up).
+	Clock func() time.Time
+	// Logs receives the handlers' structured logs.
+	Logs io.Writer
+	Log  *slog.Logger
+	// MaxBody is the largest request body the gateway accepts (API Gateway
+	// allows 10 MB; handlers apply their own, smaller limits).
+	MaxBody int64
+}
+
+// route is one template route bound to a function's handler.
+type route struct {
+	method, path string
+	segs         []string
+	function     string
+	handle       func(context.Context, httpapi.Request) (httpapi.Response, error)
+}
+
+// Gateway serves template routes.
+type Gateway struct {
+	routes    []route
+	schedules []Scheduled
+	opts      Options
+	reqSeq    atomic.Int64
+}
+
+// Scheduled is a schedule bound to its handler.
+type Scheduled struct {
+	Function, Event, Expression string
+	Every                       time.Duration
+	Fire                        func(context.Context) error
+}
+
+// New wires every function of the template. A function whose config is
+// invalid fails here, as it would fail at Lambda init.
+func New(ctx context.Context, o Options) (*Gateway, error) {
+	if o.MaxBody == 0 {
+		o.MaxBody = 10 << 20
+	}
+	g := &Gateway{opts: o}
+	for _, f := range o.Template.Functions {
+		env := FunctionEnv(f, o.Refs, o.Env)
+		h, err := app.Build(ctx, f.Name, func(k string) string { return env[k] }, o.Logs, o.Clock)
+		if err != nil {
+			return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
+		}
+		for _, r := range f.Routes {
+			if h.HTTP == nil {
+				return nil, fmt.Errorf("function %s: route %s but no HTTP handler", f.LogicalID, r.Key())
+			}
+			g.routes = append(g.routes, route{method: r.Method, path: r.Path, segs: split(r.Path), function: f.Name, handle: h.HTTP})
+		}
+		for _, s := range f.Schedules {
+			if !s.Enabled {
+				continue
+			}
+			if h.Schedule == nil {
+				return nil, fmt.Errorf("function %s: schedule %s but no scheduled handler", f.LogicalID, s.Event)
+			}
+			every, err := ParseRate(s.Expression)
+			if err != nil {
+				return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
+			}
+			fire := h.Schedule
+			name := f.LogicalID
+			g.schedules = append(g.schedules, Scheduled{Function: f.Name, Event: s.Event, Expression: s.Expression, Every: every,
+				Fire: func(ctx context.Context) error { return fire(ctx, ScheduledEvent(name, o.Clock())) }})
+		}
+	}
+	// Literal segments win over parameters, as in API Gateway.
+	sort.SliceStable(g.routes, func(i, j int) bool {
+		return strings.Count(g.routes[i].path, "{") < strings.Count(g.routes[j].path, "{")
+	})
+	return g, nil
+}
+
+// Routes lists "METHOD /path → function" for printing.
+func (g *Gateway) Routes() []string {
+	out := make([]string, len(g.routes))
+	for i, r := range g.routes {
+		out[i] = fmt.Sprintf("%-7s %-28s → %s", r.method, r.path, r.function)
+	}
+	return out
+}
+
+// Schedules are the template's enabled schedules.
+func (g *Gateway) Schedules() []Scheduled { return g.schedules }
+
+// FunctionEnv is the environment a function gets locally: its declared
+// variables (references resolved through refs) plus the local overrides.
+func FunctionEnv(f sam.Function, refs, extra map[string]string) map[string]string {
+	env := map[string]string{}
+	for k, v := range f.Env {
+		if strings.HasPrefix(v, "ref:") {
+			if r, ok := refs[strings.TrimPrefix(v, "ref:")]; ok {
+				v = r
+			}
+		}
+		env[k] = v
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return env
+}
+
+// ServeHTTP matches a template route and invokes its handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, params, allowed := g.match(r.Method, r.URL.Path)
+	if rt == nil {
+		if allowed {
+			http.Error(w, `{"message":"Method Not Allowed"}`, http.StatusMethodNotAllowed)
+			return
+		}
+		http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, g.opts.MaxBody+1))
+	if err != nil || int64(len(body)) > g.opts.MaxBody {
+		http.Error(w, `{"message":"Request Entity Too Large"}`, http.StatusRequestEntityTooLarge)
+		return
+	}
+	req := g.event(r, rt, params, body)
+	resp, err := rt.handle(r.Context(), req)
+	if err != nil {
+		// Lambda would report a function error; API Gateway answers 500.
+		g.opts.Log.Error("handler error", "function", rt.function, "error", err.Error())
+		http.Error(w, `{"message":"Internal Server Error"}`, http.StatusInternalServerError)
+		return
+	}
+	write(w, resp)
+}
+
+func (g *Gateway) match(method, path string) (*route, map[string]string, bool) {
+	segs := split(path)
+	pathMatched := false
+	for i := range g.routes {
+		rt := &g.routes[i]
+		params, ok := matchSegs(rt.segs, segs)
+		if !ok {
+			continue
+		}
+		pathMatched = true
+		if rt.method == method || rt.method == "ANY" {
+			return rt, params, true
+		}
+	}
+	return nil, nil, pathMatched
+}
+
+func split(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") }
+
+func matchSegs(pattern, segs []string) (map[string]string, bool) {
+	if len(pattern) != len(segs) {
+		return nil, false
+	}
+	var params map[string]string
+	for i, p := range pattern {
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[strings.Trim(p, "{}+")] = segs[i]
+			continue
+		}
+		if p != segs[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// event builds the payload v2 event API Gateway would send.
+func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, body []byte) httpapi.Request {
+	headers := map[string]string{}
+	for k, vs := range r.Header {
+		headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	var cookies []string
+	if c := r.Header.Get("Cookie"); c != "" {
+		cookies = strings.Split(c, "; ")
+		delete(headers, "cookie")
+	}
+	query := map[string]string{}
+	for k, vs := range r.URL.Query() {
+		query[k] = strings.Join(vs, ",")
+	}
+	now := g.opts.Clock()
+	req := httpapi.Request{
+		Version: "2.0", RouteKey: rt.method + " " + rt.path, RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
+		Cookies: cookies, Headers: headers, QueryStringParameters: query, PathParameters: params,
+	}
+	req.RequestContext.RouteKey = req.RouteKey
+	req.RequestContext.Stage = "$default"
+	req.RequestContext.RequestID = fmt.Sprintf("local-%d-%d", now.UnixMilli(), g.reqSeq.Add(1))
+	req.RequestContext.TimeEpoch = now.UnixMilli()
+	req.RequestContext.HTTP.Method = r.Method
+	req.RequestContext.HTTP.Path = r.URL.Path
+	req.RequestContext.HTTP.Protocol = r.Proto
+	req.RequestContext.HTTP.SourceIP = strings.Split(r.RemoteAddr, ":")[0]
+	req.RequestContext.HTTP.UserAgent = r.UserAgent()
+	// API Gateway base64-encodes bodies that are not text.
+	ct := strings.ToLower(r.Header.Get("Content-Type"))
+	if len(body) > 0 && !strings.HasPrefix(ct, "text/") && !strings.HasPrefix(ct, "application/json") {
+		req.Body, req.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	} else {
+		req.Body = string(body)
+	}
+	return req
+}
+
+func write(w http.ResponseWriter, resp httpapi.Response) {
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	for _, c := range resp.Cookies {
+		w.Header().Add("Set-Cookie", c)
+	}
+	status := resp.StatusCode
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	if resp.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err == nil {
+			_, _ = w.Write(b)
+		}
+		return
+	}
+	_, _ = io.WriteString(w, resp.Body)
+}

@@ -1,0 +1,94 @@
+package capture
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// memStore is an in-memory Store with the same conditional semantics as
+// the DynamoDB adapter, for fast handler tests.
+type memStore struct {
+	mu      sync.Mutex
+	byEmail map[string]string
+	leads   map[string]lead.Lead
+	events  map[string][]lead.Event
+	idem    map[string]Idempotency
+	bots    int
+	failAll error
+}
+
+func newMemStore() *memStore {
+	return &memStore{byEmail: map[string]string{}, leads: map[string]lead.Lead{}, events: map[string][]lead.Event{}, idem: map[string]Idempotency{}}
+}
+
+func (m *memStore) CreateLead(_ context.Context, l lead.Lead, ev lead.Event, idem *Idempotency) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failAll != nil {
+		return m.failAll
+	}
+	if idem != nil {
+		if _, ok := m.idem[idem.Key]; ok {
+			return ErrDuplicateRequest
+		}
+	}
+	if _, ok := m.byEmail[l.EmailHash]; ok {
+		return ErrEmailTaken
+	}
+	m.byEmail[l.EmailHash] = l.ID
+	m.leads[l.ID] = l
+	m.events[l.ID] = append(m.events[l.ID], ev)
+	if idem != nil {
+		m.idem[idem.Key] = *idem
+	}
+	return nil
+}
+
+func (m *memStore) LeadByEmail(_ context.Context, h string) (lead.Lead, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, ok := m.byEmail[h]
+	if !ok {
+		return lead.Lead{}, ErrNotFound
+	}
+	return m.leads[id], nil
+}
+
+func (m *memStore) SaveLead(_ context.Context, l lead.Lead, ev lead.Event, idem *Idempotency) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if idem != nil {
+		if _, ok := m.idem[idem.Key]; ok {
+			return ErrDuplicateRequest
+		}
+	}
+	if m.leads[l.ID].Version != l.Version-1 {
+		return ErrVersionConflict
+	}
+	m.leads[l.ID] = l
+	m.events[l.ID] = append(m.events[l.ID], ev)
+	if idem != nil {
+		m.idem[idem.Key] = *idem
+	}
+	return nil
+}
+
+func (m *memStore) Idempotent(_ context.Context, k string) (Idempotency, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.idem[k]
+	if !ok {
+		return Idempotency{}, ErrNotFound
+	}
+	return r, nil
+}
+
+func (m *memStore) CountBot(context.Context, string, time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.bots++
+	return nil
+}

@@ -1,0 +1,187 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+func newHandler(st Store, logs *bytes.Buffer) *Handler {
+	return &Handler{
+		Service:     &Service{Store: st, NewID: ids.New},
+		CORS:        httpapi.NewCORS("https://www.example.com"),
+		ThankYouURL: "https://www.example.com/thanks",
+		Clock:       func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) },
+		Log:         slog.New(slog.NewJSONHandler(logs, nil)),
+	}
+}
+
+func post(contentType, body string, headers ...string) httpapi.Request {
+	h := map[string]string{"content-type": contentType}
+	for i := 0; i+1 < len(headers); i += 2 {
+		h[headers[i]] = headers[i+1]
+	}
+	r := httpapi.Request{RouteKey: "POST /leads", Headers: h, Body: body}
+	r.RequestContext.HTTP.Method = http.MethodPost
+	r.RequestContext.RequestID = "req-1"
+	return r
+}
+
+func TestHandlerResponses(t *testing.T) {
+	tests := []struct {
+		name     string
+		req      httpapi.Request
+		status   int
+		contains string
+		header   [2]string
+	}{
+		{"json created", post("application/json", `{"email":"a@b.example","name":"Ann"}`), 201, `"status":"created"`, [2]string{}},
+		{"form redirects", post("application/x-www-form-urlencoded", "email=a%40b.example&consent=on"), 303, "", [2]string{"Location", "https://www.example.com/thanks"}},
+		{"json charset param", post("application/json; charset=utf-8", `{"email":"a@b.example"}`), 201, `"id"`, [2]string{}},
+		{"too large", post("application/json", `{"message":"`+strings.Repeat("x", MaxBody)+`"}`), 413, "too large", [2]string{}},
+		{"unsupported type", post("text/plain", "email=a@b.example"), 415, "unsupported media type", [2]string{}},
+		{"broken json", post("application/json", `{"email":`), 400, "JSON object", [2]string{}},
+		{"json array", post("application/json", `[1]`), 400, "JSON object", [2]string{}},
+		{"json field errors", post("application/json", `{"email":"nope","country":"Germany","answers":{"q":["x"]}}`), 400, `"field":"answers.q"`, [2]string{}},
+		{"form field errors page", post("application/x-www-form-urlencoded", "email=nope", "referer", "https://www.example.com/demo"), 400, `<a href="https://www.example.com/demo">Back to the form</a>`, [2]string{"Content-Type", "text/html; charset=utf-8"}},
+		{"foreign origin", post("application/json", `{"email":"a@b.example"}`, "origin", "https://evil.example"), 403, "origin not allowed", [2]string{}},
+		{"allowed origin gets cors", post("application/json", `{"email":"a@b.example"}`, "origin", "https://www.example.com"), 201, "", [2]string{"Access-Control-Allow-Origin", "https://www.example.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			resp, err := newHandler(newMemStore(), &logs).Handle(context.Background(), tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.status, resp.Body)
+			}
+			if !strings.Contains(resp.Body, tt.contains) {
+				t.Errorf("body %q does not contain %q", resp.Body, tt.contains)
+			}
+			if tt.header[0] != "" && resp.Headers[tt.header[0]] != tt.header[1] {
+				t.Errorf("header %s = %q, want %q", tt.header[0], resp.Headers[tt.header[0]], tt.header[1])
+			}
+			if n := strings.Count(logs.String(), "\n"); n != 1 {
+				t.Errorf("want exactly one log line per request, got %d:\n%s", n, logs.String())
+			}
+		})
+	}
+}
+
+func TestPreflight(t *testing.T) {
+	r := httpapi.Request{RouteKey: "OPTIONS /leads", Headers: map[string]string{"origin": "https://www.example.com"}}
+	r.RequestContext.HTTP.Method = http.MethodOptions
+	resp, _ := newHandler(newMemStore(), &bytes.Buffer{}).Handle(context.Background(), r)
+	if resp.StatusCode != 204 || !strings.Contains(resp.Headers["Access-Control-Allow-Headers"], "Idempotency-Key") {
+		t.Fatalf("preflight = %d %v", resp.StatusCode, resp.Headers)
+	}
+}
+
+func TestHoneypotLooksLikeSuccessButStoresNothing(t *testing.T) {
+	st := newMemStore()
+	h := newHandler(st, &bytes.Buffer{})
+	resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=bot%40spam.example&fax=555-1234"))
+	if resp.StatusCode != 303 {
+		t.Fatalf("status = %d, want the normal 303", resp.StatusCode)
+	}
+	if len(st.leads) != 0 || st.bots != 1 {
+		t.Fatalf("leads=%d bots=%d, want 0 and 1", len(st.leads), st.bots)
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	st := newMemStore()
+	h := newHandler(st, &bytes.Buffer{})
+	body := `{"email":"a@b.example","name":"Ann"}`
+	first, _ := h.Handle(context.Background(), post("application/json", body, "idempotency-key", "k-1"))
+	again, _ := h.Handle(context.Background(), post("application/json", body, "idempotency-key", "k-1"))
+	if first.StatusCode != 201 || again.StatusCode != 201 || again.Headers["Idempotent-Replayed"] != "true" {
+		t.Fatalf("first=%d again=%d replayed=%q", first.StatusCode, again.StatusCode, again.Headers["Idempotent-Replayed"])
+	}
+	var a, b created
+	_ = json.Unmarshal([]byte(first.Body), &a)
+	_ = json.Unmarshal([]byte(again.Body), &b)
+	if a.ID != b.ID || len(st.leads) != 1 || len(st.events[a.ID]) != 1 {
+		t.Fatalf("replay created a second write: ids %s %s, leads %d, events %d", a.ID, b.ID, len(st.leads), len(st.events[a.ID]))
+	}
+	other, _ := h.Handle(context.Background(), post("application/json", `{"email":"a@b.example","name":"Bob"}`, "idempotency-key", "k-1"))
+	if other.StatusCode != 409 {
+		t.Fatalf("reused key with another body = %d, want 409", other.StatusCode)
+	}
+	form, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=c%40d.example&_idem=f-1"))
+	form2, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=c%40d.example&_idem=f-1"))
+	if form.StatusCode != 303 || form2.StatusCode != 303 || len(st.leads) != 2 {
+		t.Fatalf("form replay: %d %d leads=%d", form.StatusCode, form2.StatusCode, len(st.leads))
+	}
+}
+
+func TestResubmissionMerges(t *testing.T) {
+	st := newMemStore()
+	h := newHandler(st, &bytes.Buffer{})
+	r1, _ := h.Handle(context.Background(), post("application/json", `{"email":"A@B.example","utm_source":"google"}`))
+	r2, _ := h.Handle(context.Background(), post("application/json", `{"email":"a@b.example","utm_source":"linkedin"}`))
+	var a, b created
+	_ = json.Unmarshal([]byte(r1.Body), &a)
+	_ = json.Unmarshal([]byte(r2.Body), &b)
+	if a.ID != b.ID || b.Status != Merged {
+		t.Fatalf("second submission: %+v, want merge into %s", b, a.ID)
+	}
+	l := st.leads[a.ID]
+	if l.FirstTouch.UTMSource != "google" || l.LastTouch.UTMSource != "linkedin" || l.Touches != 2 || len(st.events[a.ID]) != 2 {
+		t.Fatalf("merged lead = %+v", l)
+	}
+}
+
+func TestConcurrentSameEmailMakesOneLead(t *testing.T) {
+	st := newMemStore()
+	h := newHandler(st, &bytes.Buffer{})
+	var wg sync.WaitGroup
+	for i := 0; i < 25; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, _ := h.Handle(context.Background(), post("application/json", `{"email":"same@b.example"}`))
+			if resp.StatusCode != 201 {
+				t.Errorf("status %d: %s", resp.StatusCode, resp.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(st.leads) != 1 {
+		t.Fatalf("leads = %d, want 1", len(st.leads))
+	}
+	for _, l := range st.leads {
+		if l.Touches != 25 {
+			t.Fatalf("touches = %d, want 25", l.Touches)
+		}
+	}
+}
+
+func TestStorageErrorIs500WithRequestIDAndNoEmailInLogs(t *testing.T) {
+	st := newMemStore()
+	st.failAll = errors.New("dynamodb: service unavailable")
+	var logs bytes.Buffer
+	resp, _ := newHandler(st, &logs).Handle(context.Background(), post("application/json", `{"email":"secret.person@b.example"}`))
+	if resp.StatusCode != 500 || !strings.Contains(resp.Body, `"request_id":"req-1"`) || strings.Contains(resp.Body, "dynamodb") {
+		t.Fatalf("resp = %d %s", resp.StatusCode, resp.Body)
+	}
+	if strings.Contains(logs.String(), "secret.person") {
+		t.Fatalf("raw email in logs: %s", logs.String())
+	}
+	if !strings.Contains(logs.String(), lead.HashEmail("secret.person@b.example")) || !strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Fatalf("log line lacks the email hash or level: %s", logs.String())
+	}
+}

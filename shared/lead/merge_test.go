@@ -1,0 +1,52 @@
+package lead
+
+import (
+	"testing"
+	"time"
+)
+
+func TestMergeKeepsFirstTouchAndAppendsConsent(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	first := Submission{Email: "a@b.example", Name: "Ann", JobTitle: "Marketing Manager",
+		Answers: map[string]string{"crm": "HubSpot", "budget_q": "small"},
+		Consent: Consent{MarketingOptIn: false, At: t0}, Source: Attribution{UTMSource: "google", Campaign: "search", At: t0}}
+	l := New("L1", first)
+
+	t1 := t0.Add(48 * time.Hour)
+	second := Submission{Email: "a@b.example", JobTitle: "Head of Marketing", Answers: map[string]string{"crm": "Salesforce"},
+		Consent: Consent{MarketingOptIn: true, At: t1}, Source: Attribution{UTMSource: "linkedin", Campaign: "webinar", At: t1}}
+	m := Merge(l, second)
+
+	tests := []struct{ name, got, want string }{
+		{"name kept when new is empty", m.Name, "Ann"},
+		{"newer title wins", m.JobTitle, "Head of Marketing"},
+		{"answer replaced", m.Answers["crm"], "Salesforce"},
+		{"answer kept", m.Answers["budget_q"], "small"},
+		{"first touch kept", m.FirstTouch.UTMSource, "google"},
+		{"last touch moves", m.LastTouch.UTMSource, "linkedin"},
+		{"campaign follows last touch", m.Source.Campaign, "webinar"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	if len(m.Consents) != 2 || m.Consents[0].MarketingOptIn || !m.Consents[1].MarketingOptIn || !m.Consent.MarketingOptIn {
+		t.Errorf("consent history = %+v, current = %+v", m.Consents, m.Consent)
+	}
+	if m.Touches != 2 || m.Version != 2 || !m.UpdatedAt.Equal(t1) || !m.CreatedAt.Equal(t0) {
+		t.Errorf("touches=%d version=%d updated=%v created=%v", m.Touches, m.Version, m.UpdatedAt, m.CreatedAt)
+	}
+	if l.Answers["crm"] != "HubSpot" || len(l.Consents) != 1 {
+		t.Error("Merge modified its input")
+	}
+}
+
+func TestMergeOutOfOrderKeepsLatestLastTouch(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	l := New("L1", Submission{Email: "a@b.example", Source: Attribution{UTMSource: "new", At: t0}})
+	late := Merge(l, Submission{Email: "a@b.example", Source: Attribution{UTMSource: "old", At: t0.Add(-time.Hour)}})
+	if late.LastTouch.UTMSource != "new" {
+		t.Errorf("an older submission replaced the last touch: %q", late.LastTouch.UTMSource)
+	}
+}

@@ -1,0 +1,199 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/capture"
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// counting wraps the client to count DynamoDB requests by operation.
+type counting struct {
+	*dynamodb.Client
+	n sync.Map // op → *atomic.Int64
+}
+
+func newCounting(t *testing.T) *counting {
+	c := &counting{}
+	base := testenv.Clients(t).DynamoDB
+	c.Client = dynamodb.New(base.Options(), func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				v, _ := c.n.LoadOrStore(middleware.GetOperationName(ctx), new(atomic.Int64))
+				v.(*atomic.Int64).Add(1)
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+		})
+	})
+	return c
+}
+
+func (c *counting) total() int64 {
+	var sum int64
+	c.n.Range(func(_, v any) bool { sum += v.(*atomic.Int64).Load(); return true })
+	return sum
+}
+
+func sub(email string, at time.Time) lead.Submission {
+	return lead.Submission{Email: email, Name: "Ann", Answers: map[string]string{"crm": "HubSpot"},
+		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: at, IP: "203.0.113.1"},
+		Source:  lead.Attribution{UTMSource: "google", Campaign: "search-q4", LandingPage: "https://www.example.com/demo", At: at}}
+}
+
+func TestNewLeadIsOneTransaction(t *testing.T) {
+	db := newCounting(t)
+	st := store.New(db, testenv.NewTable(t))
+	svc := &capture.Service{Store: st, NewID: ids.New}
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+	res, err := svc.Capture(context.Background(), sub("ann@acme.example", at), "key-1", []byte("body"))
+	if err != nil || res.Outcome != capture.Created {
+		t.Fatalf("capture = %+v, %v", res, err)
+	}
+	if n := db.total(); n > 2 {
+		t.Fatalf("a new lead took %d DynamoDB requests, want ≤ 2", n)
+	}
+	l, err := st.Lead(context.Background(), res.LeadID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Email != "ann@acme.example" || l.FirstTouch.UTMSource != "google" || !l.Consent.MarketingOptIn || l.Answers["crm"] != "HubSpot" || l.Version != 1 {
+		t.Fatalf("stored lead lost context: %+v", l)
+	}
+	tl, err := st.Timeline(context.Background(), res.LeadID)
+	if err != nil || len(tl) != 1 || tl[0].Kind != lead.EventCaptured {
+		t.Fatalf("timeline = %+v, %v", tl, err)
+	}
+	stats, err := st.CampaignStats(context.Background(), "search-q4", at)
+	if err != nil || stats["leads"] != 1 {
+		t.Fatalf("stats = %v, %v", stats, err)
+	}
+}
+
+func TestConcurrentSubmissionsForOneEmailMakeOneLead(t *testing.T) {
+	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
+	svc := &capture.Service{Store: st, NewID: ids.New, MaxAttempts: 30}
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	const n = 24
+	var wg sync.WaitGroup
+	results := make([]capture.Result, n)
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			results[i], errs[i] = svc.Capture(context.Background(), sub("same@acme.example", at.Add(time.Duration(i)*time.Millisecond)), "", nil)
+		}(i)
+	}
+	wg.Wait()
+	created := 0
+	for i := range results {
+		if errs[i] != nil {
+			t.Fatalf("submission %d: %v", i, errs[i])
+		}
+		if results[i].Outcome == capture.Created {
+			created++
+		}
+		if results[i].LeadID != results[0].LeadID {
+			t.Fatalf("two lead ids for one email: %s and %s", results[0].LeadID, results[i].LeadID)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("created = %d, want exactly 1", created)
+	}
+	l, err := st.LeadByEmail(context.Background(), lead.HashEmail("same@acme.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, _ := st.Timeline(context.Background(), l.ID)
+	if l.Touches != n || len(tl) != n || len(l.Consents) != n {
+		t.Fatalf("touches=%d timeline=%d consents=%d, want %d each (no lost update)", l.Touches, len(tl), len(l.Consents), n)
+	}
+	stats, _ := st.CampaignStats(context.Background(), "search-q4", at)
+	if stats["leads"] != 1 || stats["resubmissions"] != n-1 {
+		t.Fatalf("stats = %v", stats)
+	}
+}
+
+func TestFailedTransactionLeavesNothingBehind(t *testing.T) {
+	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	idem := &capture.Idempotency{Key: "k", BodyHash: "h", LeadID: "X", ExpiresAt: at.Add(time.Hour)}
+	first := lead.New(ids.New(at), sub("one@acme.example", at))
+	if err := st.CreateLead(context.Background(), first, lead.SubmissionEvent(ids.New(at), lead.EventCaptured, first.Submission), idem); err != nil {
+		t.Fatal(err)
+	}
+	// Same idempotency key, different email: the whole write must be refused.
+	second := lead.New(ids.New(at), sub("two@acme.example", at))
+	err := st.CreateLead(context.Background(), second, lead.SubmissionEvent(ids.New(at), lead.EventCaptured, second.Submission), idem)
+	if !errors.Is(err, capture.ErrDuplicateRequest) {
+		t.Fatalf("err = %v, want ErrDuplicateRequest", err)
+	}
+	if _, err := st.LeadByEmail(context.Background(), second.EmailHash); !errors.Is(err, capture.ErrNotFound) {
+		t.Fatalf("email claim of the refused lead exists: %v", err)
+	}
+	if _, err := st.Lead(context.Background(), second.ID); !errors.Is(err, capture.ErrNotFound) {
+		t.Fatalf("profile of the refused lead exists: %v", err)
+	}
+	if tl, _ := st.Timeline(context.Background(), second.ID); len(tl) != 0 {
+		t.Fatalf("timeline of the refused lead has %d events", len(tl))
+	}
+	stats, _ := st.CampaignStats(context.Background(), "search-q4", at)
+	if stats["leads"] != 1 {
+		t.Fatalf("counter counted the refused lead: %v", stats)
+	}
+}
+
+func TestStaleVersionIsRefused(t *testing.T) {
+	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	l := lead.New(ids.New(at), sub("v@acme.example", at))
+	if err := st.CreateLead(context.Background(), l, lead.SubmissionEvent(ids.New(at), lead.EventCaptured, l.Submission), nil); err != nil {
+		t.Fatal(err)
+	}
+	m := lead.Merge(l, sub("v@acme.example", at.Add(time.Minute)))
+	ev := lead.SubmissionEvent(ids.New(at), lead.EventResubmitted, m.Submission)
+	if err := st.SaveLead(context.Background(), m, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	stale := lead.Merge(l, sub("v@acme.example", at.Add(2*time.Minute))) // based on version 1 again
+	err := st.SaveLead(context.Background(), stale, lead.SubmissionEvent(ids.New(at), lead.EventResubmitted, stale.Submission), nil)
+	if !errors.Is(err, capture.ErrVersionConflict) {
+		t.Fatalf("stale write err = %v, want ErrVersionConflict", err)
+	}
+}
+
+func TestBotCounter(t *testing.T) {
+	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for i := 0; i < 3; i++ {
+		if err := st.CountBot(context.Background(), "c1", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stats, _ := st.CampaignStats(context.Background(), "c1", at)
+	if stats["bots"] != 3 {
+		t.Fatalf("bots = %d, want 3", stats["bots"])
+	}
+	other, _ := st.CampaignStats(context.Background(), "c1", at.AddDate(0, 1, 0))
+	if len(other) != 0 {
+		t.Fatalf("next month has counters: %v", other)
+	}
+	_ = aws.String
+	_ = fmt.Sprint
+}
