@@ -55,3 +55,9 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 	}
 	return Handlers{}, fmt.Errorf("app: no function %q", function)
 }
+
+// Routes lists, per function, the HTTP routes its handler serves; the
+// template test checks template.yaml routes each function to exactly these.
+var Routes = map[string][]string{
+	"capture": capture.Routes,
+}

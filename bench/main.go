@@ -1,0 +1,151 @@
+// Command bench measures leadflow against floors taken in the same run on
+// the same emulators, and prints one table (and out/bench.json) of each
+// figure, its floor and the ratio. `make bench` runs it inside the local
+// emulator stack. Targets are checked and reported, not enforced by tests.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
+)
+
+// Row is one measured figure.
+type Row struct {
+	Name   string  `json:"name"`
+	Value  float64 `json:"value"`
+	Unit   string  `json:"unit"`
+	Floor  float64 `json:"floor,omitempty"`
+	Ratio  float64 `json:"ratio,omitempty"`
+	Target string  `json:"target,omitempty"`
+	OK     *bool   `json:"ok,omitempty"`
+}
+
+type env struct {
+	ctx     context.Context
+	tmpl    *sam.Template
+	clients awsclients.Clients
+	aws     config.AWS
+	calls   atomic.Int64 // DynamoDB requests made through counted clients
+}
+
+func main() {
+	ctx := context.Background()
+	e := &env{ctx: ctx}
+	root, err := sam.Root()
+	must(err)
+	e.tmpl, err = sam.Load(filepath.Join(root, "template.yaml"))
+	must(err)
+	e.aws = config.AWS{Region: "us-east-1", DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SESEndpoint: os.Getenv("SES_ENDPOINT")}
+	if e.aws.DynamoDBEndpoint == "" {
+		fmt.Fprintln(os.Stderr, "bench: DYNAMODB_ENDPOINT is not set: run `make bench`")
+		os.Exit(1)
+	}
+	e.clients, err = awsclients.Load(ctx, e.aws)
+	must(err)
+
+	var rows []Row
+	for _, b := range benches {
+		fmt.Fprintf(os.Stderr, "bench: %s…\n", b.name)
+		rows = append(rows, b.run(e)...)
+	}
+	print(os.Stdout, rows)
+	must(os.MkdirAll(filepath.Join(root, "out"), 0o755))
+	js, _ := json.MarshalIndent(map[string]any{"at": time.Now().UTC(), "rows": rows}, "", "  ")
+	must(os.WriteFile(filepath.Join(root, "out", "bench.json"), js, 0o644))
+	fmt.Println("\nwritten to out/bench.json")
+}
+
+var benches []struct {
+	name string
+	run  func(*env) []Row
+}
+
+func register(name string, run func(*env) []Row) {
+	benches = append(benches, struct {
+		name string
+		run  func(*env) []Row
+	}{name, run})
+}
+
+// table makes a fresh table from the template.
+func (e *env) table(name string) string {
+	name = fmt.Sprintf("bench-%s-%d", name, time.Now().UnixNano())
+	must(testenv.CreateTable(e.ctx, e.clients.DynamoDB, e.tmpl, name))
+	return name
+}
+
+// countedDynamoDB is a client that counts every request it sends.
+func (e *env) countedDynamoDB() *dynamodb.Client {
+	return dynamodb.New(e.clients.DynamoDB.Options(), func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				e.calls.Add(1)
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+		})
+	})
+}
+
+// percentile of durations in milliseconds.
+func percentile(ds []time.Duration, p float64) float64 {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(float64(len(s)-1) * p)
+	return float64(s[i].Microseconds()) / 1000
+}
+
+func ratioRow(name string, value, floor float64, unit string, target float64) Row {
+	r := Row{Name: name, Value: value, Floor: floor, Unit: unit}
+	if floor > 0 {
+		r.Ratio = value / floor
+	}
+	if target > 0 {
+		ok := r.Ratio <= target
+		r.OK, r.Target = &ok, fmt.Sprintf("ratio ≤ %.1f", target)
+	}
+	return r
+}
+
+func limitRow(name string, value float64, unit string, max float64) Row {
+	ok := value <= max
+	return Row{Name: name, Value: value, Unit: unit, Target: fmt.Sprintf("≤ %g", max), OK: &ok}
+}
+
+func print(w io.Writer, rows []Row) {
+	fmt.Fprintf(w, "\n%-44s %12s %12s %8s  %-14s %s\n", "figure", "value", "floor", "ratio", "target", "")
+	fmt.Fprintln(w, strings.Repeat("-", 100))
+	for _, r := range rows {
+		floor, ratio, verdict := "", "", ""
+		if r.Floor > 0 {
+			floor = fmt.Sprintf("%.3f", r.Floor)
+			ratio = fmt.Sprintf("%.2f", r.Ratio)
+		}
+		if r.OK != nil {
+			verdict = map[bool]string{true: "ok", false: "MISSED"}[*r.OK]
+		}
+		fmt.Fprintf(w, "%-44s %12.3f %12s %8s  %-14s %s  %s\n", r.Name, r.Value, floor, ratio, r.Target, verdict, r.Unit)
+	}
+}
+
+func must(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}

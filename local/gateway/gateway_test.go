@@ -1,0 +1,121 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/gateway"
+	"github.com/leadflow/leadflow/local/landing"
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// TestLandingFormPostsThroughGateway drives the demo page the way a
+// browser without JavaScript does: load the page, post its form, follow
+// the redirect, and find the lead with its UTM and consent in the table.
+func TestLandingFormPostsThroughGateway(t *testing.T) {
+	tm := testenv.Template(t)
+	table := testenv.NewTable(t)
+	e := testenv.Get(t)
+	var logs bytes.Buffer
+	srvURL := ""
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	srvURL = srv.URL
+	gw, err := gateway.New(context.Background(), gateway.Options{
+		Template: tm, Refs: map[string]string{tm.TableID: table},
+		Env: map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
+			"ALLOWED_ORIGINS": srvURL, "THANK_YOU_URL": srvURL + "/thanks"},
+		Clock: time.Now, Logs: &logs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/", gw)
+	site := landing.Handler("/leads")
+	mux.Handle("GET /{$}", site)
+	mux.Handle("GET /thanks", site)
+
+	page := get(t, srvURL+"/?utm_source=newsletter&utm_campaign=nov&campaign=nov-webinar")
+	for _, want := range []string{`action="/leads"`, `name="utm_source" value="newsletter"`, `name="campaign" value="nov-webinar"`, `name="_idem"`, `name="fax"`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("landing page lacks %s", want)
+		}
+	}
+	form := url.Values{"email": {"Pia@Example.org"}, "name": {"Pia"}, "consent": {"true"}, "utm_source": {"newsletter"},
+		"campaign": {"nov-webinar"}, "landing_page": {srvURL + "/?utm_source=newsletter"}, "answers[crm]": {"Pipedrive"}, "fax": {""}, "_idem": {"abc123"}}
+	req, _ := http.NewRequest(http.MethodPost, srvURL+"/leads", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", srvURL)
+	resp, err := http.DefaultClient.Do(req) // follows the 303 to /thanks
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/thanks" || !strings.Contains(string(body), "Thank you") {
+		t.Fatalf("after posting: %d %s", resp.StatusCode, resp.Request.URL)
+	}
+	l, err := store.New(testenv.Clients(t).DynamoDB, table).LeadByEmail(context.Background(), lead.HashEmail("pia@example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.FirstTouch.UTMSource != "newsletter" || l.FirstTouch.Campaign != "nov-webinar" || l.Answers["crm"] != "Pipedrive" || !l.Consent.MarketingOptIn || l.Consent.IP != "127.0.0.1" {
+		t.Fatalf("stored lead = %+v", l)
+	}
+
+	for path, want := range map[string]int{"/nowhere": 404} {
+		r, _ := http.Get(srvURL + path)
+		if r.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, r.StatusCode, want)
+		}
+	}
+	r, _ := http.Get(srvURL + "/leads")
+	if r.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /leads = %d, want 405", r.StatusCode)
+	}
+}
+
+func get(t *testing.T, u string) string {
+	t.Helper()
+	r, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return string(b)
+}
+
+func TestParseRate(t *testing.T) {
+	tests := []struct {
+		expr string
+		want time.Duration
+		ok   bool
+	}{
+		{"rate(5 minutes)", 5 * time.Minute, true},
+		{"rate(1 minute)", time.Minute, true},
+		{"rate(2 hours)", 2 * time.Hour, true},
+		{"rate(7 days)", 7 * 24 * time.Hour, true},
+		{"rate(0 minutes)", 0, false},
+		{"cron(0 9 ? * MON *)", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := gateway.ParseRate(tt.expr)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseRate(%q) = %v, %v", tt.expr, got, err)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/gateway"
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// build wires a function exactly as the local gateway does: the env its
+// template entry declares, the table reference resolved to a fresh table.
+func build(t *testing.T, name string, overrides map[string]string) (app.Handlers, string, *bytes.Buffer) {
+	t.Helper()
+	tm := testenv.Template(t)
+	f, ok := tm.Function(name)
+	if !ok {
+		t.Fatalf("no function %s in template.yaml", name)
+	}
+	table := testenv.NewTable(t)
+	e := testenv.Get(t)
+	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1"}
+	for k, v := range overrides {
+		extra[k] = v
+	}
+	env := gateway.FunctionEnv(f, map[string]string{tm.TableID: table}, extra)
+	var logs bytes.Buffer
+	h, err := app.Build(context.Background(), name, func(k string) string { return env[k] }, &logs, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, table, &logs
+}
+
+func sampleEvent(t *testing.T, file string) httpapi.Request {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.Root(t), "events", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req httpapi.Request
+	if err := json.Unmarshal(b, &req); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return req
+}
+
+func TestCaptureSampleEventsEndToEnd(t *testing.T) {
+	h, table, logs := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "THANK_YOU_URL": "https://www.example.com/thank-you"})
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	ctx := context.Background()
+
+	resp, err := h.HTTP(ctx, sampleEvent(t, "capture-json.json"))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("json sample: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	l, err := st.Lead(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Email != "maria.schmidt@acme-industrial.example" || l.FirstTouch.UTMSource != "linkedin" || l.FirstTouch.Campaign != "q4-demo-push" ||
+		l.Answers["crm"] != "Salesforce" || !l.Consent.MarketingOptIn || l.Consent.TextVersion != "2026-09" || l.Consent.IP != "203.0.113.24" || l.TimeZone != "Europe/Berlin" {
+		t.Fatalf("stored lead lacks context: %+v", l)
+	}
+
+	// The same JSON event again carries the same Idempotency-Key: replayed.
+	again, _ := h.HTTP(ctx, sampleEvent(t, "capture-json.json"))
+	if again.StatusCode != 201 || !strings.Contains(again.Body, created.ID) || again.Headers["Idempotent-Replayed"] != "true" {
+		t.Fatalf("replay: %d %s %v", again.StatusCode, again.Body, again.Headers)
+	}
+	if tl, _ := st.Timeline(ctx, created.ID); len(tl) != 1 {
+		t.Fatalf("replay wrote a second event: %d events", len(tl))
+	}
+
+	form, err := h.HTTP(ctx, sampleEvent(t, "capture-form.json"))
+	if err != nil || form.StatusCode != 303 || form.Headers["Location"] != "https://www.example.com/thank-you" {
+		t.Fatalf("form sample: %d %v %v", form.StatusCode, form.Headers, err)
+	}
+	fl, err := st.LeadByEmail(ctx, lead.HashEmail("jonas.weber@northwind.example"))
+	if err != nil || fl.Answers["crm"] != "HubSpot" || fl.LastTouch.UTMCampaign != "brand-search" || !fl.Consent.MarketingOptIn {
+		t.Fatalf("form lead = %+v, %v", fl, err)
+	}
+
+	pre, _ := h.HTTP(ctx, sampleEvent(t, "capture-preflight.json"))
+	if pre.StatusCode != 204 || pre.Headers["Access-Control-Allow-Origin"] != "https://www.example.com" {
+		t.Fatalf("preflight: %d %v", pre.StatusCode, pre.Headers)
+	}
+
+	if strings.Contains(logs.String(), "maria.schmidt") || strings.Contains(logs.String(), "jonas.weber") {
+		t.Fatalf("raw email in logs:\n%s", logs.String())
+	}
+	if n := strings.Count(logs.String(), `"msg":"capture"`); n != 3 {
+		t.Fatalf("want one log line per POST (3), got %d:\n%s", n, logs.String())
+	}
+}

@@ -1,0 +1,195 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/config"
+)
+
+// TestTemplateMatchesCode keeps template.yaml and the code in step.
+func TestTemplateMatchesCode(t *testing.T) {
+	for _, p := range templateProblems(testenv.Template(t), testenv.Root(t)) {
+		t.Error(p)
+	}
+}
+
+// TestTemplateCheckCatchesDrift proves the check fails on a template that
+// drifted: a missing folder, an undeclared env var, a route without a
+// handler, and a wildcard policy.
+func TestTemplateCheckCatchesDrift(t *testing.T) {
+	root := testenv.Root(t)
+	good, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.NewReplacer(
+		"          ALLOWED_ORIGINS: !Ref AllowedOrigins\n", "",
+		"            Path: /leads\n        PreflightLead:", "            Path: /leads\n        Stray:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Method: GET\n            Path: /nowhere\n        PreflightLead:",
+		"              Resource: !GetAtt LeadsTable.Arn", "              Resource: \"*\"",
+	).Replace(string(good))
+	bad = strings.Replace(bad, "\nOutputs:", `
+  GhostFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: makefile
+    Properties:
+      CodeUri: functions/ghost
+      Handler: bootstrap
+      Runtime: provided.al2023
+      Architectures: [arm64]
+
+Outputs:`, 1)
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm, err := sam.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(templateProblems(tm, root), "\n")
+	for _, want := range []string{
+		"GhostFunction: CodeUri \"functions/ghost\" has no main.go",
+		"the code reads ALLOWED_ORIGINS but template.yaml does not declare it for CaptureFunction",
+		"template routes [GET /nowhere OPTIONS /leads POST /leads], handler serves [OPTIONS /leads POST /leads]",
+		"resource \"*\" is broader than the table or the SES identity",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("drift not reported: %q\nreported:\n%s", want, got)
+		}
+	}
+}
+
+func templateProblems(tm *sam.Template, root string) []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+
+	dirs, _ := filepath.Glob(filepath.Join(root, "functions", "*", "main.go"))
+	for _, d := range dirs {
+		name := filepath.Base(filepath.Dir(d))
+		if _, ok := tm.Function(name); !ok {
+			bad("functions/%s is not declared in template.yaml", name)
+		}
+	}
+	for _, f := range tm.Functions {
+		if _, err := os.Stat(filepath.Join(root, f.CodeUri, "main.go")); err != nil {
+			bad("%s: CodeUri %q has no main.go", f.LogicalID, f.CodeUri)
+			continue
+		}
+		if f.Runtime != "provided.al2023" || f.Handler != "bootstrap" || !slices.Equal(f.Architecture, []string{"arm64"}) || f.BuildMethod != "makefile" {
+			bad("%s: want provided.al2023/bootstrap/arm64/makefile, got %s/%s/%v/%s", f.LogicalID, f.Runtime, f.Handler, f.Architecture, f.BuildMethod)
+		}
+		cfg, ok := config.Functions[f.Name]
+		if !ok {
+			bad("%s: config.Functions has no entry for %q", f.LogicalID, f.Name)
+			continue
+		}
+		need, _ := config.Vars(cfg)
+		for _, v := range need {
+			if _, ok := f.Env[v]; !ok {
+				bad("the code reads %s but template.yaml does not declare it for %s", v, f.LogicalID)
+			}
+		}
+		var keys []string
+		for _, r := range f.Routes {
+			keys = append(keys, r.Key())
+		}
+		want := append([]string(nil), app.Routes[f.Name]...)
+		sort.Strings(want)
+		sort.Strings(keys)
+		if !slices.Equal(keys, want) {
+			bad("%s: template routes %v, handler serves %v", f.LogicalID, keys, want)
+		}
+		out = append(out, policyProblems(tm, f)...)
+	}
+	return out
+}
+
+// policyProblems allows only inline statements with explicit actions on
+// the table (and its indexes) or an SES identity ARN.
+func policyProblems(tm *sam.Template, f sam.Function) []string {
+	var out []string
+	table := "getatt:" + tm.TableID + ".Arn"
+	for _, p := range f.Policies {
+		doc, ok := p.(map[string]any)
+		stmts, isDoc := doc["Statement"].([]any)
+		if !ok || !isDoc {
+			out = append(out, fmt.Sprintf("%s: policy %v: only inline statements are allowed (managed policies and SAM policy templates are too broad to check)", f.LogicalID, p))
+			continue
+		}
+		for _, s := range stmts {
+			st, _ := s.(map[string]any)
+			b, _ := json.Marshal(st)
+			for _, a := range asList(st["Action"]) {
+				if strings.Contains(a, "*") {
+					out = append(out, fmt.Sprintf("%s: wildcard action %q", f.LogicalID, a))
+				}
+			}
+			res := asList(st["Resource"])
+			if len(res) == 0 {
+				out = append(out, fmt.Sprintf("%s: statement without Resource: %s", f.LogicalID, b))
+			}
+			for _, r := range res {
+				switch {
+				case r == table, strings.HasPrefix(r, table+"/index/"):
+				case strings.HasPrefix(r, "arn:aws:ses:") && !strings.Contains(r, "*"):
+				default:
+					out = append(out, fmt.Sprintf("%s: resource %q is broader than the table or the SES identity: %s", f.LogicalID, r, b))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func asList(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			out = append(out, asList(e)...)
+		}
+		return out
+	case nil:
+		return nil
+	}
+	return []string{fmt.Sprint(v)}
+}
+
+// TestFunctionsBuildForLambda builds each CodeUri the way the Makefile's
+// build-<LogicalId> target does for SAM, and checks the target exists.
+func TestFunctionsBuildForLambda(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every function")
+	}
+	tm := testenv.Template(t)
+	root := testenv.Root(t)
+	for _, f := range tm.Functions {
+		out := filepath.Join(t.TempDir(), "bootstrap")
+		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, "./"+filepath.ToSlash(f.CodeUri))
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s (%s) does not build: %v\n%s", f.LogicalID, f.CodeUri, err, b)
+			continue
+		}
+		mk := exec.Command("make", "-n", "build-"+f.LogicalID, "ARTIFACTS_DIR=/tmp/x")
+		mk.Dir = root
+		if b, err := mk.CombinedOutput(); err != nil || !strings.Contains(string(b), "./"+filepath.ToSlash(f.CodeUri)) {
+			t.Errorf("make build-%s does not build %s: %v\n%s", f.LogicalID, f.CodeUri, err, b)
+		}
+	}
+}
