@@ -7,7 +7,7 @@ GO ?= go
 STACK := $(GO) run ./local/cmd/stack
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: help run test vet unit bench leads install tools build clean fuzz
+.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
@@ -15,6 +15,8 @@ help:
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
 	@echo "make leads    list leads stored by a running 'make run'"
 	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
+	@echo "make check-config [CONFIG=qualify.yaml] [LEAD=events/sample-lead.json]"
+	@echo "             validate a qualification config and preview the decision for a lead"
 	@echo "options: ADDR=$(ADDR) SPEED=$(SPEED) PERSIST=1 (keep data in .local-data/)"
 
 # --- local toolchain -------------------------------------------------------
@@ -46,6 +48,11 @@ unit:
 
 bench: install
 	$(STACK) exec -- $(GO) run ./bench
+
+# Validate a qualification config (default: the embedded one) and preview
+# the decision for a sample lead.
+check-config:
+	$(GO) run ./cmd/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS))
 
 leads:
 	@curl -fsS $(URL)/_local/leads || echo "no local stack answers at $(URL): start it with 'make run'"

@@ -6,6 +6,7 @@ package lead
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"time"
 )
 
@@ -85,13 +86,17 @@ type Lead struct {
 	ID        string `json:"id"`
 	EmailHash string `json:"email_hash"`
 	Submission
-	Stage      Stage       `json:"stage"`
-	FirstTouch Attribution `json:"first_touch"`
-	LastTouch  Attribution `json:"last_touch"`
-	Consents   []Consent   `json:"consents"`
-	Touches    int         `json:"touches"`
-	CreatedAt  time.Time   `json:"created_at"`
-	UpdatedAt  time.Time   `json:"updated_at"`
+	Stage         Stage          `json:"stage"`
+	FirstTouch    Attribution    `json:"first_touch"`
+	LastTouch     Attribution    `json:"last_touch"`
+	Consents      []Consent      `json:"consents"`
+	Touches       int            `json:"touches"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	Signals       []Signal       `json:"signals,omitempty"`
+	Qualification *Qualification `json:"qualification,omitempty"`
+	Handoff       *Handoff       `json:"handoff,omitempty"`
+	Lease         *Lease         `json:"lease,omitempty"`
 	// Version increases with every write; stores use it for optimistic locking.
 	Version int `json:"version"`
 }
@@ -102,3 +107,9 @@ func HashEmail(normalised string) string {
 	sum := sha256.Sum256([]byte(normalised))
 	return hex.EncodeToString(sum[:])
 }
+
+// Storage outcomes every domain package reacts to; stores return them.
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrVersionConflict = errors.New("lead changed concurrently")
+)

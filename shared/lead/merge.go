@@ -103,3 +103,27 @@ func SubmissionEvent(id, kind string, s Submission) Event {
 	}
 	return Event{At: s.Source.At, Kind: kind, ID: id, Data: data}
 }
+
+// Counter names one campaign counter to increment with a write.
+type Counter struct {
+	Campaign string
+	Name     string
+}
+
+// Change is what accompanies a profile write, atomically: timeline events
+// and campaign counters (for the month of At).
+type Change struct {
+	At       time.Time
+	Events   []Event
+	Counters []Counter
+}
+
+// Add appends events and counters to a change.
+func (c *Change) Add(o Change) {
+	c.Events = append(c.Events, o.Events...)
+	c.Counters = append(c.Counters, o.Counters...)
+}
+
+// Campaign is the campaign a lead is attributed to for funnel counters:
+// the one that brought it (first touch).
+func (l *Lead) Campaign() string { return l.FirstTouch.CampaignOrDefault() }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var now = time.Date(2026, 11, 23, 12, 30, 0, 0, time.UTC)
+
+func runCmd(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut, now)
+	return code, out.String(), errOut.String()
+}
+
+func TestCheckDefaultConfig(t *testing.T) {
+	code, out, errOut := runCmd("check-config")
+	if code != 0 || !strings.HasPrefix(out, "config OK: 12 fit rules,") || errOut != "" {
+		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
+
+func TestCheckInvalidConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "qualify.yaml")
+	bad := "version: 1\nfit:\n  rules:\n    - {field: job_title, op: startswith, values: [CMO], points: 5}\n  gradee: {A: 1}\n"
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd("check-config", "-config", path)
+	if code != 1 || out != "" {
+		t.Errorf("code %d stdout %q", code, out)
+	}
+	for _, want := range []string{
+		path + `:4: unknown operator "startswith" (use equals, in, contains, regex, range, exists)`,
+		path + `:5: unknown field "gradee" in fit (did you mean "grades"?)`,
+		path + `:2: fit: missing grades`,
+		path + `:1: missing thresholds`,
+	} {
+		if !strings.Contains(errOut, want+"\n") {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+func TestCheckSampleLeads(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"../../events/sample-lead.json", []string{
+			"lead dana.whitfield@northwind-analytics.com",
+			"grade A (110 fit points), engagement 52.7, hot → stage mql",
+			"team enterprise (Ana Lopez, Ben Wu), first response within 5m",
+			"    +40 form demo_request\n",
+			"    +3 email click (decayed to 2.7)\n",
+			"    hot: grade A and score 52.7 ≥ 20\n",
+		}},
+		{"../../events/sample-lead-jobseeker.json", []string{
+			"  disqualified: job_seeker\n",
+			"cold → stage disqualified",
+			`    disqualified: job_seeker (message contains "vacancy")`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			code, out, errOut := runCmd("check-config", "-lead", tt.file, "-signals", "pricing_page_view, email_click@48h")
+			if code != 0 || errOut != "" {
+				t.Fatalf("code %d stderr %s", code, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckConfigUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "lead.json")
+	os.WriteFile(typo, []byte(`{"email": "a@acme.example", "jobtitle": "CMO"}`), 0o600)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no command", nil, 2, "usage: leadflow"},
+		{"unknown command", []string{"deploy"}, 2, `unknown command "deploy"`},
+		{"bad signal age", []string{"check-config", "-lead", "../../events/sample-lead.json", "-signals", "reply@yesterday"}, 2, `bad age "yesterday"`},
+		{"signals without lead", []string{"check-config", "-signals", "reply"}, 2, "-signals needs -lead"},
+		{"lead field typo", []string{"check-config", "-lead", typo}, 1, `unknown field "jobtitle"`},
+		{"missing lead file", []string{"check-config", "-lead", filepath.Join(dir, "nope.json")}, 1, "no such file"},
+		{"missing config file", []string{"check-config", "-config", filepath.Join(dir, "nope.yaml")}, 1, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := runCmd(tt.args...)
+			if code != tt.code || !strings.Contains(errOut, tt.want) {
+				t.Errorf("code %d (want %d), stderr:\n%s", code, tt.code, errOut)
+			}
+		})
+	}
+}

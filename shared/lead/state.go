@@ -1,0 +1,99 @@
+package lead
+
+import "time"
+
+// Signal is one engagement event that feeds the score: a form submission
+// ("form:demo_request"), a page view, an email click. Kept on the profile
+// (bounded) so re-grading can apply decay without reading the timeline.
+type Signal struct {
+	Kind string    `json:"kind"`
+	At   time.Time `json:"at"`
+}
+
+// MaxSignals bounds the signals kept on a profile; the oldest go first
+// (their decayed weight is the smallest).
+const MaxSignals = 50
+
+// AddSignal appends a signal, dropping the oldest beyond MaxSignals.
+func (l *Lead) AddSignal(s Signal) {
+	l.Signals = append(l.Signals, s)
+	if n := len(l.Signals); n > MaxSignals {
+		l.Signals = append([]Signal(nil), l.Signals[n-MaxSignals:]...)
+	}
+}
+
+// Qualification is the latest automatic decision about a lead, with the
+// reasons a person can read.
+type Qualification struct {
+	Grade        string    `json:"grade"`
+	FitPoints    int       `json:"fit_points"`
+	Score        float64   `json:"score"`
+	Temperature  string    `json:"temperature"`
+	Disqualified string    `json:"disqualified,omitempty"` // reason code
+	Reasons      []string  `json:"reasons"`
+	Campaign     string    `json:"campaign,omitempty"` // whose overrides applied
+	At           time.Time `json:"at"`
+}
+
+// Handoff states.
+const (
+	HandoffPending   = "pending"   // hot: an alert is owed to sales
+	HandoffSent      = "sent"      // alert sent, waiting for the rep
+	HandoffEscalated = "escalated" // SLA missed, escalation sent
+	HandoffAnswered  = "answered"  // a rep responded
+)
+
+// Handoff is the sales side of a hot lead: who got it, when, and the
+// first-response deadline.
+type Handoff struct {
+	State       string    `json:"state"`
+	Team        string    `json:"team,omitempty"`
+	Rep         string    `json:"rep,omitempty"` // email of the owning rep
+	RepName     string    `json:"rep_name,omitempty"`
+	Since       time.Time `json:"since"` // when the lead became hot
+	SentAt      time.Time `json:"sent_at,omitempty"`
+	DueBy       time.Time `json:"due_by,omitempty"` // first-response SLA deadline
+	Breached    bool      `json:"breached,omitempty"`
+	EscalatedTo string    `json:"escalated_to,omitempty"`
+	// LinkBase is the public URL the alert's links used, so a later
+	// escalation from the scheduler links to the same place.
+	LinkBase string `json:"link_base,omitempty"`
+}
+
+// Lease marks a profile as being worked on by one scheduled run or
+// request, so overlapping workers do not send the same email twice.
+type Lease struct {
+	Owner string    `json:"owner"`
+	Until time.Time `json:"until"`
+}
+
+// Held reports whether someone else holds an unexpired lease.
+func (l *Lead) Held(owner string, now time.Time) bool {
+	return l.Lease != nil && l.Lease.Owner != owner && l.Lease.Until.After(now)
+}
+
+// NextDue is when the scheduler must next look at this lead: a pending
+// handoff at once, a sent one at its SLA deadline; zero when nothing is
+// due (the lead then leaves the sparse due index).
+func (l *Lead) NextDue() time.Time {
+	if l.Handoff == nil {
+		return time.Time{}
+	}
+	switch l.Handoff.State {
+	case HandoffPending:
+		return l.Handoff.Since
+	case HandoffSent:
+		return l.Handoff.DueBy
+	}
+	return time.Time{}
+}
+
+// SalesSet reports whether sales has taken the lead's stage over, so that
+// automatic re-grading must leave it alone.
+func (s Stage) SalesSet() bool {
+	switch s {
+	case StageSAL, StageSQL, StageWon, StageLost, StageRejected, StageUnsubscribed:
+		return true
+	}
+	return false
+}

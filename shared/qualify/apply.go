@@ -1,0 +1,50 @@
+package qualify
+
+import (
+	"time"
+
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// EventQualified is the timeline event of a (re-)qualification.
+const EventQualified = "qualified"
+
+// Qualify re-grades a lead in place after a new signal (a submission, later
+// engagement) and returns what to record with the write: a timeline event
+// with the decision and its reasons, and the campaign counters of stage
+// transitions. A lead that turns hot for the first time gets a pending
+// handoff (the alert owed to sales). Stages sales set are never changed.
+func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
+	signals := make([]Signal, len(l.Signals))
+	for i, s := range l.Signals {
+		signals[i] = Signal{Kind: s.Kind, At: s.At}
+	}
+	d := c.Evaluate(*l, signals, now)
+	from := l.Stage
+	to := StageFor(from, d)
+	prevTemp := ""
+	if l.Qualification != nil {
+		prevTemp = l.Qualification.Temperature
+	}
+	l.Qualification = &lead.Qualification{Grade: d.Grade, FitPoints: d.FitPoints, Score: d.Score,
+		Temperature: d.Temperature, Disqualified: d.Reason, Reasons: d.Reasons, Campaign: d.Campaign, At: now}
+	l.Stage = to
+
+	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: EventQualified, ID: ids.New(now), Data: map[string]any{
+		"grade": d.Grade, "score": d.Score, "temperature": d.Temperature, "from": string(from), "to": string(to),
+		"previous_temperature": prevTemp, "reasons": d.Reasons, "disqualified": d.Reason,
+	}}}}
+	campaign := l.Campaign()
+	if to != from && to == lead.StageDisqualified {
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "disqualified"},
+			lead.Counter{Campaign: campaign, Name: "dq_" + d.Reason})
+	}
+	// A lead is an MQL for the funnel once: when it first turns hot and
+	// sales is owed an alert.
+	if to == lead.StageMQL && l.Handoff == nil {
+		l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: now}
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "mql"})
+	}
+	return ch
+}

@@ -1,0 +1,201 @@
+package qualify
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config is a parsed, validated qualification config. It is immutable and
+// safe for concurrent use; build it with Parse, Load or Default.
+type Config struct {
+	base        profile
+	campaigns   map[string]*profile
+	teams       map[string]Team
+	routes      []route
+	defaultTeam string
+	sla         time.Duration
+	rejects     []RejectReason
+}
+
+// profile is the scoring part of a config: the sections a campaign may
+// override. Campaign profiles are complete copies, so Evaluate never merges.
+type profile struct {
+	fit           []fitRule
+	grades        [3]int // minimum fit points for A, B and C
+	halfLife      time.Duration
+	signals       []signalRule
+	signalIndex   map[string]int // kind → index into signals
+	disqualifiers []disqualifier
+	thresholds    [4]threshold // A, B, C, D
+}
+
+type fitRule struct {
+	pred   predicate
+	points int
+	label  string
+	reason matchReason // "+20 decision maker (…)" or "+20 …"
+}
+
+type signalRule struct {
+	kind     string
+	points   int
+	halfLife time.Duration
+	display  string // "form demo_request", "pricing page view"
+}
+
+type disqualifier struct {
+	pred   predicate
+	code   string
+	reason matchReason // "disqualified: job_seeker (…)"
+}
+
+// threshold is the minimum engagement score for a grade to be hot or warm;
+// a missing bound means never.
+type threshold struct {
+	hot, warm       float64
+	hasHot, hasWarm bool
+}
+
+type route struct {
+	pred predicate
+	team string
+}
+
+// Team is a sales team leads are routed to.
+type Team struct {
+	Name string
+	Reps []Rep
+	// Lead is the team lead, the escalation target; zero when the team has none.
+	Lead Rep
+}
+
+// Rep is a sales rep. Away reps keep their leads but get no new ones.
+type Rep struct {
+	Name, Email string
+	Away        bool
+}
+
+// Available is the reps who can take new leads, in config order.
+func (t Team) Available() []Rep {
+	var out []Rep
+	for _, r := range t.Reps {
+		if !r.Away {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Reject actions: what happens to a lead sales rejects with a reason.
+const (
+	ActionDisqualify = "disqualify"
+	ActionNurture    = "nurture"
+)
+
+// RejectReason is a reason sales can pick when rejecting a lead.
+type RejectReason struct {
+	Code   string
+	Label  string
+	Action string // ActionDisqualify or ActionNurture
+}
+
+// DefaultSLA is the first-response SLA when the config sets none.
+const DefaultSLA = 5 * time.Minute
+
+// DefaultHalfLife is the engagement decay half-life when the config sets none.
+const DefaultHalfLife = 14 * 24 * time.Hour
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+var defaultConfig = sync.OnceValue(func() *Config {
+	c, err := Parse(defaultYAML, "default.yaml")
+	if err != nil {
+		panic("qualify: embedded default.yaml is invalid:\n" + err.Error())
+	}
+	return c
+})
+
+// Default is the embedded default B2B config. It panics only if the embedded
+// file is invalid, which the package's tests rule out.
+func Default() *Config { return defaultConfig() }
+
+// Load reads and parses the config at path; an empty path is Default().
+func Load(path string) (*Config, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("qualification config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// MustLoad is Load for a function's init: it panics with the readable
+// errors when the config is missing or invalid.
+func MustLoad(path string) *Config {
+	c, err := Load(path)
+	if err != nil {
+		panic(err.Error())
+	}
+	return c
+}
+
+// SLA is the time within which sales must first respond to a new lead.
+func (c *Config) SLA() time.Duration { return c.sla }
+
+// RejectReasons lists the reasons sales can pick, in config order.
+func (c *Config) RejectReasons() []RejectReason { return slices.Clone(c.rejects) }
+
+// RejectReason looks up a reject reason by code.
+func (c *Config) RejectReason(code string) (RejectReason, bool) {
+	for _, r := range c.rejects {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return RejectReason{}, false
+}
+
+// Summary is a one-line description of the config, as check-config prints it.
+func (c *Config) Summary() string {
+	reps := 0
+	for _, t := range c.teams {
+		reps += len(t.Reps)
+	}
+	return fmt.Sprintf("%s, %s, %s, grades A≥%d B≥%d C≥%d, %s (%s), %s, default team %s, %s, SLA %s, %s",
+		plural(len(c.base.fit), "fit rule"),
+		plural(len(c.base.signals), "engagement signal"),
+		plural(len(c.base.disqualifiers), "disqualifier"),
+		c.base.grades[0], c.base.grades[1], c.base.grades[2],
+		plural(len(c.teams), "team"), plural(reps, "rep"),
+		plural(len(c.routes), "routing rule"), c.defaultTeam,
+		plural(len(c.campaigns), "campaign override"),
+		formatDuration(c.sla),
+		plural(len(c.rejects), "reject reason"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// formatDuration drops Go's zero units: 5m rather than 5m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,98 @@
+package qualify
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+func TestDefaultConfigIsValid(t *testing.T) {
+	if _, err := Parse(defaultYAML, "default.yaml"); err != nil {
+		t.Fatalf("embedded default.yaml:\n%v", err)
+	}
+	c := Default()
+	if c.SLA().Minutes() != 5 || len(c.teams) != 2 {
+		t.Errorf("default: %s", c.Summary())
+	}
+	codes := map[string]string{}
+	for _, r := range c.RejectReasons() {
+		codes[r.Code] = r.Action
+	}
+	want := map[string]string{"not_icp": ActionDisqualify, "no_budget": ActionNurture, "no_authority": ActionNurture,
+		"bad_timing": ActionNurture, "wrong_contact": ActionDisqualify, "spam": ActionDisqualify}
+	for code, action := range want {
+		if codes[code] != action {
+			t.Errorf("reject reason %s: action %q, want %q", code, codes[code], action)
+		}
+	}
+}
+
+func TestDefaultConfigDecisions(t *testing.T) {
+	c := Default()
+	demo := []Signal{{Kind: FormSignal("demo_request"), At: now}}
+	tests := []struct {
+		name   string
+		lead   lead.Submission
+		reason string // disqualifier, "" for none
+		temp   string
+		team   string
+	}{
+		{"CMO at a 500-person company asking for a demo", lead.Submission{Email: "cmo@acme.example", JobTitle: "CMO", CompanySize: "500"}, "", Hot, "enterprise"},
+		{"head of growth at a small company, demo", lead.Submission{Email: "h@small.example", JobTitle: "Head of Growth", CompanySize: "11-50", Country: "GB", Timeline: "This quarter"}, "", Hot, "smb"},
+		{"job seeker", lead.Submission{Email: "jo@gmail.com", Message: "Do you have any vacancy? My CV is attached."}, "job_seeker", Cold, "smb"},
+		{"open to work title", lead.Submission{Email: "jo@acme.example", JobTitle: "Open to work"}, "job_seeker", Cold, "smb"},
+		{"student", lead.Submission{Email: "s@uni.example", JobTitle: "Marketing Student"}, "student", Cold, "smb"},
+		{"agency pitch", lead.Submission{Email: "bd@agency.example", Message: "We offer SEO services and link building"}, "partner_pitch", Cold, "smb"},
+		{"competitor", lead.Submission{Email: "spy@rival.example", JobTitle: "CMO"}, "competitor", Cold, "smb"},
+		{"disposable email", lead.Submission{Email: "x@mailinator.com", JobTitle: "CMO"}, "disposable_email", Cold, "smb"},
+		{"yopmail", lead.Submission{Email: "x@YOPmail.com"}, "disposable_email", Cold, "smb"},
+		{"test name", lead.Submission{Email: "a@acme.example", Name: "Test"}, "spam", Cold, "smb"},
+		{"keyboard mash", lead.Submission{Email: "a@acme.example", Name: "asdfgh"}, "spam", Cold, "smb"},
+		{"test address", lead.Submission{Email: "test123@acme.example", Name: "Ann"}, "spam", Cold, "smb"},
+		{"internal comms is not an intern", lead.Submission{Email: "a@acme.example", JobTitle: "Internal Communications Director", CompanySize: "800"}, "", Hot, "enterprise"},
+		{"big budget routes to enterprise", lead.Submission{Email: "a@acme.example", JobTitle: "VP Marketing", Budget: "$75k", CompanySize: "120"}, "", Hot, "enterprise"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := stored(tt.lead)
+			d := c.Evaluate(l, demo, now)
+			if d.Reason != tt.reason || d.Temperature != tt.temp {
+				t.Errorf("reason %q temperature %s, want %q %s\n%s", d.Reason, d.Temperature, tt.reason, tt.temp, strings.Join(d.Reasons, "\n"))
+			}
+			if team, _ := c.Route(l); team != tt.team {
+				t.Errorf("team %s, want %s", team, tt.team)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	if c, err := Load(""); err != nil || c != Default() {
+		t.Errorf("Load(\"\") = %v, %v; want Default()", c, err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(good, []byte(full), 0o600)
+	os.WriteFile(bad, []byte(strings.Replace(full, "gradee", "x", 1)+"bogus: 1\n"), 0o600)
+	if _, err := Load(good); err != nil {
+		t.Errorf("Load(good): %v", err)
+	}
+	_, err := Load(bad)
+	if !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), bad+":") {
+		t.Errorf("Load(bad) = %v", err)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil || errors.Is(err, ErrInvalid) {
+		t.Errorf("Load(missing) = %v", err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("MustLoad(bad) did not panic")
+		}
+	}()
+	MustLoad(bad)
+}

@@ -1,0 +1,73 @@
+package qualify
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// minimal is the smallest valid config; %s is the fit rules (each a flow
+// mapping on its own "    - " line).
+const minimal = `version: 1
+fit:
+  rules:
+%s
+  grades: {A: 60, B: 40, C: 20}
+thresholds: {A: {hot: 20, warm: 0}, B: {hot: 40, warm: 10}, C: {warm: 30}, D: {}}
+routing:
+  teams:
+    smb: {reps: [{name: Sam Reed, email: sam@example.com}]}
+  default_team: smb
+`
+
+// withRules is minimal with the given fit rules.
+func withRules(rules ...string) string {
+	if len(rules) == 0 {
+		return fmt.Sprintf(minimal, "    []")
+	}
+	return fmt.Sprintf(minimal, "    - "+strings.Join(rules, "\n    - "))
+}
+
+func mustParse(t testing.TB, src string) *Config {
+	t.Helper()
+	c, err := Parse([]byte(src), "qualify.yaml")
+	if err != nil {
+		t.Fatalf("Parse:\n%v\nconfig:\n%s", err, numbered(src))
+	}
+	return c
+}
+
+// numbered prints a config with line numbers, for failure messages.
+func numbered(src string) string {
+	lines := strings.Split(src, "\n")
+	for i := range lines {
+		lines[i] = fmt.Sprintf("%3d  %s", i+1, lines[i])
+	}
+	return strings.Join(lines, "\n")
+}
+
+// lineOf is the 1-based line where marker starts in src; leading
+// newlines in marker are skipped, so "\nsla:" is a line starting "sla:".
+func lineOf(t *testing.T, src, marker string) int {
+	t.Helper()
+	i := strings.Index(src, marker)
+	if i < 0 {
+		t.Fatalf("marker %q not in config", marker)
+	}
+	i += len(marker) - len(strings.TrimLeft(marker, "\n"))
+	return strings.Count(src[:i], "\n") + 1
+}
+
+// stored is a lead as the store holds it: created from a submission, so
+// its last touch is set.
+func stored(s lead.Submission) lead.Lead {
+	if s.Email == "" {
+		s.Email = "someone@acme.example"
+	}
+	return lead.New("L1", s)
+}

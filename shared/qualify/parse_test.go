@@ -1,0 +1,267 @@
+package qualify
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// full is a valid config using every section; the validation tests break
+// one line of it at a time.
+const full = `version: 1
+fit:
+  rules:
+    - field: job_title
+      op: in
+      values: [CMO, Head of Marketing, VP Marketing]
+      points: 20
+      label: decision maker
+    - field: company_size
+      op: range
+      min: 50
+      max: 5000
+      points: 25
+  grades: {A: 60, B: 40, C: 20}
+engagement:
+  half_life: 336h
+  signals:
+    - signal: form:demo_request
+      points: 30
+      half_life: 168h
+    - {signal: pricing_page_view, points: 10}
+disqualifiers:
+  - reason: job_seeker
+    field: message
+    op: contains
+    values: [vacancy, resume, internship, "looking for a job"]
+  - reason: competitor
+    field: email_domain
+    op: in
+    values: [rival.example]
+thresholds:
+  A: {hot: 20, warm: 0}
+  B: {hot: 40, warm: 10}
+  C: {warm: 30}
+  D: {}
+routing:
+  teams:
+    enterprise:
+      reps:
+        - {name: Ana Lopez, email: ana@example.com}
+        - {name: Ben Wu, email: ben@example.com, away: true}
+      lead: {name: Lea Stone, email: lea@example.com}
+    smb:
+      reps: [{name: Sam Reed, email: sam@example.com}]
+  rules:
+    - team: enterprise
+      field: company_size
+      op: range
+      min: 500
+  default_team: smb
+sla:
+  first_response: 5m
+reject_reasons:
+  - {code: not_icp, label: Not our ideal customer, action: disqualify}
+  - {code: no_budget, label: No budget yet, action: nurture}
+campaigns:
+  webinar-2026:
+    thresholds: {A: {hot: 10, warm: 0}, B: {hot: 20, warm: 5}, C: {warm: 20}, D: {}}
+`
+
+func TestFullConfigParses(t *testing.T) {
+	c := mustParse(t, full)
+	if len(c.base.fit) != 2 || len(c.base.signals) != 2 || len(c.base.disqualifiers) != 2 ||
+		len(c.teams) != 2 || len(c.routes) != 1 || len(c.campaigns) != 1 || len(c.rejects) != 2 {
+		t.Errorf("unexpected shape: %s", c.Summary())
+	}
+	if c.SLA().Minutes() != 5 {
+		t.Errorf("SLA = %v", c.SLA())
+	}
+	if got := c.RejectReasons(); got[1] != (RejectReason{"no_budget", "No budget yet", ActionNurture}) {
+		t.Errorf("reject reasons = %+v", got)
+	}
+	if r, ok := c.RejectReason("not_icp"); !ok || r.Action != ActionDisqualify {
+		t.Errorf("RejectReason(not_icp) = %+v, %v", r, ok)
+	}
+	if _, ok := c.RejectReason("nope"); ok {
+		t.Error("RejectReason found an unknown code")
+	}
+}
+
+// TestValidationLines breaks one thing at a time and checks the message
+// and the exact line it points at. The line is the one holding marker
+// after the edit.
+func TestValidationLines(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string // text replaced in full (first occurrence)
+		marker   string // text on the line the error must point at
+		want     string // message after "qualify.yaml:N: "
+	}{
+		{"unknown field", "  grades: {A: 60", "  gradee: {A: 60", "gradee",
+			`unknown field "gradee" in fit (did you mean "grades"?)`},
+		{"unknown top-level field", "sla:\n", "slaa: 1\nsla:\n", "slaa",
+			`unknown field "slaa" (did you mean "sla"?)`},
+		{"unknown operator", "      op: in\n", "      op: startswith\n", "startswith",
+			`unknown operator "startswith" (use equals, in, contains, regex, range, exists)`},
+		{"overlapping thresholds", "B: {hot: 40, warm: 10}", "B: {hot: 10, warm: 20}", "B: {hot: 10",
+			`thresholds.B: hot (10) must be above warm (20) — overlapping thresholds`},
+		{"equal thresholds overlap", "B: {hot: 40, warm: 10}", "B: {hot: 10, warm: 10}", "B: {hot: 10",
+			`thresholds.B: hot (10) must be above warm (10) — overlapping thresholds`},
+		{"non-descending grades", "{A: 60, B: 40, C: 20}", "{A: 60, B: 70, C: 20}", "grades:",
+			`fit.grades: must be strictly descending A > B > C (got A 60, B 70, C 20)`},
+		{"bad regex", "      op: in\n      values: [CMO, Head of Marketing, VP Marketing]", "      op: regex\n      values: ['(CMO']", "(CMO",
+			"fit.rules[0]: invalid regex \"(CMO\": missing closing ): `(CMO`"},
+		{"bad duration", "half_life: 336h", "half_life: 2 weeks", "2 weeks",
+			`engagement.half_life: bad duration "2 weeks" (use hours or minutes such as 336h or 90m, or days such as 14d)`},
+		{"bad sla duration", "first_response: 5m", "first_response: soon", "soon",
+			`sla.first_response: bad duration "soon" (use hours or minutes such as 336h or 90m, or days such as 14d)`},
+		{"unknown routing team", "    - team: enterprise", "    - team: enterprize", "enterprize",
+			`routing.rules[0]: unknown team "enterprize" (did you mean "enterprise"?)`},
+		{"unknown default team", "default_team: smb", "default_team: mid", "default_team",
+			`routing.default_team: unknown team "mid" (teams: enterprise, smb)`},
+		{"missing points", "      max: 5000\n      points: 25\n", "      max: 5000\n", "field: company_size",
+			`fit.rules[1]: missing points`},
+		{"rep without email", "{name: Sam Reed, email: sam@example.com}", "{name: Sam Reed}", "Sam Reed",
+			`routing.teams.smb.reps[0]: rep "Sam Reed" without email`},
+		{"rep with empty email", "{name: Sam Reed, email: sam@example.com}", "{name: Sam Reed, email: ''}", "Sam Reed",
+			`routing.teams.smb.reps[0]: rep "Sam Reed" without email`},
+		{"rep with bad email", "{name: Sam Reed, email: sam@example.com}", "{name: Sam Reed, email: sam}", "Sam Reed",
+			`routing.teams.smb.reps[0]: email "sam" is not a valid email address`},
+		{"empty reason code", "  - reason: competitor", "  - reason: ''", "reason: ''",
+			`disqualifiers[1].reason: empty reason code`},
+		{"null reason code", "  - reason: competitor", "  - reason: ~", "reason: ~",
+			`disqualifiers[1].reason: empty reason code`},
+		{"duplicate reject codes", "code: no_budget", "code: not_icp", "No budget yet",
+			`reject_reasons[1]: duplicate reject reason code "not_icp" (first at line 54)`},
+		{"unknown reject action", "action: nurture}", "action: later}", "No budget yet",
+			`reject_reasons[1].action: unknown action "later" (use disqualify or nurture)`},
+		{"misspelt signal kind", "signal: pricing_page_view", "signal: pricing_page_veiw", "pricing_page_veiw",
+			`engagement.signals[1]: unknown signal kind "pricing_page_veiw" (did you mean "pricing_page_view"?)`},
+		{"unknown signal kind", "signal: pricing_page_view", "signal: pricing_view", "pricing_view",
+			`engagement.signals[1]: unknown signal kind "pricing_view" (use form:<form_type>, page_view, pricing_page_view, email_open, email_click, reply, resubmission)`},
+		{"bad form signal", "signal: form:demo_request", `signal: "form:"`, `signal: "form:"`,
+			`engagement.signals[0]: form signal "form:" needs a form type of lowercase letters, digits, - or _ after "form:"`},
+		{"duplicate signal", "signal: pricing_page_view", "signal: form:demo_request", "{signal: form:demo_request",
+			`engagement.signals[1]: duplicate signal "form:demo_request" (first at line 18)`},
+		{"unknown lead field", "field: message", "field: mesage", "mesage",
+			`disqualifiers[0]: unknown lead field "mesage" (did you mean "message"?)`},
+		{"bad answer key", "field: message", "field: answers.Bad Key", "answers.Bad",
+			`disqualifiers[0]: answer key "Bad Key" must be lowercase letters, digits and _`},
+		{"missing values", "    values: [rival.example]\n", "", "op: in\nthresholds",
+			`disqualifiers[1]: op in needs values`},
+		{"equals with a list", "    op: in\n    values: [rival.example]", "    op: equals\n    values: [a.example, b.example]", "a.example",
+			`disqualifiers[1]: equals takes one value (use in for a list)`},
+		{"range without bounds", "      min: 500\n", "", "op: range\n  default_team",
+			`routing.rules[0]: op range needs min, max or both`},
+		{"range min above max", "      min: 50\n      max: 5000", "      min: 5000\n      max: 50", "max: 50",
+			`fit.rules[1]: min (5000) is above max (50)`},
+		{"values with range", "      min: 50\n", "      values: [x]\n      min: 50\n", "values: [x]",
+			`fit.rules[1]: values is not used with op range (use min and max)`},
+		{"not a number", "min: 500", "min: lots", "lots",
+			`routing.rules[0].min: expected a number, got "lots"`},
+		{"points not a whole number", "points: 25", "points: 2.5", "2.5",
+			`fit.rules[1].points: expected a whole number of points from -1000 to 1000, got "2.5"`},
+		{"unknown threshold grade", "  D: {}", "  E: {}", "  E: {}",
+			`thresholds: unknown grade "E" (use A, B, C, D)`},
+		{"bad away", "away: true", "away: maybe", "maybe",
+			`routing.teams.enterprise.reps[1].away: expected true or false, got "maybe"`},
+		{"team with no reps", "reps: [{name: Sam Reed, email: sam@example.com}]", "reps: []", "reps: []",
+			`routing.teams.smb: team has no reps`},
+		{"bad campaign id", "  webinar-2026:", "  Webinar 2026:", "Webinar 2026",
+			`campaigns: campaign id "Webinar 2026" must be lowercase letters, digits, - or _, as in the lead's campaign`},
+		{"campaign overrides nothing", "    thresholds: {A: {hot: 10", "    nothing: {A: {hot: 10", "nothing:",
+			`unknown field "nothing" in campaigns.webinar-2026 (fields: fit, engagement, disqualifiers, thresholds)`},
+		{"campaign section is checked", "B: {hot: 20, warm: 5}", "B: {hot: 5, warm: 20}", "B: {hot: 5",
+			`campaigns.webinar-2026.thresholds.B: hot (5) must be above warm (20) — overlapping thresholds`},
+		{"unsupported version", "version: 1", "version: 2", "version: 2",
+			`unsupported version "2" (this build reads version 1)`},
+		{"duplicate key", "sla:\n", "sla: {first_response: 1m}\nsla:\n", "\nsla:\n",
+			`duplicate field "sla" (first at line 51)`},
+		{"YAML syntax", "  grades: {A: 60, B: 40, C: 20}", "  grades: {A: 60, B: 40, C: 20", "  grades:",
+			"YAML syntax: did not find expected ',' or '}'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(full, tt.old) {
+				t.Fatalf("fixture does not contain %q", tt.old)
+			}
+			src := strings.Replace(full, tt.old, tt.new, 1)
+			_, err := Parse([]byte(src), "qualify.yaml")
+			if err == nil {
+				t.Fatalf("no error for\n%s", numbered(src))
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error does not wrap ErrInvalid: %v", err)
+			}
+			want := fmt.Sprintf("qualify.yaml:%d: %s", lineOf(t, src, tt.marker), tt.want)
+			lines := strings.Split(err.Error(), "\n")
+			for _, l := range lines {
+				if strings.HasPrefix(l, want) {
+					return
+				}
+			}
+			t.Errorf("want a line starting\n  %s\ngot\n  %s\nconfig:\n%s", want, strings.Join(lines, "\n  "), numbered(src))
+		})
+	}
+}
+
+func TestValidationCollectsEveryProblemInFileOrder(t *testing.T) {
+	src := full
+	src = strings.Replace(src, "op: in\n", "op: startswith\n", 1)
+	src = strings.Replace(src, "half_life: 336h", "half_life: 2 weeks", 1)
+	src = strings.Replace(src, "B: {hot: 40, warm: 10}", "B: {hot: 10, warm: 20}", 1)
+	src = strings.Replace(src, "    - team: enterprise", "    - team: nobody", 1)
+	_, err := Parse([]byte(src), "qualify.yaml")
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %v is not a *ConfigError", err)
+	}
+	if len(ce.Problems) != 4 {
+		t.Fatalf("got %d problems, want 4:\n%v", len(ce.Problems), err)
+	}
+	for i := 1; i < len(ce.Problems); i++ {
+		if ce.Problems[i].Line < ce.Problems[i-1].Line {
+			t.Errorf("problems out of order:\n%v", err)
+		}
+	}
+	if got := strings.Count(err.Error(), "\n"); got != 3 {
+		t.Errorf("want one problem per line, got:\n%v", err)
+	}
+}
+
+func TestParseRejectsNonConfigs(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"empty", "", "qualify.yaml:1: empty config"},
+		{"comment only", "# nothing\n", "qualify.yaml:1: empty config"},
+		{"scalar", "hello", "qualify.yaml:1: expected a mapping of fields, got \"hello\""},
+		{"list", "- a\n- b\n", "qualify.yaml:1: expected a mapping of fields, got a list"},
+		{"missing sections", "version: 1\n", "qualify.yaml:1: missing fit"},
+		{"tab indentation", "version: 1\nfit:\n\trules: []\n", "qualify.yaml:3: YAML syntax: found character that cannot start any token"},
+		{"unclosed flow mapping", "version: 1\nfit: {rules: []\nthresholds: {}\n", "qualify.yaml:2: YAML syntax: did not find expected ',' or '}'"},
+		{"bad indentation", "version: 1\nfit:\n  rules: []\n grades: {}\n", "qualify.yaml:4: YAML syntax: did not find expected key"},
+		{"first line", "a: b: c\n", "qualify.yaml:1: YAML syntax: mapping values are not allowed in this context"},
+		{"unknown anchor", "version: 1\nfit: *nope\n", "qualify.yaml:2: YAML syntax: unknown anchor \"nope\" referenced"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.src), "")
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("got %v\nwant prefix %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseAcceptsDaysAndAliases(t *testing.T) {
+	src := strings.Replace(full, "half_life: 336h", "half_life: 14d", 1)
+	src = strings.Replace(src, "  webinar-2026:\n", "  webinar-2026: &w\n", 1) + "  webinar-2027: *w\n"
+	c := mustParse(t, src)
+	if c.base.halfLife.Hours() != 336 {
+		t.Errorf("14d = %v", c.base.halfLife)
+	}
+	if c.campaigns["webinar-2027"] == nil {
+		t.Error("aliased campaign missing")
+	}
+}

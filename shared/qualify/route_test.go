@@ -1,0 +1,49 @@
+package qualify
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+func TestRoute(t *testing.T) {
+	// A second rule after the size rule, to prove the first match wins.
+	src := strings.Replace(full, "  default_team: smb", `    - team: smb
+      field: country
+      op: in
+      values: [DE, AT, CH]
+  default_team: smb`, 1)
+	c := mustParse(t, src)
+	tests := []struct {
+		name string
+		lead lead.Submission
+		team string
+	}{
+		{"first rule", lead.Submission{CompanySize: "1,000+"}, "enterprise"},
+		{"first match wins", lead.Submission{CompanySize: "500", Country: "DE"}, "enterprise"},
+		{"second rule", lead.Submission{CompanySize: "20", Country: "de"}, "smb"},
+		{"default", lead.Submission{CompanySize: "20", Country: "US"}, "smb"},
+		{"no data: default", lead.Submission{}, "smb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name, team := c.Route(stored(tt.lead))
+			if name != tt.team || team.Name != tt.team {
+				t.Errorf("routed to %q (%q), want %q", name, team.Name, tt.team)
+			}
+		})
+	}
+
+	_, ent := c.Route(stored(lead.Submission{CompanySize: "5000"}))
+	if len(ent.Reps) != 2 || ent.Lead.Email != "lea@example.com" || !ent.Reps[1].Away {
+		t.Errorf("enterprise team = %+v", ent)
+	}
+	if av := ent.Available(); len(av) != 1 || av[0].Name != "Ana Lopez" {
+		t.Errorf("available = %+v", av)
+	}
+	ent.Reps[0].Name = "changed"
+	if _, again := c.Route(stored(lead.Submission{CompanySize: "5000"})); again.Reps[0].Name != "Ana Lopez" {
+		t.Error("Route returned the config's own slice")
+	}
+}

@@ -1,0 +1,142 @@
+package qualify
+
+import (
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// predBuilder collects the predicate fields of a rule (field, op, values,
+// min, max) while the rule's mapping is walked together with its own
+// fields (points, reason, team).
+type predBuilder struct {
+	field, op, values, min, max *yaml.Node
+}
+
+func (b *predBuilder) keys() []key {
+	return []key{
+		{"field", true, func(_, v *yaml.Node) { b.field = v }},
+		{"op", true, func(_, v *yaml.Node) { b.op = v }},
+		{"values", false, func(_, v *yaml.Node) { b.values = v }},
+		{"min", false, func(_, v *yaml.Node) { b.min = v }},
+		{"max", false, func(_, v *yaml.Node) { b.max = v }},
+	}
+}
+
+// predicate validates and compiles what b collected: known field and
+// operator, the arguments the operator needs and no others, valid regexes.
+func (p *parser) predicate(b *predBuilder, where string) (predicate, bool) {
+	before := len(p.probs)
+	var pr predicate
+	var opName string
+	if b.field != nil {
+		if name, ok := p.str(b.field, where+".field"); ok {
+			if f, ok := p.fieldRef(b.field, name, where); ok {
+				pr.field, pr.display = f, f.display(name)
+			}
+		}
+	}
+	if b.op != nil {
+		if name, ok := p.str(b.op, where+".op"); ok {
+			opName = name
+			if pr.op = opNames[name]; pr.op == 0 {
+				p.errf(b.op, "unknown operator %s (use %s)", quote(name), opList)
+			}
+		}
+	}
+	var valueNodes []*yaml.Node
+	if b.values != nil {
+		pr.values, valueNodes = p.strs(b.values, where+".values")
+	}
+	if b.min != nil {
+		pr.min, pr.hasMin = p.number(b.min, where+".min")
+	}
+	if b.max != nil {
+		pr.max, pr.hasMax = p.number(b.max, where+".max")
+	}
+
+	switch pr.op {
+	case opEquals, opIn, opContains, opRegex:
+		switch {
+		case b.values == nil:
+			p.errf(b.op, "%s: op %s needs values", where, opName)
+		case len(pr.values) == 0 && len(p.probs) == before:
+			p.errf(b.values, "%s: op %s needs at least one value", where, opName)
+		case pr.op == opEquals && len(pr.values) > 1:
+			p.errf(b.values, "%s: equals takes one value (use in for a list)", where)
+		}
+		if n := firstNonNil(b.min, b.max); n != nil {
+			p.errf(n, "%s: min and max are only used with op range", where)
+		}
+	case opRange:
+		if b.values != nil {
+			p.errf(b.values, "%s: values is not used with op range (use min and max)", where)
+		}
+		switch {
+		case b.min == nil && b.max == nil:
+			p.errf(b.op, "%s: op range needs min, max or both", where)
+		case pr.hasMin && pr.hasMax && pr.min > pr.max:
+			p.errf(b.max, "%s: min (%s) is above max (%s)", where, formatNumber(pr.min), formatNumber(pr.max))
+		}
+	case opExists:
+		if n := firstNonNil(b.values, b.min, b.max); n != nil {
+			p.errf(n, "%s: op exists takes no values, min or max", where)
+		}
+	}
+
+	switch pr.op {
+	case opRegex:
+		for i, v := range pr.values {
+			re, err := regexp.Compile(v)
+			if err != nil {
+				msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+				p.errf(valueNodes[i], "%s: invalid regex %s: %s", where, quote(v), msg)
+				continue
+			}
+			pr.res = append(pr.res, re)
+		}
+	case opEquals, opIn, opContains:
+		pr.lower = make([]string, len(pr.values))
+		for i, v := range pr.values {
+			pr.lower[i] = strings.ToLower(v)
+		}
+		if pr.op == opIn && len(pr.values) > bigSet {
+			pr.set = make(map[string]int, len(pr.values))
+			for i, v := range pr.lower {
+				if _, dup := pr.set[v]; !dup {
+					pr.set[v] = i
+				}
+			}
+		}
+	}
+	return pr, len(p.probs) == before && pr.op != 0 && b.field != nil
+}
+
+func firstNonNil(nodes ...*yaml.Node) *yaml.Node {
+	for _, n := range nodes {
+		if n != nil {
+			return n
+		}
+	}
+	return nil
+}
+
+func (p *parser) fieldRef(n *yaml.Node, name, where string) (fieldRef, bool) {
+	if id, ok := fieldNames[name]; ok {
+		return fieldRef{id: id}, true
+	}
+	if k, ok := strings.CutPrefix(name, "answers."); ok {
+		if answerKeyRe.MatchString(k) && len(k) <= 64 {
+			return fieldRef{id: fAnswer, key: k}, true
+		}
+		p.errf(n, "%s: answer key %s must be lowercase letters, digits and _", where, quote(k))
+		return fieldRef{}, false
+	}
+	hint := "use " + strings.Join(fieldList, ", ")
+	if s := suggest(name, fieldList); s != "" {
+		hint = "did you mean " + quote(s) + "?"
+	}
+	p.errf(n, "%s: unknown lead field %s (%s)", where, quote(name), hint)
+	return fieldRef{}, false
+}
