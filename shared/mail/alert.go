@@ -1,0 +1,231 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"net/mail"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Alert is what a sales rep needs to act on a hot lead: who it is, why it
+// is hot, everything they told us, where they came from, and one-click
+// accept/reject links. Every string may be user-supplied and is escaped
+// (HTML) or flattened (subject, text part) when rendered.
+type Alert struct {
+	Grade, Temperature, Company, Name, JobTitle, Email, Phone string
+
+	WhyHot     string          // one-line summary, e.g. "demo request, pricing page"
+	Answers    []KV            // every answer and form field, in display order
+	Source     []KV            // utm_*, campaign, variant, landing page, referrer
+	Reasons    []string        // score reasons, e.g. "+20 role in [CMO]"
+	Pages      []string        // pages visited; may be empty
+	Timeline   []TimelineEntry // what happened so far, oldest first
+	AcceptURL  string          // required, http(s)
+	RejectURLs []RejectLink    // one per configured reject reason
+	RepName    string
+	DueBy      time.Time // first-response deadline; zero hides it
+	Escalation bool      // the SLA escalation email: subject starts "[SLA breach]"
+}
+
+// KV is one labelled value.
+type KV struct{ Key, Value string }
+
+// TimelineEntry is one event in a lead's history.
+type TimelineEntry struct {
+	At   time.Time
+	What string
+}
+
+// RejectLink is a one-click reject link for one reason.
+type RejectLink struct{ Label, URL string }
+
+// maxSubject caps the subject, in characters: long subjects are cut by
+// every client anyway, and a cap bounds what a lead's input can put there.
+const maxSubject = 150
+
+//go:embed templates
+var templateFS embed.FS
+
+var funcs = map[string]any{
+	"when": func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 UTC") },
+	"line": oneLine,
+	// indent keeps a multi-line value visibly inside its field in the
+	// text part, so a lead cannot fake top-level lines such as "ACCEPT:".
+	"indent": func(s string) string {
+		return strings.ReplaceAll(strings.TrimSpace(normaliseNewlines(s)), "\n", "\n      ")
+	},
+	// mailto links a plain address only; anything else (a display name,
+	// '?', '&', '%' that could add headers to the draft) shows as text.
+	"mailto": func(s string) htmltemplate.URL {
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Name != "" || strings.ContainsAny(a.Address, "?&#%/\\ \"<>") {
+			return ""
+		}
+		return htmltemplate.URL("mailto:" + a.Address)
+	},
+	// tel is a tel: URL from digits and a leading '+' only, so it is safe
+	// to mark as a URL (html/template only trusts http, https and mailto);
+	// "" when there are too few digits to be a phone number.
+	"tel": func(phone string) htmltemplate.URL {
+		var b strings.Builder
+		digits := 0
+		for i, r := range strings.TrimSpace(phone) {
+			switch {
+			case r >= '0' && r <= '9':
+				b.WriteRune(r)
+				digits++
+			case r == '+' && i == 0:
+				b.WriteRune(r)
+			}
+		}
+		if digits < 5 {
+			return ""
+		}
+		return htmltemplate.URL("tel:" + b.String())
+	},
+}
+
+var (
+	alertHTML = htmltemplate.Must(htmltemplate.New("alert.html.tmpl").Funcs(funcs).ParseFS(templateFS, "templates/alert.html.tmpl"))
+	alertText = texttemplate.Must(texttemplate.New("alert.txt.tmpl").Funcs(funcs).ParseFS(templateFS, "templates/alert.txt.tmpl"))
+)
+
+// alertView is what the templates see: the alert plus derived labels.
+type alertView struct {
+	Alert
+	Subject   string
+	Who       string // name, else email
+	Role      string // "CMO at Acme GmbH"
+	TempLabel string // "Hot"
+}
+
+// RenderAlert renders the sales alert: a single-line subject, the HTML
+// part and the plain-text part. It fails (ErrInvalid) when the accept link
+// or a reject link is missing or not an http(s) URL.
+func RenderAlert(a Alert) (subject, html, text string, err error) {
+	if err := checkURL("accept URL", a.AcceptURL); err != nil {
+		return "", "", "", err
+	}
+	for i, r := range a.RejectURLs {
+		if err := checkURL(fmt.Sprintf("reject link %d", i+1), r.URL); err != nil {
+			return "", "", "", err
+		}
+		if strings.TrimSpace(r.Label) == "" {
+			return "", "", "", fmt.Errorf("%w: reject link %d has no label", ErrInvalid, i+1)
+		}
+	}
+	v := alertView{
+		Alert:     a,
+		Subject:   alertSubject(a),
+		Who:       firstNonEmpty(oneLine(a.Name), oneLine(a.Email), "Unnamed lead"),
+		TempLabel: capitalize(firstNonEmpty(strings.ToLower(oneLine(a.Temperature)), "new")),
+	}
+	switch title, company := oneLine(a.JobTitle), oneLine(a.Company); {
+	case title != "" && company != "":
+		v.Role = title + " at " + company
+	default:
+		v.Role = title + company
+	}
+	var hb, tb bytes.Buffer
+	if err := alertHTML.Execute(&hb, v); err != nil {
+		return "", "", "", fmt.Errorf("render alert html: %w", err)
+	}
+	if err := alertText.Execute(&tb, v); err != nil {
+		return "", "", "", fmt.Errorf("render alert text: %w", err)
+	}
+	return v.Subject, hb.String(), tb.String(), nil
+}
+
+// alertSubject is e.g. "🔥 Hot lead (A): Acme GmbH — CMO, demo request".
+func alertSubject(a Alert) string {
+	var b strings.Builder
+	if a.Escalation {
+		b.WriteString("[SLA breach] ")
+	}
+	temp := strings.ToLower(oneLine(a.Temperature))
+	if temp == "hot" {
+		b.WriteString("🔥 ")
+	}
+	b.WriteString(capitalize(firstNonEmpty(temp, "new")) + " lead")
+	if g := oneLine(a.Grade); g != "" {
+		b.WriteString(" (" + g + ")")
+	}
+	if who := firstNonEmpty(oneLine(a.Company), oneLine(a.Name), oneLine(a.Email)); who != "" {
+		b.WriteString(": " + who)
+	}
+	var details []string
+	for _, s := range []string{oneLine(a.JobTitle), oneLine(a.WhyHot)} {
+		if s != "" {
+			details = append(details, s)
+		}
+	}
+	if len(details) > 0 {
+		b.WriteString(" — " + strings.Join(details, ", "))
+	}
+	return truncate(b.String(), maxSubject)
+}
+
+// oneLine makes s safe for a single line: control characters, line
+// separators and invalid UTF-8 become spaces, bidi controls (which can
+// make text display in a misleading order) are dropped, and runs of
+// whitespace collapse to one space.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r), r == '\u2028', r == '\u2029':
+			return ' '
+		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u200e', r == '\u200f':
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func normaliseNewlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// truncate cuts s to at most max characters, ending in "…" when cut.
+func truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)[:max-1]
+	return strings.TrimRight(string(r), " ,—-") + "…"
+}
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func checkURL(what, raw string) error {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%w: %s must be an absolute http(s) URL", ErrInvalid, what)
+	}
+	if hasControl(raw) || strings.ContainsAny(raw, " <>\"") {
+		return fmt.Errorf("%w: %s contains characters a URL may not", ErrInvalid, what)
+	}
+	return nil
+}

@@ -1,0 +1,229 @@
+package mail_test
+
+import (
+	"errors"
+	stdhtml "html"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	leadmail "github.com/leadflow/leadflow/shared/mail"
+)
+
+var at = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+func hotAlert() leadmail.Alert {
+	return leadmail.Alert{
+		Grade: "A", Temperature: "hot", Company: "Acme GmbH", Name: "Ann Example",
+		JobTitle: "CMO", Email: "ann@acme.example", Phone: "+49 30 1234-567",
+		WhyHot:  "demo request",
+		Answers: []leadmail.KV{{Key: "Company size", Value: "200-500"}, {Key: "Message", Value: "We need this\nby Q1."}},
+		Source:  []leadmail.KV{{Key: "utm_source", Value: "google"}, {Key: "campaign", Value: "search-q4"}, {Key: "landing page", Value: "https://www.example.com/demo"}},
+		Reasons: []string{"+20 role in [Head of Marketing, CMO]", "+30 form demo_request"},
+		Pages:   []string{"/pricing", "/case-studies/retail"},
+		Timeline: []leadmail.TimelineEntry{
+			{At: at.Add(-48 * time.Hour), What: "visited /pricing"},
+			{At: at, What: "submitted demo form"},
+		},
+		AcceptURL: "https://app.example/feedback/k1.accept-token.sig",
+		RejectURLs: []leadmail.RejectLink{
+			{Label: "No budget", URL: "https://app.example/feedback/k1.reject-budget.sig"},
+			{Label: "Not our ICP", URL: "https://app.example/feedback/k1.reject-icp.sig"},
+		},
+		RepName: "Rita",
+		DueBy:   at.Add(2 * time.Hour),
+	}
+}
+
+func TestAlertSubject(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(a *leadmail.Alert)
+		want   string
+	}{
+		{"hot", func(a *leadmail.Alert) {}, "🔥 Hot lead (A): Acme GmbH — CMO, demo request"},
+		{"escalation", func(a *leadmail.Alert) { a.Escalation = true }, "[SLA breach] 🔥 Hot lead (A): Acme GmbH — CMO, demo request"},
+		{"warm, no emoji", func(a *leadmail.Alert) { a.Temperature = "warm" }, "Warm lead (A): Acme GmbH — CMO, demo request"},
+		{"no company uses name", func(a *leadmail.Alert) { a.Company = "" }, "🔥 Hot lead (A): Ann Example — CMO, demo request"},
+		{"bare", func(a *leadmail.Alert) { *a = leadmail.Alert{AcceptURL: a.AcceptURL, Email: "x@y.example"} }, "New lead: x@y.example"},
+		{"CRLF flattened", func(a *leadmail.Alert) { a.Company = "Acme\r\nBcc: victim@example.com"; a.WhyHot = "demo\trequest\x00" }, "🔥 Hot lead (A): Acme Bcc: victim@example.com — CMO, demo request"},
+		{"bidi controls dropped", func(a *leadmail.Alert) { a.Company = "Acme\u202egnp.exe" }, "🔥 Hot lead (A): Acmegnp.exe — CMO, demo request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := hotAlert()
+			tt.change(&a)
+			subject, _, _, err := leadmail.RenderAlert(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if subject != tt.want {
+				t.Fatalf("subject = %q, want %q", subject, tt.want)
+			}
+		})
+	}
+}
+
+func TestAlertSubjectIsCapped(t *testing.T) {
+	a := hotAlert()
+	a.Company = strings.Repeat("Ä", 400)
+	subject, _, _, err := leadmail.RenderAlert(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := utf8.RuneCountInString(subject); n > 150 || !strings.HasSuffix(subject, "…") || !utf8.ValidString(subject) {
+		t.Fatalf("subject has %d characters: %q", n, subject)
+	}
+}
+
+func TestAlertBodiesShowEverything(t *testing.T) {
+	a := hotAlert()
+	_, html, text, err := leadmail.RenderAlert(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Rita", "Ann Example", "CMO at Acme GmbH", "demo request",
+		"ann@acme.example", "+49 30 1234-567",
+		"Company size", "200-500", "We need this", "by Q1.",
+		"utm_source", "google", "search-q4", "https://www.example.com/demo",
+		"+20 role in [Head of Marketing, CMO]", "+30 form demo_request",
+		"/pricing", "/case-studies/retail",
+		"Sat 21 Nov 2026, 12:00 UTC", "visited /pricing", "submitted demo form",
+		"Mon 23 Nov 2026, 14:00 UTC", // due by
+		a.AcceptURL, "No budget", a.RejectURLs[0].URL, "Not our ICP", a.RejectURLs[1].URL,
+	}
+	// Compare the HTML as a reader sees it (html/template writes "+" as "&#43;").
+	for _, part := range []struct{ name, body string }{{"html", stdhtml.UnescapeString(html)}, {"text", text}} {
+		for _, w := range want {
+			if !strings.Contains(part.body, w) {
+				t.Errorf("%s part lacks %q", part.name, w)
+			}
+		}
+	}
+	if !strings.Contains(html, "Grade A") || !strings.Contains(text, "grade A") {
+		t.Errorf("grade missing")
+	}
+	if !strings.Contains(html, `href="tel:&#43;49301234567"`) || !strings.Contains(html, `href="mailto:ann@acme.example"`) {
+		t.Errorf("html lacks tel/mailto links")
+	}
+	if strings.Contains(html, "<link") || strings.Contains(html, "<script") || strings.Contains(html, "<style") {
+		t.Errorf("html should be self-contained with inline styles only")
+	}
+	if !strings.Contains(html, `name="viewport"`) || !strings.Contains(html, "max-width:600px") {
+		t.Errorf("html is not laid out for mobile")
+	}
+	if strings.Contains(html+text, "SLA") {
+		t.Errorf("a first alert mentions the SLA breach")
+	}
+}
+
+func TestAlertEscalation(t *testing.T) {
+	a := hotAlert()
+	a.Escalation = true
+	_, html, text, err := leadmail.RenderAlert(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(html, "SLA breach") || !strings.HasPrefix(text, "SLA BREACH") {
+		t.Fatalf("escalation not called out:\n%s", text)
+	}
+}
+
+func TestAlertOmitsEmptySections(t *testing.T) {
+	_, html, text, err := leadmail.RenderAlert(leadmail.Alert{Email: "x@y.example", AcceptURL: "https://app.example/a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, heading := range []string{"Answers", "Source", "Score reasons", "Pages visited", "Timeline", "Respond by", "Reject"} {
+		if strings.Contains(html, heading) || strings.Contains(strings.ToLower(text), strings.ToLower(heading)) {
+			t.Errorf("empty alert shows %q", heading)
+		}
+	}
+}
+
+const (
+	script = `<script>alert(1)</script>`
+	img    = `"><img src=x onerror=alert(1)>`
+)
+
+func TestAlertEscapesUserInput(t *testing.T) {
+	a := hotAlert()
+	a.Name, a.Company, a.JobTitle, a.WhyHot = script, img, script, img
+	a.Email, a.Phone, a.RepName, a.Grade = img, img+script, script, img
+	a.Answers = []leadmail.KV{{Key: script, Value: img}, {Key: img, Value: script}}
+	a.Source = []leadmail.KV{{Key: "referrer", Value: img}}
+	a.Reasons = []string{script}
+	a.Pages = []string{img}
+	a.Timeline = []leadmail.TimelineEntry{{At: at, What: script}}
+	a.RejectURLs = []leadmail.RejectLink{{Label: img, URL: "https://app.example/r?x=1&y=2"}}
+
+	subject, html, text, err := leadmail.RenderAlert(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<script", "<img", "onerror=alert(1)>", "tel:"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("html contains unescaped %q", bad)
+		}
+	}
+	for _, good := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;", `href="https://app.example/r?x=1&amp;y=2"`} {
+		if !strings.Contains(html, good) {
+			t.Errorf("html lacks the escaped form %q", good)
+		}
+	}
+	if strings.Contains(html, "mailto:") {
+		t.Errorf("html links a mailto: for an email that is not an address")
+	}
+	// The text part is plain text: shown as typed, never HTML-escaped.
+	if !strings.Contains(text, script) || !strings.Contains(text, img) || strings.Contains(text, "&lt;") {
+		t.Errorf("text part should carry input verbatim:\n%s", text)
+	}
+	if strings.ContainsAny(subject, "\r\n") {
+		t.Errorf("subject is not one line: %q", subject)
+	}
+}
+
+func TestAlertTextCannotBeRestructured(t *testing.T) {
+	a := hotAlert()
+	a.Name = "Ann\r\n\r\nACCEPT this lead:\r\n  https://evil.example/"
+	a.Answers = []leadmail.KV{{Key: "Message", Value: "hello\nACCEPT this lead:\n  https://evil.example/"}}
+	_, _, text, err := leadmail.RenderAlert(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text, "\r") {
+		t.Errorf("text part holds a bare CR")
+	}
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "  https://evil.example") || (strings.HasPrefix(l, "ACCEPT") && l != "ACCEPT this lead:") {
+			t.Errorf("input made a top-level line: %q\n%s", l, text)
+		}
+	}
+	if strings.Count(text, "\nACCEPT this lead:\n") != 1 {
+		t.Errorf("want exactly one genuine ACCEPT block:\n%s", text)
+	}
+}
+
+func TestRenderAlertRefusesBadLinks(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(a *leadmail.Alert)
+	}{
+		{"no accept URL", func(a *leadmail.Alert) { a.AcceptURL = "" }},
+		{"javascript accept URL", func(a *leadmail.Alert) { a.AcceptURL = "javascript:alert(1)" }},
+		{"relative accept URL", func(a *leadmail.Alert) { a.AcceptURL = "/feedback/x" }},
+		{"reject URL with quote", func(a *leadmail.Alert) { a.RejectURLs[0].URL = `https://app.example/"><script>` }},
+		{"reject link without label", func(a *leadmail.Alert) { a.RejectURLs[1].Label = " " }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := hotAlert()
+			tt.change(&a)
+			if _, _, _, err := leadmail.RenderAlert(a); !errors.Is(err, leadmail.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}

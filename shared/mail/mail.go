@@ -1,0 +1,56 @@
+// Package mail sends email through Amazon SES v2 and renders the emails the
+// product sends (html/template for the HTML part, text/template for the
+// plain-text part; every email carries both). Messages are validated before
+// they reach SES: no control characters in any header field, addresses that
+// parse, header names and tags SES will take. SES failures are mapped once,
+// to ErrThrottled (slow down, try later) and ErrRejected (this message or
+// account will not be sent), with the SDK error kept in the chain.
+package mail
+
+import (
+	"context"
+	"errors"
+)
+
+// Sentinel errors. Returned errors wrap one of them; SES errors also keep
+// the original SDK error in the chain for errors.As.
+var (
+	// ErrInvalid: the message or template data is incomplete or something
+	// SES would refuse (bad address, missing body, bad tag or header name).
+	ErrInvalid = errors.New("invalid email")
+	// ErrHeaderInjection: a header field (subject, address, header name or
+	// value, tag, configuration set) holds CR, LF or another control
+	// character. Nothing was sent.
+	ErrHeaderInjection = errors.New("control character in email header field")
+	// ErrThrottled: SES is rate limiting or the sending quota is used up.
+	// Stop sending for now and leave the rest for a later run.
+	ErrThrottled = errors.New("throttled by SES")
+	// ErrRejected: SES refused the message or the account cannot send
+	// (message rejected, MAIL FROM domain not verified, account suspended,
+	// sending paused). Retrying the same message will not help.
+	ErrRejected = errors.New("rejected by SES")
+)
+
+// Message is one email to one recipient. From, To, Subject, HTML and Text
+// are required; From, To and ReplyTo are single addresses, optionally with
+// a display name ("Leadflow <alerts@example.com>").
+type Message struct {
+	From, To, ReplyTo string
+	Subject           string
+	HTML, Text        string
+	// Headers are extra header fields, e.g. List-Unsubscribe. Values must
+	// be printable ASCII (SES's rule); names set by the fields above or by
+	// SES itself (From, To, Subject, Date, Message-ID, Content-Type, …) are
+	// refused.
+	Headers map[string]string
+	// Tags are SES message tags (they come back on bounce, complaint and
+	// delivery events): names and values of letters, digits, '_' and '-'.
+	Tags map[string]string
+	// ConfigurationSet names the SES configuration set, "" for none.
+	ConfigurationSet string
+}
+
+// Sender sends one message and returns the provider's message id.
+type Sender interface {
+	Send(ctx context.Context, m Message) (messageID string, err error)
+}

@@ -1,0 +1,105 @@
+// Package sesmail is the SES v2 adapter behind mail.Sender: it sends
+// validated messages with SendEmail and maps SES errors to the mail
+// package's sentinels.
+package sesmail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/leadflow/leadflow/shared/mail"
+)
+
+// SendEmailAPI is the one SES v2 call the adapter needs; *sesv2.Client
+// satisfies it, and tests pass a fake.
+type SendEmailAPI interface {
+	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+}
+
+// SES sends messages with SES v2 SendEmail (simple content: subject, HTML
+// and text bodies, custom headers).
+type SES struct {
+	client SendEmailAPI
+}
+
+var _ mail.Sender = (*SES)(nil)
+
+// New returns a Sender over client (usually a *sesv2.Client).
+func New(client SendEmailAPI) *SES { return &SES{client: client} }
+
+// Send validates m and sends it. Invalid messages are refused before any
+// call to SES; SES errors are mapped to ErrThrottled and ErrRejected where
+// they mean that, and always keep the SDK error in the chain.
+func (s *SES) Send(ctx context.Context, m mail.Message) (string, error) {
+	m, err := m.Canonical()
+	if err != nil {
+		return "", err
+	}
+	in := sendEmailInput(m)
+	out, err := s.client.SendEmail(ctx, in)
+	if err != nil {
+		return "", classify(err)
+	}
+	return aws.ToString(out.MessageId), nil
+}
+
+// sendEmailInput builds the request for a validated message.
+func sendEmailInput(m mail.Message) *sesv2.SendEmailInput {
+	charset := aws.String("UTF-8")
+	in := &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(m.From),
+		Destination:      &types.Destination{ToAddresses: []string{m.To}},
+		Content: &types.EmailContent{Simple: &types.Message{
+			Subject: &types.Content{Data: aws.String(m.Subject), Charset: charset},
+			Body: &types.Body{
+				Html: &types.Content{Data: aws.String(m.HTML), Charset: charset},
+				Text: &types.Content{Data: aws.String(m.Text), Charset: charset},
+			},
+		}},
+	}
+	if m.ReplyTo != "" {
+		in.ReplyToAddresses = []string{m.ReplyTo}
+	}
+	for _, name := range sortedKeys(m.Headers) {
+		in.Content.Simple.Headers = append(in.Content.Simple.Headers, types.MessageHeader{Name: aws.String(name), Value: aws.String(m.Headers[name])})
+	}
+	for _, name := range sortedKeys(m.Tags) {
+		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(name), Value: aws.String(m.Tags[name])})
+	}
+	if m.ConfigurationSet != "" {
+		in.ConfigurationSetName = aws.String(m.ConfigurationSet)
+	}
+	return in
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// classify maps an SES error to the package's sentinels by error code, so
+// it works for the modelled exceptions and for generic smithy errors alike
+// (and through the SDK's retry wrapper).
+func classify(err error) error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException":
+			return fmt.Errorf("ses send: %w: %w", mail.ErrThrottled, err)
+		case "MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException", "SendingPausedException":
+			return fmt.Errorf("ses send: %w: %w", mail.ErrRejected, err)
+		}
+	}
+	return fmt.Errorf("ses send: %w", err)
+}
