@@ -27,8 +27,10 @@ func init() { register("capture vs PutItem", benchCapture) }
 func benchCapture(e *env) []Row {
 	table := e.table("capture")
 	db := e.countedDynamoDB()
-	h := app.Capture(config.Capture{AWS: e.aws, Table: table, AllowedOrigins: "*", ThankYouURL: "https://x.example/t"},
-		awsclients.Clients{DynamoDB: db, SES: e.clients.SES}, io.Discard, time.Now)
+	h, err := app.Capture(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
+		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", SigningKeys: "b1:bench-signing-key-0123456789"}},
+		awsclients.Clients{DynamoDB: db, SES: e.clients.SES, SSM: e.clients.SSM}, io.Discard, time.Now)
+	must(err)
 
 	floorTable := e.table("floor")
 	var capture, floor, txFloor []time.Duration

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -88,6 +89,7 @@ func Load(path string) (*Template, error) {
 	opts := &intrinsics.ProcessorOptions{IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
 		"Ref":        keepRef,
 		"Fn::GetAtt": keepGetAtt,
+		"Fn::Sub":    keepSub,
 	}}
 	cf, err := goformation.OpenWithOptions(path, opts)
 	if err != nil {
@@ -163,7 +165,7 @@ func rawResources(path string) (map[string]map[string]any, error) {
 		return nil, err
 	}
 	js, err := intrinsics.ProcessYAML(data, &intrinsics.ProcessorOptions{IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
-		"Ref": keepRef, "Fn::GetAtt": keepGetAtt,
+		"Ref": keepRef, "Fn::GetAtt": keepGetAtt, "Fn::Sub": keepSub,
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("sam: %s: %w", path, err)
@@ -202,6 +204,42 @@ func keepGetAtt(_ string, input any, _ any) any {
 		return "getatt:" + strings.Join(parts, ".")
 	}
 	return nil
+}
+
+var subVar = regexp.MustCompile(`\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}`)
+
+// keepSub resolves !Sub like goformation, except that ${Resource} and
+// ${Resource.Attr} become "ref:Resource" and "getatt:Resource.Attr"
+// markers instead of empty strings, so checks can see what is referenced.
+func keepSub(name string, input any, template any) any {
+	resources := map[string]any{}
+	if t, ok := template.(map[string]any); ok {
+		resources, _ = t["Resources"].(map[string]any)
+	}
+	mark := func(s string) string {
+		return subVar.ReplaceAllStringFunc(s, func(m string) string {
+			g := subVar.FindStringSubmatch(m)
+			if _, ok := resources[g[1]]; !ok {
+				return m
+			}
+			if g[2] != "" {
+				return "getatt:" + g[1] + g[2]
+			}
+			return "ref:" + g[1]
+		})
+	}
+	switch v := input.(type) {
+	case string:
+		input = mark(v)
+	case []any:
+		if len(v) > 0 {
+			if s, ok := v[0].(string); ok {
+				v = append([]any{mark(s)}, v[1:]...)
+				input = v
+			}
+		}
+	}
+	return intrinsics.FnSub(name, input, template)
 }
 
 // Function returns the function whose folder is name.

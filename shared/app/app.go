@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -14,23 +15,22 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/schedule"
 	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
-// Capture builds the POST /leads handler.
-func Capture(cfg config.Capture, c awsclients.Clients, logw io.Writer, clock func() time.Time) *capture.Handler {
-	st := store.New(c.DynamoDB, cfg.Table)
-	return &capture.Handler{
-		Service:     &capture.Service{Store: st, NewID: ids.New},
-		CORS:        httpapi.NewCORS(cfg.AllowedOrigins),
-		ThankYouURL: cfg.ThankYouURL,
-		Clock:       clock,
-		Log:         logx.New(logw, "capture", cfg.LogLevel),
-	}
-}
+// Timing of the sales handoff.
+const (
+	linkTTL = 7 * 24 * time.Hour
+	lease   = 2 * time.Minute
+)
 
 // Handlers are what a function offers the local gateway and scheduler.
 type Handlers struct {
@@ -38,8 +38,15 @@ type Handlers struct {
 	Schedule func(context.Context, events.EventBridgeEvent) error
 }
 
+// Routes lists, per function, the HTTP routes its handler serves; the
+// template test checks template.yaml routes each function to exactly these.
+var Routes = map[string][]string{
+	"capture": capture.Routes,
+	"nurture": nil,
+}
+
 // Build wires a function by its folder name from an environment, as Lambda
-// would at init. Errors are the readable config errors main would print.
+// would at init. Errors are the readable config errors main prints.
 func Build(ctx context.Context, function string, getenv func(string) string, logw io.Writer, clock func() time.Time) (Handlers, error) {
 	switch function {
 	case "capture":
@@ -51,13 +58,99 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 		if err != nil {
 			return Handlers{}, err
 		}
-		return Handlers{HTTP: Capture(cfg, c, logw, clock).Handle}, nil
+		h, err := Capture(ctx, cfg, c, logw, clock)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return Handlers{HTTP: h.Handle}, nil
+	case "nurture":
+		var cfg config.Nurture
+		if err := config.Load(&cfg, getenv); err != nil {
+			return Handlers{}, err
+		}
+		c, err := awsclients.Load(ctx, cfg.AWS)
+		if err != nil {
+			return Handlers{}, err
+		}
+		t, err := Nurture(ctx, cfg, c, logw, clock)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return Handlers{Schedule: t}, nil
 	}
 	return Handlers{}, fmt.Errorf("app: no function %q", function)
 }
 
-// Routes lists, per function, the HTTP routes its handler serves; the
-// template test checks template.yaml routes each function to exactly these.
-var Routes = map[string][]string{
-	"capture": capture.Routes,
+// sales is what capture and the scheduler share: the rules, the store and
+// the handoff service.
+type sales struct {
+	rules   *qualify.Config
+	store   *store.Store
+	handoff *handoff.Service
+}
+
+func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclients.Clients, log *slog.Logger, clock func() time.Time) (sales, error) {
+	rules, err := qualify.Load(cfg.QualifyConfig)
+	if err != nil {
+		return sales{}, err
+	}
+	spec, err := c.SigningKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam)
+	if err != nil {
+		return sales{}, err
+	}
+	keys, err := token.ParseKeys(spec)
+	if err != nil {
+		return sales{}, fmt.Errorf("signing keys: %w", err)
+	}
+	st := store.New(c.DynamoDB, cfg.Table)
+	return sales{rules: rules, store: st, handoff: &handoff.Service{
+		Store: st, Mail: sesmail.New(c.SES), Rules: rules, Keys: keys,
+		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL,
+		LinkTTL: linkTTL, Lease: lease, Clock: clock, NewID: ids.New, Log: log,
+	}}, nil
+}
+
+// Capture builds the POST /leads handler.
+func Capture(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw io.Writer, clock func() time.Time) (*capture.Handler, error) {
+	log := logx.New(logw, "capture", cfg.LogLevel)
+	s, err := buildSales(ctx, cfg.Sales, cfg.AWS, c, log, clock)
+	if err != nil {
+		return nil, err
+	}
+	return &capture.Handler{
+		Service: &capture.Service{Store: s.store, NewID: ids.New, Qualify: s.rules},
+		HandOff: func(ctx context.Context, leadID, owner, base string) (string, error) {
+			out, err := s.handoff.Run(ctx, leadID, owner, base)
+			return string(out), err
+		},
+		BaseURL:     cfg.PublicBaseURL,
+		CORS:        httpapi.NewCORS(cfg.AllowedOrigins),
+		ThankYouURL: cfg.ThankYouURL,
+		Clock:       clock,
+		Log:         log,
+	}, nil
+}
+
+// Nurture builds the scheduled tick: alerts still owed to sales and SLA
+// escalations, from the due index.
+func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw io.Writer, clock func() time.Time) (func(context.Context, events.EventBridgeEvent) error, error) {
+	log := logx.New(logw, "nurture", cfg.LogLevel)
+	s, err := buildSales(ctx, cfg.Sales, cfg.AWS, c, log, clock)
+	if err != nil {
+		return nil, err
+	}
+	t := &schedule.Tick{
+		Store: s.store, Shards: store.DueShards, Concurrency: 8, PerShard: 200, Margin: 2 * time.Second,
+		Clock: clock, Log: log,
+		Work: func(ctx context.Context, leadID, owner string) (string, error) {
+			out, err := s.handoff.Run(ctx, leadID, owner, "")
+			return string(out), err
+		},
+	}
+	return func(ctx context.Context, ev events.EventBridgeEvent) error {
+		start := time.Now()
+		sum := t.Run(ctx, "tick-"+ev.ID)
+		log.Info("tick", "event", ev.ID, "outcomes", sum.Outcomes, "errors", sum.Errors, "stopped", sum.Stopped, "ms", time.Since(start).Milliseconds())
+		return nil
+	}, nil
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,24 +23,35 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
+const testKeys = "t1:test-signing-key-0123456789abcdef"
+
 // build wires a function exactly as the local gateway does: the env its
 // template entry declares, the table reference resolved to a fresh table.
 func build(t *testing.T, name string, overrides map[string]string) (app.Handlers, string, *bytes.Buffer) {
+	t.Helper()
+	return buildAt(t, name, overrides, time.Now, "")
+}
+
+// buildAt is build with a clock, on an existing table when one is given.
+func buildAt(t *testing.T, name string, overrides map[string]string, clock func() time.Time, table string) (app.Handlers, string, *bytes.Buffer) {
 	t.Helper()
 	tm := testenv.Template(t)
 	f, ok := tm.Function(name)
 	if !ok {
 		t.Fatalf("no function %s in template.yaml", name)
 	}
-	table := testenv.NewTable(t)
+	if table == "" {
+		table = testenv.NewTable(t)
+	}
 	e := testenv.Get(t)
-	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1"}
+	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
+		"SIGNING_KEYS": testKeys}
 	for k, v := range overrides {
 		extra[k] = v
 	}
 	env := gateway.FunctionEnv(f, map[string]string{tm.TableID: table}, extra)
 	var logs bytes.Buffer
-	h, err := app.Build(context.Background(), name, func(k string) string { return env[k] }, &logs, time.Now)
+	h, err := app.Build(context.Background(), name, func(k string) string { return env[k] }, &logs, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,13 +91,14 @@ func TestCaptureSampleEventsEndToEnd(t *testing.T) {
 		t.Fatalf("stored lead lacks context: %+v", l)
 	}
 
+	before, _ := st.Timeline(ctx, created.ID)
 	// The same JSON event again carries the same Idempotency-Key: replayed.
 	again, _ := h.HTTP(ctx, sampleEvent(t, "capture-json.json"))
 	if again.StatusCode != 201 || !strings.Contains(again.Body, created.ID) || again.Headers["Idempotent-Replayed"] != "true" {
 		t.Fatalf("replay: %d %s %v", again.StatusCode, again.Body, again.Headers)
 	}
-	if tl, _ := st.Timeline(ctx, created.ID); len(tl) != 1 {
-		t.Fatalf("replay wrote a second event: %d events", len(tl))
+	if tl, _ := st.Timeline(ctx, created.ID); len(tl) != len(before) || len(tl) < 2 {
+		t.Fatalf("replay changed the timeline: %d events, before %d", len(tl), len(before))
 	}
 
 	form, err := h.HTTP(ctx, sampleEvent(t, "capture-form.json"))
@@ -105,5 +120,34 @@ func TestCaptureSampleEventsEndToEnd(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), `"msg":"capture"`); n != 3 {
 		t.Fatalf("want one log line per POST (3), got %d:\n%s", n, logs.String())
+	}
+}
+
+func rotationKey(table, team string) *dynamodb.GetItemInput {
+	return &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "ROTATION#" + team}, "SK": &types.AttributeValueMemberS{Value: "STATE"}}}
+}
+
+// TestInvalidQualifyConfigFailsAtInit: a function with a broken config
+// refuses to start, naming the file and line, instead of running on
+// without rules.
+func TestInvalidQualifyConfigFailsAtInit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "qualify.yaml")
+	if err := os.WriteFile(path, []byte("version: 1\nfit:\n  rules:\n    - field: job_title\n      op: startswith\n      values: [CMO]\n      points: 10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "QUALIFY_CONFIG": path, "AWS_REGION": "us-east-1"}
+	for _, fn := range []string{"capture", "nurture"} {
+		_, err := app.Build(context.Background(), fn, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+		if err == nil || !strings.Contains(err.Error(), "qualify.yaml:5") || !strings.Contains(err.Error(), "startswith") {
+			t.Errorf("%s with a bad config: err = %v, want the file:line and the bad operator", fn, err)
+		}
+	}
+	delete(env, "SIGNING_KEYS")
+	delete(env, "QUALIFY_CONFIG")
+	if _, err := app.Build(context.Background(), "capture", func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now); err == nil ||
+		!strings.Contains(err.Error(), "SIGNING_KEYS") {
+		t.Errorf("without signing keys: err = %v", err)
 	}
 }

@@ -63,7 +63,7 @@ Outputs:`, 1)
 		"GhostFunction: CodeUri \"functions/ghost\" has no main.go",
 		"the code reads ALLOWED_ORIGINS but template.yaml does not declare it for CaptureFunction",
 		"template routes [GET /nowhere OPTIONS /leads POST /leads], handler serves [OPTIONS /leads POST /leads]",
-		"resource \"*\" is broader than the table or the SES identity",
+		"resource \"*\" is broader than the table, the SES identity or the signing-key parameter",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("drift not reported: %q\nreported:\n%s", want, got)
@@ -143,9 +143,10 @@ func policyProblems(tm *sam.Template, f sam.Function) []string {
 			for _, r := range res {
 				switch {
 				case r == table, strings.HasPrefix(r, table+"/index/"):
-				case strings.HasPrefix(r, "arn:aws:ses:") && !strings.Contains(r, "*"):
+				case strings.HasPrefix(r, "arn:aws:ses:") && strings.Contains(r, ":identity/") && !strings.Contains(r, "*"):
+				case strings.HasPrefix(r, "arn:aws:ssm:") && strings.Contains(r, ":parameter/") && !strings.Contains(r, "*"):
 				default:
-					out = append(out, fmt.Sprintf("%s: resource %q is broader than the table or the SES identity: %s", f.LogicalID, r, b))
+					out = append(out, fmt.Sprintf("%s: resource %q is broader than the table, the SES identity or the signing-key parameter: %s", f.LogicalID, r, b))
 				}
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/leadflow/leadflow/shared/config"
 )
@@ -19,6 +20,7 @@ import (
 type Clients struct {
 	DynamoDB *dynamodb.Client
 	SES      *sesv2.Client
+	SSM      *ssm.Client
 }
 
 // Load builds the clients from the default credential chain.
@@ -44,6 +46,7 @@ func Load(ctx context.Context, c config.AWS) (Clients, error) {
 				o.BaseEndpoint = aws.String(c.SESEndpoint)
 			}
 		}),
+		SSM: ssm.NewFromConfig(cfg),
 	}, nil
 }
 
@@ -55,4 +58,20 @@ func MustLoad(c config.AWS) Clients {
 		os.Exit(1)
 	}
 	return cl
+}
+
+// SigningKeys returns the link signing keys: given directly (local stack),
+// or read once at init from an SSM SecureString parameter (AWS).
+func (c Clients) SigningKeys(ctx context.Context, direct, param string) (string, error) {
+	if direct != "" {
+		return direct, nil
+	}
+	if param == "" {
+		return "", fmt.Errorf("config: set SIGNING_KEYS_PARAM (SSM parameter name) or SIGNING_KEYS")
+	}
+	out, err := c.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(param), WithDecryption: aws.Bool(true)})
+	if err != nil {
+		return "", fmt.Errorf("read signing keys from SSM parameter %s: %w", param, err)
+	}
+	return aws.ToString(out.Parameter.Value), nil
 }

@@ -24,7 +24,7 @@ func newMemStore() *memStore {
 	return &memStore{byEmail: map[string]string{}, leads: map[string]lead.Lead{}, events: map[string][]lead.Event{}, idem: map[string]Idempotency{}}
 }
 
-func (m *memStore) CreateLead(_ context.Context, l lead.Lead, ev lead.Event, idem *Idempotency) error {
+func (m *memStore) CreateLead(_ context.Context, l lead.Lead, ch lead.Change, idem *Idempotency) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.failAll != nil {
@@ -40,7 +40,7 @@ func (m *memStore) CreateLead(_ context.Context, l lead.Lead, ev lead.Event, ide
 	}
 	m.byEmail[l.EmailHash] = l.ID
 	m.leads[l.ID] = l
-	m.events[l.ID] = append(m.events[l.ID], ev)
+	m.events[l.ID] = append(m.events[l.ID], ch.Events...)
 	if idem != nil {
 		m.idem[idem.Key] = *idem
 	}
@@ -57,7 +57,7 @@ func (m *memStore) LeadByEmail(_ context.Context, h string) (lead.Lead, error) {
 	return m.leads[id], nil
 }
 
-func (m *memStore) SaveLead(_ context.Context, l lead.Lead, ev lead.Event, idem *Idempotency) error {
+func (m *memStore) SaveLead(_ context.Context, l lead.Lead, ch lead.Change, idem *Idempotency) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if idem != nil {
@@ -69,7 +69,7 @@ func (m *memStore) SaveLead(_ context.Context, l lead.Lead, ev lead.Event, idem 
 		return ErrVersionConflict
 	}
 	m.leads[l.ID] = l
-	m.events[l.ID] = append(m.events[l.ID], ev)
+	m.events[l.ID] = append(m.events[l.ID], ch.Events...)
 	if idem != nil {
 		m.idem[idem.Key] = *idem
 	}

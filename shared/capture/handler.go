@@ -20,7 +20,13 @@ var Routes = []string{"POST /leads", "OPTIONS /leads"}
 
 // Handler is the Lambda handler behind POST /leads.
 type Handler struct {
-	Service     *Service
+	Service *Service
+	// HandOff, when set, sends what a captured lead is owed by sales at
+	// once (the hot lead alert), so it arrives within seconds; the
+	// scheduled function retries anything it misses.
+	HandOff func(ctx context.Context, leadID, owner, baseURL string) (string, error)
+	// BaseURL prefixes links in alerts; "" derives it from the request.
+	BaseURL     string
 	CORS        httpapi.CORS
 	ThankYouURL string
 	Clock       func() time.Time
@@ -41,7 +47,7 @@ type problem struct {
 
 // Handle serves one HTTP API v2 request.
 func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	start := h.Clock()
+	now, started := h.Clock(), time.Now() // domain time; wall time for latency
 	origin := httpapi.Header(req, "origin")
 	reqID := req.RequestContext.RequestID
 	log := h.Log.With("requestId", reqID, "route", req.RouteKey)
@@ -56,33 +62,47 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 
 	isForm := httpapi.MediaType(req) == "application/x-www-form-urlencoded"
-	res, sub, err := h.capture(ctx, req, start)
-	status := http.StatusCreated
-	if err != nil {
-		status = httpapi.StatusOf(err, map[error]int{
-			lead.ErrInvalid:        http.StatusBadRequest,
-			ErrIdempotencyConflict: http.StatusConflict,
-		})
-	}
-	attrs := []any{"status", status, "ms", h.Clock().Sub(start).Milliseconds()}
+	res, sub, err := h.capture(ctx, req, now)
+	var attrs []any
 	if sub.Email != "" {
 		attrs = append(attrs, "emailHash", lead.HashEmail(sub.Email), "campaign", sub.Source.CampaignOrDefault())
 	}
+	logged := func(level slog.Level, status int, more ...any) {
+		attrs = append(attrs, more...)
+		log.Log(ctx, level, "capture", append([]any{"status", status, "ms", time.Since(started).Milliseconds()}, attrs...)...)
+	}
 	if err != nil {
-		attrs = append(attrs, "error", err.Error())
+		status := httpapi.StatusOf(err, map[error]int{
+			lead.ErrInvalid:        http.StatusBadRequest,
+			ErrIdempotencyConflict: http.StatusConflict,
+		})
+		level := slog.LevelWarn
 		if status >= 500 {
-			log.Error("capture", attrs...)
-		} else {
-			log.Warn("capture", attrs...)
+			level = slog.LevelError
 		}
+		logged(level, status, "error", err.Error())
 		return h.errorResponse(status, err, reqID, isForm, req, cors), nil
 	}
+	attrs = append(attrs, "outcome", res.Outcome, "leadId", res.LeadID)
+	if q := res.Lead.Qualification; q != nil {
+		attrs = append(attrs, "grade", q.Grade, "temperature", q.Temperature, "stage", res.Lead.Stage)
+		if q.Disqualified != "" {
+			attrs = append(attrs, "disqualified", q.Disqualified)
+		}
+	}
+	if res.Lead.Handoff != nil && res.Lead.Handoff.State == lead.HandoffPending && h.HandOff != nil {
+		out, err := h.HandOff(ctx, res.LeadID, reqID, h.baseURL(req))
+		attrs = append(attrs, "handoff", out)
+		if err != nil {
+			// The lead is stored and stays due: the schedule retries.
+			attrs = append(attrs, "handoffError", err.Error())
+		}
+	}
 	if isForm {
-		attrs[1] = http.StatusSeeOther
-		log.Info("capture", append(attrs, "outcome", res.Outcome, "leadId", res.LeadID)...)
+		logged(slog.LevelInfo, http.StatusSeeOther)
 		return httpapi.SeeOther(h.ThankYouURL, cors), nil
 	}
-	log.Info("capture", append(attrs, "outcome", res.Outcome, "leadId", res.LeadID)...)
+	logged(slog.LevelInfo, http.StatusCreated)
 	headers := map[string]string{}
 	for k, v := range cors {
 		headers[k] = v
@@ -90,7 +110,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if res.Outcome == Replayed {
 		headers["Idempotent-Replayed"] = "true"
 	}
-	return httpapi.JSON(status, created{ID: res.LeadID, Status: res.Outcome}, headers), nil
+	return httpapi.JSON(http.StatusCreated, created{ID: res.LeadID, Status: res.Outcome}, headers), nil
 }
 
 func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Time) (Result, lead.Submission, error) {
@@ -157,4 +177,16 @@ func publicMessage(status int, err error) string {
 		return "internal error: the lead was not stored, please retry"
 	}
 	return err.Error()
+}
+
+// baseURL is the configured public base, else the API's own address.
+func (h *Handler) baseURL(req httpapi.Request) string {
+	if h.BaseURL != "" || req.RequestContext.DomainName == "" {
+		return h.BaseURL
+	}
+	base := "https://" + req.RequestContext.DomainName
+	if st := req.RequestContext.Stage; st != "" && st != "$default" {
+		base += "/" + st
+	}
+	return base
 }

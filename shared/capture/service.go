@@ -18,8 +18,8 @@ import (
 var (
 	ErrEmailTaken       = errors.New("a lead with this email exists")
 	ErrDuplicateRequest = errors.New("idempotency key already used")
-	ErrVersionConflict  = errors.New("lead changed concurrently")
-	ErrNotFound         = errors.New("not found")
+	ErrVersionConflict  = lead.ErrVersionConflict
+	ErrNotFound         = lead.ErrNotFound
 	// ErrIdempotencyConflict is a reused idempotency key with a different body.
 	ErrIdempotencyConflict = errors.New("idempotency key was used for a different request")
 )
@@ -30,12 +30,12 @@ var (
 type Store interface {
 	// CreateLead writes a brand-new lead. ErrEmailTaken when the email is
 	// already claimed; ErrDuplicateRequest when idem's key exists.
-	CreateLead(ctx context.Context, l lead.Lead, ev lead.Event, idem *Idempotency) error
+	CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *Idempotency) error
 	// LeadByEmail loads the lead owning an email hash, or ErrNotFound.
 	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
 	// SaveLead replaces a lead whose stored version is l.Version-1.
 	// ErrVersionConflict when it moved on; ErrDuplicateRequest as above.
-	SaveLead(ctx context.Context, l lead.Lead, ev lead.Event, idem *Idempotency) error
+	SaveLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *Idempotency) error
 	// Idempotent returns the record stored for a key, or ErrNotFound.
 	Idempotent(ctx context.Context, key string) (Idempotency, error)
 	// CountBot records a honeypot hit for a campaign.
@@ -71,12 +71,22 @@ const (
 type Result struct {
 	LeadID  string
 	Outcome Outcome
+	// Lead is the lead as written (zero for replays and bots).
+	Lead lead.Lead
+}
+
+// Qualifier re-grades a lead after a submission, updating its
+// qualification, stage and handoff, and says what to record.
+type Qualifier interface {
+	Qualify(l *lead.Lead, now time.Time) lead.Change
 }
 
 // Service orchestrates a capture over a Store.
 type Service struct {
 	Store Store
 	NewID func(time.Time) string
+	// Qualify is optional: without it leads are stored unqualified.
+	Qualify Qualifier
 	// MaxAttempts bounds retries on concurrent writes to the same lead.
 	MaxAttempts int
 }
@@ -115,12 +125,14 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 
 func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency) (Result, error) {
 	l := lead.New(id, sub)
+	l.AddSignal(submissionSignal(sub))
+	ch := s.change(&l, lead.EventCaptured, "leads", sub)
 	if idem != nil {
 		idem.LeadID, idem.Outcome = l.ID, Created
 	}
-	err := s.Store.CreateLead(ctx, l, lead.SubmissionEvent(s.NewID(sub.Source.At), lead.EventCaptured, sub), idem)
+	err := s.Store.CreateLead(ctx, l, ch, idem)
 	if err == nil {
-		return Result{LeadID: l.ID, Outcome: Created}, nil
+		return Result{LeadID: l.ID, Outcome: Created, Lead: l}, nil
 	}
 	if !errors.Is(err, ErrEmailTaken) {
 		return Result{}, err
@@ -134,13 +146,40 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 		return Result{}, err
 	}
 	merged := lead.Merge(existing, sub)
+	merged.AddSignal(submissionSignal(sub))
+	merged.AddSignal(lead.Signal{Kind: "resubmission", At: sub.Source.At})
+	ch = s.change(&merged, lead.EventResubmitted, "resubmissions", sub)
 	if idem != nil {
 		idem.LeadID, idem.Outcome = merged.ID, Merged
 	}
-	if err := s.Store.SaveLead(ctx, merged, lead.SubmissionEvent(s.NewID(sub.Source.At), lead.EventResubmitted, sub), idem); err != nil {
+	if err := s.Store.SaveLead(ctx, merged, ch, idem); err != nil {
 		return Result{}, err
 	}
-	return Result{LeadID: merged.ID, Outcome: Merged}, nil
+	return Result{LeadID: merged.ID, Outcome: Merged, Lead: merged}, nil
+}
+
+// change is the timeline event and counter of one submission plus what
+// re-qualifying the lead changed.
+func (s *Service) change(l *lead.Lead, kind, counter string, sub lead.Submission) lead.Change {
+	at := sub.Source.At
+	ch := lead.Change{At: at,
+		Events:   []lead.Event{lead.SubmissionEvent(s.NewID(at), kind, sub)},
+		Counters: []lead.Counter{{Campaign: sub.Source.CampaignOrDefault(), Name: counter}},
+	}
+	if s.Qualify != nil {
+		ch.Add(s.Qualify.Qualify(l, at))
+	}
+	return ch
+}
+
+// submissionSignal is the engagement a form submission shows: its form
+// type ("form:demo_request"), or a plain form fill.
+func submissionSignal(sub lead.Submission) lead.Signal {
+	kind := "form:" + sub.FormType
+	if sub.FormType == "" {
+		kind = "form:contact"
+	}
+	return lead.Signal{Kind: kind, At: sub.Source.At}
 }
 
 func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error) {

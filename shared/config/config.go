@@ -23,17 +23,41 @@ type AWS struct {
 	LogLevel         string `env:"LOG_LEVEL" optional:"true"`
 }
 
+// Sales holds what every function that alerts sales needs.
+type Sales struct {
+	Table string `env:"TABLE_NAME"`
+	// QualifyConfig is a qualification YAML file; "" uses the embedded default.
+	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
+	Sender        string `env:"SENDER_ADDRESS"`
+	SalesAddress  string `env:"SALES_ADDRESS"`
+	// PublicBaseURL prefixes links in emails; "" means the API's own URL
+	// as seen in the request (capture) or recorded with the lead.
+	PublicBaseURL string `env:"PUBLIC_BASE_URL" optional:"true"`
+	// SigningKeysParam names the SSM SecureString holding the link signing
+	// keys ("k2:secret,k1:older"); SigningKeys gives them directly (local).
+	SigningKeysParam string `env:"SIGNING_KEYS_PARAM" optional:"true"`
+	SigningKeys      string `env:"SIGNING_KEYS" optional:"true" local:"true"`
+}
+
 // Capture is the capture function's configuration.
 type Capture struct {
 	AWS
-	Table          string `env:"TABLE_NAME"`
+	Sales
 	AllowedOrigins string `env:"ALLOWED_ORIGINS"`
 	ThankYouURL    string `env:"THANK_YOU_URL"`
+}
+
+// Nurture is the scheduled function's configuration: it sends alerts
+// still owed to sales and escalates leads past their first-response SLA.
+type Nurture struct {
+	AWS
+	Sales
 }
 
 // Functions maps each function folder under functions/ to its config type.
 var Functions = map[string]any{
 	"capture": Capture{},
+	"nurture": Nurture{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,51 +29,88 @@ type idempItem struct {
 	ExpiresAt int64           `json:"expiresAt"` // epoch seconds: the table's TTL attribute
 }
 
-// CreateLead writes email claim, profile, first timeline event, campaign
-// counter and idempotency record in one transaction.
-func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ev lead.Event, idem *capture.Idempotency) error {
+// CreateLead writes email claim, profile, timeline events, campaign
+// counters and idempotency record in one transaction.
+func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
 	claim, err := withKey(emailClaim{LeadID: l.ID}, emailPK(l.EmailHash), skEmail)
 	if err != nil {
 		return wrap("marshal email claim", err)
 	}
-	items := []types.TransactWriteItem{
-		{Put: s.putNew(claim)},
-	}
-	profile, err := withKey(l, leadPK(l.ID), skProfile)
+	profile, err := profileItem(l)
 	if err != nil {
-		return wrap("marshal lead", err)
+		return err
 	}
-	items = append(items, types.TransactWriteItem{Put: s.putNew(profile)})
-	return s.writeLead(ctx, items, l, ev, idem, "leads")
+	items := []types.TransactWriteItem{{Put: s.putNew(claim)}, {Put: s.putNew(profile)}}
+	err = s.write(ctx, items, l, ch, idem)
+	if errors.Is(err, errFirstCondition) {
+		return capture.ErrEmailTaken
+	}
+	return err
 }
 
 // SaveLead replaces a lead's profile if nobody else changed it since it was
-// read (version check), with its timeline event, counter and idempotency
-// record in the same transaction.
-func (s *Store) SaveLead(ctx context.Context, l lead.Lead, ev lead.Event, idem *capture.Idempotency) error {
-	profile, err := withKey(l, leadPK(l.ID), skProfile)
+// read (version check), with its events, counters and idempotency record
+// in the same transaction.
+func (s *Store) SaveLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+	profile, err := profileItem(l)
 	if err != nil {
-		return wrap("marshal lead", err)
+		return err
 	}
 	cond := "version = :prev"
 	items := []types.TransactWriteItem{{Put: &types.Put{
 		TableName: &s.table, Item: profile, ConditionExpression: &cond,
 		ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(int64(l.Version - 1))},
 	}}}
-	return s.writeLead(ctx, items, l, ev, idem, "resubmissions")
+	err = s.write(ctx, items, l, ch, idem)
+	if errors.Is(err, errFirstCondition) {
+		return capture.ErrVersionConflict
+	}
+	return err
 }
 
-// writeLead appends the event, counter and idempotency writes shared by
-// create and save, runs the transaction and maps cancellation reasons.
-func (s *Store) writeLead(ctx context.Context, items []types.TransactWriteItem, l lead.Lead, ev lead.Event, idem *capture.Idempotency, counter string) error {
-	evItem, err := withKey(ev, leadPK(l.ID), eventSK(ev.At, ev.Kind, ev.ID))
+// Save is SaveLead without an idempotency record.
+func (s *Store) Save(ctx context.Context, l lead.Lead, ch lead.Change) error {
+	return s.SaveLead(ctx, l, ch, nil)
+}
+
+// profileItem is the PROFILE item of a lead, carrying the sparse due-index
+// attributes only while something is due.
+func profileItem(l lead.Lead) (map[string]types.AttributeValue, error) {
+	item, err := withKey(l, leadPK(l.ID), skProfile)
 	if err != nil {
-		return wrap("marshal event", err)
+		return nil, wrap("marshal lead", err)
 	}
-	items = append(items,
-		types.TransactWriteItem{Put: s.putNew(evItem)},
-		types.TransactWriteItem{Update: s.counterAdd(l.LastTouch.CampaignOrDefault(), ev.At, counter)},
-	)
+	if due := l.NextDue(); !due.IsZero() {
+		item[attrGSI1PK] = str(duePK(l.ID))
+		item[attrGSI1SK] = str(dueSK(due, l.ID))
+	}
+	return item, nil
+}
+
+var errFirstCondition = errors.New("first item's condition failed")
+
+// write appends the events, counters and idempotency record to a
+// transaction, runs it and maps cancellation reasons.
+func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+	for _, ev := range ch.Events {
+		evItem, err := withKey(ev, leadPK(l.ID), eventSK(ev.At, ev.Kind, ev.ID))
+		if err != nil {
+			return wrap("marshal event", err)
+		}
+		items = append(items, types.TransactWriteItem{Put: s.putNew(evItem)})
+	}
+	// One update per campaign: a transaction may touch an item only once.
+	byCampaign := map[string][]string{}
+	var order []string
+	for _, c := range ch.Counters {
+		if _, ok := byCampaign[c.Campaign]; !ok {
+			order = append(order, c.Campaign)
+		}
+		byCampaign[c.Campaign] = append(byCampaign[c.Campaign], c.Name)
+	}
+	for _, c := range order {
+		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c, ch.At, byCampaign[c]...)})
+	}
 	idemAt := -1
 	if idem != nil {
 		item, err := withKey(idempItem{LeadID: idem.LeadID, BodyHash: idem.BodyHash, Outcome: idem.Outcome, ExpiresAt: idem.ExpiresAt.Unix()}, idempPK(idem.Key), skIdemp)
@@ -84,10 +122,10 @@ func (s *Store) writeLead(ctx context.Context, items []types.TransactWriteItem, 
 		idemAt = len(items)
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
 			TableName: &s.table, Item: item, ConditionExpression: &cond,
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(ev.At.Unix())},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(ch.At.Unix())},
 		}})
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
 	}
@@ -99,10 +137,7 @@ func (s *Store) writeLead(ctx context.Context, items []types.TransactWriteItem, 
 	case idemAt >= 0 && idemAt < len(codes) && codes[idemAt] == "ConditionalCheckFailed":
 		return capture.ErrDuplicateRequest
 	case len(codes) > 0 && codes[0] == "ConditionalCheckFailed":
-		if items[0].Put != nil && items[0].Put.ConditionExpression != nil && *items[0].Put.ConditionExpression == condNew {
-			return capture.ErrEmailTaken
-		}
-		return capture.ErrVersionConflict
+		return errFirstCondition
 	}
 	for _, c := range codes {
 		if c == "TransactionConflict" {

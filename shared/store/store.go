@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -23,6 +24,7 @@ type DynamoDB interface {
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 // Store reads and writes the lead table.
@@ -39,6 +41,9 @@ const (
 	attrPK      = "PK"
 	attrSK      = "SK"
 	attrExpires = "expiresAt"
+	attrGSI1PK  = "GSI1PK"
+	attrGSI1SK  = "GSI1SK"
+	indexDue    = "GSI1"
 	skProfile   = "PROFILE"
 	skEmail     = "EMAIL"
 	skIdemp     = "IDEMP"
@@ -52,6 +57,23 @@ func statsSK(at time.Time) string { return "STATS#" + at.UTC().Format("2006-01")
 func eventSK(at time.Time, kind, id string) string {
 	return "EVT#" + at.UTC().Format(time.RFC3339Nano) + "#" + kind + "#" + id
 }
+
+// DueShards spreads the due index over this many partitions so one hot
+// key never limits the scheduler; each tick queries every shard.
+const DueShards = 8
+
+func duePK(leadID string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(leadID))
+	return "DUE#" + strconv.Itoa(int(h.Sum32()%DueShards))
+}
+
+// dueSK sorts by due time: a fixed-width UTC timestamp, then the id.
+func dueSK(at time.Time, leadID string) string {
+	return at.UTC().Format(dueLayout) + "#" + leadID
+}
+
+const dueLayout = "2006-01-02T15:04:05.000000000Z"
 
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(sk)}
@@ -123,3 +145,5 @@ func isConditionFailed(err error) bool {
 }
 
 func wrap(op string, err error) error { return fmt.Errorf("store: %s: %w", op, err) }
+
+var errNoCounter = errors.New("counter missing from the update's result")

@@ -135,12 +135,12 @@ func TestFailedTransactionLeavesNothingBehind(t *testing.T) {
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	idem := &capture.Idempotency{Key: "k", BodyHash: "h", LeadID: "X", ExpiresAt: at.Add(time.Hour)}
 	first := lead.New(ids.New(at), sub("one@acme.example", at))
-	if err := st.CreateLead(context.Background(), first, lead.SubmissionEvent(ids.New(at), lead.EventCaptured, first.Submission), idem); err != nil {
+	if err := st.CreateLead(context.Background(), first, change(first.Submission, lead.EventCaptured), idem); err != nil {
 		t.Fatal(err)
 	}
 	// Same idempotency key, different email: the whole write must be refused.
 	second := lead.New(ids.New(at), sub("two@acme.example", at))
-	err := st.CreateLead(context.Background(), second, lead.SubmissionEvent(ids.New(at), lead.EventCaptured, second.Submission), idem)
+	err := st.CreateLead(context.Background(), second, change(second.Submission, lead.EventCaptured), idem)
 	if !errors.Is(err, capture.ErrDuplicateRequest) {
 		t.Fatalf("err = %v, want ErrDuplicateRequest", err)
 	}
@@ -163,16 +163,16 @@ func TestStaleVersionIsRefused(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	l := lead.New(ids.New(at), sub("v@acme.example", at))
-	if err := st.CreateLead(context.Background(), l, lead.SubmissionEvent(ids.New(at), lead.EventCaptured, l.Submission), nil); err != nil {
+	if err := st.CreateLead(context.Background(), l, change(l.Submission, lead.EventCaptured), nil); err != nil {
 		t.Fatal(err)
 	}
 	m := lead.Merge(l, sub("v@acme.example", at.Add(time.Minute)))
-	ev := lead.SubmissionEvent(ids.New(at), lead.EventResubmitted, m.Submission)
+	ev := change(m.Submission, lead.EventResubmitted)
 	if err := st.SaveLead(context.Background(), m, ev, nil); err != nil {
 		t.Fatal(err)
 	}
 	stale := lead.Merge(l, sub("v@acme.example", at.Add(2*time.Minute))) // based on version 1 again
-	err := st.SaveLead(context.Background(), stale, lead.SubmissionEvent(ids.New(at), lead.EventResubmitted, stale.Submission), nil)
+	err := st.SaveLead(context.Background(), stale, change(stale.Submission, lead.EventResubmitted), nil)
 	if !errors.Is(err, capture.ErrVersionConflict) {
 		t.Fatalf("stale write err = %v, want ErrVersionConflict", err)
 	}
@@ -196,4 +196,11 @@ func TestBotCounter(t *testing.T) {
 	}
 	_ = aws.String
 	_ = fmt.Sprint
+}
+
+// change is the write that accompanies a submission in capture: its event
+// and the campaign's lead counter.
+func change(s lead.Submission, kind string) lead.Change {
+	return lead.Change{At: s.Source.At, Events: []lead.Event{lead.SubmissionEvent(ids.New(s.Source.At), kind, s)},
+		Counters: []lead.Counter{{Campaign: s.Source.CampaignOrDefault(), Name: "leads"}}}
 }

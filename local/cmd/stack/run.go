@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -95,6 +96,8 @@ func run(ctx context.Context, args []string) error {
 	env["ALLOWED_ORIGINS"] = base
 	env["THANK_YOU_URL"] = base + "/thanks"
 	env["PUBLIC_BASE_URL"] = base
+	// Local-only signing key; in AWS the key comes from SSM.
+	env["SIGNING_KEYS"] = "local:" + strings.Repeat("l0cal-dev-key-", 3)
 	gw, err := gateway.New(ctx, gateway.Options{
 		Template: tmpl, Refs: map[string]string{tmpl.TableID: localTable}, Env: env,
 		Clock: clock, Logs: os.Stderr, Log: log,

@@ -1,0 +1,237 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/handoff"
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+func jsonLead(body string) httpapi.Request {
+	r := httpapi.Request{RouteKey: "POST /leads", Body: body, Headers: map[string]string{"content-type": "application/json"}}
+	r.RequestContext.HTTP.Method = http.MethodPost
+	r.RequestContext.RequestID = fmt.Sprintf("req-%d", time.Now().UnixNano())
+	r.RequestContext.DomainName = "abc123.execute-api.eu-west-1.amazonaws.com"
+	r.RequestContext.Stage = "$default"
+	return r
+}
+
+func hotBody(email, size string) string {
+	return `{"email":"` + email + `","name":"Clara Moss","company":"BigCorp <b>Inc</b>","job_title":"CMO","company_size":"` + size + `",` +
+		`"country":"DE","budget":"$100k","timeline":"this quarter","form_type":"demo_request","campaign":"q4-demo","utm_source":"linkedin",` +
+		`"answers":{"crm":"HubSpot"},"message":"Need routing before Q1"}`
+}
+
+// mailTo waits for emails to a lead (by Reply-To) to reach the emulator.
+func mailFor(t *testing.T, replyTo string, want int) []sesstore.Email {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		all, err := sesstore.Fetch(context.Background(), testenv.Get(t).SES)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []sesstore.Email
+		for _, e := range all {
+			for _, r := range e.ReplyTo {
+				if strings.Contains(r, replyTo) {
+					got = append(got, e)
+				}
+			}
+		}
+		if len(got) >= want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
+	h, table, logs := build(t, "capture", nil)
+	ctx := context.Background()
+	email := fmt.Sprintf("clara.%d@bigcorp.example", time.Now().UnixNano())
+	resp, err := h.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("capture: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+
+	got := mailFor(t, email, 1)
+	if len(got) != 1 {
+		t.Fatalf("alerts for the lead: %d, want exactly 1", len(got))
+	}
+	m := got[0]
+	if !strings.HasPrefix(m.Subject, "🔥 Hot lead (A): BigCorp <b>Inc</b>") || len(m.To) != 1 || (m.To[0] != "ana@example.com" && m.To[0] != "ben@example.com") {
+		t.Fatalf("subject %q to %v (want an enterprise rep)", m.Subject, m.To)
+	}
+	if strings.Contains(m.HTML, "<b>Inc</b>") || !strings.Contains(m.HTML, "&lt;b&gt;Inc&lt;/b&gt;") {
+		t.Fatal("company name not escaped in the HTML part")
+	}
+	for _, want := range []string{"HubSpot", "Need routing before Q1", "linkedin", "q4-demo", "decision maker"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("alert text lacks %q", want)
+		}
+	}
+	// Links: one accept, one reject per configured reason, all signed,
+	// pointing at the API's own domain.
+	links := regexp.MustCompile(`https://abc123\.execute-api\.eu-west-1\.amazonaws\.com/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(m.Text, -1)
+	keys, _ := token.ParseKeys(testKeys)
+	accepts, rejects := 0, map[string]bool{}
+	for _, l := range links {
+		if c, err := keys.Verify(l[1], handoff.ActionAccept, time.Now()); err == nil && c.Subject == created.ID {
+			accepts++
+		}
+		if c, err := keys.Verify(l[1], handoff.ActionReject, time.Now()); err == nil && c.Subject == created.ID {
+			rejects[c.Extra] = true
+		}
+	}
+	if accepts != 1 || len(rejects) != 6 || !rejects["not_icp"] {
+		t.Fatalf("accept links %d, reject reasons %v (want 1 and the 6 configured)", accepts, rejects)
+	}
+
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	l, _ := st.Lead(ctx, created.ID)
+	if l.Stage != lead.StageMQL || l.Handoff.State != lead.HandoffSent || l.Handoff.Rep != m.To[0] || l.Qualification.Grade != "A" {
+		t.Fatalf("lead after handoff: stage %s handoff %+v", l.Stage, l.Handoff)
+	}
+	tl, _ := st.Timeline(ctx, created.ID)
+	kinds := []string{}
+	for _, e := range tl {
+		kinds = append(kinds, e.Kind)
+	}
+	if strings.Join(kinds, ",") != "captured,qualified,handoff" {
+		t.Fatalf("timeline = %v", kinds)
+	}
+	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	if stats["leads"] != 1 || stats["mql"] != 1 || stats["handoffs"] != 1 {
+		t.Fatalf("counters = %v", stats)
+	}
+	if !strings.Contains(logs.String(), `"handoff":"sent"`) {
+		t.Fatalf("capture log line lacks the handoff outcome:\n%s", logs.String())
+	}
+}
+
+func TestJobSeekerIsDisqualifiedWithoutAlert(t *testing.T) {
+	h, table, _ := build(t, "capture", nil)
+	ctx := context.Background()
+	email := fmt.Sprintf("student.%d@uni.example", time.Now().UnixNano())
+	resp, _ := h.HTTP(ctx, jsonLead(`{"email":"`+email+`","job_title":"Student","campaign":"q4-demo","message":"Do you have any internship vacancy?"}`))
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	l, err := st.Lead(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Stage != lead.StageDisqualified || l.Qualification.Disqualified != "job_seeker" || l.Handoff != nil {
+		t.Fatalf("stage %s, qualification %+v, handoff %+v", l.Stage, l.Qualification, l.Handoff)
+	}
+	if !strings.Contains(strings.Join(l.Qualification.Reasons, "\n"), "disqualified: job_seeker") {
+		t.Fatalf("reasons = %v", l.Qualification.Reasons)
+	}
+	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	if stats["disqualified"] != 1 || stats["dq_job_seeker"] != 1 || stats["mql"] != 0 {
+		t.Fatalf("counters = %v", stats)
+	}
+	if got := mailFor(t, email, 1); len(got) != 0 {
+		t.Fatalf("a disqualified lead produced %d emails", len(got))
+	}
+}
+
+func TestConcurrentHotLeadsSpreadEvenly(t *testing.T) {
+	h, table, _ := build(t, "capture", nil)
+	ctx := context.Background()
+	const n = 12 // $100k budgets route to the enterprise team: Ana and Ben
+	prefix := fmt.Sprintf("rr%d", time.Now().UnixNano())
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			resp, err := h.HTTP(ctx, jsonLead(hotBody(fmt.Sprintf("%s.%d@smallco.example", prefix, i), "60")))
+			if err != nil || resp.StatusCode != 201 {
+				t.Errorf("capture %d: %d %v", i, resp.StatusCode, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	got := mailFor(t, prefix, n)
+	count := map[string]int{}
+	for _, m := range got {
+		count[m.To[0]]++
+	}
+	if len(got) != n || count["ana@example.com"] != n/2 || count["ben@example.com"] != n/2 {
+		t.Fatalf("%d alerts spread %v, want %d each for ana and ben", len(got), count, n/2)
+	}
+	out, err := testenv.Clients(t).DynamoDB.GetItem(ctx, rotationKey(table, "enterprise"))
+	if turns, ok := out.Item["turns"].(*types.AttributeValueMemberN); err != nil || !ok || turns.Value != fmt.Sprint(n) {
+		t.Fatalf("rotation turns = %v (%v), want %d: one turn per hot lead, none lost", out.Item["turns"], err, n)
+	}
+}
+
+func TestSchedulerEscalatesAndRetries(t *testing.T) {
+	// Capture with SES unreachable: the lead is stored, the alert is owed.
+	now := time.Now()
+	clock := func() time.Time { return now }
+	h, table, _ := buildAt(t, "capture", map[string]string{"SES_ENDPOINT": "http://127.0.0.1:1"}, clock, "")
+	ctx := context.Background()
+	email := fmt.Sprintf("owed.%d@bigcorp.example", time.Now().UnixNano())
+	resp, _ := h.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
+	if resp.StatusCode != 201 {
+		t.Fatalf("capture must succeed without SES: %d %s", resp.StatusCode, resp.Body)
+	}
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	if l, _ := st.Lead(ctx, created.ID); l.Handoff == nil || l.Handoff.State != lead.HandoffPending {
+		t.Fatalf("lead not left pending: %+v", l.Handoff)
+	}
+
+	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, table)
+	fire := func() {
+		if err := tick.Schedule(ctx, events.EventBridgeEvent{ID: fmt.Sprint(time.Now().UnixNano())}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fire()
+	if got := mailFor(t, email, 1); len(got) != 1 || !strings.Contains(got[0].Text, "https://leads.example.com/feedback/") {
+		t.Fatalf("the tick did not send the owed alert exactly once: %d", len(got))
+	}
+	fire() // nothing due before the SLA
+	now = now.Add(6 * time.Minute)
+	fire()
+	fire()
+	got := mailFor(t, email, 2)
+	if len(got) != 2 || !strings.HasPrefix(got[1].Subject, "[SLA breach]") || got[1].To[0] != "lea@example.com" {
+		t.Fatalf("escalation: %d emails, last %q to %v", len(got), got[len(got)-1].Subject, got[len(got)-1].To)
+	}
+	stats, _ := st.CampaignStats(ctx, "q4-demo", now)
+	if stats["sla_breaches"] != 1 || stats["handoffs"] != 1 {
+		t.Fatalf("counters = %v", stats)
+	}
+	if ids, _ := st.Due(ctx, 0, now.Add(time.Hour), 10); len(ids) != 0 {
+		// shard 0 may hold other leads only if they are due; none are.
+		for _, id := range ids {
+			if id == created.ID {
+				t.Fatal("escalated lead is still in the due index")
+			}
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package handoff
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// Token actions of the links in sales alerts.
+const (
+	ActionAccept = "accept"
+	ActionReject = "reject"
+)
+
+// message builds the alert (or escalation) for the lead's rep.
+func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time.Time) (mail.Message, error) {
+	tl, err := s.Store.Timeline(ctx, l.ID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("handoff: timeline: %w", err)
+	}
+	h := l.Handoff
+	to, repName := h.Rep, h.RepName
+	dueBy := now.Add(s.Rules.SLA())
+	if job == jobEscalation {
+		to, dueBy = h.EscalatedTo, now.Add(s.Rules.SLA())
+	}
+	a := mail.Alert{
+		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
+		Answers: answers(&l), Source: source(&l), Reasons: reasons(&l), Pages: pages(tl),
+		Timeline: timeline(tl), RepName: repName, DueBy: dueBy, Escalation: job == jobEscalation,
+	}
+	if q := l.Qualification; q != nil {
+		a.Grade, a.Temperature, a.WhyHot = q.Grade, q.Temperature, whyHot(&l)
+	}
+	exp := now.Add(s.LinkTTL)
+	// A configured public URL wins; else the API address capture saw.
+	base := s.BaseURL
+	if base == "" {
+		base = h.LinkBase
+	}
+	a.AcceptURL = s.link(base, token.Claims{Action: ActionAccept, Subject: l.ID, Extra: to, Expires: exp})
+	for _, r := range s.Rules.RejectReasons() {
+		a.RejectURLs = append(a.RejectURLs, mail.RejectLink{Label: r.Label,
+			URL: s.link(base, token.Claims{Action: ActionReject, Subject: l.ID, Extra: r.Code, Expires: exp})})
+	}
+	subject, html, text, err := mail.RenderAlert(a)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("handoff: render alert: %w", err)
+	}
+	return mail.Message{From: s.From, To: to, ReplyTo: l.Email, Subject: subject, HTML: html, Text: text,
+		Tags: map[string]string{"kind": "sales_" + job}}, nil
+}
+
+func (s *Service) link(base string, c token.Claims) string {
+	return strings.TrimRight(base, "/") + "/feedback/" + s.Keys.Sign(c)
+}
+
+// answers lists every field the lead gave, then its custom answers.
+func answers(l *lead.Lead) []mail.KV {
+	var out []mail.KV
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, mail.KV{Key: k, Value: v})
+		}
+	}
+	add("Company size", l.CompanySize)
+	add("Industry", l.Industry)
+	add("Country", l.Country)
+	add("Budget", l.Budget)
+	add("Timeline", l.Timeline)
+	add("Form", l.FormType)
+	add("Message", l.Message)
+	keys := make([]string, 0, len(l.Answers))
+	for k := range l.Answers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		add(strings.ReplaceAll(k, "_", " "), l.Answers[k])
+	}
+	add("Time zone", l.TimeZone)
+	if l.Consent.MarketingOptIn {
+		add("Marketing consent", "yes ("+l.Consent.TextVersion+")")
+	} else {
+		add("Marketing consent", "no")
+	}
+	return out
+}
+
+// source is where the lead came from: first touch, and last if different.
+func source(l *lead.Lead) []mail.KV {
+	var out []mail.KV
+	touch := func(prefix string, a lead.Attribution) {
+		for _, kv := range [][2]string{{"campaign", a.Campaign}, {"variant", a.Variant}, {"utm_source", a.UTMSource},
+			{"utm_medium", a.UTMMedium}, {"utm_campaign", a.UTMCampaign}, {"utm_term", a.UTMTerm}, {"utm_content", a.UTMContent},
+			{"landing page", a.LandingPage}, {"referrer", a.Referrer}} {
+			if kv[1] != "" {
+				out = append(out, mail.KV{Key: prefix + kv[0], Value: kv[1]})
+			}
+		}
+	}
+	touch("", l.FirstTouch)
+	if l.Touches > 1 && l.LastTouch != l.FirstTouch {
+		touch("last touch: ", l.LastTouch)
+	}
+	return out
+}
+
+// whyHot is the one-line reason in the subject: grade, score, and the
+// strongest engagement.
+func whyHot(l *lead.Lead) string {
+	q := l.Qualification
+	parts := []string{fmt.Sprintf("grade %s, score %.0f", q.Grade, q.Score)}
+	if l.FormType != "" {
+		parts = append(parts, strings.ReplaceAll(l.FormType, "_", " "))
+	}
+	for _, sg := range l.Signals {
+		if sg.Kind == "pricing_page_view" {
+			parts = append(parts, "viewed pricing")
+			break
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func timeline(events []lead.Event) []mail.TimelineEntry {
+	out := make([]mail.TimelineEntry, 0, len(events))
+	for _, e := range events {
+		out = append(out, mail.TimelineEntry{At: e.At, What: describe(e)})
+	}
+	return out
+}
+
+// describe says what an event was in words.
+func describe(e lead.Event) string {
+	str := func(k string) string { s, _ := e.Data[k].(string); return s }
+	switch e.Kind {
+	case lead.EventCaptured, lead.EventResubmitted:
+		what := "submitted a form"
+		if e.Kind == lead.EventResubmitted {
+			what = "submitted again"
+		}
+		if ft := str("form_type"); ft != "" {
+			what += " (" + strings.ReplaceAll(ft, "_", " ") + ")"
+		}
+		if src, ok := e.Data["source"].(map[string]any); ok {
+			if c, _ := src["campaign"].(string); c != "" {
+				what += ", campaign " + c
+			}
+		}
+		return what
+	case "qualified":
+		return fmt.Sprintf("qualified %s → %s", str("from"), str("to"))
+	case "page_view":
+		return "viewed " + str("url")
+	}
+	return strings.ReplaceAll(e.Kind, "_", " ")
+}
+
+func pages(events []lead.Event) []string {
+	var out []string
+	for _, e := range events {
+		if e.Kind == "page_view" {
+			if u, _ := e.Data["url"].(string); u != "" {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,315 @@
+package handoff
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// memStore mirrors the DynamoDB store's conditional semantics in memory.
+type memStore struct {
+	mu      sync.Mutex
+	leads   map[string]lead.Lead
+	events  map[string][]lead.Event
+	markers map[string]bool
+	turns   map[string]int64
+}
+
+func newMem() *memStore {
+	return &memStore{leads: map[string]lead.Lead{}, events: map[string][]lead.Event{}, markers: map[string]bool{}, turns: map[string]int64{}}
+}
+
+func (m *memStore) Lead(_ context.Context, id string) (lead.Lead, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.leads[id]
+	if !ok {
+		return lead.Lead{}, lead.ErrNotFound
+	}
+	return clone(l), nil
+}
+
+// clone deep-copies a lead, as a database round trip does.
+func clone(l lead.Lead) lead.Lead {
+	b, _ := json.Marshal(l)
+	var c lead.Lead
+	_ = json.Unmarshal(b, &c)
+	return c
+}
+
+func (m *memStore) Timeline(_ context.Context, id string) ([]lead.Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.events[id], nil
+}
+
+func (m *memStore) Save(_ context.Context, l lead.Lead, ch lead.Change) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.leads[l.ID].Version != l.Version-1 {
+		return lead.ErrVersionConflict
+	}
+	m.leads[l.ID] = clone(l)
+	m.events[l.ID] = append(m.events[l.ID], ch.Events...)
+	return nil
+}
+
+func (m *memStore) MarkSent(_ context.Context, id, job string, _ time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.markers[id+job] {
+		return false, nil
+	}
+	m.markers[id+job] = true
+	return true, nil
+}
+
+func (m *memStore) UnmarkSent(_ context.Context, id, job string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.markers, id+job)
+	return nil
+}
+
+func (m *memStore) NextTurn(_ context.Context, team string) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := m.turns[team]
+	m.turns[team]++
+	return n, nil
+}
+
+type outbox struct {
+	mu   sync.Mutex
+	sent []mail.Message
+	fail error
+}
+
+func (o *outbox) Send(_ context.Context, m mail.Message) (string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.fail != nil {
+		return "", o.fail
+	}
+	if err := m.Validate(); err != nil {
+		return "", err
+	}
+	o.sent = append(o.sent, m)
+	return "msg-" + m.To, nil
+}
+
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func rules(t *testing.T, yaml string) *qualify.Config {
+	t.Helper()
+	c, err := qualify.Parse([]byte(yaml), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+const teamYAML = `version: 1
+fit:
+  rules: [{field: job_title, op: contains, values: [cmo], points: 50}]
+  grades: {A: 40, B: 30, C: 20}
+engagement:
+  signals: [{signal: "form:demo_request", points: 50}]
+thresholds: {A: {hot: 10, warm: 0}, B: {}, C: {}, D: {}}
+routing:
+  teams:
+    sales:
+      reps:
+        - {name: Ana, email: ana@example.com}
+        - {name: Ben, email: ben@example.com, away: true}
+        - {name: Cy, email: cy@example.com}
+      lead: {name: Lea, email: lea@example.com}
+  default_team: sales
+sla: {first_response: 5m}
+reject_reasons:
+  - {code: not_icp, label: Not our ICP, action: disqualify}
+`
+
+type fixture struct {
+	svc   *Service
+	store *memStore
+	out   *outbox
+	now   time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	keys, err := token.ParseKeys("k1:0123456789abcdef0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{store: newMem(), out: &outbox{}, now: t0}
+	f.svc = &Service{Store: f.store, Mail: f.out, Rules: rules(t, teamYAML), Keys: keys,
+		From: "alerts@example.com", Fallback: "sales@example.com", BaseURL: "https://api.example.com",
+		LinkTTL: 24 * time.Hour, Lease: time.Minute, Clock: func() time.Time { return f.now }, NewID: ids.New,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return f
+}
+
+// hotLead stores a lead as capture would after qualifying it hot.
+func (f *fixture) hotLead(t *testing.T, email string) string {
+	t.Helper()
+	l := lead.New(ids.New(f.now), lead.Submission{Email: email, Name: "Clara", Company: "BigCorp", JobTitle: "CMO", FormType: "demo_request",
+		Source: lead.Attribution{Campaign: "q4", At: f.now}})
+	l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
+	f.svc.Rules.Qualify(&l, f.now)
+	if l.Handoff == nil || l.Handoff.State != lead.HandoffPending {
+		t.Fatalf("fixture lead is not hot: %+v", l.Qualification)
+	}
+	l.Version = 1
+	f.store.leads[l.ID] = l
+	return l.ID
+}
+
+func TestHandoffSendsOnceWithSignedLinks(t *testing.T) {
+	f := newFixture(t)
+	id := f.hotLead(t, "clara@bigcorp.example")
+	out, err := f.svc.Run(context.Background(), id, "w1", "")
+	if err != nil || out != Sent {
+		t.Fatalf("Run = %s, %v", out, err)
+	}
+	again, err := f.svc.Run(context.Background(), id, "w2", "")
+	if err != nil || again != NothingDue || len(f.out.sent) != 1 {
+		t.Fatalf("second run = %s, %v; %d emails", again, err, len(f.out.sent))
+	}
+	m := f.out.sent[0]
+	if m.To != "ana@example.com" || m.ReplyTo != "clara@bigcorp.example" || !strings.Contains(m.Subject, "BigCorp") {
+		t.Fatalf("alert = to %s reply-to %s subject %q", m.To, m.ReplyTo, m.Subject)
+	}
+	// The accept link carries a token that verifies as "accept" for this lead.
+	i := strings.Index(m.Text, "https://api.example.com/feedback/")
+	if i < 0 {
+		t.Fatalf("no feedback link in:\n%s", m.Text)
+	}
+	tok := strings.Fields(m.Text[i+len("https://api.example.com/feedback/"):])[0]
+	c, err := f.svc.Keys.Verify(tok, ActionAccept, f.now)
+	if err != nil || c.Subject != id {
+		t.Fatalf("accept token: %+v, %v", c, err)
+	}
+	l := f.store.leads[id]
+	if l.Handoff.State != lead.HandoffSent || !l.Handoff.DueBy.Equal(f.now.Add(5*time.Minute)) || l.Lease != nil {
+		t.Fatalf("handoff after send = %+v lease %+v", l.Handoff, l.Lease)
+	}
+}
+
+func TestCrashAfterSendDoesNotResend(t *testing.T) {
+	f := newFixture(t)
+	id := f.hotLead(t, "crash@bigcorp.example")
+	// The claim succeeds, the email goes out, then the commit fails as if
+	// the process died: the lead keeps its lease and stays due.
+	commitFails := &failingCommit{memStore: f.store}
+	f.svc.Store = commitFails
+	if _, err := f.svc.Run(context.Background(), id, "w1", ""); err == nil {
+		t.Fatal("Run with a failing commit returned no error")
+	}
+	if len(f.out.sent) != 1 {
+		t.Fatalf("sent %d, want 1", len(f.out.sent))
+	}
+	// Another worker while the lease holds: busy, nothing sent.
+	f.svc.Store = f.store
+	if out, _ := f.svc.Run(context.Background(), id, "w2", ""); out != Busy {
+		t.Fatalf("run during lease = %s, want busy", out)
+	}
+	// After the lease expires: recovered from the marker, not resent.
+	f.now = f.now.Add(2 * time.Minute)
+	out, err := f.svc.Run(context.Background(), id, "w3", "")
+	if err != nil || out != Recovered || len(f.out.sent) != 1 {
+		t.Fatalf("recovery = %s, %v; %d emails", out, err, len(f.out.sent))
+	}
+	if f.store.leads[id].Handoff.State != lead.HandoffSent {
+		t.Fatalf("state after recovery = %s", f.store.leads[id].Handoff.State)
+	}
+}
+
+// failingCommit lets the claim through and fails every later save.
+type failingCommit struct {
+	*memStore
+	saves int
+}
+
+func (s *failingCommit) Save(ctx context.Context, l lead.Lead, ch lead.Change) error {
+	s.saves++
+	if s.saves > 1 {
+		return errors.New("lambda timed out")
+	}
+	return s.memStore.Save(ctx, l, ch)
+}
+
+func TestFailedSendIsRetriedNextRun(t *testing.T) {
+	f := newFixture(t)
+	id := f.hotLead(t, "retry@bigcorp.example")
+	f.out.fail = mail.ErrThrottled
+	if _, err := f.svc.Run(context.Background(), id, "w1", ""); !errors.Is(err, mail.ErrThrottled) {
+		t.Fatalf("err = %v, want ErrThrottled", err)
+	}
+	if f.store.markers[id+"handoff"] || f.store.leads[id].Lease != nil {
+		t.Fatal("a failed send left its marker or lease behind")
+	}
+	f.out.fail = nil
+	out, err := f.svc.Run(context.Background(), id, "w2", "")
+	if err != nil || out != Sent || len(f.out.sent) != 1 {
+		t.Fatalf("retry = %s, %v; %d emails", out, err, len(f.out.sent))
+	}
+}
+
+func TestRoundRobinSkipsAwayReps(t *testing.T) {
+	f := newFixture(t)
+	counts := map[string]int{}
+	for i := 0; i < 6; i++ {
+		id := f.hotLead(t, "rr"+string(rune('a'+i))+"@bigcorp.example")
+		if _, err := f.svc.Run(context.Background(), id, "w", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range f.out.sent {
+		counts[m.To]++
+	}
+	if counts["ana@example.com"] != 3 || counts["cy@example.com"] != 3 || counts["ben@example.com"] != 0 {
+		t.Fatalf("spread = %v, want ana 3, cy 3, away ben 0", counts)
+	}
+}
+
+func TestSLAEscalatesOnceToTeamLead(t *testing.T) {
+	f := newFixture(t)
+	id := f.hotLead(t, "sla@bigcorp.example")
+	if _, err := f.svc.Run(context.Background(), id, "w", ""); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(4 * time.Minute)
+	if out, _ := f.svc.Run(context.Background(), id, "w", ""); out != NothingDue {
+		t.Fatalf("before the SLA: %s", out)
+	}
+	f.now = f.now.Add(2 * time.Minute)
+	out, err := f.svc.Run(context.Background(), id, "w", "")
+	if err != nil || out != Escalated {
+		t.Fatalf("after the SLA: %s, %v", out, err)
+	}
+	if out, _ := f.svc.Run(context.Background(), id, "w", ""); out != NothingDue || len(f.out.sent) != 2 {
+		t.Fatalf("escalated twice: %s, %d emails", out, len(f.out.sent))
+	}
+	esc := f.out.sent[1]
+	l := f.store.leads[id]
+	if esc.To != "lea@example.com" || !strings.HasPrefix(esc.Subject, "[SLA breach]") || !l.Handoff.Breached || l.Handoff.State != lead.HandoffEscalated {
+		t.Fatalf("escalation to %s %q; handoff %+v", esc.To, esc.Subject, l.Handoff)
+	}
+	last := f.store.events[id][len(f.store.events[id])-1]
+	if last.Kind != "sla_breach" {
+		t.Fatalf("last event = %s, want sla_breach", last.Kind)
+	}
+}

@@ -1,0 +1,97 @@
+// Package schedule runs one scheduled tick: it reads every shard of the
+// sparse due index (never a scan), works the due leads with bounded
+// concurrency, and stops before the Lambda deadline, leaving the rest due
+// for the next tick. It imports no AWS code.
+package schedule
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// DueStore lists due leads, one shard at a time.
+type DueStore interface {
+	Due(ctx context.Context, shard int, now time.Time, limit int) ([]string, error)
+}
+
+// Work does what is due for one lead and names the outcome.
+type Work func(ctx context.Context, leadID, owner string) (string, error)
+
+// Tick is one scheduled run.
+type Tick struct {
+	Store  DueStore
+	Work   Work
+	Shards int
+	// Concurrency bounds how many leads are worked at once.
+	Concurrency int
+	// PerShard bounds how many due leads one tick takes from a shard.
+	PerShard int
+	// Margin is kept free before the deadline to finish in-flight work.
+	Margin time.Duration
+	Clock  func() time.Time
+	Log    *slog.Logger
+}
+
+// Summary counts what a tick did, by outcome.
+type Summary struct {
+	Outcomes map[string]int
+	Errors   int
+	// Stopped is set when the tick ended early (deadline or cancel) and
+	// left due leads for the next tick.
+	Stopped bool
+}
+
+// Run works every due lead it can before the deadline. One failing lead
+// is logged and never stops the others.
+func (t *Tick) Run(ctx context.Context, owner string) Summary {
+	now := t.Clock()
+	sum := Summary{Outcomes: map[string]int{}}
+	var mu sync.Mutex
+	stopAt := time.Time{}
+	if dl, ok := ctx.Deadline(); ok {
+		stopAt = dl.Add(-t.Margin)
+	}
+	expired := func() bool { return ctx.Err() != nil || (!stopAt.IsZero() && time.Now().After(stopAt)) }
+
+	sem := make(chan struct{}, max(1, t.Concurrency))
+	var wg sync.WaitGroup
+	for shard := 0; shard < t.Shards; shard++ {
+		if expired() {
+			sum.Stopped = true
+			break
+		}
+		ids, err := t.Store.Due(ctx, shard, now, t.PerShard)
+		if err != nil {
+			t.Log.Error("due query failed", "shard", shard, "error", err.Error())
+			sum.Errors++
+			continue
+		}
+		for _, id := range ids {
+			if expired() {
+				sum.Stopped = true
+				break
+			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(id string) {
+				defer func() { <-sem; wg.Done() }()
+				out, err := t.Work(ctx, id, owner)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					sum.Errors++
+					t.Log.Error("lead", "leadId", id, "error", err.Error())
+					return
+				}
+				sum.Outcomes[out]++
+				if out != "nothing_due" && out != "busy" {
+					t.Log.Info("lead", "leadId", id, "outcome", out)
+				}
+			}(id)
+		}
+	}
+	wg.Wait()
+	return sum
+}
