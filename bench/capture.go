@@ -15,9 +15,13 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
 )
 
-const captureN = 600
+const (
+	captureN = 600
+	hotN     = 150
+)
 
 func init() { register("capture vs PutItem", benchCapture) }
 
@@ -28,7 +32,8 @@ func benchCapture(e *env) []Row {
 	table := e.table("capture")
 	db := e.countedDynamoDB()
 	h, err := app.Capture(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
-		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", SigningKeys: "b1:bench-signing-key-0123456789"}},
+		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", SigningKeys: "b1:bench-signing-key-0123456789",
+			PublicBaseURL: "https://leads.example.com"}},
 		awsclients.Clients{DynamoDB: db, SES: e.clients.SES, SSM: e.clients.SSM}, io.Discard, time.Now)
 	must(err)
 
@@ -56,19 +61,52 @@ func benchCapture(e *env) []Row {
 		txFloor = append(txFloor, time.Since(t0))
 	}
 	perLead := float64(e.calls.Load()) / captureN
+
+	// Hot leads: capture plus the alert (routing turn, claim, marker, SES
+	// send, commit) inside the same request.
+	var hot []time.Duration
+	e.calls.Store(0)
+	for i := 0; i < hotN; i++ {
+		t0 := time.Now()
+		resp, err := h.Handle(e.ctx, hotRequest(fmt.Sprintf("hot%d@bench.example", i)))
+		hot = append(hot, time.Since(t0))
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			must(fmt.Errorf("hot capture returned %d %s %v", resp.StatusCode, resp.Body, err))
+		}
+	}
+	sent, err := sesstore.Fetch(e.ctx, e.aws.SESEndpoint)
+	must(err)
+	if n := len(sent); n != hotN { // the bench's own emulator: only these alerts
+		must(fmt.Errorf("%d alerts for %d hot leads", n, hotN))
+	}
+	perHot := float64(e.calls.Load()) / hotN
 	return []Row{
 		ratioRow("capture p50 vs PutItem p50", percentile(capture, .5), percentile(floor, .5), "ms", 2.0),
 		ratioRow("capture p99 vs PutItem p99", percentile(capture, .99), percentile(floor, .99), "ms", 0),
 		ratioRow("capture p50 vs bare 4-item transaction p50", percentile(capture, .5), percentile(txFloor, .5), "ms", 0),
 		ratioRow("bare 4-item transaction p50 vs PutItem p50", percentile(txFloor, .5), percentile(floor, .5), "ms", 0),
 		limitRow("DynamoDB requests per new lead", perLead, "requests", 2),
+		ratioRow("hot lead incl. sales alert p50 vs PutItem p50", percentile(hot, .5), percentile(floor, .5), "ms", 0),
+		{Name: "DynamoDB requests per hot lead (incl. alert)", Value: perHot, Unit: "requests"},
 	}
 }
 
+// leadRequest is a typical inbound lead: a content download that the
+// default rules grade but do not hand to sales.
 func leadRequest(email string) httpapi.Request {
-	body := `{"email":"` + email + `","name":"Bench Lead","company":"Acme","job_title":"CMO","company_size":"201-500",` +
+	return request(`{"email":"` + email + `","name":"Bench Lead","company":"Acme","job_title":"Marketing Manager","company_size":"11-50",` +
+		`"country":"DE","form_type":"content_download","consent":true,"utm_source":"linkedin","utm_campaign":"q4","campaign":"q4",` +
+		`"landing_page":"https://www.example.com/guide","answers":{"crm":"HubSpot"}}`)
+}
+
+// hotRequest is a demo request the default rules hand to sales at once.
+func hotRequest(email string) httpapi.Request {
+	return request(`{"email":"` + email + `","name":"Bench Lead","company":"Acme","job_title":"CMO","company_size":"201-500",` +
 		`"country":"DE","form_type":"demo_request","consent":true,"utm_source":"linkedin","utm_campaign":"q4","campaign":"q4",` +
-		`"landing_page":"https://www.example.com/demo","answers":{"crm":"HubSpot"}}`
+		`"landing_page":"https://www.example.com/demo","answers":{"crm":"HubSpot"}}`)
+}
+
+func request(body string) httpapi.Request {
 	r := httpapi.Request{RouteKey: "POST /leads", Body: body, Headers: map[string]string{"content-type": "application/json"}}
 	r.RequestContext.HTTP.Method = http.MethodPost
 	return r

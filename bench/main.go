@@ -96,6 +96,9 @@ func (e *env) countedDynamoDB() *dynamodb.Client {
 		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
 			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				e.calls.Add(1)
+				if os.Getenv("BENCH_TRACE") != "" {
+					fmt.Fprintln(os.Stderr, "ddb:", middleware.GetOperationName(ctx))
+				}
 				return next.HandleInitialize(ctx, in)
 			}), middleware.Before)
 		})

@@ -18,6 +18,7 @@ import (
 	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
 	"github.com/leadflow/leadflow/shared/qualify"
@@ -119,8 +120,8 @@ func Capture(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw
 	}
 	return &capture.Handler{
 		Service: &capture.Service{Store: s.store, NewID: ids.New, Qualify: s.rules},
-		HandOff: func(ctx context.Context, leadID, owner, base string) (string, error) {
-			out, err := s.handoff.Run(ctx, leadID, owner, base)
+		HandOff: func(ctx context.Context, l lead.Lead, owner, base string) (string, error) {
+			out, err := s.handoff.RunLead(ctx, l, owner, base)
 			return string(out), err
 		},
 		BaseURL:     cfg.PublicBaseURL,

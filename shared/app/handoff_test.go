@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -205,8 +207,14 @@ func TestSchedulerEscalatesAndRetries(t *testing.T) {
 	}
 
 	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, table)
+	// The sample scheduled event, as EventBridge delivers it.
+	var ev events.EventBridgeEvent
+	b, err := os.ReadFile(filepath.Join(testenv.Root(t), "events", "nurture-schedule.json"))
+	if err != nil || json.Unmarshal(b, &ev) != nil || ev.DetailType != "Scheduled Event" {
+		t.Fatalf("events/nurture-schedule.json: %v", err)
+	}
 	fire := func() {
-		if err := tick.Schedule(ctx, events.EventBridgeEvent{ID: fmt.Sprint(time.Now().UnixNano())}); err != nil {
+		if err := tick.Schedule(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -24,7 +24,7 @@ type Handler struct {
 	// HandOff, when set, sends what a captured lead is owed by sales at
 	// once (the hot lead alert), so it arrives within seconds; the
 	// scheduled function retries anything it misses.
-	HandOff func(ctx context.Context, leadID, owner, baseURL string) (string, error)
+	HandOff func(ctx context.Context, l lead.Lead, owner, baseURL string) (string, error)
 	// BaseURL prefixes links in alerts; "" derives it from the request.
 	BaseURL     string
 	CORS        httpapi.CORS
@@ -91,7 +91,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		}
 	}
 	if res.Lead.Handoff != nil && res.Lead.Handoff.State == lead.HandoffPending && h.HandOff != nil {
-		out, err := h.HandOff(ctx, res.LeadID, reqID, h.baseURL(req))
+		out, err := h.HandOff(ctx, res.Lead, reqID, h.baseURL(req))
 		attrs = append(attrs, "handoff", out)
 		if err != nil {
 			// The lead is stored and stays due: the schedule retries.

@@ -89,11 +89,18 @@ func dueJob(l *lead.Lead, now time.Time) string {
 // base is the public URL links point at; "" uses the one recorded when the
 // lead was handed off, else Service.BaseURL.
 func (s *Service) Run(ctx context.Context, leadID, owner, base string) (Outcome, error) {
-	now := s.Clock()
 	l, err := s.Store.Lead(ctx, leadID)
 	if err != nil {
 		return "", fmt.Errorf("handoff: load %s: %w", leadID, err)
 	}
+	return s.RunLead(ctx, l, owner, base)
+}
+
+// RunLead is Run for a lead the caller has just read or written (capture
+// passes the lead it stored), saving a read.
+func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) (Outcome, error) {
+	now := s.Clock()
+	leadID := l.ID
 	job := dueJob(&l, now)
 	if job == "" {
 		return NothingDue, nil
@@ -138,7 +145,7 @@ func (s *Service) Run(ctx context.Context, leadID, owner, base string) (Outcome,
 			return "", fmt.Errorf("handoff: send %s: %w", job, err)
 		}
 	}
-	out, err := s.commit(ctx, leadID, owner, job, messageID, now)
+	out, err := s.commit(ctx, l, owner, job, messageID, now)
 	if err == nil && !fresh {
 		out = Recovered
 	}
@@ -201,13 +208,18 @@ func (s *Service) nextRep(ctx context.Context, name string, team qualify.Team, n
 	return reps[turn%int64(len(reps))], nil
 }
 
-// commit records the send on a fresh read of the lead (a resubmission may
-// have changed it meanwhile), retrying on version conflicts.
-func (s *Service) commit(ctx context.Context, leadID, owner, job, messageID string, now time.Time) (Outcome, error) {
+// commit records the send on the lead as claimed, or — when a
+// resubmission changed it meanwhile — on a fresh read, retrying on
+// version conflicts.
+func (s *Service) commit(ctx context.Context, claimed lead.Lead, owner, job, messageID string, now time.Time) (Outcome, error) {
+	leadID := claimed.ID
 	for attempt := 0; attempt < 10; attempt++ {
-		l, err := s.Store.Lead(ctx, leadID)
-		if err != nil {
-			return "", fmt.Errorf("handoff: reload %s: %w", leadID, err)
+		l := claimed
+		if attempt > 0 {
+			var err error
+			if l, err = s.Store.Lead(ctx, leadID); err != nil {
+				return "", fmt.Errorf("handoff: reload %s: %w", leadID, err)
+			}
 		}
 		if dueJob(&l, now) != job {
 			return NothingDue, nil // someone recorded it already
@@ -234,7 +246,7 @@ func (s *Service) commit(ctx context.Context, leadID, owner, job, messageID stri
 			l.Lease = nil
 		}
 		l.Version++
-		err = s.Store.Save(ctx, l, ch)
+		err := s.Store.Save(ctx, l, ch)
 		if err == nil {
 			return out, nil
 		}
