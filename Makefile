@@ -65,9 +65,11 @@ fuzz:
 
 # --- Lambda builds (SAM calls build-<LogicalId>) ----------------------------
 # CaptureFunction → functions/capture, NurtureFunction → functions/nurture …
+# config/ (marketing's qualification files) ships inside every function.
 build-%Function:
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
 		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr '[:upper:]' '[:lower:]')
+	cp -r config $(ARTIFACTS_DIR)/
 
 build:
 	@for f in $(FUNCTIONS); do \

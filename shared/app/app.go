@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -91,7 +93,11 @@ type sales struct {
 }
 
 func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclients.Clients, log *slog.Logger, clock func() time.Time) (sales, error) {
-	rules, err := qualify.Load(cfg.QualifyConfig)
+	path := cfg.QualifyConfig
+	if root := os.Getenv("LAMBDA_TASK_ROOT"); path != "" && root != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(root, path) // config/ ships inside the function's build
+	}
+	rules, err := qualify.Load(path)
 	if err != nil {
 		return sales{}, err
 	}
