@@ -97,6 +97,7 @@ type Lead struct {
 	Qualification *Qualification `json:"qualification,omitempty"`
 	Handoff       *Handoff       `json:"handoff,omitempty"`
 	Lease         *Lease         `json:"lease,omitempty"`
+	Nurture       *Nurture       `json:"nurture,omitempty"`
 	// Version increases with every write; stores use it for optimistic locking.
 	Version int `json:"version"`
 }

@@ -73,19 +73,28 @@ func (l *Lead) Held(owner string, now time.Time) bool {
 }
 
 // NextDue is when the scheduler must next look at this lead: a pending
-// handoff at once, a sent one at its SLA deadline; zero when nothing is
-// due (the lead then leaves the sparse due index).
+// handoff at once, a sent one at its SLA deadline, a nurture step when it
+// is due — the earliest of these; zero when nothing is due (the lead then
+// leaves the sparse due index).
 func (l *Lead) NextDue() time.Time {
-	if l.Handoff == nil {
-		return time.Time{}
+	var due time.Time
+	earliest := func(t time.Time) {
+		if !t.IsZero() && (due.IsZero() || t.Before(due)) {
+			due = t
+		}
 	}
-	switch l.Handoff.State {
-	case HandoffPending:
-		return l.Handoff.Since
-	case HandoffSent:
-		return l.Handoff.DueBy
+	if l.Handoff != nil {
+		switch l.Handoff.State {
+		case HandoffPending:
+			earliest(l.Handoff.Since)
+		case HandoffSent:
+			earliest(l.Handoff.DueBy)
+		}
 	}
-	return time.Time{}
+	if l.Nurture != nil {
+		earliest(l.Nurture.NextAt)
+	}
+	return due
 }
 
 // SalesSet reports whether sales has taken the lead's stage over, so that
@@ -97,3 +106,35 @@ func (s Stage) SalesSet() bool {
 	}
 	return false
 }
+
+// Nurture is a lead's place in a nurture sequence. Steps are referred to
+// by their stable id; StepIndex remembers the position too, so a lead
+// whose step was deleted from an edited sequence resumes at the same
+// place instead of being stranded.
+type Nurture struct {
+	Sequence   string    `json:"sequence,omitempty"`
+	Step       string    `json:"step,omitempty"` // id of the next step to run
+	StepIndex  int       `json:"step_index"`
+	EnrolledAt time.Time `json:"enrolled_at,omitempty"`
+	// NextAt is when Step is due; zero when the lead is not in a sequence.
+	NextAt time.Time `json:"next_at,omitempty"`
+	// ExitReason is set when the lead left its last sequence: "completed",
+	// "unsubscribed", "bounced", "disqualified", "handed_off", "sales_accepted".
+	ExitReason string `json:"exit_reason,omitempty"`
+	// Completed lists sequences the lead finished or left: never re-enrolled.
+	Completed []string `json:"completed,omitempty"`
+	// Sends are the recent marketing emails (all sequences), newest last,
+	// for the global frequency cap and opened/clicked branches.
+	Sends []Send `json:"sends,omitempty"`
+}
+
+// Send is one marketing email sent to a lead.
+type Send struct {
+	Sequence  string    `json:"sequence"`
+	Step      string    `json:"step"`
+	At        time.Time `json:"at"`
+	MessageID string    `json:"message_id,omitempty"`
+}
+
+// MaxSends bounds the send history kept on a profile.
+const MaxSends = 20
