@@ -25,6 +25,7 @@ import (
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/schedule"
+	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -89,6 +90,7 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 type sales struct {
 	rules   *qualify.Config
 	store   *store.Store
+	send    *sendonce.Sender
 	handoff *handoff.Service
 }
 
@@ -110,10 +112,11 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 		return sales{}, fmt.Errorf("signing keys: %w", err)
 	}
 	st := store.New(c.DynamoDB, cfg.Table)
-	return sales{rules: rules, store: st, handoff: &handoff.Service{
-		Store: st, Mail: sesmail.New(c.SES), Rules: rules, Keys: keys,
+	send := &sendonce.Sender{Store: st, Mail: sesmail.New(c.SES), Lease: lease, Clock: clock}
+	return sales{rules: rules, store: st, send: send, handoff: &handoff.Service{
+		Store: st, Send: send, Rules: rules, Keys: keys,
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL,
-		LinkTTL: linkTTL, Lease: lease, Clock: clock, NewID: ids.New, Log: log,
+		LinkTTL: linkTTL, Clock: clock, NewID: ids.New, Log: log,
 	}}, nil
 }
 
@@ -149,8 +152,8 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 	t := &schedule.Tick{
 		Store: s.store, Shards: store.DueShards, Concurrency: 8, PerShard: 200, Margin: 2 * time.Second,
 		Clock: clock, Log: log,
-		Work: func(ctx context.Context, leadID, owner string) (string, error) {
-			out, err := s.handoff.Run(ctx, leadID, owner, "")
+		Work: func(ctx context.Context, l lead.Lead, owner string) (string, error) {
+			out, err := s.handoff.RunLead(ctx, l, owner, "")
 			return string(out), err
 		},
 	}

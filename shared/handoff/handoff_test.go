@@ -15,6 +15,7 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
@@ -66,20 +67,28 @@ func (m *memStore) Save(_ context.Context, l lead.Lead, ch lead.Change) error {
 	return nil
 }
 
-func (m *memStore) MarkSent(_ context.Context, id, job string, _ time.Time) (bool, error) {
+func (m *memStore) Claim(_ context.Context, l lead.Lead, job string, _ time.Time, _ bool) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.markers[id+job] {
-		return false, nil
+	if m.leads[l.ID].Version != l.Version-1 {
+		return lead.ErrVersionConflict
 	}
-	m.markers[id+job] = true
-	return true, nil
+	if m.markers[l.ID+job] {
+		return sendonce.ErrAlreadySent
+	}
+	m.markers[l.ID+job] = true
+	m.leads[l.ID] = clone(l)
+	return nil
 }
 
-func (m *memStore) UnmarkSent(_ context.Context, id, job string) error {
+func (m *memStore) Unclaim(_ context.Context, l lead.Lead, job string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.markers, id+job)
+	if m.leads[l.ID].Version != l.Version-1 {
+		return lead.ErrVersionConflict
+	}
+	delete(m.markers, l.ID+job)
+	m.leads[l.ID] = clone(l)
 	return nil
 }
 
@@ -155,9 +164,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{store: newMem(), out: &outbox{}, now: t0}
-	f.svc = &Service{Store: f.store, Mail: f.out, Rules: rules(t, teamYAML), Keys: keys,
+	clock := func() time.Time { return f.now }
+	f.svc = &Service{Store: f.store, Send: &sendonce.Sender{Store: f.store, Mail: f.out, Lease: time.Minute, Clock: clock},
+		Rules: rules(t, teamYAML), Keys: keys,
 		From: "alerts@example.com", Fallback: "sales@example.com", BaseURL: "https://api.example.com",
-		LinkTTL: 24 * time.Hour, Lease: time.Minute, Clock: func() time.Time { return f.now }, NewID: ids.New,
+		LinkTTL: 24 * time.Hour, Clock: clock, NewID: ids.New,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return f
 }
@@ -214,7 +225,7 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 	// The claim succeeds, the email goes out, then the commit fails as if
 	// the process died: the lead keeps its lease and stays due.
 	commitFails := &failingCommit{memStore: f.store}
-	f.svc.Store = commitFails
+	f.svc.Send.Store = commitFails
 	if _, err := f.svc.Run(context.Background(), id, "w1", ""); err == nil {
 		t.Fatal("Run with a failing commit returned no error")
 	}
@@ -222,7 +233,7 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 		t.Fatalf("sent %d, want 1", len(f.out.sent))
 	}
 	// Another worker while the lease holds: busy, nothing sent.
-	f.svc.Store = f.store
+	f.svc.Send.Store = f.store
 	if out, _ := f.svc.Run(context.Background(), id, "w2", ""); out != Busy {
 		t.Fatalf("run during lease = %s, want busy", out)
 	}
@@ -237,18 +248,12 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 	}
 }
 
-// failingCommit lets the claim through and fails every later save.
-type failingCommit struct {
-	*memStore
-	saves int
-}
+// failingCommit lets the claim through and fails every save after it, as
+// if the process died between the send and the commit.
+type failingCommit struct{ *memStore }
 
-func (s *failingCommit) Save(ctx context.Context, l lead.Lead, ch lead.Change) error {
-	s.saves++
-	if s.saves > 1 {
-		return errors.New("lambda timed out")
-	}
-	return s.memStore.Save(ctx, l, ch)
+func (s *failingCommit) Save(context.Context, lead.Lead, lead.Change) error {
+	return errors.New("lambda timed out")
 }
 
 func TestFailedSendIsRetriedNextRun(t *testing.T) {

@@ -9,15 +9,18 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
 // DueStore lists due leads, one shard at a time.
 type DueStore interface {
-	Due(ctx context.Context, shard int, now time.Time, limit int) ([]string, error)
+	Due(ctx context.Context, shard int, now time.Time, limit int) ([]lead.Lead, error)
 }
 
-// Work does what is due for one lead and names the outcome.
-type Work func(ctx context.Context, leadID, owner string) (string, error)
+// Work does what is due for one lead (as read from the due index) and
+// names the outcome.
+type Work func(ctx context.Context, l lead.Lead, owner string) (string, error)
 
 // Tick is one scheduled run.
 type Tick struct {
@@ -62,34 +65,34 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 			sum.Stopped = true
 			break
 		}
-		ids, err := t.Store.Due(ctx, shard, now, t.PerShard)
+		leads, err := t.Store.Due(ctx, shard, now, t.PerShard)
 		if err != nil {
 			t.Log.Error("due query failed", "shard", shard, "error", err.Error())
 			sum.Errors++
 			continue
 		}
-		for _, id := range ids {
+		for _, l := range leads {
 			if expired() {
 				sum.Stopped = true
 				break
 			}
 			sem <- struct{}{}
 			wg.Add(1)
-			go func(id string) {
+			go func(l lead.Lead) {
 				defer func() { <-sem; wg.Done() }()
-				out, err := t.Work(ctx, id, owner)
+				out, err := t.Work(ctx, l, owner)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
 					sum.Errors++
-					t.Log.Error("lead", "leadId", id, "error", err.Error())
+					t.Log.Error("lead", "leadId", l.ID, "error", err.Error())
 					return
 				}
 				sum.Outcomes[out]++
 				if out != "nothing_due" && out != "busy" {
-					t.Log.Info("lead", "leadId", id, "outcome", out)
+					t.Log.Info("lead", "leadId", l.ID, "outcome", out)
 				}
-			}(id)
+			}(l)
 		}
 	}
 	wg.Wait()

@@ -3,19 +3,22 @@ package store
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
-// Due returns up to limit ids of leads due at or before now in one shard
-// of the sparse due index, soonest first. A tick reads every shard; leads
-// with nothing due are not in the index at all, so the cost of a tick
-// follows what is due, not how many leads exist.
-func (s *Store) Due(ctx context.Context, shard int, now time.Time, limit int) ([]string, error) {
+// Due returns up to limit leads due at or before now in one shard of the
+// sparse due index, soonest first. A tick reads every shard; leads with
+// nothing due are not in the index at all, so the cost of a tick follows
+// what is due, not how many leads exist. The index projects whole
+// profiles, so no per-lead read is needed; it is eventually consistent,
+// and the version check of every claim catches a stale copy.
+func (s *Store) Due(ctx context.Context, shard int, now time.Time, limit int) ([]lead.Lead, error) {
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		IndexName:              aws.String(indexDue),
@@ -28,42 +31,15 @@ func (s *Store) Due(ctx context.Context, shard int, now time.Time, limit int) ([
 	if err != nil {
 		return nil, wrap("query due", err)
 	}
-	ids := make([]string, 0, len(out.Items))
+	leads := make([]lead.Lead, 0, len(out.Items))
 	for _, item := range out.Items {
-		if sk, ok := item[attrGSI1SK].(*types.AttributeValueMemberS); ok {
-			if i := strings.LastIndexByte(sk.Value, '#'); i >= 0 {
-				ids = append(ids, sk.Value[i+1:])
-			}
+		var l lead.Lead
+		if err := unmarshal(item, &l); err != nil {
+			return nil, wrap("decode due lead", err)
 		}
+		leads = append(leads, l)
 	}
-	return ids, nil
-}
-
-// MarkSent records, before an email goes out, that job (e.g. "handoff")
-// is being sent for a lead. It returns false when the marker already
-// exists: that email was sent (or is being sent) by an earlier attempt
-// and must not be sent again.
-func (s *Store) MarkSent(ctx context.Context, leadID, job string, at time.Time) (bool, error) {
-	cond := condNew
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, ConditionExpression: &cond,
-		Item: map[string]types.AttributeValue{attrPK: str(leadPK(leadID)), attrSK: str("SENT#" + job), "at": str(at.UTC().Format(time.RFC3339Nano))}})
-	if isConditionFailed(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, wrap("mark sent", err)
-	}
-	return true, nil
-}
-
-// UnmarkSent removes a marker after a send that certainly failed, so the
-// email can be retried.
-func (s *Store) UnmarkSent(ctx context.Context, leadID, job string) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: key(leadPK(leadID), "SENT#"+job)})
-	if err != nil {
-		return wrap("unmark sent", err)
-	}
-	return nil
+	return leads, nil
 }
 
 // NextTurn takes the next turn of a team's round robin: an atomic counter,

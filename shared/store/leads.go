@@ -234,7 +234,7 @@ func (s *Store) CampaignStats(ctx context.Context, campaign string, at time.Time
 	out := map[string]int64{}
 	var raw map[string]any
 	err := s.get(ctx, campaignPK(campaign), statsSK(at), &raw)
-	if err == capture.ErrNotFound {
+	if err == lead.ErrNotFound {
 		return out, nil
 	}
 	if err != nil {
@@ -248,7 +248,7 @@ func (s *Store) CampaignStats(ctx context.Context, campaign string, at time.Time
 	return out, nil
 }
 
-// get reads one item strongly consistently into v; capture.ErrNotFound
+// get reads one item strongly consistently into v; lead.ErrNotFound
 // when absent.
 func (s *Store) get(ctx context.Context, pk, sk string, v any) error {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
@@ -256,7 +256,7 @@ func (s *Store) get(ctx context.Context, pk, sk string, v any) error {
 		return wrap(fmt.Sprintf("get %s", sk), err)
 	}
 	if out.Item == nil {
-		return capture.ErrNotFound
+		return lead.ErrNotFound
 	}
 	if err := unmarshal(out.Item, v); err != nil {
 		return wrap(fmt.Sprintf("decode %s", sk), err)

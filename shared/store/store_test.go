@@ -17,6 +17,7 @@ import (
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/store"
 )
 
@@ -203,4 +204,69 @@ func TestBotCounter(t *testing.T) {
 func change(s lead.Submission, kind string) lead.Change {
 	return lead.Change{At: s.Source.At, Events: []lead.Event{lead.SubmissionEvent(ids.New(s.Source.At), kind, s)},
 		Counters: []lead.Counter{{Campaign: s.Source.CampaignOrDefault(), Name: "leads"}}}
+}
+
+func TestClaimMarkerAndSuppression(t *testing.T) {
+	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	l := lead.New(ids.New(at), sub("claim@acme.example", at))
+	if err := st.CreateLead(ctx, l, change(l.Submission, lead.EventCaptured), nil); err != nil {
+		t.Fatal(err)
+	}
+	claimed := l
+	claimed.Lease = &lead.Lease{Owner: "w1", Until: at.Add(time.Minute)}
+	claimed.Version++
+	if err := st.Claim(ctx, claimed, "nurture:s:welcome", at, true); err != nil {
+		t.Fatalf("first claim: %v", err)
+	}
+	again := claimed
+	again.Version++
+	if err := st.Claim(ctx, again, "nurture:s:welcome", at, true); !errors.Is(err, sendonce.ErrAlreadySent) {
+		t.Fatalf("second claim of the same email: %v, want ErrAlreadySent", err)
+	}
+	if err := st.Claim(ctx, claimed, "nurture:s:other", at, true); !errors.Is(err, lead.ErrVersionConflict) {
+		t.Fatalf("claim on a stale version: %v, want ErrVersionConflict", err)
+	}
+	// A failed send is released: marker gone, so the email can be retried.
+	released := claimed
+	released.Lease = nil
+	released.Version++
+	if err := st.Unclaim(ctx, released, "nurture:s:welcome"); err != nil {
+		t.Fatal(err)
+	}
+	retry := released
+	retry.Version++
+	if err := st.Claim(ctx, retry, "nurture:s:welcome", at, true); err != nil {
+		t.Fatalf("claim after unclaim: %v", err)
+	}
+
+	// Suppression: recorded once, then every claim to the lead is refused.
+	got, _ := st.Lead(ctx, l.ID)
+	got.Stage = lead.StageUnsubscribed
+	got.Version++
+	unsub := lead.Change{At: at, Counters: []lead.Counter{{Campaign: got.Campaign(), Name: "unsubscribes"}}}
+	if err := st.Suppress(ctx, got, unsub, store.Suppression{Reason: "unsubscribe", At: at, LeadID: l.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := st.Suppressed(ctx, l.EmailHash); !ok || err != nil {
+		t.Fatalf("Suppressed = %v, %v", ok, err)
+	}
+	twice := got
+	twice.Version++
+	if err := st.Suppress(ctx, twice, unsub, store.Suppression{Reason: "unsubscribe", At: at}); !errors.Is(err, store.ErrAlreadySuppressed) {
+		t.Fatalf("second suppression: %v, want ErrAlreadySuppressed", err)
+	}
+	next := got
+	next.Version++
+	if err := st.Claim(ctx, next, "nurture:s:second", at, true); !errors.Is(err, sendonce.ErrSuppressed) {
+		t.Fatalf("claim to a suppressed address: %v, want ErrSuppressed", err)
+	}
+	if err := st.Claim(ctx, next, "handoff", at, false); err != nil {
+		t.Fatalf("claim of an email to sales (no suppression check): %v", err)
+	}
+	stats, _ := st.CampaignStats(ctx, got.Campaign(), at)
+	if stats["unsubscribes"] != 1 {
+		t.Fatalf("unsubscribes counted %d times, want 1", stats["unsubscribes"])
+	}
 }

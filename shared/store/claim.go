@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/sendonce"
+)
+
+var _ sendonce.Store = (*Store)(nil)
+
+func markerSK(job string) string         { return "SENT#" + job }
+func suppressPK(emailHash string) string { return "SUPPRESS#" + emailHash }
+
+const skSuppress = "SUPPRESS"
+
+// versioned is a Put of the lead's profile that requires the stored
+// version to be the one before l's.
+func (s *Store) versioned(l lead.Lead) (*types.Put, error) {
+	profile, err := profileItem(l)
+	if err != nil {
+		return nil, err
+	}
+	cond := "version = :prev"
+	return &types.Put{TableName: &s.table, Item: profile, ConditionExpression: &cond,
+		ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(int64(l.Version - 1))}}, nil
+}
+
+// Claim writes the claimed lead and the job's send marker in one
+// transaction, optionally requiring the address not to be suppressed.
+func (s *Store) Claim(ctx context.Context, l lead.Lead, job string, at time.Time, checkSuppression bool) error {
+	put, err := s.versioned(l)
+	if err != nil {
+		return err
+	}
+	marker := map[string]types.AttributeValue{attrPK: str(leadPK(l.ID)), attrSK: str(markerSK(job)), "at": str(at.UTC().Format(time.RFC3339Nano))}
+	items := []types.TransactWriteItem{{Put: put}, {Put: s.putNew(marker)}}
+	if checkSuppression {
+		cond := condNew
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: key(suppressPK(l.EmailHash), skSuppress), ConditionExpression: &cond}})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	codes, ok := cancelReasons(err)
+	if !ok {
+		return wrap("claim", err)
+	}
+	failed := func(i int) bool { return i < len(codes) && codes[i] == "ConditionalCheckFailed" }
+	switch {
+	case failed(2):
+		return sendonce.ErrSuppressed
+	case failed(0):
+		return lead.ErrVersionConflict
+	case failed(1):
+		return sendonce.ErrAlreadySent
+	}
+	for _, c := range codes {
+		if c == "TransactionConflict" {
+			return lead.ErrVersionConflict
+		}
+	}
+	return wrap("claim", err)
+}
+
+// Unclaim writes the released lead and deletes the job's marker.
+func (s *Store) Unclaim(ctx context.Context, l lead.Lead, job string) error {
+	put, err := s.versioned(l)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: put}, {Delete: &types.Delete{TableName: &s.table, Key: key(leadPK(l.ID), markerSK(job))}},
+	}})
+	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		return lead.ErrVersionConflict
+	}
+	if err != nil {
+		return wrap("unclaim", err)
+	}
+	return nil
+}
+
+// Suppression is why an address must not be mailed.
+type Suppression struct {
+	Reason string    `json:"reason"` // unsubscribe, bounce, complaint, erasure
+	At     time.Time `json:"at"`
+	LeadID string    `json:"leadId,omitempty"`
+}
+
+// Suppressed reports whether an email hash is on the suppression list.
+func (s *Store) Suppressed(ctx context.Context, emailHash string) (bool, error) {
+	var sup Suppression
+	err := s.get(ctx, suppressPK(emailHash), skSuppress, &sup)
+	if errors.Is(err, lead.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Suppress puts an address on the suppression list together with the
+// lead's new state, its event and counters, atomically. A second
+// suppression of the same address keeps the first record.
+func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, sup Suppression) error {
+	put, err := s.versioned(l)
+	if err != nil {
+		return err
+	}
+	item, err := withKey(sup, suppressPK(l.EmailHash), skSuppress)
+	if err != nil {
+		return wrap("marshal suppression", err)
+	}
+	items := []types.TransactWriteItem{{Put: put}, {Put: s.putNew(item)}}
+	err = s.write(ctx, items, l, ch, nil)
+	if errors.Is(err, errFirstCondition) {
+		return lead.ErrVersionConflict
+	}
+	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
+		return ErrAlreadySuppressed
+	}
+	return err
+}
+
+// ErrAlreadySuppressed: the address was suppressed before; nothing written.
+var ErrAlreadySuppressed = errors.New("already suppressed")
