@@ -32,7 +32,7 @@ func benchCapture(e *env) []Row {
 	table := e.table("capture")
 	db := e.countedDynamoDB()
 	h, err := app.Capture(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
-		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", SigningKeys: "b1:bench-signing-key-0123456789",
+		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
 			PublicBaseURL: "https://leads.example.com"}},
 		awsclients.Clients{DynamoDB: db, SES: e.clients.SES, SSM: e.clients.SSM}, io.Discard, time.Now)
 	must(err)

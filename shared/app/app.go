@@ -28,6 +28,7 @@ import (
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
+	"github.com/leadflow/leadflow/shared/unsubscribe"
 )
 
 // Timing of the sales handoff.
@@ -45,8 +46,9 @@ type Handlers struct {
 // Routes lists, per function, the HTTP routes its handler serves; the
 // template test checks template.yaml routes each function to exactly these.
 var Routes = map[string][]string{
-	"capture": capture.Routes,
-	"nurture": nil,
+	"capture":     capture.Routes,
+	"nurture":     nil,
+	"unsubscribe": unsubscribe.Routes,
 }
 
 // Build wires a function by its folder name from an environment, as Lambda
@@ -81,6 +83,20 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 			return Handlers{}, err
 		}
 		return Handlers{Schedule: t}, nil
+	case "unsubscribe":
+		var cfg config.Unsubscribe
+		if err := config.Load(&cfg, getenv); err != nil {
+			return Handlers{}, err
+		}
+		c, err := awsclients.Load(ctx, cfg.AWS)
+		if err != nil {
+			return Handlers{}, err
+		}
+		h, err := Unsubscribe(ctx, cfg, c, logw, clock)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return Handlers{HTTP: h.Handle}, nil
 	}
 	return Handlers{}, fmt.Errorf("app: no function %q", function)
 }
@@ -103,13 +119,9 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 	if err != nil {
 		return sales{}, err
 	}
-	spec, err := c.SigningKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam)
+	keys, err := signingKeys(ctx, c, cfg.Signing)
 	if err != nil {
 		return sales{}, err
-	}
-	keys, err := token.ParseKeys(spec)
-	if err != nil {
-		return sales{}, fmt.Errorf("signing keys: %w", err)
 	}
 	st := store.New(c.DynamoDB, cfg.Table)
 	send := &sendonce.Sender{Store: st, Mail: sesmail.New(c.SES), Lease: lease, Clock: clock}
@@ -118,6 +130,28 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL,
 		LinkTTL: linkTTL, Clock: clock, NewID: ids.New, Log: log,
 	}}, nil
+}
+
+func signingKeys(ctx context.Context, c awsclients.Clients, cfg config.Signing) (token.Keys, error) {
+	spec, err := c.SigningKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam)
+	if err != nil {
+		return token.Keys{}, err
+	}
+	keys, err := token.ParseKeys(spec)
+	if err != nil {
+		return token.Keys{}, fmt.Errorf("signing keys: %w", err)
+	}
+	return keys, nil
+}
+
+// Unsubscribe builds the /unsubscribe/{token} handler.
+func Unsubscribe(ctx context.Context, cfg config.Unsubscribe, c awsclients.Clients, logw io.Writer, clock func() time.Time) (*unsubscribe.Handler, error) {
+	keys, err := signingKeys(ctx, c, cfg.Signing)
+	if err != nil {
+		return nil, err
+	}
+	return &unsubscribe.Handler{Store: store.New(c.DynamoDB, cfg.Table), Keys: keys, Clock: clock, NewID: ids.New,
+		Log: logx.New(logw, "unsubscribe", cfg.LogLevel)}, nil
 }
 
 // Capture builds the POST /leads handler.

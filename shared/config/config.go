@@ -33,6 +33,11 @@ type Sales struct {
 	// PublicBaseURL prefixes links in emails; "" means the API's own URL
 	// as seen in the request (capture) or recorded with the lead.
 	PublicBaseURL string `env:"PUBLIC_BASE_URL" optional:"true"`
+	Signing
+}
+
+// Signing says where the link signing keys come from.
+type Signing struct {
 	// SigningKeysParam names the SSM SecureString holding the link signing
 	// keys ("k2:secret,k1:older"); SigningKeys gives them directly (local).
 	SigningKeysParam string `env:"SIGNING_KEYS_PARAM" optional:"true"`
@@ -54,10 +59,18 @@ type Nurture struct {
 	Sales
 }
 
+// Unsubscribe is the unsubscribe function's configuration.
+type Unsubscribe struct {
+	AWS
+	Signing
+	Table string `env:"TABLE_NAME"`
+}
+
 // Functions maps each function folder under functions/ to its config type.
 var Functions = map[string]any{
-	"capture": Capture{},
-	"nurture": Nurture{},
+	"capture":     Capture{},
+	"nurture":     Nurture{},
+	"unsubscribe": Unsubscribe{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a

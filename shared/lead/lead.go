@@ -113,4 +113,6 @@ func HashEmail(normalised string) string {
 var (
 	ErrNotFound        = errors.New("not found")
 	ErrVersionConflict = errors.New("lead changed concurrently")
+	// ErrAlreadySuppressed: the address was on the suppression list already.
+	ErrAlreadySuppressed = errors.New("already suppressed")
 )

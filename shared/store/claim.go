@@ -88,8 +88,8 @@ func (s *Store) Unclaim(ctx context.Context, l lead.Lead, job string) error {
 	return nil
 }
 
-// Suppression is why an address must not be mailed.
-type Suppression struct {
+// suppression is why an address must not be mailed.
+type suppression struct {
 	Reason string    `json:"reason"` // unsubscribe, bounce, complaint, erasure
 	At     time.Time `json:"at"`
 	LeadID string    `json:"leadId,omitempty"`
@@ -97,7 +97,7 @@ type Suppression struct {
 
 // Suppressed reports whether an email hash is on the suppression list.
 func (s *Store) Suppressed(ctx context.Context, emailHash string) (bool, error) {
-	var sup Suppression
+	var sup suppression
 	err := s.get(ctx, suppressPK(emailHash), skSuppress, &sup)
 	if errors.Is(err, lead.ErrNotFound) {
 		return false, nil
@@ -105,10 +105,12 @@ func (s *Store) Suppressed(ctx context.Context, emailHash string) (bool, error) 
 	return err == nil, err
 }
 
-// Suppress puts an address on the suppression list together with the
-// lead's new state, its event and counters, atomically. A second
-// suppression of the same address keeps the first record.
-func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, sup Suppression) error {
+// Suppress puts the lead's address on the suppression list (reason:
+// unsubscribe, bounce, complaint, erasure) together with the lead's new
+// state, its events and counters, atomically. A second suppression of the
+// same address keeps the first record: lead.ErrAlreadySuppressed.
+func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error {
+	sup := suppression{Reason: reason, At: ch.At, LeadID: l.ID}
 	put, err := s.versioned(l)
 	if err != nil {
 		return err
@@ -123,10 +125,7 @@ func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, sup S
 		return lead.ErrVersionConflict
 	}
 	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
-		return ErrAlreadySuppressed
+		return lead.ErrAlreadySuppressed
 	}
 	return err
 }
-
-// ErrAlreadySuppressed: the address was suppressed before; nothing written.
-var ErrAlreadySuppressed = errors.New("already suppressed")

@@ -246,7 +246,7 @@ func TestClaimMarkerAndSuppression(t *testing.T) {
 	got.Stage = lead.StageUnsubscribed
 	got.Version++
 	unsub := lead.Change{At: at, Counters: []lead.Counter{{Campaign: got.Campaign(), Name: "unsubscribes"}}}
-	if err := st.Suppress(ctx, got, unsub, store.Suppression{Reason: "unsubscribe", At: at, LeadID: l.ID}); err != nil {
+	if err := st.Suppress(ctx, got, unsub, "unsubscribe"); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := st.Suppressed(ctx, l.EmailHash); !ok || err != nil {
@@ -254,7 +254,7 @@ func TestClaimMarkerAndSuppression(t *testing.T) {
 	}
 	twice := got
 	twice.Version++
-	if err := st.Suppress(ctx, twice, unsub, store.Suppression{Reason: "unsubscribe", At: at}); !errors.Is(err, store.ErrAlreadySuppressed) {
+	if err := st.Suppress(ctx, twice, unsub, "unsubscribe"); !errors.Is(err, lead.ErrAlreadySuppressed) {
 		t.Fatalf("second suppression: %v, want ErrAlreadySuppressed", err)
 	}
 	next := got

@@ -1,0 +1,88 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+	"github.com/leadflow/leadflow/shared/unsubscribe"
+)
+
+func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	unsub, _, logs := buildAt(t, "unsubscribe", nil, time.Now, table)
+	ctx := context.Background()
+	email := fmt.Sprintf("optout.%d@acme.example", time.Now().UnixNano())
+	resp, _ := capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"q4-demo"}`))
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	keys, _ := token.ParseKeys(testKeys)
+
+	withToken := func(file, tok string) (int, string) {
+		ev := sampleEvent(t, file)
+		ev.PathParameters = map[string]string{"token": tok}
+		r, err := unsub.HTTP(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.StatusCode, r.Body
+	}
+	link := unsubscribe.Link(keys, "https://x.example", created.ID, time.Now())
+	tok := link[strings.LastIndex(link, "/")+1:]
+
+	// GET (what a link scanner does) changes nothing.
+	if code, body := withToken("unsubscribe-page.json", tok); code != 200 || !strings.Contains(body, `<form method="post">`) {
+		t.Fatalf("confirm page: %d %s", code, body)
+	}
+	if ok, _ := st.Suppressed(ctx, lead.HashEmail(email)); ok {
+		t.Fatal("GET unsubscribed the lead")
+	}
+	// Tampered token: 403, nothing changed.
+	bad := tok[:len(tok)-2] + "xx"
+	if code, _ := withToken("unsubscribe-oneclick.json", bad); code != 403 {
+		t.Fatalf("tampered token: %d, want 403", code)
+	}
+	if ok, _ := st.Suppressed(ctx, lead.HashEmail(email)); ok {
+		t.Fatal("a tampered token unsubscribed the lead")
+	}
+	// One-click POST, as a mail client sends it.
+	if code, body := withToken("unsubscribe-oneclick.json", tok); code != 200 || !strings.Contains(body, "You are unsubscribed") {
+		t.Fatalf("one-click: %d %s", code, body)
+	}
+	l, _ := st.Lead(ctx, created.ID)
+	if ok, _ := st.Suppressed(ctx, l.EmailHash); !ok || l.Stage != lead.StageUnsubscribed || l.Consent.MarketingOptIn || len(l.Consents) != 2 {
+		t.Fatalf("after unsubscribe: stage %s consent %+v (%d entries)", l.Stage, l.Consent, len(l.Consents))
+	}
+	// Repeat and expired links: still 200, recorded once.
+	expired := keys.Sign(token.Claims{Action: unsubscribe.Action, Subject: created.ID, Expires: time.Now().Add(-time.Hour)})
+	for _, tk := range []string{tok, expired} {
+		if code, _ := withToken("unsubscribe-oneclick.json", tk); code != 200 {
+			t.Fatalf("repeat unsubscribe: %d", code)
+		}
+	}
+	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	tl, _ := st.Timeline(ctx, created.ID)
+	unsubs := 0
+	for _, e := range tl {
+		if e.Kind == "unsubscribed" {
+			unsubs++
+			if e.Data["one_click"] != true {
+				t.Errorf("event does not record the one-click POST: %v", e.Data)
+			}
+		}
+	}
+	if stats["unsubscribes"] != 1 || unsubs != 1 {
+		t.Fatalf("unsubscribes counted %d, events %d; want 1 each", stats["unsubscribes"], unsubs)
+	}
+	if strings.Contains(logs.String(), "optout.") {
+		t.Fatal("raw email in the unsubscribe logs")
+	}
+}

@@ -1,0 +1,140 @@
+// Package unsubscribe serves the opt-out links of marketing emails:
+// POST /unsubscribe/{token} is RFC 8058 one-click (mail clients call it
+// from the List-Unsubscribe-Post header) and the page's confirm button;
+// GET shows a confirm page and changes nothing, so link scanners that
+// prefetch URLs cannot unsubscribe anyone. It imports no AWS code.
+package unsubscribe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// Action is the token action of unsubscribe links.
+const Action = "unsubscribe"
+
+// LinkTTL is how long an unsubscribe link is signed for. Expired links
+// still work (an opt-out is never refused); the expiry only bounds how
+// long a leaked link names a lead.
+const LinkTTL = 365 * 24 * time.Hour
+
+// Routes this handler serves.
+var Routes = []string{"GET /unsubscribe/{token}", "POST /unsubscribe/{token}"}
+
+// Store is what unsubscribing needs.
+type Store interface {
+	Lead(ctx context.Context, id string) (lead.Lead, error)
+	// Suppress writes the lead and its suppression record atomically;
+	// lead.ErrAlreadySuppressed when the address was suppressed before.
+	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
+}
+
+// Handler is the Lambda handler behind /unsubscribe/{token}.
+type Handler struct {
+	Store Store
+	Keys  token.Keys
+	Clock func() time.Time
+	NewID func(time.Time) string
+	Log   *slog.Logger
+}
+
+// Link is the unsubscribe URL for a lead.
+func Link(keys token.Keys, base, leadID string, now time.Time) string {
+	return strings.TrimRight(base, "/") + "/unsubscribe/" + keys.Sign(token.Claims{Action: Action, Subject: leadID, Expires: now.Add(LinkTTL)})
+}
+
+// Handle serves one request.
+func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	now := h.Clock()
+	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
+	claims, err := h.Keys.Verify(req.PathParameters["token"], Action, now)
+	if err != nil && !errors.Is(err, token.ErrExpired) {
+		log.Warn("unsubscribe", "status", http.StatusForbidden, "outcome", "bad_token")
+		return page(http.StatusForbidden, pageData{Title: "This link is not valid", Body: "The unsubscribe link is damaged or was not sent by us. Use the link in the latest email you received, or reply to it and ask us to stop."}), nil
+	}
+	if req.RequestContext.HTTP.Method != http.MethodPost {
+		return page(http.StatusOK, pageData{Title: "Unsubscribe from our emails?", Confirm: true,
+			Body: "You will get no more marketing emails from us. This takes one click and cannot be undone by anyone but you."}), nil
+	}
+	out, emailHash, err := h.unsubscribe(ctx, claims.Subject, req, now)
+	if err != nil {
+		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
+		log.Error("unsubscribe", "status", status, "leadId", claims.Subject, "error", err.Error())
+		if status == http.StatusNotFound {
+			return page(status, pageData{Title: "You will not hear from us", Body: "We have no record of this address any more."}), nil
+		}
+		return page(status, pageData{Title: "Something went wrong", Body: "We could not record your request. Please try again in a minute."}), nil
+	}
+	log.Info("unsubscribe", "status", http.StatusOK, "leadId", claims.Subject, "emailHash", emailHash, "outcome", out)
+	return page(http.StatusOK, pageData{Title: "You are unsubscribed", Body: "You will get no more marketing emails from us."}), nil
+}
+
+func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Request, now time.Time) (string, string, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		l, err := h.Store.Lead(ctx, leadID)
+		if err != nil {
+			return "", "", err
+		}
+		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "unsubscribe", At: now,
+			IP: httpapi.SourceIP(req), UserAgent: httpapi.Header(req, "user-agent")}
+		l.Consents = append(l.Consents, l.Consent)
+		if !l.Stage.SalesSet() {
+			l.Stage = lead.StageUnsubscribed
+		}
+		if l.Nurture != nil && !l.Nurture.NextAt.IsZero() {
+			l.Nurture.NextAt, l.Nurture.ExitReason = time.Time{}, "unsubscribed"
+			l.Nurture.Completed = append(l.Nurture.Completed, l.Nurture.Sequence)
+		}
+		l.Version++
+		ch := lead.Change{At: now,
+			Events:   []lead.Event{{At: now, Kind: "unsubscribed", ID: h.NewID(now), Data: map[string]any{"one_click": isOneClick(req)}}},
+			Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "unsubscribes"}}}
+		err = h.Store.Suppress(ctx, l, ch, "unsubscribe")
+		switch {
+		case err == nil:
+			return "unsubscribed", l.EmailHash, nil
+		case errors.Is(err, lead.ErrAlreadySuppressed):
+			return "already_unsubscribed", l.EmailHash, nil
+		case !errors.Is(err, lead.ErrVersionConflict):
+			return "", "", err
+		}
+	}
+	return "", "", lead.ErrVersionConflict
+}
+
+func isOneClick(req httpapi.Request) bool {
+	body, err := httpapi.Body(req, 1024)
+	return err == nil && strings.Contains(string(body), "List-Unsubscribe=One-Click")
+}
+
+type pageData struct {
+	Title, Body string
+	Confirm     bool
+}
+
+var tmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{.Title}}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
+button{background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}</style>
+</head><body><h1>{{.Title}}</h1><p>{{.Body}}</p>
+{{if .Confirm}}<form method="post"><button type="submit">Unsubscribe</button></form>{{end}}
+</body></html>`))
+
+func page(status int, d pageData) httpapi.Response {
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, d); err != nil {
+		return httpapi.HTML(http.StatusInternalServerError, "internal error", nil)
+	}
+	return httpapi.HTML(status, b.String(), nil)
+}
