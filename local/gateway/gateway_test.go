@@ -37,7 +37,7 @@ func TestLandingFormPostsThroughGateway(t *testing.T) {
 	gw, err := gateway.New(context.Background(), gateway.Options{
 		Template: tm, Refs: map[string]string{tm.TableID: table},
 		Env: map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
-			"ALLOWED_ORIGINS": srvURL, "THANK_YOU_URL": srvURL + "/thanks", "SIGNING_KEYS": "t1:test-signing-key-0123456789abcdef"},
+			"ALLOWED_ORIGINS": srvURL, "THANK_YOU_URL": srvURL + "/thanks", "SIGNING_KEYS": "t1:test-signing-key-0123456789abcdef", "SES_MAX_SEND_RATE": "100"},
 		Clock: time.Now, Logs: &logs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

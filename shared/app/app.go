@@ -5,11 +5,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -22,6 +24,7 @@ import (
 	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/schedule"
@@ -183,8 +186,14 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 	if err != nil {
 		return nil, err
 	}
+	perSecond, err := sendRate(ctx, cfg.SESMaxSendRate, c)
+	if err != nil {
+		return nil, err
+	}
+	s.send.Mail = mail.Limit(s.send.Mail, perSecond)
 	t := &schedule.Tick{
 		Store: s.store, Shards: store.DueShards, Concurrency: 8, PerShard: 200, Margin: 2 * time.Second,
+		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) },
 		Clock: clock, Log: log,
 		Work: func(ctx context.Context, l lead.Lead, owner string) (string, error) {
 			out, err := s.handoff.RunLead(ctx, l, owner, "")
@@ -194,7 +203,20 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 	return func(ctx context.Context, ev events.EventBridgeEvent) error {
 		start := time.Now()
 		sum := t.Run(ctx, "tick-"+ev.ID)
-		log.Info("tick", "event", ev.ID, "outcomes", sum.Outcomes, "errors", sum.Errors, "stopped", sum.Stopped, "ms", time.Since(start).Milliseconds())
+		log.Info("tick", "event", ev.ID, "outcomes", sum.Outcomes, "errors", sum.Errors, "stopped", sum.Stopped, "cause", sum.Cause,
+			"ms", time.Since(start).Milliseconds(), "maxSendRate", perSecond)
 		return nil
 	}, nil
+}
+
+// sendRate is the configured SES send rate, else the account's own.
+func sendRate(ctx context.Context, configured string, c awsclients.Clients) (float64, error) {
+	if configured != "" {
+		r, err := strconv.ParseFloat(configured, 64)
+		if err != nil || r <= 0 {
+			return 0, fmt.Errorf("config: SES_MAX_SEND_RATE=%q is not a positive number", configured)
+		}
+		return r, nil
+	}
+	return c.MaxSendRate(ctx)
 }

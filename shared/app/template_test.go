@@ -137,6 +137,9 @@ func policyProblems(tm *sam.Template, f sam.Function) []string {
 				}
 			}
 			res := asList(st["Resource"])
+			if accountLevelOnly(asList(st["Action"])) && len(res) == 1 && res[0] == "*" {
+				continue // actions without resource-level permissions
+			}
 			if len(res) == 0 {
 				out = append(out, fmt.Sprintf("%s: statement without Resource: %s", f.LogicalID, b))
 			}
@@ -193,4 +196,16 @@ func TestFunctionsBuildForLambda(t *testing.T) {
 			t.Errorf("make build-%s does not build %s: %v\n%s", f.LogicalID, f.CodeUri, err, b)
 		}
 	}
+}
+
+// accountLevel are read-only actions IAM cannot scope to a resource.
+var accountLevel = map[string]bool{"ses:GetAccount": true}
+
+func accountLevelOnly(actions []string) bool {
+	for _, a := range actions {
+		if !accountLevel[a] {
+			return false
+		}
+	}
+	return len(actions) > 0
 }

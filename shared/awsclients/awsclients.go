@@ -75,3 +75,15 @@ func (c Clients) SigningKeys(ctx context.Context, direct, param string) (string,
 	}
 	return aws.ToString(out.Parameter.Value), nil
 }
+
+// MaxSendRate is the account's SES sending rate (emails per second).
+func (c Clients) MaxSendRate(ctx context.Context) (float64, error) {
+	out, err := c.SES.GetAccount(ctx, &sesv2.GetAccountInput{})
+	if err != nil {
+		return 0, fmt.Errorf("ses GetAccount: %w", err)
+	}
+	if out.SendQuota == nil || out.SendQuota.MaxSendRate <= 0 {
+		return 0, fmt.Errorf("ses GetAccount: no send quota in the answer")
+	}
+	return out.SendQuota.MaxSendRate, nil
+}

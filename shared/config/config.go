@@ -57,6 +57,8 @@ type Capture struct {
 type Nurture struct {
 	AWS
 	Sales
+	// SESMaxSendRate caps emails per second; "" asks SES (GetAccount).
+	SESMaxSendRate string `env:"SES_MAX_SEND_RATE" optional:"true"`
 }
 
 // Unsubscribe is the unsubscribe function's configuration.

@@ -33,17 +33,22 @@ type Tick struct {
 	PerShard int
 	// Margin is kept free before the deadline to finish in-flight work.
 	Margin time.Duration
-	Clock  func() time.Time
-	Log    *slog.Logger
+	// Stop reports errors that end the whole tick (SES throttling or quota):
+	// in-flight work finishes, nothing new starts, the rest stays due.
+	Stop  func(error) bool
+	Clock func() time.Time
+	Log   *slog.Logger
 }
 
 // Summary counts what a tick did, by outcome.
 type Summary struct {
 	Outcomes map[string]int
 	Errors   int
-	// Stopped is set when the tick ended early (deadline or cancel) and
-	// left due leads for the next tick.
+	// Stopped is set when the tick ended early (deadline, cancel, or a
+	// Stop error) and left due leads for the next tick.
 	Stopped bool
+	// Cause says why it stopped early.
+	Cause string
 }
 
 // Run works every due lead it can before the deadline. One failing lead
@@ -56,7 +61,21 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	if dl, ok := ctx.Deadline(); ok {
 		stopAt = dl.Add(-t.Margin)
 	}
-	expired := func() bool { return ctx.Err() != nil || (!stopAt.IsZero() && time.Now().After(stopAt)) }
+	ctx, halt := context.WithCancelCause(ctx)
+	defer halt(nil)
+	expired := func() bool {
+		switch {
+		case ctx.Err() != nil:
+			if sum.Cause == "" {
+				sum.Cause = context.Cause(ctx).Error()
+			}
+			return true
+		case !stopAt.IsZero() && time.Now().After(stopAt):
+			sum.Cause = "deadline"
+			return true
+		}
+		return false
+	}
 
 	sem := make(chan struct{}, max(1, t.Concurrency))
 	var wg sync.WaitGroup
@@ -86,6 +105,9 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 				if err != nil {
 					sum.Errors++
 					t.Log.Error("lead", "leadId", l.ID, "error", err.Error())
+					if t.Stop != nil && t.Stop(err) {
+						halt(err)
+					}
 					return
 				}
 				sum.Outcomes[out]++

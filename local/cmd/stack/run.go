@@ -98,6 +98,9 @@ func run(ctx context.Context, args []string) error {
 	env["PUBLIC_BASE_URL"] = base
 	// Local-only signing key; in AWS the key comes from SSM.
 	env["SIGNING_KEYS"] = "local:" + strings.Repeat("l0cal-dev-key-", 3)
+	// The SES emulator cannot answer GetAccount; AWS's default is 1/s in
+	// the sandbox, 14/s and up in production.
+	env["SES_MAX_SEND_RATE"] = "50"
 	gw, err := gateway.New(ctx, gateway.Options{
 		Template: tmpl, Refs: map[string]string{tmpl.TableID: localTable}, Env: env,
 		Clock: clock, Logs: os.Stderr, Log: log,

@@ -1,0 +1,100 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+type shards map[int][]lead.Lead
+
+func (s shards) Due(_ context.Context, shard int, _ time.Time, limit int) ([]lead.Lead, error) {
+	if shard == 3 {
+		return nil, errors.New("shard 3 unavailable")
+	}
+	out := s[shard]
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func population(perShard int) shards {
+	s := shards{}
+	for sh := 0; sh < 4; sh++ {
+		for i := 0; i < perShard; i++ {
+			s[sh] = append(s[sh], lead.Lead{ID: fmt.Sprintf("%d-%d", sh, i)})
+		}
+	}
+	return s
+}
+
+var errThrottled = errors.New("throttled")
+
+func tick(store DueStore, work Work) *Tick {
+	return &Tick{Store: store, Work: work, Shards: 4, Concurrency: 3, PerShard: 100, Margin: 50 * time.Millisecond,
+		Stop: func(err error) bool { return errors.Is(err, errThrottled) }, Clock: time.Now,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+func TestTickWorksEveryDueLeadDespiteOneFailure(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	sum := tick(population(10), func(_ context.Context, l lead.Lead, _ string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[l.ID]++
+		if l.ID == "1-5" {
+			return "", errors.New("one bad recipient")
+		}
+		return "sent", nil
+	}).Run(context.Background(), "t1")
+	// Shard 3 fails to list: 30 leads in shards 0-2, one of them failing.
+	if len(seen) != 30 || sum.Outcomes["sent"] != 29 || sum.Errors != 2 || sum.Stopped {
+		t.Fatalf("worked %d leads, summary %+v", len(seen), sum)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("lead %s worked %d times", id, n)
+		}
+	}
+}
+
+func TestTickStopsOnThrottling(t *testing.T) {
+	var calls atomic.Int64
+	sum := tick(population(50), func(_ context.Context, l lead.Lead, _ string) (string, error) {
+		if calls.Add(1) == 5 {
+			return "", fmt.Errorf("send: %w", errThrottled)
+		}
+		time.Sleep(time.Millisecond)
+		return "sent", nil
+	}).Run(context.Background(), "t1")
+	if !sum.Stopped || calls.Load() > 10 || sum.Cause == "" {
+		t.Fatalf("after throttling: %d calls, summary %+v; want a prompt stop", calls.Load(), sum)
+	}
+}
+
+func TestTickStopsBeforeTheDeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	var calls atomic.Int64
+	sum := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (string, error) {
+		calls.Add(1)
+		time.Sleep(10 * time.Millisecond)
+		return "sent", nil
+	}).Run(ctx, "t1")
+	if !sum.Stopped || sum.Cause != "deadline" || calls.Load() >= 300 {
+		t.Fatalf("near the deadline: %d calls, summary %+v", calls.Load(), sum)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the tick ran past its deadline")
+	}
+}
