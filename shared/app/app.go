@@ -19,6 +19,7 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/feedback"
 	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/ids"
@@ -52,6 +53,7 @@ var Routes = map[string][]string{
 	"capture":     capture.Routes,
 	"nurture":     nil,
 	"unsubscribe": unsubscribe.Routes,
+	"feedback":    feedback.Routes,
 }
 
 // Build wires a function by its folder name from an environment, as Lambda
@@ -86,6 +88,20 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 			return Handlers{}, err
 		}
 		return Handlers{Schedule: t}, nil
+	case "feedback":
+		var cfg config.Feedback
+		if err := config.Load(&cfg, getenv); err != nil {
+			return Handlers{}, err
+		}
+		c, err := awsclients.Load(ctx, cfg.AWS)
+		if err != nil {
+			return Handlers{}, err
+		}
+		h, err := Feedback(ctx, cfg, c, logw, clock)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return Handlers{HTTP: h.Handle}, nil
 	case "unsubscribe":
 		var cfg config.Unsubscribe
 		if err := config.Load(&cfg, getenv); err != nil {
@@ -114,11 +130,7 @@ type sales struct {
 }
 
 func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclients.Clients, log *slog.Logger, clock func() time.Time) (sales, error) {
-	path := cfg.QualifyConfig
-	if root := os.Getenv("LAMBDA_TASK_ROOT"); path != "" && root != "" && !filepath.IsAbs(path) {
-		path = filepath.Join(root, path) // config/ ships inside the function's build
-	}
-	rules, err := qualify.Load(path)
+	rules, err := loadRules(cfg.QualifyConfig)
 	if err != nil {
 		return sales{}, err
 	}
@@ -133,6 +145,29 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL,
 		LinkTTL: linkTTL, Clock: clock, NewID: ids.New, Log: log,
 	}}, nil
+}
+
+// loadRules reads the qualification config; relative paths are inside the
+// function's build (config/ ships there).
+func loadRules(path string) (*qualify.Config, error) {
+	if root := os.Getenv("LAMBDA_TASK_ROOT"); path != "" && root != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(root, path)
+	}
+	return qualify.Load(path)
+}
+
+// Feedback builds the /feedback/{token} handler.
+func Feedback(ctx context.Context, cfg config.Feedback, c awsclients.Clients, logw io.Writer, clock func() time.Time) (*feedback.Handler, error) {
+	keys, err := signingKeys(ctx, c, cfg.Signing)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := loadRules(cfg.QualifyConfig)
+	if err != nil {
+		return nil, err
+	}
+	return &feedback.Handler{Store: store.New(c.DynamoDB, cfg.Table), Rules: rules, Keys: keys, LinkTTL: linkTTL,
+		Clock: clock, NewID: ids.New, Log: logx.New(logw, "feedback", cfg.LogLevel)}, nil
 }
 
 func signingKeys(ctx context.Context, c awsclients.Clients, cfg config.Signing) (token.Keys, error) {

@@ -68,11 +68,20 @@ type Unsubscribe struct {
 	Table string `env:"TABLE_NAME"`
 }
 
+// Feedback is the feedback function's configuration (sales' answers).
+type Feedback struct {
+	AWS
+	Signing
+	Table         string `env:"TABLE_NAME"`
+	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
+}
+
 // Functions maps each function folder under functions/ to its config type.
 var Functions = map[string]any{
 	"capture":     Capture{},
 	"nurture":     Nurture{},
 	"unsubscribe": Unsubscribe{},
+	"feedback":    Feedback{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a

@@ -55,6 +55,9 @@ type Handoff struct {
 	DueBy       time.Time `json:"due_by,omitempty"` // first-response SLA deadline
 	Breached    bool      `json:"breached,omitempty"`
 	EscalatedTo string    `json:"escalated_to,omitempty"`
+	// AnsweredAt and AnsweredBy record sales' first response.
+	AnsweredAt time.Time `json:"answered_at,omitempty"`
+	AnsweredBy string    `json:"answered_by,omitempty"`
 	// LinkBase is the public URL the alert's links used, so a later
 	// escalation from the scheduler links to the same place.
 	LinkBase string `json:"link_base,omitempty"`

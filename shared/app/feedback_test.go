@@ -1,0 +1,149 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/feedback"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// TestSalesFeedbackFromTheAlert follows the links of a real alert: the
+// page changes nothing, accept records SAL with the response time, a
+// repeat is idempotent, a later reject is refused, and the outcome links
+// move the lead to SQL and won. Tampered and expired links change nothing.
+func TestSalesFeedbackFromTheAlert(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	ctx := context.Background()
+	email := fmt.Sprintf("accept.%d@bigcorp.example", time.Now().UnixNano())
+	resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	alert := mailFor(t, email, 1)
+	if len(alert) != 1 {
+		t.Fatalf("no alert for the hot lead")
+	}
+	tokens := regexp.MustCompile(`/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(alert[0].Text, -1)
+	keys, _ := token.ParseKeys(testKeys)
+	var accept, rejectNurture string
+	for _, m := range tokens {
+		if _, err := keys.Verify(m[1], feedback.ActionAccept, time.Now()); err == nil {
+			accept = m[1]
+		}
+		if c, err := keys.Verify(m[1], feedback.ActionReject, time.Now()); err == nil && c.Extra == "no_budget" {
+			rejectNurture = m[1]
+		}
+	}
+	if accept == "" || rejectNurture == "" {
+		t.Fatalf("alert lacks accept / reject links: %v", tokens)
+	}
+	call := func(file, tok string) (int, string) {
+		ev := sampleEvent(t, file)
+		ev.PathParameters = map[string]string{"token": tok}
+		r, err := fb.HTTP(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.StatusCode, r.Body
+	}
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	stage := func() lead.Stage { l, _ := st.Lead(ctx, created.ID); return l.Stage }
+
+	if code, body := call("feedback-page.json", accept); code != 200 || !strings.Contains(body, "Accept this lead?") || !strings.Contains(body, "BigCorp &lt;b&gt;Inc&lt;/b&gt;") {
+		t.Fatalf("accept page: %d\n%s", code, body)
+	}
+	if stage() != lead.StageMQL {
+		t.Fatalf("GET changed the stage to %s", stage())
+	}
+	tampered := accept[:len(accept)-3] + "abc"
+	expired := keys.Sign(token.Claims{Action: feedback.ActionAccept, Subject: created.ID, Expires: time.Now().Add(-time.Minute)})
+	for name, tok := range map[string]string{"tampered": tampered, "expired": expired} {
+		if code, _ := call("feedback-answer.json", tok); code != 403 || stage() != lead.StageMQL {
+			t.Fatalf("%s link: %d, stage %s; want 403 and nothing changed", name, code, stage())
+		}
+	}
+
+	code, body := call("feedback-answer.json", accept)
+	if code != 200 || !strings.Contains(body, "Recorded") || stage() != lead.StageSAL {
+		t.Fatalf("accept: %d, stage %s\n%s", code, stage(), body)
+	}
+	if code, body := call("feedback-answer.json", accept); code != 200 || !strings.Contains(body, "already recorded") {
+		t.Fatalf("repeat accept: %d\n%s", code, body)
+	}
+	if code, body := call("feedback-answer.json", rejectNurture); code != 200 || !strings.Contains(body, "already answered") || stage() != lead.StageSAL {
+		t.Fatalf("reject after accept: %d stage %s\n%s", code, stage(), body)
+	}
+	// The accepted page offers SQL / won / lost; follow SQL then won.
+	outcomes := regexp.MustCompile(`class="btn" href="([A-Za-z0-9_.-]+)">([^<]+)<`).FindAllStringSubmatch(body, -1)
+	links := map[string]string{}
+	for _, o := range outcomes {
+		links[o[2]] = o[1]
+	}
+	if len(links) != 3 {
+		t.Fatalf("outcome links = %v", links)
+	}
+	call("feedback-answer.json", links["Qualified opportunity (SQL)"])
+	call("feedback-answer.json", links["Won"])
+	if stage() != lead.StageWon {
+		t.Fatalf("after SQL and won links: %s", stage())
+	}
+
+	l, _ := st.Lead(ctx, created.ID)
+	if l.Handoff.State != lead.HandoffAnswered || l.Handoff.AnsweredBy != l.Handoff.Rep || l.Handoff.AnsweredAt.IsZero() {
+		t.Fatalf("handoff after accept: %+v", l.Handoff)
+	}
+	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	if stats["sal"] != 1 || stats["sql"] != 1 || stats["won"] != 1 || stats["responses"] != 1 || stats["resp_le_1m"] != 1 || stats["rejected"] != 0 {
+		t.Fatalf("counters = %v", stats)
+	}
+	tl, _ := st.Timeline(ctx, created.ID)
+	var accepted lead.Event
+	for _, e := range tl {
+		if e.Kind == "accepted" {
+			accepted = e
+		}
+	}
+	if accepted.Data["comment"] != "Called her, demo booked for Thursday" {
+		t.Fatalf("accepted event = %+v", accepted)
+	}
+}
+
+func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	reject := func(reason string) lead.Lead {
+		email := fmt.Sprintf("rej.%s.%d@bigcorp.example", reason, time.Now().UnixNano())
+		resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
+		var created struct{ ID string }
+		_ = json.Unmarshal([]byte(resp.Body), &created)
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: feedback.ActionReject, Subject: created.ID, Extra: reason, Expires: time.Now().Add(time.Hour)})}
+		if r, _ := fb.HTTP(ctx, ev); r.StatusCode != 200 {
+			t.Fatalf("reject %s: %d %s", reason, r.StatusCode, r.Body)
+		}
+		l, _ := st.Lead(ctx, created.ID)
+		return l
+	}
+	if l := reject("not_icp"); l.Stage != lead.StageRejected {
+		t.Fatalf("not_icp (disqualify) → %s, want rejected", l.Stage)
+	}
+	if l := reject("no_budget"); l.Stage != lead.StageNurturing {
+		t.Fatalf("no_budget (nurture) → %s, want nurturing", l.Stage)
+	}
+	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	if stats["rejected"] != 2 || stats["rej_not_icp"] != 1 || stats["rej_no_budget"] != 1 || stats["sal"] != 0 {
+		t.Fatalf("counters = %v", stats)
+	}
+}

@@ -1,0 +1,132 @@
+package feedback
+
+import (
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// responseBuckets are the first-response-time counters reports use for
+// median and p90 without reading leads: resp_le_1m, resp_le_5m, …
+var responseBuckets = []struct {
+	name string
+	max  time.Duration
+}{
+	{"resp_le_1m", time.Minute}, {"resp_le_5m", 5 * time.Minute}, {"resp_le_15m", 15 * time.Minute},
+	{"resp_le_1h", time.Hour}, {"resp_le_4h", 4 * time.Hour}, {"resp_le_24h", 24 * time.Hour},
+}
+
+// ResponseBucket names the counter for a first-response time.
+func ResponseBucket(d time.Duration) string {
+	for _, b := range responseBuckets {
+		if d <= b.max {
+			return b.name
+		}
+	}
+	return "resp_gt_24h"
+}
+
+// apply changes the lead for an answer and says what to write. It returns
+// "already" for a repeat of the answer the lead has, "superseded" when the
+// lead moved on (another answer came first), else "recorded".
+func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, now time.Time) (string, lead.Change) {
+	ch := lead.Change{At: now}
+	campaign := l.Campaign()
+	event := func(kind string, data map[string]any) {
+		if comment != "" {
+			data["comment"] = comment
+		}
+		ch.Events = append(ch.Events, lead.Event{At: now, Kind: kind, ID: h.NewID(now), Data: data})
+	}
+	count := func(names ...string) {
+		for _, n := range names {
+			ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: n})
+		}
+	}
+	switch action {
+	case ActionAccept, ActionReject:
+		if l.Stage == lead.StageSAL && action == ActionAccept {
+			return "already", ch
+		}
+		if l.Stage == lead.StageRejected && action == ActionReject {
+			return "already", ch
+		}
+		if l.Stage.SalesSet() || (l.Handoff != nil && l.Handoff.State == lead.HandoffAnswered) {
+			return "superseded", ch
+		}
+		h.firstResponse(l, c, now, count)
+		if action == ActionAccept {
+			l.Stage = lead.StageSAL
+			exitNurture(l, "sales_accepted")
+			event("accepted", map[string]any{"rep": c.Extra})
+			count("sal")
+			return "recorded", ch
+		}
+		reason, ok := h.Rules.RejectReason(c.Extra)
+		if !ok {
+			reason = qualify.RejectReason{Code: c.Extra, Label: c.Extra, Action: qualify.ActionNurture}
+		}
+		if reason.Action == qualify.ActionDisqualify {
+			l.Stage = lead.StageRejected
+			exitNurture(l, "rejected")
+		} else {
+			// Back to marketing: nurtured again until it is ready.
+			l.Stage = lead.StageNurturing
+		}
+		event("rejected", map[string]any{"reason": reason.Code, "label": reason.Label, "then": reason.Action})
+		count("rejected", "rej_"+reason.Code)
+		return "recorded", ch
+	case ActionSQL, ActionWon, ActionLost:
+		target := map[string]lead.Stage{ActionSQL: lead.StageSQL, ActionWon: lead.StageWon, ActionLost: lead.StageLost}[action]
+		if l.Stage == target {
+			return "already", ch
+		}
+		allowed := map[string][]lead.Stage{
+			ActionSQL:  {lead.StageSAL},
+			ActionWon:  {lead.StageSAL, lead.StageSQL},
+			ActionLost: {lead.StageSAL, lead.StageSQL},
+		}[action]
+		ok := false
+		for _, s := range allowed {
+			ok = ok || l.Stage == s
+		}
+		if !ok {
+			return "superseded", ch
+		}
+		l.Stage = target
+		event(action, map[string]any{"rep": c.Extra})
+		count(action)
+		return "recorded", ch
+	}
+	return "superseded", ch
+}
+
+// firstResponse records the rep's first answer to the alert: the handoff
+// is answered, the response time counted in its bucket.
+func (h *Handler) firstResponse(l *lead.Lead, c token.Claims, now time.Time, count func(...string)) {
+	if l.Handoff == nil || l.Handoff.State == lead.HandoffAnswered {
+		return
+	}
+	if !l.Handoff.SentAt.IsZero() {
+		count("responses", ResponseBucket(now.Sub(l.Handoff.SentAt)))
+		if !l.Handoff.Breached && now.After(l.Handoff.DueBy) {
+			count("sla_late_responses")
+		}
+	}
+	l.Handoff.State = lead.HandoffAnswered
+	l.Handoff.AnsweredAt = now
+	l.Handoff.AnsweredBy = l.Handoff.Rep
+	if c.Action == ActionAccept && c.Extra != "" {
+		l.Handoff.AnsweredBy = c.Extra // the rep (or escalation target) the link was sent to
+	}
+}
+
+func exitNurture(l *lead.Lead, reason string) {
+	if l.Nurture == nil || l.Nurture.NextAt.IsZero() {
+		return
+	}
+	l.Nurture.NextAt, l.Nurture.ExitReason = time.Time{}, reason
+	l.Nurture.Completed = append(l.Nurture.Completed, l.Nurture.Sequence)
+}

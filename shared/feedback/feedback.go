@@ -1,0 +1,159 @@
+// Package feedback records what sales says about a lead, from the signed
+// links in the alert email: accept (SAL), reject with a reason (back to
+// nurture or disqualified, as the config says per reason), and later SQL,
+// won or lost. GET shows the lead and a confirm button and changes
+// nothing; POST records. Tokens are bound to lead and action; a tampered
+// or expired one changes nothing. It imports no AWS code.
+package feedback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// Token actions. Accept and reject links come in the alert; the outcome
+// links (sql, won, lost) on the page shown after accepting.
+const (
+	ActionAccept = "accept"
+	ActionReject = "reject"
+	ActionSQL    = "sql"
+	ActionWon    = "won"
+	ActionLost   = "lost"
+)
+
+// Routes this handler serves.
+var Routes = []string{"GET /feedback/{token}", "POST /feedback/{token}"}
+
+// Store is what recording feedback needs.
+type Store interface {
+	Lead(ctx context.Context, id string) (lead.Lead, error)
+	Save(ctx context.Context, l lead.Lead, ch lead.Change) error
+}
+
+// Handler is the Lambda handler behind /feedback/{token}.
+type Handler struct {
+	Store   Store
+	Rules   *qualify.Config
+	Keys    token.Keys
+	LinkTTL time.Duration
+	Clock   func() time.Time
+	NewID   func(time.Time) string
+	Log     *slog.Logger
+}
+
+var actions = []string{ActionAccept, ActionReject, ActionSQL, ActionWon, ActionLost}
+
+// MaxComment bounds the optional comment sales can add.
+const MaxComment = 1000
+
+// Handle serves one request.
+func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	now := h.Clock()
+	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
+	tok := req.PathParameters["token"]
+	claims, action, err := h.verify(tok, now)
+	if err != nil {
+		log.Warn("feedback", "status", http.StatusForbidden, "outcome", "bad_token", "error", err.Error())
+		msg := "This link is damaged or was not sent by us."
+		if errors.Is(err, token.ErrExpired) {
+			msg = "This link has expired. Open the lead in your CRM, or ask marketing to resend the alert."
+		}
+		return render(http.StatusForbidden, view{Title: "Link not valid", Message: msg}), nil
+	}
+	l, err := h.Store.Lead(ctx, claims.Subject)
+	if err != nil {
+		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
+		log.Error("feedback", "status", status, "leadId", claims.Subject, "error", err.Error())
+		return render(status, view{Title: "Lead not found", Message: "This lead no longer exists (it may have been erased)."}), nil
+	}
+	v := h.view(l, claims, action, now, tok)
+	if req.RequestContext.HTTP.Method != http.MethodPost {
+		return render(http.StatusOK, v), nil
+	}
+	comment, err := readComment(req)
+	if err != nil {
+		v.Message = err.Error()
+		return render(http.StatusBadRequest, v), nil
+	}
+	out, l, err := h.record(ctx, claims, action, comment, now)
+	if err != nil {
+		log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())
+		v.Message = "We could not record this. Please try again in a minute."
+		return render(http.StatusInternalServerError, v), nil
+	}
+	log.Info("feedback", "status", http.StatusOK, "leadId", l.ID, "action", action, "reason", claims.Extra, "outcome", out, "stage", l.Stage)
+	v = h.view(l, claims, action, now, tok)
+	v.Done = true
+	v.Message = map[string]string{
+		"recorded": "Recorded. Thank you!", "already": "This was already recorded; nothing changed.",
+		"superseded": "Sales already answered this lead (" + string(l.Stage) + "); nothing changed.",
+	}[out]
+	return render(http.StatusOK, v), nil
+}
+
+func (h *Handler) verify(tok string, now time.Time) (token.Claims, string, error) {
+	var lastErr error = token.ErrInvalid
+	for _, a := range actions {
+		c, err := h.Keys.Verify(tok, a, now)
+		if err == nil {
+			return c, a, nil
+		}
+		if errors.Is(err, token.ErrExpired) {
+			return c, a, err
+		}
+		lastErr = err
+	}
+	return token.Claims{}, "", lastErr
+}
+
+func readComment(req httpapi.Request) (string, error) {
+	body, err := httpapi.Body(req, 4096)
+	if err != nil {
+		return "", fmt.Errorf("the comment is too long")
+	}
+	vals, err := url.ParseQuery(string(body))
+	if err != nil {
+		return "", fmt.Errorf("the form could not be read")
+	}
+	c := strings.TrimSpace(vals.Get("comment"))
+	if len([]rune(c)) > MaxComment {
+		return "", fmt.Errorf("the comment is longer than %d characters", MaxComment)
+	}
+	return c, nil
+}
+
+// record applies the answer, retrying on concurrent changes. Outcomes:
+// recorded, already (the same answer again), superseded (another answer
+// was given first).
+func (h *Handler) record(ctx context.Context, c token.Claims, action, comment string, now time.Time) (string, lead.Lead, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		l, err := h.Store.Lead(ctx, c.Subject)
+		if err != nil {
+			return "", l, err
+		}
+		out, ch := h.apply(&l, c, action, comment, now)
+		if out != "recorded" {
+			return out, l, nil
+		}
+		l.Version++
+		err = h.Store.Save(ctx, l, ch)
+		if err == nil {
+			return out, l, nil
+		}
+		if !errors.Is(err, lead.ErrVersionConflict) {
+			return "", l, err
+		}
+	}
+	return "", lead.Lead{}, lead.ErrVersionConflict
+}

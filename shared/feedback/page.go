@@ -1,0 +1,87 @@
+package feedback
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// view is what the feedback page shows.
+type view struct {
+	Title, Message string
+	Lead           *lead.Lead
+	Action         string
+	ReasonLabel    string
+	Done           bool
+	Outcomes       []link // SQL / won / lost, once accepted
+}
+
+type link struct{ Label, URL string }
+
+func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time, tok string) view {
+	v := view{Lead: &l, Action: action}
+	switch action {
+	case ActionAccept:
+		v.Title = "Accept this lead?"
+	case ActionReject:
+		v.Title = "Reject this lead?"
+		v.ReasonLabel = c.Extra
+		if r, ok := h.Rules.RejectReason(c.Extra); ok {
+			v.ReasonLabel = r.Label
+		}
+	default:
+		v.Title = "Mark this lead " + strings.ToUpper(action) + "?"
+	}
+	if l.Stage == lead.StageSAL || l.Stage == lead.StageSQL {
+		for _, a := range []struct{ action, label string }{{ActionSQL, "Qualified opportunity (SQL)"}, {ActionWon, "Won"}, {ActionLost, "Lost"}} {
+			if lead.Stage(a.action) == l.Stage {
+				continue
+			}
+			t := h.Keys.Sign(token.Claims{Action: a.action, Subject: l.ID, Extra: c.Extra, Expires: now.Add(h.LinkTTL)})
+			v.Outcomes = append(v.Outcomes, link{a.label, t})
+		}
+	}
+	return v
+}
+
+var page = template.Must(template.New("feedback").Funcs(template.FuncMap{
+	"upper": strings.ToUpper,
+}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
+.card{background:#f5f7fb;border-radius:10px;padding:1rem 1.2rem;margin:1rem 0}dt{font-weight:600}dd{margin:0 0 .4rem}
+button{border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer;color:#fff;background:#1f8a4c}
+button.reject{background:#b42318}textarea{width:100%;box-sizing:border-box;font:inherit}.msg{font-weight:600}
+a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none}</style>
+</head><body>
+<h1>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</h1>
+{{if and .Message (not .Done)}}<p class="msg">{{.Message}}</p>{{end}}
+{{with .Lead}}<div class="card"><dl>
+<dt>{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</dt><dd>{{.JobTitle}}{{if and .JobTitle .Company}}, {{end}}{{.Company}}</dd>
+<dt>Email</dt><dd>{{.Email}}{{if .Phone}} · {{.Phone}}{{end}}</dd>
+{{with .Qualification}}<dt>Grade {{.Grade}}, {{.Temperature}}</dt><dd>{{range .Reasons}}{{.}}<br>{{end}}</dd>{{end}}
+<dt>Stage</dt><dd>{{.Stage}}</dd>
+</dl></div>{{end}}
+{{if and .Lead (not .Done)}}<form method="post">
+{{if eq .Action "reject"}}<p>Reason: <strong>{{.ReasonLabel}}</strong></p>
+<label for="comment">Comment for marketing (optional)</label><textarea id="comment" name="comment" rows="3" maxlength="1000"></textarea>
+<p><button class="reject" type="submit">Reject</button></p>
+{{else}}<p><button type="submit">{{if eq .Action "accept"}}Accept{{else}}Mark {{upper .Action}}{{end}}</button></p>{{end}}
+</form>{{end}}
+{{if .Outcomes}}<p>Later, record how it went:</p><p>{{range .Outcomes}}<a class="btn" href="{{.URL}}">{{.Label}}</a>{{end}}</p>{{end}}
+</body></html>`))
+
+func render(status int, v view) httpapi.Response {
+	var b bytes.Buffer
+	if err := page.Execute(&b, v); err != nil {
+		return httpapi.HTML(http.StatusInternalServerError, "internal error", nil)
+	}
+	return httpapi.HTML(status, b.String(), nil)
+}
