@@ -7,13 +7,14 @@ GO ?= go
 STACK := $(GO) run ./local/cmd/stack
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config
+.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config bounce complaint soft-bounce
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
 	@echo "make test     go vet + every test against the real emulators"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
 	@echo "make leads    list leads stored by a running 'make run'"
+	@echo "make bounce EMAIL=… / make complaint EMAIL=…   simulate SES events in a running 'make run'"
 	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
 	@echo "make check-config [CONFIG=qualify.yaml] [LEAD=events/sample-lead.json]"
 	@echo "             validate a qualification config and preview the decision for a lead"
@@ -53,6 +54,12 @@ bench: install
 # the decision for a sample lead.
 check-config:
 	$(GO) run ./cmd/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS))
+
+# The SES emulator publishes no bounce or complaint events: simulate one
+# for an address through the function the template subscribes to them.
+bounce complaint soft-bounce:
+	@test -n "$(EMAIL)" || { echo "usage: make $@ EMAIL=address"; exit 2; }
+	@curl -fsS -X POST "$(URL)/_local/ses/$@?email=$(EMAIL)" || echo "no local stack answers at $(URL): start it with 'make run'"
 
 leads:
 	@curl -fsS $(URL)/_local/leads || echo "no local stack answers at $(URL): start it with 'make run'"

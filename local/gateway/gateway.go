@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -51,6 +53,8 @@ type route struct {
 type Gateway struct {
 	routes    []route
 	schedules []Scheduled
+	// listeners are functions fed by EventBridge rules, by folder name.
+	listeners map[string]func(context.Context, events.EventBridgeEvent) error
 	opts      Options
 	reqSeq    atomic.Int64
 }
@@ -68,7 +72,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if o.MaxBody == 0 {
 		o.MaxBody = 10 << 20
 	}
-	g := &Gateway{opts: o}
+	g := &Gateway{opts: o, listeners: map[string]func(context.Context, events.EventBridgeEvent) error{}}
 	for _, f := range o.Template.Functions {
 		env := FunctionEnv(f, o.Refs, o.Env)
 		h, err := app.Build(ctx, f.Name, func(k string) string { return env[k] }, o.Logs, o.Clock)
@@ -81,18 +85,24 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			}
 			g.routes = append(g.routes, route{method: r.Method, path: r.Path, segs: split(r.Path), function: f.Name, handle: h.HTTP})
 		}
+		if len(f.Rules) > 0 {
+			if h.Event == nil {
+				return nil, fmt.Errorf("function %s: EventBridge rule but no event handler", f.LogicalID)
+			}
+			g.listeners[f.Name] = h.Event
+		}
 		for _, s := range f.Schedules {
 			if !s.Enabled {
 				continue
 			}
-			if h.Schedule == nil {
+			if h.Event == nil {
 				return nil, fmt.Errorf("function %s: schedule %s but no scheduled handler", f.LogicalID, s.Event)
 			}
 			every, err := ParseRate(s.Expression)
 			if err != nil {
 				return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
 			}
-			fire := h.Schedule
+			fire := h.Event
 			name := f.LogicalID
 			g.schedules = append(g.schedules, Scheduled{Function: f.Name, Event: s.Event, Expression: s.Expression, Every: every,
 				Fire: func(ctx context.Context) error { return fire(ctx, ScheduledEvent(name, o.Clock())) }})
@@ -133,6 +143,27 @@ func FunctionEnv(f sam.Function, refs, extra map[string]string) map[string]strin
 		env[k] = v
 	}
 	return env
+}
+
+// Listeners are the functions fed by EventBridge rules.
+func (g *Gateway) Listeners() []string {
+	var out []string
+	for name := range g.listeners {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Inject delivers an EventBridge event to a rule-fed function, as
+// EventBridge would (the local stack has no event bus: SES emulators do
+// not publish bounce or complaint events).
+func (g *Gateway) Inject(ctx context.Context, function string, ev events.EventBridgeEvent) error {
+	h, ok := g.listeners[function]
+	if !ok {
+		return fmt.Errorf("no function %q with an EventBridge rule (have %v)", function, g.Listeners())
+	}
+	return h(ctx, ev)
 }
 
 // ServeHTTP matches a template route and invokes its handler.

@@ -45,6 +45,9 @@ type Function struct {
 	Env       map[string]string
 	Routes    []Route
 	Schedules []Schedule
+	// Rules are EventBridgeRule events (e.g. SES events); the local stack
+	// lets you inject events into them.
+	Rules []string
 	// Policies is the function's Policies property as plain JSON values.
 	Policies []any
 }
@@ -86,18 +89,31 @@ func Root() (string, error) {
 
 // Load parses a template file.
 func Load(path string) (*Template, error) {
-	opts := &intrinsics.ProcessorOptions{IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
-		"Ref":        keepRef,
-		"Fn::GetAtt": keepGetAtt,
-		"Fn::Sub":    keepSub,
-	}}
-	cf, err := goformation.OpenWithOptions(path, opts)
-	if err != nil {
-		return nil, fmt.Errorf("sam: %s: %w", path, err)
-	}
-	raw, err := rawResources(path)
+	doc, err := resolved(path)
 	if err != nil {
 		return nil, err
+	}
+	raw := map[string]map[string]any{}
+	for id, r := range doc["Resources"].(map[string]any) {
+		raw[id], _ = r.(map[string]any)
+	}
+	// goformation's generated types lag behind CloudFormation (v7.14.9
+	// rejects EventBridgeDestination in SES event destinations); give it
+	// only the resource types the local stack runs and tests check.
+	kept := map[string]any{}
+	for id, r := range raw {
+		if modelled[fmt.Sprint(r["Type"])] {
+			kept[id] = r
+		}
+	}
+	doc["Resources"] = kept
+	js, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := goformation.ParseJSONWithOptions(js, &intrinsics.ProcessorOptions{NoProcess: true})
+	if err != nil {
+		return nil, fmt.Errorf("sam: %s: %w", path, err)
 	}
 	t := &Template{CF: cf}
 	for id, tbl := range cf.GetAllDynamoDBTableResources() {
@@ -133,6 +149,8 @@ func Load(path string) (*Template, error) {
 					return nil, fmt.Errorf("sam: %s: event %s.%s has no Method/Path", path, id, name)
 				}
 				f.Routes = append(f.Routes, Route{Method: strings.ToUpper(aws.ToString(p.HttpApiEvent.Method)), Path: aws.ToString(p.HttpApiEvent.Path), Event: name})
+			case "EventBridgeRule":
+				f.Rules = append(f.Rules, name)
 			case "Schedule":
 				p := ev.Properties
 				if p == nil || p.ScheduleEvent == nil {
@@ -156,10 +174,16 @@ func Load(path string) (*Template, error) {
 	return t, nil
 }
 
-// rawResources re-reads the template through goformation's intrinsic
-// processor into plain maps: goformation's typed Policies union drops
-// shapes it does not model, and the policy check must see all of them.
-func rawResources(path string) (map[string]map[string]any, error) {
+// modelled are the resource types read through goformation.
+var modelled = map[string]bool{
+	"AWS::Serverless::Function": true, "AWS::Serverless::HttpApi": true, "AWS::DynamoDB::Table": true,
+}
+
+// resolved reads the template with goformation's intrinsic processor into
+// plain maps (Ref/GetAtt/Sub of resources kept as markers): the typed
+// Policies union drops shapes it does not model, and the policy check
+// must see all of them.
+func resolved(path string) (map[string]any, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -170,13 +194,14 @@ func rawResources(path string) (map[string]map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sam: %s: %w", path, err)
 	}
-	var doc struct {
-		Resources map[string]map[string]any
-	}
+	var doc map[string]any
 	if err := json.Unmarshal(js, &doc); err != nil {
 		return nil, fmt.Errorf("sam: %s: %w", path, err)
 	}
-	return doc.Resources, nil
+	if _, ok := doc["Resources"].(map[string]any); !ok {
+		return nil, fmt.Errorf("sam: %s: no Resources", path)
+	}
+	return doc, nil
 }
 
 // keepRef resolves parameters to their defaults (as goformation does) and

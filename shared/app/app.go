@@ -30,6 +30,7 @@ import (
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/schedule"
 	"github.com/leadflow/leadflow/shared/sendonce"
+	"github.com/leadflow/leadflow/shared/sesevents"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 	"github.com/leadflow/leadflow/shared/unsubscribe"
@@ -43,8 +44,9 @@ const (
 
 // Handlers are what a function offers the local gateway and scheduler.
 type Handlers struct {
-	HTTP     func(context.Context, httpapi.Request) (httpapi.Response, error)
-	Schedule func(context.Context, events.EventBridgeEvent) error
+	HTTP func(context.Context, httpapi.Request) (httpapi.Response, error)
+	// Event handles EventBridge events: schedules and rules.
+	Event func(context.Context, events.EventBridgeEvent) error
 }
 
 // Routes lists, per function, the HTTP routes its handler serves; the
@@ -54,6 +56,7 @@ var Routes = map[string][]string{
 	"nurture":     nil,
 	"unsubscribe": unsubscribe.Routes,
 	"feedback":    feedback.Routes,
+	"sesevents":   nil,
 }
 
 // Build wires a function by its folder name from an environment, as Lambda
@@ -87,7 +90,7 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 		if err != nil {
 			return Handlers{}, err
 		}
-		return Handlers{Schedule: t}, nil
+		return Handlers{Event: t}, nil
 	case "feedback":
 		var cfg config.Feedback
 		if err := config.Load(&cfg, getenv); err != nil {
@@ -102,6 +105,16 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 			return Handlers{}, err
 		}
 		return Handlers{HTTP: h.Handle}, nil
+	case "sesevents":
+		var cfg config.SESEvents
+		if err := config.Load(&cfg, getenv); err != nil {
+			return Handlers{}, err
+		}
+		c, err := awsclients.Load(ctx, cfg.AWS)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return Handlers{Event: SESEvents(cfg, c, logw, clock).Handle}, nil
 	case "unsubscribe":
 		var cfg config.Unsubscribe
 		if err := config.Load(&cfg, getenv); err != nil {
@@ -142,7 +155,7 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 	send := &sendonce.Sender{Store: st, Mail: sesmail.New(c.SES), Lease: lease, Clock: clock}
 	return sales{rules: rules, store: st, send: send, handoff: &handoff.Service{
 		Store: st, Send: send, Rules: rules, Keys: keys,
-		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL,
+		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		LinkTTL: linkTTL, Clock: clock, NewID: ids.New, Log: log,
 	}}, nil
 }
@@ -154,6 +167,12 @@ func loadRules(path string) (*qualify.Config, error) {
 		path = filepath.Join(root, path)
 	}
 	return qualify.Load(path)
+}
+
+// SESEvents builds the handler of SES bounce/complaint/delivery events.
+func SESEvents(cfg config.SESEvents, c awsclients.Clients, logw io.Writer, clock func() time.Time) *sesevents.Handler {
+	return &sesevents.Handler{Store: store.New(c.DynamoDB, cfg.Table), Clock: clock, NewID: ids.New,
+		Log: logx.New(logw, "sesevents", cfg.LogLevel)}
 }
 
 // Feedback builds the /feedback/{token} handler.

@@ -214,7 +214,7 @@ func TestSchedulerEscalatesAndRetries(t *testing.T) {
 		t.Fatalf("events/nurture-schedule.json: %v", err)
 	}
 	fire := func() {
-		if err := tick.Schedule(ctx, ev); err != nil {
+		if err := tick.Event(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
 	}

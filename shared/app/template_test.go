@@ -146,7 +146,7 @@ func policyProblems(tm *sam.Template, f sam.Function) []string {
 			for _, r := range res {
 				switch {
 				case r == table, strings.HasPrefix(r, table+"/index/"):
-				case strings.HasPrefix(r, "arn:aws:ses:") && strings.Contains(r, ":identity/") && !strings.Contains(r, "*"):
+				case strings.HasPrefix(r, "arn:aws:ses:") && (strings.Contains(r, ":identity/") || strings.Contains(r, ":configuration-set/")) && !strings.Contains(r, "*"):
 				case strings.HasPrefix(r, "arn:aws:ssm:") && strings.Contains(r, ":parameter/") && !strings.Contains(r, "*"):
 				default:
 					out = append(out, fmt.Sprintf("%s: resource %q is broader than the table, the SES identity or the signing-key parameter: %s", f.LogicalID, r, b))

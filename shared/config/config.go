@@ -33,6 +33,9 @@ type Sales struct {
 	// PublicBaseURL prefixes links in emails; "" means the API's own URL
 	// as seen in the request (capture) or recorded with the lead.
 	PublicBaseURL string `env:"PUBLIC_BASE_URL" optional:"true"`
+	// ConfigurationSet is the SES configuration set every email uses, so
+	// bounces, complaints and deliveries come back as events.
+	ConfigurationSet string `env:"SES_CONFIGURATION_SET" optional:"true"`
 	Signing
 }
 
@@ -76,12 +79,20 @@ type Feedback struct {
 	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
 }
 
+// SESEvents is the configuration of the function that handles SES
+// bounce, complaint and delivery events.
+type SESEvents struct {
+	AWS
+	Table string `env:"TABLE_NAME"`
+}
+
 // Functions maps each function folder under functions/ to its config type.
 var Functions = map[string]any{
 	"capture":     Capture{},
 	"nurture":     Nurture{},
 	"unsubscribe": Unsubscribe{},
 	"feedback":    Feedback{},
+	"sesevents":   SESEvents{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a

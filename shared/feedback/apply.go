@@ -59,7 +59,7 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, no
 		h.firstResponse(l, c, now, count)
 		if action == ActionAccept {
 			l.Stage = lead.StageSAL
-			exitNurture(l, "sales_accepted")
+			l.ExitNurture("sales_accepted")
 			event("accepted", map[string]any{"rep": c.Extra})
 			count("sal")
 			return "recorded", ch
@@ -70,7 +70,7 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, no
 		}
 		if reason.Action == qualify.ActionDisqualify {
 			l.Stage = lead.StageRejected
-			exitNurture(l, "rejected")
+			l.ExitNurture("rejected")
 		} else {
 			// Back to marketing: nurtured again until it is ready.
 			l.Stage = lead.StageNurturing
@@ -121,12 +121,4 @@ func (h *Handler) firstResponse(l *lead.Lead, c token.Claims, now time.Time, cou
 	if c.Action == ActionAccept && c.Extra != "" {
 		l.Handoff.AnsweredBy = c.Extra // the rep (or escalation target) the link was sent to
 	}
-}
-
-func exitNurture(l *lead.Lead, reason string) {
-	if l.Nurture == nil || l.Nurture.NextAt.IsZero() {
-		return
-	}
-	l.Nurture.NextAt, l.Nurture.ExitReason = time.Time{}, reason
-	l.Nurture.Completed = append(l.Nurture.Completed, l.Nurture.Sequence)
 }

@@ -54,7 +54,7 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 		return mail.Message{}, fmt.Errorf("handoff: render alert: %w", err)
 	}
 	return mail.Message{From: s.From, To: to, ReplyTo: l.Email, Subject: subject, HTML: html, Text: text,
-		Tags: map[string]string{"kind": "sales_" + job}}, nil
+		Tags: map[string]string{"kind": "sales_" + job}, ConfigurationSet: s.ConfigurationSet}, nil
 }
 
 func (s *Service) link(base string, c token.Claims) string {

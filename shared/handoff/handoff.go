@@ -36,6 +36,8 @@ type Service struct {
 	From, Fallback string
 	// BaseURL is the public API base for links (…/feedback/{token}).
 	BaseURL string
+	// ConfigurationSet is the SES configuration set for event publishing.
+	ConfigurationSet string
 	// LinkTTL is how long accept/reject links work.
 	LinkTTL time.Duration
 	Clock   func() time.Time

@@ -141,3 +141,14 @@ type Send struct {
 
 // MaxSends bounds the send history kept on a profile.
 const MaxSends = 20
+
+// ExitNurture takes the lead out of its sequence for an outside reason
+// (unsubscribed, bounce, complaint, sales_accepted, rejected): nothing
+// more is due, and the sequence is never entered again.
+func (l *Lead) ExitNurture(reason string) {
+	if l.Nurture == nil || l.Nurture.NextAt.IsZero() {
+		return
+	}
+	l.Nurture.NextAt, l.Nurture.ExitReason = time.Time{}, reason
+	l.Nurture.Completed = append(l.Nurture.Completed, l.Nurture.Sequence)
+}

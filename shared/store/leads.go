@@ -190,13 +190,18 @@ func (s *Store) Idempotent(ctx context.Context, k string) (capture.Idempotency, 
 
 // CountBot counts a honeypot hit for a campaign's month.
 func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time) error {
-	u := s.counterAdd(campaign, at, "bots")
+	return s.Count(ctx, campaign, at, "bots")
+}
+
+// Count adds 1 to each named counter of a campaign's month.
+func (s *Store) Count(ctx context.Context, campaign string, at time.Time, counters ...string) error {
+	u := s.counterAdd(campaign, at, counters...)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
 		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
 	})
 	if err != nil {
-		return wrap("count bot", err)
+		return wrap("count", err)
 	}
 	return nil
 }

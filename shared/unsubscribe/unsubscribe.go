@@ -91,10 +91,7 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 		if !l.Stage.SalesSet() {
 			l.Stage = lead.StageUnsubscribed
 		}
-		if l.Nurture != nil && !l.Nurture.NextAt.IsZero() {
-			l.Nurture.NextAt, l.Nurture.ExitReason = time.Time{}, "unsubscribed"
-			l.Nurture.Completed = append(l.Nurture.Completed, l.Nurture.Sequence)
-		}
+		l.ExitNurture("unsubscribed")
 		l.Version++
 		ch := lead.Change{At: now,
 			Events:   []lead.Event{{At: now, Kind: "unsubscribed", ID: h.NewID(now), Data: map[string]any{"one_click": isOneClick(req)}}},

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -116,6 +117,7 @@ func run(ctx context.Context, args []string) error {
 	mux.Handle("GET /{$}", site)
 	mux.Handle("GET /thanks", site)
 	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB) })
+	mux.HandleFunc("POST /_local/ses/{kind}", func(w http.ResponseWriter, r *http.Request) { simulateSES(w, r, gw, root, clock) })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 
@@ -127,6 +129,7 @@ leadflow local stack is running
   Mailbox UI    %s/
   DynamoDB      %s   (table %s%s)
   Clock speed   x%g
+  SES events    make bounce EMAIL=… | make complaint EMAIL=…   (the emulator sends none)
 `, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist], *speed)
 	for _, r := range gw.Routes() {
 		fmt.Println("    " + r)
@@ -174,4 +177,51 @@ func listLeads(w http.ResponseWriter, r *http.Request, db *dynamodb.Client) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(map[string]any{"count": len(leads), "leads": leads})
+}
+
+// simulateSES feeds a sample SES event (events/ses-<kind>.json) for one
+// address to the function the template subscribes to SES events, as
+// EventBridge would in AWS.
+func simulateSES(w http.ResponseWriter, r *http.Request, gw *gateway.Gateway, root string, clock func() time.Time) {
+	kind, email := r.PathValue("kind"), strings.ToLower(r.URL.Query().Get("email"))
+	files := map[string]string{"bounce": "ses-bounce-permanent.json", "soft-bounce": "ses-bounce-transient.json",
+		"complaint": "ses-complaint.json", "delivery": "ses-delivery.json"}
+	if files[kind] == "" || email == "" {
+		http.Error(w, "use POST /_local/ses/{bounce|soft-bounce|complaint|delivery}?email=ADDRESS", http.StatusBadRequest)
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(root, "events", files[kind]))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	var ev events.EventBridgeEvent
+	if err := json.Unmarshal(b, &ev); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	var detail map[string]any
+	_ = json.Unmarshal(ev.Detail, &detail)
+	mail := detail["mail"].(map[string]any)
+	mail["destination"] = []string{email}
+	mail["messageId"] = fmt.Sprintf("local-%d", clock().UnixNano())
+	delete(mail["tags"].(map[string]any), "lead") // found by address
+	for _, k := range []string{"bounce", "complaint"} {
+		if sub, ok := detail[k].(map[string]any); ok {
+			for _, list := range []string{"bouncedRecipients", "complainedRecipients"} {
+				if rs, ok := sub[list].([]any); ok && len(rs) > 0 {
+					rs[0].(map[string]any)["emailAddress"] = email
+				}
+			}
+		}
+	}
+	ev.Detail, _ = json.Marshal(detail)
+	ev.Time = clock()
+	for _, fn := range gw.Listeners() {
+		if err := gw.Inject(r.Context(), fn, ev); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	}
+	fmt.Fprintf(w, "delivered a %s event for %s to %v\n", kind, email, gw.Listeners())
 }

@@ -1,0 +1,155 @@
+package sesevents
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// SoftBounceLimit is how many distinct soft bounces suppress an address.
+const SoftBounceLimit = 3
+
+// TagLead is the message tag carrying the lead id on emails to leads.
+const TagLead = "lead"
+
+// Store is what handling SES events needs.
+type Store interface {
+	Lead(ctx context.Context, id string) (lead.Lead, error)
+	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
+	Save(ctx context.Context, l lead.Lead, ch lead.Change) error
+	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
+	Count(ctx context.Context, campaign string, at time.Time, counters ...string) error
+}
+
+// Handler is the Lambda handler for SES events from EventBridge.
+type Handler struct {
+	Store Store
+	Clock func() time.Time
+	NewID func(time.Time) string
+	Log   *slog.Logger
+}
+
+// Handle processes one event. A malformed event is logged and dropped
+// (returning an error would only make EventBridge retry it); storage
+// errors are returned so EventBridge retries, which is safe: every write
+// here is idempotent.
+func (h *Handler) Handle(ctx context.Context, e events.EventBridgeEvent) error {
+	ev, err := Parse(e.Detail)
+	if err != nil {
+		h.Log.Error("ses event", "event", e.ID, "detailType", e.DetailType, "error", err.Error())
+		return nil
+	}
+	for _, addr := range ev.Recipients() {
+		out, err := h.one(ctx, ev, addr)
+		attrs := []any{"event", e.ID, "type", ev.EventType, "messageId", ev.Mail.MessageID, "emailHash", lead.HashEmail(addr), "outcome", out}
+		if err != nil {
+			h.Log.Error("ses event", append(attrs, "error", err.Error())...)
+			return err
+		}
+		level := slog.LevelInfo
+		if out == "sales_alert_bounced" {
+			level = slog.LevelError // a rep's address is broken: alerts are not arriving
+		}
+		h.Log.Log(ctx, level, "ses event", attrs...)
+	}
+	return nil
+}
+
+func (h *Handler) one(ctx context.Context, ev Event, addr string) (string, error) {
+	now := h.Clock()
+	for attempt := 0; attempt < 5; attempt++ {
+		l, err := h.find(ctx, ev, addr)
+		if errors.Is(err, lead.ErrNotFound) {
+			if strings.HasPrefix(ev.Mail.Tag("kind"), "sales_") && ev.EventType == TypeBounce {
+				return "sales_alert_bounced", nil
+			}
+			return "unknown_recipient", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		out, err := h.apply(ctx, l, ev, now)
+		if !errors.Is(err, lead.ErrVersionConflict) {
+			return out, err
+		}
+	}
+	return "", lead.ErrVersionConflict
+}
+
+// find is the lead the email went to: by the lead tag when its address
+// matches (an alert to a rep carries no lead tag), else by address.
+func (h *Handler) find(ctx context.Context, ev Event, addr string) (lead.Lead, error) {
+	hash := lead.HashEmail(addr)
+	if id := ev.Mail.Tag(TagLead); id != "" {
+		l, err := h.Store.Lead(ctx, id)
+		if err == nil && l.EmailHash == hash {
+			return l, nil
+		}
+		if err != nil && !errors.Is(err, lead.ErrNotFound) {
+			return l, err
+		}
+	}
+	return h.Store.LeadByEmail(ctx, hash)
+}
+
+func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Time) (string, error) {
+	campaign := l.Campaign()
+	event := func(kind string, data map[string]any) lead.Event {
+		data["message_id"] = ev.Mail.MessageID
+		return lead.Event{At: now, Kind: kind, ID: h.NewID(now), Data: data}
+	}
+	suppress := func(reason, counter string, e lead.Event) (string, error) {
+		l.ExitNurture(reason)
+		l.Version++
+		err := h.Store.Suppress(ctx, l, lead.Change{At: now, Events: []lead.Event{e},
+			Counters: []lead.Counter{{Campaign: campaign, Name: counter}}}, reason)
+		if errors.Is(err, lead.ErrAlreadySuppressed) {
+			return "already_suppressed", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return "suppressed_" + reason, nil
+	}
+	switch ev.EventType {
+	case TypeBounce:
+		b := ev.Bounce
+		if b.BounceType == "Permanent" {
+			return suppress("bounce", "bounces", event("bounced", map[string]any{"type": b.BounceType, "subtype": b.BounceSubType}))
+		}
+		// Soft bounce: count distinct messages; suppress after a few.
+		if slices.Contains(l.SoftBounces, ev.Mail.MessageID) {
+			return "duplicate", nil
+		}
+		l.SoftBounces = append(l.SoftBounces, ev.Mail.MessageID)
+		e := event("soft_bounce", map[string]any{"type": b.BounceType, "subtype": b.BounceSubType, "count": len(l.SoftBounces)})
+		if len(l.SoftBounces) >= SoftBounceLimit {
+			return suppress("bounce", "bounces", e)
+		}
+		l.Version++
+		if err := h.Store.Save(ctx, l, lead.Change{At: now, Events: []lead.Event{e}, Counters: []lead.Counter{{Campaign: campaign, Name: "soft_bounces"}}}); err != nil {
+			return "", err
+		}
+		return "soft_bounce", nil
+	case TypeComplaint:
+		// A complaint is the strongest opt-out there is.
+		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "complaint", At: now}
+		l.Consents = append(l.Consents, l.Consent)
+		if !l.Stage.SalesSet() {
+			l.Stage = lead.StageUnsubscribed
+		}
+		return suppress("complaint", "complaints", event("complained", map[string]any{"feedback": ev.Complaint.ComplaintFeedbackType}))
+	case TypeDelivery:
+		return "delivered", h.Store.Count(ctx, campaign, now, "delivered")
+	case TypeReject:
+		return "rejected", h.Store.Count(ctx, campaign, now, "ses_rejects")
+	}
+	return "ignored", nil
+}
