@@ -129,13 +129,13 @@ func (g *Gateway) Schedules() []Scheduled { return g.schedules }
 
 // FunctionEnv is the environment a function gets locally: its declared
 // variables (references resolved through refs) plus the local overrides.
+// A reference to a resource the local stack does not run (the SES
+// configuration set) resolves to "": the code treats that as "none".
 func FunctionEnv(f sam.Function, refs, extra map[string]string) map[string]string {
 	env := map[string]string{}
 	for k, v := range f.Env {
 		if strings.HasPrefix(v, "ref:") {
-			if r, ok := refs[strings.TrimPrefix(v, "ref:")]; ok {
-				v = r
-			}
+			v = refs[strings.TrimPrefix(v, "ref:")]
 		}
 		env[k] = v
 	}
