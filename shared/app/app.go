@@ -257,7 +257,11 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 	return func(ctx context.Context, ev events.EventBridgeEvent) error {
 		start := time.Now()
 		sum := t.Run(ctx, "tick-"+ev.ID)
-		log.Info("tick", "event", ev.ID, "outcomes", sum.Outcomes, "errors", sum.Errors, "stopped", sum.Stopped, "cause", sum.Cause,
+		level := slog.LevelInfo
+		if len(sum.Outcomes) == 0 && sum.Errors == 0 {
+			level = slog.LevelDebug // an idle tick every minute is not news
+		}
+		log.Log(ctx, level, "tick", "event", ev.ID, "outcomes", sum.Outcomes, "errors", sum.Errors, "stopped", sum.Stopped, "cause", sum.Cause,
 			"ms", time.Since(start).Milliseconds(), "maxSendRate", perSecond)
 		return nil
 	}, nil
