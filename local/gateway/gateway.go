@@ -55,8 +55,10 @@ type Gateway struct {
 	schedules []Scheduled
 	// listeners are functions fed by EventBridge rules, by folder name.
 	listeners map[string]func(context.Context, events.EventBridgeEvent) error
-	opts      Options
-	reqSeq    atomic.Int64
+	// streams are functions fed by the table's stream, by folder name.
+	streams map[string]func(context.Context, events.DynamoDBEvent) error
+	opts    Options
+	reqSeq  atomic.Int64
 }
 
 // Scheduled is a schedule bound to its handler.
@@ -72,7 +74,8 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if o.MaxBody == 0 {
 		o.MaxBody = 10 << 20
 	}
-	g := &Gateway{opts: o, listeners: map[string]func(context.Context, events.EventBridgeEvent) error{}}
+	g := &Gateway{opts: o, listeners: map[string]func(context.Context, events.EventBridgeEvent) error{},
+		streams: map[string]func(context.Context, events.DynamoDBEvent) error{}}
 	for _, f := range o.Template.Functions {
 		env := FunctionEnv(f, o.Refs, o.Env)
 		h, err := app.Build(ctx, f.Name, func(k string) string { return env[k] }, o.Logs, o.Clock)
@@ -84,6 +87,12 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 				return nil, fmt.Errorf("function %s: route %s but no HTTP handler", f.LogicalID, r.Key())
 			}
 			g.routes = append(g.routes, route{method: r.Method, path: r.Path, segs: split(r.Path), function: f.Name, handle: h.HTTP})
+		}
+		if len(f.Streams) > 0 {
+			if h.Stream == nil {
+				return nil, fmt.Errorf("function %s: DynamoDB stream event but no stream handler", f.LogicalID)
+			}
+			g.streams[f.Name] = h.Stream
 		}
 		if len(f.Rules) > 0 {
 			if h.Event == nil {
@@ -143,6 +152,11 @@ func FunctionEnv(f sam.Function, refs, extra map[string]string) map[string]strin
 		env[k] = v
 	}
 	return env
+}
+
+// Streams are the functions fed by the table's stream.
+func (g *Gateway) Streams() map[string]func(context.Context, events.DynamoDBEvent) error {
+	return g.streams
 }
 
 // Listeners are the functions fed by EventBridge rules.

@@ -27,6 +27,8 @@ type Template struct {
 	Functions []Function
 	Table     *cfdynamodb.Table
 	TableID   string
+	// Types maps every resource's logical id to its type.
+	Types map[string]string
 }
 
 // Function is one AWS::Serverless::Function as the local stack needs it.
@@ -48,6 +50,8 @@ type Function struct {
 	// Rules are EventBridgeRule events (e.g. SES events); the local stack
 	// lets you inject events into them.
 	Rules []string
+	// Streams are DynamoDB stream events (the table's stream).
+	Streams []string
 	// Policies is the function's Policies property as plain JSON values.
 	Policies []any
 }
@@ -115,7 +119,10 @@ func Load(path string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sam: %s: %w", path, err)
 	}
-	t := &Template{CF: cf}
+	t := &Template{CF: cf, Types: map[string]string{}}
+	for id, r := range raw {
+		t.Types[id] = fmt.Sprint(r["Type"])
+	}
 	for id, tbl := range cf.GetAllDynamoDBTableResources() {
 		if t.Table != nil {
 			return nil, fmt.Errorf("sam: %s: more than one DynamoDB table (%s, %s)", path, t.TableID, id)
@@ -149,6 +156,8 @@ func Load(path string) (*Template, error) {
 					return nil, fmt.Errorf("sam: %s: event %s.%s has no Method/Path", path, id, name)
 				}
 				f.Routes = append(f.Routes, Route{Method: strings.ToUpper(aws.ToString(p.HttpApiEvent.Method)), Path: aws.ToString(p.HttpApiEvent.Path), Event: name})
+			case "DynamoDB":
+				f.Streams = append(f.Streams, name)
 			case "EventBridgeRule":
 				f.Rules = append(f.Rules, name)
 			case "Schedule":
@@ -290,6 +299,9 @@ func (t *Template) CreateTableInput(name string) (*dynamodb.CreateTableInput, er
 			AttributeName: aws.String(a.AttributeName), AttributeType: types.ScalarAttributeType(a.AttributeType)})
 	}
 	in.KeySchema = keySchema(tbl.KeySchema)
+	if ss := tbl.StreamSpecification; ss != nil {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewType(ss.StreamViewType)}
+	}
 	for _, g := range tbl.GlobalSecondaryIndexes {
 		p := &types.Projection{ProjectionType: types.ProjectionType(aws.ToString(g.Projection.ProjectionType))}
 		p.NonKeyAttributes = g.Projection.NonKeyAttributes

@@ -27,6 +27,8 @@ import (
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/publish"
+	"github.com/leadflow/leadflow/shared/publish/eventbus"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/schedule"
 	"github.com/leadflow/leadflow/shared/sendonce"
@@ -47,6 +49,8 @@ type Handlers struct {
 	HTTP func(context.Context, httpapi.Request) (httpapi.Response, error)
 	// Event handles EventBridge events: schedules and rules.
 	Event func(context.Context, events.EventBridgeEvent) error
+	// Stream handles batches of the table's stream.
+	Stream func(context.Context, events.DynamoDBEvent) error
 }
 
 // Routes lists, per function, the HTTP routes its handler serves; the
@@ -57,6 +61,7 @@ var Routes = map[string][]string{
 	"unsubscribe": unsubscribe.Routes,
 	"feedback":    feedback.Routes,
 	"sesevents":   nil,
+	"publisher":   nil,
 }
 
 // Build wires a function by its folder name from an environment, as Lambda
@@ -105,6 +110,16 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 			return Handlers{}, err
 		}
 		return Handlers{HTTP: h.Handle}, nil
+	case "publisher":
+		var cfg config.Publisher
+		if err := config.Load(&cfg, getenv); err != nil {
+			return Handlers{}, err
+		}
+		c, err := awsclients.Load(ctx, cfg.AWS)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return Handlers{Stream: Publisher(cfg, c, logw)}, nil
 	case "sesevents":
 		var cfg config.SESEvents
 		if err := config.Load(&cfg, getenv); err != nil {
@@ -167,6 +182,19 @@ func loadRules(path string) (*qualify.Config, error) {
 		path = filepath.Join(root, path)
 	}
 	return qualify.Load(path)
+}
+
+// Publisher builds the stream handler that publishes lead events.
+func Publisher(cfg config.Publisher, c awsclients.Clients, logw io.Writer) func(context.Context, events.DynamoDBEvent) error {
+	p := &publish.Publisher{Store: store.New(c.DynamoDB, cfg.Table), Bus: eventbus.New(c.EventBridge, cfg.EventBusName),
+		Log: logx.New(logw, "publisher", cfg.LogLevel)}
+	return func(ctx context.Context, ev events.DynamoDBEvent) error {
+		records, err := store.StreamEvents(ev.Records)
+		if err != nil {
+			return err
+		}
+		return p.Handle(ctx, records)
+	}
 }
 
 // SESEvents builds the handler of SES bounce/complaint/delivery events.

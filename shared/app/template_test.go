@@ -145,7 +145,8 @@ func policyProblems(tm *sam.Template, f sam.Function) []string {
 			}
 			for _, r := range res {
 				switch {
-				case r == table, strings.HasPrefix(r, table+"/index/"):
+				case r == table, strings.HasPrefix(r, table+"/index/"), r == "getatt:"+tm.TableID+".StreamArn":
+				case strings.HasPrefix(r, "getatt:") && strings.HasSuffix(r, ".Arn") && tm.Types[strings.TrimSuffix(strings.TrimPrefix(r, "getatt:"), ".Arn")] == "AWS::Events::EventBus":
 				case strings.HasPrefix(r, "arn:aws:ses:") && (strings.Contains(r, ":identity/") || strings.Contains(r, ":configuration-set/")) && !strings.Contains(r, "*"):
 				case strings.HasPrefix(r, "arn:aws:ssm:") && strings.Contains(r, ":parameter/") && !strings.Contains(r, "*"):
 				default:

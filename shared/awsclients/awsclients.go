@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -18,9 +19,10 @@ import (
 
 // Clients are the SDK clients a function may use.
 type Clients struct {
-	DynamoDB *dynamodb.Client
-	SES      *sesv2.Client
-	SSM      *ssm.Client
+	DynamoDB    *dynamodb.Client
+	SES         *sesv2.Client
+	SSM         *ssm.Client
+	EventBridge *eventbridge.Client
 }
 
 // Load builds the clients from the default credential chain.
@@ -47,6 +49,11 @@ func Load(ctx context.Context, c config.AWS) (Clients, error) {
 			}
 		}),
 		SSM: ssm.NewFromConfig(cfg),
+		EventBridge: eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) {
+			if c.EventBridgeEndpoint != "" {
+				o.BaseEndpoint = aws.String(c.EventBridgeEndpoint)
+			}
+		}),
 	}, nil
 }
 

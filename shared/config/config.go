@@ -20,7 +20,9 @@ type AWS struct {
 	Region           string `env:"AWS_REGION" aws:"runtime"`
 	DynamoDBEndpoint string `env:"DYNAMODB_ENDPOINT" optional:"true" local:"true"`
 	SESEndpoint      string `env:"SES_ENDPOINT" optional:"true" local:"true"`
-	LogLevel         string `env:"LOG_LEVEL" optional:"true"`
+	// EventBridgeEndpoint points at the local stack's stand-in bus.
+	EventBridgeEndpoint string `env:"EVENTBRIDGE_ENDPOINT" optional:"true" local:"true"`
+	LogLevel            string `env:"LOG_LEVEL" optional:"true"`
 }
 
 // Sales holds what every function that alerts sales needs.
@@ -86,6 +88,14 @@ type SESEvents struct {
 	Table string `env:"TABLE_NAME"`
 }
 
+// Publisher is the configuration of the function that publishes lead
+// events from the table's stream to the event bus.
+type Publisher struct {
+	AWS
+	Table        string `env:"TABLE_NAME"`
+	EventBusName string `env:"EVENT_BUS_NAME"`
+}
+
 // Functions maps each function folder under functions/ to its config type.
 var Functions = map[string]any{
 	"capture":     Capture{},
@@ -93,6 +103,7 @@ var Functions = map[string]any{
 	"unsubscribe": Unsubscribe{},
 	"feedback":    Feedback{},
 	"sesevents":   SESEvents{},
+	"publisher":   Publisher{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a

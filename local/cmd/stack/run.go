@@ -21,9 +21,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/leadflow/leadflow/local/emulators"
+	"github.com/leadflow/leadflow/local/eventbus"
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/landing"
 	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
@@ -102,6 +104,9 @@ func run(ctx context.Context, args []string) error {
 	// The SES emulator cannot answer GetAccount; AWS's default is 1/s in
 	// the sandbox, 14/s and up in production.
 	env["SES_MAX_SEND_RATE"] = "50"
+	// Lead events go to the local stand-in bus, which logs them.
+	bus := eventbus.New(log)
+	env["EVENTBRIDGE_ENDPOINT"] = base + "/_local/eventbridge"
 	gw, err := gateway.New(ctx, gateway.Options{
 		Template: tmpl, Refs: map[string]string{tmpl.TableID: localTable}, Env: env,
 		Clock: clock, Logs: os.Stderr, Log: log,
@@ -110,6 +115,18 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	gw.RunSchedules(ctx, *speed, log)
+	sc, err := streams.NewClient(ctx, st.DynamoDB)
+	if err != nil {
+		return err
+	}
+	for name, h := range gw.Streams() {
+		p := &streams.Poller{DB: clients.DynamoDB, Streams: sc, Table: localTable, Handler: h, Log: log.With("function", name)}
+		go func() {
+			if err := p.Run(ctx); err != nil {
+				log.Error("stream poller stopped", "function", name, "error", err.Error())
+			}
+		}()
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/", gw)
@@ -117,6 +134,11 @@ func run(ctx context.Context, args []string) error {
 	mux.Handle("GET /{$}", site)
 	mux.Handle("GET /thanks", site)
 	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB) })
+	mux.Handle("POST /_local/eventbridge", bus)
+	mux.HandleFunc("GET /_local/events-out", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(bus.Events())
+	})
 	mux.HandleFunc("POST /_local/ses/{kind}", func(w http.ResponseWriter, r *http.Request) { simulateSES(w, r, gw, root, clock) })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -130,7 +152,8 @@ leadflow local stack is running
   DynamoDB      %s   (table %s%s)
   Clock speed   x%g
   SES events    make bounce EMAIL=… | make complaint EMAIL=…   (the emulator sends none)
-`, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist], *speed)
+  Events out    %s/_local/events-out   (lead.captured, lead.hot, … as published)
+`, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist], *speed, base)
 	for _, r := range gw.Routes() {
 		fmt.Println("    " + r)
 	}

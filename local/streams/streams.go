@@ -1,0 +1,175 @@
+// Package streams feeds a DynamoDB Local table's stream to stream-handling
+// functions, as Lambda's event source mapping does in AWS: batches in
+// order per shard, a failed batch retried until it succeeds.
+package streams
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+)
+
+// Handler is a stream-handling function.
+type Handler func(context.Context, events.DynamoDBEvent) error
+
+// Poller reads one table's stream.
+type Poller struct {
+	DB      *dynamodb.Client
+	Streams *dynamodbstreams.Client
+	Table   string
+	Handler Handler
+	Every   time.Duration
+	Log     *slog.Logger
+}
+
+// Run polls until ctx ends.
+func (p *Poller) Run(ctx context.Context) error {
+	desc, err := p.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(p.Table)})
+	if err != nil {
+		return err
+	}
+	arn := aws.ToString(desc.Table.LatestStreamArn)
+	if arn == "" {
+		return fmt.Errorf("streams: table %s has no stream", p.Table)
+	}
+	iters := map[string]*string{} // shard → next iterator
+	done := map[string]bool{}
+	every := p.Every
+	if every == 0 {
+		every = 200 * time.Millisecond
+	}
+	for {
+		if err := p.discover(ctx, arn, iters, done); err != nil && ctx.Err() == nil {
+			p.Log.Error("stream describe", "error", err.Error())
+		}
+		for shard, it := range iters {
+			next, err := p.poll(ctx, it)
+			if err != nil {
+				if ctx.Err() == nil {
+					p.Log.Error("stream poll", "shard", shard, "error", err.Error())
+				}
+				continue
+			}
+			if next == nil {
+				delete(iters, shard)
+				done[shard] = true
+				continue
+			}
+			iters[shard] = next
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(every):
+		}
+	}
+}
+
+func (p *Poller) discover(ctx context.Context, arn string, iters map[string]*string, done map[string]bool) error {
+	out, err := p.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn)})
+	if err != nil {
+		return err
+	}
+	for _, sh := range out.StreamDescription.Shards {
+		id := aws.ToString(sh.ShardId)
+		if _, ok := iters[id]; ok || done[id] {
+			continue
+		}
+		it, err := p.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: sh.ShardId,
+			ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
+		if err != nil {
+			return err
+		}
+		iters[id] = it.ShardIterator
+	}
+	return nil
+}
+
+// poll delivers one batch; on a handler error it returns the same
+// iterator, so the batch is retried.
+func (p *Poller) poll(ctx context.Context, it *string) (*string, error) {
+	out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it, Limit: aws.Int32(100)})
+	if err != nil {
+		return it, err
+	}
+	if len(out.Records) == 0 {
+		return out.NextShardIterator, nil
+	}
+	ev := events.DynamoDBEvent{}
+	for _, r := range out.Records {
+		ev.Records = append(ev.Records, record(r))
+	}
+	if err := p.Handler(ctx, ev); err != nil {
+		return it, fmt.Errorf("handler (batch will be retried): %w", err)
+	}
+	return out.NextShardIterator, nil
+}
+
+func record(r types.Record) events.DynamoDBEventRecord {
+	out := events.DynamoDBEventRecord{EventID: aws.ToString(r.EventID), EventName: string(r.EventName), EventSource: "aws:dynamodb"}
+	if d := r.Dynamodb; d != nil {
+		out.Change = events.DynamoDBStreamRecord{
+			Keys: image(d.Keys), NewImage: image(d.NewImage), OldImage: image(d.OldImage),
+			SequenceNumber: aws.ToString(d.SequenceNumber), StreamViewType: string(d.StreamViewType),
+		}
+	}
+	return out
+}
+
+func image(m map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]events.DynamoDBAttributeValue, len(m))
+	for k, v := range m {
+		out[k] = value(v)
+	}
+	return out
+}
+
+func value(v types.AttributeValue) events.DynamoDBAttributeValue {
+	switch t := v.(type) {
+	case *types.AttributeValueMemberS:
+		return events.NewStringAttribute(t.Value)
+	case *types.AttributeValueMemberN:
+		return events.NewNumberAttribute(t.Value)
+	case *types.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(t.Value)
+	case *types.AttributeValueMemberNULL:
+		return events.NewNullAttribute()
+	case *types.AttributeValueMemberB:
+		return events.NewBinaryAttribute(t.Value)
+	case *types.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(t.Value)
+	case *types.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(t.Value)
+	case *types.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(t.Value)
+	case *types.AttributeValueMemberL:
+		list := make([]events.DynamoDBAttributeValue, len(t.Value))
+		for i, e := range t.Value {
+			list[i] = value(e)
+		}
+		return events.NewListAttribute(list)
+	case *types.AttributeValueMemberM:
+		return events.NewMapAttribute(image(t.Value))
+	}
+	return events.NewNullAttribute()
+}
+
+// NewClient is a streams client for the DynamoDB Local at endpoint.
+func NewClient(ctx context.Context, endpoint string) (*dynamodbstreams.Client, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("us-east-1"))
+	if err != nil {
+		return nil, err
+	}
+	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(endpoint) }), nil
+}

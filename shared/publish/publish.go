@@ -1,0 +1,152 @@
+// Package publish turns lead timeline events into the events a CRM sync
+// subscribes to on the product's EventBridge bus: lead.captured,
+// lead.hot, lead.accepted, lead.rejected, lead.won, lead.unsubscribed.
+// Timeline events are written in the same transaction as the lead, and
+// reach the publisher through the table's stream, so an event is never
+// lost and never published for a write that did not happen. Delivery is
+// at least once: subscribers deduplicate by event_id. It imports no AWS
+// code.
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// Source is the "source" of every published event.
+const Source = "leadflow"
+
+// SchemaVersion is the version of Detail's shape.
+const SchemaVersion = "1"
+
+// Detail is the JSON detail of every published event (see the README's
+// "Events out" for the schema).
+type Detail struct {
+	Version  string         `json:"version"`
+	EventID  string         `json:"event_id"` // stable: deduplicate on it
+	LeadID   string         `json:"lead_id"`
+	At       time.Time      `json:"at"`
+	Campaign string         `json:"campaign"`
+	Lead     *Contact       `json:"lead,omitempty"` // the lead as it is when published
+	Data     map[string]any `json:"data,omitempty"` // the event's own facts
+}
+
+// Contact is what a CRM needs to create or update a contact.
+type Contact struct {
+	Email       string           `json:"email"`
+	Name        string           `json:"name,omitempty"`
+	Company     string           `json:"company,omitempty"`
+	JobTitle    string           `json:"job_title,omitempty"`
+	Phone       string           `json:"phone,omitempty"`
+	Country     string           `json:"country,omitempty"`
+	Stage       lead.Stage       `json:"stage"`
+	Grade       string           `json:"grade,omitempty"`
+	Score       float64          `json:"score,omitempty"`
+	Owner       string           `json:"owner,omitempty"`
+	FirstTouch  lead.Attribution `json:"first_touch"`
+	MarketingOK bool             `json:"marketing_opt_in"`
+}
+
+// Out is one event for the bus.
+type Out struct {
+	DetailType string
+	Detail     Detail
+}
+
+// Bus publishes events.
+type Bus interface {
+	Publish(ctx context.Context, events []Out) error
+}
+
+// Store reads the lead an event belongs to.
+type Store interface {
+	Lead(ctx context.Context, id string) (lead.Lead, error)
+}
+
+// Record is one timeline event as it arrives from the stream.
+type Record struct {
+	LeadID string
+	Event  lead.Event
+}
+
+// DetailType maps a timeline event to a published event type; false for
+// events that are not published.
+func DetailType(ev lead.Event) (string, bool) {
+	switch ev.Kind {
+	case lead.EventCaptured:
+		return "lead.captured", true
+	case "qualified":
+		// hot: the lead became an MQL (sales is alerted).
+		if to, _ := ev.Data["to"].(string); to == string(lead.StageMQL) {
+			if from, _ := ev.Data["from"].(string); from != string(lead.StageMQL) {
+				return "lead.hot", true
+			}
+		}
+	case "accepted":
+		return "lead.accepted", true
+	case "rejected":
+		return "lead.rejected", true
+	case "won":
+		return "lead.won", true
+	case "unsubscribed":
+		return "lead.unsubscribed", true
+	}
+	return "", false
+}
+
+// Publisher maps stream records to events and publishes them.
+type Publisher struct {
+	Store Store
+	Bus   Bus
+	Log   *slog.Logger
+}
+
+// Handle publishes the records that map to events. An error makes the
+// stream redeliver the batch (at least once).
+func (p *Publisher) Handle(ctx context.Context, records []Record) error {
+	var out []Out
+	for _, r := range records {
+		dt, ok := DetailType(r.Event)
+		if !ok {
+			continue
+		}
+		d := Detail{Version: SchemaVersion, EventID: r.Event.ID, LeadID: r.LeadID, At: r.Event.At, Data: r.Event.Data}
+		l, err := p.Store.Lead(ctx, r.LeadID)
+		switch {
+		case err == nil:
+			d.Campaign, d.Lead = l.Campaign(), contact(l)
+		case errors.Is(err, lead.ErrNotFound):
+			// Erased since: publish without contact data.
+		default:
+			return fmt.Errorf("publish: load lead %s: %w", r.LeadID, err)
+		}
+		out = append(out, Out{DetailType: dt, Detail: d})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if err := p.Bus.Publish(ctx, out); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	for _, o := range out {
+		p.Log.Info("event out", "type", o.DetailType, "leadId", o.Detail.LeadID, "eventId", o.Detail.EventID)
+	}
+	return nil
+}
+
+func contact(l lead.Lead) *Contact {
+	c := &Contact{Email: l.Email, Name: l.Name, Company: l.Company, JobTitle: l.JobTitle, Phone: l.Phone, Country: l.Country,
+		Stage: l.Stage, FirstTouch: l.FirstTouch, MarketingOK: l.Consent.MarketingOptIn}
+	if q := l.Qualification; q != nil {
+		c.Grade, c.Score = q.Grade, q.Score
+	}
+	if h := l.Handoff; h != nil {
+		c.Owner = h.Rep
+	}
+	return c
+}

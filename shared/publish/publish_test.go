@@ -1,0 +1,75 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+func TestDetailType(t *testing.T) {
+	tests := []struct {
+		ev   lead.Event
+		want string
+	}{
+		{lead.Event{Kind: lead.EventCaptured}, "lead.captured"},
+		{lead.Event{Kind: lead.EventResubmitted}, ""},
+		{lead.Event{Kind: "qualified", Data: map[string]any{"from": "new", "to": "mql"}}, "lead.hot"},
+		{lead.Event{Kind: "qualified", Data: map[string]any{"from": "mql", "to": "mql"}}, ""},
+		{lead.Event{Kind: "qualified", Data: map[string]any{"from": "new", "to": "nurturing"}}, ""},
+		{lead.Event{Kind: "accepted"}, "lead.accepted"},
+		{lead.Event{Kind: "rejected"}, "lead.rejected"},
+		{lead.Event{Kind: "won"}, "lead.won"},
+		{lead.Event{Kind: "unsubscribed"}, "lead.unsubscribed"},
+		{lead.Event{Kind: "handoff"}, ""},
+	}
+	for _, tt := range tests {
+		got, ok := DetailType(tt.ev)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("%s %v → %q %v, want %q", tt.ev.Kind, tt.ev.Data, got, ok, tt.want)
+		}
+	}
+}
+
+type leads map[string]lead.Lead
+
+func (m leads) Lead(_ context.Context, id string) (lead.Lead, error) {
+	if l, ok := m[id]; ok {
+		return l, nil
+	}
+	return lead.Lead{}, lead.ErrNotFound
+}
+
+type recBus struct {
+	got []Out
+	err error
+}
+
+func (b *recBus) Publish(_ context.Context, o []Out) error {
+	if b.err != nil {
+		return b.err
+	}
+	b.got = append(b.got, o...)
+	return nil
+}
+
+func TestPublisherErasedLeadAndBusFailure(t *testing.T) {
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	bus := &recBus{}
+	p := &Publisher{Store: leads{}, Bus: bus, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	recs := []Record{{LeadID: "gone", Event: lead.Event{ID: "e1", Kind: "accepted", At: at}}, {LeadID: "gone", Event: lead.Event{ID: "e2", Kind: "handoff", At: at}}}
+	if err := p.Handle(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	if len(bus.got) != 1 || bus.got[0].Detail.Lead != nil || bus.got[0].Detail.EventID != "e1" {
+		t.Fatalf("published %+v: want one event without contact data", bus.got)
+	}
+	bus.err = errors.New("throttled")
+	if err := p.Handle(context.Background(), recs); err == nil {
+		t.Fatal("a bus failure must fail the batch so the stream redelivers it")
+	}
+}
