@@ -48,7 +48,8 @@ input,select,textarea{width:100%;box-sizing:border-box;padding:.55rem;border:1px
 {{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
 {{end}}<button type="submit">Book my demo</button>
 <p><small>Demo page of the local stack. Try <a href="?utm_source=linkedin&amp;utm_medium=paid_social&amp;utm_campaign=q4-demo&amp;campaign=q4-demo&amp;variant=b">a campaign link</a>.</small></p>
-</form></main></body></html>`))
+</form></main>
+<script src="/t/s.js" async></script></body></html>`))
 
 var thanks = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Thank you</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}</style></head>

@@ -19,6 +19,7 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/engage"
 	"github.com/leadflow/leadflow/shared/feedback"
 	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -35,6 +36,7 @@ import (
 	"github.com/leadflow/leadflow/shared/sesevents"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
+	"github.com/leadflow/leadflow/shared/track"
 	"github.com/leadflow/leadflow/shared/unsubscribe"
 )
 
@@ -62,6 +64,7 @@ var Routes = map[string][]string{
 	"feedback":    feedback.Routes,
 	"sesevents":   nil,
 	"publisher":   nil,
+	"track":       track.Routes,
 }
 
 // Build wires a function by its folder name from an environment, as Lambda
@@ -106,6 +109,20 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 			return Handlers{}, err
 		}
 		h, err := Feedback(ctx, cfg, c, logw, clock)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return Handlers{HTTP: h.Handle}, nil
+	case "track":
+		var cfg config.Track
+		if err := config.Load(&cfg, getenv); err != nil {
+			return Handlers{}, err
+		}
+		c, err := awsclients.Load(ctx, cfg.AWS)
+		if err != nil {
+			return Handlers{}, err
+		}
+		h, err := Track(ctx, cfg, c, logw, clock)
 		if err != nil {
 			return Handlers{}, err
 		}
@@ -182,6 +199,34 @@ func loadRules(path string) (*qualify.Config, error) {
 		path = filepath.Join(root, path)
 	}
 	return qualify.Load(path)
+}
+
+// DefaultTrackPages are the page signals when TRACK_PAGES is unset.
+const DefaultTrackPages = "/pricing=pricing_page_view"
+
+// Track builds the tracking handler (clicks, page views, the snippet).
+func Track(ctx context.Context, cfg config.Track, c awsclients.Clients, logw io.Writer, clock func() time.Time) (*track.Handler, error) {
+	log := logx.New(logw, "track", cfg.LogLevel)
+	s, err := buildSales(ctx, cfg.Sales, cfg.AWS, c, log, clock)
+	if err != nil {
+		return nil, err
+	}
+	spec := cfg.TrackPages
+	if spec == "" {
+		spec = DefaultTrackPages
+	}
+	pages, err := track.ParsePages(spec)
+	if err != nil {
+		return nil, fmt.Errorf("config: TRACK_PAGES: %w", err)
+	}
+	return &track.Handler{
+		Engage: &engage.Service{Store: s.store, Rules: s.rules, Clock: clock, HandOff: func(ctx context.Context, l lead.Lead, owner, base string) (string, error) {
+			out, err := s.handoff.RunLead(ctx, l, owner, base)
+			return string(out), err
+		}},
+		Limits: s.store, Keys: s.handoff.Keys, CORS: httpapi.NewCORS(cfg.AllowedOrigins), Pages: pages,
+		PerLeadPerHour: 60, BaseURL: cfg.PublicBaseURL, Clock: clock, NewID: ids.New, Log: log,
+	}, nil
 }
 
 // Publisher builds the stream handler that publishes lead events.

@@ -96,6 +96,16 @@ type Publisher struct {
 	EventBusName string `env:"EVENT_BUS_NAME"`
 }
 
+// Track is the tracking function's configuration (email clicks, site
+// page views); it alerts sales when engagement makes a lead hot.
+type Track struct {
+	AWS
+	Sales
+	AllowedOrigins string `env:"ALLOWED_ORIGINS"`
+	// TrackPages maps path prefixes to signals: "/pricing=pricing_page_view".
+	TrackPages string `env:"TRACK_PAGES" optional:"true"`
+}
+
 // Functions maps each function folder under functions/ to its config type.
 var Functions = map[string]any{
 	"capture":     Capture{},
@@ -104,6 +114,7 @@ var Functions = map[string]any{
 	"feedback":    Feedback{},
 	"sesevents":   SESEvents{},
 	"publisher":   Publisher{},
+	"track":       Track{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a

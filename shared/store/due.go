@@ -61,3 +61,25 @@ func (s *Store) NextTurn(ctx context.Context, team string) (int64, error) {
 	v, err := strconv.ParseInt(n.Value, 10, 64)
 	return v - 1, err
 }
+
+// Allow is a fixed-window rate limit: at most limit calls per window for
+// a key, counted with one conditional update (the counter expires by TTL).
+func (s *Store) Allow(ctx context.Context, rateKey string, limit int, window time.Duration, now time.Time) (bool, error) {
+	start := now.Truncate(window)
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 key("RATE#"+rateKey+"#"+start.UTC().Format(time.RFC3339), "RATE"),
+		UpdateExpression:    aws.String("ADD n :one SET expiresAt = :exp"),
+		ConditionExpression: aws.String("attribute_not_exists(n) OR n < :limit"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": num(1), ":limit": num(int64(limit)), ":exp": num(start.Add(2 * window).Unix()),
+		},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrap("rate limit", err)
+	}
+	return true, nil
+}

@@ -1,0 +1,134 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+	"github.com/leadflow/leadflow/shared/track"
+)
+
+func trackRequest(route, tok, body string, headers map[string]string) httpapi.Request {
+	r := httpapi.Request{RouteKey: route, Body: body, Headers: headers}
+	if tok != "" {
+		r.PathParameters = map[string]string{"token": tok}
+	}
+	r.RequestContext.HTTP.Method = strings.Fields(route)[0]
+	r.RequestContext.RequestID = fmt.Sprint(time.Now().UnixNano())
+	return r
+}
+
+// TestClicksAndPageViewsReGradeAndHandOff: a warm lead clicks a nurture
+// link and then reads the pricing page: each signal re-grades it, and
+// when it turns hot, sales gets the alert.
+func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	tr, _, logs := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	keys, _ := token.ParseKeys(testKeys)
+	email := fmt.Sprintf("warm.%d@bigcorp.example", time.Now().UnixNano())
+	resp, _ := capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","name":"Wendy Warm","company":"BigCorp","job_title":"CMO","company_size":"1000+","country":"DE","campaign":"q4-demo","consent":true}`))
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	before, _ := st.Lead(ctx, created.ID)
+	if before.Handoff != nil {
+		t.Fatalf("fixture lead is already hot: %+v", before.Qualification)
+	}
+
+	// A click: recorded, redirected to the signed target with a visitor token.
+	link := track.ClickLink(keys, "https://leads.example.com", created.ID, "https://www.example.com/guide?ref=nurture", time.Now())
+	tok := link[strings.LastIndex(link, "/")+1:]
+	r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", tok, "", nil))
+	loc, _ := url.Parse(r.Headers["Location"])
+	if r.StatusCode != http.StatusFound || loc.Host != "www.example.com" || loc.Path != "/guide" || loc.Query().Get("ref") != "nurture" || loc.Query().Get(track.VisitorParam) == "" {
+		t.Fatalf("click: %d → %s", r.StatusCode, r.Headers["Location"])
+	}
+	// An attacker-made token pointing elsewhere is refused, no redirect.
+	evil := keys.Sign(token.Claims{Action: track.ActionClick, Subject: created.ID, Extra: "https://evil.example/phish", Expires: time.Now().Add(time.Hour)})
+	forged := evil[:strings.LastIndex(evil, ".")] + tok[strings.LastIndex(tok, "."):] // someone else's signature
+	if r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", forged, "", nil)); r.StatusCode != http.StatusForbidden || r.Headers["Location"] != "" {
+		t.Fatalf("forged click token: %d → %q, want 403 and no redirect", r.StatusCode, r.Headers["Location"])
+	}
+
+	visitor := loc.Query().Get(track.VisitorParam)
+	view := func(body string) int {
+		r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", body, map[string]string{"content-type": "text/plain", "origin": "https://www.example.com"}))
+		return r.StatusCode
+	}
+	for name, body := range map[string]string{
+		"not json":      `t=1`,
+		"relative url":  `{"t":"` + visitor + `","url":"/pricing"}`,
+		"unknown field": `{"t":"` + visitor + `","url":"https://www.example.com/","x":1}`,
+	} {
+		if code := view(body); code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", name, code)
+		}
+	}
+	if code := view(`{"t":"forged.token.value","url":"https://www.example.com/pricing"}`); code != http.StatusForbidden {
+		t.Errorf("forged visitor: %d, want 403", code)
+	}
+	hot := false
+	for i := 0; i < 4 && !hot; i++ {
+		if code := view(`{"t":"` + visitor + `","url":"https://www.example.com/pricing?plan=pro&email=x@y.example","referrer":"https://www.google.com/"}`); code != http.StatusNoContent {
+			t.Fatalf("pricing view: %d", code)
+		}
+		l, _ := st.Lead(ctx, created.ID)
+		hot = l.Handoff != nil
+	}
+	l, _ := st.Lead(ctx, created.ID)
+	if !hot || l.Stage != lead.StageMQL {
+		t.Fatalf("pricing views did not make the lead hot: %+v", l.Qualification)
+	}
+	if got := mailFor(t, email, 1); len(got) != 1 || !strings.Contains(got[0].Text, "https://www.example.com/pricing") {
+		t.Fatalf("alert after engagement: %d emails (want 1, listing the pricing page)", len(got))
+	}
+	tl, _ := st.Timeline(ctx, created.ID)
+	for _, e := range tl {
+		if u, _ := e.Data["url"].(string); strings.Contains(u, "email=") {
+			t.Fatalf("a page URL's query (personal data) was stored: %s", u)
+		}
+	}
+	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	if stats["email_click"] != 1 || stats["pricing_page_view"] < 1 {
+		t.Fatalf("counters = %v", stats)
+	}
+	if strings.Contains(logs.String(), email) {
+		t.Fatal("raw email in the tracking logs")
+	}
+}
+
+func TestPageViewRateLimitAndSnippet(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	tr, _, _ := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "*", "PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	resp, _ := capture.HTTP(ctx, jsonLead(fmt.Sprintf(`{"email":"busy.%d@acme.example"}`, time.Now().UnixNano())))
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	visitor := keys.Sign(token.Claims{Action: track.ActionVisit, Subject: created.ID, Expires: time.Now().Add(time.Hour)})
+	limited := 0
+	for i := 0; i < 65; i++ {
+		r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"https://www.example.com/blog/`+fmt.Sprint(i)+`"}`, map[string]string{"content-type": "application/json"}))
+		if r.StatusCode == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited != 5 {
+		t.Fatalf("%d of 65 page views refused, want 5 over the 60/hour limit", limited)
+	}
+	js, _ := tr.HTTP(ctx, trackRequest("GET /t/s.js", "", "", nil))
+	if js.StatusCode != 200 || !strings.Contains(js.Body, `"https://leads.example.com/events"`) || !strings.Contains(js.Body, "sendBeacon") {
+		t.Fatalf("snippet: %d %s", js.StatusCode, js.Body)
+	}
+}

@@ -1,0 +1,74 @@
+// Package engage records what a known lead does — an email click, a page
+// view — as an engagement signal, re-qualifies the lead on the spot and,
+// when that makes it hot, hands it to sales at once. It imports no AWS
+// code.
+package engage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// Store is what recording engagement needs.
+type Store interface {
+	Lead(ctx context.Context, id string) (lead.Lead, error)
+	Save(ctx context.Context, l lead.Lead, ch lead.Change) error
+}
+
+// Qualifier re-grades a lead (qualify.Config satisfies it).
+type Qualifier interface {
+	Qualify(l *lead.Lead, now time.Time) lead.Change
+}
+
+// Service records signals.
+type Service struct {
+	Store Store
+	Rules Qualifier
+	// HandOff sends the sales alert for a lead that turned hot.
+	HandOff func(ctx context.Context, l lead.Lead, owner, base string) (string, error)
+	Clock   func() time.Time
+}
+
+// Result says what a signal did.
+type Result struct {
+	Lead    lead.Lead
+	Handoff string // outcome of the alert, "" when none was due
+}
+
+// Signal adds one signal (and its timeline event) to a lead, re-grades it
+// with decay, saves — retrying on concurrent changes — and alerts sales
+// if it became hot. An error from the alert is returned with the saved
+// lead: the lead stays due and the schedule retries the alert.
+func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev lead.Event, owner, base string) (Result, error) {
+	now := s.Clock()
+	for attempt := 0; attempt < 5; attempt++ {
+		l, err := s.Store.Lead(ctx, leadID)
+		if err != nil {
+			return Result{}, err
+		}
+		l.AddSignal(sig)
+		ch := lead.Change{At: now, Events: []lead.Event{ev}, Counters: []lead.Counter{{Campaign: l.Campaign(), Name: sig.Kind}}}
+		ch.Add(s.Rules.Qualify(&l, now))
+		l.Version++
+		err = s.Store.Save(ctx, l, ch)
+		if errors.Is(err, lead.ErrVersionConflict) {
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		res := Result{Lead: l}
+		if l.Handoff != nil && l.Handoff.State == lead.HandoffPending && s.HandOff != nil {
+			res.Handoff, err = s.HandOff(ctx, l, owner, base)
+			if err != nil {
+				return res, fmt.Errorf("engage: alert: %w", err)
+			}
+		}
+		return res, nil
+	}
+	return Result{}, lead.ErrVersionConflict
+}

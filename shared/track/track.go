@@ -1,0 +1,241 @@
+// Package track serves engagement tracking: email link clicks
+// (GET /t/c/{token}) that record the click and redirect to the URL that
+// was in the email — the URL is inside the signed token, so nobody can
+// point the redirect anywhere else — and site page views
+// (POST /events, from the snippet at GET /t/s.js) bound to a lead by a
+// signed visitor token. Every signal feeds the qualification engine. It
+// imports no AWS code.
+package track
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/engage"
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// Token actions.
+const (
+	ActionClick = "click"
+	ActionVisit = "visit"
+)
+
+// Lifetimes of tracking tokens.
+const (
+	ClickTTL = 180 * 24 * time.Hour
+	VisitTTL = 365 * 24 * time.Hour
+)
+
+// Routes this handler serves.
+var Routes = []string{"GET /t/c/{token}", "POST /events", "OPTIONS /events", "GET /t/s.js"}
+
+// VisitorParam is the query parameter a click adds to the target URL, so
+// the snippet on that site can bind page views to the lead.
+const VisitorParam = "lf"
+
+// MaxEventBody bounds a page-view payload.
+const MaxEventBody = 4 << 10
+
+// RateLimiter allows n events per window per key.
+type RateLimiter interface {
+	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error)
+}
+
+// Page maps a path prefix to an extra signal (e.g. /pricing → pricing_page_view).
+type Page struct {
+	Prefix, Signal string
+}
+
+// Handler serves the tracking routes.
+type Handler struct {
+	Engage *engage.Service
+	Limits RateLimiter
+	Keys   token.Keys
+	CORS   httpapi.CORS
+	Pages  []Page
+	// PerLeadPerHour bounds recorded page views per lead.
+	PerLeadPerHour int
+	BaseURL        string
+	Clock          func() time.Time
+	NewID          func(time.Time) string
+	Log            *slog.Logger
+}
+
+// ClickLink is the tracked form of target for one lead's email.
+func ClickLink(keys token.Keys, base, leadID, target string, now time.Time) string {
+	return strings.TrimRight(base, "/") + "/t/c/" + keys.Sign(token.Claims{Action: ActionClick, Subject: leadID, Extra: target, Expires: now.Add(ClickTTL)})
+}
+
+// ParsePages reads "/pricing=pricing_page_view,/demo=page_view:demo".
+func ParsePages(spec string) ([]Page, error) {
+	var out []Page
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		prefix, sig, ok := strings.Cut(part, "=")
+		if !ok || !strings.HasPrefix(prefix, "/") || sig == "" {
+			return nil, fmt.Errorf("page signal %q: want /path=signal", part)
+		}
+		out = append(out, Page{Prefix: prefix, Signal: sig})
+	}
+	return out, nil
+}
+
+// Handle serves one request.
+func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	switch req.RouteKey {
+	case "GET /t/c/{token}":
+		return h.click(ctx, req), nil
+	case "POST /events":
+		return h.pageView(ctx, req), nil
+	case "OPTIONS /events":
+		origin := httpapi.Header(req, "origin")
+		if !h.CORS.Allowed(origin) {
+			return httpapi.Response{StatusCode: http.StatusForbidden}, nil
+		}
+		return httpapi.Response{StatusCode: http.StatusNoContent, Headers: h.CORS.Headers(origin)}, nil
+	case "GET /t/s.js":
+		return httpapi.Response{StatusCode: http.StatusOK, Body: snippet(strings.TrimRight(h.BaseURL, "/")),
+			Headers: map[string]string{"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600"}}, nil
+	}
+	return httpapi.JSON(http.StatusNotFound, map[string]string{"error": "not found"}, nil), nil
+}
+
+// click records the click (never failing the person's click because of
+// it) and redirects to the signed target.
+func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Response {
+	now := h.Clock()
+	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
+	c, err := h.Keys.Verify(req.PathParameters["token"], ActionClick, now)
+	expired := errors.Is(err, token.ErrExpired)
+	if err != nil && !expired {
+		log.Warn("click", "status", http.StatusForbidden, "outcome", "bad_token")
+		return httpapi.HTML(http.StatusForbidden, "<!doctype html><title>Link not valid</title><p>This link is damaged.</p>", nil)
+	}
+	target, err := url.Parse(c.Extra)
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		log.Warn("click", "status", http.StatusForbidden, "outcome", "bad_target")
+		return httpapi.HTML(http.StatusForbidden, "<!doctype html><title>Link not valid</title><p>This link is damaged.</p>", nil)
+	}
+	outcome := "expired_not_recorded"
+	if !expired {
+		res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: "email_click", At: now},
+			lead.Event{At: now, Kind: "email_click", ID: h.NewID(now), Data: map[string]any{"url": target.String()}},
+			req.RequestContext.RequestID, "")
+		outcome = "recorded"
+		if res.Handoff != "" {
+			outcome += "+handoff_" + res.Handoff
+		}
+		if err != nil {
+			outcome = "not_recorded"
+			log.Error("click", "leadId", c.Subject, "error", err.Error())
+		}
+		// Bind the visit: the snippet on the target site reads this.
+		q := target.Query()
+		q.Set(VisitorParam, h.Keys.Sign(token.Claims{Action: ActionVisit, Subject: c.Subject, Expires: now.Add(VisitTTL)}))
+		target.RawQuery = q.Encode()
+	}
+	log.Info("click", "status", http.StatusFound, "leadId", c.Subject, "outcome", outcome)
+	return httpapi.Response{StatusCode: http.StatusFound, Headers: map[string]string{"Location": target.String(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
+}
+
+// pageView is the body the snippet posts.
+type pageView struct {
+	Token    string `json:"t"`
+	URL      string `json:"url"`
+	Referrer string `json:"referrer"`
+}
+
+func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Response {
+	now := h.Clock()
+	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
+	origin := httpapi.Header(req, "origin")
+	if !h.CORS.Allowed(origin) {
+		return httpapi.JSON(http.StatusForbidden, map[string]string{"error": "origin not allowed"}, nil)
+	}
+	cors := h.CORS.Headers(origin)
+	bad := func(status int, msg string, fields ...map[string]string) httpapi.Response {
+		log.Warn("page view", "status", status, "error", msg)
+		body := map[string]any{"error": msg}
+		if len(fields) > 0 {
+			body["fields"] = fields
+		}
+		return httpapi.JSON(status, body, cors)
+	}
+	body, err := httpapi.Body(req, MaxEventBody)
+	if err != nil {
+		return bad(httpapi.StatusOf(err, nil), err.Error())
+	}
+	var pv pageView
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&pv); err != nil {
+		return bad(http.StatusBadRequest, "body must be JSON: {\"t\":…,\"url\":…,\"referrer\":…}")
+	}
+	var fields []map[string]string
+	u, err := url.Parse(pv.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(pv.URL) > 2048 {
+		fields = append(fields, map[string]string{"field": "url", "reason": "must be an absolute http(s) URL of at most 2048 characters"})
+	}
+	if len(pv.Referrer) > 2048 {
+		fields = append(fields, map[string]string{"field": "referrer", "reason": "longer than 2048 characters"})
+	}
+	if len(fields) > 0 {
+		return bad(http.StatusBadRequest, "invalid page view", fields...)
+	}
+	c, err := h.Keys.Verify(pv.Token, ActionVisit, now)
+	if err != nil {
+		return bad(http.StatusForbidden, "unknown visitor")
+	}
+	ok, err := h.Limits.Allow(ctx, "visit#"+c.Subject, h.PerLeadPerHour, time.Hour, now)
+	if err != nil {
+		log.Error("page view", "status", http.StatusInternalServerError, "leadId", c.Subject, "error", err.Error())
+		return httpapi.JSON(http.StatusInternalServerError, map[string]string{"error": "internal error"}, cors)
+	}
+	if !ok {
+		return bad(http.StatusTooManyRequests, "too many page views for this visitor; try later")
+	}
+	kind := "page_view"
+	for _, p := range h.Pages {
+		if strings.HasPrefix(u.Path, p.Prefix) {
+			kind = p.Signal
+			break
+		}
+	}
+	u.RawQuery = "" // queries may carry tokens or personal data
+	res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: kind, At: now},
+		lead.Event{At: now, Kind: "page_view", ID: h.NewID(now), Data: map[string]any{"url": u.String(), "signal": kind}},
+		req.RequestContext.RequestID, "")
+	if err != nil && res.Lead.ID == "" {
+		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusForbidden})
+		log.Error("page view", "status", status, "leadId", c.Subject, "error", err.Error())
+		return httpapi.JSON(status, map[string]string{"error": "not recorded"}, cors)
+	}
+	log.Info("page view", "status", http.StatusNoContent, "leadId", c.Subject, "signal", kind, "handoff", res.Handoff)
+	return httpapi.Response{StatusCode: http.StatusNoContent, Headers: cors}
+}
+
+// snippet is the site script: it keeps the visitor token a tracked email
+// link brought and reports page views with it. Visitors who never came
+// from an email send nothing.
+func snippet(base string) string {
+	b, _ := json.Marshal(base + "/events")
+	return `(function(){try{var k="leadflow_v",p=new URLSearchParams(location.search),t=p.get("` + VisitorParam + `");
+if(t){localStorage.setItem(k,t);p.delete("` + VisitorParam + `");var q=p.toString();history.replaceState(null,"",location.pathname+(q?"?"+q:"")+location.hash);}
+t=t||localStorage.getItem(k);if(!t)return;
+var body=JSON.stringify({t:t,url:location.href.split("?")[0],referrer:document.referrer});
+navigator.sendBeacon?navigator.sendBeacon(` + string(b) + `,new Blob([body],{type:"text/plain"})):fetch(` + string(b) + `,{method:"POST",body:body,keepalive:true,headers:{"Content-Type":"text/plain"}});
+}catch(e){}})();`
+}
