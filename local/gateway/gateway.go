@@ -138,13 +138,17 @@ func (g *Gateway) Schedules() []Scheduled { return g.schedules }
 
 // FunctionEnv is the environment a function gets locally: its declared
 // variables (references resolved through refs) plus the local overrides.
-// A reference to a resource the local stack does not run (the SES
-// configuration set) resolves to "": the code treats that as "none".
+// A reference to a resource the local stack has no value for (the SES
+// configuration set, the event bus) resolves to its logical id, which is
+// what Ref gives for those resources in AWS: a name.
 func FunctionEnv(f sam.Function, refs, extra map[string]string) map[string]string {
 	env := map[string]string{}
 	for k, v := range f.Env {
-		if strings.HasPrefix(v, "ref:") {
-			v = refs[strings.TrimPrefix(v, "ref:")]
+		if id, ok := strings.CutPrefix(v, "ref:"); ok {
+			v = id
+			if r, ok := refs[id]; ok {
+				v = r
+			}
 		}
 		env[k] = v
 	}
