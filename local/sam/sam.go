@@ -56,9 +56,10 @@ type Function struct {
 	Policies []any
 }
 
-// Route is an HttpApi event: "POST /leads" and the API it belongs to.
+// Route is an HttpApi event: "POST /leads" and its authorizer
+// ("AWS_IAM" for admin routes, "" for public ones).
 type Route struct {
-	Method, Path, Event string
+	Method, Path, Event, Authorizer string
 }
 
 // Key is "METHOD /path", the HTTP API route key.
@@ -155,7 +156,11 @@ func Load(path string) (*Template, error) {
 				if p == nil || p.HttpApiEvent == nil {
 					return nil, fmt.Errorf("sam: %s: event %s.%s has no Method/Path", path, id, name)
 				}
-				f.Routes = append(f.Routes, Route{Method: strings.ToUpper(aws.ToString(p.HttpApiEvent.Method)), Path: aws.ToString(p.HttpApiEvent.Path), Event: name})
+				r := Route{Method: strings.ToUpper(aws.ToString(p.HttpApiEvent.Method)), Path: aws.ToString(p.HttpApiEvent.Path), Event: name}
+				if a := p.HttpApiEvent.Auth; a != nil {
+					r.Authorizer = aws.ToString(a.Authorizer)
+				}
+				f.Routes = append(f.Routes, r)
 			case "DynamoDB":
 				f.Streams = append(f.Streams, name)
 			case "EventBridgeRule":

@@ -28,6 +28,7 @@ import (
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/privacy"
 	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/publish/eventbus"
 	"github.com/leadflow/leadflow/shared/qualify"
@@ -65,6 +66,7 @@ var Routes = map[string][]string{
 	"sesevents":   nil,
 	"publisher":   nil,
 	"track":       track.Routes,
+	"privacy":     privacy.Routes,
 }
 
 // Build wires a function by its folder name from an environment, as Lambda
@@ -113,6 +115,16 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 			return Handlers{}, err
 		}
 		return Handlers{HTTP: h.Handle}, nil
+	case "privacy":
+		var cfg config.Privacy
+		if err := config.Load(&cfg, getenv); err != nil {
+			return Handlers{}, err
+		}
+		c, err := awsclients.Load(ctx, cfg.AWS)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return Handlers{HTTP: Privacy(cfg, c, logw, clock).Handle}, nil
 	case "track":
 		var cfg config.Track
 		if err := config.Load(&cfg, getenv); err != nil {
@@ -199,6 +211,12 @@ func loadRules(path string) (*qualify.Config, error) {
 		path = filepath.Join(root, path)
 	}
 	return qualify.Load(path)
+}
+
+// Privacy builds the admin handler for export and erasure requests.
+func Privacy(cfg config.Privacy, c awsclients.Clients, logw io.Writer, clock func() time.Time) *privacy.Handler {
+	return &privacy.Handler{Service: &privacy.Service{Store: store.New(c.DynamoDB, cfg.Table), Clock: clock},
+		Log: logx.New(logw, "privacy", cfg.LogLevel)}
 }
 
 // DefaultTrackPages are the page signals when TRACK_PAGES is unset.

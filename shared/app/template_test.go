@@ -37,6 +37,7 @@ func TestTemplateCheckCatchesDrift(t *testing.T) {
 		"          ALLOWED_ORIGINS: !Ref AllowedOrigins\n", "",
 		"            Path: /leads\n        PreflightLead:", "            Path: /leads\n        Stray:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Method: GET\n            Path: /nowhere\n        PreflightLead:",
 		"              Resource: !GetAtt LeadsTable.Arn", "              Resource: \"*\"",
+		"            Path: /admin/erase\n            Auth:\n              Authorizer: AWS_IAM\n", "            Path: /admin/erase\n",
 	).Replace(string(good))
 	bad = strings.Replace(bad, "\nOutputs:", `
   GhostFunction:
@@ -63,6 +64,7 @@ Outputs:`, 1)
 		"GhostFunction: CodeUri \"functions/ghost\" has no main.go",
 		"the code reads ALLOWED_ORIGINS but template.yaml does not declare it for CaptureFunction",
 		"template routes [GET /nowhere OPTIONS /leads POST /leads], handler serves [OPTIONS /leads POST /leads]",
+		"PrivacyFunction: POST /admin/erase is an admin route without Auth: Authorizer: AWS_IAM",
 		"resource \"*\" is broader than the table, the SES identity or the signing-key parameter",
 	} {
 		if !strings.Contains(got, want) {
@@ -104,6 +106,11 @@ func templateProblems(tm *sam.Template, root string) []string {
 		var keys []string
 		for _, r := range f.Routes {
 			keys = append(keys, r.Key())
+			if strings.HasPrefix(r.Path, "/admin/") || strings.HasPrefix(r.Path, "/reports") {
+				if r.Authorizer != "AWS_IAM" {
+					bad("%s: %s is an admin route without Auth: Authorizer: AWS_IAM", f.LogicalID, r.Key())
+				}
+			}
 		}
 		want := append([]string(nil), app.Routes[f.Name]...)
 		sort.Strings(want)

@@ -106,6 +106,13 @@ type Track struct {
 	TrackPages string `env:"TRACK_PAGES" optional:"true"`
 }
 
+// Privacy is the configuration of the admin function for data-subject
+// requests (export, erase).
+type Privacy struct {
+	AWS
+	Table string `env:"TABLE_NAME"`
+}
+
 // Functions maps each function folder under functions/ to its config type.
 var Functions = map[string]any{
 	"capture":     Capture{},
@@ -115,6 +122,7 @@ var Functions = map[string]any{
 	"sesevents":   SESEvents{},
 	"publisher":   Publisher{},
 	"track":       Track{},
+	"privacy":     Privacy{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a

@@ -98,6 +98,8 @@ type Lead struct {
 	Handoff       *Handoff       `json:"handoff,omitempty"`
 	Lease         *Lease         `json:"lease,omitempty"`
 	Nurture       *Nurture       `json:"nurture,omitempty"`
+	// Erased marks a lead whose personal data was removed on request.
+	Erased bool `json:"erased,omitempty"`
 	// SoftBounces are the message ids of transient bounces (deduplicated).
 	SoftBounces []string `json:"soft_bounces,omitempty"`
 	// Version increases with every write; stores use it for optimistic locking.

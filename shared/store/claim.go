@@ -129,3 +129,59 @@ func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reaso
 	}
 	return err
 }
+
+// SuppressHash suppresses an address by hash alone (no lead known).
+func (s *Store) SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error {
+	item, err := withKey(suppression{Reason: reason, At: at}, suppressPK(emailHash), skSuppress)
+	if err != nil {
+		return wrap("marshal suppression", err)
+	}
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
+		return wrap("suppress", err)
+	}
+	return nil
+}
+
+// Erase overwrites the lead's events with their anonymised form, then in
+// one transaction writes the anonymised profile (version check), deletes
+// the email claim and suppresses the address. Run again after an
+// interruption, it finishes the job.
+func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, at time.Time) error {
+	for start := 0; start < len(events); start += 25 {
+		var reqs []types.WriteRequest
+		for _, ev := range events[start:min(start+25, len(events))] {
+			item, err := withKey(ev, leadPK(l.ID), eventSK(ev.At, ev.Kind, ev.ID))
+			if err != nil {
+				return wrap("marshal event", err)
+			}
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+		}
+		for len(reqs) > 0 {
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.table: reqs}})
+			if err != nil {
+				return wrap("erase events", err)
+			}
+			reqs = out.UnprocessedItems[s.table]
+		}
+	}
+	put, err := s.versioned(l)
+	if err != nil {
+		return err
+	}
+	sup, err := withKey(suppression{Reason: "erasure", At: at, LeadID: l.ID}, suppressPK(l.EmailHash), skSuppress)
+	if err != nil {
+		return wrap("marshal suppression", err)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: put},
+		{Delete: &types.Delete{TableName: &s.table, Key: key(emailPK(l.EmailHash), skEmail)}},
+		{Put: &types.Put{TableName: &s.table, Item: sup}},
+	}})
+	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		return lead.ErrVersionConflict
+	}
+	if err != nil {
+		return wrap("erase lead", err)
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/privacy"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+func adminRequest(route, body string) httpapi.Request {
+	r := httpapi.Request{RouteKey: route, Body: body, Headers: map[string]string{"content-type": "application/json"}}
+	r.RequestContext.HTTP.Method = "POST"
+	r.RequestContext.RequestID = "admin-1"
+	return r
+}
+
+// TestEraseLeavesNoPersonalData captures a lead with every kind of
+// personal data, hands it to sales, erases it, then scans the whole table
+// (in the test only) for any of that data.
+func TestEraseLeavesNoPersonalData(t *testing.T) {
+	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
+	admin, _, logs := buildAt(t, "privacy", nil, time.Now, table)
+	ctx := context.Background()
+	// The JSON sample: Maria Schmidt, hot, with answers, message, consent.
+	resp, _ := capture.HTTP(ctx, sampleEvent(t, "capture-json.json"))
+	if resp.StatusCode != 201 {
+		t.Fatal(resp.Body)
+	}
+	email := "maria.schmidt@acme-industrial.example"
+	personal := []string{email, "Maria", "Schmidt", "Acme Industrial", "+49 30 1234567", "replace our lead routing",
+		"Salesforce", "203.0.113.24", "Macintosh", "linkedin.com", "www.example.com/demo"}
+
+	exp, _ := admin.HTTP(ctx, adminRequest("POST /admin/export", `{"email":"Maria.Schmidt@Acme-Industrial.example"}`))
+	var before privacy.Export
+	_ = json.Unmarshal([]byte(exp.Body), &before)
+	if exp.StatusCode != 200 || !before.Found || before.Lead.Name != "Maria Schmidt" || len(before.Timeline) < 3 || len(before.Lead.Consents) != 1 {
+		t.Fatalf("export: %d %+v", exp.StatusCode, before)
+	}
+
+	er, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`))
+	var res privacy.Result
+	_ = json.Unmarshal([]byte(er.Body), &res)
+	if er.StatusCode != 200 || !res.Erased || res.Events < 3 {
+		t.Fatalf("erase: %d %s", er.StatusCode, er.Body)
+	}
+	scan, err := testenv.Clients(t).DynamoDB.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, item := range scan.Items {
+		b, _ := json.Marshal(item)
+		for _, p := range personal {
+			if strings.Contains(string(b), p) {
+				t.Errorf("%q still in %s", p, b)
+			}
+		}
+	}
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	if ok, _ := st.Suppressed(ctx, lead.HashEmail(email)); !ok {
+		t.Fatal("erased address is not suppressed")
+	}
+	stats, _ := st.CampaignStats(ctx, "q4-demo-push", time.Now())
+	if stats["leads"] != 1 {
+		t.Fatalf("counters lost on erasure: %v", stats)
+	}
+	anon, _ := st.Lead(ctx, before.Lead.ID)
+	if !anon.Erased || anon.Stage != before.Lead.Stage || anon.FirstTouch.Campaign != "q4-demo-push" || !anon.NextDue().IsZero() {
+		t.Fatalf("anonymised lead = %+v", anon)
+	}
+	after, _ := admin.HTTP(ctx, adminRequest("POST /admin/export", `{"email":"`+email+`"}`))
+	if !strings.Contains(after.Body, `"found":false`) || !strings.Contains(after.Body, `"suppressed":true`) {
+		t.Fatalf("export after erasure: %s", after.Body)
+	}
+	if again, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); again.StatusCode != 200 {
+		t.Fatalf("erasing twice: %d", again.StatusCode)
+	}
+	if bad, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"not-an-email"}`)); bad.StatusCode != 400 {
+		t.Fatalf("invalid email: %d", bad.StatusCode)
+	}
+	if strings.Contains(logs.String(), "maria") {
+		t.Fatal("raw email in the privacy logs")
+	}
+}

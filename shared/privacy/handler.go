@@ -1,0 +1,72 @@
+package privacy
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// Routes this handler serves. In AWS they are IAM-authorised (SigV4):
+// only principals allowed to invoke them can export or erase.
+var Routes = []string{"POST /admin/export", "POST /admin/erase"}
+
+// Handler is the Lambda handler behind the privacy admin routes. Both
+// take {"email": "…"} in a POST body, so addresses never appear in URLs
+// or access logs.
+type Handler struct {
+	Service *Service
+	Log     *slog.Logger
+}
+
+// Handle serves one request.
+func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey, "caller", callerARN(req))
+	body, err := httpapi.Body(req, 1024)
+	var in struct {
+		Email string `json:"email"`
+	}
+	if err == nil {
+		if jerr := json.Unmarshal(body, &in); jerr != nil || in.Email == "" {
+			err = httpapi.ErrBadRequest
+		}
+	}
+	if err != nil {
+		log.Warn("privacy", "status", http.StatusBadRequest)
+		return httpapi.JSON(http.StatusBadRequest, map[string]any{"error": "body must be {\"email\": \"…\"}",
+			"fields": []lead.FieldError{{Field: "email", Reason: "is required"}}}, nil), nil
+	}
+	var out any
+	switch req.RouteKey {
+	case "POST /admin/export":
+		out, err = h.Service.Export(ctx, in.Email)
+	case "POST /admin/erase":
+		out, err = h.Service.Erase(ctx, in.Email)
+	default:
+		return httpapi.JSON(http.StatusNotFound, map[string]string{"error": "not found"}, nil), nil
+	}
+	if err != nil {
+		status := httpapi.StatusOf(err, map[error]int{lead.ErrInvalid: http.StatusBadRequest, lead.ErrVersionConflict: http.StatusConflict})
+		log.Log(ctx, map[bool]slog.Level{true: slog.LevelError, false: slog.LevelWarn}[status >= 500], "privacy", "status", status, "error", err.Error())
+		msg := err.Error()
+		if status >= 500 {
+			msg = "internal error: nothing or only part was erased; run the request again"
+		}
+		return httpapi.JSON(status, map[string]string{"error": msg, "request_id": req.RequestContext.RequestID}, nil), nil
+	}
+	norm, _ := lead.NormaliseEmail(in.Email)
+	log.Info("privacy", "status", http.StatusOK, "emailHash", lead.HashEmail(norm))
+	return httpapi.JSON(http.StatusOK, out, map[string]string{"Cache-Control": "no-store"}), nil
+}
+
+// callerARN is the IAM principal API Gateway authenticated, for the audit
+// trail in the logs.
+func callerARN(req httpapi.Request) string {
+	if a := req.RequestContext.Authorizer; a != nil && a.IAM != nil {
+		return a.IAM.UserARN
+	}
+	return ""
+}

@@ -1,0 +1,149 @@
+// Package privacy answers data-subject requests: export everything held
+// about an address, and erase it — removing personal data from every item
+// while keeping the anonymous counters and the lead's anonymous funnel
+// state, and suppressing the address (by hash) so it is never mailed
+// again. It imports no AWS code.
+package privacy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// Store is what privacy requests need.
+type Store interface {
+	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
+	Timeline(ctx context.Context, id string) ([]lead.Event, error)
+	Suppressed(ctx context.Context, emailHash string) (bool, error)
+	// Erase rewrites the events (personal data removed), then — last, so
+	// an interrupted erasure can simply be run again — writes the
+	// anonymised profile, deletes the email claim and suppresses the hash.
+	Erase(ctx context.Context, l lead.Lead, events []lead.Event, at time.Time) error
+	// SuppressHash suppresses an address no lead is known for.
+	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
+}
+
+// Export is everything held about one address.
+type Export struct {
+	EmailHash  string       `json:"email_hash"`
+	Found      bool         `json:"found"`
+	Lead       *lead.Lead   `json:"lead,omitempty"`
+	Timeline   []lead.Event `json:"timeline,omitempty"`
+	Suppressed bool         `json:"suppressed"`
+}
+
+// Service runs privacy requests.
+type Service struct {
+	Store Store
+	Clock func() time.Time
+}
+
+// Export gathers a lead's data by email.
+func (s *Service) Export(ctx context.Context, email string) (Export, error) {
+	norm, reason := lead.NormaliseEmail(email)
+	if reason != "" {
+		return Export{}, fmt.Errorf("%w: email %s", lead.ErrInvalid, reason)
+	}
+	hash := lead.HashEmail(norm)
+	out := Export{EmailHash: hash}
+	sup, err := s.Store.Suppressed(ctx, hash)
+	if err != nil {
+		return Export{}, err
+	}
+	out.Suppressed = sup
+	l, err := s.Store.LeadByEmail(ctx, hash)
+	if errors.Is(err, lead.ErrNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return Export{}, err
+	}
+	tl, err := s.Store.Timeline(ctx, l.ID)
+	if err != nil {
+		return Export{}, err
+	}
+	out.Found, out.Lead, out.Timeline = true, &l, tl
+	return out, nil
+}
+
+// Result of an erasure.
+type Result struct {
+	EmailHash string `json:"email_hash"`
+	LeadID    string `json:"lead_id,omitempty"`
+	Erased    bool   `json:"erased"`
+	Events    int    `json:"events_anonymised"`
+}
+
+// Erase removes an address's personal data. Without a lead the hash is
+// still suppressed, so the address is not mailed if it ever arrives.
+func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
+	now := s.Clock()
+	norm, reason := lead.NormaliseEmail(email)
+	if reason != "" {
+		return Result{}, fmt.Errorf("%w: email %s", lead.ErrInvalid, reason)
+	}
+	hash := lead.HashEmail(norm)
+	l, err := s.Store.LeadByEmail(ctx, hash)
+	if errors.Is(err, lead.ErrNotFound) {
+		return Result{EmailHash: hash}, s.Store.SuppressHash(ctx, hash, "erasure", now)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	tl, err := s.Store.Timeline(ctx, l.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	anon := Anonymise(l, now)
+	events := make([]lead.Event, len(tl))
+	for i, e := range tl {
+		events[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID} // facts of the funnel, no content
+	}
+	if err := s.Store.Erase(ctx, anon, events, now); err != nil {
+		return Result{}, err
+	}
+	return Result{EmailHash: hash, LeadID: l.ID, Erased: true, Events: len(events)}, nil
+}
+
+// Anonymise keeps what the funnel numbers need (stage, campaign, grade,
+// dates, signal kinds) and drops everything that identifies or describes
+// the person: contact fields, answers, messages, consent records (IP, user
+// agent), URLs, reasons that quote their answers.
+func Anonymise(l lead.Lead, now time.Time) lead.Lead {
+	out := lead.Lead{
+		ID: l.ID, EmailHash: l.EmailHash, Stage: l.Stage, Touches: l.Touches,
+		CreatedAt: l.CreatedAt, UpdatedAt: now, Version: l.Version + 1, Signals: l.Signals,
+		FirstTouch: attribution(l.FirstTouch), LastTouch: attribution(l.LastTouch),
+	}
+	out.Submission = lead.Submission{Email: "", Country: l.Country, Source: out.LastTouch}
+	if q := l.Qualification; q != nil {
+		out.Qualification = &lead.Qualification{Grade: q.Grade, FitPoints: q.FitPoints, Score: q.Score,
+			Temperature: q.Temperature, Disqualified: q.Disqualified, Campaign: q.Campaign, At: q.At}
+	}
+	if h := l.Handoff; h != nil {
+		cp := *h
+		if cp.State == lead.HandoffPending || cp.State == lead.HandoffSent {
+			cp.State = lead.HandoffAnswered // nothing is owed for an erased person
+		}
+		out.Handoff = &cp
+	}
+	if n := l.Nurture; n != nil {
+		cp := *n
+		cp.Sends = nil
+		out.Nurture = &cp
+		out.ExitNurture("erased")
+	}
+	out.Erased = true
+	return out
+}
+
+// attribution keeps the campaign facts, not the URLs (which can carry
+// personal data in their queries).
+func attribution(a lead.Attribution) lead.Attribution {
+	return lead.Attribution{UTMSource: a.UTMSource, UTMMedium: a.UTMMedium, UTMCampaign: a.UTMCampaign,
+		Campaign: a.Campaign, Variant: a.Variant, At: a.At}
+}
