@@ -151,7 +151,7 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 	if err != nil {
 		return Result{}, lead.Submission{}, err
 	}
-	res, err := h.Service.Capture(ctx, sub, d.idemKey, body)
+	res, err := h.Service.Capture(ctx, sub, d.idemKey, body, h.baseURL(req))
 	return res, sub, err
 }
 

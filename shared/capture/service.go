@@ -94,7 +94,10 @@ type Service struct {
 // Capture stores a validated submission: a new lead, or a merge into the
 // lead that owns the email. With a key, the same request never produces two
 // writes; concurrent submissions for one email produce exactly one lead.
-func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, body []byte) (Result, error) {
+//
+// base is the API's public address as the request shows it; the lead keeps
+// the first one it was captured under, for links in later emails.
+func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, body []byte, base string) (Result, error) {
 	var idem *Idempotency
 	if key != "" {
 		idem = &Idempotency{Key: hashKey(key), BodyHash: hashBytes(body), ExpiresAt: sub.Source.At.Add(IdempotencyTTL)}
@@ -105,7 +108,7 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	}
 	id := s.NewID(sub.Source.At)
 	for i := 0; i < attempts; i++ {
-		res, err := s.try(ctx, id, sub, idem)
+		res, err := s.try(ctx, id, sub, idem, base)
 		switch {
 		case err == nil:
 			return res, nil
@@ -123,8 +126,9 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	return Result{}, fmt.Errorf("capture: %w after %d attempts", ErrVersionConflict, attempts)
 }
 
-func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency) (Result, error) {
+func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency, base string) (Result, error) {
 	l := lead.New(id, sub)
+	l.LinkBase = base
 	l.AddSignal(submissionSignal(sub))
 	ch := s.change(&l, lead.EventCaptured, "leads", sub)
 	if idem != nil {
@@ -146,6 +150,9 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 		return Result{}, err
 	}
 	merged := lead.Merge(existing, sub)
+	if merged.LinkBase == "" {
+		merged.LinkBase = base
+	}
 	merged.AddSignal(submissionSignal(sub))
 	merged.AddSignal(lead.Signal{Kind: "resubmission", At: sub.Source.At})
 	ch = s.change(&merged, lead.EventResubmitted, "resubmissions", sub)

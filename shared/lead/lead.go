@@ -98,6 +98,9 @@ type Lead struct {
 	Handoff       *Handoff       `json:"handoff,omitempty"`
 	Lease         *Lease         `json:"lease,omitempty"`
 	Nurture       *Nurture       `json:"nurture,omitempty"`
+	// LinkBase is the API address capture saw; links in emails use it when
+	// no public base URL is configured.
+	LinkBase string `json:"link_base,omitempty"`
 	// Erased marks a lead whose personal data was removed on request.
 	Erased bool `json:"erased,omitempty"`
 	// SoftBounces are the message ids of transient bounces (deduplicated).

@@ -6,8 +6,10 @@ package schedule
 
 import (
 	"context"
+	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -61,14 +63,16 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	if dl, ok := ctx.Deadline(); ok {
 		stopAt = dl.Add(-t.Margin)
 	}
-	ctx, halt := context.WithCancelCause(ctx)
-	defer halt(nil)
+	// A Stop error ends the tick without cancelling work in flight: each
+	// lead's send protocol finishes, nothing new starts.
+	var stop atomic.Pointer[error]
 	expired := func() bool {
 		switch {
+		case stop.Load() != nil:
+			sum.Cause = (*stop.Load()).Error()
+			return true
 		case ctx.Err() != nil:
-			if sum.Cause == "" {
-				sum.Cause = context.Cause(ctx).Error()
-			}
+			sum.Cause = ctx.Err().Error()
 			return true
 		case !stopAt.IsZero() && time.Now().After(stopAt):
 			sum.Cause = "deadline"
@@ -79,7 +83,13 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 
 	sem := make(chan struct{}, max(1, t.Concurrency))
 	var wg sync.WaitGroup
-	for shard := 0; shard < t.Shards; shard++ {
+	// Overlapping ticks start at different shards, so they mostly work
+	// different leads instead of racing for the same ones.
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(owner))
+	first := int(h.Sum32() % uint32(max(1, t.Shards)))
+	for i := 0; i < t.Shards; i++ {
+		shard := (first + i) % t.Shards
 		if expired() {
 			sum.Stopped = true
 			break
@@ -106,7 +116,7 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 					sum.Errors++
 					t.Log.Error("lead", "leadId", l.ID, "error", err.Error())
 					if t.Stop != nil && t.Stop(err) {
-						halt(err)
+						stop.CompareAndSwap(nil, &err)
 					}
 					return
 				}

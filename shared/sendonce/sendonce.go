@@ -100,6 +100,11 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 	}
 	l.Lease = &lead.Lease{Owner: owner, Until: now.Add(s.Lease)}
 	l.Version++
+	// Once the claim may be written, the protocol runs to its end: a
+	// cancelled context (a tick stopping, a client gone) must not leave a
+	// marker behind without the email, or an email without its commit.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Lease)
+	defer cancel()
 	messageID, fresh := "", true
 	switch err := s.Store.Claim(ctx, l, job.Name, now, job.ToLead); {
 	case err == nil:

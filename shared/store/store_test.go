@@ -62,7 +62,7 @@ func TestNewLeadIsOneTransaction(t *testing.T) {
 	svc := &capture.Service{Store: st, NewID: ids.New}
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-	res, err := svc.Capture(context.Background(), sub("ann@acme.example", at), "key-1", []byte("body"))
+	res, err := svc.Capture(context.Background(), sub("ann@acme.example", at), "key-1", []byte("body"), "")
 	if err != nil || res.Outcome != capture.Created {
 		t.Fatalf("capture = %+v, %v", res, err)
 	}
@@ -98,7 +98,7 @@ func TestConcurrentSubmissionsForOneEmailMakeOneLead(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			results[i], errs[i] = svc.Capture(context.Background(), sub("same@acme.example", at.Add(time.Duration(i)*time.Millisecond)), "", nil)
+			results[i], errs[i] = svc.Capture(context.Background(), sub("same@acme.example", at.Add(time.Duration(i)*time.Millisecond)), "", nil, "")
 		}(i)
 	}
 	wg.Wait()
