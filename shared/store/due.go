@@ -83,3 +83,48 @@ func (s *Store) Allow(ctx context.Context, rateKey string, limit int, window tim
 	}
 	return true, nil
 }
+
+// StatsRow is one campaign's (or one variant's) counters for a month.
+type StatsRow struct {
+	Campaign, Variant, Month string
+	Counters                 map[string]int64
+}
+
+// MonthStats lists every campaign's counters for a month (one query of
+// the stats rows in GSI1, paginated): what reports read, never leads.
+func (s *Store) MonthStats(ctx context.Context, month string) ([]StatsRow, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(indexDue),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("STATS#" + month)},
+	}
+	var rows []StatsRow
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("query stats", err)
+		}
+		for _, item := range page.Items {
+			row := StatsRow{Month: month, Counters: map[string]int64{}}
+			for k, v := range item {
+				switch t := v.(type) {
+				case *types.AttributeValueMemberN:
+					if n, err := strconv.ParseInt(t.Value, 10, 64); err == nil {
+						row.Counters[k] = n
+					}
+				case *types.AttributeValueMemberS:
+					switch k {
+					case "campaign":
+						row.Campaign = t.Value
+					case "variant":
+						row.Variant = t.Value
+					}
+				}
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}

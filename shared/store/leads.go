@@ -99,17 +99,26 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 		}
 		items = append(items, types.TransactWriteItem{Put: s.putNew(evItem)})
 	}
-	// One update per campaign: a transaction may touch an item only once.
-	byCampaign := map[string][]string{}
-	var order []string
-	for _, c := range ch.Counters {
-		if _, ok := byCampaign[c.Campaign]; !ok {
-			order = append(order, c.Campaign)
+	// One update per stats item: a transaction may touch an item only once.
+	// Counters of the lead's own campaign also count for its variant (the
+	// offer it saw first), for A/B reports.
+	type statsKey struct{ campaign, variant string }
+	byItem := map[statsKey][]string{}
+	var order []statsKey
+	add := func(k statsKey, name string) {
+		if _, ok := byItem[k]; !ok {
+			order = append(order, k)
 		}
-		byCampaign[c.Campaign] = append(byCampaign[c.Campaign], c.Name)
+		byItem[k] = append(byItem[k], name)
 	}
-	for _, c := range order {
-		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c, ch.At, byCampaign[c]...)})
+	for _, c := range ch.Counters {
+		add(statsKey{c.Campaign, ""}, c.Name)
+		if v := l.FirstTouch.Variant; v != "" && c.Campaign == l.Campaign() {
+			add(statsKey{c.Campaign, v}, c.Name)
+		}
+	}
+	for _, k := range order {
+		items = append(items, types.TransactWriteItem{Update: s.counterAdd(k.campaign, k.variant, ch.At, byItem[k]...)})
 	}
 	idemAt := -1
 	if idem != nil {
@@ -195,7 +204,7 @@ func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time) err
 
 // Count adds 1 to each named counter of a campaign's month.
 func (s *Store) Count(ctx context.Context, campaign string, at time.Time, counters ...string) error {
-	u := s.counterAdd(campaign, at, counters...)
+	u := s.counterAdd(campaign, "", at, counters...)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
 		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,

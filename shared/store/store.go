@@ -106,10 +106,12 @@ func withKey(v any, pk, sk string) (map[string]types.AttributeValue, error) {
 }
 
 // counterAdd is an atomic ADD of 1 to each named counter of a campaign's
-// month, so reports read one item instead of scanning leads.
-func (s *Store) counterAdd(campaign string, at time.Time, counters ...string) *types.Update {
-	expr := "SET updatedAt = :now ADD "
-	names := map[string]string{}
+// month (or of one variant of it), so reports read a few items instead of
+// scanning leads. Stats items also carry GSI1 keys (STATS#<month>,
+// <campaign>#<variant>), so one query lists every campaign of a month.
+func (s *Store) counterAdd(campaign, variant string, at time.Time, counters ...string) *types.Update {
+	expr := "SET updatedAt = :now, campaign = :c, variant = :v, #m = :m, GSI1PK = :gpk, GSI1SK = :gsk ADD "
+	names := map[string]string{"#m": "month"}
 	for i, c := range counters {
 		if i > 0 {
 			expr += ", "
@@ -118,12 +120,18 @@ func (s *Store) counterAdd(campaign string, at time.Time, counters ...string) *t
 		names[n] = c
 		expr += n + " :one"
 	}
+	month := at.UTC().Format("2006-01")
+	sk := statsSK(at)
+	if variant != "" {
+		sk += "#V#" + variant
+	}
 	return &types.Update{
-		TableName:                 &s.table,
-		Key:                       key(campaignPK(campaign), statsSK(at)),
-		UpdateExpression:          &expr,
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":now": str(at.UTC().Format(time.RFC3339Nano))},
+		TableName:                &s.table,
+		Key:                      key(campaignPK(campaign), sk),
+		UpdateExpression:         &expr,
+		ExpressionAttributeNames: names,
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":now": str(at.UTC().Format(time.RFC3339Nano)),
+			":c": str(campaign), ":v": str(variant), ":m": str(month), ":gpk": str("STATS#" + month), ":gsk": str(campaign + "#" + variant)},
 	}
 }
 

@@ -270,3 +270,31 @@ func TestClaimMarkerAndSuppression(t *testing.T) {
 		t.Fatalf("unsubscribes counted %d times, want 1", stats["unsubscribes"])
 	}
 }
+
+func TestMonthStatsListsCampaignsAndVariants(t *testing.T) {
+	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
+	svc := &capture.Service{Store: st, NewID: ids.New}
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for i, c := range []struct{ campaign, variant string }{{"a", "x"}, {"a", "y"}, {"a", "y"}, {"b", ""}} {
+		s := sub(fmt.Sprintf("m%d@acme.example", i), at)
+		s.Source.Campaign, s.Source.Variant = c.campaign, c.variant
+		if _, err := svc.Capture(context.Background(), s, "", nil, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := st.MonthStats(context.Background(), "2026-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, r := range rows {
+		got[r.Campaign+"/"+r.Variant] = r.Counters["leads"]
+	}
+	want := map[string]int64{"a/": 3, "a/x": 1, "a/y": 2, "b/": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("month stats = %v, want %v", got, want)
+	}
+	if other, _ := st.MonthStats(context.Background(), "2026-10"); len(other) != 0 {
+		t.Fatalf("October has rows: %v", other)
+	}
+}
