@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
 // Config is a parsed, validated qualification config. It is immutable and
@@ -177,7 +178,7 @@ func (c *Config) Summary() string {
 		plural(len(c.teams), "team"), plural(reps, "rep"),
 		plural(len(c.routes), "routing rule"), c.defaultTeam,
 		plural(len(c.campaigns), "campaign override"),
-		formatDuration(c.sla),
+		yamlconf.FormatDuration(c.sla),
 		plural(len(c.rejects), "reject reason"))
 }
 
@@ -186,16 +187,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// formatDuration drops Go's zero units: 5m rather than 5m0s.
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

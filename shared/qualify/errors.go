@@ -2,8 +2,8 @@ package qualify
 
 import (
 	"errors"
-	"strconv"
-	"strings"
+
+	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
 // ErrInvalid marks a config that failed validation; the error Parse returns
@@ -11,31 +11,9 @@ import (
 var ErrInvalid = errors.New("invalid qualification config")
 
 // Problem is one thing wrong with a config, at a line of its file.
-type Problem struct {
-	File string
-	Line int // 0 when the YAML reader could not tell
-	Msg  string
-}
-
-func (p Problem) String() string {
-	if p.Line > 0 {
-		return p.File + ":" + strconv.Itoa(p.Line) + ": " + p.Msg
-	}
-	return p.File + ": " + p.Msg
-}
+type Problem = yamlconf.Problem
 
 // ConfigError lists every problem of a config at once, in file order, so
-// whoever edits it can fix them all in one go.
-type ConfigError struct{ Problems []Problem }
-
-// Error is the problems as "file:line: message", one per line.
-func (e *ConfigError) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Unwrap lets errors.Is(err, ErrInvalid) match.
-func (e *ConfigError) Unwrap() error { return ErrInvalid }
+// whoever edits it can fix them all in one go. Its Error is the problems as
+// "file:line: message", one per line, and errors.Is(err, ErrInvalid) holds.
+type ConfigError = yamlconf.ConfigError

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
 // Parse reads and validates a config. filename is only used in messages.
@@ -20,22 +21,28 @@ func Parse(data []byte, filename string) (*Config, error) {
 	if filename == "" {
 		filename = "qualify.yaml"
 	}
-	p := &parser{file: filename}
-	root, err := decodeYAML(data)
+	p := &parser{Parser: yamlconf.Parser{File: filename}}
+	root, err := yamlconf.Decode(data)
 	if err != nil {
-		p.yamlError(err, data)
-		return nil, p.err()
+		p.SyntaxError(err, data)
+		return nil, p.Err(ErrInvalid)
 	}
 	if root == nil {
-		p.errf(&yaml.Node{Line: 1}, "empty config: expected version: 1 and the sections fit, thresholds and routing")
-		return nil, p.err()
+		p.Errf(&yaml.Node{Line: 1}, "empty config: expected version: 1 and the sections fit, thresholds and routing")
+		return nil, p.Err(ErrInvalid)
 	}
 	c := p.config(root)
-	if err := p.err(); err != nil {
+	if err := p.Err(ErrInvalid); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
+
+// parser walks the YAML node tree by hand rather than decoding into
+// structs (see package yamlconf): that keeps a line number for every
+// message, rejects unknown and duplicate keys, and collects every problem
+// instead of stopping at the first.
+type parser struct{ yamlconf.Parser }
 
 var (
 	slugRe      = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
@@ -49,18 +56,18 @@ func (p *parser) config(root *yaml.Node) *Config {
 	c := &Config{sla: DefaultSLA}
 	c.base.halfLife = DefaultHalfLife
 	var campaigns, routing, routingKey *yaml.Node
-	p.object(root, root, "",
-		key{"version", true, func(_, v *yaml.Node) { p.version(v) }},
-		key{"fit", true, func(k, v *yaml.Node) { c.base.fit, c.base.grades = p.fit(k, v, "fit") }},
-		key{"engagement", false, func(k, v *yaml.Node) {
+	p.Object(root, root, "",
+		yamlconf.Required("version", func(_, v *yaml.Node) { p.version(v) }),
+		yamlconf.Required("fit", func(k, v *yaml.Node) { c.base.fit, c.base.grades = p.fit(k, v, "fit") }),
+		yamlconf.Optional("engagement", func(k, v *yaml.Node) {
 			c.base.halfLife, c.base.signals, c.base.signalIndex = p.engagement(k, v, "engagement")
-		}},
-		key{"disqualifiers", false, func(_, v *yaml.Node) { c.base.disqualifiers = p.disqualifiers(v, "disqualifiers") }},
-		key{"thresholds", true, func(k, v *yaml.Node) { c.base.thresholds = p.thresholds(k, v, "thresholds") }},
-		key{"routing", true, func(k, v *yaml.Node) { routingKey, routing = k, v }},
-		key{"sla", false, func(k, v *yaml.Node) { c.sla = p.sla(k, v, "sla") }},
-		key{"reject_reasons", false, func(_, v *yaml.Node) { c.rejects = p.rejectReasons(v, "reject_reasons") }},
-		key{"campaigns", false, func(_, v *yaml.Node) { campaigns = v }},
+		}),
+		yamlconf.Optional("disqualifiers", func(_, v *yaml.Node) { c.base.disqualifiers = p.disqualifiers(v, "disqualifiers") }),
+		yamlconf.Required("thresholds", func(k, v *yaml.Node) { c.base.thresholds = p.thresholds(k, v, "thresholds") }),
+		yamlconf.Required("routing", func(k, v *yaml.Node) { routingKey, routing = k, v }),
+		yamlconf.Optional("sla", func(k, v *yaml.Node) { c.sla = p.sla(k, v, "sla") }),
+		yamlconf.Optional("reject_reasons", func(_, v *yaml.Node) { c.rejects = p.rejectReasons(v, "reject_reasons") }),
+		yamlconf.Optional("campaigns", func(_, v *yaml.Node) { campaigns = v }),
 	)
 	if routingKey != nil {
 		p.routing(c, routingKey, routing, "routing")
@@ -70,23 +77,23 @@ func (p *parser) config(root *yaml.Node) *Config {
 }
 
 func (p *parser) version(n *yaml.Node) {
-	if s, ok := p.str(n, "version"); ok && s != "1" {
-		p.errf(n, "unsupported version %s (this build reads version 1)", quote(s))
+	if s, ok := p.Str(n, "version"); ok && s != "1" {
+		p.Errf(n, "unsupported version %s (this build reads version 1)", yamlconf.Quote(s))
 	}
 }
 
 // --- scoring sections --------------------------------------------------
 
 func (p *parser) fit(k, n *yaml.Node, where string) (rules []fitRule, grades [3]int) {
-	p.object(k, n, where,
-		key{"rules", true, func(_, v *yaml.Node) {
-			p.list(v, where+".rules", func(item *yaml.Node, path string) {
+	p.Object(k, n, where,
+		yamlconf.Required("rules", func(_, v *yaml.Node) {
+			p.List(v, where+".rules", func(item *yaml.Node, path string) {
 				if r, ok := p.fitRule(item, path); ok {
 					rules = append(rules, r)
 				}
 			})
-		}},
-		key{"grades", true, func(k, v *yaml.Node) { grades = p.grades(k, v, where+".grades") }},
+		}),
+		yamlconf.Required("grades", func(k, v *yaml.Node) { grades = p.grades(k, v, where+".grades") }),
 	)
 	return rules, grades
 }
@@ -96,10 +103,10 @@ func (p *parser) fitRule(n *yaml.Node, where string) (fitRule, bool) {
 	var r fitRule
 	hasPoints := false
 	keys := append(b.keys(),
-		key{"points", true, func(_, v *yaml.Node) { r.points, hasPoints = p.points(v, where+".points") }},
-		key{"label", false, func(_, v *yaml.Node) { r.label, _ = p.str(v, where+".label") }},
+		yamlconf.Required("points", func(_, v *yaml.Node) { r.points, hasPoints = p.points(v, where+".points") }),
+		yamlconf.Optional("label", func(_, v *yaml.Node) { r.label, _ = p.Str(v, where+".label") }),
 	)
-	okObj := p.object(nil, n, where, keys...)
+	okObj := p.Object(nil, n, where, keys...)
 	pred, okPred := p.predicate(&b, where)
 	if !okObj || !okPred || !hasPoints {
 		return r, false
@@ -127,15 +134,15 @@ var gradeNames = [4]string{"A", "B", "C", "D"}
 func (p *parser) grades(k, n *yaml.Node, where string) [3]int {
 	var g [3]int
 	var have [3]bool
-	keys := make([]key, 3)
+	keys := make([]yamlconf.Key, 3)
 	for i := range keys {
-		keys[i] = key{gradeNames[i], true, func(_, v *yaml.Node) {
+		keys[i] = yamlconf.Required(gradeNames[i], func(_, v *yaml.Node) {
 			g[i], have[i] = p.points(v, where+"."+gradeNames[i])
-		}}
+		})
 	}
-	p.object(k, n, where, keys...)
+	p.Object(k, n, where, keys...)
 	if have[0] && have[1] && have[2] && !(g[0] > g[1] && g[1] > g[2]) {
-		p.errf(k, "%s: must be strictly descending A > B > C (got A %d, B %d, C %d)", where, g[0], g[1], g[2])
+		p.Errf(k, "%s: must be strictly descending A > B > C (got A %d, B %d, C %d)", where, g[0], g[1], g[2])
 	}
 	return g
 }
@@ -145,27 +152,27 @@ func (p *parser) engagement(k, n *yaml.Node, where string) (time.Duration, []sig
 	var signals []signalRule
 	index := map[string]int{}
 	lines := map[string]int{}
-	p.object(k, n, where,
-		key{"half_life", false, func(_, v *yaml.Node) {
-			if d, ok := p.duration(v, where+".half_life"); ok {
+	p.Object(k, n, where,
+		yamlconf.Optional("half_life", func(_, v *yaml.Node) {
+			if d, ok := p.Duration(v, where+".half_life"); ok {
 				halfLife = d
 			}
-		}},
-		key{"signals", true, func(_, v *yaml.Node) {
-			p.list(v, where+".signals", func(item *yaml.Node, path string) {
+		}),
+		yamlconf.Required("signals", func(_, v *yaml.Node) {
+			p.List(v, where+".signals", func(item *yaml.Node, path string) {
 				s, kindNode, ok := p.signal(item, path)
 				if !ok {
 					return
 				}
 				if line, dup := lines[s.kind]; dup {
-					p.errf(kindNode, "%s: duplicate signal %s (first at line %d)", path, quote(s.kind), line)
+					p.Errf(kindNode, "%s: duplicate signal %s (first at line %d)", path, yamlconf.Quote(s.kind), line)
 					return
 				}
 				lines[s.kind] = kindNode.Line
 				index[s.kind] = len(signals)
 				signals = append(signals, s)
 			})
-		}},
+		}),
 	)
 	for i := range signals {
 		if signals[i].halfLife == 0 {
@@ -179,16 +186,16 @@ func (p *parser) signal(n *yaml.Node, where string) (signalRule, *yaml.Node, boo
 	var s signalRule
 	var kindNode *yaml.Node
 	okKind, okPoints, okHalf := false, false, true
-	okObj := p.object(nil, n, where,
-		key{"signal", true, func(_, v *yaml.Node) {
+	okObj := p.Object(nil, n, where,
+		yamlconf.Required("signal", func(_, v *yaml.Node) {
 			kindNode = v
-			s.kind, okKind = p.str(v, where+".signal")
+			s.kind, okKind = p.Str(v, where+".signal")
 			if okKind {
 				okKind = p.signalKind(v, s.kind, where)
 			}
-		}},
-		key{"points", true, func(_, v *yaml.Node) { s.points, okPoints = p.points(v, where+".points") }},
-		key{"half_life", false, func(_, v *yaml.Node) { s.halfLife, okHalf = p.duration(v, where+".half_life") }},
+		}),
+		yamlconf.Required("points", func(_, v *yaml.Node) { s.points, okPoints = p.points(v, where+".points") }),
+		yamlconf.Optional("half_life", func(_, v *yaml.Node) { s.halfLife, okHalf = p.Duration(v, where+".half_life") }),
 	)
 	if !okObj || !okKind || !okPoints || !okHalf {
 		return s, nil, false
@@ -206,28 +213,28 @@ func (p *parser) signalKind(n *yaml.Node, kind, where string) bool {
 		if slugRe.MatchString(form) && len(form) <= 64 {
 			return true
 		}
-		p.errf(n, "%s: form signal %s needs a form type of lowercase letters, digits, - or _ after \"form:\"", where, quote(kind))
+		p.Errf(n, "%s: form signal %s needs a form type of lowercase letters, digits, - or _ after \"form:\"", where, yamlconf.Quote(kind))
 		return false
 	}
 	if slices.Contains(signalKinds, kind) {
 		return true
 	}
 	hint := "use form:<form_type>, " + strings.Join(signalKinds, ", ")
-	if s := suggest(kind, signalKinds); s != "" {
+	if s := yamlconf.Suggest(kind, signalKinds); s != "" {
 		hint = "did you mean " + strconv.Quote(s) + "?"
 	}
-	p.errf(n, "%s: unknown signal kind %s (%s)", where, quote(kind), hint)
+	p.Errf(n, "%s: unknown signal kind %s (%s)", where, yamlconf.Quote(kind), hint)
 	return false
 }
 
 func (p *parser) disqualifiers(n *yaml.Node, where string) []disqualifier {
 	var out []disqualifier
-	p.list(n, where, func(item *yaml.Node, path string) {
+	p.List(n, where, func(item *yaml.Node, path string) {
 		var b predBuilder
 		var d disqualifier
 		okReason := false
-		okObj := p.object(nil, item, path, append(b.keys(),
-			key{"reason", true, func(_, v *yaml.Node) { d.code, okReason = p.code(v, path+".reason") }},
+		okObj := p.Object(nil, item, path, append(b.keys(),
+			yamlconf.Required("reason", func(_, v *yaml.Node) { d.code, okReason = p.code(v, path+".reason") }),
 		)...)
 		pred, okPred := p.predicate(&b, path)
 		if !okObj || !okPred || !okReason {
@@ -241,21 +248,37 @@ func (p *parser) disqualifiers(n *yaml.Node, where string) []disqualifier {
 	return out
 }
 
+// maxPoints bounds points so sums cannot overflow and typos stand out.
+const maxPoints = 1000
+
+func (p *parser) points(n *yaml.Node, where string) (int, bool) {
+	s, ok := p.Str(n, where)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(strings.TrimPrefix(s, "+"))
+	if err != nil || v < -maxPoints || v > maxPoints {
+		p.Errf(n, "%sexpected a whole number of points from -%d to %d, got %s", yamlconf.At(where), maxPoints, maxPoints, yamlconf.Quote(s))
+		return 0, false
+	}
+	return v, true
+}
+
 // code reads a reason code: lowercase letters, digits, - and _.
 func (p *parser) code(n *yaml.Node, where string) (string, bool) {
-	if isNull(resolve(n)) {
-		p.errf(n, "%s: empty reason code", where)
+	if yamlconf.IsNull(yamlconf.Resolve(n)) {
+		p.Errf(n, "%s: empty reason code", where)
 		return "", false
 	}
-	s, ok := p.str(n, where)
+	s, ok := p.Str(n, where)
 	switch {
 	case !ok:
 		return "", false
 	case s == "":
-		p.errf(n, "%s: empty reason code", where)
+		p.Errf(n, "%s: empty reason code", where)
 		return "", false
 	case !slugRe.MatchString(s) || len(s) > 64:
-		p.errf(n, "%s: reason code %s must be lowercase letters, digits, - or _ (like job_seeker)", where, quote(s))
+		p.Errf(n, "%s: reason code %s must be lowercase letters, digits, - or _ (like job_seeker)", where, yamlconf.Quote(s))
 		return "", false
 	}
 	return s, true
@@ -263,20 +286,20 @@ func (p *parser) code(n *yaml.Node, where string) (string, bool) {
 
 func (p *parser) thresholds(k, n *yaml.Node, where string) [4]threshold {
 	var out [4]threshold
-	p.pairs(n, where, func(gk, v *yaml.Node) {
+	p.Pairs(n, where, func(gk, v *yaml.Node) {
 		g := slices.Index(gradeNames[:], gk.Value)
 		if g < 0 {
-			p.errf(gk, "%s: unknown grade %s (use A, B, C, D)", where, quote(gk.Value))
+			p.Errf(gk, "%s: unknown grade %s (use A, B, C, D)", where, yamlconf.Quote(gk.Value))
 			return
 		}
 		path := where + "." + gk.Value
 		var t threshold
-		p.object(gk, v, path,
-			key{"hot", false, func(_, v *yaml.Node) { t.hot, t.hasHot = p.number(v, path+".hot") }},
-			key{"warm", false, func(_, v *yaml.Node) { t.warm, t.hasWarm = p.number(v, path+".warm") }},
+		p.Object(gk, v, path,
+			yamlconf.Optional("hot", func(_, v *yaml.Node) { t.hot, t.hasHot = p.Number(v, path+".hot") }),
+			yamlconf.Optional("warm", func(_, v *yaml.Node) { t.warm, t.hasWarm = p.Number(v, path+".warm") }),
 		)
 		if t.hasHot && t.hasWarm && t.hot <= t.warm {
-			p.errf(gk, "%s: hot (%s) must be above warm (%s) — overlapping thresholds",
+			p.Errf(gk, "%s: hot (%s) must be above warm (%s) — overlapping thresholds",
 				path, formatNumber(t.hot), formatNumber(t.warm))
 		}
 		out[g] = t
@@ -288,35 +311,35 @@ func (p *parser) thresholds(k, n *yaml.Node, where string) [4]threshold {
 // a copy of base with the overridden sections replaced.
 func (p *parser) campaigns(base *profile, n *yaml.Node, where string) map[string]*profile {
 	out := map[string]*profile{}
-	p.pairs(n, where, func(k, v *yaml.Node) {
+	p.Pairs(n, where, func(k, v *yaml.Node) {
 		id := k.Value
 		if !slugRe.MatchString(id) || len(id) > 64 {
-			p.errf(k, "%s: campaign id %s must be lowercase letters, digits, - or _, as in the lead's campaign", where, quote(id))
+			p.Errf(k, "%s: campaign id %s must be lowercase letters, digits, - or _, as in the lead's campaign", where, yamlconf.Quote(id))
 			return
 		}
 		path := where + "." + id
 		pr := *base
 		overrides := 0
-		p.object(k, v, path,
-			key{"fit", false, func(k, v *yaml.Node) {
+		p.Object(k, v, path,
+			yamlconf.Optional("fit", func(k, v *yaml.Node) {
 				overrides++
 				pr.fit, pr.grades = p.fit(k, v, path+".fit")
-			}},
-			key{"engagement", false, func(k, v *yaml.Node) {
+			}),
+			yamlconf.Optional("engagement", func(k, v *yaml.Node) {
 				overrides++
 				pr.halfLife, pr.signals, pr.signalIndex = p.engagement(k, v, path+".engagement")
-			}},
-			key{"disqualifiers", false, func(_, v *yaml.Node) {
+			}),
+			yamlconf.Optional("disqualifiers", func(_, v *yaml.Node) {
 				overrides++
 				pr.disqualifiers = p.disqualifiers(v, path+".disqualifiers")
-			}},
-			key{"thresholds", false, func(k, v *yaml.Node) {
+			}),
+			yamlconf.Optional("thresholds", func(k, v *yaml.Node) {
 				overrides++
 				pr.thresholds = p.thresholds(k, v, path+".thresholds")
-			}},
+			}),
 		)
-		if rv := resolve(v); overrides == 0 && (isNull(rv) || rv.Kind == yaml.MappingNode) {
-			p.errf(k, "%s: overrides nothing (give fit, engagement, disqualifiers or thresholds)", path)
+		if rv := yamlconf.Resolve(v); overrides == 0 && (yamlconf.IsNull(rv) || rv.Kind == yaml.MappingNode) {
+			p.Errf(k, "%s: overrides nothing (give fit, engagement, disqualifiers or thresholds)", path)
 		}
 		out[id] = &pr
 	})
@@ -332,31 +355,30 @@ func (p *parser) routing(c *Config, k, n *yaml.Node, where string) {
 		path string
 	}
 	var refs []ref
-	p.object(k, n, where,
-		key{"teams", true, func(k, v *yaml.Node) {
+	p.Object(k, n, where,
+		yamlconf.Required("teams", func(k, v *yaml.Node) {
 			count := 0
-			p.pairs(v, where+".teams", func(tk, tv *yaml.Node) {
+			p.Pairs(v, where+".teams", func(tk, tv *yaml.Node) {
 				count++
-				// A team with problems is still known, so rules naming it
-				// do not also report it as unknown.
+
 				t, _ := p.team(tk, tv, where+".teams."+tk.Value)
 				c.teams[t.Name] = t
 			})
-			if count == 0 && (isNull(resolve(v)) || resolve(v).Kind == yaml.MappingNode) {
-				p.errf(k, "%s.teams: no teams", where)
+			if count == 0 && (yamlconf.IsNull(yamlconf.Resolve(v)) || yamlconf.Resolve(v).Kind == yaml.MappingNode) {
+				p.Errf(k, "%s.teams: no teams", where)
 			}
-		}},
-		key{"rules", false, func(_, v *yaml.Node) {
-			p.list(v, where+".rules", func(item *yaml.Node, path string) {
+		}),
+		yamlconf.Optional("rules", func(_, v *yaml.Node) {
+			p.List(v, where+".rules", func(item *yaml.Node, path string) {
 				var b predBuilder
 				var r route
 				var teamNode *yaml.Node
-				okObj := p.object(nil, item, path, append(b.keys(),
-					key{"team", true, func(_, v *yaml.Node) {
-						if s, ok := p.str(v, path+".team"); ok {
+				okObj := p.Object(nil, item, path, append(b.keys(),
+					yamlconf.Required("team", func(_, v *yaml.Node) {
+						if s, ok := p.Str(v, path+".team"); ok {
 							r.team, teamNode = s, v
 						}
-					}},
+					}),
 				)...)
 				pred, okPred := p.predicate(&b, path)
 				if teamNode != nil {
@@ -367,13 +389,13 @@ func (p *parser) routing(c *Config, k, n *yaml.Node, where string) {
 					c.routes = append(c.routes, r)
 				}
 			})
-		}},
-		key{"default_team", true, func(_, v *yaml.Node) {
-			if s, ok := p.str(v, where+".default_team"); ok {
+		}),
+		yamlconf.Required("default_team", func(_, v *yaml.Node) {
+			if s, ok := p.Str(v, where+".default_team"); ok {
 				c.defaultTeam = s
 				refs = append(refs, ref{v, where + ".default_team"})
 			}
-		}},
+		}),
 	)
 	names := make([]string, 0, len(c.teams))
 	for name := range c.teams {
@@ -386,19 +408,19 @@ func (p *parser) routing(c *Config, k, n *yaml.Node, where string) {
 			continue
 		}
 		hint := "teams: " + strings.Join(names, ", ")
-		if s := suggest(name, names); s != "" {
+		if s := yamlconf.Suggest(name, names); s != "" {
 			hint = "did you mean " + strconv.Quote(s) + "?"
 		}
-		p.errf(r.node, "%s: unknown team %s (%s)", r.path, quote(name), hint)
+		p.Errf(r.node, "%s: unknown team %s (%s)", r.path, yamlconf.Quote(name), hint)
 	}
 }
 
 func (p *parser) team(k, n *yaml.Node, where string) (Team, bool) {
 	t := Team{Name: k.Value}
 	ok := true
-	okObj := p.object(k, n, where,
-		key{"reps", true, func(rk, v *yaml.Node) {
-			p.list(v, where+".reps", func(item *yaml.Node, path string) {
+	okObj := p.Object(k, n, where,
+		yamlconf.Required("reps", func(rk, v *yaml.Node) {
+			p.List(v, where+".reps", func(item *yaml.Node, path string) {
 				if r, good := p.rep(item, path); good {
 					t.Reps = append(t.Reps, r)
 				} else {
@@ -406,15 +428,15 @@ func (p *parser) team(k, n *yaml.Node, where string) (Team, bool) {
 				}
 			})
 			if len(t.Reps) == 0 && ok {
-				p.errf(rk, "%s: team has no reps", where)
+				p.Errf(rk, "%s: team has no reps", where)
 				ok = false
 			}
-		}},
-		key{"lead", false, func(_, v *yaml.Node) {
+		}),
+		yamlconf.Optional("lead", func(_, v *yaml.Node) {
 			var good bool
-			t.Lead, good = p.rep(resolve(v), where+".lead")
+			t.Lead, good = p.rep(yamlconf.Resolve(v), where+".lead")
 			ok = ok && good
-		}},
+		}),
 	)
 	return t, ok && okObj
 }
@@ -423,41 +445,41 @@ func (p *parser) rep(n *yaml.Node, where string) (Rep, bool) {
 	var r Rep
 	var emailNode *yaml.Node
 	ok := true
-	okObj := p.object(nil, n, where,
-		key{"name", true, func(_, v *yaml.Node) {
+	okObj := p.Object(nil, n, where,
+		yamlconf.Required("name", func(_, v *yaml.Node) {
 			var good bool
-			r.Name, good = p.str(v, where+".name")
+			r.Name, good = p.Str(v, where+".name")
 			ok = ok && good
-		}},
-		key{"email", false, func(_, v *yaml.Node) { emailNode = v }},
-		key{"away", false, func(_, v *yaml.Node) {
+		}),
+		yamlconf.Optional("email", func(_, v *yaml.Node) { emailNode = v }),
+		yamlconf.Optional("away", func(_, v *yaml.Node) {
 			var good bool
-			r.Away, good = p.boolean(v, where+".away")
+			r.Away, good = p.Boolean(v, where+".away")
 			ok = ok && good
-		}},
+		}),
 	)
 	if !okObj {
 		return r, false
 	}
 	who := "rep"
 	if r.Name != "" {
-		who = "rep " + quote(r.Name)
+		who = "rep " + yamlconf.Quote(r.Name)
 	}
-	if emailNode == nil || isNull(resolve(emailNode)) || strings.TrimSpace(resolve(emailNode).Value) == "" {
+	if emailNode == nil || yamlconf.IsNull(yamlconf.Resolve(emailNode)) || strings.TrimSpace(yamlconf.Resolve(emailNode).Value) == "" {
 		at := n
 		if emailNode != nil {
 			at = emailNode
 		}
-		p.errf(at, "%s: %s without email", where, who)
+		p.Errf(at, "%s: %s without email", where, who)
 		return r, false
 	}
-	raw, good := p.str(emailNode, where+".email")
+	raw, good := p.Str(emailNode, where+".email")
 	if !good {
 		return r, false
 	}
 	email, reason := lead.NormaliseEmail(raw)
 	if reason != "" {
-		p.errf(emailNode, "%s: email %s %s", where, quote(raw), reason)
+		p.Errf(emailNode, "%s: email %s %s", where, yamlconf.Quote(raw), reason)
 		return r, false
 	}
 	r.Email = email
@@ -466,12 +488,12 @@ func (p *parser) rep(n *yaml.Node, where string) (Rep, bool) {
 
 func (p *parser) sla(k, n *yaml.Node, where string) time.Duration {
 	d := DefaultSLA
-	p.object(k, n, where,
-		key{"first_response", true, func(_, v *yaml.Node) {
-			if v, ok := p.duration(v, where+".first_response"); ok {
+	p.Object(k, n, where,
+		yamlconf.Required("first_response", func(_, v *yaml.Node) {
+			if v, ok := p.Duration(v, where+".first_response"); ok {
 				d = v
 			}
-		}},
+		}),
 	)
 	return d
 }
@@ -479,33 +501,33 @@ func (p *parser) sla(k, n *yaml.Node, where string) time.Duration {
 func (p *parser) rejectReasons(n *yaml.Node, where string) []RejectReason {
 	var out []RejectReason
 	first := map[string]int{}
-	p.list(n, where, func(item *yaml.Node, path string) {
+	p.List(n, where, func(item *yaml.Node, path string) {
 		var r RejectReason
 		var codeNode *yaml.Node
 		okCode, okLabel, okAction := false, false, false
-		p.object(nil, item, path,
-			key{"code", true, func(_, v *yaml.Node) {
+		p.Object(nil, item, path,
+			yamlconf.Required("code", func(_, v *yaml.Node) {
 				codeNode = v
 				r.Code, okCode = p.code(v, path+".code")
-			}},
-			key{"label", true, func(_, v *yaml.Node) {
-				r.Label, okLabel = p.str(v, path+".label")
+			}),
+			yamlconf.Required("label", func(_, v *yaml.Node) {
+				r.Label, okLabel = p.Str(v, path+".label")
 				if okLabel && r.Label == "" {
-					p.errf(v, "%s.label: empty label", path)
+					p.Errf(v, "%s.label: empty label", path)
 					okLabel = false
 				}
-			}},
-			key{"action", true, func(_, v *yaml.Node) {
-				r.Action, okAction = p.str(v, path+".action")
+			}),
+			yamlconf.Required("action", func(_, v *yaml.Node) {
+				r.Action, okAction = p.Str(v, path+".action")
 				if okAction && r.Action != ActionDisqualify && r.Action != ActionNurture {
-					p.errf(v, "%s.action: unknown action %s (use %s or %s)", path, quote(r.Action), ActionDisqualify, ActionNurture)
+					p.Errf(v, "%s.action: unknown action %s (use %s or %s)", path, yamlconf.Quote(r.Action), ActionDisqualify, ActionNurture)
 					okAction = false
 				}
-			}},
+			}),
 		)
 		if okCode {
 			if line, dup := first[r.Code]; dup {
-				p.errf(codeNode, "%s: duplicate reject reason code %s (first at line %d)", path, quote(r.Code), line)
+				p.Errf(codeNode, "%s: duplicate reject reason code %s (first at line %d)", path, yamlconf.Quote(r.Code), line)
 				return
 			}
 			first[r.Code] = codeNode.Line

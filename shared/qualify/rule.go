@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
 // predBuilder collects the predicate fields of a rule (field, op, values,
@@ -14,74 +16,74 @@ type predBuilder struct {
 	field, op, values, min, max *yaml.Node
 }
 
-func (b *predBuilder) keys() []key {
-	return []key{
-		{"field", true, func(_, v *yaml.Node) { b.field = v }},
-		{"op", true, func(_, v *yaml.Node) { b.op = v }},
-		{"values", false, func(_, v *yaml.Node) { b.values = v }},
-		{"min", false, func(_, v *yaml.Node) { b.min = v }},
-		{"max", false, func(_, v *yaml.Node) { b.max = v }},
+func (b *predBuilder) keys() []yamlconf.Key {
+	return []yamlconf.Key{
+		yamlconf.Required("field", func(_, v *yaml.Node) { b.field = v }),
+		yamlconf.Required("op", func(_, v *yaml.Node) { b.op = v }),
+		yamlconf.Optional("values", func(_, v *yaml.Node) { b.values = v }),
+		yamlconf.Optional("min", func(_, v *yaml.Node) { b.min = v }),
+		yamlconf.Optional("max", func(_, v *yaml.Node) { b.max = v }),
 	}
 }
 
 // predicate validates and compiles what b collected: known field and
 // operator, the arguments the operator needs and no others, valid regexes.
 func (p *parser) predicate(b *predBuilder, where string) (predicate, bool) {
-	before := len(p.probs)
+	before := p.Count()
 	var pr predicate
 	var opName string
 	if b.field != nil {
-		if name, ok := p.str(b.field, where+".field"); ok {
+		if name, ok := p.Str(b.field, where+".field"); ok {
 			if f, ok := p.fieldRef(b.field, name, where); ok {
 				pr.field, pr.display = f, f.display(name)
 			}
 		}
 	}
 	if b.op != nil {
-		if name, ok := p.str(b.op, where+".op"); ok {
+		if name, ok := p.Str(b.op, where+".op"); ok {
 			opName = name
 			if pr.op = opNames[name]; pr.op == 0 {
-				p.errf(b.op, "unknown operator %s (use %s)", quote(name), opList)
+				p.Errf(b.op, "unknown operator %s (use %s)", yamlconf.Quote(name), opList)
 			}
 		}
 	}
 	var valueNodes []*yaml.Node
 	if b.values != nil {
-		pr.values, valueNodes = p.strs(b.values, where+".values")
+		pr.values, valueNodes = p.Strs(b.values, where+".values")
 	}
 	if b.min != nil {
-		pr.min, pr.hasMin = p.number(b.min, where+".min")
+		pr.min, pr.hasMin = p.Number(b.min, where+".min")
 	}
 	if b.max != nil {
-		pr.max, pr.hasMax = p.number(b.max, where+".max")
+		pr.max, pr.hasMax = p.Number(b.max, where+".max")
 	}
 
 	switch pr.op {
 	case opEquals, opIn, opContains, opRegex:
 		switch {
 		case b.values == nil:
-			p.errf(b.op, "%s: op %s needs values", where, opName)
-		case len(pr.values) == 0 && len(p.probs) == before:
-			p.errf(b.values, "%s: op %s needs at least one value", where, opName)
+			p.Errf(b.op, "%s: op %s needs values", where, opName)
+		case len(pr.values) == 0 && p.Count() == before:
+			p.Errf(b.values, "%s: op %s needs at least one value", where, opName)
 		case pr.op == opEquals && len(pr.values) > 1:
-			p.errf(b.values, "%s: equals takes one value (use in for a list)", where)
+			p.Errf(b.values, "%s: equals takes one value (use in for a list)", where)
 		}
 		if n := firstNonNil(b.min, b.max); n != nil {
-			p.errf(n, "%s: min and max are only used with op range", where)
+			p.Errf(n, "%s: min and max are only used with op range", where)
 		}
 	case opRange:
 		if b.values != nil {
-			p.errf(b.values, "%s: values is not used with op range (use min and max)", where)
+			p.Errf(b.values, "%s: values is not used with op range (use min and max)", where)
 		}
 		switch {
 		case b.min == nil && b.max == nil:
-			p.errf(b.op, "%s: op range needs min, max or both", where)
+			p.Errf(b.op, "%s: op range needs min, max or both", where)
 		case pr.hasMin && pr.hasMax && pr.min > pr.max:
-			p.errf(b.max, "%s: min (%s) is above max (%s)", where, formatNumber(pr.min), formatNumber(pr.max))
+			p.Errf(b.max, "%s: min (%s) is above max (%s)", where, formatNumber(pr.min), formatNumber(pr.max))
 		}
 	case opExists:
 		if n := firstNonNil(b.values, b.min, b.max); n != nil {
-			p.errf(n, "%s: op exists takes no values, min or max", where)
+			p.Errf(n, "%s: op exists takes no values, min or max", where)
 		}
 	}
 
@@ -91,7 +93,7 @@ func (p *parser) predicate(b *predBuilder, where string) (predicate, bool) {
 			re, err := regexp.Compile(v)
 			if err != nil {
 				msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-				p.errf(valueNodes[i], "%s: invalid regex %s: %s", where, quote(v), msg)
+				p.Errf(valueNodes[i], "%s: invalid regex %s: %s", where, yamlconf.Quote(v), msg)
 				continue
 			}
 			pr.res = append(pr.res, re)
@@ -110,7 +112,7 @@ func (p *parser) predicate(b *predBuilder, where string) (predicate, bool) {
 			}
 		}
 	}
-	return pr, len(p.probs) == before && pr.op != 0 && b.field != nil
+	return pr, p.Count() == before && pr.op != 0 && b.field != nil
 }
 
 func firstNonNil(nodes ...*yaml.Node) *yaml.Node {
@@ -130,13 +132,13 @@ func (p *parser) fieldRef(n *yaml.Node, name, where string) (fieldRef, bool) {
 		if answerKeyRe.MatchString(k) && len(k) <= 64 {
 			return fieldRef{id: fAnswer, key: k}, true
 		}
-		p.errf(n, "%s: answer key %s must be lowercase letters, digits and _", where, quote(k))
+		p.Errf(n, "%s: answer key %s must be lowercase letters, digits and _", where, yamlconf.Quote(k))
 		return fieldRef{}, false
 	}
 	hint := "use " + strings.Join(fieldList, ", ")
-	if s := suggest(name, fieldList); s != "" {
-		hint = "did you mean " + quote(s) + "?"
+	if s := yamlconf.Suggest(name, fieldList); s != "" {
+		hint = "did you mean " + yamlconf.Quote(s) + "?"
 	}
-	p.errf(n, "%s: unknown lead field %s (%s)", where, quote(name), hint)
+	p.Errf(n, "%s: unknown lead field %s (%s)", where, yamlconf.Quote(name), hint)
 	return fieldRef{}, false
 }

@@ -1,0 +1,108 @@
+package yamlconf
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Parser collects the problems of one file while a config package walks
+// its nodes. The zero value is not useful: set File.
+type Parser struct {
+	File  string
+	probs []Problem
+}
+
+// MaxProblems bounds the report for a file that is not a config at all.
+const MaxProblems = 100
+
+// Errf records a problem at a node's line (0 when at is nil).
+func (p *Parser) Errf(at *yaml.Node, format string, args ...any) {
+	line := 0
+	if at != nil {
+		line = at.Line
+	}
+	p.probs = append(p.probs, Problem{File: p.File, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Count is the number of problems so far, so a caller can tell whether
+// walking one part of a file found any.
+func (p *Parser) Count() int { return len(p.probs) }
+
+// Err is the collected problems in file order as a *ConfigError wrapping
+// kind, or nil when there are none.
+func (p *Parser) Err(kind error) error {
+	if len(p.probs) == 0 {
+		return nil
+	}
+	sort.SliceStable(p.probs, func(i, j int) bool { return p.probs[i].Line < p.probs[j].Line })
+	if len(p.probs) > MaxProblems {
+		more := len(p.probs) - MaxProblems
+		p.probs = append(p.probs[:MaxProblems], Problem{File: p.File, Line: p.probs[MaxProblems].Line,
+			Msg: fmt.Sprintf("… and %d more problems", more)})
+	}
+	return &ConfigError{Problems: p.probs, Kind: kind}
+}
+
+var (
+	yamlLineRe   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	yamlAnchorRe = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// yamlParserErrors are the YAML library's parser (not scanner) errors: it
+// reports their line zero-based, one too low.
+var yamlParserErrors = []string{
+	"did not find expected key",
+	"did not find expected ',' or",
+	"did not find expected '-' indicator",
+	"did not find expected node content",
+	"did not find expected <document start>",
+}
+
+// SyntaxError records an error of Decode as a problem with its line.
+func (p *Parser) SyntaxError(err error, data []byte) {
+	msg := err.Error()
+	line := 1 // the library leaves out the line when it is the first
+	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+		for _, pe := range yamlParserErrors {
+			if strings.HasPrefix(msg, pe) {
+				line++
+				break
+			}
+		}
+	} else if m := yamlAnchorRe.FindStringSubmatch(msg); m != nil {
+		line = 0
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			line = bytes.Count(data[:i], []byte("\n")) + 1
+		}
+		msg = "unknown anchor " + Quote(m[1]) + " referenced"
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	p.probs = append(p.probs, Problem{File: p.File, Line: line, Msg: "YAML syntax: " + msg})
+}
+
+// Decode reads the first document's root node, nil for an empty file.
+// The YAML library is third-party code: a panic in it becomes an error, so
+// a Parse built on Decode never panics.
+func Decode(data []byte) (root *yaml.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			root, err = nil, fmt.Errorf("yaml: %v", r)
+		}
+	}()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return doc.Content[0], nil
+}

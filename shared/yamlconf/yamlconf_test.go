@@ -1,0 +1,136 @@
+package yamlconf
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+var errTest = errors.New("invalid test config")
+
+// walk parses src and reads it as {name: text, size: number, on: bool,
+// every: duration, tags: [text], items: [{id: text}]} with name required.
+func walk(t *testing.T, src string) (map[string]any, error) {
+	t.Helper()
+	p := &Parser{File: "t.yaml"}
+	root, err := Decode([]byte(src))
+	if err != nil {
+		p.SyntaxError(err, []byte(src))
+		return nil, p.Err(errTest)
+	}
+	got := map[string]any{}
+	p.Object(root, root, "",
+		Required("name", func(_, v *yaml.Node) { got["name"], _ = p.Str(v, "name") }),
+		Optional("size", func(_, v *yaml.Node) { got["size"], _ = p.Number(v, "size") }),
+		Optional("on", func(_, v *yaml.Node) { got["on"], _ = p.Boolean(v, "on") }),
+		Optional("every", func(_, v *yaml.Node) { got["every"], _ = p.Duration(v, "every") }),
+		Optional("tags", func(_, v *yaml.Node) { got["tags"], _ = p.Strs(v, "tags") }),
+		Optional("items", func(_, v *yaml.Node) {
+			var ids []string
+			p.List(v, "items", func(item *yaml.Node, path string) {
+				p.Object(nil, item, path, Required("id", func(_, v *yaml.Node) {
+					s, _ := p.Str(v, path+".id")
+					ids = append(ids, s)
+				}))
+			})
+			got["items"] = ids
+		}),
+	)
+	return got, p.Err(errTest)
+}
+
+func TestWalkReadsValues(t *testing.T) {
+	got, err := walk(t, "name: ' x '\nsize: 1_000.5\non: yes\nevery: 14d\ntags: solo\nitems: [{id: a}, {id: b}]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"name": "x", "size": 1000.5, "on": true, "every": 14 * 24 * time.Hour,
+		"tags": []string{"solo"}, "items": []string{"a", "b"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	if _, err := walk(t, "name: &n x\ntags: [*n, y]\n"); err != nil {
+		t.Errorf("aliases: %v", err)
+	}
+}
+
+func TestWalkProblems(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"nme: x\n", `t.yaml:1: unknown field "nme" (did you mean "name"?)`},
+		{"name: x\nzzz: 1\n", `t.yaml:2: unknown field "zzz" (fields: name, size, on, every, tags, items)`},
+		{"size: 1\n", "t.yaml:1: missing name"},
+		{"name: x\nname: y\n", `t.yaml:2: duplicate field "name" (first at line 1)`},
+		{"name: [x]\n", "t.yaml:1: name: expected a single value, got a list"},
+		{"name: x\nsize: big\n", `t.yaml:2: size: expected a number, got "big"`},
+		{"name: x\nsize: .inf\n", `t.yaml:2: size: expected a number, got ".inf"`},
+		{"name: x\non: maybe\n", `t.yaml:2: on: expected true or false, got "maybe"`},
+		{"name: x\nevery: 2 weeks\n", `t.yaml:2: every: bad duration "2 weeks" (use hours or minutes such as 336h or 90m, or days such as 14d)`},
+		{"name: x\nevery: -1h\n", `t.yaml:2: every: duration must be positive, got "-1h"`},
+		{"name: x\ntags: [a, '']\n", "t.yaml:2: tags[1]: empty value"},
+		{"name: x\nitems: {id: a}\n", "t.yaml:2: items: expected a list (lines starting with -), got a mapping"},
+		{"name: x\nitems:\n  - {}\n", "t.yaml:3: items[0]: missing id"},
+		{"name: x\n? [a]\n: 1\n", "t.yaml:2: keys must be plain names, got a list"},
+		{"- a\n", "t.yaml:1: expected a mapping of fields, got a list"},
+		{"name: x\nsize: {a: 1\n", "t.yaml:2: YAML syntax: did not find expected ',' or '}'"},
+		{"name: *nope\n", `t.yaml:1: YAML syntax: unknown anchor "nope" referenced`},
+		{"a: b: c\n", "t.yaml:1: YAML syntax: mapping values are not allowed in this context"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			_, err := walk(t, tt.src)
+			if err == nil || !strings.Contains(err.Error()+"\n", tt.want+"\n") {
+				t.Errorf("got %v\nwant a line %q", err, tt.want)
+			}
+			if !errors.Is(err, errTest) {
+				t.Errorf("error does not wrap its kind")
+			}
+		})
+	}
+}
+
+func TestConfigErrorOrderAndCap(t *testing.T) {
+	p := &Parser{File: "f"}
+	if p.Err(errTest) != nil {
+		t.Fatal("no problems is no error")
+	}
+	for i := MaxProblems + 5; i > 0; i-- {
+		p.Errf(&yaml.Node{Line: i}, "problem %d", i)
+	}
+	p.Errf(nil, "no line")
+	err := p.Err(errTest)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || len(ce.Problems) != MaxProblems+1 {
+		t.Fatalf("got %v", err)
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if lines[0] != "f: no line" || lines[1] != "f:1: problem 1" || lines[len(lines)-1] != "f:100: … and 6 more problems" {
+		t.Errorf("lines: %q … %q", lines[:2], lines[len(lines)-1])
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	names := []string{"grades", "rules", "sla"}
+	for got, want := range map[string]string{"gradse": "grades", "Rules": "rules", "slaa": "sla", "xyz": "", "": "", strings.Repeat("a", 70): ""} {
+		if s := Suggest(got, names); s != want {
+			t.Errorf("Suggest(%q) = %q, want %q", got, s, want)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", 168 * time.Hour: "168h", 90 * time.Minute: "1h30m", 90 * time.Second: "1m30s"} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestQuoteShortens(t *testing.T) {
+	if got := Quote(strings.Repeat("é", 40)); got != `"`+strings.Repeat("é", 30)+`…"` {
+		t.Errorf("Quote = %s", got)
+	}
+}
