@@ -15,32 +15,6 @@ import (
 	"github.com/leadflow/leadflow/shared/qualify"
 )
 
-const usage = `usage: leadflow <command> [flags]
-
-commands:
-  check-config   validate a qualification config and try it on a lead
-
-run "leadflow check-config -h" for its flags
-`
-
-// run is the whole command; main only supplies the process's arguments,
-// streams and clock. It returns the exit status.
-func run(args []string, stdout, stderr io.Writer, now time.Time) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
-	switch args[0] {
-	case "check-config":
-		return checkConfig(args[1:], stdout, stderr, now)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	}
-	fmt.Fprintf(stderr, "leadflow: unknown command %q\n%s", args[0], usage)
-	return 2
-}
-
 func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	fs.SetOutput(stderr)

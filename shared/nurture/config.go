@@ -1,0 +1,223 @@
+package nurture
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/yamlconf"
+)
+
+// Config is a parsed, validated sequences config. It is immutable and safe
+// for concurrent use; build it with Parse, Load or Default.
+type Config struct {
+	defaultZone  *time.Location
+	countryZones map[string]*time.Location // built-in map with the config's entries on top
+	window       Window
+	capMax       int
+	capPer       time.Duration
+	sequences    []*sequence // config order: the first matching entry wins
+	byID         map[string]*sequence
+	templates    map[string]*emailTemplate
+}
+
+type sequence struct {
+	id    string
+	entry entry
+	steps []step
+	index map[string]int // step id → position
+}
+
+// entry says which leads a sequence takes; an empty list allows any value.
+type entry struct {
+	temperatures, grades, campaigns []string
+}
+
+type stepKind uint8
+
+const (
+	stepSend stepKind = iota + 1
+	stepWait
+	stepBranch
+	stepHandoff
+	stepExit
+)
+
+type step struct {
+	id       string
+	kind     stepKind
+	template string        // send
+	wait     time.Duration // wait
+	cond     condition     // branch
+	then     int           // branch: step index when cond holds
+	els      int           // branch: step index otherwise (default: the next step)
+	exit     string        // exit: the reason code
+}
+
+// What applies when the config's defaults section leaves something out:
+// UTC, 09:00–17:00 Monday to Friday, at most 2 emails in 7 days.
+const (
+	defaultCapMax = 2
+	defaultCapPer = 7 * 24 * time.Hour
+)
+
+var defaultWindow = Window{From: 9 * 60, To: 17 * 60, Days: [7]bool{false, true, true, true, true, true, false}}
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+var defaultConfig = sync.OnceValue(func() *Config {
+	c, err := Parse(defaultYAML, "default.yaml")
+	if err != nil {
+		panic("nurture: embedded default.yaml is invalid:\n" + err.Error())
+	}
+	return c
+})
+
+// Default is the embedded default config (see default.yaml). It panics
+// only if the embedded file is invalid, which the package's tests rule out.
+func Default() *Config { return defaultConfig() }
+
+// Load reads and parses the config at path; an empty path is Default().
+func Load(path string) (*Config, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("nurture sequences config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// MustLoad is Load for a function's init: it panics with the readable
+// errors when the config is missing or invalid.
+func MustLoad(path string) *Config {
+	c, err := Load(path)
+	if err != nil {
+		panic(err.Error())
+	}
+	return c
+}
+
+// Window is the send window leads get marketing email in, in their own
+// time zone.
+func (c *Config) Window() Window { return c.window }
+
+// FrequencyCap is the most marketing emails a lead gets within per, across
+// all sequences.
+func (c *Config) FrequencyCap() (max int, per time.Duration) { return c.capMax, c.capPer }
+
+// Sequences lists the sequence ids in config order.
+func (c *Config) Sequences() []string {
+	out := make([]string, len(c.sequences))
+	for i, s := range c.sequences {
+		out[i] = s.id
+	}
+	return out
+}
+
+// Templates lists the template ids, sorted.
+func (c *Config) Templates() []string {
+	out := make([]string, 0, len(c.templates))
+	for id := range c.templates {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Summary is a one-line description of the config, as check-sequences
+// prints it.
+func (c *Config) Summary() string {
+	sends := 0
+	for _, s := range c.sequences {
+		for _, st := range s.steps {
+			if st.kind == stepSend {
+				sends++
+			}
+		}
+	}
+	return fmt.Sprintf("%s (%s), %s, send window %s, at most %d per %s, default time zone %s",
+		plural(len(c.sequences), "sequence"), plural(sends, "email"), plural(len(c.templates), "template"),
+		c.window, c.capMax, yamlconf.FormatDuration(c.capPer), c.defaultZone)
+}
+
+// Outline describes every sequence, one step per line, for people
+// checking what a config does.
+func (c *Config) Outline() string {
+	var b strings.Builder
+	for _, s := range c.sequences {
+		fmt.Fprintf(&b, "%s — %s\n", s.id, s.entry)
+		width := 0
+		for _, st := range s.steps {
+			width = max(width, len(st.id))
+		}
+		for i, st := range s.steps {
+			fmt.Fprintf(&b, "  %2d  %-*s  %s\n", i+1, width, st.id, s.describe(st))
+		}
+	}
+	return b.String()
+}
+
+func (s *sequence) describe(st step) string {
+	switch st.kind {
+	case stepSend:
+		return "send " + st.template
+	case stepWait:
+		return "wait " + yamlconf.FormatDuration(st.wait)
+	case stepBranch:
+		return fmt.Sprintf("if %s → %s, else → %s", st.cond, s.stepID(st.then), s.stepName(st.els))
+	case stepHandoff:
+		return "hand off to sales"
+	case stepExit:
+		return "exit: " + st.exit
+	}
+	return "?"
+}
+
+// stepID is the id of the step at i, "" past the end.
+func (s *sequence) stepID(i int) string {
+	if i >= 0 && i < len(s.steps) {
+		return s.steps[i].id
+	}
+	return ""
+}
+
+func (s *sequence) stepName(i int) string {
+	if id := s.stepID(i); id != "" {
+		return id
+	}
+	return "end (completed)"
+}
+
+// resume is where a lead at step id (or, when that id is gone from an
+// edited sequence, at position index) continues: the step with that id,
+// else the same position, clamped. It may be len(steps): the end.
+func (s *sequence) resume(id string, index int) int {
+	if i, ok := s.index[id]; ok {
+		return i
+	}
+	return min(max(index, 0), len(s.steps))
+}
+
+func (e entry) String() string {
+	part := func(what string, vals []string) string {
+		if len(vals) == 0 {
+			return "any " + what
+		}
+		return what + " " + strings.Join(vals, "/")
+	}
+	return part("temperature", e.temperatures) + ", " + part("grade", e.grades) + ", " + part("campaign", e.campaigns)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,98 @@
+package nurture
+
+import (
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+func TestEnrol(t *testing.T) {
+	c := mustParse(t, full) // cold-education: cold, A–C; warm-followup: warm, campaign webinar-2026
+	tests := []struct {
+		name  string
+		setup func(*lead.Lead)
+		want  string
+	}{
+		{"cold and fits", func(l *lead.Lead) {}, cold},
+		{"grade D does not fit", func(l *lead.Lead) { l.Qualification.Grade = "D" }, ""},
+		{"warm from the webinar", func(l *lead.Lead) {
+			l.Qualification.Temperature = "warm"
+			l.FirstTouch.Campaign = "webinar-2026"
+		}, "warm-followup"},
+		{"warm, webinar as the last touch", func(l *lead.Lead) {
+			l.Qualification.Temperature = "warm"
+			l.LastTouch.Campaign = "webinar-2026"
+		}, "warm-followup"},
+		{"warm from elsewhere", func(l *lead.Lead) { l.Qualification.Temperature = "warm" }, ""},
+		{"hot leads go to sales, not nurturing", func(l *lead.Lead) { l.Qualification.Temperature = "hot" }, ""},
+		{"never qualified", func(l *lead.Lead) { l.Qualification = nil }, ""},
+		{"no marketing consent", func(l *lead.Lead) { l.Consent.MarketingOptIn = false }, ""},
+		{"disqualified", func(l *lead.Lead) { l.Stage = lead.StageDisqualified }, ""},
+		{"unsubscribed", func(l *lead.Lead) { l.Stage = lead.StageUnsubscribed }, ""},
+		{"sales accepted", func(l *lead.Lead) { l.Stage = lead.StageSAL }, ""},
+		{"rejected", func(l *lead.Lead) { l.Stage = lead.StageRejected }, ""},
+		{"won", func(l *lead.Lead) { l.Stage = lead.StageWon }, ""},
+		{"already in a sequence", func(l *lead.Lead) {
+			l.Nurture = &lead.Nurture{Sequence: "warm-followup", Step: "recap", NextAt: monday}
+		}, ""},
+		{"completed it before: never again", func(l *lead.Lead) {
+			l.Nurture = &lead.Nurture{Sequence: cold, Completed: []string{cold}, ExitReason: ExitCompleted}
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLead("cold", "B")
+			tt.setup(&l)
+			before := l.Nurture
+			got := c.Enrol(&l, monday)
+			if got != tt.want {
+				t.Fatalf("Enrol = %q, want %q", got, tt.want)
+			}
+			if got == "" {
+				if l.Nurture != before {
+					t.Errorf("a lead not enrolled was changed: %+v", l.Nurture)
+				}
+				return
+			}
+			n := l.Nurture
+			if n.Sequence != got || n.StepIndex != 0 || n.Step != c.byID[got].steps[0].id ||
+				!n.EnrolledAt.Equal(monday) || !n.NextAt.Equal(monday) || n.ExitReason != "" {
+				t.Errorf("nurture state %+v", n)
+			}
+		})
+	}
+}
+
+// TestEnrolAfterASequence: a lead that left one sequence can enter the
+// next matching one, keeping its history (the frequency cap sees the sends).
+func TestEnrolAfterASequence(t *testing.T) {
+	src := full + "" // a second sequence for cold leads after the first
+	c := mustParse(t, replaceOnce(t, src, "  - id: warm-followup\n", `  - id: cold-again
+    entry: {temperatures: [cold]}
+    steps:
+      - {id: hello, send: welcome}
+  - id: warm-followup
+`))
+	l := newLead("cold", "B")
+	if got := c.Enrol(&l, monday); got != cold {
+		t.Fatalf("first enrol: %q", got)
+	}
+	c.Apply(&l, c.Plan(l, monday), monday, "m1")
+	Exit(&l, "bounced")
+	if got := c.Enrol(&l, monday.Add(time.Hour)); got != "cold-again" {
+		t.Fatalf("second enrol: %q", got)
+	}
+	n := l.Nurture
+	if len(n.Sends) != 1 || n.Sends[0].MessageID != "m1" || len(n.Completed) != 1 || n.Completed[0] != cold {
+		t.Errorf("history lost: %+v", n)
+	}
+	c.Apply(&l, c.Plan(l, monday.Add(time.Hour)), monday.Add(time.Hour), "m2")
+	if p := c.Plan(l, monday.Add(2*time.Hour)); p.Kind != KindExit || p.ExitReason != ExitCompleted {
+		t.Fatalf("plan after the only step: %+v", p)
+	}
+	c.Apply(&l, c.Plan(l, monday.Add(2*time.Hour)), monday.Add(2*time.Hour), "")
+	if got := c.Enrol(&l, monday.Add(3*time.Hour)); got != "" {
+		t.Errorf("re-enrolled into %q after completing every cold sequence", got)
+	}
+}

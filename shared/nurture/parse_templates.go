@@ -1,0 +1,157 @@
+package nurture
+
+import (
+	htmltemplate "html/template"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/leadflow/leadflow/shared/yamlconf"
+)
+
+func (p *parser) templates(c *Config, k, n *yaml.Node) {
+	count := 0
+	p.Pairs(n, "templates", func(tk, tv *yaml.Node) {
+		count++
+		id := tk.Value
+		if !idRe.MatchString(id) || len(id) > 64 {
+			p.Errf(tk, "templates: template id %s must be lowercase letters, digits, - or _ (like case_study)", yamlconf.Quote(id))
+			return
+		}
+		p.templateIDs[id] = true
+		if t, ok := p.template(tk, tv, "templates."+id); ok {
+			c.templates[id] = t
+		}
+	})
+	if r := yamlconf.Resolve(n); count == 0 && (yamlconf.IsNull(r) || r.Kind == yaml.MappingNode) {
+		p.Errf(k, "templates: no templates")
+	}
+}
+
+// sampleData is what templates are tried with at Parse, so a misspelt
+// field fails the config rather than a send; emptyData is a lead that gave
+// only an email address.
+var (
+	sampleData = TemplateData{FirstName: "Dana", Name: "Dana Whitfield", Company: "Northwind Analytics",
+		JobTitle: "VP Marketing", Industry: "Software", Country: "US", UnsubscribeURL: "https://example.com/unsubscribe/t"}
+	emptyData = TemplateData{FirstName: "there", UnsubscribeURL: "https://example.com/unsubscribe/t"}
+)
+
+func (p *parser) template(k, n *yaml.Node, where string) (*emailTemplate, bool) {
+	var subj, html, text *yaml.Node
+	if !p.Object(k, n, where,
+		yamlconf.Required("subject", func(_, v *yaml.Node) { subj = v }),
+		yamlconf.Required("html", func(_, v *yaml.Node) { html = v }),
+		yamlconf.Required("text", func(_, v *yaml.Node) { text = v }),
+	) || subj == nil || html == nil || text == nil {
+		return nil, false
+	}
+	before := p.Count()
+	t := &emailTemplate{}
+	if src, ok := p.templateSource(subj, where+".subject"); ok {
+		if strings.ContainsAny(src, "\r\n") {
+			p.Errf(subj, "%s.subject: must be one line", where)
+		} else if tt, err := texttemplate.New("subject").Parse(src); err != nil {
+			p.templateError(subj, where+".subject", err)
+		} else {
+			t.subject = tt
+		}
+	}
+	if src, ok := p.templateSource(html, where+".html"); ok {
+		if ht, err := htmltemplate.New("html").Parse(src); err != nil {
+			p.templateError(html, where+".html", err)
+		} else {
+			t.html = ht
+		}
+	}
+	if src, ok := p.templateSource(text, where+".text"); ok {
+		if tt, err := texttemplate.New("text").Parse(src); err != nil {
+			p.templateError(text, where+".text", err)
+		} else {
+			t.text = tt
+		}
+	}
+	if p.Count() != before {
+		return nil, false
+	}
+	// Execute once: field typos and HTML contexts html/template cannot
+	// escape safely only show when a template runs.
+	for _, part := range []struct {
+		node *yaml.Node
+		name string
+		exec func(io.Writer, any) error
+	}{
+		{subj, ".subject", t.subject.Execute}, {html, ".html", t.html.Execute}, {text, ".text", t.text.Execute},
+	} {
+		if err := part.exec(io.Discard, sampleData); err != nil {
+			p.templateError(part.node, where+part.name, err)
+		}
+	}
+	if p.Count() != before {
+		return nil, false
+	}
+	var b strings.Builder
+	if err := t.subject.Execute(&b, emptyData); err == nil && oneLine(b.String()) == "" {
+		p.Errf(subj, "%s.subject: empty for a lead that gave only an email address (add text outside {{…}}, or an {{else}})", where)
+		return nil, false
+	}
+	return t, true
+}
+
+// templateSource reads a template's text, which must not be empty.
+func (p *parser) templateSource(n *yaml.Node, where string) (string, bool) {
+	if _, ok := p.Str(n, where); !ok {
+		return "", false
+	}
+	src := yamlconf.Resolve(n).Value
+	if strings.TrimSpace(src) == "" {
+		p.Errf(n, "%s: empty", where)
+		return "", false
+	}
+	return src, true
+}
+
+var (
+	templateErrRe = regexp.MustCompile(`^(?:html/)?template: ?[^:]*:(\d+):(?:\d+:)? ?(.*)$`)
+	executingRe   = regexp.MustCompile(`^executing "[^"]*" at <([^>]*)>: (.*)$`)
+	fieldRe       = regexp.MustCompile(`^can't evaluate field (\S+) in type`)
+)
+
+var templateFields = []string{"FirstName", "Name", "Company", "JobTitle", "Industry", "Country", "UnsubscribeURL"}
+
+// templateError reports a template's parse or execution error at the
+// line of the file it is on, in words a template author knows.
+func (p *parser) templateError(n *yaml.Node, where string, err error) {
+	msg, line := err.Error(), n.Line
+	if m := templateErrRe.FindStringSubmatch(msg); m != nil {
+		tl, _ := strconv.Atoi(m[1])
+		msg = m[2]
+		line += tl - 1
+		if r := yamlconf.Resolve(n); r.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			line++ // a block scalar starts on the line after its "|"
+		}
+	}
+	if m := executingRe.FindStringSubmatch(msg); m != nil {
+		msg = m[2]
+		if f := fieldRe.FindStringSubmatch(m[2]); f != nil {
+			hint := "fields: " + strings.Join(templateFields, ", ")
+			lower := make([]string, len(templateFields))
+			for i, tf := range templateFields {
+				lower[i] = strings.ToLower(tf)
+			}
+			if s := yamlconf.Suggest(f[1], lower); s != "" {
+				for _, tf := range templateFields {
+					if strings.ToLower(tf) == s {
+						hint = "did you mean {{." + tf + "}}?"
+					}
+				}
+			}
+			msg = "unknown field {{" + m[1] + "}} (" + hint + ")"
+		}
+	}
+	p.Errf(&yaml.Node{Line: line}, "%s: %s", where, msg)
+}

@@ -1,0 +1,229 @@
+package nurture
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/yamlconf"
+)
+
+// Plan kinds.
+const (
+	KindSend    = "send"    // send Template now, then Apply
+	KindLater   = "later"   // nothing to do before At; Apply records when to look again
+	KindHandoff = "handoff" // hand the lead to sales; Apply ends its nurturing
+	KindExit    = "exit"    // the lead leaves its sequence; Apply records why
+)
+
+// Exit reasons the engine decides itself (besides the stage names of
+// leads whose stage ends nurturing, and the reasons of exit steps).
+const (
+	ExitCompleted       = "completed"        // ran off the end of its sequence
+	ExitSequenceRemoved = "sequence_removed" // its sequence is gone from the config
+	ExitHandedOff       = "handed_off"       // a handoff step sent it to sales
+	ExitNoConsent       = "no_consent"       // its latest consent does not allow marketing email
+	ExitNotEnrolled     = "not_enrolled"     // Plan was asked about a lead in no sequence
+)
+
+// Plan is what is due for a lead, as Config.Plan decides it.
+type Plan struct {
+	Kind      string // KindSend, KindLater, KindHandoff or KindExit
+	Sequence  string
+	Step      string // the step to perform (send, handoff, exit) or to resume at (later)
+	StepIndex int    // Step's position in the sequence
+	Template  string // send: the template to render
+	// At is, for later, when to look at the lead again: the end of a wait,
+	// the next opening of its send window, when the frequency cap frees up.
+	At time.Time
+	// ExitReason is, for exit and handoff, the code Apply records in
+	// lead.Nurture.ExitReason: "completed", "handed_off",
+	// "sequence_removed", "no_consent", an exit step's reason, or the
+	// stage (disqualified, rejected, unsubscribed, sal, sql, won, lost).
+	ExitReason string
+	// Reason says why, for people: "waiting 72h after welcome, until …",
+	// "outside send window (Sat 10:00 Europe/Berlin), next Mon 09:00".
+	Reason string
+}
+
+// exitStages are the stages that end nurturing: sales has the lead, or it
+// must not get marketing email.
+var exitStages = map[lead.Stage]bool{
+	lead.StageDisqualified: true, lead.StageRejected: true, lead.StageUnsubscribed: true,
+	lead.StageSAL: true, lead.StageSQL: true, lead.StageWon: true, lead.StageLost: true,
+}
+
+// Plan decides what is due for a lead whose NextAt has come. It never
+// changes l: it walks the steps that need no action in memory (branches,
+// waits that are over) and stops at the first that does. Exits come
+// first: a stage that ends nurturing, withdrawn marketing consent, a
+// sequence that is no longer in the config. A step id that is no longer in
+// the sequence resumes at the lead's StepIndex (past the end: completed);
+// a lead is never stranded and never restarted. A lead whose NextAt is
+// still ahead gets a later plan for NextAt.
+//
+// Waits count from when the lead reached them: its NextAt, which Apply
+// sets to the send time after a send and to the end of a wait after one.
+// A send step the lead already got from this sequence (an edit moved it
+// after the lead's step) is passed over, never sent twice.
+// A send is due when the lead's send window is open and the frequency cap
+// (sends across all sequences within the cap's period) has room; when not,
+// the plan is later at the first instant both allow.
+func (c *Config) Plan(l lead.Lead, now time.Time) Plan {
+	n := l.Nurture
+	if n == nil || n.Sequence == "" || n.NextAt.IsZero() {
+		return Plan{Kind: KindExit, ExitReason: ExitNotEnrolled, Reason: "not in a sequence"}
+	}
+	p := Plan{Sequence: n.Sequence, Step: n.Step, StepIndex: n.StepIndex}
+	if exitStages[l.Stage] {
+		return p.exit(string(l.Stage), "lead stage is "+string(l.Stage))
+	}
+	if !l.Consent.MarketingOptIn {
+		return p.exit(ExitNoConsent, "the lead's latest consent does not allow marketing email")
+	}
+	seq := c.byID[n.Sequence]
+	if seq == nil {
+		return p.exit(ExitSequenceRemoved, "sequence "+n.Sequence+" is no longer in the config")
+	}
+	if now.Before(n.NextAt) {
+		p.Kind, p.At = KindLater, n.NextAt
+		p.Reason = "not due until " + n.NextAt.UTC().Format(time.RFC3339)
+		return p
+	}
+
+	clock := n.NextAt // when the lead reached step i
+	after, since := "enrolment", n.EnrolledAt
+	if last, ok := lastSend(n, seq.id); ok {
+		after, since = last.Step, last.At
+	}
+	why := ""
+	i := seq.resume(n.Step, n.StepIndex)
+	// Branches only jump forward, so the walk ends within len(steps).
+	for range len(seq.steps) + 1 {
+		p.Step, p.StepIndex = seq.stepID(i), i
+		if i >= len(seq.steps) {
+			return p.exit(ExitCompleted, "sequence completed"+why)
+		}
+		st := &seq.steps[i]
+		switch st.kind {
+		case stepSend:
+			if sent, ok := sentStep(n, seq.id, st.id); ok {
+				// Sent already (the sequence was edited around the lead):
+				// never send a step twice. A wait after it counts from the
+				// later of the send and the lead's arrival here.
+				clock, after = later(clock, sent.At), st.id
+				i++
+				continue
+			}
+			return c.planSend(p, &l, st, now)
+		case stepWait:
+			end := clock.Add(st.wait)
+			if end.After(now) {
+				p.Kind, p.At = KindLater, end.UTC()
+				p.Step, p.StepIndex = seq.stepID(i+1), i+1
+				p.Reason = fmt.Sprintf("waiting %s after %s, until %s", yamlconf.FormatDuration(st.wait), after,
+					end.UTC().Format("Mon 2 Jan 15:04 UTC"))
+				return p
+			}
+			clock, after = end, st.id
+			i++
+		case stepBranch:
+			if st.cond.holds(&l, since) {
+				why = fmt.Sprintf(" (%s: %s)", st.id, st.cond)
+				i = st.then
+			} else {
+				why = fmt.Sprintf(" (%s: not %s)", st.id, st.cond)
+				i = st.els
+			}
+		case stepHandoff:
+			p.Kind, p.ExitReason = KindHandoff, ExitHandedOff
+			p.Reason = "hand off to sales" + why
+			return p
+		case stepExit:
+			return p.exit(st.exit, "exit step "+st.id+why)
+		}
+	}
+	// Unreachable for a parsed config; never loop or strand the lead.
+	return p.exit(ExitCompleted, "sequence completed")
+}
+
+func (p Plan) exit(reason, why string) Plan {
+	p.Kind, p.ExitReason, p.Reason = KindExit, reason, why
+	return p
+}
+
+// planSend is a send plan for st, or a later plan when the lead's send
+// window is closed or its frequency cap is full.
+func (c *Config) planSend(p Plan, l *lead.Lead, st *step, now time.Time) Plan {
+	loc := c.Location(*l)
+	at, capped := now, false
+	if free, full := c.capFree(l.Nurture.Sends, now); full {
+		at, capped = free, true
+	}
+	open := c.window.NextOpen(at, loc)
+	if !open.After(now) {
+		p.Kind, p.Template = KindSend, st.template
+		p.Reason = "send " + st.template
+		return p
+	}
+	p.Kind, p.At = KindLater, open.UTC()
+	if capped {
+		p.Reason = fmt.Sprintf("frequency cap %d per %s reached, next send %s %s",
+			c.capMax, yamlconf.FormatDuration(c.capPer), laterTime(open, now, loc), loc)
+	} else {
+		p.Reason = fmt.Sprintf("outside send window (%s), next %s", localTime(now, loc), laterTime(open, now, loc))
+	}
+	return p
+}
+
+// capFree reports whether the frequency cap is full at now and, if so,
+// when it frees up: when enough of the sends it counts have aged out of
+// its period that one more fits.
+func (c *Config) capFree(sends []lead.Send, now time.Time) (time.Time, bool) {
+	cutoff := now.Add(-c.capPer)
+	var recent [lead.MaxSends]time.Time
+	n := 0
+	for _, s := range sends {
+		if s.At.After(cutoff) && n < len(recent) {
+			// Insertion sort: a handful of entries, no allocation.
+			j := n
+			for j > 0 && recent[j-1].After(s.At) {
+				recent[j] = recent[j-1]
+				j--
+			}
+			recent[j] = s.At
+			n++
+		}
+	}
+	if n < c.capMax {
+		return time.Time{}, false
+	}
+	return recent[n-c.capMax].Add(c.capPer), true
+}
+
+// lastSend is the lead's most recent send in the given sequence.
+func lastSend(n *lead.Nurture, seq string) (lead.Send, bool) {
+	for i := len(n.Sends) - 1; i >= 0; i-- {
+		if n.Sends[i].Sequence == seq {
+			return n.Sends[i], true
+		}
+	}
+	return lead.Send{}, false
+}
+
+// sentStep is the lead's send of a step of a sequence, if it has one.
+func sentStep(n *lead.Nurture, seq, step string) (lead.Send, bool) {
+	for _, s := range n.Sends {
+		if s.Sequence == seq && s.Step == step {
+			return s, true
+		}
+	}
+	return lead.Send{}, false
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,240 @@
+package nurture
+
+import (
+	"bytes"
+	"fmt"
+	"html"
+	htmltemplate "html/template"
+	"net/url"
+	"regexp"
+	"strings"
+	texttemplate "text/template"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// Email is a rendered marketing email.
+type Email struct {
+	Subject string // one line, at most 150 characters
+	HTML    string // a complete HTML document, unsubscribe footer included
+	Text    string // the plain-text part, unsubscribe footer included
+	// Links are the http(s) links of the HTML part in order, without
+	// duplicates and without the unsubscribe link, rendered as the template
+	// gives them: what click tracking may later wrap and redirect to.
+	Links []string
+}
+
+// TemplateData is what a template sees. Every value comes from the lead
+// (who typed it into a form) and is flattened to one line; the HTML part
+// escapes it.
+type TemplateData struct {
+	FirstName string // first word of the name (skipping Dr., Ms., …), else "there"
+	Name      string
+	Company   string
+	JobTitle  string
+	Industry  string
+	Country   string
+	// UnsubscribeURL is the lead's one-click unsubscribe link. Templates
+	// need not use it: every email gets a footer with it.
+	UnsubscribeURL string
+}
+
+// emailTemplate is one parsed template of a config.
+type emailTemplate struct {
+	subject *texttemplate.Template
+	html    *htmltemplate.Template
+	text    *texttemplate.Template
+}
+
+// maxSubject caps the subject in characters: long subjects are cut by
+// every client anyway, and a cap bounds what a lead's input can put there.
+const maxSubject = 150
+
+// Render renders a template for a lead. Every email ends in a visible
+// unsubscribe footer in both parts, added here so no template can forget
+// it. unsubscribeURL must be an absolute http(s) URL. Errors wrap
+// ErrUnknownTemplate or ErrRender.
+func (c *Config) Render(template string, l lead.Lead, unsubscribeURL string) (Email, error) {
+	t, ok := c.templates[template]
+	if !ok {
+		return Email{}, fmt.Errorf("%w %q", ErrUnknownTemplate, template)
+	}
+	if err := checkURL(unsubscribeURL); err != nil {
+		return Email{}, err
+	}
+	return t.render(newTemplateData(l, unsubscribeURL))
+}
+
+func (t *emailTemplate) render(d TemplateData) (Email, error) {
+	var sb, hb, tb bytes.Buffer
+	if err := t.subject.Execute(&sb, d); err != nil {
+		return Email{}, fmt.Errorf("%w: subject: %v", ErrRender, err)
+	}
+	if err := t.html.Execute(&hb, d); err != nil {
+		return Email{}, fmt.Errorf("%w: html: %v", ErrRender, err)
+	}
+	if err := t.text.Execute(&tb, d); err != nil {
+		return Email{}, fmt.Errorf("%w: text: %v", ErrRender, err)
+	}
+	e := Email{Subject: truncate(oneLine(sb.String()), maxSubject)}
+	if e.Subject == "" {
+		return Email{}, fmt.Errorf("%w: the subject is empty for this lead", ErrRender)
+	}
+	e.Links = links(hb.String(), d.UnsubscribeURL)
+
+	body := hb.String()
+	isDoc := isDocument(body)
+	var out bytes.Buffer
+	if err := layout.Execute(&out, layoutData{
+		Subject: e.Subject, Body: htmltemplate.HTML(body), UnsubscribeURL: d.UnsubscribeURL, Document: isDoc,
+	}); err != nil {
+		return Email{}, fmt.Errorf("%w: layout: %v", ErrRender, err)
+	}
+	if e.HTML = out.String(); isDoc {
+		e.HTML = withFooter(body, out.String())
+	}
+	e.Text = strings.TrimRight(normaliseNewlines(tb.String()), "\n ") + "\n\n" +
+		"-- \n" + footerText + "\nUnsubscribe with one click: " + d.UnsubscribeURL + "\n"
+	return e, nil
+}
+
+const footerText = "You are getting this email because you asked us to keep in touch."
+
+// layout wraps a template's HTML fragment in a complete document with the
+// footer; for a template that is a complete document itself, it renders
+// the footer alone, which withFooter puts before </body>.
+var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(`
+{{- define "footer" -}}
+<p style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
+` + footerText + `
+<a href="{{.UnsubscribeURL}}" style="color:#666">Unsubscribe</a> with one click.</p>
+{{- end -}}
+{{- if .Document}}{{template "footer" .}}{{else -}}
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Subject}}</title>
+</head>
+<body style="margin:0;padding:0;background:#ffffff">
+<div style="max-width:600px;margin:0 auto;padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.55;color:#1f2328">
+{{.Body}}
+{{template "footer" .}}
+</div>
+</body>
+</html>
+{{end}}`))
+
+type layoutData struct {
+	Subject        string
+	Body           htmltemplate.HTML // the output of an html/template: already escaped
+	UnsubscribeURL string
+	Document       bool
+}
+
+func isDocument(h string) bool { return bodyCloseRe.MatchString(h) }
+
+var bodyCloseRe = regexp.MustCompile(`(?i)</body\s*>`)
+
+// withFooter puts the footer before the document's last </body>.
+func withFooter(doc, footer string) string {
+	all := bodyCloseRe.FindAllStringIndex(doc, -1)
+	at := all[len(all)-1][0]
+	return doc[:at] + footer + "\n" + doc[at:]
+}
+
+var hrefRe = regexp.MustCompile(`(?i)\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+
+// links are the distinct http(s) hrefs of an HTML part, but skip.
+func links(h, skip string) []string {
+	var out []string
+	seen := map[string]bool{skip: true}
+	for _, m := range hrefRe.FindAllStringSubmatch(h, -1) {
+		u := html.UnescapeString(m[1] + m[2] + m[3])
+		lower := strings.ToLower(u)
+		if seen[u] || !(strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://")) {
+			continue
+		}
+		seen[u] = true
+		out = append(out, u)
+	}
+	return out
+}
+
+func newTemplateData(l lead.Lead, unsubscribeURL string) TemplateData {
+	d := TemplateData{
+		Name:           truncate(oneLine(l.Name), 100),
+		Company:        truncate(oneLine(l.Company), 100),
+		JobTitle:       truncate(oneLine(l.JobTitle), 100),
+		Industry:       truncate(oneLine(l.Industry), 100),
+		Country:        oneLine(l.Country),
+		UnsubscribeURL: unsubscribeURL,
+	}
+	d.FirstName = firstName(d.Name)
+	return d
+}
+
+// honorifics are skipped when finding a first name: "Dr. Ada Lovelace" is Ada.
+var honorifics = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "prof": true,
+	"herr": true, "frau": true, "sir": true, "madam": true,
+}
+
+// firstName is the first word of a name that is not an honorific, or
+// "there" ("Hi there,") when the lead gave no name.
+func firstName(name string) string {
+	words := strings.Fields(name)
+	for i, w := range words {
+		if i < len(words)-1 && honorifics[strings.ToLower(strings.TrimSuffix(w, "."))] {
+			continue
+		}
+		return truncate(strings.Trim(w, ",;"), 40)
+	}
+	return "there"
+}
+
+// checkURL accepts an absolute http(s) URL with nothing that could break
+// out of a header, an attribute or a line.
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%w: the unsubscribe URL must be an absolute http(s) URL", ErrRender)
+	}
+	if strings.ContainsAny(raw, " <>\"'\\`") || strings.IndexFunc(raw, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%w: the unsubscribe URL contains characters a URL may not", ErrRender)
+	}
+	return nil
+}
+
+// oneLine makes s safe for a single line: control characters, line
+// separators and invalid UTF-8 become spaces, bidi controls (which can make
+// text display in a misleading order) are dropped, and runs of whitespace
+// collapse to one space.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r), r == '\u2028', r == '\u2029':
+			return ' '
+		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u200e', r == '\u200f':
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func normaliseNewlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// truncate cuts s to at most max characters, ending in "…" when cut.
+func truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)[:max-1]
+	return strings.TrimRight(string(r), " ,—-") + "…"
+}
