@@ -19,6 +19,7 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/drip"
 	"github.com/leadflow/leadflow/shared/engage"
 	"github.com/leadflow/leadflow/shared/feedback"
 	"github.com/leadflow/leadflow/shared/handoff"
@@ -28,6 +29,7 @@ import (
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/privacy"
 	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/publish/eventbus"
@@ -181,13 +183,21 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 // the handoff service.
 type sales struct {
 	rules   *qualify.Config
+	seq     *nurture.Config
 	store   *store.Store
 	send    *sendonce.Sender
 	handoff *handoff.Service
+	// qualify re-grades and enrols in nurture sequences.
+	qualify drip.Enroller
+	drip    *drip.Runner
 }
 
 func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclients.Clients, log *slog.Logger, clock func() time.Time) (sales, error) {
 	rules, err := loadRules(cfg.QualifyConfig)
+	if err != nil {
+		return sales{}, err
+	}
+	seq, err := loadSequences(cfg.NurtureConfig)
 	if err != nil {
 		return sales{}, err
 	}
@@ -197,11 +207,30 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 	}
 	st := store.New(c.DynamoDB, cfg.Table)
 	send := &sendonce.Sender{Store: st, Mail: sesmail.New(c.SES), Lease: lease, Clock: clock}
-	return sales{rules: rules, store: st, send: send, handoff: &handoff.Service{
+	s := sales{rules: rules, seq: seq, store: st, send: send, handoff: &handoff.Service{
 		Store: st, Send: send, Rules: rules, Keys: keys,
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		LinkTTL: linkTTL, Clock: clock, NewID: ids.New, Log: log,
-	}}, nil
+	}}
+	s.qualify = drip.Enroller{Rules: rules, Sequences: seq, NewID: ids.New}
+	s.drip = &drip.Runner{Sequences: seq, Rules: rules, Send: send, Store: st, Keys: keys,
+		From: cfg.Sender, Mailbox: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
+		HandOff: s.handOff, Clock: clock, NewID: ids.New}
+	return s, nil
+}
+
+// handOff runs the sales handoff for a lead in hand.
+func (s sales) handOff(ctx context.Context, l lead.Lead, owner, base string) (string, error) {
+	out, err := s.handoff.RunLead(ctx, l, owner, base)
+	return string(out), err
+}
+
+// loadSequences reads the nurture sequences (relative paths as loadRules).
+func loadSequences(path string) (*nurture.Config, error) {
+	if root := os.Getenv("LAMBDA_TASK_ROOT"); path != "" && root != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(root, path)
+	}
+	return nurture.Load(path)
 }
 
 // loadRules reads the qualification config; relative paths are inside the
@@ -238,10 +267,7 @@ func Track(ctx context.Context, cfg config.Track, c awsclients.Clients, logw io.
 		return nil, fmt.Errorf("config: TRACK_PAGES: %w", err)
 	}
 	return &track.Handler{
-		Engage: &engage.Service{Store: s.store, Rules: s.rules, Clock: clock, HandOff: func(ctx context.Context, l lead.Lead, owner, base string) (string, error) {
-			out, err := s.handoff.RunLead(ctx, l, owner, base)
-			return string(out), err
-		}},
+		Engage: &engage.Service{Store: s.store, Rules: s.qualify, Clock: clock, HandOff: s.handOff},
 		Limits: s.store, Keys: s.handoff.Keys, CORS: httpapi.NewCORS(cfg.AllowedOrigins), Pages: pages,
 		PerLeadPerHour: 60, BaseURL: cfg.PublicBaseURL, Clock: clock, NewID: ids.New, Log: log,
 	}, nil
@@ -310,11 +336,8 @@ func Capture(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw
 		return nil, err
 	}
 	return &capture.Handler{
-		Service: &capture.Service{Store: s.store, NewID: ids.New, Qualify: s.rules},
-		HandOff: func(ctx context.Context, l lead.Lead, owner, base string) (string, error) {
-			out, err := s.handoff.RunLead(ctx, l, owner, base)
-			return string(out), err
-		},
+		Service:     &capture.Service{Store: s.store, NewID: ids.New, Qualify: s.qualify},
+		HandOff:     s.handOff,
 		BaseURL:     cfg.PublicBaseURL,
 		CORS:        httpapi.NewCORS(cfg.AllowedOrigins),
 		ThankYouURL: cfg.ThankYouURL,
@@ -341,8 +364,12 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) },
 		Clock: clock, Log: log,
 		Work: func(ctx context.Context, l lead.Lead, owner string) (string, error) {
+			// Sales first: an alert owed or an SLA escalation.
 			out, err := s.handoff.RunLead(ctx, l, owner, "")
-			return string(out), err
+			if err != nil || out != handoff.NothingDue {
+				return string(out), err
+			}
+			return s.drip.Run(ctx, l, owner)
 		},
 	}
 	return func(ctx context.Context, ev events.EventBridgeEvent) error {

@@ -30,6 +30,8 @@ type Sales struct {
 	Table string `env:"TABLE_NAME"`
 	// QualifyConfig is a qualification YAML file; "" uses the embedded default.
 	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
+	// NurtureConfig is a nurture sequences YAML file; "" uses the default.
+	NurtureConfig string `env:"NURTURE_CONFIG" optional:"true"`
 	Sender        string `env:"SENDER_ADDRESS"`
 	SalesAddress  string `env:"SALES_ADDRESS"`
 	// PublicBaseURL prefixes links in emails; "" means the API's own URL

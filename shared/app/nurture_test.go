@@ -1,0 +1,308 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/leadflow/leadflow/local/faults"
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+// monday is inside the default send window (09:00–17:00 Europe/Berlin).
+var monday = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// clockAt is a settable clock for a test.
+type clockAt struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clockAt) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clockAt) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func coldBody(email string) string {
+	return `{"email":"` + email + `","name":"Nina Cole","company":"SmallCo","job_title":"Marketing Manager","company_size":"51-200",` +
+		`"country":"DE","time_zone":"Europe/Berlin","form_type":"newsletter","consent":true,"campaign":"newsletter-q4"}`
+}
+
+func tickEvent(id string) events.EventBridgeEvent {
+	return events.EventBridgeEvent{ID: id, DetailType: "Scheduled Event", Source: "aws.events"}
+}
+
+func emailsTo(t *testing.T, addr string) []sesstore.Email {
+	t.Helper()
+	all, err := sesstore.Fetch(context.Background(), testenv.Get(t).SES)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sesstore.To(all, addr)
+}
+
+// TestColdLeadGetsItsSequenceUntilUnsubscribed follows one cold lead
+// through its sequence on a controlled clock.
+func TestColdLeadGetsItsSequenceUntilUnsubscribed(t *testing.T) {
+	clock := &clockAt{t: monday}
+	capture, table, _ := buildAt(t, "capture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, "")
+	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, table)
+	unsub, _, _ := buildAt(t, "unsubscribe", nil, clock.now, table)
+	ctx := context.Background()
+	email := fmt.Sprintf("nina.%d@smallco.example", time.Now().UnixNano())
+	resp, _ := capture.HTTP(ctx, jsonLead(coldBody(email)))
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	l, _ := st.Lead(ctx, created.ID)
+	if l.Nurture == nil || l.Nurture.Sequence != "cold-education" || l.Stage != lead.StageNurturing {
+		t.Fatalf("not enrolled: stage %s nurture %+v", l.Stage, l.Nurture)
+	}
+
+	fire := func() {
+		if err := tick.Event(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fire()
+	fire() // a second tick right away: the wait has begun, nothing more
+	got := emailsTo(t, email)
+	if len(got) != 1 {
+		t.Fatalf("after the first ticks: %d emails, want 1", len(got))
+	}
+	first := got[0]
+	lu := first.Header("List-Unsubscribe")
+	m := regexp.MustCompile(`^<(https://leads\.example\.com/unsubscribe/[A-Za-z0-9_.-]+)>, <mailto:[^>]+\?subject=unsubscribe>$`).FindStringSubmatch(lu)
+	if m == nil || first.Header("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("unsubscribe headers: %q / %q", lu, first.Header("List-Unsubscribe-Post"))
+	}
+	if !strings.Contains(first.HTML, m[1]) || !strings.Contains(first.Text, m[1]) {
+		t.Fatal("no visible unsubscribe link in both parts")
+	}
+	if !strings.Contains(first.HTML, "https://leads.example.com/t/c/") || !strings.Contains(first.Text, "https://leads.example.com/t/c/") {
+		t.Fatal("content links are not tracked")
+	}
+	if !strings.Contains(first.Text, "Nina") {
+		t.Fatal("not personalised")
+	}
+
+	clock.add(97 * time.Hour) // Friday 11:00 UTC: the wait is over, in the window
+	fire()
+	if got := emailsTo(t, email); len(got) != 2 {
+		t.Fatalf("after the wait: %d emails, want 2", len(got))
+	}
+	// One-click unsubscribe, as the mail client would do it.
+	ev := sampleEvent(t, "unsubscribe-oneclick.json")
+	ev.PathParameters = map[string]string{"token": m[1][strings.LastIndex(m[1], "/")+1:]}
+	if r, _ := unsub.HTTP(ctx, ev); r.StatusCode != 200 {
+		t.Fatalf("unsubscribe: %d", r.StatusCode)
+	}
+	for i := 0; i < 4; i++ {
+		clock.add(7 * 24 * time.Hour)
+		fire()
+	}
+	if got := emailsTo(t, email); len(got) != 2 {
+		t.Fatalf("after unsubscribing: %d emails, want still 2", len(got))
+	}
+	l, _ = st.Lead(ctx, created.ID)
+	if l.Nurture.ExitReason != "unsubscribed" || !l.NextDue().IsZero() {
+		t.Fatalf("nurture after unsubscribe: %+v", l.Nurture)
+	}
+}
+
+// TestConcurrentTicksSendEachStepExactlyOnce: 2,000 due leads, ticks run
+// four at a time until nothing is due → exactly 2,000 emails, no address
+// twice, every lead advanced once.
+func TestConcurrentTicksSendEachStepExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("2,000 leads")
+	}
+	const n = 2000
+	clock := &clockAt{t: monday}
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "LOG_LEVEL": "warn"}
+	capture, table, _ := buildAt(t, "capture", base, clock.now, "")
+	domain := fmt.Sprintf("bulk%d.example", time.Now().UnixNano())
+	ctx := context.Background()
+	started := time.Now()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			if r, err := capture.HTTP(ctx, jsonLead(coldBody(fmt.Sprintf("lead%04d@%s", i, domain)))); err != nil || r.StatusCode != 201 {
+				t.Errorf("capture %d: %d %v", i, r.StatusCode, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	t.Logf("captured %d leads in %s", n, time.Since(started))
+	started = time.Now()
+
+	rounds := 0
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	for due := n; due > 0 && rounds < 10; rounds++ {
+		var tw sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			tick, _, _ := buildAt(t, "nurture", base, clock.now, table)
+			tw.Add(1)
+			go func(w int) {
+				defer tw.Done()
+				if err := tick.Event(ctx, tickEvent(fmt.Sprintf("r%d-w%d", rounds, w))); err != nil {
+					t.Error(err)
+				}
+			}(w)
+		}
+		tw.Wait()
+		due = 0
+		for shard := 0; shard < store.DueShards; shard++ {
+			leads, _ := st.Due(ctx, shard, clock.now(), 1000)
+			due += len(leads)
+		}
+	}
+	t.Logf("%d rounds of 4 ticks in %s", rounds, time.Since(started))
+	all, err := sesstore.Fetch(ctx, testenv.Get(t).SES)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]int{}
+	for _, e := range all {
+		for _, to := range e.To {
+			if strings.HasSuffix(to, "@"+domain) {
+				per[to]++
+			}
+		}
+	}
+	dups := 0
+	for _, c := range per {
+		if c > 1 {
+			dups++
+		}
+	}
+	if len(per) != n || dups != 0 {
+		t.Fatalf("%d addresses got email (want %d), %d got more than one", len(per), n, dups)
+	}
+	stats, _ := st.CampaignStats(ctx, "newsletter-q4", clock.now())
+	if stats["nurture_sends"] != n || stats["enrolled"] != n {
+		t.Fatalf("counters = %v (want %d sends, %d enrolled) after %d rounds", stats, n, n, rounds)
+	}
+}
+
+// TestThrottlingAndACrashAfterSendingLoseAndDuplicateNothing injects SES
+// throttling (the tick stops, the rest stays due) and a commit that fails
+// right after an email went out (as if the process died); later ticks
+// finish the job: every lead gets its email once.
+func TestThrottlingAndACrashAfterSendingLoseAndDuplicateNothing(t *testing.T) {
+	const n = 30
+	clock := &clockAt{t: monday}
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}
+	capture, table, _ := buildAt(t, "capture", base, clock.now, "")
+	ctx := context.Background()
+	domain := fmt.Sprintf("faulty%d.example", time.Now().UnixNano())
+	for i := 0; i < n; i++ {
+		if r, _ := capture.HTTP(ctx, jsonLead(coldBody(fmt.Sprintf("f%02d@%s", i, domain)))); r.StatusCode != 201 {
+			t.Fatal(r.Body)
+		}
+	}
+	var sent sync.Mutex
+	sentOnce := false
+	inj := faults.New(
+		&faults.Rule{Operation: "SendEmail", Skip: 10, Count: 1, Err: &sestypes.TooManyRequestsException{Message: ptr("Maximum sending rate exceeded.")}},
+		// The commit right after the 3rd email fails: "crash after send".
+		&faults.Rule{Operation: "TransactWriteItems", Count: 1, Err: fmt.Errorf("connection reset by peer"), When: func() bool {
+			sent.Lock()
+			defer sent.Unlock()
+			return sentOnce
+		}},
+	)
+	clients := testenv.Clients(t)
+	ses := sesv2.New(clients.SES.Options(), func(o *sesv2.Options) {
+		o.APIOptions = append(o.APIOptions, inj.Middleware)
+		o.RetryMaxAttempts = 1
+	})
+	db := dynamodb.New(clients.DynamoDB.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, inj.Middleware) })
+	counting := &sendCounter{after: 3, flag: func() { sent.Lock(); sentOnce = true; sent.Unlock() }}
+	ses2 := sesv2.New(ses.Options(), func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, counting.Middleware) })
+	cfg := config.Nurture{AWS: testenv.AWS(t), SESMaxSendRate: "1000", Sales: config.Sales{Table: table, Sender: "leads@example.com",
+		SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: testKeys}}}
+	var logs bytes.Buffer
+	tick, err := app.Nurture(ctx, cfg, awsclients.Clients{DynamoDB: db, SES: ses2, SSM: clients.SSM}, &logs, clock.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 6; round++ {
+		if err := tick(ctx, tickEvent(fmt.Sprint("round-", round))); err != nil {
+			t.Fatal(err)
+		}
+		clock.add(3 * time.Minute) // past any lease a "crashed" worker held
+	}
+	if _, failed := inj.Counts("SendEmail"); failed != 1 {
+		t.Fatalf("throttling injected %d times, want 1", failed)
+	}
+	if _, failed := inj.Counts("TransactWriteItems"); failed != 1 {
+		t.Fatalf("commit failure injected %d times, want 1", failed)
+	}
+	if !strings.Contains(logs.String(), `"stopped":true`) {
+		t.Fatalf("the throttled tick did not stop:\n%s", logs.String())
+	}
+	per := map[string]int{}
+	all, _ := sesstore.Fetch(ctx, testenv.Get(t).SES)
+	for _, e := range all {
+		for _, to := range e.To {
+			if strings.HasSuffix(to, "@"+domain) {
+				per[to]++
+			}
+		}
+	}
+	for addr, c := range per {
+		if c != 1 {
+			t.Errorf("%s got %d emails", addr, c)
+		}
+	}
+	if len(per) != n {
+		t.Fatalf("%d of %d leads got their email\n%s", len(per), n, logs.String())
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// sendCounter flips a flag once `after` emails went out.
+type sendCounter struct {
+	mu    sync.Mutex
+	n     int
+	after int
+	flag  func()
+}
+
+// Middleware counts successful SendEmail calls.
+func (c *sendCounter) Middleware(s *middleware.Stack) error {
+	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("count-sends", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		out, md, err := next.HandleInitialize(ctx, in)
+		if err == nil {
+			c.mu.Lock()
+			c.n++
+			if c.n == c.after {
+				c.flag()
+			}
+			c.mu.Unlock()
+		}
+		return out, md, err
+	}), middleware.After)
+}

@@ -1,0 +1,241 @@
+// Package drip runs nurture sequences for due leads: it re-grades the
+// lead (engagement decays), asks the sequence engine what is due, and
+// sends the step's email exactly once (package sendonce) with one-click
+// unsubscribe headers and tracked links, or records a wait, an exit or a
+// handoff to sales. It imports no AWS code.
+package drip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/nurture"
+	"github.com/leadflow/leadflow/shared/sendonce"
+	"github.com/leadflow/leadflow/shared/token"
+	"github.com/leadflow/leadflow/shared/track"
+	"github.com/leadflow/leadflow/shared/unsubscribe"
+)
+
+// Qualifier re-grades a lead (qualify.Config).
+type Qualifier interface {
+	Qualify(l *lead.Lead, now time.Time) lead.Change
+}
+
+// Runner sends nurture steps.
+type Runner struct {
+	Sequences *nurture.Config
+	Rules     Qualifier
+	Send      *sendonce.Sender
+	Store     sendonce.Store
+	Keys      token.Keys
+	// From sends the emails; Mailbox takes mailed unsubscribe requests.
+	From, Mailbox    string
+	BaseURL          string
+	ConfigurationSet string
+	// HandOff alerts sales about a lead that turned hot or reached a
+	// handoff step.
+	HandOff func(ctx context.Context, l lead.Lead, owner, base string) (string, error)
+	Clock   func() time.Time
+	NewID   func(time.Time) string
+}
+
+// Due reports whether the lead has a nurture step due.
+func Due(l *lead.Lead, now time.Time) bool {
+	return l.Nurture != nil && !l.Nurture.NextAt.IsZero() && !now.Before(l.Nurture.NextAt)
+}
+
+// Run does the lead's due nurture step. It returns the outcome: sent,
+// waiting, exited, handed_off, suppressed, busy, nothing_due.
+func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (string, error) {
+	now := r.Clock()
+	if !Due(&l, now) {
+		return "nothing_due", nil
+	}
+	regrade := r.regrade(&l, now)
+	if l.Handoff != nil && l.Handoff.State == lead.HandoffPending {
+		// Engagement (or rules) made it hot: sales takes over.
+		nurture.Exit(&l, nurture.ExitHandedOff)
+		return r.saveAndHandOff(ctx, l, regrade, owner, "handed_off")
+	}
+	p := r.Sequences.Plan(l, now)
+	switch p.Kind {
+	case nurture.KindSend:
+		return r.send(ctx, l, p, regrade, owner)
+	case nurture.KindHandoff:
+		r.Sequences.Apply(&l, p, now, "")
+		if l.Handoff == nil {
+			l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: now}
+			regrade.Counters = append(regrade.Counters, lead.Counter{Campaign: l.Campaign(), Name: "mql"})
+			if !l.Stage.SalesSet() {
+				l.Stage = lead.StageMQL
+			}
+		}
+		regrade.Events = append(regrade.Events, r.event(now, "nurture_handoff", p, nil))
+		return r.saveAndHandOff(ctx, l, regrade, owner, "handed_off")
+	case nurture.KindExit:
+		r.Sequences.Apply(&l, p, now, "")
+		regrade.Events = append(regrade.Events, r.event(now, "nurture_exit", p, map[string]any{"reason": p.ExitReason}))
+		return r.save(ctx, l, regrade, "exited")
+	default: // later
+		r.Sequences.Apply(&l, p, now, "")
+		return r.save(ctx, l, regrade, "waiting")
+	}
+}
+
+// regrade applies decay and keeps the timeline quiet unless something a
+// person cares about changed (grade, temperature, stage).
+func (r *Runner) regrade(l *lead.Lead, now time.Time) lead.Change {
+	before := *l
+	ch := r.Rules.Qualify(l, now)
+	if q0, q1 := before.Qualification, l.Qualification; q0 != nil && q1 != nil &&
+		q0.Grade == q1.Grade && q0.Temperature == q1.Temperature && before.Stage == l.Stage {
+		ch.Events = nil
+	}
+	return ch
+}
+
+func (r *Runner) send(ctx context.Context, l lead.Lead, p nurture.Plan, regrade lead.Change, owner string) (string, error) {
+	now := r.Clock()
+	job := sendonce.Job{
+		Name:   "nurture:" + p.Sequence + ":" + p.Step,
+		ToLead: true,
+		Message: func(ctx context.Context, l lead.Lead) (mail.Message, error) {
+			return r.message(l, p, now)
+		},
+		Due: func(l *lead.Lead) bool {
+			return Due(l, now) && l.Nurture.Sequence == p.Sequence && l.Nurture.Step == p.Step
+		},
+		Commit: func(l *lead.Lead, messageID string) lead.Change {
+			r.Sequences.Apply(l, p, now, messageID)
+			ch := regrade
+			ch.Events = append(append([]lead.Event(nil), regrade.Events...), r.event(now, "nurture_email", p, map[string]any{"template": p.Template, "message_id": messageID}))
+			ch.Counters = append(append([]lead.Counter(nil), regrade.Counters...), lead.Counter{Campaign: l.Campaign(), Name: "nurture_sends"})
+			return ch
+		},
+	}
+	out, err := r.Send.Do(ctx, l, job, owner)
+	if err != nil {
+		return "", err
+	}
+	if out == sendonce.Suppressed {
+		// Unsubscribed, bounced or complained: leave the sequence for good.
+		for attempt := 0; attempt < 5; attempt++ {
+			nurture.Exit(&l, "suppressed")
+			l.Version++
+			err := r.Store.Save(ctx, l, lead.Change{At: now, Events: []lead.Event{r.event(now, "nurture_exit", p, map[string]any{"reason": "suppressed"})}})
+			if !errors.Is(err, lead.ErrVersionConflict) {
+				return "suppressed", err
+			}
+			if l, err = r.Store.Lead(ctx, l.ID); err != nil {
+				return "", err
+			}
+		}
+		return "", lead.ErrVersionConflict
+	}
+	return string(out), nil
+}
+
+// message renders the step's email with its unsubscribe link and
+// headers (RFC 8058 one-click) and tracked links.
+func (r *Runner) message(l lead.Lead, p nurture.Plan, now time.Time) (mail.Message, error) {
+	base := r.base(l)
+	if base == "" {
+		return mail.Message{}, errors.New("drip: no public base URL for links (set PUBLIC_BASE_URL)")
+	}
+	unsub := unsubscribe.Link(r.Keys, base, l.ID, now)
+	e, err := r.Sequences.Render(p.Template, l, unsub)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("drip: render %s: %w", p.Template, err)
+	}
+	// Longest links first: one link may be a prefix of another. In the
+	// HTML a link may be written escaped (&amp;) or as typed (&).
+	links := append([]string(nil), e.Links...)
+	sort.Slice(links, func(i, j int) bool { return len(links[i]) > len(links[j]) })
+	var htmlPairs, textPairs []string
+	for _, link := range links {
+		tracked := track.ClickLink(r.Keys, base, l.ID, link, now)
+		to := `href="` + htmlAttr(tracked) + `"`
+		htmlPairs = append(htmlPairs, `href="`+htmlAttr(link)+`"`, to, `href="`+link+`"`, to)
+		textPairs = append(textPairs, link, tracked)
+	}
+	html := strings.NewReplacer(htmlPairs...).Replace(e.HTML)
+	text := strings.NewReplacer(textPairs...).Replace(e.Text)
+	mailto := "<mailto:" + r.Mailbox + "?subject=unsubscribe>"
+	return mail.Message{From: r.From, To: l.Email, Subject: e.Subject, HTML: html, Text: text,
+		Headers: map[string]string{
+			"List-Unsubscribe":      "<" + unsub + ">, " + mailto,
+			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		},
+		Tags:             map[string]string{"kind": "nurture", "lead": l.ID},
+		ConfigurationSet: r.ConfigurationSet}, nil
+}
+
+func (r *Runner) base(l lead.Lead) string {
+	if r.BaseURL != "" {
+		return r.BaseURL
+	}
+	return l.LinkBase
+}
+
+// htmlAttr is how html/template writes a URL in an attribute.
+func htmlAttr(u string) string { return strings.ReplaceAll(u, "&", "&amp;") }
+
+func (r *Runner) event(now time.Time, kind string, p nurture.Plan, data map[string]any) lead.Event {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["sequence"], data["step"] = p.Sequence, p.Step
+	return lead.Event{At: now, Kind: kind, ID: r.NewID(now), Data: data}
+}
+
+func (r *Runner) save(ctx context.Context, l lead.Lead, ch lead.Change, out string) (string, error) {
+	l.Version++
+	err := r.Store.Save(ctx, l, ch)
+	if errors.Is(err, lead.ErrVersionConflict) {
+		return "busy", nil // changed meanwhile: the next tick sees it fresh
+	}
+	if err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+func (r *Runner) saveAndHandOff(ctx context.Context, l lead.Lead, ch lead.Change, owner, out string) (string, error) {
+	out, err := r.save(ctx, l, ch, out)
+	if err != nil || out == "busy" {
+		return out, err
+	}
+	l.Version++
+	if _, err := r.HandOff(ctx, l, owner, ""); err != nil {
+		return out, fmt.Errorf("drip: alert: %w (the schedule retries)", err)
+	}
+	return out, nil
+}
+
+// Enroller re-grades a lead and enrols it in a nurture sequence when it
+// belongs in one (stage nurturing, consent, a matching sequence it never
+// did). It is what capture and engagement tracking call after each signal.
+type Enroller struct {
+	Rules     Qualifier
+	Sequences *nurture.Config
+	NewID     func(time.Time) string
+}
+
+// Qualify implements capture.Qualifier and engage.Qualifier.
+func (e Enroller) Qualify(l *lead.Lead, now time.Time) lead.Change {
+	ch := e.Rules.Qualify(l, now)
+	if l.Stage != lead.StageNurturing {
+		return ch
+	}
+	if seq := e.Sequences.Enrol(l, now); seq != "" {
+		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "enrolled", ID: e.NewID(now), Data: map[string]any{"sequence": seq}})
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: l.Campaign(), Name: "enrolled"})
+	}
+	return ch
+}

@@ -1,0 +1,53 @@
+package drip
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/nurture"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+const linksYAML = `version: 1
+sequences:
+  - id: s
+    steps:
+      - {id: one, send: t}
+templates:
+  t:
+    subject: "Hi {{.FirstName}}"
+    html: '<p><a href="https://x.example/a">short</a> <a href="https://x.example/a?b=1&c=2">long</a></p>'
+    text: "short https://x.example/a long https://x.example/a?b=1&c=2"
+`
+
+func TestMessageTracksEveryLinkAndCarriesUnsubscribeHeaders(t *testing.T) {
+	seq, err := nurture.Parse([]byte(linksYAML), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
+	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", Mailbox: "news@example.com", BaseURL: "https://leads.example.com"}
+	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
+	m, err := r.message(l, nurture.Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for part, body := range map[string]string{"html": m.HTML, "text": m.Text} {
+		if strings.Contains(body, "https://x.example/a") {
+			t.Errorf("%s part still has an untracked link:\n%s", part, body)
+		}
+		if n := strings.Count(body, "https://leads.example.com/t/c/"); n != 2 {
+			t.Errorf("%s part has %d tracked links, want 2", part, n)
+		}
+	}
+	if !strings.HasPrefix(m.Headers["List-Unsubscribe"], "<https://leads.example.com/unsubscribe/") ||
+		!strings.HasSuffix(m.Headers["List-Unsubscribe"], ", <mailto:news@example.com?subject=unsubscribe>") ||
+		m.Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
+		t.Fatalf("headers = %v", m.Headers)
+	}
+	if err := m.Validate(); err != nil {
+		t.Fatalf("the message would be refused: %v", err)
+	}
+}
