@@ -7,7 +7,7 @@ GO ?= go
 STACK := $(GO) run ./local/cmd/stack
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config bounce complaint soft-bounce
+.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate bounce complaint soft-bounce
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
@@ -18,6 +18,9 @@ help:
 	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
 	@echo "make check-config [CONFIG=qualify.yaml] [LEAD=events/sample-lead.json]"
 	@echo "             validate a qualification config and preview the decision for a lead"
+	@echo "make check-sequences [SEQUENCES=nurture.yaml]   validate nurture sequences"
+	@echo "make calibrate [ARGS='-csv … -mapping … -out … -report …']   fit points from historical outcomes"
+	@echo "make preview TEMPLATE=cold_welcome [SEQUENCES=…] [LEAD=…]   render an email to out/preview.html"
 	@echo "options: ADDR=$(ADDR) SPEED=$(SPEED) PERSIST=1 (keep data in .local-data/)"
 
 # --- local toolchain -------------------------------------------------------
@@ -61,13 +64,24 @@ bounce complaint soft-bounce:
 	@test -n "$(EMAIL)" || { echo "usage: make $@ EMAIL=address"; exit 2; }
 	@curl -fsS -X POST "$(URL)/_local/ses/$@?email=$(EMAIL)" || echo "no local stack answers at $(URL): start it with 'make run'"
 
+# Fit points from historical outcomes: make calibrate ARGS='-csv leads.csv -mapping mapping.yaml -out config/qualify.calibrated.yaml -report out/report.md'
+calibrate:
+	$(GO) run ./cmd/calibrate $(or $(ARGS),-csv testdata/calibrate/leads.csv -mapping testdata/calibrate/mapping.yaml -out out/qualify.calibrated.yaml -report out/calibration.md -force)
+
+check-sequences:
+	$(GO) run ./cmd/leadflow check-sequences $(if $(SEQUENCES),-sequences $(SEQUENCES))
+
+preview:
+	@mkdir -p out
+	$(GO) run ./cmd/leadflow preview -template $(or $(TEMPLATE),cold_welcome) $(if $(SEQUENCES),-sequences $(SEQUENCES)) -lead $(or $(LEAD),events/sample-lead.json) -out out/preview.html
+
 leads:
 	@curl -fsS $(URL)/_local/leads || echo "no local stack answers at $(URL): start it with 'make run'"
 
 fuzz:
 	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' shared | xargs -n1 dirname | sort -u); do \
 	  for f in $$(grep -h '^func Fuzz' $$t/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
-	    echo "fuzz $$t $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} ./$$t || exit 1; \
+	    echo "fuzz $$t $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} -fuzzminimizetime 5s ./$$t || exit 1; \
 	  done; done
 
 # --- Lambda builds (SAM calls build-<LogicalId>) ----------------------------

@@ -122,6 +122,10 @@ var defaultConfig = sync.OnceValue(func() *Config {
 	return c
 })
 
+// DefaultSource is the text of the embedded default config, the base a
+// calibrated export starts from.
+func DefaultSource() []byte { return slices.Clone(defaultYAML) }
+
 // Default is the embedded default B2B config. It panics only if the embedded
 // file is invalid, which the package's tests rule out.
 func Default() *Config { return defaultConfig() }

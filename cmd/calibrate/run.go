@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/calibrate"
+)
+
+const usageLine = "usage: calibrate -csv LEADS.csv -mapping MAPPING.yaml [-base QUALIFY.yaml] -out NEW.yaml -report REPORT.md " +
+	"[-seed 1] [-holdout 0.3] [-target-rate 0.2 | -target-precision 0.6] [-l2 1] [-double-points 10] [-force] [-quiet]"
+
+// run is the whole command; main only supplies the process's arguments,
+// streams and clock. It returns the exit status: 0 done, 1 failed, 2 bad
+// usage.
+func run(args []string, stdout, stderr io.Writer, now time.Time) int {
+	fs := flag.NewFlagSet("calibrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	csvPath := fs.String("csv", "", "CSV export of historical leads with their outcome (required)")
+	mappingPath := fs.String("mapping", "", "mapping `file` saying which column is what (required)")
+	basePath := fs.String("base", "", "qualification config `file` whose fit section is replaced (default: the embedded default)")
+	outPath := fs.String("out", "", "write the calibrated config to this `file`")
+	reportPath := fs.String("report", "", "write the Markdown report to this `file`")
+	seed := fs.Uint64("seed", 1, "seed of the train/holdout split")
+	holdout := fs.Float64("holdout", 0.3, "share of leads held out for evaluation (0 to 0.9)")
+	targetRate := fs.Float64("target-rate", 0.2, "share of leads grade A should hold")
+	targetPrecision := fs.Float64("target-precision", 0, "instead of -target-rate: cut grade A where this share of A leads converted")
+	l2 := fs.Float64("l2", 1, "L2 penalty on the weights")
+	doublePoints := fs.Float64("double-points", 10, "fit points that double the odds of converting")
+	force := fs.Bool("force", false, "overwrite -out and -report if they exist")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr (warnings still)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usageLine)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "calibrate: "+format+"\n%s\n", append(a, usageLine)...)
+		return 2
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case fs.NArg() > 0:
+		return usage("unexpected argument %q", fs.Arg(0))
+	case *csvPath == "":
+		return usage("-csv is required")
+	case *mappingPath == "":
+		return usage("-mapping is required")
+	case set["target-rate"] && set["target-precision"]:
+		return usage("give -target-rate or -target-precision, not both")
+	}
+	opts := calibrate.Options{
+		Seed: *seed, Holdout: *holdout, L2: *l2, DoublePoints: *doublePoints,
+		TargetRate: *targetRate, Now: now,
+	}
+	if set["target-precision"] {
+		opts.TargetRate, opts.TargetPrecision = 0, *targetPrecision
+	}
+	if !*quiet {
+		opts.Progress = stderr
+	}
+
+	if err := checkOutputs(*outPath, *reportPath, *force, map[string]string{
+		"-csv": *csvPath, "-mapping": *mappingPath, "-base": *basePath,
+	}); err != nil {
+		fmt.Fprintf(stderr, "calibrate: %v\n", err)
+		return 1
+	}
+
+	res, err := calibrateFiles(*csvPath, *mappingPath, *basePath, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "calibrate: warning: %s\n", w)
+	}
+	if *reportPath != "" {
+		var buf bytes.Buffer
+		if err := res.WriteReport(&buf); err == nil {
+			err = writeFile(*reportPath, buf.Bytes(), *force)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "calibrate: %v\n", err)
+			return 1
+		}
+	}
+	if *outPath != "" {
+		if err := writeFile(*outPath, res.Export.Config, *force); err != nil {
+			fmt.Fprintf(stderr, "calibrate: %v\n", err)
+			return 1
+		}
+	}
+	fmt.Fprint(stdout, res.Summary())
+	switch {
+	case *outPath != "" && *reportPath != "":
+		fmt.Fprintf(stdout, "wrote %s and %s\n", *outPath, *reportPath)
+	case *outPath != "":
+		fmt.Fprintf(stdout, "wrote %s\n", *outPath)
+	case *reportPath != "":
+		fmt.Fprintf(stdout, "wrote %s (no -out: no config written)\n", *reportPath)
+	default:
+		fmt.Fprintln(stdout, "nothing written (give -out and -report)")
+	}
+	return 0
+}
+
+// calibrateFiles reads the three inputs and runs the calibration.
+func calibrateFiles(csvPath, mappingPath, basePath string, opts calibrate.Options) (*calibrate.Result, error) {
+	mapData, err := os.ReadFile(mappingPath)
+	if err != nil {
+		return nil, fmt.Errorf("calibrate: mapping: %w", err)
+	}
+	m, err := calibrate.ParseMapping(mapData, mappingPath)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(csvPath)
+	if err != nil {
+		return nil, fmt.Errorf("calibrate: %w", err)
+	}
+	ds, err := calibrate.ReadCSV(bytes.NewReader(data), m, csvPath)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	opts.DataName = filepath.Base(csvPath)
+	opts.DataDigest = hex.EncodeToString(sum[:6])
+	opts.Features = m.Options
+	if basePath != "" {
+		if opts.Base, err = os.ReadFile(basePath); err != nil {
+			return nil, fmt.Errorf("calibrate: base config: %w", err)
+		}
+		opts.BaseName = basePath
+	} else {
+		opts.Base, opts.BaseName = calibrate.DefaultBase(), "default.yaml"
+	}
+	return calibrate.Run(ds, opts)
+}
+
+// checkOutputs refuses, before any work, to write over an input (the base
+// config above all) or over an existing file without force.
+func checkOutputs(out, report string, force bool, inputs map[string]string) error {
+	outputs := []struct{ flag, path string }{{"-out", out}, {"-report", report}}
+	for _, o := range outputs {
+		if o.path == "" {
+			continue
+		}
+		for _, name := range []string{"-base", "-csv", "-mapping"} {
+			if in := inputs[name]; in != "" && samePath(o.path, in) {
+				if name == "-base" {
+					return fmt.Errorf("%s %s is the base config: refusing to overwrite it (even with -force); write elsewhere and review the difference", o.flag, o.path)
+				}
+				return fmt.Errorf("%s %s is the %s input: refusing to overwrite it", o.flag, o.path, strings.TrimPrefix(name, "-"))
+			}
+		}
+		if _, err := os.Lstat(o.path); err == nil && !force {
+			return fmt.Errorf("%s %s already exists: refusing to overwrite it (give -force to replace it)", o.flag, o.path)
+		}
+	}
+	if out != "" && report != "" && samePath(out, report) {
+		return fmt.Errorf("-out and -report are the same file %s", out)
+	}
+	return nil
+}
+
+// samePath reports whether two paths name the same file: the same
+// cleaned absolute path, or (both existing) the same file through links.
+func samePath(a, b string) bool {
+	aa, errA := filepath.Abs(a)
+	bb, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && aa == bb {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
+// writeFile writes through a temporary file in the same directory and a
+// rename, so a reader never sees half a config. Without force it refuses
+// a file that appeared since the start.
+func writeFile(path string, data []byte, force bool) error {
+	if _, err := os.Lstat(path); err == nil && !force {
+		return fmt.Errorf("%s already exists: refusing to overwrite it (give -force to replace it)", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
