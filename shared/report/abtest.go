@@ -1,0 +1,145 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Minimum sample for an A/B comparison: below it the normal approximation
+// is not trustworthy and the verdict is "not enough data yet".
+const (
+	MinLeadsPerVariant = 30 // leads in each variant
+	MinSuccesses       = 5  // expected successes and failures in each variant at the pooled rate
+)
+
+// Alpha is the significance level of the A/B verdicts (two-sided).
+const Alpha = 0.05
+
+// ABTest compares one variant with the campaign's baseline variant on one
+// conversion.
+type ABTest struct {
+	Campaign    string  `json:"campaign"`
+	Metric      string  `json:"metric"`       // "lead_to_sal" or "lead_to_mql"
+	MetricLabel string  `json:"metric_label"` // "lead → SAL"
+	Baseline    Arm     `json:"baseline"`     // the campaign's first variant
+	Variant     Arm     `json:"variant"`
+	Enough      bool    `json:"enough_data"` // the minimum sample is met
+	Z           float64 `json:"z"`           // (variant − baseline) / pooled SE; 0 without enough data
+	P           float64 `json:"p"`           // two-sided; 1 without enough data
+	Significant bool    `json:"significant"` // P < Alpha
+	Winner      string  `json:"winner"`      // the variant that converts better when significant, else ""
+	Verdict     string  `json:"verdict"`     // in plain words
+}
+
+// Arm is one side of a comparison.
+type Arm struct {
+	Variant   string `json:"variant"`
+	Leads     int64  `json:"leads"`
+	Successes int64  `json:"successes"`
+	Rate      Ratio  `json:"rate"`
+}
+
+// abTests compares every variant after the first with the first (the
+// control, by sorted id) on lead → SAL and lead → MQL. Comparing with
+// the control rather than with the current leader keeps the baseline from
+// moving as numbers come in.
+func abTests(campaign string, variants []Row) []ABTest {
+	if len(variants) < 2 {
+		return nil
+	}
+	base := variants[0]
+	var tests []ABTest
+	for _, v := range variants[1:] {
+		for _, m := range []struct {
+			id, label, stage string
+			count            func(Row) int64
+		}{
+			{"lead_to_sal", "lead → SAL", "SAL", func(r Row) int64 { return r.Funnel.SAL }},
+			{"lead_to_mql", "lead → MQL", "MQL", func(r Row) int64 { return r.Funnel.MQL }},
+		} {
+			t := TwoProportion(base.Leads, m.count(base), v.Leads, m.count(v))
+			t.Campaign, t.Metric, t.MetricLabel = campaign, m.id, m.label
+			t.Baseline.Variant, t.Variant.Variant = base.Variant, v.Variant
+			if t.Significant {
+				t.Winner = v.Variant
+				if t.Z < 0 {
+					t.Winner = base.Variant
+				}
+			}
+			t.Verdict = t.verdict(m.stage)
+			tests = append(tests, t)
+		}
+	}
+	return tests
+}
+
+// TwoProportion is the pooled two-proportion z-test of x2/n2 against
+// x1/n1, two-sided, by the normal approximation. Below the minimum sample
+// (or with impossible counts: more successes than leads) it reports
+// Enough false, Z 0 and P 1. Campaign, metric, variant names and the
+// verdict are left for the caller.
+func TwoProportion(n1, x1, n2, x2 int64) ABTest {
+	t := ABTest{
+		Baseline: Arm{Leads: n1, Successes: x1, Rate: ratio(x1, n1)},
+		Variant:  Arm{Leads: n2, Successes: x2, Rate: ratio(x2, n2)},
+		P:        1,
+	}
+	if n1 < MinLeadsPerVariant || n2 < MinLeadsPerVariant || x1 < 0 || x2 < 0 || x1 > n1 || x2 > n2 {
+		return t
+	}
+	pool := float64(x1+x2) / float64(n1+n2)
+	for _, n := range []int64{n1, n2} {
+		if float64(n)*pool < MinSuccesses || float64(n)*(1-pool) < MinSuccesses {
+			return t
+		}
+	}
+	se := math.Sqrt(pool * (1 - pool) * (1/float64(n1) + 1/float64(n2)))
+	z := (t.Variant.Rate.Value() - t.Baseline.Rate.Value()) / se
+	p := twoSidedP(z)
+	if se <= 0 || math.IsNaN(z) || math.IsInf(z, 0) || math.IsNaN(p) {
+		return t
+	}
+	t.Enough, t.Z, t.P = true, z, p
+	t.Significant = p < Alpha
+	return t
+}
+
+func (t ABTest) verdict(stage string) string {
+	if !t.Enough {
+		return fmt.Sprintf("not enough data yet (needs %d leads and about %d %s per variant)",
+			MinLeadsPerVariant, MinSuccesses, stage)
+	}
+	if !t.Significant {
+		return fmt.Sprintf("no significant difference yet (%s)", FormatP(t.P))
+	}
+	winner, loser, hi, lo := name(t.Variant.Variant), name(t.Baseline.Variant), t.Variant.Rate, t.Baseline.Rate
+	if t.Z < 0 {
+		winner, loser, hi, lo = loser, winner, lo, hi
+	}
+	return fmt.Sprintf("%s converts better to %s than %s (%s vs %s, %s)", winner, stage, loser, hi, lo, FormatP(t.P))
+}
+
+// FormatP writes a p-value for people: "p = 0.03", "p = 0.005", "p < 0.001".
+func FormatP(p float64) string {
+	switch {
+	case p < 0.001:
+		return "p < 0.001"
+	case p < 0.01, p < 0.06 && p >= 0.045:
+		// Three decimals where two would blur the 0.05 line.
+		return "p = " + strconv.FormatFloat(p, 'f', 3, 64)
+	default:
+		return "p = " + strconv.FormatFloat(p, 'f', 2, 64)
+	}
+}
+
+func name(variant string) string {
+	if variant == "" {
+		return "(no variant)"
+	}
+	return variant
+}
+
+// twoSidedP is P(|Z| ≥ |z|) for a standard normal Z: 2·(1 − Φ(|z|)),
+// written with Erfc so small p-values keep their precision.
+func twoSidedP(z float64) float64 { return math.Erfc(math.Abs(z) / math.Sqrt2) }

@@ -1,0 +1,153 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	texttemplate "text/template"
+)
+
+// DigestOptions are what the weekly digest needs besides the report.
+type DigestOptions struct {
+	DashboardURL string // absolute http(s) link to the dashboard; "" leaves the link out
+	Week         string // e.g. "2026-W47"; "" names the report's period instead
+	Top          int    // campaigns per ranking and reasons listed; 0 means 3
+}
+
+// ErrInvalidOptions is returned for digest options that cannot be used.
+var ErrInvalidOptions = errors.New("invalid digest options")
+
+// maxSubject caps the subject in characters.
+const maxSubject = 150
+
+var (
+	digestHTML = htmltemplate.Must(htmltemplate.New("digest.html.tmpl").Funcs(funcs).
+			ParseFS(templateFS, "templates/digest.html.tmpl"))
+	digestText = texttemplate.Must(texttemplate.New("digest.txt.tmpl").
+			ParseFS(templateFS, "templates/digest.txt.tmpl"))
+)
+
+// digest is what both digest templates read. Every string is already
+// flattened to one line, so a campaign id cannot start a line of its own
+// in the text part.
+type digest struct {
+	Subject      string
+	When         string // "week 2026-W47 · figures for Nov 2026"
+	DashboardURL string
+	Headline     []string // the total in a few lines
+	Waste        string   // the wasted-time sentence
+	Top, Bottom  []digestItem
+	Wasteful     []digestItem
+	Rejections   []digestItem
+	NonTarget    []digestItem
+	Results      []string // A/B verdicts with a result
+	Pending      int      // A/B comparisons still without one
+	MinLeads     int
+}
+
+type digestItem struct {
+	Name, Figure, Detail string
+}
+
+// Digest renders the weekly digest for the marketing team: the total, the
+// wasted sales time, the best and the weakest campaigns by lead → SAL
+// (at least MinLeadsToRank leads), where sales time went, why sales
+// rejected leads, and the A/B tests with a result. The html part is a
+// complete email document with inline styles; text is its plain
+// alternative.
+func (r Report) Digest(opt DigestOptions) (subject, html, text string, err error) {
+	if opt.DashboardURL != "" {
+		u, perr := url.Parse(opt.DashboardURL)
+		if perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return "", "", "", fmt.Errorf("%w: dashboard URL %q is not an absolute http(s) URL", ErrInvalidOptions, opt.DashboardURL)
+		}
+	}
+	if opt.Top <= 0 {
+		opt.Top = 3
+	}
+	d := r.digest(opt)
+	var hb, tb bytes.Buffer
+	if err := digestHTML.Execute(&hb, d); err != nil {
+		return "", "", "", err
+	}
+	if err := digestText.Execute(&tb, d); err != nil {
+		return "", "", "", err
+	}
+	return d.Subject, hb.String(), tb.String(), nil
+}
+
+func (r Report) digest(opt DigestOptions) digest {
+	t, s := r.Total, r.Settings
+	period := r.Period.Label()
+	d := digest{DashboardURL: opt.DashboardURL, When: "figures for " + period, MinLeads: MinLeadsToRank}
+	label := period
+	if w := oneLine(opt.Week, 40); w != "" {
+		label = w
+		d.When = "week " + w + " · " + d.When
+	}
+	d.Subject = oneLine(fmt.Sprintf("Leads %s: %s leads, %s accepted by sales, %s of sales time wasted",
+		label, Count(t.Leads), Count(t.Funnel.SAL), Hours(t.Economics.WastedHours)), maxSubject)
+
+	d.Headline = []string{
+		fmt.Sprintf("%s leads · %s non-target (%s) · %s accepted by sales (%s of leads) · %s won",
+			Count(t.Leads), Count(t.NonTarget.Total), t.NonTarget.Share, Count(t.Funnel.SAL), t.Funnel.LeadToSAL, Count(t.Funnel.Won)),
+		fmt.Sprintf("First response: median %s, p90 %s · %s SLA breaches (%s of alerts)",
+			t.Speed.Median.Label, t.Speed.P90.Label, Count(t.Speed.SLABreaches), t.Speed.SLABreachRate),
+	}
+	if t.Economics.CostPerSAL != nil {
+		d.Headline = append(d.Headline, fmt.Sprintf("Cost per SAL %s · cost per lead %s (campaigns with a spend)",
+			s.MoneyOr(t.Economics.CostPerSAL), s.MoneyOr(t.Economics.CostPerLead)))
+	}
+	d.Waste = fmt.Sprintf("Sales spent about %s (%s) on %s leads that were non-target or rejected (%s min each).",
+		Hours(t.Economics.WastedHours), s.Money(t.Economics.WastedCost), Count(t.Economics.WastedLeads), decimal(s.MinutesPerLead, 1))
+
+	top, bottom := r.Ranked(opt.Top)
+	rate := func(rows []Row) []digestItem {
+		var out []digestItem
+		for _, row := range rows {
+			out = append(out, digestItem{
+				Name:   oneLine(row.Name(), 80),
+				Figure: row.Funnel.LeadToSAL.String(),
+				Detail: fmt.Sprintf("%s SAL of %s leads", Count(row.Funnel.SAL), Count(row.Leads)),
+			})
+		}
+		return out
+	}
+	d.Top, d.Bottom = rate(top), rate(bottom)
+	for _, row := range r.MostWasteful(opt.Top) {
+		detail := fmt.Sprintf("%s leads rejected or non-target", Count(row.Economics.WastedLeads))
+		if rs := append(append([]ReasonCount(nil), row.NonTarget.Reasons...), row.Rejected.Reasons...); len(rs) > 0 {
+			main := rs[0]
+			for _, x := range rs[1:] {
+				if x.Count > main.Count {
+					main = x
+				}
+			}
+			detail += ", mostly " + oneLine(main.Label, 40)
+		}
+		d.Wasteful = append(d.Wasteful, digestItem{
+			Name:   oneLine(row.Name(), 80),
+			Figure: Hours(row.Economics.WastedHours) + " (" + s.Money(row.Economics.WastedCost) + ")",
+			Detail: detail,
+		})
+	}
+	reasons := func(rs []ReasonCount) []digestItem {
+		var out []digestItem
+		for _, x := range rs {
+			out = append(out, digestItem{Name: oneLine(x.Label, 60), Figure: Count(x.Count), Detail: x.Share.String()})
+		}
+		return out
+	}
+	d.Rejections = reasons(r.MainRejections(opt.Top))
+	d.NonTarget = reasons(r.MainNonTarget(opt.Top))
+	for _, tt := range r.Results() {
+		d.Results = append(d.Results, oneLine(tt.Campaign+", "+tt.MetricLabel+": "+tt.Verdict, 200))
+	}
+	for _, c := range r.Campaigns {
+		d.Pending += len(c.Tests)
+	}
+	d.Pending -= len(d.Results)
+	return d
+}

@@ -1,0 +1,86 @@
+package report
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDigest(t *testing.T) {
+	subject, html, text, err := sampleReport().Digest(DigestOptions{DashboardURL: "https://reports.example.com/q4?team=a&b=1", Week: "2026-W47"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Leads 2026-W47: 1,398 leads, 158 accepted by sales, 141 h of sales time wasted"; subject != want {
+		t.Errorf("subject = %q, want %q", subject, want)
+	}
+	for _, want := range []string{
+		"week 2026-W47 · figures for Sep 2026 – Nov 2026",
+		"Sales spent about 141 h (€8,430) on 562 leads that were non-target or rejected (15 min each).",
+		"Where sales time went:\n  - meta-lookalike-cmo: 76 h (€4,530), 302 leads rejected or non-target, mostly job seeker",
+		"Why sales rejected leads:\n  - not ICP: 47 (43.9%)",
+		"Best campaigns, lead to SAL (at least 30 leads):\n  - google-brand-search: 30.5% (39 SAL of 128 leads)",
+		"Weakest campaigns:\n  - meta-lookalike-cmo: 2.6% (11 SAL of 420 leads)",
+		"q4-demo-linkedin, lead → SAL: B converts better to SAL than A (17.8% vs 9.2%, p = 0.006)",
+		"1 comparison without a significant difference yet",
+		"Dashboard: https://reports.example.com/q4?team=a&b=1",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "ebook-roi-calculator") {
+		t.Error("a campaign under the minimum sample is ranked")
+	}
+	for _, want := range []string{`href="https://reports.example.com/q4?team=a&amp;b=1"`, "Why sales rejected leads", "141 h (€8,430)"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("html lacks %q", want)
+		}
+	}
+}
+
+func TestDigestEscapes(t *testing.T) {
+	r := hostileReport()
+	subject, html, text, err := r.Digest(DigestOptions{Week: "W47\r\nBcc: victim@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(subject, "\r\n") {
+		t.Errorf("subject has a line break: %q", subject)
+	}
+	for _, bad := range []string{"<script", "<img", `"><svg`} {
+		if strings.Contains(html, bad) {
+			t.Errorf("html contains %q", bad)
+		}
+	}
+	if !strings.Contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("html lacks the escaped campaign")
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "Bcc:") {
+			t.Errorf("text has a line made by the week option: %q", line)
+		}
+	}
+}
+
+func TestDigestOptions(t *testing.T) {
+	r := knownReport()
+	for _, bad := range []string{"javascript:alert(1)", "/relative", "ftp://x.example", "https://"} {
+		if _, _, _, err := r.Digest(DigestOptions{DashboardURL: bad}); !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("URL %q: err = %v, want ErrInvalidOptions", bad, err)
+		}
+	}
+	subject, html, text, err := Build(nil, Economics{}, Period{From: "2026-11", To: "2026-11"}).Digest(DigestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject != "Leads Nov 2026: 0 leads, 0 accepted by sales, 0 h of sales time wasted" {
+		t.Errorf("empty subject = %q", subject)
+	}
+	if strings.Contains(text, "Dashboard:") || strings.Contains(html, "Open the dashboard") {
+		t.Error("no dashboard URL, but a link")
+	}
+	if !strings.Contains(text, "none has 30 leads yet") {
+		t.Errorf("empty ranking not explained:\n%s", text)
+	}
+}

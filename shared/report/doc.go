@@ -1,0 +1,36 @@
+// Package report turns a campaign's monthly counters into a funnel report
+// and renders it as JSON, CSV, a server-rendered HTML dashboard with
+// inline SVG charts, and a weekly digest email.
+//
+// The product counts at write time (atomic ADDs on CAMPAIGN#<c>/STATS#<yyyy-mm>,
+// and per variant), so a report never scans leads: Build only sums the
+// counters of the months in a Period and derives every figure from them.
+// The package is pure — no AWS, no clock, no I/O besides the io.Writer the
+// renderers are given — so every figure is testable on a known population.
+//
+// How the figures are computed (the same text is printed under the
+// dashboard, because a figure nobody can check convinces nobody):
+//
+//   - Funnel: leads → MQL → SAL → SQL → won, each rate is the stage over the
+//     stage before it; lead → SAL and lead → won are over leads. Counters
+//     count transitions in a month, so a lead captured in October and
+//     accepted in November counts in each month's own stage: over short
+//     periods a rate can exceed 100%.
+//   - Non-target: the disqualified counter, as a share of leads, with its
+//     dq_<reason> breakdown (a gap between the total and the reasons shows
+//     as "no reason recorded").
+//   - Rejected by sales: the rejected counter with its rej_<code>
+//     breakdown; the rejection rate is rejected / (SAL + rejected), i.e.
+//     of the leads sales answered, how many they turned down.
+//   - Speed: median and p90 time to first response by nearest rank over
+//     the resp_* buckets, reported as the bucket's upper bound ("≤ 5 min");
+//     SLA breach rate is sla_breaches / handoffs.
+//   - Wasted sales time: (rejected + disqualified) × MinutesPerLead / 60
+//     hours, times HourlyCost. Cost per lead and per SAL divide the
+//     campaign's Spend, when given.
+//   - A/B: a pooled two-proportion z-test (two-sided, normal
+//     approximation) of each variant against the campaign's first variant.
+//
+// A rate whose denominator is zero is undefined: null in JSON, an empty
+// cell in CSV, "—" on screen. No figure is ever NaN or Inf.
+package report

@@ -1,0 +1,130 @@
+package report
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+var funcs = template.FuncMap{
+	"count":   Count,
+	"hours":   Hours,
+	"pct":     func(r Ratio) string { return r.String() },
+	"z":       func(z float64) string { return strconv.FormatFloat(z, 'f', 2, 64) },
+	"p":       FormatP,
+	"rowArgs": func(d dashboard, r Row) rowArgs { return rowArgs{D: d, R: r} },
+}
+
+// rowArgs are what the table-row template needs: the page (settings,
+// which columns show) and the row.
+type rowArgs struct {
+	D dashboard
+	R Row
+}
+
+var dashboardTmpl = template.Must(template.New("dashboard.html.tmpl").Funcs(funcs).
+	ParseFS(templateFS, "templates/dashboard.html.tmpl"))
+
+// dashboard is what the page template reads: the report plus the charts
+// laid out in Go.
+type dashboard struct {
+	Report
+	Title     string
+	Tiles     []tile
+	Overall   panel
+	Campaigns []campaignView
+	HasSpend  bool
+	HasTests  bool
+	HasEmail  bool
+}
+
+type tile struct {
+	Label, Value, Note, Tone string
+	Wide                     bool // spans two columns on wide screens
+}
+
+type panel struct {
+	Funnel, NonTarget, Rejected, Speed chart
+}
+
+type campaignView struct {
+	Campaign
+	Anchor   string
+	Charts   panel
+	HasEmail bool // a row in the nurture-email table
+}
+
+// HTML writes the dashboard: one self-contained page (inline CSS and SVG,
+// no script, no external resource) with a summary strip, the overall
+// funnel, a table of every campaign and variant, a funnel and the reasons
+// per campaign, the A/B tests and the nurture emails. Every id from
+// config is escaped by html/template.
+func (r Report) HTML(w io.Writer) error {
+	return dashboardTmpl.Execute(w, r.dashboard())
+}
+
+func (r Report) dashboard() dashboard {
+	d := dashboard{Report: r, Title: "Lead funnel · " + r.Period.Label()}
+	t := r.Total
+	s := r.Settings
+	d.Tiles = []tile{
+		{Label: "Leads", Value: Count(t.Leads),
+			Note: fmt.Sprintf("plus %s repeat submissions; %s bots blocked", Count(t.Resubmissions), Count(t.Bots))},
+		{Label: "Non-target", Value: t.NonTarget.Share.String(),
+			Note: fmt.Sprintf("%s leads filtered out", Count(t.NonTarget.Total))},
+		{Label: "Accepted by sales", Value: Count(t.Funnel.SAL),
+			Note: "SAL: " + t.Funnel.LeadToSAL.String() + " of leads"},
+		{Label: "Won", Value: Count(t.Funnel.Won),
+			Note: t.Funnel.LeadToWon.String() + " of leads"},
+		{Label: "Sales time wasted", Value: Hours(t.Economics.WastedHours) + " · " + s.Money(t.Economics.WastedCost), Tone: "waste", Wide: true,
+			Note: fmt.Sprintf("%s leads rejected by sales or non-target × %s min each",
+				Count(t.Economics.WastedLeads), decimal(s.MinutesPerLead, 1))},
+		speedTile(t.Speed),
+	}
+	if e := t.Economics; e.Spend != nil {
+		d.HasSpend = true
+		d.Tiles = append(d.Tiles, tile{Label: "Cost per SAL", Value: s.MoneyOr(e.CostPerSAL),
+			Note: fmt.Sprintf("%s spent · %s per lead", s.Money(*e.Spend), s.MoneyOr(e.CostPerLead))})
+	} else {
+		d.Tiles[len(d.Tiles)-1].Wide = true // keeps the strip two full rows
+	}
+	d.HasEmail = t.Nurture != (Nurture{})
+	d.Overall = rowPanel("all", "all campaigns", t)
+	for i, c := range r.Campaigns {
+		d.HasTests = d.HasTests || len(c.Tests) > 0
+		anchor := "c" + strconv.Itoa(i+1)
+		d.Campaigns = append(d.Campaigns, campaignView{
+			Campaign: c, Anchor: anchor, Charts: rowPanel(anchor, c.Total.Name(), c.Total),
+			HasEmail: c.Total.Nurture != (Nurture{}),
+		})
+	}
+	return d
+}
+
+func rowPanel(id, who string, r Row) panel {
+	return panel{
+		Funnel:    funnelChart(id+"-funnel", who, r.Funnel),
+		NonTarget: reasonChart(id+"-dq", "Non-target leads by reason, "+who, "dq", r.NonTarget),
+		Rejected:  reasonChart(id+"-rej", "Leads rejected by sales by reason, "+who, "reject", r.Rejected),
+		Speed:     speedChart(id+"-speed", who, r.Speed),
+	}
+}
+
+func speedTile(s Speed) tile {
+	t := tile{Label: "First response, median", Value: s.Median.Label}
+	switch {
+	case s.Handoffs == 0 && !s.Median.Known:
+		t.Value, t.Note = "—", "no alerts sent to sales yet"
+	case !s.Median.Known:
+		t.Note = fmt.Sprintf("%s alerts sent · %s SLA breaches", Count(s.Handoffs), Count(s.SLABreaches))
+	default:
+		t.Note = fmt.Sprintf("p90 %s · %s answered within %d min · %s SLA breaches (%s of alerts)",
+			s.P90.Label, s.WithinTarget, TargetMinutes, Count(s.SLABreaches), s.SLABreachRate)
+	}
+	return t
+}
