@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -34,6 +36,8 @@ import (
 	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/publish/eventbus"
 	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/report"
+	"github.com/leadflow/leadflow/shared/reporting"
 	"github.com/leadflow/leadflow/shared/schedule"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/sesevents"
@@ -69,6 +73,7 @@ var Routes = map[string][]string{
 	"publisher":   nil,
 	"track":       track.Routes,
 	"privacy":     privacy.Routes,
+	"reports":     reporting.Routes,
 }
 
 // Build wires a function by its folder name from an environment, as Lambda
@@ -117,6 +122,20 @@ func Build(ctx context.Context, function string, getenv func(string) string, log
 			return Handlers{}, err
 		}
 		return Handlers{HTTP: h.Handle}, nil
+	case "reports":
+		var cfg config.Reports
+		if err := config.Load(&cfg, getenv); err != nil {
+			return Handlers{}, err
+		}
+		c, err := awsclients.Load(ctx, cfg.AWS)
+		if err != nil {
+			return Handlers{}, err
+		}
+		h, err := Reports(cfg, c, logw, clock)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return ReportHandlers(h), nil
 	case "privacy":
 		var cfg config.Privacy
 		if err := config.Load(&cfg, getenv); err != nil {
@@ -240,6 +259,65 @@ func loadRules(path string) (*qualify.Config, error) {
 		path = filepath.Join(root, path)
 	}
 	return qualify.Load(path)
+}
+
+// Reports builds the reports handler and weekly digest.
+func Reports(cfg config.Reports, c awsclients.Clients, logw io.Writer, clock func() time.Time) (*reporting.Handler, error) {
+	econ := report.Economics{Currency: cfg.Currency, Spend: map[string]float64{}}
+	for name, dst := range map[string]*float64{"MINUTES_PER_LEAD": &econ.MinutesPerLead, "HOURLY_COST": &econ.HourlyCost} {
+		v := map[string]string{"MINUTES_PER_LEAD": cfg.MinutesPerLead, "HOURLY_COST": cfg.HourlyCost}[name]
+		if v == "" {
+			continue
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			return nil, fmt.Errorf("config: %s=%q is not a positive number", name, v)
+		}
+		*dst = f
+	}
+	for _, part := range strings.Split(cfg.CampaignSpend, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		id, amount, ok := strings.Cut(part, "=")
+		f, err := strconv.ParseFloat(amount, 64)
+		if !ok || err != nil || f < 0 {
+			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is not campaign=amount", part)
+		}
+		econ.Spend[id] = f
+	}
+	st := store.New(c.DynamoDB, cfg.Table)
+	return &reporting.Handler{Store: reportStore{st}, Economics: econ, Mail: sesmail.New(c.SES),
+		From: cfg.Sender, Marketing: cfg.MarketingAddress, ConfigurationSet: cfg.ConfigurationSet, BaseURL: cfg.PublicBaseURL,
+		Clock: clock, Log: logx.New(logw, "reports", cfg.LogLevel)}, nil
+}
+
+// ReportHandlers are the reports function's two triggers.
+func ReportHandlers(h *reporting.Handler) Handlers {
+	return Handlers{HTTP: h.Handle, Event: func(ctx context.Context, ev events.EventBridgeEvent) error {
+		out, err := h.Digest(ctx)
+		if err != nil {
+			h.Log.Error("digest", "event", ev.ID, "error", err.Error())
+			return err
+		}
+		h.Log.Info("digest", "event", ev.ID, "outcome", out)
+		return nil
+	}}
+}
+
+// reportStore adapts the store's stats rows to report sources.
+type reportStore struct{ *store.Store }
+
+func (r reportStore) MonthSources(ctx context.Context, month string) ([]report.Source, error) {
+	rows, err := r.MonthStats(ctx, month)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]report.Source, len(rows))
+	for i, row := range rows {
+		out[i] = report.Source{Campaign: row.Campaign, Variant: row.Variant, Month: row.Month, Counters: row.Counters}
+	}
+	return out, nil
 }
 
 // Privacy builds the admin handler for export and erasure requests.
@@ -395,4 +473,33 @@ func sendRate(ctx context.Context, configured string, c awsclients.Clients) (flo
 		return r, nil
 	}
 	return c.MaxSendRate(ctx)
+}
+
+// Dispatch is the Lambda entry point of a function with both HTTP routes
+// and EventBridge triggers: an HTTP API v2 payload has a routeKey, an
+// EventBridge event does not.
+func Dispatch(h Handlers) func(ctx context.Context, payload json.RawMessage) (any, error) {
+	return func(ctx context.Context, payload json.RawMessage) (any, error) {
+		var probe struct {
+			RouteKey string `json:"routeKey"`
+		}
+		if err := json.Unmarshal(payload, &probe); err != nil {
+			return nil, fmt.Errorf("app: payload is not JSON: %w", err)
+		}
+		if probe.RouteKey != "" && h.HTTP != nil {
+			var req httpapi.Request
+			if err := json.Unmarshal(payload, &req); err != nil {
+				return nil, err
+			}
+			return h.HTTP(ctx, req)
+		}
+		if h.Event == nil {
+			return nil, errors.New("app: this function takes no events")
+		}
+		var ev events.EventBridgeEvent
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, err
+		}
+		return nil, h.Event(ctx, ev)
+	}
 }

@@ -115,6 +115,23 @@ type Privacy struct {
 	Table string `env:"TABLE_NAME"`
 }
 
+// Reports is the reports function's configuration: the dashboard and
+// API, and the weekly digest to marketing.
+type Reports struct {
+	AWS
+	Table            string `env:"TABLE_NAME"`
+	Sender           string `env:"SENDER_ADDRESS"`
+	MarketingAddress string `env:"MARKETING_ADDRESS"`
+	PublicBaseURL    string `env:"PUBLIC_BASE_URL" optional:"true"`
+	ConfigurationSet string `env:"SES_CONFIGURATION_SET" optional:"true"`
+	// Economics of sales time: minutes per lead that reaches sales, cost
+	// of a sales hour, currency; spend per campaign "q4-demo=1200,…".
+	MinutesPerLead string `env:"MINUTES_PER_LEAD" optional:"true"`
+	HourlyCost     string `env:"HOURLY_COST" optional:"true"`
+	Currency       string `env:"CURRENCY" optional:"true"`
+	CampaignSpend  string `env:"CAMPAIGN_SPEND" optional:"true"`
+}
+
 // Functions maps each function folder under functions/ to its config type.
 var Functions = map[string]any{
 	"capture":     Capture{},
@@ -125,6 +142,7 @@ var Functions = map[string]any{
 	"publisher":   Publisher{},
 	"track":       Track{},
 	"privacy":     Privacy{},
+	"reports":     Reports{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a

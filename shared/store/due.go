@@ -128,3 +128,25 @@ func (s *Store) MonthStats(ctx context.Context, month string) ([]StatsRow, error
 	}
 	return rows, nil
 }
+
+// Once records key the first time and reports whether this was it.
+func (s *Store) Once(ctx context.Context, k string, at time.Time) (bool, error) {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, ConditionExpression: aws.String(condNew),
+		Item: map[string]types.AttributeValue{attrPK: str(k), attrSK: str("ONCE"), "at": str(at.UTC().Format(time.RFC3339Nano))}})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrap("once", err)
+	}
+	return true, nil
+}
+
+// Forget removes a key recorded by Once.
+func (s *Store) Forget(ctx context.Context, k string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: key(k, "ONCE")})
+	if err != nil {
+		return wrap("forget", err)
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+// Package reporting serves the campaign reports (GET /reports as JSON,
+// CSV or the HTML dashboard) and sends the weekly digest to marketing,
+// exactly once per week. Reports read the monthly counters only — never
+// the leads. It imports no AWS code.
+package reporting
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/report"
+)
+
+// Routes this handler serves (IAM-authorised in AWS).
+var Routes = []string{"GET /reports"}
+
+// Store is what reports read and the digest records.
+type Store interface {
+	// MonthSources lists every campaign's and variant's counters of a month.
+	MonthSources(ctx context.Context, month string) ([]report.Source, error)
+	// Once records key and reports true the first time only.
+	Once(ctx context.Context, key string, at time.Time) (bool, error)
+	// Forget removes a key recorded by Once (the digest was not sent).
+	Forget(ctx context.Context, key string) error
+}
+
+// Handler serves reports and the digest.
+type Handler struct {
+	Store     Store
+	Economics report.Economics
+	Mail      mail.Sender
+	// From sends the digest to Marketing.
+	From, Marketing  string
+	ConfigurationSet string
+	// BaseURL is where the dashboard is (for the digest's link).
+	BaseURL string
+	Clock   func() time.Time
+	Log     *slog.Logger
+}
+
+var monthRe = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+
+// maxMonths bounds a report's period (one query per month).
+const maxMonths = 24
+
+// Build reads the counters of a period and builds the report.
+func (h *Handler) Build(ctx context.Context, from, to string) (report.Report, error) {
+	start, err := time.Parse("2006-01", from)
+	if err != nil {
+		return report.Report{}, err
+	}
+	var sources []report.Source
+	for m := start; m.Format("2006-01") <= to; m = m.AddDate(0, 1, 0) {
+		rows, err := h.Store.MonthSources(ctx, m.Format("2006-01"))
+		if err != nil {
+			return report.Report{}, err
+		}
+		sources = append(sources, rows...)
+	}
+	return report.Build(sources, h.Economics, report.Period{From: from, To: to}), nil
+}
+
+// Handle serves GET /reports?from=YYYY-MM&to=YYYY-MM&format=json|csv|html.
+func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
+	q := req.QueryStringParameters
+	now := h.Clock().UTC()
+	to := orDefault(q["to"], now.Format("2006-01"))
+	from := orDefault(q["from"], now.AddDate(0, -2, 0).Format("2006-01"))
+	format := orDefault(q["format"], "json")
+	var problems []map[string]string
+	for field, v := range map[string]string{"from": from, "to": to} {
+		if !monthRe.MatchString(v) {
+			problems = append(problems, map[string]string{"field": field, "reason": "must be a month like 2026-11"})
+		}
+	}
+	if format != "json" && format != "csv" && format != "html" {
+		problems = append(problems, map[string]string{"field": "format", "reason": "must be json, csv or html"})
+	}
+	if len(problems) == 0 {
+		f, _ := time.Parse("2006-01", from)
+		t, _ := time.Parse("2006-01", to)
+		if t.Before(f) || f.AddDate(0, maxMonths, 0).Before(t) {
+			problems = append(problems, map[string]string{"field": "to", "reason": fmt.Sprintf("must be from `from` to %d months after it", maxMonths)})
+		}
+	}
+	if len(problems) > 0 {
+		log.Warn("report", "status", http.StatusBadRequest)
+		return httpapi.JSON(http.StatusBadRequest, map[string]any{"error": "invalid report request", "fields": problems}, nil), nil
+	}
+	r, err := h.Build(ctx, from, to)
+	if err != nil {
+		log.Error("report", "status", http.StatusInternalServerError, "error", err.Error())
+		return httpapi.JSON(http.StatusInternalServerError, map[string]string{"error": "internal error", "request_id": req.RequestContext.RequestID}, nil), nil
+	}
+	var b bytes.Buffer
+	ct := map[string]string{"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}[format]
+	switch format {
+	case "json":
+		err = r.JSON(&b)
+	case "csv":
+		err = r.CSV(&b)
+	case "html":
+		err = r.HTML(&b)
+	}
+	if err != nil {
+		log.Error("report", "status", http.StatusInternalServerError, "error", err.Error())
+		return httpapi.JSON(http.StatusInternalServerError, map[string]string{"error": "internal error"}, nil), nil
+	}
+	headers := map[string]string{"Content-Type": ct, "Cache-Control": "no-store"}
+	if format == "csv" {
+		headers["Content-Disposition"] = fmt.Sprintf(`attachment; filename="leadflow-%s-%s.csv"`, from, to)
+	}
+	log.Info("report", "status", http.StatusOK, "format", format, "from", from, "to", to, "campaigns", len(r.Campaigns))
+	return httpapi.Response{StatusCode: http.StatusOK, Body: b.String(), Headers: headers}, nil
+}
+
+// Digest sends the weekly digest (this month and the last) once per ISO
+// week, however often the schedule fires or Lambda retries.
+func (h *Handler) Digest(ctx context.Context) (string, error) {
+	now := h.Clock().UTC()
+	year, week := now.ISOWeek()
+	key := fmt.Sprintf("DIGEST#%d-W%02d", year, week)
+	first, err := h.Store.Once(ctx, key, now)
+	if err != nil {
+		return "", err
+	}
+	if !first {
+		return "already_sent", nil
+	}
+	r, err := h.Build(ctx, now.AddDate(0, -1, 0).Format("2006-01"), now.Format("2006-01"))
+	if err == nil {
+		var subject, html, text string
+		subject, html, text, err = r.Digest(report.DigestOptions{DashboardURL: dashboard(h.BaseURL), Week: fmt.Sprintf("%d-W%02d", year, week)})
+		if err == nil {
+			_, err = h.Mail.Send(ctx, mail.Message{From: h.From, To: h.Marketing, Subject: subject, HTML: html, Text: text,
+				Tags: map[string]string{"kind": "digest"}, ConfigurationSet: h.ConfigurationSet})
+		}
+	}
+	if err != nil {
+		if ferr := h.Store.Forget(ctx, key); ferr != nil {
+			return "", errors.Join(err, ferr)
+		}
+		return "", err
+	}
+	return "sent", nil
+}
+
+func dashboard(base string) string {
+	if base == "" {
+		return ""
+	}
+	return base + "/reports?format=html"
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
