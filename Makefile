@@ -7,13 +7,14 @@ GO ?= go
 STACK := $(GO) run ./local/cmd/stack
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate bounce complaint soft-bounce
+.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo bounce complaint soft-bounce
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
 	@echo "make test     go vet + every test against the real emulators"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
 	@echo "make leads    list leads stored by a running 'make run'"
+	@echo "make demo     fill a running 'make run' with campaigns, answers and outcomes; prints the dashboard URL"
 	@echo "make bounce EMAIL=… / make complaint EMAIL=…   simulate SES events in a running 'make run'"
 	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
 	@echo "make check-config [CONFIG=qualify.yaml] [LEAD=events/sample-lead.json]"
@@ -74,6 +75,11 @@ check-sequences:
 preview:
 	@mkdir -p out
 	$(GO) run ./cmd/leadflow preview -template $(or $(TEMPLATE),cold_welcome) $(if $(SEQUENCES),-sequences $(SEQUENCES)) -lead $(or $(LEAD),events/sample-lead.json) -out out/preview.html
+
+# Fill a running 'make run' with a month of campaigns, answers and outcomes
+# through the real API, then open the dashboard it prints.
+demo:
+	$(GO) run ./local/cmd/demo -url $(URL)
 
 leads:
 	@curl -fsS $(URL)/_local/leads || echo "no local stack answers at $(URL): start it with 'make run'"

@@ -4,27 +4,9 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"time"
 	_ "time/tzdata" // lead time zones must resolve without the OS database
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/leadflow/leadflow/shared/app"
-	"github.com/leadflow/leadflow/shared/awsclients"
-	"github.com/leadflow/leadflow/shared/config"
 )
 
-func main() {
-	var cfg config.Capture
-	config.MustLoad(&cfg)
-	clients := awsclients.MustLoad(cfg.AWS)
-	h, err := app.Capture(context.Background(), cfg, clients, os.Stdout, time.Now)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "capture:", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
-}
+func main() { app.Start("capture") }

@@ -5,26 +5,9 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
+	_ "time/tzdata" // lead time zones must resolve without the OS database
 
 	"github.com/leadflow/leadflow/shared/app"
-	"github.com/leadflow/leadflow/shared/awsclients"
-	"github.com/leadflow/leadflow/shared/config"
 )
 
-func main() {
-	var cfg config.Track
-	config.MustLoad(&cfg)
-	clients := awsclients.MustLoad(cfg.AWS)
-	h, err := app.Track(context.Background(), cfg, clients, os.Stdout, time.Now)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "track:", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
-}
+func main() { app.Start("track") }

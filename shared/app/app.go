@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/capture"
@@ -475,16 +476,37 @@ func sendRate(ctx context.Context, configured string, c awsclients.Clients) (flo
 	return c.MaxSendRate(ctx)
 }
 
-// Dispatch is the Lambda entry point of a function with both HTTP routes
-// and EventBridge triggers: an HTTP API v2 payload has a routeKey, an
-// EventBridge event does not.
+// Start is the whole main of a function: config from the environment
+// (every variable its struct in shared/config declares), SDK clients built
+// once, wiring, then the Lambda runtime. A bad config ends the process at
+// init with one readable line, never a request.
+func Start(function string) {
+	h, err := Build(context.Background(), function, os.Getenv, os.Stdout, time.Now)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", function, err)
+		os.Exit(1)
+	}
+	lambda.Start(Dispatch(h))
+}
+
+// Dispatch is the Lambda entry point of a function, whatever triggers it:
+// an HTTP API v2 payload has a routeKey, a DynamoDB stream batch has
+// Records, anything else is an EventBridge event (schedule or rule).
 func Dispatch(h Handlers) func(ctx context.Context, payload json.RawMessage) (any, error) {
 	return func(ctx context.Context, payload json.RawMessage) (any, error) {
 		var probe struct {
-			RouteKey string `json:"routeKey"`
+			RouteKey string            `json:"routeKey"`
+			Records  []json.RawMessage `json:"Records"`
 		}
 		if err := json.Unmarshal(payload, &probe); err != nil {
 			return nil, fmt.Errorf("app: payload is not JSON: %w", err)
+		}
+		if probe.Records != nil && h.Stream != nil {
+			var ev events.DynamoDBEvent
+			if err := json.Unmarshal(payload, &ev); err != nil {
+				return nil, err
+			}
+			return nil, h.Stream(ctx, ev)
 		}
 		if probe.RouteKey != "" && h.HTTP != nil {
 			var req httpapi.Request

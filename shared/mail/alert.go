@@ -55,11 +55,11 @@ var templateFS embed.FS
 
 var funcs = map[string]any{
 	"when": func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 UTC") },
-	"line": oneLine,
+	"line": OneLine,
 	// indent keeps a multi-line value visibly inside its field in the
 	// text part, so a lead cannot fake top-level lines such as "ACCEPT:".
 	"indent": func(s string) string {
-		return strings.ReplaceAll(strings.TrimSpace(normaliseNewlines(s)), "\n", "\n      ")
+		return strings.ReplaceAll(strings.TrimSpace(NormaliseNewlines(s)), "\n", "\n      ")
 	},
 	// mailto links a plain address only; anything else (a display name,
 	// '?', '&', '%' that could add headers to the draft) shows as text.
@@ -124,10 +124,10 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 	v := alertView{
 		Alert:     a,
 		Subject:   alertSubject(a),
-		Who:       firstNonEmpty(oneLine(a.Name), oneLine(a.Email), "Unnamed lead"),
-		TempLabel: capitalize(firstNonEmpty(strings.ToLower(oneLine(a.Temperature)), "new")),
+		Who:       firstNonEmpty(OneLine(a.Name), OneLine(a.Email), "Unnamed lead"),
+		TempLabel: capitalize(firstNonEmpty(strings.ToLower(OneLine(a.Temperature)), "new")),
 	}
-	switch title, company := oneLine(a.JobTitle), oneLine(a.Company); {
+	switch title, company := OneLine(a.JobTitle), OneLine(a.Company); {
 	case title != "" && company != "":
 		v.Role = title + " at " + company
 	default:
@@ -149,19 +149,19 @@ func alertSubject(a Alert) string {
 	if a.Escalation {
 		b.WriteString("[SLA breach] ")
 	}
-	temp := strings.ToLower(oneLine(a.Temperature))
+	temp := strings.ToLower(OneLine(a.Temperature))
 	if temp == "hot" {
 		b.WriteString("🔥 ")
 	}
 	b.WriteString(capitalize(firstNonEmpty(temp, "new")) + " lead")
-	if g := oneLine(a.Grade); g != "" {
+	if g := OneLine(a.Grade); g != "" {
 		b.WriteString(" (" + g + ")")
 	}
-	if who := firstNonEmpty(oneLine(a.Company), oneLine(a.Name), oneLine(a.Email)); who != "" {
+	if who := firstNonEmpty(OneLine(a.Company), OneLine(a.Name), OneLine(a.Email)); who != "" {
 		b.WriteString(": " + who)
 	}
 	var details []string
-	for _, s := range []string{oneLine(a.JobTitle), oneLine(a.WhyHot)} {
+	for _, s := range []string{OneLine(a.JobTitle), OneLine(a.WhyHot)} {
 		if s != "" {
 			details = append(details, s)
 		}
@@ -169,37 +169,7 @@ func alertSubject(a Alert) string {
 	if len(details) > 0 {
 		b.WriteString(" — " + strings.Join(details, ", "))
 	}
-	return truncate(b.String(), maxSubject)
-}
-
-// oneLine makes s safe for a single line: control characters, line
-// separators and invalid UTF-8 become spaces, bidi controls (which can
-// make text display in a misleading order) are dropped, and runs of
-// whitespace collapse to one space.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == utf8.RuneError, unicode.IsControl(r), r == '\u2028', r == '\u2029':
-			return ' '
-		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u200e', r == '\u200f':
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
-func normaliseNewlines(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-}
-
-// truncate cuts s to at most max characters, ending in "…" when cut.
-func truncate(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)[:max-1]
-	return strings.TrimRight(string(r), " ,—-") + "…"
+	return Truncate(b.String(), maxSubject)
 }
 
 func capitalize(s string) string {

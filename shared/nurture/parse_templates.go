@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -95,7 +96,7 @@ func (p *parser) template(k, n *yaml.Node, where string) (*emailTemplate, bool) 
 		return nil, false
 	}
 	var b strings.Builder
-	if err := t.subject.Execute(&b, emptyData); err == nil && oneLine(b.String()) == "" {
+	if err := t.subject.Execute(&b, emptyData); err == nil && mail.OneLine(b.String()) == "" {
 		p.Errf(subj, "%s.subject: empty for a lead that gave only an email address (add text outside {{…}}, or an {{else}})", where)
 		return nil, false
 	}

@@ -10,9 +10,9 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
 )
 
 // Email is a rendered marketing email.
@@ -78,7 +78,7 @@ func (t *emailTemplate) render(d TemplateData) (Email, error) {
 	if err := t.text.Execute(&tb, d); err != nil {
 		return Email{}, fmt.Errorf("%w: text: %v", ErrRender, err)
 	}
-	e := Email{Subject: truncate(oneLine(sb.String()), maxSubject)}
+	e := Email{Subject: mail.Truncate(mail.OneLine(sb.String()), maxSubject)}
 	if e.Subject == "" {
 		return Email{}, fmt.Errorf("%w: the subject is empty for this lead", ErrRender)
 	}
@@ -95,7 +95,7 @@ func (t *emailTemplate) render(d TemplateData) (Email, error) {
 	if e.HTML = out.String(); isDoc {
 		e.HTML = withFooter(body, out.String())
 	}
-	e.Text = strings.TrimRight(normaliseNewlines(tb.String()), "\n ") + "\n\n" +
+	e.Text = strings.TrimRight(mail.NormaliseNewlines(tb.String()), "\n ") + "\n\n" +
 		"-- \n" + footerText + "\nUnsubscribe with one click: " + d.UnsubscribeURL + "\n"
 	return e, nil
 }
@@ -166,11 +166,11 @@ func links(h, skip string) []string {
 
 func newTemplateData(l lead.Lead, unsubscribeURL string) TemplateData {
 	d := TemplateData{
-		Name:           truncate(oneLine(l.Name), 100),
-		Company:        truncate(oneLine(l.Company), 100),
-		JobTitle:       truncate(oneLine(l.JobTitle), 100),
-		Industry:       truncate(oneLine(l.Industry), 100),
-		Country:        oneLine(l.Country),
+		Name:           mail.Truncate(mail.OneLine(l.Name), 100),
+		Company:        mail.Truncate(mail.OneLine(l.Company), 100),
+		JobTitle:       mail.Truncate(mail.OneLine(l.JobTitle), 100),
+		Industry:       mail.Truncate(mail.OneLine(l.Industry), 100),
+		Country:        mail.OneLine(l.Country),
 		UnsubscribeURL: unsubscribeURL,
 	}
 	d.FirstName = firstName(d.Name)
@@ -191,7 +191,7 @@ func firstName(name string) string {
 		if i < len(words)-1 && honorifics[strings.ToLower(strings.TrimSuffix(w, "."))] {
 			continue
 		}
-		return truncate(strings.Trim(w, ",;"), 40)
+		return mail.Truncate(strings.Trim(w, ",;"), 40)
 	}
 	return "there"
 }
@@ -207,34 +207,4 @@ func checkURL(raw string) error {
 		return fmt.Errorf("%w: the unsubscribe URL contains characters a URL may not", ErrRender)
 	}
 	return nil
-}
-
-// oneLine makes s safe for a single line: control characters, line
-// separators and invalid UTF-8 become spaces, bidi controls (which can make
-// text display in a misleading order) are dropped, and runs of whitespace
-// collapse to one space.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == utf8.RuneError, unicode.IsControl(r), r == '\u2028', r == '\u2029':
-			return ' '
-		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u200e', r == '\u200f':
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
-func normaliseNewlines(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-}
-
-// truncate cuts s to at most max characters, ending in "…" when cut.
-func truncate(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)[:max-1]
-	return strings.TrimRight(string(r), " ,—-") + "…"
 }

@@ -16,6 +16,10 @@ var multipliers = []struct {
 	{"b", 1e9}, {"bn", 1e9}, {"billion", 1e9},
 }
 
+// FirstNumber is firstNumber for other packages (calibration bins must
+// match exactly what the range operator reads).
+func FirstNumber(s string) (float64, bool) { return firstNumber(s) }
+
 // firstNumber reads the first number in a free-text answer, the way a
 // person means it: "51-200" → 51, "$50k" → 50000, "1,000+" → 1000,
 // "1.5M" → 1500000, "500 employees" → 500. A comma is a thousands separator

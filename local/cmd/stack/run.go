@@ -104,6 +104,7 @@ func run(ctx context.Context, args []string) error {
 	// The SES emulator cannot answer GetAccount; AWS's default is 1/s in
 	// the sandbox, 14/s and up in production.
 	env["SES_MAX_SEND_RATE"] = "50"
+	env["MARKETING_ADDRESS"] = "marketing@example.com"
 	// Lead events go to the local stand-in bus, which logs them.
 	bus := eventbus.New(log)
 	env["EVENTBRIDGE_ENDPOINT"] = base + "/_local/eventbridge"
@@ -134,6 +135,10 @@ func run(ctx context.Context, args []string) error {
 	mux.Handle("GET /{$}", site)
 	mux.Handle("GET /thanks", site)
 	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB) })
+	mux.HandleFunc("GET /_local/info", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"SES": st.SES, "DynamoDB": st.DynamoDB, "Table": localTable})
+	})
 	mux.Handle("POST /_local/eventbridge", bus)
 	mux.HandleFunc("GET /_local/events-out", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -1,0 +1,40 @@
+package mail
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Text helpers for user-supplied values in emails (alerts, nurture).
+
+// OneLine makes s safe for a single line: control characters, line
+// separators and invalid UTF-8 become spaces, bidi controls (which can
+// make text display in a misleading order) are dropped, and runs of
+// whitespace collapse to one space.
+func OneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, unicode.IsControl(r), r == '\u2028', r == '\u2029':
+			return ' '
+		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u200e', r == '\u200f':
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// NormaliseNewlines turns CRLF and CR into LF.
+func NormaliseNewlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// Truncate cuts s to at most max characters, ending in "…" when cut.
+func Truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)[:max-1]
+	return strings.TrimRight(string(r), " ,—-") + "…"
+}
