@@ -44,7 +44,8 @@ func run(ctx context.Context, base string) error {
 	add := func(n int, p person) {
 		for i := 0; i < n; i++ {
 			q := p
-			q.email = fmt.Sprintf("%s.%d.%d@%s", strings.ReplaceAll(p.title, " ", "."), i, stamp, map[bool]string{true: "mail.example", false: "corp.example"}[p.message != ""])
+			q.email = fmt.Sprintf("%s.%s%s.%d.%d@%s", strings.ReplaceAll(p.title, " ", "."), p.campaign, p.variant, i, stamp,
+				map[bool]string{true: "mail.example", false: "corp.example"}[p.message != ""])
 			q.email = strings.ToLower(q.email)
 			people = append(people, q)
 		}
