@@ -80,123 +80,81 @@ var Routes = map[string][]string{
 // Build wires a function by its folder name from an environment, as Lambda
 // would at init. Errors are the readable config errors main prints.
 func Build(ctx context.Context, function string, getenv func(string) string, logw io.Writer, clock func() time.Time) (Handlers, error) {
-	switch function {
-	case "capture":
-		var cfg config.Capture
+	b, ok := builders[function]
+	if !ok {
+		return Handlers{}, fmt.Errorf("app: no function %q", function)
+	}
+	return b(ctx, getenv, logw, clock)
+}
+
+type builder func(ctx context.Context, getenv func(string) string, logw io.Writer, clock func() time.Time) (Handlers, error)
+
+// wire is the common part of every function's init: its config from the
+// environment, then the SDK clients, then the function's own wiring.
+func wire[C interface{ Endpoints() config.AWS }](mk func(context.Context, C, awsclients.Clients, io.Writer, func() time.Time) (Handlers, error)) builder {
+	return func(ctx context.Context, getenv func(string) string, logw io.Writer, clock func() time.Time) (Handlers, error) {
+		var cfg C
 		if err := config.Load(&cfg, getenv); err != nil {
 			return Handlers{}, err
 		}
-		c, err := awsclients.Load(ctx, cfg.AWS)
+		c, err := awsclients.Load(ctx, cfg.Endpoints())
 		if err != nil {
 			return Handlers{}, err
 		}
+		return mk(ctx, cfg, c, logw, clock)
+	}
+}
+
+// builders wire each function folder under functions/.
+var builders = map[string]builder{
+	"capture": wire(func(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		h, err := Capture(ctx, cfg, c, logw, clock)
 		if err != nil {
 			return Handlers{}, err
 		}
 		return Handlers{HTTP: h.Handle}, nil
-	case "nurture":
-		var cfg config.Nurture
-		if err := config.Load(&cfg, getenv); err != nil {
-			return Handlers{}, err
-		}
-		c, err := awsclients.Load(ctx, cfg.AWS)
-		if err != nil {
-			return Handlers{}, err
-		}
+	}),
+	"nurture": wire(func(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		t, err := Nurture(ctx, cfg, c, logw, clock)
-		if err != nil {
-			return Handlers{}, err
-		}
-		return Handlers{Event: t}, nil
-	case "feedback":
-		var cfg config.Feedback
-		if err := config.Load(&cfg, getenv); err != nil {
-			return Handlers{}, err
-		}
-		c, err := awsclients.Load(ctx, cfg.AWS)
-		if err != nil {
-			return Handlers{}, err
-		}
+		return Handlers{Event: t}, err
+	}),
+	"feedback": wire(func(ctx context.Context, cfg config.Feedback, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		h, err := Feedback(ctx, cfg, c, logw, clock)
 		if err != nil {
 			return Handlers{}, err
 		}
 		return Handlers{HTTP: h.Handle}, nil
-	case "reports":
-		var cfg config.Reports
-		if err := config.Load(&cfg, getenv); err != nil {
-			return Handlers{}, err
-		}
-		c, err := awsclients.Load(ctx, cfg.AWS)
-		if err != nil {
-			return Handlers{}, err
-		}
+	}),
+	"reports": wire(func(_ context.Context, cfg config.Reports, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		h, err := Reports(cfg, c, logw, clock)
 		if err != nil {
 			return Handlers{}, err
 		}
 		return ReportHandlers(h), nil
-	case "privacy":
-		var cfg config.Privacy
-		if err := config.Load(&cfg, getenv); err != nil {
-			return Handlers{}, err
-		}
-		c, err := awsclients.Load(ctx, cfg.AWS)
-		if err != nil {
-			return Handlers{}, err
-		}
+	}),
+	"privacy": wire(func(_ context.Context, cfg config.Privacy, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		return Handlers{HTTP: Privacy(cfg, c, logw, clock).Handle}, nil
-	case "track":
-		var cfg config.Track
-		if err := config.Load(&cfg, getenv); err != nil {
-			return Handlers{}, err
-		}
-		c, err := awsclients.Load(ctx, cfg.AWS)
-		if err != nil {
-			return Handlers{}, err
-		}
+	}),
+	"track": wire(func(ctx context.Context, cfg config.Track, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		h, err := Track(ctx, cfg, c, logw, clock)
 		if err != nil {
 			return Handlers{}, err
 		}
 		return Handlers{HTTP: h.Handle}, nil
-	case "publisher":
-		var cfg config.Publisher
-		if err := config.Load(&cfg, getenv); err != nil {
-			return Handlers{}, err
-		}
-		c, err := awsclients.Load(ctx, cfg.AWS)
-		if err != nil {
-			return Handlers{}, err
-		}
+	}),
+	"publisher": wire(func(_ context.Context, cfg config.Publisher, c awsclients.Clients, logw io.Writer, _ func() time.Time) (Handlers, error) {
 		return Handlers{Stream: Publisher(cfg, c, logw)}, nil
-	case "sesevents":
-		var cfg config.SESEvents
-		if err := config.Load(&cfg, getenv); err != nil {
-			return Handlers{}, err
-		}
-		c, err := awsclients.Load(ctx, cfg.AWS)
-		if err != nil {
-			return Handlers{}, err
-		}
+	}),
+	"sesevents": wire(func(_ context.Context, cfg config.SESEvents, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		return Handlers{Event: SESEvents(cfg, c, logw, clock).Handle}, nil
-	case "unsubscribe":
-		var cfg config.Unsubscribe
-		if err := config.Load(&cfg, getenv); err != nil {
-			return Handlers{}, err
-		}
-		c, err := awsclients.Load(ctx, cfg.AWS)
-		if err != nil {
-			return Handlers{}, err
-		}
+	}),
+	"unsubscribe": wire(func(ctx context.Context, cfg config.Unsubscribe, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		h, err := Unsubscribe(ctx, cfg, c, logw, clock)
 		if err != nil {
 			return Handlers{}, err
 		}
 		return Handlers{HTTP: h.Handle}, nil
-	}
-	return Handlers{}, fmt.Errorf("app: no function %q", function)
+	}),
 }
 
 // sales is what capture and the scheduler share: the rules, the store and

@@ -23,7 +23,10 @@ func TestDispatchRoutesEachTriggerToItsHandler(t *testing.T) {
 			got = append(got, "http "+r.RouteKey)
 			return httpapi.Response{StatusCode: 201}, nil
 		},
-		Event:  func(_ context.Context, e events.EventBridgeEvent) error { got = append(got, "event "+e.DetailType); return nil },
+		Event: func(_ context.Context, e events.EventBridgeEvent) error {
+			got = append(got, "event "+e.DetailType)
+			return nil
+		},
 		Stream: func(_ context.Context, e events.DynamoDBEvent) error { got = append(got, "stream"); return nil },
 	})
 	for _, f := range []string{"capture-json.json", "nurture-schedule.json", "ses-bounce-permanent.json"} {

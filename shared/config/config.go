@@ -51,6 +51,10 @@ type Signing struct {
 	SigningKeys      string `env:"SIGNING_KEYS" optional:"true" local:"true"`
 }
 
+// Endpoints returns the shared AWS settings; every function's config
+// embeds AWS and so has this method.
+func (a AWS) Endpoints() AWS { return a }
+
 // Capture is the capture function's configuration.
 type Capture struct {
 	AWS
