@@ -32,7 +32,9 @@ func (noRules) Qualify(*lead.Lead, time.Time) lead.Change { return lead.Change{}
 
 type allow struct{}
 
-func (allow) Allow(context.Context, string, int, time.Duration, time.Time) (bool, error) { return true, nil }
+func (allow) Allow(context.Context, string, int, time.Duration, time.Time) (bool, error) {
+	return true, nil
+}
 
 func handler(t testing.TB) (*Handler, token.Keys) {
 	keys, err := token.ParseKeys("k1:0123456789abcdef0123")
