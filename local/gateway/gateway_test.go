@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,8 @@ func TestLandingFormPostsThroughGateway(t *testing.T) {
 	gw, err := gateway.New(context.Background(), gateway.Options{
 		Template: tm, Refs: map[string]string{tm.TableID: table},
 		Env: map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
-			"ALLOWED_ORIGINS": srvURL, "THANK_YOU_URL": srvURL + "/thanks", "SIGNING_KEYS": "t1:test-signing-key-0123456789abcdef", "SES_MAX_SEND_RATE": "100"},
+			"ALLOWED_ORIGINS": srvURL, "THANK_YOU_URL": srvURL + "/thanks", "SIGNING_KEYS": "t1:test-signing-key-0123456789abcdef", "SES_MAX_SEND_RATE": "100",
+			"CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")},
 		Clock: time.Now, Logs: &logs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

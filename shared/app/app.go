@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/drip"
@@ -211,6 +212,22 @@ func loadSequences(path string) (*nurture.Config, error) {
 	return nurture.Load(path)
 }
 
+// loadCampaigns reads the campaign files: the given folder, or
+// config/campaigns in the build when it exists (none otherwise).
+func loadCampaigns(dir string) (*campaign.Set, error) {
+	explicit := dir != ""
+	if !explicit {
+		dir = "config/campaigns"
+	}
+	if root := os.Getenv("LAMBDA_TASK_ROOT"); root != "" && !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
+	}
+	if _, err := os.Stat(dir); err != nil && !explicit {
+		return nil, nil
+	}
+	return campaign.LoadDir(dir)
+}
+
 // loadRules reads the qualification config; relative paths are inside the
 // function's build (config/ ships there).
 func loadRules(path string) (*qualify.Config, error) {
@@ -244,6 +261,21 @@ func Reports(cfg config.Reports, c awsclients.Clients, logw io.Writer, clock fun
 			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is not campaign=amount", part)
 		}
 		econ.Spend[id] = f
+	}
+	campaigns, err := loadCampaigns(cfg.CampaignsDir)
+	if err != nil {
+		return nil, err
+	}
+	if campaigns != nil {
+		// Spend declared in campaign files; the parameter overrides it.
+		for id, amount := range campaigns.Spend() {
+			if _, set := econ.Spend[id]; !set {
+				econ.Spend[id] = amount
+			}
+		}
+		if econ.Currency == "" {
+			econ.Currency = campaigns.Currency()
+		}
 	}
 	st := store.New(c.DynamoDB, cfg.Table)
 	return &reporting.Handler{Store: reportStore{st}, Economics: econ, Mail: sesmail.New(c.SES),
@@ -372,7 +404,12 @@ func Capture(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw
 	if err != nil {
 		return nil, err
 	}
+	campaigns, err := loadCampaigns(cfg.CampaignsDir)
+	if err != nil {
+		return nil, err
+	}
 	return &capture.Handler{
+		Campaigns:   campaigns,
 		Service:     &capture.Service{Store: s.store, NewID: ids.New, Qualify: s.qualify},
 		HandOff:     s.handOff,
 		BaseURL:     cfg.PublicBaseURL,

@@ -45,7 +45,7 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	e := testenv.Get(t)
 	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
-		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000"}
+		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")}
 	for k, v := range overrides {
 		extra[k] = v
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 )
@@ -16,7 +18,7 @@ const MaxBody = 16 << 10
 
 // Routes are the HTTP API routes this handler serves; the template test
 // checks template.yaml routes the capture function to exactly these.
-var Routes = []string{"POST /leads", "OPTIONS /leads"}
+var Routes = []string{"POST /leads", "OPTIONS /leads", "GET /c/{campaign}", "GET /c/{campaign}/embed"}
 
 // Handler is the Lambda handler behind POST /leads.
 type Handler struct {
@@ -25,6 +27,9 @@ type Handler struct {
 	// once (the hot lead alert), so it arrives within seconds; the
 	// scheduled function retries anything it misses.
 	HandOff func(ctx context.Context, l lead.Lead, owner, baseURL string) (string, error)
+	// Campaigns are the hosted landing pages (GET /c/{campaign}); nil
+	// serves none.
+	Campaigns *campaign.Set
 	// BaseURL prefixes links in alerts; "" derives it from the request.
 	BaseURL     string
 	CORS        httpapi.CORS
@@ -59,6 +64,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	cors := h.CORS.Headers(origin)
 	if req.RequestContext.HTTP.Method == http.MethodOptions {
 		return httpapi.Response{StatusCode: http.StatusNoContent, Headers: cors}, nil
+	}
+	if strings.HasPrefix(req.RouteKey, "GET /c/") {
+		return h.campaignPage(req, log), nil
 	}
 
 	isForm := httpapi.MediaType(req) == "application/x-www-form-urlencoded"
@@ -100,7 +108,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	if isForm {
 		logged(slog.LevelInfo, http.StatusSeeOther)
-		return httpapi.SeeOther(h.ThankYouURL, cors), nil
+		return httpapi.SeeOther(h.thankYou(sub.Source.Campaign), cors), nil
 	}
 	logged(slog.LevelInfo, http.StatusCreated)
 	headers := map[string]string{}

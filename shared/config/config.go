@@ -61,6 +61,9 @@ type Capture struct {
 	Sales
 	AllowedOrigins string `env:"ALLOWED_ORIGINS"`
 	ThankYouURL    string `env:"THANK_YOU_URL"`
+	// CampaignsDir holds the campaign files (hosted pages, spend);
+	// "" is config/campaigns inside the build, when present.
+	CampaignsDir string `env:"CAMPAIGNS_DIR" optional:"true"`
 }
 
 // Nurture is the scheduled function's configuration: it sends alerts
@@ -134,6 +137,7 @@ type Reports struct {
 	HourlyCost     string `env:"HOURLY_COST" optional:"true"`
 	Currency       string `env:"CURRENCY" optional:"true"`
 	CampaignSpend  string `env:"CAMPAIGN_SPEND" optional:"true"`
+	CampaignsDir   string `env:"CAMPAIGNS_DIR" optional:"true"`
 }
 
 // Functions maps each function folder under functions/ to its config type.

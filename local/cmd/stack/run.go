@@ -105,6 +105,7 @@ func run(ctx context.Context, args []string) error {
 	// the sandbox, 14/s and up in production.
 	env["SES_MAX_SEND_RATE"] = "50"
 	env["MARKETING_ADDRESS"] = "marketing@example.com"
+	env["CAMPAIGNS_DIR"] = filepath.Join(root, "config", "campaigns")
 	// Lead events go to the local stand-in bus, which logs them.
 	bus := eventbus.New(log)
 	env["EVENTBRIDGE_ENDPOINT"] = base + "/_local/eventbridge"

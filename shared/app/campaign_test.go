@@ -1,0 +1,68 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+// TestHostedCampaignPageRoundTrip: the campaign's hosted page (from
+// config/campaigns) is served, a browser posts its form as rendered, and
+// the lead lands with the campaign, the variant shown and the answers.
+func TestHostedCampaignPageRoundTrip(t *testing.T) {
+	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
+	ctx := context.Background()
+	req := httpapi.Request{RouteKey: "GET /c/{campaign}", RawPath: "/c/q4-demo", RawQueryString: "utm_source=linkedin",
+		PathParameters: map[string]string{"campaign": "q4-demo"}, QueryStringParameters: map[string]string{"utm_source": "linkedin"}}
+	req.RequestContext.HTTP.Method = http.MethodGet
+	req.RequestContext.DomainName = "abc123.execute-api.eu-west-1.amazonaws.com"
+	page, err := capture.HTTP(ctx, req)
+	if err != nil || page.StatusCode != 200 || !strings.Contains(page.Body, `action="https://abc123.execute-api.eu-west-1.amazonaws.com/leads"`) {
+		t.Fatalf("page: %d %v %s", page.StatusCode, err, page.Body)
+	}
+	// Post what the form holds: its hidden inputs, plus what a person types.
+	form := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`).FindAllStringSubmatch(page.Body, -1) {
+		form.Set(m[1], htmlUnescape(m[2]))
+	}
+	variant := form.Get("variant")
+	if form.Get("campaign") != "q4-demo" || variant == "" || form.Get("_idem") == "" || form.Get("utm_source") != "linkedin" {
+		t.Fatalf("hidden fields: %v", form)
+	}
+	form.Set("email", "ops.lead@acme.example")
+	form.Set("company", "Acme")
+	form.Set("consent", "true")
+	post := httpapi.Request{RouteKey: "POST /leads", Body: form.Encode(), Headers: map[string]string{"content-type": "application/x-www-form-urlencoded"}}
+	post.RequestContext.HTTP.Method = http.MethodPost
+	if r, _ := capture.HTTP(ctx, post); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("posting the hosted form: %d %s", r.StatusCode, r.Body)
+	}
+	l, err := store.New(testenv.Clients(t).DynamoDB, table).LeadByEmail(ctx, lead.HashEmail("ops.lead@acme.example"))
+	if err != nil || l.FirstTouch.Campaign != "q4-demo" || l.FirstTouch.Variant != variant || l.FormType == "" {
+		t.Fatalf("lead = %+v, %v", l.FirstTouch, err)
+	}
+	unknown := req
+	unknown.PathParameters = map[string]string{"campaign": "nope"}
+	if r, _ := capture.HTTP(ctx, unknown); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown campaign: %d", r.StatusCode)
+	}
+	embed := req
+	embed.RouteKey = "GET /c/{campaign}/embed"
+	if r, _ := capture.HTTP(ctx, embed); r.StatusCode != 200 || !strings.Contains(r.Body, "<form") {
+		t.Fatalf("snippet: %d", r.StatusCode)
+	}
+	_ = time.Now
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">", "&quot;", `"`).Replace(s)
+}

@@ -1,0 +1,161 @@
+package campaign
+
+import "sort"
+
+// Status says whether a campaign's landing page shows its form.
+type Status string
+
+const (
+	// Live campaigns show their form.
+	Live Status = "live"
+	// Paused campaigns show "this offer has ended" instead of the form.
+	// Posts from forms already out there (snippets, open tabs) are still
+	// accepted: a lead is never lost because marketing paused a test.
+	Paused Status = "paused"
+)
+
+// Campaign is one validated campaign file.
+type Campaign struct {
+	ID         string // slug, sent as the lead's campaign; the file is <ID>.yaml
+	Name       string // for marketing's own lists and reports, never shown to visitors
+	Hypothesis string // what the campaign tests, for reports
+	Status     Status
+	Spend      *Spend // nil when the file gives none
+	// Variants are the offers of an A/B test, in file order; there is at
+	// least one. PickVariant chooses between them by weight.
+	Variants []Variant
+	Form     Form
+	// ThankYouURL overrides the API's thank-you page for this campaign's
+	// form posts; "" means the default. The form cannot carry it (capture
+	// accepts no such field), so capture looks it up by the lead's campaign.
+	ThankYouURL string
+
+	idLine, currencyLine int // for LoadDir's messages about several files
+}
+
+// Spend is what a campaign cost, for cost per lead and per SAL.
+type Spend struct {
+	Amount   float64
+	Currency string // ISO 4217, e.g. EUR
+}
+
+// Variant is one offer of a campaign's A/B test.
+type Variant struct {
+	ID       string // slug, sent as the lead's variant
+	Weight   int    // relative share of visitors, positive
+	Headline string
+	Offer    string // the line under the headline; may be ""
+	CTA      string // the submit button's text
+}
+
+// Form is what a campaign's form asks.
+type Form struct {
+	FormType       string // sent as form_type (qualification signal "form:<type>")
+	ConsentText    string // the marketing consent checkbox's label
+	ConsentVersion string // sent as consent_text_version
+	// Fields are the standard lead fields asked as text inputs, in order;
+	// email is always the first and always required.
+	Fields []Field
+	// Questions are multiple-choice qualifying questions, after the fields.
+	Questions []Question
+}
+
+// Field is a standard lead field asked in the form.
+type Field struct {
+	Name     string // lead field name: email, name, company, …
+	Label    string
+	Required bool
+}
+
+// Question is a multiple-choice qualifying question.
+type Question struct {
+	// ID is the answer key (posted as answers[ID]), or one of the standard
+	// fields company_size, budget, timeline, industry (posted as itself).
+	ID       string
+	Label    string
+	Choices  []string
+	Required bool
+}
+
+// questionFields are the standard lead fields a question may fill.
+var questionFields = map[string]bool{"company_size": true, "budget": true, "timeline": true, "industry": true}
+
+// InputName is the form field a question posts: the standard field itself
+// for company_size, budget, timeline and industry, answers[ID] otherwise.
+func (q Question) InputName() string {
+	if questionFields[q.ID] {
+		return q.ID
+	}
+	return "answers[" + q.ID + "]"
+}
+
+// Variant looks up one of the campaign's variants by id.
+func (c *Campaign) Variant(id string) (Variant, bool) {
+	for _, v := range c.Variants {
+		if v.ID == id {
+			return v, true
+		}
+	}
+	return Variant{}, false
+}
+
+// Set is every campaign of a directory, by id.
+type Set struct {
+	byID map[string]*Campaign
+	all  []*Campaign // sorted by id
+}
+
+func newSet(cs []*Campaign) *Set {
+	s := &Set{byID: make(map[string]*Campaign, len(cs)), all: append([]*Campaign(nil), cs...)}
+	sort.Slice(s.all, func(i, j int) bool { return s.all[i].ID < s.all[j].ID })
+	for _, c := range s.all {
+		s.byID[c.ID] = c
+	}
+	return s
+}
+
+// Get is the campaign with an id.
+func (s *Set) Get(id string) (*Campaign, bool) {
+	if s == nil {
+		return nil, false
+	}
+	c, ok := s.byID[id]
+	return c, ok
+}
+
+// All is every campaign, sorted by id.
+func (s *Set) All() []*Campaign {
+	if s == nil {
+		return nil
+	}
+	return append([]*Campaign(nil), s.all...)
+}
+
+// Spend is each campaign's spend by id, for report.Economics.Spend;
+// campaigns without one are left out. LoadDir guarantees one currency
+// across the set (see Currency).
+func (s *Set) Spend() map[string]float64 {
+	out := map[string]float64{}
+	if s == nil {
+		return out
+	}
+	for _, c := range s.all {
+		if c.Spend != nil {
+			out[c.ID] = c.Spend.Amount
+		}
+	}
+	return out
+}
+
+// Currency is the currency of the set's spends, "" when none has one.
+func (s *Set) Currency() string {
+	if s == nil {
+		return ""
+	}
+	for _, c := range s.all {
+		if c.Spend != nil {
+			return c.Spend.Currency
+		}
+	}
+	return ""
+}

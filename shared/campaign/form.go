@@ -1,0 +1,109 @@
+package campaign
+
+import (
+	"html/template"
+	"strconv"
+)
+
+// formView is a campaign's form ready for the template; the hosted page and
+// the snippet render the same one.
+type formView struct {
+	Inline   bool // styles inline (snippet) rather than as classes (page)
+	Action   string
+	Prefix   string // element ids start with it: lf-<campaign>
+	Controls []control
+	Required bool // some control is required: explain the *
+	Consent  string
+	Hidden   []hiddenField
+	CTA      string
+}
+
+type control struct {
+	Kind         string // "input", "textarea", "radio" or "select"
+	ID, Name     string
+	Label        string
+	Type         string
+	Autocomplete string
+	Pattern      string
+	Title        string
+	Max          string // maxlength
+	Required     bool
+	Wide         bool // spans the whole row
+	Choices      []choice
+}
+
+type choice struct{ ID, Value string }
+
+type hiddenField struct{ Name, Value string }
+
+// form builds the view of c's form as it shows variant v.
+func (c *Campaign) form(inline bool, action string, v Variant, hidden []hiddenField) formView {
+	f := formView{Inline: inline, Action: action, Prefix: "lf-" + c.ID, Consent: c.Form.ConsentText, CTA: v.CTA}
+	for _, fd := range c.Form.Fields {
+		in := inputs[fd.Name]
+		ct := control{Kind: "input", ID: f.Prefix + "-" + fd.Name, Name: fd.Name, Label: fd.Label, Type: in.typ,
+			Autocomplete: in.autocomplete, Pattern: in.pattern, Title: in.title, Max: strconv.Itoa(in.max), Required: fd.Required}
+		if in.typ == "" {
+			ct.Kind, ct.Wide = "textarea", true
+		}
+		f.Controls = append(f.Controls, ct)
+	}
+	for _, q := range c.Form.Questions {
+		ct := control{Kind: "radio", ID: f.Prefix + "-q-" + q.ID, Name: q.InputName(), Label: q.Label, Required: q.Required, Wide: true}
+		if len(q.Choices) > radioLimit {
+			ct.Kind, ct.Wide = "select", false
+		}
+		for i, ch := range q.Choices {
+			ct.Choices = append(ct.Choices, choice{ID: ct.ID + "-" + strconv.Itoa(i), Value: ch})
+		}
+		f.Controls = append(f.Controls, ct)
+	}
+	for _, ct := range f.Controls {
+		f.Required = f.Required || ct.Required
+	}
+	f.Hidden = append([]hiddenField{
+		{"campaign", c.ID},
+		{"variant", v.ID},
+		{"form_type", c.Form.FormType},
+		{"consent_text_version", c.Form.ConsentVersion},
+	}, hidden...)
+	return f
+}
+
+// The form: a label for every control, a fieldset and legend for every
+// radio group, the marketing consent checkbox, the honeypot (fax) kept
+// away from people and screen readers, and the hidden context fields.
+// Required is the browser's own validation; the API checks again.
+const formTmpl = `{{define "req"}}{{if .Required}}<span{{st .Inline "req"}} aria-hidden="true"> *</span>{{end}}{{end}}
+{{- define "form" -}}
+<form{{st .Inline "form"}} method="post" action="{{.Action}}" accept-charset="utf-8">
+{{if .Required}}<p{{st .Inline "note"}}>Fields marked * are required.</p>
+{{end}}
+{{- range $c := .Controls}}
+{{- if eq .Kind "radio"}}<fieldset{{st $.Inline "fieldset"}}><legend{{st $.Inline "legend"}}>{{.Label}}{{template "req" (req $.Inline .Required)}}</legend><div{{st $.Inline "choices"}}>
+{{range .Choices}}<label{{st $.Inline "choice"}} for="{{.ID}}"><input{{st $.Inline "radio"}} type="radio" id="{{.ID}}" name="{{$c.Name}}" value="{{.Value}}"{{if $c.Required}} required{{end}}>{{.Value}}</label>
+{{end}}</div></fieldset>
+{{else}}<div{{if .Wide}}{{st $.Inline "wide"}}{{else}}{{st $.Inline "field"}}{{end}}><label{{st $.Inline "label"}} for="{{.ID}}">{{.Label}}{{template "req" (req $.Inline .Required)}}</label>
+{{- if eq .Kind "select"}}<select{{st $.Inline "input"}} id="{{.ID}}" name="{{.Name}}"{{if .Required}} required{{end}}><option value="">Choose…</option>
+{{- range .Choices}}<option value="{{.Value}}">{{.Value}}</option>{{end}}</select>
+{{- else if eq .Kind "textarea"}}<textarea{{st $.Inline "textarea"}} id="{{.ID}}" name="{{.Name}}" rows="4" maxlength="{{.Max}}"{{if .Required}} required{{end}}></textarea>
+{{- else}}<input{{st $.Inline "input"}} type="{{.Type}}" id="{{.ID}}" name="{{.Name}}" maxlength="{{.Max}}"
+{{- if .Autocomplete}} autocomplete="{{.Autocomplete}}"{{end}}
+{{- if .Pattern}} pattern="{{.Pattern}}" title="{{.Title}}"{{end}}{{if .Required}} required{{end}}>
+{{- end}}</div>
+{{end}}
+{{- end}}<div{{st .Inline "consent"}}><input{{st .Inline "checkbox"}} type="checkbox" id="{{.Prefix}}-consent" name="consent" value="true"><label{{st .Inline "consenttext"}} for="{{.Prefix}}-consent">{{.Consent}}</label></div>
+<div{{st .Inline "hp"}} aria-hidden="true"><label for="{{.Prefix}}-fax">Leave this field empty</label><input type="text" id="{{.Prefix}}-fax" name="fax" tabindex="-1" autocomplete="off"></div>
+{{range .Hidden}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
+{{end}}<button{{st .Inline "button"}} type="submit">{{.CTA}}</button>
+</form>
+{{end}}`
+
+var funcs = template.FuncMap{
+	"st": styleAttr,
+	"req": func(inline, required bool) map[string]bool {
+		return map[string]bool{"Inline": inline, "Required": required}
+	},
+}
+
+var formTemplate = template.Must(template.New("form").Funcs(funcs).Parse(formTmpl))

@@ -1,0 +1,133 @@
+package campaign
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// campaignYAML is a small valid campaign file for id.
+func campaignYAML(id, spend string) string {
+	s := "version: 1\nid: " + id + "\nname: " + id + "\nhypothesis: it works\n"
+	if spend != "" {
+		s += "spend: " + spend + "\n"
+	}
+	return s + `variants: [{id: a, headline: Hello, cta: Go}]
+form: {form_type: demo_request, consent_text: News, consent_version: v1, fields: [email]}
+`
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadDir(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"zeta.yaml": campaignYAML("zeta", "{amount: 300.5, currency: USD}"),
+		"alpha.yml": campaignYAML("alpha", ""),
+		"mid.yaml":  campaignYAML("mid", "{amount: 0, currency: USD}"),
+		"README.md": "not a campaign",
+		"notes.txt": "version: 2",
+		".yaml":     "hidden, no name",
+	})
+	set, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range set.All() {
+		ids = append(ids, c.ID)
+	}
+	if strings.Join(ids, ",") != "alpha,mid,zeta" {
+		t.Errorf("All = %v", ids)
+	}
+	if c, ok := set.Get("zeta"); !ok || c.ID != "zeta" {
+		t.Errorf("Get(zeta) = %v, %v", c, ok)
+	}
+	if _, ok := set.Get("nope"); ok {
+		t.Error("Get(nope) found something")
+	}
+	if got := set.Spend(); !reflect.DeepEqual(got, map[string]float64{"zeta": 300.5, "mid": 0}) {
+		t.Errorf("Spend = %v", got)
+	}
+	if got := set.Currency(); got != "USD" {
+		t.Errorf("Currency = %q", got)
+	}
+	// All hands out a copy
+	set.All()[0] = nil
+	if set.All()[0] == nil {
+		t.Error("All exposes the set's slice")
+	}
+}
+
+func TestLoadDirReportsEveryFile(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a.yaml":    strings.Replace(campaignYAML("a", ""), "headline: Hello", "headlin: Hello", 1),
+		"b.yaml":    campaignYAML("wrong-name", ""),
+		"c.yaml":    campaignYAML("c", "{amount: 1, currency: EUR}"),
+		"d.yaml":    campaignYAML("d", "{amount: 2, currency: USD}"),
+		"e.yaml":    campaignYAML("e", ""),
+		"e.yml":     campaignYAML("e", ""),
+		"fine.yaml": campaignYAML("fine", ""),
+	})
+	_, err := LoadDir(dir)
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v", err)
+	}
+	p := func(name string) string { return filepath.Join(dir, name) }
+	want := []string{
+		p("a.yaml") + `:5: unknown field "headlin" in variants[0] (did you mean "headline"?)`,
+		p("a.yaml") + `:5: variants[0]: missing headline`,
+		p("b.yaml") + `:2: id "wrong-name" does not match the file name "b.yaml" (name the file wrong-name.yaml, or change the id)`,
+		p("d.yaml") + `:5: spend.currency: USD differs from EUR in ` + p("c.yaml") + ` (reports price every campaign in one currency)`,
+		p("e.yml") + `:2: duplicate campaign id "e" (also in ` + p("e.yaml") + `)`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+func TestLoadDirEmptyAndMissing(t *testing.T) {
+	set, err := LoadDir(t.TempDir())
+	if err != nil || len(set.All()) != 0 || len(set.Spend()) != 0 || set.Currency() != "" {
+		t.Errorf("empty dir: %v, %v", set, err)
+	}
+	_, err = LoadDir(filepath.Join(t.TempDir(), "missing"))
+	if !errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrInvalid) {
+		t.Errorf("missing dir: %v", err)
+	}
+	var nilSet *Set
+	if _, ok := nilSet.Get("x"); ok || nilSet.All() != nil || len(nilSet.Spend()) != 0 {
+		t.Error("nil set is not empty")
+	}
+}
+
+// The example campaigns marketing copies from must stay valid.
+func TestExampleCampaigns(t *testing.T) {
+	set, err := LoadDir(examplesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q4, ok := set.Get("q4-demo")
+	if !ok || len(q4.Variants) != 2 || q4.Variants[0].Weight != q4.Variants[1].Weight {
+		t.Errorf("q4-demo: %+v", q4)
+	}
+	web, ok := set.Get("webinar-nov")
+	if !ok || len(web.Variants) != 1 || web.Form.FormType != "content_download" {
+		t.Errorf("webinar-nov: %+v", web)
+	}
+	if got := set.Spend(); got["q4-demo"] != 1200 || set.Currency() != "EUR" {
+		t.Errorf("spend = %v %s", got, set.Currency())
+	}
+}

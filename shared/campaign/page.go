@@ -1,0 +1,126 @@
+package campaign
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// PageData is what one page view knows besides the campaign.
+type PageData struct {
+	Action      string // where the form posts: the API's /leads
+	LandingPage string // this page's address, absolute http(s)
+	Referrer    string // the page the visitor came from, absolute http(s)
+	// UTM holds utm_source, utm_medium, utm_campaign, utm_term and
+	// utm_content from the page's query; other keys are ignored.
+	UTM map[string]string
+	// Idem is this page view's idempotency token (at most 255 bytes): a
+	// double-clicked submit or a re-post stores the lead once. It also
+	// seeds the variant when Variant is the zero value.
+	Idem string
+	// Variant selects the offer shown, by its ID (e.g. from a link's
+	// ?variant=b); the zero Variant means PickVariant(Idem).
+	Variant Variant
+}
+
+// UTMFields are the UTM parameters a page carries into the form.
+var UTMFields = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
+
+// maxIdem is the capture API's limit on an idempotency key.
+const maxIdem = 255
+
+// RenderPage writes the campaign's hosted landing page: a complete HTML5
+// page with the variant's headline, offer and call to action and the form
+// posting to p.Action, without JavaScript or anything loaded from
+// elsewhere. A paused campaign gets a short "this offer has ended" page and
+// no form. Page context the API would refuse (a referrer that is not an
+// http(s) address, an over-long UTM value) is left out rather than sent,
+// so it cannot cost the lead.
+func (c *Campaign) RenderPage(w io.Writer, p PageData) error {
+	if c.Status == Paused {
+		return pageTemplate.ExecuteTemplate(w, "ended", pageView{CSS: pageCSS})
+	}
+	if p.Action == "" {
+		return errors.New("campaign: PageData.Action is empty (the API's /leads address)")
+	}
+	if len(p.Idem) > maxIdem {
+		return fmt.Errorf("campaign: idempotency token is %d bytes, the API accepts at most %d", len(p.Idem), maxIdem)
+	}
+	v := c.PickVariant(p.Idem)
+	if p.Variant.ID != "" {
+		var ok bool
+		if v, ok = c.Variant(p.Variant.ID); !ok {
+			return fmt.Errorf("%w %q in campaign %s", ErrUnknownVariant, p.Variant.ID, c.ID)
+		}
+	}
+	var hidden []hiddenField
+	add := func(name, value string, ok bool) {
+		if ok && value != "" {
+			hidden = append(hidden, hiddenField{name, value})
+		}
+	}
+	add("_idem", p.Idem, true)
+	add("landing_page", p.LandingPage, absoluteURL(p.LandingPage))
+	add("referrer", p.Referrer, absoluteURL(p.Referrer))
+	for _, k := range UTMFields {
+		val := strings.TrimSpace(p.UTM[k])
+		add(k, val, utf8.ValidString(val) && !hasControl(val, false) && utf8.RuneCountInString(val) <= 200)
+	}
+	return pageTemplate.ExecuteTemplate(w, "page", pageView{
+		CSS:      pageCSS,
+		Headline: v.Headline,
+		Offer:    v.Offer,
+		Form:     c.form(false, p.Action, v, hidden),
+	})
+}
+
+type pageView struct {
+	CSS      template.CSS
+	Headline string
+	Offer    string
+	Form     formView
+}
+
+const pageTmpl = `{{define "page"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{{.Headline}}</title>
+<style>
+{{.CSS}}</style>
+</head>
+<body>
+<main class="lf-page">
+<h1>{{.Headline}}</h1>
+{{if .Offer}}<p class="lf-offer">{{.Offer}}</p>
+{{end}}<div class="lf-card">
+{{template "form" .Form}}</div>
+</main>
+</body>
+</html>
+{{end}}
+{{define "ended"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex">
+<title>This offer has ended</title>
+<style>
+{{.CSS}}</style>
+</head>
+<body>
+<main class="lf-page lf-ended">
+<h1>This offer has ended</h1>
+<p class="lf-offer">Thank you for your interest. This campaign is no longer running.</p>
+</main>
+</body>
+</html>
+{{end}}`
+
+var pageTemplate = template.Must(template.Must(formTemplate.Clone()).Parse(pageTmpl))
