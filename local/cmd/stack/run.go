@@ -151,7 +151,7 @@ func run(ctx context.Context, args []string) error {
 
 	fmt.Printf(`
 leadflow local stack is running
-  Landing page  %s/
+  Landing page  %s/   (campaign pages from config/campaigns: %s/c/q4-demo, %s/c/webinar-nov)
   API           %s   (routes from template.yaml below)
   Leads         %s/_local/leads   (or: make leads)
   Mailbox UI    %s/
@@ -159,7 +159,7 @@ leadflow local stack is running
   Clock speed   x%g
   SES events    make bounce EMAIL=… | make complaint EMAIL=…   (the emulator sends none)
   Events out    %s/_local/events-out   (lead.captured, lead.hot, … as published)
-`, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist], *speed, base)
+`, base, base, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist], *speed, base)
 	for _, r := range gw.Routes() {
 		fmt.Println("    " + r)
 	}
