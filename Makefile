@@ -7,12 +7,13 @@ GO ?= go
 STACK := $(GO) run ./local/cmd/stack
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo bounce complaint soft-bounce
+.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
 	@echo "make test     go vet + every test against the real emulators"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
+	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99"
 	@echo "make leads    list leads stored by a running 'make run'"
 	@echo "make demo     fill a running 'make run' with campaigns, answers and outcomes; prints the dashboard URL"
 	@echo "make bounce EMAIL=… / make complaint EMAIL=…   simulate SES events in a running 'make run'"
@@ -53,6 +54,11 @@ unit:
 
 bench: install
 	$(STACK) exec -- $(GO) run ./bench
+
+# Capture under CLIENTS concurrent clients for DURATION on loopback: every
+# acknowledged lead must be stored.
+load: install
+	$(STACK) exec -- $(GO) run ./local/cmd/load -clients $(or $(CLIENTS),200) -duration $(or $(DURATION),30s)
 
 # Validate a qualification config (default: the embedded one) and preview
 # the decision for a sample lead.
