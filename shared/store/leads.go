@@ -277,3 +277,41 @@ func (s *Store) get(ctx context.Context, pk, sk string, v any) error {
 	}
 	return nil
 }
+
+// ScanLeads calls fn for every lead profile in the table. It reads the
+// whole table: for offline tools (calibration from outcomes), never for a
+// request.
+func (s *Store) ScanLeads(ctx context.Context, fn func(lead.Lead) error) error {
+	p := dynamodb.NewScanPaginator(scanner{s.db}, &dynamodb.ScanInput{TableName: &s.table,
+		FilterExpression:          aws.String("SK = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(skProfile)}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return wrap("scan leads", err)
+		}
+		for _, item := range page.Items {
+			var l lead.Lead
+			if err := unmarshal(item, &l); err != nil {
+				return wrap("decode lead", err)
+			}
+			if err := fn(l); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// scanner exposes Scan when the client has it (the SDK client does).
+type scanner struct{ db DynamoDB }
+
+func (s scanner) Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	sc, ok := s.db.(interface {
+		Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	})
+	if !ok {
+		return nil, errors.New("store: this client cannot scan")
+	}
+	return sc.Scan(ctx, in, opts...)
+}
