@@ -93,6 +93,9 @@ func TestWriteSample(t *testing.T) {
 		t.Skip("run with -update to write testdata/dashboard.html")
 	}
 	r := sampleReport()
+	if err := os.MkdirAll("testdata", 0o755); err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.Create(filepath.Join("testdata", "dashboard.html"))
 	if err != nil {
 		t.Fatal(err)
