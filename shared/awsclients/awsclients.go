@@ -5,7 +5,6 @@ package awsclients
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -55,16 +54,6 @@ func Load(ctx context.Context, c config.AWS) (Clients, error) {
 			}
 		}),
 	}, nil
-}
-
-// MustLoad is Load for main: one readable line and exit on failure.
-func MustLoad(c config.AWS) Clients {
-	cl, err := Load(context.Background(), c)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	return cl
 }
 
 // SigningKeys returns the link signing keys: given directly (local stack),

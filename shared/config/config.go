@@ -7,7 +7,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -194,15 +193,6 @@ func Load(dst any, getenv func(string) string) error {
 		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-// MustLoad is Load from the process environment that exits with one
-// readable line on failure. Only for main at init.
-func MustLoad(dst any) {
-	if err := Load(dst, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
 }
 
 // Vars lists the variables a config type reads, split into those the

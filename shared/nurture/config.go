@@ -94,16 +94,6 @@ func Load(path string) (*Config, error) {
 	return Parse(data, path)
 }
 
-// MustLoad is Load for a function's init: it panics with the readable
-// errors when the config is missing or invalid.
-func MustLoad(path string) *Config {
-	c, err := Load(path)
-	if err != nil {
-		panic(err.Error())
-	}
-	return c
-}
-
 // Window is the send window leads get marketing email in, in their own
 // time zone.
 func (c *Config) Window() Window { return c.window }

@@ -142,16 +142,6 @@ func Load(path string) (*Config, error) {
 	return Parse(data, path)
 }
 
-// MustLoad is Load for a function's init: it panics with the readable
-// errors when the config is missing or invalid.
-func MustLoad(path string) *Config {
-	c, err := Load(path)
-	if err != nil {
-		panic(err.Error())
-	}
-	return c
-}
-
 // SLA is the time within which sales must first respond to a new lead.
 func (c *Config) SLA() time.Duration { return c.sla }
 
