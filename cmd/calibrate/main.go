@@ -1,12 +1,23 @@
 // Command calibrate learns qualification points from historical outcomes.
 //
-//	calibrate -csv leads.csv -mapping mapping.yaml [-base config/qualify.yaml]
-//	          -out qualify.calibrated.yaml -report report.md
+//	calibrate (-csv leads.csv -mapping mapping.yaml | -leads leads.json | -table TABLE)
+//	          [-base config/qualify.yaml] -out qualify.calibrated.yaml -report report.md
 //	          [-seed 1] [-holdout 0.3] [-target-rate 0.2 | -target-precision 0.6]
 //	          [-l2 1] [-double-points 10] [-force] [-quiet]
 //
-// It reads a CSV export of leads whose outcome is known, as the mapping
-// file describes it, fits an L2-regularised logistic regression on a
+// It reads leads whose outcome is known from exactly one source: a CSV
+// export, as the mapping file describes it (-csv with -mapping); or the
+// product's own feedback loop, where the stage sales gave a stored lead is
+// its outcome (sal, sql, won: converted; rejected, lost, disqualified: not;
+// leads without an outcome yet, and unsubscribed ones, are skipped) —
+// either a JSON file of stored leads, a list [{…}, …] or an object
+// {"leads": [...]} as the local stack's GET /_local/leads answers
+// (-leads), or every lead of a DynamoDB table (-table; AWS_REGION and,
+// for DynamoDB Local, DYNAMODB_ENDPOINT from the environment, credentials
+// as the SDK finds them). Stored leads need no mapping: their job_title
+// (words), company_size and budget (numbers), industry, country, timeline,
+// form_type, email domain and answers.<key> (categories) are the fields,
+// the kinds of their signals the engagement counts. Then it fits an L2-regularised logistic regression on a
 // stratified training split, evaluates it on the holdout (ROC AUC,
 // precision and recall of the top 5/10/20/30%, calibration deciles, the
 // strongest factors, a leakage check of every column) and writes a

@@ -16,8 +16,8 @@ import (
 	"github.com/leadflow/leadflow/shared/calibrate"
 )
 
-const usageLine = "usage: calibrate -csv LEADS.csv -mapping MAPPING.yaml [-base QUALIFY.yaml] -out NEW.yaml -report REPORT.md " +
-	"[-seed 1] [-holdout 0.3] [-target-rate 0.2 | -target-precision 0.6] [-l2 1] [-double-points 10] [-force] [-quiet]"
+const usageLine = "usage: calibrate (-csv LEADS.csv -mapping MAPPING.yaml | -leads LEADS.json | -table TABLE) [-base QUALIFY.yaml] " +
+	"-out NEW.yaml -report REPORT.md [-seed 1] [-holdout 0.3] [-target-rate 0.2 | -target-precision 0.6] [-l2 1] [-double-points 10] [-force] [-quiet]"
 
 // run is the whole command; main only supplies the process's arguments,
 // streams and clock. It returns the exit status: 0 done, 1 failed, 2 bad
@@ -25,8 +25,10 @@ const usageLine = "usage: calibrate -csv LEADS.csv -mapping MAPPING.yaml [-base 
 func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fs := flag.NewFlagSet("calibrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	csvPath := fs.String("csv", "", "CSV export of historical leads with their outcome (required)")
-	mappingPath := fs.String("mapping", "", "mapping `file` saying which column is what (required)")
+	csvPath := fs.String("csv", "", "CSV export of historical leads with their outcome (one of -csv, -leads, -table)")
+	mappingPath := fs.String("mapping", "", "mapping `file` saying which column of the -csv is what (required with -csv)")
+	leadsPath := fs.String("leads", "", "JSON `file` of stored leads, [{…}, …] or {\"leads\": [...]} as GET /_local/leads answers; the stage is the outcome")
+	table := fs.String("table", "", "DynamoDB `table` whose stored leads to learn from (AWS_REGION, DYNAMODB_ENDPOINT from the environment)")
 	basePath := fs.String("base", "", "qualification config `file` whose fit section is replaced (default: the embedded default)")
 	outPath := fs.String("out", "", "write the calibrated config to this `file`")
 	reportPath := fs.String("report", "", "write the Markdown report to this `file`")
@@ -54,13 +56,23 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var sources []string
+	for _, f := range []struct{ name, val string }{{"-csv", *csvPath}, {"-leads", *leadsPath}, {"-table", *table}} {
+		if f.val != "" {
+			sources = append(sources, f.name)
+		}
+	}
 	switch {
 	case fs.NArg() > 0:
 		return usage("unexpected argument %q", fs.Arg(0))
-	case *csvPath == "":
-		return usage("-csv is required")
-	case *mappingPath == "":
-		return usage("-mapping is required")
+	case len(sources) == 0:
+		return usage("give the outcomes to learn from: -csv (with -mapping), -leads or -table")
+	case len(sources) > 1:
+		return usage("give one of -csv, -leads and -table, not %s", strings.Join(sources, " and "))
+	case *csvPath != "" && *mappingPath == "":
+		return usage("-mapping is required with -csv")
+	case *csvPath == "" && *mappingPath != "":
+		return usage("-mapping is only for -csv (stored leads need none)")
 	case set["target-rate"] && set["target-precision"]:
 		return usage("give -target-rate or -target-precision, not both")
 	}
@@ -76,13 +88,26 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	}
 
 	if err := checkOutputs(*outPath, *reportPath, *force, map[string]string{
-		"-csv": *csvPath, "-mapping": *mappingPath, "-base": *basePath,
+		"-csv": *csvPath, "-mapping": *mappingPath, "-leads": *leadsPath, "-base": *basePath,
 	}); err != nil {
 		fmt.Fprintf(stderr, "calibrate: %v\n", err)
 		return 1
 	}
 
-	res, err := calibrateFiles(*csvPath, *mappingPath, *basePath, opts)
+	var ds *calibrate.Dataset
+	var err error
+	switch {
+	case *csvPath != "":
+		ds, err = readCSV(*csvPath, *mappingPath, &opts)
+	case *leadsPath != "":
+		ds, err = readLeadsFile(*leadsPath, &opts)
+	default:
+		ds, err = scanTable(*table, &opts)
+	}
+	var res *calibrate.Result
+	if err == nil {
+		res, err = calibrateData(ds, *basePath, opts)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -120,8 +145,9 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	return 0
 }
 
-// calibrateFiles reads the three inputs and runs the calibration.
-func calibrateFiles(csvPath, mappingPath, basePath string, opts calibrate.Options) (*calibrate.Result, error) {
+// readCSV reads the CSV as the mapping describes it, and sets the options
+// that come from them (the data's name and digest, feature options).
+func readCSV(csvPath, mappingPath string, opts *calibrate.Options) (*calibrate.Dataset, error) {
 	mapData, err := os.ReadFile(mappingPath)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: mapping: %w", err)
@@ -142,6 +168,12 @@ func calibrateFiles(csvPath, mappingPath, basePath string, opts calibrate.Option
 	opts.DataName = filepath.Base(csvPath)
 	opts.DataDigest = hex.EncodeToString(sum[:6])
 	opts.Features = m.Options
+	return ds, nil
+}
+
+// calibrateData reads the base config and runs the calibration.
+func calibrateData(ds *calibrate.Dataset, basePath string, opts calibrate.Options) (*calibrate.Result, error) {
+	var err error
 	if basePath != "" {
 		if opts.Base, err = os.ReadFile(basePath); err != nil {
 			return nil, fmt.Errorf("calibrate: base config: %w", err)
@@ -161,7 +193,7 @@ func checkOutputs(out, report string, force bool, inputs map[string]string) erro
 		if o.path == "" {
 			continue
 		}
-		for _, name := range []string{"-base", "-csv", "-mapping"} {
+		for _, name := range []string{"-base", "-csv", "-mapping", "-leads"} {
 			if in := inputs[name]; in != "" && samePath(o.path, in) {
 				if name == "-base" {
 					return fmt.Errorf("%s %s is the base config: refusing to overwrite it (even with -force); write elsewhere and review the difference", o.flag, o.path)

@@ -217,8 +217,15 @@ func TestBadInvocations(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no csv", []string{"-mapping", sampleMapping}, 2, "-csv is required"},
-		{"no mapping", []string{"-csv", sampleCSV}, 2, "-mapping is required"},
+		{"no source", []string{"-out", "x.yaml"}, 2, "give the outcomes to learn from: -csv (with -mapping), -leads or -table"},
+		{"mapping alone", []string{"-mapping", sampleMapping}, 2, "give the outcomes to learn from"},
+		{"no mapping", []string{"-csv", sampleCSV}, 2, "-mapping is required with -csv"},
+		{"csv and leads", []string{"-csv", sampleCSV, "-mapping", sampleMapping, "-leads", "l.json"}, 2, "give one of -csv, -leads and -table, not -csv and -leads"},
+		{"leads and table", []string{"-leads", "l.json", "-table", "t"}, 2, "not -leads and -table"},
+		{"all three", []string{"-csv", sampleCSV, "-leads", "l.json", "-table", "t"}, 2, "not -csv and -leads and -table"},
+		{"mapping with leads", []string{"-leads", "l.json", "-mapping", sampleMapping}, 2, "-mapping is only for -csv"},
+		{"mapping with table", []string{"-table", "t", "-mapping", sampleMapping}, 2, "-mapping is only for -csv"},
+		{"missing leads file", []string{"-leads", filepath.Join(dir, "nope.json")}, 1, "no such file"},
 		{"both targets", []string{"-csv", sampleCSV, "-mapping", sampleMapping, "-target-rate", "0.1", "-target-precision", "0.5"}, 2, "not both"},
 		{"unknown flag", []string{"-csv", sampleCSV, "-mapping", sampleMapping, "-bogus"}, 2, "flag provided but not defined"},
 		{"stray argument", []string{"-csv", sampleCSV, "-mapping", sampleMapping, "extra"}, 2, `unexpected argument "extra"`},

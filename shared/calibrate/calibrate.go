@@ -108,9 +108,6 @@ func Run(ds *Dataset, o Options) (*Result, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	if len(ds.Fields) == 0 && len(ds.Signals) == 0 {
-		return nil, fmt.Errorf("%w: no fields or signals to learn from", ErrData)
-	}
 	pos := 0
 	for _, e := range ds.Examples {
 		if e.Positive {
@@ -118,8 +115,15 @@ func Run(ds *Dataset, o Options) (*Result, error) {
 		}
 	}
 	if neg := len(ds.Examples) - pos; pos < minPerClass || neg < minPerClass {
-		return nil, fmt.Errorf("%w: %s has %d converted and %d other leads; at least %d of each are needed (check outcome.positive in the mapping)",
-			ErrData, ds.Name, pos, neg, minPerClass)
+		hint := "check outcome.positive in the mapping"
+		if ds.fromLeads {
+			hint = "a stored lead counts once sales moved it to sal, sql or won, or to rejected, lost or disqualified"
+		}
+		return nil, fmt.Errorf("%w: %s has %d converted and %d other leads; at least %d of each are needed (%s)",
+			ErrData, ds.Name, pos, neg, minPerClass, hint)
+	}
+	if len(ds.Fields) == 0 && len(ds.Signals) == 0 {
+		return nil, fmt.Errorf("%w: no fields or signals to learn from", ErrData)
 	}
 	r := &Result{Options: o, Data: ds}
 	progress := func(format string, args ...any) {

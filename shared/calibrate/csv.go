@@ -34,25 +34,35 @@ type Dataset struct {
 	Outcomes []OutcomeValue
 	// Quality is what cleaning did, per mapped column, in mapping order.
 	Quality []ColumnQuality
+
+	fromLeads bool // made by DatasetFromLeads: messages talk of stages, not a mapping
 }
 
-// Skip is a row left out, and why.
+// Skip is a row (or stored lead) left out, and why.
 type Skip struct {
 	Line    int    // first line of the record
 	EndLine int    // last line, when the record spans several
+	Lead    string // the lead's id, for a lead read from the product (Line is then 0)
 	Kind    string // "ragged row", "CSV syntax", "empty row", "no outcome", "unknown outcome"
 	Detail  string
 }
 
-func (s Skip) String() string {
-	lines := fmt.Sprintf("line %d", s.Line)
+// where is "line N", "lines N–M" or "lead ID".
+func (s Skip) where() string {
+	if s.Line == 0 && s.Lead != "" {
+		return "lead " + s.Lead
+	}
 	if s.EndLine > s.Line {
-		lines = fmt.Sprintf("lines %d–%d", s.Line, s.EndLine)
+		return fmt.Sprintf("lines %d–%d", s.Line, s.EndLine)
 	}
+	return fmt.Sprintf("line %d", s.Line)
+}
+
+func (s Skip) String() string {
 	if s.Detail == "" {
-		return lines + ": " + s.Kind
+		return s.where() + ": " + s.Kind
 	}
-	return lines + ": " + s.Kind + ": " + s.Detail
+	return s.where() + ": " + s.Kind + ": " + s.Detail
 }
 
 // OutcomeValue is one value of the outcome column and how it was read.

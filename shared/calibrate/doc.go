@@ -3,7 +3,7 @@
 // Marketers rarely know how many points a job title or a company size is
 // worth; the leads that did or did not convert do. This package reads such
 // leads — a CSV export described by a small mapping file, or the product's
-// own feedback loop through an OutcomeSource — turns each lead field into
+// own feedback loop (DatasetFromLeads) — turns each lead field into
 // readable features (one-hot categories, quantile bins of numbers, words of
 // a job title), fits an L2-regularised logistic regression, evaluates it on
 // a held-out split (ROC AUC, precision and recall of the top K%, a

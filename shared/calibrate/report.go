@@ -323,14 +323,20 @@ func (r *Result) Summary() string {
 		count(countPositive(ds.Examples)), count(len(ds.Skipped)))
 	if n := len(ds.Skipped); n > 0 {
 		var lines []string
+		what := "lines"
 		for _, s := range ds.Skipped[:min(n, 3)] {
+			if s.Line == 0 && s.Lead != "" {
+				what = "leads"
+				lines = append(lines, s.Lead)
+				continue
+			}
 			lines = append(lines, strconv.Itoa(s.Line))
 		}
 		more := ""
 		if n > 3 {
 			more = ", …"
 		}
-		fmt.Fprintf(&b, " (lines %s%s)", strings.Join(lines, ", "), more)
+		fmt.Fprintf(&b, " (%s %s%s)", what, strings.Join(lines, ", "), more)
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "%s leads (%s): ROC AUC %.3f; exported fit points alone %.3f; base config %.3f\n",
