@@ -212,7 +212,14 @@ func (r *Result) rules() func(Example) int {
 		case KindNumber:
 			for _, b := range fe.bins {
 				f := enc.Features[b]
-				add(b, Rule{Op: "range", Min: f.Min, HasMin: f.HasMin, Max: f.Max, HasMax: f.HasMax}, w[b]-missing)
+				rule := Rule{Op: "range", Min: f.Min, HasMin: f.HasMin, Max: f.Max, HasMax: f.HasMax}
+				if !f.HasMin && !f.HasMax {
+					// One bin holds every number the data had (too few
+					// distinct values to split): the rule is "a number was
+					// given", which qualify writes as exists.
+					rule = Rule{Op: "exists"}
+				}
+				add(b, rule, w[b]-missing)
 			}
 		case KindWords:
 			exists = &Rule{Field: fe.name, Op: "exists", Label: fe.name + " given", Points: pts(-missing)}

@@ -154,3 +154,23 @@ func TestRunLearnsFromStoredLeads(t *testing.T) {
 		t.Errorf("summary:\n%s", s)
 	}
 }
+
+// TestExportWithASingleNumberBin: when a number field has too few
+// distinct values to split into ranges (as in a small real population),
+// its one bin has no bounds; the export must still parse (found on the
+// local stack's demo data).
+func TestExportWithASingleNumberBin(t *testing.T) {
+	leads := synthStoredLeads(600, 3)
+	for i := range leads {
+		leads[i].CompanySize = "1000+" // every lead the same size
+	}
+	r := runOK(t, DatasetFromLeads("one-size", leads), Options{Seed: 1})
+	if _, err := qualify.Parse(r.Export.Config, "out.yaml"); err != nil {
+		t.Fatalf("export does not parse: %v", err)
+	}
+	for _, rule := range r.Export.Rules {
+		if rule.Op == "range" && !rule.HasMin && !rule.HasMax {
+			t.Fatalf("unbounded range rule exported: %+v", rule)
+		}
+	}
+}
