@@ -162,7 +162,10 @@ func TestRunLearnsFromStoredLeads(t *testing.T) {
 func TestExportWithASingleNumberBin(t *testing.T) {
 	leads := synthStoredLeads(600, 3)
 	for i := range leads {
-		leads[i].CompanySize = "1000+" // every lead the same size
+		leads[i].CompanySize = "" // as on the demo data: one size, or none
+		if i%2 == 0 {
+			leads[i].CompanySize = "1000+"
+		}
 	}
 	r := runOK(t, DatasetFromLeads("one-size", leads), Options{Seed: 1})
 	if _, err := qualify.Parse(r.Export.Config, "out.yaml"); err != nil {
