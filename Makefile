@@ -72,6 +72,7 @@ bounce complaint soft-bounce:
 	@curl -fsS -X POST "$(URL)/_local/ses/$@?email=$(EMAIL)" || echo "no local stack answers at $(URL): start it with 'make run'"
 
 # Fit points from historical outcomes: make calibrate ARGS='-csv leads.csv -mapping mapping.yaml -out config/qualify.calibrated.yaml -report out/report.md'
+# (or from the product's own outcomes: -leads leads.json, or -table TABLE)
 calibrate:
 	$(GO) run ./cmd/calibrate $(or $(ARGS),-csv testdata/calibrate/leads.csv -mapping testdata/calibrate/mapping.yaml -out out/qualify.calibrated.yaml -report out/calibration.md -force)
 
