@@ -42,7 +42,7 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	// A configured public URL wins; else the API address capture saw.
 	base := s.BaseURL
 	if base == "" {
-		base = h.LinkBase
+		base = l.LinkBase
 	}
 	a.AcceptURL = s.link(base, token.Claims{Action: ActionAccept, Subject: l.ID, Extra: to, Expires: exp})
 	for _, r := range s.Rules.RejectReasons() {

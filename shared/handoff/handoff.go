@@ -80,8 +80,8 @@ func dueJob(l *lead.Lead, now time.Time) string {
 // or the escalation of one whose SLA passed — exactly once (see package
 // sendonce).
 //
-// base is the public URL links point at; "" uses Service.BaseURL, else the
-// one recorded when capture handed the lead off.
+// base is the API address the caller saw, kept on the lead when it has
+// none; links use Service.BaseURL when set, else the lead's.
 func (s *Service) Run(ctx context.Context, leadID, owner, base string) (Outcome, error) {
 	l, err := s.Store.Lead(ctx, leadID)
 	if err != nil {
@@ -101,8 +101,8 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 	out, err := s.Send.Do(ctx, l, sendonce.Job{
 		Name: job,
 		Prepare: func(ctx context.Context, l *lead.Lead) error {
-			if base != "" {
-				l.Handoff.LinkBase = base
+			if base != "" && l.LinkBase == "" {
+				l.LinkBase = base
 			}
 			// Chosen before the claim, so it is stored with it and a
 			// recovery after a crash knows who got the email.

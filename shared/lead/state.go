@@ -58,9 +58,6 @@ type Handoff struct {
 	// AnsweredAt and AnsweredBy record sales' first response.
 	AnsweredAt time.Time `json:"answered_at,omitempty"`
 	AnsweredBy string    `json:"answered_by,omitempty"`
-	// LinkBase is the public URL the alert's links used, so a later
-	// escalation from the scheduler links to the same place.
-	LinkBase string `json:"link_base,omitempty"`
 }
 
 // Lease marks a profile as being worked on by one scheduled run or
