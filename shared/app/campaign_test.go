@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -60,7 +59,6 @@ func TestHostedCampaignPageRoundTrip(t *testing.T) {
 	if r, _ := capture.HTTP(ctx, embed); r.StatusCode != 200 || !strings.Contains(r.Body, "<form") {
 		t.Fatalf("snippet: %d", r.StatusCode)
 	}
-	_ = time.Now
 }
 
 func htmlUnescape(s string) string {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
@@ -195,8 +194,6 @@ func TestBotCounter(t *testing.T) {
 	if len(other) != 0 {
 		t.Fatalf("next month has counters: %v", other)
 	}
-	_ = aws.String
-	_ = fmt.Sprint
 }
 
 // change is the write that accompanies a submission in capture: its event
