@@ -60,7 +60,11 @@ func main() {
 	must(err)
 
 	var rows []Row
+	only := os.Getenv("BENCH_ONLY") // run the benches whose name contains this
 	for _, b := range benches {
+		if only != "" && !strings.Contains(b.name, only) {
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "bench: %s…\n", b.name)
 		rows = append(rows, b.run(e)...)
 	}
