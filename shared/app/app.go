@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,11 +162,12 @@ var builders = map[string]builder{
 // sales is what capture and the scheduler share: the rules, the store and
 // the handoff service.
 type sales struct {
-	rules   *qualify.Config
-	seq     *nurture.Config
-	store   *store.Store
-	send    *sendonce.Sender
-	handoff *handoff.Service
+	rules     *qualify.Config
+	campaigns *campaign.Set
+	seq       *nurture.Config
+	store     *store.Store
+	send      *sendonce.Sender
+	handoff   *handoff.Service
 	// qualify re-grades and enrols in nurture sequences.
 	qualify drip.Enroller
 	drip    *drip.Runner
@@ -180,18 +182,26 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 	if err != nil {
 		return sales{}, err
 	}
+	campaigns, err := loadCampaigns(cfg.CampaignsDir)
+	if err != nil {
+		return sales{}, err
+	}
+	preferred, err := campaignSequences(campaigns, seq)
+	if err != nil {
+		return sales{}, err
+	}
 	keys, err := signingKeys(ctx, c, cfg.Signing)
 	if err != nil {
 		return sales{}, err
 	}
 	st := store.New(c.DynamoDB, cfg.Table)
 	send := &sendonce.Sender{Store: st, Mail: sesmail.New(c.SES), Lease: lease, Clock: clock}
-	s := sales{rules: rules, seq: seq, store: st, send: send, handoff: &handoff.Service{
+	s := sales{rules: rules, campaigns: campaigns, seq: seq, store: st, send: send, handoff: &handoff.Service{
 		Store: st, Send: send, Rules: rules, Keys: keys,
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		LinkTTL: linkTTL, Clock: clock, NewID: ids.New, Log: log,
 	}}
-	s.qualify = drip.Enroller{Rules: rules, Sequences: seq, NewID: ids.New}
+	s.qualify = drip.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}
 	s.drip = &drip.Runner{Sequences: seq, Rules: rules, Send: send, Store: st, Keys: keys,
 		From: cfg.Sender, Mailbox: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.handOff, Clock: clock, NewID: ids.New}
@@ -226,6 +236,31 @@ func loadCampaigns(dir string) (*campaign.Set, error) {
 		return nil, nil
 	}
 	return campaign.LoadDir(dir)
+}
+
+// campaignSequences maps each campaign to the sequence its file names,
+// refusing (file:line) a sequence the sequences config does not have.
+func campaignSequences(campaigns *campaign.Set, seq *nurture.Config) (map[string]string, error) {
+	out := map[string]string{}
+	if campaigns == nil {
+		return out, nil
+	}
+	var probs []string
+	for _, c := range campaigns.All() {
+		if c.Sequence == "" {
+			continue
+		}
+		if !slices.Contains(seq.Sequences(), c.Sequence) {
+			probs = append(probs, fmt.Sprintf("%s:%d: sequence %q is not in the nurture sequences (have %s)",
+				c.File, c.SequenceLine, c.Sequence, strings.Join(seq.Sequences(), ", ")))
+			continue
+		}
+		out[c.ID] = c.Sequence
+	}
+	if len(probs) > 0 {
+		return nil, errors.New(strings.Join(probs, "\n"))
+	}
+	return out, nil
 }
 
 // loadRules reads the qualification config; relative paths are inside the
@@ -404,12 +439,8 @@ func Capture(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw
 	if err != nil {
 		return nil, err
 	}
-	campaigns, err := loadCampaigns(cfg.CampaignsDir)
-	if err != nil {
-		return nil, err
-	}
 	return &capture.Handler{
-		Campaigns:   campaigns,
+		Campaigns:   s.campaigns,
 		Service:     &capture.Service{Store: s.store, NewID: ids.New, Qualify: s.qualify},
 		HandOff:     s.handOff,
 		BaseURL:     cfg.PublicBaseURL,

@@ -2,13 +2,18 @@ package app_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store"
@@ -63,4 +68,30 @@ func TestHostedCampaignPageRoundTrip(t *testing.T) {
 
 func htmlUnescape(s string) string {
 	return strings.NewReplacer("&amp;", "&", "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">", "&quot;", `"`).Replace(s)
+}
+
+// TestCampaignSequenceIsCheckedAtInit: a campaign naming a nurture
+// sequence that does not exist stops the function at init, naming the
+// file and line; a valid one sends the campaign's leads there first.
+func TestCampaignSequenceIsCheckedAtInit(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join(testenv.Root(t), "config", "campaigns", "webinar-nov.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(src), "sequence: warm-followup", "sequence: no-such-sequence", 1)
+	if bad == string(src) {
+		t.Fatal("webinar-nov.yaml no longer names its sequence; update this test")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "webinar-nov.yaml"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "CAMPAIGNS_DIR": dir, "AWS_REGION": "us-east-1", "SES_MAX_SEND_RATE": "1"}
+	for _, fn := range []string{"capture", "nurture", "track"} {
+		_, err := app.Build(context.Background(), fn, func(k string) string { return env[k] }, io.Discard, time.Now)
+		if err == nil || !strings.Contains(err.Error(), "webinar-nov.yaml:") || !strings.Contains(err.Error(), `sequence "no-such-sequence" is not in the nurture sequences`) {
+			t.Errorf("%s: err = %v", fn, err)
+		}
+	}
 }

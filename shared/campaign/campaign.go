@@ -29,6 +29,13 @@ type Campaign struct {
 	// form posts; "" means the default. The form cannot carry it (capture
 	// accepts no such field), so capture looks it up by the lead's campaign.
 	ThankYouURL string
+	// Sequence is the nurture sequence this campaign's leads enter first
+	// (if its entry rules let them); "" leaves it to the sequences' own
+	// entry rules. SequenceLine is where the file names it, for errors.
+	Sequence     string
+	SequenceLine int
+	// File is the file the campaign was read from.
+	File string
 
 	idLine, currencyLine int // for LoadDir's messages about several files
 }

@@ -31,8 +31,11 @@ type Sales struct {
 	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
 	// NurtureConfig is a nurture sequences YAML file; "" uses the default.
 	NurtureConfig string `env:"NURTURE_CONFIG" optional:"true"`
-	Sender        string `env:"SENDER_ADDRESS"`
-	SalesAddress  string `env:"SALES_ADDRESS"`
+	// CampaignsDir holds the campaign files (hosted pages, spend, each
+	// campaign's sequence); "" is config/campaigns in the build, if any.
+	CampaignsDir string `env:"CAMPAIGNS_DIR" optional:"true"`
+	Sender       string `env:"SENDER_ADDRESS"`
+	SalesAddress string `env:"SALES_ADDRESS"`
 	// PublicBaseURL prefixes links in emails; "" means the API's own URL
 	// as seen in the request (capture) or recorded with the lead.
 	PublicBaseURL string `env:"PUBLIC_BASE_URL" optional:"true"`
@@ -60,9 +63,6 @@ type Capture struct {
 	Sales
 	AllowedOrigins string `env:"ALLOWED_ORIGINS"`
 	ThankYouURL    string `env:"THANK_YOU_URL"`
-	// CampaignsDir holds the campaign files (hosted pages, spend);
-	// "" is config/campaigns inside the build, when present.
-	CampaignsDir string `env:"CAMPAIGNS_DIR" optional:"true"`
 }
 
 // Nurture is the scheduled function's configuration: it sends alerts

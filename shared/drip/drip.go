@@ -224,6 +224,8 @@ func (r *Runner) saveAndHandOff(ctx context.Context, l lead.Lead, ch lead.Change
 type Enroller struct {
 	Rules     Qualifier
 	Sequences *nurture.Config
+	// Campaigns maps a campaign to the sequence its leads enter first.
+	Campaigns map[string]string
 	NewID     func(time.Time) string
 }
 
@@ -233,7 +235,7 @@ func (e Enroller) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	if l.Stage != lead.StageNurturing {
 		return ch
 	}
-	if seq := e.Sequences.Enrol(l, now); seq != "" {
+	if seq := e.Sequences.EnrolPreferring(l, now, e.Campaigns[l.Campaign()]); seq != "" {
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "enrolled", ID: e.NewID(now), Data: map[string]any{"sequence": seq}})
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: l.Campaign(), Name: "enrolled"})
 	}

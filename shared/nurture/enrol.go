@@ -21,13 +21,24 @@ import (
 // lead never qualified has neither, so only sequences that allow any
 // match it); a campaign matches the lead's first or last touch.
 func (c *Config) Enrol(l *lead.Lead, now time.Time) string {
+	return c.EnrolPreferring(l, now, "")
+}
+
+// EnrolPreferring is Enrol trying the preferred sequence first (a
+// campaign's own sequence); its entry rules and every other condition
+// still apply, and the rest follow in config order.
+func (c *Config) EnrolPreferring(l *lead.Lead, now time.Time, preferred string) string {
+	order := c.sequences
+	if s, ok := c.byID[preferred]; ok && preferred != "" {
+		order = append([]*sequence{s}, slices.DeleteFunc(slices.Clone(c.sequences), func(x *sequence) bool { return x.id == preferred })...)
+	}
 	if l == nil || !l.Consent.MarketingOptIn || l.Stage.SalesSet() || exitStages[l.Stage] {
 		return ""
 	}
 	if l.Nurture != nil && !l.Nurture.NextAt.IsZero() {
 		return ""
 	}
-	for _, s := range c.sequences {
+	for _, s := range order {
 		if l.Nurture != nil && slices.Contains(l.Nurture.Completed, s.id) {
 			continue
 		}

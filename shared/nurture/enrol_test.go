@@ -96,3 +96,32 @@ func TestEnrolAfterASequence(t *testing.T) {
 		t.Errorf("re-enrolled into %q after completing every cold sequence", got)
 	}
 }
+
+func TestEnrolPreferringACampaignsSequence(t *testing.T) {
+	c := mustParse(t, `version: 1
+sequences:
+  - id: general
+    steps: [{id: a, send: t}]
+  - id: campaign-own
+    entry: {grades: [A, B]}
+    steps: [{id: b, send: t}]
+templates:
+  t: {subject: "Hi {{.FirstName}}", html: "<p>Hi</p>", text: "Hi"}
+`)
+	tests := []struct {
+		name, preferred, grade, want string
+	}{
+		{"no preference: config order", "", "A", "general"},
+		{"preferred first", "campaign-own", "A", "campaign-own"},
+		{"preferred but its entry rules refuse: the next", "campaign-own", "D", "general"},
+		{"unknown preference is ignored", "nope", "A", "general"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLead("cold", tt.grade)
+			if got := c.EnrolPreferring(&l, monday, tt.preferred); got != tt.want {
+				t.Fatalf("enrolled in %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
