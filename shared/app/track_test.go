@@ -109,14 +109,17 @@ func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 }
 
 func TestPageViewRateLimitAndSnippet(t *testing.T) {
-	capture, table, _ := build(t, "capture", nil)
-	tr, _, _ := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "*", "PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	// A fixed clock in the middle of an hour: the limit is per clock hour,
+	// and a run crossing one would see two windows.
+	midHour := func() time.Time { return time.Date(2026, 11, 23, 10, 30, 0, 0, time.UTC) }
+	capture, table, _ := buildAt(t, "capture", nil, midHour, "")
+	tr, _, _ := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "*", "PUBLIC_BASE_URL": "https://leads.example.com"}, midHour, table)
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
 	resp, _ := capture.HTTP(ctx, jsonLead(fmt.Sprintf(`{"email":"busy.%d@acme.example"}`, time.Now().UnixNano())))
 	var created struct{ ID string }
 	_ = json.Unmarshal([]byte(resp.Body), &created)
-	visitor := keys.Sign(token.Claims{Action: track.ActionVisit, Subject: created.ID, Expires: time.Now().Add(time.Hour)})
+	visitor := keys.Sign(token.Claims{Action: track.ActionVisit, Subject: created.ID, Expires: midHour().Add(time.Hour)})
 	limited := 0
 	for i := 0; i < 65; i++ {
 		r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"https://www.example.com/blog/`+fmt.Sprint(i)+`"}`, map[string]string{"content-type": "application/json"}))
