@@ -57,6 +57,7 @@ type Summary struct {
 // is logged and never stops the others.
 func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	now := t.Clock()
+	log := t.Log.With("tick", owner) // every line names the invocation
 	sum := Summary{Outcomes: map[string]int{}}
 	var mu sync.Mutex
 	stopAt := time.Time{}
@@ -96,7 +97,7 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 		}
 		leads, err := t.Store.Due(ctx, shard, now, t.PerShard)
 		if err != nil {
-			t.Log.Error("due query failed", "shard", shard, "error", err.Error())
+			log.Error("due query failed", "shard", shard, "error", err.Error())
 			sum.Errors++
 			continue
 		}
@@ -114,7 +115,7 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 				defer mu.Unlock()
 				if err != nil {
 					sum.Errors++
-					t.Log.Error("lead", "leadId", l.ID, "error", err.Error())
+					log.Error("lead", "leadId", l.ID, "error", err.Error())
 					if t.Stop != nil && t.Stop(err) {
 						stop.CompareAndSwap(nil, &err)
 					}
@@ -122,7 +123,7 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 				}
 				sum.Outcomes[out]++
 				if out != "nothing_due" && out != "busy" {
-					t.Log.Info("lead", "leadId", l.ID, "outcome", out)
+					log.Info("lead", "leadId", l.ID, "outcome", out)
 				}
 			}(l)
 		}
