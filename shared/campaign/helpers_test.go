@@ -1,8 +1,7 @@
 package campaign
 
 import (
-	"fmt"
-	"strings"
+	"github.com/leadflow/leadflow/shared/yamlconf/yamltest"
 	"testing"
 )
 
@@ -39,20 +38,8 @@ func mustParse(t testing.TB, src string) *Campaign {
 	return c
 }
 
-// lineOf is the 1-based line of the first occurrence of marker.
-func lineOf(t *testing.T, src, marker string) int {
-	t.Helper()
-	i := strings.Index(src, marker)
-	if i < 0 {
-		t.Fatalf("marker %q not in config", marker)
-	}
-	return strings.Count(src[:i], "\n") + 1
-}
-
-func numbered(src string) string {
-	var b strings.Builder
-	for i, l := range strings.Split(src, "\n") {
-		fmt.Fprintf(&b, "%3d  %s\n", i+1, l)
-	}
-	return b.String()
-}
+// Shared with the other config packages' tests.
+var (
+	numbered = yamltest.Numbered
+	lineOf   = yamltest.LineOf
+)

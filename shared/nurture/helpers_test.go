@@ -1,7 +1,7 @@
 package nurture
 
 import (
-	"fmt"
+	"github.com/leadflow/leadflow/shared/yamlconf/yamltest"
 	"strings"
 	"testing"
 	"time"
@@ -75,27 +75,6 @@ func mustParse(t testing.TB, src string) *Config {
 	return c
 }
 
-// numbered prints a config with line numbers, for failure messages.
-func numbered(src string) string {
-	lines := strings.Split(src, "\n")
-	for i := range lines {
-		lines[i] = fmt.Sprintf("%3d  %s", i+1, lines[i])
-	}
-	return strings.Join(lines, "\n")
-}
-
-// lineOf is the 1-based line where marker starts in src; leading
-// newlines in marker are skipped.
-func lineOf(t *testing.T, src, marker string) int {
-	t.Helper()
-	i := strings.Index(src, marker)
-	if i < 0 {
-		t.Fatalf("marker %q not in config", marker)
-	}
-	i += len(marker) - len(strings.TrimLeft(marker, "\n"))
-	return strings.Count(src[:i], "\n") + 1
-}
-
 // withSequence is a config with full's defaults and templates and the
 // given steps as its only sequence ("s", any lead).
 func withSequence(steps ...string) string {
@@ -144,3 +123,9 @@ func local(t testing.TB, zone, s string) time.Time {
 	}
 	return v
 }
+
+// Shared with the other config packages' tests.
+var (
+	numbered = yamltest.Numbered
+	lineOf   = yamltest.LineOf
+)

@@ -2,6 +2,7 @@ package qualify
 
 import (
 	"fmt"
+	"github.com/leadflow/leadflow/shared/yamlconf/yamltest"
 	"strings"
 	"testing"
 	"time"
@@ -42,27 +43,6 @@ func mustParse(t testing.TB, src string) *Config {
 	return c
 }
 
-// numbered prints a config with line numbers, for failure messages.
-func numbered(src string) string {
-	lines := strings.Split(src, "\n")
-	for i := range lines {
-		lines[i] = fmt.Sprintf("%3d  %s", i+1, lines[i])
-	}
-	return strings.Join(lines, "\n")
-}
-
-// lineOf is the 1-based line where marker starts in src; leading
-// newlines in marker are skipped, so "\nsla:" is a line starting "sla:".
-func lineOf(t *testing.T, src, marker string) int {
-	t.Helper()
-	i := strings.Index(src, marker)
-	if i < 0 {
-		t.Fatalf("marker %q not in config", marker)
-	}
-	i += len(marker) - len(strings.TrimLeft(marker, "\n"))
-	return strings.Count(src[:i], "\n") + 1
-}
-
 // stored is a lead as the store holds it: created from a submission, so
 // its last touch is set.
 func stored(s lead.Submission) lead.Lead {
@@ -71,3 +51,9 @@ func stored(s lead.Submission) lead.Lead {
 	}
 	return lead.New("L1", s)
 }
+
+// Shared with the other config packages' tests.
+var (
+	numbered = yamltest.Numbered
+	lineOf   = yamltest.LineOf
+)
