@@ -202,7 +202,7 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 		LinkTTL: linkTTL, Clock: clock, NewID: ids.New, Log: log,
 	}}
 	s.qualify = drip.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}
-	s.drip = &drip.Runner{Sequences: seq, Rules: rules, Send: send, Store: st, Keys: keys,
+	s.drip = &drip.Runner{Sequences: seq, Rules: rules, Send: send, Keys: keys,
 		From: cfg.Sender, Mailbox: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.handOff, Clock: clock, NewID: ids.New}
 	return s, nil

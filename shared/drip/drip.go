@@ -32,7 +32,6 @@ type Runner struct {
 	Sequences *nurture.Config
 	Rules     Qualifier
 	Send      *sendonce.Sender
-	Store     sendonce.Store
 	Keys      token.Keys
 	// From sends the emails; Mailbox takes mailed unsubscribe requests.
 	From, Mailbox    string
@@ -128,11 +127,11 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p nurture.Plan, regrade 
 		for attempt := 0; attempt < 5; attempt++ {
 			nurture.Exit(&l, "suppressed")
 			l.Version++
-			err := r.Store.Save(ctx, l, lead.Change{At: now, Events: []lead.Event{r.event(now, "nurture_exit", p, map[string]any{"reason": "suppressed"})}})
+			err := r.Send.Store.Save(ctx, l, lead.Change{At: now, Events: []lead.Event{r.event(now, "nurture_exit", p, map[string]any{"reason": "suppressed"})}})
 			if !errors.Is(err, lead.ErrVersionConflict) {
 				return "suppressed", err
 			}
-			if l, err = r.Store.Lead(ctx, l.ID); err != nil {
+			if l, err = r.Send.Store.Lead(ctx, l.ID); err != nil {
 				return "", err
 			}
 		}
@@ -196,7 +195,7 @@ func (r *Runner) event(now time.Time, kind string, p nurture.Plan, data map[stri
 
 func (r *Runner) save(ctx context.Context, l lead.Lead, ch lead.Change, out string) (string, error) {
 	l.Version++
-	err := r.Store.Save(ctx, l, ch)
+	err := r.Send.Store.Save(ctx, l, ch)
 	if errors.Is(err, lead.ErrVersionConflict) {
 		return "busy", nil // changed meanwhile: the next tick sees it fresh
 	}
