@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/leadflow/leadflow/shared/app"
-	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
@@ -34,7 +33,7 @@ func benchCapture(e *env) []Row {
 	h, err := app.Capture(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
 		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
 			PublicBaseURL: "https://leads.example.com"}},
-		awsclients.Clients{DynamoDB: db, SES: e.clients.SES, SSM: e.clients.SSM}, io.Discard, time.Now)
+		e.clients.App(db, nil), io.Discard, time.Now)
 	must(err)
 
 	floorTable := e.table("floor")

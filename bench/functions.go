@@ -14,6 +14,7 @@ import (
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/awsclients/all"
 )
 
 func init() { register("function binaries and init", benchFunctions) }
@@ -43,8 +44,9 @@ func benchFunctions(e *env) []Row {
 	floorMB := build("./bench/minimal", filepath.Join(dir, "minimal"))
 
 	clientsInit := median(func() {
-		_, err := awsclients.Load(context.Background(), e.aws)
+		b, err := awsclients.LoadBase(context.Background(), e.aws)
 		must(err)
+		awsclients.Use(b, all.Services...)
 	})
 	var rows []Row
 	table := e.table("init")
@@ -62,7 +64,7 @@ func benchFunctions(e *env) []Row {
 		// The first build in this process: cold, like a Lambda init
 		// (the embedded default configs are parsed on first use).
 		t0 := time.Now()
-		_, err := app.Build(context.Background(), f.Name, func(k string) string { return env[k] }, io.Discard, time.Now)
+		_, err := app.Build(context.Background(), f.Name, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
 		must(err)
 		init := time.Since(t0)
 		ir := ratioRow("init (first): "+f.Name+" vs SDK clients alone", ms(init), ms(clientsInit), "ms", 0)

@@ -21,7 +21,6 @@ import (
 
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 )
 
@@ -39,7 +38,7 @@ type Row struct {
 type env struct {
 	ctx     context.Context
 	tmpl    *sam.Template
-	clients awsclients.Clients
+	clients testenv.SDK
 	aws     config.AWS
 	calls   atomic.Int64 // DynamoDB requests made through counted clients
 }
@@ -56,7 +55,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: DYNAMODB_ENDPOINT is not set: run `make bench`")
 		os.Exit(1)
 	}
-	e.clients, err = awsclients.Load(ctx, e.aws)
+	e.clients, err = testenv.NewSDK(ctx, e.aws)
 	must(err)
 
 	var rows []Row

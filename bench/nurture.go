@@ -17,7 +17,6 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/leadflow/leadflow/shared/app"
-	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/store"
 )
@@ -50,7 +49,7 @@ func benchNurture(e *env) []Row {
 	table := e.table("nurture")
 	clock := func() time.Time { return benchMonday }
 	capCfg, nurCfg := nurtureConfig(e, table)
-	capture, err := app.Capture(e.ctx, capCfg, e.clients, io.Discard, clock)
+	capture, err := app.Capture(e.ctx, capCfg, e.clients.App(nil, nil), io.Discard, clock)
 	must(err)
 	for i := 0; i < n; i++ {
 		r, err := capture.Handle(e.ctx, request(coldLead(fmt.Sprintf("n%d@bench.example", i))))
@@ -61,7 +60,7 @@ func benchNurture(e *env) []Row {
 	db := e.countedDynamoDB()
 	// The tick works 8 leads at a time; the floor below runs 8 workers too,
 	// so both are time per email at the same parallelism.
-	clients := awsclients.Clients{DynamoDB: db, SES: e.clients.SES, SSM: e.clients.SSM}
+	clients := e.clients.App(db, nil)
 	tick, err := app.Nurture(e.ctx, nurCfg, clients, io.Discard, clock)
 	must(err)
 	e.calls.Store(0)
@@ -122,7 +121,7 @@ func benchTickFlat(e *env) []Row {
 	_, nurCfg := nurtureConfig(e, table)
 	clock := func() time.Time { return benchMonday }
 	db := e.countedDynamoDB()
-	tick, err := app.Nurture(e.ctx, nurCfg, awsclients.Clients{DynamoDB: db, SES: e.clients.SES, SSM: e.clients.SSM}, io.Discard, clock)
+	tick, err := app.Nurture(e.ctx, nurCfg, e.clients.App(db, nil), io.Discard, clock)
 	must(err)
 	measure := func() (time.Duration, int64) {
 		var best time.Duration

@@ -90,7 +90,7 @@ func scanTable(table string, opts *calibrate.Options) (*calibrate.Dataset, error
 	if cfg.Region == "" && cfg.DynamoDBEndpoint != "" {
 		cfg.Region = "us-east-1" // DynamoDB Local takes any
 	}
-	clients, err := awsclients.Load(ctx, cfg)
+	base, err := awsclients.LoadBase(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)
 	}
@@ -98,7 +98,7 @@ func scanTable(table string, opts *calibrate.Options) (*calibrate.Dataset, error
 		fmt.Fprintf(opts.Progress, "calibrate: reading the leads of DynamoDB table %s\n", table)
 	}
 	var leads []lead.Lead
-	err = store.New(clients.DynamoDB, table).ScanLeads(ctx, func(l lead.Lead) error {
+	err = store.New(awsclients.NewDynamoDB(base), table).ScanLeads(ctx, func(l lead.Lead) error {
 		leads = append(leads, l)
 		return nil
 	})

@@ -7,6 +7,8 @@ import (
 	_ "time/tzdata" // lead time zones must resolve without the OS database
 
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/paramstore"
 )
 
-func main() { app.Start("capture") }
+func main() { app.Start(app.CaptureFunction(), sesmail.Service, paramstore.Service) }

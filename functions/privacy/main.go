@@ -6,4 +6,4 @@ import (
 	"github.com/leadflow/leadflow/shared/app"
 )
 
-func main() { app.Start("privacy") }
+func main() { app.Start(app.PrivacyFunction()) }

@@ -5,6 +5,7 @@ package main
 
 import (
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/publish/eventbus"
 )
 
-func main() { app.Start("publisher") }
+func main() { app.Start(app.PublisherFunction(), eventbus.Service) }

@@ -5,6 +5,7 @@ package main
 
 import (
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/mail/sesmail"
 )
 
-func main() { app.Start("reports") }
+func main() { app.Start(app.ReportsFunction(), sesmail.Service) }

@@ -7,4 +7,4 @@ import (
 	"github.com/leadflow/leadflow/shared/app"
 )
 
-func main() { app.Start("sesevents") }
+func main() { app.Start(app.SESEventsFunction()) }

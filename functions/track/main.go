@@ -8,6 +8,8 @@ import (
 	_ "time/tzdata" // lead time zones must resolve without the OS database
 
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/paramstore"
 )
 
-func main() { app.Start("track") }
+func main() { app.Start(app.TrackFunction(), sesmail.Service, paramstore.Service) }

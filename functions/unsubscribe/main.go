@@ -5,6 +5,7 @@ package main
 
 import (
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/paramstore"
 )
 
-func main() { app.Start("unsubscribe") }
+func main() { app.Start(app.UnsubscribeFunction(), paramstore.Service) }

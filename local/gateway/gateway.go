@@ -20,6 +20,8 @@ import (
 
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 )
 
@@ -39,6 +41,9 @@ type Options struct {
 	// MaxBody is the largest request body the gateway accepts (API Gateway
 	// allows 10 MB; handlers apply their own, smaller limits).
 	MaxBody int64
+	// Services give the functions their AWS clients (all.Services when
+	// nil); a load or fault test appends one that wraps them.
+	Services []awsclients.Service
 }
 
 // route is one template route bound to a function's handler.
@@ -74,11 +79,14 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if o.MaxBody == 0 {
 		o.MaxBody = 10 << 20
 	}
+	if o.Services == nil {
+		o.Services = all.Services
+	}
 	g := &Gateway{opts: o, listeners: map[string]func(context.Context, events.EventBridgeEvent) error{},
 		streams: map[string]func(context.Context, events.DynamoDBEvent) error{}}
 	for _, f := range o.Template.Functions {
 		env := FunctionEnv(f, o.Refs, o.Env)
-		h, err := app.Build(ctx, f.Name, func(k string) string { return env[k] }, o.Logs, o.Clock)
+		h, err := app.Build(ctx, f.Name, o.Services, func(k string) string { return env[k] }, o.Logs, o.Clock)
 		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
 		}

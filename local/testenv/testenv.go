@@ -18,11 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/leadflow/leadflow/local/emulators"
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/mail/sesmail"
 )
 
 // Endpoints of the emulators.
@@ -93,10 +95,41 @@ func AWS(t testing.TB) config.AWS {
 	return config.AWS{Region: "us-east-1", DynamoDBEndpoint: e.DynamoDB, SESEndpoint: e.SES}
 }
 
+// SDK are raw SDK clients at the emulators: tests seed and read with them,
+// and wrap them with faults before handing them to a function's wiring.
+type SDK struct {
+	Base     awsclients.Base
+	DynamoDB *dynamodb.Client
+	SES      *sesv2.Client
+}
+
+// NewSDK builds the clients for the endpoints in ep.
+func NewSDK(ctx context.Context, ep config.AWS) (SDK, error) {
+	b, err := awsclients.LoadBase(ctx, ep)
+	if err != nil {
+		return SDK{}, err
+	}
+	return SDK{Base: b, DynamoDB: awsclients.NewDynamoDB(b), SES: sesmail.NewClient(b)}, nil
+}
+
+// App are the clients a function's wiring takes, over db and ses (nil: the
+// plain ones), e.g. clients wrapped with injected faults.
+func (s SDK) App(db *dynamodb.Client, ses *sesv2.Client) awsclients.Clients {
+	if db == nil {
+		db = s.DynamoDB
+	}
+	if ses == nil {
+		ses = s.SES
+	}
+	c := awsclients.Clients{DynamoDB: db}
+	sesmail.Attach(&c, ses)
+	return c
+}
+
 // Clients are SDK clients for the emulators.
-func Clients(t testing.TB) awsclients.Clients {
+func Clients(t testing.TB) SDK {
 	t.Helper()
-	c, err := awsclients.Load(context.Background(), AWS(t))
+	c, err := NewSDK(context.Background(), AWS(t))
 	if err != nil {
 		t.Fatal(err)
 	}

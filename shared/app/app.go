@@ -33,11 +33,9 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/mail"
-	"github.com/leadflow/leadflow/shared/mail/sesmail"
 	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/privacy"
 	"github.com/leadflow/leadflow/shared/publish"
-	"github.com/leadflow/leadflow/shared/publish/eventbus"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/report"
 	"github.com/leadflow/leadflow/shared/reporting"
@@ -79,84 +77,134 @@ var Routes = map[string][]string{
 	"reports":     reporting.Routes,
 }
 
-// Build wires a function by its folder name from an environment, as Lambda
-// would at init. Errors are the readable config errors main prints.
-func Build(ctx context.Context, function string, getenv func(string) string, logw io.Writer, clock func() time.Time) (Handlers, error) {
-	b, ok := builders[function]
-	if !ok {
-		return Handlers{}, fmt.Errorf("app: no function %q", function)
-	}
-	return b(ctx, getenv, logw, clock)
+// Function is one Lambda: its folder name under functions/ and its wiring.
+type Function struct {
+	Name string
+	// Needs are the services beyond DynamoDB the function's main must
+	// pass: "ses", "ssm", "eventbridge".
+	Needs []string
+	mk    func(context.Context, func(string) string, []awsclients.Service, io.Writer, func() time.Time) (Handlers, error)
 }
 
-type builder func(ctx context.Context, getenv func(string) string, logw io.Writer, clock func() time.Time) (Handlers, error)
+// Functions lists every function, for the local gateway and the tests.
+func Functions() []Function {
+	return []Function{CaptureFunction(), NurtureFunction(), FeedbackFunction(), ReportsFunction(), PrivacyFunction(),
+		TrackFunction(), PublisherFunction(), SESEventsFunction(), UnsubscribeFunction()}
+}
 
-// wire is the common part of every function's init: its config from the
-// environment, then the SDK clients, then the function's own wiring.
-func wire[C interface{ Endpoints() config.AWS }](mk func(context.Context, C, awsclients.Clients, io.Writer, func() time.Time) (Handlers, error)) builder {
-	return func(ctx context.Context, getenv func(string) string, logw io.Writer, clock func() time.Time) (Handlers, error) {
+// Build wires a function by its folder name from an environment, as Lambda
+// would at init, with the given services (all.Services: every one).
+// Errors are the readable config errors main prints.
+func Build(ctx context.Context, function string, services []awsclients.Service, getenv func(string) string, logw io.Writer, clock func() time.Time) (Handlers, error) {
+	for _, f := range Functions() {
+		if f.Name == function {
+			return f.Build(ctx, services, getenv, logw, clock)
+		}
+	}
+	return Handlers{}, fmt.Errorf("app: no function %q", function)
+}
+
+// Build wires the function: its config from the environment, then the
+// SDK clients of DynamoDB and the given services, then its own wiring.
+func (f Function) Build(ctx context.Context, services []awsclients.Service, getenv func(string) string, logw io.Writer, clock func() time.Time) (Handlers, error) {
+	return f.mk(ctx, getenv, services, logw, clock)
+}
+
+// function declares a function whose config struct is C.
+func function[C interface{ Endpoints() config.AWS }](name string, needs []string, mk func(context.Context, C, awsclients.Clients, io.Writer, func() time.Time) (Handlers, error)) Function {
+	return Function{Name: name, Needs: needs, mk: func(ctx context.Context, getenv func(string) string, services []awsclients.Service, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		var cfg C
 		if err := config.Load(&cfg, getenv); err != nil {
 			return Handlers{}, err
 		}
-		c, err := awsclients.Load(ctx, cfg.Endpoints())
+		b, err := awsclients.LoadBase(ctx, cfg.Endpoints())
 		if err != nil {
 			return Handlers{}, err
+		}
+		c := awsclients.Use(b, services...)
+		if missing := c.Missing(needs...); missing != "" {
+			return Handlers{}, fmt.Errorf("app: function %s needs the %s client(s): pass their adapters' Service to app.Start in its main", name, missing)
 		}
 		return mk(ctx, cfg, c, logw, clock)
-	}
+	}}
 }
 
-// builders wire each function folder under functions/.
-var builders = map[string]builder{
-	"capture": wire(func(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
-		h, err := Capture(ctx, cfg, c, logw, clock)
-		if err != nil {
-			return Handlers{}, err
-		}
-		return Handlers{HTTP: h.Handle}, nil
-	}),
-	"nurture": wire(func(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
+// httpOnly wraps a function whose only trigger is HTTP.
+func httpOnly[H interface {
+	Handle(context.Context, httpapi.Request) (httpapi.Response, error)
+}](h H, err error) (Handlers, error) {
+	if err != nil {
+		return Handlers{}, err
+	}
+	return Handlers{HTTP: h.Handle}, nil
+}
+
+// CaptureFunction is POST /leads.
+func CaptureFunction() Function {
+	return function("capture", []string{"ses", "ssm"}, func(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
+		return httpOnly(Capture(ctx, cfg, c, logw, clock))
+	})
+}
+
+// NurtureFunction is the scheduled tick.
+func NurtureFunction() Function {
+	return function("nurture", []string{"ses", "ssm"}, func(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		t, err := Nurture(ctx, cfg, c, logw, clock)
 		return Handlers{Event: t}, err
-	}),
-	"feedback": wire(func(ctx context.Context, cfg config.Feedback, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
-		h, err := Feedback(ctx, cfg, c, logw, clock)
-		if err != nil {
-			return Handlers{}, err
-		}
-		return Handlers{HTTP: h.Handle}, nil
-	}),
-	"reports": wire(func(_ context.Context, cfg config.Reports, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
+	})
+}
+
+// FeedbackFunction is sales' accept/reject links.
+func FeedbackFunction() Function {
+	return function("feedback", []string{"ssm"}, func(ctx context.Context, cfg config.Feedback, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
+		return httpOnly(Feedback(ctx, cfg, c, logw, clock))
+	})
+}
+
+// ReportsFunction is the dashboard and the weekly digest.
+func ReportsFunction() Function {
+	return function("reports", []string{"ses"}, func(_ context.Context, cfg config.Reports, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		h, err := Reports(cfg, c, logw, clock)
 		if err != nil {
 			return Handlers{}, err
 		}
 		return ReportHandlers(h), nil
-	}),
-	"privacy": wire(func(_ context.Context, cfg config.Privacy, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
-		return Handlers{HTTP: Privacy(cfg, c, logw, clock).Handle}, nil
-	}),
-	"track": wire(func(ctx context.Context, cfg config.Track, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
-		h, err := Track(ctx, cfg, c, logw, clock)
-		if err != nil {
-			return Handlers{}, err
-		}
-		return Handlers{HTTP: h.Handle}, nil
-	}),
-	"publisher": wire(func(_ context.Context, cfg config.Publisher, c awsclients.Clients, logw io.Writer, _ func() time.Time) (Handlers, error) {
+	})
+}
+
+// PrivacyFunction is export and erasure.
+func PrivacyFunction() Function {
+	return function("privacy", nil, func(_ context.Context, cfg config.Privacy, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
+		return httpOnly(Privacy(cfg, c, logw, clock), nil)
+	})
+}
+
+// TrackFunction is clicks and page views.
+func TrackFunction() Function {
+	return function("track", []string{"ses", "ssm"}, func(ctx context.Context, cfg config.Track, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
+		return httpOnly(Track(ctx, cfg, c, logw, clock))
+	})
+}
+
+// PublisherFunction publishes lead events from the table's stream.
+func PublisherFunction() Function {
+	return function("publisher", []string{"eventbridge"}, func(_ context.Context, cfg config.Publisher, c awsclients.Clients, logw io.Writer, _ func() time.Time) (Handlers, error) {
 		return Handlers{Stream: Publisher(cfg, c, logw)}, nil
-	}),
-	"sesevents": wire(func(_ context.Context, cfg config.SESEvents, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
+	})
+}
+
+// SESEventsFunction handles bounces, complaints and deliveries.
+func SESEventsFunction() Function {
+	return function("sesevents", nil, func(_ context.Context, cfg config.SESEvents, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		return Handlers{Event: SESEvents(cfg, c, logw, clock).Handle}, nil
-	}),
-	"unsubscribe": wire(func(ctx context.Context, cfg config.Unsubscribe, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
-		h, err := Unsubscribe(ctx, cfg, c, logw, clock)
-		if err != nil {
-			return Handlers{}, err
-		}
-		return Handlers{HTTP: h.Handle}, nil
-	}),
+	})
+}
+
+// UnsubscribeFunction is the one-click unsubscribe.
+func UnsubscribeFunction() Function {
+	return function("unsubscribe", []string{"ssm"}, func(ctx context.Context, cfg config.Unsubscribe, c awsclients.Clients, logw io.Writer, clock func() time.Time) (Handlers, error) {
+		return httpOnly(Unsubscribe(ctx, cfg, c, logw, clock))
+	})
 }
 
 // sales is what capture and the scheduler share: the rules, the store and
@@ -195,7 +243,7 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 		return sales{}, err
 	}
 	st := store.New(c.DynamoDB, cfg.Table)
-	send := &sendonce.Sender{Store: st, Mail: sesmail.New(c.SES), Lease: lease, Clock: clock}
+	send := &sendonce.Sender{Store: st, Mail: c.Mail, Lease: lease, Clock: clock}
 	s := sales{rules: rules, campaigns: campaigns, seq: seq, store: st, send: send, handoff: &handoff.Service{
 		Store: st, Send: send, Rules: rules, Keys: keys,
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
@@ -313,7 +361,7 @@ func Reports(cfg config.Reports, c awsclients.Clients, logw io.Writer, clock fun
 		}
 	}
 	st := store.New(c.DynamoDB, cfg.Table)
-	return &reporting.Handler{Store: reportStore{st}, Economics: econ, Mail: sesmail.New(c.SES),
+	return &reporting.Handler{Store: reportStore{st}, Economics: econ, Mail: c.Mail,
 		From: cfg.Sender, Marketing: cfg.MarketingAddress, ConfigurationSet: cfg.ConfigurationSet, BaseURL: cfg.PublicBaseURL,
 		Clock: clock, Log: logx.New(logw, "reports", cfg.LogLevel)}, nil
 }
@@ -379,7 +427,7 @@ func Track(ctx context.Context, cfg config.Track, c awsclients.Clients, logw io.
 
 // Publisher builds the stream handler that publishes lead events.
 func Publisher(cfg config.Publisher, c awsclients.Clients, logw io.Writer) func(context.Context, events.DynamoDBEvent) error {
-	p := &publish.Publisher{Store: store.New(c.DynamoDB, cfg.Table), Bus: eventbus.New(c.EventBridge, cfg.EventBusName),
+	p := &publish.Publisher{Store: store.New(c.DynamoDB, cfg.Table), Bus: c.Bus(cfg.EventBusName),
 		Log: logx.New(logw, "publisher", cfg.LogLevel)}
 	return func(ctx context.Context, ev events.DynamoDBEvent) error {
 		records, err := store.StreamEvents(ev.Records)
@@ -411,9 +459,18 @@ func Feedback(ctx context.Context, cfg config.Feedback, c awsclients.Clients, lo
 }
 
 func signingKeys(ctx context.Context, c awsclients.Clients, cfg config.Signing) (token.Keys, error) {
-	spec, err := c.SigningKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam)
-	if err != nil {
-		return token.Keys{}, err
+	spec := cfg.SigningKeys
+	if spec == "" {
+		if cfg.SigningKeysParam == "" {
+			return token.Keys{}, errors.New("config: set SIGNING_KEYS_PARAM (SSM parameter name) or SIGNING_KEYS")
+		}
+		if c.Parameter == nil {
+			return token.Keys{}, errors.New("config: SIGNING_KEYS_PARAM is set but this function has no SSM client")
+		}
+		var err error
+		if spec, err = c.Parameter(ctx, cfg.SigningKeysParam); err != nil {
+			return token.Keys{}, fmt.Errorf("signing keys: %w", err)
+		}
 	}
 	keys, err := token.ParseKeys(spec)
 	if err != nil {
@@ -499,17 +556,17 @@ func sendRate(ctx context.Context, configured string, c awsclients.Clients) (flo
 		}
 		return r, nil
 	}
-	return c.MaxSendRate(ctx)
+	return c.SendRate(ctx)
 }
 
 // Start is the whole main of a function: config from the environment
 // (every variable its struct in shared/config declares), SDK clients built
 // once, wiring, then the Lambda runtime. A bad config ends the process at
 // init with one readable line, never a request.
-func Start(function string) {
-	h, err := Build(context.Background(), function, os.Getenv, os.Stdout, time.Now)
+func Start(f Function, services ...awsclients.Service) {
+	h, err := f.Build(context.Background(), services, os.Getenv, os.Stdout, time.Now)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", function, err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", f.Name, err)
 		os.Exit(1)
 	}
 	lambda.Start(Dispatch(h))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store"
@@ -89,7 +90,7 @@ func TestCampaignSequenceIsCheckedAtInit(t *testing.T) {
 	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "CAMPAIGNS_DIR": dir, "AWS_REGION": "us-east-1", "SES_MAX_SEND_RATE": "1"}
 	for _, fn := range []string{"capture", "nurture", "track"} {
-		_, err := app.Build(context.Background(), fn, func(k string) string { return env[k] }, io.Discard, time.Now)
+		_, err := app.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
 		if err == nil || !strings.Contains(err.Error(), "webinar-nov.yaml:") || !strings.Contains(err.Error(), `sequence "no-such-sequence" is not in the nurture sequences`) {
 			t.Errorf("%s: err = %v", fn, err)
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/leadflow/leadflow/local/faults"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
-	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store"
@@ -46,7 +45,7 @@ func TestCaptureUnderDynamoDBFaults(t *testing.T) {
 			var logs strings.Builder
 			h, err := app.Capture(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
 				Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: testKeys}}},
-				awsclients.Clients{DynamoDB: db, SES: base.SES, SSM: base.SSM}, &logs, time.Now)
+				base.App(db, nil), &logs, time.Now)
 			if err != nil {
 				t.Fatal(err)
 			}

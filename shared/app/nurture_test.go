@@ -20,7 +20,6 @@ import (
 	"github.com/leadflow/leadflow/local/faults"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
-	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
@@ -243,7 +242,7 @@ func TestThrottlingAndACrashAfterSendingLoseAndDuplicateNothing(t *testing.T) {
 	cfg := config.Nurture{AWS: testenv.AWS(t), SESMaxSendRate: "1000", Sales: config.Sales{Table: table, Sender: "leads@example.com",
 		SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: testKeys}}}
 	var logs bytes.Buffer
-	tick, err := app.Nurture(ctx, cfg, awsclients.Clients{DynamoDB: db, SES: ses2, SSM: clients.SSM}, &logs, clock.now)
+	tick, err := app.Nurture(ctx, cfg, clients.App(db, ses2), &logs, clock.now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,6 @@ import (
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/logx"
@@ -83,7 +82,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	clients, err := awsclients.Load(ctx, config.AWS{Region: "us-east-1", DynamoDBEndpoint: st.DynamoDB, SESEndpoint: st.SES})
+	clients, err := testenv.NewSDK(ctx, config.AWS{Region: "us-east-1", DynamoDBEndpoint: st.DynamoDB, SESEndpoint: st.SES})
 	if err != nil {
 		return err
 	}
