@@ -13,7 +13,7 @@ help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
 	@echo "make test     go vet + every test against the real emulators"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
-	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99"
+	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99 (FAULTS=0.05: inject DynamoDB failures)"
 	@echo "make leads    list leads stored by a running 'make run'"
 	@echo "make demo     fill a running 'make run' with campaigns, answers and outcomes; prints the dashboard URL"
 	@echo "make bounce EMAIL=… / make complaint EMAIL=…   simulate SES events in a running 'make run'"
@@ -56,9 +56,10 @@ bench: install
 	$(STACK) exec -- $(GO) run ./bench
 
 # Capture under CLIENTS concurrent clients for DURATION on loopback: every
-# acknowledged lead must be stored.
+# acknowledged lead must be stored. FAULTS=0.05 fails 5% of capture's
+# DynamoDB writes; clients retry with the same idempotency key.
 load: install
-	$(STACK) exec -- $(GO) run ./local/cmd/load -clients $(or $(CLIENTS),200) -duration $(or $(DURATION),30s)
+	$(STACK) exec -- $(GO) run ./local/cmd/load -clients $(or $(CLIENTS),200) -duration $(or $(DURATION),30s) -faults $(or $(FAULTS),0)
 
 # Validate a qualification config (default: the embedded one) and preview
 # the decision for a sample lead.

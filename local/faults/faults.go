@@ -18,7 +18,9 @@ type Rule struct {
 	Skip      int
 	Count     int
 	Err       error
-	When      func() bool
+	// Errs, when set, are injected in turn instead of Err.
+	Errs []error
+	When func() bool
 }
 
 // Injector applies rules and counts what it did.
@@ -65,6 +67,9 @@ func (in *Injector) decide(op string) error {
 		in.seen[r] = n + 1
 		if n >= r.Skip && (r.Count < 0 || n < r.Skip+r.Count) {
 			in.Failed[op]++
+			if len(r.Errs) > 0 {
+				return r.Errs[(in.Failed[op]-1)%len(r.Errs)]
+			}
 			return r.Err
 		}
 	}

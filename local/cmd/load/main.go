@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -23,103 +25,184 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
+	"github.com/leadflow/leadflow/local/faults"
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/config"
 )
 
 func main() {
-	clients := flag.Int("clients", 200, "concurrent clients")
-	duration := flag.Duration("duration", 30*time.Second, "how long to post")
+	var o options
+	flag.IntVar(&o.clients, "clients", 200, "concurrent clients")
+	flag.DurationVar(&o.duration, "duration", 30*time.Second, "how long to post")
+	flag.Float64Var(&o.faults, "faults", 0, "fraction of capture's DynamoDB writes to fail (injected 503 / throttling / timeout)")
+	flag.IntVar(&o.retries, "retries", 5, "times a client retries a 5xx with the same idempotency key")
 	flag.Parse()
-	if err := run(*clients, *duration); err != nil {
+	endpoints := config.AWS{Region: "us-east-1", DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SESEndpoint: os.Getenv("SES_ENDPOINT")}
+	if endpoints.DynamoDBEndpoint == "" {
+		fmt.Fprintln(os.Stderr, "load: DYNAMODB_ENDPOINT is not set: run `make load`")
+		os.Exit(1)
+	}
+	fmt.Printf("load: %d clients posting leads for %s on loopback", o.clients, o.duration)
+	if o.faults > 0 {
+		fmt.Printf(", %.0f%% of capture's writes failing", o.faults*100)
+	}
+	fmt.Println(" …")
+	r, err := run(context.Background(), endpoints, o)
+	if err == nil {
+		err = r.check()
+	}
+	fmt.Println(r)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, d time.Duration) error {
-	ctx := context.Background()
+type options struct {
+	clients  int
+	duration time.Duration
+	faults   float64
+	retries  int
+}
+
+// result is what a run saw: per idempotency key, a lead is acknowledged
+// at most once, whatever the retries.
+type result struct {
+	acked, stored, rejected, gaveUp int64
+	serverErrors, transport         int64 // 5xx answers; requests that got no answer
+	injected                        int   // faults injected into capture's writes
+	p50, p99                        time.Duration
+	duration                        time.Duration
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("acknowledged %d (%.0f/s), stored %d, lost %d; 5xx %d (injected faults %d), no answer %d, gave up after retries %d, 4xx %d\np50 %s  p99 %s",
+		r.acked, float64(r.acked)/r.duration.Seconds(), r.stored, r.acked-r.stored, r.serverErrors, r.injected, r.transport, r.gaveUp, r.rejected,
+		r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond))
+}
+
+// check holds the promises: every acknowledged lead stored exactly once,
+// and no 5xx that an injected fault does not explain.
+func (r result) check() error {
+	switch {
+	case r.stored != r.acked:
+		return fmt.Errorf("%d leads acknowledged but %d stored", r.acked, r.stored)
+	case r.serverErrors > int64(r.injected):
+		return fmt.Errorf("%d 5xx answers but only %d injected faults", r.serverErrors, r.injected)
+	case r.transport > 0:
+		return fmt.Errorf("%d requests got no answer", r.transport)
+	}
+	return nil
+}
+
+// injectedErrors are what a failing DynamoDB write looks like to capture.
+var injectedErrors = []error{
+	&smithy.GenericAPIError{Code: "ServiceUnavailable", Message: "injected 503"},
+	&smithy.GenericAPIError{Code: "ThrottlingException", Message: "injected throttling"},
+	context.DeadlineExceeded,
+}
+
+func run(ctx context.Context, endpoints config.AWS, o options) (result, error) {
 	root, err := sam.Root()
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	tm, err := sam.Load(filepath.Join(root, "template.yaml"))
 	if err != nil {
-		return err
+		return result{}, err
 	}
-	awsCfg := config.AWS{Region: "us-east-1", DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SESEndpoint: os.Getenv("SES_ENDPOINT")}
-	if awsCfg.DynamoDBEndpoint == "" {
-		return fmt.Errorf("DYNAMODB_ENDPOINT is not set: run `make load`")
-	}
-	c, err := awsclients.Load(ctx, awsCfg)
+	c, err := testenv.NewSDK(ctx, endpoints)
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	table := fmt.Sprintf("load-%d", time.Now().UnixNano())
 	if err := testenv.CreateTable(ctx, c.DynamoDB, tm, table); err != nil {
-		return err
+		return result{}, err
 	}
+	// Faults go into capture's lead transaction, before the SDK's own
+	// retries (as an error that outlasted them would).
+	rule := &faults.Rule{Operation: "TransactWriteItems", Count: -1, Errs: injectedErrors, When: func() bool { return rand.Float64() < o.faults }}
+	inj := faults.New(rule)
+	services := append(slices.Clone(all.Services), func(_ awsclients.Base, cl *awsclients.Clients) {
+		if o.faults > 0 {
+			cl.DynamoDB = dynamodb.New(cl.DynamoDB.Options(), func(opt *dynamodb.Options) {
+				opt.APIOptions = append(opt.APIOptions, inj.Middleware)
+			})
+		}
+	})
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	gw, err := gateway.New(ctx, gateway.Options{Template: tm, Refs: map[string]string{tm.TableID: table},
-		Env: map[string]string{"DYNAMODB_ENDPOINT": awsCfg.DynamoDBEndpoint, "SES_ENDPOINT": awsCfg.SESEndpoint, "AWS_REGION": "us-east-1",
+	gw, err := gateway.New(ctx, gateway.Options{Template: tm, Refs: map[string]string{tm.TableID: table}, Services: services,
+		Env: map[string]string{"DYNAMODB_ENDPOINT": endpoints.DynamoDBEndpoint, "SES_ENDPOINT": endpoints.SESEndpoint, "AWS_REGION": "us-east-1",
 			"ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SIGNING_KEYS": "l1:load-signing-key-0123456789",
 			"SES_MAX_SEND_RATE": "1000", "PUBLIC_BASE_URL": "https://leads.example.com", "LOG_LEVEL": "error",
 			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns")},
 		Clock: time.Now, Logs: io.Discard, Log: quiet})
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	srv := httptest.NewServer(gw) // loopback only
 	defer srv.Close()
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: n}}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.clients}}
 
-	var acked, rejected, failed atomic.Int64
+	var acked, rejected, gaveUp, serverErrors, transport atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
-	stop := time.Now().Add(d)
+	start := time.Now()
+	stop := start.Add(o.duration)
 	var wg sync.WaitGroup
-	fmt.Printf("load: %d clients posting leads for %s to %s/leads …\n", n, d, srv.URL)
-	for w := 0; w < n; w++ {
+	for w := 0; w < o.clients; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; time.Now().Before(stop); i++ {
 				body := fmt.Sprintf(`{"email":"c%d.%d@load.example","name":"Load","job_title":"Marketing Manager","company_size":"51-200","campaign":"load"}`, w, i)
-				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/leads", strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Idempotency-Key", fmt.Sprintf("k-%d-%d", w, i))
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				el := time.Since(t0)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				switch {
-				case resp.StatusCode == http.StatusCreated:
-					acked.Add(1)
-					mu.Lock()
-					lat = append(lat, el)
-					mu.Unlock()
-				case resp.StatusCode >= 500:
-					failed.Add(1)
-				default:
-					rejected.Add(1)
+				key := fmt.Sprintf("k-%d-%d", w, i)
+				for attempt := 0; ; attempt++ {
+					req, _ := http.NewRequest(http.MethodPost, srv.URL+"/leads", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Idempotency-Key", key)
+					t0 := time.Now()
+					resp, err := client.Do(req)
+					el := time.Since(t0)
+					if err != nil {
+						transport.Add(1)
+						break
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode >= 500 {
+						serverErrors.Add(1)
+						if attempt < o.retries {
+							continue // same body, same key: at most one lead
+						}
+						gaveUp.Add(1)
+						break
+					}
+					if resp.StatusCode == http.StatusCreated {
+						acked.Add(1)
+						mu.Lock()
+						lat = append(lat, el)
+						mu.Unlock()
+					} else {
+						rejected.Add(1)
+					}
+					break
 				}
 			}
 		}(w)
 	}
 	wg.Wait()
-
-	stored, err := countLeads(ctx, c.DynamoDB, table)
-	if err != nil {
-		return err
+	r := result{acked: acked.Load(), rejected: rejected.Load(), gaveUp: gaveUp.Load(), serverErrors: serverErrors.Load(),
+		transport: transport.Load(), duration: time.Since(start)}
+	_, r.injected = inj.Counts("TransactWriteItems")
+	if r.stored, err = countLeads(ctx, c.DynamoDB, table); err != nil {
+		return r, err
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration {
@@ -128,16 +211,8 @@ func run(n int, d time.Duration) error {
 		}
 		return lat[int(float64(len(lat)-1)*p)]
 	}
-	fmt.Printf("acknowledged %d (%.0f/s), stored %d, lost %d, 5xx/transport errors %d, 4xx %d\np50 %s  p99 %s\n",
-		acked.Load(), float64(acked.Load())/d.Seconds(), stored, acked.Load()-stored, failed.Load(), rejected.Load(),
-		pct(.5).Round(time.Millisecond), pct(.99).Round(time.Millisecond))
-	if stored != acked.Load() {
-		return fmt.Errorf("%d leads acknowledged but %d stored", acked.Load(), stored)
-	}
-	if failed.Load() > 0 {
-		return fmt.Errorf("%d requests failed", failed.Load())
-	}
-	return nil
+	r.p50, r.p99 = pct(.5), pct(.99)
+	return r, nil
 }
 
 // countLeads counts stored profiles: a load-test check, which scans.

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// TestLoadWithInjectedFaults is `make load FAULTS=0.1` in small: clients
+// retry the 5xx answers with the same idempotency key, and every lead
+// acknowledged is stored exactly once; every 5xx is an injected fault.
+func TestLoadWithInjectedFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load")
+	}
+	r, err := run(context.Background(), testenv.AWS(t), options{clients: 16, duration: 3 * time.Second, faults: 0.1, retries: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(r)
+	if err := r.check(); err != nil {
+		t.Fatal(err)
+	}
+	if r.acked < 20 || r.injected == 0 || r.serverErrors == 0 {
+		t.Fatalf("the run proves nothing: %s", r)
+	}
+	if r.gaveUp > 0 {
+		t.Fatalf("%d leads still failing after 8 retries at a 10%% fault rate: %s", r.gaveUp, r)
+	}
+}
