@@ -70,17 +70,27 @@ var defaultWindow = Window{From: 9 * 60, To: 17 * 60, Days: [7]bool{false, true,
 //go:embed default.yaml
 var defaultYAML []byte
 
-var defaultConfig = sync.OnceValue(func() *Config {
-	c, err := Parse(defaultYAML, "default.yaml")
-	if err != nil {
-		panic("nurture: embedded default.yaml is invalid:\n" + err.Error())
-	}
-	return c
-})
+// defaultConfig is parsed on first use. (A package-level sync.OnceValue
+// would make Parse, and with it template execution, reachable from every
+// binary that imports the package; template execution turns off the
+// linker's dead-method elimination, which costs each binary megabytes.)
+var defaultConfig struct {
+	once sync.Once
+	c    *Config
+}
 
 // Default is the embedded default config (see default.yaml). It panics
 // only if the embedded file is invalid, which the package's tests rule out.
-func Default() *Config { return defaultConfig() }
+func Default() *Config {
+	defaultConfig.once.Do(func() {
+		c, err := Parse(defaultYAML, "default.yaml")
+		if err != nil {
+			panic("nurture: embedded default.yaml is invalid:\n" + err.Error())
+		}
+		defaultConfig.c = c
+	})
+	return defaultConfig.c
+}
 
 // Load reads and parses the config at path; an empty path is Default().
 func Load(path string) (*Config, error) {
