@@ -251,7 +251,7 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 	}}
 	s.qualify = drip.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}
 	s.drip = &drip.Runner{Sequences: seq, Rules: rules, Send: send, Keys: keys,
-		From: cfg.Sender, Mailbox: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
+		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.handOff, Clock: clock, NewID: ids.New}
 	return s, nil
 }
@@ -521,6 +521,7 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 		return nil, err
 	}
 	s.send.Mail = mail.Limit(s.send.Mail, perSecond)
+	s.drip.Mailbox = cfg.UnsubscribeMailbox
 	t := &schedule.Tick{
 		Store: s.store, Shards: store.DueShards, Concurrency: 8, PerShard: 200, Margin: 2 * time.Second,
 		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) },

@@ -61,7 +61,7 @@ func emailsTo(t *testing.T, addr string) []sesstore.Email {
 func TestColdLeadGetsItsSequenceUntilUnsubscribed(t *testing.T) {
 	clock := &clockAt{t: monday}
 	capture, table, _ := buildAt(t, "capture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, "")
-	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, table)
+	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "UNSUBSCRIBE_MAILBOX": "optout@example.com"}, clock.now, table)
 	unsub, _, _ := buildAt(t, "unsubscribe", nil, clock.now, table)
 	ctx := context.Background()
 	email := fmt.Sprintf("nina.%d@smallco.example", time.Now().UnixNano())
@@ -87,7 +87,7 @@ func TestColdLeadGetsItsSequenceUntilUnsubscribed(t *testing.T) {
 	}
 	first := got[0]
 	lu := first.Header("List-Unsubscribe")
-	m := regexp.MustCompile(`^<(https://leads\.example\.com/unsubscribe/[A-Za-z0-9_.-]+)>, <mailto:[^>]+\?subject=unsubscribe>$`).FindStringSubmatch(lu)
+	m := regexp.MustCompile(`^<(https://leads\.example\.com/unsubscribe/[A-Za-z0-9_.-]+)>, <mailto:optout@example\.com\?subject=unsubscribe>$`).FindStringSubmatch(lu)
 	if m == nil || first.Header("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
 		t.Fatalf("unsubscribe headers: %q / %q", lu, first.Header("List-Unsubscribe-Post"))
 	}

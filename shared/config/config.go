@@ -72,6 +72,10 @@ type Nurture struct {
 	Sales
 	// SESMaxSendRate caps emails per second; "" asks SES (GetAccount).
 	SESMaxSendRate string `env:"SES_MAX_SEND_RATE" optional:"true"`
+	// UnsubscribeMailbox is offered as a mailto: unsubscribe in nurture
+	// emails besides the one-click link; "" offers none. Set it only to a
+	// mailbox someone processes.
+	UnsubscribeMailbox string `env:"UNSUBSCRIBE_MAILBOX" optional:"true"`
 }
 
 // Unsubscribe is the unsubscribe function's configuration.

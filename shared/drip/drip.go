@@ -33,7 +33,9 @@ type Runner struct {
 	Rules     Qualifier
 	Send      *sendonce.Sender
 	Keys      token.Keys
-	// From sends the emails; Mailbox takes mailed unsubscribe requests.
+	// From sends the emails. Mailbox, when set, is offered as a mailto:
+	// unsubscribe too; it must be a mailbox someone processes, so none is
+	// offered by default (the one-click link is processed automatically).
 	From, Mailbox    string
 	BaseURL          string
 	ConfigurationSet string
@@ -165,10 +167,13 @@ func (r *Runner) message(l lead.Lead, p nurture.Plan, now time.Time) (mail.Messa
 	}
 	html := strings.NewReplacer(htmlPairs...).Replace(e.HTML)
 	text := strings.NewReplacer(textPairs...).Replace(e.Text)
-	mailto := "<mailto:" + r.Mailbox + "?subject=unsubscribe>"
+	listUnsub := "<" + unsub + ">"
+	if r.Mailbox != "" {
+		listUnsub += ", <mailto:" + r.Mailbox + "?subject=unsubscribe>"
+	}
 	return mail.Message{From: r.From, To: l.Email, Subject: e.Subject, HTML: html, Text: text,
 		Headers: map[string]string{
-			"List-Unsubscribe":      "<" + unsub + ">, " + mailto,
+			"List-Unsubscribe":      listUnsub,
 			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 		},
 		Tags:             map[string]string{"kind": "nurture", "lead": l.ID},

@@ -28,7 +28,7 @@ func TestMessageTracksEveryLinkAndCarriesUnsubscribeHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
-	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", Mailbox: "news@example.com", BaseURL: "https://leads.example.com"}
+	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", Mailbox: "unsubscribe@example.com", BaseURL: "https://leads.example.com"}
 	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
 	m, err := r.message(l, nurture.Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
 	if err != nil {
@@ -43,9 +43,18 @@ func TestMessageTracksEveryLinkAndCarriesUnsubscribeHeaders(t *testing.T) {
 		}
 	}
 	if !strings.HasPrefix(m.Headers["List-Unsubscribe"], "<https://leads.example.com/unsubscribe/") ||
-		!strings.HasSuffix(m.Headers["List-Unsubscribe"], ", <mailto:news@example.com?subject=unsubscribe>") ||
+		!strings.HasSuffix(m.Headers["List-Unsubscribe"], ", <mailto:unsubscribe@example.com?subject=unsubscribe>") ||
 		m.Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
 		t.Fatalf("headers = %v", m.Headers)
+	}
+	// Without a processed mailbox only the one-click link is offered.
+	r.Mailbox = ""
+	m, err = r.message(l, nurture.Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := m.Headers["List-Unsubscribe"]; strings.Contains(h, "mailto:") || !strings.HasPrefix(h, "<https://") || !strings.HasSuffix(h, ">") {
+		t.Fatalf("List-Unsubscribe without a mailbox = %q", h)
 	}
 	if err := m.Validate(); err != nil {
 		t.Fatalf("the message would be refused: %v", err)
