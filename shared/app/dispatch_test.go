@@ -61,3 +61,31 @@ func TestDispatchRoutesEachTriggerToItsHandler(t *testing.T) {
 		t.Fatal("a non-JSON payload must fail")
 	}
 }
+
+// FuzzDispatch feeds the Lambda entry point arbitrary payloads, seeded
+// with every sample event: it routes or refuses them, never panics, and
+// hands a handler only a payload of its own kind.
+func FuzzDispatch(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"Records":null,"routeKey":""}`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		d := app.Dispatch(app.Handlers{
+			HTTP: func(_ context.Context, r httpapi.Request) (httpapi.Response, error) {
+				if r.RouteKey == "" {
+					t.Fatalf("HTTP handler got a request without a route: %s", payload)
+				}
+				return httpapi.Response{StatusCode: 200}, nil
+			},
+			Event:  func(context.Context, events.EventBridgeEvent) error { return nil },
+			Stream: func(context.Context, events.DynamoDBEvent) error { return nil },
+		})
+		_, _ = d(context.Background(), payload)
+	})
+}
