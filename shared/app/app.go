@@ -522,6 +522,13 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 	}
 	s.send.Mail = mail.Limit(s.send.Mail, perSecond)
 	s.drip.Mailbox = cfg.UnsubscribeMailbox
+	switch cfg.TrackOpens {
+	case "", "false":
+	case "true":
+		s.drip.TrackOpens = true
+	default:
+		return nil, fmt.Errorf("config: TRACK_OPENS=%q: want true or false", cfg.TrackOpens)
+	}
 	t := &schedule.Tick{
 		Store: s.store, Shards: store.DueShards, Concurrency: 8, PerShard: 200, Margin: 2 * time.Second,
 		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) },

@@ -1,18 +1,25 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 	"github.com/leadflow/leadflow/shared/track"
@@ -133,5 +140,80 @@ func TestPageViewRateLimitAndSnippet(t *testing.T) {
 	js, _ := tr.HTTP(ctx, trackRequest("GET /t/s.js", "", "", nil))
 	if js.StatusCode != 200 || !strings.Contains(js.Body, `"https://leads.example.com/events"`) || !strings.Contains(js.Body, "sendBeacon") {
 		t.Fatalf("snippet: %d %s", js.StatusCode, js.Body)
+	}
+}
+
+// TestOpenPixelIsOptInAndCountsEachEmailOnce: nurture emails carry no
+// pixel by default; with TRACK_OPENS=true they do, and its first load
+// records one email_open signal (repeats and forged pixels record
+// nothing), while every load answers the image.
+func TestOpenPixelIsOptInAndCountsEachEmailOnce(t *testing.T) {
+	clock := &clockAt{t: monday}
+	capture, table, _ := buildAt(t, "capture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, "")
+	tr, _, logs := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	firstEmail := func(trackOpens string) (string, sesstore.Email) {
+		t.Helper()
+		tick, _, tickLogs := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "TRACK_OPENS": trackOpens, "LOG_LEVEL": "debug"}, clock.now, table)
+		email := fmt.Sprintf("opens.%t.%d@smallco.example", trackOpens == "true", time.Now().UnixNano())
+		resp, _ := capture.HTTP(ctx, jsonLead(coldBody(email)))
+		var created struct{ ID string }
+		_ = json.Unmarshal([]byte(resp.Body), &created)
+		if err := tick.Event(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
+			t.Fatal(err)
+		}
+		got := emailsTo(t, email)
+		if len(got) != 1 {
+			t.Fatalf("TRACK_OPENS=%q: %d emails, want 1\n%s\n%s", trackOpens, len(got), resp.Body, tickLogs)
+		}
+		return created.ID, got[0]
+	}
+	if _, m := firstEmail(""); strings.Contains(m.HTML, "/t/o/") {
+		t.Fatalf("a pixel without TRACK_OPENS:\n%s", m.HTML)
+	}
+	id, m := firstEmail("true")
+	px := regexp.MustCompile(`<img src="https://leads\.example\.com/t/o/([A-Za-z0-9_.-]+)" width="1" height="1"`).FindStringSubmatch(m.HTML)
+	if px == nil {
+		t.Fatalf("no pixel with TRACK_OPENS=true:\n%s", m.HTML)
+	}
+	opens := func() int {
+		tl, _ := st.Timeline(ctx, id)
+		n := 0
+		for _, e := range tl {
+			if e.Kind == "email_open" {
+				n++
+			}
+		}
+		return n
+	}
+	for i, tok := range []string{px[1], px[1], px[1][:len(px[1])-2] + "xx"} {
+		r, _ := tr.HTTP(ctx, trackRequest("GET /t/o/{token}", tok, "", nil))
+		gif, err := base64.StdEncoding.DecodeString(r.Body)
+		if r.StatusCode != 200 || !r.IsBase64Encoded || r.Headers["Content-Type"] != "image/gif" || err != nil || !bytes.HasPrefix(gif, []byte("GIF89a")) {
+			t.Fatalf("pixel load %d: %d %q %v", i, r.StatusCode, r.Headers["Content-Type"], err)
+		}
+		if opens() != 1 {
+			t.Fatalf("after pixel load %d: %d email_open events, want 1", i, opens())
+		}
+	}
+	l, _ := st.Lead(ctx, id)
+	n := 0
+	for _, s := range l.Signals {
+		if s.Kind == "email_open" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("lead has %d email_open signals, want 1", n)
+	}
+	if !strings.Contains(logs.String(), `"outcome":"repeat"`) || !strings.Contains(logs.String(), `"outcome":"bad_token"`) {
+		t.Fatalf("repeat and forged loads are not logged:\n%s", logs.String())
+	}
+	if _, err := app.Build(ctx, "nurture", all.Services, func(k string) string {
+		return map[string]string{"TABLE_NAME": table, "SENDER_ADDRESS": "a@example.com", "SALES_ADDRESS": "s@example.com",
+			"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1", "TRACK_OPENS": "yes", "AWS_REGION": "us-east-1"}[k]
+	}, io.Discard, time.Now); err == nil || !strings.Contains(err.Error(), "TRACK_OPENS") {
+		t.Fatalf("TRACK_OPENS=yes: %v, want a config error naming it", err)
 	}
 }

@@ -76,6 +76,9 @@ type Nurture struct {
 	// emails besides the one-click link; "" offers none. Set it only to a
 	// mailbox someone processes.
 	UnsubscribeMailbox string `env:"UNSUBSCRIBE_MAILBOX" optional:"true"`
+	// TrackOpens ("true"/"false", "" = false) adds an open-tracking pixel
+	// to nurture emails.
+	TrackOpens string `env:"TRACK_OPENS" optional:"true"`
 }
 
 // Unsubscribe is the unsubscribe function's configuration.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	stdhtml "html"
 	"sort"
 	"strings"
 	"time"
@@ -36,7 +37,10 @@ type Runner struct {
 	// From sends the emails. Mailbox, when set, is offered as a mailto:
 	// unsubscribe too; it must be a mailbox someone processes, so none is
 	// offered by default (the one-click link is processed automatically).
-	From, Mailbox    string
+	From, Mailbox string
+	// TrackOpens adds an open-tracking pixel to every email (off by
+	// default: image proxies and privacy features make opens unreliable).
+	TrackOpens       bool
 	BaseURL          string
 	ConfigurationSet string
 	// HandOff alerts sales about a lead that turned hot or reached a
@@ -167,6 +171,10 @@ func (r *Runner) message(l lead.Lead, p nurture.Plan, now time.Time) (mail.Messa
 	}
 	html := strings.NewReplacer(htmlPairs...).Replace(e.HTML)
 	text := strings.NewReplacer(textPairs...).Replace(e.Text)
+	if r.TrackOpens {
+		src := track.OpenPixel(r.Keys, base, l.ID, p.Sequence+":"+p.Step, now)
+		html = withPixel(html, `<img src="`+stdhtml.EscapeString(src)+`" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0">`)
+	}
 	listUnsub := "<" + unsub + ">"
 	if r.Mailbox != "" {
 		listUnsub += ", <mailto:" + r.Mailbox + "?subject=unsubscribe>"
@@ -178,6 +186,14 @@ func (r *Runner) message(l lead.Lead, p nurture.Plan, now time.Time) (mail.Messa
 		},
 		Tags:             map[string]string{"kind": "nurture", "lead": l.ID},
 		ConfigurationSet: r.ConfigurationSet}, nil
+}
+
+// withPixel puts img at the end of the body (or of the document).
+func withPixel(html, img string) string {
+	if i := strings.LastIndex(strings.ToLower(html), "</body>"); i >= 0 {
+		return html[:i] + img + html[i:]
+	}
+	return html + img
 }
 
 func (r *Runner) base(l lead.Lead) string {

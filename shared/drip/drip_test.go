@@ -60,3 +60,16 @@ func TestMessageTracksEveryLinkAndCarriesUnsubscribeHeaders(t *testing.T) {
 		t.Fatalf("the message would be refused: %v", err)
 	}
 }
+
+func TestWithPixel(t *testing.T) {
+	const img = `<img src="p">`
+	for _, tc := range []struct{ in, want string }{
+		{"<html><body><p>Hi</p></body></html>", `<html><body><p>Hi</p><img src="p"></body></html>`},
+		{"<BODY>x</BODY>", `<BODY>x<img src="p"></BODY>`},
+		{"<p>no body element</p>", `<p>no body element</p><img src="p">`},
+	} {
+		if got := withPixel(tc.in, img); got != tc.want {
+			t.Errorf("withPixel(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 // Package track serves engagement tracking: email link clicks
 // (GET /t/c/{token}) that record the click and redirect to the URL that
 // was in the email — the URL is inside the signed token, so nobody can
-// point the redirect anywhere else — and site page views
+// point the redirect anywhere else —, email opens (GET /t/o/{token}, a
+// pixel nurture emails carry only when open tracking is switched on) and
+// site page views
 // (POST /events, from the snippet at GET /t/s.js) bound to a lead by a
 // signed visitor token. Every signal feeds the qualification engine. It
 // imports no AWS code.
@@ -15,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,16 +31,18 @@ import (
 const (
 	ActionClick = "click"
 	ActionVisit = "visit"
+	ActionOpen  = "open"
 )
 
 // Lifetimes of tracking tokens.
 const (
 	ClickTTL = 180 * 24 * time.Hour
 	VisitTTL = 365 * 24 * time.Hour
+	OpenTTL  = 180 * 24 * time.Hour
 )
 
 // Routes this handler serves.
-var Routes = []string{"GET /t/c/{token}", "POST /events", "OPTIONS /events", "GET /t/s.js"}
+var Routes = []string{"GET /t/c/{token}", "GET /t/o/{token}", "POST /events", "OPTIONS /events", "GET /t/s.js"}
 
 // VisitorParam is the query parameter a click adds to the target URL, so
 // the snippet on that site can bind page views to the lead.
@@ -76,6 +81,16 @@ func ClickLink(keys token.Keys, base, leadID, target string, now time.Time) stri
 	return strings.TrimRight(base, "/") + "/t/c/" + keys.Sign(token.Claims{Action: ActionClick, Subject: leadID, Extra: target, Expires: now.Add(ClickTTL)})
 }
 
+// OpenPixel is the URL of the open-tracking pixel for one email to a lead;
+// email names the email (e.g. its sequence step), so each email's first
+// open counts once.
+func OpenPixel(keys token.Keys, base, leadID, email string, now time.Time) string {
+	return strings.TrimRight(base, "/") + "/t/o/" + keys.Sign(token.Claims{Action: ActionOpen, Subject: leadID, Extra: email, Expires: now.Add(OpenTTL)})
+}
+
+// pixel is a transparent 1×1 GIF, base64 as API Gateway takes binary bodies.
+const pixel = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
 // ParsePages reads "/pricing=pricing_page_view,/demo=page_view:demo".
 func ParsePages(spec string) ([]Page, error) {
 	var out []Page
@@ -98,6 +113,8 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	switch req.RouteKey {
 	case "GET /t/c/{token}":
 		return h.click(ctx, req), nil
+	case "GET /t/o/{token}":
+		return h.open(ctx, req), nil
 	case "POST /events":
 		return h.pageView(ctx, req), nil
 	case "OPTIONS /events":
@@ -149,6 +166,50 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 	}
 	log.Info("click", "status", http.StatusFound, "leadId", c.Subject, "outcome", outcome)
 	return httpapi.Response{StatusCode: http.StatusFound, Headers: map[string]string{"Location": target.String(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
+}
+
+// open records the first open of an email and always answers the pixel,
+// so a mail client never shows a broken image; what happened is logged.
+func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Response {
+	now := h.Clock()
+	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
+	answer := httpapi.Response{StatusCode: http.StatusOK, Body: pixel, IsBase64Encoded: true,
+		Headers: map[string]string{"Content-Type": "image/gif", "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}}
+	c, err := h.Keys.Verify(req.PathParameters["token"], ActionOpen, now)
+	if err != nil {
+		outcome := "bad_token"
+		if errors.Is(err, token.ErrExpired) {
+			outcome = "expired_not_recorded"
+		}
+		log.Warn("open", "status", http.StatusOK, "outcome", outcome)
+		return answer
+	}
+	// The first open of this email counts: the dedupe window is anchored
+	// at the email's send time (from the token), so it covers the token's
+	// whole life whenever the opens come.
+	sent := c.Expires.Add(-OpenTTL)
+	first, err := h.Limits.Allow(ctx, "open#"+c.Subject+"#"+c.Extra+"#"+strconv.FormatInt(sent.Unix(), 10), 1, OpenTTL, sent)
+	if err != nil {
+		log.Error("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error())
+		return answer
+	}
+	if !first {
+		log.Info("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "repeat")
+		return answer
+	}
+	res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: "email_open", At: now},
+		lead.Event{At: now, Kind: "email_open", ID: h.NewID(now), Data: map[string]any{"email": c.Extra}},
+		req.RequestContext.RequestID, "")
+	outcome := "recorded"
+	if res.Handoff != "" {
+		outcome += "+handoff_" + res.Handoff
+	}
+	if err != nil {
+		log.Error("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error())
+		return answer
+	}
+	log.Info("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", outcome)
+	return answer
 }
 
 // pageView is the body the snippet posts.
