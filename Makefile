@@ -64,7 +64,7 @@ load: install
 # Validate a qualification config (default: the embedded one) and preview
 # the decision for a sample lead.
 check-config:
-	$(GO) run ./cmd/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS))
+	$(GO) run ./cmd/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) $(if $(CAMPAIGNS),-campaigns $(CAMPAIGNS)) -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS))
 
 # The SES emulator publishes no bounce or complaint events: simulate one
 # for an address through the function the template subscribes to them.

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/qualify"
 )
@@ -19,10 +21,11 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "qualification config `file` (default: the embedded default)")
+	campaignsDir := fs.String("campaigns", "", "campaign files `folder` whose qualify: sections override scoring (default: config/campaigns when it exists)")
 	leadPath := fs.String("lead", "", "evaluate this lead: a JSON `file` shaped like a submission")
 	signalList := fs.String("signals", "", "engagement signals for -lead, comma separated: `kind[@age]`, e.g. pricing_page_view,email_click@48h\n(the lead's own form_type always counts as a form:<form_type> signal now)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: leadflow check-config [-config FILE] [-lead LEAD.json] [-signals KIND[@AGE],...]")
+		fmt.Fprintln(stderr, "usage: leadflow check-config [-config FILE] [-campaigns DIR] [-lead LEAD.json] [-signals KIND[@AGE],...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -40,6 +43,22 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
+	}
+	dir := *campaignsDir
+	if dir == "" {
+		if _, err := os.Stat(filepath.Join("config", "campaigns")); err == nil {
+			dir = filepath.Join("config", "campaigns")
+		}
+	}
+	if dir != "" {
+		set, err := campaign.LoadDir(dir)
+		if err == nil {
+			cfg, err = set.Qualify(cfg)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
 	}
 	fmt.Fprintf(stdout, "config OK: %s\n", cfg.Summary())
 	if *leadPath == "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,5 +106,43 @@ func TestCheckConfigUsageErrors(t *testing.T) {
 				t.Errorf("code %d (want %d), stderr:\n%s", code, tt.code, errOut)
 			}
 		})
+	}
+}
+
+// TestCheckConfigAppliesCampaignFiles: -campaigns reads the campaign
+// files' qualify: sections; the decision for a lead of that campaign says
+// whose rules applied, and a broken section is reported as file:line.
+func TestCheckConfigAppliesCampaignFiles(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "config", "campaigns", "webinar-nov.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, err := os.ReadFile(filepath.Join("..", "..", "events", "sample-lead.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leadPath := filepath.Join(t.TempDir(), "lead.json")
+	if err := os.WriteFile(leadPath, []byte(strings.Replace(string(sample), `"campaign": "search-q4"`, `"campaign": "webinar-nov"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	write := func(section string) string {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "webinar-nov.yaml"), []byte(string(src)+section), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+
+	good := write("qualify:\n  thresholds: {A: {hot: 80}, B: {hot: 90}, C: {}, D: {}}\n")
+	code, out, errOut := runCmd("check-config", "-campaigns", good, "-lead", leadPath)
+	if code != 0 || !strings.Contains(out, "1 campaign override") || !strings.Contains(out, "campaign overrides: webinar-nov") {
+		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+
+	bad := write("qualify:\n  thresholds: {A: {hot: 1}}\n  fitt: {}\n")
+	code, out, errOut = runCmd("check-config", "-campaigns", bad)
+	want := filepath.Join(bad, "webinar-nov.yaml") + fmt.Sprintf(`:%d: unknown field "fitt" in qualify (did you mean "fit"?)`, strings.Count(string(src), "\n")+3)
+	if code != 1 || out != "" || !strings.Contains(errOut, want) {
+		t.Errorf("code %d stdout %q\nstderr %s\nwant %s", code, out, errOut, want)
 	}
 }

@@ -234,6 +234,10 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 	if err != nil {
 		return sales{}, err
 	}
+	// Campaign files may override how their leads are scored.
+	if rules, err = campaigns.Qualify(rules); err != nil {
+		return sales{}, err
+	}
 	preferred, err := campaignSequences(campaigns, seq)
 	if err != nil {
 		return sales{}, err

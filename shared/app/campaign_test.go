@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -92,6 +93,60 @@ func TestCampaignSequenceIsCheckedAtInit(t *testing.T) {
 	for _, fn := range []string{"capture", "nurture", "track"} {
 		_, err := app.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
 		if err == nil || !strings.Contains(err.Error(), "webinar-nov.yaml:") || !strings.Contains(err.Error(), `sequence "no-such-sequence" is not in the nurture sequences`) {
+			t.Errorf("%s: err = %v", fn, err)
+		}
+	}
+}
+
+// TestCampaignFileQualifyOverrides: a campaign file's qualify: section
+// changes how that campaign's leads are scored in capture (here: any
+// engagement makes a graded lead hot, so sales gets it at once), and a
+// broken one stops the functions at init naming the file and line.
+func TestCampaignFileQualifyOverrides(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(testenv.Root(t), "config", "campaigns", "webinar-nov.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withQualify := func(section string) string {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "webinar-nov.yaml"), []byte(string(src)+section), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	body := func(email string) string {
+		return `{"email":"` + email + `","name":"Wes Binar","company":"MidCo","job_title":"Head of Marketing","company_size":"51-200",` +
+			`"country":"DE","form_type":"content_download","consent":true,"campaign":"webinar-nov"}`
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, dir string
+		hot       bool
+	}{
+		{"shipped file", filepath.Join(testenv.Root(t), "config", "campaigns"), false},
+		{"file with qualify:", withQualify("qualify:\n  thresholds: {A: {hot: 1}, B: {hot: 1}, C: {hot: 1}, D: {}}\n"), true},
+	} {
+		capture, table, _ := build(t, "capture", map[string]string{"CAMPAIGNS_DIR": tc.dir})
+		email := fmt.Sprintf("wes.%d@midco.example", time.Now().UnixNano())
+		if r, _ := capture.HTTP(ctx, jsonLead(body(email))); r.StatusCode != 201 {
+			t.Fatalf("%s: capture %d %s", tc.name, r.StatusCode, r.Body)
+		}
+		l, _ := store.New(testenv.Clients(t).DynamoDB, table).LeadByEmail(ctx, lead.HashEmail(email))
+		if got := l.Qualification != nil && l.Qualification.Temperature == "hot"; got != tc.hot {
+			t.Errorf("%s: lead %+v; want hot %v", tc.name, l.Qualification, tc.hot)
+		}
+		if tc.hot && (l.Qualification.Campaign != "webinar-nov" || l.Stage != lead.StageMQL) {
+			t.Errorf("%s: campaign rules %q, stage %s", tc.name, l.Qualification.Campaign, l.Stage)
+		}
+	}
+
+	bad := withQualify("qualify:\n  thresholds:\n    A: {hot: 5, warm: 20}\n")
+	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "CAMPAIGNS_DIR": bad, "AWS_REGION": "us-east-1", "SES_MAX_SEND_RATE": "1"}
+	line := strings.Count(string(src), "\n") + 3
+	for _, fn := range []string{"capture", "nurture", "track"} {
+		_, err := app.Build(ctx, fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("webinar-nov.yaml:%d: qualify.thresholds.A: hot (5) must be above warm (20)", line)) {
 			t.Errorf("%s: err = %v", fn, err)
 		}
 	}

@@ -1,6 +1,12 @@
 package campaign
 
-import "sort"
+import (
+	"errors"
+	"sort"
+
+	"github.com/leadflow/leadflow/shared/qualify"
+	"gopkg.in/yaml.v3"
+)
 
 // Status says whether a campaign's landing page shows its form.
 type Status string
@@ -38,6 +44,9 @@ type Campaign struct {
 	File string
 
 	idLine, currencyLine int // for LoadDir's messages about several files
+	// qualifyKey and qualify are the file's qualify: section (scoring
+	// overrides), applied to the qualification config by Set.Qualify.
+	qualifyKey, qualify *yaml.Node
 }
 
 // Spend is what a campaign cost, for cost per lead and per SAL.
@@ -119,6 +128,31 @@ func newSet(cs []*Campaign) *Set {
 		s.byID[c.ID] = c
 	}
 	return s
+}
+
+// Qualify returns rules with every campaign's qualify: overrides applied,
+// or every problem as file:line (a campaign overridden both here and in
+// the qualification config's campaigns section is one).
+func (s *Set) Qualify(rules *qualify.Config) (*qualify.Config, error) {
+	if s == nil {
+		return rules, nil
+	}
+	var errs []error
+	for _, c := range s.all {
+		if c.qualify == nil {
+			continue
+		}
+		next, err := rules.WithCampaign(c.File, c.ID, c.qualifyKey, c.qualify)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rules = next
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return rules, nil
 }
 
 // Get is the campaign with an id.

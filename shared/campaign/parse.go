@@ -72,6 +72,7 @@ func (p *parser) campaign(root *yaml.Node, filename string) *Campaign {
 		yamlconf.Required("variants", func(k, v *yaml.Node) { p.variants(c, k, v) }),
 		yamlconf.Required("form", func(k, v *yaml.Node) { p.form(c, k, v) }),
 		yamlconf.Optional("thank_you_url", func(_, v *yaml.Node) { c.ThankYouURL, _ = p.url(v, "thank_you_url") }),
+		yamlconf.Optional("qualify", func(k, v *yaml.Node) { c.qualifyKey, c.qualify = k, v }),
 		yamlconf.Optional("sequence", func(_, v *yaml.Node) {
 			if id, ok := p.slug(v, "sequence", "nurture sequence id", "cold-education"); ok {
 				c.Sequence, c.SequenceLine = id, v.Line

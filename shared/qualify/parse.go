@@ -1,6 +1,7 @@
 package qualify
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -317,33 +318,62 @@ func (p *parser) campaigns(base *profile, n *yaml.Node, where string) map[string
 			p.Errf(k, "%s: campaign id %s must be lowercase letters, digits, - or _, as in the lead's campaign", where, yamlconf.Quote(id))
 			return
 		}
-		path := where + "." + id
-		pr := *base
-		overrides := 0
-		p.Object(k, v, path,
-			yamlconf.Optional("fit", func(k, v *yaml.Node) {
-				overrides++
-				pr.fit, pr.grades = p.fit(k, v, path+".fit")
-			}),
-			yamlconf.Optional("engagement", func(k, v *yaml.Node) {
-				overrides++
-				pr.halfLife, pr.signals, pr.signalIndex = p.engagement(k, v, path+".engagement")
-			}),
-			yamlconf.Optional("disqualifiers", func(_, v *yaml.Node) {
-				overrides++
-				pr.disqualifiers = p.disqualifiers(v, path+".disqualifiers")
-			}),
-			yamlconf.Optional("thresholds", func(k, v *yaml.Node) {
-				overrides++
-				pr.thresholds = p.thresholds(k, v, path+".thresholds")
-			}),
-		)
-		if rv := yamlconf.Resolve(v); overrides == 0 && (yamlconf.IsNull(rv) || rv.Kind == yaml.MappingNode) {
-			p.Errf(k, "%s: overrides nothing (give fit, engagement, disqualifiers or thresholds)", path)
-		}
-		out[id] = &pr
+		out[id] = p.override(base, k, v, where+"."+id)
 	})
 	return out
+}
+
+// override reads one campaign's overrides under key k: a copy of base with
+// the overridden sections replaced.
+func (p *parser) override(base *profile, k, v *yaml.Node, path string) *profile {
+	pr := *base
+	overrides := 0
+	p.Object(k, v, path,
+		yamlconf.Optional("fit", func(k, v *yaml.Node) {
+			overrides++
+			pr.fit, pr.grades = p.fit(k, v, path+".fit")
+		}),
+		yamlconf.Optional("engagement", func(k, v *yaml.Node) {
+			overrides++
+			pr.halfLife, pr.signals, pr.signalIndex = p.engagement(k, v, path+".engagement")
+		}),
+		yamlconf.Optional("disqualifiers", func(_, v *yaml.Node) {
+			overrides++
+			pr.disqualifiers = p.disqualifiers(v, path+".disqualifiers")
+		}),
+		yamlconf.Optional("thresholds", func(k, v *yaml.Node) {
+			overrides++
+			pr.thresholds = p.thresholds(k, v, path+".thresholds")
+		}),
+	)
+	if rv := yamlconf.Resolve(v); overrides == 0 && (yamlconf.IsNull(rv) || rv.Kind == yaml.MappingNode) {
+		p.Errf(k, "%s: overrides nothing (give fit, engagement, disqualifiers or thresholds)", path)
+	}
+	return &pr
+}
+
+// WithCampaign returns a copy of c with one campaign's overrides, read
+// from the value v of key k in file (a campaign file's qualify: section),
+// with the same fields and file:line errors as the config's campaigns
+// section. A campaign overridden in both places is an error: one place
+// must say how its leads are scored.
+func (c *Config) WithCampaign(file, id string, k, v *yaml.Node) (*Config, error) {
+	p := &parser{Parser: yamlconf.Parser{File: file}}
+	if _, dup := c.campaigns[id]; dup {
+		p.Errf(k, "qualify: campaign %s is also overridden in the qualification config's campaigns section; keep one of the two", yamlconf.Quote(id))
+		return nil, p.Err(ErrInvalid)
+	}
+	pr := p.override(&c.base, k, v, "qualify")
+	if err := p.Err(ErrInvalid); err != nil {
+		return nil, err
+	}
+	out := *c
+	out.campaigns = maps.Clone(c.campaigns)
+	if out.campaigns == nil {
+		out.campaigns = map[string]*profile{}
+	}
+	out.campaigns[id] = pr
+	return &out, nil
 }
 
 // --- routing, SLA, reject reasons ---------------------------------------
