@@ -80,10 +80,7 @@ var Routes = map[string][]string{
 // Function is one Lambda: its folder name under functions/ and its wiring.
 type Function struct {
 	Name string
-	// Needs are the services beyond DynamoDB the function's main must
-	// pass: "ses", "ssm", "eventbridge".
-	Needs []string
-	mk    func(context.Context, func(string) string, []awsclients.Service, io.Writer, func() time.Time) (Handlers, error)
+	mk   func(context.Context, func(string) string, []awsclients.Service, io.Writer, func() time.Time) (Handlers, error)
 }
 
 // Functions lists every function, for the local gateway and the tests.
@@ -110,9 +107,11 @@ func (f Function) Build(ctx context.Context, services []awsclients.Service, gete
 	return f.mk(ctx, getenv, services, logw, clock)
 }
 
-// function declares a function whose config struct is C.
+// function declares a function whose config struct is C and that needs
+// the clients of the services named ("ses", "ssm", "eventbridge") besides
+// DynamoDB: its main must pass their Service.
 func function[C interface{ Endpoints() config.AWS }](name string, needs []string, mk func(context.Context, C, awsclients.Clients, io.Writer, func() time.Time) (Handlers, error)) Function {
-	return Function{Name: name, Needs: needs, mk: func(ctx context.Context, getenv func(string) string, services []awsclients.Service, logw io.Writer, clock func() time.Time) (Handlers, error) {
+	return Function{Name: name, mk: func(ctx context.Context, getenv func(string) string, services []awsclients.Service, logw io.Writer, clock func() time.Time) (Handlers, error) {
 		var cfg C
 		if err := config.Load(&cfg, getenv); err != nil {
 			return Handlers{}, err
