@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/leadflow/leadflow/shared/yamlconf/yamltest"
 )
 
 func TestFullCampaignParses(t *testing.T) {
@@ -102,12 +104,7 @@ func mustParseNamed(t *testing.T, src, name string) *Campaign {
 func TestValidationLines(t *testing.T) {
 	const variantB = `{id: b, weight: 50, headline: "Answer every hot lead in 5 minutes", offer: "Free routing audit", cta: "Get my audit"}`
 	const crm = `{id: crm, label: "Which CRM do you use?", choices: [Salesforce, HubSpot, Pipedrive, Other]}`
-	tests := []struct {
-		name     string
-		old, new string // text replaced in full (first occurrence)
-		marker   string
-		want     string // message after "q4-demo.yaml:N: "
-	}{
+	tests := []struct{ Name, Old, New, Marker, Want string }{
 		{"unknown top-level field", "hypothesis:", "hypotesis:", "hypotesis",
 			`unknown field "hypotesis" (did you mean "hypothesis"?)`},
 		{"missing top-level field", "hypothesis:", "# hypothesis:", "version",
@@ -215,29 +212,10 @@ func TestValidationLines(t *testing.T) {
 		{"YAML syntax", `cta: "Get my audit"}`, `cta: "Get my audit"`, "{id: b,",
 			"YAML syntax: did not find expected ',' or '}'"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if !strings.Contains(full, tt.old) {
-				t.Fatalf("fixture does not contain %q", tt.old)
-			}
-			src := strings.Replace(full, tt.old, tt.new, 1)
-			_, err := Parse([]byte(src), "q4-demo.yaml")
-			if err == nil {
-				t.Fatalf("no error for\n%s", numbered(src))
-			}
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("error does not wrap ErrInvalid: %v", err)
-			}
-			want := fmt.Sprintf("q4-demo.yaml:%d: %s", lineOf(t, src, tt.marker), tt.want)
-			lines := strings.Split(err.Error(), "\n")
-			for _, l := range lines {
-				if strings.HasPrefix(l, want) {
-					return
-				}
-			}
-			t.Errorf("want a line starting\n  %s\ngot\n  %s\nconfig:\n%s", want, strings.Join(lines, "\n  "), numbered(src))
-		})
-	}
+	yamltest.CheckEdits(t, full, "q4-demo.yaml", ErrInvalid, func(b []byte, file string) error {
+		_, err := Parse(b, file)
+		return err
+	}, tests)
 }
 
 // A broken field or question is reported once, not again by required.
@@ -262,18 +240,7 @@ func TestValidationCollectsEveryProblemInFileOrder(t *testing.T) {
 	src = strings.Replace(src, "{id: b, weight: 50", "{id: b, weight: 0", 1)
 	src = strings.Replace(src, "job_title, country", "job_title, land", 1)
 	_, err := Parse([]byte(src), "q4-demo.yaml")
-	var ce *ConfigError
-	if !errors.As(err, &ce) {
-		t.Fatalf("error %v is not a *ConfigError", err)
-	}
-	if len(ce.Problems) != 4 {
-		t.Fatalf("got %d problems, want 4:\n%v", len(ce.Problems), err)
-	}
-	for i := 1; i < len(ce.Problems); i++ {
-		if ce.Problems[i].Line < ce.Problems[i-1].Line {
-			t.Errorf("problems out of order:\n%v", err)
-		}
-	}
+	yamltest.InFileOrder(t, err, 4)
 }
 
 func TestParseRejectsNonCampaigns(t *testing.T) {

@@ -1,11 +1,11 @@
 package nurture
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leadflow/leadflow/shared/yamlconf/yamltest"
 )
 
 func TestFullConfigParses(t *testing.T) {
@@ -35,12 +35,7 @@ func TestFullConfigParses(t *testing.T) {
 // TestValidationLines breaks one thing at a time and checks the message
 // and the exact line it points at: the line holding marker after the edit.
 func TestValidationLines(t *testing.T) {
-	tests := []struct {
-		name     string
-		old, new string // text replaced in full (first occurrence)
-		marker   string
-		want     string // message after "sequences.yaml:N: "
-	}{
+	tests := []struct{ Name, Old, New, Marker, Want string }{
 		{"unknown top-level field", "templates:\n", "template: {}\ntemplates:\n", "template: {}",
 			`unknown field "template" (did you mean "templates"?)`},
 		{"unknown step field", "{id: wait-1, wait: 72h}", "{id: wait-1, wiat: 72h}", "wiat",
@@ -144,29 +139,10 @@ func TestValidationLines(t *testing.T) {
 		{"YAML syntax", `  window: {from: "09:00", to: "17:00", days: [mon, tue, wed, thu, fri]}`, `  window: {from: "09:00", to: "17:00", days: [mon, tue, wed, thu, fri]`, "  window:",
 			"YAML syntax: did not find expected ',' or '}'"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if !strings.Contains(full, tt.old) {
-				t.Fatalf("fixture does not contain %q", tt.old)
-			}
-			src := strings.Replace(full, tt.old, tt.new, 1)
-			_, err := Parse([]byte(src), "sequences.yaml")
-			if err == nil {
-				t.Fatalf("no error for\n%s", numbered(src))
-			}
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("error does not wrap ErrInvalid: %v", err)
-			}
-			want := fmt.Sprintf("sequences.yaml:%d: %s", lineOf(t, src, tt.marker), tt.want)
-			lines := strings.Split(err.Error(), "\n")
-			for _, l := range lines {
-				if strings.HasPrefix(l, want) {
-					return
-				}
-			}
-			t.Errorf("want a line starting\n  %s\ngot\n  %s\nconfig:\n%s", want, strings.Join(lines, "\n  "), numbered(src))
-		})
-	}
+	yamltest.CheckEdits(t, full, "sequences.yaml", ErrInvalid, func(b []byte, file string) error {
+		_, err := Parse(b, file)
+		return err
+	}, tests)
 }
 
 func TestValidationCollectsEveryProblemInFileOrder(t *testing.T) {
@@ -176,18 +152,7 @@ func TestValidationCollectsEveryProblemInFileOrder(t *testing.T) {
 	src = strings.Replace(src, "days: [mon,", "days: [moon,", 1)
 	src = strings.Replace(src, "Bye {{.Name}}</p>", "Bye {{.Name</p>", 1)
 	_, err := Parse([]byte(src), "sequences.yaml")
-	var ce *ConfigError
-	if !errors.As(err, &ce) {
-		t.Fatalf("error %v is not a *ConfigError", err)
-	}
-	if len(ce.Problems) != 4 {
-		t.Fatalf("got %d problems, want 4:\n%v", len(ce.Problems), err)
-	}
-	for i := 1; i < len(ce.Problems); i++ {
-		if ce.Problems[i].Line < ce.Problems[i-1].Line {
-			t.Errorf("problems out of order:\n%v", err)
-		}
-	}
+	yamltest.InFileOrder(t, err, 4)
 }
 
 func TestParseRejectsNonConfigs(t *testing.T) {

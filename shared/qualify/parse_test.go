@@ -1,10 +1,10 @@
 package qualify
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/leadflow/leadflow/shared/yamlconf/yamltest"
 )
 
 // full is a valid config using every section; the validation tests break
@@ -93,12 +93,7 @@ func TestFullConfigParses(t *testing.T) {
 // and the exact line it points at. The line is the one holding marker
 // after the edit.
 func TestValidationLines(t *testing.T) {
-	tests := []struct {
-		name     string
-		old, new string // text replaced in full (first occurrence)
-		marker   string // text on the line the error must point at
-		want     string // message after "qualify.yaml:N: "
-	}{
+	tests := []struct{ Name, Old, New, Marker, Want string }{
 		{"unknown field", "  grades: {A: 60", "  gradee: {A: 60", "gradee",
 			`unknown field "gradee" in fit (did you mean "grades"?)`},
 		{"unknown top-level field", "sla:\n", "slaa: 1\nsla:\n", "slaa",
@@ -182,29 +177,10 @@ func TestValidationLines(t *testing.T) {
 		{"YAML syntax", "  grades: {A: 60, B: 40, C: 20}", "  grades: {A: 60, B: 40, C: 20", "  grades:",
 			"YAML syntax: did not find expected ',' or '}'"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if !strings.Contains(full, tt.old) {
-				t.Fatalf("fixture does not contain %q", tt.old)
-			}
-			src := strings.Replace(full, tt.old, tt.new, 1)
-			_, err := Parse([]byte(src), "qualify.yaml")
-			if err == nil {
-				t.Fatalf("no error for\n%s", numbered(src))
-			}
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("error does not wrap ErrInvalid: %v", err)
-			}
-			want := fmt.Sprintf("qualify.yaml:%d: %s", lineOf(t, src, tt.marker), tt.want)
-			lines := strings.Split(err.Error(), "\n")
-			for _, l := range lines {
-				if strings.HasPrefix(l, want) {
-					return
-				}
-			}
-			t.Errorf("want a line starting\n  %s\ngot\n  %s\nconfig:\n%s", want, strings.Join(lines, "\n  "), numbered(src))
-		})
-	}
+	yamltest.CheckEdits(t, full, "qualify.yaml", ErrInvalid, func(b []byte, file string) error {
+		_, err := Parse(b, file)
+		return err
+	}, tests)
 }
 
 func TestValidationCollectsEveryProblemInFileOrder(t *testing.T) {
@@ -214,21 +190,7 @@ func TestValidationCollectsEveryProblemInFileOrder(t *testing.T) {
 	src = strings.Replace(src, "B: {hot: 40, warm: 10}", "B: {hot: 10, warm: 20}", 1)
 	src = strings.Replace(src, "    - team: enterprise", "    - team: nobody", 1)
 	_, err := Parse([]byte(src), "qualify.yaml")
-	var ce *ConfigError
-	if !errors.As(err, &ce) {
-		t.Fatalf("error %v is not a *ConfigError", err)
-	}
-	if len(ce.Problems) != 4 {
-		t.Fatalf("got %d problems, want 4:\n%v", len(ce.Problems), err)
-	}
-	for i := 1; i < len(ce.Problems); i++ {
-		if ce.Problems[i].Line < ce.Problems[i-1].Line {
-			t.Errorf("problems out of order:\n%v", err)
-		}
-	}
-	if got := strings.Count(err.Error(), "\n"); got != 3 {
-		t.Errorf("want one problem per line, got:\n%v", err)
-	}
+	yamltest.InFileOrder(t, err, 4)
 }
 
 func TestParseRejectsNonConfigs(t *testing.T) {
