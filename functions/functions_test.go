@@ -103,11 +103,11 @@ func TestEveryMainBootsAndServesItsSampleEvents(t *testing.T) {
 			case err := <-exited:
 				t.Fatalf("%s exited before serving its events (%v):\n%s", f.Name, err, stderr.String())
 			case <-time.After(60 * time.Second):
-				t.Fatalf("%s served %d of %d events in 60 s:\n%s", f.Name, len(rt.results), len(files), stderr.String())
+				t.Fatalf("%s served %d of %d events in 60 s:\n%s", f.Name, len(rt.answers()), len(files), stderr.String())
 			}
 			_ = cmd.Process.Kill()
 			<-exited
-			for i, res := range rt.results {
+			for i, res := range rt.answers() {
 				name := filepath.Base(files[i])
 				if res.kind != "response" {
 					t.Errorf("%s: the runtime got an %s: %s", name, res.kind, res.body)
@@ -133,9 +133,9 @@ func TestEveryMainBootsAndServesItsSampleEvents(t *testing.T) {
 	}
 }
 
-// runtime is the part of the Lambda Runtime API a Go function uses: it
+// fakeRuntime is the part of the Lambda Runtime API a Go function uses: it
 // hands out the sample events one by one and records each answer.
-type runtime struct {
+type fakeRuntime struct {
 	srv     *httptest.Server
 	mu      sync.Mutex
 	events  []string
@@ -144,13 +144,20 @@ type runtime struct {
 	done    chan struct{}
 }
 
+// answers are the results recorded so far.
+func (rt *fakeRuntime) answers() []result {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return append([]result(nil), rt.results...)
+}
+
 type result struct {
 	kind string // response or error
 	body []byte
 }
 
-func newRuntime(t *testing.T, files []string) *runtime {
-	rt := &runtime{events: files, done: make(chan struct{})}
+func newRuntime(t *testing.T, files []string) *fakeRuntime {
+	rt := &fakeRuntime{events: files, done: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
 		rt.mu.Lock()
