@@ -4,8 +4,9 @@ import (
 	"errors"
 	"sort"
 
-	"github.com/leadflow/leadflow/shared/qualify"
 	"gopkg.in/yaml.v3"
+
+	"github.com/leadflow/leadflow/shared/qualify"
 )
 
 // Status says whether a campaign's landing page shows its form.

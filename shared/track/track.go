@@ -1,12 +1,13 @@
-// Package track serves engagement tracking: email link clicks
-// (GET /t/c/{token}) that record the click and redirect to the URL that
-// was in the email — the URL is inside the signed token, so nobody can
-// point the redirect anywhere else —, email opens (GET /t/o/{token}, a
-// pixel nurture emails carry only when open tracking is switched on) and
-// site page views
-// (POST /events, from the snippet at GET /t/s.js) bound to a lead by a
-// signed visitor token. Every signal feeds the qualification engine. It
-// imports no AWS code.
+// Package track serves engagement tracking:
+//   - email link clicks (GET /t/c/{token}) that record the click and
+//     redirect to the URL that was in the email; the URL is inside the
+//     signed token, so nobody can point the redirect anywhere else;
+//   - email opens (GET /t/o/{token}), from a pixel nurture emails carry
+//     only when open tracking is switched on;
+//   - site page views (POST /events, from the snippet at GET /t/s.js)
+//     bound to a lead by a signed visitor token.
+//
+// Every signal feeds the qualification engine. It imports no AWS code.
 package track
 
 import (
@@ -186,7 +187,8 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	}
 	// The first open of this email counts: the dedupe window is anchored
 	// at the email's send time (from the token), so it covers the token's
-	// whole life whenever the opens come.
+	// whole life whenever the opens come. Should recording fail after
+	// this, that open is lost rather than risk counting one twice.
 	sent := c.Expires.Add(-OpenTTL)
 	first, err := h.Limits.Allow(ctx, "open#"+c.Subject+"#"+c.Extra+"#"+strconv.FormatInt(sent.Unix(), 10), 1, OpenTTL, sent)
 	if err != nil {
@@ -203,6 +205,10 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	outcome := "recorded"
 	if res.Handoff != "" {
 		outcome += "+handoff_" + res.Handoff
+	}
+	if errors.Is(err, lead.ErrNotFound) {
+		log.Warn("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "unknown_lead") // erased since
+		return answer
 	}
 	if err != nil {
 		log.Error("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error())

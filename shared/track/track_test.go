@@ -74,3 +74,51 @@ func FuzzPageView(f *testing.F) {
 		}
 	})
 }
+
+// once allows each key once, as the DynamoDB limiter does with limit 1.
+type once map[string]bool
+
+func (o once) Allow(_ context.Context, key string, _ int, _ time.Duration, _ time.Time) (bool, error) {
+	if o[key] {
+		return false, nil
+	}
+	o[key] = true
+	return true, nil
+}
+
+func TestOpenPixel(t *testing.T) {
+	h, keys := handler(t)
+	h.Limits = once{}
+	var logs strings.Builder
+	h.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	now := h.Clock()
+	pixelFor := func(lead, email string) string {
+		u := OpenPixel(keys, "https://leads.example.com", lead, email, now)
+		return u[strings.LastIndex(u, "/")+1:]
+	}
+	opens := func() int {
+		l, _ := h.Engage.Store.Lead(context.Background(), "L1")
+		return len(l.Signals)
+	}
+	for _, tc := range []struct {
+		name, token, outcome string
+		opens                int
+	}{
+		{"first open", pixelFor("L1", "seq:welcome"), `"outcome":"recorded"`, 1},
+		{"same email again", pixelFor("L1", "seq:welcome"), `"outcome":"repeat"`, 1},
+		{"next email", pixelFor("L1", "seq:followup"), `"outcome":"recorded"`, 2},
+		{"erased lead", pixelFor("L2", "seq:welcome"), `"outcome":"unknown_lead"`, 2},
+		{"forged", pixelFor("L1", "seq:x")[:10] + "tampered", `"outcome":"bad_token"`, 2},
+		{"a click token", keys.Sign(token.Claims{Action: ActionClick, Subject: "L1", Extra: "https://x.example/", Expires: now.Add(time.Hour)}), `"outcome":"bad_token"`, 2},
+	} {
+		logs.Reset()
+		req := httpapi.Request{RouteKey: "GET /t/o/{token}", PathParameters: map[string]string{"token": tc.token}}
+		r, err := h.Handle(context.Background(), req)
+		if err != nil || r.StatusCode != 200 || r.Headers["Content-Type"] != "image/gif" || !r.IsBase64Encoded || r.Body == "" {
+			t.Fatalf("%s: %d %v %v", tc.name, r.StatusCode, r.Headers, err)
+		}
+		if !strings.Contains(logs.String(), tc.outcome) || opens() != tc.opens {
+			t.Fatalf("%s: %d signals, log %s; want %d and %s", tc.name, opens(), logs.String(), tc.opens, tc.outcome)
+		}
+	}
+}
