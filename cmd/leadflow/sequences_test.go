@@ -9,11 +9,12 @@ import (
 
 func TestCheckDefaultSequences(t *testing.T) {
 	code, out, errOut := runCmd("check-sequences")
-	if code != 0 || errOut != "" || !strings.HasPrefix(out, "sequences OK: 2 sequences (6 emails), 6 templates,") {
+	if code != 0 || errOut != "" || !strings.HasPrefix(out, "sequences OK: 3 sequences (7 emails), 7 templates,") {
 		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 	for _, want := range []string{"cold-education — temperature cold, grade A/B/C, any campaign\n", "   1  welcome     send cold_welcome\n",
-		"if clicked → fast-track, else → case-study\n", "warm-followup — temperature warm", "if visited /pricing → to-sales"} {
+		"if clicked → fast-track, else → case-study\n", "warm-followup — temperature warm", "if visited /pricing → to-sales",
+		"pricing-interest — on pricing_page_view from cold-education: any temperature, grade A/B/C, any campaign\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

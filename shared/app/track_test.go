@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,5 +216,56 @@ func TestOpenPixelIsOptInAndCountsEachEmailOnce(t *testing.T) {
 			"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1", "TRACK_OPENS": "yes", "AWS_REGION": "us-east-1"}[k]
 	}, io.Discard, time.Now); err == nil || !strings.Contains(err.Error(), "TRACK_OPENS") {
 		t.Fatalf("TRACK_OPENS=yes: %v, want a config error naming it", err)
+	}
+}
+
+// TestPricingVisitTriggersItsSequence: a cold lead in cold-education reads
+// the pricing page; the default sequences' triggered pricing-interest takes
+// it at once and the next tick sends that email, not the next education one.
+func TestPricingVisitTriggersItsSequence(t *testing.T) {
+	clock := &clockAt{t: monday}
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}
+	capture, table, _ := buildAt(t, "capture", base, clock.now, "")
+	tick, _, _ := buildAt(t, "nurture", base, clock.now, table)
+	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "*"}, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("pricing.%d@smallco.example", time.Now().UnixNano())
+	resp, _ := capture.HTTP(ctx, jsonLead(coldBody(email)))
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	if err := tick.Event(ctx, tickEvent("first")); err != nil {
+		t.Fatal(err)
+	}
+	if got := emailsTo(t, email); len(got) != 1 {
+		t.Fatalf("welcome: %d emails", len(got))
+	}
+
+	clock.add(2 * time.Hour)
+	keys, _ := token.ParseKeys(testKeys)
+	visitor := keys.Sign(token.Claims{Action: track.ActionVisit, Subject: created.ID, Expires: clock.now().Add(time.Hour)})
+	r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"https://www.example.com/pricing"}`, map[string]string{"content-type": "application/json"}))
+	if r.StatusCode != http.StatusNoContent {
+		t.Fatalf("pricing view: %d %s", r.StatusCode, r.Body)
+	}
+	l, _ := st.Lead(ctx, created.ID)
+	if l.Nurture == nil || l.Nurture.Sequence != "pricing-interest" || !slices.Contains(l.Nurture.Completed, "cold-education") {
+		t.Fatalf("after the pricing view: %+v (stage %s, %s)", l.Nurture, l.Stage, l.Qualification.Temperature)
+	}
+	if err := tick.Event(ctx, tickEvent("second")); err != nil {
+		t.Fatal(err)
+	}
+	got := emailsTo(t, email)
+	if len(got) != 2 || got[1].Subject != "Questions about pricing?" {
+		t.Fatalf("after the trigger: %d emails, last %q", len(got), got[len(got)-1].Subject)
+	}
+	tl, _ := st.Timeline(ctx, created.ID)
+	var exit, enrolled bool
+	for _, e := range tl {
+		exit = exit || (e.Kind == "nurture_exit" && e.Data["reason"] == "triggered" && e.Data["sequence"] == "cold-education")
+		enrolled = enrolled || (e.Kind == "enrolled" && e.Data["sequence"] == "pricing-interest" && e.Data["trigger"] == "pricing_page_view")
+	}
+	if !exit || !enrolled {
+		t.Fatalf("timeline lacks the switch (exit %v, enrolled %v)", exit, enrolled)
 	}
 }

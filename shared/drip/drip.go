@@ -249,15 +249,50 @@ type Enroller struct {
 	NewID     func(time.Time) string
 }
 
-// Qualify implements capture.Qualifier and engage.Qualifier.
+// Qualify implements capture.Qualifier: it re-grades the lead and enrols
+// it in a sequence when it is nurtured and in none.
 func (e Enroller) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	ch := e.Rules.Qualify(l, now)
 	if l.Stage != lead.StageNurturing {
 		return ch
 	}
 	if seq := e.Sequences.EnrolPreferring(l, now, e.Campaigns[l.Campaign()]); seq != "" {
-		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "enrolled", ID: e.NewID(now), Data: map[string]any{"sequence": seq}})
-		ch.Counters = append(ch.Counters, lead.Counter{Campaign: l.Campaign(), Name: "enrolled"})
+		ch.Add(e.enrolled(l, now, seq, nil))
 	}
 	return ch
+}
+
+// QualifySignal implements engage.Qualifier: it re-grades the lead after a
+// signal of kind; a nurtured lead then moves to a sequence that signal
+// triggers (leaving the one it was in), else it is enrolled as Qualify
+// does.
+func (e Enroller) QualifySignal(l *lead.Lead, kind string, now time.Time) lead.Change {
+	ch := e.Rules.Qualify(l, now)
+	if l.Stage != lead.StageNurturing {
+		return ch
+	}
+	seq, left := e.Sequences.Trigger(l, kind, now)
+	if seq == "" {
+		seq = e.Sequences.EnrolPreferring(l, now, e.Campaigns[l.Campaign()])
+		if seq != "" {
+			ch.Add(e.enrolled(l, now, seq, nil))
+		}
+		return ch
+	}
+	if left != "" {
+		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "nurture_exit", ID: e.NewID(now),
+			Data: map[string]any{"sequence": left, "reason": nurture.ExitTriggered, "next": seq}})
+	}
+	ch.Add(e.enrolled(l, now, seq, map[string]any{"trigger": kind}))
+	return ch
+}
+
+// enrolled is the timeline event and counter of an enrolment.
+func (e Enroller) enrolled(l *lead.Lead, now time.Time, seq string, data map[string]any) lead.Change {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["sequence"] = seq
+	return lead.Change{Events: []lead.Event{{At: now, Kind: "enrolled", ID: e.NewID(now), Data: data}},
+		Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "enrolled"}}}
 }

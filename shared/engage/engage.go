@@ -19,9 +19,10 @@ type Store interface {
 	Save(ctx context.Context, l lead.Lead, ch lead.Change) error
 }
 
-// Qualifier re-grades a lead (qualify.Config satisfies it).
+// Qualifier re-grades a lead after a signal of kind and decides what the
+// signal means for its nurturing (drip.Enroller: a triggered sequence).
 type Qualifier interface {
-	Qualify(l *lead.Lead, now time.Time) lead.Change
+	QualifySignal(l *lead.Lead, kind string, now time.Time) lead.Change
 }
 
 // Service records signals.
@@ -52,7 +53,7 @@ func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev
 		}
 		l.AddSignal(sig)
 		ch := lead.Change{At: now, Events: []lead.Event{ev}, Counters: []lead.Counter{{Campaign: l.Campaign(), Name: sig.Kind}}}
-		ch.Add(s.Rules.Qualify(&l, now))
+		ch.Add(s.Rules.QualifySignal(&l, sig.Kind, now))
 		l.Version++
 		err = s.Store.Save(ctx, l, ch)
 		if errors.Is(err, lead.ErrVersionConflict) {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -35,6 +37,13 @@ type sequence struct {
 // entry says which leads a sequence takes; an empty list allows any value.
 type entry struct {
 	temperatures, grades, campaigns []string
+	// signals make the sequence a triggered one: a lead enters it when it
+	// shows one of these signals (Trigger), never when merely idle.
+	signals []string
+	// from limits which sequences a trigger takes a lead out of (a lead
+	// in no sequence can always be triggered); empty means any.
+	from      []string
+	fromNodes []*yaml.Node // for the check that they name sequences
 }
 
 type stepKind uint8
@@ -212,7 +221,15 @@ func (e entry) String() string {
 		}
 		return what + " " + strings.Join(vals, "/")
 	}
-	return part("temperature", e.temperatures) + ", " + part("grade", e.grades) + ", " + part("campaign", e.campaigns)
+	s := part("temperature", e.temperatures) + ", " + part("grade", e.grades) + ", " + part("campaign", e.campaigns)
+	if len(e.signals) > 0 {
+		from := ""
+		if len(e.from) > 0 {
+			from = " from " + strings.Join(e.from, "/")
+		}
+		s = "on " + strings.Join(e.signals, " or ") + from + ": " + s
+	}
+	return s
 }
 
 func plural(n int, word string) string {

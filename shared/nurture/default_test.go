@@ -16,7 +16,7 @@ func TestDefaultConfigIsValid(t *testing.T) {
 		t.Fatalf("embedded default.yaml:\n%v", err)
 	}
 	c := Default()
-	if got := strings.Join(c.Sequences(), ","); got != "cold-education,warm-followup" {
+	if got := strings.Join(c.Sequences(), ","); got != "cold-education,pricing-interest,warm-followup" {
 		t.Errorf("sequences = %s", got)
 	}
 	sends := func(id string) (n int) {
@@ -27,8 +27,11 @@ func TestDefaultConfigIsValid(t *testing.T) {
 		}
 		return n
 	}
-	if sends("cold-education") != 4 || sends("warm-followup") != 2 {
-		t.Errorf("emails: cold %d, warm %d", sends("cold-education"), sends("warm-followup"))
+	if sends("cold-education") != 4 || sends("warm-followup") != 2 || sends("pricing-interest") != 1 {
+		t.Errorf("emails: cold %d, warm %d, pricing %d", sends("cold-education"), sends("warm-followup"), sends("pricing-interest"))
+	}
+	if e := c.byID["pricing-interest"].entry; len(e.signals) != 1 || e.signals[0] != "pricing_page_view" {
+		t.Errorf("pricing-interest is not triggered by pricing page views: %+v", e)
 	}
 	if max, per := c.FrequencyCap(); max != 2 || per != 7*24*time.Hour || c.Window().String() != "09:00–17:00 Mon–Fri" {
 		t.Errorf("defaults: %s", c.Summary())

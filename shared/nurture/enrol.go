@@ -19,7 +19,8 @@ import (
 //
 // Entry rules: temperature and grade are the latest qualification's (a
 // lead never qualified has neither, so only sequences that allow any
-// match it); a campaign matches the lead's first or last touch.
+// match it); a campaign matches the lead's first or last touch. Triggered
+// sequences (entry signals) are entered only through Trigger.
 func (c *Config) Enrol(l *lead.Lead, now time.Time) string {
 	return c.EnrolPreferring(l, now, "")
 }
@@ -32,34 +33,79 @@ func (c *Config) EnrolPreferring(l *lead.Lead, now time.Time, preferred string) 
 	if s, ok := c.byID[preferred]; ok && preferred != "" {
 		order = append([]*sequence{s}, slices.DeleteFunc(slices.Clone(c.sequences), func(x *sequence) bool { return x.id == preferred })...)
 	}
-	if l == nil || !l.Consent.MarketingOptIn || l.Stage.SalesSet() || exitStages[l.Stage] {
-		return ""
-	}
-	if l.Nurture != nil && !l.Nurture.NextAt.IsZero() {
+	if !mayNurture(l) || inSequence(l) {
 		return ""
 	}
 	for _, s := range order {
-		if l.Nurture != nil && slices.Contains(l.Nurture.Completed, s.id) {
+		if len(s.entry.signals) > 0 || left(l, s.id) || !s.entry.matches(l) {
 			continue
 		}
-		if !s.entry.matches(l) {
-			continue
-		}
-		prev := l.Nurture
-		l.Nurture = &lead.Nurture{
-			Sequence:   s.id,
-			Step:       s.stepID(0),
-			StepIndex:  0,
-			EnrolledAt: now,
-			NextAt:     now,
-		}
-		if prev != nil {
-			l.Nurture.Completed = prev.Completed
-			l.Nurture.Sends = prev.Sends
-		}
+		s.enter(l, now)
 		return s.id
 	}
 	return ""
+}
+
+// Trigger moves a lead that just showed a signal of kind into the first
+// sequence (in config order) whose entry lists that signal and whose other
+// entry rules match, leaving the sequence it was in (which then counts as
+// left, as any exit does). It returns the sequence entered and the one
+// left; "" for entered when nothing changed. The conditions of Enrol
+// apply, a sequence the lead left is never entered again, a lead already
+// in a sequence triggered by this signal stays where it is, and a
+// sequence's entry "from" limits the sequences it takes leads out of.
+func (c *Config) Trigger(l *lead.Lead, kind string, now time.Time) (entered, leftSeq string) {
+	if !mayNurture(l) {
+		return "", ""
+	}
+	if inSequence(l) {
+		if cur, ok := c.byID[l.Nurture.Sequence]; ok && slices.Contains(cur.entry.signals, kind) {
+			return "", ""
+		}
+	}
+	for _, s := range c.sequences {
+		if !slices.Contains(s.entry.signals, kind) || left(l, s.id) || !s.entry.matches(l) {
+			continue
+		}
+		if inSequence(l) && len(s.entry.from) > 0 && !slices.Contains(s.entry.from, l.Nurture.Sequence) {
+			continue
+		}
+		if inSequence(l) {
+			leftSeq = l.Nurture.Sequence
+			l.ExitNurture(ExitTriggered)
+		}
+		s.enter(l, now)
+		return s.id, leftSeq
+	}
+	return "", ""
+}
+
+// ExitTriggered is why a lead left a sequence for a triggered one.
+const ExitTriggered = "triggered"
+
+// mayNurture: the lead's latest consent allows marketing email and its
+// stage is not one sales owns nor an exit.
+func mayNurture(l *lead.Lead) bool {
+	return l != nil && l.Consent.MarketingOptIn && !l.Stage.SalesSet() && !exitStages[l.Stage]
+}
+
+// inSequence: the lead has a step due in some sequence.
+func inSequence(l *lead.Lead) bool { return l.Nurture != nil && !l.Nurture.NextAt.IsZero() }
+
+// left: the lead finished or left the sequence before.
+func left(l *lead.Lead, id string) bool {
+	return l.Nurture != nil && slices.Contains(l.Nurture.Completed, id)
+}
+
+// enter puts the lead at the sequence's first step, due now, keeping its
+// send history and the sequences it left.
+func (s *sequence) enter(l *lead.Lead, now time.Time) {
+	prev := l.Nurture
+	l.Nurture = &lead.Nurture{Sequence: s.id, Step: s.stepID(0), StepIndex: 0, EnrolledAt: now, NextAt: now}
+	if prev != nil {
+		l.Nurture.Completed = prev.Completed
+		l.Nurture.Sends = prev.Sends
+	}
 }
 
 func (e entry) matches(l *lead.Lead) bool {

@@ -1,6 +1,7 @@
 package nurture
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +124,85 @@ templates:
 				t.Fatalf("enrolled in %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// triggered adds a sequence triggered by pricing page views to full.
+const triggered = `
+  - id: pricing-interest
+    entry: {signals: [pricing_page_view, "page_view:/pricing"], temperatures: [cold, warm], from: [cold-education]}
+    steps:
+      - {id: help, send: welcome}
+      - {id: done, exit: completed}
+`
+
+func withTriggered(t *testing.T) *Config {
+	t.Helper()
+	src := strings.Replace(full, "\ntemplates:", triggered+"\ntemplates:", 1)
+	if src == full {
+		t.Fatal("fixture has no templates: section")
+	}
+	return mustParse(t, src)
+}
+
+func TestTrigger(t *testing.T) {
+	c := withTriggered(t)
+	tests := []struct {
+		name        string
+		kind        string
+		setup       func(*lead.Lead)
+		want, wantL string // entered, left
+	}{
+		{"idle lead, trigger signal", "pricing_page_view", func(l *lead.Lead) {}, "pricing-interest", ""},
+		{"second signal of the list", "page_view:/pricing", func(l *lead.Lead) {}, "pricing-interest", ""},
+		{"leaves the sequence it was in", "pricing_page_view", func(l *lead.Lead) {
+			*l = at(*l, cold, "wait-1", 1, monday.Add(72*time.Hour))
+		}, "pricing-interest", cold},
+		{"another signal triggers nothing", "email_click", func(l *lead.Lead) {}, "", ""},
+		{"not from a sequence its entry does not list", "pricing_page_view", func(l *lead.Lead) {
+			*l = at(*l, "warm-followup", "wait-1", 1, monday.Add(72*time.Hour))
+		}, "", ""},
+		{"entry rules still apply", "pricing_page_view", func(l *lead.Lead) { l.Qualification.Temperature = "hot" }, "", ""},
+		{"no consent", "pricing_page_view", func(l *lead.Lead) { l.Consent.MarketingOptIn = false }, "", ""},
+		{"sales has it", "pricing_page_view", func(l *lead.Lead) { l.Stage = lead.StageSAL }, "", ""},
+		{"already in it: stays at its step", "pricing_page_view", func(l *lead.Lead) {
+			*l = at(*l, "pricing-interest", "done", 1, monday.Add(time.Hour))
+		}, "", ""},
+		{"left it before: never again", "pricing_page_view", func(l *lead.Lead) {
+			l.Nurture = &lead.Nurture{Sequence: "pricing-interest", Completed: []string{"pricing-interest"}, ExitReason: ExitCompleted}
+		}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLead("cold", "B")
+			tt.setup(&l)
+			before := l.Nurture
+			got, left := c.Trigger(&l, tt.kind, monday)
+			if got != tt.want || left != tt.wantL {
+				t.Fatalf("Trigger = %q, left %q; want %q, %q", got, left, tt.want, tt.wantL)
+			}
+			if got == "" {
+				if l.Nurture != before {
+					t.Errorf("a lead not moved was changed: %+v", l.Nurture)
+				}
+				return
+			}
+			if n := l.Nurture; n.Sequence != got || n.Step != "help" || !n.NextAt.Equal(monday) {
+				t.Errorf("nurture after the trigger = %+v", n)
+			}
+			if tt.wantL != "" && (l.Nurture.ExitReason != "" || len(l.Nurture.Completed) != 1 || l.Nurture.Completed[0] != tt.wantL) {
+				t.Errorf("the left sequence is not recorded as left: %+v", l.Nurture)
+			}
+		})
+	}
+}
+
+// TestEnrolNeverPicksATriggeredSequence: an idle lead that matches only a
+// triggered sequence's entry rules is not enrolled in it.
+func TestEnrolNeverPicksATriggeredSequence(t *testing.T) {
+	c := withTriggered(t)
+	l := newLead("warm", "B") // warm-followup needs the webinar campaign; pricing-interest a signal
+	if got := c.Enrol(&l, monday); got != "" {
+		t.Fatalf("Enrol = %q, want none", got)
 	}
 }

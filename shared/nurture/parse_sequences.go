@@ -2,6 +2,7 @@ package nurture
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -13,6 +14,12 @@ import (
 func (p *parser) sequences(c *Config, k, n *yaml.Node) {
 	first := map[string]int{}
 	count := 0
+	type fromRef struct {
+		seq  *sequence
+		node *yaml.Node
+		id   string
+	}
+	var froms []fromRef
 	p.List(n, "sequences", func(item *yaml.Node, path string) {
 		count++
 		s, idNode, ok := p.sequence(item, path)
@@ -27,10 +34,20 @@ func (p *parser) sequences(c *Config, k, n *yaml.Node) {
 		if ok {
 			c.sequences = append(c.sequences, s)
 			c.byID[s.id] = s
+			for i, id := range s.entry.from {
+				froms = append(froms, fromRef{s, s.entry.fromNodes[i], id})
+			}
 		}
 	})
 	if r := yamlconf.Resolve(n); count == 0 && (yamlconf.IsNull(r) || r.Kind == yaml.SequenceNode) {
 		p.Errf(k, "sequences: no sequences")
+	}
+	// from names other sequences: checked once all are read.
+	for _, f := range froms {
+		if _, ok := c.byID[f.id]; !ok || f.id == f.seq.id {
+			p.Errf(f.node, "sequence %s, entry.from: %s is not another sequence of this file (have %s)",
+				f.seq.id, yamlconf.Quote(f.id), strings.Join(c.Sequences(), ", "))
+		}
 	}
 }
 
@@ -67,6 +84,7 @@ var (
 
 func (p *parser) entry(k, n *yaml.Node, where string) entry {
 	var e entry
+	var fromKey *yaml.Node
 	oneOf := func(v *yaml.Node, path string, allowed []string, norm func(string) string) []string {
 		var out []string
 		vals, nodes := p.Strs(v, path)
@@ -97,9 +115,34 @@ func (p *parser) entry(k, n *yaml.Node, where string) entry {
 				e.campaigns = append(e.campaigns, s)
 			}
 		}),
+		yamlconf.Optional("signals", func(_, v *yaml.Node) {
+			vals, nodes := p.Strs(v, where+".signals")
+			for i, s := range vals {
+				if !signalRe.MatchString(s) || len(s) > 64 {
+					p.Errf(nodes[i], "%s.signals: %s is not a signal kind (like pricing_page_view, email_click or page_view:demo)", where, yamlconf.Quote(s))
+					continue
+				}
+				e.signals = append(e.signals, s)
+			}
+			if len(vals) == 0 && len(nodes) == 0 {
+				p.Errf(v, "%s.signals: empty (list the signals that trigger the sequence, or leave signals out)", where)
+			}
+		}),
+		yamlconf.Optional("from", func(k, v *yaml.Node) {
+			fromKey = k
+			vals, nodes := p.Strs(v, where+".from")
+			e.from, e.fromNodes = vals, nodes
+		}),
 	)
+	if fromKey != nil && len(e.signals) == 0 {
+		p.Errf(fromKey, "%s.from: only a triggered sequence (one with signals) takes leads from other sequences", where)
+		e.from, e.fromNodes = nil, nil
+	}
 	return e
 }
+
+// signalRe is an engagement signal kind as tracking records it.
+var signalRe = regexp.MustCompile(`^[a-z0-9_]+(:[a-z0-9_/.-]+)?$`)
 
 // stepNodes keeps, while a sequence is read, the nodes its later checks
 // point at.

@@ -28,7 +28,7 @@ func (s *oneLead) Save(_ context.Context, l lead.Lead, _ lead.Change) error { s.
 
 type noRules struct{}
 
-func (noRules) Qualify(*lead.Lead, time.Time) lead.Change { return lead.Change{} }
+func (noRules) QualifySignal(*lead.Lead, string, time.Time) lead.Change { return lead.Change{} }
 
 type allow struct{}
 
