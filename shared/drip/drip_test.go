@@ -1,6 +1,7 @@
 package drip
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -71,5 +72,53 @@ func TestWithPixel(t *testing.T) {
 		if got := withPixel(tc.in, img); got != tc.want {
 			t.Errorf("withPixel(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// stageRules sets the stage a re-grade leaves the lead in.
+type stageRules struct{ stage lead.Stage }
+
+func (r stageRules) Qualify(l *lead.Lead, _ time.Time) lead.Change {
+	l.Stage = r.stage
+	return lead.Change{}
+}
+
+func TestQualifySignalTriggersASequence(t *testing.T) {
+	seq := nurture.Default()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	inCold := func() lead.Lead {
+		l := lead.New("L1", lead.Submission{Email: "ann@acme.example", Consent: lead.Consent{MarketingOptIn: true}})
+		l.Qualification = &lead.Qualification{Grade: "B", Temperature: "cold"}
+		l.Nurture = &lead.Nurture{Sequence: "cold-education", Step: "wait-1", StepIndex: 1, NextAt: now.Add(72 * time.Hour)}
+		return l
+	}
+	ids := 0
+	newID := func(time.Time) string { ids++; return fmt.Sprint("e", ids) }
+	for _, tc := range []struct {
+		name      string
+		stage     lead.Stage
+		kind      string
+		wantSeq   string
+		wantKinds string
+	}{
+		{"pricing view while nurtured", lead.StageNurturing, "pricing_page_view", "pricing-interest", "nurture_exit,enrolled"},
+		{"a click triggers nothing", lead.StageNurturing, "email_click", "cold-education", ""},
+		{"the view made it hot: sales, no trigger", lead.StageMQL, "pricing_page_view", "cold-education", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := Enroller{Rules: stageRules{tc.stage}, Sequences: seq, NewID: newID}
+			l := inCold()
+			ch := e.QualifySignal(&l, tc.kind, now)
+			var kinds []string
+			for _, ev := range ch.Events {
+				kinds = append(kinds, ev.Kind)
+			}
+			if l.Nurture.Sequence != tc.wantSeq || strings.Join(kinds, ",") != tc.wantKinds {
+				t.Fatalf("sequence %s, events %v; want %s, %s", l.Nurture.Sequence, kinds, tc.wantSeq, tc.wantKinds)
+			}
+			if tc.wantKinds != "" && (ch.Events[1].Data["trigger"] != tc.kind || len(ch.Counters) != 1 || ch.Counters[0].Name != "enrolled") {
+				t.Fatalf("enrolment = %+v, counters %+v", ch.Events[1], ch.Counters)
+			}
+		})
 	}
 }
