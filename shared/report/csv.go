@@ -32,7 +32,7 @@ var csvColumns = []string{
 	"sla_breaches", "sla_breach_rate", "sla_late_responses",
 	"wasted_leads", "wasted_hours", "wasted_cost", "currency", "spend", "cost_per_lead", "cost_per_sal",
 	"enrolled", "nurture_sends", "delivered", "bounces", "soft_bounces", "complaints",
-	"unsubscribes", "email_clicks", "page_views", "pricing_page_views",
+	"unsubscribes", "email_clicks", "page_views", "pricing_page_views", "email_opens",
 }
 
 // CSVColumns returns the CSV header (a copy).
@@ -97,7 +97,7 @@ func (r Report) csvRecord(x Row) []string {
 		i(s.SLABreaches), rate(s.SLABreachRate), i(s.LateResponses),
 		i(e.WastedLeads), amount(e.WastedHours), amount(e.WastedCost), cell(r.Settings.Currency), opt(e.Spend), opt(e.CostPerLead), opt(e.CostPerSAL),
 		i(n.Enrolled), i(n.Sends), i(n.Delivered), i(n.Bounces), i(n.SoftBounces), i(n.Complaints),
-		i(n.Unsubscribes), i(n.Clicks), i(n.PageViews), i(n.PricingPageViews),
+		i(n.Unsubscribes), i(n.Clicks), i(n.PageViews), i(n.PricingPageViews), i(n.Opens),
 	}
 	return rec
 }

@@ -78,7 +78,7 @@ func TestCSV(t *testing.T) {
 		"sla_breaches", "sla_breach_rate", "sla_late_responses",
 		"wasted_leads", "wasted_hours", "wasted_cost", "currency", "spend", "cost_per_lead", "cost_per_sal",
 		"enrolled", "nurture_sends", "delivered", "bounces", "soft_bounces", "complaints",
-		"unsubscribes", "email_clicks", "page_views", "pricing_page_views",
+		"unsubscribes", "email_clicks", "page_views", "pricing_page_views", "email_opens",
 	}
 	if !reflect.DeepEqual(recs[0], want) || !reflect.DeepEqual(CSVColumns(), want) {
 		t.Fatalf("header = %v", recs[0])
@@ -96,6 +96,7 @@ func TestCSV(t *testing.T) {
 	a, b, total := row(1), row(2), row(3)
 	checks := []struct{ name, got, want string }{
 		{"A row", a["row"], "campaign"},
+		{"A opens", a["email_opens"], "44"},
 		{"A campaign", a["campaign"], "A"},
 		{"period", a["period_from"] + ".." + a["period_to"], "2026-09..2026-11"},
 		{"A leads", a["leads"], "100"},

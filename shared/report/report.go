@@ -123,10 +123,13 @@ type Nurture struct {
 	Clicks           int64 `json:"email_clicks"`
 	PageViews        int64 `json:"page_views"`
 	PricingPageViews int64 `json:"pricing_page_views"`
-	BounceRate       Ratio `json:"bounce_rate"`      // bounces / sends
-	ComplaintRate    Ratio `json:"complaint_rate"`   // complaints / delivered
-	UnsubscribeRate  Ratio `json:"unsubscribe_rate"` // unsubscribes / delivered
-	ClickRate        Ratio `json:"click_rate"`       // email clicks / delivered
+	// Opens are first opens of nurture emails, counted only with open
+	// tracking on (TrackOpens); image proxies inflate them.
+	Opens           int64 `json:"email_opens"`
+	BounceRate      Ratio `json:"bounce_rate"`      // bounces / sends
+	ComplaintRate   Ratio `json:"complaint_rate"`   // complaints / delivered
+	UnsubscribeRate Ratio `json:"unsubscribe_rate"` // unsubscribes / delivered
+	ClickRate       Ratio `json:"click_rate"`       // email clicks / delivered
 }
 
 // known are the counters a Row shows; anything else lands in Row.Other.
@@ -136,7 +139,7 @@ func init() {
 	for _, n := range strings.Fields(`leads resubmissions bots mql disqualified handoffs
 		sla_breaches sla_late_responses sal rejected sql won lost responses unsubscribes
 		bounces soft_bounces complaints delivered enrolled nurture_sends email_click
-		page_view pricing_page_view`) {
+		page_view pricing_page_view email_open`) {
 		known[n] = true
 	}
 	for _, b := range responseBuckets {
@@ -329,7 +332,7 @@ func buildNurture(c Counters) Nurture {
 		Enrolled: c["enrolled"], Sends: c["nurture_sends"], Delivered: c["delivered"],
 		Bounces: c["bounces"], SoftBounces: c["soft_bounces"], Complaints: c["complaints"],
 		Unsubscribes: c["unsubscribes"], Clicks: c["email_click"], PageViews: c["page_view"],
-		PricingPageViews: c["pricing_page_view"],
+		PricingPageViews: c["pricing_page_view"], Opens: c["email_open"],
 	}
 	n.BounceRate = ratio(n.Bounces, n.Sends)
 	n.ComplaintRate = ratio(n.Complaints, n.Delivered)

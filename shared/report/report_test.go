@@ -16,7 +16,7 @@ var campaignA = Counters{
 	"responses": 20, "resp_le_1m": 5, "resp_le_5m": 7, "resp_le_15m": 4, "resp_le_1h": 2, "resp_le_4h": 1, "resp_gt_24h": 1,
 	"enrolled": 40, "nurture_sends": 200, "delivered": 190, "bounces": 10, "soft_bounces": 3,
 	"complaints": 1, "unsubscribes": 5, "email_click": 19, "page_view": 60, "pricing_page_view": 12,
-	"ses_rejects": 2,
+	"email_open": 44, "ses_rejects": 2,
 }
 
 // campaignB has no spend, no rejections, and a disqualified total its
@@ -86,6 +86,7 @@ func TestBuildKnownPopulation(t *testing.T) {
 		{"A cost per SAL", a.Economics.CostPerSAL, f(75)},
 
 		{"A nurture", a.Nurture.Sends + a.Nurture.Delivered + a.Nurture.Clicks, int64(409)},
+		{"A opens", a.Nurture.Opens, int64(44)},
 		{"A bounce rate of sends", a.Nurture.BounceRate, Ratio{10, 200}},
 		{"A click rate of delivered", a.Nurture.ClickRate, Ratio{19, 190}},
 		{"A unknown counters kept", a.Other, Counters{"ses_rejects": 2}},
