@@ -124,7 +124,7 @@ func (p *parser) entry(k, n *yaml.Node, where string) entry {
 				}
 				e.signals = append(e.signals, s)
 			}
-			if len(vals) == 0 && len(nodes) == 0 {
+			if r := yamlconf.Resolve(v); r != nil && r.Kind == yaml.SequenceNode && len(r.Content) == 0 {
 				p.Errf(v, "%s.signals: empty (list the signals that trigger the sequence, or leave signals out)", where)
 			}
 		}),
