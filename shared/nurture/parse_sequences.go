@@ -98,6 +98,20 @@ func (p *parser) entry(k, n *yaml.Node, where string) entry {
 		}
 		return out
 	}
+	// matching keeps the values of at most 64 characters that re matches,
+	// reporting the others with msg (a format with the quoted value).
+	matching := func(v *yaml.Node, path string, re *regexp.Regexp, msg string) []string {
+		var out []string
+		vals, nodes := p.Strs(v, path)
+		for i, s := range vals {
+			if !re.MatchString(s) || len(s) > 64 {
+				p.Errf(nodes[i], "%s: "+msg, path, yamlconf.Quote(s))
+				continue
+			}
+			out = append(out, s)
+		}
+		return out
+	}
 	p.Object(k, n, where,
 		yamlconf.Optional("temperatures", func(_, v *yaml.Node) {
 			e.temperatures = oneOf(v, where+".temperatures", temperatures, strings.ToLower)
@@ -106,24 +120,10 @@ func (p *parser) entry(k, n *yaml.Node, where string) entry {
 			e.grades = oneOf(v, where+".grades", grades, strings.ToUpper)
 		}),
 		yamlconf.Optional("campaigns", func(_, v *yaml.Node) {
-			vals, nodes := p.Strs(v, where+".campaigns")
-			for i, s := range vals {
-				if !idRe.MatchString(s) || len(s) > 64 {
-					p.Errf(nodes[i], "%s.campaigns: campaign id %s must be lowercase letters, digits, - or _, as in the lead's campaign", where, yamlconf.Quote(s))
-					continue
-				}
-				e.campaigns = append(e.campaigns, s)
-			}
+			e.campaigns = matching(v, where+".campaigns", idRe, "campaign id %s must be lowercase letters, digits, - or _, as in the lead's campaign")
 		}),
 		yamlconf.Optional("signals", func(_, v *yaml.Node) {
-			vals, nodes := p.Strs(v, where+".signals")
-			for i, s := range vals {
-				if !signalRe.MatchString(s) || len(s) > 64 {
-					p.Errf(nodes[i], "%s.signals: %s is not a signal kind (like pricing_page_view, email_click or page_view:demo)", where, yamlconf.Quote(s))
-					continue
-				}
-				e.signals = append(e.signals, s)
-			}
+			e.signals = matching(v, where+".signals", signalRe, "%s is not a signal kind (like pricing_page_view, email_click or page_view:demo)")
 			if r := yamlconf.Resolve(v); r != nil && r.Kind == yaml.SequenceNode && len(r.Content) == 0 {
 				p.Errf(v, "%s.signals: empty (list the signals that trigger the sequence, or leave signals out)", where)
 			}
