@@ -132,6 +132,8 @@ func TestValidationLines(t *testing.T) {
 			`sequence cold-education, step fast-track.handoff: handoff: false does nothing (remove the step, or write handoff: true)`},
 		{"unknown temperature", "temperatures: [cold]", "temperatures: [cool]", "cool",
 			`sequence cold-education, entry.temperatures: unknown value "cool" (use cold, warm, hot)`},
+		{"bad entry campaign", "campaigns: []}", "campaigns: [Web Inar]}", "campaigns: [Web",
+			`sequence cold-education, entry.campaigns: campaign id "Web Inar" must be lowercase letters, digits, - or _, as in the lead's campaign`},
 		{"bad trigger signal", "campaigns: []}", "campaigns: [], signals: [Pricing Page]}", "signals: [Pricing",
 			`sequence cold-education, entry.signals: "Pricing Page" is not a signal kind (like pricing_page_view, email_click or page_view:demo)`},
 		{"empty trigger list", "campaigns: []}", "campaigns: [], signals: []}", "signals: []",
