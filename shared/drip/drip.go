@@ -250,16 +250,10 @@ type Enroller struct {
 }
 
 // Qualify implements capture.Qualifier: it re-grades the lead and enrols
-// it in a sequence when it is nurtured and in none.
+// it in a sequence when it is nurtured and in none. No signal comes with
+// it, so no triggered sequence fires ("" is no signal kind).
 func (e Enroller) Qualify(l *lead.Lead, now time.Time) lead.Change {
-	ch := e.Rules.Qualify(l, now)
-	if l.Stage != lead.StageNurturing {
-		return ch
-	}
-	if seq := e.Sequences.EnrolPreferring(l, now, e.Campaigns[l.Campaign()]); seq != "" {
-		ch.Add(e.enrolled(l, now, seq, nil))
-	}
-	return ch
+	return e.QualifySignal(l, "", now)
 }
 
 // QualifySignal implements engage.Qualifier: it re-grades the lead after a
