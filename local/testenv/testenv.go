@@ -98,7 +98,6 @@ func AWS(t testing.TB) config.AWS {
 // SDK are raw SDK clients at the emulators: tests seed and read with them,
 // and wrap them with faults before handing them to a function's wiring.
 type SDK struct {
-	Base     awsclients.Base
 	DynamoDB *dynamodb.Client
 	SES      *sesv2.Client
 }
@@ -109,7 +108,7 @@ func NewSDK(ctx context.Context, ep config.AWS) (SDK, error) {
 	if err != nil {
 		return SDK{}, err
 	}
-	return SDK{Base: b, DynamoDB: awsclients.NewDynamoDB(b), SES: sesmail.NewClient(b)}, nil
+	return SDK{DynamoDB: awsclients.NewDynamoDB(b), SES: sesmail.NewClient(b)}, nil
 }
 
 // App are the clients a function's wiring takes, over db and ses (nil: the
