@@ -5,9 +5,9 @@ SPEED ?= 1
 URL ?= http://$(ADDR)
 GO ?= go
 STACK := $(GO) run ./local/cmd/stack
-FUNCTIONS := $(notdir $(wildcard functions/*))
+FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 
-.PHONY: help run test vet unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce
+.PHONY: help run test vet lint-template deploy-check unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
@@ -18,6 +18,7 @@ help:
 	@echo "make demo     fill a running 'make run' with campaigns, answers and outcomes; prints the dashboard URL"
 	@echo "make bounce EMAIL=… / make complaint EMAIL=…   simulate SES events in a running 'make run'"
 	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
+	@echo "make deploy-check   cfn-lint + the SAM transform checks + every build target: run before 'sam build && sam deploy'"
 	@echo "make check-config [CONFIG=qualify.yaml] [LEAD=events/sample-lead.json]"
 	@echo "             validate a qualification config and preview the decision for a lead"
 	@echo "make check-sequences [SEQUENCES=nurture.yaml]   validate nurture sequences"
@@ -43,11 +44,32 @@ install: tools node_modules/.installed
 run: install
 	$(STACK) run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist)
 
-test: install vet
+test: install vet lint-template
 	$(STACK) exec -- $(GO) test -count=1 $(TESTFLAGS) ./...
 
 vet:
 	$(GO) vet ./...
+
+# cfn-lint runs the SAM transform and CloudFormation's rules, as sam deploy
+# would. In CI a missing cfn-lint fails the run; on a developer's machine
+# the check is skipped, loudly.
+lint-template:
+	@if command -v cfn-lint >/dev/null 2>&1; then \
+	  cfn-lint template.yaml && echo "cfn-lint template.yaml: clean"; \
+	elif [ "$$CI" = true ]; then \
+	  echo "cfn-lint not found: pip install cfn-lint (required with CI=true and by make deploy-check)"; exit 1; \
+	else \
+	  echo "!!! DEPLOY CHECK SKIPPED: cfn-lint is not installed, so template.yaml was not checked against the SAM transform."; \
+	  echo "!!! Install it with: pip install cfn-lint"; \
+	fi
+
+# Everything to run before 'sam build && sam deploy --guided': the linter,
+# the checks on the transformed template, and every SAM build target.
+# Nothing is skipped here: CI=true makes a missing tool an error.
+deploy-check:
+	@$(MAKE) --no-print-directory lint-template CI=true
+	CI=true $(GO) test -count=1 ./deploy
+	@$(MAKE) --no-print-directory build
 
 unit:
 	$(GO) test -count=1 -short ./...

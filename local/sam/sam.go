@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,7 +109,7 @@ func Load(path string) (*Template, error) {
 	kept := map[string]any{}
 	for id, r := range raw {
 		if modelled[fmt.Sprint(r["Type"])] {
-			kept[id] = r
+			kept[id] = withoutUnmodelled(r)
 		}
 	}
 	doc["Resources"] = kept
@@ -189,8 +190,29 @@ func Load(path string) (*Template, error) {
 }
 
 // modelled are the resource types read through goformation.
-var modelled = map[string]bool{
-	"AWS::Serverless::Function": true, "AWS::Serverless::HttpApi": true, "AWS::DynamoDB::Table": true,
+var modelled = map[string]bool{"AWS::Serverless::Function": true, "AWS::DynamoDB::Table": true}
+
+// unmodelled are function properties newer than goformation v7.14.9's
+// types (its strict decoder refuses them); nothing local reads them.
+var unmodelled = []string{"LoggingConfig"}
+
+func withoutUnmodelled(r map[string]any) map[string]any {
+	props, ok := r["Properties"].(map[string]any)
+	if !ok || r["Type"] != "AWS::Serverless::Function" {
+		return r
+	}
+	out := map[string]any{}
+	for k, v := range r {
+		out[k] = v
+	}
+	trimmed := map[string]any{}
+	for k, v := range props {
+		if !slices.Contains(unmodelled, k) {
+			trimmed[k] = v
+		}
+	}
+	out["Properties"] = trimmed
+	return out
 }
 
 // resolved reads the template with goformation's intrinsic processor into
@@ -212,17 +234,70 @@ func resolved(path string) (map[string]any, error) {
 	if err := json.Unmarshal(js, &doc); err != nil {
 		return nil, fmt.Errorf("sam: %s: %w", path, err)
 	}
-	if _, ok := doc["Resources"].(map[string]any); !ok {
+	resources, ok := doc["Resources"].(map[string]any)
+	if !ok {
 		return nil, fmt.Errorf("sam: %s: no Resources", path)
+	}
+	// Globals apply to every function, as the SAM transform applies them.
+	if g, ok := doc["Globals"].(map[string]any); ok {
+		if fn, ok := g["Function"].(map[string]any); ok {
+			for _, r := range resources {
+				if r, ok := r.(map[string]any); ok && r["Type"] == "AWS::Serverless::Function" {
+					props, _ := r["Properties"].(map[string]any)
+					r["Properties"] = withGlobals(fn, props)
+				}
+			}
+		}
+		delete(doc, "Globals")
 	}
 	return doc, nil
 }
 
-// keepRef resolves parameters to their defaults (as goformation does) and
+// withGlobals merges Globals.Function into a function's properties the
+// way SAM does: maps merge key by key, lists add up (globals first), and a
+// value the function sets itself wins.
+func withGlobals(global, local any) any {
+	switch g := global.(type) {
+	case map[string]any:
+		l, ok := local.(map[string]any)
+		if !ok {
+			if local != nil {
+				return local
+			}
+			l = map[string]any{}
+		}
+		out := map[string]any{}
+		for k, v := range g {
+			out[k] = withGlobals(v, l[k])
+		}
+		for k, v := range l {
+			if _, inGlobal := g[k]; !inGlobal {
+				out[k] = v
+			}
+		}
+		return out
+	case []any:
+		if l, ok := local.([]any); ok {
+			return append(append([]any(nil), g...), l...)
+		}
+	}
+	if local != nil {
+		return local
+	}
+	return global
+}
+
+// keepRef resolves parameters to their defaults (as goformation does; ""
+// for a parameter that has none and must be given at deploy time) and
 // turns references to resources into "ref:<LogicalId>" markers.
 func keepRef(name string, input any, template any) any {
 	if v := intrinsics.Ref(name, input, template); v != nil {
 		return v
+	}
+	if t, ok := template.(map[string]any); ok {
+		if params, ok := t["Parameters"].(map[string]any); ok && params[fmt.Sprint(input)] != nil {
+			return "" // a parameter without a default: given at deploy time
+		}
 	}
 	if s, ok := input.(string); ok {
 		return "ref:" + s

@@ -33,6 +33,7 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/metrics"
 	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/privacy"
 	"github.com/leadflow/leadflow/shared/publish"
@@ -421,10 +422,14 @@ func Track(ctx context.Context, cfg config.Track, c awsclients.Clients, logw io.
 	if err != nil {
 		return nil, fmt.Errorf("config: TRACK_PAGES: %w", err)
 	}
+	cors, err := allowedOrigins(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, err
+	}
 	return &track.Handler{
 		Engage: &engage.Service{Store: s.store, Rules: s.qualify, Clock: clock, HandOff: s.handOff},
-		Limits: s.store, Keys: s.handoff.Keys, CORS: httpapi.NewCORS(cfg.AllowedOrigins), Pages: pages,
-		PerLeadPerHour: 60, BaseURL: cfg.PublicBaseURL, Clock: clock, NewID: ids.New, Log: log,
+		Limits: s.store, Keys: s.handoff.Keys, CORS: cors, Pages: pages,
+		PerLeadPerHour: 60, BaseURL: cfg.PublicBaseURL, Clock: clock, NewID: ids.New, Log: log, Metrics: cfg.MetricsNamespace,
 	}, nil
 }
 
@@ -444,7 +449,7 @@ func Publisher(cfg config.Publisher, c awsclients.Clients, logw io.Writer) func(
 // SESEvents builds the handler of SES bounce/complaint/delivery events.
 func SESEvents(cfg config.SESEvents, c awsclients.Clients, logw io.Writer, clock func() time.Time) *sesevents.Handler {
 	return &sesevents.Handler{Store: store.New(c.DynamoDB, cfg.Table), Clock: clock, NewID: ids.New,
-		Log: logx.New(logw, "sesevents", cfg.LogLevel)}
+		Log: logx.New(logw, "sesevents", cfg.LogLevel), Metrics: cfg.MetricsNamespace}
 }
 
 // Feedback builds the /feedback/{token} handler.
@@ -495,6 +500,10 @@ func Unsubscribe(ctx context.Context, cfg config.Unsubscribe, c awsclients.Clien
 // Capture builds the POST /leads handler.
 func Capture(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw io.Writer, clock func() time.Time) (*capture.Handler, error) {
 	log := logx.New(logw, "capture", cfg.LogLevel)
+	cors, err := allowedOrigins(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, err
+	}
 	s, err := buildSales(ctx, cfg.Sales, cfg.AWS, c, log, clock)
 	if err != nil {
 		return nil, err
@@ -504,10 +513,11 @@ func Capture(ctx context.Context, cfg config.Capture, c awsclients.Clients, logw
 		Service:     &capture.Service{Store: s.store, NewID: ids.New, Qualify: s.qualify},
 		HandOff:     s.handOff,
 		BaseURL:     cfg.PublicBaseURL,
-		CORS:        httpapi.NewCORS(cfg.AllowedOrigins),
+		CORS:        cors,
 		ThankYouURL: cfg.ThankYouURL,
 		Clock:       clock,
 		Log:         log,
+		Metrics:     cfg.MetricsNamespace,
 	}, nil
 }
 
@@ -547,15 +557,31 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 	}
 	return func(ctx context.Context, ev events.EventBridgeEvent) error {
 		start := time.Now()
+		ctx = metrics.Start(ctx, cfg.MetricsNamespace)
 		sum := t.Run(ctx, "tick-"+ev.ID)
 		level := slog.LevelInfo
 		if len(sum.Outcomes) == 0 && sum.Errors == 0 {
 			level = slog.LevelDebug // an idle tick every minute is not news
 		}
-		log.Log(ctx, level, "tick", "event", ev.ID, "outcomes", sum.Outcomes, "errors", sum.Errors, "stopped", sum.Stopped, "cause", sum.Cause,
-			"ms", time.Since(start).Milliseconds(), "maxSendRate", perSecond)
+		if sum.Errors > 0 {
+			metrics.Count(ctx, metrics.TickFailures, 1)
+			level = slog.LevelError
+		}
+		attrs := []any{"event", ev.ID, "outcomes", sum.Outcomes, "errors", sum.Errors, "stopped", sum.Stopped, "cause", sum.Cause,
+			"ms", time.Since(start).Milliseconds(), "maxSendRate", perSecond}
+		log.Log(ctx, level, "tick", append(attrs, metrics.Attrs(ctx, clock())...)...)
 		return nil
 	}, nil
+}
+
+// allowedOrigins reads ALLOWED_ORIGINS; a list naming no origin would
+// refuse every browser, so it stops the function at init instead.
+func allowedOrigins(list string) (httpapi.CORS, error) {
+	cors, err := httpapi.ParseCORS(list)
+	if err != nil {
+		return httpapi.CORS{}, fmt.Errorf("config: ALLOWED_ORIGINS (template parameter AllowedOrigins): %w", err)
+	}
+	return cors, nil
 }
 
 // sendRate is the configured SES send rate, else the account's own.

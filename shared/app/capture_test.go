@@ -47,7 +47,7 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	e := testenv.Get(t)
 	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
-		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")}
+		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "ALLOWED_ORIGINS": "*", "CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")}
 	for k, v := range overrides {
 		extra[k] = v
 	}
@@ -133,6 +133,32 @@ func rotationKey(table, team string) *dynamodb.GetItemInput {
 // TestInvalidQualifyConfigFailsAtInit: a function with a broken config
 // refuses to start, naming the file and line, instead of running on
 // without rules.
+// TestAllowedOriginsMustBeChosen: capture and track refuse to start
+// without an origin allowlist, naming the template parameter to set; "*"
+// stays an explicit choice.
+func TestAllowedOriginsMustBeChosen(t *testing.T) {
+	for _, fn := range []string{"capture", "track"} {
+		for value, want := range map[string]string{
+			"":                          "ALLOWED_ORIGINS is not set (template parameter AllowedOrigins)",
+			" , ":                       "ALLOWED_ORIGINS (template parameter AllowedOrigins): no origin given",
+			"www.example.com":           `"www.example.com" is not an origin like https://www.example.com`,
+			"https://x.example/landing": `"https://x.example/landing" is not an origin`,
+			"*":                         "",
+			"https://www.example.com, https://lp.example.com": "",
+		} {
+			env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": value, "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+				"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "AWS_REGION": "us-east-1"}
+			_, err := app.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+			switch {
+			case want == "" && err != nil:
+				t.Errorf("%s with ALLOWED_ORIGINS=%q: %v", fn, value, err)
+			case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+				t.Errorf("%s with ALLOWED_ORIGINS=%q: err = %v, want %q", fn, value, err, want)
+			}
+		}
+	}
+}
+
 func TestInvalidQualifyConfigFailsAtInit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "qualify.yaml")
 	if err := os.WriteFile(path, []byte("version: 1\nfit:\n  rules:\n    - field: job_title\n      op: startswith\n      values: [CMO]\n      points: 10\n"), 0o644); err != nil {

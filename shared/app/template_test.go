@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -179,31 +178,6 @@ func asList(v any) []string {
 		return nil
 	}
 	return []string{fmt.Sprint(v)}
-}
-
-// TestFunctionsBuildForLambda builds each CodeUri the way the Makefile's
-// build-<LogicalId> target does for SAM, and checks the target exists.
-func TestFunctionsBuildForLambda(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds every function")
-	}
-	tm := testenv.Template(t)
-	root := testenv.Root(t)
-	for _, f := range tm.Functions {
-		out := filepath.Join(t.TempDir(), "bootstrap")
-		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, "./"+filepath.ToSlash(f.CodeUri))
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("%s (%s) does not build: %v\n%s", f.LogicalID, f.CodeUri, err, b)
-			continue
-		}
-		mk := exec.Command("make", "-n", "build-"+f.LogicalID, "ARTIFACTS_DIR=/tmp/x")
-		mk.Dir = root
-		if b, err := mk.CombinedOutput(); err != nil || !strings.Contains(string(b), "./"+filepath.ToSlash(f.CodeUri)) {
-			t.Errorf("make build-%s does not build %s: %v\n%s", f.LogicalID, f.CodeUri, err, b)
-		}
-	}
 }
 
 // accountLevel are read-only actions IAM cannot scope to a resource.

@@ -11,6 +11,8 @@ import (
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/metrics"
+	"github.com/leadflow/leadflow/shared/qualify"
 )
 
 // MaxBody is the largest accepted request body.
@@ -36,6 +38,9 @@ type Handler struct {
 	ThankYouURL string
 	Clock       func() time.Time
 	Log         *slog.Logger
+	// Metrics is the CloudWatch namespace of the business metrics written
+	// into each request's log line ("" is the default namespace).
+	Metrics string
 }
 
 // response bodies for JSON clients.
@@ -53,6 +58,7 @@ type problem struct {
 // Handle serves one HTTP API v2 request.
 func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	now, started := h.Clock(), time.Now() // domain time; wall time for latency
+	ctx = metrics.Start(ctx, h.Metrics)
 	origin := httpapi.Header(req, "origin")
 	reqID := req.RequestContext.RequestID
 	log := h.Log.With("requestId", reqID, "route", req.RouteKey)
@@ -76,7 +82,10 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		attrs = append(attrs, "emailHash", lead.HashEmail(sub.Email), "campaign", sub.Source.CampaignOrDefault())
 	}
 	logged := func(level slog.Level, status int, more ...any) {
-		attrs = append(attrs, more...)
+		if status >= 500 {
+			metrics.Count(ctx, metrics.CaptureServerErrors, 1)
+		}
+		attrs = append(append(attrs, more...), metrics.Attrs(ctx, now)...)
 		log.Log(ctx, level, "capture", append([]any{"status", status, "ms", time.Since(started).Milliseconds()}, attrs...)...)
 	}
 	if err != nil {
@@ -92,10 +101,21 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return h.errorResponse(status, err, reqID, isForm, req, cors), nil
 	}
 	attrs = append(attrs, "outcome", res.Outcome, "leadId", res.LeadID)
+	if res.Outcome == Created || res.Outcome == Merged {
+		metrics.Count(ctx, metrics.LeadsCaptured, 1)
+	}
 	if q := res.Lead.Qualification; q != nil {
 		attrs = append(attrs, "grade", q.Grade, "temperature", q.Temperature, "stage", res.Lead.Stage)
 		if q.Disqualified != "" {
 			attrs = append(attrs, "disqualified", q.Disqualified)
+		}
+		if res.Outcome != Replayed {
+			if q.Disqualified != "" {
+				metrics.CountBy(ctx, metrics.LeadsDisqualified, "DisqualifiedReason", q.Disqualified)
+			}
+			if q.Temperature == qualify.Hot {
+				metrics.Count(ctx, metrics.HotLeads, 1)
+			}
 		}
 	}
 	if res.Lead.Handoff != nil && res.Lead.Handoff.State == lead.HandoffPending && h.HandOff != nil {

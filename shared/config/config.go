@@ -22,6 +22,9 @@ type AWS struct {
 	// EventBridgeEndpoint points at the local stack's stand-in bus.
 	EventBridgeEndpoint string `env:"EVENTBRIDGE_ENDPOINT" optional:"true" local:"true"`
 	LogLevel            string `env:"LOG_LEVEL" optional:"true"`
+	// MetricsNamespace is the CloudWatch namespace of the business metrics
+	// written into log lines (EMF); "" is "leadflow".
+	MetricsNamespace string `env:"METRICS_NAMESPACE" optional:"true"`
 }
 
 // Sales holds what every function that alerts sales needs.
@@ -61,7 +64,7 @@ func (a AWS) Endpoints() AWS { return a }
 type Capture struct {
 	AWS
 	Sales
-	AllowedOrigins string `env:"ALLOWED_ORIGINS"`
+	AllowedOrigins string `env:"ALLOWED_ORIGINS" param:"AllowedOrigins"`
 	ThankYouURL    string `env:"THANK_YOU_URL"`
 }
 
@@ -116,7 +119,7 @@ type Publisher struct {
 type Track struct {
 	AWS
 	Sales
-	AllowedOrigins string `env:"ALLOWED_ORIGINS"`
+	AllowedOrigins string `env:"ALLOWED_ORIGINS" param:"AllowedOrigins"`
 	// TrackPages maps path prefixes to signals: "/pricing=pricing_page_view".
 	TrackPages string `env:"TRACK_PAGES" optional:"true"`
 }
@@ -173,7 +176,7 @@ func Load(dst any, getenv func(string) string) error {
 		raw := getenv(name)
 		if raw == "" {
 			if f.Tag.Get("optional") != "true" {
-				problems = append(problems, name+" is not set")
+				problems = append(problems, name+" is not set"+paramHint(f))
 			}
 			return
 		}
@@ -200,6 +203,15 @@ func Load(dst any, getenv func(string) string) error {
 		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// paramHint names the template parameter behind a variable, so an
+// operator knows what to set at deploy time.
+func paramHint(f reflect.StructField) string {
+	if p := f.Tag.Get("param"); p != "" {
+		return " (template parameter " + p + ")"
+	}
+	return ""
 }
 
 // Vars lists the variables a config type reads, split into those the

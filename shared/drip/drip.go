@@ -16,6 +16,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/metrics"
 	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/token"
@@ -126,7 +127,14 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p nurture.Plan, regrade 
 	}
 	out, err := r.Send.Do(ctx, l, job, owner)
 	if err != nil {
+		metrics.Count(ctx, metrics.NurtureFailed, 1)
+		if errors.Is(err, mail.ErrThrottled) {
+			metrics.Count(ctx, metrics.NurtureThrottled, 1)
+		}
 		return "", err
+	}
+	if out == sendonce.Sent {
+		metrics.Count(ctx, metrics.NurtureSent, 1)
 	}
 	if out == sendonce.Suppressed {
 		// Unsubscribed, bounced or complained: leave the sequence for good.

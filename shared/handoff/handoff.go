@@ -12,6 +12,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/metrics"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/token"
@@ -118,7 +119,12 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 	switch out {
 	case sendonce.Sent:
 		if job == jobEscalation {
+			metrics.Count(ctx, metrics.SLABreaches, 1)
 			return Escalated, nil
+		}
+		metrics.Count(ctx, metrics.AlertsSent, 1)
+		if !l.Handoff.Since.IsZero() {
+			metrics.Observe(ctx, metrics.SecondsToAlert, s.Clock().Sub(l.Handoff.Since).Seconds(), metrics.UnitSeconds)
 		}
 		return Sent, nil
 	case sendonce.Recovered:

@@ -1,6 +1,10 @@
 package httpapi
 
-import "strings"
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
 
 // CORS is an origin allowlist. Browsers send Origin on cross-site fetches
 // and on plain cross-site form posts, so a request from an origin not on the
@@ -9,6 +13,31 @@ import "strings"
 type CORS struct {
 	origins map[string]bool
 	any     bool
+}
+
+// ParseCORS builds an allowlist from configuration, refusing a list that
+// names no origin (which would refuse every browser) and entries that are
+// not origins (scheme://host[:port], no path).
+func ParseCORS(list string) (CORS, error) {
+	var n int
+	for _, o := range strings.Split(list, ",") {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		n++
+		if o == "*" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+			return CORS{}, fmt.Errorf("%q is not an origin like https://www.example.com", o)
+		}
+	}
+	if n == 0 {
+		return CORS{}, fmt.Errorf("no origin given: name your landing pages' origins (https://www.example.com) or \"*\" for any site")
+	}
+	return NewCORS(list), nil
 }
 
 // NewCORS builds an allowlist from a comma-separated list; "*" allows any.

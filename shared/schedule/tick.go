@@ -98,7 +98,9 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 		leads, err := t.Store.Due(ctx, shard, now, t.PerShard)
 		if err != nil {
 			log.Error("due query failed", "shard", shard, "error", err.Error())
+			mu.Lock() // workers of earlier shards count errors too
 			sum.Errors++
+			mu.Unlock()
 			continue
 		}
 		for _, l := range leads {

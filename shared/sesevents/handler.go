@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/metrics"
 )
 
 // SoftBounceLimit is how many distinct soft bounces suppress an address.
@@ -34,6 +35,9 @@ type Handler struct {
 	Clock func() time.Time
 	NewID func(time.Time) string
 	Log   *slog.Logger
+	// Metrics is the CloudWatch namespace of the Bounces and Complaints
+	// metrics written into each recipient's log line.
+	Metrics string
 }
 
 // Handle processes one event. A malformed event is logged and dropped
@@ -57,7 +61,15 @@ func (h *Handler) Handle(ctx context.Context, e events.EventBridgeEvent) error {
 		if out == "sales_alert_bounced" {
 			level = slog.LevelError // a rep's address is broken: alerts are not arriving
 		}
-		h.Log.Log(ctx, level, "ses event", attrs...)
+		// Counted once handled: an error above makes EventBridge retry.
+		mctx := metrics.Start(ctx, h.Metrics)
+		switch ev.EventType {
+		case TypeBounce:
+			metrics.Count(mctx, metrics.Bounces, 1)
+		case TypeComplaint:
+			metrics.Count(mctx, metrics.Complaints, 1)
+		}
+		h.Log.Log(ctx, level, "ses event", append(attrs, metrics.Attrs(mctx, h.Clock())...)...)
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/leadflow/leadflow/shared/engage"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/metrics"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
@@ -75,6 +76,9 @@ type Handler struct {
 	Clock          func() time.Time
 	NewID          func(time.Time) string
 	Log            *slog.Logger
+	// Metrics is the CloudWatch namespace of the business metrics (alerts
+	// that a signal triggered) written into the request's log line.
+	Metrics string
 }
 
 // ClickLink is the tracked form of target for one lead's email.
@@ -111,6 +115,7 @@ func ParsePages(spec string) ([]Page, error) {
 
 // Handle serves one request.
 func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	ctx = metrics.Start(ctx, h.Metrics)
 	switch req.RouteKey {
 	case "GET /t/c/{token}":
 		return h.click(ctx, req), nil
@@ -165,7 +170,7 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 		q.Set(VisitorParam, h.Keys.Sign(token.Claims{Action: ActionVisit, Subject: c.Subject, Expires: now.Add(VisitTTL)}))
 		target.RawQuery = q.Encode()
 	}
-	log.Info("click", "status", http.StatusFound, "leadId", c.Subject, "outcome", outcome)
+	log.Info("click", append([]any{"status", http.StatusFound, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
 	return httpapi.Response{StatusCode: http.StatusFound, Headers: map[string]string{"Location": target.String(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
 }
 
@@ -290,7 +295,7 @@ func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Res
 		log.Error("page view", "status", status, "leadId", c.Subject, "error", err.Error())
 		return httpapi.JSON(status, map[string]string{"error": "not recorded"}, cors)
 	}
-	log.Info("page view", "status", http.StatusNoContent, "leadId", c.Subject, "signal", kind, "handoff", res.Handoff)
+	log.Info("page view", append([]any{"status", http.StatusNoContent, "leadId", c.Subject, "signal", kind, "handoff", res.Handoff}, metrics.Attrs(ctx, now)...)...)
 	return httpapi.Response{StatusCode: http.StatusNoContent, Headers: cors}
 }
 

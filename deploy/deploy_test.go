@@ -1,0 +1,310 @@
+// Package deploy checks template.yaml as AWS will deploy it: expanded by
+// the SAM transform (transform.py, with the samtranslator that ships with
+// cfn-lint), and built as `sam build` builds it. `make deploy-check` runs
+// these tests with cfn-lint; `make test` runs them with everything else.
+package deploy
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/metrics"
+)
+
+// transformed runs transform.py on a template and decodes the result.
+func transformed(t *testing.T, path string) (map[string]any, error) {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		testenv.Unavailable(t, "deploy check skipped: python3 is not installed (and with it cfn-lint: pip install cfn-lint)")
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("python3", filepath.Join(testenv.Root(t), "deploy", "transform.py"), path)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 3 {
+		testenv.Unavailable(t, "deploy check skipped: "+strings.TrimSpace(stderr.String()))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// TestTransformedTemplate checks what CloudFormation would receive.
+func TestTransformedTemplate(t *testing.T) {
+	doc, err := transformed(t, filepath.Join(testenv.Root(t), "template.yaml"))
+	if err != nil {
+		t.Fatalf("template.yaml does not pass the SAM transform: %v", err)
+	}
+	for _, p := range deployProblems(doc) {
+		t.Error(p)
+	}
+}
+
+// TestDeployCheckCatchesMistakes proves the checks fail on the mistakes
+// they exist for: the transform refusing IAM routes without the API's IAM
+// authorizer, a public route made IAM-only, an admin route made public,
+// and a function without its log retention.
+func TestDeployCheckCatchesMistakes(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join(testenv.Root(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, edits ...string) string {
+		s := string(good)
+		for i := 0; i < len(edits); i += 2 {
+			if !strings.Contains(s, edits[i]) {
+				t.Fatalf("%s: the template no longer contains %q", name, edits[i])
+			}
+			s = strings.Replace(s, edits[i], edits[i+1], 1)
+		}
+		p := filepath.Join(t.TempDir(), "template.yaml")
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	// Without the authorizer the transform itself refuses the template.
+	if _, err := transformed(t, write("no authorizer", "      Auth:\n        EnableIamAuthorizer: true\n", "")); err == nil ||
+		!strings.Contains(err.Error(), "does not define any Authorizers") {
+		t.Errorf("a template without EnableIamAuthorizer transformed: %v", err)
+	}
+
+	doc, err := transformed(t, write("drifted",
+		"            Method: POST\n            Path: /leads\n", "            Method: POST\n            Path: /leads\n            Auth:\n              Authorizer: AWS_IAM\n",
+		"            Path: /admin/erase\n            Auth:\n              Authorizer: AWS_IAM\n", "            Path: /admin/erase\n",
+		"      LoggingConfig:\n        LogGroup: !Ref TrackLogGroup\n", "",
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(deployProblems(doc), "\n")
+	for _, want := range []string{
+		"POST /leads is public but has IAM auth",
+		"POST /admin/erase is an admin route without IAM auth",
+		"TrackFunction: no LoggingConfig.LogGroup",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not reported: %q\nreported:\n%s", want, got)
+		}
+	}
+}
+
+// deployProblems lists what is wrong with a transformed template.
+func deployProblems(doc map[string]any) []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	res, _ := doc["Resources"].(map[string]any)
+	byType := map[string][]string{}
+	for id, r := range res {
+		typ, _ := r.(map[string]any)["Type"].(string)
+		byType[typ] = append(byType[typ], id)
+	}
+	for _, ids := range byType {
+		sort.Strings(ids)
+	}
+	props := func(id string) map[string]any {
+		p, _ := res[id].(map[string]any)["Properties"].(map[string]any)
+		return p
+	}
+
+	// 1. AWS_IAM on exactly the admin and report routes.
+	var iam []string
+	for _, api := range byType["AWS::ApiGatewayV2::Api"] {
+		body, _ := props(api)["Body"].(map[string]any)
+		paths, _ := body["paths"].(map[string]any)
+		for path, ops := range paths {
+			for method, op := range ops.(map[string]any) {
+				key := strings.ToUpper(method) + " " + path
+				sec, _ := json.Marshal(op.(map[string]any)["security"])
+				hasIAM := strings.Contains(string(sec), `"AWS_IAM"`)
+				admin := strings.HasPrefix(path, "/admin/") || path == "/reports" || strings.HasPrefix(path, "/reports/")
+				switch {
+				case admin && !hasIAM:
+					bad("%s is an admin route without IAM auth", key)
+				case !admin && hasIAM:
+					bad("%s is public but has IAM auth", key)
+				case hasIAM:
+					iam = append(iam, key)
+				}
+			}
+		}
+	}
+	sort.Strings(iam)
+	if len(iam) == 0 {
+		bad("no route has IAM auth: export, erase and reports would be public")
+	}
+
+	// 2. Every function logs to a log group with retention, and has an
+	// errors and a throttles alarm to the alarm topic.
+	alarmsOn := map[string][]string{} // function logical id → alarmed metrics
+	for _, a := range byType["AWS::CloudWatch::Alarm"] {
+		p := props(a)
+		actions, _ := json.Marshal(p["AlarmActions"])
+		if !strings.Contains(string(actions), `"AlarmTopic"`) {
+			bad("%s: does not notify the AlarmTopic", a)
+		}
+		for _, d := range asList(p["Dimensions"]) {
+			dm := d.(map[string]any)
+			if dm["Name"] == "FunctionName" {
+				if ref, ok := dig(dm, "Value", "Ref").(string); ok {
+					alarmsOn[ref] = append(alarmsOn[ref], fmt.Sprint(p["MetricName"]))
+				}
+			}
+		}
+		if ns, ok := dig(p, "Namespace", "Fn::Sub").(string); ok && strings.Contains(ns, "leadflow/") &&
+			!slices.Contains(metrics.All, fmt.Sprint(p["MetricName"])) {
+			bad("%s: alarms on %v, which no function emits", a, p["MetricName"])
+		}
+	}
+	for _, fn := range byType["AWS::Lambda::Function"] {
+		ref, _ := dig(props(fn), "LoggingConfig", "LogGroup", "Ref").(string)
+		if ref == "" {
+			bad("%s: no LoggingConfig.LogGroup (its logs would be kept forever)", fn)
+		} else if r, ok := res[ref].(map[string]any); !ok || r["Type"] != "AWS::Logs::LogGroup" || props(ref)["RetentionInDays"] == nil {
+			bad("%s: log group %s has no retention", fn, ref)
+		}
+		for _, m := range []string{"Errors", "Throttles"} {
+			if !slices.Contains(alarmsOn[fn], m) {
+				bad("%s: no %s alarm", fn, m)
+			}
+		}
+	}
+
+	// 3. Async invocations and stream batches that keep failing go to the
+	// dead-letter queue instead of vanishing.
+	onFailure := map[string]bool{}
+	for _, c := range byType["AWS::Lambda::EventInvokeConfig"] {
+		p := props(c)
+		if dest, _ := json.Marshal(p["DestinationConfig"]); strings.Contains(string(dest), "DeadLetterQueue") {
+			onFailure[fmt.Sprint(dig(p, "FunctionName", "Ref"))] = true
+		}
+	}
+	for _, r := range byType["AWS::Events::Rule"] {
+		for _, tg := range asList(props(r)["Targets"]) {
+			arn, _ := dig(tg, "Arn", "Fn::GetAtt").([]any)
+			if len(arn) > 0 && !onFailure[fmt.Sprint(arn[0])] {
+				bad("%s: invoked asynchronously by %s without an on-failure destination", arn[0], r)
+			}
+		}
+	}
+	for _, m := range byType["AWS::Lambda::EventSourceMapping"] {
+		p := props(m)
+		dest, _ := json.Marshal(p["DestinationConfig"])
+		if p["BisectBatchOnFunctionError"] != true || p["MaximumRetryAttempts"] == nil || p["MaximumRecordAgeInSeconds"] == nil ||
+			!strings.Contains(string(dest), "DeadLetterQueue") {
+			bad("%s: a stream mapping needs bisect on error, bounded retries and age, and an on-failure destination", m)
+		}
+	}
+	if len(byType["AWS::SQS::Queue"]) == 0 {
+		bad("no dead-letter queue")
+	}
+
+	// 4. The dashboard body is valid JSON once substituted and shows only
+	// metrics the functions emit.
+	for _, d := range byType["AWS::CloudWatch::Dashboard"] {
+		sub, _ := dig(props(d), "DashboardBody", "Fn::Sub").([]any)
+		if len(sub) != 2 {
+			bad("%s: DashboardBody is not a !Sub with variables", d)
+			continue
+		}
+		body := regexp.MustCompile(`\$\{[^}]+\}`).ReplaceAllString(sub[0].(string), "x")
+		var v struct {
+			Widgets []struct {
+				Properties struct {
+					Metrics [][]any `json:"metrics"`
+				} `json:"properties"`
+			} `json:"widgets"`
+		}
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
+			bad("%s: DashboardBody is not JSON: %v", d, err)
+			continue
+		}
+		for _, w := range v.Widgets {
+			for _, m := range w.Properties.Metrics {
+				if len(m) > 1 && m[0] == "x" && !slices.Contains(metrics.All, fmt.Sprint(m[1])) {
+					bad("%s: shows %v, which no function emits", d, m[1])
+				}
+			}
+		}
+	}
+
+	// 5. AllowedOrigins must be chosen at deploy time.
+	params, _ := doc["Parameters"].(map[string]any)
+	if ao, _ := params["AllowedOrigins"].(map[string]any); ao == nil || ao["Default"] != nil || ao["MinLength"] == nil {
+		bad("AllowedOrigins: must have no default and MinLength 1, so a deploy names the landing pages' origins")
+	}
+	return out
+}
+
+// dig follows map keys, nil where one is missing.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
+}
+
+// TestSAMBuildTargets runs each function's build-<LogicalId> target the way
+// `sam build` does (make with ARTIFACTS_DIR in the environment) and checks
+// what lands there: a linux/arm64 `bootstrap` and the config folder.
+func TestSAMBuildTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every function")
+	}
+	root := testenv.Root(t)
+	for _, f := range testenv.Template(t).Functions {
+		t.Run(f.LogicalID, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command("make", "--no-print-directory", "build-"+f.LogicalID)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "ARTIFACTS_DIR="+dir)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("make build-%s: %v\n%s", f.LogicalID, err, b)
+			}
+			bin, err := elf.Open(filepath.Join(dir, "bootstrap"))
+			if err != nil {
+				t.Fatalf("no bootstrap executable: %v", err)
+			}
+			defer bin.Close()
+			if bin.Machine != elf.EM_AARCH64 || bin.OSABI != elf.ELFOSABI_NONE && bin.OSABI != elf.ELFOSABI_LINUX {
+				t.Errorf("bootstrap is %v/%v, want linux arm64", bin.OSABI, bin.Machine)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "config", "campaigns")); err != nil {
+				t.Errorf("config/ did not ship with the function: %v", err)
+			}
+		})
+	}
+}
