@@ -235,7 +235,10 @@ func TestSchedulerEscalatesAndRetries(t *testing.T) {
 		t.Fatalf("counters = %v", stats)
 	}
 	for shard := 0; shard < store.DueShards; shard++ {
-		due, _ := st.Due(ctx, shard, now.Add(time.Hour), 10)
+		due, err := st.Due(ctx, shard, now.Add(time.Hour), 10)
+		if err != nil {
+			t.Fatalf("due index, shard %d: %v", shard, err)
+		}
 		for _, l := range due {
 			if l.ID == created.ID {
 				t.Fatal("escalated lead is still in the due index")

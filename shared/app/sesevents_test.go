@@ -55,7 +55,14 @@ func TestSESEventsSuppress(t *testing.T) {
 			t.Fatalf("%s: %v", file, err)
 		}
 	}
-	suppressed := func(l lead.Lead) bool { ok, _ := st.Suppressed(ctx, l.EmailHash); return ok }
+	suppressed := func(l lead.Lead) bool {
+		t.Helper()
+		ok, err := st.Suppressed(ctx, l.EmailHash)
+		if err != nil {
+			t.Fatalf("reading suppression: %v", err)
+		}
+		return ok
+	}
 
 	hard := newLead("hard")
 	deliver("ses-delivery.json", hard, "m1")

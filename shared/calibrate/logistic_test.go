@@ -77,8 +77,14 @@ func TestFitRecoversKnownWeights(t *testing.T) {
 
 func TestFitIsDeterministic(t *testing.T) {
 	rows, y := synthetic(3000, -0.5, []float64{0.8, -0.8, 0.3}, 1)
-	a, _ := fitLogit(rows, y, 3, 1, nil)
-	b, _ := fitLogit(rows, y, 3, 1, nil)
+	a, err := fitLogit(rows, y, 3, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fitLogit(rows, y, 3, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if a.Bias != b.Bias || !slices.Equal(a.W, b.W) {
 		t.Errorf("two fits differ: %v %v vs %v %v", a.Bias, a.W, b.Bias, b.W)
 	}

@@ -38,7 +38,10 @@ type Tick struct {
 	// Stop reports errors that end the whole tick (SES throttling or quota):
 	// in-flight work finishes, nothing new starts, the rest stays due.
 	Stop  func(error) bool
+	// Clock is domain time (what is due); Wall is real time, compared with
+	// the Lambda deadline (nil: time.Now). Tests drive both.
 	Clock func() time.Time
+	Wall  func() time.Time
 	Log   *slog.Logger
 }
 
@@ -60,6 +63,10 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	log := t.Log.With("tick", owner) // every line names the invocation
 	sum := Summary{Outcomes: map[string]int{}}
 	var mu sync.Mutex
+	wall := t.Wall
+	if wall == nil {
+		wall = time.Now
+	}
 	stopAt := time.Time{}
 	if dl, ok := ctx.Deadline(); ok {
 		stopAt = dl.Add(-t.Margin)
@@ -75,7 +82,7 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 		case ctx.Err() != nil:
 			sum.Cause = ctx.Err().Error()
 			return true
-		case !stopAt.IsZero() && time.Now().After(stopAt):
+		case !stopAt.IsZero() && wall().After(stopAt):
 			sum.Cause = "deadline"
 			return true
 		}
@@ -104,11 +111,14 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 			continue
 		}
 		for _, l := range leads {
+			// Wait for a free worker first, then look at the clock: the
+			// wait itself may have used up the time left.
+			sem <- struct{}{}
 			if expired() {
+				<-sem
 				sum.Stopped = true
 				break
 			}
-			sem <- struct{}{}
 			wg.Add(1)
 			go func(l lead.Lead) {
 				defer func() { <-sem; wg.Done() }()

@@ -83,18 +83,31 @@ func TestTickStopsOnThrottling(t *testing.T) {
 }
 
 func TestTickStopsBeforeTheDeadline(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	// A wall clock that advances one second per lead worked: the tick
+	// must stop taking leads once within Margin of the deadline, however
+	// fast or slow the machine running the test is.
+	var mu sync.Mutex
+	now := time.Now().Add(time.Hour) // the real context never expires
+	wall := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	deadline := now.Add(60 * time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	var calls atomic.Int64
-	sum := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (string, error) {
+	tk := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (string, error) {
 		calls.Add(1)
-		time.Sleep(10 * time.Millisecond)
+		mu.Lock()
+		now = now.Add(time.Second)
+		mu.Unlock()
 		return "sent", nil
-	}).Run(ctx, "t1")
-	if !sum.Stopped || sum.Cause != "deadline" || calls.Load() >= 300 {
+	})
+	tk.Wall, tk.Margin = wall, 10*time.Second
+	sum := tk.Run(ctx, "t1")
+	// 50 s of work fit before the margin; the 3 workers may each have one
+	// lead in flight when the tick stops taking more.
+	if !sum.Stopped || sum.Cause != "deadline" || calls.Load() < 50 || calls.Load() > 53 {
 		t.Fatalf("near the deadline: %d calls, summary %+v", calls.Load(), sum)
 	}
-	if ctx.Err() != nil {
-		t.Fatal("the tick ran past its deadline")
+	if end := wall(); !end.Before(deadline) {
+		t.Fatalf("the tick ran past its deadline: ended %s after it", end.Sub(deadline))
 	}
 }

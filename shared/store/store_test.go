@@ -150,8 +150,8 @@ func TestFailedTransactionLeavesNothingBehind(t *testing.T) {
 	if _, err := st.Lead(context.Background(), second.ID); !errors.Is(err, capture.ErrNotFound) {
 		t.Fatalf("profile of the refused lead exists: %v", err)
 	}
-	if tl, _ := st.Timeline(context.Background(), second.ID); len(tl) != 0 {
-		t.Fatalf("timeline of the refused lead has %d events", len(tl))
+	if tl, err := st.Timeline(context.Background(), second.ID); err != nil || len(tl) != 0 {
+		t.Fatalf("timeline of the refused lead has %d events (read error %v)", len(tl), err)
 	}
 	stats, _ := st.CampaignStats(context.Background(), "search-q4", at)
 	if stats["leads"] != 1 {
@@ -291,7 +291,7 @@ func TestMonthStatsListsCampaignsAndVariants(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("month stats = %v, want %v", got, want)
 	}
-	if other, _ := st.MonthStats(context.Background(), "2026-10"); len(other) != 0 {
-		t.Fatalf("October has rows: %v", other)
+	if other, err := st.MonthStats(context.Background(), "2026-10"); err != nil || len(other) != 0 {
+		t.Fatalf("October has rows: %v (read error %v)", other, err)
 	}
 }

@@ -65,8 +65,11 @@ func main() {
 }
 
 type options struct {
-	clients  int
-	duration time.Duration
+	clients int
+	// perClient, when set, bounds the run by count instead of time: each
+	// client posts that many leads (the test's mode; no wall clock).
+	perClient int
+	duration  time.Duration
 	faults   float64
 	retries  int
 }
@@ -155,12 +158,18 @@ func run(ctx context.Context, endpoints config.AWS, o options) (result, error) {
 	var lat []time.Duration
 	start := time.Now()
 	stop := start.Add(o.duration)
+	more := func(i int, stop time.Time) bool {
+		if o.perClient > 0 {
+			return i < o.perClient
+		}
+		return time.Now().Before(stop)
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < o.clients; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := 0; time.Now().Before(stop); i++ {
+			for i := 0; more(i, stop); i++ {
 				body := fmt.Sprintf(`{"email":"c%d.%d@load.example","name":"Load","job_title":"Marketing Manager","company_size":"51-200","campaign":"load"}`, w, i)
 				key := fmt.Sprintf("k-%d-%d", w, i)
 				for attempt := 0; ; attempt++ {

@@ -104,6 +104,8 @@ func run(ctx context.Context, args []string) error {
 	// the sandbox, 14/s and up in production.
 	env["SES_MAX_SEND_RATE"] = "50"
 	env["MARKETING_ADDRESS"] = "marketing@example.com"
+	// In AWS the namespace is leadflow/<stack name>.
+	env["METRICS_NAMESPACE"] = "leadflow/local"
 	env["CAMPAIGNS_DIR"] = filepath.Join(root, "config", "campaigns")
 	// Lead events go to the local stand-in bus, which logs them.
 	bus := eventbus.New(log)

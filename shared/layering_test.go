@@ -1,0 +1,50 @@
+// Package shared_test holds checks over the project's own packages as a
+// whole.
+package shared_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// adapters are the packages allowed to import the AWS SDK: the wiring and
+// the adapters behind the interfaces the domain declares. Everything else
+// under shared/ is domain code, tested without AWS.
+var adapters = []string{
+	"shared/app", "shared/awsclients", "shared/awsclients/all", "shared/mail/sesmail",
+	"shared/mail/sesstore", "shared/paramstore", "shared/publish/eventbus", "shared/store",
+}
+
+const module = "github.com/leadflow/leadflow/"
+
+// TestDomainPackagesImportNoAWSSDK fails when a domain package reaches the
+// AWS SDK, directly or through another package.
+func TestDomainPackagesImportNoAWSSDK(t *testing.T) {
+	pkgs, err := exec.Command("go", "list", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var checked int
+	for _, p := range strings.Fields(string(pkgs)) {
+		name := strings.TrimPrefix(p, module)
+		if slices.Contains(adapters, name) {
+			continue
+		}
+		deps, err := exec.Command("go", "list", "-deps", p).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", p, err)
+		}
+		checked++
+		for _, d := range strings.Fields(string(deps)) {
+			if strings.HasPrefix(d, "github.com/aws/aws-sdk-go-v2") {
+				t.Errorf("domain package %s imports the AWS SDK (%s): put that code in an adapter behind an interface the domain declares", name, d)
+				break
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("checked only %d domain packages: is the test running in shared/?", checked)
+	}
+}
