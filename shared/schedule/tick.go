@@ -37,7 +37,7 @@ type Tick struct {
 	Margin time.Duration
 	// Stop reports errors that end the whole tick (SES throttling or quota):
 	// in-flight work finishes, nothing new starts, the rest stays due.
-	Stop  func(error) bool
+	Stop func(error) bool
 	// Clock is domain time (what is due); Wall is real time, compared with
 	// the Lambda deadline (nil: time.Now). Tests drive both.
 	Clock func() time.Time

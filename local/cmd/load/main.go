@@ -70,8 +70,8 @@ type options struct {
 	// client posts that many leads (the test's mode; no wall clock).
 	perClient int
 	duration  time.Duration
-	faults   float64
-	retries  int
+	faults    float64
+	retries   int
 }
 
 // result is what a run saw: per idempotency key, a lead is acknowledged
