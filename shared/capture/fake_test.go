@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ func (m *memStore) CreateLead(_ context.Context, l lead.Lead, ch lead.Change, id
 		return ErrEmailTaken
 	}
 	m.byEmail[l.EmailHash] = l.ID
-	m.leads[l.ID] = l
+	m.leads[l.ID] = clone(l)
 	m.events[l.ID] = append(m.events[l.ID], ch.Events...)
 	if idem != nil {
 		m.idem[idem.Key] = *idem
@@ -54,7 +55,21 @@ func (m *memStore) LeadByEmail(_ context.Context, h string) (lead.Lead, error) {
 	if !ok {
 		return lead.Lead{}, ErrNotFound
 	}
-	return m.leads[id], nil
+	return clone(m.leads[id]), nil
+}
+
+// clone is a deep copy, as a database round trip makes one: a caller that
+// appends to a slice of the lead it read must not change the stored one.
+func clone(l lead.Lead) lead.Lead {
+	b, err := json.Marshal(l)
+	if err != nil {
+		panic(err)
+	}
+	var out lead.Lead
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(err)
+	}
+	return out
 }
 
 func (m *memStore) SaveLead(_ context.Context, l lead.Lead, ch lead.Change, idem *Idempotency) error {
@@ -68,7 +83,7 @@ func (m *memStore) SaveLead(_ context.Context, l lead.Lead, ch lead.Change, idem
 	if m.leads[l.ID].Version != l.Version-1 {
 		return ErrVersionConflict
 	}
-	m.leads[l.ID] = l
+	m.leads[l.ID] = clone(l)
 	m.events[l.ID] = append(m.events[l.ID], ch.Events...)
 	if idem != nil {
 		m.idem[idem.Key] = *idem

@@ -87,8 +87,9 @@ type Service struct {
 	NewID func(time.Time) string
 	// Qualify is optional: without it leads are stored unqualified.
 	Qualify Qualifier
-	// MaxAttempts bounds retries on concurrent writes to the same lead.
-	MaxAttempts int
+	// Retry bounds retries on concurrent writes to the same lead (zero:
+	// lead.Retries, the policy of every lead write).
+	Retry lead.Retry
 }
 
 // Capture stores a validated submission: a new lead, or a merge into the
@@ -102,28 +103,24 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	if key != "" {
 		idem = &Idempotency{Key: hashKey(key), BodyHash: hashBytes(body), ExpiresAt: sub.Source.At.Add(IdempotencyTTL)}
 	}
-	attempts := s.MaxAttempts
-	if attempts <= 0 {
-		attempts = 8
+	retry := s.Retry
+	if retry.Attempts == 0 {
+		retry = lead.Retries
 	}
 	id := s.NewID(sub.Source.At)
-	for i := 0; i < attempts; i++ {
-		res, err := s.try(ctx, id, sub, idem, base)
-		switch {
-		case err == nil:
-			return res, nil
-		case errors.Is(err, ErrDuplicateRequest):
-			return s.replay(ctx, idem)
-		case errors.Is(err, ErrVersionConflict):
-			if err := backoff(ctx, i); err != nil {
-				return Result{}, err
-			}
-			continue
-		default:
-			return Result{}, err
+	var res Result
+	err := retry.Do(ctx, func() error {
+		var err error
+		res, err = s.try(ctx, id, sub, idem, base)
+		if errors.Is(err, ErrDuplicateRequest) {
+			res, err = s.replay(ctx, idem)
 		}
+		return err
+	})
+	if errors.Is(err, ErrVersionConflict) {
+		return Result{}, fmt.Errorf("capture: %w after %d attempts", ErrVersionConflict, retry.Attempts)
 	}
-	return Result{}, fmt.Errorf("capture: %w after %d attempts", ErrVersionConflict, attempts)
+	return res, err
 }
 
 func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency, base string) (Result, error) {
@@ -200,17 +197,6 @@ func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error)
 	return Result{LeadID: prev.LeadID, Outcome: Replayed}, nil
 }
 
-func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(1<<attempt) * 5 * time.Millisecond
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 func hashKey(k string) string { return hashBytes([]byte(k)) }
 

@@ -138,18 +138,14 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p nurture.Plan, regrade 
 	}
 	if out == sendonce.Suppressed {
 		// Unsubscribed, bounced or complained: leave the sequence for good.
-		for attempt := 0; attempt < 5; attempt++ {
-			nurture.Exit(&l, "suppressed")
-			l.Version++
-			err := r.Send.Store.Save(ctx, l, lead.Change{At: now, Events: []lead.Event{r.event(now, "nurture_exit", p, map[string]any{"reason": "suppressed"})}})
-			if !errors.Is(err, lead.ErrVersionConflict) {
-				return "suppressed", err
-			}
-			if l, err = r.Send.Store.Lead(ctx, l.ID); err != nil {
-				return "", err
-			}
+		_, err := lead.Update(ctx, r.Send.Store, l.ID, func(l *lead.Lead) (lead.Change, error) {
+			nurture.Exit(l, "suppressed")
+			return lead.Change{At: now, Events: []lead.Event{r.event(now, "nurture_exit", p, map[string]any{"reason": "suppressed"})}}, nil
+		})
+		if err != nil {
+			return "", err
 		}
-		return "", lead.ErrVersionConflict
+		return "suppressed", nil
 	}
 	return string(out), nil
 }
@@ -223,23 +219,28 @@ func (r *Runner) event(now time.Time, kind string, p nurture.Plan, data map[stri
 }
 
 func (r *Runner) save(ctx context.Context, l lead.Lead, ch lead.Change, out string) (string, error) {
-	l.Version++
-	err := r.Send.Store.Save(ctx, l, ch)
+	_, out, err := r.write(ctx, l, ch, out)
+	return out, err
+}
+
+// write saves the lead as planned on the version read; when it changed
+// meanwhile the lead is left for the next tick, which sees it fresh.
+func (r *Runner) write(ctx context.Context, l lead.Lead, ch lead.Change, out string) (lead.Lead, string, error) {
+	saved, err := lead.Write(ctx, r.Send.Store.Save, l, ch)
 	if errors.Is(err, lead.ErrVersionConflict) {
-		return "busy", nil // changed meanwhile: the next tick sees it fresh
+		return l, "busy", nil
 	}
 	if err != nil {
-		return "", err
+		return l, "", err
 	}
-	return out, nil
+	return saved, out, nil
 }
 
 func (r *Runner) saveAndHandOff(ctx context.Context, l lead.Lead, ch lead.Change, owner, out string) (string, error) {
-	out, err := r.save(ctx, l, ch, out)
+	l, out, err := r.write(ctx, l, ch, out)
 	if err != nil || out == "busy" {
 		return out, err
 	}
-	l.Version++
 	if _, err := r.HandOff(ctx, l, owner, ""); err != nil {
 		return out, fmt.Errorf("drip: alert: %w (the schedule retries)", err)
 	}

@@ -6,7 +6,6 @@ package engage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,10 +13,7 @@ import (
 )
 
 // Store is what recording engagement needs.
-type Store interface {
-	Lead(ctx context.Context, id string) (lead.Lead, error)
-	Save(ctx context.Context, l lead.Lead, ch lead.Change) error
-}
+type Store = lead.Store
 
 // Qualifier re-grades a lead after a signal of kind and decides what the
 // signal means for its nurturing (drip.Enroller: a triggered sequence).
@@ -46,30 +42,21 @@ type Result struct {
 // lead: the lead stays due and the schedule retries the alert.
 func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev lead.Event, owner, base string) (Result, error) {
 	now := s.Clock()
-	for attempt := 0; attempt < 5; attempt++ {
-		l, err := s.Store.Lead(ctx, leadID)
-		if err != nil {
-			return Result{}, err
-		}
+	l, err := lead.Update(ctx, s.Store, leadID, func(l *lead.Lead) (lead.Change, error) {
 		l.AddSignal(sig)
 		ch := lead.Change{At: now, Events: []lead.Event{ev}, Counters: []lead.Counter{{Campaign: l.Campaign(), Name: sig.Kind}}}
-		ch.Add(s.Rules.QualifySignal(&l, sig.Kind, now))
-		l.Version++
-		err = s.Store.Save(ctx, l, ch)
-		if errors.Is(err, lead.ErrVersionConflict) {
-			continue
-		}
-		if err != nil {
-			return Result{}, err
-		}
-		res := Result{Lead: l}
-		if l.Handoff != nil && l.Handoff.State == lead.HandoffPending && s.HandOff != nil {
-			res.Handoff, err = s.HandOff(ctx, l, owner, base)
-			if err != nil {
-				return res, fmt.Errorf("engage: alert: %w", err)
-			}
-		}
-		return res, nil
+		ch.Add(s.Rules.QualifySignal(l, sig.Kind, now))
+		return ch, nil
+	})
+	if err != nil {
+		return Result{}, err
 	}
-	return Result{}, lead.ErrVersionConflict
+	res := Result{Lead: l}
+	if l.Handoff != nil && l.Handoff.State == lead.HandoffPending && s.HandOff != nil {
+		res.Handoff, err = s.HandOff(ctx, l, owner, base)
+		if err != nil {
+			return res, fmt.Errorf("engage: alert: %w", err)
+		}
+	}
+	return res, nil
 }

@@ -36,10 +36,7 @@ const (
 var Routes = []string{"GET /feedback/{token}", "POST /feedback/{token}"}
 
 // Store is what recording feedback needs.
-type Store interface {
-	Lead(ctx context.Context, id string) (lead.Lead, error)
-	Save(ctx context.Context, l lead.Lead, ch lead.Change) error
-}
+type Store = lead.Store
 
 // Handler is the Lambda handler behind /feedback/{token}.
 type Handler struct {
@@ -137,23 +134,16 @@ func readComment(req httpapi.Request) (string, error) {
 // recorded, already (the same answer again), superseded (another answer
 // was given first).
 func (h *Handler) record(ctx context.Context, c token.Claims, action, comment string, now time.Time) (string, lead.Lead, error) {
-	for attempt := 0; attempt < 5; attempt++ {
-		l, err := h.Store.Lead(ctx, c.Subject)
-		if err != nil {
-			return "", l, err
+	var out string
+	l, err := lead.Update(ctx, h.Store, c.Subject, func(l *lead.Lead) (lead.Change, error) {
+		var ch lead.Change
+		if out, ch = h.apply(l, c, action, comment, now); out != "recorded" {
+			return ch, lead.ErrUnchanged
 		}
-		out, ch := h.apply(&l, c, action, comment, now)
-		if out != "recorded" {
-			return out, l, nil
-		}
-		l.Version++
-		err = h.Store.Save(ctx, l, ch)
-		if err == nil {
-			return out, l, nil
-		}
-		if !errors.Is(err, lead.ErrVersionConflict) {
-			return "", l, err
-		}
+		return ch, nil
+	})
+	if err != nil {
+		return "", l, err
 	}
-	return "", lead.Lead{}, lead.ErrVersionConflict
+	return out, l, nil
 }

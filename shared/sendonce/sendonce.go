@@ -99,14 +99,17 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 		}
 	}
 	l.Lease = &lead.Lease{Owner: owner, Until: now.Add(s.Lease)}
-	l.Version++
 	// Once the claim may be written, the protocol runs to its end: a
 	// cancelled context (a tick stopping, a client gone) must not leave a
 	// marker behind without the email, or an email without its commit.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Lease)
 	defer cancel()
+	read := l
 	messageID, fresh := "", true
-	switch err := s.Store.Claim(ctx, l, job.Name, now, job.ToLead); {
+	l, err := lead.Write(ctx, func(ctx context.Context, l lead.Lead, _ lead.Change) error {
+		return s.Store.Claim(ctx, l, job.Name, now, job.ToLead)
+	}, read, lead.Change{})
+	switch {
 	case err == nil:
 	case errors.Is(err, lead.ErrVersionConflict):
 		return Busy, nil
@@ -115,7 +118,7 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 	case errors.Is(err, ErrAlreadySent):
 		// Recovery: claim the lead without a new marker, then commit.
 		fresh = false
-		if err := s.Store.Save(ctx, l, lead.Change{At: now}); err != nil {
+		if l, err = lead.Write(ctx, s.Store.Save, read, lead.Change{At: now}); err != nil {
 			if errors.Is(err, lead.ErrVersionConflict) {
 				return Busy, nil
 			}
@@ -133,8 +136,9 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 			// Nothing went out: drop marker and lease so a later run retries.
 			undo := l
 			undo.Lease = nil
-			undo.Version++
-			if uerr := s.Store.Unclaim(ctx, undo, job.Name); uerr != nil {
+			if _, uerr := lead.Write(ctx, func(ctx context.Context, l lead.Lead, _ lead.Change) error {
+				return s.Store.Unclaim(ctx, l, job.Name)
+			}, undo, lead.Change{}); uerr != nil {
 				return "", fmt.Errorf("sendonce: %s not sent (%w); releasing it failed too: %v", job.Name, err, uerr)
 			}
 			return "", fmt.Errorf("sendonce: send %s: %w", job.Name, err)
@@ -152,9 +156,10 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 // commit records the send on the claimed lead, or on a fresh read when a
 // resubmission changed it meanwhile.
 func (s *Sender) commit(ctx context.Context, claimed lead.Lead, job Job, owner, messageID string) error {
-	for attempt := 0; attempt < 10; attempt++ {
+	first := true
+	err := lead.Retries.Do(ctx, func() error {
 		l := claimed
-		if attempt > 0 {
+		if !first {
 			var err error
 			if l, err = s.Store.Lead(ctx, claimed.ID); err != nil {
 				return fmt.Errorf("sendonce: reload %s: %w", claimed.ID, err)
@@ -163,18 +168,19 @@ func (s *Sender) commit(ctx context.Context, claimed lead.Lead, job Job, owner, 
 				return nil // recorded by someone else
 			}
 		}
+		first = false
 		ch := job.Commit(&l, messageID)
 		if l.Lease != nil && l.Lease.Owner == owner {
 			l.Lease = nil
 		}
-		l.Version++
-		err := s.Store.Save(ctx, l, ch)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, lead.ErrVersionConflict) {
+		_, err := lead.Write(ctx, s.Store.Save, l, ch)
+		if err != nil && !errors.Is(err, lead.ErrVersionConflict) {
 			return fmt.Errorf("sendonce: commit %s: %w", job.Name, err)
 		}
+		return err
+	})
+	if errors.Is(err, lead.ErrVersionConflict) {
+		return fmt.Errorf("sendonce: commit %s: too many concurrent changes", job.Name)
 	}
-	return fmt.Errorf("sendonce: commit %s: too many concurrent changes", job.Name)
+	return err
 }

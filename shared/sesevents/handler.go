@@ -76,23 +76,26 @@ func (h *Handler) Handle(ctx context.Context, e events.EventBridgeEvent) error {
 
 func (h *Handler) one(ctx context.Context, ev Event, addr string) (string, error) {
 	now := h.Clock()
-	for attempt := 0; attempt < 5; attempt++ {
+	var out string
+	err := lead.Retries.Do(ctx, func() error {
 		l, err := h.find(ctx, ev, addr)
 		if errors.Is(err, lead.ErrNotFound) {
+			out = "unknown_recipient"
 			if strings.HasPrefix(ev.Mail.Tag("kind"), "sales_") && ev.EventType == TypeBounce {
-				return "sales_alert_bounced", nil
+				out = "sales_alert_bounced"
 			}
-			return "unknown_recipient", nil
+			return nil
 		}
 		if err != nil {
-			return "", err
+			return err
 		}
-		out, err := h.apply(ctx, l, ev, now)
-		if !errors.Is(err, lead.ErrVersionConflict) {
-			return out, err
-		}
+		out, err = h.apply(ctx, l, ev, now)
+		return err
+	})
+	if err != nil {
+		return "", err
 	}
-	return "", lead.ErrVersionConflict
+	return out, nil
 }
 
 // find is the lead the email went to: by the lead tag when its address
@@ -119,9 +122,9 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 	}
 	suppress := func(reason, counter string, e lead.Event) (string, error) {
 		l.ExitNurture(reason)
-		l.Version++
-		err := h.Store.Suppress(ctx, l, lead.Change{At: now, Events: []lead.Event{e},
-			Counters: []lead.Counter{{Campaign: campaign, Name: counter}}}, reason)
+		_, err := lead.Write(ctx, func(ctx context.Context, l lead.Lead, ch lead.Change) error {
+			return h.Store.Suppress(ctx, l, ch, reason)
+		}, l, lead.Change{At: now, Events: []lead.Event{e}, Counters: []lead.Counter{{Campaign: campaign, Name: counter}}})
 		if errors.Is(err, lead.ErrAlreadySuppressed) {
 			return "already_suppressed", nil
 		}
@@ -145,8 +148,7 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		if len(l.SoftBounces) >= SoftBounceLimit {
 			return suppress("bounce", "bounces", e)
 		}
-		l.Version++
-		if err := h.Store.Save(ctx, l, lead.Change{At: now, Events: []lead.Event{e}, Counters: []lead.Counter{{Campaign: campaign, Name: "soft_bounces"}}}); err != nil {
+		if _, err := lead.Write(ctx, h.Store.Save, l, lead.Change{At: now, Events: []lead.Event{e}, Counters: []lead.Counter{{Campaign: campaign, Name: "soft_bounces"}}}); err != nil {
 			return "", err
 		}
 		return "soft_bounce", nil

@@ -87,7 +87,7 @@ func TestNewLeadIsOneTransaction(t *testing.T) {
 
 func TestConcurrentSubmissionsForOneEmailMakeOneLead(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
-	svc := &capture.Service{Store: st, NewID: ids.New, MaxAttempts: 30}
+	svc := &capture.Service{Store: st, NewID: ids.New, Retry: lead.Retry{Attempts: 30, Base: lead.Retries.Base, Cap: lead.Retries.Cap}}
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	const n = 24
 	var wg sync.WaitGroup

@@ -80,11 +80,10 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 }
 
 func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Request, now time.Time) (string, string, error) {
-	for attempt := 0; attempt < 5; attempt++ {
-		l, err := h.Store.Lead(ctx, leadID)
-		if err != nil {
-			return "", "", err
-		}
+	suppress := func(ctx context.Context, l lead.Lead, ch lead.Change) error {
+		return h.Store.Suppress(ctx, l, ch, "unsubscribe")
+	}
+	l, err := lead.UpdateWith(ctx, h.Store.Lead, suppress, leadID, func(l *lead.Lead) (lead.Change, error) {
 		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "unsubscribe", At: now,
 			IP: httpapi.SourceIP(req), UserAgent: httpapi.Header(req, "user-agent")}
 		l.Consents = append(l.Consents, l.Consent)
@@ -92,21 +91,17 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 			l.Stage = lead.StageUnsubscribed
 		}
 		l.ExitNurture("unsubscribed")
-		l.Version++
-		ch := lead.Change{At: now,
+		return lead.Change{At: now,
 			Events:   []lead.Event{{At: now, Kind: "unsubscribed", ID: h.NewID(now), Data: map[string]any{"one_click": isOneClick(req)}}},
-			Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "unsubscribes"}}}
-		err = h.Store.Suppress(ctx, l, ch, "unsubscribe")
-		switch {
-		case err == nil:
-			return "unsubscribed", l.EmailHash, nil
-		case errors.Is(err, lead.ErrAlreadySuppressed):
-			return "already_unsubscribed", l.EmailHash, nil
-		case !errors.Is(err, lead.ErrVersionConflict):
-			return "", "", err
-		}
+			Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "unsubscribes"}}}, nil
+	})
+	switch {
+	case err == nil:
+		return "unsubscribed", l.EmailHash, nil
+	case errors.Is(err, lead.ErrAlreadySuppressed):
+		return "already_unsubscribed", l.EmailHash, nil
 	}
-	return "", "", lead.ErrVersionConflict
+	return "", "", err
 }
 
 func isOneClick(req httpapi.Request) bool {
