@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/feedback"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -36,10 +36,10 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 	keys, _ := token.ParseKeys(testKeys)
 	var accept, rejectNurture string
 	for _, m := range tokens {
-		if _, err := keys.Verify(m[1], feedback.ActionAccept, time.Now()); err == nil {
+		if _, err := keys.Verify(m[1], links.ActionAccept, time.Now()); err == nil {
 			accept = m[1]
 		}
-		if c, err := keys.Verify(m[1], feedback.ActionReject, time.Now()); err == nil && c.Extra == "no_budget" {
+		if c, err := keys.Verify(m[1], links.ActionReject, time.Now()); err == nil && c.Extra == "no_budget" {
 			rejectNurture = m[1]
 		}
 	}
@@ -65,7 +65,7 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 		t.Fatalf("GET changed the stage to %s", stage())
 	}
 	tampered := accept[:len(accept)-3] + "abc"
-	expired := keys.Sign(token.Claims{Action: feedback.ActionAccept, Subject: created.ID, Expires: time.Now().Add(-time.Minute)})
+	expired := keys.Sign(token.Claims{Action: links.ActionAccept, Subject: created.ID, Expires: time.Now().Add(-time.Minute)})
 	for name, tok := range map[string]string{"tampered": tampered, "expired": expired} {
 		if code, _ := call("feedback-answer.json", tok); code != 403 || stage() != lead.StageMQL {
 			t.Fatalf("%s link: %d, stage %s; want 403 and nothing changed", name, code, stage())
@@ -129,7 +129,7 @@ func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
 		var created struct{ ID string }
 		_ = json.Unmarshal([]byte(resp.Body), &created)
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: feedback.ActionReject, Subject: created.ID, Extra: reason, Expires: time.Now().Add(time.Hour)})}
+		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionReject, Subject: created.ID, Extra: reason, Expires: time.Now().Add(time.Hour)})}
 		if r, _ := fb.HTTP(ctx, ev); r.StatusCode != 200 {
 			t.Fatalf("reject %s: %d %s", reason, r.StatusCode, r.Body)
 		}

@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
@@ -93,14 +93,14 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 	}
 	// Links: one accept, one reject per configured reason, all signed,
 	// pointing at the API's own domain.
-	links := regexp.MustCompile(`https://abc123\.execute-api\.eu-west-1\.amazonaws\.com/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(m.Text, -1)
+	found := regexp.MustCompile(`https://abc123\.execute-api\.eu-west-1\.amazonaws\.com/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(m.Text, -1)
 	keys, _ := token.ParseKeys(testKeys)
 	accepts, rejects := 0, map[string]bool{}
-	for _, l := range links {
-		if c, err := keys.Verify(l[1], handoff.ActionAccept, time.Now()); err == nil && c.Subject == created.ID {
+	for _, l := range found {
+		if c, err := keys.Verify(l[1], links.ActionAccept, time.Now()); err == nil && c.Subject == created.ID {
 			accepts++
 		}
-		if c, err := keys.Verify(l[1], handoff.ActionReject, time.Now()); err == nil && c.Subject == created.ID {
+		if c, err := keys.Verify(l[1], links.ActionReject, time.Now()); err == nil && c.Subject == created.ID {
 			rejects[c.Extra] = true
 		}
 	}

@@ -5,12 +5,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/leadflow/leadflow/shared/links"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/feedback"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/token"
@@ -61,14 +61,14 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 		post(fmt.Sprintf(`{"email":"cold%d.%d@smallco.example","job_title":"Marketing Manager","company_size":"51-200","form_type":"newsletter","campaign":"alpha"}`, i, stamp))
 	}
 	for _, id := range a[:4] {
-		answer(id, feedback.ActionAccept, "ana@example.com")
+		answer(id, links.ActionAccept, "ana@example.com")
 	}
-	answer(a[4], feedback.ActionReject, "not_icp")
-	answer(a[5], feedback.ActionReject, "no_budget")
-	answer(b[0], feedback.ActionAccept, "ben@example.com")
-	answer(a[0], feedback.ActionSQL, "")
-	answer(a[1], feedback.ActionSQL, "")
-	answer(a[0], feedback.ActionWon, "")
+	answer(a[4], links.ActionReject, "not_icp")
+	answer(a[5], links.ActionReject, "no_budget")
+	answer(b[0], links.ActionAccept, "ben@example.com")
+	answer(a[0], links.ActionSQL, "")
+	answer(a[1], links.ActionSQL, "")
+	answer(a[0], links.ActionWon, "")
 
 	req := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": "csv"}}
 	req.RequestContext.HTTP.Method = "GET"

@@ -20,10 +20,10 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
-	"github.com/leadflow/leadflow/shared/track"
 )
 
 func trackRequest(route, tok, body string, headers map[string]string) httpapi.Request {
@@ -55,21 +55,21 @@ func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 	}
 
 	// A click: recorded, redirected to the signed target with a visitor token.
-	link := track.ClickLink(keys, "https://leads.example.com", created.ID, "https://www.example.com/guide?ref=nurture", time.Now())
+	link := links.Click(keys, "https://leads.example.com", created.ID, "https://www.example.com/guide?ref=nurture", time.Now())
 	tok := link[strings.LastIndex(link, "/")+1:]
 	r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", tok, "", nil))
 	loc, _ := url.Parse(r.Headers["Location"])
-	if r.StatusCode != http.StatusFound || loc.Host != "www.example.com" || loc.Path != "/guide" || loc.Query().Get("ref") != "nurture" || loc.Query().Get(track.VisitorParam) == "" {
+	if r.StatusCode != http.StatusFound || loc.Host != "www.example.com" || loc.Path != "/guide" || loc.Query().Get("ref") != "nurture" || loc.Query().Get(links.VisitorParam) == "" {
 		t.Fatalf("click: %d → %s", r.StatusCode, r.Headers["Location"])
 	}
 	// An attacker-made token pointing elsewhere is refused, no redirect.
-	evil := keys.Sign(token.Claims{Action: track.ActionClick, Subject: created.ID, Extra: "https://evil.example/phish", Expires: time.Now().Add(time.Hour)})
+	evil := keys.Sign(token.Claims{Action: links.ActionClick, Subject: created.ID, Extra: "https://evil.example/phish", Expires: time.Now().Add(time.Hour)})
 	forged := evil[:strings.LastIndex(evil, ".")] + tok[strings.LastIndex(tok, "."):] // someone else's signature
 	if r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", forged, "", nil)); r.StatusCode != http.StatusForbidden || r.Headers["Location"] != "" {
 		t.Fatalf("forged click token: %d → %q, want 403 and no redirect", r.StatusCode, r.Headers["Location"])
 	}
 
-	visitor := loc.Query().Get(track.VisitorParam)
+	visitor := loc.Query().Get(links.VisitorParam)
 	view := func(body string) int {
 		r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", body, map[string]string{"content-type": "text/plain", "origin": "https://www.example.com"}))
 		return r.StatusCode
@@ -127,7 +127,7 @@ func TestPageViewRateLimitAndSnippet(t *testing.T) {
 	resp, _ := capture.HTTP(ctx, jsonLead(fmt.Sprintf(`{"email":"busy.%d@acme.example"}`, time.Now().UnixNano())))
 	var created struct{ ID string }
 	_ = json.Unmarshal([]byte(resp.Body), &created)
-	visitor := keys.Sign(token.Claims{Action: track.ActionVisit, Subject: created.ID, Expires: midHour().Add(time.Hour)})
+	visitor := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: created.ID, Expires: midHour().Add(time.Hour)})
 	limited := 0
 	for i := 0; i < 65; i++ {
 		r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"https://www.example.com/blog/`+fmt.Sprint(i)+`"}`, map[string]string{"content-type": "application/json"}))
@@ -243,7 +243,7 @@ func TestPricingVisitTriggersItsSequence(t *testing.T) {
 
 	clock.add(2 * time.Hour)
 	keys, _ := token.ParseKeys(testKeys)
-	visitor := keys.Sign(token.Claims{Action: track.ActionVisit, Subject: created.ID, Expires: clock.now().Add(time.Hour)})
+	visitor := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: created.ID, Expires: clock.now().Add(time.Hour)})
 	r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"https://www.example.com/pricing"}`, map[string]string{"content-type": "application/json"}))
 	if r.StatusCode != http.StatusNoContent {
 		t.Fatalf("pricing view: %d %s", r.StatusCode, r.Body)

@@ -10,9 +10,9 @@ import (
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
-	"github.com/leadflow/leadflow/shared/unsubscribe"
 )
 
 func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
@@ -35,7 +35,7 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 		}
 		return r.StatusCode, r.Body
 	}
-	link := unsubscribe.Link(keys, "https://x.example", created.ID, time.Now())
+	link := links.Unsubscribe(keys, "https://x.example", created.ID, time.Now())
 	tok := link[strings.LastIndex(link, "/")+1:]
 
 	// GET (what a link scanner does) changes nothing.
@@ -62,7 +62,7 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 		t.Fatalf("after unsubscribe: stage %s consent %+v (%d entries)", l.Stage, l.Consent, len(l.Consents))
 	}
 	// Repeat and expired links: still 200, recorded once.
-	expired := keys.Sign(token.Claims{Action: unsubscribe.Action, Subject: created.ID, Expires: time.Now().Add(-time.Hour)})
+	expired := keys.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: created.ID, Expires: time.Now().Add(-time.Hour)})
 	for _, tk := range []string{tok, expired} {
 		if code, _ := withToken("unsubscribe-oneclick.json", tk); code != 200 {
 			t.Fatalf("repeat unsubscribe: %d", code)

@@ -197,7 +197,6 @@ func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error)
 	return Result{LeadID: prev.LeadID, Outcome: Replayed}, nil
 }
 
-
 func hashKey(k string) string { return hashBytes([]byte(k)) }
 
 func hashBytes(b []byte) string {

@@ -15,13 +15,12 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/metrics"
 	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/token"
-	"github.com/leadflow/leadflow/shared/track"
-	"github.com/leadflow/leadflow/shared/unsubscribe"
 )
 
 // Qualifier re-grades a lead (qualify.Config).
@@ -157,18 +156,18 @@ func (r *Runner) message(l lead.Lead, p nurture.Plan, now time.Time) (mail.Messa
 	if base == "" {
 		return mail.Message{}, errors.New("drip: no public base URL for links (set PUBLIC_BASE_URL)")
 	}
-	unsub := unsubscribe.Link(r.Keys, base, l.ID, now)
+	unsub := links.Unsubscribe(r.Keys, base, l.ID, now)
 	e, err := r.Sequences.Render(p.Template, l, unsub)
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("drip: render %s: %w", p.Template, err)
 	}
 	// Longest links first: one link may be a prefix of another. In the
 	// HTML a link may be written escaped (&amp;) or as typed (&).
-	links := append([]string(nil), e.Links...)
-	sort.Slice(links, func(i, j int) bool { return len(links[i]) > len(links[j]) })
+	targets := append([]string(nil), e.Links...)
+	sort.Slice(targets, func(i, j int) bool { return len(targets[i]) > len(targets[j]) })
 	var htmlPairs, textPairs []string
-	for _, link := range links {
-		tracked := track.ClickLink(r.Keys, base, l.ID, link, now)
+	for _, link := range targets {
+		tracked := links.Click(r.Keys, base, l.ID, link, now)
 		to := `href="` + htmlAttr(tracked) + `"`
 		htmlPairs = append(htmlPairs, `href="`+htmlAttr(link)+`"`, to, `href="`+link+`"`, to)
 		textPairs = append(textPairs, link, tracked)
@@ -176,7 +175,7 @@ func (r *Runner) message(l lead.Lead, p nurture.Plan, now time.Time) (mail.Messa
 	html := strings.NewReplacer(htmlPairs...).Replace(e.HTML)
 	text := strings.NewReplacer(textPairs...).Replace(e.Text)
 	if r.TrackOpens {
-		src := track.OpenPixel(r.Keys, base, l.ID, p.Sequence+":"+p.Step, now)
+		src := links.OpenPixel(r.Keys, base, l.ID, p.Sequence+":"+p.Step, now)
 		html = withPixel(html, `<img src="`+stdhtml.EscapeString(src)+`" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0">`)
 	}
 	listUnsub := "<" + unsub + ">"

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -46,18 +47,18 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, no
 		}
 	}
 	switch action {
-	case ActionAccept, ActionReject:
-		if l.Stage == lead.StageSAL && action == ActionAccept {
+	case links.ActionAccept, links.ActionReject:
+		if l.Stage == lead.StageSAL && action == links.ActionAccept {
 			return "already", ch
 		}
-		if l.Stage == lead.StageRejected && action == ActionReject {
+		if l.Stage == lead.StageRejected && action == links.ActionReject {
 			return "already", ch
 		}
 		if l.Stage.SalesSet() || (l.Handoff != nil && l.Handoff.State == lead.HandoffAnswered) {
 			return "superseded", ch
 		}
 		h.firstResponse(l, c, now, count)
-		if action == ActionAccept {
+		if action == links.ActionAccept {
 			l.Stage = lead.StageSAL
 			l.ExitNurture("sales_accepted")
 			event("accepted", map[string]any{"rep": c.Extra})
@@ -78,15 +79,15 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, no
 		event("rejected", map[string]any{"reason": reason.Code, "label": reason.Label, "then": reason.Action})
 		count("rejected", "rej_"+reason.Code)
 		return "recorded", ch
-	case ActionSQL, ActionWon, ActionLost:
-		target := map[string]lead.Stage{ActionSQL: lead.StageSQL, ActionWon: lead.StageWon, ActionLost: lead.StageLost}[action]
+	case links.ActionSQL, links.ActionWon, links.ActionLost:
+		target := map[string]lead.Stage{links.ActionSQL: lead.StageSQL, links.ActionWon: lead.StageWon, links.ActionLost: lead.StageLost}[action]
 		if l.Stage == target {
 			return "already", ch
 		}
 		allowed := map[string][]lead.Stage{
-			ActionSQL:  {lead.StageSAL},
-			ActionWon:  {lead.StageSAL, lead.StageSQL},
-			ActionLost: {lead.StageSAL, lead.StageSQL},
+			links.ActionSQL:  {lead.StageSAL},
+			links.ActionWon:  {lead.StageSAL, lead.StageSQL},
+			links.ActionLost: {lead.StageSAL, lead.StageSQL},
 		}[action]
 		ok := false
 		for _, s := range allowed {
@@ -118,7 +119,7 @@ func (h *Handler) firstResponse(l *lead.Lead, c token.Claims, now time.Time, cou
 	l.Handoff.State = lead.HandoffAnswered
 	l.Handoff.AnsweredAt = now
 	l.Handoff.AnsweredBy = l.Handoff.Rep
-	if c.Action == ActionAccept && c.Extra != "" {
+	if c.Action == links.ActionAccept && c.Extra != "" {
 		l.Handoff.AnsweredBy = c.Extra // the rep (or escalation target) the link was sent to
 	}
 }

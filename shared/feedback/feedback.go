@@ -18,18 +18,9 @@ import (
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/token"
-)
-
-// Token actions. Accept and reject links come in the alert; the outcome
-// links (sql, won, lost) on the page shown after accepting.
-const (
-	ActionAccept = "accept"
-	ActionReject = "reject"
-	ActionSQL    = "sql"
-	ActionWon    = "won"
-	ActionLost   = "lost"
 )
 
 // Routes this handler serves.
@@ -49,7 +40,7 @@ type Handler struct {
 	Log     *slog.Logger
 }
 
-var actions = []string{ActionAccept, ActionReject, ActionSQL, ActionWon, ActionLost}
+var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, links.ActionWon, links.ActionLost}
 
 // MaxComment bounds the optional comment sales can add.
 const MaxComment = 1000

@@ -9,6 +9,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
@@ -27,9 +28,9 @@ type link struct{ Label, URL string }
 func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time, tok string) view {
 	v := view{Lead: &l, Action: action}
 	switch action {
-	case ActionAccept:
+	case links.ActionAccept:
 		v.Title = "Accept this lead?"
-	case ActionReject:
+	case links.ActionReject:
 		v.Title = "Reject this lead?"
 		v.ReasonLabel = c.Extra
 		if r, ok := h.Rules.RejectReason(c.Extra); ok {
@@ -39,11 +40,11 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time
 		v.Title = "Mark this lead " + strings.ToUpper(action) + "?"
 	}
 	if l.Stage == lead.StageSAL || l.Stage == lead.StageSQL {
-		for _, a := range []struct{ action, label string }{{ActionSQL, "Qualified opportunity (SQL)"}, {ActionWon, "Won"}, {ActionLost, "Lost"}} {
+		for _, a := range []struct{ action, label string }{{links.ActionSQL, "Qualified opportunity (SQL)"}, {links.ActionWon, "Won"}, {links.ActionLost, "Lost"}} {
 			if lead.Stage(a.action) == l.Stage {
 				continue
 			}
-			t := h.Keys.Sign(token.Claims{Action: a.action, Subject: l.ID, Extra: c.Extra, Expires: now.Add(h.LinkTTL)})
+			t := links.FeedbackToken(h.Keys, l.ID, a.action, c.Extra, now.Add(h.LinkTTL))
 			v.Outcomes = append(v.Outcomes, link{a.label, t})
 		}
 	}

@@ -8,14 +8,8 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
-	"github.com/leadflow/leadflow/shared/token"
-)
-
-// Token actions of the links in sales alerts.
-const (
-	ActionAccept = "accept"
-	ActionReject = "reject"
 )
 
 // message builds the alert (or escalation) for the lead's rep.
@@ -44,10 +38,10 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	if base == "" {
 		base = l.LinkBase
 	}
-	a.AcceptURL = s.link(base, token.Claims{Action: ActionAccept, Subject: l.ID, Extra: to, Expires: exp})
+	a.AcceptURL = links.Feedback(s.Keys, base, l.ID, links.ActionAccept, to, exp)
 	for _, r := range s.Rules.RejectReasons() {
 		a.RejectURLs = append(a.RejectURLs, mail.RejectLink{Label: r.Label,
-			URL: s.link(base, token.Claims{Action: ActionReject, Subject: l.ID, Extra: r.Code, Expires: exp})})
+			URL: links.Feedback(s.Keys, base, l.ID, links.ActionReject, r.Code, exp)})
 	}
 	subject, html, text, err := mail.RenderAlert(a)
 	if err != nil {
@@ -55,10 +49,6 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	}
 	return mail.Message{From: s.From, To: to, ReplyTo: l.Email, Subject: subject, HTML: html, Text: text,
 		Tags: map[string]string{"kind": "sales_" + job}, ConfigurationSet: s.ConfigurationSet}, nil
-}
-
-func (s *Service) link(base string, c token.Claims) string {
-	return strings.TrimRight(base, "/") + "/feedback/" + s.Keys.Sign(c)
 }
 
 // answers lists every field the lead gave, then its custom answers.

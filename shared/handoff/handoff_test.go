@@ -13,6 +13,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/sendonce"
@@ -209,7 +210,7 @@ func TestHandoffSendsOnceWithSignedLinks(t *testing.T) {
 		t.Fatalf("no feedback link in:\n%s", m.Text)
 	}
 	tok := strings.Fields(m.Text[i+len("https://api.example.com/feedback/"):])[0]
-	c, err := f.svc.Keys.Verify(tok, ActionAccept, f.now)
+	c, err := f.svc.Keys.Verify(tok, links.ActionAccept, f.now)
 	if err != nil || c.Subject != id {
 		t.Fatalf("accept token: %+v, %v", c, err)
 	}

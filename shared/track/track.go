@@ -25,30 +25,13 @@ import (
 	"github.com/leadflow/leadflow/shared/engage"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/metrics"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
-// Token actions.
-const (
-	ActionClick = "click"
-	ActionVisit = "visit"
-	ActionOpen  = "open"
-)
-
-// Lifetimes of tracking tokens.
-const (
-	ClickTTL = 180 * 24 * time.Hour
-	VisitTTL = 365 * 24 * time.Hour
-	OpenTTL  = 180 * 24 * time.Hour
-)
-
 // Routes this handler serves.
 var Routes = []string{"GET /t/c/{token}", "GET /t/o/{token}", "POST /events", "OPTIONS /events", "GET /t/s.js"}
-
-// VisitorParam is the query parameter a click adds to the target URL, so
-// the snippet on that site can bind page views to the lead.
-const VisitorParam = "lf"
 
 // MaxEventBody bounds a page-view payload.
 const MaxEventBody = 4 << 10
@@ -79,18 +62,6 @@ type Handler struct {
 	// Metrics is the CloudWatch namespace of the business metrics (alerts
 	// that a signal triggered) written into the request's log line.
 	Metrics string
-}
-
-// ClickLink is the tracked form of target for one lead's email.
-func ClickLink(keys token.Keys, base, leadID, target string, now time.Time) string {
-	return strings.TrimRight(base, "/") + "/t/c/" + keys.Sign(token.Claims{Action: ActionClick, Subject: leadID, Extra: target, Expires: now.Add(ClickTTL)})
-}
-
-// OpenPixel is the URL of the open-tracking pixel for one email to a lead;
-// email names the email (e.g. its sequence step), so each email's first
-// open counts once.
-func OpenPixel(keys token.Keys, base, leadID, email string, now time.Time) string {
-	return strings.TrimRight(base, "/") + "/t/o/" + keys.Sign(token.Claims{Action: ActionOpen, Subject: leadID, Extra: email, Expires: now.Add(OpenTTL)})
 }
 
 // pixel is a transparent 1×1 GIF, base64 as API Gateway takes binary bodies.
@@ -141,7 +112,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Response {
 	now := h.Clock()
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
-	c, err := h.Keys.Verify(req.PathParameters["token"], ActionClick, now)
+	c, err := h.Keys.Verify(req.PathParameters["token"], links.ActionClick, now)
 	expired := errors.Is(err, token.ErrExpired)
 	if err != nil && !expired {
 		log.Warn("click", "status", http.StatusForbidden, "outcome", "bad_token")
@@ -167,7 +138,7 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 		}
 		// Bind the visit: the snippet on the target site reads this.
 		q := target.Query()
-		q.Set(VisitorParam, h.Keys.Sign(token.Claims{Action: ActionVisit, Subject: c.Subject, Expires: now.Add(VisitTTL)}))
+		q.Set(links.VisitorParam, links.Visitor(h.Keys, c.Subject, now))
 		target.RawQuery = q.Encode()
 	}
 	log.Info("click", append([]any{"status", http.StatusFound, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
@@ -181,7 +152,7 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
 	answer := httpapi.Response{StatusCode: http.StatusOK, Body: pixel, IsBase64Encoded: true,
 		Headers: map[string]string{"Content-Type": "image/gif", "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}}
-	c, err := h.Keys.Verify(req.PathParameters["token"], ActionOpen, now)
+	c, err := h.Keys.Verify(req.PathParameters["token"], links.ActionOpen, now)
 	if err != nil {
 		outcome := "bad_token"
 		if errors.Is(err, token.ErrExpired) {
@@ -194,8 +165,8 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	// at the email's send time (from the token), so it covers the token's
 	// whole life whenever the opens come. Should recording fail after
 	// this, that open is lost rather than risk counting one twice.
-	sent := c.Expires.Add(-OpenTTL)
-	first, err := h.Limits.Allow(ctx, "open#"+c.Subject+"#"+c.Extra+"#"+strconv.FormatInt(sent.Unix(), 10), 1, OpenTTL, sent)
+	sent := c.Expires.Add(-links.OpenTTL)
+	first, err := h.Limits.Allow(ctx, "open#"+c.Subject+"#"+c.Extra+"#"+strconv.FormatInt(sent.Unix(), 10), 1, links.OpenTTL, sent)
 	if err != nil {
 		log.Error("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error())
 		return answer
@@ -267,7 +238,7 @@ func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Res
 	if len(fields) > 0 {
 		return bad(http.StatusBadRequest, "invalid page view", fields...)
 	}
-	c, err := h.Keys.Verify(pv.Token, ActionVisit, now)
+	c, err := h.Keys.Verify(pv.Token, links.ActionVisit, now)
 	if err != nil {
 		return bad(http.StatusForbidden, "unknown visitor")
 	}
@@ -304,8 +275,8 @@ func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Res
 // from an email send nothing.
 func snippet(base string) string {
 	b, _ := json.Marshal(base + "/events")
-	return `(function(){try{var k="leadflow_v",p=new URLSearchParams(location.search),t=p.get("` + VisitorParam + `");
-if(t){localStorage.setItem(k,t);p.delete("` + VisitorParam + `");var q=p.toString();history.replaceState(null,"",location.pathname+(q?"?"+q:"")+location.hash);}
+	return `(function(){try{var k="leadflow_v",p=new URLSearchParams(location.search),t=p.get("` + links.VisitorParam + `");
+if(t){localStorage.setItem(k,t);p.delete("` + links.VisitorParam + `");var q=p.toString();history.replaceState(null,"",location.pathname+(q?"?"+q:"")+location.hash);}
 t=t||localStorage.getItem(k);if(!t)return;
 var body=JSON.stringify({t:t,url:location.href.split("?")[0],referrer:document.referrer});
 navigator.sendBeacon?navigator.sendBeacon(` + string(b) + `,new Blob([body],{type:"text/plain"})):fetch(` + string(b) + `,{method:"POST",body:body,keepalive:true,headers:{"Content-Type":"text/plain"}});

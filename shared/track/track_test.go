@@ -12,6 +12,7 @@ import (
 	"github.com/leadflow/leadflow/shared/engage"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
@@ -54,7 +55,7 @@ func handler(t testing.TB) (*Handler, token.Keys) {
 // valid visitor token with an http(s) URL is recorded.
 func FuzzPageView(f *testing.F) {
 	h, keys := handler(f)
-	visitor := keys.Sign(token.Claims{Action: ActionVisit, Subject: "L1", Expires: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)})
+	visitor := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: "L1", Expires: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)})
 	for _, seed := range []string{
 		`{"t":"` + visitor + `","url":"https://www.example.com/pricing","referrer":"https://www.google.com/"}`,
 		`{"t":"` + visitor + `","url":"javascript:alert(1)"}`,
@@ -93,7 +94,7 @@ func TestOpenPixel(t *testing.T) {
 	h.Log = slog.New(slog.NewJSONHandler(&logs, nil))
 	now := h.Clock()
 	pixelFor := func(lead, email string) string {
-		u := OpenPixel(keys, "https://leads.example.com", lead, email, now)
+		u := links.OpenPixel(keys, "https://leads.example.com", lead, email, now)
 		return u[strings.LastIndex(u, "/")+1:]
 	}
 	opens := func() int {
@@ -109,7 +110,7 @@ func TestOpenPixel(t *testing.T) {
 		{"next email", pixelFor("L1", "seq:followup"), `"outcome":"recorded"`, 2},
 		{"erased lead", pixelFor("L2", "seq:welcome"), `"outcome":"unknown_lead"`, 2},
 		{"forged", pixelFor("L1", "seq:x")[:10] + "tampered", `"outcome":"bad_token"`, 2},
-		{"a click token", keys.Sign(token.Claims{Action: ActionClick, Subject: "L1", Extra: "https://x.example/", Expires: now.Add(time.Hour)}), `"outcome":"bad_token"`, 2},
+		{"a click token", keys.Sign(token.Claims{Action: links.ActionClick, Subject: "L1", Extra: "https://x.example/", Expires: now.Add(time.Hour)}), `"outcome":"bad_token"`, 2},
 	} {
 		logs.Reset()
 		req := httpapi.Request{RouteKey: "GET /t/o/{token}", PathParameters: map[string]string{"token": tc.token}}

@@ -17,16 +17,9 @@ import (
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/token"
 )
-
-// Action is the token action of unsubscribe links.
-const Action = "unsubscribe"
-
-// LinkTTL is how long an unsubscribe link is signed for. Expired links
-// still work (an opt-out is never refused); the expiry only bounds how
-// long a leaked link names a lead.
-const LinkTTL = 365 * 24 * time.Hour
 
 // Routes this handler serves.
 var Routes = []string{"GET /unsubscribe/{token}", "POST /unsubscribe/{token}"}
@@ -48,16 +41,11 @@ type Handler struct {
 	Log   *slog.Logger
 }
 
-// Link is the unsubscribe URL for a lead.
-func Link(keys token.Keys, base, leadID string, now time.Time) string {
-	return strings.TrimRight(base, "/") + "/unsubscribe/" + keys.Sign(token.Claims{Action: Action, Subject: leadID, Expires: now.Add(LinkTTL)})
-}
-
 // Handle serves one request.
 func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	now := h.Clock()
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
-	claims, err := h.Keys.Verify(req.PathParameters["token"], Action, now)
+	claims, err := h.Keys.Verify(req.PathParameters["token"], links.ActionUnsubscribe, now)
 	if err != nil && !errors.Is(err, token.ErrExpired) {
 		log.Warn("unsubscribe", "status", http.StatusForbidden, "outcome", "bad_token")
 		return page(http.StatusForbidden, pageData{Title: "This link is not valid", Body: "The unsubscribe link is damaged or was not sent by us. Use the link in the latest email you received, or reply to it and ask us to stop."}), nil

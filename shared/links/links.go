@@ -1,0 +1,76 @@
+// Package links builds every signed link the product hands out (in an
+// email, a page or a redirect) and names the token action each route
+// verifies, so a link and the handler that checks it cannot drift apart.
+// The signing itself (HMAC, key rotation, expiry) is package token's.
+package links
+
+import (
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// Token actions: each route verifies its own, so a token made for one
+// route is refused by every other.
+const (
+	ActionClick       = "click"       // GET /t/c/{token}: a tracked link in a nurture email
+	ActionOpen        = "open"        // GET /t/o/{token}: the open pixel
+	ActionVisit       = "visit"       // the ?lf= visitor token a click hands to the site snippet
+	ActionUnsubscribe = "unsubscribe" // /unsubscribe/{token}
+	ActionAccept      = "accept"      // /feedback/{token}: sales accepts a lead
+	ActionReject      = "reject"      // /feedback/{token}: sales rejects it (Extra: reason code)
+	ActionSQL         = "sql"         // /feedback/{token}: outcomes after acceptance
+	ActionWon         = "won"
+	ActionLost        = "lost"
+)
+
+// Lifetimes of the links that do not take one from their caller.
+const (
+	ClickTTL = 180 * 24 * time.Hour
+	OpenTTL  = 180 * 24 * time.Hour
+	VisitTTL = 365 * 24 * time.Hour
+	// UnsubscribeTTL bounds how long a leaked link names a lead; an expired
+	// unsubscribe link still works (an opt-out is never refused).
+	UnsubscribeTTL = 365 * 24 * time.Hour
+)
+
+// VisitorParam is the query parameter a click adds to the target URL, so
+// the snippet on that site can bind page views to the lead.
+const VisitorParam = "lf"
+
+// Click is the tracked form of target for one lead's email.
+func Click(keys token.Keys, base, leadID, target string, now time.Time) string {
+	return url(base, "/t/c/", keys.Sign(token.Claims{Action: ActionClick, Subject: leadID, Extra: target, Expires: now.Add(ClickTTL)}))
+}
+
+// OpenPixel is the URL of the open-tracking pixel for one email to a lead;
+// email names the email (e.g. its sequence step), so each email's first
+// open counts once.
+func OpenPixel(keys token.Keys, base, leadID, email string, now time.Time) string {
+	return url(base, "/t/o/", keys.Sign(token.Claims{Action: ActionOpen, Subject: leadID, Extra: email, Expires: now.Add(OpenTTL)}))
+}
+
+// Visitor is the visitor token a click adds to its target (VisitorParam).
+func Visitor(keys token.Keys, leadID string, now time.Time) string {
+	return keys.Sign(token.Claims{Action: ActionVisit, Subject: leadID, Expires: now.Add(VisitTTL)})
+}
+
+// Unsubscribe is a lead's unsubscribe URL.
+func Unsubscribe(keys token.Keys, base, leadID string, now time.Time) string {
+	return url(base, "/unsubscribe/", keys.Sign(token.Claims{Action: ActionUnsubscribe, Subject: leadID, Expires: now.Add(UnsubscribeTTL)}))
+}
+
+// Feedback is a sales answer link (accept, reject with a reason code,
+// SQL / won / lost) for a lead; extra is the rep (accept) or the reason.
+func Feedback(keys token.Keys, base, leadID, action, extra string, expires time.Time) string {
+	return url(base, "/feedback/", FeedbackToken(keys, leadID, action, extra, expires))
+}
+
+// FeedbackToken is the token of a Feedback link, for pages that post to
+// /feedback/{token} relative to themselves.
+func FeedbackToken(keys token.Keys, leadID, action, extra string, expires time.Time) string {
+	return keys.Sign(token.Claims{Action: action, Subject: leadID, Extra: extra, Expires: expires})
+}
+
+func url(base, route, tok string) string { return strings.TrimRight(base, "/") + route + tok }
