@@ -25,7 +25,6 @@ import (
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/drip"
-	"github.com/leadflow/leadflow/shared/engage"
 	"github.com/leadflow/leadflow/shared/feedback"
 	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -39,7 +38,6 @@ import (
 	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/report"
-	"github.com/leadflow/leadflow/shared/reporting"
 	"github.com/leadflow/leadflow/shared/schedule"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/sesevents"
@@ -75,7 +73,7 @@ var Routes = map[string][]string{
 	"publisher":   nil,
 	"track":       track.Routes,
 	"privacy":     privacy.Routes,
-	"reports":     reporting.Routes,
+	"reports":     report.Routes,
 }
 
 // Function is one Lambda: its folder name under functions/ and its wiring.
@@ -325,7 +323,7 @@ func loadRules(path string) (*qualify.Config, error) {
 }
 
 // Reports builds the reports handler and weekly digest.
-func Reports(cfg config.Reports, c awsclients.Clients, logw io.Writer, clock func() time.Time) (*reporting.Handler, error) {
+func Reports(cfg config.Reports, c awsclients.Clients, logw io.Writer, clock func() time.Time) (*report.Handler, error) {
 	econ := report.Economics{Currency: cfg.Currency, Spend: map[string]float64{}}
 	for name, dst := range map[string]*float64{"MINUTES_PER_LEAD": &econ.MinutesPerLead, "HOURLY_COST": &econ.HourlyCost} {
 		v := map[string]string{"MINUTES_PER_LEAD": cfg.MinutesPerLead, "HOURLY_COST": cfg.HourlyCost}[name]
@@ -365,13 +363,13 @@ func Reports(cfg config.Reports, c awsclients.Clients, logw io.Writer, clock fun
 		}
 	}
 	st := store.New(c.DynamoDB, cfg.Table)
-	return &reporting.Handler{Store: reportStore{st}, Economics: econ, Mail: c.Mail,
+	return &report.Handler{Store: reportStore{st}, Economics: econ, Mail: c.Mail,
 		From: cfg.Sender, Marketing: cfg.MarketingAddress, ConfigurationSet: cfg.ConfigurationSet, BaseURL: cfg.PublicBaseURL,
 		Clock: clock, Log: logx.New(logw, "reports", cfg.LogLevel)}, nil
 }
 
 // ReportHandlers are the reports function's two triggers.
-func ReportHandlers(h *reporting.Handler) Handlers {
+func ReportHandlers(h *report.Handler) Handlers {
 	return Handlers{HTTP: h.Handle, Event: func(ctx context.Context, ev events.EventBridgeEvent) error {
 		out, err := h.Digest(ctx)
 		if err != nil {
@@ -427,7 +425,7 @@ func Track(ctx context.Context, cfg config.Track, c awsclients.Clients, logw io.
 		return nil, err
 	}
 	return &track.Handler{
-		Engage: &engage.Service{Store: s.store, Rules: s.qualify, Clock: clock, HandOff: s.handOff},
+		Engage: &track.Service{Store: s.store, Rules: s.qualify, Clock: clock, HandOff: s.handOff},
 		Limits: s.store, Keys: s.handoff.Keys, CORS: cors, Pages: pages,
 		PerLeadPerHour: 60, BaseURL: cfg.PublicBaseURL, Clock: clock, NewID: ids.New, Log: log, Metrics: cfg.MetricsNamespace,
 	}, nil

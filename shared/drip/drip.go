@@ -264,7 +264,7 @@ func (e Enroller) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	return e.QualifySignal(l, "", now)
 }
 
-// QualifySignal implements engage.Qualifier: it re-grades the lead after a
+// QualifySignal implements track.Qualifier: it re-grades the lead after a
 // signal of kind; a nurtured lead then moves to a sequence that signal
 // triggers (leaving the one it was in), else it is enrolled as Qualify
 // does.

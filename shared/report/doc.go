@@ -1,12 +1,14 @@
-// Package report turns a campaign's monthly counters into a funnel report
-// and renders it as JSON, CSV, a server-rendered HTML dashboard with
-// inline SVG charts, and a weekly digest email.
+// Package report turns a campaign's monthly counters into a funnel report,
+// renders it as JSON, CSV, a server-rendered HTML dashboard with inline
+// SVG charts, and a weekly digest email, and serves it (Handler: GET
+// /reports and the scheduled digest).
 //
 // The product counts at write time (atomic ADDs on CAMPAIGN#<c>/STATS#<yyyy-mm>,
 // and per variant), so a report never scans leads: Build only sums the
 // counters of the months in a Period and derives every figure from them.
-// The package is pure — no AWS, no clock, no I/O besides the io.Writer the
-// renderers are given — so every figure is testable on a known population.
+// The figures are pure — no AWS, no clock, no I/O besides the io.Writer the
+// renderers are given — so every figure is testable on a known population;
+// the handler reads the counters through the Store it declares.
 //
 // How the figures are computed (the same text is printed under the
 // dashboard, because a figure nobody can check convinces nobody):

@@ -7,7 +7,9 @@
 //   - site page views (POST /events, from the snippet at GET /t/s.js)
 //     bound to a lead by a signed visitor token.
 //
-// Every signal feeds the qualification engine. It imports no AWS code.
+// Every signal goes through Service (engage.go): recorded on the lead as
+// an engagement signal, the lead re-qualified on the spot and, when that
+// makes it hot, handed to sales at once. It imports no AWS code.
 package track
 
 import (
@@ -22,7 +24,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leadflow/leadflow/shared/engage"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
@@ -48,7 +49,7 @@ type Page struct {
 
 // Handler serves the tracking routes.
 type Handler struct {
-	Engage *engage.Service
+	Engage *Service
 	Limits RateLimiter
 	Keys   token.Keys
 	CORS   httpapi.CORS

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadflow/leadflow/shared/engage"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
@@ -44,7 +43,7 @@ func handler(t testing.TB) (*Handler, token.Keys) {
 	}
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
 	return &Handler{
-		Engage: &engage.Service{Store: &oneLead{l: lead.Lead{ID: "L1"}}, Rules: noRules{}, Clock: now},
+		Engage: &Service{Store: &oneLead{l: lead.Lead{ID: "L1"}}, Rules: noRules{}, Clock: now},
 		Limits: allow{}, Keys: keys, CORS: httpapi.NewCORS("*"), Pages: []Page{{"/pricing", "pricing_page_view"}},
 		PerLeadPerHour: 60, BaseURL: "https://leads.example.com", Clock: now, NewID: func(time.Time) string { return "e" },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -1,8 +1,8 @@
-// Package reporting serves the campaign reports (GET /reports as JSON,
-// CSV or the HTML dashboard) and sends the weekly digest to marketing,
-// exactly once per week. Reports read the monthly counters only — never
-// the leads. It imports no AWS code.
-package reporting
+package report
+
+// The handler serves the campaign reports (GET /reports as JSON, CSV or
+// the HTML dashboard) and sends the weekly digest to marketing, exactly
+// once per week. Reports read the monthly counters only — never the leads.
 
 import (
 	"bytes"
@@ -16,7 +16,6 @@ import (
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/mail"
-	"github.com/leadflow/leadflow/shared/report"
 )
 
 // Routes this handler serves (IAM-authorised in AWS).
@@ -25,7 +24,7 @@ var Routes = []string{"GET /reports"}
 // Store is what reports read and the digest records.
 type Store interface {
 	// MonthSources lists every campaign's and variant's counters of a month.
-	MonthSources(ctx context.Context, month string) ([]report.Source, error)
+	MonthSources(ctx context.Context, month string) ([]Source, error)
 	// Once records key and reports true the first time only.
 	Once(ctx context.Context, key string, at time.Time) (bool, error)
 	// Forget removes a key recorded by Once (the digest was not sent).
@@ -35,7 +34,7 @@ type Store interface {
 // Handler serves reports and the digest.
 type Handler struct {
 	Store     Store
-	Economics report.Economics
+	Economics Economics
 	Mail      mail.Sender
 	// From sends the digest to Marketing.
 	From, Marketing  string
@@ -51,21 +50,21 @@ var monthRe = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 // maxMonths bounds a report's period (one query per month).
 const maxMonths = 24
 
-// Build reads the counters of a period and builds the report.
-func (h *Handler) Build(ctx context.Context, from, to string) (report.Report, error) {
+// Build reads the counters of a period and builds the 
+func (h *Handler) Build(ctx context.Context, from, to string) (Report, error) {
 	start, err := time.Parse("2006-01", from)
 	if err != nil {
-		return report.Report{}, err
+		return Report{}, err
 	}
-	var sources []report.Source
+	var sources []Source
 	for m := start; m.Format("2006-01") <= to; m = m.AddDate(0, 1, 0) {
 		rows, err := h.Store.MonthSources(ctx, m.Format("2006-01"))
 		if err != nil {
-			return report.Report{}, err
+			return Report{}, err
 		}
 		sources = append(sources, rows...)
 	}
-	return report.Build(sources, h.Economics, report.Period{From: from, To: to}), nil
+	return Build(sources, h.Economics, Period{From: from, To: to}), nil
 }
 
 // Handle serves GET /reports?from=YYYY-MM&to=YYYY-MM&format=json|csv|html.
@@ -139,7 +138,7 @@ func (h *Handler) Digest(ctx context.Context) (string, error) {
 	r, err := h.Build(ctx, now.AddDate(0, -1, 0).Format("2006-01"), now.Format("2006-01"))
 	if err == nil {
 		var subject, html, text string
-		subject, html, text, err = r.Digest(report.DigestOptions{DashboardURL: dashboard(h.BaseURL), Week: fmt.Sprintf("%d-W%02d", year, week)})
+		subject, html, text, err = r.Digest(DigestOptions{DashboardURL: dashboardURL(h.BaseURL), Week: fmt.Sprintf("%d-W%02d", year, week)})
 		if err == nil {
 			_, err = h.Mail.Send(ctx, mail.Message{From: h.From, To: h.Marketing, Subject: subject, HTML: html, Text: text,
 				Tags: map[string]string{"kind": "digest"}, ConfigurationSet: h.ConfigurationSet})
@@ -154,7 +153,7 @@ func (h *Handler) Digest(ctx context.Context) (string, error) {
 	return "sent", nil
 }
 
-func dashboard(base string) string {
+func dashboardURL(base string) string {
 	if base == "" {
 		return ""
 	}

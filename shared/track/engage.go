@@ -1,8 +1,7 @@
-// Package engage records what a known lead does — an email click, a page
-// view — as an engagement signal, re-qualifies the lead on the spot and,
-// when that makes it hot, hands it to sales at once. It imports no AWS
-// code.
-package engage
+package track
+
+// Engagement: a signal (click, open, page view) re-grades the lead and,
+// when it made the lead hot, alerts sales.
 
 import (
 	"context"
