@@ -24,7 +24,6 @@ import (
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/config"
-	"github.com/leadflow/leadflow/shared/drip"
 	"github.com/leadflow/leadflow/shared/feedback"
 	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -215,8 +214,8 @@ type sales struct {
 	send      *sendonce.Sender
 	handoff   *handoff.Service
 	// qualify re-grades and enrols in nurture sequences.
-	qualify drip.Enroller
-	drip    *drip.Runner
+	qualify nurture.Enroller
+	runner  *nurture.Runner
 }
 
 func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclients.Clients, log *slog.Logger, clock func() time.Time) (sales, error) {
@@ -251,8 +250,8 @@ func buildSales(ctx context.Context, cfg config.Sales, aws config.AWS, c awsclie
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		LinkTTL: linkTTL, Clock: clock, NewID: ids.New, Log: log,
 	}}
-	s.qualify = drip.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}
-	s.drip = &drip.Runner{Sequences: seq, Rules: rules, Send: send, Keys: keys,
+	s.qualify = nurture.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}
+	s.runner = &nurture.Runner{Sequences: seq, Rules: rules, Send: send, Keys: keys,
 		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.handOff, Clock: clock, NewID: ids.New}
 	return s, nil
@@ -532,11 +531,11 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 		return nil, err
 	}
 	s.send.Mail = mail.Limit(s.send.Mail, perSecond)
-	s.drip.Mailbox = cfg.UnsubscribeMailbox
+	s.runner.Mailbox = cfg.UnsubscribeMailbox
 	switch cfg.TrackOpens {
 	case "", "false":
 	case "true":
-		s.drip.TrackOpens = true
+		s.runner.TrackOpens = true
 	default:
 		return nil, fmt.Errorf("config: TRACK_OPENS=%q: want true or false", cfg.TrackOpens)
 	}
@@ -550,7 +549,7 @@ func Nurture(ctx context.Context, cfg config.Nurture, c awsclients.Clients, logw
 			if err != nil || out != handoff.NothingDue {
 				return string(out), err
 			}
-			return s.drip.Run(ctx, l, owner)
+			return s.runner.Run(ctx, l, owner)
 		},
 	}
 	return func(ctx context.Context, ev events.EventBridgeEvent) error {

@@ -82,7 +82,7 @@ func (t *emailTemplate) render(d TemplateData) (Email, error) {
 	if e.Subject == "" {
 		return Email{}, fmt.Errorf("%w: the subject is empty for this lead", ErrRender)
 	}
-	e.Links = links(hb.String(), d.UnsubscribeURL)
+	e.Links = hrefs(hb.String(), d.UnsubscribeURL)
 
 	body := hb.String()
 	isDoc := isDocument(body)
@@ -149,7 +149,7 @@ func withFooter(doc, footer string) string {
 var hrefRe = regexp.MustCompile(`(?i)\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 
 // links are the distinct http(s) hrefs of an HTML part, but skip.
-func links(h, skip string) []string {
+func hrefs(h, skip string) []string {
 	var out []string
 	seen := map[string]bool{skip: true}
 	for _, m := range hrefRe.FindAllStringSubmatch(h, -1) {

@@ -147,7 +147,7 @@ func TestRenderErrors(t *testing.T) {
 func TestLinks(t *testing.T) {
 	h := `<a href="https://a.example/x?y=1&amp;z=2">a</a> <a HREF='http://b.example'>b</a> <a href=https://c.example/>c</a>
 <a href="mailto:x@y">m</a> <a href="https://a.example/x?y=1&amp;z=2">again</a> <a href="https://skip.example/u">u</a> <a href="#top">t</a>`
-	got := links(h, "https://skip.example/u")
+	got := hrefs(h, "https://skip.example/u")
 	want := "https://a.example/x?y=1&z=2 http://b.example https://c.example/"
 	if strings.Join(got, " ") != want {
 		t.Errorf("links = %q", got)

@@ -50,7 +50,7 @@ var monthRe = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 // maxMonths bounds a report's period (one query per month).
 const maxMonths = 24
 
-// Build reads the counters of a period and builds the 
+// Build reads the counters of a period and builds the
 func (h *Handler) Build(ctx context.Context, from, to string) (Report, error) {
 	start, err := time.Parse("2006-01", from)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 type Store = lead.Store
 
 // Qualifier re-grades a lead after a signal of kind and decides what the
-// signal means for its nurturing (drip.Enroller: a triggered sequence).
+// signal means for its nurturing (nurture.Enroller: a triggered sequence).
 type Qualifier interface {
 	QualifySignal(l *lead.Lead, kind string, now time.Time) lead.Change
 }
@@ -54,7 +54,7 @@ func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev
 	if l.Handoff != nil && l.Handoff.State == lead.HandoffPending && s.HandOff != nil {
 		res.Handoff, err = s.HandOff(ctx, l, owner, base)
 		if err != nil {
-			return res, fmt.Errorf("engage: alert: %w", err)
+			return res, fmt.Errorf("track: alert: %w", err)
 		}
 	}
 	return res, nil

@@ -1,4 +1,4 @@
-package drip
+package nurture
 
 import (
 	"fmt"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
-	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
@@ -24,14 +23,14 @@ templates:
 `
 
 func TestMessageTracksEveryLinkAndCarriesUnsubscribeHeaders(t *testing.T) {
-	seq, err := nurture.Parse([]byte(linksYAML), "t.yaml")
+	seq, err := Parse([]byte(linksYAML), "t.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
 	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", Mailbox: "unsubscribe@example.com", BaseURL: "https://leads.example.com"}
 	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
-	m, err := r.message(l, nurture.Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
+	m, err := r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +49,7 @@ func TestMessageTracksEveryLinkAndCarriesUnsubscribeHeaders(t *testing.T) {
 	}
 	// Without a processed mailbox only the one-click link is offered.
 	r.Mailbox = ""
-	m, err = r.message(l, nurture.Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
+	m, err = r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +83,7 @@ func (r stageRules) Qualify(l *lead.Lead, _ time.Time) lead.Change {
 }
 
 func TestQualifySignalTriggersASequence(t *testing.T) {
-	seq := nurture.Default()
+	seq := Default()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	inCold := func() lead.Lead {
 		l := lead.New("L1", lead.Submission{Email: "ann@acme.example", Consent: lead.Consent{MarketingOptIn: true}})

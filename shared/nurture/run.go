@@ -1,9 +1,10 @@
-// Package drip runs nurture sequences for due leads: it re-grades the
-// lead (engagement decays), asks the sequence engine what is due, and
-// sends the step's email exactly once (package sendonce) with one-click
-// unsubscribe headers and tracked links, or records a wait, an exit or a
-// handoff to sales. It imports no AWS code.
-package drip
+package nurture
+
+// Runner runs the sequences for due leads: it re-grades the lead
+// (engagement decays), asks the engine (Plan) what is due, and sends the
+// step's email exactly once (package sendonce) with one-click unsubscribe
+// headers and tracked links, or records a wait, an exit or a handoff to
+// sales. Enroller puts a freshly qualified lead into its sequence.
 
 import (
 	"context"
@@ -18,7 +19,6 @@ import (
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/metrics"
-	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -30,7 +30,7 @@ type Qualifier interface {
 
 // Runner sends nurture steps.
 type Runner struct {
-	Sequences *nurture.Config
+	Sequences *Config
 	Rules     Qualifier
 	Send      *sendonce.Sender
 	Keys      token.Keys
@@ -65,14 +65,14 @@ func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (string, er
 	regrade := r.regrade(&l, now)
 	if l.Handoff != nil && l.Handoff.State == lead.HandoffPending {
 		// Engagement (or rules) made it hot: sales takes over.
-		nurture.Exit(&l, nurture.ExitHandedOff)
+		Exit(&l, ExitHandedOff)
 		return r.saveAndHandOff(ctx, l, regrade, owner, "handed_off")
 	}
 	p := r.Sequences.Plan(l, now)
 	switch p.Kind {
-	case nurture.KindSend:
+	case KindSend:
 		return r.send(ctx, l, p, regrade, owner)
-	case nurture.KindHandoff:
+	case KindHandoff:
 		r.Sequences.Apply(&l, p, now, "")
 		if l.Handoff == nil {
 			l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: now}
@@ -83,7 +83,7 @@ func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (string, er
 		}
 		regrade.Events = append(regrade.Events, r.event(now, "nurture_handoff", p, nil))
 		return r.saveAndHandOff(ctx, l, regrade, owner, "handed_off")
-	case nurture.KindExit:
+	case KindExit:
 		r.Sequences.Apply(&l, p, now, "")
 		regrade.Events = append(regrade.Events, r.event(now, "nurture_exit", p, map[string]any{"reason": p.ExitReason}))
 		return r.save(ctx, l, regrade, "exited")
@@ -105,7 +105,7 @@ func (r *Runner) regrade(l *lead.Lead, now time.Time) lead.Change {
 	return ch
 }
 
-func (r *Runner) send(ctx context.Context, l lead.Lead, p nurture.Plan, regrade lead.Change, owner string) (string, error) {
+func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Change, owner string) (string, error) {
 	now := r.Clock()
 	job := sendonce.Job{
 		Name:   "nurture:" + p.Sequence + ":" + p.Step,
@@ -138,7 +138,7 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p nurture.Plan, regrade 
 	if out == sendonce.Suppressed {
 		// Unsubscribed, bounced or complained: leave the sequence for good.
 		_, err := lead.Update(ctx, r.Send.Store, l.ID, func(l *lead.Lead) (lead.Change, error) {
-			nurture.Exit(l, "suppressed")
+			Exit(l, "suppressed")
 			return lead.Change{At: now, Events: []lead.Event{r.event(now, "nurture_exit", p, map[string]any{"reason": "suppressed"})}}, nil
 		})
 		if err != nil {
@@ -151,15 +151,15 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p nurture.Plan, regrade 
 
 // message renders the step's email with its unsubscribe link and
 // headers (RFC 8058 one-click) and tracked links.
-func (r *Runner) message(l lead.Lead, p nurture.Plan, now time.Time) (mail.Message, error) {
+func (r *Runner) message(l lead.Lead, p Plan, now time.Time) (mail.Message, error) {
 	base := r.base(l)
 	if base == "" {
-		return mail.Message{}, errors.New("drip: no public base URL for links (set PUBLIC_BASE_URL)")
+		return mail.Message{}, errors.New("nurture: no public base URL for links (set PUBLIC_BASE_URL)")
 	}
 	unsub := links.Unsubscribe(r.Keys, base, l.ID, now)
 	e, err := r.Sequences.Render(p.Template, l, unsub)
 	if err != nil {
-		return mail.Message{}, fmt.Errorf("drip: render %s: %w", p.Template, err)
+		return mail.Message{}, fmt.Errorf("nurture: render %s: %w", p.Template, err)
 	}
 	// Longest links first: one link may be a prefix of another. In the
 	// HTML a link may be written escaped (&amp;) or as typed (&).
@@ -209,7 +209,7 @@ func (r *Runner) base(l lead.Lead) string {
 // htmlAttr is how html/template writes a URL in an attribute.
 func htmlAttr(u string) string { return strings.ReplaceAll(u, "&", "&amp;") }
 
-func (r *Runner) event(now time.Time, kind string, p nurture.Plan, data map[string]any) lead.Event {
+func (r *Runner) event(now time.Time, kind string, p Plan, data map[string]any) lead.Event {
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -241,7 +241,7 @@ func (r *Runner) saveAndHandOff(ctx context.Context, l lead.Lead, ch lead.Change
 		return out, err
 	}
 	if _, err := r.HandOff(ctx, l, owner, ""); err != nil {
-		return out, fmt.Errorf("drip: alert: %w (the schedule retries)", err)
+		return out, fmt.Errorf("nurture: alert: %w (the schedule retries)", err)
 	}
 	return out, nil
 }
@@ -251,7 +251,7 @@ func (r *Runner) saveAndHandOff(ctx context.Context, l lead.Lead, ch lead.Change
 // did). It is what capture and engagement tracking call after each signal.
 type Enroller struct {
 	Rules     Qualifier
-	Sequences *nurture.Config
+	Sequences *Config
 	// Campaigns maps a campaign to the sequence its leads enter first.
 	Campaigns map[string]string
 	NewID     func(time.Time) string
@@ -283,7 +283,7 @@ func (e Enroller) QualifySignal(l *lead.Lead, kind string, now time.Time) lead.C
 	}
 	if left != "" {
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "nurture_exit", ID: e.NewID(now),
-			Data: map[string]any{"sequence": left, "reason": nurture.ExitTriggered, "next": seq}})
+			Data: map[string]any{"sequence": left, "reason": ExitTriggered, "next": seq}})
 	}
 	ch.Add(e.enrolled(l, now, seq, map[string]any{"trigger": kind}))
 	return ch
