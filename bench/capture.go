@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/capturefn"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
@@ -30,10 +31,11 @@ func init() { register("capture vs PutItem", benchCapture) }
 func benchCapture(e *env) []Row {
 	table := e.table("capture")
 	db := e.countedDynamoDB()
-	h, err := app.Capture(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
+	c := e.clients.App(db, nil)
+	h, err := capturefn.New(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
 		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
 			PublicBaseURL: "https://leads.example.com"}},
-		e.clients.App(db, nil), io.Discard, time.Now)
+		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
 	must(err)
 
 	floorTable := e.table("floor")

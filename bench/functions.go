@@ -12,7 +12,7 @@ import (
 
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/sam"
-	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 )
@@ -64,7 +64,7 @@ func benchFunctions(e *env) []Row {
 		// The first build in this process: cold, like a Lambda init
 		// (the embedded default configs are parsed on first use).
 		t0 := time.Now()
-		_, err := app.Build(context.Background(), f.Name, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
+		_, err := registry.Build(context.Background(), f.Name, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
 		must(err)
 		init := time.Since(t0)
 		ir := ratioRow("init (first): "+f.Name+" vs SDK clients alone", ms(init), ms(clientsInit), "ms", 0)

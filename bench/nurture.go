@@ -17,6 +17,8 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/capturefn"
+	"github.com/leadflow/leadflow/shared/app/nurturefn"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/store"
 )
@@ -49,7 +51,8 @@ func benchNurture(e *env) []Row {
 	table := e.table("nurture")
 	clock := func() time.Time { return benchMonday }
 	capCfg, nurCfg := nurtureConfig(e, table)
-	capture, err := app.Capture(e.ctx, capCfg, e.clients.App(nil, nil), io.Discard, clock)
+	c := e.clients.App(nil, nil)
+	capture, err := capturefn.New(e.ctx, capCfg, c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: clock})
 	must(err)
 	for i := 0; i < n; i++ {
 		r, err := capture.Handle(e.ctx, request(coldLead(fmt.Sprintf("n%d@bench.example", i))))
@@ -61,7 +64,7 @@ func benchNurture(e *env) []Row {
 	// The tick works 8 leads at a time; the floor below runs 8 workers too,
 	// so both are time per email at the same parallelism.
 	clients := e.clients.App(db, nil)
-	tick, err := app.Nurture(e.ctx, nurCfg, clients, io.Discard, clock)
+	tick, err := nurturefn.New(e.ctx, nurCfg, clients.DynamoDB, clients.Mail, clients.SendRate, clients.Parameter, app.Env{Logs: io.Discard, Clock: clock})
 	must(err)
 	e.calls.Store(0)
 	t0 := time.Now()
@@ -121,7 +124,8 @@ func benchTickFlat(e *env) []Row {
 	_, nurCfg := nurtureConfig(e, table)
 	clock := func() time.Time { return benchMonday }
 	db := e.countedDynamoDB()
-	tick, err := app.Nurture(e.ctx, nurCfg, e.clients.App(db, nil), io.Discard, clock)
+	c := e.clients.App(db, nil)
+	tick, err := nurturefn.New(e.ctx, nurCfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, app.Env{Logs: io.Discard, Clock: clock})
 	must(err)
 	measure := func() (time.Duration, int64) {
 		var best time.Duration

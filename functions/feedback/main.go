@@ -4,8 +4,21 @@
 package main
 
 import (
+	"context"
+
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/feedbackfn"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/paramstore"
 )
 
-func main() { app.Start(app.FeedbackFunction(), paramstore.Service) }
+func main() {
+	app.Start("feedback", func(ctx context.Context, env app.Env) (app.Handlers, error) {
+		cfg, aws, err := app.Load[config.Feedback](ctx, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return app.HTTP(feedbackfn.New(ctx, cfg, awsclients.NewDynamoDB(aws), paramstore.New(aws), env))
+	})
+}

@@ -5,11 +5,25 @@
 package main
 
 import (
+	"context"
 	_ "time/tzdata" // lead time zones must resolve without the OS database
 
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/nurturefn"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
 	"github.com/leadflow/leadflow/shared/paramstore"
 )
 
-func main() { app.Start(app.NurtureFunction(), sesmail.Service, paramstore.Service) }
+func main() {
+	app.Start("nurture", func(ctx context.Context, env app.Env) (app.Handlers, error) {
+		cfg, aws, err := app.Load[config.Nurture](ctx, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		ses := sesmail.NewClient(aws)
+		tick, err := nurturefn.New(ctx, cfg, awsclients.NewDynamoDB(aws), sesmail.New(ses), sesmail.RateOf(ses), paramstore.New(aws), env)
+		return app.Handlers{Event: tick}, err
+	})
+}

@@ -3,7 +3,20 @@
 package main
 
 import (
+	"context"
+
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/privacyfn"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
 )
 
-func main() { app.Start(app.PrivacyFunction()) }
+func main() {
+	app.Start("privacy", func(ctx context.Context, env app.Env) (app.Handlers, error) {
+		cfg, aws, err := app.Load[config.Privacy](ctx, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return app.HTTP(privacyfn.New(cfg, awsclients.NewDynamoDB(aws), env), nil)
+	})
+}

@@ -4,8 +4,21 @@
 package main
 
 import (
+	"context"
+
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/publisherfn"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/publish/eventbus"
 )
 
-func main() { app.Start(app.PublisherFunction(), eventbus.Service) }
+func main() {
+	app.Start("publisher", func(ctx context.Context, env app.Env) (app.Handlers, error) {
+		cfg, aws, err := app.Load[config.Publisher](ctx, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return app.Handlers{Stream: publisherfn.New(cfg, awsclients.NewDynamoDB(aws), eventbus.Buses(aws), env)}, nil
+	})
+}

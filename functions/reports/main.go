@@ -4,8 +4,25 @@
 package main
 
 import (
+	"context"
+
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/reportsfn"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
 )
 
-func main() { app.Start(app.ReportsFunction(), sesmail.Service) }
+func main() {
+	app.Start("reports", func(ctx context.Context, env app.Env) (app.Handlers, error) {
+		cfg, aws, err := app.Load[config.Reports](ctx, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		h, err := reportsfn.New(cfg, awsclients.NewDynamoDB(aws), sesmail.New(sesmail.NewClient(aws)), env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return reportsfn.Handlers(h), nil
+	})
+}

@@ -4,7 +4,20 @@
 package main
 
 import (
+	"context"
+
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/seseventsfn"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
 )
 
-func main() { app.Start(app.SESEventsFunction()) }
+func main() {
+	app.Start("sesevents", func(ctx context.Context, env app.Env) (app.Handlers, error) {
+		cfg, aws, err := app.Load[config.SESEvents](ctx, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return app.Handlers{Event: seseventsfn.New(cfg, awsclients.NewDynamoDB(aws), env).Handle}, nil
+	})
+}

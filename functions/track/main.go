@@ -5,11 +5,23 @@
 package main
 
 import (
+	"context"
 	_ "time/tzdata" // lead time zones must resolve without the OS database
 
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/trackfn"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
 	"github.com/leadflow/leadflow/shared/paramstore"
 )
 
-func main() { app.Start(app.TrackFunction(), sesmail.Service, paramstore.Service) }
+func main() {
+	app.Start("track", func(ctx context.Context, env app.Env) (app.Handlers, error) {
+		cfg, aws, err := app.Load[config.Track](ctx, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return app.HTTP(trackfn.New(ctx, cfg, awsclients.NewDynamoDB(aws), sesmail.New(sesmail.NewClient(aws)), paramstore.New(aws), env))
+	})
+}

@@ -4,8 +4,21 @@
 package main
 
 import (
+	"context"
+
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/unsubscribefn"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/paramstore"
 )
 
-func main() { app.Start(app.UnsubscribeFunction(), paramstore.Service) }
+func main() {
+	app.Start("unsubscribe", func(ctx context.Context, env app.Env) (app.Handlers, error) {
+		cfg, aws, err := app.Load[config.Unsubscribe](ctx, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return app.HTTP(unsubscribefn.New(ctx, cfg, awsclients.NewDynamoDB(aws), paramstore.New(aws), env))
+	})
+}

@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/leadflow/leadflow/local/sam"
-	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -86,7 +86,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		streams: map[string]func(context.Context, events.DynamoDBEvent) error{}}
 	for _, f := range o.Template.Functions {
 		env := FunctionEnv(f, o.Refs, o.Env)
-		h, err := app.Build(ctx, f.Name, o.Services, func(k string) string { return env[k] }, o.Logs, o.Clock)
+		h, err := registry.Build(ctx, f.Name, o.Services, func(k string) string { return env[k] }, o.Logs, o.Clock)
 		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
 		}

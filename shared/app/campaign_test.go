@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -91,7 +91,7 @@ func TestCampaignSequenceIsCheckedAtInit(t *testing.T) {
 	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "CAMPAIGNS_DIR": dir, "AWS_REGION": "us-east-1", "SES_MAX_SEND_RATE": "1"}
 	for _, fn := range []string{"capture", "nurture", "track"} {
-		_, err := app.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
+		_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
 		if err == nil || !strings.Contains(err.Error(), "webinar-nov.yaml:") || !strings.Contains(err.Error(), `sequence "no-such-sequence" is not in the nurture sequences`) {
 			t.Errorf("%s: err = %v", fn, err)
 		}
@@ -145,7 +145,7 @@ func TestCampaignFileQualifyOverrides(t *testing.T) {
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "CAMPAIGNS_DIR": bad, "AWS_REGION": "us-east-1", "SES_MAX_SEND_RATE": "1"}
 	line := strings.Count(string(src), "\n") + 3
 	for _, fn := range []string{"capture", "nurture", "track"} {
-		_, err := app.Build(ctx, fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
+		_, err := registry.Build(ctx, fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("webinar-nov.yaml:%d: qualify.thresholds.A: hot (5) must be above warm (20)", line)) {
 			t.Errorf("%s: err = %v", fn, err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -53,7 +54,7 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	env := gateway.FunctionEnv(f, map[string]string{tm.TableID: table}, extra)
 	var logs bytes.Buffer
-	h, err := app.Build(context.Background(), name, all.Services, func(k string) string { return env[k] }, &logs, clock)
+	h, err := registry.Build(context.Background(), name, all.Services, func(k string) string { return env[k] }, &logs, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestAllowedOriginsMustBeChosen(t *testing.T) {
 		} {
 			env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": value, "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 				"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "AWS_REGION": "us-east-1"}
-			_, err := app.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+			_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
 			switch {
 			case want == "" && err != nil:
 				t.Errorf("%s with ALLOWED_ORIGINS=%q: %v", fn, value, err)
@@ -167,14 +168,14 @@ func TestInvalidQualifyConfigFailsAtInit(t *testing.T) {
 	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "QUALIFY_CONFIG": path, "AWS_REGION": "us-east-1"}
 	for _, fn := range []string{"capture", "nurture"} {
-		_, err := app.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+		_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
 		if err == nil || !strings.Contains(err.Error(), "qualify.yaml:5") || !strings.Contains(err.Error(), "startswith") {
 			t.Errorf("%s with a bad config: err = %v, want the file:line and the bad operator", fn, err)
 		}
 	}
 	delete(env, "SIGNING_KEYS")
 	delete(env, "QUALIFY_CONFIG")
-	if _, err := app.Build(context.Background(), "capture", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now); err == nil ||
+	if _, err := registry.Build(context.Background(), "capture", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now); err == nil ||
 		!strings.Contains(err.Error(), "SIGNING_KEYS") {
 		t.Errorf("without signing keys: err = %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/leadflow/leadflow/local/faults"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/capturefn"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store"
@@ -43,9 +44,10 @@ func TestCaptureUnderDynamoDBFaults(t *testing.T) {
 				o.RetryMaxAttempts = 1 // the SDK would retry some of these itself
 			})
 			var logs strings.Builder
-			h, err := app.Capture(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
+			c := base.App(db, nil)
+			h, err := capturefn.New(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
 				Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: testKeys}}},
-				base.App(db, nil), &logs, time.Now)
+				c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: &logs, Clock: time.Now})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,6 +20,7 @@ import (
 	"github.com/leadflow/leadflow/local/faults"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/nurturefn"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
@@ -242,7 +243,8 @@ func TestThrottlingAndACrashAfterSendingLoseAndDuplicateNothing(t *testing.T) {
 	cfg := config.Nurture{AWS: testenv.AWS(t), SESMaxSendRate: "1000", Sales: config.Sales{Table: table, Sender: "leads@example.com",
 		SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: testKeys}}}
 	var logs bytes.Buffer
-	tick, err := app.Nurture(ctx, cfg, clients.App(db, ses2), &logs, clock.now)
+	c := clients.App(db, ses2)
+	tick, err := nurturefn.New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, app.Env{Logs: &logs, Clock: clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}

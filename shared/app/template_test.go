@@ -12,7 +12,7 @@ import (
 
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/config"
 )
 
@@ -111,7 +111,7 @@ func templateProblems(tm *sam.Template, root string) []string {
 				}
 			}
 		}
-		want := append([]string(nil), app.Routes[f.Name]...)
+		want := append([]string(nil), registry.Routes()[f.Name]...)
 		sort.Strings(want)
 		sort.Strings(keys)
 		if !slices.Equal(keys, want) {

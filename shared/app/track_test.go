@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -211,7 +211,7 @@ func TestOpenPixelIsOptInAndCountsEachEmailOnce(t *testing.T) {
 	if !strings.Contains(logs.String(), `"outcome":"repeat"`) || !strings.Contains(logs.String(), `"outcome":"bad_token"`) {
 		t.Fatalf("repeat and forged loads are not logged:\n%s", logs.String())
 	}
-	if _, err := app.Build(ctx, "nurture", all.Services, func(k string) string {
+	if _, err := registry.Build(ctx, "nurture", all.Services, func(k string) string {
 		return map[string]string{"TABLE_NAME": table, "SENDER_ADDRESS": "a@example.com", "SALES_ADDRESS": "s@example.com",
 			"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1", "TRACK_OPENS": "yes", "AWS_REGION": "us-east-1"}[k]
 	}, io.Discard, time.Now); err == nil || !strings.Contains(err.Error(), "TRACK_OPENS") {

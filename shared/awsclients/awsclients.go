@@ -2,16 +2,15 @@
 // them at local emulators when the endpoint overrides are set.
 //
 // Only DynamoDB, which every function uses, is built here. SES, SSM and
-// EventBridge come from their adapters' Service functions, which a
-// function's main names: a Go binary links every package it imports (an
-// SDK service package is 1–3 MB), so a function links only the services
-// its main names.
+// EventBridge come from their adapters (mail/sesmail, paramstore,
+// publish/eventbus): a Go binary links every package it imports (an SDK
+// service package is 1–3 MB), so a function's main imports only the
+// adapters whose clients its constructor takes.
 package awsclients
 
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -22,19 +21,28 @@ import (
 	"github.com/leadflow/leadflow/shared/publish"
 )
 
-// Clients are what a function's wiring uses to reach AWS. DynamoDB is
-// always there; the others are set by the Service of their adapter.
+// SendRate is the SES account's maximum send rate, emails per second.
+type SendRate func(context.Context) (float64, error)
+
+// Params reads a SecureString from SSM Parameter Store.
+type Params func(ctx context.Context, name string) (string, error)
+
+// Buses opens a named EventBridge bus.
+type Buses func(name string) publish.Bus
+
+// Clients carry every AWS client, for the local gateway and the tests,
+// which build any function (shared/app/registry). A Lambda's main builds
+// only the clients its function's constructor takes, as typed parameters.
 type Clients struct {
 	DynamoDB *dynamodb.Client
 	// Mail sends through SES v2 (sesmail.Service).
 	Mail mail.Sender
 	// SendRate is the SES account's maximum send rate (sesmail.Service).
-	SendRate func(context.Context) (float64, error)
-	// Parameter reads a SecureString from SSM Parameter Store
-	// (paramstore.Service).
-	Parameter func(ctx context.Context, name string) (string, error)
+	SendRate SendRate
+	// Parameter reads SSM parameters (paramstore.Service).
+	Parameter Params
 	// Bus is the named EventBridge bus (eventbus.Service).
-	Bus func(name string) publish.Bus
+	Bus Buses
 }
 
 // Base is the shared SDK config (default credential chain, region) and the
@@ -66,19 +74,6 @@ func Use(b Base, services ...Service) Clients {
 		s(b, &c)
 	}
 	return c
-}
-
-// Missing names the clients among needs ("ses", "ssm", "eventbridge")
-// that c lacks, or is empty.
-func (c Clients) Missing(needs ...string) string {
-	var out []string
-	for _, n := range needs {
-		have := map[string]bool{"ses": c.Mail != nil && c.SendRate != nil, "ssm": c.Parameter != nil, "eventbridge": c.Bus != nil}[n]
-		if !have {
-			out = append(out, n)
-		}
-	}
-	return strings.Join(out, ", ")
 }
 
 // NewDynamoDB is the DynamoDB client.

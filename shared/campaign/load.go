@@ -68,3 +68,20 @@ func LoadDir(dir string) (*Set, error) {
 	}
 	return newSet(cs), nil
 }
+
+// LoadConfigured reads the campaign files of a function: dir when the
+// configuration names one (then it must exist), else config/campaigns in
+// the build when there is one, else none (a nil Set).
+func LoadConfigured(dir string) (*Set, error) {
+	explicit := dir != ""
+	if !explicit {
+		dir = "config/campaigns"
+	}
+	if root := os.Getenv("LAMBDA_TASK_ROOT"); root != "" && !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
+	}
+	if _, err := os.Stat(dir); err != nil && !explicit {
+		return nil, nil
+	}
+	return LoadDir(dir)
+}

@@ -7,6 +7,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -203,6 +205,16 @@ func Load(dst any, getenv func(string) string) error {
 		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// InTask resolves a config path inside the function's build: relative
+// paths are under LAMBDA_TASK_ROOT in Lambda (config/ ships there), and
+// under the working directory elsewhere.
+func InTask(path string) string {
+	if root := os.Getenv("LAMBDA_TASK_ROOT"); path != "" && root != "" && !filepath.IsAbs(path) {
+		return filepath.Join(root, path)
+	}
+	return path
 }
 
 // paramHint names the template parameter behind a variable, so an

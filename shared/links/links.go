@@ -30,6 +30,9 @@ const (
 	ClickTTL = 180 * 24 * time.Hour
 	OpenTTL  = 180 * 24 * time.Hour
 	VisitTTL = 365 * 24 * time.Hour
+	// AlertTTL is how long the accept/reject links of a sales alert (and
+	// the outcome links after them) work.
+	AlertTTL = 7 * 24 * time.Hour
 	// UnsubscribeTTL bounds how long a leaked link names a lead; an expired
 	// unsubscribe link still works (an opt-out is never refused).
 	UnsubscribeTTL = 365 * 24 * time.Hour

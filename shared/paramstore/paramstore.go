@@ -12,10 +12,10 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 )
 
-// Service gives a function SSM parameters.
-func Service(b awsclients.Base, c *awsclients.Clients) {
+// New reads SecureStrings through an SSM client made from b.
+func New(b awsclients.Base) awsclients.Params {
 	client := ssm.NewFromConfig(b.Config)
-	c.Parameter = func(ctx context.Context, name string) (string, error) {
+	return func(ctx context.Context, name string) (string, error) {
 		out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
 		if err != nil {
 			return "", fmt.Errorf("read SSM parameter %s: %w", name, err)
@@ -23,3 +23,6 @@ func Service(b awsclients.Base, c *awsclients.Clients) {
 		return aws.ToString(out.Parameter.Value), nil
 	}
 }
+
+// Service sets c.Parameter, for the gateway and the tests.
+func Service(b awsclients.Base, c *awsclients.Clients) { c.Parameter = New(b) }

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -74,3 +75,26 @@ func (k Keys) String() string {
 
 // GoString keeps %#v from printing the secrets too.
 func (k Keys) GoString() string { return k.String() }
+
+// LoadKeys is the signing keys a function is configured with: spec itself
+// when given (the local stack), else the SSM parameter named param, read
+// with read. Errors name the variables to set, never a secret.
+func LoadKeys(ctx context.Context, spec, param string, read func(ctx context.Context, name string) (string, error)) (Keys, error) {
+	if spec == "" {
+		if param == "" {
+			return Keys{}, errors.New("config: set SIGNING_KEYS_PARAM (SSM parameter name) or SIGNING_KEYS")
+		}
+		if read == nil {
+			return Keys{}, errors.New("config: SIGNING_KEYS_PARAM is set but this function has no SSM client")
+		}
+		var err error
+		if spec, err = read(ctx, param); err != nil {
+			return Keys{}, fmt.Errorf("signing keys: %w", err)
+		}
+	}
+	keys, err := ParseKeys(spec)
+	if err != nil {
+		return Keys{}, fmt.Errorf("signing keys: %w", err)
+	}
+	return keys, nil
+}

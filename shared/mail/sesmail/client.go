@@ -25,7 +25,12 @@ func Service(b awsclients.Base, c *awsclients.Clients) { Attach(c, NewClient(b))
 // Attach sets c's SES clients from client (tests pass one with faults).
 func Attach(c *awsclients.Clients, client *sesv2.Client) {
 	c.Mail = New(client)
-	c.SendRate = func(ctx context.Context) (float64, error) { return MaxSendRate(ctx, client) }
+	c.SendRate = RateOf(client)
+}
+
+// RateOf reads the account's send rate through client.
+func RateOf(client *sesv2.Client) awsclients.SendRate {
+	return func(ctx context.Context) (float64, error) { return MaxSendRate(ctx, client) }
 }
 
 // MaxSendRate is the account's SES sending rate (emails per second).

@@ -17,8 +17,11 @@ func NewClient(b awsclients.Base) *eventbridge.Client {
 	})
 }
 
-// Service gives a function EventBridge buses.
-func Service(b awsclients.Base, c *awsclients.Clients) {
+// Buses opens buses through an EventBridge client made from b.
+func Buses(b awsclients.Base) awsclients.Buses {
 	client := NewClient(b)
-	c.Bus = func(name string) publish.Bus { return New(client, name) }
+	return func(name string) publish.Bus { return New(client, name) }
 }
+
+// Service sets c.Bus, for the gateway and the tests.
+func Service(b awsclients.Base, c *awsclients.Clients) { c.Bus = Buses(b) }

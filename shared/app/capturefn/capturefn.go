@@ -1,0 +1,52 @@
+// Package capturefn wires the capture function (POST /leads and the hosted
+// campaign pages).
+package capturefn
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/sales"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/capture"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/mail"
+)
+
+// Function is capture for the registry.
+var Function = app.Function{Name: "capture", Routes: capture.Routes,
+	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		cfg, err := app.Config[config.Capture](env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
+	}}
+
+// New builds the handler; its AWS clients are its parameters.
+func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Sender, params awsclients.Params, env app.Env) (*capture.Handler, error) {
+	log := logx.New(env.Logs, "capture", cfg.LogLevel)
+	cors, err := sales.AllowedOrigins(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, err
+	}
+	s, err := sales.New(ctx, cfg.Sales, db, m, params, log, env.Clock)
+	if err != nil {
+		return nil, err
+	}
+	return &capture.Handler{
+		Campaigns:   s.Campaigns,
+		Service:     &capture.Service{Store: s.Store, NewID: ids.New, Qualify: s.Qualify},
+		HandOff:     s.HandOff,
+		BaseURL:     cfg.PublicBaseURL,
+		CORS:        cors,
+		ThankYouURL: cfg.ThankYouURL,
+		Clock:       env.Clock,
+		Log:         log,
+		Metrics:     cfg.MetricsNamespace,
+	}, nil
+}

@@ -1,0 +1,44 @@
+// Package feedbackfn wires the feedback function: sales' answers from the
+// signed links in alerts.
+package feedbackfn
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/feedback"
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// Function is feedback for the registry.
+var Function = app.Function{Name: "feedback", Routes: feedback.Routes,
+	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		cfg, err := app.Config[config.Feedback](env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
+	}}
+
+// New builds the handler; its AWS clients are its parameters.
+func New(ctx context.Context, cfg config.Feedback, db *dynamodb.Client, params awsclients.Params, env app.Env) (*feedback.Handler, error) {
+	keys, err := token.LoadKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam, params)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
+	if err != nil {
+		return nil, err
+	}
+	return &feedback.Handler{Store: store.New(db, cfg.Table), Rules: rules, Keys: keys, LinkTTL: links.AlertTTL,
+		Clock: env.Clock, NewID: ids.New, Log: logx.New(env.Logs, "feedback", cfg.LogLevel)}, nil
+}

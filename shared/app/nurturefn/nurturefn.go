@@ -1,0 +1,108 @@
+// Package nurturefn wires the scheduled function: alerts still owed to
+// sales, first-response SLA escalations and nurture steps, from the due
+// index.
+package nurturefn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/sales"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/handoff"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/metrics"
+	"github.com/leadflow/leadflow/shared/schedule"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+// Function is nurture for the registry.
+var Function = app.Function{Name: "nurture",
+	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		cfg, err := app.Config[config.Nurture](env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		tick, err := New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, env)
+		return app.Handlers{Event: tick}, err
+	}}
+
+// New builds the tick; its AWS clients are its parameters (rate: the SES
+// account's send rate, asked when SES_MAX_SEND_RATE is unset).
+func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Sender, rate awsclients.SendRate, params awsclients.Params,
+	env app.Env) (func(context.Context, events.EventBridgeEvent) error, error) {
+	log := logx.New(env.Logs, "nurture", cfg.LogLevel)
+	s, err := sales.New(ctx, cfg.Sales, db, m, params, log, env.Clock)
+	if err != nil {
+		return nil, err
+	}
+	perSecond, err := sendRate(ctx, cfg.SESMaxSendRate, rate)
+	if err != nil {
+		return nil, err
+	}
+	s.Send.Mail = mail.Limit(s.Send.Mail, perSecond)
+	s.Runner.Mailbox = cfg.UnsubscribeMailbox
+	switch cfg.TrackOpens {
+	case "", "false":
+	case "true":
+		s.Runner.TrackOpens = true
+	default:
+		return nil, fmt.Errorf("config: TRACK_OPENS=%q: want true or false", cfg.TrackOpens)
+	}
+	t := &schedule.Tick{
+		Store: s.Store, Shards: store.DueShards, Concurrency: 8, PerShard: 200, Margin: 2 * time.Second,
+		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) },
+		Clock: env.Clock, Log: log,
+		Work: func(ctx context.Context, l lead.Lead, owner string) (string, error) {
+			// Sales first: an alert owed or an SLA escalation.
+			out, err := s.Handoff.RunLead(ctx, l, owner, "")
+			if err != nil || out != handoff.NothingDue {
+				return string(out), err
+			}
+			return s.Runner.Run(ctx, l, owner)
+		},
+	}
+	return func(ctx context.Context, ev events.EventBridgeEvent) error {
+		start := time.Now()
+		ctx = metrics.Start(ctx, cfg.MetricsNamespace)
+		sum := t.Run(ctx, "tick-"+ev.ID)
+		level := slog.LevelInfo
+		if len(sum.Outcomes) == 0 && sum.Errors == 0 {
+			level = slog.LevelDebug // an idle tick every minute is not news
+		}
+		if sum.Errors > 0 {
+			metrics.Count(ctx, metrics.TickFailures, 1)
+			level = slog.LevelError
+		}
+		attrs := []any{"event", ev.ID, "outcomes", sum.Outcomes, "errors", sum.Errors, "stopped", sum.Stopped, "cause", sum.Cause,
+			"ms", time.Since(start).Milliseconds(), "maxSendRate", perSecond}
+		log.Log(ctx, level, "tick", append(attrs, metrics.Attrs(ctx, env.Clock())...)...)
+		return nil
+	}, nil
+}
+
+// sendRate is the configured SES send rate, else the account's own.
+func sendRate(ctx context.Context, configured string, rate awsclients.SendRate) (float64, error) {
+	if configured != "" {
+		r, err := strconv.ParseFloat(configured, 64)
+		if err != nil || r <= 0 {
+			return 0, fmt.Errorf("config: SES_MAX_SEND_RATE=%q is not a positive number", configured)
+		}
+		return r, nil
+	}
+	if rate == nil {
+		return 0, errors.New("config: set SES_MAX_SEND_RATE, or give the function SES GetAccount")
+	}
+	return rate(ctx)
+}

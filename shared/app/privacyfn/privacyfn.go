@@ -1,0 +1,32 @@
+// Package privacyfn wires the privacy function: IAM-authorised export and
+// erasure of a person's data.
+package privacyfn
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/privacy"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+// Function is privacy for the registry.
+var Function = app.Function{Name: "privacy", Routes: privacy.Routes,
+	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		cfg, err := app.Config[config.Privacy](env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return app.HTTP(New(cfg, c.DynamoDB, env), nil)
+	}}
+
+// New builds the handler; DynamoDB is its only AWS client.
+func New(cfg config.Privacy, db *dynamodb.Client, env app.Env) *privacy.Handler {
+	return &privacy.Handler{Service: &privacy.Service{Store: store.New(db, cfg.Table), Clock: env.Clock},
+		Log: logx.New(env.Logs, "privacy", cfg.LogLevel)}
+}

@@ -1,0 +1,111 @@
+// Package reportsfn wires the reports function: the dashboard (GET
+// /reports, IAM-authorised) and the scheduled weekly digest.
+package reportsfn
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/campaign"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/report"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+// Function is reports for the registry.
+var Function = app.Function{Name: "reports", Routes: report.Routes,
+	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		cfg, err := app.Config[config.Reports](env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		h, err := New(cfg, c.DynamoDB, c.Mail, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return Handlers(h), nil
+	}}
+
+// New builds the handler; its AWS clients are its parameters (SES for the
+// digest).
+func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*report.Handler, error) {
+	econ := report.Economics{Currency: cfg.Currency, Spend: map[string]float64{}}
+	for name, dst := range map[string]*float64{"MINUTES_PER_LEAD": &econ.MinutesPerLead, "HOURLY_COST": &econ.HourlyCost} {
+		v := map[string]string{"MINUTES_PER_LEAD": cfg.MinutesPerLead, "HOURLY_COST": cfg.HourlyCost}[name]
+		if v == "" {
+			continue
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			return nil, fmt.Errorf("config: %s=%q is not a positive number", name, v)
+		}
+		*dst = f
+	}
+	for _, part := range strings.Split(cfg.CampaignSpend, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		id, amount, ok := strings.Cut(part, "=")
+		f, err := strconv.ParseFloat(amount, 64)
+		if !ok || err != nil || f < 0 {
+			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is not campaign=amount", part)
+		}
+		econ.Spend[id] = f
+	}
+	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
+	if err != nil {
+		return nil, err
+	}
+	if campaigns != nil {
+		// Spend declared in campaign files; the parameter overrides it.
+		for id, amount := range campaigns.Spend() {
+			if _, set := econ.Spend[id]; !set {
+				econ.Spend[id] = amount
+			}
+		}
+		if econ.Currency == "" {
+			econ.Currency = campaigns.Currency()
+		}
+	}
+	st := store.New(db, cfg.Table)
+	return &report.Handler{Store: reportStore{st}, Economics: econ, Mail: m,
+		From: cfg.Sender, Marketing: cfg.MarketingAddress, ConfigurationSet: cfg.ConfigurationSet, BaseURL: cfg.PublicBaseURL,
+		Clock: env.Clock, Log: logx.New(env.Logs, "reports", cfg.LogLevel)}, nil
+}
+
+// Handlers are the reports function's two triggers.
+func Handlers(h *report.Handler) app.Handlers {
+	return app.Handlers{HTTP: h.Handle, Event: func(ctx context.Context, ev events.EventBridgeEvent) error {
+		out, err := h.Digest(ctx)
+		if err != nil {
+			h.Log.Error("digest", "event", ev.ID, "error", err.Error())
+			return err
+		}
+		h.Log.Info("digest", "event", ev.ID, "outcome", out)
+		return nil
+	}}
+}
+
+// reportStore adapts the store's stats rows to report sources.
+type reportStore struct{ *store.Store }
+
+func (r reportStore) MonthSources(ctx context.Context, month string) ([]report.Source, error) {
+	rows, err := r.MonthStats(ctx, month)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]report.Source, len(rows))
+	for i, row := range rows {
+		out[i] = report.Source{Campaign: row.Campaign, Variant: row.Variant, Month: row.Month, Counters: row.Counters}
+	}
+	return out, nil
+}

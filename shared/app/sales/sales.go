@@ -1,0 +1,131 @@
+// Package sales is the wiring that capture, track and nurture share: the
+// qualification rules, the nurture sequences and campaign files, the
+// store, the exactly-once sender, the sales handoff and the nurture
+// runner, built once per function from its configuration.
+package sales
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/campaign"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/handoff"
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/nurture"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/sendonce"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// Lease is how long a worker holds a lead while it sends one email.
+const Lease = 2 * time.Minute
+
+// Sales is what a function that qualifies leads and alerts sales uses.
+type Sales struct {
+	Rules     *qualify.Config
+	Campaigns *campaign.Set
+	Sequences *nurture.Config
+	Keys      token.Keys
+	Store     *store.Store
+	Send      *sendonce.Sender
+	Handoff   *handoff.Service
+	// Qualify re-grades and enrols in nurture sequences.
+	Qualify nurture.Enroller
+	Runner  *nurture.Runner
+}
+
+// New builds the shared wiring from the function's config and clients.
+func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Sender, params awsclients.Params, log *slog.Logger, clock func() time.Time) (*Sales, error) {
+	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
+	if err != nil {
+		return nil, err
+	}
+	seq, err := nurture.Load(config.InTask(cfg.NurtureConfig))
+	if err != nil {
+		return nil, err
+	}
+	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
+	if err != nil {
+		return nil, err
+	}
+	// Campaign files may override how their leads are scored.
+	if rules, err = campaigns.Qualify(rules); err != nil {
+		return nil, err
+	}
+	preferred, err := campaignSequences(campaigns, seq)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := token.LoadKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam, params)
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(db, cfg.Table)
+	send := &sendonce.Sender{Store: st, Mail: m, Lease: Lease, Clock: clock}
+	s := &Sales{Rules: rules, Campaigns: campaigns, Sequences: seq, Keys: keys, Store: st, Send: send}
+	s.Handoff = &handoff.Service{
+		Store: st, Send: send, Rules: rules, Keys: keys,
+		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
+		LinkTTL: links.AlertTTL, Clock: clock, NewID: ids.New, Log: log,
+	}
+	s.Qualify = nurture.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}
+	s.Runner = &nurture.Runner{Sequences: seq, Rules: rules, Send: send, Keys: keys,
+		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
+		HandOff: s.HandOff, Clock: clock, NewID: ids.New}
+	return s, nil
+}
+
+// HandOff runs the sales handoff for a lead in hand.
+func (s *Sales) HandOff(ctx context.Context, l lead.Lead, owner, base string) (string, error) {
+	out, err := s.Handoff.RunLead(ctx, l, owner, base)
+	return string(out), err
+}
+
+// AllowedOrigins reads ALLOWED_ORIGINS; a list naming no origin would
+// refuse every browser, so it stops the function at init instead.
+func AllowedOrigins(list string) (httpapi.CORS, error) {
+	cors, err := httpapi.ParseCORS(list)
+	if err != nil {
+		return httpapi.CORS{}, fmt.Errorf("config: ALLOWED_ORIGINS (template parameter AllowedOrigins): %w", err)
+	}
+	return cors, nil
+}
+
+// campaignSequences maps each campaign to the sequence its file names,
+// refusing (file:line) a sequence the sequences config does not have.
+func campaignSequences(campaigns *campaign.Set, seq *nurture.Config) (map[string]string, error) {
+	out := map[string]string{}
+	if campaigns == nil {
+		return out, nil
+	}
+	var probs []string
+	for _, c := range campaigns.All() {
+		if c.Sequence == "" {
+			continue
+		}
+		if !slices.Contains(seq.Sequences(), c.Sequence) {
+			probs = append(probs, fmt.Sprintf("%s:%d: sequence %q is not in the nurture sequences (have %s)",
+				c.File, c.SequenceLine, c.Sequence, strings.Join(seq.Sequences(), ", ")))
+			continue
+		}
+		out[c.ID] = c.Sequence
+	}
+	if len(probs) > 0 {
+		return nil, errors.New(strings.Join(probs, "\n"))
+	}
+	return out, nil
+}

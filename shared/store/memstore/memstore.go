@@ -1,0 +1,676 @@
+// Package memstore is an in-memory implementation of the store operations
+// the domain packages declare, with the same semantics as the DynamoDB
+// adapter in shared/store: whole-lead writes with a version check, the
+// unique email claim, idempotency records with TTL, suppression, send
+// markers, the sparse due index, campaign counters and timeline events,
+// every multi-item write all or nothing. shared/store/contract_test.go
+// runs the same cases against both and requires identical outcomes.
+//
+// It is for unit tests (no emulator needed). Values are deep-copied in and
+// out, as a database round trip copies them, so a caller changing a lead it
+// read never changes the stored one. It is safe for concurrent use. It
+// imports no AWS code.
+package memstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/capture"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/report"
+	"github.com/leadflow/leadflow/shared/sendonce"
+)
+
+// The domain interfaces this package can import without an import cycle
+// in their own tests; memstore_test.go checks the rest.
+var (
+	_ capture.Store  = (*Store)(nil)
+	_ lead.Store     = (*Store)(nil)
+	_ sendonce.Store = (*Store)(nil)
+	_ report.Store   = (*Store)(nil)
+)
+
+// DueShards is the number of due-index shards, as in the adapter.
+const DueShards = 8
+
+// Store is the in-memory table. The zero value is not usable: use New.
+type Store struct {
+	mu         sync.Mutex
+	profiles   map[string]profile              // lead id → profile
+	emails     map[string]string               // email hash → lead id
+	events     map[string]map[string][]byte    // lead id → event sort key → event (JSON)
+	idem       map[string]idemRecord           // hashed key → record
+	markers    map[string]map[string]time.Time // lead id → job → claimed at
+	suppressed map[string]suppression          // email hash → why
+	stats      map[statsKey]map[string]int64   // campaign, variant, month → counters
+	turns      map[string]int64                // team → turns taken
+	rates      map[string]int64                // rate key with window → calls
+	once       map[string]time.Time            // Once keys
+}
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		profiles: map[string]profile{}, emails: map[string]string{}, events: map[string]map[string][]byte{},
+		idem: map[string]idemRecord{}, markers: map[string]map[string]time.Time{}, suppressed: map[string]suppression{},
+		stats: map[statsKey]map[string]int64{}, turns: map[string]int64{}, rates: map[string]int64{}, once: map[string]time.Time{},
+	}
+}
+
+// profile is a stored lead: its JSON and what the adapter keeps in
+// attributes (version, due-index keys).
+type profile struct {
+	id      string
+	data    []byte
+	version int
+	// dueShard and dueSK are the sparse due-index keys, set only while
+	// something is due (dueSK == "" otherwise).
+	dueShard int
+	dueSK    string
+}
+
+type idemRecord struct {
+	leadID, bodyHash string
+	outcome          capture.Outcome
+	expiresAt        int64 // epoch seconds, like the table's TTL attribute
+}
+
+type suppression struct {
+	reason string
+	at     time.Time
+	leadID string
+}
+
+type statsKey struct{ campaign, variant, month string }
+
+// Errors the adapter reports as DynamoDB validation or condition failures
+// that map to no domain error. They are not sentinels callers test for.
+var (
+	errProfileExists = errors.New("a profile with this id exists")
+	errEventExists   = errors.New("an event with this key exists")
+)
+
+func wrap(op string, err error) error { return fmt.Errorf("memstore: %s: %w", op, err) }
+
+// --- leads --------------------------------------------------------------
+
+// CreateLead writes email claim, profile, timeline events, campaign
+// counters and idempotency record at once: capture.ErrDuplicateRequest
+// when the idempotency key is taken (and not expired at ch.At),
+// capture.ErrEmailTaken when the email is claimed.
+func (s *Store) CreateLead(_ context.Context, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, err := s.prepare(l, ch, idem)
+	if err != nil {
+		return err
+	}
+	_, claimed := s.emails[l.EmailHash]
+	_, exists := s.profiles[l.ID]
+	switch {
+	case w.idemTaken:
+		return capture.ErrDuplicateRequest
+	case claimed:
+		return capture.ErrEmailTaken
+	case exists:
+		return wrap("write lead", errProfileExists)
+	case w.eventExists:
+		return wrap("write lead", errEventExists)
+	}
+	s.emails[l.EmailHash] = l.ID
+	s.putProfile(w.profile)
+	s.apply(w)
+	return nil
+}
+
+// SaveLead replaces a lead's profile if its stored version is
+// l.Version-1, with its events, counters and idempotency record:
+// capture.ErrVersionConflict or capture.ErrDuplicateRequest otherwise.
+func (s *Store) SaveLead(_ context.Context, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, err := s.prepare(l, ch, idem)
+	if err != nil {
+		return err
+	}
+	switch {
+	case w.idemTaken:
+		return capture.ErrDuplicateRequest
+	case !s.versionOK(l):
+		return capture.ErrVersionConflict
+	case w.eventExists:
+		return wrap("write lead", errEventExists)
+	}
+	s.putProfile(w.profile)
+	s.apply(w)
+	return nil
+}
+
+// Save is SaveLead without an idempotency record.
+func (s *Store) Save(ctx context.Context, l lead.Lead, ch lead.Change) error {
+	return s.SaveLead(ctx, l, ch, nil)
+}
+
+// Lead loads a lead by id, or lead.ErrNotFound.
+func (s *Store) Lead(_ context.Context, id string) (lead.Lead, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lead(id)
+}
+
+func (s *Store) lead(id string) (lead.Lead, error) {
+	p, ok := s.profiles[id]
+	if !ok {
+		return lead.Lead{}, lead.ErrNotFound
+	}
+	return decodeLead(p.data)
+}
+
+// LeadByEmail follows the email claim to the lead, or lead.ErrNotFound.
+func (s *Store) LeadByEmail(_ context.Context, emailHash string) (lead.Lead, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.emails[emailHash]
+	if !ok {
+		return lead.Lead{}, lead.ErrNotFound
+	}
+	return s.lead(id)
+}
+
+// Idempotent loads the record of a (hashed) idempotency key, expired or
+// not, or lead.ErrNotFound.
+func (s *Store) Idempotent(_ context.Context, k string) (capture.Idempotency, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.idem[k]
+	if !ok {
+		return capture.Idempotency{}, lead.ErrNotFound
+	}
+	return capture.Idempotency{Key: k, BodyHash: r.bodyHash, LeadID: r.leadID, Outcome: r.outcome,
+		ExpiresAt: time.Unix(r.expiresAt, 0).UTC()}, nil
+}
+
+// Timeline returns a lead's events in the order of their sort keys
+// (EVT#<rfc3339nano>#<kind>#<id>), as the adapter's query does.
+func (s *Store) Timeline(_ context.Context, leadID string) ([]lead.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	evs := s.events[leadID]
+	keys := make([]string, 0, len(evs))
+	for k := range evs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []lead.Event
+	for _, k := range keys {
+		var ev lead.Event
+		if err := json.Unmarshal(evs[k], &ev); err != nil {
+			return nil, wrap("decode event", err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// ScanLeads calls fn for every lead, in id order.
+func (s *Store) ScanLeads(_ context.Context, fn func(lead.Lead) error) error {
+	for _, l := range s.Leads() {
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Leads returns every stored lead in id order (a test's view of the
+// table).
+func (s *Store) Leads() []lead.Lead {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.profiles))
+	for id := range s.profiles {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]lead.Lead, 0, len(ids))
+	for _, id := range ids {
+		l, err := s.lead(id)
+		if err != nil {
+			panic(err) // written by this package from a lead.Lead
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// --- send protocol ------------------------------------------------------
+
+// Claim writes l (stored version must be l.Version-1) and creates the
+// job's send marker, atomically; with checkSuppression the address must
+// not be suppressed. When several conditions fail the adapter reports
+// them in this order: sendonce.ErrSuppressed, lead.ErrVersionConflict,
+// sendonce.ErrAlreadySent.
+func (s *Store) Claim(_ context.Context, l lead.Lead, job string, at time.Time, checkSuppression bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := newProfile(l)
+	if err != nil {
+		return err
+	}
+	_, sent := s.markers[l.ID][job]
+	_, suppressed := s.suppressed[l.EmailHash]
+	switch {
+	case checkSuppression && suppressed:
+		return sendonce.ErrSuppressed
+	case !s.versionOK(l):
+		return lead.ErrVersionConflict
+	case sent:
+		return sendonce.ErrAlreadySent
+	}
+	s.putProfile(p)
+	if s.markers[l.ID] == nil {
+		s.markers[l.ID] = map[string]time.Time{}
+	}
+	s.markers[l.ID][job] = at.UTC()
+	return nil
+}
+
+// Unclaim writes l (version check) and deletes the job's marker, whether
+// or not it exists.
+func (s *Store) Unclaim(_ context.Context, l lead.Lead, job string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := newProfile(l)
+	if err != nil {
+		return err
+	}
+	if !s.versionOK(l) {
+		return lead.ErrVersionConflict
+	}
+	s.putProfile(p)
+	delete(s.markers[l.ID], job)
+	return nil
+}
+
+// Sent reports whether the send marker of a lead's job exists (a test's
+// view of the table).
+func (s *Store) Sent(leadID, job string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.markers[leadID][job]
+	return ok
+}
+
+// NextTurn takes the next turn of a team's round robin: 0, 1, 2, …
+func (s *Store) NextTurn(_ context.Context, team string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.turns[team]++
+	return s.turns[team] - 1, nil
+}
+
+// --- suppression and erasure ------------------------------------------
+
+// Suppressed reports whether an email hash is on the suppression list.
+func (s *Store) Suppressed(_ context.Context, emailHash string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.suppressed[emailHash]
+	return ok, nil
+}
+
+// Suppress puts the lead's address on the suppression list with the
+// lead's new state, events and counters, atomically:
+// lead.ErrVersionConflict first, then lead.ErrAlreadySuppressed (the
+// first record is kept and nothing is written).
+func (s *Store) Suppress(_ context.Context, l lead.Lead, ch lead.Change, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, err := s.prepare(l, ch, nil)
+	if err != nil {
+		return err
+	}
+	_, already := s.suppressed[l.EmailHash]
+	switch {
+	case !s.versionOK(l):
+		return lead.ErrVersionConflict
+	case already:
+		return lead.ErrAlreadySuppressed
+	case w.eventExists:
+		return wrap("write lead", errEventExists)
+	}
+	s.putProfile(w.profile)
+	s.suppressed[l.EmailHash] = suppression{reason: reason, at: ch.At, leadID: l.ID}
+	s.apply(w)
+	return nil
+}
+
+// SuppressHash suppresses an address by hash alone, replacing any record.
+func (s *Store) SuppressHash(_ context.Context, emailHash, reason string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.suppressed[emailHash] = suppression{reason: reason, at: at}
+	return nil
+}
+
+// Erase overwrites the given events (not atomically with the rest, like
+// the adapter's batch writes), then writes the anonymised profile
+// (version check: lead.ErrVersionConflict), deletes the email claim and
+// suppresses the address, atomically.
+func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items := make(map[string][]byte, len(events))
+	for _, ev := range events {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return wrap("marshal event", err)
+		}
+		items[eventSK(ev)] = b
+	}
+	p, err := newProfile(l)
+	if err != nil {
+		return err
+	}
+	for k, b := range items {
+		s.putEvent(l.ID, k, b)
+	}
+	if !s.versionOK(l) {
+		return lead.ErrVersionConflict
+	}
+	s.putProfile(p)
+	delete(s.emails, l.EmailHash)
+	s.suppressed[l.EmailHash] = suppression{reason: "erasure", at: at, leadID: l.ID}
+	return nil
+}
+
+// --- due index ----------------------------------------------------------
+
+// dueLayout is the adapter's fixed-width due time.
+const dueLayout = "2006-01-02T15:04:05.000000000Z"
+
+func dueShard(leadID string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(leadID))
+	return int(h.Sum32() % DueShards)
+}
+
+// Due returns up to limit leads of one shard due at or before now,
+// soonest first (by the adapter's index sort key).
+func (s *Store) Due(_ context.Context, shard int, now time.Time, limit int) ([]lead.Lead, error) {
+	if limit < 1 {
+		return nil, wrap("query due", errors.New("Limit must be greater than or equal to 1"))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	upTo := now.UTC().Format(dueLayout) + "#~"
+	type due struct {
+		sk string
+		p  profile
+	}
+	var hits []due
+	for _, p := range s.profiles {
+		if p.dueSK != "" && p.dueShard == shard && p.dueSK <= upTo {
+			hits = append(hits, due{p.dueSK, p})
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].sk < hits[j].sk })
+	out := make([]lead.Lead, 0, min(limit, len(hits)))
+	for _, h := range hits[:min(limit, len(hits))] {
+		l, err := decodeLead(h.p.data)
+		if err != nil {
+			return nil, wrap("decode due lead", err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// --- counters, rate limits, once ---------------------------------------
+
+// CountBot counts a honeypot hit for a campaign's month.
+func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time) error {
+	return s.Count(ctx, campaign, at, "bots")
+}
+
+// Count adds 1 to each named counter of a campaign's month (not to a
+// variant's). Like the adapter's update it refuses no names, a name given
+// twice, and names of the item's own attributes.
+func (s *Store) Count(_ context.Context, campaign string, at time.Time, counters ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := checkCounters(counters); err != nil {
+		return wrap("count", err)
+	}
+	s.add(statsKey{campaign, "", month(at)}, counters)
+	return nil
+}
+
+// CampaignStats returns a campaign's counters for the month containing at
+// (an empty map when there are none).
+func (s *Store) CampaignStats(_ context.Context, campaign string, at time.Time) (map[string]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range s.stats[statsKey{campaign, "", month(at)}] {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// MonthSources lists every campaign's and variant's counters of a month
+// (report.Store), in the adapter's index order (campaign#variant).
+func (s *Store) MonthSources(_ context.Context, m string) ([]report.Source, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []report.Source{}
+	for k, c := range s.stats {
+		if k.month != m {
+			continue
+		}
+		cp := report.Counters{}
+		for n, v := range c {
+			cp[n] = v
+		}
+		out = append(out, report.Source{Campaign: k.campaign, Variant: k.variant, Month: m, Counters: cp})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Campaign+"#"+out[i].Variant < out[j].Campaign+"#"+out[j].Variant
+	})
+	return out, nil
+}
+
+// Allow is a fixed-window rate limit: at most limit calls per window for
+// a key. As with the adapter's conditional update, the first call of a
+// window is always allowed (even with limit 0).
+func (s *Store) Allow(_ context.Context, rateKey string, limit int, window time.Duration, now time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := rateKey + "#" + now.Truncate(window).UTC().Format(time.RFC3339)
+	n, seen := s.rates[k]
+	if seen && n >= int64(limit) {
+		return false, nil
+	}
+	s.rates[k] = n + 1
+	return true, nil
+}
+
+// Once records key the first time and reports whether this was it.
+func (s *Store) Once(_ context.Context, k string, at time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.once[k]; ok {
+		return false, nil
+	}
+	s.once[k] = at.UTC()
+	return true, nil
+}
+
+// Forget removes a key recorded by Once.
+func (s *Store) Forget(_ context.Context, k string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.once, k)
+	return nil
+}
+
+// --- writes -------------------------------------------------------------
+
+// write is everything one lead write changes besides the claim, checked
+// before anything is applied so that a refused write leaves nothing.
+type write struct {
+	profile     profile
+	leadID      string
+	events      map[string][]byte
+	eventExists bool
+	counters    map[statsKey][]string
+	idem        *capture.Idempotency
+	idemTaken   bool
+}
+
+// prepare encodes l and ch and evaluates the conditions of the events and
+// the idempotency record; it returns an error for what the adapter's
+// transaction would refuse as invalid (a counter named twice for one
+// item, a transaction touching one event twice).
+func (s *Store) prepare(l lead.Lead, ch lead.Change, idem *capture.Idempotency) (write, error) {
+	p, err := newProfile(l)
+	if err != nil {
+		return write{}, err
+	}
+	w := write{profile: p, leadID: l.ID, events: map[string][]byte{}, counters: map[statsKey][]string{}, idem: idem}
+	for _, ev := range ch.Events {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return write{}, wrap("marshal event", err)
+		}
+		k := eventSK(ev)
+		if _, dup := w.events[k]; dup {
+			return write{}, wrap("write lead", errors.New("a transaction cannot include multiple operations on one item"))
+		}
+		w.events[k] = b
+		if _, ok := s.events[l.ID][k]; ok {
+			w.eventExists = true
+		}
+	}
+	// Counters of the lead's own campaign also count for the variant it saw
+	// first, as in the adapter.
+	m := month(ch.At)
+	for _, c := range ch.Counters {
+		w.counters[statsKey{c.Campaign, "", m}] = append(w.counters[statsKey{c.Campaign, "", m}], c.Name)
+		if v := l.FirstTouch.Variant; v != "" && c.Campaign == l.Campaign() {
+			w.counters[statsKey{c.Campaign, v, m}] = append(w.counters[statsKey{c.Campaign, v, m}], c.Name)
+		}
+	}
+	for _, names := range w.counters {
+		if err := checkCounters(names); err != nil {
+			return write{}, wrap("write lead", err)
+		}
+	}
+	if idem != nil {
+		// An expired key that TTL has not yet deleted counts as free.
+		if r, ok := s.idem[idem.Key]; ok && !(r.expiresAt < ch.At.Unix()) {
+			w.idemTaken = true
+		}
+	}
+	return w, nil
+}
+
+// apply writes what prepare checked (the profile is written by the caller).
+func (s *Store) apply(w write) {
+	for k, b := range w.events {
+		s.putEvent(w.leadID, k, b)
+	}
+	for k, names := range w.counters {
+		s.add(k, names)
+	}
+	if w.idem != nil {
+		s.idem[w.idem.Key] = idemRecord{leadID: w.idem.LeadID, bodyHash: w.idem.BodyHash, outcome: w.idem.Outcome, expiresAt: w.idem.ExpiresAt.Unix()}
+	}
+}
+
+func (s *Store) putEvent(leadID, k string, b []byte) {
+	if s.events[leadID] == nil {
+		s.events[leadID] = map[string][]byte{}
+	}
+	s.events[leadID][k] = b
+}
+
+func (s *Store) add(k statsKey, names []string) {
+	c := s.stats[k]
+	if c == nil {
+		c = map[string]int64{}
+		s.stats[k] = c
+	}
+	for _, n := range names {
+		c[n]++
+	}
+}
+
+// versionOK is the adapter's condition `version = :prev`: the lead exists
+// with version l.Version-1.
+func (s *Store) versionOK(l lead.Lead) bool {
+	p, ok := s.profiles[l.ID]
+	return ok && p.version == l.Version-1
+}
+
+func (s *Store) putProfile(p profile) { s.profiles[p.id] = p }
+
+// newProfile encodes a lead with its due-index keys, derived from
+// l.NextDue() as the adapter's profile item does.
+func newProfile(l lead.Lead) (profile, error) {
+	b, err := json.Marshal(l)
+	if err != nil {
+		return profile{}, wrap("marshal lead", err)
+	}
+	p := profile{id: l.ID, data: b, version: l.Version}
+	if due := l.NextDue(); !due.IsZero() {
+		p.dueShard = dueShard(l.ID)
+		p.dueSK = due.UTC().Format(dueLayout) + "#" + l.ID
+	}
+	return p, nil
+}
+
+func decodeLead(b []byte) (lead.Lead, error) {
+	var l lead.Lead
+	if err := json.Unmarshal(b, &l); err != nil {
+		return lead.Lead{}, wrap("decode lead", err)
+	}
+	return l, nil
+}
+
+func eventSK(ev lead.Event) string {
+	return "EVT#" + ev.At.UTC().Format(time.RFC3339Nano) + "#" + ev.Kind + "#" + ev.ID
+}
+
+func month(at time.Time) string { return at.UTC().Format("2006-01") }
+
+// statsAttributes are the attributes the adapter's counter update sets on
+// a stats item besides the counters, and its keys: a counter of one of
+// these names is an invalid update there.
+var statsAttributes = []string{"PK", "SK", "updatedAt", "campaign", "variant", "month", "GSI1PK", "GSI1SK"}
+
+func checkCounters(names []string) error {
+	if len(names) == 0 {
+		return errors.New("invalid update: no counters")
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			return fmt.Errorf("invalid update: counter %q twice for one item", n)
+		}
+		if slices.Contains(statsAttributes, n) || strings.TrimSpace(n) == "" {
+			return fmt.Errorf("invalid update: counter name %q", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
