@@ -25,10 +25,6 @@ var Routes = []string{"POST /leads", "OPTIONS /leads", "GET /c/{campaign}", "GET
 // Handler is the Lambda handler behind POST /leads.
 type Handler struct {
 	Service *Service
-	// HandOff, when set, sends what a captured lead is owed by sales at
-	// once (the hot lead alert), so it arrives within seconds; the
-	// scheduled function retries anything it misses.
-	HandOff func(ctx context.Context, l lead.Lead, owner, baseURL string) (string, error)
 	// Campaigns are the hosted landing pages (GET /c/{campaign}); nil
 	// serves none.
 	Campaigns *campaign.Set
@@ -118,12 +114,11 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			}
 		}
 	}
-	if res.Lead.Handoff != nil && res.Lead.Handoff.State == lead.HandoffPending && h.HandOff != nil {
-		out, err := h.HandOff(ctx, res.Lead, reqID, h.baseURL(req))
-		attrs = append(attrs, "handoff", out)
-		if err != nil {
+	if res.Handoff != "" || res.HandoffErr != nil {
+		attrs = append(attrs, "handoff", res.Handoff)
+		if res.HandoffErr != nil {
 			// The lead is stored and stays due: the schedule retries.
-			attrs = append(attrs, "handoffError", err.Error())
+			attrs = append(attrs, "handoffError", res.HandoffErr.Error())
 		}
 	}
 	if isForm {
@@ -179,7 +174,7 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 	if err != nil {
 		return Result{}, lead.Submission{}, err
 	}
-	res, err := h.Service.Capture(ctx, sub, d.idemKey, body, h.baseURL(req))
+	res, err := h.Service.Capture(ctx, sub, d.idemKey, body, h.baseURL(req), req.RequestContext.RequestID)
 	return res, sub, err
 }
 

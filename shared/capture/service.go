@@ -73,6 +73,11 @@ type Result struct {
 	Outcome Outcome
 	// Lead is the lead as written (zero for replays and bots).
 	Lead lead.Lead
+	// Handoff is what the hand-off to sales did ("" when nothing was
+	// owed); HandoffErr why it failed (the lead is stored and stays due,
+	// so the schedule retries it).
+	Handoff    lead.Outcome
+	HandoffErr error
 }
 
 // Qualifier re-grades a lead after a submission, updating its
@@ -87,6 +92,10 @@ type Service struct {
 	NewID func(time.Time) string
 	// Qualify is optional: without it leads are stored unqualified.
 	Qualify Qualifier
+	// HandOff, when set, sends what a captured lead is owed by sales at
+	// once (the hot lead alert), so it arrives within seconds; the
+	// scheduled function retries anything it misses.
+	HandOff lead.HandOff
 	// Retry bounds retries on concurrent writes to the same lead (zero:
 	// lead.Retries, the policy of every lead write).
 	Retry lead.Retry
@@ -98,7 +107,9 @@ type Service struct {
 //
 // base is the API's public address as the request shows it; the lead keeps
 // the first one it was captured under, for links in later emails.
-func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, body []byte, base string) (Result, error) {
+//
+// owner names the request (it holds the lead while its alert is sent).
+func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, body []byte, base, owner string) (Result, error) {
 	var idem *Idempotency
 	if key != "" {
 		idem = &Idempotency{Key: hashKey(key), BodyHash: hashBytes(body), ExpiresAt: sub.Source.At.Add(IdempotencyTTL)}
@@ -120,7 +131,11 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	if errors.Is(err, ErrVersionConflict) {
 		return Result{}, fmt.Errorf("capture: %w after %d attempts", ErrVersionConflict, retry.Attempts)
 	}
-	return res, err
+	if err != nil {
+		return res, err
+	}
+	res.Handoff, res.HandoffErr = lead.FollowUp(ctx, res.Lead, s.HandOff, owner, base)
+	return res, nil
 }
 
 func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency, base string) (Result, error) {

@@ -47,12 +47,12 @@ type Service struct {
 }
 
 // Outcome says what Run did.
-type Outcome string
+type Outcome = lead.Outcome
 
 // Outcomes of Run.
 const (
-	NothingDue Outcome = "nothing_due"
-	Busy       Outcome = "busy"      // another worker holds the lead
+	NothingDue         = lead.Idle
+	Busy               = lead.Busy   // another worker holds the lead
 	Sent       Outcome = "sent"      // alert sent to a rep
 	Escalated  Outcome = "escalated" // SLA breach: escalation sent
 	Recovered  Outcome = "recovered" // an earlier attempt had sent it; recorded now

@@ -45,7 +45,7 @@ type Runner struct {
 	ConfigurationSet string
 	// HandOff alerts sales about a lead that turned hot or reached a
 	// handoff step.
-	HandOff func(ctx context.Context, l lead.Lead, owner, base string) (string, error)
+	HandOff lead.HandOff
 	Clock   func() time.Time
 	NewID   func(time.Time) string
 }
@@ -55,18 +55,25 @@ func Due(l *lead.Lead, now time.Time) bool {
 	return l.Nurture != nil && !l.Nurture.NextAt.IsZero() && !now.Before(l.Nurture.NextAt)
 }
 
-// Run does the lead's due nurture step. It returns the outcome: sent,
-// waiting, exited, handed_off, suppressed, busy, nothing_due.
-func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (string, error) {
+// Outcomes of Run besides lead.Idle, lead.Busy, sendonce.Sent,
+// sendonce.Recovered and sendonce.Suppressed.
+const (
+	Waiting   lead.Outcome = "waiting"    // the next step is later
+	Exited    lead.Outcome = "exited"     // the lead left its sequence
+	HandedOff lead.Outcome = "handed_off" // sales took over
+)
+
+// Run does the lead's due nurture step and says what it did.
+func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (lead.Outcome, error) {
 	now := r.Clock()
 	if !Due(&l, now) {
-		return "nothing_due", nil
+		return lead.Idle, nil
 	}
 	regrade := r.regrade(&l, now)
-	if l.Handoff != nil && l.Handoff.State == lead.HandoffPending {
+	if l.OwedToSales() {
 		// Engagement (or rules) made it hot: sales takes over.
 		Exit(&l, ExitHandedOff)
-		return r.saveAndHandOff(ctx, l, regrade, owner, "handed_off")
+		return r.saveAndHandOff(ctx, l, regrade, owner, HandedOff)
 	}
 	p := r.Sequences.Plan(l, now)
 	switch p.Kind {
@@ -82,14 +89,14 @@ func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (string, er
 			}
 		}
 		regrade.Events = append(regrade.Events, r.event(now, "nurture_handoff", p, nil))
-		return r.saveAndHandOff(ctx, l, regrade, owner, "handed_off")
+		return r.saveAndHandOff(ctx, l, regrade, owner, HandedOff)
 	case KindExit:
 		r.Sequences.Apply(&l, p, now, "")
 		regrade.Events = append(regrade.Events, r.event(now, "nurture_exit", p, map[string]any{"reason": p.ExitReason}))
-		return r.save(ctx, l, regrade, "exited")
+		return r.save(ctx, l, regrade, Exited)
 	default: // later
 		r.Sequences.Apply(&l, p, now, "")
-		return r.save(ctx, l, regrade, "waiting")
+		return r.save(ctx, l, regrade, Waiting)
 	}
 }
 
@@ -105,7 +112,7 @@ func (r *Runner) regrade(l *lead.Lead, now time.Time) lead.Change {
 	return ch
 }
 
-func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Change, owner string) (string, error) {
+func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Change, owner string) (lead.Outcome, error) {
 	now := r.Clock()
 	job := sendonce.Job{
 		Name:   "nurture:" + p.Sequence + ":" + p.Step,
@@ -144,9 +151,9 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Cha
 		if err != nil {
 			return "", err
 		}
-		return "suppressed", nil
+		return sendonce.Suppressed, nil
 	}
-	return string(out), nil
+	return out, nil
 }
 
 // message renders the step's email with its unsubscribe link and
@@ -217,17 +224,17 @@ func (r *Runner) event(now time.Time, kind string, p Plan, data map[string]any) 
 	return lead.Event{At: now, Kind: kind, ID: r.NewID(now), Data: data}
 }
 
-func (r *Runner) save(ctx context.Context, l lead.Lead, ch lead.Change, out string) (string, error) {
+func (r *Runner) save(ctx context.Context, l lead.Lead, ch lead.Change, out lead.Outcome) (lead.Outcome, error) {
 	_, out, err := r.write(ctx, l, ch, out)
 	return out, err
 }
 
 // write saves the lead as planned on the version read; when it changed
 // meanwhile the lead is left for the next tick, which sees it fresh.
-func (r *Runner) write(ctx context.Context, l lead.Lead, ch lead.Change, out string) (lead.Lead, string, error) {
+func (r *Runner) write(ctx context.Context, l lead.Lead, ch lead.Change, out lead.Outcome) (lead.Lead, lead.Outcome, error) {
 	saved, err := lead.Write(ctx, r.Send.Store.Save, l, ch)
 	if errors.Is(err, lead.ErrVersionConflict) {
-		return l, "busy", nil
+		return l, lead.Busy, nil
 	}
 	if err != nil {
 		return l, "", err
@@ -235,12 +242,12 @@ func (r *Runner) write(ctx context.Context, l lead.Lead, ch lead.Change, out str
 	return saved, out, nil
 }
 
-func (r *Runner) saveAndHandOff(ctx context.Context, l lead.Lead, ch lead.Change, owner, out string) (string, error) {
+func (r *Runner) saveAndHandOff(ctx context.Context, l lead.Lead, ch lead.Change, owner string, out lead.Outcome) (lead.Outcome, error) {
 	l, out, err := r.write(ctx, l, ch, out)
-	if err != nil || out == "busy" {
+	if err != nil || out == lead.Busy {
 		return out, err
 	}
-	if _, err := r.HandOff(ctx, l, owner, ""); err != nil {
+	if _, err := lead.FollowUp(ctx, l, r.HandOff, owner, ""); err != nil {
 		return out, fmt.Errorf("nurture: alert: %w (the schedule retries)", err)
 	}
 	return out, nil

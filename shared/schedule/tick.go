@@ -22,7 +22,7 @@ type DueStore interface {
 
 // Work does what is due for one lead (as read from the due index) and
 // names the outcome.
-type Work func(ctx context.Context, l lead.Lead, owner string) (string, error)
+type Work func(ctx context.Context, l lead.Lead, owner string) (lead.Outcome, error)
 
 // Tick is one scheduled run.
 type Tick struct {
@@ -47,7 +47,7 @@ type Tick struct {
 
 // Summary counts what a tick did, by outcome.
 type Summary struct {
-	Outcomes map[string]int
+	Outcomes map[lead.Outcome]int
 	Errors   int
 	// Stopped is set when the tick ended early (deadline, cancel, or a
 	// Stop error) and left due leads for the next tick.
@@ -61,7 +61,7 @@ type Summary struct {
 func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	now := t.Clock()
 	log := t.Log.With("tick", owner) // every line names the invocation
-	sum := Summary{Outcomes: map[string]int{}}
+	sum := Summary{Outcomes: map[lead.Outcome]int{}}
 	var mu sync.Mutex
 	wall := t.Wall
 	if wall == nil {
@@ -134,7 +134,7 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 					return
 				}
 				sum.Outcomes[out]++
-				if out != "nothing_due" && out != "busy" {
+				if out != lead.Idle && out != lead.Busy {
 					log.Info("lead", "leadId", l.ID, "outcome", out)
 				}
 			}(l)

@@ -48,7 +48,7 @@ func tick(store DueStore, work Work) *Tick {
 func TestTickWorksEveryDueLeadDespiteOneFailure(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]int{}
-	sum := tick(population(10), func(_ context.Context, l lead.Lead, _ string) (string, error) {
+	sum := tick(population(10), func(_ context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen[l.ID]++
@@ -70,7 +70,7 @@ func TestTickWorksEveryDueLeadDespiteOneFailure(t *testing.T) {
 
 func TestTickStopsOnThrottling(t *testing.T) {
 	var calls atomic.Int64
-	sum := tick(population(50), func(_ context.Context, l lead.Lead, _ string) (string, error) {
+	sum := tick(population(50), func(_ context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
 		if calls.Add(1) == 5 {
 			return "", fmt.Errorf("send: %w", errThrottled)
 		}
@@ -93,7 +93,7 @@ func TestTickStopsBeforeTheDeadline(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	var calls atomic.Int64
-	tk := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (string, error) {
+	tk := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
 		calls.Add(1)
 		mu.Lock()
 		now = now.Add(time.Second)

@@ -67,15 +67,15 @@ type Job struct {
 }
 
 // Outcome of Do.
-type Outcome string
+type Outcome = lead.Outcome
 
 // Outcomes.
 const (
 	Sent       Outcome = "sent"
-	Recovered  Outcome = "recovered"   // sent by an earlier attempt; recorded now
-	Busy       Outcome = "busy"        // another worker holds or changed the lead
-	NotDue     Outcome = "nothing_due" // someone else recorded it already
-	Suppressed Outcome = "suppressed"  // the address is suppressed; nothing sent
+	Recovered  Outcome = "recovered"  // sent by an earlier attempt; recorded now
+	Busy               = lead.Busy    // another worker holds or changed the lead
+	NotDue             = lead.Idle    // someone else recorded it already
+	Suppressed Outcome = "suppressed" // the address is suppressed; nothing sent
 )
 
 // Sender runs the protocol.

@@ -61,7 +61,7 @@ func TestNewLeadIsOneTransaction(t *testing.T) {
 	svc := &capture.Service{Store: st, NewID: ids.New}
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-	res, err := svc.Capture(context.Background(), sub("ann@acme.example", at), "key-1", []byte("body"), "")
+	res, err := svc.Capture(context.Background(), sub("ann@acme.example", at), "key-1", []byte("body"), "", "req-1")
 	if err != nil || res.Outcome != capture.Created {
 		t.Fatalf("capture = %+v, %v", res, err)
 	}
@@ -97,7 +97,7 @@ func TestConcurrentSubmissionsForOneEmailMakeOneLead(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			results[i], errs[i] = svc.Capture(context.Background(), sub("same@acme.example", at.Add(time.Duration(i)*time.Millisecond)), "", nil, "")
+			results[i], errs[i] = svc.Capture(context.Background(), sub("same@acme.example", at.Add(time.Duration(i)*time.Millisecond)), "", nil, "", "")
 		}(i)
 	}
 	wg.Wait()
@@ -275,7 +275,7 @@ func TestMonthStatsListsCampaignsAndVariants(t *testing.T) {
 	for i, c := range []struct{ campaign, variant string }{{"a", "x"}, {"a", "y"}, {"a", "y"}, {"b", ""}} {
 		s := sub(fmt.Sprintf("m%d@acme.example", i), at)
 		s.Source.Campaign, s.Source.Variant = c.campaign, c.variant
-		if _, err := svc.Capture(context.Background(), s, "", nil, ""); err != nil {
+		if _, err := svc.Capture(context.Background(), s, "", nil, "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -25,14 +25,14 @@ type Service struct {
 	Store Store
 	Rules Qualifier
 	// HandOff sends the sales alert for a lead that turned hot.
-	HandOff func(ctx context.Context, l lead.Lead, owner, base string) (string, error)
+	HandOff lead.HandOff
 	Clock   func() time.Time
 }
 
 // Result says what a signal did.
 type Result struct {
 	Lead    lead.Lead
-	Handoff string // outcome of the alert, "" when none was due
+	Handoff lead.Outcome // outcome of the alert, "" when none was due
 }
 
 // Signal adds one signal (and its timeline event) to a lead, re-grades it
@@ -51,11 +51,8 @@ func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev
 		return Result{}, err
 	}
 	res := Result{Lead: l}
-	if l.Handoff != nil && l.Handoff.State == lead.HandoffPending && s.HandOff != nil {
-		res.Handoff, err = s.HandOff(ctx, l, owner, base)
-		if err != nil {
-			return res, fmt.Errorf("track: alert: %w", err)
-		}
+	if res.Handoff, err = lead.FollowUp(ctx, l, s.HandOff, owner, base); err != nil {
+		return res, fmt.Errorf("track: alert: %w", err)
 	}
 	return res, nil
 }

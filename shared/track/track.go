@@ -131,7 +131,7 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 			req.RequestContext.RequestID, "")
 		outcome = "recorded"
 		if res.Handoff != "" {
-			outcome += "+handoff_" + res.Handoff
+			outcome += "+handoff_" + string(res.Handoff)
 		}
 		if err != nil {
 			outcome = "not_recorded"
@@ -181,7 +181,7 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 		req.RequestContext.RequestID, "")
 	outcome := "recorded"
 	if res.Handoff != "" {
-		outcome += "+handoff_" + res.Handoff
+		outcome += "+handoff_" + string(res.Handoff)
 	}
 	if errors.Is(err, lead.ErrNotFound) {
 		log.Warn("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "unknown_lead") // erased since

@@ -64,11 +64,11 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 		Store: s.Store, Shards: store.DueShards, Concurrency: 8, PerShard: 200, Margin: 2 * time.Second,
 		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) },
 		Clock: env.Clock, Log: log,
-		Work: func(ctx context.Context, l lead.Lead, owner string) (string, error) {
+		Work: func(ctx context.Context, l lead.Lead, owner string) (lead.Outcome, error) {
 			// Sales first: an alert owed or an SLA escalation.
 			out, err := s.Handoff.RunLead(ctx, l, owner, "")
 			if err != nil || out != handoff.NothingDue {
-				return string(out), err
+				return out, err
 			}
 			return s.Runner.Run(ctx, l, owner)
 		},

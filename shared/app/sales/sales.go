@@ -90,9 +90,8 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 }
 
 // HandOff runs the sales handoff for a lead in hand.
-func (s *Sales) HandOff(ctx context.Context, l lead.Lead, owner, base string) (string, error) {
-	out, err := s.Handoff.RunLead(ctx, l, owner, base)
-	return string(out), err
+func (s *Sales) HandOff(ctx context.Context, l lead.Lead, owner, base string) (lead.Outcome, error) {
+	return s.Handoff.RunLead(ctx, l, owner, base)
 }
 
 // AllowedOrigins reads ALLOWED_ORIGINS; a list naming no origin would
