@@ -16,8 +16,8 @@ import (
 
 // Store outcomes the service reacts to.
 var (
-	ErrEmailTaken       = errors.New("a lead with this email exists")
-	ErrDuplicateRequest = errors.New("idempotency key already used")
+	ErrEmailTaken       = lead.ErrEmailTaken
+	ErrDuplicateRequest = lead.ErrDuplicateRequest
 	ErrVersionConflict  = lead.ErrVersionConflict
 	ErrNotFound         = lead.ErrNotFound
 	// ErrIdempotencyConflict is a reused idempotency key with a different body.
@@ -42,22 +42,14 @@ type Store interface {
 	CountBot(ctx context.Context, campaign string, at time.Time) error
 }
 
-// Idempotency remembers which lead a request key produced, and a hash of
-// the body, so a replay gets the same answer and a reused key with another
-// body is refused.
-type Idempotency struct {
-	Key       string
-	BodyHash  string
-	LeadID    string
-	Outcome   Outcome
-	ExpiresAt time.Time
-}
+// Idempotency remembers which lead a request key produced.
+type Idempotency = lead.Idempotency
 
 // IdempotencyTTL is how long a key is remembered.
 const IdempotencyTTL = 24 * time.Hour
 
 // Outcome says what a capture did.
-type Outcome string
+type Outcome = lead.Outcome
 
 // Outcomes.
 const (

@@ -116,10 +116,33 @@ func HashEmail(normalised string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Storage outcomes every domain package reacts to; stores return them.
+// Storage outcomes the domain packages react to; stores return them. They
+// live here, with the lead, so a store adapter depends on this package
+// only, not on every service that uses it.
 var (
 	ErrNotFound        = errors.New("not found")
 	ErrVersionConflict = errors.New("lead changed concurrently")
 	// ErrAlreadySuppressed: the address was on the suppression list already.
 	ErrAlreadySuppressed = errors.New("already suppressed")
+	// ErrEmailTaken: a lead with this email exists (capture then merges).
+	ErrEmailTaken = errors.New("a lead with this email exists")
+	// ErrDuplicateRequest: the idempotency key was used already.
+	ErrDuplicateRequest = errors.New("idempotency key already used")
+	// ErrAlreadySent: an email's send marker exists (an earlier attempt
+	// sent, or is sending, it). Nothing was written.
+	ErrAlreadySent = errors.New("already sent")
+	// ErrSuppressed: the lead's address is on the suppression list.
+	// Nothing was written.
+	ErrSuppressed = errors.New("address suppressed")
 )
+
+// Idempotency remembers which lead a request key produced, and a hash of
+// the body, so a replay gets the same answer and a reused key with another
+// body is refused.
+type Idempotency struct {
+	Key       string
+	BodyHash  string
+	LeadID    string
+	Outcome   Outcome
+	ExpiresAt time.Time
+}

@@ -23,14 +23,10 @@ import (
 	"github.com/leadflow/leadflow/shared/mail"
 )
 
-// Store errors.
+// Store errors (see package lead).
 var (
-	// ErrAlreadySent: the job's send marker exists (an earlier attempt
-	// sent, or is sending, this email). Nothing was written.
-	ErrAlreadySent = errors.New("already sent")
-	// ErrSuppressed: the lead's address is on the suppression list.
-	// Nothing was written.
-	ErrSuppressed = errors.New("address suppressed")
+	ErrAlreadySent = lead.ErrAlreadySent
+	ErrSuppressed  = lead.ErrSuppressed
 )
 
 // Store is the persistence the protocol needs.

@@ -9,10 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/leadflow/leadflow/shared/lead"
-	"github.com/leadflow/leadflow/shared/sendonce"
 )
-
-var _ sendonce.Store = (*Store)(nil)
 
 func markerSK(job string) string         { return "SENT#" + job }
 func suppressPK(emailHash string) string { return "SUPPRESS#" + emailHash }
@@ -56,11 +53,11 @@ func (s *Store) Claim(ctx context.Context, l lead.Lead, job string, at time.Time
 	failed := func(i int) bool { return i < len(codes) && codes[i] == "ConditionalCheckFailed" }
 	switch {
 	case failed(2):
-		return sendonce.ErrSuppressed
+		return lead.ErrSuppressed
 	case failed(0):
 		return lead.ErrVersionConflict
 	case failed(1):
-		return sendonce.ErrAlreadySent
+		return lead.ErrAlreadySent
 	}
 	for _, c := range codes {
 		if c == "TransactionConflict" {

@@ -10,11 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/lead"
 )
-
-var _ capture.Store = (*Store)(nil)
 
 // emailClaim maps a normalised email's hash to its lead; its conditional
 // create is what makes "one lead per email" hold under concurrency.
@@ -23,15 +20,15 @@ type emailClaim struct {
 }
 
 type idempItem struct {
-	LeadID    string          `json:"leadId"`
-	BodyHash  string          `json:"bodyHash"`
-	Outcome   capture.Outcome `json:"outcome"`
-	ExpiresAt int64           `json:"expiresAt"` // epoch seconds: the table's TTL attribute
+	LeadID    string       `json:"leadId"`
+	BodyHash  string       `json:"bodyHash"`
+	Outcome   lead.Outcome `json:"outcome"`
+	ExpiresAt int64        `json:"expiresAt"` // epoch seconds: the table's TTL attribute
 }
 
 // CreateLead writes email claim, profile, timeline events, campaign
 // counters and idempotency record in one transaction.
-func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *lead.Idempotency) error {
 	claim, err := withKey(emailClaim{LeadID: l.ID}, emailPK(l.EmailHash), skEmail)
 	if err != nil {
 		return wrap("marshal email claim", err)
@@ -43,7 +40,7 @@ func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, ide
 	items := []types.TransactWriteItem{{Put: s.putNew(claim)}, {Put: s.putNew(profile)}}
 	err = s.write(ctx, items, l, ch, idem)
 	if errors.Is(err, errFirstCondition) {
-		return capture.ErrEmailTaken
+		return lead.ErrEmailTaken
 	}
 	return err
 }
@@ -51,7 +48,7 @@ func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, ide
 // SaveLead replaces a lead's profile if nobody else changed it since it was
 // read (version check), with its events, counters and idempotency record
 // in the same transaction.
-func (s *Store) SaveLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+func (s *Store) SaveLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *lead.Idempotency) error {
 	profile, err := profileItem(l)
 	if err != nil {
 		return err
@@ -63,7 +60,7 @@ func (s *Store) SaveLead(ctx context.Context, l lead.Lead, ch lead.Change, idem 
 	}}}
 	err = s.write(ctx, items, l, ch, idem)
 	if errors.Is(err, errFirstCondition) {
-		return capture.ErrVersionConflict
+		return lead.ErrVersionConflict
 	}
 	return err
 }
@@ -91,7 +88,7 @@ var errFirstCondition = errors.New("first item's condition failed")
 
 // write appends the events, counters and idempotency record to a
 // transaction, runs it and maps cancellation reasons.
-func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l lead.Lead, ch lead.Change, idem *lead.Idempotency) error {
 	for _, ev := range ch.Events {
 		evItem, err := withKey(ev, leadPK(l.ID), eventSK(ev.At, ev.Kind, ev.ID))
 		if err != nil {
@@ -144,13 +141,13 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 	}
 	switch {
 	case idemAt >= 0 && idemAt < len(codes) && codes[idemAt] == "ConditionalCheckFailed":
-		return capture.ErrDuplicateRequest
+		return lead.ErrDuplicateRequest
 	case len(codes) > 0 && codes[0] == "ConditionalCheckFailed":
 		return errFirstCondition
 	}
 	for _, c := range codes {
 		if c == "TransactionConflict" {
-			return capture.ErrVersionConflict
+			return lead.ErrVersionConflict
 		}
 	}
 	return wrap("write lead", err)
@@ -188,12 +185,12 @@ func DecodeLead(item map[string]types.AttributeValue) (lead.Lead, error) {
 }
 
 // Idempotent loads the record of an idempotency key.
-func (s *Store) Idempotent(ctx context.Context, k string) (capture.Idempotency, error) {
+func (s *Store) Idempotent(ctx context.Context, k string) (lead.Idempotency, error) {
 	var it idempItem
 	if err := s.get(ctx, idempPK(k), skIdemp, &it); err != nil {
-		return capture.Idempotency{}, err
+		return lead.Idempotency{}, err
 	}
-	return capture.Idempotency{Key: k, BodyHash: it.BodyHash, LeadID: it.LeadID, Outcome: it.Outcome,
+	return lead.Idempotency{Key: k, BodyHash: it.BodyHash, LeadID: it.LeadID, Outcome: it.Outcome,
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC()}, nil
 }
 

@@ -295,3 +295,10 @@ func TestMonthStatsListsCampaignsAndVariants(t *testing.T) {
 		t.Fatalf("October has rows: %v (read error %v)", other, err)
 	}
 }
+
+// The adapter satisfies the interfaces the domain declares (checked here,
+// so the adapter itself depends on package lead only).
+var (
+	_ capture.Store  = (*store.Store)(nil)
+	_ sendonce.Store = (*store.Store)(nil)
+)
