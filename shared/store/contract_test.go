@@ -1,0 +1,759 @@
+package store_test
+
+// The contract: every case runs against the DynamoDB adapter on DynamoDB
+// Local and against memstore, checks its own expectations on each, and
+// then requires both to have produced the same trace — every error's
+// class (errors.Is against the domain's sentinels) and every state read
+// back, as JSON. Without the emulators only the memstore half runs.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/capture"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/report"
+	"github.com/leadflow/leadflow/shared/sendonce"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+)
+
+// contractStore is every store operation a domain interface declares.
+type contractStore interface {
+	capture.Store
+	sendonce.Store
+	report.Store
+	Timeline(ctx context.Context, id string) ([]lead.Event, error)
+	NextTurn(ctx context.Context, team string) (int64, error)
+	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
+	Suppressed(ctx context.Context, emailHash string) (bool, error)
+	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
+	Erase(ctx context.Context, l lead.Lead, events []lead.Event, at time.Time) error
+	Count(ctx context.Context, campaign string, at time.Time, counters ...string) error
+	CampaignStats(ctx context.Context, campaign string, at time.Time) (map[string]int64, error)
+	Due(ctx context.Context, shard int, now time.Time, limit int) ([]lead.Lead, error)
+	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error)
+	ScanLeads(ctx context.Context, fn func(lead.Lead) error) error
+}
+
+// dynamo is the adapter with the report source listing the app wires in
+// front of it (shared/app reportStore).
+type dynamo struct{ *store.Store }
+
+func (d dynamo) MonthSources(ctx context.Context, month string) ([]report.Source, error) {
+	rows, err := d.MonthStats(ctx, month)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]report.Source, len(rows))
+	for i, r := range rows {
+		out[i] = report.Source{Campaign: r.Campaign, Variant: r.Variant, Month: r.Month, Counters: r.Counters}
+	}
+	return out, nil
+}
+
+var (
+	_ contractStore = dynamo{}
+	_ contractStore = (*memstore.Store)(nil)
+)
+
+// errOther stands for an error that is none of the domain's sentinels
+// (an invalid or refused write the domain has no name for).
+var errOther = errors.New("an error that is no sentinel")
+
+var sentinels = []struct {
+	name string
+	err  error
+}{
+	{"ErrEmailTaken", capture.ErrEmailTaken}, {"ErrDuplicateRequest", capture.ErrDuplicateRequest},
+	{"ErrVersionConflict", lead.ErrVersionConflict}, {"ErrNotFound", lead.ErrNotFound},
+	{"ErrAlreadySuppressed", lead.ErrAlreadySuppressed}, {"ErrAlreadySent", sendonce.ErrAlreadySent},
+	{"ErrSuppressed", sendonce.ErrSuppressed},
+}
+
+func class(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s.err) {
+			return s.name
+		}
+	}
+	return "error"
+}
+
+// check runs one case against one store and keeps its trace.
+type check struct {
+	t     *testing.T
+	s     contractStore
+	ctx   context.Context
+	trace []string
+}
+
+func (c *check) record(step, v string) { c.trace = append(c.trace, step+" → "+v) }
+
+// err asserts err's class (want nil: no error; errOther: an error that is
+// no sentinel) and records it.
+func (c *check) err(step string, err, want error) {
+	c.t.Helper()
+	got := class(err)
+	w := class(want)
+	if want == errOther {
+		w = "error"
+	}
+	c.record(step, got)
+	if got != w {
+		c.t.Errorf("%s: error %v (%s), want %s", step, err, got, w)
+	}
+}
+
+// must fails the case on an error (a setup step).
+func (c *check) must(step string, err error) {
+	c.t.Helper()
+	c.record(step, class(err))
+	if err != nil {
+		c.t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// eq asserts that got and want encode to the same JSON and records got.
+func (c *check) eq(step string, got, want any) {
+	c.t.Helper()
+	g, w := js(got), js(want)
+	c.record(step, g)
+	if g != w {
+		c.t.Errorf("%s:\n got %s\nwant %s", step, g, w)
+	}
+}
+
+// state records a value read back without an expectation of its own (the
+// case checks the fields that matter; the trace compares all of it).
+func (c *check) state(step string, v any) { c.record(step, js(v)) }
+
+func js(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "unencodable: " + err.Error()
+	}
+	return string(b)
+}
+
+// lead reads a lead, records it whole and returns it.
+func (c *check) lead(step, id string) lead.Lead {
+	c.t.Helper()
+	l, err := c.s.Lead(c.ctx, id)
+	c.record(step+" err", class(err))
+	c.state(step, l)
+	if err != nil {
+		c.t.Fatalf("%s: %v", step, err)
+	}
+	return l
+}
+
+func (c *check) missing(step, id string) {
+	c.t.Helper()
+	_, err := c.s.Lead(c.ctx, id)
+	c.err(step, err, lead.ErrNotFound)
+}
+
+func (c *check) timeline(step, id string) []lead.Event {
+	c.t.Helper()
+	tl, err := c.s.Timeline(c.ctx, id)
+	c.must(step+" err", err)
+	c.state(step, tl)
+	return tl
+}
+
+func (c *check) stats(step, campaign string, at time.Time, want map[string]int64) {
+	c.t.Helper()
+	got, err := c.s.CampaignStats(c.ctx, campaign, at)
+	c.must(step+" err", err)
+	c.eq(step, got, want)
+}
+
+func (c *check) suppressed(step, hash string, want bool) {
+	c.t.Helper()
+	got, err := c.s.Suppressed(c.ctx, hash)
+	c.must(step+" err", err)
+	c.eq(step, got, want)
+}
+
+func kinds(tl []lead.Event) []string {
+	out := []string{}
+	for _, e := range tl {
+		out = append(out, e.Kind)
+	}
+	return out
+}
+
+func leadIDs(ls []lead.Lead) []string {
+	out := []string{}
+	for _, l := range ls {
+		out = append(out, l.ID)
+	}
+	return out
+}
+
+// t0 lies in the future of any test run, so TTL never applies to items
+// the cases write; expiry is decided by the times the cases pass.
+var t0 = time.Date(2031, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// newLead is a lead with a fixed id (traces compare ids) in a campaign
+// and, optionally, a variant.
+func newLead(id, email, campaign, variant string, at time.Time) lead.Lead {
+	s := lead.Submission{Email: email, Name: "Ann", Answers: map[string]string{"crm": "HubSpot"},
+		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: at, IP: "203.0.113.1"},
+		Source:  lead.Attribution{UTMSource: "google", Campaign: campaign, Variant: variant, LandingPage: "https://www.example.com/demo", At: at}}
+	return lead.New(id, s)
+}
+
+func ev(at time.Time, kind, id string) lead.Event {
+	return lead.Event{At: at, Kind: kind, ID: id, Data: map[string]any{"n": 1, "s": "x"}}
+}
+
+// chg is a change at `at` with one event and the named counters of one
+// campaign.
+func chg(at time.Time, e lead.Event, campaign string, counters ...string) lead.Change {
+	ch := lead.Change{At: at, Events: []lead.Event{e}}
+	for _, n := range counters {
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: n})
+	}
+	return ch
+}
+
+// bump is l as the next write would carry it.
+func bump(l lead.Lead) lead.Lead { l.Version++; return l }
+
+var contractCases = []struct {
+	name string
+	run  func(c *check)
+}{
+	{"create and read back", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "b", t0)
+		ch := chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads", "mql")
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: "partner", Name: "leads"})
+		c.must("create", c.s.CreateLead(c.ctx, l, ch, nil))
+		got := c.lead("lead", "L1")
+		c.eq("lead fields", []any{got.Email, got.Version, got.Answers["crm"], got.FirstTouch.Variant, got.Consent.MarketingOptIn}, []any{"ann@acme.example", 1, "HubSpot", "b", true})
+		byEmail, err := c.s.LeadByEmail(c.ctx, l.EmailHash)
+		c.must("by email err", err)
+		c.eq("by email", byEmail, got)
+		c.eq("timeline", kinds(c.timeline("timeline raw", "L1")), []string{lead.EventCaptured})
+		c.stats("stats spring", "spring", t0, map[string]int64{"leads": 1, "mql": 1})
+		c.stats("stats partner", "partner", t0, map[string]int64{"leads": 1})
+		c.stats("stats next month", "spring", t0.AddDate(0, 1, 0), map[string]int64{})
+		src, err := c.s.MonthSources(c.ctx, "2031-03")
+		c.must("month err", err)
+		// The lead's own campaign also counts for the variant it saw first.
+		c.eq("month", src, []report.Source{
+			{Campaign: "partner", Month: "2031-03", Counters: report.Counters{"leads": 1}},
+			{Campaign: "spring", Month: "2031-03", Counters: report.Counters{"leads": 1, "mql": 1}},
+			{Campaign: "spring", Variant: "b", Month: "2031-03", Counters: report.Counters{"leads": 1, "mql": 1}},
+		})
+		src, err = c.s.MonthSources(c.ctx, "2031-02")
+		c.must("other month err", err)
+		c.eq("other month", len(src), 0)
+		c.missing("unknown id", "nope")
+		_, err = c.s.LeadByEmail(c.ctx, lead.HashEmail("nobody@acme.example"))
+		c.err("unknown email", err, lead.ErrNotFound)
+		_, err = c.s.Idempotent(c.ctx, "no-such-key")
+		c.err("unknown idempotency key", err, lead.ErrNotFound)
+		c.must("create second", c.s.CreateLead(c.ctx, newLead("L0", "bo@acme.example", "spring", "", t0), lead.Change{At: t0}, nil))
+		var scanned []string
+		c.must("scan", c.s.ScanLeads(c.ctx, func(l lead.Lead) error { scanned = append(scanned, l.ID); return nil }))
+		sort.Strings(scanned)
+		c.eq("scanned", scanned, []string{"L0", "L1"})
+	}},
+
+	{"one lead per email", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))
+		// Same email, another id, with an idempotency key: nothing of it is written.
+		dup := newLead("L2", "ann@acme.example", "spring", "", t0)
+		idem := &capture.Idempotency{Key: "k2", BodyHash: "h", LeadID: "L2", Outcome: capture.Created, ExpiresAt: t0.Add(capture.IdempotencyTTL)}
+		c.err("same email", c.s.CreateLead(c.ctx, dup, chg(t0, ev(t0, lead.EventCaptured, "e2"), "spring", "leads"), idem), capture.ErrEmailTaken)
+		c.missing("refused profile", "L2")
+		c.eq("refused timeline", len(c.timeline("refused timeline raw", "L2")), 0)
+		_, err := c.s.Idempotent(c.ctx, "k2")
+		c.err("refused idempotency record", err, lead.ErrNotFound)
+		c.stats("stats", "spring", t0, map[string]int64{"leads": 1})
+		byEmail, err := c.s.LeadByEmail(c.ctx, l.EmailHash)
+		c.must("by email err", err)
+		c.eq("email still owned by", byEmail.ID, "L1")
+		// Same id, another email: the profile exists; no domain error, nothing written.
+		other := newLead("L1", "bob@acme.example", "spring", "", t0)
+		c.err("same id", c.s.CreateLead(c.ctx, other, chg(t0, ev(t0, lead.EventCaptured, "e3"), "spring", "leads"), nil), errOther)
+		_, err = c.s.LeadByEmail(c.ctx, other.EmailHash)
+		c.err("refused email claim", err, lead.ErrNotFound)
+		c.eq("profile unchanged", c.lead("lead", "L1").Email, "ann@acme.example")
+		c.stats("stats after", "spring", t0, map[string]int64{"leads": 1})
+	}},
+
+	{"merge with version check", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))
+		s2 := l.Submission
+		s2.Source.At, s2.Source.UTMSource, s2.Answers = t0.Add(time.Minute), "linkedin", map[string]string{"size": "50"}
+		m := lead.Merge(l, s2)
+		c.eq("merged version", m.Version, 2)
+		c.must("save merge", c.s.SaveLead(c.ctx, m, chg(s2.Source.At, ev(s2.Source.At, lead.EventResubmitted, "e2"), "spring", "resubmissions"), nil))
+		got := c.lead("merged", "L1")
+		c.eq("merged fields", []any{got.Version, got.Touches, got.LastTouch.UTMSource, got.Answers}, []any{2, 2, "linkedin", map[string]string{"crm": "HubSpot", "size": "50"}})
+		stale := lead.Merge(l, s2) // based on version 1 again
+		c.err("stale save", c.s.SaveLead(c.ctx, stale, chg(t0, ev(t0.Add(2*time.Minute), lead.EventResubmitted, "e3"), "spring", "resubmissions"), nil), lead.ErrVersionConflict)
+		jump := got
+		jump.Version += 2
+		c.err("version jump", c.s.Save(c.ctx, jump, lead.Change{At: t0}), capture.ErrVersionConflict)
+		c.eq("timeline after conflicts", kinds(c.timeline("timeline raw", "L1")), []string{lead.EventCaptured, lead.EventResubmitted})
+		c.stats("stats", "spring", t0, map[string]int64{"leads": 1, "resubmissions": 1})
+		c.eq("version after conflicts", c.lead("after conflicts", "L1").Version, 2)
+		// A save never creates: a missing lead is a conflict at any version.
+		ghost := newLead("L9", "ghost@acme.example", "spring", "", t0)
+		c.err("save missing v1", c.s.Save(c.ctx, ghost, lead.Change{At: t0}), lead.ErrVersionConflict)
+		ghost.Version = 0
+		c.err("save missing v0", c.s.Save(c.ctx, ghost, lead.Change{At: t0}), lead.ErrVersionConflict)
+		c.missing("ghost", "L9")
+		c.must("save next", c.s.Save(c.ctx, bump(got), lead.Change{At: t0}))
+		c.eq("version after save", c.lead("after save", "L1").Version, 3)
+	}},
+
+	{"idempotency: fresh, replay, expired", func(c *check) {
+		expires := t0.Add(capture.IdempotencyTTL + 500*time.Millisecond)
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		idem := &capture.Idempotency{Key: "k1", BodyHash: "h1", LeadID: "L1", Outcome: capture.Created, ExpiresAt: expires}
+		c.must("fresh", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), idem))
+		rec, err := c.s.Idempotent(c.ctx, "k1")
+		c.must("record err", err)
+		// Stored as epoch seconds (the TTL attribute): sub-seconds are cut.
+		c.eq("record", rec, capture.Idempotency{Key: "k1", BodyHash: "h1", LeadID: "L1", Outcome: capture.Created, ExpiresAt: t0.Add(capture.IdempotencyTTL)})
+
+		other := newLead("L2", "bob@acme.example", "spring", "", t0)
+		replay := &capture.Idempotency{Key: "k1", BodyHash: "h2", LeadID: "L2", Outcome: capture.Created, ExpiresAt: expires.Add(time.Hour)}
+		c.err("replay create", c.s.CreateLead(c.ctx, other, chg(t0.Add(time.Hour), ev(t0.Add(time.Hour), lead.EventCaptured, "e2"), "spring", "leads"), replay), capture.ErrDuplicateRequest)
+		c.missing("replayed lead", "L2")
+		_, err = c.s.LeadByEmail(c.ctx, other.EmailHash)
+		c.err("replayed email claim", err, lead.ErrNotFound)
+		// A taken key wins over a taken email.
+		same := newLead("L3", "ann@acme.example", "spring", "", t0)
+		c.err("replay of a taken email", c.s.CreateLead(c.ctx, same, chg(t0.Add(time.Hour), ev(t0.Add(time.Hour), lead.EventCaptured, "e3"), "spring", "leads"), replay), capture.ErrDuplicateRequest)
+		c.err("replay merge", c.s.SaveLead(c.ctx, bump(l), chg(t0.Add(2*time.Hour), ev(t0.Add(2*time.Hour), lead.EventResubmitted, "e4"), "spring", "resubmissions"), replay), capture.ErrDuplicateRequest)
+		// A taken key wins over a stale version too.
+		c.err("replay merge stale", c.s.SaveLead(c.ctx, l, chg(t0.Add(2*time.Hour), ev(t0.Add(2*time.Hour), lead.EventResubmitted, "e5"), "spring", "resubmissions"), replay), capture.ErrDuplicateRequest)
+		// expiresAt < now, compared in whole seconds: in the second it expires it still holds.
+		last := t0.Add(capture.IdempotencyTTL + 900*time.Millisecond)
+		c.err("replay in the expiry second", c.s.SaveLead(c.ctx, bump(l), chg(last, ev(last, lead.EventResubmitted, "e6"), "spring", "resubmissions"), replay), capture.ErrDuplicateRequest)
+		c.eq("version after replays", c.lead("after replays", "L1").Version, 1)
+		c.stats("stats after replays", "spring", t0, map[string]int64{"leads": 1})
+		after := t0.Add(capture.IdempotencyTTL + time.Second)
+		reuse := &capture.Idempotency{Key: "k1", BodyHash: "h3", LeadID: "L1", Outcome: capture.Merged, ExpiresAt: after.Add(capture.IdempotencyTTL)}
+		c.must("expired key is free", c.s.SaveLead(c.ctx, bump(l), chg(after, ev(after, lead.EventResubmitted, "e7"), "spring", "resubmissions"), reuse))
+		rec, err = c.s.Idempotent(c.ctx, "k1")
+		c.must("new record err", err)
+		c.eq("new record", rec, capture.Idempotency{Key: "k1", BodyHash: "h3", LeadID: "L1", Outcome: capture.Merged, ExpiresAt: after.Add(capture.IdempotencyTTL)})
+		c.eq("timeline", kinds(c.timeline("timeline raw", "L1")), []string{lead.EventCaptured, lead.EventResubmitted})
+		c.must("another key", c.s.CreateLead(c.ctx, other, lead.Change{At: t0}, &capture.Idempotency{Key: "k2", BodyHash: "h", LeadID: "L2", Outcome: capture.Created, ExpiresAt: expires}))
+	}},
+
+	{"claim, unclaim and send markers", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		c.must("create", c.s.CreateLead(c.ctx, l, lead.Change{At: t0}, nil))
+		claimed := bump(l)
+		claimed.Lease = &lead.Lease{Owner: "w1", Until: t0.Add(time.Minute)}
+		c.must("claim", c.s.Claim(c.ctx, claimed, "nurture:s:welcome", t0, true))
+		got := c.lead("claimed", "L1")
+		c.eq("lease", []any{got.Version, got.Lease}, []any{2, claimed.Lease})
+		c.err("same job again", c.s.Claim(c.ctx, bump(claimed), "nurture:s:welcome", t0, true), sendonce.ErrAlreadySent)
+		c.eq("nothing written", c.lead("after refused claim", "L1").Version, 2)
+		c.err("stale claim", c.s.Claim(c.ctx, claimed, "nurture:s:other", t0, true), lead.ErrVersionConflict)
+		// Both conditions fail: the version conflict is reported.
+		c.err("stale claim of a sent job", c.s.Claim(c.ctx, claimed, "nurture:s:welcome", t0, true), lead.ErrVersionConflict)
+		second := bump(claimed)
+		c.must("another job", c.s.Claim(c.ctx, second, "handoff", t0, false))
+		c.err("stale unclaim", c.s.Unclaim(c.ctx, second, "nurture:s:welcome"), lead.ErrVersionConflict)
+		c.err("marker kept after stale unclaim", c.s.Claim(c.ctx, bump(second), "nurture:s:welcome", t0, true), sendonce.ErrAlreadySent)
+		released := bump(second)
+		released.Lease = nil
+		c.must("unclaim", c.s.Unclaim(c.ctx, released, "nurture:s:welcome"))
+		got = c.lead("released", "L1")
+		c.eq("released lease", []any{got.Version, got.Lease == nil}, []any{4, true})
+		c.must("claim after unclaim", c.s.Claim(c.ctx, bump(released), "nurture:s:welcome", t0, true))
+		c.must("unclaim of a job never claimed", c.s.Unclaim(c.ctx, bump(bump(released)), "nurture:s:never"))
+		c.err("handoff still marked", c.s.Claim(c.ctx, bump(bump(bump(released))), "handoff", t0, false), sendonce.ErrAlreadySent)
+		ghost := newLead("L9", "ghost@acme.example", "spring", "", t0)
+		c.err("claim of a missing lead", c.s.Claim(c.ctx, ghost, "handoff", t0, false), lead.ErrVersionConflict)
+		c.err("unclaim of a missing lead", c.s.Unclaim(c.ctx, ghost, "handoff"), lead.ErrVersionConflict)
+		c.missing("ghost", "L9")
+		c.must("ghost can be created", c.s.CreateLead(c.ctx, ghost, lead.Change{At: t0}, nil))
+		c.must("its first claim", c.s.Claim(c.ctx, bump(ghost), "handoff", t0, false))
+	}},
+
+	{"suppression", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))
+		c.suppressed("not yet", l.EmailHash, false)
+		c.must("suppress another hash", c.s.SuppressHash(c.ctx, lead.HashEmail("gone@acme.example"), "erasure", t0))
+		c.suppressed("that hash", lead.HashEmail("gone@acme.example"), true)
+		c.suppressed("still not", l.EmailHash, false)
+		unsub := bump(l)
+		unsub.Stage = lead.StageUnsubscribed
+		c.must("suppress", c.s.Suppress(c.ctx, unsub, chg(t0, ev(t0, "unsubscribed", "e2"), "spring", "unsubscribes"), "unsubscribe"))
+		c.suppressed("suppressed", l.EmailHash, true)
+		got := c.lead("after suppress", "L1")
+		c.eq("suppressed lead", []any{got.Version, got.Stage}, []any{2, lead.StageUnsubscribed})
+		c.err("again", c.s.Suppress(c.ctx, bump(unsub), chg(t0, ev(t0.Add(time.Second), "unsubscribed", "e3"), "spring", "unsubscribes"), "unsubscribe"), lead.ErrAlreadySuppressed)
+		// Stale and already suppressed: the version conflict is reported.
+		c.err("again stale", c.s.Suppress(c.ctx, unsub, chg(t0, ev(t0.Add(time.Second), "unsubscribed", "e4"), "spring", "unsubscribes"), "bounce"), lead.ErrVersionConflict)
+		c.eq("nothing written", c.lead("after refusals", "L1").Version, 2)
+		c.eq("timeline", kinds(c.timeline("timeline raw", "L1")), []string{lead.EventCaptured, "unsubscribed"})
+		c.stats("counted once", "spring", t0, map[string]int64{"leads": 1, "unsubscribes": 1})
+		next := bump(unsub)
+		c.err("claim to the lead", c.s.Claim(c.ctx, next, "nurture:s:two", t0, true), sendonce.ErrSuppressed)
+		// Suppression is reported before a stale version.
+		c.err("stale claim to the lead", c.s.Claim(c.ctx, unsub, "nurture:s:two", t0, true), sendonce.ErrSuppressed)
+		c.must("claim to sales", c.s.Claim(c.ctx, next, "handoff", t0, false))
+		// ... and before a sent job.
+		c.err("claim of a sent job to the lead", c.s.Claim(c.ctx, bump(next), "handoff", t0, true), sendonce.ErrSuppressed)
+		c.must("plain save", c.s.Save(c.ctx, bump(next), lead.Change{At: t0}))
+		// An address suppressed by hash alone counts for a lead found later.
+		l2 := newLead("L2", "gone@acme.example", "spring", "", t0)
+		c.must("create L2", c.s.CreateLead(c.ctx, l2, lead.Change{At: t0}, nil))
+		c.err("suppress L2", c.s.Suppress(c.ctx, bump(l2), chg(t0, ev(t0, "bounced", "e5"), "spring", "bounces"), "bounce"), lead.ErrAlreadySuppressed)
+		c.eq("L2 unchanged", c.lead("L2", "L2").Version, 1)
+		c.must("suppress by hash again", c.s.SuppressHash(c.ctx, l.EmailHash, "complaint", t0))
+		c.suppressed("still suppressed", l.EmailHash, true)
+	}},
+
+	{"erasure", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))
+		c.must("save", c.s.Save(c.ctx, bump(l), chg(t0.Add(time.Minute), ev(t0.Add(time.Minute), "email_click", "e2"), "spring", "email_click")))
+		tl := c.timeline("timeline", "L1")
+		anonEvents := make([]lead.Event, len(tl))
+		for i, e := range tl {
+			anonEvents[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID}
+		}
+		anon := lead.Lead{ID: "L1", EmailHash: l.EmailHash, Stage: lead.StageNew, Erased: true, Version: 2}
+		// Stale: the profile, claim and suppression are refused, but the
+		// events were rewritten first (the adapter's batch writes are not
+		// part of the transaction; running the erasure again finishes it).
+		c.err("stale erase", c.s.Erase(c.ctx, anon, anonEvents, t0.Add(time.Hour)), lead.ErrVersionConflict)
+		c.eq("events rewritten anyway", c.timeline("after stale erase", "L1"), anonEvents)
+		c.eq("profile kept", c.lead("profile after stale erase", "L1").Email, "ann@acme.example")
+		byEmail, err := c.s.LeadByEmail(c.ctx, l.EmailHash)
+		c.must("claim kept err", err)
+		c.eq("claim kept", byEmail.ID, "L1")
+		c.suppressed("not suppressed yet", l.EmailHash, false)
+		anon.Version = 3
+		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, t0.Add(time.Hour)))
+		got := c.lead("erased", "L1")
+		c.eq("erased profile", []any{got.Email, got.Erased, got.Version, got.Answers}, []any{"", true, 3, nil})
+		_, err = c.s.LeadByEmail(c.ctx, l.EmailHash)
+		c.err("email claim deleted", err, lead.ErrNotFound)
+		c.suppressed("suppressed", l.EmailHash, true)
+		c.eq("timeline", c.timeline("after erase", "L1"), anonEvents)
+		c.stats("counters kept", "spring", t0, map[string]int64{"leads": 1, "email_click": 1})
+		anon.Version = 4
+		c.must("erase again", c.s.Erase(c.ctx, anon, anonEvents, t0.Add(2*time.Hour)))
+		// The address is free again: a new lead can claim it.
+		c.must("new lead for the address", c.s.CreateLead(c.ctx, newLead("L2", "ann@acme.example", "spring", "", t0), lead.Change{At: t0}, nil))
+	}},
+
+	{"due index", func(c *check) {
+		now := t0
+		type dueLead struct {
+			id  string
+			due time.Time // zero: nothing due
+		}
+		var want []dueLead
+		// 30 leads over 8 shards: some shard holds at least 4.
+		for i := 0; i < 30; i++ {
+			id := fmt.Sprintf("L%02d", i)
+			l := newLead(id, id+"@acme.example", "spring", "", t0)
+			var due time.Time
+			switch i % 6 {
+			case 0: // hot: due since it became hot
+				due = now.Add(-time.Duration(i) * time.Minute)
+				l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: due}
+			case 1: // alert sent: due at the SLA deadline, later
+				due = now.Add(time.Duration(i) * time.Minute)
+				l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: now.Add(-time.Hour)}
+				l.Handoff.State, l.Handoff.DueBy = lead.HandoffSent, due
+			case 2: // a nurture step, due now exactly, kept in the lead's zone
+				due = now
+				l.Nurture = &lead.Nurture{Sequence: "s", Step: "a", NextAt: due.In(time.FixedZone("CET", 3600))}
+			case 3: // nothing due
+			case 4: // answered handoff, nurture step due in a sub-second past
+				due = now.Add(-time.Duration(i) * time.Millisecond)
+				l.Handoff = &lead.Handoff{State: lead.HandoffAnswered, Since: now.Add(-time.Hour)}
+				l.Nurture = &lead.Nurture{Sequence: "s", Step: "a", NextAt: due}
+			case 5: // both: the earliest counts
+				due = now.Add(-2 * time.Hour)
+				l.Handoff = &lead.Handoff{State: lead.HandoffSent, Since: now.Add(-3 * time.Hour), DueBy: now.Add(-time.Minute)}
+				l.Nurture = &lead.Nurture{Sequence: "s", Step: "a", NextAt: due}
+			}
+			c.must("create "+id, c.s.CreateLead(c.ctx, l, lead.Change{At: t0}, nil))
+			want = append(want, dueLead{id, due})
+		}
+		expect := func(at time.Time) map[int][]string {
+			byShard := map[int][]dueLead{}
+			for _, d := range want {
+				if !d.due.IsZero() && !d.due.After(at) {
+					h := fnv.New32a()
+					_, _ = h.Write([]byte(d.id))
+					s := int(h.Sum32() % store.DueShards)
+					byShard[s] = append(byShard[s], d)
+				}
+			}
+			out := map[int][]string{}
+			for s, ds := range byShard {
+				sort.Slice(ds, func(i, j int) bool {
+					return ds[i].due.Before(ds[j].due) || ds[i].due.Equal(ds[j].due) && ds[i].id < ds[j].id
+				})
+				for _, d := range ds {
+					out[s] = append(out[s], d.id)
+				}
+			}
+			return out
+		}
+		query := func(step string, at time.Time, limit int) map[int][]string {
+			got := map[int][]string{}
+			for shard := 0; shard <= store.DueShards; shard++ {
+				ls, err := c.s.Due(c.ctx, shard, at, limit)
+				c.must(fmt.Sprintf("%s shard %d err", step, shard), err)
+				if len(ls) > 0 {
+					got[shard] = leadIDs(ls)
+				}
+			}
+			c.state(step, got)
+			return got
+		}
+		c.eq("due now", query("due now raw", now, 100), expect(now))
+		biggest := 0
+		for _, ids := range expect(now) {
+			biggest = max(biggest, len(ids))
+		}
+		if biggest < 3 {
+			c.t.Fatalf("no shard holds 3 due leads (%v): the limit is not exercised", expect(now))
+		}
+		limited := map[int][]string{}
+		for s, ids := range expect(now) {
+			limited[s] = ids[:min(2, len(ids))]
+		}
+		c.eq("due now, 2 per shard", query("due now 2 raw", now, 2), limited)
+		c.eq("due in an hour", query("due in an hour raw", now.Add(time.Hour), 100), expect(now.Add(time.Hour)))
+		_, err := c.s.Due(c.ctx, 0, now, 0)
+		c.err("limit 0", err, errOther)
+		// A write that leaves nothing due takes the lead out of the index;
+		// one that makes something due puts it in.
+		first := c.lead("L00", "L00")
+		first.Handoff.State = lead.HandoffAnswered
+		c.must("answer L00", c.s.Save(c.ctx, bump(first), lead.Change{At: now}))
+		idle := c.lead("L03", "L03")
+		idle.Nurture = &lead.Nurture{Sequence: "s", Step: "a", NextAt: now.Add(-time.Second)}
+		c.must("enrol L03", c.s.Save(c.ctx, bump(idle), lead.Change{At: now}))
+		for i := range want {
+			switch want[i].id {
+			case "L00":
+				want[i].due = time.Time{}
+			case "L03":
+				want[i].due = now.Add(-time.Second)
+			}
+		}
+		c.eq("due after writes", query("due after writes raw", now, 100), expect(now))
+		// Claims write the profile too (lease, chosen rep) and keep it due.
+		l06 := c.lead("L06", "L06")
+		l06.Lease = &lead.Lease{Owner: "w", Until: now.Add(time.Minute)}
+		c.must("claim L06", c.s.Claim(c.ctx, bump(l06), "handoff", now, false))
+		for s, ls := range query("due after claim raw", now, 100) {
+			if slices.Contains(ls, "L06") {
+				got, err := c.s.Due(c.ctx, s, now, 100)
+				c.must("due lead err", err)
+				for _, l := range got {
+					if l.ID == "L06" {
+						c.eq("due lead is the whole profile", []any{l.Version, l.Lease, l.Email}, []any{2, l06.Lease, "L06@acme.example"})
+					}
+				}
+			}
+		}
+	}},
+
+	{"counters", func(c *check) {
+		c.must("count", c.s.Count(c.ctx, "c1", t0, "a", "b"))
+		c.must("count again", c.s.Count(c.ctx, "c1", t0.Add(time.Hour), "a"))
+		c.must("bot", c.s.CountBot(c.ctx, "c1", t0))
+		c.stats("c1", "c1", t0, map[string]int64{"a": 2, "b": 1, "bots": 1})
+		c.err("no counters", c.s.Count(c.ctx, "c1", t0), errOther)
+		c.err("a counter twice", c.s.Count(c.ctx, "c1", t0, "x", "x"), errOther)
+		c.err("a counter named like an attribute", c.s.Count(c.ctx, "c1", t0, "y", "campaign"), errOther)
+		c.stats("c1 after refusals", "c1", t0, map[string]int64{"a": 2, "b": 1, "bots": 1})
+		// The month is the UTC month of the time given.
+		late := time.Date(2031, 3, 31, 23, 30, 0, 0, time.FixedZone("EST", -5*3600))
+		c.must("count late", c.s.Count(c.ctx, "c1", late, "late"))
+		c.stats("april", "c1", time.Date(2031, 4, 1, 0, 0, 0, 0, time.UTC), map[string]int64{"late": 1})
+		c.stats("march", "c1", t0, map[string]int64{"a": 2, "b": 1, "bots": 1})
+		// Writes count for the campaign, and for the variant the lead saw
+		// first when it is the lead's own campaign.
+		l := newLead("L1", "ann@acme.example", "c1", "v2", t0)
+		ch := chg(t0, ev(t0, lead.EventCaptured, "e1"), "c1", "leads")
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: "c2", Name: "leads"})
+		c.must("create", c.s.CreateLead(c.ctx, l, ch, nil))
+		dup := chg(t0, ev(t0, "x", "e2"), "c1", "mql", "mql")
+		c.err("a counter twice in a write", c.s.Save(c.ctx, bump(l), dup), errOther)
+		c.eq("refused write left the lead", c.lead("after refused write", "L1").Version, 1)
+		c.eq("and its timeline", len(c.timeline("timeline raw", "L1")), 1)
+		c.must("save", c.s.Save(c.ctx, bump(l), chg(t0, ev(t0, "x", "e3"), "c1", "mql")))
+		src, err := c.s.MonthSources(c.ctx, "2031-03")
+		c.must("month err", err)
+		c.eq("month", src, []report.Source{
+			{Campaign: "c1", Month: "2031-03", Counters: report.Counters{"a": 2, "b": 1, "bots": 1, "leads": 1, "mql": 1}},
+			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "mql": 1}},
+			{Campaign: "c2", Month: "2031-03", Counters: report.Counters{"leads": 1}},
+		})
+		src, err = c.s.MonthSources(c.ctx, "2031-04")
+		c.must("april err", err)
+		c.eq("april rows", src, []report.Source{{Campaign: "c1", Month: "2031-04", Counters: report.Counters{"late": 1}}})
+	}},
+
+	{"timeline", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		c.must("create", c.s.CreateLead(c.ctx, l, lead.Change{At: t0}, nil))
+		data := map[string]any{"n": 3, "f": 1.5, "s": "x", "list": []string{"a", "b"}, "at": t0, "nested": map[string]any{"k": true}}
+		ch := lead.Change{At: t0, Events: []lead.Event{
+			{At: t0.Add(time.Second), Kind: "a", ID: "e1"},
+			{At: t0, Kind: "y", ID: "e2", Data: data},
+			{At: t0.Add(500 * time.Millisecond), Kind: "x", ID: "e3"},
+			{At: t0.Add(2 * time.Second), Kind: "b", ID: "e4"},
+			{At: t0.Add(2 * time.Second), Kind: "a", ID: "e5"},
+		}}
+		c.must("save", c.s.Save(c.ctx, bump(l), ch))
+		tl := c.timeline("timeline raw", "L1")
+		// Sort key order: EVT#<rfc3339nano>#<kind>#<id>, so "…00.5Z" sorts
+		// before "…00Z" (RFC 3339 with trimmed zeros is not fixed width).
+		c.eq("order", kinds(tl), []string{"x", "y", "a", "a", "b"})
+		for _, e := range tl {
+			if e.ID == "e2" {
+				c.eq("data round trip", e.Data, map[string]any{"n": 3, "f": 1.5, "s": "x", "list": []any{"a", "b"}, "at": t0.Format(time.RFC3339Nano), "nested": map[string]any{"k": true}})
+			}
+		}
+		again := lead.Change{At: t0, Events: []lead.Event{{At: t0, Kind: "y", ID: "e2"}}}
+		c.err("an event written twice", c.s.Save(c.ctx, bump(bump(l)), again), errOther)
+		twice := lead.Change{At: t0, Events: []lead.Event{{At: t0, Kind: "z", ID: "e9"}, {At: t0, Kind: "z", ID: "e9"}}}
+		c.err("one event twice in a write", c.s.Save(c.ctx, bump(bump(l)), twice), errOther)
+		c.eq("unchanged", len(c.timeline("after refusals", "L1")), 5)
+		c.eq("version", c.lead("lead", "L1").Version, 2)
+		c.eq("unknown lead", len(c.timeline("unknown raw", "nope")), 0)
+	}},
+
+	{"round robin, rate limit, once", func(c *check) {
+		for i, team := range []string{"a", "a", "b", "a"} {
+			n, err := c.s.NextTurn(c.ctx, team)
+			c.must(fmt.Sprintf("turn %d err", i), err)
+			c.eq(fmt.Sprintf("turn %d", i), n, []int64{0, 1, 0, 2}[i])
+		}
+		allow := func(step, key string, limit int, window time.Duration, at time.Time, want bool) {
+			ok, err := c.s.Allow(c.ctx, key, limit, window, at)
+			c.must(step+" err", err)
+			c.eq(step, ok, want)
+		}
+		allow("first", "visit#L1", 2, time.Hour, t0, true)
+		allow("second", "visit#L1", 2, time.Hour, t0.Add(time.Minute), true)
+		allow("third", "visit#L1", 2, time.Hour, t0.Add(59*time.Minute), false)
+		allow("other key", "visit#L2", 2, time.Hour, t0.Add(59*time.Minute), true)
+		allow("next window", "visit#L1", 2, time.Hour, t0.Add(time.Hour), true)
+		// The first call of a window always passes, even with limit 0.
+		allow("limit 0", "zero", 0, time.Hour, t0, true)
+		allow("limit 0 again", "zero", 0, time.Hour, t0, false)
+		// A window anchored at a send time (open tracking: limit 1).
+		sent := t0.Add(17 * time.Second)
+		allow("first open", "open#L1#s:w#1", 1, 30*24*time.Hour, sent, true)
+		allow("second open", "open#L1#s:w#1", 1, 30*24*time.Hour, sent, false)
+		once := func(step, key string, want bool) {
+			ok, err := c.s.Once(c.ctx, key, t0)
+			c.must(step+" err", err)
+			c.eq(step, ok, want)
+		}
+		once("once", "DIGEST#2031-W11", true)
+		once("twice", "DIGEST#2031-W11", false)
+		once("another key", "DIGEST#2031-W12", true)
+		c.must("forget", c.s.Forget(c.ctx, "DIGEST#2031-W11"))
+		once("after forget", "DIGEST#2031-W11", true)
+		c.must("forget unknown", c.s.Forget(c.ctx, "DIGEST#1999-W01"))
+	}},
+
+	{"values are copies", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		l.Signals = []lead.Signal{{Kind: "form:demo", At: t0}}
+		e := ev(t0, lead.EventCaptured, "e1")
+		c.must("create", c.s.CreateLead(c.ctx, l, lead.Change{At: t0, Events: []lead.Event{e}}, nil))
+		// The caller keeps changing what it wrote…
+		l.Answers["crm"] = "Salesforce"
+		l.Signals[0].Kind = "changed"
+		e.Data["s"] = "changed"
+		// … and what it read.
+		r := c.lead("read", "L1")
+		r.Answers["crm"] = "Pipedrive"
+		r.Consents = append(r.Consents, lead.Consent{TextVersion: "x"})
+		r.Signals[0].Kind = "changed"
+		tl := c.timeline("timeline", "L1")
+		tl[0].Data["s"] = "changed"
+		again := c.lead("read again", "L1")
+		c.eq("stored lead", []any{again.Answers["crm"], len(again.Consents), again.Signals[0].Kind}, []any{"HubSpot", 1, "form:demo"})
+		c.eq("stored event", c.timeline("timeline again", "L1")[0].Data["s"], "x")
+	}},
+}
+
+func TestStoreContract(t *testing.T) {
+	impls := []struct {
+		name string
+		open func(t *testing.T) contractStore
+	}{
+		{"dynamodb", func(t *testing.T) contractStore {
+			return dynamo{store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))}
+		}},
+		{"memstore", func(*testing.T) contractStore { return memstore.New() }},
+	}
+	for _, tc := range contractCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			traces := map[string][]string{}
+			for _, impl := range impls {
+				ok := t.Run(impl.name, func(t *testing.T) {
+					c := &check{t: t, s: impl.open(t), ctx: context.Background()}
+					tc.run(c)
+					traces[impl.name] = c.trace
+				})
+				if !ok {
+					return // its own failure says why; a trace diff would repeat it
+				}
+			}
+			d, m := traces["dynamodb"], traces["memstore"]
+			if d == nil || m == nil {
+				return // the emulator is not available: nothing to compare
+			}
+			for i := 0; i < max(len(d), len(m)); i++ {
+				var ds, ms string
+				if i < len(d) {
+					ds = d[i]
+				}
+				if i < len(m) {
+					ms = m[i]
+				}
+				if ds != ms {
+					t.Fatalf("memstore differs from the DynamoDB adapter at step %d:\ndynamodb: %s\nmemstore: %s", i, ds, ms)
+				}
+			}
+			if testing.Verbose() {
+				t.Logf("%d identical steps", len(d))
+			}
+		})
+	}
+}
