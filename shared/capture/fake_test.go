@@ -1,109 +1,50 @@
-package capture
+package capture_test
 
 import (
 	"context"
-	"encoding/json"
-	"sync"
+	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
-// memStore is an in-memory Store with the same conditional semantics as
-// the DynamoDB adapter, for fast handler tests.
-type memStore struct {
-	mu      sync.Mutex
-	byEmail map[string]string
-	leads   map[string]lead.Lead
-	events  map[string][]lead.Event
-	idem    map[string]Idempotency
-	bots    int
-	failAll error
+// The handler tests run over memstore, which has the DynamoDB adapter's
+// semantics (shared/store/contract_test.go holds it to them).
+
+// failingStore is memstore whose writes of new leads fail, as a store
+// does when DynamoDB is unavailable.
+type failingStore struct {
+	*memstore.Store
+	err error
 }
 
-func newMemStore() *memStore {
-	return &memStore{byEmail: map[string]string{}, leads: map[string]lead.Lead{}, events: map[string][]lead.Event{}, idem: map[string]Idempotency{}}
+func (s failingStore) CreateLead(context.Context, lead.Lead, lead.Change, *capture.Idempotency) error {
+	return s.err
 }
 
-func (m *memStore) CreateLead(_ context.Context, l lead.Lead, ch lead.Change, idem *Idempotency) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.failAll != nil {
-		return m.failAll
-	}
-	if idem != nil {
-		if _, ok := m.idem[idem.Key]; ok {
-			return ErrDuplicateRequest
-		}
-	}
-	if _, ok := m.byEmail[l.EmailHash]; ok {
-		return ErrEmailTaken
-	}
-	m.byEmail[l.EmailHash] = l.ID
-	m.leads[l.ID] = clone(l)
-	m.events[l.ID] = append(m.events[l.ID], ch.Events...)
-	if idem != nil {
-		m.idem[idem.Key] = *idem
-	}
-	return nil
-}
-
-func (m *memStore) LeadByEmail(_ context.Context, h string) (lead.Lead, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	id, ok := m.byEmail[h]
-	if !ok {
-		return lead.Lead{}, ErrNotFound
-	}
-	return clone(m.leads[id]), nil
-}
-
-// clone is a deep copy, as a database round trip makes one: a caller that
-// appends to a slice of the lead it read must not change the stored one.
-func clone(l lead.Lead) lead.Lead {
-	b, err := json.Marshal(l)
+// timeline is a lead's stored events.
+func timeline(t testing.TB, st *memstore.Store, id string) []lead.Event {
+	t.Helper()
+	tl, err := st.Timeline(context.Background(), id)
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	var out lead.Lead
-	if err := json.Unmarshal(b, &out); err != nil {
-		panic(err)
-	}
-	return out
+	return tl
 }
 
-func (m *memStore) SaveLead(_ context.Context, l lead.Lead, ch lead.Change, idem *Idempotency) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if idem != nil {
-		if _, ok := m.idem[idem.Key]; ok {
-			return ErrDuplicateRequest
-		}
+// bots is the honeypot hits counted in the month of at, over all
+// campaigns.
+func bots(t testing.TB, st *memstore.Store, at time.Time) int64 {
+	t.Helper()
+	rows, err := st.MonthSources(context.Background(), at.UTC().Format("2006-01"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if m.leads[l.ID].Version != l.Version-1 {
-		return ErrVersionConflict
+	var n int64
+	for _, r := range rows {
+		n += r.Counters["bots"]
 	}
-	m.leads[l.ID] = clone(l)
-	m.events[l.ID] = append(m.events[l.ID], ch.Events...)
-	if idem != nil {
-		m.idem[idem.Key] = *idem
-	}
-	return nil
-}
-
-func (m *memStore) Idempotent(_ context.Context, k string) (Idempotency, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.idem[k]
-	if !ok {
-		return Idempotency{}, ErrNotFound
-	}
-	return r, nil
-}
-
-func (m *memStore) CountBot(context.Context, string, time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.bots++
-	return nil
+	return n
 }

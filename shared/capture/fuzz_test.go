@@ -1,4 +1,4 @@
-package capture
+package capture_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
 // FuzzHandle feeds the capture handler arbitrary JSON and form bodies. It
@@ -34,7 +35,7 @@ func FuzzHandle(f *testing.F) {
 		f.Add(s.form, s.body)
 	}
 	f.Fuzz(func(t *testing.T, form bool, body string) {
-		st := newMemStore()
+		st := memstore.New()
 		var logs bytes.Buffer
 		h := newHandler(st, &logs)
 		ct := "application/json"
@@ -47,16 +48,16 @@ func FuzzHandle(f *testing.F) {
 		}
 		switch resp.StatusCode {
 		case 201, 303:
-			if len(st.leads) > 1 {
-				t.Fatalf("one request stored %d leads", len(st.leads))
+			if n := len(st.Leads()); n > 1 {
+				t.Fatalf("one request stored %d leads", n)
 			}
-			for _, l := range st.leads {
+			for _, l := range st.Leads() {
 				if !strings.Contains(l.Email, "@") {
 					t.Fatalf("stored a lead with email %q", l.Email)
 				}
 			}
 		case 400, 409, 413:
-			if len(st.leads) != 0 {
+			if len(st.Leads()) != 0 {
 				t.Fatalf("%d answer but a lead was stored", resp.StatusCode)
 			}
 			if form {

@@ -1,4 +1,4 @@
-package capture
+package capture_test
 
 import (
 	"bytes"
@@ -12,17 +12,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
-func newHandler(st Store, logs *bytes.Buffer) *Handler {
-	return &Handler{
-		Service:     &Service{Store: st, NewID: ids.New},
+// created is the JSON answer to a capture.
+type created struct {
+	ID     string          `json:"id"`
+	Status capture.Outcome `json:"status"`
+}
+
+// now is the handler's clock.
+var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+func newHandler(st capture.Store, logs *bytes.Buffer) *capture.Handler {
+	return &capture.Handler{
+		Service:     &capture.Service{Store: st, NewID: ids.New},
 		CORS:        httpapi.NewCORS("https://www.example.com"),
 		ThankYouURL: "https://www.example.com/thanks",
-		Clock:       func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) },
+		Clock:       func() time.Time { return now },
 		Log:         slog.New(slog.NewJSONHandler(logs, nil)),
 	}
 }
@@ -49,7 +60,7 @@ func TestHandlerResponses(t *testing.T) {
 		{"json created", post("application/json", `{"email":"a@b.example","name":"Ann"}`), 201, `"status":"created"`, [2]string{}},
 		{"form redirects", post("application/x-www-form-urlencoded", "email=a%40b.example&consent=on"), 303, "", [2]string{"Location", "https://www.example.com/thanks"}},
 		{"json charset param", post("application/json; charset=utf-8", `{"email":"a@b.example"}`), 201, `"id"`, [2]string{}},
-		{"too large", post("application/json", `{"message":"`+strings.Repeat("x", MaxBody)+`"}`), 413, "too large", [2]string{}},
+		{"too large", post("application/json", `{"message":"`+strings.Repeat("x", capture.MaxBody)+`"}`), 413, "too large", [2]string{}},
 		{"unsupported type", post("text/plain", "email=a@b.example"), 415, "unsupported media type", [2]string{}},
 		{"broken json", post("application/json", `{"email":`), 400, "JSON object", [2]string{}},
 		{"json array", post("application/json", `[1]`), 400, "JSON object", [2]string{}},
@@ -61,7 +72,7 @@ func TestHandlerResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			resp, err := newHandler(newMemStore(), &logs).Handle(context.Background(), tt.req)
+			resp, err := newHandler(memstore.New(), &logs).Handle(context.Background(), tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,26 +95,26 @@ func TestHandlerResponses(t *testing.T) {
 func TestPreflight(t *testing.T) {
 	r := httpapi.Request{RouteKey: "OPTIONS /leads", Headers: map[string]string{"origin": "https://www.example.com"}}
 	r.RequestContext.HTTP.Method = http.MethodOptions
-	resp, _ := newHandler(newMemStore(), &bytes.Buffer{}).Handle(context.Background(), r)
+	resp, _ := newHandler(memstore.New(), &bytes.Buffer{}).Handle(context.Background(), r)
 	if resp.StatusCode != 204 || !strings.Contains(resp.Headers["Access-Control-Allow-Headers"], "Idempotency-Key") {
 		t.Fatalf("preflight = %d %v", resp.StatusCode, resp.Headers)
 	}
 }
 
 func TestHoneypotLooksLikeSuccessButStoresNothing(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	h := newHandler(st, &bytes.Buffer{})
 	resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=bot%40spam.example&fax=555-1234"))
 	if resp.StatusCode != 303 {
 		t.Fatalf("status = %d, want the normal 303", resp.StatusCode)
 	}
-	if len(st.leads) != 0 || st.bots != 1 {
-		t.Fatalf("leads=%d bots=%d, want 0 and 1", len(st.leads), st.bots)
+	if n, b := len(st.Leads()), bots(t, st, now); n != 0 || b != 1 {
+		t.Fatalf("leads=%d bots=%d, want 0 and 1", n, b)
 	}
 }
 
 func TestIdempotencyKey(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	h := newHandler(st, &bytes.Buffer{})
 	body := `{"email":"a@b.example","name":"Ann"}`
 	first, _ := h.Handle(context.Background(), post("application/json", body, "idempotency-key", "k-1"))
@@ -114,8 +125,8 @@ func TestIdempotencyKey(t *testing.T) {
 	var a, b created
 	_ = json.Unmarshal([]byte(first.Body), &a)
 	_ = json.Unmarshal([]byte(again.Body), &b)
-	if a.ID != b.ID || len(st.leads) != 1 || len(st.events[a.ID]) != 1 {
-		t.Fatalf("replay created a second write: ids %s %s, leads %d, events %d", a.ID, b.ID, len(st.leads), len(st.events[a.ID]))
+	if a.ID != b.ID || len(st.Leads()) != 1 || len(timeline(t, st, a.ID)) != 1 {
+		t.Fatalf("replay created a second write: ids %s %s, leads %d, events %d", a.ID, b.ID, len(st.Leads()), len(timeline(t, st, a.ID)))
 	}
 	other, _ := h.Handle(context.Background(), post("application/json", `{"email":"a@b.example","name":"Bob"}`, "idempotency-key", "k-1"))
 	if other.StatusCode != 409 {
@@ -123,30 +134,33 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	form, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=c%40d.example&_idem=f-1"))
 	form2, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=c%40d.example&_idem=f-1"))
-	if form.StatusCode != 303 || form2.StatusCode != 303 || len(st.leads) != 2 {
-		t.Fatalf("form replay: %d %d leads=%d", form.StatusCode, form2.StatusCode, len(st.leads))
+	if form.StatusCode != 303 || form2.StatusCode != 303 || len(st.Leads()) != 2 {
+		t.Fatalf("form replay: %d %d leads=%d", form.StatusCode, form2.StatusCode, len(st.Leads()))
 	}
 }
 
 func TestResubmissionMerges(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	h := newHandler(st, &bytes.Buffer{})
 	r1, _ := h.Handle(context.Background(), post("application/json", `{"email":"A@B.example","utm_source":"google"}`))
 	r2, _ := h.Handle(context.Background(), post("application/json", `{"email":"a@b.example","utm_source":"linkedin"}`))
 	var a, b created
 	_ = json.Unmarshal([]byte(r1.Body), &a)
 	_ = json.Unmarshal([]byte(r2.Body), &b)
-	if a.ID != b.ID || b.Status != Merged {
+	if a.ID != b.ID || b.Status != capture.Merged {
 		t.Fatalf("second submission: %+v, want merge into %s", b, a.ID)
 	}
-	l := st.leads[a.ID]
-	if l.FirstTouch.UTMSource != "google" || l.LastTouch.UTMSource != "linkedin" || l.Touches != 2 || len(st.events[a.ID]) != 2 {
+	l, err := st.Lead(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.FirstTouch.UTMSource != "google" || l.LastTouch.UTMSource != "linkedin" || l.Touches != 2 || len(timeline(t, st, a.ID)) != 2 {
 		t.Fatalf("merged lead = %+v", l)
 	}
 }
 
 func TestConcurrentSameEmailMakesOneLead(t *testing.T) {
-	st := newMemStore()
+	st := memstore.New()
 	h := newHandler(st, &bytes.Buffer{})
 	var wg sync.WaitGroup
 	for i := 0; i < 25; i++ {
@@ -160,10 +174,10 @@ func TestConcurrentSameEmailMakesOneLead(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if len(st.leads) != 1 {
-		t.Fatalf("leads = %d, want 1", len(st.leads))
+	if len(st.Leads()) != 1 {
+		t.Fatalf("leads = %d, want 1", len(st.Leads()))
 	}
-	for _, l := range st.leads {
+	for _, l := range st.Leads() {
 		if l.Touches != 25 {
 			t.Fatalf("touches = %d, want 25", l.Touches)
 		}
@@ -171,8 +185,7 @@ func TestConcurrentSameEmailMakesOneLead(t *testing.T) {
 }
 
 func TestStorageErrorIs500WithRequestIDAndNoEmailInLogs(t *testing.T) {
-	st := newMemStore()
-	st.failAll = errors.New("dynamodb: service unavailable")
+	st := failingStore{Store: memstore.New(), err: errors.New("dynamodb: service unavailable")}
 	var logs bytes.Buffer
 	resp, _ := newHandler(st, &logs).Handle(context.Background(), post("application/json", `{"email":"secret.person@b.example"}`))
 	if resp.StatusCode != 500 || !strings.Contains(resp.Body, `"request_id":"req-1"`) || strings.Contains(resp.Body, "dynamodb") {

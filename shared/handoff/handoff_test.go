@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -17,88 +16,21 @@ import (
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/sendonce"
+	"github.com/leadflow/leadflow/shared/store/memstore"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
-// memStore mirrors the DynamoDB store's conditional semantics in memory.
-type memStore struct {
-	mu      sync.Mutex
-	leads   map[string]lead.Lead
-	events  map[string][]lead.Event
-	markers map[string]bool
-	turns   map[string]int64
-}
+// The tests run over memstore, which has the DynamoDB adapter's semantics
+// (shared/store/contract_test.go holds it to them).
 
-func newMem() *memStore {
-	return &memStore{leads: map[string]lead.Lead{}, events: map[string][]lead.Event{}, markers: map[string]bool{}, turns: map[string]int64{}}
-}
-
-func (m *memStore) Lead(_ context.Context, id string) (lead.Lead, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	l, ok := m.leads[id]
-	if !ok {
-		return lead.Lead{}, lead.ErrNotFound
+// stored reads a lead back from the store.
+func stored(t *testing.T, st *memstore.Store, id string) lead.Lead {
+	t.Helper()
+	l, err := st.Lead(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return clone(l), nil
-}
-
-// clone deep-copies a lead, as a database round trip does.
-func clone(l lead.Lead) lead.Lead {
-	b, _ := json.Marshal(l)
-	var c lead.Lead
-	_ = json.Unmarshal(b, &c)
-	return c
-}
-
-func (m *memStore) Timeline(_ context.Context, id string) ([]lead.Event, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.events[id], nil
-}
-
-func (m *memStore) Save(_ context.Context, l lead.Lead, ch lead.Change) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.leads[l.ID].Version != l.Version-1 {
-		return lead.ErrVersionConflict
-	}
-	m.leads[l.ID] = clone(l)
-	m.events[l.ID] = append(m.events[l.ID], ch.Events...)
-	return nil
-}
-
-func (m *memStore) Claim(_ context.Context, l lead.Lead, job string, _ time.Time, _ bool) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.leads[l.ID].Version != l.Version-1 {
-		return lead.ErrVersionConflict
-	}
-	if m.markers[l.ID+job] {
-		return sendonce.ErrAlreadySent
-	}
-	m.markers[l.ID+job] = true
-	m.leads[l.ID] = clone(l)
-	return nil
-}
-
-func (m *memStore) Unclaim(_ context.Context, l lead.Lead, job string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.leads[l.ID].Version != l.Version-1 {
-		return lead.ErrVersionConflict
-	}
-	delete(m.markers, l.ID+job)
-	m.leads[l.ID] = clone(l)
-	return nil
-}
-
-func (m *memStore) NextTurn(_ context.Context, team string) (int64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := m.turns[team]
-	m.turns[team]++
-	return n, nil
+	return l
 }
 
 type outbox struct {
@@ -154,7 +86,7 @@ reject_reasons:
 
 type fixture struct {
 	svc   *Service
-	store *memStore
+	store *memstore.Store
 	out   *outbox
 	now   time.Time
 }
@@ -164,7 +96,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: newMem(), out: &outbox{}, now: t0}
+	f := &fixture{store: memstore.New(), out: &outbox{}, now: t0}
 	clock := func() time.Time { return f.now }
 	f.svc = &Service{Store: f.store, Send: &sendonce.Sender{Store: f.store, Mail: f.out, Lease: time.Minute, Clock: clock},
 		Rules: rules(t, teamYAML), Keys: keys,
@@ -185,7 +117,9 @@ func (f *fixture) hotLead(t *testing.T, email string) string {
 		t.Fatalf("fixture lead is not hot: %+v", l.Qualification)
 	}
 	l.Version = 1
-	f.store.leads[l.ID] = l
+	if err := f.store.CreateLead(context.Background(), l, lead.Change{At: f.now}, nil); err != nil {
+		t.Fatal(err)
+	}
 	return l.ID
 }
 
@@ -214,7 +148,7 @@ func TestHandoffSendsOnceWithSignedLinks(t *testing.T) {
 	if err != nil || c.Subject != id {
 		t.Fatalf("accept token: %+v, %v", c, err)
 	}
-	l := f.store.leads[id]
+	l := stored(t, f.store, id)
 	if l.Handoff.State != lead.HandoffSent || !l.Handoff.DueBy.Equal(f.now.Add(5*time.Minute)) || l.Lease != nil {
 		t.Fatalf("handoff after send = %+v lease %+v", l.Handoff, l.Lease)
 	}
@@ -225,7 +159,7 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 	id := f.hotLead(t, "crash@bigcorp.example")
 	// The claim succeeds, the email goes out, then the commit fails as if
 	// the process died: the lead keeps its lease and stays due.
-	commitFails := &failingCommit{memStore: f.store}
+	commitFails := &failingCommit{Store: f.store}
 	f.svc.Send.Store = commitFails
 	if _, err := f.svc.Run(context.Background(), id, "w1", ""); err == nil {
 		t.Fatal("Run with a failing commit returned no error")
@@ -244,14 +178,14 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 	if err != nil || out != Recovered || len(f.out.sent) != 1 {
 		t.Fatalf("recovery = %s, %v; %d emails", out, err, len(f.out.sent))
 	}
-	if f.store.leads[id].Handoff.State != lead.HandoffSent {
-		t.Fatalf("state after recovery = %s", f.store.leads[id].Handoff.State)
+	if s := stored(t, f.store, id).Handoff.State; s != lead.HandoffSent {
+		t.Fatalf("state after recovery = %s", s)
 	}
 }
 
 // failingCommit lets the claim through and fails every save after it, as
 // if the process died between the send and the commit.
-type failingCommit struct{ *memStore }
+type failingCommit struct{ *memstore.Store }
 
 func (s *failingCommit) Save(context.Context, lead.Lead, lead.Change) error {
 	return errors.New("lambda timed out")
@@ -264,7 +198,7 @@ func TestFailedSendIsRetriedNextRun(t *testing.T) {
 	if _, err := f.svc.Run(context.Background(), id, "w1", ""); !errors.Is(err, mail.ErrThrottled) {
 		t.Fatalf("err = %v, want ErrThrottled", err)
 	}
-	if f.store.markers[id+"handoff"] || f.store.leads[id].Lease != nil {
+	if f.store.Sent(id, "handoff") || stored(t, f.store, id).Lease != nil {
 		t.Fatal("a failed send left its marker or lease behind")
 	}
 	f.out.fail = nil
@@ -310,11 +244,15 @@ func TestSLAEscalatesOnceToTeamLead(t *testing.T) {
 		t.Fatalf("escalated twice: %s, %d emails", out, len(f.out.sent))
 	}
 	esc := f.out.sent[1]
-	l := f.store.leads[id]
+	l := stored(t, f.store, id)
 	if esc.To != "lea@example.com" || !strings.HasPrefix(esc.Subject, "[SLA breach]") || !l.Handoff.Breached || l.Handoff.State != lead.HandoffEscalated {
 		t.Fatalf("escalation to %s %q; handoff %+v", esc.To, esc.Subject, l.Handoff)
 	}
-	last := f.store.events[id][len(f.store.events[id])-1]
+	tl, err := f.store.Timeline(context.Background(), id)
+	if err != nil || len(tl) == 0 {
+		t.Fatalf("timeline = %v, %v", tl, err)
+	}
+	last := tl[len(tl)-1]
 	if last.Kind != "sla_breach" {
 		t.Fatalf("last event = %s, want sla_breach", last.Kind)
 	}

@@ -2,50 +2,46 @@ package track
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/store/memstore"
 	"github.com/leadflow/leadflow/shared/token"
 )
-
-type oneLead struct{ l lead.Lead }
-
-func (s *oneLead) Lead(_ context.Context, id string) (lead.Lead, error) {
-	if id != s.l.ID {
-		return lead.Lead{}, lead.ErrNotFound
-	}
-	return s.l, nil
-}
-
-func (s *oneLead) Save(_ context.Context, l lead.Lead, _ lead.Change) error { s.l = l; return nil }
 
 type noRules struct{}
 
 func (noRules) QualifySignal(*lead.Lead, string, time.Time) lead.Change { return lead.Change{} }
 
-type allow struct{}
-
-func (allow) Allow(context.Context, string, int, time.Duration, time.Time) (bool, error) {
-	return true, nil
-}
-
+// handler serves the tracking routes over memstore (the DynamoDB
+// adapter's semantics: shared/store/contract_test.go), which stores one
+// lead, L1, and is the rate limiter too.
 func handler(t testing.TB) (*Handler, token.Keys) {
 	keys, err := token.ParseKeys("k1:0123456789abcdef0123")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
+	// Event ids must differ: the store, like DynamoDB, refuses a second
+	// event with the same key (time, kind, id).
+	var ids atomic.Int64
+	st := memstore.New()
+	if err := st.CreateLead(context.Background(), lead.Lead{ID: "L1", Version: 1}, lead.Change{At: now()}, nil); err != nil {
+		t.Fatal(err)
+	}
 	return &Handler{
-		Engage: &Service{Store: &oneLead{l: lead.Lead{ID: "L1"}}, Rules: noRules{}, Clock: now},
-		Limits: allow{}, Keys: keys, CORS: httpapi.NewCORS("*"), Pages: []Page{{"/pricing", "pricing_page_view"}},
-		PerLeadPerHour: 60, BaseURL: "https://leads.example.com", Clock: now, NewID: func(time.Time) string { return "e" },
+		Engage: &Service{Store: st, Rules: noRules{}, Clock: now},
+		Limits: st, Keys: keys, CORS: httpapi.NewCORS("*"), Pages: []Page{{"/pricing", "pricing_page_view"}},
+		PerLeadPerHour: 60, BaseURL: "https://leads.example.com", Clock: now, NewID: func(time.Time) string { return fmt.Sprint("e", ids.Add(1)) },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}, keys
 }
@@ -75,20 +71,8 @@ func FuzzPageView(f *testing.F) {
 	})
 }
 
-// once allows each key once, as the DynamoDB limiter does with limit 1.
-type once map[string]bool
-
-func (o once) Allow(_ context.Context, key string, _ int, _ time.Duration, _ time.Time) (bool, error) {
-	if o[key] {
-		return false, nil
-	}
-	o[key] = true
-	return true, nil
-}
-
 func TestOpenPixel(t *testing.T) {
-	h, keys := handler(t)
-	h.Limits = once{}
+	h, keys := handler(t) // its limiter counts each email's first open once (limit 1)
 	var logs strings.Builder
 	h.Log = slog.New(slog.NewJSONHandler(&logs, nil))
 	now := h.Clock()
