@@ -1,0 +1,326 @@
+package feedback
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// t0 is when the answers come: three minutes after the alert went out,
+// two before the first-response deadline.
+var t0 = time.Date(2031, 3, 10, 9, 3, 0, 0, time.UTC)
+
+const rulesYAML = `version: 1
+fit:
+  rules: [{field: job_title, op: contains, values: [cmo], points: 50}]
+  grades: {A: 40, B: 30, C: 20}
+engagement:
+  signals: [{signal: "form:demo_request", points: 50}]
+thresholds: {A: {hot: 10, warm: 0}, B: {}, C: {}, D: {}}
+routing:
+  teams:
+    sales:
+      reps: [{name: Ana, email: ana@example.com}]
+  default_team: sales
+sla: {first_response: 5m}
+reject_reasons:
+  - {code: not_icp, label: Not our ICP, action: disqualify}
+  - {code: too_early, label: Too early, action: nurture}
+`
+
+type fixture struct {
+	h    *Handler
+	st   *memstore.Store
+	keys token.Keys
+	logs *bytes.Buffer
+	now  time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	keys, err := token.ParseKeys("k1:0123456789abcdef0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := qualify.Parse([]byte(rulesYAML), "rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{st: memstore.New(), keys: keys, logs: &bytes.Buffer{}, now: t0}
+	var ids atomic.Int64
+	f.h = &Handler{Store: f.st, Rules: rules, Keys: keys, LinkTTL: links.AlertTTL,
+		Clock: func() time.Time { return f.now }, NewID: func(time.Time) string { return fmt.Sprint("e", ids.Add(1)) },
+		Log: slog.New(slog.NewJSONHandler(f.logs, nil))}
+	// A hot lead handed to Ana, still in a nurture sequence.
+	l := lead.New("L1", lead.Submission{Email: "clara@bigcorp.example", Name: "Clara", Company: "BigCorp",
+		Source: lead.Attribution{Campaign: "q4", At: t0.Add(-time.Hour)}})
+	l.Stage = lead.StageMQL
+	l.Handoff = &lead.Handoff{State: lead.HandoffSent, Rep: "ana@example.com", Since: t0.Add(-4 * time.Minute),
+		SentAt: t0.Add(-3 * time.Minute), DueBy: t0.Add(2 * time.Minute)}
+	l.Nurture = &lead.Nurture{Sequence: "warm", Step: "two", NextAt: t0.Add(48 * time.Hour)}
+	if err := f.st.CreateLead(context.Background(), l, lead.Change{At: l.CreatedAt}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// tok is a signed answer link's token for L1.
+func (f *fixture) tok(action, extra string) string {
+	return links.FeedbackToken(f.keys, "L1", action, extra, t0.Add(links.AlertTTL))
+}
+
+func (f *fixture) do(t *testing.T, method, tok, body string) httpapi.Response {
+	t.Helper()
+	req := httpapi.Request{RouteKey: method + " /feedback/{token}", PathParameters: map[string]string{"token": tok}, Body: body,
+		Headers: map[string]string{"content-type": "application/x-www-form-urlencoded"}}
+	req.RequestContext.HTTP.Method = method
+	req.RequestContext.RequestID = "req-1"
+	resp, err := f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+	return resp
+}
+
+func (f *fixture) post(t *testing.T, action, extra string) httpapi.Response {
+	t.Helper()
+	return f.do(t, http.MethodPost, f.tok(action, extra), "")
+}
+
+func (f *fixture) lead(t *testing.T) lead.Lead {
+	t.Helper()
+	l, err := f.st.Lead(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func (f *fixture) counters(t *testing.T) map[string]int64 {
+	t.Helper()
+	c, err := f.st.CampaignStats(context.Background(), "q4", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (f *fixture) kinds(t *testing.T) string {
+	t.Helper()
+	tl, err := f.st.Timeline(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k []string
+	for _, e := range tl {
+		k = append(k, e.Kind)
+	}
+	return strings.Join(k, ",")
+}
+
+const (
+	recorded   = "Recorded. Thank you!"
+	already    = "This was already recorded; nothing changed."
+	superseded = "Sales already answered this lead"
+)
+
+func TestAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// before are answers given first (action, extra).
+		before        [][2]string
+		action, extra string
+		message       string
+		stage         lead.Stage
+		events        string
+		counters      map[string]int64
+		inNurture     bool
+	}{
+		{name: "accept", action: links.ActionAccept, extra: "ana@example.com", message: recorded, stage: lead.StageSAL,
+			events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "reject, disqualify", action: links.ActionReject, extra: "not_icp", message: recorded, stage: lead.StageRejected,
+			events: "rejected", counters: map[string]int64{"rejected": 1, "rej_not_icp": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "reject, back to nurture", action: links.ActionReject, extra: "too_early", message: recorded, stage: lead.StageNurturing,
+			events: "rejected", counters: map[string]int64{"rejected": 1, "rej_too_early": 1, "responses": 1, "resp_le_5m": 1}, inNurture: true},
+		{name: "accept twice", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionAccept, extra: "ana@example.com",
+			message: already, stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "reject after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionReject, extra: "not_icp",
+			message: superseded + " (sal); nothing changed.", stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "accept after reject", before: [][2]string{{links.ActionReject, "not_icp"}}, action: links.ActionAccept, extra: "ana@example.com",
+			message: superseded + " (rejected); nothing changed.", stage: lead.StageRejected, events: "rejected",
+			counters: map[string]int64{"rejected": 1, "rej_not_icp": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "SQL after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionSQL, extra: "ana@example.com",
+			message: recorded, stage: lead.StageSQL, events: "accepted,sql", counters: map[string]int64{"sal": 1, "sql": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "won after SQL", before: [][2]string{{links.ActionAccept, "ana@example.com"}, {links.ActionSQL, ""}}, action: links.ActionWon,
+			message: recorded, stage: lead.StageWon, events: "accepted,sql,won", counters: map[string]int64{"sal": 1, "sql": 1, "won": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "lost straight after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionLost,
+			message: recorded, stage: lead.StageLost, events: "accepted,lost", counters: map[string]int64{"sal": 1, "lost": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "won twice", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}}, action: links.ActionWon,
+			message: already, stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "won": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "lost after won", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}}, action: links.ActionLost,
+			message: superseded + " (won); nothing changed.", stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "won": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "SQL before anyone accepted", action: links.ActionSQL, message: superseded + " (mql); nothing changed.", stage: lead.StageMQL,
+			events: "", counters: map[string]int64{}, inNurture: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			for _, b := range tc.before {
+				if r := f.post(t, b[0], b[1]); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, recorded) {
+					t.Fatalf("answer %s first: %d %s", b[0], r.StatusCode, r.Body)
+				}
+			}
+			version := f.lead(t).Version
+			resp := f.post(t, tc.action, tc.extra)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, tc.message) {
+				t.Fatalf("status %d, want 200 with %q:\n%s", resp.StatusCode, tc.message, resp.Body)
+			}
+			l := f.lead(t)
+			if l.Stage != tc.stage || f.kinds(t) != tc.events || fmt.Sprint(f.counters(t)) != fmt.Sprint(tc.counters) {
+				t.Fatalf("stage %s, events %q, counters %v; want %s, %q, %v", l.Stage, f.kinds(t), f.counters(t), tc.stage, tc.events, tc.counters)
+			}
+			if (tc.message == recorded) != (l.Version == version+1) {
+				t.Fatalf("version %d → %d: only a recorded answer writes", version, l.Version)
+			}
+			if inNurture := !l.Nurture.NextAt.IsZero(); inNurture != tc.inNurture {
+				t.Fatalf("still in nurture = %v, want %v (%+v)", inNurture, tc.inNurture, l.Nurture)
+			}
+		})
+	}
+}
+
+func TestAcceptRecordsTheFirstResponse(t *testing.T) {
+	f := newFixture(t)
+	if r := f.post(t, links.ActionAccept, "lea@example.com"); r.StatusCode != http.StatusOK {
+		t.Fatalf("accept: %d %s", r.StatusCode, r.Body)
+	}
+	h := f.lead(t).Handoff
+	// The link went to the escalation target: they answered, not the rep.
+	if h.State != lead.HandoffAnswered || !h.AnsweredAt.Equal(t0) || h.AnsweredBy != "lea@example.com" {
+		t.Fatalf("handoff = %+v", h)
+	}
+	if n := f.lead(t).Nurture; n.ExitReason != "sales_accepted" {
+		t.Fatalf("nurture = %+v, want exited sales_accepted", n)
+	}
+}
+
+func TestLateAnswerCountsAgainstTheSLA(t *testing.T) {
+	f := newFixture(t)
+	f.now = t0.Add(10 * time.Minute) // the deadline was t0+2m
+	if r := f.post(t, links.ActionAccept, "ana@example.com"); r.StatusCode != http.StatusOK {
+		t.Fatalf("accept: %d", r.StatusCode)
+	}
+	if c := f.counters(t); c["sla_late_responses"] != 1 || c["resp_le_15m"] != 1 {
+		t.Fatalf("counters = %v, want a late response in the 15-minute bucket", c)
+	}
+}
+
+func TestGetShowsTheLeadAndChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	resp := f.do(t, http.MethodGet, f.tok(links.ActionReject, "not_icp"), "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Reject this lead?") || !strings.Contains(resp.Body, "Not our ICP") ||
+		!strings.Contains(resp.Body, `<form method="post">`) || !strings.Contains(resp.Body, "Clara") {
+		t.Fatalf("GET = %d:\n%s", resp.StatusCode, resp.Body)
+	}
+	if l := f.lead(t); l.Version != 1 || l.Stage != lead.StageMQL || f.kinds(t) != "" {
+		t.Fatalf("GET changed the lead: version %d, stage %s, events %q", l.Version, l.Stage, f.kinds(t))
+	}
+}
+
+func TestLinksThatAreNotValid(t *testing.T) {
+	f := newFixture(t)
+	good := f.tok(links.ActionAccept, "ana@example.com")
+	for _, tc := range []struct {
+		name, tok, says string
+	}{
+		{"tampered", good[:len(good)-4] + "AAAA", "This link is damaged or was not sent by us."},
+		{"another lead's signature", links.FeedbackToken(f.keys, "L2", links.ActionAccept, "", t0.Add(time.Hour))[:20] + good[20:], "This link is damaged"},
+		{"expired", links.FeedbackToken(f.keys, "L1", links.ActionAccept, "ana@example.com", t0.Add(-time.Second)), "This link has expired."},
+		{"an unsubscribe token", f.keys.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: "L1", Expires: t0.Add(time.Hour)}), "This link is damaged"},
+		{"signed with another key", mustKeys(t, "k2:abcdefabcdefabcdefab").Sign(token.Claims{Action: links.ActionAccept, Subject: "L1", Expires: t0.Add(time.Hour)}), "This link is damaged"},
+		{"empty", "", "This link is damaged"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, method := range []string{http.MethodGet, http.MethodPost} {
+				resp := f.do(t, method, tc.tok, "")
+				if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, tc.says) {
+					t.Fatalf("%s: %d, want 403 saying %q:\n%s", method, resp.StatusCode, tc.says, resp.Body)
+				}
+			}
+			if l := f.lead(t); l.Version != 1 || l.Stage != lead.StageMQL {
+				t.Fatalf("a refused link changed the lead: version %d, stage %s", l.Version, l.Stage)
+			}
+		})
+	}
+}
+
+func mustKeys(t *testing.T, spec string) token.Keys {
+	t.Helper()
+	k, err := token.ParseKeys(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestComment(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		comment string
+		status  int
+	}{
+		// Characters, not bytes: é is two.
+		{"at the limit", strings.Repeat("é", MaxComment), http.StatusOK},
+		{"one over", strings.Repeat("é", MaxComment+1), http.StatusBadRequest},
+		{"over the body limit", strings.Repeat("x", 5000), http.StatusBadRequest},
+		{"blank", "   ", http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			// A browser posts the form URL-encoded; raw UTF-8 keeps é at
+			// two bytes, under the 4 KiB body limit.
+			resp := f.do(t, http.MethodPost, f.tok(links.ActionReject, "too_early"), "comment="+tc.comment)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d:\n%s", resp.StatusCode, tc.status, resp.Body)
+			}
+			tl, _ := f.st.Timeline(context.Background(), "L1")
+			if tc.status != http.StatusOK {
+				if len(tl) != 0 || f.lead(t).Stage != lead.StageMQL {
+					t.Fatalf("a refused comment recorded the answer: %+v", tl)
+				}
+				if tc.status == http.StatusBadRequest && !strings.Contains(resp.Body, "comment") {
+					t.Fatalf("400 without saying why:\n%s", resp.Body)
+				}
+				return
+			}
+			if len(tl) != 1 {
+				t.Fatalf("timeline = %+v, want the answer", tl)
+			}
+			// A blank comment is no comment.
+			want := strings.TrimSpace(tc.comment)
+			if got, ok := tl[0].Data["comment"]; (want == "") == ok || (ok && got != want) {
+				t.Fatalf("comment not recorded with the answer: %+v", tl)
+			}
+		})
+	}
+}
+
+func TestUnknownLead(t *testing.T) {
+	f := newFixture(t)
+	resp := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "L404", links.ActionAccept, "", t0.Add(time.Hour)), "")
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "Lead not found") {
+		t.Fatalf("unknown lead: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}

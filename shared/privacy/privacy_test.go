@@ -1,0 +1,221 @@
+package privacy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+)
+
+var t0 = time.Date(2031, 3, 10, 9, 0, 0, 0, time.UTC)
+
+const email = "ann@acme.example"
+
+// newHandler serves export and erasure over a store holding L1 (Ann, two
+// timeline events with personal data, a handoff owed to sales, a nurture
+// sequence).
+func newHandler(t *testing.T, st Store) (*Handler, *bytes.Buffer) {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	return &Handler{Service: &Service{Store: st, Clock: func() time.Time { return t0 }}, Log: slog.New(slog.NewJSONHandler(logs, nil))}, logs
+}
+
+func seed(t *testing.T) *memstore.Store {
+	t.Helper()
+	st := memstore.New()
+	s := lead.Submission{Email: email, Name: "Ann Example", Company: "Acme", Phone: "+49 30 1234567", Message: "call me",
+		Answers: map[string]string{"crm": "HubSpot"}, Country: "DE",
+		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: t0.Add(-time.Hour), IP: "203.0.113.9", UserAgent: "Firefox"},
+		Source:  lead.Attribution{UTMSource: "google", Campaign: "spring", LandingPage: "https://www.example.com/demo?email=ann@acme.example", At: t0.Add(-time.Hour)}}
+	l := lead.New("L1", s)
+	l.Stage = lead.StageMQL
+	l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: t0.Add(-time.Hour)}
+	l.Nurture = &lead.Nurture{Sequence: "cold", Step: "two", NextAt: t0.Add(time.Hour), Sends: []lead.Send{{Sequence: "cold", Step: "one", At: t0}}}
+	ch := lead.Change{At: s.Source.At, Events: []lead.Event{lead.SubmissionEvent("e1", lead.EventCaptured, s)},
+		Counters: []lead.Counter{{Campaign: "spring", Name: "leads"}}}
+	if err := st.CreateLead(context.Background(), l, ch, nil); err != nil {
+		t.Fatal(err)
+	}
+	l.Version++
+	click := lead.Change{At: t0, Events: []lead.Event{{At: t0, Kind: "email_click", ID: "e2", Data: map[string]any{"url": "https://x.example/?e=ann@acme.example"}}}}
+	if err := st.Save(context.Background(), l, click); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func post(route, body string) httpapi.Request {
+	r := httpapi.Request{RouteKey: route, Body: body, Headers: map[string]string{"content-type": "application/json"}}
+	r.RequestContext.HTTP.Method = http.MethodPost
+	r.RequestContext.RequestID = "req-1"
+	return r
+}
+
+func do(t *testing.T, h *Handler, route, body string) httpapi.Response {
+	t.Helper()
+	resp, err := h.Handle(context.Background(), post(route, body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func decode[T any](t *testing.T, resp httpapi.Response) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
+		t.Fatalf("body %q: %v", resp.Body, err)
+	}
+	return v
+}
+
+func TestExport(t *testing.T) {
+	st := seed(t)
+	h, logs := newHandler(t, st)
+	// The address as the person writes it: matched after normalising.
+	resp := do(t, h, "POST /admin/export", `{"email":"  Ann@Acme.Example "}`)
+	if resp.StatusCode != http.StatusOK || resp.Headers["Cache-Control"] != "no-store" {
+		t.Fatalf("export: %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
+	}
+	ex := decode[Export](t, resp)
+	if !ex.Found || ex.Lead == nil || ex.Lead.Email != email || ex.Lead.Phone == "" || len(ex.Timeline) != 2 || ex.Suppressed || ex.EmailHash != lead.HashEmail(email) {
+		t.Fatalf("export = %+v", ex)
+	}
+	if ex.Timeline[1].Data["url"] != "https://x.example/?e=ann@acme.example" {
+		t.Fatalf("timeline lacks its data: %+v", ex.Timeline)
+	}
+	// The log names the address by hash only.
+	if strings.Contains(logs.String(), "ann@") || !strings.Contains(logs.String(), lead.HashEmail(email)) {
+		t.Fatalf("log = %s", logs.String())
+	}
+	// Nobody by that address: found false, and whether it is suppressed.
+	if err := st.SuppressHash(context.Background(), lead.HashEmail("bob@acme.example"), "bounce", t0); err != nil {
+		t.Fatal(err)
+	}
+	for addr, suppressed := range map[string]bool{"nobody@acme.example": false, "bob@acme.example": true} {
+		ex := decode[Export](t, do(t, h, "POST /admin/export", `{"email":"`+addr+`"}`))
+		if ex.Found || ex.Lead != nil || ex.Timeline != nil || ex.Suppressed != suppressed {
+			t.Fatalf("export of %s = %+v", addr, ex)
+		}
+	}
+}
+
+func TestErase(t *testing.T) {
+	st := seed(t)
+	h, _ := newHandler(t, st)
+	resp := do(t, h, "POST /admin/erase", `{"email":"ann@acme.example"}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("erase: %d %s", resp.StatusCode, resp.Body)
+	}
+	if res := decode[Result](t, resp); res != (Result{EmailHash: lead.HashEmail(email), LeadID: "L1", Erased: true, Events: 2}) {
+		t.Fatalf("result = %+v", res)
+	}
+	// The address leads nowhere and is never mailed again.
+	ex := decode[Export](t, do(t, h, "POST /admin/export", `{"email":"ann@acme.example"}`))
+	if ex.Found || !ex.Suppressed {
+		t.Fatalf("export after erasure = %+v", ex)
+	}
+	// The lead keeps its anonymous funnel facts, nothing that names Ann.
+	l, err := st.Lead(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(l)
+	for _, personal := range []string{"ann", "Ann", "Acme", "1234567", "call me", "HubSpot", "203.0.113.9", "Firefox", "example.com/demo"} {
+		if strings.Contains(string(raw), personal) {
+			t.Errorf("erased lead still holds %q: %s", personal, raw)
+		}
+	}
+	if !l.Erased || l.Stage != lead.StageMQL || l.Campaign() != "spring" || l.Country != "DE" || l.Version != 3 {
+		t.Fatalf("erased lead lost its funnel facts: %s", raw)
+	}
+	// Nothing is owed for an erased person: it leaves the due index.
+	if l.Handoff.State != lead.HandoffAnswered || !l.NextDue().IsZero() || len(l.Nurture.Sends) != 0 {
+		t.Fatalf("erased lead still due: handoff %+v, nurture %+v", l.Handoff, l.Nurture)
+	}
+	due, err := st.Due(context.Background(), 0, t0.Add(24*time.Hour), 100)
+	for shard := 1; err == nil && shard < memstore.DueShards; shard++ {
+		var more []lead.Lead
+		more, err = st.Due(context.Background(), shard, t0.Add(24*time.Hour), 100)
+		due = append(due, more...)
+	}
+	if err != nil || len(due) != 0 {
+		t.Fatalf("due after erasure: %d leads, %v", len(due), err)
+	}
+	tl, _ := st.Timeline(context.Background(), "L1")
+	if len(tl) != 2 || tl[0].Kind != lead.EventCaptured || tl[0].Data != nil || tl[1].Data != nil {
+		t.Fatalf("timeline after erasure: %+v", tl)
+	}
+	stats, _ := st.CampaignStats(context.Background(), "spring", t0)
+	if stats["leads"] != 1 {
+		t.Fatalf("counters after erasure: %v", stats)
+	}
+	// Run again (after an interruption, or twice by mistake): nothing left.
+	if res := decode[Result](t, do(t, h, "POST /admin/erase", `{"email":"ann@acme.example"}`)); res.Erased || res.LeadID != "" {
+		t.Fatalf("second erasure = %+v", res)
+	}
+}
+
+func TestEraseUnknownAddressSuppressesIt(t *testing.T) {
+	st := memstore.New()
+	h, _ := newHandler(t, st)
+	resp := do(t, h, "POST /admin/erase", `{"email":"nobody@acme.example"}`)
+	if res := decode[Result](t, resp); resp.StatusCode != http.StatusOK || res.Erased || res.EmailHash != lead.HashEmail("nobody@acme.example") {
+		t.Fatalf("erase unknown: %d %+v", resp.StatusCode, res)
+	}
+	if ok, _ := st.Suppressed(context.Background(), lead.HashEmail("nobody@acme.example")); !ok {
+		t.Fatal("an address erased before it arrived is not suppressed")
+	}
+}
+
+// failing makes the store's erasure fail.
+type failing struct {
+	*memstore.Store
+	err error
+}
+
+func (f failing) Erase(context.Context, lead.Lead, []lead.Event, time.Time) error { return f.err }
+
+func TestRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name, route, body string
+		eraseErr          error
+		status            int
+		says              string
+	}{
+		{"not JSON", "POST /admin/export", "email=ann@acme.example", nil, http.StatusBadRequest, `"field":"email"`},
+		{"no email", "POST /admin/erase", `{"mail":"ann@acme.example"}`, nil, http.StatusBadRequest, `"field":"email"`},
+		{"body too large", "POST /admin/erase", `{"email":"` + strings.Repeat("a", 2000) + `@acme.example"}`, nil, http.StatusBadRequest, `"field":"email"`},
+		{"invalid address", "POST /admin/export", `{"email":"not an address"}`, nil, http.StatusBadRequest, "not a valid email address"},
+		{"unknown route", "POST /admin/forget", `{"email":"ann@acme.example"}`, nil, http.StatusNotFound, "not found"},
+		{"concurrent change", "POST /admin/erase", `{"email":"ann@acme.example"}`, lead.ErrVersionConflict, http.StatusConflict, "changed concurrently"},
+		{"storage failure", "POST /admin/erase", `{"email":"ann@acme.example"}`, errors.New("dynamodb: throttled"), http.StatusInternalServerError, "run the request again"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := seed(t)
+			h, _ := newHandler(t, failing{st, tc.eraseErr})
+			if tc.eraseErr == nil {
+				h, _ = newHandler(t, st)
+			}
+			resp := do(t, h, tc.route, tc.body)
+			if resp.StatusCode != tc.status || !strings.Contains(resp.Body, tc.says) {
+				t.Fatalf("%d %s, want %d saying %q", resp.StatusCode, resp.Body, tc.status, tc.says)
+			}
+			if strings.Contains(resp.Body, "dynamodb") {
+				t.Fatalf("a storage error leaked: %s", resp.Body)
+			}
+			if l, err := st.Lead(context.Background(), "L1"); err != nil || l.Erased || l.Email != email {
+				t.Fatalf("a refused request changed the lead: %+v, %v", l, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,268 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/report"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+)
+
+// now is Wednesday 12 March 2031 (ISO week 11).
+var now = time.Date(2031, 3, 12, 8, 0, 0, 0, time.UTC)
+
+type outbox struct {
+	mu   sync.Mutex
+	sent []mail.Message
+	fail error
+}
+
+func (o *outbox) Send(_ context.Context, m mail.Message) (string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.fail != nil {
+		return "", o.fail
+	}
+	if err := m.Validate(); err != nil {
+		return "", err
+	}
+	o.sent = append(o.sent, m)
+	return fmt.Sprint("msg-", len(o.sent)), nil
+}
+
+// seeded is a store with counters for three months of two campaigns (one
+// with an A/B variant), and a month before them.
+func seeded(t *testing.T) *memstore.Store {
+	t.Helper()
+	st := memstore.New()
+	ctx := context.Background()
+	for i, m := range []time.Time{
+		time.Date(2030, 12, 5, 0, 0, 0, 0, time.UTC), time.Date(2031, 1, 5, 0, 0, 0, 0, time.UTC),
+		time.Date(2031, 2, 5, 0, 0, 0, 0, time.UTC), time.Date(2031, 3, 5, 0, 0, 0, 0, time.UTC),
+	} {
+		for range 10 * (i + 1) {
+			if err := st.Count(ctx, "spring", m, "leads"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Count(ctx, "autumn", m, "leads", "mql", "sal"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A lead of spring's variant b: counts for spring and for spring/b.
+	l := lead.New("L1", lead.Submission{Email: "ann@acme.example", Source: lead.Attribution{Campaign: "spring", Variant: "b", At: now}})
+	ch := lead.Change{At: now, Counters: []lead.Counter{{Campaign: "spring", Name: "leads"}}}
+	if err := st.CreateLead(ctx, l, ch, nil); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func newHandler(st report.Store, out *outbox) *report.Handler {
+	return &report.Handler{Store: st, Mail: out, From: "reports@example.com", Marketing: "marketing@example.com",
+		ConfigurationSet: "leadflow", BaseURL: "https://api.example.com",
+		Clock: func() time.Time { return now }, Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
+}
+
+func get(t *testing.T, h *report.Handler, query map[string]string) httpapi.Response {
+	t.Helper()
+	req := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: query}
+	req.RequestContext.HTTP.Method = http.MethodGet
+	req.RequestContext.RequestID = "req-1"
+	resp, err := h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// summary is the part of the JSON report these tests read.
+type summary struct {
+	Period struct{ From, To string }
+	Months []string
+	Total  struct{ Leads int64 }
+	// Campaigns, by id, with their variants.
+	Campaigns []struct {
+		Total struct {
+			Campaign string
+			Leads    int64
+		}
+		Variants []struct {
+			Variant string
+			Leads   int64
+		}
+	}
+}
+
+func TestReportFormats(t *testing.T) {
+	h := newHandler(seeded(t), &outbox{})
+	q := map[string]string{"from": "2031-01", "to": "2031-03"}
+
+	q["format"] = "json"
+	resp := get(t, h, q)
+	if resp.StatusCode != http.StatusOK || resp.Headers["Content-Type"] != "application/json" || resp.Headers["Cache-Control"] != "no-store" {
+		t.Fatalf("json: %d %v", resp.StatusCode, resp.Headers)
+	}
+	var s summary
+	if err := json.Unmarshal([]byte(resp.Body), &s); err != nil {
+		t.Fatal(err)
+	}
+	// December 2030 is outside the period: spring 20+30+40+1, autumn 3.
+	got := fmt.Sprintf("%s..%s %v total %d", s.Period.From, s.Period.To, s.Months, s.Total.Leads)
+	if want := "2031-01..2031-03 [2031-01 2031-02 2031-03] total 94"; got != want {
+		t.Fatalf("report = %s, want %s", got, want)
+	}
+	if len(s.Campaigns) != 2 || s.Campaigns[1].Total.Campaign != "spring" || s.Campaigns[1].Total.Leads != 91 ||
+		len(s.Campaigns[1].Variants) != 1 || s.Campaigns[1].Variants[0].Variant != "b" || s.Campaigns[1].Variants[0].Leads != 1 {
+		t.Fatalf("campaigns = %+v", s.Campaigns)
+	}
+
+	q["format"] = "csv"
+	resp = get(t, h, q)
+	if resp.StatusCode != http.StatusOK || resp.Headers["Content-Type"] != "text/csv; charset=utf-8" ||
+		resp.Headers["Content-Disposition"] != `attachment; filename="leadflow-2031-01-2031-03.csv"` {
+		t.Fatalf("csv: %d %v", resp.StatusCode, resp.Headers)
+	}
+	rows, err := csv.NewReader(strings.NewReader(resp.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0], ",") != strings.Join(report.CSVColumns(), ",") || len(rows) != 1+4 { // campaigns, variant, total
+		t.Fatalf("csv has %d rows, header %v", len(rows), rows[0])
+	}
+
+	q["format"] = "html"
+	resp = get(t, h, q)
+	if resp.StatusCode != http.StatusOK || resp.Headers["Content-Type"] != "text/html; charset=utf-8" || !strings.Contains(resp.Body, "spring") {
+		t.Fatalf("html: %d %v", resp.StatusCode, resp.Headers)
+	}
+}
+
+func TestReportDefaultsToTheLastThreeMonths(t *testing.T) {
+	resp := get(t, newHandler(seeded(t), &outbox{}), nil)
+	var s summary
+	if err := json.Unmarshal([]byte(resp.Body), &s); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d %v", resp.StatusCode, err)
+	}
+	if s.Period.From != "2031-01" || s.Period.To != "2031-03" {
+		t.Fatalf("period = %+v", s.Period)
+	}
+}
+
+func TestBadReportRequests(t *testing.T) {
+	h := newHandler(seeded(t), &outbox{})
+	for _, tc := range []struct {
+		name  string
+		query map[string]string
+		field string
+	}{
+		{"month 13", map[string]string{"from": "2031-13"}, "from"},
+		{"not a month", map[string]string{"to": "March"}, "to"},
+		{"a day", map[string]string{"from": "2031-01-01"}, "from"},
+		{"unknown format", map[string]string{"format": "xml"}, "format"},
+		{"to before from", map[string]string{"from": "2031-03", "to": "2031-01"}, "to"},
+		{"more than 24 months", map[string]string{"from": "2029-01", "to": "2031-02"}, "to"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := get(t, h, tc.query)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"field":"`+tc.field+`"`) {
+				t.Fatalf("%d %s, want 400 naming %s", resp.StatusCode, resp.Body, tc.field)
+			}
+		})
+	}
+	// The longest period allowed is fine.
+	if resp := get(t, h, map[string]string{"from": "2029-03", "to": "2031-03"}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("24 months: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+// failingStore fails the listing of counters or recording a digest.
+type failingStore struct {
+	*memstore.Store
+	list, once error
+}
+
+func (s failingStore) MonthSources(ctx context.Context, m string) ([]report.Source, error) {
+	if s.list != nil {
+		return nil, s.list
+	}
+	return s.Store.MonthSources(ctx, m)
+}
+
+func (s failingStore) Once(ctx context.Context, k string, at time.Time) (bool, error) {
+	if s.once != nil {
+		return false, s.once
+	}
+	return s.Store.Once(ctx, k, at)
+}
+
+func TestReportStoreFailureIs500(t *testing.T) {
+	resp := get(t, newHandler(failingStore{Store: seeded(t), list: errors.New("dynamodb: throttled")}, &outbox{}), nil)
+	if resp.StatusCode != http.StatusInternalServerError || strings.Contains(resp.Body, "dynamodb") || !strings.Contains(resp.Body, "req-1") {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+func TestDigestOncePerWeek(t *testing.T) {
+	out := &outbox{}
+	h := newHandler(seeded(t), out)
+	for i, want := range []string{"sent", "already_sent", "already_sent"} {
+		got, err := h.Digest(context.Background())
+		if err != nil || got != want {
+			t.Fatalf("run %d = %s, %v; want %s", i, got, err, want)
+		}
+	}
+	if len(out.sent) != 1 {
+		t.Fatalf("%d digests in one week", len(out.sent))
+	}
+	m := out.sent[0]
+	if m.To != "marketing@example.com" || m.From != "reports@example.com" || !strings.Contains(m.Subject, "2031-W11") ||
+		m.Tags["kind"] != "digest" || m.ConfigurationSet != "leadflow" || !strings.Contains(m.Text, "https://api.example.com/reports?format=html") {
+		t.Fatalf("digest = %+v", m)
+	}
+	// Sunday is still week 11; Monday starts week 12.
+	h.Clock = func() time.Time { return time.Date(2031, 3, 16, 23, 0, 0, 0, time.UTC) }
+	if got, _ := h.Digest(context.Background()); got != "already_sent" {
+		t.Fatalf("Sunday = %s", got)
+	}
+	h.Clock = func() time.Time { return time.Date(2031, 3, 17, 0, 30, 0, 0, time.UTC) }
+	if got, err := h.Digest(context.Background()); err != nil || got != "sent" || len(out.sent) != 2 || !strings.Contains(out.sent[1].Subject, "2031-W12") {
+		t.Fatalf("next week = %s, %v; %d digests", got, err, len(out.sent))
+	}
+}
+
+func TestFailedDigestIsRetried(t *testing.T) {
+	out := &outbox{fail: mail.ErrThrottled}
+	h := newHandler(seeded(t), out)
+	if _, err := h.Digest(context.Background()); !errors.Is(err, mail.ErrThrottled) {
+		t.Fatalf("err = %v, want the send's", err)
+	}
+	out.fail = nil
+	if got, err := h.Digest(context.Background()); err != nil || got != "sent" || len(out.sent) != 1 {
+		t.Fatalf("retry = %s, %v; %d digests", got, err, len(out.sent))
+	}
+	if got, _ := h.Digest(context.Background()); got != "already_sent" {
+		t.Fatalf("after the retry = %s", got)
+	}
+}
+
+func TestDigestNotRecordedIsNotSent(t *testing.T) {
+	out := &outbox{}
+	h := newHandler(failingStore{Store: seeded(t), once: errors.New("dynamodb: throttled")}, out)
+	if _, err := h.Digest(context.Background()); err == nil || len(out.sent) != 0 {
+		t.Fatalf("err = %v, %d sent; want an error and nothing sent", err, len(out.sent))
+	}
+}

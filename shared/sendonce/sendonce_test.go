@@ -1,0 +1,374 @@
+package sendonce_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/sendonce"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+)
+
+var t0 = time.Date(2031, 3, 10, 9, 0, 0, 0, time.UTC)
+
+const job = "nurture:s:welcome"
+
+// outbox is a mail.Sender that records what it sent. fail makes every
+// send fail; during runs while a message is being sent (the window
+// between claim and commit).
+type outbox struct {
+	mu     sync.Mutex
+	sent   []mail.Message
+	fail   error
+	during func()
+}
+
+func (o *outbox) Send(ctx context.Context, m mail.Message) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err // a real client gives up on a cancelled context
+	}
+	if o.during != nil {
+		o.during()
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.fail != nil {
+		return "", o.fail
+	}
+	o.sent = append(o.sent, m)
+	return fmt.Sprint("msg-", len(o.sent)), nil
+}
+
+func (o *outbox) count() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.sent)
+}
+
+type fixture struct {
+	st  *memstore.Store
+	out *outbox
+	s   *sendonce.Sender
+	now time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{st: memstore.New(), out: &outbox{}, now: t0}
+	f.s = &sendonce.Sender{Store: f.st, Mail: f.out, Lease: time.Minute, Clock: func() time.Time { return f.now }}
+	return f
+}
+
+// lead stores a lead in a nurture sequence with the welcome step due.
+func (f *fixture) lead(t *testing.T) lead.Lead {
+	t.Helper()
+	l := lead.New("L1", lead.Submission{Email: "ann@acme.example", Name: "Ann", Source: lead.Attribution{Campaign: "spring", At: t0}})
+	l.Nurture = &lead.Nurture{Sequence: "s", Step: "welcome", NextAt: t0}
+	if err := f.st.CreateLead(context.Background(), l, lead.Change{At: t0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func (f *fixture) read(t *testing.T) lead.Lead {
+	t.Helper()
+	l, err := f.st.Lead(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// welcome is the job of sending the welcome step to the lead: due while
+// no send of it is recorded; the commit records it and moves on.
+func welcome(toLead bool) sendonce.Job {
+	return sendonce.Job{
+		Name:   job,
+		ToLead: toLead,
+		Message: func(_ context.Context, l lead.Lead) (mail.Message, error) {
+			return mail.Message{From: "news@example.com", To: l.Email, Subject: "Welcome", Text: "Hi " + l.Name}, nil
+		},
+		Due: func(l *lead.Lead) bool {
+			for _, s := range l.Nurture.Sends {
+				if s.Step == "welcome" {
+					return false
+				}
+			}
+			return true
+		},
+		Commit: func(l *lead.Lead, messageID string) lead.Change {
+			l.Nurture.Sends = append(l.Nurture.Sends, lead.Send{Sequence: "s", Step: "welcome", At: t0, MessageID: messageID})
+			l.Nurture.Step, l.Nurture.NextAt = "done", time.Time{}
+			return lead.Change{At: t0, Events: []lead.Event{{At: t0, Kind: "nurture_sent", ID: "e-" + messageID}},
+				Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "nurture_sends"}}}
+		},
+	}
+}
+
+// sends is how many sends of the welcome step the stored lead records.
+func sends(l lead.Lead) int { return len(l.Nurture.Sends) }
+
+func TestSendClaimsSendsAndCommits(t *testing.T) {
+	f := newFixture(t)
+	l := f.lead(t)
+	out, err := f.s.Do(context.Background(), l, welcome(true), "w1")
+	if err != nil || out != sendonce.Sent {
+		t.Fatalf("Do = %s, %v; want sent", out, err)
+	}
+	if f.out.count() != 1 || f.out.sent[0].To != "ann@acme.example" {
+		t.Fatalf("sent %+v, want one email to the lead", f.out.sent)
+	}
+	got := f.read(t)
+	// Two writes: the claim (lease + marker), then the commit.
+	if got.Version != l.Version+2 || got.Lease != nil || sends(got) != 1 || got.Nurture.Sends[0].MessageID != "msg-1" {
+		t.Fatalf("after commit: version %d (want %d), lease %+v, sends %+v", got.Version, l.Version+2, got.Lease, got.Nurture.Sends)
+	}
+	if !f.st.Sent("L1", job) {
+		t.Fatal("no send marker after a send")
+	}
+	tl, _ := f.st.Timeline(context.Background(), "L1")
+	stats, _ := f.st.CampaignStats(context.Background(), "spring", t0)
+	if len(tl) != 1 || tl[0].Kind != "nurture_sent" || stats["nurture_sends"] != 1 {
+		t.Fatalf("commit wrote events %+v, counters %v", tl, stats)
+	}
+}
+
+func TestFailedSendReleasesMarkerAndLease(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		breakIt func(f *fixture, j *sendonce.Job)
+		want    error
+	}{
+		{"SES refuses", func(f *fixture, _ *sendonce.Job) { f.out.fail = mail.ErrThrottled }, mail.ErrThrottled},
+		{"message cannot be built", func(_ *fixture, j *sendonce.Job) {
+			j.Message = func(context.Context, lead.Lead) (mail.Message, error) { return mail.Message{}, errBadTemplate }
+		}, errBadTemplate},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			l := f.lead(t)
+			j := welcome(true)
+			tc.breakIt(f, &j)
+			if _, err := f.s.Do(context.Background(), l, j, "w1"); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			got := f.read(t)
+			if f.out.count() != 0 || f.st.Sent("L1", job) || got.Lease != nil || sends(got) != 0 {
+				t.Fatalf("after a failed send: %d sent, marker %v, lease %+v, sends %d; want nothing left", f.out.count(), f.st.Sent("L1", job), got.Lease, sends(got))
+			}
+			// The next run sends it.
+			f.out.fail = nil
+			out, err := f.s.Do(context.Background(), got, welcome(true), "w2")
+			if err != nil || out != sendonce.Sent || f.out.count() != 1 || sends(f.read(t)) != 1 {
+				t.Fatalf("retry = %s, %v; %d sent", out, err, f.out.count())
+			}
+		})
+	}
+}
+
+var errBadTemplate = errors.New("template: missing key")
+
+// commitFails lets claims through and fails every plain save, as if the
+// process died after the email went out.
+type commitFails struct{ *memstore.Store }
+
+func (commitFails) Save(context.Context, lead.Lead, lead.Change) error {
+	return errors.New("lambda timed out")
+}
+
+func TestCrashAfterSendIsRecoveredWithoutResending(t *testing.T) {
+	f := newFixture(t)
+	l := f.lead(t)
+	f.s.Store = commitFails{f.st}
+	if _, err := f.s.Do(context.Background(), l, welcome(true), "w1"); err == nil {
+		t.Fatal("Do with a failing commit returned no error")
+	}
+	crashed := f.read(t)
+	if f.out.count() != 1 || !f.st.Sent("L1", job) || crashed.Lease == nil || sends(crashed) != 0 {
+		t.Fatalf("after the crash: %d sent, marker %v, lease %+v, sends %d", f.out.count(), f.st.Sent("L1", job), crashed.Lease, sends(crashed))
+	}
+	f.s.Store = f.st
+	// While the lease holds, another worker leaves it alone.
+	if out, err := f.s.Do(context.Background(), crashed, welcome(true), "w2"); err != nil || out != sendonce.Busy {
+		t.Fatalf("during the lease: %s, %v; want busy", out, err)
+	}
+	// After it: the marker says it was sent; record it, do not resend.
+	f.now = t0.Add(2 * time.Minute)
+	out, err := f.s.Do(context.Background(), f.read(t), welcome(true), "w3")
+	if err != nil || out != sendonce.Recovered {
+		t.Fatalf("recovery = %s, %v; want recovered", out, err)
+	}
+	got := f.read(t)
+	if f.out.count() != 1 || sends(got) != 1 || got.Lease != nil {
+		t.Fatalf("after recovery: %d sent, sends %d, lease %+v; want 1, 1, none", f.out.count(), sends(got), got.Lease)
+	}
+}
+
+func TestSuppressedAddressGetsNothing(t *testing.T) {
+	f := newFixture(t)
+	l := f.lead(t)
+	if err := f.st.SuppressHash(context.Background(), l.EmailHash, "bounce", t0); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.s.Do(context.Background(), l, welcome(true), "w1")
+	if err != nil || out != sendonce.Suppressed {
+		t.Fatalf("Do = %s, %v; want suppressed", out, err)
+	}
+	if got := f.read(t); f.out.count() != 0 || f.st.Sent("L1", job) || got.Version != l.Version || got.Lease != nil {
+		t.Fatalf("suppressed: %d sent, marker %v, version %d → %d, lease %+v; want nothing written", f.out.count(), f.st.Sent("L1", job), l.Version, got.Version, got.Lease)
+	}
+	// An email to sales about the lead is not the lead's to refuse.
+	if out, err := f.s.Do(context.Background(), l, welcome(false), "w1"); err != nil || out != sendonce.Sent {
+		t.Fatalf("email not to the lead = %s, %v; want sent", out, err)
+	}
+}
+
+func TestBusyWhileAnotherOwnerHoldsTheLease(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lease *lead.Lease
+		want  sendonce.Outcome
+	}{
+		{"another owner, unexpired", &lead.Lease{Owner: "other", Until: t0.Add(30 * time.Second)}, sendonce.Busy},
+		{"another owner, expired", &lead.Lease{Owner: "other", Until: t0.Add(-time.Second)}, sendonce.Sent},
+		{"this owner", &lead.Lease{Owner: "w1", Until: t0.Add(30 * time.Second)}, sendonce.Sent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			l := f.lead(t)
+			l.Lease = tc.lease
+			l.Version++
+			if err := f.st.Save(context.Background(), l, lead.Change{At: t0}); err != nil {
+				t.Fatal(err)
+			}
+			out, err := f.s.Do(context.Background(), l, welcome(true), "w1")
+			if err != nil || out != tc.want {
+				t.Fatalf("Do = %s, %v; want %s", out, err, tc.want)
+			}
+			wantSent := map[sendonce.Outcome]int{sendonce.Busy: 0, sendonce.Sent: 1}[tc.want]
+			if got := f.read(t); f.out.count() != wantSent || (tc.want == sendonce.Busy && got.Version != l.Version) {
+				t.Fatalf("%d sent (want %d), version %d → %d", f.out.count(), wantSent, l.Version, got.Version)
+			}
+		})
+	}
+}
+
+func TestStaleLeadIsBusy(t *testing.T) {
+	f := newFixture(t)
+	stale := f.lead(t)
+	// Someone (a resubmission) wrote the lead after this worker read it.
+	if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		l.Touches++
+		return lead.Change{At: t0}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.s.Do(context.Background(), stale, welcome(true), "w1")
+	if err != nil || out != sendonce.Busy || f.out.count() != 0 || f.st.Sent("L1", job) {
+		t.Fatalf("Do on a stale lead = %s, %v; %d sent, marker %v; want busy and nothing", out, err, f.out.count(), f.st.Sent("L1", job))
+	}
+}
+
+// A write between claim and commit (a resubmission while SES was
+// answering) is kept: the commit re-reads and re-applies.
+func TestCommitReappliesOnALeadChangedMeanwhile(t *testing.T) {
+	f := newFixture(t)
+	l := f.lead(t)
+	f.out.during = func() {
+		if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+			l.Touches++
+			return lead.Change{At: t0}, nil
+		}); err != nil {
+			t.Error(err)
+		}
+	}
+	out, err := f.s.Do(context.Background(), l, welcome(true), "w1")
+	if err != nil || out != sendonce.Sent {
+		t.Fatalf("Do = %s, %v", out, err)
+	}
+	got := f.read(t)
+	if got.Touches != l.Touches+1 || sends(got) != 1 || got.Lease != nil || f.out.count() != 1 {
+		t.Fatalf("touches %d (want %d), sends %d, lease %+v, %d sent", got.Touches, l.Touches+1, sends(got), got.Lease, f.out.count())
+	}
+}
+
+// Once claimed, the protocol finishes even when the caller's context is
+// cancelled: no marker without an email, no email without its commit.
+func TestCancelledCallerStillFinishes(t *testing.T) {
+	f := newFixture(t)
+	l := f.lead(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out, err := f.s.Do(ctx, l, welcome(true), "w1")
+	if err != nil || out != sendonce.Sent || f.out.count() != 1 || sends(f.read(t)) != 1 {
+		t.Fatalf("Do with a cancelled context = %s, %v; %d sent", out, err, f.out.count())
+	}
+}
+
+// Workers that read the lead at any moment and run the job when it is
+// due (as the tick and capture do) send it once between them.
+func TestConcurrentWorkersSendOnce(t *testing.T) {
+	f := newFixture(t)
+	f.lead(t)
+	const n = 16
+	outcomes := make(chan sendonce.Outcome, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l, err := f.st.Lead(context.Background(), "L1")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			j := welcome(true)
+			if !j.Due(&l) {
+				outcomes <- sendonce.NotDue
+				return
+			}
+			out, err := f.s.Do(context.Background(), l, j, fmt.Sprint("w", i))
+			if err != nil {
+				t.Error(err)
+			}
+			outcomes <- out
+		}()
+	}
+	wg.Wait()
+	close(outcomes)
+	count := map[sendonce.Outcome]int{}
+	for o := range outcomes {
+		count[o]++
+	}
+	if f.out.count() != 1 || count[sendonce.Sent] != 1 || count[sendonce.Recovered] != 0 || sends(f.read(t)) != 1 {
+		t.Fatalf("%d emails, outcomes %v, %d sends recorded; want exactly one", f.out.count(), count, sends(f.read(t)))
+	}
+}
+
+// When the lease ran out during a slow send and another worker recovered
+// and recorded the email, the commit finds it recorded and adds nothing.
+func TestCommitSkipsWhatSomeoneElseRecorded(t *testing.T) {
+	f := newFixture(t)
+	l := f.lead(t)
+	f.out.during = func() {
+		if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+			welcome(true).Commit(l, "")
+			l.Lease = nil
+			return lead.Change{At: t0}, nil
+		}); err != nil {
+			t.Error(err)
+		}
+	}
+	out, err := f.s.Do(context.Background(), l, welcome(true), "w1")
+	if err != nil || out != sendonce.Sent {
+		t.Fatalf("Do = %s, %v", out, err)
+	}
+	if got := f.read(t); sends(got) != 1 || f.out.count() != 1 {
+		t.Fatalf("sends recorded %d, emails %d; want 1 and 1", sends(got), f.out.count())
+	}
+}

@@ -1,0 +1,223 @@
+package unsubscribe
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+var t0 = time.Date(2031, 3, 10, 9, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	h    *Handler
+	st   *memstore.Store
+	keys token.Keys
+	logs *bytes.Buffer
+	now  time.Time
+}
+
+// newFixture stores L1, a consenting lead in a nurture sequence, at stage.
+func newFixture(t *testing.T, stage lead.Stage) *fixture {
+	t.Helper()
+	keys, err := token.ParseKeys("k1:0123456789abcdef0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{st: memstore.New(), keys: keys, logs: &bytes.Buffer{}, now: t0}
+	var ids atomic.Int64
+	f.h = &Handler{Store: f.st, Keys: keys, Clock: func() time.Time { return f.now },
+		NewID: func(time.Time) string { return fmt.Sprint("e", ids.Add(1)) }, Log: slog.New(slog.NewJSONHandler(f.logs, nil))}
+	l := lead.New("L1", lead.Submission{Email: "ann@acme.example", Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: t0.Add(-time.Hour)},
+		Source: lead.Attribution{Campaign: "spring", At: t0.Add(-time.Hour)}})
+	l.Stage = stage
+	l.Nurture = &lead.Nurture{Sequence: "cold", Step: "two", NextAt: t0.Add(24 * time.Hour)}
+	if err := f.st.CreateLead(context.Background(), l, lead.Change{At: l.CreatedAt}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// tok is the token of the unsubscribe link in an email sent at sent.
+func (f *fixture) tok(leadID string, sent time.Time) string {
+	u := links.Unsubscribe(f.keys, "https://leads.example.com", leadID, sent)
+	return u[strings.LastIndex(u, "/")+1:]
+}
+
+func (f *fixture) do(t *testing.T, method, tok, body string) httpapi.Response {
+	t.Helper()
+	f.logs.Reset()
+	req := httpapi.Request{RouteKey: method + " /unsubscribe/{token}", PathParameters: map[string]string{"token": tok}, Body: body,
+		Headers: map[string]string{"content-type": "application/x-www-form-urlencoded", "user-agent": "Mail/1.0"}}
+	req.RequestContext.HTTP.Method = method
+	req.RequestContext.HTTP.SourceIP = "198.51.100.7"
+	req.RequestContext.RequestID = "req-1"
+	resp, err := f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// outcome is the outcome the request's log line names.
+func (f *fixture) outcome(t *testing.T) string {
+	t.Helper()
+	var line struct{ Outcome string }
+	if err := json.Unmarshal(f.logs.Bytes(), &line); err != nil {
+		t.Fatalf("log line %q: %v", f.logs.String(), err)
+	}
+	return line.Outcome
+}
+
+func (f *fixture) lead(t *testing.T) lead.Lead {
+	t.Helper()
+	l, err := f.st.Lead(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// state is what an unsubscribe changes: suppression, stage, consent,
+// nurture, events and the counter.
+type state struct {
+	suppressed bool
+	version    int
+	stage      lead.Stage
+	optIn      bool
+	inNurture  bool
+	events     int
+	counted    int64
+}
+
+func (f *fixture) state(t *testing.T) state {
+	t.Helper()
+	l := f.lead(t)
+	sup, _ := f.st.Suppressed(context.Background(), l.EmailHash)
+	tl, _ := f.st.Timeline(context.Background(), "L1")
+	stats, _ := f.st.CampaignStats(context.Background(), "spring", t0)
+	return state{sup, l.Version, l.Stage, l.Consent.MarketingOptIn, !l.Nurture.NextAt.IsZero(), len(tl), stats["unsubscribes"]}
+}
+
+var untouched = state{suppressed: false, version: 1, stage: lead.StageNurturing, optIn: true, inNurture: true, events: 0, counted: 0}
+
+func TestOneClickUnsubscribesOnce(t *testing.T) {
+	f := newFixture(t, lead.StageNurturing)
+	tok := f.tok("L1", t0.Add(-time.Hour))
+	resp := f.do(t, http.MethodPost, tok, "List-Unsubscribe=One-Click")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "You are unsubscribed") || f.outcome(t) != "unsubscribed" {
+		t.Fatalf("one-click: %d %q\n%s", resp.StatusCode, f.outcome(t), resp.Body)
+	}
+	want := state{suppressed: true, version: 2, stage: lead.StageUnsubscribed, optIn: false, inNurture: false, events: 1, counted: 1}
+	if got := f.state(t); got != want {
+		t.Fatalf("after unsubscribing: %+v, want %+v", got, want)
+	}
+	l := f.lead(t)
+	tl, _ := f.st.Timeline(context.Background(), "L1")
+	if c := l.Consent; c.TextVersion != "unsubscribe" || !c.At.Equal(t0) || c.IP != "198.51.100.7" || c.UserAgent != "Mail/1.0" || len(l.Consents) != 2 {
+		t.Fatalf("consent record = %+v (history %d)", c, len(l.Consents))
+	}
+	if tl[0].Kind != "unsubscribed" || tl[0].Data["one_click"] != true || l.Nurture.ExitReason != "unsubscribed" {
+		t.Fatalf("event %+v, nurture %+v", tl[0], l.Nurture)
+	}
+	// Again (the mail client retries, or the person clicks twice): the
+	// same page, nothing written twice.
+	resp = f.do(t, http.MethodPost, tok, "List-Unsubscribe=One-Click")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "You are unsubscribed") || f.outcome(t) != "already_unsubscribed" {
+		t.Fatalf("second time: %d %q", resp.StatusCode, f.outcome(t))
+	}
+	if got := f.state(t); got != want {
+		t.Fatalf("after the second unsubscribe: %+v, want %+v", got, want)
+	}
+}
+
+func TestConfirmButtonIsNotOneClick(t *testing.T) {
+	f := newFixture(t, lead.StageNurturing)
+	if resp := f.do(t, http.MethodPost, f.tok("L1", t0), ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST from the page: %d", resp.StatusCode)
+	}
+	tl, _ := f.st.Timeline(context.Background(), "L1")
+	if len(tl) != 1 || tl[0].Data["one_click"] != false {
+		t.Fatalf("events = %+v, want one with one_click false", tl)
+	}
+}
+
+func TestGetShowsTheConfirmPageAndChangesNothing(t *testing.T) {
+	f := newFixture(t, lead.StageNurturing)
+	resp := f.do(t, http.MethodGet, f.tok("L1", t0), "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Unsubscribe from our emails?") || !strings.Contains(resp.Body, `<form method="post">`) {
+		t.Fatalf("GET: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	if got := f.state(t); got != untouched {
+		t.Fatalf("GET changed %+v, want %+v", got, untouched)
+	}
+}
+
+func TestLinksThatAreNotValid(t *testing.T) {
+	f := newFixture(t, lead.StageNurturing)
+	good := f.tok("L1", t0)
+	other, _ := token.ParseKeys("k2:abcdefabcdefabcdefab")
+	for _, tc := range []struct{ name, tok string }{
+		{"tampered", good[:len(good)-4] + "AAAA"},
+		{"a click token", f.keys.Sign(token.Claims{Action: links.ActionClick, Subject: "L1", Extra: "https://x.example/", Expires: t0.Add(time.Hour)})},
+		{"a feedback token", links.FeedbackToken(f.keys, "L1", links.ActionAccept, "", t0.Add(time.Hour))},
+		{"another key", other.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: "L1", Expires: t0.Add(time.Hour)})},
+		{"empty", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, method := range []string{http.MethodGet, http.MethodPost} {
+				resp := f.do(t, method, tc.tok, "List-Unsubscribe=One-Click")
+				if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, "This link is not valid") {
+					t.Fatalf("%s: %d, want 403:\n%s", method, resp.StatusCode, resp.Body)
+				}
+			}
+			if got := f.state(t); got != untouched {
+				t.Fatalf("a refused link changed %+v", got)
+			}
+		})
+	}
+}
+
+// An opt-out is never refused: an expired link still unsubscribes.
+func TestExpiredLinkStillUnsubscribes(t *testing.T) {
+	f := newFixture(t, lead.StageNurturing)
+	tok := f.tok("L1", t0.Add(-links.UnsubscribeTTL-time.Hour))
+	if resp := f.do(t, http.MethodPost, tok, "List-Unsubscribe=One-Click"); resp.StatusCode != http.StatusOK || f.outcome(t) != "unsubscribed" {
+		t.Fatalf("expired link: %d %q", resp.StatusCode, f.outcome(t))
+	}
+	if !f.state(t).suppressed {
+		t.Fatal("not suppressed")
+	}
+}
+
+// Sales owns the stage of a lead it accepted; the address is suppressed
+// all the same.
+func TestSalesStageIsKept(t *testing.T) {
+	f := newFixture(t, lead.StageSAL)
+	if resp := f.do(t, http.MethodPost, f.tok("L1", t0), "List-Unsubscribe=One-Click"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if got := f.state(t); !got.suppressed || got.stage != lead.StageSAL || got.optIn || got.inNurture {
+		t.Fatalf("state = %+v", got)
+	}
+}
+
+func TestUnknownLead(t *testing.T) {
+	f := newFixture(t, lead.StageNurturing)
+	resp := f.do(t, http.MethodPost, f.tok("L404", t0), "List-Unsubscribe=One-Click")
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "We have no record of this address") {
+		t.Fatalf("unknown lead: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
