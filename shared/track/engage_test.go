@@ -47,7 +47,7 @@ type handOffs struct {
 	calls []lead.Lead
 }
 
-func (h *handOffs) HandOff(ctx context.Context, l lead.Lead, owner, base string) (string, error) {
+func (h *handOffs) HandOff(ctx context.Context, l lead.Lead, owner, base string) (lead.Outcome, error) {
 	h.mu.Lock()
 	h.calls = append(h.calls, l)
 	h.mu.Unlock()
@@ -146,7 +146,7 @@ func (s *racingStore) Save(ctx context.Context, l lead.Lead, ch lead.Change) err
 
 func TestHandOffOnlyWhenTheLeadTurnsHot(t *testing.T) {
 	svc, st, _, h := newEngage(t, 2)
-	var outcomes []string
+	var outcomes []lead.Outcome
 	for i := 1; i <= 4; i++ {
 		sig, ev := clickSignal(i)
 		res, err := svc.Signal(context.Background(), "L1", sig, ev, fmt.Sprint("req-", i), "https://api.example.com")
