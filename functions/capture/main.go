@@ -16,11 +16,7 @@ import (
 )
 
 func main() {
-	app.Start("capture", func(ctx context.Context, env app.Env) (app.Handlers, error) {
-		cfg, aws, err := app.Load[config.Capture](ctx, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
+	app.Main("capture", func(ctx context.Context, cfg config.Capture, aws awsclients.Base, env app.Env) (app.Handlers, error) {
 		return app.HTTP(capturefn.New(ctx, cfg, awsclients.NewDynamoDB(aws), sesmail.New(sesmail.NewClient(aws)), paramstore.New(aws), env))
 	})
 }

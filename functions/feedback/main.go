@@ -14,11 +14,7 @@ import (
 )
 
 func main() {
-	app.Start("feedback", func(ctx context.Context, env app.Env) (app.Handlers, error) {
-		cfg, aws, err := app.Load[config.Feedback](ctx, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
+	app.Main("feedback", func(ctx context.Context, cfg config.Feedback, aws awsclients.Base, env app.Env) (app.Handlers, error) {
 		return app.HTTP(feedbackfn.New(ctx, cfg, awsclients.NewDynamoDB(aws), paramstore.New(aws), env))
 	})
 }

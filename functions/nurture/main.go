@@ -17,11 +17,7 @@ import (
 )
 
 func main() {
-	app.Start("nurture", func(ctx context.Context, env app.Env) (app.Handlers, error) {
-		cfg, aws, err := app.Load[config.Nurture](ctx, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
+	app.Main("nurture", func(ctx context.Context, cfg config.Nurture, aws awsclients.Base, env app.Env) (app.Handlers, error) {
 		ses := sesmail.NewClient(aws)
 		tick, err := nurturefn.New(ctx, cfg, awsclients.NewDynamoDB(aws), sesmail.New(ses), sesmail.RateOf(ses), paramstore.New(aws), env)
 		return app.Handlers{Event: tick}, err

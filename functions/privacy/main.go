@@ -12,11 +12,7 @@ import (
 )
 
 func main() {
-	app.Start("privacy", func(ctx context.Context, env app.Env) (app.Handlers, error) {
-		cfg, aws, err := app.Load[config.Privacy](ctx, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
+	app.Main("privacy", func(ctx context.Context, cfg config.Privacy, aws awsclients.Base, env app.Env) (app.Handlers, error) {
 		return app.HTTP(privacyfn.New(cfg, awsclients.NewDynamoDB(aws), env), nil)
 	})
 }

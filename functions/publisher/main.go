@@ -14,11 +14,7 @@ import (
 )
 
 func main() {
-	app.Start("publisher", func(ctx context.Context, env app.Env) (app.Handlers, error) {
-		cfg, aws, err := app.Load[config.Publisher](ctx, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
+	app.Main("publisher", func(ctx context.Context, cfg config.Publisher, aws awsclients.Base, env app.Env) (app.Handlers, error) {
 		return app.Handlers{Stream: publisherfn.New(cfg, awsclients.NewDynamoDB(aws), eventbus.Buses(aws), env)}, nil
 	})
 }

@@ -14,11 +14,7 @@ import (
 )
 
 func main() {
-	app.Start("reports", func(ctx context.Context, env app.Env) (app.Handlers, error) {
-		cfg, aws, err := app.Load[config.Reports](ctx, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
+	app.Main("reports", func(ctx context.Context, cfg config.Reports, aws awsclients.Base, env app.Env) (app.Handlers, error) {
 		h, err := reportsfn.New(cfg, awsclients.NewDynamoDB(aws), sesmail.New(sesmail.NewClient(aws)), env)
 		if err != nil {
 			return app.Handlers{}, err

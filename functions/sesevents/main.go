@@ -13,11 +13,7 @@ import (
 )
 
 func main() {
-	app.Start("sesevents", func(ctx context.Context, env app.Env) (app.Handlers, error) {
-		cfg, aws, err := app.Load[config.SESEvents](ctx, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
+	app.Main("sesevents", func(ctx context.Context, cfg config.SESEvents, aws awsclients.Base, env app.Env) (app.Handlers, error) {
 		return app.Handlers{Event: seseventsfn.New(cfg, awsclients.NewDynamoDB(aws), env).Handle}, nil
 	})
 }

@@ -17,11 +17,7 @@ import (
 )
 
 func main() {
-	app.Start("track", func(ctx context.Context, env app.Env) (app.Handlers, error) {
-		cfg, aws, err := app.Load[config.Track](ctx, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
+	app.Main("track", func(ctx context.Context, cfg config.Track, aws awsclients.Base, env app.Env) (app.Handlers, error) {
 		return app.HTTP(trackfn.New(ctx, cfg, awsclients.NewDynamoDB(aws), sesmail.New(sesmail.NewClient(aws)), paramstore.New(aws), env))
 	})
 }

@@ -14,11 +14,7 @@ import (
 )
 
 func main() {
-	app.Start("unsubscribe", func(ctx context.Context, env app.Env) (app.Handlers, error) {
-		cfg, aws, err := app.Load[config.Unsubscribe](ctx, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
+	app.Main("unsubscribe", func(ctx context.Context, cfg config.Unsubscribe, aws awsclients.Base, env app.Env) (app.Handlers, error) {
 		return app.HTTP(unsubscribefn.New(ctx, cfg, awsclients.NewDynamoDB(aws), paramstore.New(aws), env))
 	})
 }

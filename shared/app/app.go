@@ -52,6 +52,32 @@ type Function struct {
 	Build  func(ctx context.Context, env Env, c awsclients.Clients) (Handlers, error)
 }
 
+// Declare makes a registry entry for a function whose config struct is C:
+// the registry reads C from the environment, then build wires it with the
+// clients it is given.
+func Declare[C any](name string, routes []string, build func(ctx context.Context, cfg C, env Env, c awsclients.Clients) (Handlers, error)) Function {
+	return Function{Name: name, Routes: routes, Build: func(ctx context.Context, env Env, c awsclients.Clients) (Handlers, error) {
+		cfg, err := Config[C](env)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return build(ctx, cfg, env, c)
+	}}
+}
+
+// Main is a Lambda's main for a function whose config struct is C: read
+// C and the AWS base from the process's environment, let build make the
+// clients the function takes and wire it, then run the Lambda runtime.
+func Main[C interface{ Endpoints() config.AWS }](name string, build func(ctx context.Context, cfg C, aws awsclients.Base, env Env) (Handlers, error)) {
+	Start(name, func(ctx context.Context, env Env) (Handlers, error) {
+		cfg, b, err := Load[C](ctx, env)
+		if err != nil {
+			return Handlers{}, err
+		}
+		return build(ctx, cfg, b, env)
+	})
+}
+
 // Load reads a function's config struct from env (every variable its
 // struct in shared/config declares) and the AWS base its clients are made
 // from. Errors are the readable lines main prints.

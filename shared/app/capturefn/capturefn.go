@@ -18,14 +18,9 @@ import (
 )
 
 // Function is capture for the registry.
-var Function = app.Function{Name: "capture", Routes: capture.Routes,
-	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		cfg, err := app.Config[config.Capture](env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
-	}}
+var Function = app.Declare("capture", capture.Routes, func(ctx context.Context, cfg config.Capture, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+	return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
+})
 
 // New builds the handler; its AWS clients are its parameters.
 func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Sender, params awsclients.Params, env app.Env) (*capture.Handler, error) {

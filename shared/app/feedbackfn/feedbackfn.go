@@ -20,14 +20,9 @@ import (
 )
 
 // Function is feedback for the registry.
-var Function = app.Function{Name: "feedback", Routes: feedback.Routes,
-	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		cfg, err := app.Config[config.Feedback](env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
-	}}
+var Function = app.Declare("feedback", feedback.Routes, func(ctx context.Context, cfg config.Feedback, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+	return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
+})
 
 // New builds the handler; its AWS clients are its parameters.
 func New(ctx context.Context, cfg config.Feedback, db *dynamodb.Client, params awsclients.Params, env app.Env) (*feedback.Handler, error) {

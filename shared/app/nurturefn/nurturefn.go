@@ -28,15 +28,10 @@ import (
 )
 
 // Function is nurture for the registry.
-var Function = app.Function{Name: "nurture",
-	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		cfg, err := app.Config[config.Nurture](env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		tick, err := New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, env)
-		return app.Handlers{Event: tick}, err
-	}}
+var Function = app.Declare("nurture", nil, func(ctx context.Context, cfg config.Nurture, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+	tick, err := New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, env)
+	return app.Handlers{Event: tick}, err
+})
 
 // New builds the tick; its AWS clients are its parameters (rate: the SES
 // account's send rate, asked when SES_MAX_SEND_RATE is unset).

@@ -16,14 +16,9 @@ import (
 )
 
 // Function is privacy for the registry.
-var Function = app.Function{Name: "privacy", Routes: privacy.Routes,
-	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		cfg, err := app.Config[config.Privacy](env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		return app.HTTP(New(cfg, c.DynamoDB, env), nil)
-	}}
+var Function = app.Declare("privacy", privacy.Routes, func(ctx context.Context, cfg config.Privacy, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+	return app.HTTP(New(cfg, c.DynamoDB, env), nil)
+})
 
 // New builds the handler; DynamoDB is its only AWS client.
 func New(cfg config.Privacy, db *dynamodb.Client, env app.Env) *privacy.Handler {

@@ -17,14 +17,9 @@ import (
 )
 
 // Function is the publisher for the registry.
-var Function = app.Function{Name: "publisher",
-	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		cfg, err := app.Config[config.Publisher](env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		return app.Handlers{Stream: New(cfg, c.DynamoDB, c.Bus, env)}, nil
-	}}
+var Function = app.Declare("publisher", nil, func(ctx context.Context, cfg config.Publisher, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+	return app.Handlers{Stream: New(cfg, c.DynamoDB, c.Bus, env)}, nil
+})
 
 // New builds the stream handler; its AWS clients are its parameters.
 func New(cfg config.Publisher, db *dynamodb.Client, buses awsclients.Buses, env app.Env) func(context.Context, events.DynamoDBEvent) error {

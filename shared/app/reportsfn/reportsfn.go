@@ -22,18 +22,13 @@ import (
 )
 
 // Function is reports for the registry.
-var Function = app.Function{Name: "reports", Routes: report.Routes,
-	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		cfg, err := app.Config[config.Reports](env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		h, err := New(cfg, c.DynamoDB, c.Mail, env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		return Handlers(h), nil
-	}}
+var Function = app.Declare("reports", report.Routes, func(ctx context.Context, cfg config.Reports, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+	h, err := New(cfg, c.DynamoDB, c.Mail, env)
+	if err != nil {
+		return app.Handlers{}, err
+	}
+	return Handlers(h), nil
+})
 
 // New builds the handler; its AWS clients are its parameters (SES for the
 // digest).

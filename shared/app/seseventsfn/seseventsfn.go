@@ -17,14 +17,9 @@ import (
 )
 
 // Function is sesevents for the registry.
-var Function = app.Function{Name: "sesevents",
-	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		cfg, err := app.Config[config.SESEvents](env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		return app.Handlers{Event: New(cfg, c.DynamoDB, env).Handle}, nil
-	}}
+var Function = app.Declare("sesevents", nil, func(ctx context.Context, cfg config.SESEvents, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+	return app.Handlers{Event: New(cfg, c.DynamoDB, env).Handle}, nil
+})
 
 // New builds the handler; DynamoDB is its only AWS client.
 func New(cfg config.SESEvents, db *dynamodb.Client, env app.Env) *sesevents.Handler {

@@ -22,14 +22,9 @@ import (
 const DefaultPages = "/pricing=pricing_page_view"
 
 // Function is track for the registry.
-var Function = app.Function{Name: "track", Routes: track.Routes,
-	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		cfg, err := app.Config[config.Track](env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
-	}}
+var Function = app.Declare("track", track.Routes, func(ctx context.Context, cfg config.Track, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+	return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
+})
 
 // New builds the handler; its AWS clients are its parameters (SES for the
 // alerts a signal can trigger).

@@ -18,14 +18,9 @@ import (
 )
 
 // Function is unsubscribe for the registry.
-var Function = app.Function{Name: "unsubscribe", Routes: unsubscribe.Routes,
-	Build: func(ctx context.Context, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		cfg, err := app.Config[config.Unsubscribe](env)
-		if err != nil {
-			return app.Handlers{}, err
-		}
-		return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
-	}}
+var Function = app.Declare("unsubscribe", unsubscribe.Routes, func(ctx context.Context, cfg config.Unsubscribe, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+	return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
+})
 
 // New builds the handler; its AWS clients are its parameters.
 func New(ctx context.Context, cfg config.Unsubscribe, db *dynamodb.Client, params awsclients.Params, env app.Env) (*unsubscribe.Handler, error) {
