@@ -18,19 +18,35 @@ import (
 
 // sesEndpoint returns the base URL of an aws-ses-v2-local emulator:
 // SES_ENDPOINT when set (`make test` shares one across packages), else one
-// started for this test and stopped when it ends. private says the store
-// belongs to this test alone, so it may be cleared.
+// started for this test and stopped when it ends.
 //
 // It is the only place that knows how the emulator starts, so it can give
 // way to a shared harness (local/testenv) without touching the tests.
-func sesEndpoint(t *testing.T) (endpoint string, private bool) {
+func sesEndpoint(t *testing.T) string {
 	t.Helper()
 	if ep := os.Getenv("SES_ENDPOINT"); ep != "" {
-		return ep, false
+		return ep
 	}
+	return privateSES(t)
+}
+
+// unavailable skips a test whose emulator cannot run here, except in CI
+// (CI=true), where a skipped check would pass unseen.
+func unavailable(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why + " (CI=true: required)")
+	}
+	t.Skip(why)
+}
+
+// privateSES starts an emulator for this test alone and stops it when the
+// test ends.
+func privateSES(t *testing.T) string {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not found: install Node.js 20+ and run `npm ci`, or set SES_ENDPOINT to a running aws-ses-v2-local")
+		unavailable(t, "node not found: install Node.js 20+ and run `npm ci`, or set SES_ENDPOINT to a running aws-ses-v2-local")
 	}
 	root, err := repoRoot()
 	if err != nil {
@@ -38,7 +54,7 @@ func sesEndpoint(t *testing.T) (endpoint string, private bool) {
 	}
 	cli := filepath.Join(root, "node_modules", "aws-ses-v2-local", "dist", "cli.js")
 	if _, err := os.Stat(cli); err != nil {
-		t.Skip("aws-ses-v2-local is not installed: run `npm ci` in " + root + ", or set SES_ENDPOINT")
+		unavailable(t, "aws-ses-v2-local is not installed: run `npm ci` in "+root+", or set SES_ENDPOINT")
 	}
 	port, err := freePort()
 	if err != nil {
@@ -57,11 +73,11 @@ func sesEndpoint(t *testing.T) (endpoint string, private bool) {
 		_ = cmd.Process.Kill()
 		<-exited
 	})
-	endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
 	if err := waitUp(endpoint+"/store", exited, 30*time.Second); err != nil {
 		t.Fatalf("aws-ses-v2-local did not start: %v\n%s", err, logs.String())
 	}
-	return endpoint, true
+	return endpoint
 }
 
 // repoRoot walks up from the working directory to the folder with go.mod.
