@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
-	@echo "make test     go vet + every test against the real emulators"
+	@echo "make test     go vet + cfn-lint + every test against the real emulators (TESTFLAGS=-race as in CI)"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
 	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99 (FAULTS=0.05: inject DynamoDB failures)"
 	@echo "make leads    list leads stored by a running 'make run'"
