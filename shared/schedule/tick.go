@@ -33,7 +33,10 @@ type Tick struct {
 	Concurrency int
 	// PerShard bounds how many due leads one tick takes from a shard.
 	PerShard int
-	// Margin is kept free before the deadline to finish in-flight work.
+	// Margin is kept free before the deadline. Besides it, a lead is only
+	// started when the slowest lead worked so far in this tick (claim, send,
+	// commit, as measured) would still finish before the margin, so a slow
+	// database or SES shortens the tick instead of overrunning it.
 	Margin time.Duration
 	// Stop reports errors that end the whole tick (SES throttling or quota):
 	// in-flight work finishes, nothing new starts, the rest stays due.
@@ -74,6 +77,7 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	// A Stop error ends the tick without cancelling work in flight: each
 	// lead's send protocol finishes, nothing new starts.
 	var stop atomic.Pointer[error]
+	var slowest atomic.Int64 // the longest lead's work so far, in ns
 	expired := func() bool {
 		switch {
 		case stop.Load() != nil:
@@ -82,7 +86,7 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 		case ctx.Err() != nil:
 			sum.Cause = ctx.Err().Error()
 			return true
-		case !stopAt.IsZero() && wall().After(stopAt):
+		case !stopAt.IsZero() && wall().Add(time.Duration(slowest.Load())).After(stopAt):
 			sum.Cause = "deadline"
 			return true
 		}
@@ -122,7 +126,13 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 			wg.Add(1)
 			go func(l lead.Lead) {
 				defer func() { <-sem; wg.Done() }()
+				started := wall()
 				out, err := t.Work(ctx, l, owner)
+				for took := int64(wall().Sub(started)); ; {
+					if cur := slowest.Load(); took <= cur || slowest.CompareAndSwap(cur, took) {
+						break
+					}
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
