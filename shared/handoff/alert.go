@@ -19,15 +19,30 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 		return mail.Message{}, fmt.Errorf("handoff: timeline: %w", err)
 	}
 	h := l.Handoff
-	to, repName := h.Rep, h.RepName
-	dueBy := now.Add(s.Rules.SLA())
-	if job == jobEscalation {
-		to, dueBy = h.EscalatedTo, now.Add(s.Rules.SLA())
-	}
 	a := mail.Alert{
 		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
 		Answers: answers(&l), Source: source(&l), Reasons: reasons(&l), Pages: pages(tl),
-		Timeline: timeline(tl), RepName: repName, DueBy: dueBy, Escalation: job == jobEscalation,
+		Timeline: timeline(tl), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()),
+	}
+	to := h.Rep
+	if job == jobEscalation {
+		// To the team lead (or the next rep), about the rep who missed
+		// the deadline the first alert quoted.
+		to, a.Escalation, a.DueBy = h.EscalatedTo, true, h.DueBy
+		a.MissedBy = h.RepName
+		if a.MissedBy == "" {
+			a.MissedBy = h.Rep
+		}
+		a.RepName = ""
+		_, team := s.Rules.Route(l)
+		if team.Lead.Email == to {
+			a.RepName, a.TeamLead = team.Lead.Name, true
+		}
+		for _, r := range team.Reps {
+			if r.Email == to && !a.TeamLead {
+				a.RepName = r.Name
+			}
+		}
 	}
 	if q := l.Qualification; q != nil {
 		a.Grade, a.Temperature, a.WhyHot = q.Grade, q.Temperature, whyHot(&l)

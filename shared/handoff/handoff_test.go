@@ -248,6 +248,24 @@ func TestSLAEscalatesOnceToTeamLead(t *testing.T) {
 	if esc.To != "lea@example.com" || !strings.HasPrefix(esc.Subject, "[SLA breach]") || !l.Handoff.Breached || l.Handoff.State != lead.HandoffEscalated {
 		t.Fatalf("escalation to %s %q; handoff %+v", esc.To, esc.Subject, l.Handoff)
 	}
+	// It greets the team lead, names the rep who missed it, quotes the
+	// deadline the first alert gave (not a new one) and says why the team
+	// lead gets it.
+	first := f.out.sent[0]
+	deadline := l.Handoff.DueBy.UTC().Format("Mon 2 Jan 2006, 15:04 UTC")
+	for _, want := range []string{"Hi Lea, " + l.Handoff.RepName + " has not answered", "due by " + deadline, "you lead the sales team"} {
+		if !strings.Contains(esc.Text, want) {
+			t.Errorf("escalation text lacks %q:\n%s", want, esc.Text)
+		}
+	}
+	for _, bad := range []string{"Hi " + l.Handoff.RepName, "Respond by", "you are on the sales rotation"} {
+		if strings.Contains(esc.Text, bad) {
+			t.Errorf("escalation text says %q:\n%s", bad, esc.Text)
+		}
+	}
+	if !strings.Contains(first.Text, "Respond by: "+deadline) {
+		t.Errorf("the first alert does not quote the deadline the escalation names (%s):\n%s", deadline, first.Text)
+	}
 	tl, err := f.store.Timeline(context.Background(), id)
 	if err != nil || len(tl) == 0 {
 		t.Fatalf("timeline = %v, %v", tl, err)

@@ -129,6 +129,44 @@ func TestAlertEscalation(t *testing.T) {
 	if !strings.Contains(html, "SLA breach") || !strings.HasPrefix(text, "SLA BREACH") {
 		t.Fatalf("escalation not called out:\n%s", text)
 	}
+	tests := []struct {
+		name           string
+		reader, missed string
+		teamLead       bool
+		want, notWant  []string
+	}{
+		{"to the team lead", "Lea", "Rita", true,
+			[]string{"Hi Lea, Rita has not answered", "you lead the sales team", "since it was due by Mon 23 Nov 2026, 14:00 UTC"},
+			[]string{"Respond by", "sales rotation", "Hi Rita"}},
+		{"to the next rep", "Cy", "Rita", false,
+			[]string{"Hi Cy, Rita has not answered", "you are next on the sales rotation"},
+			[]string{"Respond by", "you lead the sales team"}},
+		{"to the fallback address", "", "", false,
+			[]string{"the assigned rep has not answered"},
+			[]string{"Hi ,"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := hotAlert()
+			a.Escalation, a.RepName, a.MissedBy, a.TeamLead = true, tt.reader, tt.missed, tt.teamLead
+			_, html, text, err := leadmail.RenderAlert(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, part := range []string{html, text} {
+				for _, w := range tt.want {
+					if !strings.Contains(part, w) {
+						t.Errorf("lacks %q:\n%s", w, part)
+					}
+				}
+				for _, w := range tt.notWant {
+					if strings.Contains(part, w) {
+						t.Errorf("says %q:\n%s", w, part)
+					}
+				}
+			}
+		})
+	}
 }
 
 func TestAlertOmitsEmptySections(t *testing.T) {
