@@ -12,7 +12,7 @@ import (
 // DigestOptions are what the weekly digest needs besides the report.
 type DigestOptions struct {
 	DashboardURL string // absolute http(s) link to the dashboard; "" leaves the link out
-	Week         string // e.g. "2026-W47"; "" names the report's period instead
+	Week         string // e.g. "2026-W47": the digest's week, named beside the period its figures cover
 	Top          int    // campaigns per ranking and reasons listed; 0 means 3
 }
 
@@ -82,26 +82,32 @@ func (r Report) digest(opt DigestOptions) digest {
 	t, s := r.Total, r.Settings
 	period := r.Period.Label()
 	d := digest{DashboardURL: opt.DashboardURL, When: "figures for " + period, MinLeads: MinLeadsToRank}
+	// The subject names the period the figures cover, not only the week
+	// the digest goes out in: a week's digest reports whole months.
 	label := period
 	if w := oneLine(opt.Week, 40); w != "" {
-		label = w
+		label = period + " (week " + w + ")"
 		d.When = "week " + w + " · " + d.When
 	}
-	d.Subject = oneLine(fmt.Sprintf("Leads %s: %s leads, %s accepted by sales, %s of sales time wasted",
-		label, Count(t.Leads), Count(t.Funnel.SAL), Hours(t.Economics.WastedHours)), maxSubject)
+	d.Subject = oneLine(fmt.Sprintf("Leads %s: %s, %s accepted by sales, %s of sales time wasted",
+		label, Plural(t.Leads, "lead", "leads"), Count(t.Funnel.SAL), Hours(t.Economics.WastedHours)), maxSubject)
 
 	d.Headline = []string{
-		fmt.Sprintf("%s leads · %s non-target (%s) · %s accepted by sales (%s of leads) · %s won",
-			Count(t.Leads), Count(t.NonTarget.Total), t.NonTarget.Share, Count(t.Funnel.SAL), t.Funnel.LeadToSAL, Count(t.Funnel.Won)),
-		fmt.Sprintf("First response: median %s, p90 %s · %s SLA breaches (%s of alerts)",
-			t.Speed.Median.Label, t.Speed.P90.Label, Count(t.Speed.SLABreaches), t.Speed.SLABreachRate),
+		fmt.Sprintf("%s · %s non-target (%s) · %s accepted by sales (%s of leads) · %s won",
+			Plural(t.Leads, "lead", "leads"), Count(t.NonTarget.Total), t.NonTarget.Share, Count(t.Funnel.SAL), t.Funnel.LeadToSAL, Count(t.Funnel.Won)),
+		fmt.Sprintf("First response: median %s, p90 %s · %s (%s of alerts)",
+			t.Speed.Median.Label, t.Speed.P90.Label, Plural(t.Speed.SLABreaches, "SLA breach", "SLA breaches"), t.Speed.SLABreachRate),
 	}
 	if t.Economics.CostPerSAL != nil {
 		d.Headline = append(d.Headline, fmt.Sprintf("Cost per SAL %s · cost per lead %s (campaigns with a spend)",
 			s.MoneyOr(t.Economics.CostPerSAL), s.MoneyOr(t.Economics.CostPerLead)))
 	}
-	d.Waste = fmt.Sprintf("Sales spent about %s (%s) on %s leads that were non-target or rejected (%s min each).",
-		Hours(t.Economics.WastedHours), s.Money(t.Economics.WastedCost), Count(t.Economics.WastedLeads), decimal(s.MinutesPerLead, 1))
+	were := "were"
+	if t.Economics.WastedLeads == 1 {
+		were = "was"
+	}
+	d.Waste = fmt.Sprintf("Sales spent about %s (%s) on %s that %s non-target or rejected (%s min each).",
+		Hours(t.Economics.WastedHours), s.Money(t.Economics.WastedCost), Plural(t.Economics.WastedLeads, "lead", "leads"), were, decimal(s.MinutesPerLead, 1))
 
 	top, bottom := r.Ranked(opt.Top)
 	rate := func(rows []Row) []digestItem {
@@ -110,14 +116,14 @@ func (r Report) digest(opt DigestOptions) digest {
 			out = append(out, digestItem{
 				Name:   oneLine(row.Name(), 80),
 				Figure: row.Funnel.LeadToSAL.String(),
-				Detail: fmt.Sprintf("%s SAL of %s leads", Count(row.Funnel.SAL), Count(row.Leads)),
+				Detail: fmt.Sprintf("%s SAL of %s", Count(row.Funnel.SAL), Plural(row.Leads, "lead", "leads")),
 			})
 		}
 		return out
 	}
 	d.Top, d.Bottom = rate(top), rate(bottom)
 	for _, row := range r.MostWasteful(opt.Top) {
-		detail := fmt.Sprintf("%s leads rejected or non-target", Count(row.Economics.WastedLeads))
+		detail := Plural(row.Economics.WastedLeads, "lead", "leads") + " rejected or non-target"
 		if rs := append(append([]ReasonCount(nil), row.NonTarget.Reasons...), row.Rejected.Reasons...); len(rs) > 0 {
 			main := rs[0]
 			for _, x := range rs[1:] {

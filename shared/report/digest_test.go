@@ -11,7 +11,7 @@ func TestDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "Leads 2026-W47: 1,398 leads, 158 accepted by sales, 141 h of sales time wasted"; subject != want {
+	if want := "Leads Sep 2026 – Nov 2026 (week 2026-W47): 1,398 leads, 158 accepted by sales, 141 h of sales time wasted"; subject != want {
 		t.Errorf("subject = %q, want %q", subject, want)
 	}
 	for _, want := range []string{
@@ -82,5 +82,29 @@ func TestDigestOptions(t *testing.T) {
 	}
 	if !strings.Contains(text, "none has 30 leads yet") {
 		t.Errorf("empty ranking not explained:\n%s", text)
+	}
+}
+
+// TestDigestCountsReadRight: one lead is "1 lead", and the subject names
+// the months the figures cover beside the week it is sent in.
+func TestDigestCountsReadRight(t *testing.T) {
+	r := Build([]Source{{Campaign: "webinar", Month: "2026-11", Counters: Counters{"leads": 1, "disqualified": 1, "dq_student": 1}}},
+		Economics{MinutesPerLead: 15, HourlyCost: 60, Currency: "EUR"}, Period{From: "2026-11", To: "2026-12"})
+	subject, _, text, err := r.Digest(DigestOptions{Week: "2026-W49"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Leads Nov 2026 – Dec 2026 (week 2026-W49): 1 lead, 0 accepted by sales, 0.25 h of sales time wasted"; subject != want {
+		t.Errorf("subject = %q, want %q", subject, want)
+	}
+	for _, want := range []string{"1 lead · 1 non-target", "0 SLA breaches", "on 1 lead that was non-target or rejected"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	for _, bad := range []string{"1 leads", "1 SLA breaches", "1 lead that were"} {
+		if strings.Contains(subject+"\n"+text, bad) {
+			t.Errorf("says %q:\n%s\n%s", bad, subject, text)
+		}
 	}
 }

@@ -26,6 +26,15 @@ func Count(n int64) string {
 	return b.String()
 }
 
+// Plural writes a count with the noun that fits it: "1 lead", "0 leads",
+// "12,345 leads".
+func Plural(n int64, one, many string) string {
+	if n == 1 {
+		return Count(n) + " " + one
+	}
+	return Count(n) + " " + many
+}
+
 // Hours writes sales hours: to 0.01 h below 10 ("1.25 h", "2 h"), whole
 // from 10 ("96 h").
 func Hours(h float64) string {
