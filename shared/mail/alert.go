@@ -29,9 +29,9 @@ type Alert struct {
 	Timeline   []TimelineEntry // what happened so far, oldest first
 	AcceptURL  string          // required, http(s)
 	RejectURLs []RejectLink    // one per configured reject reason
-	RepName    string    // the reader's name: the rep, or for an escalation its recipient
-	DueBy      time.Time // first-response deadline; zero hides it
-	Escalation bool      // the SLA escalation email: subject starts "[SLA breach]"
+	RepName    string          // the reader's name: the rep, or for an escalation its recipient
+	DueBy      time.Time       // first-response deadline; zero hides it
+	Escalation bool            // the SLA escalation email: subject starts "[SLA breach]"
 	// MissedBy names the rep who did not answer in time (escalations).
 	MissedBy string
 	// TeamLead says the escalation goes to the team lead (else to the
