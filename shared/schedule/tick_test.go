@@ -82,25 +82,36 @@ func TestTickStopsOnThrottling(t *testing.T) {
 	}
 }
 
-func TestTickStopsBeforeTheDeadline(t *testing.T) {
-	// A wall clock that advances one second per lead worked: the tick
-	// must stop taking leads once within Margin of the deadline, however
-	// fast or slow the machine running the test is.
+// timedTick is a tick over 100 leads per shard whose lead work advances a
+// fake wall clock by each; the tick's deadline is 60 s on that clock (an
+// hour ahead, so the real context never expires). It returns the tick,
+// its context, the deadline, the clock and the count of leads worked.
+func timedTick(t *testing.T, each time.Duration) (*Tick, context.Context, time.Time, func() time.Time, *atomic.Int64) {
+	t.Helper()
 	var mu sync.Mutex
-	now := time.Now().Add(time.Hour) // the real context never expires
+	now := time.Now().Add(time.Hour)
 	wall := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	deadline := now.Add(60 * time.Second)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
+	t.Cleanup(cancel)
 	var calls atomic.Int64
 	tk := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
 		calls.Add(1)
 		mu.Lock()
-		now = now.Add(time.Second)
+		now = now.Add(each)
 		mu.Unlock()
 		return "sent", nil
 	})
-	tk.Wall, tk.Margin = wall, 10*time.Second
+	tk.Wall = wall
+	return tk, ctx, deadline, wall, &calls
+}
+
+func TestTickStopsBeforeTheDeadline(t *testing.T) {
+	// One second per lead: the tick must stop taking leads once within
+	// Margin of the deadline, however fast or slow the machine running
+	// the test is.
+	tk, ctx, deadline, wall, calls := timedTick(t, time.Second)
+	tk.Margin = 10 * time.Second
 	sum := tk.Run(ctx, "t1")
 	// 50 s of work fit before the margin, less the room kept for the
 	// slowest lead seen (1–3 s: the 3 workers share this clock); the
@@ -116,21 +127,8 @@ func TestTickStopsBeforeTheDeadline(t *testing.T) {
 // TestTickKeepsRoomForItsSlowestLead: leads that take 5 s each (a slow
 // database) must not be started when one more would end past the margin.
 func TestTickKeepsRoomForItsSlowestLead(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Now().Add(time.Hour)
-	wall := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	deadline := now.Add(60 * time.Second)
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	var calls atomic.Int64
-	tk := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
-		calls.Add(1)
-		mu.Lock()
-		now = now.Add(5 * time.Second)
-		mu.Unlock()
-		return "sent", nil
-	})
-	tk.Wall, tk.Margin, tk.Concurrency = wall, 2*time.Second, 1
+	tk, ctx, deadline, wall, calls := timedTick(t, 5*time.Second)
+	tk.Margin, tk.Concurrency = 2*time.Second, 1
 	sum := tk.Run(ctx, "t1")
 	// Lead k starts at 5(k-1) s and needs 5 s: 11 end by 55 s ≤ 58 s; a
 	// 12th would start at 55 s and end at 60 s, inside the margin.
