@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/mail/mailtest"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/store/memstore"
@@ -31,25 +31,6 @@ func stored(t *testing.T, st *memstore.Store, id string) lead.Lead {
 		t.Fatal(err)
 	}
 	return l
-}
-
-type outbox struct {
-	mu   sync.Mutex
-	sent []mail.Message
-	fail error
-}
-
-func (o *outbox) Send(_ context.Context, m mail.Message) (string, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.fail != nil {
-		return "", o.fail
-	}
-	if err := m.Validate(); err != nil {
-		return "", err
-	}
-	o.sent = append(o.sent, m)
-	return "msg-" + m.To, nil
 }
 
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -87,7 +68,7 @@ reject_reasons:
 type fixture struct {
 	svc   *Service
 	store *memstore.Store
-	out   *outbox
+	out   *mailtest.Outbox
 	now   time.Time
 }
 
@@ -96,7 +77,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: memstore.New(), out: &outbox{}, now: t0}
+	f := &fixture{store: memstore.New(), out: &mailtest.Outbox{}, now: t0}
 	clock := func() time.Time { return f.now }
 	f.svc = &Service{Store: f.store, Send: &sendonce.Sender{Store: f.store, Mail: f.out, Lease: time.Minute, Clock: clock},
 		Rules: rules(t, teamYAML), Keys: keys,
@@ -131,10 +112,10 @@ func TestHandoffSendsOnceWithSignedLinks(t *testing.T) {
 		t.Fatalf("Run = %s, %v", out, err)
 	}
 	again, err := f.svc.Run(context.Background(), id, "w2", "")
-	if err != nil || again != NothingDue || len(f.out.sent) != 1 {
-		t.Fatalf("second run = %s, %v; %d emails", again, err, len(f.out.sent))
+	if err != nil || again != NothingDue || len(f.out.Sent()) != 1 {
+		t.Fatalf("second run = %s, %v; %d emails", again, err, len(f.out.Sent()))
 	}
-	m := f.out.sent[0]
+	m := f.out.Sent()[0]
 	if m.To != "ana@example.com" || m.ReplyTo != "clara@bigcorp.example" || !strings.Contains(m.Subject, "BigCorp") {
 		t.Fatalf("alert = to %s reply-to %s subject %q", m.To, m.ReplyTo, m.Subject)
 	}
@@ -164,8 +145,8 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 	if _, err := f.svc.Run(context.Background(), id, "w1", ""); err == nil {
 		t.Fatal("Run with a failing commit returned no error")
 	}
-	if len(f.out.sent) != 1 {
-		t.Fatalf("sent %d, want 1", len(f.out.sent))
+	if len(f.out.Sent()) != 1 {
+		t.Fatalf("sent %d, want 1", len(f.out.Sent()))
 	}
 	// Another worker while the lease holds: busy, nothing sent.
 	f.svc.Send.Store = f.store
@@ -175,8 +156,8 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 	// After the lease expires: recovered from the marker, not resent.
 	f.now = f.now.Add(2 * time.Minute)
 	out, err := f.svc.Run(context.Background(), id, "w3", "")
-	if err != nil || out != Recovered || len(f.out.sent) != 1 {
-		t.Fatalf("recovery = %s, %v; %d emails", out, err, len(f.out.sent))
+	if err != nil || out != Recovered || len(f.out.Sent()) != 1 {
+		t.Fatalf("recovery = %s, %v; %d emails", out, err, len(f.out.Sent()))
 	}
 	if s := stored(t, f.store, id).Handoff.State; s != lead.HandoffSent {
 		t.Fatalf("state after recovery = %s", s)
@@ -194,17 +175,17 @@ func (s *failingCommit) Save(context.Context, lead.Lead, lead.Change) error {
 func TestFailedSendIsRetriedNextRun(t *testing.T) {
 	f := newFixture(t)
 	id := f.hotLead(t, "retry@bigcorp.example")
-	f.out.fail = mail.ErrThrottled
+	f.out.Fail = mail.ErrThrottled
 	if _, err := f.svc.Run(context.Background(), id, "w1", ""); !errors.Is(err, mail.ErrThrottled) {
 		t.Fatalf("err = %v, want ErrThrottled", err)
 	}
 	if f.store.Sent(id, "handoff") || stored(t, f.store, id).Lease != nil {
 		t.Fatal("a failed send left its marker or lease behind")
 	}
-	f.out.fail = nil
+	f.out.Fail = nil
 	out, err := f.svc.Run(context.Background(), id, "w2", "")
-	if err != nil || out != Sent || len(f.out.sent) != 1 {
-		t.Fatalf("retry = %s, %v; %d emails", out, err, len(f.out.sent))
+	if err != nil || out != Sent || len(f.out.Sent()) != 1 {
+		t.Fatalf("retry = %s, %v; %d emails", out, err, len(f.out.Sent()))
 	}
 }
 
@@ -217,7 +198,7 @@ func TestRoundRobinSkipsAwayReps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, m := range f.out.sent {
+	for _, m := range f.out.Sent() {
 		counts[m.To]++
 	}
 	if counts["ana@example.com"] != 3 || counts["cy@example.com"] != 3 || counts["ben@example.com"] != 0 {
@@ -240,10 +221,10 @@ func TestSLAEscalatesOnceToTeamLead(t *testing.T) {
 	if err != nil || out != Escalated {
 		t.Fatalf("after the SLA: %s, %v", out, err)
 	}
-	if out, _ := f.svc.Run(context.Background(), id, "w", ""); out != NothingDue || len(f.out.sent) != 2 {
-		t.Fatalf("escalated twice: %s, %d emails", out, len(f.out.sent))
+	if out, _ := f.svc.Run(context.Background(), id, "w", ""); out != NothingDue || len(f.out.Sent()) != 2 {
+		t.Fatalf("escalated twice: %s, %d emails", out, len(f.out.Sent()))
 	}
-	esc := f.out.sent[1]
+	esc := f.out.Sent()[1]
 	l := stored(t, f.store, id)
 	if esc.To != "lea@example.com" || !strings.HasPrefix(esc.Subject, "[SLA breach]") || !l.Handoff.Breached || l.Handoff.State != lead.HandoffEscalated {
 		t.Fatalf("escalation to %s %q; handoff %+v", esc.To, esc.Subject, l.Handoff)
@@ -251,7 +232,7 @@ func TestSLAEscalatesOnceToTeamLead(t *testing.T) {
 	// It greets the team lead, names the rep who missed it, quotes the
 	// deadline the first alert gave (not a new one) and says why the team
 	// lead gets it.
-	first := f.out.sent[0]
+	first := f.out.Sent()[0]
 	deadline := l.Handoff.DueBy.UTC().Format("Mon 2 Jan 2006, 15:04 UTC")
 	for _, want := range []string{"Hi Lea, " + l.Handoff.RepName + " has not answered", "due by " + deadline, "you lead the sales team"} {
 		if !strings.Contains(esc.Text, want) {

@@ -10,38 +10,19 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/mail/mailtest"
 	"github.com/leadflow/leadflow/shared/report"
 	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
 // now is Wednesday 12 March 2031 (ISO week 11).
 var now = time.Date(2031, 3, 12, 8, 0, 0, 0, time.UTC)
-
-type outbox struct {
-	mu   sync.Mutex
-	sent []mail.Message
-	fail error
-}
-
-func (o *outbox) Send(_ context.Context, m mail.Message) (string, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.fail != nil {
-		return "", o.fail
-	}
-	if err := m.Validate(); err != nil {
-		return "", err
-	}
-	o.sent = append(o.sent, m)
-	return fmt.Sprint("msg-", len(o.sent)), nil
-}
 
 // seeded is a store with counters for three months of two campaigns (one
 // with an A/B variant), and a month before them.
@@ -71,7 +52,7 @@ func seeded(t *testing.T) *memstore.Store {
 	return st
 }
 
-func newHandler(st report.Store, out *outbox) *report.Handler {
+func newHandler(st report.Store, out *mailtest.Outbox) *report.Handler {
 	return &report.Handler{Store: st, Mail: out, From: "reports@example.com", Marketing: "marketing@example.com",
 		ConfigurationSet: "leadflow", BaseURL: "https://api.example.com",
 		Clock: func() time.Time { return now }, Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
@@ -108,7 +89,7 @@ type summary struct {
 }
 
 func TestReportFormats(t *testing.T) {
-	h := newHandler(seeded(t), &outbox{})
+	h := newHandler(seeded(t), &mailtest.Outbox{})
 	q := map[string]string{"from": "2031-01", "to": "2031-03"}
 
 	q["format"] = "json"
@@ -152,7 +133,7 @@ func TestReportFormats(t *testing.T) {
 }
 
 func TestReportDefaultsToTheLastThreeMonths(t *testing.T) {
-	resp := get(t, newHandler(seeded(t), &outbox{}), nil)
+	resp := get(t, newHandler(seeded(t), &mailtest.Outbox{}), nil)
 	var s summary
 	if err := json.Unmarshal([]byte(resp.Body), &s); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d %v", resp.StatusCode, err)
@@ -163,7 +144,7 @@ func TestReportDefaultsToTheLastThreeMonths(t *testing.T) {
 }
 
 func TestBadReportRequests(t *testing.T) {
-	h := newHandler(seeded(t), &outbox{})
+	h := newHandler(seeded(t), &mailtest.Outbox{})
 	for _, tc := range []struct {
 		name  string
 		query map[string]string
@@ -210,14 +191,14 @@ func (s failingStore) Once(ctx context.Context, k string, at time.Time) (bool, e
 }
 
 func TestReportStoreFailureIs500(t *testing.T) {
-	resp := get(t, newHandler(failingStore{Store: seeded(t), list: errors.New("dynamodb: throttled")}, &outbox{}), nil)
+	resp := get(t, newHandler(failingStore{Store: seeded(t), list: errors.New("dynamodb: throttled")}, &mailtest.Outbox{}), nil)
 	if resp.StatusCode != http.StatusInternalServerError || strings.Contains(resp.Body, "dynamodb") || !strings.Contains(resp.Body, "req-1") {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Body)
 	}
 }
 
 func TestDigestOncePerWeek(t *testing.T) {
-	out := &outbox{}
+	out := &mailtest.Outbox{}
 	h := newHandler(seeded(t), out)
 	for i, want := range []string{"sent", "already_sent", "already_sent"} {
 		got, err := h.Digest(context.Background())
@@ -225,10 +206,10 @@ func TestDigestOncePerWeek(t *testing.T) {
 			t.Fatalf("run %d = %s, %v; want %s", i, got, err, want)
 		}
 	}
-	if len(out.sent) != 1 {
-		t.Fatalf("%d digests in one week", len(out.sent))
+	if len(out.Sent()) != 1 {
+		t.Fatalf("%d digests in one week", len(out.Sent()))
 	}
-	m := out.sent[0]
+	m := out.Sent()[0]
 	if m.To != "marketing@example.com" || m.From != "reports@example.com" || !strings.Contains(m.Subject, "2031-W11") ||
 		m.Tags["kind"] != "digest" || m.ConfigurationSet != "leadflow" || !strings.Contains(m.Text, "https://api.example.com/reports?format=html") {
 		t.Fatalf("digest = %+v", m)
@@ -239,20 +220,20 @@ func TestDigestOncePerWeek(t *testing.T) {
 		t.Fatalf("Sunday = %s", got)
 	}
 	h.Clock = func() time.Time { return time.Date(2031, 3, 17, 0, 30, 0, 0, time.UTC) }
-	if got, err := h.Digest(context.Background()); err != nil || got != "sent" || len(out.sent) != 2 || !strings.Contains(out.sent[1].Subject, "2031-W12") {
-		t.Fatalf("next week = %s, %v; %d digests", got, err, len(out.sent))
+	if got, err := h.Digest(context.Background()); err != nil || got != "sent" || len(out.Sent()) != 2 || !strings.Contains(out.Sent()[1].Subject, "2031-W12") {
+		t.Fatalf("next week = %s, %v; %d digests", got, err, len(out.Sent()))
 	}
 }
 
 func TestFailedDigestIsRetried(t *testing.T) {
-	out := &outbox{fail: mail.ErrThrottled}
+	out := &mailtest.Outbox{Fail: mail.ErrThrottled}
 	h := newHandler(seeded(t), out)
 	if _, err := h.Digest(context.Background()); !errors.Is(err, mail.ErrThrottled) {
 		t.Fatalf("err = %v, want the send's", err)
 	}
-	out.fail = nil
-	if got, err := h.Digest(context.Background()); err != nil || got != "sent" || len(out.sent) != 1 {
-		t.Fatalf("retry = %s, %v; %d digests", got, err, len(out.sent))
+	out.Fail = nil
+	if got, err := h.Digest(context.Background()); err != nil || got != "sent" || len(out.Sent()) != 1 {
+		t.Fatalf("retry = %s, %v; %d digests", got, err, len(out.Sent()))
 	}
 	if got, _ := h.Digest(context.Background()); got != "already_sent" {
 		t.Fatalf("after the retry = %s", got)
@@ -260,9 +241,9 @@ func TestFailedDigestIsRetried(t *testing.T) {
 }
 
 func TestDigestNotRecordedIsNotSent(t *testing.T) {
-	out := &outbox{}
+	out := &mailtest.Outbox{}
 	h := newHandler(failingStore{Store: seeded(t), once: errors.New("dynamodb: throttled")}, out)
-	if _, err := h.Digest(context.Background()); err == nil || len(out.sent) != 0 {
-		t.Fatalf("err = %v, %d sent; want an error and nothing sent", err, len(out.sent))
+	if _, err := h.Digest(context.Background()); err == nil || len(out.Sent()) != 0 {
+		t.Fatalf("err = %v, %d sent; want an error and nothing sent", err, len(out.Sent()))
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/mail/mailtest"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/store/memstore"
 )
@@ -18,48 +19,16 @@ var t0 = time.Date(2031, 3, 10, 9, 0, 0, 0, time.UTC)
 
 const job = "nurture:s:welcome"
 
-// outbox is a mail.Sender that records what it sent. fail makes every
-// send fail; during runs while a message is being sent (the window
-// between claim and commit).
-type outbox struct {
-	mu     sync.Mutex
-	sent   []mail.Message
-	fail   error
-	during func()
-}
-
-func (o *outbox) Send(ctx context.Context, m mail.Message) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err // a real client gives up on a cancelled context
-	}
-	if o.during != nil {
-		o.during()
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.fail != nil {
-		return "", o.fail
-	}
-	o.sent = append(o.sent, m)
-	return fmt.Sprint("msg-", len(o.sent)), nil
-}
-
-func (o *outbox) count() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.sent)
-}
-
 type fixture struct {
 	st  *memstore.Store
-	out *outbox
+	out *mailtest.Outbox
 	s   *sendonce.Sender
 	now time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{st: memstore.New(), out: &outbox{}, now: t0}
+	f := &fixture{st: memstore.New(), out: &mailtest.Outbox{}, now: t0}
 	f.s = &sendonce.Sender{Store: f.st, Mail: f.out, Lease: time.Minute, Clock: func() time.Time { return f.now }}
 	return f
 }
@@ -91,7 +60,7 @@ func welcome(toLead bool) sendonce.Job {
 		Name:   job,
 		ToLead: toLead,
 		Message: func(_ context.Context, l lead.Lead) (mail.Message, error) {
-			return mail.Message{From: "news@example.com", To: l.Email, Subject: "Welcome", Text: "Hi " + l.Name}, nil
+			return mail.Message{From: "news@example.com", To: l.Email, Subject: "Welcome", Text: "Hi " + l.Name, HTML: "<p>Hi</p>"}, nil
 		},
 		Due: func(l *lead.Lead) bool {
 			for _, s := range l.Nurture.Sends {
@@ -120,8 +89,8 @@ func TestSendClaimsSendsAndCommits(t *testing.T) {
 	if err != nil || out != sendonce.Sent {
 		t.Fatalf("Do = %s, %v; want sent", out, err)
 	}
-	if f.out.count() != 1 || f.out.sent[0].To != "ann@acme.example" {
-		t.Fatalf("sent %+v, want one email to the lead", f.out.sent)
+	if len(f.out.Sent()) != 1 || f.out.Sent()[0].To != "ann@acme.example" {
+		t.Fatalf("sent %+v, want one email to the lead", f.out.Sent())
 	}
 	got := f.read(t)
 	// Two writes: the claim (lease + marker), then the commit.
@@ -144,7 +113,7 @@ func TestFailedSendReleasesMarkerAndLease(t *testing.T) {
 		breakIt func(f *fixture, j *sendonce.Job)
 		want    error
 	}{
-		{"SES refuses", func(f *fixture, _ *sendonce.Job) { f.out.fail = mail.ErrThrottled }, mail.ErrThrottled},
+		{"SES refuses", func(f *fixture, _ *sendonce.Job) { f.out.Fail = mail.ErrThrottled }, mail.ErrThrottled},
 		{"message cannot be built", func(_ *fixture, j *sendonce.Job) {
 			j.Message = func(context.Context, lead.Lead) (mail.Message, error) { return mail.Message{}, errBadTemplate }
 		}, errBadTemplate},
@@ -158,14 +127,14 @@ func TestFailedSendReleasesMarkerAndLease(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 			got := f.read(t)
-			if f.out.count() != 0 || f.st.Sent("L1", job) || got.Lease != nil || sends(got) != 0 {
-				t.Fatalf("after a failed send: %d sent, marker %v, lease %+v, sends %d; want nothing left", f.out.count(), f.st.Sent("L1", job), got.Lease, sends(got))
+			if len(f.out.Sent()) != 0 || f.st.Sent("L1", job) || got.Lease != nil || sends(got) != 0 {
+				t.Fatalf("after a failed send: %d sent, marker %v, lease %+v, sends %d; want nothing left", len(f.out.Sent()), f.st.Sent("L1", job), got.Lease, sends(got))
 			}
 			// The next run sends it.
-			f.out.fail = nil
+			f.out.Fail = nil
 			out, err := f.s.Do(context.Background(), got, welcome(true), "w2")
-			if err != nil || out != sendonce.Sent || f.out.count() != 1 || sends(f.read(t)) != 1 {
-				t.Fatalf("retry = %s, %v; %d sent", out, err, f.out.count())
+			if err != nil || out != sendonce.Sent || len(f.out.Sent()) != 1 || sends(f.read(t)) != 1 {
+				t.Fatalf("retry = %s, %v; %d sent", out, err, len(f.out.Sent()))
 			}
 		})
 	}
@@ -189,8 +158,8 @@ func TestCrashAfterSendIsRecoveredWithoutResending(t *testing.T) {
 		t.Fatal("Do with a failing commit returned no error")
 	}
 	crashed := f.read(t)
-	if f.out.count() != 1 || !f.st.Sent("L1", job) || crashed.Lease == nil || sends(crashed) != 0 {
-		t.Fatalf("after the crash: %d sent, marker %v, lease %+v, sends %d", f.out.count(), f.st.Sent("L1", job), crashed.Lease, sends(crashed))
+	if len(f.out.Sent()) != 1 || !f.st.Sent("L1", job) || crashed.Lease == nil || sends(crashed) != 0 {
+		t.Fatalf("after the crash: %d sent, marker %v, lease %+v, sends %d", len(f.out.Sent()), f.st.Sent("L1", job), crashed.Lease, sends(crashed))
 	}
 	f.s.Store = f.st
 	// While the lease holds, another worker leaves it alone.
@@ -204,8 +173,8 @@ func TestCrashAfterSendIsRecoveredWithoutResending(t *testing.T) {
 		t.Fatalf("recovery = %s, %v; want recovered", out, err)
 	}
 	got := f.read(t)
-	if f.out.count() != 1 || sends(got) != 1 || got.Lease != nil {
-		t.Fatalf("after recovery: %d sent, sends %d, lease %+v; want 1, 1, none", f.out.count(), sends(got), got.Lease)
+	if len(f.out.Sent()) != 1 || sends(got) != 1 || got.Lease != nil {
+		t.Fatalf("after recovery: %d sent, sends %d, lease %+v; want 1, 1, none", len(f.out.Sent()), sends(got), got.Lease)
 	}
 }
 
@@ -219,8 +188,8 @@ func TestSuppressedAddressGetsNothing(t *testing.T) {
 	if err != nil || out != sendonce.Suppressed {
 		t.Fatalf("Do = %s, %v; want suppressed", out, err)
 	}
-	if got := f.read(t); f.out.count() != 0 || f.st.Sent("L1", job) || got.Version != l.Version || got.Lease != nil {
-		t.Fatalf("suppressed: %d sent, marker %v, version %d → %d, lease %+v; want nothing written", f.out.count(), f.st.Sent("L1", job), l.Version, got.Version, got.Lease)
+	if got := f.read(t); len(f.out.Sent()) != 0 || f.st.Sent("L1", job) || got.Version != l.Version || got.Lease != nil {
+		t.Fatalf("suppressed: %d sent, marker %v, version %d → %d, lease %+v; want nothing written", len(f.out.Sent()), f.st.Sent("L1", job), l.Version, got.Version, got.Lease)
 	}
 	// An email to sales about the lead is not the lead's to refuse.
 	if out, err := f.s.Do(context.Background(), l, welcome(false), "w1"); err != nil || out != sendonce.Sent {
@@ -251,8 +220,8 @@ func TestBusyWhileAnotherOwnerHoldsTheLease(t *testing.T) {
 				t.Fatalf("Do = %s, %v; want %s", out, err, tc.want)
 			}
 			wantSent := map[sendonce.Outcome]int{sendonce.Busy: 0, sendonce.Sent: 1}[tc.want]
-			if got := f.read(t); f.out.count() != wantSent || (tc.want == sendonce.Busy && got.Version != l.Version) {
-				t.Fatalf("%d sent (want %d), version %d → %d", f.out.count(), wantSent, l.Version, got.Version)
+			if got := f.read(t); len(f.out.Sent()) != wantSent || (tc.want == sendonce.Busy && got.Version != l.Version) {
+				t.Fatalf("%d sent (want %d), version %d → %d", len(f.out.Sent()), wantSent, l.Version, got.Version)
 			}
 		})
 	}
@@ -269,8 +238,8 @@ func TestStaleLeadIsBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := f.s.Do(context.Background(), stale, welcome(true), "w1")
-	if err != nil || out != sendonce.Busy || f.out.count() != 0 || f.st.Sent("L1", job) {
-		t.Fatalf("Do on a stale lead = %s, %v; %d sent, marker %v; want busy and nothing", out, err, f.out.count(), f.st.Sent("L1", job))
+	if err != nil || out != sendonce.Busy || len(f.out.Sent()) != 0 || f.st.Sent("L1", job) {
+		t.Fatalf("Do on a stale lead = %s, %v; %d sent, marker %v; want busy and nothing", out, err, len(f.out.Sent()), f.st.Sent("L1", job))
 	}
 }
 
@@ -279,7 +248,7 @@ func TestStaleLeadIsBusy(t *testing.T) {
 func TestCommitReappliesOnALeadChangedMeanwhile(t *testing.T) {
 	f := newFixture(t)
 	l := f.lead(t)
-	f.out.during = func() {
+	f.out.During = func() {
 		if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
 			l.Touches++
 			return lead.Change{At: t0}, nil
@@ -292,8 +261,8 @@ func TestCommitReappliesOnALeadChangedMeanwhile(t *testing.T) {
 		t.Fatalf("Do = %s, %v", out, err)
 	}
 	got := f.read(t)
-	if got.Touches != l.Touches+1 || sends(got) != 1 || got.Lease != nil || f.out.count() != 1 {
-		t.Fatalf("touches %d (want %d), sends %d, lease %+v, %d sent", got.Touches, l.Touches+1, sends(got), got.Lease, f.out.count())
+	if got.Touches != l.Touches+1 || sends(got) != 1 || got.Lease != nil || len(f.out.Sent()) != 1 {
+		t.Fatalf("touches %d (want %d), sends %d, lease %+v, %d sent", got.Touches, l.Touches+1, sends(got), got.Lease, len(f.out.Sent()))
 	}
 }
 
@@ -305,8 +274,8 @@ func TestCancelledCallerStillFinishes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	out, err := f.s.Do(ctx, l, welcome(true), "w1")
-	if err != nil || out != sendonce.Sent || f.out.count() != 1 || sends(f.read(t)) != 1 {
-		t.Fatalf("Do with a cancelled context = %s, %v; %d sent", out, err, f.out.count())
+	if err != nil || out != sendonce.Sent || len(f.out.Sent()) != 1 || sends(f.read(t)) != 1 {
+		t.Fatalf("Do with a cancelled context = %s, %v; %d sent", out, err, len(f.out.Sent()))
 	}
 }
 
@@ -345,8 +314,8 @@ func TestConcurrentWorkersSendOnce(t *testing.T) {
 	for o := range outcomes {
 		count[o]++
 	}
-	if f.out.count() != 1 || count[sendonce.Sent] != 1 || count[sendonce.Recovered] != 0 || sends(f.read(t)) != 1 {
-		t.Fatalf("%d emails, outcomes %v, %d sends recorded; want exactly one", f.out.count(), count, sends(f.read(t)))
+	if len(f.out.Sent()) != 1 || count[sendonce.Sent] != 1 || count[sendonce.Recovered] != 0 || sends(f.read(t)) != 1 {
+		t.Fatalf("%d emails, outcomes %v, %d sends recorded; want exactly one", len(f.out.Sent()), count, sends(f.read(t)))
 	}
 }
 
@@ -355,7 +324,7 @@ func TestConcurrentWorkersSendOnce(t *testing.T) {
 func TestCommitSkipsWhatSomeoneElseRecorded(t *testing.T) {
 	f := newFixture(t)
 	l := f.lead(t)
-	f.out.during = func() {
+	f.out.During = func() {
 		if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
 			welcome(true).Commit(l, "")
 			l.Lease = nil
@@ -368,7 +337,7 @@ func TestCommitSkipsWhatSomeoneElseRecorded(t *testing.T) {
 	if err != nil || out != sendonce.Sent {
 		t.Fatalf("Do = %s, %v", out, err)
 	}
-	if got := f.read(t); sends(got) != 1 || f.out.count() != 1 {
-		t.Fatalf("sends recorded %d, emails %d; want 1 and 1", sends(got), f.out.count())
+	if got := f.read(t); sends(got) != 1 || len(f.out.Sent()) != 1 {
+		t.Fatalf("sends recorded %d, emails %d; want 1 and 1", sends(got), len(f.out.Sent()))
 	}
 }
