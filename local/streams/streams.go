@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -28,42 +29,25 @@ type Poller struct {
 	Handler Handler
 	Every   time.Duration
 	Log     *slog.Logger
+
+	mu    sync.Mutex
+	arn   string
+	iters map[string]*string // shard → next iterator
+	done  map[string]bool
 }
 
 // Run polls until ctx ends.
 func (p *Poller) Run(ctx context.Context) error {
-	desc, err := p.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(p.Table)})
-	if err != nil {
-		return err
-	}
-	arn := aws.ToString(desc.Table.LatestStreamArn)
-	if arn == "" {
-		return fmt.Errorf("streams: table %s has no stream", p.Table)
-	}
-	iters := map[string]*string{} // shard → next iterator
-	done := map[string]bool{}
 	every := p.Every
 	if every == 0 {
 		every = 200 * time.Millisecond
 	}
 	for {
-		if err := p.discover(ctx, arn, iters, done); err != nil && ctx.Err() == nil {
-			p.Log.Error("stream describe", "error", err.Error())
-		}
-		for shard, it := range iters {
-			next, err := p.poll(ctx, it)
-			if err != nil {
-				if ctx.Err() == nil {
-					p.Log.Error("stream poll", "shard", shard, "error", err.Error())
-				}
-				continue
-			}
-			if next == nil {
-				delete(iters, shard)
-				done[shard] = true
-				continue
-			}
-			iters[shard] = next
+		p.mu.Lock()
+		err := p.pass(ctx, false)
+		p.mu.Unlock()
+		if err != nil && ctx.Err() == nil {
+			p.Log.Error("stream poll", "error", err.Error())
 		}
 		select {
 		case <-ctx.Done():
@@ -71,6 +55,56 @@ func (p *Poller) Run(ctx context.Context) error {
 		case <-time.After(every):
 		}
 	}
+}
+
+// Drain delivers every record written so far and returns: what a test
+// calls to have the stream's work done before it looks.
+func (p *Poller) Drain(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pass(ctx, true)
+}
+
+// pass reads each shard once (until it is caught up, with drain).
+func (p *Poller) pass(ctx context.Context, drain bool) error {
+	if p.iters == nil {
+		desc, err := p.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(p.Table)})
+		if err != nil {
+			return err
+		}
+		p.arn = aws.ToString(desc.Table.LatestStreamArn)
+		if p.arn == "" {
+			return fmt.Errorf("streams: table %s has no stream", p.Table)
+		}
+		p.iters, p.done = map[string]*string{}, map[string]bool{}
+	}
+	if err := p.discover(ctx, p.arn, p.iters, p.done); err != nil {
+		return fmt.Errorf("describe: %w", err)
+	}
+	for shard, it := range p.iters {
+		for {
+			next, n, err := p.poll(ctx, it)
+			if err != nil {
+				if drain {
+					return fmt.Errorf("shard %s: %w", shard, err)
+				}
+				if ctx.Err() == nil {
+					p.Log.Error("stream poll", "shard", shard, "error", err.Error())
+				}
+				break
+			}
+			if next == nil {
+				delete(p.iters, shard)
+				p.done[shard] = true
+				break
+			}
+			p.iters[shard], it = next, next
+			if !drain || n == 0 {
+				break
+			}
+		}
+	}
+	return nil
 }
 
 func (p *Poller) discover(ctx context.Context, arn string, iters map[string]*string, done map[string]bool) error {
@@ -93,24 +127,24 @@ func (p *Poller) discover(ctx context.Context, arn string, iters map[string]*str
 	return nil
 }
 
-// poll delivers one batch; on a handler error it returns the same
-// iterator, so the batch is retried.
-func (p *Poller) poll(ctx context.Context, it *string) (*string, error) {
+// poll delivers one batch and says how many records it had; on a
+// handler error it returns the same iterator, so the batch is retried.
+func (p *Poller) poll(ctx context.Context, it *string) (*string, int, error) {
 	out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it, Limit: aws.Int32(100)})
 	if err != nil {
-		return it, err
+		return it, 0, err
 	}
 	if len(out.Records) == 0 {
-		return out.NextShardIterator, nil
+		return out.NextShardIterator, 0, nil
 	}
 	ev := events.DynamoDBEvent{}
 	for _, r := range out.Records {
 		ev.Records = append(ev.Records, record(r))
 	}
 	if err := p.Handler(ctx, ev); err != nil {
-		return it, fmt.Errorf("handler (batch will be retried): %w", err)
+		return it, 0, fmt.Errorf("handler (batch will be retried): %w", err)
 	}
-	return out.NextShardIterator, nil
+	return out.NextShardIterator, len(out.Records), nil
 }
 
 func record(r types.Record) events.DynamoDBEventRecord {

@@ -8,6 +8,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -22,9 +24,11 @@ import (
 
 	"github.com/leadflow/leadflow/local/emulators"
 	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/store"
 )
 
 // Endpoints of the emulators.
@@ -220,4 +224,35 @@ func sanitize(s string) string {
 		out = out[:150]
 	}
 	return out
+}
+
+var (
+	settleMu sync.Mutex
+	settlers = map[string]*streams.Poller{}
+)
+
+// Settle does what the table's stream does in AWS before a test looks:
+// the publisher's first step, recording the events and counters that
+// single-item writes (store.Put) carry. Each call continues where the
+// last one for the table stopped.
+func Settle(t testing.TB, table string) {
+	t.Helper()
+	settleMu.Lock()
+	p, ok := settlers[table]
+	if !ok {
+		c := Clients(t)
+		sc, err := streams.NewClient(context.Background(), Get(t).DynamoDB)
+		if err != nil {
+			settleMu.Unlock()
+			t.Fatal(err)
+		}
+		st := store.New(c.DynamoDB, table)
+		p = &streams.Poller{DB: c.DynamoDB, Streams: sc, Table: table, Log: slog.New(slog.DiscardHandler),
+			Handler: func(ctx context.Context, ev events.DynamoDBEvent) error { return st.Materialize(ctx, ev.Records) }}
+		settlers[table] = p
+	}
+	settleMu.Unlock()
+	if err := p.Drain(context.Background()); err != nil {
+		t.Fatalf("settle %s: %v", table, err)
+	}
 }

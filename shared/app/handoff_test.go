@@ -121,6 +121,7 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 	if strings.Join(kinds, ",") != "captured,qualified,handoff" {
 		t.Fatalf("timeline = %v", kinds)
 	}
+	testenv.Settle(t, table)
 	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
 	if stats["leads"] != 1 || stats["mql"] != 1 || stats["handoffs"] != 1 {
 		t.Fatalf("counters = %v", stats)
@@ -230,6 +231,7 @@ func TestSchedulerEscalatesAndRetries(t *testing.T) {
 	if len(got) != 2 || !strings.HasPrefix(got[1].Subject, "[SLA breach]") || got[1].To[0] != "lea@example.com" {
 		t.Fatalf("escalation: %d emails, last %q to %v", len(got), got[len(got)-1].Subject, got[len(got)-1].To)
 	}
+	testenv.Settle(t, table)
 	stats, _ := st.CampaignStats(ctx, "q4-demo", now)
 	if stats["sla_breaches"] != 1 || stats["handoffs"] != 1 {
 		t.Fatalf("counters = %v", stats)

@@ -69,6 +69,7 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 	answer(a[0], links.ActionSQL, "")
 	answer(a[1], links.ActionSQL, "")
 	answer(a[0], links.ActionWon, "")
+	testenv.Settle(t, table) // the alerts' counters come from the table's stream
 
 	req := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": "csv"}}
 	req.RequestContext.HTTP.Method = "GET"

@@ -79,7 +79,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f := &fixture{store: memstore.New(), out: &mailtest.Outbox{}, now: t0}
 	clock := func() time.Time { return f.now }
-	f.svc = &Service{Store: f.store, Send: &sendonce.Sender{Store: f.store, Mail: f.out, Lease: time.Minute, Clock: clock},
+	f.svc = &Service{Store: f.store, Send: &sendonce.Sender{Store: f.store, Mail: f.out, Lease: time.Minute, Clock: clock, NewID: ids.New},
 		Rules: rules(t, teamYAML), Keys: keys,
 		From: "alerts@example.com", Fallback: "sales@example.com", BaseURL: "https://api.example.com",
 		LinkTTL: 24 * time.Hour, Clock: clock, NewID: ids.New,
@@ -148,12 +148,21 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 	if len(f.out.Sent()) != 1 {
 		t.Fatalf("sent %d, want 1", len(f.out.Sent()))
 	}
+	// SES's Send event confirms the claim (package sesevents does this).
+	l := stored(t, f.store, id)
+	c := l.Claims["handoff"]
+	c.Confirmed = "msg-1"
+	l.Claims = map[string]lead.Claim{"handoff": c}
+	l.Version++
+	if err := f.store.Put(context.Background(), l, lead.Change{}); err != nil {
+		t.Fatal(err)
+	}
 	// Another worker while the lease holds: busy, nothing sent.
 	f.svc.Send.Store = f.store
 	if out, _ := f.svc.Run(context.Background(), id, "w2", ""); out != Busy {
 		t.Fatalf("run during lease = %s, want busy", out)
 	}
-	// After the lease expires: recovered from the marker, not resent.
+	// After the lease expires: recorded from the confirmation, not resent.
 	f.now = f.now.Add(2 * time.Minute)
 	out, err := f.svc.Run(context.Background(), id, "w3", "")
 	if err != nil || out != Recovered || len(f.out.Sent()) != 1 {
@@ -164,11 +173,14 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 	}
 }
 
-// failingCommit lets the claim through and fails every save after it, as
-// if the process died between the send and the commit.
+// failingCommit lets the claim through and fails the commit, as if the
+// process died between the send and the commit.
 type failingCommit struct{ *memstore.Store }
 
-func (s *failingCommit) Save(context.Context, lead.Lead, lead.Change) error {
+func (s *failingCommit) Put(ctx context.Context, l lead.Lead, ch lead.Change) error {
+	if _, claiming := l.Claims["handoff"]; claiming {
+		return s.Store.Put(ctx, l, ch)
+	}
 	return errors.New("lambda timed out")
 }
 
@@ -179,8 +191,8 @@ func TestFailedSendIsRetriedNextRun(t *testing.T) {
 	if _, err := f.svc.Run(context.Background(), id, "w1", ""); !errors.Is(err, mail.ErrThrottled) {
 		t.Fatalf("err = %v, want ErrThrottled", err)
 	}
-	if f.store.Sent(id, "handoff") || stored(t, f.store, id).Lease != nil {
-		t.Fatal("a failed send left its marker or lease behind")
+	if l := stored(t, f.store, id); l.Claims != nil || l.Lease != nil {
+		t.Fatal("a failed send left its claim or lease behind")
 	}
 	f.out.Fail = nil
 	out, err := f.svc.Run(context.Background(), id, "w2", "")

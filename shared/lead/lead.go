@@ -105,8 +105,29 @@ type Lead struct {
 	Erased bool `json:"erased,omitempty"`
 	// SoftBounces are the message ids of transient bounces (deduplicated).
 	SoftBounces []string `json:"soft_bounces,omitempty"`
+	// Suppressed is the lead's copy of its address's entry on the
+	// suppression list (the reason: unsubscribe, bounce, complaint,
+	// erasure). Every write that suppresses sets both, so a send checks
+	// the lead it claims instead of a second item.
+	Suppressed string `json:"suppressed,omitempty"`
+	// Claims are the emails being sent for this lead, by job: written
+	// with the lead before the email goes to SES, removed by the write
+	// that records it (package sendonce).
+	Claims map[string]Claim `json:"claims,omitempty"`
 	// Version increases with every write; stores use it for optimistic locking.
 	Version int `json:"version"`
+}
+
+// Claim is one email claimed for sending. Until its commit, whether it
+// went out is known only to SES: the message carries the claim's ID as a
+// tag, and the Send event SES publishes for it sets Confirmed.
+type Claim struct {
+	ID string    `json:"id"`
+	At time.Time `json:"at"`
+	// Confirmed is the SES message id from the Send event; "" while SES
+	// has not said it accepted the message.
+	Confirmed   string    `json:"confirmed,omitempty"`
+	ConfirmedAt time.Time `json:"confirmed_at,omitempty"`
 }
 
 // HashEmail is the stable, non-reversible key for a normalised email. It is

@@ -3,8 +3,10 @@
 // plain-text part; every email carries both). Messages are validated before
 // they reach SES: no control characters in any header field, addresses that
 // parse, header names and tags SES will take. SES failures are mapped once,
-// to ErrThrottled (slow down, try later) and ErrRejected (this message or
-// account will not be sent), with the SDK error kept in the chain.
+// to ErrThrottled (slow down, try later), ErrRejected (this message or
+// account will not be sent) and ErrUnavailable (SES not reached or
+// failing: nothing sent), with the SDK error kept in the chain. Any other
+// error leaves it unknown whether SES took the message.
 package mail
 
 import (
@@ -29,6 +31,9 @@ var (
 	// (message rejected, MAIL FROM domain not verified, account suspended,
 	// sending paused). Retrying the same message will not help.
 	ErrRejected = errors.New("rejected by SES")
+	// ErrUnavailable: SES could not be reached, or answered with another
+	// error; it did not take the message. Try again later.
+	ErrUnavailable = errors.New("SES unavailable")
 )
 
 // Message is one email to one recipient. From, To, Subject, HTML and Text

@@ -2,9 +2,15 @@ package mail
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"golang.org/x/time/rate"
 )
+
+// ErrNoSlot: the context ended before the send rate allowed this email;
+// nothing was sent.
+var ErrNoSlot = errors.New("no send slot before the deadline")
 
 // Limited is a Sender that sends at most a given number of emails per
 // second — the account's SES MaxSendRate — waiting for its turn. Waiting
@@ -27,7 +33,8 @@ func Limit(s Sender, perSecond float64) *Limited {
 // Send waits for a token, then sends.
 func (l *Limited) Send(ctx context.Context, m Message) (string, error) {
 	if err := l.limiter.Wait(ctx); err != nil {
-		return "", err
+		// Nothing was sent: the turn never came.
+		return "", fmt.Errorf("%w: %w", ErrNoSlot, err)
 	}
 	return l.next.Send(ctx, m)
 }

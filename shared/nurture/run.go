@@ -32,8 +32,10 @@ type Qualifier interface {
 type Runner struct {
 	Sequences *Config
 	Rules     Qualifier
-	Send      *sendonce.Sender
-	Keys      token.Keys
+	// Store saves what a tick decides besides a send (waits, exits).
+	Store lead.Store
+	Send  *sendonce.Sender
+	Keys  token.Keys
 	// From sends the emails. Mailbox, when set, is offered as a mailto:
 	// unsubscribe too; it must be a mailbox someone processes, so none is
 	// offered by default (the one-click link is processed automatically).
@@ -144,7 +146,7 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Cha
 	}
 	if out == sendonce.Suppressed {
 		// Unsubscribed, bounced or complained: leave the sequence for good.
-		_, err := lead.Update(ctx, r.Send.Store, l.ID, func(l *lead.Lead) (lead.Change, error) {
+		_, err := lead.Update(ctx, r.Store, l.ID, func(l *lead.Lead) (lead.Change, error) {
 			Exit(l, "suppressed")
 			return lead.Change{At: now, Events: []lead.Event{r.event(now, "nurture_exit", p, map[string]any{"reason": "suppressed"})}}, nil
 		})
@@ -232,7 +234,7 @@ func (r *Runner) save(ctx context.Context, l lead.Lead, ch lead.Change, out lead
 // write saves the lead as planned on the version read; when it changed
 // meanwhile the lead is left for the next tick, which sees it fresh.
 func (r *Runner) write(ctx context.Context, l lead.Lead, ch lead.Change, out lead.Outcome) (lead.Lead, lead.Outcome, error) {
-	saved, err := lead.Write(ctx, r.Send.Store.Save, l, ch)
+	saved, err := lead.Write(ctx, r.Store.Save, l, ch)
 	if errors.Is(err, lead.ErrVersionConflict) {
 		return l, lead.Busy, nil
 	}

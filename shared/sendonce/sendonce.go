@@ -1,54 +1,71 @@
 // Package sendonce sends one email for one lead exactly once, whatever
-// crashes, retries and overlapping workers do:
+// crashes, retries and overlapping workers do, with one conditional
+// single-item write before the email and one after it:
 //
-//	claim   one transaction: the lead (lease, version check) + a send
-//	        marker for the job (must not exist) [+ the address is not
-//	        suppressed]
-//	send    SES
-//	commit  the lead's new state with its events and counters (version
-//	        check; on conflict re-read and re-apply)
+//	claim   write the lead with a lease and a claim for the job (a fresh
+//	        claim id); the stored version must be the one read
+//	send    SES, the message tagged with the lead and the claim id
+//	commit  write the lead with the email recorded (the job's own change)
+//	        and the claim removed; on a version conflict re-read and
+//	        re-apply while the claim is still ours
 //
-// A failed send removes the marker and the lease, so the next run retries.
-// A crash after the send leaves the marker: the next run finds it, skips
-// the send and commits. It imports no AWS code.
+// What a claim left behind by a dead worker means is decided by SES's own
+// record, never guessed: SES publishes a Send event for every message it
+// accepts (the configuration set routes it to the sesevents function),
+// and that event marks the claim Confirmed with the message id. A claim
+// found after its lease:
+//
+//   - Confirmed: the email went out; record it (commit), send nothing.
+//   - not Confirmed, younger than Sender.Confirm: unknown yet; wait.
+//   - not Confirmed, older than Sender.Confirm: SES never accepted it;
+//     claim again and send.
+//
+// So an email is lost only if nothing is ever sent, which a later run
+// repairs, and sent twice only if SES accepts a message and loses its
+// Send event for longer than Sender.Confirm. A send SES answered with an
+// error (throttled, rejected, invalid) certainly went nowhere: the claim
+// is released at once, as is one that never reached SES (no connection).
+// A send that ended without an answer (timeout, connection lost) keeps
+// its claim for the Send event to decide.
+//
+// It imports no AWS code.
 package sendonce
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
 )
 
-// Store errors (see package lead).
-var (
-	ErrAlreadySent = lead.ErrAlreadySent
-	ErrSuppressed  = lead.ErrSuppressed
-)
-
 // Store is the persistence the protocol needs.
 type Store interface {
 	Lead(ctx context.Context, id string) (lead.Lead, error)
-	Save(ctx context.Context, l lead.Lead, ch lead.Change) error
-	// Claim writes l (stored version must be l.Version-1) and creates the
-	// job's send marker, atomically; with checkSuppression it also
-	// requires the lead's email hash not to be suppressed.
-	// lead.ErrVersionConflict, ErrAlreadySent or ErrSuppressed otherwise.
-	Claim(ctx context.Context, l lead.Lead, job string, at time.Time, checkSuppression bool) error
-	// Unclaim writes l (version check) and deletes the job's marker,
-	// atomically, after a send that certainly failed.
-	Unclaim(ctx context.Context, l lead.Lead, job string) error
+	// Put writes l alone, as one conditional single-item write: the stored
+	// version must be l.Version-1 (lead.ErrVersionConflict otherwise). The
+	// change's events and counters travel with the item and are recorded
+	// from the table's stream, not in the same request.
+	Put(ctx context.Context, l lead.Lead, ch lead.Change) error
 }
+
+// Message tags every email sent through the protocol carries; SES
+// returns them on the message's events.
+const (
+	TagLead  = "lead"
+	TagClaim = "claim"
+)
 
 // Job is one email to send for a lead.
 type Job struct {
 	// Name identifies the email among all emails of the lead, e.g.
-	// "handoff" or "nurture:cold-education:welcome"; it names the marker.
+	// "handoff" or "nurture:cold-education:welcome"; it keys the claim.
 	Name string
-	// ToLead says the email goes to the lead (check suppression first).
+	// ToLead says the email goes to the lead (a suppressed address gets
+	// nothing).
 	ToLead bool
 	// Prepare runs before the claim and may change the lead (e.g. choose
 	// the rep); the change is saved with the claim.
@@ -67,19 +84,39 @@ type Outcome = lead.Outcome
 
 // Outcomes.
 const (
-	Sent       Outcome = "sent"
-	Recovered  Outcome = "recovered"  // sent by an earlier attempt; recorded now
-	Busy               = lead.Busy    // another worker holds or changed the lead
-	NotDue             = lead.Idle    // someone else recorded it already
-	Suppressed Outcome = "suppressed" // the address is suppressed; nothing sent
+	Sent      Outcome = "sent"
+	Recovered Outcome = "recovered" // SES confirmed an earlier attempt's email; recorded now
+	// Unconfirmed: an earlier attempt claimed the email and stopped without
+	// recording it, and SES has not (yet) said whether it went out. The
+	// lead stays due; a later run decides.
+	Unconfirmed Outcome = "unconfirmed"
+	Busy                = lead.Busy // another worker holds or changed the lead
+	NotDue              = lead.Idle // someone else recorded it already
+	Suppressed  Outcome = "suppressed"
 )
+
+// DefaultConfirm is how long a claim left without its commit waits for
+// SES's Send event: far beyond the seconds SES and EventBridge take, and
+// long enough for the sesevents function's own retries.
+const DefaultConfirm = 10 * time.Minute
+
+// ErrUnknown wraps a send that ended without an answer from SES: the
+// email may have gone out, so its claim stays for the Send event.
+var ErrUnknown = errors.New("unknown whether SES accepted the email")
 
 // Sender runs the protocol.
 type Sender struct {
 	Store Store
 	Mail  mail.Sender
+	// Lease bounds one claim → send → commit; other workers leave the
+	// lead alone that long.
 	Lease time.Duration
-	Clock func() time.Time
+	// Confirm is how long an unrecorded claim waits for its Send event
+	// before it counts as never sent (DefaultConfirm when zero).
+	Confirm time.Duration
+	Clock   func() time.Time
+	// NewID makes claim ids (letters and digits: they are SES tags).
+	NewID func(time.Time) string
 }
 
 // Do sends job for l exactly once. l is the lead as last read; owner names
@@ -89,94 +126,144 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 	if l.Held(owner, now) {
 		return Busy, nil
 	}
+	// Once a claim may be written the protocol runs to its end: a cancelled
+	// context (a tick stopping, a client gone) must not leave a claim
+	// without its email, or an email without its commit.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Lease)
+	defer cancel()
+	if c, ok := l.Claims[job.Name]; ok {
+		switch {
+		case c.Confirmed != "":
+			// SES accepted it; the worker died before recording it.
+			if err := s.commit(ctx, l, job, owner, c.ID, c.Confirmed, false); err != nil {
+				if errors.Is(err, lead.ErrVersionConflict) {
+					return Busy, nil
+				}
+				return "", err
+			}
+			return Recovered, nil
+		case now.Before(c.At.Add(s.confirm())):
+			return Unconfirmed, nil
+		}
+		// No Send event in all that time: SES never took it. Send it now.
+	}
 	if job.Prepare != nil {
 		if err := job.Prepare(ctx, &l); err != nil {
 			return "", err
 		}
 	}
-	l.Lease = &lead.Lease{Owner: owner, Until: now.Add(s.Lease)}
-	// Once the claim may be written, the protocol runs to its end: a
-	// cancelled context (a tick stopping, a client gone) must not leave a
-	// marker behind without the email, or an email without its commit.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Lease)
-	defer cancel()
-	read := l
-	messageID, fresh := "", true
-	l, err := lead.Write(ctx, func(ctx context.Context, l lead.Lead, _ lead.Change) error {
-		return s.Store.Claim(ctx, l, job.Name, now, job.ToLead)
-	}, read, lead.Change{})
-	switch {
-	case err == nil:
-	case errors.Is(err, lead.ErrVersionConflict):
-		return Busy, nil
-	case errors.Is(err, ErrSuppressed):
+	if job.ToLead && l.Suppressed != "" {
 		return Suppressed, nil
-	case errors.Is(err, ErrAlreadySent):
-		// Recovery: claim the lead without a new marker, then commit.
-		fresh = false
-		if l, err = lead.Write(ctx, s.Store.Save, read, lead.Change{At: now}); err != nil {
-			if errors.Is(err, lead.ErrVersionConflict) {
-				return Busy, nil
-			}
-			return "", fmt.Errorf("sendonce: reclaim %s: %w", job.Name, err)
-		}
-	default:
+	}
+	claimID := s.NewID(now)
+	l.Lease = &lead.Lease{Owner: owner, Until: now.Add(s.Lease)}
+	l.Claims = maps.Clone(l.Claims)
+	if l.Claims == nil {
+		l.Claims = map[string]lead.Claim{}
+	}
+	l.Claims[job.Name] = lead.Claim{ID: claimID, At: now}
+	claimed, err := lead.Write(ctx, s.Store.Put, l, lead.Change{})
+	if errors.Is(err, lead.ErrVersionConflict) {
+		return Busy, nil
+	}
+	if err != nil {
 		return "", fmt.Errorf("sendonce: claim %s: %w", job.Name, err)
 	}
-	if fresh {
-		msg, err := job.Message(ctx, l)
-		if err == nil {
-			messageID, err = s.Mail.Send(ctx, msg)
-		}
-		if err != nil {
-			// Nothing went out: drop marker and lease so a later run retries.
-			undo := l
-			undo.Lease = nil
-			if _, uerr := lead.Write(ctx, func(ctx context.Context, l lead.Lead, _ lead.Change) error {
-				return s.Store.Unclaim(ctx, l, job.Name)
-			}, undo, lead.Change{}); uerr != nil {
-				return "", fmt.Errorf("sendonce: %s not sent (%w); releasing it failed too: %v", job.Name, err, uerr)
-			}
+	messageID, err := s.send(ctx, claimed, job, claimID)
+	if err != nil {
+		if errors.Is(err, ErrUnknown) {
 			return "", fmt.Errorf("sendonce: send %s: %w", job.Name, err)
 		}
+		// Nothing went out: drop claim and lease so a later run retries.
+		undo := claimed
+		undo.Lease = nil
+		undo.Claims = maps.Clone(undo.Claims)
+		delete(undo.Claims, job.Name)
+		if _, uerr := lead.Write(ctx, s.Store.Put, undo, lead.Change{}); uerr != nil {
+			return "", fmt.Errorf("sendonce: %s not sent (%w); releasing it failed too (it is sent again after %s): %v", job.Name, err, s.confirm(), uerr)
+		}
+		return "", fmt.Errorf("sendonce: send %s: %w", job.Name, err)
 	}
-	if err := s.commit(ctx, l, job, owner, messageID); err != nil {
+	if err := s.commit(ctx, claimed, job, owner, claimID, messageID, true); err != nil {
 		return "", err
-	}
-	if !fresh {
-		return Recovered, nil
 	}
 	return Sent, nil
 }
 
-// commit records the send on the claimed lead, or on a fresh read when a
-// resubmission changed it meanwhile.
-func (s *Sender) commit(ctx context.Context, claimed lead.Lead, job Job, owner, messageID string) error {
+// send builds and sends the message, tagged with the lead and the claim.
+// Errors SES answered with, and a connection never made, mean nothing
+// was sent; any other error wraps ErrUnknown.
+func (s *Sender) send(ctx context.Context, l lead.Lead, job Job, claimID string) (string, error) {
+	msg, err := job.Message(ctx, l)
+	if err != nil {
+		return "", err
+	}
+	msg.Tags = maps.Clone(msg.Tags)
+	if msg.Tags == nil {
+		msg.Tags = map[string]string{}
+	}
+	msg.Tags[TagLead], msg.Tags[TagClaim] = l.ID, claimID
+	id, err := s.Mail.Send(ctx, msg)
+	switch {
+	case err == nil:
+		return id, nil
+	case errors.Is(err, mail.ErrThrottled), errors.Is(err, mail.ErrRejected), errors.Is(err, mail.ErrUnavailable),
+		errors.Is(err, mail.ErrNoSlot), errors.Is(err, mail.ErrInvalid), errors.Is(err, mail.ErrHeaderInjection):
+		return "", err
+	}
+	return "", fmt.Errorf("%w: %w", ErrUnknown, err)
+}
+
+// commit records the sent email on the claimed lead, or on a fresh read
+// when someone changed it meanwhile (a resubmission, the Send event's
+// confirmation) as long as the claim is still claimID. With retry false
+// a conflict is returned as is (a recovery leaves the lead to the next
+// run).
+func (s *Sender) commit(ctx context.Context, claimed lead.Lead, job Job, owner, claimID, messageID string, retry bool) error {
 	first := true
-	err := lead.Retries.Do(ctx, func() error {
+	attempt := func() error {
 		l := claimed
 		if !first {
 			var err error
 			if l, err = s.Store.Lead(ctx, claimed.ID); err != nil {
 				return fmt.Errorf("sendonce: reload %s: %w", claimed.ID, err)
 			}
-			if !job.Due(&l) {
+			if c, ok := l.Claims[job.Name]; !ok || c.ID != claimID {
 				return nil // recorded by someone else
 			}
 		}
 		first = false
-		ch := job.Commit(&l, messageID)
-		if l.Lease != nil && l.Lease.Owner == owner {
+		var ch lead.Change
+		if job.Due(&l) {
+			ch = job.Commit(&l, messageID)
+		}
+		l.Claims = maps.Clone(l.Claims)
+		delete(l.Claims, job.Name)
+		if len(l.Claims) == 0 {
+			l.Claims = nil
+		}
+		if l.Lease != nil && (l.Lease.Owner == owner || !retry) {
 			l.Lease = nil
 		}
-		_, err := lead.Write(ctx, s.Store.Save, l, ch)
+		_, err := lead.Write(ctx, s.Store.Put, l, ch)
 		if err != nil && !errors.Is(err, lead.ErrVersionConflict) {
 			return fmt.Errorf("sendonce: commit %s: %w", job.Name, err)
 		}
 		return err
-	})
+	}
+	if !retry {
+		return attempt()
+	}
+	err := lead.Retries.Do(ctx, attempt)
 	if errors.Is(err, lead.ErrVersionConflict) {
-		return fmt.Errorf("sendonce: commit %s: too many concurrent changes", job.Name)
+		return fmt.Errorf("sendonce: commit %s: too many concurrent changes (the claim stays; SES's Send event records it)", job.Name)
 	}
 	return err
+}
+
+func (s *Sender) confirm() time.Duration {
+	if s.Confirm > 0 {
+		return s.Confirm
+	}
+	return DefaultConfirm
 }

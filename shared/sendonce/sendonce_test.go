@@ -29,7 +29,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{st: memstore.New(), out: &mailtest.Outbox{}, now: t0}
-	f.s = &sendonce.Sender{Store: f.st, Mail: f.out, Lease: time.Minute, Clock: func() time.Time { return f.now }}
+	n := 0
+	f.s = &sendonce.Sender{Store: f.st, Mail: f.out, Lease: time.Minute, Confirm: 10 * time.Minute,
+		Clock: func() time.Time { return f.now }, NewID: func(time.Time) string { n++; return fmt.Sprint("C", n) }}
 	return f
 }
 
@@ -82,6 +84,13 @@ func welcome(toLead bool) sendonce.Job {
 // sends is how many sends of the welcome step the stored lead records.
 func sends(l lead.Lead) int { return len(l.Nurture.Sends) }
 
+// claim is the stored lead's claim of the job, if any.
+func (f *fixture) claim(t *testing.T) (lead.Claim, bool) {
+	t.Helper()
+	c, ok := f.read(t).Claims[job]
+	return c, ok
+}
+
 func TestSendClaimsSendsAndCommits(t *testing.T) {
 	f := newFixture(t)
 	l := f.lead(t)
@@ -92,13 +101,14 @@ func TestSendClaimsSendsAndCommits(t *testing.T) {
 	if len(f.out.Sent()) != 1 || f.out.Sent()[0].To != "ann@acme.example" {
 		t.Fatalf("sent %+v, want one email to the lead", f.out.Sent())
 	}
-	got := f.read(t)
-	// Two writes: the claim (lease + marker), then the commit.
-	if got.Version != l.Version+2 || got.Lease != nil || sends(got) != 1 || got.Nurture.Sends[0].MessageID != "msg-1" {
-		t.Fatalf("after commit: version %d (want %d), lease %+v, sends %+v", got.Version, l.Version+2, got.Lease, got.Nurture.Sends)
+	// SES hands the tags back on the message's events: lead and claim.
+	if tags := f.out.Sent()[0].Tags; tags[sendonce.TagLead] != "L1" || tags[sendonce.TagClaim] != "C1" {
+		t.Fatalf("tags %v, want lead L1 and claim C1", tags)
 	}
-	if !f.st.Sent("L1", job) {
-		t.Fatal("no send marker after a send")
+	got := f.read(t)
+	// Two writes: the claim (lease + claim), then the commit.
+	if got.Version != l.Version+2 || got.Lease != nil || got.Claims != nil || sends(got) != 1 || got.Nurture.Sends[0].MessageID != "msg-1" {
+		t.Fatalf("after commit: version %d (want %d), lease %+v, claims %+v, sends %+v", got.Version, l.Version+2, got.Lease, got.Claims, got.Nurture.Sends)
 	}
 	tl, _ := f.st.Timeline(context.Background(), "L1")
 	stats, _ := f.st.CampaignStats(context.Background(), "spring", t0)
@@ -107,13 +117,14 @@ func TestSendClaimsSendsAndCommits(t *testing.T) {
 	}
 }
 
-func TestFailedSendReleasesMarkerAndLease(t *testing.T) {
+func TestSendSESRefusedReleasesClaimAndLease(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		breakIt func(f *fixture, j *sendonce.Job)
 		want    error
 	}{
-		{"SES refuses", func(f *fixture, _ *sendonce.Job) { f.out.Fail = mail.ErrThrottled }, mail.ErrThrottled},
+		{"SES throttles", func(f *fixture, _ *sendonce.Job) { f.out.Fail = mail.ErrThrottled }, mail.ErrThrottled},
+		{"SES rejects", func(f *fixture, _ *sendonce.Job) { f.out.Fail = fmt.Errorf("%w: MessageRejected", mail.ErrRejected) }, mail.ErrRejected},
 		{"message cannot be built", func(_ *fixture, j *sendonce.Job) {
 			j.Message = func(context.Context, lead.Lead) (mail.Message, error) { return mail.Message{}, errBadTemplate }
 		}, errBadTemplate},
@@ -127,8 +138,8 @@ func TestFailedSendReleasesMarkerAndLease(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 			got := f.read(t)
-			if len(f.out.Sent()) != 0 || f.st.Sent("L1", job) || got.Lease != nil || sends(got) != 0 {
-				t.Fatalf("after a failed send: %d sent, marker %v, lease %+v, sends %d; want nothing left", len(f.out.Sent()), f.st.Sent("L1", job), got.Lease, sends(got))
+			if _, claimed := got.Claims[job]; len(f.out.Sent()) != 0 || claimed || got.Lease != nil || sends(got) != 0 {
+				t.Fatalf("after a refused send: %d sent, claims %+v, lease %+v, sends %d; want nothing left", len(f.out.Sent()), got.Claims, got.Lease, sends(got))
 			}
 			// The next run sends it.
 			f.out.Fail = nil
@@ -142,54 +153,112 @@ func TestFailedSendReleasesMarkerAndLease(t *testing.T) {
 
 var errBadTemplate = errors.New("template: missing key")
 
-// commitFails lets claims through and fails every plain save, as if the
-// process died after the email went out.
+// commitFails lets the claim through and fails the commit, as if the
+// process died once the email was out.
 type commitFails struct{ *memstore.Store }
 
-func (commitFails) Save(context.Context, lead.Lead, lead.Change) error {
+func (c commitFails) Put(ctx context.Context, l lead.Lead, ch lead.Change) error {
+	if _, claiming := l.Claims[job]; claiming {
+		return c.Store.Put(ctx, l, ch)
+	}
 	return errors.New("lambda timed out")
 }
 
-func TestCrashAfterSendIsRecoveredWithoutResending(t *testing.T) {
-	f := newFixture(t)
-	l := f.lead(t)
-	f.s.Store = commitFails{f.st}
-	if _, err := f.s.Do(context.Background(), l, welcome(true), "w1"); err == nil {
-		t.Fatal("Do with a failing commit returned no error")
-	}
-	crashed := f.read(t)
-	if len(f.out.Sent()) != 1 || !f.st.Sent("L1", job) || crashed.Lease == nil || sends(crashed) != 0 {
-		t.Fatalf("after the crash: %d sent, marker %v, lease %+v, sends %d", len(f.out.Sent()), f.st.Sent("L1", job), crashed.Lease, sends(crashed))
-	}
-	f.s.Store = f.st
-	// While the lease holds, another worker leaves it alone.
-	if out, err := f.s.Do(context.Background(), crashed, welcome(true), "w2"); err != nil || out != sendonce.Busy {
-		t.Fatalf("during the lease: %s, %v; want busy", out, err)
-	}
-	// After it: the marker says it was sent; record it, do not resend.
-	f.now = t0.Add(2 * time.Minute)
-	out, err := f.s.Do(context.Background(), f.read(t), welcome(true), "w3")
-	if err != nil || out != sendonce.Recovered {
-		t.Fatalf("recovery = %s, %v; want recovered", out, err)
-	}
-	got := f.read(t)
-	if len(f.out.Sent()) != 1 || sends(got) != 1 || got.Lease != nil {
-		t.Fatalf("after recovery: %d sent, sends %d, lease %+v; want 1, 1, none", len(f.out.Sent()), sends(got), got.Lease)
+// A claim left behind by a worker that died is settled by SES's record
+// (the Send event's confirmation), never by guessing: confirmed → record
+// it without sending; unconfirmed → wait for the event, then send again
+// once the window has passed without one.
+func TestClaimLeftByADeadWorker(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// die leaves the lead as a worker killed at some instant would.
+		die func(t *testing.T, f *fixture, l lead.Lead)
+		// confirmed: SES's Send event arrived for the claim.
+		confirmed bool
+		// emails sent by the worker that died.
+		died int
+	}{
+		{"killed after the claim, before SES", func(t *testing.T, f *fixture, l lead.Lead) {
+			f.out.Fail = errors.New("connection reset") // no answer: unknown
+			if _, err := f.s.Do(context.Background(), l, welcome(true), "w1"); !errors.Is(err, sendonce.ErrUnknown) {
+				t.Fatalf("err = %v, want ErrUnknown", err)
+			}
+			f.out.Fail = nil
+		}, false, 0},
+		{"killed after SES accepted, event arrived", func(t *testing.T, f *fixture, l lead.Lead) {
+			f.s.Store = commitFails{f.st}
+			if _, err := f.s.Do(context.Background(), l, welcome(true), "w1"); err == nil {
+				t.Fatal("Do with a failing commit returned no error")
+			}
+			f.s.Store = f.st
+		}, true, 1},
+		{"killed after SES accepted, event lost", func(t *testing.T, f *fixture, l lead.Lead) {
+			f.s.Store = commitFails{f.st}
+			_, _ = f.s.Do(context.Background(), l, welcome(true), "w1")
+			f.s.Store = f.st
+		}, false, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			tc.die(t, f, f.lead(t))
+			c, ok := f.claim(t)
+			if !ok || f.read(t).Lease == nil || len(f.out.Sent()) != tc.died || sends(f.read(t)) != 0 {
+				t.Fatalf("after the death: claim %+v, lease %+v, %d sent, sends %d", c, f.read(t).Lease, len(f.out.Sent()), sends(f.read(t)))
+			}
+			if tc.confirmed {
+				l := f.read(t)
+				c.Confirmed, c.ConfirmedAt = "msg-1", t0
+				l.Claims = map[string]lead.Claim{job: c}
+				l.Version++
+				if err := f.st.Put(context.Background(), l, lead.Change{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// While the lease holds, another worker leaves it alone.
+			if out, err := f.s.Do(context.Background(), f.read(t), welcome(true), "w2"); err != nil || out != sendonce.Busy {
+				t.Fatalf("during the lease: %s, %v; want busy", out, err)
+			}
+			f.now = t0.Add(2 * time.Minute)
+			out, err := f.s.Do(context.Background(), f.read(t), welcome(true), "w3")
+			if tc.confirmed {
+				got := f.read(t)
+				if err != nil || out != sendonce.Recovered || len(f.out.Sent()) != 1 || sends(got) != 1 || got.Nurture.Sends[0].MessageID != "msg-1" || got.Claims != nil || got.Lease != nil {
+					t.Fatalf("recovery = %s, %v; %d sent, sends %+v, claims %+v; want recorded as msg-1, nothing resent", out, err, len(f.out.Sent()), got.Nurture.Sends, got.Claims)
+				}
+				return
+			}
+			if err != nil || out != sendonce.Unconfirmed || len(f.out.Sent()) != tc.died {
+				t.Fatalf("inside the window = %s, %v; %d sent; want unconfirmed, nothing sent", out, err, len(f.out.Sent()))
+			}
+			// No Send event within the window: SES never accepted it (or
+			// lost its event): send again.
+			f.now = t0.Add(11 * time.Minute)
+			out, err = f.s.Do(context.Background(), f.read(t), welcome(true), "w4")
+			got := f.read(t)
+			if err != nil || out != sendonce.Sent || len(f.out.Sent()) != tc.died+1 || sends(got) != 1 || got.Claims != nil {
+				t.Fatalf("after the window = %s, %v; %d sent, sends %d, claims %+v", out, err, len(f.out.Sent()), sends(got), got.Claims)
+			}
+		})
 	}
 }
 
 func TestSuppressedAddressGetsNothing(t *testing.T) {
 	f := newFixture(t)
 	l := f.lead(t)
-	if err := f.st.SuppressHash(context.Background(), l.EmailHash, "bounce", t0); err != nil {
+	l.Version++
+	if err := f.st.Suppress(context.Background(), l, lead.Change{At: t0}, "bounce"); err != nil {
 		t.Fatal(err)
+	}
+	l = f.read(t)
+	if l.Suppressed != "bounce" {
+		t.Fatalf("the lead's copy of its suppression = %q, want bounce", l.Suppressed)
 	}
 	out, err := f.s.Do(context.Background(), l, welcome(true), "w1")
 	if err != nil || out != sendonce.Suppressed {
 		t.Fatalf("Do = %s, %v; want suppressed", out, err)
 	}
-	if got := f.read(t); len(f.out.Sent()) != 0 || f.st.Sent("L1", job) || got.Version != l.Version || got.Lease != nil {
-		t.Fatalf("suppressed: %d sent, marker %v, version %d → %d, lease %+v; want nothing written", len(f.out.Sent()), f.st.Sent("L1", job), l.Version, got.Version, got.Lease)
+	if got := f.read(t); len(f.out.Sent()) != 0 || got.Claims != nil || got.Version != l.Version || got.Lease != nil {
+		t.Fatalf("suppressed: %d sent, claims %+v, version %d → %d, lease %+v; want nothing written", len(f.out.Sent()), got.Claims, l.Version, got.Version, got.Lease)
 	}
 	// An email to sales about the lead is not the lead's to refuse.
 	if out, err := f.s.Do(context.Background(), l, welcome(false), "w1"); err != nil || out != sendonce.Sent {
@@ -238,8 +307,8 @@ func TestStaleLeadIsBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := f.s.Do(context.Background(), stale, welcome(true), "w1")
-	if err != nil || out != sendonce.Busy || len(f.out.Sent()) != 0 || f.st.Sent("L1", job) {
-		t.Fatalf("Do on a stale lead = %s, %v; %d sent, marker %v; want busy and nothing", out, err, len(f.out.Sent()), f.st.Sent("L1", job))
+	if _, claimed := f.claim(t); err != nil || out != sendonce.Busy || len(f.out.Sent()) != 0 || claimed {
+		t.Fatalf("Do on a stale lead = %s, %v; %d sent, claimed %v; want busy and nothing", out, err, len(f.out.Sent()), claimed)
 	}
 }
 
@@ -267,7 +336,7 @@ func TestCommitReappliesOnALeadChangedMeanwhile(t *testing.T) {
 }
 
 // Once claimed, the protocol finishes even when the caller's context is
-// cancelled: no marker without an email, no email without its commit.
+// cancelled: no claim without an email, no email without its commit.
 func TestCancelledCallerStillFinishes(t *testing.T) {
 	f := newFixture(t)
 	l := f.lead(t)

@@ -1,7 +1,9 @@
 // Package sesevents turns SES sending events (delivered through the
 // configuration set's EventBridge destination) into lead state: a
 // permanent bounce or a complaint suppresses the address for good, soft
-// bounces are counted and suppress after a few, deliveries are counted.
+// bounces are counted and suppress after a few, deliveries are counted,
+// and a Send event confirms the claim its email was sent under (package
+// sendonce).
 // It imports no AWS code.
 package sesevents
 
@@ -65,6 +67,7 @@ type Recipient struct {
 
 // Event types handled.
 const (
+	TypeSend      = "Send"
 	TypeBounce    = "Bounce"
 	TypeComplaint = "Complaint"
 	TypeDelivery  = "Delivery"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -12,19 +13,22 @@ import (
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/metrics"
+	"github.com/leadflow/leadflow/shared/sendonce"
 )
 
 // SoftBounceLimit is how many distinct soft bounces suppress an address.
 const SoftBounceLimit = 3
 
 // TagLead is the message tag carrying the lead id on emails to leads.
-const TagLead = "lead"
+const TagLead = sendonce.TagLead
 
 // Store is what handling SES events needs.
 type Store interface {
 	Lead(ctx context.Context, id string) (lead.Lead, error)
 	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
 	Save(ctx context.Context, l lead.Lead, ch lead.Change) error
+	// Put is the single-item versioned write (see sendonce.Store).
+	Put(ctx context.Context, l lead.Lead, ch lead.Change) error
 	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
 	Count(ctx context.Context, campaign string, at time.Time, counters ...string) error
 }
@@ -50,6 +54,16 @@ func (h *Handler) Handle(ctx context.Context, e events.EventBridgeEvent) error {
 		h.Log.Error("ses event", "event", e.ID, "detailType", e.DetailType, "error", err.Error())
 		return nil
 	}
+	if ev.EventType == TypeSend {
+		out, err := h.sent(ctx, ev)
+		attrs := []any{"event", e.ID, "type", ev.EventType, "messageId", ev.Mail.MessageID, "outcome", out}
+		if err != nil {
+			h.Log.Error("ses event", append(attrs, "error", err.Error())...)
+			return err
+		}
+		h.Log.Debug("ses event", attrs...) // one per email sent: the send's own log line says it already
+		return nil
+	}
 	for _, addr := range ev.Recipients() {
 		out, err := h.one(ctx, ev, addr)
 		attrs := []any{"event", e.ID, "type", ev.EventType, "messageId", ev.Mail.MessageID, "emailHash", lead.HashEmail(addr), "outcome", out}
@@ -72,6 +86,37 @@ func (h *Handler) Handle(ctx context.Context, e events.EventBridgeEvent) error {
 		h.Log.Log(ctx, level, "ses event", append(attrs, metrics.Attrs(mctx, h.Clock())...)...)
 	}
 	return nil
+}
+
+// sent confirms, from SES's own record, the claim an email was sent
+// under (package sendonce): a worker that died before recording its send
+// leaves the claim, and the next run records it instead of sending again.
+// An email recorded already, or one sent without a claim (a digest),
+// changes nothing.
+func (h *Handler) sent(ctx context.Context, ev Event) (string, error) {
+	id, claim := ev.Mail.Tag(sendonce.TagLead), ev.Mail.Tag(sendonce.TagClaim)
+	if id == "" || claim == "" {
+		return "untracked", nil
+	}
+	now := h.Clock()
+	out := "recorded_already"
+	_, err := lead.UpdateWith(ctx, h.Store.Lead, h.Store.Put, id, func(l *lead.Lead) (lead.Change, error) {
+		for job, c := range l.Claims {
+			if c.ID == claim && c.Confirmed == "" {
+				c.Confirmed, c.ConfirmedAt = ev.Mail.MessageID, now
+				l.Claims = maps.Clone(l.Claims)
+				l.Claims[job] = c
+				out = "confirmed"
+				return lead.Change{}, nil
+			}
+		}
+		out = "recorded_already"
+		return lead.Change{}, lead.ErrUnchanged
+	})
+	if errors.Is(err, lead.ErrNotFound) {
+		return "unknown_lead", nil
+	}
+	return out, err
 }
 
 func (h *Handler) one(ctx context.Context, ev Event, addr string) (string, error) {

@@ -30,6 +30,7 @@ import (
 type contractStore interface {
 	capture.Store
 	sendonce.Store
+	lead.Store
 	report.Store
 	Timeline(ctx context.Context, id string) ([]lead.Event, error)
 	NextTurn(ctx context.Context, team string) (int64, error)
@@ -75,8 +76,7 @@ var sentinels = []struct {
 }{
 	{"ErrEmailTaken", capture.ErrEmailTaken}, {"ErrDuplicateRequest", capture.ErrDuplicateRequest},
 	{"ErrVersionConflict", lead.ErrVersionConflict}, {"ErrNotFound", lead.ErrNotFound},
-	{"ErrAlreadySuppressed", lead.ErrAlreadySuppressed}, {"ErrAlreadySent", sendonce.ErrAlreadySent},
-	{"ErrSuppressed", sendonce.ErrSuppressed},
+	{"ErrAlreadySuppressed", lead.ErrAlreadySuppressed},
 }
 
 func class(err error) string {
@@ -97,6 +97,9 @@ type check struct {
 	s     contractStore
 	ctx   context.Context
 	trace []string
+	// settle has the table's stream do its work (the adapter records
+	// what single-item writes carry from it; memstore does so at once).
+	settle func()
 }
 
 func (c *check) record(step, v string) { c.trace = append(c.trace, step+" → "+v) }
@@ -363,37 +366,44 @@ var contractCases = []struct {
 		c.must("another key", c.s.CreateLead(c.ctx, other, lead.Change{At: t0}, &capture.Idempotency{Key: "k2", BodyHash: "h", LeadID: "L2", Outcome: capture.Created, ExpiresAt: expires}))
 	}},
 
-	{"claim, unclaim and send markers", func(c *check) {
+	{"single-item put: claims and commits", func(c *check) {
 		l := newLead("L1", "ann@acme.example", "spring", "", t0)
-		c.must("create", c.s.CreateLead(c.ctx, l, lead.Change{At: t0}, nil))
+		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))
 		claimed := bump(l)
 		claimed.Lease = &lead.Lease{Owner: "w1", Until: t0.Add(time.Minute)}
-		c.must("claim", c.s.Claim(c.ctx, claimed, "nurture:s:welcome", t0, true))
+		claimed.Claims = map[string]lead.Claim{"nurture:s:welcome": {ID: "C1", At: t0}}
+		c.must("claim", c.s.Put(c.ctx, claimed, lead.Change{At: t0}))
 		got := c.lead("claimed", "L1")
-		c.eq("lease", []any{got.Version, got.Lease}, []any{2, claimed.Lease})
-		c.err("same job again", c.s.Claim(c.ctx, bump(claimed), "nurture:s:welcome", t0, true), sendonce.ErrAlreadySent)
-		c.eq("nothing written", c.lead("after refused claim", "L1").Version, 2)
-		c.err("stale claim", c.s.Claim(c.ctx, claimed, "nurture:s:other", t0, true), lead.ErrVersionConflict)
-		// Both conditions fail: the version conflict is reported.
-		c.err("stale claim of a sent job", c.s.Claim(c.ctx, claimed, "nurture:s:welcome", t0, true), lead.ErrVersionConflict)
-		second := bump(claimed)
-		c.must("another job", c.s.Claim(c.ctx, second, "handoff", t0, false))
-		c.err("stale unclaim", c.s.Unclaim(c.ctx, second, "nurture:s:welcome"), lead.ErrVersionConflict)
-		c.err("marker kept after stale unclaim", c.s.Claim(c.ctx, bump(second), "nurture:s:welcome", t0, true), sendonce.ErrAlreadySent)
-		released := bump(second)
-		released.Lease = nil
-		c.must("unclaim", c.s.Unclaim(c.ctx, released, "nurture:s:welcome"))
-		got = c.lead("released", "L1")
-		c.eq("released lease", []any{got.Version, got.Lease == nil}, []any{4, true})
-		c.must("claim after unclaim", c.s.Claim(c.ctx, bump(released), "nurture:s:welcome", t0, true))
-		c.must("unclaim of a job never claimed", c.s.Unclaim(c.ctx, bump(bump(released)), "nurture:s:never"))
-		c.err("handoff still marked", c.s.Claim(c.ctx, bump(bump(bump(released))), "handoff", t0, false), sendonce.ErrAlreadySent)
+		c.eq("claim stored", []any{got.Version, got.Lease, got.Claims}, []any{2, claimed.Lease, claimed.Claims})
+		c.err("stale", c.s.Put(c.ctx, claimed, lead.Change{At: t0}), lead.ErrVersionConflict)
+		c.err("counters without an event", c.s.Put(c.ctx, bump(claimed), lead.Change{At: t0, Counters: []lead.Counter{{Campaign: "spring", Name: "x"}}}), errOther)
+		c.eq("nothing written", c.lead("after refusals", "L1").Version, 2)
 		ghost := newLead("L9", "ghost@acme.example", "spring", "", t0)
-		c.err("claim of a missing lead", c.s.Claim(c.ctx, ghost, "handoff", t0, false), lead.ErrVersionConflict)
-		c.err("unclaim of a missing lead", c.s.Unclaim(c.ctx, ghost, "handoff"), lead.ErrVersionConflict)
+		c.err("put of a missing lead", c.s.Put(c.ctx, ghost, lead.Change{At: t0}), lead.ErrVersionConflict)
 		c.missing("ghost", "L9")
-		c.must("ghost can be created", c.s.CreateLead(c.ctx, ghost, lead.Change{At: t0}, nil))
-		c.must("its first claim", c.s.Claim(c.ctx, bump(ghost), "handoff", t0, false))
+		// The commit: its event is in the timeline at once, its counter
+		// once the stream has run.
+		done := bump(claimed)
+		done.Lease, done.Claims = nil, nil
+		sent := t0.Add(time.Second)
+		c.must("commit", c.s.Put(c.ctx, done, chg(sent, ev(sent, "nurture_email", "e2"), "spring", "nurture_sends")))
+		c.eq("timeline at once", kinds(c.timeline("timeline raw", "L1")), []string{lead.EventCaptured, "nurture_email"})
+		c.settle()
+		c.stats("counted", "spring", t0, map[string]int64{"leads": 1, "nurture_sends": 1})
+		got = c.lead("committed", "L1")
+		c.eq("committed", []any{got.Version, got.Lease, got.Claims}, []any{3, nil, nil})
+		// Later writes, plain or transactional, keep what the commit recorded.
+		c.must("plain put", c.s.Put(c.ctx, bump(done), lead.Change{At: sent}))
+		c.must("save", c.s.Save(c.ctx, bump(bump(done)), chg(sent.Add(time.Second), ev(sent.Add(time.Second), "email_click", "e3"), "spring", "email_click")))
+		c.settle()
+		c.eq("timeline", kinds(c.timeline("timeline raw 2", "L1")), []string{lead.EventCaptured, "nurture_email", "email_click"})
+		c.stats("counted once", "spring", t0, map[string]int64{"leads": 1, "nurture_sends": 1, "email_click": 1})
+		// Two commits before the stream runs: both recorded.
+		c.must("put 1", c.s.Put(c.ctx, bump(bump(bump(done))), chg(sent, ev(sent.Add(2*time.Second), "nurture_email", "e4"), "spring", "nurture_sends")))
+		c.must("put 2", c.s.Put(c.ctx, bump(bump(bump(bump(done)))), chg(sent, ev(sent.Add(3*time.Second), "handoff", "e5"), "spring", "handoffs")))
+		c.settle()
+		c.eq("timeline 3", kinds(c.timeline("timeline raw 3", "L1")), []string{lead.EventCaptured, "nurture_email", "email_click", "nurture_email", "handoff"})
+		c.stats("both counted", "spring", t0, map[string]int64{"leads": 1, "nurture_sends": 2, "email_click": 1, "handoffs": 1})
 	}},
 
 	{"suppression", func(c *check) {
@@ -408,26 +418,31 @@ var contractCases = []struct {
 		c.must("suppress", c.s.Suppress(c.ctx, unsub, chg(t0, ev(t0, "unsubscribed", "e2"), "spring", "unsubscribes"), "unsubscribe"))
 		c.suppressed("suppressed", l.EmailHash, true)
 		got := c.lead("after suppress", "L1")
-		c.eq("suppressed lead", []any{got.Version, got.Stage}, []any{2, lead.StageUnsubscribed})
+		c.eq("suppressed lead", []any{got.Version, got.Stage, got.Suppressed}, []any{2, lead.StageUnsubscribed, "unsubscribe"})
 		c.err("again", c.s.Suppress(c.ctx, bump(unsub), chg(t0, ev(t0.Add(time.Second), "unsubscribed", "e3"), "spring", "unsubscribes"), "unsubscribe"), lead.ErrAlreadySuppressed)
 		// Stale and already suppressed: the version conflict is reported.
 		c.err("again stale", c.s.Suppress(c.ctx, unsub, chg(t0, ev(t0.Add(time.Second), "unsubscribed", "e4"), "spring", "unsubscribes"), "bounce"), lead.ErrVersionConflict)
 		c.eq("nothing written", c.lead("after refusals", "L1").Version, 2)
 		c.eq("timeline", kinds(c.timeline("timeline raw", "L1")), []string{lead.EventCaptured, "unsubscribed"})
 		c.stats("counted once", "spring", t0, map[string]int64{"leads": 1, "unsubscribes": 1})
-		next := bump(unsub)
-		c.err("claim to the lead", c.s.Claim(c.ctx, next, "nurture:s:two", t0, true), sendonce.ErrSuppressed)
-		// Suppression is reported before a stale version.
-		c.err("stale claim to the lead", c.s.Claim(c.ctx, unsub, "nurture:s:two", t0, true), sendonce.ErrSuppressed)
-		c.must("claim to sales", c.s.Claim(c.ctx, next, "handoff", t0, false))
-		// ... and before a sent job.
-		c.err("claim of a sent job to the lead", c.s.Claim(c.ctx, bump(next), "handoff", t0, true), sendonce.ErrSuppressed)
-		c.must("plain save", c.s.Save(c.ctx, bump(next), lead.Change{At: t0}))
-		// An address suppressed by hash alone counts for a lead found later.
+		next := bump(c.lead("read back", "L1"))
+		c.must("plain save", c.s.Save(c.ctx, next, lead.Change{At: t0}))
+		c.eq("copy kept", c.lead("after save", "L1").Suppressed, "unsubscribe")
+		// An address suppressed by hash alone counts for a lead made later:
+		// it is created with its copy.
 		l2 := newLead("L2", "gone@acme.example", "spring", "", t0)
 		c.must("create L2", c.s.CreateLead(c.ctx, l2, lead.Change{At: t0}, nil))
+		c.eq("L2 has its copy", c.lead("L2 created", "L2").Suppressed, "erasure")
 		c.err("suppress L2", c.s.Suppress(c.ctx, bump(l2), chg(t0, ev(t0, "bounced", "e5"), "spring", "bounces"), "bounce"), lead.ErrAlreadySuppressed)
 		c.eq("L2 unchanged", c.lead("L2", "L2").Version, 1)
+		// A lead listed without its copy (written before copies existed)
+		// gets one from the refused suppression.
+		l3 := newLead("L3", "old@acme.example", "spring", "", t0)
+		c.must("create L3", c.s.CreateLead(c.ctx, l3, lead.Change{At: t0}, nil))
+		c.must("list L3 by hash", c.s.SuppressHash(c.ctx, l3.EmailHash, "complaint", t0))
+		c.err("suppress L3", c.s.Suppress(c.ctx, bump(l3), chg(t0, ev(t0, "complained", "e6"), "spring", "complaints"), "complaint"), lead.ErrAlreadySuppressed)
+		got = c.lead("L3 healed", "L3")
+		c.eq("L3 has its copy", []any{got.Version, got.Suppressed}, []any{2, "complaint"})
 		c.must("suppress by hash again", c.s.SuppressHash(c.ctx, l.EmailHash, "complaint", t0))
 		c.suppressed("still suppressed", l.EmailHash, true)
 	}},
@@ -455,7 +470,7 @@ var contractCases = []struct {
 		anon.Version = 3
 		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, t0.Add(time.Hour)))
 		got := c.lead("erased", "L1")
-		c.eq("erased profile", []any{got.Email, got.Erased, got.Version, got.Answers}, []any{"", true, 3, nil})
+		c.eq("erased profile", []any{got.Email, got.Erased, got.Version, got.Answers, got.Suppressed}, []any{"", true, 3, nil, "erasure"})
 		_, err = c.s.LeadByEmail(c.ctx, l.EmailHash)
 		c.err("email claim deleted", err, lead.ErrNotFound)
 		c.suppressed("suppressed", l.EmailHash, true)
@@ -572,7 +587,8 @@ var contractCases = []struct {
 		// Claims write the profile too (lease, chosen rep) and keep it due.
 		l06 := c.lead("L06", "L06")
 		l06.Lease = &lead.Lease{Owner: "w", Until: now.Add(time.Minute)}
-		c.must("claim L06", c.s.Claim(c.ctx, bump(l06), "handoff", now, false))
+		l06.Claims = map[string]lead.Claim{"handoff": {ID: "C1", At: now}}
+		c.must("claim L06", c.s.Put(c.ctx, bump(l06), lead.Change{At: now}))
 		for s, ls := range query("due after claim raw", now, 100) {
 			if slices.Contains(ls, "L06") {
 				got, err := c.s.Due(c.ctx, s, now, 100)
@@ -714,12 +730,13 @@ var contractCases = []struct {
 func TestStoreContract(t *testing.T) {
 	impls := []struct {
 		name string
-		open func(t *testing.T) contractStore
+		open func(t *testing.T) (contractStore, func())
 	}{
-		{"dynamodb", func(t *testing.T) contractStore {
-			return dynamo{store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))}
+		{"dynamodb", func(t *testing.T) (contractStore, func()) {
+			table := testenv.NewTable(t)
+			return dynamo{store.New(testenv.Clients(t).DynamoDB, table)}, func() { testenv.Settle(t, table) }
 		}},
-		{"memstore", func(*testing.T) contractStore { return memstore.New() }},
+		{"memstore", func(*testing.T) (contractStore, func()) { return memstore.New(), func() {} }},
 	}
 	for _, tc := range contractCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -727,7 +744,8 @@ func TestStoreContract(t *testing.T) {
 			traces := map[string][]string{}
 			for _, impl := range impls {
 				ok := t.Run(impl.name, func(t *testing.T) {
-					c := &check{t: t, s: impl.open(t), ctx: context.Background()}
+					st, settle := impl.open(t)
+					c := &check{t: t, s: st, ctx: context.Background(), settle: settle}
 					tc.run(c)
 					traces[impl.name] = c.trace
 				})

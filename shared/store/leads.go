@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +28,9 @@ type idempItem struct {
 }
 
 // CreateLead writes email claim, profile, timeline events, campaign
-// counters and idempotency record in one transaction.
+// counters and idempotency record in one transaction. An address already
+// on the suppression list (erased, or suppressed before any lead had it)
+// makes a lead that carries its Suppressed copy.
 func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *lead.Idempotency) error {
 	claim, err := withKey(emailClaim{LeadID: l.ID}, emailPK(l.EmailHash), skEmail)
 	if err != nil {
@@ -38,9 +41,22 @@ func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, ide
 		return err
 	}
 	items := []types.TransactWriteItem{{Put: s.putNew(claim)}, {Put: s.putNew(profile)}}
+	if l.Suppressed == "" {
+		cond := condNew
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: key(suppressPK(l.EmailHash), skSuppress), ConditionExpression: &cond}})
+	}
 	err = s.write(ctx, items, l, ch, idem)
 	if errors.Is(err, errFirstCondition) {
 		return lead.ErrEmailTaken
+	}
+	if codes, ok := cancelReasons(err); ok && l.Suppressed == "" && len(codes) > 2 && codes[2] == "ConditionalCheckFailed" {
+		var sup suppression
+		if err := s.get(ctx, suppressPK(l.EmailHash), skSuppress, &sup); err != nil {
+			return err
+		}
+		l.Suppressed = cmp.Or(sup.Reason, "suppressed")
+		return s.CreateLead(ctx, l, ch, idem)
 	}
 	return err
 }
@@ -131,6 +147,20 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(ch.At.Unix())},
 		}})
 	}
+	if len(items) == 1 && items[0].Put != nil {
+		// The profile alone: a plain conditional write costs half a
+		// transaction's write units.
+		p := items[0].Put
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item,
+			ConditionExpression: p.ConditionExpression, ExpressionAttributeValues: p.ExpressionAttributeValues})
+		if isConditionFailed(err) {
+			return errFirstCondition
+		}
+		if err != nil {
+			return wrap("write lead", err)
+		}
+		return nil
+	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
@@ -212,32 +242,10 @@ func (s *Store) Count(ctx context.Context, campaign string, at time.Time, counte
 	return nil
 }
 
-// Timeline returns a lead's events, oldest first.
+// Timeline returns a lead's events, oldest first, including those of its
+// last single-item write (Put) that the stream has not recorded yet.
 func (s *Store) Timeline(ctx context.Context, leadID string) ([]lead.Event, error) {
-	var out []lead.Event
-	in := &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :evt)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(leadPK(leadID)), ":evt": str("EVT#"),
-		},
-		ConsistentRead: aws.Bool(true),
-	}
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, wrap("query timeline", err)
-		}
-		for _, item := range page.Items {
-			var ev lead.Event
-			if err := unmarshal(item, &ev); err != nil {
-				return nil, wrap("decode event", err)
-			}
-			out = append(out, ev)
-		}
-	}
-	return out, nil
+	return s.timelineOf(ctx, leadID)
 }
 
 // CampaignStats returns a campaign's counters for the month containing at.

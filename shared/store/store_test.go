@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/ids"
@@ -41,6 +44,13 @@ func newCounting(t *testing.T) *counting {
 		})
 	})
 	return c
+}
+
+func (c *counting) count(op string) int64 {
+	if v, ok := c.n.Load(op); ok {
+		return v.(*atomic.Int64).Load()
+	}
+	return 0
 }
 
 func (c *counting) total() int64 {
@@ -203,68 +213,55 @@ func change(s lead.Submission, kind string) lead.Change {
 		Counters: []lead.Counter{{Campaign: s.Source.CampaignOrDefault(), Name: "leads"}}}
 }
 
-func TestClaimMarkerAndSuppression(t *testing.T) {
-	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
+// The send path's writes are single requests (no transaction), and what a
+// commit carries is recorded from the stream once, however often the
+// stream delivers it.
+func TestPutIsOneRequestAndTheStreamRecordsItOnce(t *testing.T) {
+	db := newCounting(t)
+	table := testenv.NewTable(t)
+	st := store.New(db, table)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	l := lead.New(ids.New(at), sub("claim@acme.example", at))
+	l := lead.New(ids.New(at), sub("put@acme.example", at))
 	if err := st.CreateLead(ctx, l, change(l.Submission, lead.EventCaptured), nil); err != nil {
 		t.Fatal(err)
 	}
+	before := db.total()
 	claimed := l
-	claimed.Lease = &lead.Lease{Owner: "w1", Until: at.Add(time.Minute)}
 	claimed.Version++
-	if err := st.Claim(ctx, claimed, "nurture:s:welcome", at, true); err != nil {
-		t.Fatalf("first claim: %v", err)
-	}
-	again := claimed
-	again.Version++
-	if err := st.Claim(ctx, again, "nurture:s:welcome", at, true); !errors.Is(err, sendonce.ErrAlreadySent) {
-		t.Fatalf("second claim of the same email: %v, want ErrAlreadySent", err)
-	}
-	if err := st.Claim(ctx, claimed, "nurture:s:other", at, true); !errors.Is(err, lead.ErrVersionConflict) {
-		t.Fatalf("claim on a stale version: %v, want ErrVersionConflict", err)
-	}
-	// A failed send is released: marker gone, so the email can be retried.
-	released := claimed
-	released.Lease = nil
-	released.Version++
-	if err := st.Unclaim(ctx, released, "nurture:s:welcome"); err != nil {
+	claimed.Lease = &lead.Lease{Owner: "w1", Until: at.Add(time.Minute)}
+	claimed.Claims = map[string]lead.Claim{"handoff": {ID: "C1", At: at}}
+	if err := st.Put(ctx, claimed, lead.Change{At: at}); err != nil {
 		t.Fatal(err)
 	}
-	retry := released
-	retry.Version++
-	if err := st.Claim(ctx, retry, "nurture:s:welcome", at, true); err != nil {
-		t.Fatalf("claim after unclaim: %v", err)
-	}
-
-	// Suppression: recorded once, then every claim to the lead is refused.
-	got, _ := st.Lead(ctx, l.ID)
-	got.Stage = lead.StageUnsubscribed
-	got.Version++
-	unsub := lead.Change{At: at, Counters: []lead.Counter{{Campaign: got.Campaign(), Name: "unsubscribes"}}}
-	if err := st.Suppress(ctx, got, unsub, "unsubscribe"); err != nil {
+	done := claimed
+	done.Version++
+	done.Lease, done.Claims = nil, nil
+	sent := lead.Change{At: at, Events: []lead.Event{{At: at, Kind: "handoff", ID: ids.New(at)}},
+		Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "handoffs"}}}
+	if err := st.Put(ctx, done, sent); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := st.Suppressed(ctx, l.EmailHash); !ok || err != nil {
-		t.Fatalf("Suppressed = %v, %v", ok, err)
+	if n := db.total() - before; n != 2 || db.count("TransactWriteItems") != 1 { // the create's
+		t.Fatalf("claim + commit took %d requests, %d transactions in all; want 2 PutItem and only the create's transaction", n, db.count("TransactWriteItems"))
 	}
-	twice := got
-	twice.Version++
-	if err := st.Suppress(ctx, twice, unsub, "unsubscribe"); !errors.Is(err, lead.ErrAlreadySuppressed) {
-		t.Fatalf("second suppression: %v, want ErrAlreadySuppressed", err)
+	// Two consumers reading the stream from its start: the second is a
+	// replay of every record, as Lambda's retries deliver them.
+	for i := range 2 {
+		sc, err := streams.NewClient(ctx, testenv.Get(t).DynamoDB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: table, Log: slog.New(slog.DiscardHandler),
+			Handler: func(ctx context.Context, ev events.DynamoDBEvent) error { return st.Materialize(ctx, ev.Records) }}
+		if err := p.Drain(ctx); err != nil {
+			t.Fatalf("stream pass %d: %v", i, err)
+		}
 	}
-	next := got
-	next.Version++
-	if err := st.Claim(ctx, next, "nurture:s:second", at, true); !errors.Is(err, sendonce.ErrSuppressed) {
-		t.Fatalf("claim to a suppressed address: %v, want ErrSuppressed", err)
-	}
-	if err := st.Claim(ctx, next, "handoff", at, false); err != nil {
-		t.Fatalf("claim of an email to sales (no suppression check): %v", err)
-	}
-	stats, _ := st.CampaignStats(ctx, got.Campaign(), at)
-	if stats["unsubscribes"] != 1 {
-		t.Fatalf("unsubscribes counted %d times, want 1", stats["unsubscribes"])
+	stats, _ := st.CampaignStats(ctx, l.Campaign(), at)
+	tl, _ := st.Timeline(ctx, l.ID)
+	if stats["handoffs"] != 1 || len(tl) != 2 || tl[1].Kind != "handoff" {
+		t.Fatalf("after two stream passes: handoffs %d, timeline %+v; want counted once, one handoff event", stats["handoffs"], tl)
 	}
 }
 

@@ -1,5 +1,6 @@
-// Package publisherfn wires the publisher: lead events from the table's
-// stream to the EventBridge bus.
+// Package publisherfn wires the publisher: from the table's stream it
+// records the events and counters of single-item lead writes, and sends
+// lead events to the EventBridge bus.
 package publisherfn
 
 import (
@@ -23,9 +24,17 @@ var Function = app.Declare("publisher", nil, func(ctx context.Context, cfg confi
 
 // New builds the stream handler; its AWS clients are its parameters.
 func New(cfg config.Publisher, db *dynamodb.Client, buses awsclients.Buses, env app.Env) func(context.Context, events.DynamoDBEvent) error {
-	p := &publish.Publisher{Store: store.New(db, cfg.Table), Bus: buses(cfg.EventBusName),
+	st := store.New(db, cfg.Table)
+	p := &publish.Publisher{Store: st, Bus: buses(cfg.EventBusName),
 		Log: logx.New(env.Logs, "publisher", cfg.LogLevel)}
 	return func(ctx context.Context, ev events.DynamoDBEvent) error {
+		// First what single-item writes left pending (their events and
+		// counters); the events come back through the stream as new
+		// items and are published then. A failure retries the batch,
+		// which records nothing twice.
+		if err := st.Materialize(ctx, ev.Records); err != nil {
+			return err
+		}
 		records, err := store.StreamEvents(ev.Records)
 		if err != nil {
 			return err

@@ -75,7 +75,7 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 		return nil, err
 	}
 	st := store.New(db, cfg.Table)
-	send := &sendonce.Sender{Store: st, Mail: m, Lease: Lease, Clock: clock}
+	send := &sendonce.Sender{Store: st, Mail: m, Lease: Lease, Confirm: sendonce.DefaultConfirm, Clock: clock, NewID: ids.New}
 	s := &Sales{Rules: rules, Campaigns: campaigns, Sequences: seq, Keys: keys, Store: st, Send: send}
 	s.Handoff = &handoff.Service{
 		Store: st, Send: send, Rules: rules, Keys: keys,
@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 		LinkTTL: links.AlertTTL, Clock: clock, NewID: ids.New, Log: log,
 	}
 	s.Qualify = nurture.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}
-	s.Runner = &nurture.Runner{Sequences: seq, Rules: rules, Send: send, Keys: keys,
+	s.Runner = &nurture.Runner{Sequences: seq, Rules: rules, Store: st, Send: send, Keys: keys,
 		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.HandOff, Clock: clock, NewID: ids.New}
 	return s, nil

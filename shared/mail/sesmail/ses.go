@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -100,6 +101,15 @@ func classify(err error) error {
 		case "MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException", "SendingPausedException":
 			return fmt.Errorf("ses send: %w: %w", mail.ErrRejected, err)
 		}
+		// SES answered with an error: it did not take the message.
+		return fmt.Errorf("ses send: %w: %w", mail.ErrUnavailable, err)
 	}
+	// No connection was made: nothing reached SES.
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return fmt.Errorf("ses send: %w: %w", mail.ErrUnavailable, err)
+	}
+	// Anything else (a timeout, a connection lost mid-request) leaves it
+	// unknown whether SES took the message.
 	return fmt.Errorf("ses send: %w", err)
 }

@@ -45,23 +45,22 @@ const DueShards = 8
 // Store is the in-memory table. The zero value is not usable: use New.
 type Store struct {
 	mu         sync.Mutex
-	profiles   map[string]profile              // lead id → profile
-	emails     map[string]string               // email hash → lead id
-	events     map[string]map[string][]byte    // lead id → event sort key → event (JSON)
-	idem       map[string]idemRecord           // hashed key → record
-	markers    map[string]map[string]time.Time // lead id → job → claimed at
-	suppressed map[string]suppression          // email hash → why
-	stats      map[statsKey]map[string]int64   // campaign, variant, month → counters
-	turns      map[string]int64                // team → turns taken
-	rates      map[string]int64                // rate key with window → calls
-	once       map[string]time.Time            // Once keys
+	profiles   map[string]profile            // lead id → profile
+	emails     map[string]string             // email hash → lead id
+	events     map[string]map[string][]byte  // lead id → event sort key → event (JSON)
+	idem       map[string]idemRecord         // hashed key → record
+	suppressed map[string]suppression        // email hash → why
+	stats      map[statsKey]map[string]int64 // campaign, variant, month → counters
+	turns      map[string]int64              // team → turns taken
+	rates      map[string]int64              // rate key with window → calls
+	once       map[string]time.Time          // Once keys
 }
 
 // New returns an empty store.
 func New() *Store {
 	return &Store{
 		profiles: map[string]profile{}, emails: map[string]string{}, events: map[string]map[string][]byte{},
-		idem: map[string]idemRecord{}, markers: map[string]map[string]time.Time{}, suppressed: map[string]suppression{},
+		idem: map[string]idemRecord{}, suppressed: map[string]suppression{},
 		stats: map[statsKey]map[string]int64{}, turns: map[string]int64{}, rates: map[string]int64{}, once: map[string]time.Time{},
 	}
 }
@@ -125,6 +124,13 @@ func (s *Store) CreateLead(_ context.Context, l lead.Lead, ch lead.Change, idem 
 		return wrap("write lead", errProfileExists)
 	case w.eventExists:
 		return wrap("write lead", errEventExists)
+	}
+	if sup, ok := s.suppressed[l.EmailHash]; ok && l.Suppressed == "" {
+		// The adapter gives a lead of a listed address its copy.
+		l.Suppressed = sup.reason
+		if w.profile, err = newProfile(l); err != nil {
+			return err
+		}
 	}
 	s.emails[l.EmailHash] = l.ID
 	s.putProfile(w.profile)
@@ -254,60 +260,29 @@ func (s *Store) Leads() []lead.Lead {
 
 // --- send protocol ------------------------------------------------------
 
-// Claim writes l (stored version must be l.Version-1) and creates the
-// job's send marker, atomically; with checkSuppression the address must
-// not be suppressed. When several conditions fail the adapter reports
-// them in this order: sendonce.ErrSuppressed, lead.ErrVersionConflict,
-// sendonce.ErrAlreadySent.
-func (s *Store) Claim(_ context.Context, l lead.Lead, job string, at time.Time, checkSuppression bool) error {
+// Put writes l alone if its stored version is l.Version-1
+// (lead.ErrVersionConflict otherwise), with ch's events and counters. The
+// adapter records those from the table's stream shortly after; here they
+// are recorded at once, as if the stream had run. Counters need an event,
+// as in the adapter.
+func (s *Store) Put(_ context.Context, l lead.Lead, ch lead.Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := newProfile(l)
-	if err != nil {
-		return err
+	if len(ch.Counters) > 0 && len(ch.Events) == 0 {
+		return wrap("put lead", errors.New("counters without an event cannot be recorded exactly once"))
 	}
-	_, sent := s.markers[l.ID][job]
-	_, suppressed := s.suppressed[l.EmailHash]
-	switch {
-	case checkSuppression && suppressed:
-		return sendonce.ErrSuppressed
-	case !s.versionOK(l):
-		return lead.ErrVersionConflict
-	case sent:
-		return sendonce.ErrAlreadySent
-	}
-	s.putProfile(p)
-	if s.markers[l.ID] == nil {
-		s.markers[l.ID] = map[string]time.Time{}
-	}
-	s.markers[l.ID][job] = at.UTC()
-	return nil
-}
-
-// Unclaim writes l (version check) and deletes the job's marker, whether
-// or not it exists.
-func (s *Store) Unclaim(_ context.Context, l lead.Lead, job string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := newProfile(l)
+	w, err := s.prepare(l, ch, nil)
 	if err != nil {
 		return err
 	}
 	if !s.versionOK(l) {
 		return lead.ErrVersionConflict
 	}
-	s.putProfile(p)
-	delete(s.markers[l.ID], job)
+	s.putProfile(w.profile)
+	if !w.eventExists { // the adapter's stream skips a recorded batch
+		s.apply(w)
+	}
 	return nil
-}
-
-// Sent reports whether the send marker of a lead's job exists (a test's
-// view of the table).
-func (s *Store) Sent(leadID, job string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.markers[leadID][job]
-	return ok
 }
 
 // NextTurn takes the next turn of a team's round robin: 0, 1, 2, …
@@ -329,12 +304,17 @@ func (s *Store) Suppressed(_ context.Context, emailHash string) (bool, error) {
 }
 
 // Suppress puts the lead's address on the suppression list with the
-// lead's new state, events and counters, atomically:
+// lead's new state (its Suppressed copy set), events and counters,
+// atomically:
 // lead.ErrVersionConflict first, then lead.ErrAlreadySuppressed (the
 // first record is kept and nothing is written).
 func (s *Store) Suppress(_ context.Context, l lead.Lead, ch lead.Change, reason string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	hadCopy := l.Suppressed != ""
+	if !hadCopy {
+		l.Suppressed = reason
+	}
 	w, err := s.prepare(l, ch, nil)
 	if err != nil {
 		return err
@@ -344,6 +324,9 @@ func (s *Store) Suppress(_ context.Context, l lead.Lead, ch lead.Change, reason 
 	case !s.versionOK(l):
 		return lead.ErrVersionConflict
 	case already:
+		if stored, err := s.lead(l.ID); err == nil && !hadCopy && stored.Suppressed == "" {
+			s.putProfile(w.profile) // the adapter gives the stored lead its copy
+		}
 		return lead.ErrAlreadySuppressed
 	case w.eventExists:
 		return wrap("write lead", errEventExists)
@@ -377,6 +360,7 @@ func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, at ti
 		}
 		items[eventSK(ev)] = b
 	}
+	l.Suppressed = "erasure"
 	p, err := newProfile(l)
 	if err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 )
 
-func markerSK(job string) string         { return "SENT#" + job }
 func suppressPK(emailHash string) string { return "SUPPRESS#" + emailHash }
 
 const skSuppress = "SUPPRESS"
@@ -26,63 +25,6 @@ func (s *Store) versioned(l lead.Lead) (*types.Put, error) {
 	cond := "version = :prev"
 	return &types.Put{TableName: &s.table, Item: profile, ConditionExpression: &cond,
 		ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(int64(l.Version - 1))}}, nil
-}
-
-// Claim writes the claimed lead and the job's send marker in one
-// transaction, optionally requiring the address not to be suppressed.
-func (s *Store) Claim(ctx context.Context, l lead.Lead, job string, at time.Time, checkSuppression bool) error {
-	put, err := s.versioned(l)
-	if err != nil {
-		return err
-	}
-	marker := map[string]types.AttributeValue{attrPK: str(leadPK(l.ID)), attrSK: str(markerSK(job)), "at": str(at.UTC().Format(time.RFC3339Nano))}
-	items := []types.TransactWriteItem{{Put: put}, {Put: s.putNew(marker)}}
-	if checkSuppression {
-		cond := condNew
-		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.table, Key: key(suppressPK(l.EmailHash), skSuppress), ConditionExpression: &cond}})
-	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if err == nil {
-		return nil
-	}
-	codes, ok := cancelReasons(err)
-	if !ok {
-		return wrap("claim", err)
-	}
-	failed := func(i int) bool { return i < len(codes) && codes[i] == "ConditionalCheckFailed" }
-	switch {
-	case failed(2):
-		return lead.ErrSuppressed
-	case failed(0):
-		return lead.ErrVersionConflict
-	case failed(1):
-		return lead.ErrAlreadySent
-	}
-	for _, c := range codes {
-		if c == "TransactionConflict" {
-			return lead.ErrVersionConflict
-		}
-	}
-	return wrap("claim", err)
-}
-
-// Unclaim writes the released lead and deletes the job's marker.
-func (s *Store) Unclaim(ctx context.Context, l lead.Lead, job string) error {
-	put, err := s.versioned(l)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: put}, {Delete: &types.Delete{TableName: &s.table, Key: key(leadPK(l.ID), markerSK(job))}},
-	}})
-	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
-		return lead.ErrVersionConflict
-	}
-	if err != nil {
-		return wrap("unclaim", err)
-	}
-	return nil
 }
 
 // suppression is why an address must not be mailed.
@@ -104,10 +46,15 @@ func (s *Store) Suppressed(ctx context.Context, emailHash string) (bool, error) 
 
 // Suppress puts the lead's address on the suppression list (reason:
 // unsubscribe, bounce, complaint, erasure) together with the lead's new
-// state, its events and counters, atomically. A second suppression of the
+// state (its Suppressed copy set), its events and counters, atomically.
+// A second suppression of the
 // same address keeps the first record: lead.ErrAlreadySuppressed.
 func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error {
 	sup := suppression{Reason: reason, At: ch.At, LeadID: l.ID}
+	hadCopy := l.Suppressed != ""
+	if !hadCopy {
+		l.Suppressed = reason // the lead's copy, written with the list entry
+	}
 	put, err := s.versioned(l)
 	if err != nil {
 		return err
@@ -122,6 +69,15 @@ func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reaso
 		return lead.ErrVersionConflict
 	}
 	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
+		if !hadCopy {
+			// Listed before the stored lead had its copy: give it one.
+			cond := *put.ConditionExpression + " AND attribute_not_exists(suppressed)"
+			_, perr := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item,
+				ConditionExpression: &cond, ExpressionAttributeValues: put.ExpressionAttributeValues})
+			if perr != nil && !isConditionFailed(perr) {
+				return wrap("suppress", perr)
+			}
+		}
 		return lead.ErrAlreadySuppressed
 	}
 	return err
@@ -140,8 +96,9 @@ func (s *Store) SuppressHash(ctx context.Context, emailHash, reason string, at t
 }
 
 // Erase overwrites the lead's events with their anonymised form, then in
-// one transaction writes the anonymised profile (version check), deletes
-// the email claim and suppresses the address. Run again after an
+// one transaction writes the anonymised profile (version check, its
+// Suppressed copy set), deletes the email claim and suppresses the
+// address. Run again after an
 // interruption, it finishes the job.
 func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, at time.Time) error {
 	for start := 0; start < len(events); start += 25 {
@@ -161,6 +118,7 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, at 
 			reqs = out.UnprocessedItems[s.table]
 		}
 	}
+	l.Suppressed = "erasure"
 	put, err := s.versioned(l)
 	if err != nil {
 		return err

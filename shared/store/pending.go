@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// attrPending is the profile attribute that carries the events and
+// counters of a single-item write (Put) until the table's stream records
+// them as EVT# items and campaign counters (Materialize).
+const attrPending = "pending"
+
+// pending is what one Put still has to record.
+type pending struct {
+	At       time.Time    `json:"at"`
+	Events   []lead.Event `json:"events"`
+	Counters []statsAdd   `json:"counters,omitempty"`
+}
+
+// statsAdd is one counter update of a stats item.
+type statsAdd struct {
+	Campaign string   `json:"campaign"`
+	Variant  string   `json:"variant,omitempty"`
+	Names    []string `json:"names"`
+}
+
+// statsAdds groups a change's counters by stats item: a campaign's month,
+// and for the lead's own campaign also the variant it saw first (A/B).
+func statsAdds(l lead.Lead, counters []lead.Counter) []statsAdd {
+	var out []statsAdd
+	index := map[[2]string]int{}
+	add := func(campaign, variant, name string) {
+		k := [2]string{campaign, variant}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, statsAdd{Campaign: campaign, Variant: variant})
+		}
+		out[i].Names = append(out[i].Names, name)
+	}
+	for _, c := range counters {
+		add(c.Campaign, "", c.Name)
+		if v := l.FirstTouch.Variant; v != "" && c.Campaign == l.Campaign() {
+			add(c.Campaign, v, c.Name)
+		}
+	}
+	return out
+}
+
+// Put writes the lead's profile alone: one PutItem conditional on the
+// stored version being l.Version-1 (lead.ErrVersionConflict otherwise),
+// no transaction. ch's events and counters ride in the item's pending
+// attribute; Materialize, fed by the table's stream, writes them as the
+// timeline events and counters a transactional write would have, and
+// Timeline shows them meanwhile. A change with counters must have an
+// event: the first event's item is what makes recording them idempotent.
+func (s *Store) Put(ctx context.Context, l lead.Lead, ch lead.Change) error {
+	if len(ch.Counters) > 0 && len(ch.Events) == 0 {
+		return wrap("put lead", errors.New("counters without an event cannot be recorded exactly once"))
+	}
+	put, err := s.versioned(l)
+	if err != nil {
+		return err
+	}
+	if len(ch.Events) > 0 {
+		p, err := marshal(pending{At: ch.At, Events: ch.Events, Counters: statsAdds(l, ch.Counters)})
+		if err != nil {
+			return wrap("marshal pending", err)
+		}
+		put.Item[attrPending] = &types.AttributeValueMemberM{Value: p}
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item,
+		ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues})
+	if isConditionFailed(err) {
+		return lead.ErrVersionConflict
+	}
+	if err != nil {
+		return wrap("put lead", err)
+	}
+	return nil
+}
+
+// Materialize records what the Puts in a batch of stream records still
+// have to (their pending events and counters), one transaction per Put:
+// the events as EVT# items (created only if absent) with the counter
+// updates. A replayed record finds its first event written and changes
+// nothing, so the stream's at-least-once delivery counts nothing twice.
+func (s *Store) Materialize(ctx context.Context, records []events.DynamoDBEventRecord) error {
+	for _, r := range records {
+		img := r.Change.NewImage
+		if img == nil || img[attrSK].String() != skProfile {
+			continue
+		}
+		raw, ok := img[attrPending]
+		if !ok {
+			continue
+		}
+		av, err := streamValue(raw)
+		if err != nil {
+			return fmt.Errorf("store: stream record %s: %w", img[attrPK].String(), err)
+		}
+		var p pending
+		if err := unmarshalValue(av, &p); err != nil {
+			return fmt.Errorf("store: stream record %s: %w", img[attrPK].String(), err)
+		}
+		if err := s.record(ctx, strings.TrimPrefix(img[attrPK].String(), "LEAD#"), p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// record writes one Put's pending events and counters, once.
+func (s *Store) record(ctx context.Context, leadID string, p pending) error {
+	var items []types.TransactWriteItem
+	for _, ev := range p.Events {
+		item, err := withKey(ev, leadPK(leadID), eventSK(ev.At, ev.Kind, ev.ID))
+		if err != nil {
+			return wrap("marshal event", err)
+		}
+		items = append(items, types.TransactWriteItem{Put: s.putNew(item)})
+	}
+	for _, c := range p.Counters {
+		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c.Campaign, c.Variant, p.At, c.Names...)})
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		return nil // recorded before: a replayed stream record
+	}
+	if err != nil {
+		return wrap("record pending", err)
+	}
+	return nil
+}
+
+func unmarshalValue(av types.AttributeValue, v any) error {
+	m, ok := av.(*types.AttributeValueMemberM)
+	if !ok {
+		return errors.New("pending is not a map")
+	}
+	return unmarshal(m.Value, v)
+}
+
+// timelineOf reads a lead's partition once: its EVT# items, oldest first,
+// and the events its profile still carries pending.
+func (s *Store) timelineOf(ctx context.Context, leadID string) ([]lead.Event, error) {
+	var out []lead.Event
+	seen := map[string]bool{}
+	var late []lead.Event
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(leadPK(leadID))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("query timeline", err)
+		}
+		for _, item := range page.Items {
+			sk := ""
+			if v, ok := item[attrSK].(*types.AttributeValueMemberS); ok {
+				sk = v.Value
+			}
+			switch {
+			case strings.HasPrefix(sk, "EVT#"):
+				var ev lead.Event
+				if err := unmarshal(item, &ev); err != nil {
+					return nil, wrap("decode event", err)
+				}
+				seen[sk] = true
+				out = append(out, ev)
+			case sk == skProfile && item[attrPending] != nil:
+				var pend pending
+				if err := unmarshalValue(item[attrPending], &pend); err != nil {
+					return nil, wrap("decode pending", err)
+				}
+				late = pend.Events
+			}
+		}
+	}
+	for _, ev := range late {
+		if !seen[eventSK(ev.At, ev.Kind, ev.ID)] {
+			out = insertEvent(out, ev)
+		}
+	}
+	return out, nil
+}
+
+// insertEvent puts ev where its sort key belongs.
+func insertEvent(evs []lead.Event, ev lead.Event) []lead.Event {
+	k := eventSK(ev.At, ev.Kind, ev.ID)
+	i := len(evs)
+	for i > 0 && eventSK(evs[i-1].At, evs[i-1].Kind, evs[i-1].ID) > k {
+		i--
+	}
+	return append(evs[:i], append([]lead.Event{ev}, evs[i:]...)...)
+}
