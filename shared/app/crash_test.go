@@ -1,0 +1,268 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
+	"github.com/leadflow/leadflow/shared/store"
+)
+
+// Crash test sizes: counts, not time, bound it.
+const (
+	crashCold    = 400 // leads with a nurture step due
+	crashHot     = 120 // leads with a sales alert owed
+	crashWorkers = 3   // overlapping worker processes
+	crashKills   = 40  // SIGKILLs at random moments
+	// crashSpeed: the workers' clock runs this much faster than the wall,
+	// so a 2-minute lease is 2 s and the 10-minute wait for SES's Send
+	// event is 10 s.
+	crashSpeed = 60
+)
+
+// crashEnv names the variables a worker process reads.
+const (
+	envWorker   = "LEADFLOW_CRASH_WORKER"
+	envTable    = "LEADFLOW_CRASH_TABLE"
+	envSES      = "LEADFLOW_CRASH_SES"
+	envWallZero = "LEADFLOW_CRASH_WALL0"
+)
+
+// crashClock is the shared sped-up clock: monday at wall time zero.
+func crashClock(wall0 time.Time) func() time.Time {
+	return func() time.Time { return monday.Add(time.Since(wall0) * crashSpeed) }
+}
+
+// TestKilledWorkersSendEveryDueEmailOnce starts overlapping worker
+// processes that run nurture ticks (alerts owed to sales, nurture steps)
+// against DynamoDB Local and the SES emulator, kills them with SIGKILL at
+// random moments, restarts them, and lets them run until nothing is due.
+// SES's Send events come from the SES proxy in this process, as they
+// come from SES in AWS, whatever happens to the sender. From the
+// emulator's store: every due email exactly once.
+func TestKilledWorkersSendEveryDueEmailOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills worker processes: not with -short")
+	}
+	wall0 := time.Now()
+	clock := crashClock(wall0)
+	table := testenv.NewTable(t)
+	proxyURL, _, proxy := sesWithSendEvents(t, table, clock)
+	ctx := context.Background()
+
+	// The leads: captured while SES is unreachable, so the hot leads' alerts
+	// are owed to the tick, and the cold ones wait for their first step.
+	capture, _, _ := buildAt(t, "capture", map[string]string{"SES_ENDPOINT": "http://127.0.0.1:1"}, clock, table)
+	domain := fmt.Sprintf("crash%d.example", time.Now().UnixNano())
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range crashCold + crashHot {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			body := coldBody(fmt.Sprintf("cold%04d@%s", i, domain))
+			if i >= crashCold {
+				body = hotBody(fmt.Sprintf("hot%04d@%s", i, domain), "1000+")
+			}
+			if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 201 {
+				t.Errorf("capture %d: %d %v", i, r.StatusCode, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	// The workers.
+	var mu sync.Mutex
+	procs := make([]*exec.Cmd, crashWorkers)
+	logs := &outcomeLog{sum: map[string]int{}}
+	start := func(i int) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWorker$", "-test.count=1")
+		cmd.Env = append(os.Environ(), envWorker+"=1", envTable+"="+table, envSES+"="+proxyURL,
+			envWallZero+"="+strconv.FormatInt(wall0.UnixNano(), 10))
+		cmd.Stdout = logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs[i] = cmd
+	}
+	stopAll := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range procs {
+			if p != nil {
+				_ = p.Process.Signal(syscall.SIGKILL)
+				_ = p.Wait()
+			}
+		}
+	}
+	t.Cleanup(stopAll)
+	mu.Lock()
+	for i := range procs {
+		start(i)
+	}
+	mu.Unlock()
+	kills := 0
+	for kills < crashKills {
+		time.Sleep(time.Duration(50+rand.IntN(450)) * time.Millisecond)
+		i := rand.IntN(crashWorkers)
+		mu.Lock()
+		_ = procs[i].Process.Signal(syscall.SIGKILL)
+		_ = procs[i].Wait()
+		kills++
+		start(i)
+		mu.Unlock()
+	}
+
+	t.Logf("captured %d leads, then %d kills in %s", crashCold+crashHot, kills, time.Since(wall0).Round(time.Millisecond))
+	// Undisturbed now: wait for every lead to be settled (its emails
+	// recorded, no claim left). A hot lead is owed two: the alert, and
+	// the escalation once its first-response SLA (5 minutes, 5 s here)
+	// passes unanswered.
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	settled := func() (int, int) {
+		done, claims := 0, 0
+		_ = st.ScanLeads(ctx, func(l lead.Lead) error {
+			if len(l.Claims) > 0 {
+				claims++
+			}
+			if (l.Handoff != nil && l.Handoff.State == lead.HandoffEscalated) || (l.Nurture != nil && len(l.Nurture.Sends) > 0) {
+				done++
+			}
+			return nil
+		})
+		return done, claims
+	}
+	for round := 0; ; round++ {
+		done, claims := settled()
+		if done == crashCold+crashHot && claims == 0 {
+			break
+		}
+		if round == 600 { // a safety net far beyond what settling takes
+			t.Fatalf("not settled: %d of %d leads have their email recorded, %d claims left", done, crashCold+crashHot, claims)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	stopAll()
+	proxy.Wait()
+	t.Logf("settled after %s", time.Since(wall0).Round(time.Millisecond))
+
+	all, err := sesstore.Fetch(ctx, testenv.Get(t).SES)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]int{}
+	emails := 0
+	for _, e := range all {
+		key := ""
+		switch {
+		case len(e.To) == 1 && strings.HasSuffix(e.To[0], "@"+domain):
+			key = e.To[0] // a nurture email to the lead
+		case len(e.ReplyTo) == 1 && strings.HasSuffix(e.ReplyTo[0], "@"+domain):
+			key = e.ReplyTo[0] + " alert" // an alert to sales about the lead
+			if strings.HasPrefix(e.Subject, "[SLA breach]") {
+				key = e.ReplyTo[0] + " escalation"
+			}
+		default:
+			continue
+		}
+		per[key]++
+		emails++
+	}
+	var due []string
+	for i := range crashCold {
+		due = append(due, fmt.Sprintf("cold%04d@%s", i, domain))
+	}
+	for i := crashCold; i < crashCold+crashHot; i++ {
+		due = append(due, fmt.Sprintf("hot%04d@%s alert", i, domain), fmt.Sprintf("hot%04d@%s escalation", i, domain))
+	}
+	duplicates, missing := 0, 0
+	for _, k := range due {
+		switch n := per[k]; {
+		case n == 0:
+			missing++
+		case n > 1:
+			duplicates += n - 1
+		}
+	}
+	logs.mu.Lock()
+	t.Logf("the workers' ticks reported %v", logs.sum)
+	logs.mu.Unlock()
+	t.Logf("leads %d (%d nurture steps, %d alerts + %d escalations), worker processes %d, kills %d, emails %d of %d due, duplicates %d, missing %d",
+		crashCold+crashHot, crashCold, crashHot, crashHot, crashWorkers, kills, emails, len(due), duplicates, missing)
+	if duplicates != 0 || missing != 0 || emails != len(due) {
+		t.Fatalf("every due email exactly once: %d emails of %d due, %d duplicates, %d missing", emails, len(due), duplicates, missing)
+	}
+}
+
+// TestCrashWorker is the worker process of the crash test (it does
+// nothing in a normal run): nurture ticks, one after another, on the
+// crash test's table, until it is killed.
+func TestCrashWorker(t *testing.T) {
+	if os.Getenv(envWorker) == "" {
+		t.Skip("the crash test's worker process")
+	}
+	ns, err := strconv.ParseInt(os.Getenv(envWallZero), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := crashClock(time.Unix(0, ns))
+	tick, _, logs := buildAt(t, "nurture", map[string]string{"SES_ENDPOINT": os.Getenv(envSES), "PUBLIC_BASE_URL": "https://leads.example.com"},
+		clock, os.Getenv(envTable))
+	for i := 0; ; i++ {
+		// A Lambda's deadline: a tick stops taking work in time.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		if err := tick.Event(ctx, tickEvent(fmt.Sprintf("w%d-%d", os.Getpid(), i))); err != nil {
+			t.Error(err)
+		}
+		cancel()
+		_, _ = os.Stdout.Write(logs.Bytes()) // the tick log lines, for the test's tally
+		logs.Reset()
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// outcomeLog sums the outcomes of the workers' tick log lines.
+type outcomeLog struct {
+	mu   sync.Mutex
+	part []byte
+	sum  map[string]int
+}
+
+func (o *outcomeLog) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.part = append(o.part, p...)
+	for {
+		i := bytes.IndexByte(o.part, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		var line struct {
+			Msg      string         `json:"msg"`
+			Outcomes map[string]int `json:"outcomes"`
+		}
+		if json.Unmarshal(o.part[:i], &line) == nil && line.Msg == "tick" {
+			for k, n := range line.Outcomes {
+				o.sum[k] += n
+			}
+		}
+		o.part = o.part[i+1:]
+	}
+}
