@@ -29,6 +29,7 @@ func TestParseSamples(t *testing.T) {
 		{"ses-bounce-transient.json", TypeBounce, "maria.schmidt@acme-industrial.example"},
 		{"ses-complaint.json", TypeComplaint, "maria.schmidt@acme-industrial.example"},
 		{"ses-delivery.json", TypeDelivery, "maria.schmidt@acme-industrial.example"},
+		{"ses-send.json", TypeSend, "maria.schmidt@acme-industrial.example"},
 	}
 	for _, tt := range tests {
 		ev, err := Parse(sample(t, tt.file))

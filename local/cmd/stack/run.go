@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,6 +26,7 @@ import (
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/landing"
 	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/sesproxy"
 	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/config"
@@ -110,6 +112,29 @@ func run(ctx context.Context, args []string) error {
 	// Lead events go to the local stand-in bus, which logs them.
 	bus := eventbus.New(log)
 	env["EVENTBRIDGE_ENDPOINT"] = base + "/_local/eventbridge"
+	var ready atomic.Pointer[gateway.Gateway] // set once the functions are built
+	// The functions send through the SES proxy, which publishes the Send
+	// event of every accepted message to the SES-event listeners, as the
+	// configuration set does in AWS (the emulator publishes none).
+	sesLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	proxy := &sesproxy.Proxy{Target: st.SES, Clock: clock, Log: log.With("component", "ses-proxy"), Delay: 500 * time.Millisecond,
+		Deliver: func(ctx context.Context, ev events.EventBridgeEvent) error {
+			gw := ready.Load()
+			if gw == nil {
+				return errors.New("functions not built yet")
+			}
+			for _, fn := range gw.Listeners() {
+				if err := gw.Inject(ctx, fn, ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+	go func() { _ = http.Serve(sesLn, proxy) }()
+	env["SES_ENDPOINT"] = "http://" + sesLn.Addr().String()
 	gw, err := gateway.New(ctx, gateway.Options{
 		Template: tmpl, Refs: map[string]string{tmpl.TableID: localTable}, Env: env,
 		Clock: clock, Logs: os.Stderr, Log: log,
@@ -117,7 +142,9 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	ready.Store(gw)
 	gw.RunSchedules(ctx, *speed, log)
+
 	sc, err := streams.NewClient(ctx, st.DynamoDB)
 	if err != nil {
 		return err
@@ -158,7 +185,7 @@ leadflow local stack is running
   Mailbox UI    %s/
   DynamoDB      %s   (table %s%s)
   Clock speed   x%g
-  SES events    make bounce EMAIL=… | make complaint EMAIL=…   (the emulator sends none)
+  SES events    Send events for every email (from the SES proxy); make bounce EMAIL=… | make complaint EMAIL=…
   Events out    %s/_local/events-out   (lead.captured, lead.hot, … as published)
 `, base, base, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist], *speed, base)
 	for _, r := range gw.Routes() {
