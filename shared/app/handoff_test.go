@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,9 +15,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/leadflow/leadflow/local/faults"
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/capturefn"
+	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
@@ -246,5 +252,39 @@ func TestSchedulerEscalatesAndRetries(t *testing.T) {
 				t.Fatal("escalated lead is still in the due index")
 			}
 		}
+	}
+}
+
+// A new hot lead's alert costs three DynamoDB requests besides the
+// capture's transaction: the round-robin turn, the claim and the commit.
+func TestHotLeadAlertTakesThreeRequestsBesidesTheCapture(t *testing.T) {
+	table := testenv.NewTable(t)
+	calls := faults.New() // no rules: it only counts
+	clients := testenv.Clients(t)
+	db := dynamodb.New(clients.DynamoDB.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, calls.Middleware) })
+	c := clients.App(db, nil)
+	cfg := config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", Sales: config.Sales{Table: table,
+		Sender: "leads@example.com", SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com",
+		Signing: config.Signing{SigningKeys: testKeys}, CampaignsDir: filepath.Join(testenv.Root(t), "config", "campaigns")}}
+	h, err := capturefn.New(context.Background(), cfg, c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := fmt.Sprintf("count.%d@bigcorp.example", time.Now().UnixNano())
+	if r, err := h.Handle(context.Background(), jsonLead(hotBody(email, "1000+"))); err != nil || r.StatusCode != 201 {
+		t.Fatalf("capture: %d %v", r.StatusCode, err)
+	}
+	if got := mailFor(t, email, 1); len(got) != 1 {
+		t.Fatalf("%d alerts, want 1", len(got))
+	}
+	counts := map[string]int{}
+	total := 0
+	for _, op := range []string{"TransactWriteItems", "PutItem", "UpdateItem", "GetItem", "Query", "DeleteItem", "BatchWriteItem"} {
+		n, _ := calls.Counts(op)
+		counts[op] = n
+		total += n
+	}
+	if counts["TransactWriteItems"] != 1 || total-1 > 3 {
+		t.Fatalf("requests %v: want the capture's one transaction and at most 3 more", counts)
 	}
 }

@@ -140,6 +140,7 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 	}
 	err := s.Store.CreateLead(ctx, l, ch, idem)
 	if err == nil {
+		l.History = ch.Events // all there is: the alert need not read it back
 		return Result{LeadID: l.ID, Outcome: Created, Lead: l}, nil
 	}
 	if !errors.Is(err, ErrEmailTaken) {

@@ -14,9 +14,12 @@ import (
 
 // message builds the alert (or escalation) for the lead's rep.
 func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time.Time) (mail.Message, error) {
-	tl, err := s.Store.Timeline(ctx, l.ID)
-	if err != nil {
-		return mail.Message{}, fmt.Errorf("handoff: timeline: %w", err)
+	tl := l.History
+	if tl == nil {
+		var err error
+		if tl, err = s.Store.Timeline(ctx, l.ID); err != nil {
+			return mail.Message{}, fmt.Errorf("handoff: timeline: %w", err)
+		}
 	}
 	h := l.Handoff
 	a := mail.Alert{

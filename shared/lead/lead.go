@@ -114,6 +114,10 @@ type Lead struct {
 	// with the lead before the email goes to SES, removed by the write
 	// that records it (package sendonce).
 	Claims map[string]Claim `json:"claims,omitempty"`
+	// History is the lead's whole timeline when the code holding the lead
+	// wrote all of it (capture, creating the lead); never stored. The
+	// sales alert shows it without reading it back.
+	History []Event `json:"-"`
 	// Version increases with every write; stores use it for optimistic locking.
 	Version int `json:"version"`
 }
