@@ -23,7 +23,7 @@ import (
 
 // Crash test sizes: counts, not time, bound it.
 const (
-	crashCold    = 400 // leads with a nurture step due
+	crashCold    = 380 // leads with a nurture step due
 	crashHot     = 120 // leads with a sales alert owed
 	crashWorkers = 3   // overlapping worker processes
 	crashKills   = 40  // SIGKILLs at random moments

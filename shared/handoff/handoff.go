@@ -56,6 +56,9 @@ const (
 	Sent       Outcome = "sent"      // alert sent to a rep
 	Escalated  Outcome = "escalated" // SLA breach: escalation sent
 	Recovered  Outcome = "recovered" // an earlier attempt had sent it; recorded now
+	// Unconfirmed: an earlier attempt died with the alert claimed; SES's
+	// Send event decides (package sendonce).
+	Unconfirmed = sendonce.Unconfirmed
 )
 
 // Jobs, also the names of their send markers.
@@ -131,6 +134,8 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 		return Recovered, nil
 	case sendonce.Busy:
 		return Busy, nil
+	case sendonce.Unconfirmed:
+		return Unconfirmed, nil
 	}
 	return NothingDue, nil
 }

@@ -268,3 +268,23 @@ func TestSLAEscalatesOnceToTeamLead(t *testing.T) {
 		t.Fatalf("last event = %s, want sla_breach", last.Kind)
 	}
 }
+
+// An alert whose sender died without an answer from SES waits for SES's
+// Send event, then goes out once the window has passed without one.
+func TestAlertLeftUnconfirmedWaitsThenSends(t *testing.T) {
+	f := newFixture(t)
+	id := f.hotLead(t, "unknown@bigcorp.example")
+	f.out.Fail = errors.New("connection reset by peer")
+	if _, err := f.svc.Run(context.Background(), id, "w1", ""); !errors.Is(err, sendonce.ErrUnknown) {
+		t.Fatalf("err = %v, want ErrUnknown", err)
+	}
+	f.out.Fail = nil
+	f.now = f.now.Add(2 * time.Minute) // past the lease
+	if out, err := f.svc.Run(context.Background(), id, "w2", ""); err != nil || out != Unconfirmed || len(f.out.Sent()) != 0 {
+		t.Fatalf("inside the window = %s, %v; %d emails; want unconfirmed, none", out, err, len(f.out.Sent()))
+	}
+	f.now = f.now.Add(sendonce.DefaultConfirm)
+	if out, err := f.svc.Run(context.Background(), id, "w3", ""); err != nil || out != Sent || len(f.out.Sent()) != 1 {
+		t.Fatalf("after the window = %s, %v; %d emails; want sent, 1", out, err, len(f.out.Sent()))
+	}
+}
