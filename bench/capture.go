@@ -39,7 +39,7 @@ func benchCapture(e *env) []Row {
 	// sizes, keys renamed) without the handler: the bare write it needs.
 	rec := &txRecorder{}
 	db = dynamodb.New(db.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec.middleware) })
-	c := e.clients.App(db, nil)
+	c := e.clients.App(db, e.tracedSES())
 	h, err := capturefn.New(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
 		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
 			PublicBaseURL: "https://leads.example.com"}},

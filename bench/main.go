@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/leadflow/leadflow/local/sam"
@@ -99,10 +100,30 @@ func (e *env) countedDynamoDB() *dynamodb.Client {
 		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
 			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				e.calls.Add(1)
-				if os.Getenv("BENCH_TRACE") != "" {
-					fmt.Fprintln(os.Stderr, "ddb:", middleware.GetOperationName(ctx))
+				if os.Getenv("BENCH_TRACE") == "" {
+					return next.HandleInitialize(ctx, in)
 				}
-				return next.HandleInitialize(ctx, in)
+				t0 := time.Now()
+				out, md, err := next.HandleInitialize(ctx, in)
+				fmt.Fprintf(os.Stderr, "ddb: %s %.2f ms\n", middleware.GetOperationName(ctx), float64(time.Since(t0).Microseconds())/1000)
+				return out, md, err
+			}), middleware.Before)
+		})
+	})
+}
+
+// tracedSES is the SES client, printing each call's time with BENCH_TRACE.
+func (e *env) tracedSES() *sesv2.Client {
+	return sesv2.New(e.clients.SES.Options(), func(o *sesv2.Options) {
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("trace", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if os.Getenv("BENCH_TRACE") == "" {
+					return next.HandleInitialize(ctx, in)
+				}
+				t0 := time.Now()
+				out, md, err := next.HandleInitialize(ctx, in)
+				fmt.Fprintf(os.Stderr, "ses: %s %.2f ms\n", middleware.GetOperationName(ctx), float64(time.Since(t0).Microseconds())/1000)
+				return out, md, err
 			}), middleware.Before)
 		})
 	})

@@ -70,6 +70,18 @@ type Result struct {
 	// so the schedule retries it).
 	Handoff    lead.Outcome
 	HandoffErr error
+	// alertClaimed: the create claimed the alert (Alerts).
+	alertClaimed bool
+}
+
+// Alerter sends a new hot lead's alert claimed in the lead's own create
+// (handoff.Service).
+type Alerter interface {
+	// Claim chooses the rep and puts the alert's claim on l (owed to
+	// sales), for the write that creates it.
+	Claim(ctx context.Context, l *lead.Lead, owner, base string) error
+	// SendClaimed sends and records the alert claimed with l.
+	SendClaimed(ctx context.Context, l lead.Lead, owner string) (lead.Outcome, error)
 }
 
 // Qualifier re-grades a lead after a submission, updating its
@@ -88,6 +100,9 @@ type Service struct {
 	// once (the hot lead alert), so it arrives within seconds; the
 	// scheduled function retries anything it misses.
 	HandOff lead.HandOff
+	// Alerts, when set, makes the write that creates a hot lead also the
+	// claim of its alert (one request less before the alert goes out).
+	Alerts Alerter
 	// Retry bounds retries on concurrent writes to the same lead (zero:
 	// lead.Retries, the policy of every lead write).
 	Retry lead.Retry
@@ -114,7 +129,7 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	var res Result
 	err := retry.Do(ctx, func() error {
 		var err error
-		res, err = s.try(ctx, id, sub, idem, base)
+		res, err = s.try(ctx, id, sub, idem, base, owner)
 		if errors.Is(err, ErrDuplicateRequest) {
 			res, err = s.replay(ctx, idem)
 		}
@@ -126,11 +141,15 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	if err != nil {
 		return res, err
 	}
+	if res.alertClaimed {
+		res.Handoff, res.HandoffErr = s.Alerts.SendClaimed(ctx, res.Lead, owner)
+		return res, nil
+	}
 	res.Handoff, res.HandoffErr = lead.FollowUp(ctx, res.Lead, s.HandOff, owner, base)
 	return res, nil
 }
 
-func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency, base string) (Result, error) {
+func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency, base, owner string) (Result, error) {
 	l := lead.New(id, sub)
 	l.LinkBase = base
 	l.AddSignal(submissionSignal(sub))
@@ -138,10 +157,21 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 	if idem != nil {
 		idem.LeadID, idem.Outcome = l.ID, Created
 	}
-	err := s.Store.CreateLead(ctx, l, ch, idem)
+	created := l
+	if l.Handoff != nil {
+		h := *l.Handoff // Claim fills in the rep: on a copy, in case it fails
+		created.Handoff = &h
+	}
+	// A hot lead's create claims its alert too. If choosing the rep fails,
+	// the alert follows the usual way (FollowUp, then the schedule).
+	claimed := s.Alerts != nil && l.OwedToSales() && s.Alerts.Claim(ctx, &created, owner, base) == nil && created.Claims != nil
+	if !claimed {
+		created = l
+	}
+	err := s.Store.CreateLead(ctx, created, ch, idem)
 	if err == nil {
-		l.History = ch.Events // all there is: the alert need not read it back
-		return Result{LeadID: l.ID, Outcome: Created, Lead: l}, nil
+		created.History = ch.Events // all there is: the alert need not read it back
+		return Result{LeadID: created.ID, Outcome: Created, Lead: created, alertClaimed: claimed}, nil
 	}
 	if !errors.Is(err, ErrEmailTaken) {
 		return Result{}, err

@@ -102,7 +102,35 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 	if job == "" {
 		return NothingDue, nil
 	}
-	out, err := s.Send.Do(ctx, l, sendonce.Job{
+	out, err := s.Send.Do(ctx, l, s.job(job, base, now), owner)
+	return s.outcome(ctx, l, job, out, err)
+}
+
+// Claim readies a lead that is owed its first alert to be claimed by the
+// write that stores it anyway (capture creating it): the rep is chosen
+// (a round-robin turn) and the claim put on l. SendClaimed then sends.
+// It does nothing when no first alert is due.
+func (s *Service) Claim(ctx context.Context, l *lead.Lead, owner, base string) error {
+	if dueJob(l, s.Clock()) != jobHandoff {
+		return nil
+	}
+	if err := s.job(jobHandoff, base, s.Clock()).Prepare(ctx, l); err != nil {
+		return err
+	}
+	s.Send.Stage(l, jobHandoff, owner)
+	return nil
+}
+
+// SendClaimed sends and records the alert whose claim was written with l
+// (Claim); l is the lead as written.
+func (s *Service) SendClaimed(ctx context.Context, l lead.Lead, owner string) (Outcome, error) {
+	out, err := s.Send.Finish(ctx, l, s.job(jobHandoff, "", s.Clock()), owner)
+	return s.outcome(ctx, l, jobHandoff, out, err)
+}
+
+// job is the exactly-once job of an alert or escalation.
+func (s *Service) job(job, base string, now time.Time) sendonce.Job {
+	return sendonce.Job{
 		Name: job,
 		Prepare: func(ctx context.Context, l *lead.Lead) error {
 			if base != "" && l.LinkBase == "" {
@@ -115,7 +143,11 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 		Message: func(ctx context.Context, l lead.Lead) (mail.Message, error) { return s.message(ctx, l, job, now) },
 		Due:     func(l *lead.Lead) bool { return dueJob(l, now) == job },
 		Commit:  func(l *lead.Lead, messageID string) lead.Change { return s.record(l, job, messageID, now) },
-	}, owner)
+	}
+}
+
+// outcome maps what the protocol did to the hand-off's outcome and metrics.
+func (s *Service) outcome(ctx context.Context, l lead.Lead, job string, out sendonce.Outcome, err error) (Outcome, error) {
 	if err != nil {
 		return "", fmt.Errorf("handoff: %w", err)
 	}

@@ -155,13 +155,7 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 	if job.ToLead && l.Suppressed != "" {
 		return Suppressed, nil
 	}
-	claimID := s.NewID(now)
-	l.Lease = &lead.Lease{Owner: owner, Until: now.Add(s.Lease)}
-	l.Claims = maps.Clone(l.Claims)
-	if l.Claims == nil {
-		l.Claims = map[string]lead.Claim{}
-	}
-	l.Claims[job.Name] = lead.Claim{ID: claimID, At: now}
+	claimID := s.Stage(&l, job.Name, owner)
 	claimed, err := lead.Write(ctx, s.Store.Put, l, lead.Change{})
 	if errors.Is(err, lead.ErrVersionConflict) {
 		return Busy, nil
@@ -169,6 +163,39 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 	if err != nil {
 		return "", fmt.Errorf("sendonce: claim %s: %w", job.Name, err)
 	}
+	return s.finish(ctx, claimed, job, owner, claimID)
+}
+
+// Stage puts a lease and a claim for job on l, in memory, so that a
+// write the caller makes anyway (capture creating a hot lead) is the
+// claim; Finish then sends and commits. It returns the claim id. If that
+// write fails, nothing was claimed.
+func (s *Sender) Stage(l *lead.Lead, job, owner string) string {
+	now := s.Clock()
+	claimID := s.NewID(now)
+	l.Lease = &lead.Lease{Owner: owner, Until: now.Add(s.Lease)}
+	l.Claims = maps.Clone(l.Claims)
+	if l.Claims == nil {
+		l.Claims = map[string]lead.Claim{}
+	}
+	l.Claims[job] = lead.Claim{ID: claimID, At: now}
+	return claimID
+}
+
+// Finish sends and commits a job whose claim (Stage) the caller wrote
+// with l; l is the lead as written.
+func (s *Sender) Finish(ctx context.Context, l lead.Lead, job Job, owner string) (Outcome, error) {
+	c, ok := l.Claims[job.Name]
+	if !ok || l.Lease == nil || l.Lease.Owner != owner {
+		return "", fmt.Errorf("sendonce: finish %s: the lead carries no claim of %s", job.Name, owner)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Lease)
+	defer cancel()
+	return s.finish(ctx, l, job, owner, c.ID)
+}
+
+// finish sends the claimed job and commits it.
+func (s *Sender) finish(ctx context.Context, claimed lead.Lead, job Job, owner, claimID string) (Outcome, error) {
 	messageID, err := s.send(ctx, claimed, job, claimID)
 	if err != nil {
 		if errors.Is(err, ErrUnknown) {
