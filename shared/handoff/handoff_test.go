@@ -288,3 +288,57 @@ func TestAlertLeftUnconfirmedWaitsThenSends(t *testing.T) {
 		t.Fatalf("after the window = %s, %v; %d emails; want sent, 1", out, err, len(f.out.Sent()))
 	}
 }
+
+// A new hot lead's create carries the alert's claim (the rep chosen
+// first); if the sender dies after SES took the alert, the tick records
+// it from SES's Send event without a second email.
+func TestAlertClaimedInTheCreate(t *testing.T) {
+	for _, dies := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sent and recorded", true: "sender dies after SES"}[dies], func(t *testing.T) {
+			f := newFixture(t)
+			l := lead.New(ids.New(f.now), lead.Submission{Email: "new@bigcorp.example", Name: "Clara", Company: "BigCorp", JobTitle: "CMO",
+				FormType: "demo_request", Source: lead.Attribution{Campaign: "q4", At: f.now}})
+			l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
+			f.svc.Rules.Qualify(&l, f.now)
+			if err := f.svc.Claim(context.Background(), &l, "req-1", "https://leads.example.com"); err != nil {
+				t.Fatal(err)
+			}
+			if l.Claims["handoff"].ID == "" || l.Lease == nil || l.Handoff.Rep == "" {
+				t.Fatalf("nothing staged: claims %+v, handoff %+v", l.Claims, l.Handoff)
+			}
+			l.Version = 1
+			if err := f.store.CreateLead(context.Background(), l, lead.Change{At: f.now}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if dies {
+				f.svc.Send.Store = &failingCommit{Store: f.store}
+			}
+			out, err := f.svc.SendClaimed(context.Background(), l, "req-1")
+			f.svc.Send.Store = f.store
+			if len(f.out.Sent()) != 1 || f.out.Sent()[0].To != l.Handoff.Rep {
+				t.Fatalf("%d alerts, want 1 to %s", len(f.out.Sent()), l.Handoff.Rep)
+			}
+			if !dies {
+				got := stored(t, f.store, l.ID)
+				if err != nil || out != Sent || got.Handoff.State != lead.HandoffSent || got.Claims != nil || got.Lease != nil {
+					t.Fatalf("send = %s, %v; handoff %+v, claims %+v", out, err, got.Handoff, got.Claims)
+				}
+				return
+			}
+			got := stored(t, f.store, l.ID)
+			c := got.Claims["handoff"]
+			c.Confirmed = "msg-1" // SES's Send event
+			got.Claims = map[string]lead.Claim{"handoff": c}
+			got.Version++
+			if err := f.store.Put(context.Background(), got, lead.Change{}); err != nil {
+				t.Fatal(err)
+			}
+			f.now = f.now.Add(2 * time.Minute)
+			out, err = f.svc.Run(context.Background(), l.ID, "tick", "")
+			got = stored(t, f.store, l.ID)
+			if err != nil || out != Recovered || len(f.out.Sent()) != 1 || got.Handoff.State != lead.HandoffSent || got.Handoff.Rep != l.Handoff.Rep {
+				t.Fatalf("recovery = %s, %v; %d alerts; handoff %+v", out, err, len(f.out.Sent()), got.Handoff)
+			}
+		})
+	}
+}
