@@ -139,6 +139,9 @@ type Send struct {
 // MaxSends bounds the send history kept on a profile.
 const MaxSends = 20
 
+// ExitHandedOff is the nurture exit reason of a lead handed to sales.
+const ExitHandedOff = "handed_off"
+
 // ExitNurture takes the lead out of its sequence for an outside reason
 // (unsubscribed, bounce, complaint, sales_accepted, rejected): nothing
 // more is due, and the sequence is never entered again.

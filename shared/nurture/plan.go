@@ -21,7 +21,7 @@ const (
 const (
 	ExitCompleted       = "completed"        // ran off the end of its sequence
 	ExitSequenceRemoved = "sequence_removed" // its sequence is gone from the config
-	ExitHandedOff       = "handed_off"       // a handoff step sent it to sales
+	ExitHandedOff       = lead.ExitHandedOff // it turned hot, or a handoff step sent it to sales
 	ExitNoConsent       = "no_consent"       // its latest consent does not allow marketing email
 	ExitNotEnrolled     = "not_enrolled"     // Plan was asked about a lead in no sequence
 )

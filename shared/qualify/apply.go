@@ -14,7 +14,8 @@ const EventQualified = "qualified"
 // engagement) and returns what to record with the write: a timeline event
 // with the decision and its reasons, and the campaign counters of stage
 // transitions. A lead that turns hot for the first time gets a pending
-// handoff (the alert owed to sales). Stages sales set are never changed.
+// handoff (the alert owed to sales) and leaves its nurture sequence.
+// Stages sales set are never changed.
 func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	signals := make([]Signal, len(l.Signals))
 	for i, s := range l.Signals {
@@ -45,6 +46,8 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	if to == lead.StageMQL && l.Handoff == nil {
 		l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: now}
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "mql"})
+		// Sales takes over in this same write: no nurture email after it.
+		l.ExitNurture(lead.ExitHandedOff)
 	}
 	return ch
 }

@@ -1,6 +1,8 @@
 package qualify
 
 import (
+	"time"
+
 	"errors"
 	"os"
 	"path/filepath"
@@ -88,5 +90,19 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil || errors.Is(err, ErrInvalid) {
 		t.Errorf("Load(missing) = %v", err)
+	}
+}
+
+// A nurtured lead that turns hot leaves its sequence in the same change
+// that owes sales its alert.
+func TestTurningHotLeavesTheSequence(t *testing.T) {
+	c := Default()
+	l := stored(lead.Submission{Email: "cmo@acme.example", JobTitle: "CMO", CompanySize: "500"})
+	l.Stage = lead.StageNurturing
+	l.Nurture = &lead.Nurture{Sequence: "cold-education", Step: "pricing", NextAt: now.Add(time.Hour)}
+	l.Signals = []lead.Signal{{Kind: FormSignal("demo_request"), At: now}}
+	c.Qualify(&l, now)
+	if !l.OwedToSales() || !l.Nurture.NextAt.IsZero() || l.Nurture.ExitReason != lead.ExitHandedOff || len(l.Nurture.Completed) != 1 {
+		t.Fatalf("handoff %+v, nurture %+v: want owed to sales and out of its sequence", l.Handoff, l.Nurture)
 	}
 }
