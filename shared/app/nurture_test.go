@@ -126,15 +126,15 @@ func TestColdLeadGetsItsSequenceUntilUnsubscribed(t *testing.T) {
 	}
 }
 
-// TestConcurrentTicksSendEachStepExactlyOnce: 1,000 due leads, ticks run
-// four at a time until nothing is due → exactly 1,000 emails, no address
+// TestConcurrentTicksSendEachStepExactlyOnce: 500 due leads, ticks run
+// four at a time until nothing is due → exactly 500 emails, no address
 // twice, every lead advanced once. (Process deaths on top of overlap:
 // TestKilledWorkersSendEveryDueEmailOnce.)
 func TestConcurrentTicksSendEachStepExactlyOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("1,000 leads")
+		t.Skip("500 leads")
 	}
-	const n = 1000
+	const n = 500
 	clock := &clockAt{t: monday}
 	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "LOG_LEVEL": "warn"}
 	capture, table, _ := buildAt(t, "capture", base, clock.now, "")

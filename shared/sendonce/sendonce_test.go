@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,9 +30,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{st: memstore.New(), out: &mailtest.Outbox{}, now: t0}
-	n := 0
+	var n atomic.Int64
 	f.s = &sendonce.Sender{Store: f.st, Mail: f.out, Lease: time.Minute, Confirm: 10 * time.Minute,
-		Clock: func() time.Time { return f.now }, NewID: func(time.Time) string { n++; return fmt.Sprint("C", n) }}
+		Clock: func() time.Time { return f.now }, NewID: func(time.Time) string { return fmt.Sprint("C", n.Add(1)) }}
 	return f
 }
 
