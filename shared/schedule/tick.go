@@ -1,7 +1,8 @@
 // Package schedule runs one scheduled tick: it reads every shard of the
-// sparse due index (never a scan), works the due leads with bounded
-// concurrency, and stops before the Lambda deadline, leaving the rest due
-// for the next tick. It imports no AWS code.
+// sparse due index at once (never a scan), works the due leads with
+// bounded concurrency, reads the shards again while they return full
+// pages and time is left, and stops before the Lambda deadline, leaving
+// the rest due for the next tick. It imports no AWS code.
 package schedule
 
 import (
@@ -46,6 +47,32 @@ type Tick struct {
 	Clock func() time.Time
 	Wall  func() time.Time
 	Log   *slog.Logger
+}
+
+// readShards queries every shard's due leads at once and returns the
+// pages in the order to work them (starting at first). A failed query is
+// logged and counted; its shard is left for the next pass or tick.
+func (t *Tick) readShards(ctx context.Context, first int, now time.Time, log *slog.Logger, sum *Summary, mu *sync.Mutex) [][]lead.Lead {
+	pages := make([][]lead.Lead, t.Shards)
+	var wg sync.WaitGroup
+	for i := range t.Shards {
+		shard := (first + i) % t.Shards
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			leads, err := t.Store.Due(ctx, shard, now, t.PerShard)
+			if err != nil {
+				log.Error("due query failed", "shard", shard, "error", err.Error())
+				mu.Lock()
+				sum.Errors++
+				mu.Unlock()
+				return
+			}
+			pages[i] = leads
+		}()
+	}
+	wg.Wait()
+	return pages
 }
 
 // Summary counts what a tick did, by outcome.
@@ -100,54 +127,68 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(owner))
 	first := int(h.Sum32() % uint32(max(1, t.Shards)))
-	for i := 0; i < t.Shards; i++ {
-		shard := (first + i) % t.Shards
+	work := func(l lead.Lead) {
+		defer func() { <-sem; wg.Done() }()
+		started := wall()
+		out, err := t.Work(ctx, l, owner)
+		for took := int64(wall().Sub(started)); ; {
+			if cur := slowest.Load(); took <= cur || slowest.CompareAndSwap(cur, took) {
+				break
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			sum.Errors++
+			log.Error("lead", "leadId", l.ID, "error", err.Error())
+			if t.Stop != nil && t.Stop(err) {
+				stop.CompareAndSwap(nil, &err)
+			}
+			return
+		}
+		sum.Outcomes[out]++
+		if out != lead.Idle && out != lead.Busy {
+			log.Info("lead", "leadId", l.ID, "outcome", out)
+		}
+	}
+	// Passes over every shard, its queries in parallel: a shard that gave
+	// a full page is read again while time is left, so a tick keeps the
+	// send rate busy until its deadline instead of ending after
+	// Shards × PerShard leads. A lead is worked at most once per tick.
+	seen := map[string]bool{}
+passes:
+	for {
+		pages := t.readShards(ctx, first, now, log, &sum, &mu)
+		full, fresh := false, 0
+		for _, leads := range pages {
+			full = full || len(leads) >= t.PerShard
+			for _, l := range leads {
+				if seen[l.ID] {
+					continue
+				}
+				// Wait for a free worker first, then look at the clock: the
+				// wait itself may have used up the time left.
+				sem <- struct{}{}
+				if expired() {
+					<-sem
+					sum.Stopped = true
+					break passes
+				}
+				seen[l.ID] = true
+				fresh++
+				wg.Add(1)
+				go work(l)
+			}
+		}
+		if !full || fresh == 0 {
+			break
+		}
+		// The pass's leads finish (and leave the index) before it is read
+		// again; the pipeline drains once per Shards × PerShard leads.
+		wg.Wait()
 		if expired() {
 			sum.Stopped = true
 			break
-		}
-		leads, err := t.Store.Due(ctx, shard, now, t.PerShard)
-		if err != nil {
-			log.Error("due query failed", "shard", shard, "error", err.Error())
-			mu.Lock() // workers of earlier shards count errors too
-			sum.Errors++
-			mu.Unlock()
-			continue
-		}
-		for _, l := range leads {
-			// Wait for a free worker first, then look at the clock: the
-			// wait itself may have used up the time left.
-			sem <- struct{}{}
-			if expired() {
-				<-sem
-				sum.Stopped = true
-				break
-			}
-			wg.Add(1)
-			go func(l lead.Lead) {
-				defer func() { <-sem; wg.Done() }()
-				started := wall()
-				out, err := t.Work(ctx, l, owner)
-				for took := int64(wall().Sub(started)); ; {
-					if cur := slowest.Load(); took <= cur || slowest.CompareAndSwap(cur, took) {
-						break
-					}
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					sum.Errors++
-					log.Error("lead", "leadId", l.ID, "error", err.Error())
-					if t.Stop != nil && t.Stop(err) {
-						stop.CompareAndSwap(nil, &err)
-					}
-					return
-				}
-				sum.Outcomes[out]++
-				if out != lead.Idle && out != lead.Busy {
-					log.Info("lead", "leadId", l.ID, "outcome", out)
-				}
-			}(l)
 		}
 	}
 	wg.Wait()

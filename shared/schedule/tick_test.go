@@ -139,3 +139,78 @@ func TestTickKeepsRoomForItsSlowestLead(t *testing.T) {
 		t.Fatalf("ended %s before the deadline, inside the %s margin", deadline.Sub(end), tk.Margin)
 	}
 }
+
+// doneStore is a due index the work empties: a worked lead is no longer
+// due, except the ones that stay (a busy lead).
+type doneStore struct {
+	mu    sync.Mutex
+	due   map[int][]string
+	stays map[string]bool
+}
+
+func (s *doneStore) Due(_ context.Context, shard int, _ time.Time, limit int) ([]lead.Lead, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []lead.Lead
+	for _, id := range s.due[shard] {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, lead.Lead{ID: id})
+	}
+	return out, nil
+}
+
+func (s *doneStore) work(_ context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stays[l.ID] {
+		return lead.Busy, nil
+	}
+	for sh, ids := range s.due {
+		for i, id := range ids {
+			if id == l.ID {
+				s.due[sh] = append(ids[:i:i], ids[i+1:]...)
+			}
+		}
+	}
+	return "sent", nil
+}
+
+// A tick reads a shard again while its pages come back full, so it is
+// not limited to Shards × PerShard leads; a lead that stays due is worked
+// once per tick, and a page of only such leads ends the tick.
+func TestTickReadsFullShardsAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		stays       int // leads at the head of shard 0 that stay due
+		wantWorked  int
+		wantOutcome map[lead.Outcome]int
+	}{
+		{"every lead sent", 0, 4 * 25, map[lead.Outcome]int{"sent": 4 * 25}},
+		{"a page of busy leads ends that shard", 10, 10 + 3*25, map[lead.Outcome]int{"sent": 3 * 25, lead.Busy: 10}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &doneStore{due: map[int][]string{}, stays: map[string]bool{}}
+			for sh := 0; sh < 4; sh++ {
+				for i := 0; i < 25; i++ {
+					id := fmt.Sprintf("%d-%02d", sh, i)
+					s.due[sh] = append(s.due[sh], id)
+					if sh == 0 && i < tc.stays {
+						s.stays[id] = true
+					}
+				}
+			}
+			tk := tick(s, s.work)
+			tk.PerShard = 10
+			sum := tk.Run(context.Background(), "t1")
+			worked := 0
+			for _, n := range sum.Outcomes {
+				worked += n
+			}
+			if worked != tc.wantWorked || sum.Errors != 0 || fmt.Sprint(sum.Outcomes) != fmt.Sprint(tc.wantOutcome) {
+				t.Fatalf("worked %d (want %d), outcomes %v (want %v), errors %d", worked, tc.wantWorked, sum.Outcomes, tc.wantOutcome, sum.Errors)
+			}
+		})
+	}
+}

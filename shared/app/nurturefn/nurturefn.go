@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"time"
 
@@ -56,7 +57,7 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 		return nil, fmt.Errorf("config: TRACK_OPENS=%q: want true or false", cfg.TrackOpens)
 	}
 	t := &schedule.Tick{
-		Store: s.Store, Shards: store.DueShards, Concurrency: 8, PerShard: 200, Margin: 2 * time.Second,
+		Store: s.Store, Shards: store.DueShards, Concurrency: workers(perSecond), PerShard: 200, Margin: 2 * time.Second,
 		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) },
 		Clock: env.Clock, Log: log,
 		Work: func(ctx context.Context, l lead.Lead, owner string) (lead.Outcome, error) {
@@ -85,6 +86,13 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 		log.Log(ctx, level, "tick", append(attrs, metrics.Attrs(ctx, env.Clock())...)...)
 		return nil
 	}, nil
+}
+
+// workers is how many leads a tick works at once: enough to keep the SES
+// rate busy while each email takes its claim, send and commit (~0.2 s on
+// AWS at worst), at least 8, at most 100.
+func workers(perSecond float64) int {
+	return min(100, max(8, int(math.Ceil(perSecond*0.2))))
 }
 
 // sendRate is the configured SES send rate, else the account's own.
