@@ -192,5 +192,10 @@ passes:
 		}
 	}
 	wg.Wait()
+	if err := stop.Load(); err != nil {
+		// Throttled: the lead that hit it stays due, whatever else was
+		// already under way.
+		sum.Stopped, sum.Cause = true, (*err).Error()
+	}
 	return sum
 }
