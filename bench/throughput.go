@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leadflow/leadflow/local/gateway"
+	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/shared/app/registry"
+	"github.com/leadflow/leadflow/shared/awsclients/all"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
+)
+
+func init() { register("nurture throughput at the SES rate", benchThroughput) }
+
+// benchThroughput: BENCH_LEADS (default 2,000) leads due at once, one
+// nurture tick per configured SES rate (SES_MAX_SEND_RATE, default
+// BENCH_RATES=14,100,500 emails/s), wired as Lambda wires it
+// (registry.Build with the template's environment) and with the template's
+// timeout as its deadline. Emails are counted in the SES emulator by a
+// recipient domain unique to the run, not by the product's counters:
+// achieved rate = emails / tick time against the configured rate (target
+// ≥ 0.9×), duplicates (target 0) and the tick's errors, throttling
+// included (target 0).
+//
+// One tick takes at most store.DueShards × 200 leads (schedule.Tick's
+// PerShard), so with 2,000 due a tick sends up to 1,600; the rest are
+// the next tick's. Rows without target say what limits the highest rates:
+// the emulators' capacity for what each email needs, from the tick's 8
+// workers and from 32.
+func benchThroughput(e *env) []Row {
+	root, err := sam.Root()
+	must(err)
+	n := 2000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_LEADS")); err == nil && v > 0 {
+		n = v
+	}
+	rates := []float64{14, 100, 500}
+	if v := os.Getenv("BENCH_RATES"); v != "" {
+		rates = nil
+		for _, s := range strings.Split(v, ",") {
+			r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			must(err)
+			rates = append(rates, r)
+		}
+	}
+	nurture, ok := e.tmpl.Function("nurture")
+	if !ok {
+		must(fmt.Errorf("no nurture function in template.yaml"))
+	}
+	capture, ok := e.tmpl.Function("capture")
+	if !ok {
+		must(fmt.Errorf("no capture function in template.yaml"))
+	}
+	clock := func() time.Time { return benchMonday }
+	var rows []Row
+	for _, rate := range rates {
+		label := fmt.Sprintf("nurture tick at %g/s", rate)
+		table := e.table(fmt.Sprintf("tput%g", rate))
+		domain := fmt.Sprintf("r%g-%d.tput.bench.example", rate, time.Now().UnixNano())
+		extra := map[string]string{
+			"DYNAMODB_ENDPOINT": e.aws.DynamoDBEndpoint, "SES_ENDPOINT": e.aws.SESEndpoint, "AWS_REGION": "us-east-1",
+			"SIGNING_KEYS": "b1:bench-signing-key-0123456789", "ALLOWED_ORIGINS": "*", "PUBLIC_BASE_URL": "https://leads.example.com",
+			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SES_MAX_SEND_RATE": strconv.FormatFloat(rate, 'g', -1, 64)}
+		refs := map[string]string{e.tmpl.TableID: table}
+
+		// n cold leads through capture: each is enrolled with its first
+		// nurture step due now.
+		c, err := registry.Build(e.ctx, "capture", all.Services, lookup(gateway.FunctionEnv(capture, refs, extra)), io.Discard, clock)
+		must(err)
+		parallel(n, 8, func(i int) {
+			r, err := c.HTTP(e.ctx, request(coldLead(fmt.Sprintf("lead%d@%s", i, domain))))
+			if err != nil || r.StatusCode != http.StatusCreated {
+				must(fmt.Errorf("capture: %d %s %v", r.StatusCode, r.Body, err))
+			}
+		})
+		before := len(emailsTo(e, domain))
+
+		var logs lockedBuffer
+		h, err := registry.Build(e.ctx, "nurture", all.Services, lookup(gateway.FunctionEnv(nurture, refs, extra)), &logs, clock)
+		must(err)
+		ctx, cancel := context.WithTimeout(e.ctx, time.Duration(max(nurture.Timeout, 3))*time.Second)
+		t0 := time.Now()
+		must(h.Event(ctx, events.EventBridgeEvent{ID: fmt.Sprintf("tput-%g", rate)}))
+		took := time.Since(t0)
+		cancel()
+
+		emails := emailsTo(e, domain)[before:]
+		seen, dups := map[string]bool{}, 0
+		for _, m := range emails {
+			for _, to := range m.To {
+				if seen[strings.ToLower(to)] {
+					dups++
+				}
+				seen[strings.ToLower(to)] = true
+			}
+		}
+		sum := tickSummary(logs.String())
+		if sum.Errors > 0 {
+			fmt.Fprintf(os.Stderr, "bench: %s: first error: %s\n", label, sum.First)
+		}
+		achieved := float64(len(emails)) / took.Seconds()
+		fmt.Fprintf(os.Stderr, "bench: %s: %d emails to %d leads in %v (%.1f/s); tick errors %d, stopped %v %s\n",
+			label, len(emails), n, took.Round(time.Millisecond), achieved, sum.Errors, sum.Stopped, sum.Cause)
+		rows = append(rows,
+			ratioRowAtLeast(label+": emails/s achieved vs configured", achieved, rate, "emails/s", 0.9),
+			Row{Name: label + ": emails sent by the tick", Value: float64(len(emails)), Unit: fmt.Sprintf("of %d due", n)},
+			limitRow(label+": duplicate emails", float64(dups), "emails", 0),
+			limitRow(label+": tick errors (throttling included)", float64(sum.Errors), "errors", 0))
+		// The bench owns this emulator (make bench starts it) and every
+		// email is counted: keep its store small for the next rate.
+		must(sesstore.Clear(e.ctx, e.aws.SESEndpoint))
+	}
+
+	// What the emulators give the send path without the product, no
+	// limiter: SES SendEmail alone, and a 2-item DynamoDB transaction (a
+	// nurture email takes two: claim and commit) from 1 worker, the tick's
+	// 8 and 32. More workers only help if the transactions scale.
+	floorTable := e.table("tputfloor")
+	m := min(n, 500)
+	msg := sendInput()
+	send := func(int) {
+		_, err := e.clients.SES.SendEmail(e.ctx, msg)
+		must(err)
+	}
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	var round int
+	transact := func(i int) {
+		id := fmt.Sprint(round, "-", i)
+		_, err := e.clients.DynamoDB.TransactWriteItems(e.ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Update: &types.Update{TableName: aws.String(floorTable), Key: map[string]types.AttributeValue{"PK": s("LEAD#" + id), "SK": s("PROFILE")},
+				UpdateExpression: aws.String("SET step = :s"), ExpressionAttributeValues: map[string]types.AttributeValue{":s": s("welcome")}}},
+			{Put: &types.Put{TableName: aws.String(floorTable), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+				Item: map[string]types.AttributeValue{"PK": s("LEAD#" + id), "SK": s("SENT#welcome")}}},
+		}})
+		must(err)
+	}
+	for _, f := range []struct {
+		name    string
+		workers int
+		op      func(int)
+	}{{"SES SendEmail", 32, send}, {"DynamoDB 2-item transaction", 1, transact}, {"DynamoDB 2-item transaction", 8, transact}, {"DynamoDB 2-item transaction", 32, transact}} {
+		round++
+		t0 := time.Now()
+		parallel(m, f.workers, f.op)
+		rows = append(rows, Row{Name: fmt.Sprintf("emulator capacity: %s, %d worker(s)", f.name, f.workers), Value: float64(m) / time.Since(t0).Seconds(), Unit: "per s"})
+	}
+	must(sesstore.Clear(e.ctx, e.aws.SESEndpoint))
+	return rows
+}
+
+// parallel runs fn(0…n-1) on the given number of workers.
+func parallel(n, workers int, fn func(i int)) {
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+}
+
+// emailsTo are the emails in the SES emulator to an address at domain,
+// oldest first.
+func emailsTo(e *env, domain string) []sesstore.Email {
+	all, err := sesstore.Fetch(e.ctx, e.aws.SESEndpoint)
+	must(err)
+	var out []sesstore.Email
+	for _, m := range all {
+		for _, to := range m.To {
+			if strings.HasSuffix(strings.ToLower(strings.TrimRight(to, ">")), "@"+domain) {
+				out = append(out, m)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// tickSummary reads the tick's own log line (msg "tick").
+type tickLine struct {
+	Errors  int    `json:"errors"`
+	Stopped bool   `json:"stopped"`
+	Cause   string `json:"cause"`
+	First   string `json:"-"` // the first error line
+}
+
+func tickSummary(logs string) tickLine {
+	var t tickLine
+	sc := bufio.NewScanner(strings.NewReader(logs))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l struct {
+			Msg string `json:"msg"`
+			tickLine
+		}
+		var lvl struct{ Level string }
+		if t.First == "" && json.Unmarshal(sc.Bytes(), &lvl) == nil && lvl.Level == "ERROR" {
+			t.First = sc.Text()
+		}
+		if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "tick" {
+			l.First = t.First
+			t = l.tickLine
+		}
+	}
+	return t
+}
+
+func lookup(env map[string]string) func(string) string {
+	return func(k string) string { return env[k] }
+}
+
+// lockedBuffer is a log writer safe for the tick's workers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
