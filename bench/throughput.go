@@ -20,10 +20,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/leadflow/leadflow/local/emulators"
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
+	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 )
 
@@ -33,7 +36,8 @@ func init() { register("nurture throughput at the SES rate", benchThroughput) }
 // nurture tick per configured SES rate (SES_MAX_SEND_RATE, default
 // BENCH_RATES=14,100,500 emails/s), wired as Lambda wires it
 // (registry.Build with the template's environment) and with the template's
-// timeout as its deadline. Emails are counted in the SES emulator by a
+// timeout as its deadline, each on emulators started for it. Emails are
+// counted in the SES emulator by a
 // recipient domain unique to the run, not by the product's counters:
 // achieved rate = emails / tick time against the configured rate (target
 // ≥ 0.9×), duplicates (target 0) and the tick's errors, throttling
@@ -42,8 +46,8 @@ func init() { register("nurture throughput at the SES rate", benchThroughput) }
 // One tick takes at most store.DueShards × 200 leads (schedule.Tick's
 // PerShard), so with 2,000 due a tick sends up to 1,600; the rest are
 // the next tick's. Rows without target say what limits the highest rates:
-// the emulators' capacity for what each email needs, from the tick's 8
-// workers and from 32.
+// the emulators' capacity for what each email needs, from 1 worker, the
+// tick's 8 and 32 (on the last rate's emulators, after its tick).
 func benchThroughput(e *env) []Row {
 	root, err := sam.Root()
 	must(err)
@@ -60,6 +64,27 @@ func benchThroughput(e *env) []Row {
 			rates = append(rates, r)
 		}
 	}
+	var rows []Row
+	for i, rate := range rates {
+		// Each rate on emulators of its own: DynamoDB Local's transactions
+		// slow down as its database grows, so after the other benches (or
+		// the previous rate) it would measure the emulator's history.
+		st, err := emulators.Start(e.ctx, emulators.Options{Root: root})
+		must(err)
+		ep := config.AWS{Region: "us-east-1", DynamoDBEndpoint: st.DynamoDB, SESEndpoint: st.SES}
+		sdk, err := testenv.NewSDK(e.ctx, ep)
+		must(err)
+		rows = append(rows, throughputAt(e, root, ep, sdk, rate, n)...)
+		if i == len(rates)-1 {
+			rows = append(rows, emulatorCapacity(e, ep, sdk, min(n, 500))...)
+		}
+		st.Stop()
+	}
+	return rows
+}
+
+// throughputAt captures n cold leads and runs one nurture tick at rate.
+func throughputAt(e *env, root string, ep config.AWS, sdk testenv.SDK, rate float64, n int) []Row {
 	nurture, ok := e.tmpl.Function("nurture")
 	if !ok {
 		must(fmt.Errorf("no nurture function in template.yaml"))
@@ -69,88 +94,89 @@ func benchThroughput(e *env) []Row {
 		must(fmt.Errorf("no capture function in template.yaml"))
 	}
 	clock := func() time.Time { return benchMonday }
-	var rows []Row
-	for _, rate := range rates {
-		label := fmt.Sprintf("nurture tick at %g/s", rate)
-		table := e.table(fmt.Sprintf("tput%g", rate))
-		domain := fmt.Sprintf("r%g-%d.tput.bench.example", rate, time.Now().UnixNano())
-		extra := map[string]string{
-			"DYNAMODB_ENDPOINT": e.aws.DynamoDBEndpoint, "SES_ENDPOINT": e.aws.SESEndpoint, "AWS_REGION": "us-east-1",
-			"SIGNING_KEYS": "b1:bench-signing-key-0123456789", "ALLOWED_ORIGINS": "*", "PUBLIC_BASE_URL": "https://leads.example.com",
-			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SES_MAX_SEND_RATE": strconv.FormatFloat(rate, 'g', -1, 64)}
-		refs := map[string]string{e.tmpl.TableID: table}
+	label := fmt.Sprintf("nurture tick at %g/s", rate)
+	table := fmt.Sprintf("bench-tput-%d", time.Now().UnixNano())
+	must(testenv.CreateTable(e.ctx, sdk.DynamoDB, e.tmpl, table))
+	domain := fmt.Sprintf("r%g-%d.tput.bench.example", rate, time.Now().UnixNano())
+	extra := map[string]string{
+		"DYNAMODB_ENDPOINT": ep.DynamoDBEndpoint, "SES_ENDPOINT": ep.SESEndpoint, "AWS_REGION": "us-east-1",
+		"SIGNING_KEYS": "b1:bench-signing-key-0123456789", "ALLOWED_ORIGINS": "*", "PUBLIC_BASE_URL": "https://leads.example.com",
+		"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SES_MAX_SEND_RATE": strconv.FormatFloat(rate, 'g', -1, 64)}
+	refs := map[string]string{e.tmpl.TableID: table}
 
-		// n cold leads through capture: each is enrolled with its first
-		// nurture step due now.
-		c, err := registry.Build(e.ctx, "capture", all.Services, lookup(gateway.FunctionEnv(capture, refs, extra)), io.Discard, clock)
-		must(err)
-		parallel(n, 8, func(i int) {
-			r, err := c.HTTP(e.ctx, request(coldLead(fmt.Sprintf("lead%d@%s", i, domain))))
-			if err != nil || r.StatusCode != http.StatusCreated {
-				must(fmt.Errorf("capture: %d %s %v", r.StatusCode, r.Body, err))
-			}
-		})
-		before := len(emailsTo(e, domain))
-
-		var logs lockedBuffer
-		h, err := registry.Build(e.ctx, "nurture", all.Services, lookup(gateway.FunctionEnv(nurture, refs, extra)), &logs, clock)
-		must(err)
-		ctx, cancel := context.WithTimeout(e.ctx, time.Duration(max(nurture.Timeout, 3))*time.Second)
-		t0 := time.Now()
-		must(h.Event(ctx, events.EventBridgeEvent{ID: fmt.Sprintf("tput-%g", rate)}))
-		took := time.Since(t0)
-		cancel()
-
-		emails := emailsTo(e, domain)[before:]
-		seen, dups := map[string]bool{}, 0
-		for _, m := range emails {
-			for _, to := range m.To {
-				if seen[strings.ToLower(to)] {
-					dups++
-				}
-				seen[strings.ToLower(to)] = true
-			}
+	// n cold leads through capture: each is enrolled with its first
+	// nurture step due now.
+	t0 := time.Now()
+	c, err := registry.Build(e.ctx, "capture", all.Services, lookup(gateway.FunctionEnv(capture, refs, extra)), io.Discard, clock)
+	must(err)
+	parallel(n, 8, func(i int) {
+		r, err := c.HTTP(e.ctx, request(coldLead(fmt.Sprintf("lead%d@%s", i, domain))))
+		if err != nil || r.StatusCode != http.StatusCreated {
+			must(fmt.Errorf("capture: %d %s %v", r.StatusCode, r.Body, err))
 		}
-		sum := tickSummary(logs.String())
-		if sum.Errors > 0 {
-			fmt.Fprintf(os.Stderr, "bench: %s: first error: %s\n", label, sum.First)
+	})
+	fmt.Fprintf(os.Stderr, "bench: %s: %d leads captured in %v\n", label, n, time.Since(t0).Round(time.Millisecond))
+	before := len(emailsTo(e, ep, domain))
+
+	var logs lockedBuffer
+	h, err := registry.Build(e.ctx, "nurture", all.Services, lookup(gateway.FunctionEnv(nurture, refs, extra)), &logs, clock)
+	must(err)
+	ctx, cancel := context.WithTimeout(e.ctx, time.Duration(max(nurture.Timeout, 3))*time.Second)
+	t0 = time.Now()
+	must(h.Event(ctx, events.EventBridgeEvent{ID: fmt.Sprintf("tput-%g", rate)}))
+	took := time.Since(t0)
+	cancel()
+
+	emails := emailsTo(e, ep, domain)[before:]
+	seen, dups := map[string]bool{}, 0
+	for _, m := range emails {
+		for _, to := range m.To {
+			if seen[strings.ToLower(to)] {
+				dups++
+			}
+			seen[strings.ToLower(to)] = true
 		}
-		achieved := float64(len(emails)) / took.Seconds()
-		fmt.Fprintf(os.Stderr, "bench: %s: %d emails to %d leads in %v (%.1f/s); tick errors %d, stopped %v %s\n",
-			label, len(emails), n, took.Round(time.Millisecond), achieved, sum.Errors, sum.Stopped, sum.Cause)
-		rows = append(rows,
-			ratioRowAtLeast(label+": emails/s achieved vs configured", achieved, rate, "emails/s", 0.9),
-			Row{Name: label + ": emails sent by the tick", Value: float64(len(emails)), Unit: fmt.Sprintf("of %d due", n)},
-			limitRow(label+": duplicate emails", float64(dups), "emails", 0),
-			limitRow(label+": tick errors (throttling included)", float64(sum.Errors), "errors", 0))
-		// The bench owns this emulator (make bench starts it) and every
-		// email is counted: keep its store small for the next rate.
-		must(sesstore.Clear(e.ctx, e.aws.SESEndpoint))
 	}
+	sum := tickSummary(logs.String())
+	if sum.Errors > 0 {
+		fmt.Fprintf(os.Stderr, "bench: %s: first error: %s\n", label, sum.First)
+	}
+	achieved := float64(len(emails)) / took.Seconds()
+	fmt.Fprintf(os.Stderr, "bench: %s: %d emails to %d leads in %v (%.1f/s); tick errors %d, stopped %v %s\n",
+		label, len(emails), n, took.Round(time.Millisecond), achieved, sum.Errors, sum.Stopped, sum.Cause)
+	return []Row{
+		ratioRowAtLeast(label+": emails/s achieved vs configured", achieved, rate, "emails/s", 0.9),
+		{Name: label + ": emails sent by the tick", Value: float64(len(emails)), Unit: fmt.Sprintf("of %d due", n)},
+		limitRow(label+": duplicate emails", float64(dups), "emails", 0),
+		limitRow(label+": tick errors (throttling included)", float64(sum.Errors), "errors", 0),
+	}
+}
 
-	// What the emulators give the send path without the product, no
-	// limiter: SES SendEmail alone, and a 2-item DynamoDB transaction (a
-	// nurture email takes two: claim and commit) from 1 worker, the tick's
-	// 8 and 32. More workers only help if the transactions scale.
-	floorTable := e.table("tputfloor")
-	m := min(n, 500)
+// emulatorCapacity is what the emulators give the send path without the
+// product, no limiter: SES SendEmail alone, and a 2-item DynamoDB
+// transaction (a nurture email takes two: claim and commit) from 1 worker,
+// the tick's 8 and 32. More workers only help if the transactions scale.
+func emulatorCapacity(e *env, ep config.AWS, sdk testenv.SDK, m int) []Row {
+	table := fmt.Sprintf("bench-tputfloor-%d", time.Now().UnixNano())
+	must(testenv.CreateTable(e.ctx, sdk.DynamoDB, e.tmpl, table))
 	msg := sendInput()
 	send := func(int) {
-		_, err := e.clients.SES.SendEmail(e.ctx, msg)
+		_, err := sdk.SES.SendEmail(e.ctx, msg)
 		must(err)
 	}
 	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	var round int
 	transact := func(i int) {
 		id := fmt.Sprint(round, "-", i)
-		_, err := e.clients.DynamoDB.TransactWriteItems(e.ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			{Update: &types.Update{TableName: aws.String(floorTable), Key: map[string]types.AttributeValue{"PK": s("LEAD#" + id), "SK": s("PROFILE")},
+		_, err := sdk.DynamoDB.TransactWriteItems(e.ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Update: &types.Update{TableName: aws.String(table), Key: map[string]types.AttributeValue{"PK": s("LEAD#" + id), "SK": s("PROFILE")},
 				UpdateExpression: aws.String("SET step = :s"), ExpressionAttributeValues: map[string]types.AttributeValue{":s": s("welcome")}}},
-			{Put: &types.Put{TableName: aws.String(floorTable), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			{Put: &types.Put{TableName: aws.String(table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
 				Item: map[string]types.AttributeValue{"PK": s("LEAD#" + id), "SK": s("SENT#welcome")}}},
 		}})
 		must(err)
 	}
+	var rows []Row
 	for _, f := range []struct {
 		name    string
 		workers int
@@ -161,7 +187,6 @@ func benchThroughput(e *env) []Row {
 		parallel(m, f.workers, f.op)
 		rows = append(rows, Row{Name: fmt.Sprintf("emulator capacity: %s, %d worker(s)", f.name, f.workers), Value: float64(m) / time.Since(t0).Seconds(), Unit: "per s"})
 	}
-	must(sesstore.Clear(e.ctx, e.aws.SESEndpoint))
 	return rows
 }
 
@@ -187,8 +212,8 @@ func parallel(n, workers int, fn func(i int)) {
 
 // emailsTo are the emails in the SES emulator to an address at domain,
 // oldest first.
-func emailsTo(e *env, domain string) []sesstore.Email {
-	all, err := sesstore.Fetch(e.ctx, e.aws.SESEndpoint)
+func emailsTo(e *env, ep config.AWS, domain string) []sesstore.Email {
+	all, err := sesstore.Fetch(e.ctx, ep.SESEndpoint)
 	must(err)
 	var out []sesstore.Email
 	for _, m := range all {
