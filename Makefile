@@ -74,6 +74,11 @@ deploy-check:
 unit:
 	$(GO) test -count=1 -short ./...
 
+# Every figure against a floor measured in the same run; prints the table,
+# "N of M targets met" and writes out/bench.json. Knobs (environment):
+# BENCH_ONLY=<part of a bench name>, BENCH_COLD_RUNS (15), BENCH_LEADS
+# (2000) and BENCH_RATES (14,100,500) for the nurture throughput ticks,
+# BENCH_NOT_DUE (5000), BENCH_TRACE=1.
 bench: install
 	$(STACK) exec -- $(GO) run ./bench
 

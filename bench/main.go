@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -70,7 +71,8 @@ func main() {
 	}
 	print(os.Stdout, rows)
 	must(os.MkdirAll(filepath.Join(root, "out"), 0o755))
-	js, _ := json.MarshalIndent(map[string]any{"at": time.Now().UTC(), "rows": rows}, "", "  ")
+	ok, targets := met(rows)
+	js, _ := json.MarshalIndent(map[string]any{"at": time.Now().UTC(), "rows": rows, "targets": targets, "met": ok}, "", "  ")
 	must(os.WriteFile(filepath.Join(root, "out", "bench.json"), js, 0o644))
 	fmt.Println("\nwritten to out/bench.json")
 }
@@ -137,14 +139,31 @@ func percentile(ds []time.Duration, p float64) float64 {
 	return float64(s[i].Microseconds()) / 1000
 }
 
+// ratioRow is a figure against its floor where lower is better: the
+// target (0: none) is the largest ratio that meets it.
 func ratioRow(name string, value, floor float64, unit string, target float64) Row {
 	r := Row{Name: name, Value: value, Floor: floor, Unit: unit}
 	if floor > 0 {
 		r.Ratio = value / floor
 	}
 	if target > 0 {
-		ok := r.Ratio <= target
-		r.OK, r.Target = &ok, fmt.Sprintf("ratio ≤ %.1f", target)
+		ok := floor > 0 && r.Ratio <= target // no floor measured: not met
+		r.OK, r.Target = &ok, fmt.Sprintf("ratio ≤ %g", target)
+	}
+	return r
+}
+
+// ratioRowAtLeast is a figure against its floor where higher is better
+// (a rate achieved against the rate configured): the target is the
+// smallest ratio that meets it.
+func ratioRowAtLeast(name string, value, floor float64, unit string, target float64) Row {
+	r := Row{Name: name, Value: value, Floor: floor, Unit: unit}
+	if floor > 0 {
+		r.Ratio = value / floor
+	}
+	if target > 0 {
+		ok := floor > 0 && r.Ratio >= target
+		r.OK, r.Target = &ok, fmt.Sprintf("ratio ≥ %g", target)
 	}
 	return r
 }
@@ -154,9 +173,35 @@ func limitRow(name string, value float64, unit string, max float64) Row {
 	return Row{Name: name, Value: value, Unit: unit, Target: fmt.Sprintf("≤ %g", max), OK: &ok}
 }
 
+// met counts the rows with a target and those that meet it.
+func met(rows []Row) (ok, targets int) {
+	for _, r := range rows {
+		if r.OK != nil {
+			targets++
+			if *r.OK {
+				ok++
+			}
+		}
+	}
+	return ok, targets
+}
+
+// print writes the table: every row's figure and unit, its floor and the
+// ratio when it has one, its target and whether it was met; then how many
+// targets were met.
 func print(w io.Writer, rows []Row) {
-	fmt.Fprintf(w, "\n%-44s %12s %12s %8s  %-14s %s\n", "figure", "value", "floor", "ratio", "target", "")
-	fmt.Fprintln(w, strings.Repeat("-", 100))
+	width := len("figure")
+	for _, r := range rows {
+		width = max(width, utf8.RuneCountInString(r.Name))
+	}
+	line := func(name, value, floor, ratio, target, verdict string) {
+		pad := strings.Repeat(" ", width-utf8.RuneCountInString(name))
+		tpad := strings.Repeat(" ", max(0, 14-utf8.RuneCountInString(target)))
+		fmt.Fprintf(w, "%s%s  %20s %12s %8s  %s%s %s\n", name, pad, value, floor, ratio, target, tpad, verdict)
+	}
+	fmt.Fprintln(w)
+	line("figure", "value", "floor", "ratio", "target", "")
+	fmt.Fprintln(w, strings.Repeat("-", width+2+20+1+12+1+8+2+14+8))
 	for _, r := range rows {
 		floor, ratio, verdict := "", "", ""
 		if r.Floor > 0 {
@@ -166,8 +211,10 @@ func print(w io.Writer, rows []Row) {
 		if r.OK != nil {
 			verdict = map[bool]string{true: "ok", false: "MISSED"}[*r.OK]
 		}
-		fmt.Fprintf(w, "%-44s %12.3f %12s %8s  %-14s %s  %s\n", r.Name, r.Value, floor, ratio, r.Target, verdict, r.Unit)
+		line(r.Name, fmt.Sprintf("%.3f %s", r.Value, r.Unit), floor, ratio, r.Target, verdict)
 	}
+	ok, targets := met(rows)
+	fmt.Fprintf(w, "\n%d of %d targets met\n", ok, targets)
 }
 
 func must(err error) {
