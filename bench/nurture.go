@@ -87,8 +87,9 @@ func nurtureRound(e *env, table, name string, n int) (perEmail, floorPer time.Du
 		}
 	}
 	db := e.countedDynamoDB()
-	// The tick works 8 leads at a time; the floor below runs 8 workers too,
-	// so both are time per email at the same parallelism.
+	// The tick works nurturefn.Workers(rate) leads at a time; the floor
+	// below runs as many workers, so both are time per email at the same
+	// parallelism.
 	clients := e.clients.App(db, nil)
 	tick, err := nurturefn.New(e.ctx, nurCfg, clients.DynamoDB, clients.Mail, clients.SendRate, clients.Parameter, app.Env{Logs: io.Discard, Clock: clock})
 	must(err)
@@ -112,13 +113,15 @@ func nurtureRound(e *env, table, name string, n int) (perEmail, floorPer time.Du
 	requests = float64(calls-store.DueShards) / float64(n)
 
 	// Floor: SendEmail + a conditional PutItem before and after it, of a
-	// lead-sized item, 8 workers, same count.
+	// lead-sized item, as many workers as the tick, same count.
 	item := floorItem(e, table, domain)
 	msg := sendInput()
 	t0 = time.Now()
 	var wg sync.WaitGroup
 	work := make(chan int)
-	for w := 0; w < 8; w++ {
+	rate, err := strconv.ParseFloat(nurCfg.SESMaxSendRate, 64)
+	must(err)
+	for w := 0; w < nurturefn.Workers(rate); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

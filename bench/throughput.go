@@ -45,11 +45,11 @@ func init() { register("nurture throughput at the SES rate", benchThroughput) }
 // ≥ 0.9×), duplicates (target 0) and the tick's errors, throttling
 // included (target 0).
 //
-// One tick takes at most store.DueShards × 200 leads (schedule.Tick's
-// PerShard), so with 2,000 due a tick sends up to 1,600; the rest are
-// the next tick's. Rows without target say what limits the highest rates:
-// the emulators' capacity for what each email needs, from 1 worker, the
-// tick's 8 and 32 (on the last rate's emulators, after its tick).
+// A tick reads the due shards again while they return full pages, so
+// one tick can send all 2,000 before its deadline. Rows without target
+// say what limits the highest rates: the emulators' capacity for what
+// each email needs, from 1 worker, 8 and 32 (on the last rate's
+// emulators, after its tick).
 func benchThroughput(e *env) []Row {
 	root, err := sam.Root()
 	must(err)

@@ -57,7 +57,7 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 		return nil, fmt.Errorf("config: TRACK_OPENS=%q: want true or false", cfg.TrackOpens)
 	}
 	t := &schedule.Tick{
-		Store: s.Store, Shards: store.DueShards, Concurrency: workers(perSecond), PerShard: 200, Margin: 2 * time.Second,
+		Store: s.Store, Shards: store.DueShards, Concurrency: Workers(perSecond), PerShard: 200, Margin: 2 * time.Second,
 		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) },
 		Clock: env.Clock, Log: log,
 		Work: func(ctx context.Context, l lead.Lead, owner string) (lead.Outcome, error) {
@@ -88,10 +88,10 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 	}, nil
 }
 
-// workers is how many leads a tick works at once: enough to keep the SES
+// Workers is how many leads a tick works at once: enough to keep the SES
 // rate busy while each email takes its claim, send and commit (~0.2 s on
 // AWS at worst), at least 8, at most 100.
-func workers(perSecond float64) int {
+func Workers(perSecond float64) int {
 	return min(100, max(8, int(math.Ceil(perSecond*0.2))))
 }
 
