@@ -99,36 +99,34 @@ func (e *env) table(name string) string {
 // countedDynamoDB is a client that counts every request it sends.
 func (e *env) countedDynamoDB() *dynamodb.Client {
 	return dynamodb.New(e.clients.DynamoDB.Options(), func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				e.calls.Add(1)
-				if os.Getenv("BENCH_TRACE") == "" {
-					return next.HandleInitialize(ctx, in)
-				}
-				t0 := time.Now()
-				out, md, err := next.HandleInitialize(ctx, in)
-				fmt.Fprintf(os.Stderr, "ddb: %s %.2f ms\n", middleware.GetOperationName(ctx), float64(time.Since(t0).Microseconds())/1000)
-				return out, md, err
-			}), middleware.Before)
-		})
+		o.APIOptions = append(o.APIOptions, traced("ddb", &e.calls))
 	})
 }
 
 // tracedSES is the SES client, printing each call's time with BENCH_TRACE.
 func (e *env) tracedSES() *sesv2.Client {
 	return sesv2.New(e.clients.SES.Options(), func(o *sesv2.Options) {
-		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("trace", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				if os.Getenv("BENCH_TRACE") == "" {
-					return next.HandleInitialize(ctx, in)
-				}
-				t0 := time.Now()
-				out, md, err := next.HandleInitialize(ctx, in)
-				fmt.Fprintf(os.Stderr, "ses: %s %.2f ms\n", middleware.GetOperationName(ctx), float64(time.Since(t0).Microseconds())/1000)
-				return out, md, err
-			}), middleware.Before)
-		})
+		o.APIOptions = append(o.APIOptions, traced("ses", nil))
 	})
+}
+
+// traced is client middleware that counts each request (into calls, when
+// given) and, with BENCH_TRACE set, prints its operation and time.
+func traced(label string, calls *atomic.Int64) func(*middleware.Stack) error {
+	return func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("trace-"+label, func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if calls != nil {
+				calls.Add(1)
+			}
+			if os.Getenv("BENCH_TRACE") == "" {
+				return next.HandleInitialize(ctx, in)
+			}
+			t0 := time.Now()
+			out, md, err := next.HandleInitialize(ctx, in)
+			fmt.Fprintf(os.Stderr, "%s: %s %.2f ms\n", label, middleware.GetOperationName(ctx), float64(time.Since(t0).Microseconds())/1000)
+			return out, md, err
+		}), middleware.Before)
+	}
 }
 
 // percentile of durations in milliseconds.
