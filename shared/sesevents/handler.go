@@ -61,7 +61,13 @@ func (h *Handler) Handle(ctx context.Context, e events.EventBridgeEvent) error {
 			h.Log.Error("ses event", append(attrs, "error", err.Error())...)
 			return err
 		}
-		h.Log.Debug("ses event", attrs...) // one per email sent: the send's own log line says it already
+		// One per email sent, which the send's own line says already; a
+		// confirmation that settles a dead sender's claim is news.
+		level := slog.LevelDebug
+		if out == "confirmed" {
+			level = slog.LevelInfo
+		}
+		h.Log.Log(ctx, level, "ses event", attrs...)
 		return nil
 	}
 	for _, addr := range ev.Recipients() {
