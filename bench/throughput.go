@@ -49,7 +49,7 @@ func init() { register("nurture throughput at the SES rate", benchThroughput) }
 // PerShard), so with 2,000 due a tick sends up to 1,600; the rest are
 // the next tick's. Rows without target say what limits the highest rates:
 // the emulators' capacity for what each email needs, from 1 worker, the
-// tick's 8 and 32 (on the last rate's emulators, after its tick).
+// tick's 8 and 32 (on emulators of their own).
 func benchThroughput(e *env) []Row {
 	root, err := sam.Root()
 	must(err)
@@ -67,7 +67,7 @@ func benchThroughput(e *env) []Row {
 		}
 	}
 	var rows []Row
-	for i, rate := range rates {
+	for _, rate := range rates {
 		// Each rate on emulators of its own: DynamoDB Local's transactions
 		// slow down as its database grows, so after the other benches (or
 		// the previous rate) it would measure the emulator's history.
@@ -77,12 +77,14 @@ func benchThroughput(e *env) []Row {
 		sdk, err := testenv.NewSDK(e.ctx, ep)
 		must(err)
 		rows = append(rows, throughputAt(e, root, ep, sdk, rate, n)...)
-		if i == len(rates)-1 {
-			rows = append(rows, emulatorCapacity(e, ep, sdk, min(n, 500))...)
-		}
 		st.Stop()
 	}
-	return rows
+	st, err := emulators.Start(e.ctx, emulators.Options{Root: root})
+	must(err)
+	defer st.Stop()
+	sdk, err := testenv.NewSDK(e.ctx, config.AWS{Region: "us-east-1", DynamoDBEndpoint: st.DynamoDB, SESEndpoint: st.SES})
+	must(err)
+	return append(rows, emulatorCapacity(e, sdk, min(n, 500))...)
 }
 
 // throughputAt captures n cold leads and runs one nurture tick at rate.
@@ -247,7 +249,7 @@ func (t cpuTimes) since(then cpuTimes) cpuShare {
 // update and a conditional marker in another partition, on a table made
 // from the template) from 1 worker, the tick's 8 and 32. More workers only
 // help if the transactions scale.
-func emulatorCapacity(e *env, ep config.AWS, sdk testenv.SDK, m int) []Row {
+func emulatorCapacity(e *env, sdk testenv.SDK, m int) []Row {
 	table := fmt.Sprintf("bench-tputfloor-%d", time.Now().UnixNano())
 	must(testenv.CreateTable(e.ctx, sdk.DynamoDB, e.tmpl, table))
 	msg := sendInput()
