@@ -49,7 +49,7 @@ func benchFunctions(e *env) []Row {
 		bin, floorBin := filepath.Join(dir, f.Name), filepath.Join(dir, f.Name+"-floor")
 		lambdaBuild(root, "./"+f.CodeUri, bin, "linux", "arm64")
 		lambdaBuild(root, floors[f.Name], floorBin, "linux", "arm64")
-		rows = append(rows, ratioRow("binary size: "+f.Name+" vs a Lambda making its AWS calls", size(bin), size(floorBin), "MB", 1.25))
+		rows = append(rows, ratioRow("binary size: "+f.Name+" vs a Lambda making its AWS calls", size(bin), size(floorBin), "MiB", 1.25))
 		// Linked beyond the floor: operations nothing calls, kept because
 		// a reflective method call (text/template) is reachable.
 		linked, floorLinked := linkedOperations(bin), linkedOperations(floorBin)
