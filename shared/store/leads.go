@@ -113,25 +113,8 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 		items = append(items, types.TransactWriteItem{Put: s.putNew(evItem)})
 	}
 	// One update per stats item: a transaction may touch an item only once.
-	// Counters of the lead's own campaign also count for its variant (the
-	// offer it saw first), for A/B reports.
-	type statsKey struct{ campaign, variant string }
-	byItem := map[statsKey][]string{}
-	var order []statsKey
-	add := func(k statsKey, name string) {
-		if _, ok := byItem[k]; !ok {
-			order = append(order, k)
-		}
-		byItem[k] = append(byItem[k], name)
-	}
-	for _, c := range ch.Counters {
-		add(statsKey{c.Campaign, ""}, c.Name)
-		if v := l.FirstTouch.Variant; v != "" && c.Campaign == l.Campaign() {
-			add(statsKey{c.Campaign, v}, c.Name)
-		}
-	}
-	for _, k := range order {
-		items = append(items, types.TransactWriteItem{Update: s.counterAdd(k.campaign, k.variant, ch.At, byItem[k]...)})
+	for _, c := range statsAdds(l, ch.Counters) {
+		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c.Campaign, c.Variant, ch.At, c.Names...)})
 	}
 	idemAt := -1
 	if idem != nil {
@@ -150,9 +133,7 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 	if len(items) == 1 && items[0].Put != nil {
 		// The profile alone: a plain conditional write costs half a
 		// transaction's write units.
-		p := items[0].Put
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item,
-			ConditionExpression: p.ConditionExpression, ExpressionAttributeValues: p.ExpressionAttributeValues})
+		err := s.putAlone(ctx, items[0].Put)
 		if isConditionFailed(err) {
 			return errFirstCondition
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,8 +35,16 @@ type statsAdd struct {
 	Names    []string `json:"names"`
 }
 
-// statsAdds groups a change's counters by stats item: a campaign's month,
-// and for the lead's own campaign also the variant it saw first (A/B).
+// putAlone runs a transaction's Put as a plain conditional PutItem.
+func (s *Store) putAlone(ctx context.Context, p *types.Put) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item,
+		ConditionExpression: p.ConditionExpression, ExpressionAttributeValues: p.ExpressionAttributeValues})
+	return err
+}
+
+// statsAdds groups a change's counters by stats item, in first-seen
+// order: a campaign's month, and for the lead's own campaign also the
+// variant it saw first (A/B).
 func statsAdds(l lead.Lead, counters []lead.Counter) []statsAdd {
 	var out []statsAdd
 	index := map[[2]string]int{}
@@ -80,8 +89,7 @@ func (s *Store) Put(ctx context.Context, l lead.Lead, ch lead.Change) error {
 		}
 		put.Item[attrPending] = &types.AttributeValueMemberM{Value: p}
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item,
-		ConditionExpression: put.ConditionExpression, ExpressionAttributeValues: put.ExpressionAttributeValues})
+	err = s.putAlone(ctx, put)
 	if isConditionFailed(err) {
 		return lead.ErrVersionConflict
 	}
@@ -193,18 +201,12 @@ func (s *Store) timelineOf(ctx context.Context, leadID string) ([]lead.Event, er
 	}
 	for _, ev := range late {
 		if !seen[eventSK(ev.At, ev.Kind, ev.ID)] {
-			out = insertEvent(out, ev)
+			out = append(out, ev)
 		}
 	}
+	// In sort-key order, as the query returns the items.
+	slices.SortStableFunc(out, func(a, b lead.Event) int {
+		return strings.Compare(eventSK(a.At, a.Kind, a.ID), eventSK(b.At, b.Kind, b.ID))
+	})
 	return out, nil
-}
-
-// insertEvent puts ev where its sort key belongs.
-func insertEvent(evs []lead.Event, ev lead.Event) []lead.Event {
-	k := eventSK(ev.At, ev.Kind, ev.ID)
-	i := len(evs)
-	for i > 0 && eventSK(evs[i-1].At, evs[i-1].Kind, evs[i-1].ID) > k {
-		i--
-	}
-	return append(evs[:i], append([]lead.Event{ev}, evs[i:]...)...)
 }

@@ -72,9 +72,8 @@ func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reaso
 		if !hadCopy {
 			// Listed before the stored lead had its copy: give it one.
 			cond := *put.ConditionExpression + " AND attribute_not_exists(suppressed)"
-			_, perr := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: put.TableName, Item: put.Item,
-				ConditionExpression: &cond, ExpressionAttributeValues: put.ExpressionAttributeValues})
-			if perr != nil && !isConditionFailed(perr) {
+			put.ConditionExpression = &cond
+			if perr := s.putAlone(ctx, put); perr != nil && !isConditionFailed(perr) {
 				return wrap("suppress", perr)
 			}
 		}
