@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/store"
@@ -67,23 +68,19 @@ func TestKilledWorkersSendEveryDueEmailOnce(t *testing.T) {
 	// are owed to the tick, and the cold ones wait for their first step.
 	capture, _, _ := buildAt(t, "capture", map[string]string{"SES_ENDPOINT": "http://127.0.0.1:1"}, clock, table)
 	domain := fmt.Sprintf("crash%d.example", time.Now().UnixNano())
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range crashCold + crashHot {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			body := coldBody(fmt.Sprintf("cold%04d@%s", i, domain))
-			if i >= crashCold {
-				body = hotBody(fmt.Sprintf("hot%04d@%s", i, domain), "1000+")
-			}
-			if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 201 {
-				t.Errorf("capture %d: %d %v", i, r.StatusCode, err)
-			}
-		}()
+	// crashAddr is lead i's address: the cold ones first, then the hot.
+	crashAddr := func(i int) string {
+		if i >= crashCold {
+			return fmt.Sprintf("hot%04d@%s", i, domain)
+		}
+		return fmt.Sprintf("cold%04d@%s", i, domain)
 	}
-	wg.Wait()
+	captureAll(t, capture, crashCold+crashHot, func(i int) string {
+		if i >= crashCold {
+			return hotBody(crashAddr(i), "1000+")
+		}
+		return coldBody(crashAddr(i))
+	})
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -187,10 +184,10 @@ func TestKilledWorkersSendEveryDueEmailOnce(t *testing.T) {
 	}
 	var due []string
 	for i := range crashCold {
-		due = append(due, fmt.Sprintf("cold%04d@%s", i, domain))
+		due = append(due, crashAddr(i))
 	}
 	for i := crashCold; i < crashCold+crashHot; i++ {
-		due = append(due, fmt.Sprintf("hot%04d@%s alert", i, domain), fmt.Sprintf("hot%04d@%s escalation", i, domain))
+		due = append(due, crashAddr(i)+" alert", crashAddr(i)+" escalation")
 	}
 	duplicates, missing := 0, 0
 	for _, k := range due {
@@ -265,4 +262,23 @@ func (o *outcomeLog) Write(p []byte) (int, error) {
 		}
 		o.part = o.part[i+1:]
 	}
+}
+
+// captureAll posts n leads (body(i) for lead i) through a capture
+// function, 8 at a time, and fails the test on any answer but 201.
+func captureAll(t *testing.T, capture app.Handlers, n int, body func(i int) string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if r, err := capture.HTTP(context.Background(), jsonLead(body(i))); err != nil || r.StatusCode != 201 {
+				t.Errorf("capture %d: %d %v", i, r.StatusCode, err)
+			}
+		}()
+	}
+	wg.Wait()
 }

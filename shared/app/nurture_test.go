@@ -141,19 +141,7 @@ func TestConcurrentTicksSendEachStepExactlyOnce(t *testing.T) {
 	domain := fmt.Sprintf("bulk%d.example", time.Now().UnixNano())
 	ctx := context.Background()
 	started := time.Now()
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int) {
-			defer func() { <-sem; wg.Done() }()
-			if r, err := capture.HTTP(ctx, jsonLead(coldBody(fmt.Sprintf("lead%04d@%s", i, domain)))); err != nil || r.StatusCode != 201 {
-				t.Errorf("capture %d: %d %v", i, r.StatusCode, err)
-			}
-		}(i)
-	}
-	wg.Wait()
+	captureAll(t, capture, n, func(i int) string { return coldBody(fmt.Sprintf("lead%04d@%s", i, domain)) })
 	t.Logf("captured %d leads in %s", n, time.Since(started))
 	started = time.Now()
 
