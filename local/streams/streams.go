@@ -78,7 +78,7 @@ func (p *Poller) pass(ctx context.Context, drain bool) error {
 		}
 		p.iters, p.done = map[string]*string{}, map[string]bool{}
 	}
-	if err := p.discover(ctx, p.arn, p.iters, p.done); err != nil {
+	if err := p.discover(ctx); err != nil {
 		return fmt.Errorf("describe: %w", err)
 	}
 	for shard, it := range p.iters {
@@ -107,22 +107,23 @@ func (p *Poller) pass(ctx context.Context, drain bool) error {
 	return nil
 }
 
-func (p *Poller) discover(ctx context.Context, arn string, iters map[string]*string, done map[string]bool) error {
-	out, err := p.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn)})
+// discover starts an iterator for every shard not yet read.
+func (p *Poller) discover(ctx context.Context) error {
+	out, err := p.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(p.arn)})
 	if err != nil {
 		return err
 	}
 	for _, sh := range out.StreamDescription.Shards {
 		id := aws.ToString(sh.ShardId)
-		if _, ok := iters[id]; ok || done[id] {
+		if _, ok := p.iters[id]; ok || p.done[id] {
 			continue
 		}
-		it, err := p.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: sh.ShardId,
+		it, err := p.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(p.arn), ShardId: sh.ShardId,
 			ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
 		if err != nil {
 			return err
 		}
-		iters[id] = it.ShardIterator
+		p.iters[id] = it.ShardIterator
 	}
 	return nil
 }
