@@ -124,7 +124,7 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 	for _, e := range tl {
 		kinds = append(kinds, e.Kind)
 	}
-	if strings.Join(kinds, ",") != "captured,qualified,handoff" {
+	if strings.Join(kinds, ",") != "captured,qualified,stage,handoff" {
 		t.Fatalf("timeline = %v", kinds)
 	}
 	testenv.Settle(t, table)

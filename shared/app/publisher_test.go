@@ -47,7 +47,7 @@ func TestLeadEventsReachTheBus(t *testing.T) {
 
 	byType := map[string][]publish.Detail{}
 	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && (len(byType["lead.captured"]) < 2 || len(byType["lead.hot"]) < 1) {
+	for time.Now().Before(deadline) && (len(byType["lead.captured"]) < 2 || len(byType["lead.hot"]) < 1 || len(byType["lead.nurturing"]) < 1) {
 		time.Sleep(100 * time.Millisecond)
 		byType = map[string][]publish.Detail{}
 		for _, e := range bus.Events() {
@@ -65,11 +65,12 @@ func TestLeadEventsReachTheBus(t *testing.T) {
 		t.Fatalf("events out: %v", counts(byType))
 	}
 	hot := byType["lead.hot"][0]
-	if hot.LeadID != created.ID || hot.Version != "1" || hot.EventID == "" || hot.Lead == nil || hot.Lead.Email != email || hot.Lead.Grade != "A" || hot.Campaign != "q4-demo" {
+	if hot.LeadID != created.ID || hot.Version != publish.SchemaVersion || hot.EventID == "" || hot.Lead == nil || hot.Lead.Email != email || hot.Lead.Grade != "A" || hot.Campaign != "q4-demo" {
 		t.Fatalf("lead.hot detail = %+v", hot)
 	}
-	if len(byType) != 2 {
-		t.Fatalf("unexpected event types published: %v", counts(byType))
+	// The cold lead's stage change at capture, and nothing else.
+	if n := byType["lead.nurturing"]; len(byType) != 3 || len(n) != 1 || n[0].Data["from"] != "new" || n[0].Data["by"] != "captured" {
+		t.Fatalf("unexpected events published: %v", counts(byType))
 	}
 }
 

@@ -211,6 +211,7 @@ func (s *Service) change(l *lead.Lead, kind, counter string, sub lead.Submission
 	if s.Qualify != nil {
 		ch.Add(s.Qualify.Qualify(l, at))
 	}
+	l.Record(&ch)
 	return ch
 }
 

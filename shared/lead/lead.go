@@ -114,6 +114,9 @@ type Lead struct {
 	// with the lead before the email goes to SES, removed by the write
 	// that records it (package sendonce).
 	Claims map[string]Claim `json:"claims,omitempty"`
+	// Recorded is the lifecycle (stage, opt-out) the timeline last
+	// recorded; see Record.
+	Recorded *Lifecycle `json:"lifecycle,omitempty"`
 	// History is the lead's whole timeline when the code holding the lead
 	// wrote all of it (capture, creating the lead); never stored. The
 	// sales alert shows it without reading it back.

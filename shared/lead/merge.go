@@ -20,7 +20,7 @@ const (
 // New starts a lead from its first submission: first and last touch are the
 // same, and the consent given is the first entry of its history.
 func New(id string, s Submission) Lead {
-	return Lead{
+	l := Lead{
 		ID:         id,
 		EmailHash:  HashEmail(s.Email),
 		Submission: s,
@@ -33,6 +33,10 @@ func New(id string, s Submission) Lead {
 		UpdatedAt:  s.Source.At,
 		Version:    1,
 	}
+	// Nothing recorded yet but the consent it arrives with: its first
+	// write records the stage it gets (Record).
+	l.Recorded = &Lifecycle{Stage: StageNew, OptOut: l.CurrentLifecycle().OptOut}
+	return l
 }
 
 // Merge folds a later submission into an existing lead: newer non-empty

@@ -77,6 +77,7 @@ func commit(ctx context.Context, write func(context.Context, Lead, Change) error
 	if err != nil {
 		return read, err
 	}
+	l.Record(&ch)
 	l.Version = read.Version + 1
 	if err := write(ctx, l, ch); err != nil {
 		return read, err

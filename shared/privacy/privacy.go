@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
 )
 
@@ -21,8 +22,9 @@ type Store interface {
 	Suppressed(ctx context.Context, emailHash string) (bool, error)
 	// Erase rewrites the events (personal data removed), then — last, so
 	// an interrupted erasure can simply be run again — writes the
-	// anonymised profile, deletes the email claim and suppresses the hash.
-	Erase(ctx context.Context, l lead.Lead, events []lead.Event, at time.Time) error
+	// anonymised profile with ch's new events, deletes the email claim
+	// and suppresses the hash.
+	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error
 	// SuppressHash suppresses an address no lead is known for.
 	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
 }
@@ -103,7 +105,11 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	for i, e := range tl {
 		events[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID} // facts of the funnel, no content
 	}
-	if err := s.Store.Erase(ctx, anon, events, now); err != nil {
+	// The erasure is published (lead.erased) so systems that copied the
+	// person's data delete it too.
+	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: lead.EventErased, ID: ids.New(now), Data: map[string]any{}}}}
+	anon.Record(&ch)
+	if err := s.Store.Erase(ctx, anon, events, ch); err != nil {
 		return Result{}, err
 	}
 	return Result{EmailHash: hash, LeadID: l.ID, Erased: true, Events: len(events)}, nil
@@ -138,6 +144,8 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 		out.ExitNurture("erased")
 	}
 	out.Erased = true
+	out.Suppressed = "erasure"
+	out.Recorded = l.Recorded
 	return out
 }
 

@@ -42,6 +42,7 @@ func seed(t *testing.T) *memstore.Store {
 	l.Nurture = &lead.Nurture{Sequence: "cold", Step: "two", NextAt: t0.Add(time.Hour), Sends: []lead.Send{{Sequence: "cold", Step: "one", At: t0}}}
 	ch := lead.Change{At: s.Source.At, Events: []lead.Event{lead.SubmissionEvent("e1", lead.EventCaptured, s)},
 		Counters: []lead.Counter{{Campaign: "spring", Name: "leads"}}}
+	l.Record(&lead.Change{}) // its stage recorded before the test
 	if err := st.CreateLead(context.Background(), l, ch, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +153,10 @@ func TestErase(t *testing.T) {
 		t.Fatalf("due after erasure: %d leads, %v", len(due), err)
 	}
 	tl, _ := st.Timeline(context.Background(), "L1")
-	if len(tl) != 2 || tl[0].Kind != lead.EventCaptured || tl[0].Data != nil || tl[1].Data != nil {
+	// The anonymised events, then the erasure and its opt-out (published
+	// as lead.erased) with no personal data.
+	if len(tl) != 4 || tl[0].Kind != lead.EventCaptured || tl[0].Data != nil || tl[1].Data != nil ||
+		tl[2].Kind != lead.EventErased || tl[3].Kind != lead.EventOptOut || tl[3].Data["reason"] != "erasure" {
 		t.Fatalf("timeline after erasure: %+v", tl)
 	}
 	stats, _ := st.CampaignStats(context.Background(), "spring", t0)
@@ -183,7 +187,7 @@ type failing struct {
 	err error
 }
 
-func (f failing) Erase(context.Context, lead.Lead, []lead.Event, time.Time) error { return f.err }
+func (f failing) Erase(context.Context, lead.Lead, []lead.Event, lead.Change) error { return f.err }
 
 func TestRefusals(t *testing.T) {
 	for _, tc := range []struct {

@@ -1,6 +1,9 @@
 // Package publish turns lead timeline events into the events a CRM sync
-// subscribes to on the product's EventBridge bus: lead.captured,
-// lead.hot, lead.accepted, lead.rejected, lead.won, lead.unsubscribed.
+// subscribes to on the product's EventBridge bus: lead.captured, one
+// event per stage change (lead.nurturing, lead.hot, lead.accepted,
+// lead.rejected, lead.sql, lead.won, lead.lost, lead.disqualified),
+// lead.unsubscribed and lead.subscribed when the lead may no longer (or
+// again) be emailed, and lead.erased.
 // Timeline events are written in the same transaction as the lead, and
 // reach the publisher through the table's stream, so an event is never
 // lost and never published for a write that did not happen. Delivery is
@@ -22,7 +25,14 @@ import (
 const Source = "leadflow"
 
 // SchemaVersion is the version of Detail's shape.
-const SchemaVersion = "1"
+//
+// Version 2 (this one): one event per stage change, recorded by the
+// lead's own write; lead.sql, lead.lost, lead.nurturing,
+// lead.disqualified, lead.subscribed and lead.erased are new, and
+// opt-outs from complaints and bounces are lead.unsubscribed. Version 1
+// published only captured, hot, accepted, rejected, won and unsubscribe
+// clicks.
+const SchemaVersion = "2"
 
 // Detail is the JSON detail of every published event (see the README's
 // "Events out" for the schema).
@@ -74,27 +84,47 @@ type Record struct {
 	Event  lead.Event
 }
 
+// stageTypes are the published types of stage changes, by the stage
+// reached.
+var stageTypes = map[lead.Stage]string{
+	lead.StageNew:          "lead.new",
+	lead.StageNurturing:    "lead.nurturing",
+	lead.StageMQL:          "lead.hot",
+	lead.StageSAL:          "lead.accepted",
+	lead.StageSQL:          "lead.sql",
+	lead.StageWon:          "lead.won",
+	lead.StageLost:         "lead.lost",
+	lead.StageRejected:     "lead.rejected",
+	lead.StageDisqualified: "lead.disqualified",
+	lead.StageUnsubscribed: "lead.unsubscribed",
+}
+
 // DetailType maps a timeline event to a published event type; false for
-// events that are not published.
+// events that are not published. A lead's capture, each stage change,
+// each opt-out and opt-in and its erasure are published, each once: the
+// lead's write records them (lead.Record) as one timeline event each.
 func DetailType(ev lead.Event) (string, bool) {
 	switch ev.Kind {
 	case lead.EventCaptured:
 		return "lead.captured", true
-	case "qualified":
-		// hot: the lead became an MQL (sales is alerted).
-		if to, _ := ev.Data["to"].(string); to == string(lead.StageMQL) {
-			if from, _ := ev.Data["from"].(string); from != string(lead.StageMQL) {
-				return "lead.hot", true
-			}
+	case lead.EventErased:
+		return "lead.erased", true
+	case lead.EventOptIn:
+		return "lead.subscribed", true
+	case lead.EventOptOut:
+		// An erasure is told by lead.erased alone.
+		if reason, _ := ev.Data["reason"].(string); reason == "erasure" {
+			return "", false
 		}
-	case "accepted":
-		return "lead.accepted", true
-	case "rejected":
-		return "lead.rejected", true
-	case "won":
-		return "lead.won", true
-	case "unsubscribed":
 		return "lead.unsubscribed", true
+	case lead.EventStage:
+		to, _ := ev.Data["to"].(string)
+		if by, _ := ev.Data["by"].(string); by == "rejected" {
+			// Sales rejected it: disqualified, or back to nurturing.
+			return "lead.rejected", true
+		}
+		t, ok := stageTypes[lead.Stage(to)]
+		return t, ok
 	}
 	return "", false
 }

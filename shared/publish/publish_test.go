@@ -18,14 +18,27 @@ func TestDetailType(t *testing.T) {
 	}{
 		{lead.Event{Kind: lead.EventCaptured}, "lead.captured"},
 		{lead.Event{Kind: lead.EventResubmitted}, ""},
-		{lead.Event{Kind: "qualified", Data: map[string]any{"from": "new", "to": "mql"}}, "lead.hot"},
-		{lead.Event{Kind: "qualified", Data: map[string]any{"from": "mql", "to": "mql"}}, ""},
-		{lead.Event{Kind: "qualified", Data: map[string]any{"from": "new", "to": "nurturing"}}, ""},
-		{lead.Event{Kind: "accepted"}, "lead.accepted"},
-		{lead.Event{Kind: "rejected"}, "lead.rejected"},
-		{lead.Event{Kind: "won"}, "lead.won"},
-		{lead.Event{Kind: "unsubscribed"}, "lead.unsubscribed"},
+		{lead.Event{Kind: "qualified", Data: map[string]any{"from": "new", "to": "mql"}}, ""}, // its stage event says it
+		{lead.Event{Kind: "accepted"}, ""},
+		{lead.Event{Kind: "unsubscribed"}, ""},
 		{lead.Event{Kind: "handoff"}, ""},
+		{stage("new", "nurturing", "captured"), "lead.nurturing"},
+		{stage("new", "mql", "captured"), "lead.hot"},
+		{stage("new", "disqualified", "captured"), "lead.disqualified"},
+		{stage("nurturing", "mql", "email_click"), "lead.hot"},
+		{stage("mql", "nurturing", "qualified"), "lead.nurturing"}, // cooled off before sales answered
+		{stage("mql", "sal", "accepted"), "lead.accepted"},
+		{stage("mql", "rejected", "rejected"), "lead.rejected"},
+		{stage("mql", "nurturing", "rejected"), "lead.rejected"}, // sent back to nurture
+		{stage("sal", "sql", "sql"), "lead.sql"},
+		{stage("sql", "won", "won"), "lead.won"},
+		{stage("sal", "lost", "lost"), "lead.lost"},
+		{stage("nurturing", "unsubscribed", "unsubscribed"), "lead.unsubscribed"},
+		{lead.Event{Kind: lead.EventOptOut, Data: map[string]any{"reason": "complaint"}}, "lead.unsubscribed"},
+		{lead.Event{Kind: lead.EventOptOut, Data: map[string]any{"reason": "bounce"}}, "lead.unsubscribed"},
+		{lead.Event{Kind: lead.EventOptOut, Data: map[string]any{"reason": "erasure"}}, ""}, // lead.erased says it
+		{lead.Event{Kind: lead.EventOptIn}, "lead.subscribed"},
+		{lead.Event{Kind: lead.EventErased}, "lead.erased"},
 	}
 	for _, tt := range tests {
 		got, ok := DetailType(tt.ev)
@@ -33,6 +46,10 @@ func TestDetailType(t *testing.T) {
 			t.Errorf("%s %v → %q %v, want %q", tt.ev.Kind, tt.ev.Data, got, ok, tt.want)
 		}
 	}
+}
+
+func stage(from, to, by string) lead.Event {
+	return lead.Event{Kind: lead.EventStage, Data: map[string]any{"from": from, "to": to, "by": by}}
 }
 
 type leads map[string]lead.Lead
@@ -61,7 +78,7 @@ func TestPublisherErasedLeadAndBusFailure(t *testing.T) {
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	bus := &recBus{}
 	p := &Publisher{Store: leads{}, Bus: bus, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	recs := []Record{{LeadID: "gone", Event: lead.Event{ID: "e1", Kind: "accepted", At: at}}, {LeadID: "gone", Event: lead.Event{ID: "e2", Kind: "handoff", At: at}}}
+	recs := []Record{{LeadID: "gone", Event: lead.Event{ID: "e1", Kind: lead.EventErased, At: at}}, {LeadID: "gone", Event: lead.Event{ID: "e2", Kind: "handoff", At: at}}}
 	if err := p.Handle(context.Background(), recs); err != nil {
 		t.Fatal(err)
 	}

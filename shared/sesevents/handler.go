@@ -173,6 +173,9 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 	}
 	suppress := func(reason, counter string, e lead.Event) (string, error) {
 		l.ExitNurture(reason)
+		if l.Suppressed == "" {
+			l.Suppressed = reason // the lead's copy of the list entry Suppress writes
+		}
 		_, err := lead.Write(ctx, func(ctx context.Context, l lead.Lead, ch lead.Change) error {
 			return h.Store.Suppress(ctx, l, ch, reason)
 		}, l, lead.Change{At: now, Events: []lead.Event{e}, Counters: []lead.Counter{{Campaign: campaign, Name: counter}}})

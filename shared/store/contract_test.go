@@ -37,7 +37,7 @@ type contractStore interface {
 	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
 	Suppressed(ctx context.Context, emailHash string) (bool, error)
 	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
-	Erase(ctx context.Context, l lead.Lead, events []lead.Event, at time.Time) error
+	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error
 	Count(ctx context.Context, campaign string, at time.Time, counters ...string) error
 	CampaignStats(ctx context.Context, campaign string, at time.Time) (map[string]int64, error)
 	Due(ctx context.Context, shard int, now time.Time, limit int) ([]lead.Lead, error)
@@ -460,7 +460,7 @@ var contractCases = []struct {
 		// Stale: the profile, claim and suppression are refused, but the
 		// events were rewritten first (the adapter's batch writes are not
 		// part of the transaction; running the erasure again finishes it).
-		c.err("stale erase", c.s.Erase(c.ctx, anon, anonEvents, t0.Add(time.Hour)), lead.ErrVersionConflict)
+		c.err("stale erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}), lead.ErrVersionConflict)
 		c.eq("events rewritten anyway", c.timeline("after stale erase", "L1"), anonEvents)
 		c.eq("profile kept", c.lead("profile after stale erase", "L1").Email, "ann@acme.example")
 		byEmail, err := c.s.LeadByEmail(c.ctx, l.EmailHash)
@@ -468,7 +468,7 @@ var contractCases = []struct {
 		c.eq("claim kept", byEmail.ID, "L1")
 		c.suppressed("not suppressed yet", l.EmailHash, false)
 		anon.Version = 3
-		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, t0.Add(time.Hour)))
+		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}))
 		got := c.lead("erased", "L1")
 		c.eq("erased profile", []any{got.Email, got.Erased, got.Version, got.Answers, got.Suppressed}, []any{"", true, 3, nil, "erasure"})
 		_, err = c.s.LeadByEmail(c.ctx, l.EmailHash)
@@ -477,7 +477,7 @@ var contractCases = []struct {
 		c.eq("timeline", c.timeline("after erase", "L1"), anonEvents)
 		c.stats("counters kept", "spring", t0, map[string]int64{"leads": 1, "email_click": 1})
 		anon.Version = 4
-		c.must("erase again", c.s.Erase(c.ctx, anon, anonEvents, t0.Add(2*time.Hour)))
+		c.must("erase again", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(2 * time.Hour)}))
 		// The address is free again: a new lead can claim it.
 		c.must("new lead for the address", c.s.CreateLead(c.ctx, newLead("L2", "ann@acme.example", "spring", "", t0), lead.Change{At: t0}, nil))
 	}},

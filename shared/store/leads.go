@@ -55,7 +55,7 @@ func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, ide
 		if err := s.get(ctx, suppressPK(l.EmailHash), skSuppress, &sup); err != nil {
 			return err
 		}
-		l.Suppressed = cmp.Or(sup.Reason, "suppressed")
+		l.CarrySuppression(cmp.Or(sup.Reason, "suppressed"))
 		return s.CreateLead(ctx, l, ch, idem)
 	}
 	return err

@@ -97,9 +97,10 @@ func (s *Store) SuppressHash(ctx context.Context, emailHash, reason string, at t
 // Erase overwrites the lead's events with their anonymised form, then in
 // one transaction writes the anonymised profile (version check, its
 // Suppressed copy set), deletes the email claim and suppresses the
-// address. Run again after an
-// interruption, it finishes the job.
-func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, at time.Time) error {
+// address, with ch's new events (the erasure and its lifecycle events).
+// Run again after an interruption, it finishes the job.
+func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error {
+	at := ch.At
 	for start := 0; start < len(events); start += 25 {
 		var reqs []types.WriteRequest
 		for _, ev := range events[start:min(start+25, len(events))] {
@@ -126,11 +127,19 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, at 
 	if err != nil {
 		return wrap("marshal suppression", err)
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	items := []types.TransactWriteItem{
 		{Put: put},
 		{Delete: &types.Delete{TableName: &s.table, Key: key(emailPK(l.EmailHash), skEmail)}},
 		{Put: &types.Put{TableName: &s.table, Item: sup}},
-	}})
+	}
+	for _, ev := range ch.Events {
+		item, err := withKey(ev, leadPK(l.ID), eventSK(ev.At, ev.Kind, ev.ID))
+		if err != nil {
+			return wrap("marshal event", err)
+		}
+		items = append(items, types.TransactWriteItem{Put: s.putNew(item)})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
 		return lead.ErrVersionConflict
 	}

@@ -164,8 +164,14 @@ func TestHandOffOnlyWhenTheLeadTurnsHot(t *testing.T) {
 	}
 	tl, _ := st.Timeline(context.Background(), "L1")
 	stats, _ := st.CampaignStats(context.Background(), "spring", engageAt)
-	if len(tl) != 5 || stats["mql"] != 1 || stats["email_click"] != 4 {
-		t.Fatalf("timeline %d events, counters %v; want 4 clicks + 1 qualified, mql 1", len(tl), stats)
+	stages := 0
+	for _, e := range tl {
+		if e.Kind == lead.EventStage && e.Data["to"] == string(lead.StageMQL) {
+			stages++
+		}
+	}
+	if len(tl) != 6 || stages != 1 || stats["mql"] != 1 || stats["email_click"] != 4 {
+		t.Fatalf("timeline %d events (%d stage changes to mql), counters %v; want 4 clicks + 1 qualified + 1 stage change, mql 1", len(tl), stages, stats)
 	}
 }
 

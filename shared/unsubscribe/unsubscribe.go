@@ -79,6 +79,9 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 			l.Stage = lead.StageUnsubscribed
 		}
 		l.ExitNurture("unsubscribed")
+		if l.Suppressed == "" {
+			l.Suppressed = "unsubscribe" // the lead's copy of the list entry Suppress writes
+		}
 		return lead.Change{At: now,
 			Events:   []lead.Event{{At: now, Kind: "unsubscribed", ID: h.NewID(now), Data: map[string]any{"one_click": isOneClick(req)}}},
 			Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "unsubscribes"}}}, nil

@@ -127,7 +127,7 @@ func (s *Store) CreateLead(_ context.Context, l lead.Lead, ch lead.Change, idem 
 	}
 	if sup, ok := s.suppressed[l.EmailHash]; ok && l.Suppressed == "" {
 		// The adapter gives a lead of a listed address its copy.
-		l.Suppressed = sup.reason
+		l.CarrySuppression(sup.reason)
 		if w.profile, err = newProfile(l); err != nil {
 			return err
 		}
@@ -349,7 +349,8 @@ func (s *Store) SuppressHash(_ context.Context, emailHash, reason string, at tim
 // the adapter's batch writes), then writes the anonymised profile
 // (version check: lead.ErrVersionConflict), deletes the email claim and
 // suppresses the address, atomically.
-func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, at time.Time) error {
+func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error {
+	at := ch.At
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	items := make(map[string][]byte, len(events))
@@ -370,6 +371,13 @@ func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, at ti
 	}
 	if !s.versionOK(l) {
 		return lead.ErrVersionConflict
+	}
+	for _, ev := range ch.Events {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return wrap("marshal event", err)
+		}
+		s.putEvent(l.ID, eventSK(ev), b)
 	}
 	s.putProfile(p)
 	delete(s.emails, l.EmailHash)
