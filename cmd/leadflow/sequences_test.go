@@ -9,10 +9,11 @@ import (
 
 func TestCheckDefaultSequences(t *testing.T) {
 	code, out, errOut := runCmd("check-sequences")
-	if code != 0 || errOut != "" || !strings.HasPrefix(out, "sequences OK: 3 sequences (7 emails), 7 templates,") {
+	if code != 0 || errOut != "" || !strings.HasPrefix(out, "sequences OK: 4 sequences (10 emails), 10 templates,") {
 		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
-	for _, want := range []string{"cold-education — temperature cold, grade A/B/C, any campaign\n", "   1  welcome     send cold_welcome\n",
+	for _, want := range []string{"cold-education — temperature cold, grade A/B/C, any campaign\n",
+		"not-now — leads sales sent back: any temperature, any grade, any campaign\n", "   1  pause     wait 336h\n", "   1  welcome     send cold_welcome\n",
 		"if clicked → fast-track, else → case-study\n", "warm-followup — temperature warm", "if visited /pricing → to-sales",
 		"pricing-interest — on pricing_page_view from cold-education: any temperature, grade A/B/C, any campaign\n"} {
 		if !strings.Contains(out, want) {

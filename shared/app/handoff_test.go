@@ -266,7 +266,7 @@ func TestHotLeadAlertTakesTwoRequestsBesidesTheCapture(t *testing.T) {
 	c := clients.App(db, nil)
 	cfg := config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", Sales: config.Sales{Table: table,
 		Sender: "leads@example.com", SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com",
-		Signing: config.Signing{SigningKeys: testKeys}, CampaignsDir: filepath.Join(testenv.Root(t), "config", "campaigns")}}
+		Signing: config.Signing{SigningKeys: testKeys}, Qualifying: config.Qualifying{CampaignsDir: filepath.Join(testenv.Root(t), "config", "campaigns")}}}
 	h, err := capturefn.New(context.Background(), cfg, c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
 	if err != nil {
 		t.Fatal(err)

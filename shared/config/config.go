@@ -32,13 +32,7 @@ type AWS struct {
 // Sales holds what every function that alerts sales needs.
 type Sales struct {
 	Table string `env:"TABLE_NAME"`
-	// QualifyConfig is a qualification YAML file; "" uses the embedded default.
-	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
-	// NurtureConfig is a nurture sequences YAML file; "" uses the default.
-	NurtureConfig string `env:"NURTURE_CONFIG" optional:"true"`
-	// CampaignsDir holds the campaign files (hosted pages, spend, each
-	// campaign's sequence); "" is config/campaigns in the build, if any.
-	CampaignsDir string `env:"CAMPAIGNS_DIR" optional:"true"`
+	Qualifying
 	Sender       string `env:"SENDER_ADDRESS"`
 	SalesAddress string `env:"SALES_ADDRESS"`
 	// PublicBaseURL prefixes links in emails; "" means the API's own URL
@@ -48,6 +42,17 @@ type Sales struct {
 	// bounces, complaints and deliveries come back as events.
 	ConfigurationSet string `env:"SES_CONFIGURATION_SET" optional:"true"`
 	Signing
+}
+
+// Qualifying names the files that say how leads are graded and nurtured.
+type Qualifying struct {
+	// QualifyConfig is a qualification YAML file; "" uses the embedded default.
+	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
+	// NurtureConfig is a nurture sequences YAML file; "" uses the default.
+	NurtureConfig string `env:"NURTURE_CONFIG" optional:"true"`
+	// CampaignsDir holds the campaign files (hosted pages, spend, each
+	// campaign's sequence); "" is config/campaigns in the build, if any.
+	CampaignsDir string `env:"CAMPAIGNS_DIR" optional:"true"`
 }
 
 // Signing says where the link signing keys come from.
@@ -97,8 +102,9 @@ type Unsubscribe struct {
 type Feedback struct {
 	AWS
 	Signing
-	Table         string `env:"TABLE_NAME"`
-	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
+	Table string `env:"TABLE_NAME"`
+	// A lead sales sends back is re-graded and placed in nurturing.
+	Qualifying
 }
 
 // SESEvents is the configuration of the function that handles SES

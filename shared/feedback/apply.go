@@ -54,7 +54,9 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, no
 		if l.Stage == lead.StageRejected && action == links.ActionReject {
 			return "already", ch
 		}
-		if l.Stage.SalesSet() || (l.Handoff != nil && l.Handoff.State == lead.HandoffAnswered) {
+		if l.Stage.SalesSet() || l.Handoff == nil || l.Handoff.State == lead.HandoffAnswered {
+			// Answered, or sent back and not handed off since: this
+			// alert's links are spent.
 			return "superseded", ch
 		}
 		h.firstResponse(l, c, now, count)
@@ -69,15 +71,19 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, no
 		if !ok {
 			reason = qualify.RejectReason{Code: c.Extra, Label: c.Extra, Action: qualify.ActionNurture}
 		}
+		event("rejected", map[string]any{"reason": reason.Code, "label": reason.Label, "then": reason.Action})
+		count("rejected", "rej_"+reason.Code)
 		if reason.Action == qualify.ActionDisqualify {
 			l.Stage = lead.StageRejected
 			l.ExitNurture("rejected")
-		} else {
-			// Back to marketing: nurtured again until it is ready.
-			l.Stage = lead.StageNurturing
+			return "recorded", ch
 		}
-		event("rejected", map[string]any{"reason": reason.Code, "label": reason.Label, "then": reason.Action})
-		count("rejected", "rej_"+reason.Code)
+		// Back to marketing: re-graded on the engagement it shows from
+		// now on, and nurtured (a "not now" sequence) until it is ready.
+		l.SendBack(reason.Code, l.Handoff.Rep, now)
+		if h.Requalify != nil {
+			ch.Add(h.Requalify.Qualify(l, now))
+		}
 		return "recorded", ch
 	case links.ActionSQL, links.ActionWon, links.ActionLost:
 		target := map[string]lead.Stage{links.ActionSQL: lead.StageSQL, links.ActionWon: lead.StageWon, links.ActionLost: lead.StageLost}[action]

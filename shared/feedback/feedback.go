@@ -33,11 +33,19 @@ type Store = lead.Store
 type Handler struct {
 	Store   Store
 	Rules   *qualify.Config
-	Keys    token.Keys
+	// Requalify re-grades a lead sales sent back and places it in a
+	// nurture sequence (nurture.Enroller); nil only sets its stage.
+	Requalify Requalifier
+	Keys      token.Keys
 	LinkTTL time.Duration
 	Clock   func() time.Time
 	NewID   func(time.Time) string
 	Log     *slog.Logger
+}
+
+// Requalifier re-grades a lead and enrols it where it belongs.
+type Requalifier interface {
+	Qualify(l *lead.Lead, now time.Time) lead.Change
 }
 
 var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, links.ActionWon, links.ActionLost}

@@ -15,6 +15,7 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/store/memstore"
 	"github.com/leadflow/leadflow/shared/token"
@@ -158,7 +159,8 @@ func TestAnswers(t *testing.T) {
 		{name: "reject, disqualify", action: links.ActionReject, extra: "not_icp", message: recorded, stage: lead.StageRejected,
 			events: "rejected", counters: map[string]int64{"rejected": 1, "rej_not_icp": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "reject, back to nurture", action: links.ActionReject, extra: "too_early", message: recorded, stage: lead.StageNurturing,
-			events: "rejected", counters: map[string]int64{"rejected": 1, "rej_too_early": 1, "responses": 1, "resp_le_5m": 1}, inNurture: true},
+			// It leaves the sequence it was in (TestSentBackLeadIsNurturedAgain: and enters one for returned leads).
+			events: "rejected", counters: map[string]int64{"rejected": 1, "rej_too_early": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "accept twice", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionAccept, extra: "ana@example.com",
 			message: already, stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "reject after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionReject, extra: "not_icp",
@@ -327,5 +329,64 @@ func TestUnknownLead(t *testing.T) {
 	resp := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "L404", links.ActionAccept, "", t0.Add(time.Hour)), "")
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "Lead not found") {
 		t.Fatalf("unknown lead: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
+
+// A rejection whose reason sends the lead back to nurturing re-grades it
+// on what it does from then on, enrols it in the sequence for leads sales
+// sent back, and spends the alert's links; new interest hands it to sales
+// again as a second MQL.
+func TestSentBackLeadIsNurturedAgain(t *testing.T) {
+	f := newFixture(t)
+	f.h.Requalify = nurture.Enroller{Rules: f.h.Rules, Sequences: nurture.Default(), NewID: f.h.NewID}
+	// Clara, a CMO who asked for a demo (hot), with marketing consent.
+	_, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		l.JobTitle = "CMO"
+		l.Consent = lead.Consent{MarketingOptIn: true, At: t0.Add(-time.Hour)}
+		l.AddSignal(lead.Signal{Kind: "form:demo_request", At: t0.Add(-time.Hour)})
+		return lead.Change{At: t0.Add(-time.Hour)}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := f.post(t, links.ActionReject, "too_early"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, recorded) {
+		t.Fatalf("reject: %d %s", r.StatusCode, r.Body)
+	}
+	l := f.lead(t)
+	switch {
+	case l.Stage != lead.StageNurturing || l.Handoff != nil:
+		t.Fatalf("stage %s, handoff %+v: want nurturing, no handoff", l.Stage, l.Handoff)
+	case l.SentBack == nil || l.SentBack.Reason != "too_early" || l.SentBack.Rep != "ana@example.com" || !l.SentBack.At.Equal(t0):
+		t.Fatalf("sent back %+v", l.SentBack)
+	case l.Qualification.Temperature != "warm" || l.Qualification.Score != 0:
+		// The demo request was before the rejection: it counts no more.
+		t.Fatalf("re-graded %+v: want warm with score 0", l.Qualification)
+	case l.Nurture == nil || l.Nurture.Sequence != "not-now" || l.Nurture.NextAt.IsZero() || l.Nurture.NoSequence != "":
+		t.Fatalf("nurture %+v: want enrolled in not-now", l.Nurture)
+	}
+	tl, _ := f.st.Timeline(context.Background(), "L1")
+	var stages []string
+	for _, e := range tl {
+		if e.Kind == lead.EventStage {
+			stages = append(stages, fmt.Sprint(e.Data["from"], "→", e.Data["to"], " by ", e.Data["by"], " ", e.Data["reason"]))
+		}
+	}
+	if fmt.Sprint(stages) != "[mql→nurturing by rejected too_early]" || f.counters(t)["enrolled"] != 1 {
+		t.Fatalf("stage events %v, counters %v", stages, f.counters(t))
+	}
+	// The alert's accept link is spent: the lead went back to marketing.
+	if r := f.post(t, links.ActionAccept, "ana@example.com"); !strings.Contains(r.Body, superseded) || f.lead(t).Stage != lead.StageNurturing {
+		t.Fatalf("late accept: %d %s", r.StatusCode, r.Body)
+	}
+	// New interest: hot again, a new handoff, counted as a returning MQL.
+	l, err = lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		l.AddSignal(lead.Signal{Kind: "form:demo_request", At: t0.Add(30 * 24 * time.Hour)})
+		return f.h.Requalify.Qualify(l, t0.Add(30*24*time.Hour)), nil
+	})
+	if err != nil || l.Stage != lead.StageMQL || !l.OwedToSales() || !l.Nurture.NextAt.IsZero() || l.Nurture.NoSequence != lead.ExitHandedOff {
+		t.Fatalf("after new interest: %v stage %s handoff %+v nurture %+v", err, l.Stage, l.Handoff, l.Nurture)
+	}
+	if c, _ := f.st.CampaignStats(context.Background(), "q4", t0.Add(30*24*time.Hour)); c["mql_again"] != 1 || c["mql"] != 0 {
+		t.Fatalf("counters %v: want mql_again 1", c)
 	}
 }

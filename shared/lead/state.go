@@ -121,6 +121,10 @@ type Nurture struct {
 	// ExitReason is set when the lead left its last sequence: "completed",
 	// "unsubscribed", "bounced", "disqualified", "handed_off", "sales_accepted".
 	ExitReason string `json:"exit_reason,omitempty"`
+	// NoSequence is why a lead has no step due: the reason it left its
+	// last sequence, or why it entered none (NoConsent, NoSuppressed,
+	// NoSequencesDone, NoMatchingSequence). "" while a step is due.
+	NoSequence string `json:"no_sequence,omitempty"`
 	// Completed lists sequences the lead finished or left: never re-enrolled.
 	Completed []string `json:"completed,omitempty"`
 	// Sends are the recent marketing emails (all sequences), newest last,
@@ -149,6 +153,49 @@ func (l *Lead) ExitNurture(reason string) {
 	if l.Nurture == nil || l.Nurture.NextAt.IsZero() {
 		return
 	}
-	l.Nurture.NextAt, l.Nurture.ExitReason = time.Time{}, reason
+	l.Nurture.NextAt, l.Nurture.ExitReason, l.Nurture.NoSequence = time.Time{}, reason, reason
 	l.Nurture.Completed = append(l.Nurture.Completed, l.Nurture.Sequence)
+}
+
+// Why a nurtured lead is in no sequence (Nurture.NoSequence), besides
+// the reason it left its last one.
+const (
+	NoConsent          = "no_consent"           // its latest consent does not allow marketing email
+	NoSuppressed       = "suppressed"           // its address is on the suppression list
+	NoSequencesDone    = "sequences_done"       // it finished or left every sequence it qualifies for
+	NoMatchingSequence = "no_matching_sequence" // no sequence's entry takes it (e.g. grade D)
+)
+
+// SentBack is sales returning a lead to marketing ("not now"): its
+// engagement counts again from At, so it goes back to sales only on new
+// interest, and sequences for returned leads take it.
+type SentBack struct {
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"` // the reject reason code
+	Rep    string    `json:"rep,omitempty"`
+	Times  int       `json:"times"`
+}
+
+// MQLCounter is the funnel counter of a lead turning hot: "mql" the first
+// time (a lead is an MQL once in the funnel), "mql_again" for a lead
+// sales sent back that matured in nurturing.
+func (l *Lead) MQLCounter() string {
+	if l.SentBack != nil {
+		return "mql_again"
+	}
+	return "mql"
+}
+
+// SendBack returns a lead from sales to nurturing: its handoff is over
+// (an answer link of that alert is then superseded) and a new one is
+// owed only when it turns hot again on engagement after now.
+func (l *Lead) SendBack(reason, rep string, now time.Time) {
+	times := 1
+	if l.SentBack != nil {
+		times = l.SentBack.Times + 1
+	}
+	l.SentBack = &SentBack{At: now, Reason: reason, Rep: rep, Times: times}
+	l.Stage = StageNurturing
+	l.Handoff = nil
+	l.ExitNurture("sent_back") // a sequence it was still in; the next one is for returned leads
 }

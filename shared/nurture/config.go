@@ -37,6 +37,9 @@ type sequence struct {
 // entry says which leads a sequence takes; an empty list allows any value.
 type entry struct {
 	temperatures, grades, campaigns []string
+	// sentBack, when set, takes only leads sales sent back (true) or
+	// only the others (false).
+	sentBack *bool
 	// signals make the sequence a triggered one: a lead enters it when it
 	// shows one of these signals (Trigger), never when merely idle.
 	signals []string
@@ -222,6 +225,13 @@ func (e entry) String() string {
 		return what + " " + strings.Join(vals, "/")
 	}
 	s := part("temperature", e.temperatures) + ", " + part("grade", e.grades) + ", " + part("campaign", e.campaigns)
+	if e.sentBack != nil {
+		if *e.sentBack {
+			s = "leads sales sent back: " + s
+		} else {
+			s += ", never sent back by sales"
+		}
+	}
 	if len(e.signals) > 0 {
 		from := ""
 		if len(e.from) > 0 {

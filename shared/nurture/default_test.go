@@ -16,7 +16,7 @@ func TestDefaultConfigIsValid(t *testing.T) {
 		t.Fatalf("embedded default.yaml:\n%v", err)
 	}
 	c := Default()
-	if got := strings.Join(c.Sequences(), ","); got != "cold-education,pricing-interest,warm-followup" {
+	if got := strings.Join(c.Sequences(), ","); got != "not-now,cold-education,pricing-interest,warm-followup" {
 		t.Errorf("sequences = %s", got)
 	}
 	sends := func(id string) (n int) {
@@ -27,7 +27,7 @@ func TestDefaultConfigIsValid(t *testing.T) {
 		}
 		return n
 	}
-	if sends("cold-education") != 4 || sends("warm-followup") != 2 || sends("pricing-interest") != 1 {
+	if sends("not-now") != 3 || sends("cold-education") != 4 || sends("warm-followup") != 2 || sends("pricing-interest") != 1 {
 		t.Errorf("emails: cold %d, warm %d, pricing %d", sends("cold-education"), sends("warm-followup"), sends("pricing-interest"))
 	}
 	if e := c.byID["pricing-interest"].entry; len(e.signals) != 1 || e.signals[0] != "pricing_page_view" {

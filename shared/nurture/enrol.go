@@ -86,7 +86,37 @@ const ExitTriggered = "triggered"
 // mayNurture: the lead's latest consent allows marketing email and its
 // stage is not one sales owns nor an exit.
 func mayNurture(l *lead.Lead) bool {
-	return l != nil && l.Consent.MarketingOptIn && !l.Stage.SalesSet() && !exitStages[l.Stage]
+	return l != nil && l.Consent.MarketingOptIn && l.Suppressed == "" && !l.Stage.SalesSet() && !exitStages[l.Stage]
+}
+
+// Place enrols a nurtured lead as EnrolPreferring does or, when it
+// enters no sequence and has no step due, records on the lead why
+// (Nurture.NoSequence): no consent, suppressed, every sequence it
+// qualifies for done, or none that takes it. It returns the sequence
+// entered.
+func (c *Config) Place(l *lead.Lead, now time.Time, preferred string) string {
+	if seq := c.EnrolPreferring(l, now, preferred); seq != "" || inSequence(l) {
+		return seq
+	}
+	why := lead.NoMatchingSequence
+	switch {
+	case l.Suppressed != "":
+		why = lead.NoSuppressed
+	case !l.Consent.MarketingOptIn:
+		why = lead.NoConsent
+	default:
+		for _, s := range c.sequences {
+			if len(s.entry.signals) == 0 && s.entry.matches(l) {
+				why = lead.NoSequencesDone // it matches, so it left it
+				break
+			}
+		}
+	}
+	if l.Nurture == nil {
+		l.Nurture = &lead.Nurture{}
+	}
+	l.Nurture.NoSequence = why
+	return ""
 }
 
 // inSequence: the lead has a step due in some sequence.
@@ -117,6 +147,9 @@ func (e entry) matches(l *lead.Lead) bool {
 		return false
 	}
 	if len(e.grades) > 0 && !slices.Contains(e.grades, grade) {
+		return false
+	}
+	if e.sentBack != nil && *e.sentBack != (l.SentBack != nil) {
 		return false
 	}
 	if len(e.campaigns) > 0 &&

@@ -206,3 +206,52 @@ func TestEnrolNeverPicksATriggeredSequence(t *testing.T) {
 		t.Fatalf("Enrol = %q, want none", got)
 	}
 }
+
+// TestPlaceRecordsWhyNone: a nurtured lead Place does not enrol carries
+// the reason it has no step due; one it enrols carries none; sequences
+// for leads sales sent back take those leads only.
+func TestPlaceRecordsWhyNone(t *testing.T) {
+	c := mustParse(t, replaceOnce(t, full, "  - id: warm-followup\n", `  - id: sent-back
+    entry: {sent_back: true}
+    steps:
+      - {id: hello, send: welcome}
+  - id: warm-followup
+`))
+	tests := []struct {
+		name      string
+		setup     func(*lead.Lead)
+		want, why string
+	}{
+		{"cold and fits", func(l *lead.Lead) {}, cold, ""},
+		{"no marketing consent", func(l *lead.Lead) { l.Consent.MarketingOptIn = false }, "", lead.NoConsent},
+		{"suppressed", func(l *lead.Lead) { l.Suppressed = "bounce" }, "", lead.NoSuppressed},
+		{"grade D: no sequence takes it", func(l *lead.Lead) { l.Qualification.Grade = "D" }, "", lead.NoMatchingSequence},
+		{"done with the one it fits", func(l *lead.Lead) {
+			l.Nurture = &lead.Nurture{Sequence: cold, Completed: []string{cold}, ExitReason: ExitCompleted}
+		}, "", lead.NoSequencesDone},
+		{"sent back: the sequence for returned leads", func(l *lead.Lead) {
+			l.SentBack = &lead.SentBack{At: monday.Add(-time.Hour), Reason: "no_budget", Times: 1}
+			l.Nurture = &lead.Nurture{Sequence: cold, Completed: []string{cold}, NoSequence: lead.ExitHandedOff}
+		}, "sent-back", ""},
+		{"sent back twice: done with it", func(l *lead.Lead) {
+			l.SentBack = &lead.SentBack{At: monday.Add(-time.Hour), Reason: "no_budget", Times: 2}
+			l.Nurture = &lead.Nurture{Completed: []string{cold, "sent-back"}}
+		}, "", lead.NoSequencesDone},
+		{"in a sequence already: left alone", func(l *lead.Lead) {
+			l.Nurture = &lead.Nurture{Sequence: cold, Step: "welcome", NextAt: monday.Add(time.Hour)}
+		}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLead("cold", "B")
+			tt.setup(&l)
+			got := c.Place(&l, monday, "")
+			if got != tt.want || l.Nurture == nil || l.Nurture.NoSequence != tt.why {
+				t.Fatalf("Place = %q, nurture %+v; want %q, reason %q", got, l.Nurture, tt.want, tt.why)
+			}
+			if got != "" && !l.Nurture.NextAt.Equal(monday) {
+				t.Fatalf("enrolled without a step due: %+v", l.Nurture)
+			}
+		})
+	}
+}

@@ -122,6 +122,11 @@ func (p *parser) entry(k, n *yaml.Node, where string) entry {
 		yamlconf.Optional("campaigns", func(_, v *yaml.Node) {
 			e.campaigns = matching(v, where+".campaigns", idRe, "campaign id %s must be lowercase letters, digits, - or _, as in the lead's campaign")
 		}),
+		yamlconf.Optional("sent_back", func(_, v *yaml.Node) {
+			if b, ok := p.Boolean(v, where+".sent_back"); ok {
+				e.sentBack = &b
+			}
+		}),
 		yamlconf.Optional("signals", func(_, v *yaml.Node) {
 			e.signals = matching(v, where+".signals", signalRe, "%s is not a signal kind (like pricing_page_view, email_click or page_view:demo)")
 			if r := yamlconf.Resolve(v); r != nil && r.Kind == yaml.SequenceNode && len(r.Content) == 0 {

@@ -85,7 +85,7 @@ func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (lead.Outco
 		r.Sequences.Apply(&l, p, now, "")
 		if l.Handoff == nil {
 			l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: now}
-			regrade.Counters = append(regrade.Counters, lead.Counter{Campaign: l.Campaign(), Name: "mql"})
+			regrade.Counters = append(regrade.Counters, lead.Counter{Campaign: l.Campaign(), Name: l.MQLCounter()})
 			if !l.Stage.SalesSet() {
 				l.Stage = lead.StageMQL
 			}
@@ -95,6 +95,13 @@ func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (lead.Outco
 	case KindExit:
 		r.Sequences.Apply(&l, p, now, "")
 		regrade.Events = append(regrade.Events, r.event(now, "nurture_exit", p, map[string]any{"reason": p.ExitReason}))
+		if l.Stage == lead.StageNurturing {
+			// The next sequence it qualifies for, or why there is none.
+			if seq := r.Sequences.Place(&l, now, ""); seq != "" {
+				regrade.Events = append(regrade.Events, lead.Event{At: now, Kind: "enrolled", ID: r.NewID(now), Data: map[string]any{"sequence": seq}})
+				regrade.Counters = append(regrade.Counters, lead.Counter{Campaign: l.Campaign(), Name: "enrolled"})
+			}
+		}
 		return r.save(ctx, l, regrade, Exited)
 	default: // later
 		r.Sequences.Apply(&l, p, now, "")
@@ -284,7 +291,7 @@ func (e Enroller) QualifySignal(l *lead.Lead, kind string, now time.Time) lead.C
 	}
 	seq, left := e.Sequences.Trigger(l, kind, now)
 	if seq == "" {
-		seq = e.Sequences.EnrolPreferring(l, now, e.Campaigns[l.Campaign()])
+		seq = e.Sequences.Place(l, now, e.Campaigns[l.Campaign()])
 		if seq != "" {
 			ch.Add(e.enrolled(l, now, seq, nil))
 		}

@@ -17,11 +17,18 @@ const EventQualified = "qualified"
 // handoff (the alert owed to sales) and leaves its nurture sequence.
 // Stages sales set are never changed.
 func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
-	signals := make([]Signal, len(l.Signals))
-	for i, s := range l.Signals {
-		signals[i] = Signal{Kind: s.Kind, At: s.At}
+	signals := make([]Signal, 0, len(l.Signals))
+	for _, s := range l.Signals {
+		// A lead sales sent back must show interest again: what it did
+		// before counts no more.
+		if l.SentBack == nil || s.At.After(l.SentBack.At) {
+			signals = append(signals, Signal{Kind: s.Kind, At: s.At})
+		}
 	}
 	d := c.Evaluate(*l, signals, now)
+	if l.SentBack != nil {
+		d.Reasons = append(d.Reasons, "engagement counted since sales sent the lead back on "+l.SentBack.At.UTC().Format("2006-01-02"))
+	}
 	from := l.Stage
 	to := StageFor(from, d)
 	prevTemp := ""
@@ -45,7 +52,7 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	// sales is owed an alert.
 	if to == lead.StageMQL && l.Handoff == nil {
 		l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: now}
-		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "mql"})
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: l.MQLCounter()})
 		// Sales takes over in this same write: no nurture email after it.
 		l.ExitNurture(lead.ExitHandedOff)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/sales"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/feedback"
@@ -30,10 +31,10 @@ func New(ctx context.Context, cfg config.Feedback, db *dynamodb.Client, params a
 	if err != nil {
 		return nil, err
 	}
-	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
+	enrol, _, err := sales.LoadEnroller(cfg.Qualifying)
 	if err != nil {
 		return nil, err
 	}
-	return &feedback.Handler{Store: store.New(db, cfg.Table), Rules: rules, Keys: keys, LinkTTL: links.AlertTTL,
+	return &feedback.Handler{Store: store.New(db, cfg.Table), Rules: enrol.Rules.(*qualify.Config), Requalify: enrol, Keys: keys, LinkTTL: links.AlertTTL,
 		Clock: env.Clock, NewID: ids.New, Log: logx.New(env.Logs, "feedback", cfg.LogLevel)}, nil
 }

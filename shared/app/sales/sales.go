@@ -50,26 +50,11 @@ type Sales struct {
 
 // New builds the shared wiring from the function's config and clients.
 func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Sender, params awsclients.Params, log *slog.Logger, clock func() time.Time) (*Sales, error) {
-	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
+	enrol, campaigns, err := LoadEnroller(cfg.Qualifying)
 	if err != nil {
 		return nil, err
 	}
-	seq, err := nurture.Load(config.InTask(cfg.NurtureConfig))
-	if err != nil {
-		return nil, err
-	}
-	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
-	if err != nil {
-		return nil, err
-	}
-	// Campaign files may override how their leads are scored.
-	if rules, err = campaigns.Qualify(rules); err != nil {
-		return nil, err
-	}
-	preferred, err := campaignSequences(campaigns, seq)
-	if err != nil {
-		return nil, err
-	}
+	rules, seq := enrol.Rules.(*qualify.Config), enrol.Sequences
 	keys, err := token.LoadKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam, params)
 	if err != nil {
 		return nil, err
@@ -82,11 +67,38 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		LinkTTL: links.AlertTTL, Clock: clock, NewID: ids.New, Log: log,
 	}
-	s.Qualify = nurture.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}
+	s.Qualify = enrol
 	s.Runner = &nurture.Runner{Sequences: seq, Rules: rules, Store: st, Send: send, Keys: keys,
 		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.HandOff, Clock: clock, NewID: ids.New}
 	return s, nil
+}
+
+// LoadEnroller reads the qualification rules (with the campaign files'
+// overrides), the sequences and each campaign's own sequence: what
+// re-grades a lead and places it in nurturing.
+func LoadEnroller(cfg config.Qualifying) (nurture.Enroller, *campaign.Set, error) {
+	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
+	if err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	seq, err := nurture.Load(config.InTask(cfg.NurtureConfig))
+	if err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
+	if err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	// Campaign files may override how their leads are scored.
+	if rules, err = campaigns.Qualify(rules); err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	preferred, err := campaignSequences(campaigns, seq)
+	if err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	return nurture.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}, campaigns, nil
 }
 
 // HandOff runs the sales handoff for a lead in hand.
