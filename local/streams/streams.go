@@ -195,7 +195,13 @@ func value(v types.AttributeValue) events.DynamoDBAttributeValue {
 		}
 		return events.NewListAttribute(list)
 	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(image(t.Value))
+		// An empty map stays a map (nil would reach the handler as a
+		// null, which Lambda never sends for {"M":{}}).
+		m := image(t.Value)
+		if m == nil {
+			m = map[string]events.DynamoDBAttributeValue{}
+		}
+		return events.NewMapAttribute(m)
 	}
 	return events.NewNullAttribute()
 }

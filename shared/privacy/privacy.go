@@ -107,7 +107,7 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	}
 	// The erasure is published (lead.erased) so systems that copied the
 	// person's data delete it too.
-	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: lead.EventErased, ID: ids.New(now), Data: map[string]any{}}}}
+	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: lead.EventErased, ID: ids.New(now)}}}
 	anon.Record(&ch)
 	if err := s.Store.Erase(ctx, anon, events, ch); err != nil {
 		return Result{}, err

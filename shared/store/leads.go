@@ -106,7 +106,7 @@ var errFirstCondition = errors.New("first item's condition failed")
 // transaction, runs it and maps cancellation reasons.
 func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l lead.Lead, ch lead.Change, idem *lead.Idempotency) error {
 	for _, ev := range ch.Events {
-		evItem, err := withKey(ev, leadPK(l.ID), eventSK(ev.At, ev.Kind, ev.ID))
+		evItem, err := eventItem(l.ID, ev)
 		if err != nil {
 			return wrap("marshal event", err)
 		}

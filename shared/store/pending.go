@@ -133,7 +133,7 @@ func (s *Store) Materialize(ctx context.Context, records []events.DynamoDBEventR
 func (s *Store) record(ctx context.Context, leadID string, p pending) error {
 	var items []types.TransactWriteItem
 	for _, ev := range p.Events {
-		item, err := withKey(ev, leadPK(leadID), eventSK(ev.At, ev.Kind, ev.ID))
+		item, err := eventItem(leadID, ev)
 		if err != nil {
 			return wrap("marshal event", err)
 		}

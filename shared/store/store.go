@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
 // DynamoDB is the part of the SDK client the store uses.
@@ -75,6 +77,16 @@ func dueSK(at time.Time, leadID string) string {
 }
 
 const dueLayout = "2006-01-02T15:04:05.000000000Z"
+
+// eventItem is a lead's timeline event as an item. Facts-free events
+// carry no data attribute at all (an empty map is not kept: the local
+// stream reader cannot pass it on).
+func eventItem(leadID string, ev lead.Event) (map[string]types.AttributeValue, error) {
+	if len(ev.Data) == 0 {
+		ev.Data = nil
+	}
+	return withKey(ev, leadPK(leadID), eventSK(ev.At, ev.Kind, ev.ID))
+}
 
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(sk)}

@@ -104,7 +104,7 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 	for start := 0; start < len(events); start += 25 {
 		var reqs []types.WriteRequest
 		for _, ev := range events[start:min(start+25, len(events))] {
-			item, err := withKey(ev, leadPK(l.ID), eventSK(ev.At, ev.Kind, ev.ID))
+			item, err := eventItem(l.ID, ev)
 			if err != nil {
 				return wrap("marshal event", err)
 			}
@@ -133,7 +133,7 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 		{Put: &types.Put{TableName: &s.table, Item: sup}},
 	}
 	for _, ev := range ch.Events {
-		item, err := withKey(ev, leadPK(l.ID), eventSK(ev.At, ev.Kind, ev.ID))
+		item, err := eventItem(l.ID, ev)
 		if err != nil {
 			return wrap("marshal event", err)
 		}

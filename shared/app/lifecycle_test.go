@@ -1,0 +1,166 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/eventbus"
+	"github.com/leadflow/leadflow/local/streams"
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/publish"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// TestEveryStageChangeIsPublishedOnce walks leads through every stage
+// transition with the real handlers (capture, feedback, unsubscribe, SES
+// events, erasure) and asserts, per lead, the exact events that reach the
+// bus through the table's stream: one per stage change or opt-out, none
+// twice (by event id), each with the stage it names.
+func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bus := eventbus.New(quiet)
+	srv := httptest.NewServer(bus)
+	defer srv.Close()
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	unsub, _, _ := buildAt(t, "unsubscribe", nil, time.Now, table)
+	ses, _, _ := buildAt(t, "sesevents", nil, time.Now, table)
+	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	pub, _, _ := buildAt(t, "publisher", map[string]string{"EVENTBRIDGE_ENDPOINT": srv.URL, "EVENT_BUS_NAME": "leads-test"}, time.Now, table)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sc, err := streams.NewClient(ctx, testenv.Get(t).DynamoDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poller := &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: table, Handler: pub.Stream, Every: 50 * time.Millisecond, Log: quiet}
+	go func() { _ = poller.Run(ctx) }()
+	keys, _ := token.ParseKeys(testKeys)
+	run := fmt.Sprint(time.Now().UnixNano())
+
+	post := func(body string) (id, email string) {
+		t.Helper()
+		var in struct{ Email string }
+		_ = json.Unmarshal([]byte(body), &in)
+		resp, err := capture.HTTP(ctx, jsonLead(body))
+		var created struct{ ID string }
+		_ = json.Unmarshal([]byte(resp.Body), &created)
+		if err != nil || resp.StatusCode/100 != 2 || created.ID == "" {
+			t.Fatalf("capture: %v %d %s", err, resp.StatusCode, resp.Body)
+		}
+		return created.ID, in.Email
+	}
+	answer := func(id, action, extra string) {
+		t.Helper()
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, action, extra, time.Now().Add(time.Hour))}
+		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
+			t.Fatalf("%s %s: %v %d %s", action, extra, err, r.StatusCode, r.Body)
+		}
+	}
+	mail := func(file, id, email string) {
+		t.Helper()
+		if err := ses.Event(ctx, sesEvent(t, file, email, id, "m-"+id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr := func(name string) string { return name + "." + run + "@bigcorp.example" }
+
+	want := map[string][]string{}
+	// Hot, sent back ("no budget"), hot again on a new demo request,
+	// accepted, SQL, won.
+	a, aMail := post(hotBody(addr("a"), "1000+"))
+	answer(a, links.ActionReject, "no_budget")
+	post(hotBody(aMail, "1000+"))
+	answer(a, links.ActionAccept, "")
+	answer(a, links.ActionSQL, "")
+	answer(a, links.ActionWon, "")
+	want[a] = []string{"lead.captured", "lead.hot", "lead.rejected:nurturing", "lead.hot", "lead.accepted", "lead.sql", "lead.won"}
+	// Hot, accepted, lost.
+	b, _ := post(hotBody(addr("b"), "1000+"))
+	answer(b, links.ActionAccept, "")
+	answer(b, links.ActionLost, "")
+	want[b] = []string{"lead.captured", "lead.hot", "lead.accepted", "lead.lost"}
+	// Hot, rejected as not our customer.
+	c, _ := post(hotBody(addr("c"), "1000+"))
+	answer(c, links.ActionReject, "not_icp")
+	want[c] = []string{"lead.captured", "lead.hot", "lead.rejected:rejected"}
+	// Nurtured, then a complaint; another bounces; another unsubscribes.
+	d, dMail := post(coldBody(addr("d")))
+	mail("ses-complaint.json", d, dMail)
+	want[d] = []string{"lead.captured", "lead.nurturing", "lead.unsubscribed:complaint"}
+	e, eMail := post(coldBody(addr("e")))
+	mail("ses-bounce-permanent.json", e, eMail)
+	want[e] = []string{"lead.captured", "lead.nurturing", "lead.unsubscribed:bounce"}
+	f, _ := post(coldBody(addr("f")))
+	ev := sampleEvent(t, "unsubscribe-oneclick.json")
+	u := links.Unsubscribe(keys, "https://x.example", f, time.Now())
+	ev.PathParameters = map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}
+	if r, err := unsub.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
+		t.Fatalf("unsubscribe: %v %+v", err, r)
+	}
+	want[f] = []string{"lead.captured", "lead.nurturing", "lead.unsubscribed:unsubscribe"}
+	// A job seeker: disqualified at capture. A lead erased on request.
+	g, _ := post(`{"email":"` + addr("g") + `","message":"Any vacancy in marketing? My CV is attached.","campaign":"q4-demo"}`)
+	want[g] = []string{"lead.captured", "lead.disqualified"}
+	h, hMail := post(coldBody(addr("h")))
+	if r, err := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+hMail+`"}`)); err != nil || r.StatusCode != 200 {
+		t.Fatalf("erase: %v %+v", err, r)
+	}
+	want[h] = []string{"lead.captured", "lead.nurturing", "lead.erased"}
+
+	total := 0
+	for _, w := range want {
+		total += len(w)
+	}
+	got := map[string][]string{}
+	seen := map[string]int{}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, seen = map[string][]string{}, map[string]int{}
+		n := 0
+		for _, e := range bus.Events() {
+			var d publish.Detail
+			if err := json.Unmarshal(e.Detail, &d); err != nil || d.Version != publish.SchemaVersion {
+				t.Fatalf("detail %s: %v", e.Detail, err)
+			}
+			if _, ours := want[d.LeadID]; !ours {
+				continue
+			}
+			seen[d.EventID]++
+			n++
+			name := e.DetailType
+			switch e.DetailType {
+			case "lead.rejected":
+				name += ":" + fmt.Sprint(d.Data["to"])
+			case "lead.unsubscribed":
+				name += ":" + fmt.Sprint(d.Data["reason"])
+			}
+			got[d.LeadID] = append(got[d.LeadID], name)
+		}
+		if n >= total || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // anything extra would show now
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("event %s published %d times", id, n)
+		}
+	}
+	for id, w := range want {
+		if fmt.Sprint(got[id]) != fmt.Sprint(w) {
+			t.Errorf("lead %s: published %v\n  want %v", id, got[id], w)
+		}
+	}
+
+}
