@@ -31,16 +31,16 @@ type Store = lead.Store
 
 // Handler is the Lambda handler behind /feedback/{token}.
 type Handler struct {
-	Store   Store
-	Rules   *qualify.Config
+	Store Store
+	Rules *qualify.Config
 	// Requalify re-grades a lead sales sent back and places it in a
 	// nurture sequence (nurture.Enroller); nil only sets its stage.
 	Requalify Requalifier
 	Keys      token.Keys
-	LinkTTL time.Duration
-	Clock   func() time.Time
-	NewID   func(time.Time) string
-	Log     *slog.Logger
+	LinkTTL   time.Duration
+	Clock     func() time.Time
+	NewID     func(time.Time) string
+	Log       *slog.Logger
 }
 
 // Requalifier re-grades a lead and enrols it where it belongs.
