@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -145,5 +149,99 @@ func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
 	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
 	if stats["rejected"] != 2 || stats["rej_not_icp"] != 1 || stats["rej_no_budget"] != 1 || stats["sal"] != 0 {
 		t.Fatalf("counters = %v", stats)
+	}
+}
+
+// TestOutcomesFromACRM: a CRM reports a won deal through the bus (the
+// feedback function's rule) and back-fills through the IAM route; the
+// same rules as the rep's links apply, a redelivered event changes
+// nothing, and the lead carries the deal.
+func TestOutcomesFromACRM(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, logs := buildAt(t, "feedback", nil, time.Now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	keys, _ := token.ParseKeys(testKeys)
+	hot := func(name string) (string, string) {
+		email := fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())
+		resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
+		var created struct{ ID string }
+		_ = json.Unmarshal([]byte(resp.Body), &created)
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, created.ID, links.ActionAccept, "", time.Now().Add(time.Hour))}
+		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
+			t.Fatalf("accept: %v %+v", err, r)
+		}
+		return created.ID, email
+	}
+	event := func(detail string) events.EventBridgeEvent {
+		var ev events.EventBridgeEvent
+		b, _ := os.ReadFile(filepath.Join(testenv.Root(t), "events", "feedback-crm-outcome.json"))
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		ev.Detail = json.RawMessage(detail)
+		return ev
+	}
+
+	id, email := hot("crm")
+	won := event(`{"email":"` + strings.ToUpper(email) + `","stage":"won","amount":24000,"currency":"USD","closed_at":"2026-12-01T16:00:00Z","event_id":"deal-1-won"}`)
+	for i := 0; i < 2; i++ { // EventBridge may deliver twice
+		if err := fb.Event(ctx, won); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, _ := st.Lead(ctx, id)
+	if l.Stage != lead.StageWon || l.Deal == nil || l.Deal.Amount != 24000 || l.Deal.Currency != "USD" || l.Deal.Source != "crm" ||
+		!l.Deal.ClosedAt.Equal(time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)) {
+		t.Fatalf("after the CRM's won: stage %s, deal %+v", l.Stage, l.Deal)
+	}
+	tl, _ := st.Timeline(ctx, id)
+	wins := 0
+	for _, e := range tl {
+		if e.Kind == "won" {
+			wins++
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d won events for one deal", wins)
+	}
+	// An outcome that cannot apply is logged (no address) and dropped:
+	// retrying would not help.
+	if err := fb.Event(ctx, event(`{"lead_id":"`+id+`","stage":"sql"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fb.Event(ctx, event(`{"email":"nobody@nowhere.example","stage":"won"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "sql follows sal") || strings.Contains(logs.String(), "nobody@") || strings.Contains(logs.String(), email) {
+		t.Fatalf("logs:\n%s", logs)
+	}
+
+	// Back-fill: the sample request names Maria; use two fresh leads.
+	a, aMail := hot("fill-a")
+	b, _ := hot("fill-b")
+	req := sampleEvent(t, "feedback-outcomes-backfill.json")
+	req.Body = "email,lead_id,stage,amount,closed_at\n" + aMail + ",,sql,,\n" + aMail + ",,won,8000.50,2026-11-30\n,nope,won,1,\n,," + b + ",lost,\n,"+b+",lost,,\n"
+	r, err := fb.HTTP(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Recorded, Failed int
+		Errors           []struct {
+			Line  int
+			Field string
+			Error string
+		}
+	}
+	_ = json.Unmarshal([]byte(r.Body), &out)
+	if r.StatusCode != 422 || out.Recorded != 3 || out.Failed != 2 || out.Errors[0].Line != 4 || out.Errors[1].Line != 5 {
+		t.Fatalf("back-fill: %d %s", r.StatusCode, r.Body)
+	}
+	la, _ := st.Lead(ctx, a)
+	lb, _ := st.Lead(ctx, b)
+	if la.Stage != lead.StageWon || la.Deal.Amount != 8000.5 || la.Deal.Currency != "EUR" || lb.Stage != lead.StageLost {
+		t.Fatalf("after back-fill: %s %+v, %s", la.Stage, la.Deal, lb.Stage)
 	}
 }

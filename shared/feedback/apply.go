@@ -32,8 +32,9 @@ func ResponseBucket(d time.Duration) string {
 // apply changes the lead for an answer and says what to write. It returns
 // "already" for a repeat of the answer the lead has, "superseded" when the
 // lead moved on (another answer came first), else "recorded".
-func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, now time.Time) (string, lead.Change) {
+func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, now time.Time) (string, lead.Change) {
 	ch := lead.Change{At: now}
+	comment := a.Comment
 	campaign := l.Campaign()
 	event := func(kind string, data map[string]any) {
 		if comment != "" {
@@ -63,6 +64,7 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, no
 		if action == links.ActionAccept {
 			l.Stage = lead.StageSAL
 			l.ExitNurture("sales_accepted")
+			l.Deal = &lead.Deal{AcceptedAt: now, Rep: l.Handoff.AnsweredBy}
 			event("accepted", map[string]any{"rep": c.Extra})
 			count("sal")
 			return "recorded", ch
@@ -86,26 +88,19 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action, comment string, no
 		}
 		return "recorded", ch
 	case links.ActionSQL, links.ActionWon, links.ActionLost:
-		target := map[string]lead.Stage{links.ActionSQL: lead.StageSQL, links.ActionWon: lead.StageWon, links.ActionLost: lead.StageLost}[action]
-		if l.Stage == target {
-			return "already", ch
+		o := a.Outcome
+		o.Stage, o.Source, o.Rep = action, "rep", c.Extra
+		if action == links.ActionLost {
+			o.Reason = comment // why it was lost
 		}
-		allowed := map[string][]lead.Stage{
-			links.ActionSQL:  {lead.StageSAL},
-			links.ActionWon:  {lead.StageSAL, lead.StageSQL},
-			links.ActionLost: {lead.StageSAL, lead.StageSQL},
-		}[action]
-		ok := false
-		for _, s := range allowed {
-			ok = ok || l.Stage == s
+		out, och, err := ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
+		if err != nil || out != Recorded {
+			return out, ch
 		}
-		if !ok {
-			return "superseded", ch
+		if comment != "" && action != links.ActionLost {
+			och.Events[0].Data["comment"] = comment
 		}
-		l.Stage = target
-		event(action, map[string]any{"rep": c.Extra})
-		count(action)
-		return "recorded", ch
+		return Recorded, och
 	}
 	return "superseded", ch
 }

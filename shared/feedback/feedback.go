@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,10 +25,13 @@ import (
 )
 
 // Routes this handler serves.
-var Routes = []string{"GET /feedback/{token}", "POST /feedback/{token}"}
+var Routes = []string{"GET /feedback/{token}", "POST /feedback/{token}", RouteOutcomes}
 
 // Store is what recording feedback needs.
-type Store = lead.Store
+type Store interface {
+	lead.Store
+	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
+}
 
 // Handler is the Lambda handler behind /feedback/{token}.
 type Handler struct {
@@ -55,6 +59,9 @@ const MaxComment = 1000
 
 // Handle serves one request.
 func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	if req.RouteKey == RouteOutcomes {
+		return h.backfill(ctx, req), nil
+	}
 	now := h.Clock()
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
 	tok := req.PathParameters["token"]
@@ -77,12 +84,19 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if req.RequestContext.HTTP.Method != http.MethodPost {
 		return render(http.StatusOK, v), nil
 	}
-	comment, err := readComment(req)
+	a, err := readAnswer(req, now)
+	if err == nil && outcomeStages[action] != "" {
+		o := a.Outcome
+		o.Stage, o.LeadID = action, claims.Subject
+		if ferr := o.Validate(now); ferr != nil {
+			err = fmt.Errorf("deal %w", ferr)
+		}
+	}
 	if err != nil {
 		v.Message = err.Error()
 		return render(http.StatusBadRequest, v), nil
 	}
-	out, l, err := h.record(ctx, claims, action, comment, now)
+	out, l, err := h.record(ctx, claims, action, a, now)
 	if err != nil {
 		log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())
 		v.Message = "We could not record this. Please try again in a minute."
@@ -113,30 +127,53 @@ func (h *Handler) verify(tok string, now time.Time) (token.Claims, string, error
 	return token.Claims{}, "", lastErr
 }
 
-func readComment(req httpapi.Request) (string, error) {
+// answer is what the page's form posts: a comment and, for won, the
+// deal's amount, currency and close date.
+type answer struct {
+	Comment string
+	Outcome Outcome
+}
+
+func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
+	var a answer
 	body, err := httpapi.Body(req, 4096)
 	if err != nil {
-		return "", fmt.Errorf("the comment is too long")
+		return a, fmt.Errorf("the comment is too long")
 	}
 	vals, err := url.ParseQuery(string(body))
 	if err != nil {
-		return "", fmt.Errorf("the form could not be read")
+		return a, fmt.Errorf("the form could not be read")
 	}
-	c := strings.TrimSpace(vals.Get("comment"))
-	if len([]rune(c)) > MaxComment {
-		return "", fmt.Errorf("the comment is longer than %d characters", MaxComment)
+	a.Comment = strings.TrimSpace(vals.Get("comment"))
+	if len([]rune(a.Comment)) > MaxComment {
+		return a, fmt.Errorf("the comment is longer than %d characters", MaxComment)
 	}
-	return c, nil
+	if s := strings.TrimSpace(vals.Get("amount")); s != "" {
+		f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+		if err != nil {
+			return a, fmt.Errorf("deal amount: %q is not a number (e.g. 12500 or 12500.50)", s)
+		}
+		a.Outcome.Amount = &f
+		a.Outcome.Currency = vals.Get("currency")
+	}
+	if s := strings.TrimSpace(vals.Get("closed_at")); s != "" {
+		d, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			return a, fmt.Errorf("close date: %q is not a date (YYYY-MM-DD)", s)
+		}
+		a.Outcome.ClosedAt = d
+	}
+	return a, nil
 }
 
 // record applies the answer, retrying on concurrent changes. Outcomes:
 // recorded, already (the same answer again), superseded (another answer
 // was given first).
-func (h *Handler) record(ctx context.Context, c token.Claims, action, comment string, now time.Time) (string, lead.Lead, error) {
+func (h *Handler) record(ctx context.Context, c token.Claims, action string, a answer, now time.Time) (string, lead.Lead, error) {
 	var out string
 	l, err := lead.Update(ctx, h.Store, c.Subject, func(l *lead.Lead) (lead.Change, error) {
 		var ch lead.Change
-		if out, ch = h.apply(l, c, action, comment, now); out != "recorded" {
+		if out, ch = h.apply(l, c, action, a, now); out != "recorded" {
 			return ch, lead.ErrUnchanged
 		}
 		return ch, nil

@@ -21,12 +21,14 @@ type view struct {
 	ReasonLabel    string
 	Done           bool
 	Outcomes       []link // SQL / won / lost, once accepted
+	Currency       string // the default deal currency
+	Today          string
 }
 
 type link struct{ Label, URL string }
 
 func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time, tok string) view {
-	v := view{Lead: &l, Action: action}
+	v := view{Lead: &l, Action: action, Currency: h.Rules.Outcomes().Currency, Today: now.UTC().Format("2006-01-02")}
 	switch action {
 	case links.ActionAccept:
 		v.Title = "Accept this lead?"
@@ -44,7 +46,9 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time
 			if lead.Stage(a.action) == l.Stage {
 				continue
 			}
-			t := links.FeedbackToken(h.Keys, l.ID, a.action, c.Extra, now.Add(h.LinkTTL))
+			// Outcome links live as long as the outcome horizon, not the
+			// alert's accept link.
+			t := links.FeedbackToken(h.Keys, l.ID, a.action, c.Extra, OutcomeLinksUntil(l, h.Rules.Outcomes(), now))
 			v.Outcomes = append(v.Outcomes, link{a.label, t})
 		}
 	}
@@ -74,6 +78,13 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 {{if eq .Action "reject"}}<p>Reason: <strong>{{.ReasonLabel}}</strong></p>
 <label for="comment">Comment for marketing (optional)</label><textarea id="comment" name="comment" rows="3" maxlength="1000"></textarea>
 <p><button class="reject" type="submit">Reject</button></p>
+{{else if eq .Action "won"}}<p><label for="amount">Deal amount (optional)</label><br>
+<input id="amount" name="amount" inputmode="decimal" placeholder="12500"> <input name="currency" value="{{.Currency}}" size="4" maxlength="3" aria-label="Currency"></p>
+<p><label for="closed_at">Closed on</label><br><input id="closed_at" name="closed_at" type="date" value="{{.Today}}"></p>
+<label for="comment">Comment (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000"></textarea>
+<p><button type="submit">Mark WON</button></p>
+{{else if eq .Action "lost"}}<label for="comment">Why was it lost? (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000"></textarea>
+<p><button type="submit">Mark LOST</button></p>
 {{else}}<p><button type="submit">{{if eq .Action "accept"}}Accept{{else}}Mark {{upper .Action}}{{end}}</button></p>{{end}}
 </form>{{end}}
 {{if .Outcomes}}<p>Later, record how it went:</p><p>{{range .Outcomes}}<a class="btn" href="{{.URL}}">{{.Label}}</a>{{end}}</p>{{end}}

@@ -98,6 +98,8 @@ type Lead struct {
 	Handoff       *Handoff       `json:"handoff,omitempty"`
 	Lease         *Lease         `json:"lease,omitempty"`
 	Nurture       *Nurture       `json:"nurture,omitempty"`
+	// Deal is what sales recorded after accepting the lead.
+	Deal *Deal `json:"deal,omitempty"`
 	// SentBack is set when sales returned the lead to nurturing.
 	SentBack *SentBack `json:"sent_back,omitempty"`
 	// LinkBase is the API address capture saw; links in emails use it when

@@ -176,6 +176,28 @@ type SentBack struct {
 	Times  int       `json:"times"`
 }
 
+// Deal is the sales side after acceptance: when the lead was accepted,
+// and the outcome recorded since (SQL, won with the deal's value, lost).
+type Deal struct {
+	AcceptedAt time.Time `json:"accepted_at"`
+	Rep        string    `json:"rep,omitempty"` // who accepted it
+	Amount     float64   `json:"amount,omitempty"`
+	Currency   string    `json:"currency,omitempty"`
+	ClosedAt   time.Time `json:"closed_at,omitempty"`
+	LostReason string    `json:"lost_reason,omitempty"`
+	// Source is who recorded the last outcome: "rep" (a signed link) or
+	// "crm" (an outcome event or back-fill).
+	Source string `json:"source,omitempty"`
+	// Applied are the ids of the last outcome events applied, so a
+	// redelivered one changes nothing.
+	Applied []string `json:"applied,omitempty"`
+	// RemindedAt is when its rep was reminded of the missing outcome.
+	RemindedAt time.Time `json:"reminded_at,omitempty"`
+}
+
+// MaxApplied bounds Deal.Applied.
+const MaxApplied = 50
+
 // MQLCounter is the funnel counter of a lead turning hot: "mql" the first
 // time (a lead is an MQL once in the funnel), "mql_again" for a lead
 // sales sent back that matured in nurturing.

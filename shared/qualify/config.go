@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ type Config struct {
 	routes      []route
 	defaultTeam string
 	sla         time.Duration
+	outcomes    Outcomes
 	rejects     []RejectReason
 }
 
@@ -144,6 +146,23 @@ func Load(path string) (*Config, error) {
 
 // SLA is the time within which sales must first respond to a new lead.
 func (c *Config) SLA() time.Duration { return c.sla }
+
+// Outcomes says how long after acceptance sales can record SQL / won /
+// lost, when an open lead's rep is reminded, and the deal currency.
+type Outcomes struct {
+	Horizon     time.Duration
+	RemindAfter time.Duration
+	Currency    string
+}
+
+// DefaultOutcomes: outcomes for 180 days, a reminder after 14, EUR.
+var DefaultOutcomes = Outcomes{Horizon: 180 * 24 * time.Hour, RemindAfter: 14 * 24 * time.Hour, Currency: "EUR"}
+
+// currencyRe is an ISO 4217 code.
+var currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// Outcomes returns the outcome settings.
+func (c *Config) Outcomes() Outcomes { return c.outcomes }
 
 // RejectReasons lists the reasons sales can pick, in config order.
 func (c *Config) RejectReasons() []RejectReason { return slices.Clone(c.rejects) }

@@ -54,7 +54,7 @@ var (
 // to teams, campaigns to the base profile) are checked once all are read,
 // so the order of sections in the file does not matter.
 func (p *parser) config(root *yaml.Node) *Config {
-	c := &Config{sla: DefaultSLA}
+	c := &Config{sla: DefaultSLA, outcomes: DefaultOutcomes}
 	c.base.halfLife = DefaultHalfLife
 	var campaigns, routing, routingKey *yaml.Node
 	p.Object(root, root, "",
@@ -67,6 +67,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 		yamlconf.Required("thresholds", func(k, v *yaml.Node) { c.base.thresholds = p.thresholds(k, v, "thresholds") }),
 		yamlconf.Required("routing", func(k, v *yaml.Node) { routingKey, routing = k, v }),
 		yamlconf.Optional("sla", func(k, v *yaml.Node) { c.sla = p.sla(k, v, "sla") }),
+		yamlconf.Optional("outcomes", func(k, v *yaml.Node) { c.outcomes = p.outcomes(k, v, "outcomes") }),
 		yamlconf.Optional("reject_reasons", func(_, v *yaml.Node) { c.rejects = p.rejectReasons(v, "reject_reasons") }),
 		yamlconf.Optional("campaigns", func(_, v *yaml.Node) { campaigns = v }),
 	)
@@ -526,6 +527,36 @@ func (p *parser) sla(k, n *yaml.Node, where string) time.Duration {
 		}),
 	)
 	return d
+}
+
+func (p *parser) outcomes(k, n *yaml.Node, where string) Outcomes {
+	o := DefaultOutcomes
+	dur := func(dst *time.Duration, name string) yamlconf.Key {
+		return yamlconf.Optional(name, func(_, v *yaml.Node) {
+			d, ok := p.Duration(v, where+"."+name)
+			if ok && d <= 0 {
+				p.Errf(v, "%s.%s: must be positive", where, name)
+				return
+			}
+			if ok {
+				*dst = d
+			}
+		})
+	}
+	p.Object(k, n, where, dur(&o.Horizon, "horizon"), dur(&o.RemindAfter, "remind_after"),
+		yamlconf.Optional("currency", func(_, v *yaml.Node) {
+			if s, ok := p.Str(v, where+".currency"); ok {
+				if !currencyRe.MatchString(s) {
+					p.Errf(v, "%s.currency: %s is not a three-letter ISO 4217 code like EUR or USD", where, yamlconf.Quote(s))
+					return
+				}
+				o.Currency = s
+			}
+		}))
+	if o.RemindAfter >= o.Horizon {
+		p.Errf(n, "%s: remind_after (%s) must be shorter than horizon (%s)", where, yamlconf.FormatDuration(o.RemindAfter), yamlconf.FormatDuration(o.Horizon))
+	}
+	return o
 }
 
 func (p *parser) rejectReasons(n *yaml.Node, where string) []RejectReason {

@@ -1,9 +1,13 @@
 // Package feedbackfn wires the feedback function: sales' answers from the
-// signed links in alerts.
+// signed links in alerts, and outcomes from a CRM (bus events and the
+// back-fill route).
 package feedbackfn
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -22,7 +26,19 @@ import (
 
 // Function is feedback for the registry.
 var Function = app.Declare("feedback", feedback.Routes, func(ctx context.Context, cfg config.Feedback, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
+	h, err := New(ctx, cfg, c.DynamoDB, c.Parameter, env)
+	if err != nil {
+		return app.Handlers{}, err
+	}
+	// Outcome events a CRM puts on the bus (the template's rule takes
+	// only this detail-type).
+	event := func(ctx context.Context, ev events.EventBridgeEvent) error {
+		if ev.DetailType != feedback.OutcomeDetailType {
+			return fmt.Errorf("feedback: unexpected event %q", ev.DetailType)
+		}
+		return h.HandleOutcomeEvent(ctx, ev.Detail, ev.ID)
+	}
+	return app.Handlers{HTTP: h.Handle, Event: event}, nil
 })
 
 // New builds the handler; its AWS clients are its parameters.

@@ -1,0 +1,339 @@
+package feedback
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// OutcomeDetailType is the EventBridge detail-type of outcome events a
+// CRM puts on the product's bus; their detail is an Outcome.
+const OutcomeDetailType = "leadflow.outcome"
+
+// RouteOutcomes is the IAM-authorised back-fill route.
+const RouteOutcomes = "POST /admin/outcomes"
+
+// Back-fill limits: one request is one API Gateway payload.
+const (
+	MaxBackfillBytes = 1 << 20
+	MaxBackfillRows  = 5000
+)
+
+// ApplyCRM records an outcome a CRM reported (validated or not): the
+// same rules as a rep's link, idempotent by event id. A *FieldError is
+// a field that cannot be used, lead.ErrNotFound an unknown lead,
+// ErrOutcomeRefused a lead whose stage or horizon does not allow it;
+// nothing is written then.
+func (h *Handler) ApplyCRM(ctx context.Context, o Outcome) (string, error) {
+	now := h.Clock()
+	o.Source = "crm"
+	if err := o.Validate(now); err != nil {
+		return "", err
+	}
+	id := o.LeadID
+	if id == "" {
+		norm, reason := lead.NormaliseEmail(o.Email)
+		if reason != "" {
+			return "", &FieldError{"email", reason}
+		}
+		l, err := h.Store.LeadByEmail(ctx, lead.HashEmail(norm))
+		if err != nil {
+			return "", err
+		}
+		id = l.ID
+	}
+	var out string
+	var refused error
+	_, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
+		var ch lead.Change
+		out, ch, refused = ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
+		if refused != nil || out != Recorded {
+			return ch, lead.ErrUnchanged
+		}
+		return ch, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return out, refused
+}
+
+// HandleOutcomeEvent applies one leadflow.outcome event; eventID is
+// EventBridge's id, used when the detail names none (a redelivery keeps
+// it). Only a failure to read or write the lead is returned (the event
+// is retried); an outcome that cannot apply is logged and dropped.
+func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID string) error {
+	var o Outcome
+	dec := json.NewDecoder(bytes.NewReader(detail))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		h.Log.Warn("crm outcome", "outcome", "invalid", "eventId", eventID, "error", jsonProblem(err))
+		return nil
+	}
+	if o.EventID == "" {
+		o.EventID = eventID
+	}
+	out, err := h.ApplyCRM(ctx, o)
+	if level, kept := rowFailure(err); kept {
+		h.Log.Log(ctx, level, "crm outcome", "outcome", "not_applied", "leadId", o.LeadID, "stage", o.Stage, "eventId", o.EventID, "error", safeError(err))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("feedback: outcome %s: %w", o.EventID, err)
+	}
+	h.Log.Info("crm outcome", "outcome", out, "leadId", o.LeadID, "stage", o.Stage, "eventId", o.EventID)
+	return nil
+}
+
+// rowFailure says whether err is the outcome's own fault (logged at
+// level, not retried) rather than the store's.
+func rowFailure(err error) (level slog.Level, ok bool) {
+	var fe *FieldError
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.As(err, &fe), errors.Is(err, ErrOutcomeRefused), errors.Is(err, lead.ErrNotFound):
+		return slog.LevelWarn, true
+	}
+	return 0, false
+}
+
+// safeError is an outcome error for logs and answers: it names fields
+// and stages, never an address.
+func safeError(err error) string {
+	if errors.Is(err, lead.ErrNotFound) {
+		return "no such lead"
+	}
+	return err.Error()
+}
+
+// rowResult is one back-fill row that did not apply.
+type rowResult struct {
+	Line  int    `json:"line"`
+	Field string `json:"field,omitempty"`
+	Error string `json:"error"`
+}
+
+// backfill answers POST /admin/outcomes: JSON lines (one Outcome per
+// line) or CSV with a header row (lead_id or email, stage, amount,
+// currency, closed_at, reason, event_id). Each row applies on its own;
+// a bad row changes nothing and is reported with its line number. A row
+// without event_id gets one from its contents, so sending a file again
+// records nothing twice.
+func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Response {
+	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
+	body, err := httpapi.Body(req, MaxBackfillBytes)
+	if err != nil {
+		return badBackfill(log, fmt.Sprintf("the body is larger than %d bytes: split the file", MaxBackfillBytes))
+	}
+	rows, perr := parseRows(body, httpapi.Header(req, "content-type"))
+	if perr != nil {
+		return badBackfill(log, perr.Error())
+	}
+	if len(rows) > MaxBackfillRows {
+		return badBackfill(log, fmt.Sprintf("%d rows; at most %d per request: split the file", len(rows), MaxBackfillRows))
+	}
+	counts := map[string]int{}
+	var failed []rowResult
+	for _, r := range rows {
+		out := r.err
+		if out == nil {
+			if r.o.EventID == "" {
+				r.o.EventID = rowEventID(r.o)
+			}
+			var res string
+			res, out = h.ApplyCRM(ctx, r.o)
+			if out == nil {
+				counts[res]++
+				continue
+			}
+			if _, own := rowFailure(out); !own {
+				log.Error("outcomes", "status", http.StatusInternalServerError, "line", r.line, "error", out.Error())
+				failed = append(failed, rowResult{Line: r.line, Error: "not recorded (internal error): send this row again"})
+				continue
+			}
+		}
+		res := rowResult{Line: r.line, Error: safeError(out)}
+		var fe *FieldError
+		if errors.As(out, &fe) {
+			res.Field, res.Error = fe.Field, fe.Reason
+		}
+		failed = append(failed, res)
+	}
+	status := http.StatusOK
+	if len(failed) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	log.Info("outcomes", "status", status, "rows", len(rows), "recorded", counts[Recorded], "already", counts[Already], "failed", len(failed))
+	return httpapi.JSON(status, map[string]any{"rows": len(rows), "recorded": counts[Recorded], "already": counts[Already],
+		"failed": len(failed), "errors": failed}, nil)
+}
+
+func badBackfill(log *slog.Logger, msg string) httpapi.Response {
+	log.Warn("outcomes", "status", http.StatusBadRequest, "error", msg)
+	return httpapi.JSON(http.StatusBadRequest, map[string]string{"error": msg}, nil)
+}
+
+// row is one parsed back-fill row, or why it could not be read.
+type row struct {
+	line int
+	o    Outcome
+	err  error
+}
+
+// csvColumns are the back-fill CSV's columns (any order, by header).
+var csvColumns = []string{"lead_id", "email", "stage", "amount", "currency", "closed_at", "reason", "event_id"}
+
+func parseRows(body []byte, contentType string) ([]row, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, errors.New("empty body: send JSON lines or CSV with a header row")
+	}
+	if strings.Contains(contentType, "csv") || trimmed[0] != '{' {
+		return parseCSV(body)
+	}
+	var rows []row
+	for i, line := range strings.Split(string(body), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		r := row{line: i + 1}
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r.o); err != nil {
+			r.err = &FieldError{"json", jsonProblem(err)}
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+func parseCSV(body []byte) ([]row, error) {
+	cr := csv.NewReader(bytes.NewReader(body))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("line 1: the CSV header could not be read: %v", err)
+	}
+	col := map[string]int{}
+	for i, name := range header {
+		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
+		if !slices.Contains(csvColumns, name) {
+			return nil, fmt.Errorf("line 1: unknown column %q (columns: %s)", name, strings.Join(csvColumns, ", "))
+		}
+		col[name] = i
+	}
+	if _, ok := col["stage"]; !ok {
+		return nil, errors.New("line 1: the header has no stage column")
+	}
+	_, hasID := col["lead_id"]
+	_, hasEmail := col["email"]
+	if !hasID && !hasEmail {
+		return nil, errors.New("line 1: the header needs a lead_id or an email column")
+	}
+	var rows []row
+	for {
+		line, _ := cr.FieldPos(0)
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				rows = append(rows, row{line: pe.StartLine, err: &FieldError{"csv", pe.Err.Error()}})
+				continue
+			}
+			return nil, err
+		}
+		line, _ = cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		r := row{line: line}
+		r.o = Outcome{LeadID: get("lead_id"), Email: get("email"), Stage: get("stage"), Currency: get("currency"),
+			Reason: get("reason"), EventID: get("event_id")}
+		if s := get("amount"); s != "" {
+			f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+			if err != nil {
+				r.err = &FieldError{"amount", fmt.Sprintf("%q is not a number", s)}
+			}
+			r.o.Amount = &f
+		}
+		if s := get("closed_at"); s != "" && r.err == nil {
+			t, err := parseDate(s)
+			if err != nil {
+				r.err = &FieldError{"closed_at", fmt.Sprintf("%q is not a date (YYYY-MM-DD or RFC 3339)", s)}
+			}
+			r.o.ClosedAt = t
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", s)
+}
+
+// rowEventID names a row by its contents.
+func rowEventID(o Outcome) string {
+	amount := ""
+	if o.Amount != nil {
+		amount = strconv.FormatFloat(*o.Amount, 'f', 2, 64)
+	}
+	closed := ""
+	if !o.ClosedAt.IsZero() {
+		closed = o.ClosedAt.UTC().Format(time.RFC3339)
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{o.LeadID, strings.ToLower(strings.TrimSpace(o.Email)),
+		strings.ToLower(o.Stage), amount, strings.ToUpper(o.Currency), closed, o.Reason}, "\x1f")))
+	return "row-" + hex.EncodeToString(sum[:12])
+}
+
+// jsonProblem says what is wrong with a JSON outcome without quoting it.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		what := "a " + te.Type.String()
+		switch te.Type.Kind() {
+		case reflect.Float64, reflect.Pointer:
+			what = "a number"
+		case reflect.String:
+			what = "a string"
+		case reflect.Struct:
+			what = "a date-time (RFC 3339)"
+		}
+		return fmt.Sprintf("%s must be %s", te.Field, what)
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		return "unknown field " + strings.TrimPrefix(msg, "json: unknown field ")
+	}
+	return "not a JSON object"
+}

@@ -1,0 +1,195 @@
+package feedback
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/qualify"
+)
+
+// Outcome is a sales outcome after acceptance, from a rep's signed link
+// or from a CRM (an EventBridge event, or a back-fill row). The same
+// rules apply to both: SQL follows acceptance, won and lost follow
+// acceptance or SQL, within the configured horizon.
+type Outcome struct {
+	LeadID string `json:"lead_id,omitempty"`
+	Email  string `json:"email,omitempty"` // instead of lead_id
+	Stage  string `json:"stage"`           // sql, won or lost
+	// Amount and Currency are the deal's value (won only); Currency
+	// defaults to the configured one.
+	Amount   *float64 `json:"amount,omitempty"`
+	Currency string   `json:"currency,omitempty"`
+	// ClosedAt is when the deal closed (won or lost; default: when
+	// recorded). It may not lie in the future.
+	ClosedAt time.Time `json:"closed_at,omitempty"`
+	Reason   string    `json:"reason,omitempty"` // why it was lost, free text
+	// EventID makes the outcome idempotent: one id is applied once.
+	EventID string `json:"event_id,omitempty"`
+
+	Source string `json:"-"` // "rep" or "crm"
+	Rep    string `json:"-"` // the rep whose link it was
+}
+
+// MaxAmount bounds a deal amount (a typo guard, not a business rule).
+const MaxAmount = 1e12
+
+// Outcome stages.
+var outcomeStages = map[string]lead.Stage{"sql": lead.StageSQL, "won": lead.StageWon, "lost": lead.StageLost}
+
+var currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// FieldError is an outcome field that cannot be used, and why.
+type FieldError struct{ Field, Reason string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Validate checks an outcome as it arrives (before any lead is read),
+// normalising stage and currency case; the error is a *FieldError.
+func (o *Outcome) Validate(now time.Time) error {
+	o.Stage = strings.ToLower(strings.TrimSpace(o.Stage))
+	o.Currency = strings.ToUpper(strings.TrimSpace(o.Currency))
+	o.Reason = strings.TrimSpace(o.Reason)
+	switch {
+	case o.LeadID == "" && strings.TrimSpace(o.Email) == "":
+		return &FieldError{"lead_id", "give lead_id or email"}
+	case outcomeStages[o.Stage] == "":
+		return &FieldError{"stage", fmt.Sprintf("%q is not sql, won or lost", o.Stage)}
+	case o.Amount != nil && o.Stage != "won":
+		return &FieldError{"amount", "only a won deal has an amount"}
+	case o.Amount != nil && (math.IsNaN(*o.Amount) || *o.Amount < 0 || *o.Amount > MaxAmount):
+		return &FieldError{"amount", fmt.Sprintf("must be between 0 and %.0f", float64(MaxAmount))}
+	case o.Amount != nil && math.Abs(*o.Amount*100-math.Round(*o.Amount*100)) > 1e-6:
+		return &FieldError{"amount", "at most two decimals"}
+	case o.Currency != "" && !currencyRe.MatchString(o.Currency):
+		return &FieldError{"currency", fmt.Sprintf("%q is not a three-letter ISO 4217 code like EUR", o.Currency)}
+	case o.Currency != "" && o.Amount == nil:
+		return &FieldError{"currency", "given without an amount"}
+	case !o.ClosedAt.IsZero() && o.ClosedAt.After(now.Add(24*time.Hour)):
+		return &FieldError{"closed_at", "lies in the future"}
+	case !o.ClosedAt.IsZero() && o.Stage == "sql":
+		return &FieldError{"closed_at", "an SQL is not closed (closed_at is for won and lost)"}
+	case len([]rune(o.Reason)) > MaxComment:
+		return &FieldError{"reason", fmt.Sprintf("longer than %d characters", MaxComment)}
+	case len(o.EventID) > 128:
+		return &FieldError{"event_id", "longer than 128 characters"}
+	}
+	return nil
+}
+
+// ErrOutcomeRefused: the lead is not in a stage the outcome may follow,
+// or the horizon passed. Nothing was written.
+var ErrOutcomeRefused = errors.New("outcome refused")
+
+// Results of applying an outcome.
+const (
+	Recorded   = "recorded"
+	Already    = "already"    // the same outcome (or event id) was recorded before
+	Superseded = "superseded" // the lead moved on: not in a stage this outcome follows
+)
+
+// ApplyOutcome records o on l (validated), with the events and counters
+// to write. It returns Already for an event id applied before or the
+// stage the lead is in, and an ErrOutcomeRefused error saying why when
+// the lead's stage does not allow it or the horizon passed.
+func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Time) string, now time.Time) (string, lead.Change, error) {
+	ch := lead.Change{At: now}
+	target := outcomeStages[o.Stage]
+	if o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID) {
+		return Already, ch, nil
+	}
+	if l.Stage == target {
+		return Already, ch, nil
+	}
+	allowed := []lead.Stage{lead.StageSAL}
+	if target != lead.StageSQL {
+		allowed = append(allowed, lead.StageSQL)
+	}
+	if !slices.Contains(allowed, l.Stage) {
+		return Superseded, ch, fmt.Errorf("%w: the lead is %s; %s follows %s", ErrOutcomeRefused, l.Stage, o.Stage, stageList(allowed))
+	}
+	accepted := acceptedAt(l)
+	if !accepted.IsZero() && now.After(accepted.Add(rules.Horizon)) {
+		return Superseded, ch, fmt.Errorf("%w: accepted %s, more than %s ago (the outcome horizon)", ErrOutcomeRefused,
+			accepted.UTC().Format("2006-01-02"), days(rules.Horizon))
+	}
+	if l.Deal == nil {
+		l.Deal = &lead.Deal{AcceptedAt: accepted}
+	}
+	d := l.Deal
+	l.Stage = target
+	d.Source = o.Source
+	data := map[string]any{"source": o.Source}
+	if o.Rep != "" {
+		data["rep"] = o.Rep
+	}
+	if o.EventID != "" {
+		data["event_id"] = o.EventID
+		d.Applied = append(d.Applied, o.EventID)
+		if n := len(d.Applied); n > lead.MaxApplied {
+			d.Applied = slices.Clone(d.Applied[n-lead.MaxApplied:])
+		}
+	}
+	if target != lead.StageSQL {
+		d.ClosedAt = o.ClosedAt
+		if d.ClosedAt.IsZero() {
+			d.ClosedAt = now
+		}
+		data["closed_at"] = d.ClosedAt.UTC().Format(time.RFC3339)
+	}
+	switch target {
+	case lead.StageWon:
+		if o.Amount != nil {
+			d.Amount, d.Currency = *o.Amount, o.Currency
+			if d.Currency == "" {
+				d.Currency = rules.Currency
+			}
+			data["amount"], data["currency"] = d.Amount, d.Currency
+		}
+	case lead.StageLost:
+		d.LostReason = o.Reason
+		if o.Reason != "" {
+			data["reason"] = o.Reason
+		}
+	}
+	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
+	ch.Counters = append(ch.Counters, lead.Counter{Campaign: l.Campaign(), Name: o.Stage})
+	return Recorded, ch, nil
+}
+
+// acceptedAt is when sales accepted the lead: recorded with its deal,
+// or (leads accepted before deals were kept) its handoff's answer.
+func acceptedAt(l *lead.Lead) time.Time {
+	if l.Deal != nil && !l.Deal.AcceptedAt.IsZero() {
+		return l.Deal.AcceptedAt
+	}
+	if l.Handoff != nil {
+		return l.Handoff.AnsweredAt
+	}
+	return time.Time{}
+}
+
+// OutcomeLinksUntil is when the outcome links of an accepted lead stop
+// working: the end of its horizon.
+func OutcomeLinksUntil(l lead.Lead, rules qualify.Outcomes, now time.Time) time.Time {
+	if at := acceptedAt(&l); !at.IsZero() {
+		return at.Add(rules.Horizon)
+	}
+	return now.Add(rules.Horizon)
+}
+
+func stageList(s []lead.Stage) string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = string(x)
+	}
+	return strings.Join(out, " or ")
+}
+
+func days(d time.Duration) string { return strconv.Itoa(int(d.Hours()/24)) + " days" }

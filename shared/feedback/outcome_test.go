@@ -1,0 +1,166 @@
+package feedback
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/qualify"
+)
+
+func amount(f float64) *float64 { return &f }
+
+func TestOutcomeValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		o     Outcome
+		field string
+	}{
+		{"won with a deal", Outcome{LeadID: "L1", Stage: "WON", Amount: amount(12500.5), Currency: "usd", ClosedAt: t0}, ""},
+		{"sql by email", Outcome{Email: "a@b.example", Stage: "sql"}, ""},
+		{"no lead", Outcome{Stage: "won"}, "lead_id"},
+		{"unknown stage", Outcome{LeadID: "L1", Stage: "closed"}, "stage"},
+		{"amount on lost", Outcome{LeadID: "L1", Stage: "lost", Amount: amount(5)}, "amount"},
+		{"negative amount", Outcome{LeadID: "L1", Stage: "won", Amount: amount(-1)}, "amount"},
+		{"three decimals", Outcome{LeadID: "L1", Stage: "won", Amount: amount(1.005)}, "amount"},
+		{"bad currency", Outcome{LeadID: "L1", Stage: "won", Amount: amount(1), Currency: "EURO"}, "currency"},
+		{"currency alone", Outcome{LeadID: "L1", Stage: "won", Currency: "EUR"}, "currency"},
+		{"closed next week", Outcome{LeadID: "L1", Stage: "won", ClosedAt: t0.Add(7 * 24 * time.Hour)}, "closed_at"},
+		{"an SQL is not closed", Outcome{LeadID: "L1", Stage: "sql", ClosedAt: t0}, "closed_at"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.o.Validate(t0)
+			var fe *FieldError
+			if tt.field == "" && err != nil || tt.field != "" && (!errors.As(err, &fe) || fe.Field != tt.field) {
+				t.Fatalf("Validate = %v, want field %q", err, tt.field)
+			}
+		})
+	}
+}
+
+// TestApplyOutcome: the stages an outcome may follow, idempotency by
+// event id, the horizon, and the deal recorded on won.
+func TestApplyOutcome(t *testing.T) {
+	rules := qualify.DefaultOutcomes
+	accepted := t0.Add(-10 * 24 * time.Hour)
+	tests := []struct {
+		name     string
+		stage    lead.Stage
+		applied  []string
+		accepted time.Time
+		o        Outcome
+		want     string
+		refused  bool
+	}{
+		{"sql after accept", lead.StageSAL, nil, accepted, Outcome{Stage: "sql"}, Recorded, false},
+		{"won after sql", lead.StageSQL, nil, accepted, Outcome{Stage: "won", Amount: amount(9000)}, Recorded, false},
+		{"lost straight after accept", lead.StageSAL, nil, accepted, Outcome{Stage: "lost", Reason: "went with a competitor"}, Recorded, false},
+		{"won again", lead.StageWon, nil, accepted, Outcome{Stage: "won"}, Already, false},
+		{"the same event again", lead.StageWon, []string{"e-1"}, accepted, Outcome{Stage: "lost", EventID: "e-1"}, Already, false},
+		{"sql after won", lead.StageWon, nil, accepted, Outcome{Stage: "sql"}, Superseded, true},
+		{"won before anyone accepted", lead.StageMQL, nil, time.Time{}, Outcome{Stage: "won"}, Superseded, true},
+		{"won 179 days after accept", lead.StageSAL, nil, t0.Add(-179 * 24 * time.Hour), Outcome{Stage: "won"}, Recorded, false},
+		{"won 181 days after accept", lead.StageSAL, nil, t0.Add(-181 * 24 * time.Hour), Outcome{Stage: "won"}, Superseded, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := lead.Lead{ID: "L1", Stage: tt.stage}
+			if !tt.accepted.IsZero() {
+				l.Deal = &lead.Deal{AcceptedAt: tt.accepted, Applied: tt.applied}
+			}
+			o := tt.o
+			o.LeadID, o.Source = "L1", "crm"
+			got, ch, err := ApplyOutcome(&l, o, rules, func(time.Time) string { return "ev" }, t0)
+			if got != tt.want || (err != nil) != tt.refused || tt.refused && !errors.Is(err, ErrOutcomeRefused) {
+				t.Fatalf("ApplyOutcome = %q, %v; want %q (refused %v)", got, err, tt.want, tt.refused)
+			}
+			if got != Recorded {
+				if len(ch.Events) != 0 || l.Stage != tt.stage {
+					t.Fatalf("not recorded, yet changed: %+v, stage %s", ch, l.Stage)
+				}
+				return
+			}
+			if string(l.Stage) != o.Stage || len(ch.Events) != 1 || ch.Events[0].Kind != o.Stage || ch.Counters[0].Name != o.Stage {
+				t.Fatalf("stage %s, change %+v", l.Stage, ch)
+			}
+			if o.Stage == "won" && o.Amount != nil && (l.Deal.Amount != *o.Amount || l.Deal.Currency != "EUR" || !l.Deal.ClosedAt.Equal(t0)) {
+				t.Fatalf("deal %+v", l.Deal)
+			}
+			if o.Stage == "lost" && l.Deal.LostReason != o.Reason {
+				t.Fatalf("deal %+v", l.Deal)
+			}
+		})
+	}
+}
+
+func accepted(t *testing.T, f *fixture) {
+	t.Helper()
+	if r := f.post(t, links.ActionAccept, "ana@example.com"); r.StatusCode != http.StatusOK {
+		t.Fatalf("accept: %d", r.StatusCode)
+	}
+}
+
+// TestBackfill: JSON lines and CSV, each row on its own, errors with
+// line numbers and fields, a file sent twice recording nothing twice.
+func TestBackfill(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	backfill := func(contentType, body string) (int, map[string]any) {
+		t.Helper()
+		req := httpapi.Request{RouteKey: RouteOutcomes, Body: body, Headers: map[string]string{"content-type": contentType}}
+		r, err := f.h.Handle(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+			t.Fatalf("%d %s", r.StatusCode, r.Body)
+		}
+		return r.StatusCode, out
+	}
+	csv := "lead_id,stage,amount,currency,closed_at\n" +
+		"L1,sql,,,\n" +
+		"L1,won,12500,EUR,2031-03-01\n" +
+		"L404,won,1,,\n" +
+		"L1,won,12x,,\n"
+	code, out := backfill("text/csv", csv)
+	errs, _ := json.Marshal(out["errors"])
+	if code != http.StatusUnprocessableEntity || out["recorded"] != 2.0 || out["failed"] != 2.0 ||
+		string(errs) != `[{"error":"no such lead","line":4},{"error":"\"12x\" is not a number","field":"amount","line":5}]` {
+		t.Fatalf("csv: %d %v %s", code, out, errs)
+	}
+	l := f.lead(t)
+	if l.Stage != lead.StageWon || l.Deal.Amount != 12500 || l.Deal.Currency != "EUR" || l.Deal.Source != "crm" ||
+		!l.Deal.ClosedAt.Equal(time.Date(2031, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("lead %s deal %+v", l.Stage, l.Deal)
+	}
+	version := l.Version
+	// The same file again: nothing new, the bad rows still reported.
+	if code, out := backfill("text/csv", csv); code != http.StatusUnprocessableEntity || out["recorded"] != 0.0 || out["already"] != 2.0 || f.lead(t).Version != version {
+		t.Fatalf("again: %d %v", code, out)
+	}
+	// JSON lines: an unknown field and a refused outcome, by line.
+	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"lost","event_id":"crm-9"}`+"\n\n"+`{"lead_id":"L1","stage":"won","amount":"lots"}`+"\n"+`{"lead_id":"L1","stage":"won","colour":"red"}`)
+	errs, _ = json.Marshal(out["errors"])
+	if code != http.StatusUnprocessableEntity || out["rows"] != 3.0 || !strings.Contains(string(errs), `{"error":"outcome refused: the lead is won; lost follows sal or sql","line":1}`) ||
+		!strings.Contains(string(errs), `{"error":"amount must be a number","field":"json","line":3}`) ||
+		!strings.Contains(string(errs), `{"error":"unknown field \"colour\"","field":"json","line":4}`) {
+		t.Fatalf("json lines: %d %v %s", code, out, errs)
+	}
+	for _, bad := range []string{"", "stage,colour\nwon,red\n", "lead_id,amount\nL1,5\n"} {
+		if code, out := backfill("text/csv", bad); code != http.StatusBadRequest || out["error"] == "" {
+			t.Fatalf("%q: %d %v", bad, code, out)
+		}
+	}
+	if strings.Contains(f.logs.String(), "clara@") {
+		t.Fatalf("an address in the logs:\n%s", f.logs)
+	}
+}
