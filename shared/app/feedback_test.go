@@ -222,7 +222,7 @@ func TestOutcomesFromACRM(t *testing.T) {
 	a, aMail := hot("fill-a")
 	b, _ := hot("fill-b")
 	req := sampleEvent(t, "feedback-outcomes-backfill.json")
-	req.Body = "email,lead_id,stage,amount,closed_at\n" + aMail + ",,sql,,\n" + aMail + ",,won,8000.50,2026-11-30\n,nope,won,1,\n,," + b + ",lost,\n,"+b+",lost,,\n"
+	req.Body = "email,lead_id,stage,amount,closed_at\n" + aMail + ",,sql,,\n" + aMail + ",,won,8000.50,2026-11-30\n,nope,won,1,\n,," + b + ",lost,\n," + b + ",lost,,\n"
 	r, err := fb.HTTP(ctx, req)
 	if err != nil {
 		t.Fatal(err)
