@@ -64,7 +64,7 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 		if action == links.ActionAccept {
 			l.Stage = lead.StageSAL
 			l.ExitNurture("sales_accepted")
-			l.Deal = &lead.Deal{AcceptedAt: now, Rep: l.Handoff.AnsweredBy}
+			l.Deal = &lead.Deal{AcceptedAt: now, Rep: l.Handoff.AnsweredBy, RemindAt: now.Add(h.Rules.Outcomes().RemindAfter)}
 			event("accepted", map[string]any{"rep": c.Extra})
 			count("sal")
 			return "recorded", ch

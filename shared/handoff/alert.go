@@ -1,6 +1,7 @@
 package handoff
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -14,6 +15,9 @@ import (
 
 // message builds the alert (or escalation) for the lead's rep.
 func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time.Time) (mail.Message, error) {
+	if job == jobReminder {
+		return s.reminder(l, now)
+	}
 	tl := l.History
 	if tl == nil {
 		var err error
@@ -181,4 +185,37 @@ func pages(events []lead.Event) []string {
 		}
 	}
 	return out
+}
+
+// reminderTo is the rep who accepted the lead.
+func reminderTo(l *lead.Lead) string {
+	if l.Deal != nil && l.Deal.Rep != "" {
+		return l.Deal.Rep
+	}
+	if l.Handoff != nil {
+		return l.Handoff.Rep
+	}
+	return ""
+}
+
+// reminder asks the rep who accepted the lead for its outcome, with
+// links that work until the outcome horizon ends.
+func (s *Service) reminder(l lead.Lead, now time.Time) (mail.Message, error) {
+	to := cmp.Or(reminderTo(&l), s.Fallback)
+	base := cmp.Or(s.BaseURL, l.LinkBase)
+	until := l.Deal.AcceptedAt.Add(s.Rules.Outcomes().Horizon)
+	link := func(action string) string { return links.Feedback(s.Keys, base, l.ID, action, to, until) }
+	r := mail.Reminder{Name: l.Name, Email: l.Email, JobTitle: l.JobTitle, Company: l.Company,
+		AcceptedOn: l.Deal.AcceptedAt.UTC().Format("2 Jan 2006"), Days: int(now.Sub(l.Deal.AcceptedAt).Hours() / 24),
+		SQLURL: link(links.ActionSQL), WonURL: link(links.ActionWon), LostURL: link(links.ActionLost),
+		Until: until.UTC().Format("2 Jan 2006")}
+	if h := l.Handoff; h != nil && h.Rep == to {
+		r.RepName = h.RepName
+	}
+	subject, html, text, err := mail.RenderReminder(r)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("handoff: render reminder: %w", err)
+	}
+	return mail.Message{From: s.From, To: to, ReplyTo: l.Email, Subject: subject, HTML: html, Text: text,
+		Tags: map[string]string{"kind": "sales_" + jobReminder}, ConfigurationSet: s.ConfigurationSet}, nil
 }

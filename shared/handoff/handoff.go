@@ -51,6 +51,7 @@ type Outcome = lead.Outcome
 
 // Outcomes of Run.
 const (
+	Reminded Outcome = "reminded" // the rep was asked for the outcome
 	NothingDue         = lead.Idle
 	Busy               = lead.Busy   // another worker holds the lead
 	Sent       Outcome = "sent"      // alert sent to a rep
@@ -65,9 +66,13 @@ const (
 const (
 	jobHandoff    = "handoff"
 	jobEscalation = "escalation"
+	jobReminder   = "outcome_reminder"
 )
 
 func dueJob(l *lead.Lead, now time.Time) string {
+	if l.OutcomeReminderPending() && !now.Before(l.Deal.RemindAt) {
+		return jobReminder
+	}
 	if l.Handoff == nil {
 		return ""
 	}
@@ -151,6 +156,9 @@ func (s *Service) outcome(ctx context.Context, l lead.Lead, job string, out send
 	if err != nil {
 		return "", fmt.Errorf("handoff: %w", err)
 	}
+	if out == sendonce.Sent && job == jobReminder {
+		return Reminded, nil
+	}
 	switch out {
 	case sendonce.Sent:
 		if job == jobEscalation {
@@ -187,6 +195,8 @@ func (s *Service) chooseRecipient(ctx context.Context, l *lead.Lead, job string)
 			return err
 		}
 		h.Rep, h.RepName = rep.Email, rep.Name
+	case jobReminder:
+		return nil // the rep who accepted it
 	case jobEscalation:
 		if h.EscalatedTo != "" {
 			return nil
@@ -234,6 +244,11 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 	ch := lead.Change{At: now}
 	campaign := l.Campaign()
 	switch job {
+	case jobReminder:
+		l.Deal.RemindedAt = now
+		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "outcome_reminder", ID: s.NewID(now), Data: map[string]any{
+			"rep": reminderTo(l), "message_id": messageID}})
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "outcome_reminders"})
 	case jobHandoff:
 		h.State, h.SentAt, h.DueBy = lead.HandoffSent, now, now.Add(s.Rules.SLA())
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "handoff", ID: s.NewID(now), Data: map[string]any{

@@ -342,3 +342,67 @@ func TestAlertClaimedInTheCreate(t *testing.T) {
 		})
 	}
 }
+
+// TestOutcomeReminderOnceAfterAcceptance: an accepted lead without an
+// outcome is due for one reminder to the rep who accepted it, at
+// acceptance + remind_after, with SQL / won / lost links that last the
+// outcome horizon; a lead with an outcome gets none.
+func TestOutcomeReminderOnceAfterAcceptance(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	accept := func(email string, stage lead.Stage) string {
+		id := f.hotLead(t, email)
+		if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != Sent {
+			t.Fatalf("alert: %s %v", out, err)
+		}
+		_, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
+			l.Stage, l.Handoff.State, l.Handoff.AnsweredAt = stage, lead.HandoffAnswered, f.now
+			l.Deal = &lead.Deal{AcceptedAt: f.now, Rep: l.Handoff.Rep, RemindAt: f.now.Add(qualify.DefaultOutcomes.RemindAfter)}
+			return lead.Change{At: f.now}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	open := accept("open@bigcorp.example", lead.StageSAL)
+	done := accept("done@bigcorp.example", lead.StageSQL)
+	if l := stored(t, f.store, open); !l.NextDue().Equal(t0.Add(14 * 24 * time.Hour)) {
+		t.Fatalf("open lead due %v, want at acceptance + 14 days", l.NextDue())
+	}
+	if l := stored(t, f.store, done); !l.NextDue().IsZero() {
+		t.Fatalf("a lead with an outcome is due at %v", l.NextDue())
+	}
+	alerts := len(f.out.Sent())
+	f.now = t0.Add(13 * 24 * time.Hour)
+	if out, _ := f.svc.Run(ctx, open, "w", ""); out != NothingDue {
+		t.Fatalf("a day early: %s", out)
+	}
+	f.now = t0.Add(14*24*time.Hour + time.Minute)
+	for _, id := range []string{open, done, open} {
+		if _, err := f.svc.Run(ctx, id, "w", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := f.out.Sent()[alerts:]
+	if len(sent) != 1 {
+		t.Fatalf("%d reminders, want 1", len(sent))
+	}
+	m := sent[0]
+	if m.To != "ana@example.com" || !strings.Contains(m.Subject, "How did it go with BigCorp") || !strings.Contains(m.Text, "Hi Ana,") ||
+		!strings.Contains(m.Text, "14 days ago") {
+		t.Fatalf("reminder to %s %q:\n%s", m.To, m.Subject, m.Text)
+	}
+	i := strings.Index(m.Text, "Won: https://api.example.com/feedback/")
+	tok := strings.Fields(m.Text[i+len("Won: https://api.example.com/feedback/"):])[0]
+	// The link works until the horizon, long after the alert's links.
+	if c, err := f.svc.Keys.Verify(tok, links.ActionWon, t0.Add(179*24*time.Hour)); err != nil || c.Subject != open {
+		t.Fatalf("won link: %+v %v", c, err)
+	}
+	if _, err := f.svc.Keys.Verify(tok, links.ActionWon, t0.Add(181*24*time.Hour)); err == nil {
+		t.Fatal("the won link outlives the horizon")
+	}
+	if l := stored(t, f.store, open); l.Deal.RemindedAt.IsZero() || !l.NextDue().IsZero() {
+		t.Fatalf("after the reminder: deal %+v, due %v", l.Deal, l.NextDue())
+	}
+}

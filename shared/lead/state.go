@@ -94,7 +94,16 @@ func (l *Lead) NextDue() time.Time {
 	if l.Nurture != nil {
 		earliest(l.Nurture.NextAt)
 	}
+	if l.OutcomeReminderPending() {
+		earliest(l.Deal.RemindAt)
+	}
 	return due
+}
+
+// OutcomeReminderPending reports whether the lead is accepted, still
+// without an outcome, and its rep not yet reminded.
+func (l *Lead) OutcomeReminderPending() bool {
+	return l.Stage == StageSAL && l.Deal != nil && !l.Deal.RemindAt.IsZero() && l.Deal.RemindedAt.IsZero()
 }
 
 // SalesSet reports whether sales has taken the lead's stage over, so that
@@ -191,7 +200,9 @@ type Deal struct {
 	// Applied are the ids of the last outcome events applied, so a
 	// redelivered one changes nothing.
 	Applied []string `json:"applied,omitempty"`
-	// RemindedAt is when its rep was reminded of the missing outcome.
+	// RemindAt is when its rep is reminded if no outcome came (SQL, won
+	// or lost); RemindedAt when that reminder went out.
+	RemindAt   time.Time `json:"remind_at,omitempty"`
 	RemindedAt time.Time `json:"reminded_at,omitempty"`
 }
 

@@ -1,0 +1,63 @@
+package mail
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+)
+
+// Reminder asks the rep who accepted a lead how it went, with signed
+// links that record the outcome (valid until the outcome horizon ends).
+type Reminder struct {
+	RepName                 string
+	Name, Email             string
+	JobTitle, Company       string
+	AcceptedOn              string // "2 Mar 2031"
+	Days                    int    // since acceptance
+	SQLURL, WonURL, LostURL string
+	Until                   string // when the links stop working
+}
+
+var reminderHTML = htmltemplate.Must(htmltemplate.New("reminder").Parse(`<!doctype html>
+<html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:36rem">
+<p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
+<p>You accepted <strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} on {{.AcceptedOn}}, {{.Days}} days ago, and no outcome has been recorded yet. How did it go?</p>
+<p><a href="{{.SQLURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Qualified opportunity (SQL)</a>
+<a href="{{.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1f8a4c;color:#fff;text-decoration:none">Won</a>
+<a href="{{.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a></p>
+<p style="color:#5b6475;font-size:.9rem">The links work until {{.Until}}; you can also record the outcome in your CRM if it reports outcomes to leadflow. This is the only reminder for this lead. You get it because you accepted the lead.</p>
+</body></html>`))
+
+// RenderReminder renders the outcome reminder: subject, HTML and text.
+func RenderReminder(r Reminder) (subject, html, text string, err error) {
+	for name, u := range map[string]string{"SQL link": r.SQLURL, "won link": r.WonURL, "lost link": r.LostURL} {
+		if err := checkURL(name, u); err != nil {
+			return "", "", "", err
+		}
+	}
+	who := firstNonEmpty(OneLine(r.Name), OneLine(r.Email), "your lead")
+	role := OneLine(r.JobTitle)
+	if c := OneLine(r.Company); c != "" {
+		role = strings.TrimSpace(role + " at " + c)
+		role = strings.TrimPrefix(role, "at ")
+	}
+	subject = "How did it go with " + firstNonEmpty(OneLine(r.Company), who) + "? Record the outcome"
+	var hb bytes.Buffer
+	v := struct {
+		Reminder
+		Who, Role string
+	}{r, who, role}
+	if err := reminderHTML.Execute(&hb, v); err != nil {
+		return "", "", "", fmt.Errorf("render reminder: %w", err)
+	}
+	greeting := firstNonEmpty(OneLine(r.RepName), "there")
+	about := who
+	if role != "" {
+		about += " (" + role + ")"
+	}
+	text = fmt.Sprintf("Hi %s,\n\nYou accepted %s on %s, %d days ago, and no outcome has been recorded yet. How did it go?\n\n"+
+		"Qualified opportunity (SQL): %s\nWon: %s\nLost: %s\n\nThe links work until %s. This is the only reminder for this lead; you get it because you accepted the lead.\n",
+		greeting, about, r.AcceptedOn, r.Days, r.SQLURL, r.WonURL, r.LostURL, r.Until)
+	return subject, hb.String(), text, nil
+}
