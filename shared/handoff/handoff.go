@@ -51,7 +51,7 @@ type Outcome = lead.Outcome
 
 // Outcomes of Run.
 const (
-	Reminded Outcome = "reminded" // the rep was asked for the outcome
+	Reminded   Outcome = "reminded" // the rep was asked for the outcome
 	NothingDue         = lead.Idle
 	Busy               = lead.Busy   // another worker holds the lead
 	Sent       Outcome = "sent"      // alert sent to a rep
