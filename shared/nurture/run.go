@@ -123,6 +123,10 @@ func (r *Runner) regrade(l *lead.Lead, now time.Time) lead.Change {
 
 func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Change, owner string) (lead.Outcome, error) {
 	now := r.Clock()
+	// Where the plan started: the step the lead is stored at, which is
+	// not the step sent when the plan walked past a finished wait or a
+	// branch. The commit records the send only on a lead still there.
+	from := l.Nurture.Step
 	job := sendonce.Job{
 		Name:   "nurture:" + p.Sequence + ":" + p.Step,
 		ToLead: true,
@@ -130,7 +134,7 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Cha
 			return r.message(l, p, now)
 		},
 		Due: func(l *lead.Lead) bool {
-			return Due(l, now) && l.Nurture.Sequence == p.Sequence && l.Nurture.Step == p.Step
+			return Due(l, now) && l.Nurture.Sequence == p.Sequence && l.Nurture.Step == from
 		},
 		Commit: func(l *lead.Lead, messageID string) lead.Change {
 			r.Sequences.Apply(l, p, now, messageID)

@@ -1,12 +1,17 @@
 package nurture
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail/mailtest"
+	"github.com/leadflow/leadflow/shared/sendonce"
+	"github.com/leadflow/leadflow/shared/store/memstore"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
@@ -119,5 +124,50 @@ func TestQualifySignalTriggersASequence(t *testing.T) {
 				t.Fatalf("enrolment = %+v, counters %+v", ch.Events[1], ch.Counters)
 			}
 		})
+	}
+}
+
+// TestStepAfterAWaitIsRecordedOnce: a lead stored at the step after a
+// wait (the wait is over, the plan walks past it to the next send) gets
+// that email once: the send is recorded and the next run waits. (The
+// commit once checked the lead was at the sent step, recorded nothing,
+// and the next tick sent the email again.)
+func TestStepAfterAWaitIsRecordedOnce(t *testing.T) {
+	st := memstore.New()
+	out := &mailtest.Outbox{}
+	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
+	now := berlin(t, "2026-11-26 10:00")
+	clock := func() time.Time { return now }
+	r := &Runner{Sequences: Default(), Rules: stageRules{lead.StageNurturing}, Store: st, Keys: keys,
+		Send:  &sendonce.Sender{Store: st, Mail: out, Lease: time.Minute, Clock: clock, NewID: ids.New},
+		From:  "news@example.com", BaseURL: "https://leads.example.com", Clock: clock, NewID: ids.New}
+	l := newLead("cold", "B")
+	welcome := now.Add(-96 * time.Hour)
+	// After the welcome email the lead waits 96h at check-1 (the step
+	// after wait-1): due now.
+	l = at(l, "cold-education", "check-1", 2, now, send("cold-education", "welcome", welcome))
+	l.Record(&lead.Change{})
+	if err := st.CreateLead(context.Background(), l, lead.Change{At: welcome}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		got, err := st.Lead(context.Background(), "L1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := r.Run(context.Background(), got, fmt.Sprint("w", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int]lead.Outcome{0: sendonce.Sent, 1: lead.Idle, 2: lead.Idle}[i]
+		if o != want {
+			t.Fatalf("run %d: %s, want %s", i, o, want)
+		}
+		now = now.Add(time.Hour)
+	}
+	got, _ := st.Lead(context.Background(), "L1")
+	if len(out.Sent()) != 1 || !strings.Contains(out.Sent()[0].Subject, "two days to four minutes") ||
+		len(got.Nurture.Sends) != 2 || got.Nurture.Sends[1].Step != "case-study" || got.Nurture.Step == "check-1" {
+		t.Fatalf("%d emails; nurture %+v", len(out.Sent()), got.Nurture)
 	}
 }
