@@ -31,6 +31,11 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	}
 	from := l.Stage
 	to := StageFor(from, d)
+	if from == lead.StageMQL && to == lead.StageNurturing && l.Handoff != nil && l.Handoff.State != lead.HandoffAnswered {
+		// Handed to sales and not answered yet: it stays with sales
+		// however its engagement decays (only sales sends it back).
+		to = lead.StageMQL
+	}
 	prevTemp := ""
 	if l.Qualification != nil {
 		prevTemp = l.Qualification.Temperature

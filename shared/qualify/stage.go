@@ -5,8 +5,8 @@ import "github.com/leadflow/leadflow/shared/lead"
 // StageFor is the lifecycle stage a decision moves a lead to. Stages sales
 // set (SAL, SQL, won, lost, rejected) and unsubscribed are never changed by
 // automatic qualification; otherwise a disqualified lead is disqualified, a
-// hot one is an MQL, and a warm or cold one is nurtured — including an MQL
-// whose engagement has cooled off before sales accepted it.
+// hot one is an MQL, and a warm or cold one is nurtured. (Qualify keeps
+// an MQL whose alert is out with sales however it cools.)
 func StageFor(current lead.Stage, d Decision) lead.Stage {
 	switch current {
 	case lead.StageSAL, lead.StageSQL, lead.StageWon, lead.StageLost,
