@@ -129,6 +129,12 @@ func DetailType(ev lead.Event) (string, bool) {
 	return "", false
 }
 
+// Publishes reports whether a timeline event is published.
+func Publishes(ev lead.Event) bool {
+	_, ok := DetailType(ev)
+	return ok
+}
+
 // Publisher maps stream records to events and publishes them.
 type Publisher struct {
 	Store Store

@@ -57,6 +57,9 @@ type Store interface {
 const (
 	TagLead  = "lead"
 	TagClaim = "claim"
+	// TagJob names the email (the job, e.g. nurture_cold-education_welcome)
+	// in SES events and logs.
+	TagJob = "job"
 )
 
 // Job is one email to send for a lead.
@@ -229,7 +232,7 @@ func (s *Sender) send(ctx context.Context, l lead.Lead, job Job, claimID string)
 	if msg.Tags == nil {
 		msg.Tags = map[string]string{}
 	}
-	msg.Tags[TagLead], msg.Tags[TagClaim] = l.ID, claimID
+	msg.Tags[TagLead], msg.Tags[TagClaim], msg.Tags[TagJob] = l.ID, claimID, TagValue(job.Name)
 	id, err := s.Mail.Send(ctx, msg)
 	switch {
 	case err == nil:
@@ -293,4 +296,16 @@ func (s *Sender) confirm() time.Duration {
 		return s.Confirm
 	}
 	return DefaultConfirm
+}
+
+// TagValue is s as an SES tag value: characters other than ASCII
+// letters, digits, '_' and '-' become '_', at most 255 of them.
+func TagValue(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	return string(b[:min(len(b), 255)])
 }

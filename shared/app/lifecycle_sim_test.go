@@ -1,0 +1,690 @@
+package app_test
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/leadflow/leadflow/local/eventbus"
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/local/sesproxy"
+	"github.com/leadflow/leadflow/local/streams"
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/publish"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// TestLifecycleSimulation runs at least 500 leads through 120 simulated
+// days with the real handlers on the emulators: first and repeat
+// submissions, clicks, sales answers with every reject reason (and none),
+// outcomes weeks later by link and from a CRM, bounces, complaints,
+// unsubscribes and erasures, with the nurture tick several times a day.
+// After every day it checks the invariants a company relies on and fails
+// naming the lead and the day; it prints one summary line per month.
+// SIM_SEED picks another seeded run.
+func TestLifecycleSimulation(t *testing.T) {
+	seed := uint64(20261203)
+	if s, err := strconv.ParseUint(os.Getenv("SIM_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	sim := newSim(t, seed)
+	defer func() {
+		if t.Failed() {
+			for _, b := range sim.logs {
+				for _, line := range strings.Split(b.String(), "\n") {
+					if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, `"level":"WARN"`) || os.Getenv("SIM_DEBUG") != "" && strings.Contains(line, os.Getenv("SIM_DEBUG")) {
+						t.Log(line)
+					}
+				}
+			}
+		}
+	}()
+	for day := 0; day < simDays; day++ {
+		sim.plan(day)
+		sim.runDay(day)
+		sim.check(day)
+		if (day+1)%30 == 0 || day == simDays-1 {
+			sim.summary(day)
+		}
+	}
+	t.Logf("wall time: ticks %s, stream to bus %s, daily checks %s", sim.timing["ticks"].Round(time.Millisecond),
+		sim.timing["stream"].Round(time.Millisecond), sim.timing["checks"].Round(time.Millisecond))
+	if n := len(sim.leads); n < 500 {
+		t.Fatalf("only %d leads simulated, want at least 500", n)
+	}
+	sim.finalChecks()
+}
+
+const simDays = 120
+
+// simStart is a Monday 07:00 UTC (08:00 in Berlin, the leads' zone).
+var simStart = time.Date(2027, 1, 4, 7, 0, 0, 0, time.UTC)
+
+type simLead struct {
+	id, email string
+	campaign  string
+	consents  []consentAt // every submission's consent, in order
+	optedOut  time.Time   // when the simulation unsubscribed, bounced, complained or erased it
+	erased    bool
+	alerts    []time.Time // alert emails received
+	answered  []bool      // per alert: sales answered it at all
+	sentBack  time.Time   // last reject back to nurture
+	accepted  bool
+	nurture   []time.Time // nurture emails, in order
+}
+
+type consentAt struct {
+	at time.Time
+	ok bool
+}
+
+func (l *simLead) consentAt(at time.Time) bool {
+	ok := false
+	for _, c := range l.consents {
+		if !c.at.After(at) {
+			ok = c.ok
+		}
+	}
+	return ok
+}
+
+// sent is one email SES accepted, from its Send event.
+type sent struct {
+	at                 time.Time
+	to, lead, kind, job string
+}
+
+type action struct {
+	at  time.Time
+	seq int
+	do  func()
+}
+
+type actions []action
+
+func (a actions) Len() int { return len(a) }
+func (a actions) Less(i, j int) bool {
+	return a[i].at.Before(a[j].at) || a[i].at.Equal(a[j].at) && a[i].seq < a[j].seq
+}
+func (a actions) Swap(i, j int) { a[i], a[j] = a[j], a[i] }
+func (a *actions) Push(x any)   { *a = append(*a, x.(action)) }
+func (a *actions) Pop() any {
+	old := *a
+	x := old[len(old)-1]
+	*a = old[:len(old)-1]
+	return x
+}
+
+type sim struct {
+	t     *testing.T
+	ctx   context.Context
+	rng   *rand.Rand
+	clock *clockAt
+	table string
+	st    *store.Store
+	keys  token.Keys
+	h     map[string]app.Handlers
+
+	proxy  *sesproxy.Proxy
+	mu     sync.Mutex
+	mails  []sent
+	seen   int // mails already checked
+	bus    *eventbus.Bus
+	poller *streams.Poller
+	// touched are the leads the table's stream showed changed today.
+	touched map[string]bool
+
+	queue   actions
+	seq     int
+	leads   []*simLead
+	byID    map[string]*simLead
+	tallies map[string]map[string]int64 // lead → "campaign|month|counter" → n
+	reasons []string
+	stats   map[string]int
+	logs    []*bytes.Buffer
+	// sentBy counts emails per lead and kind; steps the nurture steps
+	// each lead got; published the bus events by id (all kept up to
+	// date incrementally: the checks run every day).
+	sentBy    map[string]int
+	steps     map[string]bool
+	published map[string]int
+	busSeen   int
+	timing    map[string]time.Duration
+}
+
+func newSim(t *testing.T, seed uint64) *sim {
+	s := &sim{t: t, ctx: context.Background(), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), clock: &clockAt{t: simStart},
+		touched: map[string]bool{}, byID: map[string]*simLead{}, tallies: map[string]map[string]int64{}, stats: map[string]int{},
+		sentBy: map[string]int{}, steps: map[string]bool{}, published: map[string]int{}, timing: map[string]time.Duration{}}
+	s.table = testenv.NewTable(t)
+	s.st = store.New(testenv.Clients(t).DynamoDB, s.table)
+	s.keys, _ = token.ParseKeys(testKeys)
+	for _, r := range qualify.Default().RejectReasons() {
+		s.reasons = append(s.reasons, r.Code)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s.bus = eventbus.New(quiet)
+	busSrv := httptest.NewServer(s.bus)
+	t.Cleanup(busSrv.Close)
+
+	// SES: the proxy records every accepted email and delivers its Send
+	// event to sesevents, as in AWS.
+	ses, _, sesLogs := buildAt(t, "sesevents", map[string]string{"LOG_LEVEL": "debug"}, s.clock.now, s.table)
+	s.logs = append(s.logs, sesLogs)
+	s.proxy = &sesproxy.Proxy{Target: testenv.Get(t).SES, Clock: s.clock.now, Log: logx.New(t.Output(), "ses-proxy", "error"),
+		Deliver: func(ctx context.Context, ev events.EventBridgeEvent) error {
+			s.record(ev)
+			return ses.Event(ctx, ev)
+		}}
+	sesSrv := httptest.NewServer(s.proxy)
+	t.Cleanup(func() { s.proxy.Wait(); sesSrv.Close() })
+	env := map[string]string{"SES_ENDPOINT": sesSrv.URL, "PUBLIC_BASE_URL": "https://leads.example.com",
+		"EVENTBRIDGE_ENDPOINT": busSrv.URL, "EVENT_BUS_NAME": "leads-sim"}
+	s.h = map[string]app.Handlers{"sesevents": ses}
+	for _, name := range []string{"capture", "nurture", "feedback", "track", "unsubscribe", "privacy", "publisher"} {
+		h, _, logs := buildAt(t, name, env, s.clock.now, s.table)
+		s.h[name] = h
+		s.logs = append(s.logs, logs)
+		if name == "publisher" {
+			sc, err := streams.NewClient(s.ctx, testenv.Get(t).DynamoDB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stream := h.Stream
+			s.poller = &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: s.table, Log: quiet,
+				Handler: func(ctx context.Context, ev events.DynamoDBEvent) error {
+					for _, r := range ev.Records {
+						if pk := r.Change.Keys["PK"].String(); strings.HasPrefix(pk, "LEAD#") {
+							s.touched[strings.TrimPrefix(pk, "LEAD#")] = true
+						}
+					}
+					return stream(ctx, ev)
+				}}
+		}
+	}
+	return s
+}
+
+// record keeps an accepted email (from its Send event).
+func (s *sim) record(ev events.EventBridgeEvent) {
+	var d struct {
+		Mail struct {
+			Timestamp   time.Time           `json:"timestamp"`
+			Destination []string            `json:"destination"`
+			Tags        map[string][]string `json:"tags"`
+		} `json:"mail"`
+	}
+	_ = json.Unmarshal(ev.Detail, &d)
+	tag := func(k string) string {
+		if v := d.Mail.Tags[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	to := ""
+	if len(d.Mail.Destination) > 0 {
+		to = d.Mail.Destination[0]
+	}
+	s.mu.Lock()
+	s.mails = append(s.mails, sent{at: d.Mail.Timestamp, to: to, lead: tag("lead"), kind: tag("kind"), job: tag("job")})
+	s.mu.Unlock()
+}
+
+func (s *sim) at(at time.Time, do func()) {
+	s.seq++
+	heap.Push(&s.queue, action{at: at, seq: s.seq, do: do})
+}
+
+func (s *sim) dayStart(day int) time.Time { return simStart.Add(time.Duration(day) * 24 * time.Hour) }
+
+func (s *sim) chance(p float64) bool { return s.rng.Float64() < p }
+
+func (s *sim) minutes(from, to int) time.Duration {
+	return time.Duration(from+s.rng.IntN(to-from+1)) * time.Minute
+}
+
+// plan queues a day's ticks, submissions and erasures.
+func (s *sim) plan(day int) {
+	start := s.dayStart(day)
+	weekend := start.Weekday() == time.Saturday || start.Weekday() == time.Sunday
+	// The tick runs twice a day on weekdays (09:30 and 15:30 in Berlin),
+	// once at weekends: alerts go out with the capture itself, so the
+	// tick only sends nurture steps, escalations and reminders.
+	ticks := []time.Duration{90 * time.Minute, 450 * time.Minute}
+	if weekend {
+		ticks = []time.Duration{270 * time.Minute}
+	}
+	for i, d := range ticks {
+		id := fmt.Sprintf("sim-%d-%d", day, i)
+		s.at(start.Add(d), func() {
+			defer s.took("ticks", time.Now())
+			if err := s.h["nurture"].Event(s.ctx, tickEvent(id)); err != nil {
+				s.t.Fatalf("day %d: tick: %v", day, err)
+			}
+			s.afterSends(day)
+		})
+	}
+	n := 6
+	if weekend {
+		n = 3
+	}
+	for range n {
+		s.at(start.Add(s.minutes(10, 600)), func() { s.submit(day) })
+	}
+	if day%9 == 4 && len(s.leads) > 0 {
+		l := s.leads[s.rng.IntN(len(s.leads))]
+		s.at(start.Add(s.minutes(60, 600)), func() { s.erase(day, l) })
+	}
+}
+
+func (s *sim) runDay(day int) {
+	end := s.dayStart(day + 1)
+	for s.queue.Len() > 0 && s.queue[0].at.Before(end) {
+		a := heap.Pop(&s.queue).(action)
+		if d := a.at.Sub(s.clock.now()); d > 0 {
+			s.clock.add(d)
+		}
+		a.do()
+	}
+	if d := end.Sub(s.clock.now()); d > 0 {
+		s.clock.add(d)
+	}
+}
+
+// submit posts a new lead (hot, warm/cold with or without consent, a job
+// seeker) or a repeat submission of a known one.
+func (s *sim) submit(day int) {
+	var l *simLead
+	repeat := len(s.leads) > 20 && s.chance(0.12)
+	if repeat {
+		l = s.leads[s.rng.IntN(len(s.leads))]
+		if l.erased {
+			return
+		}
+	} else {
+		n := len(s.leads)
+		l = &simLead{email: fmt.Sprintf("sim%d.%d@lead%d.example", n, s.rng.IntN(1e6), n%37)}
+	}
+	var body, campaign string
+	consent := false
+	switch r := s.rng.Float64(); {
+	case r < 0.22:
+		body, campaign = hotBody(l.email, []string{"51-200", "201-1000", "1000+"}[s.rng.IntN(3)]), "q4-demo"
+	case r < 0.70:
+		body, consent, campaign = coldBody(l.email), true, "newsletter-q4"
+	case r < 0.90:
+		body, campaign = strings.Replace(coldBody(l.email), `"consent":true`, `"consent":false`, 1), "newsletter-q4"
+	default:
+		body, campaign = `{"email":"`+l.email+`","message":"Do you have any vacancy? My CV is attached.","campaign":"q4-demo"}`, "q4-demo"
+	}
+	resp, err := s.h["capture"].HTTP(s.ctx, jsonLead(body))
+	if err != nil || resp.StatusCode/100 != 2 {
+		s.t.Fatalf("day %d: capture %s: %v %d %s", day, l.email, err, resp.StatusCode, resp.Body)
+	}
+	l.consents = append(l.consents, consentAt{s.clock.now(), consent})
+	if !repeat {
+		var created struct{ ID string }
+		_ = json.Unmarshal([]byte(resp.Body), &created)
+		l.id, l.campaign = created.ID, campaign
+		s.leads = append(s.leads, l)
+		s.byID[l.id] = l
+		s.stats["leads"]++
+	} else {
+		s.stats["repeats"]++
+	}
+	s.afterSends(day)
+}
+
+// afterSends reacts to the emails sent since the last call: sales
+// answers alerts, leads click, bounce, complain or unsubscribe.
+func (s *sim) afterSends(day int) {
+	s.proxy.Wait()
+	s.mu.Lock()
+	fresh := s.mails[s.seen:]
+	s.seen = len(s.mails)
+	s.mu.Unlock()
+	for _, m := range fresh {
+		s.sentBy[m.lead+" "+m.kind]++
+		if m.kind == "nurture" {
+			// Each nurture step reaches a lead at most once.
+			if k := m.lead + " " + m.job; s.steps[k] {
+				s.t.Fatalf("lead %s got nurture step %s twice (the second at %s)", m.lead, m.job, m.at)
+			} else {
+				s.steps[k] = true
+			}
+		}
+		l := s.byID[m.lead]
+		if l == nil {
+			continue
+		}
+		switch m.kind {
+		case "sales_handoff":
+			l.alerts = append(l.alerts, m.at)
+			l.answered = append(l.answered, false)
+			s.stats["alerts"]++
+			s.answer(day, l, len(l.alerts)-1, m.at)
+		case "sales_escalation":
+			s.stats["escalations"]++
+		case "sales_outcome_reminder":
+			s.stats["reminders"]++
+		case "nurture":
+			l.nurture = append(l.nurture, m.at)
+			s.stats["nurture"]++
+			s.react(l, m.at)
+		}
+	}
+}
+
+// answer plans sales' answer to an alert: accept, reject with any of the
+// configured reasons, or nothing (the SLA escalation follows).
+func (s *sim) answer(day int, l *simLead, i int, at time.Time) {
+	r := s.rng.Float64()
+	if r < 0.2 {
+		return // nobody answers
+	}
+	when := at.Add(s.minutes(1, 240))
+	tokFor := func(action, extra string, now time.Time, ttl time.Duration) string {
+		return links.FeedbackToken(s.keys, l.id, action, extra, now.Add(ttl))
+	}
+	if r < 0.65 {
+		s.at(when, func() {
+			if s.post(day, l, tokFor(links.ActionAccept, "", s.clock.now(), links.AlertTTL)) {
+				l.answered[i], l.accepted = true, true
+				s.stats["accepted"]++
+				s.outcome(day, l)
+			}
+		})
+		return
+	}
+	reason := s.reasons[s.rng.IntN(len(s.reasons))]
+	s.at(when, func() {
+		if s.post(day, l, tokFor(links.ActionReject, reason, s.clock.now(), links.AlertTTL)) {
+			l.answered[i] = true
+			s.stats["rejected"]++
+			if r, _ := qualify.Default().RejectReason(reason); r.Action == qualify.ActionNurture {
+				l.sentBack = s.clock.now()
+			}
+		}
+	})
+}
+
+// outcome plans what happens to an accepted lead weeks later.
+func (s *sim) outcome(day int, l *simLead) {
+	r := s.rng.Float64()
+	if r < 0.2 {
+		return // no outcome: the rep gets a reminder
+	}
+	stages := [][]string{{"sql", "won"}, {"won"}, {"lost"}, {"sql", "lost"}}[s.rng.IntN(4)]
+	at := s.clock.now()
+	for _, stage := range stages {
+		at = at.Add(time.Duration(3+s.rng.IntN(40)) * 24 * time.Hour).Add(s.minutes(0, 300))
+		stage := stage
+		s.at(at, func() {
+			if s.rng.IntN(2) == 0 {
+				ok := s.post(day, l, links.FeedbackToken(s.keys, l.id, stage, "", s.clock.now().Add(time.Hour)))
+				if ok {
+					s.stats[stage]++
+				}
+				return
+			}
+			detail := fmt.Sprintf(`{"lead_id":%q,"stage":%q,"event_id":"crm-%s-%s"}`, l.id, stage, l.id, stage)
+			if stage == "won" {
+				detail = fmt.Sprintf(`{"email":%q,"stage":"won","amount":%d,"currency":"EUR","event_id":"crm-%s-won"}`, l.email, 1000*(1+s.rng.IntN(50)), l.id)
+			}
+			ev := events.EventBridgeEvent{ID: fmt.Sprintf("crm-ev-%d", s.seq), DetailType: "leadflow.outcome", Source: "crm.sim", Detail: json.RawMessage(detail)}
+			for range 1 + s.rng.IntN(2) { // delivered once or twice
+				if err := s.h["feedback"].Event(s.ctx, ev); err != nil {
+					s.t.Fatalf("lead %s: CRM outcome: %v", l.id, err)
+				}
+			}
+			s.stats[stage]++
+		})
+	}
+}
+
+// post submits a signed answer link; false when the lead moved on (an
+// erased lead, an answer that came too late).
+func (s *sim) post(day int, l *simLead, tok string) bool {
+	ev := sampleEvent(s.t, "feedback-answer.json")
+	ev.PathParameters = map[string]string{"token": tok}
+	r, err := s.h["feedback"].HTTP(s.ctx, ev)
+	if err != nil || r.StatusCode >= 500 {
+		s.t.Fatalf("day %d: lead %s: feedback: %v %d %s", day, l.id, err, r.StatusCode, r.Body)
+	}
+	return r.StatusCode == 200 && strings.Contains(r.Body, "Recorded")
+}
+
+// react: a lead that got a nurture email may click, unsubscribe, bounce
+// or complain.
+func (s *sim) react(l *simLead, at time.Time) {
+	switch r := s.rng.Float64(); {
+	case r < 0.12:
+		s.at(at.Add(s.minutes(5, 600)), func() {
+			u := links.Click(s.keys, "https://leads.example.com", l.id, "https://www.example.com/demo", s.clock.now())
+			tok := u[strings.LastIndex(u, "/")+1:]
+			if r, err := s.h["track"].HTTP(s.ctx, trackRequest("GET /t/c/{token}", tok, "", nil)); err != nil || r.StatusCode >= 500 {
+				s.t.Fatalf("lead %s: click: %v %+v", l.id, err, r)
+			}
+			s.stats["clicks"]++
+			s.afterSends(-1)
+		})
+	case r < 0.14:
+		s.at(at.Add(s.minutes(5, 600)), func() {
+			ev := sampleEvent(s.t, "unsubscribe-oneclick.json")
+			u := links.Unsubscribe(s.keys, "https://leads.example.com", l.id, s.clock.now())
+			ev.PathParameters = map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}
+			if r, err := s.h["unsubscribe"].HTTP(s.ctx, ev); err != nil || r.StatusCode >= 500 {
+				s.t.Fatalf("lead %s: unsubscribe: %v %+v", l.id, err, r)
+			}
+			s.optOut(l, "unsubscribes")
+		})
+	case r < 0.155:
+		file, what := "ses-bounce-permanent.json", "bounces"
+		if r >= 0.15 {
+			file, what = "ses-complaint.json", "complaints"
+		}
+		s.at(at.Add(s.minutes(1, 60)), func() {
+			if err := s.h["sesevents"].Event(s.ctx, sesEvent(s.t, file, l.email, l.id, fmt.Sprintf("sim-%d", s.seq))); err != nil {
+				s.t.Fatalf("lead %s: %s: %v", l.id, what, err)
+			}
+			s.optOut(l, what)
+		})
+	}
+}
+
+func (s *sim) optOut(l *simLead, what string) {
+	if l.optedOut.IsZero() {
+		l.optedOut = s.clock.now()
+	}
+	s.stats[what]++
+}
+
+func (s *sim) erase(day int, l *simLead) {
+	if l.erased {
+		return
+	}
+	r, err := s.h["privacy"].HTTP(s.ctx, adminRequest("POST /admin/erase", `{"email":"`+l.email+`"}`))
+	if err != nil || r.StatusCode != 200 {
+		s.t.Fatalf("day %d: lead %s: erase: %v %+v", day, l.id, err, r)
+	}
+	l.erased = true
+	s.optOut(l, "erasures")
+}
+
+// check runs the invariants at the end of a day.
+func (s *sim) check(day int) {
+	t := s.t
+	t.Helper()
+	s.afterSends(day)
+	s.touched = map[string]bool{}
+	drain := time.Now()
+	if err := s.poller.Drain(s.ctx); err != nil {
+		t.Fatalf("day %d: stream: %v", day, err)
+	}
+	s.took("stream", drain)
+	defer s.took("checks", time.Now())
+	// Every email: none to an opted-out, unconsented or handed-off lead;
+	// each nurture step once; the frequency cap held.
+	for _, l := range s.leads {
+		for i, at := range l.nurture {
+			switch {
+			case !l.optedOut.IsZero() && at.After(l.optedOut):
+				t.Fatalf("day %d: lead %s got a nurture email at %s after opting out at %s", day, l.id, at, l.optedOut)
+			case !l.consentAt(at):
+				t.Fatalf("day %d: lead %s got a nurture email at %s without marketing consent", day, l.id, at)
+			}
+			for _, a := range l.alerts {
+				if a.Before(at) && !l.sentBack.After(a) {
+					t.Fatalf("day %d: lead %s got a nurture email at %s after its hand-off at %s: %v", day, l.id, at, a, s.jobsOf(l.id))
+				}
+			}
+			if i >= 2 && at.Sub(l.nurture[i-2]) < 7*24*time.Hour {
+				t.Fatalf("day %d: lead %s got 3 nurture emails within 7 days (%s, %s, %s): %v", day, l.id, l.nurture[i-2], l.nurture[i-1], at, s.jobsOf(l.id))
+			}
+		}
+	}
+	evs := s.bus.Events()
+	for _, e := range evs[s.busSeen:] {
+		var d struct {
+			EventID string `json:"event_id"`
+		}
+		_ = json.Unmarshal(e.Detail, &d)
+		if s.published[d.EventID]++; s.published[d.EventID] > 1 {
+			t.Fatalf("day %d: event %s (%s) published twice", day, d.EventID, e.DetailType)
+		}
+	}
+	s.busSeen = len(evs)
+	published := s.published
+	for id := range s.touched {
+		l := s.byID[id]
+		if l == nil {
+			continue
+		}
+		got, err := s.st.Lead(s.ctx, id)
+		if err != nil {
+			t.Fatalf("day %d: lead %s: %v", day, id, err)
+		}
+		if got.Stage == lead.StageNurturing && got.Consent.MarketingOptIn && got.Suppressed == "" &&
+			(got.Nurture == nil || got.Nurture.NextAt.IsZero() && got.Nurture.NoSequence == "") {
+			t.Fatalf("day %d: lead %s is nurturing with consent but has no next step and no recorded reason: %+v", day, id, got.Nurture)
+		}
+		tl, err := s.st.Timeline(s.ctx, id)
+		if err != nil {
+			t.Fatalf("day %d: lead %s timeline: %v", day, id, err)
+		}
+		tally := map[string]int64{}
+		handoffs, breaches := 0, 0
+		for _, e := range tl {
+			if publish.Publishes(e) && published[e.ID] != 1 {
+				t.Fatalf("day %d: lead %s: %s event %s (%v) published %d times", day, id, e.Kind, e.ID, e.Data, published[e.ID])
+			}
+			if c := counterOf[e.Kind]; c != "" {
+				tally[l.campaign+"|"+e.At.UTC().Format("2006-01")+"|"+c]++
+			}
+			handoffs += map[bool]int{true: 1}[e.Kind == "handoff"]
+			breaches += map[bool]int{true: 1}[e.Kind == "sla_breach"]
+		}
+		s.tallies[id] = tally
+		if handoffs != len(l.alerts) || breaches != s.sent(id, "sales_escalation") {
+			t.Fatalf("day %d: lead %s: %d handoff events for %d alerts, %d SLA breaches for %d escalations", day, id,
+				handoffs, len(l.alerts), breaches, s.sent(id, "sales_escalation"))
+		}
+	}
+	s.countersMatch(day)
+}
+
+// counterOf maps timeline events to the campaign counter each adds one to.
+var counterOf = map[string]string{"captured": "leads", "accepted": "sal", "rejected": "rejected", "sql": "sql", "won": "won",
+	"lost": "lost", "handoff": "handoffs", "sla_breach": "sla_breaches", "nurture_email": "nurture_sends", "outcome_reminder": "outcome_reminders"}
+
+// took adds the wall time since start to a part of the run.
+func (s *sim) took(part string, start time.Time) { s.timing[part] += time.Since(start) }
+
+func (s *sim) sent(leadID, kind string) int { return s.sentBy[leadID+" "+kind] }
+
+// countersMatch compares every campaign counter the events imply with
+// the counters reports read.
+func (s *sim) countersMatch(day int) {
+	want := map[string]int64{}
+	for _, tally := range s.tallies {
+		for k, n := range tally {
+			want[k] += n
+		}
+	}
+	got := map[string]map[string]int64{}
+	for k, n := range want {
+		parts := strings.SplitN(k, "|", 3)
+		key := parts[0] + "|" + parts[1]
+		if got[key] == nil {
+			month, _ := time.Parse("2006-01", parts[1])
+			stats, err := s.st.CampaignStats(s.ctx, parts[0], month)
+			if err != nil {
+				s.t.Fatalf("day %d: stats: %v", day, err)
+			}
+			got[key] = stats
+		}
+		if got[key][parts[2]] != n {
+			s.t.Fatalf("day %d: campaign %s, %s: counter %s = %d, the leads' events say %d", day, parts[0], parts[1], parts[2], got[key][parts[2]], n)
+		}
+	}
+}
+
+func (s *sim) summary(day int) {
+	won := s.stats["won"]
+	s.t.Logf("day %3d (%s): leads %d (+%d repeat submissions), emails %d (nurture %d, alerts %d, escalations %d, reminders %d), "+
+		"accepted %d, rejected %d, sql %d, won %d, lost %d, clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
+		day+1, s.dayStart(day).Format("2 Jan"), s.stats["leads"], s.stats["repeats"], len(s.mails), s.stats["nurture"], s.stats["alerts"],
+		s.stats["escalations"], s.stats["reminders"], s.stats["accepted"], s.stats["rejected"], s.stats["sql"], won, s.stats["lost"],
+		s.stats["clicks"], s.stats["unsubscribes"], s.stats["bounces"], s.stats["complaints"], s.stats["erasures"], len(s.bus.Events()))
+}
+
+// finalChecks: every alert nobody ever answered was escalated, once.
+func (s *sim) finalChecks() {
+	for _, l := range s.leads {
+		unanswered := 0
+		for i := range l.alerts {
+			if !l.answered[i] && !l.erased {
+				unanswered++
+			}
+		}
+		if esc := s.sent(l.id, "sales_escalation"); unanswered > 0 && esc < 1 || esc > len(l.alerts) {
+			s.t.Fatalf("lead %s: %d alerts (%d never answered), %d escalations", l.id, len(l.alerts), unanswered, esc)
+		}
+	}
+}
+
+func (s *sim) jobsOf(leadID string) []string {
+	var out []string
+	tl, _ := s.st.Timeline(s.ctx, leadID)
+	if l, err := s.st.Lead(s.ctx, leadID); err == nil {
+		out = append(out, fmt.Sprintf("NURTURE %+v CLAIMS %+v", *l.Nurture, l.Claims))
+	}
+	for _, e := range tl {
+		out = append(out, fmt.Sprintf("EV %s %s %v", e.At.Format("Jan 2 15:04"), e.Kind, e.Data))
+	}
+	for _, m := range s.mails {
+		if m.lead == leadID {
+			out = append(out, m.at.Format("Jan 2 15:04")+" "+m.kind+" "+m.job)
+		}
+	}
+	return out
+}
