@@ -20,10 +20,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/leadflow/leadflow/local/eventbus"
-	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/local/sesproxy"
 	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/logx"
@@ -109,7 +109,7 @@ func (l *simLead) consentAt(at time.Time) bool {
 
 // sent is one email SES accepted, from its Send event.
 type sent struct {
-	at                 time.Time
+	at                  time.Time
 	to, lead, kind, job string
 }
 

@@ -139,8 +139,8 @@ func TestStepAfterAWaitIsRecordedOnce(t *testing.T) {
 	now := berlin(t, "2026-11-26 10:00")
 	clock := func() time.Time { return now }
 	r := &Runner{Sequences: Default(), Rules: stageRules{lead.StageNurturing}, Store: st, Keys: keys,
-		Send:  &sendonce.Sender{Store: st, Mail: out, Lease: time.Minute, Clock: clock, NewID: ids.New},
-		From:  "news@example.com", BaseURL: "https://leads.example.com", Clock: clock, NewID: ids.New}
+		Send: &sendonce.Sender{Store: st, Mail: out, Lease: time.Minute, Clock: clock, NewID: ids.New},
+		From: "news@example.com", BaseURL: "https://leads.example.com", Clock: clock, NewID: ids.New}
 	l := newLead("cold", "B")
 	welcome := now.Add(-96 * time.Hour)
 	// After the welcome email the lead waits 96h at check-1 (the step
