@@ -1,6 +1,7 @@
 // Command reports is the Lambda behind GET /reports (IAM-authorised: JSON,
 // CSV and the HTML dashboard per campaign and variant) and the weekly
-// digest email to marketing (EventBridge schedule).
+// digest email to marketing and each rep's list of open leads
+// (EventBridge schedule).
 package main
 
 import (
@@ -13,15 +14,21 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/paramstore"
 )
 
 func main() {
 	app.Main("reports", func(ctx context.Context, cfg config.Reports, aws awsclients.Base, env app.Env) (app.Handlers, error) {
-		h, err := reportsfn.New(cfg, awsclients.NewDynamoDB(aws), sesmail.New(sendEmail(sesmail.NewClient(aws).SendEmail)), env)
+		db, m := awsclients.NewDynamoDB(aws), sesmail.New(sendEmail(sesmail.NewClient(aws).SendEmail))
+		h, err := reportsfn.New(cfg, db, m, env)
 		if err != nil {
 			return app.Handlers{}, err
 		}
-		return reportsfn.Handlers(h), nil
+		list, err := reportsfn.NewOpenList(ctx, cfg, db, m, paramstore.New(aws), env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return reportsfn.Handlers(h, list), nil
 	})
 }
 

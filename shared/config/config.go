@@ -143,6 +143,10 @@ type Privacy struct {
 // API, and the weekly digest to marketing.
 type Reports struct {
 	AWS
+	// Signing signs the outcome links of the weekly open-leads lists.
+	Signing
+	// QualifyConfig names the reps who get those lists.
+	QualifyConfig    string `env:"QUALIFY_CONFIG" optional:"true"`
 	Table            string `env:"TABLE_NAME"`
 	Sender           string `env:"SENDER_ADDRESS"`
 	MarketingAddress string `env:"MARKETING_ADDRESS"`

@@ -406,3 +406,52 @@ func TestOutcomeReminderOnceAfterAcceptance(t *testing.T) {
 		t.Fatalf("after the reminder: deal %+v, due %v", l.Deal, l.NextDue())
 	}
 }
+
+// TestOpenListWeeklyPerRep: each rep with open leads (accepted, no won or
+// lost) gets one list a week with outcome links valid to the horizon; a
+// rep with none gets nothing.
+func TestOpenListWeeklyPerRep(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	open := func(email string, stage lead.Stage, rep string, accepted time.Time) string {
+		id := f.hotLead(t, email)
+		_, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
+			l.Stage, l.Handoff.State = stage, lead.HandoffAnswered
+			l.Deal = &lead.Deal{AcceptedAt: accepted, Rep: rep}
+			return lead.Change{At: f.now}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	sal := open("sal@bigcorp.example", lead.StageSAL, "ana@example.com", t0.Add(-20*24*time.Hour))
+	open("sql@bigcorp.example", lead.StageSQL, "ana@example.com", t0.Add(-40*24*time.Hour))
+	open("won@bigcorp.example", lead.StageWon, "ana@example.com", t0.Add(-30*24*time.Hour))
+	open("cy@bigcorp.example", lead.StageLost, "cy@example.com", t0.Add(-30*24*time.Hour))
+	list := &OpenList{Store: f.store, Rules: f.svc.Rules, Keys: f.svc.Keys, Mail: f.out, From: "alerts@example.com",
+		BaseURL: "https://api.example.com", Clock: func() time.Time { return f.now }, Log: f.svc.Log}
+	for range 2 { // the schedule may fire twice
+		if n, err := list.Send(ctx); err != nil || n > 1 {
+			t.Fatalf("Send = %d, %v", n, err)
+		}
+	}
+	if len(f.out.Sent()) != 1 {
+		t.Fatalf("%d lists, want 1 (Ana's)", len(f.out.Sent()))
+	}
+	m := f.out.Sent()[0]
+	if m.To != "ana@example.com" || m.Subject != "Your open leads (2): record how they went" || !strings.Contains(m.Text, "Hi Ana,") ||
+		strings.Index(m.Text, "SQL since") > strings.Index(m.Text, "accepted since") || strings.Count(m.Text, "  SQL: ") != 1 ||
+		strings.Contains(m.Text, "won@") {
+		t.Fatalf("list to %s %q:\n%s", m.To, m.Subject, m.Text)
+	}
+	i := strings.Index(m.Text, "  SQL: https://api.example.com/feedback/")
+	tok := strings.Fields(m.Text[i+len("  SQL: https://api.example.com/feedback/"):])[0]
+	if c, err := f.svc.Keys.Verify(tok, links.ActionSQL, t0.Add(150*24*time.Hour)); err != nil || c.Subject != sal {
+		t.Fatalf("SQL link: %+v %v", c, err)
+	}
+	f.now = f.now.Add(7 * 24 * time.Hour)
+	if n, err := list.Send(ctx); err != nil || n != 1 || len(f.out.Sent()) != 2 {
+		t.Fatalf("next week: %d, %v, %d emails", n, err, len(f.out.Sent()))
+	}
+}

@@ -100,6 +100,16 @@ func (l *Lead) NextDue() time.Time {
 	return due
 }
 
+// OpenWith is the rep an accepted lead without a final outcome (SAL or
+// SQL) is open with; "" otherwise. The weekly list of open leads goes to
+// each rep by it.
+func (l *Lead) OpenWith() string {
+	if (l.Stage == StageSAL || l.Stage == StageSQL) && l.Deal != nil {
+		return l.Deal.Rep
+	}
+	return ""
+}
+
 // OutcomeReminderPending reports whether the lead is accepted, still
 // without an outcome, and its rep not yet reminded.
 func (l *Lead) OutcomeReminderPending() bool {

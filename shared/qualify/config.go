@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,6 +92,27 @@ func (t Team) Available() []Rep {
 			out = append(out, r)
 		}
 	}
+	return out
+}
+
+// Reps lists every rep and team lead of every team once (by address),
+// ordered by address: the people who can hold leads.
+func (c *Config) Reps() []Rep {
+	seen := map[string]Rep{}
+	for _, t := range c.teams {
+		for _, r := range append(slices.Clone(t.Reps), t.Lead) {
+			if r.Email != "" {
+				if _, ok := seen[r.Email]; !ok {
+					seen[r.Email] = r
+				}
+			}
+		}
+	}
+	out := make([]Rep, 0, len(seen))
+	for _, r := range seen {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Rep) int { return strings.Compare(a.Email, b.Email) })
 	return out
 }
 

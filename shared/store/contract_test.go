@@ -43,6 +43,7 @@ type contractStore interface {
 	Due(ctx context.Context, shard int, now time.Time, limit int) ([]lead.Lead, error)
 	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error)
 	ScanLeads(ctx context.Context, fn func(lead.Lead) error) error
+	OpenLeads(ctx context.Context, rep string, limit int) ([]lead.Lead, error)
 }
 
 // dynamo is the adapter with the report source listing the app wires in
@@ -602,6 +603,34 @@ var contractCases = []struct {
 		}
 	}},
 
+	{"open leads by rep", func(c *check) {
+		accept := func(id, rep string, stage lead.Stage, at time.Time) {
+			l := newLead(id, id+"@acme.example", "spring", "", t0)
+			l.Stage, l.Deal = stage, &lead.Deal{AcceptedAt: at, Rep: rep}
+			c.must("create "+id, c.s.CreateLead(c.ctx, l, lead.Change{At: t0}, nil))
+		}
+		accept("L3", "ana@example.com", lead.StageSQL, t0.Add(-3*time.Hour))
+		accept("L1", "ana@example.com", lead.StageSAL, t0.Add(-1*time.Hour))
+		accept("L2", "ana@example.com", lead.StageSAL, t0.Add(-2*time.Hour))
+		accept("L4", "ana@example.com", lead.StageWon, t0.Add(-4*time.Hour))
+		accept("L5", "ben@example.com", lead.StageSAL, t0)
+		open, err := c.s.OpenLeads(c.ctx, "ana@example.com", 10)
+		c.must("open", err)
+		c.eq("Ana's, oldest first", leadIDs(open), []string{"L3", "L2", "L1"})
+		open, err = c.s.OpenLeads(c.ctx, "ana@example.com", 2)
+		c.must("open, limited", err)
+		c.eq("limited", leadIDs(open), []string{"L3", "L2"})
+		// Won: it leaves the list.
+		l := c.lead("L2", "L2")
+		l.Stage = lead.StageWon
+		c.must("won", c.s.Save(c.ctx, bump(l), lead.Change{At: t0}))
+		open, err = c.s.OpenLeads(c.ctx, "ana@example.com", 10)
+		c.must("open after won", err)
+		c.eq("after won", leadIDs(open), []string{"L3", "L1"})
+		open, err = c.s.OpenLeads(c.ctx, "cy@example.com", 10)
+		c.must("nobody's", err)
+		c.eq("none", leadIDs(open), []string{})
+	}},
 	{"counters", func(c *check) {
 		c.must("count", c.s.Count(c.ctx, "c1", t0, "a", "b"))
 		c.must("count again", c.s.Count(c.ctx, "c1", t0.Add(time.Hour), "a"))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,6 +41,37 @@ func (s *Store) Due(ctx context.Context, shard int, now time.Time, limit int) ([
 		leads = append(leads, l)
 	}
 	return leads, nil
+}
+
+// OpenPK is the open-leads index key of a rep: a hash of the address.
+func OpenPK(rep string) string { return "OPEN#" + lead.HashEmail(strings.ToLower(rep))[:24] }
+
+// OpenLeads lists the leads open with a rep (accepted, no won or lost
+// yet), oldest acceptance first, at most limit.
+func (s *Store) OpenLeads(ctx context.Context, rep string, limit int) ([]lead.Lead, error) {
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(indexOpen),
+		KeyConditionExpression:    aws.String("GSI2PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(OpenPK(rep))},
+	})
+	var out []lead.Lead
+	for p.HasMorePages() && len(out) < limit {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("query open leads", err)
+		}
+		for _, item := range page.Items {
+			var l lead.Lead
+			if err := unmarshal(item, &l); err != nil {
+				return nil, wrap("decode open lead", err)
+			}
+			if len(out) < limit {
+				out = append(out, l)
+			}
+		}
+	}
+	return out, nil
 }
 
 // NextTurn takes the next turn of a team's round robin: an atomic counter,

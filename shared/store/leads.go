@@ -97,6 +97,10 @@ func profileItem(l lead.Lead) (map[string]types.AttributeValue, error) {
 		item[attrGSI1PK] = str(duePK(l.ID))
 		item[attrGSI1SK] = str(dueSK(due, l.ID))
 	}
+	if rep := l.OpenWith(); rep != "" {
+		item[attrGSI2PK] = str(OpenPK(rep))
+		item[attrGSI2SK] = str(l.Deal.AcceptedAt.UTC().Format(time.RFC3339) + "#" + l.ID)
+	}
 	return item, nil
 }
 

@@ -46,6 +46,10 @@ const (
 	attrExpires = "expiresAt"
 	attrGSI1PK  = "GSI1PK"
 	attrGSI1SK  = "GSI1SK"
+	// GSI2 lists each rep's open leads (accepted, no final outcome).
+	attrGSI2PK = "GSI2PK"
+	attrGSI2SK = "GSI2SK"
+	indexOpen  = "GSI2"
 	indexDue    = "GSI1"
 	skProfile   = "PROFILE"
 	skEmail     = "EMAIL"

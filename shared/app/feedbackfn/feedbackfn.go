@@ -26,12 +26,16 @@ import (
 
 // Function is feedback for the registry.
 var Function = app.Declare("feedback", feedback.Routes, func(ctx context.Context, cfg config.Feedback, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	h, err := New(ctx, cfg, c.DynamoDB, c.Parameter, env)
+	return Handlers(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
+})
+
+// Handlers are the function's triggers: its HTTP routes, and the outcome
+// events a CRM puts on the bus (the template's rule takes only that
+// detail-type).
+func Handlers(h *feedback.Handler, err error) (app.Handlers, error) {
 	if err != nil {
 		return app.Handlers{}, err
 	}
-	// Outcome events a CRM puts on the bus (the template's rule takes
-	// only this detail-type).
 	event := func(ctx context.Context, ev events.EventBridgeEvent) error {
 		if ev.DetailType != feedback.OutcomeDetailType {
 			return fmt.Errorf("feedback: unexpected event %q", ev.DetailType)
@@ -39,7 +43,7 @@ var Function = app.Declare("feedback", feedback.Routes, func(ctx context.Context
 		return h.HandleOutcomeEvent(ctx, ev.Detail, ev.ID)
 	}
 	return app.Handlers{HTTP: h.Handle, Event: event}, nil
-})
+}
 
 // New builds the handler; its AWS clients are its parameters.
 func New(ctx context.Context, cfg config.Feedback, db *dynamodb.Client, params awsclients.Params, env app.Env) (*feedback.Handler, error) {

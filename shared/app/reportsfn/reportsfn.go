@@ -4,6 +4,7 @@ package reportsfn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,10 +16,13 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/report"
 	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
 // Function is reports for the registry.
@@ -27,8 +31,28 @@ var Function = app.Declare("reports", report.Routes, func(ctx context.Context, c
 	if err != nil {
 		return app.Handlers{}, err
 	}
-	return Handlers(h), nil
+	list, err := NewOpenList(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env)
+	if err != nil {
+		return app.Handlers{}, err
+	}
+	return Handlers(h, list), nil
 })
+
+// NewOpenList builds the weekly list of each rep's open leads (sent with
+// the digest).
+func NewOpenList(ctx context.Context, cfg config.Reports, db *dynamodb.Client, m mail.Sender, params awsclients.Params, env app.Env) (*handoff.OpenList, error) {
+	keys, err := token.LoadKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam, params)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
+	if err != nil {
+		return nil, err
+	}
+	return &handoff.OpenList{Store: store.New(db, cfg.Table), Rules: rules, Keys: keys, Mail: m,
+		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
+		Clock: env.Clock, Log: logx.New(env.Logs, "reports", cfg.LogLevel)}, nil
+}
 
 // New builds the handler; its AWS clients are its parameters (SES for the
 // digest).
@@ -77,16 +101,23 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 		Clock: env.Clock, Log: logx.New(env.Logs, "reports", cfg.LogLevel)}, nil
 }
 
-// Handlers are the reports function's two triggers.
-func Handlers(h *report.Handler) app.Handlers {
+// Handlers are the reports function's two triggers: the dashboard, and
+// the weekly schedule (the digest to marketing, each rep's open leads).
+func Handlers(h *report.Handler, list *handoff.OpenList) app.Handlers {
 	return app.Handlers{HTTP: h.Handle, Event: func(ctx context.Context, ev events.EventBridgeEvent) error {
 		out, err := h.Digest(ctx)
 		if err != nil {
 			h.Log.Error("digest", "event", ev.ID, "error", err.Error())
-			return err
+		} else {
+			h.Log.Info("digest", "event", ev.ID, "outcome", out)
 		}
-		h.Log.Info("digest", "event", ev.ID, "outcome", out)
-		return nil
+		sent, lerr := list.Send(ctx)
+		if lerr != nil {
+			h.Log.Error("open leads", "event", ev.ID, "sent", sent, "error", lerr.Error())
+		} else {
+			h.Log.Info("open leads", "event", ev.ID, "sent", sent)
+		}
+		return errors.Join(err, lerr) // retried: each email goes once
 	}}
 }
 

@@ -427,6 +427,28 @@ func (s *Store) Due(_ context.Context, shard int, now time.Time, limit int) ([]l
 	return out, nil
 }
 
+// OpenLeads lists the leads open with a rep, oldest acceptance first
+// (the adapter's sparse GSI2).
+func (s *Store) OpenLeads(_ context.Context, rep string, limit int) ([]lead.Lead, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []lead.Lead
+	for _, p := range s.profiles {
+		l, err := decodeLead(p.data)
+		if err != nil {
+			return nil, wrap("decode open lead", err)
+		}
+		if l.OpenWith() == rep {
+			out = append(out, l)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Deal.AcceptedAt, out[j].Deal.AcceptedAt
+		return a.Before(b) || a.Equal(b) && out[i].ID < out[j].ID
+	})
+	return out[:min(limit, len(out))], nil
+}
+
 // --- counters, rate limits, once ---------------------------------------
 
 // CountBot counts a honeypot hit for a campaign's month.

@@ -1,0 +1,104 @@
+package handoff
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// OpenStore is what the weekly open-leads list reads and records.
+type OpenStore interface {
+	// OpenLeads lists the leads open with a rep, oldest acceptance first.
+	OpenLeads(ctx context.Context, rep string, limit int) ([]lead.Lead, error)
+	// Once records key and reports true the first time only; Forget
+	// removes it again (the email did not go out).
+	Once(ctx context.Context, key string, at time.Time) (bool, error)
+	Forget(ctx context.Context, key string) error
+}
+
+// OpenList sends each rep, once a week, the leads they accepted that
+// have no won or lost yet, with signed SQL / won / lost links valid to
+// the end of each lead's outcome horizon. No list goes to a rep with no
+// open lead.
+type OpenList struct {
+	Store OpenStore
+	Rules *qualify.Config
+	Keys  token.Keys
+	Mail  mail.Sender
+	// From sends the lists; BaseURL is the public API address for links.
+	From, BaseURL, ConfigurationSet string
+	Clock                           func() time.Time
+	Log                             *slog.Logger
+}
+
+// MaxOpenListed bounds one list; the rest are counted.
+const MaxOpenListed = 50
+
+// Send sends this week's lists, each once however often it runs; it
+// returns how many it sent. A failed list is tried again on the next run.
+func (o *OpenList) Send(ctx context.Context) (int, error) {
+	now := o.Clock().UTC()
+	year, week := now.ISOWeek()
+	sent := 0
+	var errs []error
+	for _, rep := range o.Rules.Reps() {
+		open, err := o.Store.OpenLeads(ctx, rep.Email, MaxOpenListed+1)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if len(open) == 0 {
+			continue
+		}
+		key := fmt.Sprintf("OPENLIST#%s#%d-W%02d", lead.HashEmail(rep.Email)[:16], year, week)
+		first, err := o.Store.Once(ctx, key, now)
+		if err != nil || !first {
+			errs = append(errs, err)
+			continue
+		}
+		if err := o.send(ctx, rep, open, fmt.Sprintf("%d-W%02d", year, week), now); err != nil {
+			errs = append(errs, err, o.Store.Forget(ctx, key))
+			continue
+		}
+		sent++
+	}
+	return sent, errors.Join(errs...)
+}
+
+func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, week string, now time.Time) error {
+	list := mail.OpenLeads{RepName: rep.Name, Week: week}
+	if len(open) > MaxOpenListed {
+		list.More, open = len(open)-MaxOpenListed, open[:MaxOpenListed]
+	}
+	horizon := o.Rules.Outcomes().Horizon
+	for _, l := range open {
+		until := l.Deal.AcceptedAt.Add(horizon)
+		base := cmp.Or(o.BaseURL, l.LinkBase)
+		link := func(action string) string { return links.Feedback(o.Keys, base, l.ID, action, rep.Email, until) }
+		item := mail.OpenLead{Name: l.Name, Email: l.Email, JobTitle: l.JobTitle, Company: l.Company, Stage: "accepted",
+			AcceptedOn: l.Deal.AcceptedAt.UTC().Format("2 Jan 2006"), Days: int(now.Sub(l.Deal.AcceptedAt).Hours() / 24),
+			WonURL: link(links.ActionWon), LostURL: link(links.ActionLost)}
+		if l.Stage == lead.StageSAL {
+			item.SQLURL = link(links.ActionSQL)
+		} else {
+			item.Stage = "SQL"
+		}
+		list.Leads = append(list.Leads, item)
+	}
+	subject, html, text, err := mail.RenderOpenLeads(list)
+	if err != nil {
+		return fmt.Errorf("handoff: render open leads: %w", err)
+	}
+	_, err = o.Mail.Send(ctx, mail.Message{From: o.From, To: rep.Email, Subject: subject, HTML: html, Text: text,
+		Tags: map[string]string{"kind": "sales_open_leads"}, ConfigurationSet: o.ConfigurationSet})
+	return err
+}

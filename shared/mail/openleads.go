@@ -1,0 +1,88 @@
+package mail
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+)
+
+// OpenLeads is a rep's weekly list of the leads they accepted that have
+// no final outcome yet, each with signed links that record one.
+type OpenLeads struct {
+	RepName string
+	Week    string // "2027-W03"
+	Leads   []OpenLead
+	More    int // open leads beyond the list
+}
+
+// OpenLead is one line of the list.
+type OpenLead struct {
+	Name, Email, JobTitle, Company string
+	Stage                          string // "accepted" or "SQL"
+	AcceptedOn                     string
+	Days                           int
+	SQLURL, WonURL, LostURL        string // SQLURL "" once SQL
+}
+
+var openLeadsHTML = htmltemplate.Must(htmltemplate.New("open").Parse(`<!doctype html>
+<html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:40rem">
+<p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
+<p>These leads you accepted have no outcome recorded yet. One click records it.</p>
+<table style="border-collapse:collapse;width:100%">
+{{range .Leads}}<tr style="border-top:1px solid #e3e7ef"><td style="padding:.5rem 0"><strong>{{.Who}}</strong>{{if .Role}}<br><span style="color:#5b6475">{{.Role}}</span>{{end}}<br>
+<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Days}} days)</span></td>
+<td style="padding:.5rem 0;text-align:right;white-space:nowrap">{{if .SQLURL}}<a href="{{.SQLURL}}">SQL</a> · {{end}}<a href="{{.WonURL}}">Won</a> · <a href="{{.LostURL}}">Lost</a></td></tr>
+{{end}}</table>
+{{if .More}}<p>… and {{.More}} more.</p>{{end}}
+<p style="color:#5b6475;font-size:.9rem">You get this list each week while you have open leads.</p>
+</body></html>`))
+
+type openLeadView struct {
+	OpenLead
+	Who, Role string
+}
+
+// RenderOpenLeads renders the weekly list: subject, HTML and text.
+func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
+	n := len(o.Leads) + o.More
+	subject = fmt.Sprintf("Your open leads (%d): record how they went", n)
+	if n == 1 {
+		subject = "Your open lead: record how it went"
+	}
+	views := make([]openLeadView, len(o.Leads))
+	var tb strings.Builder
+	fmt.Fprintf(&tb, "Hi %s,\n\nThese leads you accepted have no outcome recorded yet. One click records it.\n", firstNonEmpty(OneLine(o.RepName), "there"))
+	for i, l := range o.Leads {
+		for name, u := range map[string]string{"won link": l.WonURL, "lost link": l.LostURL} {
+			if err := checkURL(name, u); err != nil {
+				return "", "", "", err
+			}
+		}
+		v := openLeadView{OpenLead: l, Who: firstNonEmpty(OneLine(l.Name), OneLine(l.Email), "a lead")}
+		v.Role = strings.TrimPrefix(strings.TrimSpace(OneLine(l.JobTitle)+" at "+OneLine(l.Company)), "at ")
+		v.Role = strings.TrimSuffix(v.Role, " at")
+		views[i] = v
+		fmt.Fprintf(&tb, "\n%s", v.Who)
+		if v.Role != "" {
+			fmt.Fprintf(&tb, " (%s)", v.Role)
+		}
+		fmt.Fprintf(&tb, ", %s since %s (%d days)\n", l.Stage, l.AcceptedOn, l.Days)
+		if l.SQLURL != "" {
+			fmt.Fprintf(&tb, "  SQL: %s\n", l.SQLURL)
+		}
+		fmt.Fprintf(&tb, "  Won: %s\n  Lost: %s\n", l.WonURL, l.LostURL)
+	}
+	if o.More > 0 {
+		fmt.Fprintf(&tb, "\n… and %d more.\n", o.More)
+	}
+	tb.WriteString("\nYou get this list each week while you have open leads.\n")
+	var hb bytes.Buffer
+	if err := openLeadsHTML.Execute(&hb, struct {
+		OpenLeads
+		Leads []openLeadView
+	}{o, views}); err != nil {
+		return "", "", "", fmt.Errorf("render open leads: %w", err)
+	}
+	return subject, hb.String(), tb.String(), nil
+}
