@@ -50,10 +50,10 @@ const (
 	attrGSI2PK = "GSI2PK"
 	attrGSI2SK = "GSI2SK"
 	indexOpen  = "GSI2"
-	indexDue    = "GSI1"
-	skProfile   = "PROFILE"
-	skEmail     = "EMAIL"
-	skIdemp     = "IDEMP"
+	indexDue   = "GSI1"
+	skProfile  = "PROFILE"
+	skEmail    = "EMAIL"
+	skIdemp    = "IDEMP"
 )
 
 func leadPK(id string) string     { return "LEAD#" + id }
