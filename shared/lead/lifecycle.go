@@ -30,7 +30,7 @@ const (
 
 // causeKeys are the facts of a cause a stage event repeats (a rejection's
 // reason, an outcome's deal); never a submission's contents.
-var causeKeys = []string{"reason", "label", "then", "comment", "rep", "amount", "currency", "closed_at", "sequence"}
+var causeKeys = []string{"reason", "label", "then", "comment", "rep", "amount", "currency", "closed_at", "sequence", "source", "event_id"}
 
 // OptOutNoConsent is the opt-out of a lead whose latest consent does not
 // allow marketing email.
@@ -68,6 +68,9 @@ func (l *Lead) Record(ch *Change) {
 	for _, ev := range ch.Events {
 		if !IsLifecycle(ev.Kind) {
 			cause, causeData = ev.Kind, ev.Data
+			if cause == EventCaptured || cause == EventResubmitted {
+				causeData = nil // a submission's contents stay in its own event
+			}
 			break
 		}
 	}
