@@ -29,7 +29,9 @@ func TestRecord(t *testing.T) {
 			Event{Kind: "won", Data: map[string]any{"amount": 9000.0, "currency": "EUR", "source": "crm"}},
 			"stage(amount=9000 by=won currency=EUR from=sql source=crm to=won)"},
 		{"unsubscribed: one opt-out, no stage event", func(l *Lead) { l.Stage = StageNurturing },
-			func(l *Lead) { l.Stage, l.Suppressed, l.Consent.MarketingOptIn = StageUnsubscribed, "unsubscribe", false },
+			func(l *Lead) {
+				l.Stage, l.Suppressed, l.Consent.MarketingOptIn = StageUnsubscribed, "unsubscribe", false
+			},
 			Event{Kind: "unsubscribed"}, "opt_out(by=unsubscribed from=nurturing reason=unsubscribe to=unsubscribed)"},
 		{"bounce: opt-out, stage kept", func(l *Lead) { l.Stage = StageNurturing }, func(l *Lead) { l.Suppressed = "bounce" },
 			Event{Kind: "bounced"}, "opt_out(by=bounced from=nurturing reason=bounce to=nurturing)"},
