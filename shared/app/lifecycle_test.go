@@ -4,16 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/leadflow/leadflow/local/eventbus"
-	"github.com/leadflow/leadflow/local/streams"
-	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/token"
@@ -25,24 +19,13 @@ import (
 // bus through the table's stream: one per stage change or opt-out, none
 // twice (by event id), each with the stage it names.
 func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	bus := eventbus.New(quiet)
-	srv := httptest.NewServer(bus)
-	defer srv.Close()
 	capture, table, _ := build(t, "capture", nil)
 	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
 	unsub, _, _ := buildAt(t, "unsubscribe", nil, time.Now, table)
 	ses, _, _ := buildAt(t, "sesevents", nil, time.Now, table)
 	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
-	pub, _, _ := buildAt(t, "publisher", map[string]string{"EVENTBRIDGE_ENDPOINT": srv.URL, "EVENT_BUS_NAME": "leads-test"}, time.Now, table)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sc, err := streams.NewClient(ctx, testenv.Get(t).DynamoDB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	poller := &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: table, Handler: pub.Stream, Every: 50 * time.Millisecond, Log: quiet}
-	go func() { _ = poller.Run(ctx) }()
+	bus := publishing(t, table)
+	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
 	run := fmt.Sprint(time.Now().UnixNano())
 

@@ -20,21 +20,9 @@ import (
 // through the table's real stream (DynamoDB Local) into the publisher and
 // onto the bus, with the documented schema.
 func TestLeadEventsReachTheBus(t *testing.T) {
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	bus := eventbus.New(quiet)
-	srv := httptest.NewServer(bus)
-	defer srv.Close()
-
 	capture, table, _ := build(t, "capture", nil)
-	pub, _, _ := buildAt(t, "publisher", map[string]string{"EVENTBRIDGE_ENDPOINT": srv.URL, "EVENT_BUS_NAME": "leads-test"}, time.Now, table)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sc, err := streams.NewClient(ctx, testenv.Get(t).DynamoDB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	poller := &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: table, Handler: pub.Stream, Every: 50 * time.Millisecond, Log: quiet}
-	go func() { _ = poller.Run(ctx) }()
+	bus := publishing(t, table)
+	ctx := context.Background()
 
 	email := fmt.Sprintf("events.%d@bigcorp.example", time.Now().UnixNano())
 	resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
@@ -72,6 +60,26 @@ func TestLeadEventsReachTheBus(t *testing.T) {
 	if n := byType["lead.nurturing"]; len(byType) != 3 || len(n) != 1 || n[0].Data["from"] != "new" || n[0].Data["by"] != "captured" {
 		t.Fatalf("unexpected events published: %v", counts(byType))
 	}
+}
+
+// publishing runs the publisher on table's stream, as the template wires
+// it, onto a local bus "leads-test" that keeps what it receives.
+func publishing(t *testing.T, table string) *eventbus.Bus {
+	t.Helper()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bus := eventbus.New(quiet)
+	srv := httptest.NewServer(bus)
+	t.Cleanup(srv.Close)
+	pub, _, _ := buildAt(t, "publisher", map[string]string{"EVENTBRIDGE_ENDPOINT": srv.URL, "EVENT_BUS_NAME": "leads-test"}, time.Now, table)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sc, err := streams.NewClient(ctx, testenv.Get(t).DynamoDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poller := &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: table, Handler: pub.Stream, Every: 50 * time.Millisecond, Log: quiet}
+	go func() { _ = poller.Run(ctx) }()
+	return bus
 }
 
 func counts(m map[string][]publish.Detail) map[string]int {
