@@ -482,6 +482,22 @@ var contractCases = []struct {
 		// The address is free again: a new lead can claim it.
 		c.must("new lead for the address", c.s.CreateLead(c.ctx, newLead("L2", "ann@acme.example", "spring", "", t0), lead.Change{At: t0}, nil))
 	}},
+	{"erasure before the stream recorded a put", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))
+		// A send's commit: its event and counter ride on the profile.
+		c.must("put", c.s.Put(c.ctx, bump(l), chg(t0.Add(time.Minute), ev(t0.Add(time.Minute), "nurture_email", "e2"), "spring", "nurture_sends")))
+		tl := c.timeline("timeline", "L1")
+		anonEvents := make([]lead.Event, len(tl))
+		for i, e := range tl {
+			anonEvents[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID}
+		}
+		anon := lead.Lead{ID: "L1", EmailHash: l.EmailHash, Stage: lead.StageNew, Erased: true, Version: 3}
+		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}))
+		c.settle() // the stream now brings the put's record
+		c.eq("timeline", c.timeline("after erase", "L1"), anonEvents)
+		c.stats("the send still counts", "spring", t0, map[string]int64{"leads": 1, "nurture_sends": 1})
+	}},
 
 	{"due index", func(c *check) {
 		now := t0

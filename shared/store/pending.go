@@ -129,10 +129,25 @@ func (s *Store) Materialize(ctx context.Context, records []events.DynamoDBEventR
 	return nil
 }
 
-// record writes one Put's pending events and counters, once.
+// record writes one Put's pending events and counters, once. A lead
+// erased since gets its events without their facts (the erasure could
+// not rewrite events it did not see yet); the counters count all the same.
 func (s *Store) record(ctx context.Context, leadID string, p pending) error {
+	err := s.recordOnce(ctx, leadID, p, false)
+	if errors.Is(err, errErased) {
+		err = s.recordOnce(ctx, leadID, p, true)
+	}
+	return err
+}
+
+var errErased = errors.New("lead erased")
+
+func (s *Store) recordOnce(ctx context.Context, leadID string, p pending, erased bool) error {
 	var items []types.TransactWriteItem
 	for _, ev := range p.Events {
+		if erased {
+			ev.Data = nil
+		}
 		item, err := eventItem(leadID, ev)
 		if err != nil {
 			return wrap("marshal event", err)
@@ -142,14 +157,43 @@ func (s *Store) record(ctx context.Context, leadID string, p pending) error {
 	for _, c := range p.Counters {
 		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c.Campaign, c.Variant, p.At, c.Names...)})
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
-		return nil // recorded before: a replayed stream record
+	if !erased {
+		cond := "attribute_not_exists(erased) OR erased = :no"
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.table,
+			Key: key(leadPK(leadID), skProfile), ConditionExpression: &cond,
+			ExpressionAttributeValues: map[string]types.AttributeValue{":no": &types.AttributeValueMemberBOOL{Value: false}}}})
 	}
-	if err != nil {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	codes, ok := cancelReasons(err)
+	switch {
+	case ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed":
+		return nil // recorded before: a replayed stream record
+	case ok && !erased && len(codes) == len(items) && codes[len(codes)-1] == "ConditionalCheckFailed":
+		return errErased
+	case err != nil:
 		return wrap("record pending", err)
 	}
 	return nil
+}
+
+// recordPending records what the lead's profile still carries pending
+// (the last single-item write's events and counters), as the stream
+// will: erasure does it first, so the counters of events it rewrites
+// are never lost.
+func (s *Store) recordPending(ctx context.Context, leadID string) error {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(leadPK(leadID), skProfile), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return wrap("read lead", err)
+	}
+	raw, ok := out.Item[attrPending]
+	if !ok {
+		return nil
+	}
+	var p pending
+	if err := unmarshalValue(raw, &p); err != nil {
+		return wrap("decode pending", err)
+	}
+	return s.record(ctx, leadID, p)
 }
 
 func unmarshalValue(av types.AttributeValue, v any) error {

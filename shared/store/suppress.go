@@ -101,6 +101,9 @@ func (s *Store) SuppressHash(ctx context.Context, emailHash, reason string, at t
 // Run again after an interruption, it finishes the job.
 func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error {
 	at := ch.At
+	if err := s.recordPending(ctx, l.ID); err != nil {
+		return err
+	}
 	for start := 0; start < len(events); start += 25 {
 		var reqs []types.WriteRequest
 		for _, ev := range events[start:min(start+25, len(events))] {
