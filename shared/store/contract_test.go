@@ -220,6 +220,15 @@ func newLead(id, email, campaign, variant string, at time.Time) lead.Lead {
 	return lead.New(id, s)
 }
 
+// anonymised is a timeline as an erasure rewrites it: kind and time.
+func anonymised(tl []lead.Event) []lead.Event {
+	out := make([]lead.Event, len(tl))
+	for i, e := range tl {
+		out[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID}
+	}
+	return out
+}
+
 func ev(at time.Time, kind, id string) lead.Event {
 	return lead.Event{At: at, Kind: kind, ID: id, Data: map[string]any{"n": 1, "s": "x"}}
 }
@@ -452,11 +461,7 @@ var contractCases = []struct {
 		l := newLead("L1", "ann@acme.example", "spring", "", t0)
 		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))
 		c.must("save", c.s.Save(c.ctx, bump(l), chg(t0.Add(time.Minute), ev(t0.Add(time.Minute), "email_click", "e2"), "spring", "email_click")))
-		tl := c.timeline("timeline", "L1")
-		anonEvents := make([]lead.Event, len(tl))
-		for i, e := range tl {
-			anonEvents[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID}
-		}
+		anonEvents := anonymised(c.timeline("timeline", "L1"))
 		anon := lead.Lead{ID: "L1", EmailHash: l.EmailHash, Stage: lead.StageNew, Erased: true, Version: 2}
 		// Stale: the profile, claim and suppression are refused, but the
 		// events were rewritten first (the adapter's batch writes are not
@@ -487,11 +492,7 @@ var contractCases = []struct {
 		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))
 		// A send's commit: its event and counter ride on the profile.
 		c.must("put", c.s.Put(c.ctx, bump(l), chg(t0.Add(time.Minute), ev(t0.Add(time.Minute), "nurture_email", "e2"), "spring", "nurture_sends")))
-		tl := c.timeline("timeline", "L1")
-		anonEvents := make([]lead.Event, len(tl))
-		for i, e := range tl {
-			anonEvents[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID}
-		}
+		anonEvents := anonymised(c.timeline("timeline", "L1"))
 		anon := lead.Lead{ID: "L1", EmailHash: l.EmailHash, Stage: lead.StageNew, Erased: true, Version: 3}
 		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}))
 		c.settle() // the stream now brings the put's record
