@@ -7,11 +7,12 @@ GO ?= go
 STACK := $(GO) run ./local/cmd/stack
 FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 
-.PHONY: help run test vet lint-template deploy-check unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce
+.PHONY: help run test vet lint-template deploy-check unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce sim
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
-	@echo "make test     go vet + cfn-lint + every test against the real emulators (TESTFLAGS=-race as in CI)"
+	@echo "make test     go vet + cfn-lint + every test against the real emulators (TESTFLAGS=-race as in CI), then make sim"
+	@echo "make sim      the 120-day lifecycle simulation alone (one line per simulated month)"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
 	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99 (FAULTS=0.05: inject DynamoDB failures)"
 	@echo "make leads    list leads stored by a running 'make run'"
@@ -45,7 +46,14 @@ run: install
 	$(STACK) run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist)
 
 test: install vet lint-template
-	$(STACK) exec -- $(GO) test -count=1 -timeout 25m $(TESTFLAGS) ./...
+	$(STACK) exec -- env LEADFLOW_SIM=apart $(GO) test -count=1 -timeout 25m $(TESTFLAGS) ./...
+	$(MAKE) --no-print-directory sim
+
+# The 120-day lifecycle simulation, on its own after the suite (no -race,
+# no other package sharing the cores, so its time means something); it
+# prints one line per simulated month. SIM_SEED=n for another run.
+sim: install
+	$(STACK) exec -- $(GO) test -count=1 -timeout 10m -run '^TestLifecycleSimulation$$' -v ./shared/app
 
 vet:
 	$(GO) vet ./...
