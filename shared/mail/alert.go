@@ -131,12 +131,7 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 		Subject:   alertSubject(a),
 		Who:       firstNonEmpty(OneLine(a.Name), OneLine(a.Email), "Unnamed lead"),
 		TempLabel: capitalize(firstNonEmpty(strings.ToLower(OneLine(a.Temperature)), "new")),
-	}
-	switch title, company := OneLine(a.JobTitle), OneLine(a.Company); {
-	case title != "" && company != "":
-		v.Role = title + " at " + company
-	default:
-		v.Role = title + company
+		Role:      role(a.JobTitle, a.Company),
 	}
 	var hb, tb bytes.Buffer
 	if err := alertHTML.Execute(&hb, v); err != nil {
@@ -146,6 +141,15 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 		return "", "", "", fmt.Errorf("render alert text: %w", err)
 	}
 	return v.Subject, hb.String(), tb.String(), nil
+}
+
+// role is "CMO at Acme GmbH", or whichever of the two the lead gave.
+func role(jobTitle, company string) string {
+	title, company := OneLine(jobTitle), OneLine(company)
+	if title != "" && company != "" {
+		return title + " at " + company
+	}
+	return title + company
 }
 
 // alertSubject is e.g. "🔥 Hot lead (A): Acme GmbH — CMO, demo request".

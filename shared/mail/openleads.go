@@ -59,9 +59,7 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 				return "", "", "", err
 			}
 		}
-		v := openLeadView{OpenLead: l, Who: firstNonEmpty(OneLine(l.Name), OneLine(l.Email), "a lead")}
-		v.Role = strings.TrimPrefix(strings.TrimSpace(OneLine(l.JobTitle)+" at "+OneLine(l.Company)), "at ")
-		v.Role = strings.TrimSuffix(v.Role, " at")
+		v := openLeadView{OpenLead: l, Who: firstNonEmpty(OneLine(l.Name), OneLine(l.Email), "a lead"), Role: role(l.JobTitle, l.Company)}
 		views[i] = v
 		fmt.Fprintf(&tb, "\n%s", v.Who)
 		if v.Role != "" {

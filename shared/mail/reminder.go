@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
-	"strings"
 )
 
 // Reminder asks the rep who accepted a lead how it went, with signed
@@ -37,24 +36,20 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 		}
 	}
 	who := firstNonEmpty(OneLine(r.Name), OneLine(r.Email), "your lead")
-	role := OneLine(r.JobTitle)
-	if c := OneLine(r.Company); c != "" {
-		role = strings.TrimSpace(role + " at " + c)
-		role = strings.TrimPrefix(role, "at ")
-	}
+	position := role(r.JobTitle, r.Company)
 	subject = "How did it go with " + firstNonEmpty(OneLine(r.Company), who) + "? Record the outcome"
 	var hb bytes.Buffer
 	v := struct {
 		Reminder
 		Who, Role string
-	}{r, who, role}
+	}{r, who, position}
 	if err := reminderHTML.Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render reminder: %w", err)
 	}
 	greeting := firstNonEmpty(OneLine(r.RepName), "there")
 	about := who
-	if role != "" {
-		about += " (" + role + ")"
+	if position != "" {
+		about += " (" + position + ")"
 	}
 	text = fmt.Sprintf("Hi %s,\n\nYou accepted %s on %s, %d days ago, and no outcome has been recorded yet. How did it go?\n\n"+
 		"Qualified opportunity (SQL): %s\nWon: %s\nLost: %s\n\nThe links work until %s. This is the only reminder for this lead; you get it because you accepted the lead.\n",
