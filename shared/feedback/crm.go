@@ -277,7 +277,7 @@ func parseCSV(body []byte) ([]row, error) {
 		r.o = Outcome{LeadID: get("lead_id"), Email: get("email"), Stage: get("stage"), Currency: get("currency"),
 			Reason: get("reason"), EventID: get("event_id")}
 		if s := get("amount"); s != "" {
-			f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+			f, err := parseAmount(s)
 			if err != nil {
 				r.err = &FieldError{"amount", fmt.Sprintf("%q is not a number", s)}
 			}

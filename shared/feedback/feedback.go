@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -149,7 +148,7 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 		return a, fmt.Errorf("the comment is longer than %d characters", MaxComment)
 	}
 	if s := strings.TrimSpace(vals.Get("amount")); s != "" {
-		f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+		f, err := parseAmount(s)
 		if err != nil {
 			return a, fmt.Errorf("deal amount: %q is not a number (e.g. 12500 or 12500.50)", s)
 		}

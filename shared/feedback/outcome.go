@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +42,10 @@ const MaxAmount = 1e12
 // Outcome stages.
 var outcomeStages = map[string]lead.Stage{"sql": lead.StageSQL, "won": lead.StageWon, "lost": lead.StageLost}
 
-var currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
+// parseAmount reads a deal amount as people write it: 12500, 12,500.50.
+func parseAmount(s string) (float64, error) {
+	return strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+}
 
 // FieldError is an outcome field that cannot be used, and why.
 type FieldError struct{ Field, Reason string }
@@ -67,7 +69,7 @@ func (o *Outcome) Validate(now time.Time) error {
 		return &FieldError{"amount", fmt.Sprintf("must be between 0 and %.0f", float64(MaxAmount))}
 	case o.Amount != nil && math.Abs(*o.Amount*100-math.Round(*o.Amount*100)) > 1e-6:
 		return &FieldError{"amount", "at most two decimals"}
-	case o.Currency != "" && !currencyRe.MatchString(o.Currency):
+	case o.Currency != "" && !qualify.IsCurrency(o.Currency):
 		return &FieldError{"currency", fmt.Sprintf("%q is not a three-letter ISO 4217 code like EUR", o.Currency)}
 	case o.Currency != "" && o.Amount == nil:
 		return &FieldError{"currency", "given without an amount"}

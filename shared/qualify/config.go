@@ -183,6 +183,10 @@ var DefaultOutcomes = Outcomes{Horizon: 180 * 24 * time.Hour, RemindAfter: 14 * 
 // currencyRe is an ISO 4217 code.
 var currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
 
+// IsCurrency reports whether s is written as an ISO 4217 code (EUR, USD):
+// the one check of a deal currency, in config and in outcomes.
+func IsCurrency(s string) bool { return currencyRe.MatchString(s) }
+
 // Outcomes returns the outcome settings.
 func (c *Config) Outcomes() Outcomes { return c.outcomes }
 

@@ -546,7 +546,7 @@ func (p *parser) outcomes(k, n *yaml.Node, where string) Outcomes {
 	p.Object(k, n, where, dur(&o.Horizon, "horizon"), dur(&o.RemindAfter, "remind_after"),
 		yamlconf.Optional("currency", func(_, v *yaml.Node) {
 			if s, ok := p.Str(v, where+".currency"); ok {
-				if !currencyRe.MatchString(s) {
+				if !IsCurrency(s) {
 					p.Errf(v, "%s.currency: %s is not a three-letter ISO 4217 code like EUR or USD", where, yamlconf.Quote(s))
 					return
 				}
