@@ -116,7 +116,7 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	if !slices.Contains(allowed, l.Stage) {
 		return Superseded, ch, fmt.Errorf("%w: the lead is %s; %s follows %s", ErrOutcomeRefused, l.Stage, o.Stage, stageList(allowed))
 	}
-	accepted := acceptedAt(l)
+	accepted := l.AcceptedAt()
 	if !accepted.IsZero() && now.After(accepted.Add(rules.Horizon)) {
 		return Superseded, ch, fmt.Errorf("%w: accepted %s, more than %s ago (the outcome horizon)", ErrOutcomeRefused,
 			accepted.UTC().Format("2006-01-02"), days(rules.Horizon))
@@ -163,27 +163,6 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
 	ch.Counters = append(ch.Counters, lead.Counter{Campaign: l.Campaign(), Name: o.Stage})
 	return Recorded, ch, nil
-}
-
-// acceptedAt is when sales accepted the lead: recorded with its deal,
-// or (leads accepted before deals were kept) its handoff's answer.
-func acceptedAt(l *lead.Lead) time.Time {
-	if l.Deal != nil && !l.Deal.AcceptedAt.IsZero() {
-		return l.Deal.AcceptedAt
-	}
-	if l.Handoff != nil {
-		return l.Handoff.AnsweredAt
-	}
-	return time.Time{}
-}
-
-// OutcomeLinksUntil is when the outcome links of an accepted lead stop
-// working: the end of its horizon.
-func OutcomeLinksUntil(l lead.Lead, rules qualify.Outcomes, now time.Time) time.Time {
-	if at := acceptedAt(&l); !at.IsZero() {
-		return at.Add(rules.Horizon)
-	}
-	return now.Add(rules.Horizon)
 }
 
 func stageList(s []lead.Stage) string {

@@ -202,13 +202,7 @@ func reminderTo(l *lead.Lead) string {
 // links that work until the outcome horizon ends.
 func (s *Service) reminder(l lead.Lead, now time.Time) (mail.Message, error) {
 	to := cmp.Or(reminderTo(&l), s.Fallback)
-	base := cmp.Or(s.BaseURL, l.LinkBase)
-	until := l.Deal.AcceptedAt.Add(s.Rules.Outcomes().Horizon)
-	link := func(action string) string { return links.Feedback(s.Keys, base, l.ID, action, to, until) }
-	r := mail.Reminder{Name: l.Name, Email: l.Email, JobTitle: l.JobTitle, Company: l.Company,
-		AcceptedOn: l.Deal.AcceptedAt.UTC().Format("2 Jan 2006"), Days: int(now.Sub(l.Deal.AcceptedAt).Hours() / 24),
-		SQLURL: link(links.ActionSQL), WonURL: link(links.ActionWon), LostURL: link(links.ActionLost),
-		Until: until.UTC().Format("2 Jan 2006")}
+	r := mail.Reminder{Lead: openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, s.Rules.Outcomes().Horizon, now)}
 	if h := l.Handoff; h != nil && h.Rep == to {
 		r.RepName = h.RepName
 	}

@@ -79,20 +79,8 @@ func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, 
 	if len(open) > MaxOpenListed {
 		list.More, open = len(open)-MaxOpenListed, open[:MaxOpenListed]
 	}
-	horizon := o.Rules.Outcomes().Horizon
 	for _, l := range open {
-		until := l.Deal.AcceptedAt.Add(horizon)
-		base := cmp.Or(o.BaseURL, l.LinkBase)
-		link := func(action string) string { return links.Feedback(o.Keys, base, l.ID, action, rep.Email, until) }
-		item := mail.OpenLead{Name: l.Name, Email: l.Email, JobTitle: l.JobTitle, Company: l.Company, Stage: "accepted",
-			AcceptedOn: l.Deal.AcceptedAt.UTC().Format("2 Jan 2006"), Days: int(now.Sub(l.Deal.AcceptedAt).Hours() / 24),
-			WonURL: link(links.ActionWon), LostURL: link(links.ActionLost)}
-		if l.Stage == lead.StageSAL {
-			item.SQLURL = link(links.ActionSQL)
-		} else {
-			item.Stage = "SQL"
-		}
-		list.Leads = append(list.Leads, item)
+		list.Leads = append(list.Leads, openLead(o.Keys, cmp.Or(o.BaseURL, l.LinkBase), l, rep.Email, o.Rules.Outcomes().Horizon, now))
 	}
 	subject, html, text, err := mail.RenderOpenLeads(list)
 	if err != nil {
@@ -101,4 +89,19 @@ func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, 
 	_, err = o.Mail.Send(ctx, mail.Message{From: o.From, To: rep.Email, Subject: subject, HTML: html, Text: text,
 		Tags: map[string]string{"kind": "sales_open_leads"}, ConfigurationSet: o.ConfigurationSet})
 	return err
+}
+
+// openLead is an accepted lead as the outcome emails (the reminder, the
+// weekly list) show it, with outcome links signed for rep until its
+// outcome horizon ends: SQL while it is only accepted, won and lost.
+func openLead(keys token.Keys, base string, l lead.Lead, rep string, horizon time.Duration, now time.Time) mail.OpenLead {
+	accepted, until := l.AcceptedAt(), l.OutcomesUntil(horizon, now)
+	link := func(action string) string { return links.Feedback(keys, base, l.ID, action, rep, until) }
+	item := mail.OpenLead{Name: l.Name, Email: l.Email, JobTitle: l.JobTitle, Company: l.Company, Stage: "SQL",
+		AcceptedOn: accepted.UTC().Format("2 Jan 2006"), Days: int(now.Sub(accepted).Hours() / 24),
+		WonURL: link(links.ActionWon), LostURL: link(links.ActionLost), Until: until.UTC().Format("2 Jan 2006")}
+	if l.Stage == lead.StageSAL {
+		item.Stage, item.SQLURL = "accepted", link(links.ActionSQL)
+	}
+	return item
 }

@@ -216,6 +216,29 @@ type Deal struct {
 	RemindedAt time.Time `json:"reminded_at,omitempty"`
 }
 
+// AcceptedAt is when sales accepted the lead: kept with its deal, or (a
+// lead accepted before deals were kept) its handoff's answer; zero when
+// never.
+func (l *Lead) AcceptedAt() time.Time {
+	if l.Deal != nil && !l.Deal.AcceptedAt.IsZero() {
+		return l.Deal.AcceptedAt
+	}
+	if l.Handoff != nil {
+		return l.Handoff.AnsweredAt
+	}
+	return time.Time{}
+}
+
+// OutcomesUntil is when outcomes for the lead stop being taken and its
+// outcome links stop working: acceptance plus the horizon (now plus the
+// horizon for a lead with no acceptance on record).
+func (l *Lead) OutcomesUntil(horizon time.Duration, now time.Time) time.Time {
+	if at := l.AcceptedAt(); !at.IsZero() {
+		return at.Add(horizon)
+	}
+	return now.Add(horizon)
+}
+
 // MaxApplied bounds Deal.Applied.
 const MaxApplied = 50
 

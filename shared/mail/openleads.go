@@ -23,6 +23,7 @@ type OpenLead struct {
 	AcceptedOn                     string
 	Days                           int
 	SQLURL, WonURL, LostURL        string // SQLURL "" once SQL
+	Until                          string // when the links stop working
 }
 
 var openLeadsHTML = htmltemplate.Must(htmltemplate.New("open").Parse(`<!doctype html>

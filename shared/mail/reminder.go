@@ -9,13 +9,8 @@ import (
 // Reminder asks the rep who accepted a lead how it went, with signed
 // links that record the outcome (valid until the outcome horizon ends).
 type Reminder struct {
-	RepName                 string
-	Name, Email             string
-	JobTitle, Company       string
-	AcceptedOn              string // "2 Mar 2031"
-	Days                    int    // since acceptance
-	SQLURL, WonURL, LostURL string
-	Until                   string // when the links stop working
+	RepName string
+	Lead    OpenLead // as the weekly list shows it
 }
 
 var reminderHTML = htmltemplate.Must(htmltemplate.New("reminder").Parse(`<!doctype html>
@@ -30,19 +25,20 @@ var reminderHTML = htmltemplate.Must(htmltemplate.New("reminder").Parse(`<!docty
 
 // RenderReminder renders the outcome reminder: subject, HTML and text.
 func RenderReminder(r Reminder) (subject, html, text string, err error) {
-	for name, u := range map[string]string{"SQL link": r.SQLURL, "won link": r.WonURL, "lost link": r.LostURL} {
+	l := r.Lead
+	for name, u := range map[string]string{"SQL link": l.SQLURL, "won link": l.WonURL, "lost link": l.LostURL} {
 		if err := checkURL(name, u); err != nil {
 			return "", "", "", err
 		}
 	}
-	who := firstNonEmpty(OneLine(r.Name), OneLine(r.Email), "your lead")
-	position := role(r.JobTitle, r.Company)
-	subject = "How did it go with " + firstNonEmpty(OneLine(r.Company), who) + "? Record the outcome"
+	who := firstNonEmpty(OneLine(l.Name), OneLine(l.Email), "your lead")
+	position := role(l.JobTitle, l.Company)
+	subject = "How did it go with " + firstNonEmpty(OneLine(l.Company), who) + "? Record the outcome"
 	var hb bytes.Buffer
 	v := struct {
-		Reminder
-		Who, Role string
-	}{r, who, position}
+		OpenLead
+		RepName, Who, Role string
+	}{l, r.RepName, who, position}
 	if err := reminderHTML.Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render reminder: %w", err)
 	}
@@ -53,6 +49,6 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 	}
 	text = fmt.Sprintf("Hi %s,\n\nYou accepted %s on %s, %d days ago, and no outcome has been recorded yet. How did it go?\n\n"+
 		"Qualified opportunity (SQL): %s\nWon: %s\nLost: %s\n\nThe links work until %s. This is the only reminder for this lead; you get it because you accepted the lead.\n",
-		greeting, about, r.AcceptedOn, r.Days, r.SQLURL, r.WonURL, r.LostURL, r.Until)
+		greeting, about, l.AcceptedOn, l.Days, l.SQLURL, l.WonURL, l.LostURL, l.Until)
 	return subject, hb.String(), text, nil
 }
