@@ -98,8 +98,7 @@ func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (lead.Outco
 		if l.Stage == lead.StageNurturing {
 			// The next sequence it qualifies for, or why there is none.
 			if seq := r.Sequences.Place(&l, now, ""); seq != "" {
-				regrade.Events = append(regrade.Events, lead.Event{At: now, Kind: "enrolled", ID: r.NewID(now), Data: map[string]any{"sequence": seq}})
-				regrade.Counters = append(regrade.Counters, lead.Counter{Campaign: l.Campaign(), Name: "enrolled"})
+				regrade.Add(enrolled(&l, now, seq, r.NewID, nil))
 			}
 		}
 		return r.save(ctx, l, regrade, Exited)
@@ -297,7 +296,7 @@ func (e Enroller) QualifySignal(l *lead.Lead, kind string, now time.Time) lead.C
 	if seq == "" {
 		seq = e.Sequences.Place(l, now, e.Campaigns[l.Campaign()])
 		if seq != "" {
-			ch.Add(e.enrolled(l, now, seq, nil))
+			ch.Add(enrolled(l, now, seq, e.NewID, nil))
 		}
 		return ch
 	}
@@ -305,16 +304,16 @@ func (e Enroller) QualifySignal(l *lead.Lead, kind string, now time.Time) lead.C
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "nurture_exit", ID: e.NewID(now),
 			Data: map[string]any{"sequence": left, "reason": ExitTriggered, "next": seq}})
 	}
-	ch.Add(e.enrolled(l, now, seq, map[string]any{"trigger": kind}))
+	ch.Add(enrolled(l, now, seq, e.NewID, map[string]any{"trigger": kind}))
 	return ch
 }
 
 // enrolled is the timeline event and counter of an enrolment.
-func (e Enroller) enrolled(l *lead.Lead, now time.Time, seq string, data map[string]any) lead.Change {
+func enrolled(l *lead.Lead, now time.Time, seq string, newID func(time.Time) string, data map[string]any) lead.Change {
 	if data == nil {
 		data = map[string]any{}
 	}
 	data["sequence"] = seq
-	return lead.Change{Events: []lead.Event{{At: now, Kind: "enrolled", ID: e.NewID(now), Data: data}},
+	return lead.Change{Events: []lead.Event{{At: now, Kind: "enrolled", ID: newID(now), Data: data}},
 		Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "enrolled"}}}
 }
