@@ -109,17 +109,11 @@ var errFirstCondition = errors.New("first item's condition failed")
 // write appends the events, counters and idempotency record to a
 // transaction, runs it and maps cancellation reasons.
 func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l lead.Lead, ch lead.Change, idem *lead.Idempotency) error {
-	for _, ev := range ch.Events {
-		evItem, err := eventItem(l.ID, ev)
-		if err != nil {
-			return wrap("marshal event", err)
-		}
-		items = append(items, types.TransactWriteItem{Put: s.putNew(evItem)})
+	rec, err := s.recorded(l.ID, ch.Events, statsAdds(l, ch.Counters), ch.At)
+	if err != nil {
+		return err
 	}
-	// One update per stats item: a transaction may touch an item only once.
-	for _, c := range statsAdds(l, ch.Counters) {
-		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c.Campaign, c.Variant, ch.At, c.Names...)})
-	}
+	items = append(items, rec...)
 	idemAt := -1
 	if idem != nil {
 		item, err := withKey(idempItem{LeadID: idem.LeadID, BodyHash: idem.BodyHash, Outcome: idem.Outcome, ExpiresAt: idem.ExpiresAt.Unix()}, idempPK(idem.Key), skIdemp)
@@ -146,7 +140,7 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 		}
 		return nil
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
 	}

@@ -142,20 +142,37 @@ func (s *Store) record(ctx context.Context, leadID string, p pending) error {
 
 var errErased = errors.New("lead erased")
 
-func (s *Store) recordOnce(ctx context.Context, leadID string, p pending, erased bool) error {
+// recorded is a lead's new events (each created only if absent) and the
+// counter updates of a change, as transaction items: what every write
+// that records a change adds.
+func (s *Store) recorded(leadID string, events []lead.Event, adds []statsAdd, at time.Time) ([]types.TransactWriteItem, error) {
 	var items []types.TransactWriteItem
-	for _, ev := range p.Events {
-		if erased {
-			ev.Data = nil
-		}
+	for _, ev := range events {
 		item, err := eventItem(leadID, ev)
 		if err != nil {
-			return wrap("marshal event", err)
+			return nil, wrap("marshal event", err)
 		}
 		items = append(items, types.TransactWriteItem{Put: s.putNew(item)})
 	}
-	for _, c := range p.Counters {
-		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c.Campaign, c.Variant, p.At, c.Names...)})
+	// One update per stats item: a transaction may touch an item only once.
+	for _, c := range adds {
+		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c.Campaign, c.Variant, at, c.Names...)})
+	}
+	return items, nil
+}
+
+func (s *Store) recordOnce(ctx context.Context, leadID string, p pending, erased bool) error {
+	events := p.Events
+	if erased {
+		events = make([]lead.Event, len(p.Events))
+		for i, ev := range p.Events {
+			ev.Data = nil
+			events[i] = ev
+		}
+	}
+	items, err := s.recorded(leadID, events, p.Counters, p.At)
+	if err != nil {
+		return err
 	}
 	if !erased {
 		cond := "attribute_not_exists(erased) OR erased = :no"
@@ -163,7 +180,7 @@ func (s *Store) recordOnce(ctx context.Context, leadID string, p pending, erased
 			Key: key(leadPK(leadID), skProfile), ConditionExpression: &cond,
 			ExpressionAttributeValues: map[string]types.AttributeValue{":no": &types.AttributeValueMemberBOOL{Value: false}}}})
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	codes, ok := cancelReasons(err)
 	switch {
 	case ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed":

@@ -135,14 +135,11 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 		{Delete: &types.Delete{TableName: &s.table, Key: key(emailPK(l.EmailHash), skEmail)}},
 		{Put: &types.Put{TableName: &s.table, Item: sup}},
 	}
-	for _, ev := range ch.Events {
-		item, err := eventItem(l.ID, ev)
-		if err != nil {
-			return wrap("marshal event", err)
-		}
-		items = append(items, types.TransactWriteItem{Put: s.putNew(item)})
+	rec, err := s.recorded(l.ID, ch.Events, nil, at)
+	if err != nil {
+		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(items, rec...)})
 	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
 		return lead.ErrVersionConflict
 	}
