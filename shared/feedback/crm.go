@@ -90,8 +90,8 @@ func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID
 		o.EventID = eventID
 	}
 	out, err := h.ApplyCRM(ctx, o)
-	if level, kept := rowFailure(err); kept {
-		h.Log.Log(ctx, level, "crm outcome", "outcome", "not_applied", "leadId", o.LeadID, "stage", o.Stage, "eventId", o.EventID, "error", safeError(err))
+	if ownFault(err) {
+		h.Log.Warn("crm outcome", "outcome", "not_applied", "leadId", o.LeadID, "stage", o.Stage, "eventId", o.EventID, "error", safeError(err))
 		return nil
 	}
 	if err != nil {
@@ -101,17 +101,12 @@ func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID
 	return nil
 }
 
-// rowFailure says whether err is the outcome's own fault (logged at
-// level, not retried) rather than the store's.
-func rowFailure(err error) (level slog.Level, ok bool) {
+// ownFault says whether err is the outcome's own fault (a field, a
+// refusal, an unknown lead: reported, not retried) rather than the
+// store's.
+func ownFault(err error) bool {
 	var fe *FieldError
-	switch {
-	case err == nil:
-		return 0, false
-	case errors.As(err, &fe), errors.Is(err, ErrOutcomeRefused), errors.Is(err, lead.ErrNotFound):
-		return slog.LevelWarn, true
-	}
-	return 0, false
+	return errors.As(err, &fe) || errors.Is(err, ErrOutcomeRefused) || errors.Is(err, lead.ErrNotFound)
 }
 
 // safeError is an outcome error for logs and answers: it names fields
@@ -163,7 +158,7 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 				counts[res]++
 				continue
 			}
-			if _, own := rowFailure(out); !own {
+			if !ownFault(out) {
 				log.Error("outcomes", "status", http.StatusInternalServerError, "line", r.line, "error", out.Error())
 				failed = append(failed, rowResult{Line: r.line, Error: "not recorded (internal error): send this row again"})
 				continue
@@ -250,7 +245,6 @@ func parseCSV(body []byte) ([]row, error) {
 	}
 	var rows []row
 	for {
-		line, _ := cr.FieldPos(0)
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -263,7 +257,7 @@ func parseCSV(body []byte) ([]row, error) {
 			}
 			return nil, err
 		}
-		line, _ = cr.FieldPos(0)
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
