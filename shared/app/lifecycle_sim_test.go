@@ -91,7 +91,6 @@ type simLead struct {
 	alerts    []time.Time // alert emails received
 	answered  []bool      // per alert: sales answered it at all
 	sentBack  time.Time   // last reject back to nurture
-	accepted  bool
 	nurture   []time.Time // nurture emails, in order
 }
 
@@ -425,7 +424,7 @@ func (s *sim) answer(day int, l *simLead, i int, at time.Time) {
 	if r < 0.65 {
 		s.at(when, func() {
 			if s.post(day, l, tokFor(links.ActionAccept, "", s.clock.now(), links.AlertTTL)) {
-				l.answered[i], l.accepted = true, true
+				l.answered[i] = true
 				s.stats["accepted"]++
 				s.outcome(day, l)
 			}
