@@ -90,7 +90,7 @@ func TestCaptureSampleEventsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	if l.Email != "maria.schmidt@acme-industrial.example" || l.FirstTouch.UTMSource != "linkedin" || l.FirstTouch.Campaign != "q4-demo-push" ||
-		l.Answers["crm"] != "Salesforce" || !l.Consent.MarketingOptIn || l.Consent.TextVersion != "2026-09" || l.Consent.IP != "203.0.113.24" || l.TimeZone != "Europe/Berlin" {
+		l.Answers["crm"] != "Salesforce" || l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.TextVersion != "2026-09" || l.OptIn.IPHash != lead.HashValue("203.0.113.24") || l.TimeZone != "Europe/Berlin" {
 		t.Fatalf("stored lead lacks context: %+v", l)
 	}
 

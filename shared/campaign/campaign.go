@@ -6,6 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/qualify"
 )
 
@@ -36,6 +37,10 @@ type Campaign struct {
 	// form posts; "" means the default. The form cannot carry it (capture
 	// accepts no such field), so capture looks it up by the lead's campaign.
 	ThankYouURL string
+	// ConsentMode is how the form's consent box becomes consent:
+	// lead.ConsentDouble (the default: a confirmation email) or
+	// lead.ConsentSingle where single opt-in is lawful.
+	ConsentMode string
 	// Sequence is the nurture sequence this campaign's leads enter first
 	// (if its entry rules let them); "" leaves it to the sequences' own
 	// entry rules. SequenceLine is where the file names it, for errors.
@@ -154,6 +159,15 @@ func (s *Set) Qualify(rules *qualify.Config) (*qualify.Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return rules, nil
+}
+
+// ConsentMode is the consent mode of a campaign's leads: its file's, else
+// double opt-in (also for leads of no known campaign).
+func (s *Set) ConsentMode(id string) string {
+	if c, ok := s.Get(id); ok && c.ConsentMode != "" {
+		return c.ConsentMode
+	}
+	return lead.ConsentDouble
 }
 
 // Get is the campaign with an id.

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -72,6 +73,14 @@ func (p *parser) campaign(root *yaml.Node, filename string) *Campaign {
 		yamlconf.Required("variants", func(k, v *yaml.Node) { p.variants(c, k, v) }),
 		yamlconf.Required("form", func(k, v *yaml.Node) { p.form(c, k, v) }),
 		yamlconf.Optional("thank_you_url", func(_, v *yaml.Node) { c.ThankYouURL, _ = p.url(v, "thank_you_url") }),
+		yamlconf.Optional("consent_mode", func(_, v *yaml.Node) {
+			if m, ok := p.Str(v, "consent_mode"); ok {
+				if m != lead.ConsentDouble && m != lead.ConsentSingle {
+					p.Errf(v, "consent_mode %s: want double (a confirmation email, the default) or single (only where single opt-in is lawful)", yamlconf.Quote(m))
+				}
+				c.ConsentMode = m
+			}
+		}),
 		yamlconf.Optional("qualify", func(k, v *yaml.Node) { c.qualifyKey, c.qualify = k, v }),
 		yamlconf.Optional("sequence", func(_, v *yaml.Node) {
 			if id, ok := p.slug(v, "sequence", "nurture sequence id", "cold-education"); ok {

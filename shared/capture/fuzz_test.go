@@ -47,7 +47,7 @@ func FuzzHandle(f *testing.F) {
 			t.Fatalf("handler error: %v", err)
 		}
 		switch resp.StatusCode {
-		case 201, 303:
+		case 202, 303:
 			if n := len(st.Leads()); n > 1 {
 				t.Fatalf("one request stored %d leads", n)
 			}

@@ -39,11 +39,17 @@ type Handler struct {
 	Metrics string
 }
 
-// response bodies for JSON clients.
-type created struct {
-	ID     string  `json:"id"`
-	Status Outcome `json:"status"`
+// receipt is the answer to every accepted submission, whatever it did: a
+// new address, a known one and a honeypot hit look the same, so the form
+// cannot tell anyone whether a person is a lead. Receipt is an id of the
+// request (not of the lead) for support; a replay gets the original.
+type receipt struct {
+	Status  string `json:"status"`
+	Receipt string `json:"receipt"`
 }
+
+// Received is the status of every accepted submission.
+const Received = "received"
 
 type problem struct {
 	Error     string            `json:"error"`
@@ -96,7 +102,16 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		logged(level, status, "error", err.Error())
 		return h.errorResponse(status, err, reqID, isForm, req, cors), nil
 	}
-	attrs = append(attrs, "outcome", res.Outcome, "leadId", res.LeadID)
+	attrs = append(attrs, "outcome", res.Outcome)
+	if res.LeadID != "" {
+		attrs = append(attrs, "leadId", res.LeadID)
+	}
+	if res.Confirmation != "" || res.ConfirmationErr != nil {
+		attrs = append(attrs, "confirmation", res.Confirmation)
+		if res.ConfirmationErr != nil {
+			attrs = append(attrs, "confirmationError", res.ConfirmationErr.Error())
+		}
+	}
 	if res.Outcome == Created || res.Outcome == Merged {
 		metrics.Count(ctx, metrics.LeadsCaptured, 1)
 	}
@@ -125,15 +140,8 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		logged(slog.LevelInfo, http.StatusSeeOther)
 		return httpapi.SeeOther(h.thankYou(sub.Source.Campaign), cors), nil
 	}
-	logged(slog.LevelInfo, http.StatusCreated)
-	headers := map[string]string{}
-	for k, v := range cors {
-		headers[k] = v
-	}
-	if res.Outcome == Replayed {
-		headers["Idempotent-Replayed"] = "true"
-	}
-	return httpapi.JSON(http.StatusCreated, created{ID: res.LeadID, Status: res.Outcome}, headers), nil
+	logged(slog.LevelInfo, http.StatusAccepted)
+	return httpapi.JSON(http.StatusAccepted, receipt{Status: Received, Receipt: res.Receipt}, cors), nil
 }
 
 func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Time) (Result, lead.Submission, error) {
@@ -169,7 +177,7 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 		if err := h.Service.Store.CountBot(ctx, campaign, now); err != nil {
 			return Result{}, lead.Submission{}, err
 		}
-		return Result{LeadID: h.Service.NewID(now), Outcome: Bot}, lead.Submission{}, nil
+		return Result{Receipt: h.Service.NewID(now), Outcome: Bot}, lead.Submission{}, nil
 	}
 	if err != nil {
 		return Result{}, lead.Submission{}, err

@@ -31,6 +31,8 @@ type Store interface {
 	// CreateLead writes a brand-new lead. ErrEmailTaken when the email is
 	// already claimed; ErrDuplicateRequest when idem's key exists.
 	CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *Idempotency) error
+	// Lead loads a lead by id.
+	Lead(ctx context.Context, id string) (lead.Lead, error)
 	// LeadByEmail loads the lead owning an email hash, or ErrNotFound.
 	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
 	// SaveLead replaces a lead whose stored version is l.Version-1.
@@ -63,6 +65,9 @@ const (
 type Result struct {
 	LeadID  string
 	Outcome Outcome
+	// Receipt is what the client is told: an id of the request, the
+	// original one for a replay.
+	Receipt string
 	// Lead is the lead as written (zero for replays and bots).
 	Lead lead.Lead
 	// Handoff is what the hand-off to sales did ("" when nothing was
@@ -70,6 +75,11 @@ type Result struct {
 	// so the schedule retries it).
 	Handoff    lead.Outcome
 	HandoffErr error
+	// Confirmation is what sending the confirmation email of a consent
+	// request did ("" when none was owed); ConfirmationErr why it failed
+	// (the schedule retries it).
+	Confirmation    lead.Outcome
+	ConfirmationErr error
 	// alertClaimed: the create claimed the alert (Alerts).
 	alertClaimed bool
 }
@@ -106,6 +116,12 @@ type Service struct {
 	// Retry bounds retries on concurrent writes to the same lead (zero:
 	// lead.Retries, the policy of every lead write).
 	Retry lead.Retry
+	// ConsentMode is the consent mode of a campaign (lead.ConsentDouble
+	// or lead.ConsentSingle); nil is double opt-in for every campaign.
+	ConsentMode func(campaign string) string
+	// Confirm, when set, sends the confirmation email a consent request
+	// owes at once; the scheduled function sends any it misses.
+	Confirm lead.HandOff
 }
 
 // Capture stores a validated submission: a new lead, or a merge into the
@@ -117,9 +133,10 @@ type Service struct {
 //
 // owner names the request (it holds the lead while its alert is sent).
 func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, body []byte, base, owner string) (Result, error) {
+	receipt := s.NewID(sub.Source.At)
 	var idem *Idempotency
 	if key != "" {
-		idem = &Idempotency{Key: hashKey(key), BodyHash: hashBytes(body), ExpiresAt: sub.Source.At.Add(IdempotencyTTL)}
+		idem = &Idempotency{Key: hashKey(key), BodyHash: hashBytes(body), Receipt: receipt, ExpiresAt: sub.Source.At.Add(IdempotencyTTL)}
 	}
 	retry := s.Retry
 	if retry.Attempts == 0 {
@@ -141,19 +158,41 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	if err != nil {
 		return res, err
 	}
-	if res.alertClaimed {
-		res.Handoff, res.HandoffErr = s.Alerts.SendClaimed(ctx, res.Lead, owner)
+	if res.Outcome == Replayed {
 		return res, nil
 	}
-	res.Handoff, res.HandoffErr = lead.FollowUp(ctx, res.Lead, s.HandOff, owner, base)
+	res.Receipt = receipt
+	if res.alertClaimed {
+		res.Handoff, res.HandoffErr = s.Alerts.SendClaimed(ctx, res.Lead, owner)
+	} else {
+		res.Handoff, res.HandoffErr = lead.FollowUp(ctx, res.Lead, s.HandOff, owner, base)
+	}
+	res.Confirmation, res.ConfirmationErr = s.confirm(ctx, res, owner, base)
 	return res, nil
+}
+
+// confirm sends the confirmation email the capture made owed, after the
+// alert (which moved the lead on: it is read again).
+func (s *Service) confirm(ctx context.Context, res Result, owner, base string) (lead.Outcome, error) {
+	l := res.Lead
+	if s.Confirm == nil || !l.ConfirmationDue(l.UpdatedAt) {
+		return "", nil
+	}
+	if res.Handoff != "" || res.HandoffErr != nil {
+		var err error
+		if l, err = s.Store.Lead(ctx, l.ID); err != nil {
+			return "", err
+		}
+	}
+	return s.Confirm(ctx, l, owner, base)
 }
 
 func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency, base, owner string) (Result, error) {
 	l := lead.New(id, sub)
 	l.LinkBase = base
+	consent := l.AskConsent(sub.Consent, s.consentMode(sub.Source.Campaign), true, s.NewID(sub.Source.At), sub.Source.At)
 	l.AddSignal(submissionSignal(sub))
-	ch := s.change(&l, lead.EventCaptured, "leads", sub)
+	ch := s.change(&l, lead.EventCaptured, "leads", sub, consent)
 	if idem != nil {
 		idem.LeadID, idem.Outcome = l.ID, Created
 	}
@@ -188,9 +227,14 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 	if merged.LinkBase == "" {
 		merged.LinkBase = base
 	}
-	merged.AddSignal(submissionSignal(sub))
-	merged.AddSignal(lead.Signal{Kind: "resubmission", At: sub.Source.At})
-	ch = s.change(&merged, lead.EventResubmitted, "resubmissions", sub)
+	consent = merged.AskConsent(sub.Consent, lead.ConsentDouble, false, s.NewID(sub.Source.At), sub.Source.At)
+	if !bare(sub) {
+		// A post with nothing but the address is a touch, not interest:
+		// anyone who knows an address can send it.
+		merged.AddSignal(submissionSignal(sub))
+		merged.AddSignal(lead.Signal{Kind: "resubmission", At: sub.Source.At})
+	}
+	ch = s.change(&merged, lead.EventResubmitted, "resubmissions", sub, consent)
 	if idem != nil {
 		idem.LeadID, idem.Outcome = merged.ID, Merged
 	}
@@ -202,17 +246,40 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 
 // change is the timeline event and counter of one submission plus what
 // re-qualifying the lead changed.
-func (s *Service) change(l *lead.Lead, kind, counter string, sub lead.Submission) lead.Change {
+func (s *Service) change(l *lead.Lead, kind, counter string, sub lead.Submission, consent string) lead.Change {
 	at := sub.Source.At
+	ev := lead.SubmissionEvent(s.NewID(at), kind, sub)
+	if consent != lead.ConsentNotAsked {
+		ev.Data["consent_request"] = consent
+	}
 	ch := lead.Change{At: at,
-		Events:   []lead.Event{lead.SubmissionEvent(s.NewID(at), kind, sub)},
+		Events:   []lead.Event{ev},
 		Counters: []lead.Counter{{Campaign: sub.Source.CampaignOrDefault(), Name: counter}},
+	}
+	switch consent {
+	case lead.ConsentGranted:
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: sub.Source.CampaignOrDefault(), Name: "optins"})
+	case lead.ConsentRequested:
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: sub.Source.CampaignOrDefault(), Name: "optin_requests"})
 	}
 	if s.Qualify != nil {
 		ch.Add(s.Qualify.Qualify(l, at))
 	}
 	l.Record(&ch)
 	return ch
+}
+
+func (s *Service) consentMode(campaign string) string {
+	if s.ConsentMode == nil {
+		return lead.ConsentDouble
+	}
+	return s.ConsentMode(campaign)
+}
+
+// bare reports whether a submission says nothing about the person or
+// their interest: only the address (and where it came from).
+func bare(sub lead.Submission) bool {
+	return len(lead.ProfileFields(sub)) == 0 && sub.FormType == "" && sub.Message == "" && len(sub.Answers) == 0
 }
 
 // submissionSignal is the engagement a form submission shows: its form
@@ -233,7 +300,7 @@ func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error)
 	if prev.BodyHash != idem.BodyHash {
 		return Result{}, ErrIdempotencyConflict
 	}
-	return Result{LeadID: prev.LeadID, Outcome: Replayed}, nil
+	return Result{LeadID: prev.LeadID, Outcome: Replayed, Receipt: prev.Receipt}, nil
 }
 
 func hashKey(k string) string { return hashBytes([]byte(k)) }

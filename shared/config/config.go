@@ -95,6 +95,9 @@ type Nurture struct {
 type Unsubscribe struct {
 	AWS
 	Signing
+	// Qualifying re-grades a lead that confirmed its consent and places
+	// it in its nurture sequence (/confirm/{token}).
+	Qualifying
 	Table string `env:"TABLE_NAME"`
 }
 

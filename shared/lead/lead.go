@@ -50,13 +50,19 @@ type Submission struct {
 	Source  Attribution `json:"source"`
 }
 
-// Consent records what the person agreed to, when, and from where.
+// Consent records what the person agreed to, when, how, and from where.
+// On a submission it is what the form stated (Method "form"); on a lead
+// it is the consent in force (Method says how it was given: see
+// AskConsent), never raw IP or user agent, only their hashes.
 type Consent struct {
 	MarketingOptIn bool      `json:"marketing_opt_in"`
 	TextVersion    string    `json:"text_version,omitempty"`
 	At             time.Time `json:"at"`
-	IP             string    `json:"ip,omitempty"`
-	UserAgent      string    `json:"user_agent,omitempty"`
+	// ConfirmedAt is when the confirmation link was used (double opt-in).
+	ConfirmedAt   time.Time `json:"confirmed_at,omitempty"`
+	Method        string    `json:"method,omitempty"`
+	IPHash        string    `json:"ip_hash,omitempty"`
+	UserAgentHash string    `json:"user_agent_hash,omitempty"`
 }
 
 // Attribution is where a submission came from.
@@ -86,20 +92,26 @@ type Lead struct {
 	ID        string `json:"id"`
 	EmailHash string `json:"email_hash"`
 	Submission
-	Stage         Stage          `json:"stage"`
-	FirstTouch    Attribution    `json:"first_touch"`
-	LastTouch     Attribution    `json:"last_touch"`
-	Consents      []Consent      `json:"consents"`
-	Touches       int            `json:"touches"`
-	CreatedAt     time.Time      `json:"created_at"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-	Signals       []Signal       `json:"signals,omitempty"`
-	Qualification *Qualification `json:"qualification,omitempty"`
-	Handoff       *Handoff       `json:"handoff,omitempty"`
-	Lease         *Lease         `json:"lease,omitempty"`
-	Nurture       *Nurture       `json:"nurture,omitempty"`
+	Stage      Stage       `json:"stage"`
+	FirstTouch Attribution `json:"first_touch"`
+	LastTouch  Attribution `json:"last_touch"`
+	Consents   []Consent   `json:"consents"`
+	// FirstProfile is what the first touch said the person is (name,
+	// company, phone, …: ProfileFields); later forms may change the
+	// profile, the alert shows what changed (ChangedSinceFirst).
+	FirstProfile  map[string]string `json:"first_profile,omitempty"`
+	Touches       int               `json:"touches"`
+	CreatedAt     time.Time         `json:"created_at"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+	Signals       []Signal          `json:"signals,omitempty"`
+	Qualification *Qualification    `json:"qualification,omitempty"`
+	Handoff       *Handoff          `json:"handoff,omitempty"`
+	Lease         *Lease            `json:"lease,omitempty"`
+	Nurture       *Nurture          `json:"nurture,omitempty"`
 	// Deal is what sales recorded after accepting the lead.
 	Deal *Deal `json:"deal,omitempty"`
+	// OptIn is consent asked for on a form and not confirmed yet.
+	OptIn *ConsentRequest `json:"opt_in_request,omitempty"`
 	// SentBack is set when sales returned the lead to nurturing.
 	SentBack *SentBack `json:"sent_back,omitempty"`
 	// LinkBase is the API address capture saw; links in emails use it when
@@ -172,8 +184,11 @@ var (
 // the body, so a replay gets the same answer and a reused key with another
 // body is refused.
 type Idempotency struct {
-	Key       string
-	BodyHash  string
+	Key      string
+	BodyHash string
+	// Receipt is what the request was answered with (the same for a new
+	// and a known address), so a replay gets the same answer.
+	Receipt   string
 	LeadID    string
 	Outcome   Outcome
 	ExpiresAt time.Time

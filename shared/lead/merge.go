@@ -21,17 +21,18 @@ const (
 // same, and the consent given is the first entry of its history.
 func New(id string, s Submission) Lead {
 	l := Lead{
-		ID:         id,
-		EmailHash:  HashEmail(s.Email),
-		Submission: s,
-		Stage:      StageNew,
-		FirstTouch: s.Source,
-		LastTouch:  s.Source,
-		Consents:   []Consent{s.Consent},
-		Touches:    1,
-		CreatedAt:  s.Source.At,
-		UpdatedAt:  s.Source.At,
-		Version:    1,
+		ID:           id,
+		EmailHash:    HashEmail(s.Email),
+		Submission:   s,
+		Stage:        StageNew,
+		FirstTouch:   s.Source,
+		LastTouch:    s.Source,
+		Consents:     []Consent{s.Consent},
+		Touches:      1,
+		FirstProfile: ProfileFields(s),
+		CreatedAt:    s.Source.At,
+		UpdatedAt:    s.Source.At,
+		Version:      1,
 	}
 	// Nothing recorded yet but the consent it arrives with: its first
 	// write records the stage it gets (Record).
@@ -41,8 +42,9 @@ func New(id string, s Submission) Lead {
 
 // Merge folds a later submission into an existing lead: newer non-empty
 // profile fields win, answers are merged key by key, first-touch attribution
-// is kept, last touch moves forward, and consent history is appended (never
-// rewritten). The result's Version is one more than l's.
+// is kept, last touch moves forward. Consent is left alone: a later form
+// neither grants nor withdraws it (AskConsent). The result's Version is one
+// more than l's.
 func Merge(l Lead, s Submission) Lead {
 	out := l
 	cur := &out.Submission
@@ -73,9 +75,6 @@ func Merge(l Lead, s Submission) Lead {
 		}
 		cur.Answers = merged
 	}
-	// The current consent is the latest statement; history keeps all.
-	cur.Consent = s.Consent
-	out.Consents = append(append([]Consent(nil), l.Consents...), s.Consent)
 	if s.Source.At.After(l.LastTouch.At) || s.Source.At.Equal(l.LastTouch.At) {
 		out.LastTouch = s.Source
 	}
@@ -85,6 +84,58 @@ func Merge(l Lead, s Submission) Lead {
 		out.UpdatedAt = s.Source.At
 	}
 	out.Version = l.Version + 1
+	return out
+}
+
+// ProfileFields are the fields of a submission that say who the person
+// is (name, company, phone, …), the ones it gave: what a touch stores of
+// them and what the alert compares with the first touch.
+func ProfileFields(s Submission) map[string]string {
+	out := map[string]string{}
+	for _, f := range profileFields {
+		if v := f.get(&s); v != "" {
+			out[f.name] = v
+		}
+	}
+	return out
+}
+
+// profileFields are the identity fields in the order people read them.
+var profileFields = []struct {
+	name, label string
+	get         func(*Submission) string
+}{
+	{"name", "Name", func(s *Submission) string { return s.Name }},
+	{"company", "Company", func(s *Submission) string { return s.Company }},
+	{"job_title", "Job title", func(s *Submission) string { return s.JobTitle }},
+	{"phone", "Phone", func(s *Submission) string { return s.Phone }},
+	{"company_size", "Company size", func(s *Submission) string { return s.CompanySize }},
+	{"industry", "Industry", func(s *Submission) string { return s.Industry }},
+	{"country", "Country", func(s *Submission) string { return s.Country }},
+	{"budget", "Budget", func(s *Submission) string { return s.Budget }},
+	{"timeline", "Timeline", func(s *Submission) string { return s.Timeline }},
+}
+
+// FieldChange is a profile field whose value differs from the one the
+// first touch gave.
+type FieldChange struct {
+	Field, Label, First, Now string
+}
+
+// ChangedSinceFirst lists the profile fields that differ from what the
+// first touch gave, in reading order: who the lead is may have been
+// rewritten by a later form (by anyone who knows the address).
+func (l *Lead) ChangedSinceFirst() []FieldChange {
+	if l.FirstProfile == nil {
+		return nil
+	}
+	var out []FieldChange
+	for _, f := range profileFields {
+		first, now := l.FirstProfile[f.name], f.get(&l.Submission)
+		if first != now {
+			out = append(out, FieldChange{Field: f.name, Label: f.label, First: first, Now: now})
+		}
+	}
 	return out
 }
 
@@ -104,6 +155,11 @@ func SubmissionEvent(id, kind string, s Submission) Event {
 	}
 	if len(s.Answers) > 0 {
 		data["answers"] = s.Answers
+	}
+	if f := ProfileFields(s); len(f) > 0 {
+		// What this touch said the person is, whatever the profile
+		// keeps: anyone may post a known address.
+		data["fields"] = f
 	}
 	return Event{At: s.Source.At, Kind: kind, ID: id, Data: data}
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-func TestMergeKeepsFirstTouchAndAppendsConsent(t *testing.T) {
+func TestMergeKeepsFirstTouchAndLeavesConsent(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	first := Submission{Email: "a@b.example", Name: "Ann", JobTitle: "Marketing Manager",
 		Answers: map[string]string{"crm": "HubSpot", "budget_q": "small"},
@@ -31,8 +31,13 @@ func TestMergeKeepsFirstTouchAndAppendsConsent(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
 		}
 	}
-	if len(m.Consents) != 2 || m.Consents[0].MarketingOptIn || !m.Consents[1].MarketingOptIn || !m.Consent.MarketingOptIn {
+	// A later form neither grants consent (AskConsent asks for it) nor
+	// withdraws it.
+	if len(m.Consents) != 1 || m.Consent.MarketingOptIn {
 		t.Errorf("consent history = %+v, current = %+v", m.Consents, m.Consent)
+	}
+	if ch := m.ChangedSinceFirst(); len(ch) != 1 || ch[0].Label != "Job title" || ch[0].First != "Marketing Manager" || ch[0].Now != "Head of Marketing" {
+		t.Errorf("changed since first touch = %+v", ch)
 	}
 	if m.Touches != 2 || m.Version != 2 || !m.UpdatedAt.Equal(t1) || !m.CreatedAt.Equal(t0) {
 		t.Errorf("touches=%d version=%d updated=%v created=%v", m.Touches, m.Version, m.UpdatedAt, m.CreatedAt)

@@ -22,6 +22,27 @@ func (l *Lead) AddSignal(s Signal) {
 	}
 }
 
+// DropRepeatSignals keeps one signal of a kind per window: a signal
+// within window after the last kept one of its kind is dropped (0 keeps
+// all). Signals are kept in the order they arrived.
+func (l *Lead) DropRepeatSignals(window time.Duration) {
+	if window <= 0 || len(l.Signals) < 2 {
+		return
+	}
+	last := map[string]time.Time{}
+	kept := l.Signals[:0:0]
+	for _, s := range l.Signals {
+		if t, ok := last[s.Kind]; ok && !s.At.Before(t) && s.At.Sub(t) < window {
+			continue
+		}
+		last[s.Kind] = s.At
+		kept = append(kept, s)
+	}
+	if len(kept) < len(l.Signals) {
+		l.Signals = kept
+	}
+}
+
 // Qualification is the latest automatic decision about a lead, with the
 // reasons a person can read.
 type Qualification struct {
@@ -74,7 +95,7 @@ func (l *Lead) Held(owner string, now time.Time) bool {
 
 // NextDue is when the scheduler must next look at this lead: a pending
 // handoff at once, a sent one at its SLA deadline, a nurture step when it
-// is due — the earliest of these; zero when nothing is due (the lead then
+// is due, a confirmation email owed — the earliest of these; zero when nothing is due (the lead then
 // leaves the sparse due index).
 func (l *Lead) NextDue() time.Time {
 	var due time.Time
@@ -96,6 +117,9 @@ func (l *Lead) NextDue() time.Time {
 	}
 	if l.OutcomeReminderPending() {
 		earliest(l.Deal.RemindAt)
+	}
+	if l.OptIn != nil && l.Suppressed == "" && !l.Erased {
+		earliest(l.OptIn.DueAt)
 	}
 	return due
 }

@@ -178,8 +178,9 @@ func Validate(in Input, meta RequestMeta) (Submission, error) {
 	at := meta.At.UTC()
 	s.Source.At = at
 	s.Consent.At = at
-	s.Consent.IP = truncate(meta.IP, 64)
-	s.Consent.UserAgent = truncate(meta.UserAgent, 512)
+	s.Consent.Method = ConsentByForm
+	s.Consent.IPHash = HashValue(meta.IP)
+	s.Consent.UserAgentHash = HashValue(meta.UserAgent)
 	return s, nil
 }
 
@@ -264,14 +265,4 @@ func hasControl(s string, allowNewlines bool) bool {
 		}
 	}
 	return false
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

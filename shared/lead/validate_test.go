@@ -25,7 +25,8 @@ func TestValidateAcceptsAndNormalises(t *testing.T) {
 		"country": {s.Country, "DE"},
 		"answer":  {s.Answers["crm"], "Salesforce"},
 		"page":    {s.Source.LandingPage, "https://www.example.com/demo"},
-		"ip":      {s.Consent.IP, "203.0.113.9"},
+		"ip":      {s.Consent.IPHash, HashValue("203.0.113.9")},
+		"method":  {s.Consent.Method, ConsentByForm},
 		"message": {s.Message, "line one\nline two"},
 	}
 	for name, c := range checks {

@@ -18,6 +18,7 @@ const (
 	ActionOpen        = "open"        // GET /t/o/{token}: the open pixel
 	ActionVisit       = "visit"       // the ?lf= visitor token a click hands to the site snippet
 	ActionUnsubscribe = "unsubscribe" // /unsubscribe/{token}
+	ActionConfirm     = "confirm"     // /confirm/{token}: double opt-in (Extra: the consent request id)
 	ActionAccept      = "accept"      // /feedback/{token}: sales accepts a lead
 	ActionReject      = "reject"      // /feedback/{token}: sales rejects it (Extra: reason code)
 	ActionSQL         = "sql"         // /feedback/{token}: outcomes after acceptance
@@ -62,6 +63,12 @@ func Visitor(keys token.Keys, leadID string, now time.Time) string {
 // Unsubscribe is a lead's unsubscribe URL.
 func Unsubscribe(keys token.Keys, base, leadID string, now time.Time) string {
 	return url(base, "/unsubscribe/", keys.Sign(token.Claims{Action: ActionUnsubscribe, Subject: leadID, Expires: now.Add(UnsubscribeTTL)}))
+}
+
+// Confirm is the link of a confirmation email: it confirms the consent
+// request named requestID, until expires.
+func Confirm(keys token.Keys, base, leadID, requestID string, expires time.Time) string {
+	return url(base, "/confirm/", keys.Sign(token.Claims{Action: ActionConfirm, Subject: leadID, Extra: requestID, Expires: expires}))
 }
 
 // Feedback is a sales answer link (accept, reject with a reason code,

@@ -34,7 +34,7 @@ func seed(t *testing.T) *memstore.Store {
 	st := memstore.New()
 	s := lead.Submission{Email: email, Name: "Ann Example", Company: "Acme", Phone: "+49 30 1234567", Message: "call me",
 		Answers: map[string]string{"crm": "HubSpot"}, Country: "DE",
-		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: t0.Add(-time.Hour), IP: "203.0.113.9", UserAgent: "Firefox"},
+		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: t0.Add(-time.Hour), IPHash: lead.HashValue("203.0.113.9"), UserAgentHash: lead.HashValue("Firefox")},
 		Source:  lead.Attribution{UTMSource: "google", Campaign: "spring", LandingPage: "https://www.example.com/demo?email=ann@acme.example", At: t0.Add(-time.Hour)}}
 	l := lead.New("L1", s)
 	l.Stage = lead.StageMQL
@@ -131,7 +131,7 @@ func TestErase(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw, _ := json.Marshal(l)
-	for _, personal := range []string{"ann", "Ann", "Acme", "1234567", "call me", "HubSpot", "203.0.113.9", "Firefox", "example.com/demo"} {
+	for _, personal := range []string{"ann", "Ann", "Acme", "1234567", "call me", "HubSpot", lead.HashValue("203.0.113.9"), lead.HashValue("Firefox"), "example.com/demo"} {
 		if strings.Contains(string(raw), personal) {
 			t.Errorf("erased lead still holds %q: %s", personal, raw)
 		}

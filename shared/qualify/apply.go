@@ -17,6 +17,9 @@ const EventQualified = "qualified"
 // handoff (the alert owed to sales) and leaves its nurture sequence.
 // Stages sales set are never changed.
 func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
+	// Repeats count once: re-posting a form or reloading a page all day
+	// never makes a lead hot (nor crowds out its older signals).
+	l.DropRepeatSignals(c.profileOf(l).repeat)
 	signals := make([]Signal, 0, len(l.Signals))
 	for _, s := range l.Signals {
 		// A lead sales sent back must show interest again: what it did

@@ -32,6 +32,7 @@ type profile struct {
 	fit           []fitRule
 	grades        [3]int // minimum fit points for A, B and C
 	halfLife      time.Duration
+	repeat        time.Duration // repeats of a signal within it count once
 	signals       []signalRule
 	signalIndex   map[string]int // kind → index into signals
 	disqualifiers []disqualifier
@@ -131,6 +132,11 @@ type RejectReason struct {
 
 // DefaultSLA is the first-response SLA when the config sets none.
 const DefaultSLA = 5 * time.Minute
+
+// DefaultRepeatWindow is how long repeats of one signal count once when
+// the config sets no engagement.repeat_window: a second form post, page
+// view or click of the same kind the same day adds no points.
+const DefaultRepeatWindow = 24 * time.Hour
 
 // DefaultHalfLife is the engagement decay half-life when the config sets none.
 const DefaultHalfLife = 14 * 24 * time.Hour

@@ -74,6 +74,17 @@ func (c *Config) Evaluate(l lead.Lead, signals []Signal, now time.Time) Decision
 	return d
 }
 
+// profileOf is the profile that scores a lead: its campaign's (last
+// touch) overrides, else the base.
+func (c *Config) profileOf(l *lead.Lead) *profile {
+	if id := touch(l).Campaign; id != "" {
+		if cp, ok := c.campaigns[id]; ok {
+			return cp
+		}
+	}
+	return &c.base
+}
+
 // grade is the index (0 = A … 3 = D) of the best grade the points reach.
 func (pr *profile) grade(points int) int {
 	for g, minimum := range pr.grades {

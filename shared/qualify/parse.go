@@ -55,13 +55,13 @@ var (
 // so the order of sections in the file does not matter.
 func (p *parser) config(root *yaml.Node) *Config {
 	c := &Config{sla: DefaultSLA, outcomes: DefaultOutcomes}
-	c.base.halfLife = DefaultHalfLife
+	c.base.halfLife, c.base.repeat = DefaultHalfLife, DefaultRepeatWindow
 	var campaigns, routing, routingKey *yaml.Node
 	p.Object(root, root, "",
 		yamlconf.Required("version", func(_, v *yaml.Node) { p.version(v) }),
 		yamlconf.Required("fit", func(k, v *yaml.Node) { c.base.fit, c.base.grades = p.fit(k, v, "fit") }),
 		yamlconf.Optional("engagement", func(k, v *yaml.Node) {
-			c.base.halfLife, c.base.signals, c.base.signalIndex = p.engagement(k, v, "engagement")
+			p.engagement(k, v, "engagement", &c.base)
 		}),
 		yamlconf.Optional("disqualifiers", func(_, v *yaml.Node) { c.base.disqualifiers = p.disqualifiers(v, "disqualifiers") }),
 		yamlconf.Required("thresholds", func(k, v *yaml.Node) { c.base.thresholds = p.thresholds(k, v, "thresholds") }),
@@ -149,8 +149,8 @@ func (p *parser) grades(k, n *yaml.Node, where string) [3]int {
 	return g
 }
 
-func (p *parser) engagement(k, n *yaml.Node, where string) (time.Duration, []signalRule, map[string]int) {
-	halfLife := DefaultHalfLife
+func (p *parser) engagement(k, n *yaml.Node, where string, pr *profile) {
+	halfLife, repeat := DefaultHalfLife, DefaultRepeatWindow
 	var signals []signalRule
 	index := map[string]int{}
 	lines := map[string]int{}
@@ -158,6 +158,11 @@ func (p *parser) engagement(k, n *yaml.Node, where string) (time.Duration, []sig
 		yamlconf.Optional("half_life", func(_, v *yaml.Node) {
 			if d, ok := p.Duration(v, where+".half_life"); ok {
 				halfLife = d
+			}
+		}),
+		yamlconf.Optional("repeat_window", func(_, v *yaml.Node) {
+			if d, ok := p.Duration(v, where+".repeat_window"); ok {
+				repeat = d
 			}
 		}),
 		yamlconf.Required("signals", func(_, v *yaml.Node) {
@@ -181,7 +186,7 @@ func (p *parser) engagement(k, n *yaml.Node, where string) (time.Duration, []sig
 			signals[i].halfLife = halfLife
 		}
 	}
-	return halfLife, signals, index
+	pr.halfLife, pr.repeat, pr.signals, pr.signalIndex = halfLife, repeat, signals, index
 }
 
 func (p *parser) signal(n *yaml.Node, where string) (signalRule, *yaml.Node, bool) {
@@ -336,7 +341,7 @@ func (p *parser) override(base *profile, k, v *yaml.Node, path string) *profile 
 		}),
 		yamlconf.Optional("engagement", func(k, v *yaml.Node) {
 			overrides++
-			pr.halfLife, pr.signals, pr.signalIndex = p.engagement(k, v, path+".engagement")
+			p.engagement(k, v, path+".engagement", &pr)
 		}),
 		yamlconf.Optional("disqualifiers", func(_, v *yaml.Node) {
 			overrides++

@@ -208,7 +208,8 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		return "soft_bounce", nil
 	case TypeComplaint:
 		// A complaint is the strongest opt-out there is.
-		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "complaint", At: now}
+		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "complaint", Method: "complaint", At: now}
+		l.OptIn = nil
 		l.Consents = append(l.Consents, l.Consent)
 		if !l.Stage.SalesSet() {
 			l.Stage = lead.StageUnsubscribed

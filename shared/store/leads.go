@@ -23,6 +23,7 @@ type emailClaim struct {
 type idempItem struct {
 	LeadID    string       `json:"leadId"`
 	BodyHash  string       `json:"bodyHash"`
+	Receipt   string       `json:"receipt,omitempty"`
 	Outcome   lead.Outcome `json:"outcome"`
 	ExpiresAt int64        `json:"expiresAt"` // epoch seconds: the table's TTL attribute
 }
@@ -116,7 +117,7 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 	items = append(items, rec...)
 	idemAt := -1
 	if idem != nil {
-		item, err := withKey(idempItem{LeadID: idem.LeadID, BodyHash: idem.BodyHash, Outcome: idem.Outcome, ExpiresAt: idem.ExpiresAt.Unix()}, idempPK(idem.Key), skIdemp)
+		item, err := withKey(idempItem{LeadID: idem.LeadID, BodyHash: idem.BodyHash, Receipt: idem.Receipt, Outcome: idem.Outcome, ExpiresAt: idem.ExpiresAt.Unix()}, idempPK(idem.Key), skIdemp)
 		if err != nil {
 			return wrap("marshal idempotency", err)
 		}
@@ -199,7 +200,7 @@ func (s *Store) Idempotent(ctx context.Context, k string) (lead.Idempotency, err
 	if err := s.get(ctx, idempPK(k), skIdemp, &it); err != nil {
 		return lead.Idempotency{}, err
 	}
-	return lead.Idempotency{Key: k, BodyHash: it.BodyHash, LeadID: it.LeadID, Outcome: it.Outcome,
+	return lead.Idempotency{Key: k, BodyHash: it.BodyHash, Receipt: it.Receipt, LeadID: it.LeadID, Outcome: it.Outcome,
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC()}, nil
 }
 

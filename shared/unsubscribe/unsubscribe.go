@@ -72,8 +72,9 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 		return h.Store.Suppress(ctx, l, ch, "unsubscribe")
 	}
 	l, err := lead.UpdateWith(ctx, h.Store.Lead, suppress, leadID, func(l *lead.Lead) (lead.Change, error) {
-		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "unsubscribe", At: now,
-			IP: httpapi.SourceIP(req), UserAgent: httpapi.Header(req, "user-agent")}
+		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "unsubscribe", Method: "unsubscribe", At: now,
+			IPHash: lead.HashValue(httpapi.SourceIP(req)), UserAgentHash: lead.HashValue(httpapi.Header(req, "user-agent"))}
+		l.OptIn = nil // a confirmation link no longer opts in
 		l.Consents = append(l.Consents, l.Consent)
 		if !l.Stage.SalesSet() {
 			l.Stage = lead.StageUnsubscribed

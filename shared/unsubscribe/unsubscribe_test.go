@@ -129,7 +129,7 @@ func TestOneClickUnsubscribesOnce(t *testing.T) {
 	}
 	l := f.lead(t)
 	tl, _ := f.st.Timeline(context.Background(), "L1")
-	if c := l.Consent; c.TextVersion != "unsubscribe" || !c.At.Equal(t0) || c.IP != "198.51.100.7" || c.UserAgent != "Mail/1.0" || len(l.Consents) != 2 {
+	if c := l.Consent; c.TextVersion != "unsubscribe" || !c.At.Equal(t0) || c.IPHash != lead.HashValue("198.51.100.7") || c.UserAgentHash != lead.HashValue("Mail/1.0") || len(l.Consents) != 2 {
 		t.Fatalf("consent record = %+v (history %d)", c, len(l.Consents))
 	}
 	// The unsubscribe and, for the bus, one opt-out (lead.unsubscribed).

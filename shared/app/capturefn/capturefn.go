@@ -34,8 +34,9 @@ func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Se
 		return nil, err
 	}
 	return &capture.Handler{
-		Campaigns:   s.Campaigns,
-		Service:     &capture.Service{Store: s.Store, NewID: ids.New, Qualify: s.Qualify, HandOff: s.HandOff, Alerts: s.Handoff},
+		Campaigns: s.Campaigns,
+		Service: &capture.Service{Store: s.Store, NewID: ids.New, Qualify: s.Qualify, HandOff: s.HandOff, Alerts: s.Handoff,
+			ConsentMode: s.Campaigns.ConsentMode, Confirm: s.OptIn.RunLead},
 		BaseURL:     cfg.PublicBaseURL,
 		CORS:        cors,
 		ThankYouURL: cfg.ThankYouURL,

@@ -66,6 +66,10 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 			if err != nil || out != handoff.NothingDue {
 				return out, err
 			}
+			// Then a confirmation email capture did not get out.
+			if out, err := s.OptIn.RunLead(ctx, l, owner, ""); err != nil || out != lead.Idle {
+				return out, err
+			}
 			return s.Runner.Run(ctx, l, owner)
 		},
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/nurture"
+	"github.com/leadflow/leadflow/shared/optin"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/store"
@@ -46,6 +47,8 @@ type Sales struct {
 	// Qualify re-grades and enrols in nurture sequences.
 	Qualify nurture.Enroller
 	Runner  *nurture.Runner
+	// OptIn sends the confirmation emails consent requests owe.
+	OptIn *optin.Sender
 }
 
 // New builds the shared wiring from the function's config and clients.
@@ -68,6 +71,8 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 		LinkTTL: links.AlertTTL, Clock: clock, NewID: ids.New, Log: log,
 	}
 	s.Qualify = enrol
+	s.OptIn = &optin.Sender{Send: send, Keys: keys, From: cfg.Sender, BaseURL: cfg.PublicBaseURL,
+		ConfigurationSet: cfg.ConfigurationSet, Clock: clock, NewID: ids.New}
 	s.Runner = &nurture.Runner{Sequences: seq, Rules: rules, Store: st, Send: send, Keys: keys,
 		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.HandOff, Clock: clock, NewID: ids.New}

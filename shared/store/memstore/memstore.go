@@ -78,9 +78,9 @@ type profile struct {
 }
 
 type idemRecord struct {
-	leadID, bodyHash string
-	outcome          capture.Outcome
-	expiresAt        int64 // epoch seconds, like the table's TTL attribute
+	leadID, bodyHash, receipt string
+	outcome                   capture.Outcome
+	expiresAt                 int64 // epoch seconds, like the table's TTL attribute
 }
 
 type suppression struct {
@@ -201,7 +201,7 @@ func (s *Store) Idempotent(_ context.Context, k string) (capture.Idempotency, er
 	if !ok {
 		return capture.Idempotency{}, lead.ErrNotFound
 	}
-	return capture.Idempotency{Key: k, BodyHash: r.bodyHash, LeadID: r.leadID, Outcome: r.outcome,
+	return capture.Idempotency{Key: k, BodyHash: r.bodyHash, Receipt: r.receipt, LeadID: r.leadID, Outcome: r.outcome,
 		ExpiresAt: time.Unix(r.expiresAt, 0).UTC()}, nil
 }
 
@@ -607,7 +607,7 @@ func (s *Store) apply(w write) {
 		s.add(k, names)
 	}
 	if w.idem != nil {
-		s.idem[w.idem.Key] = idemRecord{leadID: w.idem.LeadID, bodyHash: w.idem.BodyHash, outcome: w.idem.Outcome, expiresAt: w.idem.ExpiresAt.Unix()}
+		s.idem[w.idem.Key] = idemRecord{leadID: w.idem.LeadID, bodyHash: w.idem.BodyHash, receipt: w.idem.Receipt, outcome: w.idem.Outcome, expiresAt: w.idem.ExpiresAt.Unix()}
 	}
 }
 

@@ -1,0 +1,117 @@
+package lead
+
+import (
+	"testing"
+	"time"
+)
+
+func TestAskConsent(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	ticked := Consent{MarketingOptIn: true, TextVersion: "v2", At: t0, Method: ConsentByForm, IPHash: HashValue("198.51.100.1")}
+	unticked := Consent{At: t0, Method: ConsentByForm}
+	fresh := func(c Consent) Lead {
+		return New("L1", Submission{Email: "a@b.example", Consent: c, Source: Attribution{Campaign: "q4", At: t0}})
+	}
+	consented := func() Lead {
+		l := fresh(ticked)
+		l.AskConsent(ticked, ConsentSingle, true, "r0", t0)
+		return l
+	}
+	pending := func(sentAgo time.Duration) Lead {
+		l := fresh(ticked)
+		l.AskConsent(ticked, ConsentDouble, true, "r0", t0)
+		l.ConfirmationSent(t0.Add(-sentAgo))
+		return l
+	}
+	suppressed := func() Lead { l := fresh(unticked); l.Suppressed = "unsubscribe"; return l }
+	tests := []struct {
+		name      string
+		lead      Lead
+		stated    Consent
+		mode      string
+		created   bool
+		want      string
+		optIn     bool // the lead may get marketing email after it
+		due       bool // a confirmation email is owed
+		requestID string
+	}{
+		{"new lead, double opt-in: a request, not consent", fresh(ticked), ticked, ConsentDouble, true, ConsentRequested, false, true, "r1"},
+		{"new lead, single opt-in: consent", fresh(ticked), ticked, ConsentSingle, true, ConsentGranted, true, false, ""},
+		{"new lead, box not ticked", fresh(unticked), unticked, ConsentDouble, true, ConsentNotAsked, false, false, ""},
+		{"known lead, single-mode campaign: still a request", fresh(unticked), ticked, ConsentSingle, false, ConsentRequested, false, true, "r1"},
+		{"known lead with consent, box not ticked: kept", consented(), unticked, ConsentDouble, false, ConsentNotAsked, true, false, ""},
+		{"known lead with consent, ticked again", consented(), ticked, ConsentDouble, false, ConsentHeld, true, false, ""},
+		{"suppressed address: no email", suppressed(), ticked, ConsentDouble, false, ConsentBlocked, false, false, ""},
+		{"asked again within a day of the email: none", pending(time.Hour), ticked, ConsentDouble, false, ConsentThrottled, false, false, "r0"},
+		{"asked again a day later: a new email", pending(ConfirmationInterval), ticked, ConsentDouble, false, ConsentRequested, false, true, "r1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := tt.lead
+			got := l.AskConsent(tt.stated, tt.mode, tt.created, "r1", t0)
+			if got != tt.want {
+				t.Fatalf("AskConsent = %q, want %q", got, tt.want)
+			}
+			if l.Consent.MarketingOptIn != tt.optIn || l.ConfirmationDue(t0) != tt.due {
+				t.Fatalf("consent %+v, due %v; want opt-in %v, due %v", l.Consent, l.ConfirmationDue(t0), tt.optIn, tt.due)
+			}
+			if tt.requestID != "" && (l.OptIn == nil || l.OptIn.ID != tt.requestID) {
+				t.Fatalf("request = %+v, want id %s", l.OptIn, tt.requestID)
+			}
+			if tt.created && l.Recorded.OptOut != l.CurrentLifecycle().OptOut {
+				t.Fatalf("a new lead records a change at birth: recorded %+v, now %+v", *l.Recorded, l.CurrentLifecycle())
+			}
+		})
+	}
+}
+
+func TestConfirmConsent(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	ticked := Consent{MarketingOptIn: true, TextVersion: "v2", At: t0, Method: ConsentByForm, IPHash: "iph", UserAgentHash: "uah"}
+	l := New("L1", Submission{Email: "a@b.example", Consent: ticked, Source: Attribution{At: t0}})
+	l.AskConsent(ticked, ConsentDouble, true, "r1", t0)
+	l.ConfirmationSent(t0)
+	if l.NextDue() != (time.Time{}) {
+		t.Fatalf("a sent confirmation leaves the lead due at %v", l.NextDue())
+	}
+	if err := l.ConfirmConsent("r0", t0.Add(time.Hour)); err != ErrNoConsentRequest || l.Consent.MarketingOptIn {
+		t.Fatalf("another request's link confirmed: %v %+v", err, l.Consent)
+	}
+	at := t0.Add(2 * time.Hour)
+	if err := l.ConfirmConsent("r1", at); err != nil {
+		t.Fatal(err)
+	}
+	c := l.Consent
+	if !c.MarketingOptIn || c.Method != ConsentByConfirmation || !c.ConfirmedAt.Equal(at) || !c.At.Equal(t0) ||
+		c.TextVersion != "v2" || c.IPHash != "iph" || c.UserAgentHash != "uah" || len(l.Consents) != 1 || l.OptIn != nil {
+		t.Fatalf("consent record = %+v (history %d, request %+v)", c, len(l.Consents), l.OptIn)
+	}
+	if err := l.ConfirmConsent("r1", at); err != ErrNoConsentRequest {
+		t.Fatalf("second confirmation: %v", err)
+	}
+}
+
+func TestDropRepeatSignals(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	sig := func(kind string, h int) Signal { return Signal{Kind: kind, At: t0.Add(time.Duration(h) * time.Hour)} }
+	tests := []struct {
+		name   string
+		in     []Signal
+		window time.Duration
+		want   int
+	}{
+		{"repeats within a day count once", []Signal{sig("form:contact", 0), sig("form:contact", 1), sig("form:contact", 23)}, 24 * time.Hour, 1},
+		{"a day later counts again", []Signal{sig("form:contact", 0), sig("form:contact", 24)}, 24 * time.Hour, 2},
+		{"kinds apart", []Signal{sig("form:contact", 0), sig("resubmission", 0), sig("page_view", 0)}, 24 * time.Hour, 3},
+		{"window 0 keeps all", []Signal{sig("form:contact", 0), sig("form:contact", 0)}, 0, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := Lead{Signals: tt.in}
+			l.DropRepeatSignals(tt.window)
+			if len(l.Signals) != tt.want {
+				t.Fatalf("kept %+v, want %d", l.Signals, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,211 @@
+// Package optin is double opt-in: the confirmation email a consent
+// request owes (sent exactly once per request, at most one per address a
+// day), and the confirmation link that gives the consent. GET
+// /confirm/{token} shows a page with a button and changes nothing, so
+// mail scanners that prefetch links confirm no one; POST confirms, then
+// re-grades the lead and places it in its nurture sequence. It imports no
+// AWS code.
+package optin
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/sendonce"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// Job names the confirmation email among a lead's emails.
+const Job = "confirm_optin"
+
+// Timeline events.
+const (
+	EventSent      = "optin_sent"
+	EventConfirmed = "optin_confirmed"
+)
+
+// Sender sends the confirmation email a lead's consent request owes.
+type Sender struct {
+	Send *sendonce.Sender
+	Keys token.Keys
+	// From sends it; Company names who asks (the From's display name when
+	// empty).
+	From, Company    string
+	BaseURL          string
+	ConfigurationSet string
+	Clock            func() time.Time
+	NewID            func(time.Time) string
+}
+
+// RunLead sends the confirmation email if one is owed now; lead.Idle
+// when none is. It has the signature of lead.HandOff, so capture can call
+// it right after a write and the scheduled tick for what capture missed.
+func (s *Sender) RunLead(ctx context.Context, l lead.Lead, owner, base string) (lead.Outcome, error) {
+	now := s.Clock()
+	if !l.ConfirmationDue(now) {
+		return lead.Idle, nil
+	}
+	job := sendonce.Job{
+		Name: Job, ToLead: true,
+		Message: func(_ context.Context, l lead.Lead) (mail.Message, error) {
+			return s.message(l, cmp.Or(s.BaseURL, l.LinkBase, base), now)
+		},
+		Due: func(l *lead.Lead) bool { return l.OptIn != nil && !l.OptIn.DueAt.IsZero() },
+		Commit: func(l *lead.Lead, messageID string) lead.Change {
+			l.ConfirmationSent(now)
+			return lead.Change{At: now,
+				Events:   []lead.Event{{At: now, Kind: EventSent, ID: s.NewID(now), Data: map[string]any{"message_id": messageID}}},
+				Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "optin_emails"}}}
+		},
+	}
+	return s.Send.Do(ctx, l, job, owner)
+}
+
+func (s *Sender) message(l lead.Lead, base string, now time.Time) (mail.Message, error) {
+	if base == "" {
+		return mail.Message{}, errors.New("optin: no public base URL for the confirmation link")
+	}
+	exp := now.Add(lead.ConfirmationTTL)
+	subject, html, text, err := mail.RenderConfirmation(mail.Confirmation{
+		Sender:     cmp.Or(s.Company, displayName(s.From)),
+		ConfirmURL: links.Confirm(s.Keys, base, l.ID, l.OptIn.ID, exp),
+		Until:      exp.UTC().Format("2 January 2006"),
+	})
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("optin: %w", err)
+	}
+	return mail.Message{From: s.From, To: l.Email, Subject: subject, HTML: html, Text: text,
+		Tags: map[string]string{"kind": "optin_confirmation"}, ConfigurationSet: s.ConfigurationSet}, nil
+}
+
+// displayName is the name part of "Name <address>", else "".
+func displayName(from string) string {
+	if name, _, ok := strings.Cut(from, "<"); ok {
+		return strings.Trim(strings.TrimSpace(name), `"`)
+	}
+	return ""
+}
+
+// Routes this handler serves.
+var Routes = []string{"GET /confirm/{token}", "POST /confirm/{token}"}
+
+// Store is what confirming needs.
+type Store interface {
+	lead.Store
+}
+
+// Qualifier re-grades a lead that gave consent and places it in its
+// nurture sequence (nurture.Enroller).
+type Qualifier interface {
+	Qualify(l *lead.Lead, now time.Time) lead.Change
+}
+
+// Handler serves the confirmation link.
+type Handler struct {
+	Store Store
+	Keys  token.Keys
+	// Enrol re-grades and places the lead in nurturing once it confirmed.
+	Enrol Qualifier
+	Clock func() time.Time
+	NewID func(time.Time) string
+	Log   *slog.Logger
+}
+
+// Handle serves one request.
+func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	now := h.Clock()
+	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
+	claims, err := h.Keys.Verify(req.PathParameters["token"], links.ActionConfirm, now)
+	switch {
+	case errors.Is(err, token.ErrExpired):
+		log.Info("optin", "status", http.StatusGone, "outcome", "expired")
+		return page(http.StatusGone, pageData{Title: "This link has expired",
+			Body: "Confirmation links work for a week. Sign up again on our site and we will send you a new one."}), nil
+	case err != nil:
+		log.Warn("optin", "status", http.StatusForbidden, "outcome", "bad_token")
+		return page(http.StatusForbidden, pageData{Title: "This link is not valid",
+			Body: "The confirmation link is damaged or was not sent by us. Use the link in the latest email you received."}), nil
+	}
+	if req.RequestContext.HTTP.Method != http.MethodPost {
+		return page(http.StatusOK, pageData{Title: "Confirm your subscription", Confirm: true,
+			Body: "Press the button to confirm that you want to receive our emails. You can unsubscribe with one click from any of them."}), nil
+	}
+	out, err := h.confirm(ctx, claims.Subject, claims.Extra, now)
+	if err != nil {
+		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
+		log.Error("optin", "status", status, "leadId", claims.Subject, "error", err.Error())
+		return page(status, pageData{Title: "Something went wrong", Body: "We could not record your confirmation. Please try again in a minute."}), nil
+	}
+	log.Info("optin", "status", http.StatusOK, "leadId", claims.Subject, "outcome", out)
+	if out == outcomeStale {
+		return page(http.StatusOK, pageData{Title: "Nothing to confirm",
+			Body: "This link was replaced by a newer one, or you unsubscribed since. Use the link in the latest email you received, or sign up again on our site."}), nil
+	}
+	return page(http.StatusOK, pageData{Title: "Thank you, you are subscribed",
+		Body: "You will receive our emails. Every one of them has a one-click unsubscribe link."}), nil
+}
+
+// Outcomes of a confirmation.
+const (
+	outcomeConfirmed = "confirmed"
+	outcomeAlready   = "already_confirmed"
+	outcomeStale     = "stale_request"
+)
+
+func (h *Handler) confirm(ctx context.Context, leadID, requestID string, now time.Time) (string, error) {
+	out := outcomeConfirmed
+	_, err := lead.Update(ctx, h.Store, leadID, func(l *lead.Lead) (lead.Change, error) {
+		if err := l.ConfirmConsent(requestID, now); err != nil {
+			out = outcomeStale
+			if l.Consent.MarketingOptIn && l.Consent.Method == lead.ConsentByConfirmation {
+				out = outcomeAlready // a second click, or the mail client's
+			}
+			return lead.Change{}, lead.ErrUnchanged
+		}
+		if l.UpdatedAt.Before(now) {
+			l.UpdatedAt = now
+		}
+		ch := lead.Change{At: now,
+			Events:   []lead.Event{{At: now, Kind: EventConfirmed, ID: h.NewID(now), Data: map[string]any{"text_version": l.Consent.TextVersion}}},
+			Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "optins"}}}
+		if h.Enrol != nil && !l.Stage.SalesSet() {
+			ch.Add(h.Enrol.Qualify(l, now))
+		}
+		return ch, nil
+	})
+	return out, err
+}
+
+type pageData struct {
+	Title, Body string
+	Confirm     bool
+}
+
+var tmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{.Title}}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
+button{background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}</style>
+</head><body><h1>{{.Title}}</h1><p>{{.Body}}</p>
+{{if .Confirm}}<form method="post"><button type="submit">Yes, send me emails</button></form>{{end}}
+</body></html>`))
+
+func page(status int, d pageData) httpapi.Response {
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, d); err != nil {
+		return httpapi.HTML(http.StatusInternalServerError, "internal error", nil)
+	}
+	return httpapi.HTML(status, b.String(), nil)
+}
