@@ -74,7 +74,7 @@ func TestLandingFormPostsThroughGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.FirstTouch.UTMSource != "newsletter" || l.FirstTouch.Campaign != "nov-webinar" || l.Answers["crm"] != "Pipedrive" || !l.Consent.MarketingOptIn || l.Consent.IP != "127.0.0.1" {
+	if l.FirstTouch.UTMSource != "newsletter" || l.FirstTouch.Campaign != "nov-webinar" || l.Answers["crm"] != "Pipedrive" || l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.IPHash != lead.HashValue("127.0.0.1") {
 		t.Fatalf("stored lead = %+v", l)
 	}
 

@@ -128,7 +128,7 @@ func TestCampaignFileQualifyOverrides(t *testing.T) {
 	} {
 		capture, table, _ := build(t, "capture", map[string]string{"CAMPAIGNS_DIR": tc.dir})
 		email := fmt.Sprintf("wes.%d@midco.example", time.Now().UnixNano())
-		if r, _ := capture.HTTP(ctx, jsonLead(body(email))); r.StatusCode != 201 {
+		if r, _ := capture.HTTP(ctx, jsonLead(body(email))); r.StatusCode != 202 {
 			t.Fatalf("%s: capture %d %s", tc.name, r.StatusCode, r.Body)
 		}
 		l, _ := store.New(testenv.Clients(t).DynamoDB, table).LeadByEmail(ctx, lead.HashEmail(email))

@@ -265,7 +265,7 @@ func (o *outcomeLog) Write(p []byte) (int, error) {
 }
 
 // captureAll posts n leads (body(i) for lead i) through a capture
-// function, 8 at a time, and fails the test on any answer but 201.
+// function, 8 at a time, and fails the test on any answer but 202.
 func captureAll(t *testing.T, capture app.Handlers, n int, body func(i int) string) {
 	t.Helper()
 	var wg sync.WaitGroup
@@ -275,7 +275,7 @@ func captureAll(t *testing.T, capture app.Handlers, n int, body func(i int) stri
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if r, err := capture.HTTP(context.Background(), jsonLead(body(i))); err != nil || r.StatusCode != 201 {
+			if r, err := capture.HTTP(context.Background(), jsonLead(body(i))); err != nil || r.StatusCode != 202 {
 				t.Errorf("capture %d: %d %v", i, r.StatusCode, err)
 			}
 		}()

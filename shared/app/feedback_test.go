@@ -29,9 +29,8 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
 	ctx := context.Background()
 	email := fmt.Sprintf("accept.%d@bigcorp.example", time.Now().UnixNano())
-	resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
-	var created struct{ ID string }
-	_ = json.Unmarshal([]byte(resp.Body), &created)
+	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
+	created := struct{ ID string }{capturedID(t, table, email)}
 	alert := mailFor(t, email, 1)
 	if len(alert) != 1 {
 		t.Fatalf("no alert for the hot lead")
@@ -129,9 +128,8 @@ func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	reject := func(reason string) lead.Lead {
 		email := fmt.Sprintf("rej.%s.%d@bigcorp.example", reason, time.Now().UnixNano())
-		resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
-		var created struct{ ID string }
-		_ = json.Unmarshal([]byte(resp.Body), &created)
+		accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
+		created := struct{ ID string }{capturedID(t, table, email)}
 		ev := sampleEvent(t, "feedback-answer.json")
 		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionReject, Subject: created.ID, Extra: reason, Expires: time.Now().Add(time.Hour)})}
 		if r, _ := fb.HTTP(ctx, ev); r.StatusCode != 200 {
@@ -164,9 +162,8 @@ func TestOutcomesFromACRM(t *testing.T) {
 	keys, _ := token.ParseKeys(testKeys)
 	hot := func(name string) (string, string) {
 		email := fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())
-		resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
-		var created struct{ ID string }
-		_ = json.Unmarshal([]byte(resp.Body), &created)
+		accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
+		created := struct{ ID string }{capturedID(t, table, email)}
 		ev := sampleEvent(t, "feedback-answer.json")
 		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, created.ID, links.ActionAccept, "", time.Now().Add(time.Hour))}
 		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {

@@ -358,8 +358,7 @@ func (s *sim) submit(day int) {
 	}
 	l.consents = append(l.consents, consentAt{s.clock.now(), consent})
 	if !repeat {
-		var created struct{ ID string }
-		_ = json.Unmarshal([]byte(resp.Body), &created)
+		created := struct{ ID string }{capturedID(s.t, s.table, l.email)}
 		l.id, l.campaign = created.ID, campaign
 		s.leads = append(s.leads, l)
 		s.byID[l.id] = l

@@ -88,7 +88,7 @@ func TestBusinessMetricsInLogLines(t *testing.T) {
 	ctx := context.Background()
 	stamp := time.Now().UnixNano()
 
-	if r, _ := capture.HTTP(ctx, jsonLead(hotBody(fmt.Sprintf("cmo.%d@bigcorp.example", stamp), "1000+"))); r.StatusCode != 201 {
+	if r, _ := capture.HTTP(ctx, jsonLead(hotBody(fmt.Sprintf("cmo.%d@bigcorp.example", stamp), "1000+"))); r.StatusCode != 202 {
 		t.Fatalf("hot lead: %d %s", r.StatusCode, r.Body)
 	}
 	lines := emfLines(t, capLogs, "capture")
@@ -106,7 +106,7 @@ func TestBusinessMetricsInLogLines(t *testing.T) {
 
 	capLogs.Reset()
 	jobSeeker := `{"email":"seeker.` + fmt.Sprint(stamp) + `@mail.example","name":"Sam","job_title":"Student","message":"any vacancy for juniors?","consent":true}`
-	if r, _ := capture.HTTP(ctx, jsonLead(jobSeeker)); r.StatusCode != 201 {
+	if r, _ := capture.HTTP(ctx, jsonLead(jobSeeker)); r.StatusCode != 202 {
 		t.Fatalf("job seeker: %d %s", r.StatusCode, r.Body)
 	}
 	lines = emfLines(t, capLogs, "capture")
@@ -118,7 +118,7 @@ func TestBusinessMetricsInLogLines(t *testing.T) {
 		t.Errorf("disqualified capture line: %v", lines[0])
 	}
 
-	if r, _ := capture.HTTP(ctx, jsonLead(coldBody(fmt.Sprintf("nina.%d@smallco.example", stamp)))); r.StatusCode != 201 {
+	if r, _ := capture.HTTP(ctx, jsonLead(coldBody(fmt.Sprintf("nina.%d@smallco.example", stamp)))); r.StatusCode != 202 {
 		t.Fatalf("cold lead: %d %s", r.StatusCode, r.Body)
 	}
 	if err := tick.Event(ctx, tickEvent("metrics-tick")); err != nil {

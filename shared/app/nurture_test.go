@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -66,9 +65,8 @@ func TestColdLeadGetsItsSequenceUntilUnsubscribed(t *testing.T) {
 	unsub, _, _ := buildAt(t, "unsubscribe", nil, clock.now, table)
 	ctx := context.Background()
 	email := fmt.Sprintf("nina.%d@smallco.example", time.Now().UnixNano())
-	resp, _ := capture.HTTP(ctx, jsonLead(coldBody(email)))
-	var created struct{ ID string }
-	_ = json.Unmarshal([]byte(resp.Body), &created)
+	accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(email))))
+	created := struct{ ID string }{capturedID(t, table, email)}
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	l, _ := st.Lead(ctx, created.ID)
 	if l.Nurture == nil || l.Nurture.Sequence != "cold-education" || l.Stage != lead.StageNurturing {
@@ -207,7 +205,7 @@ func TestThrottlingAndACrashAfterSendingLoseAndDuplicateNothing(t *testing.T) {
 	ctx := context.Background()
 	domain := fmt.Sprintf("faulty%d.example", time.Now().UnixNano())
 	for i := 0; i < n; i++ {
-		if r, _ := capture.HTTP(ctx, jsonLead(coldBody(fmt.Sprintf("f%02d@%s", i, domain)))); r.StatusCode != 201 {
+		if r, _ := capture.HTTP(ctx, jsonLead(coldBody(fmt.Sprintf("f%02d@%s", i, domain)))); r.StatusCode != 202 {
 			t.Fatal(r.Body)
 		}
 	}

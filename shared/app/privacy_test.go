@@ -33,7 +33,7 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 	ctx := context.Background()
 	// The JSON sample: Maria Schmidt, hot, with answers, message, consent.
 	resp, _ := capture.HTTP(ctx, sampleEvent(t, "capture-json.json"))
-	if resp.StatusCode != 201 {
+	if resp.StatusCode != 202 {
 		t.Fatal(resp.Body)
 	}
 	email := "maria.schmidt@acme-industrial.example"

@@ -25,11 +25,10 @@ func TestLeadEventsReachTheBus(t *testing.T) {
 	ctx := context.Background()
 
 	email := fmt.Sprintf("events.%d@bigcorp.example", time.Now().UnixNano())
-	resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+")))
-	var created struct{ ID string }
-	_ = json.Unmarshal([]byte(resp.Body), &created)
+	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
+	created := struct{ ID string }{capturedID(t, table, email)}
 	cold, _ := capture.HTTP(ctx, jsonLead(`{"email":"cold.`+email+`","campaign":"q4-demo"}`))
-	if cold.StatusCode != 201 {
+	if cold.StatusCode != 202 {
 		t.Fatal(cold.Body)
 	}
 

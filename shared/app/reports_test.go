@@ -30,7 +30,7 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 	stamp := time.Now().UnixNano()
 	post := func(body string) string {
 		r, err := capture.HTTP(ctx, jsonLead(body))
-		if err != nil || r.StatusCode != 201 {
+		if err != nil || r.StatusCode != 202 {
 			t.Fatalf("capture: %d %v %s", r.StatusCode, err, r.Body)
 		}
 		var c struct{ ID string }

@@ -25,7 +25,7 @@ func TestSigningKeyRotationEndToEnd(t *testing.T) {
 		t.Helper()
 		capture, _, _ := buildAt(t, "capture", map[string]string{"SIGNING_KEYS": keys}, time.Now, table)
 		email := fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())
-		if resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))); resp.StatusCode != 201 {
+		if resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))); resp.StatusCode != 202 {
 			t.Fatalf("capture: %d %s", resp.StatusCode, resp.Body)
 		}
 		alert := mailFor(t, email, 1)

@@ -41,9 +41,8 @@ func TestSESEventsSuppress(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	newLead := func(name string) lead.Lead {
 		email := fmt.Sprintf("%s.%d@acme.example", name, time.Now().UnixNano())
-		resp, _ := capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"q4-demo"}`))
-		var created struct{ ID string }
-		_ = json.Unmarshal([]byte(resp.Body), &created)
+		accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"q4-demo"}`)))
+		created := struct{ ID string }{capturedID(t, table, email)}
 		l, err := st.Lead(ctx, created.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -46,9 +45,8 @@ func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	keys, _ := token.ParseKeys(testKeys)
 	email := fmt.Sprintf("warm.%d@bigcorp.example", time.Now().UnixNano())
-	resp, _ := capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","name":"Wendy Warm","company":"BigCorp","job_title":"CMO","company_size":"1000+","country":"DE","campaign":"q4-demo","consent":true}`))
-	var created struct{ ID string }
-	_ = json.Unmarshal([]byte(resp.Body), &created)
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","name":"Wendy Warm","company":"BigCorp","job_title":"CMO","company_size":"1000+","country":"DE","campaign":"q4-demo","consent":true}`)))
+	created := struct{ ID string }{capturedID(t, table, email)}
 	before, _ := st.Lead(ctx, created.ID)
 	if before.Handoff != nil {
 		t.Fatalf("fixture lead is already hot: %+v", before.Qualification)
@@ -124,9 +122,9 @@ func TestPageViewRateLimitAndSnippet(t *testing.T) {
 	tr, _, _ := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "*", "PUBLIC_BASE_URL": "https://leads.example.com"}, midHour, table)
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
-	resp, _ := capture.HTTP(ctx, jsonLead(fmt.Sprintf(`{"email":"busy.%d@acme.example"}`, time.Now().UnixNano())))
-	var created struct{ ID string }
-	_ = json.Unmarshal([]byte(resp.Body), &created)
+	email := fmt.Sprintf("busy.%d@acme.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`"}`)))
+	created := struct{ ID string }{capturedID(t, table, email)}
 	visitor := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: created.ID, Expires: midHour().Add(time.Hour)})
 	limited := 0
 	for i := 0; i < 65; i++ {
@@ -159,8 +157,7 @@ func TestOpenPixelIsOptInAndCountsEachEmailOnce(t *testing.T) {
 		tick, _, tickLogs := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "TRACK_OPENS": trackOpens, "LOG_LEVEL": "debug"}, clock.now, table)
 		email := fmt.Sprintf("opens.%t.%d@smallco.example", trackOpens == "true", time.Now().UnixNano())
 		resp, _ := capture.HTTP(ctx, jsonLead(coldBody(email)))
-		var created struct{ ID string }
-		_ = json.Unmarshal([]byte(resp.Body), &created)
+		created := struct{ ID string }{capturedID(t, table, email)}
 		if err := tick.Event(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
 			t.Fatal(err)
 		}
@@ -231,9 +228,8 @@ func TestPricingVisitTriggersItsSequence(t *testing.T) {
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	email := fmt.Sprintf("pricing.%d@smallco.example", time.Now().UnixNano())
-	resp, _ := capture.HTTP(ctx, jsonLead(coldBody(email)))
-	var created struct{ ID string }
-	_ = json.Unmarshal([]byte(resp.Body), &created)
+	accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(email))))
+	created := struct{ ID string }{capturedID(t, table, email)}
 	if err := tick.Event(ctx, tickEvent("first")); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -20,9 +19,8 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 	unsub, _, logs := buildAt(t, "unsubscribe", nil, time.Now, table)
 	ctx := context.Background()
 	email := fmt.Sprintf("optout.%d@acme.example", time.Now().UnixNano())
-	resp, _ := capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"q4-demo"}`))
-	var created struct{ ID string }
-	_ = json.Unmarshal([]byte(resp.Body), &created)
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"q4-demo"}`)))
+	created := struct{ ID string }{capturedID(t, table, email)}
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	keys, _ := token.ParseKeys(testKeys)
 
