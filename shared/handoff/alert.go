@@ -28,7 +28,7 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	h := l.Handoff
 	a := mail.Alert{
 		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
-		Answers: answers(&l), Source: source(&l), Reasons: reasons(&l), Pages: pages(tl),
+		Answers: answers(&l), Changed: changed(&l), Source: source(&l), Reasons: reasons(&l), Pages: pages(tl),
 		Timeline: timeline(tl), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()),
 	}
 	to := h.Rep
@@ -101,6 +101,22 @@ func answers(l *lead.Lead) []mail.KV {
 		add("Marketing consent", "yes ("+l.Consent.TextVersion+")")
 	} else {
 		add("Marketing consent", "no")
+	}
+	return out
+}
+
+// changed lists what later forms changed of the first touch's profile.
+func changed(l *lead.Lead) []mail.KV {
+	var out []mail.KV
+	for _, c := range l.ChangedSinceFirst() {
+		first, now := c.First, c.Now
+		if first == "" {
+			first = "(not given)"
+		}
+		if now == "" {
+			now = "(not given)"
+		}
+		out = append(out, mail.KV{Key: c.Label, Value: first + " → " + now})
 	}
 	return out
 }

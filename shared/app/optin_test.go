@@ -1,0 +1,237 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/local/testenv"
+)
+
+var confirmLink = regexp.MustCompile(`https?://[^\s"<>]+/confirm/([A-Za-z0-9_.-]+)`)
+
+// confirmationsTo are the confirmation emails an address got.
+func confirmationsTo(t *testing.T, addr string) []sesstore.Email {
+	t.Helper()
+	var out []sesstore.Email
+	for _, e := range emailsTo(t, addr) {
+		if confirmLink.MatchString(e.Text) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// waitConfirmations waits (≤5 s: SES emulator) for n confirmation emails.
+func waitConfirmations(t *testing.T, addr string, n int) []sesstore.Email {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := confirmationsTo(t, addr)
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// openConfirmation sends the request a person's browser sends for the
+// link in a confirmation email (GET shows the page, POST confirms).
+func openConfirmation(t *testing.T, h app.Handlers, e sesstore.Email, method string) (int, string) {
+	t.Helper()
+	m := confirmLink.FindStringSubmatch(e.Text)
+	if m == nil {
+		t.Fatalf("no confirmation link in %q", e.Text)
+	}
+	file := "optin-page.json"
+	if method == "POST" {
+		file = "optin-confirm.json"
+	}
+	ev := sampleEvent(t, file)
+	ev.PathParameters = map[string]string{"token": m[1]}
+	r, err := h.HTTP(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.StatusCode, r.Body
+}
+
+// TestDoubleOptIn follows a newsletter sign-up: one confirmation email,
+// no marketing email until the link is used, a re-post the same day sends
+// no second one, a link scanner's GET confirms nothing, the POST does and
+// the lead enters its sequence.
+func TestDoubleOptIn(t *testing.T) {
+	clock := &clockAt{t: monday}
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}
+	capture, table, _ := buildAt(t, "capture", base, clock.now, "")
+	tick, _, _ := buildAt(t, "nurture", base, clock.now, table)
+	sub, _, logs := buildAt(t, "unsubscribe", nil, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("dora.%d@smallco.example", time.Now().UnixNano())
+	fire := func() {
+		t.Helper()
+		if err := tick.Event(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(email))))
+	id := capturedID(t, table, email)
+	got := waitConfirmations(t, email, 1)
+	if len(got) != 1 {
+		t.Fatalf("confirmation emails = %d, want 1", len(got))
+	}
+	if strings.Contains(got[0].Text, "Nina") || strings.Contains(got[0].HTML, "Nina") {
+		t.Fatalf("the confirmation repeats what the form's poster typed: %s", got[0].Text)
+	}
+	l, _ := st.Lead(ctx, id)
+	if l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.Sends != 1 || l.Nurture != nil && l.Nurture.Sequence != "" {
+		t.Fatalf("before confirming: consent %+v, request %+v, nurture %+v", l.Consent, l.OptIn, l.Nurture)
+	}
+	// The schedule sends no marketing email, nor the confirmation again.
+	clock.add(time.Hour)
+	fire()
+	if n := len(emailsTo(t, email)); n != 1 {
+		t.Fatalf("emails before confirming = %d, want only the confirmation", n)
+	}
+	// The same sign-up again, the same day: no second confirmation.
+	accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(email))))
+	fire()
+	if n := len(confirmationsTo(t, email)); n != 1 {
+		t.Fatalf("confirmations after a re-post within a day = %d, want 1", n)
+	}
+
+	// A mail scanner (GET) confirms nothing.
+	if code, body := openConfirmation(t, sub, got[0], "GET"); code != 200 || !strings.Contains(body, `<form method="post">`) {
+		t.Fatalf("confirm page: %d %s", code, body)
+	}
+	if l, _ = st.Lead(ctx, id); l.Consent.MarketingOptIn {
+		t.Fatal("GET gave consent")
+	}
+	clock.add(time.Hour)
+	if code, body := openConfirmation(t, sub, got[0], "POST"); code != 200 || !strings.Contains(body, "you are subscribed") {
+		t.Fatalf("confirm: %d %s", code, body)
+	}
+	l, _ = st.Lead(ctx, id)
+	c := l.Consent
+	if !c.MarketingOptIn || c.Method != lead.ConsentByConfirmation || !c.ConfirmedAt.Equal(clock.now()) || !c.At.Equal(monday) ||
+		c.IPHash == "" || l.OptIn != nil || l.Nurture == nil || l.Nurture.Sequence != "cold-education" || l.Stage != lead.StageNurturing {
+		t.Fatalf("after confirming: consent %+v, request %+v, stage %s, nurture %+v", c, l.OptIn, l.Stage, l.Nurture)
+	}
+	if strings.Contains(logs.String(), email) {
+		t.Fatalf("the address is in the logs: %s", logs.String())
+	}
+	// Now the sequence's first email goes out.
+	fire()
+	if n := len(emailsTo(t, email)); n != 2 {
+		t.Fatalf("emails after confirming and a tick = %d, want the confirmation and the welcome", n)
+	}
+	// The link again (a second click): the same answer, nothing changes.
+	if code, body := openConfirmation(t, sub, got[0], "POST"); code != 200 || !strings.Contains(body, "you are subscribed") {
+		t.Fatalf("second click: %d %s", code, body)
+	}
+	if again, _ := st.Lead(ctx, id); again.Version != l.Version+1 && again.Version != l.Version {
+		t.Fatalf("a second click wrote the lead: version %d → %d", l.Version, again.Version)
+	}
+}
+
+// TestThirdPartyCannotGrantOrWithdrawConsent: whoever knows an address
+// may post it, with the box ticked or not; only the owner's link grants
+// consent, and an unticked box on a later form withdraws nothing.
+func TestThirdPartyCannotGrantOrWithdrawConsent(t *testing.T) {
+	clock := &clockAt{t: monday}
+	capture, table, _ := buildAt(t, "capture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, "")
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+
+	// A lead that declined: a stranger re-posts it with the box ticked.
+	declined := fmt.Sprintf("declined.%d@acme.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(strings.Replace(coldBody(declined), `"consent":true`, `"consent":false`, 1))))
+	if n := len(confirmationsTo(t, declined)); n != 0 {
+		t.Fatalf("a declined sign-up got %d confirmation emails", n)
+	}
+	clock.add(time.Minute)
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+declined+`","consent":true,"name":"https://evil.example/login?acct=1"}`)))
+	l, _ := st.Lead(ctx, capturedID(t, table, declined))
+	if l.Consent.MarketingOptIn || l.OptIn == nil {
+		t.Fatalf("a third party's ticked box: consent %+v, request %+v", l.Consent, l.OptIn)
+	}
+	if got := waitConfirmations(t, declined, 1); len(got) != 1 || strings.Contains(got[0].Text, "evil.example") {
+		t.Fatalf("confirmation emails = %d (%v)", len(got), got)
+	}
+
+	// A subscribed lead (single opt-in campaign): a bare post without
+	// the box withdraws nothing.
+	dir := t.TempDir()
+	writeCampaign(t, dir, "us-newsletter", "consent_mode: single\n")
+	single, _, _ := buildAt(t, "capture", map[string]string{"CAMPAIGNS_DIR": dir}, clock.now, table)
+	subscribed := fmt.Sprintf("subscribed.%d@acme.example", time.Now().UnixNano())
+	accepted(t)(single.HTTP(ctx, jsonLead(`{"email":"`+subscribed+`","consent":true,"campaign":"us-newsletter"}`)))
+	id := capturedID(t, table, subscribed)
+	if l, _ = st.Lead(ctx, id); !l.Consent.MarketingOptIn || l.Consent.Method != lead.ConsentBySingleOptIn || l.OptIn != nil {
+		t.Fatalf("single opt-in: consent %+v, request %+v", l.Consent, l.OptIn)
+	}
+	if n := len(confirmationsTo(t, subscribed)); n != 0 {
+		t.Fatalf("single opt-in sent %d confirmation emails", n)
+	}
+	clock.add(time.Minute)
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+subscribed+`"}`)))
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+subscribed+`","consent":false}`)))
+	if l, _ = st.Lead(ctx, id); !l.Consent.MarketingOptIn || l.Touches != 3 {
+		t.Fatalf("later forms withdrew consent: %+v (touches %d)", l.Consent, l.Touches)
+	}
+}
+
+// TestBarePostsNeverMakeALeadHot: re-posting a known address (a
+// stranger's, say) adds touches, not interest.
+func TestBarePostsNeverMakeALeadHot(t *testing.T) {
+	clock := &clockAt{t: monday}
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("quiet.%d@bigcorp.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","name":"Quinn","job_title":"CMO","company_size":"1000+","country":"DE","form_type":"newsletter","consent":true}`)))
+	id := capturedID(t, table, email)
+	first, _ := st.Lead(ctx, id)
+	for day := 0; day < 5; day++ {
+		for i := 0; i < 5; i++ {
+			clock.add(time.Minute)
+			accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`"}`)))
+		}
+		clock.add(24 * time.Hour)
+	}
+	l, _ := st.Lead(ctx, id)
+	if l.Touches != 26 || l.Qualification.Temperature == "hot" || l.Handoff != nil || l.Qualification.Score > first.Qualification.Score {
+		t.Fatalf("after 25 bare posts: touches %d, %+v, handoff %+v (first score %.1f)", l.Touches, l.Qualification, l.Handoff, first.Qualification.Score)
+	}
+	// The same form filled again the same day counts once.
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","form_type":"newsletter","company":"BigCorp"}`)))
+	once, _ := st.Lead(ctx, id)
+	clock.add(time.Minute)
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","form_type":"newsletter","company":"BigCorp"}`)))
+	twice, _ := st.Lead(ctx, id)
+	if twice.Qualification.Score > once.Qualification.Score {
+		t.Fatalf("a repeat the same day added points: %.1f → %.1f", once.Qualification.Score, twice.Qualification.Score)
+	}
+}
+
+// writeCampaign writes a minimal campaign file with extra top-level YAML.
+func writeCampaign(t *testing.T, dir, id, extra string) {
+	t.Helper()
+	body := "version: 1\nid: " + id + "\nname: " + id + "\nhypothesis: test\n" +
+		"variants:\n  - {id: main, headline: Join us, cta: Join}\n" +
+		"form:\n  form_type: newsletter\n  consent_text: Send me the newsletter.\n  consent_version: \"1\"\n  fields: [email]\n  required: [email]\n" + extra
+	if err := os.WriteFile(filepath.Join(dir, id+".yaml"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
