@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +49,7 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	e := testenv.Get(t)
 	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
-		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "ALLOWED_ORIGINS": "*", "CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")}
+		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "ALLOWED_ORIGINS": "*", "CAMPAIGNS_DIR": testCampaigns(t)}
 	for k, v := range overrides {
 		extra[k] = v
 	}
@@ -59,6 +60,42 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 		t.Fatal(err)
 	}
 	return h, table, &logs
+}
+
+var (
+	campaignsOnce sync.Once
+	campaignsDir  string
+	campaignsErr  error
+)
+
+// testCampaigns is the campaigns folder the integration suite runs with:
+// the shipped campaign files, plus newsletter-q4 (the cold leads of
+// coldBody) with single opt-in, so tests about nurturing need no
+// confirmation click; TestDoubleOptIn uses a campaign without a file,
+// which has the default, double opt-in.
+func testCampaigns(t *testing.T) string {
+	t.Helper()
+	campaignsOnce.Do(func() {
+		if campaignsDir, campaignsErr = os.MkdirTemp("", "leadflow-campaigns-"); campaignsErr != nil {
+			return
+		}
+		shipped, _ := filepath.Glob(filepath.Join(testenv.Root(t), "config", "campaigns", "*.yaml"))
+		for _, f := range shipped {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				campaignsErr = err
+				return
+			}
+			if campaignsErr = os.WriteFile(filepath.Join(campaignsDir, filepath.Base(f)), b, 0o644); campaignsErr != nil {
+				return
+			}
+		}
+		campaignsErr = os.WriteFile(filepath.Join(campaignsDir, "newsletter-q4.yaml"), []byte(campaignYAML("newsletter-q4", "consent_mode: single\n")), 0o644)
+	})
+	if campaignsErr != nil {
+		t.Fatal(campaignsErr)
+	}
+	return campaignsDir
 }
 
 func sampleEvent(t *testing.T, file string) httpapi.Request {
@@ -108,7 +145,7 @@ func TestCaptureSampleEventsEndToEnd(t *testing.T) {
 		t.Fatalf("form sample: %d %v %v", form.StatusCode, form.Headers, err)
 	}
 	fl, err := st.LeadByEmail(ctx, lead.HashEmail("jonas.weber@northwind.example"))
-	if err != nil || fl.Answers["crm"] != "HubSpot" || fl.LastTouch.UTMCampaign != "brand-search" || !fl.Consent.MarketingOptIn {
+	if err != nil || fl.Answers["crm"] != "HubSpot" || fl.LastTouch.UTMCampaign != "brand-search" || fl.Consent.MarketingOptIn || fl.OptIn == nil {
 		t.Fatalf("form lead = %+v, %v", fl, err)
 	}
 

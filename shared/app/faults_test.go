@@ -68,7 +68,7 @@ func TestCaptureUnderDynamoDBFaults(t *testing.T) {
 			// The client retries with the same key: one lead.
 			for r := 0; r < 2; r++ {
 				again, _ := h.Handle(context.Background(), req)
-				if again.StatusCode != http.StatusCreated {
+				if again.StatusCode != http.StatusAccepted {
 					t.Fatalf("retry %d: %d %s", r, again.StatusCode, again.Body)
 				}
 			}

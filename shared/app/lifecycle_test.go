@@ -34,7 +34,7 @@ func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 		var in struct{ Email string }
 		_ = json.Unmarshal([]byte(body), &in)
 		resp, err := capture.HTTP(ctx, jsonLead(body))
-		created := struct{ ID string }{capturedID(t, table, email)}
+		created := struct{ ID string }{capturedID(t, table, in.Email)}
 		if err != nil || resp.StatusCode/100 != 2 || created.ID == "" {
 			t.Fatalf("capture: %v %d %s", err, resp.StatusCode, resp.Body)
 		}

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/store"
-	"github.com/leadflow/leadflow/local/testenv"
 )
 
 var confirmLink = regexp.MustCompile(`https?://[^\s"<>]+/confirm/([A-Za-z0-9_.-]+)`)
@@ -85,7 +85,8 @@ func TestDoubleOptIn(t *testing.T) {
 		}
 	}
 
-	accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(email))))
+	body := strings.Replace(coldBody(email), "newsletter-q4", "newsletter-eu", 1) // no campaign file: double opt-in
+	accepted(t)(capture.HTTP(ctx, jsonLead(body)))
 	id := capturedID(t, table, email)
 	got := waitConfirmations(t, email, 1)
 	if len(got) != 1 {
@@ -105,7 +106,7 @@ func TestDoubleOptIn(t *testing.T) {
 		t.Fatalf("emails before confirming = %d, want only the confirmation", n)
 	}
 	// The same sign-up again, the same day: no second confirmation.
-	accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(email))))
+	accepted(t)(capture.HTTP(ctx, jsonLead(body)))
 	fire()
 	if n := len(confirmationsTo(t, email)); n != 1 {
 		t.Fatalf("confirmations after a re-post within a day = %d, want 1", n)
@@ -156,7 +157,7 @@ func TestThirdPartyCannotGrantOrWithdrawConsent(t *testing.T) {
 
 	// A lead that declined: a stranger re-posts it with the box ticked.
 	declined := fmt.Sprintf("declined.%d@acme.example", time.Now().UnixNano())
-	accepted(t)(capture.HTTP(ctx, jsonLead(strings.Replace(coldBody(declined), `"consent":true`, `"consent":false`, 1))))
+	accepted(t)(capture.HTTP(ctx, jsonLead(strings.Replace(strings.Replace(coldBody(declined), `"consent":true`, `"consent":false`, 1), "newsletter-q4", "newsletter-eu", 1))))
 	if n := len(confirmationsTo(t, declined)); n != 0 {
 		t.Fatalf("a declined sign-up got %d confirmation emails", n)
 	}
@@ -228,10 +229,14 @@ func TestBarePostsNeverMakeALeadHot(t *testing.T) {
 // writeCampaign writes a minimal campaign file with extra top-level YAML.
 func writeCampaign(t *testing.T, dir, id, extra string) {
 	t.Helper()
-	body := "version: 1\nid: " + id + "\nname: " + id + "\nhypothesis: test\n" +
-		"variants:\n  - {id: main, headline: Join us, cta: Join}\n" +
-		"form:\n  form_type: newsletter\n  consent_text: Send me the newsletter.\n  consent_version: \"1\"\n  fields: [email]\n  required: [email]\n" + extra
-	if err := os.WriteFile(filepath.Join(dir, id+".yaml"), []byte(body), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, id+".yaml"), []byte(campaignYAML(id, extra)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// campaignYAML is a minimal campaign file with extra top-level YAML.
+func campaignYAML(id, extra string) string {
+	return "version: 1\nid: " + id + "\nname: " + id + "\nhypothesis: test\n" +
+		"variants:\n  - {id: main, headline: Join us, cta: Join}\n" +
+		"form:\n  form_type: newsletter\n  consent_text: Send me the newsletter.\n  consent_version: \"1\"\n  fields: [email]\n  required: [email]\n" + extra
 }

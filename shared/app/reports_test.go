@@ -33,9 +33,9 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 		if err != nil || r.StatusCode != 202 {
 			t.Fatalf("capture: %d %v %s", r.StatusCode, err, r.Body)
 		}
-		var c struct{ ID string }
-		_ = json.Unmarshal([]byte(r.Body), &c)
-		return c.ID
+		var in struct{ Email string }
+		_ = json.Unmarshal([]byte(body), &in)
+		return capturedID(t, table, in.Email)
 	}
 	answer := func(id, action, extra string) {
 		ev := sampleEvent(t, "feedback-answer.json")

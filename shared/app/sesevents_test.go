@@ -41,7 +41,7 @@ func TestSESEventsSuppress(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	newLead := func(name string) lead.Lead {
 		email := fmt.Sprintf("%s.%d@acme.example", name, time.Now().UnixNano())
-		accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"q4-demo"}`)))
+		accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"newsletter-q4"}`)))
 		created := struct{ ID string }{capturedID(t, table, email)}
 		l, err := st.Lead(ctx, created.ID)
 		if err != nil {

@@ -19,7 +19,7 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 	unsub, _, logs := buildAt(t, "unsubscribe", nil, time.Now, table)
 	ctx := context.Background()
 	email := fmt.Sprintf("optout.%d@acme.example", time.Now().UnixNano())
-	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"q4-demo"}`)))
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"newsletter-q4"}`)))
 	created := struct{ ID string }{capturedID(t, table, email)}
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	keys, _ := token.ParseKeys(testKeys)

@@ -193,7 +193,7 @@ func run(ctx context.Context, endpoints config.AWS, o options) (result, error) {
 						gaveUp.Add(1)
 						break
 					}
-					if resp.StatusCode == http.StatusCreated {
+					if resp.StatusCode == http.StatusAccepted {
 						acked.Add(1)
 						mu.Lock()
 						lat = append(lat, el)
