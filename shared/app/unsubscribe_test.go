@@ -66,7 +66,7 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 			t.Fatalf("repeat unsubscribe: %d", code)
 		}
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	stats, _ := st.CampaignStats(ctx, "newsletter-q4", time.Now())
 	tl, _ := st.Timeline(ctx, created.ID)
 	unsubs := 0
 	for _, e := range tl {

@@ -98,17 +98,19 @@ func TestDropRepeatSignals(t *testing.T) {
 		name   string
 		in     []Signal
 		window time.Duration
+		since  time.Time
 		want   int
 	}{
-		{"repeats within a day count once", []Signal{sig("form:contact", 0), sig("form:contact", 1), sig("form:contact", 23)}, 24 * time.Hour, 1},
-		{"a day later counts again", []Signal{sig("form:contact", 0), sig("form:contact", 24)}, 24 * time.Hour, 2},
-		{"kinds apart", []Signal{sig("form:contact", 0), sig("resubmission", 0), sig("page_view", 0)}, 24 * time.Hour, 3},
-		{"window 0 keeps all", []Signal{sig("form:contact", 0), sig("form:contact", 0)}, 0, 2},
+		{"repeats within a day count once", []Signal{sig("form:contact", 0), sig("form:contact", 1), sig("form:contact", 23)}, 24 * time.Hour, time.Time{}, 1},
+		{"a day later counts again", []Signal{sig("form:contact", 0), sig("form:contact", 24)}, 24 * time.Hour, time.Time{}, 2},
+		{"kinds apart", []Signal{sig("form:contact", 0), sig("resubmission", 0), sig("page_view", 0)}, 24 * time.Hour, time.Time{}, 3},
+		{"window 0 keeps all", []Signal{sig("form:contact", 0), sig("form:contact", 0)}, 0, time.Time{}, 2},
+		{"after a send-back interest counts afresh", []Signal{sig("form:demo_request", 0), sig("form:demo_request", 2), sig("form:demo_request", 3)}, 24 * time.Hour, t0.Add(time.Hour), 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := Lead{Signals: tt.in}
-			l.DropRepeatSignals(tt.window)
+			l.DropRepeatSignals(tt.window, tt.since)
 			if len(l.Signals) != tt.want {
 				t.Fatalf("kept %+v, want %d", l.Signals, tt.want)
 			}

@@ -24,14 +24,20 @@ func (l *Lead) AddSignal(s Signal) {
 
 // DropRepeatSignals keeps one signal of a kind per window: a signal
 // within window after the last kept one of its kind is dropped (0 keeps
-// all). Signals are kept in the order they arrived.
-func (l *Lead) DropRepeatSignals(window time.Duration) {
+// all). Signals up to since (when sales sent the lead back) neither drop
+// nor are dropped: interest after that counts afresh. Signals are kept in
+// the order they arrived.
+func (l *Lead) DropRepeatSignals(window time.Duration, since time.Time) {
 	if window <= 0 || len(l.Signals) < 2 {
 		return
 	}
 	last := map[string]time.Time{}
 	kept := l.Signals[:0:0]
 	for _, s := range l.Signals {
+		if !s.At.After(since) {
+			kept = append(kept, s)
+			continue
+		}
 		if t, ok := last[s.Kind]; ok && !s.At.Before(t) && s.At.Sub(t) < window {
 			continue
 		}

@@ -19,7 +19,11 @@ const EventQualified = "qualified"
 func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	// Repeats count once: re-posting a form or reloading a page all day
 	// never makes a lead hot (nor crowds out its older signals).
-	l.DropRepeatSignals(c.profileOf(l).repeat)
+	var since time.Time
+	if l.SentBack != nil {
+		since = l.SentBack.At
+	}
+	l.DropRepeatSignals(c.profileOf(l).repeat, since)
 	signals := make([]Signal, 0, len(l.Signals))
 	for _, s := range l.Signals {
 		// A lead sales sent back must show interest again: what it did
