@@ -166,6 +166,22 @@ func (d *Detector) take(keys []string) error {
 	}
 }
 
+// Occupy takes items as a transaction in flight elsewhere would (another
+// process's), until release is called: a test's way to make a conflict
+// happen exactly where it wants one. Each item needs only its key
+// attributes.
+func (d *Detector) Occupy(table string, items ...map[string]types.AttributeValue) (release func(), err error) {
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = d.key(table, it)
+	}
+	if err := d.take(keys); err != nil {
+		d.txConflicts.Add(-1) // not a refused request
+		return nil, err
+	}
+	return func() { d.release(keys) }, nil
+}
+
 func (d *Detector) release(keys []string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

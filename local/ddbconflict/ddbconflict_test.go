@@ -195,3 +195,26 @@ func TestEnabled(t *testing.T) {
 		}
 	}
 }
+
+func TestOccupyHoldsItemsUntilReleased(t *testing.T) {
+	ctx := context.Background()
+	d := ddbconflict.New()
+	c := client(&fakeDynamo{}, d)
+	release, err := d.Occupy("t", k("CAMPAIGN#c", "STATS#2026-11#00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.TransactWriteItems(ctx, tx(update("CAMPAIGN#c", "STATS#2026-11#00"))); strings.Join(codes(t, err), ",") != "TransactionConflict" {
+		t.Fatalf("occupied item: %v", err)
+	}
+	if _, err := d.Occupy("t", k("CAMPAIGN#c", "STATS#2026-11#00")); err == nil {
+		t.Fatal("occupied twice")
+	}
+	release()
+	if _, err := c.TransactWriteItems(ctx, tx(update("CAMPAIGN#c", "STATS#2026-11#00"))); err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	if tr, _ := d.Counts(); tr != 1 {
+		t.Fatalf("refused transactions = %d, want 1", tr)
+	}
+}
