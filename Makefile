@@ -14,7 +14,7 @@ help:
 	@echo "make test     go vet + cfn-lint + every test against the real emulators (TESTFLAGS=-race as in CI), then make sim"
 	@echo "make sim      the 120-day lifecycle simulation alone (one line per simulated month)"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
-	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99 (FAULTS=0.05: inject DynamoDB failures)"
+	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99 (FAULTS=0.05: inject DynamoDB failures; CONFLICTS=1: DynamoDB's transaction conflicts)"
 	@echo "make leads    list leads stored by a running 'make run'"
 	@echo "make demo     fill a running 'make run' with campaigns, answers and outcomes; prints the dashboard URL"
 	@echo "make bounce EMAIL=… / make complaint EMAIL=…   simulate SES events in a running 'make run'"
@@ -91,10 +91,12 @@ bench: install
 	$(STACK) exec -- $(GO) run ./bench
 
 # Capture under CLIENTS concurrent clients for DURATION on loopback: every
-# acknowledged lead must be stored. FAULTS=0.05 fails 5% of capture's
-# DynamoDB writes; clients retry with the same idempotency key.
+# acknowledged lead must be stored and counted once. FAULTS=0.05 fails 5% of
+# capture's DynamoDB writes; clients retry with the same idempotency key.
+# CONFLICTS=1 makes DynamoDB Local refuse overlapping transactions on one
+# item as DynamoDB does (local/ddbconflict): then no answer may be a 5xx.
 load: install
-	$(STACK) exec -- $(GO) run ./local/cmd/load -clients $(or $(CLIENTS),200) -duration $(or $(DURATION),30s) -faults $(or $(FAULTS),0)
+	$(STACK) exec -- $(GO) run ./local/cmd/load -clients $(or $(CLIENTS),200) -duration $(or $(DURATION),30s) -faults $(or $(FAULTS),0) $(if $(filter-out 0,$(CONFLICTS)),-conflicts)
 
 # Validate a qualification config (default: the embedded one) and preview
 # the decision for a sample lead.

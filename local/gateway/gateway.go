@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/leadflow/leadflow/local/ddbconflict"
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients"
@@ -81,6 +83,11 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	}
 	if o.Services == nil {
 		o.Services = all.Services
+		if ddbconflict.Enabled() {
+			// LEADFLOW_DDB_CONFLICTS=1: DynamoDB Local refuses overlapping
+			// writes to one item as DynamoDB does.
+			o.Services = append(slices.Clone(all.Services), ddbconflict.Service(ddbconflict.Shared))
+		}
 	}
 	g := &Gateway{opts: o, listeners: map[string]func(context.Context, events.EventBridgeEvent) error{},
 		streams: map[string]func(context.Context, events.DynamoDBEvent) error{}}

@@ -3,7 +3,7 @@
 // SVG charts, and a weekly digest email, and serves it (Handler: GET
 // /reports and the scheduled digest).
 //
-// The product counts at write time (atomic ADDs on CAMPAIGN#<c>/STATS#<yyyy-mm>,
+// The product counts at write time (atomic ADDs on CAMPAIGN#<c>/STATS#<yyyy-mm>#<shard>,
 // and per variant), so a report never scans leads: Build only sums the
 // counters of the months in a Period and derives every figure from them.
 // The figures are pure — no AWS, no clock, no I/O besides the io.Writer the

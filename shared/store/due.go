@@ -123,15 +123,17 @@ type StatsRow struct {
 }
 
 // MonthStats lists every campaign's counters for a month (one query of
-// the stats rows in GSI1, paginated): what reports read, never leads.
+// the stats rows in GSI1, paginated): what reports read, never leads. The
+// shards of a campaign's (or variant's) counters are summed into one row.
 func (s *Store) MonthStats(ctx context.Context, month string) ([]StatsRow, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		IndexName:                 aws.String(indexDue),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("STATS#" + month)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(statsPrefix(month))},
 	}
 	var rows []StatsRow
+	index := map[[2]string]int{}
 	p := dynamodb.NewQueryPaginator(s.db, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -139,23 +141,20 @@ func (s *Store) MonthStats(ctx context.Context, month string) ([]StatsRow, error
 			return nil, wrap("query stats", err)
 		}
 		for _, item := range page.Items {
-			row := StatsRow{Month: month, Counters: map[string]int64{}}
-			for k, v := range item {
-				switch t := v.(type) {
-				case *types.AttributeValueMemberN:
-					if n, err := strconv.ParseInt(t.Value, 10, 64); err == nil {
-						row.Counters[k] = n
-					}
-				case *types.AttributeValueMemberS:
-					switch k {
-					case "campaign":
-						row.Campaign = t.Value
-					case "variant":
-						row.Variant = t.Value
-					}
-				}
+			var k [2]string
+			if v, ok := item["campaign"].(*types.AttributeValueMemberS); ok {
+				k[0] = v.Value
 			}
-			rows = append(rows, row)
+			if v, ok := item["variant"].(*types.AttributeValueMemberS); ok {
+				k[1] = v.Value
+			}
+			i, ok := index[k]
+			if !ok {
+				i = len(rows)
+				index[k] = i
+				rows = append(rows, StatsRow{Campaign: k[0], Variant: k[1], Month: month, Counters: map[string]int64{}})
+			}
+			addCounters(rows[i].Counters, item)
 		}
 	}
 	return rows, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -110,10 +111,12 @@ var errFirstCondition = errors.New("first item's condition failed")
 // write appends the events, counters and idempotency record to a
 // transaction, runs it and maps cancellation reasons.
 func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l lead.Lead, ch lead.Change, idem *lead.Idempotency) error {
-	rec, err := s.recorded(l.ID, ch.Events, statsAdds(l, ch.Counters), ch.At)
+	adds := statsAdds(l, ch.Counters)
+	rec, err := s.recorded(l.ID, ch.Events, adds, ch.At)
 	if err != nil {
 		return err
 	}
+	countersAt := len(items) + len(ch.Events) // recorded puts the counter updates after the events
 	items = append(items, rec...)
 	idemAt := -1
 	if idem != nil {
@@ -136,12 +139,30 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 		if isConditionFailed(err) {
 			return errFirstCondition
 		}
+		if conflicted(err) {
+			return lead.ErrVersionConflict
+		}
 		if err != nil {
 			return wrap("write lead", err)
 		}
 		return nil
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if from, to := countersAt, countersAt+len(adds); onlyConflictsIn(err, from, to) {
+		// Only counter shards were taken, by other transactions (a burst
+		// on one campaign): the counts go into a COUNT# item of the lead's
+		// instead, which the stream adds to the shards exactly once
+		// (Materialize), and the write goes again at once.
+		deferred, derr := s.deferredCount(l.ID, adds, ch.At)
+		if derr != nil {
+			return derr
+		}
+		items = append(append(items[:from:from], deferred), items[to:]...)
+		if idemAt > from {
+			idemAt -= to - from - 1
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	}
 	if err == nil {
 		return nil
 	}
@@ -155,10 +176,10 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 	case len(codes) > 0 && codes[0] == "ConditionalCheckFailed":
 		return errFirstCondition
 	}
-	for _, c := range codes {
-		if c == "TransactionConflict" {
-			return lead.ErrVersionConflict
-		}
+	if conflicted(err) {
+		// Another transaction had one of the items (the lead, a counter
+		// shard): nothing was written, and a new attempt re-reads the lead.
+		return lead.ErrVersionConflict
 	}
 	return wrap("write lead", err)
 }
@@ -209,12 +230,17 @@ func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time) err
 	return s.Count(ctx, campaign, at, "bots")
 }
 
-// Count adds 1 to each named counter of a campaign's month.
+// Count adds 1 to each named counter of a campaign's month. A shard that
+// a transaction holds refuses the update (TransactionConflictException);
+// the next attempt picks a shard again.
 func (s *Store) Count(ctx context.Context, campaign string, at time.Time, counters ...string) error {
-	u := s.counterAdd(campaign, "", at, counters...)
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+	err := againOnConflict(ctx, func() error {
+		u := s.counterAdd(campaign, "", at, counters...)
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+		})
+		return err
 	})
 	if err != nil {
 		return wrap("count", err)
@@ -228,23 +254,43 @@ func (s *Store) Timeline(ctx context.Context, leadID string) ([]lead.Event, erro
 	return s.timelineOf(ctx, leadID)
 }
 
-// CampaignStats returns a campaign's counters for the month containing at.
+// CampaignStats returns a campaign's counters for the month containing at:
+// the sum of its StatsShards items (and of the unsharded item older data
+// has), read strongly consistently in one query of the campaign's
+// partition. Variant items are left out (MonthStats lists them).
 func (s *Store) CampaignStats(ctx context.Context, campaign string, at time.Time) (map[string]int64, error) {
 	out := map[string]int64{}
-	var raw map[string]any
-	err := s.get(ctx, campaignPK(campaign), statsSK(at), &raw)
-	if err == lead.ErrNotFound {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range raw {
-		if f, ok := v.(float64); ok {
-			out[k] = int64(f)
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :m)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(campaignPK(campaign)),
+			":m": str(statsPrefix(at.UTC().Format("2006-01")))},
+		ConsistentRead: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("query stats", err)
+		}
+		for _, item := range page.Items {
+			if v, ok := item["variant"].(*types.AttributeValueMemberS); ok && v.Value != "" {
+				continue
+			}
+			addCounters(out, item)
 		}
 	}
 	return out, nil
+}
+
+// addCounters adds a stats item's counters (its number attributes) to sum.
+func addCounters(sum map[string]int64, item map[string]types.AttributeValue) {
+	for k, v := range item {
+		if n, ok := v.(*types.AttributeValueMemberN); ok {
+			if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+				sum[k] += i
+			}
+		}
+	}
 }
 
 // get reads one item strongly consistently into v; lead.ErrNotFound

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,7 +92,7 @@ func (s *Store) Put(ctx context.Context, l lead.Lead, ch lead.Change) error {
 		put.Item[attrPending] = &types.AttributeValueMemberM{Value: p}
 	}
 	err = s.putAlone(ctx, put)
-	if isConditionFailed(err) {
+	if isConditionFailed(err) || conflicted(err) {
 		return lead.ErrVersionConflict
 	}
 	if err != nil {
@@ -104,9 +106,17 @@ func (s *Store) Put(ctx context.Context, l lead.Lead, ch lead.Change) error {
 // the events as EVT# items (created only if absent) with the counter
 // updates. A replayed record finds its first event written and changes
 // nothing, so the stream's at-least-once delivery counts nothing twice.
+// It also adds the counts of new COUNT# items to the counters
+// (deferredCount), deleting each in the same transaction.
 func (s *Store) Materialize(ctx context.Context, records []events.DynamoDBEventRecord) error {
 	for _, r := range records {
 		img := r.Change.NewImage
+		if img != nil && r.EventName == "INSERT" && strings.HasPrefix(img[attrSK].String(), skCountPrefix) {
+			if err := s.foldCount(ctx, img); err != nil {
+				return err
+			}
+			continue
+		}
 		if img == nil || img[attrSK].String() != skProfile {
 			continue
 		}
@@ -132,12 +142,17 @@ func (s *Store) Materialize(ctx context.Context, records []events.DynamoDBEventR
 // record writes one Put's pending events and counters, once. A lead
 // erased since gets its events without their facts (the erasure could
 // not rewrite events it did not see yet); the counters count all the same.
+//
+// A transaction in flight on one of its items (the lead, a counter shard)
+// refuses the write; it is tried again, on other shards.
 func (s *Store) record(ctx context.Context, leadID string, p pending) error {
-	err := s.recordOnce(ctx, leadID, p, false)
-	if errors.Is(err, errErased) {
-		err = s.recordOnce(ctx, leadID, p, true)
-	}
-	return err
+	return againOnConflict(ctx, func() error {
+		err := s.recordOnce(ctx, leadID, p, false)
+		if errors.Is(err, errErased) {
+			err = s.recordOnce(ctx, leadID, p, true)
+		}
+		return err
+	})
 }
 
 var errErased = errors.New("lead erased")
@@ -270,4 +285,76 @@ func (s *Store) timelineOf(ctx context.Context, leadID string) ([]lead.Event, er
 		return strings.Compare(eventSK(a.At, a.Kind, a.ID), eventSK(b.At, b.Kind, b.ID))
 	})
 	return out, nil
+}
+
+// skCountPrefix starts the sort key of a lead's deferred counts.
+const skCountPrefix = "COUNT#"
+
+// counted is a COUNT# item: counter updates a lead write could not make
+// because other transactions had the counter shards at that moment.
+type counted struct {
+	At       time.Time  `json:"at"`
+	Counters []statsAdd `json:"counters"`
+}
+
+// deferredCount is the Put of a COUNT# item in the lead's partition,
+// written in the lead's transaction instead of the counter updates. No
+// other write touches it, so it cannot collide; the stream adds its counts
+// to the shards and deletes it, once (foldCount).
+func (s *Store) deferredCount(leadID string, adds []statsAdd, at time.Time) (types.TransactWriteItem, error) {
+	sk := skCountPrefix + at.UTC().Format(time.RFC3339Nano) + "#" + strconv.FormatUint(rand.Uint64(), 36)
+	item, err := withKey(counted{At: at, Counters: adds}, leadPK(leadID), sk)
+	if err != nil {
+		return types.TransactWriteItem{}, wrap("marshal deferred count", err)
+	}
+	return types.TransactWriteItem{Put: s.putNew(item)}, nil
+}
+
+// foldCount adds a COUNT# item's counts to the counter shards and deletes
+// it in one transaction, conditional on the item still being there: a
+// replayed stream record counts nothing twice.
+func (s *Store) foldCount(ctx context.Context, img map[string]events.DynamoDBAttributeValue) error {
+	pk, sk := img[attrPK].String(), img[attrSK].String()
+	item, err := fromStream(img)
+	if err != nil {
+		return fmt.Errorf("store: stream record %s/%s: %w", pk, sk, err)
+	}
+	var c counted
+	if err := unmarshal(item, &c); err != nil {
+		return fmt.Errorf("store: stream record %s/%s: %w", pk, sk, err)
+	}
+	return againOnConflict(ctx, func() error {
+		cond := "attribute_exists(PK)"
+		items := []types.TransactWriteItem{{Delete: &types.Delete{TableName: &s.table, Key: key(pk, sk), ConditionExpression: &cond}}}
+		for _, a := range c.Counters {
+			items = append(items, types.TransactWriteItem{Update: s.counterAdd(a.Campaign, a.Variant, c.At, a.Names...)})
+		}
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+			return nil // folded before: a replayed record
+		}
+		if err != nil && !conflicted(err) {
+			return wrap("fold deferred count", err)
+		}
+		return err
+	})
+}
+
+// onlyConflictsIn reports whether err is a transaction cancelled only
+// because other transactions had some of its items [from, to).
+func onlyConflictsIn(err error, from, to int) bool {
+	codes, ok := cancelReasons(err)
+	if !ok || from >= to {
+		return false
+	}
+	conflict := false
+	for i, c := range codes {
+		switch {
+		case c == "TransactionConflict" && i >= from && i < to:
+			conflict = true
+		case c != "None" && c != "":
+			return false
+		}
+	}
+	return conflict
 }

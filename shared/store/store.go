@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,11 +58,11 @@ const (
 	skIdemp    = "IDEMP"
 )
 
-func leadPK(id string) string     { return "LEAD#" + id }
-func emailPK(hash string) string  { return "EMAIL#" + hash }
-func idempPK(key string) string   { return "IDEMP#" + key }
-func campaignPK(c string) string  { return "CAMPAIGN#" + c }
-func statsSK(at time.Time) string { return "STATS#" + at.UTC().Format("2006-01") }
+func leadPK(id string) string         { return "LEAD#" + id }
+func emailPK(hash string) string      { return "EMAIL#" + hash }
+func idempPK(key string) string       { return "IDEMP#" + key }
+func campaignPK(c string) string      { return "CAMPAIGN#" + c }
+func statsPrefix(month string) string { return "STATS#" + month }
 func eventSK(at time.Time, kind, id string) string {
 	return "EVT#" + at.UTC().Format(time.RFC3339Nano) + "#" + kind + "#" + id
 }
@@ -81,6 +83,25 @@ func dueSK(at time.Time, leadID string) string {
 }
 
 const dueLayout = "2006-01-02T15:04:05.000000000Z"
+
+// StatsShards spreads each campaign's (and variant's) counters of a month
+// over this many items, STATS#<month>#<nn>[#V#<variant>], each write
+// adding to one chosen at random: DynamoDB refuses a transaction that
+// touches an item another transaction in flight touches
+// (TransactionConflict), and every new lead's transaction adds to its
+// campaign's counters, so one item per campaign would make a launch burst
+// collide on it. Readers sum the shards (and the unsharded item
+// STATS#<month>[#V#<variant>] that data written before sharding has).
+const StatsShards = 16
+
+// statsSK is the sort key of one shard of a month's counters.
+func statsSK(month, variant string, shard int) string {
+	sk := fmt.Sprintf("%s#%02d", statsPrefix(month), shard)
+	if variant != "" {
+		sk += "#V#" + variant
+	}
+	return sk
+}
 
 // eventItem is a lead's timeline event as an item. Facts-free events
 // carry no data attribute at all (an empty map is not kept: the local
@@ -122,9 +143,10 @@ func withKey(v any, pk, sk string) (map[string]types.AttributeValue, error) {
 }
 
 // counterAdd is an atomic ADD of 1 to each named counter of a campaign's
-// month (or of one variant of it), so reports read a few items instead of
-// scanning leads. Stats items also carry GSI1 keys (STATS#<month>,
-// <campaign>#<variant>), so one query lists every campaign of a month.
+// month (or of one variant of it), on one of its StatsShards items chosen
+// at random, so reports read a few items instead of scanning leads. Stats
+// items also carry GSI1 keys (STATS#<month>, <campaign>#<variant>), so one
+// query lists every campaign of a month.
 func (s *Store) counterAdd(campaign, variant string, at time.Time, counters ...string) *types.Update {
 	expr := "SET updatedAt = :now, campaign = :c, variant = :v, #m = :m, GSI1PK = :gpk, GSI1SK = :gsk ADD "
 	names := map[string]string{"#m": "month"}
@@ -137,17 +159,13 @@ func (s *Store) counterAdd(campaign, variant string, at time.Time, counters ...s
 		expr += n + " :one"
 	}
 	month := at.UTC().Format("2006-01")
-	sk := statsSK(at)
-	if variant != "" {
-		sk += "#V#" + variant
-	}
 	return &types.Update{
 		TableName:                &s.table,
-		Key:                      key(campaignPK(campaign), sk),
+		Key:                      key(campaignPK(campaign), statsSK(month, variant, rand.IntN(StatsShards))),
 		UpdateExpression:         &expr,
 		ExpressionAttributeNames: names,
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":now": str(at.UTC().Format(time.RFC3339Nano)),
-			":c": str(campaign), ":v": str(variant), ":m": str(month), ":gpk": str("STATS#" + month), ":gsk": str(campaign + "#" + variant)},
+			":c": str(campaign), ":v": str(variant), ":m": str(month), ":gpk": str(statsPrefix(month)), ":gsk": str(campaign + "#" + variant)},
 	}
 }
 
@@ -162,6 +180,34 @@ func cancelReasons(err error) ([]string, bool) {
 		codes[i] = aws.ToString(r.Code)
 	}
 	return codes, true
+}
+
+// conflicted reports whether DynamoDB refused a write because a
+// transaction in flight touched one of its items: a transaction cancelled
+// with a TransactionConflict reason, or a single write's
+// TransactionConflictException. Nothing was written; trying again (after
+// re-reading what a version check protects) is the answer.
+func conflicted(err error) bool {
+	var tce *types.TransactionConflictException
+	if errors.As(err, &tce) {
+		return true
+	}
+	codes, _ := cancelReasons(err)
+	return slices.Contains(codes, "TransactionConflict")
+}
+
+// againOnConflict runs a single write that no version check protects (a
+// counter, a suppression entry) again while it collides with a
+// transaction, with the lead writes' back-off.
+func againOnConflict(ctx context.Context, write func() error) error {
+	var err error
+	_ = lead.Retries.Do(ctx, func() error {
+		if err = write(); conflicted(err) {
+			return lead.ErrVersionConflict
+		}
+		return nil
+	})
+	return err // the last attempt's
 }
 
 func isConditionFailed(err error) bool {

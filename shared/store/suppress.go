@@ -88,7 +88,11 @@ func (s *Store) SuppressHash(ctx context.Context, emailHash, reason string, at t
 	if err != nil {
 		return wrap("marshal suppression", err)
 	}
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
+	err = againOnConflict(ctx, func() error {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item})
+		return err
+	})
+	if err != nil {
 		return wrap("suppress", err)
 	}
 	return nil
@@ -140,7 +144,7 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 		return err
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(items, rec...)})
-	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" || conflicted(err) {
 		return lead.ErrVersionConflict
 	}
 	if err != nil {

@@ -34,3 +34,25 @@ func TestLoadWithInjectedFaults(t *testing.T) {
 		t.Fatalf("%d leads still failing after 8 retries at a 10%% fault rate: %s", r.gaveUp, r)
 	}
 }
+
+// TestLoadWithTransactionConflicts is `make load CONFLICTS=1` in small:
+// DynamoDB Local refuses overlapping transactions as DynamoDB does, every
+// client posts to one campaign, and still no request is answered 5xx and
+// the campaign's counter counts every stored lead once.
+func TestLoadWithTransactionConflicts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load")
+	}
+	const clients, each = 40, 5
+	r, err := run(context.Background(), testenv.AWS(t), options{clients: clients, perClient: each, conflicts: true, retries: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(r)
+	if err := r.check(); err != nil {
+		t.Fatal(err)
+	}
+	if r.acked != clients*each || r.serverErrors != 0 {
+		t.Fatalf("want every lead acknowledged at the first try: %s", r)
+	}
+}

@@ -22,18 +22,22 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/leadflow/leadflow/local/ddbconflict"
 	"github.com/leadflow/leadflow/local/faults"
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/store"
 )
 
 func main() {
@@ -42,6 +46,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "how long to post")
 	flag.Float64Var(&o.faults, "faults", 0, "fraction of capture's DynamoDB writes to fail (injected 503 / throttling / timeout)")
 	flag.IntVar(&o.retries, "retries", 5, "times a client retries a 5xx with the same idempotency key")
+	flag.BoolVar(&o.conflicts, "conflicts", ddbconflict.Enabled(), "refuse overlapping writes to one item as DynamoDB does (TransactionConflict; DynamoDB Local alone never does); default from "+ddbconflict.EnvVar)
 	flag.Parse()
 	endpoints := config.AWS{Region: "us-east-1", DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SESEndpoint: os.Getenv("SES_ENDPOINT")}
 	if endpoints.DynamoDBEndpoint == "" {
@@ -51,6 +56,9 @@ func main() {
 	fmt.Printf("load: %d clients posting leads for %s on loopback", o.clients, o.duration)
 	if o.faults > 0 {
 		fmt.Printf(", %.0f%% of capture's writes failing", o.faults*100)
+	}
+	if o.conflicts {
+		fmt.Print(", overlapping transactions refused as in DynamoDB")
 	}
 	fmt.Println(" …")
 	r, err := run(context.Background(), endpoints, o)
@@ -72,6 +80,10 @@ type options struct {
 	duration  time.Duration
 	faults    float64
 	retries   int
+	// conflicts makes DynamoDB Local refuse overlapping writes to one
+	// item as DynamoDB does (ddbconflict); every client posts to the one
+	// campaign, so its counters are the hot item of a launch.
+	conflicts bool
 }
 
 // result is what a run saw: per idempotency key, a lead is acknowledged
@@ -80,22 +92,28 @@ type result struct {
 	acked, stored, rejected, gaveUp int64
 	serverErrors, transport         int64 // 5xx answers; requests that got no answer
 	injected                        int   // faults injected into capture's writes
-	p50, p99                        time.Duration
-	duration                        time.Duration
+	// counted is the campaign's leads counter once the stream has run;
+	// refused the transactions refused for overlapping (conflicts mode).
+	counted, refused int64
+	p50, p99         time.Duration
+	duration         time.Duration
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("acknowledged %d (%.0f/s), stored %d, lost %d; 5xx %d (injected faults %d), no answer %d, gave up after retries %d, 4xx %d\np50 %s  p99 %s",
-		r.acked, float64(r.acked)/r.duration.Seconds(), r.stored, r.acked-r.stored, r.serverErrors, r.injected, r.transport, r.gaveUp, r.rejected,
-		r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond))
+	return fmt.Sprintf("acknowledged %d (%.0f/s), stored %d, lost %d, counted %d; 5xx %d (injected faults %d), no answer %d, gave up after retries %d, 4xx %d; transactions refused for conflicts %d\np50 %s  p99 %s",
+		r.acked, float64(r.acked)/r.duration.Seconds(), r.stored, r.acked-r.stored, r.counted, r.serverErrors, r.injected, r.transport, r.gaveUp, r.rejected,
+		r.refused, r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond))
 }
 
-// check holds the promises: every acknowledged lead stored exactly once,
-// and no 5xx that an injected fault does not explain.
+// check holds the promises: every acknowledged lead stored exactly once
+// and counted exactly once, and no 5xx that an injected fault does not
+// explain (transaction conflicts explain none).
 func (r result) check() error {
 	switch {
 	case r.stored != r.acked:
 		return fmt.Errorf("%d leads acknowledged but %d stored", r.acked, r.stored)
+	case r.counted != r.stored:
+		return fmt.Errorf("%d leads stored but the campaign's counter says %d", r.stored, r.counted)
 	case r.serverErrors > int64(r.injected):
 		return fmt.Errorf("%d 5xx answers but only %d injected faults", r.serverErrors, r.injected)
 	case r.transport > 0:
@@ -132,11 +150,15 @@ func run(ctx context.Context, endpoints config.AWS, o options) (result, error) {
 	// retries (as an error that outlasted them would).
 	rule := &faults.Rule{Operation: "TransactWriteItems", Count: -1, Errs: injectedErrors, When: func() bool { return rand.Float64() < o.faults }}
 	inj := faults.New(rule)
+	detector := ddbconflict.New()
 	services := append(slices.Clone(all.Services), func(_ awsclients.Base, cl *awsclients.Clients) {
 		if o.faults > 0 {
 			cl.DynamoDB = dynamodb.New(cl.DynamoDB.Options(), func(opt *dynamodb.Options) {
 				opt.APIOptions = append(opt.APIOptions, inj.Middleware)
 			})
+		}
+		if o.conflicts {
+			cl.DynamoDB = ddbconflict.Wrap(cl.DynamoDB, detector)
 		}
 	})
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -210,9 +232,27 @@ func run(ctx context.Context, endpoints config.AWS, o options) (result, error) {
 	r := result{acked: acked.Load(), rejected: rejected.Load(), gaveUp: gaveUp.Load(), serverErrors: serverErrors.Load(),
 		transport: transport.Load(), duration: time.Since(start)}
 	_, r.injected = inj.Counts("TransactWriteItems")
+	r.refused, _ = detector.Counts()
 	if r.stored, err = countLeads(ctx, c.DynamoDB, table); err != nil {
 		return r, err
 	}
+	// The stream's work (the publisher's first step): counts that
+	// conflicts deferred to COUNT# items are added to the counters.
+	st := store.New(c.DynamoDB, table)
+	sc, err := streams.NewClient(ctx, endpoints.DynamoDBEndpoint)
+	if err != nil {
+		return r, err
+	}
+	p := &streams.Poller{DB: c.DynamoDB, Streams: sc, Table: table, Log: quiet,
+		Handler: func(ctx context.Context, ev events.DynamoDBEvent) error { return st.Materialize(ctx, ev.Records) }}
+	if err := p.Drain(ctx); err != nil {
+		return r, err
+	}
+	stats, err := st.CampaignStats(ctx, "load", start)
+	if err != nil {
+		return r, err
+	}
+	r.counted = stats["leads"]
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration {
 		if len(lat) == 0 {
