@@ -106,6 +106,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if res.LeadID != "" {
 		attrs = append(attrs, "leadId", res.LeadID)
 	}
+	if res.FoldErr != nil {
+		attrs = append(attrs, "foldError", res.FoldErr.Error())
+	}
 	if res.Confirmation != "" || res.ConfirmationErr != nil {
 		attrs = append(attrs, "confirmation", res.Confirmation)
 		if res.ConfirmationErr != nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -40,6 +41,14 @@ type Store interface {
 	SaveLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *Idempotency) error
 	// Idempotent returns the record stored for a key, or ErrNotFound.
 	Idempotent(ctx context.Context, key string) (Idempotency, error)
+	// Deposit keeps a submission in its lead's inbox (a new item: no
+	// write of the lead makes it fail) with the idempotency record;
+	// ErrDuplicateRequest as above. A write that folds it in names it in
+	// lead.Change.Folded.
+	Deposit(ctx context.Context, leadID string, t lead.Touch, idem *Idempotency) error
+	// Inbox lists up to limit touches waiting in a lead's inbox, oldest
+	// first.
+	Inbox(ctx context.Context, leadID string, limit int) ([]lead.Touch, error)
 	// CountBot records a honeypot hit for a campaign.
 	CountBot(ctx context.Context, campaign string, at time.Time) error
 }
@@ -58,7 +67,11 @@ const (
 	Created  Outcome = "created"
 	Merged   Outcome = "merged"
 	Replayed Outcome = "replayed"
-	Bot      Outcome = "bot"
+	// Deposited: other writes of the lead kept winning, so the
+	// submission waits in the lead's inbox (kept, answered as any other);
+	// the next submission for the address folds it in.
+	Deposited Outcome = "deposited"
+	Bot       Outcome = "bot"
 )
 
 // Result is the lead a capture produced and how.
@@ -75,6 +88,9 @@ type Result struct {
 	// so the schedule retries it).
 	Handoff    lead.Outcome
 	HandoffErr error
+	// FoldErr is why a deposited submission could not be folded in (it
+	// is kept in the inbox; the next submission folds it in).
+	FoldErr error
 	// Confirmation is what sending the confirmation email of a consent
 	// request did ("" when none was owed); ConfirmationErr why it failed
 	// (the schedule retries it).
@@ -153,7 +169,9 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 		return err
 	})
 	if errors.Is(err, ErrVersionConflict) {
-		return Result{}, fmt.Errorf("capture: %w after %d attempts", ErrVersionConflict, retry.Attempts)
+		// Many posts for one address at once: keep this one in the lead's
+		// inbox rather than fail it, and fold the inbox in.
+		res, err = s.deposit(ctx, sub, idem, base)
 	}
 	if err != nil {
 		return res, err
@@ -170,6 +188,75 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	res.Confirmation, res.ConfirmationErr = s.confirm(ctx, res, owner, base)
 	return res, nil
 }
+
+// deposit keeps a submission the lead's other writes kept beating in its
+// inbox, then folds the inbox in until this touch is in (by this request
+// or another). If even that keeps losing, the touch stays kept in the
+// inbox and the next submission for the address folds it in; the answer
+// is the same receipt either way.
+func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempotency, base string) (Result, error) {
+	// The lead may still be being created by one of the requests racing
+	// this one: wait for it.
+	var existing lead.Lead
+	err := FoldRetries.Do(ctx, func() error {
+		var err error
+		existing, err = s.Store.LeadByEmail(ctx, lead.HashEmail(sub.Email))
+		if errors.Is(err, ErrNotFound) {
+			return ErrVersionConflict
+		}
+		return err
+	})
+	if errors.Is(err, ErrVersionConflict) {
+		return Result{}, fmt.Errorf("capture: %w (no lead to leave the submission with)", err)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	at := sub.Source.At
+	t := lead.Touch{ID: s.NewID(at), Submission: sub, RequestID: s.NewID(at)}
+	if idem != nil {
+		idem.LeadID, idem.Outcome = existing.ID, Deposited
+	}
+	switch err := s.Store.Deposit(ctx, existing.ID, t, idem); {
+	case errors.Is(err, ErrDuplicateRequest):
+		return s.replay(ctx, idem)
+	case err != nil:
+		return Result{}, err
+	}
+	res := Result{LeadID: existing.ID, Outcome: Deposited}
+	err = FoldRetries.Do(ctx, func() error {
+		l, err := s.Store.Lead(ctx, existing.ID)
+		if err != nil {
+			return err
+		}
+		inbox, err := s.Store.Inbox(ctx, l.ID, MaxFold)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(inbox, func(x lead.Touch) bool { return x.ID == t.ID }) && len(inbox) < MaxFold {
+			return nil // folded in by another write
+		}
+		merged, ch := s.fold(l, inbox, nil, base)
+		if err := s.Store.SaveLead(ctx, merged, ch, nil); err != nil {
+			return err
+		}
+		res.Lead = merged
+		if slices.Contains(ch.Folded, t.ID) {
+			res.Outcome = Merged
+			return nil
+		}
+		return ErrVersionConflict // an older page of the inbox: go on
+	})
+	if err != nil && !errors.Is(err, ErrVersionConflict) {
+		res.FoldErr = err // the touch is kept; only folding it in failed
+	}
+	return res, nil
+}
+
+// FoldRetries is how long a request that left its submission in the
+// inbox keeps folding it in: each fold takes every waiting touch, so a
+// few rounds see every one in.
+var FoldRetries = lead.Retry{Attempts: 30, Base: 5 * time.Millisecond, Cap: 200 * time.Millisecond}
 
 // confirm sends the confirmation email the capture made owed, after the
 // alert (which moved the lead on: it is read again).
@@ -223,18 +310,12 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 	if err != nil {
 		return Result{}, err
 	}
-	merged := lead.Merge(existing, sub)
-	if merged.LinkBase == "" {
-		merged.LinkBase = base
+	// Touches left waiting in the lead's inbox go in with this one.
+	inbox, err := s.Store.Inbox(ctx, existing.ID, MaxFold)
+	if err != nil {
+		return Result{}, err
 	}
-	consent = merged.AskConsent(sub.Consent, lead.ConsentDouble, false, s.NewID(sub.Source.At), sub.Source.At)
-	if !bare(sub) {
-		// A post with nothing but the address is a touch, not interest:
-		// anyone who knows an address can send it.
-		merged.AddSignal(submissionSignal(sub))
-		merged.AddSignal(lead.Signal{Kind: "resubmission", At: sub.Source.At})
-	}
-	ch = s.change(&merged, lead.EventResubmitted, "resubmissions", sub, consent)
+	merged, ch := s.fold(existing, inbox, &lead.Touch{ID: s.NewID(sub.Source.At), Submission: sub, RequestID: s.NewID(sub.Source.At)}, base)
 	if idem != nil {
 		idem.LeadID, idem.Outcome = merged.ID, Merged
 	}
@@ -244,29 +325,78 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 	return Result{LeadID: merged.ID, Outcome: Merged, Lead: merged}, nil
 }
 
+// MaxFold bounds the inbox touches one write folds in (a transaction
+// holds at most 100 items; each touch adds its event and its deletion).
+const MaxFold = 20
+
+// fold merges later submissions into a lead, oldest first: the inbox's
+// touches, then next (nil: none). It returns the lead to write and what
+// to record with it: each touch's event and counters, its deletion from
+// the inbox, and one re-qualification.
+func (s *Service) fold(l lead.Lead, inbox []lead.Touch, next *lead.Touch, base string) (lead.Lead, lead.Change) {
+	version := l.Version
+	var ch lead.Change
+	absorb := func(t lead.Touch) {
+		sub := t.Submission
+		l = lead.Merge(l, sub)
+		if l.LinkBase == "" {
+			l.LinkBase = base
+		}
+		consent := l.AskConsent(sub.Consent, lead.ConsentDouble, false, t.RequestID, sub.Source.At)
+		if !bare(sub) {
+			// A post with nothing but the address is a touch, not
+			// interest: anyone who knows an address can send it.
+			l.AddSignal(submissionSignal(sub))
+			l.AddSignal(lead.Signal{Kind: "resubmission", At: sub.Source.At})
+		}
+		ch.Add(submissionChange(t.ID, lead.EventResubmitted, "resubmissions", sub, consent))
+		if !sub.Source.At.Before(ch.At) {
+			ch.At = sub.Source.At
+		}
+	}
+	for _, t := range inbox {
+		absorb(t)
+		ch.Folded = append(ch.Folded, t.ID)
+	}
+	if next != nil {
+		absorb(*next)
+	}
+	l.Version = version + 1
+	s.qualify(&l, &ch)
+	return l, ch
+}
+
 // change is the timeline event and counter of one submission plus what
 // re-qualifying the lead changed.
 func (s *Service) change(l *lead.Lead, kind, counter string, sub lead.Submission, consent string) lead.Change {
-	at := sub.Source.At
-	ev := lead.SubmissionEvent(s.NewID(at), kind, sub)
+	ch := submissionChange(s.NewID(sub.Source.At), kind, counter, sub, consent)
+	s.qualify(l, &ch)
+	return ch
+}
+
+// submissionChange is one submission's timeline event and counters.
+func submissionChange(eventID, kind, counter string, sub lead.Submission, consent string) lead.Change {
+	ev := lead.SubmissionEvent(eventID, kind, sub)
 	if consent != lead.ConsentNotAsked {
 		ev.Data["consent_request"] = consent
 	}
-	ch := lead.Change{At: at,
-		Events:   []lead.Event{ev},
-		Counters: []lead.Counter{{Campaign: sub.Source.CampaignOrDefault(), Name: counter}},
-	}
+	campaign := sub.Source.CampaignOrDefault()
+	ch := lead.Change{At: sub.Source.At, Events: []lead.Event{ev}, Counters: []lead.Counter{{Campaign: campaign, Name: counter}}}
 	switch consent {
 	case lead.ConsentGranted:
-		ch.Counters = append(ch.Counters, lead.Counter{Campaign: sub.Source.CampaignOrDefault(), Name: "optins"})
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "optins"})
 	case lead.ConsentRequested:
-		ch.Counters = append(ch.Counters, lead.Counter{Campaign: sub.Source.CampaignOrDefault(), Name: "optin_requests"})
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "optin_requests"})
 	}
-	if s.Qualify != nil {
-		ch.Add(s.Qualify.Qualify(l, at))
-	}
-	l.Record(&ch)
 	return ch
+}
+
+// qualify re-grades the lead as of the change and records its lifecycle.
+func (s *Service) qualify(l *lead.Lead, ch *lead.Change) {
+	if s.Qualify != nil {
+		ch.Add(s.Qualify.Qualify(l, ch.At))
+	}
+	l.Record(ch)
 }
 
 func (s *Service) consentMode(campaign string) string {

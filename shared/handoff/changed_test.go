@@ -45,4 +45,3 @@ func TestAlertShowsWhatLaterFormsChanged(t *testing.T) {
 		t.Fatalf("alert lacks the change (or does not escape it):\n%s\n%s", text, html)
 	}
 }
-

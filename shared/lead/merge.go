@@ -176,12 +176,28 @@ type Change struct {
 	At       time.Time
 	Events   []Event
 	Counters []Counter
+	// Folded are the inbox touches (Touch.ID) this write folds into the
+	// lead: the store deletes them in the same transaction, on condition
+	// that they are still there (so no touch is folded twice).
+	Folded []string
+}
+
+// Touch is a submission waiting in its lead's inbox: capture leaves it
+// there when other writes of the lead keep winning (many posts for one
+// address at once), so it is kept without writing the lead; the next
+// capture write of the lead folds it in.
+type Touch struct {
+	ID         string     `json:"id"`
+	Submission Submission `json:"submission"`
+	// RequestID names the consent request it may make.
+	RequestID string `json:"request_id"`
 }
 
 // Add appends events and counters to a change.
 func (c *Change) Add(o Change) {
 	c.Events = append(c.Events, o.Events...)
 	c.Counters = append(c.Counters, o.Counters...)
+	c.Folded = append(c.Folded, o.Folded...)
 }
 
 // Campaign is the campaign a lead is attributed to for funnel counters:

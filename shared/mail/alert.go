@@ -21,12 +21,12 @@ import (
 type Alert struct {
 	Grade, Temperature, Company, Name, JobTitle, Email, Phone string
 
-	WhyHot     string          // one-line summary, e.g. "demo request, pricing page"
-	Answers    []KV            // every answer and form field, in display order
+	WhyHot  string // one-line summary, e.g. "demo request, pricing page"
+	Answers []KV   // every answer and form field, in display order
 	// Changed lists the profile fields a later form changed since the
 	// lead's first touch ("Company": "Acme → Evil Corp"): anyone who
 	// knows an address can post it, so the rep sees what was rewritten.
-	Changed []KV
+	Changed    []KV
 	Source     []KV            // utm_*, campaign, variant, landing page, referrer
 	Reasons    []string        // score reasons, e.g. "+20 role in [CMO]"
 	Pages      []string        // pages visited; may be empty

@@ -132,6 +132,12 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(ch.At.Unix())},
 		}})
 	}
+	foldedAt := len(items)
+	for _, id := range ch.Folded {
+		cond := "attribute_exists(PK)"
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table,
+			Key: key(leadPK(l.ID), inboxSK(id)), ConditionExpression: &cond}})
+	}
 	if len(items) == 1 && items[0].Put != nil {
 		// The profile alone: a plain conditional write costs half a
 		// transaction's write units.
@@ -161,6 +167,9 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 		if idemAt > from {
 			idemAt -= to - from - 1
 		}
+		if foldedAt > from {
+			foldedAt -= to - from - 1
+		}
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	}
 	if err == nil {
@@ -169,6 +178,11 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 	codes, ok := cancelReasons(err)
 	if !ok {
 		return wrap("write lead", err)
+	}
+	for i := foldedAt; i < len(codes) && len(ch.Folded) > 0; i++ {
+		if codes[i] == "ConditionalCheckFailed" {
+			return lead.ErrVersionConflict // another write folded that touch: read again
+		}
 	}
 	switch {
 	case idemAt >= 0 && idemAt < len(codes) && codes[idemAt] == "ConditionalCheckFailed":
@@ -190,6 +204,67 @@ const condNew = "attribute_not_exists(PK)"
 func (s *Store) putNew(item map[string]types.AttributeValue) *types.Put {
 	cond := condNew
 	return &types.Put{TableName: &s.table, Item: item, ConditionExpression: &cond}
+}
+
+// inboxItem is a touch waiting in its lead's inbox.
+type inboxItem struct {
+	Touch lead.Touch `json:"touch"`
+}
+
+// Deposit keeps a submission in its lead's inbox: a new item, so no
+// write of the lead can make it fail, with the idempotency record in the
+// same transaction (lead.ErrDuplicateRequest when the key was used).
+func (s *Store) Deposit(ctx context.Context, leadID string, t lead.Touch, idem *lead.Idempotency) error {
+	item, err := withKey(inboxItem{Touch: t}, leadPK(leadID), inboxSK(t.ID))
+	if err != nil {
+		return wrap("marshal touch", err)
+	}
+	items := []types.TransactWriteItem{{Put: s.putNew(item)}}
+	if idem == nil {
+		if err := s.putAlone(ctx, items[0].Put); err != nil {
+			return wrap("deposit touch", err)
+		}
+		return nil
+	}
+	rec, err := withKey(idempItem{LeadID: idem.LeadID, BodyHash: idem.BodyHash, Receipt: idem.Receipt, Outcome: idem.Outcome, ExpiresAt: idem.ExpiresAt.Unix()}, idempPK(idem.Key), skIdemp)
+	if err != nil {
+		return wrap("marshal idempotency", err)
+	}
+	cond := "attribute_not_exists(PK) OR expiresAt < :now"
+	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: rec, ConditionExpression: &cond,
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(t.Submission.Source.At.Unix())}}})
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
+		return lead.ErrDuplicateRequest
+	}
+	if err != nil {
+		return wrap("deposit touch", err)
+	}
+	return nil
+}
+
+// Inbox lists up to limit touches waiting in a lead's inbox, oldest
+// first (strongly consistent).
+func (s *Store) Inbox(ctx context.Context, leadID string, limit int) ([]lead.Touch, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(leadPK(leadID)), ":p": str(inboxPrefix)},
+		ConsistentRead:            aws.Bool(true),
+		Limit:                     aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, wrap("query inbox", err)
+	}
+	touches := make([]lead.Touch, 0, len(out.Items))
+	for _, item := range out.Items {
+		var it inboxItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, wrap("decode touch", err)
+		}
+		touches = append(touches, it.Touch)
+	}
+	return touches, nil
 }
 
 // LeadByEmail follows the email claim to the lead's profile.

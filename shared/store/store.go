@@ -63,6 +63,13 @@ func emailPK(hash string) string      { return "EMAIL#" + hash }
 func idempPK(key string) string       { return "IDEMP#" + key }
 func campaignPK(c string) string      { return "CAMPAIGN#" + c }
 func statsPrefix(month string) string { return "STATS#" + month }
+
+// inboxSK keys a touch waiting in its lead's inbox: ids sort by time, so
+// the inbox reads oldest first.
+func inboxSK(id string) string { return inboxPrefix + id }
+
+const inboxPrefix = "INBOX#"
+
 func eventSK(at time.Time, kind, id string) string {
 	return "EVT#" + at.UTC().Format(time.RFC3339Nano) + "#" + kind + "#" + id
 }
@@ -150,22 +157,32 @@ func withKey(v any, pk, sk string) (map[string]types.AttributeValue, error) {
 func (s *Store) counterAdd(campaign, variant string, at time.Time, counters ...string) *types.Update {
 	expr := "SET updatedAt = :now, campaign = :c, variant = :v, #m = :m, GSI1PK = :gpk, GSI1SK = :gsk ADD "
 	names := map[string]string{"#m": "month"}
-	for i, c := range counters {
+	month := at.UTC().Format("2006-01")
+	values := map[string]types.AttributeValue{":now": str(at.UTC().Format(time.RFC3339Nano)),
+		":c": str(campaign), ":v": str(variant), ":m": str(month), ":gpk": str(statsPrefix(month)), ":gsk": str(campaign + "#" + variant)}
+	// A counter named n times adds n (a write folding several touches).
+	var order []string
+	count := map[string]int64{}
+	for _, c := range counters {
+		if count[c] == 0 {
+			order = append(order, c)
+		}
+		count[c]++
+	}
+	for i, c := range order {
 		if i > 0 {
 			expr += ", "
 		}
-		n := "#c" + strconv.Itoa(i)
-		names[n] = c
-		expr += n + " :one"
+		n, v := "#c"+strconv.Itoa(i), ":n"+strconv.Itoa(i)
+		names[n], values[v] = c, num(count[c])
+		expr += n + " " + v
 	}
-	month := at.UTC().Format("2006-01")
 	return &types.Update{
-		TableName:                &s.table,
-		Key:                      key(campaignPK(campaign), statsSK(month, variant, rand.IntN(StatsShards))),
-		UpdateExpression:         &expr,
-		ExpressionAttributeNames: names,
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":now": str(at.UTC().Format(time.RFC3339Nano)),
-			":c": str(campaign), ":v": str(variant), ":m": str(month), ":gpk": str(statsPrefix(month)), ":gsk": str(campaign + "#" + variant)},
+		TableName:                 &s.table,
+		Key:                       key(campaignPK(campaign), statsSK(month, variant, rand.IntN(StatsShards))),
+		UpdateExpression:          &expr,
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
 	}
 }
 

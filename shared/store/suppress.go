@@ -108,6 +108,9 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 	if err := s.recordPending(ctx, l.ID); err != nil {
 		return err
 	}
+	if err := s.emptyInbox(ctx, l.ID); err != nil {
+		return err
+	}
 	for start := 0; start < len(events); start += 25 {
 		var reqs []types.WriteRequest
 		for _, ev := range events[start:min(start+25, len(events))] {
@@ -151,4 +154,26 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 		return wrap("erase lead", err)
 	}
 	return nil
+}
+
+// emptyInbox deletes the touches waiting in a lead's inbox (never folded
+// in: personal data an erasure removes with the rest).
+func (s *Store) emptyInbox(ctx context.Context, leadID string) error {
+	for {
+		touches, err := s.Inbox(ctx, leadID, 25)
+		if err != nil || len(touches) == 0 {
+			return err
+		}
+		reqs := make([]types.WriteRequest, len(touches))
+		for i, t := range touches {
+			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(leadPK(leadID), inboxSK(t.ID))}}
+		}
+		for len(reqs) > 0 {
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.table: reqs}})
+			if err != nil {
+				return wrap("erase inbox", err)
+			}
+			reqs = out.UnprocessedItems[s.table]
+		}
+	}
 }

@@ -44,6 +44,8 @@ const DueShards = 8
 
 // Store is the in-memory table. The zero value is not usable: use New.
 type Store struct {
+	// inbox holds the touches waiting in each lead's inbox, by id.
+	inbox      map[string]map[string]lead.Touch
 	mu         sync.Mutex
 	profiles   map[string]profile            // lead id → profile
 	emails     map[string]string             // email hash → lead id
@@ -62,6 +64,7 @@ func New() *Store {
 		profiles: map[string]profile{}, emails: map[string]string{}, events: map[string]map[string][]byte{},
 		idem: map[string]idemRecord{}, suppressed: map[string]suppression{},
 		stats: map[statsKey]map[string]int64{}, turns: map[string]int64{}, rates: map[string]int64{}, once: map[string]time.Time{},
+		inbox: map[string]map[string]lead.Touch{},
 	}
 }
 
@@ -151,7 +154,7 @@ func (s *Store) SaveLead(_ context.Context, l lead.Lead, ch lead.Change, idem *c
 	switch {
 	case w.idemTaken:
 		return capture.ErrDuplicateRequest
-	case !s.versionOK(l):
+	case !s.versionOK(l), w.foldGone:
 		return capture.ErrVersionConflict
 	case w.eventExists:
 		return wrap("write lead", errEventExists)
@@ -159,6 +162,41 @@ func (s *Store) SaveLead(_ context.Context, l lead.Lead, ch lead.Change, idem *c
 	s.putProfile(w.profile)
 	s.apply(w)
 	return nil
+}
+
+// Deposit keeps a touch in its lead's inbox, with the idempotency record
+// (capture.ErrDuplicateRequest when the key is taken).
+func (s *Store) Deposit(_ context.Context, leadID string, t lead.Touch, idem *capture.Idempotency) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if idem != nil {
+		if r, ok := s.idem[idem.Key]; ok && !(r.expiresAt < t.Submission.Source.At.Unix()) {
+			return capture.ErrDuplicateRequest
+		}
+		s.idem[idem.Key] = idemRecord{leadID: idem.LeadID, bodyHash: idem.BodyHash, receipt: idem.Receipt, outcome: idem.Outcome, expiresAt: idem.ExpiresAt.Unix()}
+	}
+	if s.inbox[leadID] == nil {
+		s.inbox[leadID] = map[string]lead.Touch{}
+	}
+	s.inbox[leadID][t.ID] = t
+	return nil
+}
+
+// Inbox lists up to limit touches of a lead's inbox, oldest (lowest id)
+// first.
+func (s *Store) Inbox(_ context.Context, leadID string, limit int) ([]lead.Touch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.inbox[leadID]))
+	for id := range s.inbox[leadID] {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]lead.Touch, 0, min(limit, len(ids)))
+	for _, id := range ids[:min(limit, len(ids))] {
+		out = append(out, s.inbox[leadID][id])
+	}
+	return out, nil
 }
 
 // Save is SaveLead without an idempotency record.
@@ -369,6 +407,7 @@ func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, ch le
 	for k, b := range items {
 		s.putEvent(l.ID, k, b)
 	}
+	delete(s.inbox, l.ID) // touches never folded in are personal data too
 	if !s.versionOK(l) {
 		return lead.ErrVersionConflict
 	}
@@ -549,6 +588,8 @@ type write struct {
 	counters    map[statsKey][]string
 	idem        *capture.Idempotency
 	idemTaken   bool
+	folded      []string
+	foldGone    bool // a folded touch is not in the inbox (folded already)
 }
 
 // prepare encodes l and ch and evaluates the conditions of the events and
@@ -595,6 +636,12 @@ func (s *Store) prepare(l lead.Lead, ch lead.Change, idem *capture.Idempotency) 
 			w.idemTaken = true
 		}
 	}
+	w.folded = ch.Folded
+	for _, id := range ch.Folded {
+		if _, ok := s.inbox[l.ID][id]; !ok {
+			w.foldGone = true
+		}
+	}
 	return w, nil
 }
 
@@ -605,6 +652,9 @@ func (s *Store) apply(w write) {
 	}
 	for k, names := range w.counters {
 		s.add(k, names)
+	}
+	for _, id := range w.folded {
+		delete(s.inbox[w.leadID], id)
 	}
 	if w.idem != nil {
 		s.idem[w.idem.Key] = idemRecord{leadID: w.idem.LeadID, bodyHash: w.idem.BodyHash, receipt: w.idem.Receipt, outcome: w.idem.Outcome, expiresAt: w.idem.ExpiresAt.Unix()}
@@ -676,15 +726,11 @@ func checkCounters(names []string) error {
 	if len(names) == 0 {
 		return errors.New("invalid update: no counters")
 	}
-	seen := map[string]bool{}
+	// A name given n times adds n, as the adapter's update does.
 	for _, n := range names {
-		if seen[n] {
-			return fmt.Errorf("invalid update: counter %q twice for one item", n)
-		}
 		if slices.Contains(statsAttributes, n) || strings.TrimSpace(n) == "" {
 			return fmt.Errorf("invalid update: counter name %q", n)
 		}
-		seen[n] = true
 	}
 	return nil
 }
