@@ -103,7 +103,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return httpapi.Response{StatusCode: http.StatusNoContent, Headers: h.CORS.Headers(origin)}, nil
 	case "GET /t/s.js":
 		return httpapi.Response{StatusCode: http.StatusOK, Body: snippet(strings.TrimRight(h.BaseURL, "/")),
-			Headers: map[string]string{"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600"}}, nil
+			Headers: map[string]string{"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}}, nil
 	}
 	return httpapi.JSON(http.StatusNotFound, map[string]string{"error": "not found"}, nil), nil
 }
@@ -156,7 +156,7 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	now := h.Clock()
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
 	answer := httpapi.Response{StatusCode: http.StatusOK, Body: pixel, IsBase64Encoded: true,
-		Headers: map[string]string{"Content-Type": "image/gif", "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}}
+		Headers: map[string]string{"Content-Type": "image/gif", "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}}
 	c, err := h.Keys.Verify(req.PathParameters["token"], links.ActionOpen, now)
 	if err != nil {
 		outcome := "bad_token"
