@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,5 +215,64 @@ func TestInvalidQualifyConfigFailsAtInit(t *testing.T) {
 	if _, err := registry.Build(context.Background(), "capture", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now); err == nil ||
 		!strings.Contains(err.Error(), "SIGNING_KEYS") {
 		t.Errorf("without signing keys: err = %v", err)
+	}
+}
+
+// TestCaptureRefusesBrokenAndDeceptiveText: through the JSON POST /leads
+// path, text encoding/json would silently repair (invalid UTF-8, half a
+// surrogate pair — in values, keys and answers) and addresses built to
+// deceive (invisible characters, look-alike letters) are refused with 400
+// naming the field and nothing is stored; an IDN domain typed in Unicode
+// or in punycode is one lead, stored in punycode.
+func TestCaptureRefusesBrokenAndDeceptiveText(t *testing.T) {
+	h, table, logs := build(t, "capture", nil)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	n := time.Now().UnixNano()
+	for _, tc := range []struct {
+		name, body, field, reason string
+	}{
+		{"lone surrogate in the email", fmt.Sprintf(`{"email":"ann.%d\ud800@acme.example"}`, n), "email", `holds half of a UTF-16 surrogate pair (\ud800) without the other half`},
+		{"invalid UTF-8 in an answer", fmt.Sprintf("{\"email\":\"ann.%d@acme.example\",\"answers\":{\"crm\":\"Hub\xffSpot\"}}", n), "answers.crm", "is not valid UTF-8"},
+		{"lone surrogate in an answer's key", fmt.Sprintf(`{"email":"ann.%d@acme.example","answers":{"c\udc00rm":"x"}}`, n), "answers.c\ufffdrm", `its name holds half of a UTF-16 surrogate pair (\udc00) without the other half`},
+		{"zero-width space in the email", fmt.Sprintf(`{"email":"ann.%d@acme\u200b.example"}`, n), "email", "contains an invisible or text-direction character (U+200B)"},
+		{"right-to-left override in the email", fmt.Sprintf(`{"email":"ann.%d@\u202eelpmaxe.acme"}`, n), "email", "contains an invisible or text-direction character (U+202E)"},
+		{"cyrillic look-alike in the domain", fmt.Sprintf(`{"email":"ann.%d@p\u0430ypal.example"}`, n), "email", "mixes Cyrillic and Latin letters in one part of the domain (look-alike letters)"},
+	} {
+		resp, err := h.HTTP(ctx, jsonLead(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p struct {
+			Error  string            `json:"error"`
+			Fields []lead.FieldError `json:"fields"`
+		}
+		_ = json.Unmarshal([]byte(resp.Body), &p)
+		if resp.StatusCode != 400 || len(p.Fields) != 1 || p.Fields[0] != (lead.FieldError{Field: tc.field, Reason: tc.reason}) {
+			t.Errorf("%s: %d %s; want 400 naming %s: %s", tc.name, resp.StatusCode, resp.Body, tc.field, tc.reason)
+		}
+	}
+	out, _ := testenv.Clients(t).DynamoDB.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)})
+	if out.Count != 0 {
+		t.Fatalf("refused submissions wrote %d items", out.Count)
+	}
+
+	var ids []string
+	for _, email := range []string{fmt.Sprintf("Ann.%d@Bücher.example", n), fmt.Sprintf("ann.%d@xn--bcher-kva.example", n)} {
+		resp, _ := h.HTTP(ctx, jsonLead(`{"email":"`+email+`"}`))
+		var c struct{ ID, Status string }
+		_ = json.Unmarshal([]byte(resp.Body), &c)
+		if resp.StatusCode != 201 {
+			t.Fatalf("%s: %d %s", email, resp.StatusCode, resp.Body)
+		}
+		ids = append(ids, c.ID)
+	}
+	want := fmt.Sprintf("ann.%d@xn--bcher-kva.example", n)
+	l, err := st.LeadByEmail(ctx, lead.HashEmail(want))
+	if err != nil || ids[0] != ids[1] || l.ID != ids[0] || l.Email != want {
+		t.Fatalf("ids %v, stored %q (%v); want one lead stored as %s", ids, l.Email, err, want)
+	}
+	if strings.Contains(logs.String(), fmt.Sprint(n)) {
+		t.Fatal("a submitted address reached the logs")
 	}
 }

@@ -265,3 +265,82 @@ func TestPricingVisitTriggersItsSequence(t *testing.T) {
 		t.Fatalf("timeline lacks the switch (exit %v, enrolled %v)", exit, enrolled)
 	}
 }
+
+// TestForgedPageViewsCountOncePerDay: whoever holds a lead's ?lf= visitor
+// token (it travels in URLs) can post page views, but a page counts once
+// per lead per UTC day: three /pricing views in one day add the points of
+// one and leave a grade-B lead short of hot; the repeats stay on the
+// timeline as facts marked "repeat", without the query, fragment or
+// user:password@ they came with. A view the next day counts again.
+func TestForgedPageViewsCountOncePerDay(t *testing.T) {
+	clock := &clockAt{t: monday.Add(9 * time.Hour)}
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	keys, _ := token.ParseKeys(testKeys)
+	// Grade B (decision maker, go-to-market role, served country): hot at 35.
+	resp, _ := capture.HTTP(ctx, jsonLead(fmt.Sprintf(`{"email":"forged.%d@midco.example","job_title":"Head of Marketing","country":"DE","consent":true}`, time.Now().UnixNano())))
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	visitor := links.Visitor(keys, created.ID, clock.now())
+	view := func(page string) {
+		t.Helper()
+		r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"`+page+`"}`, map[string]string{"content-type": "text/plain"}))
+		if r.StatusCode != http.StatusNoContent {
+			t.Fatalf("view %s: %d %s", page, r.StatusCode, r.Body)
+		}
+	}
+	pricing := func(l lead.Lead) (n int) {
+		for _, s := range l.Signals {
+			if s.Kind == "pricing_page_view" {
+				n++
+			}
+		}
+		return n
+	}
+	before, _ := st.Lead(ctx, created.ID)
+	if before.Qualification == nil || before.Qualification.Grade != "B" || before.Handoff != nil {
+		t.Fatalf("fixture: %+v, want a grade-B lead that is not hot", before.Qualification)
+	}
+
+	view("https://www.example.com/pricing")
+	once, _ := st.Lead(ctx, created.ID)
+	for i, page := range []string{"https://www.example.com/pricing?plan=pro", "https://eve:pw@www.example.com/pricing#x"} {
+		clock.add(time.Minute)
+		view(page)
+		l, _ := st.Lead(ctx, created.ID)
+		if pricing(l) != 1 || l.Qualification.Score > once.Qualification.Score || l.Handoff != nil || l.Stage == lead.StageMQL {
+			t.Fatalf("repeat %d the same day: %d pricing signals, score %.1f (after one view %.1f), handoff %+v; want 1 signal, no more points, not hot",
+				i+1, pricing(l), l.Qualification.Score, once.Qualification.Score, l.Handoff)
+		}
+	}
+	if once.Qualification.Score <= before.Qualification.Score {
+		t.Fatalf("the first view added no points: %.1f → %.1f", before.Qualification.Score, once.Qualification.Score)
+	}
+	tl, _ := st.Timeline(ctx, created.ID)
+	views, repeats := 0, 0
+	for _, e := range tl {
+		if e.Kind != "page_view" {
+			continue
+		}
+		views++
+		if e.Data["repeat"] == true {
+			repeats++
+		}
+		if u := e.Data["url"]; u != "https://www.example.com/pricing" {
+			t.Errorf("stored page URL %v, want https://www.example.com/pricing", u)
+		}
+	}
+	stats, _ := st.CampaignStats(ctx, "unattributed", clock.now())
+	if views != 3 || repeats != 2 || stats["pricing_page_view"] != 1 {
+		t.Fatalf("%d page_view events (%d repeats), counter %d; want 3 (2), 1", views, repeats, stats["pricing_page_view"])
+	}
+
+	clock.add(24 * time.Hour)
+	view("https://www.example.com/pricing")
+	next, _ := st.Lead(ctx, created.ID)
+	if pricing(next) != 2 || next.Qualification.Score <= once.Qualification.Score-1 {
+		t.Fatalf("next day: %d pricing signals, score %.1f (day before %.1f); want 2 and the new view's points", pricing(next), next.Qualification.Score, once.Qualification.Score)
+	}
+}

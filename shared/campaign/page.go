@@ -77,6 +77,11 @@ func (c *Campaign) RenderPage(w io.Writer, p PageData) error {
 	})
 }
 
+// PageStyles are the texts of the <style> elements RenderPage writes,
+// for the page's Content-Security-Policy (httpapi.Policy.Styles): the
+// page needs no other style, script, image or font.
+func PageStyles() []string { return []string{string(pageCSS)} }
+
 type pageView struct {
 	CSS      template.CSS
 	Headline string
@@ -91,8 +96,7 @@ const pageTmpl = `{{define "page"}}<!doctype html>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex">
 <title>{{.Headline}}</title>
-<style>
-{{.CSS}}</style>
+<style>{{.CSS}}</style>
 </head>
 <body>
 <main class="lf-page">
@@ -111,8 +115,7 @@ const pageTmpl = `{{define "page"}}<!doctype html>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex">
 <title>This offer has ended</title>
-<style>
-{{.CSS}}</style>
+<style>{{.CSS}}</style>
 </head>
 <body>
 <main class="lf-page lf-ended">

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -27,8 +28,12 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 	}
 	base := h.baseURL(req)
 	if req.RouteKey == "GET /c/{campaign}/embed" {
-		return httpapi.Response{StatusCode: http.StatusOK, Body: c.Snippet(base),
-			Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}}
+		// The snippet is text to paste into a site, never a page: nosniff
+		// keeps browsers from running its markup, and as it is meant for
+		// other sites any of them may show (frame) it.
+		headers := httpapi.Policy{Frameable: true}.Headers()
+		headers["Content-Type"], headers["Cache-Control"] = "text/plain; charset=utf-8", "no-store"
+		return httpapi.Response{StatusCode: http.StatusOK, Body: c.Snippet(base), Headers: headers}
 	}
 	utm := map[string]string{}
 	for _, k := range campaign.UTMFields {
@@ -52,8 +57,27 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 		return httpapi.HTML(http.StatusInternalServerError, "<!doctype html><title>Error</title><p>This page could not be shown.</p>", nil)
 	}
 	log.Info("campaign page", "status", http.StatusOK, "campaign", id)
-	return httpapi.HTML(http.StatusOK, b.String(), nil)
+	return httpapi.Page(http.StatusOK, b.String(), h.pagePolicy(base, id), nil)
 }
+
+// pagePolicy lets a hosted page use its stylesheet and post its form to
+// the API's /leads — the configured public base, which may be another
+// origin than the page's — and follow the answer's redirect to the
+// thank-you page (browsers hold a form's redirects to form-action too).
+func (h *Handler) pagePolicy(base, campaign string) httpapi.Policy {
+	p := httpapi.Policy{Styles: campaignPageStyles}
+	for _, u := range []string{base, h.thankYou(campaign)} {
+		if o := httpapi.Origin(u); o != "" && !slices.Contains(p.FormAction, o) {
+			p.FormAction = append(p.FormAction, o)
+		}
+	}
+	if base == "" { // the form posts to /leads on the page's own origin
+		p.FormAction = append(p.FormAction, "'self'")
+	}
+	return p
+}
+
+var campaignPageStyles = campaign.PageStyles()
 
 // thankYou is the campaign's own thank-you page, else the default.
 func (h *Handler) thankYou(id string) string {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -65,7 +67,17 @@ func decodeJSON(body []byte) (decoded, error) {
 		return decoded{}, fmt.Errorf("%w: body must be a single JSON object", httpapi.ErrBadRequest)
 	}
 	d := decoded{input: lead.Input{Fields: map[string]string{}}}
+	// encoding/json silently turns broken text into U+FFFD; find it in the
+	// raw body first and leave those fields out.
+	d.problems = textProblems(body)
+	broken := make(map[string]bool, len(d.problems))
+	for _, p := range d.problems {
+		broken[p.Field] = true
+	}
 	for k, v := range raw {
+		if broken[k] {
+			continue
+		}
 		switch k {
 		case HoneypotField:
 			s, _ := jsonScalar(v)
@@ -78,6 +90,9 @@ func decodeJSON(body []byte) (decoded, error) {
 			}
 			d.input.Answers = make(map[string]string, len(answers))
 			for ak, av := range answers {
+				if broken["answers."+ak] {
+					continue
+				}
 				s, ok := jsonScalar(av)
 				if !ok {
 					d.problems = append(d.problems, lead.FieldError{Field: "answers." + ak, Reason: "must be a string, number or boolean"})
@@ -114,4 +129,132 @@ func jsonScalar(v json.RawMessage) (string, bool) {
 		return strconv.FormatFloat(t, 'f', -1, 64), true
 	}
 	return "", false
+}
+
+// textProblems names the strings of a JSON object body — names and values,
+// nested ones too — whose text encoding/json would silently repair into
+// U+FFFD: bytes that are not UTF-8, and \u escapes of half a UTF-16
+// surrogate pair ("\ud800" without its "\udc00"). Each is named by its
+// path of object keys ("email", "answers.crm"), once. body must be
+// syntactically valid JSON.
+func textProblems(body []byte) []lead.FieldError {
+	type level struct {
+		object, wantKey bool
+		key             string
+	}
+	var (
+		stack []level
+		out   []lead.FieldError
+		seen  = map[string]bool{}
+	)
+	path := func() string {
+		var keys []string
+		for _, l := range stack {
+			if l.object {
+				keys = append(keys, l.key)
+			}
+		}
+		return strings.Join(keys, ".")
+	}
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{':
+			stack = append(stack, level{object: true, wantKey: true})
+		case '[':
+			stack = append(stack, level{})
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].wantKey = true
+			}
+		case ':':
+			if n := len(stack); n > 0 {
+				stack[n-1].wantKey = false
+			}
+		case '"':
+			end := stringEnd(body, i)
+			lit := body[i+1 : end]
+			reason := brokenText(lit)
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				stack[n-1].key = unquote(lit)
+				if reason != "" {
+					reason = "its name " + reason
+				}
+			}
+			if field := path(); reason != "" && len(stack) > 0 && !seen[field] {
+				seen[field] = true
+				out = append(out, lead.FieldError{Field: field, Reason: reason})
+			}
+			i = end
+		}
+	}
+	return out
+}
+
+// stringEnd is the index of the quote that closes the JSON string opening
+// at body[start].
+func stringEnd(body []byte, start int) int {
+	for j := start + 1; j < len(body); j++ {
+		switch body[j] {
+		case '\\':
+			j++
+		case '"':
+			return j
+		}
+	}
+	return len(body) - 1
+}
+
+// brokenText is why a JSON string's raw text (between its quotes) is not
+// text, or "".
+func brokenText(lit []byte) string {
+	for j := 0; j < len(lit); {
+		c := lit[j]
+		switch {
+		case c == '\\' && j+5 < len(lit) && lit[j+1] == 'u':
+			r := hex4(lit[j+2 : j+6])
+			if !utf16.IsSurrogate(r) {
+				j += 6
+				continue
+			}
+			if r < 0xdc00 && j+11 < len(lit) && lit[j+6] == '\\' && lit[j+7] == 'u' {
+				if lo := hex4(lit[j+8 : j+12]); lo >= 0xdc00 && lo <= 0xdfff {
+					j += 12
+					continue
+				}
+			}
+			return fmt.Sprintf("holds half of a UTF-16 surrogate pair (\\u%04x) without the other half", r)
+		case c == '\\':
+			j += 2
+		case c < utf8.RuneSelf:
+			j++
+		default:
+			r, size := utf8.DecodeRune(lit[j:])
+			if r == utf8.RuneError && size == 1 {
+				return "is not valid UTF-8"
+			}
+			j += size
+		}
+	}
+	return ""
+}
+
+// hex4 is the value of four hex digits, -1 when they are not.
+func hex4(b []byte) rune {
+	n, err := strconv.ParseUint(string(b), 16, 16)
+	if err != nil {
+		return -1
+	}
+	return rune(n)
+}
+
+// unquote decodes a JSON string's raw text as encoding/json does (broken
+// text becomes U+FFFD), so paths match the decoded keys.
+func unquote(lit []byte) string {
+	var s string
+	_ = json.Unmarshal(append(append([]byte{'"'}, lit...), '"'), &s)
+	return s
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store/memstore"
@@ -26,6 +28,9 @@ func FuzzHandle(f *testing.F) {
 		{false, `{"email":"<script>@x","answers":{"q":["x"]}}`},
 		{false, `[1]`},
 		{false, `{"email":`},
+		{false, `{"email":"a\ud800@b.example","answers":{"q\udc00":"x"}}`},
+		{false, "{\"name\":\"Ann\xff\",\"email\":\"ann@b\u00fccher.example\"}"},
+		{false, `{"email":"ann@p\u0430ypal.example","name":"\ud83d\ude00"}`},
 		{true, "email=a%40b.example&consent=on&answers[crm]=HubSpot"},
 		{true, "email=nope&name=%3Cb%3E"},
 		{true, "fax=bot&email=a%40b.example"},
@@ -52,8 +57,14 @@ func FuzzHandle(f *testing.F) {
 				t.Fatalf("one request stored %d leads", n)
 			}
 			for _, l := range st.Leads() {
-				if !strings.Contains(l.Email, "@") {
+				at := strings.LastIndexByte(l.Email, '@')
+				if at < 1 || strings.ContainsRune(l.Email, utf8.RuneError) {
 					t.Fatalf("stored a lead with email %q", l.Email)
+				}
+				for _, r := range l.Email[at:] {
+					if r >= utf8.RuneSelf || unicode.IsUpper(r) {
+						t.Fatalf("stored a domain not in lower-case ASCII (punycode) form: %q", l.Email)
+					}
 				}
 			}
 		case 400, 409, 413:

@@ -200,7 +200,7 @@ func (h *Handler) errorResponse(status int, err error, reqID string, isForm bool
 		p.Fields = ve.Fields
 	}
 	if isForm && status < 500 {
-		return httpapi.HTML(status, errorPage(p, backLink(req)), cors)
+		return httpapi.Page(status, errorPage(p, backLink(req)), errorPolicy, cors)
 	}
 	return httpapi.JSON(status, p, cors)
 }

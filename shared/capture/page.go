@@ -10,7 +10,7 @@ import (
 
 // errorTmpl is shown to a person whose plain HTML form post was refused:
 // it names every problem and links back to the form.
-var errorTmpl = template.Must(template.New("error").Parse(`<!doctype html>
+const errorSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Please check the form</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}li{margin:.25rem 0}</style>
@@ -21,7 +21,13 @@ var errorTmpl = template.Must(template.New("error").Parse(`<!doctype html>
 {{else}}<p>{{.Error}}</p>{{end}}
 {{if .Back}}<p><a href="{{.Back}}">Back to the form</a></p>{{else}}<p>Use your browser's Back button to return to the form; your answers are still there.</p>{{end}}
 <p><small>Reference: {{.RequestID}}</small></p>
-</body></html>`))
+</body></html>`
+
+var errorTmpl = template.Must(template.New("error").Parse(errorSource))
+
+// errorPolicy lets the error page use its own <style> and nothing else;
+// its only way out is a link.
+var errorPolicy = httpapi.Policy{Styles: httpapi.Styles(errorSource)}
 
 func errorPage(p problem, back string) string {
 	var b bytes.Buffer

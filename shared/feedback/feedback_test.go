@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/nurture"
@@ -388,5 +389,26 @@ func TestSentBackLeadIsNurturedAgain(t *testing.T) {
 	}
 	if c, _ := f.st.CampaignStats(context.Background(), "q4", t0.Add(30*24*time.Hour)); c["mql_again"] != 1 || c["mql"] != 0 {
 		t.Fatalf("counters %v: want mql_again 1", c)
+	}
+}
+
+// TestPageHeaders: every feedback page renders under its policy: its
+// hashed <style>, forms posting to its own URL, no framing, and no
+// referrer (the URL is a signed token).
+func TestPageHeaders(t *testing.T) {
+	f := newFixture(t)
+	for name, resp := range map[string]httpapi.Response{
+		"accept page":      f.do(t, http.MethodGet, f.tok(links.ActionAccept, "ana@example.com"), ""),
+		"reject page":      f.do(t, http.MethodGet, f.tok(links.ActionReject, "no_budget"), ""),
+		"accepted":         f.post(t, links.ActionAccept, "ana@example.com"),
+		"won page":         f.do(t, http.MethodGet, f.tok(links.ActionWon, ""), ""),
+		"not a valid link": f.do(t, http.MethodGet, "forged.token", ""),
+	} {
+		if p := httpapitest.PageProblems(resp); len(p) > 0 {
+			t.Errorf("%s: %q\nCSP %s", name, p, resp.Headers["Content-Security-Policy"])
+		}
+		if httpapitest.Framing(resp) || resp.Headers["Referrer-Policy"] != "no-referrer" || !strings.Contains(resp.Headers["Content-Security-Policy"], "form-action 'self'") {
+			t.Errorf("%s: headers %v", name, resp.Headers)
+		}
 	}
 }

@@ -55,9 +55,7 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time
 	return v
 }
 
-var page = template.Must(template.New("feedback").Funcs(template.FuncMap{
-	"upper": strings.ToUpper,
-}).Parse(`<!doctype html>
+const pageSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
@@ -88,12 +86,20 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 {{else}}<p><button type="submit">{{if eq .Action "accept"}}Accept{{else}}Mark {{upper .Action}}{{end}}</button></p>{{end}}
 </form>{{end}}
 {{if .Outcomes}}<p>Later, record how it went:</p><p>{{range .Outcomes}}<a class="btn" href="{{.URL}}">{{.Label}}</a>{{end}}</p>{{end}}
-</body></html>`))
+</body></html>`
+
+var page = template.Must(template.New("feedback").Funcs(template.FuncMap{
+	"upper": strings.ToUpper,
+}).Parse(pageSource))
+
+// policy lets the page use its <style> and post its form back to its own
+// URL; the URL is a signed token, so it goes to no one as a referrer.
+var policy = httpapi.Policy{Styles: httpapi.Styles(pageSource), FormAction: []string{"'self'"}, Referrer: httpapi.NoReferrer}
 
 func render(status int, v view) httpapi.Response {
 	var b bytes.Buffer
 	if err := page.Execute(&b, v); err != nil {
-		return httpapi.HTML(http.StatusInternalServerError, "internal error", nil)
+		return httpapi.Page(http.StatusInternalServerError, "internal error", httpapi.Policy{Referrer: httpapi.NoReferrer}, nil)
 	}
-	return httpapi.HTML(status, b.String(), nil)
+	return httpapi.Page(status, b.String(), policy, nil)
 }

@@ -32,19 +32,29 @@ func JSON(status int, v any, headers map[string]string) Response {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return Response{StatusCode: http.StatusInternalServerError, Body: `{"error":"internal error"}`,
-			Headers: map[string]string{"Content-Type": "application/json"}}
+			Headers: map[string]string{"Content-Type": "application/json", "X-Content-Type-Options": "nosniff"}}
 	}
-	h := map[string]string{"Content-Type": "application/json"}
+	h := map[string]string{"Content-Type": "application/json", "X-Content-Type-Options": "nosniff"}
 	for k, v := range headers {
 		h[k] = v
 	}
 	return Response{StatusCode: status, Body: string(b), Headers: h}
 }
 
-// HTML is an HTML page response.
+// HTML is an HTML page response under the strictest Policy: a page with
+// no style, form or anything it loads.
 func HTML(status int, page string, headers map[string]string) Response {
+	return Page(status, page, Policy{}, headers)
+}
+
+// Page is an HTML page response under its policy; the policy's headers
+// win over the caller's.
+func Page(status int, page string, p Policy, headers map[string]string) Response {
 	h := map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 	for k, v := range headers {
+		h[k] = v
+	}
+	for k, v := range p.Headers() {
 		h[k] = v
 	}
 	return Response{StatusCode: status, Body: page, Headers: h}

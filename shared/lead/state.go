@@ -1,6 +1,10 @@
 package lead
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
 
 // Signal is one engagement event that feeds the score: a form submission
 // ("form:demo_request"), a page view, an email click. Kept on the profile
@@ -8,18 +12,40 @@ import "time"
 type Signal struct {
 	Kind string    `json:"kind"`
 	At   time.Time `json:"at"`
+	// Key makes a signal count once: one with the Key of a signal already
+	// kept is a repeat (the same page or link on the same day, see
+	// DailyKey) and adds nothing. "" always counts.
+	Key string `json:"key,omitempty"`
 }
 
 // MaxSignals bounds the signals kept on a profile; the oldest go first
 // (their decayed weight is the smallest).
 const MaxSignals = 50
 
-// AddSignal appends a signal, dropping the oldest beyond MaxSignals.
-func (l *Lead) AddSignal(s Signal) {
+// AddSignal appends a signal, dropping the oldest beyond MaxSignals, and
+// reports whether it did: a signal whose Key a kept signal has is a
+// repeat and is not added.
+func (l *Lead) AddSignal(s Signal) bool {
+	if s.Key != "" {
+		for _, kept := range l.Signals {
+			if kept.Key == s.Key {
+				return false
+			}
+		}
+	}
 	l.Signals = append(l.Signals, s)
 	if n := len(l.Signals); n > MaxSignals {
 		l.Signals = append([]Signal(nil), l.Signals[n-MaxSignals:]...)
 	}
+	return true
+}
+
+// DailyKey is the Signal.Key that makes a signal of kind about one thing
+// (a page, a link) count once per lead per UTC day. The thing is hashed:
+// keys stay short and hold no URL.
+func DailyKey(kind, thing string, at time.Time) string {
+	sum := sha256.Sum256([]byte(thing))
+	return kind + "#" + at.UTC().Format("2006-01-02") + "#" + hex.EncodeToString(sum[:8])
 }
 
 // DropRepeatSignals keeps one signal of a kind per window: a signal

@@ -6,11 +6,15 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 )
 
 // ErrInvalid marks a submission that failed validation; the wrapped
@@ -125,8 +129,17 @@ var (
 func Validate(in Input, meta RequestMeta) (Submission, error) {
 	var s Submission
 	errs := append([]FieldError(nil), in.Errors...)
+	decoded := make(map[string]bool, len(in.Errors))
+	for _, e := range in.Errors {
+		decoded[e.Field] = true
+	}
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{field, fmt.Sprintf(format, args...)})
+		e := FieldError{field, fmt.Sprintf(format, args...)}
+		// The decoder named this field's problem (and left it out), or
+		// the field's check and the email's check found the same one.
+		if !decoded[field] && !slices.Contains(errs, e) {
+			errs = append(errs, e)
+		}
 	}
 
 	for name, raw := range in.Fields {
@@ -163,7 +176,9 @@ func Validate(in Input, meta RequestMeta) (Submission, error) {
 				bad(field, "answer keys are 1-%d characters of a-z, 0-9 and _", MaxAnswerKey)
 			case utf8.RuneCountInString(v) > MaxAnswerLength:
 				bad(field, "longer than %d characters", MaxAnswerLength)
-			case !utf8.ValidString(v) || hasControl(v, true):
+			case !utf8.ValidString(v):
+				bad(field, "is not valid UTF-8")
+			case hasControl(v, true):
 				bad(field, "contains control characters")
 			case v != "":
 				s.Answers[k] = v
@@ -233,7 +248,21 @@ func parseBool(v string) bool { return boolWords[strings.ToLower(v)] }
 
 // NormaliseEmail trims and lower-cases an address and checks it is a bare
 // deliverable-looking address. It returns the reason when it is not.
+//
+// Look-alike and invisible tricks are refused: invisible and text-direction
+// characters (zero-width space/joiner/non-joiner, BOM, soft hyphen, the
+// bidi marks and embeddings — every Unicode format character — and blank
+// fillers and variation selectors), and letters of two scripts in the part
+// before the @ or in one domain label ("pаypal" with a Cyrillic а), bar
+// the script mixes of Chinese, Japanese and Korean names. The domain is
+// normalised to its ASCII (punycode) form with IDNA's lookup profile
+// (UTS #46), so the address is what SES sends to and the lead is one lead
+// however the domain was typed ("bücher.example" or "xn--bcher-kva.example").
+// The part before the @ is lower-cased and NFC-normalised.
 func NormaliseEmail(raw string) (string, string) {
+	if !utf8.ValidString(raw) { // before ToLower, which would repair it
+		return "", "is not valid UTF-8"
+	}
 	v := strings.ToLower(strings.TrimSpace(raw))
 	switch {
 	case v == "":
@@ -243,16 +272,108 @@ func NormaliseEmail(raw string) (string, string) {
 	case hasControl(v, false):
 		return "", "contains control characters"
 	}
+	if r, ok := invisible(v); ok {
+		return "", fmt.Sprintf("contains an invisible or text-direction character (U+%04X)", r)
+	}
+	v = norm.NFC.String(v)
 	addr, err := mail.ParseAddress(v)
 	if err != nil || addr.Address != v || addr.Name != "" {
 		return "", "is not a valid email address"
 	}
 	at := strings.LastIndexByte(v, '@')
-	domain := v[at+1:]
-	if at < 1 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.ContainsAny(v, " \"<>[]") {
+	if at < 1 || strings.ContainsAny(v, " \"<>[]") {
 		return "", "is not a valid email address"
 	}
+	local := v[:at]
+	domain, err := idna.Lookup.ToASCII(v[at+1:])
+	if err != nil || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", "is not a valid email address"
+	}
+	if mixed := mixedScripts(local); mixed != "" {
+		return "", "mixes " + mixed + " letters before the @ (look-alike letters)"
+	}
+	if shown, err := idna.Lookup.ToUnicode(domain); err == nil {
+		for _, label := range strings.Split(shown, ".") {
+			if mixed := mixedScripts(label); mixed != "" {
+				return "", "mixes " + mixed + " letters in one part of the domain (look-alike letters)"
+			}
+		}
+	}
+	v = local + "@" + domain
+	if len(v) > 254 {
+		return "", "longer than 254 characters"
+	}
 	return v, ""
+}
+
+// invisible finds a character that shows as nothing or changes how the
+// text around it is shown: format characters (Cf: zero-width space,
+// joiner and non-joiner, BOM, soft hyphen, U+200E/F, U+202A–202E,
+// U+2066–2069, …), separators other than a space, private use, the
+// replacement character, variation selectors and the blank fillers.
+func invisible(s string) (rune, bool) {
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Cf, unicode.Zs, unicode.Zl, unicode.Zp, unicode.Co, unicode.Variation_Selector):
+			if r != ' ' {
+				return r, true
+			}
+		case r == utf8.RuneError, r == '\u034f', r == '\u115f', r == '\u1160', r == '\u17b4', r == '\u17b5',
+			r == '\u2800', r == '\u3164', r == '\uffa0':
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// scriptSets are the mixes of scripts one name may use (UTS #39, highly
+// restrictive): Japanese, Chinese and Korean writing mix scripts by nature.
+var scriptSets = [][]string{
+	{"Han", "Hiragana", "Katakana", "Latin"},
+	{"Bopomofo", "Han", "Latin"},
+	{"Han", "Hangul", "Latin"},
+}
+
+// mixedScripts names the scripts of s ("Cyrillic and Latin") when it
+// uses more than one and they are not a mix of scriptSets; "" otherwise.
+// Digits, punctuation and combining marks (Common and Inherited) belong
+// to no script.
+func mixedScripts(s string) string {
+	var scripts []string
+	for _, r := range s {
+		if sc := scriptOf(r); sc != "" && !slices.Contains(scripts, sc) {
+			scripts = append(scripts, sc)
+		}
+	}
+	if len(scripts) < 2 {
+		return ""
+	}
+	for _, set := range scriptSets {
+		if !slices.ContainsFunc(scripts, func(sc string) bool { return !slices.Contains(set, sc) }) {
+			return ""
+		}
+	}
+	sort.Strings(scripts)
+	return strings.Join(scripts, " and ")
+}
+
+// scriptOf is the Unicode script of r, "" for Common and Inherited.
+func scriptOf(r rune) string {
+	switch {
+	case r < utf8.RuneSelf:
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
+			return "Latin"
+		}
+		return ""
+	case unicode.In(r, unicode.Common, unicode.Inherited):
+		return ""
+	}
+	for name, table := range unicode.Scripts {
+		if unicode.Is(table, r) {
+			return name
+		}
+	}
+	return "Unknown"
 }
 
 func hasControl(s string, allowNewlines bool) bool {

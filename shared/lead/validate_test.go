@@ -2,6 +2,7 @@ package lead
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,125 @@ func TestTooManyAnswers(t *testing.T) {
 	_, err := Validate(Input{Fields: map[string]string{"email": "a@b.example"}, Answers: answers}, RequestMeta{At: at})
 	if err == nil || !strings.Contains(err.Error(), "answers: at most 30 answers") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNormaliseEmail(t *testing.T) {
+	tests := []struct {
+		name, raw, want string
+	}{
+		{"ascii", "  Ann.Lee@ACME.example ", "ann.lee@acme.example"},
+		{"unicode domain to punycode", "ann@bücher.example", "ann@xn--bcher-kva.example"},
+		{"upper-case unicode domain", "ann@BÜCHER.example", "ann@xn--bcher-kva.example"},
+		{"punycode domain stays", "ann@XN--BCHER-KVA.example", "ann@xn--bcher-kva.example"},
+		{"fullwidth domain letters map to ascii", "ann@ａｃｍｅ.example", "ann@acme.example"},
+		{"cyrillic domain, one script", "ann@пример.рф", "ann@xn--e1afmkfd.xn--p1ai"},
+		{"japanese label mixing han, kana and latin", "ann@東京ストアabc.example", "ann@xn--abc-ii4boevdw19xmo2b.example"},
+		{"digits and hyphens are no script", "ann-2@mail-01.пример.рф", "ann-2@mail-01.xn--e1afmkfd.xn--p1ai"},
+		{"unicode local part, NFC", "jose\u0301@acme.example", "josé@acme.example"},
+		{"greek in one label, latin in another", "ann@αβγ.acme.example", "ann@xn--mxacd.acme.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, reason := NormaliseEmail(tt.raw)
+			if got != tt.want || reason != "" {
+				t.Fatalf("NormaliseEmail(%q) = %q, %q; want %q", tt.raw, got, reason, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormaliseEmailRefuses(t *testing.T) {
+	tests := []struct {
+		name, raw, reason string
+	}{
+		{"zero-width space", "ann\u200b@acme.example", "contains an invisible or text-direction character (U+200B)"},
+		{"zero-width joiner in domain", "ann@ac\u200dme.example", "contains an invisible or text-direction character (U+200D)"},
+		{"zero-width non-joiner", "an\u200cn@acme.example", "contains an invisible or text-direction character (U+200C)"},
+		{"BOM", "\ufeffann@acme.example", "contains an invisible or text-direction character (U+FEFF)"},
+		{"left-to-right mark", "ann@acme.example\u200e", "contains an invisible or text-direction character (U+200E)"},
+		{"right-to-left mark", "ann\u200f@acme.example", "contains an invisible or text-direction character (U+200F)"},
+		{"right-to-left override", "ann@\u202eelpmaxe.acme", "contains an invisible or text-direction character (U+202E)"},
+		{"left-to-right embedding", "\u202aann@acme.example", "contains an invisible or text-direction character (U+202A)"},
+		{"first strong isolate", "ann@acme\u2068.example", "contains an invisible or text-direction character (U+2068)"},
+		{"pop directional isolate", "ann@acme.example\u2069", "contains an invisible or text-direction character (U+2069)"},
+		{"soft hyphen", "ann@ac\u00adme.example", "contains an invisible or text-direction character (U+00AD)"},
+		{"word joiner", "ann@acme\u2060.example", "contains an invisible or text-direction character (U+2060)"},
+		{"no-break space", "ann\u00a0@acme.example", "contains an invisible or text-direction character (U+00A0)"},
+		{"hangul filler", "ann\u3164@acme.example", "contains an invisible or text-direction character (U+3164)"},
+		{"variation selector", "ann\ufe0f@acme.example", "contains an invisible or text-direction character (U+FE0F)"},
+		{"replacement character", "ann\ufffd@acme.example", "contains an invisible or text-direction character (U+FFFD)"},
+		{"not utf-8", "ann\xff@acme.example", "is not valid UTF-8"},
+		{"latin and cyrillic in a domain label", "billing@p\u0430ypal.com", "mixes Cyrillic and Latin letters in one part of the domain (look-alike letters)"},
+		{"the same as punycode", "billing@xn--pypal-4ve.com", "mixes Cyrillic and Latin letters in one part of the domain (look-alike letters)"},
+		{"latin and cyrillic before the @", "p\u0430ypal@acme.example", "mixes Cyrillic and Latin letters before the @ (look-alike letters)"},
+		{"latin and greek", "ann@g\u03bfogle.com", "mixes Greek and Latin letters in one part of the domain (look-alike letters)"},
+		{"not a domain name", "ann@exa_mple.com", "is not a valid email address"},
+		{"empty label", "ann@acme..example", "is not a valid email address"},
+		{"hyphen at a label's edge", "ann@-acme.example", "is not a valid email address"},
+		{"broken punycode", "ann@xn--zz.example", "is not a valid email address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, reason := NormaliseEmail(tt.raw)
+			if got != "" || reason != tt.reason {
+				t.Fatalf("NormaliseEmail(%q) = %q, %q; want the reason %q", tt.raw, got, reason, tt.reason)
+			}
+		})
+	}
+}
+
+// The same person typing the domain in Unicode or punycode, in any case,
+// is one lead: one normalised address, one hash.
+func TestUnicodeAndPunycodeDomainsAreOneLead(t *testing.T) {
+	var hashes []string
+	for _, raw := range []string{"Ann@Bücher.example", "ann@xn--bcher-kva.example", "ANN@XN--BCHER-KVA.EXAMPLE", "ann@bu\u0308cher.example"} {
+		s, err := Validate(Input{Fields: map[string]string{"email": raw}}, RequestMeta{At: at})
+		if err != nil {
+			t.Fatalf("%q: %v", raw, err)
+		}
+		if s.Email != "ann@xn--bcher-kva.example" {
+			t.Fatalf("%q stored as %q", raw, s.Email)
+		}
+		hashes = append(hashes, HashEmail(s.Email))
+	}
+	for _, h := range hashes[1:] {
+		if h != hashes[0] {
+			t.Fatalf("hashes differ: %v", hashes)
+		}
+	}
+}
+
+// A problem the decoder already named is not reported again by Validate
+// (a broken email value is left out, and is not also "required").
+func TestValidateReportsADecodedProblemOnce(t *testing.T) {
+	_, err := Validate(Input{Fields: map[string]string{"name": "Ann"}, Errors: []FieldError{{"email", "is not valid UTF-8"}}}, RequestMeta{At: at})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0] != (FieldError{"email", "is not valid UTF-8"}) {
+		t.Fatalf("err = %v, want only the decoder's email problem", err)
+	}
+}
+
+func TestValidateRefusesBrokenOrDeceptiveText(t *testing.T) {
+	tests := []struct {
+		name   string
+		fields map[string]string
+		answ   map[string]string
+		want   []FieldError
+	}{
+		{"email not utf-8", map[string]string{"email": "ann\xc3@acme.example"}, nil, []FieldError{{"email", "is not valid UTF-8"}}},
+		{"encoded surrogate in a field", map[string]string{"email": "a@b.example", "name": "Ann \xed\xa0\x80"}, nil, []FieldError{{"name", "is not valid UTF-8"}}},
+		{"answer not utf-8", map[string]string{"email": "a@b.example"}, map[string]string{"crm": "Hub\xffSpot"}, []FieldError{{"answers.crm", "is not valid UTF-8"}}},
+		{"invisible email", map[string]string{"email": "ann@acme\u200b.example"}, nil, []FieldError{{"email", "contains an invisible or text-direction character (U+200B)"}}},
+		{"look-alike email", map[string]string{"email": "ann@p\u0430ypal.com"}, nil, []FieldError{{"email", "mixes Cyrillic and Latin letters in one part of the domain (look-alike letters)"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Validate(Input{Fields: tt.fields, Answers: tt.answ}, RequestMeta{At: at})
+			var ve *ValidationError
+			if !errors.As(err, &ve) || fmt.Sprint(ve.Fields) != fmt.Sprint(tt.want) {
+				t.Fatalf("err = %v, want exactly %v", err, tt.want)
+			}
+		})
 	}
 }

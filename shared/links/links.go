@@ -30,7 +30,9 @@ const (
 const (
 	ClickTTL = 180 * 24 * time.Hour
 	OpenTTL  = 180 * 24 * time.Hour
-	VisitTTL = 365 * 24 * time.Hour
+	// VisitTTL bounds how long a ?lf= visitor token (which travels in
+	// URLs, bookmarks and shared links) binds page views to its lead.
+	VisitTTL = 90 * 24 * time.Hour
 	// AlertTTL is how long the accept/reject links of a sales alert (and
 	// the outcome links after them) work.
 	AlertTTL = 7 * 24 * time.Hour

@@ -114,11 +114,14 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		log.Error("report", "status", http.StatusInternalServerError, "error", err.Error())
 		return httpapi.JSON(http.StatusInternalServerError, map[string]string{"error": "internal error"}, nil), nil
 	}
-	headers := map[string]string{"Content-Type": ct, "Cache-Control": "no-store"}
+	headers := map[string]string{"Content-Type": ct, "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 	if format == "csv" {
 		headers["Content-Disposition"] = fmt.Sprintf(`attachment; filename="leadflow-%s-%s.csv"`, from, to)
 	}
 	log.Info("report", "status", http.StatusOK, "format", format, "from", from, "to", to, "campaigns", len(r.Campaigns))
+	if format == "html" {
+		return httpapi.Page(http.StatusOK, b.String(), DashboardPolicy, headers), nil
+	}
 	return httpapi.Response{StatusCode: http.StatusOK, Body: b.String(), Headers: headers}, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/mail/mailtest"
@@ -245,5 +246,26 @@ func TestDigestNotRecordedIsNotSent(t *testing.T) {
 	h := newHandler(failingStore{Store: seeded(t), once: errors.New("dynamodb: throttled")}, out)
 	if _, err := h.Digest(context.Background()); err == nil || len(out.Sent()) != 0 {
 		t.Fatalf("err = %v, %d sent; want an error and nothing sent", err, len(out.Sent()))
+	}
+}
+
+// TestDashboardHeaders: the dashboard renders under its own policy (its
+// hashed <style>, nothing else, no framing); every format is nosniff.
+func TestDashboardHeaders(t *testing.T) {
+	h := newHandler(seeded(t), &mailtest.Outbox{})
+	for _, format := range []string{"html", "json", "csv"} {
+		resp := get(t, h, map[string]string{"from": "2031-01", "to": "2031-03", "format": format})
+		if resp.Headers["X-Content-Type-Options"] != "nosniff" {
+			t.Errorf("%s: no nosniff: %v", format, resp.Headers)
+		}
+		if format != "html" {
+			continue
+		}
+		if p := httpapitest.PageProblems(resp); len(p) > 0 {
+			t.Errorf("dashboard: %q\nCSP %s", p, resp.Headers["Content-Security-Policy"])
+		}
+		if httpapitest.Framing(resp) || !strings.Contains(resp.Headers["Content-Security-Policy"], "style-src 'sha256-") {
+			t.Errorf("dashboard headers %v", resp.Headers)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
 )
 
 //go:embed templates
@@ -29,6 +31,17 @@ type rowArgs struct {
 
 var dashboardTmpl = template.Must(template.New("dashboard.html.tmpl").Funcs(funcs).
 	ParseFS(templateFS, "templates/dashboard.html.tmpl"))
+
+// DashboardPolicy is the dashboard's Content-Security-Policy: its own
+// <style> (hashed) and nothing else — no script, image, font, form or
+// framing. The page's meta policy says much the same for a saved copy.
+var DashboardPolicy = func() httpapi.Policy {
+	src, err := templateFS.ReadFile("templates/dashboard.html.tmpl")
+	if err != nil {
+		panic(err)
+	}
+	return httpapi.Policy{Styles: httpapi.Styles(string(src))}
+}()
 
 // dashboard is what the page template reads: the report plus the charts
 // laid out in Go.

@@ -33,16 +33,25 @@ type Service struct {
 type Result struct {
 	Lead    lead.Lead
 	Handoff lead.Outcome // outcome of the alert, "" when none was due
+	// Repeat is a signal the lead already had (its Key): only its
+	// timeline event was recorded.
+	Repeat bool
 }
 
 // Signal adds one signal (and its timeline event) to a lead, re-grades it
 // with decay, saves — retrying on concurrent changes — and alerts sales
-// if it became hot. An error from the alert is returned with the saved
-// lead: the lead stays due and the schedule retries the alert.
+// if it became hot. A repeat (a signal with the Key of one the lead has:
+// the same page or link again that day) is kept as a timeline fact only,
+// marked "repeat": no points, no counter, no re-grading. An error from
+// the alert is returned with the saved lead: the lead stays due and the
+// schedule retries the alert.
 func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev lead.Event, owner, base string) (Result, error) {
 	now := s.Clock()
+	var repeat bool
 	l, err := lead.Update(ctx, s.Store, leadID, func(l *lead.Lead) (lead.Change, error) {
-		l.AddSignal(sig)
+		if repeat = !l.AddSignal(sig); repeat {
+			return lead.Change{At: now, Events: []lead.Event{repeated(ev)}}, nil
+		}
 		ch := lead.Change{At: now, Events: []lead.Event{ev}, Counters: []lead.Counter{{Campaign: l.Campaign(), Name: sig.Kind}}}
 		ch.Add(s.Rules.QualifySignal(l, sig.Kind, now))
 		return ch, nil
@@ -50,9 +59,20 @@ func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Lead: l}
+	res := Result{Lead: l, Repeat: repeat}
 	if res.Handoff, err = lead.FollowUp(ctx, l, s.HandOff, owner, base); err != nil {
 		return res, fmt.Errorf("track: alert: %w", err)
 	}
 	return res, nil
+}
+
+// repeated is ev marked as a repeat, on a copy of its data.
+func repeated(ev lead.Event) lead.Event {
+	data := make(map[string]any, len(ev.Data)+1)
+	for k, v := range ev.Data {
+		data[k] = v
+	}
+	data["repeat"] = true
+	ev.Data = data
+	return ev
 }

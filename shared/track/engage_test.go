@@ -224,3 +224,37 @@ func TestConcurrentSignalsAreAllRecorded(t *testing.T) {
 		t.Fatalf("signals %d, events %d, counter %d, version %d; want %d each (version %d)", len(got.Signals), len(tl), stats["email_click"], got.Version, n, n+1)
 	}
 }
+
+// A repeat (a signal with a key the lead has) is a timeline fact only:
+// no signal, no counter, no re-grading, so it cannot make a lead hot.
+func TestRepeatSignalAddsNoPointsAndNoHandOff(t *testing.T) {
+	svc, st, rules, h := newEngage(t, 2)
+	key := lead.DailyKey("pricing_page_view", "/pricing", engageAt)
+	var repeats []bool
+	for i := 1; i <= 3; i++ {
+		ev := lead.Event{At: engageAt, Kind: "page_view", ID: fmt.Sprint("v", i), Data: map[string]any{"url": "https://x.example/pricing"}}
+		res, err := svc.Signal(context.Background(), "L1", lead.Signal{Kind: "pricing_page_view", At: engageAt, Key: key}, ev, "req", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		repeats = append(repeats, res.Repeat)
+		if ev.Data["repeat"] != nil {
+			t.Fatal("the caller's event data was changed")
+		}
+	}
+	got := stored(t, st)
+	tl, _ := st.Timeline(context.Background(), "L1")
+	stats, _ := st.CampaignStats(context.Background(), "spring", engageAt)
+	marked := 0
+	for _, e := range tl {
+		if e.Data["repeat"] == true {
+			marked++
+		}
+	}
+	if fmt.Sprint(repeats) != "[false true true]" || len(got.Signals) != 1 || len(tl) != 3 || marked != 2 {
+		t.Fatalf("repeats %v, %d signals, %d events (%d marked repeat); want [false true true], 1, 3, 2", repeats, len(got.Signals), len(tl), marked)
+	}
+	if rules.calls.Load() != 1 || stats["pricing_page_view"] != 1 || got.Handoff != nil || len(h.calls) != 0 {
+		t.Fatalf("%d re-grades, counters %v, handoff %+v, %d alerts; want 1 re-grade, 1 count, no handoff", rules.calls.Load(), stats, got.Handoff, len(h.calls))
+	}
+}

@@ -103,7 +103,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return httpapi.Response{StatusCode: http.StatusNoContent, Headers: h.CORS.Headers(origin)}, nil
 	case "GET /t/s.js":
 		return httpapi.Response{StatusCode: http.StatusOK, Body: snippet(strings.TrimRight(h.BaseURL, "/")),
-			Headers: map[string]string{"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600"}}, nil
+			Headers: map[string]string{"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}}, nil
 	}
 	return httpapi.JSON(http.StatusNotFound, map[string]string{"error": "not found"}, nil), nil
 }
@@ -126,10 +126,14 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 	}
 	outcome := "expired_not_recorded"
 	if !expired {
-		res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: "email_click", At: now},
-			lead.Event{At: now, Kind: "email_click", ID: h.NewID(now), Data: map[string]any{"url": target.String()}},
+		// A link counts once a day; a repeat click is a timeline fact.
+		res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: "email_click", At: now, Key: lead.DailyKey("email_click", c.Extra, now)},
+			lead.Event{At: now, Kind: "email_click", ID: h.NewID(now), Data: map[string]any{"url": storedURL(target)}},
 			req.RequestContext.RequestID, "")
 		outcome = "recorded"
+		if res.Repeat {
+			outcome = "repeat"
+		}
 		if res.Handoff != "" {
 			outcome += "+handoff_" + string(res.Handoff)
 		}
@@ -152,7 +156,7 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	now := h.Clock()
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
 	answer := httpapi.Response{StatusCode: http.StatusOK, Body: pixel, IsBase64Encoded: true,
-		Headers: map[string]string{"Content-Type": "image/gif", "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}}
+		Headers: map[string]string{"Content-Type": "image/gif", "Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}}
 	c, err := h.Keys.Verify(req.PathParameters["token"], links.ActionOpen, now)
 	if err != nil {
 		outcome := "bad_token"
@@ -251,35 +255,59 @@ func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Res
 	if !ok {
 		return bad(http.StatusTooManyRequests, "too many page views for this visitor; try later")
 	}
-	kind := "page_view"
+	// A page counts once a day: the page is the signal's own path prefix
+	// (every /pricing/… is one pricing_page_view), else host and path.
+	kind, page := "page_view", strings.ToLower(u.Host)+pagePath(u.Path)
 	for _, p := range h.Pages {
 		if strings.HasPrefix(u.Path, p.Prefix) {
-			kind = p.Signal
+			kind, page = p.Signal, p.Prefix
 			break
 		}
 	}
-	u.RawQuery = "" // queries may carry tokens or personal data
-	res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: kind, At: now},
-		lead.Event{At: now, Kind: "page_view", ID: h.NewID(now), Data: map[string]any{"url": u.String(), "signal": kind}},
+	res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: kind, At: now, Key: lead.DailyKey(kind, page, now)},
+		lead.Event{At: now, Kind: "page_view", ID: h.NewID(now), Data: map[string]any{"url": storedURL(u), "signal": kind}},
 		req.RequestContext.RequestID, "")
 	if err != nil && res.Lead.ID == "" {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusForbidden})
 		log.Error("page view", "status", status, "leadId", c.Subject, "error", err.Error())
 		return httpapi.JSON(status, map[string]string{"error": "not recorded"}, cors)
 	}
-	log.Info("page view", append([]any{"status", http.StatusNoContent, "leadId", c.Subject, "signal", kind, "handoff", res.Handoff}, metrics.Attrs(ctx, now)...)...)
+	log.Info("page view", append([]any{"status", http.StatusNoContent, "leadId", c.Subject, "signal", kind, "repeat", res.Repeat, "handoff", res.Handoff}, metrics.Attrs(ctx, now)...)...)
 	return httpapi.Response{StatusCode: http.StatusNoContent, Headers: cors}
 }
 
+// storedURL is u as the timeline keeps it: scheme, host and path. The
+// query, the fragment and user:password@ may carry tokens or personal
+// data (a ?lf= visitor token, #access_token=…, an e-mail address).
+func storedURL(u *url.URL) string {
+	v := *u
+	v.User, v.RawQuery, v.ForceQuery, v.Fragment, v.RawFragment = nil, "", false, "", ""
+	return v.String()
+}
+
+// pagePath is a path as page views compare it: lower case, without a
+// trailing slash ("/" stays).
+func pagePath(p string) string {
+	p = strings.ToLower(p)
+	if len(p) > 1 {
+		p = strings.TrimRight(p, "/")
+	}
+	if p == "" {
+		p = "/"
+	}
+	return p
+}
+
 // snippet is the site script: it keeps the visitor token a tracked email
-// link brought and reports page views with it. Visitors who never came
-// from an email send nothing.
+// link brought and reports page views with it, as the page's origin and
+// path only (no query, fragment or user:password@). Visitors who never
+// came from an email send nothing.
 func snippet(base string) string {
 	b, _ := json.Marshal(base + "/events")
 	return `(function(){try{var k="leadflow_v",p=new URLSearchParams(location.search),t=p.get("` + links.VisitorParam + `");
 if(t){localStorage.setItem(k,t);p.delete("` + links.VisitorParam + `");var q=p.toString();history.replaceState(null,"",location.pathname+(q?"?"+q:"")+location.hash);}
 t=t||localStorage.getItem(k);if(!t)return;
-var body=JSON.stringify({t:t,url:location.href.split("?")[0],referrer:document.referrer});
+var body=JSON.stringify({t:t,url:location.origin+location.pathname,referrer:document.referrer});
 navigator.sendBeacon?navigator.sendBeacon(` + string(b) + `,new Blob([body],{type:"text/plain"})):fetch(` + string(b) + `,{method:"POST",body:body,keepalive:true,headers:{"Content-Type":"text/plain"}});
 }catch(e){}})();`
 }

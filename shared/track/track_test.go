@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -103,6 +104,117 @@ func TestOpenPixel(t *testing.T) {
 		}
 		if !strings.Contains(logs.String(), tc.outcome) || opens() != tc.opens {
 			t.Fatalf("%s: %d signals, log %s; want %d and %s", tc.name, opens(), logs.String(), tc.opens, tc.outcome)
+		}
+	}
+}
+
+// TestPageViewsAndClicksCountOncePerDay: a page (a configured signal's
+// prefix, else host and path) and a link count once per lead per UTC
+// day; repeats are timeline facts marked "repeat" with no signal and no
+// counter; the next day counts again. Stored URLs keep scheme, host and
+// path only.
+func TestPageViewsAndClicksCountOncePerDay(t *testing.T) {
+	h, keys := handler(t)
+	day := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	now := day
+	h.Clock = func() time.Time { return now }
+	h.Engage.Clock = h.Clock
+	st := h.Engage.Store.(*memstore.Store)
+	visitor := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: "L1", Expires: day.Add(links.VisitTTL)})
+	click := func(target string) string {
+		u := links.Click(keys, "https://leads.example.com", "L1", target, day)
+		return u[strings.LastIndex(u, "/")+1:]
+	}
+	steps := []struct {
+		name    string
+		at      time.Duration // after day
+		view    string        // page URL, or
+		click   string        // link target
+		signals int           // kept on the lead after the step
+		stored  string        // URL on the step's timeline event
+		repeat  bool
+	}{
+		{"first pricing view", 0, "https://www.example.com/pricing", "", 1, "https://www.example.com/pricing", false},
+		{"forged repeat with a query", time.Minute, "https://www.example.com/pricing?plan=pro&lf=tok", "", 1, "https://www.example.com/pricing", true},
+		{"repeat under the prefix, fragment and userinfo", 2 * time.Minute, "https://eve:secret@www.example.com/pricing/enterprise#access_token=x", "", 1, "https://www.example.com/pricing/enterprise", true},
+		{"another page counts", 3 * time.Minute, "https://www.example.com/blog/a", "", 2, "https://www.example.com/blog/a", false},
+		{"same page, trailing slash and case", 4 * time.Minute, "https://WWW.example.com/Blog/a/", "", 2, "https://WWW.example.com/Blog/a/", true},
+		{"first click", 5 * time.Minute, "", "https://www.example.com/guide?ref=nurture#top", 3, "https://www.example.com/guide", false},
+		{"same link again", 6 * time.Minute, "", "https://www.example.com/guide?ref=nurture#top", 3, "https://www.example.com/guide", true},
+		{"another link", 7 * time.Minute, "", "https://www.example.com/guide?ref=footer", 4, "https://www.example.com/guide", false},
+		{"pricing the next UTC day", 14 * time.Hour, "https://www.example.com/pricing", "", 5, "https://www.example.com/pricing", false},
+		{"the link the next day", 14*time.Hour + time.Minute, "", "https://www.example.com/guide?ref=nurture#top", 6, "https://www.example.com/guide", false},
+	}
+	for i, s := range steps {
+		now = day.Add(s.at)
+		var req httpapi.Request
+		want := http.StatusNoContent
+		if s.view != "" {
+			req = httpapi.Request{RouteKey: "POST /events", Body: `{"t":"` + visitor + `","url":"` + s.view + `"}`, Headers: map[string]string{"content-type": "text/plain"}}
+		} else {
+			req = httpapi.Request{RouteKey: "GET /t/c/{token}", PathParameters: map[string]string{"token": click(s.click)}}
+			want = http.StatusFound
+		}
+		r, err := h.Handle(context.Background(), req)
+		if err != nil || r.StatusCode != want {
+			t.Fatalf("%s: %d %v %s", s.name, r.StatusCode, err, r.Body)
+		}
+		l, _ := st.Lead(context.Background(), "L1")
+		tl, _ := st.Timeline(context.Background(), "L1")
+		if len(l.Signals) != s.signals || len(tl) != i+1 {
+			t.Fatalf("%s: %d signals, %d events; want %d and %d", s.name, len(l.Signals), len(tl), s.signals, i+1)
+		}
+		ev := tl[len(tl)-1]
+		for _, e := range tl { // the timeline is in time order; find this step's
+			if e.At.Equal(now) {
+				ev = e
+			}
+		}
+		if ev.Data["url"] != s.stored || (ev.Data["repeat"] == true) != s.repeat {
+			t.Fatalf("%s: event %+v, want url %s, repeat %v", s.name, ev.Data, s.stored, s.repeat)
+		}
+	}
+	stats, _ := st.CampaignStats(context.Background(), "unattributed", day)
+	if stats["pricing_page_view"] != 2 || stats["page_view"] != 1 || stats["email_click"] != 3 {
+		t.Fatalf("counters %v: repeats must not count", stats)
+	}
+}
+
+func TestStoredURLKeepsSchemeHostAndPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://www.example.com/pricing":                   "https://www.example.com/pricing",
+		"https://www.example.com/pricing?email=a@b.example": "https://www.example.com/pricing",
+		"https://www.example.com/p#access_token=abc":        "https://www.example.com/p",
+		"https://user:pass@www.example.com/p?q=1#f":         "https://www.example.com/p",
+		"https://user@www.example.com:8443/a/b?":            "https://www.example.com:8443/a/b",
+		"http://www.example.com":                            "http://www.example.com",
+		"https://www.example.com/caf%C3%A9?lf=tok#x":        "https://www.example.com/caf%C3%A9",
+		"https://www.example.com/a%23b?x#y":                 "https://www.example.com/a%23b",
+	} {
+		u, err := url.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := storedURL(u); got != want {
+			t.Errorf("storedURL(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestVisitorTokenLastsAtMost90Days(t *testing.T) {
+	h, keys := handler(t)
+	issued := h.Clock()
+	tok := links.Visitor(keys, "L1", issued)
+	for _, tc := range []struct {
+		after time.Duration
+		code  int
+	}{{89 * 24 * time.Hour, http.StatusNoContent}, {90*24*time.Hour + time.Second, http.StatusForbidden}} {
+		at := issued.Add(tc.after)
+		h.Clock = func() time.Time { return at }
+		h.Engage.Clock = h.Clock
+		req := httpapi.Request{RouteKey: "POST /events", Body: `{"t":"` + tok + `","url":"https://www.example.com/x"}`, Headers: map[string]string{"content-type": "text/plain"}}
+		if r, _ := h.Handle(context.Background(), req); r.StatusCode != tc.code {
+			t.Errorf("visitor token after %v: %d, want %d", tc.after, r.StatusCode, tc.code)
 		}
 	}
 }

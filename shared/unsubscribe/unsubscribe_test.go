@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/store/memstore"
@@ -225,5 +226,24 @@ func TestUnknownLead(t *testing.T) {
 	resp := f.do(t, http.MethodPost, f.tok("L404", t0), "List-Unsubscribe=One-Click")
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "We have no record of this address") {
 		t.Fatalf("unknown lead: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
+
+// TestPageHeaders: every unsubscribe page renders under its policy: its
+// hashed <style>, the confirm form posting to its own URL, no framing,
+// and no referrer (the URL is a signed token).
+func TestPageHeaders(t *testing.T) {
+	f := newFixture(t, lead.StageNurturing)
+	for name, resp := range map[string]httpapi.Response{
+		"confirm page": f.do(t, http.MethodGet, f.tok("L1", t0), ""),
+		"bad link":     f.do(t, http.MethodGet, "forged.token", ""),
+		"unsubscribed": f.do(t, http.MethodPost, f.tok("L1", t0), ""),
+	} {
+		if p := httpapitest.PageProblems(resp); len(p) > 0 {
+			t.Errorf("%s: %q\nCSP %s", name, p, resp.Headers["Content-Security-Policy"])
+		}
+		if httpapitest.Framing(resp) || resp.Headers["Referrer-Policy"] != "no-referrer" || !strings.Contains(resp.Headers["Content-Security-Policy"], "form-action 'self'") {
+			t.Errorf("%s: headers %v", name, resp.Headers)
+		}
 	}
 }

@@ -1,0 +1,95 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// TestEveryPageCarriesItsSecurityHeaders fetches each kind of HTML page
+// through the wired handlers — hosted campaign page, its "not found", the
+// refused-form page, the feedback and unsubscribe pages, a damaged click
+// link, the report dashboard — and checks each renders under its own
+// Content-Security-Policy (default-src 'none' plus only what it uses: its
+// hashed <style>, its form's target), with nosniff, a Referrer-Policy
+// (none for pages whose URL is a token) and no framing; the embeddable
+// snippet stays frameable and is never sniffed; JSON answers are nosniff.
+func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
+	base := "https://leads.example.com"
+	capture, table, _ := build(t, "capture", map[string]string{"PUBLIC_BASE_URL": base})
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	unsub, _, _ := buildAt(t, "unsubscribe", nil, time.Now, table)
+	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": base}, time.Now, table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": base}, time.Now, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+
+	resp, _ := capture.HTTP(ctx, jsonLead(fmt.Sprintf(`{"email":"headers.%d@acme.example","consent":true}`, time.Now().UnixNano())))
+	var created struct{ ID string }
+	_ = json.Unmarshal([]byte(resp.Body), &created)
+	if resp.StatusCode != 201 || resp.Headers["X-Content-Type-Options"] != "nosniff" {
+		t.Fatalf("capture: %d %v", resp.StatusCode, resp.Headers)
+	}
+	get := func(route, param, value string) httpapi.Request {
+		r := httpapi.Request{RouteKey: route, PathParameters: map[string]string{param: value}, RawPath: "/" + value}
+		r.RequestContext.HTTP.Method = strings.Fields(route)[0]
+		r.RequestContext.DomainName = "abc123.execute-api.eu-west-1.amazonaws.com"
+		return r
+	}
+	refused := jsonLead("email=nope")
+	refused.Headers = map[string]string{"content-type": "application/x-www-form-urlencoded", "referer": "https://www.example.com/demo"}
+	feedbackTok := links.FeedbackToken(keys, created.ID, links.ActionAccept, "ana@example.com", time.Now().Add(time.Hour))
+	unsubTok := links.Unsubscribe(keys, base, created.ID, time.Now())
+	unsubTok = unsubTok[strings.LastIndex(unsubTok, "/")+1:]
+	dashboard := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": "html"}}
+	dashboard.RequestContext.HTTP.Method = http.MethodGet
+
+	for _, tc := range []struct {
+		name       string
+		fn         func(context.Context, httpapi.Request) (httpapi.Response, error)
+		req        httpapi.Request
+		status     int
+		formAction string
+		referrer   string
+	}{
+		{"hosted campaign page", capture.HTTP, get("GET /c/{campaign}", "campaign", "q4-demo"), 200, base + " https://www.example.com", "strict-origin-when-cross-origin"},
+		{"unknown campaign", capture.HTTP, get("GET /c/{campaign}", "campaign", "nope"), 404, "'none'", "strict-origin-when-cross-origin"},
+		{"refused form post", capture.HTTP, refused, 400, "'none'", "strict-origin-when-cross-origin"},
+		{"feedback page", fb.HTTP, get("GET /feedback/{token}", "token", feedbackTok), 200, "'self'", "no-referrer"},
+		{"feedback, damaged link", fb.HTTP, get("GET /feedback/{token}", "token", "x.y.z"), 403, "'self'", "no-referrer"},
+		{"unsubscribe page", unsub.HTTP, get("GET /unsubscribe/{token}", "token", unsubTok), 200, "'self'", "no-referrer"},
+		{"damaged click link", tr.HTTP, get("GET /t/c/{token}", "token", "x.y.z"), 403, "'none'", "strict-origin-when-cross-origin"},
+		{"report dashboard", reports.HTTP, dashboard, 200, "'none'", "strict-origin-when-cross-origin"},
+	} {
+		r, err := tc.fn(ctx, tc.req)
+		if err != nil || r.StatusCode != tc.status {
+			t.Errorf("%s: %d %v, want %d", tc.name, r.StatusCode, err, tc.status)
+			continue
+		}
+		if p := httpapitest.PageProblems(r); len(p) > 0 {
+			t.Errorf("%s: %q\nCSP %s", tc.name, p, r.Headers["Content-Security-Policy"])
+		}
+		d := httpapitest.Directives(r.Headers["Content-Security-Policy"])
+		if got := strings.Join(d["form-action"], " "); got != tc.formAction || httpapitest.Framing(r) || r.Headers["Referrer-Policy"] != tc.referrer {
+			t.Errorf("%s: form-action %q (want %q), framing %v, referrer %q (want %q)", tc.name, got, tc.formAction, httpapitest.Framing(r), r.Headers["Referrer-Policy"], tc.referrer)
+		}
+	}
+
+	embed, _ := capture.HTTP(ctx, get("GET /c/{campaign}/embed", "campaign", "q4-demo"))
+	if embed.StatusCode != 200 || embed.Headers["Content-Type"] != "text/plain; charset=utf-8" || embed.Headers["X-Content-Type-Options"] != "nosniff" || !httpapitest.Framing(embed) {
+		t.Errorf("embed: %d %v; want text, nosniff, frameable", embed.StatusCode, embed.Headers)
+	}
+	js, _ := tr.HTTP(ctx, get("GET /t/s.js", "", ""))
+	if js.Headers["X-Content-Type-Options"] != "nosniff" {
+		t.Errorf("site script without nosniff: %v", js.Headers)
+	}
+}

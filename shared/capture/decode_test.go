@@ -1,0 +1,63 @@
+package capture
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// TestDecodeJSONRefusesBrokenText: encoding/json would turn these into
+// U+FFFD and store them; the decoder names each field instead and leaves
+// it out (so no second "is required" for it either).
+func TestDecodeJSONRefusesBrokenText(t *testing.T) {
+	const (
+		notUTF8 = "is not valid UTF-8"
+		half    = "holds half of a UTF-16 surrogate pair (\\u%04x) without the other half"
+	)
+	tests := []struct {
+		name string
+		body string
+		want []lead.FieldError
+		kept map[string]string // fields still decoded
+	}{
+		{"clean text and escapes", `{"email":"a@b.example","name":"Zo\u00eb \ud83d\ude00 \"q\" \\ud800"}`, nil,
+			map[string]string{"email": "a@b.example", "name": "Zoë 😀 \"q\" \\ud800"}},
+		{"invalid byte in a value", "{\"email\":\"a@b.example\",\"name\":\"Ann\xff\"}", []lead.FieldError{{Field: "name", Reason: notUTF8}},
+			map[string]string{"email": "a@b.example"}},
+		{"encoded surrogate bytes", "{\"name\":\"\xed\xa0\x80\",\"email\":\"a@b.example\"}", []lead.FieldError{{Field: "name", Reason: notUTF8}},
+			map[string]string{"email": "a@b.example"}},
+		{"truncated sequence", "{\"company\":\"Acme \xe2\x82\"}", []lead.FieldError{{Field: "company", Reason: notUTF8}}, map[string]string{}},
+		{"lone high surrogate", `{"email":"a\ud800@b.example"}`, []lead.FieldError{{Field: "email", Reason: fmt.Sprintf(half, 0xd800)}}, map[string]string{}},
+		{"lone low surrogate", `{"name":"x\udc00y","email":"a@b.example"}`, []lead.FieldError{{Field: "name", Reason: fmt.Sprintf(half, 0xdc00)}},
+			map[string]string{"email": "a@b.example"}},
+		{"high surrogate then a non-surrogate escape", `{"name":"\uD83D\u0041"}`, []lead.FieldError{{Field: "name", Reason: fmt.Sprintf(half, 0xd83d)}}, map[string]string{}},
+		{"two highs", `{"name":"\ud83d\ud83d"}`, []lead.FieldError{{Field: "name", Reason: fmt.Sprintf(half, 0xd83d)}}, map[string]string{}},
+		{"surrogate at the end", `{"name":"abc\ud83d"}`, []lead.FieldError{{Field: "name", Reason: fmt.Sprintf(half, 0xd83d)}}, map[string]string{}},
+		{"in a key", `{"na\ud800me":"Ann","email":"a@b.example"}`, []lead.FieldError{{Field: "na\ufffdme", Reason: "its name " + fmt.Sprintf(half, 0xd800)}},
+			map[string]string{"email": "a@b.example"}},
+		{"invalid byte in a key", "{\"n\xffame\":\"Ann\"}", []lead.FieldError{{Field: "n\ufffdame", Reason: "its name " + notUTF8}}, map[string]string{}},
+		{"in an answer", `{"email":"a@b.example","answers":{"crm":"Hub\udfffSpot","tool":"ok"}}`, []lead.FieldError{{Field: "answers.crm", Reason: fmt.Sprintf(half, 0xdfff)}},
+			map[string]string{"email": "a@b.example"}},
+		{"in an answer's key", "{\"answers\":{\"c\xc0rm\":\"x\"}}", []lead.FieldError{{Field: "answers.c\ufffdrm", Reason: "its name " + notUTF8}}, map[string]string{}},
+		{"in the honeypot", `{"fax":"\udbff"}`, []lead.FieldError{{Field: "fax", Reason: fmt.Sprintf(half, 0xdbff)}}, map[string]string{}},
+		{"twice in one field is named once", `{"name":"\ud800","name":"\udc00"}`, []lead.FieldError{{Field: "name", Reason: fmt.Sprintf(half, 0xd800)}}, map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := decodeJSON([]byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(d.problems) != fmt.Sprint(tt.want) {
+				t.Fatalf("problems = %q, want %q", d.problems, tt.want)
+			}
+			if fmt.Sprint(d.input.Fields) != fmt.Sprint(tt.kept) {
+				t.Fatalf("fields = %q, want %q", d.input.Fields, tt.kept)
+			}
+			if tt.name == "in an answer" && (d.input.Answers["tool"] != "ok" || len(d.input.Answers) != 1) {
+				t.Fatalf("answers = %q, want only tool", d.input.Answers)
+			}
+		})
+	}
+}

@@ -1,0 +1,61 @@
+package lead
+
+import (
+	"testing"
+	"time"
+)
+
+func TestAddSignalCountsAKeyOnce(t *testing.T) {
+	day := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	pricing := DailyKey("pricing_page_view", "/pricing", day)
+	tests := []struct {
+		name  string
+		kept  []Signal
+		add   Signal
+		added bool
+		want  int // signals kept after
+	}{
+		{"no key always counts", []Signal{{Kind: "email_open", At: day}}, Signal{Kind: "email_open", At: day}, true, 2},
+		{"a new key counts", nil, Signal{Kind: "pricing_page_view", At: day, Key: pricing}, true, 1},
+		{"the same key again is a repeat", []Signal{{Kind: "pricing_page_view", At: day, Key: pricing}},
+			Signal{Kind: "pricing_page_view", At: day.Add(3 * time.Hour), Key: DailyKey("pricing_page_view", "/pricing", day.Add(3*time.Hour))}, false, 1},
+		{"the next day counts again", []Signal{{Kind: "pricing_page_view", At: day, Key: pricing}},
+			Signal{Kind: "pricing_page_view", At: day.Add(24 * time.Hour), Key: DailyKey("pricing_page_view", "/pricing", day.Add(24*time.Hour))}, true, 2},
+		{"another page the same day counts", []Signal{{Kind: "page_view", At: day, Key: DailyKey("page_view", "www.example.com/blog", day)}},
+			Signal{Kind: "page_view", At: day, Key: DailyKey("page_view", "www.example.com/about", day)}, true, 2},
+		{"a keyless signal does not block a keyed one", []Signal{{Kind: "pricing_page_view", At: day}},
+			Signal{Kind: "pricing_page_view", At: day, Key: pricing}, true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := Lead{Signals: append([]Signal(nil), tt.kept...)}
+			if got := l.AddSignal(tt.add); got != tt.added || len(l.Signals) != tt.want {
+				t.Fatalf("AddSignal = %v with %d signals kept, want %v and %d", got, len(l.Signals), tt.added, tt.want)
+			}
+		})
+	}
+}
+
+func TestDailyKeyIsPerKindThingAndUTCDay(t *testing.T) {
+	at := time.Date(2026, 11, 23, 23, 30, 0, 0, time.UTC)
+	base := DailyKey("email_click", "https://www.example.com/guide", at)
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	for _, tt := range []struct {
+		name string
+		key  string
+		same bool
+	}{
+		{"same day, other hour", DailyKey("email_click", "https://www.example.com/guide", at.Add(-23*time.Hour)), true},
+		{"same instant in another zone", DailyKey("email_click", "https://www.example.com/guide", at.In(berlin)), true},
+		{"next UTC day", DailyKey("email_click", "https://www.example.com/guide", at.Add(time.Hour)), false},
+		{"other link", DailyKey("email_click", "https://www.example.com/other", at), false},
+		{"other kind", DailyKey("page_view", "https://www.example.com/guide", at), false},
+	} {
+		if (tt.key == base) != tt.same {
+			t.Errorf("%s: %q vs %q, same = %v", tt.name, tt.key, base, tt.same)
+		}
+	}
+	if len(base) > 64 {
+		t.Errorf("key %q is long; the thing must be hashed", base)
+	}
+}
