@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -33,10 +32,10 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
 
-	resp, _ := capture.HTTP(ctx, jsonLead(fmt.Sprintf(`{"email":"headers.%d@acme.example","consent":true}`, time.Now().UnixNano())))
-	var created struct{ ID string }
-	_ = json.Unmarshal([]byte(resp.Body), &created)
-	if resp.StatusCode != 201 || resp.Headers["X-Content-Type-Options"] != "nosniff" {
+	email := fmt.Sprintf("headers.%d@acme.example", time.Now().UnixNano())
+	resp, _ := capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true}`))
+	created := struct{ ID string }{capturedID(t, table, email)}
+	if resp.StatusCode != 202 || resp.Headers["X-Content-Type-Options"] != "nosniff" {
 		t.Fatalf("capture: %d %v", resp.StatusCode, resp.Headers)
 	}
 	get := func(route, param, value string) httpapi.Request {
@@ -50,6 +49,8 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	feedbackTok := links.FeedbackToken(keys, created.ID, links.ActionAccept, "ana@example.com", time.Now().Add(time.Hour))
 	unsubTok := links.Unsubscribe(keys, base, created.ID, time.Now())
 	unsubTok = unsubTok[strings.LastIndex(unsubTok, "/")+1:]
+	confirmTok := links.Confirm(keys, base, created.ID, "r1", time.Now().Add(time.Hour))
+	confirmTok = confirmTok[strings.LastIndex(confirmTok, "/")+1:]
 	dashboard := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": "html"}}
 	dashboard.RequestContext.HTTP.Method = http.MethodGet
 
@@ -67,6 +68,7 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 		{"feedback page", fb.HTTP, get("GET /feedback/{token}", "token", feedbackTok), 200, "'self'", "no-referrer"},
 		{"feedback, damaged link", fb.HTTP, get("GET /feedback/{token}", "token", "x.y.z"), 403, "'self'", "no-referrer"},
 		{"unsubscribe page", unsub.HTTP, get("GET /unsubscribe/{token}", "token", unsubTok), 200, "'self'", "no-referrer"},
+		{"subscription confirm page", unsub.HTTP, get("GET /confirm/{token}", "token", confirmTok), 200, "'self'", "no-referrer"},
 		{"damaged click link", tr.HTTP, get("GET /t/c/{token}", "token", "x.y.z"), 403, "'none'", "strict-origin-when-cross-origin"},
 		{"report dashboard", reports.HTTP, dashboard, 200, "'none'", "strict-origin-when-cross-origin"},
 	} {

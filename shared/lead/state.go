@@ -60,7 +60,8 @@ func (l *Lead) DropRepeatSignals(window time.Duration, since time.Time) {
 	last := map[string]time.Time{}
 	kept := l.Signals[:0:0]
 	for _, s := range l.Signals {
-		if !s.At.After(since) {
+		if !s.At.After(since) || s.Key != "" {
+			// Keyed signals (a page, a link) count once a day already.
 			kept = append(kept, s)
 			continue
 		}

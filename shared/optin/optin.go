@@ -193,19 +193,25 @@ type pageData struct {
 	Confirm     bool
 }
 
-var tmpl = template.Must(template.New("page").Parse(`<!doctype html>
+const pageSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Title}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
 button{background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}</style>
 </head><body><h1>{{.Title}}</h1><p>{{.Body}}</p>
 {{if .Confirm}}<form method="post"><button type="submit">Yes, send me emails</button></form>{{end}}
-</body></html>`))
+</body></html>`
+
+var tmpl = template.Must(template.New("page").Parse(pageSource))
+
+// policy lets the page use its <style> and post its button back to its
+// own URL; the URL is a signed token, so it goes to no one as a referrer.
+var policy = httpapi.Policy{Styles: httpapi.Styles(pageSource), FormAction: []string{"'self'"}, Referrer: httpapi.NoReferrer}
 
 func page(status int, d pageData) httpapi.Response {
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, d); err != nil {
-		return httpapi.HTML(http.StatusInternalServerError, "internal error", nil)
+		return httpapi.Page(http.StatusInternalServerError, "internal error", httpapi.Policy{Referrer: httpapi.NoReferrer}, nil)
 	}
-	return httpapi.HTML(status, b.String(), nil)
+	return httpapi.Page(status, b.String(), policy, nil)
 }
