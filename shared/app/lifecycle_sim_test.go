@@ -85,8 +85,12 @@ var simStart = time.Date(2027, 1, 4, 7, 0, 0, 0, time.UTC)
 type simLead struct {
 	id, email string
 	campaign  string
-	consents  []consentAt // every submission's consent, in order
-	optedOut  time.Time   // when the simulation unsubscribed, bounced, complained or erased it
+	// consentFrom is when the lead got marketing consent: its creating
+	// form under single opt-in, or its confirmation link (zero: never).
+	// A later form neither gives nor withdraws it.
+	consentFrom time.Time
+	confirms    []time.Time // confirmation emails received
+	optedOut    time.Time   // when the simulation unsubscribed, bounced, complained or erased it
 	erased    bool
 	alerts    []time.Time // alert emails received
 	answered  []bool      // per alert: sales answered it at all
@@ -94,19 +98,8 @@ type simLead struct {
 	nurture   []time.Time // nurture emails, in order
 }
 
-type consentAt struct {
-	at time.Time
-	ok bool
-}
-
 func (l *simLead) consentAt(at time.Time) bool {
-	ok := false
-	for _, c := range l.consents {
-		if !c.at.After(at) {
-			ok = c.ok
-		}
-	}
-	return ok
+	return !l.consentFrom.IsZero() && !at.Before(l.consentFrom)
 }
 
 // sent is one email SES accepted, from its Send event.
@@ -345,8 +338,11 @@ func (s *sim) submit(day int) {
 	switch r := s.rng.Float64(); {
 	case r < 0.22:
 		body, campaign = hotBody(l.email, []string{"51-200", "201-1000", "1000+"}[s.rng.IntN(3)]), "q4-demo"
+	case r < 0.46:
+		body, consent, campaign = coldBody(l.email), true, "newsletter-q4" // single opt-in
 	case r < 0.70:
-		body, consent, campaign = coldBody(l.email), true, "newsletter-q4"
+		// No campaign file: double opt-in, a confirmation email first.
+		body, consent, campaign = strings.Replace(coldBody(l.email), "newsletter-q4", "newsletter-eu", 1), true, "newsletter-eu"
 	case r < 0.90:
 		body, campaign = strings.Replace(coldBody(l.email), `"consent":true`, `"consent":false`, 1), "newsletter-q4"
 	default:
@@ -356,7 +352,9 @@ func (s *sim) submit(day int) {
 	if err != nil || resp.StatusCode/100 != 2 {
 		s.t.Fatalf("day %d: capture %s: %v %d %s", day, l.email, err, resp.StatusCode, resp.Body)
 	}
-	l.consents = append(l.consents, consentAt{s.clock.now(), consent})
+	if !repeat && consent && campaign == "newsletter-q4" {
+		l.consentFrom = s.clock.now()
+	}
 	if !repeat {
 		created := struct{ ID string }{capturedID(s.t, s.table, l.email)}
 		l.id, l.campaign = created.ID, campaign
@@ -405,7 +403,37 @@ func (s *sim) afterSends(day int) {
 			l.nurture = append(l.nurture, m.at)
 			s.stats["nurture"]++
 			s.react(l, m.at)
+		case "optin_confirmation":
+			if n := len(l.confirms); n > 0 && m.at.Sub(l.confirms[n-1]) < lead.ConfirmationInterval {
+				s.t.Fatalf("lead %s got two confirmation emails within a day (%s, %s)", l.id, l.confirms[n-1], m.at)
+			}
+			l.confirms = append(l.confirms, m.at)
+			s.stats["confirmations"]++
+			if s.chance(0.7) {
+				s.at(m.at.Add(s.minutes(2, 600)), func() { s.confirm(l) })
+			}
 		}
+	}
+}
+
+// confirm is the person using the link of their confirmation email.
+func (s *sim) confirm(l *simLead) {
+	cur, err := s.st.Lead(s.ctx, l.id)
+	if err != nil || cur.OptIn == nil {
+		return // unsubscribed, erased, or confirmed meanwhile
+	}
+	u := links.Confirm(s.keys, "https://leads.example.com", l.id, cur.OptIn.ID, s.clock.now().Add(lead.ConfirmationTTL))
+	ev := sampleEvent(s.t, "optin-confirm.json")
+	ev.PathParameters = map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}
+	r, err := s.h["unsubscribe"].HTTP(s.ctx, ev)
+	if err != nil || r.StatusCode >= 500 {
+		s.t.Fatalf("lead %s: confirm: %v %+v", l.id, err, r)
+	}
+	if strings.Contains(r.Body, "you are subscribed") {
+		if l.consentFrom.IsZero() {
+			l.consentFrom = s.clock.now()
+		}
+		s.stats["confirmed"]++
 	}
 }
 
