@@ -50,15 +50,15 @@ func TestStatsSumShardsAndTheUnshardedItem(t *testing.T) {
 		t.Fatal(err)
 	}
 	stats, err := st.CampaignStats(ctx, "c1", at)
-	if err != nil || stats["leads"] != 45 || stats["bots"] != 1 || len(stats) != 2 {
-		t.Fatalf("campaign stats = %v, %v; want 45 leads (5 old + 40), 1 bot, no variant counts", stats, err)
+	if err != nil || stats["leads"] != 45 || stats["bots"] != 1 || stats["optin_requests"] != 40 || len(stats) != 3 {
+		t.Fatalf("campaign stats = %v, %v; want 45 leads (5 old + 40), 1 bot, 40 consent requests, no variant counts", stats, err)
 	}
 	rows, err := st.MonthStats(ctx, "2026-11")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := fmt.Sprint(rows)
-	if want := "[{c1  2026-11 map[bots:1 leads:45]} {c1 b 2026-11 map[leads:42]}]"; got != want {
+	if want := "[{c1  2026-11 map[bots:1 leads:45 optin_requests:40]} {c1 b 2026-11 map[leads:42 optin_requests:40]}]"; got != want {
 		t.Fatalf("month rows = %s, want %s", got, want)
 	}
 }

@@ -82,7 +82,7 @@ func TestNewLeadIsOneTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Email != "ann@acme.example" || l.FirstTouch.UTMSource != "google" || !l.Consent.MarketingOptIn || l.Answers["crm"] != "HubSpot" || l.Version != 1 {
+	if l.Email != "ann@acme.example" || l.FirstTouch.UTMSource != "google" || l.Consent.MarketingOptIn || l.OptIn == nil || l.Answers["crm"] != "HubSpot" || l.Version != 1 {
 		t.Fatalf("stored lead lost context: %+v", l)
 	}
 	tl, err := st.Timeline(context.Background(), res.LeadID)
@@ -131,8 +131,8 @@ func TestConcurrentSubmissionsForOneEmailMakeOneLead(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl, _ := st.Timeline(context.Background(), l.ID)
-	if l.Touches != n || len(tl) != n || len(l.Consents) != n {
-		t.Fatalf("touches=%d timeline=%d consents=%d, want %d each (no lost update)", l.Touches, len(tl), len(l.Consents), n)
+	if l.Touches != n || len(tl) != n || l.OptIn == nil {
+		t.Fatalf("touches=%d timeline=%d consent request %+v, want %d each and a request (no lost update)", l.Touches, len(tl), l.OptIn, n)
 	}
 	stats, _ := st.CampaignStats(context.Background(), "search-q4", at)
 	if stats["leads"] != 1 || stats["resubmissions"] != n-1 {
