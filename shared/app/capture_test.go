@@ -24,7 +24,7 @@ import (
 	"github.com/leadflow/leadflow/shared/store"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) { testenv.Main(m, checkLogs) }
 
 const testKeys = "t1:test-signing-key-0123456789abcdef"
 
@@ -54,11 +54,11 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	env := gateway.FunctionEnv(f, map[string]string{tm.TableID: table}, extra)
 	var logs bytes.Buffer
-	h, err := registry.Build(context.Background(), name, all.Services, func(k string) string { return env[k] }, &logs, clock)
+	h, err := registry.Build(context.Background(), name, all.Services, func(k string) string { return env[k] }, logsTo(&logs), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h, table, &logs
+	return recording(h), table, &logs
 }
 
 func sampleEvent(t *testing.T, file string) httpapi.Request {

@@ -237,7 +237,7 @@ func TestThrottlingAndACrashAfterSendingLoseAndDuplicateNothing(t *testing.T) {
 		SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: testKeys}}}
 	var logs bytes.Buffer
 	c := clients.App(db, ses2)
-	tick, err := nurturefn.New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, app.Env{Logs: &logs, Clock: clock.now})
+	tick, err := nurturefn.New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, app.Env{Logs: logsTo(&logs), Clock: clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
