@@ -48,7 +48,7 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	e := testenv.Get(t)
 	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
-		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "ALLOWED_ORIGINS": "*", "CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")}
+		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")}
 	for k, v := range overrides {
 		extra[k] = v
 	}
@@ -147,7 +147,7 @@ func TestAllowedOriginsMustBeChosen(t *testing.T) {
 			"*":                         "",
 			"https://www.example.com, https://lp.example.com": "",
 		} {
-			env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": value, "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+			env := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": value, "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 				"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "AWS_REGION": "us-east-1"}
 			_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
 			switch {
@@ -165,7 +165,7 @@ func TestInvalidQualifyConfigFailsAtInit(t *testing.T) {
 	if err := os.WriteFile(path, []byte("version: 1\nfit:\n  rules:\n    - field: job_title\n      op: startswith\n      values: [CMO]\n      points: 10\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+	env := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "QUALIFY_CONFIG": path, "AWS_REGION": "us-east-1"}
 	for _, fn := range []string{"capture", "nurture"} {
 		_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)

@@ -73,6 +73,9 @@ type Capture struct {
 	Sales
 	AllowedOrigins string `env:"ALLOWED_ORIGINS" param:"AllowedOrigins"`
 	ThankYouURL    string `env:"THANK_YOU_URL"`
+	// PrivacyNoticeURL is linked next to the consent checkbox of every
+	// campaign form whose file names no privacy_url of its own.
+	PrivacyNoticeURL string `env:"PRIVACY_NOTICE_URL" param:"PrivacyNoticeURL"`
 }
 
 // Nurture is the scheduled function's configuration: it sends alerts
@@ -89,6 +92,9 @@ type Nurture struct {
 	// TrackOpens ("true"/"false", "" = false) adds an open-tracking pixel
 	// to nurture emails.
 	TrackOpens string `env:"TRACK_OPENS" optional:"true"`
+	// SenderPostalAddress is the sender's postal address, in the footer
+	// of every marketing email (one line).
+	SenderPostalAddress string `env:"SENDER_POSTAL_ADDRESS" param:"SenderPostalAddress"`
 }
 
 // Unsubscribe is the unsubscribe function's configuration.
