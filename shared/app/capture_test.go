@@ -48,7 +48,11 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	e := testenv.Get(t)
 	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
-		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")}
+		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*",
+		// Alert flood control is off unless a test turns it on
+		// (TestAlertFloodIsHeldAndSummarisedOnce): many tests post more hot
+		// leads of one source within minutes than the default allows.
+		"ALERT_LIMIT": "off", "ALERT_DEDUP_WINDOW": "0s", "CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")}
 	for k, v := range overrides {
 		extra[k] = v
 	}

@@ -42,6 +42,12 @@ type Sales struct {
 	// bounces, complaints and deliveries come back as events.
 	ConfigurationSet string `env:"SES_CONFIGURATION_SET" optional:"true"`
 	Signing
+	// AlertLimit is how many hot-lead alerts one source (campaign and
+	// utm_source) may cause per window, e.g. "5/1h"; "" or "off": no limit.
+	AlertLimit string `env:"ALERT_LIMIT" optional:"true"`
+	// AlertDedupWindow is how long after an alert its address gets no
+	// other, e.g. "24h"; "" or "0": no de-duplication.
+	AlertDedupWindow time.Duration `env:"ALERT_DEDUP_WINDOW" optional:"true"`
 }
 
 // Qualifying names the files that say how leads are graded and nurtured.

@@ -51,7 +51,7 @@ type Requalifier interface {
 	Qualify(l *lead.Lead, now time.Time) lead.Change
 }
 
-var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, links.ActionWon, links.ActionLost}
+var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, links.ActionWon, links.ActionLost, links.ActionRelease}
 
 // MaxComment bounds the optional comment sales can add.
 const MaxComment = 1000
@@ -79,7 +79,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		log.Error("feedback", "status", status, "leadId", claims.Subject, "error", err.Error())
 		return render(status, view{Title: "Lead not found", Message: "This lead no longer exists (it may have been erased)."}), nil
 	}
-	if action != links.ActionReject {
+	if action != links.ActionReject && action != links.ActionRelease {
 		// The link names its rep by reference (links.RepRef), never by
 		// address: find the rep it was sent to.
 		claims.Extra = links.ResolveRep(claims.Extra, h.repCandidates(l)...)
@@ -109,7 +109,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	answered := []any{"status", http.StatusOK, "leadId", l.ID, "action", action, "outcome", out, "stage", l.Stage}
 	if action == links.ActionReject {
 		answered = append(answered, "reason", claims.Extra) // a configured reason code
-	} else if claims.Extra != "" {
+	} else if claims.Extra != "" && action != links.ActionRelease {
 		answered = append(answered, "repHash", lead.HashEmail(claims.Extra)) // never the rep's address
 	}
 	log.Info("feedback", answered...)

@@ -25,6 +25,7 @@ const (
 	ActionSQL         = "sql"         // /feedback/{token}: outcomes after acceptance
 	ActionWon         = "won"
 	ActionLost        = "lost"
+	ActionRelease     = "release" // /feedback/{token}: the team lead releases a held alert
 )
 
 // Lifetimes of the links that do not take one from their caller.
@@ -83,6 +84,12 @@ func FeedbackToken(keys token.Keys, leadID, action, extra string, expires time.T
 		extra = RepRef(extra)
 	}
 	return keys.Sign(token.Claims{Action: action, Subject: leadID, Extra: extra, Expires: expires})
+}
+
+// Release is the link in a held-alerts summary that releases one lead's
+// alert.
+func Release(keys token.Keys, base, leadID string, expires time.Time) string {
+	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionRelease, Subject: leadID, Expires: expires}))
 }
 
 // repRefPrefix marks a rep reference, so it is never taken for a reason
