@@ -40,7 +40,7 @@ func benchCapture(e *env) []Row {
 	rec := &txRecorder{}
 	db = dynamodb.New(db.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec.middleware) })
 	c := e.clients.App(db, e.tracedSES())
-	h, err := capturefn.New(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
+	h, err := capturefn.New(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
 		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
 			PublicBaseURL: "https://leads.example.com"}},
 		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
@@ -77,7 +77,7 @@ func benchCapture(e *env) []Row {
 	// the create is the claim) inside the same request, against the
 	// capture of the same kind of lead without the alert plus one
 	// SendEmail of an alert-sized message, interleaved.
-	plainCfg := config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
+	plainCfg := config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
 		Sales: config.Sales{Table: floorTable, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
 			PublicBaseURL: "https://leads.example.com"}}
 	plain, err := capturefn.New(e.ctx, plainCfg, e.clients.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})

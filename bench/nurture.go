@@ -37,8 +37,8 @@ var benchMonday = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 func nurtureConfig(e *env, table string) (config.Capture, config.Nurture) {
 	sales := config.Sales{Table: table, Sender: "news@example.com", SalesAddress: "sales@example.com",
 		PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"}}
-	return config.Capture{AWS: e.aws, Sales: sales, AllowedOrigins: "*", ThankYouURL: "https://x.example/t"},
-		config.Nurture{AWS: e.aws, Sales: sales, SESMaxSendRate: "100000"}
+	return config.Capture{AWS: e.aws, Sales: sales, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy"},
+		config.Nurture{AWS: e.aws, Sales: sales, SESMaxSendRate: "100000", SenderPostalAddress: "leadflow bench, 1 Bench St, Berlin"}
 }
 
 func coldLead(email string) string {

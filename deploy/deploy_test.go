@@ -247,10 +247,18 @@ func deployProblems(doc map[string]any) []string {
 		}
 	}
 
-	// 5. AllowedOrigins must be chosen at deploy time.
+	// 5. AllowedOrigins, the privacy notice and the sender's postal
+	// address must be chosen at deploy time: a default would ship an
+	// example's value to real visitors and recipients.
 	params, _ := doc["Parameters"].(map[string]any)
-	if ao, _ := params["AllowedOrigins"].(map[string]any); ao == nil || ao["Default"] != nil || ao["MinLength"] == nil {
-		bad("AllowedOrigins: must have no default and MinLength 1, so a deploy names the landing pages' origins")
+	for name, why := range map[string]string{
+		"AllowedOrigins":      "a deploy names the landing pages' origins",
+		"PrivacyNoticeURL":    "every consent checkbox links the deployer's own privacy notice",
+		"SenderPostalAddress": "every marketing email carries the sender's real postal address",
+	} {
+		if p, _ := params[name].(map[string]any); p == nil || p["Default"] != nil || p["MinLength"] == nil {
+			bad("%s: must have no default and MinLength 1, so %s", name, why)
+		}
 	}
 	return out
 }

@@ -83,7 +83,7 @@ func TestEveryMainBootsAndServesItsSampleEvents(t *testing.T) {
 			rt := newRuntime(t, files)
 			env := gateway.FunctionEnv(f, map[string]string{tm.TableID: table}, map[string]string{
 				"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "EVENTBRIDGE_ENDPOINT": busSrv.URL, "AWS_REGION": "us-east-1",
-				"SIGNING_KEYS": "m1:mains-test-signing-key-0123456789", "SES_MAX_SEND_RATE": "10", "ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug",
+				"SIGNING_KEYS": "m1:mains-test-signing-key-0123456789", "SES_MAX_SEND_RATE": "10", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug",
 			})
 			cmd := exec.Command(filepath.Join(bin, f.Name))
 			cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(rt.srv.URL, "http://"),

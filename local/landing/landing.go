@@ -41,6 +41,7 @@ input,select,textarea{width:100%;box-sizing:border-box;padding:.55rem;border:1px
 <label for="crm">Which CRM do you use?</label><input id="crm" name="answers[crm]">
 <label for="message">What should the demo cover?</label><textarea id="message" name="message" rows="3"></textarea>
 <label class="consent"><input type="checkbox" name="consent" value="true"> <span>Send me occasional product news. I can unsubscribe at any time.</span></label>
+<p class="privacy"><a href="{{.Privacy}}" target="_blank" rel="noopener">Privacy notice</a></p>
 <div class="hp" aria-hidden="true"><label for="fax">Leave this empty</label><input id="fax" name="fax" tabindex="-1" autocomplete="off"></div>
 <input type="hidden" name="consent_text_version" value="2026-09">
 <input type="hidden" name="form_type" value="demo_request">
@@ -58,7 +59,10 @@ var thanks = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
 
 // Handler serves the landing page at "/" and the thank-you page at
 // "/thanks"; action is where the form posts (the API's /leads).
-func Handler(action string) http.Handler {
+//
+// privacyURL is the privacy notice linked beside the consent checkbox
+// (the stack's PRIVACY_NOTICE_URL).
+func Handler(action, privacyURL string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		hidden := map[string]string{}
@@ -73,7 +77,7 @@ func Handler(action string) http.Handler {
 			hidden["referrer"] = ref
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = page.Execute(w, map[string]any{"Action": action, "Idem": token(), "Hidden": hidden})
+		_ = page.Execute(w, map[string]any{"Action": action, "Idem": token(), "Hidden": hidden, "Privacy": privacyURL})
 	})
 	mux.HandleFunc("GET /thanks", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

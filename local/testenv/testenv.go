@@ -48,8 +48,16 @@ var (
 
 // Main runs a package's tests and stops emulators the package started.
 // Use it as: func TestMain(m *testing.M) { testenv.Main(m) }
-func Main(m *testing.M) {
+//
+// after runs once the tests ended, passed or not (e.g. a check over
+// everything they logged); one returning non-zero fails the run.
+func Main(m *testing.M, after ...func() int) {
 	code := m.Run()
+	for _, f := range after {
+		if c := f(); code == 0 {
+			code = c
+		}
+	}
 	if started != nil {
 		started.Stop()
 	}

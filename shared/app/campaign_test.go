@@ -35,6 +35,11 @@ func TestHostedCampaignPageRoundTrip(t *testing.T) {
 	if err != nil || page.StatusCode != 200 || !strings.Contains(page.Body, `action="https://abc123.execute-api.eu-west-1.amazonaws.com/leads"`) {
 		t.Fatalf("page: %d %v %s", page.StatusCode, err, page.Body)
 	}
+	// The consent checkbox links the privacy notice: the campaign file's
+	// own, else the template parameter PrivacyNoticeURL.
+	if !regexp.MustCompile(`name="consent"[^>]*><label[^>]*>[^<]*</label> <a class="lf-privacy" href="https://[^"]+"`).MatchString(page.Body) {
+		t.Fatalf("no privacy notice link beside the consent checkbox:\n%s", page.Body)
+	}
 	// Post what the form holds: its hidden inputs, plus what a person types.
 	form := url.Values{}
 	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`).FindAllStringSubmatch(page.Body, -1) {
@@ -88,7 +93,7 @@ func TestCampaignSequenceIsCheckedAtInit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "webinar-nov.yaml"), []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+	env := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "CAMPAIGNS_DIR": dir, "AWS_REGION": "us-east-1", "SES_MAX_SEND_RATE": "1"}
 	for _, fn := range []string{"capture", "nurture", "track"} {
 		_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
@@ -141,7 +146,7 @@ func TestCampaignFileQualifyOverrides(t *testing.T) {
 	}
 
 	bad := withQualify("qualify:\n  thresholds:\n    A: {hot: 5, warm: 20}\n")
-	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+	env := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "CAMPAIGNS_DIR": bad, "AWS_REGION": "us-east-1", "SES_MAX_SEND_RATE": "1"}
 	line := strings.Count(string(src), "\n") + 3
 	for _, fn := range []string{"capture", "nurture", "track"} {

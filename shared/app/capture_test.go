@@ -26,7 +26,7 @@ import (
 	"github.com/leadflow/leadflow/shared/store"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) { testenv.Main(m, checkLogs) }
 
 const testKeys = "t1:test-signing-key-0123456789abcdef"
 
@@ -50,17 +50,21 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	e := testenv.Get(t)
 	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
-		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "ALLOWED_ORIGINS": "*", "CAMPAIGNS_DIR": testCampaigns(t)}
+		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*",
+		// Alert flood control is off unless a test turns it on
+		// (TestAlertFloodIsHeldAndSummarisedOnce): many tests post more hot
+		// leads of one source within minutes than the default allows.
+		"ALERT_LIMIT": "off", "ALERT_DEDUP_WINDOW": "0s", "CAMPAIGNS_DIR": testCampaigns(t)}
 	for k, v := range overrides {
 		extra[k] = v
 	}
 	env := gateway.FunctionEnv(f, map[string]string{tm.TableID: table}, extra)
 	var logs bytes.Buffer
-	h, err := registry.Build(context.Background(), name, all.Services, func(k string) string { return env[k] }, &logs, clock)
+	h, err := registry.Build(context.Background(), name, all.Services, func(k string) string { return env[k] }, logsTo(&logs), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h, table, &logs
+	return recording(h), table, &logs
 }
 
 var (
@@ -184,7 +188,7 @@ func TestAllowedOriginsMustBeChosen(t *testing.T) {
 			"*":                         "",
 			"https://www.example.com, https://lp.example.com": "",
 		} {
-			env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": value, "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+			env := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": value, "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 				"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "AWS_REGION": "us-east-1"}
 			_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
 			switch {
@@ -202,7 +206,7 @@ func TestInvalidQualifyConfigFailsAtInit(t *testing.T) {
 	if err := os.WriteFile(path, []byte("version: 1\nfit:\n  rules:\n    - field: job_title\n      op: startswith\n      values: [CMO]\n      points: 10\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"TABLE_NAME": "t", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
+	env := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "QUALIFY_CONFIG": path, "AWS_REGION": "us-east-1"}
 	for _, fn := range []string{"capture", "nurture"} {
 		_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)

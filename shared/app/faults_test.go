@@ -45,9 +45,9 @@ func TestCaptureUnderDynamoDBFaults(t *testing.T) {
 			})
 			var logs strings.Builder
 			c := base.App(db, nil)
-			h, err := capturefn.New(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
+			h, err := capturefn.New(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
 				Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: testKeys}}},
-				c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: &logs, Clock: time.Now})
+				c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsTo(&logs), Clock: time.Now})
 			if err != nil {
 				t.Fatal(err)
 			}

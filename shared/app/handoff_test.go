@@ -32,6 +32,7 @@ import (
 )
 
 func jsonLead(body string) httpapi.Request {
+	allLogs.remember(body)
 	r := httpapi.Request{RouteKey: "POST /leads", Body: body, Headers: map[string]string{"content-type": "application/json"}}
 	r.RequestContext.HTTP.Method = http.MethodPost
 	r.RequestContext.RequestID = fmt.Sprintf("req-%d", time.Now().UnixNano())
@@ -261,10 +262,10 @@ func TestHotLeadAlertTakesTwoRequestsBesidesTheCapture(t *testing.T) {
 	clients := testenv.Clients(t)
 	db := dynamodb.New(clients.DynamoDB.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, calls.Middleware) })
 	c := clients.App(db, nil)
-	cfg := config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", Sales: config.Sales{Table: table,
+	cfg := config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy", Sales: config.Sales{Table: table,
 		Sender: "leads@example.com", SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com",
 		Signing: config.Signing{SigningKeys: testKeys}, Qualifying: config.Qualifying{CampaignsDir: filepath.Join(testenv.Root(t), "config", "campaigns")}}}
-	h, err := capturefn.New(context.Background(), cfg, c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
+	h, err := capturefn.New(context.Background(), cfg, c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsTo(io.Discard), Clock: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,11 +91,11 @@ type simLead struct {
 	consentFrom time.Time
 	confirms    []time.Time // confirmation emails received
 	optedOut    time.Time   // when the simulation unsubscribed, bounced, complained or erased it
-	erased    bool
-	alerts    []time.Time // alert emails received
-	answered  []bool      // per alert: sales answered it at all
-	sentBack  time.Time   // last reject back to nurture
-	nurture   []time.Time // nurture emails, in order
+	erased      bool
+	alerts      []time.Time // alert emails received
+	answered    []bool      // per alert: sales answered it at all
+	sentBack    time.Time   // last reject back to nurture
+	nurture     []time.Time // nurture emails, in order
 }
 
 func (l *simLead) consentAt(at time.Time) bool {

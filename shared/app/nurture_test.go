@@ -99,6 +99,11 @@ func TestColdLeadGetsItsSequenceUntilUnsubscribed(t *testing.T) {
 	if !strings.Contains(first.Text, "Nina") {
 		t.Fatal("not personalised")
 	}
+	// The sender's postal address (template parameter SenderPostalAddress;
+	// the test env gives buildAt's) is in both parts' footer.
+	if postal := "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany"; !strings.Contains(first.HTML, postal) || !strings.Contains(first.Text, postal) {
+		t.Fatal("no sender postal address in both parts")
+	}
 
 	clock.add(97 * time.Hour) // Friday 11:00 UTC: the wait is over, in the window
 	fire()
@@ -231,11 +236,11 @@ func TestThrottlingAndACrashAfterSendingLoseAndDuplicateNothing(t *testing.T) {
 	db := dynamodb.New(clients.DynamoDB.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, inj.Middleware) })
 	counting := &sendCounter{after: 3, flag: func() { sent.Lock(); sentOnce = true; sent.Unlock() }}
 	ses2 := sesv2.New(ses.Options(), func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, counting.Middleware) })
-	cfg := config.Nurture{AWS: testenv.AWS(t), SESMaxSendRate: "1000", Sales: config.Sales{Table: table, Sender: "leads@example.com",
+	cfg := config.Nurture{AWS: testenv.AWS(t), SESMaxSendRate: "1000", SenderPostalAddress: "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", Sales: config.Sales{Table: table, Sender: "leads@example.com",
 		SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: testKeys}}}
 	var logs bytes.Buffer
 	c := clients.App(db, ses2)
-	tick, err := nurturefn.New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, app.Env{Logs: &logs, Clock: clock.now})
+	tick, err := nurturefn.New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, app.Env{Logs: logsTo(&logs), Clock: clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}

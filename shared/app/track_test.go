@@ -211,7 +211,7 @@ func TestOpenPixelIsOptInAndCountsEachEmailOnce(t *testing.T) {
 	}
 	if _, err := registry.Build(ctx, "nurture", all.Services, func(k string) string {
 		return map[string]string{"TABLE_NAME": table, "SENDER_ADDRESS": "a@example.com", "SALES_ADDRESS": "s@example.com",
-			"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1", "TRACK_OPENS": "yes", "AWS_REGION": "us-east-1"}[k]
+			"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1", "TRACK_OPENS": "yes", "AWS_REGION": "us-east-1", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Berlin"}[k]
 	}, io.Discard, time.Now); err == nil || !strings.Contains(err.Error(), "TRACK_OPENS") {
 		t.Fatalf("TRACK_OPENS=yes: %v, want a config error naming it", err)
 	}

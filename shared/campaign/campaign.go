@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 
 	"gopkg.in/yaml.v3"
@@ -41,6 +42,10 @@ type Campaign struct {
 	// lead.ConsentDouble (the default: a confirmation email) or
 	// lead.ConsentSingle where single opt-in is lawful.
 	ConsentMode string
+	// PrivacyURL is the privacy notice linked next to the form's consent
+	// checkbox (an absolute https URL); "" takes the deployment's default
+	// (Set.DefaultPrivacyURL), so every consent box has one.
+	PrivacyURL string
 	// Sequence is the nurture sequence this campaign's leads enter first
 	// (if its entry rules let them); "" leaves it to the sequences' own
 	// entry rules. SequenceLine is where the file names it, for errors.
@@ -125,6 +130,25 @@ func (c *Campaign) Variant(id string) (Variant, bool) {
 type Set struct {
 	byID map[string]*Campaign
 	all  []*Campaign // sorted by id
+}
+
+// DefaultPrivacyURL gives every campaign without a privacy_url of its own
+// the deployment's privacy notice (template parameter PrivacyNoticeURL),
+// so every consent checkbox links one. It refuses a URL that is not
+// absolute https.
+func (s *Set) DefaultPrivacyURL(u string) error {
+	if !httpsURL(u) {
+		return fmt.Errorf("the privacy notice URL must be an absolute https URL, got %q", u)
+	}
+	if s == nil {
+		return nil
+	}
+	for _, c := range s.all {
+		if c.PrivacyURL == "" {
+			c.PrivacyURL = u
+		}
+	}
+	return nil
 }
 
 func newSet(cs []*Campaign) *Set {

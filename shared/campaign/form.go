@@ -14,6 +14,7 @@ type formView struct {
 	Controls []control
 	Required bool // some control is required: explain the *
 	Consent  string
+	Privacy  string // the privacy notice linked next to the consent box
 	Hidden   []hiddenField
 	CTA      string
 }
@@ -38,7 +39,7 @@ type hiddenField struct{ Name, Value string }
 
 // form builds the view of c's form as it shows variant v.
 func (c *Campaign) form(inline bool, action string, v Variant, hidden []hiddenField) formView {
-	f := formView{Inline: inline, Action: action, Prefix: "lf-" + c.ID, Consent: c.Form.ConsentText, CTA: v.CTA}
+	f := formView{Inline: inline, Action: action, Prefix: "lf-" + c.ID, Consent: c.Form.ConsentText, Privacy: c.PrivacyURL, CTA: v.CTA}
 	for _, fd := range c.Form.Fields {
 		in := inputs[fd.Name]
 		ct := control{Kind: "input", ID: f.Prefix + "-" + fd.Name, Name: fd.Name, Label: fd.Label, Type: in.typ,
@@ -92,7 +93,8 @@ const formTmpl = `{{define "req"}}{{if .Required}}<span{{st .Inline "req"}} aria
 {{- if .Pattern}} pattern="{{.Pattern}}" title="{{.Title}}"{{end}}{{if .Required}} required{{end}}>
 {{- end}}</div>
 {{end}}
-{{- end}}<div{{st .Inline "consent"}}><input{{st .Inline "checkbox"}} type="checkbox" id="{{.Prefix}}-consent" name="consent" value="true"><label{{st .Inline "consenttext"}} for="{{.Prefix}}-consent">{{.Consent}}</label></div>
+{{- end}}<div{{st .Inline "consent"}}><input{{st .Inline "checkbox"}} type="checkbox" id="{{.Prefix}}-consent" name="consent" value="true"><label{{st .Inline "consenttext"}} for="{{.Prefix}}-consent">{{.Consent}}</label>
+{{- if .Privacy}} <a{{st .Inline "privacy"}} href="{{.Privacy}}" target="_blank" rel="noopener">Privacy notice</a>{{end}}</div>
 <div{{st .Inline "hp"}} aria-hidden="true"><label for="{{.Prefix}}-fax">Leave this field empty</label><input type="text" id="{{.Prefix}}-fax" name="fax" tabindex="-1" autocomplete="off"></div>
 {{range .Hidden}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
 {{end}}<button{{st .Inline "button"}} type="submit">{{.CTA}}</button>

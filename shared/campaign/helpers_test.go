@@ -27,6 +27,7 @@ form:
     - {id: timeline, label: "When do you want to start?", choices: [this quarter, next quarter, this year, just researching]}
     - {id: crm, label: "Which CRM do you use?", choices: [Salesforce, HubSpot, Pipedrive, Other]}
 thank_you_url: https://www.example.com/thanks
+privacy_url: https://www.example.com/privacy
 `
 
 func mustParse(t testing.TB, src string) *Campaign {

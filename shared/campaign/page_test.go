@@ -162,8 +162,11 @@ func TestRenderPageNeedsNothingFromElsewhere(t *testing.T) {
 		docs = append(docs, render(t, c, samplePageData(Variant{})), c.Snippet("https://api.example.com"))
 	}
 	external := regexp.MustCompile(`(?i)<script|<link|<img|<iframe|<object|<embed|\ssrc=|\shref=|@import|url\(|\son[a-z]+=`)
+	// The privacy notice beside the consent box is the one link: a page the
+	// visitor may open, nothing this page loads.
+	privacy := regexp.MustCompile(`<a (class|style)="[^"]*" href="https://[^"]+" target="_blank" rel="noopener">Privacy notice</a>`)
 	for _, doc := range docs {
-		if m := external.FindString(doc); m != "" {
+		if m := external.FindString(privacy.ReplaceAllString(doc, "")); m != "" {
 			t.Errorf("%q in\n%s", m, doc)
 		}
 	}
@@ -253,5 +256,41 @@ func TestStylesAreComplete(t *testing.T) {
 		if strings.ContainsAny(css, `"&<>`) {
 			t.Errorf("style %s holds a character that needs escaping", role)
 		}
+	}
+}
+
+// Every consent checkbox links the privacy notice: the campaign's own, or
+// the deployment's default for a campaign without one.
+func TestConsentCheckboxLinksThePrivacyNotice(t *testing.T) {
+	own := mustParse(t, full)
+	bare := mustParse(t, strings.Replace(full, "privacy_url: https://www.example.com/privacy\n", "", 1))
+	if bare.PrivacyURL != "" {
+		t.Fatalf("privacy_url not removed from the fixture")
+	}
+	other := *bare
+	other.ID = "other"
+	set := newSet([]*Campaign{own, &other})
+	if err := set.DefaultPrivacyURL("http://insecure.example/p"); err == nil {
+		t.Fatal("a plain http default was accepted")
+	}
+	if err := set.DefaultPrivacyURL("https://corp.example/privacy"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c    *Campaign
+		want string
+	}{{own, "https://www.example.com/privacy"}, {&other, "https://corp.example/privacy"}} {
+		link := `href="` + tc.want + `" target="_blank" rel="noopener">Privacy notice</a>`
+		consent := `for="lf-` + tc.c.ID + `-consent">`
+		for name, doc := range map[string]string{"page": render(t, tc.c, samplePageData(Variant{})), "snippet": tc.c.Snippet("https://api.example.com")} {
+			i := strings.Index(doc, consent)
+			if i < 0 || !strings.Contains(doc[i:], link) || strings.Index(doc[i:], link) > strings.Index(doc[i:], "</div>") {
+				t.Errorf("%s of %s: no privacy link beside the consent checkbox:\n%s", name, tc.c.ID, doc)
+			}
+		}
+	}
+	var none *Set
+	if err := none.DefaultPrivacyURL("https://corp.example/privacy"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -81,6 +81,15 @@ func (p *parser) campaign(root *yaml.Node, filename string) *Campaign {
 				c.ConsentMode = m
 			}
 		}),
+		yamlconf.Optional("privacy_url", func(_, v *yaml.Node) {
+			if u, ok := p.url(v, "privacy_url"); ok {
+				if !httpsURL(u) {
+					p.Errf(v, "privacy_url: must be an https URL (a privacy notice is not served over plain http), got %s", yamlconf.Quote(u))
+				} else {
+					c.PrivacyURL = u
+				}
+			}
+		}),
 		yamlconf.Optional("qualify", func(k, v *yaml.Node) { c.qualifyKey, c.qualify = k, v }),
 		yamlconf.Optional("sequence", func(_, v *yaml.Node) {
 			if id, ok := p.slug(v, "sequence", "nurture sequence id", "cold-education"); ok {
@@ -230,6 +239,9 @@ func (p *parser) url(n *yaml.Node, where string) (string, bool) {
 	}
 	return s, true
 }
+
+// httpsURL is absoluteURL with the https scheme.
+func httpsURL(s string) bool { return absoluteURL(s) && strings.HasPrefix(s, "https://") }
 
 // absoluteURL is the capture API's rule for URL fields, plus what a
 // browser needs: no spaces and a bounded length.

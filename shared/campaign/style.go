@@ -28,6 +28,7 @@ var styles = map[string]string{
 	"consent":     "grid-column:1/-1;display:flex;gap:.6rem;align-items:flex-start",
 	"checkbox":    "flex:none;width:1.1rem;height:1.1rem;margin:.2rem 0 0;accent-color:#1f4fd1",
 	"consenttext": "font-size:.95rem;color:#3c4657",
+	"privacy":     "font-size:.95rem;color:#2957d8;white-space:nowrap",
 	"button":      "grid-column:1/-1;justify-self:start;padding:.8rem 1.6rem;border:0;border-radius:6px;background:#1f4fd1;color:#fff;font:inherit;font-size:1.05rem;font-weight:600;cursor:pointer",
 	"hp":          "position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden",
 }

@@ -99,7 +99,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		logged(level, status, "error", err.Error())
+		logged(level, status, logError(err)...)
 		return h.errorResponse(status, err, reqID, isForm, req, cors), nil
 	}
 	attrs = append(attrs, "outcome", res.Outcome)
@@ -203,6 +203,17 @@ func (h *Handler) errorResponse(status int, err error, reqID string, isForm bool
 		return httpapi.Page(status, errorPage(p, backLink(req)), errorPolicy, cors)
 	}
 	return httpapi.JSON(status, p, cors)
+}
+
+// logError is what a log line may say about a failed capture: a
+// validation error's problems with unknown field names hashed (see
+// lead.LogFieldName), never the names or values a client sent.
+func logError(err error) []any {
+	var ve *lead.ValidationError
+	if errors.As(err, &ve) {
+		return []any{"error", lead.ErrInvalid.Error(), "fields", ve.LogFields()}
+	}
+	return []any{"error", err.Error()}
 }
 
 // publicMessage never leaks internal error text on 5xx.

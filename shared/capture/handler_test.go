@@ -198,3 +198,33 @@ func TestStorageErrorIs500WithRequestIDAndNoEmailInLogs(t *testing.T) {
 		t.Fatalf("log line lacks the email hash or level: %s", logs.String())
 	}
 }
+
+// A JSON body posted as a form arrives as one field named after the whole
+// body; the client's 400 names it (the client sent it), the log must not.
+func TestRefusedFieldsAreLoggedWithoutWhatTheClientSent(t *testing.T) {
+	for _, tt := range []struct{ name, contentType, body string }{
+		{"json posted as a form", "application/x-www-form-urlencoded", `{"email":"ann.lee@acme.example","phone":"+49 151 2345678"}`},
+		{"unknown json field", "application/json", `{"email":"ann.lee@acme.example","ann.lee@acme.example":"+49 151 2345678"}`},
+		{"bad answer key", "application/json", `{"email":"ann.lee@acme.example","answers":{"+49 151 2345678":"x"}}`},
+		{"unknown field with a value", "application/x-www-form-urlencoded", "email=ann.lee%40acme.example&mobile=%2B49+151+2345678"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			resp, err := newHandler(memstore.New(), &logs).Handle(context.Background(), post(tt.contentType, tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", resp.StatusCode, resp.Body)
+			}
+			for _, leak := range []string{"ann.lee", "acme.example", "2345678", "mobile"} {
+				if strings.Contains(logs.String(), leak) {
+					t.Errorf("log carries %q: %s", leak, logs.String())
+				}
+			}
+			if !strings.Contains(logs.String(), `unknown(`) {
+				t.Errorf("log does not say which (hashed) field was refused: %s", logs.String())
+			}
+		})
+	}
+}

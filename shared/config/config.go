@@ -42,6 +42,12 @@ type Sales struct {
 	// bounces, complaints and deliveries come back as events.
 	ConfigurationSet string `env:"SES_CONFIGURATION_SET" optional:"true"`
 	Signing
+	// AlertLimit is how many hot-lead alerts one source (campaign and
+	// utm_source) may cause per window, e.g. "5/1h"; "" or "off": no limit.
+	AlertLimit string `env:"ALERT_LIMIT" optional:"true"`
+	// AlertDedupWindow is how long after an alert its address gets no
+	// other, e.g. "24h"; "" or "0": no de-duplication.
+	AlertDedupWindow time.Duration `env:"ALERT_DEDUP_WINDOW" optional:"true"`
 }
 
 // Qualifying names the files that say how leads are graded and nurtured.
@@ -73,6 +79,9 @@ type Capture struct {
 	Sales
 	AllowedOrigins string `env:"ALLOWED_ORIGINS" param:"AllowedOrigins"`
 	ThankYouURL    string `env:"THANK_YOU_URL"`
+	// PrivacyNoticeURL is linked next to the consent checkbox of every
+	// campaign form whose file names no privacy_url of its own.
+	PrivacyNoticeURL string `env:"PRIVACY_NOTICE_URL" param:"PrivacyNoticeURL"`
 }
 
 // Nurture is the scheduled function's configuration: it sends alerts
@@ -89,6 +98,9 @@ type Nurture struct {
 	// TrackOpens ("true"/"false", "" = false) adds an open-tracking pixel
 	// to nurture emails.
 	TrackOpens string `env:"TRACK_OPENS" optional:"true"`
+	// SenderPostalAddress is the sender's postal address, in the footer
+	// of every marketing email (one line).
+	SenderPostalAddress string `env:"SENDER_POSTAL_ADDRESS" param:"SenderPostalAddress"`
 }
 
 // Unsubscribe is the unsubscribe function's configuration.

@@ -48,6 +48,19 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 		}
 	}
 	switch action {
+	case links.ActionRelease:
+		// The team lead releases a held alert: it is owed to sales now,
+		// whatever the alert limits say, and the tick sends it.
+		if l.Handoff == nil || l.Handoff.State != lead.HandoffHeld {
+			if l.Handoff != nil && l.Handoff.Released {
+				return "already", ch
+			}
+			return "superseded", ch
+		}
+		l.Handoff.State, l.Handoff.Released, l.Handoff.Since = lead.HandoffPending, true, now
+		event("alert_released", map[string]any{})
+		count("alerts_released")
+		return "recorded", ch
 	case links.ActionAccept, links.ActionReject:
 		if l.Stage == lead.StageSAL && action == links.ActionAccept {
 			return "already", ch

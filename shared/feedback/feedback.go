@@ -51,7 +51,7 @@ type Requalifier interface {
 	Qualify(l *lead.Lead, now time.Time) lead.Change
 }
 
-var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, links.ActionWon, links.ActionLost}
+var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, links.ActionWon, links.ActionLost, links.ActionRelease}
 
 // MaxComment bounds the optional comment sales can add.
 const MaxComment = 1000
@@ -79,6 +79,11 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		log.Error("feedback", "status", status, "leadId", claims.Subject, "error", err.Error())
 		return render(status, view{Title: "Lead not found", Message: "This lead no longer exists (it may have been erased)."}), nil
 	}
+	if action != links.ActionReject && action != links.ActionRelease {
+		// The link names its rep by reference (links.RepRef), never by
+		// address: find the rep it was sent to.
+		claims.Extra = links.ResolveRep(claims.Extra, h.repCandidates(l)...)
+	}
 	v := h.view(l, claims, action, now, tok)
 	if req.RequestContext.HTTP.Method != http.MethodPost {
 		return render(http.StatusOK, v), nil
@@ -101,7 +106,13 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		v.Message = "We could not record this. Please try again in a minute."
 		return render(http.StatusInternalServerError, v), nil
 	}
-	log.Info("feedback", "status", http.StatusOK, "leadId", l.ID, "action", action, "reason", claims.Extra, "outcome", out, "stage", l.Stage)
+	answered := []any{"status", http.StatusOK, "leadId", l.ID, "action", action, "outcome", out, "stage", l.Stage}
+	if action == links.ActionReject {
+		answered = append(answered, "reason", claims.Extra) // a configured reason code
+	} else if claims.Extra != "" && action != links.ActionRelease {
+		answered = append(answered, "repHash", lead.HashEmail(claims.Extra)) // never the rep's address
+	}
+	log.Info("feedback", answered...)
 	v = h.view(l, claims, action, now, tok)
 	v.Done = true
 	v.Message = map[string]string{
@@ -109,6 +120,23 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		"superseded": "Sales already answered this lead (" + string(l.Stage) + "); nothing changed.",
 	}[out]
 	return render(http.StatusOK, v), nil
+}
+
+// repCandidates are the addresses an answer link about l can have been
+// sent to: its rep, escalation target, who answered or accepted it, and
+// every configured rep and team lead.
+func (h *Handler) repCandidates(l lead.Lead) []string {
+	var out []string
+	if hd := l.Handoff; hd != nil {
+		out = append(out, hd.Rep, hd.EscalatedTo, hd.AnsweredBy)
+	}
+	if l.Deal != nil {
+		out = append(out, l.Deal.Rep)
+	}
+	for _, r := range h.Rules.Reps() {
+		out = append(out, r.Email)
+	}
+	return out
 }
 
 func (h *Handler) verify(tok string, now time.Time) (token.Claims, string, error) {

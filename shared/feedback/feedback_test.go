@@ -3,9 +3,11 @@ package feedback
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -37,6 +39,7 @@ routing:
   teams:
     sales:
       reps: [{name: Ana, email: ana@example.com}]
+      lead: {name: Lea, email: lea@example.com}
   default_team: sales
 sla: {first_response: 5m}
 reject_reasons:
@@ -221,6 +224,69 @@ func TestAcceptRecordsTheFirstResponse(t *testing.T) {
 	if n := f.lead(t).Nurture; n.ExitReason != "sales_accepted" {
 		t.Fatalf("nurture = %+v, want exited sales_accepted", n)
 	}
+}
+
+// Answer links name their rep by reference: the token's payload (signed,
+// readable by whoever holds the link) carries no address, the handler
+// finds the rep among the lead's and the configured ones, and the log
+// line names it by hash.
+func TestAnswerLinksCarryNoAddress(t *testing.T) {
+	for _, tc := range []struct {
+		name, extra, answeredBy string
+	}{
+		{"the rep", "ana@example.com", "ana@example.com"},
+		{"the team lead", "lea@example.com", "lea@example.com"},
+		{"someone no longer configured", "gone@example.com", "ana@example.com"}, // the lead's rep then
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			tok := f.tok(links.ActionAccept, tc.extra)
+			if payload := strings.Split(tok, ".")[1]; strings.Contains(string(mustB64(t, payload)), "@") {
+				t.Fatalf("token payload carries an address: %q", mustB64(t, payload))
+			}
+			if r := f.do(t, http.MethodPost, tok, ""); r.StatusCode != http.StatusOK {
+				t.Fatalf("accept: %d %s", r.StatusCode, r.Body)
+			}
+			if l := f.lead(t); l.Handoff.AnsweredBy != tc.answeredBy || l.Deal.Rep != tc.answeredBy {
+				t.Fatalf("answered by %q, deal rep %q; want %q", l.Handoff.AnsweredBy, l.Deal.Rep, tc.answeredBy)
+			}
+			// The accepted page's outcome links name the rep by reference too.
+			page := f.do(t, http.MethodGet, tok, "").Body
+			for _, m := range regexp.MustCompile(`/feedback/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`).FindAllStringSubmatch(page, -1) {
+				if strings.Contains(string(mustB64(t, strings.Split(m[1], ".")[1])), "@") {
+					t.Errorf("outcome link carries an address")
+				}
+			}
+			if strings.Contains(f.logs.String(), "@") || strings.Contains(f.logs.String(), `"repHash"`) != (tc.extra == tc.answeredBy) {
+				t.Errorf("log: %s", f.logs)
+			}
+		})
+	}
+}
+
+// Links signed before answer links carried references hold the address;
+// they keep working until they expire.
+func TestALegacyAcceptLinkStillWorks(t *testing.T) {
+	f := newFixture(t)
+	legacy := f.keys.Sign(token.Claims{Action: links.ActionAccept, Subject: "L1", Extra: "lea@example.com", Expires: t0.Add(time.Hour)})
+	if r := f.do(t, http.MethodPost, legacy, ""); r.StatusCode != http.StatusOK {
+		t.Fatalf("accept: %d %s", r.StatusCode, r.Body)
+	}
+	if by := f.lead(t).Handoff.AnsweredBy; by != "lea@example.com" {
+		t.Fatalf("answered by %q", by)
+	}
+	if strings.Contains(f.logs.String(), "lea@") {
+		t.Errorf("log carries the address: %s", f.logs)
+	}
+}
+
+func mustB64(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestLateAnswerCountsAgainstTheSLA(t *testing.T) {

@@ -38,6 +38,8 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time
 		if r, ok := h.Rules.RejectReason(c.Extra); ok {
 			v.ReasonLabel = r.Label
 		}
+	case links.ActionRelease:
+		v.Title = "Release this lead's alert to sales?"
 	default:
 		v.Title = "Mark this lead " + strings.ToUpper(action) + "?"
 	}

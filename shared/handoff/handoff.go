@@ -41,9 +41,11 @@ type Service struct {
 	ConfigurationSet string
 	// LinkTTL is how long accept/reject links work.
 	LinkTTL time.Duration
-	Clock   func() time.Time
-	NewID   func(time.Time) string
-	Log     *slog.Logger
+	// Flood limits alerts per source and per address; nil: no limits.
+	Flood *Flood
+	Clock func() time.Time
+	NewID func(time.Time) string
+	Log   *slog.Logger
 }
 
 // Outcome says what Run did.
@@ -67,6 +69,7 @@ const (
 	jobHandoff    = "handoff"
 	jobEscalation = "escalation"
 	jobReminder   = "outcome_reminder"
+	jobSummary    = "held_summary" // the team lead's summary of a window's held alerts
 )
 
 func dueJob(l *lead.Lead, now time.Time) string {
@@ -79,6 +82,8 @@ func dueJob(l *lead.Lead, now time.Time) string {
 	switch {
 	case l.Handoff.State == lead.HandoffPending:
 		return jobHandoff
+	case l.Handoff.State == lead.HandoffHeld && l.Handoff.Held != nil && !l.Handoff.Held.Summarised && !now.Before(l.Handoff.Held.SummaryAt):
+		return jobSummary
 	case l.Handoff.State == lead.HandoffSent && !now.Before(l.Handoff.DueBy):
 		return jobEscalation
 	}
@@ -104,8 +109,23 @@ func (s *Service) Run(ctx context.Context, leadID, owner, base string) (Outcome,
 func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) (Outcome, error) {
 	now := s.Clock()
 	job := dueJob(&l, now)
-	if job == "" {
+	switch {
+	case job == "":
 		return NothingDue, nil
+	case job == jobSummary:
+		if l.Held(owner, now) {
+			return Busy, nil
+		}
+		return s.summarise(ctx, l, now)
+	case job == jobHandoff && l.Handoff.Rep == "" && s.Flood != nil && !l.Held(owner, now):
+		// Not routed yet: flood control decides whether it goes at all.
+		held, err := s.Flood.gate(ctx, &l, now)
+		if err != nil {
+			return "", fmt.Errorf("handoff: flood control: %w", err)
+		}
+		if held != nil {
+			return s.hold(ctx, l, held, now)
+		}
 	}
 	out, err := s.Send.Do(ctx, l, s.job(job, base, now), owner)
 	return s.outcome(ctx, l, job, out, err)
@@ -118,6 +138,13 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 func (s *Service) Claim(ctx context.Context, l *lead.Lead, owner, base string) error {
 	if dueJob(l, s.Clock()) != jobHandoff {
 		return nil
+	}
+	if s.Flood != nil && l.Handoff.Rep == "" {
+		// A held alert is recorded by the usual way (FollowUp → RunLead),
+		// which asks again: a refused slot changes nothing.
+		if held, err := s.Flood.gate(ctx, l, s.Clock()); err != nil || held != nil {
+			return err
+		}
 	}
 	if err := s.job(jobHandoff, base, s.Clock()).Prepare(ctx, l); err != nil {
 		return err
@@ -166,6 +193,10 @@ func (s *Service) outcome(ctx context.Context, l lead.Lead, job string, out send
 			return Escalated, nil
 		}
 		metrics.Count(ctx, metrics.AlertsSent, 1)
+		if err := s.Flood.alerted(ctx, l, s.Clock()); err != nil && s.Log != nil {
+			// The alert went; only its de-duplication record is missing.
+			s.Log.Warn("alert de-duplication not recorded", "leadId", l.ID, "error", err.Error())
+		}
 		if !l.Handoff.Since.IsZero() {
 			metrics.Observe(ctx, metrics.SecondsToAlert, s.Clock().Sub(l.Handoff.Since).Seconds(), metrics.UnitSeconds)
 		}

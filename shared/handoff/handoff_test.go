@@ -129,6 +129,11 @@ func TestHandoffSendsOnceWithSignedLinks(t *testing.T) {
 	if err != nil || c.Subject != id {
 		t.Fatalf("accept token: %+v, %v", c, err)
 	}
+	// It names the rep by reference, never by address (token payloads are
+	// readable by whoever holds the link).
+	if c.Extra != links.RepRef("ana@example.com") || strings.Contains(c.Extra, "@") || links.ResolveRep(c.Extra, "ben@example.com", "ana@example.com") != "ana@example.com" {
+		t.Fatalf("accept token's rep = %q", c.Extra)
+	}
 	l := stored(t, f.store, id)
 	if l.Handoff.State != lead.HandoffSent || !l.Handoff.DueBy.Equal(f.now.Add(5*time.Minute)) || l.Lease != nil {
 		t.Fatalf("handoff after send = %+v lease %+v", l.Handoff, l.Lease)

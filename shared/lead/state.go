@@ -95,6 +95,10 @@ const (
 	HandoffSent      = "sent"      // alert sent, waiting for the rep
 	HandoffEscalated = "escalated" // SLA missed, escalation sent
 	HandoffAnswered  = "answered"  // a rep responded
+	// HandoffHeld: hot, but its alert is held (its source passed the
+	// alert limit, or its address was alerted recently); the team lead
+	// gets one summary per source and window and can release it.
+	HandoffHeld = "held"
 )
 
 // Handoff is the sales side of a hot lead: who got it, when, and the
@@ -112,7 +116,30 @@ type Handoff struct {
 	// AnsweredAt and AnsweredBy record sales' first response.
 	AnsweredAt time.Time `json:"answered_at,omitempty"`
 	AnsweredBy string    `json:"answered_by,omitempty"`
+	// Held is why a held alert is held; nil otherwise.
+	Held *Held `json:"held,omitempty"`
+	// Released: the team lead released a held alert; it is sent whatever
+	// the limits say.
+	Released bool `json:"released,omitempty"`
 }
+
+// Held is a held alert: why, the source and window it counts in, and
+// when the team lead's summary of that window is due.
+type Held struct {
+	Reason string    `json:"reason"` // HeldSourceLimit or HeldRecentlyAlerted
+	Source string    `json:"source"` // the flood-control key of its source and window
+	At     time.Time `json:"at"`
+	// SummaryAt is when the window ends and its summary is due; Summarised
+	// is set once this lead has seen it sent.
+	SummaryAt  time.Time `json:"summary_at"`
+	Summarised bool      `json:"summarised,omitempty"`
+}
+
+// Why an alert is held.
+const (
+	HeldSourceLimit     = "source_limit"     // its source passed the hot-lead alert limit of the window
+	HeldRecentlyAlerted = "recently_alerted" // its address had an alert within the de-duplication window
+)
 
 // Lease marks a profile as being worked on by one scheduled run or
 // request, so overlapping workers do not send the same email twice.
@@ -143,6 +170,10 @@ func (l *Lead) NextDue() time.Time {
 			earliest(l.Handoff.Since)
 		case HandoffSent:
 			earliest(l.Handoff.DueBy)
+		case HandoffHeld:
+			if h := l.Handoff.Held; h != nil && !h.Summarised {
+				earliest(h.SummaryAt)
+			}
 		}
 	}
 	if l.Nurture != nil {

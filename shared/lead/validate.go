@@ -1,6 +1,8 @@
 package lead
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -386,4 +388,45 @@ func hasControl(s string, allowNewlines bool) bool {
 		}
 	}
 	return false
+}
+
+// LogFields is the validation problem list in a form safe to log: the
+// reasons (written by us, never quoting a value) with each field's name as
+// LogFieldName gives it. The client's 400 still names the field it sent;
+// the log must not, since a field name can be anything a client typed (a
+// JSON body posted as a form arrives as one field named after the whole
+// body, addresses and phone numbers included).
+func (e *ValidationError) LogFields() []string {
+	out := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		out[i] = LogFieldName(f.Field) + ": " + f.Reason
+	}
+	return out
+}
+
+// LogFieldName is a submitted field name as a log may carry it: a field
+// the product defines (or a transport field: answers, idempotency_key)
+// as is; an answer key as is when it is a well-formed key (a-z, 0-9, _)
+// with no run of digits that could be a number someone typed; anything
+// else "unknown(<first 8 hex of its SHA-256>)", so repeated junk can be
+// correlated without being read.
+func LogFieldName(name string) string {
+	switch {
+	case IsField(name), name == "answers", name == "idempotency_key":
+		return name
+	case strings.HasPrefix(name, "answers."):
+		k := name[len("answers."):]
+		if len(k) <= MaxAnswerKey && answerKeyRe.MatchString(k) && !digitRunRe.MatchString(k) {
+			return name
+		}
+		return "answers." + hashedName(k)
+	}
+	return hashedName(name)
+}
+
+var digitRunRe = regexp.MustCompile(`[0-9]{4,}`)
+
+func hashedName(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "unknown(" + hex.EncodeToString(sum[:4]) + ")"
 }

@@ -227,3 +227,64 @@ func TestValidateRefusesBrokenOrDeceptiveText(t *testing.T) {
 		})
 	}
 }
+
+func TestLogFieldNameKeepsKnownNamesAndHashesTheRest(t *testing.T) {
+	jsonAsForm := `{"email":"ann@acme.example","phone":"+49 151 2345678"}`
+	for _, c := range []struct {
+		name, want string
+		keep       bool
+	}{
+		{"email", "email", true},
+		{"consent_text_version", "consent_text_version", true},
+		{"answers", "answers", true},
+		{"idempotency_key", "idempotency_key", true},
+		{"answers.crm", "answers.crm", true},
+		{"answers.team_size_2", "answers.team_size_2", true},
+		{jsonAsForm, "", false},
+		{"ann@acme.example", "", false},
+		{"Ann Lee", "", false},
+		{"answers.ann@acme.example", "answers.", false},
+		{"answers.4915112345678", "answers.", false},
+		{"answers.Ann Lee", "answers.", false},
+		{"emial", "", false}, // a typo is unknown too: its name is what the client sent
+	} {
+		got := LogFieldName(c.name)
+		if c.keep && got != c.want {
+			t.Errorf("LogFieldName(%q) = %q, want it kept", c.name, got)
+		}
+		if !c.keep {
+			if !strings.HasPrefix(got, c.want+"unknown(") || len(got) != len(c.want)+len("unknown(12345678)") {
+				t.Errorf("LogFieldName(%q) = %q, want %sunknown(<8 hex>)", c.name, got, c.want)
+			}
+			if strings.Contains(got, "@") || strings.Contains(got, "ann") || strings.Contains(got, "2345678") {
+				t.Errorf("LogFieldName(%q) = %q carries the name", c.name, got)
+			}
+		}
+	}
+	if LogFieldName(jsonAsForm) != LogFieldName(jsonAsForm) || LogFieldName("a") == LogFieldName("b") {
+		t.Error("hashed names must be stable and distinct")
+	}
+}
+
+func TestValidationErrorLogFieldsNeverQuoteTheClient(t *testing.T) {
+	body := `{"email":"ann@acme.example","phone":"+49 151 2345678"}`
+	_, err := Validate(Input{Fields: map[string]string{body: "", "phone": "call me maybe"}}, RequestMeta{At: at})
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("want a validation error, got %v", err)
+	}
+	// The client's answer names what it sent …
+	if !strings.Contains(ve.Error(), "ann@acme.example") {
+		t.Fatalf("the 400 must still name the field: %s", ve.Error())
+	}
+	// … the log line does not.
+	logged := strings.Join(ve.LogFields(), "; ")
+	for _, leak := range []string{"ann@acme.example", "ann", "2345678", "call me"} {
+		if strings.Contains(logged, leak) {
+			t.Errorf("log fields %q carry %q", logged, leak)
+		}
+	}
+	if !strings.Contains(logged, "phone: must be digits") || !strings.Contains(logged, "email: is required") || !strings.Contains(logged, "unknown(") {
+		t.Errorf("log fields lost the safe part: %q", logged)
+	}
+}

@@ -5,6 +5,8 @@
 package links
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -24,6 +26,7 @@ const (
 	ActionSQL         = "sql"         // /feedback/{token}: outcomes after acceptance
 	ActionWon         = "won"
 	ActionLost        = "lost"
+	ActionRelease     = "release" // /feedback/{token}: the team lead releases a held alert
 )
 
 // Lifetimes of the links that do not take one from their caller.
@@ -74,7 +77,11 @@ func Confirm(keys token.Keys, base, leadID, requestID string, expires time.Time)
 }
 
 // Feedback is a sales answer link (accept, reject with a reason code,
-// SQL / won / lost) for a lead; extra is the rep (accept) or the reason.
+// SQL / won / lost) for a lead; extra is the rep (accept, outcomes) or the
+// reason (reject). A rep is never put in the token as an address: token
+// payloads are signed, not encrypted, and anyone holding a link can read
+// them. It goes in as RepRef(rep); the feedback handler finds the rep whose
+// reference it is (ResolveRep).
 func Feedback(keys token.Keys, base, leadID, action, extra string, expires time.Time) string {
 	return url(base, "/feedback/", FeedbackToken(keys, leadID, action, extra, expires))
 }
@@ -82,7 +89,56 @@ func Feedback(keys token.Keys, base, leadID, action, extra string, expires time.
 // FeedbackToken is the token of a Feedback link, for pages that post to
 // /feedback/{token} relative to themselves.
 func FeedbackToken(keys token.Keys, leadID, action, extra string, expires time.Time) string {
+	if action != ActionReject {
+		extra = RepRef(extra)
+	}
 	return keys.Sign(token.Claims{Action: action, Subject: leadID, Extra: extra, Expires: expires})
+}
+
+// Release is the link in a held-alerts summary that releases one lead's
+// alert.
+func Release(keys token.Keys, base, leadID string, expires time.Time) string {
+	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionRelease, Subject: leadID, Expires: expires}))
+}
+
+// repRefPrefix marks a rep reference, so it is never taken for a reason
+// code or an address.
+const repRefPrefix = "rep:"
+
+// RepRef is what an answer link says about the rep it was sent to:
+// "rep:" and the first 16 hex digits of the SHA-256 of the trimmed,
+// lower-cased address (the start of lead.HashEmail). "" stays "".
+func RepRef(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	if addr == "" || strings.HasPrefix(addr, repRefPrefix) {
+		return addr
+	}
+	sum := sha256.Sum256([]byte(addr))
+	return repRefPrefix + hex.EncodeToString(sum[:8])
+}
+
+// ResolveRep is the rep an answer link's extra names, among candidates
+// (the lead's rep, escalation target, accepting rep, the configured
+// reps): the candidate whose RepRef it is, else "". A token signed before
+// links carried references holds the address itself; it is taken as it
+// is (such links expire: alert links after AlertTTL, outcome links at the
+// end of the lead's outcome horizon).
+func ResolveRep(extra string, candidates ...string) string {
+	if extra == "" {
+		return ""
+	}
+	if !strings.HasPrefix(extra, repRefPrefix) {
+		if strings.Contains(extra, "@") {
+			return extra // a legacy token
+		}
+		return ""
+	}
+	for _, c := range candidates {
+		if c != "" && RepRef(c) == extra {
+			return c
+		}
+	}
+	return ""
 }
 
 func url(base, route, tok string) string { return strings.TrimRight(base, "/") + route + tok }

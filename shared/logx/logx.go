@@ -1,10 +1,21 @@
 // Package logx makes the structured JSON logger every function uses: one
 // line per request or decision, no raw PII (callers log email hashes).
+//
+// Error text is the one value a caller does not write itself: an AWS
+// service may quote an address in its message (SES names the identity
+// that failed a check, the recipient it refused). So every attribute whose
+// key ends in "error" or "Error" has each address-like string in it
+// replaced by "addr:<first 8 hex of the SHA-256 of the lower-cased
+// address>" (the prefix of the emailHash logged elsewhere). Everything
+// else is the caller's duty: log lead.HashEmail, never an address.
 package logx
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 )
 
@@ -20,5 +31,27 @@ func New(w io.Writer, function, level string) *slog.Logger {
 	case "error":
 		l = slog.LevelError
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})).With("function", function)
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: scrubErrors})).With("function", function)
+}
+
+func scrubErrors(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindString && (strings.HasSuffix(a.Key, "error") || strings.HasSuffix(a.Key, "Error")) {
+		return slog.String(a.Key, Scrub(a.Value.String()))
+	}
+	return a
+}
+
+// addressRe finds address-like strings: no claim to be RFC 5322, only to
+// miss nothing a mail system would deliver.
+var addressRe = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
+
+// Scrub replaces every address-like string in s by "addr:<8 hex>".
+func Scrub(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return addressRe.ReplaceAllStringFunc(s, func(addr string) string {
+		sum := sha256.Sum256([]byte(strings.ToLower(addr)))
+		return "addr:" + hex.EncodeToString(sum[:4])
+	})
 }

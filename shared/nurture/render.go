@@ -2,6 +2,7 @@ package nurture
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html"
 	htmltemplate "html/template"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
@@ -52,22 +54,62 @@ type emailTemplate struct {
 // every client anyway, and a cap bounds what a lead's input can put there.
 const maxSubject = 150
 
-// Render renders a template for a lead. Every email ends in a visible
-// unsubscribe footer in both parts, added here so no template can forget
-// it. unsubscribeURL must be an absolute http(s) URL. Errors wrap
-// ErrUnknownTemplate or ErrRender.
+// Render renders a template for a lead with the footer's unsubscribe
+// link only (previews; the runner sends with RenderWith and the sender's
+// postal address).
 func (c *Config) Render(template string, l lead.Lead, unsubscribeURL string) (Email, error) {
+	return c.RenderWith(template, l, Footer{UnsubscribeURL: unsubscribeURL})
+}
+
+// Footer is what every marketing email ends with, in both parts, added
+// here so no template can forget it.
+type Footer struct {
+	// UnsubscribeURL is the lead's one-click unsubscribe link; it must be
+	// an absolute http(s) URL.
+	UnsubscribeURL string
+	// PostalAddress is the sender's postal address, which marketing
+	// email must carry (CAN-SPAM and most EU national laws): one line,
+	// e.g. "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany".
+	PostalAddress string
+}
+
+// MaxPostalAddress bounds the sender's postal address.
+const MaxPostalAddress = 300
+
+// CheckPostalAddress accepts a postal address fit for the footer: not
+// empty, one line of at most MaxPostalAddress characters.
+func CheckPostalAddress(a string) error {
+	switch {
+	case strings.TrimSpace(a) == "":
+		return errors.New("is empty")
+	case utf8.RuneCountInString(a) > MaxPostalAddress:
+		return fmt.Errorf("is longer than %d characters", MaxPostalAddress)
+	case strings.IndexFunc(a, unicode.IsControl) >= 0:
+		return errors.New("must be one line (separate its parts with commas)")
+	}
+	return nil
+}
+
+// RenderWith renders a template for a lead. Every email ends in a visible
+// footer in both parts with the unsubscribe link and, when given, the
+// sender's postal address. Errors wrap ErrUnknownTemplate or ErrRender.
+func (c *Config) RenderWith(template string, l lead.Lead, f Footer) (Email, error) {
 	t, ok := c.templates[template]
 	if !ok {
 		return Email{}, fmt.Errorf("%w %q", ErrUnknownTemplate, template)
 	}
-	if err := checkURL(unsubscribeURL); err != nil {
+	if err := checkURL(f.UnsubscribeURL); err != nil {
 		return Email{}, err
 	}
-	return t.render(newTemplateData(l, unsubscribeURL))
+	if f.PostalAddress != "" {
+		if err := CheckPostalAddress(f.PostalAddress); err != nil {
+			return Email{}, fmt.Errorf("%w: the sender's postal address %v", ErrRender, err)
+		}
+	}
+	return t.render(newTemplateData(l, f.UnsubscribeURL), strings.TrimSpace(f.PostalAddress))
 }
 
-func (t *emailTemplate) render(d TemplateData) (Email, error) {
+func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 	var sb, hb, tb bytes.Buffer
 	if err := t.subject.Execute(&sb, d); err != nil {
 		return Email{}, fmt.Errorf("%w: subject: %v", ErrRender, err)
@@ -88,7 +130,7 @@ func (t *emailTemplate) render(d TemplateData) (Email, error) {
 	isDoc := isDocument(body)
 	var out bytes.Buffer
 	if err := layout.Execute(&out, layoutData{
-		Subject: e.Subject, Body: htmltemplate.HTML(body), UnsubscribeURL: d.UnsubscribeURL, Document: isDoc,
+		Subject: e.Subject, Body: htmltemplate.HTML(body), UnsubscribeURL: d.UnsubscribeURL, Document: isDoc, PostalAddress: postal,
 	}); err != nil {
 		return Email{}, fmt.Errorf("%w: layout: %v", ErrRender, err)
 	}
@@ -97,6 +139,9 @@ func (t *emailTemplate) render(d TemplateData) (Email, error) {
 	}
 	e.Text = strings.TrimRight(mail.NormaliseNewlines(tb.String()), "\n ") + "\n\n" +
 		"-- \n" + footerText + "\nUnsubscribe with one click: " + d.UnsubscribeURL + "\n"
+	if postal != "" {
+		e.Text += postal + "\n"
+	}
 	return e, nil
 }
 
@@ -109,7 +154,8 @@ var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(`
 {{- define "footer" -}}
 <p style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
 ` + footerText + `
-<a href="{{.UnsubscribeURL}}" style="color:#666">Unsubscribe</a> with one click.</p>
+<a href="{{.UnsubscribeURL}}" style="color:#666">Unsubscribe</a> with one click.
+{{- if .PostalAddress}}<br>{{.PostalAddress}}{{end}}</p>
 {{- end -}}
 {{- if .Document}}{{template "footer" .}}{{else -}}
 <!DOCTYPE html>
@@ -133,6 +179,7 @@ type layoutData struct {
 	Body           htmltemplate.HTML // the output of an html/template: already escaped
 	UnsubscribeURL string
 	Document       bool
+	PostalAddress  string
 }
 
 func isDocument(h string) bool { return bodyCloseRe.MatchString(h) }

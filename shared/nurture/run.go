@@ -42,7 +42,10 @@ type Runner struct {
 	From, Mailbox string
 	// TrackOpens adds an open-tracking pixel to every email (off by
 	// default: image proxies and privacy features make opens unreliable).
-	TrackOpens       bool
+	TrackOpens bool
+	// PostalAddress is the sender's postal address every email's footer
+	// carries; the runner sends nothing without it.
+	PostalAddress    string
 	BaseURL          string
 	ConfigurationSet string
 	// HandOff alerts sales about a lead that turned hot or reached a
@@ -176,7 +179,10 @@ func (r *Runner) message(l lead.Lead, p Plan, now time.Time) (mail.Message, erro
 		return mail.Message{}, errors.New("nurture: no public base URL for links (set PUBLIC_BASE_URL)")
 	}
 	unsub := links.Unsubscribe(r.Keys, base, l.ID, now)
-	e, err := r.Sequences.Render(p.Template, l, unsub)
+	if r.PostalAddress == "" {
+		return mail.Message{}, errors.New("nurture: no sender postal address for the footer (set SENDER_POSTAL_ADDRESS)")
+	}
+	e, err := r.Sequences.RenderWith(p.Template, l, Footer{UnsubscribeURL: unsub, PostalAddress: r.PostalAddress})
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("nurture: render %s: %w", p.Template, err)
 	}

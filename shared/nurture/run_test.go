@@ -33,7 +33,7 @@ func TestMessageTracksEveryLinkAndCarriesUnsubscribeHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
-	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", Mailbox: "unsubscribe@example.com", BaseURL: "https://leads.example.com"}
+	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", PostalAddress: testPostal, Mailbox: "unsubscribe@example.com", BaseURL: "https://leads.example.com"}
 	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
 	m, err := r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
 	if err != nil {
@@ -138,7 +138,7 @@ func TestStepAfterAWaitIsRecordedOnce(t *testing.T) {
 	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
 	now := berlin(t, "2026-11-26 10:00")
 	clock := func() time.Time { return now }
-	r := &Runner{Sequences: Default(), Rules: stageRules{lead.StageNurturing}, Store: st, Keys: keys,
+	r := &Runner{Sequences: Default(), Rules: stageRules{lead.StageNurturing}, Store: st, Keys: keys, PostalAddress: testPostal,
 		Send: &sendonce.Sender{Store: st, Mail: out, Lease: time.Minute, Clock: clock, NewID: ids.New},
 		From: "news@example.com", BaseURL: "https://leads.example.com", Clock: clock, NewID: ids.New}
 	l := newLead("cold", "B")
@@ -169,5 +169,34 @@ func TestStepAfterAWaitIsRecordedOnce(t *testing.T) {
 	if len(out.Sent()) != 1 || !strings.Contains(out.Sent()[0].Subject, "two days to four minutes") ||
 		len(got.Nurture.Sends) != 2 || got.Nurture.Sends[1].Step != "case-study" || got.Nurture.Step == "check-1" {
 		t.Fatalf("%d emails; nurture %+v", len(out.Sent()), got.Nurture)
+	}
+}
+
+const testPostal = "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany"
+
+// Every marketing email carries the sender's postal address in both
+// parts; without one the runner sends nothing.
+func TestEveryEmailCarriesTheSendersPostalAddress(t *testing.T) {
+	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
+	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann <b>"}}
+	seq := Default()
+	for _, name := range seq.Templates() {
+		r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", PostalAddress: "Acme & Co, 1 Main St <b>", BaseURL: "https://leads.example.com"}
+		m, err := r.message(l, Plan{Template: name, Sequence: "s", Step: "one"}, time.Now())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !strings.Contains(m.HTML, "Acme &amp; Co, 1 Main St &lt;b&gt;") || !strings.Contains(m.Text, "\nAcme & Co, 1 Main St <b>\n") {
+			t.Errorf("%s: no (escaped) postal address in the footer:\n%s\n%s", name, m.HTML, m.Text)
+		}
+		r.PostalAddress = ""
+		if _, err := r.message(l, Plan{Template: name, Sequence: "s", Step: "one"}, time.Now()); err == nil {
+			t.Errorf("%s: rendered without a postal address", name)
+		}
+	}
+	for _, bad := range []string{"", "  ", "line one\nline two", strings.Repeat("x", MaxPostalAddress+1)} {
+		if CheckPostalAddress(bad) == nil {
+			t.Errorf("CheckPostalAddress(%q) accepted it", bad)
+		}
 	}
 }

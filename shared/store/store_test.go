@@ -299,3 +299,57 @@ var (
 	_ capture.Store  = (*store.Store)(nil)
 	_ sendonce.Store = (*store.Store)(nil)
 )
+
+// Alert slots are taken atomically: 24 concurrent hot leads of one source
+// get exactly the limit's worth, and a lead asking again keeps its slot.
+func TestAlertSlotsAreAtomic(t *testing.T) {
+	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := map[string]bool{}
+	for i := range 24 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprint("L", i)
+			ok, err := st.AlertSlot(ctx, "src#w", id, 5, exp)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				got[id] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(got) != 5 {
+		t.Fatalf("%d slots taken, want 5", len(got))
+	}
+	for id := range got {
+		if ok, err := st.AlertSlot(ctx, "src#w", id, 5, exp); err != nil || !ok {
+			t.Fatalf("%s asking again: %v %v", id, ok, err)
+		}
+	}
+	for _, id := range []string{"H1", "H2", "H1"} {
+		if err := st.HoldAlert(ctx, "src#w", id, exp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ids, more, err := st.HeldAlerts(ctx, "src#w"); err != nil || len(ids) != 2 || more != 0 {
+		t.Fatalf("held = %v, %d, %v", ids, more, err)
+	}
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	if err := st.MarkAlerted(ctx, "hash1", at, exp); err != nil {
+		t.Fatal(err)
+	}
+	if last, err := st.LastAlert(ctx, "hash1"); err != nil || !last.Equal(at) {
+		t.Fatalf("last alert = %v, %v", last, err)
+	}
+	if last, err := st.LastAlert(ctx, "hash2"); err != nil || !last.IsZero() {
+		t.Fatalf("never alerted: %v, %v", last, err)
+	}
+}

@@ -99,6 +99,11 @@ func run(ctx context.Context, args []string) error {
 	env := st.Env()
 	env["ALLOWED_ORIGINS"] = base
 	env["THANK_YOU_URL"] = base + "/thanks"
+	// make demo posts 15 hot leads of one campaign within seconds; the
+	// deployed default is 5/1h.
+	env["ALERT_LIMIT"] = "50/1h"
+	env["PRIVACY_NOTICE_URL"] = "https://www.example.com/privacy"
+	env["SENDER_POSTAL_ADDRESS"] = "leadflow demo, 1 Example Street, 10115 Berlin, Germany"
 	env["PUBLIC_BASE_URL"] = base
 	// Local-only signing key; in AWS the key comes from SSM.
 	env["SIGNING_KEYS"] = "local:" + strings.Repeat("l0cal-dev-key-", 3)
@@ -160,7 +165,7 @@ func run(ctx context.Context, args []string) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/", gw)
-	site := landing.Handler("/leads")
+	site := landing.Handler("/leads", env["PRIVACY_NOTICE_URL"])
 	mux.Handle("GET /{$}", site)
 	mux.Handle("GET /thanks", site)
 	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB) })

@@ -4,6 +4,7 @@ package capturefn
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -32,6 +33,9 @@ func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Se
 	s, err := sales.New(ctx, cfg.Sales, db, m, params, log, env.Clock)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.Campaigns.DefaultPrivacyURL(cfg.PrivacyNoticeURL); err != nil {
+		return nil, fmt.Errorf("config: PRIVACY_NOTICE_URL (template parameter PrivacyNoticeURL): %w", err)
 	}
 	return &capture.Handler{
 		Campaigns: s.Campaigns,

@@ -24,6 +24,7 @@ import (
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/metrics"
+	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/schedule"
 	"github.com/leadflow/leadflow/shared/store"
 )
@@ -49,6 +50,10 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 	}
 	s.Send.Mail = mail.Limit(s.Send.Mail, perSecond)
 	s.Runner.Mailbox = cfg.UnsubscribeMailbox
+	if err := nurture.CheckPostalAddress(cfg.SenderPostalAddress); err != nil {
+		return nil, fmt.Errorf("config: SENDER_POSTAL_ADDRESS (template parameter SenderPostalAddress) %w", err)
+	}
+	s.Runner.PostalAddress = cfg.SenderPostalAddress
 	switch cfg.TrackOpens {
 	case "", "false":
 	case "true":

@@ -70,6 +70,13 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		LinkTTL: links.AlertTTL, Clock: clock, NewID: ids.New, Log: log,
 	}
+	perSource, window, err := handoff.ParseLimit(cfg.AlertLimit)
+	if err != nil {
+		return nil, fmt.Errorf("config: ALERT_LIMIT (template parameter AlertLimit): %w", err)
+	}
+	if perSource > 0 || cfg.AlertDedupWindow > 0 {
+		s.Handoff.Flood = &handoff.Flood{Store: st, PerSource: perSource, Window: window, Dedup: cfg.AlertDedupWindow}
+	}
 	s.Qualify = enrol
 	s.OptIn = &optin.Sender{Send: send, Keys: keys, From: cfg.Sender, BaseURL: cfg.PublicBaseURL,
 		ConfigurationSet: cfg.ConfigurationSet, Clock: clock, NewID: ids.New}

@@ -56,6 +56,8 @@ type Store struct {
 	turns      map[string]int64              // team → turns taken
 	rates      map[string]int64              // rate key with window → calls
 	once       map[string]time.Time          // Once keys
+	alerts     map[string]*alertWindow       // alert flood control: source and window → slots, holds
+	alertedAt  map[string]time.Time          // email hash → last sales alert
 }
 
 // New returns an empty store.
@@ -734,3 +736,81 @@ func checkCounters(names []string) error {
 	}
 	return nil
 }
+
+// --- alert flood control ------------------------------------------------
+
+type alertWindow struct {
+	alerted, held map[string]bool
+	heldMore      int
+}
+
+func (s *Store) alertWindow(k string) *alertWindow {
+	if s.alerts == nil {
+		s.alerts, s.alertedAt = map[string]*alertWindow{}, map[string]time.Time{}
+	}
+	w := s.alerts[k]
+	if w == nil {
+		w = &alertWindow{alerted: map[string]bool{}, held: map[string]bool{}}
+		s.alerts[k] = w
+	}
+	return w
+}
+
+// AlertSlot takes one of limit alert slots of a source's window for a
+// lead; a lead that has one gets true again.
+func (s *Store) AlertSlot(_ context.Context, k, leadID string, limit int, _ time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.alertWindow(k)
+	if !w.alerted[leadID] && len(w.alerted) >= limit && len(w.alerted) > 0 {
+		return false, nil
+	}
+	w.alerted[leadID] = true
+	return true, nil
+}
+
+// HoldAlert records a held lead of a source's window.
+func (s *Store) HoldAlert(_ context.Context, k, leadID string, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.alertWindow(k)
+	if w.held[leadID] || len(w.held) < maxHeldListed {
+		w.held[leadID] = true
+	} else {
+		w.heldMore++
+	}
+	return nil
+}
+
+// HeldAlerts lists the held leads of a source's window.
+func (s *Store) HeldAlerts(_ context.Context, k string) ([]string, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.alertWindow(k)
+	ids := make([]string, 0, len(w.held))
+	for id := range w.held {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, w.heldMore, nil
+}
+
+// LastAlert is when an address last had a sales alert.
+func (s *Store) LastAlert(_ context.Context, emailHash string) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.alertWindow("")
+	return s.alertedAt[emailHash], nil
+}
+
+// MarkAlerted records an address's sales alert.
+func (s *Store) MarkAlerted(_ context.Context, emailHash string, at, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.alertWindow("")
+	s.alertedAt[emailHash] = at.UTC()
+	return nil
+}
+
+// maxHeldListed is the adapter's store.MaxHeldListed.
+const maxHeldListed = 200

@@ -1,0 +1,258 @@
+package handoff
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail"
+)
+
+// FloodStore is what alert flood control keeps: per source and window,
+// the leads alerted (atomic, bounded) and held; per address, its last
+// alert; and the once-only marker of each window's summary.
+type FloodStore interface {
+	// AlertSlot takes one of limit slots of the key's window for the lead
+	// (true again for a lead that has one); false when they are taken.
+	AlertSlot(ctx context.Context, key, leadID string, limit int, expires time.Time) (bool, error)
+	HoldAlert(ctx context.Context, key, leadID string, expires time.Time) error
+	// HeldAlerts lists held leads of the key's window, and how many more.
+	HeldAlerts(ctx context.Context, key string) ([]string, int, error)
+	LastAlert(ctx context.Context, emailHash string) (time.Time, error)
+	MarkAlerted(ctx context.Context, emailHash string, at, expires time.Time) error
+	Once(ctx context.Context, key string, at time.Time) (bool, error)
+	Forget(ctx context.Context, key string) error
+}
+
+// Flood limits hot-lead alerts, so a script posting hot-looking leads
+// cannot flood the reps (and then the team lead with escalations):
+//
+//   - per source (the campaign and utm_source of the touch that made the
+//     lead hot), at most PerSource alerts per Window (fixed windows, e.g.
+//     the clock hour); further hot leads of that source and window are held;
+//   - per address, no second alert within Dedup of the last one.
+//
+// A held lead stays an MQL with its handoff "held": no alert, no SLA, no
+// escalation. When its window ends, its team lead gets one summary of
+// the window's held leads (exactly once per source and window), with a
+// link per lead that releases its alert.
+type Flood struct {
+	Store     FloodStore
+	PerSource int           // alerts per source and window; 0: no limit
+	Window    time.Duration // the window of PerSource (one hour by default)
+	Dedup     time.Duration // no second alert to an address within it; 0: none
+}
+
+// ParseLimit reads an alert limit such as "5/1h"; "", "0" and "off" are
+// no limit.
+func ParseLimit(s string) (int, time.Duration, error) {
+	if s == "" || s == "0" || s == "off" {
+		return 0, 0, nil
+	}
+	n, per, ok := strings.Cut(s, "/")
+	var count int
+	if _, err := fmt.Sscanf(n, "%d", &count); err != nil || !ok || count < 1 || fmt.Sprint(count) != n {
+		return 0, 0, fmt.Errorf("%q: want alerts per window, like 5/1h (or off)", s)
+	}
+	w, err := time.ParseDuration(per)
+	if err != nil || w < time.Minute || w > 7*24*time.Hour {
+		return 0, 0, fmt.Errorf("%q: the window must be a duration from 1m to 168h, like 1h", s)
+	}
+	return count, w, nil
+}
+
+// source is the flood-control key of the lead's source in now's window,
+// and when that window ends. The campaign and utm_source are hashed: a
+// key is no place for text a visitor typed.
+func (f *Flood) source(l *lead.Lead, now time.Time) (string, time.Time) {
+	t := l.LastTouch
+	if t.Campaign == "" && t.UTMSource == "" {
+		t = l.FirstTouch
+	}
+	sum := sha256.Sum256([]byte(t.Campaign + "\x00" + t.UTMSource))
+	w := f.Window
+	if w <= 0 {
+		w = time.Hour
+	}
+	start := now.UTC().Truncate(w)
+	return hex.EncodeToString(sum[:8]) + "#" + start.Format("20060102T1504Z"), start.Add(w)
+}
+
+// gate decides whether the lead's first alert may go now: nil, or why it
+// is held. Allowing takes a slot of its source's window.
+func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.Held, error) {
+	if f == nil || l.Handoff == nil || l.Handoff.Released {
+		return nil, nil
+	}
+	key, ends := f.source(l, now)
+	held := &lead.Held{Source: key, At: now, SummaryAt: ends}
+	if f.Dedup > 0 && l.EmailHash != "" {
+		last, err := f.Store.LastAlert(ctx, l.EmailHash)
+		if err != nil {
+			return nil, err
+		}
+		if !last.IsZero() && now.Sub(last) < f.Dedup {
+			held.Reason = lead.HeldRecentlyAlerted
+			return held, nil
+		}
+	}
+	if f.PerSource > 0 {
+		ok, err := f.Store.AlertSlot(ctx, key, l.ID, f.PerSource, ends.Add(24*time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			held.Reason = lead.HeldSourceLimit
+			return held, nil
+		}
+	}
+	return nil, nil
+}
+
+// alerted records the address's alert for de-duplication.
+func (f *Flood) alerted(ctx context.Context, l lead.Lead, now time.Time) error {
+	if f == nil || f.Dedup <= 0 || l.EmailHash == "" {
+		return nil
+	}
+	return f.Store.MarkAlerted(ctx, l.EmailHash, now, now.Add(f.Dedup))
+}
+
+// Outcomes of flood control.
+const (
+	Held       Outcome = "held"       // the alert is held (source limit or recent alert)
+	Summarised Outcome = "summarised" // the held lead's window summary went (or had gone) to the team lead
+)
+
+// hold records the lead's alert as held.
+func (s *Service) hold(ctx context.Context, l lead.Lead, held *lead.Held, now time.Time) (Outcome, error) {
+	if err := s.Flood.Store.HoldAlert(ctx, held.Source, l.ID, held.SummaryAt.Add(24*time.Hour)); err != nil {
+		return "", fmt.Errorf("handoff: hold: %w", err)
+	}
+	l.Handoff.State, l.Handoff.Held = lead.HandoffHeld, held
+	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: "alert_held", ID: s.NewID(now), Data: map[string]any{
+		"reason": held.Reason, "summary_at": held.SummaryAt}}},
+		Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "alerts_held"}}}
+	if _, err := lead.Write(ctx, s.Store.Put, l, ch); errors.Is(err, lead.ErrVersionConflict) {
+		return Busy, nil // changed meanwhile: the next run decides again
+	} else if err != nil {
+		return "", fmt.Errorf("handoff: hold: %w", err)
+	}
+	return Held, nil
+}
+
+// summarise sends the team lead the summary of the held lead's window
+// (once per source and window, whichever of its held leads comes first),
+// then marks this lead as summarised so it leaves the due index.
+func (s *Service) summarise(ctx context.Context, l lead.Lead, now time.Time) (Outcome, error) {
+	h := l.Handoff.Held
+	key := "ALERTSUMMARY#" + h.Source
+	first, err := s.Flood.Store.Once(ctx, key, now)
+	if err != nil {
+		return "", fmt.Errorf("handoff: summary: %w", err)
+	}
+	if first {
+		if err := s.sendSummary(ctx, l, now); err != nil {
+			return "", errors.Join(fmt.Errorf("handoff: summary: %w", err), s.Flood.Store.Forget(ctx, key))
+		}
+	}
+	h.Summarised = true
+	if _, err := lead.Write(ctx, s.Store.Put, l, lead.Change{At: now}); errors.Is(err, lead.ErrVersionConflict) {
+		return Busy, nil
+	} else if err != nil {
+		return "", fmt.Errorf("handoff: summary: %w", err)
+	}
+	return Summarised, nil
+}
+
+// MaxSummaryListed bounds the release links of one summary.
+const MaxSummaryListed = 50
+
+func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) error {
+	ids, more, err := s.Flood.Store.HeldAlerts(ctx, l.Handoff.Held.Source)
+	if err != nil {
+		return err
+	}
+	if len(ids) > MaxSummaryListed {
+		more, ids = more+len(ids)-MaxSummaryListed, ids[:MaxSummaryListed]
+	}
+	_, team := s.Rules.Route(l)
+	to, name := team.Lead.Email, team.Lead.Name
+	if to == "" {
+		to, name = s.Fallback, "Sales"
+	}
+	base := s.BaseURL
+	if base == "" {
+		base = l.LinkBase
+	}
+	t := l.LastTouch
+	if t.Campaign == "" && t.UTMSource == "" {
+		t = l.FirstTouch
+	}
+	w := s.Flood.Window
+	if w <= 0 {
+		w = time.Hour
+	}
+	d := summaryData{Name: name, Campaign: orNone(t.Campaign), UTMSource: orNone(t.UTMSource), Limit: s.Flood.PerSource,
+		From: l.Handoff.Held.SummaryAt.Add(-w).UTC().Format("2 Jan 2006 15:04"), To: l.Handoff.Held.SummaryAt.UTC().Format("15:04 MST"),
+		Total: len(ids) + more, More: more}
+	for _, id := range ids {
+		d.Leads = append(d.Leads, summaryLead{ID: id, ReleaseURL: links.Release(s.Keys, base, id, now.Add(s.LinkTTL))})
+	}
+	var html, text strings.Builder
+	if err := summaryHTML.Execute(&html, d); err != nil {
+		return err
+	}
+	if err := summaryText.Execute(&text, d); err != nil {
+		return err
+	}
+	subject := fmt.Sprintf("[Alerts held] %d hot leads from %s / %s", d.Total, d.Campaign, d.UTMSource)
+	_, err = s.Send.Mail.Send(ctx, mail.Message{From: s.From, To: to, Subject: mail.Truncate(mail.OneLine(subject), 150),
+		HTML: html.String(), Text: text.String(), Tags: map[string]string{"kind": "sales_alert_summary"}, ConfigurationSet: s.ConfigurationSet})
+	return err
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+type summaryData struct {
+	Name, Campaign, UTMSource, From, To string
+	Limit, Total, More                  int
+	Leads                               []summaryLead
+}
+
+type summaryLead struct{ ID, ReleaseURL string }
+
+const summaryBody = `{{define "why"}}{{.Total}} hot leads from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} were not alerted to your reps: {{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the address had an alert shortly before. A flood of hot leads from one source is often a script; they are kept as MQLs with their alert held, and nobody was escalated.{{end}}`
+
+var summaryHTML = htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Alerts held</title></head>
+<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328">
+<p>Hi {{.Name}},</p>
+<p>{{template "why" .}}</p>
+<p>Review each lead and release the ones that are real: its alert then goes to a rep as usual.</p>
+<ul>{{range .Leads}}<li>Lead {{.ID}}: <a href="{{.ReleaseURL}}">review and release</a></li>{{end}}</ul>
+{{if .More}}<p>… and {{.More}} more, not listed.</p>{{end}}
+</body></html>`))
+
+var summaryText = texttemplate.Must(texttemplate.New("summary").Parse(summaryBody + `Hi {{.Name}},
+
+{{template "why" .}}
+
+Review each lead and release the ones that are real: its alert then goes to a rep as usual.
+{{range .Leads}}
+- Lead {{.ID}}: {{.ReleaseURL}}{{end}}
+{{if .More}}
+… and {{.More}} more, not listed.
+{{end}}`))

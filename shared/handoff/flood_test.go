@@ -1,0 +1,93 @@
+package handoff
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+)
+
+func TestParseLimit(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		n      int
+		window time.Duration
+		ok     bool
+	}{
+		{"", 0, 0, true}, {"off", 0, 0, true}, {"0", 0, 0, true},
+		{"5/1h", 5, time.Hour, true}, {"20/15m", 20, 15 * time.Minute, true},
+		{"5", 0, 0, false}, {"five/1h", 0, 0, false}, {"-1/1h", 0, 0, false}, {"5/1s", 0, 0, false},
+		{"5/1x", 0, 0, false}, {"5/200h", 0, 0, false}, {"05/1h", 0, 0, false},
+	} {
+		n, w, err := ParseLimit(tc.in)
+		if (err == nil) != tc.ok || n != tc.n || w != tc.window {
+			t.Errorf("ParseLimit(%q) = %d, %v, %v", tc.in, n, w, err)
+		}
+	}
+}
+
+func TestFloodGate(t *testing.T) {
+	at := time.Date(2031, 3, 10, 9, 10, 0, 0, time.UTC)
+	hot := func(id, email, campaign, utm string) *lead.Lead {
+		l := lead.New(id, lead.Submission{Email: email, Source: lead.Attribution{Campaign: campaign, UTMSource: utm, At: at}})
+		l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: at}
+		return &l
+	}
+	type step struct {
+		l      *lead.Lead
+		at     time.Time
+		alerts bool   // mark the address alerted when allowed
+		want   string // "" allowed, else the hold reason
+	}
+	a1, a2, a3 := hot("A1", "a1@x.example", "q4", "linkedin"), hot("A2", "a2@x.example", "q4", "linkedin"), hot("A3", "a3@x.example", "q4", "linkedin")
+	other := hot("B1", "b1@x.example", "q4", "google")
+	released := hot("A4", "a4@x.example", "q4", "linkedin")
+	released.Handoff.Released = true
+	again := hot("A5", "a1@x.example", "q4", "newsletter") // a1's address, another lead (erased and back)
+	for _, tc := range []struct {
+		name  string
+		flood Flood
+		steps []step
+	}{
+		{"per source limit", Flood{PerSource: 2, Window: time.Hour}, []step{
+			{a1, at, false, ""}, {a1, at, false, ""}, // asking again takes no second slot
+			{a2, at, false, ""}, {a3, at, false, lead.HeldSourceLimit},
+			{other, at, false, ""}, // another source has its own slots
+			{released, at, false, ""},
+			{a3, at.Add(time.Hour), false, ""}, // the next window
+		}},
+		{"per address de-duplication", Flood{Dedup: 24 * time.Hour}, []step{
+			{a1, at, true, ""}, {again, at.Add(23 * time.Hour), false, lead.HeldRecentlyAlerted},
+			{again, at.Add(25 * time.Hour), false, ""},
+		}},
+		{"off", Flood{}, []step{{a1, at, true, ""}, {a2, at, true, ""}, {a3, at, true, ""}, {again, at, false, ""}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.flood
+			f.Store = memstore.New()
+			for i, s := range tc.steps {
+				held, err := f.gate(context.Background(), s.l, s.at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := ""
+				if held != nil {
+					got = held.Reason
+					if held.Source == "" || !held.SummaryAt.After(s.at) {
+						t.Errorf("step %d: held %+v", i, held)
+					}
+				}
+				if got != s.want {
+					t.Fatalf("step %d (%s at %s): held %q, want %q", i, s.l.ID, s.at.Format("15:04"), got, s.want)
+				}
+				if got == "" && s.alerts {
+					if err := f.alerted(context.Background(), *s.l, s.at); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
