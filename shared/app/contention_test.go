@@ -29,7 +29,7 @@ func conflictingCapture(t *testing.T, table string) (*capture.Handler, *ddbconfl
 	d := ddbconflict.New()
 	base := testenv.Clients(t)
 	c := base.App(ddbconflict.Wrap(base.DynamoDB, d), nil)
-	h, err := capturefn.New(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t",
+	h, err := capturefn.New(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
 		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: testKeys}}},
 		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsOut, Clock: time.Now})
 	if err != nil {
