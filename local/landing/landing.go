@@ -54,7 +54,7 @@ input,select,textarea{width:100%;box-sizing:border-box;padding:.55rem;border:1px
 
 var thanks = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Thank you</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}</style></head>
-<body><h1>Thank you!</h1><p>We received your request and will be in touch shortly.</p>
+<body><h1>Thank you!</h1><p>We received your request and will be in touch shortly.</p><p>If you asked for our emails, check your inbox: we sent you a link to confirm. Nothing is sent until you use it.</p>
 <p><a href="/">Back to the landing page</a> · <a href="/_local/leads">See stored leads</a></p></body></html>`
 
 // Handler serves the landing page at "/" and the thank-you page at
