@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -281,9 +280,9 @@ func TestForgedPageViewsCountOncePerDay(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	keys, _ := token.ParseKeys(testKeys)
 	// Grade B (decision maker, go-to-market role, served country): hot at 35.
-	resp, _ := capture.HTTP(ctx, jsonLead(fmt.Sprintf(`{"email":"forged.%d@midco.example","job_title":"Head of Marketing","country":"DE","consent":true}`, time.Now().UnixNano())))
-	var created struct{ ID string }
-	_ = json.Unmarshal([]byte(resp.Body), &created)
+	email := fmt.Sprintf("forged.%d@midco.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","job_title":"Head of Marketing","country":"DE","consent":true}`)))
+	created := struct{ ID string }{capturedID(t, table, email)}
 	visitor := links.Visitor(keys, created.ID, clock.now())
 	view := func(page string) {
 		t.Helper()
