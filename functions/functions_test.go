@@ -119,8 +119,8 @@ func TestEveryMainBootsAndServesItsSampleEvents(t *testing.T) {
 				if json.Unmarshal(res.body, &resp) == nil && resp.StatusCode >= 500 {
 					t.Errorf("%s: answered %s", name, res.body)
 				}
-				if name == "capture-json.json" && resp.StatusCode != 201 {
-					t.Errorf("%s: answered %s, want 201 (lead stored)", name, res.body)
+				if name == "capture-json.json" && resp.StatusCode != 202 {
+					t.Errorf("%s: answered %s, want 202 (lead stored, receipt given)", name, res.body)
 				}
 			}
 			if !strings.Contains(stdout.String(), `"function":"`+f.Name+`"`) {

@@ -423,7 +423,7 @@ func (s *sim) confirm(l *simLead) {
 		return // unsubscribed, erased, or confirmed meanwhile
 	}
 	u := links.Confirm(s.keys, "https://leads.example.com", l.id, cur.OptIn.ID, s.clock.now().Add(lead.ConfirmationTTL))
-	ev := sampleEvent(s.t, "optin-confirm.json")
+	ev := sampleEvent(s.t, "unsubscribe-optin-confirm.json")
 	ev.PathParameters = map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}
 	r, err := s.h["unsubscribe"].HTTP(s.ctx, ev)
 	if err != nil || r.StatusCode >= 500 {

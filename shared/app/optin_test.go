@@ -52,9 +52,9 @@ func openConfirmation(t *testing.T, h app.Handlers, e sesstore.Email, method str
 	if m == nil {
 		t.Fatalf("no confirmation link in %q", e.Text)
 	}
-	file := "optin-page.json"
+	file := "unsubscribe-optin-page.json"
 	if method == "POST" {
-		file = "optin-confirm.json"
+		file = "unsubscribe-optin-confirm.json"
 	}
 	ev := sampleEvent(t, file)
 	ev.PathParameters = map[string]string{"token": m[1]}
