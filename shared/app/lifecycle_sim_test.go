@@ -751,10 +751,10 @@ func (s *sim) countersMatch(day int) error {
 
 func (s *sim) summary(day int) {
 	won := s.stats["won"]
-	s.t.Logf("day %3d (%s): leads %d (+%d repeat submissions), emails %d (nurture %d, alerts %d, escalations %d, reminders %d), "+
-		"accepted %d, rejected %d, sql %d, won %d, lost %d, clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
-		day+1, s.dayStart(day).Format("2 Jan"), s.stats["leads"], s.stats["repeats"], len(s.mails), s.stats["nurture"], s.stats["alerts"],
-		s.stats["escalations"], s.stats["reminders"], s.stats["accepted"], s.stats["rejected"], s.stats["sql"], won, s.stats["lost"],
+	s.t.Logf("day %3d (%s): leads %d (+%d repeat submissions), emails %d (nurture %d, confirmations %d, alerts %d, escalations %d, reminders %d), "+
+		"confirmed %d, accepted %d, rejected %d, sql %d, won %d, lost %d, clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
+		day+1, s.dayStart(day).Format("2 Jan"), s.stats["leads"], s.stats["repeats"], len(s.mails), s.stats["nurture"], s.stats["confirmations"], s.stats["alerts"],
+		s.stats["escalations"], s.stats["reminders"], s.stats["confirmed"], s.stats["accepted"], s.stats["rejected"], s.stats["sql"], won, s.stats["lost"],
 		s.stats["clicks"], s.stats["unsubscribes"], s.stats["bounces"], s.stats["complaints"], s.stats["erasures"], len(s.bus.Events()))
 }
 
