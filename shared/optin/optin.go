@@ -8,12 +8,10 @@
 package optin
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/linkpage"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/sendonce"
@@ -131,29 +130,29 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	switch {
 	case errors.Is(err, token.ErrExpired):
 		log.Info("optin", "status", http.StatusGone, "outcome", "expired")
-		return page(http.StatusGone, pageData{Title: "This link has expired",
+		return linkpage.Respond(http.StatusGone, linkpage.Page{Title: "This link has expired",
 			Body: "Confirmation links work for a week. Sign up again on our site and we will send you a new one."}), nil
 	case err != nil:
 		log.Warn("optin", "status", http.StatusForbidden, "outcome", "bad_token")
-		return page(http.StatusForbidden, pageData{Title: "This link is not valid",
+		return linkpage.Respond(http.StatusForbidden, linkpage.Page{Title: "This link is not valid",
 			Body: "The confirmation link is damaged or was not sent by us. Use the link in the latest email you received."}), nil
 	}
 	if req.RequestContext.HTTP.Method != http.MethodPost {
-		return page(http.StatusOK, pageData{Title: "Confirm your subscription", Confirm: true,
+		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Confirm your subscription", Button: "Yes, send me emails",
 			Body: "Press the button to confirm that you want to receive our emails. You can unsubscribe with one click from any of them."}), nil
 	}
 	out, err := h.confirm(ctx, claims.Subject, claims.Extra, now)
 	if err != nil {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
 		log.Error("optin", "status", status, "leadId", claims.Subject, "error", err.Error())
-		return page(status, pageData{Title: "Something went wrong", Body: "We could not record your confirmation. Please try again in a minute."}), nil
+		return linkpage.Respond(status, linkpage.Page{Title: "Something went wrong", Body: "We could not record your confirmation. Please try again in a minute."}), nil
 	}
 	log.Info("optin", "status", http.StatusOK, "leadId", claims.Subject, "outcome", out)
 	if out == outcomeStale {
-		return page(http.StatusOK, pageData{Title: "Nothing to confirm",
+		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Nothing to confirm",
 			Body: "This link was replaced by a newer one, or you unsubscribed since. Use the link in the latest email you received, or sign up again on our site."}), nil
 	}
-	return page(http.StatusOK, pageData{Title: "Thank you, you are subscribed",
+	return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Thank you, you are subscribed",
 		Body: "You will receive our emails. Every one of them has a one-click unsubscribe link."}), nil
 }
 
@@ -186,32 +185,4 @@ func (h *Handler) confirm(ctx context.Context, leadID, requestID string, now tim
 		return ch, nil
 	})
 	return out, err
-}
-
-type pageData struct {
-	Title, Body string
-	Confirm     bool
-}
-
-const pageSource = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Title}}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
-button{background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}</style>
-</head><body><h1>{{.Title}}</h1><p>{{.Body}}</p>
-{{if .Confirm}}<form method="post"><button type="submit">Yes, send me emails</button></form>{{end}}
-</body></html>`
-
-var tmpl = template.Must(template.New("page").Parse(pageSource))
-
-// policy lets the page use its <style> and post its button back to its
-// own URL; the URL is a signed token, so it goes to no one as a referrer.
-var policy = httpapi.Policy{Styles: httpapi.Styles(pageSource), FormAction: []string{"'self'"}, Referrer: httpapi.NoReferrer}
-
-func page(status int, d pageData) httpapi.Response {
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, d); err != nil {
-		return httpapi.Page(http.StatusInternalServerError, "internal error", httpapi.Policy{Referrer: httpapi.NoReferrer}, nil)
-	}
-	return httpapi.Page(status, b.String(), policy, nil)
 }

@@ -6,10 +6,8 @@
 package unsubscribe
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/linkpage"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -48,10 +47,10 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	claims, err := h.Keys.Verify(req.PathParameters["token"], links.ActionUnsubscribe, now)
 	if err != nil && !errors.Is(err, token.ErrExpired) {
 		log.Warn("unsubscribe", "status", http.StatusForbidden, "outcome", "bad_token")
-		return page(http.StatusForbidden, pageData{Title: "This link is not valid", Body: "The unsubscribe link is damaged or was not sent by us. Use the link in the latest email you received, or reply to it and ask us to stop."}), nil
+		return linkpage.Respond(http.StatusForbidden, linkpage.Page{Title: "This link is not valid", Body: "The unsubscribe link is damaged or was not sent by us. Use the link in the latest email you received, or reply to it and ask us to stop."}), nil
 	}
 	if req.RequestContext.HTTP.Method != http.MethodPost {
-		return page(http.StatusOK, pageData{Title: "Unsubscribe from our emails?", Confirm: true,
+		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Unsubscribe from our emails?", Button: "Unsubscribe",
 			Body: "You will get no more marketing emails from us. This takes one click and cannot be undone by anyone but you."}), nil
 	}
 	out, emailHash, err := h.unsubscribe(ctx, claims.Subject, req, now)
@@ -59,12 +58,12 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
 		log.Error("unsubscribe", "status", status, "leadId", claims.Subject, "error", err.Error())
 		if status == http.StatusNotFound {
-			return page(status, pageData{Title: "You will not hear from us", Body: "We have no record of this address any more."}), nil
+			return linkpage.Respond(status, linkpage.Page{Title: "You will not hear from us", Body: "We have no record of this address any more."}), nil
 		}
-		return page(status, pageData{Title: "Something went wrong", Body: "We could not record your request. Please try again in a minute."}), nil
+		return linkpage.Respond(status, linkpage.Page{Title: "Something went wrong", Body: "We could not record your request. Please try again in a minute."}), nil
 	}
 	log.Info("unsubscribe", "status", http.StatusOK, "leadId", claims.Subject, "emailHash", emailHash, "outcome", out)
-	return page(http.StatusOK, pageData{Title: "You are unsubscribed", Body: "You will get no more marketing emails from us."}), nil
+	return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "You are unsubscribed", Body: "You will get no more marketing emails from us."}), nil
 }
 
 func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Request, now time.Time) (string, string, error) {
@@ -99,33 +98,4 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 func isOneClick(req httpapi.Request) bool {
 	body, err := httpapi.Body(req, 1024)
 	return err == nil && strings.Contains(string(body), "List-Unsubscribe=One-Click")
-}
-
-type pageData struct {
-	Title, Body string
-	Confirm     bool
-}
-
-const pageSource = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Title}}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
-button{background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}</style>
-</head><body><h1>{{.Title}}</h1><p>{{.Body}}</p>
-{{if .Confirm}}<form method="post"><button type="submit">Unsubscribe</button></form>{{end}}
-</body></html>`
-
-var tmpl = template.Must(template.New("page").Parse(pageSource))
-
-// policy lets the page use its <style> and post its confirm button back
-// to its own URL; the URL is a signed token, so it goes to no one as a
-// referrer.
-var policy = httpapi.Policy{Styles: httpapi.Styles(pageSource), FormAction: []string{"'self'"}, Referrer: httpapi.NoReferrer}
-
-func page(status int, d pageData) httpapi.Response {
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, d); err != nil {
-		return httpapi.Page(http.StatusInternalServerError, "internal error", httpapi.Policy{Referrer: httpapi.NoReferrer}, nil)
-	}
-	return httpapi.Page(status, b.String(), policy, nil)
 }

@@ -1,0 +1,122 @@
+package optin_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail/mailtest"
+	"github.com/leadflow/leadflow/shared/optin"
+	"github.com/leadflow/leadflow/shared/sendonce"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// pending stores a lead whose form asked for consent (request r1).
+func pending(t *testing.T, st *memstore.Store) lead.Lead {
+	t.Helper()
+	asked := lead.Consent{MarketingOptIn: true, TextVersion: "v3", At: t0, Method: lead.ConsentByForm, IPHash: "iph"}
+	l := lead.New("L1", lead.Submission{Email: "ann@acme.example", Name: "Mallory <b>", Consent: asked, Source: lead.Attribution{Campaign: "news", At: t0}})
+	l.AskConsent(asked, lead.ConsentDouble, true, "r1", t0)
+	if err := st.CreateLead(context.Background(), l, lead.Change{At: t0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func keys(t *testing.T) token.Keys {
+	t.Helper()
+	k, err := token.ParseKeys("k1:0123456789abcdef0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestConfirmationEmailIsSentOnceAndRepeatsNothingPosted(t *testing.T) {
+	st, out := memstore.New(), &mailtest.Outbox{}
+	l := pending(t, st)
+	now := t0
+	clock := func() time.Time { return now }
+	s := &optin.Sender{Send: &sendonce.Sender{Store: st, Mail: out, Lease: time.Minute, Clock: clock, NewID: ids.New},
+		Keys: keys(t), From: "Acme <news@acme.example>", BaseURL: "https://leads.example.com", Clock: clock, NewID: ids.New}
+	got, err := s.RunLead(context.Background(), l, "req-1", "")
+	if err != nil || got != sendonce.Sent {
+		t.Fatalf("first run: %s %v", got, err)
+	}
+	l, _ = st.Lead(context.Background(), "L1")
+	if again, err := s.RunLead(context.Background(), l, "req-2", ""); err != nil || again != lead.Idle {
+		t.Fatalf("second run: %s %v, want nothing due", again, err)
+	}
+	sent := out.Sent()
+	if len(sent) != 1 {
+		t.Fatalf("sent %d emails, want 1", len(sent))
+	}
+	m := sent[0]
+	if m.To != "ann@acme.example" || !strings.Contains(m.Subject, "Acme") || !strings.Contains(m.Text, "https://leads.example.com/confirm/") ||
+		strings.Contains(m.Text, "Mallory") || strings.Contains(m.HTML, "Mallory") {
+		t.Fatalf("confirmation email: to %s, subject %q\n%s", m.To, m.Subject, m.Text)
+	}
+	if l.OptIn == nil || l.OptIn.Sends != 1 || !l.OptIn.DueAt.IsZero() || l.NextDue() != (time.Time{}) {
+		t.Fatalf("after sending: request %+v, next due %v", l.OptIn, l.NextDue())
+	}
+}
+
+func TestConfirmationLink(t *testing.T) {
+	k := keys(t)
+	tok := func(requestID string, expires time.Time) string {
+		u := links.Confirm(k, "https://x.example", "L1", requestID, expires)
+		return u[strings.LastIndex(u, "/")+1:]
+	}
+	now := t0.Add(time.Hour)
+	tests := []struct {
+		name, method, token string
+		status              int
+		page                string
+		consent             bool
+	}{
+		{"a scanner's GET changes nothing", http.MethodGet, tok("r1", now.Add(time.Hour)), 200, `<form method="post">`, false},
+		{"the button confirms", http.MethodPost, tok("r1", now.Add(time.Hour)), 200, "you are subscribed", true},
+		{"another request's link", http.MethodPost, tok("r0", now.Add(time.Hour)), 200, "Nothing to confirm", false},
+		{"expired", http.MethodPost, tok("r1", now.Add(-time.Second)), 410, "expired", false},
+		{"forged", http.MethodPost, tok("r1", now.Add(time.Hour))[:20] + "xx", 403, "not valid", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := memstore.New()
+			pending(t, st)
+			var logs bytes.Buffer
+			h := &optin.Handler{Store: st, Keys: k, Clock: func() time.Time { return now }, NewID: ids.New,
+				Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+			req := httpapi.Request{RouteKey: tt.method + " /confirm/{token}", PathParameters: map[string]string{"token": tt.token}}
+			req.RequestContext.HTTP.Method = tt.method
+			resp, err := h.Handle(context.Background(), req)
+			if err != nil || resp.StatusCode != tt.status || !strings.Contains(resp.Body, tt.page) {
+				t.Fatalf("%d %v, want %d with %q:\n%s", resp.StatusCode, err, tt.status, tt.page, resp.Body)
+			}
+			if resp.Headers["Referrer-Policy"] != httpapi.NoReferrer {
+				t.Fatalf("a page whose URL is a token sends a referrer: %v", resp.Headers)
+			}
+			l, _ := st.Lead(context.Background(), "L1")
+			if l.Consent.MarketingOptIn != tt.consent {
+				t.Fatalf("consent %+v, want opt-in %v", l.Consent, tt.consent)
+			}
+			if tt.consent && (l.Consent.TextVersion != "v3" || !l.Consent.ConfirmedAt.Equal(now) || l.Consent.IPHash != "iph") {
+				t.Fatalf("consent record %+v", l.Consent)
+			}
+			if strings.Contains(logs.String(), "ann@") {
+				t.Fatalf("address in the log: %s", logs.String())
+			}
+		})
+	}
+}
