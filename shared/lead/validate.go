@@ -291,6 +291,9 @@ func NormaliseEmail(raw string) (string, string) {
 	if err != nil || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
 		return "", "is not a valid email address"
 	}
+	if undeliverable(domain) {
+		return "", "is not an address mail can be delivered to (a test or reserved domain)"
+	}
 	if mixed := mixedScripts(local); mixed != "" {
 		return "", "mixes " + mixed + " letters before the @ (look-alike letters)"
 	}
@@ -429,4 +432,17 @@ var digitRunRe = regexp.MustCompile(`[0-9]{4,}`)
 func hashedName(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return "unknown(" + hex.EncodeToString(sum[:4]) + ")"
+}
+
+// undeliverable reports a domain no mail to a person can go to: SES's
+// mailbox simulator (mail to it spends the sender's reputation on
+// nobody) and the reserved top-level domains .invalid, .localhost and
+// .test (RFC 2606, 6761). .example stays accepted: documentation and
+// demos use it, and nothing is delivered there.
+func undeliverable(domain string) bool {
+	if domain == "simulator.amazonses.com" || strings.HasSuffix(domain, ".simulator.amazonses.com") {
+		return true
+	}
+	tld := domain[strings.LastIndexByte(domain, '.')+1:]
+	return tld == "invalid" || tld == "localhost" || tld == "test"
 }

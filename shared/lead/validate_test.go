@@ -162,6 +162,9 @@ func TestNormaliseEmailRefuses(t *testing.T) {
 		{"empty label", "ann@acme..example", "is not a valid email address"},
 		{"hyphen at a label's edge", "ann@-acme.example", "is not a valid email address"},
 		{"broken punycode", "ann@xn--zz.example", "is not a valid email address"},
+		{"SES mailbox simulator", "bounce@simulator.amazonses.com", "is not an address mail can be delivered to (a test or reserved domain)"},
+		{"reserved .invalid", "ann@acme.invalid", "is not an address mail can be delivered to (a test or reserved domain)"},
+		{"reserved .test", "ann@mail.acme.test", "is not an address mail can be delivered to (a test or reserved domain)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
