@@ -13,6 +13,7 @@ help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
 	@echo "make test     go vet + cfn-lint + every test against the real emulators (TESTFLAGS=-race as in CI), then make sim"
 	@echo "make sim      the 120-day lifecycle simulation alone (one line per simulated month)"
+	@echo "make crash    the crash test alone (worker processes killed while they send; prints its tally)"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
 	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99 (FAULTS=0.05: inject DynamoDB failures; CONFLICTS=1: DynamoDB's transaction conflicts)"
 	@echo "make leads    list leads stored by a running 'make run'"
