@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
-	@echo "make test     go vet + cfn-lint + every test against the real emulators (TESTFLAGS=-race as in CI), then make sim"
+	@echo "make test     go vet + cfn-lint + every test against the real emulators (TESTFLAGS=-race as in CI), then make crash and make sim"
 	@echo "make sim      the 120-day lifecycle simulation alone (one line per simulated month)"
 	@echo "make crash    the crash test alone (worker processes killed while they send; prints its tally)"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
