@@ -129,7 +129,17 @@ func (l *Lead) AskConsent(stated Consent, mode string, created bool, id string, 
 
 // ConfirmationDue reports whether a confirmation email is owed now.
 func (l *Lead) ConfirmationDue(now time.Time) bool {
-	return l.OptIn != nil && !l.OptIn.DueAt.IsZero() && !now.Before(l.OptIn.DueAt) && l.Suppressed == "" && !l.Erased
+	at := l.confirmationOwed()
+	return !at.IsZero() && !now.Before(at)
+}
+
+// confirmationOwed is since when a confirmation email is owed; zero when
+// none is, or the address may not be mailed at all.
+func (l *Lead) confirmationOwed() time.Time {
+	if l.OptIn == nil || l.Suppressed != "" || l.Erased {
+		return time.Time{}
+	}
+	return l.OptIn.DueAt
 }
 
 // ConfirmationSent records the confirmation email of the open request.

@@ -155,8 +155,8 @@ func (l *Lead) Held(owner string, now time.Time) bool {
 
 // NextDue is when the scheduler must next look at this lead: a pending
 // handoff at once, a sent one at its SLA deadline, a nurture step when it
-// is due, a confirmation email owed — the earliest of these; zero when nothing is due (the lead then
-// leaves the sparse due index).
+// is due, a confirmation email owed — the earliest of these; zero when
+// nothing is due (the lead then leaves the sparse due index).
 func (l *Lead) NextDue() time.Time {
 	var due time.Time
 	earliest := func(t time.Time) {
@@ -182,9 +182,7 @@ func (l *Lead) NextDue() time.Time {
 	if l.OutcomeReminderPending() {
 		earliest(l.Deal.RemindAt)
 	}
-	if l.OptIn != nil && l.Suppressed == "" && !l.Erased {
-		earliest(l.OptIn.DueAt)
-	}
+	earliest(l.confirmationOwed())
 	return due
 }
 

@@ -19,41 +19,20 @@ const MaxHeldListed = 200
 // id to a set, refused when the set is full. Asking again for a lead that
 // has a slot answers true again, so retries take no second slot.
 func (s *Store) AlertSlot(ctx context.Context, k, leadID string, limit int, expires time.Time) (bool, error) {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &s.table,
-		Key:                 key("ALERTS#"+k, "ALERTS"),
-		UpdateExpression:    aws.String("ADD alerted :ids SET expiresAt = :exp"),
-		ConditionExpression: aws.String("attribute_not_exists(alerted) OR size(alerted) < :limit OR contains(alerted, :id)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":ids": &types.AttributeValueMemberSS{Value: []string{leadID}}, ":id": str(leadID),
-			":limit": num(int64(limit)), ":exp": num(expires.Unix()),
-		},
-	})
-	if isConditionFailed(err) {
-		return false, nil
-	}
+	added, err := s.addToSet(ctx, k, "alerted", leadID, limit, expires)
 	if err != nil {
 		return false, wrap("alert slot", err)
 	}
-	return true, nil
+	return added, nil
 }
 
 // HoldAlert records a lead held beyond a source's limit: its id in the
 // window's held set (idempotent) while the set has room, else a count.
 func (s *Store) HoldAlert(ctx context.Context, k, leadID string, expires time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &s.table,
-		Key:                 key("ALERTS#"+k, "ALERTS"),
-		UpdateExpression:    aws.String("ADD held :ids SET expiresAt = :exp"),
-		ConditionExpression: aws.String("attribute_not_exists(held) OR size(held) < :cap OR contains(held, :id)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":ids": &types.AttributeValueMemberSS{Value: []string{leadID}}, ":id": str(leadID),
-			":cap": num(MaxHeldListed), ":exp": num(expires.Unix()),
-		},
-	})
-	if isConditionFailed(err) {
+	added, err := s.addToSet(ctx, k, "held", leadID, MaxHeldListed, expires)
+	if err == nil && !added {
 		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.table, Key: key("ALERTS#"+k, "ALERTS"),
+			TableName: &s.table, Key: alertsKey(k),
 			UpdateExpression:          aws.String("ADD heldMore :one"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
 		})
@@ -64,10 +43,33 @@ func (s *Store) HoldAlert(ctx context.Context, k, leadID string, expires time.Ti
 	return nil
 }
 
+// addToSet adds id to the string set attr of ALERTS#<k> in one
+// conditional update, while the set holds fewer than limit ids; an id the
+// set has already counts as added (retries take no second place).
+func (s *Store) addToSet(ctx context.Context, k, attr, id string, limit int, expires time.Time) (bool, error) {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      alertsKey(k),
+		UpdateExpression:         aws.String("ADD #set :ids SET expiresAt = :exp"),
+		ConditionExpression:      aws.String("attribute_not_exists(#set) OR size(#set) < :limit OR contains(#set, :id)"),
+		ExpressionAttributeNames: map[string]string{"#set": attr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":ids": &types.AttributeValueMemberSS{Value: []string{id}}, ":id": str(id),
+			":limit": num(int64(limit)), ":exp": num(expires.Unix()),
+		},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func alertsKey(k string) map[string]types.AttributeValue { return key("ALERTS#"+k, "ALERTS") }
+
 // HeldAlerts lists the leads held for a source and window (at most
 // MaxHeldListed) and how many more were held.
 func (s *Store) HeldAlerts(ctx context.Context, k string) ([]string, int, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key("ALERTS#"+k, "ALERTS"), ConsistentRead: aws.Bool(true)})
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: alertsKey(k), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, 0, wrap("held alerts", err)
 	}

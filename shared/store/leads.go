@@ -120,17 +120,12 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 	items = append(items, rec...)
 	idemAt := -1
 	if idem != nil {
-		item, err := withKey(idempItem{LeadID: idem.LeadID, BodyHash: idem.BodyHash, Receipt: idem.Receipt, Outcome: idem.Outcome, ExpiresAt: idem.ExpiresAt.Unix()}, idempPK(idem.Key), skIdemp)
+		put, err := s.idempotencyPut(idem, ch.At)
 		if err != nil {
-			return wrap("marshal idempotency", err)
+			return err
 		}
-		// An expired key that TTL has not yet deleted counts as free.
-		cond := "attribute_not_exists(PK) OR expiresAt < :now"
 		idemAt = len(items)
-		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.table, Item: item, ConditionExpression: &cond,
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(ch.At.Unix())},
-		}})
+		items = append(items, types.TransactWriteItem{Put: put})
 	}
 	foldedAt := len(items)
 	for _, id := range ch.Folded {
@@ -211,6 +206,19 @@ type inboxItem struct {
 	Touch lead.Touch `json:"touch"`
 }
 
+// idempotencyPut writes an idempotency record unless its key is taken at
+// now: an expired key that TTL has not yet deleted counts as free.
+func (s *Store) idempotencyPut(idem *lead.Idempotency, now time.Time) (*types.Put, error) {
+	item, err := withKey(idempItem{LeadID: idem.LeadID, BodyHash: idem.BodyHash, Receipt: idem.Receipt, Outcome: idem.Outcome,
+		ExpiresAt: idem.ExpiresAt.Unix()}, idempPK(idem.Key), skIdemp)
+	if err != nil {
+		return nil, wrap("marshal idempotency", err)
+	}
+	cond := "attribute_not_exists(PK) OR expiresAt < :now"
+	return &types.Put{TableName: &s.table, Item: item, ConditionExpression: &cond,
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())}}, nil
+}
+
 // Deposit keeps a submission in its lead's inbox: a new item, so no
 // write of the lead can make it fail, with the idempotency record in the
 // same transaction (lead.ErrDuplicateRequest when the key was used).
@@ -226,13 +234,11 @@ func (s *Store) Deposit(ctx context.Context, leadID string, t lead.Touch, idem *
 		}
 		return nil
 	}
-	rec, err := withKey(idempItem{LeadID: idem.LeadID, BodyHash: idem.BodyHash, Receipt: idem.Receipt, Outcome: idem.Outcome, ExpiresAt: idem.ExpiresAt.Unix()}, idempPK(idem.Key), skIdemp)
+	put, err := s.idempotencyPut(idem, t.Submission.Source.At)
 	if err != nil {
-		return wrap("marshal idempotency", err)
+		return err
 	}
-	cond := "attribute_not_exists(PK) OR expiresAt < :now"
-	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: rec, ConditionExpression: &cond,
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(t.Submission.Source.At.Unix())}}})
+	items = append(items, types.TransactWriteItem{Put: put})
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
 		return lead.ErrDuplicateRequest

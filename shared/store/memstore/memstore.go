@@ -172,10 +172,10 @@ func (s *Store) Deposit(_ context.Context, leadID string, t lead.Touch, idem *ca
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if idem != nil {
-		if r, ok := s.idem[idem.Key]; ok && !(r.expiresAt < t.Submission.Source.At.Unix()) {
+		if s.idemTaken(idem, t.Submission.Source.At) {
 			return capture.ErrDuplicateRequest
 		}
-		s.idem[idem.Key] = idemRecord{leadID: idem.LeadID, bodyHash: idem.BodyHash, receipt: idem.Receipt, outcome: idem.Outcome, expiresAt: idem.ExpiresAt.Unix()}
+		s.putIdem(idem)
 	}
 	if s.inbox[leadID] == nil {
 		s.inbox[leadID] = map[string]lead.Touch{}
@@ -632,12 +632,7 @@ func (s *Store) prepare(l lead.Lead, ch lead.Change, idem *capture.Idempotency) 
 			return write{}, wrap("write lead", err)
 		}
 	}
-	if idem != nil {
-		// An expired key that TTL has not yet deleted counts as free.
-		if r, ok := s.idem[idem.Key]; ok && !(r.expiresAt < ch.At.Unix()) {
-			w.idemTaken = true
-		}
-	}
+	w.idemTaken = idem != nil && s.idemTaken(idem, ch.At)
 	w.folded = ch.Folded
 	for _, id := range ch.Folded {
 		if _, ok := s.inbox[l.ID][id]; !ok {
@@ -659,8 +654,19 @@ func (s *Store) apply(w write) {
 		delete(s.inbox[w.leadID], id)
 	}
 	if w.idem != nil {
-		s.idem[w.idem.Key] = idemRecord{leadID: w.idem.LeadID, bodyHash: w.idem.BodyHash, receipt: w.idem.Receipt, outcome: w.idem.Outcome, expiresAt: w.idem.ExpiresAt.Unix()}
+		s.putIdem(w.idem)
 	}
+}
+
+// idemTaken reports whether idem's key is taken at now: an expired key
+// that TTL has not yet deleted counts as free.
+func (s *Store) idemTaken(idem *capture.Idempotency, now time.Time) bool {
+	r, ok := s.idem[idem.Key]
+	return ok && !(r.expiresAt < now.Unix())
+}
+
+func (s *Store) putIdem(idem *capture.Idempotency) {
+	s.idem[idem.Key] = idemRecord{leadID: idem.LeadID, bodyHash: idem.BodyHash, receipt: idem.Receipt, outcome: idem.Outcome, expiresAt: idem.ExpiresAt.Unix()}
 }
 
 func (s *Store) putEvent(leadID, k string, b []byte) {
