@@ -89,17 +89,9 @@ func TestAlertFloodIsHeldAndSummarisedOnce(t *testing.T) {
 	if _, esc := alerts(); esc != 3 {
 		t.Fatalf("%d escalations, want 3 (only for the alerted leads)", esc)
 	}
-	var summaries []sesstore.Email
-	deadline := time.Now().Add(5 * time.Second)
-	for len(summaries) < 1 && time.Now().Before(deadline) {
-		summaries = summaries[:0]
-		all, _ := sesstore.Fetch(ctx, testenv.Get(t).SES)
-		for _, e := range all {
-			if strings.Contains(e.Subject, "[Alerts held]") && strings.Contains(e.Subject, source) {
-				summaries = append(summaries, e)
-			}
-		}
-	}
+	summaries := waitMail(t, 1, func(e sesstore.Email) bool {
+		return strings.Contains(e.Subject, "[Alerts held]") && strings.Contains(e.Subject, source)
+	})
 	if len(summaries) != 1 || !strings.Contains(summaries[0].Subject, "7 hot leads") || len(summaries[0].To) != 1 || summaries[0].To[0] != "lea@example.com" {
 		t.Fatalf("summaries: %+v", summaries)
 	}

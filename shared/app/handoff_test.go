@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,8 +48,18 @@ func hotBody(email, size string) string {
 		`"answers":{"crm":"HubSpot"},"message":"Need routing before Q1"}`
 }
 
-// mailTo waits for emails to a lead (by Reply-To) to reach the emulator.
+// mailFor waits for emails about a lead (by Reply-To) to reach the
+// emulator.
 func mailFor(t *testing.T, replyTo string, want int) []sesstore.Email {
+	t.Helper()
+	return waitMail(t, want, func(e sesstore.Email) bool {
+		return slices.ContainsFunc(e.ReplyTo, func(r string) bool { return strings.Contains(r, replyTo) })
+	})
+}
+
+// waitMail waits (≤5 s: the SES emulator stores asynchronously) until
+// want emails match, and returns the matching ones it has then.
+func waitMail(t *testing.T, want int, match func(sesstore.Email) bool) []sesstore.Email {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -58,10 +69,8 @@ func mailFor(t *testing.T, replyTo string, want int) []sesstore.Email {
 		}
 		var got []sesstore.Email
 		for _, e := range all {
-			for _, r := range e.ReplyTo {
-				if strings.Contains(r, replyTo) {
-					got = append(got, e)
-				}
+			if match(e) {
+				got = append(got, e)
 			}
 		}
 		if len(got) >= want || time.Now().After(deadline) {

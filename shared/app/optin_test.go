@@ -31,17 +31,12 @@ func confirmationsTo(t *testing.T, addr string) []sesstore.Email {
 	return out
 }
 
-// waitConfirmations waits (≤5 s: SES emulator) for n confirmation emails.
+// waitConfirmations waits for n confirmation emails to an address.
 func waitConfirmations(t *testing.T, addr string, n int) []sesstore.Email {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got := confirmationsTo(t, addr)
-		if len(got) >= n || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return waitMail(t, n, func(e sesstore.Email) bool {
+		return len(sesstore.To([]sesstore.Email{e}, addr)) == 1 && confirmLink.MatchString(e.Text)
+	})
 }
 
 // openConfirmation sends the request a person's browser sends for the
