@@ -38,6 +38,10 @@ type Campaign struct {
 	// form posts; "" means the default. The form cannot carry it (capture
 	// accepts no such field), so capture looks it up by the lead's campaign.
 	ThankYouURL string
+	// ThankYou is what the campaign's hosted thank-you page says (the
+	// file's thank_you section); capture sends form posts there unless
+	// ThankYouURL is set.
+	ThankYou ThankYou
 	// ConsentMode is how the form's consent box becomes consent:
 	// lead.ConsentDouble (the default: a confirmation email) or
 	// lead.ConsentSingle where single opt-in is lawful.

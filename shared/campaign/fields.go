@@ -1,5 +1,11 @@
 package campaign
 
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // input is how a standard lead field is asked. max mirrors the capture
 // API's limit for the field (shared/lead), so a browser never posts a value
 // the API refuses for its length; the form tests check every field against
@@ -58,3 +64,53 @@ const (
 	// lists become a select, which stays short on a phone.
 	radioLimit = 6
 )
+
+// Label is what a visitor saw for a field the capture API names in its
+// answers (email, company_size, answers.crm): the label of c's form when
+// it asks the field, else the standard label (Work email, Company size,
+// Country, …), else the name made readable ("answers.role_focus" → "Role
+// focus"). c may be nil (a post of no known campaign).
+func (c *Campaign) Label(field string) string {
+	key, isAnswer := strings.CutPrefix(field, "answers.")
+	if c != nil {
+		for _, fd := range c.Form.Fields {
+			if !isAnswer && fd.Name == field {
+				return fd.Label
+			}
+		}
+		for _, q := range c.Form.Questions {
+			if (isAnswer && !questionFields[q.ID] && q.ID == key) || (!isAnswer && questionFields[q.ID] && q.ID == field) {
+				return q.Label
+			}
+		}
+	}
+	if l, ok := standardLabels[field]; ok {
+		return l
+	}
+	if in, ok := inputs[field]; ok {
+		return in.label
+	}
+	s := strings.TrimSpace(strings.NewReplacer("_", " ", "-", " ", ".", " ").Replace(key))
+	if s == "" {
+		return field
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// standardLabels name the fields whose input label says more than a name
+// (or that no input asks) in messages to a visitor.
+var standardLabels = map[string]string{
+	"country":              "Country",
+	"consent":              "Marketing consent checkbox",
+	"consent_text_version": "Consent text version",
+	"time_zone":            "Time zone",
+	"landing_page":         "Landing page address",
+	"referrer":             "Referring page address",
+	"utm_source":           "Campaign source (utm_source)",
+	"utm_medium":           "Campaign medium (utm_medium)",
+	"utm_campaign":         "Campaign name (utm_campaign)",
+	"utm_term":             "Campaign term (utm_term)",
+	"utm_content":          "Campaign content (utm_content)",
+	"form_type":            "Form type",
+}

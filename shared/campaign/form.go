@@ -10,6 +10,7 @@ import (
 type formView struct {
 	Inline   bool // styles inline (snippet) rather than as classes (page)
 	Action   string
+	Target   string // the form's target ("_top" in a frame); "" for none
 	Prefix   string // element ids start with it: lf-<campaign>
 	Controls []control
 	Required bool // some control is required: explain the *
@@ -77,7 +78,7 @@ func (c *Campaign) form(inline bool, action string, v Variant, hidden []hiddenFi
 // Required is the browser's own validation; the API checks again.
 const formTmpl = `{{define "req"}}{{if .Required}}<span{{st .Inline "req"}} aria-hidden="true"> *</span>{{end}}{{end}}
 {{- define "form" -}}
-<form{{st .Inline "form"}} method="post" action="{{.Action}}" accept-charset="utf-8">
+<form{{st .Inline "form"}} method="post" action="{{.Action}}"{{if .Target}} target="{{.Target}}"{{end}} accept-charset="utf-8">
 {{if .Required}}<p{{st .Inline "note"}}>Fields marked * are required.</p>
 {{end}}
 {{- range $c := .Controls}}

@@ -24,6 +24,11 @@ type PageData struct {
 	// Variant selects the offer shown, by its ID (e.g. from a link's
 	// ?variant=b); the zero Variant means PickVariant(Idem).
 	Variant Variant
+	// Framed renders the page to be shown in another site's iframe (the
+	// embed snippet): compact, and the form posts with target="_top" so
+	// the thank-you page (or the refusal page) fills the window, not the
+	// frame.
+	Framed bool
 }
 
 // UTMFields are the UTM parameters a page carries into the form.
@@ -69,11 +74,16 @@ func (c *Campaign) RenderPage(w io.Writer, p PageData) error {
 		val := strings.TrimSpace(p.UTM[k])
 		add(k, val, utf8.ValidString(val) && !hasControl(val, false) && utf8.RuneCountInString(val) <= 200)
 	}
+	f := c.form(false, p.Action, v, hidden)
+	if p.Framed {
+		f.Target = "_top"
+	}
 	return pageTemplate.ExecuteTemplate(w, "page", pageView{
 		CSS:      pageCSS,
 		Headline: v.Headline,
 		Offer:    v.Offer,
-		Form:     c.form(false, p.Action, v, hidden),
+		Framed:   p.Framed,
+		Form:     f,
 	})
 }
 
@@ -86,6 +96,7 @@ type pageView struct {
 	CSS      template.CSS
 	Headline string
 	Offer    string
+	Framed   bool
 	Form     formView
 }
 
@@ -99,7 +110,7 @@ const pageTmpl = `{{define "page"}}<!doctype html>
 <style>{{.CSS}}</style>
 </head>
 <body>
-<main class="lf-page">
+<main class="lf-page{{if .Framed}} lf-framed{{end}}">
 <h1>{{.Headline}}</h1>
 {{if .Offer}}<p class="lf-offer">{{.Offer}}</p>
 {{end}}<div class="lf-card">

@@ -204,8 +204,10 @@ func TestRenderPageErrors(t *testing.T) {
 func TestSnippet(t *testing.T) {
 	c := mustParse(t, full)
 	snip := c.Snippet("https://abc.execute-api.eu-central-1.amazonaws.com/")
-	if !strings.HasPrefix(snip, "<!-- leadflow form: campaign q4-demo, variant a -->\n<form") {
-		t.Errorf("snippet starts %q", snip[:min(80, len(snip))])
+	if !strings.HasPrefix(snip, "<!-- leadflow form: campaign q4-demo, variant a.\n     Static HTML pins variant a for every visitor: no A/B split. "+
+		"For the split, paste the frame from https://abc.execute-api.eu-central-1.amazonaws.com/c/q4-demo/embed instead; "+
+		"for another variant, https://abc.execute-api.eu-central-1.amazonaws.com/c/q4-demo/embed?variant=b. -->\n<form") {
+		t.Errorf("snippet starts %q", snip[:min(400, len(snip))])
 	}
 	f := scanForm(t, snip)
 	if f.action != "https://abc.execute-api.eu-central-1.amazonaws.com/leads" {

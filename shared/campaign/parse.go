@@ -54,7 +54,7 @@ var (
 
 func (p *parser) campaign(root *yaml.Node, filename string) *Campaign {
 	c := &Campaign{Status: Live}
-	var idNode *yaml.Node
+	var idNode, thanksKey, thanksURLKey *yaml.Node
 	p.Object(root, root, "",
 		yamlconf.Required("version", func(_, v *yaml.Node) {
 			if s, ok := p.Str(v, "version"); ok && s != "1" {
@@ -72,7 +72,8 @@ func (p *parser) campaign(root *yaml.Node, filename string) *Campaign {
 		yamlconf.Optional("spend", func(k, v *yaml.Node) { p.spend(c, k, v) }),
 		yamlconf.Required("variants", func(k, v *yaml.Node) { p.variants(c, k, v) }),
 		yamlconf.Required("form", func(k, v *yaml.Node) { p.form(c, k, v) }),
-		yamlconf.Optional("thank_you_url", func(_, v *yaml.Node) { c.ThankYouURL, _ = p.url(v, "thank_you_url") }),
+		yamlconf.Optional("thank_you_url", func(k, v *yaml.Node) { thanksURLKey = k; c.ThankYouURL, _ = p.url(v, "thank_you_url") }),
+		yamlconf.Optional("thank_you", func(k, v *yaml.Node) { thanksKey = k; p.thankYou(c, k, v) }),
 		yamlconf.Optional("consent_mode", func(_, v *yaml.Node) {
 			if m, ok := p.Str(v, "consent_mode"); ok {
 				if m != lead.ConsentDouble && m != lead.ConsentSingle {
@@ -97,6 +98,10 @@ func (p *parser) campaign(root *yaml.Node, filename string) *Campaign {
 			}
 		}),
 	)
+	if thanksKey != nil && thanksURLKey != nil {
+		p.Errf(thanksKey, "thank_you: the campaign also sets thank_you_url (line %d), which sends visitors elsewhere, so this page would never show; keep one",
+			thanksURLKey.Line)
+	}
 	c.File = filename
 	if idNode != nil {
 		if stem, ok := fileStem(filename); ok && stem != c.ID {

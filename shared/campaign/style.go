@@ -65,6 +65,13 @@ body{margin:0;background:#f3f5f9;color:#1d2433;font-family:system-ui,-apple-syst
 .lf-choice:has(input:focus-visible){outline:3px solid #1f4fd155;outline-offset:1px}
 .lf-button:hover{background:#173fae}.lf-button:focus-visible{outline:3px solid #1f4fd1;outline-offset:3px}
 .lf-ended{text-align:center}
+.lf-thanks{margin:0 0 1rem;font-size:1.05rem;color:#3c4657}.lf-thanks:last-child{margin-bottom:0}
+.lf-next{margin:1.5rem 0 .75rem;font-size:1.15rem}
+.lf-steps{margin:0 0 1.5rem;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:.75rem}
+.lf-step{display:inline-block;padding:.7rem 1.3rem;border-radius:6px;background:#1f4fd1;color:#fff;font-weight:600;text-decoration:none}
+.lf-step:hover{background:#173fae}.lf-step:focus-visible,.lf-back:focus-visible{outline:3px solid #1f4fd1;outline-offset:3px}
+.lf-back{color:#2957d8}
+.lf-framed{padding:1rem .25rem}.lf-framed h1{font-size:1.6rem}.lf-framed .lf-offer{margin-bottom:1.25rem;font-size:1.05rem}
 @media (max-width:32rem){.lf-page{padding-top:2rem}.lf-card{padding:1.25rem}}
 `)
 	return template.CSS(b.String())
