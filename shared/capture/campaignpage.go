@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -13,10 +14,25 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 )
 
-// campaignPage serves a campaign's hosted landing page (GET /c/{id}) or
-// its embeddable form snippet (GET /c/{id}/embed), from the campaign
-// files marketing deploys.
+// The page routes capture serves besides POST /leads.
+const (
+	routePage          = "GET /c/{campaign}"
+	routeEmbed         = "GET /c/{campaign}/embed"
+	routeFrame         = "GET /c/{campaign}/form"
+	routeThanks        = "GET /c/{campaign}/thanks"
+	routeGenericThanks = "GET /thanks"
+)
+
+// campaignPage serves a campaign's hosted landing page (GET /c/{id}), its
+// embeddable snippet (GET /c/{id}/embed), the framed form that snippet
+// shows (GET /c/{id}/form) and its thank-you page (GET /c/{id}/thanks),
+// from the campaign files marketing deploys; and the generic thank-you
+// page (GET /thanks) for form posts of no known campaign.
 func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Response {
+	base := h.baseURL(req)
+	if req.RouteKey == routeGenericThanks {
+		return h.thanksPage(nil, base, log)
+	}
 	id := req.PathParameters["campaign"]
 	var c *campaign.Campaign
 	if h.Campaigns != nil {
@@ -26,23 +42,24 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 		log.Warn("campaign page", "status", http.StatusNotFound, "campaign", id)
 		return httpapi.HTML(http.StatusNotFound, "<!doctype html><title>Not found</title><p>There is no such page.</p>", nil)
 	}
-	base := h.baseURL(req)
-	if req.RouteKey == "GET /c/{campaign}/embed" {
-		// The snippet is text to paste into a site, never a page: nosniff
-		// keeps browsers from running its markup, and as it is meant for
-		// other sites any of them may show (frame) it.
-		headers := httpapi.Policy{Frameable: true}.Headers()
-		headers["Content-Type"], headers["Cache-Control"] = "text/plain; charset=utf-8", "no-store"
-		return httpapi.Response{StatusCode: http.StatusOK, Body: c.Snippet(base), Headers: headers}
+	switch req.RouteKey {
+	case routeEmbed:
+		return h.embed(req, c, base, log)
+	case routeThanks:
+		return h.thanksPage(c, base, log)
 	}
+	framed := req.RouteKey == routeFrame
 	utm := map[string]string{}
 	for _, k := range campaign.UTMFields {
 		if v := req.QueryStringParameters[k]; v != "" {
 			utm[k] = v
 		}
 	}
-	landing := ""
-	if base != "" {
+	landing, referrer := "", httpapi.Header(req, "referer")
+	if framed {
+		// In a frame, the page the visitor is on is the one framing it.
+		landing, referrer = referrer, ""
+	} else if base != "" {
 		u, err := url.Parse(base + req.RawPath)
 		if err == nil {
 			u.RawQuery = req.RawQueryString
@@ -50,23 +67,79 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 		}
 	}
 	var b bytes.Buffer
-	err := c.RenderPage(&b, campaign.PageData{Action: base + "/leads", LandingPage: landing, Referrer: httpapi.Header(req, "referer"),
-		UTM: utm, Idem: pageToken()})
+	err := c.RenderPage(&b, campaign.PageData{Action: base + "/leads", LandingPage: landing, Referrer: referrer,
+		UTM: utm, Idem: h.token(), Framed: framed})
 	if err != nil {
 		log.Error("campaign page", "status", http.StatusInternalServerError, "campaign", id, "error", err.Error())
 		return httpapi.HTML(http.StatusInternalServerError, "<!doctype html><title>Error</title><p>This page could not be shown.</p>", nil)
 	}
-	log.Info("campaign page", "status", http.StatusOK, "campaign", id)
-	return httpapi.Page(http.StatusOK, b.String(), h.pagePolicy(base, id), nil)
+	log.Info("campaign page", "status", http.StatusOK, "campaign", id, "framed", framed)
+	p := h.pagePolicy(req, id)
+	if framed {
+		// Only the sites allowed to post here may show the form.
+		if o := h.CORS.Origins(); slices.Equal(o, []string{"*"}) {
+			p.Frameable = true
+		} else {
+			p.FrameAncestors = o
+		}
+	}
+	return httpapi.Page(http.StatusOK, b.String(), p, nil)
+}
+
+// embed is the text to paste into a site: by default the frame that
+// serves the campaign's A/B split; with ?variant=<id> that variant's form
+// as static HTML (which pins it for every visitor).
+func (h *Handler) embed(req httpapi.Request, c *campaign.Campaign, base string, log *slog.Logger) httpapi.Response {
+	// The snippet is text to paste into a site, never a page: nosniff
+	// keeps browsers from running its markup, and as it is meant for
+	// other sites any of them may show (frame) it.
+	headers := httpapi.Policy{Frameable: true}.Headers()
+	headers["Content-Type"], headers["Cache-Control"] = "text/plain; charset=utf-8", "no-store"
+	body := c.EmbedFrame(base)
+	if v, ok := req.QueryStringParameters["variant"]; ok {
+		var err error
+		if body, err = c.VariantSnippet(base, v); errors.Is(err, campaign.ErrUnknownVariant) {
+			log.Warn("campaign page", "status", http.StatusNotFound, "campaign", c.ID, "outcome", "unknown_variant")
+			ids := ""
+			for i, x := range c.Variants {
+				if i > 0 {
+					ids += ", "
+				}
+				ids += x.ID
+			}
+			return httpapi.Response{StatusCode: http.StatusNotFound, Headers: headers,
+				Body: "This campaign has no such variant. Its variants: " + ids + " (…/embed?variant=" + c.Variants[0].ID + ").\n"}
+		}
+	}
+	log.Info("campaign page", "status", http.StatusOK, "campaign", c.ID, "embed", true)
+	return httpapi.Response{StatusCode: http.StatusOK, Body: body, Headers: headers}
+}
+
+// thanksPage is where a form post lands: the campaign's hosted thank-you
+// page, or with a nil c the generic one.
+func (h *Handler) thanksPage(c *campaign.Campaign, base string, log *slog.Logger) httpapi.Response {
+	var b bytes.Buffer
+	id := ""
+	if c != nil {
+		id = c.ID
+	}
+	if err := campaign.RenderThanks(&b, c, campaign.ThanksData{Base: base}); err != nil {
+		log.Error("thank-you page", "status", http.StatusInternalServerError, "campaign", id, "error", err.Error())
+		return httpapi.HTML(http.StatusInternalServerError, "<!doctype html><title>Thank you</title><p>Thank you. We received your details.</p>", nil)
+	}
+	log.Info("thank-you page", "status", http.StatusOK, "campaign", id)
+	// Links only: no form, nothing loaded.
+	return httpapi.Page(http.StatusOK, b.String(), httpapi.Policy{Styles: campaignPageStyles}, nil)
 }
 
 // pagePolicy lets a hosted page use its stylesheet and post its form to
 // the API's /leads — the configured public base, which may be another
 // origin than the page's — and follow the answer's redirect to the
 // thank-you page (browsers hold a form's redirects to form-action too).
-func (h *Handler) pagePolicy(base, campaign string) httpapi.Policy {
+func (h *Handler) pagePolicy(req httpapi.Request, campaign string) httpapi.Policy {
+	base := h.baseURL(req)
 	p := httpapi.Policy{Styles: campaignPageStyles}
-	for _, u := range []string{base, h.thankYou(campaign)} {
+	for _, u := range []string{base, h.thankYou(req, campaign)} {
 		if o := httpapi.Origin(u); o != "" && !slices.Contains(p.FormAction, o) {
 			p.FormAction = append(p.FormAction, o)
 		}
@@ -79,19 +152,31 @@ func (h *Handler) pagePolicy(base, campaign string) httpapi.Policy {
 
 var campaignPageStyles = campaign.PageStyles()
 
-// thankYou is the campaign's own thank-you page, else the default.
-func (h *Handler) thankYou(id string) string {
+// thankYou is where a form post of a campaign goes: the campaign's own
+// thank_you_url, else its hosted thank-you page; for no known campaign
+// THANK_YOU_URL, else the API's generic page (GET /thanks).
+func (h *Handler) thankYou(req httpapi.Request, id string) string {
+	base := h.baseURL(req)
 	if h.Campaigns != nil {
-		if c, ok := h.Campaigns.Get(id); ok && c.ThankYouURL != "" {
-			return c.ThankYouURL
+		if c, ok := h.Campaigns.Get(id); ok {
+			if c.ThankYouURL != "" {
+				return c.ThankYouURL
+			}
+			return base + "/c/" + url.PathEscape(c.ID) + "/thanks"
 		}
 	}
-	return h.ThankYouURL
+	if h.ThankYouURL != "" {
+		return h.ThankYouURL
+	}
+	return base + "/thanks"
 }
 
-// pageToken is a fresh idempotency key per page view: a double-clicked
-// submit stores the lead once.
-func pageToken() string {
+// token is a fresh idempotency key per page view (a double-clicked
+// submit stores the lead once), which also draws the page's variant.
+func (h *Handler) token() string {
+	if h.PageToken != nil {
+		return h.PageToken()
+	}
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])

@@ -20,20 +20,26 @@ const MaxBody = 16 << 10
 
 // Routes are the HTTP API routes this handler serves; the template test
 // checks template.yaml routes the capture function to exactly these.
-var Routes = []string{"POST /leads", "OPTIONS /leads", "GET /c/{campaign}", "GET /c/{campaign}/embed"}
+var Routes = []string{"POST /leads", "OPTIONS /leads", routePage, routeEmbed, routeFrame, routeThanks, routeGenericThanks}
 
 // Handler is the Lambda handler behind POST /leads.
 type Handler struct {
 	Service *Service
-	// Campaigns are the hosted landing pages (GET /c/{campaign}); nil
-	// serves none.
+	// Campaigns are the hosted landing pages (GET /c/{campaign}) and
+	// their thank-you pages; nil serves none.
 	Campaigns *campaign.Set
 	// BaseURL prefixes links in alerts; "" derives it from the request.
-	BaseURL     string
-	CORS        httpapi.CORS
+	BaseURL string
+	CORS    httpapi.CORS
+	// ThankYouURL is where form posts of no known campaign land; "" is
+	// the API's own generic thank-you page (GET /thanks). A campaign's
+	// posts land on its own page (or its file's thank_you_url).
 	ThankYouURL string
-	Clock       func() time.Time
-	Log         *slog.Logger
+	// PageToken makes each page view's idempotency token, which also
+	// draws its A/B variant; nil is 128 random bits (tests inject one).
+	PageToken func() string
+	Clock     func() time.Time
+	Log       *slog.Logger
 	// Metrics is the CloudWatch namespace of the business metrics written
 	// into each request's log line ("" is the default namespace).
 	Metrics string
@@ -65,7 +71,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	reqID := req.RequestContext.RequestID
 	log := h.Log.With("requestId", reqID, "route", req.RouteKey)
 
-	if !h.CORS.Allowed(origin) {
+	if !h.CORS.Allowed(origin) && !h.ownOrigin(req, origin) {
 		log.Warn("capture", "status", http.StatusForbidden, "outcome", "origin_refused")
 		return httpapi.JSON(http.StatusForbidden, problem{Error: "origin not allowed", RequestID: reqID}, nil), nil
 	}
@@ -73,7 +79,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if req.RequestContext.HTTP.Method == http.MethodOptions {
 		return httpapi.Response{StatusCode: http.StatusNoContent, Headers: cors}, nil
 	}
-	if strings.HasPrefix(req.RouteKey, "GET /c/") {
+	if strings.HasPrefix(req.RouteKey, "GET /c/") || req.RouteKey == routeGenericThanks {
 		return h.campaignPage(req, log), nil
 	}
 
@@ -141,7 +147,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	if isForm {
 		logged(slog.LevelInfo, http.StatusSeeOther)
-		return httpapi.SeeOther(h.thankYou(sub.Source.Campaign), cors), nil
+		return httpapi.SeeOther(h.thankYou(req, sub.Source.Campaign), cors), nil
 	}
 	logged(slog.LevelInfo, http.StatusAccepted)
 	return httpapi.JSON(http.StatusAccepted, receipt{Status: Received, Receipt: res.Receipt}, cors), nil
@@ -200,7 +206,7 @@ func (h *Handler) errorResponse(status int, err error, reqID string, isForm bool
 		p.Fields = ve.Fields
 	}
 	if isForm && status < 500 {
-		return httpapi.Page(status, errorPage(p, backLink(req)), errorPolicy, cors)
+		return httpapi.Page(status, h.errorPage(p, req), errorPolicy, cors)
 	}
 	return httpapi.JSON(status, p, cors)
 }
@@ -222,6 +228,19 @@ func publicMessage(status int, err error) string {
 		return "internal error: the lead was not stored, please retry"
 	}
 	return err.Error()
+}
+
+// ownOrigin is whether origin is the API's own — its hosted pages and the
+// framed form post from there, whatever ALLOWED_ORIGINS lists.
+func (h *Handler) ownOrigin(req httpapi.Request, origin string) bool {
+	if origin == "" {
+		return false
+	}
+	if o := httpapi.Origin(h.baseURL(req)); o != "" && strings.EqualFold(o, origin) {
+		return true
+	}
+	d := req.RequestContext.DomainName
+	return d != "" && strings.EqualFold(origin, "https://"+d)
 }
 
 // baseURL is the configured public base, else the API's own address.

@@ -38,10 +38,15 @@ func TestPageHeaders(t *testing.T) {
 		frameable  bool
 	}{
 		{"hosted page, API's own address", "", campaignGet("GET /c/{campaign}", "q4-demo"), 200,
-			"https://abc123.execute-api.eu-west-1.amazonaws.com https://www.example.com", false},
+			"https://abc123.execute-api.eu-west-1.amazonaws.com", false},
 		{"hosted page, public base on another origin", "https://leads.example.com", campaignGet("GET /c/{campaign}", "q4-demo"), 200,
-			"https://leads.example.com https://www.example.com", false},
+			"https://leads.example.com", false},
+		{"framed form", "https://leads.example.com", campaignGet("GET /c/{campaign}/form", "q4-demo"), 200,
+			"https://leads.example.com", true},
+		{"campaign thank-you page", "", campaignGet("GET /c/{campaign}/thanks", "q4-demo"), 200, "'none'", false},
+		{"generic thank-you page", "", campaignGet("GET /thanks", ""), 200, "'none'", false},
 		{"unknown campaign", "", campaignGet("GET /c/{campaign}", "nope"), 404, "'none'", false},
+		{"unknown campaign's thank-you page", "", campaignGet("GET /c/{campaign}/thanks", "nope"), 404, "'none'", false},
 		{"form refused", "", post("application/x-www-form-urlencoded", "email=nope", "referer", "https://www.example.com/demo"), 400, "'none'", false},
 	}
 	for _, tt := range tests {
@@ -62,20 +67,36 @@ func TestPageHeaders(t *testing.T) {
 			if httpapitest.Framing(resp) != tt.frameable || resp.Headers["Referrer-Policy"] != "strict-origin-when-cross-origin" {
 				t.Errorf("headers %v", resp.Headers)
 			}
+			// The framed form: only the sites allowed to post may frame it.
+			if got := strings.Join(d["frame-ancestors"], " "); tt.frameable && got != "https://www.example.com" {
+				t.Errorf("frame-ancestors %q, want the allowed origins", got)
+			}
 		})
 	}
 
-	// The snippet is text to paste, frameable by any site, never sniffed
-	// into HTML.
+	// The snippets are text to paste, frameable by any site, never
+	// sniffed into HTML: the frame by default, static HTML for a variant.
 	h := newHandler(memstore.New(), &logs)
 	h.Campaigns = set
-	resp, err := h.Handle(context.Background(), campaignGet("GET /c/{campaign}/embed", "q4-demo"))
-	if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, "<form") {
-		t.Fatalf("embed: %d %v", resp.StatusCode, err)
+	for query, want := range map[string]string{"": "<iframe", "b": `<form`} {
+		req := campaignGet("GET /c/{campaign}/embed", "q4-demo")
+		if query != "" {
+			req.QueryStringParameters = map[string]string{"variant": query}
+		}
+		resp, err := h.Handle(context.Background(), req)
+		if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, want) {
+			t.Fatalf("embed %q: %d %v\n%s", query, resp.StatusCode, err, resp.Body)
+		}
+		if resp.Headers["Content-Type"] != "text/plain; charset=utf-8" || resp.Headers["X-Content-Type-Options"] != "nosniff" ||
+			!httpapitest.Framing(resp) || !strings.HasPrefix(resp.Headers["Content-Security-Policy"], "default-src 'none'") {
+			t.Fatalf("embed headers %v", resp.Headers)
+		}
 	}
-	if resp.Headers["Content-Type"] != "text/plain; charset=utf-8" || resp.Headers["X-Content-Type-Options"] != "nosniff" ||
-		!httpapitest.Framing(resp) || !strings.HasPrefix(resp.Headers["Content-Security-Policy"], "default-src 'none'") {
-		t.Fatalf("embed headers %v", resp.Headers)
+	// Any site may frame the form when any may post.
+	h.CORS = httpapi.NewCORS("*")
+	resp, _ := h.Handle(context.Background(), campaignGet("GET /c/{campaign}/form", "q4-demo"))
+	if !httpapitest.Framing(resp) || len(httpapitest.PageProblems(resp)) > 0 {
+		t.Fatalf("framed form, any origin: %v", resp.Headers)
 	}
 	// JSON answers are nosniff too.
 	resp, _ = h.Handle(context.Background(), post("application/json", `{"email":"nope"}`))

@@ -5,19 +5,21 @@ import (
 	"html/template"
 	"net/url"
 
+	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
 )
 
-// errorTmpl is shown to a person whose plain HTML form post was refused:
-// it names every problem and links back to the form.
+// errorSource is shown to a person whose plain HTML form post was
+// refused: it names every problem by the label the person saw on the
+// form and links back to it.
 const errorSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Please check the form</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}li{margin:.25rem 0}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}li{margin:.25rem 0}a{color:#2957d8}</style>
 </head><body>
 <h1>Please check the form</h1>
 {{if .Fields}}<p>Some answers need another look:</p>
-<ul>{{range .Fields}}<li><strong>{{.Field}}</strong>: {{.Reason}}</li>{{end}}</ul>
+<ul>{{range .Fields}}<li><strong>{{.Label}}</strong>: {{.Reason}}</li>{{end}}</ul>
 {{else}}<p>{{.Error}}</p>{{end}}
 {{if .Back}}<p><a href="{{.Back}}">Back to the form</a></p>{{else}}<p>Use your browser's Back button to return to the form; your answers are still there.</p>{{end}}
 <p><small>Reference: {{.RequestID}}</small></p>
@@ -29,25 +31,61 @@ var errorTmpl = template.Must(template.New("error").Parse(errorSource))
 // its only way out is a link.
 var errorPolicy = httpapi.Policy{Styles: httpapi.Styles(errorSource)}
 
-func errorPage(p problem, back string) string {
-	var b bytes.Buffer
+type labelled struct{ Label, Reason string }
+
+// errorPage is the refusal page of a form post: each problem under the
+// label of the field the person saw (the campaign form's own, when the
+// post names a known campaign), and a link back to the form.
+func (h *Handler) errorPage(p problem, req httpapi.Request) string {
+	form := postedForm(req)
+	var c *campaign.Campaign
+	if h.Campaigns != nil {
+		c, _ = h.Campaigns.Get(form.Get("campaign"))
+	}
 	data := struct {
 		problem
-		Back string
-	}{p, back}
+		Fields []labelled
+		Back   string
+	}{problem: p, Back: h.backLink(req, form, c)}
+	for _, f := range p.Fields {
+		data.Fields = append(data.Fields, labelled{c.Label(f.Field), f.Reason})
+	}
+	var b bytes.Buffer
 	if err := errorTmpl.Execute(&b, data); err != nil {
 		return "Please check the form and try again."
 	}
 	return b.String()
 }
 
-// backLink is the page the form was on when the browser says so and it is a
-// web address; otherwise none, and the page points at the Back button.
-func backLink(req httpapi.Request) string {
-	if ref := httpapi.Header(req, "referer"); ref != "" {
-		if u, err := url.Parse(ref); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-			return u.String()
+// postedForm is what a refused form post carried, as far as it parses
+// (the campaign and landing page name the way back).
+func postedForm(req httpapi.Request) url.Values {
+	body, err := httpapi.Body(req, MaxBody)
+	if err != nil {
+		return url.Values{}
+	}
+	v, _ := url.ParseQuery(string(body)) // keeps what parsed
+	return v
+}
+
+// backLink is the way back to the form: the page the browser says the
+// post came from, else the landing page the form names, else the
+// campaign's hosted page. Those are web addresses; without any the page
+// points at the Back button (the API's "/" may serve nothing at all).
+func (h *Handler) backLink(req httpapi.Request, form url.Values, c *campaign.Campaign) string {
+	for _, u := range []string{httpapi.Header(req, "referer"), form.Get("landing_page")} {
+		if web(u) {
+			return u
 		}
 	}
+	if c != nil {
+		return h.baseURL(req) + "/c/" + url.PathEscape(c.ID)
+	}
 	return ""
+}
+
+// web is whether s is an absolute http(s) address.
+func web(s string) bool {
+	u, err := url.Parse(s)
+	return s != "" && err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 )
 
@@ -54,6 +55,20 @@ func NewCORS(list string) CORS {
 		}
 	}
 	return c
+}
+
+// Origins are the allowed origins, sorted, as a CSP source list (for
+// frame-ancestors): ["*"] when any site is allowed.
+func (c CORS) Origins() []string {
+	if c.any {
+		return []string{"*"}
+	}
+	out := make([]string, 0, len(c.origins))
+	for o := range c.origins {
+		out = append(out, o)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Allowed reports whether a request with this Origin header may proceed.

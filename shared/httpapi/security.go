@@ -23,6 +23,10 @@ type Policy struct {
 	// Frameable lets any site frame the page (the embeddable form);
 	// otherwise no site may (frame-ancestors 'none', X-Frame-Options).
 	Frameable bool
+	// FrameAncestors are the origins that may frame the page (a page
+	// meant for an iframe on the sites in ALLOWED_ORIGINS); "*" is any
+	// site. Empty and not Frameable: no site may.
+	FrameAncestors []string
 	// Referrer is the Referrer-Policy; "" is strict-origin-when-cross-origin.
 	// Pages whose URL carries a signed token use NoReferrer.
 	Referrer string
@@ -52,7 +56,13 @@ func (p Policy) Headers() map[string]string {
 	if p.Referrer == "" {
 		h["Referrer-Policy"] = "strict-origin-when-cross-origin"
 	}
-	if !p.Frameable {
+	switch {
+	case p.Frameable:
+	case len(p.FrameAncestors) > 0:
+		// X-Frame-Options cannot name several origins; browsers that
+		// know frame-ancestors ignore it, so it is left out.
+		csp = append(csp, "frame-ancestors "+strings.Join(p.FrameAncestors, " "))
+	default:
 		csp = append(csp, "frame-ancestors 'none'")
 		h["X-Frame-Options"] = "DENY"
 	}

@@ -22,6 +22,8 @@ func TestPolicyHeaders(t *testing.T) {
 			"default-src 'none'; base-uri 'none'; form-action https://api.example.com https://www.example.com; frame-ancestors 'none'", "DENY", "strict-origin-when-cross-origin"},
 		{"a page with a token in its URL", Policy{FormAction: []string{"'self'"}, Referrer: NoReferrer},
 			"default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'", "DENY", "no-referrer"},
+		{"framed by the allowed sites", Policy{FrameAncestors: []string{"https://www.example.com", "https://lp.example.com"}},
+			"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors https://www.example.com https://lp.example.com", "", "strict-origin-when-cross-origin"},
 		{"frameable", Policy{Frameable: true},
 			"default-src 'none'; base-uri 'none'; form-action 'none'", "", "strict-origin-when-cross-origin"},
 	}

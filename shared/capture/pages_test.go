@@ -1,0 +1,226 @@
+package capture_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/leadflow/leadflow/shared/campaign"
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+)
+
+// campaigns loads the repository's campaigns plus extra files.
+func campaigns(t *testing.T, extra map[string]string) *campaign.Set {
+	t.Helper()
+	dir := t.TempDir()
+	files, _ := filepath.Glob("../../config/campaigns/*.yaml")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra[filepath.Base(f)] = string(b)
+	}
+	for name, src := range extra {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := campaign.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// ab is a campaign with an 80/20 split and its own thank-you address.
+const ab = `version: 1
+id: ab
+name: AB
+hypothesis: Short forms convert
+variants:
+  - {id: long, weight: 80, headline: Long, cta: Go}
+  - {id: short, weight: 20, headline: Short, cta: Go}
+form: {form_type: newsletter, consent_text: News please, consent_version: v1, fields: [name]}
+thank_you_url: https://www.example.com/ab-thanks
+`
+
+// TestFormPostLandsOnAThankYouPage: a campaign's posts land on its hosted
+// thank-you page unless its file names another; posts of no known
+// campaign on THANK_YOU_URL, else the API's own generic page.
+func TestFormPostLandsOnAThankYouPage(t *testing.T) {
+	set := campaigns(t, map[string]string{"ab.yaml": ab})
+	tests := []struct {
+		name, body, base, thankYou, want string
+	}{
+		{"campaign's hosted page", "campaign=q4-demo&variant=b", "https://leads.example.com", "", "https://leads.example.com/c/q4-demo/thanks"},
+		{"campaign's hosted page, API's own address", "campaign=webinar-nov", "", "https://www.example.com/thanks",
+			"https://abc123.execute-api.eu-west-1.amazonaws.com/c/webinar-nov/thanks"},
+		{"campaign's own thank_you_url", "campaign=ab", "https://leads.example.com", "", "https://www.example.com/ab-thanks"},
+		{"unknown campaign, THANK_YOU_URL", "campaign=nope", "https://leads.example.com", "https://www.example.com/thanks", "https://www.example.com/thanks"},
+		{"no campaign, no THANK_YOU_URL", "", "https://leads.example.com", "", "https://leads.example.com/thanks"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler(memstore.New(), &bytes.Buffer{})
+			h.Campaigns, h.BaseURL, h.ThankYouURL = set, tt.base, tt.thankYou
+			req := post("application/x-www-form-urlencoded", "email=ann%40acme.example&"+tt.body)
+			req.RequestContext.DomainName = "abc123.execute-api.eu-west-1.amazonaws.com"
+			resp, _ := h.Handle(context.Background(), req)
+			if resp.StatusCode != 303 || resp.Headers["Location"] != tt.want {
+				t.Fatalf("%d to %q, want 303 to %q (%s)", resp.StatusCode, resp.Headers["Location"], tt.want, resp.Body)
+			}
+			// and the page the form was on allows that redirect
+			if campaignID := strings.TrimPrefix(strings.SplitN(tt.body, "&", 2)[0], "campaign="); campaignID != "" {
+				if _, ok := set.Get(campaignID); ok {
+					page, _ := h.Handle(context.Background(), campaignGet("GET /c/{campaign}", campaignID))
+					if o := httpapi.Origin(tt.want); !strings.Contains(page.Headers["Content-Security-Policy"], "form-action "+o) &&
+						!strings.Contains(page.Headers["Content-Security-Policy"], " "+o) {
+						t.Errorf("the campaign page's CSP does not allow the redirect to %s: %s", o, page.Headers["Content-Security-Policy"])
+					}
+				}
+			}
+		})
+	}
+}
+
+// The hosted pages post from the API's own origin: allowed even when
+// ALLOWED_ORIGINS lists only the marketing site.
+func TestOwnOriginMayPost(t *testing.T) {
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.BaseURL = "https://leads.example.com"
+	for origin, want := range map[string]int{"https://leads.example.com": 303, "https://www.example.com": 303, "https://evil.example": 403} {
+		resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=ann%40acme.example", "origin", origin))
+		if resp.StatusCode != want {
+			t.Errorf("origin %s: %d, want %d", origin, resp.StatusCode, want)
+		}
+	}
+}
+
+var variantRe = regexp.MustCompile(`name="variant" value="([^"]*)"`)
+
+// TestFramedFormServesTheSplit: the embed's frame draws each page view's
+// variant by weight from its token, like the hosted page. The tokens are
+// injected, so the counts are the same on every run.
+func TestFramedFormServesTheSplit(t *testing.T) {
+	set := campaigns(t, map[string]string{"ab.yaml": ab})
+	for _, tt := range []struct {
+		id      string
+		weights map[string]int
+	}{
+		{"q4-demo", map[string]int{"a": 50, "b": 50}},
+		{"ab", map[string]int{"long": 80, "short": 20}},
+	} {
+		t.Run(tt.id, func(t *testing.T) {
+			h := newHandler(memstore.New(), &bytes.Buffer{})
+			h.Campaigns = set
+			n := 0
+			h.PageToken = func() string { n++; return fmt.Sprintf("token-%d", n) }
+			const views = 2000
+			counts := map[string]int{}
+			for range views {
+				resp, _ := h.Handle(context.Background(), campaignGet("GET /c/{campaign}/form", tt.id))
+				m := variantRe.FindStringSubmatch(resp.Body)
+				if resp.StatusCode != 200 || m == nil || !strings.Contains(resp.Body, `target="_top"`) {
+					t.Fatalf("%d\n%s", resp.StatusCode, resp.Body)
+				}
+				counts[m[1]]++
+			}
+			for v, w := range tt.weights {
+				want := views * w / 100
+				if got := counts[v]; got < want-views/20 || got > want+views/20 {
+					t.Errorf("variant %s: %d of %d views, want %d ± %d (weights %v)", v, got, views, want, views/20, tt.weights)
+				}
+			}
+			if len(counts) != len(tt.weights) {
+				t.Errorf("variants served: %v", counts)
+			}
+		})
+	}
+}
+
+func TestEmbedUnknownVariant(t *testing.T) {
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns = campaigns(t, map[string]string{})
+	req := campaignGet("GET /c/{campaign}/embed", "q4-demo")
+	req.QueryStringParameters = map[string]string{"variant": "zz"}
+	resp, _ := h.Handle(context.Background(), req)
+	if resp.StatusCode != 404 || !strings.Contains(resp.Body, "Its variants: a, b") || resp.Headers["Content-Type"] != "text/plain; charset=utf-8" {
+		t.Fatalf("%d %v %s", resp.StatusCode, resp.Headers, resp.Body)
+	}
+}
+
+func TestThankYouPages(t *testing.T) {
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns, h.BaseURL = campaigns(t, map[string]string{}), "https://leads.example.com"
+	resp, _ := h.Handle(context.Background(), campaignGet("GET /c/{campaign}/thanks", "q4-demo"))
+	for _, want := range []string{"<h1>Thank you — your demo request is in</h1>", `href="https://leads.example.com/c/webinar-nov"`,
+		`href="https://leads.example.com/c/q4-demo">Back to the campaign page`, "confirmation email is on its way"} {
+		if resp.StatusCode != 200 || !strings.Contains(resp.Body, want) {
+			t.Errorf("q4-demo thank-you page lacks %s: %d\n%s", want, resp.StatusCode, resp.Body)
+		}
+	}
+	resp, _ = h.Handle(context.Background(), campaignGet("GET /thanks", ""))
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, "<h1>Thank you!</h1>") {
+		t.Errorf("generic thank-you page: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
+
+// TestFormErrorPage: a refused form names each problem by the label the
+// person saw and always offers a way back; JSON keeps the field names.
+func TestFormErrorPage(t *testing.T) {
+	set := campaigns(t, map[string]string{})
+	form := func(body string, headers ...string) httpapi.Request {
+		return post("application/x-www-form-urlencoded", body, headers...)
+	}
+	bad := "email=nope&country=Germany&answers%5Bcrm%5D=" + strings.Repeat("x", 1001)
+	tests := []struct {
+		name string
+		req  httpapi.Request
+		want []string
+	}{
+		{"campaign labels, back by referer", form(bad+"&campaign=q4-demo", "referer", "https://www.example.com/demo?x=1"),
+			[]string{"<strong>Work email</strong>:", "<strong>Country code (e.g. DE)</strong>:", "<strong>Which CRM do you use?</strong>:",
+				`<a href="https://www.example.com/demo?x=1">Back to the form</a>`}},
+		{"standard labels, back to the landing page", form(bad+"&landing_page="+url.QueryEscape("https://lp.example.com/q4?utm_source=x")),
+			[]string{"<strong>Work email</strong>:", "<strong>Country</strong>:", "<strong>Crm</strong>:",
+				`<a href="https://lp.example.com/q4?utm_source=x">Back to the form</a>`}},
+		{"not a web referer, back to the campaign page", form(bad+"&campaign=webinar-nov&landing_page=javascript:x", "referer", "android-app://x"),
+			[]string{`<a href="https://leads.example.com/c/webinar-nov">Back to the form</a>`}},
+		{"nothing to go back to", form(bad),
+			[]string{"Use your browser's Back button"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler(memstore.New(), &bytes.Buffer{})
+			h.Campaigns, h.BaseURL = set, "https://leads.example.com"
+			resp, _ := h.Handle(context.Background(), tt.req)
+			if resp.StatusCode != 400 {
+				t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(resp.Body, want) {
+					t.Errorf("page lacks %s:\n%s", want, resp.Body)
+				}
+			}
+			for _, raw := range []string{"<strong>email</strong>", "<strong>country</strong>", "<strong>answers.crm</strong>"} {
+				if strings.Contains(resp.Body, raw) {
+					t.Errorf("page shows the raw name %s", raw)
+				}
+			}
+		})
+	}
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns = set
+	resp, _ := h.Handle(context.Background(), post("application/json", `{"email":"nope","campaign":"q4-demo"}`))
+	if resp.StatusCode != 400 || !strings.Contains(resp.Body, `"field":"email"`) || strings.Contains(resp.Body, "Work email") {
+		t.Errorf("JSON answer: %d %s", resp.StatusCode, resp.Body)
+	}
+}
