@@ -14,7 +14,7 @@ import (
 
 var page = template.Must(template.New("landing").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Book a demo — leadflow demo</title>
+<title>leadflow — demo landing page</title>
 <style>
 body{font-family:system-ui,sans-serif;background:#f5f7fb;margin:0;color:#1d2433}
 main{max-width:40rem;margin:2rem auto;background:#fff;padding:2rem;border-radius:12px;box-shadow:0 2px 12px #0001}
@@ -22,11 +22,17 @@ h1{margin-top:0}label{display:block;font-weight:600;margin:.9rem 0 .25rem}
 input,select,textarea{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #b8c0cc;border-radius:6px;font:inherit}
 .row{display:grid;grid-template-columns:1fr 1fr;gap:0 1rem}.consent{display:flex;gap:.5rem;align-items:flex-start;font-weight:400}
 .consent input{width:auto;margin-top:.3rem}button{margin-top:1.2rem;background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}
+fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0;margin:.9rem 0 .35rem}
+.choices{display:flex;flex-wrap:wrap;gap:.5rem}.choices label{display:inline-flex;gap:.45rem;align-items:center;margin:0;padding:.45rem .85rem;border:1px solid #b8c0cc;border-radius:999px;font-weight:400;cursor:pointer}
+.choices input{width:auto;margin:0}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}small{color:#5a6472}
 </style></head><body><main>
 <h1>See leadflow on your own funnel</h1>
-<p>Tell us a little about your team and we will show you how fast your sales team can answer the right leads.</p>
+<p>Tell us a little about your team: book a demo, get our newsletter, or download the speed-to-lead benchmark.</p>
 <form method="post" action="{{.Action}}">
+<fieldset><legend>What would you like?</legend><div class="choices">
+{{range .Choices}}<label for="form_type_{{.Value}}"><input type="radio" id="form_type_{{.Value}}" name="form_type" value="{{.Value}}"{{if .Checked}} checked{{end}} required> {{.Label}}</label>
+{{end}}</div></fieldset>
 <label for="email">Work email *</label><input id="email" name="email" type="email" required autocomplete="email">
 <div class="row"><div><label for="name">Name</label><input id="name" name="name" autocomplete="name"></div>
 <div><label for="company">Company</label><input id="company" name="company" autocomplete="organization"></div></div>
@@ -39,26 +45,36 @@ input,select,textarea{width:100%;box-sizing:border-box;padding:.55rem;border:1px
 <label for="timeline">When do you want to start?</label><select id="timeline" name="timeline"><option value="">Select…</option>
 <option>this quarter</option><option>next quarter</option><option>this year</option><option>just researching</option></select>
 <label for="crm">Which CRM do you use?</label><input id="crm" name="answers[crm]">
-<label for="message">What should the demo cover?</label><textarea id="message" name="message" rows="3"></textarea>
-<label class="consent"><input type="checkbox" name="consent" value="true"> <span>Send me occasional product news. I can unsubscribe at any time.</span></label>
+<label for="message">Anything we should know? (e.g. what a demo should cover)</label><textarea id="message" name="message" rows="3"></textarea>
+<label class="consent" for="consent"><input type="checkbox" id="consent" name="consent" value="true"> <span>Send me occasional product news. I can unsubscribe at any time.</span></label>
 <p class="privacy"><a href="{{.Privacy}}" target="_blank" rel="noopener">Privacy notice</a></p>
 <div class="hp" aria-hidden="true"><label for="fax">Leave this empty</label><input id="fax" name="fax" tabindex="-1" autocomplete="off"></div>
 <input type="hidden" name="consent_text_version" value="2026-09">
-<input type="hidden" name="form_type" value="demo_request">
 <input type="hidden" name="_idem" value="{{.Idem}}">
 {{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
-{{end}}<button type="submit">Book my demo</button>
+{{end}}<button type="submit">Send</button>
 <p><small>Demo page of the local stack. Try <a href="?utm_source=linkedin&amp;utm_medium=paid_social&amp;utm_campaign=q4-demo&amp;campaign=q4-demo&amp;variant=b">a campaign link</a>.</small></p>
 </form></main>
 <script src="/t/s.js" async></script></body></html>`))
 
-var thanks = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Thank you</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}</style></head>
-<body><h1>Thank you!</h1><p>We received your request and will be in touch shortly.</p><p>If you asked for our emails, check your inbox: we sent you a link to confirm. Nothing is sent until you use it.</p>
-<p><a href="/">Back to the landing page</a> · <a href="/_local/leads">See stored leads</a></p></body></html>`
+// Choice is one answer to "What would you like?": the form_type it posts
+// (a qualification signal, form:<type>, in shared/qualify/default.yaml).
+type Choice struct {
+	Value, Label string
+	Checked      bool
+}
 
-// Handler serves the landing page at "/" and the thank-you page at
-// "/thanks"; action is where the form posts (the API's /leads).
+// Choices are the paths the README walks through: a demo request (40
+// engagement points: hot for a good fit), the newsletter (3) and a content
+// download (8), which leave even a good fit cold, for nurturing.
+var Choices = []Choice{
+	{"demo_request", "Book a demo", true},
+	{"newsletter", "Subscribe to the newsletter", false},
+	{"content_download", "Download the speed-to-lead benchmark", false},
+}
+
+// Handler serves the landing page at "/"; action is where the form posts
+// (the API's /leads, which redirects to the API's thank-you pages).
 //
 // privacyURL is the privacy notice linked beside the consent checkbox
 // (the stack's PRIVACY_NOTICE_URL).
@@ -77,11 +93,7 @@ func Handler(action, privacyURL string) http.Handler {
 			hidden["referrer"] = ref
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = page.Execute(w, map[string]any{"Action": action, "Idem": token(), "Hidden": hidden, "Privacy": privacyURL})
-	})
-	mux.HandleFunc("GET /thanks", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(thanks))
+		_ = page.Execute(w, map[string]any{"Action": action, "Idem": token(), "Hidden": hidden, "Privacy": privacyURL, "Choices": Choices})
 	})
 	return mux
 }

@@ -2,6 +2,7 @@ package landing
 
 import (
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -14,5 +15,50 @@ func TestConsentCheckboxLinksThePrivacyNotice(t *testing.T) {
 	link := strings.Index(body, `<a href="https://corp.example/privacy?x=1&amp;y=2" target="_blank" rel="noopener">Privacy notice</a>`)
 	if consent < 0 || link < consent || strings.Contains(body[consent:link], "<input") {
 		t.Fatalf("no privacy link right after the consent checkbox:\n%s", body)
+	}
+}
+
+// TestFormOffersTheREADMEPaths: "What would you like?" is a radio group
+// in a fieldset with a legend, posting form_type demo_request (checked
+// first), newsletter or content_download, and every control a person
+// sees has a label.
+func TestFormOffersTheREADMEPaths(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Handler("/leads", "https://corp.example/privacy").ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	body := rec.Body.String()
+	fs := regexp.MustCompile(`(?s)<fieldset><legend>What would you like\?</legend>(.*?)</fieldset>`).FindStringSubmatch(body)
+	if fs == nil {
+		t.Fatalf("no fieldset with the legend:\n%s", body)
+	}
+	radios := regexp.MustCompile(`<label for="([^"]+)"><input type="radio" id="([^"]+)" name="form_type" value="([^"]+)"( checked)? required> ([^<]+)</label>`).FindAllStringSubmatch(fs[1], -1)
+	var values []string
+	for _, r := range radios {
+		if r[1] != r[2] {
+			t.Errorf("label for %q labels no radio (id %q)", r[1], r[2])
+		}
+		values = append(values, r[3])
+		if (r[4] != "") != (r[3] == "demo_request") {
+			t.Errorf("checked %q on %s", r[4], r[3])
+		}
+	}
+	if strings.Join(values, " ") != "demo_request newsletter content_download" {
+		t.Errorf("form_type choices %q\n%s", values, fs[1])
+	}
+	if strings.Count(body, `name="form_type"`) != 3 {
+		t.Errorf("form_type posted by something else than the radios:\n%s", body)
+	}
+	// every visible control has a label
+	labels := map[string]bool{}
+	for _, m := range regexp.MustCompile(`<label[^>]* for="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+		labels[m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`<(input|select|textarea)\b([^>]*)>`).FindAllStringSubmatch(body, -1) {
+		if strings.Contains(m[2], `type="hidden"`) {
+			continue
+		}
+		id := regexp.MustCompile(`\bid="([^"]+)"`).FindStringSubmatch(m[2])
+		if id == nil || !labels[id[1]] {
+			t.Errorf("control without a label: <%s%s>", m[1], m[2])
+		}
 	}
 }

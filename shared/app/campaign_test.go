@@ -54,8 +54,20 @@ func TestHostedCampaignPageRoundTrip(t *testing.T) {
 	form.Set("consent", "true")
 	post := httpapi.Request{RouteKey: "POST /leads", Body: form.Encode(), Headers: map[string]string{"content-type": "application/x-www-form-urlencoded"}}
 	post.RequestContext.HTTP.Method = http.MethodPost
-	if r, _ := capture.HTTP(ctx, post); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("posting the hosted form: %d %s", r.StatusCode, r.Body)
+	post.RequestContext.DomainName = req.RequestContext.DomainName
+	thanksURL := "https://abc123.execute-api.eu-west-1.amazonaws.com/c/q4-demo/thanks"
+	if r, _ := capture.HTTP(ctx, post); r.StatusCode != http.StatusSeeOther || r.Headers["Location"] != thanksURL {
+		t.Fatalf("posting the hosted form: %d to %q, want 303 to %s: %s", r.StatusCode, r.Headers["Location"], thanksURL, r.Body)
+	}
+	// The redirect lands on the campaign's hosted thank-you page, which
+	// the page's form-action allows.
+	if !strings.Contains(page.Headers["Content-Security-Policy"], "form-action https://abc123.execute-api.eu-west-1.amazonaws.com") {
+		t.Fatalf("the page's CSP does not allow the redirect: %s", page.Headers["Content-Security-Policy"])
+	}
+	thanks := req
+	thanks.RouteKey, thanks.RawPath = "GET /c/{campaign}/thanks", "/c/q4-demo/thanks"
+	if r, _ := capture.HTTP(ctx, thanks); r.StatusCode != 200 || !strings.Contains(r.Body, "<h1>Thank you — your demo request is in</h1>") {
+		t.Fatalf("thank-you page: %d %s", r.StatusCode, r.Body)
 	}
 	l, err := store.New(testenv.Clients(t).DynamoDB, table).LeadByEmail(ctx, lead.HashEmail("ops.lead@acme.example"))
 	if err != nil || l.FirstTouch.Campaign != "q4-demo" || l.FirstTouch.Variant != variant || l.FormType == "" {
@@ -68,8 +80,66 @@ func TestHostedCampaignPageRoundTrip(t *testing.T) {
 	}
 	embed := req
 	embed.RouteKey = "GET /c/{campaign}/embed"
-	if r, _ := capture.HTTP(ctx, embed); r.StatusCode != 200 || !strings.Contains(r.Body, "<form") {
-		t.Fatalf("snippet: %d", r.StatusCode)
+	if r, _ := capture.HTTP(ctx, embed); r.StatusCode != 200 || !strings.Contains(r.Body, `<iframe src="https://abc123.execute-api.eu-west-1.amazonaws.com/c/q4-demo/form"`) {
+		t.Fatalf("snippet: %d %s", r.StatusCode, r.Body)
+	}
+	embed.QueryStringParameters = map[string]string{"variant": "b"}
+	if r, _ := capture.HTTP(ctx, embed); r.StatusCode != 200 || !strings.Contains(r.Body, `name="variant" value="b"`) || !strings.Contains(r.Body, "pins variant b") {
+		t.Fatalf("static snippet: %d %s", r.StatusCode, r.Body)
+	}
+}
+
+// TestFramedFormRoundTrip: the embed's frame serves a variant and posts to
+// the top window; only the allowed sites may frame it; the post lands the
+// lead with the variant shown, and the browser on the thank-you page.
+func TestFramedFormRoundTrip(t *testing.T) {
+	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "PUBLIC_BASE_URL": "https://leads.example.com"})
+	ctx := context.Background()
+	req := httpapi.Request{RouteKey: "GET /c/{campaign}/form", RawPath: "/c/q4-demo/form",
+		PathParameters: map[string]string{"campaign": "q4-demo"}, Headers: map[string]string{"referer": "https://www.example.com/pricing"}}
+	req.RequestContext.HTTP.Method = http.MethodGet
+	page, err := capture.HTTP(ctx, req)
+	if err != nil || page.StatusCode != 200 || !strings.Contains(page.Body, `action="https://leads.example.com/leads" target="_top"`) {
+		t.Fatalf("frame: %d %v %s", page.StatusCode, err, page.Body)
+	}
+	if csp := page.Headers["Content-Security-Policy"]; !strings.Contains(csp, "frame-ancestors https://www.example.com") || page.Headers["X-Frame-Options"] != "" {
+		t.Fatalf("frame headers: %v", page.Headers)
+	}
+	form := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`).FindAllStringSubmatch(page.Body, -1) {
+		form.Set(m[1], htmlUnescape(m[2]))
+	}
+	if form.Get("landing_page") != "https://www.example.com/pricing" || form.Get("referrer") != "" {
+		t.Fatalf("the framing page is the landing page: %v", form)
+	}
+	form.Set("email", "framed@acme.example")
+	form.Set("company", "Acme")
+	form.Set("company_size", "51-200")
+	// posted from the frame: the API's own origin, not in ALLOWED_ORIGINS
+	post := httpapi.Request{RouteKey: "POST /leads", Body: form.Encode(),
+		Headers: map[string]string{"content-type": "application/x-www-form-urlencoded", "origin": "https://leads.example.com"}}
+	post.RequestContext.HTTP.Method = http.MethodPost
+	if r, _ := capture.HTTP(ctx, post); r.StatusCode != http.StatusSeeOther || r.Headers["Location"] != "https://leads.example.com/c/q4-demo/thanks" {
+		t.Fatalf("posting the framed form: %d to %q: %s", r.StatusCode, r.Headers["Location"], r.Body)
+	}
+	l, err := store.New(testenv.Clients(t).DynamoDB, table).LeadByEmail(ctx, lead.HashEmail("framed@acme.example"))
+	if err != nil || l.FirstTouch.Campaign != "q4-demo" || l.FirstTouch.Variant != form.Get("variant") || l.FirstTouch.LandingPage != "https://www.example.com/pricing" {
+		t.Fatalf("lead = %+v, %v", l.FirstTouch, err)
+	}
+}
+
+// TestRefusedCampaignFormSpeaksLabels: a refused post of a campaign form
+// names the fields as the form labelled them and links back to the page.
+func TestRefusedCampaignFormSpeaksLabels(t *testing.T) {
+	capture, _, _ := build(t, "capture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"})
+	post := httpapi.Request{RouteKey: "POST /leads", Body: "campaign=q4-demo&email=nope&country=Germany",
+		Headers: map[string]string{"content-type": "application/x-www-form-urlencoded"}}
+	post.RequestContext.HTTP.Method = http.MethodPost
+	r, _ := capture.HTTP(context.Background(), post)
+	for _, want := range []string{"<strong>Work email</strong>", "<strong>Country code (e.g. DE)</strong>", `<a href="https://leads.example.com/c/q4-demo">Back to the form</a>`} {
+		if r.StatusCode != 400 || !strings.Contains(r.Body, want) {
+			t.Errorf("refusal page lacks %s: %d\n%s", want, r.StatusCode, r.Body)
+		}
 	}
 }
 

@@ -62,7 +62,7 @@ Outputs:`, 1)
 	for _, want := range []string{
 		"GhostFunction: CodeUri \"functions/ghost\" has no main.go",
 		"the code reads ALLOWED_ORIGINS but template.yaml does not declare it for CaptureFunction",
-		"template routes [GET /c/{campaign} GET /c/{campaign}/embed GET /nowhere OPTIONS /leads POST /leads], handler serves [GET /c/{campaign} GET /c/{campaign}/embed OPTIONS /leads POST /leads]",
+		"template routes [GET /c/{campaign} GET /c/{campaign}/embed GET /c/{campaign}/form GET /c/{campaign}/thanks GET /nowhere GET /thanks OPTIONS /leads POST /leads], handler serves [GET /c/{campaign} GET /c/{campaign}/embed GET /c/{campaign}/form GET /c/{campaign}/thanks GET /thanks OPTIONS /leads POST /leads]",
 		"PrivacyFunction: POST /admin/erase is an admin route without Auth: Authorizer: AWS_IAM",
 		"resource \"*\" is broader than the table, the SES identity or the signing-key parameter",
 	} {

@@ -78,7 +78,9 @@ type Capture struct {
 	AWS
 	Sales
 	AllowedOrigins string `env:"ALLOWED_ORIGINS" param:"AllowedOrigins"`
-	ThankYouURL    string `env:"THANK_YOU_URL"`
+	// ThankYouURL is where form posts of no known campaign land; "" is
+	// the API's generic thank-you page (GET /thanks).
+	ThankYouURL string `env:"THANK_YOU_URL" optional:"true"`
 	// PrivacyNoticeURL is linked next to the consent checkbox of every
 	// campaign form whose file names no privacy_url of its own.
 	PrivacyNoticeURL string `env:"PRIVACY_NOTICE_URL" param:"PrivacyNoticeURL"`

@@ -98,7 +98,6 @@ func run(ctx context.Context, args []string) error {
 	log := logx.New(os.Stderr, "local", "info")
 	env := st.Env()
 	env["ALLOWED_ORIGINS"] = base
-	env["THANK_YOU_URL"] = base + "/thanks"
 	// make demo posts 15 hot leads of one campaign within seconds; the
 	// deployed default is 5/1h.
 	env["ALERT_LIMIT"] = "50/1h"
@@ -167,7 +166,6 @@ func run(ctx context.Context, args []string) error {
 	mux.Handle("/", gw)
 	site := landing.Handler("/leads", env["PRIVACY_NOTICE_URL"])
 	mux.Handle("GET /{$}", site)
-	mux.Handle("GET /thanks", site)
 	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB) })
 	mux.HandleFunc("GET /_local/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
