@@ -21,7 +21,8 @@ import (
 // Content-Security-Policy (default-src 'none' plus only what it uses: its
 // hashed <style>, its form's target), with nosniff, a Referrer-Policy
 // (none for pages whose URL is a token) and no framing; the embeddable
-// snippet stays frameable and is never sniffed; JSON answers are nosniff.
+// snippet and its framed form stay frameable, the snippet is never
+// sniffed; JSON answers are nosniff.
 func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	base := "https://leads.example.com"
 	capture, table, _ := build(t, "capture", map[string]string{"PUBLIC_BASE_URL": base})
@@ -62,7 +63,9 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 		formAction string
 		referrer   string
 	}{
-		{"hosted campaign page", capture.HTTP, get("GET /c/{campaign}", "campaign", "q4-demo"), 200, base + " https://www.example.com", "strict-origin-when-cross-origin"},
+		{"hosted campaign page", capture.HTTP, get("GET /c/{campaign}", "campaign", "q4-demo"), 200, base, "strict-origin-when-cross-origin"},
+		{"campaign thank-you page", capture.HTTP, get("GET /c/{campaign}/thanks", "campaign", "q4-demo"), 200, "'none'", "strict-origin-when-cross-origin"},
+		{"generic thank-you page", capture.HTTP, get("GET /thanks", "", ""), 200, "'none'", "strict-origin-when-cross-origin"},
 		{"unknown campaign", capture.HTTP, get("GET /c/{campaign}", "campaign", "nope"), 404, "'none'", "strict-origin-when-cross-origin"},
 		{"refused form post", capture.HTTP, refused, 400, "'none'", "strict-origin-when-cross-origin"},
 		{"feedback page", fb.HTTP, get("GET /feedback/{token}", "token", feedbackTok), 200, "'self'", "no-referrer"},
@@ -89,6 +92,11 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	embed, _ := capture.HTTP(ctx, get("GET /c/{campaign}/embed", "campaign", "q4-demo"))
 	if embed.StatusCode != 200 || embed.Headers["Content-Type"] != "text/plain; charset=utf-8" || embed.Headers["X-Content-Type-Options"] != "nosniff" || !httpapitest.Framing(embed) {
 		t.Errorf("embed: %d %v; want text, nosniff, frameable", embed.StatusCode, embed.Headers)
+	}
+	// The framed form: frameable by the allowed sites only (build allows "*").
+	frame, _ := capture.HTTP(ctx, get("GET /c/{campaign}/form", "campaign", "q4-demo"))
+	if p := httpapitest.PageProblems(frame); frame.StatusCode != 200 || len(p) > 0 || !httpapitest.Framing(frame) {
+		t.Errorf("framed form: %d %q %v", frame.StatusCode, p, frame.Headers)
 	}
 	js, _ := tr.HTTP(ctx, get("GET /t/s.js", "", ""))
 	if js.Headers["X-Content-Type-Options"] != "nosniff" {
