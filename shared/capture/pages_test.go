@@ -189,7 +189,7 @@ func TestFormErrorPage(t *testing.T) {
 		{"campaign labels, back by referer", form(bad+"&campaign=q4-demo", "referer", "https://www.example.com/demo?x=1"),
 			[]string{"<strong>Work email</strong>:", "<strong>Country code (e.g. DE)</strong>:", "<strong>Which CRM do you use?</strong>:",
 				`<a href="https://www.example.com/demo?x=1">Back to the form</a>`}},
-		{"standard labels, back to the landing page", form(bad+"&landing_page="+url.QueryEscape("https://lp.example.com/q4?utm_source=x")),
+		{"standard labels, back to the landing page", form(bad + "&landing_page=" + url.QueryEscape("https://lp.example.com/q4?utm_source=x")),
 			[]string{"<strong>Work email</strong>:", "<strong>Country</strong>:", "<strong>Crm</strong>:",
 				`<a href="https://lp.example.com/q4?utm_source=x">Back to the form</a>`}},
 		{"not a web referer, back to the campaign page", form(bad+"&campaign=webinar-nov&landing_page=javascript:x", "referer", "android-app://x"),
