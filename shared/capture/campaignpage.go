@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -100,15 +101,12 @@ func (h *Handler) embed(req httpapi.Request, c *campaign.Campaign, base string, 
 		var err error
 		if body, err = c.VariantSnippet(base, v); errors.Is(err, campaign.ErrUnknownVariant) {
 			log.Warn("campaign page", "status", http.StatusNotFound, "campaign", c.ID, "outcome", "unknown_variant")
-			ids := ""
+			ids := make([]string, len(c.Variants))
 			for i, x := range c.Variants {
-				if i > 0 {
-					ids += ", "
-				}
-				ids += x.ID
+				ids[i] = x.ID
 			}
 			return httpapi.Response{StatusCode: http.StatusNotFound, Headers: headers,
-				Body: "This campaign has no such variant. Its variants: " + ids + " (…/embed?variant=" + c.Variants[0].ID + ").\n"}
+				Body: "This campaign has no such variant. Its variants: " + strings.Join(ids, ", ") + " (…/embed?variant=" + ids[0] + ").\n"}
 		}
 	}
 	log.Info("campaign page", "status", http.StatusOK, "campaign", c.ID, "embed", true)

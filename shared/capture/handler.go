@@ -147,7 +147,13 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	if isForm {
 		logged(slog.LevelInfo, http.StatusSeeOther)
-		return httpapi.SeeOther(h.thankYou(req, sub.Source.Campaign), cors), nil
+		// A honeypot hit has no submission: its campaign comes from the
+		// form, so it lands where a person's post would.
+		id := sub.Source.Campaign
+		if res.Outcome == Bot {
+			id = strings.TrimSpace(postedForm(req).Get("campaign"))
+		}
+		return httpapi.SeeOther(h.thankYou(req, id), cors), nil
 	}
 	logged(slog.LevelInfo, http.StatusAccepted)
 	return httpapi.JSON(http.StatusAccepted, receipt{Status: Received, Receipt: res.Receipt}, cors), nil

@@ -91,6 +91,18 @@ func TestFormPostLandsOnAThankYouPage(t *testing.T) {
 	}
 }
 
+// A honeypot hit on a campaign form lands where a person's post does: the
+// redirect cannot tell a bot it was caught.
+func TestHoneypotLandsOnTheSameThankYouPage(t *testing.T) {
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns, h.BaseURL = campaigns(t, map[string]string{}), "https://leads.example.com"
+	person, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=ann%40acme.example&campaign=q4-demo"))
+	bot, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=bot%40spam.example&campaign=q4-demo&fax=555"))
+	if person.StatusCode != 303 || bot.StatusCode != 303 || bot.Headers["Location"] != person.Headers["Location"] {
+		t.Fatalf("person %d to %q, bot %d to %q", person.StatusCode, person.Headers["Location"], bot.StatusCode, bot.Headers["Location"])
+	}
+}
+
 // The hosted pages post from the API's own origin: allowed even when
 // ALLOWED_ORIGINS lists only the marketing site.
 func TestOwnOriginMayPost(t *testing.T) {
