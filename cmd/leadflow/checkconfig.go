@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/app/sales"
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/nurture"
@@ -53,8 +54,9 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 		dir = filepath.Join("config", "campaigns")
 	}
 	campaigns := ""
+	var set *campaign.Set
 	if _, statErr := os.Stat(dir); statErr == nil || explicit {
-		set, err := campaign.LoadDir(dir)
+		set, err = campaign.LoadDir(dir)
 		if err == nil && cfg != nil {
 			cfg, err = set.Qualify(cfg)
 		}
@@ -67,6 +69,12 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	seqs, err := nurture.Load(*sequencesPath)
 	if err != nil {
 		problems = append(problems, err.Error())
+	}
+	if set != nil && seqs != nil {
+		// A campaign's sequence: must be one the sequences config has.
+		if _, err := sales.CampaignSequences(set, seqs); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {

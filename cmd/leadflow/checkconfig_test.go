@@ -201,3 +201,29 @@ func TestCheckConfigCountsCampaignFiles(t *testing.T) {
 		t.Errorf("code %d stdout %s", code, out)
 	}
 }
+
+// TestCheckConfigCampaignSequence: a campaign naming a sequence the
+// sequences config lacks fails the check as it fails the functions' init.
+func TestCheckConfigCampaignSequence(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "config", "campaigns", "webinar-nov.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	lines := strings.Split(string(src), "\n")
+	at := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "sequence:") {
+			at, lines[i] = i, "sequence: no-such-sequence"
+		}
+	}
+	if at < 0 {
+		t.Fatal("webinar-nov.yaml names no sequence")
+	}
+	os.WriteFile(filepath.Join(dir, "webinar-nov.yaml"), []byte(strings.Join(lines, "\n")), 0o600)
+	code, out, errOut := runCmd("check-config", "-campaigns", dir)
+	want := fmt.Sprintf("%s:%d: sequence %q is not in the nurture sequences", filepath.Join(dir, "webinar-nov.yaml"), at+1, "no-such-sequence")
+	if code != 1 || out != "" || !strings.Contains(errOut, want) {
+		t.Errorf("code %d stdout %q\nstderr %s\nwant %s", code, out, errOut, want)
+	}
+}
