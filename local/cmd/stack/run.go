@@ -99,7 +99,16 @@ func run(ctx context.Context, args []string) error {
 	clock := func() time.Time { return startClock.Add(time.Duration(float64(time.Since(startWall)) * *speed)) }
 	// The whole JSON log goes to a file; the terminal gets one human line
 	// per business event (or the raw log with -v).
+	// The first stack of a checkout owns run.log and run.url (make leads
+	// finds it there); another one running beside it (a browser test, a
+	// second make run) logs to run-<port>.log and leaves run.url alone.
+	urlFile := runURLFile(root)
+	other := runningStack(urlFile)
 	logPath := filepath.Join(root, ".local-data", "run.log")
+	if other != "" {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		logPath = filepath.Join(root, ".local-data", "run-"+port+".log")
+	}
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return err
 	}
@@ -199,11 +208,15 @@ func run(ctx context.Context, args []string) error {
 	go func() { _ = srv.Serve(ln) }()
 
 	// make leads, demo, bounce … find this stack without URL=.
-	urlFile := runURLFile(root)
-	if err := os.WriteFile(urlFile, []byte(base+"\n"), 0o644); err != nil {
-		return err
+	urlNote := "make leads/demo/bounce use it; removed at stop"
+	if other == "" {
+		if err := os.WriteFile(urlFile, []byte(base+"\n"), 0o644); err != nil {
+			return err
+		}
+		defer removeIfOurs(urlFile, base)
+	} else {
+		urlNote = "names the stack at " + other + ", which was running first: make leads URL=" + base + " reaches this one"
 	}
-	defer removeIfOurs(urlFile, base)
 
 	rel := func(p string) string {
 		if r, err := filepath.Rel(root, p); err == nil {
@@ -221,17 +234,17 @@ leadflow local stack is running
   Clock speed   %s
   SES events    Send events for every email (from the SES proxy); make bounce EMAIL=… | make complaint EMAIL=… | make soft-bounce EMAIL=…
   Events out    %s/_local/events-out   (lead.captured, lead.hot, … as published)
-  Log           %s   (the whole JSON log; below, one line per business event%s)
-  This URL      %s   (make leads/demo/bounce use it; removed at stop)
+  Log           %s   (%s)
+  This URL      %s   (%s)
 `, base, base, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist],
-		speedMeaning(*speed), base, rel(logPath), map[bool]string{true: "; -v: the raw log below too", false: "; make run V=1 shows the raw log here"}[*verbose], rel(urlFile))
+		speedMeaning(*speed), base, rel(logPath), map[bool]string{true: "the whole JSON log, also shown below (V=1)", false: "the whole JSON log; below, one line per business event; make run V=1 shows the raw log instead"}[*verbose], rel(urlFile), urlNote)
 	for _, r := range gw.Routes() {
 		fmt.Println("    " + r)
 	}
 	for _, s := range gw.Schedules() {
 		fmt.Printf("    schedule %-18s → %s (every %s of wall time)\n", s.Expression, s.Function, wall(s.Every, *speed))
 	}
-	fmt.Println("Ctrl-C stops everything. Business events:")
+	fmt.Println(map[bool]string{true: "Ctrl-C stops everything. The log:", false: "Ctrl-C stops everything. Business events:"}[*verbose])
 	<-ctx.Done()
 	fmt.Println("\nstopping…")
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -260,6 +273,26 @@ func speedMeaning(speed float64) string {
 	}
 	return fmt.Sprintf("x%g: 1 wall second is %s of product time; an hour passes in %s, a day in %s, a week in %s (SLAs, link lifetimes, nurture waits and digests run that fast)",
 		speed, shortDur(time.Duration(float64(time.Second)*speed)), wall(time.Hour, speed), wall(24*time.Hour, speed), wall(7*24*time.Hour, speed))
+}
+
+// runningStack is the URL recorded in the URL file when a stack answers
+// there; "" when none does (no file, or one left by a stack that died).
+func runningStack(urlFile string) string {
+	b, err := os.ReadFile(urlFile)
+	if err != nil {
+		return ""
+	}
+	u := strings.TrimSpace(string(b))
+	c := &http.Client{Timeout: time.Second}
+	resp, err := c.Get(u + "/_local/info")
+	if err != nil {
+		return ""
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return u
 }
 
 // removeIfOurs removes the URL file unless another stack wrote its own
