@@ -153,8 +153,8 @@ preview:
 
 # Fill a running 'make run' with a month of campaigns, answers and outcomes
 # through the real API, then open the dashboard it prints.
-demo:
-	$(GO) run ./local/cmd/demo -url $(URL)
+demo: $(LOCALBIN)/demo
+	@$(call quietly,$(LOCALBIN)/demo -url $(URL))
 
 leads: $(LOCALBIN)/stack
 	@$(call quietly,$(LOCALBIN)/stack leads -url $(URL) $(if $(FORMAT),-format $(FORMAT)))
@@ -164,6 +164,8 @@ $(LOCALBIN)/stack: FORCE
 	@$(GO) build -o $@ ./local/cmd/stack
 $(LOCALBIN)/leadflow: FORCE
 	@$(GO) build -o $@ ./cmd/leadflow
+$(LOCALBIN)/demo: FORCE
+	@$(GO) build -o $@ ./local/cmd/demo
 FORCE:
 
 fuzz:
