@@ -1,10 +1,28 @@
 # leadflow — the two commands a new user needs are `make run` and `make test`.
 SHELL := /bin/bash
+# The running stack's address for make leads/demo/bounce: URL=… as given;
+# else http://ADDR when ADDR=… is given; else the URL a running 'make run'
+# recorded in .local-data/run.url; else the default address.
+ifeq ($(origin URL),undefined)
+  ifneq ($(origin ADDR),undefined)
+    URL := http://$(ADDR)
+  else
+    URL := $(or $(shell cat .local-data/run.url 2>/dev/null),http://127.0.0.1:8080)
+  endif
+endif
 ADDR ?= 127.0.0.1:8080
 SPEED ?= 1
-URL ?= http://$(ADDR)
 GO ?= go
 STACK := $(GO) run ./local/cmd/stack
+# The CLIs the short commands run, built rather than 'go run' (which adds
+# "exit status 1" under a clean error).
+LOCALBIN := bin/local
+# $(call quietly,CMD): run CMD; when it fails, make stops with status 130
+# and adds nothing, so CMD's own output (file:line: message, a hint) is the
+# whole story. GNU make prints "make: *** [Makefile:N: target] Error 1"
+# under every failed recipe (-s and .SILENT do not stop it); a make that
+# its recipe interrupts exits without that line.
+quietly = $(1) || { kill -INT $$PPID; sleep 5; }
 FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 
 .PHONY: crash help run test vet lint-template deploy-check unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce sim
@@ -16,17 +34,18 @@ help:
 	@echo "make crash    the crash test alone (worker processes killed while they send; prints its tally)"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
 	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99 (FAULTS=0.05: inject DynamoDB failures; CONFLICTS=1: DynamoDB's transaction conflicts)"
-	@echo "make leads    list leads stored by a running 'make run'"
+	@echo "make leads    the leads of a running 'make run' as a table: stage, grade, score, campaign, what happens next (FORMAT=json: raw)"
 	@echo "make demo     fill a running 'make run' with campaigns, answers and outcomes; prints the dashboard URL"
-	@echo "make bounce EMAIL=… / make complaint EMAIL=…   simulate SES events in a running 'make run'"
+	@echo "make bounce EMAIL=… / make complaint EMAIL=… / make soft-bounce EMAIL=…   simulate an SES event in a running 'make run'; says what changed"
 	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
 	@echo "make deploy-check   cfn-lint + the SAM transform checks + every build target: run before 'sam build && sam deploy'"
-	@echo "make check-config [CONFIG=qualify.yaml] [LEAD=events/sample-lead.json]"
-	@echo "             validate a qualification config and preview the decision for a lead"
+	@echo "make check-config [CONFIG=qualify.yaml] [CAMPAIGNS=config/campaigns] [SEQUENCES=nurture.yaml] [LEAD=events/sample-lead.json]"
+	@echo "             check the qualification config, every campaign file and the nurture sequences; preview the decision for a lead"
 	@echo "make check-sequences [SEQUENCES=nurture.yaml]   validate nurture sequences"
 	@echo "make calibrate [ARGS='-csv … -mapping … -out … -report …']   fit points from historical outcomes"
 	@echo "make preview TEMPLATE=cold_welcome [SEQUENCES=…] [LEAD=…]   render an email to out/preview.html"
-	@echo "options: ADDR=$(ADDR) SPEED=$(SPEED) PERSIST=1 (keep data in .local-data/)"
+	@echo "options: ADDR=$(ADDR) SPEED=$(SPEED) PERSIST=1 (keep data in .local-data/) V=1 (make run: the raw JSON log on the terminal)"
+	@echo "         URL=$(URL) (make leads/demo/bounce: follows ADDR, else the running 'make run')"
 
 # --- local toolchain -------------------------------------------------------
 tools:
@@ -43,8 +62,8 @@ node_modules/.installed: package-lock.json
 install: tools node_modules/.installed
 
 # --- the two commands ------------------------------------------------------
-run: install
-	$(STACK) run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist)
+run: install $(LOCALBIN)/stack
+	@$(call quietly,$(LOCALBIN)/stack run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist) $(if $(filter-out 0,$(V)),-v))
 
 test: install vet lint-template
 	$(STACK) exec -- env LEADFLOW_SIM=apart LEADFLOW_CRASH=apart $(GO) test -count=1 -timeout 25m $(TESTFLAGS) ./...
@@ -110,22 +129,23 @@ load: install
 
 # Validate a qualification config (default: the embedded one) and preview
 # the decision for a sample lead.
-check-config:
-	$(GO) run ./cmd/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) $(if $(CAMPAIGNS),-campaigns $(CAMPAIGNS)) -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS))
+check-config: $(LOCALBIN)/leadflow
+	@$(call quietly,$(LOCALBIN)/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) $(if $(CAMPAIGNS),-campaigns $(CAMPAIGNS)) $(if $(SEQUENCES),-sequences $(SEQUENCES)) -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS)))
 
 # The SES emulator publishes no bounce or complaint events: simulate one
-# for an address through the function the template subscribes to them.
-bounce complaint soft-bounce:
-	@test -n "$(EMAIL)" || { echo "usage: make $@ EMAIL=address"; exit 2; }
-	@curl -fsS -X POST "$(URL)/_local/ses/$@?email=$(EMAIL)" || echo "no local stack answers at $(URL): start it with 'make run'"
+# for an address through the function the template subscribes to them,
+# and say what it changed.
+bounce complaint soft-bounce: $(LOCALBIN)/stack
+	@test -n "$(EMAIL)" || { echo "usage: make $@ EMAIL=address"; kill -INT $$PPID; sleep 5; }
+	@$(call quietly,$(LOCALBIN)/stack ses -url $(URL) $@ '$(EMAIL)')
 
 # Fit points from historical outcomes: make calibrate ARGS='-csv leads.csv -mapping mapping.yaml -out config/qualify.calibrated.yaml -report out/report.md'
 # (or from the product's own outcomes: -leads leads.json, or -table TABLE)
 calibrate:
 	$(GO) run ./cmd/calibrate $(or $(ARGS),-csv testdata/calibrate/leads.csv -mapping testdata/calibrate/mapping.yaml -out out/qualify.calibrated.yaml -report out/calibration.md -force)
 
-check-sequences:
-	$(GO) run ./cmd/leadflow check-sequences $(if $(SEQUENCES),-sequences $(SEQUENCES))
+check-sequences: $(LOCALBIN)/leadflow
+	@$(call quietly,$(LOCALBIN)/leadflow check-sequences $(if $(SEQUENCES),-sequences $(SEQUENCES)))
 
 preview:
 	@mkdir -p out
@@ -133,11 +153,20 @@ preview:
 
 # Fill a running 'make run' with a month of campaigns, answers and outcomes
 # through the real API, then open the dashboard it prints.
-demo:
-	$(GO) run ./local/cmd/demo -url $(URL)
+demo: $(LOCALBIN)/demo
+	@$(call quietly,$(LOCALBIN)/demo -url $(URL))
 
-leads:
-	@curl -fsS $(URL)/_local/leads || echo "no local stack answers at $(URL): start it with 'make run'"
+leads: $(LOCALBIN)/stack
+	@$(call quietly,$(LOCALBIN)/stack leads -url $(URL) $(if $(FORMAT),-format $(FORMAT)))
+
+# Always rebuilt (go build is a no-op when nothing changed).
+$(LOCALBIN)/stack: FORCE
+	@$(GO) build -o $@ ./local/cmd/stack
+$(LOCALBIN)/leadflow: FORCE
+	@$(GO) build -o $@ ./cmd/leadflow
+$(LOCALBIN)/demo: FORCE
+	@$(GO) build -o $@ ./local/cmd/demo
+FORCE:
 
 fuzz:
 	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' shared | xargs -n1 dirname | sort -u); do \

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/app/sales"
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/qualify"
 )
 
@@ -22,10 +24,11 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "qualification config `file` (default: the embedded default)")
 	campaignsDir := fs.String("campaigns", "", "campaign files `folder` whose qualify: sections override scoring (default: config/campaigns when it exists)")
+	sequencesPath := fs.String("sequences", "", "nurture sequences config `file` (default: the embedded default)")
 	leadPath := fs.String("lead", "", "evaluate this lead: a JSON `file` shaped like a submission")
 	signalList := fs.String("signals", "", "engagement signals for -lead, comma separated: `kind[@age]`, e.g. pricing_page_view,email_click@48h\n(the lead's own form_type always counts as a form:<form_type> signal now)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: leadflow check-config [-config FILE] [-campaigns DIR] [-lead LEAD.json] [-signals KIND[@AGE],...]")
+		fmt.Fprintln(stderr, "usage: leadflow check-config [-config FILE] [-campaigns DIR] [-sequences FILE] [-lead LEAD.json] [-signals KIND[@AGE],...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -39,28 +42,51 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return 2
 	}
 
+	// Every config file a deployment ships, checked together: all
+	// problems of all of them at once, as file:line: message.
+	var problems []string
 	cfg, err := qualify.Load(*configPath)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		problems = append(problems, err.Error())
 	}
-	dir := *campaignsDir
-	if dir == "" {
-		if _, err := os.Stat(filepath.Join("config", "campaigns")); err == nil {
-			dir = filepath.Join("config", "campaigns")
-		}
+	dir, explicit := *campaignsDir, *campaignsDir != ""
+	if !explicit {
+		dir = filepath.Join("config", "campaigns")
 	}
-	if dir != "" {
-		set, err := campaign.LoadDir(dir)
-		if err == nil {
+	campaigns := ""
+	var set *campaign.Set
+	if _, statErr := os.Stat(dir); statErr == nil || explicit {
+		set, err = campaign.LoadDir(dir)
+		if err == nil && cfg != nil {
 			cfg, err = set.Qualify(cfg)
 		}
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			problems = append(problems, err.Error())
+		} else {
+			campaigns = campaignsLine(dir, set)
 		}
 	}
-	fmt.Fprintf(stdout, "config OK: %s\n", cfg.Summary())
+	seqs, err := nurture.Load(*sequencesPath)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	if set != nil && seqs != nil {
+		// A campaign's sequence: must be one the sequences config has.
+		if _, err := sales.CampaignSequences(set, seqs); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, strings.TrimRight(p, "\n"))
+		}
+		return 1
+	}
+	fmt.Fprintf(stdout, "qualification config OK (%s): %s\n", orDefault(*configPath), cfg.Summary())
+	if campaigns != "" {
+		fmt.Fprintln(stdout, campaigns)
+	}
+	fmt.Fprintf(stdout, "nurture sequences OK (%s): %s\n", orDefault(*sequencesPath), seqs.Summary())
 	if *leadPath == "" {
 		if *signalList != "" {
 			fmt.Fprintln(stderr, "check-config: -signals needs -lead")
@@ -84,6 +110,29 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	}
 	printDecision(stdout, cfg, l, signals, now)
 	return 0
+}
+
+// campaignsLine says what the campaign check covered: "config/campaigns:
+// 2 campaign files OK (q4-demo, webinar-nov)".
+func campaignsLine(dir string, set *campaign.Set) string {
+	var ids []string
+	for _, c := range set.All() {
+		ids = append(ids, c.ID)
+	}
+	switch len(ids) {
+	case 0:
+		return dir + ": no campaign files"
+	case 1:
+		return dir + ": 1 campaign file OK (" + ids[0] + ")"
+	}
+	return fmt.Sprintf("%s: %d campaign files OK (%s)", dir, len(ids), strings.Join(ids, ", "))
+}
+
+func orDefault(path string) string {
+	if path == "" {
+		return "embedded default"
+	}
+	return path
 }
 
 // readLead reads a submission JSON file into a new lead. Unknown fields are

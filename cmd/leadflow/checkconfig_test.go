@@ -18,9 +18,17 @@ func runCmd(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
+// TestCheckDefaultConfig: from the repository root, make check-config
+// checks the qualification config, every campaign file and the nurture
+// sequences, and says what it checked.
 func TestCheckDefaultConfig(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
 	code, out, errOut := runCmd("check-config")
-	if code != 0 || !strings.HasPrefix(out, "config OK: 12 fit rules,") || errOut != "" {
+	lines := strings.Split(out, "\n")
+	if code != 0 || errOut != "" || len(lines) != 4 ||
+		!strings.HasPrefix(lines[0], "qualification config OK (embedded default): 12 fit rules,") ||
+		lines[1] != "config/campaigns: 2 campaign files OK (q4-demo, webinar-nov)" ||
+		!strings.HasPrefix(lines[2], "nurture sequences OK (embedded default): ") {
 		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
@@ -142,6 +150,79 @@ func TestCheckConfigAppliesCampaignFiles(t *testing.T) {
 	bad := write("qualify:\n  thresholds: {A: {hot: 1}}\n  fitt: {}\n")
 	code, out, errOut = runCmd("check-config", "-campaigns", bad)
 	want := filepath.Join(bad, "webinar-nov.yaml") + fmt.Sprintf(`:%d: unknown field "fitt" in qualify (did you mean "fit"?)`, strings.Count(string(src), "\n")+3)
+	if code != 1 || out != "" || !strings.Contains(errOut, want) {
+		t.Errorf("code %d stdout %q\nstderr %s\nwant %s", code, out, errOut, want)
+	}
+}
+
+// TestCheckConfigReportsEveryFile: a broken qualification config, campaign
+// file and sequences file are reported together, each problem as
+// file:line: message and nothing else, with exit status 1.
+func TestCheckConfigReportsEveryFile(t *testing.T) {
+	dir := t.TempDir()
+	qualifyPath := filepath.Join(dir, "qualify.yaml")
+	os.WriteFile(qualifyPath, []byte("version: 1\nfitt: {}\n"), 0o600)
+	campaigns := filepath.Join(dir, "campaigns")
+	os.Mkdir(campaigns, 0o700)
+	os.WriteFile(filepath.Join(campaigns, "spring.yaml"), []byte("version: 1\nid: spring\nvariants:\n  - {id: a, headline: H, offer: O}\n"), 0o600)
+	seqPath := filepath.Join(dir, "nurture.yaml")
+	os.WriteFile(seqPath, []byte("version: 1\nsequencess: []\n"), 0o600)
+
+	code, out, errOut := runCmd("check-config", "-config", qualifyPath, "-campaigns", campaigns, "-sequences", seqPath)
+	if code != 1 || out != "" {
+		t.Fatalf("code %d stdout %q", code, out)
+	}
+	for _, file := range []string{qualifyPath, filepath.Join(campaigns, "spring.yaml"), seqPath} {
+		if !strings.Contains(errOut, file+":") {
+			t.Errorf("stderr names no problem of %s:\n%s", file, errOut)
+		}
+	}
+	for _, l := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		if !strings.HasPrefix(l, dir) {
+			t.Errorf("stderr line %q is not file:line: message", l)
+		}
+	}
+}
+
+func TestCheckConfigCountsCampaignFiles(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "config", "campaigns", "webinar-nov.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "webinar-nov.yaml"), src, 0o600)
+	code, out, _ := runCmd("check-config", "-campaigns", dir)
+	if code != 0 || !strings.Contains(out, dir+": 1 campaign file OK (webinar-nov)\n") {
+		t.Errorf("code %d stdout %s", code, out)
+	}
+	empty := t.TempDir()
+	code, out, _ = runCmd("check-config", "-campaigns", empty)
+	if code != 0 || !strings.Contains(out, empty+": no campaign files\n") {
+		t.Errorf("code %d stdout %s", code, out)
+	}
+}
+
+// TestCheckConfigCampaignSequence: a campaign naming a sequence the
+// sequences config lacks fails the check as it fails the functions' init.
+func TestCheckConfigCampaignSequence(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "config", "campaigns", "webinar-nov.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	lines := strings.Split(string(src), "\n")
+	at := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "sequence:") {
+			at, lines[i] = i, "sequence: no-such-sequence"
+		}
+	}
+	if at < 0 {
+		t.Fatal("webinar-nov.yaml names no sequence")
+	}
+	os.WriteFile(filepath.Join(dir, "webinar-nov.yaml"), []byte(strings.Join(lines, "\n")), 0o600)
+	code, out, errOut := runCmd("check-config", "-campaigns", dir)
+	want := fmt.Sprintf("%s:%d: sequence %q is not in the nurture sequences", filepath.Join(dir, "webinar-nov.yaml"), at+1, "no-such-sequence")
 	if code != 1 || out != "" || !strings.Contains(errOut, want) {
 		t.Errorf("code %d stdout %q\nstderr %s\nwant %s", code, out, errOut, want)
 	}

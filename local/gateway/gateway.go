@@ -62,6 +62,9 @@ type Gateway struct {
 	schedules []Scheduled
 	// listeners are functions fed by EventBridge rules, by folder name.
 	listeners map[string]func(context.Context, events.EventBridgeEvent) error
+	// detailTypes are the detail types each listener's rules accept
+	// ("*": any).
+	detailTypes map[string][]string
 	// streams are functions fed by the table's stream, by folder name.
 	streams map[string]func(context.Context, events.DynamoDBEvent) error
 	opts    Options
@@ -89,7 +92,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			o.Services = append(slices.Clone(all.Services), ddbconflict.Service(ddbconflict.Shared))
 		}
 	}
-	g := &Gateway{opts: o, listeners: map[string]func(context.Context, events.EventBridgeEvent) error{},
+	g := &Gateway{opts: o, listeners: map[string]func(context.Context, events.EventBridgeEvent) error{}, detailTypes: map[string][]string{},
 		streams: map[string]func(context.Context, events.DynamoDBEvent) error{}}
 	for _, f := range o.Template.Functions {
 		env := FunctionEnv(f, o.Refs, o.Env)
@@ -114,6 +117,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 				return nil, fmt.Errorf("function %s: EventBridge rule but no event handler", f.LogicalID)
 			}
 			g.listeners[f.Name] = h.Event
+			g.detailTypes[f.Name] = f.DetailTypes
 		}
 		for _, s := range f.Schedules {
 			if !s.Enabled {
@@ -185,6 +189,21 @@ func (g *Gateway) Listeners() []string {
 		out = append(out, name)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// ListenersFor are the listeners whose rules take events of a detail
+// type ("Email Sent", "leadflow.outcome"), as EventBridge would route them.
+func (g *Gateway) ListenersFor(detailType string) []string {
+	var out []string
+	for _, name := range g.Listeners() {
+		for _, t := range g.detailTypes[name] {
+			if t == detailType || t == "*" {
+				out = append(out, name)
+				break
+			}
+		}
+	}
 	return out
 }
 

@@ -51,6 +51,9 @@ type Function struct {
 	// Rules are EventBridgeRule events (e.g. SES events); the local stack
 	// lets you inject events into them.
 	Rules []string
+	// DetailTypes are the detail-type values its rules' patterns accept;
+	// nil when a rule takes any detail type.
+	DetailTypes []string
 	// Streams are DynamoDB stream events (the table's stream).
 	Streams []string
 	// Policies is the function's Policies property as plain JSON values.
@@ -166,6 +169,11 @@ func Load(path string) (*Template, error) {
 				f.Streams = append(f.Streams, name)
 			case "EventBridgeRule":
 				f.Rules = append(f.Rules, name)
+				var pattern any
+				if p := ev.Properties; p != nil && p.EventBridgeRuleEvent != nil {
+					pattern = p.EventBridgeRuleEvent.Pattern
+				}
+				f.DetailTypes = append(f.DetailTypes, patternDetailTypes(pattern)...)
 			case "Schedule":
 				p := ev.Properties
 				if p == nil || p.ScheduleEvent == nil {
@@ -403,6 +411,30 @@ func keySchema(ks []cfdynamodb.Table_KeySchema) []types.KeySchemaElement {
 	out := make([]types.KeySchemaElement, len(ks))
 	for i, k := range ks {
 		out[i] = types.KeySchemaElement{AttributeName: aws.String(k.AttributeName), KeyType: types.KeyType(k.KeyType)}
+	}
+	return out
+}
+
+// patternDetailTypes reads the detail-type list of an EventBridgeRule
+// event's pattern ("*" when the pattern names none: any type).
+func patternDetailTypes(pattern any) []string {
+	b, err := json.Marshal(pattern)
+	if err != nil {
+		return []string{"*"}
+	}
+	var v map[string]any
+	if json.Unmarshal(b, &v) != nil {
+		return []string{"*"}
+	}
+	list, ok := v["detail-type"].([]any)
+	if !ok {
+		return []string{"*"}
+	}
+	var out []string
+	for _, t := range list {
+		if s, ok := t.(string); ok {
+			out = append(out, s)
+		}
 	}
 	return out
 }

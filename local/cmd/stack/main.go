@@ -3,6 +3,14 @@
 //	stack run  [-addr 127.0.0.1:8080] [-speed 60] [-persist]
 //	    emulators + table from template.yaml + gateway serving the
 //	    template's routes + scheduler + demo landing page; Ctrl-C stops all.
+//	stack leads [-url URL] [-format table|json]
+//	    the leads of a running `stack run` as a table (newest first, with
+//	    what happens next to each), or the raw JSON.
+//	stack ses [-url URL] bounce|soft-bounce|complaint|delivery EMAIL
+//	    inject an SES event for an address into a running `stack run` and
+//	    say what it changed.
+//	    (-url defaults to the URL the running stack recorded in
+//	    .local-data/run.url, else http://127.0.0.1:8080.)
 //	stack exec -- CMD ARGS...
 //	    start the emulators, run CMD with their endpoints in the
 //	    environment (DYNAMODB_ENDPOINT, SES_ENDPOINT), stop them; `make
@@ -30,6 +38,12 @@ func main() {
 	switch os.Args[1] {
 	case "run":
 		err = run(ctx, os.Args[2:])
+	case "leads":
+		stop()
+		os.Exit(leadsCmd(os.Args[2:], os.Stdout, os.Stderr))
+	case "ses":
+		stop()
+		os.Exit(sesCmd(os.Args[2:], os.Stdout, os.Stderr))
 	case "exec":
 		var code int
 		code, err = execWith(ctx, os.Args[2:])
@@ -47,7 +61,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: stack run [-addr host:port] [-speed N] [-persist] | stack exec -- CMD ARGS...")
+	fmt.Fprintln(os.Stderr, "usage: stack run [-addr host:port] [-speed N] [-persist] [-v] | stack leads [-url URL] [-format table|json] | stack ses [-url URL] KIND EMAIL | stack exec -- CMD ARGS...")
 	os.Exit(2)
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/leadflow/leadflow/local/eventbus"
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/landing"
+	"github.com/leadflow/leadflow/local/runlog"
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/local/sesproxy"
 	"github.com/leadflow/leadflow/local/streams"
@@ -55,7 +56,8 @@ func run(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "where the gateway and landing page listen")
 	speed := fs.Float64("speed", 1, "clock speed-up: schedules fire this many times faster and handlers see time pass this much faster (e.g. 60: a 5-minute schedule fires every 5 s)")
 	persist := fs.Bool("persist", false, "keep DynamoDB data between runs in .local-data/ (gitignored)")
-	verbose := fs.Bool("v", false, "show emulator output")
+	verbose := fs.Bool("v", false, "show the raw JSON log on the terminal instead of one line per business event")
+	emulatorLogs := fs.Bool("emulator-logs", false, "show the emulators' own output")
 	_ = fs.Parse(args)
 
 	ln, err := net.Listen("tcp", *addr)
@@ -71,7 +73,7 @@ func run(ctx context.Context, args []string) error {
 		dataDir = filepath.Join(root, ".local-data", "dynamodb")
 	}
 	fmt.Println("starting emulators (DynamoDB Local, aws-ses-v2-local)…")
-	st, _, err := startEmulators(ctx, dataDir, *verbose)
+	st, _, err := startEmulators(ctx, dataDir, *emulatorLogs)
 	if err != nil {
 		return err
 	}
@@ -95,7 +97,29 @@ func run(ctx context.Context, args []string) error {
 	base := "http://" + ln.Addr().String()
 	startWall, startClock := time.Now(), time.Now()
 	clock := func() time.Time { return startClock.Add(time.Duration(float64(time.Since(startWall)) * *speed)) }
-	log := logx.New(os.Stderr, "local", "info")
+	// The whole JSON log goes to a file; the terminal gets one human line
+	// per business event (or the raw log with -v).
+	// The first stack of a checkout owns run.log and run.url (make leads
+	// finds it there); another one running beside it (a browser test, a
+	// second make run) logs to run-<port>.log and leaves run.url alone.
+	urlFile := runURLFile(root)
+	other := runningStack(urlFile)
+	logPath := filepath.Join(root, ".local-data", "run.log")
+	if other != "" {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		logPath = filepath.Join(root, ".local-data", "run-"+port+".log")
+	}
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		return err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	logs := runlog.New(logFile, os.Stdout, *verbose, store.New(clients.DynamoDB, localTable))
+	defer logs.Close()
+	log := logx.New(logs, "local", "info")
 	env := st.Env()
 	env["ALLOWED_ORIGINS"] = base
 	// make demo posts 15 hot leads of one campaign within seconds; the
@@ -130,7 +154,7 @@ func run(ctx context.Context, args []string) error {
 			if gw == nil {
 				return errors.New("functions not built yet")
 			}
-			for _, fn := range gw.Listeners() {
+			for _, fn := range gw.ListenersFor(ev.DetailType) {
 				if err := gw.Inject(ctx, fn, ev); err != nil {
 					return err
 				}
@@ -141,7 +165,7 @@ func run(ctx context.Context, args []string) error {
 	env["SES_ENDPOINT"] = "http://" + sesLn.Addr().String()
 	gw, err := gateway.New(ctx, gateway.Options{
 		Template: tmpl, Refs: map[string]string{tmpl.TableID: localTable}, Env: env,
-		Clock: clock, Logs: os.Stderr, Log: log,
+		Clock: clock, Logs: logs, Log: log,
 	})
 	if err != nil {
 		return err
@@ -166,7 +190,7 @@ func run(ctx context.Context, args []string) error {
 	mux.Handle("/", gw)
 	site := landing.Handler("/leads", env["PRIVACY_NOTICE_URL"])
 	mux.Handle("GET /{$}", site)
-	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB) })
+	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB, clock, *speed) })
 	mux.HandleFunc("GET /_local/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"SES": st.SES, "DynamoDB": st.DynamoDB, "Table": localTable})
@@ -176,34 +200,105 @@ func run(ctx context.Context, args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(bus.Events())
 	})
-	mux.HandleFunc("POST /_local/ses/{kind}", func(w http.ResponseWriter, r *http.Request) { simulateSES(w, r, gw, root, clock) })
+	db := store.New(clients.DynamoDB, localTable)
+	mux.HandleFunc("POST /_local/ses/{kind}", func(w http.ResponseWriter, r *http.Request) { simulateSES(w, r, gw, db, root, clock) })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 
+	// make leads, demo, bounce … find this stack without URL=.
+	urlNote := "make leads/demo/bounce use it; removed at stop"
+	if other == "" {
+		if err := os.WriteFile(urlFile, []byte(base+"\n"), 0o644); err != nil {
+			return err
+		}
+		defer removeIfOurs(urlFile, base)
+	} else {
+		urlNote = "names the stack at " + other + ", which was running first: make leads URL=" + base + " reaches this one"
+	}
+
+	rel := func(p string) string {
+		if r, err := filepath.Rel(root, p); err == nil {
+			return r
+		}
+		return p
+	}
 	fmt.Printf(`
 leadflow local stack is running
   Landing page  %s/   (campaign pages from config/campaigns: %s/c/q4-demo, %s/c/webinar-nov)
   API           %s   (routes from template.yaml below)
-  Leads         %s/_local/leads   (or: make leads)
-  Mailbox UI    %s/
+  Leads         make leads   (a table; FORMAT=json or %s/_local/leads for the raw view)
+  Mailbox UI    %s/   (every email the functions sent: alerts, confirmations, nurture)
   DynamoDB      %s   (table %s%s)
-  Clock speed   x%g
-  SES events    Send events for every email (from the SES proxy); make bounce EMAIL=… | make complaint EMAIL=…
+  Clock speed   %s
+  SES events    Send events for every email (from the SES proxy); make bounce EMAIL=… | make complaint EMAIL=… | make soft-bounce EMAIL=…
   Events out    %s/_local/events-out   (lead.captured, lead.hot, … as published)
-`, base, base, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist], *speed, base)
+  Log           %s   (%s)
+  This URL      %s   (%s)
+`, base, base, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist],
+		speedMeaning(*speed), base, rel(logPath), map[bool]string{true: "the whole JSON log, also shown below (V=1)", false: "the whole JSON log; below, one line per business event; make run V=1 shows the raw log instead"}[*verbose], rel(urlFile), urlNote)
 	for _, r := range gw.Routes() {
 		fmt.Println("    " + r)
 	}
 	for _, s := range gw.Schedules() {
-		fmt.Printf("    schedule %-18s → %s (every %s of wall time)\n", s.Expression, s.Function, time.Duration(float64(s.Every) / *speed))
+		fmt.Printf("    schedule %-18s → %s (every %s of wall time)\n", s.Expression, s.Function, wall(s.Every, *speed))
 	}
-	fmt.Println("Ctrl-C stops everything.")
+	fmt.Println(map[bool]string{true: "Ctrl-C stops everything. The log:", false: "Ctrl-C stops everything. Business events:"}[*verbose])
 	<-ctx.Done()
 	fmt.Println("\nstopping…")
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	return nil
+}
+
+// wall is how much wall time a span of product time takes at a speed, as
+// a person reads it (2h48m, 24m, 1s, 100ms).
+func wall(d time.Duration, speed float64) string {
+	if speed <= 0 {
+		speed = 1
+	}
+	w := time.Duration(float64(d) / speed)
+	if w < time.Second {
+		return w.Round(time.Millisecond).String()
+	}
+	return shortDur(w)
+}
+
+// speedMeaning says what a clock speed-up means in wall time.
+func speedMeaning(speed float64) string {
+	if speed == 1 {
+		return "x1 (real time: a 5-minute SLA takes 5 minutes)"
+	}
+	return fmt.Sprintf("x%g: 1 wall second is %s of product time; an hour passes in %s, a day in %s, a week in %s (SLAs, link lifetimes, nurture waits and digests run that fast)",
+		speed, shortDur(time.Duration(float64(time.Second)*speed)), wall(time.Hour, speed), wall(24*time.Hour, speed), wall(7*24*time.Hour, speed))
+}
+
+// runningStack is the URL recorded in the URL file when a stack answers
+// there; "" when none does (no file, or one left by a stack that died).
+func runningStack(urlFile string) string {
+	b, err := os.ReadFile(urlFile)
+	if err != nil {
+		return ""
+	}
+	u := strings.TrimSpace(string(b))
+	c := &http.Client{Timeout: time.Second}
+	resp, err := c.Get(u + "/_local/info")
+	if err != nil {
+		return ""
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return u
+}
+
+// removeIfOurs removes the URL file unless another stack wrote its own
+// since.
+func removeIfOurs(path, base string) {
+	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == base {
+		_ = os.Remove(path)
+	}
 }
 
 func ensureTable(ctx context.Context, db *dynamodb.Client, tmpl *sam.Template) error {
@@ -215,35 +310,63 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, tmpl *sam.Template) e
 	return err
 }
 
-// listLeads is a development view of stored leads. It scans the table,
-// which the product itself never does; it exists only in the local stack.
-func listLeads(w http.ResponseWriter, r *http.Request, db *dynamodb.Client) {
-	out, err := db.Scan(r.Context(), &dynamodb.ScanInput{
-		TableName: aws.String(localTable), FilterExpression: aws.String("SK = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "PROFILE"}},
+// listLeads is a development view of stored leads, newest first, with
+// the stack's clock ("now": product time, which SPEED runs fast). It
+// scans the table, which the product itself never does; it exists only
+// in the local stack. Zero times are left out.
+func listLeads(w http.ResponseWriter, r *http.Request, db *dynamodb.Client, clock func() time.Time, speed float64) {
+	var leads []lead.Lead
+	err := store.New(db, localTable).ScanLeads(r.Context(), func(l lead.Lead) error {
+		leads = append(leads, l)
+		return nil
 	})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	leads := make([]lead.Lead, 0, len(out.Items))
-	for _, item := range out.Items {
-		if l, err := store.DecodeLead(item); err == nil {
-			leads = append(leads, l)
-		}
-	}
 	sort.Slice(leads, func(i, j int) bool { return leads[i].ID > leads[j].ID })
+	if leads == nil {
+		leads = []lead.Lead{}
+	}
+	b, err := json.Marshal(leadList{Now: clock(), Speed: speed, Count: len(leads), Leads: leads})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	var v any
+	_ = json.Unmarshal(b, &v)
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(map[string]any{"count": len(leads), "leads": leads})
+	_ = enc.Encode(dropZeroTimes(v))
+}
+
+// dropZeroTimes removes every "0001-01-01T00:00:00Z" (a zero time.Time,
+// which omitempty cannot leave out) from decoded JSON.
+func dropZeroTimes(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if x == "0001-01-01T00:00:00Z" {
+				delete(v, k)
+				continue
+			}
+			v[k] = dropZeroTimes(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = dropZeroTimes(x)
+		}
+	}
+	return v
 }
 
 // simulateSES feeds a sample SES event (events/ses-<kind>.json) for one
 // address to the function the template subscribes to SES events, as
-// EventBridge would in AWS.
-func simulateSES(w http.ResponseWriter, r *http.Request, gw *gateway.Gateway, root string, clock func() time.Time) {
-	kind, email := r.PathValue("kind"), strings.ToLower(r.URL.Query().Get("email"))
+// EventBridge would in AWS, and answers what changed: the address's lead
+// and suppression entry are read before and after.
+func simulateSES(w http.ResponseWriter, r *http.Request, gw *gateway.Gateway, db *store.Store, root string, clock func() time.Time) {
+	kind, email := r.PathValue("kind"), strings.ToLower(strings.TrimSpace(r.URL.Query().Get("email")))
 	files := map[string]string{"bounce": "ses-bounce-permanent.json", "soft-bounce": "ses-bounce-transient.json",
 		"complaint": "ses-complaint.json", "delivery": "ses-delivery.json"}
 	if files[kind] == "" || email == "" {
@@ -277,11 +400,43 @@ func simulateSES(w http.ResponseWriter, r *http.Request, gw *gateway.Gateway, ro
 	}
 	ev.Detail, _ = json.Marshal(detail)
 	ev.Time = clock()
-	for _, fn := range gw.Listeners() {
+
+	hash := lead.HashEmail(email)
+	before, err := addressState(r.Context(), db, hash)
+	if err != nil {
+		http.Error(w, "reading the lead before: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fns := gw.ListenersFor(ev.DetailType)
+	if len(fns) == 0 {
+		http.Error(w, "no function in template.yaml takes "+ev.DetailType+" events", http.StatusInternalServerError)
+		return
+	}
+	for _, fn := range fns {
 		if err := gw.Inject(r.Context(), fn, ev); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			http.Error(w, fn+": "+err.Error(), http.StatusInternalServerError)
 			return
 		}
 	}
-	fmt.Fprintf(w, "delivered a %s event for %s to %v\n", kind, email, gw.Listeners())
+	after, err := addressState(r.Context(), db, hash)
+	if err != nil {
+		http.Error(w, "reading the lead after: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintln(w, describeSES(kind, email, before, after))
+}
+
+// addressState reads an address's lead (nil: none) and whether the
+// address is on the suppression list.
+func addressState(ctx context.Context, db *store.Store, hash string) (state, error) {
+	var s state
+	l, err := db.LeadByEmail(ctx, hash)
+	switch {
+	case err == nil:
+		s.Lead = &l
+	case !errors.Is(err, lead.ErrNotFound):
+		return s, err
+	}
+	s.Suppressed, err = db.Suppressed(ctx, hash)
+	return s, err
 }

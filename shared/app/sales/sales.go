@@ -106,7 +106,7 @@ func LoadEnroller(cfg config.Qualifying) (nurture.Enroller, *campaign.Set, error
 	if rules, err = campaigns.Qualify(rules); err != nil {
 		return nurture.Enroller{}, nil, err
 	}
-	preferred, err := campaignSequences(campaigns, seq)
+	preferred, err := CampaignSequences(campaigns, seq)
 	if err != nil {
 		return nurture.Enroller{}, nil, err
 	}
@@ -128,9 +128,10 @@ func AllowedOrigins(list string) (httpapi.CORS, error) {
 	return cors, nil
 }
 
-// campaignSequences maps each campaign to the sequence its file names,
-// refusing (file:line) a sequence the sequences config does not have.
-func campaignSequences(campaigns *campaign.Set, seq *nurture.Config) (map[string]string, error) {
+// CampaignSequences maps each campaign to the sequence its file names,
+// refusing (file:line) a sequence the sequences config does not have;
+// make check-config runs it too.
+func CampaignSequences(campaigns *campaign.Set, seq *nurture.Config) (map[string]string, error) {
 	out := map[string]string{}
 	if campaigns == nil {
 		return out, nil

@@ -1,0 +1,184 @@
+package runlog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+var t0 = time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+
+func ana() *lead.Lead {
+	return &lead.Lead{ID: "01LEAD", Submission: lead.Submission{Email: "ana@acme.example", Name: "Ana Lopez"}, Stage: lead.StageMQL,
+		Qualification: &lead.Qualification{Grade: "A", Score: 40, Temperature: "hot"},
+		Handoff:       &lead.Handoff{State: lead.HandoffSent, Rep: "ben@example.com", RepName: "Ben Wu", SentAt: t0, EscalatedTo: "lead@example.com"}}
+}
+
+func nurtured() *lead.Lead {
+	return &lead.Lead{ID: "01COLD", Submission: lead.Submission{Email: "cole@corp.example"}, Stage: lead.StageNurturing,
+		Nurture: &lead.Nurture{Sequence: "cold-education", Step: "s3", NextAt: t0.Add(48 * time.Hour),
+			Sends: []lead.Send{{Sequence: "cold-education", Step: "s1", At: t0}, {Sequence: "cold-education", Step: "s2", At: t0.Add(time.Hour)}}},
+		OptIn: &lead.ConsentRequest{SentAt: t0.Add(-time.Hour), Sends: 1}}
+}
+
+func rec(t *testing.T, s string) Record {
+	t.Helper()
+	var r Record
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("bad sample %s: %v", s, err)
+	}
+	return r
+}
+
+// TestLine renders sample records (taken from a `make run` session) into
+// the lines a person reads, and keeps noise off the terminal.
+func TestLine(t *testing.T) {
+	for _, c := range []struct {
+		name, rec string
+		lead      *lead.Lead
+		want      []string // all in the line, in order
+		none      bool     // no line at all
+	}{
+		{name: "hot lead captured", lead: ana(),
+			rec:  `{"level":"INFO","msg":"capture","function":"capture","route":"POST /leads","status":303,"emailHash":"c9","campaign":"q4-demo","outcome":"created","leadId":"01LEAD","confirmation":"sent","grade":"A","temperature":"hot","stage":"mql","handoff":"sent"}`,
+			want: []string{"lead captured: ana@acme.example (Ana Lopez)", "campaign q4-demo", "grade A, hot, mql (score 40)", "alert sent to Ben Wu <ben@example.com>", "confirmation email sent, waiting for the click"}},
+		{name: "disqualified, lead not found",
+			rec:  `{"level":"INFO","msg":"capture","route":"POST /leads","status":303,"campaign":"q4-demo","outcome":"created","leadId":"01X","grade":"D","temperature":"cold","stage":"disqualified","disqualified":"student"}`,
+			want: []string{"lead captured: lead 01X", "grade D, cold, disqualified", "disqualified: student"}},
+		{name: "returning lead, alert failed",
+			rec:  `{"level":"INFO","msg":"capture","route":"POST /leads","status":202,"campaign":"webinar-nov","outcome":"merged","leadId":"01LEAD","grade":"B","temperature":"warm","stage":"nurturing","handoff":"","handoffError":"ses: throttled"}`,
+			lead: ana(), want: []string{"returning lead: ana@acme.example", "alert not sent yet (ses: throttled): the schedule retries"}},
+		{name: "invalid form", rec: `{"level":"WARN","msg":"capture","route":"POST /leads","status":400,"error":"invalid lead","fields":["email: required","consent: must be true"]}`,
+			want: []string{"form refused (400): invalid lead (email: required; consent: must be true)"}},
+		{name: "origin refused", rec: `{"level":"WARN","msg":"capture","status":403,"outcome":"origin_refused"}`, want: []string{"ALLOWED_ORIGINS"}},
+		{name: "bot", rec: `{"level":"INFO","msg":"capture","route":"POST /leads","status":202,"outcome":"bot"}`, want: []string{"bot submission dropped"}},
+		{name: "campaign page is no event", rec: `{"level":"INFO","msg":"campaign page","status":200,"campaign":"q4-demo"}`, none: true},
+		{name: "nurture email", lead: nurtured(), rec: `{"level":"INFO","msg":"lead","function":"nurture","leadId":"01COLD","outcome":"sent"}`,
+			want: []string{"nurture email sent to cole@corp.example (cold-education, step s2)"}},
+		{name: "alert from the schedule", lead: ana(), rec: `{"level":"INFO","msg":"lead","function":"nurture","leadId":"01LEAD","outcome":"sent"}`,
+			want: []string{"alert sent to Ben Wu <ben@example.com> about ana@acme.example (Ana Lopez)"}},
+		{name: "sent, lead gone", rec: `{"level":"INFO","msg":"lead","leadId":"01GONE","outcome":"sent"}`, want: []string{"email sent for lead 01GONE"}},
+		{name: "escalated", lead: ana(), rec: `{"level":"INFO","msg":"lead","leadId":"01LEAD","outcome":"escalated"}`,
+			want: []string{"SLA missed for ana@acme.example", "escalation sent to lead@example.com"}},
+		{name: "waiting is no event", rec: `{"level":"INFO","msg":"lead","leadId":"01COLD","outcome":"waiting"}`, none: true},
+		{name: "tick tally is no event", rec: `{"level":"INFO","msg":"tick","outcomes":{"busy":1},"errors":0}`, none: true},
+		{name: "event out is no event", rec: `{"level":"INFO","msg":"event out","type":"lead.hot","leadId":"01LEAD"}`, none: true},
+		{name: "accept", lead: ana(), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","action":"accept","outcome":"recorded","stage":"sal","repHash":"` + lead.HashEmail("ben@example.com") + `"}`,
+			want: []string{"feedback: Ben Wu accepted ana@acme.example (Ana Lopez) → stage sal"}},
+		{name: "accept by another rep", lead: ana(), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","action":"accept","outcome":"already","stage":"sal","repHash":"8e"}`,
+			want: []string{"feedback: sales accepted ana@acme.example (Ana Lopez): already recorded, nothing changed"}},
+		{name: "confirmation queued", lead: ana(), rec: `{"level":"INFO","msg":"capture","route":"POST /leads","status":303,"campaign":"q4-demo","outcome":"created","leadId":"01LEAD","confirmation":"busy"}`,
+			want: []string{"confirmation email queued (the schedule sends it)"}},
+		{name: "reject with reason", rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01R","action":"reject","outcome":"recorded","stage":"rejected","reason":"not_icp"}`,
+			want: []string{"feedback: sales rejected lead 01R (not icp) → stage rejected"}},
+		{name: "superseded", rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01R","action":"accept","outcome":"superseded","stage":"won"}`,
+			want: []string{"superseded (stage is won), nothing changed"}},
+		{name: "confirmed", lead: nurtured(), rec: `{"level":"INFO","msg":"optin","status":200,"leadId":"01COLD","outcome":"confirmed"}`,
+			want: []string{"subscription confirmed by cole@corp.example"}},
+		{name: "unsubscribed", lead: nurtured(), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","emailHash":"ab","outcome":"unsubscribed"}`,
+			want: []string{"unsubscribed: cole@corp.example"}},
+		{name: "hard bounce", lead: nurtured(), rec: `{"level":"INFO","msg":"ses event","type":"Bounce","emailHash":"ab","outcome":"suppressed_bounce"}`,
+			want: []string{"hard bounce for cole@corp.example → suppressed, nurture stopped"}},
+		{name: "bounce, no lead", rec: `{"level":"INFO","msg":"ses event","type":"Bounce","emailHash":"ab","outcome":"unknown_recipient"}`,
+			want: []string{"bounce for an address no lead has: nothing changed"}},
+		{name: "complaint", rec: `{"level":"INFO","msg":"ses event","type":"Complaint","emailHash":"ab","outcome":"suppressed_complaint"}`,
+			want: []string{"complaint from an unknown lead → unsubscribed and suppressed"}},
+		{name: "send event is no event", rec: `{"level":"INFO","msg":"ses event","type":"Send","outcome":"confirmed"}`, none: true},
+		{name: "click hands off", lead: ana(), rec: `{"level":"INFO","msg":"click","status":302,"leadId":"01LEAD","outcome":"recorded+handoff_sent"}`,
+			want: []string{"email link clicked by ana@acme.example", "(now grade A, score 40, hot)", "→ handed to sales (sent)"}},
+		{name: "unknown error still shows", rec: `{"level":"ERROR","msg":"ses proxy: Send event not delivered","function":"local","error":"boom"}`,
+			want: []string{"ERROR local: ses proxy: Send event not delivered: boom"}},
+		{name: "unknown info hides", rec: `{"level":"INFO","msg":"something new","function":"local"}`, none: true},
+		{name: "erased lead", lead: &lead.Lead{ID: "01E", Erased: true}, rec: `{"level":"INFO","msg":"lead","leadId":"01E","outcome":"suppressed"}`,
+			want: []string{"email to an erased lead not sent: the address is suppressed"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := Line(rec(t, c.rec), c.lead)
+			if c.none {
+				if got != "" {
+					t.Fatalf("want no line, got %q", got)
+				}
+				return
+			}
+			rest := got
+			for _, w := range c.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("line %q lacks %q (in order)", got, w)
+				}
+				rest = rest[i+len(w):]
+			}
+			if strings.Contains(got, "%!") {
+				t.Fatalf("format error in %q", got)
+			}
+		})
+	}
+}
+
+type finder map[string]lead.Lead
+
+func (f finder) Lead(_ context.Context, id string) (lead.Lead, error) {
+	if l, ok := f[id]; ok {
+		return l, nil
+	}
+	return lead.Lead{}, lead.ErrNotFound
+}
+
+func (f finder) LeadByEmail(_ context.Context, hash string) (lead.Lead, error) {
+	for _, l := range f {
+		if l.EmailHash == hash {
+			return l, nil
+		}
+	}
+	return lead.Lead{}, lead.ErrNotFound
+}
+
+// TestWriter: every line reaches the file byte for byte (no address is
+// added to it), however the writes split it; the terminal gets the human
+// lines only, or the raw log with verbose.
+func TestWriter(t *testing.T) {
+	l := *nurtured()
+	l.EmailHash = "ab12"
+	log := `{"time":"2026-12-03T10:00:00Z","level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","emailHash":"ab12","outcome":"unsubscribed"}
+{"time":"2026-12-03T10:00:01Z","level":"INFO","msg":"event out","type":"lead.unsubscribed","leadId":"01COLD"}
+{"time":"2026-12-03T10:00:02Z","level":"INFO","msg":"ses event","type":"Bounce","emailHash":"ab12","outcome":"already_suppressed"}
+panic: not json
+`
+	for _, verbose := range []bool{false, true} {
+		var file, term bytes.Buffer
+		w := New(&file, &term, verbose, finder{"01COLD": l})
+		for i := 0; i < len(log); i += 7 { // odd chunks: lines split across writes
+			if _, err := w.Write([]byte(log[min(i, len(log)):min(i+7, len(log))])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Close()
+		if file.String() != log {
+			t.Fatalf("file got\n%s\nwant the log as written", file.String())
+		}
+		if strings.Contains(file.String(), "cole@corp.example") {
+			t.Fatal("an address reached the log file")
+		}
+		if verbose {
+			if term.String() != log {
+				t.Fatalf("verbose terminal got\n%s", term.String())
+			}
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(term.String()), "\n")
+		want := []string{"unsubscribed: cole@corp.example", "bounce for cole@corp.example: already suppressed", "panic: not json"}
+		if len(lines) != len(want) {
+			t.Fatalf("terminal got %d lines, want %d:\n%s", len(lines), len(want), term.String())
+		}
+		for i, w := range want {
+			if !strings.Contains(lines[i], w) {
+				t.Errorf("line %d %q lacks %q", i, lines[i], w)
+			}
+		}
+	}
+}
