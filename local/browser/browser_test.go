@@ -92,13 +92,24 @@ func TestBrowser(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	base, ses := startStack(t, root, tmp, out)
+	// First the page checks on pages broken on purpose: each must be caught.
+	t.Run("checks", func(t *testing.T) {
+		walk(t, root, node, "--selftest", "1", "--out", filepath.Join("out", "browser", "selftest"), "--chromium", chromium)
+	})
+	t.Run("walk", func(t *testing.T) {
+		base, ses := startStack(t, root, tmp, out)
+		walk(t, root, node, "--base", base, "--ses", ses, "--out", filepath.Join("out", "browser"),
+			"--campaigns", campaignsFile, "--chromium", chromium)
+	})
+}
 
+// walk runs walk.mjs with args, prints its lines as they come and fails
+// the test with every failed step and its details.
+func walk(t *testing.T, root, node string, args ...string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join("local", "browser", "walk.mjs"),
-		"--base", base, "--ses", ses, "--out", filepath.Join("out", "browser"),
-		"--campaigns", campaignsFile, "--chromium", chromium)
+	cmd := exec.CommandContext(ctx, node, append([]string{filepath.Join("local", "browser", "walk.mjs")}, args...)...)
 	cmd.Dir = root
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
@@ -108,7 +119,6 @@ func TestBrowser(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// One line per step; the failed ones (and their details) fail the test.
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var details []string

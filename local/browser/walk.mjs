@@ -32,7 +32,8 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i].startsWith('--')) a[argv[i].slice(2)] = argv[++i];
   }
-  for (const k of ['base', 'ses', 'out', 'campaigns', 'chromium']) {
+  const need = a.selftest ? ['out', 'chromium'] : ['base', 'ses', 'out', 'campaigns', 'chromium'];
+  for (const k of need) {
     if (!a[k]) {
       console.error(`walk.mjs: --${k} is required`);
       process.exit(2);
@@ -42,9 +43,9 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-const base = args.base.replace(/\/$/, '');
+const base = (args.base || 'http://127.0.0.1:9').replace(/\/$/, '');
 const origin = new URL(base).origin;
-const campaigns = JSON.parse(fs.readFileSync(args.campaigns, 'utf8'));
+const campaigns = args.campaigns ? JSON.parse(fs.readFileSync(args.campaigns, 'utf8')) : [];
 fs.mkdirSync(args.out, { recursive: true });
 for (const f of fs.readdirSync(args.out)) if (f.endsWith('.png')) fs.rmSync(path.join(args.out, f));
 
@@ -187,6 +188,7 @@ async function inspect(page, name) {
     };
     if (de.scrollWidth > vw + 1) out.push(`the page scrolls sideways: ${de.scrollWidth}px wide in a ${vw}px window`);
     const scrollsX = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    const clipsX = (el) => ['hidden', 'clip'].includes(getComputedStyle(el).overflowX);
     for (const el of document.body ? document.body.querySelectorAll('*') : []) {
       if (el.closest('[aria-hidden="true"]')) continue; // e.g. the honeypot, kept away from people on purpose
       const cs = getComputedStyle(el);
@@ -204,13 +206,13 @@ async function inspect(page, name) {
         out.push(`note: ${describe(el).slice(0, 40)}… scrolls sideways: ${el.clientWidth}px of its ${el.scrollWidth}px shown`);
       }
       // Sticking out past the window's right edge, outside any box that
-      // scrolls: reported once, for the outermost such element.
+      // scrolls or clips: reported once, for the outermost such element.
       if (r.right > vw + 1 && r.left < vw) {
         let p = el.parentElement;
         let inScroller = false;
         let parentOut = false;
         for (; p && p !== document.body; p = p.parentElement) {
-          if (scrollsX(p)) inScroller = true;
+          if (scrollsX(p) || clipsX(p)) inScroller = true; // reported as scrolling or clipped
           if (p.getBoundingClientRect().right > vw + 1) parentOut = true;
         }
         if (!inScroller && !parentOut) out.push(`past the right edge: ${describe(el)} ends at ${Math.round(r.right)}px in a ${vw}px window`);
@@ -440,6 +442,37 @@ async function followAndPress(page, link, name) {
   return { first, after, problems, text };
 }
 
+// --- the checks can fail ------------------------------------------------------
+
+// With --selftest, the page checks run on pages broken on purpose, and
+// each must be caught (and a sound page must pass): a check that cannot
+// fail proves nothing.
+if (args.selftest) {
+  const cases = [
+    ['sound page', '<!doctype html><html><body><h1>Fine</h1><table><tr><td>a</td><td>b</td></tr></table></body></html>', null],
+    ['clipped table', `<!doctype html><html><body><div style="width:300px;overflow:hidden"><table><tr><td style="white-space:nowrap">${'wide cell '.repeat(40)}</td></tr></table></div></body></html>`, /clipped/],
+    ['page wider than the window', '<!doctype html><html><body><div style="width:2000px">wide</div></body></html>', /scrolls sideways/],
+    ['body hides its overflow', '<!doctype html><html><body style="overflow-x:hidden;margin:0"><table style="width:1600px"><tr><td>x</td></tr></table></body></html>', /past the right edge|clipped/],
+    ['broken image', '<!doctype html><html><body><img src="data:image/png;base64,AAAA" alt="logo"></body></html>', /image did not load|request failed/],
+    ['CSP violation', `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="style-src 'none'"></head><body><p style="color:red">red</p><style>p{}</style></body></html>`, /Content Security Policy|CSP violation/],
+    ['script error', '<!doctype html><html><body><script>throw new Error("boom")</script></body></html>', /page error: boom/],
+  ];
+  for (const [name, html, want] of cases) {
+    await check(`selftest ${name}`, async () => {
+      const page = await newPage();
+      await page.setContent(html, { waitUntil: 'load' }).catch(() => {});
+      const r = await inspect(page, `selftest-${name.replace(/\W+/g, '-')}`);
+      await page.close();
+      if (!want) return { what: 'no problem found', problems: r.problems };
+      const caught = r.problems.some((p) => want.test(p));
+      return { what: `caught: ${r.problems.join('; ').slice(0, 160)}`, problems: caught ? [] : [`not caught (want ${want}); found: ${r.problems.join('; ') || 'nothing'}`] };
+    });
+  }
+  await browser.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+  process.exit(failures ? 1 : 0);
+}
+
 // --- the walk -----------------------------------------------------------------
 
 const page = await newPage();
@@ -496,6 +529,21 @@ for (const c of campaigns) {
     const body = await page.evaluate(() => document.body?.innerText || '');
     if (!/<form|<script|<iframe/i.test(body)) r.problems.push('the snippet has no <form>, <script> or <iframe> to paste');
     return { what: `/c/${c.id}/embed ${r.status}, ${body.length} characters to paste (${shot(r.file)})`, problems: r.problems };
+  });
+  // The snippet pasted into a site's page: it shows a form with a button.
+  await check(`${c.id} embed pasted`, async () => {
+    const snippet = await (await fetch(`${url}/embed`)).text();
+    const site = await newPage();
+    await site.setContent(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A customer's site</title></head>
+<body style="font-family:Georgia,serif;max-width:48rem;margin:2rem auto;padding:0 1rem"><h1>Our site</h1><p>Some text of the site around the form.</p>
+${snippet}
+<p>More of the site.</p></body></html>`, { waitUntil: 'load' });
+    await site.waitForSelector('form', { timeout: 5000 }).catch(() => {});
+    const r = await inspect(site, `${c.id}-embed-pasted`);
+    const cs = await controls(site);
+    if (!cs || !cs.some((x) => x.kind === 'submit')) r.problems.push('the pasted snippet shows no form with a button');
+    await site.close();
+    return { what: `the snippet in a site's page shows its form (${shot(r.file)})`, problems: r.problems };
   });
 }
 if (!optInLead) optInLead = hotLead;
