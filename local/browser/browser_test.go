@@ -112,6 +112,11 @@ func walk(t *testing.T, root, node string, args ...string) {
 	cmd := exec.CommandContext(ctx, node, append([]string{filepath.Join("local", "browser", "walk.mjs")}, args...)...)
 	cmd.Dir = root
 	cmd.Stderr = os.Stderr
+	// Its own process group, killed whole on timeout; and a browser left
+	// holding its output never keeps Wait waiting.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +142,10 @@ func walk(t *testing.T, root, node string, args ...string) {
 		}
 	}
 	werr := cmd.Wait()
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever it left behind
+	if ctx.Err() != nil {
+		t.Errorf("walk.mjs did not finish within 3 minutes")
+	}
 	switch {
 	case len(details) > 0:
 		t.Errorf("the browser walk failed (screenshots and the stack's log in out/browser/):\n%s", strings.Join(details, "\n"))

@@ -114,6 +114,10 @@ function as(person, tag) {
 // --- a page that records what goes wrong on it ------------------------------
 
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-chromium-')); // a fresh profile each run
+// A promise nobody waited for fails the walk, not the process: the steps
+// after it still run, and the browser is closed.
+process.on('unhandledRejection', (e) => fail('walk', `unexpected error: ${String(e?.message || e).split('\n')[0]}`));
+
 const browser = await puppeteer.launch({
   executablePath: args.chromium,
   headless: true,
@@ -203,7 +207,7 @@ async function inspect(page, name) {
       // A box that scrolls sideways at this width hides nothing for good,
       // but a person has to scroll to see it: a note, not a failure.
       if (scrollsX(el) && el !== document.body && el.scrollWidth > el.clientWidth + 1) {
-        out.push(`note: ${describe(el).slice(0, 40)}… scrolls sideways: ${el.clientWidth}px of its ${el.scrollWidth}px shown`);
+        out.push(`note: ${describe(el)} scrolls sideways: ${el.clientWidth}px of its ${el.scrollWidth}px shown`);
       }
       // Sticking out past the window's right edge, outside any box that
       // scrolls or clips: reported once, for the outermost such element.
@@ -530,20 +534,53 @@ for (const c of campaigns) {
     if (!/<form|<script|<iframe/i.test(body)) r.problems.push('the snippet has no <form>, <script> or <iframe> to paste');
     return { what: `/c/${c.id}/embed ${r.status}, ${body.length} characters to paste (${shot(r.file)})`, problems: r.problems };
   });
-  // The snippet pasted into a site's page: it shows a form with a button.
+  // The snippet pasted into a site's page, filled and submitted there.
+  // The local stack allows its own origin only (ALLOWED_ORIGINS) to post
+  // to it and to frame its forms, so the site's page is served as if from
+  // that origin: the browser answers its address itself.
   await check(`${c.id} embed pasted`, async () => {
     const snippet = await (await fetch(`${url}/embed`)).text();
     const site = await newPage();
-    await site.setContent(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A customer's site</title></head>
+    const siteURL = `${base}/_browser-walk/site-${encodeURIComponent(c.id)}`;
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A customer's site</title></head>
 <body style="font-family:Georgia,serif;max-width:48rem;margin:2rem auto;padding:0 1rem"><h1>Our site</h1><p>Some text of the site around the form.</p>
 ${snippet}
-<p>More of the site.</p></body></html>`, { waitUntil: 'load' });
-    await site.waitForSelector('form', { timeout: 5000 }).catch(() => {});
+<p>More of the site.</p></body></html>`;
+    await site.setRequestInterception(true);
+    site.on('request', (r) => (r.url() === siteURL ? r.respond({ status: 200, contentType: 'text/html; charset=utf-8', body: html }) : r.continue()).catch(() => {}));
+    await site.goto(siteURL, { waitUntil: 'load' });
+    // the form is in the page, or in a frame the snippet adds
+    const deadline = Date.now() + 5000;
+    let frame = null;
+    while (!frame && Date.now() < deadline) {
+      for (const f of site.frames()) {
+        if (await f.$('form button, form input[type=submit]').catch(() => null)) { frame = f; break; }
+      }
+      if (!frame) await new Promise((r) => setTimeout(r, 200));
+    }
     const r = await inspect(site, `${c.id}-embed-pasted`);
-    const cs = await controls(site);
-    if (!cs || !cs.some((x) => x.kind === 'submit')) r.problems.push('the pasted snippet shows no form with a button');
+    const problems = [...r.problems];
+    if (!frame) {
+      problems.push('the pasted snippet shows no form with a button');
+      return { what: `the snippet in a site's page (${shot(r.file)})`, problems };
+    }
+    const where = frame === site.mainFrame() ? 'in the page' : 'in a frame';
+    const cs = await fill(frame, as(cold, `${c.id}-embed`));
+    const btn = cs.find((x) => x.kind === 'submit');
+    // A framed form may answer in the frame or, with target="_top", in the
+    // whole page.
+    const top = frame !== site.mainFrame() && (await frame.$eval('[data-bt="form"]', (f) => ['_top', '_parent'].includes(f.target)));
+    const navigating = top ? site.mainFrame() : frame;
+    const [resp] = await Promise.all([navigating.waitForNavigation({ waitUntil: 'load' }), (await frame.$(`[data-bt="${btn.id}"]`)).click()]);
+    const after = await inspect(site, `${c.id}-embed-thanks`);
+    problems.push(...after.problems);
+    const landed = navigating.url();
+    if (!resp || resp.status() !== 200) problems.push(`after submitting, ${landed} answered HTTP ${resp?.status()}`);
+    if (new URL(landed).origin !== origin) problems.push(`the thank-you page is not on the stack's own site: ${landed}`);
+    const post = resp?.request().redirectChain().find((q) => q.method() === 'POST');
+    if (!post) problems.push('the form post was not answered with a redirect to a thank-you page');
     await site.close();
-    return { what: `the snippet in a site's page shows its form (${shot(r.file)})`, problems: r.problems };
+    return { what: `the snippet in a site's page shows its form ${where} (${shot(r.file)}) → submitted → ${landed.replace(origin, '')} ${resp?.status()} (${shot(after.file)})`, problems };
   });
 }
 if (!optInLead) optInLead = hotLead;
