@@ -171,6 +171,57 @@ async function newPage() {
   return page;
 }
 
+// layoutProblems runs in a page (or frame): what a person would see as
+// broken layout there.
+function layoutProblems() {
+  const out = [];
+  const de = document.documentElement;
+  const vw = de.clientWidth;
+  const describe = (el) => {
+    let d = el.tagName.toLowerCase();
+    if (el.id) d += '#' + el.id;
+    if (typeof el.className === 'string' && el.className.trim()) d += '.' + el.className.trim().split(/\s+/).join('.');
+    const t = (el.innerText || '').replace(/\s+/g, ' ').trim();
+    return t ? `${d} "${t.slice(0, 60)}${t.length > 60 ? '…' : ''}"` : d;
+  };
+  if (de.scrollWidth > vw + 1) out.push(`the page scrolls sideways: ${de.scrollWidth}px wide in a ${vw}px window`);
+  const scrollsX = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const clipsX = (el) => ['hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+  for (const el of document.body ? document.body.querySelectorAll('*') : []) {
+    if (el.closest('[aria-hidden="true"]')) continue; // e.g. the honeypot, kept away from people on purpose
+    const cs = getComputedStyle(el);
+    if (cs.display === 'none' || cs.visibility === 'hidden') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue;
+    const clipX = ['hidden', 'clip'].includes(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
+    const clipY = ['hidden', 'clip'].includes(cs.overflowY) && el.scrollHeight > el.clientHeight + 2;
+    if (clipX || clipY) {
+      out.push(`clipped: ${describe(el)} shows ${el.clientWidth}×${el.clientHeight}px of its ${el.scrollWidth}×${el.scrollHeight}px`);
+    }
+    // A box that scrolls sideways at this width hides nothing for good,
+    // but a person has to scroll to see it: a note, not a failure.
+    if (scrollsX(el) && el !== document.body && el.scrollWidth > el.clientWidth + 1) {
+      out.push(`note: ${describe(el)} scrolls sideways: ${el.clientWidth}px of its ${el.scrollWidth}px shown`);
+    }
+    // Sticking out past the window's right edge, outside any box that
+    // scrolls or clips: reported once, for the outermost such element.
+    if (r.right > vw + 1 && r.left < vw) {
+      let p = el.parentElement;
+      let inScroller = false;
+      let parentOut = false;
+      for (; p && p !== document.body; p = p.parentElement) {
+        if (scrollsX(p) || clipsX(p)) inScroller = true; // reported as scrolling or clipped
+        if (p.getBoundingClientRect().right > vw + 1) parentOut = true;
+      }
+      if (!inScroller && !parentOut) out.push(`past the right edge: ${describe(el)} ends at ${Math.round(r.right)}px in a ${vw}px window`);
+    }
+  }
+  for (const img of document.images) {
+    if (!img.complete || img.naturalWidth === 0) out.push(`image did not load: ${img.currentSrc || img.src}`);
+  }
+  return out;
+}
+
 // inspect screenshots the page and returns what is wrong with it: the
 // problems recorded since the last inspect, broken images, sideways
 // scrolling, clipped content.
@@ -179,54 +230,19 @@ async function inspect(page, name) {
   // Let late requests (images, the tracking script) settle first.
   await page.waitForNetworkIdle({ idleTime: 200, timeout: 3000 }).catch(() => {});
   await page.screenshot({ path: file, fullPage: true });
-  const layout = await page.evaluate(() => {
-    const out = [];
-    const de = document.documentElement;
-    const vw = de.clientWidth;
-    const describe = (el) => {
-      let d = el.tagName.toLowerCase();
-      if (el.id) d += '#' + el.id;
-      if (typeof el.className === 'string' && el.className.trim()) d += '.' + el.className.trim().split(/\s+/).join('.');
-      const t = (el.innerText || '').replace(/\s+/g, ' ').trim();
-      return t ? `${d} "${t.slice(0, 60)}${t.length > 60 ? '…' : ''}"` : d;
-    };
-    if (de.scrollWidth > vw + 1) out.push(`the page scrolls sideways: ${de.scrollWidth}px wide in a ${vw}px window`);
-    const scrollsX = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
-    const clipsX = (el) => ['hidden', 'clip'].includes(getComputedStyle(el).overflowX);
-    for (const el of document.body ? document.body.querySelectorAll('*') : []) {
-      if (el.closest('[aria-hidden="true"]')) continue; // e.g. the honeypot, kept away from people on purpose
-      const cs = getComputedStyle(el);
-      if (cs.display === 'none' || cs.visibility === 'hidden') continue;
-      const r = el.getBoundingClientRect();
-      if (r.width <= 1 || r.height <= 1) continue;
-      const clipX = ['hidden', 'clip'].includes(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
-      const clipY = ['hidden', 'clip'].includes(cs.overflowY) && el.scrollHeight > el.clientHeight + 2;
-      if (clipX || clipY) {
-        out.push(`clipped: ${describe(el)} shows ${el.clientWidth}×${el.clientHeight}px of its ${el.scrollWidth}×${el.scrollHeight}px`);
-      }
-      // A box that scrolls sideways at this width hides nothing for good,
-      // but a person has to scroll to see it: a note, not a failure.
-      if (scrollsX(el) && el !== document.body && el.scrollWidth > el.clientWidth + 1) {
-        out.push(`note: ${describe(el)} scrolls sideways: ${el.clientWidth}px of its ${el.scrollWidth}px shown`);
-      }
-      // Sticking out past the window's right edge, outside any box that
-      // scrolls or clips: reported once, for the outermost such element.
-      if (r.right > vw + 1 && r.left < vw) {
-        let p = el.parentElement;
-        let inScroller = false;
-        let parentOut = false;
-        for (; p && p !== document.body; p = p.parentElement) {
-          if (scrollsX(p) || clipsX(p)) inScroller = true; // reported as scrolling or clipped
-          if (p.getBoundingClientRect().right > vw + 1) parentOut = true;
-        }
-        if (!inScroller && !parentOut) out.push(`past the right edge: ${describe(el)} ends at ${Math.round(r.right)}px in a ${vw}px window`);
-      }
-    }
-    for (const img of document.images) {
-      if (!img.complete || img.naturalWidth === 0) out.push(`image did not load: ${img.currentSrc || img.src}`);
-    }
-    return out;
-  });
+  const layout = await page.evaluate(layoutProblems);
+  // A frame (an embedded form) is checked like a page, and must be tall
+  // enough for what it shows.
+  for (const f of page.frames()) {
+    if (f === page.mainFrame() || f.isDetached()) continue;
+    const inFrame = await f.evaluate(layoutProblems).catch((e) => [`frame ${f.url()} could not be checked: ${e.message}`]);
+    layout.push(...inFrame.map((p) => `in the frame ${f.url()}: ${p}`));
+    const cut = await f.evaluate(() => {
+      const de = document.documentElement;
+      return de.scrollHeight > de.clientHeight + 1 ? `the frame is ${de.clientHeight}px tall for ${de.scrollHeight}px of content: a person sees a scroll bar in the page` : '';
+    }).catch(() => '');
+    if (cut) layout.push(`in the frame ${f.url()}: ${cut}`);
+  }
   const all = [...new Set([...page.problems, ...layout].map((p) => (p.length > 300 ? p.slice(0, 300) + '…' : p)))];
   page.problems = [];
   const notes = all.filter((p) => p.startsWith('note: ')).map((p) => p.slice(6));
@@ -459,6 +475,7 @@ if (args.selftest) {
     ['body hides its overflow', '<!doctype html><html><body style="overflow-x:hidden;margin:0"><table style="width:1600px"><tr><td>x</td></tr></table></body></html>', /past the right edge|clipped/],
     ['broken image', '<!doctype html><html><body><img src="data:image/png;base64,AAAA" alt="logo"></body></html>', /image did not load|request failed/],
     ['CSP violation', `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="style-src 'none'"></head><body><p style="color:red">red</p><style>p{}</style></body></html>`, /Content Security Policy|CSP violation/],
+    ['frame too short for its form', '<!doctype html><html><body><iframe style="height:100px;width:600px;border:0" srcdoc="<div style=\'height:900px\'>a tall form</div>"></iframe></body></html>', /frame is \d+px tall/],
     ['script error', '<!doctype html><html><body><script>throw new Error("boom")</script></body></html>', /page error: boom/],
   ];
   for (const [name, html, want] of cases) {
