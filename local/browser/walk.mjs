@@ -591,7 +591,8 @@ ${snippet}
     const [resp] = await Promise.all([navigating.waitForNavigation({ waitUntil: 'load' }), (await frame.$(`[data-bt="${btn.id}"]`)).click()]);
     const after = await inspect(site, `${c.id}-embed-thanks`);
     problems.push(...after.problems);
-    const landed = navigating.url();
+    // a page the browser could not show is chrome-error://…: name the address
+    const landed = navigating.url().startsWith('chrome-error:') ? site.lastNavigation || navigating.url() : navigating.url();
     if (!resp || resp.status() !== 200) problems.push(`after submitting, ${landed} answered HTTP ${resp?.status()}`);
     if (new URL(landed).origin !== origin) problems.push(`the thank-you page is not on the stack's own site: ${landed}`);
     const post = resp?.request().redirectChain().find((q) => q.method() === 'POST');
