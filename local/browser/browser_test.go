@@ -112,10 +112,11 @@ func walk(t *testing.T, root, node string, args ...string) {
 	cmd := exec.CommandContext(ctx, node, append([]string{filepath.Join("local", "browser", "walk.mjs")}, args...)...)
 	cmd.Dir = root
 	cmd.Stderr = os.Stderr
-	// Its own process group, killed whole on timeout; and a browser left
-	// holding its output never keeps Wait waiting.
+	// On timeout SIGTERM, on which puppeteer closes the browser (it runs in
+	// its own process group); SIGKILL 10 s later. A browser left holding
+	// the output never keeps Wait waiting.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -142,7 +143,7 @@ func walk(t *testing.T, root, node string, args ...string) {
 		}
 	}
 	werr := cmd.Wait()
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever it left behind
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever else it left in its group
 	if ctx.Err() != nil {
 		t.Errorf("walk.mjs did not finish within 3 minutes")
 	}

@@ -118,12 +118,29 @@ const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-chromium-')); //
 // after it still run, and the browser is closed.
 process.on('unhandledRejection', (e) => fail('walk', `unexpected error: ${String(e?.message || e).split('\n')[0]}`));
 
+// A walk that hangs fails (the Go test gives it 3 minutes): exiting, the
+// process has puppeteer kill the browser.
+const timeout = Number(process.env.WALK_TIMEOUT_MS) || 150000;
+setTimeout(() => {
+  fail('walk', `did not finish within ${timeout / 1000} s`);
+  process.exit(1);
+}, timeout).unref();
+
 const browser = await puppeteer.launch({
   executablePath: args.chromium,
   headless: true,
   userDataDir: profile,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+
+// Registered after puppeteer's own exit handler, which kills the browser.
+process.on('exit', () => {
+  try {
+    fs.rmSync(profile, { recursive: true, force: true });
+  } catch {
+    // a browser still writing as it dies: the temporary directory stays
+  }
 });
 
 const pages = [];
@@ -490,7 +507,6 @@ if (args.selftest) {
     });
   }
   await browser.close();
-  fs.rmSync(profile, { recursive: true, force: true });
   process.exit(failures ? 1 : 0);
 }
 
@@ -698,6 +714,5 @@ await check('reports', async () => {
 });
 
 await browser.close();
-fs.rmSync(profile, { recursive: true, force: true });
 console.log(failures ? `browser walk: ${failures} step(s) failed; screenshots in ${args.out}` : `browser walk: every step ok; screenshots in ${args.out}`);
 process.exit(failures ? 1 : 0);
