@@ -25,12 +25,13 @@ LOCALBIN := bin/local
 quietly = $(1) || { kill -INT $$PPID; sleep 5; }
 FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 
-.PHONY: crash help run test vet lint-template deploy-check unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce sim
+.PHONY: browser crash help run test vet lint-template deploy-check unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce sim
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
-	@echo "make test     go vet + cfn-lint + every test against the real emulators (TESTFLAGS=-race as in CI), then make crash and make sim"
+	@echo "make test     go vet + cfn-lint + every test against the real emulators (TESTFLAGS=-race as in CI), then make crash, make sim and make browser"
 	@echo "make sim      the 120-day lifecycle simulation alone (one line per simulated month)"
+	@echo "make browser  the real-browser walk alone: every form filled in headless Chromium, screenshots in out/browser/"
 	@echo "make crash    the crash test alone (worker processes killed while they send; prints its tally)"
 	@echo "make bench    benchmarks with ratios against floors measured in the same run"
 	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99 (FAULTS=0.05: inject DynamoDB failures; CONFLICTS=1: DynamoDB's transaction conflicts)"
@@ -66,9 +67,10 @@ run: install $(LOCALBIN)/stack
 	@$(call quietly,$(LOCALBIN)/stack run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist) $(if $(filter-out 0,$(V)),-v))
 
 test: install vet lint-template
-	$(STACK) exec -- env LEADFLOW_SIM=apart LEADFLOW_CRASH=apart $(GO) test -count=1 -timeout 25m $(TESTFLAGS) ./...
+	$(STACK) exec -- env LEADFLOW_SIM=apart LEADFLOW_CRASH=apart LEADFLOW_BROWSER=apart $(GO) test -count=1 -timeout 25m $(TESTFLAGS) ./...
 	$(MAKE) --no-print-directory crash
 	$(MAKE) --no-print-directory sim
+	$(MAKE) --no-print-directory browser
 
 # The crash test (worker processes killed at random while they send), on
 # its own after the suite: its clock runs 30x the wall, so the other
@@ -83,6 +85,17 @@ crash: install
 # prints one line per simulated month. SIM_SEED=n for another run.
 sim: install
 	$(STACK) exec -- $(GO) test -count=1 -timeout 10m -run '^TestLifecycleSimulation$$' -v ./shared/app
+
+# The real-browser test, on its own after the suite: it builds and starts
+# the local stack (its own emulators, a free port) and walks it in headless
+# Chromium (puppeteer-core from package.json driving Debian's chromium, or
+# CHROMIUM=/path): every campaign form and the landing page filled and
+# submitted, the thank-you pages, a refused form, the sales alert's Accept
+# link, the opt-in link, the embed snippet and the dashboard, each page
+# screenshot at 1280 px into out/browser/. One line per step. Skipped
+# without chromium, unless CI=true.
+browser: install
+	$(GO) test -count=1 -timeout 5m -run '^TestBrowser$$' -v ./local/browser
 
 vet:
 	$(GO) vet ./...
