@@ -431,7 +431,10 @@ async function thanks(page, subject, name, person, opts = {}) {
       problems.unshift(`the thank-you page ${where} answered HTTP ${resp.status()}`);
     }
     const path = where.startsWith(origin) ? where.slice(origin.length) : where;
-    return { what: `${person.who} fills the form → thank-you page ${path} ${resp?.status() ?? '(none)'} (${shot(file)})`, problems };
+    // a way on from the thank-you page: the landing page's (generic) one
+    // links back to the site, a campaign's to its page
+    if (opts.back && !(await links(page)).some((l) => l.href === opts.back)) problems.push(`the thank-you page has no link back to ${opts.back}`);
+    return { what: `${person.who} fills the form → thank-you page ${path} ${resp?.status() ?? '(none)'}${opts.back ? ', linking back' : ''} (${shot(file)})`, problems };
   });
 }
 
@@ -519,7 +522,7 @@ const subjects = {};
 // offers a choice), consent ticked.
 const landingPerson = as(cold, 'landing');
 let landingOffersNewsletter = false;
-await thanks(page, 'landing page /', 'landing', landingPerson, { url: `${base}/` });
+await thanks(page, 'landing page /', 'landing', landingPerson, { url: `${base}/`, back: `${base}/` });
 {
   // what the page offered (read again, unfilled)
   await page.goto(`${base}/`, { waitUntil: 'load' }).catch(() => {});
@@ -543,7 +546,7 @@ for (const c of campaigns) {
     continue;
   }
   const person = as(c.formType === 'demo_request' ? hot : cold, c.id);
-  await thanks(page, subject, c.id, person, { url });
+  await thanks(page, subject, c.id, person, { url, back: url });
   if (!hotLead && c.formType === 'demo_request') hotLead = { campaign: c.id, person };
   if (!optInLead && c.consentMode !== 'single' && c.formType !== 'demo_request') optInLead = { campaign: c.id, person };
   subjects[c.id] = person;
@@ -554,9 +557,9 @@ for (const c of campaigns) {
       await check(`${c.id} variant ${v}`, async () => {
         const r = await open(page, `${url}?variant=${encodeURIComponent(v)}`, `${c.id}-variant-${v}`);
         const shown = await page.$eval('input[type=hidden][name=variant]', (i) => i.value).catch(() => '');
-        let what = `?variant=${v} ${r.status} (${shot(r.file)})`;
-        if (shown && shown !== v) what += ` — note: the page shows variant ${shown}, not ${v}`;
-        return { what, problems: r.problems };
+        // a link naming a variant (as an ad for that offer does) shows it
+        if (shown !== v) r.problems.push(`the page shows variant ${shown || '(none)'}, not the ${v} its link names`);
+        return { what: `?variant=${v} ${r.status} shows variant ${v} (${shot(r.file)})`, problems: r.problems };
       });
     }
   }
@@ -710,7 +713,11 @@ if (landingOffersNewsletter && hotLead) {
 // 7. The reports dashboard.
 await check('reports', async () => {
   const r = await open(page, `${base}/reports?format=html`, 'reports');
-  return { what: `dashboard ${r.status} (${shot(r.file)})`, problems: r.problems };
+  // a marketer reads every column without scrolling sideways at 1280 px
+  const wide = await page.evaluate(() => [...document.querySelectorAll('table')]
+    .filter((t) => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
+    .map((t) => `the table "${t.caption?.innerText || t.rows[0]?.innerText.slice(0, 40)}" is ${Math.round(t.getBoundingClientRect().width)}px wide in a ${t.parentElement.clientWidth}px box: it scrolls sideways`));
+  return { what: `dashboard ${r.status}, every table fits (${shot(r.file)})`, problems: [...r.problems, ...wide] };
 });
 
 await browser.close();

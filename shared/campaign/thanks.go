@@ -3,6 +3,7 @@ package campaign
 import (
 	"html/template"
 	"io"
+	"net/url"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -87,6 +88,10 @@ type ThanksData struct {
 	// the page links back to Base+"/c/<id>" and prefixes next steps given
 	// as paths with it.
 	Base string
+	// Home is the site the visitor came from, absolute http(s) (e.g.
+	// https://www.example.com/): the generic page (nil campaign) links
+	// back to it; "" offers no link. The caller vouches for it.
+	Home string
 }
 
 // RenderThanks writes the hosted thank-you page of a campaign, or with a
@@ -121,6 +126,8 @@ func RenderThanks(w io.Writer, c *Campaign, d ThanksData) error {
 		if c.Status == Live {
 			v.Back = base + "/c/" + c.ID
 		}
+	} else if u, err := url.Parse(d.Home); err == nil && absoluteURL(d.Home) {
+		v.Home, v.HomeName = d.Home, u.Host
 	}
 	if mode == lead.ConsentSingle {
 		v.Consent = "If you ticked the box to hear from us, our emails will follow. Each one has a link to unsubscribe with one click."
@@ -137,6 +144,8 @@ type thanksView struct {
 	Consent  string
 	Steps    []Link
 	Back     string
+	Home     string
+	HomeName string // Home's host, as the link says it
 }
 
 const thanksTmpl = `<!doctype html>
@@ -159,6 +168,7 @@ const thanksTmpl = `<!doctype html>
 {{range .Steps}}<li><a class="lf-step" href="{{.URL}}">{{.Label}}</a></li>
 {{end}}</ul>
 {{end}}{{if .Back}}<p class="lf-thanks"><a class="lf-back" href="{{.Back}}">Back to the campaign page</a></p>
+{{end}}{{if .Home}}<p class="lf-thanks"><a class="lf-back" href="{{.Home}}">Back to {{.HomeName}}</a></p>
 {{end}}</div>
 </main>
 </body>

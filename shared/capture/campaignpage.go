@@ -32,7 +32,7 @@ const (
 func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Response {
 	base := h.baseURL(req)
 	if req.RouteKey == routeGenericThanks {
-		return h.thanksPage(nil, base, log)
+		return h.thanksPage(nil, base, h.home(req), log)
 	}
 	id := req.PathParameters["campaign"]
 	var c *campaign.Campaign
@@ -47,7 +47,7 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 	case routeEmbed:
 		return h.embed(req, c, base, log)
 	case routeThanks:
-		return h.thanksPage(c, base, log)
+		return h.thanksPage(c, base, "", log)
 	}
 	framed := req.RouteKey == routeFrame
 	utm := map[string]string{}
@@ -67,14 +67,18 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 			landing = u.String()
 		}
 	}
+	// A link may pin the offer (?variant=b, as in an ad for that offer);
+	// a variant the campaign does not have is ignored: the visitor still
+	// gets a page, with a variant drawn by weight.
+	pinned, _ := c.Variant(req.QueryStringParameters["variant"])
 	var b bytes.Buffer
 	err := c.RenderPage(&b, campaign.PageData{Action: base + "/leads", LandingPage: landing, Referrer: referrer,
-		UTM: utm, Idem: h.token(), Framed: framed})
+		UTM: utm, Idem: h.token(), Variant: pinned, Framed: framed})
 	if err != nil {
 		log.Error("campaign page", "status", http.StatusInternalServerError, "campaign", id, "error", err.Error())
 		return httpapi.HTML(http.StatusInternalServerError, "<!doctype html><title>Error</title><p>This page could not be shown.</p>", nil)
 	}
-	log.Info("campaign page", "status", http.StatusOK, "campaign", id, "framed", framed)
+	log.Info("campaign page", "status", http.StatusOK, "campaign", id, "framed", framed, "pinned", pinned.ID != "")
 	p := h.pagePolicy(req, id)
 	if framed {
 		// Only the sites allowed to post here may show the form.
@@ -114,20 +118,40 @@ func (h *Handler) embed(req httpapi.Request, c *campaign.Campaign, base string, 
 }
 
 // thanksPage is where a form post lands: the campaign's hosted thank-you
-// page, or with a nil c the generic one.
-func (h *Handler) thanksPage(c *campaign.Campaign, base string, log *slog.Logger) httpapi.Response {
+// page, or with a nil c the generic one, linking home when not "".
+func (h *Handler) thanksPage(c *campaign.Campaign, base, home string, log *slog.Logger) httpapi.Response {
 	var b bytes.Buffer
 	id := ""
 	if c != nil {
 		id = c.ID
 	}
-	if err := campaign.RenderThanks(&b, c, campaign.ThanksData{Base: base}); err != nil {
+	if err := campaign.RenderThanks(&b, c, campaign.ThanksData{Base: base, Home: home}); err != nil {
 		log.Error("thank-you page", "status", http.StatusInternalServerError, "campaign", id, "error", err.Error())
 		return httpapi.HTML(http.StatusInternalServerError, "<!doctype html><title>Thank you</title><p>Thank you. We received your details.</p>", nil)
 	}
 	log.Info("thank-you page", "status", http.StatusOK, "campaign", id)
 	// Links only: no form, nothing loaded.
 	return httpapi.Page(http.StatusOK, b.String(), httpapi.Policy{Styles: campaignPageStyles}, nil)
+}
+
+// home is where the generic thank-you page links back to: the home page
+// (origin + "/") of the site the form was on, as the browser names it in
+// the Referer of the redirect from the post — only when that site is one
+// ALLOWED_ORIGINS lists by name, so the page never links where the
+// deployment does not post from (no "*", no address from the query: no
+// open redirect). The local stack lists its own address, whose "/" is its
+// landing page; "" for anything else.
+func (h *Handler) home(req httpapi.Request) string {
+	o := httpapi.Origin(httpapi.Header(req, "referer"))
+	if o == "" {
+		return ""
+	}
+	for _, allowed := range h.CORS.Origins() {
+		if allowed != "*" && strings.EqualFold(allowed, o) {
+			return allowed + "/"
+		}
+	}
+	return ""
 }
 
 // pagePolicy lets a hosted page use its stylesheet and post its form to

@@ -60,7 +60,7 @@ func TestFormPostLandsOnAThankYouPage(t *testing.T) {
 	tests := []struct {
 		name, body, base, thankYou, want string
 	}{
-		{"campaign's hosted page", "campaign=q4-demo&variant=b", "https://leads.example.com", "", "https://leads.example.com/c/q4-demo/thanks"},
+		{"campaign's hosted page", "campaign=q4-demo&variant=b&company=Acme&company_size=51-200", "https://leads.example.com", "", "https://leads.example.com/c/q4-demo/thanks"},
 		{"campaign's hosted page, API's own address", "campaign=webinar-nov", "", "https://www.example.com/thanks",
 			"https://abc123.execute-api.eu-west-1.amazonaws.com/c/webinar-nov/thanks"},
 		{"campaign's own thank_you_url", "campaign=ab", "https://leads.example.com", "", "https://www.example.com/ab-thanks"},
@@ -96,7 +96,7 @@ func TestFormPostLandsOnAThankYouPage(t *testing.T) {
 func TestHoneypotLandsOnTheSameThankYouPage(t *testing.T) {
 	h := newHandler(memstore.New(), &bytes.Buffer{})
 	h.Campaigns, h.BaseURL = campaigns(t, map[string]string{}), "https://leads.example.com"
-	person, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=ann%40acme.example&campaign=q4-demo"))
+	person, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=ann%40acme.example&campaign=q4-demo&company=Acme&company_size=51-200"))
 	bot, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=bot%40spam.example&campaign=q4-demo&fax=555"))
 	if person.StatusCode != 303 || bot.StatusCode != 303 || bot.Headers["Location"] != person.Headers["Location"] {
 		t.Fatalf("person %d to %q, bot %d to %q", person.StatusCode, person.Headers["Location"], bot.StatusCode, bot.Headers["Location"])
@@ -158,6 +158,49 @@ func TestFramedFormServesTheSplit(t *testing.T) {
 	}
 }
 
+// TestLinkPinsTheVariant: a link naming a variant of the campaign
+// (?variant=b, as an ad for that offer does) serves that variant on the
+// hosted page and in the frame, whatever the draw; an unknown one is
+// ignored and the variant is drawn by weight, as without it.
+func TestLinkPinsTheVariant(t *testing.T) {
+	set := campaigns(t, map[string]string{"ab.yaml": ab})
+	for _, route := range []string{"GET /c/{campaign}", "GET /c/{campaign}/form"} {
+		for _, tt := range []struct {
+			id, query string
+			want      map[string]bool // the variants served over many views
+		}{
+			{"q4-demo", "b", map[string]bool{"b": true}},
+			{"q4-demo", "a", map[string]bool{"a": true}},
+			{"ab", "short", map[string]bool{"short": true}},
+			{"q4-demo", "zz", map[string]bool{"a": true, "b": true}},
+			{"q4-demo", "B", map[string]bool{"a": true, "b": true}},
+			{"q4-demo", "", map[string]bool{"a": true, "b": true}},
+		} {
+			t.Run(route+" "+tt.id+"?variant="+tt.query, func(t *testing.T) {
+				h := newHandler(memstore.New(), &bytes.Buffer{})
+				h.Campaigns = set
+				n := 0
+				h.PageToken = func() string { n++; return fmt.Sprintf("token-%d", n) }
+				served := map[string]bool{}
+				for range 40 {
+					req := campaignGet(route, tt.id)
+					req.QueryStringParameters = map[string]string{"variant": tt.query, "utm_source": "linkedin"}
+					req.RawQueryString = "variant=" + url.QueryEscape(tt.query) + "&utm_source=linkedin"
+					resp, _ := h.Handle(context.Background(), req)
+					m := variantRe.FindStringSubmatch(resp.Body)
+					if resp.StatusCode != 200 || m == nil {
+						t.Fatalf("%d\n%s", resp.StatusCode, resp.Body)
+					}
+					served[m[1]] = true
+				}
+				if fmt.Sprint(served) != fmt.Sprint(tt.want) {
+					t.Errorf("variants served: %v, want %v", served, tt.want)
+				}
+			})
+		}
+	}
+}
+
 func TestEmbedUnknownVariant(t *testing.T) {
 	h := newHandler(memstore.New(), &bytes.Buffer{})
 	h.Campaigns = campaigns(t, map[string]string{})
@@ -182,6 +225,52 @@ func TestThankYouPages(t *testing.T) {
 	resp, _ = h.Handle(context.Background(), campaignGet("GET /thanks", ""))
 	if resp.StatusCode != 200 || !strings.Contains(resp.Body, "<h1>Thank you!</h1>") {
 		t.Errorf("generic thank-you page: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
+
+// TestGenericThanksLinksHome: the generic thank-you page links back to the
+// home page of the site the form was on (the Referer of the redirect)
+// only when ALLOWED_ORIGINS names that site; nothing the request says
+// otherwise becomes a link.
+func TestGenericThanksLinksHome(t *testing.T) {
+	tests := []struct {
+		name, origins, referer, want string // want "": no link
+	}{
+		{"allowed site, full address", "https://www.example.com,http://127.0.0.1:8080", "http://127.0.0.1:8080/?utm_source=linkedin&campaign=x",
+			`<a class="lf-back" href="http://127.0.0.1:8080/">Back to 127.0.0.1:8080</a>`},
+		{"allowed site, origin only", "https://www.example.com", "https://WWW.example.com/", `<a class="lf-back" href="https://www.example.com/">Back to www.example.com</a>`},
+		{"a site not listed", "https://www.example.com", "https://evil.example/page", ""},
+		{"any site may post", "*", "https://www.example.com/", ""},
+		{"not a web address", "https://www.example.com", "javascript:alert(1)//https://www.example.com", ""},
+		{"no referer", "https://www.example.com", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler(memstore.New(), &bytes.Buffer{})
+			h.CORS, h.BaseURL = httpapi.NewCORS(tt.origins), "https://leads.example.com"
+			req := campaignGet("GET /thanks", "")
+			if tt.referer != "" {
+				req.Headers = map[string]string{"referer": tt.referer}
+			}
+			resp, _ := h.Handle(context.Background(), req)
+			if resp.StatusCode != 200 || !strings.Contains(resp.Body, "<h1>Thank you!</h1>") {
+				t.Fatalf("%d\n%s", resp.StatusCode, resp.Body)
+			}
+			if tt.want == "" && strings.Contains(resp.Body, "<a ") {
+				t.Errorf("a link on the page:\n%s", resp.Body)
+			}
+			if tt.want != "" && !strings.Contains(resp.Body, tt.want) {
+				t.Errorf("page lacks %s:\n%s", tt.want, resp.Body)
+			}
+		})
+	}
+	// A campaign's page keeps its own way back, not the referer's.
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns = campaigns(t, map[string]string{})
+	req := campaignGet("GET /c/{campaign}/thanks", "q4-demo")
+	req.Headers = map[string]string{"referer": "https://www.example.com/"}
+	if resp, _ := h.Handle(context.Background(), req); strings.Contains(resp.Body, "Back to www.example.com") {
+		t.Errorf("campaign thank-you page links the referer:\n%s", resp.Body)
 	}
 }
 
