@@ -46,7 +46,7 @@ func TestLandingFormPostsThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux.Handle("/", gw)
-	site := landing.Handler("/leads", "https://www.example.com/privacy")
+	site := landing.Handler("/leads", "https://www.example.com/privacy", nil)
 	mux.Handle("GET /{$}", site)
 
 	page := get(t, srvURL+"/?utm_source=newsletter&utm_campaign=nov&campaign=nov-webinar")

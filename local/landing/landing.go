@@ -10,6 +10,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+
+	"github.com/leadflow/leadflow/shared/campaign"
 )
 
 var page = template.Must(template.New("landing").Parse(`<!doctype html>
@@ -34,18 +36,18 @@ fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0;margin:.9r
 {{range .Choices}}<label for="form_type_{{.Value}}"><input type="radio" id="form_type_{{.Value}}" name="form_type" value="{{.Value}}"{{if .Checked}} checked{{end}} required> {{.Label}}</label>
 {{end}}</div></fieldset>
 <label for="email">Work email *</label><input id="email" name="email" type="email" required autocomplete="email">
-<div class="row"><div><label for="name">Name</label><input id="name" name="name" autocomplete="name"></div>
-<div><label for="company">Company</label><input id="company" name="company" autocomplete="organization"></div></div>
-<div class="row"><div><label for="job_title">Job title</label><input id="job_title" name="job_title" autocomplete="organization-title"></div>
-<div><label for="country">Country (2 letters)</label><input id="country" name="country" maxlength="2" placeholder="DE"></div></div>
-<div class="row"><div><label for="company_size">Company size</label><select id="company_size" name="company_size">
+<div class="row"><div><label for="name">Name{{template "star" .Req.name}}</label><input id="name" name="name" autocomplete="name"{{template "req" .Req.name}}></div>
+<div><label for="company">Company{{template "star" .Req.company}}</label><input id="company" name="company" autocomplete="organization"{{template "req" .Req.company}}></div></div>
+<div class="row"><div><label for="job_title">Job title{{template "star" .Req.job_title}}</label><input id="job_title" name="job_title" autocomplete="organization-title"{{template "req" .Req.job_title}}></div>
+<div><label for="country">Country (2 letters){{template "star" .Req.country}}</label><input id="country" name="country" maxlength="2" placeholder="DE"{{template "req" .Req.country}}></div></div>
+<div class="row"><div><label for="company_size">Company size{{template "star" .Req.company_size}}</label><select id="company_size" name="company_size"{{template "req" .Req.company_size}}>
 <option value="">Select…</option><option>1-10</option><option>11-50</option><option>51-200</option><option>201-1000</option><option>1000+</option></select></div>
-<div><label for="budget">Budget</label><select id="budget" name="budget"><option value="">Select…</option>
+<div><label for="budget">Budget{{template "star" .Req.budget}}</label><select id="budget" name="budget"{{template "req" .Req.budget}}><option value="">Select…</option>
 <option>under $5k</option><option>$5k-$20k</option><option>$20k-$100k</option><option>$100k+</option></select></div></div>
-<label for="timeline">When do you want to start?</label><select id="timeline" name="timeline"><option value="">Select…</option>
+<label for="timeline">When do you want to start?{{template "star" .Req.timeline}}</label><select id="timeline" name="timeline"{{template "req" .Req.timeline}}><option value="">Select…</option>
 <option>this quarter</option><option>next quarter</option><option>this year</option><option>just researching</option></select>
-<label for="crm">Which CRM do you use?</label><input id="crm" name="answers[crm]">
-<label for="message">Anything we should know? (e.g. what a demo should cover)</label><textarea id="message" name="message" rows="3"></textarea>
+<label for="crm">Which CRM do you use?{{template "star" (index .Req "answers.crm")}}</label><input id="crm" name="answers[crm]"{{template "req" (index .Req "answers.crm")}}>
+<label for="message">Anything we should know? (e.g. what a demo should cover){{template "star" .Req.message}}</label><textarea id="message" name="message" rows="3"{{template "req" .Req.message}}></textarea>
 <label class="consent" for="consent"><input type="checkbox" id="consent" name="consent" value="true"> <span>Send me occasional product news. I can unsubscribe at any time.</span></label>
 <p class="privacy"><a href="{{.Privacy}}" target="_blank" rel="noopener">Privacy notice</a></p>
 <div class="hp" aria-hidden="true"><label for="fax">Leave this empty</label><input id="fax" name="fax" tabindex="-1" autocomplete="off"></div>
@@ -55,7 +57,8 @@ fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0;margin:.9r
 {{end}}<button type="submit">Send</button>
 <p><small>Demo page of the local stack. Try <a href="?utm_source=linkedin&amp;utm_medium=paid_social&amp;utm_campaign=q4-demo&amp;campaign=q4-demo&amp;variant=b">a campaign link</a>.</small></p>
 </form></main>
-<script src="/t/s.js" async></script></body></html>`))
+<script src="/t/s.js" async></script></body></html>
+{{define "star"}}{{if .}} *{{end}}{{end}}{{define "req"}}{{if .}} required{{end}}{{end}}`))
 
 // Choice is one answer to "What would you like?": the form_type it posts
 // (a qualification signal, form:<type>, in shared/qualify/default.yaml).
@@ -77,8 +80,11 @@ var Choices = []Choice{
 // (the API's /leads, which redirects to the API's thank-you pages).
 //
 // privacyURL is the privacy notice linked beside the consent checkbox
-// (the stack's PRIVACY_NOTICE_URL).
-func Handler(action, privacyURL string) http.Handler {
+// (the stack's PRIVACY_NOTICE_URL). required, when not nil, names the
+// fields a campaign's form requires (as the capture API names them:
+// company, company_size, answers.crm): a page opened with ?campaign=<id>
+// marks those required, as the API refuses the post without them.
+func Handler(action, privacyURL string, required func(campaign string) []string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		hidden := map[string]string{}
@@ -92,10 +98,28 @@ func Handler(action, privacyURL string) http.Handler {
 		if ref := r.Referer(); ref != "" {
 			hidden["referrer"] = ref
 		}
+		req := map[string]bool{}
+		if c := q.Get("campaign"); c != "" && required != nil {
+			for _, f := range required(c) {
+				req[f] = true
+			}
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = page.Execute(w, map[string]any{"Action": action, "Idem": token(), "Hidden": hidden, "Privacy": privacyURL, "Choices": Choices})
+		_ = page.Execute(w, map[string]any{"Action": action, "Idem": token(), "Hidden": hidden, "Privacy": privacyURL, "Choices": Choices, "Req": req})
 	})
 	return mux
+}
+
+// RequiredBy is what each live campaign of set requires, for Handler: the
+// rule the capture API applies to posts naming the campaign.
+func RequiredBy(set *campaign.Set) func(string) []string {
+	return func(id string) []string {
+		c, ok := set.Get(id)
+		if !ok || c.Status != campaign.Live {
+			return nil
+		}
+		return c.Missing(nil, nil) // with nothing filled in, every required field
+	}
 }
 
 func absolute(r *http.Request) *url.URL {

@@ -5,11 +5,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/leadflow/leadflow/shared/campaign"
 )
 
 func TestConsentCheckboxLinksThePrivacyNotice(t *testing.T) {
 	rec := httptest.NewRecorder()
-	Handler("/leads", "https://corp.example/privacy?x=1&y=2").ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	Handler("/leads", "https://corp.example/privacy?x=1&y=2", nil).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	body := rec.Body.String()
 	consent := strings.Index(body, `name="consent"`)
 	link := strings.Index(body, `<a href="https://corp.example/privacy?x=1&amp;y=2" target="_blank" rel="noopener">Privacy notice</a>`)
@@ -24,7 +26,7 @@ func TestConsentCheckboxLinksThePrivacyNotice(t *testing.T) {
 // sees has a label.
 func TestFormOffersTheREADMEPaths(t *testing.T) {
 	rec := httptest.NewRecorder()
-	Handler("/leads", "https://corp.example/privacy").ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	Handler("/leads", "https://corp.example/privacy", nil).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	body := rec.Body.String()
 	fs := regexp.MustCompile(`(?s)<fieldset><legend>What would you like\?</legend>(.*?)</fieldset>`).FindStringSubmatch(body)
 	if fs == nil {
@@ -59,6 +61,53 @@ func TestFormOffersTheREADMEPaths(t *testing.T) {
 		id := regexp.MustCompile(`\bid="([^"]+)"`).FindStringSubmatch(m[2])
 		if id == nil || !labels[id[1]] {
 			t.Errorf("control without a label: <%s%s>", m[1], m[2])
+		}
+	}
+}
+
+// TestCampaignLinkMarksRequiredFields: opened with ?campaign=<id>, the
+// page marks what that campaign's form requires (the API refuses the post
+// without it); without a campaign, or for one requiring nothing more,
+// only the email is required.
+func TestCampaignLinkMarksRequiredFields(t *testing.T) {
+	required := func(c string) []string {
+		if c == "q4-demo" {
+			return []string{"email", "company", "company_size", "answers.crm"}
+		}
+		return nil
+	}
+	reqd := regexp.MustCompile(`<(?:input|select|textarea) id="([^"]+)"[^>]* required\b[^>]*>`)
+	for query, want := range map[string]string{
+		"/?campaign=q4-demo&variant=b": "email company company_size crm",
+		"/?campaign=webinar-nov":       "email",
+		"/":                            "email",
+	} {
+		rec := httptest.NewRecorder()
+		Handler("/leads", "https://corp.example/privacy", required).ServeHTTP(rec, httptest.NewRequest("GET", query, nil))
+		var got []string
+		for _, m := range reqd.FindAllStringSubmatch(rec.Body.String(), -1) {
+			got = append(got, m[1])
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s: required %v, want %s", query, got, want)
+		}
+		if want != "email" && !strings.Contains(rec.Body.String(), `<label for="company_size">Company size *</label>`) {
+			t.Errorf("%s: the label of a required field has no *", query)
+		}
+	}
+}
+
+// TestRequiredByFollowsTheCampaignFiles: the landing page asks what the
+// shipped campaign files require, as the API does.
+func TestRequiredByFollowsTheCampaignFiles(t *testing.T) {
+	set, err := campaign.LoadDir("../../config/campaigns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := RequiredBy(set)
+	for id, want := range map[string]string{"q4-demo": "email company company_size", "webinar-nov": "email", "nope": ""} {
+		if got := strings.Join(req(id), " "); got != want {
+			t.Errorf("%s requires %q, want %q", id, got, want)
 		}
 	}
 }

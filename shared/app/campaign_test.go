@@ -22,13 +22,14 @@ import (
 )
 
 // TestHostedCampaignPageRoundTrip: the campaign's hosted page (from
-// config/campaigns) is served, a browser posts its form as rendered, and
-// the lead lands with the campaign, the variant shown and the answers.
+// config/campaigns) is served with the variant its link pins, a browser
+// posts its form as rendered — refused while a required field is empty —
+// and the lead lands with the campaign, the variant shown and the answers.
 func TestHostedCampaignPageRoundTrip(t *testing.T) {
 	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
 	ctx := context.Background()
-	req := httpapi.Request{RouteKey: "GET /c/{campaign}", RawPath: "/c/q4-demo", RawQueryString: "utm_source=linkedin",
-		PathParameters: map[string]string{"campaign": "q4-demo"}, QueryStringParameters: map[string]string{"utm_source": "linkedin"}}
+	req := httpapi.Request{RouteKey: "GET /c/{campaign}", RawPath: "/c/q4-demo", RawQueryString: "utm_source=linkedin&variant=b",
+		PathParameters: map[string]string{"campaign": "q4-demo"}, QueryStringParameters: map[string]string{"utm_source": "linkedin", "variant": "b"}}
 	req.RequestContext.HTTP.Method = http.MethodGet
 	req.RequestContext.DomainName = "abc123.execute-api.eu-west-1.amazonaws.com"
 	page, err := capture.HTTP(ctx, req)
@@ -46,7 +47,7 @@ func TestHostedCampaignPageRoundTrip(t *testing.T) {
 		form.Set(m[1], htmlUnescape(m[2]))
 	}
 	variant := form.Get("variant")
-	if form.Get("campaign") != "q4-demo" || variant == "" || form.Get("_idem") == "" || form.Get("utm_source") != "linkedin" {
+	if form.Get("campaign") != "q4-demo" || variant != "b" || form.Get("_idem") == "" || form.Get("utm_source") != "linkedin" {
 		t.Fatalf("hidden fields: %v", form)
 	}
 	form.Set("email", "ops.lead@acme.example")
@@ -55,6 +56,16 @@ func TestHostedCampaignPageRoundTrip(t *testing.T) {
 	post := httpapi.Request{RouteKey: "POST /leads", Body: form.Encode(), Headers: map[string]string{"content-type": "application/x-www-form-urlencoded"}}
 	post.RequestContext.HTTP.Method = http.MethodPost
 	post.RequestContext.DomainName = req.RequestContext.DomainName
+	// company_size is required (form.required): the API refuses the post
+	// without it, naming the question as the form labelled it.
+	if r, _ := capture.HTTP(ctx, post); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "<strong>Company size</strong>: is required") {
+		t.Fatalf("posting without a required answer: %d %s", r.StatusCode, r.Body)
+	}
+	if _, err := store.New(testenv.Clients(t).DynamoDB, table).LeadByEmail(ctx, lead.HashEmail("ops.lead@acme.example")); err == nil {
+		t.Fatal("a refused post stored the lead")
+	}
+	form.Set("company_size", "201-1000")
+	post.Body = form.Encode()
 	thanksURL := "https://abc123.execute-api.eu-west-1.amazonaws.com/c/q4-demo/thanks"
 	if r, _ := capture.HTTP(ctx, post); r.StatusCode != http.StatusSeeOther || r.Headers["Location"] != thanksURL {
 		t.Fatalf("posting the hosted form: %d to %q, want 303 to %s: %s", r.StatusCode, r.Headers["Location"], thanksURL, r.Body)
@@ -79,7 +90,7 @@ func TestHostedCampaignPageRoundTrip(t *testing.T) {
 		t.Fatalf("unknown campaign: %d", r.StatusCode)
 	}
 	embed := req
-	embed.RouteKey = "GET /c/{campaign}/embed"
+	embed.RouteKey, embed.QueryStringParameters = "GET /c/{campaign}/embed", nil
 	if r, _ := capture.HTTP(ctx, embed); r.StatusCode != 200 || !strings.Contains(r.Body, `<iframe src="https://abc123.execute-api.eu-west-1.amazonaws.com/c/q4-demo/form"`) {
 		t.Fatalf("snippet: %d %s", r.StatusCode, r.Body)
 	}

@@ -31,7 +31,7 @@ func TestAlertFloodIsHeldAndSummarisedOnce(t *testing.T) {
 	for i := range 10 {
 		addr := fmt.Sprintf("anon%d.%d@flood.example", i, stamp)
 		addrs = append(addrs, addr)
-		body := `{"email":"` + addr + `","job_title":"CMO","company_size":"1000+","country":"DE","budget":"$100k","timeline":"this quarter",` +
+		body := `{"email":"` + addr + `","company":"Flood Co","job_title":"CMO","company_size":"1000+","country":"DE","budget":"$100k","timeline":"this quarter",` +
 			`"form_type":"demo_request","campaign":"q4-demo","utm_source":"` + source + `"}`
 		if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
 			t.Fatalf("capture %d: %d %v %s", i, r.StatusCode, err, r.Body)

@@ -150,7 +150,7 @@ func TestJobSeekerIsDisqualifiedWithoutAlert(t *testing.T) {
 	h, table, _ := build(t, "capture", nil)
 	ctx := context.Background()
 	email := fmt.Sprintf("student.%d@uni.example", time.Now().UnixNano())
-	accepted(t)(h.HTTP(ctx, jsonLead(`{"email":"`+email+`","job_title":"Student","campaign":"q4-demo","message":"Do you have any internship vacancy?"}`)))
+	accepted(t)(h.HTTP(ctx, jsonLead(`{"email":"`+email+`","job_title":"Student","company":"TU Berlin","company_size":"1000+","campaign":"q4-demo","message":"Do you have any internship vacancy?"}`)))
 	created := struct{ ID string }{capturedID(t, table, email)}
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	l, err := st.Lead(ctx, created.ID)

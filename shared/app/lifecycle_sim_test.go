@@ -346,7 +346,7 @@ func (s *sim) submit(day int) {
 	case r < 0.90:
 		body, campaign = strings.Replace(coldBody(l.email), `"consent":true`, `"consent":false`, 1), "newsletter-q4"
 	default:
-		body, campaign = `{"email":"`+l.email+`","message":"Do you have any vacancy? My CV is attached.","campaign":"q4-demo"}`, "q4-demo"
+		body, campaign = `{"email":"`+l.email+`","company":"None","company_size":"1-10","message":"Do you have any vacancy? My CV is attached.","campaign":"q4-demo"}`, "q4-demo"
 	}
 	resp, err := s.h["capture"].HTTP(s.ctx, jsonLead(body))
 	if err != nil || resp.StatusCode/100 != 2 {

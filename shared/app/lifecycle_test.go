@@ -91,7 +91,7 @@ func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 	}
 	want[f] = []string{"lead.captured", "lead.nurturing", "lead.unsubscribed:unsubscribe"}
 	// A job seeker: disqualified at capture. A lead erased on request.
-	g, _ := post(`{"email":"` + addr("g") + `","message":"Any vacancy in marketing? My CV is attached.","campaign":"q4-demo"}`)
+	g, _ := post(`{"email":"` + addr("g") + `","company":"None","company_size":"1-10","message":"Any vacancy in marketing? My CV is attached.","campaign":"q4-demo"}`)
 	want[g] = []string{"lead.captured", "lead.disqualified"}
 	h, hMail := post(coldBody(addr("h")))
 	if r, err := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+hMail+`"}`)); err != nil || r.StatusCode != 200 {

@@ -27,7 +27,7 @@ func TestLeadEventsReachTheBus(t *testing.T) {
 	email := fmt.Sprintf("events.%d@bigcorp.example", time.Now().UnixNano())
 	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
 	created := struct{ ID string }{capturedID(t, table, email)}
-	cold, _ := capture.HTTP(ctx, jsonLead(`{"email":"cold.`+email+`","campaign":"q4-demo"}`))
+	cold, _ := capture.HTTP(ctx, jsonLead(`{"email":"cold.`+email+`","company":"SmallCo","company_size":"1-10","campaign":"q4-demo"}`))
 	if cold.StatusCode != 202 {
 		t.Fatal(cold.Body)
 	}

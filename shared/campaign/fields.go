@@ -114,3 +114,32 @@ var standardLabels = map[string]string{
 	"utm_content":          "Campaign content (utm_content)",
 	"form_type":            "Form type",
 }
+
+// Missing names what c's form requires (form.required) that a post left
+// empty, as the capture API names fields: "company", "company_size",
+// "answers.crm"; in form order. fields and answers are the post's values
+// by name (answers by key, without "answers["); a value of only spaces
+// is empty. The browser checks the same before posting (the required
+// attribute); the API checks again, as a post need not come from the form.
+func (c *Campaign) Missing(fields, answers map[string]string) []string {
+	var out []string
+	empty := func(v string) bool { return strings.TrimSpace(v) == "" }
+	for _, f := range c.Form.Fields {
+		if f.Required && empty(fields[f.Name]) {
+			out = append(out, f.Name)
+		}
+	}
+	for _, q := range c.Form.Questions {
+		if !q.Required {
+			continue
+		}
+		if questionFields[q.ID] {
+			if empty(fields[q.ID]) {
+				out = append(out, q.ID)
+			}
+		} else if empty(answers[q.ID]) {
+			out = append(out, "answers."+q.ID)
+		}
+	}
+	return out
+}

@@ -26,7 +26,8 @@ var Routes = []string{"POST /leads", "OPTIONS /leads", routePage, routeEmbed, ro
 type Handler struct {
 	Service *Service
 	// Campaigns are the hosted landing pages (GET /c/{campaign}) and
-	// their thank-you pages; nil serves none.
+	// their thank-you pages, and what a post naming one of them must
+	// fill (form.required); nil serves none.
 	Campaigns *campaign.Set
 	// BaseURL prefixes links in alerts; "" derives it from the request.
 	BaseURL string
@@ -182,6 +183,7 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 	if len(d.idemKey) > 255 {
 		d.problems = append(d.problems, lead.FieldError{Field: "idempotency_key", Reason: "longer than 255 characters"})
 	}
+	d.problems = append(d.problems, h.missing(d)...)
 	d.input.Errors = d.problems
 	sub, err := lead.Validate(d.input, lead.RequestMeta{
 		IP: httpapi.SourceIP(req), UserAgent: httpapi.Header(req, "user-agent"), At: now,
@@ -199,6 +201,30 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 	}
 	res, err := h.Service.Capture(ctx, sub, d.idemKey, body, h.baseURL(req), req.RequestContext.RequestID)
 	return res, sub, err
+}
+
+// missing is what a post naming a known, live campaign left empty of
+// that campaign's required fields (form.required): the form's required
+// attribute asks the browser, and this asks every client. A paused
+// campaign's posts (forms still out there) and posts of no known campaign
+// need only an email, as lead.Validate checks. A field the decoder
+// already refused is not also named missing.
+func (h *Handler) missing(d decoded) []lead.FieldError {
+	c, ok := h.Campaigns.Get(strings.TrimSpace(d.input.Fields["campaign"]))
+	if !ok || c.Status != campaign.Live {
+		return nil
+	}
+	named := make(map[string]bool, len(d.problems))
+	for _, p := range d.problems {
+		named[p.Field] = true
+	}
+	var out []lead.FieldError
+	for _, f := range c.Missing(d.input.Fields, d.input.Answers) {
+		if !named[f] && !(named["answers"] && strings.HasPrefix(f, "answers.")) {
+			out = append(out, lead.FieldError{Field: f, Reason: "is required"})
+		}
+	}
+	return out
 }
 
 var errUnsupported = errors.Join(httpapi.ErrUnsupportedMedia,

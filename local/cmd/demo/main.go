@@ -54,7 +54,7 @@ func run(ctx context.Context, base string) error {
 	// q4-demo: a good hypothesis, with an A/B offer.
 	add(9, with(hot, "q4-demo", "a"))
 	add(6, with(hot, "q4-demo", "b"))
-	add(4, person{campaign: "q4-demo", variant: "a", title: "Student", message: "I am a student writing my thesis, can I get a trial?"})
+	add(4, person{campaign: "q4-demo", variant: "a", title: "Student", size: "1-10", message: "I am a student writing my thesis, can I get a trial?"})
 	add(3, person{campaign: "q4-demo", variant: "b", title: "Marketing Manager", size: "51-200", form: "newsletter"})
 	// webinar-nov: brings mostly job seekers and students.
 	add(3, with(hot, "webinar-nov", ""))

@@ -30,6 +30,7 @@ import (
 	"github.com/leadflow/leadflow/local/sesproxy"
 	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/logx"
@@ -188,7 +189,11 @@ func run(ctx context.Context, args []string) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/", gw)
-	site := landing.Handler("/leads", env["PRIVACY_NOTICE_URL"])
+	campaigns, err := campaign.LoadDir(env["CAMPAIGNS_DIR"]) // the gateway loaded them too: they are valid
+	if err != nil {
+		return err
+	}
+	site := landing.Handler("/leads", env["PRIVACY_NOTICE_URL"], landing.RequiredBy(campaigns))
 	mux.Handle("GET /{$}", site)
 	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB, clock, *speed) })
 	mux.HandleFunc("GET /_local/info", func(w http.ResponseWriter, r *http.Request) {

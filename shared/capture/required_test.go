@@ -1,0 +1,92 @@
+package capture_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/store/memstore"
+)
+
+// paused is a campaign marketing paused, whose form asks a company.
+const paused = `version: 1
+id: old-offer
+name: Old offer
+hypothesis: People still post old forms
+status: paused
+variants: [{id: a, headline: Old, cta: Go}]
+form: {form_type: newsletter, consent_text: News please, consent_version: v1, fields: [email, company], required: [email, company]}
+`
+
+// TestCampaignRequiredFields: a post naming a known, live campaign must
+// fill that campaign's form.required, whatever client sent it: JSON names
+// each missing field by its API name, a form post's error page by the
+// label the person saw. A honeypot hit answers as ever, and posts of no
+// known campaign or a paused one need only an email.
+func TestCampaignRequiredFields(t *testing.T) {
+	set := campaigns(t, map[string]string{"old-offer.yaml": paused})
+	const full = `"email":"ann@acme.example","company":"Acme","company_size":"51-200"`
+	tests := []struct {
+		name, contentType, body string
+		status                  int
+		missing                 []string // JSON: the fields named "is required"
+		page                    []string // form: what the error page says
+	}{
+		{"JSON, only the email", "application/json", `{"email":"ann@acme.example","campaign":"q4-demo"}`, 400,
+			[]string{"company", "company_size"}, nil},
+		{"JSON, blank company", "application/json", `{"email":"ann@acme.example","company":"  ","company_size":"1-10","campaign":" q4-demo "}`, 400,
+			[]string{"company"}, nil},
+		{"JSON, another field wrong too", "application/json", `{"email":"nope","country":"Germany","campaign":"q4-demo"}`, 400,
+			[]string{"company", "company_size"}, nil},
+		{"JSON, all there", "application/json", `{` + full + `,"campaign":"q4-demo"}`, 202, nil, nil},
+		{"JSON, other campaign's rules", "application/json", `{"email":"ann@acme.example","campaign":"webinar-nov"}`, 202, nil, nil},
+		{"JSON, no campaign", "application/json", `{"email":"ann@acme.example"}`, 202, nil, nil},
+		{"JSON, unknown campaign", "application/json", `{"email":"ann@acme.example","campaign":"q4-demo-push"}`, 202, nil, nil},
+		{"JSON, paused campaign", "application/json", `{"email":"ann@acme.example","campaign":"old-offer"}`, 202, nil, nil},
+		{"JSON, honeypot", "application/json", `{"email":"bot@spam.example","campaign":"q4-demo","fax":"555"}`, 202, nil, nil},
+		{"form, only the email", "application/x-www-form-urlencoded", "email=ann%40acme.example&company_size=&campaign=q4-demo", 400, nil,
+			[]string{"<strong>Company</strong>: is required", "<strong>Company size</strong>: is required", `href="https://leads.example.com/c/q4-demo">Back to the form`}},
+		{"form, honeypot", "application/x-www-form-urlencoded", "email=bot%40spam.example&campaign=q4-demo&fax=555", 303, nil, nil},
+		{"form, all there", "application/x-www-form-urlencoded", "email=ann%40acme.example&company=Acme&company_size=51-200&campaign=q4-demo", 303, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := memstore.New()
+			h := newHandler(st, &bytes.Buffer{})
+			h.Campaigns, h.BaseURL = set, "https://leads.example.com"
+			resp, _ := h.Handle(context.Background(), post(tt.contentType, tt.body))
+			if resp.StatusCode != tt.status {
+				t.Fatalf("%d, want %d: %s", resp.StatusCode, tt.status, resp.Body)
+			}
+			if tt.status != 400 {
+				return
+			}
+			if tt.contentType == "application/json" {
+				var p struct{ Fields []lead.FieldError }
+				if err := json.Unmarshal([]byte(resp.Body), &p); err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, f := range p.Fields {
+					if f.Reason == "is required" {
+						got = append(got, f.Field)
+					}
+				}
+				if strings.Join(got, ",") != strings.Join(tt.missing, ",") {
+					t.Errorf("required fields named: %v, want %v (%s)", got, tt.missing, resp.Body)
+				}
+			}
+			for _, want := range tt.page {
+				if !strings.Contains(resp.Body, want) {
+					t.Errorf("error page lacks %s:\n%s", want, resp.Body)
+				}
+			}
+			if n := len(st.Leads()); n != 0 {
+				t.Errorf("%d leads stored from a refused post", n)
+			}
+		})
+	}
+}
