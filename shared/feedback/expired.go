@@ -73,7 +73,9 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 		v.Message = "Fresh links for this lead went to you within the last " + hours(handoff.FreshLinksWindow) + ". Check your inbox; nothing new was sent."
 	case handoff.NotWaiting:
 		v.Message = "Sales already answered this lead, so there is nothing to do with this link."
-	default: // busy, unconfirmed: an email is on its way or being decided
+	case handoff.Busy: // another worker holds the lead: nothing was sent
+		v.Message, v.FreshButton = "The lead is being updated right now. Please press the button again in a minute.", true
+	default: // recovered, unconfirmed: an earlier press's email went or is being decided
 		v.Message = "The fresh links are being sent. Check your inbox in a minute."
 	}
 	log.Info("feedback", "status", http.StatusOK, "outcome", "fresh_links_"+string(out), "repHash", lead.HashEmail(rep))

@@ -289,7 +289,7 @@ func reminderTo(l *lead.Lead) string {
 // links that work until the outcome horizon ends.
 func (s *Service) reminder(l lead.Lead, now time.Time) (mail.Message, error) {
 	to := cmp.Or(reminderTo(&l), s.Fallback)
-	r := mail.Reminder{Lead: openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, s.Rules.Outcomes().Horizon, now)}
+	r := mail.Reminder{Lead: openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, s.Rules.Zone(to), s.Rules.Outcomes().Horizon, now)}
 	if h := l.Handoff; h != nil && h.Rep == to {
 		r.RepName = h.RepName
 	}
