@@ -201,11 +201,11 @@ func source(l *lead.Lead) []mail.KV {
 	return out
 }
 
-// whyHot is the one-line reason in the body: grade, score, and what the
-// lead did.
+// whyHot is the one-line reason in the body: score and what the lead
+// did (the grade has its own badge beside it).
 func whyHot(l *lead.Lead) string {
 	q := l.Qualification
-	parts := []string{fmt.Sprintf("grade %s, score %.0f", q.Grade, q.Score)}
+	parts := []string{fmt.Sprintf("score %.0f", q.Score)}
 	if w := what(l); w != "" {
 		parts = append(parts, w)
 	}

@@ -17,11 +17,11 @@ func hotAlert() leadmail.Alert {
 	return leadmail.Alert{
 		Grade: "A", Temperature: "hot", Company: "Acme GmbH", Name: "Ann Example",
 		JobTitle: "CMO", Email: "ann@acme.example", Phone: "+49 30 1234-567",
-		WhyHot:  "grade A, score 80, demo request",
+		WhyHot:  "score 80, demo request",
 		What:    "demo request",
 		Answers: []leadmail.KV{{Key: "Company size", Value: "200-500"}, {Key: "Message", Value: "We need this\nby Q1."}},
 		Source:  []leadmail.KV{{Key: "utm_source", Value: "google"}, {Key: "campaign", Value: "search-q4"}, {Key: "landing page", Value: "https://www.example.com/demo"}},
-		Reasons: []string{"+20 role in [Head of Marketing, CMO]", "+30 form demo_request"},
+		Reasons: []string{"+20 role in [Head of Marketing, CMO]", "+30 demo request form"},
 		Pages:   []string{"/pricing", "/case-studies/retail"},
 		Timeline: []leadmail.TimelineEntry{
 			{At: at.Add(-48 * time.Hour), What: "visited /pricing"},
@@ -43,7 +43,7 @@ func TestAlertSubject(t *testing.T) {
 		change func(a *leadmail.Alert)
 		want   string
 	}{
-		// Who and what, once; the grade is in the body (and WhyHot), not here.
+		// Who and what, once; the grade is in the body, not here.
 		{"hot", func(a *leadmail.Alert) {}, "🔥 Hot lead: Ann Example, Acme GmbH — demo request"},
 		{"escalation", func(a *leadmail.Alert) { a.Escalation = true }, "[SLA breach] 🔥 Hot lead: Ann Example, Acme GmbH — demo request"},
 		{"fresh links", func(a *leadmail.Alert) { a.FreshLinks = true }, "Fresh links: 🔥 Hot lead: Ann Example, Acme GmbH — demo request"},
@@ -129,7 +129,7 @@ func TestAlertBodiesShowEverything(t *testing.T) {
 		"ann@acme.example", "+49 30 1234-567",
 		"Company size", "200-500", "We need this", "by Q1.",
 		"utm_source", "google", "search-q4", "https://www.example.com/demo",
-		"+20 role in [Head of Marketing, CMO]", "+30 form demo_request",
+		"+20 role in [Head of Marketing, CMO]", "+30 demo request form",
 		"/pricing", "/case-studies/retail",
 		"Sat 21 Nov 2026, 12:00 UTC", "visited /pricing", "submitted demo form",
 		"Mon 23 Nov 2026, 14:00 UTC", // due by
