@@ -95,13 +95,16 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 		t.Fatalf("alerts for the lead: %d, want exactly 1", len(got))
 	}
 	m := got[0]
-	if !strings.HasPrefix(m.Subject, "🔥 Hot lead (A): BigCorp <b>Inc</b>") || len(m.To) != 1 || (m.To[0] != "ana@example.com" && m.To[0] != "ben@example.com") {
+	// Who and what once; the grade is in the body.
+	if m.Subject != "🔥 Hot lead: Clara Moss, BigCorp <b>Inc</b> — demo request" || len(m.To) != 1 || (m.To[0] != "ana@example.com" && m.To[0] != "ben@example.com") {
 		t.Fatalf("subject %q to %v (want an enterprise rep)", m.Subject, m.To)
 	}
 	if strings.Contains(m.HTML, "<b>Inc</b>") || !strings.Contains(m.HTML, "&lt;b&gt;Inc&lt;/b&gt;") {
 		t.Fatal("company name not escaped in the HTML part")
 	}
-	for _, want := range []string{"HubSpot", "Need routing before Q1", "linkedin", "q4-demo", "decision maker"} {
+	// Labels, not codes: the campaign's question, the form's name.
+	for _, want := range []string{"HubSpot", "Need routing before Q1", "linkedin", "q4-demo", "decision maker",
+		"Which CRM do you use?: HubSpot", "Form: Demo request", "demo request form"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("alert text lacks %q", want)
 		}
@@ -116,7 +119,11 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 			accepts++
 		}
 		if c, err := keys.Verify(l[1], links.ActionReject, time.Now()); err == nil && c.Subject == created.ID {
-			rejects[c.Extra] = true
+			reason, rep := links.SplitReject(c.Extra)
+			if rep != links.RepRef(m.To[0]) {
+				t.Errorf("reject link %s names rep %q, want the alert's recipient", reason, rep)
+			}
+			rejects[reason] = true
 		}
 	}
 	if accepts != 1 || len(rejects) != 6 || !rejects["not_icp"] {

@@ -207,6 +207,21 @@ func (s *Set) Get(id string) (*Campaign, bool) {
 	return c, ok
 }
 
+// AnswerLabel is the label campaign id's form shows for the question
+// whose answer key (or standard field) is key.
+func (s *Set) AnswerLabel(id, key string) (string, bool) {
+	c, ok := s.Get(id)
+	if !ok {
+		return "", false
+	}
+	for _, q := range c.Form.Questions {
+		if q.ID == key {
+			return q.Label, true
+		}
+	}
+	return "", false
+}
+
 // All is every campaign, sorted by id.
 func (s *Set) All() []*Campaign {
 	if s == nil {

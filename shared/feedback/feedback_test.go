@@ -143,7 +143,7 @@ func (f *fixture) kinds(t *testing.T) string {
 const (
 	recorded   = "Recorded. Thank you!"
 	already    = "This was already recorded; nothing changed."
-	superseded = "Sales already answered this lead"
+	superseded = "Sales already answered this lead. It is at stage "
 )
 
 func TestAnswers(t *testing.T) {
@@ -168,9 +168,9 @@ func TestAnswers(t *testing.T) {
 		{name: "accept twice", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionAccept, extra: "ana@example.com",
 			message: already, stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "reject after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionReject, extra: "not_icp",
-			message: superseded + " (sal); nothing changed.", stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
+			message: superseded + "Accepted by sales (SAL); nothing changed.", stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "accept after reject", before: [][2]string{{links.ActionReject, "not_icp"}}, action: links.ActionAccept, extra: "ana@example.com",
-			message: superseded + " (rejected); nothing changed.", stage: lead.StageRejected, events: "rejected",
+			message: superseded + "Rejected by sales; nothing changed.", stage: lead.StageRejected, events: "rejected",
 			counters: map[string]int64{"rejected": 1, "rej_not_icp": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "SQL after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionSQL, extra: "ana@example.com",
 			message: recorded, stage: lead.StageSQL, events: "accepted,sql", counters: map[string]int64{"sal": 1, "sql": 1, "responses": 1, "resp_le_5m": 1}},
@@ -181,8 +181,8 @@ func TestAnswers(t *testing.T) {
 		{name: "won twice", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}}, action: links.ActionWon,
 			message: already, stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "won": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "lost after won", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}}, action: links.ActionLost,
-			message: superseded + " (won); nothing changed.", stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "won": 1, "responses": 1, "resp_le_5m": 1}},
-		{name: "SQL before anyone accepted", action: links.ActionSQL, message: superseded + " (mql); nothing changed.", stage: lead.StageMQL,
+			message: superseded + "Won; nothing changed.", stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "won": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "SQL before anyone accepted", action: links.ActionSQL, message: "This lead is at stage Marketing qualified (MQL); nothing changed.", stage: lead.StageMQL,
 			events: "", counters: map[string]int64{}, inNurture: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

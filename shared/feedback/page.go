@@ -7,9 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
@@ -23,12 +25,41 @@ type view struct {
 	Outcomes       []link // SQL / won / lost, once accepted
 	Currency       string // the default deal currency
 	Today          string
+	// Answers are the lead's message, form and answers, labelled as in
+	// the alert.
+	Answers []mail.KV
+	// Times are when the alert went and its deadline, in the rep's zone.
+	Times []mail.KV
+	// Expired: the link expired (nothing of the lead shows); FreshButton
+	// offers fresh links by email.
+	Expired, FreshButton bool
+	FreshField           string
 }
 
 type link struct{ Label, URL string }
 
 func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time, tok string) view {
-	v := view{Lead: &l, Action: action, Currency: h.Rules.Outcomes().Currency, Today: now.UTC().Format("2006-01-02")}
+	rep := c.Extra
+	if action == links.ActionReject || action == links.ActionRelease || rep == "" {
+		rep = ""
+		if l.Handoff != nil {
+			rep = l.Handoff.Rep
+		}
+	}
+	zone := h.Rules.Zone(rep)
+	v := view{Lead: &l, Action: action, Currency: h.Rules.Outcomes().Currency, Today: now.In(zone).Format("2006-01-02"),
+		Answers: handoff.Answers(&l, h.Labels)}
+	if hd := l.Handoff; hd != nil {
+		if !hd.SentAt.IsZero() {
+			v.Times = append(v.Times, mail.KV{Key: "Alert sent", Value: mail.When(hd.SentAt, zone)})
+		}
+		if !hd.DueBy.IsZero() && !l.Stage.SalesSet() {
+			v.Times = append(v.Times, mail.KV{Key: "Respond by", Value: mail.When(hd.DueBy, zone)})
+		}
+		if !hd.AnsweredAt.IsZero() {
+			v.Times = append(v.Times, mail.KV{Key: "Answered", Value: mail.When(hd.AnsweredAt, zone)})
+		}
+	}
 	switch action {
 	case links.ActionAccept:
 		v.Title = "Accept this lead?"
@@ -62,6 +93,7 @@ const pageSource = `<!doctype html>
 <meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
 .card{background:#f5f7fb;border-radius:10px;padding:1rem 1.2rem;margin:1rem 0}dt{font-weight:600}dd{margin:0 0 .4rem}
+h2{font-size:1.05rem;margin:0 0 .5rem}dd.answer{white-space:pre-wrap;overflow-wrap:anywhere}
 button{border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer;color:#fff;background:#1f8a4c}
 button.reject{background:#b42318}textarea{width:100%;box-sizing:border-box;font:inherit}.msg{font-weight:600}
 a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none}</style>
@@ -72,8 +104,14 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 <dt>{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</dt><dd>{{.JobTitle}}{{if and .JobTitle .Company}}, {{end}}{{.Company}}</dd>
 <dt>Email</dt><dd>{{.Email}}{{if .Phone}} · {{.Phone}}{{end}}</dd>
 {{with .Qualification}}<dt>Grade {{.Grade}}, {{.Temperature}}</dt><dd>{{range .Reasons}}{{.}}<br>{{end}}</dd>{{end}}
-<dt>Stage</dt><dd>{{.Stage}}</dd>
-</dl></div>{{end}}
+<dt>Stage</dt><dd>{{.Stage.Label}}</dd>
+{{range $.Times}}<dt>{{.Key}}</dt><dd>{{.Value}}</dd>{{end}}
+</dl></div>
+{{if $.Answers}}<div class="card"><h2>What they told us</h2><dl>
+{{range $.Answers}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
+</dl></div>{{end}}{{end}}
+{{if .FreshButton}}<form method="post"><input type="hidden" name="{{.FreshField}}" value="1">
+<p><button type="submit">Send me a fresh link</button></p></form>{{end}}
 {{if and .Lead (not .Done)}}<form method="post">
 {{if eq .Action "reject"}}<p>Reason: <strong>{{.ReasonLabel}}</strong></p>
 <label for="comment">Comment for marketing (optional)</label><textarea id="comment" name="comment" rows="3" maxlength="1000"></textarea>

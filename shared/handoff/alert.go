@@ -18,6 +18,26 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	if job == jobReminder {
 		return s.reminder(l, now)
 	}
+	to := l.Handoff.Rep
+	if job == jobEscalation {
+		to = l.Handoff.EscalatedTo
+	}
+	return s.alert(ctx, l, job, to, false, now)
+}
+
+// alertTo is the alert again, with fresh links, for rep: the escalation
+// when rep is who it went to, else the first alert.
+func (s *Service) alertTo(ctx context.Context, l lead.Lead, rep string, now time.Time) (mail.Message, error) {
+	job := jobHandoff
+	if h := l.Handoff; h.EscalatedTo == rep && h.Rep != rep {
+		job = jobEscalation
+	}
+	return s.alert(ctx, l, job, rep, true, now)
+}
+
+// alert builds the alert or escalation of l to `to`; fresh marks a resend
+// whose earlier links expired.
+func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh bool, now time.Time) (mail.Message, error) {
 	tl := l.History
 	if tl == nil {
 		var err error
@@ -28,14 +48,20 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	h := l.Handoff
 	a := mail.Alert{
 		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
-		Answers: answers(&l), Changed: changed(&l), Source: source(&l), Reasons: reasons(&l), Pages: pages(tl),
-		Timeline: timeline(tl), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()),
+		Answers: Answers(&l, s.Labels), Changed: changed(&l), Source: source(&l), Reasons: reasons(&l), Pages: pages(tl),
+		Timeline: timeline(tl), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
 	}
-	to := h.Rep
+	if fresh {
+		// The deadline the first alert quoted, while it is ahead.
+		a.DueBy = time.Time{}
+		if h.DueBy.After(now) {
+			a.DueBy = h.DueBy
+		}
+	}
 	if job == jobEscalation {
 		// To the team lead (or the next rep), about the rep who missed
 		// the deadline the first alert quoted.
-		to, a.Escalation, a.DueBy = h.EscalatedTo, true, h.DueBy
+		a.Escalation, a.DueBy = true, h.DueBy
 		a.MissedBy = h.RepName
 		if a.MissedBy == "" {
 			a.MissedBy = h.Rep
@@ -54,7 +80,9 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	if q := l.Qualification; q != nil {
 		a.Grade, a.Temperature, a.WhyHot = q.Grade, q.Temperature, whyHot(&l)
 	}
+	a.What = what(&l)
 	exp := now.Add(s.LinkTTL)
+	a.LinksUntil, a.Zone = exp, s.Rules.Zone(to)
 	// A configured public URL wins; else the API address capture saw.
 	base := s.BaseURL
 	if base == "" {
@@ -63,30 +91,63 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	a.AcceptURL = links.Feedback(s.Keys, base, l.ID, links.ActionAccept, to, exp)
 	for _, r := range s.Rules.RejectReasons() {
 		a.RejectURLs = append(a.RejectURLs, mail.RejectLink{Label: r.Label,
-			URL: links.Feedback(s.Keys, base, l.ID, links.ActionReject, r.Code, exp)})
+			URL: links.Reject(s.Keys, base, l.ID, r.Code, to, exp)})
 	}
 	subject, html, text, err := mail.RenderAlert(a)
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("handoff: render alert: %w", err)
 	}
+	kind := "sales_" + job
+	if fresh {
+		kind = "sales_fresh_links"
+	}
 	return mail.Message{From: s.From, To: to, ReplyTo: l.Email, Subject: subject, HTML: html, Text: text,
-		Tags: map[string]string{"kind": "sales_" + job}, ConfigurationSet: s.ConfigurationSet}, nil
+		Tags: map[string]string{"kind": kind}, ConfigurationSet: s.ConfigurationSet}, nil
 }
 
-// answers lists every field the lead gave, then its custom answers.
-func answers(l *lead.Lead) []mail.KV {
+// AnswerLabels names a campaign's questions: the label its form showed
+// for an answer key (campaign.Set implements it).
+type AnswerLabels interface {
+	AnswerLabel(campaign, key string) (string, bool)
+}
+
+// answerLabel is the label of answer key for l: its campaign's question
+// (the last touch's campaign first), else the key humanised.
+func answerLabel(l *lead.Lead, labels AnswerLabels, key, fallback string) string {
+	if labels != nil {
+		for _, c := range []string{l.LastTouch.Campaign, l.FirstTouch.Campaign} {
+			if c == "" {
+				continue
+			}
+			if label, ok := labels.AnswerLabel(c, key); ok {
+				return label
+			}
+		}
+	}
+	if fallback != "" {
+		return fallback
+	}
+	return lead.Humanise(key)
+}
+
+// Answers lists every field the lead gave, then its custom answers, each
+// under the label the lead saw (campaign questions) or a readable name,
+// never a code: what alerts and the feedback page show.
+func Answers(l *lead.Lead, labels AnswerLabels) []mail.KV {
 	var out []mail.KV
 	add := func(k, v string) {
 		if v != "" {
 			out = append(out, mail.KV{Key: k, Value: v})
 		}
 	}
-	add("Company size", l.CompanySize)
-	add("Industry", l.Industry)
+	add(answerLabel(l, labels, "company_size", "Company size"), l.CompanySize)
+	add(answerLabel(l, labels, "industry", "Industry"), l.Industry)
 	add("Country", l.Country)
-	add("Budget", l.Budget)
-	add("Timeline", l.Timeline)
-	add("Form", l.FormType)
+	add(answerLabel(l, labels, "budget", "Budget"), l.Budget)
+	add(answerLabel(l, labels, "timeline", "Timeline"), l.Timeline)
+	if l.FormType != "" {
+		add("Form", lead.FormLabel(l.FormType))
+	}
 	add("Message", l.Message)
 	keys := make([]string, 0, len(l.Answers))
 	for k := range l.Answers {
@@ -94,11 +155,11 @@ func answers(l *lead.Lead) []mail.KV {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		add(strings.ReplaceAll(k, "_", " "), l.Answers[k])
+		add(answerLabel(l, labels, k, ""), l.Answers[k])
 	}
 	add("Time zone", l.TimeZone)
 	if l.Consent.MarketingOptIn {
-		add("Marketing consent", "yes ("+l.Consent.TextVersion+")")
+		add("Marketing consent", strings.TrimSuffix("yes ("+l.Consent.TextVersion+")", " ()"))
 	} else {
 		add("Marketing consent", "no")
 	}
@@ -140,13 +201,23 @@ func source(l *lead.Lead) []mail.KV {
 	return out
 }
 
-// whyHot is the one-line reason in the subject: grade, score, and the
-// strongest engagement.
+// whyHot is the one-line reason in the body: score and what the lead
+// did (the grade has its own badge beside it).
 func whyHot(l *lead.Lead) string {
 	q := l.Qualification
-	parts := []string{fmt.Sprintf("grade %s, score %.0f", q.Grade, q.Score)}
+	parts := []string{fmt.Sprintf("score %.0f", q.Score)}
+	if w := what(l); w != "" {
+		parts = append(parts, w)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// what is the strongest engagement in words, for the subject: the form
+// ("demo request") and whether the lead viewed pricing.
+func what(l *lead.Lead) string {
+	var parts []string
 	if l.FormType != "" {
-		parts = append(parts, strings.ReplaceAll(l.FormType, "_", " "))
+		parts = append(parts, strings.ToLower(lead.FormLabel(l.FormType)))
 	}
 	for _, sg := range l.Signals {
 		if sg.Kind == "pricing_page_view" {
@@ -175,7 +246,7 @@ func describe(e lead.Event) string {
 			what = "submitted again"
 		}
 		if ft := str("form_type"); ft != "" {
-			what += " (" + strings.ReplaceAll(ft, "_", " ") + ")"
+			what += " (" + strings.ToLower(lead.FormLabel(ft)) + ")"
 		}
 		if src, ok := e.Data["source"].(map[string]any); ok {
 			if c, _ := src["campaign"].(string); c != "" {
@@ -184,7 +255,7 @@ func describe(e lead.Event) string {
 		}
 		return what
 	case "qualified":
-		return fmt.Sprintf("qualified %s → %s", str("from"), str("to"))
+		return fmt.Sprintf("qualified: %s → %s", lead.Stage(str("from")).Label(), lead.Stage(str("to")).Label())
 	case "page_view":
 		return "viewed " + str("url")
 	}
@@ -218,7 +289,7 @@ func reminderTo(l *lead.Lead) string {
 // links that work until the outcome horizon ends.
 func (s *Service) reminder(l lead.Lead, now time.Time) (mail.Message, error) {
 	to := cmp.Or(reminderTo(&l), s.Fallback)
-	r := mail.Reminder{Lead: openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, s.Rules.Outcomes().Horizon, now)}
+	r := mail.Reminder{Lead: openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, s.Rules.Zone(to), s.Rules.Outcomes().Horizon, now)}
 	if h := l.Handoff; h != nil && h.Rep == to {
 		r.RepName = h.RepName
 	}

@@ -121,6 +121,10 @@ type Handoff struct {
 	// Released: the team lead released a held alert; it is sent whatever
 	// the limits say.
 	Released bool `json:"released,omitempty"`
+	// FreshLinks records when a rep whose alert links had expired was
+	// sent fresh ones, keyed by the rep's reference (links.RepRef, never
+	// the address), so each rep gets them once per window.
+	FreshLinks map[string]time.Time `json:"fresh_links,omitempty"`
 }
 
 // Held is a held alert: why, the source and window it counts in, and

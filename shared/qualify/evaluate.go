@@ -96,7 +96,7 @@ func (pr *profile) grade(points int) int {
 }
 
 // engagement sums decayed signal points, explaining each scored kind once:
-// "+30 form demo_request (decayed to 27.4)".
+// "+30 demo request form (decayed to 27.4)".
 func (pr *profile) engagement(signals []Signal, now time.Time, reasons *[]string) float64 {
 	if len(pr.signals) == 0 {
 		return 0

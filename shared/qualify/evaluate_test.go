@@ -82,12 +82,12 @@ func TestEngagementDecay(t *testing.T) {
 		reason  string // the engagement reason, "" for none
 	}{
 		{"none", nil, 0, ""},
-		{"fresh", []Signal{{"form:demo_request", now}}, 30, "+30 form demo_request"},
+		{"fresh", []Signal{{"form:demo_request", now}}, 30, "+30 demo request form"},
 		{"zero time counts as now", []Signal{{Kind: "pricing_page_view"}}, 10, "+10 pricing page view"},
-		{"future counts as now", []Signal{{"form:demo_request", now.Add(time.Hour)}}, 30, "+30 form demo_request"},
-		{"one half-life", []Signal{{"form:demo_request", now.Add(-7 * day)}}, 15, "+30 form demo_request (decayed to 15.0)"},
-		{"two half-lives", []Signal{{"form:demo_request", now.Add(-14 * day)}}, 7.5, "+30 form demo_request (decayed to 7.5)"},
-		{"one day", []Signal{{"form:demo_request", now.Add(-day)}}, 27.2, "+30 form demo_request (decayed to 27.2)"},
+		{"future counts as now", []Signal{{"form:demo_request", now.Add(time.Hour)}}, 30, "+30 demo request form"},
+		{"one half-life", []Signal{{"form:demo_request", now.Add(-7 * day)}}, 15, "+30 demo request form (decayed to 15.0)"},
+		{"two half-lives", []Signal{{"form:demo_request", now.Add(-14 * day)}}, 7.5, "+30 demo request form (decayed to 7.5)"},
+		{"one day", []Signal{{"form:demo_request", now.Add(-day)}}, 27.2, "+30 demo request form (decayed to 27.2)"},
 		{"default half-life", []Signal{{"pricing_page_view", now.Add(-14 * day)}}, 5, "+10 pricing page view (decayed to 5.0)"},
 		{"repeats add up", []Signal{{"pricing_page_view", now}, {"pricing_page_view", now.Add(-14 * day)}}, 15,
 			"+20 pricing page view ×2 (decayed to 15.0)"},
