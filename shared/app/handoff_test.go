@@ -108,7 +108,7 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 	for _, want := range []string{"HubSpot", "Need routing before Q1", "decision maker",
 		"Which CRM do you use?: HubSpot", "Form: Demo request", "demo request form", "Marketing consent: No\n",
 		"Campaign: Q4 demo push — ops leaders (q4-demo)", "UTM source: linkedin",
-		"Submitted a form (Demo request) — campaign Q4 demo push — ops leaders (q4-demo)", "Scored: grade A",
+		"Submitted a form (Demo request) via campaign Q4 demo push — ops leaders (q4-demo)", "Scored: grade A",
 		"Stage: New → Marketing qualified (MQL)"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("alert text lacks %q", want)

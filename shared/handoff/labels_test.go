@@ -43,9 +43,9 @@ var describeCases = []struct {
 	want string
 }{
 	{lead.EventCaptured, map[string]any{"form_type": "demo_request", "source": lead.Attribution{Campaign: "q4"}},
-		"Submitted a form (Demo request) — campaign Q4 demo push (q4)"},
+		"Submitted a form (Demo request) via campaign Q4 demo push (q4)"},
 	{lead.EventResubmitted, map[string]any{"form_type": "newsletter", "source": map[string]any{"campaign": "other"}},
-		"Submitted a form again (Newsletter) — campaign other"},
+		"Submitted a form again (Newsletter) via campaign other"},
 	{lead.EventStage, map[string]any{"from": "new", "to": "mql", "by": "qualified"}, "Stage: New → Marketing qualified (MQL)"},
 	{lead.EventOptOut, map[string]any{"reason": "no_consent", "by": "captured"}, "No longer receives marketing email: no marketing consent"},
 	{lead.EventOptIn, map[string]any{"by": "optin_confirmed"}, "Receives marketing email again (consent given)"},
@@ -253,7 +253,7 @@ func TestAlertReadsInWords(t *testing.T) {
 	m := f.out.Sent()[0]
 	for _, want := range []string{"Marketing consent: Asked — waiting for the person to confirm by email", "Campaign: Q4 demo push (q4)",
 		"Offer variant: “See it on your funnel” (a)", "Which CRM do you use?: HubSpot",
-		"Submitted a form (Demo request) — campaign Q4 demo push (q4)", "Scored: grade A", "Stage: New → Marketing qualified (MQL)"} {
+		"Submitted a form (Demo request) via campaign Q4 demo push (q4)", "Scored: grade A", "Stage: New → Marketing qualified (MQL)"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("alert lacks %q", want)
 		}

@@ -181,7 +181,7 @@ func submitted(what string, f facts, labels Labels) string {
 		what += " (" + lead.FormLabel(ft) + ")"
 	}
 	if c := f.campaign(); c != "" {
-		what += " — campaign " + campaignName(labels, c)
+		what += " via campaign " + campaignName(labels, c)
 	}
 	return what
 }
