@@ -102,12 +102,25 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 	if strings.Contains(m.HTML, "<b>Inc</b>") || !strings.Contains(m.HTML, "&lt;b&gt;Inc&lt;/b&gt;") {
 		t.Fatal("company name not escaped in the HTML part")
 	}
-	// Labels, not codes: the campaign's question, the form's name.
-	for _, want := range []string{"HubSpot", "Need routing before Q1", "linkedin", "q4-demo", "decision maker",
-		"Which CRM do you use?: HubSpot", "Form: Demo request", "demo request form"} {
+	// Labels, not codes: the campaign's question, the form's name, the
+	// campaign's name, the source's labels, consent and the timeline in
+	// words.
+	for _, want := range []string{"HubSpot", "Need routing before Q1", "decision maker",
+		"Which CRM do you use?: HubSpot", "Form: Demo request", "demo request form", "Marketing consent: No\n",
+		"Campaign: Q4 demo push — ops leaders (q4-demo)", "UTM source: linkedin",
+		"Submitted a form (Demo request) via campaign Q4 demo push — ops leaders (q4-demo)", "Scored: grade A",
+		"Stage: New → Marketing qualified (MQL)"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("alert text lacks %q", want)
 		}
+	}
+	for _, bad := range []string{"  campaign:", "  utm_source:", "  stage\n", "qualified:"} {
+		if strings.Contains(m.Text, bad) {
+			t.Errorf("alert text shows %q", bad)
+		}
+	}
+	if t.Failed() {
+		t.Log(m.Text)
 	}
 	// Links: one accept, one reject per configured reason, all signed,
 	// pointing at the API's own domain.

@@ -122,9 +122,21 @@ func (m labels) AnswerLabel(campaign, key string) (string, bool) {
 	return l, ok
 }
 
+func (m labels) CampaignName(campaign string) (string, bool) {
+	l, ok := m[campaign]
+	return l, ok
+}
+
+func (m labels) VariantHeadline(campaign, variant string) (string, bool) {
+	l, ok := m[campaign+"#"+variant]
+	return l, ok
+}
+
 // TestPageShowsTheLeadInWords: the page shows the lead's message and
-// answers under their labels (escaped), the stage by name and times in
-// the rep's time zone.
+// answers under their labels (escaped), the stage by name, times in the
+// rep's time zone, consent asked and not confirmed in words, the
+// campaign by name, the variant by headline and score reasons about
+// answers by the question's label.
 func TestPageShowsTheLeadInWords(t *testing.T) {
 	f := newFixture(t)
 	rules, err := qualifyParse(strings.Replace(rulesYAML, "reps: [{name: Ana, email: ana@example.com}]", "reps: [{name: Ana, email: ana@example.com, time_zone: Europe/Berlin}]", 1))
@@ -132,21 +144,28 @@ func TestPageShowsTheLeadInWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.h.Rules = rules
-	f.h.Labels = labels{"q4/crm": "Which CRM do you use?"}
+	f.h.Labels = labels{"q4/crm": "Which CRM do you use?", "q4": "Q4 push (q4)", "q4#b": "Answer every lead"}
 	l := f.lead(t)
 	l.Message, l.FormType = "Call me <script>alert(1)</script>", "demo_request"
 	l.Answers = map[string]string{"crm": "HubSpot", "team_size": "12"}
+	l.FirstTouch.Variant, l.LastTouch.Variant = "b", "b"
+	l.OptIn = &lead.ConsentRequest{ID: "r1", RequestedAt: t0}
+	l.Qualification = &lead.Qualification{Grade: "A", Temperature: "hot", Campaign: "q4",
+		Reasons:       []string{"using the rules of campaign q4", "+10 answer crm in [HubSpot]"},
+		AnswerReasons: []lead.AnswerReason{{Reason: 1, Answer: "crm", Head: "+10 ", Tail: " in [HubSpot]"}}}
 	if _, err := lead.Write(context.Background(), f.st.Put, l, lead.Change{}); err != nil {
 		t.Fatal(err)
 	}
 	r := f.do(t, http.MethodGet, f.tok(links.ActionAccept, "ana@example.com"), "")
 	for _, want := range []string{"Which CRM do you use?", "HubSpot", "Team size", "Demo request", "Call me &lt;script&gt;",
-		"Marketing qualified (MQL)", "Mon 10 Mar 2031, 10:00 CET", "Respond by"} {
+		"Marketing qualified (MQL)", "Mon 10 Mar 2031, 10:00 CET", "Respond by",
+		"Asked — waiting for the person to confirm by email", "Q4 push (q4)", "“Answer every lead” (b)",
+		"Offer variant", "Grade A · Hot", "&#43;10 “Which CRM do you use?” in [HubSpot]", "using the rules of campaign Q4 push (q4)"} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	for _, bad := range []string{"<script>alert", ">crm<", "demo_request", ">mql<", "UTC"} {
+	for _, bad := range []string{"<script>alert", ">crm<", "demo_request", ">mql<", "UTC", "answer crm", ">no<", "hot<", ">campaign<"} {
 		if strings.Contains(r.Body, bad) {
 			t.Errorf("page shows %q", bad)
 		}
@@ -158,4 +177,28 @@ func TestPageShowsTheLeadInWords(t *testing.T) {
 
 func qualifyParse(yaml string) (*qualify.Config, error) {
 	return qualify.Parse([]byte(yaml), "rules.yaml")
+}
+
+// TestPagesSayWhatTheyDo: each answer page's title and button say what
+// it records in words, never an upper-cased action code.
+func TestPagesSayWhatTheyDo(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ action, extra, title, button string }{
+		{links.ActionAccept, "ana@example.com", "Accept this lead?", ">Accept</button>"},
+		{links.ActionReject, "not_icp", "Reject this lead?", ">Reject</button>"},
+		{links.ActionRelease, "", "Release this lead&#39;s alert to sales?", ">Release to sales</button>"},
+		{links.ActionSQL, "ana@example.com", "Mark this lead a sales qualified opportunity (SQL)?", ">Mark as SQL</button>"},
+		{links.ActionWon, "ana@example.com", "Mark this deal won?", ">Mark won</button>"},
+		{links.ActionLost, "ana@example.com", "Mark this deal lost?", ">Mark lost</button>"},
+	} {
+		r := f.do(t, http.MethodGet, f.tok(tc.action, tc.extra), "")
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "<h1>"+tc.title+"</h1>") || !strings.Contains(r.Body, tc.button) {
+			t.Errorf("%s: %d, want title %q and button %q:\n%s", tc.action, r.StatusCode, tc.title, tc.button, r.Body)
+		}
+		for _, bad := range []string{"Mark SQL", "Mark WON", "Mark LOST", "RELEASE"} {
+			if strings.Contains(r.Body, bad) {
+				t.Errorf("%s page shows %q", tc.action, bad)
+			}
+		}
+	}
 }

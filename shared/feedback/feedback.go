@@ -46,8 +46,9 @@ type Handler struct {
 	// expired link of it was sent to (handoff.Service.SendFreshLinks); nil
 	// offers no fresh links.
 	FreshLinks func(ctx context.Context, leadID, rep, owner string) (lead.Outcome, error)
-	// Labels names campaign questions on the page; nil humanises keys.
-	Labels handoff.AnswerLabels
+	// Labels names campaigns and their questions on the page; nil shows
+	// ids and humanised keys.
+	Labels handoff.Labels
 	Clock  func() time.Time
 	NewID  func(time.Time) string
 	Log    *slog.Logger
@@ -133,7 +134,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		superseded = "This lead is at stage " + l.Stage.Label() + "; nothing changed."
 	}
 	v.Message = map[string]string{
-		"recorded": "Recorded. Thank you!", "already": "This was already recorded; nothing changed.", "superseded": superseded,
+		"recorded": h.recordedMessage(action, claims.Extra), "already": "This was already recorded; nothing changed.", "superseded": superseded,
 	}[out]
 	return render(http.StatusOK, v), nil
 }
@@ -225,4 +226,31 @@ func (h *Handler) record(ctx context.Context, c token.Claims, action string, a a
 		return "", l, err
 	}
 	return out, l, nil
+}
+
+// recordedMessage says what a recorded answer did, in words.
+func (h *Handler) recordedMessage(action, extra string) string {
+	switch action {
+	case links.ActionAccept:
+		return "Recorded: you accepted this lead. It is yours now."
+	case links.ActionReject:
+		r, ok := h.Rules.RejectReason(extra)
+		if !ok {
+			return "Recorded: you rejected this lead."
+		}
+		then := " Marketing keeps nurturing it until it is ready."
+		if r.Action == qualify.ActionDisqualify {
+			then = " It leaves the funnel."
+		}
+		return "Recorded: you rejected this lead (" + r.Label + ")." + then
+	case links.ActionRelease:
+		return "Recorded: the alert goes to sales now."
+	case links.ActionSQL:
+		return "Recorded: this lead is a sales qualified opportunity (SQL)."
+	case links.ActionWon:
+		return "Recorded: won. Congratulations!"
+	case links.ActionLost:
+		return "Recorded: lost."
+	}
+	return "Recorded. Thank you!"
 }

@@ -48,8 +48,8 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	h := l.Handoff
 	a := mail.Alert{
 		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
-		Answers: Answers(&l, s.Labels), Changed: changed(&l), Source: source(&l), Reasons: reasons(&l), Pages: pages(tl),
-		Timeline: timeline(tl), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
+		Changed: changed(&l), Source: Source(&l, s.Labels), Reasons: Reasons(&l, s.Labels), Pages: pages(tl),
+		Timeline: Timeline(tl, s.Labels), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
 	}
 	if fresh {
 		// The deadline the first alert quoted, while it is ahead.
@@ -83,6 +83,7 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	a.What = what(&l)
 	exp := now.Add(s.LinkTTL)
 	a.LinksUntil, a.Zone = exp, s.Rules.Zone(to)
+	a.Answers = Answers(&l, s.Labels, a.Zone)
 	// A configured public URL wins; else the API address capture saw.
 	base := s.BaseURL
 	if base == "" {
@@ -105,24 +106,40 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 		Tags: map[string]string{"kind": kind}, ConfigurationSet: s.ConfigurationSet}, nil
 }
 
-// AnswerLabels names a campaign's questions: the label its form showed
-// for an answer key (campaign.Set implements it).
-type AnswerLabels interface {
+// Labels names what a lead's campaign showed: its questions' labels, the
+// campaign's name and its variants' headlines (campaign.Set implements
+// it). Without it, alerts and pages show keys in words and ids.
+type Labels interface {
+	// AnswerLabel is the label campaign's form showed for an answer key.
 	AnswerLabel(campaign, key string) (string, bool)
+	// CampaignName is the campaign as people know it ("Q4 demo push (q4-demo)").
+	CampaignName(campaign string) (string, bool)
+	// VariantHeadline is the headline a campaign's variant showed.
+	VariantHeadline(campaign, variant string) (string, bool)
 }
 
-// answerLabel is the label of answer key for l: its campaign's question
-// (the last touch's campaign first), else the key humanised.
-func answerLabel(l *lead.Lead, labels AnswerLabels, key, fallback string) string {
-	if labels != nil {
-		for _, c := range []string{l.LastTouch.Campaign, l.FirstTouch.Campaign} {
-			if c == "" {
-				continue
-			}
-			if label, ok := labels.AnswerLabel(c, key); ok {
-				return label
-			}
+// campaignAnswerLabel is the label l's campaign (the last touch's first)
+// gave answer key.
+func campaignAnswerLabel(l *lead.Lead, labels Labels, key string) (string, bool) {
+	if labels == nil {
+		return "", false
+	}
+	for _, c := range []string{l.LastTouch.Campaign, l.FirstTouch.Campaign} {
+		if c == "" {
+			continue
 		}
+		if label, ok := labels.AnswerLabel(c, key); ok {
+			return label, true
+		}
+	}
+	return "", false
+}
+
+// answerLabel is the label of answer key for l: its campaign's question,
+// else fallback, else the key humanised.
+func answerLabel(l *lead.Lead, labels Labels, key, fallback string) string {
+	if label, ok := campaignAnswerLabel(l, labels, key); ok {
+		return label
 	}
 	if fallback != "" {
 		return fallback
@@ -130,10 +147,21 @@ func answerLabel(l *lead.Lead, labels AnswerLabels, key, fallback string) string
 	return lead.Humanise(key)
 }
 
+// campaignName is campaign id as people know it, else the id.
+func campaignName(labels Labels, id string) string {
+	if labels != nil && id != "" {
+		if name, ok := labels.CampaignName(id); ok {
+			return name
+		}
+	}
+	return id
+}
+
 // Answers lists every field the lead gave, then its custom answers, each
 // under the label the lead saw (campaign questions) or a readable name,
-// never a code: what alerts and the feedback page show.
-func Answers(l *lead.Lead, labels AnswerLabels) []mail.KV {
+// never a code: what alerts and the feedback page show. Times show in
+// zone (the reader's; nil is UTC).
+func Answers(l *lead.Lead, labels Labels, zone *time.Location) []mail.KV {
 	var out []mail.KV
 	add := func(k, v string) {
 		if v != "" {
@@ -158,12 +186,37 @@ func Answers(l *lead.Lead, labels AnswerLabels) []mail.KV {
 		add(answerLabel(l, labels, k, ""), l.Answers[k])
 	}
 	add("Time zone", l.TimeZone)
-	if l.Consent.MarketingOptIn {
-		add("Marketing consent", strings.TrimSuffix("yes ("+l.Consent.TextVersion+")", " ()"))
-	} else {
-		add("Marketing consent", "no")
-	}
+	add("Marketing consent", ConsentText(l, zone))
 	return out
+}
+
+// suppressedWords says why an address may not be emailed, by the
+// suppression reason.
+var suppressedWords = map[string]string{
+	"unsubscribe": "unsubscribed",
+	"bounce":      "the address bounced",
+	"complaint":   "marked an email as spam",
+	"erasure":     "data erased on request",
+}
+
+// ConsentText is the lead's marketing consent in words: given (how, and
+// when it was confirmed, in zone), asked and not confirmed yet, or not
+// given (and why the address may not be emailed, if it may not).
+func ConsentText(l *lead.Lead, zone *time.Location) string {
+	c := l.Consent
+	switch {
+	case c.MarketingOptIn && c.Method == lead.ConsentByConfirmation && !c.ConfirmedAt.IsZero():
+		return "Yes (confirmed " + mail.When(c.ConfirmedAt, zone) + ")"
+	case c.MarketingOptIn && c.Method == lead.ConsentBySingleOptIn:
+		return "Yes (single opt-in)"
+	case c.MarketingOptIn:
+		return "Yes"
+	case l.Suppressed != "":
+		return "No (" + cmp.Or(suppressedWords[l.Suppressed], lead.Humanise(l.Suppressed)) + ")"
+	case l.OptIn != nil:
+		return "Asked — waiting for the person to confirm by email"
+	}
+	return "No"
 }
 
 // changed lists what later forms changed of the first touch's profile.
@@ -182,21 +235,62 @@ func changed(l *lead.Lead) []mail.KV {
 	return out
 }
 
-// source is where the lead came from: first touch, and last if different.
-func source(l *lead.Lead) []mail.KV {
+// Source is where the lead came from, labelled: first touch, and last if
+// different. The campaign shows by name, the variant by its headline.
+func Source(l *lead.Lead, labels Labels) []mail.KV {
 	var out []mail.KV
-	touch := func(prefix string, a lead.Attribution) {
-		for _, kv := range [][2]string{{"campaign", a.Campaign}, {"variant", a.Variant}, {"utm_source", a.UTMSource},
-			{"utm_medium", a.UTMMedium}, {"utm_campaign", a.UTMCampaign}, {"utm_term", a.UTMTerm}, {"utm_content", a.UTMContent},
-			{"landing page", a.LandingPage}, {"referrer", a.Referrer}} {
+	touch := func(suffix string, a lead.Attribution) {
+		variant := a.Variant
+		if variant != "" && labels != nil {
+			if h, ok := labels.VariantHeadline(a.Campaign, a.Variant); ok {
+				variant = "“" + h + "” (" + a.Variant + ")"
+			}
+		}
+		for _, kv := range [][2]string{{"Campaign", campaignName(labels, a.Campaign)}, {"Offer variant", variant},
+			{"UTM source", a.UTMSource}, {"UTM medium", a.UTMMedium}, {"UTM campaign", a.UTMCampaign},
+			{"UTM term", a.UTMTerm}, {"UTM content", a.UTMContent}, {"Landing page", a.LandingPage}, {"Referrer", a.Referrer}} {
 			if kv[1] != "" {
-				out = append(out, mail.KV{Key: prefix + kv[0], Value: kv[1]})
+				out = append(out, mail.KV{Key: kv[0] + suffix, Value: kv[1]})
 			}
 		}
 	}
-	touch("", l.FirstTouch)
 	if l.Touches > 1 && l.LastTouch != l.FirstTouch {
-		touch("last touch: ", l.LastTouch)
+		touch(" (first touch)", l.FirstTouch)
+		touch(" (last touch)", l.LastTouch)
+		return out
+	}
+	touch("", l.FirstTouch)
+	return out
+}
+
+// Reasons are the lead's score reasons as a person reads them: a reason
+// about a custom answer names the question the campaign asked ("Which
+// CRM do you use?") instead of its key, and the campaign whose rules
+// applied shows by name. Only reasons qualify located are changed.
+func Reasons(l *lead.Lead, labels Labels) []string {
+	q := l.Qualification
+	if q == nil {
+		return nil
+	}
+	out := append([]string(nil), q.Reasons...)
+	for _, a := range q.AnswerReasons {
+		if a.Reason < 0 || a.Reason >= len(out) || out[a.Reason] != a.Head+"answer "+a.Answer+a.Tail {
+			continue // not the reason it was recorded for
+		}
+		if label, ok := campaignAnswerLabel(l, labels, a.Answer); ok {
+			out[a.Reason] = a.Head + "“" + label + "”" + a.Tail
+		}
+	}
+	if q.Campaign != "" {
+		// Evaluate's reason for the campaign's rules, as it writes it.
+		raw := "using the rules of campaign " + q.Campaign
+		if name := campaignName(labels, q.Campaign); name != q.Campaign {
+			for i, r := range out {
+				if r == raw {
+					out[i] = "using the rules of campaign " + name
+				}
+			}
+		}
 	}
 	return out
 }
@@ -226,40 +320,6 @@ func what(l *lead.Lead) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func timeline(events []lead.Event) []mail.TimelineEntry {
-	out := make([]mail.TimelineEntry, 0, len(events))
-	for _, e := range events {
-		out = append(out, mail.TimelineEntry{At: e.At, What: describe(e)})
-	}
-	return out
-}
-
-// describe says what an event was in words.
-func describe(e lead.Event) string {
-	str := func(k string) string { s, _ := e.Data[k].(string); return s }
-	switch e.Kind {
-	case lead.EventCaptured, lead.EventResubmitted:
-		what := "submitted a form"
-		if e.Kind == lead.EventResubmitted {
-			what = "submitted again"
-		}
-		if ft := str("form_type"); ft != "" {
-			what += " (" + strings.ToLower(lead.FormLabel(ft)) + ")"
-		}
-		if src, ok := e.Data["source"].(map[string]any); ok {
-			if c, _ := src["campaign"].(string); c != "" {
-				what += ", campaign " + c
-			}
-		}
-		return what
-	case "qualified":
-		return fmt.Sprintf("qualified: %s → %s", lead.Stage(str("from")).Label(), lead.Stage(str("to")).Label())
-	case "page_view":
-		return "viewed " + str("url")
-	}
-	return strings.ReplaceAll(e.Kind, "_", " ")
 }
 
 func pages(events []lead.Event) []string {

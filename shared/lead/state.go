@@ -87,6 +87,20 @@ type Qualification struct {
 	Reasons      []string  `json:"reasons"`
 	Campaign     string    `json:"campaign,omitempty"` // whose overrides applied
 	At           time.Time `json:"at"`
+	// AnswerReasons are the reasons about a custom answer, so a page can
+	// name the answer as the lead's form asked it ("Which CRM do you
+	// use?") instead of by its key.
+	AnswerReasons []AnswerReason `json:"answer_reasons,omitempty"`
+}
+
+// AnswerReason says that Reasons[Reason] is about answer key Answer:
+// the reason reads Head + "answer <key>" + Tail, so the key's words can
+// be replaced by a label without parsing the reason.
+type AnswerReason struct {
+	Reason int    `json:"reason"`
+	Answer string `json:"answer"`
+	Head   string `json:"head"`
+	Tail   string `json:"tail"`
 }
 
 // Handoff states.

@@ -7,6 +7,7 @@ import (
 	htmltemplate "html/template"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -21,7 +22,7 @@ import (
 type Alert struct {
 	Grade, Temperature, Company, Name, JobTitle, Email, Phone string
 
-	WhyHot string // one-line summary, e.g. "grade A, score 87, demo request, viewed pricing"
+	WhyHot string // one-line summary, e.g. "score 87, demo request, viewed pricing"
 	// What is what the lead did, for the subject: "demo request, viewed
 	// pricing" (no grade: the body shows it).
 	What    string
@@ -30,7 +31,7 @@ type Alert struct {
 	// lead's first touch ("Company": "Acme → Evil Corp"): anyone who
 	// knows an address can post it, so the rep sees what was rewritten.
 	Changed    []KV
-	Source     []KV            // utm_*, campaign, variant, landing page, referrer
+	Source     []KV            // "Campaign", "Offer variant", "UTM source", …, "Landing page", "Referrer"
 	Reasons    []string        // score reasons, e.g. "+20 role in [CMO]"
 	Pages      []string        // pages visited; may be empty
 	Timeline   []TimelineEntry // what happened so far, oldest first
@@ -156,6 +157,8 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 			return "", "", "", fmt.Errorf("%w: reject link %d has no label", ErrInvalid, i+1)
 		}
 	}
+	a.Answers, a.Changed, a.Source = filled(a.Answers), filled(a.Changed), filled(a.Source)
+	a.Timeline = slicesDeleteFunc(a.Timeline, func(e TimelineEntry) bool { return strings.TrimSpace(e.What) == "" })
 	v := alertView{
 		Alert:     a,
 		Subject:   alertSubject(a),
@@ -171,6 +174,18 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 		return "", "", "", fmt.Errorf("render alert text: %w", err)
 	}
 	return v.Subject, hb.String(), tb.String(), nil
+}
+
+// filled is kvs without the rows that have no value (or no label): an
+// alert shows no empty row.
+func filled(kvs []KV) []KV {
+	return slicesDeleteFunc(kvs, func(kv KV) bool { return strings.TrimSpace(kv.Key) == "" || strings.TrimSpace(kv.Value) == "" })
+}
+
+// slicesDeleteFunc is slices.DeleteFunc on a copy: the caller's slice
+// stays as it was.
+func slicesDeleteFunc[T any](s []T, del func(T) bool) []T {
+	return slices.DeleteFunc(slices.Clone(s), del)
 }
 
 // role is "CMO at Acme GmbH", or whichever of the two the lead gave.

@@ -20,7 +20,8 @@ func hotAlert() leadmail.Alert {
 		WhyHot:  "score 80, demo request",
 		What:    "demo request",
 		Answers: []leadmail.KV{{Key: "Company size", Value: "200-500"}, {Key: "Message", Value: "We need this\nby Q1."}},
-		Source:  []leadmail.KV{{Key: "utm_source", Value: "google"}, {Key: "campaign", Value: "search-q4"}, {Key: "landing page", Value: "https://www.example.com/demo"}},
+		Source: []leadmail.KV{{Key: "UTM source", Value: "google"}, {Key: "Campaign", Value: "Search Q4 (search-q4)"},
+			{Key: "Landing page", Value: "https://www.example.com/demo"}},
 		Reasons: []string{"+20 role in [Head of Marketing, CMO]", "+30 demo request form"},
 		Pages:   []string{"/pricing", "/case-studies/retail"},
 		Timeline: []leadmail.TimelineEntry{
@@ -128,7 +129,7 @@ func TestAlertBodiesShowEverything(t *testing.T) {
 		"Rita", "Ann Example", "CMO at Acme GmbH", "demo request",
 		"ann@acme.example", "+49 30 1234-567",
 		"Company size", "200-500", "We need this", "by Q1.",
-		"utm_source", "google", "search-q4", "https://www.example.com/demo",
+		"UTM source", "google", "Search Q4 (search-q4)", "https://www.example.com/demo",
 		"+20 role in [Head of Marketing, CMO]", "+30 demo request form",
 		"/pricing", "/case-studies/retail",
 		"Sat 21 Nov 2026, 12:00 UTC", "visited /pricing", "submitted demo form",
@@ -157,6 +158,33 @@ func TestAlertBodiesShowEverything(t *testing.T) {
 	}
 	if strings.Contains(html+text, "SLA") {
 		t.Errorf("a first alert mentions the SLA breach")
+	}
+	if strings.Contains(html, `break-all;">Search Q4`) {
+		t.Errorf("html breaks words anywhere (a campaign's name would split mid-word)")
+	}
+}
+
+// TestAlertShowsNoEmptyRow: a row without a value (or a timeline entry
+// without words) is left out, in both parts; the caller's slices stay.
+func TestAlertShowsNoEmptyRow(t *testing.T) {
+	a := hotAlert()
+	a.Answers = append(a.Answers, leadmail.KV{Key: "Budget", Value: " "}, leadmail.KV{Key: "", Value: "orphan"})
+	a.Source = append(a.Source, leadmail.KV{Key: "Referrer"})
+	a.Timeline = append(a.Timeline, leadmail.TimelineEntry{At: at, What: ""})
+	_, html, text, err := leadmail.RenderAlert(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"Budget", "orphan", "Referrer"} {
+		if strings.Contains(html, bad) || strings.Contains(text, bad) {
+			t.Errorf("alert shows the empty row %q", bad)
+		}
+	}
+	if n := strings.Count(text, "Mon 23 Nov 2026, 12:00 UTC"); n != 1 {
+		t.Errorf("text shows the timeline entry without words (%d rows at its time):\n%s", n, text)
+	}
+	if len(a.Answers) != 4 || len(a.Timeline) != 3 {
+		t.Errorf("RenderAlert changed the caller's slices")
 	}
 }
 

@@ -306,3 +306,27 @@ func TestEvaluateDoesNotModifyTheLead(t *testing.T) {
 		t.Errorf("lead changed:\n%s\n%s", before, after)
 	}
 }
+
+// TestAnswerReasonsLocateTheAnswer: every reason about a custom answer is
+// located (which reason, which key, the words around "answer <key>"), so
+// a page can name the answer by its label; other reasons are not.
+func TestAnswerReasonsLocateTheAnswer(t *testing.T) {
+	c := mustParse(t, withRules(
+		`{field: job_title, op: in, values: [CMO], points: 20}`,
+		`{field: answers.crm, op: in, values: [None yet], points: 10, label: greenfield}`,
+		`{field: answers.seats, op: range, min: 10, points: 5}`,
+	))
+	d := c.Evaluate(stored(lead.Submission{JobTitle: "CMO", Answers: map[string]string{"crm": "none yet", "seats": "25"}}), nil, now)
+	want := []lead.AnswerReason{
+		{Reason: 1, Answer: "crm", Head: "+10 greenfield (", Tail: " in [None yet])"},
+		{Reason: 2, Answer: "seats", Head: "+5 ", Tail: " 25 at least 10"},
+	}
+	if !slices.Equal(d.AnswerReasons, want) {
+		t.Fatalf("answer reasons\n got %+v\nwant %+v\nreasons %q", d.AnswerReasons, want, d.Reasons)
+	}
+	for _, a := range d.AnswerReasons {
+		if got := a.Head + "answer " + a.Answer + a.Tail; got != d.Reasons[a.Reason] {
+			t.Errorf("reason %d is %q, its parts make %q", a.Reason, d.Reasons[a.Reason], got)
+		}
+	}
+}
