@@ -675,8 +675,17 @@ if (hotLead) {
     const r = await inspect(page, 'alert-email');
     const accept = (await links(page)).find((l) => /accept/i.test(l.text) && /\/feedback\//.test(l.href));
     if (!accept) return { what: `alert to ${to(m).join(', ')} (${shot(r.file)})`, problems: [...r.problems, 'the alert has no Accept link'] };
+    // Read as a rep: words, not codes (table cells read "label<TAB>value").
+    const shown = await page.evaluate(() => document.body.innerText);
+    const words = [];
+    if (/^Marketing consent\tNo\b/m.test(shown)) words.push('the person ticked the consent box, yet the alert says "Marketing consent: No"');
+    const raw = shown.match(/^(campaign|variant|landing page|referrer|utm_[a-z]+)\t/m);
+    if (raw) words.push(`the alert's source shows the code "${raw[1]}" as a label`);
+    for (const [, what] of shown.matchAll(/^\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d \S+\t(.*)$/gm)) {
+      if (what.trim().split(/\s+/).length < 2) words.push(`a timeline row says only "${what.trim()}"`);
+    }
     const f = await followAndPress(page, accept.href, 'alert-accept');
-    const problems = [...r.problems, ...f.problems];
+    const problems = [...r.problems, ...words, ...f.problems];
     if (f.text !== undefined && !/accepted/i.test(f.text)) problems.push(`after pressing the button the page does not say the lead was accepted: "${f.text.slice(0, 120)}"`);
     return { what: `alert to ${to(m).join(', ')} (${shot(r.file)}) → "${accept.text}" → button → accepted (${shot(f.after?.file ?? f.first.file)})`, problems };
   });

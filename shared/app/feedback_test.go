@@ -3,10 +3,12 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -42,7 +45,7 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 		if _, err := keys.Verify(m[1], links.ActionAccept, time.Now()); err == nil {
 			accept = m[1]
 		}
-		if c, err := keys.Verify(m[1], links.ActionReject, time.Now()); err == nil && c.Extra == "no_budget" {
+		if c, err := keys.Verify(m[1], links.ActionReject, time.Now()); err == nil && strings.HasPrefix(c.Extra, "no_budget ") {
 			rejectNurture = m[1]
 		}
 	}
@@ -240,5 +243,105 @@ func TestOutcomesFromACRM(t *testing.T) {
 	lb, _ := st.Lead(ctx, b)
 	if la.Stage != lead.StageWon || la.Deal.Amount != 8000.5 || la.Deal.Currency != "EUR" || lb.Stage != lead.StageLost {
 		t.Fatalf("after back-fill: %s %+v, %s", la.Stage, la.Deal, lb.Stage)
+	}
+}
+
+// TestExpiredAlertLinkSendsFreshLinksOnce: the alert's links expire
+// (AlertTTL); opening one shows a page with "Send me a fresh link" and
+// changes nothing; pressing it emails the alert again, with working
+// links, to the rep the link names — once: pressing again sends nothing.
+// The fresh accept link records the answer; the old link then says the
+// lead was answered.
+func TestExpiredAlertLinkSendsFreshLinksOnce(t *testing.T) {
+	clock := &clockAt{t: time.Now()}
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	fb, _, logs := buildAt(t, "feedback", nil, clock.now, table)
+	ctx := context.Background()
+	email := fmt.Sprintf("fresh.%d@bigcorp.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
+	id := capturedID(t, table, email)
+	alert := mailFor(t, email, 1)
+	if len(alert) != 1 {
+		t.Fatal("no alert for the hot lead")
+	}
+	rep := alert[0].To[0]
+	keys, _ := token.ParseKeys(testKeys)
+	linkOf := func(m string, action string, at time.Time) string {
+		t.Helper()
+		for _, tok := range regexp.MustCompile(`/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(m, -1) {
+			if c, err := keys.Verify(tok[1], action, at); (err == nil || errors.Is(err, token.ErrExpired)) && c.Subject == id {
+				return tok[1]
+			}
+		}
+		t.Fatalf("no %s link in:\n%s", action, m)
+		return ""
+	}
+	oldAccept, oldReject := linkOf(alert[0].Text, links.ActionAccept, clock.now()), linkOf(alert[0].Text, links.ActionReject, clock.now())
+	call := func(file, tok string) (int, string) {
+		t.Helper()
+		ev := sampleEvent(t, file)
+		ev.PathParameters = map[string]string{"token": tok}
+		r, err := fb.HTTP(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.StatusCode, r.Body
+	}
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+
+	clock.add(links.AlertTTL + time.Hour)
+	for _, tok := range []string{oldAccept, oldReject} {
+		if code, body := call("feedback-page.json", tok); code != 403 || !strings.Contains(body, "This link has expired") || !strings.Contains(body, "Send me a fresh link") {
+			t.Fatalf("expired link page: %d\n%s", code, body)
+		}
+	}
+	// The accept form posted after expiry is not taken for the button.
+	if code, body := call("feedback-answer.json", oldAccept); code != 403 || !strings.Contains(body, "Send me a fresh link") {
+		t.Fatalf("expired answer: %d\n%s", code, body)
+	}
+	if l, _ := st.Lead(ctx, id); l.Stage != lead.StageMQL || l.Handoff.State != lead.HandoffSent {
+		t.Fatalf("the expired link changed the lead: %s %s", l.Stage, l.Handoff.State)
+	}
+	if got := waitMail(t, 2, func(e sesstore.Email) bool { return slices.Contains(e.ReplyTo, email) }); len(got) != 1 {
+		t.Fatalf("%d emails before the button, want the alert only", len(got))
+	}
+
+	code, body := call("feedback-fresh-links.json", oldReject)
+	if code != 200 || !strings.Contains(body, "emailed you") {
+		t.Fatalf("fresh links: %d\n%s", code, body)
+	}
+	got := mailFor(t, email, 2)
+	if len(got) != 2 {
+		t.Fatalf("%d emails after the button, want 2", len(got))
+	}
+	fresh := got[1]
+	if len(fresh.To) != 1 || fresh.To[0] != rep || !strings.HasPrefix(fresh.Subject, "Fresh links: ") {
+		t.Fatalf("fresh links email to %v, subject %q (want %s)", fresh.To, fresh.Subject, rep)
+	}
+	if code, body := call("feedback-fresh-links.json", oldAccept); code != 200 || !strings.Contains(body, "nothing new was sent") {
+		t.Fatalf("second press: %d\n%s", code, body)
+	}
+	if again := mailFor(t, email, 3); len(again) != 2 {
+		t.Fatalf("%d emails after the second press, want still 2", len(again))
+	}
+
+	newAccept := linkOf(fresh.Text, links.ActionAccept, clock.now())
+	if _, err := keys.Verify(newAccept, links.ActionAccept, clock.now()); err != nil {
+		t.Fatalf("the fresh accept link does not work now: %v", err)
+	}
+	if code, body := call("feedback-page.json", newAccept); code != 200 || !strings.Contains(body, "Accept this lead?") || !strings.Contains(body, "Which CRM do you use?") {
+		t.Fatalf("fresh accept page: %d\n%s", code, body)
+	}
+	if code, body := call("feedback-answer.json", newAccept); code != 200 || !strings.Contains(body, "Recorded") {
+		t.Fatalf("fresh accept: %d\n%s", code, body)
+	}
+	if l, _ := st.Lead(ctx, id); l.Stage != lead.StageSAL || l.Handoff.AnsweredBy != rep {
+		t.Fatalf("after the fresh accept: stage %s, answered by %q", l.Stage, l.Handoff.AnsweredBy)
+	}
+	if code, body := call("feedback-fresh-links.json", oldAccept); code != 403 || !strings.Contains(body, "already answered") || strings.Contains(body, "Send me a fresh link") {
+		t.Fatalf("old link after the answer: %d\n%s", code, body)
+	}
+	if strings.Contains(logs.String(), rep) || strings.Contains(logs.String(), email) {
+		t.Fatalf("feedback logs name a person:\n%s", logs)
 	}
 }

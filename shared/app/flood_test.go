@@ -92,7 +92,9 @@ func TestAlertFloodIsHeldAndSummarisedOnce(t *testing.T) {
 	summaries := waitMail(t, 1, func(e sesstore.Email) bool {
 		return strings.Contains(e.Subject, "[Alerts held]") && strings.Contains(e.Subject, source)
 	})
-	if len(summaries) != 1 || !strings.Contains(summaries[0].Subject, "7 hot leads") || len(summaries[0].To) != 1 || summaries[0].To[0] != "lea@example.com" {
+	// The campaign by its name, as in alerts.
+	if len(summaries) != 1 || !strings.Contains(summaries[0].Subject, "7 hot leads") || len(summaries[0].To) != 1 || summaries[0].To[0] != "lea@example.com" ||
+		!strings.Contains(summaries[0].Text, "campaign Q4 demo push — ops leaders (q4-demo)") {
 		t.Fatalf("summaries: %+v", summaries)
 	}
 	links := regexp.MustCompile(`https://leads\.example\.com/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(summaries[0].Text, -1)

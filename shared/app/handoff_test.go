@@ -95,16 +95,32 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 		t.Fatalf("alerts for the lead: %d, want exactly 1", len(got))
 	}
 	m := got[0]
-	if !strings.HasPrefix(m.Subject, "🔥 Hot lead (A): BigCorp <b>Inc</b>") || len(m.To) != 1 || (m.To[0] != "ana@example.com" && m.To[0] != "ben@example.com") {
+	// Who and what once; the grade is in the body.
+	if m.Subject != "🔥 Hot lead: Clara Moss, BigCorp <b>Inc</b> — demo request" || len(m.To) != 1 || (m.To[0] != "ana@example.com" && m.To[0] != "ben@example.com") {
 		t.Fatalf("subject %q to %v (want an enterprise rep)", m.Subject, m.To)
 	}
 	if strings.Contains(m.HTML, "<b>Inc</b>") || !strings.Contains(m.HTML, "&lt;b&gt;Inc&lt;/b&gt;") {
 		t.Fatal("company name not escaped in the HTML part")
 	}
-	for _, want := range []string{"HubSpot", "Need routing before Q1", "linkedin", "q4-demo", "decision maker"} {
+	// Labels, not codes: the campaign's question, the form's name, the
+	// campaign's name, the source's labels, consent and the timeline in
+	// words.
+	for _, want := range []string{"HubSpot", "Need routing before Q1", "decision maker",
+		"Which CRM do you use?: HubSpot", "Form: Demo request", "demo request form", "Marketing consent: No\n",
+		"Campaign: Q4 demo push — ops leaders (q4-demo)", "UTM source: linkedin",
+		"Submitted a form (Demo request) via campaign Q4 demo push — ops leaders (q4-demo)", "Scored: grade A",
+		"Stage: New → Marketing qualified (MQL)"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("alert text lacks %q", want)
 		}
+	}
+	for _, bad := range []string{"  campaign:", "  utm_source:", "  stage\n", "qualified:"} {
+		if strings.Contains(m.Text, bad) {
+			t.Errorf("alert text shows %q", bad)
+		}
+	}
+	if t.Failed() {
+		t.Log(m.Text)
 	}
 	// Links: one accept, one reject per configured reason, all signed,
 	// pointing at the API's own domain.
@@ -116,7 +132,11 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 			accepts++
 		}
 		if c, err := keys.Verify(l[1], links.ActionReject, time.Now()); err == nil && c.Subject == created.ID {
-			rejects[c.Extra] = true
+			reason, rep := links.SplitReject(c.Extra)
+			if rep != links.RepRef(m.To[0]) {
+				t.Errorf("reject link %s names rep %q, want the alert's recipient", reason, rep)
+			}
+			rejects[reason] = true
 		}
 	}
 	if accepts != 1 || len(rejects) != 6 || !rejects["not_icp"] {

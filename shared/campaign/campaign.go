@@ -207,6 +207,47 @@ func (s *Set) Get(id string) (*Campaign, bool) {
 	return c, ok
 }
 
+// AnswerLabel is the label campaign id's form shows for the question
+// whose answer key (or standard field) is key.
+func (s *Set) AnswerLabel(id, key string) (string, bool) {
+	c, ok := s.Get(id)
+	if !ok {
+		return "", false
+	}
+	for _, q := range c.Form.Questions {
+		if q.ID == key {
+			return q.Label, true
+		}
+	}
+	return "", false
+}
+
+// CampaignName is how people read campaign id: its name and id, "Q4 demo
+// push — ops leaders (q4-demo)"; false for an unknown campaign.
+func (s *Set) CampaignName(id string) (string, bool) {
+	c, ok := s.Get(id)
+	if !ok {
+		return "", false
+	}
+	if c.Name == "" || c.Name == c.ID {
+		return c.ID, true
+	}
+	return c.Name + " (" + c.ID + ")", true
+}
+
+// VariantHeadline is the headline campaign id's variant showed.
+func (s *Set) VariantHeadline(id, variant string) (string, bool) {
+	c, ok := s.Get(id)
+	if !ok {
+		return "", false
+	}
+	v, ok := c.Variant(variant)
+	if !ok || v.Headline == "" {
+		return "", false
+	}
+	return v.Headline, true
+}
+
 // All is every campaign, sorted by id.
 func (s *Set) All() []*Campaign {
 	if s == nil {

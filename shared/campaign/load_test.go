@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -131,3 +132,29 @@ func TestExampleCampaigns(t *testing.T) {
 		t.Errorf("spend = %v %s", got, set.Currency())
 	}
 }
+
+// TestNamesForPeople: the names alerts show for a campaign (its name and
+// id), its variants (their headlines) and its questions (their labels).
+func TestNamesForPeople(t *testing.T) {
+	set, err := LoadDir(examplesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ got, want string }{
+		{pair(set.CampaignName("q4-demo")), "Q4 demo push — ops leaders (q4-demo) true"},
+		{pair(set.VariantHeadline("q4-demo", "b")), "Answer every hot lead in 5 minutes true"},
+		{pair(set.AnswerLabel("q4-demo", "crm")), "Which CRM do you use? true"},
+		{pair(set.CampaignName("nope")), " false"},
+		{pair(set.VariantHeadline("q4-demo", "z")), " false"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	var none *Set
+	if _, ok := none.CampaignName("q4-demo"); ok {
+		t.Error("a nil set names a campaign")
+	}
+}
+
+func pair(s string, ok bool) string { return fmt.Sprint(s, " ", ok) }

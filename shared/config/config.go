@@ -118,10 +118,10 @@ type Unsubscribe struct {
 // Feedback is the feedback function's configuration (sales' answers).
 type Feedback struct {
 	AWS
-	Signing
-	Table string `env:"TABLE_NAME"`
-	// A lead sales sends back is re-graded and placed in nurturing.
-	Qualifying
+	// Sales: a lead sales sends back is re-graded and placed in
+	// nurturing, and a rep whose alert links expired is sent the alert
+	// again with fresh ones.
+	Sales
 }
 
 // SESEvents is the configuration of the function that handles SES

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
@@ -41,9 +42,16 @@ type Handler struct {
 	Requalify Requalifier
 	Keys      token.Keys
 	LinkTTL   time.Duration
-	Clock     func() time.Time
-	NewID     func(time.Time) string
-	Log       *slog.Logger
+	// FreshLinks re-sends a lead's alert with fresh links to the rep an
+	// expired link of it was sent to (handoff.Service.SendFreshLinks); nil
+	// offers no fresh links.
+	FreshLinks func(ctx context.Context, leadID, rep, owner string) (lead.Outcome, error)
+	// Labels names campaigns and their questions on the page; nil shows
+	// ids and humanised keys.
+	Labels handoff.Labels
+	Clock  func() time.Time
+	NewID  func(time.Time) string
+	Log    *slog.Logger
 }
 
 // Requalifier re-grades a lead and enrols it where it belongs.
@@ -65,11 +73,14 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
 	tok := req.PathParameters["token"]
 	claims, action, err := h.verify(tok, now)
+	if errors.Is(err, token.ErrExpired) && (action == links.ActionAccept || action == links.ActionReject) && now.Sub(claims.Expires) <= MaxExpiredAge {
+		return h.expired(ctx, req, log, claims, action, now), nil
+	}
 	if err != nil {
 		log.Warn("feedback", "status", http.StatusForbidden, "outcome", "bad_token", "error", err.Error())
 		msg := "This link is damaged or was not sent by us."
 		if errors.Is(err, token.ErrExpired) {
-			msg = "This link has expired. Open the lead in your CRM, or ask marketing to resend the alert."
+			msg = "This link has expired. Open the lead in your CRM."
 		}
 		return render(http.StatusForbidden, view{Title: "Link not valid", Message: msg}), nil
 	}
@@ -79,7 +90,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		log.Error("feedback", "status", status, "leadId", claims.Subject, "error", err.Error())
 		return render(status, view{Title: "Lead not found", Message: "This lead no longer exists (it may have been erased)."}), nil
 	}
-	if action != links.ActionReject && action != links.ActionRelease {
+	if action == links.ActionReject {
+		claims.Extra, _ = links.SplitReject(claims.Extra) // the reason code
+	} else if action != links.ActionRelease {
 		// The link names its rep by reference (links.RepRef), never by
 		// address: find the rep it was sent to.
 		claims.Extra = links.ResolveRep(claims.Extra, h.repCandidates(l)...)
@@ -115,9 +128,13 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	log.Info("feedback", answered...)
 	v = h.view(l, claims, action, now, tok)
 	v.Done = true
+	superseded := "Sales already answered this lead. It is at stage " + l.Stage.Label() + "; nothing changed."
+	if l.Stage == lead.StageMQL {
+		// An outcome link before anyone accepted the lead.
+		superseded = "This lead is at stage " + l.Stage.Label() + "; nothing changed."
+	}
 	v.Message = map[string]string{
-		"recorded": "Recorded. Thank you!", "already": "This was already recorded; nothing changed.",
-		"superseded": "Sales already answered this lead (" + string(l.Stage) + "); nothing changed.",
+		"recorded": h.recordedMessage(action, claims.Extra), "already": "This was already recorded; nothing changed.", "superseded": superseded,
 	}[out]
 	return render(http.StatusOK, v), nil
 }
@@ -209,4 +226,31 @@ func (h *Handler) record(ctx context.Context, c token.Claims, action string, a a
 		return "", l, err
 	}
 	return out, l, nil
+}
+
+// recordedMessage says what a recorded answer did, in words.
+func (h *Handler) recordedMessage(action, extra string) string {
+	switch action {
+	case links.ActionAccept:
+		return "Recorded: you accepted this lead. It is yours now."
+	case links.ActionReject:
+		r, ok := h.Rules.RejectReason(extra)
+		if !ok {
+			return "Recorded: you rejected this lead."
+		}
+		then := " Marketing keeps nurturing it until it is ready."
+		if r.Action == qualify.ActionDisqualify {
+			then = " It leaves the funnel."
+		}
+		return "Recorded: you rejected this lead (" + r.Label + ")." + then
+	case links.ActionRelease:
+		return "Recorded: the alert goes to sales now."
+	case links.ActionSQL:
+		return "Recorded: this lead is a sales qualified opportunity (SQL)."
+	case links.ActionWon:
+		return "Recorded: won. Congratulations!"
+	case links.ActionLost:
+		return "Recorded: lost."
+	}
+	return "Recorded. Thank you!"
 }

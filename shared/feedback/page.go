@@ -7,9 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
@@ -23,12 +25,56 @@ type view struct {
 	Outcomes       []link // SQL / won / lost, once accepted
 	Currency       string // the default deal currency
 	Today          string
+	// Answers are the lead's message, form and answers, labelled as in
+	// the alert.
+	Answers []mail.KV
+	// Source is where the lead came from, labelled as in the alert.
+	Source []mail.KV
+	// Grade is "Grade A · Hot"; Reasons the score reasons, labelled.
+	Grade   string
+	Reasons []string
+	// Times are when the alert went and its deadline, in the rep's zone.
+	Times []mail.KV
+	// Expired: the link expired (nothing of the lead shows); FreshButton
+	// offers fresh links by email.
+	Expired, FreshButton bool
+	FreshField           string
 }
 
 type link struct{ Label, URL string }
 
 func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time, tok string) view {
-	v := view{Lead: &l, Action: action, Currency: h.Rules.Outcomes().Currency, Today: now.UTC().Format("2006-01-02")}
+	rep := c.Extra
+	if action == links.ActionReject || action == links.ActionRelease || rep == "" {
+		rep = ""
+		if l.Handoff != nil {
+			rep = l.Handoff.Rep
+		}
+	}
+	zone := h.Rules.Zone(rep)
+	v := view{Lead: &l, Action: action, Currency: h.Rules.Outcomes().Currency, Today: now.In(zone).Format("2006-01-02"),
+		Answers: handoff.Answers(&l, h.Labels, zone), Source: handoff.Source(&l, h.Labels), Reasons: handoff.Reasons(&l, h.Labels)}
+	if q := l.Qualification; q != nil {
+		var parts []string
+		if q.Grade != "" {
+			parts = append(parts, "Grade "+q.Grade)
+		}
+		if q.Temperature != "" {
+			parts = append(parts, lead.Humanise(q.Temperature))
+		}
+		v.Grade = strings.Join(parts, " · ")
+	}
+	if hd := l.Handoff; hd != nil {
+		if !hd.SentAt.IsZero() {
+			v.Times = append(v.Times, mail.KV{Key: "Alert sent", Value: mail.When(hd.SentAt, zone)})
+		}
+		if !hd.DueBy.IsZero() && !l.Stage.SalesSet() {
+			v.Times = append(v.Times, mail.KV{Key: "Respond by", Value: mail.When(hd.DueBy, zone)})
+		}
+		if !hd.AnsweredAt.IsZero() {
+			v.Times = append(v.Times, mail.KV{Key: "Answered", Value: mail.When(hd.AnsweredAt, zone)})
+		}
+	}
 	switch action {
 	case links.ActionAccept:
 		v.Title = "Accept this lead?"
@@ -40,8 +86,14 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time
 		}
 	case links.ActionRelease:
 		v.Title = "Release this lead's alert to sales?"
+	case links.ActionSQL:
+		v.Title = "Mark this lead a sales qualified opportunity (SQL)?"
+	case links.ActionWon:
+		v.Title = "Mark this deal won?"
+	case links.ActionLost:
+		v.Title = "Mark this deal lost?"
 	default:
-		v.Title = "Mark this lead " + strings.ToUpper(action) + "?"
+		v.Title = "Mark this lead " + lead.Stage(action).Label() + "?"
 	}
 	if l.Stage == lead.StageSAL || l.Stage == lead.StageSQL {
 		for _, a := range []struct{ action, label string }{{links.ActionSQL, "Qualified opportunity (SQL)"}, {links.ActionWon, "Won"}, {links.ActionLost, "Lost"}} {
@@ -62,6 +114,7 @@ const pageSource = `<!doctype html>
 <meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
 .card{background:#f5f7fb;border-radius:10px;padding:1rem 1.2rem;margin:1rem 0}dt{font-weight:600}dd{margin:0 0 .4rem}
+h2{font-size:1.05rem;margin:0 0 .5rem}dd.answer{white-space:pre-wrap;overflow-wrap:anywhere}
 button{border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer;color:#fff;background:#1f8a4c}
 button.reject{background:#b42318}textarea{width:100%;box-sizing:border-box;font:inherit}.msg{font-weight:600}
 a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none}</style>
@@ -69,11 +122,20 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 <h1>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</h1>
 {{if and .Message (not .Done)}}<p class="msg">{{.Message}}</p>{{end}}
 {{with .Lead}}<div class="card"><dl>
-<dt>{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</dt><dd>{{.JobTitle}}{{if and .JobTitle .Company}}, {{end}}{{.Company}}</dd>
+<dt>{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</dt><dd>{{.JobTitle}}{{if and .JobTitle .Company}} at {{end}}{{.Company}}</dd>
 <dt>Email</dt><dd>{{.Email}}{{if .Phone}} · {{.Phone}}{{end}}</dd>
-{{with .Qualification}}<dt>Grade {{.Grade}}, {{.Temperature}}</dt><dd>{{range .Reasons}}{{.}}<br>{{end}}</dd>{{end}}
-<dt>Stage</dt><dd>{{.Stage}}</dd>
+{{if or $.Grade $.Reasons}}<dt>{{or $.Grade "Score"}}</dt><dd>{{range $.Reasons}}{{.}}<br>{{end}}</dd>{{end}}
+<dt>Stage</dt><dd>{{.Stage.Label}}</dd>
+{{range $.Times}}<dt>{{.Key}}</dt><dd>{{.Value}}</dd>{{end}}
+</dl></div>
+{{if $.Answers}}<div class="card"><h2>What they told us</h2><dl>
+{{range $.Answers}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
 </dl></div>{{end}}
+{{if $.Source}}<div class="card"><h2>Where they came from</h2><dl>
+{{range $.Source}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
+</dl></div>{{end}}{{end}}
+{{if .FreshButton}}<form method="post"><input type="hidden" name="{{.FreshField}}" value="1">
+<p><button type="submit">Send me a fresh link</button></p></form>{{end}}
 {{if and .Lead (not .Done)}}<form method="post">
 {{if eq .Action "reject"}}<p>Reason: <strong>{{.ReasonLabel}}</strong></p>
 <label for="comment">Comment for marketing (optional)</label><textarea id="comment" name="comment" rows="3" maxlength="1000"></textarea>
@@ -82,17 +144,15 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 <input id="amount" name="amount" inputmode="decimal" placeholder="12500"> <input name="currency" value="{{.Currency}}" size="4" maxlength="3" aria-label="Currency"></p>
 <p><label for="closed_at">Closed on</label><br><input id="closed_at" name="closed_at" type="date" value="{{.Today}}"></p>
 <label for="comment">Comment (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000"></textarea>
-<p><button type="submit">Mark WON</button></p>
+<p><button type="submit">Mark won</button></p>
 {{else if eq .Action "lost"}}<label for="comment">Why was it lost? (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000"></textarea>
-<p><button type="submit">Mark LOST</button></p>
-{{else}}<p><button type="submit">{{if eq .Action "accept"}}Accept{{else}}Mark {{upper .Action}}{{end}}</button></p>{{end}}
+<p><button type="submit">Mark lost</button></p>
+{{else}}<p><button type="submit">{{if eq .Action "accept"}}Accept{{else if eq .Action "release"}}Release to sales{{else if eq .Action "sql"}}Mark as SQL{{else}}Confirm{{end}}</button></p>{{end}}
 </form>{{end}}
 {{if .Outcomes}}<p>Later, record how it went:</p><p>{{range .Outcomes}}<a class="btn" href="{{.URL}}">{{.Label}}</a>{{end}}</p>{{end}}
 </body></html>`
 
-var page = template.Must(template.New("feedback").Funcs(template.FuncMap{
-	"upper": strings.ToUpper,
-}).Parse(pageSource))
+var page = template.Must(template.New("feedback").Parse(pageSource))
 
 // policy lets the page use its <style> and post its form back to its own
 // URL; the URL is a signed token, so it goes to no one as a referrer.

@@ -18,6 +18,26 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	if job == jobReminder {
 		return s.reminder(l, now)
 	}
+	to := l.Handoff.Rep
+	if job == jobEscalation {
+		to = l.Handoff.EscalatedTo
+	}
+	return s.alert(ctx, l, job, to, false, now)
+}
+
+// alertTo is the alert again, with fresh links, for rep: the escalation
+// when rep is who it went to, else the first alert.
+func (s *Service) alertTo(ctx context.Context, l lead.Lead, rep string, now time.Time) (mail.Message, error) {
+	job := jobHandoff
+	if h := l.Handoff; h.EscalatedTo == rep && h.Rep != rep {
+		job = jobEscalation
+	}
+	return s.alert(ctx, l, job, rep, true, now)
+}
+
+// alert builds the alert or escalation of l to `to`; fresh marks a resend
+// whose earlier links expired.
+func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh bool, now time.Time) (mail.Message, error) {
 	tl := l.History
 	if tl == nil {
 		var err error
@@ -28,14 +48,20 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	h := l.Handoff
 	a := mail.Alert{
 		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
-		Answers: answers(&l), Changed: changed(&l), Source: source(&l), Reasons: reasons(&l), Pages: pages(tl),
-		Timeline: timeline(tl), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()),
+		Changed: changed(&l), Source: Source(&l, s.Labels), Reasons: Reasons(&l, s.Labels), Pages: pages(tl),
+		Timeline: Timeline(tl, s.Labels), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
 	}
-	to := h.Rep
+	if fresh {
+		// The deadline the first alert quoted, while it is ahead.
+		a.DueBy = time.Time{}
+		if h.DueBy.After(now) {
+			a.DueBy = h.DueBy
+		}
+	}
 	if job == jobEscalation {
 		// To the team lead (or the next rep), about the rep who missed
 		// the deadline the first alert quoted.
-		to, a.Escalation, a.DueBy = h.EscalatedTo, true, h.DueBy
+		a.Escalation, a.DueBy = true, h.DueBy
 		a.MissedBy = h.RepName
 		if a.MissedBy == "" {
 			a.MissedBy = h.Rep
@@ -54,7 +80,10 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	if q := l.Qualification; q != nil {
 		a.Grade, a.Temperature, a.WhyHot = q.Grade, q.Temperature, whyHot(&l)
 	}
+	a.What = what(&l)
 	exp := now.Add(s.LinkTTL)
+	a.LinksUntil, a.Zone = exp, s.Rules.Zone(to)
+	a.Answers = Answers(&l, s.Labels, a.Zone)
 	// A configured public URL wins; else the API address capture saw.
 	base := s.BaseURL
 	if base == "" {
@@ -63,30 +92,90 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	a.AcceptURL = links.Feedback(s.Keys, base, l.ID, links.ActionAccept, to, exp)
 	for _, r := range s.Rules.RejectReasons() {
 		a.RejectURLs = append(a.RejectURLs, mail.RejectLink{Label: r.Label,
-			URL: links.Feedback(s.Keys, base, l.ID, links.ActionReject, r.Code, exp)})
+			URL: links.Reject(s.Keys, base, l.ID, r.Code, to, exp)})
 	}
 	subject, html, text, err := mail.RenderAlert(a)
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("handoff: render alert: %w", err)
 	}
+	kind := "sales_" + job
+	if fresh {
+		kind = "sales_fresh_links"
+	}
 	return mail.Message{From: s.From, To: to, ReplyTo: l.Email, Subject: subject, HTML: html, Text: text,
-		Tags: map[string]string{"kind": "sales_" + job}, ConfigurationSet: s.ConfigurationSet}, nil
+		Tags: map[string]string{"kind": kind}, ConfigurationSet: s.ConfigurationSet}, nil
 }
 
-// answers lists every field the lead gave, then its custom answers.
-func answers(l *lead.Lead) []mail.KV {
+// Labels names what a lead's campaign showed: its questions' labels, the
+// campaign's name and its variants' headlines (campaign.Set implements
+// it). Without it, alerts and pages show keys in words and ids.
+type Labels interface {
+	// AnswerLabel is the label campaign's form showed for an answer key.
+	AnswerLabel(campaign, key string) (string, bool)
+	// CampaignName is the campaign as people know it ("Q4 demo push (q4-demo)").
+	CampaignName(campaign string) (string, bool)
+	// VariantHeadline is the headline a campaign's variant showed.
+	VariantHeadline(campaign, variant string) (string, bool)
+}
+
+// campaignAnswerLabel is the label l's campaign (the last touch's first)
+// gave answer key.
+func campaignAnswerLabel(l *lead.Lead, labels Labels, key string) (string, bool) {
+	if labels == nil {
+		return "", false
+	}
+	for _, c := range []string{l.LastTouch.Campaign, l.FirstTouch.Campaign} {
+		if c == "" {
+			continue
+		}
+		if label, ok := labels.AnswerLabel(c, key); ok {
+			return label, true
+		}
+	}
+	return "", false
+}
+
+// answerLabel is the label of answer key for l: its campaign's question,
+// else fallback, else the key humanised.
+func answerLabel(l *lead.Lead, labels Labels, key, fallback string) string {
+	if label, ok := campaignAnswerLabel(l, labels, key); ok {
+		return label
+	}
+	if fallback != "" {
+		return fallback
+	}
+	return lead.Humanise(key)
+}
+
+// campaignName is campaign id as people know it, else the id.
+func campaignName(labels Labels, id string) string {
+	if labels != nil && id != "" {
+		if name, ok := labels.CampaignName(id); ok {
+			return name
+		}
+	}
+	return id
+}
+
+// Answers lists every field the lead gave, then its custom answers, each
+// under the label the lead saw (campaign questions) or a readable name,
+// never a code: what alerts and the feedback page show. Times show in
+// zone (the reader's; nil is UTC).
+func Answers(l *lead.Lead, labels Labels, zone *time.Location) []mail.KV {
 	var out []mail.KV
 	add := func(k, v string) {
 		if v != "" {
 			out = append(out, mail.KV{Key: k, Value: v})
 		}
 	}
-	add("Company size", l.CompanySize)
-	add("Industry", l.Industry)
+	add(answerLabel(l, labels, "company_size", "Company size"), l.CompanySize)
+	add(answerLabel(l, labels, "industry", "Industry"), l.Industry)
 	add("Country", l.Country)
-	add("Budget", l.Budget)
-	add("Timeline", l.Timeline)
-	add("Form", l.FormType)
+	add(answerLabel(l, labels, "budget", "Budget"), l.Budget)
+	add(answerLabel(l, labels, "timeline", "Timeline"), l.Timeline)
+	if l.FormType != "" {
+		add("Form", lead.FormLabel(l.FormType))
+	}
 	add("Message", l.Message)
 	keys := make([]string, 0, len(l.Answers))
 	for k := range l.Answers {
@@ -94,15 +183,40 @@ func answers(l *lead.Lead) []mail.KV {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		add(strings.ReplaceAll(k, "_", " "), l.Answers[k])
+		add(answerLabel(l, labels, k, ""), l.Answers[k])
 	}
 	add("Time zone", l.TimeZone)
-	if l.Consent.MarketingOptIn {
-		add("Marketing consent", "yes ("+l.Consent.TextVersion+")")
-	} else {
-		add("Marketing consent", "no")
-	}
+	add("Marketing consent", ConsentText(l, zone))
 	return out
+}
+
+// suppressedWords says why an address may not be emailed, by the
+// suppression reason.
+var suppressedWords = map[string]string{
+	"unsubscribe": "unsubscribed",
+	"bounce":      "the address bounced",
+	"complaint":   "marked an email as spam",
+	"erasure":     "data erased on request",
+}
+
+// ConsentText is the lead's marketing consent in words: given (how, and
+// when it was confirmed, in zone), asked and not confirmed yet, or not
+// given (and why the address may not be emailed, if it may not).
+func ConsentText(l *lead.Lead, zone *time.Location) string {
+	c := l.Consent
+	switch {
+	case c.MarketingOptIn && c.Method == lead.ConsentByConfirmation && !c.ConfirmedAt.IsZero():
+		return "Yes (confirmed " + mail.When(c.ConfirmedAt, zone) + ")"
+	case c.MarketingOptIn && c.Method == lead.ConsentBySingleOptIn:
+		return "Yes (single opt-in)"
+	case c.MarketingOptIn:
+		return "Yes"
+	case l.Suppressed != "":
+		return "No (" + cmp.Or(suppressedWords[l.Suppressed], lead.Humanise(l.Suppressed)) + ")"
+	case l.OptIn != nil:
+		return "Asked — waiting for the person to confirm by email"
+	}
+	return "No"
 }
 
 // changed lists what later forms changed of the first touch's profile.
@@ -121,32 +235,83 @@ func changed(l *lead.Lead) []mail.KV {
 	return out
 }
 
-// source is where the lead came from: first touch, and last if different.
-func source(l *lead.Lead) []mail.KV {
+// Source is where the lead came from, labelled: first touch, and last if
+// different. The campaign shows by name, the variant by its headline.
+func Source(l *lead.Lead, labels Labels) []mail.KV {
 	var out []mail.KV
-	touch := func(prefix string, a lead.Attribution) {
-		for _, kv := range [][2]string{{"campaign", a.Campaign}, {"variant", a.Variant}, {"utm_source", a.UTMSource},
-			{"utm_medium", a.UTMMedium}, {"utm_campaign", a.UTMCampaign}, {"utm_term", a.UTMTerm}, {"utm_content", a.UTMContent},
-			{"landing page", a.LandingPage}, {"referrer", a.Referrer}} {
+	touch := func(suffix string, a lead.Attribution) {
+		variant := a.Variant
+		if variant != "" && labels != nil {
+			if h, ok := labels.VariantHeadline(a.Campaign, a.Variant); ok {
+				variant = "“" + h + "” (" + a.Variant + ")"
+			}
+		}
+		for _, kv := range [][2]string{{"Campaign", campaignName(labels, a.Campaign)}, {"Offer variant", variant},
+			{"UTM source", a.UTMSource}, {"UTM medium", a.UTMMedium}, {"UTM campaign", a.UTMCampaign},
+			{"UTM term", a.UTMTerm}, {"UTM content", a.UTMContent}, {"Landing page", a.LandingPage}, {"Referrer", a.Referrer}} {
 			if kv[1] != "" {
-				out = append(out, mail.KV{Key: prefix + kv[0], Value: kv[1]})
+				out = append(out, mail.KV{Key: kv[0] + suffix, Value: kv[1]})
 			}
 		}
 	}
-	touch("", l.FirstTouch)
 	if l.Touches > 1 && l.LastTouch != l.FirstTouch {
-		touch("last touch: ", l.LastTouch)
+		touch(" (first touch)", l.FirstTouch)
+		touch(" (last touch)", l.LastTouch)
+		return out
+	}
+	touch("", l.FirstTouch)
+	return out
+}
+
+// Reasons are the lead's score reasons as a person reads them: a reason
+// about a custom answer names the question the campaign asked ("Which
+// CRM do you use?") instead of its key, and the campaign whose rules
+// applied shows by name. Only reasons qualify located are changed.
+func Reasons(l *lead.Lead, labels Labels) []string {
+	q := l.Qualification
+	if q == nil {
+		return nil
+	}
+	out := append([]string(nil), q.Reasons...)
+	for _, a := range q.AnswerReasons {
+		if a.Reason < 0 || a.Reason >= len(out) || out[a.Reason] != a.Head+"answer "+a.Answer+a.Tail {
+			continue // not the reason it was recorded for
+		}
+		if label, ok := campaignAnswerLabel(l, labels, a.Answer); ok {
+			out[a.Reason] = a.Head + "“" + label + "”" + a.Tail
+		}
+	}
+	if q.Campaign != "" {
+		// Evaluate's reason for the campaign's rules, as it writes it.
+		raw := "using the rules of campaign " + q.Campaign
+		if name := campaignName(labels, q.Campaign); name != q.Campaign {
+			for i, r := range out {
+				if r == raw {
+					out[i] = "using the rules of campaign " + name
+				}
+			}
+		}
 	}
 	return out
 }
 
-// whyHot is the one-line reason in the subject: grade, score, and the
-// strongest engagement.
+// whyHot is the one-line reason in the body: score and what the lead
+// did (the grade has its own badge beside it).
 func whyHot(l *lead.Lead) string {
 	q := l.Qualification
-	parts := []string{fmt.Sprintf("grade %s, score %.0f", q.Grade, q.Score)}
+	parts := []string{fmt.Sprintf("score %.0f", q.Score)}
+	if w := what(l); w != "" {
+		parts = append(parts, w)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// what is the strongest engagement in words, for the subject: the form
+// ("demo request") and whether the lead viewed pricing.
+func what(l *lead.Lead) string {
+	var parts []string
 	if l.FormType != "" {
-		parts = append(parts, strings.ReplaceAll(l.FormType, "_", " "))
+		parts = append(parts, strings.ToLower(lead.FormLabel(l.FormType)))
 	}
 	for _, sg := range l.Signals {
 		if sg.Kind == "pricing_page_view" {
@@ -155,40 +320,6 @@ func whyHot(l *lead.Lead) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func timeline(events []lead.Event) []mail.TimelineEntry {
-	out := make([]mail.TimelineEntry, 0, len(events))
-	for _, e := range events {
-		out = append(out, mail.TimelineEntry{At: e.At, What: describe(e)})
-	}
-	return out
-}
-
-// describe says what an event was in words.
-func describe(e lead.Event) string {
-	str := func(k string) string { s, _ := e.Data[k].(string); return s }
-	switch e.Kind {
-	case lead.EventCaptured, lead.EventResubmitted:
-		what := "submitted a form"
-		if e.Kind == lead.EventResubmitted {
-			what = "submitted again"
-		}
-		if ft := str("form_type"); ft != "" {
-			what += " (" + strings.ReplaceAll(ft, "_", " ") + ")"
-		}
-		if src, ok := e.Data["source"].(map[string]any); ok {
-			if c, _ := src["campaign"].(string); c != "" {
-				what += ", campaign " + c
-			}
-		}
-		return what
-	case "qualified":
-		return fmt.Sprintf("qualified %s → %s", str("from"), str("to"))
-	case "page_view":
-		return "viewed " + str("url")
-	}
-	return strings.ReplaceAll(e.Kind, "_", " ")
 }
 
 func pages(events []lead.Event) []string {
@@ -218,7 +349,7 @@ func reminderTo(l *lead.Lead) string {
 // links that work until the outcome horizon ends.
 func (s *Service) reminder(l lead.Lead, now time.Time) (mail.Message, error) {
 	to := cmp.Or(reminderTo(&l), s.Fallback)
-	r := mail.Reminder{Lead: openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, s.Rules.Outcomes().Horizon, now)}
+	r := mail.Reminder{Lead: openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, s.Rules.Zone(to), s.Rules.Outcomes().Horizon, now)}
 	if h := l.Handoff; h != nil && h.Rep == to {
 		r.RepName = h.RepName
 	}

@@ -200,8 +200,8 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	if w <= 0 {
 		w = time.Hour
 	}
-	d := summaryData{Name: name, Campaign: orNone(t.Campaign), UTMSource: orNone(t.UTMSource), Limit: s.Flood.PerSource,
-		From: l.Handoff.Held.SummaryAt.Add(-w).UTC().Format("2 Jan 2006 15:04"), To: l.Handoff.Held.SummaryAt.UTC().Format("15:04 MST"),
+	d := summaryData{Name: name, Campaign: orNone(campaignName(s.Labels, t.Campaign)), UTMSource: orNone(t.UTMSource), Limit: s.Flood.PerSource,
+		From: l.Handoff.Held.SummaryAt.Add(-w).In(s.Rules.Zone(to)).Format("2 Jan 2006 15:04"), To: l.Handoff.Held.SummaryAt.In(s.Rules.Zone(to)).Format("15:04 MST"),
 		Total: len(ids) + more, More: more}
 	for _, id := range ids {
 		d.Leads = append(d.Leads, summaryLead{ID: id, ReleaseURL: links.Release(s.Keys, base, id, now.Add(s.LinkTTL))})

@@ -41,6 +41,9 @@ type Service struct {
 	ConfigurationSet string
 	// LinkTTL is how long accept/reject links work.
 	LinkTTL time.Duration
+	// Labels names campaigns, variants and questions in alerts; nil
+	// shows ids and answer keys humanised.
+	Labels Labels
 	// Flood limits alerts per source and per address; nil: no limits.
 	Flood *Flood
 	Clock func() time.Time

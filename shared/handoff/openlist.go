@@ -80,7 +80,7 @@ func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, 
 		list.More, open = len(open)-MaxOpenListed, open[:MaxOpenListed]
 	}
 	for _, l := range open {
-		list.Leads = append(list.Leads, openLead(o.Keys, cmp.Or(o.BaseURL, l.LinkBase), l, rep.Email, o.Rules.Outcomes().Horizon, now))
+		list.Leads = append(list.Leads, openLead(o.Keys, cmp.Or(o.BaseURL, l.LinkBase), l, rep.Email, o.Rules.Zone(rep.Email), o.Rules.Outcomes().Horizon, now))
 	}
 	subject, html, text, err := mail.RenderOpenLeads(list)
 	if err != nil {
@@ -94,12 +94,13 @@ func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, 
 // openLead is an accepted lead as the outcome emails (the reminder, the
 // weekly list) show it, with outcome links signed for rep until its
 // outcome horizon ends: SQL while it is only accepted, won and lost.
-func openLead(keys token.Keys, base string, l lead.Lead, rep string, horizon time.Duration, now time.Time) mail.OpenLead {
+// Dates are the rep's (zone).
+func openLead(keys token.Keys, base string, l lead.Lead, rep string, zone *time.Location, horizon time.Duration, now time.Time) mail.OpenLead {
 	accepted, until := l.AcceptedAt(), l.OutcomesUntil(horizon, now)
 	link := func(action string) string { return links.Feedback(keys, base, l.ID, action, rep, until) }
 	item := mail.OpenLead{Name: l.Name, Email: l.Email, JobTitle: l.JobTitle, Company: l.Company, Stage: "SQL",
-		AcceptedOn: accepted.UTC().Format("2 Jan 2006"), Days: int(now.Sub(accepted).Hours() / 24),
-		WonURL: link(links.ActionWon), LostURL: link(links.ActionLost), Until: until.UTC().Format("2 Jan 2006")}
+		AcceptedOn: accepted.In(zone).Format("2 Jan 2006"), Days: int(now.Sub(accepted).Hours() / 24),
+		WonURL: link(links.ActionWon), LostURL: link(links.ActionLost), Until: until.In(zone).Format("2 Jan 2006")}
 	if l.Stage == lead.StageSAL {
 		item.Stage, item.SQLURL = "accepted", link(links.ActionSQL)
 	}

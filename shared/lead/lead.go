@@ -7,7 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Stage is a lead's lifecycle stage.
@@ -27,6 +30,62 @@ const (
 	StageRejected     Stage = "rejected"
 	StageUnsubscribed Stage = "unsubscribed"
 )
+
+// stageLabels are the stages as people read them.
+var stageLabels = map[Stage]string{
+	StageNew:          "New",
+	StageNurturing:    "Nurturing",
+	StageMQL:          "Marketing qualified (MQL)",
+	StageSAL:          "Accepted by sales (SAL)",
+	StageSQL:          "Sales qualified opportunity (SQL)",
+	StageWon:          "Won",
+	StageLost:         "Lost",
+	StageDisqualified: "Disqualified",
+	StageRejected:     "Rejected by sales",
+	StageUnsubscribed: "Unsubscribed",
+}
+
+// Label is the stage as a person reads it ("Accepted by sales (SAL)");
+// a stage without a label is its code with '_' as spaces.
+func (s Stage) Label() string {
+	if l, ok := stageLabels[s]; ok {
+		return l
+	}
+	return Humanise(string(s))
+}
+
+// formLabels name the form types the product knows.
+var formLabels = map[string]string{
+	"demo_request":     "Demo request",
+	"contact":          "Contact request",
+	"contact_sales":    "Contact sales",
+	"newsletter":       "Newsletter",
+	"content_download": "Content download",
+	"webinar":          "Webinar registration",
+	"trial":            "Free trial",
+	"pricing":          "Pricing request",
+}
+
+// FormLabel is a form type as a person reads it: "demo_request" is
+// "Demo request"; an unknown code is humanised ("partner_inquiry" is
+// "Partner inquiry").
+func FormLabel(formType string) string {
+	if l, ok := formLabels[formType]; ok {
+		return l
+	}
+	return Humanise(formType)
+}
+
+// Humanise turns a code into words: '_' and '-' become spaces and the
+// first letter is upper case ("company_size" is "Company size").
+func Humanise(code string) string {
+	s := strings.TrimSpace(strings.NewReplacer("_", " ", "-", " ").Replace(code))
+	if s == "" {
+		return ""
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
 
 // Submission is one form post, validated and normalised. Every field except
 // Email is optional.

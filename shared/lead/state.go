@@ -87,6 +87,20 @@ type Qualification struct {
 	Reasons      []string  `json:"reasons"`
 	Campaign     string    `json:"campaign,omitempty"` // whose overrides applied
 	At           time.Time `json:"at"`
+	// AnswerReasons are the reasons about a custom answer, so a page can
+	// name the answer as the lead's form asked it ("Which CRM do you
+	// use?") instead of by its key.
+	AnswerReasons []AnswerReason `json:"answer_reasons,omitempty"`
+}
+
+// AnswerReason says that Reasons[Reason] is about answer key Answer:
+// the reason reads Head + "answer <key>" + Tail, so the key's words can
+// be replaced by a label without parsing the reason.
+type AnswerReason struct {
+	Reason int    `json:"reason"`
+	Answer string `json:"answer"`
+	Head   string `json:"head"`
+	Tail   string `json:"tail"`
 }
 
 // Handoff states.
@@ -121,6 +135,10 @@ type Handoff struct {
 	// Released: the team lead released a held alert; it is sent whatever
 	// the limits say.
 	Released bool `json:"released,omitempty"`
+	// FreshLinks records when a rep whose alert links had expired was
+	// sent fresh ones, keyed by the rep's reference (links.RepRef, never
+	// the address), so each rep gets them once per window.
+	FreshLinks map[string]time.Time `json:"fresh_links,omitempty"`
 }
 
 // Held is a held alert: why, the source and window it counts in, and

@@ -95,6 +95,27 @@ func FeedbackToken(keys token.Keys, leadID, action, extra string, expires time.T
 	return keys.Sign(token.Claims{Action: action, Subject: leadID, Extra: extra, Expires: expires})
 }
 
+// Reject is a reject link for one reason code, naming (by RepRef) the rep
+// it is sent to, so an expired one can ask for fresh links for that rep.
+func Reject(keys token.Keys, base, leadID, reason, rep string, expires time.Time) string {
+	extra := reason
+	if ref := RepRef(rep); ref != "" {
+		extra += " " + ref
+	}
+	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionReject, Subject: leadID, Extra: extra, Expires: expires}))
+}
+
+// SplitReject splits a reject token's extra into its reason code and the
+// reference of the rep it was sent to ("" in links made before reject
+// links named their rep). Reason codes hold no spaces.
+func SplitReject(extra string) (reason, repRef string) {
+	reason, ref, _ := strings.Cut(extra, " ")
+	if !strings.HasPrefix(ref, repRefPrefix) {
+		ref = ""
+	}
+	return reason, ref
+}
+
 // Release is the link in a held-alerts summary that releases one lead's
 // alert.
 func Release(keys token.Keys, base, leadID string, expires time.Time) string {

@@ -7,6 +7,7 @@ import (
 	htmltemplate "html/template"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -21,13 +22,16 @@ import (
 type Alert struct {
 	Grade, Temperature, Company, Name, JobTitle, Email, Phone string
 
-	WhyHot  string // one-line summary, e.g. "demo request, pricing page"
-	Answers []KV   // every answer and form field, in display order
+	WhyHot string // one-line summary, e.g. "score 87, demo request, viewed pricing"
+	// What is what the lead did, for the subject: "demo request, viewed
+	// pricing" (no grade: the body shows it).
+	What    string
+	Answers []KV // every answer and form field, in display order
 	// Changed lists the profile fields a later form changed since the
 	// lead's first touch ("Company": "Acme → Evil Corp"): anyone who
 	// knows an address can post it, so the rep sees what was rewritten.
 	Changed    []KV
-	Source     []KV            // utm_*, campaign, variant, landing page, referrer
+	Source     []KV            // "Campaign", "Offer variant", "UTM source", …, "Landing page", "Referrer"
 	Reasons    []string        // score reasons, e.g. "+20 role in [CMO]"
 	Pages      []string        // pages visited; may be empty
 	Timeline   []TimelineEntry // what happened so far, oldest first
@@ -41,6 +45,14 @@ type Alert struct {
 	// TeamLead says the escalation goes to the team lead (else to the
 	// next rep of the rotation), so the footer can say why they get it.
 	TeamLead bool
+	// FreshLinks marks the alert sent again because the reader's links
+	// had expired: the subject says so and the top says until when the
+	// new ones work (LinksUntil).
+	FreshLinks bool
+	LinksUntil time.Time
+	// Zone is the reader's time zone: every time shows in it, with its
+	// abbreviation; nil is UTC.
+	Zone *time.Location
 }
 
 // KV is one labelled value.
@@ -62,8 +74,20 @@ const maxSubject = 150
 //go:embed templates
 var templateFS embed.FS
 
+// TimeLayout is how emails and pages show a time to a person: in the
+// reader's zone, with the zone's abbreviation ("Tue 3 Dec 2026, 14:05 CET").
+const TimeLayout = "Mon 2 Jan 2006, 15:04 MST"
+
+// When is t in zone (nil: UTC) as TimeLayout shows it.
+func When(t time.Time, zone *time.Location) string {
+	if zone == nil {
+		zone = time.UTC
+	}
+	return t.In(zone).Format(TimeLayout)
+}
+
 var funcs = map[string]any{
-	"when": func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 UTC") },
+	"when": func(t time.Time) string { return When(t, time.UTC) },
 	"line": OneLine,
 	// indent keeps a multi-line value visibly inside its field in the
 	// text part, so a lead cannot fake top-level lines such as "ACCEPT:".
@@ -115,6 +139,9 @@ type alertView struct {
 	TempLabel string // "Hot"
 }
 
+// When is t in the reader's zone.
+func (v alertView) When(t time.Time) string { return When(t, v.Zone) }
+
 // RenderAlert renders the sales alert: a single-line subject, the HTML
 // part and the plain-text part. It fails (ErrInvalid) when the accept link
 // or a reject link is missing or not an http(s) URL.
@@ -130,6 +157,8 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 			return "", "", "", fmt.Errorf("%w: reject link %d has no label", ErrInvalid, i+1)
 		}
 	}
+	a.Answers, a.Changed, a.Source = filled(a.Answers), filled(a.Changed), filled(a.Source)
+	a.Timeline = slicesDeleteFunc(a.Timeline, func(e TimelineEntry) bool { return strings.TrimSpace(e.What) == "" })
 	v := alertView{
 		Alert:     a,
 		Subject:   alertSubject(a),
@@ -147,6 +176,18 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 	return v.Subject, hb.String(), tb.String(), nil
 }
 
+// filled is kvs without the rows that have no value (or no label): an
+// alert shows no empty row.
+func filled(kvs []KV) []KV {
+	return slicesDeleteFunc(kvs, func(kv KV) bool { return strings.TrimSpace(kv.Key) == "" || strings.TrimSpace(kv.Value) == "" })
+}
+
+// slicesDeleteFunc is slices.DeleteFunc on a copy: the caller's slice
+// stays as it was.
+func slicesDeleteFunc[T any](s []T, del func(T) bool) []T {
+	return slices.DeleteFunc(slices.Clone(s), del)
+}
+
 // role is "CMO at Acme GmbH", or whichever of the two the lead gave.
 func role(jobTitle, company string) string {
 	title, company := OneLine(jobTitle), OneLine(company)
@@ -156,9 +197,14 @@ func role(jobTitle, company string) string {
 	return title + company
 }
 
-// alertSubject is e.g. "🔥 Hot lead (A): Acme GmbH — CMO, demo request".
+// alertSubject says who and what once, e.g. "🔥 Hot lead: Dana
+// Whitfield, Northwind Analytics — demo request"; the grade is in the
+// body, not repeated here.
 func alertSubject(a Alert) string {
 	var b strings.Builder
+	if a.FreshLinks {
+		b.WriteString("Fresh links: ")
+	}
 	if a.Escalation {
 		b.WriteString("[SLA breach] ")
 	}
@@ -167,20 +213,20 @@ func alertSubject(a Alert) string {
 		b.WriteString("🔥 ")
 	}
 	b.WriteString(capitalize(firstNonEmpty(temp, "new")) + " lead")
-	if g := OneLine(a.Grade); g != "" {
-		b.WriteString(" (" + g + ")")
-	}
-	if who := firstNonEmpty(OneLine(a.Company), OneLine(a.Name), OneLine(a.Email)); who != "" {
-		b.WriteString(": " + who)
-	}
-	var details []string
-	for _, s := range []string{OneLine(a.JobTitle), OneLine(a.WhyHot)} {
+	var who []string
+	for _, s := range []string{OneLine(a.Name), OneLine(a.Company)} {
 		if s != "" {
-			details = append(details, s)
+			who = append(who, s)
 		}
 	}
-	if len(details) > 0 {
-		b.WriteString(" — " + strings.Join(details, ", "))
+	if len(who) == 0 && OneLine(a.Email) != "" {
+		who = append(who, OneLine(a.Email))
+	}
+	if len(who) > 0 {
+		b.WriteString(": " + strings.Join(who, ", "))
+	}
+	if what := OneLine(a.What); what != "" {
+		b.WriteString(" — " + what)
 	}
 	return Truncate(b.String(), maxSubject)
 }

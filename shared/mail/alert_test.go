@@ -17,10 +17,12 @@ func hotAlert() leadmail.Alert {
 	return leadmail.Alert{
 		Grade: "A", Temperature: "hot", Company: "Acme GmbH", Name: "Ann Example",
 		JobTitle: "CMO", Email: "ann@acme.example", Phone: "+49 30 1234-567",
-		WhyHot:  "demo request",
+		WhyHot:  "score 80, demo request",
+		What:    "demo request",
 		Answers: []leadmail.KV{{Key: "Company size", Value: "200-500"}, {Key: "Message", Value: "We need this\nby Q1."}},
-		Source:  []leadmail.KV{{Key: "utm_source", Value: "google"}, {Key: "campaign", Value: "search-q4"}, {Key: "landing page", Value: "https://www.example.com/demo"}},
-		Reasons: []string{"+20 role in [Head of Marketing, CMO]", "+30 form demo_request"},
+		Source: []leadmail.KV{{Key: "UTM source", Value: "google"}, {Key: "Campaign", Value: "Search Q4 (search-q4)"},
+			{Key: "Landing page", Value: "https://www.example.com/demo"}},
+		Reasons: []string{"+20 role in [Head of Marketing, CMO]", "+30 demo request form"},
 		Pages:   []string{"/pricing", "/case-studies/retail"},
 		Timeline: []leadmail.TimelineEntry{
 			{At: at.Add(-48 * time.Hour), What: "visited /pricing"},
@@ -42,13 +44,16 @@ func TestAlertSubject(t *testing.T) {
 		change func(a *leadmail.Alert)
 		want   string
 	}{
-		{"hot", func(a *leadmail.Alert) {}, "🔥 Hot lead (A): Acme GmbH — CMO, demo request"},
-		{"escalation", func(a *leadmail.Alert) { a.Escalation = true }, "[SLA breach] 🔥 Hot lead (A): Acme GmbH — CMO, demo request"},
-		{"warm, no emoji", func(a *leadmail.Alert) { a.Temperature = "warm" }, "Warm lead (A): Acme GmbH — CMO, demo request"},
-		{"no company uses name", func(a *leadmail.Alert) { a.Company = "" }, "🔥 Hot lead (A): Ann Example — CMO, demo request"},
+		// Who and what, once; the grade is in the body, not here.
+		{"hot", func(a *leadmail.Alert) {}, "🔥 Hot lead: Ann Example, Acme GmbH — demo request"},
+		{"escalation", func(a *leadmail.Alert) { a.Escalation = true }, "[SLA breach] 🔥 Hot lead: Ann Example, Acme GmbH — demo request"},
+		{"fresh links", func(a *leadmail.Alert) { a.FreshLinks = true }, "Fresh links: 🔥 Hot lead: Ann Example, Acme GmbH — demo request"},
+		{"warm, no emoji", func(a *leadmail.Alert) { a.Temperature = "warm" }, "Warm lead: Ann Example, Acme GmbH — demo request"},
+		{"no company", func(a *leadmail.Alert) { a.Company = "" }, "🔥 Hot lead: Ann Example — demo request"},
+		{"no name", func(a *leadmail.Alert) { a.Name = "" }, "🔥 Hot lead: Acme GmbH — demo request"},
 		{"bare", func(a *leadmail.Alert) { *a = leadmail.Alert{AcceptURL: a.AcceptURL, Email: "x@y.example"} }, "New lead: x@y.example"},
-		{"CRLF flattened", func(a *leadmail.Alert) { a.Company = "Acme\r\nBcc: victim@example.com"; a.WhyHot = "demo\trequest\x00" }, "🔥 Hot lead (A): Acme Bcc: victim@example.com — CMO, demo request"},
-		{"bidi controls dropped", func(a *leadmail.Alert) { a.Company = "Acme\u202egnp.exe" }, "🔥 Hot lead (A): Acmegnp.exe — CMO, demo request"},
+		{"CRLF flattened", func(a *leadmail.Alert) { a.Company = "Acme\r\nBcc: victim@example.com"; a.What = "demo\trequest\x00" }, "🔥 Hot lead: Ann Example, Acme Bcc: victim@example.com — demo request"},
+		{"bidi controls dropped", func(a *leadmail.Alert) { a.Company = "Acme\u202egnp.exe" }, "🔥 Hot lead: Ann Example, Acmegnp.exe — demo request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,6 +65,43 @@ func TestAlertSubject(t *testing.T) {
 			}
 			if subject != tt.want {
 				t.Fatalf("subject = %q, want %q", subject, tt.want)
+			}
+		})
+	}
+}
+
+// TestAlertTimesInTheReadersZone: the deadline, the timeline and the
+// fresh links' expiry show in the rep's zone with its abbreviation.
+func TestAlertTimesInTheReadersZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		zone *time.Location
+		want []string
+	}{
+		{"UTC by default", nil, []string{"Mon 23 Nov 2026, 14:00 UTC", "Sat 21 Nov 2026, 12:00 UTC"}},
+		{"Berlin", berlin, []string{"Mon 23 Nov 2026, 15:00 CET", "Sat 21 Nov 2026, 13:00 CET", "Mon 30 Nov 2026, 13:00 CET"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := hotAlert()
+			a.Zone = tc.zone
+			if tc.zone != nil {
+				a.FreshLinks, a.LinksUntil = true, at.Add(7*24*time.Hour)
+			}
+			_, html, text, err := leadmail.RenderAlert(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) || !strings.Contains(html, w) {
+					t.Errorf("alert lacks %q\n%s", w, text)
+				}
+			}
+			if tc.zone != nil && strings.Contains(text, "UTC") {
+				t.Errorf("a Berlin rep's alert shows UTC:\n%s", text)
 			}
 		})
 	}
@@ -87,8 +129,8 @@ func TestAlertBodiesShowEverything(t *testing.T) {
 		"Rita", "Ann Example", "CMO at Acme GmbH", "demo request",
 		"ann@acme.example", "+49 30 1234-567",
 		"Company size", "200-500", "We need this", "by Q1.",
-		"utm_source", "google", "search-q4", "https://www.example.com/demo",
-		"+20 role in [Head of Marketing, CMO]", "+30 form demo_request",
+		"UTM source", "google", "Search Q4 (search-q4)", "https://www.example.com/demo",
+		"+20 role in [Head of Marketing, CMO]", "+30 demo request form",
 		"/pricing", "/case-studies/retail",
 		"Sat 21 Nov 2026, 12:00 UTC", "visited /pricing", "submitted demo form",
 		"Mon 23 Nov 2026, 14:00 UTC", // due by
@@ -116,6 +158,33 @@ func TestAlertBodiesShowEverything(t *testing.T) {
 	}
 	if strings.Contains(html+text, "SLA") {
 		t.Errorf("a first alert mentions the SLA breach")
+	}
+	if strings.Contains(html, `break-all;">Search Q4`) {
+		t.Errorf("html breaks words anywhere (a campaign's name would split mid-word)")
+	}
+}
+
+// TestAlertShowsNoEmptyRow: a row without a value (or a timeline entry
+// without words) is left out, in both parts; the caller's slices stay.
+func TestAlertShowsNoEmptyRow(t *testing.T) {
+	a := hotAlert()
+	a.Answers = append(a.Answers, leadmail.KV{Key: "Budget", Value: " "}, leadmail.KV{Key: "", Value: "orphan"})
+	a.Source = append(a.Source, leadmail.KV{Key: "Referrer"})
+	a.Timeline = append(a.Timeline, leadmail.TimelineEntry{At: at, What: ""})
+	_, html, text, err := leadmail.RenderAlert(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"Budget", "orphan", "Referrer"} {
+		if strings.Contains(html, bad) || strings.Contains(text, bad) {
+			t.Errorf("alert shows the empty row %q", bad)
+		}
+	}
+	if n := strings.Count(text, "Mon 23 Nov 2026, 12:00 UTC"); n != 1 {
+		t.Errorf("text shows the timeline entry without words (%d rows at its time):\n%s", n, text)
+	}
+	if len(a.Answers) != 4 || len(a.Timeline) != 3 {
+		t.Errorf("RenderAlert changed the caller's slices")
 	}
 }
 

@@ -48,7 +48,8 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 		prevTemp = l.Qualification.Temperature
 	}
 	l.Qualification = &lead.Qualification{Grade: d.Grade, FitPoints: d.FitPoints, Score: d.Score,
-		Temperature: d.Temperature, Disqualified: d.Reason, Reasons: d.Reasons, Campaign: d.Campaign, At: now}
+		Temperature: d.Temperature, Disqualified: d.Reason, Reasons: d.Reasons, Campaign: d.Campaign, At: now,
+		AnswerReasons: d.AnswerReasons}
 	l.Stage = to
 
 	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: EventQualified, ID: ids.New(now), Data: map[string]any{

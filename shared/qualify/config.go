@@ -3,6 +3,7 @@ package qualify
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -21,6 +22,7 @@ type Config struct {
 	teams       map[string]Team
 	routes      []route
 	defaultTeam string
+	zone        *time.Location // routing.time_zone; never nil once parsed
 	sla         time.Duration
 	outcomes    Outcomes
 	rejects     []RejectReason
@@ -50,7 +52,7 @@ type signalRule struct {
 	kind     string
 	points   int
 	halfLife time.Duration
-	display  string // "form demo_request", "pricing page view"
+	display  string // "demo request form", "pricing page view"
 }
 
 type disqualifier struct {
@@ -77,12 +79,36 @@ type Team struct {
 	Reps []Rep
 	// Lead is the team lead, the escalation target; zero when the team has none.
 	Lead Rep
+	// Zone is the team's time zone (time_zone), else the routing's.
+	Zone *time.Location
 }
 
 // Rep is a sales rep. Away reps keep their leads but get no new ones.
 type Rep struct {
 	Name, Email string
 	Away        bool
+	// Zone is the rep's time zone (time_zone), else the team's: emails
+	// and pages for the rep show times in it.
+	Zone *time.Location
+}
+
+// Zone is the time zone of the rep or team lead with address email (the
+// first team listing it, in team name order), else routing.time_zone
+// (UTC when the config names none).
+func (c *Config) Zone(email string) *time.Location {
+	names := slices.Sorted(maps.Keys(c.teams))
+	for _, n := range names {
+		t := c.teams[n]
+		for _, r := range append(slices.Clone(t.Reps), t.Lead) {
+			if r.Email != "" && r.Email == email && r.Zone != nil {
+				return r.Zone
+			}
+		}
+	}
+	if c.zone == nil {
+		return time.UTC
+	}
+	return c.zone
 }
 
 // Available is the reps who can take new leads, in config order.

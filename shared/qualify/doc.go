@@ -14,4 +14,9 @@
 // "leadflow check-config" before it reaches production. Evaluate is pure and
 // cheap (no I/O, a handful of allocations) and explains every decision in
 // plain words. The package imports no AWS code.
+//
+// It embeds the time zone database (time/tzdata): routing's time_zone
+// settings must load in a Lambda runtime that has no /usr/share/zoneinfo.
 package qualify
+
+import _ "time/tzdata" // routing time zones load without a system zone database

@@ -3,6 +3,7 @@ package qualify
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -28,6 +29,9 @@ type Decision struct {
 	// campaign rules used, fit points, grade, engagement, temperature.
 	Reasons  []string
 	Campaign string // the campaign whose overrides applied, "" if none
+	// AnswerReasons locate the reasons about custom answers (answers.<key>
+	// rules) in Reasons, for pages that name answers by their labels.
+	AnswerReasons []lead.AnswerReason
 }
 
 // Evaluate grades a lead and scores its engagement as of now. Signals of
@@ -50,7 +54,7 @@ func (c *Config) Evaluate(l lead.Lead, signals []Signal, now time.Time) Decision
 		dq := &pr.disqualifiers[i]
 		if ok, idx, val := dq.pred.match(&s); ok {
 			d.Disqualified, d.Reason = true, dq.code
-			d.Reasons = append(d.Reasons, dq.reason.text(&dq.pred, idx, val))
+			d.reason(&dq.reason, &dq.pred, idx, val)
 			break
 		}
 	}
@@ -62,7 +66,7 @@ func (c *Config) Evaluate(l lead.Lead, signals []Signal, now time.Time) Decision
 		r := &pr.fit[i]
 		if ok, idx, val := r.pred.match(&s); ok {
 			d.FitPoints += r.points
-			d.Reasons = append(d.Reasons, r.reason.text(&r.pred, idx, val))
+			d.reason(&r.reason, &r.pred, idx, val)
 		}
 	}
 	g := pr.grade(d.FitPoints)
@@ -72,6 +76,17 @@ func (c *Config) Evaluate(l lead.Lead, signals []Signal, now time.Time) Decision
 	d.Score = pr.engagement(signals, now, &d.Reasons)
 	d.Temperature = pr.temperature(g, d.Score, d.Disqualified, &d.Reasons)
 	return d
+}
+
+// reason adds a rule's reason for a match, locating it when it is about
+// a custom answer.
+func (d *Decision) reason(r *matchReason, p *predicate, idx int, val string) {
+	text := r.text(p, idx, val)
+	if p.field.id == fAnswer && strings.HasPrefix(text[len(r.head):], p.display) {
+		d.AnswerReasons = append(d.AnswerReasons, lead.AnswerReason{Reason: len(d.Reasons), Answer: p.field.key,
+			Head: r.head, Tail: text[len(r.head)+len(p.display):]})
+	}
+	d.Reasons = append(d.Reasons, text)
 }
 
 // profileOf is the profile that scores a lead: its campaign's (last
@@ -96,7 +111,7 @@ func (pr *profile) grade(points int) int {
 }
 
 // engagement sums decayed signal points, explaining each scored kind once:
-// "+30 form demo_request (decayed to 27.4)".
+// "+30 demo request form (decayed to 27.4)".
 func (pr *profile) engagement(signals []Signal, now time.Time, reasons *[]string) float64 {
 	if len(pr.signals) == 0 {
 		return 0

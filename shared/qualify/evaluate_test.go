@@ -82,12 +82,12 @@ func TestEngagementDecay(t *testing.T) {
 		reason  string // the engagement reason, "" for none
 	}{
 		{"none", nil, 0, ""},
-		{"fresh", []Signal{{"form:demo_request", now}}, 30, "+30 form demo_request"},
+		{"fresh", []Signal{{"form:demo_request", now}}, 30, "+30 demo request form"},
 		{"zero time counts as now", []Signal{{Kind: "pricing_page_view"}}, 10, "+10 pricing page view"},
-		{"future counts as now", []Signal{{"form:demo_request", now.Add(time.Hour)}}, 30, "+30 form demo_request"},
-		{"one half-life", []Signal{{"form:demo_request", now.Add(-7 * day)}}, 15, "+30 form demo_request (decayed to 15.0)"},
-		{"two half-lives", []Signal{{"form:demo_request", now.Add(-14 * day)}}, 7.5, "+30 form demo_request (decayed to 7.5)"},
-		{"one day", []Signal{{"form:demo_request", now.Add(-day)}}, 27.2, "+30 form demo_request (decayed to 27.2)"},
+		{"future counts as now", []Signal{{"form:demo_request", now.Add(time.Hour)}}, 30, "+30 demo request form"},
+		{"one half-life", []Signal{{"form:demo_request", now.Add(-7 * day)}}, 15, "+30 demo request form (decayed to 15.0)"},
+		{"two half-lives", []Signal{{"form:demo_request", now.Add(-14 * day)}}, 7.5, "+30 demo request form (decayed to 7.5)"},
+		{"one day", []Signal{{"form:demo_request", now.Add(-day)}}, 27.2, "+30 demo request form (decayed to 27.2)"},
 		{"default half-life", []Signal{{"pricing_page_view", now.Add(-14 * day)}}, 5, "+10 pricing page view (decayed to 5.0)"},
 		{"repeats add up", []Signal{{"pricing_page_view", now}, {"pricing_page_view", now.Add(-14 * day)}}, 15,
 			"+20 pricing page view ×2 (decayed to 15.0)"},
@@ -304,5 +304,29 @@ func TestEvaluateDoesNotModifyTheLead(t *testing.T) {
 	c.Evaluate(l, []Signal{{Kind: "form:demo_request"}}, now)
 	if after := fmt.Sprintf("%+v", l); after != before {
 		t.Errorf("lead changed:\n%s\n%s", before, after)
+	}
+}
+
+// TestAnswerReasonsLocateTheAnswer: every reason about a custom answer is
+// located (which reason, which key, the words around "answer <key>"), so
+// a page can name the answer by its label; other reasons are not.
+func TestAnswerReasonsLocateTheAnswer(t *testing.T) {
+	c := mustParse(t, withRules(
+		`{field: job_title, op: in, values: [CMO], points: 20}`,
+		`{field: answers.crm, op: in, values: [None yet], points: 10, label: greenfield}`,
+		`{field: answers.seats, op: range, min: 10, points: 5}`,
+	))
+	d := c.Evaluate(stored(lead.Submission{JobTitle: "CMO", Answers: map[string]string{"crm": "none yet", "seats": "25"}}), nil, now)
+	want := []lead.AnswerReason{
+		{Reason: 1, Answer: "crm", Head: "+10 greenfield (", Tail: " in [None yet])"},
+		{Reason: 2, Answer: "seats", Head: "+5 ", Tail: " 25 at least 10"},
+	}
+	if !slices.Equal(d.AnswerReasons, want) {
+		t.Fatalf("answer reasons\n got %+v\nwant %+v\nreasons %q", d.AnswerReasons, want, d.Reasons)
+	}
+	for _, a := range d.AnswerReasons {
+		if got := a.Head + "answer " + a.Answer + a.Tail; got != d.Reasons[a.Reason] {
+			t.Errorf("reason %d is %q, its parts make %q", a.Reason, d.Reasons[a.Reason], got)
+		}
 	}
 }

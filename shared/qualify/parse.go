@@ -208,7 +208,7 @@ func (p *parser) signal(n *yaml.Node, where string) (signalRule, *yaml.Node, boo
 		return s, nil, false
 	}
 	if form, ok := strings.CutPrefix(s.kind, formPrefix); ok {
-		s.display = "form " + form
+		s.display = strings.ToLower(lead.FormLabel(form)) + " form" // "demo request form"
 	} else {
 		s.display = strings.ReplaceAll(s.kind, "_", " ")
 	}
@@ -391,7 +391,13 @@ func (p *parser) routing(c *Config, k, n *yaml.Node, where string) {
 		path string
 	}
 	var refs []ref
+	c.zone = time.UTC
 	p.Object(k, n, where,
+		yamlconf.Optional("time_zone", func(_, v *yaml.Node) {
+			if z := p.zone(v, where+".time_zone"); z != nil {
+				c.zone = z
+			}
+		}),
 		yamlconf.Required("teams", func(k, v *yaml.Node) {
 			count := 0
 			p.Pairs(v, where+".teams", func(tk, tv *yaml.Node) {
@@ -438,6 +444,21 @@ func (p *parser) routing(c *Config, k, n *yaml.Node, where string) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	// Zones: a rep's own, else its team's, else the routing's.
+	for name, t := range c.teams {
+		if t.Zone == nil {
+			t.Zone = c.zone
+		}
+		for i := range t.Reps {
+			if t.Reps[i].Zone == nil {
+				t.Reps[i].Zone = t.Zone
+			}
+		}
+		if t.Lead.Zone == nil {
+			t.Lead.Zone = t.Zone
+		}
+		c.teams[name] = t
+	}
 	for _, r := range refs {
 		name := strings.TrimSpace(r.node.Value)
 		if _, ok := c.teams[name]; ok {
@@ -473,8 +494,29 @@ func (p *parser) team(k, n *yaml.Node, where string) (Team, bool) {
 			t.Lead, good = p.rep(yamlconf.Resolve(v), where+".lead")
 			ok = ok && good
 		}),
+		yamlconf.Optional("time_zone", func(_, v *yaml.Node) {
+			t.Zone = p.zone(v, where+".time_zone")
+			ok = ok && t.Zone != nil
+		}),
 	)
 	return t, ok && okObj
+}
+
+// zone reads an IANA time zone name ("Europe/Berlin"); nil after an
+// error. The zone database is embedded (time/tzdata, imported by
+// package qualify), so a Lambda runtime without one loads zones too.
+func (p *parser) zone(n *yaml.Node, where string) *time.Location {
+	s, ok := p.Str(n, where)
+	if !ok {
+		return nil
+	}
+	name := strings.TrimSpace(s)
+	z, err := time.LoadLocation(name)
+	if err != nil || name == "" || name == "Local" {
+		p.Errf(n, "%s: unknown time zone %s (an IANA name, like Europe/Berlin or America/New_York)", where, yamlconf.Quote(s))
+		return nil
+	}
+	return z
 }
 
 func (p *parser) rep(n *yaml.Node, where string) (Rep, bool) {
@@ -492,6 +534,10 @@ func (p *parser) rep(n *yaml.Node, where string) (Rep, bool) {
 			var good bool
 			r.Away, good = p.Boolean(v, where+".away")
 			ok = ok && good
+		}),
+		yamlconf.Optional("time_zone", func(_, v *yaml.Node) {
+			r.Zone = p.zone(v, where+".time_zone")
+			ok = ok && r.Zone != nil
 		}),
 	)
 	if !okObj {

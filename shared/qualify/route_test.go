@@ -3,6 +3,7 @@ package qualify
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
 )
@@ -45,5 +46,33 @@ func TestRoute(t *testing.T) {
 	ent.Reps[0].Name = "changed"
 	if _, again := c.Route(stored(lead.Submission{CompanySize: "5000"})); again.Reps[0].Name != "Ana Lopez" {
 		t.Error("Route returned the config's own slice")
+	}
+}
+
+// TestZones: a rep's time zone is its own, else its team's, else the
+// routing's, else UTC; an address no team lists has the routing's.
+func TestZones(t *testing.T) {
+	if z := mustParse(t, full).Zone("ana@example.com"); z != time.UTC {
+		t.Fatalf("no zones configured: %v, want UTC", z)
+	}
+	src := strings.NewReplacer(
+		"  default_team: smb", "  default_team: smb\n  time_zone: America/New_York",
+		"    enterprise:\n", "    enterprise:\n      time_zone: Europe/Berlin\n",
+		"{name: Ben Wu, email: ben@example.com, away: true}", "{name: Ben Wu, email: ben@example.com, away: true, time_zone: Asia/Tokyo}",
+	).Replace(full)
+	c := mustParse(t, src)
+	for addr, want := range map[string]string{
+		"ana@example.com":     "Europe/Berlin",    // the team's
+		"ben@example.com":     "Asia/Tokyo",       // their own
+		"lea@example.com":     "Europe/Berlin",    // the team lead: the team's
+		"sam@example.com":     "America/New_York", // a team without one: the routing's
+		"someone@example.com": "America/New_York", // not a rep (the fallback address)
+	} {
+		if z := c.Zone(addr); z.String() != want {
+			t.Errorf("zone of %s = %v, want %s", addr, z, want)
+		}
+	}
+	if _, ent := c.Route(stored(lead.Submission{CompanySize: "5000"})); ent.Zone.String() != "Europe/Berlin" || ent.Reps[0].Zone.String() != "Europe/Berlin" {
+		t.Errorf("enterprise team zones: %v, %v", ent.Zone, ent.Reps[0].Zone)
 	}
 }

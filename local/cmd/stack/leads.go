@@ -56,7 +56,11 @@ func writeTable(w io.Writer, list leadList, loc *time.Location) error {
 		if list.Speed > 0 && list.Speed != 1 {
 			clock += fmt.Sprintf(" (clock x%g)", list.Speed)
 		}
-		_, err := fmt.Fprintf(w, "%d leads · %s\n", len(leads), clock)
+		noun := "leads"
+		if len(leads) == 1 {
+			noun = "lead"
+		}
+		_, err := fmt.Fprintf(w, "%d %s · %s\n", len(leads), noun, clock)
 		return err
 	}
 	return nil

@@ -19,14 +19,12 @@ import (
 	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/logx"
-	"github.com/leadflow/leadflow/shared/qualify"
-	"github.com/leadflow/leadflow/shared/store"
-	"github.com/leadflow/leadflow/shared/token"
+	"github.com/leadflow/leadflow/shared/mail"
 )
 
 // Function is feedback for the registry.
 var Function = app.Declare("feedback", feedback.Routes, func(ctx context.Context, cfg config.Feedback, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	return Handlers(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
+	return Handlers(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
 })
 
 // Handlers are the function's triggers: its HTTP routes, and the outcome
@@ -45,16 +43,16 @@ func Handlers(h *feedback.Handler, err error) (app.Handlers, error) {
 	return app.Handlers{HTTP: h.Handle, Event: event}, nil
 }
 
-// New builds the handler; its AWS clients are its parameters.
-func New(ctx context.Context, cfg config.Feedback, db *dynamodb.Client, params awsclients.Params, env app.Env) (*feedback.Handler, error) {
-	keys, err := token.LoadKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam, params)
+// New builds the handler; its AWS clients are its parameters. It sends
+// email only to re-send an alert whose links expired, to the rep they
+// named.
+func New(ctx context.Context, cfg config.Feedback, db *dynamodb.Client, m mail.Sender, params awsclients.Params, env app.Env) (*feedback.Handler, error) {
+	log := logx.New(env.Logs, "feedback", cfg.LogLevel)
+	s, err := sales.New(ctx, cfg.Sales, db, m, params, log, env.Clock)
 	if err != nil {
 		return nil, err
 	}
-	enrol, _, err := sales.LoadEnroller(cfg.Qualifying)
-	if err != nil {
-		return nil, err
-	}
-	return &feedback.Handler{Store: store.New(db, cfg.Table), Rules: enrol.Rules.(*qualify.Config), Requalify: enrol, Keys: keys, LinkTTL: links.AlertTTL,
-		Clock: env.Clock, NewID: ids.New, Log: logx.New(env.Logs, "feedback", cfg.LogLevel)}, nil
+	return &feedback.Handler{Store: s.Store, Rules: s.Rules, Requalify: s.Qualify, Keys: s.Keys, LinkTTL: links.AlertTTL,
+		FreshLinks: s.Handoff.SendFreshLinks, Labels: s.Campaigns,
+		Clock: env.Clock, NewID: ids.New, Log: log}, nil
 }

@@ -68,7 +68,7 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 	s.Handoff = &handoff.Service{
 		Store: st, Send: send, Rules: rules, Keys: keys,
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
-		LinkTTL: links.AlertTTL, Clock: clock, NewID: ids.New, Log: log,
+		LinkTTL: links.AlertTTL, Clock: clock, NewID: ids.New, Log: log, Labels: campaigns,
 	}
 	perSource, window, err := handoff.ParseLimit(cfg.AlertLimit)
 	if err != nil {

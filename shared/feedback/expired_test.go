@@ -1,0 +1,204 @@
+package feedback
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/handoff"
+	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/qualify"
+)
+
+// freshCalls records what the handler asked to re-send.
+type freshCalls struct {
+	calls []string // "lead rep"
+	out   lead.Outcome
+}
+
+func (c *freshCalls) send(_ context.Context, leadID, rep, _ string) (lead.Outcome, error) {
+	c.calls = append(c.calls, leadID+" "+rep)
+	return c.out, nil
+}
+
+const freshButton = "Send me a fresh link"
+
+// TestExpiredLinkOffersFreshLinks: an authentic accept or reject link
+// past its expiry shows nothing of the lead and offers fresh links to the
+// rep it names; GET and a POST without the button's field change and send
+// nothing; the button asks once per press (the sender keeps it to once
+// per window).
+func TestExpiredLinkOffersFreshLinks(t *testing.T) {
+	expiredAt := t0.Add(-time.Hour)
+	accept := links.FeedbackToken(mustKeys(t, "k1:0123456789abcdef0123"), "L1", links.ActionAccept, "ana@example.com", expiredAt)
+	reject := strings.TrimPrefix(links.Reject(mustKeys(t, "k1:0123456789abcdef0123"), "", "L1", "not_icp", "ana@example.com", expiredAt), "/feedback/")
+	for name, tok := range map[string]string{"accept": accept, "reject": reject} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			fresh := &freshCalls{out: handoff.Sent}
+			f.h.FreshLinks = fresh.send
+			page := f.do(t, http.MethodGet, tok, "")
+			if page.StatusCode != http.StatusForbidden || !strings.Contains(page.Body, freshButton) || !strings.Contains(page.Body, `name="fresh_links"`) ||
+				strings.Contains(page.Body, "Clara") || strings.Contains(page.Body, "bigcorp") {
+				t.Fatalf("GET = %d, want 403 with the button and nothing of the lead:\n%s", page.StatusCode, page.Body)
+			}
+			if p := httpapitest.PageProblems(page); len(p) > 0 {
+				t.Errorf("expired page: %q", p)
+			}
+			if r := f.do(t, http.MethodPost, tok, "comment=late"); r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, freshButton) {
+				t.Fatalf("POST without the button's field = %d:\n%s", r.StatusCode, r.Body)
+			}
+			if len(fresh.calls) != 0 || f.lead(t).Version != 1 {
+				t.Fatalf("GET or a plain POST asked for fresh links (%v) or changed the lead", fresh.calls)
+			}
+			r := f.do(t, http.MethodPost, tok, "fresh_links=1")
+			if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "emailed you") || strings.Contains(r.Body, freshButton) {
+				t.Fatalf("POST fresh_links = %d:\n%s", r.StatusCode, r.Body)
+			}
+			if len(fresh.calls) != 1 || fresh.calls[0] != "L1 ana@example.com" {
+				t.Fatalf("asked for %v, want L1 for ana", fresh.calls)
+			}
+			fresh.out = handoff.AlreadySent
+			if r := f.do(t, http.MethodPost, tok, "fresh_links=1"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "nothing new was sent") {
+				t.Fatalf("second press = %d:\n%s", r.StatusCode, r.Body)
+			}
+			if l := f.lead(t); l.Version != 1 || l.Stage != lead.StageMQL {
+				t.Fatalf("the expired page changed the lead: %+v", l)
+			}
+			if strings.Contains(f.logs.String(), "ana@example.com") || strings.Contains(f.logs.String(), "clara") {
+				t.Fatalf("logs name a person:\n%s", f.logs)
+			}
+		})
+	}
+}
+
+// TestExpiredLinkWithoutFreshLinks: links that name no rep the lead waits
+// for, links expired too long ago, outcome links and answered leads get
+// no button.
+func TestExpiredLinkWithoutFreshLinks(t *testing.T) {
+	keys := mustKeys(t, "k1:0123456789abcdef0123")
+	for _, tc := range []struct {
+		name, tok, says string
+		answered        bool
+	}{
+		{"another rep's link", links.FeedbackToken(keys, "L1", links.ActionAccept, "lea@example.com", t0.Add(-time.Hour)), "Open the lead in your CRM", false},
+		{"a reject link naming no rep", links.FeedbackToken(keys, "L1", links.ActionReject, "not_icp", t0.Add(-time.Hour)), "Open the lead in your CRM", false},
+		{"expired too long ago", links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", t0.Add(-MaxExpiredAge-time.Minute)), "This link has expired.", false},
+		{"an outcome link", links.FeedbackToken(keys, "L1", links.ActionWon, "ana@example.com", t0.Add(-time.Hour)), "This link has expired.", false},
+		{"answered", links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", t0.Add(-time.Hour)), "Sales already answered this lead (Accepted by sales (SAL))", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			fresh := &freshCalls{out: handoff.Sent}
+			f.h.FreshLinks = fresh.send
+			if tc.answered {
+				f.now = t0.Add(-2 * time.Hour)
+				if r := f.post(t, links.ActionAccept, "ana@example.com"); r.StatusCode != http.StatusOK {
+					t.Fatalf("accept: %d", r.StatusCode)
+				}
+				f.now = t0
+			}
+			for _, method := range []string{http.MethodGet, http.MethodPost} {
+				r := f.do(t, method, tc.tok, "fresh_links=1")
+				if r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, tc.says) || strings.Contains(r.Body, freshButton) {
+					t.Fatalf("%s = %d, want 403 saying %q without the button:\n%s", method, r.StatusCode, tc.says, r.Body)
+				}
+			}
+			if len(fresh.calls) != 0 {
+				t.Fatalf("asked for fresh links: %v", fresh.calls)
+			}
+		})
+	}
+}
+
+type labels map[string]string
+
+func (m labels) AnswerLabel(campaign, key string) (string, bool) {
+	l, ok := m[campaign+"/"+key]
+	return l, ok
+}
+
+func (m labels) CampaignName(campaign string) (string, bool) {
+	l, ok := m[campaign]
+	return l, ok
+}
+
+func (m labels) VariantHeadline(campaign, variant string) (string, bool) {
+	l, ok := m[campaign+"#"+variant]
+	return l, ok
+}
+
+// TestPageShowsTheLeadInWords: the page shows the lead's message and
+// answers under their labels (escaped), the stage by name, times in the
+// rep's time zone, consent asked and not confirmed in words, the
+// campaign by name, the variant by headline and score reasons about
+// answers by the question's label.
+func TestPageShowsTheLeadInWords(t *testing.T) {
+	f := newFixture(t)
+	rules, err := qualifyParse(strings.Replace(rulesYAML, "reps: [{name: Ana, email: ana@example.com}]", "reps: [{name: Ana, email: ana@example.com, time_zone: Europe/Berlin}]", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.h.Rules = rules
+	f.h.Labels = labels{"q4/crm": "Which CRM do you use?", "q4": "Q4 push (q4)", "q4#b": "Answer every lead"}
+	l := f.lead(t)
+	l.Message, l.FormType = "Call me <script>alert(1)</script>", "demo_request"
+	l.Answers = map[string]string{"crm": "HubSpot", "team_size": "12"}
+	l.FirstTouch.Variant, l.LastTouch.Variant = "b", "b"
+	l.OptIn = &lead.ConsentRequest{ID: "r1", RequestedAt: t0}
+	l.Qualification = &lead.Qualification{Grade: "A", Temperature: "hot", Campaign: "q4",
+		Reasons:       []string{"using the rules of campaign q4", "+10 answer crm in [HubSpot]"},
+		AnswerReasons: []lead.AnswerReason{{Reason: 1, Answer: "crm", Head: "+10 ", Tail: " in [HubSpot]"}}}
+	if _, err := lead.Write(context.Background(), f.st.Put, l, lead.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.do(t, http.MethodGet, f.tok(links.ActionAccept, "ana@example.com"), "")
+	for _, want := range []string{"Which CRM do you use?", "HubSpot", "Team size", "Demo request", "Call me &lt;script&gt;",
+		"Marketing qualified (MQL)", "Mon 10 Mar 2031, 10:00 CET", "Respond by",
+		"Asked — waiting for the person to confirm by email", "Q4 push (q4)", "“Answer every lead” (b)",
+		"Offer variant", "Grade A · Hot", "&#43;10 “Which CRM do you use?” in [HubSpot]", "using the rules of campaign Q4 push (q4)"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"<script>alert", ">crm<", "demo_request", ">mql<", "UTC", "answer crm", ">no<", "hot<", ">campaign<"} {
+		if strings.Contains(r.Body, bad) {
+			t.Errorf("page shows %q", bad)
+		}
+	}
+	if t.Failed() {
+		t.Log(r.Body)
+	}
+}
+
+func qualifyParse(yaml string) (*qualify.Config, error) {
+	return qualify.Parse([]byte(yaml), "rules.yaml")
+}
+
+// TestPagesSayWhatTheyDo: each answer page's title and button say what
+// it records in words, never an upper-cased action code.
+func TestPagesSayWhatTheyDo(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ action, extra, title, button string }{
+		{links.ActionAccept, "ana@example.com", "Accept this lead?", ">Accept</button>"},
+		{links.ActionReject, "not_icp", "Reject this lead?", ">Reject</button>"},
+		{links.ActionRelease, "", "Release this lead&#39;s alert to sales?", ">Release to sales</button>"},
+		{links.ActionSQL, "ana@example.com", "Mark this lead a sales qualified opportunity (SQL)?", ">Mark as SQL</button>"},
+		{links.ActionWon, "ana@example.com", "Mark this deal won?", ">Mark won</button>"},
+		{links.ActionLost, "ana@example.com", "Mark this deal lost?", ">Mark lost</button>"},
+	} {
+		r := f.do(t, http.MethodGet, f.tok(tc.action, tc.extra), "")
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "<h1>"+tc.title+"</h1>") || !strings.Contains(r.Body, tc.button) {
+			t.Errorf("%s: %d, want title %q and button %q:\n%s", tc.action, r.StatusCode, tc.title, tc.button, r.Body)
+		}
+		for _, bad := range []string{"Mark SQL", "Mark WON", "Mark LOST", "RELEASE"} {
+			if strings.Contains(r.Body, bad) {
+				t.Errorf("%s page shows %q", tc.action, bad)
+			}
+		}
+	}
+}

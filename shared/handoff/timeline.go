@@ -1,0 +1,197 @@
+package handoff
+
+import (
+	"cmp"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
+)
+
+// Timeline is a lead's events as sentences a rep reads, oldest first.
+func Timeline(events []lead.Event, labels Labels) []mail.TimelineEntry {
+	out := make([]mail.TimelineEntry, 0, len(events))
+	for _, e := range events {
+		out = append(out, mail.TimelineEntry{At: e.At, What: Describe(e, labels)})
+	}
+	return out
+}
+
+// facts reads an event's data: as written (Go values) or as read back
+// from the store (JSON values).
+type facts map[string]any
+
+func (f facts) str(k string) string {
+	switch v := f[k].(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	case fmt.Stringer:
+		return v.String()
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// campaign is the campaign of a submission event's source.
+func (f facts) campaign() string {
+	switch src := f["source"].(type) {
+	case lead.Attribution:
+		return src.Campaign
+	case *lead.Attribution:
+		if src != nil {
+			return src.Campaign
+		}
+	case map[string]any:
+		c, _ := src["campaign"].(string)
+		return c
+	}
+	return ""
+}
+
+func stageLabel(code string) string { return lead.Stage(code).Label() }
+
+// optOutWords says why a lead may not get marketing email, by the
+// opt_out event's reason.
+var optOutWords = map[string]string{
+	lead.OptOutNoConsent: "no marketing consent",
+	"unsubscribe":        "unsubscribed",
+	"bounce":             "the address bounced",
+	"complaint":          "marked an email as spam",
+	"erasure":            "data erased on request",
+}
+
+// describers say what each kind of event was, in a sentence. Every kind
+// any package writes to a timeline has one (TestDescribeEveryEventKind);
+// Describe humanises a kind without one.
+var describers = map[string]func(f facts, labels Labels) string{
+	lead.EventCaptured:    func(f facts, l Labels) string { return submitted("Submitted a form", f, l) },
+	lead.EventResubmitted: func(f facts, l Labels) string { return submitted("Submitted a form again", f, l) },
+	lead.EventStage: func(f facts, _ Labels) string {
+		if from := f.str("from"); from != "" {
+			return "Stage: " + stageLabel(from) + " → " + stageLabel(f.str("to"))
+		}
+		return "Stage: " + stageLabel(f.str("to"))
+	},
+	lead.EventOptOut: func(f facts, _ Labels) string {
+		return "No longer receives marketing email: " + cmp.Or(optOutWords[f.str("reason")], lead.Humanise(f.str("reason")))
+	},
+	lead.EventOptIn:  func(facts, Labels) string { return "Receives marketing email again (consent given)" },
+	lead.EventErased: func(facts, Labels) string { return "Personal data erased on request" },
+	"qualified": func(f facts, _ Labels) string {
+		s := "Scored: grade " + cmp.Or(f.str("grade"), "?")
+		if sc, ok := f["score"].(float64); ok {
+			s += fmt.Sprintf(", score %.0f", sc)
+		}
+		if dq := f.str("disqualified"); dq != "" {
+			return s + " — disqualified (" + lead.Humanise(dq) + ")"
+		}
+		if t := f.str("temperature"); t != "" {
+			s += " (" + t + ")"
+		}
+		return s
+	},
+	"optin_sent":      func(facts, Labels) string { return "Sent the email asking to confirm marketing consent" },
+	"optin_confirmed": func(facts, Labels) string { return "Confirmed marketing consent by email" },
+	"enrolled": func(f facts, _ Labels) string {
+		return "Started nurture sequence " + quoted(f.str("sequence"))
+	},
+	"nurture_exit": func(f facts, _ Labels) string {
+		s := "Left nurture sequence " + quoted(f.str("sequence"))
+		if r := f.str("reason"); r != "" {
+			s += " (" + lead.Humanise(r) + ")"
+		}
+		return s
+	},
+	"nurture_handoff": func(f facts, _ Labels) string { return "Nurture handed the lead to sales" },
+	"nurture_email": func(f facts, _ Labels) string {
+		s := "Sent nurture email " + quoted(f.str("template"))
+		if seq := f.str("sequence"); seq != "" {
+			s += " (sequence " + quoted(seq)
+			if st := f.str("step"); st != "" {
+				s += ", step " + st
+			}
+			s += ")"
+		}
+		return s
+	},
+	"unsubscribed": func(facts, Labels) string { return "Unsubscribed from marketing email" },
+	"email_click": func(f facts, _ Labels) string {
+		return strings.TrimSuffix("Clicked a link in an email: "+f.str("url"), ": ")
+	},
+	"email_open": func(facts, Labels) string { return "Opened an email" },
+	"page_view": func(f facts, _ Labels) string {
+		return strings.TrimSuffix("Viewed "+f.str("url"), " ")
+	},
+	"handoff":     func(f facts, _ Labels) string { return to("Alert sent to sales", f.str("rep")) },
+	"sla_breach":  func(f facts, _ Labels) string { return to("No response in time: escalated", f.str("escalated_to")) },
+	"fresh_links": func(f facts, _ Labels) string { return to("Fresh alert links sent", f.str("rep")) },
+	"alert_held": func(f facts, _ Labels) string {
+		return "Alert held for a summary (" + lead.Humanise(cmp.Or(f.str("reason"), "alert limit")) + ")"
+	},
+	"alert_released":   func(facts, Labels) string { return "Held alert released to sales" },
+	"outcome_reminder": func(f facts, _ Labels) string { return to("Asked for the outcome", f.str("rep")) },
+	"accepted": func(f facts, _ Labels) string {
+		return strings.TrimSuffix("Accepted by "+f.str("rep"), " by ")
+	},
+	"rejected": func(f facts, _ Labels) string {
+		return "Rejected by sales: " + cmp.Or(f.str("label"), lead.Humanise(f.str("reason")), "no reason given")
+	},
+	string(lead.StageSQL): func(facts, Labels) string { return "Marked a sales qualified opportunity (SQL)" },
+	string(lead.StageWon): func(f facts, _ Labels) string {
+		if a := f.str("amount"); a != "" {
+			return strings.TrimSpace("Won: " + a + " " + f.str("currency"))
+		}
+		return "Won"
+	},
+	string(lead.StageLost): func(f facts, _ Labels) string {
+		if r := f.str("reason"); r != "" {
+			return "Lost: " + r
+		}
+		return "Lost"
+	},
+	"bounced":     func(facts, Labels) string { return "An email bounced: the address no longer receives email" },
+	"soft_bounce": func(facts, Labels) string { return "An email bounced temporarily" },
+	"complained":  func(facts, Labels) string { return "Marked an email as spam: no more marketing email" },
+}
+
+// to appends " to <who>" when who is known.
+func to(what, who string) string {
+	if who == "" {
+		return what
+	}
+	return what + " to " + who
+}
+
+func quoted(s string) string {
+	if s == "" {
+		return "(unnamed)"
+	}
+	return "“" + s + "”"
+}
+
+// submitted is a submission event: the form and the campaign by name.
+func submitted(what string, f facts, labels Labels) string {
+	if ft := f.str("form_type"); ft != "" {
+		what += " (" + lead.FormLabel(ft) + ")"
+	}
+	if c := f.campaign(); c != "" {
+		what += " via campaign " + campaignName(labels, c)
+	}
+	return what
+}
+
+// Describe says what an event was in a sentence, never empty.
+func Describe(e lead.Event, labels Labels) string {
+	if d, ok := describers[e.Kind]; ok {
+		if s := strings.TrimSpace(d(facts(e.Data), labels)); s != "" {
+			return s
+		}
+	}
+	return cmp.Or(lead.Humanise(e.Kind), "Event")
+}
