@@ -46,6 +46,9 @@ func (h *Handler) ApplyCRM(ctx context.Context, o Outcome) (string, error) {
 	if err := o.Validate(now); err != nil {
 		return "", err
 	}
+	if err := o.CheckCurrency(h.Rules.Outcomes()); err != nil {
+		return "", err
+	}
 	id := o.LeadID
 	if id == "" {
 		norm, reason := lead.NormaliseEmail(o.Email)

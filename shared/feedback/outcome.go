@@ -116,6 +116,9 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	if !slices.Contains(allowed, l.Stage) {
 		return Superseded, ch, fmt.Errorf("%w: the lead is %s; %s follows %s", ErrOutcomeRefused, l.Stage, o.Stage, stageList(allowed))
 	}
+	if err := o.CheckCurrency(rules); err != nil {
+		return Superseded, ch, err
+	}
 	accepted := l.AcceptedAt()
 	if !accepted.IsZero() && now.After(accepted.Add(rules.Horizon)) {
 		return Superseded, ch, fmt.Errorf("%w: accepted %s, more than %s ago (the outcome horizon)", ErrOutcomeRefused,
@@ -125,6 +128,7 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		l.Deal = &lead.Deal{AcceptedAt: accepted}
 	}
 	d := l.Deal
+	from := l.Stage
 	l.Stage = target
 	d.Source = o.Source
 	data := map[string]any{"source": o.Source}
@@ -145,6 +149,14 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		}
 		data["closed_at"] = d.ClosedAt.UTC().Format(time.RFC3339)
 	}
+	campaign := l.Campaign()
+	count := func(name string, by int64) {
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: name, By: by})
+	}
+	count(o.Stage, 0)
+	if target != lead.StageSQL && from == lead.StageSQL {
+		count(CounterSQLClosed, 0) // an open SQL no more: open SQLs = sql − sql_closed
+	}
 	switch target {
 	case lead.StageWon:
 		if o.Amount != nil {
@@ -153,6 +165,17 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 				d.Currency = rules.Currency
 			}
 			data["amount"], data["currency"] = d.Amount, d.Currency
+			// Revenue is counted once, with the won stage, in the
+			// reporting currency's minor units (CheckCurrency made sure
+			// it converts).
+			minor, _ := rules.Convert(d.Amount, d.Currency)
+			count(CounterWonValued, 0)
+			if minor != 0 {
+				count(CounterRevenue, minor)
+			}
+		}
+		if !l.CreatedAt.IsZero() && !d.ClosedAt.Before(l.CreatedAt) {
+			count(DaysToWonBucket(d.ClosedAt.Sub(l.CreatedAt)), 0)
 		}
 	case lead.StageLost:
 		d.LostReason = o.Reason
@@ -161,8 +184,50 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		}
 	}
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
-	ch.Counters = append(ch.Counters, lead.Counter{Campaign: l.Campaign(), Name: o.Stage})
 	return Recorded, ch, nil
+}
+
+// CheckCurrency refuses a won amount in a currency that neither is the
+// reporting currency nor has a rate into it (outcomes.rates): revenue in
+// several currencies is converted, never summed as it is. The error is a
+// *FieldError naming the currency and where its rate goes.
+func (o *Outcome) CheckCurrency(rules qualify.Outcomes) error {
+	if o.Amount == nil || o.Currency == "" {
+		return nil
+	}
+	if _, ok := rules.Convert(*o.Amount, o.Currency); !ok {
+		return &FieldError{"currency", rules.RateHint(o.Currency)}
+	}
+	return nil
+}
+
+// Revenue counters, kept with the won (or lost) outcome's write.
+const (
+	// CounterRevenue adds a won deal's amount in the reporting currency's
+	// minor units (hundredths).
+	CounterRevenue = "revenue_minor"
+	// CounterWonValued counts won deals recorded with an amount (the
+	// average deal's denominator).
+	CounterWonValued = "won_valued"
+	// CounterSQLClosed counts SQLs that were won or lost.
+	CounterSQLClosed = "sql_closed"
+)
+
+// daysToWon are the upper bounds (in days, inclusive) of the lead → won
+// histogram's buckets, counters won_days_le_<n>; beyond the last,
+// won_days_gt_365. The report's median is one bucket: its resolution is
+// the bucket's width.
+var daysToWon = []int{1, 3, 7, 14, 21, 30, 45, 60, 90, 120, 180, 270, 365}
+
+// DaysToWonBucket names the histogram counter of a lead won d after it
+// was captured.
+func DaysToWonBucket(d time.Duration) string {
+	for _, n := range daysToWon {
+		if d <= time.Duration(n)*24*time.Hour {
+			return "won_days_le_" + strconv.Itoa(n)
+		}
+	}
+	return "won_days_gt_365"
 }
 
 func stageList(s []lead.Stage) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -162,5 +163,79 @@ func TestBackfill(t *testing.T) {
 	}
 	if strings.Contains(f.logs.String(), "clara@") {
 		t.Fatalf("an address in the logs:\n%s", f.logs)
+	}
+}
+
+// TestOutcomeRevenueCounters: a won deal adds its amount to revenue in
+// the reporting currency's minor units (converted at the configured
+// rate), counts a valued deal and its days since capture; an amount in a
+// currency without a rate is refused with where to add one.
+func TestOutcomeRevenueCounters(t *testing.T) {
+	rules := qualify.DefaultOutcomes
+	rules.Rates = map[string]float64{"USD": 0.92}
+	created := t0.Add(-20 * 24 * time.Hour)
+	tests := []struct {
+		name    string
+		from    lead.Stage
+		o       Outcome
+		want    map[string]int64
+		refused string // in the error
+	}{
+		{"won in EUR", lead.StageSAL, Outcome{Stage: "won", Amount: amount(12500.5)},
+			map[string]int64{"won": 1, "won_valued": 1, "revenue_minor": 1250050, "won_days_le_21": 1}, ""},
+		{"won in USD at 0.92", lead.StageSQL, Outcome{Stage: "won", Amount: amount(1000), Currency: "USD"},
+			map[string]int64{"won": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 92000, "won_days_le_21": 1}, ""},
+		{"won without an amount", lead.StageSAL, Outcome{Stage: "won"},
+			map[string]int64{"won": 1, "won_days_le_21": 1}, ""},
+		{"won for nothing", lead.StageSAL, Outcome{Stage: "won", Amount: amount(0)},
+			map[string]int64{"won": 1, "won_valued": 1, "won_days_le_21": 1}, ""},
+		{"lost after SQL", lead.StageSQL, Outcome{Stage: "lost"}, map[string]int64{"lost": 1, "sql_closed": 1}, ""},
+		{"won in GBP: no rate", lead.StageSAL, Outcome{Stage: "won", Amount: amount(10), Currency: "GBP"}, nil,
+			"no rate converts GBP into EUR: add it to the qualify config as outcomes.rates.GBP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := lead.Lead{ID: "L1", Stage: tt.from, CreatedAt: created, Deal: &lead.Deal{AcceptedAt: t0.Add(-24 * time.Hour)}}
+			o := tt.o
+			o.LeadID = "L1"
+			if err := o.Validate(t0); err != nil {
+				t.Fatal(err)
+			}
+			if err := o.CheckCurrency(rules); (err != nil) != (tt.refused != "") || err != nil && !strings.Contains(err.Error(), tt.refused) {
+				t.Fatalf("CheckCurrency = %v, want %q", err, tt.refused)
+			}
+			out, ch, err := ApplyOutcome(&l, o, rules, func(time.Time) string { return "ev" }, t0)
+			if tt.refused != "" {
+				if err == nil || out == Recorded || len(ch.Counters) > 0 {
+					t.Fatalf("ApplyOutcome = %s, %v, %v: want refused, nothing counted", out, ch.Counters, err)
+				}
+				return
+			}
+			got := map[string]int64{}
+			for _, c := range ch.Counters {
+				if c.Campaign != l.Campaign() {
+					t.Fatalf("counter %+v not for the lead's campaign %q", c, l.Campaign())
+				}
+				got[c.Name] += c.Step()
+			}
+			if err != nil || out != Recorded || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("ApplyOutcome = %s, %v, %v; want recorded, %v", out, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDaysToWonBucket(t *testing.T) {
+	day := 24 * time.Hour
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "won_days_le_1"}, {day, "won_days_le_1"}, {day + time.Second, "won_days_le_3"},
+		{14 * day, "won_days_le_14"}, {100 * day, "won_days_le_120"}, {365 * day, "won_days_le_365"}, {366 * day, "won_days_gt_365"},
+	} {
+		if got := DaysToWonBucket(tt.d); got != tt.want {
+			t.Errorf("DaysToWonBucket(%s) = %s, want %s", tt.d, got, tt.want)
+		}
 	}
 }
