@@ -14,6 +14,7 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/report"
 )
 
 func amount(f float64) *float64 { return &f }
@@ -237,5 +238,18 @@ func TestDaysToWonBucket(t *testing.T) {
 		if got := DaysToWonBucket(tt.d); got != tt.want {
 			t.Errorf("DaysToWonBucket(%s) = %s, want %s", tt.d, got, tt.want)
 		}
+	}
+}
+
+// TestReportsReadTheRevenueCounters: every counter a won or lost
+// outcome writes is one the report reads (none lands in "other").
+func TestReportsReadTheRevenueCounters(t *testing.T) {
+	c := report.Counters{CounterRevenue: 12345, CounterWonValued: 1, CounterSQLClosed: 1, "won": 1, "sql": 1}
+	for _, days := range []int{0, 1, 2, 3, 5, 7, 10, 14, 20, 21, 25, 30, 40, 45, 50, 60, 80, 90, 100, 120, 150, 180, 200, 270, 300, 365, 400} {
+		c[DaysToWonBucket(time.Duration(days)*24*time.Hour)]++
+	}
+	row := report.Build([]report.Source{{Campaign: "c", Month: "2026-11", Counters: c}}, report.Economics{}, report.Period{}).Total
+	if row.Other != nil || row.Revenue.Revenue != 123.45 || row.Revenue.WonValued != 1 || row.Revenue.OpenSQL != 0 || row.Revenue.DaysToWon.Deals != 27 {
+		t.Fatalf("report read %+v, other %v", row.Revenue, row.Other)
 	}
 }
