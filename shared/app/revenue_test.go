@@ -47,8 +47,8 @@ func qualifyWithRates(t *testing.T) string {
 // TestRevenueInReports records won, lost and SQL outcomes for two
 // campaigns and two variants through the rep's links, the CRM's events
 // and the back-fill route — a CRM event delivered twice and a back-fill
-// sent twice among them, a deal in USD converted at the configured rate
-// and one in GBP (no rate) refused — then reads every revenue figure in
+// sent twice among them, a deal in USD converted at the configured rate,
+// one in GBP (no rate) refused and one whose amount the CRM corrects — then reads every revenue figure in
 // the report's JSON, CSV, dashboard and digest.
 func TestRevenueInReports(t *testing.T) {
 	rates := map[string]string{"QUALIFY_CONFIG": qualifyWithRates(t)}
@@ -132,8 +132,15 @@ func TestRevenueInReports(t *testing.T) {
 			t.Fatalf("back-fill %d: %d %s", i+1, r.StatusCode, r.Body)
 		}
 	}
-	// c1 won on the rep's page (EUR, the configured currency).
+	// c1 won on the rep's page (EUR, the configured currency); the CRM
+	// corrects its amount later (the correction delivered twice).
 	recorded(c1, links.ActionWon, "amount=2000")
+	for i := 0; i < 2; i++ {
+		crm(`{"lead_id":"`+c1+`","stage":"won","amount":2500,"event_id":"deal-c1-fix"}`, "bus-3")
+	}
+	if l, _ := st.Lead(ctx, c1); l.Deal == nil || l.Deal.Amount != 2500 {
+		t.Fatalf("c1's deal after the correction: %+v", l.Deal)
+	}
 	// c2 in GBP has no rate: refused by the page (400), the back-fill
 	// (its row) and the bus (logged, dropped), naming the currency and
 	// where the rate goes; nothing is recorded.
@@ -182,12 +189,13 @@ func TestRevenueInReports(t *testing.T) {
 		"campaign/alpha/": "2 1 14600 2 7300 0.6667 3650 14.6 500 1 4866.67 <= 1 day",
 		"variant/alpha/a": "2 0 14600 2 7300 1 7300   0 0 <= 1 day",
 		"variant/alpha/b": "0 1 0 0  0 0   1  ",
-		// Spend 0: ROAS n/a (empty), a won deal cost nothing.
-		"campaign/beta/": "1 0 2000 1 2000 1 1000  0 0 0 <= 1 day",
+		// 2,000 corrected to 2,500. Spend 0: ROAS n/a (empty), a won
+		// deal cost nothing.
+		"campaign/beta/": "1 0 2500 1 2500 1 1250  0 0 0 <= 1 day",
 		// Total ROAS: the revenue of campaigns with a spend over their
 		// spend, which includes the shipped campaign files' (q4-demo 1,200,
-		// webinar-nov 450: spent on no lead here): 16,600 / 2,650.
-		"total//": "3 1 16600 3 5533.33 0.75 2766.67 6.26 883.33 1 4150 <= 1 day",
+		// webinar-nov 450: spent on no lead here): 17,100 / 2,650.
+		"total//": "3 1 17100 3 5700 0.75 2850 6.45 883.33 1 4275 <= 1 day",
 	}
 	seen := 0
 	for _, rec := range rows[1:] {
@@ -234,7 +242,7 @@ func TestRevenueInReports(t *testing.T) {
 	if err := json.Unmarshal([]byte(get("json")), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Total.Revenue.Revenue != 16600 || rep.Total.Revenue.ROAS == nil || *rep.Total.Revenue.ROAS != 6.26 {
+	if rep.Total.Revenue.Revenue != 17100 || rep.Total.Revenue.ROAS == nil || *rep.Total.Revenue.ROAS != 6.45 {
 		t.Fatalf("JSON total: %+v", rep.Total)
 	}
 	byName := map[string]int{}
@@ -250,7 +258,7 @@ func TestRevenueInReports(t *testing.T) {
 	// The dashboard's revenue table.
 	page := get("html")
 	sec := page[strings.Index(page, `<section id="revenue"`):strings.Index(page, `<section id="funnels"`)]
-	for _, w := range []string{"€14,600", "€7,300", "14.6×", "€4,867", "€2,000", "n/a", "6.26×", "≤ 1 day"} {
+	for _, w := range []string{"€14,600", "€7,300", "14.6×", "€4,867", "€2,500", "n/a", "6.45×", "≤ 1 day"} {
 		if !strings.Contains(sec, w) {
 			t.Errorf("the dashboard's revenue table lacks %q", w)
 		}
@@ -266,10 +274,10 @@ func TestRevenueInReports(t *testing.T) {
 		t.Fatalf("%d digests", len(digests))
 	}
 	for _, w := range []string{
-		"Revenue €16,600 from 3 won deals · average deal €5,533 · win rate 75.0% · ROAS 6.26× · cost per won deal €883 · pipeline €4,150",
+		"Revenue €17,100 from 3 won deals · average deal €5,700 · win rate 75.0% · ROAS 6.45× · cost per won deal €883 · pipeline €4,275",
 		"  - alpha: €14,600 (2 won · average €7,300 · win rate 66.7% · ROAS 14.6× · pipeline €4,867 · lead → won ≤ 1 day)",
 		"  - alpha / a: €14,600",
-		"  - beta: €2,000 (1 won · average €2,000 · win rate 100.0% · ROAS n/a",
+		"  - beta: €2,500 (1 won · average €2,500 · win rate 100.0% · ROAS n/a",
 	} {
 		if !strings.Contains(digests[0].Text, w) {
 			t.Errorf("digest lacks %q:\n%s", w, digests[0].Text)

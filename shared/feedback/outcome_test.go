@@ -253,3 +253,67 @@ func TestReportsReadTheRevenueCounters(t *testing.T) {
 		t.Fatalf("report read %+v, other %v", row.Revenue, row.Other)
 	}
 }
+
+// TestWonAmountCorrections: a won outcome for a lead already won with
+// another amount corrects the deal: revenue gets the difference (down
+// too), the won count does not change, and the same correction again
+// changes nothing.
+func TestWonAmountCorrections(t *testing.T) {
+	rules := qualify.DefaultOutcomes
+	rules.Rates = map[string]float64{"USD": 0.92}
+	l := lead.Lead{ID: "L1", Stage: lead.StageSAL, CreatedAt: t0.Add(-time.Hour), Deal: &lead.Deal{AcceptedAt: t0.Add(-time.Hour)}}
+	n := 0
+	newID := func(time.Time) string { n++; return fmt.Sprint("ev", n) }
+	steps := []struct {
+		name   string
+		o      Outcome
+		out    string
+		counts map[string]int64
+		amount float64
+	}{
+		{"won", Outcome{Stage: "won", Amount: amount(1000), EventID: "e1"}, Recorded,
+			map[string]int64{"won": 1, "won_valued": 1, "revenue_minor": 100000, "won_days_le_1": 1}, 1000},
+		{"redelivered", Outcome{Stage: "won", Amount: amount(1000), EventID: "e1"}, Already, map[string]int64{}, 1000},
+		{"the same amount, another id", Outcome{Stage: "won", Amount: amount(1000), EventID: "e2"}, Already, map[string]int64{}, 1000},
+		{"corrected up", Outcome{Stage: "won", Amount: amount(1200), EventID: "e3"}, Corrected, map[string]int64{"revenue_minor": 20000}, 1200},
+		{"the correction again", Outcome{Stage: "won", Amount: amount(1200), EventID: "e4"}, Already, map[string]int64{}, 1200},
+		{"corrected down, in USD", Outcome{Stage: "won", Amount: amount(900), Currency: "USD", EventID: "e5"}, Corrected,
+			map[string]int64{"revenue_minor": 82800 - 120000}, 900},
+		{"no amount: nothing to correct", Outcome{Stage: "won", EventID: "e6"}, Already, map[string]int64{}, 900},
+	}
+	for _, s := range steps {
+		o := s.o
+		o.LeadID = "L1"
+		if err := o.Validate(t0); err != nil {
+			t.Fatal(err)
+		}
+		out, ch, err := ApplyOutcome(&l, o, rules, newID, t0)
+		got := map[string]int64{}
+		for _, c := range ch.Counters {
+			got[c.Name] += c.Step()
+		}
+		if err != nil || out != s.out || fmt.Sprint(got) != fmt.Sprint(s.counts) || l.Deal.Amount != s.amount {
+			t.Fatalf("%s: %s %v %v, amount %v; want %s %v, amount %v", s.name, out, got, err, l.Deal.Amount, s.out, s.counts, s.amount)
+		}
+		if out == Corrected && (len(ch.Events) != 1 || ch.Events[0].Kind != "deal_corrected") {
+			t.Fatalf("%s: events %+v", s.name, ch.Events)
+		}
+	}
+	// In a currency without a rate: refused, nothing changes.
+	o := Outcome{LeadID: "L1", Stage: "won", Amount: amount(5), Currency: "GBP", EventID: "e7"}
+	if out, ch, err := ApplyOutcome(&l, o, rules, newID, t0); err == nil || out == Corrected || len(ch.Counters) > 0 || l.Deal.Amount != 900 {
+		t.Fatalf("GBP correction: %s %v %v", out, ch.Counters, err)
+	}
+
+	// A deal won without an amount gets its first one: it now counts in
+	// the average deal.
+	m := lead.Lead{ID: "L2", Stage: lead.StageWon, Deal: &lead.Deal{AcceptedAt: t0.Add(-time.Hour)}}
+	out, ch, err := ApplyOutcome(&m, Outcome{LeadID: "L2", Stage: "won", Amount: amount(500)}, rules, newID, t0)
+	got := map[string]int64{}
+	for _, c := range ch.Counters {
+		got[c.Name] += c.Step()
+	}
+	if err != nil || out != Corrected || fmt.Sprint(got) != fmt.Sprint(map[string]int64{"won_valued": 1, "revenue_minor": 50000}) {
+		t.Fatalf("first amount: %s %v %v", out, got, err)
+	}
+}
