@@ -297,7 +297,7 @@ type Deal struct {
 	// difference.
 	RevenueMinor int64     `json:"revenue_minor,omitempty"`
 	ClosedAt     time.Time `json:"closed_at,omitempty"`
-	LostReason string    `json:"lost_reason,omitempty"`
+	LostReason   string    `json:"lost_reason,omitempty"`
 	// Source is who recorded the last outcome: "rep" (a signed link) or
 	// "crm" (an outcome event or back-fill).
 	Source string `json:"source,omitempty"`
