@@ -159,7 +159,8 @@ func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
 // nothing, and the lead carries the deal.
 func TestOutcomesFromACRM(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, logs := buildAt(t, "feedback", nil, time.Now, table)
+	// The USD deal converts at the configured rate (TestRevenueInReports).
+	fb, _, logs := buildAt(t, "feedback", map[string]string{"QUALIFY_CONFIG": qualifyWithRates(t)}, time.Now, table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	keys, _ := token.ParseKeys(testKeys)

@@ -3,6 +3,7 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 
 	"gopkg.in/yaml.v3"
@@ -270,6 +271,39 @@ func (s *Set) Spend() map[string]float64 {
 		}
 	}
 	return out
+}
+
+// SpendIn is each campaign's spend converted into currency (the
+// reporting currency): a spend in another currency is multiplied by its
+// rate (one unit of it in currency); one without a rate is a
+// *ConfigError naming its file and line, never summed as it is.
+func (s *Set) SpendIn(currency string, rates map[string]float64) (map[string]float64, error) {
+	out := map[string]float64{}
+	if s == nil {
+		return out, nil
+	}
+	var probs []Problem
+	for _, c := range s.all {
+		if c.Spend == nil {
+			continue
+		}
+		amount, cur := c.Spend.Amount, c.Spend.Currency
+		if cur != currency {
+			rate, ok := rates[cur]
+			if !ok {
+				probs = append(probs, Problem{File: c.File, Line: c.currencyLine, Msg: fmt.Sprintf(
+					"spend.currency: no rate converts %s into %s, the currency reports count revenue in: add outcomes.rates.%s to the qualify config, or give the spend in %s",
+					cur, currency, cur, currency)})
+				continue
+			}
+			amount = math.Round(amount*rate*100) / 100
+		}
+		out[c.ID] = amount
+	}
+	if len(probs) > 0 {
+		return nil, &ConfigError{Problems: probs, Kind: ErrInvalid}
+	}
+	return out, nil
 }
 
 // Currency is the currency of the set's spends, "" when none has one.

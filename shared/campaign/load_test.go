@@ -158,3 +158,43 @@ func TestNamesForPeople(t *testing.T) {
 }
 
 func pair(s string, ok bool) string { return fmt.Sprint(s, " ", ok) }
+
+// TestSpendIn: spends are converted into the reporting currency at the
+// configured rate; a spend in a currency without a rate is refused with
+// its file and line.
+func TestSpendIn(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a.yaml": campaignYAML("a", "{amount: 1000, currency: USD}"),
+		"b.yaml": campaignYAML("b", "{amount: 333.33, currency: USD}"),
+		"c.yaml": campaignYAML("c", ""),
+	})
+	set, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name     string
+		currency string
+		rates    map[string]float64
+		want     map[string]float64
+		err      string
+	}{
+		{"same currency", "USD", nil, map[string]float64{"a": 1000, "b": 333.33}, ""},
+		{"converted", "EUR", map[string]float64{"USD": 0.92}, map[string]float64{"a": 920, "b": 306.66}, ""},
+		{"no rate", "EUR", map[string]float64{"GBP": 1.17}, nil, filepath.Join(dir, "a.yaml") +
+			":5: spend.currency: no rate converts USD into EUR, the currency reports count revenue in: add outcomes.rates.USD to the qualify config, or give the spend in EUR"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := set.SpendIn(tt.currency, tt.rates)
+			if tt.err != "" {
+				if !errors.Is(err, ErrInvalid) || strings.Split(err.Error(), "\n")[0] != tt.err {
+					t.Fatalf("err = %v, want %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("SpendIn = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}

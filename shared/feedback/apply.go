@@ -107,13 +107,13 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 			o.Reason = comment // why it was lost
 		}
 		out, och, err := ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
-		if err != nil || out != Recorded {
+		if err != nil || out != Recorded && out != Corrected {
 			return out, ch
 		}
 		if comment != "" && action != links.ActionLost {
 			och.Events[0].Data["comment"] = comment
 		}
-		return Recorded, och
+		return Recorded, och // a correction is recorded too
 	}
 	return "superseded", ch
 }

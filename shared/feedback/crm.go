@@ -46,6 +46,9 @@ func (h *Handler) ApplyCRM(ctx context.Context, o Outcome) (string, error) {
 	if err := o.Validate(now); err != nil {
 		return "", err
 	}
+	if err := o.CheckCurrency(h.Rules.Outcomes()); err != nil {
+		return "", err
+	}
 	id := o.LeadID
 	if id == "" {
 		norm, reason := lead.NormaliseEmail(o.Email)
@@ -63,7 +66,7 @@ func (h *Handler) ApplyCRM(ctx context.Context, o Outcome) (string, error) {
 	_, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
 		var ch lead.Change
 		out, ch, refused = ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
-		if refused != nil || out != Recorded {
+		if refused != nil || out != Recorded && out != Corrected {
 			return ch, lead.ErrUnchanged
 		}
 		return ch, nil
@@ -175,9 +178,10 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 	if len(failed) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	log.Info("outcomes", "status", status, "rows", len(rows), "recorded", counts[Recorded], "already", counts[Already], "failed", len(failed))
-	return httpapi.JSON(status, map[string]any{"rows": len(rows), "recorded": counts[Recorded], "already": counts[Already],
-		"failed": len(failed), "errors": failed}, nil)
+	log.Info("outcomes", "status", status, "rows", len(rows), "recorded", counts[Recorded], "corrected", counts[Corrected],
+		"already", counts[Already], "failed", len(failed))
+	return httpapi.JSON(status, map[string]any{"rows": len(rows), "recorded": counts[Recorded], "corrected": counts[Corrected],
+		"already": counts[Already], "failed": len(failed), "errors": failed}, nil)
 }
 
 func badBackfill(log *slog.Logger, msg string) httpapi.Response {

@@ -107,6 +107,8 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		o.Stage, o.LeadID = action, claims.Subject
 		if ferr := o.Validate(now); ferr != nil {
 			err = fmt.Errorf("deal %w", ferr)
+		} else if ferr := o.CheckCurrency(h.Rules.Outcomes()); ferr != nil {
+			err = fmt.Errorf("deal %w", ferr)
 		}
 	}
 	if err != nil {

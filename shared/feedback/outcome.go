@@ -97,7 +97,8 @@ const (
 )
 
 // ApplyOutcome records o on l (validated), with the events and counters
-// to write. It returns Already for an event id applied before or the
+// to write: Recorded, or Corrected for a won lead's new amount
+// (correctAmount). It returns Already for an event id applied before or the
 // stage the lead is in, and an ErrOutcomeRefused error saying why when
 // the lead's stage does not allow it or the horizon passed.
 func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Time) string, now time.Time) (string, lead.Change, error) {
@@ -105,6 +106,12 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	target := outcomeStages[o.Stage]
 	if o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID) {
 		return Already, ch, nil
+	}
+	if l.Stage == target && target == lead.StageWon && o.Amount != nil && l.Deal != nil &&
+		(*o.Amount != l.Deal.Amount || o.currencyOr(rules) != l.Deal.Currency) {
+		// A deal won without an amount has no currency: its first amount
+		// is a correction too.
+		return correctAmount(l, o, rules, newID, now)
 	}
 	if l.Stage == target {
 		return Already, ch, nil
@@ -116,6 +123,9 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	if !slices.Contains(allowed, l.Stage) {
 		return Superseded, ch, fmt.Errorf("%w: the lead is %s; %s follows %s", ErrOutcomeRefused, l.Stage, o.Stage, stageList(allowed))
 	}
+	if err := o.CheckCurrency(rules); err != nil {
+		return Superseded, ch, err
+	}
 	accepted := l.AcceptedAt()
 	if !accepted.IsZero() && now.After(accepted.Add(rules.Horizon)) {
 		return Superseded, ch, fmt.Errorf("%w: accepted %s, more than %s ago (the outcome horizon)", ErrOutcomeRefused,
@@ -125,6 +135,7 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		l.Deal = &lead.Deal{AcceptedAt: accepted}
 	}
 	d := l.Deal
+	from := l.Stage
 	l.Stage = target
 	d.Source = o.Source
 	data := map[string]any{"source": o.Source}
@@ -145,6 +156,14 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		}
 		data["closed_at"] = d.ClosedAt.UTC().Format(time.RFC3339)
 	}
+	campaign := l.Campaign()
+	count := func(name string, by int64) {
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: name, By: by})
+	}
+	count(o.Stage, 0)
+	if target != lead.StageSQL && from == lead.StageSQL {
+		count(CounterSQLClosed, 0) // an open SQL no more: open SQLs = sql − sql_closed
+	}
 	switch target {
 	case lead.StageWon:
 		if o.Amount != nil {
@@ -153,6 +172,18 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 				d.Currency = rules.Currency
 			}
 			data["amount"], data["currency"] = d.Amount, d.Currency
+			// Revenue is counted once, with the won stage, in the
+			// reporting currency's minor units (CheckCurrency made sure
+			// it converts).
+			minor, _ := rules.Convert(d.Amount, d.Currency)
+			d.RevenueMinor = minor
+			count(CounterWonValued, 0)
+			if minor != 0 {
+				count(CounterRevenue, minor)
+			}
+		}
+		if !l.CreatedAt.IsZero() && !d.ClosedAt.Before(l.CreatedAt) {
+			count(DaysToWonBucket(d.ClosedAt.Sub(l.CreatedAt)), 0)
 		}
 	case lead.StageLost:
 		d.LostReason = o.Reason
@@ -161,8 +192,104 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		}
 	}
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
-	ch.Counters = append(ch.Counters, lead.Counter{Campaign: l.Campaign(), Name: o.Stage})
 	return Recorded, ch, nil
+}
+
+// Corrected: a won deal's amount was corrected.
+const Corrected = "corrected"
+
+func (o *Outcome) currencyOr(rules qualify.Outcomes) string {
+	if o.Currency == "" {
+		return rules.Currency
+	}
+	return o.Currency
+}
+
+// correctAmount records a won outcome for a lead already won with another
+// amount (or currency, or the first amount of a deal won without one): a
+// correction. The deal takes the new amount, a deal_corrected event keeps
+// both, and revenue gets the difference (negative when it went down) in
+// the month the correction is recorded, like an accounting adjustment:
+// the won count and the days to win do not change. Sent again, the same
+// correction finds the amount in place and answers Already.
+func correctAmount(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Time) string, now time.Time) (string, lead.Change, error) {
+	ch := lead.Change{At: now}
+	if err := o.CheckCurrency(rules); err != nil {
+		return Superseded, ch, err
+	}
+	d := l.Deal
+	if accepted := l.AcceptedAt(); !accepted.IsZero() && now.After(accepted.Add(rules.Horizon)) {
+		return Superseded, ch, fmt.Errorf("%w: accepted %s, more than %s ago (the outcome horizon): the deal's amount can no longer change",
+			ErrOutcomeRefused, accepted.UTC().Format("2006-01-02"), days(rules.Horizon))
+	}
+	cur := o.currencyOr(rules)
+	minor, _ := rules.Convert(*o.Amount, cur)
+	data := map[string]any{"source": o.Source, "amount": *o.Amount, "currency": cur,
+		"previous_amount": d.Amount, "previous_currency": d.Currency}
+	if o.Rep != "" {
+		data["rep"] = o.Rep
+	}
+	if o.EventID != "" {
+		data["event_id"] = o.EventID
+		d.Applied = append(d.Applied, o.EventID)
+		if n := len(d.Applied); n > lead.MaxApplied {
+			d.Applied = slices.Clone(d.Applied[n-lead.MaxApplied:])
+		}
+	}
+	campaign := l.Campaign()
+	if d.Currency == "" {
+		// Won without an amount: now it has one.
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: CounterWonValued})
+	}
+	if delta := minor - d.RevenueMinor; delta != 0 {
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: CounterRevenue, By: delta})
+	}
+	d.Amount, d.Currency, d.RevenueMinor, d.Source = *o.Amount, cur, minor, o.Source
+	ch.Events = append(ch.Events, lead.Event{At: now, Kind: "deal_corrected", ID: newID(now), Data: data})
+	return Corrected, ch, nil
+}
+
+// CheckCurrency refuses a won amount in a currency that neither is the
+// reporting currency nor has a rate into it (outcomes.rates): revenue in
+// several currencies is converted, never summed as it is. The error is a
+// *FieldError naming the currency and where its rate goes.
+func (o *Outcome) CheckCurrency(rules qualify.Outcomes) error {
+	if o.Amount == nil || o.Currency == "" {
+		return nil
+	}
+	if _, ok := rules.Convert(*o.Amount, o.Currency); !ok {
+		return &FieldError{"currency", rules.RateHint(o.Currency)}
+	}
+	return nil
+}
+
+// Revenue counters, kept with the won (or lost) outcome's write.
+const (
+	// CounterRevenue adds a won deal's amount in the reporting currency's
+	// minor units (hundredths).
+	CounterRevenue = "revenue_minor"
+	// CounterWonValued counts won deals recorded with an amount (the
+	// average deal's denominator).
+	CounterWonValued = "won_valued"
+	// CounterSQLClosed counts SQLs that were won or lost.
+	CounterSQLClosed = "sql_closed"
+)
+
+// daysToWon are the upper bounds (in days, inclusive) of the lead → won
+// histogram's buckets, counters won_days_le_<n>; beyond the last,
+// won_days_gt_365. The report's median is one bucket: its resolution is
+// the bucket's width.
+var daysToWon = []int{1, 3, 7, 14, 21, 30, 45, 60, 90, 120, 180, 270, 365}
+
+// DaysToWonBucket names the histogram counter of a lead won d after it
+// was captured.
+func DaysToWonBucket(d time.Duration) string {
+	for _, n := range daysToWon {
+		if d <= time.Duration(n)*24*time.Hour {
+			return "won_days_le_" + strconv.Itoa(n)
+		}
+	}
+	return "won_days_gt_365"
 }
 
 func stageList(s []lead.Stage) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/report"
 )
 
 func amount(f float64) *float64 { return &f }
@@ -162,5 +164,156 @@ func TestBackfill(t *testing.T) {
 	}
 	if strings.Contains(f.logs.String(), "clara@") {
 		t.Fatalf("an address in the logs:\n%s", f.logs)
+	}
+}
+
+// TestOutcomeRevenueCounters: a won deal adds its amount to revenue in
+// the reporting currency's minor units (converted at the configured
+// rate), counts a valued deal and its days since capture; an amount in a
+// currency without a rate is refused with where to add one.
+func TestOutcomeRevenueCounters(t *testing.T) {
+	rules := qualify.DefaultOutcomes
+	rules.Rates = map[string]float64{"USD": 0.92}
+	created := t0.Add(-20 * 24 * time.Hour)
+	tests := []struct {
+		name    string
+		from    lead.Stage
+		o       Outcome
+		want    map[string]int64
+		refused string // in the error
+	}{
+		{"won in EUR", lead.StageSAL, Outcome{Stage: "won", Amount: amount(12500.5)},
+			map[string]int64{"won": 1, "won_valued": 1, "revenue_minor": 1250050, "won_days_le_21": 1}, ""},
+		{"won in USD at 0.92", lead.StageSQL, Outcome{Stage: "won", Amount: amount(1000), Currency: "USD"},
+			map[string]int64{"won": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 92000, "won_days_le_21": 1}, ""},
+		{"won without an amount", lead.StageSAL, Outcome{Stage: "won"},
+			map[string]int64{"won": 1, "won_days_le_21": 1}, ""},
+		{"won for nothing", lead.StageSAL, Outcome{Stage: "won", Amount: amount(0)},
+			map[string]int64{"won": 1, "won_valued": 1, "won_days_le_21": 1}, ""},
+		{"lost after SQL", lead.StageSQL, Outcome{Stage: "lost"}, map[string]int64{"lost": 1, "sql_closed": 1}, ""},
+		{"won in GBP: no rate", lead.StageSAL, Outcome{Stage: "won", Amount: amount(10), Currency: "GBP"}, nil,
+			"no rate converts GBP into EUR: add it to the qualify config as outcomes.rates.GBP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := lead.Lead{ID: "L1", Stage: tt.from, CreatedAt: created, Deal: &lead.Deal{AcceptedAt: t0.Add(-24 * time.Hour)}}
+			o := tt.o
+			o.LeadID = "L1"
+			if err := o.Validate(t0); err != nil {
+				t.Fatal(err)
+			}
+			if err := o.CheckCurrency(rules); (err != nil) != (tt.refused != "") || err != nil && !strings.Contains(err.Error(), tt.refused) {
+				t.Fatalf("CheckCurrency = %v, want %q", err, tt.refused)
+			}
+			out, ch, err := ApplyOutcome(&l, o, rules, func(time.Time) string { return "ev" }, t0)
+			if tt.refused != "" {
+				if err == nil || out == Recorded || len(ch.Counters) > 0 {
+					t.Fatalf("ApplyOutcome = %s, %v, %v: want refused, nothing counted", out, ch.Counters, err)
+				}
+				return
+			}
+			got := map[string]int64{}
+			for _, c := range ch.Counters {
+				if c.Campaign != l.Campaign() {
+					t.Fatalf("counter %+v not for the lead's campaign %q", c, l.Campaign())
+				}
+				got[c.Name] += c.Step()
+			}
+			if err != nil || out != Recorded || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("ApplyOutcome = %s, %v, %v; want recorded, %v", out, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDaysToWonBucket(t *testing.T) {
+	day := 24 * time.Hour
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "won_days_le_1"}, {day, "won_days_le_1"}, {day + time.Second, "won_days_le_3"},
+		{14 * day, "won_days_le_14"}, {100 * day, "won_days_le_120"}, {365 * day, "won_days_le_365"}, {366 * day, "won_days_gt_365"},
+	} {
+		if got := DaysToWonBucket(tt.d); got != tt.want {
+			t.Errorf("DaysToWonBucket(%s) = %s, want %s", tt.d, got, tt.want)
+		}
+	}
+}
+
+// TestReportsReadTheRevenueCounters: every counter a won or lost
+// outcome writes is one the report reads (none lands in "other").
+func TestReportsReadTheRevenueCounters(t *testing.T) {
+	c := report.Counters{CounterRevenue: 12345, CounterWonValued: 1, CounterSQLClosed: 1, "won": 1, "sql": 1}
+	for _, days := range []int{0, 1, 2, 3, 5, 7, 10, 14, 20, 21, 25, 30, 40, 45, 50, 60, 80, 90, 100, 120, 150, 180, 200, 270, 300, 365, 400} {
+		c[DaysToWonBucket(time.Duration(days)*24*time.Hour)]++
+	}
+	row := report.Build([]report.Source{{Campaign: "c", Month: "2026-11", Counters: c}}, report.Economics{}, report.Period{}).Total
+	if row.Other != nil || row.Revenue.Revenue != 123.45 || row.Revenue.WonValued != 1 || row.Revenue.OpenSQL != 0 || row.Revenue.DaysToWon.Deals != 27 {
+		t.Fatalf("report read %+v, other %v", row.Revenue, row.Other)
+	}
+}
+
+// TestWonAmountCorrections: a won outcome for a lead already won with
+// another amount corrects the deal: revenue gets the difference (down
+// too), the won count does not change, and the same correction again
+// changes nothing.
+func TestWonAmountCorrections(t *testing.T) {
+	rules := qualify.DefaultOutcomes
+	rules.Rates = map[string]float64{"USD": 0.92}
+	l := lead.Lead{ID: "L1", Stage: lead.StageSAL, CreatedAt: t0.Add(-time.Hour), Deal: &lead.Deal{AcceptedAt: t0.Add(-time.Hour)}}
+	n := 0
+	newID := func(time.Time) string { n++; return fmt.Sprint("ev", n) }
+	steps := []struct {
+		name   string
+		o      Outcome
+		out    string
+		counts map[string]int64
+		amount float64
+	}{
+		{"won", Outcome{Stage: "won", Amount: amount(1000), EventID: "e1"}, Recorded,
+			map[string]int64{"won": 1, "won_valued": 1, "revenue_minor": 100000, "won_days_le_1": 1}, 1000},
+		{"redelivered", Outcome{Stage: "won", Amount: amount(1000), EventID: "e1"}, Already, map[string]int64{}, 1000},
+		{"the same amount, another id", Outcome{Stage: "won", Amount: amount(1000), EventID: "e2"}, Already, map[string]int64{}, 1000},
+		{"corrected up", Outcome{Stage: "won", Amount: amount(1200), EventID: "e3"}, Corrected, map[string]int64{"revenue_minor": 20000}, 1200},
+		{"the correction again", Outcome{Stage: "won", Amount: amount(1200), EventID: "e4"}, Already, map[string]int64{}, 1200},
+		{"corrected down, in USD", Outcome{Stage: "won", Amount: amount(900), Currency: "USD", EventID: "e5"}, Corrected,
+			map[string]int64{"revenue_minor": 82800 - 120000}, 900},
+		{"no amount: nothing to correct", Outcome{Stage: "won", EventID: "e6"}, Already, map[string]int64{}, 900},
+	}
+	for _, s := range steps {
+		o := s.o
+		o.LeadID = "L1"
+		if err := o.Validate(t0); err != nil {
+			t.Fatal(err)
+		}
+		out, ch, err := ApplyOutcome(&l, o, rules, newID, t0)
+		got := map[string]int64{}
+		for _, c := range ch.Counters {
+			got[c.Name] += c.Step()
+		}
+		if err != nil || out != s.out || fmt.Sprint(got) != fmt.Sprint(s.counts) || l.Deal.Amount != s.amount {
+			t.Fatalf("%s: %s %v %v, amount %v; want %s %v, amount %v", s.name, out, got, err, l.Deal.Amount, s.out, s.counts, s.amount)
+		}
+		if out == Corrected && (len(ch.Events) != 1 || ch.Events[0].Kind != "deal_corrected") {
+			t.Fatalf("%s: events %+v", s.name, ch.Events)
+		}
+	}
+	// In a currency without a rate: refused, nothing changes.
+	o := Outcome{LeadID: "L1", Stage: "won", Amount: amount(5), Currency: "GBP", EventID: "e7"}
+	if out, ch, err := ApplyOutcome(&l, o, rules, newID, t0); err == nil || out == Corrected || len(ch.Counters) > 0 || l.Deal.Amount != 900 {
+		t.Fatalf("GBP correction: %s %v %v", out, ch.Counters, err)
+	}
+
+	// A deal won without an amount gets its first one: it now counts in
+	// the average deal.
+	m := lead.Lead{ID: "L2", Stage: lead.StageWon, Deal: &lead.Deal{AcceptedAt: t0.Add(-time.Hour)}}
+	out, ch, err := ApplyOutcome(&m, Outcome{LeadID: "L2", Stage: "won", Amount: amount(500)}, rules, newID, t0)
+	got := map[string]int64{}
+	for _, c := range ch.Counters {
+		got[c.Name] += c.Step()
+	}
+	if err != nil || out != Corrected || fmt.Sprint(got) != fmt.Sprint(map[string]int64{"won_valued": 1, "revenue_minor": 50000}) {
+		t.Fatalf("first amount: %s %v %v", out, got, err)
 	}
 }

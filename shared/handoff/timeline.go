@@ -149,6 +149,14 @@ var describers = map[string]func(f facts, labels Labels) string{
 		}
 		return "Won"
 	},
+	"deal_corrected": func(f facts, _ Labels) string {
+		was := strings.TrimSpace(f.str("previous_amount") + " " + f.str("previous_currency"))
+		now := strings.TrimSpace(f.str("amount") + " " + f.str("currency"))
+		if was == "" || was == "0" {
+			return "Deal amount set: " + now
+		}
+		return "Deal amount corrected: " + was + " → " + now
+	},
 	string(lead.StageLost): func(f facts, _ Labels) string {
 		if r := f.str("reason"); r != "" {
 			return "Lost: " + r

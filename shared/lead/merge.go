@@ -164,10 +164,20 @@ func SubmissionEvent(id, kind string, s Submission) Event {
 	return Event{At: s.Source.At, Kind: kind, ID: id, Data: data}
 }
 
-// Counter names one campaign counter to increment with a write.
+// Counter names one campaign counter to increment with a write: by 1,
+// or by By when it is not zero (an amount, like revenue in minor units).
 type Counter struct {
 	Campaign string
 	Name     string
+	By       int64
+}
+
+// Step is what the counter adds: By, or 1 when By is zero.
+func (c Counter) Step() int64 {
+	if c.By == 0 {
+		return 1
+	}
+	return c.By
 }
 
 // Change is what accompanies a profile write, atomically: timeline events

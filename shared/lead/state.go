@@ -306,8 +306,12 @@ type Deal struct {
 	Rep        string    `json:"rep,omitempty"` // who accepted it
 	Amount     float64   `json:"amount,omitempty"`
 	Currency   string    `json:"currency,omitempty"`
-	ClosedAt   time.Time `json:"closed_at,omitempty"`
-	LostReason string    `json:"lost_reason,omitempty"`
+	// RevenueMinor is what the won amount added to the revenue counters
+	// (reporting currency, hundredths), so a correction adds the
+	// difference.
+	RevenueMinor int64     `json:"revenue_minor,omitempty"`
+	ClosedAt     time.Time `json:"closed_at,omitempty"`
+	LostReason   string    `json:"lost_reason,omitempty"`
 	// Source is who recorded the last outcome: "rep" (a signed link) or
 	// "crm" (an outcome event or back-fill).
 	Source string `json:"source,omitempty"`

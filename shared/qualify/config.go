@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -202,11 +203,37 @@ func Load(path string) (*Config, error) {
 func (c *Config) SLA() time.Duration { return c.sla }
 
 // Outcomes says how long after acceptance sales can record SQL / won /
-// lost, when an open lead's rep is reminded, and the deal currency.
+// lost, when an open lead's rep is reminded, the deal currency (the one
+// reports count revenue in) and the rates that convert other currencies
+// into it.
 type Outcomes struct {
 	Horizon     time.Duration
 	RemindAfter time.Duration
 	Currency    string
+	// Rates converts an amount in another currency into Currency: one
+	// unit of the key is worth this many of Currency (USD: 0.92).
+	Rates map[string]float64
+}
+
+// Convert turns an amount in currency cur into the reporting currency's
+// minor units (hundredths, rounded half away from zero). ok is false
+// when cur is neither the reporting currency nor one with a rate: such
+// an amount is refused, never summed as it is.
+func (o Outcomes) Convert(amount float64, cur string) (minor int64, ok bool) {
+	rate := 1.0
+	if cur != "" && cur != o.Currency {
+		if rate, ok = o.Rates[cur]; !ok {
+			return 0, false
+		}
+	}
+	return int64(math.Round(amount * rate * 100)), true
+}
+
+// RateHint says where a rate for cur goes, for messages that refuse an
+// amount in it.
+func (o Outcomes) RateHint(cur string) string {
+	return fmt.Sprintf("no rate converts %s into %s: add it to the qualify config as outcomes.rates.%s (one %s in %s), or record the amount in %s",
+		cur, o.Currency, cur, cur, o.Currency, o.Currency)
 }
 
 // DefaultOutcomes: outcomes for 180 days, a reminder after 14, EUR.

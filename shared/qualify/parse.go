@@ -2,6 +2,7 @@ package qualify
 
 import (
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -582,6 +583,7 @@ func (p *parser) sla(k, n *yaml.Node, where string) time.Duration {
 
 func (p *parser) outcomes(k, n *yaml.Node, where string) Outcomes {
 	o := DefaultOutcomes
+	rateNodes := map[string]*yaml.Node{}
 	dur := func(dst *time.Duration, name string) yamlconf.Key {
 		return yamlconf.Optional(name, func(_, v *yaml.Node) {
 			d, ok := p.Duration(v, where+"."+name)
@@ -603,7 +605,12 @@ func (p *parser) outcomes(k, n *yaml.Node, where string) Outcomes {
 				}
 				o.Currency = s
 			}
-		}))
+		}),
+		yamlconf.Optional("rates", func(_, v *yaml.Node) { o.Rates = p.rates(v, where+".rates", rateNodes) }))
+	if rateNodes[o.Currency] != nil {
+		p.Errf(rateNodes[o.Currency], "%s.rates.%s: %s is the reporting currency (outcomes.currency): it needs no rate", where, o.Currency, o.Currency)
+		delete(o.Rates, o.Currency)
+	}
 	if o.RemindAfter >= o.Horizon {
 		p.Errf(n, "%s: remind_after (%s) must be shorter than horizon (%s)", where, yamlconf.FormatDuration(o.RemindAfter), yamlconf.FormatDuration(o.Horizon))
 	}
@@ -647,6 +654,28 @@ func (p *parser) rejectReasons(n *yaml.Node, where string) []RejectReason {
 		if okCode && okLabel && okAction {
 			out = append(out, r)
 		}
+	})
+	return out
+}
+
+// rates reads outcomes.rates: ISO code → a positive number (how many
+// units of the reporting currency one unit is worth).
+func (p *parser) rates(n *yaml.Node, where string, nodes map[string]*yaml.Node) map[string]float64 {
+	out := map[string]float64{}
+	p.Pairs(n, where, func(k, v *yaml.Node) {
+		if !IsCurrency(k.Value) {
+			p.Errf(k, "%s: %s is not a three-letter ISO 4217 code like USD", where, yamlconf.Quote(k.Value))
+			return
+		}
+		f, ok := p.Number(v, where+"."+k.Value)
+		if !ok {
+			return
+		}
+		if !(f > 0) || math.IsInf(f, 0) {
+			p.Errf(v, "%s.%s: must be a positive number (one %s in the reporting currency), got %s", where, k.Value, k.Value, yamlconf.Quote(v.Value))
+			return
+		}
+		out[k.Value], nodes[k.Value] = f, k
 	})
 	return out
 }

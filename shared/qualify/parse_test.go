@@ -233,3 +233,48 @@ func TestParseAcceptsDaysAndAliases(t *testing.T) {
 		t.Error("aliased campaign missing")
 	}
 }
+
+const withRates = full + `outcomes:
+  currency: EUR
+  rates: {USD: 0.92, GBP: 1.17}
+`
+
+func TestOutcomeRates(t *testing.T) {
+	c, err := Parse([]byte(withRates), "qualify.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.Outcomes()
+	for _, tt := range []struct {
+		amount float64
+		cur    string
+		minor  int64
+		ok     bool
+	}{
+		{100, "EUR", 10000, true}, {100, "", 10000, true}, {12.345, "EUR", 1235, true},
+		{1000, "USD", 92000, true}, {0.01, "USD", 1, true}, {10, "GBP", 1170, true}, {10, "CHF", 0, false},
+	} {
+		if minor, ok := o.Convert(tt.amount, tt.cur); minor != tt.minor || ok != tt.ok {
+			t.Errorf("Convert(%v, %q) = %d, %v; want %d, %v", tt.amount, tt.cur, minor, ok, tt.minor, tt.ok)
+		}
+	}
+	if h := o.RateHint("CHF"); !strings.Contains(h, "outcomes.rates.CHF") {
+		t.Errorf("RateHint = %q: does not say where the rate goes", h)
+	}
+}
+
+func TestOutcomeRatesValidation(t *testing.T) {
+	tests := []struct{ Name, Old, New, Marker, Want string }{
+		{"not a currency", "USD: 0.92", "usd: 0.92", "usd",
+			`outcomes.rates: "usd" is not a three-letter ISO 4217 code like USD`},
+		{"zero rate", "GBP: 1.17", "GBP: 0", "GBP: 0",
+			`outcomes.rates.GBP: must be a positive number (one GBP in the reporting currency), got "0"`},
+		{"not a number", "GBP: 1.17", "GBP: lots", "GBP: lots", `outcomes.rates.GBP: expected a number, got "lots"`},
+		{"the reporting currency", "GBP: 1.17", "EUR: 1", "EUR: 1",
+			`outcomes.rates.EUR: EUR is the reporting currency (outcomes.currency): it needs no rate`},
+	}
+	yamltest.CheckEdits(t, withRates, "qualify.yaml", ErrInvalid, func(b []byte, file string) error {
+		_, err := Parse(b, file)
+		return err
+	}, tests)
+}

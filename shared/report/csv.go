@@ -20,6 +20,11 @@ import (
 //	*_response               the bucket label, "<= 5 min"; *_minutes its upper
 //	                         bound (1441 for "> 24 h"); both empty without responses
 //	wasted_hours, wasted_cost, spend, cost_per_*   decimals, 2 places; empty without a spend
+//	revenue … pipeline_value  amounts in currency, 2 places; roas 2 places;
+//	                         empty when undefined (roas without a spend: "n/a" on screen)
+//	median_days_to_won       the histogram bucket, "8-14 days"; *_from/_to its
+//	                         bounds in days (more than from, at most to; to empty
+//	                         for "> 365 days"); all empty without won deals
 var csvColumns = []string{
 	"row", "campaign", "variant", "period_from", "period_to",
 	"leads", "resubmissions", "bots",
@@ -33,6 +38,8 @@ var csvColumns = []string{
 	"wasted_leads", "wasted_hours", "wasted_cost", "currency", "spend", "cost_per_lead", "cost_per_sal",
 	"enrolled", "nurture_sends", "delivered", "bounces", "soft_bounces", "complaints",
 	"unsubscribes", "email_clicks", "page_views", "pricing_page_views", "email_opens",
+	"revenue", "won_with_amount", "average_deal", "win_rate", "revenue_per_lead", "roas", "cost_per_won",
+	"open_sql", "pipeline_value", "median_days_to_won", "median_days_to_won_from", "median_days_to_won_to",
 }
 
 // CSVColumns returns the CSV header (a copy).
@@ -99,6 +106,16 @@ func (r Report) csvRecord(x Row) []string {
 		i(n.Enrolled), i(n.Sends), i(n.Delivered), i(n.Bounces), i(n.SoftBounces), i(n.Complaints),
 		i(n.Unsubscribes), i(n.Clicks), i(n.PageViews), i(n.PricingPageViews), i(n.Opens),
 	}
+	v := x.Revenue
+	medLabel, medFrom, medTo := "", "", ""
+	if m := v.DaysToWon.Median; m != nil {
+		medLabel, medFrom = strings.NewReplacer("≤", "<=", "–", "-").Replace(m.Label), i(int64(m.From))
+		if m.To > 0 {
+			medTo = i(int64(m.To))
+		}
+	}
+	rec = append(rec, amount(v.Revenue), i(v.WonValued), opt(v.AverageDeal), rate(v.WinRate), opt(v.RevenuePerLead), opt(v.ROAS), opt(v.CostPerWon),
+		i(v.OpenSQL), opt(v.Pipeline), medLabel, medFrom, medTo)
 	return rec
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"net/url"
+	"sort"
 	texttemplate "text/template"
 )
 
@@ -42,8 +43,9 @@ type digest struct {
 	Wasteful     []digestItem
 	Rejections   []digestItem
 	NonTarget    []digestItem
-	Results      []string // A/B verdicts with a result
-	Pending      int      // A/B comparisons still without one
+	Revenue      []digestItem // campaigns by revenue, each followed by its variants
+	Results      []string     // A/B verdicts with a result
+	Pending      int          // A/B comparisons still without one
 	MinLeads     int
 }
 
@@ -102,6 +104,12 @@ func (r Report) digest(opt DigestOptions) digest {
 		d.Headline = append(d.Headline, fmt.Sprintf("Cost per SAL %s · cost per lead %s (campaigns with a spend)",
 			s.MoneyOr(t.Economics.CostPerSAL), s.MoneyOr(t.Economics.CostPerLead)))
 	}
+	if v := t.Revenue; t.Funnel.Won+t.Funnel.Lost+t.Funnel.SQL > 0 {
+		d.Headline = append(d.Headline, fmt.Sprintf("Revenue %s from %s · average deal %s · win rate %s · ROAS %s · cost per won deal %s · pipeline %s",
+			s.Money(v.Revenue), Plural(t.Funnel.Won, "won deal", "won deals"), s.MoneyOr(v.AverageDeal), v.WinRate,
+			ROASLabel(v.ROAS), s.MoneyOr(v.CostPerWon), s.MoneyOr(v.Pipeline)))
+	}
+	d.Revenue = r.revenueItems(opt.Top)
 	were := "were"
 	if t.Economics.WastedLeads == 1 {
 		were = "was"
@@ -156,4 +164,43 @@ func (r Report) digest(opt DigestOptions) digest {
 	}
 	d.Pending -= len(d.Results)
 	return d
+}
+
+// revenueItems are the top campaigns by revenue (then won deals; only
+// those with a won, lost or SQL deal), each followed by its variants.
+func (r Report) revenueItems(top int) []digestItem {
+	var cs []Campaign
+	for _, c := range r.Campaigns {
+		if f := c.Total.Funnel; f.Won+f.Lost+f.SQL > 0 {
+			cs = append(cs, c)
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i].Total, cs[j].Total
+		if a.Revenue.Revenue != b.Revenue.Revenue {
+			return a.Revenue.Revenue > b.Revenue.Revenue
+		}
+		return a.Funnel.Won > b.Funnel.Won
+	})
+	if len(cs) > top {
+		cs = cs[:top]
+	}
+	s := r.Settings
+	item := func(name string, row Row) digestItem {
+		v := row.Revenue
+		detail := fmt.Sprintf("%s · average %s · win rate %s · ROAS %s · pipeline %s", Plural(row.Funnel.Won, "won", "won"),
+			s.MoneyOr(v.AverageDeal), v.WinRate, ROASLabel(v.ROAS), s.MoneyOr(v.Pipeline))
+		if m := v.DaysToWon.Median; m != nil {
+			detail += " · lead → won " + m.Label
+		}
+		return digestItem{Name: oneLine(name, 80), Figure: s.Money(v.Revenue), Detail: detail}
+	}
+	var out []digestItem
+	for _, c := range cs {
+		out = append(out, item(c.Total.Name(), c.Total))
+		for _, v := range c.Variants {
+			out = append(out, item(c.Total.Name()+" / "+v.Name(), v))
+		}
+	}
+	return out
 }

@@ -108,3 +108,30 @@ func TestDigestCountsReadRight(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestRevenue: the digest gives the total's revenue figures and
+// the campaigns (then their variants) by revenue; a campaign without a
+// deal is left out.
+func TestDigestRevenue(t *testing.T) {
+	r := knownReport()
+	r.Campaigns[0].Variants = []Row{buildRow("A", "v1", Counters{"leads": 10, "won": 1, "won_valued": 1, "revenue_minor": 250000, "won_days_le_7": 1}, r.Settings, nil)}
+	_, html, text, err := r.Digest(DigestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Revenue €18,000 from 3 won deals · average deal €6,000 · win rate 60.0% · ROAS 12× · cost per won deal €500 · pipeline €14,400",
+		"Revenue by campaign and variant:\n  - A: €18,000 (3 won · average €6,000 · win rate 60.0% · ROAS 12× · pipeline €14,400 · lead → won 22–30 days)\n" +
+			"  - A / v1: €2,500 (1 won · average €2,500 · win rate 100.0% · ROAS n/a · pipeline €0 · lead → won 4–7 days)\n\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "  - B:") && strings.Contains(text[strings.Index(text, "Revenue by campaign"):], "  - B: €") {
+		t.Error("campaign B has no deal and is listed under revenue")
+	}
+	if !strings.Contains(html, "Revenue by campaign and variant") || !strings.Contains(html, "A / v1") {
+		t.Error("html lacks the revenue section")
+	}
+}

@@ -30,6 +30,13 @@
 //   - Wasted sales time: (rejected + disqualified) × MinutesPerLead / 60
 //     hours, times HourlyCost. Cost per lead and per SAL divide the
 //     campaign's Spend, when given.
+//   - Revenue: revenue_minor (won amounts in the reporting currency's
+//     hundredths, converted when recorded); average deal over won_valued;
+//     win rate won / (won + lost); ROAS revenue / spend (undefined without
+//     a spend or with spend 0, and for variants); cost per won deal spend /
+//     won; open SQLs sql − sql_closed (never below 0); pipeline open SQLs ×
+//     win rate × average deal; lead → won median the won_days_* bucket of
+//     the deal of rank ⌈n/2⌉ (the bucket's width is its resolution).
 //   - A/B: a pooled two-proportion z-test (two-sided, normal
 //     approximation) of each variant against the campaign's first variant.
 //

@@ -20,6 +20,7 @@ var funcs = template.FuncMap{
 	"z":       func(z float64) string { return strconv.FormatFloat(z, 'f', 2, 64) },
 	"p":       FormatP,
 	"rowArgs": func(d dashboard, r Row) rowArgs { return rowArgs{D: d, R: r} },
+	"roas":    ROASLabel,
 }
 
 // rowArgs are what the table-row template needs: the page (settings,
@@ -54,6 +55,8 @@ type dashboard struct {
 	HasSpend  bool
 	HasTests  bool
 	HasEmail  bool
+	// HasRevenue: a deal reached SQL, won or lost (the revenue table).
+	HasRevenue bool
 }
 
 type tile struct {
@@ -107,6 +110,7 @@ func (r Report) dashboard() dashboard {
 		d.Tiles[len(d.Tiles)-1].Wide = true // keeps the strip two full rows
 	}
 	d.HasEmail = t.Nurture != (Nurture{})
+	d.HasRevenue = t.Funnel.SQL+t.Funnel.Won+t.Funnel.Lost > 0 || t.Revenue.Revenue != 0
 	d.Overall = rowPanel("all", "all campaigns", t)
 	for i, c := range r.Campaigns {
 		d.HasTests = d.HasTests || len(c.Tests) > 0

@@ -79,6 +79,8 @@ func TestCSV(t *testing.T) {
 		"wasted_leads", "wasted_hours", "wasted_cost", "currency", "spend", "cost_per_lead", "cost_per_sal",
 		"enrolled", "nurture_sends", "delivered", "bounces", "soft_bounces", "complaints",
 		"unsubscribes", "email_clicks", "page_views", "pricing_page_views", "email_opens",
+		"revenue", "won_with_amount", "average_deal", "win_rate", "revenue_per_lead", "roas", "cost_per_won",
+		"open_sql", "pipeline_value", "median_days_to_won", "median_days_to_won_from", "median_days_to_won_to",
 	}
 	if !reflect.DeepEqual(recs[0], want) || !reflect.DeepEqual(CSVColumns(), want) {
 		t.Fatalf("header = %v", recs[0])
@@ -115,6 +117,11 @@ func TestCSV(t *testing.T) {
 		{"B undefined cells are empty", b["sla_breach_rate"] + b["median_response"] + b["median_response_minutes"] + b["cost_per_sal"], ""},
 		{"B wasted hours", b["wasted_hours"], "1.25"},
 		{"total row", total["row"] + "|" + total["campaign"] + "|" + total["leads"], "total||150"},
+		{"A revenue", a["revenue"] + "|" + a["won_with_amount"] + "|" + a["average_deal"] + "|" + a["win_rate"] + "|" + a["revenue_per_lead"], "18000|3|6000|0.6|180"},
+		{"A return", a["roas"] + "|" + a["cost_per_won"] + "|" + a["open_sql"] + "|" + a["pipeline_value"], "12|500|4|14400"},
+		{"A lead → won", a["median_days_to_won"] + "|" + a["median_days_to_won_from"] + "|" + a["median_days_to_won_to"], "22-30 days|21|30"},
+		{"B: no spend, no deals", b["revenue"] + "|" + b["roas"] + "|" + b["cost_per_won"] + "|" + b["win_rate"] + "|" + b["pipeline_value"] + "|" + b["median_days_to_won"], "0|||||"},
+		{"total ROAS over paid campaigns", total["roas"] + "|" + total["revenue"], "12|18000"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -146,7 +153,7 @@ func TestCSVDefusesFormulas(t *testing.T) {
 func hostileReport() Report {
 	evil := `<script>alert(1)</script>`
 	return Build([]Source{
-		{Campaign: evil, Month: "2026-11", Counters: Counters{"leads": 100, "mql": 40, "sal": 20, "rejected": 5,
+		{Campaign: evil, Month: "2026-11", Counters: Counters{"leads": 100, "mql": 40, "sal": 20, "rejected": 5, "won": 1, "revenue_minor": 100,
 			"rej_</title><script>alert(2)</script>": 5, "disqualified": 3, `dq_"><img src=x onerror=alert(3)>`: 3}},
 		{Campaign: evil, Variant: `"><svg onload=alert(4)>`, Month: "2026-11", Counters: Counters{"leads": 50, "sal": 10}},
 		{Campaign: evil, Variant: "B&amp;", Month: "2026-11", Counters: Counters{"leads": 50, "sal": 10}},
@@ -263,4 +270,41 @@ func render(t *testing.T, r Report) string {
 		t.Fatal(err)
 	}
 	return buf.String()
+}
+
+// TestHTMLRevenueTable: the revenue section has a row per campaign and
+// variant with every figure, "n/a" for a ROAS without a spend, and sits
+// in its own table (the campaign table keeps its columns).
+func TestHTMLRevenueTable(t *testing.T) {
+	r := knownReport()
+	r.Campaigns[0].Variants = []Row{buildRow("A", "v1", Counters{"leads": 10, "won": 1, "won_valued": 1, "revenue_minor": 250000}, r.Settings, nil)}
+	var buf bytes.Buffer
+	if err := r.HTML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	start, end := strings.Index(page, `<section id="revenue"`), strings.Index(page, `<section id="funnels"`)
+	if start < 0 || end < start {
+		t.Fatal("no revenue section before the funnels")
+	}
+	sec := page[start:end]
+	rows := strings.Split(sec, "<tr")[2:] // after the header row
+	if len(rows) != 4 {
+		t.Fatalf("%d revenue rows, want A, its variant, B and the total:\n%s", len(rows), sec)
+	}
+	for i, want := range [][]string{
+		{">A<", "€18,000", "€6,000", "60.0%", "€180", "12×", "€500", ">4<", "€14,400", "22–30 days"},
+		{"v1", "€2,500", "€250", "n/a"},
+		{">B<", "€0", "n/a", "—"},
+		{"All campaigns", "€18,000", "12×"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(rows[i], w) {
+				t.Errorf("revenue row %d lacks %q:\n%s", i, w, rows[i])
+			}
+		}
+	}
+	if campaigns := page[strings.Index(page, `<section id="campaigns"`):start]; strings.Contains(campaigns, "Revenue") || strings.Contains(campaigns, "ROAS") {
+		t.Error("revenue columns leaked into the campaign table")
+	}
 }

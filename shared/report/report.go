@@ -36,6 +36,7 @@ type Row struct {
 	Rejected      Breakdown `json:"rejected_by_sales"` // Share: of SAL + rejected
 	Speed         Speed     `json:"speed"`
 	Economics     Cost      `json:"economics"`
+	Revenue       Revenue   `json:"revenue"`
 	Nurture       Nurture   `json:"nurture"`
 	Other         Counters  `json:"other_counters,omitempty"` // counters this package does not know, kept as they are
 }
@@ -216,7 +217,8 @@ func Build(sources []Source, econ Economics, period Period) Report {
 
 	all := Counters{}
 	var spend float64
-	var paidLeads, paidSAL int64
+	var paidLeads, paidSAL, paidWon int64
+	var paidRevenue float64
 	anySpend := false
 	for _, name := range sortedKeys(campaigns) {
 		c := campaigns[name]
@@ -227,6 +229,8 @@ func Build(sources []Source, econ Economics, period Period) Report {
 			spend += *sp
 			paidLeads += camp.Total.Leads
 			paidSAL += camp.Total.Funnel.SAL
+			paidWon += camp.Total.Funnel.Won
+			paidRevenue += camp.Total.Revenue.Revenue
 		}
 		for _, v := range sortedKeys(variants[name]) {
 			camp.Variants = append(camp.Variants, buildRow(name, v, variants[name][v], s, nil))
@@ -242,6 +246,10 @@ func Build(sources []Source, econ Economics, period Period) Report {
 		r.Total.Economics.Spend = &spend
 		r.Total.Economics.CostPerLead = perUnit(spend, paidLeads)
 		r.Total.Economics.CostPerSAL = perUnit(spend, paidSAL)
+		// Likewise ROAS and cost per won deal: the revenue of the
+		// campaigns that were paid for, over what they cost.
+		r.Total.Revenue.ROAS = roas(paidRevenue, spend)
+		r.Total.Revenue.CostPerWon = perUnit(spend, paidWon)
 	}
 	return r
 }
@@ -281,6 +289,7 @@ func buildRow(campaign, variant string, c Counters, s Settings, spend *float64) 
 		WastedHours: round(hours, 2),
 		WastedCost:  round(hours*s.HourlyCost, 2),
 	}
+	row.Revenue = buildRevenue(c, f, spend)
 	if spend != nil {
 		row.Economics.Spend = spend
 		row.Economics.CostPerLead = perUnit(*spend, f.Leads)
@@ -288,7 +297,7 @@ func buildRow(campaign, variant string, c Counters, s Settings, spend *float64) 
 	}
 
 	for name, v := range c {
-		if known[name] || strings.HasPrefix(name, "dq_") || strings.HasPrefix(name, "rej_") {
+		if known[name] || strings.HasPrefix(name, "dq_") || strings.HasPrefix(name, "rej_") || isRevenueCounter(name) {
 			continue
 		}
 		if row.Other == nil {

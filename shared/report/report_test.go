@@ -17,6 +17,7 @@ var campaignA = Counters{
 	"enrolled": 40, "nurture_sends": 200, "delivered": 190, "bounces": 10, "soft_bounces": 3,
 	"complaints": 1, "unsubscribes": 5, "email_click": 19, "page_view": 60, "pricing_page_view": 12,
 	"email_open": 44, "ses_rejects": 2,
+	"won_valued": 3, "revenue_minor": 1800000, "sql_closed": 4, "won_days_le_30": 2, "won_days_le_60": 1,
 }
 
 // campaignB has no spend, no rejections, and a disqualified total its

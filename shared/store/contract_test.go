@@ -730,6 +730,28 @@ var contractCases = []struct {
 		c.eq("april rows", src, []report.Source{{Campaign: "c1", Month: "2031-04", Counters: report.Counters{"late": 1}}})
 	}},
 
+	{"counters that add an amount", func(c *check) {
+		// Revenue in minor units: a transactional write (Save) and a
+		// single-item one (Put, recorded by the stream) add their amounts
+		// to the campaign and to the lead's variant, once.
+		l := newLead("L1", "ann@acme.example", "c1", "v2", t0)
+		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "c1", "leads"), nil))
+		won := chg(t0, ev(t0, "won", "e2"), "c1", "won")
+		won.Counters = append(won.Counters, lead.Counter{Campaign: "c1", Name: "revenue_minor", By: 1250050})
+		c.must("save", c.s.Save(c.ctx, bump(l), won))
+		more := chg(t0, ev(t0, "won", "e3"), "c1", "won")
+		more.Counters = append(more.Counters, lead.Counter{Campaign: "c1", Name: "revenue_minor", By: 99},
+			lead.Counter{Campaign: "c1", Name: "revenue_minor", By: 1})
+		c.must("put", c.s.Put(c.ctx, bump(bump(l)), more))
+		c.settle()
+		src, err := c.s.MonthSources(c.ctx, "2031-03")
+		c.must("month err", err)
+		c.eq("month", src, []report.Source{
+			{Campaign: "c1", Month: "2031-03", Counters: report.Counters{"leads": 1, "won": 2, "revenue_minor": 1250150}},
+			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "won": 2, "revenue_minor": 1250150}},
+		})
+	}},
+
 	{"timeline", func(c *check) {
 		l := newLead("L1", "ann@acme.example", "spring", "", t0)
 		c.must("create", c.s.CreateLead(c.ctx, l, lead.Change{At: t0}, nil))

@@ -316,7 +316,7 @@ func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time) err
 // the next attempt picks a shard again.
 func (s *Store) Count(ctx context.Context, campaign string, at time.Time, counters ...string) error {
 	err := againOnConflict(ctx, func() error {
-		u := s.counterAdd(campaign, "", at, counters...)
+		u := s.counterAdd(campaign, "", at, nil, counters...)
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
 			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,

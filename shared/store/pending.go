@@ -34,7 +34,10 @@ type pending struct {
 type statsAdd struct {
 	Campaign string   `json:"campaign"`
 	Variant  string   `json:"variant,omitempty"`
-	Names    []string `json:"names"`
+	Names    []string `json:"names"` // each adds 1
+	// By are counters that add an amount rather than 1 (revenue in
+	// minor units), by name.
+	By map[string]int64 `json:"by,omitempty"`
 }
 
 // putAlone runs a transaction's Put as a plain conditional PutItem.
@@ -50,7 +53,7 @@ func (s *Store) putAlone(ctx context.Context, p *types.Put) error {
 func statsAdds(l lead.Lead, counters []lead.Counter) []statsAdd {
 	var out []statsAdd
 	index := map[[2]string]int{}
-	add := func(campaign, variant, name string) {
+	add := func(campaign, variant string, c lead.Counter) {
 		k := [2]string{campaign, variant}
 		i, ok := index[k]
 		if !ok {
@@ -58,12 +61,19 @@ func statsAdds(l lead.Lead, counters []lead.Counter) []statsAdd {
 			index[k] = i
 			out = append(out, statsAdd{Campaign: campaign, Variant: variant})
 		}
-		out[i].Names = append(out[i].Names, name)
+		if step := c.Step(); step != 1 {
+			if out[i].By == nil {
+				out[i].By = map[string]int64{}
+			}
+			out[i].By[c.Name] += step
+			return
+		}
+		out[i].Names = append(out[i].Names, c.Name)
 	}
 	for _, c := range counters {
-		add(c.Campaign, "", c.Name)
+		add(c.Campaign, "", c)
 		if v := l.FirstTouch.Variant; v != "" && c.Campaign == l.Campaign() {
-			add(c.Campaign, v, c.Name)
+			add(c.Campaign, v, c)
 		}
 	}
 	return out
@@ -171,7 +181,7 @@ func (s *Store) recorded(leadID string, events []lead.Event, adds []statsAdd, at
 	}
 	// One update per stats item: a transaction may touch an item only once.
 	for _, c := range adds {
-		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c.Campaign, c.Variant, at, c.Names...)})
+		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c.Campaign, c.Variant, at, c.By, c.Names...)})
 	}
 	return items, nil
 }
@@ -327,7 +337,7 @@ func (s *Store) foldCount(ctx context.Context, img map[string]events.DynamoDBAtt
 		cond := "attribute_exists(PK)"
 		items := []types.TransactWriteItem{{Delete: &types.Delete{TableName: &s.table, Key: key(pk, sk), ConditionExpression: &cond}}}
 		for _, a := range c.Counters {
-			items = append(items, types.TransactWriteItem{Update: s.counterAdd(a.Campaign, a.Variant, c.At, a.Names...)})
+			items = append(items, types.TransactWriteItem{Update: s.counterAdd(a.Campaign, a.Variant, c.At, a.By, a.Names...)})
 		}
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -149,12 +150,12 @@ func withKey(v any, pk, sk string) (map[string]types.AttributeValue, error) {
 	return item, nil
 }
 
-// counterAdd is an atomic ADD of 1 to each named counter of a campaign's
-// month (or of one variant of it), on one of its StatsShards items chosen
+// counterAdd is an atomic ADD of 1 to each named counter (and of the
+// amount to each counter of by) of a campaign's month (or of one variant of it), on one of its StatsShards items chosen
 // at random, so reports read a few items instead of scanning leads. Stats
 // items also carry GSI1 keys (STATS#<month>, <campaign>#<variant>), so one
 // query lists every campaign of a month.
-func (s *Store) counterAdd(campaign, variant string, at time.Time, counters ...string) *types.Update {
+func (s *Store) counterAdd(campaign, variant string, at time.Time, by map[string]int64, counters ...string) *types.Update {
 	expr := "SET updatedAt = :now, campaign = :c, variant = :v, #m = :m, GSI1PK = :gpk, GSI1SK = :gsk ADD "
 	names := map[string]string{"#m": "month"}
 	month := at.UTC().Format("2006-01")
@@ -168,6 +169,12 @@ func (s *Store) counterAdd(campaign, variant string, at time.Time, counters ...s
 			order = append(order, c)
 		}
 		count[c]++
+	}
+	for _, c := range slices.Sorted(maps.Keys(by)) {
+		if count[c] == 0 {
+			order = append(order, c)
+		}
+		count[c] += by[c]
 	}
 	for i, c := range order {
 		if i > 0 {

@@ -1,8 +1,9 @@
 // Command demo fills a running local stack (make run) with a realistic
 // month through the real API, as people would: leads post the landing
 // forms of three campaigns (one with an A/B offer), reps answer the
-// alerts in the mailbox by following their links, and the dashboard at
-// /reports?format=html shows the result.
+// alerts in the mailbox by following their links and record opportunities
+// and deals won (with their amounts) or lost, and the dashboard at
+// /reports?format=html shows the result, revenue included.
 package main
 
 import (
@@ -94,7 +95,7 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 	linkRe := regexp.MustCompile(regexp.QuoteMeta(base) + `/feedback/[A-Za-z0-9_.-]+`)
-	accepted, rejected := 0, 0
+	accepted, rejected, won := 0, 0, 0
 	for i, e := range emails {
 		if !strings.Contains(e.Subject, "Hot lead") || !strings.Contains(strings.Join(e.ReplyTo, ","), fmt.Sprint(stamp)) {
 			continue
@@ -114,20 +115,42 @@ func run(ctx context.Context, base string) error {
 		}
 		if target == accept {
 			accepted++
-			// Later the rep records how it went.
-			outcomes := regexp.MustCompile(`class="btn" href="([A-Za-z0-9_.-]+)">([^<]+)<`).FindAllStringSubmatch(body, -1)
-			for _, o := range outcomes {
-				if (o[2] == "Qualified opportunity (SQL)" && accepted%2 == 1) || (o[2] == "Won" && accepted%4 == 1) {
-					if _, err := post(base + "/feedback/" + o[1]); err != nil {
-						return err
-					}
+			// Later the rep records how it went: an opportunity (SQL),
+			// then a deal won with its amount or lost; some stay open
+			// (the pipeline) and some are lost before they became one.
+			outcomes := map[string]string{}
+			for _, o := range regexp.MustCompile(`class="btn" href="([A-Za-z0-9_.-]+)">([^<]+)<`).FindAllStringSubmatch(body, -1) {
+				outcomes[o[2]] = base + "/feedback/" + o[1]
+			}
+			var steps []string
+			switch accepted % 4 {
+			case 1:
+				steps = []string{"Qualified opportunity (SQL)", "Won"}
+			case 3:
+				steps = []string{"Qualified opportunity (SQL)"} // open
+				if accepted%8 == 7 {
+					steps = append(steps, "Lost")
+				}
+			case 2:
+				if accepted%8 == 6 {
+					steps = []string{"Lost"}
+				}
+			}
+			for _, step := range steps {
+				form := url.Values{}
+				if step == "Won" {
+					form.Set("amount", fmt.Sprint(dealValue(e.Text, accepted)))
+					won++
+				}
+				if _, err := postForm(outcomes[step], form); err != nil {
+					return fmt.Errorf("%s: %w", step, err)
 				}
 			}
 		} else {
 			rejected++
 		}
 	}
-	fmt.Printf("reps accepted %d and rejected %d hot leads from their alert emails\n", accepted, rejected)
+	fmt.Printf("reps accepted %d and rejected %d hot leads from their alert emails, and won %d deals\n", accepted, rejected, won)
 
 	// Most people who ticked the consent box confirm it from the email
 	// (double opt-in); the rest never get marketing email.
@@ -159,8 +182,26 @@ func with(p person, campaign, variant string) person {
 
 var noRedirect = &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-func post(u string) (string, error) {
-	resp, err := noRedirect.Post(u, "application/x-www-form-urlencoded", strings.NewReader(""))
+// dealValue is a won deal's amount (in the configured currency, EUR by
+// default): each campaign sells a different size, varied a little.
+func dealValue(alert string, n int) int {
+	base := 6000
+	switch {
+	case strings.Contains(alert, "q4-demo"):
+		base = 14000
+	case strings.Contains(alert, "brand-search"):
+		base = 9500
+	}
+	return base + 750*(n%5)
+}
+
+func post(u string) (string, error) { return postForm(u, nil) }
+
+func postForm(u string, form url.Values) (string, error) {
+	if u == "" {
+		return "", fmt.Errorf("no such link on the page")
+	}
+	resp, err := noRedirect.Post(u, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
 	}

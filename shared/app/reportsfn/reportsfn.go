@@ -55,9 +55,26 @@ func NewOpenList(ctx context.Context, cfg config.Reports, db *dynamodb.Client, m
 }
 
 // New builds the handler; its AWS clients are its parameters (SES for the
-// digest).
+// digest). Reports count in the qualify config's outcomes.currency (the
+// one revenue is counted in when deals are won): HOURLY_COST and
+// CAMPAIGN_SPEND are in CURRENCY (default: that one) and campaign files'
+// spends in their own currency, each converted at outcomes.rates, and a
+// currency without a rate fails the function's start.
 func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*report.Handler, error) {
-	econ := report.Economics{Currency: cfg.Currency, Spend: map[string]float64{}}
+	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
+	if err != nil {
+		return nil, err
+	}
+	out := rules.Outcomes()
+	econ := report.Economics{Currency: out.Currency, Spend: map[string]float64{}}
+	rate := 1.0
+	if cur := cfg.Currency; cur != "" && cur != out.Currency {
+		r, ok := out.Rates[cur]
+		if !ok {
+			return nil, fmt.Errorf("config: CURRENCY=%s prices HOURLY_COST and CAMPAIGN_SPEND, but %s", cur, out.RateHint(cur))
+		}
+		rate = r
+	}
 	for name, dst := range map[string]*float64{"MINUTES_PER_LEAD": &econ.MinutesPerLead, "HOURLY_COST": &econ.HourlyCost} {
 		v := map[string]string{"MINUTES_PER_LEAD": cfg.MinutesPerLead, "HOURLY_COST": cfg.HourlyCost}[name]
 		if v == "" {
@@ -66,6 +83,9 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 {
 			return nil, fmt.Errorf("config: %s=%q is not a positive number", name, v)
+		}
+		if name == "HOURLY_COST" {
+			f *= rate
 		}
 		*dst = f
 	}
@@ -78,21 +98,21 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 		if !ok || err != nil || f < 0 {
 			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is not campaign=amount", part)
 		}
-		econ.Spend[id] = f
+		econ.Spend[id] = f * rate
 	}
 	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
 	if err != nil {
 		return nil, err
 	}
-	if campaigns != nil {
-		// Spend declared in campaign files; the parameter overrides it.
-		for id, amount := range campaigns.Spend() {
-			if _, set := econ.Spend[id]; !set {
-				econ.Spend[id] = amount
-			}
-		}
-		if econ.Currency == "" {
-			econ.Currency = campaigns.Currency()
+	// Spend declared in campaign files, converted; the parameter
+	// overrides it.
+	spends, err := campaigns.SpendIn(out.Currency, out.Rates)
+	if err != nil {
+		return nil, err
+	}
+	for id, amount := range spends {
+		if _, set := econ.Spend[id]; !set {
+			econ.Spend[id] = amount
 		}
 	}
 	st := store.New(db, cfg.Table)

@@ -588,6 +588,7 @@ type write struct {
 	events      map[string][]byte
 	eventExists bool
 	counters    map[statsKey][]string
+	amounts     map[statsKey]map[string]int64 // counters that add more than 1
 	idem        *capture.Idempotency
 	idemTaken   bool
 	folded      []string
@@ -603,7 +604,8 @@ func (s *Store) prepare(l lead.Lead, ch lead.Change, idem *capture.Idempotency) 
 	if err != nil {
 		return write{}, err
 	}
-	w := write{profile: p, leadID: l.ID, events: map[string][]byte{}, counters: map[statsKey][]string{}, idem: idem}
+	w := write{profile: p, leadID: l.ID, events: map[string][]byte{}, counters: map[statsKey][]string{},
+		amounts: map[statsKey]map[string]int64{}, idem: idem}
 	for _, ev := range ch.Events {
 		b, err := json.Marshal(ev)
 		if err != nil {
@@ -621,10 +623,23 @@ func (s *Store) prepare(l lead.Lead, ch lead.Change, idem *capture.Idempotency) 
 	// Counters of the lead's own campaign also count for the variant it saw
 	// first, as in the adapter.
 	m := month(ch.At)
+	count := func(k statsKey, c lead.Counter) {
+		if step := c.Step(); step != 1 {
+			if w.amounts[k] == nil {
+				w.amounts[k] = map[string]int64{}
+			}
+			w.amounts[k][c.Name] += step
+			if err := checkCounters([]string{c.Name}); err != nil {
+				w.counters[k] = append(w.counters[k], "") // refused below
+			}
+			return
+		}
+		w.counters[k] = append(w.counters[k], c.Name)
+	}
 	for _, c := range ch.Counters {
-		w.counters[statsKey{c.Campaign, "", m}] = append(w.counters[statsKey{c.Campaign, "", m}], c.Name)
+		count(statsKey{c.Campaign, "", m}, c)
 		if v := l.FirstTouch.Variant; v != "" && c.Campaign == l.Campaign() {
-			w.counters[statsKey{c.Campaign, v, m}] = append(w.counters[statsKey{c.Campaign, v, m}], c.Name)
+			count(statsKey{c.Campaign, v, m}, c)
 		}
 	}
 	for _, names := range w.counters {
@@ -649,6 +664,12 @@ func (s *Store) apply(w write) {
 	}
 	for k, names := range w.counters {
 		s.add(k, names)
+	}
+	for k, by := range w.amounts {
+		s.add(k, nil)
+		for n, v := range by {
+			s.stats[k][n] += v
+		}
 	}
 	for _, id := range w.folded {
 		delete(s.inbox[w.leadID], id)
