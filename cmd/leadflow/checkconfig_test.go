@@ -64,7 +64,7 @@ func TestCheckSampleLeads(t *testing.T) {
 			"lead dana.whitfield@northwind-analytics.com",
 			"grade A (110 fit points), engagement 52.7, hot → stage mql",
 			"team enterprise (Ana Lopez, Ben Wu), first response within 5m",
-			"    +40 form demo_request\n",
+			"    +40 demo request form\n",
 			"    +3 email click (decayed to 2.7)\n",
 			"    hot: grade A and score 52.7 ≥ 20\n",
 		}},

@@ -69,7 +69,7 @@ func TestSESSendsAlertThroughEmulator(t *testing.T) {
 	switch {
 	case id == "" || e.MessageID != id:
 		t.Errorf("message id = %q, Send returned %q", e.MessageID, id)
-	case e.Subject != "🔥 Hot lead (A): Acme GmbH — CMO, demo request":
+	case e.Subject != "🔥 Hot lead: Ann Example, Acme GmbH — demo request":
 		t.Errorf("subject = %q", e.Subject)
 	case from == nil || from.Address != "alerts@leadflow.example" || from.Name != "Leadflow Alerts":
 		t.Errorf("from = %q", e.From)
@@ -117,7 +117,7 @@ func hotAlert() leadmail.Alert {
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	return leadmail.Alert{
 		Grade: "A", Temperature: "hot", Company: "Acme GmbH", Name: "Ann Example",
-		JobTitle: "CMO", Email: "ann@acme.example", WhyHot: "demo request",
+		JobTitle: "CMO", Email: "ann@acme.example", WhyHot: "demo request", What: "demo request",
 		Answers:   []leadmail.KV{{Key: "Company size", Value: "200-500"}},
 		Source:    []leadmail.KV{{Key: "utm_source", Value: "google"}},
 		Reasons:   []string{"+20 role in [Head of Marketing, CMO]"},
