@@ -46,7 +46,7 @@ const maxIdem = 255
 // so it cannot cost the lead.
 func (c *Campaign) RenderPage(w io.Writer, p PageData) error {
 	if c.Status == Paused {
-		return pageTemplate.ExecuteTemplate(w, "ended", pageView{CSS: pageCSS})
+		return pageTemplate.ExecuteTemplate(w, "ended", pageView{CSS: pageCSS, Headline: "This offer has ended"})
 	}
 	if p.Action == "" {
 		return errors.New("campaign: PageData.Action is empty (the API's /leads address)")
@@ -100,7 +100,7 @@ type pageView struct {
 	Form     formView
 }
 
-const pageTmpl = `{{define "page"}}<!doctype html>
+const pageTmpl = `{{define "head"}}<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -109,7 +109,8 @@ const pageTmpl = `{{define "page"}}<!doctype html>
 <title>{{.Headline}}</title>
 <style>{{.CSS}}</style>
 </head>
-<body>
+{{end}}
+{{define "page"}}{{template "head" .}}<body>
 <main class="lf-page{{if .Framed}} lf-framed{{end}}">
 <h1>{{.Headline}}</h1>
 {{if .Offer}}<p class="lf-offer">{{.Offer}}</p>
@@ -119,16 +120,7 @@ const pageTmpl = `{{define "page"}}<!doctype html>
 </body>
 </html>
 {{end}}
-{{define "ended"}}<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex">
-<title>This offer has ended</title>
-<style>{{.CSS}}</style>
-</head>
-<body>
+{{define "ended"}}{{template "head" .}}<body>
 <main class="lf-page lf-ended">
 <h1>This offer has ended</h1>
 <p class="lf-offer">Thank you for your interest. This campaign is no longer running.</p>

@@ -134,7 +134,7 @@ func RenderThanks(w io.Writer, c *Campaign, d ThanksData) error {
 	} else {
 		v.Consent = "If you ticked the box to hear from us, a confirmation email is on its way. Nothing else is sent to you until you use the link in it."
 	}
-	return thanksTemplate.Execute(w, v)
+	return thanksTemplate.ExecuteTemplate(w, "thanks", v)
 }
 
 type thanksView struct {
@@ -148,16 +148,7 @@ type thanksView struct {
 	HomeName string // Home's host, as the link says it
 }
 
-const thanksTmpl = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{{.Headline}}</title>
-<style>{{.CSS}}</style>
-</head>
-<body>
+const thanksTmpl = `{{define "thanks"}}{{template "head" .}}<body>
 <main class="lf-page">
 <h1>{{.Headline}}</h1>
 <p class="lf-offer">{{.Message}}</p>
@@ -173,6 +164,8 @@ const thanksTmpl = `<!doctype html>
 </main>
 </body>
 </html>
-`
+{{end}}`
 
-var thanksTemplate = template.Must(template.New("thanks").Parse(thanksTmpl))
+// thanksTemplate shares the campaign page's head (its stylesheet, title
+// and robots tag).
+var thanksTemplate = template.Must(template.Must(pageTemplate.Clone()).Parse(thanksTmpl))
