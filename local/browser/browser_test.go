@@ -28,8 +28,9 @@ import (
 // campaign form and the landing page filled and submitted as a person
 // would, the thank-you pages, a refused form and its way back, the sales
 // alert's Accept link, the opt-in confirmation, the variants, the embed
-// snippet and the dashboard, each page screenshot at 1280 px into
-// out/browser/ and checked for errors and clipped or overflowing layout.
+// snippet and the dashboard (filled with make demo's data first), each
+// page screenshot at 1280 px into out/browser/ and checked for errors and
+// clipped or overflowing layout.
 // Every failed step of the walk fails the test.
 //
 // Without chromium it skips (with CI=true it fails): make test runs it on
@@ -98,6 +99,9 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("walk", func(t *testing.T) {
 		base, ses := startStack(t, root, tmp, out)
+		// A month of demo data first (make demo), so the dashboard the walk
+		// ends on has a row in every table, each column filled.
+		fillDemo(t, root, base)
 		walk(t, root, node, "--base", base, "--ses", ses, "--out", filepath.Join("out", "browser"),
 			"--campaigns", campaignsFile, "--chromium", chromium)
 	})
@@ -152,6 +156,20 @@ func walk(t *testing.T, root, node string, args ...string) {
 		t.Errorf("the browser walk failed (screenshots and the stack's log in out/browser/):\n%s", strings.Join(details, "\n"))
 	case werr != nil:
 		t.Errorf("walk.mjs: %v (screenshots and the stack's log in out/browser/)", werr)
+	}
+}
+
+// fillDemo runs local/cmd/demo (what make demo runs) against the stack.
+func fillDemo(t *testing.T, root, base string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "run", "./local/cmd/demo", "-url", base)
+	cmd.Dir = root
+	b, err := cmd.CombinedOutput()
+	fmt.Print(string(b))
+	if err != nil {
+		t.Fatalf("make demo against the stack: %v\n%s", err, b)
 	}
 }
 
