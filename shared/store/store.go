@@ -39,8 +39,63 @@ type Store struct {
 	table string
 }
 
-// New returns a store over one table.
-func New(db DynamoDB, table string) *Store { return &Store{db: db, table: table} }
+// New returns a store over one table of the SDK client.
+func New(c *dynamodb.Client, table string) *Store {
+	return Over(sdk{getItem: c.GetItem, putItem: c.PutItem, updateItem: c.UpdateItem, query: c.Query, transactWriteItems: c.TransactWriteItems, deleteItem: c.DeleteItem, batchWriteItem: c.BatchWriteItem, scan: c.Scan}, table)
+}
+
+// Over returns a store over one table of any client with the store's
+// operations (a test's wrapper that counts or fails requests).
+func Over(db DynamoDB, table string) *Store { return &Store{db: db, table: table} }
+
+// sdk holds the SDK client's operations the store calls, as method values.
+// The client is never held in an interface, nor in a struct that is: a
+// binary that runs a template (templates call methods by name, through
+// reflection) links every exported method of every type an interface can
+// reach, which for *dynamodb.Client is each of its ~60 operations with
+// their serialisers, where the product calls eight.
+type sdk struct {
+	getItem            func(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	putItem            func(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	updateItem         func(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	query              func(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	transactWriteItems func(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	deleteItem         func(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	batchWriteItem     func(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	scan               func(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+}
+
+func (d sdk) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return d.getItem(ctx, in, o...)
+}
+
+func (d sdk) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return d.putItem(ctx, in, o...)
+}
+
+func (d sdk) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	return d.updateItem(ctx, in, o...)
+}
+
+func (d sdk) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return d.query(ctx, in, o...)
+}
+
+func (d sdk) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	return d.transactWriteItems(ctx, in, o...)
+}
+
+func (d sdk) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return d.deleteItem(ctx, in, o...)
+}
+
+func (d sdk) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	return d.batchWriteItem(ctx, in, o...)
+}
+
+func (d sdk) Scan(ctx context.Context, in *dynamodb.ScanInput, o ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	return d.scan(ctx, in, o...)
+}
 
 // Key attribute names and item key shapes.
 const (

@@ -67,7 +67,7 @@ func sub(email string, at time.Time) lead.Submission {
 
 func TestNewLeadIsOneTransaction(t *testing.T) {
 	db := newCounting(t)
-	st := store.New(db, testenv.NewTable(t))
+	st := store.Over(db, testenv.NewTable(t))
 	svc := &capture.Service{Store: st, NewID: ids.New}
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
@@ -219,7 +219,7 @@ func change(s lead.Submission, kind string) lead.Change {
 func TestPutIsOneRequestAndTheStreamRecordsItOnce(t *testing.T) {
 	db := newCounting(t)
 	table := testenv.NewTable(t)
-	st := store.New(db, table)
+	st := store.Over(db, table)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	l := lead.New(ids.New(at), sub("put@acme.example", at))

@@ -18,10 +18,14 @@ import (
 	"github.com/leadflow/leadflow/shared/mail"
 )
 
-// Function is capture for the registry.
-var Function = app.Declare("capture", capture.Routes, func(ctx context.Context, cfg config.Capture, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
-})
+// Function is capture for the registry: a func, not a var, so a Lambda
+// binary that never calls it does not link it (nor, through it, every
+// client of awsclients.Clients).
+func Function() app.Function {
+	return app.Declare("capture", capture.Routes, func(ctx context.Context, cfg config.Capture, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
+	})
+}
 
 // New builds the handler; its AWS clients are its parameters.
 func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Sender, params awsclients.Params, env app.Env) (*capture.Handler, error) {

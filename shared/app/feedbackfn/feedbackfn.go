@@ -22,10 +22,14 @@ import (
 	"github.com/leadflow/leadflow/shared/mail"
 )
 
-// Function is feedback for the registry.
-var Function = app.Declare("feedback", feedback.Routes, func(ctx context.Context, cfg config.Feedback, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	return Handlers(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
-})
+// Function is feedback for the registry: a func, not a var, so a Lambda
+// binary that never calls it does not link it (nor, through it, every
+// client of awsclients.Clients).
+func Function() app.Function {
+	return app.Declare("feedback", feedback.Routes, func(ctx context.Context, cfg config.Feedback, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		return Handlers(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
+	})
+}
 
 // Handlers are the function's triggers: its HTTP routes, and the outcome
 // events a CRM puts on the bus (the template's rule takes only that

@@ -29,11 +29,15 @@ import (
 	"github.com/leadflow/leadflow/shared/store"
 )
 
-// Function is nurture for the registry.
-var Function = app.Declare("nurture", nil, func(ctx context.Context, cfg config.Nurture, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	tick, err := New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, env)
-	return app.Handlers{Event: tick}, err
-})
+// Function is nurture for the registry: a func, not a var, so a Lambda
+// binary that never calls it does not link it (nor, through it, every
+// client of awsclients.Clients).
+func Function() app.Function {
+	return app.Declare("nurture", nil, func(ctx context.Context, cfg config.Nurture, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		tick, err := New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, env)
+		return app.Handlers{Event: tick}, err
+	})
+}
 
 // New builds the tick; its AWS clients are its parameters (rate: the SES
 // account's send rate, asked when SES_MAX_SEND_RATE is unset).

@@ -15,10 +15,14 @@ import (
 	"github.com/leadflow/leadflow/shared/store"
 )
 
-// Function is privacy for the registry.
-var Function = app.Declare("privacy", privacy.Routes, func(ctx context.Context, cfg config.Privacy, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	return app.HTTP(New(cfg, c.DynamoDB, env), nil)
-})
+// Function is privacy for the registry: a func, not a var, so a Lambda
+// binary that never calls it does not link it (nor, through it, every
+// client of awsclients.Clients).
+func Function() app.Function {
+	return app.Declare("privacy", privacy.Routes, func(ctx context.Context, cfg config.Privacy, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		return app.HTTP(New(cfg, c.DynamoDB, env), nil)
+	})
+}
 
 // New builds the handler; DynamoDB is its only AWS client.
 func New(cfg config.Privacy, db *dynamodb.Client, env app.Env) *privacy.Handler {

@@ -18,9 +18,11 @@ import (
 )
 
 // Function is the publisher for the registry.
-var Function = app.Declare("publisher", nil, func(ctx context.Context, cfg config.Publisher, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	return app.Handlers{Stream: New(cfg, c.DynamoDB, c.Bus, env)}, nil
-})
+func Function() app.Function {
+	return app.Declare("publisher", nil, func(ctx context.Context, cfg config.Publisher, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		return app.Handlers{Stream: New(cfg, c.DynamoDB, c.Bus, env)}, nil
+	})
+}
 
 // New builds the stream handler; its AWS clients are its parameters.
 func New(cfg config.Publisher, db *dynamodb.Client, buses awsclients.Buses, env app.Env) func(context.Context, events.DynamoDBEvent) error {

@@ -26,8 +26,8 @@ import (
 
 // Functions lists every function.
 func Functions() []app.Function {
-	return []app.Function{capturefn.Function, nurturefn.Function, feedbackfn.Function, reportsfn.Function, privacyfn.Function,
-		trackfn.Function, publisherfn.Function, seseventsfn.Function, unsubscribefn.Function}
+	return []app.Function{capturefn.Function(), nurturefn.Function(), feedbackfn.Function(), reportsfn.Function(), privacyfn.Function(),
+		trackfn.Function(), publisherfn.Function(), seseventsfn.Function(), unsubscribefn.Function()}
 }
 
 // Build wires a function by its folder name from an environment, as Lambda

@@ -25,18 +25,22 @@ import (
 	"github.com/leadflow/leadflow/shared/token"
 )
 
-// Function is reports for the registry.
-var Function = app.Declare("reports", report.Routes, func(ctx context.Context, cfg config.Reports, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	h, err := New(cfg, c.DynamoDB, c.Mail, env)
-	if err != nil {
-		return app.Handlers{}, err
-	}
-	list, err := NewOpenList(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env)
-	if err != nil {
-		return app.Handlers{}, err
-	}
-	return Handlers(h, list), nil
-})
+// Function is reports for the registry: a func, not a var, so a Lambda
+// binary that never calls it does not link it (nor, through it, every
+// client of awsclients.Clients).
+func Function() app.Function {
+	return app.Declare("reports", report.Routes, func(ctx context.Context, cfg config.Reports, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		h, err := New(cfg, c.DynamoDB, c.Mail, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		list, err := NewOpenList(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env)
+		if err != nil {
+			return app.Handlers{}, err
+		}
+		return Handlers(h, list), nil
+	})
+}
 
 // NewOpenList builds the weekly list of each rep's open leads (sent with
 // the digest).

@@ -16,10 +16,14 @@ import (
 	"github.com/leadflow/leadflow/shared/store"
 )
 
-// Function is sesevents for the registry.
-var Function = app.Declare("sesevents", nil, func(ctx context.Context, cfg config.SESEvents, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	return app.Handlers{Event: New(cfg, c.DynamoDB, env).Handle}, nil
-})
+// Function is sesevents for the registry: a func, not a var, so a Lambda
+// binary that never calls it does not link it (nor, through it, every
+// client of awsclients.Clients).
+func Function() app.Function {
+	return app.Declare("sesevents", nil, func(ctx context.Context, cfg config.SESEvents, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		return app.Handlers{Event: New(cfg, c.DynamoDB, env).Handle}, nil
+	})
+}
 
 // New builds the handler; DynamoDB is its only AWS client.
 func New(cfg config.SESEvents, db *dynamodb.Client, env app.Env) *sesevents.Handler {

@@ -21,10 +21,14 @@ import (
 // DefaultPages are the page signals when TRACK_PAGES is unset.
 const DefaultPages = "/pricing=pricing_page_view"
 
-// Function is track for the registry.
-var Function = app.Declare("track", track.Routes, func(ctx context.Context, cfg config.Track, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
-})
+// Function is track for the registry: a func, not a var, so a Lambda
+// binary that never calls it does not link it (nor, through it, every
+// client of awsclients.Clients).
+func Function() app.Function {
+	return app.Declare("track", track.Routes, func(ctx context.Context, cfg config.Track, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, env))
+	})
+}
 
 // New builds the handler; its AWS clients are its parameters (SES for the
 // alerts a signal can trigger).

@@ -25,10 +25,14 @@ import (
 // Routes are the function's routes: unsubscribing and confirming.
 var Routes = append(append([]string(nil), unsubscribe.Routes...), optin.Routes...)
 
-// Function is unsubscribe for the registry.
-var Function = app.Declare("unsubscribe", Routes, func(ctx context.Context, cfg config.Unsubscribe, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-	return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
-})
+// Function is unsubscribe for the registry: a func, not a var, so a Lambda
+// binary that never calls it does not link it (nor, through it, every
+// client of awsclients.Clients).
+func Function() app.Function {
+	return app.Declare("unsubscribe", Routes, func(ctx context.Context, cfg config.Unsubscribe, env app.Env, c awsclients.Clients) (app.Handlers, error) {
+		return app.HTTP(New(ctx, cfg, c.DynamoDB, c.Parameter, env))
+	})
+}
 
 // Handler sends each route to its handler.
 type Handler struct {
