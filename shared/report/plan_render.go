@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // JSON writes the plan, indented.
@@ -93,25 +94,16 @@ func (p Plan) Text(w io.Writer) error {
 	if len(p.Campaigns) == 0 {
 		b.WriteString("No campaign has enough data to plan with yet.\n")
 	} else {
-		// Numbers right-aligned; names padded, so they read left-aligned.
-		width := len([]rune("CAMPAIGN"))
+		rows := [][]string{{"CAMPAIGN", "SHARE", "TARGET", "WON", "SQL", "SAL", "MQL", "LEADS", "LEADS/MONTH", "(NOW)", "BUDGET", "SALES HOURS"}}
 		for _, c := range p.Campaigns {
-			width = max(width, len([]rune(c.Name)))
-		}
-		pad := func(s string) string { return s + strings.Repeat(" ", width-len([]rune(s))) }
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, pad("CAMPAIGN")+"\tSHARE\tTARGET\tWON\tSQL\tSAL\tMQL\tLEADS\tLEADS/MONTH\t(NOW)\tBUDGET\tSALES HOURS\t")
-		for _, c := range p.Campaigns {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t(%s)\t%s\t%s\t\n", pad(c.Name), ratePct(c.Share), s.Money(c.Target),
-				Count(c.Needed.Won), Count(c.Needed.SQL), Count(c.Needed.SAL), Count(c.Needed.MQL), Count(c.Needed.Leads),
-				Count(c.PerMonth.Leads), decimal(c.Measured.LeadsPerMonth, 1), s.MoneyOr(c.Needed.Budget), Hours(c.Needed.SalesHours))
+			rows = append(rows, []string{c.Name, ratePct(c.Share), s.Money(c.Target), Count(c.Needed.Won), Count(c.Needed.SQL),
+				Count(c.Needed.SAL), Count(c.Needed.MQL), Count(c.Needed.Leads), Count(c.PerMonth.Leads),
+				"(" + decimal(c.Measured.LeadsPerMonth, 1) + ")", s.MoneyOr(c.Needed.Budget), Hours(c.Needed.SalesHours)})
 		}
 		t := p.Total
-		fmt.Fprintf(tw, pad("Total")+"\t\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t%s\t%s\t\n", s.Money(t.Target), Count(t.Needed.Won), Count(t.Needed.SQL),
-			Count(t.Needed.SAL), Count(t.Needed.MQL), Count(t.Needed.Leads), Count(t.PerMonth.Leads), s.MoneyOr(t.Needed.Budget), Hours(t.Needed.SalesHours))
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		rows = append(rows, []string{"Total", "", s.Money(t.Target), Count(t.Needed.Won), Count(t.Needed.SQL), Count(t.Needed.SAL),
+			Count(t.Needed.MQL), Count(t.Needed.Leads), Count(t.PerMonth.Leads), "", s.MoneyOr(t.Needed.Budget), Hours(t.Needed.SalesHours)})
+		b.WriteString(columns(rows))
 		fmt.Fprintf(&b, "Leads: between %s and %s with every rate at the top or the bottom of its 95%% interval.\n",
 			Count(t.BestCase.Leads), Count(t.WorstCase.Leads))
 		if len(t.BudgetMissing) > 0 {
@@ -120,7 +112,7 @@ func (p Plan) Text(w io.Writer) error {
 		fmt.Fprintf(&b, "Sales hours: %s (%s) at %s min per MQL.\n", Hours(t.Needed.SalesHours), s.Money(t.Needed.SalesCost), decimal(s.MinutesPerLead, 1))
 
 		b.WriteString("\nMeasured rates (95% Wilson interval, successes of n):\n")
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "CAMPAIGN\tLEAD → MQL\tMQL → SAL\tSAL → SQL\tSQL → WON\tAVG DEAL\tCOST/LEAD")
 		for _, c := range p.Campaigns {
 			fmt.Fprintf(tw, "%s", c.Name)
@@ -151,6 +143,34 @@ func (p Plan) Text(w io.Writer) error {
 	fmt.Fprintf(&b, "\nSplit: %s\nConfidence: %s\n", p.Rules.Split, p.Rules.Confidence)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// columns lays rows out as a table: the first column left-aligned, the
+// others right-aligned, two spaces apart.
+func columns(rows [][]string) string {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		var line strings.Builder
+		for i, c := range r {
+			gap := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			if i == 0 {
+				line.WriteString(c + gap)
+				continue
+			}
+			line.WriteString("  " + gap + c)
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+	return b.String()
 }
 
 // planCSVColumns are the plan CSV's columns: one row per campaign
