@@ -20,7 +20,13 @@ func (p Plan) JSON(w io.Writer) error {
 }
 
 // ratePct writes a share as a percentage with one decimal: "40.0%".
-func ratePct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
+// Shares come rounded to 4 decimals, which float keeps a hair below a
+// half (0.9285 is 0.92849999…): the nudge rounds them half up.
+func ratePct(f float64) string { return pct1(f) + "%" }
+
+func pct1(f float64) string {
+	return strconv.FormatFloat(math.Round(100*f*10+1e-6)/10, 'f', 1, 64)
+}
 
 // Words writes a rate for people: "40.0% (95%: 23.4–59.3%, 10 of 25)".
 func (r StageRate) Words() string {
@@ -32,7 +38,7 @@ func (r StageRate) Words() string {
 
 // Words writes an interval: "23.4–59.3%".
 func (i Interval) Words() string {
-	return strconv.FormatFloat(100*i.Low, 'f', 1, 64) + "–" + ratePct(i.High)
+	return pct1(i.Low) + "–" + ratePct(i.High)
 }
 
 // Words writes an improvement: "MQL → SAL +5 points (50.0% → 55.0%)

@@ -38,6 +38,15 @@ func TestWilson(t *testing.T) {
 	}
 }
 
+func TestIntervalWords(t *testing.T) {
+	// 0.9285 is 0.92849999… in float: still 92.9%.
+	for iv, want := range map[report.Interval]string{{Low: 0.4093, High: 0.9285}: "40.9–92.9%", {Low: 0, High: 1}: "0.0–100.0%", {Low: 0.0215, High: 0.1125}: "2.2–11.3%"} {
+		if got := iv.Words(); got != want {
+			t.Errorf("%+v.Words() = %q, want %q", iv, got, want)
+		}
+	}
+}
+
 func TestParsePlanPeriod(t *testing.T) {
 	for _, tt := range []struct {
 		in, label, from, to string
