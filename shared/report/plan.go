@@ -272,6 +272,8 @@ type Improvement struct {
 	LeadsSaved  int64    `json:"leads_saved"`
 	BudgetSaved *float64 `json:"budget_saved"` // nil without a spend
 	HoursSaved  float64  `json:"sales_hours_saved"`
+	// The savings before rounding, which rank the stages.
+	leads, budget, hours float64
 }
 
 // Unplannable is a campaign with too little data to plan with.
@@ -325,9 +327,10 @@ func planRules() PlanRules {
 			"leads = MQLs ÷ lead → MQL; each rounded up. Budget = leads × cost per lead (spend ÷ leads in the lookback); " +
 			"sales hours = MQLs × minutes per lead ÷ 60 (every MQL is handed to sales). Best and worst case: every rate at the top, " +
 			"or at the bottom, of its interval.",
-		Improve: fmt.Sprintf("Each stage's rate is raised by %d percentage points (at most 100%%), the others unchanged; the stage that "+
-			"saves the most budget (leads, when a campaign has no spend) pays most. A relative improvement (+10%% of a rate) would save "+
-			"the same at every stage, since leads = target ÷ (average deal × every rate).", improvePoints()),
+		Improve: fmt.Sprintf("Each stage's rate is raised by %d percentage points (at most 100%%), the others unchanged, and what that "+
+			"saves is worked out before rounding up. The stage that saves the most budget (leads, when a campaign has no spend) pays "+
+			"most: usually the one with the lowest rate. A relative improvement (+10%% of a rate) would save the same at every stage, "+
+			"since leads = target ÷ (average deal × every rate).", improvePoints()),
 	}
 }
 
@@ -403,19 +406,24 @@ func BuildPlan(sources []Source, econ Economics, req PlanRequest) Plan {
 		}
 		cp.BestCase = backwards(target, m.AverageDeal, high, s, m.CostPerLead)
 		cp.WorstCase = backwards(target, m.AverageDeal, low, s, m.CostPerLead)
+		leads0, mql0 := exactFunnel(target, m.AverageDeal, c.rates)
 		for i, st := range planStages {
 			better := c.rates
 			better[i] = min(better[i]+ImprovePoints, 1)
-			n := backwards(target, m.AverageDeal, better, s, m.CostPerLead)
+			leads1, mql1 := exactFunnel(target, m.AverageDeal, better)
+			dl, dh := leads0-leads1, (mql0-mql1)*s.MinutesPerLead/60
 			imp := Improvement{Stage: st.key, Label: st.label, From: round(c.rates[i], 4), To: round(better[i], 4),
-				LeadsSaved: cp.Needed.Leads - n.Leads, HoursSaved: round(cp.Needed.SalesHours-n.SalesHours, 2)}
+				LeadsSaved: int64(math.Round(dl)), HoursSaved: round(dh, 2), leads: dl, hours: dh}
+			sum := &saved[i]
 			if m.CostPerLead != nil {
-				v := round(float64(imp.LeadsSaved)**m.CostPerLead, 2)
-				imp.BudgetSaved = &v
-				saved[i].BudgetSaved = addTo(saved[i].BudgetSaved, v)
+				imp.budget = dl * *m.CostPerLead
+				imp.BudgetSaved = ptrTo(round(imp.budget, 2))
+				sum.budget += imp.budget
+				sum.BudgetSaved = ptrTo(round(sum.budget, 2))
 			}
-			saved[i].LeadsSaved += imp.LeadsSaved
-			saved[i].HoursSaved = round(saved[i].HoursSaved+imp.HoursSaved, 2)
+			sum.leads += dl
+			sum.hours += dh
+			sum.LeadsSaved, sum.HoursSaved = int64(math.Round(sum.leads)), round(sum.hours, 2)
 			cp.Improvements = append(cp.Improvements, imp)
 		}
 		cp.ImproveFirst = mostSaved(cp.Improvements, false)
@@ -552,34 +560,48 @@ func addTo(sum *float64, v float64) *float64 {
 	return &s
 }
 
+// exactFunnel is what a target needs before rounding up: the leads and
+// MQLs as expected values, so improvements compare without the noise of
+// rounding.
+func exactFunnel(target, averageDeal float64, rates [4]float64) (leads, mql float64) {
+	mql = target / averageDeal / rates[3] / rates[2] / rates[1]
+	return mql / rates[0], mql
+}
+
+func ptrTo(v float64) *float64 { return &v }
+
 // mostSaved is the improvement that saves most budget (byBudget) or
-// leads, then sales hours; the earliest stage on a tie; nil when none
-// saves anything.
+// leads, then sales hours, before rounding; the earliest stage on a tie;
+// nil when none saves anything.
 func mostSaved(imps []Improvement, byBudget bool) *Improvement {
-	var best *Improvement
 	key := func(i Improvement) [2]float64 {
-		if byBudget && i.BudgetSaved != nil {
-			return [2]float64{*i.BudgetSaved, i.HoursSaved}
+		if byBudget {
+			return [2]float64{i.budget, i.hours}
 		}
-		return [2]float64{float64(i.LeadsSaved), i.HoursSaved}
+		return [2]float64{i.leads, i.hours}
 	}
+	// more compares with a tolerance: stages with the same rate save the
+	// same, whatever the float order of the divisions.
+	more := func(a, b float64) bool { return a-b > 1e-9*max(1, math.Abs(a), math.Abs(b)) }
+	best := -1
 	for i := range imps {
 		k := key(imps[i])
-		if k[0] <= 0 && k[1] <= 0 {
+		if !more(k[0], 0) && !more(k[1], 0) {
 			continue
 		}
-		if best == nil {
-			best = &imps[i]
+		if best < 0 {
+			best = i
 			continue
 		}
-		if b := key(*best); k[0] > b[0] || k[0] == b[0] && k[1] > b[1] {
-			best = &imps[i]
+		b := key(imps[best])
+		if more(k[0], b[0]) || !more(b[0], k[0]) && more(k[1], b[1]) {
+			best = i
 		}
 	}
-	if best == nil {
+	if best < 0 {
 		return nil
 	}
-	b := *best
+	b := imps[best]
 	return &b
 }
 

@@ -240,31 +240,35 @@ func TestBuildPlanWorksBackwards(t *testing.T) {
 		t.Errorf("pace: %v %v %v", tt.TargetPerMonth, deref(tt.RevenuePerMonth), deref(tt.Multiple))
 	}
 
-	// +5 points at each stage. alpha: lead → MQL 55%: 172 ÷ 0.55 → 313
-	// leads (31 saved); MQL → SAL: 86 ÷ 0.55 → 157 MQL → 314 leads (30,
-	// 15 MQL × 15 min = 3.75 h); SAL → SQL: 79 SAL → 158 → 316 (28,
-	// 3.5 h); SQL → won 45%: 38 SQL → 76 → 152 → 304 (40, 5 h): first.
+	// +5 points at each stage, worked out before rounding: alpha needs
+	// 333.3 leads and 166.7 MQLs exactly; 55% instead of 50% at any of
+	// the first three stages makes it 303.0 leads (30 saved, × €25 =
+	// €757.58), and from MQL → SAL on 151.5 MQLs (15.2 × 15 min = 3.79 h);
+	// SQL → won 45% instead of 40%: 296.3 leads (37, €925.93) and 148.1
+	// MQLs (4.63 h) — the lowest rate pays most.
 	wantImp := map[string][]report.Improvement{
 		"alpha": {
-			{Stage: "lead_to_mql", Label: "Lead → MQL", From: 0.5, To: 0.55, LeadsSaved: 31, BudgetSaved: ptr(775), HoursSaved: 0},
-			{Stage: "mql_to_sal", Label: "MQL → SAL", From: 0.5, To: 0.55, LeadsSaved: 30, BudgetSaved: ptr(750), HoursSaved: 3.75},
-			{Stage: "sal_to_sql", Label: "SAL → SQL", From: 0.5, To: 0.55, LeadsSaved: 28, BudgetSaved: ptr(700), HoursSaved: 3.5},
-			{Stage: "sql_to_won", Label: "SQL → won", From: 0.4, To: 0.45, LeadsSaved: 40, BudgetSaved: ptr(1000), HoursSaved: 5},
+			{Stage: "lead_to_mql", Label: "Lead → MQL", From: 0.5, To: 0.55, LeadsSaved: 30, BudgetSaved: ptr(757.58), HoursSaved: 0},
+			{Stage: "mql_to_sal", Label: "MQL → SAL", From: 0.5, To: 0.55, LeadsSaved: 30, BudgetSaved: ptr(757.58), HoursSaved: 3.79},
+			{Stage: "sal_to_sql", Label: "SAL → SQL", From: 0.5, To: 0.55, LeadsSaved: 30, BudgetSaved: ptr(757.58), HoursSaved: 3.79},
+			{Stage: "sql_to_won", Label: "SQL → won", From: 0.4, To: 0.45, LeadsSaved: 37, BudgetSaved: ptr(925.93), HoursSaved: 4.63},
 		},
-		// beta: 143, 143, 140, 140 leads; SAL → SQL and SQL → won tie
-		// (13 leads, 2.25 h): the earlier stage is named.
+		// beta needs 150 leads, 100 MQLs exactly: SAL → SQL and SQL → won
+		// (both 50%) save the same, 13.6 leads and 2.27 h: the earlier
+		// stage is named.
 		"beta": {
 			{Stage: "lead_to_mql", Label: "Lead → MQL", From: 0.6667, To: 0.7167, LeadsSaved: 10, HoursSaved: 0},
-			{Stage: "mql_to_sal", Label: "MQL → SAL", From: 0.6667, To: 0.7167, LeadsSaved: 10, HoursSaved: 1.75},
-			{Stage: "sal_to_sql", Label: "SAL → SQL", From: 0.5, To: 0.55, LeadsSaved: 13, HoursSaved: 2.25},
-			{Stage: "sql_to_won", Label: "SQL → won", From: 0.5, To: 0.55, LeadsSaved: 13, HoursSaved: 2.25},
+			{Stage: "mql_to_sal", Label: "MQL → SAL", From: 0.6667, To: 0.7167, LeadsSaved: 10, HoursSaved: 1.74},
+			{Stage: "sal_to_sql", Label: "SAL → SQL", From: 0.5, To: 0.55, LeadsSaved: 14, HoursSaved: 2.27},
+			{Stage: "sql_to_won", Label: "SQL → won", From: 0.5, To: 0.55, LeadsSaved: 14, HoursSaved: 2.27},
 		},
-		// Summed; beta has no spend, so the total ranks by leads.
+		// Summed before rounding; beta has no spend, so the total ranks
+		// by leads.
 		"total": {
-			{Stage: "lead_to_mql", Label: "Lead → MQL", LeadsSaved: 41, BudgetSaved: ptr(775), HoursSaved: 0},
-			{Stage: "mql_to_sal", Label: "MQL → SAL", LeadsSaved: 40, BudgetSaved: ptr(750), HoursSaved: 5.5},
-			{Stage: "sal_to_sql", Label: "SAL → SQL", LeadsSaved: 41, BudgetSaved: ptr(700), HoursSaved: 5.75},
-			{Stage: "sql_to_won", Label: "SQL → won", LeadsSaved: 53, BudgetSaved: ptr(1000), HoursSaved: 7.25},
+			{Stage: "lead_to_mql", Label: "Lead → MQL", LeadsSaved: 41, BudgetSaved: ptr(757.58), HoursSaved: 0},
+			{Stage: "mql_to_sal", Label: "MQL → SAL", LeadsSaved: 41, BudgetSaved: ptr(757.58), HoursSaved: 5.53},
+			{Stage: "sal_to_sql", Label: "SAL → SQL", LeadsSaved: 44, BudgetSaved: ptr(757.58), HoursSaved: 6.06},
+			{Stage: "sql_to_won", Label: "SQL → won", LeadsSaved: 51, BudgetSaved: ptr(925.93), HoursSaved: 6.9},
 		},
 	}
 	gotImp := map[string][]report.Improvement{"alpha": alpha.Improvements, "beta": beta.Improvements, "total": p.Total.Improvements}
@@ -366,8 +370,8 @@ func TestPlanRenderings(t *testing.T) {
 		"Leads: between 206 and 1,682 with every rate at the top or the bottom of its 95% interval.",
 		"Budget leaves out beta: no spend recorded.",
 		"50.0% 43.1–56.9% 100/200",
-		"overall: SQL → won +5 points in every campaign saves 53 leads, €1,000 and 7.25 h of sales time",
-		"alpha: SQL → won +5 points (40.0% → 45.0%) saves 40 leads, €1,000 and 5 h of sales time",
+		"overall: SQL → won +5 points in every campaign saves 51 leads, €926 and 6.9 h of sales time",
+		"alpha: SQL → won +5 points (40.0% → 45.0%) saves 37 leads, €926 and 4.63 h of sales time",
 		"gamma: Lead → MQL is 5 of 10 (50.0%)",
 	} {
 		if !strings.Contains(text.String(), w) {
