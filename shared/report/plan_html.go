@@ -193,7 +193,7 @@ func (c CampaignPlan) chart(id string, s Settings) planChart {
 	steps[0] = "÷ " + s.Money(m.AverageDeal) + " average deal (" + Plural(m.WonWithAmount, "won deal", "won deals") + " with an amount)"
 	for i := 0; i < 4; i++ {
 		r := m.Rates[3-i]
-		steps[1+i] = fmt.Sprintf("÷ %s %s · 95%%: %s · %s of %s", ratePct(r.Rate), r.Label, r.CI95.Words(), Count(r.Successes), Count(r.N))
+		steps[1+i] = fmt.Sprintf("÷ %s %s · 95%%: %s · %s of %s", r.Pct(), r.Label, r.IntervalWords(), Count(r.Successes), Count(r.N))
 	}
 	budgetNote := "no spend recorded: budget unknown"
 	if m.CostPerLead != nil {

@@ -20,25 +20,32 @@ func (p Plan) JSON(w io.Writer) error {
 }
 
 // ratePct writes a share as a percentage with one decimal: "40.0%".
-// Shares come rounded to 4 decimals, which float keeps a hair below a
-// half (0.9285 is 0.92849999…): the nudge rounds them half up.
-func ratePct(f float64) string { return pct1(f) + "%" }
+func ratePct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
 
-func pct1(f float64) string {
-	return strconv.FormatFloat(math.Round(100*f*10+1e-6)/10, 'f', 1, 64)
+// Pct is the rate for people, "40.0%", from its counts (the JSON's Rate
+// is rounded to 4 decimals: 3 of 17 is 0.1765 there, 17.6% here).
+func (r StageRate) Pct() string {
+	if r.N <= 0 {
+		return "—"
+	}
+	return ratePct(float64(r.Successes) / float64(r.N))
 }
+
+// IntervalWords is the rate's 95% interval for people, "23.4–59.3%",
+// from its counts.
+func (r StageRate) IntervalWords() string { return Wilson(r.Successes, r.N).Words() }
 
 // Words writes a rate for people: "40.0% (95%: 23.4–59.3%, 10 of 25)".
 func (r StageRate) Words() string {
 	if r.N == 0 {
 		return "— (none measured)"
 	}
-	return fmt.Sprintf("%s (95%%: %s, %s of %s)", ratePct(r.Rate), r.CI95.Words(), Count(r.Successes), Count(r.N))
+	return fmt.Sprintf("%s (95%%: %s, %s of %s)", r.Pct(), r.IntervalWords(), Count(r.Successes), Count(r.N))
 }
 
 // Words writes an interval: "23.4–59.3%".
 func (i Interval) Words() string {
-	return pct1(i.Low) + "–" + ratePct(i.High)
+	return strconv.FormatFloat(100*i.Low, 'f', 1, 64) + "–" + ratePct(i.High)
 }
 
 // Words writes an improvement: "MQL → SAL +5 points (50.0% → 55.0%)
@@ -123,7 +130,7 @@ func (p Plan) Text(w io.Writer) error {
 		for _, c := range p.Campaigns {
 			fmt.Fprintf(tw, "%s", c.Name)
 			for _, r := range c.Measured.Rates {
-				fmt.Fprintf(tw, "\t%s %s %s/%s", ratePct(r.Rate), r.CI95.Words(), Count(r.Successes), Count(r.N))
+				fmt.Fprintf(tw, "\t%s %s %s/%s", r.Pct(), r.IntervalWords(), Count(r.Successes), Count(r.N))
 			}
 			fmt.Fprintf(tw, "\t%s\t%s\n", s.Money(c.Measured.AverageDeal), s.MoneyOr(c.Measured.CostPerLead))
 		}

@@ -38,11 +38,21 @@ func TestWilson(t *testing.T) {
 	}
 }
 
-func TestIntervalWords(t *testing.T) {
-	// 0.9285 is 0.92849999… in float: still 92.9%.
-	for iv, want := range map[report.Interval]string{{Low: 0.4093, High: 0.9285}: "40.9–92.9%", {Low: 0, High: 1}: "0.0–100.0%", {Low: 0.0215, High: 0.1125}: "2.2–11.3%"} {
-		if got := iv.Words(); got != want {
-			t.Errorf("%+v.Words() = %q, want %q", iv, got, want)
+// TestRateWords: rates and intervals on screen come from the counts,
+// not from the JSON's 4 decimals (rounding twice would show 3 of 17 as
+// 17.7% and 6 of 8's 92.852% as 92.8%).
+func TestRateWords(t *testing.T) {
+	for _, tt := range []struct {
+		k, n          int64
+		pct, interval string
+	}{
+		{3, 17, "17.6%", "6.2–41.0%"},
+		{6, 8, "75.0%", "40.9–92.9%"},
+		{0, 0, "—", "0.0–100.0%"},
+	} {
+		r := report.StageRate{Successes: tt.k, N: tt.n, Rate: 0.1765}
+		if r.Pct() != tt.pct || r.IntervalWords() != tt.interval {
+			t.Errorf("%d of %d: %s %s, want %s %s", tt.k, tt.n, r.Pct(), r.IntervalWords(), tt.pct, tt.interval)
 		}
 	}
 }

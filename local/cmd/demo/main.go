@@ -97,7 +97,7 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 	linkRe := regexp.MustCompile(regexp.QuoteMeta(base) + `/feedback/[A-Za-z0-9_.-]+`)
-	accepted, rejected, won := 0, 0, 0
+	accepted, rejected, won, revenue := 0, 0, 0, 0
 	for i, e := range emails {
 		if !strings.Contains(e.Subject, "Hot lead") || !strings.Contains(strings.Join(e.ReplyTo, ","), fmt.Sprint(stamp)) {
 			continue
@@ -141,8 +141,10 @@ func run(ctx context.Context, base string) error {
 			for _, step := range steps {
 				form := url.Values{}
 				if step == "Won" {
-					form.Set("amount", fmt.Sprint(dealValue(e.Text, accepted)))
+					amount := dealValue(e.Text, accepted)
+					form.Set("amount", fmt.Sprint(amount))
 					won++
+					revenue += amount
 				}
 				if _, err := postForm(outcomes[step], form); err != nil {
 					return fmt.Errorf("%s: %w", step, err)
@@ -173,8 +175,11 @@ func run(ctx context.Context, base string) error {
 		confirmed++
 	}
 	fmt.Printf("%d of %d people confirmed their subscription from the confirmation email\n", confirmed, asked)
-	fmt.Printf("\ndashboard: %s/reports?format=html\nCSV:       %s/reports?format=csv\nplanner:   %s/reports/plan?format=html (or make plan TARGET=100000 PERIOD=%s)\nmailbox:   %s\n",
-		base, base, base, nextQuarter(time.Now()), info.SES)
+	// Triple this month's revenue over the next quarter: 3 × 3 months.
+	target := (9*revenue + 9999) / 10000 * 10000
+	fmt.Printf("\ndashboard: %s/reports?format=html\nCSV:       %s/reports?format=csv\nplanner:   %s/reports/plan?format=html\n"+
+		"           to triple this month's revenue next quarter: make plan TARGET=%d PERIOD=%s\nmailbox:   %s\n",
+		base, base, base, max(target, 10000), nextQuarter(time.Now()), info.SES)
 	return nil
 }
 
