@@ -113,7 +113,7 @@ func (h *Handler) Plan(ctx context.Context, req httpapi.Request) (httpapi.Respon
 
 func (h *Handler) planPage(status int, p Plan, form PlanForm, log *slog.Logger) (httpapi.Response, error) {
 	if p.Settings.Currency == "" {
-		p.Settings = h.Economics.settings() // the form alone
+		p.Settings, p.Rules = h.Economics.settings(), planRules() // the form alone
 	}
 	var b bytes.Buffer
 	if err := p.HTML(&b, form); err != nil {

@@ -97,11 +97,16 @@ func TestPlanPageWithoutATargetIsTheForm(t *testing.T) {
 	r := getPlan(t, h, map[string]string{"format": "html"})
 	// now is 12 March 2031: the next quarter is 2031-Q2.
 	if r.StatusCode != 200 || !strings.Contains(r.Body, `id="period" name="period" autocomplete="off" value="2031-Q2"`) ||
-		!strings.Contains(r.Body, `value="12"`) || strings.Contains(r.Body, `role="alert"`) || strings.Contains(r.Body, "Measured rates") {
+		!strings.Contains(r.Body, `value="12"`) || strings.Contains(r.Body, `role="alert"`) || strings.Contains(r.Body, "Measured rates") ||
+		!strings.Contains(r.Body, "<dt>Split</dt><dd>The target is split across the campaigns with enough data in proportion to the revenue") {
 		t.Fatalf("%d\n%s", r.StatusCode, r.Body)
 	}
 	if csp := r.Headers["Content-Security-Policy"]; !strings.Contains(csp, "form-action 'self'") || strings.Contains(csp, "script-src") {
 		t.Fatalf("CSP %q", csp)
+	}
+	// The dashboard links it (relative: /reports → /reports/plan).
+	if d := get(t, h, map[string]string{"format": "html"}); !strings.Contains(d.Body, `<a href="reports/plan?format=html">Plan a revenue target</a>`) {
+		t.Fatal("the dashboard does not link the revenue planner")
 	}
 }
 
