@@ -105,7 +105,7 @@ func (p Plan) Text(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Revenue plan: %s\n%s\n\n", p.Headline(), p.Basis())
 	if len(p.Campaigns) == 0 {
-		b.WriteString("No campaign has enough data to plan with yet.\n")
+		b.WriteString("No campaign has enough data to plan with yet: record outcomes (SQL, won with an amount), or plan over a longer lookback.\n")
 	} else {
 		rows := [][]string{{"CAMPAIGN", "SHARE", "TARGET", "WON", "SQL", "SAL", "MQL", "LEADS", "LEADS/MONTH", "(NOW)", "BUDGET", "SALES HOURS"}}
 		for _, c := range p.Campaigns {
