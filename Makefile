@@ -25,7 +25,7 @@ LOCALBIN := bin/local
 quietly = $(1) || { kill -INT $$PPID; sleep 5; }
 FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 
-.PHONY: browser crash help run test vet lint-template deploy-check unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce sim
+.PHONY: browser crash help run test vet lint-template deploy-check unit bench leads install tools build clean fuzz check-config check-sequences preview calibrate demo load bounce complaint soft-bounce sim plan
 
 help:
 	@echo "make run      start the whole system locally (emulators, API, schedules, landing page)"
@@ -37,6 +37,7 @@ help:
 	@echo "make load     capture under 200 concurrent clients for 30 s: lost leads, 5xx, p50/p99 (FAULTS=0.05: inject DynamoDB failures; CONFLICTS=1: DynamoDB's transaction conflicts)"
 	@echo "make leads    the leads of a running 'make run' as a table: stage, grade, score, campaign, what happens next (FORMAT=json: raw)"
 	@echo "make demo     fill a running 'make run' with campaigns, answers and outcomes; prints the dashboard URL"
+	@echo "make plan TARGET=100000 PERIOD=2027-Q1 [LOOKBACK=12] [FORMAT=json|csv]   a running 'make run': the revenue target worked backwards per campaign (leads, budget, sales hours)"
 	@echo "make bounce EMAIL=… / make complaint EMAIL=… / make soft-bounce EMAIL=…   simulate an SES event in a running 'make run'; says what changed"
 	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
 	@echo "make deploy-check   cfn-lint + the SAM transform checks + every build target: run before 'sam build && sam deploy'"
@@ -171,6 +172,11 @@ demo: $(LOCALBIN)/demo
 
 leads: $(LOCALBIN)/stack
 	@$(call quietly,$(LOCALBIN)/stack leads -url $(URL) $(if $(FORMAT),-format $(FORMAT)))
+
+# The revenue planner of a running 'make run' (GET /reports/plan): the
+# target worked backwards through each campaign's measured funnel.
+plan: $(LOCALBIN)/stack
+	@$(call quietly,$(LOCALBIN)/stack plan -url $(URL) -target '$(TARGET)' -period '$(PERIOD)' $(if $(LOOKBACK),-lookback '$(LOOKBACK)') $(if $(FORMAT),-format $(FORMAT)))
 
 # Always rebuilt (go build is a no-op when nothing changed).
 $(LOCALBIN)/stack: FORCE

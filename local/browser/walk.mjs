@@ -13,7 +13,7 @@
 // post on purpose and follows the error page's link back, reads the sales
 // alert and the opt-in confirmation from the SES emulator, opens their
 // links and presses their buttons, and opens the campaign variants, the
-// embed snippet and the reports dashboard. Every page is screenshot at
+// embed snippet, the reports dashboard and the revenue planner. Every page is screenshot at
 // 1280 px (full page) into DIR and checked: status, console errors
 // (Content-Security-Policy violations among them), page errors, failed
 // requests, broken images, a page wider than the window, content clipped
@@ -727,6 +727,32 @@ await check('reports', async () => {
     .filter((t) => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
     .map((t) => `the table "${t.caption?.innerText || t.rows[0]?.innerText.slice(0, 40)}" is ${Math.round(t.getBoundingClientRect().width)}px wide in a ${t.parentElement.clientWidth}px box: it scrolls sideways`));
   return { what: `dashboard ${r.status}, every table fits (${shot(r.file)})`, problems: [...r.problems, ...wide] };
+});
+
+// 8. The revenue planner: the dashboard's link opens its form; a target
+// typed in and sent (a GET form, no script) shows the plan, every table
+// fitting at 1280 px.
+await check('revenue planner', async () => {
+  // The steps since opened other tabs: mouse input to a tab in the
+  // background waits for a frame that never comes.
+  await page.bringToFront();
+  await page.goto(`${base}/reports?format=html`, { waitUntil: 'load' });
+  const link = (await links(page)).find((l) => /\/reports\/plan\?format=html$/.test(l.href));
+  if (!link) return { what: 'dashboard', problems: ['the dashboard has no link to the revenue planner'] };
+  const form = await open(page, link.href, 'plan-form');
+  const problems = [...form.problems];
+  await page.type('#target', '100000'); // the period comes filled in: the next quarter
+  const [resp] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form.plan button[type=submit]')]);
+  const r = await inspect(page, 'plan');
+  problems.push(...r.problems);
+  if (!resp || resp.status() !== 200) problems.push(`sending the form answered HTTP ${resp?.status()}`);
+  const title = await page.title();
+  if (!/^Revenue plan · .+100,000 in Q[1-4] \d{4}/.test(title)) problems.push(`the plan's title is "${title}"`);
+  const wide = await page.evaluate(() => [...document.querySelectorAll('table')]
+    .filter((t) => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
+    .map((t) => `the table "${t.caption?.innerText || t.rows[0]?.innerText.slice(0, 40)}" is ${Math.round(t.getBoundingClientRect().width)}px wide in a ${t.parentElement.clientWidth}px box: it scrolls sideways`));
+  problems.push(...wide);
+  return { what: `dashboard link → the planner's form (${shot(form.file)}) → "${title}" (${shot(r.file)}), every table fits`, problems };
 });
 
 await browser.close();

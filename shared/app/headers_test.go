@@ -54,6 +54,8 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	confirmTok = confirmTok[strings.LastIndex(confirmTok, "/")+1:]
 	dashboard := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": "html"}}
 	dashboard.RequestContext.HTTP.Method = http.MethodGet
+	badPlan := sampleEvent(t, "reports-plan.json")
+	badPlan.QueryStringParameters = map[string]string{"target": "-1", "period": "2027-Q1", "format": "html"}
 
 	for _, tc := range []struct {
 		name       string
@@ -74,6 +76,8 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 		{"subscription confirm page", unsub.HTTP, get("GET /confirm/{token}", "token", confirmTok), 200, "'self'", "no-referrer"},
 		{"damaged click link", tr.HTTP, get("GET /t/c/{token}", "token", "x.y.z"), 403, "'none'", "strict-origin-when-cross-origin"},
 		{"report dashboard", reports.HTTP, dashboard, 200, "'none'", "strict-origin-when-cross-origin"},
+		{"revenue planner", reports.HTTP, sampleEvent(t, "reports-plan.json"), 200, "'self'", "strict-origin-when-cross-origin"},
+		{"revenue planner, refused target", reports.HTTP, badPlan, 400, "'self'", "strict-origin-when-cross-origin"},
 	} {
 		r, err := tc.fn(ctx, tc.req)
 		if err != nil || r.StatusCode != tc.status {

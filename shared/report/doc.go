@@ -40,6 +40,16 @@
 //   - A/B: a pooled two-proportion z-test (two-sided, normal
 //     approximation) of each variant against the campaign's first variant.
 //
+// The revenue planner (BuildPlan, GET /reports/plan) works a revenue
+// target backwards through each campaign's funnel measured over a
+// lookback (the 12 months up to this one): won deals = target ÷ average
+// deal, then ÷ each rate up to leads, each rounded up; budget = leads ×
+// cost per lead; sales hours = MQLs × MinutesPerLead. Each rate has its
+// 95% Wilson interval; a campaign whose interval's low end falls under
+// half its rate at any stage (or without a won deal with an amount) is
+// "not enough data to plan with" and left out; the target is split in
+// proportion to the revenue each planned campaign won in the lookback.
+//
 // A rate whose denominator is zero is undefined: null in JSON, an empty
 // cell in CSV, "—" on screen. No figure is ever NaN or Inf.
 package report

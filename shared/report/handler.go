@@ -19,7 +19,7 @@ import (
 )
 
 // Routes this handler serves (IAM-authorised in AWS).
-var Routes = []string{"GET /reports"}
+var Routes = []string{"GET /reports", PlanRoute}
 
 // Store is what reports read and the digest records.
 type Store interface {
@@ -69,6 +69,9 @@ func (h *Handler) Build(ctx context.Context, from, to string) (Report, error) {
 
 // Handle serves GET /reports?from=YYYY-MM&to=YYYY-MM&format=json|csv|html.
 func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	if req.RouteKey == PlanRoute {
+		return h.Plan(ctx, req)
+	}
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
 	q := req.QueryStringParameters
 	now := h.Clock().UTC()

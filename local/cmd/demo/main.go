@@ -3,7 +3,8 @@
 // forms of three campaigns (one with an A/B offer), reps answer the
 // alerts in the mailbox by following their links and record opportunities
 // and deals won (with their amounts) or lost, and the dashboard at
-// /reports?format=html shows the result, revenue included.
+// /reports?format=html shows the result, revenue included; the revenue
+// planner (/reports/plan) plans with q4-demo's deals.
 package main
 
 import (
@@ -52,16 +53,17 @@ func run(ctx context.Context, base string) error {
 		}
 	}
 	hot := person{title: "VP Marketing", size: "1000+", form: "demo_request", budget: "$50k-$100k", timeline: "this quarter"}
-	// q4-demo: a good hypothesis, with an A/B offer.
-	add(9, with(hot, "q4-demo", "a"))
-	add(6, with(hot, "q4-demo", "b"))
+	// q4-demo: a good hypothesis, with an A/B offer, and enough deals
+	// for the revenue planner to plan with (/reports/plan).
+	add(18, with(hot, "q4-demo", "a"))
+	add(12, with(hot, "q4-demo", "b"))
 	add(4, person{campaign: "q4-demo", variant: "a", title: "Student", size: "1-10", message: "I am a student writing my thesis, can I get a trial?"})
 	add(3, person{campaign: "q4-demo", variant: "b", title: "Marketing Manager", size: "51-200", form: "newsletter"})
 	// webinar-nov: brings mostly job seekers and students.
 	add(3, with(hot, "webinar-nov", ""))
 	add(9, person{campaign: "webinar-nov", title: "Junior", message: "Do you have any vacancy or internship?"})
 	add(5, person{campaign: "webinar-nov", title: "Marketing Manager", size: "11-50", form: "content_download"})
-	// brand-search: few, good.
+	// brand-search: few, good — too few deals for the planner.
 	add(6, with(hot, "brand-search", ""))
 
 	fmt.Printf("posting %d leads through %s/leads …\n", len(people), base)
@@ -95,7 +97,7 @@ func run(ctx context.Context, base string) error {
 		return err
 	}
 	linkRe := regexp.MustCompile(regexp.QuoteMeta(base) + `/feedback/[A-Za-z0-9_.-]+`)
-	accepted, rejected, won := 0, 0, 0
+	accepted, rejected, won, revenue := 0, 0, 0, 0
 	for i, e := range emails {
 		if !strings.Contains(e.Subject, "Hot lead") || !strings.Contains(strings.Join(e.ReplyTo, ","), fmt.Sprint(stamp)) {
 			continue
@@ -139,8 +141,10 @@ func run(ctx context.Context, base string) error {
 			for _, step := range steps {
 				form := url.Values{}
 				if step == "Won" {
-					form.Set("amount", fmt.Sprint(dealValue(e.Text, accepted)))
+					amount := dealValue(e.Text, accepted)
+					form.Set("amount", fmt.Sprint(amount))
 					won++
+					revenue += amount
 				}
 				if _, err := postForm(outcomes[step], form); err != nil {
 					return fmt.Errorf("%s: %w", step, err)
@@ -171,8 +175,22 @@ func run(ctx context.Context, base string) error {
 		confirmed++
 	}
 	fmt.Printf("%d of %d people confirmed their subscription from the confirmation email\n", confirmed, asked)
-	fmt.Printf("\ndashboard: %s/reports?format=html\nCSV:       %s/reports?format=csv\nmailbox:   %s\n", base, base, info.SES)
+	// Triple this month's revenue over the next quarter: 3 × 3 months.
+	target := (9*revenue + 9999) / 10000 * 10000
+	fmt.Printf("\ndashboard: %s/reports?format=html\nCSV:       %s/reports?format=csv\nplanner:   %s/reports/plan?format=html\n"+
+		"           to triple this month's revenue next quarter: make plan TARGET=%d PERIOD=%s\nmailbox:   %s\n",
+		base, base, base, max(target, 10000), nextQuarter(time.Now()), info.SES)
 	return nil
+}
+
+// nextQuarter is the quarter after t's: "2027-Q1".
+func nextQuarter(t time.Time) string {
+	q := (int(t.Month())-1)/3 + 2
+	y := t.Year()
+	if q > 4 {
+		q, y = 1, y+1
+	}
+	return fmt.Sprintf("%d-Q%d", y, q)
 }
 
 func with(p person, campaign, variant string) person {

@@ -6,6 +6,9 @@
 //	stack leads [-url URL] [-format table|json]
 //	    the leads of a running `stack run` as a table (newest first, with
 //	    what happens next to each), or the raw JSON.
+//	stack plan -target 100000 -period 2027-Q1 [-lookback 12] [-format table|json|csv] [-url URL]
+//	    the revenue planner of a running `stack run` (GET /reports/plan):
+//	    the target worked backwards per campaign, as a table.
 //	stack ses [-url URL] bounce|soft-bounce|complaint|delivery EMAIL
 //	    inject an SES event for an address into a running `stack run` and
 //	    say what it changed.
@@ -41,6 +44,9 @@ func main() {
 	case "leads":
 		stop()
 		os.Exit(leadsCmd(os.Args[2:], os.Stdout, os.Stderr))
+	case "plan":
+		stop()
+		os.Exit(planCmd(os.Args[2:], os.Stdout, os.Stderr))
 	case "ses":
 		stop()
 		os.Exit(sesCmd(os.Args[2:], os.Stdout, os.Stderr))
@@ -61,7 +67,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: stack run [-addr host:port] [-speed N] [-persist] [-v] | stack leads [-url URL] [-format table|json] | stack ses [-url URL] KIND EMAIL | stack exec -- CMD ARGS...")
+	fmt.Fprintln(os.Stderr, "usage: stack run [-addr host:port] [-speed N] [-persist] [-v] | stack leads [-url URL] [-format table|json] | stack plan -target N -period P [-lookback N] [-format table|json|csv] [-url URL] | stack ses [-url URL] KIND EMAIL | stack exec -- CMD ARGS...")
 	os.Exit(2)
 }
 
