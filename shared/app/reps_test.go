@@ -300,7 +300,7 @@ func TestPerRepSalesView(t *testing.T) {
 		"Ben Wu (" + ben + ")",
 		"  - SLA breaches: 2 (100.0% of alerts; 1 escalated, 1 answered late)",
 		"  - Rejected, main reasons: 1 (no budget 1)",
-		"Lea Stone (" + lea + ")",
+		"Lea Stone (" + lea + "), team lead\n  - Alerts received: 0 (1 accepted, 0 rejected (100.0% accepted))",
 		"https://leads.example.com/reports?format=html#reps",
 	} {
 		if !strings.Contains(ent.Text, want) {

@@ -212,6 +212,9 @@ func (r Report) teamDigest(t Team, opt DigestOptions) teamDigest {
 		if row.Name != "" {
 			name += " (" + oneLine(row.Rep, 80) + ")"
 		}
+		if row.Rep == repKey(t.Lead.Email) {
+			name += ", team lead" // escalations they took over
+		}
 		rep := teamDigestRep{Name: name, Quiet: !row.Active()}
 		if !rep.Quiet {
 			rep.Items = repItems(row, s, opt.Top)
