@@ -165,7 +165,7 @@ func BuildReps(sources []Source, period Period, teams []Team, open map[string]Op
 		}
 		member(t.Lead, false)
 	}
-	var rows []RepRow
+	rows := []RepRow{} // [] in JSON, never null
 	seen := map[string]bool{}
 	add := func(k string) {
 		if seen[k] {
