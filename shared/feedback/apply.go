@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -47,6 +48,12 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 			ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: n})
 		}
 	}
+	// The per-rep view's counters, in the same write.
+	repCount := func(rep string, names ...string) {
+		for _, n := range names {
+			ch.Counters = append(ch.Counters, lead.RepCounter(rep, n, 0)...)
+		}
+	}
 	switch action {
 	case links.ActionRelease:
 		// The team lead releases a held alert: it is owed to sales now,
@@ -73,13 +80,17 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 			// alert's links are spent.
 			return "superseded", ch
 		}
-		h.firstResponse(l, c, now, count)
+		// How fast the alert was answered is the alerted rep's figure,
+		// whoever answered it.
+		alerted := l.Handoff.Rep
+		h.firstResponse(l, c, now, func(names ...string) { count(names...); repCount(alerted, names...) })
 		if action == links.ActionAccept {
 			l.Stage = lead.StageSAL
 			l.ExitNurture("sales_accepted")
 			l.Deal = &lead.Deal{AcceptedAt: now, Rep: l.Handoff.AnsweredBy, RemindAt: now.Add(h.Rules.Outcomes().RemindAfter)}
 			event("accepted", map[string]any{"rep": c.Extra})
 			count("sal")
+			repCount(l.Deal.Rep, "sal") // the rep who holds the deal now
 			return "recorded", ch
 		}
 		reason, ok := h.Rules.RejectReason(c.Extra)
@@ -88,6 +99,7 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 		}
 		event("rejected", map[string]any{"reason": reason.Code, "label": reason.Label, "then": reason.Action})
 		count("rejected", "rej_"+reason.Code)
+		repCount(cmp.Or(a.By, alerted), "rejected", "rej_"+reason.Code)
 		if reason.Action == qualify.ActionDisqualify {
 			l.Stage = lead.StageRejected
 			l.ExitNurture("rejected")

@@ -90,8 +90,13 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		log.Error("feedback", "status", status, "leadId", claims.Subject, "error", err.Error())
 		return render(status, view{Title: "Lead not found", Message: "This lead no longer exists (it may have been erased)."}), nil
 	}
+	rejectedBy := ""
 	if action == links.ActionReject {
-		claims.Extra, _ = links.SplitReject(claims.Extra) // the reason code
+		var ref string
+		claims.Extra, ref = links.SplitReject(claims.Extra) // the reason code
+		// Who the reject link was sent to (the rep, or the escalation
+		// target): the rejection counts for them.
+		rejectedBy = links.ResolveRep(ref, h.repCandidates(l)...)
 	} else if action != links.ActionRelease {
 		// The link names its rep by reference (links.RepRef), never by
 		// address: find the rep it was sent to.
@@ -102,6 +107,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return render(http.StatusOK, v), nil
 	}
 	a, err := readAnswer(req, now)
+	a.By = rejectedBy
 	if err == nil && outcomeStages[action] != "" {
 		o := a.Outcome
 		o.Stage, o.LeadID = action, claims.Subject
@@ -178,6 +184,8 @@ func (h *Handler) verify(tok string, now time.Time) (token.Claims, string, error
 type answer struct {
 	Comment string
 	Outcome Outcome
+	// By is the rep a reject link was sent to, when it names one.
+	By string
 }
 
 func readAnswer(req httpapi.Request, now time.Time) (answer, error) {

@@ -156,11 +156,15 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		}
 		data["closed_at"] = d.ClosedAt.UTC().Format(time.RFC3339)
 	}
-	campaign := l.Campaign()
+	campaign, owner := l.Campaign(), l.DealOwner()
 	count := func(name string, by int64) {
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: name, By: by})
 	}
+	// The per-rep view: the deal is its owner's (who accepted the lead),
+	// whoever records the outcome (the rep's link, the CRM).
+	repCount := func(name string, by int64) { ch.Counters = append(ch.Counters, lead.RepCounter(owner, name, by)...) }
 	count(o.Stage, 0)
+	repCount(o.Stage, 0)
 	if target != lead.StageSQL && from == lead.StageSQL {
 		count(CounterSQLClosed, 0) // an open SQL no more: open SQLs = sql − sql_closed
 	}
@@ -178,8 +182,10 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 			minor, _ := rules.Convert(d.Amount, d.Currency)
 			d.RevenueMinor = minor
 			count(CounterWonValued, 0)
+			repCount(CounterWonValued, 0)
 			if minor != 0 {
 				count(CounterRevenue, minor)
+				repCount(CounterRevenue, minor)
 			}
 		}
 		if !l.CreatedAt.IsZero() && !d.ClosedAt.Before(l.CreatedAt) {
@@ -236,13 +242,15 @@ func correctAmount(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(t
 			d.Applied = slices.Clone(d.Applied[n-lead.MaxApplied:])
 		}
 	}
-	campaign := l.Campaign()
+	campaign, owner := l.Campaign(), l.DealOwner()
 	if d.Currency == "" {
 		// Won without an amount: now it has one.
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: CounterWonValued})
+		ch.Counters = append(ch.Counters, lead.RepCounter(owner, CounterWonValued, 0)...)
 	}
 	if delta := minor - d.RevenueMinor; delta != 0 {
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: CounterRevenue, By: delta})
+		ch.Counters = append(ch.Counters, lead.RepCounter(owner, CounterRevenue, delta)...)
 	}
 	d.Amount, d.Currency, d.RevenueMinor, d.Source = *o.Amount, cur, minor, o.Source
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: "deal_corrected", ID: newID(now), Data: data})

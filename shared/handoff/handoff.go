@@ -288,11 +288,16 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "handoff", ID: s.NewID(now), Data: map[string]any{
 			"rep": h.Rep, "team": h.Team, "due_by": h.DueBy, "message_id": messageID, "reasons": reasons(l)}})
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "handoffs"})
+		// The rep's own count of alerts received (the per-rep view).
+		ch.Counters = append(ch.Counters, lead.RepCounter(h.Rep, "handoffs", 0)...)
 	case jobEscalation:
 		h.State, h.Breached = lead.HandoffEscalated, true
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "sla_breach", ID: s.NewID(now), Data: map[string]any{
 			"rep": h.Rep, "escalated_to": h.EscalatedTo, "due_by": h.DueBy, "message_id": messageID}})
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "sla_breaches"})
+		// A breach is the rep's who missed the deadline, not the
+		// escalation target's.
+		ch.Counters = append(ch.Counters, lead.RepCounter(h.Rep, "sla_breaches", 0)...)
 	}
 	return ch
 }

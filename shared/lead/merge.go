@@ -166,10 +166,13 @@ func SubmissionEvent(id, kind string, s Submission) Event {
 
 // Counter names one campaign counter to increment with a write: by 1,
 // or by By when it is not zero (an amount, like revenue in minor units).
+// With Rep set it is a sales rep's counter instead (RepCounter): kept
+// for the rep, not for a campaign, and Campaign is ignored.
 type Counter struct {
 	Campaign string
 	Name     string
 	By       int64
+	Rep      string
 }
 
 // Step is what the counter adds: By, or 1 when By is zero.

@@ -46,7 +46,7 @@ var csvColumns = []string{
 func CSVColumns() []string { return append([]string(nil), csvColumns...) }
 
 // CSV writes a header and one row per campaign, each followed by its
-// variants, and the total last. Text cells that a spreadsheet would run
+// variants, the total, then one row per sales rep (row "rep", repColumns). Text cells that a spreadsheet would run
 // as a formula (starting with = + - @ or a tab) get a leading apostrophe.
 func (r Report) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
@@ -60,7 +60,13 @@ func (r Report) CSV(w io.Writer) error {
 	}
 	rows = append(rows, r.Total)
 	for _, row := range rows {
-		if err := cw.Write(r.csvRecord(row)); err != nil {
+		rec := r.csvRecord(row)
+		if err := cw.Write(append(rec, make([]string, len(csvColumns)-len(rec))...)); err != nil {
+			return err
+		}
+	}
+	for _, rep := range r.Reps {
+		if err := cw.Write(r.repRecord(rep)); err != nil {
 			return err
 		}
 	}

@@ -41,8 +41,15 @@ type Handler struct {
 	ConfigurationSet string
 	// BaseURL is where the dashboard is (for the digest's link).
 	BaseURL string
-	Clock   func() time.Time
-	Log     *slog.Logger
+	// Teams are the routing config's sales teams: the per-rep view names
+	// reps by them, and each team's lead gets the team's weekly digest
+	// (TeamDigests).
+	Teams []Team
+	// Open reads each rep's open leads for the per-rep view; nil leaves
+	// the open figures out.
+	Open  OpenStore
+	Clock func() time.Time
+	Log   *slog.Logger
 }
 
 var monthRe = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
@@ -64,7 +71,9 @@ func (h *Handler) Build(ctx context.Context, from, to string) (Report, error) {
 		}
 		sources = append(sources, rows...)
 	}
-	return Build(sources, h.Economics, Period{From: from, To: to}), nil
+	r := Build(sources, h.Economics, Period{From: from, To: to})
+	r.Reps, err = h.reps(ctx, sources, r.Period)
+	return r, err
 }
 
 // Handle serves GET /reports?from=YYYY-MM&to=YYYY-MM&format=json|csv|html.

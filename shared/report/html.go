@@ -31,7 +31,7 @@ type rowArgs struct {
 }
 
 var dashboardTmpl = template.Must(template.New("dashboard.html.tmpl").Funcs(funcs).
-	ParseFS(templateFS, "templates/dashboard.html.tmpl"))
+	ParseFS(templateFS, "templates/dashboard.html.tmpl", "templates/reps.html.tmpl"))
 
 // DashboardPolicy is the dashboard's Content-Security-Policy: its own
 // <style> (hashed) and nothing else — no script, image, font, form or

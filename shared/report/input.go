@@ -8,12 +8,14 @@ import "math"
 type Counters map[string]int64
 
 // Source is one counter item: a campaign (Variant "") or one of its
-// variants, for one month.
+// variants, for one month; or a sales rep's month (Rep set, no campaign:
+// see BuildReps).
 type Source struct {
 	Campaign string
 	Variant  string // "" for the campaign total
 	Month    string // "2026-11"
 	Counters Counters
+	Rep      string // a rep's address (lead.RepKey); "" for a campaign
 }
 
 // Economics prices the sales time a campaign wastes and what it cost.

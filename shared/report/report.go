@@ -14,6 +14,8 @@ type Report struct {
 	Settings  Settings   `json:"settings"`
 	Total     Row        `json:"total"`
 	Campaigns []Campaign `json:"campaigns"` // by campaign id
+	// Reps is the per-rep sales view (Handler.Build fills it: BuildReps).
+	Reps []RepRow `json:"reps"`
 }
 
 // Campaign is one campaign's total, its variants and their A/B tests.
@@ -159,7 +161,7 @@ func Build(sources []Source, econ Economics, period Period) Report {
 	byKey := map[key]Counters{}
 	months := map[string]bool{}
 	for _, s := range sources {
-		if !period.Contains(s.Month) {
+		if !period.Contains(s.Month) || s.Rep != "" { // reps: BuildReps
 			continue
 		}
 		k := key{s.Campaign, s.Variant, s.Month}

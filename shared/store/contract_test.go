@@ -44,6 +44,7 @@ type contractStore interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error)
 	ScanLeads(ctx context.Context, fn func(lead.Lead) error) error
 	OpenLeads(ctx context.Context, rep string, limit int) ([]lead.Lead, error)
+	OpenSince(ctx context.Context, rep string) ([]time.Time, error)
 }
 
 // dynamo is the adapter with the report source listing the app wires in
@@ -57,7 +58,7 @@ func (d dynamo) MonthSources(ctx context.Context, month string) ([]report.Source
 	}
 	out := make([]report.Source, len(rows))
 	for i, r := range rows {
-		out[i] = report.Source{Campaign: r.Campaign, Variant: r.Variant, Month: r.Month, Counters: r.Counters}
+		out[i] = report.Source{Campaign: r.Campaign, Variant: r.Variant, Rep: r.Rep, Month: r.Month, Counters: r.Counters}
 	}
 	return out, nil
 }
@@ -695,6 +696,14 @@ var contractCases = []struct {
 		open, err = c.s.OpenLeads(c.ctx, "cy@example.com", 10)
 		c.must("nobody's", err)
 		c.eq("none", leadIDs(open), []string{})
+		// The per-rep report reads when each was accepted, oldest
+		// first, whatever case the address is given in.
+		since, err := c.s.OpenSince(c.ctx, "Ana@Example.com ")
+		c.must("accepted at", err)
+		c.eq("Ana's acceptance times", since, []time.Time{t0.Add(-3 * time.Hour), t0.Add(-1 * time.Hour)})
+		since, err = c.s.OpenSince(c.ctx, "cy@example.com")
+		c.must("nobody's acceptance times", err)
+		c.eq("no acceptance times", since, []time.Time{})
 	}},
 	{"counters", func(c *check) {
 		c.must("count", c.s.Count(c.ctx, "c1", t0, "a", "b"))
@@ -728,6 +737,41 @@ var contractCases = []struct {
 		src, err = c.s.MonthSources(c.ctx, "2031-04")
 		c.must("april err", err)
 		c.eq("april rows", src, []report.Source{{Campaign: "c1", Month: "2031-04", Counters: report.Counters{"late": 1}}})
+	}},
+
+	{"rep counters", func(c *check) {
+		// A rep's counters go to the rep's month, not a campaign's, in
+		// the same write (transactional or single-item), whatever case
+		// the address is in; the month query lists them after the
+		// campaigns, by the hash of the address.
+		l := newLead("L1", "ann@acme.example", "c1", "v2", t0)
+		ch := chg(t0, ev(t0, lead.EventCaptured, "e1"), "c1", "leads")
+		ch.Counters = append(ch.Counters, lead.RepCounter("ana@example.com", "handoffs", 0)...)
+		c.must("create", c.s.CreateLead(c.ctx, l, ch, nil))
+		answer := chg(t0, ev(t0, "accepted", "e2"), "c1", "sal")
+		answer.Counters = append(answer.Counters, append(lead.RepCounter(" Ana@Example.com", "sal", 0), lead.RepCounter("ben@example.com", "rej_spam", 0)...)...)
+		c.must("save", c.s.Save(c.ctx, bump(l), answer))
+		won := chg(t0, ev(t0, "won", "e3"), "c1", "won")
+		won.Counters = append(won.Counters, append(lead.RepCounter("ana@example.com", "won", 0), lead.RepCounter("ana@example.com", "revenue_minor", 500)...)...)
+		c.must("put", c.s.Put(c.ctx, bump(bump(l)), won))
+		c.settle()
+		c.eq("no rep counter without a rep", lead.RepCounter(" ", "sal", 0), []lead.Counter(nil))
+		c.err("a rep counter named like an attribute", c.s.Save(c.ctx, bump(bump(bump(l))),
+			lead.Change{At: t0, Events: []lead.Event{ev(t0, "x", "e4")}, Counters: lead.RepCounter("ana@example.com", "rep", 0)}), errOther)
+		reps := []report.Source{
+			{Rep: "ana@example.com", Month: "2031-03", Counters: report.Counters{"handoffs": 1, "sal": 1, "won": 1, "revenue_minor": 500}},
+			{Rep: "ben@example.com", Month: "2031-03", Counters: report.Counters{"rej_spam": 1}},
+		}
+		if lead.HashEmail(reps[1].Rep) < lead.HashEmail(reps[0].Rep) {
+			reps[0], reps[1] = reps[1], reps[0]
+		}
+		src, err := c.s.MonthSources(c.ctx, "2031-03")
+		c.must("month err", err)
+		c.eq("month", src, append([]report.Source{
+			{Campaign: "c1", Month: "2031-03", Counters: report.Counters{"leads": 1, "sal": 1, "won": 1}},
+			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "sal": 1, "won": 1}},
+		}, reps...))
+		c.stats("the campaign's counters", "c1", t0, map[string]int64{"leads": 1, "sal": 1, "won": 1})
 	}},
 
 	{"counters that add an amount", func(c *check) {

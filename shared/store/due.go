@@ -116,15 +116,18 @@ func (s *Store) Allow(ctx context.Context, rateKey string, limit int, window tim
 	return true, nil
 }
 
-// StatsRow is one campaign's (or one variant's) counters for a month.
+// StatsRow is one campaign's (or one variant's) counters for a month,
+// or a sales rep's (Rep set, Campaign and Variant empty).
 type StatsRow struct {
 	Campaign, Variant, Month string
+	Rep                      string
 	Counters                 map[string]int64
 }
 
-// MonthStats lists every campaign's counters for a month (one query of
-// the stats rows in GSI1, paginated): what reports read, never leads. The
-// shards of a campaign's (or variant's) counters are summed into one row.
+// MonthStats lists every campaign's and every rep's counters for a month
+// (one query of the stats rows in GSI1, paginated): what reports read,
+// never leads. The shards of a campaign's (or variant's, or rep's)
+// counters are summed into one row.
 func (s *Store) MonthStats(ctx context.Context, month string) ([]StatsRow, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
@@ -133,7 +136,7 @@ func (s *Store) MonthStats(ctx context.Context, month string) ([]StatsRow, error
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(statsPrefix(month))},
 	}
 	var rows []StatsRow
-	index := map[[2]string]int{}
+	index := map[[3]string]int{}
 	p := dynamodb.NewQueryPaginator(s.db, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -141,18 +144,17 @@ func (s *Store) MonthStats(ctx context.Context, month string) ([]StatsRow, error
 			return nil, wrap("query stats", err)
 		}
 		for _, item := range page.Items {
-			var k [2]string
-			if v, ok := item["campaign"].(*types.AttributeValueMemberS); ok {
-				k[0] = v.Value
-			}
-			if v, ok := item["variant"].(*types.AttributeValueMemberS); ok {
-				k[1] = v.Value
+			var k [3]string
+			for i, attr := range []string{"campaign", "variant", "rep"} {
+				if v, ok := item[attr].(*types.AttributeValueMemberS); ok {
+					k[i] = v.Value
+				}
 			}
 			i, ok := index[k]
 			if !ok {
 				i = len(rows)
 				index[k] = i
-				rows = append(rows, StatsRow{Campaign: k[0], Variant: k[1], Month: month, Counters: map[string]int64{}})
+				rows = append(rows, StatsRow{Campaign: k[0], Variant: k[1], Rep: k[2], Month: month, Counters: map[string]int64{}})
 			}
 			addCounters(rows[i].Counters, item)
 		}

@@ -32,9 +32,12 @@ type pending struct {
 
 // statsAdd is one counter update of a stats item.
 type statsAdd struct {
-	Campaign string   `json:"campaign"`
-	Variant  string   `json:"variant,omitempty"`
-	Names    []string `json:"names"` // each adds 1
+	Campaign string `json:"campaign"`
+	Variant  string `json:"variant,omitempty"`
+	// Rep is set for a sales rep's counters (lead.RepCounter): the
+	// item is the rep's month, not a campaign's.
+	Rep   string   `json:"rep,omitempty"`
+	Names []string `json:"names"` // each adds 1
 	// By are counters that add an amount rather than 1 (revenue in
 	// minor units), by name.
 	By map[string]int64 `json:"by,omitempty"`
@@ -49,17 +52,17 @@ func (s *Store) putAlone(ctx context.Context, p *types.Put) error {
 
 // statsAdds groups a change's counters by stats item, in first-seen
 // order: a campaign's month, and for the lead's own campaign also the
-// variant it saw first (A/B).
+// variant it saw first (A/B); a rep's counters go to the rep's month.
 func statsAdds(l lead.Lead, counters []lead.Counter) []statsAdd {
 	var out []statsAdd
-	index := map[[2]string]int{}
-	add := func(campaign, variant string, c lead.Counter) {
-		k := [2]string{campaign, variant}
+	index := map[[3]string]int{}
+	add := func(campaign, variant, rep string, c lead.Counter) {
+		k := [3]string{campaign, variant, rep}
 		i, ok := index[k]
 		if !ok {
 			i = len(out)
 			index[k] = i
-			out = append(out, statsAdd{Campaign: campaign, Variant: variant})
+			out = append(out, statsAdd{Campaign: campaign, Variant: variant, Rep: rep})
 		}
 		if step := c.Step(); step != 1 {
 			if out[i].By == nil {
@@ -71,9 +74,13 @@ func statsAdds(l lead.Lead, counters []lead.Counter) []statsAdd {
 		out[i].Names = append(out[i].Names, c.Name)
 	}
 	for _, c := range counters {
-		add(c.Campaign, "", c)
+		if c.Rep != "" {
+			add("", "", lead.RepKey(c.Rep), c)
+			continue
+		}
+		add(c.Campaign, "", "", c)
 		if v := l.FirstTouch.Variant; v != "" && c.Campaign == l.Campaign() {
-			add(c.Campaign, v, c)
+			add(c.Campaign, v, "", c)
 		}
 	}
 	return out
@@ -181,7 +188,7 @@ func (s *Store) recorded(leadID string, events []lead.Event, adds []statsAdd, at
 	}
 	// One update per stats item: a transaction may touch an item only once.
 	for _, c := range adds {
-		items = append(items, types.TransactWriteItem{Update: s.counterAdd(c.Campaign, c.Variant, at, c.By, c.Names...)})
+		items = append(items, types.TransactWriteItem{Update: s.statsUpdate(c, at)})
 	}
 	return items, nil
 }
@@ -337,7 +344,7 @@ func (s *Store) foldCount(ctx context.Context, img map[string]events.DynamoDBAtt
 		cond := "attribute_exists(PK)"
 		items := []types.TransactWriteItem{{Delete: &types.Delete{TableName: &s.table, Key: key(pk, sk), ConditionExpression: &cond}}}
 		for _, a := range c.Counters {
-			items = append(items, types.TransactWriteItem{Update: s.counterAdd(a.Campaign, a.Variant, c.At, a.By, a.Names...)})
+			items = append(items, types.TransactWriteItem{Update: s.statsUpdate(a, c.At)})
 		}
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {

@@ -216,6 +216,19 @@ func (s *Store) counterAdd(campaign, variant string, at time.Time, by map[string
 	month := at.UTC().Format("2006-01")
 	values := map[string]types.AttributeValue{":now": str(at.UTC().Format(time.RFC3339Nano)),
 		":c": str(campaign), ":v": str(variant), ":m": str(month), ":gpk": str(statsPrefix(month)), ":gsk": str(campaign + "#" + variant)}
+	return &types.Update{
+		TableName:                 &s.table,
+		Key:                       key(campaignPK(campaign), statsSK(month, variant, rand.IntN(StatsShards))),
+		UpdateExpression:          aws.String(addCounts(expr, names, values, by, counters)),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	}
+}
+
+// addCounts completes a stats update's expression (which ends in "ADD ")
+// with the counters: 1 for each name (n for a name given n times) and
+// the amounts of by, their names and values added to names and values.
+func addCounts(expr string, names map[string]string, values map[string]types.AttributeValue, by map[string]int64, counters []string) string {
 	// A counter named n times adds n (a write folding several touches).
 	var order []string
 	count := map[string]int64{}
@@ -239,13 +252,7 @@ func (s *Store) counterAdd(campaign, variant string, at time.Time, by map[string
 		names[n], values[v] = c, num(count[c])
 		expr += n + " " + v
 	}
-	return &types.Update{
-		TableName:                 &s.table,
-		Key:                       key(campaignPK(campaign), statsSK(month, variant, rand.IntN(StatsShards))),
-		UpdateExpression:          &expr,
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-	}
+	return expr
 }
 
 // cancelReasons returns the per-item codes of a cancelled transaction.

@@ -1,10 +1,13 @@
 // Command demo fills a running local stack (make run) with a realistic
 // month through the real API, as people would: leads post the landing
 // forms of three campaigns (one with an A/B offer), reps answer the
-// alerts in the mailbox by following their links and record opportunities
-// and deals won (with their amounts) or lost, and the dashboard at
-// /reports?format=html shows the result, revenue included; the revenue
-// planner (/reports/plan) plans with q4-demo's deals.
+// alerts in the mailbox by following their links — each rep in their own
+// way: fast or after the SLA, accepting or rejecting, some alerts left to
+// escalate — and record opportunities and deals won (with their amounts)
+// or lost, and the dashboard at /reports?format=html shows the result,
+// revenue and the Sales reps view included; the revenue planner
+// (/reports/plan) plans with q4-demo's deals. Last it fires the weekly
+// reports schedule, so the digests are in the mailbox.
 package main
 
 import (
@@ -17,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,9 +41,13 @@ func main() {
 }
 
 func run(ctx context.Context, base string) error {
-	var info struct{ SES string }
+	var info struct{ SES, Speed string }
 	if err := getJSON(base+"/_local/info", &info); err != nil {
 		return fmt.Errorf("no local stack at %s (start it with make run): %w", base, err)
+	}
+	speed, _ := strconv.ParseFloat(info.Speed, 64) // the stack's clock speed (SPEED)
+	if speed <= 0 {
+		speed = 1
 	}
 	stamp := time.Now().Unix()
 	var people []person
@@ -65,9 +73,22 @@ func run(ctx context.Context, base string) error {
 	add(5, person{campaign: "webinar-nov", title: "Marketing Manager", size: "11-50", form: "content_download"})
 	// brand-search: few, good — too few deals for the planner.
 	add(6, with(hot, "brand-search", ""))
+	// Smaller companies with a smaller budget: the smb team's (Sam, Priya).
+	smb := person{title: "Head of Marketing", size: "51-200", form: "demo_request", budget: "$10k-$25k", timeline: "this quarter"}
+	add(5, with(smb, "brand-search", ""))
+	add(3, with(smb, "q4-demo", "a"))
 
 	fmt.Printf("posting %d leads through %s/leads …\n", len(people), base)
-	for _, p := range people {
+	// Reps answer the alerts from the mailbox as they arrive, each in
+	// their own way, so the Sales reps view has something to compare.
+	reps := newAnswerer(base, info.SES, fmt.Sprint(stamp), speed)
+	for i, p := range people {
+		if i%5 == 4 {
+			time.Sleep(300 * time.Millisecond) // the SES emulator stores asynchronously
+			if err := reps.round(ctx); err != nil {
+				return err
+			}
+		}
 		form := url.Values{"email": {p.email}, "name": {"Demo " + p.title}, "company": {"Demo Co"}, "job_title": {p.title},
 			"company_size": {p.size}, "form_type": {p.form}, "message": {p.message}, "budget": {p.budget}, "timeline": {p.timeline},
 			"country": {"DE"}, "campaign": {p.campaign}, "variant": {p.variant}, "consent": {"true"}, "utm_source": {"demo"}}
@@ -89,72 +110,25 @@ func run(ctx context.Context, base string) error {
 		}
 	}
 
-	// Reps answer the alerts from the mailbox: accept most of q4-demo and
-	// brand-search, reject webinar leads (not our ICP) and a few others.
 	time.Sleep(time.Second)
+	if err := reps.round(ctx); err != nil {
+		return err
+	}
+	if err := reps.finish(ctx); err != nil {
+		return err
+	}
+	a := reps
 	emails, err := sesstore.Fetch(ctx, info.SES)
 	if err != nil {
 		return err
 	}
-	linkRe := regexp.MustCompile(regexp.QuoteMeta(base) + `/feedback/[A-Za-z0-9_.-]+`)
-	accepted, rejected, won, revenue := 0, 0, 0, 0
-	for i, e := range emails {
-		if !strings.Contains(e.Subject, "Hot lead") || !strings.Contains(strings.Join(e.ReplyTo, ","), fmt.Sprint(stamp)) {
-			continue
-		}
-		links := linkRe.FindAllString(e.Text, -1)
-		if len(links) < 3 {
-			continue
-		}
-		accept, reject := links[0], links[1] // accept first, then one per reason (not_icp first)
-		target := accept
-		if strings.Contains(e.Text, "webinar-nov") || i%5 == 4 {
-			target = reject
-		}
-		body, err := post(target)
-		if err != nil {
-			return err
-		}
-		if target == accept {
-			accepted++
-			// Later the rep records how it went: an opportunity (SQL),
-			// then a deal won with its amount or lost; some stay open
-			// (the pipeline) and some are lost before they became one.
-			outcomes := map[string]string{}
-			for _, o := range regexp.MustCompile(`class="btn" href="([A-Za-z0-9_.-]+)">([^<]+)<`).FindAllStringSubmatch(body, -1) {
-				outcomes[o[2]] = base + "/feedback/" + o[1]
-			}
-			var steps []string
-			switch accepted % 4 {
-			case 1:
-				steps = []string{"Qualified opportunity (SQL)", "Won"}
-			case 3:
-				steps = []string{"Qualified opportunity (SQL)"} // open
-				if accepted%8 == 7 {
-					steps = append(steps, "Lost")
-				}
-			case 2:
-				if accepted%8 == 6 {
-					steps = []string{"Lost"}
-				}
-			}
-			for _, step := range steps {
-				form := url.Values{}
-				if step == "Won" {
-					amount := dealValue(e.Text, accepted)
-					form.Set("amount", fmt.Sprint(amount))
-					won++
-					revenue += amount
-				}
-				if _, err := postForm(outcomes[step], form); err != nil {
-					return fmt.Errorf("%s: %w", step, err)
-				}
-			}
-		} else {
-			rejected++
-		}
+	fmt.Printf("reps accepted %d and rejected %d hot leads from their alert emails (%d late), left %d unanswered, and won %d deals\n",
+		a.accepted, a.rejected, a.late, a.ignored, a.won)
+	if a.escalated > 0 {
+		fmt.Printf("%d unanswered alerts breached the SLA and went to the team lead, who accepted them\n", a.escalated)
+	} else if a.ignored > 0 {
+		fmt.Printf("the %d unanswered alerts breach the 5-minute SLA and escalate to the team lead within about %s; the Sales reps view counts them then (make run SPEED=10 shows late answers and escalations within the demo)\n", a.ignored, time.Duration(float64(6*time.Minute)/speed).Round(time.Second))
 	}
-	fmt.Printf("reps accepted %d and rejected %d hot leads from their alert emails, and won %d deals\n", accepted, rejected, won)
 
 	// Most people who ticked the consent box confirm it from the email
 	// (double opt-in); the rest never get marketing email.
@@ -175,11 +149,19 @@ func run(ctx context.Context, base string) error {
 		confirmed++
 	}
 	fmt.Printf("%d of %d people confirmed their subscription from the confirmation email\n", confirmed, asked)
+	// The weekly reports schedule, now rather than in a week: the digest
+	// to marketing, each rep's open leads, each team lead's team digest
+	// (once per ISO week: the schedule's own run this week sends none).
+	if _, err := postForm(base+"/_local/schedule/reports", url.Values{}); err != nil {
+		fmt.Printf("weekly digests not sent: %v\n", err)
+	} else {
+		fmt.Println("the weekly digests went out: marketing's, each rep's open leads, each team lead's team digest (see the mailbox)")
+	}
 	// Triple this month's revenue over the next quarter: 3 × 3 months.
-	target := (9*revenue + 9999) / 10000 * 10000
-	fmt.Printf("\ndashboard: %s/reports?format=html\nCSV:       %s/reports?format=csv\nplanner:   %s/reports/plan?format=html\n"+
+	target := (9*a.revenue + 9999) / 10000 * 10000
+	fmt.Printf("\ndashboard: %s/reports?format=html   (sales reps: %s/reports?format=html#reps)\nCSV:       %s/reports?format=csv\nplanner:   %s/reports/plan?format=html\n"+
 		"           to triple this month's revenue next quarter: make plan TARGET=%d PERIOD=%s\nmailbox:   %s\n",
-		base, base, base, max(target, 10000), nextQuarter(time.Now()), info.SES)
+		base, base, base, base, max(target, 10000), nextQuarter(time.Now()), info.SES)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -198,7 +199,29 @@ func run(ctx context.Context, args []string) error {
 	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB, clock, *speed) })
 	mux.HandleFunc("GET /_local/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"SES": st.SES, "DynamoDB": st.DynamoDB, "Table": localTable})
+		_ = json.NewEncoder(w).Encode(map[string]string{"SES": st.SES, "DynamoDB": st.DynamoDB, "Table": localTable,
+			"Speed": strconv.FormatFloat(*speed, 'g', -1, 64)})
+	})
+	// POST /_local/schedule/{function} fires a function's schedules now,
+	// as EventBridge does at their next run (make demo: the weekly
+	// digests without waiting a week; each goes once per week anyway).
+	mux.HandleFunc("POST /_local/schedule/{function}", func(w http.ResponseWriter, r *http.Request) {
+		fired := 0
+		for _, s := range gw.Schedules() {
+			if s.Function != r.PathValue("function") {
+				continue
+			}
+			if err := s.Fire(r.Context()); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			fired++
+		}
+		if fired == 0 {
+			http.Error(w, "no schedule of function "+r.PathValue("function"), http.StatusNotFound)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
 	})
 	mux.Handle("POST /_local/eventbridge", bus)
 	mux.HandleFunc("GET /_local/events-out", func(w http.ResponseWriter, r *http.Request) {

@@ -122,11 +122,27 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 	st := store.New(db, cfg.Table)
 	return &report.Handler{Store: reportStore{st}, Economics: econ, Mail: m,
 		From: cfg.Sender, Marketing: cfg.MarketingAddress, ConfigurationSet: cfg.ConfigurationSet, BaseURL: cfg.PublicBaseURL,
+		Teams: Teams(rules), Open: st,
 		Clock: env.Clock, Log: logx.New(env.Logs, "reports", cfg.LogLevel)}, nil
 }
 
+// Teams are the routing config's teams as the per-rep report and the
+// team leads' digests read them.
+func Teams(rules *qualify.Config) []report.Team {
+	var out []report.Team
+	for _, t := range rules.Teams() {
+		rt := report.Team{Name: t.Name, Lead: report.Person{Name: t.Lead.Name, Email: t.Lead.Email}}
+		for _, r := range t.Reps {
+			rt.Reps = append(rt.Reps, report.Person{Name: r.Name, Email: r.Email})
+		}
+		out = append(out, rt)
+	}
+	return out
+}
+
 // Handlers are the reports function's two triggers: the dashboard, and
-// the weekly schedule (the digest to marketing, each rep's open leads).
+// the weekly schedule (the digest to marketing, each rep's open leads,
+// each team lead's team digest).
 func Handlers(h *report.Handler, list *handoff.OpenList) app.Handlers {
 	return app.Handlers{HTTP: h.Handle, Event: func(ctx context.Context, ev events.EventBridgeEvent) error {
 		out, err := h.Digest(ctx)
@@ -141,7 +157,13 @@ func Handlers(h *report.Handler, list *handoff.OpenList) app.Handlers {
 		} else {
 			h.Log.Info("open leads", "event", ev.ID, "sent", sent)
 		}
-		return errors.Join(err, lerr) // retried: each email goes once
+		teams, terr := h.TeamDigests(ctx)
+		if terr != nil {
+			h.Log.Error("team digests", "event", ev.ID, "sent", teams, "error", terr.Error())
+		} else {
+			h.Log.Info("team digests", "event", ev.ID, "sent", teams)
+		}
+		return errors.Join(err, lerr, terr) // retried: each email goes once
 	}}
 }
 
@@ -155,7 +177,7 @@ func (r reportStore) MonthSources(ctx context.Context, month string) ([]report.S
 	}
 	out := make([]report.Source, len(rows))
 	for i, row := range rows {
-		out[i] = report.Source{Campaign: row.Campaign, Variant: row.Variant, Month: row.Month, Counters: row.Counters}
+		out[i] = report.Source{Campaign: row.Campaign, Variant: row.Variant, Rep: row.Rep, Month: row.Month, Counters: row.Counters}
 	}
 	return out, nil
 }

@@ -94,7 +94,9 @@ type suppression struct {
 	leadID string
 }
 
-type statsKey struct{ campaign, variant, month string }
+// statsKey is a stats item: a campaign's (or variant's) month, or a
+// sales rep's (rep set, campaign and variant empty).
+type statsKey struct{ campaign, variant, month, rep string }
 
 // Errors the adapter reports as DynamoDB validation or condition failures
 // that map to no domain error. They are not sentinels callers test for.
@@ -479,7 +481,7 @@ func (s *Store) OpenLeads(_ context.Context, rep string, limit int) ([]lead.Lead
 		if err != nil {
 			return nil, wrap("decode open lead", err)
 		}
-		if l.OpenWith() == rep {
+		if w := l.OpenWith(); w != "" && lead.RepKey(w) == lead.RepKey(rep) { // the adapter keys the index by the address in lower case
 			out = append(out, l)
 		}
 	}
@@ -488,6 +490,20 @@ func (s *Store) OpenLeads(_ context.Context, rep string, limit int) ([]lead.Lead
 		return a.Before(b) || a.Equal(b) && out[i].ID < out[j].ID
 	})
 	return out[:min(limit, len(out))], nil
+}
+
+// OpenSince lists when each lead open with a rep was accepted, oldest
+// first (the adapter reads the sort keys of the rep's GSI2 partition).
+func (s *Store) OpenSince(ctx context.Context, rep string) ([]time.Time, error) {
+	open, err := s.OpenLeads(ctx, lead.RepKey(rep), 1<<30)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]time.Time, len(open))
+	for i, l := range open {
+		out[i] = l.Deal.AcceptedAt.UTC().Truncate(time.Second)
+	}
+	return out, nil
 }
 
 // --- counters, rate limits, once ---------------------------------------
@@ -506,7 +522,7 @@ func (s *Store) Count(_ context.Context, campaign string, at time.Time, counters
 	if err := checkCounters(counters); err != nil {
 		return wrap("count", err)
 	}
-	s.add(statsKey{campaign, "", month(at)}, counters)
+	s.add(statsKey{campaign: campaign, month: month(at)}, counters)
 	return nil
 }
 
@@ -516,14 +532,15 @@ func (s *Store) CampaignStats(_ context.Context, campaign string, at time.Time) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := map[string]int64{}
-	for k, v := range s.stats[statsKey{campaign, "", month(at)}] {
+	for k, v := range s.stats[statsKey{campaign: campaign, month: month(at)}] {
 		out[k] = v
 	}
 	return out, nil
 }
 
-// MonthSources lists every campaign's and variant's counters of a month
-// (report.Store), in the adapter's index order (campaign#variant).
+// MonthSources lists every campaign's, variant's and rep's counters of a
+// month (report.Store) in the adapter's index order: campaigns by
+// campaign#variant, then reps by the hash of their address.
 func (s *Store) MonthSources(_ context.Context, m string) ([]report.Source, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -536,9 +553,15 @@ func (s *Store) MonthSources(_ context.Context, m string) ([]report.Source, erro
 		for n, v := range c {
 			cp[n] = v
 		}
-		out = append(out, report.Source{Campaign: k.campaign, Variant: k.variant, Month: m, Counters: cp})
+		out = append(out, report.Source{Campaign: k.campaign, Variant: k.variant, Rep: k.rep, Month: m, Counters: cp})
 	}
 	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Rep == "") != (out[j].Rep == "") {
+			return out[i].Rep == ""
+		}
+		if out[i].Rep != "" {
+			return lead.HashEmail(out[i].Rep) < lead.HashEmail(out[j].Rep)
+		}
 		return out[i].Campaign+"#"+out[i].Variant < out[j].Campaign+"#"+out[j].Variant
 	})
 	return out, nil
@@ -637,9 +660,13 @@ func (s *Store) prepare(l lead.Lead, ch lead.Change, idem *capture.Idempotency) 
 		w.counters[k] = append(w.counters[k], c.Name)
 	}
 	for _, c := range ch.Counters {
-		count(statsKey{c.Campaign, "", m}, c)
+		if c.Rep != "" {
+			count(statsKey{month: m, rep: lead.RepKey(c.Rep)}, c)
+			continue
+		}
+		count(statsKey{campaign: c.Campaign, month: m}, c)
 		if v := l.FirstTouch.Variant; v != "" && c.Campaign == l.Campaign() {
-			count(statsKey{c.Campaign, v, m}, c)
+			count(statsKey{campaign: c.Campaign, variant: v, month: m}, c)
 		}
 	}
 	for _, names := range w.counters {
@@ -749,7 +776,7 @@ func month(at time.Time) string { return at.UTC().Format("2006-01") }
 // statsAttributes are the attributes the adapter's counter update sets on
 // a stats item besides the counters, and its keys: a counter of one of
 // these names is an invalid update there.
-var statsAttributes = []string{"PK", "SK", "updatedAt", "campaign", "variant", "month", "GSI1PK", "GSI1SK"}
+var statsAttributes = []string{"PK", "SK", "updatedAt", "campaign", "variant", "month", "GSI1PK", "GSI1SK", "rep"}
 
 func checkCounters(names []string) error {
 	if len(names) == 0 {
