@@ -23,6 +23,8 @@ type AWS struct {
 	SESEndpoint      string `env:"SES_ENDPOINT" optional:"true" local:"true"`
 	// EventBridgeEndpoint points at the local stack's stand-in bus.
 	EventBridgeEndpoint string `env:"EVENTBRIDGE_ENDPOINT" optional:"true" local:"true"`
+	// S3Endpoint points at the S3 emulator (path-style buckets).
+	S3Endpoint string `env:"S3_ENDPOINT" optional:"true" local:"true"`
 	LogLevel            string `env:"LOG_LEVEL" optional:"true"`
 	// MetricsNamespace is the CloudWatch namespace of the business metrics
 	// written into log lines (EMF); "" is "leadflow".
@@ -178,6 +180,23 @@ type Reports struct {
 	CampaignsDir   string `env:"CAMPAIGNS_DIR" optional:"true"`
 }
 
+// Segments is the configuration of the function that exports the
+// retargeting segments (config/segments) to the export bucket, weekly
+// and on request, and serves their counts and downloads.
+type Segments struct {
+	AWS
+	Table string `env:"TABLE_NAME"`
+	// The segments' variants and reason codes are checked against the
+	// campaign files and the qualification config at start.
+	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
+	CampaignsDir  string `env:"CAMPAIGNS_DIR" optional:"true"`
+	// SegmentsDir holds the segment files; "" is config/segments in the
+	// build, if any.
+	SegmentsDir string `env:"SEGMENTS_DIR" optional:"true"`
+	// Bucket is the export bucket.
+	Bucket string `env:"SEGMENTS_BUCKET"`
+}
+
 // Functions maps each function folder under functions/ to its config type.
 var Functions = map[string]any{
 	"capture":     Capture{},
@@ -189,6 +208,7 @@ var Functions = map[string]any{
 	"track":       Track{},
 	"privacy":     Privacy{},
 	"reports":     Reports{},
+	"segments":    Segments{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a
