@@ -23,12 +23,12 @@ type AWS struct {
 	SESEndpoint      string `env:"SES_ENDPOINT" optional:"true" local:"true"`
 	// EventBridgeEndpoint points at the local stack's stand-in bus.
 	EventBridgeEndpoint string `env:"EVENTBRIDGE_ENDPOINT" optional:"true" local:"true"`
-	// S3Endpoint points at the S3 emulator (path-style buckets).
-	S3Endpoint string `env:"S3_ENDPOINT" optional:"true" local:"true"`
-	LogLevel   string `env:"LOG_LEVEL" optional:"true"`
+	LogLevel            string `env:"LOG_LEVEL" optional:"true"`
 	// MetricsNamespace is the CloudWatch namespace of the business metrics
 	// written into log lines (EMF); "" is "leadflow".
 	MetricsNamespace string `env:"METRICS_NAMESPACE" optional:"true"`
+	// S3Endpoint points at the S3 emulator (path-style buckets).
+	S3Endpoint string `env:"S3_ENDPOINT" optional:"true" local:"true"`
 }
 
 // Sales holds what every function that alerts sales needs.
