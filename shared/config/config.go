@@ -178,6 +178,9 @@ type Reports struct {
 	Currency       string `env:"CURRENCY" optional:"true"`
 	CampaignSpend  string `env:"CAMPAIGN_SPEND" optional:"true"`
 	CampaignsDir   string `env:"CAMPAIGNS_DIR" optional:"true"`
+	// SegmentsDir holds the retargeting segments whose last counts the
+	// dashboard shows; "" is config/segments in the build, if any.
+	SegmentsDir string `env:"SEGMENTS_DIR" optional:"true"`
 }
 
 // Segments is the configuration of the function that exports the

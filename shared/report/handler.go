@@ -41,7 +41,9 @@ type Handler struct {
 	ConfigurationSet string
 	// BaseURL is where the dashboard is (for the digest's link).
 	BaseURL string
-	Clock   func() time.Time
+	// Segments are the retargeting segments' counts (nil: none shown).
+	Segments Segments
+	Clock    func() time.Time
 	Log     *slog.Logger
 }
 
@@ -96,6 +98,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return httpapi.JSON(http.StatusBadRequest, map[string]any{"error": "invalid report request", "fields": problems}, nil), nil
 	}
 	r, err := h.Build(ctx, from, to)
+	if err == nil && h.Segments != nil && format != "csv" {
+		r.Segments, err = h.Segments.SegmentRows(ctx)
+	}
 	if err != nil {
 		log.Error("report", "status", http.StatusInternalServerError, "error", err.Error())
 		return httpapi.JSON(http.StatusInternalServerError, map[string]string{"error": "internal error", "request_id": req.RequestContext.RequestID}, nil), nil

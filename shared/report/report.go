@@ -14,6 +14,9 @@ type Report struct {
 	Settings  Settings   `json:"settings"`
 	Total     Row        `json:"total"`
 	Campaigns []Campaign `json:"campaigns"` // by campaign id
+	// Segments are the retargeting segments and their last counts (the
+	// dashboard's last table); nil when the handler has none.
+	Segments []SegmentRow `json:"segments,omitempty"`
 }
 
 // Campaign is one campaign's total, its variants and their A/B tests.

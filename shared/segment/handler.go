@@ -42,7 +42,8 @@ type Summary struct {
 	Export      string     `json:"export,omitempty"`
 }
 
-// Summaries are the configured segments with their last runs.
+// Summaries are the configured segments with their last runs; Export is
+// s3://bucket/key, or the key when bucket is "".
 func Summaries(set *Set, runs []Run, bucket string) []Summary {
 	last := map[string]Run{}
 	for _, r := range runs {
@@ -53,8 +54,11 @@ func Summaries(set *Set, runs []Run, bucket string) []Summary {
 		sum := Summary{ID: s.ID, Description: s.Description}
 		if r, ok := last[s.ID]; ok {
 			sum.Matching, sum.Exportable, sum.CountedAt = &r.Matching, &r.Exportable, &r.At
-			if r.Key != "" {
+			switch {
+			case r.Key != "" && bucket != "":
 				sum.Export = "s3://" + bucket + "/" + r.Key
+			default:
+				sum.Export = r.Key
 			}
 		}
 		out = append(out, sum)

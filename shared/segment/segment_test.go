@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 )
 
@@ -259,5 +261,28 @@ func TestSummaries(t *testing.T) {
 	if len(got) != 2 || got[0].ID != "a" || got[0].Matching != nil || got[0].CountedAt != nil ||
 		got[1].ID != "b" || *got[1].Matching != 5 || *got[1].Exportable != 3 || !got[1].CountedAt.Equal(now) || got[1].Export != "s3://bkt/segments/b/x.csv" {
 		t.Fatalf("summaries %+v", got)
+	}
+}
+
+// TestDownloadTooLargeForALambdaAnswer: past MaxDownload the route
+// answers 413 with the row count and where the full file goes, instead
+// of a cut list.
+func TestDownloadTooLargeForALambdaAnswer(t *testing.T) {
+	all, _ := Parse([]byte("version: 1\nid: all\ndescription: a\nconditions: {}\n"), "all.yaml")
+	var leads memLeads
+	for i := range 10 {
+		leads = append(leads, person(fmt.Sprintf("p%d@corp.example", i), lead.StageNew, true, nil))
+	}
+	h := &Handler{Bucket: "bkt", MaxDownload: len(CSVHeader) + 5*65, Log: slog.New(slog.DiscardHandler),
+		Exporter: &Exporter{Segments: NewSet(all), Leads: leads, Runs: &memRuns{}, Clock: func() time.Time { return now }}}
+	req := httpapi.Request{RouteKey: "GET /reports/segments/{segment}/csv", PathParameters: map[string]string{"segment": "all"}}
+	resp, _ := h.Handle(context.Background(), req)
+	if resp.StatusCode != 413 || !strings.Contains(resp.Body, `"exportable":10`) || !strings.Contains(resp.Body, "s3://bkt/segments/all/2026-11-16.csv") {
+		t.Fatalf("too large: %d %s", resp.StatusCode, resp.Body)
+	}
+	h.MaxDownload = len(CSVHeader) + 10*65
+	resp, _ = h.Handle(context.Background(), req)
+	if resp.StatusCode != 200 || strings.Count(resp.Body, "\n") != 11 {
+		t.Fatalf("just fits: %d %s", resp.StatusCode, resp.Body)
 	}
 }
