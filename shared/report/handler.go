@@ -41,10 +41,11 @@ type Handler struct {
 	ConfigurationSet string
 	// BaseURL is where the dashboard is (for the digest's link).
 	BaseURL string
+	Clock   func() time.Time
+	Log     *slog.Logger
+
 	// Segments are the retargeting segments' counts (nil: none shown).
 	Segments Segments
-	Clock    func() time.Time
-	Log     *slog.Logger
 }
 
 var monthRe = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
