@@ -2,8 +2,10 @@
 // month through the real API, as people would: leads post the landing
 // forms of three campaigns (one with an A/B offer), reps answer the
 // alerts in the mailbox by following their links and record opportunities
-// and deals won (with their amounts) or lost, and the dashboard at
-// /reports?format=html shows the result, revenue included.
+// and deals won (with their amounts) or lost, most people confirm their
+// subscription, the retargeting segments are exported, and the dashboard
+// at /reports?format=html shows the result, revenue and segment counts
+// included.
 package main
 
 import (
@@ -171,7 +173,35 @@ func run(ctx context.Context, base string) error {
 		confirmed++
 	}
 	fmt.Printf("%d of %d people confirmed their subscription from the confirmation email\n", confirmed, asked)
-	fmt.Printf("\ndashboard: %s/reports?format=html\nCSV:       %s/reports?format=csv\nmailbox:   %s\n", base, base, info.SES)
+
+	// The retargeting segments' export, as the weekly schedule runs it:
+	// each segment's customer list into the local bucket, and its counts
+	// onto the dashboard.
+	var exported struct {
+		Bucket  string
+		Exports []struct {
+			Segment              string
+			Matching, Exportable int
+			Key                  string
+		}
+	}
+	body, err := postForm(base+"/reports/segments/export", url.Values{})
+	if err != nil {
+		return fmt.Errorf("segment export: %w", err)
+	}
+	if err := json.Unmarshal([]byte(body), &exported); err != nil {
+		return fmt.Errorf("segment export: %w", err)
+	}
+	fmt.Println("retargeting segments exported (hashed customer lists, consenting and unsuppressed leads only):")
+	for _, x := range exported.Exports {
+		fmt.Printf("  %-20s %3d matching, %3d in the file  s3://%s/%s\n", x.Segment, x.Matching, x.Exportable, exported.Bucket, x.Key)
+	}
+	first := "won-customers"
+	if len(exported.Exports) > 0 {
+		first = exported.Exports[0].Segment
+	}
+	fmt.Printf("\ndashboard: %s/reports?format=html\nCSV:       %s/reports?format=csv\nsegments:  %s/reports/segments (a list now: %s/reports/segments/%s/csv)\nmailbox:   %s\n",
+		base, base, base, base, first, info.SES)
 	return nil
 }
 
