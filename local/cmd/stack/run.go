@@ -145,6 +145,7 @@ func run(ctx context.Context, args []string) error {
 	// In AWS the namespace is leadflow/<stack name>.
 	env["METRICS_NAMESPACE"] = "leadflow/local"
 	env["CAMPAIGNS_DIR"] = filepath.Join(root, "config", "campaigns")
+	env["SEGMENTS_DIR"] = filepath.Join(root, "config", "segments")
 	// Lead events go to the local stand-in bus, which logs them.
 	bus := eventbus.New(log)
 	env["EVENTBRIDGE_ENDPOINT"] = base + "/_local/eventbridge"
