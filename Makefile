@@ -41,8 +41,8 @@ help:
 	@echo "make bounce EMAIL=… / make complaint EMAIL=… / make soft-bounce EMAIL=…   simulate an SES event in a running 'make run'; says what changed"
 	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
 	@echo "make deploy-check   cfn-lint + the SAM transform checks + every build target: run before 'sam build && sam deploy'"
-	@echo "make check-config [CONFIG=qualify.yaml] [CAMPAIGNS=config/campaigns] [SEQUENCES=nurture.yaml] [LEAD=events/sample-lead.json]"
-	@echo "             check the qualification config, every campaign file and the nurture sequences; preview the decision for a lead"
+	@echo "make check-config [CONFIG=qualify.yaml] [CAMPAIGNS=config/campaigns] [SEGMENTS=config/segments] [SEQUENCES=nurture.yaml] [LEAD=events/sample-lead.json]"
+	@echo "             check the qualification config, every campaign and segment file and the nurture sequences; preview the decision for a lead"
 	@echo "make check-sequences [SEQUENCES=nurture.yaml]   validate nurture sequences"
 	@echo "make calibrate [ARGS='-csv … -mapping … -out … -report …']   fit points from historical outcomes"
 	@echo "make preview TEMPLATE=cold_welcome [SEQUENCES=…] [LEAD=…]   render an email to out/preview.html"
@@ -144,7 +144,7 @@ load: install
 # Validate a qualification config (default: the embedded one) and preview
 # the decision for a sample lead.
 check-config: $(LOCALBIN)/leadflow
-	@$(call quietly,$(LOCALBIN)/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) $(if $(CAMPAIGNS),-campaigns $(CAMPAIGNS)) $(if $(SEQUENCES),-sequences $(SEQUENCES)) -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS)))
+	@$(call quietly,$(LOCALBIN)/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) $(if $(CAMPAIGNS),-campaigns $(CAMPAIGNS)) $(if $(SEGMENTS),-segments $(SEGMENTS)) $(if $(SEQUENCES),-sequences $(SEQUENCES)) -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS)))
 
 # The SES emulator publishes no bounce or complaint events: simulate one
 # for an address through the function the template subscribes to them,

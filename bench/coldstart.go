@@ -42,6 +42,7 @@ var coldEvents = map[string]struct {
 	"privacy":     {file: "privacy-export.json", patch: map[string]any{"body": "{}"}},
 	"publisher":   {patch: map[string]any{"Records": []any{}}},
 	"reports":     {file: "reports-dashboard.json", patch: map[string]any{"rawQueryString": "format=pdf", "queryStringParameters": map[string]string{"format": "pdf"}}},
+	"segments":    {file: "segments-download.json", patch: map[string]any{"pathParameters": map[string]string{"segment": "no-such-segment"}}},
 	"sesevents":   {file: "ses-delivery.json"},
 	"track":       {file: "track-snippet.json"},
 	"unsubscribe": {file: "unsubscribe-page.json"},

@@ -22,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
@@ -45,6 +46,7 @@ var sdkClients = map[string]struct {
 	"sesv2":       {reflect.TypeOf(&sesv2.Client{}), "SES_ENDPOINT"},
 	"ssm":         {reflect.TypeOf(&ssm.Client{}), ""},
 	"eventbridge": {reflect.TypeOf(&eventbridge.Client{}), "EVENTBRIDGE_ENDPOINT"},
+	"s3":          {reflect.TypeOf(&s3.Client{}), "S3_ENDPOINT"},
 }
 
 // calls are the API operations a function calls, by service.

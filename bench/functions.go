@@ -59,7 +59,7 @@ func benchFunctions(e *env) []Row {
 		env := gateway.FunctionEnv(f, map[string]string{e.tmpl.TableID: table}, map[string]string{
 			"DYNAMODB_ENDPOINT": e.aws.DynamoDBEndpoint, "SES_ENDPOINT": e.aws.SESEndpoint, "AWS_REGION": "us-east-1",
 			"SIGNING_KEYS": "b1:bench-signing-key-0123456789", "SES_MAX_SEND_RATE": "14", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*",
-			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns")})
+			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(root, "config", "segments")})
 		// The first build in this process: cold, like a Lambda init
 		// (the embedded default configs are parsed on first use).
 		t0 := time.Now()

@@ -73,6 +73,12 @@ func TestEveryMainBootsAndServesItsSampleEvents(t *testing.T) {
 	busSrv := httptest.NewServer(bus)
 	defer busSrv.Close()
 	table := testenv.NewTable(t)
+	refs := map[string]string{tm.TableID: table}
+	for id, typ := range tm.Types {
+		if typ == "AWS::S3::Bucket" {
+			refs[id] = testenv.NewBucket(t)
+		}
+	}
 
 	for _, f := range tm.Functions {
 		t.Run(f.Name, func(t *testing.T) {
@@ -81,8 +87,8 @@ func TestEveryMainBootsAndServesItsSampleEvents(t *testing.T) {
 				t.Fatalf("no sample event in events/ for %s (name it %s-<what>.json)", f.Name, f.Name)
 			}
 			rt := newRuntime(t, files)
-			env := gateway.FunctionEnv(f, map[string]string{tm.TableID: table}, map[string]string{
-				"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "EVENTBRIDGE_ENDPOINT": busSrv.URL, "AWS_REGION": "us-east-1",
+			env := gateway.FunctionEnv(f, refs, map[string]string{
+				"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "S3_ENDPOINT": e.S3, "EVENTBRIDGE_ENDPOINT": busSrv.URL, "AWS_REGION": "us-east-1",
 				"SIGNING_KEYS": "m1:mains-test-signing-key-0123456789", "SES_MAX_SEND_RATE": "10", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug",
 			})
 			cmd := exec.Command(filepath.Join(bin, f.Name))

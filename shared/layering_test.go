@@ -15,7 +15,7 @@ import (
 // shared/ is domain code, tested without AWS.
 var adapters = []string{
 	"shared/awsclients", "shared/awsclients/all", "shared/mail/sesmail",
-	"shared/mail/sesstore", "shared/paramstore", "shared/publish/eventbus", "shared/store",
+	"shared/mail/sesstore", "shared/paramstore", "shared/publish/eventbus", "shared/s3store", "shared/store",
 }
 
 func isAdapter(name string) bool {

@@ -17,6 +17,7 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/segment"
 )
 
 func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
@@ -24,11 +25,12 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "qualification config `file` (default: the embedded default)")
 	campaignsDir := fs.String("campaigns", "", "campaign files `folder` whose qualify: sections override scoring (default: config/campaigns when it exists)")
+	segmentsDir := fs.String("segments", "", "retargeting segment files `folder` (default: config/segments when it exists)")
 	sequencesPath := fs.String("sequences", "", "nurture sequences config `file` (default: the embedded default)")
 	leadPath := fs.String("lead", "", "evaluate this lead: a JSON `file` shaped like a submission")
 	signalList := fs.String("signals", "", "engagement signals for -lead, comma separated: `kind[@age]`, e.g. pricing_page_view,email_click@48h\n(the lead's own form_type always counts as a form:<form_type> signal now)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: leadflow check-config [-config FILE] [-campaigns DIR] [-sequences FILE] [-lead LEAD.json] [-signals KIND[@AGE],...]")
+		fmt.Fprintln(stderr, "usage: leadflow check-config [-config FILE] [-campaigns DIR] [-segments DIR] [-sequences FILE] [-lead LEAD.json] [-signals KIND[@AGE],...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -66,6 +68,24 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 			campaigns = campaignsLine(dir, set)
 		}
 	}
+	// Segments: their files, and the variants and reason codes they name
+	// against the campaign files and the qualification config.
+	segDir, segExplicit := *segmentsDir, *segmentsDir != ""
+	if !segExplicit {
+		segDir = filepath.Join("config", "segments")
+	}
+	segmentsOK := ""
+	if _, statErr := os.Stat(segDir); statErr == nil || segExplicit {
+		segs, err := segment.LoadDir(segDir)
+		if err == nil && cfg != nil {
+			err = segs.Check(segment.Deployment(set, cfg))
+		}
+		if err != nil {
+			problems = append(problems, err.Error())
+		} else {
+			segmentsOK = segmentsLine(segDir, segs)
+		}
+	}
 	seqs, err := nurture.Load(*sequencesPath)
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -85,6 +105,9 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	fmt.Fprintf(stdout, "qualification config OK (%s): %s\n", orDefault(*configPath), cfg.Summary())
 	if campaigns != "" {
 		fmt.Fprintln(stdout, campaigns)
+	}
+	if segmentsOK != "" {
+		fmt.Fprintln(stdout, segmentsOK)
 	}
 	fmt.Fprintf(stdout, "nurture sequences OK (%s): %s\n", orDefault(*sequencesPath), seqs.Summary())
 	if *leadPath == "" {
@@ -126,6 +149,22 @@ func campaignsLine(dir string, set *campaign.Set) string {
 		return dir + ": 1 campaign file OK (" + ids[0] + ")"
 	}
 	return fmt.Sprintf("%s: %d campaign files OK (%s)", dir, len(ids), strings.Join(ids, ", "))
+}
+
+// segmentsLine says what the segment check covered: "config/segments: 3
+// segment files OK (a, b, c)".
+func segmentsLine(dir string, set *segment.Set) string {
+	var ids []string
+	for _, s := range set.All() {
+		ids = append(ids, s.ID)
+	}
+	switch len(ids) {
+	case 0:
+		return dir + ": no segment files"
+	case 1:
+		return dir + ": 1 segment file OK (" + ids[0] + ")"
+	}
+	return fmt.Sprintf("%s: %d segment files OK (%s)", dir, len(ids), strings.Join(ids, ", "))
 }
 
 func orDefault(path string) string {

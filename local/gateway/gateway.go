@@ -147,7 +147,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 func (g *Gateway) Routes() []string {
 	out := make([]string, len(g.routes))
 	for i, r := range g.routes {
-		out[i] = fmt.Sprintf("%-7s %-28s → %s", r.method, r.path, r.function)
+		out[i] = fmt.Sprintf("%-7s %-32s → %s", r.method, r.path, r.function)
 	}
 	return out
 }

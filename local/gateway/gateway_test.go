@@ -37,9 +37,9 @@ func TestLandingFormPostsThroughGateway(t *testing.T) {
 	srvURL = srv.URL
 	gw, err := gateway.New(context.Background(), gateway.Options{
 		Template: tm, Refs: map[string]string{tm.TableID: table},
-		Env: map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
+		Env: map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "S3_ENDPOINT": e.S3, "AWS_REGION": "us-east-1",
 			"PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": srvURL, "PUBLIC_BASE_URL": srvURL, "SIGNING_KEYS": "t1:test-signing-key-0123456789abcdef", "SES_MAX_SEND_RATE": "100",
-			"CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns")},
+			"CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(testenv.Root(t), "config", "segments")},
 		Clock: time.Now, Logs: &logs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

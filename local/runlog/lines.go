@@ -12,7 +12,7 @@ import (
 var known = map[string]bool{
 	"capture": true, "lead": true, "feedback": true, "crm outcome": true, "outcomes": true,
 	"optin": true, "unsubscribe": true, "ses event": true, "click": true, "page view": true,
-	"digest": true, "open leads": true, "privacy": true,
+	"digest": true, "open leads": true, "privacy": true, "segment export": true,
 }
 
 // Line is the human line of a record: "" for a record that is no
@@ -117,6 +117,11 @@ func line(r Record, l *lead.Lead) string {
 			return fmt.Sprintf("weekly open-leads list sent to %d rep(s)", n)
 		}
 		return ""
+	case "segment export":
+		if k := r.Str("key"); k != "" {
+			return fmt.Sprintf("segment %s exported: %d matching leads, %d in the customer list (%s)",
+				r.Str("segment"), int(r.Num("matching")), int(r.Num("exportable")), k)
+		}
 	case "privacy":
 		if status == 200 {
 			return "privacy request served (" + r.Str("route") + ")"

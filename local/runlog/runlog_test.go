@@ -66,6 +66,8 @@ func TestLine(t *testing.T) {
 		{name: "escalated", lead: ana(), rec: `{"level":"INFO","msg":"lead","leadId":"01LEAD","outcome":"escalated"}`,
 			want: []string{"SLA missed for ana@acme.example", "escalation sent to lead@example.com"}},
 		{name: "waiting is no event", rec: `{"level":"INFO","msg":"lead","leadId":"01COLD","outcome":"waiting"}`, none: true},
+		{name: "segment export", rec: `{"level":"INFO","msg":"segment export","function":"segments","segment":"won-customers","matching":5,"exportable":4,"key":"segments/won-customers/2026-12-04.csv","bytes":266}`,
+			want: []string{"segment won-customers exported: 5 matching leads, 4 in the customer list (segments/won-customers/2026-12-04.csv)"}},
 		{name: "tick tally is no event", rec: `{"level":"INFO","msg":"tick","outcomes":{"busy":1},"errors":0}`, none: true},
 		{name: "event out is no event", rec: `{"level":"INFO","msg":"event out","type":"lead.hot","leadId":"01LEAD"}`, none: true},
 		{name: "accept", lead: ana(), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","action":"accept","outcome":"recorded","stage":"sal","repHash":"` + lead.HashEmail("ben@example.com") + `"}`,

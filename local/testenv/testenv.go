@@ -1,7 +1,7 @@
 // Package testenv gives integration tests the real emulators and a fresh
-// table each. `make test` starts the emulators once and passes their
-// endpoints in DYNAMODB_ENDPOINT / SES_ENDPOINT; a plain `go test` without
-// them starts a private pair for the package (or skips with a hint when
+// table (and bucket) each. `make test` starts the emulators once and passes
+// their endpoints in DYNAMODB_ENDPOINT / SES_ENDPOINT / S3_ENDPOINT; a
+// plain `go test` without them starts a private set for the package (or skips with a hint when
 // Java or Node is missing).
 package testenv
 
@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/leadflow/leadflow/local/emulators"
@@ -28,11 +29,12 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/s3store"
 	"github.com/leadflow/leadflow/shared/store"
 )
 
 // Endpoints of the emulators.
-type Endpoints struct{ DynamoDB, SES string }
+type Endpoints struct{ DynamoDB, SES, S3 string }
 
 var (
 	once     sync.Once
@@ -44,6 +46,7 @@ var (
 	tmplErr  error
 	root     string
 	tables   atomic.Int64
+	buckets  atomic.Int64
 )
 
 // Main runs a package's tests and stops emulators the package started.
@@ -74,8 +77,8 @@ func Get(t testing.TB) Endpoints {
 				os.Setenv(k, v)
 			}
 		}
-		eps = Endpoints{DynamoDB: os.Getenv("DYNAMODB_ENDPOINT"), SES: os.Getenv("SES_ENDPOINT")}
-		if eps.DynamoDB != "" && eps.SES != "" {
+		eps = Endpoints{DynamoDB: os.Getenv("DYNAMODB_ENDPOINT"), SES: os.Getenv("SES_ENDPOINT"), S3: os.Getenv("S3_ENDPOINT")}
+		if eps.DynamoDB != "" && eps.SES != "" && eps.S3 != "" {
 			return
 		}
 		r, err := sam.Root()
@@ -93,7 +96,7 @@ func Get(t testing.TB) Endpoints {
 			return
 		}
 		started = s
-		eps = Endpoints{DynamoDB: s.DynamoDB, SES: s.SES}
+		eps = Endpoints{DynamoDB: s.DynamoDB, SES: s.SES, S3: s.S3}
 	})
 	if skipWhy != "" {
 		Unavailable(t, "integration test needs the emulators: "+skipWhy)
@@ -115,7 +118,7 @@ func Unavailable(t testing.TB, why string) {
 // AWS is the shared AWS config pointing at the emulators.
 func AWS(t testing.TB) config.AWS {
 	e := Get(t)
-	return config.AWS{Region: "us-east-1", DynamoDBEndpoint: e.DynamoDB, SESEndpoint: e.SES}
+	return config.AWS{Region: "us-east-1", DynamoDBEndpoint: e.DynamoDB, SESEndpoint: e.SES, S3Endpoint: e.S3}
 }
 
 // SDK are raw SDK clients at the emulators: tests seed and read with them,
@@ -123,6 +126,7 @@ func AWS(t testing.TB) config.AWS {
 type SDK struct {
 	DynamoDB *dynamodb.Client
 	SES      *sesv2.Client
+	S3       *s3.Client
 }
 
 // NewSDK builds the clients for the endpoints in ep.
@@ -131,7 +135,7 @@ func NewSDK(ctx context.Context, ep config.AWS) (SDK, error) {
 	if err != nil {
 		return SDK{}, err
 	}
-	return SDK{DynamoDB: awsclients.NewDynamoDB(b), SES: sesmail.NewClient(b)}, nil
+	return SDK{DynamoDB: awsclients.NewDynamoDB(b), SES: sesmail.NewClient(b), S3: s3store.NewClient(b)}, nil
 }
 
 // App are the clients a function's wiring takes, over db and ses (nil: the
@@ -145,6 +149,9 @@ func (s SDK) App(db *dynamodb.Client, ses *sesv2.Client) awsclients.Clients {
 	}
 	c := awsclients.Clients{DynamoDB: db}
 	sesmail.Attach(&c, ses)
+	if s.S3 != nil {
+		s3store.Attach(&c, s.S3)
+	}
 	return c
 }
 
@@ -216,6 +223,28 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, tm *sam.Template, nam
 		}
 	}
 	return nil
+}
+
+// NewBucket creates a fresh bucket in the S3 emulator and removes it,
+// with what it holds, when the test ends.
+func NewBucket(t testing.TB) string {
+	t.Helper()
+	c := Clients(t).S3
+	name := fmt.Sprintf("t%d-%d", os.Getpid(), buckets.Add(1))
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("create bucket %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		out, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
+		if err == nil {
+			for _, o := range out.Contents {
+				_, _ = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.Key})
+			}
+		}
+		_, _ = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
+	})
+	return name
 }
 
 func sanitize(s string) string {

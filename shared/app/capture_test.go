@@ -49,12 +49,13 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 		table = testenv.NewTable(t)
 	}
 	e := testenv.Get(t)
-	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "AWS_REGION": "us-east-1",
+	extra := map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "S3_ENDPOINT": e.S3, "AWS_REGION": "us-east-1",
 		"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1000", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*",
 		// Alert flood control is off unless a test turns it on
 		// (TestAlertFloodIsHeldAndSummarisedOnce): many tests post more hot
 		// leads of one source within minutes than the default allows.
-		"ALERT_LIMIT": "off", "ALERT_DEDUP_WINDOW": "0s", "CAMPAIGNS_DIR": testCampaigns(t)}
+		"ALERT_LIMIT": "off", "ALERT_DEDUP_WINDOW": "0s", "CAMPAIGNS_DIR": testCampaigns(t),
+		"SEGMENTS_DIR": filepath.Join(testenv.Root(t), "config", "segments")}
 	for k, v := range overrides {
 		extra[k] = v
 	}

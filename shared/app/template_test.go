@@ -37,6 +37,7 @@ func TestTemplateCheckCatchesDrift(t *testing.T) {
 		"            Path: /leads\n        PreflightLead:", "            Path: /leads\n        Stray:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Method: GET\n            Path: /nowhere\n        PreflightLead:",
 		"              Resource: !GetAtt LeadsTable.Arn", "              Resource: \"*\"",
 		"            Path: /admin/erase\n            Auth:\n              Authorizer: AWS_IAM\n", "            Path: /admin/erase\n",
+		`Resource: !Sub "${SegmentExportBucket.Arn}/segments/*"`, `Resource: !Sub "${SegmentExportBucket.Arn}/*"`,
 	).Replace(string(good))
 	bad = strings.Replace(bad, "\nOutputs:", `
   GhostFunction:
@@ -65,6 +66,7 @@ Outputs:`, 1)
 		"template routes [GET /c/{campaign} GET /c/{campaign}/embed GET /c/{campaign}/form GET /c/{campaign}/thanks GET /nowhere GET /thanks OPTIONS /leads POST /leads], handler serves [GET /c/{campaign} GET /c/{campaign}/embed GET /c/{campaign}/form GET /c/{campaign}/thanks GET /thanks OPTIONS /leads POST /leads]",
 		"PrivacyFunction: POST /admin/erase is an admin route without Auth: Authorizer: AWS_IAM",
 		"resource \"*\" is broader than the table, the SES identity or the signing-key parameter",
+		"SegmentsFunction: resource \"getatt:SegmentExportBucket.Arn/*\" is broader",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("drift not reported: %q\nreported:\n%s", want, got)
@@ -155,6 +157,7 @@ func policyProblems(tm *sam.Template, f sam.Function) []string {
 				case strings.HasPrefix(r, "getatt:") && strings.HasSuffix(r, ".Arn") && tm.Types[strings.TrimSuffix(strings.TrimPrefix(r, "getatt:"), ".Arn")] == "AWS::Events::EventBus":
 				case strings.HasPrefix(r, "arn:aws:ses:") && (strings.Contains(r, ":identity/") || strings.Contains(r, ":configuration-set/")) && !strings.Contains(r, "*"):
 				case strings.HasPrefix(r, "arn:aws:ssm:") && strings.Contains(r, ":parameter/") && !strings.Contains(r, "*"):
+				case bucketObjects(tm, r):
 				default:
 					out = append(out, fmt.Sprintf("%s: resource %q is broader than the table, the SES identity or the signing-key parameter: %s", f.LogicalID, r, b))
 				}
@@ -162,6 +165,14 @@ func policyProblems(tm *sam.Template, f sam.Function) []string {
 		}
 	}
 	return out
+}
+
+// bucketObjects reports a resource that is objects under a prefix of a
+// bucket the template declares: "${Bucket.Arn}/prefix/*".
+func bucketObjects(tm *sam.Template, r string) bool {
+	id, rest, ok := strings.Cut(strings.TrimPrefix(r, "getatt:"), ".Arn/")
+	return ok && strings.HasPrefix(r, "getatt:") && tm.Types[id] == "AWS::S3::Bucket" &&
+		strings.HasSuffix(rest, "/*") && !strings.Contains(strings.TrimSuffix(rest, "/*"), "*") && rest != "*"
 }
 
 func asList(v any) []string {

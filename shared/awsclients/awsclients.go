@@ -1,9 +1,9 @@
 // Package awsclients builds the AWS clients once per process, pointing
 // them at local emulators when the endpoint overrides are set.
 //
-// Only DynamoDB, which every function uses, is built here. SES, SSM and
-// EventBridge come from their adapters (mail/sesmail, paramstore,
-// publish/eventbus): a Go binary links every package it imports (an SDK
+// Only DynamoDB, which every function uses, is built here. SES, SSM,
+// EventBridge and S3 come from their adapters (mail/sesmail, paramstore,
+// publish/eventbus, s3store): a Go binary links every package it imports (an SDK
 // service package is 1–3 MB), so a function's main imports only the
 // adapters whose clients its constructor takes.
 package awsclients
@@ -11,6 +11,7 @@ package awsclients
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -30,6 +31,14 @@ type Params func(ctx context.Context, name string) (string, error)
 // Buses opens a named EventBridge bus.
 type Buses func(name string) publish.Bus
 
+// Bucket stores files in one S3 bucket.
+type Bucket interface {
+	Put(ctx context.Context, key, contentType string, body io.ReadSeeker, size int64) error
+}
+
+// Buckets opens a named S3 bucket (s3store.Service).
+type Buckets func(name string) Bucket
+
 // Clients carry every AWS client, for the local gateway and the tests,
 // which build any function (shared/app/registry). A Lambda's main builds
 // only the clients its function's constructor takes, as typed parameters.
@@ -43,6 +52,8 @@ type Clients struct {
 	Parameter Params
 	// Bus is the named EventBridge bus (eventbus.Service).
 	Bus Buses
+	// Buckets are S3 buckets (s3store.Service).
+	Buckets Buckets
 }
 
 // Base is the shared SDK config (default credential chain, region) and the

@@ -27,6 +27,8 @@ type AWS struct {
 	// MetricsNamespace is the CloudWatch namespace of the business metrics
 	// written into log lines (EMF); "" is "leadflow".
 	MetricsNamespace string `env:"METRICS_NAMESPACE" optional:"true"`
+	// S3Endpoint points at the S3 emulator (path-style buckets).
+	S3Endpoint string `env:"S3_ENDPOINT" optional:"true" local:"true"`
 }
 
 // Sales holds what every function that alerts sales needs.
@@ -176,6 +178,26 @@ type Reports struct {
 	Currency       string `env:"CURRENCY" optional:"true"`
 	CampaignSpend  string `env:"CAMPAIGN_SPEND" optional:"true"`
 	CampaignsDir   string `env:"CAMPAIGNS_DIR" optional:"true"`
+	// SegmentsDir holds the retargeting segments whose last counts the
+	// dashboard shows; "" is config/segments in the build, if any.
+	SegmentsDir string `env:"SEGMENTS_DIR" optional:"true"`
+}
+
+// Segments is the configuration of the function that exports the
+// retargeting segments (config/segments) to the export bucket, weekly
+// and on request, and serves their counts and downloads.
+type Segments struct {
+	AWS
+	Table string `env:"TABLE_NAME"`
+	// The segments' variants and reason codes are checked against the
+	// campaign files and the qualification config at start.
+	QualifyConfig string `env:"QUALIFY_CONFIG" optional:"true"`
+	CampaignsDir  string `env:"CAMPAIGNS_DIR" optional:"true"`
+	// SegmentsDir holds the segment files; "" is config/segments in the
+	// build, if any.
+	SegmentsDir string `env:"SEGMENTS_DIR" optional:"true"`
+	// Bucket is the export bucket.
+	Bucket string `env:"SEGMENTS_BUCKET"`
 }
 
 // Functions maps each function folder under functions/ to its config type.
@@ -189,6 +211,7 @@ var Functions = map[string]any{
 	"track":       Track{},
 	"privacy":     Privacy{},
 	"reports":     Reports{},
+	"segments":    Segments{},
 }
 
 // Load fills a config struct from getenv. A missing required variable or a

@@ -50,6 +50,9 @@ type Handler struct {
 	Open  OpenStore
 	Clock func() time.Time
 	Log   *slog.Logger
+
+	// Segments are the retargeting segments' counts (nil: none shown).
+	Segments Segments
 }
 
 var monthRe = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
@@ -108,6 +111,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return httpapi.JSON(http.StatusBadRequest, map[string]any{"error": "invalid report request", "fields": problems}, nil), nil
 	}
 	r, err := h.Build(ctx, from, to)
+	if err == nil && h.Segments != nil && format != "csv" {
+		r.Segments, err = h.Segments.SegmentRows(ctx)
+	}
 	if err != nil {
 		log.Error("report", "status", http.StatusInternalServerError, "error", err.Error())
 		return httpapi.JSON(http.StatusInternalServerError, map[string]string{"error": "internal error", "request_id": req.RequestContext.RequestID}, nil), nil

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 )
@@ -21,6 +22,8 @@ var funcs = template.FuncMap{
 	"p":       FormatP,
 	"rowArgs": func(d dashboard, r Row) rowArgs { return rowArgs{D: d, R: r} },
 	"roas":    ROASLabel,
+	"day":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"intp":    func(n *int) string { return Count(int64(*n)) },
 }
 
 // rowArgs are what the table-row template needs: the page (settings,
@@ -31,7 +34,7 @@ type rowArgs struct {
 }
 
 var dashboardTmpl = template.Must(template.New("dashboard.html.tmpl").Funcs(funcs).
-	ParseFS(templateFS, "templates/dashboard.html.tmpl", "templates/reps.html.tmpl"))
+	ParseFS(templateFS, "templates/dashboard.html.tmpl", "templates/reps.html.tmpl", "templates/segments.html.tmpl"))
 
 // DashboardPolicy is the dashboard's Content-Security-Policy: its own
 // <style> (hashed) and nothing else — no script, image, font, form or

@@ -16,6 +16,9 @@ type Report struct {
 	Campaigns []Campaign `json:"campaigns"` // by campaign id
 	// Reps is the per-rep sales view (Handler.Build fills it: BuildReps).
 	Reps []RepRow `json:"reps"`
+	// Segments are the retargeting segments and their last counts (the
+	// dashboard's last table); nil when the handler has none.
+	Segments []SegmentRow `json:"segments,omitempty"`
 }
 
 // Campaign is one campaign's total, its variants and their A/B tests.

@@ -6,8 +6,10 @@
 // escalate — and record opportunities and deals won (with their amounts)
 // or lost, and the dashboard at /reports?format=html shows the result,
 // revenue and the Sales reps view included; the revenue planner
-// (/reports/plan) plans with q4-demo's deals. Last it fires the weekly
-// reports schedule, so the digests are in the mailbox.
+// (/reports/plan) plans with q4-demo's deals. Most people confirm their
+// subscription, the retargeting segments are exported (their counts on
+// the dashboard), and last it fires the weekly reports schedule, so the
+// digests are in the mailbox.
 package main
 
 import (
@@ -149,6 +151,33 @@ func run(ctx context.Context, base string) error {
 		confirmed++
 	}
 	fmt.Printf("%d of %d people confirmed their subscription from the confirmation email\n", confirmed, asked)
+
+	// The retargeting segments' export, as the weekly schedule runs it:
+	// each segment's customer list into the local bucket, and its counts
+	// onto the dashboard.
+	var exported struct {
+		Bucket  string
+		Exports []struct {
+			Segment              string
+			Matching, Exportable int
+			Key                  string
+		}
+	}
+	body, err := postForm(base+"/reports/segments/export", url.Values{})
+	if err != nil {
+		return fmt.Errorf("segment export: %w", err)
+	}
+	if err := json.Unmarshal([]byte(body), &exported); err != nil {
+		return fmt.Errorf("segment export: %w", err)
+	}
+	fmt.Println("retargeting segments exported (hashed customer lists, consenting and unsuppressed leads only):")
+	for _, x := range exported.Exports {
+		fmt.Printf("  %-20s %3d matching, %3d in the file  s3://%s/%s\n", x.Segment, x.Matching, x.Exportable, exported.Bucket, x.Key)
+	}
+	first := "won-customers"
+	if len(exported.Exports) > 0 {
+		first = exported.Exports[0].Segment
+	}
 	// The weekly reports schedule, now rather than in a week: the digest
 	// to marketing, each rep's open leads, each team lead's team digest
 	// (once per ISO week: the schedule's own run this week sends none).
@@ -160,8 +189,9 @@ func run(ctx context.Context, base string) error {
 	// Triple this month's revenue over the next quarter: 3 × 3 months.
 	target := (9*a.revenue + 9999) / 10000 * 10000
 	fmt.Printf("\ndashboard: %s/reports?format=html   (sales reps: %s/reports?format=html#reps)\nCSV:       %s/reports?format=csv\nplanner:   %s/reports/plan?format=html\n"+
-		"           to triple this month's revenue next quarter: make plan TARGET=%d PERIOD=%s\nmailbox:   %s\n",
-		base, base, base, base, max(target, 10000), nextQuarter(time.Now()), info.SES)
+		"           to triple this month's revenue next quarter: make plan TARGET=%d PERIOD=%s\n"+
+		"segments:  %s/reports/segments (a list now: %s/reports/segments/%s/csv)\nmailbox:   %s\n",
+		base, base, base, base, max(target, 10000), nextQuarter(time.Now()), base, base, first, info.SES)
 	return nil
 }
 

@@ -166,7 +166,7 @@ func run(ctx context.Context, endpoints config.AWS, o options) (result, error) {
 		Env: map[string]string{"DYNAMODB_ENDPOINT": endpoints.DynamoDBEndpoint, "SES_ENDPOINT": endpoints.SESEndpoint, "AWS_REGION": "us-east-1",
 			"PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SIGNING_KEYS": "l1:load-signing-key-0123456789",
 			"SES_MAX_SEND_RATE": "1000", "PUBLIC_BASE_URL": "https://leads.example.com", "LOG_LEVEL": "error",
-			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns")},
+			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(root, "config", "segments")},
 		Clock: time.Now, Logs: io.Discard, Log: quiet})
 	if err != nil {
 		return result{}, err

@@ -40,7 +40,10 @@ import (
 
 const localTable = "leadflow-local"
 
-func startEmulators(ctx context.Context, dataDir string, verbose bool) (*emulators.Stack, string, error) {
+// localBucket stands in for the template's export bucket.
+const localBucket = "leadflow-local-segments"
+
+func startEmulators(ctx context.Context, dataDir string, verbose bool, buckets ...string) (*emulators.Stack, string, error) {
 	root, err := sam.Root()
 	if err != nil {
 		return nil, "", err
@@ -49,7 +52,11 @@ func startEmulators(ctx context.Context, dataDir string, verbose bool) (*emulato
 	if verbose {
 		logs = os.Stderr
 	}
-	st, err := emulators.Start(ctx, emulators.Options{Root: root, DataDir: dataDir, Logs: logs})
+	s3Dir := ""
+	if dataDir != "" {
+		s3Dir = filepath.Join(filepath.Dir(dataDir), "s3")
+	}
+	st, err := emulators.Start(ctx, emulators.Options{Root: root, DataDir: dataDir, S3Dir: s3Dir, Buckets: buckets, Logs: logs})
 	return st, root, err
 }
 
@@ -74,8 +81,8 @@ func run(ctx context.Context, args []string) error {
 	if *persist {
 		dataDir = filepath.Join(root, ".local-data", "dynamodb")
 	}
-	fmt.Println("starting emulators (DynamoDB Local, aws-ses-v2-local)…")
-	st, _, err := startEmulators(ctx, dataDir, *emulatorLogs)
+	fmt.Println("starting emulators (DynamoDB Local, aws-ses-v2-local, s3rver)…")
+	st, _, err := startEmulators(ctx, dataDir, *emulatorLogs, localBucket)
 	if err != nil {
 		return err
 	}
@@ -88,7 +95,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	clients, err := testenv.NewSDK(ctx, config.AWS{Region: "us-east-1", DynamoDBEndpoint: st.DynamoDB, SESEndpoint: st.SES})
+	clients, err := testenv.NewSDK(ctx, config.AWS{Region: "us-east-1", DynamoDBEndpoint: st.DynamoDB, SESEndpoint: st.SES, S3Endpoint: st.S3})
 	if err != nil {
 		return err
 	}
@@ -139,6 +146,7 @@ func run(ctx context.Context, args []string) error {
 	// In AWS the namespace is leadflow/<stack name>.
 	env["METRICS_NAMESPACE"] = "leadflow/local"
 	env["CAMPAIGNS_DIR"] = filepath.Join(root, "config", "campaigns")
+	env["SEGMENTS_DIR"] = filepath.Join(root, "config", "segments")
 	// Lead events go to the local stand-in bus, which logs them.
 	bus := eventbus.New(log)
 	env["EVENTBRIDGE_ENDPOINT"] = base + "/_local/eventbridge"
@@ -165,8 +173,14 @@ func run(ctx context.Context, args []string) error {
 		}}
 	go func() { _ = http.Serve(sesLn, proxy) }()
 	env["SES_ENDPOINT"] = "http://" + sesLn.Addr().String()
+	refs := map[string]string{tmpl.TableID: localTable}
+	for id, typ := range tmpl.Types {
+		if typ == "AWS::S3::Bucket" {
+			refs[id] = localBucket // the segment exports
+		}
+	}
 	gw, err := gateway.New(ctx, gateway.Options{
-		Template: tmpl, Refs: map[string]string{tmpl.TableID: localTable}, Env: env,
+		Template: tmpl, Refs: refs, Env: env,
 		Clock: clock, Logs: logs, Log: log,
 	})
 	if err != nil {
@@ -199,7 +213,7 @@ func run(ctx context.Context, args []string) error {
 	mux.HandleFunc("GET /_local/leads", func(w http.ResponseWriter, r *http.Request) { listLeads(w, r, clients.DynamoDB, clock, *speed) })
 	mux.HandleFunc("GET /_local/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"SES": st.SES, "DynamoDB": st.DynamoDB, "Table": localTable,
+		_ = json.NewEncoder(w).Encode(map[string]string{"SES": st.SES, "DynamoDB": st.DynamoDB, "Table": localTable, "S3": st.S3, "Bucket": localBucket,
 			"Speed": strconv.FormatFloat(*speed, 'g', -1, 64)})
 	})
 	// POST /_local/schedule/{function} fires a function's schedules now,
@@ -257,12 +271,14 @@ leadflow local stack is running
   Leads         make leads   (a table; FORMAT=json or %s/_local/leads for the raw view)
   Mailbox UI    %s/   (every email the functions sent: alerts, confirmations, nurture)
   DynamoDB      %s   (table %s%s)
+  S3            %s/%s   (segment exports: POST /reports/segments/export writes them now)
   Clock speed   %s
   SES events    Send events for every email (from the SES proxy); make bounce EMAIL=… | make complaint EMAIL=… | make soft-bounce EMAIL=…
   Events out    %s/_local/events-out   (lead.captured, lead.hot, … as published)
   Log           %s   (%s)
   This URL      %s   (%s)
 `, base, base, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist],
+		st.S3, localBucket,
 		speedMeaning(*speed), base, rel(logPath), map[bool]string{true: "the whole JSON log, also shown below (V=1)", false: "the whole JSON log; below, one line per business event; make run V=1 shows the raw log instead"}[*verbose], rel(urlFile), urlNote)
 	for _, r := range gw.Routes() {
 		fmt.Println("    " + r)

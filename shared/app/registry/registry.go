@@ -17,6 +17,7 @@ import (
 	"github.com/leadflow/leadflow/shared/app/privacyfn"
 	"github.com/leadflow/leadflow/shared/app/publisherfn"
 	"github.com/leadflow/leadflow/shared/app/reportsfn"
+	"github.com/leadflow/leadflow/shared/app/segmentsfn"
 	"github.com/leadflow/leadflow/shared/app/seseventsfn"
 	"github.com/leadflow/leadflow/shared/app/trackfn"
 	"github.com/leadflow/leadflow/shared/app/unsubscribefn"
@@ -27,7 +28,7 @@ import (
 // Functions lists every function.
 func Functions() []app.Function {
 	return []app.Function{capturefn.Function(), nurturefn.Function(), feedbackfn.Function(), reportsfn.Function(), privacyfn.Function(),
-		trackfn.Function(), publisherfn.Function(), seseventsfn.Function(), unsubscribefn.Function()}
+		trackfn.Function(), publisherfn.Function(), seseventsfn.Function(), unsubscribefn.Function(), segmentsfn.Function()}
 }
 
 // Build wires a function by its folder name from an environment, as Lambda

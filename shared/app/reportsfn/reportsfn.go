@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/segmentsfn"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/config"
@@ -21,6 +22,7 @@ import (
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/report"
+	"github.com/leadflow/leadflow/shared/segment"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -120,7 +122,11 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 		}
 	}
 	st := store.New(db, cfg.Table)
-	return &report.Handler{Store: reportStore{st}, Economics: econ, Mail: m,
+	segs, err := segment.LoadConfigured(cfg.SegmentsDir)
+	if err != nil {
+		return nil, err
+	}
+	return &report.Handler{Store: reportStore{st}, Economics: econ, Mail: m, Segments: segmentRows{segs, st},
 		From: cfg.Sender, Marketing: cfg.MarketingAddress, ConfigurationSet: cfg.ConfigurationSet, BaseURL: cfg.PublicBaseURL,
 		Teams: Teams(rules), Open: st,
 		Clock: env.Clock, Log: logx.New(env.Logs, "reports", cfg.LogLevel)}, nil
@@ -165,6 +171,29 @@ func Handlers(h *report.Handler, list *handoff.OpenList) app.Handlers {
 		}
 		return errors.Join(err, lerr, terr) // retried: each email goes once
 	}}
+}
+
+// segmentRows are the configured segments with the counts of their last
+// export (the segments function records them).
+type segmentRows struct {
+	set *segment.Set
+	st  *store.Store
+}
+
+func (s segmentRows) SegmentRows(ctx context.Context) ([]report.SegmentRow, error) {
+	runs, err := segmentsfn.Runs{Store: s.st}.Runs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []report.SegmentRow
+	for _, sum := range segment.Summaries(s.set, runs, "") {
+		row := report.SegmentRow{ID: sum.ID, Description: sum.Description, Matching: sum.Matching, Exportable: sum.Exportable, Export: sum.Export}
+		if sum.CountedAt != nil {
+			row.CountedAt = *sum.CountedAt
+		}
+		out = append(out, row)
+	}
+	return out, nil
 }
 
 // reportStore adapts the store's stats rows to report sources.

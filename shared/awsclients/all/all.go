@@ -8,7 +8,8 @@ import (
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
 	"github.com/leadflow/leadflow/shared/paramstore"
 	"github.com/leadflow/leadflow/shared/publish/eventbus"
+	"github.com/leadflow/leadflow/shared/s3store"
 )
 
 // Services are every service's clients.
-var Services = []awsclients.Service{sesmail.Service, paramstore.Service, eventbus.Service}
+var Services = []awsclients.Service{sesmail.Service, paramstore.Service, eventbus.Service, s3store.Service}

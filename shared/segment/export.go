@@ -1,0 +1,180 @@
+package segment
+
+// Export: one scan of the leads evaluates every segment; each matching,
+// exportable lead's hashed address is appended to its segment's file (a
+// temporary file, so memory stays one page of leads whatever the
+// audience's size); each file is then stored and the segment's counts
+// recorded for the dashboard.
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// CSVHeader is the first line of a customer-list file: the one column
+// Google Ads Customer Match and Meta custom audiences read hashed
+// addresses from.
+const CSVHeader = "Email\n"
+
+// ContentType is a customer-list file's media type.
+const ContentType = "text/csv; charset=utf-8"
+
+// Leads is the scan of every lead profile (a batch read: the export is a
+// weekly job, never a request's read path).
+type Leads interface {
+	ScanLeads(ctx context.Context, fn func(lead.Lead) error) error
+}
+
+// Objects stores a file under a key (the S3 bucket of the exports).
+type Objects interface {
+	Put(ctx context.Context, key, contentType string, body io.ReadSeeker, size int64) error
+}
+
+// Runs keeps each segment's last export: its counts, when, and where.
+type Runs interface {
+	SaveRun(ctx context.Context, r Run) error
+	Runs(ctx context.Context) ([]Run, error)
+}
+
+// Run is one segment's export.
+type Run struct {
+	Segment string `json:"segment"`
+	// Matching leads meet the conditions; Exportable are those of them
+	// that may be uploaded (see Exportable): the file's rows.
+	Matching   int       `json:"matching"`
+	Exportable int       `json:"exportable"`
+	At         time.Time `json:"at"`
+	// Key is the file's key in the export bucket.
+	Key string `json:"key"`
+}
+
+// Exporter writes every segment's customer list to the export bucket.
+type Exporter struct {
+	Segments *Set
+	Leads    Leads
+	Objects  Objects
+	Runs     Runs
+	Clock    func() time.Time
+	// TempDir holds the files while they are written ("" is the
+	// system's: /tmp in Lambda).
+	TempDir string
+	Log     *slog.Logger
+}
+
+// Key is where a segment's file of a day goes: segments/<id>/<date>.csv.
+// A second export the same day (a retry, a manual run) replaces it.
+func Key(id string, at time.Time) string {
+	return "segments/" + id + "/" + at.UTC().Format("2006-01-02") + ".csv"
+}
+
+// Counts are what one scan found for a segment.
+type Counts struct{ Matching, Exportable int }
+
+// Scan evaluates segs over every lead (erased leads are nobody's: they
+// count nowhere) and writes each exportable match's row to its segment's
+// writer (nil: count only). A row is the lead's hashed address and a
+// newline.
+func Scan(ctx context.Context, leads Leads, segs []*Segment, out []io.Writer, now time.Time) ([]Counts, error) {
+	counts := make([]Counts, len(segs))
+	row := make([]byte, 0, 65)
+	err := leads.ScanLeads(ctx, func(l lead.Lead) error {
+		if l.Erased {
+			return nil
+		}
+		exportable := Exportable(&l)
+		row = row[:0]
+		for i, s := range segs {
+			if !s.Match(&l, now) {
+				continue
+			}
+			counts[i].Matching++
+			if !exportable {
+				continue
+			}
+			counts[i].Exportable++
+			if out[i] == nil {
+				continue
+			}
+			if len(row) == 0 {
+				row = append(append(row, HashEmail(l.Email)...), '\n')
+			}
+			if _, err := out[i].Write(row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return counts, err
+}
+
+// Export writes every segment's file and records its run. A segment whose
+// file could not be stored is reported in the error and keeps its
+// previous run; the others are stored.
+func (e *Exporter) Export(ctx context.Context) ([]Run, error) {
+	now := e.Clock()
+	segs := e.Segments.All()
+	if len(segs) == 0 {
+		return nil, nil
+	}
+	files := make([]*os.File, len(segs))
+	bufs := make([]*bufio.Writer, len(segs))
+	out := make([]io.Writer, len(segs))
+	defer func() {
+		for _, f := range files {
+			if f != nil {
+				f.Close()
+				os.Remove(f.Name())
+			}
+		}
+	}()
+	for i, s := range segs {
+		f, err := os.CreateTemp(e.TempDir, "segment-"+s.ID+"-*.csv")
+		if err != nil {
+			return nil, fmt.Errorf("segments: temporary file: %w", err)
+		}
+		files[i], bufs[i] = f, bufio.NewWriterSize(f, 64<<10)
+		if _, err := bufs[i].WriteString(CSVHeader); err != nil {
+			return nil, err
+		}
+		out[i] = bufs[i]
+	}
+	counts, err := Scan(ctx, e.Leads, segs, out, now)
+	if err != nil {
+		return nil, fmt.Errorf("segments: scan: %w", err)
+	}
+	var runs []Run
+	var errs []error
+	for i, s := range segs {
+		if err := bufs[i].Flush(); err != nil {
+			return nil, fmt.Errorf("segments: write %s: %w", s.ID, err)
+		}
+		size, err := files[i].Seek(0, io.SeekCurrent)
+		if err == nil {
+			_, err = files[i].Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("segments: %s: %w", s.ID, err)
+		}
+		r := Run{Segment: s.ID, Matching: counts[i].Matching, Exportable: counts[i].Exportable, At: now, Key: Key(s.ID, now)}
+		if err := e.Objects.Put(ctx, r.Key, ContentType, files[i], size); err != nil {
+			e.Log.Error("segment export", "segment", s.ID, "error", err.Error())
+			errs = append(errs, fmt.Errorf("segment %s: %w", s.ID, err))
+			continue
+		}
+		if err := e.Runs.SaveRun(ctx, r); err != nil {
+			errs = append(errs, fmt.Errorf("segment %s: record the run: %w", s.ID, err))
+			continue
+		}
+		e.Log.Info("segment export", "segment", s.ID, "matching", r.Matching, "exportable", r.Exportable, "key", r.Key, "bytes", size)
+		runs = append(runs, r)
+	}
+	return runs, errors.Join(errs...)
+}
