@@ -8,41 +8,81 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// configWith is the base config with its fit section replaced by the
-// rules and grades, headed by a comment saying how it was made.
+// configWith is the base config with its fit section (and, when learned,
+// its engagement and thresholds sections) replaced, headed by a comment
+// saying how it was made.
 //
 // The base file is kept as written — comments, blank lines, line breaks in
-// long lists — by splicing the new fit section over the lines of the old
+// long lists — by splicing each new section over the lines of the old
 // one, so a diff against the base shows only what was learned. When the
-// base is laid out so that the fit lines cannot be told apart safely, the
-// whole file is re-encoded instead (same content, the YAML library's
+// base is laid out so that a section's lines cannot be told apart safely,
+// the whole file is re-encoded instead (same content, the YAML library's
 // layout).
-func (r *Result) configWith(base []byte, grades [3]int, warnings []string) ([]byte, error) {
+func (r *Result) configWith(base []byte, grades [3]int, th *[4]Threshold, warnings []string) ([]byte, error) {
+	type section struct {
+		key  string
+		node *yaml.Node
+	}
+	sections := []section{{"fit", r.fitNode(grades)}}
+	if eng := r.engagementNode(base); eng != nil {
+		sections = append(sections, section{"engagement", eng})
+	}
+	if th != nil {
+		sections = append(sections, section{"thresholds", thresholdsNode(th, r.Options.HandoffRate)})
+	}
+	head := r.header(warnings)
+	text := base
+	spliced := true
+	for _, s := range sections {
+		var doc yaml.Node
+		if err := yaml.Unmarshal(text, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 ||
+			doc.Content[0].Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%w: the base config is not a YAML mapping", ErrExport)
+		}
+		root := doc.Content[0]
+		line := 0
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == s.key {
+				line = root.Content[i].Line
+			}
+		}
+		if line == 0 {
+			if s.key == "fit" {
+				return nil, fmt.Errorf("%w: the base config has no fit section", ErrExport)
+			}
+			spliced = false
+			break
+		}
+		body, err := encodeYAML(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: s.key}, s.node}})
+		if err != nil {
+			return nil, err
+		}
+		out, ok := spliceSection(text, s.key, line, body)
+		if !ok {
+			spliced = false
+			break
+		}
+		text = out
+	}
+	if spliced {
+		return append([]byte(head), text...), nil
+	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(base, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 ||
-		doc.Content[0].Kind != yaml.MappingNode {
+	if err := yaml.Unmarshal(base, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%w: the base config is not a YAML mapping", ErrExport)
 	}
 	root := doc.Content[0]
-	at := -1
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "fit" {
-			at = i
+	for _, s := range sections {
+		found := false
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == s.key {
+				root.Content[i+1], found = s.node, true
+			}
+		}
+		if !found {
+			root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: s.key}, s.node)
 		}
 	}
-	if at < 0 {
-		return nil, fmt.Errorf("%w: the base config has no fit section", ErrExport)
-	}
-	fit := r.fitNode(grades)
-	section, err := encodeYAML(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "fit"}, fit}})
-	if err != nil {
-		return nil, err
-	}
-	head := r.header(grades, warnings)
-	if out, ok := spliceFit(base, root.Content[at].Line, section); ok {
-		return append([]byte(head), out...), nil
-	}
-	root.Content[at+1] = fit
 	body, err := encodeYAML(&doc)
 	if err != nil {
 		return nil, err
@@ -63,15 +103,15 @@ func encodeYAML(n *yaml.Node) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// spliceFit replaces the lines of the base's top-level fit section — from
-// its key to the last indented line before the next line at column 0 —
-// with section. ok is false unless everything but fit is provably the
-// same afterwards.
-func spliceFit(base []byte, fitLine int, section []byte) ([]byte, bool) {
+// spliceSection replaces the lines of the base's top-level section key —
+// from its key to the last indented line before the next line at column
+// 0 — with section. ok is false unless everything but that section is
+// provably the same afterwards.
+func spliceSection(base []byte, key string, keyLine int, section []byte) ([]byte, bool) {
 	text := strings.ReplaceAll(string(base), "\r\n", "\n")
 	lines := strings.SplitAfter(text, "\n")
-	start := fitLine - 1
-	if start < 0 || start >= len(lines) || !strings.HasPrefix(lines[start], "fit:") {
+	start := keyLine - 1
+	if start < 0 || start >= len(lines) || !strings.HasPrefix(lines[start], key+":") {
 		return nil, false
 	}
 	end := start + 1
@@ -93,16 +133,16 @@ func spliceFit(base []byte, fitLine int, section []byte) ([]byte, bool) {
 		b.WriteString(l)
 	}
 	out := []byte(b.String())
-	if !sameExceptFit(base, out) {
+	if !sameExcept(base, out, key) {
 		return nil, false
 	}
 	return out, true
 }
 
-// sameExceptFit reports whether two configs have the same top-level keys
-// in the same order, and the same content (comments aside) under each but
-// fit.
-func sameExceptFit(a, b []byte) bool {
+// sameExcept reports whether two configs have the same top-level keys in
+// the same order, and the same content (comments aside) under each but
+// key.
+func sameExcept(a, b []byte, key string) bool {
 	var da, db yaml.Node
 	if yaml.Unmarshal(a, &da) != nil || yaml.Unmarshal(b, &db) != nil || len(da.Content) == 0 || len(db.Content) == 0 {
 		return false
@@ -115,7 +155,7 @@ func sameExceptFit(a, b []byte) bool {
 		if ra.Content[i].Value != rb.Content[i].Value {
 			return false
 		}
-		if ra.Content[i].Value == "fit" {
+		if ra.Content[i].Value == key {
 			continue
 		}
 		va, errA := yaml.Marshal(withoutComments(ra.Content[i+1]))

@@ -15,8 +15,8 @@ import (
 
 // synthStoredLeads is a population of stored leads in which only the
 // industry decides whether sales accepted them: Software leads mostly
-// reach sal/sql/won, the others are mostly rejected or lost. Every
-// tenth lead has no outcome yet.
+// reach sal/sql/won, the others are mostly rejected, lost or sent back.
+// Every tenth lead has no outcome yet.
 func synthStoredLeads(n int, seed uint64) []lead.Lead {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	industries := []string{"Software", "Retail", "Education", "Manufacturing"}
@@ -53,7 +53,10 @@ func synthStoredLeads(n int, seed uint64) []lead.Lead {
 		case accepted:
 			l.Stage = []lead.Stage{lead.StageSAL, lead.StageSQL, lead.StageWon}[rng.IntN(3)]
 		default:
-			l.Stage = []lead.Stage{lead.StageRejected, lead.StageLost, lead.StageDisqualified}[rng.IntN(3)]
+			l.Stage = []lead.Stage{lead.StageRejected, lead.StageLost, lead.StageNurturing}[rng.IntN(3)]
+			if l.Stage == lead.StageNurturing { // sales sent it back: "not now"
+				l.SentBack = &lead.SentBack{At: at, Reason: "not_now", Times: 1}
+			}
 		}
 		out[i] = l
 	}
@@ -89,7 +92,7 @@ func TestDatasetFromLeadsShape(t *testing.T) {
 	for _, o := range ds.Outcomes {
 		total += o.Count
 		wantRead := map[string]string{"sal": "positive", "sql": "positive", "won": "positive", "rejected": "negative",
-			"lost": "negative", "disqualified": "negative", "new": "skipped", "mql": "skipped", "unsubscribed": "skipped"}[o.Value]
+			"lost": "negative", "sent back (nurturing)": "negative", "new": "skipped", "mql": "skipped", "unsubscribed": "skipped"}[o.Value]
 		if o.Read != wantRead {
 			t.Errorf("stage %q read as %s, want %s", o.Value, o.Read, wantRead)
 		}
