@@ -23,7 +23,7 @@ type Backtest struct {
 	AUC, AUCLow, AUCHigh float64
 	// TopK: what handing the best-ranked share of leads to sales yields;
 	// PrecisionLow/High: the 95% interval of each one's precision.
-	TopK                      []TopK
+	TopK                        []TopK
 	PrecisionLow, PrecisionHigh []float64
 	// Grades are the leads not disqualified, by grade (Share is of all
 	// leads, Recall of all conversions).

@@ -243,7 +243,7 @@ func (r *Result) rules() func(Example) int {
 		p := int(math.Round(v * x.Scale))
 		return max(-maxRulePoints, min(maxRulePoints, p))
 	}
-	featPoints := map[int]int{}   // feature → the points of its rule
+	featPoints := map[int]int{}      // feature → the points of its rule
 	existsPoints := map[string]int{} // words field → its exists rule
 	for fi := range enc.fields {
 		fe := &enc.fields[fi]
