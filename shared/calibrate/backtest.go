@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -73,9 +74,41 @@ func Score(cfg *qualify.Config, x Example) qualify.Decision {
 	return cfg.Evaluate(x.Lead(), sigs, time.Time{})
 }
 
+// decision is what qualify decided for one example, as a back-test
+// keeps it.
+type decision struct {
+	qualify.Decision
+	score float64 // fit points + engagement; -Inf when disqualified
+	grade int     // 0 = A … 3 = D
+}
+
+// decideAll decides each example with the config (the blank fields and
+// signals emptied first).
+func decideAll(cfg *qualify.Config, xs []Example, blanks []string) []decision {
+	out := make([]decision, len(xs))
+	for i, x := range xs {
+		d := Score(cfg, blank(x, blanks))
+		out[i] = decision{Decision: d, score: float64(d.FitPoints) + d.Score, grade: 3}
+		if d.Disqualified {
+			out[i].score = math.Inf(-1)
+		}
+		for g, name := range gradeNames {
+			if d.Grade == name {
+				out[i].grade = g
+			}
+		}
+	}
+	return out
+}
+
 // RunBacktest decides every example with the config and measures the
 // result.
 func RunBacktest(cfg *qualify.Config, name string, xs []Example, o BacktestOptions) *Backtest {
+	return summarize(name, xs, decideAll(cfg, xs, o.Blank), o)
+}
+
+// summarize measures the decisions of a back-test.
+func summarize(name string, xs []Example, ds []decision, o BacktestOptions) *Backtest {
 	b := &Backtest{Config: name, Leads: len(xs), Blanked: o.Blank, AUCLow: math.NaN(), AUCHigh: math.NaN()}
 	y := outcomes(xs)
 	b.Converted = countPositive(xs)
@@ -95,14 +128,13 @@ func RunBacktest(cfg *qualify.Config, name string, xs []Example, o BacktestOptio
 		}
 	}
 	for i, x := range xs {
-		x = blank(x, o.Blank)
 		if x.Positive && x.Value != 0 {
 			b.HasValue = true
 			b.Value += x.Value
 		}
-		d := Score(cfg, x)
+		d := ds[i]
+		b.scores[i] = d.score
 		if d.Disqualified {
-			b.scores[i] = math.Inf(-1)
 			add(&b.Disqualified, x)
 			s := byReason[d.Reason]
 			if s == nil {
@@ -116,12 +148,7 @@ func RunBacktest(cfg *qualify.Config, name string, xs []Example, o BacktestOptio
 			add(&s.GradeStat, x)
 			continue
 		}
-		b.scores[i] = float64(d.FitPoints) + d.Score
-		for g, name := range gradeNames {
-			if d.Grade == name {
-				add(&grades[g], x)
-			}
-		}
+		add(&grades[d.grade], x)
 		switch d.Temperature {
 		case qualify.Hot:
 			add(&b.Hot, x)
@@ -159,6 +186,7 @@ func RunBacktest(cfg *qualify.Config, name string, xs []Example, o BacktestOptio
 // from resamples of the leads (with replacement).
 func (b *Backtest) bootstrap(y []bool, iterations int, seed uint64) {
 	n := len(b.scores)
+	b.AUCLow, b.AUCHigh = math.NaN(), math.NaN()
 	b.PrecisionLow = make([]float64, len(reportShares))
 	b.PrecisionHigh = make([]float64, len(reportShares))
 	for i := range reportShares {
@@ -168,21 +196,37 @@ func (b *Backtest) bootstrap(y []bool, iterations int, seed uint64) {
 		return
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x626f6f74)) // "boot"
+	// A resample is how many times each lead is drawn: with the leads in
+	// rank order once, each resample's AUC and top shares are one pass.
+	order := rankDesc(b.scores)
+	ks := make([]int, len(reportShares))
+	for k, share := range reportShares {
+		ks[k] = max(1, min(n, int(math.Round(share*float64(n)))))
+	}
 	aucs := make([]float64, 0, iterations)
 	precs := make([][]float64, len(reportShares))
-	s := make([]float64, n)
-	yy := make([]bool, n)
+	w := make([]float64, n)
 	for range iterations {
-		for i := range s {
-			j := rng.IntN(n)
-			s[i], yy[i] = b.scores[j], y[j]
+		clear(w)
+		for range n {
+			w[rng.IntN(n)]++
 		}
-		auc, pr := aucAndPrecisions(s, yy, reportShares)
-		if !math.IsNaN(auc) {
+		if auc := weightedAUC(b.scores, y, w, order); !math.IsNaN(auc) {
 			aucs = append(aucs, auc)
 		}
-		for k, p := range pr {
-			precs[k] = append(precs[k], p)
+		for k, top := range ks {
+			left, conv := float64(top), 0.0
+			for _, j := range order {
+				if left <= 0 {
+					break
+				}
+				c := math.Min(w[j], left)
+				if y[j] {
+					conv += c
+				}
+				left -= c
+			}
+			precs[k] = append(precs[k], conv/float64(top))
 		}
 	}
 	b.AUCLow, b.AUCHigh = percentiles(aucs)
@@ -191,23 +235,30 @@ func (b *Backtest) bootstrap(y []bool, iterations int, seed uint64) {
 	}
 }
 
-// aucAndPrecisions sorts once for the AUC and the precision of each top
-// share (ties in score ranked in their order).
-func aucAndPrecisions(scores []float64, y []bool, shares []float64) (float64, []float64) {
-	idx := rankDesc(scores)
-	n := len(idx)
-	out := make([]float64, len(shares))
-	for k, share := range shares {
-		top := max(1, min(n, int(math.Round(share*float64(n)))))
-		c := 0
-		for _, j := range idx[:top] {
-			if y[j] {
-				c++
+// weightedAUC is the AUC of leads counted w times each; order is the
+// leads by descending score.
+func weightedAUC(scores []float64, y []bool, w []float64, order []int) float64 {
+	var num, pos, neg, negBelow float64
+	for i := len(order) - 1; i >= 0; { // ascending, a tie group at a time
+		j := i
+		var gp, gn float64
+		for j >= 0 && scores[order[j]] == scores[order[i]] {
+			if k := order[j]; y[k] {
+				gp += w[k]
+			} else {
+				gn += w[k]
 			}
+			j--
 		}
-		out[k] = float64(c) / float64(top)
+		num += gp*negBelow + gp*gn/2
+		negBelow += gn
+		pos, neg = pos+gp, neg+gn
+		i = j
 	}
-	return AUC(scores, y), out
+	if pos == 0 || neg == 0 {
+		return math.NaN()
+	}
+	return num / (pos * neg)
 }
 
 // percentiles are the 2.5th and 97.5th percentiles (NaN when empty).
@@ -222,6 +273,15 @@ func percentiles(xs []float64) (lo, hi float64) {
 		return s[i]
 	}
 	return at(0.025), at(0.975)
+}
+
+// gradesOf are the grades of decisions (0 = A … 3 = D).
+func gradesOf(ds []decision) []int {
+	out := make([]int, len(ds))
+	for i, d := range ds {
+		out[i] = d.grade
+	}
+	return out
 }
 
 // HandOff is the share of leads handed to sales (hot).
@@ -288,14 +348,29 @@ func (r *Result) backtests() {
 		return
 	}
 	bo := BacktestOptions{Blank: r.liveBlanks(), Bootstrap: o.Bootstrap, Seed: o.Seed}
-	r.Base = RunBacktest(baseCfg, o.BaseName, r.Test, bo)
-	r.New = RunBacktest(newCfg, "calibrated", r.Test, bo)
-	r.Live = RunBacktest(newCfg, "calibrated", r.Data.Examples, BacktestOptions{Blank: bo.Blank})
+	// Each lead decided once per config: the holdout's decisions serve
+	// the back-test and the grade table, with the training leads' the
+	// table of every lead.
+	baseTest := decideAll(baseCfg, r.Test, bo.Blank)
+	newTest := decideAll(newCfg, r.Test, bo.Blank)
+	r.Base = summarize(o.BaseName, r.Test, baseTest, bo)
+	r.New = summarize("calibrated", r.Test, newTest, bo)
+	all, allDec := r.Test, newTest
+	newTrain := newTest
+	if !r.OnTrain {
+		newTrain = decideAll(newCfg, r.Train, bo.Blank)
+		all = append(slices.Clone(r.Train), r.Test...)
+		allDec = append(slices.Clone(newTrain), newTest...)
+	}
+	r.Live = summarize("calibrated", all, allDec, BacktestOptions{Blank: bo.Blank})
 	r.Eval.ExportAUC, r.Eval.BaseConfigAUC = r.New.AUC, r.Base.AUC
+	x := r.Export
+	x.Train = gradeStats(gradesOf(newTrain), r.Train)
+	x.Test = gradeStats(gradesOf(newTest), r.Test)
+	x.BaseTest = gradeStats(gradesOf(baseTest), r.Test)
 	for _, w := range r.Live.DisqualifierWarnings() {
 		r.warn(w)
 	}
-	x := r.Export
 	if _, err := r.parseConfig(base, x.Grades, &x.Thresholds); err != nil {
 		r.warn(err.Error())
 	}

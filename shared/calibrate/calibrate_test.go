@@ -118,6 +118,7 @@ func factorOf(r *Result, name string) Factor {
 }
 
 func TestRunLearnsKnownEffects(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(4000, 1, false), Options{Seed: 1})
 	positive := []string{`industry "Software"`, `industry "SaaS"`, `job_title word "vp"`, "pricing_page_view (each)"}
 	negative := []string{`industry "Education"`, `job_title word "intern"`, "company_size up to"}
@@ -157,6 +158,7 @@ func TestRunLearnsKnownEffects(t *testing.T) {
 }
 
 func TestExportParsesAndGradeAMatchesTargetRate(t *testing.T) {
+	t.Parallel()
 	for _, rate := range []float64{0.1, 0.2, 0.3} {
 		t.Run(fmt.Sprint(rate), func(t *testing.T) {
 			r := runOK(t, synthDataset(3000, 2, false), Options{Seed: 2, TargetRate: rate})
@@ -183,6 +185,7 @@ func TestExportParsesAndGradeAMatchesTargetRate(t *testing.T) {
 }
 
 func TestTargetPrecision(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(3000, 3, false), Options{Seed: 3, TargetPrecision: 0.5})
 	a := r.Export.Train[0]
 	if a.Rate < 0.5 || a.Leads < 10 || r.Export.PrecisionMissed {
@@ -195,6 +198,7 @@ func TestTargetPrecision(t *testing.T) {
 }
 
 func TestLeakingColumnIsFlagged(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(1500, 4, true), Options{Seed: 4})
 	var variant, excluded ColumnCheck
 	for _, c := range r.Leakage {
@@ -257,6 +261,7 @@ func TestLeakingColumnIsFlagged(t *testing.T) {
 }
 
 func TestRunIsDeterministic(t *testing.T) {
+	t.Parallel()
 	report := func(seed uint64) (string, []byte) {
 		r := runOK(t, synthDataset(2000, 5, false), Options{Seed: seed})
 		var buf bytes.Buffer
@@ -290,6 +295,7 @@ func summaryTail(c *qualify.Config) string {
 }
 
 func TestExportKeepsTheRestOfTheBase(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(1500, 6, false), Options{Seed: 6})
 	got, err := qualify.Parse(r.Export.Config, "out.yaml")
 	if err != nil {
@@ -362,6 +368,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 }
 
 func TestNoHoldoutEvaluatesOnTraining(t *testing.T) {
+	t.Parallel()
 	r, err := Run(synthDataset(800, 9, false), Options{Holdout: 0, Now: at0})
 	if err != nil {
 		t.Fatal(err)
@@ -395,6 +402,7 @@ func cutFit(text string) string {
 }
 
 func TestExportKeepsTheBaseTextAsWritten(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(1500, 12, false), Options{Seed: 12})
 	cfg := string(r.Export.Config)
 	_, body, ok := strings.Cut(cfg, "events/sample-lead.json\n\n")

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -31,40 +32,35 @@ func (r *Result) configWith(base []byte, grades [3]int, th *[4]Threshold, warnin
 		sections = append(sections, section{"thresholds", thresholdsNode(th, r.Options.HandoffRate)})
 	}
 	head := r.header(warnings)
+	var check yaml.Node
+	if err := yaml.Unmarshal(base, &check); err != nil || check.Kind != yaml.DocumentNode || len(check.Content) == 0 ||
+		check.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%w: the base config is not a YAML mapping", ErrExport)
+	}
+	hasFit := false
+	for i := 0; i+1 < len(check.Content[0].Content); i += 2 {
+		hasFit = hasFit || check.Content[0].Content[i].Value == "fit"
+	}
+	if !hasFit {
+		return nil, fmt.Errorf("%w: the base config has no fit section", ErrExport)
+	}
 	text := base
 	spliced := true
+	var keys []string
 	for _, s := range sections {
-		var doc yaml.Node
-		if err := yaml.Unmarshal(text, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 ||
-			doc.Content[0].Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%w: the base config is not a YAML mapping", ErrExport)
-		}
-		root := doc.Content[0]
-		line := 0
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			if root.Content[i].Value == s.key {
-				line = root.Content[i].Line
-			}
-		}
-		if line == 0 {
-			if s.key == "fit" {
-				return nil, fmt.Errorf("%w: the base config has no fit section", ErrExport)
-			}
-			spliced = false
-			break
-		}
 		body, err := encodeYAML(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: s.key}, s.node}})
 		if err != nil {
 			return nil, err
 		}
-		out, ok := spliceSection(text, s.key, line, body)
+		out, ok := spliceSection(text, s.key, body)
 		if !ok {
 			spliced = false
 			break
 		}
 		text = out
+		keys = append(keys, s.key)
 	}
-	if spliced {
+	if spliced && sameExcept(base, text, keys...) {
 		return append([]byte(head), text...), nil
 	}
 	var doc yaml.Node
@@ -104,14 +100,23 @@ func encodeYAML(n *yaml.Node) ([]byte, error) {
 }
 
 // spliceSection replaces the lines of the base's top-level section key —
-// from its key to the last indented line before the next line at column
-// 0 — with section. ok is false unless everything but that section is
-// provably the same afterwards.
-func spliceSection(base []byte, key string, keyLine int, section []byte) ([]byte, bool) {
+// from its key (the only line at column 0 starting "key:") to the last
+// indented line before the next line at column 0 — with section. ok is
+// false when the key's line cannot be told apart; the caller then checks
+// that everything but the spliced sections is provably the same.
+func spliceSection(base []byte, key string, section []byte) ([]byte, bool) {
 	text := strings.ReplaceAll(string(base), "\r\n", "\n")
 	lines := strings.SplitAfter(text, "\n")
-	start := keyLine - 1
-	if start < 0 || start >= len(lines) || !strings.HasPrefix(lines[start], key+":") {
+	start := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, key+":") {
+			if start >= 0 {
+				return nil, false
+			}
+			start = i
+		}
+	}
+	if start < 0 {
 		return nil, false
 	}
 	end := start + 1
@@ -132,17 +137,13 @@ func spliceSection(base []byte, key string, keyLine int, section []byte) ([]byte
 	for _, l := range lines[end:] {
 		b.WriteString(l)
 	}
-	out := []byte(b.String())
-	if !sameExcept(base, out, key) {
-		return nil, false
-	}
-	return out, true
+	return []byte(b.String()), true
 }
 
 // sameExcept reports whether two configs have the same top-level keys in
 // the same order, and the same content (comments aside) under each but
-// key.
-func sameExcept(a, b []byte, key string) bool {
+// the given keys.
+func sameExcept(a, b []byte, keys ...string) bool {
 	var da, db yaml.Node
 	if yaml.Unmarshal(a, &da) != nil || yaml.Unmarshal(b, &db) != nil || len(da.Content) == 0 || len(db.Content) == 0 {
 		return false
@@ -155,7 +156,7 @@ func sameExcept(a, b []byte, key string) bool {
 		if ra.Content[i].Value != rb.Content[i].Value {
 			return false
 		}
-		if ra.Content[i].Value == key {
+		if slices.Contains(keys, ra.Content[i].Value) {
 			continue
 		}
 		va, errA := yaml.Marshal(withoutComments(ra.Content[i+1]))

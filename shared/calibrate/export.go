@@ -138,7 +138,7 @@ func (r *Result) buildExport() error {
 	if base == nil {
 		base = DefaultBase()
 	}
-	baseCfg, err := qualify.Parse(base, o.BaseName)
+	_, err := qualify.Parse(base, o.BaseName)
 	if err != nil {
 		return fmt.Errorf("%w: the base config is invalid:\n%v", ErrExport, err)
 	}
@@ -153,8 +153,11 @@ func (r *Result) buildExport() error {
 		}
 	}
 	if len(x.Rules) == 0 && learned == 0 {
-		return fmt.Errorf("%w: no feature earned a single point (the data shows no pattern at %g points per doubling; check the outcome column)",
-			ErrExport, o.DoublePoints)
+		if r.Small == "" {
+			return fmt.Errorf("%w: no feature earned a single point (the data shows no pattern at %g points per doubling; check the outcome column)",
+				ErrExport, o.DoublePoints)
+		}
+		r.warn("no feature earned a single point: the sample shows no pattern")
 	}
 
 	// Cut grades and thresholds on what qualify itself gives: build with
@@ -181,17 +184,10 @@ func (r *Result) buildExport() error {
 	x.Grades = r.cutGrades(trainPts)
 	r.checkGrades(trainPts)
 	x.Thresholds = r.cutThresholds(trainPts, trainEng, trainDQ)
-	final, err := r.parseConfig(base, x.Grades, &x.Thresholds)
-	if err != nil {
-		return err
-	}
-	_, trainGrades := evaluateAll(final, r.Train)
-	x.Train = gradeStats(trainGrades, r.Train)
-	_, testGrades := evaluateAll(final, r.Test)
-	x.Test = gradeStats(testGrades, r.Test)
-	_, baseGrades := evaluateAll(baseCfg, r.Test)
-	x.BaseTest = gradeStats(baseGrades, r.Test)
-	return nil
+	// The grade tables come with the back-tests, which decide every
+	// lead with this config and the base.
+	_, err = r.parseConfig(base, x.Grades, &x.Thresholds)
+	return err
 }
 
 // checkGrades warns when the grade cuts barely separate leads.

@@ -200,6 +200,7 @@ func TestSignalCountsArePerEvent(t *testing.T) {
 }
 
 func TestExportedPointsForNewLeads(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(2000, 11, false), Options{Seed: 11})
 	pointsOf := r.rules()
 	c, err := qualify.Parse(r.Export.Config, "out.yaml")

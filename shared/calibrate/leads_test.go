@@ -108,6 +108,7 @@ func TestDatasetFromLeadsShape(t *testing.T) {
 }
 
 func TestRunLearnsFromStoredLeads(t *testing.T) {
+	t.Parallel()
 	ds := DatasetFromLeads("feedback", synthStoredLeads(3000, 2))
 	r := runOK(t, ds, Options{Seed: 1})
 	if f := factorOf(r, `industry "Software"`); !(f.Weight > 0.5 && f.Effect > 0.5) {
@@ -163,6 +164,7 @@ func TestRunLearnsFromStoredLeads(t *testing.T) {
 // its one bin has no bounds; the export must still parse (found on the
 // local stack's demo data).
 func TestExportWithASingleNumberBin(t *testing.T) {
+	t.Parallel()
 	leads := synthStoredLeads(600, 3)
 	for i := range leads {
 		leads[i].CompanySize = "" // as on the demo data: one size, or none

@@ -123,6 +123,7 @@ func (s leadSource) Leads(context.Context) ([]Example, error) { return ExamplesF
 var _ OutcomeSource = leadSource(nil)
 
 func TestOutcomeSourceFeedsRun(t *testing.T) {
+	t.Parallel()
 	var leads []lead.Lead
 	for i := range 400 {
 		stage := lead.StageRejected

@@ -216,12 +216,18 @@ func outcomeWords(vals []string) (float64, []string) {
 	given, hits := 0, 0
 	counts := map[string]int{}
 	spelling := map[string]string{}
+	seen := map[string]bool{} // value → has outcome words: each value matched once
 	for _, v := range vals {
 		if v == "" {
 			continue
 		}
 		given++
-		if outcomeVocabulary.MatchString(v) {
+		has, ok := seen[v]
+		if !ok {
+			has = outcomeVocabulary.MatchString(v)
+			seen[v] = has
+		}
+		if has {
 			hits++
 			k := strings.ToLower(v)
 			counts[k]++

@@ -251,3 +251,135 @@ func xeduDataset(t testing.TB, n int, seed uint64, mapping string) *Dataset {
 	}
 	return ds
 }
+
+// TestXEducationShape: on leads shaped like the X Education export, the
+// two sales-filled columns are flagged and left out, the nearly-always-No
+// columns dropped, "Select" read as not given, and the export — scored by
+// qualify as live leads arrive — ranks holdout leads almost as well as
+// the true log-odds, with the effects in their true order.
+func TestXEducationShape(t *testing.T) {
+	t.Parallel()
+	const n = 3000
+	ds := xeduDataset(t, n, 42, xeduMapping("answers.occupation", ""))
+	r := runOK(t, ds, Options{Seed: 1, Bootstrap: 20})
+
+	dropped := map[string]ColumnCheck{}
+	for _, c := range r.Leakage {
+		if c.Dropped {
+			dropped[c.Column] = c
+		}
+		if c.Flagged && c.Column != "Tags" && c.Column != "Lead Quality" {
+			t.Errorf("flagged %s: %q", c.Column, c.Reasons)
+		}
+	}
+	for _, col := range []string{"Tags", "Lead Quality"} {
+		c, ok := dropped[col]
+		if !ok || !c.Flagged || !c.WhatIf || c.Claimed < c.Live+0.03 {
+			t.Errorf("%s: %+v", col, c)
+		}
+	}
+	if reasons := strings.Join(dropped["Lead Quality"].Reasons, "; "); !strings.Contains(reasons, "read like a sales outcome") {
+		t.Errorf("Lead Quality's reasons: %s", reasons)
+	}
+	for _, col := range xeduNearlyNo {
+		if c, ok := dropped[col]; !ok || !c.NearConstant {
+			t.Errorf("%s not dropped as nearly constant", col)
+		}
+	}
+	if len(dropped) != 2+len(xeduNearlyNo) {
+		t.Errorf("dropped %d columns", len(dropped))
+	}
+	for _, q := range ds.Quality {
+		if q.Column == "Specialization" && q.Placeholders == 0 {
+			t.Error(`"Select" not read as not given`)
+		}
+	}
+
+	// Against the truth.
+	_, truth := synthXEdu(n, 42)
+	var z []float64
+	for _, x := range r.Test {
+		z = append(z, truth[x.Line-2])
+	}
+	oracle := AUC(z, outcomes(r.Test))
+	if r.Eval.ExportAUC < oracle-0.02 || r.Eval.ExportAUC < r.Eval.AUC-0.01 {
+		t.Errorf("export AUC %.3f, model %.3f, the truth %.3f", r.Eval.ExportAUC, r.Eval.AUC, oracle)
+	}
+	if p := r.New.TopK[3].Precision; p < 0.7 {
+		t.Errorf("top 30%% precision %.3f", p)
+	}
+	effect := func(name string) float64 {
+		f := factorOf(r, name)
+		if math.IsNaN(f.Effect) {
+			t.Fatalf("no factor %s", name)
+		}
+		return f.Effect
+	}
+	order := [][2]string{
+		{`answers.occupation "Working Professional"`, `answers.occupation "Unemployed"`},
+		{`answers.occupation "Unemployed"`, `answers.occupation (not given)`},
+		{`answers.lead_origin "Lead Add Form"`, `answers.lead_origin "Landing Page Submission"`},
+		{`answers.last_activity "SMS Sent"`, `answers.last_activity "Email Opened"`},
+		{`answers.last_activity "Email Opened"`, `answers.last_activity "Olark Chat Conversation"`},
+		{`answers.do_not_email "No"`, `answers.do_not_email "Yes"`},
+		{`utm_source "Welingak Website"`, `utm_source "Olark Chat"`},
+	}
+	for _, o := range order {
+		if a, b := effect(o[0]), effect(o[1]); !(a > b) {
+			t.Errorf("%s (%.2f) should beat %s (%.2f)", o[0], a, o[1], b)
+		}
+	}
+	// Time on site: the longest bin beats the shortest by far.
+	var first, last float64
+	for _, f := range r.Factors {
+		if f.Feature.Field == "answers.time_on_site" && f.Feature.kind == featBin {
+			if !f.Feature.HasMin {
+				first = f.Effect
+			}
+			if !f.Feature.HasMax {
+				last = f.Effect
+			}
+		}
+	}
+	if last-first < 2 || r.Bins < 5 {
+		t.Errorf("time on site: longest %.2f, shortest %.2f (%d bins)", last, first, r.Bins)
+	}
+	for _, rule := range r.Export.Rules {
+		if rule.Op == "exists" {
+			t.Errorf("a given rule on categories and numbers: %+v", rule)
+		}
+	}
+	if r.Live.Disqualified.Leads != 0 {
+		t.Errorf("disqualified %d", r.Live.Disqualified.Leads)
+	}
+}
+
+// TestXEducationOccupationAsJobTitle: mapping "What is your current
+// occupation" to job_title, the default disqualifiers reject the
+// unemployed — most leads and most conversions — and the report says so.
+func TestXEducationOccupationAsJobTitle(t *testing.T) {
+	t.Parallel()
+	ds := xeduDataset(t, 1500, 43, xeduMapping("job_title", ""))
+	r := runOK(t, ds, Options{Seed: 1, Bootstrap: 10})
+	var js *DisqualifierStat
+	for i, s := range r.Live.Reasons {
+		if s.Grade == "job_seeker" {
+			js = &r.Live.Reasons[i]
+		}
+	}
+	if js == nil || js.Share < 0.5 || js.Recall < 0.5 {
+		t.Fatalf("job_seeker: %+v", js)
+	}
+	warned := strings.Join(r.Warnings, "\n")
+	if !strings.Contains(warned, "disqualifier job_seeker rejects ") || !strings.Contains(warned, `job title matches "Unemployed"`) {
+		t.Errorf("warnings: %s", warned)
+	}
+	var buf bytes.Buffer
+	_ = r.WriteReport(&buf)
+	if !strings.Contains(buf.String(), "| job_seeker ⚠ |") {
+		t.Error("the disqualifier table does not flag job_seeker")
+	}
+	if r.Eval.ExportAUC > r.Eval.AUC-0.1 {
+		t.Errorf("the back-test hides the disqualifiers: export %.3f, model %.3f", r.Eval.ExportAUC, r.Eval.AUC)
+	}
+}
