@@ -50,16 +50,16 @@ func TestBacktestDecidesAsQualifyDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	xs := []Example{
-		bx("Software", "200", "VP", 1, true, 5000),    // 40 fit → A, 10 eng → hot; total 50
-		bx("Software", "200", "VP", 0, true, 3000),    // A, 0 → warm; 40
-		bx("Software", "", "Analyst", 2, false, 0),    // 30 → B, 20 → hot; 50
-		bx("Retail", "200", "Manager", 0, false, 0),   // 10 → C, cold; 10
-		bx("Retail", "", "Unemployed", 5, true, 700),  // disqualified: job_seeker
-		bx("Retail", "", "Unemployed", 0, false, 0),   // disqualified: job_seeker
-		bx("Retail", "", "Student", 0, false, 0),      // disqualified: student
-		bx("Retail", "20", "Engineer", 0, false, 0),   // 0 → D; 0
-		bx("Software", "20", "Engineer", 3, true, 0),  // 30 → B, 30 → hot; 60
-		bx("Education", "", "Teacher", 1, false, 0),   // 0 → D, 10; 10
+		bx("Software", "200", "VP", 1, true, 5000),   // 40 fit → A, 10 eng → hot; total 50
+		bx("Software", "200", "VP", 0, true, 3000),   // A, 0 → warm; 40
+		bx("Software", "", "Analyst", 2, false, 0),   // 30 → B, 20 → hot; 50
+		bx("Retail", "200", "Manager", 0, false, 0),  // 10 → C, cold; 10
+		bx("Retail", "", "Unemployed", 5, true, 700), // disqualified: job_seeker
+		bx("Retail", "", "Unemployed", 0, false, 0),  // disqualified: job_seeker
+		bx("Retail", "", "Student", 0, false, 0),     // disqualified: student
+		bx("Retail", "20", "Engineer", 0, false, 0),  // 0 → D; 0
+		bx("Software", "20", "Engineer", 3, true, 0), // 30 → B, 30 → hot; 60
+		bx("Education", "", "Teacher", 1, false, 0),  // 0 → D, 10; 10
 	}
 	b := RunBacktest(cfg, "bt.yaml", xs, BacktestOptions{})
 	if b.Leads != 10 || b.Converted != 4 || b.BaseRate != 0.4 || !b.HasValue || b.Value != 8700 {
