@@ -293,9 +293,9 @@ func (r *Result) rules() func(Example) int {
 			if fe.missing >= 0 {
 				exists := Rule{Field: fe.name, Op: "exists", Points: pts(-ref)}
 				exists.Leads, exists.Converted = presentCount(r.Train, fe.name)
-				exists.Label = "any " + fe.name
+				exists.Label = fe.name + " given"
 				if exists.Points < 0 {
-					exists.Label = "any " + fe.name + ", before its words"
+					exists.Label = fe.name + " given, its words add the rest"
 					exists.Note = fmt.Sprintf("leads who left %s blank converted more often than those whose %s has none of the words listed; the word rules add to or take from this", fe.name, fe.name)
 				}
 				existsPoints[fe.name] = exists.Points

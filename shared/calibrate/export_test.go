@@ -82,7 +82,7 @@ func TestNetRulesOnePerValue(t *testing.T) {
 				switch rule.Op {
 				case "exists":
 					exists++
-					if tt.negExists && (rule.Points >= 0 || rule.Note == "" || !strings.Contains(rule.Label, "before its words")) {
+					if tt.negExists && (rule.Points >= 0 || rule.Note == "" || !strings.Contains(rule.Label, "its words add the rest")) {
 						t.Errorf("exists rule without an explanation: %+v", rule)
 					}
 				default:
