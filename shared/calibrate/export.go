@@ -283,7 +283,9 @@ func (r *Result) rules() func(Example) int {
 					// given", which qualify writes as exists.
 					rule = Rule{Op: "exists", Label: fe.name + " given"}
 				}
-				add(b, rule, w[b]-ref)
+				if added := add(b, rule, w[b]-ref); added != nil && added.Op == "exists" && added.Points < 0 {
+					added.Note = fmt.Sprintf("leads who left %s blank converted more often than those who gave it", fe.name)
+				}
 			}
 		case KindWords:
 			for _, i := range sortedValues(fe.values) {
