@@ -210,3 +210,41 @@ func TestTopFactorsRestOnEnoughLeads(t *testing.T) {
 		}
 	}
 }
+
+// TestThresholdsHandOffTheTargetShare: the exported hot thresholds hand
+// about the target share of training leads to sales, and warm ones as
+// many again.
+func TestThresholdsHandOffTheTargetShare(t *testing.T) {
+	t.Parallel()
+	for _, rate := range []float64{0.1, 0.2, 0.3} {
+		r := runOK(t, synthDataset(2000, 13, false), Options{Seed: 13, HandoffRate: rate, Bootstrap: 10})
+		cfg, err := qualify.Parse(r.Export.Config, "out.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hot, warm := 0, 0
+		for _, d := range decideAll(cfg, r.Train, nil) {
+			switch d.Temperature {
+			case qualify.Hot:
+				hot++
+			case qualify.Warm:
+				warm++
+			}
+		}
+		n := float64(len(r.Train))
+		if h := float64(hot) / n; math.Abs(h-rate) > 0.04 {
+			t.Errorf("rate %v: %.3f of training leads hot", rate, h)
+		}
+		if w := float64(warm) / n; math.Abs(w-rate) > 0.08 {
+			t.Errorf("rate %v: %.3f warm", rate, w)
+		}
+		for g, th := range r.Export.Thresholds {
+			if !th.HasHot || th.HasWarm && th.Warm >= th.Hot {
+				t.Errorf("rate %v: grade %s thresholds %+v", rate, gradeNames[g], th)
+			}
+			if g > 0 && th.Hot < r.Export.Thresholds[g-1].Hot {
+				t.Errorf("rate %v: a lower grade needs less engagement: %+v", rate, r.Export.Thresholds)
+			}
+		}
+	}
+}
