@@ -153,8 +153,8 @@ bounce complaint soft-bounce: $(LOCALBIN)/stack
 	@test -n "$(EMAIL)" || { echo "usage: make $@ EMAIL=address"; kill -INT $$PPID; sleep 5; }
 	@$(call quietly,$(LOCALBIN)/stack ses -url $(URL) $@ '$(EMAIL)')
 
-# Fit points from historical outcomes: make calibrate ARGS='-csv leads.csv -mapping mapping.yaml -out config/qualify.calibrated.yaml -report out/report.md'
-# (or from the product's own outcomes: -leads leads.json, or -table TABLE)
+# Fit points from historical outcomes: make calibrate ARGS='-csv leads.csv -mapping mapping.yaml -out out/qualify.calibrated.yaml -report out/calibration.md'
+# (or from the product's own outcomes: -leads leads.json, or -table TABLE; back-test configs: -evaluate A.yaml,B.yaml with the same data flags)
 calibrate:
 	$(GO) run ./cmd/calibrate $(or $(ARGS),-csv testdata/calibrate/leads.csv -mapping testdata/calibrate/mapping.yaml -out out/qualify.calibrated.yaml -report out/calibration.md -force)
 

@@ -110,7 +110,7 @@ func TestLeadsFileProblems(t *testing.T) {
 		{"broken", "[\n{\"id\": \"L1\",\n}]", "line 3: invalid character"},
 		{"wrong type", `{"leads": [{"id": 7}]}`, "line 1: json: cannot unmarshal number"},
 		{"no outcomes", `{"count": 1, "leads": [{"id": "L1", "stage": "new", "email": "a@b.example"}]}`,
-			"0 converted and 0 other leads; at least 10 of each are needed (a stored lead counts once sales moved it to sal"},
+			"0 converted and 0 other leads; at least 10 of each are needed (a stored lead counts once sales accepted (sal, sql) or won it, or lost, rejected or sent it back)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".json")

@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/calibrate"
+	"github.com/leadflow/leadflow/shared/qualify"
 )
 
 const usageLine = "usage: calibrate (-csv LEADS.csv -mapping MAPPING.yaml | -leads LEADS.json | -table TABLE) [-base QUALIFY.yaml] " +
-	"-out NEW.yaml -report REPORT.md [-seed 1] [-holdout 0.3] [-target-rate 0.2 | -target-precision 0.6] [-l2 1] [-double-points 10] [-force] [-quiet]"
+	"-out NEW.yaml -report REPORT.md [-seed 1] [-holdout 0.3] [-target-rate 0.2 | -target-precision 0.6] [-handoff-rate 0.2] [-l2 1] [-double-points 10] [-bootstrap 200] [-force] [-quiet]\n" +
+	"       calibrate -evaluate CONFIG.yaml[,CONFIG.yaml…] (-csv LEADS.csv -mapping MAPPING.yaml | -leads LEADS.json | -table TABLE) [-report BACKTEST.md] [-holdout 0.3 -seed 1] [-bootstrap 200]"
 
 // run is the whole command; main only supplies the process's arguments,
 // streams and clock. It returns the exit status: 0 done, 1 failed, 2 bad
@@ -36,9 +38,12 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 	holdout := fs.Float64("holdout", 0.3, "share of leads held out for evaluation (0 to 0.9)")
 	targetRate := fs.Float64("target-rate", 0.2, "share of leads grade A should hold")
 	targetPrecision := fs.Float64("target-precision", 0, "instead of -target-rate: cut grade A where this share of A leads converted")
+	handoffRate := fs.Float64("handoff-rate", 0, "share of leads the exported hot thresholds hand to sales (default: the -target-rate)")
+	bootstrap := fs.Int("bootstrap", calibrate.DefaultBootstrap, "resamples for the 95% confidence intervals (0: none)")
+	evaluate := fs.String("evaluate", "", "back-test these qualification `configs` (comma-separated files) on the data instead of calibrating")
 	l2 := fs.Float64("l2", 1, "L2 penalty on the weights")
 	doublePoints := fs.Float64("double-points", 10, "fit points that double the odds of converting")
-	force := fs.Bool("force", false, "overwrite -out and -report if they exist")
+	force := fs.Bool("force", false, "overwrite -out and -report if they exist, and export even from a sample too small to trust")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr (warnings still)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, usageLine)
@@ -75,10 +80,20 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return usage("-mapping is only for -csv (stored leads need none)")
 	case set["target-rate"] && set["target-precision"]:
 		return usage("give -target-rate or -target-precision, not both")
+	case *evaluate != "" && *outPath != "":
+		return usage("-evaluate writes no config: drop -out (give -report for the back-test)")
+	case *evaluate != "" && (set["base"] || set["target-rate"] || set["target-precision"] || set["handoff-rate"]):
+		return usage("-base, -target-rate, -target-precision and -handoff-rate are for calibrating, not for -evaluate")
 	}
 	opts := calibrate.Options{
 		Seed: *seed, Holdout: *holdout, L2: *l2, DoublePoints: *doublePoints,
-		TargetRate: *targetRate, Now: now,
+		TargetRate: *targetRate, HandoffRate: *handoffRate, Force: *force, Bootstrap: *bootstrap, Now: now,
+	}
+	if *bootstrap <= 0 {
+		opts.Bootstrap = -1
+	}
+	if *evaluate != "" && !set["holdout"] {
+		opts.Holdout = 0 // a back-test decides every labelled lead unless asked for the holdout
 	}
 	if set["target-precision"] {
 		opts.TargetRate, opts.TargetPrecision = 0, *targetPrecision
@@ -87,9 +102,17 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 		opts.Progress = stderr
 	}
 
-	if err := checkOutputs(*outPath, *reportPath, *force, map[string]string{
-		"-csv": *csvPath, "-mapping": *mappingPath, "-leads": *leadsPath, "-base": *basePath,
-	}); err != nil {
+	inputs := map[string]string{"-csv": *csvPath, "-mapping": *mappingPath, "-leads": *leadsPath, "-base": *basePath}
+	var configs []string
+	if *evaluate != "" {
+		for _, c := range strings.Split(*evaluate, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				configs = append(configs, c)
+				inputs["-evaluate "+c] = c
+			}
+		}
+	}
+	if err := checkOutputs(*outPath, *reportPath, *force, inputs); err != nil {
 		fmt.Fprintf(stderr, "calibrate: %v\n", err)
 		return 1
 	}
@@ -103,6 +126,9 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 		ds, err = readLeadsFile(*leadsPath, &opts)
 	default:
 		ds, err = scanTable(*table, &opts)
+	}
+	if err == nil && *evaluate != "" {
+		return evaluateConfigs(ds, configs, opts, *reportPath, *force, stdout, stderr)
 	}
 	var res *calibrate.Result
 	if err == nil {
@@ -124,6 +150,14 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 			fmt.Fprintf(stderr, "calibrate: %v\n", err)
 			return 1
 		}
+	}
+	if res.Refused {
+		fmt.Fprint(stdout, res.Summary())
+		fmt.Fprintf(stderr, "calibrate: no config written: too small a sample to trust: %s; give -force to export anyway\n", res.Small)
+		if *reportPath != "" {
+			fmt.Fprintf(stdout, "wrote %s (no config: the sample is too small; see its summary)\n", *reportPath)
+		}
+		return 1
 	}
 	if *outPath != "" {
 		if err := writeFile(*outPath, res.Export.Config, *force); err != nil {
@@ -171,6 +205,44 @@ func readCSV(csvPath, mappingPath string, opts *calibrate.Options) (*calibrate.D
 	return ds, nil
 }
 
+// evaluateConfigs back-tests existing configs on the data and prints the
+// table (and writes it to report when given).
+func evaluateConfigs(ds *calibrate.Dataset, paths []string, opts calibrate.Options, report string, force bool, stdout, stderr io.Writer) int {
+	var configs []calibrate.NamedConfig
+	for _, p := range paths {
+		cfg, err := qualify.Load(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "calibrate: -evaluate: %v\n", err)
+			return 1
+		}
+		configs = append(configs, calibrate.NamedConfig{Name: p, Config: cfg})
+	}
+	cmp, err := calibrate.Evaluate(ds, configs, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	var buf bytes.Buffer
+	if err := cmp.WriteReport(&buf); err != nil {
+		fmt.Fprintf(stderr, "calibrate: %v\n", err)
+		return 1
+	}
+	for _, w := range cmp.Warnings {
+		fmt.Fprintf(stderr, "calibrate: warning: %s\n", w)
+	}
+	if report != "" {
+		if err := writeFile(report, buf.Bytes(), force); err != nil {
+			fmt.Fprintf(stderr, "calibrate: %v\n", err)
+			return 1
+		}
+	}
+	stdout.Write(buf.Bytes())
+	if report != "" {
+		fmt.Fprintf(stdout, "\nwrote %s\n", report)
+	}
+	return 0
+}
+
 // calibrateData reads the base config and runs the calibration.
 func calibrateData(ds *calibrate.Dataset, basePath string, opts calibrate.Options) (*calibrate.Result, error) {
 	var err error
@@ -193,10 +265,19 @@ func checkOutputs(out, report string, force bool, inputs map[string]string) erro
 		if o.path == "" {
 			continue
 		}
-		for _, name := range []string{"-base", "-csv", "-mapping", "-leads"} {
+		names := []string{"-base", "-csv", "-mapping", "-leads"}
+		for name := range inputs {
+			if strings.HasPrefix(name, "-evaluate ") {
+				names = append(names, name)
+			}
+		}
+		for _, name := range names {
 			if in := inputs[name]; in != "" && samePath(o.path, in) {
 				if name == "-base" {
 					return fmt.Errorf("%s %s is the base config: refusing to overwrite it (even with -force); write elsewhere and review the difference", o.flag, o.path)
+				}
+				if strings.HasPrefix(name, "-evaluate ") {
+					return fmt.Errorf("%s %s is a config to evaluate: refusing to overwrite it", o.flag, o.path)
 				}
 				return fmt.Errorf("%s %s is the %s input: refusing to overwrite it", o.flag, o.path, strings.TrimPrefix(name, "-"))
 			}
@@ -207,6 +288,15 @@ func checkOutputs(out, report string, force bool, inputs map[string]string) erro
 	}
 	if out != "" && report != "" && samePath(out, report) {
 		return fmt.Errorf("-out and -report are the same file %s", out)
+	}
+	return nil
+}
+
+// ensureDir creates the directory an output goes into, so -out
+// out/qualify.calibrated.yaml works from a fresh clone.
+func ensureDir(path string) error {
+	if dir := filepath.Dir(path); dir != "." && dir != "" {
+		return os.MkdirAll(dir, 0o755)
 	}
 	return nil
 }
@@ -230,6 +320,9 @@ func samePath(a, b string) bool {
 func writeFile(path string, data []byte, force bool) error {
 	if _, err := os.Lstat(path); err == nil && !force {
 		return fmt.Errorf("%s already exists: refusing to overwrite it (give -force to replace it)", path)
+	}
+	if err := ensureDir(path); err != nil {
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {

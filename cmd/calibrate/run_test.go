@@ -54,18 +54,18 @@ func TestSampleEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(string(cfgData), "# Calibrated by leadflow calibrate on 2026-03-01 from leads.csv (sha256 ") {
 		t.Errorf("header:\n%s", cfgData[:200])
 	}
-	if !strings.Contains(cfg.Summary(), "13 engagement signals, 10 disqualifiers") {
+	if !strings.Contains(cfg.Summary(), " engagement signals, 10 disqualifiers") {
 		t.Errorf("rest of the default lost: %s", cfg.Summary())
 	}
 
-	auc := regexp.MustCompile(`holdout leads \(\d+\): ROC AUC (0\.\d+); exported fit points alone (0\.\d+); base config (0\.\d+)`).
+	auc := regexp.MustCompile(`holdout leads \(587\), decided as live leads are: exported config ROC AUC (0\.\d+) \[0\.\d+–0\.\d+\]; base config (0\.\d+); model (0\.\d+)`).
 		FindStringSubmatch(stdout)
 	if auc == nil {
 		t.Fatalf("no AUC line in:\n%s", stdout)
 	}
-	model, _ := strconv.ParseFloat(auc[1], 64)
-	export, _ := strconv.ParseFloat(auc[2], 64)
-	base, _ := strconv.ParseFloat(auc[3], 64)
+	export, _ := strconv.ParseFloat(auc[1], 64)
+	base, _ := strconv.ParseFloat(auc[2], 64)
+	model, _ := strconv.ParseFloat(auc[3], 64)
 	if model < 0.75 || export < 0.75 || export <= base {
 		t.Errorf("AUC model %.3f, export %.3f, base config %.3f", model, export, base)
 	}
@@ -81,10 +81,12 @@ func TestSampleEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"# Lead score calibration", "**ROC AUC", "| 5% |", "| 10% |", "| 20% |", "| 30% |",
+	for _, want := range []string{"# Lead score calibration", "**ROC AUC " + auc[1] + "**", "| top 5%: precision", "| top 10%: precision",
+		"| top 20%: precision", "| top 30%: precision", "| **hand-off** (hot)", "## Disqualifiers (all 1,958 labelled leads)",
 		"## Calibration", "Top 10 positive factors", "Top 10 negative factors", "Base rate:", "Skipped rows: ",
 		"ragged row", "CSV syntax", "Excluded columns: “Lead Status”, “Sales Notes”, “Lead Quality (Sales)”",
-		"Lead Status | excluded | 1.000 | excluded — rightly", "job_title contains the word “", "the odds** (vs. the average lead; "} {
+		"| Lead Status | excluded | 1.000 |  |  |  | excluded — rightly |", "job_title contains the word “", "the odds** (vs. the average lead; ",
+		"| form:webinar | ", "bins per number (chosen by 3-fold cross-validation"} {
 		if !strings.Contains(string(rep), want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -198,11 +200,12 @@ func TestLeakageIsFlaggedOnStderr(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stderr, `calibrate: warning: column "Lead Status" (answers.status) alone predicts the outcome almost perfectly`) {
+	if !strings.Contains(stderr, `calibrate: warning: column "Lead Status" (answers.status (category)) looks filled in after the outcome was known: alone it predicts the outcome with AUC 1.000 (≥ 0.80); `) ||
+		!strings.Contains(stderr, "; left out of the model (learned from, it would claim holdout AUC ") {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 	rep, _ := os.ReadFile(filepath.Join(dir, "r.md"))
-	if !strings.Contains(string(rep), "| Lead Status | answers.status | 1.000 | ⚠ **likely leakage: exclude it** |") {
+	if !strings.Contains(string(rep), "| Lead Status | answers.status (category) | 1.000 |") || !strings.Contains(string(rep), "⚠ **filled in after the outcome: left out** |") {
 		t.Error("report does not flag Lead Status")
 	}
 }

@@ -118,9 +118,10 @@ func factorOf(r *Result, name string) Factor {
 }
 
 func TestRunLearnsKnownEffects(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(4000, 1, false), Options{Seed: 1})
-	positive := []string{`industry "Software"`, `industry "SaaS"`, `job_title word "vp"`, "pricing_page_view 4 or more"}
-	negative := []string{`industry "Education"`, `job_title word "intern"`, "company_size up to", "pricing_page_view 0"}
+	positive := []string{`industry "Software"`, `industry "SaaS"`, `job_title word "vp"`, "pricing_page_view (each)"}
+	negative := []string{`industry "Education"`, `job_title word "intern"`, "company_size up to"}
 	for _, name := range positive {
 		if f := factorOf(r, name); !(f.Effect > 0.2) {
 			t.Errorf("%s: effect %.3f, want clearly positive", name, f.Effect)
@@ -146,9 +147,10 @@ func TestRunLearnsKnownEffects(t *testing.T) {
 	if err := r.WriteReport(&buf); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Summary", "ROC AUC", "## Handing the top K% to sales", "| 5% |", "| 30% |",
-		"## Calibration", "positive factors\n", "negative factors\n", "## Exported grades",
-		"## Exported fit rules", "## Leakage check", "## Data", "## Method", "→ **"} {
+	for _, want := range []string{"## Summary", "**As live leads would be decided**", "## Back-test: the base config and the export",
+		"| top 5%: precision [CI] · recall |", "| top 30%: precision [CI] · recall |", "| **hand-off** (hot)", "## Disqualifiers (all ",
+		"## Calibration", "positive factors\n", "negative factors\n", "## Exported engagement", "| pricing_page_view | +",
+		"## Exported grades and thresholds", "| A | ", "## Exported fit rules", "## Column screening", "## Data", "## Method", "→ **"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -156,6 +158,7 @@ func TestRunLearnsKnownEffects(t *testing.T) {
 }
 
 func TestExportParsesAndGradeAMatchesTargetRate(t *testing.T) {
+	t.Parallel()
 	for _, rate := range []float64{0.1, 0.2, 0.3} {
 		t.Run(fmt.Sprint(rate), func(t *testing.T) {
 			r := runOK(t, synthDataset(3000, 2, false), Options{Seed: 2, TargetRate: rate})
@@ -182,6 +185,7 @@ func TestExportParsesAndGradeAMatchesTargetRate(t *testing.T) {
 }
 
 func TestTargetPrecision(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(3000, 3, false), Options{Seed: 3, TargetPrecision: 0.5})
 	a := r.Export.Train[0]
 	if a.Rate < 0.5 || a.Leads < 10 || r.Export.PrecisionMissed {
@@ -194,6 +198,7 @@ func TestTargetPrecision(t *testing.T) {
 }
 
 func TestLeakingColumnIsFlagged(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(1500, 4, true), Options{Seed: 4})
 	var variant, excluded ColumnCheck
 	for _, c := range r.Leakage {
@@ -207,14 +212,26 @@ func TestLeakingColumnIsFlagged(t *testing.T) {
 			t.Errorf("flagged %+v", c)
 		}
 	}
-	if !variant.Flagged || variant.AUC < 0.99 {
+	if !variant.Flagged || !variant.Dropped || variant.AUC < 0.99 {
 		t.Errorf("the column equal to the outcome: %+v", variant)
+	}
+	if !variant.WhatIf || variant.Claimed < 0.99 || variant.Live > 0.85 {
+		t.Errorf("what learning from it would claim, and give live leads: %+v", variant)
 	}
 	if !excluded.Excluded || excluded.Flagged || excluded.AUC < 0.99 {
 		t.Errorf("excluded leaking column: %+v", excluded)
 	}
+	for _, f := range r.Encoder.Features {
+		if f.Field == "variant" {
+			t.Fatal("the model learned from the flagged column")
+		}
+	}
+	if r.Eval.AUC > 0.9 {
+		t.Errorf("model AUC %.3f: the leak is in", r.Eval.AUC)
+	}
 	warned := strings.Join(r.Warnings, "\n")
-	if !strings.Contains(warned, `column "variant" (variant) alone predicts the outcome`) || !strings.Contains(warned, "add it to exclude") {
+	if !strings.Contains(warned, `column "variant" (variant (category)) looks filled in after the outcome was known: alone it predicts the outcome with AUC 1.000`) ||
+		!strings.Contains(warned, "left out of the model (learned from, it would claim holdout AUC 1.000; live leads arrive without it: ") {
 		t.Errorf("warnings: %s", warned)
 	}
 	if !bytes.Contains(r.Export.Config, []byte("# WARNING: column \"variant\"")) {
@@ -222,12 +239,29 @@ func TestLeakingColumnIsFlagged(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	_ = r.WriteReport(&buf)
-	if !strings.Contains(buf.String(), "likely leakage: exclude it") {
-		t.Error("report does not flag the column")
+	for _, want := range []string{"| variant | variant (category) | 1.000 |", "⚠ **filled in after the outcome: left out**",
+		"Learned from, the report would claim a holdout AUC of 1.000; live leads arrive without it", "Blank, as live leads arrive without them: “variant”."} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+
+	// Kept in the mapping: used, and the report says what live leads get.
+	ds := synthDataset(1500, 4, true)
+	ds.Keep = []string{"variant"}
+	r = runOK(t, ds, Options{Seed: 4})
+	for _, c := range r.Leakage {
+		if c.Column == "variant" && (!c.Flagged || !c.Kept || c.Dropped || !c.WhatIf || c.Live > 0.85) {
+			t.Errorf("kept: %+v", c)
+		}
+	}
+	if r.Eval.AUC < 0.99 || !strings.Contains(strings.Join(r.Warnings, "\n"), "kept because the mapping lists it under keep") {
+		t.Errorf("kept column not used (AUC %.3f) or not warned: %v", r.Eval.AUC, r.Warnings)
 	}
 }
 
 func TestRunIsDeterministic(t *testing.T) {
+	t.Parallel()
 	report := func(seed uint64) (string, []byte) {
 		r := runOK(t, synthDataset(2000, 5, false), Options{Seed: seed})
 		var buf bytes.Buffer
@@ -261,6 +295,7 @@ func summaryTail(c *qualify.Config) string {
 }
 
 func TestExportKeepsTheRestOfTheBase(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(1500, 6, false), Options{Seed: 6})
 	got, err := qualify.Parse(r.Export.Config, "out.yaml")
 	if err != nil {
@@ -270,7 +305,7 @@ func TestExportKeepsTheRestOfTheBase(t *testing.T) {
 		t.Errorf("rest of config changed:\n%s\n%s", summaryTail(got), summaryTail(qualify.Default()))
 	}
 	cfg := string(r.Export.Config)
-	for _, want := range []string{"# Calibrated by leadflow calibrate on 2026-03-01 from synth", "ROC AUC on ",
+	for _, want := range []string{"# Calibrated by leadflow calibrate on 2026-03-01 from synth", "# Back-test on ",
 		"\ndisqualifiers:\n", "reason: job_seeker", "\nrouting:\n", "default_team: smb", "{signal: \"form:demo_request\", points: 40, half_life: 168h}"} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("export lacks %q", want)
@@ -333,6 +368,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 }
 
 func TestNoHoldoutEvaluatesOnTraining(t *testing.T) {
+	t.Parallel()
 	r, err := Run(synthDataset(800, 9, false), Options{Holdout: 0, Now: at0})
 	if err != nil {
 		t.Fatal(err)
@@ -342,15 +378,15 @@ func TestNoHoldoutEvaluatesOnTraining(t *testing.T) {
 	}
 }
 
-// cutFit drops a config's header comment (up to the first blank line)
-// and the lines of its top-level fit section.
+// cutFit drops the lines of a config's learned top-level sections: fit,
+// engagement and thresholds.
 func cutFit(text string) string {
 	lines := strings.Split(text, "\n")
 	var out []string
 	in := false
 	for _, l := range lines {
 		switch {
-		case strings.HasPrefix(l, "fit:"):
+		case strings.HasPrefix(l, "fit:") || strings.HasPrefix(l, "engagement:") || strings.HasPrefix(l, "thresholds:"):
 			in = true
 			continue
 		case in && (l == "" || l[0] == ' '):
@@ -366,6 +402,7 @@ func cutFit(text string) string {
 }
 
 func TestExportKeepsTheBaseTextAsWritten(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(1500, 12, false), Options{Seed: 12})
 	cfg := string(r.Export.Config)
 	_, body, ok := strings.Cut(cfg, "events/sample-lead.json\n\n")
@@ -373,7 +410,13 @@ func TestExportKeepsTheBaseTextAsWritten(t *testing.T) {
 		t.Fatalf("no header:\n%s", cfg)
 	}
 	if got, want := cutFit(body), cutFit(string(DefaultBase())); got != want {
-		t.Errorf("outside fit, the export differs from the base:\n%s", got)
+		t.Errorf("outside fit, engagement and thresholds, the export differs from the base:\n%s", got)
+	}
+	for _, want := range []string{"\nengagement:\n  half_life: 336h", "    - {signal: pricing_page_view, points: ", ", half_life: 168h} # learned\n",
+		"    - {signal: \"form:demo_request\", points: 40, half_life: 168h}\n", "\nthresholds:\n  # Learned: ", "  A: {hot: "} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("export lacks %q", want)
+		}
 	}
 
 	// A base the splice cannot handle safely is re-encoded instead.

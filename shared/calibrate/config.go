@@ -3,46 +3,82 @@ package calibrate
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// configWith is the base config with its fit section replaced by the
-// rules and grades, headed by a comment saying how it was made.
+// configWith is the base config with its fit section (and, when learned,
+// its engagement and thresholds sections) replaced, headed by a comment
+// saying how it was made.
 //
 // The base file is kept as written — comments, blank lines, line breaks in
-// long lists — by splicing the new fit section over the lines of the old
+// long lists — by splicing each new section over the lines of the old
 // one, so a diff against the base shows only what was learned. When the
-// base is laid out so that the fit lines cannot be told apart safely, the
-// whole file is re-encoded instead (same content, the YAML library's
+// base is laid out so that a section's lines cannot be told apart safely,
+// the whole file is re-encoded instead (same content, the YAML library's
 // layout).
-func (r *Result) configWith(base []byte, grades [3]int, warnings []string) ([]byte, error) {
+func (r *Result) configWith(base []byte, grades [3]int, th *[4]Threshold, warnings []string) ([]byte, error) {
+	type section struct {
+		key  string
+		node *yaml.Node
+	}
+	sections := []section{{"fit", r.fitNode(grades)}}
+	if eng := r.engagementNode(base); eng != nil {
+		sections = append(sections, section{"engagement", eng})
+	}
+	if th != nil {
+		sections = append(sections, section{"thresholds", thresholdsNode(th, r.Options.HandoffRate)})
+	}
+	head := r.header(warnings)
+	var check yaml.Node
+	if err := yaml.Unmarshal(base, &check); err != nil || check.Kind != yaml.DocumentNode || len(check.Content) == 0 ||
+		check.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%w: the base config is not a YAML mapping", ErrExport)
+	}
+	hasFit := false
+	for i := 0; i+1 < len(check.Content[0].Content); i += 2 {
+		hasFit = hasFit || check.Content[0].Content[i].Value == "fit"
+	}
+	if !hasFit {
+		return nil, fmt.Errorf("%w: the base config has no fit section", ErrExport)
+	}
+	text := base
+	spliced := true
+	var keys []string
+	for _, s := range sections {
+		body, err := encodeYAML(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: s.key}, s.node}})
+		if err != nil {
+			return nil, err
+		}
+		out, ok := spliceSection(text, s.key, body)
+		if !ok {
+			spliced = false
+			break
+		}
+		text = out
+		keys = append(keys, s.key)
+	}
+	if spliced && sameExcept(base, text, keys...) {
+		return append([]byte(head), text...), nil
+	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(base, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 ||
-		doc.Content[0].Kind != yaml.MappingNode {
+	if err := yaml.Unmarshal(base, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%w: the base config is not a YAML mapping", ErrExport)
 	}
 	root := doc.Content[0]
-	at := -1
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "fit" {
-			at = i
+	for _, s := range sections {
+		found := false
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == s.key {
+				root.Content[i+1], found = s.node, true
+			}
+		}
+		if !found {
+			root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: s.key}, s.node)
 		}
 	}
-	if at < 0 {
-		return nil, fmt.Errorf("%w: the base config has no fit section", ErrExport)
-	}
-	fit := r.fitNode(grades)
-	section, err := encodeYAML(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "fit"}, fit}})
-	if err != nil {
-		return nil, err
-	}
-	head := r.header(grades, warnings)
-	if out, ok := spliceFit(base, root.Content[at].Line, section); ok {
-		return append([]byte(head), out...), nil
-	}
-	root.Content[at+1] = fit
 	body, err := encodeYAML(&doc)
 	if err != nil {
 		return nil, err
@@ -63,15 +99,24 @@ func encodeYAML(n *yaml.Node) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// spliceFit replaces the lines of the base's top-level fit section — from
-// its key to the last indented line before the next line at column 0 —
-// with section. ok is false unless everything but fit is provably the
-// same afterwards.
-func spliceFit(base []byte, fitLine int, section []byte) ([]byte, bool) {
+// spliceSection replaces the lines of the base's top-level section key —
+// from its key (the only line at column 0 starting "key:") to the last
+// indented line before the next line at column 0 — with section. ok is
+// false when the key's line cannot be told apart; the caller then checks
+// that everything but the spliced sections is provably the same.
+func spliceSection(base []byte, key string, section []byte) ([]byte, bool) {
 	text := strings.ReplaceAll(string(base), "\r\n", "\n")
 	lines := strings.SplitAfter(text, "\n")
-	start := fitLine - 1
-	if start < 0 || start >= len(lines) || !strings.HasPrefix(lines[start], "fit:") {
+	start := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, key+":") {
+			if start >= 0 {
+				return nil, false
+			}
+			start = i
+		}
+	}
+	if start < 0 {
 		return nil, false
 	}
 	end := start + 1
@@ -92,17 +137,13 @@ func spliceFit(base []byte, fitLine int, section []byte) ([]byte, bool) {
 	for _, l := range lines[end:] {
 		b.WriteString(l)
 	}
-	out := []byte(b.String())
-	if !sameExceptFit(base, out) {
-		return nil, false
-	}
-	return out, true
+	return []byte(b.String()), true
 }
 
-// sameExceptFit reports whether two configs have the same top-level keys
-// in the same order, and the same content (comments aside) under each but
-// fit.
-func sameExceptFit(a, b []byte) bool {
+// sameExcept reports whether two configs have the same top-level keys in
+// the same order, and the same content (comments aside) under each but
+// the given keys.
+func sameExcept(a, b []byte, keys ...string) bool {
 	var da, db yaml.Node
 	if yaml.Unmarshal(a, &da) != nil || yaml.Unmarshal(b, &db) != nil || len(da.Content) == 0 || len(db.Content) == 0 {
 		return false
@@ -115,7 +156,7 @@ func sameExceptFit(a, b []byte) bool {
 		if ra.Content[i].Value != rb.Content[i].Value {
 			return false
 		}
-		if ra.Content[i].Value == "fit" {
+		if slices.Contains(keys, ra.Content[i].Value) {
 			continue
 		}
 		va, errA := yaml.Marshal(withoutComments(ra.Content[i+1]))

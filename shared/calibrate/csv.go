@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -34,8 +36,35 @@ type Dataset struct {
 	Outcomes []OutcomeValue
 	// Quality is what cleaning did, per mapped column, in mapping order.
 	Quality []ColumnQuality
+	// Keep are columns (or field names) the mapping keeps whatever the
+	// screening finds: known when a lead arrives, however they look.
+	Keep []string
+	// ValueColumn is the column of deal values (outcome.value), if any;
+	// HasValue says some example has a value.
+	ValueColumn string
+	HasValue    bool
+	// FromForms: every field was captured from the lead's own forms when
+	// it arrived (stored leads), so none can have been filled in after the
+	// outcome: screening reports how well each predicts, but flags none.
+	FromForms bool
+	// Arrival: every CSV lead counts one form submission signal
+	// (form:<form_type>, else form:contact), as capture records one for
+	// every new lead.
+	Arrival bool
 
-	fromLeads bool // made by DatasetFromLeads: messages talk of stages, not a mapping
+	fromLeads  bool              // made by DatasetFromLeads: messages talk of stages, not a mapping
+	fromSignal map[string]string // field → the signal column it was read from (not a kind qualify scores)
+	arrival    map[string]bool   // signals that are the arrival form signal
+}
+
+// column is the CSV column of a use ("industry (category)", "signal x").
+func (ds *Dataset) column(use string) string {
+	for _, q := range ds.Quality {
+		if q.Use == use {
+			return q.Column
+		}
+	}
+	return ""
 }
 
 // Skip is a row (or stored lead) left out, and why.
@@ -139,7 +168,11 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 		extra[strings.ToLower(strings.TrimSpace(p))] = true
 		extra[placeholderKey(p)] = true
 	}
-	ds := &Dataset{Name: name, OutcomeColumn: m.Outcome.Column.Name}
+	ds := &Dataset{Name: name, OutcomeColumn: m.Outcome.Column.Name, ValueColumn: m.Outcome.Value.Name, Arrival: true,
+		arrival: map[string]bool{}}
+	for _, c := range m.Keep {
+		ds.Keep = append(ds.Keep, c.Name)
+	}
 	for _, f := range m.Fields {
 		ds.Fields = append(ds.Fields, f.FieldSpec)
 		ds.Quality = append(ds.Quality, ColumnQuality{Column: f.Column.Name, Use: f.Name + " (" + string(f.Kind) + ")"})
@@ -152,7 +185,7 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 		ds.Excluded = append(ds.Excluded, header[i])
 	}
 	ds.ExcludedMissing = cols.excludedMissing
-	used := map[int]bool{cols.outcome: true}
+	used := map[int]bool{cols.outcome: true, cols.value: true}
 	for _, i := range cols.fields {
 		used[i] = true
 	}
@@ -275,6 +308,24 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 				e.Signals[s.Name] = n
 			}
 		}
+		// Capture records a form submission signal for every new lead.
+		kind := "form:contact"
+		if ft := strings.ToLower(strings.TrimSpace(e.Fields["form_type"])); formSlug.MatchString(ft) && len(ft) <= 64 {
+			kind = "form:" + ft
+		}
+		if e.Signals == nil {
+			e.Signals = map[string]float64{}
+		}
+		e.Signals[kind]++
+		if !ds.arrival[kind] && !slices.Contains(ds.Signals, kind) {
+			ds.arrival[kind] = true
+		}
+		if cols.value >= 0 && e.Positive {
+			if n, ok := parseNumber(cleanText(rec[cols.value], extra)); ok && n > 0 {
+				e.Value = n
+				ds.HasValue = true
+			}
+		}
 		if len(cols.exclude) > 0 {
 			e.excluded = make([]string, len(cols.exclude))
 			for i, c := range cols.exclude {
@@ -286,9 +337,15 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 	for _, k := range outcomeOrder {
 		ds.Outcomes = append(ds.Outcomes, *outcomes[k])
 	}
+	for _, k := range sortedKeys(ds.arrival) {
+		ds.Signals = append(ds.Signals, k)
+	}
 	sort.SliceStable(ds.Outcomes, func(i, j int) bool { return ds.Outcomes[i].Count > ds.Outcomes[j].Count })
 	return ds, nil
 }
+
+// formSlug is a form type as capture records it.
+var formSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // qualityText cleans a cell, counting blanks and placeholders.
 func qualityText(q *ColumnQuality, cell string, extra map[string]bool) string {
@@ -323,6 +380,7 @@ func addExample(list []string, v string) []string {
 
 type columnIndexes struct {
 	outcome         int
+	value           int // -1: none
 	fields, signals []int
 	exclude         []int
 	excludedMissing []string
@@ -369,6 +427,10 @@ func resolveColumns(m *Mapping, header []string, csvName string) (columnIndexes,
 	}
 	var cols columnIndexes
 	cols.outcome = find(m.Outcome.Column, "outcome")
+	cols.value = -1
+	if m.Outcome.Value.Name != "" {
+		cols.value = find(m.Outcome.Value, "deal value")
+	}
 	for _, f := range m.Fields {
 		cols.fields = append(cols.fields, find(f.Column, f.Name))
 	}

@@ -24,6 +24,10 @@ type Example struct {
 	// Positive: the lead became a sales opportunity (or whatever the
 	// outcome column counts as positive).
 	Positive bool
+	// Value is the deal's value when known (a won deal's amount in the
+	// reporting currency, or the mapping's outcome.value column); reports
+	// sum it per grade. It is not learned from.
+	Value float64
 
 	// excluded holds the values of the mapping's excluded columns, in its
 	// order, only for the report's check that excluding them was right.

@@ -19,25 +19,52 @@ import (
 // ErrExport marks an export that could not be built or does not parse.
 var ErrExport = errors.New("cannot export")
 
-// Export is the learned fit section and the config that carries it.
+// Export is the learned fit section, engagement points and thresholds,
+// and the config that carries them.
 type Export struct {
 	Rules  []Rule
 	Grades [3]int // minimum fit points for A, B, C
 	// Scale: points = round(log-odds × Scale).
 	Scale float64
+	// Engagement are the signal kinds learned from the data, with their
+	// points per event (0: worth nothing, left out of the config);
+	// KeptSignals the base's signal kinds the data did not have, kept as
+	// they were.
+	Engagement  []EngagementRule
+	KeptSignals []string
+	// Thresholds are the exported hot and warm engagement per grade, cut
+	// so that about Options.HandoffRate of training leads are hot.
+	Thresholds [4]Threshold
 	// Train and Test are the grades the new config gives the training and
 	// evaluation leads; BaseTest those the base config gives.
 	Train, Test, BaseTest []GradeStat
 	// Mismatches counts training leads whose points under qualify differ
-	// from the model's rounded points (0 unless reading a value differs).
+	// from the model's rounded points.
 	Mismatches int
 	// PrecisionMissed: a target precision no cut reaches on training leads.
 	PrecisionMissed bool
 	// Campaigns of the base config that override fit, and so keep their
 	// own rules.
 	CampaignFit []string
-	// Config is the complete new config file, checked with qualify.Parse.
+	// Config is the complete new config file, checked with qualify.Parse
+	// (nil when the export was refused).
 	Config []byte
+}
+
+// EngagementRule is one learned signal kind.
+type EngagementRule struct {
+	Kind   string
+	Points int     // per event
+	Weight float64 // log-odds per event in the model
+	// Leads and Converted: training leads with at least one such event.
+	Leads, Converted int
+}
+
+// Threshold is a grade's minimum engagement to be hot or warm; a missing
+// bound means never.
+type Threshold struct {
+	Hot, Warm       float64
+	HasHot, HasWarm bool
 }
 
 // Rule is one exported fit rule.
@@ -54,6 +81,8 @@ type Rule struct {
 	// Leads and Converted: training leads the rule matches, as the model
 	// saw them, and how many of them converted.
 	Leads, Converted int
+	// Note explains a rule whose points need it (a negative "given").
+	Note string
 }
 
 // Describe is the rule's test in words: `industry in ["Software"]`.
@@ -63,6 +92,8 @@ func (r Rule) Describe() string {
 		return r.Field + " given"
 	case "range":
 		switch {
+		case r.HasMin && r.HasMax && r.Min == r.Max:
+			return fmt.Sprintf("%s = %s", r.Field, humanNumber(r.Min))
 		case r.HasMin && r.HasMax:
 			return fmt.Sprintf("%s %s–%s", r.Field, humanNumber(r.Min), humanNumber(r.Max))
 		case r.HasMin:
@@ -71,7 +102,12 @@ func (r Rule) Describe() string {
 			return fmt.Sprintf("%s ≤ %s", r.Field, humanNumber(r.Max))
 		}
 	}
-	return fmt.Sprintf("%s %s %s", r.Field, r.Op, strings.Join(r.Values, ", "))
+	vals := r.Values
+	more := ""
+	if len(vals) > 6 {
+		vals, more = vals[:6], fmt.Sprintf(", … (%d in all)", len(r.Values))
+	}
+	return fmt.Sprintf("%s %s %s%s", r.Field, r.Op, strings.Join(vals, ", "), more)
 }
 
 // GradeStat is how many leads a grade holds and how many converted.
@@ -81,6 +117,7 @@ type GradeStat struct {
 	Share            float64 // of all leads
 	Rate             float64 // converted / leads
 	Recall           float64 // of all converted leads
+	Value            float64 // deal value of the converted ones, when known
 }
 
 var gradeNames = [4]string{"A", "B", "C", "D"}
@@ -88,72 +125,88 @@ var gradeNames = [4]string{"A", "B", "C", "D"}
 // maxRulePoints is qualify's bound on points.
 const maxRulePoints = 1000
 
-// buildExport turns the weights into fit rules, cuts grades on the points
-// qualify gives the training leads, and writes the base config with its
-// fit section replaced. The file must parse, or the run fails.
+// maxOtherValues bounds the values an "another value" rule lists.
+const maxOtherValues = 100
+
+// buildExport turns the weights into fit rules and engagement points,
+// cuts grades on the fit points qualify gives the training leads and hot
+// and warm thresholds on their engagement, and writes the base config
+// with those sections replaced. The file must parse, or the run fails.
 func (r *Result) buildExport() error {
 	o := r.Options
 	base := o.Base
 	if base == nil {
 		base = DefaultBase()
 	}
-	baseCfg, err := qualify.Parse(base, o.BaseName)
+	_, err := qualify.Parse(base, o.BaseName)
 	if err != nil {
 		return fmt.Errorf("%w: the base config is invalid:\n%v", ErrExport, err)
 	}
 	x := &Export{Scale: o.DoublePoints / math.Ln2}
 	r.Export = x
 	pointsOf := r.rules()
-	if len(x.Rules) == 0 {
-		return fmt.Errorf("%w: no feature earned a single point (the data shows no pattern at %g points per doubling; check the outcome column)",
-			ErrExport, o.DoublePoints)
+	r.engagementRules(base)
+	learned := 0
+	for _, e := range x.Engagement {
+		if e.Points != 0 {
+			learned++
+		}
+	}
+	if len(x.Rules) == 0 && learned == 0 {
+		if r.Small == "" {
+			return fmt.Errorf("%w: no feature earned a single point (the data shows no pattern at %g points per doubling; check the outcome column)",
+				ErrExport, o.DoublePoints)
+		}
+		r.warn("no feature earned a single point: the sample shows no pattern")
 	}
 
-	// Cut grades on the points qualify itself gives: build with
-	// provisional grades, evaluate, then cut.
-	draft, err := r.parseConfig(base, [3]int{3, 2, 1})
+	// Cut grades and thresholds on what qualify itself gives: build with
+	// provisional ones, score, then cut.
+	draft, err := r.parseConfig(base, [3]int{3, 2, 1}, nil)
 	if err != nil {
 		return err
 	}
-	trainPts, _ := evaluateAll(draft, r.Train)
+	trainPts := make([]int, len(r.Train))
+	trainEng := make([]float64, len(r.Train))
+	trainDQ := make([]bool, len(r.Train))
 	for i, ex := range r.Train {
-		if trainPts[i] != pointsOf(ex) {
+		d := Score(draft, ex)
+		trainPts[i], trainEng[i], trainDQ[i] = d.FitPoints, d.Score, d.Disqualified
+		if d.FitPoints != pointsOf(ex) {
 			x.Mismatches++
 		}
 	}
 	if x.Mismatches > 0 {
-		r.warn(fmt.Sprintf("the exported rules give %d of %d training leads other points than the model (values read differently by qualify)",
+		r.warn(fmt.Sprintf("the exported rules give %d of %d training leads other points than the model (values read differently by qualify, or rarer values than the rules list)",
 			x.Mismatches, len(r.Train)))
 	}
-	testPts, _ := evaluateAll(draft, r.Test)
-	r.Eval.ExportAUC = AUC(floats(testPts), outcomes(r.Test))
-	basePts, baseGrades := evaluateAll(baseCfg, r.Test)
-	r.Eval.BaseConfigAUC = AUC(floats(basePts), outcomes(r.Test))
-	x.BaseTest = gradeStats(baseGrades, r.Test)
 	x.CampaignFit = campaignsOverridingFit(base)
-
 	x.Grades = r.cutGrades(trainPts)
-	final, err := r.parseConfig(base, x.Grades)
-	if err != nil {
-		return err
-	}
-	_, trainGrades := evaluateAll(final, r.Train)
-	x.Train = gradeStats(trainGrades, r.Train)
-	_, testGrades := evaluateAll(final, r.Test)
-	x.Test = gradeStats(testGrades, r.Test)
-	return nil
+	r.checkGrades(trainPts)
+	x.Thresholds = r.cutThresholds(trainPts, trainEng, trainDQ)
+	// The grade tables come with the back-tests, which decide every
+	// lead with this config and the base.
+	_, err = r.parseConfig(base, x.Grades, &x.Thresholds)
+	return err
 }
 
-// parseConfig builds the config with the given grades into Export.Config
-// and checks that qualify accepts it.
-func (r *Result) parseConfig(base []byte, grades [3]int) (*qualify.Config, error) {
-	var warnings []string
-	for _, c := range r.Leakage {
-		if c.Flagged {
-			warnings = append(warnings, c.Warning())
-		}
+// checkGrades warns when the grade cuts barely separate leads.
+func (r *Result) checkGrades(points []int) {
+	g := r.Export.Grades
+	distinct := map[int]bool{}
+	for _, p := range points {
+		distinct[p] = true
 	}
-	cfg, err := r.configWith(base, grades, warnings)
+	if g[0]-g[2] < 3 || len(distinct) < 6 {
+		r.warn(fmt.Sprintf("the grade cuts A ≥ %d, B ≥ %d, C ≥ %d are close together (%d distinct point totals among %d training leads): the points barely separate leads, so the grades mean little",
+			g[0], g[1], g[2], len(distinct), len(points)))
+	}
+}
+
+// parseConfig builds the config with the given grades and thresholds
+// (nil: the base's) into Export.Config and checks that qualify accepts it.
+func (r *Result) parseConfig(base []byte, grades [3]int, th *[4]Threshold) (*qualify.Config, error) {
+	cfg, err := r.configWith(base, grades, th, r.Warnings)
 	if err != nil {
 		return nil, err
 	}
@@ -166,14 +219,19 @@ func (r *Result) parseConfig(base []byte, grades [3]int) (*qualify.Config, error
 }
 
 // rules fills Export.Rules from the weights and returns the model's own
-// (rounded) points for an example, to check qualify agrees.
+// (rounded) fit points for an example, to check qualify agrees.
 //
-// Rules cannot say "not given" or "another value", so each field's points
-// are shifted to make "not given" worth 0: a category gets an exists rule
-// worth its "another value" weight and one in rule per listed value worth
-// the difference; a number gets one range rule per bin; words get an
-// exists rule and one regex rule per word. The shift changes every lead's
-// total by the same amount per field, so the ranking is the model's.
+// Each lead has exactly one level of a category or number field, so the
+// points of a field can be shifted by a constant without changing any
+// ranking: the level qualify cannot test — "not given" — scores 0, and
+// every other level gets one rule with its net points. When too few
+// training leads lacked the field to learn "not given", such a lead
+// counts as the field's most common level, which then scores 0 and gets
+// no rule (a Yes/No column that is nearly always No shows only "Yes" on
+// lead cards). "Another value" is an in rule listing the rarer values
+// seen in training. Words can match several at once: a words field gets
+// one regex rule per word and, when "not given" was learned, one exists
+// rule for any value.
 func (r *Result) rules() func(Example) int {
 	enc, w, x := r.Encoder, r.model.W, r.Export
 	x.Rules = nil
@@ -181,95 +239,245 @@ func (r *Result) rules() func(Example) int {
 		p := int(math.Round(v * x.Scale))
 		return max(-maxRulePoints, min(maxRulePoints, p))
 	}
-	type fieldPoints struct {
-		exists int
-		feat   map[int]int // feature → points of its own rule
-	}
-	byField := map[string]*fieldPoints{}
-	for _, fe := range enc.fields {
+	featPoints := map[int]int{}      // feature → the points of its rule
+	existsPoints := map[string]int{} // words field → its exists rule
+	for fi := range enc.fields {
+		fe := &enc.fields[fi]
 		if fe.signal {
 			continue
 		}
-		fp := &fieldPoints{feat: map[int]int{}}
-		byField[fe.name] = fp
-		missing := 0.0
-		if fe.missing >= 0 {
-			missing = w[fe.missing]
-		}
 		var own []Rule
-		add := func(i int, rule Rule, value float64) {
+		add := func(i int, rule Rule, value float64) *Rule {
 			rule.Points = pts(value)
-			fp.feat[i] = rule.Points
+			featPoints[i] = rule.Points
 			f := enc.Features[i]
-			rule.Field, rule.Label = fe.name, f.Name()
-			rule.Leads, rule.Converted = f.Count, f.Positives
-			if rule.Points != 0 {
-				own = append(own, rule)
+			rule.Field = fe.name
+			if rule.Label == "" {
+				rule.Label = f.Name()
 			}
+			rule.Leads, rule.Converted = f.Count, f.Positives
+			if rule.Points == 0 {
+				return nil
+			}
+			own = append(own, rule)
+			return &own[len(own)-1]
 		}
-		var exists *Rule
+		ref := 0.0
+		switch {
+		case fe.missing >= 0:
+			ref = w[fe.missing]
+		case fe.ref >= 0:
+			ref = w[fe.ref]
+		}
 		switch fe.kind {
 		case KindNumber:
 			for _, b := range fe.bins {
+				if b == fe.ref && fe.missing < 0 {
+					continue
+				}
 				f := enc.Features[b]
 				rule := Rule{Op: "range", Min: f.Min, HasMin: f.HasMin, Max: f.Max, HasMax: f.HasMax}
 				if !f.HasMin && !f.HasMax {
 					// One bin holds every number the data had (too few
 					// distinct values to split): the rule is "a number was
 					// given", which qualify writes as exists.
-					rule = Rule{Op: "exists"}
+					rule = Rule{Op: "exists", Label: fe.name + " given"}
 				}
-				add(b, rule, w[b]-missing)
+				if added := add(b, rule, w[b]-ref); added != nil && added.Op == "exists" && added.Points < 0 {
+					added.Note = fmt.Sprintf("leads who left %s blank converted more often than those who gave it", fe.name)
+				}
 			}
 		case KindWords:
-			exists = &Rule{Field: fe.name, Op: "exists", Label: fe.name + " given", Points: pts(-missing)}
 			for _, i := range sortedValues(fe.values) {
 				add(i, Rule{Op: "regex", Values: []string{wordRegex(enc.Features[i].Value)}}, w[i])
 			}
 			sortByPoints(own)
-		default:
-			other := 0.0
-			if fe.other >= 0 {
-				other = w[fe.other]
-			}
-			exists = &Rule{Field: fe.name, Op: "exists", Label: fe.name + " given (any value)", Points: pts(other - missing)}
-			for _, i := range sortedValues(fe.values) {
-				add(i, Rule{Op: "in", Values: []string{enc.Features[i].Value}}, w[i]-other)
-			}
-			own = mergeValues(own)
-		}
-		if exists != nil {
-			fp.exists = exists.Points
-			for _, f := range enc.Features {
-				if f.Field == fe.name && !f.Signal && f.kind != featMissing {
-					exists.Leads += f.Count
-					exists.Converted += f.Positives
+			if fe.missing >= 0 {
+				exists := Rule{Field: fe.name, Op: "exists", Points: pts(-ref)}
+				exists.Leads, exists.Converted = presentCount(r.Train, fe.name)
+				exists.Label = fe.name + " given"
+				if exists.Points < 0 {
+					exists.Label = fe.name + " given, its words add the rest"
+					exists.Note = fmt.Sprintf("leads who left %s blank converted more often than those whose %s has none of the words listed; the word rules add to or take from this", fe.name, fe.name)
+				}
+				existsPoints[fe.name] = exists.Points
+				if exists.Points != 0 {
+					own = append([]Rule{exists}, own...)
 				}
 			}
-			if fe.kind == KindWords {
-				exists.Leads, exists.Converted = presentCount(r.Train, fe.name)
+		default:
+			var values []Rule
+			for _, i := range sortedValues(fe.values) {
+				if i == fe.ref && fe.missing < 0 {
+					continue
+				}
+				rule := add(i, Rule{Op: "in", Values: []string{enc.Features[i].Value}}, w[i]-ref)
+				if rule != nil {
+					values = append(values, *rule)
+					own = own[:len(own)-1]
+				}
 			}
-			if exists.Points != 0 {
-				x.Rules = append(x.Rules, *exists)
+			own = append(own, mergeValues(values)...)
+			if fe.other >= 0 && !(fe.other == fe.ref && fe.missing < 0) {
+				vals := fe.otherValues
+				if len(vals) > maxOtherValues {
+					vals = vals[:maxOtherValues]
+				}
+				add(fe.other, Rule{Op: "in", Values: slices.Clone(vals), Label: fe.name + ": a less common value"}, w[fe.other]-ref)
 			}
+			sortByPoints(own)
 		}
 		x.Rules = append(x.Rules, own...)
 	}
 	return func(ex Example) int {
 		total := 0
 		for _, i := range enc.Encode(ex) {
-			f := enc.Features[i]
-			if fp := byField[f.Field]; fp != nil && !f.Signal {
-				total += fp.feat[int(i)]
-			}
+			total += featPoints[int(i)]
 		}
-		for name, fp := range byField {
+		for name, p := range existsPoints {
 			if strings.TrimSpace(ex.Fields[name]) != "" {
-				total += fp.exists
+				total += p
 			}
 		}
 		return total
 	}
+}
+
+// engagementRules fills Export.Engagement from the weights of the signal
+// counts, and KeptSignals from the base's kinds the data lacks.
+func (r *Result) engagementRules(base []byte) {
+	enc, w, x := r.Encoder, r.model.W, r.Export
+	learned := map[string]bool{}
+	for _, fe := range enc.fields {
+		if !fe.signal || fe.count < 0 {
+			continue
+		}
+		f := enc.Features[fe.count]
+		p := int(math.Round(w[fe.count] * x.Scale))
+		p = max(-maxRulePoints, min(maxRulePoints, p))
+		x.Engagement = append(x.Engagement, EngagementRule{Kind: fe.name, Points: p, Weight: w[fe.count], Leads: f.Count, Converted: f.Positives})
+		learned[fe.name] = true
+	}
+	sort.SliceStable(x.Engagement, func(i, j int) bool { return x.Engagement[i].Points > x.Engagement[j].Points })
+	for _, k := range baseSignalKinds(base) {
+		if !learned[k] {
+			x.KeptSignals = append(x.KeptSignals, k)
+		}
+	}
+}
+
+// cutThresholds picks hot and warm engagement per grade so that about
+// HandoffRate of the training leads are hot and as many again warm, the
+// hottest by fit points plus engagement: a lead is hot when its
+// engagement reaches T minus the median fit points of its grade.
+func (r *Result) cutThresholds(fit []int, eng []float64, dq []bool) [4]Threshold {
+	grades := r.Export.Grades
+	gradeOf := func(p int) int {
+		for g, m := range grades {
+			if p >= m {
+				return g
+			}
+		}
+		return 3
+	}
+	byGrade := make([][]int, 4)
+	negative := false
+	for i, p := range fit {
+		if !dq[i] {
+			byGrade[gradeOf(p)] = append(byGrade[gradeOf(p)], p)
+		}
+		negative = negative || eng[i] < 0
+	}
+	var med [4]float64
+	for g := range med {
+		switch {
+		case len(byGrade[g]) > 0:
+			s := slices.Clone(byGrade[g])
+			slices.Sort(s)
+			med[g] = float64(s[len(s)/2])
+		case g < 3:
+			med[g] = float64(grades[g])
+		default:
+			med[g] = float64(grades[2] - 1)
+		}
+	}
+	need := func(t float64, g int) float64 {
+		v := math.Ceil(t - med[g])
+		if !negative {
+			v = math.Max(0, v)
+		}
+		return v
+	}
+	share := func(t float64) float64 {
+		n := 0
+		for i, p := range fit {
+			if !dq[i] && eng[i] >= need(t, gradeOf(p)) {
+				n++
+			}
+		}
+		return float64(n) / float64(len(fit))
+	}
+	// Candidate cuts: each lead's total; share falls as the cut rises.
+	var cands []float64
+	for i, p := range fit {
+		cands = append(cands, float64(p)+eng[i])
+	}
+	slices.Sort(cands)
+	cands = slices.Compact(cands)
+	pick := func(target float64) float64 {
+		best, bestDiff := cands[len(cands)-1]+1, math.Inf(1)
+		lo, hi := 0, len(cands)-1
+		for lo < hi { // the lowest cut whose share is at most the target
+			mid := (lo + hi) / 2
+			if share(cands[mid]) <= target {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		for _, i := range []int{lo - 1, lo, lo + 1} {
+			if i >= 0 && i < len(cands) {
+				if d := math.Abs(share(cands[i]) - target); d < bestDiff {
+					best, bestDiff = cands[i], d
+				}
+			}
+		}
+		return best
+	}
+	var out [4]Threshold
+	if len(cands) == 0 {
+		return out
+	}
+	o := r.Options
+	hotCut := pick(o.HandoffRate)
+	warmCut := pick(math.Min(0.95, 2*o.HandoffRate))
+	for g := range out {
+		t := &out[g]
+		t.Hot, t.HasHot = need(hotCut, g), true
+		if wv := need(warmCut, g); wv < t.Hot {
+			t.Warm, t.HasWarm = wv, true
+		}
+	}
+	return out
+}
+
+// baseSignalKinds are the signal kinds of the base's engagement section.
+func baseSignalKinds(base []byte) []string {
+	var doc struct {
+		Engagement struct {
+			Signals []struct {
+				Signal string `yaml:"signal"`
+			} `yaml:"signals"`
+		} `yaml:"engagement"`
+	}
+	if yaml.Unmarshal(base, &doc) != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range doc.Engagement.Signals {
+		out = append(out, s.Signal)
+	}
+	return out
 }
 
 // mergeValues makes one in rule of the values of a category that earn the
@@ -474,7 +682,7 @@ func outcomes(xs []Example) []bool {
 	return out
 }
 
-func (r *Result) header(grades [3]int, warnings []string) string {
+func (r *Result) header(warnings []string) string {
 	o := r.Options
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, "# "+format+"\n", args...) }
@@ -483,17 +691,30 @@ func (r *Result) header(grades [3]int, warnings []string) string {
 		data += " (sha256 " + o.DataDigest + ")"
 	}
 	line("Calibrated by leadflow calibrate on %s from %s:", o.Now.Format("2006-01-02"), data)
-	line("%d leads used (%d rows, %d skipped), seed %d, holdout %s, L2 %s.", len(r.Data.Examples), r.Data.Rows,
-		len(r.Data.Skipped), o.Seed, percent(o.Holdout), strconv.FormatFloat(o.L2, 'g', -1, 64))
-	line("ROC AUC on %d %s leads: %.3f for the model, %.3f for the fit points below alone (the base config's: %.3f).",
-		r.Eval.Leads, r.evalName(), r.Eval.AUC, r.Eval.ExportAUC, r.Eval.BaseConfigAUC)
-	line("Only fit (rules and grades) was learned; every other section is %s's, unchanged.", o.BaseName)
+	line("%d leads used (%d rows, %d skipped), seed %d, holdout %s, L2 %s, %d bins per number.", len(r.Data.Examples), r.Data.Rows,
+		len(r.Data.Skipped), o.Seed, percent(o.Holdout), strconv.FormatFloat(o.L2, 'g', -1, 64), r.Bins)
+	if n := r.New; n != nil {
+		line("Back-test on %d %s leads, decided as live leads are: ROC AUC %.3f%s, top 30%% precision %s, hand-off %s",
+			n.Leads, r.evalName(), n.AUC, ciText(n.AUCLow, n.AUCHigh, 3), percent(n.TopK[len(n.TopK)-1].Precision), percent(n.HandOff()))
+		line("(the base config: ROC AUC %.3f, top 30%% precision %s, hand-off %s).",
+			r.Base.AUC, percent(r.Base.TopK[len(r.Base.TopK)-1].Precision), percent(r.Base.HandOff()))
+	}
+	line("Learned: fit (rules and grades), the engagement points of the signals in the data and the thresholds;")
+	line("every other section is %s's, unchanged.", o.BaseName)
 	for _, w := range warnings {
 		line("WARNING: %s", w)
 	}
 	line("Review it before deploying: make check-config CONFIG=<this file> LEAD=events/sample-lead.json")
 	b.WriteString("\n")
 	return b.String()
+}
+
+// ciText is " [lo–hi]" or "" without an interval.
+func ciText(lo, hi float64, decimals int) string {
+	if math.IsNaN(lo) || math.IsNaN(hi) {
+		return ""
+	}
+	return fmt.Sprintf(" [%.*f–%.*f]", decimals, lo, decimals, hi)
 }
 
 // fitNode is the learned fit section.
@@ -530,6 +751,9 @@ func (r *Result) fitNode(grades [3]int) *yaml.Node {
 		if rule.Leads > 0 {
 			n.LineComment = fmt.Sprintf("%d training leads, %s converted", rule.Leads, percent(float64(rule.Converted)/float64(rule.Leads)))
 		}
+		if rule.Note != "" {
+			n.HeadComment = "# " + rule.Note
+		}
 		rules.Content = append(rules.Content, n)
 	}
 	g := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
@@ -541,7 +765,7 @@ func (r *Result) fitNode(grades [3]int) *yaml.Node {
 		how = "A where " + percent(r.Options.TargetPrecision) + " of training leads converted"
 	}
 	rulesKey := scalar("rules")
-	rulesKey.HeadComment = fmt.Sprintf("# Learned: %s points double the odds of converting; a field not given scores 0.",
+	rulesKey.HeadComment = fmt.Sprintf("# Learned: %s points double the odds of converting; a field not given (or its most common value) scores 0.",
 		strconv.FormatFloat(r.Options.DoublePoints, 'f', -1, 64))
 	gradesKey := scalar("grades")
 	gradesKey.HeadComment = "# Minimum fit points per grade (" + how + "); below C is D."
@@ -569,4 +793,104 @@ func campaignsOverridingFit(base []byte) []string {
 
 func percent(f float64) string {
 	return strconv.FormatFloat(math.Round(f*1000)/10, 'f', -1, 64) + "%"
+}
+
+// engagementNode is the base's engagement section with the learned
+// points: a learned kind gets its points (and is left out when worth
+// nothing), the base's other kinds stay, learned kinds the base lacks are
+// added. nil when nothing was learned.
+func (r *Result) engagementNode(base []byte) *yaml.Node {
+	x := r.Export
+	if len(x.Engagement) == 0 {
+		return nil
+	}
+	points := map[string]int{}
+	for _, e := range x.Engagement {
+		points[e.Kind] = e.Points
+	}
+	scalar := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
+	var eng *yaml.Node
+	var doc yaml.Node
+	if yaml.Unmarshal(base, &doc) == nil && len(doc.Content) > 0 {
+		root := doc.Content[0]
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == "engagement" && root.Content[i+1].Kind == yaml.MappingNode {
+				eng = root.Content[i+1]
+			}
+		}
+	}
+	if eng == nil {
+		eng = &yaml.Node{Kind: yaml.MappingNode}
+	}
+	var list *yaml.Node
+	for i := 0; i+1 < len(eng.Content); i += 2 {
+		if eng.Content[i].Value == "signals" {
+			list = eng.Content[i+1]
+		}
+	}
+	if list == nil || list.Kind != yaml.SequenceNode {
+		list = &yaml.Node{Kind: yaml.SequenceNode}
+		eng.Content = append(eng.Content, scalar("signals"), list)
+	}
+	seen := map[string]bool{}
+	var items []*yaml.Node
+	for _, item := range list.Content {
+		kind := ""
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			if item.Content[j].Value == "signal" {
+				kind = item.Content[j+1].Value
+			}
+		}
+		p, ok := points[kind]
+		if !ok {
+			items = append(items, item)
+			continue
+		}
+		seen[kind] = true
+		if p == 0 {
+			continue
+		}
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			if item.Content[j].Value == "points" {
+				item.Content[j+1] = scalar(strconv.Itoa(p))
+			}
+		}
+		item.LineComment = "learned"
+		items = append(items, item)
+	}
+	for _, e := range x.Engagement {
+		if seen[e.Kind] || e.Points == 0 {
+			continue
+		}
+		kind := scalar(e.Kind)
+		kind.Style = yaml.DoubleQuotedStyle
+		items = append(items, &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle, LineComment: "learned",
+			Content: []*yaml.Node{scalar("signal"), kind, scalar("points"), scalar(strconv.Itoa(e.Points))}})
+	}
+	list.Content = items
+	list.Style = 0
+	return eng
+}
+
+// thresholdsNode is the exported thresholds section.
+func thresholdsNode(th *[4]Threshold, rate float64) *yaml.Node {
+	scalar := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
+	num := func(f float64) *yaml.Node { return scalar(strconv.FormatFloat(f, 'f', -1, 64)) }
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	for g, t := range th {
+		m := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+		if t.HasHot {
+			m.Content = append(m.Content, scalar("hot"), num(t.Hot))
+		}
+		if t.HasWarm {
+			m.Content = append(m.Content, scalar("warm"), num(t.Warm))
+		}
+		key := scalar(gradeNames[g])
+		if g == 0 {
+			key.HeadComment = "# Learned: engagement a grade needs to be hot / warm, cut so that about " + percent(rate) +
+				" of the training leads are hot (handed to sales) and as many again warm."
+		}
+		n.Content = append(n.Content, key, m)
+	}
+	return n
 }

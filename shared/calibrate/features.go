@@ -18,6 +18,7 @@ const (
 	featMissing                        // the field was not given (or had no number)
 	featBin                            // number or signal count: in this range
 	featWord                           // words: the text has this word
+	featCount                          // engagement signal: its count, each event weighing the same
 )
 
 // Feature is one 0/1 input of the model, named so a person can read it.
@@ -33,6 +34,10 @@ type Feature struct {
 	// Count and Positives are training leads with the feature, and how
 	// many of them converted.
 	Count, Positives int
+	// Reference: the level of its field that the export scores 0 — its
+	// "not given" when enough training leads lacked the field, else its
+	// most common level (which a lead without the field then counts as).
+	Reference bool
 }
 
 // Name is the feature as the report and rule labels write it:
@@ -49,6 +54,8 @@ func (f Feature) Name() string {
 		return f.Field + " word " + strconv.Quote(f.Value)
 	case featBin:
 		return f.Field + " " + f.rangeText()
+	case featCount:
+		return f.Field + " (each)"
 	}
 	return f.Field
 }
@@ -69,6 +76,8 @@ func (f Feature) Phrase() string {
 		return f.Field + " contains the word " + quoteWord(f.Value)
 	case featBin:
 		return f.Field + " " + f.rangeText()
+	case featCount:
+		return "each " + strings.ReplaceAll(f.Field, "_", " ")
 	}
 	return f.Field
 }
@@ -91,6 +100,8 @@ func (f Feature) rangeText() string {
 		}
 	}
 	switch {
+	case f.HasMin && f.HasMax && f.Min == f.Max:
+		return humanNumber(f.Min)
 	case f.HasMin && f.HasMax:
 		return humanNumber(f.Min) + "–" + humanNumber(f.Max)
 	case f.HasMax:
@@ -115,18 +126,36 @@ type fieldEncoder struct {
 	signal  bool
 	values  map[string]int // lowercased category value or word → feature
 	other   int            // feature index, -1 when none
-	missing int
-	bins    []int // feature indexes of bins, in ascending order
+	missing int            // feature index of "not given", -1 when too few training leads lacked the field
+	bins    []int          // feature indexes of bins, in ascending order
+	count   int            // signals: the feature of the count
+	// ref is the feature index of the level scored 0 (categories and
+	// numbers; -1 for words and signals). Without a "not given" feature,
+	// a lead without the field has this level.
+	ref int
+	// otherValues are the values pooled as "another value" in training
+	// (one spelling each, most frequent first, at most maxOtherValues):
+	// the export lists them. otherKeys are them lowercased; a value that
+	// is neither listed nor among them (first seen later) counts as not
+	// given, as the exported rules read it.
+	otherValues []string
+	otherKeys   map[string]bool
+	// imputed counts training leads without the field that took ref.
+	imputed int
 }
 
 // NewEncoder learns the features of the fields and signals from the
 // training examples: frequent values (≥ MinCount, at most MaxValues) of
-// categories and words, quantile bins of numbers, count bins of signals.
+// categories and words, quantile bins of numbers, and a per-event count of
+// each signal. "Not given" is a level of its own only when at least
+// MinCount training leads lacked the field; otherwise such a lead counts
+// as the field's most common level (a category's or a number's) or as
+// given without a listed word.
 func NewEncoder(train []Example, fields []FieldSpec, signals []string, o FeatureOptions) *Encoder {
 	o = o.withDefaults()
 	e := &Encoder{}
 	for _, f := range fields {
-		fe := fieldEncoder{name: f.Name, kind: f.Kind, other: -1, missing: -1}
+		fe := fieldEncoder{name: f.Name, kind: f.Kind, other: -1, missing: -1, ref: -1, count: -1}
 		switch f.Kind {
 		case KindNumber:
 			e.numberFeatures(&fe, train, o)
@@ -138,8 +167,8 @@ func NewEncoder(train []Example, fields []FieldSpec, signals []string, o Feature
 		e.fields = append(e.fields, fe)
 	}
 	for _, s := range signals {
-		fe := fieldEncoder{name: s, kind: KindNumber, signal: true, other: -1, missing: -1}
-		e.signalFeatures(&fe, train, o)
+		fe := fieldEncoder{name: s, kind: KindNumber, signal: true, other: -1, missing: -1, ref: -1}
+		fe.count = e.add(Feature{Field: s, Signal: true, kind: featCount})
 		e.fields = append(e.fields, fe)
 	}
 	for _, x := range train {
@@ -150,7 +179,66 @@ func NewEncoder(train []Example, fields []FieldSpec, signals []string, o Feature
 			}
 		}
 	}
+	for i := range e.fields {
+		fe := &e.fields[i]
+		if fe.kind == KindWords || fe.signal || fe.missing >= 0 {
+			continue
+		}
+		fe.ref = -1
+		for _, j := range e.levels(fe) {
+			if fe.ref < 0 || e.Features[j].Count > e.Features[fe.ref].Count {
+				fe.ref = j
+			}
+		}
+		for _, x := range train {
+			if fe.missingIn(e.Features, x) {
+				fe.imputed++
+			}
+		}
+	}
+	for i := range e.fields {
+		fe := &e.fields[i]
+		if fe.ref >= 0 {
+			e.Features[fe.ref].Reference = true
+		} else if fe.missing >= 0 {
+			e.Features[fe.missing].Reference = true
+		}
+	}
 	return e
+}
+
+// levels are the features of a field of which each lead has exactly one
+// (categories and numbers), "not given" included when it is one.
+func (e *Encoder) levels(fe *fieldEncoder) []int {
+	var out []int
+	switch fe.kind {
+	case KindNumber:
+		out = append(out, fe.bins...)
+	case KindWords:
+		return nil
+	default:
+		out = append(out, sortedValues(fe.values)...)
+		if fe.other >= 0 {
+			out = append(out, fe.other)
+		}
+	}
+	if fe.missing >= 0 {
+		out = append(out, fe.missing)
+	}
+	return out
+}
+
+// missingIn reports whether the example has no usable value of the field
+// (for a number: no number, or one between two bins' edges).
+func (fe *fieldEncoder) missingIn(feats []Feature, x Example) bool {
+	v := strings.TrimSpace(x.Fields[fe.name])
+	if v == "" {
+		return true
+	}
+	if fe.kind == KindNumber {
+		return fe.bin(feats, v) < 0
+	}
+	return false
 }
 
 func (o FeatureOptions) withDefaults() FeatureOptions {
@@ -218,8 +306,15 @@ func (e *Encoder) categoryFeatures(fe *fieldEncoder, train []Example, o FeatureO
 	}
 	if present > listed {
 		fe.other = e.add(Feature{Field: fe.name, kind: featOther})
+		fe.otherKeys = map[string]bool{}
+		for _, k := range frequent(counts, 1, len(counts)) {
+			if _, ok := fe.values[k]; !ok && len(fe.otherValues) < maxOtherValues {
+				fe.otherValues = append(fe.otherValues, commonest(spellings[k]))
+				fe.otherKeys[k] = true
+			}
+		}
 	}
-	if missing > 0 {
+	if missing >= o.MinCount {
 		fe.missing = e.add(Feature{Field: fe.name, kind: featMissing})
 	}
 }
@@ -252,7 +347,7 @@ func (e *Encoder) wordFeatures(fe *fieldEncoder, train []Example, o FeatureOptio
 	for _, w := range frequent(df, o.MinCount, o.MaxValues) {
 		fe.values[w] = e.add(Feature{Field: fe.name, kind: featWord, Value: w})
 	}
-	if missing > 0 {
+	if missing >= o.MinCount {
 		fe.missing = e.add(Feature{Field: fe.name, kind: featMissing})
 	}
 }
@@ -285,7 +380,7 @@ func (e *Encoder) numberFeatures(fe *fieldEncoder, train []Example, o FeatureOpt
 			fe.bins = append(fe.bins, e.add(f))
 		}
 	}
-	if missing > 0 {
+	if missing >= o.MinCount || len(vals) == 0 && missing > 0 {
 		fe.missing = e.add(Feature{Field: fe.name, kind: featMissing})
 	}
 }
@@ -368,95 +463,83 @@ func niceNumber(f float64) float64 {
 	return math.Round(f/mag) * mag
 }
 
-// signalEdges are the count bins of a signal before merging: 0, 1, 2–3,
-// 4–7, 8–15, 16 or more.
-var signalEdges = []float64{0, 1, 2, 4, 8, 16}
-
-func (e *Encoder) signalFeatures(fe *fieldEncoder, train []Example, o FeatureOptions) {
-	edges := slices.Clone(signalEdges)
-	counts := make([]int, len(edges))
-	for _, x := range train {
-		counts[signalBin(edges, x.Signals[fe.name])]++
-	}
-	// Merge sparse bins into a neighbour (edges[0] = 0 always stays).
-	for len(edges) > 1 {
-		small := -1
-		for i, c := range counts {
-			if c < o.MinCount && (small < 0 || c < counts[small]) {
-				small = i
-			}
-		}
-		if small < 0 {
-			break
-		}
-		drop := small // merging bin i into bin i-1 drops edge i
-		if small == 0 || (small < len(edges)-1 && counts[small+1] < counts[small-1]) {
-			drop = small + 1
-		}
-		counts[drop-1] += counts[drop]
-		edges = slices.Delete(edges, drop, drop+1)
-		counts = slices.Delete(counts, drop, drop+1)
-	}
-	for i, lo := range edges {
-		f := Feature{Field: fe.name, Signal: true, kind: featBin, Min: lo, HasMin: true}
-		if i+1 < len(edges) {
-			f.Max, f.HasMax = edges[i+1], true
-		}
-		fe.bins = append(fe.bins, e.add(f))
-	}
-}
-
-func signalBin(edges []float64, n float64) int {
-	b := 0
-	for b+1 < len(edges) && n >= edges[b+1] {
-		b++
-	}
-	return b
-}
-
 // Encode is the indexes of the features an example has, ascending.
 func (e *Encoder) Encode(x Example) []int32 {
+	idx, _ := e.encodeRow(x)
+	return idx
+}
+
+// encodeRow is the indexes of the features an example has, ascending,
+// and their values: nil when all are 1 (no signal counted).
+func (e *Encoder) encodeRow(x Example) ([]int32, []float64) {
 	out := make([]int32, 0, len(e.fields)+4)
+	var counts []int32
+	var vals []float64
 	for i := range e.fields {
-		out = e.fields[i].encode(e.Features, x, out)
+		fe := &e.fields[i]
+		if fe.signal {
+			if n := x.Signals[fe.name]; n != 0 && fe.count >= 0 {
+				counts = append(counts, int32(fe.count))
+				vals = append(vals, n)
+			}
+			continue
+		}
+		out = fe.encode(e.Features, x, out)
 	}
 	slices.Sort(out)
+	if len(counts) == 0 {
+		return out, nil
+	}
+	// Signal features come after every field's (NewEncoder adds them
+	// last, in order), so appending keeps the row ascending.
+	ones := make([]float64, len(out), len(out)+len(counts))
+	for i := range ones {
+		ones[i] = 1
+	}
+	return append(out, counts...), append(ones, vals...)
+}
+
+// bin is the feature of the bin holding the number in v, -1 when v has
+// no number or one between two bins' edges.
+func (fe *fieldEncoder) bin(feats []Feature, v string) int {
+	n, ok := parseNumber(v)
+	if !ok {
+		return -1
+	}
+	for _, b := range fe.bins {
+		f := feats[b]
+		if (!f.HasMin || n >= f.Min) && (!f.HasMax || n <= f.Max) {
+			return b
+		}
+	}
+	return -1
+}
+
+// absent is what a lead without the field gets: "not given" when that is
+// a level, else the reference level (nothing for words).
+func (fe *fieldEncoder) absent(out []int32) []int32 {
+	switch {
+	case fe.missing >= 0:
+		return append(out, int32(fe.missing))
+	case fe.ref >= 0:
+		return append(out, int32(fe.ref))
+	}
 	return out
 }
 
 func (fe *fieldEncoder) encode(feats []Feature, x Example, out []int32) []int32 {
-	if fe.signal {
-		n := x.Signals[fe.name]
-		for j := len(fe.bins) - 1; j >= 0; j-- {
-			if f := feats[fe.bins[j]]; n >= f.Min {
-				return append(out, int32(fe.bins[j]))
-			}
-		}
-		return out
-	}
 	v := strings.TrimSpace(x.Fields[fe.name])
 	switch fe.kind {
 	case KindNumber:
-		n, ok := parseNumber(v)
-		if ok {
-			for _, b := range fe.bins {
-				f := feats[b]
-				if (!f.HasMin || n >= f.Min) && (!f.HasMax || n <= f.Max) {
-					return append(out, int32(b))
-				}
-			}
+		if b := fe.bin(feats, v); b >= 0 {
+			return append(out, int32(b))
 		}
 		// No number, or one between two bins' edges: no range rule
 		// matches it either, so it counts as not given.
-		if fe.missing >= 0 {
-			out = append(out, int32(fe.missing))
-		}
+		return fe.absent(out)
 	case KindWords:
 		if v == "" {
-			if fe.missing >= 0 {
-				out = append(out, int32(fe.missing))
-			}
-			return out
+			return fe.absent(out)
 		}
 		for _, w := range words(v) {
 			if i, ok := fe.values[w]; ok {
@@ -464,15 +547,16 @@ func (fe *fieldEncoder) encode(feats []Feature, x Example, out []int32) []int32 
 			}
 		}
 	default:
-		switch i, ok := fe.values[strings.ToLower(v)]; {
+		k := strings.ToLower(v)
+		switch i, ok := fe.values[k]; {
 		case v == "":
-			if fe.missing >= 0 {
-				out = append(out, int32(fe.missing))
-			}
+			return fe.absent(out)
 		case ok:
 			out = append(out, int32(i))
-		case fe.other >= 0:
+		case fe.other >= 0 && fe.otherKeys[k]:
 			out = append(out, int32(fe.other))
+		default:
+			return fe.absent(out)
 		}
 	}
 	return out

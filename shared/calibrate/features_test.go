@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,14 +42,19 @@ func TestCategoriesGroupRareAndUnknownValues(t *testing.T) {
 	vals = append(vals, repeat("software ", 5)...) // same value, other spelling
 	vals = append(vals, repeat("Retail", 6)...)
 	vals = append(vals, "Mining", "Zoos", "") // rare, rare, not given
+	// One lead without an industry is too few to learn "not given" from:
+	// such a lead counts as the most common value, which is the field's
+	// reference (it scores 0 in the export, as a lead without the field
+	// does). A value first seen later counts as not given too, as the
+	// exported rules (which list the rare values seen) read it.
 	enc := NewEncoder(examples("industry", vals...), []FieldSpec{{"industry", KindCategory}}, nil, FeatureOptions{MinCount: 5})
 	tests := []struct{ value, want string }{
 		{"Software", `industry "Software"`},
 		{"SOFTWARE", `industry "Software"`},
 		{"Retail", `industry "Retail"`},
 		{"Mining", "industry (another value)"},
-		{"Quantum", "industry (another value)"}, // never seen
-		{"", "industry (not given)"},
+		{"Quantum", `industry "Software"`}, // never seen: not given
+		{"", `industry "Software"`},
 	}
 	for _, tt := range tests {
 		got := featureNames(enc, enc.Encode(Example{Fields: map[string]string{"industry": tt.value}}))
@@ -56,8 +62,20 @@ func TestCategoriesGroupRareAndUnknownValues(t *testing.T) {
 			t.Errorf("%q → %s, want %s", tt.value, got, tt.want)
 		}
 	}
-	if len(enc.Features) != 4 {
-		t.Errorf("features: %d", len(enc.Features))
+	if len(enc.Features) != 3 || !enc.Features[enc.fields[0].ref].Reference || enc.Features[enc.fields[0].ref].Value != "Software" {
+		t.Errorf("features: %d, reference %d", len(enc.Features), enc.fields[0].ref)
+	}
+	if enc.fields[0].imputed != 1 {
+		t.Errorf("imputed %d, want 1", enc.fields[0].imputed)
+	}
+
+	// Enough leads without one: "not given" is a level, and the reference.
+	vals = append(vals, repeat("", 5)...)
+	enc = NewEncoder(examples("industry", vals...), []FieldSpec{{"industry", KindCategory}}, nil, FeatureOptions{MinCount: 5})
+	for _, v := range []string{"", "Quantum"} {
+		if got := featureNames(enc, enc.Encode(Example{Fields: map[string]string{"industry": v}})); got != "industry (not given)" {
+			t.Errorf("%q → %s, want not given", v, got)
+		}
 	}
 	enc = NewEncoder(examples("industry", vals...), []FieldSpec{{"industry", KindCategory}}, nil, FeatureOptions{MinCount: 1, MaxValues: 1})
 	if got := featureNames(enc, enc.Encode(Example{Fields: map[string]string{"industry": "Retail"}})); got != "industry (another value)" {
@@ -74,7 +92,7 @@ func TestWordsFeatures(t *testing.T) {
 	tests := []struct{ value, want string }{
 		{"vp, marketing", `job_title word "marketing"; job_title word "vp"`},
 		{"Chief Executive", ""},
-		{"", "job_title (not given)"},
+		{"", ""}, // one lead without a title: too few for a "not given" of its own
 	}
 	for _, tt := range tests {
 		if got := featureNames(enc, enc.Encode(Example{Fields: map[string]string{"job_title": tt.value}})); got != tt.want {
@@ -151,29 +169,38 @@ func TestNumberBinsMatchQualifyRanges(t *testing.T) {
 	}
 }
 
-func TestSignalBinsMergeSparseCounts(t *testing.T) {
+// TestSignalCountsArePerEvent: a signal is one feature whose value is its
+// count, so its weight is per event — what an engagement section scores.
+func TestSignalCountsArePerEvent(t *testing.T) {
 	var train []Example
 	for i := range 100 {
-		n := float64(i % 3) // 0, 1, 2 only
-		if i == 0 {
-			n = 40 // one outlier
+		train = append(train, Example{Fields: map[string]string{"industry": "Software"}, Signals: map[string]float64{"email_click": float64(i % 3)}})
+	}
+	enc := NewEncoder(train, []FieldSpec{{"industry", KindCategory}}, []string{"email_click"}, FeatureOptions{MinCount: 10})
+	if got := featureNames(enc, []int32{1}); got != "email_click (each)" {
+		t.Errorf("features: %s", got)
+	}
+	for _, tt := range []struct {
+		n    float64
+		idx  []int32
+		vals []float64
+	}{
+		{0, []int32{0}, nil},
+		{1, []int32{0, 1}, []float64{1, 1}},
+		{7, []int32{0, 1}, []float64{1, 7}},
+	} {
+		idx, vals := enc.encodeRow(Example{Fields: map[string]string{"industry": "Software"}, Signals: map[string]float64{"email_click": tt.n}})
+		if !slices.Equal(idx, tt.idx) || !slices.Equal(vals, tt.vals) {
+			t.Errorf("%v clicks → %v %v, want %v %v", tt.n, idx, vals, tt.idx, tt.vals)
 		}
-		train = append(train, Example{Signals: map[string]float64{"email_click": n}})
 	}
-	enc := NewEncoder(train, nil, []string{"email_click"}, FeatureOptions{MinCount: 10})
-	var names []string
-	for _, f := range enc.Features {
-		names = append(names, f.Name())
-	}
-	if got := strings.Join(names, "; "); got != "email_click 0; email_click 1; email_click 2 or more" {
-		t.Errorf("bins: %s", got)
-	}
-	if got := featureNames(enc, enc.Encode(Example{})); got != "email_click 0" {
-		t.Errorf("no signal → %s", got)
+	if f := enc.Features[1]; f.Count != 66 || f.Name() != "email_click (each)" {
+		t.Errorf("%+v", f)
 	}
 }
 
 func TestExportedPointsForNewLeads(t *testing.T) {
+	t.Parallel()
 	r := runOK(t, synthDataset(2000, 11, false), Options{Seed: 11})
 	pointsOf := r.rules()
 	c, err := qualify.Parse(r.Export.Config, "out.yaml")
@@ -181,7 +208,7 @@ func TestExportedPointsForNewLeads(t *testing.T) {
 		t.Fatal(err)
 	}
 	novel := []Example{
-		{Fields: map[string]string{"industry": "Quantum Computing"}},          // never seen: another value
+		{Fields: map[string]string{"industry": "Quantum Computing"}},          // never seen: as not given
 		{Fields: map[string]string{"industry": "SOFTWARE", "job_title": "x"}}, // other case
 		{Fields: map[string]string{"company_size": "12.5", "job_title": "Chief VP"}},
 		{Fields: map[string]string{}},

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -15,8 +16,9 @@ const OutcomeStage = "stage"
 
 // DatasetFromLeads is the dataset of stored leads — the product's own
 // feedback loop — ready for Run exactly like one read from a CSV. Each
-// lead is labelled by ExampleFromLead; a lead without an outcome yet (new,
-// nurturing, mql) or unsubscribed is listed as skipped, by its id.
+// lead is labelled by ExampleFromLead; a lead without an outcome (new,
+// nurturing, mql not sent back, disqualified by the config, unsubscribed)
+// is listed as skipped, by its id. Won deals carry their value.
 //
 // Its fields are the standard ones a mapping can name (DefaultFields:
 // job_title as words, company_size and budget as numbers, industry,
@@ -24,12 +26,12 @@ const OutcomeStage = "stage"
 // that at least one labelled lead has, then answers.<key> as a category
 // for every answer key some labelled lead gave, in key order. Its signals
 // are the signal kinds the labelled leads have, counted per lead, in name
-// order. Outcomes counts the leads per stage.
+// order (kinds qualify scores only). Outcomes counts the leads per stage.
 func DatasetFromLeads(name string, leads []lead.Lead) *Dataset {
 	if name == "" {
 		name = "leads"
 	}
-	ds := &Dataset{Name: name, Rows: len(leads), OutcomeColumn: OutcomeStage, fromLeads: true}
+	ds := &Dataset{Name: name, Rows: len(leads), OutcomeColumn: OutcomeStage, fromLeads: true, FromForms: true}
 	byStage := map[string]*OutcomeValue{}
 	var stages []string
 	for _, l := range leads {
@@ -44,6 +46,8 @@ func DatasetFromLeads(name string, leads []lead.Lead) *Dataset {
 				detail = "no stage"
 			case l.Stage == lead.StageUnsubscribed:
 				detail = "stage " + yamlconf.Quote(string(l.Stage)) + " says nothing about fit"
+			case l.Stage == lead.StageDisqualified:
+				detail = "stage " + yamlconf.Quote(string(l.Stage)) + ": rejected by the config's disqualifiers, not by sales"
 			}
 			id := l.ID
 			if id == "" {
@@ -56,7 +60,13 @@ func DatasetFromLeads(name string, leads []lead.Lead) *Dataset {
 		if ok {
 			ds.Examples = append(ds.Examples, e)
 		}
+		if ok && e.Value != 0 {
+			ds.HasValue = true
+		}
 		stage := string(l.Stage)
+		if ok && !e.Positive && l.SentBack != nil && (l.Stage == lead.StageNew || l.Stage == lead.StageNurturing || l.Stage == lead.StageMQL) {
+			stage = "sent back (" + stage + ")"
+		}
 		ov := byStage[stage]
 		if ov == nil {
 			ov = &OutcomeValue{Value: stage, Read: read}
@@ -81,7 +91,7 @@ func DatasetFromLeads(name string, leads []lead.Lead) *Dataset {
 			}
 		}
 		for s := range e.Signals {
-			if signalNameRe.MatchString(s) && len(s) <= 64 {
+			if qualify.IsSignalKind(s) {
 				signals[s] = true
 			}
 		}

@@ -15,8 +15,8 @@ import (
 
 // synthStoredLeads is a population of stored leads in which only the
 // industry decides whether sales accepted them: Software leads mostly
-// reach sal/sql/won, the others are mostly rejected or lost. Every
-// tenth lead has no outcome yet.
+// reach sal/sql/won, the others are mostly rejected, lost or sent back.
+// Every tenth lead has no outcome yet.
 func synthStoredLeads(n int, seed uint64) []lead.Lead {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	industries := []string{"Software", "Retail", "Education", "Manufacturing"}
@@ -53,7 +53,10 @@ func synthStoredLeads(n int, seed uint64) []lead.Lead {
 		case accepted:
 			l.Stage = []lead.Stage{lead.StageSAL, lead.StageSQL, lead.StageWon}[rng.IntN(3)]
 		default:
-			l.Stage = []lead.Stage{lead.StageRejected, lead.StageLost, lead.StageDisqualified}[rng.IntN(3)]
+			l.Stage = []lead.Stage{lead.StageRejected, lead.StageLost, lead.StageNurturing}[rng.IntN(3)]
+			if l.Stage == lead.StageNurturing { // sales sent it back: "not now"
+				l.SentBack = &lead.SentBack{At: at, Reason: "not_now", Times: 1}
+			}
 		}
 		out[i] = l
 	}
@@ -89,7 +92,7 @@ func TestDatasetFromLeadsShape(t *testing.T) {
 	for _, o := range ds.Outcomes {
 		total += o.Count
 		wantRead := map[string]string{"sal": "positive", "sql": "positive", "won": "positive", "rejected": "negative",
-			"lost": "negative", "disqualified": "negative", "new": "skipped", "mql": "skipped", "unsubscribed": "skipped"}[o.Value]
+			"lost": "negative", "sent back (nurturing)": "negative", "new": "skipped", "mql": "skipped", "unsubscribed": "skipped"}[o.Value]
 		if o.Read != wantRead {
 			t.Errorf("stage %q read as %s, want %s", o.Value, o.Read, wantRead)
 		}
@@ -105,6 +108,7 @@ func TestDatasetFromLeadsShape(t *testing.T) {
 }
 
 func TestRunLearnsFromStoredLeads(t *testing.T) {
+	t.Parallel()
 	ds := DatasetFromLeads("feedback", synthStoredLeads(3000, 2))
 	r := runOK(t, ds, Options{Seed: 1})
 	if f := factorOf(r, `industry "Software"`); !(f.Weight > 0.5 && f.Effect > 0.5) {
@@ -160,6 +164,7 @@ func TestRunLearnsFromStoredLeads(t *testing.T) {
 // its one bin has no bounds; the export must still parse (found on the
 // local stack's demo data).
 func TestExportWithASingleNumberBin(t *testing.T) {
+	t.Parallel()
 	leads := synthStoredLeads(600, 3)
 	for i := range leads {
 		leads[i].CompanySize = "" // as on the demo data: one size, or none

@@ -5,11 +5,12 @@ import (
 	"math"
 )
 
-// logit is an L2-regularised logistic regression over 0/1 features: the
-// log-odds of a lead converting are Bias plus the weights of the features
-// it has. The bias is not penalised. With every feature 0/1 there is
-// nothing to standardise, and with the penalty every level of a field can
-// have its own weight (no reference level to pick).
+// logit is an L2-regularised logistic regression over sparse features:
+// the log-odds of a lead converting are Bias plus the weights of the
+// features it has, each times its value (1 for the 0/1 features of
+// categories, bins and words; the count for an engagement signal learned
+// per event). The bias is not penalised. With the penalty every level of a
+// field can have its own weight (no reference level to pick).
 type logit struct {
 	Bias       float64
 	W          []float64
@@ -30,9 +31,10 @@ var errNotPositiveDefinite = errors.New("calibrate: Hessian not positive definit
 
 // fitLogit minimises Σ log-loss + l2/2·|w|² by Newton's method (iteratively
 // reweighted least squares) with a backtracking line search. rows are the
-// active feature indexes of each example (< d). It is deterministic: the
+// active feature indexes of each example (< d), ascending; vals, when not
+// nil, their values (a nil vals[i] means all 1). It is deterministic: the
 // same rows give the same weights, bit for bit.
-func fitLogit(rows [][]int32, y []bool, d int, l2 float64, progress fitProgress) (logit, error) {
+func fitLogit(rows [][]int32, vals [][]float64, y []bool, d int, l2 float64, progress fitProgress) (logit, error) {
 	n := len(rows)
 	m := logit{W: make([]float64, d)}
 	dim := d + 1 // index 0 is the bias
@@ -43,7 +45,13 @@ func fitLogit(rows [][]int32, y []bool, d int, l2 float64, progress fitProgress)
 	trial := make([]float64, dim)
 	z := make([]float64, n)
 
-	loss := penalisedLoss(rows, y, theta, l2, z)
+	val := func(i, a int) float64 {
+		if vals == nil || vals[i] == nil {
+			return 1
+		}
+		return vals[i][a]
+	}
+	loss := penalisedLoss(rows, vals, y, theta, l2, z)
 	for it := 1; it <= maxNewtonIterations; it++ {
 		clear(grad)
 		clear(hess)
@@ -58,11 +66,12 @@ func fitLogit(rows [][]int32, y []bool, d int, l2 float64, progress fitProgress)
 			hess[0] += s
 			for a, ja := range r { // rows are ascending: this fills the lower triangle
 				ia := int(ja) + 1
-				grad[ia] += g
+				va := val(i, a)
+				grad[ia] += g * va
 				row := hess[ia*dim:]
-				row[0] += s
-				for _, jb := range r[:a+1] {
-					row[int(jb)+1] += s
+				row[0] += s * va
+				for b, jb := range r[:a+1] {
+					row[int(jb)+1] += s * va * val(i, b)
 				}
 			}
 		}
@@ -80,7 +89,7 @@ func fitLogit(rows [][]int32, y []bool, d int, l2 float64, progress fitProgress)
 			for j := range trial {
 				trial[j] = theta[j] - t*step[j]
 			}
-			next = penalisedLoss(rows, y, trial, l2, z)
+			next = penalisedLoss(rows, vals, y, trial, l2, z)
 			if next <= loss || h == 40 {
 				break
 			}
@@ -110,12 +119,18 @@ func fitLogit(rows [][]int32, y []bool, d int, l2 float64, progress fitProgress)
 
 // penalisedLoss is the objective at theta; it leaves each example's
 // log-odds in z.
-func penalisedLoss(rows [][]int32, y []bool, theta []float64, l2 float64, z []float64) float64 {
+func penalisedLoss(rows [][]int32, vals [][]float64, y []bool, theta []float64, l2 float64, z []float64) float64 {
 	loss := 0.0
 	for i, r := range rows {
 		s := theta[0]
-		for _, j := range r {
-			s += theta[int(j)+1]
+		if vals == nil || vals[i] == nil {
+			for _, j := range r {
+				s += theta[int(j)+1]
+			}
+		} else {
+			for a, j := range r {
+				s += theta[int(j)+1] * vals[i][a]
+			}
 		}
 		z[i] = s
 		if y[i] {
@@ -131,11 +146,16 @@ func penalisedLoss(rows [][]int32, y []bool, theta []float64, l2 float64, z []fl
 	return loss + l2/2*pen
 }
 
-// logOdds is the model's log-odds for an example's features.
-func (m *logit) logOdds(r []int32) float64 {
+// logOdds is the model's log-odds for an example's features (vals nil:
+// all 1).
+func (m *logit) logOdds(r []int32, vals []float64) float64 {
 	s := m.Bias
-	for _, j := range r {
-		s += m.W[j]
+	for a, j := range r {
+		if vals == nil {
+			s += m.W[j]
+		} else {
+			s += m.W[j] * vals[a]
+		}
 	}
 	return s
 }

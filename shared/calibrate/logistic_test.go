@@ -34,7 +34,7 @@ func TestFitRecoversKnownWeights(t *testing.T) {
 	trainRows, trainY := rows[:14000], y[:14000]
 	testRows, testY := rows[14000:], y[14000:]
 
-	m, err := fitLogit(trainRows, trainY, len(truth), 1, nil)
+	m, err := fitLogit(trainRows, nil, trainY, len(truth), 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +65,8 @@ func TestFitRecoversKnownWeights(t *testing.T) {
 	oracle := make([]float64, len(testRows))
 	truthModel := logit{Bias: bias, W: truth}
 	for i, r := range testRows {
-		fitted[i] = m.logOdds(r)
-		oracle[i] = truthModel.logOdds(r)
+		fitted[i] = m.logOdds(r, nil)
+		oracle[i] = truthModel.logOdds(r, nil)
 	}
 	aucFit, aucTrue := AUC(fitted, testY), AUC(oracle, testY)
 	if aucFit < aucTrue-0.02 {
@@ -77,11 +77,11 @@ func TestFitRecoversKnownWeights(t *testing.T) {
 
 func TestFitIsDeterministic(t *testing.T) {
 	rows, y := synthetic(3000, -0.5, []float64{0.8, -0.8, 0.3}, 1)
-	a, err := fitLogit(rows, y, 3, 1, nil)
+	a, err := fitLogit(rows, nil, y, 3, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := fitLogit(rows, y, 3, 1, nil)
+	b, err := fitLogit(rows, nil, y, 3, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestFitSurvivesSeparableData(t *testing.T) {
 		}
 		y = append(y, i%2 == 0)
 	}
-	m, err := fitLogit(rows, y, 1, 1, nil)
+	m, err := fitLogit(rows, nil, y, 1, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,10 @@ type Mapping struct {
 	Fields  []FieldMap  // in file order
 	Signals []SignalMap // in file order
 	Exclude []Column
+	// Keep are columns known when a lead arrives whatever screening finds:
+	// they are used even when flagged as filled in after the outcome or
+	// nearly constant.
+	Keep    []Column
 	Options FeatureOptions
 }
 
@@ -46,6 +50,9 @@ type Outcome struct {
 	// other value (blank included) are skipped. Without them every value
 	// that is not positive — blank included — is negative.
 	Negative []string
+	// Value is the column of the deal's value, when the export has one;
+	// the report sums it per grade (it is not learned from).
+	Value Column
 }
 
 // FieldMap maps a column to a lead field.
@@ -70,7 +77,8 @@ type FeatureOptions struct {
 	// MaxValues: at most this many values (or words) per field get their
 	// own feature, the most frequent first (default 15).
 	MaxValues int
-	// Bins: numbers are cut into at most this many quantile bins (default 5).
+	// Bins: numbers are cut into at most this many quantile bins; 0 (the
+	// default) chooses 5, 10, 15 or 20 by cross-validation.
 	Bins int
 	// Placeholders are extra values that mean "not given", besides the
 	// built-in ones (Select, N/A, -, none, unknown, (blank), …).
@@ -96,14 +104,14 @@ func ParseMapping(data []byte, filename string) (*Mapping, error) {
 		filename = "mapping.yaml"
 	}
 	p := &mapParser{Parser: yamlconf.Parser{File: filename}}
-	m := &Mapping{File: filename, Options: FeatureOptions{MinCount: DefaultMinCount, MaxValues: DefaultMaxValues, Bins: DefaultBins}}
+	m := &Mapping{File: filename, Options: FeatureOptions{MinCount: DefaultMinCount, MaxValues: DefaultMaxValues}}
 	root, err := yamlconf.Decode(data)
 	if err != nil {
 		p.SyntaxError(err, data)
 		return nil, p.Err(ErrMapping)
 	}
 	if root == nil {
-		p.Errf(&yaml.Node{Line: 1}, "empty mapping: expected outcome, fields and (optionally) signals, exclude, options")
+		p.Errf(&yaml.Node{Line: 1}, "empty mapping: expected outcome, fields and (optionally) signals, exclude, keep, options")
 		return nil, p.Err(ErrMapping)
 	}
 	p.Object(root, root, "",
@@ -111,6 +119,7 @@ func ParseMapping(data []byte, filename string) (*Mapping, error) {
 		yamlconf.Optional("fields", func(_, v *yaml.Node) { m.Fields = p.fields(v) }),
 		yamlconf.Optional("signals", func(_, v *yaml.Node) { m.Signals = p.signals(v) }),
 		yamlconf.Optional("exclude", func(_, v *yaml.Node) { m.Exclude = p.columns(v, "exclude") }),
+		yamlconf.Optional("keep", func(_, v *yaml.Node) { m.Keep = p.columns(v, "keep") }),
 		yamlconf.Optional("options", func(k, v *yaml.Node) { p.options(k, v, &m.Options) }),
 	)
 	if p.Count() == 0 && len(m.Fields) == 0 && len(m.Signals) == 0 {
@@ -167,6 +176,7 @@ func (p *mapParser) outcome(k, n *yaml.Node) Outcome {
 				}
 			}
 		}),
+		yamlconf.Optional("value", func(_, v *yaml.Node) { o.Value, _ = p.column(v, "outcome.value") }),
 	)
 	return o
 }
@@ -297,6 +307,7 @@ func (p *mapParser) checkColumnsOnce(m *Mapping) {
 		first[c.Name] = use{what, c.Line}
 	}
 	see(m.Outcome.Column, "the outcome")
+	see(m.Outcome.Value, "the deal value")
 	for _, f := range m.Fields {
 		see(f.Column, "field "+f.Name)
 	}
@@ -305,5 +316,17 @@ func (p *mapParser) checkColumnsOnce(m *Mapping) {
 	}
 	for _, c := range m.Exclude {
 		see(c, "an excluded column")
+	}
+	used := map[string]bool{}
+	for _, f := range m.Fields {
+		used[f.Column.Name] = true
+	}
+	for _, s := range m.Signals {
+		used[s.Column.Name] = true
+	}
+	for _, c := range m.Keep {
+		if !used[c.Name] {
+			p.Errf(&yaml.Node{Line: c.Line}, "keep: column %s is not mapped under fields or signals", yamlconf.Quote(c.Name))
+		}
 	}
 }

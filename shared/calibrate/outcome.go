@@ -3,6 +3,7 @@ package calibrate
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
 )
@@ -15,25 +16,34 @@ type OutcomeSource interface {
 	Leads(ctx context.Context) ([]Example, error)
 }
 
-// ExampleFromLead labels a stored lead by the stage sales gave it: sal, sql
-// and won are positive; rejected, lost and disqualified negative. ok is
-// false for a lead without an outcome yet (new, nurturing, mql) and for
-// unsubscribed ones, which say nothing about fit.
+// ExampleFromLead labels a stored lead by what sales recorded: accepted
+// (sal), qualified (sql) and won are positive; lost, rejected, and sent
+// back to nurturing (rejected with a "not now" reason, and not accepted
+// since) are negative. ok is false for a lead sales has not answered yet
+// (new, nurturing, mql), for one the config's own disqualifiers rejected
+// (disqualified: learning from it would only repeat the disqualifiers)
+// and for unsubscribed ones, which say nothing about fit.
 //
 // The example carries the lead's fields (placeholders read as not given),
 // its email domain rather than its address, the source fields of its last
-// touch (as qualify reads them) and its engagement signals counted by kind.
+// touch (as qualify reads them), its engagement signals until sales got it
+// (handed over, answered, accepted or sent back) counted by kind and, for
+// a won deal, its value (Deal.RevenueMinor, in the reporting
+// currency, else Deal.Amount).
 func ExampleFromLead(l lead.Lead) (Example, bool) {
-	var positive bool
-	switch l.Stage {
-	case lead.StageSAL, lead.StageSQL, lead.StageWon:
-		positive = true
-	case lead.StageRejected, lead.StageLost, lead.StageDisqualified:
-		positive = false
-	default:
+	positive, ok := outcomeOf(l)
+	if !ok {
 		return Example{}, false
 	}
 	e := Example{ID: l.ID, Positive: positive, Fields: map[string]string{}}
+	if l.Stage == lead.StageWon && l.Deal != nil {
+		switch {
+		case l.Deal.RevenueMinor > 0:
+			e.Value = float64(l.Deal.RevenueMinor) / 100
+		case l.Deal.Amount > 0:
+			e.Value = l.Deal.Amount
+		}
+	}
 	set := func(name, v string) {
 		if v = cleanText(v, nil); v != "" {
 			e.Fields[name] = v
@@ -72,14 +82,56 @@ func ExampleFromLead(l lead.Lead) (Example, bool) {
 	set("campaign", src.Campaign)
 	set("variant", src.Variant)
 	if len(l.Signals) > 0 {
+		// What the lead did until sales got it: engagement after that
+		// (a customer's logins, say) follows the outcome.
+		cutoff := salesGot(l)
 		e.Signals = map[string]float64{}
 		for _, sig := range l.Signals {
+			if !cutoff.IsZero() && sig.At.After(cutoff) {
+				continue
+			}
 			if k := strings.TrimSpace(sig.Kind); k != "" {
 				e.Signals[k]++
 			}
 		}
 	}
 	return e, true
+}
+
+// salesGot is when sales first got the lead — handed over, answered,
+// accepted or sent back, the earliest known — zero when never.
+func salesGot(l lead.Lead) time.Time {
+	var at time.Time
+	see := func(t time.Time) {
+		if !t.IsZero() && (at.IsZero() || t.Before(at)) {
+			at = t
+		}
+	}
+	if h := l.Handoff; h != nil {
+		see(h.SentAt)
+		see(h.AnsweredAt)
+	}
+	if d := l.Deal; d != nil {
+		see(d.AcceptedAt)
+	}
+	if sb := l.SentBack; sb != nil {
+		see(sb.At)
+	}
+	return at
+}
+
+// outcomeOf is a stored lead's label; ok is false without one.
+func outcomeOf(l lead.Lead) (positive, ok bool) {
+	switch l.Stage {
+	case lead.StageSAL, lead.StageSQL, lead.StageWon:
+		return true, true
+	case lead.StageRejected, lead.StageLost:
+		return false, true
+	case lead.StageNew, lead.StageNurturing, lead.StageMQL:
+		// Sent back by sales and not accepted since: a rejection.
+		return false, l.SentBack != nil
+	}
+	return false, false
 }
 
 // ExamplesFromLeads labels the leads that have an outcome, in order.

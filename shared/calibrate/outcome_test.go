@@ -8,31 +8,66 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 )
 
+// TestExampleFromLead: the label is what sales recorded — accepted,
+// qualified or won is positive; lost, rejected, or sent back (and not
+// accepted since) negative; a lead the config's own disqualifiers
+// rejected, one sales never answered and an unsubscribed one have none.
+// A won deal carries its value.
 func TestExampleFromLead(t *testing.T) {
+	at := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	sentBack := &lead.SentBack{At: at, Reason: "not_now", Times: 1}
 	tests := []struct {
+		name     string
 		stage    lead.Stage
+		sentBack *lead.SentBack
+		deal     *lead.Deal
 		ok       bool
 		positive bool
+		value    float64
 	}{
-		{lead.StageNew, false, false},
-		{lead.StageNurturing, false, false},
-		{lead.StageMQL, false, false},
-		{lead.StageSAL, true, true},
-		{lead.StageSQL, true, true},
-		{lead.StageWon, true, true},
-		{lead.StageRejected, true, false},
-		{lead.StageLost, true, false},
-		{lead.StageDisqualified, true, false},
-		{lead.StageUnsubscribed, false, false},
-		{"", false, false},
+		{"new", lead.StageNew, nil, nil, false, false, 0},
+		{"nurturing", lead.StageNurturing, nil, nil, false, false, 0},
+		{"mql", lead.StageMQL, nil, nil, false, false, 0},
+		{"sal", lead.StageSAL, nil, &lead.Deal{AcceptedAt: at}, true, true, 0},
+		{"sql", lead.StageSQL, nil, nil, true, true, 0},
+		{"won without a value", lead.StageWon, nil, &lead.Deal{AcceptedAt: at}, true, true, 0},
+		{"won in the reporting currency", lead.StageWon, nil, &lead.Deal{Amount: 1000, Currency: "USD", RevenueMinor: 92000}, true, true, 920},
+		{"won, amount only", lead.StageWon, nil, &lead.Deal{Amount: 1500}, true, true, 1500},
+		{"lost", lead.StageLost, nil, &lead.Deal{Amount: 700}, true, false, 0},
+		{"rejected by sales", lead.StageRejected, nil, nil, true, false, 0},
+		{"sent back by sales", lead.StageNurturing, sentBack, nil, true, false, 0},
+		{"sent back, hot again, not answered", lead.StageMQL, sentBack, nil, true, false, 0},
+		{"disqualified by the config", lead.StageDisqualified, nil, nil, false, false, 0},
+		{"unsubscribed", lead.StageUnsubscribed, nil, nil, false, false, 0},
+		{"no stage", "", nil, nil, false, false, 0},
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.stage), func(t *testing.T) {
-			e, ok := ExampleFromLead(lead.Lead{Stage: tt.stage, Submission: lead.Submission{Email: "a@acme.example"}})
-			if ok != tt.ok || e.Positive != tt.positive {
-				t.Errorf("ok %v positive %v, want %v %v", ok, e.Positive, tt.ok, tt.positive)
+		t.Run(tt.name, func(t *testing.T) {
+			e, ok := ExampleFromLead(lead.Lead{Stage: tt.stage, SentBack: tt.sentBack, Deal: tt.deal,
+				Submission: lead.Submission{Email: "a@acme.example"}})
+			if ok != tt.ok || e.Positive != tt.positive || e.Value != tt.value {
+				t.Errorf("ok %v positive %v value %v, want %v %v %v", ok, e.Positive, e.Value, tt.ok, tt.positive, tt.value)
 			}
 		})
+	}
+}
+
+// TestSignalsUntilSalesGotTheLead: engagement after the hand-off follows
+// the outcome (a customer's logins) and is not counted.
+func TestSignalsUntilSalesGotTheLead(t *testing.T) {
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	l := lead.Lead{Stage: lead.StageWon, Submission: lead.Submission{Email: "a@acme.example"},
+		Handoff: &lead.Handoff{SentAt: t0.Add(48 * time.Hour), AnsweredAt: t0.Add(50 * time.Hour)},
+		Deal:    &lead.Deal{AcceptedAt: t0.Add(50 * time.Hour)},
+		Signals: []lead.Signal{{Kind: "pricing_page_view", At: t0}, {Kind: "pricing_page_view", At: t0.Add(24 * time.Hour)},
+			{Kind: "page_view", At: t0.Add(72 * time.Hour)}, {Kind: "page_view", At: t0.Add(96 * time.Hour)}}}
+	e, _ := ExampleFromLead(l)
+	if e.Signals["pricing_page_view"] != 2 || e.Signals["page_view"] != 0 {
+		t.Errorf("signals %v, want the two before the hand-off only", e.Signals)
+	}
+	l.Handoff, l.Deal = nil, nil // never handed over: everything counts
+	if e, _ = ExampleFromLead(l); e.Signals["page_view"] != 2 {
+		t.Errorf("signals %v", e.Signals)
 	}
 }
 
@@ -88,6 +123,7 @@ func (s leadSource) Leads(context.Context) ([]Example, error) { return ExamplesF
 var _ OutcomeSource = leadSource(nil)
 
 func TestOutcomeSourceFeedsRun(t *testing.T) {
+	t.Parallel()
 	var leads []lead.Lead
 	for i := range 400 {
 		stage := lead.StageRejected
@@ -108,6 +144,7 @@ func TestOutcomeSourceFeedsRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds := NewDataset("feedback", examples, DefaultFields(), nil)
+	ds.FromForms = true // stored leads: every field came from their forms
 	r, err := Run(ds, Options{Seed: 1, Holdout: 0.3, Now: at0})
 	if err != nil {
 		t.Fatal(err)

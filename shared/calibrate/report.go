@@ -3,7 +3,6 @@ package calibrate
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -24,26 +23,46 @@ func (r *Result) WriteReport(w io.Writer) error {
 	if o.DataDigest != "" {
 		data += " (sha256 `" + o.DataDigest + "`)"
 	}
-	p("Generated %s by `leadflow calibrate` from %s: seed %d, holdout %s, L2 penalty %s, %s points double the odds.",
-		o.Now.Format("2006-01-02"), data, o.Seed, percent(o.Holdout), fmtG(o.L2), fmtG(o.DoublePoints))
+	p("Generated %s by `leadflow calibrate` from %s: seed %d, holdout %s, L2 penalty %s, %s points double the odds, %d bins per number%s.",
+		o.Now.Format("2006-01-02"), data, o.Seed, percent(o.Holdout), fmtG(o.L2), fmtG(o.DoublePoints), r.Bins, binsHow(r))
 	p("")
 
 	p("## Summary")
 	p("")
 	p("- %s rows read, %s leads used (%s converted, base rate %s), %s skipped.", count(ds.Rows), count(len(ds.Examples)),
 		count(countPositive(ds.Examples)), percent(baseRate(outcomes(ds.Examples))), count(len(ds.Skipped)))
-	p("- Split: %s training leads, %s.", count(len(r.Train)), evalLeads)
-	p("- **ROC AUC %.3f** on %s (0.5 is guessing, 1 is perfect). The exported fit points alone: %.3f; the base config's fit points (`%s`): %.3f.",
-		ev.AUC, evalLeads, ev.ExportAUC, o.BaseName, ev.BaseConfigAUC)
-	for _, k := range ev.TopK {
-		if k.Share == 0.2 {
-			p("- Handing the top 20%% to sales: %s of them convert (%.1f× the base rate of %s), catching %s of all conversions.",
-				percent(k.Precision), k.Lift, percent(ev.BaseRate), percent(k.Recall))
+	if r.Small != "" {
+		if r.Refused {
+			p("- ⚠ **No config exported**: too small a sample to trust — %s. Give `-force` to export anyway; the intervals below show how uncertain every figure is.", r.Small)
+		} else {
+			p("- ⚠ **Exported from too small a sample** (`-force`): %s. The intervals below show how uncertain every figure is.", r.Small)
 		}
 	}
+	p("- Split: %s training leads, %s.", count(len(r.Train)), evalLeads)
+	if n, bs := r.New, r.Base; n != nil {
+		last := len(n.TopK) - 1
+		p("- **As live leads would be decided** by the exported config (disqualifiers, fit points, engagement; columns sales fills in later blank), on %s: **ROC AUC %.3f**%s, the top 30%% convert at **%s**%s, hand-off (hot) %s of leads converting at %s.",
+			evalLeads, n.AUC, ciText(n.AUCLow, n.AUCHigh, 3), percent(n.TopK[last].Precision), pctCI(n.PrecisionLow[last], n.PrecisionHigh[last]),
+			percent(n.Hot.Share), percent(n.Hot.Rate))
+		p("- The base config (`%s`) on the same leads: ROC AUC %.3f, top 30%% precision %s, hand-off %s converting at %s.",
+			o.BaseName, bs.AUC, percent(bs.TopK[last].Precision), percent(bs.Hot.Share), percent(bs.Hot.Rate))
+	}
+	p("- The model itself (probabilities before rounding to points): ROC AUC %.3f (0.5 is guessing, 1 is perfect).", ev.AUC)
 	if a := x.Test[0]; a.Leads > 0 {
 		p("- Exported grade A (≥ %d fit points) holds %s of %s; %s of them convert, %s of all conversions.",
 			x.Grades[0], percent(a.Share), evalLeads, percent(a.Rate), percent(a.Recall))
+	}
+	var left []string
+	for _, c := range r.Leakage {
+		switch {
+		case c.Dropped && c.Flagged:
+			left = append(left, quoteWord(c.Column)+" (filled in after the outcome)")
+		case c.Dropped:
+			left = append(left, quoteWord(c.Column)+" (nearly constant)")
+		}
+	}
+	if len(left) > 0 {
+		p("- Left out of the model: %s. List a column under `keep` in the mapping to use it anyway.", strings.Join(left, ", "))
 	}
 	if r.OnTrain {
 		p("- ⚠ No holdout: every number is measured on the leads the model learned from, and so flatters it.")
@@ -53,22 +72,89 @@ func (r *Result) WriteReport(w io.Writer) error {
 	}
 	p("")
 
-	p("## Handing the top K%% to sales (%s)", evalLeads)
+	if r.New != nil {
+		p("## Back-test: the base config and the export (%s)", evalLeads)
+		p("")
+		p("Each lead decided by qualify as a live lead would be: disqualifiers first, then fit points and grade, then its engagement (the signal counts of the data, every event counting in full) against the grade's hot and warm thresholds. Leads are ranked by fit points plus engagement, disqualified ones last; precision is the share of the top leads that converted, recall the share of all conversions among them. Intervals are 95%% bootstrap intervals (%d resamples).",
+			max(0, o.Bootstrap))
+		if len(r.New.Blanked) > 0 {
+			p("Blank, as live leads arrive without them: %s.", strings.Join(quoteAll(r.New.Blanked), ", "))
+		}
+		p("")
+		_ = WriteBacktests(&b, r.Base, r.New)
+		p("")
+		p("The same table for any config: `calibrate -evaluate CONFIG` with the same data flags (add `-holdout %s -seed %d` for these very leads).",
+			fmtG(o.Holdout), o.Seed)
+		p("")
+	}
+
+	if r.Live != nil {
+		p("## Disqualifiers (all %s labelled leads)", count(r.Live.Leads))
+		p("")
+		p("The export keeps the disqualifiers of `%s`. What they do to these leads:", o.BaseName)
+		p("")
+		_ = WriteDisqualifiers(&b, r.Live)
+		p("")
+	}
+
+	p("## Column screening")
 	p("")
-	p("Leads ranked by the model's probability; precision is the share of handed-over leads that converted, recall the share of all conversions handed over.")
+	p("Each mapped column on the training leads. A column is flagged as filled in after the outcome was known when alone it predicts the outcome with AUC ≥ %.2f, or %.2f above the next best column, when its values read like sales outcomes (won, lost, closed, interested, not reachable, …), or when whether it is given depends on the outcome. A flagged column is left out unless the mapping lists it under `keep`; so is a column where %s of leads share one value.",
+		LeakageAUC, LeakageGap, percent(NearConstant))
 	p("")
-	p("| top | leads | converted | precision | recall | lift |")
-	p("|---:|---:|---:|---:|---:|---:|")
-	for _, k := range ev.TopK {
-		p("| %s | %d | %d | %s | %s | %.2f× |", percent(k.Share), k.Leads, k.Converted, percent(k.Precision), percent(k.Recall), k.Lift)
+	p("| column | used as | AUC alone | given: converted / other | outcome words | most common value | |")
+	p("|---|---|---:|---:|---:|---|---|")
+	for _, c := range r.Leakage {
+		verdict := ""
+		switch {
+		case c.Excluded && c.AUC >= LeakageAUC:
+			verdict = "excluded — rightly"
+		case c.Excluded:
+			verdict = "excluded"
+		case c.Flagged && c.Kept:
+			verdict = "⚠ **looks filled in after the outcome** — kept (`keep`)"
+		case c.Flagged:
+			verdict = "⚠ **filled in after the outcome: left out**"
+		case c.NearConstant && c.Kept:
+			verdict = "nearly constant — kept (`keep`)"
+		case c.NearConstant:
+			verdict = "nearly constant: left out"
+		}
+		given, words, top := "", "", ""
+		if !c.Excluded {
+			if !c.Signal {
+				given = percent(c.GivenPositive) + " / " + percent(c.GivenNegative)
+				if c.OutcomeWords > 0 {
+					words = percent(c.OutcomeWords)
+				}
+			}
+			v := c.TopValue
+			if v == "" {
+				v = "(not given)"
+			}
+			top = quoteWord(shorten(v, 30)) + " " + percent(c.Top)
+		}
+		p("| %s | %s | %.3f | %s | %s | %s | %s |", mdEscape(c.Column), c.Use, c.AUC, given, words, mdEscape(top), verdict)
 	}
 	p("")
-	p("Base rate: %s (%d of %d).", percent(ev.BaseRate), ev.Converted, ev.Leads)
+	for _, c := range r.Leakage {
+		if !c.Flagged {
+			continue
+		}
+		p("- %s: %s.", quoteWord(c.Column), strings.Join(c.Reasons, "; "))
+		if c.WhatIf {
+			if c.Kept {
+				p("  Kept: the model's holdout AUC is %.3f with it, %.3f for live leads arriving without it.", c.Claimed, c.Live)
+			} else {
+				p("  Learned from, the report would claim a holdout AUC of %.3f; live leads arrive without it, and that model would rank them at %.3f.", c.Claimed, c.Live)
+			}
+		}
+	}
 	p("")
 
 	p("## Calibration (%s)", evalLeads)
 	p("")
-	p("Leads sorted by predicted probability into ten groups of equal size: does the predicted rate match what happened?")
+	p("Leads sorted by the model's predicted probability into ten groups of equal size: does the predicted rate match what happened?")
 	p("")
 	p("| decile | leads | predicted range | predicted | actual |")
 	p("|---:|---:|---|---:|---:|")
@@ -79,7 +165,7 @@ func (r *Result) WriteReport(w io.Writer) error {
 
 	p("## What drives conversion")
 	p("")
-	p("Odds multipliers of the model (fields and signals together), from the training leads.")
+	p("Odds multipliers of the model (fields and signals together), from the training leads; only factors that at least %d training leads have.", MinFactorLeads)
 	p("")
 	pos, neg := topFactors(r.Factors, 10)
 	p("### Top %d positive factors", len(pos))
@@ -100,29 +186,39 @@ func (r *Result) WriteReport(w io.Writer) error {
 		p("None.")
 	}
 	p("")
-	var sigs []Factor
-	for _, f := range r.Factors {
-		if f.Feature.Signal {
-			sigs = append(sigs, f)
-		}
-	}
-	if len(sigs) > 0 {
-		p("Engagement signals (%s) were learned from to keep the fit weights fair, but the export leaves the engagement section as it is. Their effects, for reviewing its points:",
-			strings.Join(ds.Signals, ", "))
-		p("")
-		sort.SliceStable(sigs, func(i, j int) bool {
-			if sigs[i].Feature.Field != sigs[j].Feature.Field {
-				return sigs[i].Feature.Field < sigs[j].Feature.Field
-			}
-			return sigs[i].Feature.Min < sigs[j].Feature.Min
-		})
-		for _, f := range sigs {
-			p("- %s", factorLine(f))
-		}
-		p("")
-	}
 
-	p("## Exported grades")
+	p("## Exported engagement")
+	p("")
+	if len(x.Engagement) == 0 {
+		p("The data has no engagement signal the product records, so the engagement section is `%s`'s.", o.BaseName)
+	} else {
+		p("Points per event, learned with the fit points on the same scale (%s points double the odds); each event counts as the data counts it (live, repeats within the repeat window count once and points fade with the half-life).", fmtG(o.DoublePoints))
+		p("")
+		p("| signal | points per event | training leads with one | converted |")
+		p("|---|---:|---:|---:|")
+		for _, e := range x.Engagement {
+			pts := fmt.Sprintf("%+d", e.Points)
+			if e.Points == 0 {
+				pts = "0 (left out)"
+			}
+			p("| %s | %s | %d | %s |", e.Kind, pts, e.Leads, percent(ratio(e.Converted, e.Leads)))
+		}
+	}
+	if len(x.KeptSignals) > 0 && len(x.Engagement) > 0 {
+		p("")
+		p("Not in the data, kept with `%s`'s points: %s.", o.BaseName, strings.Join(x.KeptSignals, ", "))
+	}
+	if conv := convertedSignals(ds); len(conv) > 0 {
+		p("")
+		p("Not a signal the product records, so learned as a number field instead: %s. Live leads have it only when the form sends it as that answer (a hidden field); otherwise those rules never match.", strings.Join(conv, ", "))
+	}
+	if ds.Arrival {
+		p("")
+		p("Each CSV lead counts one form submission (`form:<form_type>`, or `form:contact`), as capture records one for every new lead.")
+	}
+	p("")
+
+	p("## Exported grades and thresholds")
 	p("")
 	how := fmt.Sprintf("grade A cut to hold about %s of the training leads", percent(o.TargetRate))
 	if o.TargetPrecision > 0 {
@@ -141,6 +237,21 @@ func (r *Result) WriteReport(w io.Writer) error {
 			te.Leads, percent(te.Share), percent(te.Rate), percent(te.Recall), percent(bs.Share), percent(bs.Rate))
 	}
 	p("")
+	p("Engagement a grade needs (cut so that about %s of training leads are hot and as many again warm):", percent(o.HandoffRate))
+	p("")
+	p("| grade | hot from | warm from |")
+	p("|---|---:|---:|")
+	for g, t := range x.Thresholds {
+		hot, warm := "never", "–"
+		if t.HasHot {
+			hot = fmtG(t.Hot)
+		}
+		if t.HasWarm {
+			warm = fmtG(t.Warm)
+		}
+		p("| %s | %s | %s |", gradeNames[g], hot, warm)
+	}
+	p("")
 	if len(x.CampaignFit) > 0 {
 		p("Campaigns %s override fit in the base config and keep their own rules.", strings.Join(x.CampaignFit, ", "))
 		p("")
@@ -148,7 +259,7 @@ func (r *Result) WriteReport(w io.Writer) error {
 
 	p("## Exported fit rules")
 	p("")
-	p("Points = round(weight × %.2f); a field not given scores 0 (each field's points are shifted so; the ranking is unchanged). Leads and conversion are from the training leads.", x.Scale)
+	p("Points = round(weight × %.2f), one net rule per value: the level of a field a rule cannot test — not given — scores 0 (or, when almost every lead gave the field, its most common value, which a lead without it then counts as). Leads and conversion are from the training leads.", x.Scale)
 	p("")
 	p("| points | rule | label | leads | converted |")
 	p("|---:|---|---|---:|---:|")
@@ -157,33 +268,17 @@ func (r *Result) WriteReport(w io.Writer) error {
 		if rule.Leads > 0 {
 			conv = percent(float64(rule.Converted) / float64(rule.Leads))
 		}
-		p("| %+d | `%s` | %s | %d | %s |", rule.Points, mdEscape(rule.Describe()), mdEscape(rule.Label), rule.Leads, conv)
+		label := rule.Label
+		if rule.Note != "" {
+			label += " — " + rule.Note
+		}
+		p("| %+d | `%s` | %s | %d | %s |", rule.Points, mdEscape(rule.Describe()), mdEscape(label), rule.Leads, conv)
 	}
 	p("")
 	if x.Mismatches > 0 {
-		p("⚠ qualify gives %d training leads other points than the model's rounded weights.", x.Mismatches)
+		p("⚠ qualify gives %d training leads other fit points than the model's rounded weights.", x.Mismatches)
 	} else {
-		p("Check: qualify gives every training lead exactly the model's rounded points.")
-	}
-	p("")
-
-	p("## Leakage check")
-	p("")
-	p("Each column alone, on the training leads: a column that predicts the outcome almost perfectly (AUC ≥ %.2f) was probably filled in after the outcome was known.", LeakageAUC)
-	p("")
-	p("| column | used as | AUC alone | |")
-	p("|---|---|---:|---|")
-	for _, c := range r.Leakage {
-		flag := ""
-		switch {
-		case c.Flagged:
-			flag = "⚠ **likely leakage: exclude it**"
-		case c.Excluded && c.AUC >= LeakageAUC:
-			flag = "excluded — rightly"
-		case c.Excluded:
-			flag = "excluded"
-		}
-		p("| %s | %s | %.3f | %s |", mdEscape(c.Column), c.Use, c.AUC, flag)
+		p("Check: qualify gives every training lead exactly the model's rounded fit points.")
 	}
 	p("")
 
@@ -200,11 +295,21 @@ func (r *Result) WriteReport(w io.Writer) error {
 		}
 		p("- Outcome column %s: %s.", quoteWord(ds.OutcomeColumn), strings.Join(vals, "; "))
 	}
+	if ds.ValueColumn != "" || ds.HasValue {
+		src := "won deals' values"
+		if ds.ValueColumn != "" {
+			src = "column " + quoteWord(ds.ValueColumn)
+		}
+		p("- Deal values (%s) are summed per grade in the back-test; they are not learned from.", src)
+	}
 	if len(ds.Excluded) > 0 {
 		p("- Excluded columns: %s.", strings.Join(quoteAll(ds.Excluded), ", "))
 	}
 	if len(ds.ExcludedMissing) > 0 {
 		p("- Excluded but not in the file: %s.", strings.Join(quoteAll(ds.ExcludedMissing), ", "))
+	}
+	if len(ds.Keep) > 0 {
+		p("- Kept whatever the screening finds: %s.", strings.Join(quoteAll(ds.Keep), ", "))
 	}
 	if len(ds.Unused) > 0 {
 		p("- Not used (not in the mapping): %s.", strings.Join(quoteAll(ds.Unused), ", "))
@@ -251,14 +356,38 @@ func (r *Result) WriteReport(w io.Writer) error {
 	p("## Method")
 	p("")
 	p("- Leads split %s/%s into training and holdout, stratified by outcome, with seed %d.", percent(1-o.Holdout), percent(o.Holdout), o.Seed)
-	p("- Features from the training leads only: category values seen at least %d times (at most %d per field) and \"another value\" (also what a value first seen later becomes) and \"not given\"; numbers in up to %d quantile bins (as `range` reads them: \"51-200\" is 51); words of free text seen at least %d times; signal counts in bins (0, 1, 2–3, 4–7, …).",
-		o.Features.MinCount, o.Features.MaxValues, o.Features.Bins, o.Features.MinCount)
-	p("- Logistic regression minimising the summed log-loss + %s/2 × the sum of squared weights (the intercept is not penalised), fitted by Newton's method: %d iterations, converged: %v. Engagement signals are inputs too, so fit weights are not credited with what engagement explains.",
+	p("- Columns screened on the training leads (above) before anything is learned.")
+	p("- Features from the training leads only: category values seen at least %d times (at most %d per field), \"another value\" (also what a value first seen later becomes) and \"not given\" (a level of its own when at least %d leads lacked the field; otherwise such a lead counts as the most common level); numbers in up to %d quantile bins (as `range` reads them: \"51-200\" is 51)%s; words of free text seen at least %d times; each engagement signal by its count of events.",
+		o.Features.withDefaults().MinCount, o.Features.withDefaults().MaxValues, o.Features.withDefaults().MinCount, r.Bins, binsHow(r), o.Features.withDefaults().MinCount)
+	p("- Logistic regression minimising the summed log-loss + %s/2 × the sum of squared weights (the intercept is not penalised), fitted by Newton's method: %d iterations, converged: %v.",
 		fmtG(o.L2), r.model.Iterations, r.model.Converged)
-	p("- Export: points = round(weight × %s / ln 2), shifted per field so that \"not given\" scores 0; values of a category with equal points share one `in` rule. Grades are cut on the points qualify gives the training leads. Placeholders count as not given here, but a new lead whose form sends \"N/A\" has that field given as far as `exists` rules go.",
-		fmtG(o.DoublePoints))
-	p("- Factors compare with the average lead for fields with one value per lead, and with the lead without the word for words.")
+	p("- Export: points = round(weight × %s / ln 2); grades cut on the fit points qualify gives the training leads; hot and warm thresholds per grade at the total (fit plus engagement) that hands about %s of training leads to sales, minus the grade's median fit points. Placeholders count as not given here, but a new lead whose form sends \"N/A\" has that field given as far as `exists` rules go.",
+		fmtG(o.DoublePoints), percent(o.HandoffRate))
+	p("- Factors compare with the average lead for fields with one value per lead, with the lead without the word for words, and per event for signals.")
 	return writeString(w, b.String())
+}
+
+// binsHow says how the number of bins was chosen.
+func binsHow(r *Result) string {
+	if len(r.BinScores) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, s := range r.BinScores {
+		parts = append(parts, fmt.Sprintf("%d: %.3f", s.Bins, s.AUC))
+	}
+	return " (chosen by 3-fold cross-validation on the training leads, AUC " + strings.Join(parts, ", ") + ")"
+}
+
+// convertedSignals names the signal columns learned as number fields.
+func convertedSignals(ds *Dataset) []string {
+	var out []string
+	for _, f := range ds.Fields {
+		if s := ds.fromSignal[f.Name]; s != "" {
+			out = append(out, "`"+s+"` → `"+f.Name+"`")
+		}
+	}
+	return out
 }
 
 func writeString(w io.Writer, s string) error {
@@ -280,10 +409,11 @@ func (r *Result) featureCount(use string) int {
 	return n
 }
 
-// topFactors are the n strongest positive and negative effects.
+// topFactors are the n strongest positive and negative effects of
+// features at least MinFactorLeads training leads have.
 func topFactors(all []Factor, n int) (pos, neg []Factor) {
 	for _, f := range all {
-		if f.Feature.Signal || f.Feature.Count == 0 {
+		if f.Feature.Signal || f.Feature.Count < MinFactorLeads {
 			continue
 		}
 		switch {
@@ -339,14 +469,19 @@ func (r *Result) Summary() string {
 		fmt.Fprintf(&b, " (%s %s%s)", what, strings.Join(lines, ", "), more)
 	}
 	b.WriteString("\n")
-	fmt.Fprintf(&b, "%s leads (%s): ROC AUC %.3f; exported fit points alone %.3f; base config %.3f\n",
-		r.evalName(), count(ev.Leads), ev.AUC, ev.ExportAUC, ev.BaseConfigAUC)
-	for _, k := range ev.TopK {
-		fmt.Fprintf(&b, "  top %-4s precision %-6s recall %-6s lift %.2f×\n", percent(k.Share), percent(k.Precision), percent(k.Recall), k.Lift)
+	if r.New != nil {
+		fmt.Fprintf(&b, "%s leads (%s), decided as live leads are: exported config ROC AUC %.3f%s; base config %.3f; model %.3f\n",
+			r.evalName(), count(ev.Leads), r.New.AUC, ciText(r.New.AUCLow, r.New.AUCHigh, 3), r.Base.AUC, ev.AUC)
+		for k, t := range r.New.TopK {
+			fmt.Fprintf(&b, "  top %-4s precision %-6s%s recall %-6s (base config: %s)\n", percent(t.Share), percent(t.Precision),
+				pctCI(r.New.PrecisionLow[k], r.New.PrecisionHigh[k]), percent(t.Recall), percent(r.Base.TopK[k].Precision))
+		}
+		fmt.Fprintf(&b, "  hand-off (hot) %s converting at %s (base config: %s at %s)\n", percent(r.New.Hot.Share), percent(r.New.Hot.Rate),
+			percent(r.Base.Hot.Share), percent(r.Base.Hot.Rate))
 	}
-	fmt.Fprintf(&b, "grades: A ≥ %d, B ≥ %d, C ≥ %d fit points (A: %s of training leads, %s of %s leads converting at %s); %d fit rules\n",
+	fmt.Fprintf(&b, "grades: A ≥ %d, B ≥ %d, C ≥ %d fit points (A: %s of training leads, %s of %s leads converting at %s); %d fit rules, %d engagement signals\n",
 		x.Grades[0], x.Grades[1], x.Grades[2], percent(x.Train[0].Share), percent(x.Test[0].Share), r.evalName(),
-		percent(x.Test[0].Rate), len(x.Rules))
+		percent(x.Test[0].Rate), len(x.Rules), len(x.Engagement))
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}

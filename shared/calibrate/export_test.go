@@ -1,0 +1,250 @@
+package calibrate
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/qualify"
+)
+
+// oneField draws leads of one field whose values convert at the given
+// rates ("" is not given).
+func oneField(field string, kind Kind, n int, values map[string][2]float64) *Dataset {
+	rng := rand.New(rand.NewPCG(5, 5))
+	var opts []weighted
+	rates := map[string]float64{}
+	for v, pr := range values {
+		opts = append(opts, weighted{v: v, p: pr[0]})
+		rates[v] = pr[1]
+	}
+	// Map iteration order must not change the draw.
+	for i := range opts {
+		for j := i + 1; j < len(opts); j++ {
+			if opts[j].v < opts[i].v {
+				opts[i], opts[j] = opts[j], opts[i]
+			}
+		}
+	}
+	var xs []Example
+	for range n {
+		v := draw(rng, opts).v
+		f := map[string]string{}
+		if v != "" {
+			f[field] = v
+		}
+		xs = append(xs, Example{Fields: f, Positive: rng.Float64() < rates[v]})
+	}
+	ds := NewDataset("one", xs, []FieldSpec{{field, kind}}, nil)
+	ds.FromForms = true // one strong column: not what this tests
+	return ds
+}
+
+// TestNetRulesOnePerValue: each value of a field gets one rule with its
+// net points; the level no rule can test (not given, or the most common
+// value when almost nobody left the field blank) scores 0.
+func TestNetRulesOnePerValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		ds        *Dataset
+		ruled     []string // values with a rule
+		noRule    []string // values without one (the reference)
+		exists    bool     // an exists rule for the field
+		negExists bool     // … with negative points and a note
+	}{
+		{"category with enough leads without a value", oneField("industry", KindCategory, 1500, map[string][2]float64{
+			"Software": {0.4, 0.5}, "Retail": {0.3, 0.2}, "Education": {0.2, 0.05}, "": {0.1, 0.1}}),
+			[]string{"Software", "Retail", "Education"}, nil, false, false},
+		{"Yes/No column nearly always No", oneField("answers.do_not_email", KindCategory, 1500, map[string][2]float64{
+			"No": {0.9, 0.3}, "Yes": {0.1, 0.05}}),
+			[]string{"Yes"}, []string{"No"}, false, false},
+		{"a few blanks count as the most common value", oneField("answers.occupation", KindCategory, 1500, map[string][2]float64{
+			"Unemployed": {0.6, 0.4}, "Working Professional": {0.39, 0.9}, "": {0.006, 0.5}}),
+			[]string{"Working Professional"}, []string{"Unemployed"}, false, false},
+		{"words: blanks convert more than titles without a telling word", oneField("job_title", KindWords, 2000, map[string][2]float64{
+			"VP Marketing": {0.3, 0.6}, "Engineer": {0.3, 0.05}, "Analyst": {0.2, 0.05}, "": {0.2, 0.4}}),
+			[]string{`\bvp\b`}, nil, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runOK(t, tt.ds, Options{Seed: 1, Bootstrap: 10})
+			field := tt.ds.Fields[0].Name
+			matched := map[string]int{}
+			exists := 0
+			for _, rule := range r.Export.Rules {
+				if rule.Field != field {
+					continue
+				}
+				switch rule.Op {
+				case "exists":
+					exists++
+					if tt.negExists && (rule.Points >= 0 || rule.Note == "" || !strings.Contains(rule.Label, "its words add the rest")) {
+						t.Errorf("exists rule without an explanation: %+v", rule)
+					}
+				default:
+					for _, v := range rule.Values {
+						matched[v]++
+					}
+				}
+			}
+			if (exists > 0) != tt.exists {
+				t.Errorf("%d exists rules, want %v: %+v", exists, tt.exists, r.Export.Rules)
+			}
+			for _, v := range tt.ruled {
+				if tt.ds.Fields[0].Kind == KindWords {
+					v = "(?i)" + v
+				}
+				if matched[v] != 1 {
+					t.Errorf("value %q in %d rules, want 1: %+v", v, matched[v], r.Export.Rules)
+				}
+			}
+			for _, v := range tt.noRule {
+				if matched[v] != 0 {
+					t.Errorf("the reference %q has a rule: %+v", v, r.Export.Rules)
+				}
+			}
+			if r.Export.Mismatches != 0 {
+				t.Errorf("%d mismatches", r.Export.Mismatches)
+			}
+			// A category lead matches at most one rule of its field.
+			cfg, err := qualify.Parse(r.Export.Config, "out.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.ds.Fields[0].Kind == KindCategory {
+				for _, x := range r.Train {
+					d := cfg.Evaluate(x.Lead(), nil, time.Time{})
+					n := 0
+					for _, reason := range d.Reasons {
+						if strings.Contains(reason, strings.TrimPrefix(field, "answers.")) && (strings.HasPrefix(reason, "+") || strings.HasPrefix(reason, "-")) {
+							n++
+						}
+					}
+					if n > 1 {
+						t.Fatalf("%v: %d rules on the card: %q", x.Fields, n, d.Reasons)
+					}
+				}
+			}
+			// Net points: the rule's points are the value's weight minus the reference's.
+			enc := r.Encoder
+			fe := enc.fields[0]
+			refW := 0.0
+			if fe.missing >= 0 {
+				refW = r.model.W[fe.missing]
+			} else if fe.ref >= 0 {
+				refW = r.model.W[fe.ref]
+			}
+			for v, i := range fe.values {
+				want := int(math.Round((r.model.W[i] - refW) * r.Export.Scale))
+				if fe.kind == KindWords {
+					want = int(math.Round(r.model.W[i] * r.Export.Scale))
+				}
+				for _, rule := range r.Export.Rules {
+					if rule.Field == field && rule.Op != "exists" && strings.Contains(strings.ToLower(strings.Join(rule.Values, "|")), v) && rule.Points != want && len(rule.Values) == 1 {
+						t.Errorf("%s: %d points, want %d", v, rule.Points, want)
+					}
+				}
+			}
+			var buf bytes.Buffer
+			_ = r.WriteReport(&buf)
+			if tt.negExists && !strings.Contains(buf.String(), "leads who left job_title blank converted more often") {
+				t.Error("the report does not explain the negative exists rule")
+			}
+		})
+	}
+}
+
+// TestNearConstantColumnsDropped: a column where 98% of leads share a
+// value clutters every card and says nothing; it is left out unless kept.
+func TestNearConstantColumnsDropped(t *testing.T) {
+	t.Parallel()
+	ds := synthDataset(1500, 8, false)
+	ds.Fields = append(ds.Fields, FieldSpec{"answers.do_not_call", KindCategory})
+	for i := range ds.Examples {
+		v := "No"
+		if i%100 == 0 {
+			v = "Yes"
+		}
+		ds.Examples[i].Fields["answers.do_not_call"] = v
+	}
+	for _, keep := range []bool{false, true} {
+		if keep {
+			ds.Keep = []string{"answers.do_not_call"}
+		}
+		r := runOK(t, ds, Options{Seed: 8, Bootstrap: 10})
+		used := false
+		for _, f := range r.Encoder.Features {
+			used = used || f.Field == "answers.do_not_call"
+		}
+		if used != keep {
+			t.Errorf("keep %v: used %v", keep, used)
+		}
+		for _, c := range r.Leakage {
+			if c.Field == "answers.do_not_call" && (!c.NearConstant || c.Dropped == keep) {
+				t.Errorf("keep %v: %+v", keep, c)
+			}
+		}
+	}
+}
+
+// TestTopFactorsRestOnEnoughLeads: no factor the report ranks rests on
+// fewer than MinFactorLeads training leads.
+func TestTopFactorsRestOnEnoughLeads(t *testing.T) {
+	t.Parallel()
+	r := runOK(t, synthDataset(1200, 9, false), Options{Seed: 9, Bootstrap: 10, Features: FeatureOptions{MinCount: 5}})
+	small := false
+	for _, f := range r.Factors {
+		small = small || f.Feature.Count > 0 && f.Feature.Count < MinFactorLeads && !f.Feature.Signal
+	}
+	if !small {
+		t.Fatal("the data has no factor on few leads: the test tests nothing")
+	}
+	pos, neg := topFactors(r.Factors, 10)
+	for _, f := range append(pos, neg...) {
+		if f.Feature.Count < MinFactorLeads {
+			t.Errorf("%s rests on %d leads", f.Feature.Name(), f.Feature.Count)
+		}
+	}
+}
+
+// TestThresholdsHandOffTheTargetShare: the exported hot thresholds hand
+// about the target share of training leads to sales, and warm ones as
+// many again.
+func TestThresholdsHandOffTheTargetShare(t *testing.T) {
+	t.Parallel()
+	for _, rate := range []float64{0.1, 0.2, 0.3} {
+		r := runOK(t, synthDataset(2000, 13, false), Options{Seed: 13, HandoffRate: rate, Bootstrap: 10})
+		cfg, err := qualify.Parse(r.Export.Config, "out.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hot, warm := 0, 0
+		for _, d := range decideAll(cfg, r.Train, nil) {
+			switch d.Temperature {
+			case qualify.Hot:
+				hot++
+			case qualify.Warm:
+				warm++
+			}
+		}
+		n := float64(len(r.Train))
+		if h := float64(hot) / n; math.Abs(h-rate) > 0.04 {
+			t.Errorf("rate %v: %.3f of training leads hot", rate, h)
+		}
+		if w := float64(warm) / n; math.Abs(w-rate) > 0.08 {
+			t.Errorf("rate %v: %.3f warm", rate, w)
+		}
+		for g, th := range r.Export.Thresholds {
+			if !th.HasHot || th.HasWarm && th.Warm >= th.Hot {
+				t.Errorf("rate %v: grade %s thresholds %+v", rate, gradeNames[g], th)
+			}
+			if g > 0 && th.Hot < r.Export.Thresholds[g-1].Hot {
+				t.Errorf("rate %v: a lower grade needs less engagement: %+v", rate, r.Export.Thresholds)
+			}
+		}
+	}
+}
