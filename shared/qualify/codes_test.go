@@ -17,7 +17,8 @@ func TestReasonCodes(t *testing.T) {
 func TestIsSignalKind(t *testing.T) {
 	for kind, want := range map[string]bool{
 		"pricing_page_view": true, "email_click": true, "form:demo_request": true, "form:webinar-2": true,
-		"form:": false, "form:Demo": false, "pricing": false, "": false,
+		"page_view": true, "reply": true, "form:contact": true,
+		"form:": false, "form:Demo": false, "form:Demo Request": false, "pricing": false, "": false, "time_on_site": false, "webinar": false,
 	} {
 		if got := IsSignalKind(kind); got != want {
 			t.Errorf("IsSignalKind(%q) = %v, want %v", kind, got, want)
