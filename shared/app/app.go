@@ -80,13 +80,14 @@ func Main[C interface{ Endpoints() config.AWS }](name string, build func(ctx con
 
 // Load reads a function's config struct from env (every variable its
 // struct in shared/config declares) and the AWS base its clients are made
-// from. Errors are the readable lines main prints.
+// from (a Lambda's: awsclients.FromEnvironment). Errors are the readable
+// lines main prints.
 func Load[C interface{ Endpoints() config.AWS }](ctx context.Context, env Env) (C, awsclients.Base, error) {
 	cfg, err := Config[C](env)
 	if err != nil {
 		return cfg, awsclients.Base{}, err
 	}
-	b, err := awsclients.LoadBase(ctx, cfg.Endpoints())
+	b, err := awsclients.FromEnvironment(env.Getenv, cfg.Endpoints())
 	return cfg, b, err
 }
 
