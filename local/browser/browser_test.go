@@ -103,7 +103,7 @@ func TestBrowser(t *testing.T) {
 		// ends on has a row in every table, each column filled.
 		fillDemo(t, root, base)
 		walk(t, root, node, "--base", base, "--ses", ses, "--out", filepath.Join("out", "browser"),
-			"--campaigns", campaignsFile, "--chromium", chromium)
+			"--campaigns", campaignsFile, "--chromium", chromium, "--demo", "1")
 	})
 }
 

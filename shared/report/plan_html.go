@@ -165,11 +165,20 @@ func (p Plan) tiles() []tile {
 // overallChart draws the plannable campaigns added up.
 func (p Plan) overallChart() planChart {
 	s, t := p.Settings, p.Total
-	together := func(num, den int64) string {
+	// Several campaigns: the rate their needs added up imply (from
+	// rounded-up counts, so "about"); one campaign: its measured rate.
+	together := func(stage int, num, den int64) string {
+		if len(p.Campaigns) == 1 && len(p.Campaigns[0].Measured.Rates) == 4 {
+			return p.Campaigns[0].Measured.Rates[stage].Pct()
+		}
 		if den == 0 {
 			return "—"
 		}
-		return ratePct(float64(num) / float64(den))
+		return "about " + ratePct(float64(num)/float64(den))
+	}
+	first, rest := ", the campaigns together", ", together"
+	if len(p.Campaigns) == 1 {
+		first, rest = " ("+p.Campaigns[0].Name+")", ""
 	}
 	targetNote := "split by each campaign's share of revenue"
 	budgetNote := "at each campaign's cost per lead"
@@ -178,10 +187,10 @@ func (p Plan) overallChart() planChart {
 	}
 	steps := [6]string{
 		"÷ each campaign's average deal",
-		"÷ " + together(t.Needed.Won, t.Needed.SQL) + " SQL → won, the campaigns together",
-		"÷ " + together(t.Needed.SQL, t.Needed.SAL) + " SAL → SQL, together",
-		"÷ " + together(t.Needed.SAL, t.Needed.MQL) + " MQL → SAL, together",
-		"÷ " + together(t.Needed.MQL, t.Needed.Leads) + " lead → MQL, together",
+		"÷ " + together(3, t.Needed.Won, t.Needed.SQL) + " SQL → won" + first,
+		"÷ " + together(2, t.Needed.SQL, t.Needed.SAL) + " SAL → SQL" + rest,
+		"÷ " + together(1, t.Needed.SAL, t.Needed.MQL) + " MQL → SAL" + rest,
+		"÷ " + together(0, t.Needed.MQL, t.Needed.Leads) + " lead → MQL" + rest,
 		"× each campaign's cost per lead",
 	}
 	return layoutPlanChart("plan-all", "The funnel backwards, all planned campaigns", s, t.Target, targetNote, t.Needed, t.BestCase, t.WorstCase, steps, budgetNote)

@@ -450,6 +450,7 @@ func TestPlanRenderings(t *testing.T) {
 		"<title>Revenue plan · €250,000 in Q1 2027 (Jan 2027 – Mar 2027)</title>",
 		`<svg class="plan"`, "The funnel backwards, all planned campaigns",
 		"÷ 40.0% SQL → won · 95%: 23.4–59.3% · 10 of 25", // alpha's step with its interval
+		"÷ about 44.2% SQL → won, the campaigns together", // 34 won ÷ 77 SQLs, the needs added up
 		"÷ €10,000 average deal (10 won deals with an amount)",
 		"× €25 per lead (spend ÷ leads in the lookback)",
 		"no spend recorded: budget unknown", // beta
@@ -461,6 +462,17 @@ func TestPlanRenderings(t *testing.T) {
 		if !strings.Contains(h, w) {
 			t.Errorf("page lacks %q", w)
 		}
+	}
+	// One campaign planned: the overall funnel divides by its measured
+	// rates, not by a rate its rounded-up needs imply.
+	one := p
+	one.Campaigns = p.Campaigns[:1]
+	page.Reset()
+	if err := one.HTML(&page, report.PlanForm{Target: "250000", Period: "2027-Q1", Lookback: "12"}); err != nil {
+		t.Fatal(err)
+	}
+	if w := "÷ 40.0% SQL → won (alpha)"; !strings.Contains(page.String(), w) {
+		t.Errorf("a one-campaign page lacks %q", w)
 	}
 	if strings.Contains(h, "style=") || strings.Contains(h, "<script") {
 		t.Error("the page has an inline style attribute or a script (the CSP allows neither)")
