@@ -449,7 +449,7 @@ func TestPlanRenderings(t *testing.T) {
 	for _, w := range []string{
 		"<title>Revenue plan · €250,000 in Q1 2027 (Jan 2027 – Mar 2027)</title>",
 		`<svg class="plan"`, "The funnel backwards, all planned campaigns",
-		"÷ 40.0% SQL → won · 95%: 23.4–59.3% · 10 of 25", // alpha's step with its interval
+		"÷ 40.0% SQL → won · 95%: 23.4–59.3% · 10 of 25",  // alpha's step with its interval
 		"÷ about 44.2% SQL → won, the campaigns together", // 34 won ÷ 77 SQLs, the needs added up
 		"÷ €10,000 average deal (10 won deals with an amount)",
 		"× €25 per lead (spend ÷ leads in the lookback)",
