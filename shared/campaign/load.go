@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+
+	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
 // LoadDir reads every campaign file (*.yaml, *.yml) in dir. Problems of all
@@ -15,17 +16,10 @@ import (
 // a report prices every campaign in one currency. A directory without
 // campaign files is an empty Set; a missing directory is an error.
 func LoadDir(dir string) (*Set, error) {
-	entries, err := os.ReadDir(dir)
+	names, err := yamlconf.Files(dir)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: %w", err)
 	}
-	var names []string
-	for _, e := range entries {
-		if _, ok := fileStem(e.Name()); ok && !e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
 
 	var probs []Problem
 	var cs []*Campaign

@@ -28,13 +28,8 @@ func Parse(data []byte, filename string) (*Campaign, error) {
 		name = "campaign.yaml"
 	}
 	p := &parser{Parser: yamlconf.Parser{File: name}}
-	root, err := yamlconf.Decode(data)
-	if err != nil {
-		p.SyntaxError(err, data)
-		return nil, p.Err(ErrInvalid)
-	}
+	root := p.Document(data, "empty campaign: expected version: 1, id, name, hypothesis, variants and form")
 	if root == nil {
-		p.Errf(&yaml.Node{Line: 1}, "empty campaign: expected version: 1, id, name, hypothesis, variants and form")
 		return nil, p.Err(ErrInvalid)
 	}
 	c := p.campaign(root, filename)
@@ -104,24 +99,12 @@ func (p *parser) campaign(root *yaml.Node, filename string) *Campaign {
 	}
 	c.File = filename
 	if idNode != nil {
-		if stem, ok := fileStem(filename); ok && stem != c.ID {
+		if stem, ok := yamlconf.FileStem(filename); ok && stem != c.ID {
 			p.Errf(idNode, "id %s does not match the file name %s (name the file %s.yaml, or change the id)",
 				yamlconf.Quote(c.ID), yamlconf.Quote(filepath.Base(filename)), c.ID)
 		}
 	}
 	return c
-}
-
-// fileStem is a campaign file's name without folder and extension, when it
-// is a .yaml or .yml file.
-func fileStem(filename string) (string, bool) {
-	base := filepath.Base(filename)
-	for _, ext := range []string{".yaml", ".yml"} {
-		if stem, ok := strings.CutSuffix(base, ext); ok && stem != "" {
-			return stem, true
-		}
-	}
-	return "", false
 }
 
 // text reads a non-empty piece of text shown to people or kept for reports.

@@ -47,17 +47,10 @@ func (s *Set) Get(id string) (*Segment, bool) {
 // file by file in name order. A folder without segment files is an empty
 // Set; a missing folder is an error.
 func LoadDir(dir string) (*Set, error) {
-	entries, err := os.ReadDir(dir)
+	names, err := yamlconf.Files(dir)
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
-	var names []string
-	for _, e := range entries {
-		if _, ok := fileStem(e.Name()); ok && !e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
 	var probs []Problem
 	var segs []*Segment
 	files := map[string]string{}

@@ -58,13 +58,8 @@ func Parse(data []byte, filename string) (*Segment, error) {
 		name = "segment.yaml"
 	}
 	p := &parser{Parser: yamlconf.Parser{File: name}}
-	root, err := yamlconf.Decode(data)
-	if err != nil {
-		p.SyntaxError(err, data)
-		return nil, p.Err(ErrInvalid)
-	}
+	root := p.Document(data, "empty segment: expected version: 1, id, description and conditions")
 	if root == nil {
-		p.Errf(&yaml.Node{Line: 1}, "empty segment: expected version: 1, id, description and conditions")
 		return nil, p.Err(ErrInvalid)
 	}
 	s := p.segment(root, filename)
@@ -107,7 +102,7 @@ func (p *parser) segment(root *yaml.Node, filename string) *Segment {
 		yamlconf.Required("conditions", func(k, v *yaml.Node) { p.conditions(s, k, v) }),
 	)
 	if idNode != nil {
-		if stem, ok := fileStem(filename); ok && stem != s.ID {
+		if stem, ok := yamlconf.FileStem(filename); ok && stem != s.ID {
 			p.Errf(idNode, "id %s does not match the file name %s (name the file %s.yaml, or change the id)",
 				yamlconf.Quote(s.ID), yamlconf.Quote(filepath.Base(filename)), s.ID)
 		}
@@ -320,16 +315,4 @@ func stageNames() []string {
 		out[i] = string(s)
 	}
 	return out
-}
-
-// fileStem is a segment file's name without folder and extension, when it
-// is a .yaml or .yml file.
-func fileStem(filename string) (string, bool) {
-	base := filepath.Base(filename)
-	for _, ext := range []string{".yaml", ".yml"} {
-		if stem, ok := strings.CutSuffix(base, ext); ok && stem != "" {
-			return stem, true
-		}
-	}
-	return "", false
 }

@@ -134,3 +134,14 @@ func TestQuoteShortens(t *testing.T) {
 		t.Errorf("Quote = %s", got)
 	}
 }
+
+func TestFileStem(t *testing.T) {
+	for name, want := range map[string]string{
+		"q4-demo.yaml": "q4-demo", "dir/won.yml": "won", ".yaml": "", "README.md": "", "q4.yaml.bak": "",
+	} {
+		got, ok := FileStem(name)
+		if got != want || ok != (want != "") {
+			t.Errorf("FileStem(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+}
