@@ -135,36 +135,32 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	return 0
 }
 
-// campaignsLine says what the campaign check covered: "config/campaigns:
-// 2 campaign files OK (q4-demo, webinar-nov)".
+// filesLine says what a folder check covered: "config/campaigns: 2
+// campaign files OK (q4-demo, webinar-nov)".
+func filesLine(dir, kind string, ids []string) string {
+	switch len(ids) {
+	case 0:
+		return dir + ": no " + kind + " files"
+	case 1:
+		return dir + ": 1 " + kind + " file OK (" + ids[0] + ")"
+	}
+	return fmt.Sprintf("%s: %d %s files OK (%s)", dir, len(ids), kind, strings.Join(ids, ", "))
+}
+
 func campaignsLine(dir string, set *campaign.Set) string {
 	var ids []string
 	for _, c := range set.All() {
 		ids = append(ids, c.ID)
 	}
-	switch len(ids) {
-	case 0:
-		return dir + ": no campaign files"
-	case 1:
-		return dir + ": 1 campaign file OK (" + ids[0] + ")"
-	}
-	return fmt.Sprintf("%s: %d campaign files OK (%s)", dir, len(ids), strings.Join(ids, ", "))
+	return filesLine(dir, "campaign", ids)
 }
 
-// segmentsLine says what the segment check covered: "config/segments: 3
-// segment files OK (a, b, c)".
 func segmentsLine(dir string, set *segment.Set) string {
 	var ids []string
 	for _, s := range set.All() {
 		ids = append(ids, s.ID)
 	}
-	switch len(ids) {
-	case 0:
-		return dir + ": no segment files"
-	case 1:
-		return dir + ": 1 segment file OK (" + ids[0] + ")"
-	}
-	return fmt.Sprintf("%s: %d segment files OK (%s)", dir, len(ids), strings.Join(ids, ", "))
+	return filesLine(dir, "segment", ids)
 }
 
 func orDefault(path string) string {
