@@ -293,14 +293,14 @@ func TestPerRepSalesView(t *testing.T) {
 		t.Fatalf("subjects %q / %q", ent.Subject, smb.Subject)
 	}
 	for _, want := range []string{
-		"Ana Lopez (" + ana + ")\n  - Alerts received: 2 (2 accepted, 0 rejected (100.0% accepted))",
+		"Ana Lopez (" + ana + ")\n  - Alerts received: 2 (2 accepted, 0 rejected: 100.0% of the answers accepted)",
 		"  - First response, median: ≤ 1 min (p90 ≤ 5 min, over 2 responses; bucketed)",
 		"  - Accepted, no outcome yet: 1 (under 7 days 0 · 7–30 days 1 · over 30 days 0)",
 		"  - Won: 1 (lost 0 · win rate 100.0% · revenue €12,000)",
 		"Ben Wu (" + ben + ")",
 		"  - SLA breaches: 2 (100.0% of alerts; 1 escalated, 1 answered late)",
 		"  - Rejected, main reasons: 1 (no budget 1)",
-		"Lea Stone (" + lea + "), team lead\n  - Alerts received: 0 (1 accepted, 0 rejected (100.0% accepted))",
+		"Lea Stone (" + lea + "), team lead\n  - Alerts received: 0 (1 accepted, 0 rejected: 100.0% of the answers accepted)",
 		"https://leads.example.com/reports?format=html#reps",
 	} {
 		if !strings.Contains(ent.Text, want) {

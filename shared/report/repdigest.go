@@ -236,7 +236,7 @@ func repItems(row RepRow, s Settings, top int) []digestItem {
 	resp := row.Response
 	items := []digestItem{
 		{Name: "Alerts received", Figure: Count(row.Alerts),
-			Detail: fmt.Sprintf("%s accepted, %s rejected (%s accepted)", Count(row.Accepted), Count(row.Rejected.Total), row.AcceptRate)},
+			Detail: fmt.Sprintf("%s accepted, %s rejected: %s of the answers accepted", Count(row.Accepted), Count(row.Rejected.Total), row.AcceptRate)},
 	}
 	if resp.Median.Known {
 		items = append(items, digestItem{Name: "First response, median", Figure: resp.Median.Label,

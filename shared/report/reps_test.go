@@ -257,7 +257,7 @@ func TestTeamDigest(t *testing.T) {
 		t.Errorf("subject %q, want %q", subject, want)
 	}
 	for _, want := range []string{
-		"Ana Lopez (ana@example.com)\n  - Alerts received: 8 (6 accepted, 1 rejected (85.7% accepted))",
+		"Ana Lopez (ana@example.com)\n  - Alerts received: 8 (6 accepted, 1 rejected: 85.7% of the answers accepted)",
 		"  - First response, median: ≤ 1 min (p90 ≤ 5 min, over 7 responses; bucketed)",
 		"  - SLA breaches: 1 (12.5% of alerts; 1 escalated, 0 answered late)",
 		"  - Accepted, no outcome yet: 2 (under 7 days 1 · 7–30 days 0 · over 30 days 1)",
