@@ -24,6 +24,22 @@ func (s failingStore) CreateLead(context.Context, lead.Lead, lead.Change, *captu
 	return s.err
 }
 
+// losingStore is memstore whose creations of a lead lose to a racing
+// write (a version conflict) the first `lose` times, as when every request
+// of a burst for one address keeps losing the creation to the others.
+type losingStore struct {
+	*memstore.Store
+	lose *int
+}
+
+func (s losingStore) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+	if *s.lose > 0 {
+		*s.lose--
+		return lead.ErrVersionConflict
+	}
+	return s.Store.CreateLead(ctx, l, ch, idem)
+}
+
 // timeline is a lead's stored events.
 func timeline(t testing.TB, st *memstore.Store, id string) []lead.Event {
 	t.Helper()

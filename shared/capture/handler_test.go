@@ -184,6 +184,21 @@ func onlyLead(t *testing.T, st *memstore.Store) lead.Lead {
 	return st.Leads()[0]
 }
 
+// A submission whose creation keeps losing past its retries, with no lead
+// to leave it with (no other request created one), creates the lead
+// itself from the deposit's loop: answered 2xx and stored, never a 500.
+func TestCreationLostPastTheRetriesStillStoresTheLead(t *testing.T) {
+	lose := lead.Retries.Attempts + 3
+	st := losingStore{Store: memstore.New(), lose: &lose}
+	resp, err := newHandler(st, &bytes.Buffer{}).Handle(context.Background(), post("application/json", `{"email":"burst@acme.example","name":"Ann"}`))
+	if err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("resp = %d %s, %v", resp.StatusCode, resp.Body, err)
+	}
+	if lose != 0 || len(st.Leads()) != 1 || st.Leads()[0].EmailHash != lead.HashEmail("burst@acme.example") {
+		t.Fatalf("losses left %d, leads %d", lose, len(st.Leads()))
+	}
+}
+
 func TestStorageErrorIs500WithRequestIDAndNoEmailInLogs(t *testing.T) {
 	st := failingStore{Store: memstore.New(), err: errors.New("dynamodb: service unavailable")}
 	var logs bytes.Buffer

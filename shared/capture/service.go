@@ -160,18 +160,22 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	}
 	id := s.NewID(sub.Source.At)
 	var res Result
-	err := retry.Do(ctx, func() error {
-		var err error
-		res, err = s.try(ctx, id, sub, idem, base, owner)
+	attempt := func() (Result, error) {
+		res, err := s.try(ctx, id, sub, idem, base, owner)
 		if errors.Is(err, ErrDuplicateRequest) {
 			res, err = s.replay(ctx, idem)
 		}
+		return res, err
+	}
+	err := retry.Do(ctx, func() error {
+		var err error
+		res, err = attempt()
 		return err
 	})
 	if errors.Is(err, ErrVersionConflict) {
 		// Many posts for one address at once: keep this one in the lead's
 		// inbox rather than fail it, and fold the inbox in.
-		res, err = s.deposit(ctx, sub, idem, base)
+		res, err = s.deposit(ctx, sub, idem, base, attempt)
 	}
 	if err != nil {
 		return res, err
@@ -193,19 +197,27 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 // inbox, then folds the inbox in until this touch is in (by this request
 // or another). If even that keeps losing, the touch stays kept in the
 // inbox and the next submission for the address folds it in; the answer
-// is the same receipt either way.
-func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempotency, base string) (Result, error) {
-	// The lead may still be being created by one of the requests racing
-	// this one: wait for it.
+// is the same receipt either way. If there is no lead yet — every
+// request racing to create it lost — it tries again itself (attempt: the
+// capture's own write), so a burst never waits for a creator that gave up.
+func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempotency, base string, attempt func() (Result, error)) (Result, error) {
 	var existing lead.Lead
+	var created *Result
 	err := FoldRetries.Do(ctx, func() error {
 		var err error
 		existing, err = s.Store.LeadByEmail(ctx, lead.HashEmail(sub.Email))
-		if errors.Is(err, ErrNotFound) {
-			return ErrVersionConflict
+		if !errors.Is(err, ErrNotFound) {
+			return err
 		}
-		return err
+		res, err := attempt()
+		if err == nil {
+			created = &res
+		}
+		return err // a conflict: look again
 	})
+	if created != nil {
+		return *created, nil
+	}
 	if errors.Is(err, ErrVersionConflict) {
 		return Result{}, fmt.Errorf("capture: %w (no lead to leave the submission with)", err)
 	}
