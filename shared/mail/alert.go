@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 	"unicode"
@@ -125,9 +126,16 @@ var funcs = map[string]any{
 	},
 }
 
+// The email templates are parsed on first use, not at init: most
+// functions import this package for a few of its emails (sesevents and
+// privacy send none), and a cold start should not parse the others.
 var (
-	alertHTML = htmltemplate.Must(htmltemplate.New("alert.html.tmpl").Funcs(funcs).ParseFS(templateFS, "templates/alert.html.tmpl"))
-	alertText = texttemplate.Must(texttemplate.New("alert.txt.tmpl").Funcs(funcs).ParseFS(templateFS, "templates/alert.txt.tmpl"))
+	alertHTML = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("alert.html.tmpl").Funcs(funcs).ParseFS(templateFS, "templates/alert.html.tmpl"))
+	})
+	alertText = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("alert.txt.tmpl").Funcs(funcs).ParseFS(templateFS, "templates/alert.txt.tmpl"))
+	})
 )
 
 // alertView is what the templates see: the alert plus derived labels.
@@ -167,10 +175,10 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 		Role:      role(a.JobTitle, a.Company),
 	}
 	var hb, tb bytes.Buffer
-	if err := alertHTML.Execute(&hb, v); err != nil {
+	if err := alertHTML().Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render alert html: %w", err)
 	}
-	if err := alertText.Execute(&tb, v); err != nil {
+	if err := alertText().Execute(&tb, v); err != nil {
 		return "", "", "", fmt.Errorf("render alert text: %w", err)
 	}
 	return v.Subject, hb.String(), tb.String(), nil

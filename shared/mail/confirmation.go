@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"sync"
 )
 
 // Confirmation asks the owner of an address to confirm the consent a form
@@ -17,13 +18,15 @@ type Confirmation struct {
 	Until string
 }
 
-var confirmationHTML = htmltemplate.Must(htmltemplate.New("confirmation").Parse(`<!doctype html>
+var confirmationHTML = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("confirmation").Parse(`<!doctype html>
 <html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:36rem">
 <p>Hello,</p>
 <p>Someone, hopefully you, asked to receive emails from {{.Sender}} at this address. Please confirm that you want them:</p>
 <p><a href="{{.ConfirmURL}}" style="display:inline-block;padding:.6rem 1.1rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Yes, send me emails</a></p>
 <p style="color:#5b6475;font-size:.9rem">The link works until {{.Until}}. If you did not ask for this, ignore this email: without your confirmation you get no marketing email from us.</p>
 </body></html>`))
+})
 
 // RenderConfirmation renders the confirmation email: subject, HTML, text.
 func RenderConfirmation(c Confirmation) (subject, html, text string, err error) {
@@ -33,7 +36,7 @@ func RenderConfirmation(c Confirmation) (subject, html, text string, err error) 
 	sender := firstNonEmpty(OneLine(c.Sender), "us")
 	c.Sender = sender
 	var hb bytes.Buffer
-	if err := confirmationHTML.Execute(&hb, c); err != nil {
+	if err := confirmationHTML().Execute(&hb, c); err != nil {
 		return "", "", "", fmt.Errorf("render confirmation: %w", err)
 	}
 	subject = "Please confirm: emails from " + sender

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
+	"sync"
 )
 
 // OpenLeads is a rep's weekly list of the leads they accepted that have
@@ -26,7 +27,8 @@ type OpenLead struct {
 	Until                          string // when the links stop working
 }
 
-var openLeadsHTML = htmltemplate.Must(htmltemplate.New("open").Parse(`<!doctype html>
+var openLeadsHTML = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("open").Parse(`<!doctype html>
 <html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:40rem">
 <p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
 <p>These leads you accepted have no outcome recorded yet. One click records it.</p>
@@ -38,6 +40,7 @@ var openLeadsHTML = htmltemplate.Must(htmltemplate.New("open").Parse(`<!doctype 
 {{if .More}}<p>… and {{.More}} more.</p>{{end}}
 <p style="color:#5b6475;font-size:.9rem">You get this list each week while you have open leads.</p>
 </body></html>`))
+})
 
 type openLeadView struct {
 	OpenLead
@@ -77,7 +80,7 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 	}
 	tb.WriteString("\nYou get this list each week while you have open leads.\n")
 	var hb bytes.Buffer
-	if err := openLeadsHTML.Execute(&hb, struct {
+	if err := openLeadsHTML().Execute(&hb, struct {
 		OpenLeads
 		Leads []openLeadView
 	}{o, views}); err != nil {

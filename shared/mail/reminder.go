@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"sync"
 )
 
 // Reminder asks the rep who accepted a lead how it went, with signed
@@ -13,7 +14,8 @@ type Reminder struct {
 	Lead    OpenLead // as the weekly list shows it
 }
 
-var reminderHTML = htmltemplate.Must(htmltemplate.New("reminder").Parse(`<!doctype html>
+var reminderHTML = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("reminder").Parse(`<!doctype html>
 <html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:36rem">
 <p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
 <p>You accepted <strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} on {{.AcceptedOn}}, {{.Days}} days ago, and no outcome has been recorded yet. How did it go?</p>
@@ -22,6 +24,7 @@ var reminderHTML = htmltemplate.Must(htmltemplate.New("reminder").Parse(`<!docty
 <a href="{{.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a></p>
 <p style="color:#5b6475;font-size:.9rem">The links work until {{.Until}}; you can also record the outcome in your CRM if it reports outcomes to leadflow. This is the only reminder for this lead. You get it because you accepted the lead.</p>
 </body></html>`))
+})
 
 // RenderReminder renders the outcome reminder: subject, HTML and text.
 func RenderReminder(r Reminder) (subject, html, text string, err error) {
@@ -39,7 +42,7 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 		OpenLead
 		RepName, Who, Role string
 	}{l, r.RepName, who, position}
-	if err := reminderHTML.Execute(&hb, v); err != nil {
+	if err := reminderHTML().Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render reminder: %w", err)
 	}
 	greeting := firstNonEmpty(OneLine(r.RepName), "there")
