@@ -14,6 +14,8 @@ import (
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -123,6 +125,16 @@ func NewDynamoDB(b Base) *dynamodb.Client {
 			// DynamoDB Local's CRC32 response header does not always
 			// match its body; AWS's does, so validation stays on there.
 			o.DisableValidateResponseChecksum = true
+			// Under load DynamoDB Local answers 500 "timed out waiting
+			// for a lock" where DynamoDB would serve the request; the
+			// SDK retries those, but its client-side retry quota (meant
+			// to stop retry storms against AWS) runs dry when a burst of
+			// 200 requests all wait at once. Against the emulator only,
+			// retry without the quota and a few more times.
+			o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+				so.RateLimiter = ratelimit.None
+				so.MaxAttempts = 6
+			})
 		}
 	})
 }

@@ -3,6 +3,7 @@ package campaign
 import (
 	"html/template"
 	"strconv"
+	"sync"
 )
 
 // formView is a campaign's form ready for the template; the hosted page and
@@ -109,4 +110,11 @@ var funcs = template.FuncMap{
 	},
 }
 
-var formTemplate = template.Must(template.New("form").Funcs(funcs).Parse(formTmpl))
+// The page templates are parsed on first use (a capture that only takes
+// posts never parses them), each from its sources: html/template cannot
+// clone a template once it has run.
+var formTemplate = sync.OnceValue(newFormTemplate)
+
+func newFormTemplate() *template.Template {
+	return template.Must(template.New("form").Funcs(funcs).Parse(formTmpl))
+}

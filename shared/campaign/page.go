@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -46,7 +47,7 @@ const maxIdem = 255
 // so it cannot cost the lead.
 func (c *Campaign) RenderPage(w io.Writer, p PageData) error {
 	if c.Status == Paused {
-		return pageTemplate.ExecuteTemplate(w, "ended", pageView{CSS: pageCSS, Headline: "This offer has ended"})
+		return pageTemplate().ExecuteTemplate(w, "ended", pageView{CSS: pageCSS, Headline: "This offer has ended"})
 	}
 	if p.Action == "" {
 		return errors.New("campaign: PageData.Action is empty (the API's /leads address)")
@@ -78,7 +79,7 @@ func (c *Campaign) RenderPage(w io.Writer, p PageData) error {
 	if p.Framed {
 		f.Target = "_top"
 	}
-	return pageTemplate.ExecuteTemplate(w, "page", pageView{
+	return pageTemplate().ExecuteTemplate(w, "page", pageView{
 		CSS:      pageCSS,
 		Headline: v.Headline,
 		Offer:    v.Offer,
@@ -129,4 +130,6 @@ const pageTmpl = `{{define "head"}}<!doctype html>
 </html>
 {{end}}`
 
-var pageTemplate = template.Must(template.Must(formTemplate.Clone()).Parse(pageTmpl))
+var pageTemplate = sync.OnceValue(newPageTemplate)
+
+func newPageTemplate() *template.Template { return template.Must(newFormTemplate().Parse(pageTmpl)) }

@@ -45,7 +45,7 @@ func (c *Campaign) snippet(apiBase string, v Variant) string {
 		}
 		b.WriteString(" -->\n")
 	}
-	if err := formTemplate.ExecuteTemplate(&b, "form", c.form(true, base+"/leads", v, nil)); err != nil {
+	if err := formTemplate().ExecuteTemplate(&b, "form", c.form(true, base+"/leads", v, nil)); err != nil {
 		return ""
 	}
 	return b.String()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -134,7 +135,7 @@ func RenderThanks(w io.Writer, c *Campaign, d ThanksData) error {
 	} else {
 		v.Consent = "If you ticked the box to hear from us, a confirmation email is on its way. Nothing else is sent to you until you use the link in it."
 	}
-	return thanksTemplate.ExecuteTemplate(w, "thanks", v)
+	return thanksTemplate().ExecuteTemplate(w, "thanks", v)
 }
 
 type thanksView struct {
@@ -168,4 +169,4 @@ const thanksTmpl = `{{define "thanks"}}{{template "head" .}}<body>
 
 // thanksTemplate shares the campaign page's head (its stylesheet, title
 // and robots tag).
-var thanksTemplate = template.Must(template.Must(pageTemplate.Clone()).Parse(thanksTmpl))
+var thanksTemplate = sync.OnceValue(func() *template.Template { return template.Must(newPageTemplate().Parse(thanksTmpl)) })

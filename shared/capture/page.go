@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/url"
+	"sync"
 
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -25,7 +26,9 @@ const errorSource = `<!doctype html>
 <p><small>Reference: {{.RequestID}}</small></p>
 </body></html>`
 
-var errorTmpl = template.Must(template.New("error").Parse(errorSource))
+var errorTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("error").Parse(errorSource))
+})
 
 // errorPolicy lets the error page use its own <style> and nothing else;
 // its only way out is a link.
@@ -51,7 +54,7 @@ func (h *Handler) errorPage(p problem, req httpapi.Request) string {
 		data.Fields = append(data.Fields, labelled{c.Label(f.Field), f.Reason})
 	}
 	var b bytes.Buffer
-	if err := errorTmpl.Execute(&b, data); err != nil {
+	if err := errorTmpl().Execute(&b, data); err != nil {
 		return "Please check the form and try again."
 	}
 	return b.String()

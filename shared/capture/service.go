@@ -266,9 +266,12 @@ func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempo
 }
 
 // FoldRetries is how long a request that left its submission in the
-// inbox keeps folding it in: each fold takes every waiting touch, so a
-// few rounds see every one in.
-var FoldRetries = lead.Retry{Attempts: 30, Base: 5 * time.Millisecond, Cap: 200 * time.Millisecond}
+// inbox keeps folding it in (and, before that, finding or creating its
+// lead): each fold takes every waiting touch, so a few rounds see every
+// one in. At least 30 attempts and 4 s, so a slow database under a burst
+// does not turn a race about to be won into a 500; the two loops stay
+// inside the function's 10 s timeout.
+var FoldRetries = lead.Retry{Attempts: 30, Base: 5 * time.Millisecond, Cap: 200 * time.Millisecond, For: 4 * time.Second}
 
 // confirm sends the confirmation email the capture made owed, after the
 // alert (which moved the lead on: it is read again).

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/handoff"
@@ -152,7 +153,9 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 {{if .Outcomes}}<p>Later, record how it went:</p><p>{{range .Outcomes}}<a class="btn" href="{{.URL}}">{{.Label}}</a>{{end}}</p>{{end}}
 </body></html>`
 
-var page = template.Must(template.New("feedback").Parse(pageSource))
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("feedback").Parse(pageSource))
+})
 
 // policy lets the page use its <style> and post its form back to its own
 // URL; the URL is a signed token, so it goes to no one as a referrer.
@@ -160,7 +163,7 @@ var policy = httpapi.Policy{Styles: httpapi.Styles(pageSource), FormAction: []st
 
 func render(status int, v view) httpapi.Response {
 	var b bytes.Buffer
-	if err := page.Execute(&b, v); err != nil {
+	if err := page().Execute(&b, v); err != nil {
 		return httpapi.Page(http.StatusInternalServerError, "internal error", httpapi.Policy{Referrer: httpapi.NoReferrer}, nil)
 	}
 	return httpapi.Page(status, b.String(), policy, nil)

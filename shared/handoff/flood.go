@@ -8,6 +8,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -207,10 +208,10 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 		d.Leads = append(d.Leads, summaryLead{ID: id, ReleaseURL: links.Release(s.Keys, base, id, now.Add(s.LinkTTL))})
 	}
 	var html, text strings.Builder
-	if err := summaryHTML.Execute(&html, d); err != nil {
+	if err := summaryHTML().Execute(&html, d); err != nil {
 		return err
 	}
-	if err := summaryText.Execute(&text, d); err != nil {
+	if err := summaryText().Execute(&text, d); err != nil {
 		return err
 	}
 	subject := fmt.Sprintf("[Alerts held] %d hot leads from %s / %s", d.Total, d.Campaign, d.UTMSource)
@@ -236,7 +237,8 @@ type summaryLead struct{ ID, ReleaseURL string }
 
 const summaryBody = `{{define "why"}}{{.Total}} hot leads from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} were not alerted to your reps: {{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the address had an alert shortly before. A flood of hot leads from one source is often a script; they are kept as MQLs with their alert held, and nobody was escalated.{{end}}`
 
-var summaryHTML = htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>
+var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Alerts held</title></head>
 <body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328">
 <p>Hi {{.Name}},</p>
@@ -245,8 +247,10 @@ var summaryHTML = htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBod
 <ul>{{range .Leads}}<li>Lead {{.ID}}: <a href="{{.ReleaseURL}}">review and release</a></li>{{end}}</ul>
 {{if .More}}<p>… and {{.More}} more, not listed.</p>{{end}}
 </body></html>`))
+})
 
-var summaryText = texttemplate.Must(texttemplate.New("summary").Parse(summaryBody + `Hi {{.Name}},
+var summaryText = sync.OnceValue(func() *texttemplate.Template {
+	return texttemplate.Must(texttemplate.New("summary").Parse(summaryBody + `Hi {{.Name}},
 
 {{template "why" .}}
 
@@ -256,3 +260,4 @@ Review each lead and release the ones that are real: its alert then goes to a re
 {{if .More}}
 … and {{.More}} more, not listed.
 {{end}}`))
+})

@@ -24,8 +24,15 @@ type Store interface {
 type Retry struct {
 	Attempts  int
 	Base, Cap time.Duration
-	// Sleep waits (nil: a timer that stops with ctx).
+	// For keeps trying after Attempts until this long has passed since
+	// the first attempt (0: Attempts alone bound it): when the database
+	// is slow, every attempt takes longer and a count alone gives up on a
+	// race that would be won a moment later. ctx's deadline still ends it.
+	For time.Duration
+	// Sleep waits (nil: a timer that stops with ctx); Now is the clock For
+	// is measured on (nil: time.Now).
 	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
 }
 
 // Retries is the policy Update uses: 8 attempts, full-jitter exponential
@@ -86,15 +93,20 @@ func commit(ctx context.Context, write func(context.Context, Lead, Change) error
 }
 
 // Do runs attempt until it does not fail with ErrVersionConflict, at
-// most r.Attempts times, backing off between tries; it returns the last
-// error (ErrVersionConflict when every attempt lost a race).
+// most r.Attempts times (or for r.For, whichever is longer), backing off
+// between tries; it returns the last error (ErrVersionConflict when every
+// attempt lost a race).
 func (r Retry) Do(ctx context.Context, attempt func() error) error {
-	sleep := r.Sleep
+	sleep, now := r.Sleep, r.Now
 	if sleep == nil {
 		sleep = sleepCtx
 	}
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
 	var err error
-	for i := 0; i < max(1, r.Attempts); i++ {
+	for i := 0; i < max(1, r.Attempts) || (r.For > 0 && now().Sub(start) < r.For); i++ {
 		if i > 0 {
 			// Full jitter: uniformly in [0, min(cap, base·2^i)).
 			if d := min(r.Cap, r.Base<<min(i, 20)); d > 0 {

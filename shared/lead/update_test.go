@@ -119,3 +119,39 @@ func TestRetryStopsWithTheContext(t *testing.T) {
 		t.Fatalf("err %v after %d calls, want the cancellation after 1", err, calls)
 	}
 }
+
+// Attempts and For bound a retry together: the count, then the time (on a
+// fake clock that each sleep advances).
+func TestRetryAttemptsAndFor(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		attempts     int
+		for_         time.Duration
+		wins         int // the attempt that stops losing (0: none does)
+		want         int // attempts made
+		wantConflict bool
+	}{
+		{name: "count alone", attempts: 8, want: 8, wantConflict: true},
+		{name: "for keeps going after the count", attempts: 8, for_: time.Second, want: 11, wantConflict: true}, // 100 ms a sleep: the 11th starts at 1 s
+		{name: "a win ends it", attempts: 8, for_: time.Second, wins: 9, want: 9},
+		{name: "for shorter than the count", attempts: 8, for_: time.Millisecond, want: 8, wantConflict: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+			r := Retry{Attempts: tt.attempts, Base: 100 * time.Millisecond, Cap: 100 * time.Millisecond, For: tt.for_,
+				Sleep: func(context.Context, time.Duration) error { clock = clock.Add(100 * time.Millisecond); return nil },
+				Now:   func() time.Time { return clock }}
+			calls := 0
+			err := r.Do(context.Background(), func() error {
+				calls++
+				if calls == tt.wins {
+					return nil
+				}
+				return ErrVersionConflict
+			})
+			if calls != tt.want || errors.Is(err, ErrVersionConflict) != tt.wantConflict {
+				t.Fatalf("%d attempts, err %v; want %d attempts, conflict %v", calls, err, tt.want, tt.wantConflict)
+			}
+		})
+	}
+}

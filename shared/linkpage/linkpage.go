@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"sync"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 )
@@ -28,7 +29,9 @@ button{background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius
 {{if .Button}}<form method="post"><button type="submit">{{.Button}}</button></form>{{end}}
 </body></html>`
 
-var tmpl = template.Must(template.New("page").Parse(source))
+var tmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(source))
+})
 
 // policy lets the page use its <style> and post its button back to its
 // own URL, and keeps the token in the URL from going out as a referrer.
@@ -37,7 +40,7 @@ var policy = httpapi.Policy{Styles: httpapi.Styles(source), FormAction: []string
 // Respond is the page as a response with its security headers.
 func Respond(status int, p Page) httpapi.Response {
 	var b bytes.Buffer
-	if err := tmpl.Execute(&b, p); err != nil {
+	if err := tmpl().Execute(&b, p); err != nil {
 		return httpapi.Page(http.StatusInternalServerError, "internal error", httpapi.Policy{Referrer: httpapi.NoReferrer}, nil)
 	}
 	return httpapi.Page(status, b.String(), policy, nil)

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"unicode"
 	"unicode/utf8"
@@ -129,7 +130,7 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 	body := hb.String()
 	isDoc := isDocument(body)
 	var out bytes.Buffer
-	if err := layout.Execute(&out, layoutData{
+	if err := layout().Execute(&out, layoutData{
 		Subject: e.Subject, Body: htmltemplate.HTML(body), UnsubscribeURL: d.UnsubscribeURL, Document: isDoc, PostalAddress: postal,
 	}); err != nil {
 		return Email{}, fmt.Errorf("%w: layout: %v", ErrRender, err)
@@ -150,7 +151,8 @@ const footerText = "You are getting this email because you asked us to keep in t
 // layout wraps a template's HTML fragment in a complete document with the
 // footer; for a template that is a complete document itself, it renders
 // the footer alone, which withFooter puts before </body>.
-var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(`
+var layout = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("layout").Parse(`
 {{- define "footer" -}}
 <p style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
 ` + footerText + `
@@ -173,6 +175,7 @@ var layout = htmltemplate.Must(htmltemplate.New("layout").Parse(`
 </body>
 </html>
 {{end}}`))
+})
 
 type layoutData struct {
 	Subject        string

@@ -7,6 +7,7 @@ import (
 	htmltemplate "html/template"
 	"net/url"
 	"sort"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -24,10 +25,14 @@ var ErrInvalidOptions = errors.New("invalid digest options")
 const maxSubject = 150
 
 var (
-	digestHTML = htmltemplate.Must(htmltemplate.New("digest.html.tmpl").Funcs(funcs).
+	digestHTML = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("digest.html.tmpl").Funcs(funcs).
 			ParseFS(templateFS, "templates/digest.html.tmpl"))
-	digestText = texttemplate.Must(texttemplate.New("digest.txt.tmpl").
+	})
+	digestText = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("digest.txt.tmpl").
 			ParseFS(templateFS, "templates/digest.txt.tmpl"))
+	})
 )
 
 // digest is what both digest templates read. Every string is already
@@ -71,10 +76,10 @@ func (r Report) Digest(opt DigestOptions) (subject, html, text string, err error
 	}
 	d := r.digest(opt)
 	var hb, tb bytes.Buffer
-	if err := digestHTML.Execute(&hb, d); err != nil {
+	if err := digestHTML().Execute(&hb, d); err != nil {
 		return "", "", "", err
 	}
-	if err := digestText.Execute(&tb, d); err != nil {
+	if err := digestText().Execute(&tb, d); err != nil {
 		return "", "", "", err
 	}
 	return d.Subject, hb.String(), tb.String(), nil

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -33,8 +34,10 @@ type rowArgs struct {
 	R Row
 }
 
-var dashboardTmpl = template.Must(template.New("dashboard.html.tmpl").Funcs(funcs).
-	ParseFS(templateFS, "templates/dashboard.html.tmpl", "templates/reps.html.tmpl", "templates/segments.html.tmpl"))
+var dashboardTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("dashboard.html.tmpl").Funcs(funcs).
+		ParseFS(templateFS, "templates/dashboard.html.tmpl", "templates/reps.html.tmpl", "templates/segments.html.tmpl"))
+})
 
 // DashboardPolicy is the dashboard's Content-Security-Policy: its own
 // <style> (hashed) and nothing else — no script, image, font, form or
@@ -84,7 +87,7 @@ type campaignView struct {
 // per campaign, the A/B tests and the nurture emails. Every id from
 // config is escaped by html/template.
 func (r Report) HTML(w io.Writer) error {
-	return dashboardTmpl.Execute(w, r.dashboard())
+	return dashboardTmpl().Execute(w, r.dashboard())
 }
 
 func (r Report) dashboard() dashboard {

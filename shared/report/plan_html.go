@@ -5,16 +5,19 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 )
 
-var planTmpl = template.Must(template.New("plan.html.tmpl").Funcs(funcs).Funcs(template.FuncMap{
-	"rate": ratePct,
-	"rateArgs": func(v planView, name string, m Measured, noData bool) rateArgs {
-		return rateArgs{V: v, Name: name, M: m, NoData: noData}
-	},
-}).ParseFS(templateFS, "templates/plan.html.tmpl"))
+var planTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("plan.html.tmpl").Funcs(funcs).Funcs(template.FuncMap{
+		"rate": ratePct,
+		"rateArgs": func(v planView, name string, m Measured, noData bool) rateArgs {
+			return rateArgs{V: v, Name: name, M: m, NoData: noData}
+		},
+	}).ParseFS(templateFS, "templates/plan.html.tmpl"))
+})
 
 // PlanPolicy is the planner page's Content-Security-Policy: its own
 // <style> (hashed) and its form, which asks this site for another plan;
@@ -126,7 +129,7 @@ func (p Plan) HTML(w io.Writer, form PlanForm) error {
 			v.Cards = append(v.Cards, planCard{CampaignPlan: c, Anchor: anchor, Chart: c.chart(anchor, p.Settings)})
 		}
 	}
-	return planTmpl.Execute(w, v)
+	return planTmpl().Execute(w, v)
 }
 
 func (p Plan) tiles() []tile {

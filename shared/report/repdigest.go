@@ -8,6 +8,7 @@ import (
 	htmltemplate "html/template"
 	"net/url"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -132,10 +133,14 @@ func (r Report) teamActive(team string) bool {
 }
 
 var (
-	teamDigestHTML = htmltemplate.Must(htmltemplate.New("teamdigest.html.tmpl").Funcs(funcs).
+	teamDigestHTML = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("teamdigest.html.tmpl").Funcs(funcs).
 			ParseFS(templateFS, "templates/teamdigest.html.tmpl"))
-	teamDigestText = texttemplate.Must(texttemplate.New("teamdigest.txt.tmpl").
+	})
+	teamDigestText = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("teamdigest.txt.tmpl").
 			ParseFS(templateFS, "templates/teamdigest.txt.tmpl"))
+	})
 )
 
 // teamDigest is what both team digest templates read; every string is
@@ -170,10 +175,10 @@ func (r Report) TeamDigest(t Team, opt DigestOptions) (subject, html, text strin
 	}
 	d := r.teamDigest(t, opt)
 	var hb, tb bytes.Buffer
-	if err := teamDigestHTML.Execute(&hb, d); err != nil {
+	if err := teamDigestHTML().Execute(&hb, d); err != nil {
 		return "", "", "", err
 	}
-	if err := teamDigestText.Execute(&tb, d); err != nil {
+	if err := teamDigestText().Execute(&tb, d); err != nil {
 		return "", "", "", err
 	}
 	return d.Subject, hb.String(), tb.String(), nil
