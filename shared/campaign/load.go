@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,46 +15,24 @@ import (
 // a report prices every campaign in one currency. A directory without
 // campaign files is an empty Set; a missing directory is an error.
 func LoadDir(dir string) (*Set, error) {
-	names, err := yamlconf.Files(dir)
+	// Spends in different currencies: a report prices every campaign in
+	// one, the first file's.
+	currency, currencyFile := "", ""
+	sameCurrency := func(c *Campaign, path string) []Problem {
+		switch {
+		case c.Spend == nil:
+		case currency == "":
+			currency, currencyFile = c.Spend.Currency, path
+		case c.Spend.Currency != currency:
+			return []Problem{{File: path, Line: c.currencyLine,
+				Msg: fmt.Sprintf("spend.currency: %s differs from %s in %s (reports price every campaign in one currency)",
+					c.Spend.Currency, currency, currencyFile)}}
+		}
+		return nil
+	}
+	cs, probs, err := yamlconf.LoadFolder(dir, "campaign", Parse, func(c *Campaign) (string, int) { return c.ID, c.idLine }, sameCurrency)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: %w", err)
-	}
-
-	var probs []Problem
-	var cs []*Campaign
-	files := map[string]string{} // campaign id → file
-	currency, currencyFile := "", ""
-	for _, name := range names {
-		path := filepath.Join(dir, name)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			probs = append(probs, Problem{File: path, Msg: "cannot read: " + err.Error()})
-			continue
-		}
-		c, err := Parse(data, path)
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			probs = append(probs, ce.Problems...)
-			continue
-		}
-		if other, dup := files[c.ID]; dup {
-			probs = append(probs, Problem{File: path, Line: c.idLine,
-				Msg: fmt.Sprintf("duplicate campaign id %q (also in %s)", c.ID, other)})
-			continue
-		}
-		files[c.ID] = path
-		if c.Spend != nil {
-			switch {
-			case currency == "":
-				currency, currencyFile = c.Spend.Currency, path
-			case c.Spend.Currency != currency:
-				probs = append(probs, Problem{File: path, Line: c.currencyLine,
-					Msg: fmt.Sprintf("spend.currency: %s differs from %s in %s (reports price every campaign in one currency)",
-						c.Spend.Currency, currency, currencyFile)})
-				continue
-			}
-		}
-		cs = append(cs, c)
 	}
 	if len(probs) > 0 {
 		return nil, &ConfigError{Problems: probs, Kind: ErrInvalid}

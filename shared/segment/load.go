@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,32 +46,9 @@ func (s *Set) Get(id string) (*Segment, bool) {
 // file by file in name order. A folder without segment files is an empty
 // Set; a missing folder is an error.
 func LoadDir(dir string) (*Set, error) {
-	names, err := yamlconf.Files(dir)
+	segs, probs, err := yamlconf.LoadFolder(dir, "segment", Parse, func(s *Segment) (string, int) { return s.ID, s.idLine }, nil)
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
-	}
-	var probs []Problem
-	var segs []*Segment
-	files := map[string]string{}
-	for _, name := range names {
-		path := filepath.Join(dir, name)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			probs = append(probs, Problem{File: path, Msg: "cannot read: " + err.Error()})
-			continue
-		}
-		seg, err := Parse(data, path)
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			probs = append(probs, ce.Problems...)
-			continue
-		}
-		if other, dup := files[seg.ID]; dup {
-			probs = append(probs, Problem{File: path, Line: seg.idLine, Msg: fmt.Sprintf("duplicate segment id %q (also in %s)", seg.ID, other)})
-			continue
-		}
-		files[seg.ID] = path
-		segs = append(segs, seg)
 	}
 	if len(probs) > 0 {
 		return nil, &ConfigError{Problems: probs, Kind: ErrInvalid}

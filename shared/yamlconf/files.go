@@ -1,6 +1,8 @@
 package yamlconf
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -52,4 +54,50 @@ func (p *Parser) Document(data []byte, empty string) *yaml.Node {
 		p.Errf(&yaml.Node{Line: 1}, "%s", empty)
 	}
 	return root
+}
+
+// LoadFolder reads every config file of dir (Files) with parse, in name
+// order, and gathers the problems of all of them — a file that cannot be
+// read, its parse problems, an id (id gives it and its line) that an
+// earlier file already has, then what check finds (nil: nothing more) — so
+// a broken edit never hides another. A file with a problem is left out;
+// the caller returns the problems as one *ConfigError of its kind.
+func LoadFolder[T any](dir, kind string, parse func(data []byte, path string) (T, error), id func(T) (string, int), check func(v T, path string) []Problem) ([]T, []Problem, error) {
+	names, err := Files(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []T
+	var probs []Problem
+	files := map[string]string{} // id → the file that has it
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			probs = append(probs, Problem{File: path, Msg: "cannot read: " + err.Error()})
+			continue
+		}
+		v, err := parse(data, path)
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			probs = append(probs, ce.Problems...)
+			continue
+		} else if err != nil {
+			return nil, nil, err
+		}
+		key, line := id(v)
+		if other, dup := files[key]; dup {
+			probs = append(probs, Problem{File: path, Line: line, Msg: fmt.Sprintf("duplicate %s id %q (also in %s)", kind, key, other)})
+			continue
+		}
+		files[key] = path
+		if check != nil {
+			if more := check(v, path); len(more) > 0 {
+				probs = append(probs, more...)
+				continue
+			}
+		}
+		out = append(out, v)
+	}
+	return out, probs, nil
 }
