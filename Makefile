@@ -188,10 +188,7 @@ $(LOCALBIN)/demo: FORCE
 FORCE:
 
 fuzz:
-	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' shared | xargs -n1 dirname | sort -u); do \
-	  for f in $$(grep -h '^func Fuzz' $$t/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
-	    echo "fuzz $$t $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} -fuzzminimizetime 5s ./$$t || exit 1; \
-	  done; done
+	@GO=$(GO) bash local/fuzz.sh
 
 # --- Lambda builds (SAM calls build-<LogicalId>) ----------------------------
 # CaptureFunction → functions/capture, NurtureFunction → functions/nurture …
