@@ -5,13 +5,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/leadflow/leadflow/shared/links"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -71,13 +72,8 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 	answer(a[0], links.ActionWon, "")
 	testenv.Settle(t, table) // the alerts' counters come from the table's stream
 
-	req := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": "csv"}}
-	req.RequestContext.HTTP.Method = "GET"
-	r, err := reports.HTTP(ctx, req)
-	if err != nil || r.StatusCode != 200 {
-		t.Fatalf("report: %d %v %s", r.StatusCode, err, r.Body)
-	}
-	rows, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+	body := reportIn(t, reports, "csv")
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +91,7 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 				return out
 			}
 		}
-		t.Fatalf("no %s row %s/%s in:\n%s", kind, campaign, variant, r.Body)
+		t.Fatalf("no %s row %s/%s in:\n%s", kind, campaign, variant, body)
 		return nil
 	}
 	total := row("campaign", "alpha", "")
@@ -132,4 +128,17 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 	if len(digests) != 1 || !strings.Contains(digests[0].Text, "alpha") || !strings.Contains(digests[0].Text, "https://leads.example.com/reports?format=html") {
 		t.Fatalf("digests to marketing: %d", len(digests))
 	}
+}
+
+// reportIn is GET /reports of the reports function in format, failing
+// the test unless it answers 200.
+func reportIn(t *testing.T, reports app.Handlers, format string) string {
+	t.Helper()
+	req := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": format}}
+	req.RequestContext.HTTP.Method = "GET"
+	r, err := reports.HTTP(context.Background(), req)
+	if err != nil || r.StatusCode != 200 {
+		t.Fatalf("report %s: %d %v %s", format, r.StatusCode, err, r.Body)
+	}
+	return r.Body
 }

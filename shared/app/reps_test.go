@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/store"
 )
@@ -160,16 +159,7 @@ func TestPerRepSalesView(t *testing.T) {
 	// Eight days later (ISO week 12) the accepted leads still open are
 	// 7–30 days old.
 	clock.add(8 * 24 * time.Hour)
-	get := func(format string) string {
-		t.Helper()
-		req := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": format}}
-		req.RequestContext.HTTP.Method = "GET"
-		r, err := reports.HTTP(ctx, req)
-		if err != nil || r.StatusCode != 200 {
-			t.Fatalf("report %s: %d %v %s", format, r.StatusCode, err, r.Body)
-		}
-		return r.Body
-	}
+	get := func(format string) string { t.Helper(); return reportIn(t, reports, format) }
 	var js struct {
 		Reps []struct {
 			Rep, Name  string

@@ -161,16 +161,7 @@ func TestRevenueInReports(t *testing.T) {
 	}
 	testenv.Settle(t, table)
 
-	get := func(format string) string {
-		t.Helper()
-		req := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": format}}
-		req.RequestContext.HTTP.Method = "GET"
-		r, err := reports.HTTP(ctx, req)
-		if err != nil || r.StatusCode != 200 {
-			t.Fatalf("report %s: %d %v %s", format, r.StatusCode, err, r.Body)
-		}
-		return r.Body
-	}
+	get := func(format string) string { t.Helper(); return reportIn(t, reports, format) }
 
 	// CSV: every figure of every row.
 	rows, err := csv.NewReader(strings.NewReader(get("csv"))).ReadAll()
