@@ -2,8 +2,6 @@ package campaign
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
@@ -44,14 +42,8 @@ func LoadDir(dir string) (*Set, error) {
 // configuration names one (then it must exist), else config/campaigns in
 // the build when there is one, else none (a nil Set).
 func LoadConfigured(dir string) (*Set, error) {
-	explicit := dir != ""
-	if !explicit {
-		dir = "config/campaigns"
-	}
-	if root := os.Getenv("LAMBDA_TASK_ROOT"); root != "" && !filepath.IsAbs(dir) {
-		dir = filepath.Join(root, dir)
-	}
-	if _, err := os.Stat(dir); err != nil && !explicit {
+	dir, ok := yamlconf.ConfiguredDir(dir, "config/campaigns")
+	if !ok {
 		return nil, nil
 	}
 	return LoadDir(dir)

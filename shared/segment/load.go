@@ -2,7 +2,6 @@ package segment
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -60,14 +59,8 @@ func LoadDir(dir string) (*Set, error) {
 // configuration names one (then it must exist), else config/segments in
 // the build when there is one, else none (an empty Set).
 func LoadConfigured(dir string) (*Set, error) {
-	explicit := dir != ""
-	if !explicit {
-		dir = filepath.Join("config", "segments")
-	}
-	if root := os.Getenv("LAMBDA_TASK_ROOT"); root != "" && !filepath.IsAbs(dir) {
-		dir = filepath.Join(root, dir)
-	}
-	if _, err := os.Stat(dir); err != nil && !explicit {
+	dir, ok := yamlconf.ConfiguredDir(dir, filepath.Join("config", "segments"))
+	if !ok {
 		return NewSet(), nil
 	}
 	return LoadDir(dir)

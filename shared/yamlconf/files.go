@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/leadflow/leadflow/shared/config"
 )
 
 // FileStem is a config file's name without its .yaml or .yml extension
@@ -22,6 +24,22 @@ func FileStem(filename string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// ConfiguredDir is the config folder a function reads: dir when its
+// configuration names one (then it must exist: LoadFolder says so when it
+// does not), else def in the build (under LAMBDA_TASK_ROOT in Lambda); ok
+// is false when def is not there either — no files, which is no error.
+func ConfiguredDir(dir, def string) (path string, ok bool) {
+	explicit := dir != ""
+	if !explicit {
+		dir = def
+	}
+	dir = config.InTask(dir)
+	if _, err := os.Stat(dir); err != nil && !explicit {
+		return "", false
+	}
+	return dir, true
 }
 
 // Files are the names of the config files (*.yaml, *.yml) in dir, in
