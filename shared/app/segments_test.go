@@ -23,6 +23,7 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/segment"
 	"github.com/leadflow/leadflow/shared/store"
 )
 
@@ -148,14 +149,7 @@ func TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK || resp.Headers["Cache-Control"] != "no-store" {
 		t.Fatalf("export: %d %s %v", resp.StatusCode, resp.Body, err)
 	}
-	var exported struct {
-		Bucket  string
-		Exports []struct {
-			Segment              string
-			Matching, Exportable int
-			Key                  string
-		}
-	}
+	var exported segment.Exported
 	if err := json.Unmarshal([]byte(resp.Body), &exported); err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,13 @@ type Run struct {
 	Key string `json:"key"`
 }
 
+// Exported is the answer of POST /reports/segments/export: the bucket and
+// each segment's export.
+type Exported struct {
+	Bucket  string `json:"bucket"`
+	Exports []Run  `json:"exports"`
+}
+
 // Exporter writes every segment's customer list to the export bucket.
 type Exporter struct {
 	Segments *Set

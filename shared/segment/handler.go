@@ -92,7 +92,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			runs = []Run{}
 		}
 		log.Info("segments export", "status", http.StatusOK, "segments", len(runs))
-		return httpapi.JSON(http.StatusOK, map[string]any{"bucket": h.Bucket, "exports": runs}, noStore), nil
+		return httpapi.JSON(http.StatusOK, Exported{Bucket: h.Bucket, Exports: runs}, noStore), nil
 	case "GET /reports/segments/{segment}/csv":
 		return h.download(ctx, req, log)
 	}

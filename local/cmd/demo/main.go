@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
+	"github.com/leadflow/leadflow/shared/segment"
 )
 
 type person struct {
@@ -155,14 +156,7 @@ func run(ctx context.Context, base string) error {
 	// The retargeting segments' export, as the weekly schedule runs it:
 	// each segment's customer list into the local bucket, and its counts
 	// onto the dashboard.
-	var exported struct {
-		Bucket  string
-		Exports []struct {
-			Segment              string
-			Matching, Exportable int
-			Key                  string
-		}
-	}
+	var exported segment.Exported
 	body, err := postForm(base+"/reports/segments/export", url.Values{})
 	if err != nil {
 		return fmt.Errorf("segment export: %w", err)
