@@ -70,7 +70,7 @@ func Declare[C any](name string, routes []string, build func(ctx context.Context
 // clients the function takes and wire it, then run the Lambda runtime.
 func Main[C interface{ Endpoints() config.AWS }](name string, build func(ctx context.Context, cfg C, aws awsclients.Base, env Env) (Handlers, error)) {
 	Start(name, func(ctx context.Context, env Env) (Handlers, error) {
-		cfg, b, err := Load[C](ctx, env)
+		cfg, b, err := Load[C](env)
 		if err != nil {
 			return Handlers{}, err
 		}
@@ -82,7 +82,7 @@ func Main[C interface{ Endpoints() config.AWS }](name string, build func(ctx con
 // struct in shared/config declares) and the AWS base its clients are made
 // from (a Lambda's: awsclients.FromEnvironment). Errors are the readable
 // lines main prints.
-func Load[C interface{ Endpoints() config.AWS }](ctx context.Context, env Env) (C, awsclients.Base, error) {
+func Load[C interface{ Endpoints() config.AWS }](env Env) (C, awsclients.Base, error) {
 	cfg, err := Config[C](env)
 	if err != nil {
 		return cfg, awsclients.Base{}, err
