@@ -131,6 +131,13 @@ func TestExampleCampaigns(t *testing.T) {
 	if got := set.Spend(); got["q4-demo"] != 1200 || set.Currency() != "EUR" {
 		t.Errorf("spend = %v %s", got, set.Currency())
 	}
+	// A content download's form promises the content: the person who
+	// fills it must get it on the thank-you page, consent box or not.
+	for _, c := range set.All() {
+		if c.Form.FormType == "content_download" && len(c.ThankYou.NextSteps) == 0 && c.ThankYouURL == "" {
+			t.Errorf("%s: a content download whose thank-you page does not hand over the content", c.ID)
+		}
+	}
 }
 
 // TestNamesForPeople: the names alerts show for a campaign (its name and

@@ -48,7 +48,7 @@ var describeCases = []struct {
 		"Submitted a form again (Newsletter) via campaign other"},
 	{lead.EventStage, map[string]any{"from": "new", "to": "mql", "by": "qualified"}, "Stage: New → Marketing qualified (MQL)"},
 	{lead.EventOptOut, map[string]any{"reason": "no_consent", "by": "captured"}, "No longer receives marketing email: no marketing consent"},
-	{lead.EventOptIn, map[string]any{"by": "optin_confirmed"}, "Receives marketing email again (consent given)"},
+	{lead.EventOptIn, map[string]any{"by": "optin_confirmed"}, "Receives marketing email from now on (consent given)"},
 	{lead.EventErased, nil, "Personal data erased on request"},
 	{"qualified", map[string]any{"grade": "A", "score": 40.0, "temperature": "hot", "from": "new", "to": "mql"}, "Scored: grade A, score 40 (hot)"},
 	{"optin_sent", map[string]any{"message_id": "m1"}, "Sent the email asking to confirm marketing consent"},

@@ -81,7 +81,7 @@ var describers = map[string]func(f facts, labels Labels) string{
 	lead.EventOptOut: func(f facts, _ Labels) string {
 		return "No longer receives marketing email: " + cmp.Or(optOutWords[f.str("reason")], lead.Humanise(f.str("reason")))
 	},
-	lead.EventOptIn:  func(facts, Labels) string { return "Receives marketing email again (consent given)" },
+	lead.EventOptIn:  func(facts, Labels) string { return "Receives marketing email from now on (consent given)" },
 	lead.EventErased: func(facts, Labels) string { return "Personal data erased on request" },
 	"qualified": func(f facts, _ Labels) string {
 		s := "Scored: grade " + cmp.Or(f.str("grade"), "?")

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -257,13 +258,7 @@ func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Res
 	}
 	// A page counts once a day: the page is the signal's own path prefix
 	// (every /pricing/… is one pricing_page_view), else host and path.
-	kind, page := "page_view", strings.ToLower(u.Host)+pagePath(u.Path)
-	for _, p := range h.Pages {
-		if strings.HasPrefix(u.Path, p.Prefix) {
-			kind, page = p.Signal, p.Prefix
-			break
-		}
-	}
+	kind, page := pageOf(u, h.Pages)
 	res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: kind, At: now, Key: lead.DailyKey(kind, page, now)},
 		lead.Event{At: now, Kind: "page_view", ID: h.NewID(now), Data: map[string]any{"url": storedURL(u), "signal": kind}},
 		req.RequestContext.RequestID, "")
@@ -285,17 +280,30 @@ func storedURL(u *url.URL) string {
 	return v.String()
 }
 
-// pagePath is a path as page views compare it: lower case, without a
-// trailing slash ("/" stays).
+// pageOf is the signal a page view is and the page it counts once a day
+// for: a configured signal whose prefix is the path or a folder of it
+// (/pricing and /pricing/… but not /pricingx), as its prefix; else
+// page_view, as host and path. Both compare as pagePath does, and the host
+// without the scheme's default port, so one page has one spelling.
+func pageOf(u *url.URL, pages []Page) (kind, page string) {
+	p := pagePath(u.Path)
+	for _, pg := range pages {
+		prefix := pagePath(pg.Prefix)
+		if p == prefix || strings.HasPrefix(p, strings.TrimSuffix(prefix, "/")+"/") {
+			return pg.Signal, pg.Prefix
+		}
+	}
+	host := strings.ToLower(u.Hostname())
+	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
+		host += ":" + port
+	}
+	return "page_view", host + p
+}
+
+// pagePath is a path as page views compare it: lower case, dot segments
+// and doubled slashes resolved, without a trailing slash ("/" stays).
 func pagePath(p string) string {
-	p = strings.ToLower(p)
-	if len(p) > 1 {
-		p = strings.TrimRight(p, "/")
-	}
-	if p == "" {
-		p = "/"
-	}
-	return p
+	return path.Clean("/" + strings.ToLower(p))
 }
 
 // snippet is the site script: it keeps the visitor token a tracked email

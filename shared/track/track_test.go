@@ -218,3 +218,43 @@ func TestVisitorTokenLastsAtMost90Days(t *testing.T) {
 		}
 	}
 }
+
+// TestPageOf: a page has one spelling, so a forged variant of a page
+// viewed today is a repeat, not another page worth points; a configured
+// signal covers its path and the folder under it, in any case, and no
+// longer paths that merely start with the same letters.
+func TestPageOf(t *testing.T) {
+	pages := []Page{{"/pricing", "pricing_page_view"}, {"/Demo/", "demo_page_view"}}
+	for _, tc := range []struct{ url, kind, page string }{
+		{"https://www.example.com/pricing", "pricing_page_view", "/pricing"},
+		{"https://www.example.com/pricing/", "pricing_page_view", "/pricing"},
+		{"https://www.example.com/pricing/enterprise", "pricing_page_view", "/pricing"},
+		{"https://www.example.com/Pricing", "pricing_page_view", "/pricing"},
+		{"https://www.example.com/PRICING/Teams", "pricing_page_view", "/pricing"},
+		{"https://www.example.com/x/../pricing", "pricing_page_view", "/pricing"},
+		{"https://www.example.com/./pricing", "pricing_page_view", "/pricing"},
+		{"https://www.example.com//pricing", "pricing_page_view", "/pricing"},
+		{"https://www.example.com/pricingx", "page_view", "www.example.com/pricingx"},
+		{"https://www.example.com/pricing.", "page_view", "www.example.com/pricing."},
+		{"https://www.example.com/demo", "demo_page_view", "/Demo/"},
+		{"https://www.example.com/demo/book", "demo_page_view", "/Demo/"},
+		{"https://www.example.com/demonstration", "page_view", "www.example.com/demonstration"},
+		{"https://www.example.com/docs", "page_view", "www.example.com/docs"},
+		{"https://WWW.Example.com/Docs/", "page_view", "www.example.com/docs"},
+		{"https://www.example.com:443/docs", "page_view", "www.example.com/docs"},
+		{"http://www.example.com:80/docs", "page_view", "www.example.com/docs"},
+		{"https://www.example.com:8443/docs", "page_view", "www.example.com:8443/docs"},
+		{"https://www.example.com//docs", "page_view", "www.example.com/docs"},
+		{"https://www.example.com/a/./b/../docs", "page_view", "www.example.com/a/docs"},
+		{"https://www.example.com/%64ocs", "page_view", "www.example.com/docs"},
+		{"https://www.example.com", "page_view", "www.example.com/"},
+	} {
+		u, err := url.Parse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kind, page := pageOf(u, pages); kind != tc.kind || page != tc.page {
+			t.Errorf("pageOf(%s) = %s %s, want %s %s", tc.url, kind, page, tc.kind, tc.page)
+		}
+	}
+}
