@@ -193,6 +193,12 @@ func TestOutcomeRevenueCounters(t *testing.T) {
 		{"lost after SQL", lead.StageSQL, Outcome{Stage: "lost"}, map[string]int64{"lost": 1, "sql_closed": 1}, ""},
 		{"won in GBP: no rate", lead.StageSAL, Outcome{Stage: "won", Amount: amount(10), Currency: "GBP"}, nil,
 			"no rate converts GBP into EUR: add it to the qualify config as outcomes.rates.GBP"},
+		// A close date is a day (the rep's page, a CRM's YYYY-MM-DD): its
+		// midnight lies before a lead captured that morning. The deal still
+		// counts in the histogram, as closed within a day.
+		{"won the day it was captured, dated by day", lead.StageSAL,
+			Outcome{Stage: "won", ClosedAt: time.Date(2031, 2, 18, 0, 0, 0, 0, time.UTC)},
+			map[string]int64{"won": 1, "won_days_le_1": 1}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
