@@ -157,6 +157,18 @@ func TestBackfill(t *testing.T) {
 		!strings.Contains(string(errs), `{"error":"unknown field \"colour\"","field":"json","line":4}`) {
 		t.Fatalf("json lines: %d %v %s", code, out, errs)
 	}
+	// A close date as a day, as the CSV takes it, in JSON lines too; one
+	// that is no date names closed_at.
+	f2 := newFixture(t)
+	accepted(t, f2)
+	f = f2
+	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"won","closed_at":"2031-03-01"}`+"\n"+`{"lead_id":"L1","stage":"won","closed_at":"1 March"}`)
+	errs, _ = json.Marshal(out["errors"])
+	if code != http.StatusUnprocessableEntity || out["recorded"] != 1.0 ||
+		string(errs) != `[{"error":"not a date (YYYY-MM-DD or RFC 3339)","field":"closed_at","line":2}]` ||
+		!f.lead(t).Deal.ClosedAt.Equal(time.Date(2031, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("json lines, closed_at as a day: %d %v %s", code, out, errs)
+	}
 	for _, bad := range []string{"", "stage,colour\nwon,red\n", "lead_id,amount\nL1,5\n"} {
 		if code, out := backfill("text/csv", bad); code != http.StatusBadRequest || out["error"] == "" {
 			t.Fatalf("%q: %d %v", bad, code, out)
