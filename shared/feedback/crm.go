@@ -148,7 +148,7 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 		return badBackfill(log, fmt.Sprintf("%d rows; at most %d per request: split the file", len(rows), MaxBackfillRows))
 	}
 	counts := map[string]int{}
-	var failed []rowResult
+	failed := []rowResult{} // "errors": [] when every row applied, as documented
 	for _, r := range rows {
 		out := r.err
 		if out == nil {

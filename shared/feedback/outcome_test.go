@@ -169,6 +169,11 @@ func TestBackfill(t *testing.T) {
 		!f.lead(t).Deal.ClosedAt.Equal(time.Date(2031, 3, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("json lines, closed_at as a day: %d %v %s", code, out, errs)
 	}
+	// Every row applied: the errors are an empty list, not null.
+	if code, out := backfill("application/x-ndjson", `{"lead_id":"L1","stage":"won","closed_at":"2031-03-01"}`); code != http.StatusOK ||
+		out["already"] != 1.0 || out["errors"] == nil {
+		t.Fatalf("all applied: %d %v", code, out)
+	}
 	for _, bad := range []string{"", "stage,colour\nwon,red\n", "lead_id,amount\nL1,5\n"} {
 		if code, out := backfill("text/csv", bad); code != http.StatusBadRequest || out["error"] == "" {
 			t.Fatalf("%q: %d %v", bad, code, out)
