@@ -148,7 +148,7 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 		return badBackfill(log, fmt.Sprintf("%d rows; at most %d per request: split the file", len(rows), MaxBackfillRows))
 	}
 	counts := map[string]int{}
-	var failed []rowResult
+	failed := []rowResult{} // "errors": [] when every row applied, as documented
 	for _, r := range rows {
 		out := r.err
 		if out == nil {
@@ -217,7 +217,11 @@ func parseRows(body []byte, contentType string) ([]row, error) {
 		dec := json.NewDecoder(strings.NewReader(line))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&r.o); err != nil {
-			r.err = &FieldError{"json", jsonProblem(err)}
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				fe = &FieldError{"json", jsonProblem(err)}
+			}
+			r.err = fe
 		}
 		rows = append(rows, r)
 	}
@@ -293,6 +297,35 @@ func parseCSV(body []byte) ([]row, error) {
 	return rows, nil
 }
 
+// UnmarshalJSON reads an outcome as a CRM sends it (an event's detail, a
+// JSON-lines row): closed_at as RFC 3339 or as a day, YYYY-MM-DD, as the
+// CSV back-fill and the rep's page take it. Unknown fields are refused; a
+// closed_at that is neither is a *FieldError.
+func (o *Outcome) UnmarshalJSON(b []byte) error {
+	type fields Outcome // without this method
+	in := struct {
+		*fields
+		ClosedAt *string `json:"closed_at,omitempty"`
+	}{fields: (*fields)(o)}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			te.Field = strings.TrimPrefix(te.Field, "fields.") // the outcome's own field name
+		}
+		return err
+	}
+	if in.ClosedAt != nil && *in.ClosedAt != "" {
+		t, err := parseDate(*in.ClosedAt)
+		if err != nil {
+			return &FieldError{"closed_at", "not a date (YYYY-MM-DD or RFC 3339)"}
+		}
+		o.ClosedAt = t
+	}
+	return nil
+}
+
 func parseDate(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
@@ -317,6 +350,10 @@ func rowEventID(o Outcome) string {
 
 // jsonProblem says what is wrong with a JSON outcome without quoting it.
 func jsonProblem(err error) string {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return fe.Error()
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		what := "a " + te.Type.String()

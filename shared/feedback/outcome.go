@@ -188,8 +188,12 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 				repCount(CounterRevenue, minor)
 			}
 		}
-		if !l.CreatedAt.IsZero() && !d.ClosedAt.Before(l.CreatedAt) {
-			count(DaysToWonBucket(d.ClosedAt.Sub(l.CreatedAt)), 0)
+		if !l.CreatedAt.IsZero() {
+			// A close date is often a day (the rep's page, a CRM's
+			// YYYY-MM-DD): its midnight lies before a lead captured that
+			// morning. Such a deal closed within a day; leaving it out
+			// would make the histogram hold fewer deals than were won.
+			count(DaysToWonBucket(max(d.ClosedAt.Sub(l.CreatedAt), 0)), 0)
 		}
 	case lead.StageLost:
 		d.LostReason = o.Reason

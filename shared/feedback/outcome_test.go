@@ -157,6 +157,23 @@ func TestBackfill(t *testing.T) {
 		!strings.Contains(string(errs), `{"error":"unknown field \"colour\"","field":"json","line":4}`) {
 		t.Fatalf("json lines: %d %v %s", code, out, errs)
 	}
+	// A close date as a day, as the CSV takes it, in JSON lines too; one
+	// that is no date names closed_at.
+	f2 := newFixture(t)
+	accepted(t, f2)
+	f = f2
+	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"won","closed_at":"2031-03-01"}`+"\n"+`{"lead_id":"L1","stage":"won","closed_at":"1 March"}`)
+	errs, _ = json.Marshal(out["errors"])
+	if code != http.StatusUnprocessableEntity || out["recorded"] != 1.0 ||
+		string(errs) != `[{"error":"not a date (YYYY-MM-DD or RFC 3339)","field":"closed_at","line":2}]` ||
+		!f.lead(t).Deal.ClosedAt.Equal(time.Date(2031, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("json lines, closed_at as a day: %d %v %s", code, out, errs)
+	}
+	// Every row applied: the errors are an empty list, not null.
+	if code, out := backfill("application/x-ndjson", `{"lead_id":"L1","stage":"won","closed_at":"2031-03-01"}`); code != http.StatusOK ||
+		out["already"] != 1.0 || out["errors"] == nil {
+		t.Fatalf("all applied: %d %v", code, out)
+	}
 	for _, bad := range []string{"", "stage,colour\nwon,red\n", "lead_id,amount\nL1,5\n"} {
 		if code, out := backfill("text/csv", bad); code != http.StatusBadRequest || out["error"] == "" {
 			t.Fatalf("%q: %d %v", bad, code, out)
@@ -193,6 +210,12 @@ func TestOutcomeRevenueCounters(t *testing.T) {
 		{"lost after SQL", lead.StageSQL, Outcome{Stage: "lost"}, map[string]int64{"lost": 1, "sql_closed": 1}, ""},
 		{"won in GBP: no rate", lead.StageSAL, Outcome{Stage: "won", Amount: amount(10), Currency: "GBP"}, nil,
 			"no rate converts GBP into EUR: add it to the qualify config as outcomes.rates.GBP"},
+		// A close date is a day (the rep's page, a CRM's YYYY-MM-DD): its
+		// midnight lies before a lead captured that morning. The deal still
+		// counts in the histogram, as closed within a day.
+		{"won the day it was captured, dated by day", lead.StageSAL,
+			Outcome{Stage: "won", ClosedAt: time.Date(2031, 2, 18, 0, 0, 0, 0, time.UTC)},
+			map[string]int64{"won": 1, "won_days_le_1": 1}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -214,7 +214,7 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	if err := summaryText().Execute(&text, d); err != nil {
 		return err
 	}
-	subject := fmt.Sprintf("[Alerts held] %d hot leads from %s / %s", d.Total, d.Campaign, d.UTMSource)
+	subject := summarySubject(d)
 	_, err = s.Send.Mail.Send(ctx, mail.Message{From: s.From, To: to, Subject: mail.Truncate(mail.OneLine(subject), 150),
 		HTML: html.String(), Text: text.String(), Tags: map[string]string{"kind": "sales_alert_summary"}, ConfigurationSet: s.ConfigurationSet})
 	return err
@@ -227,6 +227,20 @@ func orNone(s string) string {
 	return s
 }
 
+// summarySubject is the held-alert summary's subject: "[Alerts held] 1
+// hot lead from …", "3 hot leads from …".
+func summarySubject(d summaryData) string {
+	return fmt.Sprintf("[Alerts held] %s from %s / %s", d.HotLeads(), d.Campaign, d.UTMSource)
+}
+
+// HotLeads counts the held leads in words, "1 hot lead" or "3 hot leads".
+func (d summaryData) HotLeads() string {
+	if d.Total == 1 {
+		return "1 hot lead"
+	}
+	return fmt.Sprintf("%d hot leads", d.Total)
+}
+
 type summaryData struct {
 	Name, Campaign, UTMSource, From, To string
 	Limit, Total, More                  int
@@ -235,7 +249,7 @@ type summaryData struct {
 
 type summaryLead struct{ ID, ReleaseURL string }
 
-const summaryBody = `{{define "why"}}{{.Total}} hot leads from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} were not alerted to your reps: {{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the address had an alert shortly before. A flood of hot leads from one source is often a script; they are kept as MQLs with their alert held, and nobody was escalated.{{end}}`
+const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the address had an alert shortly before. A flood of hot leads from one source is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{end}}`
 
 var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>
