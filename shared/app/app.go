@@ -102,9 +102,7 @@ func Config[C any](env Env) (C, error) {
 // environment, then run the Lambda runtime. A bad config ends the process
 // at init with one readable line, never a request.
 func Start(name string, build func(context.Context, Env) (Handlers, error)) {
-	tz0 := time.Now()
 	h, err := build(context.Background(), Env{Getenv: os.Getenv, Logs: os.Stdout, Clock: time.Now})
-	if os.Getenv("ZZTRACE") != "" { fmt.Fprintf(os.Stderr, "ZZ build %v\n", time.Since(tz0)) }
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
