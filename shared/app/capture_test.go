@@ -54,7 +54,7 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 		// Alert flood control is off unless a test turns it on
 		// (TestAlertFloodIsHeldAndSummarisedOnce): many tests post more hot
 		// leads of one source within minutes than the default allows.
-		"ALERT_LIMIT": "off", "ALERT_DEDUP_WINDOW": "0s", "CAMPAIGNS_DIR": testCampaigns(t),
+		"ALERT_LIMIT": "off", "ALERT_CAMPAIGN_LIMIT": "off", "ALERT_DEDUP_WINDOW": "0s", "CAMPAIGNS_DIR": testCampaigns(t),
 		"SEGMENTS_DIR": filepath.Join(testenv.Root(t), "config", "segments")}
 	for k, v := range overrides {
 		extra[k] = v

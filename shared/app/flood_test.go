@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,86 @@ func TestAlertFloodIsHeldAndSummarisedOnce(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("%d summaries after more ticks, want 1", n)
+	}
+}
+
+// A script that invents a utm_source (or a campaign name) for every post
+// gets no fresh alerts for it: a listed campaign's sources share its
+// campaign limit, and the campaigns the config does not list count as
+// one. Each held window gets its summary, naming what was limited.
+func TestAlertFloodSeesThroughInventedSources(t *testing.T) {
+	clock := &clockAt{t: monday}
+	env := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALERT_LIMIT": "2/1h", "ALERT_CAMPAIGN_LIMIT": "4/1h", "ALERT_DEDUP_WINDOW": "24h"}
+	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
+	tick, _, _ := buildAt(t, "nurture", env, clock.now, table)
+	ctx := context.Background()
+	stamp := time.Now().UnixNano()
+	post := func(i int, campaign, source string) {
+		t.Helper()
+		body := fmt.Sprintf(`{"email":"inv%d.%d@flood.example","company":"Flood Co","job_title":"CMO","company_size":"1000+","country":"DE","budget":"$100k","timeline":"this quarter",`+
+			`"form_type":"demo_request","campaign":%q,"utm_source":%q}`, i, stamp, campaign, source)
+		if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
+			t.Fatalf("capture %d: %d %v %s", i, r.StatusCode, err, r.Body)
+		}
+	}
+	for i := range 7 { // a listed campaign, a new source each time
+		post(i, "q4-demo", fmt.Sprintf("made-up-%d-%d", i, stamp))
+	}
+	for i := 7; i < 10; i++ { // invented campaigns, one source in three spellings
+		post(i, fmt.Sprintf("invented-%d-%d", i, stamp), []string{"ads", " ADS", "Ads "}[i-7])
+	}
+	fire := func() {
+		t.Helper()
+		if err := tick.Event(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fire()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	held := map[string]int{}
+	var heldIDs []string
+	sent := 0
+	for i := range 10 {
+		l, err := st.LeadByEmail(ctx, lead.HashEmail(fmt.Sprintf("inv%d.%d@flood.example", i, stamp)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case l.Handoff.State == lead.HandoffSent:
+			sent++
+		case l.Handoff.Held != nil:
+			held[l.Handoff.Held.Reason]++
+			heldIDs = append(heldIDs, l.ID)
+		default:
+			t.Fatalf("lead %d: handoff %+v", i, l.Handoff)
+		}
+	}
+	// q4-demo: 4 alerted, 3 held by its limit; invented: 2 alerted (one
+	// source of the unlisted campaigns), 1 held by the source limit.
+	if sent != 6 || held[lead.HeldCampaignLimit] != 3 || held[lead.HeldSourceLimit] != 1 {
+		t.Fatalf("%d alerted, held %v; want 6 alerted, 3 by the campaign limit, 1 by the source limit", sent, held)
+	}
+	clock.add(2 * time.Hour)
+	fire()
+	summaries := waitMail(t, 2, func(e sesstore.Email) bool { // this run's: they list its held leads
+		return strings.Contains(e.Subject, "[Alerts held]") && slices.ContainsFunc(heldIDs, func(id string) bool { return strings.Contains(e.Text, "Lead "+id) })
+	})
+	var campaignWide, unlisted bool
+	for _, s := range summaries {
+		switch {
+		case strings.Contains(s.Subject, "3 hot leads from Q4 demo push — ops leaders (q4-demo) / all sources"):
+			campaignWide = strings.Contains(s.Text, "the campaign, all its sources together, passed its limit of 4 alerts")
+		case strings.Contains(s.Subject, "1 hot lead from campaigns not in the config / "):
+			unlisted = strings.Contains(s.Text, "the source passed its limit of 2 alerts")
+		}
+		if strings.Contains(s.Subject, "invented-") || strings.Contains(s.Text, "invented-") {
+			t.Fatalf("a summary repeats an invented campaign name: %s", s.Subject)
+		}
+	}
+	if !campaignWide || !unlisted {
+		for _, s := range summaries {
+			t.Logf("%s\n%s", s.Subject, s.Text)
+		}
+		t.Fatalf("want a summary for q4-demo's campaign limit and one for the unlisted campaigns")
 	}
 }

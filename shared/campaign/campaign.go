@@ -208,6 +208,12 @@ func (s *Set) Get(id string) (*Campaign, bool) {
 	return c, ok
 }
 
+// Known reports whether id is a campaign the config lists.
+func (s *Set) Known(id string) bool {
+	_, ok := s.Get(id)
+	return ok
+}
+
 // AnswerLabel is the label campaign id's form shows for the question
 // whose answer key (or standard field) is key.
 func (s *Set) AnswerLabel(id, key string) (string, bool) {

@@ -39,17 +39,28 @@ type FloodStore interface {
 //   - per source (the campaign and utm_source of the touch that made the
 //     lead hot), at most PerSource alerts per Window (fixed windows, e.g.
 //     the clock hour); further hot leads of that source and window are held;
+//   - per campaign, all its sources together, at most PerCampaign alerts
+//     per CampaignWindow: utm_source is whatever the poster sends, so
+//     without it every invented source would bring PerSource more;
 //   - per address, no second alert within Dedup of the last one.
+//
+// Campaigns the config does not list (Known) count as one campaign: the
+// name is the poster's to choose as well.
 //
 // A held lead stays an MQL with its handoff "held": no alert, no SLA, no
 // escalation. When its window ends, its team lead gets one summary of
-// the window's held leads (exactly once per source and window), with a
-// link per lead that releases its alert.
+// the window's held leads (exactly once per source, or campaign, and
+// window), with a link per lead that releases its alert.
 type Flood struct {
-	Store     FloodStore
-	PerSource int           // alerts per source and window; 0: no limit
-	Window    time.Duration // the window of PerSource (one hour by default)
-	Dedup     time.Duration // no second alert to an address within it; 0: none
+	Store          FloodStore
+	PerSource      int           // alerts per source and window; 0: no limit
+	Window         time.Duration // the window of PerSource (one hour by default)
+	PerCampaign    int           // alerts per campaign (all sources) and window; 0: no limit
+	CampaignWindow time.Duration // the window of PerCampaign (one hour by default)
+	Dedup          time.Duration // no second alert to an address within it; 0: none
+	// Known says whether a campaign id is one the config lists; nil
+	// takes every campaign as listed.
+	Known func(campaign string) bool
 }
 
 // ParseLimit reads an alert limit such as "5/1h"; "", "0" and "off" are
@@ -70,30 +81,50 @@ func ParseLimit(s string) (int, time.Duration, error) {
 	return count, w, nil
 }
 
-// source is the flood-control key of the lead's source in now's window,
-// and when that window ends. The campaign and utm_source are hashed: a
-// key is no place for text a visitor typed.
-func (f *Flood) source(l *lead.Lead, now time.Time) (string, time.Time) {
+// unlisted stands for every campaign the config does not list.
+const unlisted = "\x00unlisted"
+
+// origin is the campaign and utm_source flood control counts the lead
+// under: the touch that made it hot (else its first), the campaign as
+// listed or unlisted, the source as compared (trimmed, lower case).
+func (f *Flood) origin(l *lead.Lead) (campaign, source string) {
 	t := l.LastTouch
 	if t.Campaign == "" && t.UTMSource == "" {
 		t = l.FirstTouch
 	}
-	sum := sha256.Sum256([]byte(t.Campaign + "\x00" + t.UTMSource))
-	w := f.Window
+	campaign = t.Campaign
+	if f.Known != nil && !f.Known(campaign) {
+		campaign = unlisted
+	}
+	return campaign, strings.ToLower(strings.TrimSpace(t.UTMSource))
+}
+
+// key is the flood-control key of the lead's source (campaignWide: of
+// its campaign, all sources) in now's window, and when that window ends.
+// The campaign and source are hashed: a key is no place for text a
+// visitor typed.
+func (f *Flood) key(l *lead.Lead, now time.Time, campaignWide bool) (string, time.Time) {
+	campaign, source := f.origin(l)
+	what, w := "source\x00"+campaign+"\x00"+source, f.Window
+	if campaignWide {
+		what, w = "campaign\x00"+campaign, f.CampaignWindow
+	}
 	if w <= 0 {
 		w = time.Hour
 	}
+	sum := sha256.Sum256([]byte(what))
 	start := now.UTC().Truncate(w)
 	return hex.EncodeToString(sum[:8]) + "#" + start.Format("20060102T1504Z"), start.Add(w)
 }
 
 // gate decides whether the lead's first alert may go now: nil, or why it
-// is held. Allowing takes a slot of its source's window.
+// is held. Allowing takes a slot of its source's window and one of its
+// campaign's.
 func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.Held, error) {
 	if f == nil || l.Handoff == nil || l.Handoff.Released {
 		return nil, nil
 	}
-	key, ends := f.source(l, now)
+	key, ends := f.key(l, now, false)
 	held := &lead.Held{Source: key, At: now, SummaryAt: ends}
 	if f.Dedup > 0 && l.EmailHash != "" {
 		last, err := f.Store.LastAlert(ctx, l.EmailHash)
@@ -113,6 +144,16 @@ func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.He
 		if !ok {
 			held.Reason = lead.HeldSourceLimit
 			return held, nil
+		}
+	}
+	if f.PerCampaign > 0 {
+		ckey, cends := f.key(l, now, true)
+		ok, err := f.Store.AlertSlot(ctx, ckey, l.ID, f.PerCampaign, cends.Add(24*time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return &lead.Held{Reason: lead.HeldCampaignLimit, Source: ckey, At: now, SummaryAt: cends}, nil
 		}
 	}
 	return nil, nil
@@ -197,11 +238,21 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	if t.Campaign == "" && t.UTMSource == "" {
 		t = l.FirstTouch
 	}
-	w := s.Flood.Window
+	campaign, _ := s.Flood.origin(&l)
+	if campaign == unlisted {
+		campaign = "campaigns not in the config"
+	} else {
+		campaign = orNone(campaignName(s.Labels, campaign))
+	}
+	source, limit, w := orNone(t.UTMSource), s.Flood.PerSource, s.Flood.Window
+	campaignWide := l.Handoff.Held.Reason == lead.HeldCampaignLimit
+	if campaignWide {
+		source, limit, w = "all sources", s.Flood.PerCampaign, s.Flood.CampaignWindow
+	}
 	if w <= 0 {
 		w = time.Hour
 	}
-	d := summaryData{Name: name, Campaign: orNone(campaignName(s.Labels, t.Campaign)), UTMSource: orNone(t.UTMSource), Limit: s.Flood.PerSource,
+	d := summaryData{Name: name, Campaign: campaign, UTMSource: source, Limit: limit, CampaignWide: campaignWide,
 		From: l.Handoff.Held.SummaryAt.Add(-w).In(s.Rules.Zone(to)).Format("2 Jan 2006 15:04"), To: l.Handoff.Held.SummaryAt.In(s.Rules.Zone(to)).Format("15:04 MST"),
 		Total: len(ids) + more, More: more}
 	for _, id := range ids {
@@ -244,12 +295,13 @@ func (d summaryData) HotLeads() string {
 type summaryData struct {
 	Name, Campaign, UTMSource, From, To string
 	Limit, Total, More                  int
+	CampaignWide                        bool // held by the campaign's limit, all sources together
 	Leads                               []summaryLead
 }
 
 type summaryLead struct{ ID, ReleaseURL string }
 
-const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the address had an alert shortly before. A flood of hot leads from one source is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{end}}`
+const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .CampaignWide}}the campaign, all its sources together, passed its limit of {{.Limit}} alerts in that time{{else}}{{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the address had an alert shortly before{{end}}. A flood of hot leads from one {{if .CampaignWide}}campaign{{else}}source{{end}} is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{end}}`
 
 var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>

@@ -58,6 +58,23 @@ func TestFloodGate(t *testing.T) {
 			{released, at, false, ""},
 			{a3, at.Add(time.Hour), false, ""}, // the next window
 		}},
+		// utm_source is the poster's: inventing sources passes the
+		// per-source limit, not the campaign's.
+		{"per campaign limit across sources", Flood{PerSource: 2, PerCampaign: 3, Window: time.Hour}, []step{
+			{a1, at, false, ""}, {other, at, false, ""}, {a1, at, false, ""},
+			{hot("C1", "c1@x.example", "q4", "made-up-1"), at, false, ""},
+			{hot("C2", "c2@x.example", "q4", "made-up-2"), at, false, lead.HeldCampaignLimit},
+			{hot("C3", "c3@x.example", "webinar", "made-up-3"), at, false, ""}, // another campaign
+			{hot("C2", "c2@x.example", "q4", "made-up-2"), at.Add(time.Hour), false, ""},
+		}},
+		// Campaign names are the poster's too: the ones the config does
+		// not list are one campaign; a source is compared as one spelling.
+		{"unlisted campaigns and source spellings count as one", Flood{PerSource: 2, Window: time.Hour, Known: func(c string) bool { return c == "q4" }}, []step{
+			{hot("U1", "u1@x.example", "invented-1", "ads"), at, false, ""},
+			{hot("U2", "u2@x.example", "invented-2", " ADS"), at, false, ""},
+			{hot("U3", "u3@x.example", "invented-3", "Ads "), at, false, lead.HeldSourceLimit},
+			{hot("U4", "u4@x.example", "q4", "ads"), at, false, ""}, // a listed campaign has its own
+		}},
 		{"per address de-duplication", Flood{Dedup: 24 * time.Hour}, []step{
 			{a1, at, true, ""}, {again, at.Add(23 * time.Hour), false, lead.HeldRecentlyAlerted},
 			{again, at.Add(25 * time.Hour), false, ""},

@@ -144,8 +144,8 @@ type Handoff struct {
 // Held is a held alert: why, the source and window it counts in, and
 // when the team lead's summary of that window is due.
 type Held struct {
-	Reason string    `json:"reason"` // HeldSourceLimit or HeldRecentlyAlerted
-	Source string    `json:"source"` // the flood-control key of its source and window
+	Reason string    `json:"reason"` // HeldSourceLimit, HeldCampaignLimit or HeldRecentlyAlerted
+	Source string    `json:"source"` // the flood-control key of its source (or campaign) and window
 	At     time.Time `json:"at"`
 	// SummaryAt is when the window ends and its summary is due; Summarised
 	// is set once this lead has seen it sent.
@@ -156,6 +156,7 @@ type Held struct {
 // Why an alert is held.
 const (
 	HeldSourceLimit     = "source_limit"     // its source passed the hot-lead alert limit of the window
+	HeldCampaignLimit   = "campaign_limit"   // its campaign, all sources together, passed its limit of the window
 	HeldRecentlyAlerted = "recently_alerted" // its address had an alert within the de-duplication window
 )
 
