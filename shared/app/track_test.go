@@ -344,3 +344,64 @@ func TestForgedPageViewsCountOncePerDay(t *testing.T) {
 		t.Fatalf("next day: %d pricing signals, score %.1f (day before %.1f); want 2 and the new view's points", pricing(next), next.Qualification.Score, once.Qualification.Score)
 	}
 }
+
+// TestMadeUpPagesDoNotMakeALeadHot: a visitor token says who, not where.
+// Pages of another site are refused (400 naming url) when ALLOWED_ORIGINS
+// lists the site's origins, and ever new pages of the site add points at
+// most engagement.max_per_day (5) times a day — thirteen posts no longer
+// turn a grade-B lead hot.
+func TestMadeUpPagesDoNotMakeALeadHot(t *testing.T) {
+	clock := &clockAt{t: monday.Add(9 * time.Hour)}
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "https://www.example.com"}, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	keys, _ := token.ParseKeys(testKeys)
+	email := fmt.Sprintf("madeup.%d@midco.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","job_title":"Head of Marketing","country":"DE","consent":true}`)))
+	id := capturedID(t, table, email)
+	visitor := links.Visitor(keys, id, clock.now())
+	view := func(page string) httpapi.Response {
+		t.Helper()
+		r, err := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"`+page+`"}`, map[string]string{"content-type": "text/plain"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	before, _ := st.Lead(ctx, id)
+	if before.Qualification == nil || before.Qualification.Grade != "B" || before.Handoff != nil || before.Qualification.Score+5 >= 35 {
+		t.Fatalf("fixture: %+v, want a grade-B lead more than 5 points below hot (35)", before.Qualification)
+	}
+	for _, page := range []string{"https://forged1.evil.example/p1", "http://www.example.com/pricing", "https://www.example.com:8443/x"} {
+		if r := view(page); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, `"field":"url"`) || !strings.Contains(r.Body, "ALLOWED_ORIGINS") {
+			t.Fatalf("page of another origin %s: %d %s, want 400 naming url", page, r.StatusCode, r.Body)
+		}
+	}
+	for i := range 13 {
+		clock.add(time.Minute)
+		if r := view(fmt.Sprintf("https://www.example.com:443/made-up-%d", i)); r.StatusCode != http.StatusNoContent {
+			t.Fatalf("view %d: %d %s", i, r.StatusCode, r.Body)
+		}
+	}
+	after, _ := st.Lead(ctx, id)
+	views := 0
+	for _, s := range after.Signals {
+		if s.Kind == "page_view" {
+			views++
+		}
+	}
+	if views != 5 || after.Handoff != nil || after.Qualification.Score > before.Qualification.Score+5 {
+		t.Fatalf("%d page_view signals kept, score %.1f → %.1f, handoff %+v; want 5, at most 5 points more, not hot",
+			views, before.Qualification.Score, after.Qualification.Score, after.Handoff)
+	}
+	// The next day new pages count again, up to the cap.
+	clock.add(24 * time.Hour)
+	if r := view("https://www.example.com/another"); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("next day: %d %s", r.StatusCode, r.Body)
+	}
+	next, _ := st.Lead(ctx, id)
+	if n := len(next.Signals); n != len(after.Signals)+1 {
+		t.Fatalf("next day: %d signals, want %d", n, len(after.Signals)+1)
+	}
+}

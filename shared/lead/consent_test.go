@@ -94,23 +94,34 @@ func TestConfirmConsent(t *testing.T) {
 func TestDropRepeatSignals(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	sig := func(kind string, h int) Signal { return Signal{Kind: kind, At: t0.Add(time.Duration(h) * time.Hour)} }
+	page := func(kind string, h int, page string) Signal {
+		at := t0.Add(time.Duration(h) * time.Hour)
+		return Signal{Kind: kind, At: at, Key: DailyKey(kind, page, at)}
+	}
 	tests := []struct {
 		name   string
 		in     []Signal
 		window time.Duration
+		perDay int
 		since  time.Time
 		want   int
 	}{
-		{"repeats within a day count once", []Signal{sig("form:contact", 0), sig("form:contact", 1), sig("form:contact", 23)}, 24 * time.Hour, time.Time{}, 1},
-		{"a day later counts again", []Signal{sig("form:contact", 0), sig("form:contact", 24)}, 24 * time.Hour, time.Time{}, 2},
-		{"kinds apart", []Signal{sig("form:contact", 0), sig("resubmission", 0), sig("page_view", 0)}, 24 * time.Hour, time.Time{}, 3},
-		{"window 0 keeps all", []Signal{sig("form:contact", 0), sig("form:contact", 0)}, 0, time.Time{}, 2},
-		{"after a send-back interest counts afresh", []Signal{sig("form:demo_request", 0), sig("form:demo_request", 2), sig("form:demo_request", 3)}, 24 * time.Hour, t0.Add(time.Hour), 2},
+		{"repeats within a day count once", []Signal{sig("form:contact", 0), sig("form:contact", 1), sig("form:contact", 23)}, 24 * time.Hour, 0, time.Time{}, 1},
+		{"a day later counts again", []Signal{sig("form:contact", 0), sig("form:contact", 24)}, 24 * time.Hour, 0, time.Time{}, 2},
+		{"kinds apart", []Signal{sig("form:contact", 0), sig("resubmission", 0), sig("page_view", 0)}, 24 * time.Hour, 0, time.Time{}, 3},
+		{"window 0 keeps all", []Signal{sig("form:contact", 0), sig("form:contact", 0)}, 0, 0, time.Time{}, 2},
+		{"after a send-back interest counts afresh", []Signal{sig("form:demo_request", 0), sig("form:demo_request", 2), sig("form:demo_request", 3)}, 24 * time.Hour, 0, t0.Add(time.Hour), 2},
+		{"distinct pages each count, up to the daily cap", []Signal{page("page_view", 0, "/a"), page("page_view", 0, "/b"), page("page_view", 1, "/c"),
+			page("page_view", 2, "/d"), page("email_click", 2, "l1")}, 24 * time.Hour, 2, time.Time{}, 3},
+		{"the cap is per UTC day", []Signal{page("page_view", 0, "/a"), page("page_view", 1, "/b"), page("page_view", 24, "/c"), page("page_view", 25, "/d")},
+			24 * time.Hour, 1, time.Time{}, 2},
+		{"no cap keeps every page", []Signal{page("page_view", 0, "/a"), page("page_view", 0, "/b"), page("page_view", 0, "/c")}, 24 * time.Hour, 0, time.Time{}, 3},
+		{"the cap counts afresh after a send-back", []Signal{page("page_view", 0, "/a"), page("page_view", 2, "/b"), page("page_view", 3, "/c")}, 0, 1, t0.Add(time.Hour), 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := Lead{Signals: tt.in}
-			l.DropRepeatSignals(tt.window, tt.since)
+			l.DropRepeatSignals(tt.window, tt.perDay, tt.since)
 			if len(l.Signals) != tt.want {
 				t.Fatalf("kept %+v, want %d", l.Signals, tt.want)
 			}

@@ -50,25 +50,34 @@ func DailyKey(kind, thing string, at time.Time) string {
 
 // DropRepeatSignals keeps one signal of a kind per window: a signal
 // within window after the last kept one of its kind is dropped (0 keeps
-// all). Signals up to since (when sales sent the lead back) neither drop
-// nor are dropped: interest after that counts afresh. Signals are kept in
-// the order they arrived.
-func (l *Lead) DropRepeatSignals(window time.Duration, since time.Time) {
-	if window <= 0 || len(l.Signals) < 2 {
+// all). Keyed signals (a page, a link: once a day each already) keep at
+// most perDay of a kind per UTC day (0: no cap), so views of ever new
+// pages or clicks of ever new links cannot add up without end. Signals up
+// to since (when sales sent the lead back) neither drop nor are dropped:
+// interest after that counts afresh. Signals are kept in the order they
+// arrived.
+func (l *Lead) DropRepeatSignals(window time.Duration, perDay int, since time.Time) {
+	if (window <= 0 && perDay <= 0) || len(l.Signals) < 2 {
 		return
 	}
 	last := map[string]time.Time{}
+	daily := map[string]int{}
 	kept := l.Signals[:0:0]
 	for _, s := range l.Signals {
-		if !s.At.After(since) || s.Key != "" {
-			// Keyed signals (a page, a link) count once a day already.
-			kept = append(kept, s)
-			continue
+		switch {
+		case !s.At.After(since):
+		case s.Key != "":
+			day := s.Kind + "#" + s.At.UTC().Format(time.DateOnly)
+			if perDay > 0 && daily[day] >= perDay {
+				continue
+			}
+			daily[day]++
+		case window > 0:
+			if t, ok := last[s.Kind]; ok && !s.At.Before(t) && s.At.Sub(t) < window {
+				continue
+			}
+			last[s.Kind] = s.At
 		}
-		if t, ok := last[s.Kind]; ok && !s.At.Before(t) && s.At.Sub(t) < window {
-			continue
-		}
-		last[s.Kind] = s.At
 		kept = append(kept, s)
 	}
 	if len(kept) < len(l.Signals) {

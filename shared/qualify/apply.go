@@ -23,7 +23,8 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	if l.SentBack != nil {
 		since = l.SentBack.At
 	}
-	l.DropRepeatSignals(c.profileOf(l).repeat, since)
+	pr := c.profileOf(l)
+	l.DropRepeatSignals(pr.repeat, pr.perDay, since)
 	signals := make([]Signal, 0, len(l.Signals))
 	for _, s := range l.Signals {
 		// A lead sales sent back must show interest again: what it did

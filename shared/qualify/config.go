@@ -36,6 +36,7 @@ type profile struct {
 	grades        [3]int // minimum fit points for A, B and C
 	halfLife      time.Duration
 	repeat        time.Duration // repeats of a signal within it count once
+	perDay        int           // keyed signals (pages, links) of a kind counted per lead and day
 	signals       []signalRule
 	signalIndex   map[string]int // kind → index into signals
 	disqualifiers []disqualifier
@@ -159,6 +160,13 @@ type RejectReason struct {
 
 // DefaultSLA is the first-response SLA when the config sets none.
 const DefaultSLA = 5 * time.Minute
+
+// DefaultMaxPerDay is how many distinct pages (or links) of one signal
+// kind count per lead and UTC day when the config sets no
+// engagement.max_per_day: each page counts once a day, and views of ever
+// new pages (which anyone holding a visitor token can post) cannot add
+// up without end.
+const DefaultMaxPerDay = 5
 
 // DefaultRepeatWindow is how long repeats of one signal count once when
 // the config sets no engagement.repeat_window: a second form post, page

@@ -56,7 +56,7 @@ var (
 // so the order of sections in the file does not matter.
 func (p *parser) config(root *yaml.Node) *Config {
 	c := &Config{sla: DefaultSLA, outcomes: DefaultOutcomes}
-	c.base.halfLife, c.base.repeat = DefaultHalfLife, DefaultRepeatWindow
+	c.base.halfLife, c.base.repeat, c.base.perDay = DefaultHalfLife, DefaultRepeatWindow, DefaultMaxPerDay
 	var campaigns, routing, routingKey *yaml.Node
 	p.Object(root, root, "",
 		yamlconf.Required("version", func(_, v *yaml.Node) { p.version(v) }),
@@ -151,7 +151,7 @@ func (p *parser) grades(k, n *yaml.Node, where string) [3]int {
 }
 
 func (p *parser) engagement(k, n *yaml.Node, where string, pr *profile) {
-	halfLife, repeat := DefaultHalfLife, DefaultRepeatWindow
+	halfLife, repeat, perDay := DefaultHalfLife, DefaultRepeatWindow, DefaultMaxPerDay
 	var signals []signalRule
 	index := map[string]int{}
 	lines := map[string]int{}
@@ -164,6 +164,15 @@ func (p *parser) engagement(k, n *yaml.Node, where string, pr *profile) {
 		yamlconf.Optional("repeat_window", func(_, v *yaml.Node) {
 			if d, ok := p.Duration(v, where+".repeat_window"); ok {
 				repeat = d
+			}
+		}),
+		yamlconf.Optional("max_per_day", func(_, v *yaml.Node) {
+			if n, ok := p.Number(v, where+".max_per_day"); ok {
+				if n < 0 || n != math.Trunc(n) {
+					p.Errf(v, "%s.max_per_day: must be a whole number, 0 (no cap) or more, got %v", where, n)
+					return
+				}
+				perDay = int(n)
 			}
 		}),
 		yamlconf.Required("signals", func(_, v *yaml.Node) {
@@ -187,7 +196,7 @@ func (p *parser) engagement(k, n *yaml.Node, where string, pr *profile) {
 			signals[i].halfLife = halfLife
 		}
 	}
-	pr.halfLife, pr.repeat, pr.signals, pr.signalIndex = halfLife, repeat, signals, index
+	pr.halfLife, pr.repeat, pr.perDay, pr.signals, pr.signalIndex = halfLife, repeat, perDay, signals, index
 }
 
 func (p *parser) signal(n *yaml.Node, where string) (signalRule, *yaml.Node, bool) {

@@ -238,6 +238,11 @@ func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Res
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(pv.URL) > 2048 {
 		fields = append(fields, map[string]string{"field": "url", "reason": "must be an absolute http(s) URL of at most 2048 characters"})
 	}
+	if len(fields) == 0 && !h.CORS.Allowed(pageOrigin(u)) {
+		// The visitor token says who, not where: a page of another site
+		// (any URL a token holder makes up) is no interest in this one.
+		fields = append(fields, map[string]string{"field": "url", "reason": "not a page of this site (its origin is not in ALLOWED_ORIGINS)"})
+	}
 	if len(pv.Referrer) > 2048 {
 		fields = append(fields, map[string]string{"field": "referrer", "reason": "longer than 2048 characters"})
 	}
@@ -293,11 +298,21 @@ func pageOf(u *url.URL, pages []Page) (kind, page string) {
 			return pg.Signal, pg.Prefix
 		}
 	}
+	_, host, _ := strings.Cut(pageOrigin(u), "://")
+	return "page_view", host + p
+}
+
+// pageOrigin is the origin of a page's URL as browsers send it:
+// scheme://host, with the port only when it is not the scheme's default.
+func pageOrigin(u *url.URL) string {
 	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
 	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
 		host += ":" + port
 	}
-	return "page_view", host + p
+	return strings.ToLower(u.Scheme) + "://" + host
 }
 
 // pagePath is a path as page views compare it: lower case, dot segments

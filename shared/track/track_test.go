@@ -258,3 +258,24 @@ func TestPageOf(t *testing.T) {
 		}
 	}
 }
+
+// TestPageOrigin: a page's origin as a browser sends it, so it compares
+// with ALLOWED_ORIGINS however the URL spells it.
+func TestPageOrigin(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://www.example.com/pricing":       "https://www.example.com",
+		"https://WWW.Example.com:443/x":         "https://www.example.com",
+		"http://www.example.com:80/x":           "http://www.example.com",
+		"https://www.example.com:8443/x":        "https://www.example.com:8443",
+		"HTTPS://eve:pw@www.example.com/x#frag": "https://www.example.com",
+		"https://[2001:db8::1]:443/x":           "https://[2001:db8::1]",
+	} {
+		u, err := url.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pageOrigin(u); got != want {
+			t.Errorf("pageOrigin(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
