@@ -3,6 +3,7 @@
 //	leadflow check-config [-config FILE] [-lead LEAD.json] [-signals KIND[@AGE],...]
 //	leadflow check-sequences [-sequences FILE]
 //	leadflow preview [-sequences FILE] [-lead LEAD.json] -template ID [-out FILE]
+//	SIGNING_KEYS=... leadflow check-evidence -record KID:HEX -value VALUE
 //
 // check-config validates a qualification config (default: the embedded
 // one) and prints a summary, or every problem as file:line: message with
@@ -12,6 +13,10 @@
 // check-sequences does the same for a nurture sequences config and prints
 // every sequence step by step. preview renders one of its email templates
 // for a lead into an HTML file and prints the subject and the text part.
+//
+// check-evidence tests a known IP address or user agent against a consent
+// record's ip_hash or user_agent_hash, with the signing keys in
+// SIGNING_KEYS (exit status 0: match, 1: no match, 2: cannot check).
 package main
 
 import (
@@ -31,6 +36,7 @@ commands:
   check-config      validate a qualification config and try it on a lead
   check-sequences   validate a nurture sequences config and show its steps
   preview           render a nurture email for a lead into an HTML file
+  check-evidence    test a known IP or user agent against a consent record
 
 run "leadflow <command> -h" for its flags
 `
@@ -49,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return checkSequences(args[1:], stdout, stderr)
 	case "preview":
 		return preview(args[1:], stdout, stderr)
+	case "check-evidence":
+		return checkEvidence(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -16,8 +16,10 @@ import (
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/landing"
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app/sales"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -73,7 +75,8 @@ func TestLandingFormPostsThroughGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.FirstTouch.UTMSource != "newsletter" || l.FirstTouch.Campaign != "nov-webinar" || l.Answers["crm"] != "Pipedrive" || l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.IPHash != lead.HashValue("127.0.0.1") {
+	keys, _ := token.ParseKeys("t1:test-signing-key-0123456789abcdef")
+	if l.FirstTouch.UTMSource != "newsletter" || l.FirstTouch.Campaign != "nov-webinar" || l.Answers["crm"] != "Pipedrive" || l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.IPHash != sales.Evidence(keys).Hash("127.0.0.1") {
 		t.Fatalf("stored lead = %+v", l)
 	}
 

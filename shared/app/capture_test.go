@@ -20,15 +20,28 @@ import (
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/app/registry"
+	"github.com/leadflow/leadflow/shared/app/sales"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, checkLogs) }
 
 const testKeys = "t1:test-signing-key-0123456789abcdef"
+
+// evidence is the consent-evidence hasher of the functions signing with
+// testKeys: what their consent records hold is evidence(t).Hash(value).
+func evidence(t *testing.T) lead.Evidence {
+	t.Helper()
+	keys, err := token.ParseKeys(testKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sales.Evidence(keys)
+}
 
 // build wires a function exactly as the local gateway does: the env its
 // template entry declares, the table reference resolved to a fresh table.
@@ -132,7 +145,7 @@ func TestCaptureSampleEventsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	if l.Email != "maria.schmidt@acme-industrial.example" || l.FirstTouch.UTMSource != "linkedin" || l.FirstTouch.Campaign != "q4-demo-push" ||
-		l.Answers["crm"] != "Salesforce" || l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.TextVersion != "2026-09" || l.OptIn.IPHash != lead.HashValue("203.0.113.24") || l.TimeZone != "Europe/Berlin" {
+		l.Answers["crm"] != "Salesforce" || l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.TextVersion != "2026-09" || l.OptIn.IPHash != evidence(t).Hash("203.0.113.24") || l.TimeZone != "Europe/Berlin" {
 		t.Fatalf("stored lead lacks context: %+v", l)
 	}
 

@@ -123,7 +123,7 @@ func TestDoubleOptIn(t *testing.T) {
 	l, _ = st.Lead(ctx, id)
 	c := l.Consent
 	if !c.MarketingOptIn || c.Method != lead.ConsentByConfirmation || !c.ConfirmedAt.Equal(clock.now()) || !c.At.Equal(monday) ||
-		c.TextVersion != "2026-10" || c.UserAgentHash != lead.HashValue("leadflow-test") || l.OptIn != nil ||
+		c.TextVersion != "2026-10" || c.UserAgentHash != evidence(t).Hash("leadflow-test") || l.OptIn != nil ||
 		l.Nurture == nil || l.Nurture.Sequence == "" || l.Stage != lead.StageNurturing {
 		t.Fatalf("after confirming: consent %+v, request %+v, stage %s, nurture %+v", c, l.OptIn, l.Stage, l.Nurture)
 	}

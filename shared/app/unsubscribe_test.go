@@ -59,6 +59,11 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 	if ok, _ := st.Suppressed(ctx, l.EmailHash); !ok || l.Stage != lead.StageUnsubscribed || l.Consent.MarketingOptIn || len(l.Consents) != 2 {
 		t.Fatalf("after unsubscribe: stage %s consent %+v (%d entries)", l.Stage, l.Consent, len(l.Consents))
 	}
+	// The withdrawal's evidence is keyed (the sample's source IP), and the
+	// operator's keys prove it.
+	if ok, err := evidence(t).Matches(l.Consent.IPHash, "203.0.113.24"); !ok || err != nil || l.Consent.IPHash != evidence(t).Hash("203.0.113.24") {
+		t.Fatalf("withdrawal evidence %q: matches %v, %v", l.Consent.IPHash, ok, err)
+	}
 	// Repeat and expired links: still 200, recorded once.
 	expired := keys.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: created.ID, Expires: time.Now().Add(-time.Hour)})
 	for _, tk := range []string{tok, expired} {

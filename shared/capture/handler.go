@@ -39,8 +39,11 @@ type Handler struct {
 	// PageToken makes each page view's idempotency token, which also
 	// draws its A/B variant; nil is 128 random bits (tests inject one).
 	PageToken func() string
-	Clock     func() time.Time
-	Log       *slog.Logger
+	// Evidence hashes the request's IP address and user agent for the
+	// consent record (lead.RequestMeta); the zero Evidence records neither.
+	Evidence lead.Evidence
+	Clock    func() time.Time
+	Log      *slog.Logger
 	// Metrics is the CloudWatch namespace of the business metrics written
 	// into each request's log line ("" is the default namespace).
 	Metrics string
@@ -186,7 +189,7 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 	d.problems = append(d.problems, h.missing(d)...)
 	d.input.Errors = d.problems
 	sub, err := lead.Validate(d.input, lead.RequestMeta{
-		IP: httpapi.SourceIP(req), UserAgent: httpapi.Header(req, "user-agent"), At: now,
+		IP: httpapi.SourceIP(req), UserAgent: httpapi.Header(req, "user-agent"), At: now, Evidence: h.Evidence,
 	})
 	if d.bot {
 		// Bots get the normal answer and leave nothing but a count behind.

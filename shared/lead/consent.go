@@ -1,8 +1,6 @@
 package lead
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"time"
 )
@@ -67,17 +65,6 @@ const (
 	ConsentHeld      = "held"          // the lead has consent already
 	ConsentBlocked   = "suppressed"    // the address is suppressed: no email
 )
-
-// HashValue is the non-reversible record of a request's IP address or
-// user agent that consent evidence keeps (the values themselves are never
-// stored): it proves a known value, it reveals none.
-func HashValue(v string) string {
-	if v == "" {
-		return ""
-	}
-	sum := sha256.Sum256([]byte(v))
-	return hex.EncodeToString(sum[:])
-}
 
 // AskConsent handles the consent a form states for this lead. A ticked
 // box never grants consent to an existing lead and an unticked one never

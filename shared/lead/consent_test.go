@@ -7,7 +7,7 @@ import (
 
 func TestAskConsent(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
-	ticked := Consent{MarketingOptIn: true, TextVersion: "v2", At: t0, Method: ConsentByForm, IPHash: HashValue("198.51.100.1")}
+	ticked := Consent{MarketingOptIn: true, TextVersion: "v2", At: t0, Method: ConsentByForm, IPHash: "k1:iph"}
 	unticked := Consent{At: t0, Method: ConsentByForm}
 	fresh := func(c Consent) Lead {
 		return New("L1", Submission{Email: "a@b.example", Consent: c, Source: Attribution{Campaign: "q4", At: t0}})

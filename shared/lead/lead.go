@@ -112,7 +112,8 @@ type Submission struct {
 // Consent records what the person agreed to, when, how, and from where.
 // On a submission it is what the form stated (Method "form"); on a lead
 // it is the consent in force (Method says how it was given: see
-// AskConsent), never raw IP or user agent, only their hashes.
+// AskConsent), never raw IP or user agent, only their keyed hashes
+// (Evidence: "<kid>:<hex>"; plain SHA-256 hex in records made before).
 type Consent struct {
 	MarketingOptIn bool      `json:"marketing_opt_in"`
 	TextVersion    string    `json:"text_version,omitempty"`

@@ -59,6 +59,9 @@ type RequestMeta struct {
 	IP        string
 	UserAgent string
 	At        time.Time
+	// Evidence hashes IP and UserAgent for the consent record (the
+	// values are never kept); the zero Evidence records neither.
+	Evidence Evidence
 }
 
 // Limits on custom answers: bounded so one form cannot bloat an item.
@@ -196,8 +199,8 @@ func Validate(in Input, meta RequestMeta) (Submission, error) {
 	s.Source.At = at
 	s.Consent.At = at
 	s.Consent.Method = ConsentByForm
-	s.Consent.IPHash = HashValue(meta.IP)
-	s.Consent.UserAgentHash = HashValue(meta.UserAgent)
+	s.Consent.IPHash = meta.Evidence.Hash(meta.IP)
+	s.Consent.UserAgentHash = meta.Evidence.Hash(meta.UserAgent)
 	return s, nil
 }
 

@@ -16,7 +16,8 @@ func TestValidateAcceptsAndNormalises(t *testing.T) {
 		"time_zone": "Europe/Berlin", "landing_page": "https://www.example.com/demo", "campaign": "q4-demo",
 		"message": "line one\nline two",
 	}, Answers: map[string]string{"crm": " Salesforce "}}
-	s, err := Validate(in, RequestMeta{IP: "203.0.113.9", UserAgent: "UA", At: at})
+	ev := evidenceOf(t, "k1:first-secret-0123456789")
+	s, err := Validate(in, RequestMeta{IP: "203.0.113.9", UserAgent: "UA", At: at, Evidence: ev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,8 @@ func TestValidateAcceptsAndNormalises(t *testing.T) {
 		"country": {s.Country, "DE"},
 		"answer":  {s.Answers["crm"], "Salesforce"},
 		"page":    {s.Source.LandingPage, "https://www.example.com/demo"},
-		"ip":      {s.Consent.IPHash, HashValue("203.0.113.9")},
+		"ip":      {s.Consent.IPHash, ev.Hash("203.0.113.9")},
+		"ua":      {s.Consent.UserAgentHash, ev.Hash("UA")},
 		"method":  {s.Consent.Method, ConsentByForm},
 		"message": {s.Message, "line one\nline two"},
 	}

@@ -20,6 +20,9 @@ var t0 = time.Date(2031, 3, 10, 9, 0, 0, 0, time.UTC)
 
 const email = "ann@acme.example"
 
+// ev makes the lead's consent evidence.
+var ev = lead.NewEvidence("k1", map[string][]byte{"k1": []byte("privacy-test-evidence-key")})
+
 // newHandler serves export and erasure over a store holding L1 (Ann, two
 // timeline events with personal data, a handoff owed to sales, a nurture
 // sequence).
@@ -34,7 +37,7 @@ func seed(t *testing.T) *memstore.Store {
 	st := memstore.New()
 	s := lead.Submission{Email: email, Name: "Ann Example", Company: "Acme", Phone: "+49 30 1234567", Message: "call me",
 		Answers: map[string]string{"crm": "HubSpot"}, Country: "DE",
-		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: t0.Add(-time.Hour), IPHash: lead.HashValue("203.0.113.9"), UserAgentHash: lead.HashValue("Firefox")},
+		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: t0.Add(-time.Hour), IPHash: ev.Hash("203.0.113.9"), UserAgentHash: ev.Hash("Firefox")},
 		Source:  lead.Attribution{UTMSource: "google", Campaign: "spring", LandingPage: "https://www.example.com/demo?email=ann@acme.example", At: t0.Add(-time.Hour)}}
 	l := lead.New("L1", s)
 	l.Stage = lead.StageMQL
@@ -131,7 +134,7 @@ func TestErase(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw, _ := json.Marshal(l)
-	for _, personal := range []string{"ann", "Ann", "Acme", "1234567", "call me", "HubSpot", lead.HashValue("203.0.113.9"), lead.HashValue("Firefox"), "example.com/demo"} {
+	for _, personal := range []string{"ann", "Ann", "Acme", "1234567", "call me", "HubSpot", ev.Hash("203.0.113.9"), ev.Hash("Firefox"), "example.com/demo"} {
 		if strings.Contains(string(raw), personal) {
 			t.Errorf("erased lead still holds %q: %s", personal, raw)
 		}

@@ -216,7 +216,7 @@ var t0 = time.Date(2031, 3, 10, 12, 0, 0, 0, time.UTC)
 // and, optionally, a variant.
 func newLead(id, email, campaign, variant string, at time.Time) lead.Lead {
 	s := lead.Submission{Email: email, Name: "Ann", Answers: map[string]string{"crm": "HubSpot"},
-		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: at, IPHash: lead.HashValue("203.0.113.1")},
+		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: at, IPHash: "k1:3a1f0c"},
 		Source:  lead.Attribution{UTMSource: "google", Campaign: campaign, Variant: variant, LandingPage: "https://www.example.com/demo", At: at}}
 	return lead.New(id, s)
 }

@@ -61,7 +61,7 @@ func (c *counting) total() int64 {
 
 func sub(email string, at time.Time) lead.Submission {
 	return lead.Submission{Email: email, Name: "Ann", Answers: map[string]string{"crm": "HubSpot"},
-		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: at, IPHash: lead.HashValue("203.0.113.1")},
+		Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: at, IPHash: "k1:3a1f0c"},
 		Source:  lead.Attribution{UTMSource: "google", Campaign: "search-q4", LandingPage: "https://www.example.com/demo", At: at}}
 }
 

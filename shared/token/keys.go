@@ -98,3 +98,23 @@ func LoadKeys(ctx context.Context, spec, param string, read func(ctx context.Con
 	}
 	return keys, nil
 }
+
+// Derive returns, for every listed key id, a key for another purpose than
+// signing links: HMAC-SHA256(secret, label), 32 bytes. A distinct label
+// per purpose keeps the signing secret itself from ever being used raw
+// for anything else, and a derived key tells nothing about the secret or
+// about a key derived under another label. The label must not contain
+// '.': every string Sign MACs does, so no derived key is ever a valid
+// token signature. current is the key id of the current key; the map is
+// fresh, the caller's to keep. Derive panics on a label with a '.' (a
+// programming error); the zero Keys derives nothing.
+func (k Keys) Derive(label string) (current string, derived map[string][]byte) {
+	if label == "" || strings.Contains(label, ".") {
+		panic("token: Derive label must be non-empty and contain no '.'")
+	}
+	derived = make(map[string][]byte, len(k.secrets))
+	for kid, secret := range k.secrets {
+		derived[kid] = k.mac(secret, label)
+	}
+	return k.current, derived
+}

@@ -1,6 +1,7 @@
 package token_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -252,4 +253,42 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted %q for action %q with claims %+v", tok, action, got)
 		}
 	})
+}
+
+func TestDerive(t *testing.T) {
+	keys, err := token.ParseKeys("k2:second-secret-0123456789,k1:first-secret-0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	current, a := keys.Derive("purpose a")
+	_, b := keys.Derive("purpose b")
+	if current != "k2" || len(a) != 2 || len(a["k1"]) != 32 || len(a["k2"]) != 32 {
+		t.Fatalf("Derive = %q, %d keys", current, len(a))
+	}
+	// Keyed per id and per label, and never the secret itself.
+	if bytes.Equal(a["k1"], a["k2"]) || bytes.Equal(a["k2"], b["k2"]) ||
+		bytes.Contains(a["k2"], []byte("second-secret")) {
+		t.Fatalf("derived keys not distinct: %x %x %x", a["k1"], a["k2"], b["k2"])
+	}
+	// Deterministic: the same secret and label give the same key, whatever
+	// else is listed (a rotation keeps old derived keys as they were).
+	old, _ := token.ParseKeys("k1:first-secret-0123456789")
+	if _, again := old.Derive("purpose a"); !bytes.Equal(again["k1"], a["k1"]) {
+		t.Fatal("derived key changed with the key list")
+	}
+	// The caller owns the map.
+	a["k1"][0] ^= 0xff
+	if _, again := keys.Derive("purpose a"); bytes.Equal(again["k1"], a["k1"]) {
+		t.Fatal("Derive shares its keys with a caller")
+	}
+	for _, bad := range []string{"", "with.dot"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Derive(%q) did not panic", bad)
+				}
+			}()
+			keys.Derive(bad)
+		}()
+	}
 }

@@ -35,9 +35,12 @@ type Store interface {
 type Handler struct {
 	Store Store
 	Keys  token.Keys
-	Clock func() time.Time
-	NewID func(time.Time) string
-	Log   *slog.Logger
+	// Evidence hashes the request's IP address and user agent for the
+	// withdrawal's consent record; the zero Evidence records neither.
+	Evidence lead.Evidence
+	Clock    func() time.Time
+	NewID    func(time.Time) string
+	Log      *slog.Logger
 }
 
 // Handle serves one request.
@@ -72,7 +75,7 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 	}
 	l, err := lead.UpdateWith(ctx, h.Store.Lead, suppress, leadID, func(l *lead.Lead) (lead.Change, error) {
 		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "unsubscribe", Method: "unsubscribe", At: now,
-			IPHash: lead.HashValue(httpapi.SourceIP(req)), UserAgentHash: lead.HashValue(httpapi.Header(req, "user-agent"))}
+			IPHash: h.Evidence.Hash(httpapi.SourceIP(req)), UserAgentHash: h.Evidence.Hash(httpapi.Header(req, "user-agent"))}
 		l.OptIn = nil // a confirmation link no longer opts in
 		l.Consents = append(l.Consents, l.Consent)
 		if !l.Stage.SalesSet() {

@@ -40,7 +40,7 @@ func newFixture(t *testing.T, stage lead.Stage) *fixture {
 	}
 	f := &fixture{st: memstore.New(), keys: keys, logs: &bytes.Buffer{}, now: t0}
 	var ids atomic.Int64
-	f.h = &Handler{Store: f.st, Keys: keys, Clock: func() time.Time { return f.now },
+	f.h = &Handler{Store: f.st, Keys: keys, Evidence: lead.NewEvidence(keys.Derive(lead.EvidenceLabel)), Clock: func() time.Time { return f.now },
 		NewID: func(time.Time) string { return fmt.Sprint("e", ids.Add(1)) }, Log: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	l := lead.New("L1", lead.Submission{Email: "ann@acme.example", Consent: lead.Consent{MarketingOptIn: true, TextVersion: "v1", At: t0.Add(-time.Hour)},
 		Source: lead.Attribution{Campaign: "spring", At: t0.Add(-time.Hour)}})
@@ -130,7 +130,7 @@ func TestOneClickUnsubscribesOnce(t *testing.T) {
 	}
 	l := f.lead(t)
 	tl, _ := f.st.Timeline(context.Background(), "L1")
-	if c := l.Consent; c.TextVersion != "unsubscribe" || !c.At.Equal(t0) || c.IPHash != lead.HashValue("198.51.100.7") || c.UserAgentHash != lead.HashValue("Mail/1.0") || len(l.Consents) != 2 {
+	if c := l.Consent; c.TextVersion != "unsubscribe" || !c.At.Equal(t0) || c.IPHash != f.h.Evidence.Hash("198.51.100.7") || c.UserAgentHash != f.h.Evidence.Hash("Mail/1.0") || !strings.HasPrefix(c.IPHash, "k1:") || len(l.Consents) != 2 {
 		t.Fatalf("consent record = %+v (history %d)", c, len(l.Consents))
 	}
 	// The unsubscribe and, for the bus, one opt-out (lead.unsubscribed).

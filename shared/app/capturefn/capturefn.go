@@ -48,6 +48,7 @@ func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Se
 		BaseURL:     cfg.PublicBaseURL,
 		CORS:        cors,
 		ThankYouURL: cfg.ThankYouURL,
+		Evidence:    s.Evidence,
 		Clock:       env.Clock,
 		Log:         log,
 		Metrics:     cfg.MetricsNamespace,

@@ -41,9 +41,11 @@ type Sales struct {
 	Campaigns *campaign.Set
 	Sequences *nurture.Config
 	Keys      token.Keys
-	Store     *store.Store
-	Send      *sendonce.Sender
-	Handoff   *handoff.Service
+	// Evidence hashes consent evidence with a key derived from Keys.
+	Evidence lead.Evidence
+	Store    *store.Store
+	Send     *sendonce.Sender
+	Handoff  *handoff.Service
 	// Qualify re-grades and enrols in nurture sequences.
 	Qualify nurture.Enroller
 	Runner  *nurture.Runner
@@ -64,7 +66,7 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 	}
 	st := store.New(db, cfg.Table)
 	send := &sendonce.Sender{Store: st, Mail: m, Lease: Lease, Confirm: sendonce.DefaultConfirm, Clock: clock, NewID: ids.New}
-	s := &Sales{Rules: rules, Campaigns: campaigns, Sequences: seq, Keys: keys, Store: st, Send: send}
+	s := &Sales{Rules: rules, Campaigns: campaigns, Sequences: seq, Keys: keys, Evidence: Evidence(keys), Store: st, Send: send}
 	s.Handoff = &handoff.Service{
 		Store: st, Send: send, Rules: rules, Keys: keys,
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
@@ -89,6 +91,15 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.HandOff, Clock: clock, NewID: ids.New}
 	return s, nil
+}
+
+// Evidence is the consent-evidence hasher of a function signing with
+// keys: each signing key's evidence key is derived under
+// lead.EvidenceLabel, so the signing secret is never used raw for it and
+// no new secret is deployed. Records carry the key id; a retired signing
+// key's secret checks the records made under it.
+func Evidence(keys token.Keys) lead.Evidence {
+	return lead.NewEvidence(keys.Derive(lead.EvidenceLabel))
 }
 
 // LoadEnroller reads the qualification rules (with the campaign files'
