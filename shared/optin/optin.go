@@ -78,7 +78,7 @@ func (s *Sender) message(l lead.Lead, base string, now time.Time) (mail.Message,
 	}
 	exp := now.Add(lead.ConfirmationTTL)
 	subject, html, text, err := mail.RenderConfirmation(mail.Confirmation{
-		Sender:     cmp.Or(s.Company, displayName(s.From)),
+		Sender:     cmp.Or(s.Company, displayName(s.From), domainOf(s.From)),
 		ConfirmURL: links.Confirm(s.Keys, base, l.ID, l.OptIn.ID, exp),
 		Until:      exp.UTC().Format("2 January 2006"),
 	})
@@ -87,6 +87,19 @@ func (s *Sender) message(l lead.Lead, base string, now time.Time) (mail.Message,
 	}
 	return mail.Message{From: s.From, To: l.Email, Subject: subject, HTML: html, Text: text,
 		Tags: map[string]string{"kind": "optin_confirmation"}, ConfigurationSet: s.ConfigurationSet}, nil
+}
+
+// domainOf is the domain of the From address ("example.com" for
+// "leads@example.com"): who asks, when the From carries no name — a
+// confirmation that says "emails from us" leaves the reader guessing.
+func domainOf(from string) string {
+	if _, addr, ok := strings.Cut(from, "<"); ok {
+		from = strings.TrimSuffix(strings.TrimSpace(addr), ">")
+	}
+	if i := strings.LastIndexByte(from, '@'); i >= 0 {
+		return strings.ToLower(strings.TrimSpace(from[i+1:]))
+	}
+	return ""
 }
 
 // displayName is the name part of "Name <address>", else "".

@@ -72,6 +72,30 @@ func TestConfirmationEmailIsSentOnceAndRepeatsNothingPosted(t *testing.T) {
 	}
 }
 
+// TestConfirmationNamesWhoAsks: the confirmation names the sender — the
+// company, else the From's name, else its domain — never just "us".
+func TestConfirmationNamesWhoAsks(t *testing.T) {
+	for _, tc := range []struct{ company, from, want string }{
+		{"Acme GmbH", "news@acme.example", "Please confirm: emails from Acme GmbH"},
+		{"", `"Acme News" <news@acme.example>`, "Please confirm: emails from Acme News"},
+		{"", "news@Acme.example", "Please confirm: emails from acme.example"},
+		{"", "<news@acme.example>", "Please confirm: emails from acme.example"},
+	} {
+		st, out := memstore.New(), &mailtest.Outbox{}
+		l := pending(t, st)
+		clock := func() time.Time { return t0 }
+		s := &optin.Sender{Send: &sendonce.Sender{Store: st, Mail: out, Lease: time.Minute, Clock: clock, NewID: ids.New},
+			Keys: keys(t), From: tc.from, Company: tc.company, BaseURL: "https://leads.example.com", Clock: clock, NewID: ids.New}
+		if _, err := s.RunLead(context.Background(), l, "req-1", ""); err != nil {
+			t.Fatal(err)
+		}
+		sent := out.Sent()
+		if len(sent) != 1 || sent[0].Subject != tc.want || strings.Contains(sent[0].Text, "from us ") {
+			t.Errorf("from %q, company %q: %+v, want subject %q", tc.from, tc.company, sent, tc.want)
+		}
+	}
+}
+
 func TestConfirmationLink(t *testing.T) {
 	k := keys(t)
 	tok := func(requestID string, expires time.Time) string {
