@@ -411,11 +411,18 @@ func dropZeroTimes(v any) any {
 // EventBridge would in AWS, and answers what changed: the address's lead
 // and suppression entry are read before and after.
 func simulateSES(w http.ResponseWriter, r *http.Request, gw *gateway.Gateway, db *store.Store, root string, clock func() time.Time) {
-	kind, email := r.PathValue("kind"), strings.ToLower(strings.TrimSpace(r.URL.Query().Get("email")))
+	kind, raw := r.PathValue("kind"), r.URL.Query().Get("email")
 	files := map[string]string{"bounce": "ses-bounce-permanent.json", "soft-bounce": "ses-bounce-transient.json",
 		"complaint": "ses-complaint.json", "delivery": "ses-delivery.json"}
-	if files[kind] == "" || email == "" {
+	if files[kind] == "" || strings.TrimSpace(raw) == "" {
 		http.Error(w, "use POST /_local/ses/{bounce|soft-bounce|complaint|delivery}?email=ADDRESS", http.StatusBadRequest)
+		return
+	}
+	// As the lead was stored and mailed (SES reports the address it sent
+	// to): Ann@Bücher.example is ann@xn--bcher-kva.example.
+	email, problem := lead.NormaliseEmail(raw)
+	if problem != "" {
+		http.Error(w, "email "+problem, http.StatusBadRequest)
 		return
 	}
 	b, err := os.ReadFile(filepath.Join(root, "events", files[kind]))
