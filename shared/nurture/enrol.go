@@ -119,6 +119,21 @@ func (c *Config) Place(l *lead.Lead, now time.Time, preferred string) string {
 	return ""
 }
 
+// Reopen makes the sequences for leads sales sent back (entry
+// sent_back: true) enterable again, for a lead sales has just sent back:
+// each return is a new "not now". A lead that came back to sales from
+// such a sequence and was sent back a second time would otherwise find
+// it done and get no nurture at all.
+func (c *Config) Reopen(l *lead.Lead) {
+	if l.Nurture == nil || len(l.Nurture.Completed) == 0 {
+		return
+	}
+	l.Nurture.Completed = slices.DeleteFunc(l.Nurture.Completed, func(id string) bool {
+		s, ok := c.byID[id]
+		return ok && s.entry.sentBack != nil && *s.entry.sentBack
+	})
+}
+
 // inSequence: the lead has a step due in some sequence.
 func inSequence(l *lead.Lead) bool { return l.Nurture != nil && !l.Nurture.NextAt.IsZero() }
 

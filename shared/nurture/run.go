@@ -298,6 +298,10 @@ func (e Enroller) QualifySignal(l *lead.Lead, kind string, now time.Time) lead.C
 	if l.Stage != lead.StageNurturing {
 		return ch
 	}
+	if l.SentBack != nil && l.SentBack.At.Equal(now) {
+		// The send-back's own re-grade: this return starts afresh.
+		e.Sequences.Reopen(l)
+	}
 	seq, left := e.Sequences.Trigger(l, kind, now)
 	if seq == "" {
 		seq = e.Sequences.Place(l, now, e.Campaigns[l.Campaign()])

@@ -200,3 +200,26 @@ func TestEveryEmailCarriesTheSendersPostalAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestSentBackAgainIsNurturedAgain: each time sales sends a lead back,
+// the sequence for returned leads starts afresh — a lead that came back
+// to sales from it and was sent back a second time is nurtured again,
+// not left with "sequences done" — while a later re-grade within that
+// return does not restart it.
+func TestSentBackAgainIsNurturedAgain(t *testing.T) {
+	seq := Default()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	e := Enroller{Rules: stageRules{lead.StageNurturing}, Sequences: seq, NewID: func(time.Time) string { return "e1" }}
+	l := newLead("cold", "B")
+	l.SentBack = &lead.SentBack{At: now, Reason: "no_budget", Times: 2}
+	l.Nurture = &lead.Nurture{Sequence: "not-now", Completed: []string{"cold-education", "not-now"}, ExitReason: lead.ExitHandedOff, NoSequence: lead.ExitHandedOff}
+	ch := e.Qualify(&l, now)
+	if l.Nurture.Sequence != "not-now" || !l.Nurture.NextAt.Equal(now) || len(ch.Events) != 1 || ch.Events[0].Kind != "enrolled" {
+		t.Fatalf("after the second send-back: nurture %+v, events %+v; want not-now again, due now", l.Nurture, ch.Events)
+	}
+	// It runs off the end of not-now; a re-grade an hour later leaves it.
+	l.Nurture.NextAt, l.Nurture.Completed = time.Time{}, append(l.Nurture.Completed, "not-now")
+	if ch := e.Qualify(&l, now.Add(time.Hour)); l.Nurture.NextAt != (time.Time{}) || len(ch.Events) != 0 {
+		t.Fatalf("a later re-grade: nurture %+v, events %+v; want no new enrolment", l.Nurture, ch.Events)
+	}
+}
