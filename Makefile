@@ -83,7 +83,8 @@ crash: install
 
 # The 120-day lifecycle simulation, on its own after the suite (no -race,
 # no other package sharing the cores, so its time means something); it
-# prints one line per simulated month. SIM_SEED=n for another run.
+# prints one line per simulated month. SIM_SEED=n for another run, SIM_DAYS=n
+# (under 120) for a shorter one.
 sim: install
 	$(STACK) exec -- $(GO) test -count=1 -timeout 10m -run '^TestLifecycleSimulation$$' -v ./shared/app
 

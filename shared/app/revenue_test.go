@@ -172,21 +172,23 @@ func TestRevenueInReports(t *testing.T) {
 	for i, h := range rows[0] {
 		col[h] = i
 	}
-	cols := []string{"won", "lost", "revenue", "won_with_amount", "average_deal", "win_rate", "revenue_per_lead", "roas",
+	cols := []string{"sql", "won", "lost", "revenue", "won_with_amount", "average_deal", "win_rate", "revenue_per_lead", "roas",
 		"cost_per_won", "open_sql", "pipeline_value", "median_days_to_won"}
 	want := map[string]string{
+		// SQLs: a1 and b1 marked, a2 won straight from SAL (counted as
+		// one, and closed); b2 lost at SAL is none.
 		// 10,000 EUR + 5,000 USD × 0.92; won 2 of 3 closed; 1 open SQL
 		// (b1) × 2/3 × 7,300; spend 1,000.
-		"campaign/alpha/": "2 1 14600 2 7300 0.6667 3650 14.6 500 1 4866.67 <= 1 day",
-		"variant/alpha/a": "2 0 14600 2 7300 1 7300   0 0 <= 1 day",
-		"variant/alpha/b": "0 1 0 0  0 0   1  ",
-		// 2,000 corrected to 2,500. Spend 0: ROAS n/a (empty), a won
-		// deal cost nothing.
-		"campaign/beta/": "1 0 2500 1 2500 1 1250  0 0 0 <= 1 day",
+		"campaign/alpha/": "3 2 1 14600 2 7300 0.6667 3650 14.6 500 1 4866.67 <= 1 day",
+		"variant/alpha/a": "2 2 0 14600 2 7300 1 7300   0 0 <= 1 day",
+		"variant/alpha/b": "1 0 1 0 0  0 0   1  ",
+		// c1 won from SAL: its SQL. 2,000 corrected to 2,500. Spend 0:
+		// ROAS n/a (empty), a won deal cost nothing.
+		"campaign/beta/": "1 1 0 2500 1 2500 1 1250  0 0 0 <= 1 day",
 		// Total ROAS: the revenue of campaigns with a spend over their
 		// spend, which includes the shipped campaign files' (q4-demo 1,200,
 		// webinar-nov 450: spent on no lead here): 17,100 / 2,650.
-		"total//": "3 1 17100 3 5700 0.75 2850 6.45 883.33 1 4275 <= 1 day",
+		"total//": "4 3 1 17100 3 5700 0.75 2850 6.45 883.33 1 4275 <= 1 day",
 	}
 	seen := 0
 	for _, rec := range rows[1:] {

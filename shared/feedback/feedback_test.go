@@ -180,9 +180,9 @@ func TestAnswers(t *testing.T) {
 		{name: "lost straight after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionLost,
 			message: recorded + "lost.", stage: lead.StageLost, events: "accepted,lost", counters: map[string]int64{"sal": 1, "lost": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "won twice", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}}, action: links.ActionWon,
-			message: already, stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "won": 1, "won_days_le_1": 1, "responses": 1, "resp_le_5m": 1}},
+			message: already, stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "sql": 1, "sql_closed": 1, "won": 1, "won_days_le_1": 1, "responses": 1, "resp_le_5m": 1}}, // won from SAL: the SQL too (ImpliesSQL)
 		{name: "lost after won", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}}, action: links.ActionLost,
-			message: superseded + "Won; nothing changed.", stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "won": 1, "won_days_le_1": 1, "responses": 1, "resp_le_5m": 1}},
+			message: superseded + "Won; nothing changed.", stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "sql": 1, "sql_closed": 1, "won": 1, "won_days_le_1": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "SQL before anyone accepted", action: links.ActionSQL, message: "This lead is at stage Marketing qualified (MQL); nothing changed.", stage: lead.StageMQL,
 			events: "", counters: map[string]int64{}, inNurture: true},
 	} {

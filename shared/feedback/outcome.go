@@ -165,7 +165,19 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	repCount := func(name string, by int64) { ch.Counters = append(ch.Counters, lead.RepCounter(owner, name, by)...) }
 	count(o.Stage, 0)
 	repCount(o.Stage, 0)
-	if target != lead.StageSQL && from == lead.StageSQL {
+	if ImpliesSQL(from, target) {
+		// Won straight from SAL: the deal was a qualified opportunity all
+		// the same, so it counts as an SQL too, in this write, for the
+		// campaign (and so its variant) and the rep — otherwise SQL → won
+		// could pass 100% and the planner refuse the campaign for a
+		// skipped stage. The won event says so (lead.DataSQLImplied): the
+		// timeline reads it and what recounts SQLs from events counts it
+		// as one.
+		count(string(lead.StageSQL), 0)
+		repCount(string(lead.StageSQL), 0)
+		data[lead.DataSQLImplied] = true
+	}
+	if target != lead.StageSQL && (from == lead.StageSQL || ImpliesSQL(from, target)) {
 		count(CounterSQLClosed, 0) // an open SQL no more: open SQLs = sql − sql_closed
 	}
 	switch target {
@@ -203,6 +215,25 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	}
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
 	return Recorded, ch, nil
+}
+
+// ImpliesSQL says whether an outcome taking a lead from stage from to
+// target counts an SQL that was never recorded: a deal won while the lead
+// was only accepted (SAL) — a CRM that reports only won, a rep who never
+// marked it SQL. No deal is won that was not a qualified opportunity, so
+// every funnel stage stays a subset of the one before (SQL ≥ won).
+//
+// A deal lost from SAL implies nothing: it was lost at SAL, before it
+// became an opportunity (after acceptance, lost is the only way to close
+// a lead that came to nothing — the demo's "lost before it became one").
+// The funnel never sets lost against SQL (SQL → won is won ÷ SQL; open
+// SQLs subtract only the SQLs closed), and a sales manager reads SAL →
+// SQL as how many accepted leads became real opportunities: counting
+// these as SQLs would raise it and lower SQL → won, pointing "improve
+// first" at closing when qualifying is what failed. A CRM whose lost
+// deals were opportunities says so by sending sql first.
+func ImpliesSQL(from, target lead.Stage) bool {
+	return from == lead.StageSAL && target == lead.StageWon
 }
 
 // Corrected: a won deal's amount was corrected.

@@ -199,14 +199,17 @@ func TestOutcomeRevenueCounters(t *testing.T) {
 		want    map[string]int64
 		refused string // in the error
 	}{
-		{"won in EUR", lead.StageSAL, Outcome{Stage: "won", Amount: amount(12500.5)},
-			map[string]int64{"won": 1, "won_valued": 1, "revenue_minor": 1250050, "won_days_le_21": 1}, ""},
+		{"won in EUR", lead.StageSQL, Outcome{Stage: "won", Amount: amount(12500.5)},
+			map[string]int64{"won": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 1250050, "won_days_le_21": 1}, ""},
 		{"won in USD at 0.92", lead.StageSQL, Outcome{Stage: "won", Amount: amount(1000), Currency: "USD"},
 			map[string]int64{"won": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 92000, "won_days_le_21": 1}, ""},
-		{"won without an amount", lead.StageSAL, Outcome{Stage: "won"},
-			map[string]int64{"won": 1, "won_days_le_21": 1}, ""},
-		{"won for nothing", lead.StageSAL, Outcome{Stage: "won", Amount: amount(0)},
-			map[string]int64{"won": 1, "won_valued": 1, "won_days_le_21": 1}, ""},
+		{"won without an amount", lead.StageSQL, Outcome{Stage: "won"},
+			map[string]int64{"won": 1, "sql_closed": 1, "won_days_le_21": 1}, ""},
+		{"won for nothing", lead.StageSQL, Outcome{Stage: "won", Amount: amount(0)},
+			map[string]int64{"won": 1, "sql_closed": 1, "won_valued": 1, "won_days_le_21": 1}, ""},
+		// Won straight from SAL: the SQL too (TestOutcomeWonFromSALCountsTheSQL).
+		{"won in EUR from SAL", lead.StageSAL, Outcome{Stage: "won", Amount: amount(12500.5)},
+			map[string]int64{"won": 1, "sql": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 1250050, "won_days_le_21": 1}, ""},
 		{"lost after SQL", lead.StageSQL, Outcome{Stage: "lost"}, map[string]int64{"lost": 1, "sql_closed": 1}, ""},
 		{"won in GBP: no rate", lead.StageSAL, Outcome{Stage: "won", Amount: amount(10), Currency: "GBP"}, nil,
 			"no rate converts GBP into EUR: add it to the qualify config as outcomes.rates.GBP"},
@@ -215,7 +218,7 @@ func TestOutcomeRevenueCounters(t *testing.T) {
 		// counts in the histogram, as closed within a day.
 		{"won the day it was captured, dated by day", lead.StageSAL,
 			Outcome{Stage: "won", ClosedAt: time.Date(2031, 2, 18, 0, 0, 0, 0, time.UTC)},
-			map[string]int64{"won": 1, "won_days_le_1": 1}, ""},
+			map[string]int64{"won": 1, "sql": 1, "sql_closed": 1, "won_days_le_1": 1}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -295,7 +298,7 @@ func TestWonAmountCorrections(t *testing.T) {
 		amount float64
 	}{
 		{"won", Outcome{Stage: "won", Amount: amount(1000), EventID: "e1"}, Recorded,
-			map[string]int64{"won": 1, "won_valued": 1, "revenue_minor": 100000, "won_days_le_1": 1}, 1000},
+			map[string]int64{"won": 1, "sql": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 100000, "won_days_le_1": 1}, 1000},
 		{"redelivered", Outcome{Stage: "won", Amount: amount(1000), EventID: "e1"}, Already, map[string]int64{}, 1000},
 		{"the same amount, another id", Outcome{Stage: "won", Amount: amount(1000), EventID: "e2"}, Already, map[string]int64{}, 1000},
 		{"corrected up", Outcome{Stage: "won", Amount: amount(1200), EventID: "e3"}, Corrected, map[string]int64{"revenue_minor": 20000}, 1200},
@@ -338,5 +341,99 @@ func TestWonAmountCorrections(t *testing.T) {
 	}
 	if err != nil || out != Corrected || fmt.Sprint(got) != fmt.Sprint(map[string]int64{"won_valued": 1, "revenue_minor": 50000}) {
 		t.Fatalf("first amount: %s %v %v", out, got, err)
+	}
+}
+
+// TestOutcomeWonFromSALCountsTheSQL: a deal won straight from SAL (a CRM
+// that reports only won, a rep who never marked it SQL) counts the SQL it
+// implies in the same write — for the campaign (and so its variant) and
+// the rep who holds the deal — closes it (sql_closed), and says so on its
+// event; from SQL nothing more is counted, and a deal lost from SAL was
+// lost at SAL (ImpliesSQL). With the counters the lead had before, every
+// funnel stage is then a subset of the one before (SAL ≥ SQL ≥ won) and
+// open SQLs (sql − sql_closed) never go below zero.
+func TestOutcomeWonFromSALCountsTheSQL(t *testing.T) {
+	rules := qualify.DefaultOutcomes
+	created := t0.Add(-20 * 24 * time.Hour)
+	tests := []struct {
+		name     string
+		from     lead.Stage
+		o        Outcome
+		out      string
+		campaign map[string]int64 // the outcome's campaign counters
+		rep      map[string]int64 // the deal owner's
+		implied  bool             // the event says the SQL was implied
+	}{
+		{"won from SAL", lead.StageSAL, Outcome{Stage: "won"}, Recorded,
+			map[string]int64{"won": 1, "sql": 1, "sql_closed": 1, "won_days_le_21": 1},
+			map[string]int64{"won": 1, "sql": 1}, true},
+		{"won from SAL with an amount", lead.StageSAL, Outcome{Stage: "won", Amount: amount(500)}, Recorded,
+			map[string]int64{"won": 1, "sql": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 50000, "won_days_le_21": 1},
+			map[string]int64{"won": 1, "sql": 1, "won_valued": 1, "revenue_minor": 50000}, true},
+		{"lost from SAL: lost at SAL", lead.StageSAL, Outcome{Stage: "lost", Reason: "no budget"}, Recorded,
+			map[string]int64{"lost": 1}, map[string]int64{"lost": 1}, false},
+		{"won from SQL", lead.StageSQL, Outcome{Stage: "won"}, Recorded,
+			map[string]int64{"won": 1, "sql_closed": 1, "won_days_le_21": 1},
+			map[string]int64{"won": 1}, false},
+		{"lost from SQL", lead.StageSQL, Outcome{Stage: "lost"}, Recorded,
+			map[string]int64{"lost": 1, "sql_closed": 1},
+			map[string]int64{"lost": 1}, false},
+		{"SQL from SAL", lead.StageSAL, Outcome{Stage: "sql"}, Recorded,
+			map[string]int64{"sql": 1}, map[string]int64{"sql": 1}, false},
+		{"won again", lead.StageWon, Outcome{Stage: "won"}, Already, map[string]int64{}, map[string]int64{}, false},
+		{"an amount corrected", lead.StageWon, Outcome{Stage: "won", Amount: amount(700)}, Corrected,
+			map[string]int64{"won_valued": 1, "revenue_minor": 70000}, map[string]int64{"won_valued": 1, "revenue_minor": 70000}, false},
+		{"lost after won", lead.StageWon, Outcome{Stage: "lost"}, Superseded, map[string]int64{}, map[string]int64{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := lead.Lead{ID: "L1", Stage: tt.from, CreatedAt: created,
+				FirstTouch: lead.Attribution{Campaign: "q4-demo", Variant: "b"},
+				Deal:       &lead.Deal{AcceptedAt: t0.Add(-24 * time.Hour), Rep: "ana@example.com"}}
+			o := tt.o
+			o.LeadID, o.Source = "L1", "crm"
+			if err := o.Validate(t0); err != nil {
+				t.Fatal(err)
+			}
+			out, ch, _ := ApplyOutcome(&l, o, rules, func(time.Time) string { return "ev" }, t0)
+			campaign, rep := map[string]int64{}, map[string]int64{}
+			for _, c := range ch.Counters {
+				switch {
+				case c.Rep == "ana@example.com" && c.Campaign == "":
+					rep[c.Name] += c.Step()
+				case c.Campaign == "q4-demo" && c.Rep == "":
+					campaign[c.Name] += c.Step()
+				default:
+					t.Fatalf("counter %+v: neither the lead's campaign nor its rep", c)
+				}
+			}
+			if out != tt.out || fmt.Sprint(campaign) != fmt.Sprint(tt.campaign) || fmt.Sprint(rep) != fmt.Sprint(tt.rep) {
+				t.Fatalf("ApplyOutcome = %s, campaign %v, rep %v; want %s, %v, %v", out, campaign, rep, tt.out, tt.campaign, tt.rep)
+			}
+			implied := false
+			for _, e := range ch.Events {
+				if v, ok := e.Data[lead.DataSQLImplied]; ok {
+					implied = v == true && (e.Kind == "won" || e.Kind == "lost")
+				}
+			}
+			if implied != tt.implied {
+				t.Fatalf("events %+v: SQL implied %v, want %v", ch.Events, implied, tt.implied)
+			}
+			if out != Recorded {
+				return
+			}
+			// The lead's funnel so far (accepted, then SQL if it was),
+			// with this outcome's counters.
+			f := map[string]int64{"sal": 1}
+			if tt.from == lead.StageSQL {
+				f["sql"] = 1
+			}
+			for k, n := range campaign {
+				f[k] += n
+			}
+			if !(f["sal"] >= f["sql"] && f["sql"] >= f["won"] && f["sql"] >= f["sql_closed"] && f["sql_closed"] >= f["won"]) {
+				t.Fatalf("funnel %v: want SAL ≥ SQL ≥ won, and won ≤ sql_closed ≤ sql", f)
+			}
+		})
 	}
 }

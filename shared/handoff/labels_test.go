@@ -72,6 +72,8 @@ var describeCases = []struct {
 	{"rejected", map[string]any{"reason": "not_icp", "label": "Not our ICP", "then": "disqualify"}, "Rejected by sales: Not our ICP"},
 	{"sql", map[string]any{"rep": "r:abc"}, "Marked a sales qualified opportunity (SQL)"},
 	{"won", map[string]any{"amount": 12500.0, "currency": "EUR"}, "Won: 12500 EUR"},
+	{"won", map[string]any{"amount": 12500.0, "currency": "EUR", "sql_implied": true}, "Won: 12500 EUR (won straight after acceptance: counts as an SQL too)"},
+	{"won", map[string]any{"sql_implied": false}, "Won"},
 	{"deal_corrected", map[string]any{"amount": 14000.0, "currency": "EUR", "previous_amount": 12500.0, "previous_currency": "EUR"}, "Deal amount corrected: 12500 EUR → 14000 EUR"},
 	{"deal_corrected", map[string]any{"amount": 9000.0, "currency": "EUR"}, "Deal amount set: 9000 EUR"},
 	{"lost", map[string]any{"reason": "went with a competitor"}, "Lost: went with a competitor"},

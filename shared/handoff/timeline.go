@@ -144,10 +144,11 @@ var describers = map[string]func(f facts, labels Labels) string{
 	},
 	string(lead.StageSQL): func(facts, Labels) string { return "Marked a sales qualified opportunity (SQL)" },
 	string(lead.StageWon): func(f facts, _ Labels) string {
+		s := "Won"
 		if a := f.str("amount"); a != "" {
-			return strings.TrimSpace("Won: " + a + " " + f.str("currency"))
+			s = strings.TrimSpace("Won: " + a + " " + f.str("currency"))
 		}
-		return "Won"
+		return s + impliedSQL(f)
 	},
 	"deal_corrected": func(f facts, _ Labels) string {
 		was := strings.TrimSpace(f.str("previous_amount") + " " + f.str("previous_currency"))
@@ -166,6 +167,16 @@ var describers = map[string]func(f facts, labels Labels) string{
 	"bounced":     func(facts, Labels) string { return "An email bounced: the address no longer receives email" },
 	"soft_bounce": func(facts, Labels) string { return "An email bounced temporarily" },
 	"complained":  func(facts, Labels) string { return "Marked an email as spam: no more marketing email" },
+}
+
+// impliedSQL tells, after a won outcome, that the deal was won straight
+// from SAL and so counts as a sales qualified opportunity too (the stage
+// history shows SAL → won: the reports count the SQL between).
+func impliedSQL(f facts) string {
+	if v, _ := f[lead.DataSQLImplied].(bool); v {
+		return " (won straight after acceptance: counts as an SQL too)"
+	}
+	return ""
 }
 
 // to appends " to <who>" when who is known.

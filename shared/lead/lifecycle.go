@@ -30,7 +30,13 @@ const (
 
 // causeKeys are the facts of a cause a stage event repeats (a rejection's
 // reason, an outcome's deal); never a submission's contents.
-var causeKeys = []string{"reason", "label", "then", "comment", "rep", "amount", "currency", "closed_at", "sequence", "source", "event_id"}
+var causeKeys = []string{"reason", "label", "then", "comment", "rep", "amount", "currency", "closed_at", "sequence", "source", "event_id", DataSQLImplied}
+
+// DataSQLImplied is the key, in a won event's data (and the stage event
+// that repeats it), that is true when the deal was won straight from SAL
+// and counted as an SQL too (feedback.ImpliesSQL): what recounts SQLs
+// from a timeline counts such an event as one.
+const DataSQLImplied = "sql_implied"
 
 // OptOutNoConsent is the opt-out of a lead whose latest consent does not
 // allow marketing email.
