@@ -30,6 +30,32 @@ func ResponseBucket(d time.Duration) string {
 	return "resp_gt_24h"
 }
 
+// spent says what an answer of action (an alert's accept or reject, a
+// held alert's release) does to a lead that has moved on: "already" when
+// the lead has that answer, "superseded" when another came first (or it
+// was sent back and not handed off since: the alert's links are spent),
+// "" when the answer applies. The page shows it before anyone presses a
+// button.
+func spent(l *lead.Lead, action string) string {
+	switch action {
+	case links.ActionRelease:
+		if l.Handoff == nil || l.Handoff.State != lead.HandoffHeld {
+			if l.Handoff != nil && l.Handoff.Released {
+				return "already"
+			}
+			return "superseded"
+		}
+	case links.ActionAccept, links.ActionReject:
+		switch {
+		case l.Stage == lead.StageSAL && action == links.ActionAccept, l.Stage == lead.StageRejected && action == links.ActionReject:
+			return "already"
+		case l.Stage.SalesSet() || l.Handoff == nil || l.Handoff.State == lead.HandoffAnswered:
+			return "superseded"
+		}
+	}
+	return ""
+}
+
 // apply changes the lead for an answer and says what to write. It returns
 // "already" for a repeat of the answer the lead has, "superseded" when the
 // lead moved on (another answer came first), else "recorded".
@@ -54,32 +80,18 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 			ch.Counters = append(ch.Counters, lead.RepCounter(rep, n, 0)...)
 		}
 	}
+	if out := spent(l, action); out != "" {
+		return out, ch
+	}
 	switch action {
 	case links.ActionRelease:
 		// The team lead releases a held alert: it is owed to sales now,
 		// whatever the alert limits say, and the tick sends it.
-		if l.Handoff == nil || l.Handoff.State != lead.HandoffHeld {
-			if l.Handoff != nil && l.Handoff.Released {
-				return "already", ch
-			}
-			return "superseded", ch
-		}
 		l.Handoff.State, l.Handoff.Released, l.Handoff.Since = lead.HandoffPending, true, now
 		event("alert_released", map[string]any{})
 		count("alerts_released")
 		return "recorded", ch
 	case links.ActionAccept, links.ActionReject:
-		if l.Stage == lead.StageSAL && action == links.ActionAccept {
-			return "already", ch
-		}
-		if l.Stage == lead.StageRejected && action == links.ActionReject {
-			return "already", ch
-		}
-		if l.Stage.SalesSet() || l.Handoff == nil || l.Handoff.State == lead.HandoffAnswered {
-			// Answered, or sent back and not handed off since: this
-			// alert's links are spent.
-			return "superseded", ch
-		}
 		// How fast the alert was answered is the alerted rep's figure,
 		// whoever answered it.
 		alerted := l.Handoff.Rep

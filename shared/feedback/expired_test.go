@@ -191,6 +191,16 @@ func TestPagesSayWhatTheyDo(t *testing.T) {
 		{links.ActionWon, "ana@example.com", "Mark this deal won?", ">Mark won</button>"},
 		{links.ActionLost, "ana@example.com", "Mark this deal lost?", ">Mark lost</button>"},
 	} {
+		if tc.action == links.ActionRelease { // a held alert is what a release link is for
+			l, err := f.st.Lead(context.Background(), "L1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Handoff.State = lead.HandoffHeld
+			if _, err := lead.Write(context.Background(), f.st.Put, l, lead.Change{At: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		r := f.do(t, http.MethodGet, f.tok(tc.action, tc.extra), "")
 		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "<h1>"+tc.title+"</h1>") || !strings.Contains(r.Body, tc.button) {
 			t.Errorf("%s: %d, want title %q and button %q:\n%s", tc.action, r.StatusCode, tc.title, tc.button, r.Body)
@@ -199,6 +209,26 @@ func TestPagesSayWhatTheyDo(t *testing.T) {
 			if strings.Contains(r.Body, bad) {
 				t.Errorf("%s page shows %q", tc.action, bad)
 			}
+		}
+	}
+}
+
+// TestAnsweredAlertPageSaysSo: opening an alert's link once it is
+// answered shows what happened, with no button asking again.
+func TestAnsweredAlertPageSaysSo(t *testing.T) {
+	f := newFixture(t)
+	if r := f.do(t, http.MethodPost, f.tok(links.ActionAccept, "ana@example.com"), ""); r.StatusCode != http.StatusOK {
+		t.Fatalf("accept: %d %s", r.StatusCode, r.Body)
+	}
+	for _, tc := range []struct{ action, extra, says string }{
+		{links.ActionAccept, "ana@example.com", "This was already recorded; nothing changed."},
+		{links.ActionReject, "not_icp", "Sales already answered this lead. It is at stage Accepted by sales (SAL); nothing changed."},
+		{links.ActionRelease, "", "Sales already answered this lead."},
+	} {
+		r := f.do(t, http.MethodGet, f.tok(tc.action, tc.extra), "")
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, tc.says) || strings.Contains(r.Body, ">Accept</button>") ||
+			strings.Contains(r.Body, ">Reject</button>") || strings.Contains(r.Body, ">Release to sales</button>") {
+			t.Errorf("%s page after acceptance: %d, want %q and no button:\n%s", tc.action, r.StatusCode, tc.says, r.Body)
 		}
 	}
 }

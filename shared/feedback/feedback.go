@@ -104,6 +104,10 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	v := h.view(l, claims, action, now, tok)
 	if req.RequestContext.HTTP.Method != http.MethodPost {
+		if out := spent(&l, action); out != "" {
+			// Answered already: say so instead of asking again.
+			v.Done, v.Message = true, doneMessage(out, l)
+		}
 		return render(http.StatusOK, v), nil
 	}
 	a, err := readAnswer(req, now)
@@ -136,15 +140,25 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	log.Info("feedback", answered...)
 	v = h.view(l, claims, action, now, tok)
 	v.Done = true
-	superseded := "Sales already answered this lead. It is at stage " + l.Stage.Label() + "; nothing changed."
-	if l.Stage == lead.StageMQL {
-		// An outcome link before anyone accepted the lead.
-		superseded = "This lead is at stage " + l.Stage.Label() + "; nothing changed."
+	switch out {
+	case "recorded":
+		v.Message = h.recordedMessage(action, claims.Extra)
+	case "already", "superseded":
+		v.Message = doneMessage(out, l)
 	}
-	v.Message = map[string]string{
-		"recorded": h.recordedMessage(action, claims.Extra), "already": "This was already recorded; nothing changed.", "superseded": superseded,
-	}[out]
 	return render(http.StatusOK, v), nil
+}
+
+// doneMessage says what an answer that changed nothing found: the same
+// answer ("already") or the lead moved on ("superseded").
+func doneMessage(out string, l lead.Lead) string {
+	switch {
+	case out == "already":
+		return "This was already recorded; nothing changed."
+	case l.Stage == lead.StageMQL: // an outcome link before anyone accepted the lead
+		return "This lead is at stage " + l.Stage.Label() + "; nothing changed."
+	}
+	return "Sales already answered this lead. It is at stage " + l.Stage.Label() + "; nothing changed."
 }
 
 // repCandidates are the addresses an answer link about l can have been
