@@ -214,6 +214,9 @@ func checkValue(spec fieldSpec, v string) string {
 	if hasControl(v, spec.kind == kindText) {
 		return "contains control characters"
 	}
+	if r, ok := directionOverride(v); ok && spec.kind != kindText { // a message is read as a block of text, as pasted
+		return fmt.Sprintf("contains a text-direction control character (U+%04X)", r)
+	}
 	if v == "" {
 		return ""
 	}
@@ -328,6 +331,20 @@ func invisible(s string) (rune, bool) {
 			}
 		case r == utf8.RuneError, r == '\u034f', r == '\u115f', r == '\u1160', r == '\u17b4', r == '\u17b5',
 			r == '\u2800', r == '\u3164', r == '\uffa0':
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// directionOverride finds a bidi embedding, override or isolate
+// (U+202A–U+202E, U+2066–U+2069): they make text show in another order
+// than it is ("Eve‮gnp.exe" reads "Eveexe.png"), so an alert or page
+// would show sales something the lead did not say. Right-to-left names
+// need none of them; the implicit marks (U+200E, U+200F) stay allowed.
+func directionOverride(s string) (rune, bool) {
+	for _, r := range s {
+		if (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
 			return r, true
 		}
 	}
