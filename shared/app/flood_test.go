@@ -137,7 +137,7 @@ func TestAlertFloodIsHeldAndSummarisedOnce(t *testing.T) {
 // one. Each held window gets its summary, naming what was limited.
 func TestAlertFloodSeesThroughInventedSources(t *testing.T) {
 	clock := &clockAt{t: monday}
-	env := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALERT_LIMIT": "2/1h", "ALERT_CAMPAIGN_LIMIT": "4/1h", "ALERT_DEDUP_WINDOW": "24h"}
+	env := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALERT_LIMIT": "2/1h", "ALERT_CAMPAIGN_LIMIT": "4", "ALERT_DEDUP_WINDOW": "24h"}
 	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
 	tick, _, _ := buildAt(t, "nurture", env, clock.now, table)
 	ctx := context.Background()

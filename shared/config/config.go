@@ -47,9 +47,9 @@ type Sales struct {
 	// AlertLimit is how many hot-lead alerts one source (campaign and
 	// utm_source) may cause per window, e.g. "5/1h"; "" or "off": no limit.
 	AlertLimit string `env:"ALERT_LIMIT" optional:"true"`
-	// AlertCampaignLimit is how many one campaign may cause per window,
-	// all its utm_sources together (the poster chooses those), e.g.
-	// "20/1h"; "" or "off": no limit.
+	// AlertCampaignLimit is how many one campaign may cause per
+	// AlertLimit window, all its utm_sources together (the poster
+	// chooses those), e.g. "20"; "" or "off": no limit.
 	AlertCampaignLimit string `env:"ALERT_CAMPAIGN_LIMIT" optional:"true"`
 	// AlertDedupWindow is how long after an alert its address gets no
 	// other, e.g. "24h"; "" or "0": no de-duplication.

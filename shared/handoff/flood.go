@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -17,18 +18,18 @@ import (
 	"github.com/leadflow/leadflow/shared/mail"
 )
 
-// FloodStore is what alert flood control keeps: per source and window,
-// the leads alerted (atomic, bounded) and held; per address, its last
-// alert; and the once-only marker of each window's summary.
+// FloodStore is what alert flood control keeps: per window, the leads
+// alerted (atomic, bounded) and held, and the once-only marker of each
+// window's summary.
 type FloodStore interface {
-	// AlertSlot takes one of limit slots of the key's window for the lead
-	// (true again for a lead that has one); false when they are taken.
-	AlertSlot(ctx context.Context, key, leadID string, limit int, expires time.Time) (bool, error)
+	// AlertSlot places the lead, in one atomic step, in each of the
+	// key's window's named sets while each holds fewer than its limit ids
+	// (a set that has the lead already counts as placed); it answers ""
+	// when placed, else the set that was full.
+	AlertSlot(ctx context.Context, key, leadID string, limits map[string]int, expires time.Time) (string, error)
 	HoldAlert(ctx context.Context, key, leadID string, expires time.Time) error
 	// HeldAlerts lists held leads of the key's window, and how many more.
 	HeldAlerts(ctx context.Context, key string) ([]string, int, error)
-	LastAlert(ctx context.Context, emailHash string) (time.Time, error)
-	MarkAlerted(ctx context.Context, emailHash string, at, expires time.Time) error
 	Once(ctx context.Context, key string, at time.Time) (bool, error)
 	Forget(ctx context.Context, key string) error
 }
@@ -40,9 +41,12 @@ type FloodStore interface {
 //     lead hot), at most PerSource alerts per Window (fixed windows, e.g.
 //     the clock hour); further hot leads of that source and window are held;
 //   - per campaign, all its sources together, at most PerCampaign alerts
-//     per CampaignWindow: utm_source is whatever the poster sends, so
-//     without it every invented source would bring PerSource more;
-//   - per address, no second alert within Dedup of the last one.
+//     per Window: utm_source is whatever the poster sends, so without it
+//     every invented source would bring PerSource more (both limits are
+//     one conditional update of the campaign's window item);
+//   - per lead, no second alert within Dedup of the last one (a lead sales
+//     sent back that turns hot again at once; the lead is unique per
+//     address, so this is per address too).
 //
 // Campaigns the config does not list (Known) count as one campaign: the
 // name is the poster's to choose as well.
@@ -52,15 +56,27 @@ type FloodStore interface {
 // the window's held leads (exactly once per source, or campaign, and
 // window), with a link per lead that releases its alert.
 type Flood struct {
-	Store          FloodStore
-	PerSource      int           // alerts per source and window; 0: no limit
-	Window         time.Duration // the window of PerSource (one hour by default)
-	PerCampaign    int           // alerts per campaign (all sources) and window; 0: no limit
-	CampaignWindow time.Duration // the window of PerCampaign (one hour by default)
-	Dedup          time.Duration // no second alert to an address within it; 0: none
+	Store       FloodStore
+	PerSource   int           // alerts per source and window; 0: no limit
+	PerCampaign int           // alerts per campaign (all sources) and window; 0: no limit
+	Window      time.Duration // the window of both (one hour by default)
+	Dedup       time.Duration // no second alert about a lead within it; 0: none
 	// Known says whether a campaign id is one the config lists; nil
 	// takes every campaign as listed.
 	Known func(campaign string) bool
+}
+
+// ParseCount reads a limit that is a count, such as "20"; "", "0" and
+// "off" are no limit.
+func ParseCount(s string) (int, error) {
+	if s == "" || s == "0" || s == "off" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || strconv.Itoa(n) != s {
+		return 0, fmt.Errorf("%q: want a whole number of alerts, like 20 (or off)", s)
+	}
+	return n, nil
 }
 
 // ParseLimit reads an alert limit such as "5/1h"; "", "0" and "off" are
@@ -105,66 +121,69 @@ func (f *Flood) origin(l *lead.Lead) (campaign, source string) {
 // visitor typed.
 func (f *Flood) key(l *lead.Lead, now time.Time, campaignWide bool) (string, time.Time) {
 	campaign, source := f.origin(l)
-	what, w := "source\x00"+campaign+"\x00"+source, f.Window
+	what := "source\x00" + campaign + "\x00" + source
 	if campaignWide {
-		what, w = "campaign\x00"+campaign, f.CampaignWindow
+		what = "campaign\x00" + campaign
 	}
+	w := f.Window
 	if w <= 0 {
 		w = time.Hour
 	}
-	sum := sha256.Sum256([]byte(what))
 	start := now.UTC().Truncate(w)
-	return hex.EncodeToString(sum[:8]) + "#" + start.Format("20060102T1504Z"), start.Add(w)
+	return hashed(what) + "#" + start.Format("20060102T1504Z"), start.Add(w)
 }
+
+func hashed(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// The sets of a window's item that AlertSlot fills.
+const (
+	setSource = "alerted" // a source's window item: its alerted leads
+	setAll    = "all"     // a campaign's window item: all its alerted leads
+)
 
 // gate decides whether the lead's first alert may go now: nil, or why it
 // is held. Allowing takes a slot of its source's window and one of its
-// campaign's.
+// campaign's, in one update of the campaign's window item (of the
+// source's when there is no campaign limit).
 func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.Held, error) {
 	if f == nil || l.Handoff == nil || l.Handoff.Released {
 		return nil, nil
 	}
 	key, ends := f.key(l, now, false)
 	held := &lead.Held{Source: key, At: now, SummaryAt: ends}
-	if f.Dedup > 0 && l.EmailHash != "" {
-		last, err := f.Store.LastAlert(ctx, l.EmailHash)
-		if err != nil {
-			return nil, err
-		}
-		if !last.IsZero() && now.Sub(last) < f.Dedup {
-			held.Reason = lead.HeldRecentlyAlerted
-			return held, nil
-		}
+	if f.Dedup > 0 && !l.AlertedAt.IsZero() && now.Sub(l.AlertedAt) < f.Dedup {
+		held.Reason = lead.HeldRecentlyAlerted
+		return held, nil
 	}
-	if f.PerSource > 0 {
-		ok, err := f.Store.AlertSlot(ctx, key, l.ID, f.PerSource, ends.Add(24*time.Hour))
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			held.Reason = lead.HeldSourceLimit
-			return held, nil
-		}
+	if f.PerSource <= 0 && f.PerCampaign <= 0 {
+		return nil, nil
 	}
+	slotKey, limits := key, map[string]int{setSource: f.PerSource}
+	campaignKey, _ := f.key(l, now, true)
 	if f.PerCampaign > 0 {
-		ckey, cends := f.key(l, now, true)
-		ok, err := f.Store.AlertSlot(ctx, ckey, l.ID, f.PerCampaign, cends.Add(24*time.Hour))
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return &lead.Held{Reason: lead.HeldCampaignLimit, Source: ckey, At: now, SummaryAt: cends}, nil
+		// The campaign's item holds its sources' sets too (at most
+		// PerCampaign of them fill, so it stays small).
+		slotKey, limits = campaignKey, map[string]int{setAll: f.PerCampaign}
+		if f.PerSource > 0 {
+			_, source := f.origin(l)
+			limits["src_"+hashed(source)] = f.PerSource
 		}
 	}
-	return nil, nil
-}
-
-// alerted records the address's alert for de-duplication.
-func (f *Flood) alerted(ctx context.Context, l lead.Lead, now time.Time) error {
-	if f == nil || f.Dedup <= 0 || l.EmailHash == "" {
-		return nil
+	full, err := f.Store.AlertSlot(ctx, slotKey, l.ID, limits, ends.Add(24*time.Hour))
+	switch {
+	case err != nil:
+		return nil, err
+	case full == "":
+		return nil, nil
+	case full == setAll:
+		held.Reason, held.Source = lead.HeldCampaignLimit, campaignKey
+	default:
+		held.Reason = lead.HeldSourceLimit
 	}
-	return f.Store.MarkAlerted(ctx, l.EmailHash, now, now.Add(f.Dedup))
+	return held, nil
 }
 
 // Outcomes of flood control.
@@ -247,7 +266,7 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	source, limit, w := orNone(t.UTMSource), s.Flood.PerSource, s.Flood.Window
 	campaignWide := l.Handoff.Held.Reason == lead.HeldCampaignLimit
 	if campaignWide {
-		source, limit, w = "all sources", s.Flood.PerCampaign, s.Flood.CampaignWindow
+		source, limit = "all sources", s.Flood.PerCampaign
 	}
 	if w <= 0 {
 		w = time.Hour

@@ -38,14 +38,14 @@ func TestFloodGate(t *testing.T) {
 	type step struct {
 		l      *lead.Lead
 		at     time.Time
-		alerts bool   // mark the address alerted when allowed
+		alerts bool   // mark the lead alerted when allowed
 		want   string // "" allowed, else the hold reason
 	}
 	a1, a2, a3 := hot("A1", "a1@x.example", "q4", "linkedin"), hot("A2", "a2@x.example", "q4", "linkedin"), hot("A3", "a3@x.example", "q4", "linkedin")
 	other := hot("B1", "b1@x.example", "q4", "google")
 	released := hot("A4", "a4@x.example", "q4", "linkedin")
 	released.Handoff.Released = true
-	again := hot("A5", "a1@x.example", "q4", "newsletter") // a1's address, another lead (erased and back)
+	again := hot("A5", "a5@x.example", "q4", "newsletter") // alerted, sent back, hot again
 	for _, tc := range []struct {
 		name  string
 		flood Flood
@@ -75,11 +75,15 @@ func TestFloodGate(t *testing.T) {
 			{hot("U3", "u3@x.example", "invented-3", "Ads "), at, false, lead.HeldSourceLimit},
 			{hot("U4", "u4@x.example", "q4", "ads"), at, false, ""}, // a listed campaign has its own
 		}},
-		{"per address de-duplication", Flood{Dedup: 24 * time.Hour}, []step{
-			{a1, at, true, ""}, {again, at.Add(23 * time.Hour), false, lead.HeldRecentlyAlerted},
+		{"per lead de-duplication", Flood{Dedup: 24 * time.Hour}, []step{
+			{again, at, true, ""}, {again, at.Add(23 * time.Hour), false, lead.HeldRecentlyAlerted},
 			{again, at.Add(25 * time.Hour), false, ""},
+			{a1, at.Add(time.Hour), false, ""}, // another lead
 		}},
-		{"off", Flood{}, []step{{a1, at, true, ""}, {a2, at, true, ""}, {a3, at, true, ""}, {again, at, false, ""}}},
+		{"per source limit without a campaign limit: the source's own item", Flood{PerSource: 1, Window: time.Hour}, []step{
+			{hot("D1", "d1@x.example", "q4", "ads"), at, false, ""}, {hot("D2", "d2@x.example", "q4", "ads"), at, false, lead.HeldSourceLimit},
+		}},
+		{"off", Flood{}, []step{{a1, at, true, ""}, {a2, at, true, ""}, {a3, at, true, ""}, {a1, at, false, ""}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := tc.flood
@@ -100,9 +104,7 @@ func TestFloodGate(t *testing.T) {
 					t.Fatalf("step %d (%s at %s): held %q, want %q", i, s.l.ID, s.at.Format("15:04"), got, s.want)
 				}
 				if got == "" && s.alerts {
-					if err := f.alerted(context.Background(), *s.l, s.at); err != nil {
-						t.Fatal(err)
-					}
+					s.l.AlertedAt = s.at // the alert's commit records it
 				}
 			}
 		})

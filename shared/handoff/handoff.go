@@ -196,10 +196,6 @@ func (s *Service) outcome(ctx context.Context, l lead.Lead, job string, out send
 			return Escalated, nil
 		}
 		metrics.Count(ctx, metrics.AlertsSent, 1)
-		if err := s.Flood.alerted(ctx, l, s.Clock()); err != nil && s.Log != nil {
-			// The alert went; only its de-duplication record is missing.
-			s.Log.Warn("alert de-duplication not recorded", "leadId", l.ID, "error", err.Error())
-		}
 		if !l.Handoff.Since.IsZero() {
 			metrics.Observe(ctx, metrics.SecondsToAlert, s.Clock().Sub(l.Handoff.Since).Seconds(), metrics.UnitSeconds)
 		}
@@ -285,6 +281,7 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "outcome_reminders"})
 	case jobHandoff:
 		h.State, h.SentAt, h.DueBy = lead.HandoffSent, now, now.Add(s.Rules.SLA())
+		l.AlertedAt = now // outlives the handoff (a send-back ends it), for Flood's Dedup
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "handoff", ID: s.NewID(now), Data: map[string]any{
 			"rep": h.Rep, "team": h.Team, "due_by": h.DueBy, "message_id": messageID, "reasons": reasons(l)}})
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "handoffs"})

@@ -166,8 +166,11 @@ type Lead struct {
 	Signals       []Signal          `json:"signals,omitempty"`
 	Qualification *Qualification    `json:"qualification,omitempty"`
 	Handoff       *Handoff          `json:"handoff,omitempty"`
-	Lease         *Lease            `json:"lease,omitempty"`
-	Nurture       *Nurture          `json:"nurture,omitempty"`
+	// AlertedAt is when sales was last alerted about the lead (its first
+	// alert's send; a send-back ends the handoff but not this).
+	AlertedAt time.Time `json:"alerted_at,omitempty"`
+	Lease     *Lease    `json:"lease,omitempty"`
+	Nurture   *Nurture  `json:"nurture,omitempty"`
 	// Deal is what sales recorded after accepting the lead.
 	Deal *Deal `json:"deal,omitempty"`
 	// OptIn is consent asked for on a form and not confirmed yet.

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,16 +17,47 @@ import (
 // summary lists them); beyond it holds are only counted.
 const MaxHeldListed = 200
 
-// AlertSlot takes one of a source's limit alert slots in a window for a
-// lead, atomically: one conditional update of ALERTS#<key> adding the lead
-// id to a set, refused when the set is full. Asking again for a lead that
-// has a slot answers true again, so retries take no second slot.
-func (s *Store) AlertSlot(ctx context.Context, k, leadID string, limit int, expires time.Time) (bool, error) {
-	added, err := s.addToSet(ctx, k, "alerted", leadID, limit, expires)
-	if err != nil {
-		return false, wrap("alert slot", err)
+// AlertSlot places a lead, atomically, in each of the named sets of
+// ALERTS#<k> (a window's alert slots: per source, and the campaign's all
+// together) while each holds fewer than its limit ids: one conditional
+// update adding the id to every set, refused when any is full. A set that
+// has the id already counts as placed, so retries take no second slot. It
+// answers "" when the lead has its places, else the set that was full
+// (read back only then).
+func (s *Store) AlertSlot(ctx context.Context, k, leadID string, limits map[string]int, expires time.Time) (string, error) {
+	sets := slices.Sorted(maps.Keys(limits))
+	names := map[string]string{}
+	values := map[string]types.AttributeValue{
+		":ids": &types.AttributeValueMemberSS{Value: []string{leadID}}, ":id": str(leadID), ":exp": num(expires.Unix())}
+	var add, cond []string
+	for i, set := range sets {
+		n, l := "#s"+strconv.Itoa(i), ":l"+strconv.Itoa(i)
+		names[n], values[l] = set, num(int64(limits[set]))
+		add = append(add, n+" :ids")
+		cond = append(cond, "(attribute_not_exists("+n+") OR size("+n+") < "+l+" OR contains("+n+", :id))")
 	}
-	return added, nil
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: alertsKey(k),
+		UpdateExpression:    aws.String("ADD " + strings.Join(add, ", ") + " SET expiresAt = :exp"),
+		ConditionExpression: aws.String(strings.Join(cond, " AND ")),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	})
+	switch {
+	case err == nil:
+		return "", nil
+	case !isConditionFailed(err):
+		return "", wrap("alert slot", err)
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: alertsKey(k), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", wrap("alert slot", err)
+	}
+	for _, set := range sets { // sets only grow within a window
+		if ss, ok := out.Item[set].(*types.AttributeValueMemberSS); ok && len(ss.Value) >= limits[set] && !slices.Contains(ss.Value, leadID) {
+			return set, nil
+		}
+	}
+	return sets[0], nil
 }
 
 // HoldAlert records a lead held beyond a source's limit: its id in the
@@ -82,30 +116,4 @@ func (s *Store) HeldAlerts(ctx context.Context, k string) ([]string, int, error)
 		more, _ = strconv.Atoi(n.Value)
 	}
 	return ids, more, nil
-}
-
-// LastAlert is when an address (by hash) last had a sales alert; zero
-// when never, or not within the item's lifetime.
-func (s *Store) LastAlert(ctx context.Context, emailHash string) (time.Time, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key("ALERTED#"+emailHash, "ALERTED"), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return time.Time{}, wrap("last alert", err)
-	}
-	v, ok := out.Item["at"].(*types.AttributeValueMemberS)
-	if !ok {
-		return time.Time{}, nil
-	}
-	at, _ := time.Parse(time.RFC3339Nano, v.Value)
-	return at, nil
-}
-
-// MarkAlerted records that an address (by hash) had a sales alert at at;
-// the item expires (TTL) at expires.
-func (s *Store) MarkAlerted(ctx context.Context, emailHash string, at, expires time.Time) error {
-	item := key("ALERTED#"+emailHash, "ALERTED")
-	item["at"], item["expiresAt"] = str(at.UTC().Format(time.RFC3339Nano)), num(expires.Unix())
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
-		return wrap("mark alerted", err)
-	}
-	return nil
 }

@@ -300,38 +300,58 @@ var (
 	_ sendonce.Store = (*store.Store)(nil)
 )
 
-// Alert slots are taken atomically: 24 concurrent hot leads of one source
-// get exactly the limit's worth, and a lead asking again keeps its slot.
+// Alert slots are taken atomically: 24 concurrent hot leads of three
+// sources of one campaign get at most 3 places per source and exactly the
+// campaign's 7 in all — each refusal names the set that was full — and a
+// lead asking again keeps its place.
 func TestAlertSlotsAreAtomic(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
 	ctx := context.Background()
 	exp := time.Now().Add(time.Hour)
+	limits := func(src string) map[string]int { return map[string]int{"all": 7, "src_" + src: 3} }
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	got := map[string]bool{}
+	got, refused := map[string]string{}, map[string]string{}
 	for i := range 24 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			id := fmt.Sprint("L", i)
-			ok, err := st.AlertSlot(ctx, "src#w", id, 5, exp)
+			id, src := fmt.Sprint("L", i), fmt.Sprint(i%3)
+			full, err := st.AlertSlot(ctx, "campaign#w", id, limits(src), exp)
 			if err != nil {
 				t.Error(err)
 			}
-			if ok {
-				mu.Lock()
-				got[id] = true
-				mu.Unlock()
+			mu.Lock()
+			defer mu.Unlock()
+			if full == "" {
+				got[id] = src
+			} else {
+				refused[src] = full
 			}
 		}()
 	}
 	wg.Wait()
-	if len(got) != 5 {
-		t.Fatalf("%d slots taken, want 5", len(got))
+	perSource := map[string]int{}
+	for _, src := range got {
+		perSource[src]++
 	}
-	for id := range got {
-		if ok, err := st.AlertSlot(ctx, "src#w", id, 5, exp); err != nil || !ok {
-			t.Fatalf("%s asking again: %v %v", id, ok, err)
+	if len(got) != 7 || perSource["0"] > 3 || perSource["1"] > 3 || perSource["2"] > 3 {
+		t.Fatalf("%d places taken (per source %v), want 7 in all, at most 3 per source", len(got), perSource)
+	}
+	for src, full := range refused { // the last refusal of each source
+		if full != "all" && (full != "src_"+src || perSource[src] != 3) {
+			t.Errorf("a lead of source %s refused for %q, which is not full", src, full)
+		}
+	}
+	for id, src := range got {
+		if full, err := st.AlertSlot(ctx, "campaign#w", id, limits(src), exp); err != nil || full != "" {
+			t.Fatalf("%s asking again: %q %v", id, full, err)
+		}
+	}
+	// One set: a source's own window item.
+	for i, want := range []string{"", "", "alerted"} {
+		if full, err := st.AlertSlot(ctx, "src#w", fmt.Sprint("S", i), map[string]int{"alerted": 2}, exp); err != nil || full != want {
+			t.Fatalf("source slot %d: %q %v, want %q", i, full, err, want)
 		}
 	}
 	for _, id := range []string{"H1", "H2", "H1"} {
@@ -341,15 +361,5 @@ func TestAlertSlotsAreAtomic(t *testing.T) {
 	}
 	if ids, more, err := st.HeldAlerts(ctx, "src#w"); err != nil || len(ids) != 2 || more != 0 {
 		t.Fatalf("held = %v, %d, %v", ids, more, err)
-	}
-	at := time.Now().UTC().Truncate(time.Millisecond)
-	if err := st.MarkAlerted(ctx, "hash1", at, exp); err != nil {
-		t.Fatal(err)
-	}
-	if last, err := st.LastAlert(ctx, "hash1"); err != nil || !last.Equal(at) {
-		t.Fatalf("last alert = %v, %v", last, err)
-	}
-	if last, err := st.LastAlert(ctx, "hash2"); err != nil || !last.IsZero() {
-		t.Fatalf("never alerted: %v, %v", last, err)
 	}
 }

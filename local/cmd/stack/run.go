@@ -132,9 +132,9 @@ func run(ctx context.Context, args []string) error {
 	env := st.Env()
 	env["ALLOWED_ORIGINS"] = base
 	// make demo posts 15 hot leads of one campaign within seconds; the
-	// deployed defaults are 5/1h per source and 20/1h per campaign.
+	// deployed defaults are 5/1h per source and 20 per campaign.
 	env["ALERT_LIMIT"] = "50/1h"
-	env["ALERT_CAMPAIGN_LIMIT"] = "200/1h"
+	env["ALERT_CAMPAIGN_LIMIT"] = "200"
 	env["PRIVACY_NOTICE_URL"] = "https://www.example.com/privacy"
 	env["SENDER_POSTAL_ADDRESS"] = "leadflow demo, 1 Example Street, 10115 Berlin, Germany"
 	env["PUBLIC_BASE_URL"] = base

@@ -76,13 +76,13 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 	if err != nil {
 		return nil, fmt.Errorf("config: ALERT_LIMIT (template parameter AlertLimit): %w", err)
 	}
-	perCampaign, campaignWindow, err := handoff.ParseLimit(cfg.AlertCampaignLimit)
+	perCampaign, err := handoff.ParseCount(cfg.AlertCampaignLimit)
 	if err != nil {
 		return nil, fmt.Errorf("config: ALERT_CAMPAIGN_LIMIT (template parameter AlertCampaignLimit): %w", err)
 	}
 	if perSource > 0 || perCampaign > 0 || cfg.AlertDedupWindow > 0 {
-		s.Handoff.Flood = &handoff.Flood{Store: st, PerSource: perSource, Window: window,
-			PerCampaign: perCampaign, CampaignWindow: campaignWindow, Dedup: cfg.AlertDedupWindow, Known: campaigns.Known}
+		s.Handoff.Flood = &handoff.Flood{Store: st, PerSource: perSource, PerCampaign: perCampaign, Window: window,
+			Dedup: cfg.AlertDedupWindow, Known: campaigns.Known}
 	}
 	s.Qualify = enrol
 	s.OptIn = &optin.Sender{Send: send, Keys: keys, From: cfg.Sender, BaseURL: cfg.PublicBaseURL,

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -57,7 +58,6 @@ type Store struct {
 	rates      map[string]int64              // rate key with window → calls
 	once       map[string]time.Time          // Once keys
 	alerts     map[string]*alertWindow       // alert flood control: source and window → slots, holds
-	alertedAt  map[string]time.Time          // email hash → last sales alert
 }
 
 // New returns an empty store.
@@ -794,33 +794,43 @@ func checkCounters(names []string) error {
 // --- alert flood control ------------------------------------------------
 
 type alertWindow struct {
-	alerted, held map[string]bool
-	heldMore      int
+	slots    map[string]map[string]bool // set → lead ids
+	held     map[string]bool
+	heldMore int
 }
 
 func (s *Store) alertWindow(k string) *alertWindow {
 	if s.alerts == nil {
-		s.alerts, s.alertedAt = map[string]*alertWindow{}, map[string]time.Time{}
+		s.alerts = map[string]*alertWindow{}
 	}
 	w := s.alerts[k]
 	if w == nil {
-		w = &alertWindow{alerted: map[string]bool{}, held: map[string]bool{}}
+		w = &alertWindow{slots: map[string]map[string]bool{}, held: map[string]bool{}}
 		s.alerts[k] = w
 	}
 	return w
 }
 
-// AlertSlot takes one of limit alert slots of a source's window for a
-// lead; a lead that has one gets true again.
-func (s *Store) AlertSlot(_ context.Context, k, leadID string, limit int, _ time.Time) (bool, error) {
+// AlertSlot places a lead in each named set of a window while each has
+// room (all or none); a set that has it counts as placed. It answers the
+// first full set, "" when placed.
+func (s *Store) AlertSlot(_ context.Context, k, leadID string, limits map[string]int, _ time.Time) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := s.alertWindow(k)
-	if !w.alerted[leadID] && len(w.alerted) >= limit && len(w.alerted) > 0 {
-		return false, nil
+	sets := slices.Sorted(maps.Keys(limits))
+	for _, set := range sets {
+		if in := w.slots[set]; !in[leadID] && len(in) >= limits[set] {
+			return set, nil
+		}
 	}
-	w.alerted[leadID] = true
-	return true, nil
+	for _, set := range sets {
+		if w.slots[set] == nil {
+			w.slots[set] = map[string]bool{}
+		}
+		w.slots[set][leadID] = true
+	}
+	return "", nil
 }
 
 // HoldAlert records a held lead of a source's window.
@@ -847,23 +857,6 @@ func (s *Store) HeldAlerts(_ context.Context, k string) ([]string, int, error) {
 	}
 	sort.Strings(ids)
 	return ids, w.heldMore, nil
-}
-
-// LastAlert is when an address last had a sales alert.
-func (s *Store) LastAlert(_ context.Context, emailHash string) (time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.alertWindow("")
-	return s.alertedAt[emailHash], nil
-}
-
-// MarkAlerted records an address's sales alert.
-func (s *Store) MarkAlerted(_ context.Context, emailHash string, at, _ time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.alertWindow("")
-	s.alertedAt[emailHash] = at.UTC()
-	return nil
 }
 
 // maxHeldListed is the adapter's store.MaxHeldListed.
