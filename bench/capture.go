@@ -40,9 +40,11 @@ func benchCapture(e *env) []Row {
 	rec := &txRecorder{}
 	db = dynamodb.New(db.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec.middleware) })
 	c := e.clients.App(db, e.tracedSES())
+	// Alert flood control on, as deployed (its slot is one of the hot
+	// lead's requests), with limits this run never reaches.
 	h, err := capturefn.New(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
 		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
-			PublicBaseURL: "https://leads.example.com"}},
+			PublicBaseURL: "https://leads.example.com", AlertLimit: "10000/1h", AlertCampaignLimit: "10000", AlertDedupWindow: 24 * time.Hour}},
 		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
 	must(err)
 
@@ -59,7 +61,7 @@ func benchCapture(e *env) []Row {
 		t0 := time.Now()
 		resp, err := h.Handle(e.ctx, leadRequest(fmt.Sprintf("lead%d@bench.example", i)))
 		capture = append(capture, time.Since(t0))
-		if err != nil || resp.StatusCode != http.StatusCreated {
+		if err != nil || resp.StatusCode != http.StatusAccepted {
 			must(fmt.Errorf("capture returned %d %s %v", resp.StatusCode, resp.Body, err))
 		}
 		t0 = time.Now()
@@ -91,13 +93,13 @@ func benchCapture(e *env) []Row {
 		t0 := time.Now()
 		resp, err := h.Handle(e.ctx, hotRequest(fmt.Sprintf("hot%d@bench.example", i)))
 		hot = append(hot, time.Since(t0))
-		if err != nil || resp.StatusCode != http.StatusCreated {
+		if err != nil || resp.StatusCode != http.StatusAccepted {
 			must(fmt.Errorf("hot capture returned %d %s %v", resp.StatusCode, resp.Body, err))
 		}
 		t0 = time.Now()
 		resp, err = plain.Handle(e.ctx, hotRequest(fmt.Sprintf("plainhot%d@bench.example", i)))
 		plainHot = append(plainHot, time.Since(t0))
-		if err != nil || resp.StatusCode != http.StatusCreated {
+		if err != nil || resp.StatusCode != http.StatusAccepted {
 			must(fmt.Errorf("hot capture without alert returned %d %s %v", resp.StatusCode, resp.Body, err))
 		}
 		t0 = time.Now()
@@ -110,7 +112,7 @@ func benchCapture(e *env) []Row {
 	must(err)
 	alerts := 0
 	for _, m := range sent {
-		if len(m.To) == 1 && m.To[0] != "rep@bench.example" {
+		if len(m.To) == 1 && !strings.HasSuffix(m.To[0], "@bench.example") { // a rep's, not the floor's nor a lead's
 			alerts++
 		}
 	}
@@ -132,14 +134,14 @@ func benchCapture(e *env) []Row {
 // default rules grade but do not hand to sales.
 func leadRequest(email string) httpapi.Request {
 	return request(`{"email":"` + email + `","name":"Bench Lead","company":"Acme","job_title":"Marketing Manager","company_size":"11-50",` +
-		`"country":"DE","form_type":"content_download","consent":true,"utm_source":"linkedin","utm_campaign":"q4","campaign":"q4",` +
+		`"country":"DE","form_type":"content_download","consent":false,"utm_source":"linkedin","utm_campaign":"q4","campaign":"q4",` +
 		`"landing_page":"https://www.example.com/guide","answers":{"crm":"HubSpot"}}`)
 }
 
 // hotRequest is a demo request the default rules hand to sales at once.
 func hotRequest(email string) httpapi.Request {
 	return request(`{"email":"` + email + `","name":"Bench Lead","company":"Acme","job_title":"CMO","company_size":"201-500",` +
-		`"country":"DE","form_type":"demo_request","consent":true,"utm_source":"linkedin","utm_campaign":"q4","campaign":"q4",` +
+		`"country":"DE","form_type":"demo_request","consent":false,"utm_source":"linkedin","utm_campaign":"q4","campaign":"q4",` +
 		`"landing_page":"https://www.example.com/demo","answers":{"crm":"HubSpot"}}`)
 }
 

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/app/capturefn"
 	"github.com/leadflow/leadflow/shared/app/nurturefn"
@@ -36,9 +39,18 @@ var benchMonday = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 func nurtureConfig(e *env, table string) (config.Capture, config.Nurture) {
 	sales := config.Sales{Table: table, Sender: "news@example.com", SalesAddress: "sales@example.com",
-		PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"}}
+		PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
+		Qualifying: config.Qualifying{CampaignsDir: benchCampaigns()}}
 	return config.Capture{AWS: e.aws, Sales: sales, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy"},
 		config.Nurture{AWS: e.aws, Sales: sales, SESMaxSendRate: "100000", SenderPostalAddress: "leadflow bench, 1 Bench St, Berlin"}
+}
+
+// benchCampaigns is the folder of the bench's campaign (bench.yaml,
+// single opt-in): its leads are nurtured at once.
+func benchCampaigns() string {
+	root, err := sam.Root()
+	must(err)
+	return filepath.Join(root, "bench", "campaigns")
 }
 
 func coldLead(email string) string {
@@ -82,7 +94,7 @@ func nurtureRound(e *env, table, name string, n int) (perEmail, floorPer time.Du
 	domain := name + ".nurture.bench.example"
 	for i := 0; i < n; i++ {
 		r, err := capture.Handle(e.ctx, request(coldLead(fmt.Sprintf("n%d@%s", i, domain))))
-		if err != nil || r.StatusCode != 201 {
+		if err != nil || r.StatusCode != http.StatusAccepted {
 			must(fmt.Errorf("capture: %d %v", r.StatusCode, err))
 		}
 	}

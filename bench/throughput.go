@@ -117,7 +117,7 @@ func throughputAt(e *env, root string, ep config.AWS, sdk testenv.SDK, rate floa
 	extra := map[string]string{
 		"DYNAMODB_ENDPOINT": ep.DynamoDBEndpoint, "SES_ENDPOINT": ep.SESEndpoint, "AWS_REGION": "us-east-1",
 		"SIGNING_KEYS": "b1:bench-signing-key-0123456789", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "PUBLIC_BASE_URL": "https://leads.example.com",
-		"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(root, "config", "segments"), "SES_MAX_SEND_RATE": strconv.FormatFloat(rate, 'g', -1, 64)}
+		"CAMPAIGNS_DIR": filepath.Join(root, "bench", "campaigns"), "SEGMENTS_DIR": filepath.Join(root, "config", "segments"), "SES_MAX_SEND_RATE": strconv.FormatFloat(rate, 'g', -1, 64)}
 	refs := map[string]string{e.tmpl.TableID: table}
 
 	// n cold leads through capture: each is enrolled with its first
@@ -127,7 +127,7 @@ func throughputAt(e *env, root string, ep config.AWS, sdk testenv.SDK, rate floa
 	must(err)
 	parallel(n, 8, func(i int) {
 		r, err := c.HTTP(e.ctx, request(coldLead(fmt.Sprintf("lead%d@%s", i, domain))))
-		if err != nil || r.StatusCode != http.StatusCreated {
+		if err != nil || r.StatusCode != http.StatusAccepted {
 			must(fmt.Errorf("capture: %d %s %v", r.StatusCode, r.Body, err))
 		}
 	})

@@ -74,6 +74,9 @@ func TestAlertFloodIsHeldAndSummarisedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		states[l.Handoff.State]++
+		if (l.Handoff.State == lead.HandoffSent) != !l.AlertedAt.IsZero() {
+			t.Fatalf("%s: handoff %s, alerted_at %v: the alert's commit records when it went, and only then", addr, l.Handoff.State, l.AlertedAt)
+		}
 		if l.Stage != lead.StageMQL {
 			t.Fatalf("%s: stage %s, want mql (held leads stay visible)", addr, l.Stage)
 		}
