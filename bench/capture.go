@@ -44,7 +44,7 @@ func benchCapture(e *env) []Row {
 	// lead's requests), with limits this run never reaches.
 	h, err := capturefn.New(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
 		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
-			PublicBaseURL: "https://leads.example.com", AlertLimit: "10000/1h", AlertCampaignLimit: "10000", AlertDedupWindow: 24 * time.Hour}},
+			PublicBaseURL: "https://leads.example.com", AlertLimit: "1000/1h", AlertCampaignLimit: "1000", AlertDedupWindow: 24 * time.Hour}},
 		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
 	must(err)
 

@@ -76,8 +76,15 @@ func ParseCount(s string) (int, error) {
 	if err != nil || n < 1 || strconv.Itoa(n) != s {
 		return 0, fmt.Errorf("%q: want a whole number of alerts, like 20 (or off)", s)
 	}
+	if n > MaxLimit {
+		return 0, fmt.Errorf("%q: at most %d alerts per window", s, MaxLimit)
+	}
 	return n, nil
 }
+
+// MaxLimit bounds an alert limit: a window's item lists the lead ids it
+// counts, and a DynamoDB item holds at most 400 KB.
+const MaxLimit = 1000
 
 // ParseLimit reads an alert limit such as "5/1h"; "", "0" and "off" are
 // no limit.
@@ -89,6 +96,9 @@ func ParseLimit(s string) (int, time.Duration, error) {
 	var count int
 	if _, err := fmt.Sscanf(n, "%d", &count); err != nil || !ok || count < 1 || fmt.Sprint(count) != n {
 		return 0, 0, fmt.Errorf("%q: want alerts per window, like 5/1h (or off)", s)
+	}
+	if count > MaxLimit {
+		return 0, 0, fmt.Errorf("%q: at most %d alerts per window", s, MaxLimit)
 	}
 	w, err := time.ParseDuration(per)
 	if err != nil || w < time.Minute || w > 7*24*time.Hour {

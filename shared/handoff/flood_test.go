@@ -20,10 +20,20 @@ func TestParseLimit(t *testing.T) {
 		{"5/1h", 5, time.Hour, true}, {"20/15m", 20, 15 * time.Minute, true},
 		{"5", 0, 0, false}, {"five/1h", 0, 0, false}, {"-1/1h", 0, 0, false}, {"5/1s", 0, 0, false},
 		{"5/1x", 0, 0, false}, {"5/200h", 0, 0, false}, {"05/1h", 0, 0, false},
+		{"1000/1h", 1000, time.Hour, true}, {"1001/1h", 0, 0, false},
 	} {
 		n, w, err := ParseLimit(tc.in)
 		if (err == nil) != tc.ok || n != tc.n || w != tc.window {
 			t.Errorf("ParseLimit(%q) = %d, %v, %v", tc.in, n, w, err)
+		}
+	}
+}
+
+func TestParseCount(t *testing.T) {
+	for in, want := range map[string]int{"": 0, "off": 0, "0": 0, "20": 20, "1000": 1000, "1001": -1, "020": -1, "-3": -1, "twenty": -1, "2/1h": -1} {
+		n, err := ParseCount(in)
+		if (err == nil) != (want >= 0) || (want >= 0 && n != want) {
+			t.Errorf("ParseCount(%q) = %d, %v; want %d", in, n, err, want)
 		}
 	}
 }
