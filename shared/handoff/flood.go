@@ -330,7 +330,7 @@ type summaryData struct {
 
 type summaryLead struct{ ID, ReleaseURL string }
 
-const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .CampaignWide}}the campaign, all its sources together, passed its limit of {{.Limit}} alerts in that time{{else}}{{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the address had an alert shortly before{{end}}. A flood of hot leads from one {{if .CampaignWide}}campaign{{else}}source{{end}} is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{end}}`
+const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .CampaignWide}}the campaign, all its sources together, passed its limit of {{.Limit}} alerts in that time{{else}}{{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the lead had an alert shortly before{{end}}. A flood of hot leads from one {{if .CampaignWide}}campaign{{else}}source{{end}} is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{end}}`
 
 var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>

@@ -14,9 +14,9 @@ func TestHeldSummaryCountsInWords(t *testing.T) {
 		subject, why string
 	}{
 		{1, false, "[Alerts held] 1 hot lead from Q4 / linkedin",
-			"1 hot lead from campaign Q4, source linkedin, between 4 Dec 2026 08:00 and 09:00 UTC was not alerted to your reps: the address had an alert shortly before. A flood of hot leads from one source is often a script; it is kept as an MQL with its alert held, and nobody was escalated."},
+			"1 hot lead from campaign Q4, source linkedin, between 4 Dec 2026 08:00 and 09:00 UTC was not alerted to your reps: the lead had an alert shortly before. A flood of hot leads from one source is often a script; it is kept as an MQL with its alert held, and nobody was escalated."},
 		{3, false, "[Alerts held] 3 hot leads from Q4 / linkedin",
-			"3 hot leads from campaign Q4, source linkedin, between 4 Dec 2026 08:00 and 09:00 UTC were not alerted to your reps: the address had an alert shortly before. A flood of hot leads from one source is often a script; they are kept as MQLs with their alert held, and nobody was escalated."},
+			"3 hot leads from campaign Q4, source linkedin, between 4 Dec 2026 08:00 and 09:00 UTC were not alerted to your reps: the lead had an alert shortly before. A flood of hot leads from one source is often a script; they are kept as MQLs with their alert held, and nobody was escalated."},
 		// Held by the campaign's limit, all its sources together.
 		{4, true, "[Alerts held] 4 hot leads from Q4 / all sources",
 			"4 hot leads from campaign Q4, source all sources, between 4 Dec 2026 08:00 and 09:00 UTC were not alerted to your reps: the campaign, all its sources together, passed its limit of 20 alerts in that time. A flood of hot leads from one campaign is often a script; they are kept as MQLs with their alert held, and nobody was escalated."},
