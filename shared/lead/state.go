@@ -166,7 +166,7 @@ type Held struct {
 const (
 	HeldSourceLimit     = "source_limit"     // its source passed the hot-lead alert limit of the window
 	HeldCampaignLimit   = "campaign_limit"   // its campaign, all sources together, passed its limit of the window
-	HeldRecentlyAlerted = "recently_alerted" // its address had an alert within the de-duplication window
+	HeldRecentlyAlerted = "recently_alerted" // the lead had an alert within the de-duplication window
 )
 
 // Lease marks a profile as being worked on by one scheduled run or
