@@ -158,6 +158,12 @@ func Validate(in Input, meta RequestMeta) (Submission, error) {
 			bad(name, "%s", reason)
 			continue
 		}
+		// The address has its own check (NormaliseEmail, below); a message
+		// is read as a block of text, as pasted.
+		if r, ok := directionOverride(v); ok && name != "email" && spec.kind != kindText {
+			bad(name, "contains a text-direction control character (U+%04X)", r)
+			continue
+		}
 		if v != "" && spec.set != nil {
 			spec.set(&s, v)
 		}
@@ -213,9 +219,6 @@ func checkValue(spec fieldSpec, v string) string {
 	}
 	if hasControl(v, spec.kind == kindText) {
 		return "contains control characters"
-	}
-	if r, ok := directionOverride(v); ok && spec.kind != kindText { // a message is read as a block of text, as pasted
-		return fmt.Sprintf("contains a text-direction control character (U+%04X)", r)
 	}
 	if v == "" {
 		return ""
