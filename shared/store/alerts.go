@@ -38,8 +38,8 @@ func (s *Store) AlertSlot(ctx context.Context, k, leadID string, limits map[stri
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: alertsKey(k),
-		UpdateExpression:    aws.String("ADD " + strings.Join(add, ", ") + " SET expiresAt = :exp"),
-		ConditionExpression: aws.String(strings.Join(cond, " AND ")),
+		UpdateExpression:         aws.String("ADD " + strings.Join(add, ", ") + " SET expiresAt = :exp"),
+		ConditionExpression:      aws.String(strings.Join(cond, " AND ")),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	})
 	switch {
