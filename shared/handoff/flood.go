@@ -72,14 +72,11 @@ func ParseCount(s string) (int, error) {
 	if s == "" || s == "0" || s == "off" {
 		return 0, nil
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || strconv.Itoa(n) != s {
+	n, ok := wholeCount(s)
+	if !ok {
 		return 0, fmt.Errorf("%q: want a whole number of alerts, like 20 (or off)", s)
 	}
-	if n > MaxLimit {
-		return 0, fmt.Errorf("%q: at most %d alerts per window", s, MaxLimit)
-	}
-	return n, nil
+	return n, atMost(s, n)
 }
 
 // MaxLimit bounds an alert limit: a window's item lists the lead ids it
@@ -93,18 +90,32 @@ func ParseLimit(s string) (int, time.Duration, error) {
 		return 0, 0, nil
 	}
 	n, per, ok := strings.Cut(s, "/")
-	var count int
-	if _, err := fmt.Sscanf(n, "%d", &count); err != nil || !ok || count < 1 || fmt.Sprint(count) != n {
+	count, whole := wholeCount(n)
+	if !ok || !whole {
 		return 0, 0, fmt.Errorf("%q: want alerts per window, like 5/1h (or off)", s)
 	}
-	if count > MaxLimit {
-		return 0, 0, fmt.Errorf("%q: at most %d alerts per window", s, MaxLimit)
+	if err := atMost(s, count); err != nil {
+		return 0, 0, err
 	}
 	w, err := time.ParseDuration(per)
 	if err != nil || w < time.Minute || w > 7*24*time.Hour {
 		return 0, 0, fmt.Errorf("%q: the window must be a duration from 1m to 168h, like 1h", s)
 	}
 	return count, w, nil
+}
+
+// wholeCount reads a positive count written plainly ("5", not "05" or "+5").
+func wholeCount(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 1 && strconv.Itoa(n) == s
+}
+
+// atMost refuses a limit (as written, s) above MaxLimit.
+func atMost(s string, n int) error {
+	if n > MaxLimit {
+		return fmt.Errorf("%q: at most %d alerts per window", s, MaxLimit)
+	}
+	return nil
 }
 
 // unlisted stands for every campaign the config does not list.
@@ -125,12 +136,11 @@ func (f *Flood) origin(l *lead.Lead) (campaign, source string) {
 	return campaign, strings.ToLower(strings.TrimSpace(t.UTMSource))
 }
 
-// key is the flood-control key of the lead's source (campaignWide: of
-// its campaign, all sources) in now's window, and when that window ends.
-// The campaign and source are hashed: a key is no place for text a
-// visitor typed.
-func (f *Flood) key(l *lead.Lead, now time.Time, campaignWide bool) (string, time.Time) {
-	campaign, source := f.origin(l)
+// key is the flood-control key of a source (campaignWide: of its
+// campaign, all sources), as origin gives them, in now's window, and when
+// that window ends. The campaign and source are hashed: a key is no place
+// for text a visitor typed.
+func (f *Flood) key(campaign, source string, now time.Time, campaignWide bool) (string, time.Time) {
 	what := "source\x00" + campaign + "\x00" + source
 	if campaignWide {
 		what = "campaign\x00" + campaign
@@ -162,7 +172,8 @@ func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.He
 	if f == nil || l.Handoff == nil || l.Handoff.Released {
 		return nil, nil
 	}
-	key, ends := f.key(l, now, false)
+	campaign, source := f.origin(l)
+	key, ends := f.key(campaign, source, now, false)
 	held := &lead.Held{Source: key, At: now, SummaryAt: ends}
 	if f.Dedup > 0 && !l.AlertedAt.IsZero() && now.Sub(l.AlertedAt) < f.Dedup {
 		held.Reason = lead.HeldRecentlyAlerted
@@ -172,13 +183,12 @@ func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.He
 		return nil, nil
 	}
 	slotKey, limits := key, map[string]int{setSource: f.PerSource}
-	campaignKey, _ := f.key(l, now, true)
+	campaignKey, _ := f.key(campaign, source, now, true)
 	if f.PerCampaign > 0 {
 		// The campaign's item holds its sources' sets too (at most
 		// PerCampaign of them fill, so it stays small).
 		slotKey, limits = campaignKey, map[string]int{setAll: f.PerCampaign}
 		if f.PerSource > 0 {
-			_, source := f.origin(l)
 			limits["src_"+hashed(source)] = f.PerSource
 		}
 	}

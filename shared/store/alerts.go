@@ -25,33 +25,15 @@ const MaxHeldListed = 200
 // answers "" when the lead has its places, else the set that was full
 // (read back only then).
 func (s *Store) AlertSlot(ctx context.Context, k, leadID string, limits map[string]int, expires time.Time) (string, error) {
-	sets := slices.Sorted(maps.Keys(limits))
-	names := map[string]string{}
-	values := map[string]types.AttributeValue{
-		":ids": &types.AttributeValueMemberSS{Value: []string{leadID}}, ":id": str(leadID), ":exp": num(expires.Unix())}
-	var add, cond []string
-	for i, set := range sets {
-		n, l := "#s"+strconv.Itoa(i), ":l"+strconv.Itoa(i)
-		names[n], values[l] = set, num(int64(limits[set]))
-		add = append(add, n+" :ids")
-		cond = append(cond, "(attribute_not_exists("+n+") OR size("+n+") < "+l+" OR contains("+n+", :id))")
-	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: alertsKey(k),
-		UpdateExpression:         aws.String("ADD " + strings.Join(add, ", ") + " SET expiresAt = :exp"),
-		ConditionExpression:      aws.String(strings.Join(cond, " AND ")),
-		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-	})
-	switch {
-	case err == nil:
-		return "", nil
-	case !isConditionFailed(err):
-		return "", wrap("alert slot", err)
+	placed, err := s.addToSets(ctx, k, leadID, limits, expires)
+	if err != nil || placed {
+		return "", wrapIf("alert slot", err)
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: alertsKey(k), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return "", wrap("alert slot", err)
 	}
+	sets := slices.Sorted(maps.Keys(limits))
 	for _, set := range sets { // sets only grow within a window
 		if ss, ok := out.Item[set].(*types.AttributeValueMemberSS); ok && len(ss.Value) >= limits[set] && !slices.Contains(ss.Value, leadID) {
 			return set, nil
@@ -63,7 +45,7 @@ func (s *Store) AlertSlot(ctx context.Context, k, leadID string, limits map[stri
 // HoldAlert records a lead held beyond a source's limit: its id in the
 // window's held set (idempotent) while the set has room, else a count.
 func (s *Store) HoldAlert(ctx context.Context, k, leadID string, expires time.Time) error {
-	added, err := s.addToSet(ctx, k, "held", leadID, MaxHeldListed, expires)
+	added, err := s.addToSets(ctx, k, leadID, map[string]int{"held": MaxHeldListed}, expires)
 	if err == nil && !added {
 		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &s.table, Key: alertsKey(k),
@@ -77,25 +59,39 @@ func (s *Store) HoldAlert(ctx context.Context, k, leadID string, expires time.Ti
 	return nil
 }
 
-// addToSet adds id to the string set attr of ALERTS#<k> in one
-// conditional update, while the set holds fewer than limit ids; an id the
-// set has already counts as added (retries take no second place).
-func (s *Store) addToSet(ctx context.Context, k, attr, id string, limit int, expires time.Time) (bool, error) {
+// addToSets adds id to each named string set of ALERTS#<k> in one
+// conditional update, while every set holds fewer than its limit ids; a
+// set that has the id already counts as added (retries take no second
+// place). It reports whether the id was added (false: a set was full).
+func (s *Store) addToSets(ctx context.Context, k, id string, limits map[string]int, expires time.Time) (bool, error) {
+	names := map[string]string{}
+	values := map[string]types.AttributeValue{
+		":ids": &types.AttributeValueMemberSS{Value: []string{id}}, ":id": str(id), ":exp": num(expires.Unix())}
+	var add, cond []string
+	for i, set := range slices.Sorted(maps.Keys(limits)) {
+		n, l := "#s"+strconv.Itoa(i), ":l"+strconv.Itoa(i)
+		names[n], values[l] = set, num(int64(limits[set]))
+		add = append(add, n+" :ids")
+		cond = append(cond, "(attribute_not_exists("+n+") OR size("+n+") < "+l+" OR contains("+n+", :id))")
+	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                &s.table,
-		Key:                      alertsKey(k),
-		UpdateExpression:         aws.String("ADD #set :ids SET expiresAt = :exp"),
-		ConditionExpression:      aws.String("attribute_not_exists(#set) OR size(#set) < :limit OR contains(#set, :id)"),
-		ExpressionAttributeNames: map[string]string{"#set": attr},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":ids": &types.AttributeValueMemberSS{Value: []string{id}}, ":id": str(id),
-			":limit": num(int64(limit)), ":exp": num(expires.Unix()),
-		},
+		TableName: &s.table, Key: alertsKey(k),
+		UpdateExpression:         aws.String("ADD " + strings.Join(add, ", ") + " SET expiresAt = :exp"),
+		ConditionExpression:      aws.String(strings.Join(cond, " AND ")),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// wrapIf wraps a non-nil error as wrap does.
+func wrapIf(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return wrap(op, err)
 }
 
 func alertsKey(k string) map[string]types.AttributeValue { return key("ALERTS#"+k, "ALERTS") }
