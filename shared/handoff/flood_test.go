@@ -2,9 +2,11 @@ package handoff
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store/memstore"
 )
@@ -116,6 +118,95 @@ func TestFloodGate(t *testing.T) {
 				if got == "" && s.alerts {
 					s.l.AlertedAt = s.at // the alert's commit records it
 				}
+			}
+		})
+	}
+}
+
+// rendezvous is a store whose round-robin turn and alert slot each wait
+// until the other has been asked: a Claim that took them one after the
+// other would wait out its context instead.
+type rendezvous struct {
+	*memstore.Store
+	turn, slot chan struct{}
+	full       bool // the slot is refused
+}
+
+func (r *rendezvous) meet(ctx context.Context, mine, other chan struct{}) error {
+	close(mine)
+	select {
+	case <-other:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("asked alone: %w", ctx.Err())
+	}
+}
+
+func (r *rendezvous) NextTurn(ctx context.Context, team string) (int64, error) {
+	if err := r.meet(ctx, r.turn, r.slot); err != nil {
+		return 0, err
+	}
+	return r.Store.NextTurn(ctx, team)
+}
+
+func (r *rendezvous) AlertSlot(ctx context.Context, k, leadID string, limits map[string]int, expires time.Time) (string, error) {
+	if err := r.meet(ctx, r.slot, r.turn); err != nil {
+		return "", err
+	}
+	if r.full {
+		return setSource, nil
+	}
+	return r.Store.AlertSlot(ctx, k, leadID, limits, expires)
+}
+
+// A hot lead's alert slot and the rep's turn are independent writes: both
+// ways to a first alert (the create's claim, Claim, and Run for a lead
+// already stored) ask for them at once, so the alert waits for the
+// slower one, not their sum. When the slot is refused nothing is staged
+// and the lead keeps no rep (Run records the hold).
+func TestSlotAndTurnAreTakenAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		run, full bool
+	}{{"claim, slot free", false, false}, {"claim, slot refused", false, true}, {"run, slot free", true, false}, {"run, slot refused", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			rv := &rendezvous{Store: f.store, turn: make(chan struct{}), slot: make(chan struct{}), full: tc.full}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			var l lead.Lead
+			if tc.run {
+				id := f.hotLead(t, "stored@bigcorp.example")
+				f.svc.Store, f.svc.Send.Store = rv, rv
+				f.svc.Flood = &Flood{Store: rv, PerSource: 5, Window: time.Hour}
+				out, err := f.svc.Run(ctx, id, "w1", "")
+				want := map[bool]Outcome{false: Sent, true: Held}[tc.full]
+				if err != nil || out != want {
+					t.Fatalf("run = %s, %v; want %s", out, err, want)
+				}
+				l = stored(t, f.store, id)
+			} else {
+				f.svc.Store = rv
+				f.svc.Flood = &Flood{Store: rv, PerSource: 5, Window: time.Hour}
+				l = lead.New(ids.New(f.now), lead.Submission{Email: "new@bigcorp.example", Name: "Clara", Company: "BigCorp", JobTitle: "CMO",
+					FormType: "demo_request", Source: lead.Attribution{Campaign: "q4", At: f.now}})
+				l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
+				f.svc.Rules.Qualify(&l, f.now)
+				if err := f.svc.Claim(ctx, &l, "req-1", "https://leads.example.com"); err != nil {
+					t.Fatal(err)
+				}
+				if staged := l.Claims["handoff"].ID != ""; staged == tc.full {
+					t.Fatalf("claims %+v, want staged: %v", l.Claims, !tc.full)
+				}
+			}
+			if tc.full && l.Handoff.Rep != "" {
+				t.Fatalf("refused slot, yet the lead has rep %q", l.Handoff.Rep)
+			}
+			if !tc.full && l.Handoff.Rep == "" {
+				t.Fatalf("no rep chosen: %+v", l.Handoff)
+			}
+			if tc.run && len(f.out.Sent()) != map[bool]int{false: 1, true: 0}[tc.full] {
+				t.Fatalf("%d alerts sent", len(f.out.Sent()))
 			}
 		})
 	}

@@ -121,10 +121,11 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 		}
 		return s.summarise(ctx, l, now)
 	case job == jobHandoff && l.Handoff.Rep == "" && s.Flood != nil && !l.Held(owner, now):
-		// Not routed yet: flood control decides whether it goes at all.
-		held, err := s.Flood.gate(ctx, &l, now)
+		// Not routed yet: flood control decides whether it goes at all
+		// (the rep is chosen meanwhile; the claim then stores it).
+		held, err := s.admit(ctx, &l, s.job(job, base, now), now)
 		if err != nil {
-			return "", fmt.Errorf("handoff: flood control: %w", err)
+			return "", err
 		}
 		if held != nil {
 			return s.hold(ctx, l, held, now)
@@ -137,23 +138,57 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 // Claim readies a lead that is owed its first alert to be claimed by the
 // write that stores it anyway (capture creating it): the rep is chosen
 // (a round-robin turn) and the claim put on l. SendClaimed then sends.
-// It does nothing when no first alert is due.
+// It does nothing when no first alert is due, nor when flood control
+// holds the alert (the capture's follow-up records it, asking again: a
+// refused slot changes nothing).
 func (s *Service) Claim(ctx context.Context, l *lead.Lead, owner, base string) error {
-	if dueJob(l, s.Clock()) != jobHandoff {
+	now := s.Clock()
+	if dueJob(l, now) != jobHandoff {
 		return nil
 	}
+	job := s.job(jobHandoff, base, now)
 	if s.Flood != nil && l.Handoff.Rep == "" {
-		// A held alert is recorded by the usual way (FollowUp → RunLead),
-		// which asks again: a refused slot changes nothing.
-		if held, err := s.Flood.gate(ctx, l, s.Clock()); err != nil || held != nil {
+		if held, err := s.admit(ctx, l, job, now); err != nil || held != nil {
 			return err
 		}
-	}
-	if err := s.job(jobHandoff, base, s.Clock()).Prepare(ctx, l); err != nil {
+	} else if err := job.Prepare(ctx, l); err != nil {
 		return err
 	}
 	s.Send.Stage(l, jobHandoff, owner)
 	return nil
+}
+
+// admit asks flood control whether the first alert of l may go now
+// (nil, or why it is held) and meanwhile prepares the alert: the alert's
+// slot and the rep's round-robin turn are independent single-item
+// writes, so they go at once, and the alert waits for the slower of
+// them, not their sum. A held lead is left as it was; it has taken a
+// turn it does not use, so the rotation goes on from the next rep and
+// nobody's share changes by more than that one lead.
+func (s *Service) admit(ctx context.Context, l *lead.Lead, job sendonce.Job, now time.Time) (*lead.Held, error) {
+	// gate reads the lead's touches and hand-off while Prepare writes the
+	// rep into the hand-off: it gets its own copy.
+	before := *l.Handoff
+	gated, h := *l, before
+	gated.Handoff = &h
+	var held *lead.Held
+	var gateErr error
+	gateDone := make(chan struct{})
+	go func() {
+		defer close(gateDone)
+		held, gateErr = s.Flood.gate(ctx, &gated, now)
+	}()
+	err := job.Prepare(ctx, l)
+	<-gateDone
+	switch {
+	case gateErr != nil:
+		*l.Handoff = before
+		return nil, fmt.Errorf("handoff: flood control: %w", gateErr)
+	case held != nil:
+		*l.Handoff = before
+		return held, nil
+	}
+	return nil, err
 }
 
 // SendClaimed sends and records the alert whose claim was written with l
