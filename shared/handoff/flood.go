@@ -176,7 +176,7 @@ func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.He
 	key, ends := f.key(campaign, source, now, false)
 	held := &lead.Held{Source: key, At: now, SummaryAt: ends}
 	if f.Dedup > 0 && !l.AlertedAt.IsZero() && now.Sub(l.AlertedAt) < f.Dedup {
-		held.Reason = lead.HeldRecentlyAlerted
+		held.Reason, held.RetryAt = lead.HeldRecentlyAlerted, l.AlertedAt.Add(f.Dedup)
 		return held, nil
 	}
 	if f.PerSource <= 0 && f.PerCampaign <= 0 {
@@ -218,8 +218,11 @@ func (s *Service) hold(ctx context.Context, l lead.Lead, held *lead.Held, now ti
 		return "", fmt.Errorf("handoff: hold: %w", err)
 	}
 	l.Handoff.State, l.Handoff.Held = lead.HandoffHeld, held
-	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: "alert_held", ID: s.NewID(now), Data: map[string]any{
-		"reason": held.Reason, "summary_at": held.SummaryAt}}},
+	data := map[string]any{"reason": held.Reason, "summary_at": held.SummaryAt}
+	if !held.RetryAt.IsZero() {
+		data["retry_at"] = held.RetryAt
+	}
+	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: "alert_held", ID: s.NewID(now), Data: data}},
 		Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "alerts_held"}}}
 	if _, err := lead.Write(ctx, s.Store.Put, l, ch); errors.Is(err, lead.ErrVersionConflict) {
 		return Busy, nil // changed meanwhile: the next run decides again
@@ -294,6 +297,9 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	d := summaryData{Name: name, Campaign: campaign, UTMSource: source, Limit: limit, CampaignWide: campaignWide,
 		From: l.Handoff.Held.SummaryAt.Add(-w).In(s.Rules.Zone(to)).Format("2 Jan 2006 15:04"), To: l.Handoff.Held.SummaryAt.In(s.Rules.Zone(to)).Format("15:04 MST"),
 		Total: len(ids) + more, More: more}
+	if !campaignWide && s.Flood.Dedup > 0 {
+		d.Retry = hours(s.Flood.Dedup)
+	}
 	for _, id := range ids {
 		d.Leads = append(d.Leads, summaryLead{ID: id, ReleaseURL: links.Release(s.Keys, base, id, now.Add(s.LinkTTL))})
 	}
@@ -308,6 +314,18 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	_, err = s.Send.Mail.Send(ctx, mail.Message{From: s.From, To: to, Subject: mail.Truncate(mail.OneLine(subject), 150),
 		HTML: html.String(), Text: text.String(), Tags: map[string]string{"kind": "sales_alert_summary"}, ConfigurationSet: s.ConfigurationSet})
 	return err
+}
+
+// hours says a duration in whole hours when it is one ("24 hours",
+// "1 hour"), else as Go writes it.
+func hours(d time.Duration) string {
+	switch {
+	case d == time.Hour:
+		return "1 hour"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
 }
 
 func orNone(s string) string {
@@ -333,14 +351,17 @@ func (d summaryData) HotLeads() string {
 
 type summaryData struct {
 	Name, Campaign, UTMSource, From, To string
-	Limit, Total, More                  int
-	CampaignWide                        bool // held by the campaign's limit, all sources together
-	Leads                               []summaryLead
+	// Retry is how long after its last alert a lead held for that alert
+	// goes out by itself ("24 hours"); "" when no lead of the summary can be.
+	Retry              string
+	Limit, Total, More int
+	CampaignWide       bool // held by the campaign's limit, all sources together
+	Leads              []summaryLead
 }
 
 type summaryLead struct{ ID, ReleaseURL string }
 
-const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .CampaignWide}}the campaign, all its sources together, passed its limit of {{.Limit}} alerts in that time{{else}}{{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the lead had an alert shortly before{{end}}. A flood of hot leads from one {{if .CampaignWide}}campaign{{else}}source{{end}} is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{end}}`
+const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .CampaignWide}}the campaign, all its sources together, passed its limit of {{.Limit}} alerts in that time{{else}}{{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the lead had an alert shortly before{{end}}. A flood of hot leads from one {{if .CampaignWide}}campaign{{else}}source{{end}} is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{if .Retry}} A lead held because it had an alert shortly before goes to a rep by itself {{.Retry}} after that alert, unless you release it sooner.{{end}}{{end}}`
 
 var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>

@@ -3,6 +3,7 @@ package handoff
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,5 +210,89 @@ func TestSlotAndTurnAreTakenAtOnce(t *testing.T) {
 				t.Fatalf("%d alerts sent", len(f.out.Sent()))
 			}
 		})
+	}
+}
+
+// A lead sales sent back that turns hot again within the de-duplication
+// window is held. A held lead has left nurture, so it must not wait for a
+// release that may never come: after its window's summary it is due
+// again when the de-duplication window ends, and its alert then goes
+// out by itself, once, through flood control like any first alert.
+func TestHeldForARecentAlertGoesOutWhenItsWindowEnds(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Flood = &Flood{Store: f.store, Dedup: 24 * time.Hour, Window: time.Hour}
+	ctx := context.Background()
+	var id string
+	run := func(want Outcome) {
+		t.Helper()
+		if out, err := f.svc.Run(ctx, id, "tick", ""); err != nil || out != want {
+			t.Fatalf("at %s: run = %s, %v; want %s", f.now.Format(time.RFC3339), out, err, want)
+		}
+	}
+	id = f.hotLead(t, "again@bigcorp.example")
+	run(Sent)
+	alertedAt := f.now
+
+	// Sent back two hours later, hot again at once.
+	f.now = f.now.Add(2 * time.Hour)
+	l := stored(t, f.store, id)
+	l.SendBack("not_now", l.Handoff.Rep, f.now)
+	f.now = f.now.Add(time.Minute)
+	l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
+	f.svc.Rules.Qualify(&l, f.now)
+	if !l.OwedToSales() {
+		t.Fatalf("not hot again: %+v", l.Qualification)
+	}
+	l.Version++
+	if err := f.store.Put(ctx, l, lead.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	run(Held)
+	held := stored(t, f.store, id)
+	h := held.Handoff.Held
+	if h == nil || h.Reason != lead.HeldRecentlyAlerted || !h.RetryAt.Equal(alertedAt.Add(24*time.Hour)) || held.Handoff.Rep != "" {
+		t.Fatalf("held = %+v, rep %q; want recently alerted, retry at %s, no rep", h, held.Handoff.Rep, alertedAt.Add(24*time.Hour))
+	}
+	if !held.NextDue().Equal(h.SummaryAt) {
+		t.Fatalf("next due %s, want the summary at %s", held.NextDue(), h.SummaryAt)
+	}
+
+	// The window's summary goes to the team lead, saying when it goes out.
+	f.now = h.SummaryAt
+	run(Summarised)
+	if n := len(f.out.Sent()); n != 2 || !strings.Contains(f.out.Sent()[1].Text, "goes to a rep by itself 24 hours after that alert") {
+		t.Fatalf("%d emails; summary:\n%s", n, f.out.Sent()[n-1].Text)
+	}
+	if after := stored(t, f.store, id); !after.NextDue().Equal(h.RetryAt) {
+		due := after.NextDue()
+		t.Fatalf("after the summary next due %s, want %s", due, h.RetryAt)
+	}
+	tl, err := f.store.Timeline(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said string
+	for _, e := range tl {
+		if e.Kind == "alert_held" {
+			said = Describe(e, nil)
+		}
+	}
+	if !strings.Contains(said, "goes to sales by itself from "+h.RetryAt.Format("2 Jan 2006 15:04 UTC")) {
+		t.Fatalf("timeline says %q", said)
+	}
+
+	f.now = h.RetryAt.Add(-time.Minute)
+	run(NothingDue)
+	f.now = h.RetryAt
+	run(Sent)
+	got := stored(t, f.store, id)
+	alerts := f.out.Sent()
+	if len(alerts) != 3 || got.Handoff.State != lead.HandoffSent || alerts[2].To != got.Handoff.Rep || got.Handoff.Since != h.RetryAt {
+		t.Fatalf("%d emails, handoff %+v", len(alerts), got.Handoff)
+	}
+	f.now = f.now.Add(time.Minute)
+	run(NothingDue)
+	if len(f.out.Sent()) != 3 {
+		t.Fatalf("%d emails after a second run, want 3", len(f.out.Sent()))
 	}
 }

@@ -87,6 +87,8 @@ func dueJob(l *lead.Lead, now time.Time) string {
 		return jobHandoff
 	case l.Handoff.State == lead.HandoffHeld && l.Handoff.Held != nil && !l.Handoff.Held.Summarised && !now.Before(l.Handoff.Held.SummaryAt):
 		return jobSummary
+	case l.Handoff.State == lead.HandoffHeld && l.Handoff.Held != nil && !l.Handoff.Held.RetryAt.IsZero() && !now.Before(l.Handoff.Held.RetryAt):
+		return jobHandoff // held for a recent alert, whose window has ended
 	case l.Handoff.State == lead.HandoffSent && !now.Before(l.Handoff.DueBy):
 		return jobEscalation
 	}
@@ -112,6 +114,14 @@ func (s *Service) Run(ctx context.Context, leadID, owner, base string) (Outcome,
 func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) (Outcome, error) {
 	now := s.Clock()
 	job := dueJob(&l, now)
+	if job == jobHandoff && l.Handoff.State == lead.HandoffHeld {
+		// Held for an alert shortly before, and that window has ended:
+		// owed again, through flood control as any first alert, and its
+		// time to alert counts from the window's end.
+		h := *l.Handoff
+		h.State, h.Since = lead.HandoffPending, h.Held.RetryAt
+		l.Handoff = &h
+	}
 	switch {
 	case job == "":
 		return NothingDue, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
@@ -39,6 +40,15 @@ func (f facts) str(k string) string {
 }
 
 // campaign is the campaign of a submission event's source.
+// time is a time the event recorded: as written, or read back as text.
+func (f facts) time(k string) (time.Time, bool) {
+	if t, ok := f[k].(time.Time); ok {
+		return t, !t.IsZero()
+	}
+	t, err := time.Parse(time.RFC3339Nano, f.str(k))
+	return t, err == nil
+}
+
 func (f facts) campaign() string {
 	switch src := f["source"].(type) {
 	case lead.Attribution:
@@ -132,7 +142,11 @@ var describers = map[string]func(f facts, labels Labels) string{
 	"sla_breach":  func(f facts, _ Labels) string { return to("No response in time: escalated", f.str("escalated_to")) },
 	"fresh_links": func(f facts, _ Labels) string { return to("Fresh alert links sent", f.str("rep")) },
 	"alert_held": func(f facts, _ Labels) string {
-		return "Alert held for a summary (" + lead.Humanise(cmp.Or(f.str("reason"), "alert limit")) + ")"
+		held := "Alert held for a summary (" + lead.Humanise(cmp.Or(f.str("reason"), "alert limit")) + ")"
+		if at, ok := f.time("retry_at"); ok {
+			held += "; it goes to sales by itself from " + at.UTC().Format("2 Jan 2006 15:04 UTC")
+		}
+		return held
 	},
 	"alert_released":   func(facts, Labels) string { return "Held alert released to sales" },
 	"outcome_reminder": func(f facts, _ Labels) string { return to("Asked for the outcome", f.str("rep")) },

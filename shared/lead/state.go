@@ -160,6 +160,11 @@ type Held struct {
 	// is set once this lead has seen it sent.
 	SummaryAt  time.Time `json:"summary_at"`
 	Summarised bool      `json:"summarised,omitempty"`
+	// RetryAt is when the alert is asked for again by itself: for a lead
+	// held because it had an alert shortly before, when the
+	// de-duplication window ends. Zero: only a release sends it (a held
+	// lead stays with sales: no nurture, so it must not wait forever).
+	RetryAt time.Time `json:"retry_at,omitzero"`
 }
 
 // Why an alert is held.
@@ -199,8 +204,11 @@ func (l *Lead) NextDue() time.Time {
 		case HandoffSent:
 			earliest(l.Handoff.DueBy)
 		case HandoffHeld:
-			if h := l.Handoff.Held; h != nil && !h.Summarised {
-				earliest(h.SummaryAt)
+			if h := l.Handoff.Held; h != nil {
+				if !h.Summarised {
+					earliest(h.SummaryAt)
+				}
+				earliest(h.RetryAt)
 			}
 		}
 	}
