@@ -101,9 +101,10 @@ func TestAlertFloodIsHeldAndSummarisedOnce(t *testing.T) {
 		!strings.Contains(summaries[0].Text, "campaign Q4 demo push — ops leaders (q4-demo)") {
 		t.Fatalf("summaries: %+v", summaries)
 	}
-	links := regexp.MustCompile(`https://leads\.example\.com/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(summaries[0].Text, -1)
-	if len(links) != 7 {
-		t.Fatalf("%d release links, want 7:\n%s", len(links), summaries[0].Text)
+	links := regexp.MustCompile(`- Lead [^:]+: https://leads\.example\.com/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(summaries[0].Text, -1)
+	all := regexp.MustCompile(`release all 7 hot leads: https://leads\.example\.com/feedback/([A-Za-z0-9_.-]+)`).FindStringSubmatch(summaries[0].Text)
+	if len(links) != 7 || all == nil {
+		t.Fatalf("%d release links, want 7 and one for all:\n%s", len(links), summaries[0].Text)
 	}
 	for _, addr := range addrs {
 		if strings.Contains(summaries[0].Text, addr) || strings.Contains(summaries[0].HTML, addr) {
@@ -121,10 +122,21 @@ func TestAlertFloodIsHeldAndSummarisedOnce(t *testing.T) {
 	if a, _ := alerts(); a != 4 {
 		t.Fatalf("%d alerts after the release, want 4", a)
 	}
+
+	// "Release all" releases the six still held, and the next tick
+	// alerts them; the window's summary is not sent again.
+	ev.PathParameters = map[string]string{"token": all[1]}
+	if r, _ := fb.HTTP(ctx, ev); r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded: 6 alerts go to sales now.") {
+		t.Fatalf("release all: %d %s", r.StatusCode, r.Body)
+	}
 	fire()
-	all, _ := sesstore.Fetch(ctx, testenv.Get(t).SES)
+	if a, _ := alerts(); a != 10 {
+		t.Fatalf("%d alerts after releasing all, want 10", a)
+	}
+	fire()
+	sent, _ := sesstore.Fetch(ctx, testenv.Get(t).SES)
 	n := 0
-	for _, e := range all {
+	for _, e := range sent {
 		if strings.Contains(e.Subject, "[Alerts held]") && strings.Contains(e.Subject, source) {
 			n++
 		}

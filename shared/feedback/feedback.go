@@ -31,6 +31,9 @@ var Routes = []string{"GET /feedback/{token}", "POST /feedback/{token}", RouteOu
 type Store interface {
 	lead.Store
 	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
+	// HeldAlerts lists the leads an alert window held (its key), and how
+	// many more it held than it lists.
+	HeldAlerts(ctx context.Context, key string) ([]string, int, error)
 }
 
 // Handler is the Lambda handler behind /feedback/{token}.
@@ -59,7 +62,7 @@ type Requalifier interface {
 	Qualify(l *lead.Lead, now time.Time) lead.Change
 }
 
-var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, links.ActionWon, links.ActionLost, links.ActionRelease}
+var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, links.ActionWon, links.ActionLost, links.ActionRelease, links.ActionReleaseAll}
 
 // MaxComment bounds the optional comment sales can add.
 const MaxComment = 1000
@@ -83,6 +86,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			msg = "This link has expired. Open the lead in your CRM."
 		}
 		return render(http.StatusForbidden, view{Title: "Link not valid", Message: msg}), nil
+	}
+	if action == links.ActionReleaseAll {
+		return h.releaseAll(ctx, req, log, claims, now), nil
 	}
 	l, err := h.Store.Lead(ctx, claims.Subject)
 	if err != nil {

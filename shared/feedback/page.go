@@ -40,6 +40,10 @@ type view struct {
 	// offers fresh links by email.
 	Expired, FreshButton bool
 	FreshField           string
+	// Held lists the leads a "release all" link releases; NotListed how
+	// many more the window held than it kept the names of.
+	Held      []heldRow
+	NotListed int
 }
 
 type link struct{ Label, URL string }
@@ -135,6 +139,10 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 {{if $.Source}}<div class="card"><h2>Where they came from</h2><dl>
 {{range $.Source}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
 </dl></div>{{end}}{{end}}
+{{if eq .Action "release_all"}}{{if .Held}}<div class="card"><h2>{{len .Held}} held {{if eq (len .Held) 1}}alert{{else}}alerts{{end}}</h2><p>Flood control held these hot leads' alerts. Release them if they are real (a launch, not a script): each goes to a rep as usual, with its deadline.</p><ul>
+{{range .Held}}<li>{{or .Name "(no name)"}}{{if .Company}}, {{.Company}}{{end}}</li>{{end}}</ul></div>{{end}}
+{{if .NotListed}}<p>{{.NotListed}} more were held beyond what the window lists; they cannot be released from here.</p>{{end}}
+{{if and .Held (not .Done)}}<form method="post"><p><button type="submit">Release all {{len .Held}} to sales</button></p></form>{{end}}{{end}}
 {{if .FreshButton}}<form method="post"><input type="hidden" name="{{.FreshField}}" value="1">
 <p><button type="submit">Send me a fresh link</button></p></form>{{end}}
 {{if and .Lead (not .Done)}}<form method="post">

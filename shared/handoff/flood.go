@@ -206,6 +206,10 @@ func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.He
 	return held, nil
 }
 
+// HeldListKept is how long after its window a window's list of held
+// leads is kept (the summary's "release all" link lasts as long).
+const HeldListKept = 24 * time.Hour
+
 // Outcomes of flood control.
 const (
 	Held       Outcome = "held"       // the alert is held (source limit or recent alert)
@@ -214,7 +218,7 @@ const (
 
 // hold records the lead's alert as held.
 func (s *Service) hold(ctx context.Context, l lead.Lead, held *lead.Held, now time.Time) (Outcome, error) {
-	if err := s.Flood.Store.HoldAlert(ctx, held.Source, l.ID, held.SummaryAt.Add(24*time.Hour)); err != nil {
+	if err := s.Flood.Store.HoldAlert(ctx, held.Source, l.ID, held.SummaryAt.Add(HeldListKept)); err != nil {
 		return "", fmt.Errorf("handoff: hold: %w", err)
 	}
 	l.Handoff.State, l.Handoff.Held = lead.HandoffHeld, held
@@ -303,6 +307,14 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	for _, id := range ids {
 		d.Leads = append(d.Leads, summaryLead{ID: id, ReleaseURL: links.Release(s.Keys, base, id, now.Add(s.LinkTTL))})
 	}
+	if d.Total > 1 {
+		// One link for the lot, while the window's list of them is kept.
+		until := now.Add(s.LinkTTL)
+		if kept := l.Handoff.Held.SummaryAt.Add(HeldListKept); kept.Before(until) {
+			until = kept
+		}
+		d.ReleaseAllURL = links.ReleaseAll(s.Keys, base, l.Handoff.Held.Source, until)
+	}
 	var html, text strings.Builder
 	if err := summaryHTML().Execute(&html, d); err != nil {
 		return err
@@ -353,7 +365,9 @@ type summaryData struct {
 	Name, Campaign, UTMSource, From, To string
 	// Retry is how long after its last alert a lead held for that alert
 	// goes out by itself ("24 hours"); "" when no lead of the summary can be.
-	Retry              string
+	Retry string
+	// ReleaseAllURL releases every lead the window held (more than one).
+	ReleaseAllURL      string
 	Limit, Total, More int
 	CampaignWide       bool // held by the campaign's limit, all sources together
 	Leads              []summaryLead
@@ -372,6 +386,7 @@ var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
 <p>Review each lead and release the ones that are real: its alert then goes to a rep as usual.</p>
 <ul>{{range .Leads}}<li>Lead {{.ID}}: <a href="{{.ReleaseURL}}">review and release</a></li>{{end}}</ul>
 {{if .More}}<p>… and {{.More}} more, not listed.</p>{{end}}
+{{if .ReleaseAllURL}}<p>If they are real (a launch, not a script): <a href="{{.ReleaseAllURL}}">review and release all {{.HotLeads}}</a>.</p>{{end}}
 </body></html>`))
 })
 
@@ -385,5 +400,7 @@ Review each lead and release the ones that are real: its alert then goes to a re
 - Lead {{.ID}}: {{.ReleaseURL}}{{end}}
 {{if .More}}
 … and {{.More}} more, not listed.
+{{end}}{{if .ReleaseAllURL}}
+If they are real (a launch, not a script), review and release all {{.HotLeads}}: {{.ReleaseAllURL}}
 {{end}}`))
 })

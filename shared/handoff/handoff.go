@@ -76,6 +76,9 @@ const (
 )
 
 func dueJob(l *lead.Lead, now time.Time) string {
+	if l.Erased {
+		return "" // nothing goes to sales about an erased person
+	}
 	if l.OutcomeReminderPending() && !now.Before(l.Deal.RemindAt) {
 		return jobReminder
 	}

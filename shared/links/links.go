@@ -26,7 +26,8 @@ const (
 	ActionSQL         = "sql"         // /feedback/{token}: outcomes after acceptance
 	ActionWon         = "won"
 	ActionLost        = "lost"
-	ActionRelease     = "release" // /feedback/{token}: the team lead releases a held alert
+	ActionRelease     = "release"     // /feedback/{token}: the team lead releases a held alert
+	ActionReleaseAll  = "release_all" // /feedback/{token}: … every alert a window held (Subject: the window's key)
 )
 
 // Lifetimes of the links that do not take one from their caller.
@@ -120,6 +121,13 @@ func SplitReject(extra string) (reason, repRef string) {
 // alert.
 func Release(keys token.Keys, base, leadID string, expires time.Time) string {
 	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionRelease, Subject: leadID, Expires: expires}))
+}
+
+// ReleaseAll is the link in a held-alerts summary that releases every
+// alert its window held (key: the window's flood-control key, no text a
+// visitor typed).
+func ReleaseAll(keys token.Keys, base, key string, expires time.Time) string {
+	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionReleaseAll, Subject: key, Expires: expires}))
 }
 
 // repRefPrefix marks a rep reference, so it is never taken for a reason

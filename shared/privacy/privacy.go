@@ -132,8 +132,11 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 	}
 	if h := l.Handoff; h != nil {
 		cp := *h
-		if cp.State == lead.HandoffPending || cp.State == lead.HandoffSent {
-			cp.State = lead.HandoffAnswered // nothing is owed for an erased person
+		switch cp.State {
+		case lead.HandoffPending, lead.HandoffSent, lead.HandoffHeld:
+			// Nothing is owed for an erased person: no alert, no
+			// escalation, no release of a held alert.
+			cp.State = lead.HandoffAnswered
 		}
 		out.Handoff = &cp
 	}

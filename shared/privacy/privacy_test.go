@@ -226,3 +226,28 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 }
+
+// Nothing goes to sales about an erased person, whatever the state of
+// its hand-off: no alert, escalation or held alert stays due (a held one
+// would otherwise retry by itself, or be released by its link).
+func TestAnonymiseLeavesNothingOwedToSales(t *testing.T) {
+	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	for _, h := range []lead.Handoff{
+		{State: lead.HandoffPending, Since: now},
+		{State: lead.HandoffSent, Rep: "ana@example.com", DueBy: now.Add(time.Hour)},
+		{State: lead.HandoffHeld, Held: &lead.Held{Reason: lead.HeldRecentlyAlerted, SummaryAt: now.Add(time.Hour), RetryAt: now.Add(20 * time.Hour)}},
+		{State: lead.HandoffHeld, Held: &lead.Held{Reason: lead.HeldSourceLimit, SummaryAt: now.Add(-time.Hour), Summarised: true}},
+	} {
+		t.Run(h.State, func(t *testing.T) {
+			l := lead.New("L1", lead.Submission{Email: "ann@example.com"})
+			l.Stage, l.Handoff = lead.StageMQL, &h
+			if l.NextDue().IsZero() && h.Held != nil && !h.Held.Summarised {
+				t.Fatal("fixture: nothing due before the erasure")
+			}
+			out := Anonymise(l, now)
+			if due := out.NextDue(); !due.IsZero() || out.OwedToSales() || out.Handoff.State != lead.HandoffAnswered {
+				t.Fatalf("erased lead: handoff %s, next due %s", out.Handoff.State, due)
+			}
+		})
+	}
+}
