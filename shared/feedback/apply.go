@@ -39,7 +39,9 @@ func ResponseBucket(d time.Duration) string {
 func spent(l *lead.Lead, action string) string {
 	switch action {
 	case links.ActionRelease:
-		if l.Handoff == nil || l.Handoff.State != lead.HandoffHeld {
+		// An erased person owes sales nothing (erasures before hand-offs
+		// were closed by them left some held).
+		if l.Handoff == nil || l.Handoff.State != lead.HandoffHeld || l.Erased {
 			if l.Handoff != nil && l.Handoff.Released {
 				return "already"
 			}

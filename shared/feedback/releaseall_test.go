@@ -104,3 +104,21 @@ func (f *fixture) countersOf(t *testing.T, campaign string) map[string]int64 {
 	}
 	return c
 }
+
+// A lead erased before erasure closed held hand-offs is still "held": its
+// release link changes nothing (nothing goes to sales about it).
+func TestReleaseOfAnErasedLeadChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	l := lead.New("E1", lead.Submission{Source: lead.Attribution{Campaign: "q4", At: t0.Add(-time.Hour)}})
+	l.Stage, l.Erased, l.Suppressed = lead.StageMQL, true, "erasure"
+	l.Handoff = &lead.Handoff{State: lead.HandoffHeld, Held: &lead.Held{Reason: lead.HeldSourceLimit, SummaryAt: t0.Add(-time.Minute), Summarised: true}}
+	l.Record(&lead.Change{})
+	if err := f.st.CreateLead(ctx, l, lead.Change{At: l.CreatedAt}, nil); err != nil {
+		t.Fatal(err)
+	}
+	r := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "E1", links.ActionRelease, "", t0.Add(time.Hour)), "")
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "nothing changed") || f.held(t, "E1") != lead.HandoffHeld {
+		t.Fatalf("release of an erased lead: %d, handoff %s\n%s", r.StatusCode, f.held(t, "E1"), r.Body)
+	}
+}
