@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go/middleware"
@@ -302,4 +304,73 @@ func (c *sendCounter) Middleware(s *middleware.Stack) error {
 		}
 		return out, md, err
 	}), middleware.After)
+}
+
+// A lead the due index lists with nothing due — an erasure made before
+// erasures closed held alerts left one open, and its entry in the index —
+// is written again by the next tick and leaves the index, instead of
+// coming back every tick ahead of the shard's due leads. Nothing is sent
+// about it.
+func TestTickMovesAStaleDueEntryOut(t *testing.T) {
+	clock := &clockAt{t: monday}
+	tick, table, _ := buildAt(t, "nurture", nil, clock.now, "")
+	db := testenv.Clients(t).DynamoDB
+	st := store.New(db, table)
+	ctx := context.Background()
+	id := fmt.Sprintf("stale%d", time.Now().UnixNano())
+	l := lead.New(id, lead.Submission{Email: id + "@stale.example", Source: lead.Attribution{Campaign: "q4-demo", At: clock.now()}})
+	l.Stage = lead.StageMQL
+	l.Handoff = &lead.Handoff{State: lead.HandoffHeld, Since: clock.now().Add(-2 * time.Hour),
+		Held: &lead.Held{Reason: lead.HeldSourceLimit, Source: "0011223344556677#20261123T0800Z", At: clock.now().Add(-2 * time.Hour), SummaryAt: clock.now().Add(-time.Hour)}}
+	l.Version = 1
+	if err := st.CreateLead(ctx, l, lead.Change{At: l.CreatedAt}, nil); err != nil {
+		t.Fatal(err)
+	}
+	inIndex := func() bool {
+		t.Helper()
+		for shard := range store.DueShards {
+			due, err := st.Due(ctx, shard, clock.now(), 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range due {
+				if d.ID == id {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if !inIndex() {
+		t.Fatal("fixture: the held lead is not in the due index")
+	}
+	// Erased the old way: the flag set, the hand-off and the index entry left.
+	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table,
+		Key:              map[string]dbtypes.AttributeValue{"PK": &dbtypes.AttributeValueMemberS{Value: "LEAD#" + id}, "SK": &dbtypes.AttributeValueMemberS{Value: "PROFILE"}},
+		UpdateExpression: aws.String("SET erased = :t"), ExpressionAttributeValues: map[string]dbtypes.AttributeValue{":t": &dbtypes.AttributeValueMemberBOOL{Value: true}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !inIndex() {
+		t.Fatal("fixture: the erased lead left the index without a tick")
+	}
+	if err := tick.Event(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
+		t.Fatal(err)
+	}
+	if inIndex() {
+		t.Fatal("the stale entry is still in the due index after a tick")
+	}
+	got, err := st.Lead(ctx, id)
+	if err != nil || !got.Erased || got.Version != 2 {
+		t.Fatalf("lead after the tick: version %d, erased %v, %v", got.Version, got.Erased, err)
+	}
+	sent, err := sesstore.Fetch(ctx, testenv.Get(t).SES)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range sent {
+		if strings.Contains(m.Text, id) || strings.Contains(m.HTML, id) {
+			t.Fatalf("an email about the erased lead: %s", m.Subject)
+		}
+	}
 }

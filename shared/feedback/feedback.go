@@ -82,7 +82,10 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if err != nil {
 		log.Warn("feedback", "status", http.StatusForbidden, "outcome", "bad_token", "error", err.Error())
 		msg := "This link is damaged or was not sent by us."
-		if errors.Is(err, token.ErrExpired) {
+		switch {
+		case errors.Is(err, token.ErrExpired) && action == links.ActionReleaseAll:
+			msg = "This link has expired (it lasts a day after its window). Each lead's own link in the summary may still work."
+		case errors.Is(err, token.ErrExpired):
 			msg = "This link has expired. Open the lead in your CRM."
 		}
 		return render(http.StatusForbidden, view{Title: "Link not valid", Message: msg}), nil

@@ -34,7 +34,7 @@ func (h *Handler) releaseAll(ctx context.Context, req httpapi.Request, log *slog
 	if err != nil {
 		return failed(http.StatusInternalServerError, err, "We could not read the held alerts. Please try again in a minute.")
 	}
-	held, err := h.stillHeld(ctx, ids)
+	held, err := h.stillHeld(ctx, ids, c.Subject)
 	if err != nil {
 		return failed(http.StatusInternalServerError, err, "We could not read the held alerts. Please try again in a minute.")
 	}
@@ -68,7 +68,10 @@ func (h *Handler) releaseAll(ctx context.Context, req httpapi.Request, log *slog
 		status = http.StatusInternalServerError
 	}
 	log.Info("feedback", "status", status, "action", links.ActionReleaseAll, "released", released, "failed", errs)
-	v.Done, v.Message = true, fmt.Sprintf("Recorded: %s go to sales now.", alerts(released))
+	v.Done, v.Message = true, fmt.Sprintf("Recorded: %s %s to sales now.", alerts(released), map[bool]string{true: "goes", false: "go"}[released == 1])
+	if released == 0 {
+		v.Message = "Nothing released: these alerts were released or answered meanwhile."
+	}
 	if errs > 0 {
 		v.Message += fmt.Sprintf(" %s could not be released: open this link again to retry.", alerts(errs))
 	}
@@ -83,9 +86,10 @@ func alerts(n int) string {
 	return fmt.Sprintf("%d alerts", n)
 }
 
-// stillHeld reads the leads of ids whose alert is still held (erased ones
-// and those answered or released meanwhile are left out), a few at a time.
-func (h *Handler) stillHeld(ctx context.Context, ids []string) ([]lead.Lead, error) {
+// stillHeld reads the leads of ids whose alert the window (key) still
+// holds, a few at a time: erased ones, those answered or released
+// meanwhile and those held since by another window are left out.
+func (h *Handler) stillHeld(ctx context.Context, ids []string, key string) ([]lead.Lead, error) {
 	leads := make([]*lead.Lead, len(ids))
 	errs := make([]error, len(ids))
 	var wg sync.WaitGroup
@@ -100,7 +104,7 @@ func (h *Handler) stillHeld(ctx context.Context, ids []string) ([]lead.Lead, err
 			case errors.Is(err, lead.ErrNotFound):
 			case err != nil:
 				errs[i] = err
-			case spent(&l, links.ActionRelease) == "":
+			case spent(&l, links.ActionRelease) == "" && l.Handoff.Held != nil && l.Handoff.Held.Source == key:
 				leads[i] = &l
 			}
 		}()

@@ -20,13 +20,13 @@ func TestReleaseAllReleasesTheWindowsHeldLeads(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	const window = "a1b2c3d4e5f60708#20310310T0800Z"
-	hold := func(id, name string) {
+	holdIn := func(id, name, current string) {
 		t.Helper()
 		l := lead.New(id, lead.Submission{Email: strings.ToLower(id) + "@launch.example", Name: name, Company: "Launch Co",
 			Source: lead.Attribution{Campaign: "q4", At: t0.Add(-time.Hour)}})
 		l.Stage = lead.StageMQL
 		l.Handoff = &lead.Handoff{State: lead.HandoffHeld, Since: t0.Add(-time.Hour),
-			Held: &lead.Held{Reason: lead.HeldSourceLimit, Source: window, At: t0.Add(-time.Hour), SummaryAt: t0.Add(-3 * time.Minute), Summarised: true}}
+			Held: &lead.Held{Reason: lead.HeldSourceLimit, Source: current, At: t0.Add(-time.Hour), SummaryAt: t0.Add(-3 * time.Minute), Summarised: true}}
 		l.Record(&lead.Change{})
 		if err := f.st.CreateLead(ctx, l, lead.Change{At: l.CreatedAt}, nil); err != nil {
 			t.Fatal(err)
@@ -35,6 +35,10 @@ func TestReleaseAllReleasesTheWindowsHeldLeads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	hold := func(id, name string) { holdIn(id, name, window) }
+	// H5 was held in this window, then alerted, sent back and held again
+	// by a later one: that hold is the later window's to release.
+	holdIn("H5", "Hedda", "a1b2c3d4e5f60708#20310310T0900Z")
 	hold("H1", "Hanna")
 	hold("H2", "Hugo")
 	hold("H3", "Heidi")
@@ -59,7 +63,7 @@ func TestReleaseAllReleasesTheWindowsHeldLeads(t *testing.T) {
 			t.Fatalf("GET: %d, page lacks %q:\n%s", page.StatusCode, want, page.Body)
 		}
 	}
-	if strings.Contains(page.Body, "Heidi") || f.held(t, "H1") != lead.HandoffHeld {
+	if strings.Contains(page.Body, "Heidi") || strings.Contains(page.Body, "Hedda") || f.held(t, "H1") != lead.HandoffHeld {
 		t.Fatalf("GET lists a released lead or changed one:\n%s", page.Body)
 	}
 	if r := f.do(t, http.MethodPost, tok[:len(tok)-2]+"xx", ""); r.StatusCode != http.StatusForbidden || f.held(t, "H1") != lead.HandoffHeld {
@@ -74,6 +78,9 @@ func TestReleaseAllReleasesTheWindowsHeldLeads(t *testing.T) {
 		if got := f.held(t, id); got != lead.HandoffPending {
 			t.Fatalf("%s handoff %s, want pending (released)", id, got)
 		}
+	}
+	if got := f.held(t, "H5"); got != lead.HandoffHeld {
+		t.Fatalf("H5 (held by a later window) handoff %s, want held", got)
 	}
 	if c := f.countersOf(t, "q4"); c["alerts_released"] != 3 {
 		t.Fatalf("alerts_released = %d, want 3 (one by its own link, two by the window's)", c["alerts_released"])

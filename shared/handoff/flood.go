@@ -169,41 +169,100 @@ const (
 // campaign's, in one update of the campaign's window item (of the
 // source's when there is no campaign limit).
 func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.Held, error) {
+	held, ask := f.check(l, now)
+	if ask == nil {
+		return held, nil
+	}
+	return f.take(ctx, l.ID, ask)
+}
+
+// slotAsk is the slot gate asks the store for: the window item and its
+// sets' limits, and the hold it answers with when refused.
+type slotAsk struct {
+	key, campaignKey string
+	limits           map[string]int
+	expires          time.Time
+	held             lead.Held
+}
+
+// check is the part of gate that needs no request: it answers (a hold,
+// or nil to let the alert go) when the lead is released, recently
+// alerted or nothing is limited; otherwise it says what to ask for.
+func (f *Flood) check(l *lead.Lead, now time.Time) (*lead.Held, *slotAsk) {
 	if f == nil || l.Handoff == nil || l.Handoff.Released {
 		return nil, nil
 	}
 	campaign, source := f.origin(l)
 	key, ends := f.key(campaign, source, now, false)
-	held := &lead.Held{Source: key, At: now, SummaryAt: ends}
+	held := lead.Held{Source: key, At: now, SummaryAt: ends}
 	if f.Dedup > 0 && !l.AlertedAt.IsZero() && now.Sub(l.AlertedAt) < f.Dedup {
 		held.Reason, held.RetryAt = lead.HeldRecentlyAlerted, l.AlertedAt.Add(f.Dedup)
-		return held, nil
+		return &held, nil
 	}
 	if f.PerSource <= 0 && f.PerCampaign <= 0 {
 		return nil, nil
 	}
-	slotKey, limits := key, map[string]int{setSource: f.PerSource}
-	campaignKey, _ := f.key(campaign, source, now, true)
+	ask := &slotAsk{key: key, limits: map[string]int{setSource: f.PerSource}, expires: ends.Add(24 * time.Hour), held: held}
+	ask.campaignKey, _ = f.key(campaign, source, now, true)
 	if f.PerCampaign > 0 {
 		// The campaign's item holds its sources' sets too (at most
 		// PerCampaign of them fill, so it stays small).
-		slotKey, limits = campaignKey, map[string]int{setAll: f.PerCampaign}
+		ask.key, ask.limits = ask.campaignKey, map[string]int{setAll: f.PerCampaign}
 		if f.PerSource > 0 {
-			limits["src_"+hashed(source)] = f.PerSource
+			ask.limits["src_"+hashed(source)] = f.PerSource
 		}
 	}
-	full, err := f.Store.AlertSlot(ctx, slotKey, l.ID, limits, ends.Add(24*time.Hour))
+	return nil, ask
+}
+
+// take asks the store for the slot: nil when placed, else the hold.
+func (f *Flood) take(ctx context.Context, leadID string, ask *slotAsk) (*lead.Held, error) {
+	full, err := f.Store.AlertSlot(ctx, ask.key, leadID, ask.limits, ask.expires)
+	held := ask.held
 	switch {
 	case err != nil:
 		return nil, err
 	case full == "":
 		return nil, nil
 	case full == setAll:
-		held.Reason, held.Source = lead.HeldCampaignLimit, campaignKey
+		held.Reason, held.Source = lead.HeldCampaignLimit, ask.campaignKey
 	default:
 		held.Reason = lead.HeldSourceLimit
 	}
-	return held, nil
+	return &held, nil
+}
+
+// refusals remembers, in this process, the window items that refused a
+// slot in the current window: a lead of a window that is full goes on
+// asking for its slot before its rep's turn rather than at the same time,
+// so a flood's held leads do not each use up a turn (with two reps and
+// held leads between real ones, every real lead would reach the same
+// rep). The first refusal of a window in each process still costs one.
+type refusals struct {
+	mu     sync.Mutex
+	window string // the window the keys are of (the keys' suffix)
+	keys   map[string]bool
+}
+
+func (r *refusals) add(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if w := windowOf(key); w != r.window {
+		r.window, r.keys = w, map[string]bool{}
+	}
+	r.keys[key] = true
+}
+
+func (r *refusals) has(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.window == windowOf(key) && r.keys[key]
+}
+
+// windowOf is the window part of a flood-control key (see Flood.key).
+func windowOf(key string) string {
+	_, w, _ := strings.Cut(key, "#")
+	return w
 }
 
 // HeldListKept is how long after its window a window's list of held
@@ -375,7 +434,7 @@ type summaryData struct {
 
 type summaryLead struct{ ID, ReleaseURL string }
 
-const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .CampaignWide}}the campaign, all its sources together, passed its limit of {{.Limit}} alerts in that time{{else}}{{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the lead had an alert shortly before{{end}}. A flood of hot leads from one {{if .CampaignWide}}campaign{{else}}source{{end}} is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{if .Retry}} A lead held because it had an alert shortly before goes to a rep by itself {{.Retry}} after that alert, unless you release it sooner.{{end}}{{end}}`
+const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .CampaignWide}}the campaign, all its sources together, passed its limit of {{.Limit}} alerts in that time{{else}}{{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the lead had an alert shortly before{{end}}. A flood of hot leads from one {{if .CampaignWide}}campaign{{else}}source{{end}} is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{if .Retry}} A lead held only because it had an alert shortly before is asked for again by itself {{.Retry}} after that alert, if it is still an MQL (the alert limits apply then as now), unless you release it sooner.{{end}}{{end}}`
 
 var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>

@@ -260,7 +260,7 @@ func TestHeldForARecentAlertGoesOutWhenItsWindowEnds(t *testing.T) {
 	// The window's summary goes to the team lead, saying when it goes out.
 	f.now = h.SummaryAt
 	run(Summarised)
-	if n := len(f.out.Sent()); n != 2 || !strings.Contains(f.out.Sent()[1].Text, "goes to a rep by itself 24 hours after that alert") {
+	if n := len(f.out.Sent()); n != 2 || !strings.Contains(f.out.Sent()[1].Text, "is asked for again by itself 24 hours after that alert, if it is still an MQL") {
 		t.Fatalf("%d emails; summary:\n%s", n, f.out.Sent()[n-1].Text)
 	}
 	if after := stored(t, f.store, id); !after.NextDue().Equal(h.RetryAt) {
@@ -294,5 +294,87 @@ func TestHeldForARecentAlertGoesOutWhenItsWindowEnds(t *testing.T) {
 	run(NothingDue)
 	if len(f.out.Sent()) != 3 {
 		t.Fatalf("%d emails after a second run, want 3", len(f.out.Sent()))
+	}
+}
+
+// The retry of a hold for a recent alert is for a lead still owed to
+// sales: one disqualified (or unsubscribed) meanwhile is not alerted and
+// leaves the due index.
+func TestHeldRetryIsOnlyForAnMQL(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Flood = &Flood{Store: f.store, Dedup: 24 * time.Hour, Window: time.Hour}
+	ctx := context.Background()
+	id := f.hotLead(t, "gone-cold@bigcorp.example")
+	if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != Sent {
+		t.Fatalf("first alert: %s, %v", out, err)
+	}
+	l := stored(t, f.store, id)
+	l.Handoff = &lead.Handoff{State: lead.HandoffHeld, Since: f.now, Held: &lead.Held{Reason: lead.HeldRecentlyAlerted,
+		Source: "k#w", At: f.now, SummaryAt: f.now.Add(time.Hour), Summarised: true, RetryAt: f.now.Add(24 * time.Hour)}}
+	l.Stage = lead.StageDisqualified
+	l.Version++
+	if err := f.store.Put(ctx, l, lead.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	l = stored(t, f.store, id)
+	if due := l.NextDue(); !due.IsZero() {
+		t.Fatalf("a disqualified held lead is due at %s", due)
+	}
+	f.now = f.now.Add(25 * time.Hour)
+	if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != NothingDue || len(f.out.Sent()) != 1 {
+		t.Fatalf("retry of a disqualified lead: %s, %v, %d emails", out, err, len(f.out.Sent()))
+	}
+}
+
+// countingStore counts round-robin turns.
+type countingStore struct {
+	*memstore.Store
+	turns int
+}
+
+func (c *countingStore) NextTurn(ctx context.Context, team string) (int64, error) {
+	c.turns++
+	return c.Store.NextTurn(ctx, team)
+}
+
+// Held leads take no round-robin turn when the hold is known first: a
+// recent alert needs no request, and once this process saw a window full
+// its next leads ask for the slot before the turn. Only the lead refused
+// while its turn was being taken used one up.
+func TestHeldLeadsTakeNoTurnWhenTheHoldIsKnownFirst(t *testing.T) {
+	f := newFixture(t)
+	cs := &countingStore{Store: f.store}
+	f.svc.Store = cs
+	f.svc.Send.Store = cs
+	f.svc.Flood = &Flood{Store: f.store, PerSource: 1, Dedup: 24 * time.Hour, Window: time.Hour}
+	ctx := context.Background()
+	want := []Outcome{Sent, Held, Held, Held}
+	var first string
+	for i, w := range want {
+		id := f.hotLead(t, fmt.Sprintf("flood%d@bigcorp.example", i))
+		if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != w {
+			t.Fatalf("lead %d: %s, %v; want %s", i, out, err, w)
+		}
+		if i == 0 {
+			first = id
+		}
+	}
+	if cs.turns != 2 {
+		t.Fatalf("%d turns taken, want 2 (the alerted lead, and the first refused while its turn was taken)", cs.turns)
+	}
+	// The alerted lead, sent back and hot again in the next hour: held for
+	// its recent alert, known without a request, so no turn either.
+	f.now = f.now.Add(time.Hour)
+	l := stored(t, f.store, first)
+	l.SendBack("not_now", l.Handoff.Rep, f.now)
+	f.now = f.now.Add(time.Minute)
+	l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
+	f.svc.Rules.Qualify(&l, f.now)
+	l.Version++
+	if err := f.store.Put(ctx, l, lead.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := f.svc.Run(ctx, first, "w", ""); err != nil || out != Held || cs.turns != 2 {
+		t.Fatalf("recently alerted: %s, %v, %d turns; want held, still 2", out, err, cs.turns)
 	}
 }

@@ -49,6 +49,8 @@ type Service struct {
 	Clock func() time.Time
 	NewID func(time.Time) string
 	Log   *slog.Logger
+
+	refused refusals // slot windows this process saw full (admit)
 }
 
 // Outcome says what Run did.
@@ -90,7 +92,7 @@ func dueJob(l *lead.Lead, now time.Time) string {
 		return jobHandoff
 	case l.Handoff.State == lead.HandoffHeld && l.Handoff.Held != nil && !l.Handoff.Held.Summarised && !now.Before(l.Handoff.Held.SummaryAt):
 		return jobSummary
-	case l.Handoff.State == lead.HandoffHeld && l.Handoff.Held != nil && !l.Handoff.Held.RetryAt.IsZero() && !now.Before(l.Handoff.Held.RetryAt):
+	case !l.HeldRetryAt().IsZero() && !now.Before(l.HeldRetryAt()):
 		return jobHandoff // held for a recent alert, whose window has ended
 	case l.Handoff.State == lead.HandoffSent && !now.Before(l.Handoff.DueBy):
 		return jobEscalation
@@ -117,12 +119,12 @@ func (s *Service) Run(ctx context.Context, leadID, owner, base string) (Outcome,
 func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) (Outcome, error) {
 	now := s.Clock()
 	job := dueJob(&l, now)
-	if job == jobHandoff && l.Handoff.State == lead.HandoffHeld {
+	retry := job == jobHandoff && l.Handoff.State == lead.HandoffHeld
+	if retry {
 		// Held for an alert shortly before, and that window has ended:
-		// owed again, through flood control as any first alert, and its
-		// time to alert counts from the window's end.
+		// owed again, through flood control as any first alert.
 		h := *l.Handoff
-		h.State, h.Since = lead.HandoffPending, h.Held.RetryAt
+		h.State = lead.HandoffPending
 		l.Handoff = &h
 	}
 	switch {
@@ -143,6 +145,9 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 		if held != nil {
 			return s.hold(ctx, l, held, now)
 		}
+	}
+	if retry {
+		l.Handoff.Since = l.Handoff.Held.RetryAt // its time to alert counts from then
 	}
 	out, err := s.Send.Do(ctx, l, s.job(job, base, now), owner)
 	return s.outcome(ctx, l, job, out, err)
@@ -172,36 +177,59 @@ func (s *Service) Claim(ctx context.Context, l *lead.Lead, owner, base string) e
 }
 
 // admit asks flood control whether the first alert of l may go now
-// (nil, or why it is held) and meanwhile prepares the alert: the alert's
-// slot and the rep's round-robin turn are independent single-item
-// writes, so they go at once, and the alert waits for the slower of
-// them, not their sum. A held lead is left as it was; it has taken a
-// turn it does not use, so the rotation goes on from the next rep and
-// nobody's share changes by more than that one lead.
+// (nil, or why it is held) and prepares the alert (its rep chosen). The
+// alert's slot and the rep's round-robin turn are independent
+// single-item writes, so they go at once and the alert waits for the
+// slower, not their sum; a held lead is left as it was. When the answer
+// needs no request (a recent alert, no limits) or this process saw the
+// slot's window full, the slot is asked first and a held lead takes no
+// turn; a lead held at the same time as its turn was taken has used that
+// turn up, and the rotation goes on from the next rep.
 func (s *Service) admit(ctx context.Context, l *lead.Lead, job sendonce.Job, now time.Time) (*lead.Held, error) {
-	// gate reads the lead's touches and hand-off while Prepare writes the
-	// rep into the hand-off: it gets its own copy.
-	before := *l.Handoff
-	gated, h := *l, before
-	gated.Handoff = &h
-	var held *lead.Held
+	held, ask := s.Flood.check(l, now)
+	switch {
+	case held != nil:
+		return held, nil
+	case ask == nil:
+		return nil, job.Prepare(ctx, l)
+	case s.refused.has(ask.key):
+		if held, err := s.slot(ctx, l.ID, ask); err != nil || held != nil {
+			return held, err
+		}
+		return nil, job.Prepare(ctx, l)
+	}
+	before, id := *l.Handoff, l.ID
 	var gateErr error
 	gateDone := make(chan struct{})
 	go func() {
 		defer close(gateDone)
-		held, gateErr = s.Flood.gate(ctx, &gated, now)
+		defer func() {
+			if p := recover(); p != nil { // the runtime recovers only its own goroutine
+				gateErr = fmt.Errorf("panic: %v", p)
+			}
+		}()
+		held, gateErr = s.slot(ctx, id, ask)
 	}()
 	err := job.Prepare(ctx, l)
 	<-gateDone
-	switch {
-	case gateErr != nil:
+	if gateErr != nil || held != nil {
 		*l.Handoff = before
-		return nil, fmt.Errorf("handoff: flood control: %w", gateErr)
-	case held != nil:
-		*l.Handoff = before
-		return held, nil
+		return held, gateErr
 	}
 	return nil, err
+}
+
+// slot takes the alert's slot (nil when placed, else the hold),
+// remembering a refusal for admit.
+func (s *Service) slot(ctx context.Context, leadID string, ask *slotAsk) (*lead.Held, error) {
+	held, err := s.Flood.take(ctx, leadID, ask)
+	if err != nil {
+		return nil, fmt.Errorf("handoff: flood control: %w", err)
+	}
+	if held != nil {
+		s.refused.add(ask.key)
+	}
+	return held, nil
 }
 
 // SendClaimed sends and records the alert whose claim was written with l

@@ -39,7 +39,6 @@ func (f facts) str(k string) string {
 	}
 }
 
-// campaign is the campaign of a submission event's source.
 // time is a time the event recorded: as written, or read back as text.
 func (f facts) time(k string) (time.Time, bool) {
 	if t, ok := f[k].(time.Time); ok {
@@ -49,6 +48,7 @@ func (f facts) time(k string) (time.Time, bool) {
 	return t, err == nil
 }
 
+// campaign is the campaign of a submission event's source.
 func (f facts) campaign() string {
 	switch src := f["source"].(type) {
 	case lead.Attribution:

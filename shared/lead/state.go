@@ -192,6 +192,9 @@ func (l *Lead) Held(owner string, now time.Time) bool {
 // nothing is due (the lead then leaves the sparse due index).
 func (l *Lead) NextDue() time.Time {
 	var due time.Time
+	if l.Erased {
+		return due // an erased person is owed nothing
+	}
 	earliest := func(t time.Time) {
 		if !t.IsZero() && (due.IsZero() || t.Before(due)) {
 			due = t
@@ -204,12 +207,10 @@ func (l *Lead) NextDue() time.Time {
 		case HandoffSent:
 			earliest(l.Handoff.DueBy)
 		case HandoffHeld:
-			if h := l.Handoff.Held; h != nil {
-				if !h.Summarised {
-					earliest(h.SummaryAt)
-				}
-				earliest(h.RetryAt)
+			if h := l.Handoff.Held; h != nil && !h.Summarised {
+				earliest(h.SummaryAt)
 			}
+			earliest(l.HeldRetryAt())
 		}
 	}
 	if l.Nurture != nil {
@@ -220,6 +221,16 @@ func (l *Lead) NextDue() time.Time {
 	}
 	earliest(l.confirmationOwed())
 	return due
+}
+
+// HeldRetryAt is when a held alert is asked for again by itself
+// (Held.RetryAt), while the lead is still an MQL; zero otherwise (a lead
+// disqualified or unsubscribed meanwhile is no longer owed to sales).
+func (l *Lead) HeldRetryAt() time.Time {
+	if h := l.Handoff; h != nil && h.State == HandoffHeld && h.Held != nil && l.Stage == StageMQL && !l.Erased {
+		return h.Held.RetryAt
+	}
+	return time.Time{}
 }
 
 // OpenWith is the rep an accepted lead without a final outcome (SAL or

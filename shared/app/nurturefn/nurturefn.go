@@ -79,7 +79,10 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 			if out, err := s.OptIn.RunLead(ctx, l, owner, ""); err != nil || out != lead.Idle {
 				return out, err
 			}
-			return s.Runner.Run(ctx, l, owner)
+			if out, err := s.Runner.Run(ctx, l, owner); err != nil || out != lead.Idle {
+				return out, err
+			}
+			return reindex(ctx, s.Store, l, env.Clock())
 		},
 	}
 	return func(ctx context.Context, ev events.EventBridgeEvent) error {
@@ -121,4 +124,26 @@ func sendRate(ctx context.Context, configured string, rate awsclients.SendRate) 
 		return 0, errors.New("config: set SES_MAX_SEND_RATE, or give the function SES GetAccount")
 	}
 	return rate(ctx)
+}
+
+// Reindexed: the due index listed a lead with nothing due (an entry
+// written under an older rule of what is due, such as an erasure that
+// left a held alert open); the lead was written again to fix it.
+const Reindexed lead.Outcome = "reindexed"
+
+// reindex writes a lead the due index gave but that has nothing due now,
+// so its entry moves to its true due time or out of the index instead of
+// coming back every tick (ahead of due leads in its shard). A copy the
+// index had not caught up with yet loses the version check: left alone.
+func reindex(ctx context.Context, st *store.Store, l lead.Lead, now time.Time) (lead.Outcome, error) {
+	if due := l.NextDue(); !due.IsZero() && !due.After(now) {
+		return lead.Idle, nil // due, yet nobody had work: nothing a write would change
+	}
+	switch _, err := lead.Write(ctx, st.Put, l, lead.Change{At: now}); {
+	case errors.Is(err, lead.ErrVersionConflict):
+		return lead.Idle, nil
+	case err != nil:
+		return "", fmt.Errorf("reindex: %w", err)
+	}
+	return Reindexed, nil
 }
