@@ -134,7 +134,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		v.Message = err.Error()
 		return render(http.StatusBadRequest, v), nil
 	}
-	out, l, err := h.record(ctx, claims, action, a, now)
+	out, l, err := h.record(ctx, claims, action, a, now, nil)
 	if err != nil {
 		log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())
 		v.Message = "We could not record this. Please try again in a minute."
@@ -246,10 +246,17 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 // record applies the answer, retrying on concurrent changes. Outcomes:
 // recorded, already (the same answer again), superseded (another answer
 // was given first).
-func (h *Handler) record(ctx context.Context, c token.Claims, action string, a answer, now time.Time) (string, lead.Lead, error) {
+//
+// still, when given, must hold of the lead as read for the answer to
+// apply; else it is superseded.
+func (h *Handler) record(ctx context.Context, c token.Claims, action string, a answer, now time.Time, still func(*lead.Lead) bool) (string, lead.Lead, error) {
 	var out string
 	l, err := lead.Update(ctx, h.Store, c.Subject, func(l *lead.Lead) (lead.Change, error) {
 		var ch lead.Change
+		if still != nil && !still(l) {
+			out = "superseded"
+			return ch, lead.ErrUnchanged
+		}
 		if out, ch = h.apply(l, c, action, a, now); out != "recorded" {
 			return ch, lead.ErrUnchanged
 		}

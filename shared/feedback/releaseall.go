@@ -54,7 +54,8 @@ func (h *Handler) releaseAll(ctx context.Context, req httpapi.Request, log *slog
 			errs += len(held) - i // left for the next try
 			break
 		}
-		out, _, err := h.record(ctx, token.Claims{Action: links.ActionRelease, Subject: l.ID}, links.ActionRelease, answer{}, now)
+		out, _, err := h.record(ctx, token.Claims{Action: links.ActionRelease, Subject: l.ID}, links.ActionRelease, answer{}, now,
+			func(l *lead.Lead) bool { return heldBy(l, c.Subject) })
 		switch {
 		case err != nil && !errors.Is(err, lead.ErrNotFound):
 			log.Error("feedback", "action", links.ActionRelease, "leadId", l.ID, "error", err.Error())
@@ -69,13 +70,19 @@ func (h *Handler) releaseAll(ctx context.Context, req httpapi.Request, log *slog
 	}
 	log.Info("feedback", "status", status, "action", links.ActionReleaseAll, "released", released, "failed", errs)
 	v.Done, v.Message = true, fmt.Sprintf("Recorded: %s %s to sales now.", alerts(released), map[bool]string{true: "goes", false: "go"}[released == 1])
-	if released == 0 {
+	if released == 0 && errs == 0 {
 		v.Message = "Nothing released: these alerts were released or answered meanwhile."
 	}
 	if errs > 0 {
 		v.Message += fmt.Sprintf(" %s could not be released: open this link again to retry.", alerts(errs))
 	}
 	return render(status, v)
+}
+
+// heldBy reports whether the window (its flood-control key) holds the
+// lead's alert now.
+func heldBy(l *lead.Lead, key string) bool {
+	return l.Handoff != nil && l.Handoff.Held != nil && l.Handoff.Held.Source == key
 }
 
 // alerts counts alerts in words: "1 alert", "3 alerts".
@@ -104,7 +111,7 @@ func (h *Handler) stillHeld(ctx context.Context, ids []string, key string) ([]le
 			case errors.Is(err, lead.ErrNotFound):
 			case err != nil:
 				errs[i] = err
-			case spent(&l, links.ActionRelease) == "" && l.Handoff.Held != nil && l.Handoff.Held.Source == key:
+			case spent(&l, links.ActionRelease) == "" && heldBy(&l, key):
 				leads[i] = &l
 			}
 		}()

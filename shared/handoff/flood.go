@@ -173,7 +173,8 @@ func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.He
 	if ask == nil {
 		return held, nil
 	}
-	return f.take(ctx, l.ID, ask)
+	held, _, err := f.take(ctx, l.ID, ask)
+	return held, err
 }
 
 // slotAsk is the slot gate asks the store for: the window item and its
@@ -215,48 +216,60 @@ func (f *Flood) check(l *lead.Lead, now time.Time) (*lead.Held, *slotAsk) {
 	return nil, ask
 }
 
-// take asks the store for the slot: nil when placed, else the hold.
-func (f *Flood) take(ctx context.Context, leadID string, ask *slotAsk) (*lead.Held, error) {
+// take asks the store for the slot: nil when placed, else the hold and
+// the set that was full.
+func (f *Flood) take(ctx context.Context, leadID string, ask *slotAsk) (*lead.Held, string, error) {
 	full, err := f.Store.AlertSlot(ctx, ask.key, leadID, ask.limits, ask.expires)
 	held := ask.held
 	switch {
 	case err != nil:
-		return nil, err
+		return nil, "", err
 	case full == "":
-		return nil, nil
+		return nil, "", nil
 	case full == setAll:
 		held.Reason, held.Source = lead.HeldCampaignLimit, ask.campaignKey
 	default:
 		held.Reason = lead.HeldSourceLimit
 	}
-	return &held, nil
+	return &held, full, nil
 }
 
-// refusals remembers, in this process, the window items that refused a
-// slot in the current window: a lead of a window that is full goes on
-// asking for its slot before its rep's turn rather than at the same time,
-// so a flood's held leads do not each use up a turn (with two reps and
-// held leads between real ones, every real lead would reach the same
-// rep). The first refusal of a window in each process still costs one.
+// refusals remembers, in this process, the sets of window items that
+// refused a slot in the current window: a lead whose slot would go into a
+// set already full asks for its slot before its rep's turn rather than at
+// the same time, so a flood's held leads do not each use up a turn (with
+// two reps and held leads between real ones, every real lead would reach
+// the same rep). The first refusal of a set in each process still costs
+// one; other sources of a campaign whose source set is full still ask at
+// once.
 type refusals struct {
 	mu     sync.Mutex
 	window string // the window the keys are of (the keys' suffix)
 	keys   map[string]bool
 }
 
-func (r *refusals) add(key string) {
+func (r *refusals) add(key, set string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if w := windowOf(key); w != r.window {
+	if w := windowOf(key); r.keys == nil || w != r.window {
 		r.window, r.keys = w, map[string]bool{}
 	}
-	r.keys[key] = true
+	r.keys[key+"|"+set] = true
 }
 
-func (r *refusals) has(key string) bool {
+// has reports whether one of the sets the lead's slot goes into was full.
+func (r *refusals) has(ask *slotAsk) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.window == windowOf(key) && r.keys[key]
+	if r.window != windowOf(ask.key) {
+		return false
+	}
+	for set := range ask.limits {
+		if r.keys[ask.key+"|"+set] {
+			return true
+		}
+	}
+	return false
 }
 
 // windowOf is the window part of a flood-control key (see Flood.key).

@@ -378,3 +378,48 @@ func TestHeldLeadsTakeNoTurnWhenTheHoldIsKnownFirst(t *testing.T) {
 		t.Fatalf("recently alerted: %s, %v, %d turns; want held, still 2", out, err, cs.turns)
 	}
 }
+
+// A retried alert that its source's limit holds again keeps the time the
+// lead turned hot (Since is the retry's only when the alert goes).
+func TestRetriedAlertHeldAgainKeepsSince(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Flood = &Flood{Store: f.store, PerSource: 1, Dedup: 24 * time.Hour, Window: time.Hour}
+	ctx := context.Background()
+	a := f.hotLead(t, "again@bigcorp.example")
+	if out, err := f.svc.Run(ctx, a, "w", ""); err != nil || out != Sent {
+		t.Fatalf("first alert: %s, %v", out, err)
+	}
+	f.now = f.now.Add(2 * time.Hour)
+	l := stored(t, f.store, a)
+	l.SendBack("not_now", l.Handoff.Rep, f.now)
+	f.now = f.now.Add(time.Minute)
+	l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
+	f.svc.Rules.Qualify(&l, f.now)
+	l.Version++
+	if err := f.store.Put(ctx, l, lead.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	hotAgain := f.now
+	if out, err := f.svc.Run(ctx, a, "w", ""); err != nil || out != Held {
+		t.Fatalf("hot again: %s, %v", out, err)
+	}
+	h := stored(t, f.store, a).Handoff.Held
+	f.now = h.SummaryAt
+	if out, err := f.svc.Run(ctx, a, "w", ""); err != nil || out != Summarised {
+		t.Fatalf("summary: %s, %v", out, err)
+	}
+	retry := h.RetryAt
+	// At the retry, another lead of the same source took the window's slot.
+	f.now = retry
+	b := f.hotLead(t, "other@bigcorp.example")
+	if out, err := f.svc.Run(ctx, b, "w", ""); err != nil || out != Sent {
+		t.Fatalf("other lead: %s, %v", out, err)
+	}
+	if out, err := f.svc.Run(ctx, a, "w", ""); err != nil || out != Held {
+		t.Fatalf("retry: %s, %v; want held by the source limit", out, err)
+	}
+	got := stored(t, f.store, a).Handoff
+	if got.Held.Reason != lead.HeldSourceLimit || !got.Since.Equal(hotAgain) {
+		t.Fatalf("held again: reason %s, since %s; want source limit, since %s", got.Held.Reason, got.Since, hotAgain)
+	}
+}

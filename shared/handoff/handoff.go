@@ -192,7 +192,7 @@ func (s *Service) admit(ctx context.Context, l *lead.Lead, job sendonce.Job, now
 		return held, nil
 	case ask == nil:
 		return nil, job.Prepare(ctx, l)
-	case s.refused.has(ask.key):
+	case s.refused.has(ask):
 		if held, err := s.slot(ctx, l.ID, ask); err != nil || held != nil {
 			return held, err
 		}
@@ -205,7 +205,7 @@ func (s *Service) admit(ctx context.Context, l *lead.Lead, job sendonce.Job, now
 		defer close(gateDone)
 		defer func() {
 			if p := recover(); p != nil { // the runtime recovers only its own goroutine
-				gateErr = fmt.Errorf("panic: %v", p)
+				gateErr = fmt.Errorf("handoff: flood control: panic: %v", p)
 			}
 		}()
 		held, gateErr = s.slot(ctx, id, ask)
@@ -222,12 +222,12 @@ func (s *Service) admit(ctx context.Context, l *lead.Lead, job sendonce.Job, now
 // slot takes the alert's slot (nil when placed, else the hold),
 // remembering a refusal for admit.
 func (s *Service) slot(ctx context.Context, leadID string, ask *slotAsk) (*lead.Held, error) {
-	held, err := s.Flood.take(ctx, leadID, ask)
+	held, full, err := s.Flood.take(ctx, leadID, ask)
 	if err != nil {
 		return nil, fmt.Errorf("handoff: flood control: %w", err)
 	}
 	if held != nil {
-		s.refused.add(ask.key)
+		s.refused.add(ask.key, full)
 	}
 	return held, nil
 }

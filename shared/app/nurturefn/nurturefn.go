@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 			if out, err := s.Runner.Run(ctx, l, owner); err != nil || out != lead.Idle {
 				return out, err
 			}
-			return reindex(ctx, s.Store, l, env.Clock())
+			return reindex(ctx, s.Store, l, owner, env.Clock())
 		},
 	}
 	return func(ctx context.Context, ev events.EventBridgeEvent) error {
@@ -135,9 +135,12 @@ const Reindexed lead.Outcome = "reindexed"
 // so its entry moves to its true due time or out of the index instead of
 // coming back every tick (ahead of due leads in its shard). A copy the
 // index had not caught up with yet loses the version check: left alone.
-func reindex(ctx context.Context, st *store.Store, l lead.Lead, now time.Time) (lead.Outcome, error) {
+func reindex(ctx context.Context, st *store.Store, l lead.Lead, owner string, now time.Time) (lead.Outcome, error) {
 	if due := l.NextDue(); !due.IsZero() && !due.After(now) {
 		return lead.Idle, nil // due, yet nobody had work: nothing a write would change
+	}
+	if l.Held(owner, now) || len(l.Claims) > 0 {
+		return lead.Idle, nil // someone is at work on it; their write moves the entry
 	}
 	switch _, err := lead.Write(ctx, st.Put, l, lead.Change{At: now}); {
 	case errors.Is(err, lead.ErrVersionConflict):
