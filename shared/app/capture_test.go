@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,9 +187,6 @@ func rotationKey(table, team string) *dynamodb.GetItemInput {
 		"PK": &types.AttributeValueMemberS{Value: "ROTATION#" + team}, "SK": &types.AttributeValueMemberS{Value: "STATE"}}}
 }
 
-// TestInvalidQualifyConfigFailsAtInit: a function with a broken config
-// refuses to start, naming the file and line, instead of running on
-// without rules.
 // TestAllowedOriginsMustBeChosen: capture and track refuse to start
 // without an origin allowlist, naming the template parameter to set; "*"
 // stays an explicit choice.
@@ -215,6 +213,34 @@ func TestAllowedOriginsMustBeChosen(t *testing.T) {
 	}
 }
 
+// TestAddressesAreCheckedAtInit: a sender, sales or marketing address
+// that is not an email address stops the function at init, naming the
+// variable and the template parameter, instead of failing every email.
+func TestAddressesAreCheckedAtInit(t *testing.T) {
+	base := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany",
+		"ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example", "SALES_ADDRESS": "s@x.example",
+		"MARKETING_ADDRESS": "m@x.example", "SIGNING_KEYS": testKeys, "AWS_REGION": "us-east-1"}
+	for _, tc := range []struct{ fn, name, value, want string }{
+		{"capture", "SENDER_ADDRESS", "Acme <leads@example.com", `SENDER_ADDRESS="Acme <leads@example.com" is not an email address like leads@example.com or "Acme <leads@example.com>" (template parameter SenderAddress)`},
+		{"nurture", "SALES_ADDRESS", "sales team", `SALES_ADDRESS="sales team" is not an email address`},
+		{"reports", "MARKETING_ADDRESS", "marketing@", `MARKETING_ADDRESS="marketing@" is not an email address`},
+		{"capture", "SENDER_ADDRESS", `"Acme Leads" <leads@example.com>`, ""},
+	} {
+		env := maps.Clone(base)
+		env[tc.name] = tc.value
+		_, err := registry.Build(context.Background(), tc.fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s with %s=%q: %v", tc.fn, tc.name, tc.value, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s with %s=%q: err = %v, want %q", tc.fn, tc.name, tc.value, err, tc.want)
+		}
+	}
+}
+
+// TestInvalidQualifyConfigFailsAtInit: a function with a broken config
+// refuses to start, naming the file and line, instead of running on
+// without rules.
 func TestInvalidQualifyConfigFailsAtInit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "qualify.yaml")
 	if err := os.WriteFile(path, []byte("version: 1\nfit:\n  rules:\n    - field: job_title\n      op: startswith\n      values: [CMO]\n      points: 10\n"), 0o644); err != nil {

@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,8 +36,8 @@ type AWS struct {
 type Sales struct {
 	Table string `env:"TABLE_NAME"`
 	Qualifying
-	Sender       string `env:"SENDER_ADDRESS"`
-	SalesAddress string `env:"SALES_ADDRESS"`
+	Sender       string `env:"SENDER_ADDRESS" param:"SenderAddress" is:"address"`
+	SalesAddress string `env:"SALES_ADDRESS" param:"SalesAddress" is:"address"`
 	// PublicBaseURL prefixes links in emails; "" means the API's own URL
 	// as seen in the request (capture) or recorded with the lead.
 	PublicBaseURL string `env:"PUBLIC_BASE_URL" optional:"true"`
@@ -171,8 +172,8 @@ type Reports struct {
 	// QualifyConfig names the reps who get those lists.
 	QualifyConfig    string `env:"QUALIFY_CONFIG" optional:"true"`
 	Table            string `env:"TABLE_NAME"`
-	Sender           string `env:"SENDER_ADDRESS"`
-	MarketingAddress string `env:"MARKETING_ADDRESS"`
+	Sender           string `env:"SENDER_ADDRESS" param:"SenderAddress" is:"address"`
+	MarketingAddress string `env:"MARKETING_ADDRESS" param:"MarketingAddress" is:"address"`
 	PublicBaseURL    string `env:"PUBLIC_BASE_URL" optional:"true"`
 	ConfigurationSet string `env:"SES_CONFIGURATION_SET" optional:"true"`
 	// Economics of sales time: minutes per lead that reaches sales, cost
@@ -238,6 +239,13 @@ func Load(dst any, getenv func(string) string) error {
 		}
 		switch fv.Interface().(type) {
 		case string:
+			if f.Tag.Get("is") == "address" {
+				// Every email from or to it would fail: say so at init.
+				if _, err := mail.ParseAddress(raw); err != nil {
+					problems = append(problems, fmt.Sprintf(`%s=%q is not an email address like leads@example.com or "Acme <leads@example.com>"%s`, name, raw, paramHint(f)))
+					return
+				}
+			}
 			fv.SetString(raw)
 		case int:
 			n, err := strconv.Atoi(raw)

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	stdmail "net/mail"
 	"strings"
 	"time"
 
@@ -78,7 +79,7 @@ func (s *Sender) message(l lead.Lead, base string, now time.Time) (mail.Message,
 	}
 	exp := now.Add(lead.ConfirmationTTL)
 	subject, html, text, err := mail.RenderConfirmation(mail.Confirmation{
-		Sender:     cmp.Or(s.Company, displayName(s.From), domainOf(s.From)),
+		Sender:     cmp.Or(s.Company, sender(s.From)),
 		ConfirmURL: links.Confirm(s.Keys, base, l.ID, l.OptIn.ID, exp),
 		Until:      exp.UTC().Format("2 January 2006"),
 	})
@@ -89,25 +90,20 @@ func (s *Sender) message(l lead.Lead, base string, now time.Time) (mail.Message,
 		Tags: map[string]string{"kind": "optin_confirmation"}, ConfigurationSet: s.ConfigurationSet}, nil
 }
 
-// domainOf is the domain of the From address ("example.com" for
-// "leads@example.com"): who asks, when the From carries no name — a
-// confirmation that says "emails from us" leaves the reader guessing.
-func domainOf(from string) string {
-	if _, addr, ok := strings.Cut(from, "<"); ok {
-		from = strings.TrimSuffix(strings.TrimSpace(addr), ">")
+// sender names who asks for consent when no company is configured: the
+// From's display name, else its domain ("example.com" for
+// "leads@example.com") — a name the reader can check, never "us". A From
+// net/mail cannot read names nobody.
+func sender(from string) string {
+	a, err := stdmail.ParseAddress(from)
+	if err != nil {
+		return ""
 	}
-	if i := strings.LastIndexByte(from, '@'); i >= 0 {
-		return strings.ToLower(strings.TrimSpace(from[i+1:]))
+	if a.Name != "" {
+		return a.Name
 	}
-	return ""
-}
-
-// displayName is the name part of "Name <address>", else "".
-func displayName(from string) string {
-	if name, _, ok := strings.Cut(from, "<"); ok {
-		return strings.Trim(strings.TrimSpace(name), `"`)
-	}
-	return ""
+	_, domain, _ := strings.Cut(a.Address, "@")
+	return strings.ToLower(domain)
 }
 
 // Routes this handler serves.

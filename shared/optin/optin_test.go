@@ -80,6 +80,8 @@ func TestConfirmationNamesWhoAsks(t *testing.T) {
 		{"", `"Acme News" <news@acme.example>`, "Please confirm: emails from Acme News"},
 		{"", "news@Acme.example", "Please confirm: emails from acme.example"},
 		{"", "<news@acme.example>", "Please confirm: emails from acme.example"},
+		{"", "=?UTF-8?q?M=C3=BCller_News?= <news@acme.example>", "Please confirm: emails from Müller News"},
+		{"", `"Acme \"Daily\" News" <news@acme.example>`, "Please confirm: emails from Acme \"Daily\" News"},
 	} {
 		st, out := memstore.New(), &mailtest.Outbox{}
 		l := pending(t, st)
