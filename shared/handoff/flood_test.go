@@ -234,19 +234,7 @@ func TestHeldForARecentAlertGoesOutWhenItsWindowEnds(t *testing.T) {
 	alertedAt := f.now
 
 	// Sent back two hours later, hot again at once.
-	f.now = f.now.Add(2 * time.Hour)
-	l := stored(t, f.store, id)
-	l.SendBack("not_now", l.Handoff.Rep, f.now)
-	f.now = f.now.Add(time.Minute)
-	l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
-	f.svc.Rules.Qualify(&l, f.now)
-	if !l.OwedToSales() {
-		t.Fatalf("not hot again: %+v", l.Qualification)
-	}
-	l.Version++
-	if err := f.store.Put(ctx, l, lead.Change{}); err != nil {
-		t.Fatal(err)
-	}
+	f.sentBackAndHotAgain(t, id, 2*time.Hour)
 	run(Held)
 	held := stored(t, f.store, id)
 	h := held.Handoff.Held
@@ -364,16 +352,7 @@ func TestHeldLeadsTakeNoTurnWhenTheHoldIsKnownFirst(t *testing.T) {
 	}
 	// The alerted lead, sent back and hot again in the next hour: held for
 	// its recent alert, known without a request, so no turn either.
-	f.now = f.now.Add(time.Hour)
-	l := stored(t, f.store, first)
-	l.SendBack("not_now", l.Handoff.Rep, f.now)
-	f.now = f.now.Add(time.Minute)
-	l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
-	f.svc.Rules.Qualify(&l, f.now)
-	l.Version++
-	if err := f.store.Put(ctx, l, lead.Change{}); err != nil {
-		t.Fatal(err)
-	}
+	f.sentBackAndHotAgain(t, first, time.Hour)
 	if out, err := f.svc.Run(ctx, first, "w", ""); err != nil || out != Held || cs.turns != 2 {
 		t.Fatalf("recently alerted: %s, %v, %d turns; want held, still 2", out, err, cs.turns)
 	}
@@ -389,16 +368,7 @@ func TestRetriedAlertHeldAgainKeepsSince(t *testing.T) {
 	if out, err := f.svc.Run(ctx, a, "w", ""); err != nil || out != Sent {
 		t.Fatalf("first alert: %s, %v", out, err)
 	}
-	f.now = f.now.Add(2 * time.Hour)
-	l := stored(t, f.store, a)
-	l.SendBack("not_now", l.Handoff.Rep, f.now)
-	f.now = f.now.Add(time.Minute)
-	l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
-	f.svc.Rules.Qualify(&l, f.now)
-	l.Version++
-	if err := f.store.Put(ctx, l, lead.Change{}); err != nil {
-		t.Fatal(err)
-	}
+	f.sentBackAndHotAgain(t, a, 2*time.Hour)
 	hotAgain := f.now
 	if out, err := f.svc.Run(ctx, a, "w", ""); err != nil || out != Held {
 		t.Fatalf("hot again: %s, %v", out, err)
@@ -421,5 +391,24 @@ func TestRetriedAlertHeldAgainKeepsSince(t *testing.T) {
 	got := stored(t, f.store, a).Handoff
 	if got.Held.Reason != lead.HeldSourceLimit || !got.Since.Equal(hotAgain) {
 		t.Fatalf("held again: reason %s, since %s; want source limit, since %s", got.Held.Reason, got.Since, hotAgain)
+	}
+}
+
+// sentBackAndHotAgain has sales send the lead back after wait, and the
+// lead turn hot again a minute later (a new demo request), as stored.
+func (f *fixture) sentBackAndHotAgain(t *testing.T, id string, wait time.Duration) {
+	t.Helper()
+	f.now = f.now.Add(wait)
+	l := stored(t, f.store, id)
+	l.SendBack("not_now", l.Handoff.Rep, f.now)
+	f.now = f.now.Add(time.Minute)
+	l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
+	f.svc.Rules.Qualify(&l, f.now)
+	if !l.OwedToSales() {
+		t.Fatalf("not hot again: %+v", l.Qualification)
+	}
+	l.Version++
+	if err := f.store.Put(context.Background(), l, lead.Change{}); err != nil {
+		t.Fatal(err)
 	}
 }
