@@ -26,8 +26,11 @@ const MaxHeldListed = 200
 // (read back only then).
 func (s *Store) AlertSlot(ctx context.Context, k, leadID string, limits map[string]int, expires time.Time) (string, error) {
 	placed, err := s.addToSets(ctx, k, leadID, limits, expires)
-	if err != nil || placed {
-		return "", wrapIf("alert slot", err)
+	switch {
+	case err != nil:
+		return "", wrap("alert slot", err)
+	case placed:
+		return "", nil
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: alertsKey(k), ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -84,14 +87,6 @@ func (s *Store) addToSets(ctx context.Context, k, id string, limits map[string]i
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// wrapIf wraps a non-nil error as wrap does.
-func wrapIf(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return wrap(op, err)
 }
 
 func alertsKey(k string) map[string]types.AttributeValue { return key("ALERTS#"+k, "ALERTS") }
