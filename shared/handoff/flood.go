@@ -164,20 +164,13 @@ const (
 	setAll    = "all"     // a campaign's window item: all its alerted leads
 )
 
-// gate decides whether the lead's first alert may go now: nil, or why it
-// is held. Allowing takes a slot of its source's window and one of its
-// campaign's, in one update of the campaign's window item (of the
-// source's when there is no campaign limit).
-func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.Held, error) {
-	held, ask := f.check(l, now)
-	if ask == nil {
-		return held, nil
-	}
-	held, _, err := f.take(ctx, l.ID, ask)
-	return held, err
-}
+// Flood control decides whether a lead's first alert may go now (check,
+// then take when check cannot answer alone): nil, or why it is held.
+// Allowing takes a slot of its source's window and one of its campaign's,
+// in one update of the campaign's window item (of the source's when there
+// is no campaign limit). Service.admit runs the two.
 
-// slotAsk is the slot gate asks the store for: the window item and its
+// slotAsk is the slot take asks the store for: the window item and its
 // sets' limits, and the hold it answers with when refused.
 type slotAsk struct {
 	key, campaignKey string
@@ -186,7 +179,7 @@ type slotAsk struct {
 	held             lead.Held
 }
 
-// check is the part of gate that needs no request: it answers (a hold,
+// check is the part of flood control that needs no request: it answers (a hold,
 // or nil to let the alert go) when the lead is released, recently
 // alerted or nothing is limited; otherwise it says what to ask for.
 func (f *Flood) check(l *lead.Lead, now time.Time) (*lead.Held, *slotAsk) {
@@ -203,7 +196,7 @@ func (f *Flood) check(l *lead.Lead, now time.Time) (*lead.Held, *slotAsk) {
 	if f.PerSource <= 0 && f.PerCampaign <= 0 {
 		return nil, nil
 	}
-	ask := &slotAsk{key: key, limits: map[string]int{setSource: f.PerSource}, expires: ends.Add(24 * time.Hour), held: held}
+	ask := &slotAsk{key: key, limits: map[string]int{setSource: f.PerSource}, expires: ends.Add(WindowKept), held: held}
 	ask.campaignKey, _ = f.key(campaign, source, now, true)
 	if f.PerCampaign > 0 {
 		// The campaign's item holds its sources' sets too (at most
@@ -278,9 +271,10 @@ func windowOf(key string) string {
 	return w
 }
 
-// HeldListKept is how long after its window a window's list of held
-// leads is kept (the summary's "release all" link lasts as long).
-const HeldListKept = 24 * time.Hour
+// WindowKept is how long after its window a window's item — its alert
+// slots and its list of held leads — is kept (the summary's "release all"
+// link lasts as long).
+const WindowKept = 24 * time.Hour
 
 // Outcomes of flood control.
 const (
@@ -290,7 +284,7 @@ const (
 
 // hold records the lead's alert as held.
 func (s *Service) hold(ctx context.Context, l lead.Lead, held *lead.Held, now time.Time) (Outcome, error) {
-	if err := s.Flood.Store.HoldAlert(ctx, held.Source, l.ID, held.SummaryAt.Add(HeldListKept)); err != nil {
+	if err := s.Flood.Store.HoldAlert(ctx, held.Source, l.ID, held.SummaryAt.Add(WindowKept)); err != nil {
 		return "", fmt.Errorf("handoff: hold: %w", err)
 	}
 	l.Handoff.State, l.Handoff.Held = lead.HandoffHeld, held
@@ -382,7 +376,7 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	if d.Total > 1 {
 		// One link for the lot, while the window's list of them is kept.
 		until := now.Add(s.LinkTTL)
-		if kept := l.Handoff.Held.SummaryAt.Add(HeldListKept); kept.Before(until) {
+		if kept := l.Handoff.Held.SummaryAt.Add(WindowKept); kept.Before(until) {
 			until = kept
 		}
 		d.ReleaseAllURL = links.ReleaseAll(s.Keys, base, l.Handoff.Held.Source, until)

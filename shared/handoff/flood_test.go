@@ -412,3 +412,14 @@ func (f *fixture) sentBackAndHotAgain(t *testing.T, id string, wait time.Duratio
 		t.Fatal(err)
 	}
 }
+
+// gate is flood control as admit runs it, without the turn: check, then
+// take when check cannot answer alone.
+func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.Held, error) {
+	held, ask := f.check(l, now)
+	if ask == nil {
+		return held, nil
+	}
+	held, _, err := f.take(ctx, l.ID, ask)
+	return held, err
+}
