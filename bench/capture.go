@@ -18,6 +18,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/app/capturefn"
+	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
@@ -40,14 +41,7 @@ func benchCapture(e *env) []Row {
 	// sizes, keys renamed) without the handler: the bare write it needs.
 	rec := &txRecorder{}
 	db = dynamodb.New(db.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec.middleware) })
-	c := e.clients.App(db, e.tracedSES())
-	// Alert flood control on, as deployed (its slot is one of the hot
-	// lead's requests), with limits this run never reaches.
-	h, err := capturefn.New(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
-		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
-			PublicBaseURL: "https://leads.example.com", AlertLimit: "1000/1h", AlertCampaignLimit: "1000", AlertDedupWindow: 24 * time.Hour}},
-		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
-	must(err)
+	h := newCapture(e, table, db, e.tracedSES(), true)
 
 	floorTable := e.table("floor")
 	var capture, floor, txFloor []time.Duration
@@ -110,26 +104,14 @@ const (
 // requests besides its capture's. With run > 0 every request also waits
 // the AWS latency of its kind (a network the emulators do not have).
 func benchHot(e *env, db *dynamodb.Client, table, floorTable string, run int) (hotP50, plainP50, sendP50, requests float64) {
-	ses := e.tracedSES()
-	plainDB := e.clients.DynamoDB
+	ses, plainDB := e.tracedSES(), e.clients.DynamoDB
 	if run > 0 {
-		db = dynamodb.New(db.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, awsLatency) })
-		plainDB = dynamodb.New(plainDB.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, awsLatency) })
+		withLatency := func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, awsLatency) }
+		db, plainDB = dynamodb.New(db.Options(), withLatency), dynamodb.New(plainDB.Options(), withLatency)
 		ses = sesv2.New(ses.Options(), func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, awsLatency) })
 	}
-	c := e.clients.App(db, ses)
-	// Alert flood control on, as deployed (its slot is one of the hot
-	// lead's requests), with limits this run never reaches.
-	h, err := capturefn.New(e.ctx, config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
-		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
-			PublicBaseURL: "https://leads.example.com", AlertLimit: "1000/1h", AlertCampaignLimit: "1000", AlertDedupWindow: 24 * time.Hour}},
-		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
-	must(err)
-	plainCfg := config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
-		Sales: config.Sales{Table: floorTable, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
-			PublicBaseURL: "https://leads.example.com"}}
-	plain, err := capturefn.New(e.ctx, plainCfg, plainDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
-	must(err)
+	h := newCapture(e, table, db, ses, true)
+	plain := newCapture(e, floorTable, plainDB, ses, false)
 	plain.Service.HandOff, plain.Service.Alerts = nil, nil // the capture alone
 	var hot, plainHot, sends []time.Duration
 	alert := sendInput()
@@ -159,6 +141,22 @@ func benchHot(e *env, db *dynamodb.Client, table, floorTable string, run int) (h
 		must(fmt.Errorf("%d alerts for %d hot leads", alerts, hotN))
 	}
 	return percentile(hot, .5), percentile(plainHot, .5), percentile(sends, .5), float64(hotCalls)/hotN - 1
+}
+
+// newCapture is the capture function on table, as deployed but for the
+// bench's addresses and keys; with flood control on (its slot is one of
+// the hot lead's requests) at limits no run reaches.
+func newCapture(e *env, table string, db *dynamodb.Client, ses *sesv2.Client, flood bool) *capture.Handler {
+	cfg := config.Capture{AWS: e.aws, AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
+		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: "b1:bench-signing-key-0123456789"},
+			PublicBaseURL: "https://leads.example.com"}}
+	if flood {
+		cfg.AlertLimit, cfg.AlertCampaignLimit, cfg.AlertDedupWindow = "1000/1h", "1000", 24*time.Hour
+	}
+	c := e.clients.App(db, ses)
+	h, err := capturefn.New(e.ctx, cfg, c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: io.Discard, Clock: time.Now})
+	must(err)
+	return h
 }
 
 // repAlerts counts the emails sent to reps so far: to one address, not
