@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/handoff"
@@ -70,7 +69,7 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 	case handoff.Sent:
 		v.Message = "We have emailed you this lead's alert again with fresh links. Check your inbox."
 	case handoff.AlreadySent:
-		v.Message = "Fresh links for this lead went to you within the last " + hours(handoff.FreshLinksWindow) + ". Check your inbox; nothing new was sent."
+		v.Message = "Fresh links for this lead went to you within the last " + handoff.Hours(handoff.FreshLinksWindow) + ". Check your inbox; nothing new was sent."
 	case handoff.NotWaiting:
 		v.Message = "Sales already answered this lead, so there is nothing to do with this link."
 	case handoff.Busy: // another worker holds the lead: nothing was sent
@@ -90,5 +89,3 @@ func wantsFresh(req httpapi.Request) bool {
 	vals, err := url.ParseQuery(string(body))
 	return err == nil && vals.Get(FreshField) != ""
 }
-
-func hours(d time.Duration) string { return strconv.Itoa(int(d/time.Hour)) + " hours" }

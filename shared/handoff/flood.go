@@ -368,7 +368,7 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 		From: l.Handoff.Held.SummaryAt.Add(-w).In(s.Rules.Zone(to)).Format("2 Jan 2006 15:04"), To: l.Handoff.Held.SummaryAt.In(s.Rules.Zone(to)).Format("15:04 MST"),
 		Total: len(ids) + more, More: more}
 	if !campaignWide && s.Flood.Dedup > 0 {
-		d.Retry = hours(s.Flood.Dedup)
+		d.Retry = Hours(s.Flood.Dedup)
 	}
 	for _, id := range ids {
 		d.Leads = append(d.Leads, summaryLead{ID: id, ReleaseURL: links.Release(s.Keys, base, id, now.Add(s.LinkTTL))})
@@ -394,9 +394,9 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	return err
 }
 
-// hours says a duration in whole hours when it is one ("24 hours",
+// Hours says a duration in whole hours when it is one ("24 hours",
 // "1 hour"), else as Go writes it.
-func hours(d time.Duration) string {
+func Hours(d time.Duration) string {
 	switch {
 	case d == time.Hour:
 		return "1 hour"
