@@ -181,8 +181,8 @@ func contact(l lead.Lead) *Contact {
 	if q := l.Qualification; q != nil {
 		c.Grade, c.Score = q.Grade, q.Score
 	}
-	if h := l.Handoff; h != nil {
-		c.Owner = h.Rep
-	}
+	// The rep who holds the lead: who accepted it (the team lead, for an
+	// escalated alert), else the rep it was alerted to.
+	c.Owner = l.DealOwner()
 	return c
 }

@@ -90,3 +90,29 @@ func TestPublisherErasedLeadAndBusFailure(t *testing.T) {
 		t.Fatal("a bus failure must fail the batch so the stream redelivers it")
 	}
 }
+
+// TestOwnerIsWhoHoldsTheLead: a CRM assigns the contact to the published
+// owner, so it must be the rep the product itself treats as the lead's
+// (reminders, the weekly list, the reps view): who accepted it, else who
+// was alerted.
+func TestOwnerIsWhoHoldsTheLead(t *testing.T) {
+	tests := []struct {
+		name string
+		l    lead.Lead
+		want string
+	}{
+		{"alerted, no answer yet", lead.Lead{Stage: lead.StageMQL, Handoff: &lead.Handoff{State: lead.HandoffSent, Rep: "ana@example.com"}}, "ana@example.com"},
+		{"escalated, the team lead accepted", lead.Lead{Stage: lead.StageSAL,
+			Handoff: &lead.Handoff{State: lead.HandoffAnswered, Rep: "ana@example.com", EscalatedTo: "lea@example.com", AnsweredBy: "lea@example.com"},
+			Deal:    &lead.Deal{Rep: "lea@example.com"}}, "lea@example.com"},
+		{"released from a hold, accepted", lead.Lead{Stage: lead.StageSAL, Handoff: &lead.Handoff{State: lead.HandoffAnswered, AnsweredBy: "bo@example.com"},
+			Deal: &lead.Deal{Rep: "bo@example.com"}}, "bo@example.com"},
+		{"won, the deal stays with its rep", lead.Lead{Stage: lead.StageWon, Deal: &lead.Deal{Rep: "lea@example.com"}}, "lea@example.com"},
+		{"nurtured", lead.Lead{Stage: lead.StageNurturing}, ""},
+	}
+	for _, tt := range tests {
+		if got := contact(tt.l).Owner; got != tt.want {
+			t.Errorf("%s: owner %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
