@@ -459,4 +459,19 @@ func TestOpenListWeeklyPerRep(t *testing.T) {
 	if n, err := list.Send(ctx); err != nil || n != 1 || len(f.out.Sent()) != 2 {
 		t.Fatalf("next week: %d, %v, %d emails", n, err, len(f.out.Sent()))
 	}
+	// Past the outcome horizon (180 days after acceptance) no outcome can
+	// be recorded: the SQL lead (accepted 40 days before t0) leaves the
+	// list first, then the SAL one; then no list goes out at all.
+	horizon := f.svc.Rules.Outcomes().Horizon
+	f.now = t0.Add(-40*24*time.Hour + horizon + 24*time.Hour)
+	if n, err := list.Send(ctx); err != nil || n != 1 {
+		t.Fatalf("past the SQL lead's horizon: %d, %v", n, err)
+	}
+	if m := f.out.Sent()[len(f.out.Sent())-1]; m.Subject != "Your open lead: record how it went" || strings.Contains(m.Text, "SQL since") {
+		t.Fatalf("past the SQL lead's horizon, %q:\n%s", m.Subject, m.Text)
+	}
+	f.now = t0.Add(-20*24*time.Hour + horizon + 24*time.Hour)
+	if n, err := list.Send(ctx); err != nil || n != 0 {
+		t.Fatalf("past both horizons: %d lists, %v", n, err)
+	}
 }

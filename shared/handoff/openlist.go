@@ -17,8 +17,9 @@ import (
 
 // OpenStore is what the weekly open-leads list reads and records.
 type OpenStore interface {
-	// OpenLeads lists the leads open with a rep, oldest acceptance first.
-	OpenLeads(ctx context.Context, rep string, limit int) ([]lead.Lead, error)
+	// OpenLeads lists the leads open with a rep accepted at or after
+	// since, oldest acceptance first.
+	OpenLeads(ctx context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error)
 	// Once records key and reports true the first time only; Forget
 	// removes it again (the email did not go out).
 	Once(ctx context.Context, key string, at time.Time) (bool, error)
@@ -27,8 +28,9 @@ type OpenStore interface {
 
 // OpenList sends each rep, once a week, the leads they accepted that
 // have no won or lost yet, with signed SQL / won / lost links valid to
-// the end of each lead's outcome horizon. No list goes to a rep with no
-// open lead.
+// the end of each lead's outcome horizon. A lead accepted longer ago than
+// the horizon is not listed (no outcome can be recorded for it any more).
+// No list goes to a rep with no open lead.
 type OpenList struct {
 	Store OpenStore
 	Rules *qualify.Config
@@ -51,7 +53,10 @@ func (o *OpenList) Send(ctx context.Context) (int, error) {
 	sent := 0
 	var errs []error
 	for _, rep := range o.Rules.Reps() {
-		open, err := o.Store.OpenLeads(ctx, rep.Email, MaxOpenListed+1)
+		// A lead accepted longer ago than the outcome horizon can no
+		// longer take an outcome (its links and the CRM's are refused):
+		// it is not listed, so it never fills the list with dead links.
+		open, err := o.Store.OpenLeads(ctx, rep.Email, now.Add(-o.Rules.Outcomes().Horizon), MaxOpenListed+1)
 		if err != nil {
 			errs = append(errs, err)
 			continue

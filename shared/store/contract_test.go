@@ -43,7 +43,7 @@ type contractStore interface {
 	Due(ctx context.Context, shard int, now time.Time, limit int) ([]lead.Lead, error)
 	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error)
 	ScanLeads(ctx context.Context, fn func(lead.Lead) error) error
-	OpenLeads(ctx context.Context, rep string, limit int) ([]lead.Lead, error)
+	OpenLeads(ctx context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error)
 	OpenSince(ctx context.Context, rep string) ([]time.Time, error)
 }
 
@@ -680,20 +680,24 @@ var contractCases = []struct {
 		accept("L2", "ana@example.com", lead.StageSAL, t0.Add(-2*time.Hour))
 		accept("L4", "ana@example.com", lead.StageWon, t0.Add(-4*time.Hour))
 		accept("L5", "ben@example.com", lead.StageSAL, t0)
-		open, err := c.s.OpenLeads(c.ctx, "ana@example.com", 10)
+		open, err := c.s.OpenLeads(c.ctx, "ana@example.com", time.Time{}, 10)
 		c.must("open", err)
 		c.eq("Ana's, oldest first", leadIDs(open), []string{"L3", "L2", "L1"})
-		open, err = c.s.OpenLeads(c.ctx, "ana@example.com", 2)
+		open, err = c.s.OpenLeads(c.ctx, "ana@example.com", time.Time{}, 2)
 		c.must("open, limited", err)
 		c.eq("limited", leadIDs(open), []string{"L3", "L2"})
+		// Accepted before since (past the outcome horizon): not read.
+		open, err = c.s.OpenLeads(c.ctx, "ana@example.com", t0.Add(-2*time.Hour), 10)
+		c.must("open since", err)
+		c.eq("accepted at or after since", leadIDs(open), []string{"L2", "L1"})
 		// Won: it leaves the list.
 		l := c.lead("L2", "L2")
 		l.Stage = lead.StageWon
 		c.must("won", c.s.Save(c.ctx, bump(l), lead.Change{At: t0}))
-		open, err = c.s.OpenLeads(c.ctx, "ana@example.com", 10)
+		open, err = c.s.OpenLeads(c.ctx, "ana@example.com", time.Time{}, 10)
 		c.must("open after won", err)
 		c.eq("after won", leadIDs(open), []string{"L3", "L1"})
-		open, err = c.s.OpenLeads(c.ctx, "cy@example.com", 10)
+		open, err = c.s.OpenLeads(c.ctx, "cy@example.com", time.Time{}, 10)
 		c.must("nobody's", err)
 		c.eq("none", leadIDs(open), []string{})
 		// The per-rep report reads when each was accepted, oldest

@@ -47,13 +47,16 @@ func (s *Store) Due(ctx context.Context, shard int, now time.Time, limit int) ([
 func OpenPK(rep string) string { return "OPEN#" + lead.HashEmail(strings.ToLower(rep))[:24] }
 
 // OpenLeads lists the leads open with a rep (accepted, no won or lost
-// yet), oldest acceptance first, at most limit.
-func (s *Store) OpenLeads(ctx context.Context, rep string, limit int) ([]lead.Lead, error) {
+// yet) that were accepted at or after since, oldest acceptance first, at
+// most limit. The index's sort key starts with the acceptance time, so
+// leads accepted before since are not read at all.
+func (s *Store) OpenLeads(ctx context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error) {
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		IndexName:                 aws.String(indexOpen),
-		KeyConditionExpression:    aws.String("GSI2PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(OpenPK(rep))},
+		TableName:              &s.table,
+		IndexName:              aws.String(indexOpen),
+		KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK >= :since"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(OpenPK(rep)),
+			":since": str(since.UTC().Truncate(time.Second).Format(time.RFC3339))},
 	})
 	var out []lead.Lead
 	for p.HasMorePages() && len(out) < limit {

@@ -470,9 +470,10 @@ func (s *Store) Due(_ context.Context, shard int, now time.Time, limit int) ([]l
 	return out, nil
 }
 
-// OpenLeads lists the leads open with a rep, oldest acceptance first
+// OpenLeads lists the leads open with a rep accepted at or after since
+// (to the second, as the adapter's sort key), oldest acceptance first
 // (the adapter's sparse GSI2).
-func (s *Store) OpenLeads(_ context.Context, rep string, limit int) ([]lead.Lead, error) {
+func (s *Store) OpenLeads(_ context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []lead.Lead
@@ -481,7 +482,8 @@ func (s *Store) OpenLeads(_ context.Context, rep string, limit int) ([]lead.Lead
 		if err != nil {
 			return nil, wrap("decode open lead", err)
 		}
-		if w := l.OpenWith(); w != "" && lead.RepKey(w) == lead.RepKey(rep) { // the adapter keys the index by the address in lower case
+		if w := l.OpenWith(); w != "" && lead.RepKey(w) == lead.RepKey(rep) && // the adapter keys the index by the address in lower case
+			!l.Deal.AcceptedAt.Truncate(time.Second).Before(since.Truncate(time.Second)) {
 			out = append(out, l)
 		}
 	}
@@ -495,7 +497,7 @@ func (s *Store) OpenLeads(_ context.Context, rep string, limit int) ([]lead.Lead
 // OpenSince lists when each lead open with a rep was accepted, oldest
 // first (the adapter reads the sort keys of the rep's GSI2 partition).
 func (s *Store) OpenSince(ctx context.Context, rep string) ([]time.Time, error) {
-	open, err := s.OpenLeads(ctx, lead.RepKey(rep), 1<<30)
+	open, err := s.OpenLeads(ctx, lead.RepKey(rep), time.Time{}, 1<<30)
 	if err != nil {
 		return nil, err
 	}
