@@ -169,7 +169,7 @@ func TestOutcomesFromACRM(t *testing.T) {
 		accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
 		created := struct{ ID string }{capturedID(t, table, email)}
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, created.ID, links.ActionAccept, "", time.Now().Add(time.Hour))}
+		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, created.ID, links.ActionAccept, "", time.Time{}, time.Now().Add(time.Hour))}
 		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
 			t.Fatalf("accept: %v %+v", err, r)
 		}
@@ -267,16 +267,7 @@ func TestExpiredAlertLinkSendsFreshLinksOnce(t *testing.T) {
 	}
 	rep := alert[0].To[0]
 	keys, _ := token.ParseKeys(testKeys)
-	linkOf := func(m string, action string, at time.Time) string {
-		t.Helper()
-		for _, tok := range regexp.MustCompile(`/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(m, -1) {
-			if c, err := keys.Verify(tok[1], action, at); (err == nil || errors.Is(err, token.ErrExpired)) && c.Subject == id {
-				return tok[1]
-			}
-		}
-		t.Fatalf("no %s link in:\n%s", action, m)
-		return ""
-	}
+	linkOf := func(m string, action string, at time.Time) string { t.Helper(); return answerLink(t, keys, m, id, action, at) }
 	oldAccept, oldReject := linkOf(alert[0].Text, links.ActionAccept, clock.now()), linkOf(alert[0].Text, links.ActionReject, clock.now())
 	call := func(file, tok string) (int, string) {
 		t.Helper()
@@ -344,5 +335,80 @@ func TestExpiredAlertLinkSendsFreshLinksOnce(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), rep) || strings.Contains(logs.String(), email) {
 		t.Fatalf("feedback logs name a person:\n%s", logs)
+	}
+}
+
+// answerLink is the token of the first action link about lead id in an
+// email's text (expired or not at at).
+func answerLink(t *testing.T, keys token.Keys, text, id, action string, at time.Time) string {
+	t.Helper()
+	for _, tok := range regexp.MustCompile(`/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(text, -1) {
+		if c, err := keys.Verify(tok[1], action, at); (err == nil || errors.Is(err, token.ErrExpired)) && c.Subject == id {
+			return tok[1]
+		}
+	}
+	t.Fatalf("no %s link in:\n%s", action, text)
+	return ""
+}
+
+// TestFirstAlertsLinksDoNotAnswerTheNextHandoff: a lead sent back to
+// nurture ("no budget yet") that turns hot again a day later gets a new
+// alert; the first alert's links, still within their lifetime, belong to
+// the first hand-off and change nothing — neither accept (the deal would
+// go to whoever held the old alert) nor reject (a second send-back for
+// the old reason) — while the new alert's links answer the lead.
+func TestFirstAlertsLinksDoNotAnswerTheNextHandoff(t *testing.T) {
+	clock := &clockAt{t: time.Now()}
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	fb, _, _ := buildAt(t, "feedback", nil, clock.now, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	email := fmt.Sprintf("twice.%d@bigcorp.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
+	id := capturedID(t, table, email)
+	first := mailFor(t, email, 1)
+	if len(first) != 1 {
+		t.Fatal("no alert for the hot lead")
+	}
+	oldAccept := answerLink(t, keys, first[0].Text, id, links.ActionAccept, clock.now())
+	oldReject := answerLink(t, keys, first[0].Text, id, links.ActionReject, clock.now())
+	call := func(tok string) (int, string) {
+		t.Helper()
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": tok}
+		r, err := fb.HTTP(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.StatusCode, r.Body
+	}
+	sendBack := links.Reject(keys, "", id, "no_budget", first[0].To[0], clock.now(), clock.now().Add(links.AlertTTL))
+	if code, body := call(strings.TrimPrefix(sendBack, "/feedback/")); code != 200 || !strings.Contains(body, "Recorded") {
+		t.Fatalf("send back: %d\n%s", code, body)
+	}
+	clock.add(25 * time.Hour) // past the alert de-duplication window: a new alert goes at once
+	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
+	second := mailFor(t, email, 2)
+	if len(second) != 2 {
+		t.Fatalf("%d emails after the lead turned hot again, want the second alert", len(second))
+	}
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	before, err := st.Lead(ctx, id)
+	if err != nil || before.Stage != lead.StageMQL || before.SentBack == nil || before.SentBack.Times != 1 {
+		t.Fatalf("hot again: %v, stage %s, sent back %+v", err, before.Stage, before.SentBack)
+	}
+	for _, tok := range []string{oldAccept, oldReject} {
+		if code, body := call(tok); code != 200 || !strings.Contains(body, "belongs to the earlier alert") {
+			t.Fatalf("the first alert's link on the second hand-off: %d\n%s", code, body)
+		}
+	}
+	if l, _ := st.Lead(ctx, id); l.Version != before.Version || l.Stage != lead.StageMQL || l.Deal != nil {
+		t.Fatalf("the first alert's links changed the lead: v%d→v%d, stage %s, deal %+v", before.Version, l.Version, l.Stage, l.Deal)
+	}
+	if code, body := call(answerLink(t, keys, second[1].Text, id, links.ActionAccept, clock.now())); code != 200 || !strings.Contains(body, "Recorded") {
+		t.Fatalf("the second alert's accept: %d\n%s", code, body)
+	}
+	if l, _ := st.Lead(ctx, id); l.Stage != lead.StageSAL {
+		t.Fatalf("after the second alert's accept: %s", l.Stage)
 	}
 }

@@ -47,7 +47,7 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	}
 	refused := jsonLead("email=nope")
 	refused.Headers = map[string]string{"content-type": "application/x-www-form-urlencoded", "referer": "https://www.example.com/demo"}
-	feedbackTok := links.FeedbackToken(keys, created.ID, links.ActionAccept, "ana@example.com", time.Now().Add(time.Hour))
+	feedbackTok := links.FeedbackToken(keys, created.ID, links.ActionAccept, "ana@example.com", time.Time{}, time.Now().Add(time.Hour))
 	unsubTok := links.Unsubscribe(keys, base, created.ID, time.Now())
 	unsubTok = unsubTok[strings.LastIndex(unsubTok, "/")+1:]
 	confirmTok := links.Confirm(keys, base, created.ID, "r1", time.Now().Add(time.Hour))

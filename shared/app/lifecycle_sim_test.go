@@ -451,7 +451,7 @@ func (s *sim) answer(day int, l *simLead, i int, at time.Time) {
 	}
 	when := at.Add(s.minutes(1, 240))
 	tokFor := func(action, extra string, now time.Time, ttl time.Duration) string {
-		return links.FeedbackToken(s.keys, l.id, action, extra, now.Add(ttl))
+		return links.FeedbackToken(s.keys, l.id, action, extra, time.Time{}, now.Add(ttl))
 	}
 	if r < 0.65 {
 		s.at(when, func() {
@@ -488,7 +488,7 @@ func (s *sim) outcome(day int, l *simLead) {
 		stage := stage
 		s.at(at, func() {
 			if s.rng.IntN(2) == 0 {
-				ok := s.post(day, l, links.FeedbackToken(s.keys, l.id, stage, "", s.clock.now().Add(time.Hour)))
+				ok := s.post(day, l, links.FeedbackToken(s.keys, l.id, stage, "", time.Time{}, s.clock.now().Add(time.Hour)))
 				if ok {
 					s.stats[stage]++
 				}

@@ -43,7 +43,7 @@ func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 	answer := func(id, action, extra string) {
 		t.Helper()
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, action, extra, time.Now().Add(time.Hour))}
+		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, action, extra, time.Time{}, time.Now().Add(time.Hour))}
 		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
 			t.Fatalf("%s %s: %v %d %s", action, extra, err, r.StatusCode, r.Body)
 		}

@@ -31,12 +31,14 @@ func ResponseBucket(d time.Duration) string {
 }
 
 // spent says what an answer of action (an alert's accept or reject, a
-// held alert's release) does to a lead that has moved on: "already" when
-// the lead has that answer, "superseded" when another came first (or it
-// was sent back and not handed off since: the alert's links are spent),
-// "" when the answer applies. The page shows it before anyone presses a
-// button.
-func spent(l *lead.Lead, action string) string {
+// held alert's release), by a link with claims c, does to a lead that has
+// moved on: "earlier" when the link was made for an earlier hand-off of
+// the lead (it was sent back and handed to sales again since),
+// "already" when the lead has that answer, "superseded" when another came
+// first (or it was sent back and not handed off since: the alert's links
+// are spent), "" when the answer applies. The page shows it before anyone
+// presses a button.
+func spent(l *lead.Lead, c token.Claims, action string) string {
 	switch action {
 	case links.ActionRelease:
 		// An erased person owes sales nothing (erasures before hand-offs
@@ -49,6 +51,8 @@ func spent(l *lead.Lead, action string) string {
 		}
 	case links.ActionAccept, links.ActionReject:
 		switch {
+		case earlier(l, c):
+			return "earlier"
 		case l.Stage == lead.StageSAL && action == links.ActionAccept, l.Stage == lead.StageRejected && action == links.ActionReject:
 			return "already"
 		case l.Stage.SalesSet() || l.Handoff == nil || l.Handoff.State == lead.HandoffAnswered:
@@ -56,6 +60,16 @@ func spent(l *lead.Lead, action string) string {
 		}
 	}
 	return ""
+}
+
+// earlier reports whether an answer link was made before the lead's
+// current hand-off began: every link of a hand-off (the alert, the
+// escalation, fresh links) is made at or after its Since, so such a link
+// was sent for an earlier one, which ended when sales sent the lead back.
+// Links are issued to the second; links made before they carried an
+// issue time cannot tell and answer as before.
+func earlier(l *lead.Lead, c token.Claims) bool {
+	return l.Handoff != nil && !c.Issued.IsZero() && c.Issued.Before(l.Handoff.Since.Truncate(time.Second))
 }
 
 // apply changes the lead for an answer and says what to write. It returns
@@ -82,7 +96,7 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 			ch.Counters = append(ch.Counters, lead.RepCounter(rep, n, 0)...)
 		}
 	}
-	if out := spent(l, action); out != "" {
+	if out := spent(l, c, action); out != "" {
 		return out, ch
 	}
 	switch action {

@@ -34,8 +34,8 @@ const freshButton = "Send me a fresh link"
 // per window).
 func TestExpiredLinkOffersFreshLinks(t *testing.T) {
 	expiredAt := t0.Add(-time.Hour)
-	accept := links.FeedbackToken(mustKeys(t, "k1:0123456789abcdef0123"), "L1", links.ActionAccept, "ana@example.com", expiredAt)
-	reject := strings.TrimPrefix(links.Reject(mustKeys(t, "k1:0123456789abcdef0123"), "", "L1", "not_icp", "ana@example.com", expiredAt), "/feedback/")
+	accept := links.FeedbackToken(mustKeys(t, "k1:0123456789abcdef0123"), "L1", links.ActionAccept, "ana@example.com", time.Time{}, expiredAt)
+	reject := strings.TrimPrefix(links.Reject(mustKeys(t, "k1:0123456789abcdef0123"), "", "L1", "not_icp", "ana@example.com", time.Time{}, expiredAt), "/feedback/")
 	for name, tok := range map[string]string{"accept": accept, "reject": reject} {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t)
@@ -85,11 +85,11 @@ func TestExpiredLinkWithoutFreshLinks(t *testing.T) {
 		name, tok, says string
 		answered        bool
 	}{
-		{"another rep's link", links.FeedbackToken(keys, "L1", links.ActionAccept, "lea@example.com", t0.Add(-time.Hour)), "Open the lead in your CRM", false},
-		{"a reject link naming no rep", links.FeedbackToken(keys, "L1", links.ActionReject, "not_icp", t0.Add(-time.Hour)), "Open the lead in your CRM", false},
-		{"expired too long ago", links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", t0.Add(-MaxExpiredAge-time.Minute)), "This link has expired.", false},
-		{"an outcome link", links.FeedbackToken(keys, "L1", links.ActionWon, "ana@example.com", t0.Add(-time.Hour)), "This link has expired.", false},
-		{"answered", links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", t0.Add(-time.Hour)), "Sales already answered this lead (Accepted by sales (SAL))", true},
+		{"another rep's link", links.FeedbackToken(keys, "L1", links.ActionAccept, "lea@example.com", time.Time{}, t0.Add(-time.Hour)), "Open the lead in your CRM", false},
+		{"a reject link naming no rep", links.FeedbackToken(keys, "L1", links.ActionReject, "not_icp", time.Time{}, t0.Add(-time.Hour)), "Open the lead in your CRM", false},
+		{"expired too long ago", links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", time.Time{}, t0.Add(-MaxExpiredAge-time.Minute)), "This link has expired.", false},
+		{"an outcome link", links.FeedbackToken(keys, "L1", links.ActionWon, "ana@example.com", time.Time{}, t0.Add(-time.Hour)), "This link has expired.", false},
+		{"answered", links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", time.Time{}, t0.Add(-time.Hour)), "Sales already answered this lead (Accepted by sales (SAL))", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

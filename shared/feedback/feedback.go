@@ -113,7 +113,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	v := h.view(l, claims, action, now, tok)
 	if req.RequestContext.HTTP.Method != http.MethodPost {
-		if out := spent(&l, action); out != "" {
+		if out := spent(&l, claims, action); out != "" {
 			// Answered already: say so instead of asking again.
 			v.Done, v.Message = true, doneMessage(out, l)
 		}
@@ -152,7 +152,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	switch out {
 	case "recorded":
 		v.Message = h.recordedMessage(action, claims.Extra)
-	case "already", "superseded":
+	case "already", "superseded", "earlier":
 		v.Message = doneMessage(out, l)
 	}
 	return render(http.StatusOK, v), nil
@@ -164,6 +164,11 @@ func doneMessage(out string, l lead.Lead) string {
 	switch {
 	case out == "already":
 		return "This was already recorded; nothing changed."
+	case out == "earlier":
+		// Nothing of the current hand-off: whose it is is not this
+		// link's business.
+		return "This alert's lead was sent back to marketing and has since been handed to sales again, with a new alert. " +
+			"This link belongs to the earlier alert; nothing changed."
 	case l.Stage == lead.StageMQL: // an outcome link before anyone accepted the lead
 		return "This lead is at stage " + l.Stage.Label() + "; nothing changed."
 	}
@@ -245,7 +250,7 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 
 // record applies the answer, retrying on concurrent changes. Outcomes:
 // recorded, already (the same answer again), superseded (another answer
-// was given first).
+// was given first), earlier (the link is an earlier hand-off's).
 //
 // still, when given, must hold of the lead as read for the answer to
 // apply; else it is superseded.

@@ -84,9 +84,10 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-// tok is a signed answer link's token for L1.
+// tok is a signed answer link's token for L1, made when its alert went
+// out.
 func (f *fixture) tok(action, extra string) string {
-	return links.FeedbackToken(f.keys, "L1", action, extra, t0.Add(links.AlertTTL))
+	return links.FeedbackToken(f.keys, "L1", action, extra, t0.Add(-3*time.Minute), t0.Add(links.AlertTTL))
 }
 
 func (f *fixture) do(t *testing.T, method, tok, body string) httpapi.Response {
@@ -320,8 +321,8 @@ func TestLinksThatAreNotValid(t *testing.T) {
 		name, tok, says string
 	}{
 		{"tampered", good[:len(good)-4] + "AAAA", "This link is damaged or was not sent by us."},
-		{"another lead's signature", links.FeedbackToken(f.keys, "L2", links.ActionAccept, "", t0.Add(time.Hour))[:20] + good[20:], "This link is damaged"},
-		{"expired", links.FeedbackToken(f.keys, "L1", links.ActionAccept, "ana@example.com", t0.Add(-time.Second)), "This link has expired."},
+		{"another lead's signature", links.FeedbackToken(f.keys, "L2", links.ActionAccept, "", time.Time{}, t0.Add(time.Hour))[:20] + good[20:], "This link is damaged"},
+		{"expired", links.FeedbackToken(f.keys, "L1", links.ActionAccept, "ana@example.com", time.Time{}, t0.Add(-time.Second)), "This link has expired."},
 		{"an unsubscribe token", f.keys.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: "L1", Expires: t0.Add(time.Hour)}), "This link is damaged"},
 		{"signed with another key", mustKeys(t, "k2:abcdefabcdefabcdefab").Sign(token.Claims{Action: links.ActionAccept, Subject: "L1", Expires: t0.Add(time.Hour)}), "This link is damaged"},
 		{"empty", "", "This link is damaged"},
@@ -394,7 +395,7 @@ func TestComment(t *testing.T) {
 
 func TestUnknownLead(t *testing.T) {
 	f := newFixture(t)
-	resp := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "L404", links.ActionAccept, "", t0.Add(time.Hour)), "")
+	resp := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "L404", links.ActionAccept, "", time.Time{}, t0.Add(time.Hour)), "")
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "Lead not found") {
 		t.Fatalf("unknown lead: %d\n%s", resp.StatusCode, resp.Body)
 	}
@@ -477,5 +478,50 @@ func TestPageHeaders(t *testing.T) {
 		if httpapitest.Framing(resp) || resp.Headers["Referrer-Policy"] != "no-referrer" || !strings.Contains(resp.Headers["Content-Security-Policy"], "form-action 'self'") {
 			t.Errorf("%s: headers %v", name, resp.Headers)
 		}
+	}
+}
+
+// TestLinksOfAnEarlierHandoffAnswerNothing: a lead sales sent back and
+// that turned hot again is a new hand-off; the first alert's links (made
+// before it began) must not accept or reject it — they would give the
+// deal to whoever held the old alert, or send the lead back a second time
+// for the first hand-off's reason. The current alert's links still work,
+// also one made in the very second the hand-off began.
+func TestLinksOfAnEarlierHandoffAnswerNothing(t *testing.T) {
+	for _, tc := range []struct {
+		action, extra string
+	}{{links.ActionAccept, "ana@example.com"}, {links.ActionReject, "too_early"}} {
+		t.Run(tc.action, func(t *testing.T) {
+			f := newFixture(t)
+			since := t0.Add(-4*time.Minute + 300*time.Millisecond)
+			_, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+				l.Handoff.Since = since // handed off again, after the earlier alert below was made
+				return lead.Change{At: since}, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := links.FeedbackToken(f.keys, "L1", tc.action, tc.extra, t0.Add(-9*24*time.Hour+time.Hour), t0.Add(links.AlertTTL))
+			before := f.lead(t)
+			page := f.do(t, http.MethodGet, old, "")
+			if page.StatusCode != http.StatusOK || !strings.Contains(page.Body, "belongs to the earlier alert") || strings.Contains(page.Body, `type="submit"`) {
+				t.Fatalf("GET of an earlier alert's link: %d\n%s", page.StatusCode, page.Body)
+			}
+			resp := f.do(t, http.MethodPost, old, "")
+			after := f.lead(t)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "belongs to the earlier alert") ||
+				after.Stage != lead.StageMQL || after.Version != before.Version || after.Deal != nil || after.SentBack != nil {
+				t.Fatalf("POST of an earlier alert's link: %d, lead %s v%d→v%d deal %+v sent back %+v\n%s",
+					resp.StatusCode, after.Stage, before.Version, after.Version, after.Deal, after.SentBack, resp.Body)
+			}
+			// This hand-off's link, made in the second it began.
+			cur := links.FeedbackToken(f.keys, "L1", tc.action, tc.extra, since.Truncate(time.Second), t0.Add(links.AlertTTL))
+			if resp := f.do(t, http.MethodPost, cur, ""); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Recorded") {
+				t.Fatalf("this hand-off's link: %d\n%s", resp.StatusCode, resp.Body)
+			}
+			if l := f.lead(t); l.Version == after.Version {
+				t.Fatalf("this hand-off's %s changed nothing: %s", tc.action, l.Stage)
+			}
+		})
 	}
 }

@@ -107,7 +107,7 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time
 			}
 			// Outcome links live as long as the outcome horizon, not the
 			// alert's accept link.
-			t := links.FeedbackToken(h.Keys, l.ID, a.action, c.Extra, l.OutcomesUntil(h.Rules.Outcomes().Horizon, now))
+			t := links.FeedbackToken(h.Keys, l.ID, a.action, c.Extra, now, l.OutcomesUntil(h.Rules.Outcomes().Horizon, now))
 			v.Outcomes = append(v.Outcomes, link{a.label, t})
 		}
 	}

@@ -111,7 +111,7 @@ func (h *Handler) stillHeld(ctx context.Context, ids []string, key string) ([]le
 			case errors.Is(err, lead.ErrNotFound):
 			case err != nil:
 				errs[i] = err
-			case spent(&l, links.ActionRelease) == "" && heldBy(&l, key):
+			case spent(&l, token.Claims{}, links.ActionRelease) == "" && heldBy(&l, key):
 				leads[i] = &l
 			}
 		}()

@@ -44,7 +44,7 @@ func TestReleaseAllReleasesTheWindowsHeldLeads(t *testing.T) {
 	hold("H3", "Heidi")
 	hold("H4", "Hasso")
 	// H3 was released by its own link meanwhile; H4 was erased.
-	if r := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "H3", links.ActionRelease, "", t0.Add(time.Hour)), ""); r.StatusCode != http.StatusOK {
+	if r := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "H3", links.ActionRelease, "", time.Time{}, t0.Add(time.Hour)), ""); r.StatusCode != http.StatusOK {
 		t.Fatalf("release H3: %d %s", r.StatusCode, r.Body)
 	}
 	erased, err := f.st.Lead(ctx, "H4")
@@ -124,7 +124,7 @@ func TestReleaseOfAnErasedLeadChangesNothing(t *testing.T) {
 	if err := f.st.CreateLead(ctx, l, lead.Change{At: l.CreatedAt}, nil); err != nil {
 		t.Fatal(err)
 	}
-	r := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "E1", links.ActionRelease, "", t0.Add(time.Hour)), "")
+	r := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "E1", links.ActionRelease, "", time.Time{}, t0.Add(time.Hour)), "")
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "nothing changed") || f.held(t, "E1") != lead.HandoffHeld {
 		t.Fatalf("release of an erased lead: %d, handoff %s\n%s", r.StatusCode, f.held(t, "E1"), r.Body)
 	}

@@ -31,7 +31,7 @@ func (f *fixture) repCounters(t *testing.T) map[string]report.Counters {
 // rejectTok is the token of the alert's reject link for a reason, sent
 // to rep ("" for a link that names no rep).
 func (f *fixture) rejectTok(reason, rep string) string {
-	u := links.Reject(f.keys, "https://api.example.com", "L1", reason, rep, t0.Add(links.AlertTTL))
+	u := links.Reject(f.keys, "https://api.example.com", "L1", reason, rep, time.Time{}, t0.Add(links.AlertTTL))
 	return u[strings.LastIndex(u, "/")+1:]
 }
 

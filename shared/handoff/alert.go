@@ -89,10 +89,10 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	if base == "" {
 		base = l.LinkBase
 	}
-	a.AcceptURL = links.Feedback(s.Keys, base, l.ID, links.ActionAccept, to, exp)
+	a.AcceptURL = links.Feedback(s.Keys, base, l.ID, links.ActionAccept, to, now, exp)
 	for _, r := range s.Rules.RejectReasons() {
 		a.RejectURLs = append(a.RejectURLs, mail.RejectLink{Label: r.Label,
-			URL: links.Reject(s.Keys, base, l.ID, r.Code, to, exp)})
+			URL: links.Reject(s.Keys, base, l.ID, r.Code, to, now, exp)})
 	}
 	subject, html, text, err := mail.RenderAlert(a)
 	if err != nil {

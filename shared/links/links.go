@@ -82,28 +82,30 @@ func Confirm(keys token.Keys, base, leadID, requestID string, expires time.Time)
 // reason (reject). A rep is never put in the token as an address: token
 // payloads are signed, not encrypted, and anyone holding a link can read
 // them. It goes in as RepRef(rep); the feedback handler finds the rep whose
-// reference it is (ResolveRep).
-func Feedback(keys token.Keys, base, leadID, action, extra string, expires time.Time) string {
-	return url(base, "/feedback/", FeedbackToken(keys, leadID, action, extra, expires))
+// reference it is (ResolveRep). issued is when the link is made: an
+// accept or reject link made before the lead's current hand-off began
+// belongs to an earlier one and answers nothing.
+func Feedback(keys token.Keys, base, leadID, action, extra string, issued, expires time.Time) string {
+	return url(base, "/feedback/", FeedbackToken(keys, leadID, action, extra, issued, expires))
 }
 
 // FeedbackToken is the token of a Feedback link, for pages that post to
 // /feedback/{token} relative to themselves.
-func FeedbackToken(keys token.Keys, leadID, action, extra string, expires time.Time) string {
+func FeedbackToken(keys token.Keys, leadID, action, extra string, issued, expires time.Time) string {
 	if action != ActionReject {
 		extra = RepRef(extra)
 	}
-	return keys.Sign(token.Claims{Action: action, Subject: leadID, Extra: extra, Expires: expires})
+	return keys.Sign(token.Claims{Action: action, Subject: leadID, Extra: extra, Issued: issued, Expires: expires})
 }
 
 // Reject is a reject link for one reason code, naming (by RepRef) the rep
 // it is sent to, so an expired one can ask for fresh links for that rep.
-func Reject(keys token.Keys, base, leadID, reason, rep string, expires time.Time) string {
+func Reject(keys token.Keys, base, leadID, reason, rep string, issued, expires time.Time) string {
 	extra := reason
 	if ref := RepRef(rep); ref != "" {
 		extra += " " + ref
 	}
-	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionReject, Subject: leadID, Extra: extra, Expires: expires}))
+	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionReject, Subject: leadID, Extra: extra, Issued: issued, Expires: expires}))
 }
 
 // SplitReject splits a reject token's extra into its reason code and the

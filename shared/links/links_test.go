@@ -21,7 +21,7 @@ func TestRejectLinksNameTheirRep(t *testing.T) {
 		{"without a rep", "", "no_budget", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			u := Reject(keys, "https://api.example.com/", "L1", "no_budget", tc.rep, now.Add(time.Hour))
+			u := Reject(keys, "https://api.example.com/", "L1", "no_budget", tc.rep, time.Time{}, now.Add(time.Hour))
 			tok, ok := strings.CutPrefix(u, "https://api.example.com/feedback/")
 			if !ok {
 				t.Fatalf("url %s", u)

@@ -37,19 +37,28 @@ var (
 // typical token is well under 200 characters.
 const MaxLen = 1024
 
-// version is the first payload byte, so the encoding can change later
-// without old links being misread.
-const version = 1
+// The first payload byte is the encoding's version, so the encoding can
+// change without old links being misread: version 1 has no issue time,
+// version 2 does. Both are read; Sign writes 2 only for claims with an
+// Issued time, so every other link keeps its length.
+const (
+	version       = 1
+	versionIssued = 2
+)
 
 var b64 = base64.RawURLEncoding.Strict()
 
-// Claims are what a token says. Expires is kept to the second; a token
-// whose Expires is the zero time is already expired.
+// Claims are what a token says. Expires and Issued are kept to the
+// second; a token whose Expires is the zero time is already expired.
 type Claims struct {
 	Action  string // what the link does: "accept", "reject", "unsubscribe", "click"
 	Subject string // whom or what it is about, e.g. a lead id
 	Extra   string // optional, e.g. a rep's email hash or a URL index
 	Expires time.Time
+	// Issued is when the link was made, where its route needs it (a sales
+	// answer belongs to the hand-off it was sent for); zero otherwise, and
+	// in links made before it existed.
+	Issued time.Time
 }
 
 // Sign returns the token for c, signed with the current key. Keys must come
@@ -115,12 +124,19 @@ func (k Keys) mac(secret []byte, signed string) []byte {
 }
 
 // encode lays the claims out as: version byte, expiry (varint Unix
-// seconds), then action, subject and extra, each as uvarint length + bytes.
-// Length prefixes keep fields unambiguous whatever bytes they hold.
+// seconds), in version 2 the issue time (likewise), then action, subject
+// and extra, each as uvarint length + bytes. Length prefixes keep fields
+// unambiguous whatever bytes they hold.
 func encode(c Claims) []byte {
-	b := make([]byte, 0, 1+binary.MaxVarintLen64+3*binary.MaxVarintLen64+len(c.Action)+len(c.Subject)+len(c.Extra))
-	b = append(b, version)
-	b = binary.AppendVarint(b, c.Expires.Unix())
+	b := make([]byte, 0, 1+2*binary.MaxVarintLen64+3*binary.MaxVarintLen64+len(c.Action)+len(c.Subject)+len(c.Extra))
+	if c.Issued.IsZero() {
+		b = append(b, version)
+		b = binary.AppendVarint(b, c.Expires.Unix())
+	} else {
+		b = append(b, versionIssued)
+		b = binary.AppendVarint(b, c.Expires.Unix())
+		b = binary.AppendVarint(b, c.Issued.Unix())
+	}
 	for _, s := range []string{c.Action, c.Subject, c.Extra} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
@@ -129,15 +145,24 @@ func encode(c Claims) []byte {
 }
 
 func decode(b []byte) (Claims, error) {
-	if len(b) == 0 || b[0] != version {
+	if len(b) == 0 || b[0] != version && b[0] != versionIssued {
 		return Claims{}, errors.New("unknown payload version")
 	}
+	v := b[0]
 	b = b[1:]
 	exp, n := binary.Varint(b)
 	if n <= 0 {
 		return Claims{}, errors.New("malformed expiry")
 	}
 	b = b[n:]
+	var issued time.Time
+	if v == versionIssued {
+		at, n := binary.Varint(b)
+		if n <= 0 || at == 0 {
+			return Claims{}, errors.New("malformed issue time")
+		}
+		issued, b = time.Unix(at, 0).UTC(), b[n:]
+	}
 	var fields [3]string
 	for i := range fields {
 		l, n := binary.Uvarint(b)
@@ -150,5 +175,5 @@ func decode(b []byte) (Claims, error) {
 	if len(b) != 0 {
 		return Claims{}, errors.New("trailing bytes")
 	}
-	return Claims{Action: fields[0], Subject: fields[1], Extra: fields[2], Expires: time.Unix(exp, 0).UTC()}, nil
+	return Claims{Action: fields[0], Subject: fields[1], Extra: fields[2], Expires: time.Unix(exp, 0).UTC(), Issued: issued}, nil
 }

@@ -174,6 +174,28 @@ func TestExpiresIsKeptToTheSecond(t *testing.T) {
 	}
 }
 
+// TestIssuedIsKeptAndOptional: an issue time travels to the second; a
+// link without one is encoded as before (version 1), so links made before
+// issue times existed verify unchanged and read as having none.
+func TestIssuedIsKeptAndOptional(t *testing.T) {
+	keys := mustKeys(t, "k1:"+secretA)
+	c := token.Claims{Action: "accept", Subject: "lead-1", Extra: "rep:0123456789abcdef", Expires: now.Add(7 * 24 * time.Hour), Issued: now.Add(-1500 * time.Millisecond)}
+	got, err := keys.Verify(keys.Sign(c), "accept", now)
+	if err != nil || !got.Issued.Equal(now.Add(-2*time.Second)) || got.Subject != c.Subject || got.Extra != c.Extra || !got.Expires.Equal(c.Expires) {
+		t.Fatalf("with an issue time: got %+v, %v", got, err)
+	}
+	c.Issued = time.Time{}
+	tok := keys.Sign(c)
+	got, err = keys.Verify(tok, "accept", now)
+	if err != nil || !got.Issued.IsZero() {
+		t.Fatalf("without one: got %+v, %v", got, err)
+	}
+	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
+	if payload[0] != 1 {
+		t.Fatalf("a link without an issue time is encoded as version %d, want 1 (as before)", payload[0])
+	}
+}
+
 func TestZeroExpiresIsExpired(t *testing.T) {
 	keys := mustKeys(t, "k1:"+secretA)
 	_, err := keys.Verify(keys.Sign(token.Claims{Action: "accept", Subject: "x"}), "accept", now)

@@ -179,7 +179,7 @@ func TestLinksThatAreNotValid(t *testing.T) {
 	for _, tc := range []struct{ name, tok string }{
 		{"tampered", good[:len(good)-4] + "AAAA"},
 		{"a click token", f.keys.Sign(token.Claims{Action: links.ActionClick, Subject: "L1", Extra: "https://x.example/", Expires: t0.Add(time.Hour)})},
-		{"a feedback token", links.FeedbackToken(f.keys, "L1", links.ActionAccept, "", t0.Add(time.Hour))},
+		{"a feedback token", links.FeedbackToken(f.keys, "L1", links.ActionAccept, "", time.Time{}, t0.Add(time.Hour))},
 		{"another key", other.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: "L1", Expires: t0.Add(time.Hour)})},
 		{"empty", ""},
 	} {
