@@ -267,7 +267,10 @@ func TestExpiredAlertLinkSendsFreshLinksOnce(t *testing.T) {
 	}
 	rep := alert[0].To[0]
 	keys, _ := token.ParseKeys(testKeys)
-	linkOf := func(m string, action string, at time.Time) string { t.Helper(); return answerLink(t, keys, m, id, action, at) }
+	linkOf := func(m string, action string, at time.Time) string {
+		t.Helper()
+		return answerLink(t, keys, m, id, action, at)
+	}
 	oldAccept, oldReject := linkOf(alert[0].Text, links.ActionAccept, clock.now()), linkOf(alert[0].Text, links.ActionReject, clock.now())
 	call := func(file, tok string) (int, string) {
 		t.Helper()

@@ -24,10 +24,12 @@ import (
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/app/capturefn"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
+	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -279,6 +281,24 @@ func TestSchedulerEscalatesAndRetries(t *testing.T) {
 				t.Fatal("escalated lead is still in the due index")
 			}
 		}
+	}
+	// Nobody answers, not even the team lead: 30 days after the alert
+	// (sla.return_unanswered) the tick hands the lead back to marketing,
+	// emailing nobody; it is placed as nurturing places leads back from
+	// sales (this one gave no consent, so no sequence mails it).
+	now = now.Add(qualify.DefaultReturnUnanswered)
+	fire()
+	fire()
+	l, err := st.Lead(ctx, created.ID)
+	if err != nil || l.Stage != lead.StageNurturing || l.Handoff != nil || !l.SentBack.Unanswered() || l.Nurture == nil || l.Nurture.NoSequence != "no_consent" {
+		t.Fatalf("30 days unanswered: %v, stage %s, handoff %+v, sent back %+v, nurture %+v", err, l.Stage, l.Handoff, l.SentBack, l.Nurture)
+	}
+	if got := mailFor(t, email, 3); len(got) != 2 {
+		t.Fatalf("%d emails after the return, want still 2 (it emails nobody)", len(got))
+	}
+	testenv.Settle(t, table)
+	if stats, _ := st.CampaignStats(ctx, "q4-demo", now); stats[handoff.EventReturned] != 1 {
+		t.Fatalf("counters after the return = %v", stats)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/logx"
@@ -713,6 +714,12 @@ func (s *sim) timeline(day int, id string, l *simLead, published map[string]int)
 				// with it (feedback.ImpliesSQL).
 				tally[l.campaign+"|"+e.At.UTC().Format("2006-01")+"|sql"]++
 			}
+			if e.Kind == handoff.EventReturned && e.At.After(l.sentBack) {
+				// Nobody answered its alert in time: the product sent it
+				// back to marketing itself (sla.return_unanswered).
+				l.sentBack = e.At
+				s.stats["returned"]++
+			}
 			handoffs += map[bool]int{true: 1}[e.Kind == "handoff"]
 			breaches += map[bool]int{true: 1}[e.Kind == "sla_breach"]
 		}
@@ -724,7 +731,8 @@ func (s *sim) timeline(day int, id string, l *simLead, published map[string]int)
 
 // counterOf maps timeline events to the campaign counter each adds one to.
 var counterOf = map[string]string{"captured": "leads", "accepted": "sal", "rejected": "rejected", "sql": "sql", "won": "won",
-	"lost": "lost", "handoff": "handoffs", "sla_breach": "sla_breaches", "nurture_email": "nurture_sends", "outcome_reminder": "outcome_reminders"}
+	"lost": "lost", "handoff": "handoffs", "sla_breach": "sla_breaches", "nurture_email": "nurture_sends", "outcome_reminder": "outcome_reminders",
+	handoff.EventReturned: handoff.EventReturned}
 
 // took adds the wall time since start to a part of the run.
 func (s *sim) took(part string, start time.Time) { s.timing[part] += time.Since(start) }
@@ -762,9 +770,9 @@ func (s *sim) countersMatch(day int) error {
 func (s *sim) summary(day int) {
 	won := s.stats["won"]
 	s.t.Logf("day %3d (%s): leads %d (+%d repeat submissions), emails %d (nurture %d, confirmations %d, alerts %d, escalations %d, reminders %d), "+
-		"confirmed %d, accepted %d, rejected %d, sql %d, won %d, lost %d, clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
+		"confirmed %d, accepted %d, rejected %d, returned unanswered %d, sql %d, won %d, lost %d, clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
 		day+1, s.dayStart(day).Format("2 Jan"), s.stats["leads"], s.stats["repeats"], len(s.mails), s.stats["nurture"], s.stats["confirmations"], s.stats["alerts"],
-		s.stats["escalations"], s.stats["reminders"], s.stats["confirmed"], s.stats["accepted"], s.stats["rejected"], s.stats["sql"], won, s.stats["lost"],
+		s.stats["escalations"], s.stats["reminders"], s.stats["confirmed"], s.stats["accepted"], s.stats["rejected"], s.stats["returned"], s.stats["sql"], won, s.stats["lost"],
 		s.stats["clicks"], s.stats["unsubscribes"], s.stats["bounces"], s.stats["complaints"], s.stats["erasures"], len(s.bus.Events()))
 }
 

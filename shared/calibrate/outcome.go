@@ -128,8 +128,9 @@ func outcomeOf(l lead.Lead) (positive, ok bool) {
 	case lead.StageRejected, lead.StageLost:
 		return false, true
 	case lead.StageNew, lead.StageNurturing, lead.StageMQL:
-		// Sent back by sales and not accepted since: a rejection.
-		return false, l.SentBack != nil
+		// Sent back by sales and not accepted since: a rejection. A lead
+		// whose alert nobody answered was never judged: no label.
+		return false, l.SentBack != nil && !l.SentBack.Unanswered()
 	}
 	return false, false
 }

@@ -37,6 +37,7 @@ func TestExampleFromLead(t *testing.T) {
 		{"rejected by sales", lead.StageRejected, nil, nil, true, false, 0},
 		{"sent back by sales", lead.StageNurturing, sentBack, nil, true, false, 0},
 		{"sent back, hot again, not answered", lead.StageMQL, sentBack, nil, true, false, 0},
+		{"back from sales unanswered: never judged", lead.StageNurturing, &lead.SentBack{At: at, Reason: lead.ReasonUnanswered, Times: 1}, nil, false, false, 0},
 		{"disqualified by the config", lead.StageDisqualified, nil, nil, false, false, 0},
 		{"unsubscribed", lead.StageUnsubscribed, nil, nil, false, false, 0},
 		{"no stage", "", nil, nil, false, false, 0},

@@ -47,6 +47,10 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 		v.Message = "Sales already answered this lead (" + l.Stage.Label() + "), so there is nothing to do with this link."
 		log.Info("feedback", "status", http.StatusForbidden, "outcome", "expired_answered")
 		return render(http.StatusForbidden, v)
+	case returned(l):
+		v.Message = returnedMessage(l)
+		log.Info("feedback", "status", http.StatusForbidden, "outcome", "expired_returned")
+		return render(http.StatusForbidden, v)
 	case h.FreshLinks == nil || !handoff.WaitingFor(&l, rep):
 		v.Message = "This link has expired. Open the lead in your CRM."
 		log.Info("feedback", "status", http.StatusForbidden, "outcome", "expired")

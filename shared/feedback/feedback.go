@@ -169,10 +169,23 @@ func doneMessage(out string, l lead.Lead) string {
 		// link's business.
 		return "This alert's lead was sent back to marketing and has since been handed to sales again, with a new alert. " +
 			"This link belongs to the earlier alert; nothing changed."
+	case returned(l):
+		return returnedMessage(l) + " Nothing changed."
 	case l.Stage == lead.StageMQL: // an outcome link before anyone accepted the lead
 		return "This lead is at stage " + l.Stage.Label() + "; nothing changed."
 	}
 	return "Sales already answered this lead. It is at stage " + l.Stage.Label() + "; nothing changed."
+}
+
+// returned reports whether l is back with marketing because nobody
+// answered its alert in time (and not handed to sales again since).
+func returned(l lead.Lead) bool { return l.Handoff == nil && l.SentBack.Unanswered() }
+
+// returnedMessage tells a rep holding a link of a returned lead's alert
+// what happened to it.
+func returnedMessage(l lead.Lead) string {
+	return "Nobody answered this alert in time, so the lead went back to marketing on " + l.SentBack.At.UTC().Format("2 Jan 2006") +
+		". It comes back to sales, with a new alert, when it shows interest again."
 }
 
 // repCandidates are the addresses an answer link about l can have been

@@ -525,3 +525,34 @@ func TestLinksOfAnEarlierHandoffAnswerNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestLinksOfAReturnedLeadSaySo: once a hand-off nobody answered went
+// back to marketing, its alert's links (live or expired) change nothing
+// and say what happened, instead of "sales already answered".
+func TestLinksOfAReturnedLeadSaySo(t *testing.T) {
+	f := newFixture(t)
+	back := t0.Add(30 * 24 * time.Hour)
+	_, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		l.SendBack(lead.ReasonUnanswered, l.Handoff.Rep, back)
+		return lead.Change{At: back}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = back.Add(time.Hour)
+	before := f.lead(t)
+	live := links.FeedbackToken(f.keys, "L1", links.ActionAccept, "ana@example.com", back.Add(-time.Hour), back.Add(24*time.Hour))
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		r := f.do(t, m, live, "")
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Nobody answered this alert in time, so the lead went back to marketing on "+back.Format("2 Jan 2006")) {
+			t.Fatalf("%s of a live link: %d\n%s", m, r.StatusCode, r.Body)
+		}
+	}
+	r := f.do(t, http.MethodPost, f.tok(links.ActionReject, "too_early"), "fresh_links=1") // expired a week after the alert
+	if r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, "Nobody answered this alert in time") || strings.Contains(r.Body, "Send me a fresh link") {
+		t.Fatalf("an expired link: %d\n%s", r.StatusCode, r.Body)
+	}
+	if l := f.lead(t); l.Version != before.Version || l.Stage != lead.StageNurturing {
+		t.Fatalf("the links changed the lead: v%d→v%d %s", before.Version, l.Version, l.Stage)
+	}
+}

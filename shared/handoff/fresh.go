@@ -33,7 +33,7 @@ func jobFreshLinks(rep string) string { return "fresh_links:" + links.RepRef(rep
 // the alert (or its escalation) went to rep and nobody answered it.
 func WaitingFor(l *lead.Lead, rep string) bool {
 	h := l.Handoff
-	if rep == "" || h == nil || l.Stage.SalesSet() || (h.State != lead.HandoffSent && h.State != lead.HandoffEscalated) {
+	if rep == "" || !h.Unanswered() || l.Stage.SalesSet() {
 		return false
 	}
 	return rep == h.Rep || rep == h.EscalatedTo
@@ -78,6 +78,10 @@ func (s *Service) SendFreshLinks(ctx context.Context, leadID, rep, owner string)
 				l.Handoff.FreshLinks = map[string]time.Time{}
 			}
 			l.Handoff.FreshLinks[links.RepRef(rep)] = now
+			// The hand-off stays with sales while the fresh links work.
+			if until := now.Add(s.LinkTTL); l.Handoff.ReturnAt.Before(until) {
+				l.Handoff.ReturnAt = until
+			}
 			return lead.Change{At: now, Events: []lead.Event{{At: now, Kind: "fresh_links", ID: s.NewID(now),
 				Data: map[string]any{"rep": rep, "message_id": messageID}}}}
 		},

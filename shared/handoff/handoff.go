@@ -6,6 +6,7 @@ package handoff
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -46,6 +47,12 @@ type Service struct {
 	Labels Labels
 	// Flood limits alerts per source and per address; nil: no limits.
 	Flood *Flood
+	// Requalify re-grades a lead whose unanswered hand-off went back to
+	// marketing and places it in a nurture sequence (nurture.Enroller);
+	// nil only sets its stage.
+	Requalify interface {
+		Qualify(l *lead.Lead, now time.Time) lead.Change
+	}
 	Clock func() time.Time
 	NewID func(time.Time) string
 	Log   *slog.Logger
@@ -64,6 +71,7 @@ const (
 	Sent       Outcome = "sent"      // alert sent to a rep
 	Escalated  Outcome = "escalated" // SLA breach: escalation sent
 	Recovered  Outcome = "recovered" // an earlier attempt had sent it; recorded now
+	Returned   Outcome = "returned"  // nobody answered the alert in time: back to marketing
 	// Unconfirmed: an earlier attempt died with the alert claimed; SES's
 	// Send event decides (package sendonce).
 	Unconfirmed = sendonce.Unconfirmed
@@ -75,7 +83,12 @@ const (
 	jobEscalation = "escalation"
 	jobReminder   = "outcome_reminder"
 	jobSummary    = "held_summary" // the team lead's summary of a window's held alerts
+	jobReturn     = "return"       // an unanswered hand-off goes back to marketing (no email)
 )
+
+// EventReturned is the timeline event of a hand-off nobody answered in
+// time going back to marketing.
+const EventReturned = "returned_unanswered"
 
 func dueJob(l *lead.Lead, now time.Time) string {
 	if l.Erased {
@@ -94,6 +107,8 @@ func dueJob(l *lead.Lead, now time.Time) string {
 		return jobSummary
 	case !l.HeldRetryAt().IsZero() && !now.Before(l.HeldRetryAt()):
 		return jobHandoff // held for a recent alert, whose window has ended
+	case !l.ReturnDue().IsZero() && !now.Before(l.ReturnDue()):
+		return jobReturn
 	case l.Handoff.State == lead.HandoffSent && !now.Before(l.Handoff.DueBy):
 		return jobEscalation
 	}
@@ -130,9 +145,12 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 	switch {
 	case job == "":
 		return NothingDue, nil
-	case job == jobSummary:
+	case job == jobSummary, job == jobReturn:
 		if l.Held(owner, now) {
 			return Busy, nil
+		}
+		if job == jobReturn {
+			return s.giveBack(ctx, l, now)
 		}
 		return s.summarise(ctx, l, now)
 	case job == jobHandoff && l.Handoff.Rep == "" && s.Flood != nil && !l.Held(owner, now):
@@ -357,6 +375,7 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "outcome_reminders"})
 	case jobHandoff:
 		h.State, h.SentAt, h.DueBy = lead.HandoffSent, now, now.Add(s.Rules.SLA())
+		h.ReturnAt = now.Add(s.Rules.ReturnUnanswered())
 		l.AlertedAt = now // outlives the handoff (a send-back ends it), for Flood's Dedup
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "handoff", ID: s.NewID(now), Data: map[string]any{
 			"rep": h.Rep, "team": h.Team, "due_by": h.DueBy, "message_id": messageID, "reasons": reasons(l)}})
@@ -373,6 +392,31 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 		ch.Counters = append(ch.Counters, lead.RepCounter(h.Rep, "sla_breaches", 0)...)
 	}
 	return ch
+}
+
+// giveBack returns a lead whose alert nobody answered (the rep, nor the
+// team lead after the escalation) by its hand-off's ReturnAt to marketing:
+// it is nurtured again, counting engagement from now on, and comes back
+// to sales with a new alert when it turns hot again. The alert's links
+// then say so. Nothing is emailed.
+func (s *Service) giveBack(ctx context.Context, l lead.Lead, now time.Time) (Outcome, error) {
+	h := *l.Handoff
+	data := map[string]any{"rep": h.Rep, "alerted_at": h.SentAt}
+	if h.EscalatedTo != "" {
+		data["escalated_to"] = h.EscalatedTo
+	}
+	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: EventReturned, ID: s.NewID(now), Data: data}},
+		Counters: append([]lead.Counter{{Campaign: l.Campaign(), Name: EventReturned}}, lead.RepCounter(h.Rep, EventReturned, 0)...)}
+	l.SendBack(lead.ReasonUnanswered, h.Rep, now)
+	if s.Requalify != nil {
+		ch.Add(s.Requalify.Qualify(&l, now))
+	}
+	if _, err := lead.Write(ctx, s.Store.Put, l, ch); errors.Is(err, lead.ErrVersionConflict) {
+		return Busy, nil // changed meanwhile (answered, perhaps): the next run decides again
+	} else if err != nil {
+		return "", fmt.Errorf("handoff: return unanswered: %w", err)
+	}
+	return Returned, nil
 }
 
 func reasons(l *lead.Lead) []string {

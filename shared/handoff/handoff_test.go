@@ -475,3 +475,117 @@ func TestOpenListWeeklyPerRep(t *testing.T) {
 		t.Fatalf("past both horizons: %d lists, %v", n, err)
 	}
 }
+
+// requalifyStub stands in for nurture.Enroller: it places a lead in the
+// sequence for leads back from sales.
+type requalifyStub struct{ calls int }
+
+func (r *requalifyStub) Qualify(l *lead.Lead, now time.Time) lead.Change {
+	r.calls++
+	l.Nurture = &lead.Nurture{Sequence: "not-now", Step: "pause", NextAt: now.Add(14 * 24 * time.Hour)}
+	return lead.Change{At: now}
+}
+
+// TestUnansweredHandoffGoesBackToMarketing: an alert nobody answers — not
+// the rep, not the team lead after the escalation — leaves the lead with
+// sales until sla.return_unanswered after the alert (fresh links push that
+// to their expiry); then the tick returns it to nurturing, once, emailing
+// nobody, with a timeline event and counters, engagement counted from
+// then on. An answered hand-off never goes back.
+func TestUnansweredHandoffGoesBackToMarketing(t *testing.T) {
+	f := newFixture(t)
+	req := &requalifyStub{}
+	f.svc.Requalify = req
+	ctx := context.Background()
+	id := f.hotLead(t, "silent@bigcorp.example")
+	answered := f.hotLead(t, "answered@bigcorp.example")
+	for _, l := range []string{id, answered} {
+		if out, err := f.svc.Run(ctx, l, "w", ""); err != nil || out != Sent {
+			t.Fatalf("alert: %s, %v", out, err)
+		}
+	}
+	sentAt := f.now
+	if _, err := lead.Update(ctx, f.store, answered, func(l *lead.Lead) (lead.Change, error) {
+		l.Stage, l.Handoff.State = lead.StageSAL, lead.HandoffAnswered
+		l.Deal = &lead.Deal{AcceptedAt: f.now, Rep: l.Handoff.Rep}
+		return lead.Change{At: f.now}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	returnAt := sentAt.Add(qualify.DefaultReturnUnanswered)
+	if l := stored(t, f.store, id); !l.Handoff.ReturnAt.Equal(returnAt) {
+		t.Fatalf("return at %v, want the alert + %v", l.Handoff.ReturnAt, qualify.DefaultReturnUnanswered)
+	}
+	f.now = f.now.Add(6 * time.Minute)
+	if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != Escalated {
+		t.Fatalf("escalation: %s, %v", out, err)
+	}
+	if l := stored(t, f.store, id); !l.NextDue().Equal(returnAt) {
+		t.Fatalf("escalated: due %v, want %v (the return)", l.NextDue(), returnAt)
+	}
+	// Two hours before, Ana asks for fresh links: the lead stays with
+	// sales while they work.
+	f.now = returnAt.Add(-2 * time.Hour)
+	if out, err := f.svc.SendFreshLinks(ctx, id, stored(t, f.store, id).Handoff.Rep, "w"); err != nil || out != Sent {
+		t.Fatalf("fresh links: %s, %v", out, err)
+	}
+	extended := f.now.Add(f.svc.LinkTTL)
+	if l := stored(t, f.store, id); !l.Handoff.ReturnAt.Equal(extended) || !l.NextDue().Equal(extended) {
+		t.Fatalf("after fresh links: return at %v, due %v; want %v", l.Handoff.ReturnAt, l.NextDue(), extended)
+	}
+	f.now = returnAt
+	if out, _ := f.svc.Run(ctx, id, "w", ""); out != NothingDue {
+		t.Fatalf("at the first return time, fresh links still working: %s", out)
+	}
+	emails := len(f.out.Sent())
+	f.now = extended
+	for _, l := range []string{id, answered} {
+		want := Returned
+		if l == answered {
+			want = NothingDue
+		}
+		if out, err := f.svc.Run(ctx, l, "w", ""); err != nil || out != want {
+			t.Fatalf("at the return time: %s, %v; want %s", out, err, want)
+		}
+	}
+	l := stored(t, f.store, id)
+	if l.Stage != lead.StageNurturing || l.Handoff != nil || !l.SentBack.Unanswered() || l.SentBack.Times != 1 ||
+		l.Nurture == nil || l.Nurture.Sequence != "not-now" || req.calls != 1 || len(f.out.Sent()) != emails {
+		t.Fatalf("returned: stage %s, handoff %+v, sent back %+v, nurture %+v, requalified %d×, %d new emails",
+			l.Stage, l.Handoff, l.SentBack, l.Nurture, req.calls, len(f.out.Sent())-emails)
+	}
+	if a := stored(t, f.store, answered); a.Stage != lead.StageSAL || a.Handoff == nil {
+		t.Fatalf("the answered lead moved: %s %+v", a.Stage, a.Handoff)
+	}
+	tl, err := f.store.Timeline(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said string
+	for _, e := range tl {
+		if e.Kind == EventReturned {
+			said = Describe(e, nil)
+		}
+	}
+	if !strings.HasPrefix(said, "Nobody answered the alert (to ") || !strings.Contains(said, "escalated to lea@example.com) in time: back to nurturing") {
+		t.Fatalf("timeline says %q", said)
+	}
+	srcs, err := f.store.MonthSources(ctx, f.now.UTC().Format("2006-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var campaign, rep int64
+	for _, s := range srcs {
+		if s.Rep == "" {
+			campaign += s.Counters[EventReturned]
+		} else {
+			rep += s.Counters[EventReturned]
+		}
+	}
+	if campaign != 1 || rep != 1 {
+		t.Fatalf("returned_unanswered counted %d for the campaign, %d for the rep; want 1 and 1", campaign, rep)
+	}
+	if out, _ := f.svc.Run(ctx, id, "w", ""); out != NothingDue {
+		t.Fatalf("returned twice: %s", out)
+	}
+}

@@ -65,6 +65,8 @@ var describeCases = []struct {
 	{"handoff", map[string]any{"rep": "ana@example.com"}, "Alert sent to sales to ana@example.com"},
 	{"sla_breach", map[string]any{"rep": "ana@example.com", "escalated_to": "lea@example.com"}, "No response in time: escalated to lea@example.com"},
 	{"fresh_links", map[string]any{"rep": "ana@example.com"}, "Fresh alert links sent to ana@example.com"},
+	{EventReturned, map[string]any{"rep": "ana@example.com", "escalated_to": "lea@example.com"},
+		"Nobody answered the alert (to ana@example.com, escalated to lea@example.com) in time: back to nurturing"},
 	{"alert_held", map[string]any{"reason": "source_limit"}, "Alert held for a summary (Source limit)"},
 	{"alert_released", map[string]any{}, "Held alert released to sales"},
 	{"outcome_reminder", map[string]any{"rep": "ana@example.com"}, "Asked for the outcome to ana@example.com"},

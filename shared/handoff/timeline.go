@@ -141,6 +141,16 @@ var describers = map[string]func(f facts, labels Labels) string{
 	"handoff":     func(f facts, _ Labels) string { return to("Alert sent to sales", f.str("rep")) },
 	"sla_breach":  func(f facts, _ Labels) string { return to("No response in time: escalated", f.str("escalated_to")) },
 	"fresh_links": func(f facts, _ Labels) string { return to("Fresh alert links sent", f.str("rep")) },
+	EventReturned: func(f facts, _ Labels) string {
+		who := f.str("rep")
+		if esc := f.str("escalated_to"); esc != "" {
+			who += ", escalated to " + esc
+		}
+		if who != "" {
+			who = " (to " + who + ")"
+		}
+		return "Nobody answered the alert" + who + " in time: back to nurturing"
+	},
 	"alert_held": func(f facts, _ Labels) string {
 		held := "Alert held for a summary (" + lead.Humanise(cmp.Or(f.str("reason"), "alert limit")) + ")"
 		if at, ok := f.time("retry_at"); ok {

@@ -148,6 +148,25 @@ type Handoff struct {
 	// sent fresh ones, keyed by the rep's reference (links.RepRef, never
 	// the address), so each rep gets them once per window.
 	FreshLinks map[string]time.Time `json:"fresh_links,omitempty"`
+	// ReturnAt is when the hand-off, if nobody has answered it by then,
+	// goes back to marketing (set with the alert; fresh links push it to
+	// their expiry). Zero in hand-offs alerted before it existed.
+	ReturnAt time.Time `json:"return_at,omitzero"`
+}
+
+// Unanswered reports whether the hand-off's alert went out and nobody has
+// answered it (the rep, or the team lead it was escalated to).
+func (h *Handoff) Unanswered() bool {
+	return h != nil && (h.State == HandoffSent || h.State == HandoffEscalated)
+}
+
+// ReturnDue is when an unanswered hand-off goes back to marketing; zero
+// when it is not unanswered or has no such time.
+func (l *Lead) ReturnDue() time.Time {
+	if h := l.Handoff; h.Unanswered() && l.Stage == StageMQL && !l.Erased {
+		return h.ReturnAt
+	}
+	return time.Time{}
 }
 
 // Held is a held alert: why, the source and window it counts in, and
@@ -187,9 +206,10 @@ func (l *Lead) Held(owner string, now time.Time) bool {
 }
 
 // NextDue is when the scheduler must next look at this lead: a pending
-// handoff at once, a sent one at its SLA deadline, a nurture step when it
-// is due, a confirmation email owed — the earliest of these; zero when
-// nothing is due (the lead then leaves the sparse due index).
+// handoff at once, a sent one at its SLA deadline, an unanswered one when
+// it goes back to marketing, a nurture step when it is due, a
+// confirmation email owed — the earliest of these; zero when nothing is
+// due (the lead then leaves the sparse due index).
 func (l *Lead) NextDue() time.Time {
 	var due time.Time
 	if l.Erased {
@@ -212,6 +232,7 @@ func (l *Lead) NextDue() time.Time {
 			}
 			earliest(l.HeldRetryAt())
 		}
+		earliest(l.ReturnDue())
 	}
 	if l.Nurture != nil {
 		earliest(l.Nurture.NextAt)
@@ -323,10 +344,19 @@ const (
 // interest, and sequences for returned leads take it.
 type SentBack struct {
 	At     time.Time `json:"at"`
-	Reason string    `json:"reason"` // the reject reason code
+	Reason string    `json:"reason"` // the reject reason code, or ReasonUnanswered
 	Rep    string    `json:"rep,omitempty"`
 	Times  int       `json:"times"`
 }
+
+// ReasonUnanswered is the SentBack reason of a lead whose alert nobody
+// answered in time (qualify's sla.return_unanswered): sales did not judge
+// it, so it is no rejection.
+const ReasonUnanswered = "unanswered"
+
+// Unanswered reports whether the lead came back because nobody answered
+// its alert, rather than because sales sent it back.
+func (s *SentBack) Unanswered() bool { return s != nil && s.Reason == ReasonUnanswered }
 
 // Deal is the sales side after acceptance: when the lead was accepted,
 // and the outcome recorded since (SQL, won with the deal's value, lost).

@@ -34,7 +34,9 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 		}
 	}
 	d := c.Evaluate(*l, signals, now)
-	if l.SentBack != nil {
+	if l.SentBack.Unanswered() {
+		d.Reasons = append(d.Reasons, "engagement counted since the lead came back from sales unanswered on "+l.SentBack.At.UTC().Format("2006-01-02"))
+	} else if l.SentBack != nil {
 		d.Reasons = append(d.Reasons, "engagement counted since sales sent the lead back on "+l.SentBack.At.UTC().Format("2006-01-02"))
 	}
 	from := l.Stage

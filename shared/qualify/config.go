@@ -25,6 +25,7 @@ type Config struct {
 	defaultTeam string
 	zone        *time.Location // routing.time_zone; never nil once parsed
 	sla         time.Duration
+	unanswered  time.Duration // sla.return_unanswered
 	outcomes    Outcomes
 	rejects     []RejectReason
 }
@@ -161,6 +162,16 @@ type RejectReason struct {
 // DefaultSLA is the first-response SLA when the config sets none.
 const DefaultSLA = 5 * time.Minute
 
+// DefaultReturnUnanswered is how long a hand-off nobody answers (the rep
+// nor, after the escalation, the team lead) stays with sales before the
+// lead goes back to marketing, when the config sets no
+// sla.return_unanswered.
+const DefaultReturnUnanswered = 30 * 24 * time.Hour
+
+// MinReturnUnanswered is the least sla.return_unanswered: the alert's
+// links work for a week (links.AlertTTL).
+const MinReturnUnanswered = 7 * 24 * time.Hour
+
 // DefaultMaxPerDay is how many distinct pages (or links) of one signal
 // kind count per lead and UTC day when the config sets no
 // engagement.max_per_day: each page counts once a day, and views of ever
@@ -209,6 +220,11 @@ func Load(path string) (*Config, error) {
 
 // SLA is the time within which sales must first respond to a new lead.
 func (c *Config) SLA() time.Duration { return c.sla }
+
+// ReturnUnanswered is how long after its alert a hand-off nobody answered
+// goes back to marketing: the lead is nurtured again and comes back to
+// sales, with a new alert, when it turns hot again.
+func (c *Config) ReturnUnanswered() time.Duration { return c.unanswered }
 
 // Outcomes says how long after acceptance sales can record SQL / won /
 // lost, when an open lead's rep is reminded, the deal currency (the one

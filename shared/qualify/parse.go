@@ -55,7 +55,7 @@ var (
 // to teams, campaigns to the base profile) are checked once all are read,
 // so the order of sections in the file does not matter.
 func (p *parser) config(root *yaml.Node) *Config {
-	c := &Config{sla: DefaultSLA, outcomes: DefaultOutcomes}
+	c := &Config{sla: DefaultSLA, unanswered: DefaultReturnUnanswered, outcomes: DefaultOutcomes}
 	c.base.halfLife, c.base.repeat, c.base.perDay = DefaultHalfLife, DefaultRepeatWindow, DefaultMaxPerDay
 	var campaigns, routing, routingKey *yaml.Node
 	p.Object(root, root, "",
@@ -67,7 +67,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 		yamlconf.Optional("disqualifiers", func(_, v *yaml.Node) { c.base.disqualifiers = p.disqualifiers(v, "disqualifiers") }),
 		yamlconf.Required("thresholds", func(k, v *yaml.Node) { c.base.thresholds = p.thresholds(k, v, "thresholds") }),
 		yamlconf.Required("routing", func(k, v *yaml.Node) { routingKey, routing = k, v }),
-		yamlconf.Optional("sla", func(k, v *yaml.Node) { c.sla = p.sla(k, v, "sla") }),
+		yamlconf.Optional("sla", func(k, v *yaml.Node) { c.sla, c.unanswered = p.sla(k, v, "sla") }),
 		yamlconf.Optional("outcomes", func(k, v *yaml.Node) { c.outcomes = p.outcomes(k, v, "outcomes") }),
 		yamlconf.Optional("reject_reasons", func(_, v *yaml.Node) { c.rejects = p.rejectReasons(v, "reject_reasons") }),
 		yamlconf.Optional("campaigns", func(_, v *yaml.Node) { campaigns = v }),
@@ -578,16 +578,29 @@ func (p *parser) rep(n *yaml.Node, where string) (Rep, bool) {
 	return r, ok
 }
 
-func (p *parser) sla(k, n *yaml.Node, where string) time.Duration {
-	d := DefaultSLA
+// sla reads the first-response deadline and how long an unanswered
+// hand-off stays with sales (which must leave room for the escalation and
+// a week of the alert's links).
+func (p *parser) sla(k, n *yaml.Node, where string) (first, unanswered time.Duration) {
+	first, unanswered = DefaultSLA, DefaultReturnUnanswered
+	var unansweredNode *yaml.Node
 	p.Object(k, n, where,
 		yamlconf.Required("first_response", func(_, v *yaml.Node) {
 			if v, ok := p.Duration(v, where+".first_response"); ok {
-				d = v
+				first = v
+			}
+		}),
+		yamlconf.Optional("return_unanswered", func(_, v *yaml.Node) {
+			if d, ok := p.Duration(v, where+".return_unanswered"); ok {
+				unanswered, unansweredNode = d, v
 			}
 		}),
 	)
-	return d
+	if unansweredNode != nil && unanswered < MinReturnUnanswered {
+		p.Errf(unansweredNode, "%s.return_unanswered (%s) must be at least %dd: the alert's links work for a week, and the team lead needs time after the escalation",
+			where, unansweredNode.Value, MinReturnUnanswered/(24*time.Hour))
+	}
+	return first, unanswered
 }
 
 func (p *parser) outcomes(k, n *yaml.Node, where string) Outcomes {

@@ -116,6 +116,8 @@ func TestValidationLines(t *testing.T) {
 			`engagement.max_per_day: must be a whole number, 0 (no cap) or more, got 2.5`},
 		{"bad sla duration", "first_response: 5m", "first_response: soon", "soon",
 			`sla.first_response: bad duration "soon" (use hours or minutes such as 336h or 90m, or days such as 14d)`},
+		{"unanswered hand-offs returned too soon", "first_response: 5m", "first_response: 5m\n  return_unanswered: 3d", "return_unanswered",
+			`sla.return_unanswered (3d) must be at least 7d: the alert's links work for a week, and the team lead needs time after the escalation`},
 		{"unknown routing team", "    - team: enterprise", "    - team: enterprize", "enterprize",
 			`routing.rules[0]: unknown team "enterprize" (did you mean "enterprise"?)`},
 		{"unknown default team", "default_team: smb", "default_team: mid", "default_team",

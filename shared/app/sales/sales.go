@@ -85,6 +85,7 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 			Dedup: cfg.AlertDedupWindow, Known: campaigns.Known}
 	}
 	s.Qualify = enrol
+	s.Handoff.Requalify = enrol
 	s.OptIn = &optin.Sender{Send: send, Keys: keys, From: cfg.Sender, BaseURL: cfg.PublicBaseURL,
 		ConfigurationSet: cfg.ConfigurationSet, Clock: clock, NewID: ids.New}
 	s.Runner = &nurture.Runner{Sequences: seq, Rules: rules, Store: st, Send: send, Keys: keys,
