@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -353,14 +354,13 @@ func (s *Service) fold(l lead.Lead, inbox []lead.Touch, next *lead.Touch, base s
 	var ch lead.Change
 	absorb := func(t lead.Touch) {
 		sub := t.Submission
+		shows := interest(l, sub)
 		l = lead.Merge(l, sub)
 		if l.LinkBase == "" {
 			l.LinkBase = base
 		}
 		consent := l.AskConsent(sub.Consent, lead.ConsentDouble, false, t.RequestID, sub.Source.At)
-		if !bare(sub) {
-			// A post with nothing but the address is a touch, not
-			// interest: anyone who knows an address can send it.
+		if shows {
 			l.AddSignal(submissionSignal(sub))
 			l.AddSignal(lead.Signal{Kind: "resubmission", At: sub.Source.At})
 		}
@@ -421,10 +421,23 @@ func (s *Service) consentMode(campaign string) string {
 	return s.ConsentMode(campaign)
 }
 
-// bare reports whether a submission says nothing about the person or
-// their interest: only the address (and where it came from).
-func bare(sub lead.Submission) bool {
-	return len(lead.ProfileFields(sub)) == 0 && sub.FormType == "" && sub.Message == "" && len(sub.Answers) == 0
+// interest reports whether a later submission for lead l shows interest:
+// a form of some type, a message, answers, or something new about the
+// person. A post that only repeats what the lead already says (the
+// address alone, or with the name and title it has) is a touch, not
+// interest: anyone who knows an address, or has seen one of its emails,
+// can send it.
+func interest(l lead.Lead, sub lead.Submission) bool {
+	if sub.FormType != "" || sub.Message != "" || len(sub.Answers) > 0 {
+		return true
+	}
+	have := lead.ProfileFields(l.Submission)
+	for field, v := range lead.ProfileFields(sub) {
+		if !strings.EqualFold(strings.Join(strings.Fields(v), " "), strings.Join(strings.Fields(have[field]), " ")) {
+			return true
+		}
+	}
+	return false
 }
 
 // submissionSignal is the engagement a form submission shows: its form
