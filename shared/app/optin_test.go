@@ -124,6 +124,9 @@ func TestDoubleOptIn(t *testing.T) {
 	c := l.Consent
 	if !c.MarketingOptIn || c.Method != lead.ConsentByConfirmation || !c.ConfirmedAt.Equal(clock.now()) || !c.At.Equal(monday) ||
 		c.TextVersion != "2026-10" || c.UserAgentHash != evidence(t).Hash("leadflow-test") || l.OptIn != nil ||
+		// Who confirmed (the sample confirmation request's phone), beside who asked.
+		c.ConfirmIPHash != evidence(t).Hash("203.0.113.24") || c.ConfirmUserAgentHash != evidence(t).Hash(
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148") ||
 		l.Nurture == nil || l.Nurture.Sequence == "" || l.Stage != lead.StageNurturing {
 		t.Fatalf("after confirming: consent %+v, request %+v, stage %s, nurture %+v", c, l.OptIn, l.Stage, l.Nurture)
 	}

@@ -140,16 +140,18 @@ func (l *Lead) ConfirmationSent(now time.Time) {
 }
 
 // ConfirmConsent gives the consent the open request asked for: the
-// confirmation link named request id. The consent record keeps when it
-// was asked and confirmed, the consent text and the request's hashed IP
-// and user agent.
-func (l *Lead) ConfirmConsent(id string, now time.Time) error {
+// confirmation link named request id, used by a request whose hashed IP
+// and user agent are given. The consent record keeps when it was asked
+// and confirmed, the consent text, and the hashed IP and user agent of
+// both the request that asked and the one that confirmed.
+func (l *Lead) ConfirmConsent(id string, now time.Time, ipHash, userAgentHash string) error {
 	r := l.OptIn
 	if r == nil || r.ID != id || l.Erased {
 		return ErrNoConsentRequest
 	}
 	l.Consent = Consent{MarketingOptIn: true, Method: ConsentByConfirmation, TextVersion: r.TextVersion,
-		At: r.RequestedAt, ConfirmedAt: now, IPHash: r.IPHash, UserAgentHash: r.UserAgentHash}
+		At: r.RequestedAt, ConfirmedAt: now, IPHash: r.IPHash, UserAgentHash: r.UserAgentHash,
+		ConfirmIPHash: ipHash, ConfirmUserAgentHash: userAgentHash}
 	l.Consents = append(append([]Consent(nil), l.Consents...), l.Consent)
 	l.OptIn = nil
 	return nil

@@ -74,19 +74,20 @@ func TestConfirmConsent(t *testing.T) {
 	if l.NextDue() != (time.Time{}) {
 		t.Fatalf("a sent confirmation leaves the lead due at %v", l.NextDue())
 	}
-	if err := l.ConfirmConsent("r0", t0.Add(time.Hour)); err != ErrNoConsentRequest || l.Consent.MarketingOptIn {
+	if err := l.ConfirmConsent("r0", t0.Add(time.Hour), "ciph", "cuah"); err != ErrNoConsentRequest || l.Consent.MarketingOptIn {
 		t.Fatalf("another request's link confirmed: %v %+v", err, l.Consent)
 	}
 	at := t0.Add(2 * time.Hour)
-	if err := l.ConfirmConsent("r1", at); err != nil {
+	if err := l.ConfirmConsent("r1", at, "ciph", "cuah"); err != nil {
 		t.Fatal(err)
 	}
 	c := l.Consent
 	if !c.MarketingOptIn || c.Method != ConsentByConfirmation || !c.ConfirmedAt.Equal(at) || !c.At.Equal(t0) ||
-		c.TextVersion != "v2" || c.IPHash != "iph" || c.UserAgentHash != "uah" || len(l.Consents) != 1 || l.OptIn != nil {
+		c.TextVersion != "v2" || c.IPHash != "iph" || c.UserAgentHash != "uah" || c.ConfirmIPHash != "ciph" || c.ConfirmUserAgentHash != "cuah" ||
+		len(l.Consents) != 1 || l.OptIn != nil {
 		t.Fatalf("consent record = %+v (history %d, request %+v)", c, len(l.Consents), l.OptIn)
 	}
-	if err := l.ConfirmConsent("r1", at); err != ErrNoConsentRequest {
+	if err := l.ConfirmConsent("r1", at, "ciph", "cuah"); err != ErrNoConsentRequest {
 		t.Fatalf("second confirmation: %v", err)
 	}
 }

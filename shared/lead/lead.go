@@ -123,6 +123,10 @@ type Consent struct {
 	Method        string    `json:"method,omitempty"`
 	IPHash        string    `json:"ip_hash,omitempty"`
 	UserAgentHash string    `json:"user_agent_hash,omitempty"`
+	// ConfirmIPHash and ConfirmUserAgentHash are those of the request that
+	// confirmed (double opt-in): who confirmed, beside who asked.
+	ConfirmIPHash        string `json:"confirm_ip_hash,omitempty"`
+	ConfirmUserAgentHash string `json:"confirm_user_agent_hash,omitempty"`
 }
 
 // Attribution is where a submission came from.

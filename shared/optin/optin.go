@@ -126,9 +126,12 @@ type Handler struct {
 	Keys  token.Keys
 	// Enrol re-grades and places the lead in nurturing once it confirmed.
 	Enrol Qualifier
-	Clock func() time.Time
-	NewID func(time.Time) string
-	Log   *slog.Logger
+	// Evidence hashes the confirming request's IP address and user agent
+	// for the consent record; the zero Evidence records neither.
+	Evidence lead.Evidence
+	Clock    func() time.Time
+	NewID    func(time.Time) string
+	Log      *slog.Logger
 }
 
 // Handle serves one request.
@@ -150,7 +153,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Confirm your subscription", Button: "Yes, send me emails",
 			Body: "Press the button to confirm that you want to receive our emails. You can unsubscribe with one click from any of them."}), nil
 	}
-	out, err := h.confirm(ctx, claims.Subject, claims.Extra, now)
+	out, err := h.confirm(ctx, claims.Subject, claims.Extra, h.Evidence.Hash(httpapi.SourceIP(req)), h.Evidence.Hash(httpapi.Header(req, "user-agent")), now)
 	if err != nil {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
 		log.Error("optin", "status", status, "leadId", claims.Subject, "error", err.Error())
@@ -172,10 +175,10 @@ const (
 	outcomeStale     = "stale_request"
 )
 
-func (h *Handler) confirm(ctx context.Context, leadID, requestID string, now time.Time) (string, error) {
+func (h *Handler) confirm(ctx context.Context, leadID, requestID, ipHash, userAgentHash string, now time.Time) (string, error) {
 	out := outcomeConfirmed
 	_, err := lead.Update(ctx, h.Store, leadID, func(l *lead.Lead) (lead.Change, error) {
-		if err := l.ConfirmConsent(requestID, now); err != nil {
+		if err := l.ConfirmConsent(requestID, now, ipHash, userAgentHash); err != nil {
 			out = outcomeStale
 			if l.Consent.MarketingOptIn && l.Consent.Method == lead.ConsentByConfirmation {
 				out = outcomeAlready // a second click, or the mail client's

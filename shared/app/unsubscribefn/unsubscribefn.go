@@ -62,7 +62,7 @@ func New(ctx context.Context, cfg config.Unsubscribe, db *dynamodb.Client, param
 	return &Handler{
 		Unsubscribe: &unsubscribe.Handler{Store: st, Keys: keys, Evidence: sales.Evidence(keys), Clock: env.Clock, NewID: ids.New,
 			Log: logx.New(env.Logs, "unsubscribe", cfg.LogLevel)},
-		Confirm: &optin.Handler{Store: st, Keys: keys, Enrol: enrol, Clock: env.Clock, NewID: ids.New,
+		Confirm: &optin.Handler{Store: st, Keys: keys, Enrol: enrol, Evidence: sales.Evidence(keys), Clock: env.Clock, NewID: ids.New,
 			Log: logx.New(env.Logs, "optin", cfg.LogLevel)},
 	}, nil
 }
