@@ -135,7 +135,7 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 		}
 		// Back to marketing: re-graded on the engagement it shows from
 		// now on, and nurtured (a "not now" sequence) until it is ready.
-		l.SendBack(reason.Code, l.Handoff.Rep, now)
+		l.SendBack(reason.Code, cmp.Or(a.By, alerted), now) // who rejected it: the rep, or the team lead after an escalation
 		if h.Requalify != nil {
 			ch.Add(h.Requalify.Qualify(l, now))
 		}

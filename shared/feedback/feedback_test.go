@@ -556,3 +556,23 @@ func TestLinksOfAReturnedLeadSaySo(t *testing.T) {
 		t.Fatalf("the links changed the lead: v%d→v%d %s", before.Version, l.Version, l.Stage)
 	}
 }
+
+// TestSentBackNamesWhoRejected: a lead the team lead sent back from the
+// escalation records the team lead, not the rep the alert first went to.
+func TestSentBackNamesWhoRejected(t *testing.T) {
+	f := newFixture(t)
+	_, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		l.Handoff.State, l.Handoff.Breached, l.Handoff.EscalatedTo = lead.HandoffEscalated, true, "lea@example.com"
+		return lead.Change{At: t0}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := links.Reject(f.keys, "", "L1", "too_early", "lea@example.com", t0, t0.Add(links.AlertTTL))
+	if r := f.do(t, http.MethodPost, strings.TrimPrefix(u, "/feedback/"), ""); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Recorded") {
+		t.Fatalf("team lead's reject: %d\n%s", r.StatusCode, r.Body)
+	}
+	if l := f.lead(t); l.SentBack == nil || l.SentBack.Rep != "lea@example.com" {
+		t.Fatalf("sent back %+v, want by lea@example.com", l.SentBack)
+	}
+}
