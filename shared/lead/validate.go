@@ -113,8 +113,8 @@ var fields = map[string]fieldSpec{
 	"utm_campaign":         {kindLine, 200, func(s *Submission, v string) { s.Source.UTMCampaign = v }},
 	"utm_term":             {kindLine, 200, func(s *Submission, v string) { s.Source.UTMTerm = v }},
 	"utm_content":          {kindLine, 200, func(s *Submission, v string) { s.Source.UTMContent = v }},
-	"referrer":             {kindURL, 2048, func(s *Submission, v string) { s.Source.Referrer = v }},
-	"landing_page":         {kindURL, 2048, func(s *Submission, v string) { s.Source.LandingPage = v }},
+	"referrer":             {kindURL, 2048, func(s *Submission, v string) { s.Source.Referrer = storedURL(v, false) }},
+	"landing_page":         {kindURL, 2048, func(s *Submission, v string) { s.Source.LandingPage = storedURL(v, true) }},
 	"campaign":             {kindSlug, 64, func(s *Submission, v string) { s.Source.Campaign = v }},
 	"variant":              {kindSlug, 64, func(s *Submission, v string) { s.Source.Variant = v }},
 }
@@ -208,6 +208,23 @@ func Validate(in Input, meta RequestMeta) (Submission, error) {
 	s.Consent.IPHash = meta.Evidence.Hash(meta.IP)
 	s.Consent.UserAgentHash = meta.Evidence.Hash(meta.UserAgent)
 	return s, nil
+}
+
+// storedURL is a submitted URL as the lead keeps it: never its
+// user:password@ nor its #fragment (where sign-in flows put tokens), and
+// for a referrer (another site's page) not its query either, which may
+// carry a search or a session; a landing page keeps its query (utm_… and
+// the ad click ids marketing reads). v has passed checkValue's kindURL.
+func storedURL(v string, keepQuery bool) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		return ""
+	}
+	u.User, u.Fragment, u.RawFragment = nil, "", ""
+	if !keepQuery {
+		u.RawQuery, u.ForceQuery = "", false
+	}
+	return u.String()
 }
 
 func checkValue(spec fieldSpec, v string) string {

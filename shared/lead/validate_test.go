@@ -13,8 +13,9 @@ var at = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 func TestValidateAcceptsAndNormalises(t *testing.T) {
 	in := Input{Fields: map[string]string{
 		"email": "  Maria.Schmidt@ACME.example ", "name": " Maria ", "country": "de", "consent": "on",
-		"time_zone": "Europe/Berlin", "landing_page": "https://www.example.com/demo", "campaign": "q4-demo",
-		"message": "line one\nline two",
+		"time_zone": "Europe/Berlin", "landing_page": "https://u:pw@www.example.com/demo?utm_source=li&gclid=x1#access_token=t0k", "campaign": "q4-demo",
+		"referrer": "https://user:secret@search.example/results?q=maria+schmidt#frag",
+		"message":  "line one\nline two",
 	}, Answers: map[string]string{"crm": " Salesforce "}}
 	ev := evidenceOf(t, "k1:first-secret-0123456789")
 	s, err := Validate(in, RequestMeta{IP: "203.0.113.9", UserAgent: "UA", At: at, Evidence: ev})
@@ -26,11 +27,14 @@ func TestValidateAcceptsAndNormalises(t *testing.T) {
 		"name":    {s.Name, "Maria"},
 		"country": {s.Country, "DE"},
 		"answer":  {s.Answers["crm"], "Salesforce"},
-		"page":    {s.Source.LandingPage, "https://www.example.com/demo"},
-		"ip":      {s.Consent.IPHash, ev.Hash("203.0.113.9")},
-		"ua":      {s.Consent.UserAgentHash, ev.Hash("UA")},
-		"method":  {s.Consent.Method, ConsentByForm},
-		"message": {s.Message, "line one\nline two"},
+		// No credentials nor fragment; a landing page keeps its query
+		// (utm, click ids), another site's page does not.
+		"page":     {s.Source.LandingPage, "https://www.example.com/demo?utm_source=li&gclid=x1"},
+		"referrer": {s.Source.Referrer, "https://search.example/results"},
+		"ip":       {s.Consent.IPHash, ev.Hash("203.0.113.9")},
+		"ua":       {s.Consent.UserAgentHash, ev.Hash("UA")},
+		"method":   {s.Consent.Method, ConsentByForm},
+		"message":  {s.Message, "line one\nline two"},
 	}
 	for name, c := range checks {
 		if c[0] != c[1] {
