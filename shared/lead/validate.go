@@ -182,6 +182,7 @@ func Validate(in Input, meta RequestMeta) (Submission, error) {
 		for k, raw := range in.Answers {
 			field := "answers." + k
 			v := strings.TrimSpace(raw)
+			r, override := directionOverride(v)
 			switch {
 			case len(k) > MaxAnswerKey || !answerKeyRe.MatchString(k):
 				bad(field, "answer keys are 1-%d characters of a-z, 0-9 and _", MaxAnswerKey)
@@ -191,6 +192,8 @@ func Validate(in Input, meta RequestMeta) (Submission, error) {
 				bad(field, "is not valid UTF-8")
 			case hasControl(v, true):
 				bad(field, "contains control characters")
+			case override: // an answer reads like a name: shown as it is, in its order
+				bad(field, "contains a text-direction control character (U+%04X)", r)
 			case v != "":
 				s.Answers[k] = v
 			}

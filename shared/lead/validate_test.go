@@ -62,6 +62,7 @@ func TestValidateRejects(t *testing.T) {
 		{"header injection in name", map[string]string{"email": "a@b.example", "name": "Eve\r\nBcc: x@y.example"}, nil, "name", "contains control characters"},
 		{"bidi override in name", map[string]string{"email": "a@b.example", "name": "Eve\u202egnp.exe"}, nil, "name", "contains a text-direction control character (U+202E)"},
 		{"bidi isolate in company", map[string]string{"email": "a@b.example", "company": "Acme\u2067Corp"}, nil, "company", "contains a text-direction control character (U+2067)"},
+		{"bidi override in an answer", map[string]string{"email": "a@b.example"}, map[string]string{"crm": "Sales\u202eecrof"}, "answers.crm", "contains a text-direction control character (U+202E)"},
 		{"too long", map[string]string{"email": "a@b.example", "company": long}, nil, "company", "longer than 200 characters"},
 		{"unknown field", map[string]string{"email": "a@b.example", "gradee": "A"}, nil, "gradee", "unknown field"},
 		{"relative url", map[string]string{"email": "a@b.example", "landing_page": "/demo"}, nil, "landing_page", "must be an absolute http(s) URL"},
