@@ -159,7 +159,12 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	proxy := &sesproxy.Proxy{Target: st.SES, Clock: clock, Log: log.With("component", "ses-proxy"), Delay: 500 * time.Millisecond,
+	// Send events come half a second of product time after the send, as
+	// from SES: at SPEED=3600 a wall-clock half second would be 30
+	// minutes, past the exactly-once protocol's wait for SES's record,
+	// and an alert whose sender's short lease ran out meanwhile would go
+	// twice.
+	proxy := &sesproxy.Proxy{Target: st.SES, Clock: clock, Log: log.With("component", "ses-proxy"), Delay: time.Duration(float64(500*time.Millisecond) / *speed),
 		Deliver: func(ctx context.Context, ev events.EventBridgeEvent) error {
 			gw := ready.Load()
 			if gw == nil {
