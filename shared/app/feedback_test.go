@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
@@ -254,17 +256,10 @@ func TestOutcomesFromACRM(t *testing.T) {
 // The fresh accept link records the answer; the old link then says the
 // lead was answered.
 func TestExpiredAlertLinkSendsFreshLinksOnce(t *testing.T) {
-	clock := &clockAt{t: time.Now()}
-	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
-	fb, _, logs := buildAt(t, "feedback", nil, clock.now, table)
+	a := newAlerted(t, "fresh")
+	clock, table, id, email, call, logs := a.clock, a.table, a.id, a.email, a.call, a.logs
 	ctx := context.Background()
-	email := fmt.Sprintf("fresh.%d@bigcorp.example", time.Now().UnixNano())
-	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
-	id := capturedID(t, table, email)
-	alert := mailFor(t, email, 1)
-	if len(alert) != 1 {
-		t.Fatal("no alert for the hot lead")
-	}
+	alert := a.alert
 	rep := alert[0].To[0]
 	keys, _ := token.ParseKeys(testKeys)
 	linkOf := func(m string, action string, at time.Time) string {
@@ -272,16 +267,6 @@ func TestExpiredAlertLinkSendsFreshLinksOnce(t *testing.T) {
 		return answerLink(t, keys, m, id, action, at)
 	}
 	oldAccept, oldReject := linkOf(alert[0].Text, links.ActionAccept, clock.now()), linkOf(alert[0].Text, links.ActionReject, clock.now())
-	call := func(file, tok string) (int, string) {
-		t.Helper()
-		ev := sampleEvent(t, file)
-		ev.PathParameters = map[string]string{"token": tok}
-		r, err := fb.HTTP(ctx, ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.StatusCode, r.Body
-	}
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 
 	clock.add(links.AlertTTL + time.Hour)
@@ -361,30 +346,13 @@ func answerLink(t *testing.T, keys token.Keys, text, id, action string, at time.
 // go to whoever held the old alert) nor reject (a second send-back for
 // the old reason) — while the new alert's links answer the lead.
 func TestFirstAlertsLinksDoNotAnswerTheNextHandoff(t *testing.T) {
-	clock := &clockAt{t: time.Now()}
-	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
-	fb, _, _ := buildAt(t, "feedback", nil, clock.now, table)
+	a := newAlerted(t, "twice")
+	clock, capture, table, id, email, first := a.clock, a.capture, a.table, a.id, a.email, a.alert
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
-	email := fmt.Sprintf("twice.%d@bigcorp.example", time.Now().UnixNano())
-	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
-	id := capturedID(t, table, email)
-	first := mailFor(t, email, 1)
-	if len(first) != 1 {
-		t.Fatal("no alert for the hot lead")
-	}
 	oldAccept := answerLink(t, keys, first[0].Text, id, links.ActionAccept, clock.now())
 	oldReject := answerLink(t, keys, first[0].Text, id, links.ActionReject, clock.now())
-	call := func(tok string) (int, string) {
-		t.Helper()
-		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": tok}
-		r, err := fb.HTTP(ctx, ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.StatusCode, r.Body
-	}
+	call := func(tok string) (int, string) { t.Helper(); return a.call("feedback-answer.json", tok) }
 	sendBack := links.Reject(keys, "", id, "no_budget", first[0].To[0], clock.now(), clock.now().Add(links.AlertTTL))
 	if code, body := call(strings.TrimPrefix(sendBack, "/feedback/")); code != 200 || !strings.Contains(body, "Recorded") {
 		t.Fatalf("send back: %d\n%s", code, body)
@@ -414,4 +382,40 @@ func TestFirstAlertsLinksDoNotAnswerTheNextHandoff(t *testing.T) {
 	if l, _ := st.Lead(ctx, id); l.Stage != lead.StageSAL {
 		t.Fatalf("after the second alert's accept: %s", l.Stage)
 	}
+}
+
+// alerted is a hot lead captured on a fresh table, with its alert, and
+// the capture and feedback functions on one clock.
+type alerted struct {
+	clock     *clockAt
+	capture   app.Handlers
+	logs      *bytes.Buffer // the feedback function's
+	table, id string
+	email     string
+	alert     []sesstore.Email
+	call      func(file, tok string) (int, string) // the feedback function, with a sample event and a token
+}
+
+func newAlerted(t *testing.T, name string) alerted {
+	t.Helper()
+	a := alerted{clock: &clockAt{t: time.Now()}, email: fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())}
+	a.capture, a.table, _ = buildAt(t, "capture", nil, a.clock.now, "")
+	var fb app.Handlers
+	fb, _, a.logs = buildAt(t, "feedback", nil, a.clock.now, a.table)
+	accepted(t)(a.capture.HTTP(context.Background(), jsonLead(hotBody(a.email, "1000+"))))
+	a.id = capturedID(t, a.table, a.email)
+	if a.alert = mailFor(t, a.email, 1); len(a.alert) != 1 {
+		t.Fatal("no alert for the hot lead")
+	}
+	a.call = func(file, tok string) (int, string) {
+		t.Helper()
+		ev := sampleEvent(t, file)
+		ev.PathParameters = map[string]string{"token": tok}
+		r, err := fb.HTTP(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.StatusCode, r.Body
+	}
+	return a
 }
