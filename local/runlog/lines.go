@@ -297,7 +297,7 @@ func feedback(r Record, l *lead.Lead) string {
 	by := "sales"
 	if action == "release" {
 		by = "the team lead"
-	} else if name := repByHash(l, r.Str("repHash")); name != "" {
+	} else if name := answeredBy(l, action, out); name != "" {
 		by = name
 	}
 	s := fmt.Sprintf("feedback: %s %s %s", by, verb, who(r, l))
@@ -380,22 +380,27 @@ func rep(l *lead.Lead) string {
 	return h.Rep
 }
 
-// repByHash names the rep a feedback record's repHash stands for: the
-// lead's alerted rep or the rep who accepted it; "" when neither is.
-func repByHash(l *lead.Lead, hash string) string {
-	if l == nil || hash == "" {
+// answeredBy names who recorded a feedback answer, read from the lead
+// (the log names no rep, not even hashed): who holds the deal after an
+// accept or an outcome, who sent it back after a reject; "" when the
+// answer changed nothing (someone else's may be what the lead shows).
+func answeredBy(l *lead.Lead, action, out string) string {
+	if l == nil || out != "recorded" {
 		return ""
 	}
-	is := func(addr string) bool {
-		return addr != "" && (lead.HashEmail(addr) == hash || lead.HashEmail(strings.ToLower(addr)) == hash)
+	rep := ""
+	switch {
+	case action == "reject" && l.SentBack != nil:
+		rep = l.SentBack.Rep
+	case action == "reject" && l.Handoff != nil:
+		rep = l.Handoff.AnsweredBy
+	case l.Deal != nil:
+		rep = l.Deal.Rep
 	}
-	if h := l.Handoff; h != nil && is(h.Rep) {
-		return orText(h.RepName, h.Rep)
+	if h := l.Handoff; h != nil && rep != "" && rep == h.Rep && h.RepName != "" {
+		return h.RepName
 	}
-	if d := l.Deal; d != nil && is(d.Rep) {
-		return d.Rep
-	}
-	return ""
+	return rep
 }
 
 func orText(s, alt string) string {

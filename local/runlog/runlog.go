@@ -24,7 +24,6 @@ import (
 // Finder looks up the lead a record is about (*store.Store is one).
 type Finder interface {
 	Lead(ctx context.Context, id string) (lead.Lead, error)
-	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
 }
 
 // Writer takes the JSON log lines of every function (an io.Writer shared
@@ -126,8 +125,6 @@ func (w *Writer) lookup(r Record) *lead.Lead {
 	switch {
 	case r.Str("leadId") != "":
 		l, err = w.find.Lead(ctx, r.Str("leadId"))
-	case r.Str("emailHash") != "":
-		l, err = w.find.LeadByEmail(ctx, r.Str("emailHash"))
 	default:
 		return nil
 	}

@@ -19,6 +19,14 @@ func ana() *lead.Lead {
 		Handoff:       &lead.Handoff{State: lead.HandoffSent, Rep: "ben@example.com", RepName: "Ben Wu", SentAt: t0, EscalatedTo: "lead@example.com"}}
 }
 
+// accepted is ana() after Ben accepted it.
+func accepted() *lead.Lead {
+	l := ana()
+	l.Stage, l.Handoff.State, l.Handoff.AnsweredBy = lead.StageSAL, lead.HandoffAnswered, "ben@example.com"
+	l.Deal = &lead.Deal{AcceptedAt: t0, Rep: "ben@example.com"}
+	return l
+}
+
 func nurtured() *lead.Lead {
 	return &lead.Lead{ID: "01COLD", Submission: lead.Submission{Email: "cole@corp.example"}, Stage: lead.StageNurturing,
 		Nurture: &lead.Nurture{Sequence: "cold-education", Step: "s3", NextAt: t0.Add(48 * time.Hour),
@@ -45,7 +53,7 @@ func TestLine(t *testing.T) {
 		none      bool     // no line at all
 	}{
 		{name: "hot lead captured", lead: ana(),
-			rec:  `{"level":"INFO","msg":"capture","function":"capture","route":"POST /leads","status":303,"emailHash":"c9","campaign":"q4-demo","outcome":"created","leadId":"01LEAD","confirmation":"sent","grade":"A","temperature":"hot","stage":"mql","handoff":"sent"}`,
+			rec:  `{"level":"INFO","msg":"capture","function":"capture","route":"POST /leads","status":303,"campaign":"q4-demo","outcome":"created","leadId":"01LEAD","confirmation":"sent","grade":"A","temperature":"hot","stage":"mql","handoff":"sent"}`,
 			want: []string{"lead captured: ana@acme.example (Ana Lopez)", "campaign q4-demo", "grade A, hot, mql (score 40)", "alert sent to Ben Wu <ben@example.com>", "confirmation email sent, waiting for the click"}},
 		{name: "disqualified, lead not found",
 			rec:  `{"level":"INFO","msg":"capture","route":"POST /leads","status":303,"campaign":"q4-demo","outcome":"created","leadId":"01X","grade":"D","temperature":"cold","stage":"disqualified","disqualified":"student"}`,
@@ -70,9 +78,9 @@ func TestLine(t *testing.T) {
 			want: []string{"segment won-customers exported: 5 matching leads, 4 in the customer list (segments/won-customers/2026-12-04.csv)"}},
 		{name: "tick tally is no event", rec: `{"level":"INFO","msg":"tick","outcomes":{"busy":1},"errors":0}`, none: true},
 		{name: "event out is no event", rec: `{"level":"INFO","msg":"event out","type":"lead.hot","leadId":"01LEAD"}`, none: true},
-		{name: "accept", lead: ana(), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","action":"accept","outcome":"recorded","stage":"sal","repHash":"` + lead.HashEmail("ben@example.com") + `"}`,
+		{name: "accept", lead: accepted(), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","action":"accept","outcome":"recorded","stage":"sal"}`,
 			want: []string{"feedback: Ben Wu accepted ana@acme.example (Ana Lopez) → stage sal"}},
-		{name: "accept by another rep", lead: ana(), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","action":"accept","outcome":"already","stage":"sal","repHash":"8e"}`,
+		{name: "accept by another rep", lead: accepted(), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","action":"accept","outcome":"already","stage":"sal"}`,
 			want: []string{"feedback: sales accepted ana@acme.example (Ana Lopez): already recorded, nothing changed"}},
 		{name: "confirmation queued", lead: ana(), rec: `{"level":"INFO","msg":"capture","route":"POST /leads","status":303,"campaign":"q4-demo","outcome":"created","leadId":"01LEAD","confirmation":"busy"}`,
 			want: []string{"confirmation email queued (the schedule sends it)"}},
@@ -82,13 +90,13 @@ func TestLine(t *testing.T) {
 			want: []string{"superseded (stage is won), nothing changed"}},
 		{name: "confirmed", lead: nurtured(), rec: `{"level":"INFO","msg":"optin","status":200,"leadId":"01COLD","outcome":"confirmed"}`,
 			want: []string{"subscription confirmed by cole@corp.example"}},
-		{name: "unsubscribed", lead: nurtured(), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","emailHash":"ab","outcome":"unsubscribed"}`,
+		{name: "unsubscribed", lead: nurtured(), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}`,
 			want: []string{"unsubscribed: cole@corp.example"}},
-		{name: "hard bounce", lead: nurtured(), rec: `{"level":"INFO","msg":"ses event","type":"Bounce","emailHash":"ab","outcome":"suppressed_bounce"}`,
+		{name: "hard bounce", lead: nurtured(), rec: `{"level":"INFO","msg":"ses event","type":"Bounce","leadId":"01COLD","outcome":"suppressed_bounce"}`,
 			want: []string{"hard bounce for cole@corp.example → suppressed, nurture stopped"}},
-		{name: "bounce, no lead", rec: `{"level":"INFO","msg":"ses event","type":"Bounce","emailHash":"ab","outcome":"unknown_recipient"}`,
+		{name: "bounce, no lead", rec: `{"level":"INFO","msg":"ses event","type":"Bounce","leadId":"","outcome":"unknown_recipient"}`,
 			want: []string{"bounce for an address no lead has: nothing changed"}},
-		{name: "complaint", rec: `{"level":"INFO","msg":"ses event","type":"Complaint","emailHash":"ab","outcome":"suppressed_complaint"}`,
+		{name: "complaint", rec: `{"level":"INFO","msg":"ses event","type":"Complaint","leadId":"","outcome":"suppressed_complaint"}`,
 			want: []string{"complaint from an unknown lead → unsubscribed and suppressed"}},
 		{name: "send event is no event", rec: `{"level":"INFO","msg":"ses event","type":"Send","outcome":"confirmed"}`, none: true},
 		{name: "click hands off", lead: ana(), rec: `{"level":"INFO","msg":"click","status":302,"leadId":"01LEAD","outcome":"recorded+handoff_sent"}`,
@@ -146,9 +154,9 @@ func (f finder) LeadByEmail(_ context.Context, hash string) (lead.Lead, error) {
 func TestWriter(t *testing.T) {
 	l := *nurtured()
 	l.EmailHash = "ab12"
-	log := `{"time":"2026-12-03T10:00:00Z","level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","emailHash":"ab12","outcome":"unsubscribed"}
+	log := `{"time":"2026-12-03T10:00:00Z","level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}
 {"time":"2026-12-03T10:00:01Z","level":"INFO","msg":"event out","type":"lead.unsubscribed","leadId":"01COLD"}
-{"time":"2026-12-03T10:00:02Z","level":"INFO","msg":"ses event","type":"Bounce","emailHash":"ab12","outcome":"already_suppressed"}
+{"time":"2026-12-03T10:00:02Z","level":"INFO","msg":"ses event","type":"Bounce","leadId":"01COLD","outcome":"already_suppressed"}
 panic: not json
 `
 	for _, verbose := range []bool{false, true} {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/qualify"
 )
 
@@ -69,7 +70,8 @@ func recording(h app.Handlers) app.Handlers {
 // leaks lists the log lines that carry an address: any address-like
 // string, and — in case one is logged in pieces — the local part of an
 // address the tests used or a configured rep's, when it is distinctive
-// (8 characters or more).
+// (8 characters or more), or the SHA-256 of one (its first 16 hex digits:
+// anyone could check a guessed address against a plain hash).
 func (s *logSink) leaks(reps []string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -83,6 +85,9 @@ func (s *logSink) leaks(reps []string) []string {
 	for a := range needles {
 		if local, _, ok := strings.Cut(a, "@"); ok && len(local) >= 8 {
 			needles[local] = true
+		}
+		if strings.Contains(a, "@") {
+			needles[lead.HashEmail(strings.TrimSpace(a))[:16]] = true
 		}
 	}
 	var out []string

@@ -91,7 +91,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	res, sub, err := h.capture(ctx, req, now)
 	var attrs []any
 	if sub.Email != "" {
-		attrs = append(attrs, "emailHash", lead.HashEmail(sub.Email), "campaign", sub.Source.CampaignOrDefault())
+		attrs = append(attrs, "campaign", sub.Source.CampaignOrDefault()) // the lead by its id (below), never the address nor its hash
 	}
 	logged := func(level slog.Level, status int, more ...any) {
 		if status >= 500 {

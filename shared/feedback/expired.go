@@ -81,7 +81,7 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 	default: // recovered, unconfirmed: an earlier press's email went or is being decided
 		v.Message = "The fresh links are being sent. Check your inbox in a minute."
 	}
-	log.Info("feedback", "status", http.StatusOK, "outcome", "fresh_links_"+string(out), "repHash", lead.HashEmail(rep))
+	log.Info("feedback", "status", http.StatusOK, "outcome", "fresh_links_"+string(out))
 	return render(http.StatusOK, v)
 }
 

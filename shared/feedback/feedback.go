@@ -143,9 +143,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	answered := []any{"status", http.StatusOK, "leadId", l.ID, "action", action, "outcome", out, "stage", l.Stage}
 	if action == links.ActionReject {
 		answered = append(answered, "reason", claims.Extra) // a configured reason code
-	} else if claims.Extra != "" && action != links.ActionRelease {
-		answered = append(answered, "repHash", lead.HashEmail(claims.Extra)) // never the rep's address
-	}
+	} // the rep is never logged, not even hashed: the lead (by id) says who answered
 	log.Info("feedback", answered...)
 	v = h.view(l, claims, action, now, tok)
 	v.Done = true

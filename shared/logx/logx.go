@@ -1,18 +1,16 @@
 // Package logx makes the structured JSON logger every function uses: one
-// line per request or decision, no raw PII (callers log email hashes).
+// line per request or decision, no personal data: callers name a lead by
+// its id, never by its address nor a hash of it (a plain hash lets anyone
+// check a guessed address against the logs).
 //
 // Error text is the one value a caller does not write itself: an AWS
 // service may quote an address in its message (SES names the identity
 // that failed a check, the recipient it refused). So every attribute whose
 // key ends in "error" or "Error" has each address-like string in it
-// replaced by "addr:<first 8 hex of the SHA-256 of the lower-cased
-// address>" (the prefix of the emailHash logged elsewhere). Everything
-// else is the caller's duty: log lead.HashEmail, never an address.
+// replaced by "<address>". Everything else is the caller's duty.
 package logx
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"regexp"
@@ -45,13 +43,10 @@ func scrubErrors(_ []string, a slog.Attr) slog.Attr {
 // miss nothing a mail system would deliver.
 var addressRe = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
 
-// Scrub replaces every address-like string in s by "addr:<8 hex>".
+// Scrub replaces every address-like string in s by "<address>".
 func Scrub(s string) string {
 	if !strings.Contains(s, "@") {
 		return s
 	}
-	return addressRe.ReplaceAllStringFunc(s, func(addr string) string {
-		sum := sha256.Sum256([]byte(strings.ToLower(addr)))
-		return "addr:" + hex.EncodeToString(sum[:4])
-	})
+	return addressRe.ReplaceAllString(s, "<address>")
 }

@@ -57,8 +57,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		}
 		return httpapi.JSON(status, map[string]string{"error": msg, "request_id": req.RequestContext.RequestID}, nil), nil
 	}
-	norm, _ := lead.NormaliseEmail(in.Email)
-	log.Info("privacy", "status", http.StatusOK, "emailHash", lead.HashEmail(norm))
+	log.Info("privacy", "status", http.StatusOK) // the audit line: route and caller; never the address nor its hash
 	return httpapi.JSON(http.StatusOK, out, map[string]string{"Cache-Control": "no-store"}), nil
 }
 

@@ -71,8 +71,10 @@ func (h *Handler) Handle(ctx context.Context, e events.EventBridgeEvent) error {
 		return nil
 	}
 	for _, addr := range ev.Recipients() {
-		out, err := h.one(ctx, ev, addr)
-		attrs := []any{"event", e.ID, "type", ev.EventType, "messageId", ev.Mail.MessageID, "emailHash", lead.HashEmail(addr), "outcome", out}
+		out, leadID, err := h.one(ctx, ev, addr)
+		// The lead by its id, never the address nor a hash of it (which
+		// anyone could check a guessed address against).
+		attrs := []any{"event", e.ID, "type", ev.EventType, "messageId", ev.Mail.MessageID, "leadId", leadID, "outcome", out}
 		if err != nil {
 			h.Log.Error("ses event", append(attrs, "error", err.Error())...)
 			return err
@@ -125,9 +127,11 @@ func (h *Handler) sent(ctx context.Context, ev Event) (string, error) {
 	return out, err
 }
 
-func (h *Handler) one(ctx context.Context, ev Event, addr string) (string, error) {
+// one handles the event for one recipient; it returns what it did and
+// the id of the recipient's lead ("" when no lead has the address).
+func (h *Handler) one(ctx context.Context, ev Event, addr string) (string, string, error) {
 	now := h.Clock()
-	var out string
+	var out, id string
 	err := lead.Retries.Do(ctx, func() error {
 		l, err := h.find(ctx, ev, addr)
 		if errors.Is(err, lead.ErrNotFound) {
@@ -140,13 +144,14 @@ func (h *Handler) one(ctx context.Context, ev Event, addr string) (string, error
 		if err != nil {
 			return err
 		}
+		id = l.ID
 		out, err = h.apply(ctx, l, ev, now)
 		return err
 	})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return out, nil
+	return out, id, nil
 }
 
 // find is the lead the email went to: by the lead tag when its address

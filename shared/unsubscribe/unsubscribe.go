@@ -56,7 +56,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Unsubscribe from our emails?", Button: "Unsubscribe",
 			Body: "You will get no more marketing emails from us. This takes one click and cannot be undone by anyone but you."}), nil
 	}
-	out, emailHash, err := h.unsubscribe(ctx, claims.Subject, req, now)
+	out, err := h.unsubscribe(ctx, claims.Subject, req, now)
 	if err != nil {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
 		log.Error("unsubscribe", "status", status, "leadId", claims.Subject, "error", err.Error())
@@ -65,15 +65,15 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		}
 		return linkpage.Respond(status, linkpage.Page{Title: "Something went wrong", Body: "We could not record your request. Please try again in a minute."}), nil
 	}
-	log.Info("unsubscribe", "status", http.StatusOK, "leadId", claims.Subject, "emailHash", emailHash, "outcome", out)
+	log.Info("unsubscribe", "status", http.StatusOK, "leadId", claims.Subject, "outcome", out)
 	return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "You are unsubscribed", Body: "You will get no more marketing emails from us."}), nil
 }
 
-func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Request, now time.Time) (string, string, error) {
+func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Request, now time.Time) (string, error) {
 	suppress := func(ctx context.Context, l lead.Lead, ch lead.Change) error {
 		return h.Store.Suppress(ctx, l, ch, "unsubscribe")
 	}
-	l, err := lead.UpdateWith(ctx, h.Store.Lead, suppress, leadID, func(l *lead.Lead) (lead.Change, error) {
+	_, err := lead.UpdateWith(ctx, h.Store.Lead, suppress, leadID, func(l *lead.Lead) (lead.Change, error) {
 		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "unsubscribe", Method: "unsubscribe", At: now,
 			IPHash: h.Evidence.Hash(httpapi.SourceIP(req)), UserAgentHash: h.Evidence.Hash(httpapi.Header(req, "user-agent"))}
 		l.OptIn = nil // a confirmation link no longer opts in
@@ -91,11 +91,11 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 	})
 	switch {
 	case err == nil:
-		return "unsubscribed", l.EmailHash, nil
+		return "unsubscribed", nil
 	case errors.Is(err, lead.ErrAlreadySuppressed):
-		return "already_unsubscribed", l.EmailHash, nil
+		return "already_unsubscribed", nil
 	}
-	return "", "", err
+	return "", err
 }
 
 func isOneClick(req httpapi.Request) bool {
