@@ -182,7 +182,7 @@ func returned(l lead.Lead) bool { return l.Handoff == nil && l.SentBack.Unanswer
 // returnedMessage tells a rep holding a link of a returned lead's alert
 // what happened to it.
 func returnedMessage(l lead.Lead) string {
-	return "Nobody answered this alert in time, so the lead went back to marketing on " + l.SentBack.At.UTC().Format("2 Jan 2006") +
+	return "Nobody acted on this alert in time, so the lead went back to marketing on " + l.SentBack.At.UTC().Format("2 Jan 2006") +
 		". It comes back to sales, with a new alert, when it shows interest again."
 }
 

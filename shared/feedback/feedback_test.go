@@ -546,12 +546,12 @@ func TestLinksOfAReturnedLeadSaySo(t *testing.T) {
 	live := links.FeedbackToken(f.keys, "L1", links.ActionAccept, "ana@example.com", back.Add(-time.Hour), back.Add(24*time.Hour))
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
 		r := f.do(t, m, live, "")
-		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Nobody answered this alert in time, so the lead went back to marketing on "+back.Format("2 Jan 2006")) {
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Nobody acted on this alert in time, so the lead went back to marketing on "+back.Format("2 Jan 2006")) {
 			t.Fatalf("%s of a live link: %d\n%s", m, r.StatusCode, r.Body)
 		}
 	}
 	r := f.do(t, http.MethodPost, f.tok(links.ActionReject, "too_early"), "fresh_links=1") // expired a week after the alert
-	if r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, "Nobody answered this alert in time") || strings.Contains(r.Body, "Send me a fresh link") {
+	if r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, "Nobody acted on this alert in time") || strings.Contains(r.Body, "Send me a fresh link") {
 		t.Fatalf("an expired link: %d\n%s", r.StatusCode, r.Body)
 	}
 	if l := f.lead(t); l.Version != before.Version || l.Stage != lead.StageNurturing {

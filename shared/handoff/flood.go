@@ -288,6 +288,9 @@ func (s *Service) hold(ctx context.Context, l lead.Lead, held *lead.Held, now ti
 		return "", fmt.Errorf("handoff: hold: %w", err)
 	}
 	l.Handoff.State, l.Handoff.Held = lead.HandoffHeld, held
+	// Not released by then, it goes back to marketing (held for a recent
+	// alert, it is asked for again first: Held.RetryAt).
+	l.Handoff.ReturnAt = now.Add(s.Rules.ReturnUnanswered())
 	data := map[string]any{"reason": held.Reason, "summary_at": held.SummaryAt}
 	if !held.RetryAt.IsZero() {
 		data["retry_at"] = held.RetryAt

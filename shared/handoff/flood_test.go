@@ -423,3 +423,53 @@ func (f *Flood) gate(ctx context.Context, l *lead.Lead, now time.Time) (*lead.He
 	held, _, err := f.take(ctx, l.ID, ask)
 	return held, err
 }
+
+// TestHeldAlertNeverReleasedGoesBackToMarketing: a lead a source limit
+// held, whose team lead never releases it from the summary, is not parked
+// for good: sla.return_unanswered after the hold it goes back to
+// nurturing, emailing nobody, and its timeline says why.
+func TestHeldAlertNeverReleasedGoesBackToMarketing(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Flood = &Flood{Store: f.store, PerSource: 1, Window: time.Hour}
+	req := &requalifyStub{}
+	f.svc.Requalify = req
+	ctx := context.Background()
+	run := func(id string, want Outcome) {
+		t.Helper()
+		if out, err := f.svc.Run(ctx, id, "tick", ""); err != nil || out != want {
+			t.Fatalf("at %s: run = %s, %v; want %s", f.now.Format(time.RFC3339), out, err, want)
+		}
+	}
+	run(f.hotLead(t, "first@bigcorp.example"), Sent)
+	id := f.hotLead(t, "second@bigcorp.example")
+	run(id, Held)
+	heldAt := f.now
+	h := stored(t, f.store, id).Handoff.Held
+	f.now = h.SummaryAt
+	run(id, Summarised)
+	back := heldAt.Add(f.svc.Rules.ReturnUnanswered())
+	if l := stored(t, f.store, id); !l.NextDue().Equal(back) {
+		t.Fatalf("after the summary, due %v; want the return at %v", l.NextDue(), back)
+	}
+	emails := len(f.out.Sent())
+	f.now = back
+	run(id, Returned)
+	l := stored(t, f.store, id)
+	if l.Stage != lead.StageNurturing || l.Handoff != nil || !l.SentBack.Unanswered() || req.calls != 1 || len(f.out.Sent()) != emails {
+		t.Fatalf("returned: stage %s, handoff %+v, sent back %+v, requalified %d×, %d new emails", l.Stage, l.Handoff, l.SentBack, req.calls, len(f.out.Sent())-emails)
+	}
+	tl, err := f.store.Timeline(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said string
+	for _, e := range tl {
+		if e.Kind == EventReturned {
+			said = Describe(e, nil)
+		}
+	}
+	if said != "The held alert was never released: back to nurturing" {
+		t.Fatalf("timeline says %q", said)
+	}
+	run(id, NothingDue)
+}

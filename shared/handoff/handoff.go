@@ -395,7 +395,8 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 }
 
 // giveBack returns a lead whose alert nobody answered (the rep, nor the
-// team lead after the escalation) by its hand-off's ReturnAt to marketing:
+// team lead after the escalation), or whose held alert nobody released,
+// by its hand-off's ReturnAt to marketing:
 // it is nurtured again, counting engagement from now on, and comes back
 // to sales with a new alert when it turns hot again. The alert's links
 // then say so. Nothing is emailed.
@@ -404,6 +405,9 @@ func (s *Service) giveBack(ctx context.Context, l lead.Lead, now time.Time) (Out
 	data := map[string]any{"rep": h.Rep, "alerted_at": h.SentAt}
 	if h.EscalatedTo != "" {
 		data["escalated_to"] = h.EscalatedTo
+	}
+	if h.State == lead.HandoffHeld && h.Held != nil {
+		data = map[string]any{"held": h.Held.Reason, "held_at": h.Held.At}
 	}
 	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: EventReturned, ID: s.NewID(now), Data: data}},
 		Counters: append([]lead.Counter{{Campaign: l.Campaign(), Name: EventReturned}}, lead.RepCounter(h.Rep, EventReturned, 0)...)}

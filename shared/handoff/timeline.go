@@ -142,6 +142,9 @@ var describers = map[string]func(f facts, labels Labels) string{
 	"sla_breach":  func(f facts, _ Labels) string { return to("No response in time: escalated", f.str("escalated_to")) },
 	"fresh_links": func(f facts, _ Labels) string { return to("Fresh alert links sent", f.str("rep")) },
 	EventReturned: func(f facts, _ Labels) string {
+		if f.str("held") != "" {
+			return "The held alert was never released: back to nurturing"
+		}
 		who := f.str("rep")
 		if esc := f.str("escalated_to"); esc != "" {
 			who += ", escalated to " + esc

@@ -148,9 +148,10 @@ type Handoff struct {
 	// sent fresh ones, keyed by the rep's reference (links.RepRef, never
 	// the address), so each rep gets them once per window.
 	FreshLinks map[string]time.Time `json:"fresh_links,omitempty"`
-	// ReturnAt is when the hand-off, if nobody has answered it by then,
-	// goes back to marketing (set with the alert; fresh links push it to
-	// their expiry). Zero in hand-offs alerted before it existed.
+	// ReturnAt is when the hand-off, if nobody has answered it (or
+	// released its held alert) by then, goes back to marketing (set with
+	// the alert or the hold; fresh links push it to their expiry). Zero in
+	// hand-offs alerted or held before it existed.
 	ReturnAt time.Time `json:"return_at,omitzero"`
 }
 
@@ -160,10 +161,14 @@ func (h *Handoff) Unanswered() bool {
 	return h != nil && (h.State == HandoffSent || h.State == HandoffEscalated)
 }
 
-// ReturnDue is when an unanswered hand-off goes back to marketing; zero
-// when it is not unanswered or has no such time.
+// ReturnDue is when an unanswered hand-off goes back to marketing: an
+// alert nobody answered, or a held alert nobody released (one held for a
+// recent alert is asked for again instead, HeldRetryAt); zero otherwise,
+// or when it has no such time.
 func (l *Lead) ReturnDue() time.Time {
-	if h := l.Handoff; h.Unanswered() && l.Stage == StageMQL && !l.Erased {
+	h := l.Handoff
+	waiting := h.Unanswered() || h != nil && h.State == HandoffHeld && (h.Held == nil || h.Held.RetryAt.IsZero())
+	if waiting && l.Stage == StageMQL && !l.Erased {
 		return h.ReturnAt
 	}
 	return time.Time{}
