@@ -46,10 +46,13 @@ type Handler struct {
 	// (TeamDigests).
 	Teams []Team
 	// Open reads each rep's open leads for the per-rep view; nil leaves
-	// the open figures out.
-	Open  OpenStore
-	Clock func() time.Time
-	Log   *slog.Logger
+	// the open figures out. A lead accepted longer ago than OpenHorizon
+	// (the outcome horizon; 0: no bound) can take no outcome any more and
+	// is not counted, as the rep's own weekly list leaves it out.
+	Open        OpenStore
+	OpenHorizon time.Duration
+	Clock       func() time.Time
+	Log         *slog.Logger
 
 	// Segments are the retargeting segments' counts (nil: none shown).
 	Segments Segments
@@ -88,7 +91,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	q := req.QueryStringParameters
 	now := h.Clock().UTC()
 	to := orDefault(q["to"], now.Format("2006-01"))
-	from := orDefault(q["from"], now.AddDate(0, -2, 0).Format("2006-01"))
+	from := orDefault(q["from"], LookbackFor(now, 3).From) // this month and the two before (never now.AddDate: 31 Mar − 1 month is 3 Mar)
 	format := orDefault(q["format"], "json")
 	var problems []map[string]string
 	for field, v := range map[string]string{"from": from, "to": to} {
@@ -156,7 +159,8 @@ func (h *Handler) Digest(ctx context.Context) (string, error) {
 	if !first {
 		return "already_sent", nil
 	}
-	r, err := h.Build(ctx, now.AddDate(0, -1, 0).Format("2006-01"), now.Format("2006-01"))
+	period := LookbackFor(now, 2) // last month and this one
+	r, err := h.Build(ctx, period.From, period.To)
 	if err == nil {
 		var subject, html, text string
 		subject, html, text, err = r.Digest(DigestOptions{DashboardURL: dashboardURL(h.BaseURL), Week: fmt.Sprintf("%d-W%02d", year, week)})

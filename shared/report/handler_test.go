@@ -226,6 +226,25 @@ func TestDigestOncePerWeek(t *testing.T) {
 	}
 }
 
+// TestDigestCoversLastMonthOnAMonthsLastDays: "a month before 31 March"
+// is 3 March in Go's date arithmetic; the digest still covers February
+// and March, and the dashboard's default period its three months.
+func TestDigestCoversLastMonthOnAMonthsLastDays(t *testing.T) {
+	out := &mailtest.Outbox{}
+	h := newHandler(seeded(t), out)
+	h.Clock = func() time.Time { return time.Date(2031, 3, 31, 8, 0, 0, 0, time.UTC) }
+	if got, err := h.Digest(context.Background()); err != nil || got != "sent" {
+		t.Fatalf("digest = %s, %v", got, err)
+	}
+	if m := out.Sent()[0]; !strings.Contains(m.Text, "Feb 2031 – Mar 2031") {
+		t.Fatalf("the digest of 31 March does not cover February and March:\n%s", m.Text)
+	}
+	h.Clock = func() time.Time { return time.Date(2031, 4, 30, 8, 0, 0, 0, time.UTC) }
+	if resp := get(t, h, nil); resp.StatusCode != http.StatusOK || !strings.Contains(strings.Join(strings.Fields(resp.Body), ""), `"period":{"from":"2031-02","to":"2031-04"}`) {
+		t.Fatalf("the dashboard of 30 April does not start in February: %d %.300s", resp.StatusCode, resp.Body)
+	}
+}
+
 func TestFailedDigestIsRetried(t *testing.T) {
 	out := &mailtest.Outbox{Fail: mail.ErrThrottled}
 	h := newHandler(seeded(t), out)
@@ -268,4 +287,33 @@ func TestDashboardHeaders(t *testing.T) {
 			t.Errorf("dashboard headers %v", resp.Headers)
 		}
 	}
+}
+
+type openAt map[string][]time.Time
+
+func (o openAt) OpenSince(_ context.Context, rep string) ([]time.Time, error) { return o[rep], nil }
+
+// TestRepsOpenLeadsEndAtTheOutcomeHorizon: a lead accepted longer ago
+// than the outcome horizon can take no outcome any more; the per-rep view
+// does not count it as open (the rep's own weekly list leaves it out too),
+// so "over 30 days" does not grow for ever.
+func TestRepsOpenLeadsEndAtTheOutcomeHorizon(t *testing.T) {
+	h := newHandler(seeded(t), &mailtest.Outbox{})
+	h.Teams = []report.Team{{Name: "sales", Reps: []report.Person{{Name: "Ana", Email: "ana@example.com"}}}}
+	day := 24 * time.Hour
+	h.Open = openAt{"ana@example.com": {now.Add(-400 * day), now.Add(-181 * day), now.Add(-40 * day), now.Add(-3 * day)}}
+	h.OpenHorizon = 180 * day
+	r, err := h.Build(context.Background(), "2031-01", "2031-03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range r.Reps {
+		if row.Rep == "ana@example.com" {
+			if row.Open == nil || *row.Open != (report.OpenAges{Total: 2, Under7: 1, Over30: 1}) {
+				t.Fatalf("Ana's open leads: %+v; want the two within the horizon", row.Open)
+			}
+			return
+		}
+	}
+	t.Fatalf("no row for Ana: %+v", r.Reps)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -38,6 +39,9 @@ func (h *Handler) reps(ctx context.Context, sources []Source, period Period) ([]
 			since, err := h.Open.OpenSince(ctx, k)
 			if err != nil {
 				return err
+			}
+			if h.OpenHorizon > 0 {
+				since = slices.DeleteFunc(since, func(at time.Time) bool { return at.Before(now.Add(-h.OpenHorizon)) })
 			}
 			open[k] = AgeOpen(since, now)
 			return nil
@@ -79,7 +83,8 @@ func (h *Handler) TeamDigests(ctx context.Context) (int, error) {
 			continue
 		}
 		if r == nil {
-			built, err := h.Build(ctx, now.AddDate(0, -1, 0).Format("2006-01"), now.Format("2006-01"))
+			period := LookbackFor(now, 2) // last month and this one
+			built, err := h.Build(ctx, period.From, period.To)
 			if err != nil {
 				return 0, err
 			}

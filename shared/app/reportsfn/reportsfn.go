@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -87,7 +88,7 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 			continue
 		}
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 {
+		if err != nil || !(f > 0) || math.IsInf(f, 0) { // NaN and Inf too
 			return nil, fmt.Errorf("config: %s=%q is not a positive number", name, v)
 		}
 		if name == "HOURLY_COST" {
@@ -101,7 +102,7 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 		}
 		id, amount, ok := strings.Cut(part, "=")
 		f, err := strconv.ParseFloat(amount, 64)
-		if !ok || err != nil || f < 0 {
+		if !ok || err != nil || !(f >= 0) || math.IsInf(f, 0) { // NaN and Inf too
 			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is not campaign=amount", part)
 		}
 		econ.Spend[id] = f * rate
@@ -128,7 +129,7 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 	}
 	return &report.Handler{Store: reportStore{st}, Economics: econ, Mail: m, Segments: segmentRows{segs, st},
 		From: cfg.Sender, Marketing: cfg.MarketingAddress, ConfigurationSet: cfg.ConfigurationSet, BaseURL: cfg.PublicBaseURL,
-		Teams: Teams(rules), Open: st,
+		Teams: Teams(rules), Open: st, OpenHorizon: out.Horizon,
 		Clock: env.Clock, Log: logx.New(env.Logs, "reports", cfg.LogLevel)}, nil
 }
 
