@@ -225,6 +225,11 @@ func TestAddressesAreCheckedAtInit(t *testing.T) {
 		{"nurture", "SALES_ADDRESS", "sales team", `SALES_ADDRESS="sales team" is not an email address`},
 		{"reports", "MARKETING_ADDRESS", "marketing@", `MARKETING_ADDRESS="marketing@" is not an email address`},
 		{"capture", "SENDER_ADDRESS", `"Acme Leads" <leads@example.com>`, ""},
+		// Numbers the reports price time and spend with: NaN and Inf are
+		// refused like any other non-number.
+		{"reports", "HOURLY_COST", "NaN", `HOURLY_COST="NaN" is not a positive number`},
+		{"reports", "MINUTES_PER_LEAD", "+Inf", `MINUTES_PER_LEAD="+Inf" is not a positive number`},
+		{"reports", "CAMPAIGN_SPEND", "alpha=NaN", `CAMPAIGN_SPEND: "alpha=NaN" is not campaign=amount`},
 	} {
 		env := maps.Clone(base)
 		env[tc.name] = tc.value
