@@ -263,22 +263,6 @@ func (s *Set) All() []*Campaign {
 	return append([]*Campaign(nil), s.all...)
 }
 
-// Spend is each campaign's spend by id, for report.Economics.Spend;
-// campaigns without one are left out. LoadDir guarantees one currency
-// across the set (see Currency).
-func (s *Set) Spend() map[string]float64 {
-	out := map[string]float64{}
-	if s == nil {
-		return out
-	}
-	for _, c := range s.all {
-		if c.Spend != nil {
-			out[c.ID] = c.Spend.Amount
-		}
-	}
-	return out
-}
-
 // SpendIn is each campaign's spend converted into currency (the
 // reporting currency): a spend in another currency is multiplied by its
 // rate (one unit of it in currency); one without a rate is a
@@ -312,15 +296,3 @@ func (s *Set) SpendIn(currency string, rates map[string]float64) (map[string]flo
 	return out, nil
 }
 
-// Currency is the currency of the set's spends, "" when none has one.
-func (s *Set) Currency() string {
-	if s == nil {
-		return ""
-	}
-	for _, c := range s.all {
-		if c.Spend != nil {
-			return c.Spend.Currency
-		}
-	}
-	return ""
-}

@@ -9,26 +9,12 @@ import (
 // LoadDir reads every campaign file (*.yaml, *.yml) in dir. Problems of all
 // files come back together as one *ConfigError wrapping ErrInvalid, file by
 // file in name order, so a broken edit never hides another. Across files,
-// an id used twice is an error, and so are spends in different currencies:
-// a report prices every campaign in one currency. A directory without
-// campaign files is an empty Set; a missing directory is an error.
+// an id used twice is an error. Spends may be in different currencies:
+// reports convert each into theirs (SpendIn), and refuse one they have no
+// rate for. A directory without campaign files is an empty Set; a missing
+// directory is an error.
 func LoadDir(dir string) (*Set, error) {
-	// Spends in different currencies: a report prices every campaign in
-	// one, the first file's.
-	currency, currencyFile := "", ""
-	sameCurrency := func(c *Campaign, path string) []Problem {
-		switch {
-		case c.Spend == nil:
-		case currency == "":
-			currency, currencyFile = c.Spend.Currency, path
-		case c.Spend.Currency != currency:
-			return []Problem{{File: path, Line: c.currencyLine,
-				Msg: fmt.Sprintf("spend.currency: %s differs from %s in %s (reports price every campaign in one currency)",
-					c.Spend.Currency, currency, currencyFile)}}
-		}
-		return nil
-	}
-	cs, probs, err := yamlconf.LoadFolder(dir, "campaign", Parse, func(c *Campaign) (string, int) { return c.ID, c.idLine }, sameCurrency)
+	cs, probs, err := yamlconf.LoadFolder(dir, "campaign", Parse, func(c *Campaign) (string, int) { return c.ID, c.idLine })
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: %w", err)
 	}

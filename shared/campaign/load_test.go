@@ -59,11 +59,8 @@ func TestLoadDir(t *testing.T) {
 	if _, ok := set.Get("nope"); ok {
 		t.Error("Get(nope) found something")
 	}
-	if got := set.Spend(); !reflect.DeepEqual(got, map[string]float64{"zeta": 300.5, "mid": 0}) {
-		t.Errorf("Spend = %v", got)
-	}
-	if got := set.Currency(); got != "USD" {
-		t.Errorf("Currency = %q", got)
+	if got, err := set.SpendIn("USD", nil); err != nil || !reflect.DeepEqual(got, map[string]float64{"zeta": 300.5, "mid": 0}) {
+		t.Errorf("SpendIn(USD) = %v, %v", got, err)
 	}
 	// All hands out a copy
 	set.All()[0] = nil
@@ -91,7 +88,6 @@ func TestLoadDirReportsEveryFile(t *testing.T) {
 		p("a.yaml") + `:5: unknown field "headlin" in variants[0] (did you mean "headline"?)`,
 		p("a.yaml") + `:5: variants[0]: missing headline`,
 		p("b.yaml") + `:2: id "wrong-name" does not match the file name "b.yaml" (name the file wrong-name.yaml, or change the id)`,
-		p("d.yaml") + `:5: spend.currency: USD differs from EUR in ` + p("c.yaml") + ` (reports price every campaign in one currency)`,
 		p("e.yml") + `:2: duplicate campaign id "e" (also in ` + p("e.yaml") + `)`,
 	}
 	if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, want) {
@@ -101,7 +97,7 @@ func TestLoadDirReportsEveryFile(t *testing.T) {
 
 func TestLoadDirEmptyAndMissing(t *testing.T) {
 	set, err := LoadDir(t.TempDir())
-	if err != nil || len(set.All()) != 0 || len(set.Spend()) != 0 || set.Currency() != "" {
+	if spend, serr := set.SpendIn("EUR", nil); err != nil || len(set.All()) != 0 || len(spend) != 0 || serr != nil {
 		t.Errorf("empty dir: %v, %v", set, err)
 	}
 	_, err = LoadDir(filepath.Join(t.TempDir(), "missing"))
@@ -109,7 +105,10 @@ func TestLoadDirEmptyAndMissing(t *testing.T) {
 		t.Errorf("missing dir: %v", err)
 	}
 	var nilSet *Set
-	if _, ok := nilSet.Get("x"); ok || nilSet.All() != nil || len(nilSet.Spend()) != 0 {
+	if _, ok := nilSet.Get("x"); ok || nilSet.All() != nil {
+		t.Error("nil set is not empty")
+	}
+	if spend, _ := nilSet.SpendIn("EUR", nil); len(spend) != 0 {
 		t.Error("nil set is not empty")
 	}
 }
@@ -128,8 +127,8 @@ func TestExampleCampaigns(t *testing.T) {
 	if !ok || len(web.Variants) != 1 || web.Form.FormType != "content_download" {
 		t.Errorf("webinar-nov: %+v", web)
 	}
-	if got := set.Spend(); got["q4-demo"] != 1200 || set.Currency() != "EUR" {
-		t.Errorf("spend = %v %s", got, set.Currency())
+	if got, err := set.SpendIn("EUR", nil); err != nil || got["q4-demo"] != 1200 {
+		t.Errorf("spend = %v, %v", got, err)
 	}
 	// A content download's form promises the content: the person who
 	// fills it must get it on the thank-you page, consent box or not.
@@ -167,13 +166,15 @@ func TestNamesForPeople(t *testing.T) {
 func pair(s string, ok bool) string { return fmt.Sprint(s, " ", ok) }
 
 // TestSpendIn: spends are converted into the reporting currency at the
-// configured rate; a spend in a currency without a rate is refused with
-// its file and line.
+// configured rate, whatever currency each campaign file gives (ads in
+// dollars and in euros); a spend in a currency without a rate is refused
+// with its file and line.
 func TestSpendIn(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"a.yaml": campaignYAML("a", "{amount: 1000, currency: USD}"),
 		"b.yaml": campaignYAML("b", "{amount: 333.33, currency: USD}"),
 		"c.yaml": campaignYAML("c", ""),
+		"d.yaml": campaignYAML("d", "{amount: 500, currency: EUR}"),
 	})
 	set, err := LoadDir(dir)
 	if err != nil {
@@ -186,8 +187,8 @@ func TestSpendIn(t *testing.T) {
 		want     map[string]float64
 		err      string
 	}{
-		{"same currency", "USD", nil, map[string]float64{"a": 1000, "b": 333.33}, ""},
-		{"converted", "EUR", map[string]float64{"USD": 0.92}, map[string]float64{"a": 920, "b": 306.66}, ""},
+		{"converted into dollars", "USD", map[string]float64{"EUR": 1.08}, map[string]float64{"a": 1000, "b": 333.33, "d": 540}, ""},
+		{"converted into euros", "EUR", map[string]float64{"USD": 0.92}, map[string]float64{"a": 920, "b": 306.66, "d": 500}, ""},
 		{"no rate", "EUR", map[string]float64{"GBP": 1.17}, nil, filepath.Join(dir, "a.yaml") +
 			":5: spend.currency: no rate converts USD into EUR, the currency reports count revenue in: add outcomes.rates.USD to the qualify config, or give the spend in EUR"},
 	} {

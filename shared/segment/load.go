@@ -45,7 +45,7 @@ func (s *Set) Get(id string) (*Segment, bool) {
 // file by file in name order. A folder without segment files is an empty
 // Set; a missing folder is an error.
 func LoadDir(dir string) (*Set, error) {
-	segs, probs, err := yamlconf.LoadFolder(dir, "segment", Parse, func(s *Segment) (string, int) { return s.ID, s.idLine }, nil)
+	segs, probs, err := yamlconf.LoadFolder(dir, "segment", Parse, func(s *Segment) (string, int) { return s.ID, s.idLine })
 	if err != nil {
 		return nil, fmt.Errorf("segments: %w", err)
 	}
