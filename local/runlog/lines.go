@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/qualify"
 )
 
 // known are the messages Line renders; the writer looks their lead up.
@@ -288,6 +290,18 @@ func feedback(r Record, l *lead.Lead) string {
 	if int(r.Num("status")) != 200 || out == "" {
 		return ""
 	}
+	if sent, ok := strings.CutPrefix(out, "fresh_links_"); ok {
+		what := map[string]string{"sent": "sent", "already_sent": "not sent again (sent within the last 24 hours)",
+			"not_waiting": "not sent (the lead waits for no answer from that rep)", "busy": "not sent yet (the lead was busy; press again)"}[sent]
+		if what == "" {
+			what = "being sent"
+		}
+		s := "fresh alert links " + what
+		if rep := freshLinksTo(l); rep != "" && sent == "sent" {
+			s += " to " + rep
+		}
+		return s + " for " + who(r, l)
+	}
 	action := r.Str("action")
 	verb := map[string]string{"accept": "accepted", "reject": "rejected", "release": "released the held alert of",
 		"sql": "marked SQL", "won": "marked won", "lost": "marked lost"}[action]
@@ -302,7 +316,11 @@ func feedback(r Record, l *lead.Lead) string {
 	}
 	s := fmt.Sprintf("feedback: %s %s %s", by, verb, who(r, l))
 	if reason := r.Str("reason"); reason != "" {
-		s += " (" + strings.ReplaceAll(reason, "_", " ") + ")"
+		label := strings.ReplaceAll(reason, "_", " ")
+		if rr, ok := qualify.Default().RejectReason(reason); ok && rr.Label != "" {
+			label = rr.Label // as the rep saw it on the link
+		}
+		s += " (" + label + ")"
 	}
 	switch out {
 	case "recorded":
@@ -397,10 +415,40 @@ func answeredBy(l *lead.Lead, action, out string) string {
 	case l.Deal != nil:
 		rep = l.Deal.Rep
 	}
+	return repName(l, rep)
+}
+
+// repName is how a rep is called: the name the alert used, else the
+// routing config's (the stack runs the embedded default), else the
+// address (this line is for the developer's terminal only).
+func repName(l *lead.Lead, rep string) string {
 	if h := l.Handoff; h != nil && rep != "" && rep == h.Rep && h.RepName != "" {
 		return h.RepName
 	}
+	for _, r := range qualify.Default().Reps() {
+		if r.Name != "" && strings.EqualFold(r.Email, rep) {
+			return r.Name
+		}
+	}
 	return rep
+}
+
+// freshLinksTo is the rep who was last sent fresh alert links for l:
+// the lead keeps them by reference (links.RepRef), never by address.
+func freshLinksTo(l *lead.Lead) string {
+	if l == nil || l.Handoff == nil {
+		return ""
+	}
+	h, best, last := l.Handoff, "", time.Time{}
+	for _, rep := range []string{h.Rep, h.EscalatedTo} {
+		if at, ok := h.FreshLinks[links.RepRef(rep)]; ok && rep != "" && at.After(last) {
+			best, last = rep, at
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return repName(l, best)
 }
 
 func orText(s, alt string) string {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 )
 
 var t0 = time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
@@ -24,6 +25,21 @@ func accepted() *lead.Lead {
 	l := ana()
 	l.Stage, l.Handoff.State, l.Handoff.AnsweredBy = lead.StageSAL, lead.HandoffAnswered, "ben@example.com"
 	l.Deal = &lead.Deal{AcceptedAt: t0, Rep: "ben@example.com"}
+	return l
+}
+
+// sentBackBy is ana() sent back to nurturing by rep.
+func sentBackBy(rep string) *lead.Lead {
+	l := ana()
+	l.Stage, l.Handoff = lead.StageNurturing, nil
+	l.SentBack = &lead.SentBack{At: t0, Reason: "no_budget", Rep: rep, Times: 1}
+	return l
+}
+
+// freshLinksFor is ana() after fresh alert links went to rep.
+func freshLinksFor(rep string) *lead.Lead {
+	l := ana()
+	l.Handoff.FreshLinks = map[string]time.Time{links.RepRef(rep): t0}
 	return l
 }
 
@@ -85,7 +101,13 @@ func TestLine(t *testing.T) {
 		{name: "confirmation queued", lead: ana(), rec: `{"level":"INFO","msg":"capture","route":"POST /leads","status":303,"campaign":"q4-demo","outcome":"created","leadId":"01LEAD","confirmation":"busy"}`,
 			want: []string{"confirmation email queued (the schedule sends it)"}},
 		{name: "reject with reason", rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01R","action":"reject","outcome":"recorded","stage":"rejected","reason":"not_icp"}`,
-			want: []string{"feedback: sales rejected lead 01R (not icp) → stage rejected"}},
+			want: []string{"feedback: sales rejected lead 01R (Not our ideal customer) → stage rejected"}},
+		{name: "sent back by the team lead", lead: sentBackBy("lea@example.com"), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","action":"reject","outcome":"recorded","stage":"nurturing","reason":"no_budget"}`,
+			want: []string{"feedback: Lea Stone rejected ana@acme.example (Ana Lopez) (No budget yet) → stage nurturing"}},
+		{name: "fresh links", lead: freshLinksFor("ben@example.com"), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","outcome":"fresh_links_sent"}`,
+			want: []string{"fresh alert links sent to Ben Wu for ana@acme.example (Ana Lopez)"}},
+		{name: "fresh links pressed again", lead: freshLinksFor("ben@example.com"), rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01LEAD","outcome":"fresh_links_already_sent"}`,
+			want: []string{"fresh alert links not sent again (sent within the last 24 hours) for ana@acme.example (Ana Lopez)"}},
 		{name: "superseded", rec: `{"level":"INFO","msg":"feedback","status":200,"leadId":"01R","action":"accept","outcome":"superseded","stage":"won"}`,
 			want: []string{"superseded (stage is won), nothing changed"}},
 		{name: "confirmed", lead: nurtured(), rec: `{"level":"INFO","msg":"optin","status":200,"leadId":"01COLD","outcome":"confirmed"}`,
