@@ -141,11 +141,13 @@ func TestRevenueInReports(t *testing.T) {
 	if l, _ := st.Lead(ctx, c1); l.Deal == nil || l.Deal.Amount != 2500 {
 		t.Fatalf("c1's deal after the correction: %+v", l.Deal)
 	}
-	// c2 in GBP has no rate: refused by the page (400), the back-fill
-	// (its row) and the bus (logged, dropped), naming the currency and
-	// where the rate goes; nothing is recorded.
+	// c2 in GBP has no rate: refused by the page (400: in words for the
+	// rep, with what they typed kept), the back-fill (its row) and the bus
+	// (logged, dropped), naming the currency and where the rate goes;
+	// nothing is recorded.
 	hint := "no rate converts GBP into EUR: add it to the qualify config as outcomes.rates.GBP"
-	if r := answer(c2, links.ActionWon, "amount=900&currency=GBP"); r.StatusCode != 400 || !strings.Contains(r.Body, hint) {
+	if r := answer(c2, links.ActionWon, "amount=900&currency=GBP"); r.StatusCode != 400 ||
+		!strings.Contains(r.Body, "deals can be recorded in EUR here, not in GBP yet") || !strings.Contains(r.Body, `value="900"`) || !strings.Contains(r.Body, `value="GBP"`) {
 		t.Fatalf("won in GBP on the page: %d %s", r.StatusCode, r.Body)
 	}
 	if r := backfill("lead_id,stage,amount,currency\n" + c2 + ",won,900,GBP\n"); r.StatusCode != 422 ||

@@ -127,11 +127,14 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		if ferr := o.Validate(now); ferr != nil {
 			err = fmt.Errorf("deal %w", ferr)
 		} else if ferr := o.CheckCurrency(h.Rules.Outcomes()); ferr != nil {
-			err = fmt.Errorf("deal %w", ferr)
+			// Said to a sales rep: what to do now, and who can change it.
+			err = fmt.Errorf("deals can be recorded in %s here, not in %s yet: enter the amount in %s, or ask whoever runs leadflow to add a %s rate",
+				h.Rules.Outcomes().Currency, strings.ToUpper(o.Currency), h.Rules.Outcomes().Currency, strings.ToUpper(o.Currency))
 		}
 	}
 	if err != nil {
-		v.Message = err.Error()
+		// Shown again with what the rep typed.
+		v.Message, v.Posted = err.Error(), posted(req)
 		return render(http.StatusBadRequest, v), nil
 	}
 	out, l, err := h.record(ctx, claims, action, a, now, nil)
@@ -154,6 +157,24 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		v.Message = doneMessage(out, l)
 	}
 	return render(http.StatusOK, v), nil
+}
+
+// posted is an answer form's values, to show a refused one again (the
+// page escapes them); "" for a field the request did not carry.
+func posted(req httpapi.Request) map[string]string {
+	out := map[string]string{}
+	body, err := httpapi.Body(req, 4096)
+	if err != nil {
+		return out
+	}
+	vals, err := url.ParseQuery(string(body))
+	if err != nil {
+		return out
+	}
+	for _, k := range []string{"amount", "currency", "closed_at", "comment"} {
+		out[k] = vals.Get(k)
+	}
+	return out
 }
 
 // doneMessage says what an answer that changed nothing found: the same

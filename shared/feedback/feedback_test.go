@@ -578,3 +578,27 @@ func TestSentBackNamesWhoRejected(t *testing.T) {
 		t.Fatalf("sent back %+v, want by lea@example.com", l.SentBack)
 	}
 }
+
+// TestWonFormKeepsWhatWasTypedAndLinksOnlyTheOtherOutcomes: a refused
+// won form comes back with the rep's amount, currency, date and comment,
+// the problem marked; the won page links the other outcomes, not itself.
+func TestWonFormKeepsWhatWasTypedAndLinksOnlyTheOtherOutcomes(t *testing.T) {
+	f := newFixture(t)
+	if r := f.post(t, links.ActionAccept, "ana@example.com"); r.StatusCode != http.StatusOK {
+		t.Fatalf("accept: %d", r.StatusCode)
+	}
+	won := f.tok(links.ActionWon, "ana@example.com")
+	page := f.do(t, http.MethodGet, won, "").Body
+	if strings.Count(page, `class="btn"`) != 2 || !strings.Contains(page, ">Lost</a>") || strings.Contains(page, ">Won</a>") {
+		t.Fatalf("the won page's outcome links:\n%s", page)
+	}
+	r := f.do(t, http.MethodPost, won, "amount=12k&currency=EUR&closed_at=2031-03-09&comment=Signed+%3Cb%3Etoday%3C%2Fb%3E")
+	for _, want := range []string{`value="12k"`, `value="EUR"`, `value="2031-03-09"`, "Signed &lt;b&gt;today&lt;/b&gt;</textarea>", `class="msg bad"`} {
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, want) {
+			t.Fatalf("refused won form lacks %s: %d\n%s", want, r.StatusCode, r.Body)
+		}
+	}
+	if l := f.lead(t); l.Stage != lead.StageSAL {
+		t.Fatalf("a refused won changed the lead: %s", l.Stage)
+	}
+}

@@ -44,6 +44,9 @@ type view struct {
 	// many more the window held than it kept the names of.
 	Held      []heldRow
 	NotListed int
+	// Posted are the form's values when the page shows a refused answer
+	// again, so what the rep typed is not lost.
+	Posted map[string]string
 }
 
 type link struct{ Label, URL string }
@@ -102,8 +105,8 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time
 	}
 	if l.Stage == lead.StageSAL || l.Stage == lead.StageSQL {
 		for _, a := range []struct{ action, label string }{{links.ActionSQL, "Qualified opportunity (SQL)"}, {links.ActionWon, "Won"}, {links.ActionLost, "Lost"}} {
-			if lead.Stage(a.action) == l.Stage {
-				continue
+			if lead.Stage(a.action) == l.Stage || a.action == action {
+				continue // the stage it has, or the form this page is
 			}
 			// Outcome links live as long as the outcome horizon, not the
 			// alert's accept link.
@@ -122,10 +125,12 @@ const pageSource = `<!doctype html>
 h2{font-size:1.05rem;margin:0 0 .5rem}dd.answer{white-space:pre-wrap;overflow-wrap:anywhere}
 button{border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer;color:#fff;background:#1f8a4c}
 button.reject{background:#b42318}textarea{width:100%;box-sizing:border-box;font:inherit}.msg{font-weight:600}
+input{font:inherit;padding:.4rem .6rem;border:1px solid #aab3c0;border-radius:6px}textarea{padding:.4rem .6rem;border:1px solid #aab3c0;border-radius:6px}
+.msg.bad{color:#b42318;background:#fdecea;border-radius:6px;padding:.6rem .8rem}
 a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none}</style>
 </head><body>
 <h1>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</h1>
-{{if and .Message (not .Done)}}<p class="msg">{{.Message}}</p>{{end}}
+{{if and .Message (not .Done)}}<p class="msg{{if .Posted}} bad{{end}}">{{.Message}}</p>{{end}}
 {{with .Lead}}<div class="card"><dl>
 <dt>{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</dt><dd>{{.JobTitle}}{{if and .JobTitle .Company}} at {{end}}{{.Company}}</dd>
 <dt>Email</dt><dd>{{.Email}}{{if .Phone}} · {{.Phone}}{{end}}</dd>
@@ -147,14 +152,14 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 <p><button type="submit">Send me a fresh link</button></p></form>{{end}}
 {{if and .Lead (not .Done)}}<form method="post">
 {{if eq .Action "reject"}}<p>Reason: <strong>{{.ReasonLabel}}</strong></p>
-<label for="comment">Comment for marketing (optional)</label><textarea id="comment" name="comment" rows="3" maxlength="1000"></textarea>
+<label for="comment">Comment for marketing (optional)</label><textarea id="comment" name="comment" rows="3" maxlength="1000">{{index .Posted "comment"}}</textarea>
 <p><button class="reject" type="submit">Reject</button></p>
 {{else if eq .Action "won"}}<p><label for="amount">Deal amount (optional)</label><br>
-<input id="amount" name="amount" inputmode="decimal" placeholder="12500"> <input name="currency" value="{{.Currency}}" size="4" maxlength="3" aria-label="Currency"></p>
-<p><label for="closed_at">Closed on</label><br><input id="closed_at" name="closed_at" type="date" value="{{.Today}}"></p>
-<label for="comment">Comment (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000"></textarea>
+<input id="amount" name="amount" inputmode="decimal" placeholder="12500" value="{{index .Posted "amount"}}"> <input name="currency" value="{{or (index .Posted "currency") .Currency}}" size="4" maxlength="3" aria-label="Currency"></p>
+<p><label for="closed_at">Closed on</label><br><input id="closed_at" name="closed_at" type="date" value="{{or (index .Posted "closed_at") .Today}}"></p>
+<label for="comment">Comment (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000">{{index .Posted "comment"}}</textarea>
 <p><button type="submit">Mark won</button></p>
-{{else if eq .Action "lost"}}<label for="comment">Why was it lost? (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000"></textarea>
+{{else if eq .Action "lost"}}<label for="comment">Why was it lost? (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000">{{index .Posted "comment"}}</textarea>
 <p><button type="submit">Mark lost</button></p>
 {{else}}<p><button type="submit">{{if eq .Action "accept"}}Accept{{else if eq .Action "release"}}Release to sales{{else if eq .Action "sql"}}Mark as SQL{{else}}Confirm{{end}}</button></p>{{end}}
 </form>{{end}}
