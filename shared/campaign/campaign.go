@@ -295,4 +295,3 @@ func (s *Set) SpendIn(currency string, rates map[string]float64) (map[string]flo
 	}
 	return out, nil
 }
-
