@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"io"
 	"net"
 	"net/http"
@@ -68,6 +69,11 @@ func run(ctx context.Context, args []string) error {
 	verbose := fs.Bool("v", false, "show the raw JSON log on the terminal instead of one line per business event")
 	emulatorLogs := fs.Bool("emulator-logs", false, "show the emulators' own output")
 	_ = fs.Parse(args)
+	if !(*speed > 0) || math.IsInf(*speed, 0) {
+		// 0 would stop the product's clock (and every schedule); a
+		// negative one would run it backwards.
+		return fmt.Errorf("SPEED=%v: want a number above 0 (1 is real time, 60 runs an hour in a minute, 3600 a day in 24 s)", *speed)
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
