@@ -178,6 +178,13 @@ func shortDur(d time.Duration) string {
 	switch {
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
+	case d < 10*time.Minute:
+		// Seconds still matter here (a week at SPEED=3600 is 2m48s, not 3m).
+		d = d.Round(time.Second)
+		if s := int(d % time.Minute / time.Second); s != 0 {
+			return fmt.Sprintf("%dm%ds", int(d/time.Minute), s)
+		}
+		return fmt.Sprintf("%dm", int(d/time.Minute))
 	case d < time.Hour:
 		return fmt.Sprintf("%dm", int(d.Round(time.Minute)/time.Minute))
 	case d < 24*time.Hour:
