@@ -221,7 +221,9 @@ func TestAnsweredAlertPageSaysSo(t *testing.T) {
 		t.Fatalf("accept: %d %s", r.StatusCode, r.Body)
 	}
 	for _, tc := range []struct{ action, extra, says string }{
-		{links.ActionAccept, "ana@example.com", "This was already recorded; nothing changed."},
+		// Whoever opens it — Ana again, or Lea from the escalation — learns who answered.
+		{links.ActionAccept, "ana@example.com", "Ana already accepted this lead on 10 Mar 2031; nothing changed."},
+		{links.ActionAccept, "lea@example.com", "Ana already accepted this lead on 10 Mar 2031; nothing changed."},
 		{links.ActionReject, "not_icp", "Sales already answered this lead. It is at stage Accepted by sales (SAL); nothing changed."},
 		{links.ActionRelease, "", "Sales already answered this lead."},
 	} {

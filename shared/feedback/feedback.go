@@ -115,7 +115,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if req.RequestContext.HTTP.Method != http.MethodPost {
 		if out := spent(&l, claims, action); out != "" {
 			// Answered already: say so instead of asking again.
-			v.Done, v.Message = true, doneMessage(out, l)
+			v.Done, v.Message = true, h.doneMessage(out, l)
 		}
 		return render(http.StatusOK, v), nil
 	}
@@ -154,7 +154,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	case "recorded":
 		v.Message = h.recordedMessage(action, claims.Extra)
 	case "already", "superseded", "earlier":
-		v.Message = doneMessage(out, l)
+		v.Message = h.doneMessage(out, l)
 	}
 	return render(http.StatusOK, v), nil
 }
@@ -179,8 +179,14 @@ func posted(req httpapi.Request) map[string]string {
 
 // doneMessage says what an answer that changed nothing found: the same
 // answer ("already") or the lead moved on ("superseded").
-func doneMessage(out string, l lead.Lead) string {
+func (h *Handler) doneMessage(out string, l lead.Lead) string {
 	switch {
+	case out == "already" && l.Handoff != nil && l.Handoff.AnsweredBy != "" && (l.Stage == lead.StageSAL || l.Stage == lead.StageRejected):
+		// Whoever opens the link (the rep, or the team lead the alert was
+		// escalated to) learns who answered, and when.
+		verb := map[lead.Stage]string{lead.StageSAL: "accepted", lead.StageRejected: "rejected"}[l.Stage]
+		return h.repName(l.Handoff.AnsweredBy) + " already " + verb + " this lead on " +
+			l.Handoff.AnsweredAt.In(h.Rules.Zone(l.Handoff.AnsweredBy)).Format("2 Jan 2006") + "; nothing changed."
 	case out == "already":
 		return "This was already recorded; nothing changed."
 	case out == "earlier":
@@ -194,6 +200,17 @@ func doneMessage(out string, l lead.Lead) string {
 		return "This lead is at stage " + l.Stage.Label() + "; nothing changed."
 	}
 	return "Sales already answered this lead. It is at stage " + l.Stage.Label() + "; nothing changed."
+}
+
+// repName is how the routing config calls a rep (its address when it
+// does not list it): the page is for sales, who know each other.
+func (h *Handler) repName(addr string) string {
+	for _, r := range h.Rules.Reps() {
+		if r.Name != "" && strings.EqualFold(r.Email, addr) {
+			return r.Name
+		}
+	}
+	return addr
 }
 
 // returned reports whether l is back with marketing because nobody

@@ -167,7 +167,7 @@ func TestAnswers(t *testing.T) {
 			// It leaves the sequence it was in (TestSentBackLeadIsNurturedAgain: and enters one for returned leads).
 			events: "rejected", counters: map[string]int64{"rejected": 1, "rej_too_early": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "accept twice", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionAccept, extra: "ana@example.com",
-			message: already, stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
+			message: "Ana already accepted this lead on 10 Mar 2031; nothing changed.", stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "reject after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionReject, extra: "not_icp",
 			message: superseded + "Accepted by sales (SAL); nothing changed.", stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "accept after reject", before: [][2]string{{links.ActionReject, "not_icp"}}, action: links.ActionAccept, extra: "ana@example.com",
