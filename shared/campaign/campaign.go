@@ -217,13 +217,22 @@ func (s *Set) Known(id string) bool {
 // AnswerLabel is the label campaign id's form shows for the question
 // whose answer key (or standard field) is key.
 func (s *Set) AnswerLabel(id, key string) (string, bool) {
-	c, ok := s.Get(id)
-	if !ok {
+	if c, ok := s.Get(id); ok {
+		for _, q := range c.Form.Questions {
+			if q.ID == key {
+				return q.Label, true
+			}
+		}
 		return "", false
 	}
-	for _, q := range c.Form.Questions {
-		if q.ID == key {
-			return q.Label, true
+	// A lead of no campaign file (the site's own form, the API): a
+	// question id means the same in every file, so the first file (by
+	// name) that asks it labels it.
+	for _, c := range s.All() {
+		for _, q := range c.Form.Questions {
+			if q.ID == key {
+				return q.Label, true
+			}
 		}
 	}
 	return "", false

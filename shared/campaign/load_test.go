@@ -150,6 +150,12 @@ func TestNamesForPeople(t *testing.T) {
 		{pair(set.CampaignName("q4-demo")), "Q4 demo push — ops leaders (q4-demo) true"},
 		{pair(set.VariantHeadline("q4-demo", "b")), "Answer every hot lead in 5 minutes true"},
 		{pair(set.AnswerLabel("q4-demo", "crm")), "Which CRM do you use? true"},
+		// A lead of no campaign file (the site's own form): the question
+		// as a campaign file asks it; a campaign that does not ask it has
+		// no label for it.
+		{pair(set.AnswerLabel("", "crm")), "Which CRM do you use? true"},
+		{pair(set.AnswerLabel("", "timeline")), "When do you want to start? true"},
+		{pair(set.AnswerLabel("webinar-nov", "crm")), " false"},
 		{pair(set.CampaignName("nope")), " false"},
 		{pair(set.VariantHeadline("q4-demo", "z")), " false"},
 	} {
