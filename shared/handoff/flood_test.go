@@ -255,16 +255,7 @@ func TestHeldForARecentAlertGoesOutWhenItsWindowEnds(t *testing.T) {
 		due := after.NextDue()
 		t.Fatalf("after the summary next due %s, want %s", due, h.RetryAt)
 	}
-	tl, err := f.store.Timeline(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var said string
-	for _, e := range tl {
-		if e.Kind == "alert_held" {
-			said = Describe(e, nil)
-		}
-	}
+	said := f.said(t, id, "alert_held")
 	if !strings.Contains(said, "goes to sales by itself from "+h.RetryAt.Format("2 Jan 2006 15:04 UTC")) {
 		t.Fatalf("timeline says %q", said)
 	}
@@ -458,16 +449,7 @@ func TestHeldAlertNeverReleasedGoesBackToMarketing(t *testing.T) {
 	if l.Stage != lead.StageNurturing || l.Handoff != nil || !l.SentBack.Unanswered() || req.calls != 1 || len(f.out.Sent()) != emails {
 		t.Fatalf("returned: stage %s, handoff %+v, sent back %+v, requalified %d×, %d new emails", l.Stage, l.Handoff, l.SentBack, req.calls, len(f.out.Sent())-emails)
 	}
-	tl, err := f.store.Timeline(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var said string
-	for _, e := range tl {
-		if e.Kind == EventReturned {
-			said = Describe(e, nil)
-		}
-	}
+	said := f.said(t, id, EventReturned)
 	if said != "The held alert was never released: back to nurturing" {
 		t.Fatalf("timeline says %q", said)
 	}

@@ -557,16 +557,7 @@ func TestUnansweredHandoffGoesBackToMarketing(t *testing.T) {
 	if a := stored(t, f.store, answered); a.Stage != lead.StageSAL || a.Handoff == nil {
 		t.Fatalf("the answered lead moved: %s %+v", a.Stage, a.Handoff)
 	}
-	tl, err := f.store.Timeline(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var said string
-	for _, e := range tl {
-		if e.Kind == EventReturned {
-			said = Describe(e, nil)
-		}
-	}
+	said := f.said(t, id, EventReturned)
 	if !strings.HasPrefix(said, "Nobody answered the alert (to ") || !strings.Contains(said, "escalated to lea@example.com) in time: back to nurturing") {
 		t.Fatalf("timeline says %q", said)
 	}
@@ -588,4 +579,21 @@ func TestUnansweredHandoffGoesBackToMarketing(t *testing.T) {
 	if out, _ := f.svc.Run(ctx, id, "w", ""); out != NothingDue {
 		t.Fatalf("returned twice: %s", out)
 	}
+}
+
+// said is how the lead's timeline tells its last event of kind ("" when
+// it has none).
+func (f *fixture) said(t *testing.T, id, kind string) string {
+	t.Helper()
+	tl, err := f.store.Timeline(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := ""
+	for _, e := range tl {
+		if e.Kind == kind {
+			said = Describe(e, nil)
+		}
+	}
+	return said
 }
