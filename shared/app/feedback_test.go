@@ -84,7 +84,7 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "Recorded") || stage() != lead.StageSAL {
 		t.Fatalf("accept: %d, stage %s\n%s", code, stage(), body)
 	}
-	if code, body := call("feedback-answer.json", accept); code != 200 || !strings.Contains(body, "already recorded") {
+	if code, body := call("feedback-answer.json", accept); code != 200 || !strings.Contains(body, "Ana Lopez already accepted this lead on ") {
 		t.Fatalf("repeat accept: %d\n%s", code, body)
 	}
 	if code, body := call("feedback-answer.json", rejectNurture); code != 200 || !strings.Contains(body, "already answered") || stage() != lead.StageSAL {
