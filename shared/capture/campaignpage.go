@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -41,7 +42,15 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 	}
 	if c == nil {
 		log.Warn("campaign page", "status", http.StatusNotFound, "campaign", id)
-		return httpapi.HTML(http.StatusNotFound, "<!doctype html><title>Not found</title><p>There is no such page.</p>", nil)
+		page := "<!doctype html><title>Not found</title><p>There is no such page. Check the link you followed: this campaign may have ended.</p>"
+		if home := h.home(req); home != "" { // the site the visitor came from, when the deployment posts from it
+			site := home
+			if u, err := url.Parse(home); err == nil {
+				site = u.Host // as the thank-you page names it
+			}
+			page += `<p><a href="` + html.EscapeString(home) + `">Back to ` + html.EscapeString(site) + `</a></p>`
+		}
+		return httpapi.HTML(http.StatusNotFound, page, nil)
 	}
 	switch req.RouteKey {
 	case routeEmbed:

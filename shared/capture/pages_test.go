@@ -325,3 +325,27 @@ func TestFormErrorPage(t *testing.T) {
 		t.Errorf("JSON answer: %d %s", resp.StatusCode, resp.Body)
 	}
 }
+
+// TestUnknownCampaignPageLinksHome: a link to a campaign page that does
+// not exist (ended, mistyped) says so and links back to the site the
+// visitor came from when the deployment posts from it — never to an
+// address a stranger picked.
+func TestUnknownCampaignPageLinksHome(t *testing.T) {
+	for _, tc := range []struct{ referer, want string }{
+		{"https://www.example.com/spring", `<a href="https://www.example.com/">Back to www.example.com</a>`},
+		{"https://evil.example/", ""},
+		{"", ""},
+	} {
+		h := newHandler(memstore.New(), &bytes.Buffer{})
+		h.CORS, h.Campaigns = httpapi.NewCORS("https://www.example.com"), campaigns(t, map[string]string{})
+		req := campaignGet("GET /c/{campaign}", "spring-sale")
+		if tc.referer != "" {
+			req.Headers = map[string]string{"referer": tc.referer}
+		}
+		resp, _ := h.Handle(context.Background(), req)
+		if resp.StatusCode != 404 || !strings.Contains(resp.Body, "There is no such page. Check the link you followed") ||
+			(tc.want == "") == strings.Contains(resp.Body, "<a ") || tc.want != "" && !strings.Contains(resp.Body, tc.want) {
+			t.Errorf("referer %q: %d\n%s", tc.referer, resp.StatusCode, resp.Body)
+		}
+	}
+}
