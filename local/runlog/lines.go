@@ -425,12 +425,7 @@ func repName(l *lead.Lead, rep string) string {
 	if h := l.Handoff; h != nil && rep != "" && rep == h.Rep && h.RepName != "" {
 		return h.RepName
 	}
-	for _, r := range qualify.Default().Reps() {
-		if r.Name != "" && strings.EqualFold(r.Email, rep) {
-			return r.Name
-		}
-	}
-	return rep
+	return qualify.Default().RepName(rep)
 }
 
 // freshLinksTo is the rep who was last sent fresh alert links for l:

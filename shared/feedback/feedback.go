@@ -185,7 +185,7 @@ func (h *Handler) doneMessage(out string, l lead.Lead) string {
 		// Whoever opens the link (the rep, or the team lead the alert was
 		// escalated to) learns who answered, and when.
 		verb := map[lead.Stage]string{lead.StageSAL: "accepted", lead.StageRejected: "rejected"}[l.Stage]
-		return h.repName(l.Handoff.AnsweredBy) + " already " + verb + " this lead on " +
+		return h.Rules.RepName(l.Handoff.AnsweredBy) + " already " + verb + " this lead on " +
 			l.Handoff.AnsweredAt.In(h.Rules.Zone(l.Handoff.AnsweredBy)).Format("2 Jan 2006") + "; nothing changed."
 	case out == "already":
 		return "This was already recorded; nothing changed."
@@ -200,17 +200,6 @@ func (h *Handler) doneMessage(out string, l lead.Lead) string {
 		return "This lead is at stage " + l.Stage.Label() + "; nothing changed."
 	}
 	return "Sales already answered this lead. It is at stage " + l.Stage.Label() + "; nothing changed."
-}
-
-// repName is how the routing config calls a rep (its address when it
-// does not list it): the page is for sales, who know each other.
-func (h *Handler) repName(addr string) string {
-	for _, r := range h.Rules.Reps() {
-		if r.Name != "" && strings.EqualFold(r.Email, addr) {
-			return r.Name
-		}
-	}
-	return addr
 }
 
 // returned reports whether l is back with marketing because nobody

@@ -114,6 +114,17 @@ func (c *Config) Zone(email string) *time.Location {
 	return c.zone
 }
 
+// RepName is how the routing config calls the rep or team lead with
+// address email; the address itself when it lists none by that name.
+func (c *Config) RepName(email string) string {
+	for _, r := range c.Reps() {
+		if r.Name != "" && strings.EqualFold(r.Email, email) {
+			return r.Name
+		}
+	}
+	return email
+}
+
 // Available is the reps who can take new leads, in config order.
 func (t Team) Available() []Rep {
 	var out []Rep

@@ -58,11 +58,11 @@ func New(ctx context.Context, cfg config.Unsubscribe, db *dynamodb.Client, param
 	if err != nil {
 		return nil, err
 	}
-	st := store.New(db, cfg.Table)
+	st, evidence := store.New(db, cfg.Table), sales.Evidence(keys)
 	return &Handler{
-		Unsubscribe: &unsubscribe.Handler{Store: st, Keys: keys, Evidence: sales.Evidence(keys), Clock: env.Clock, NewID: ids.New,
+		Unsubscribe: &unsubscribe.Handler{Store: st, Keys: keys, Evidence: evidence, Clock: env.Clock, NewID: ids.New,
 			Log: logx.New(env.Logs, "unsubscribe", cfg.LogLevel)},
-		Confirm: &optin.Handler{Store: st, Keys: keys, Enrol: enrol, Evidence: sales.Evidence(keys), Clock: env.Clock, NewID: ids.New,
+		Confirm: &optin.Handler{Store: st, Keys: keys, Enrol: enrol, Evidence: evidence, Clock: env.Clock, NewID: ids.New,
 			Log: logx.New(env.Logs, "optin", cfg.LogLevel)},
 	}, nil
 }
