@@ -291,7 +291,16 @@ func TestDashboardHeaders(t *testing.T) {
 
 type openAt map[string][]time.Time
 
-func (o openAt) OpenSince(_ context.Context, rep string) ([]time.Time, error) { return o[rep], nil }
+// OpenSince keeps to the store's contract: acceptances at or after since.
+func (o openAt) OpenSince(_ context.Context, rep string, since time.Time) ([]time.Time, error) {
+	var out []time.Time
+	for _, at := range o[rep] {
+		if !at.Before(since) {
+			out = append(out, at)
+		}
+	}
+	return out, nil
+}
 
 // TestRepsOpenLeadsEndAtTheOutcomeHorizon: a lead accepted longer ago
 // than the outcome horizon can take no outcome any more; the per-rep view

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -19,8 +18,8 @@ import (
 // OpenStore reads the leads open with a rep for the per-rep view.
 type OpenStore interface {
 	// OpenSince lists when each lead open with rep (accepted, no won or
-	// lost yet) was accepted.
-	OpenSince(ctx context.Context, rep string) ([]time.Time, error)
+	// lost yet) was accepted, at or after since.
+	OpenSince(ctx context.Context, rep string, since time.Time) ([]time.Time, error)
 }
 
 // reps builds the per-rep rows of a period: the rep sources, and the
@@ -30,20 +29,21 @@ func (h *Handler) reps(ctx context.Context, sources []Source, period Period) ([]
 	var open map[string]OpenAges
 	if h.Open != nil {
 		now := h.Clock()
+		var since time.Time // a lead accepted before it can take no outcome any more
+		if h.OpenHorizon > 0 {
+			since = now.Add(-h.OpenHorizon)
+		}
 		open = map[string]OpenAges{}
 		read := func(addr string) error {
 			k := repKey(addr)
 			if _, done := open[k]; done || k == "" {
 				return nil
 			}
-			since, err := h.Open.OpenSince(ctx, k)
+			accepted, err := h.Open.OpenSince(ctx, k, since)
 			if err != nil {
 				return err
 			}
-			if h.OpenHorizon > 0 {
-				since = slices.DeleteFunc(since, func(at time.Time) bool { return at.Before(now.Add(-h.OpenHorizon)) })
-			}
-			open[k] = AgeOpen(since, now)
+			open[k] = AgeOpen(accepted, now)
 			return nil
 		}
 		for _, t := range h.Teams {

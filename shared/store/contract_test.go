@@ -44,7 +44,7 @@ type contractStore interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error)
 	ScanLeads(ctx context.Context, fn func(lead.Lead) error) error
 	OpenLeads(ctx context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error)
-	OpenSince(ctx context.Context, rep string) ([]time.Time, error)
+	OpenSince(ctx context.Context, rep string, since time.Time) ([]time.Time, error)
 }
 
 // dynamo is the adapter with the report source listing the app wires in
@@ -702,10 +702,13 @@ var contractCases = []struct {
 		c.eq("none", leadIDs(open), []string{})
 		// The per-rep report reads when each was accepted, oldest
 		// first, whatever case the address is given in.
-		since, err := c.s.OpenSince(c.ctx, "Ana@Example.com ")
+		since, err := c.s.OpenSince(c.ctx, "Ana@Example.com ", time.Time{})
 		c.must("accepted at", err)
 		c.eq("Ana's acceptance times", since, []time.Time{t0.Add(-3 * time.Hour), t0.Add(-1 * time.Hour)})
-		since, err = c.s.OpenSince(c.ctx, "cy@example.com")
+		since, err = c.s.OpenSince(c.ctx, "ana@example.com", t0.Add(-2*time.Hour))
+		c.must("accepted at, since", err)
+		c.eq("Ana's acceptance times from since on", since, []time.Time{t0.Add(-1 * time.Hour)})
+		since, err = c.s.OpenSince(c.ctx, "cy@example.com", time.Time{})
 		c.must("nobody's acceptance times", err)
 		c.eq("no acceptance times", since, []time.Time{})
 	}},

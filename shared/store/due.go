@@ -46,18 +46,24 @@ func (s *Store) Due(ctx context.Context, shard int, now time.Time, limit int) ([
 // OpenPK is the open-leads index key of a rep: a hash of the address.
 func OpenPK(rep string) string { return "OPEN#" + lead.HashEmail(strings.ToLower(rep))[:24] }
 
-// OpenLeads lists the leads open with a rep (accepted, no won or lost
-// yet) that were accepted at or after since, oldest acceptance first, at
-// most limit. The index's sort key starts with the acceptance time, so
-// leads accepted before since are not read at all.
-func (s *Store) OpenLeads(ctx context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error) {
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+// openQuery reads the open-leads index partition pk from since on: its
+// sort key starts with the acceptance time, so what was accepted before
+// is not read at all.
+func (s *Store) openQuery(pk string, since time.Time) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
 		TableName:              &s.table,
 		IndexName:              aws.String(indexOpen),
 		KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK >= :since"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(OpenPK(rep)),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk),
 			":since": str(since.UTC().Truncate(time.Second).Format(time.RFC3339))},
-	})
+	}
+}
+
+// OpenLeads lists the leads open with a rep (accepted, no won or lost
+// yet) that were accepted at or after since, oldest acceptance first, at
+// most limit.
+func (s *Store) OpenLeads(ctx context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error) {
+	p := dynamodb.NewQueryPaginator(s.db, s.openQuery(OpenPK(rep), since))
 	var out []lead.Lead
 	for p.HasMorePages() && len(out) < limit {
 		page, err := p.NextPage(ctx)

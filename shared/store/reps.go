@@ -51,18 +51,15 @@ func (s *Store) repCounterAdd(rep string, at time.Time, by map[string]int64, cou
 }
 
 // OpenSince lists when each lead still open with a rep (accepted or SQL,
-// no won or lost yet) was accepted, oldest first: one query of the rep's
+// no won or lost yet) was accepted, at or after since, oldest first: one
+// query of the rep's
 // partition of the open-leads index (GSI2) that returns its sort keys
 // only (<accepted at>#<id>), never a lead's data. The per-rep report ages
 // them; it is the current state, not a month's.
-func (s *Store) OpenSince(ctx context.Context, rep string) ([]time.Time, error) {
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		IndexName:                 aws.String(indexOpen),
-		KeyConditionExpression:    aws.String("GSI2PK = :pk"),
-		ProjectionExpression:      aws.String(attrGSI2SK),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(OpenPK(lead.RepKey(rep)))},
-	})
+func (s *Store) OpenSince(ctx context.Context, rep string, since time.Time) ([]time.Time, error) {
+	in := s.openQuery(OpenPK(lead.RepKey(rep)), since)
+	in.ProjectionExpression = aws.String(attrGSI2SK)
+	p := dynamodb.NewQueryPaginator(s.db, in)
 	out := []time.Time{}
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)

@@ -494,10 +494,11 @@ func (s *Store) OpenLeads(_ context.Context, rep string, since time.Time, limit 
 	return out[:min(limit, len(out))], nil
 }
 
-// OpenSince lists when each lead open with a rep was accepted, oldest
-// first (the adapter reads the sort keys of the rep's GSI2 partition).
-func (s *Store) OpenSince(ctx context.Context, rep string) ([]time.Time, error) {
-	open, err := s.OpenLeads(ctx, lead.RepKey(rep), time.Time{}, 1<<30)
+// OpenSince lists when each lead open with a rep was accepted, at or
+// after since, oldest first (the adapter reads the sort keys of the rep's
+// GSI2 partition).
+func (s *Store) OpenSince(ctx context.Context, rep string, since time.Time) ([]time.Time, error) {
+	open, err := s.OpenLeads(ctx, lead.RepKey(rep), since, 1<<30)
 	if err != nil {
 		return nil, err
 	}
