@@ -42,7 +42,7 @@ type Handler struct {
 	Rules *qualify.Config
 	// Requalify re-grades a lead sales sent back and places it in a
 	// nurture sequence (nurture.Enroller); nil only sets its stage.
-	Requalify Requalifier
+	Requalify handoff.Requalifier
 	Keys      token.Keys
 	LinkTTL   time.Duration
 	// FreshLinks re-sends a lead's alert with fresh links to the rep an
@@ -55,11 +55,6 @@ type Handler struct {
 	Clock  func() time.Time
 	NewID  func(time.Time) string
 	Log    *slog.Logger
-}
-
-// Requalifier re-grades a lead and enrols it where it belongs.
-type Requalifier interface {
-	Qualify(l *lead.Lead, now time.Time) lead.Change
 }
 
 var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, links.ActionWon, links.ActionLost, links.ActionRelease, links.ActionReleaseAll}
@@ -128,8 +123,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			err = fmt.Errorf("deal %w", ferr)
 		} else if ferr := o.CheckCurrency(h.Rules.Outcomes()); ferr != nil {
 			// Said to a sales rep: what to do now, and who can change it.
+			here, asked := h.Rules.Outcomes().Currency, strings.ToUpper(o.Currency)
 			err = fmt.Errorf("deals can be recorded in %s here, not in %s yet: enter the amount in %s, or ask whoever runs leadflow to add a %s rate",
-				h.Rules.Outcomes().Currency, strings.ToUpper(o.Currency), h.Rules.Outcomes().Currency, strings.ToUpper(o.Currency))
+				here, asked, here, asked)
 		}
 	}
 	if err != nil {

@@ -50,14 +50,19 @@ type Service struct {
 	// Requalify re-grades a lead whose unanswered hand-off went back to
 	// marketing and places it in a nurture sequence (nurture.Enroller);
 	// nil only sets its stage.
-	Requalify interface {
-		Qualify(l *lead.Lead, now time.Time) lead.Change
-	}
-	Clock func() time.Time
-	NewID func(time.Time) string
-	Log   *slog.Logger
+	Requalify Requalifier
+	Clock     func() time.Time
+	NewID     func(time.Time) string
+	Log       *slog.Logger
 
 	refused refusals // slot windows this process saw full (admit)
+}
+
+// Requalifier re-grades a lead and enrols it where it belongs: a lead
+// back with marketing, whether sales sent it back (package feedback) or
+// nobody answered its alert.
+type Requalifier interface {
+	Qualify(l *lead.Lead, now time.Time) lead.Change
 }
 
 // Outcome says what Run did.
@@ -402,12 +407,14 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 // then say so. Nothing is emailed.
 func (s *Service) giveBack(ctx context.Context, l lead.Lead, now time.Time) (Outcome, error) {
 	h := *l.Handoff
-	data := map[string]any{"rep": h.Rep, "alerted_at": h.SentAt}
-	if h.EscalatedTo != "" {
-		data["escalated_to"] = h.EscalatedTo
-	}
+	var data map[string]any
 	if h.State == lead.HandoffHeld && h.Held != nil {
 		data = map[string]any{"held": h.Held.Reason, "held_at": h.Held.At}
+	} else {
+		data = map[string]any{"rep": h.Rep, "alerted_at": h.SentAt}
+		if h.EscalatedTo != "" {
+			data["escalated_to"] = h.EscalatedTo
+		}
 	}
 	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: EventReturned, ID: s.NewID(now), Data: data}},
 		Counters: append([]lead.Counter{{Campaign: l.Campaign(), Name: EventReturned}}, lead.RepCounter(h.Rep, EventReturned, 0)...)}
