@@ -218,21 +218,24 @@ func (s *Set) Known(id string) bool {
 // whose answer key (or standard field) is key.
 func (s *Set) AnswerLabel(id, key string) (string, bool) {
 	if c, ok := s.Get(id); ok {
-		for _, q := range c.Form.Questions {
-			if q.ID == key {
-				return q.Label, true
-			}
-		}
-		return "", false
+		return c.questionLabel(key)
 	}
 	// A lead of no campaign file (the site's own form, the API): a
 	// question id means the same in every file, so the first file (by
 	// name) that asks it labels it.
 	for _, c := range s.All() {
-		for _, q := range c.Form.Questions {
-			if q.ID == key {
-				return q.Label, true
-			}
+		if label, ok := c.questionLabel(key); ok {
+			return label, true
+		}
+	}
+	return "", false
+}
+
+// questionLabel is the label of the campaign's question key.
+func (c *Campaign) questionLabel(key string) (string, bool) {
+	for _, q := range c.Form.Questions {
+		if q.ID == key {
+			return q.Label, true
 		}
 	}
 	return "", false

@@ -167,7 +167,7 @@ func (h *Handoff) Unanswered() bool {
 // or when it has no such time.
 func (l *Lead) ReturnDue() time.Time {
 	h := l.Handoff
-	waiting := h.Unanswered() || h != nil && h.State == HandoffHeld && (h.Held == nil || h.Held.RetryAt.IsZero())
+	waiting := h.Unanswered() || h != nil && h.State == HandoffHeld && l.HeldRetryAt().IsZero()
 	if waiting && l.Stage == StageMQL && !l.Erased {
 		return h.ReturnAt
 	}

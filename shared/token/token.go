@@ -131,10 +131,11 @@ func encode(c Claims) []byte {
 	b := make([]byte, 0, 1+2*binary.MaxVarintLen64+3*binary.MaxVarintLen64+len(c.Action)+len(c.Subject)+len(c.Extra))
 	if c.Issued.IsZero() {
 		b = append(b, version)
-		b = binary.AppendVarint(b, c.Expires.Unix())
 	} else {
 		b = append(b, versionIssued)
-		b = binary.AppendVarint(b, c.Expires.Unix())
+	}
+	b = binary.AppendVarint(b, c.Expires.Unix())
+	if !c.Issued.IsZero() {
 		b = binary.AppendVarint(b, c.Issued.Unix())
 	}
 	for _, s := range []string{c.Action, c.Subject, c.Extra} {

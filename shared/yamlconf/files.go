@@ -77,8 +77,9 @@ func (p *Parser) Document(data []byte, empty string) *yaml.Node {
 // LoadFolder reads every config file of dir (Files) with parse, in name
 // order, and gathers the problems of all of them — a file that cannot be
 // read, its parse problems, an id (id gives it and its line) that an
-// earlier file already has — so a broken edit never hides another. A file with a problem is left out;
-// the caller returns the problems as one *ConfigError of its kind.
+// earlier file already has — so a broken edit never hides another. A file
+// with a problem is left out; the caller returns the problems as one
+// *ConfigError of its kind.
 func LoadFolder[T any](dir, kind string, parse func(data []byte, path string) (T, error), id func(T) (string, int)) ([]T, []Problem, error) {
 	names, err := Files(dir)
 	if err != nil {
