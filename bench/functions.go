@@ -14,6 +14,7 @@ import (
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/awsclients/chain"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 )
 
@@ -39,7 +40,7 @@ func benchFunctions(e *env) []Row {
 	}
 
 	clientsInit := median(func() {
-		b, err := awsclients.LoadBase(context.Background(), e.aws)
+		b, err := chain.Load(context.Background(), e.aws)
 		must(err)
 		awsclients.Use(b, all.Services...)
 	})

@@ -14,7 +14,7 @@ import (
 // behind the interfaces the domain declares. Everything else under
 // shared/ is domain code, tested without AWS.
 var adapters = []string{
-	"shared/awsclients", "shared/awsclients/all", "shared/mail/sesmail",
+	"shared/awsclients", "shared/awsclients/all", "shared/awsclients/chain", "shared/mail/sesmail",
 	"shared/mail/sesstore", "shared/paramstore", "shared/publish/eventbus", "shared/s3store", "shared/store",
 }
 
@@ -51,5 +51,35 @@ func TestDomainPackagesImportNoAWSSDK(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Fatalf("checked only %d domain packages: is the test running in shared/?", checked)
+	}
+}
+
+// TestLambdaMainsLinkNoCredentialChain fails when a function's main links
+// the SDK's config package (the default credential chain): that brings in
+// the SSO, SSO OIDC, STS and sign-in clients and the shared-config parser,
+// ~0.5 MB and their initialisers on every cold start, for variables Lambda
+// sets anyway (awsclients.FromEnvironment reads them; awsclients/chain is
+// for what runs outside Lambda).
+func TestLambdaMainsLinkNoCredentialChain(t *testing.T) {
+	mains, err := exec.Command("go", "list", "../functions/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var checked int
+	for _, p := range strings.Fields(string(mains)) {
+		deps, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", p).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", p, err)
+		}
+		checked++
+		for _, d := range strings.Fields(string(deps)) {
+			if d == "github.com/aws/aws-sdk-go-v2/config" || strings.HasPrefix(d, "github.com/aws/aws-sdk-go-v2/service/sso") {
+				t.Errorf("%s links %s: build its SDK config with awsclients.FromEnvironment, and keep awsclients/chain out of its imports", strings.TrimPrefix(p, module), d)
+				break
+			}
+		}
+	}
+	if checked < 9 {
+		t.Fatalf("checked only %d functions: is the test running in shared/?", checked)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/awsclients/chain"
 	"github.com/leadflow/leadflow/shared/calibrate"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -90,7 +91,7 @@ func scanTable(table string, opts *calibrate.Options) (*calibrate.Dataset, error
 	if cfg.Region == "" && cfg.DynamoDBEndpoint != "" {
 		cfg.Region = "us-east-1" // DynamoDB Local takes any
 	}
-	base, err := awsclients.LoadBase(ctx, cfg)
+	base, err := chain.Load(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/awsclients/chain"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
 	"github.com/leadflow/leadflow/shared/s3store"
@@ -131,7 +132,7 @@ type SDK struct {
 
 // NewSDK builds the clients for the endpoints in ep.
 func NewSDK(ctx context.Context, ep config.AWS) (SDK, error) {
-	b, err := awsclients.LoadBase(ctx, ep)
+	b, err := chain.Load(ctx, ep)
 	if err != nil {
 		return SDK{}, err
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -59,7 +58,7 @@ type Clients struct {
 	Buckets Buckets
 }
 
-// Base is the shared SDK config (default credential chain, region) and the
+// Base is the shared SDK config (credentials, region) and the
 // endpoint overrides every client is built from.
 type Base struct {
 	Config    aws.Config
@@ -69,26 +68,14 @@ type Base struct {
 // A Service sets the clients of one AWS service from the base.
 type Service func(Base, *Clients)
 
-// LoadBase reads the default credential chain and region once.
-func LoadBase(ctx context.Context, ep config.AWS) (Base, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return Base{}, fmt.Errorf("aws config: %w", err)
-	}
-	if ep.Region != "" {
-		cfg.Region = ep.Region
-	}
-	return Base{Config: cfg, Endpoints: ep}, nil
-}
-
 // FromEnvironment is a Lambda's base: the execution role's credentials
 // and the region, which the Lambda runtime puts in the environment
 // (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 // AWS_REGION, valid for the execution environment's life). The default
-// credential chain of LoadBase would find the same variables first; not
+// credential chain (awsclients/chain) would find the same variables first; not
 // linking it keeps SSO, STS, the instance metadata client and the shared
 // config file parser out of every function's binary (~1 MB) and off its
-// cold start. Outside Lambda, use LoadBase.
+// cold start. Outside Lambda, use chain.Load.
 func FromEnvironment(getenv func(string) string, ep config.AWS) (Base, error) {
 	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
 	if id == "" || secret == "" {

@@ -22,6 +22,7 @@ import (
 	"github.com/leadflow/leadflow/shared/app/trackfn"
 	"github.com/leadflow/leadflow/shared/app/unsubscribefn"
 	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/awsclients/chain"
 	"github.com/leadflow/leadflow/shared/config"
 )
 
@@ -44,7 +45,7 @@ func Build(ctx context.Context, name string, services []awsclients.Service, gete
 		if err := config.Load(&ep, getenv); err != nil {
 			return app.Handlers{}, err
 		}
-		b, err := awsclients.LoadBase(ctx, ep)
+		b, err := chain.Load(ctx, ep)
 		if err != nil {
 			return app.Handlers{}, err
 		}
