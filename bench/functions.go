@@ -14,8 +14,8 @@ import (
 	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients"
-	"github.com/leadflow/leadflow/shared/awsclients/chain"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
+	"github.com/leadflow/leadflow/shared/awsclients/chain"
 )
 
 func init() { register("function binaries and init", benchFunctions) }
