@@ -179,6 +179,10 @@ func Run(ds *Dataset, o Options) (*Result, error) {
 			len(ds.Examples), pos, neg, MinLeads, MinPositives)
 		r.warn("too small a sample to trust: " + r.Small)
 	}
+	if ds.NotUTF8 > 0 {
+		r.warn(fmt.Sprintf("%s is not UTF-8: %d cells read as Windows-1252 (what Excel's \"CSV\" writes on Windows); check accented values in the rules, or save the file as \"CSV UTF-8\"",
+			ds.Name, ds.NotUTF8))
+	}
 
 	if o.Holdout > 0 {
 		r.Train, r.Test = split(ds.Examples, o.Holdout, o.Seed)

@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/leadflow/leadflow/shared/qualify"
 )
 
@@ -33,6 +35,20 @@ func placeholderKey(v string) string {
 func isPlaceholder(v string, extra map[string]bool) bool {
 	k := placeholderKey(v)
 	return placeholders[k] || extra[k] || extra[strings.ToLower(strings.TrimSpace(v))]
+}
+
+// fromWindows1252 reads a cell that is not UTF-8 as Windows-1252, what
+// Excel's "CSV" writes on Windows: "Espa\xf1a" is "España", which a live
+// lead sends as UTF-8. ok is false for valid UTF-8 (returned as is).
+func fromWindows1252(v string) (string, bool) {
+	if utf8.ValidString(v) {
+		return v, false
+	}
+	d, err := charmap.Windows1252.NewDecoder().String(v)
+	if err != nil {
+		return strings.ToValidUTF8(v, "\uFFFD"), true
+	}
+	return d, true
 }
 
 // cleanText is a cell as an example stores it: valid UTF-8, trimmed, and

@@ -51,6 +51,9 @@ type Dataset struct {
 	// (form:<form_type>, else form:contact), as capture records one for
 	// every new lead.
 	Arrival bool
+	// NotUTF8 counts the cells (header included) that were not UTF-8 and
+	// were read as Windows-1252.
+	NotUTF8 int
 
 	fromLeads  bool              // made by DatasetFromLeads: messages talk of stages, not a mapping
 	fromSignal map[string]string // field → the signal column it was read from (not a kind qualify scores)
@@ -155,6 +158,16 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the header: %w", name, err)
 	}
+	notUTF8 := 0
+	recode := func(rec []string) {
+		for i, c := range rec {
+			if d, ok := fromWindows1252(c); ok {
+				rec[i] = d
+				notUTF8++
+			}
+		}
+	}
+	recode(header)
 	for i := range header {
 		header[i] = cleanHeader(header[i])
 	}
@@ -224,6 +237,7 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		recode(rec)
 		ds.Rows++
 		line := 0
 		if len(rec) > 0 {
@@ -341,6 +355,7 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 		ds.Signals = append(ds.Signals, k)
 	}
 	sort.SliceStable(ds.Outcomes, func(i, j int) bool { return ds.Outcomes[i].Count > ds.Outcomes[j].Count })
+	ds.NotUTF8 = notUTF8
 	return ds, nil
 }
 

@@ -227,3 +227,38 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestReadCSVWindows1252: Excel's "CSV" on Windows writes Windows-1252.
+// Its accented values are read as the characters they are — the way a
+// live lead's form sends them — not as U+FFFD, which no lead ever
+// matches; a header in it still resolves, and the dataset says how many
+// cells it recoded. UTF-8 cells are left alone.
+func TestReadCSVWindows1252(t *testing.T) {
+	data := "Job Title,Employees,Industr\xeda,Email,Pricing Views,Lead Status,Converted\r\n" +
+		"Directora Marketing,10,Ma\xf1ufactura,ana@acme.example,1,Won,S\xed\r\n" +
+		"Gesch\xe4ftsf\xfchrer,10,Software,bo@acme.example,0,Lost,no\r\n" +
+		"Müller GmbH CEO,10,Logística,cy@acme.example,0,Lost,no\r\n"
+	m := mustMapping(t, strings.NewReplacer("industry: Industry", "industry: Industría", `positive: [yes,`, `positive: [sí, yes,`).Replace(csvMapping))
+	ds, err := ReadCSV(strings.NewReader(data), m, "leads.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Examples) != 3 || !ds.Examples[0].Positive {
+		t.Fatalf("examples: %+v", ds.Examples)
+	}
+	want := []map[string]string{
+		{"industry": "Mañufactura", "job_title": "Directora Marketing"},
+		{"industry": "Software", "job_title": "Geschäftsführer"},
+		{"industry": "Logística", "job_title": "Müller GmbH CEO"},
+	}
+	for i, w := range want {
+		for k, v := range w {
+			if got := ds.Examples[i].Fields[k]; got != v {
+				t.Errorf("row %d %s = %q, want %q", i+1, k, got, v)
+			}
+		}
+	}
+	if ds.NotUTF8 != 4 {
+		t.Errorf("NotUTF8 = %d, want 4", ds.NotUTF8)
+	}
+}
