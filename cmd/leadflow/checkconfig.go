@@ -28,7 +28,7 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	segmentsDir := fs.String("segments", "", "retargeting segment files `folder` (default: config/segments when it exists)")
 	sequencesPath := fs.String("sequences", "", "nurture sequences config `file` (default: the embedded default)")
 	leadPath := fs.String("lead", "", "evaluate this lead: a JSON `file` shaped like a submission")
-	signalList := fs.String("signals", "", "engagement signals for -lead, comma separated: `kind[@age]`, e.g. pricing_page_view,email_click@48h\n(the lead's own form_type always counts as a form:<form_type> signal now)")
+	signalList := fs.String("signals", "", "engagement signals for -lead, comma separated: `kind[@age]`, e.g. pricing_page_view,email_click@48h\n(the lead's own form_type always counts as a form:<form_type> signal now, form:contact without one, as capture records it)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: leadflow check-config [-config FILE] [-campaigns DIR] [-segments DIR] [-sequences FILE] [-lead LEAD.json] [-signals KIND[@AGE],...]")
 		fs.PrintDefaults()
@@ -128,9 +128,12 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 		fmt.Fprintf(stderr, "check-config: -signals: %v\n", err)
 		return 2
 	}
-	if l.FormType != "" {
-		signals = append(signals, qualify.Signal{Kind: qualify.FormSignal(l.FormType), At: now})
+	// As capture records it: the form's type, or a plain form fill.
+	formType := l.FormType
+	if formType == "" {
+		formType = "contact"
 	}
+	signals = append(signals, qualify.Signal{Kind: qualify.FormSignal(formType), At: now})
 	printDecision(stdout, cfg, l, signals, now)
 	return 0
 }

@@ -272,3 +272,19 @@ func TestCheckConfigChecksSegments(t *testing.T) {
 		t.Errorf("a missing -segments folder: code %d, %s", code, errOut)
 	}
 }
+
+// TestCheckConfigCountsAPlainFormFill: capture records a form without a
+// form_type as a form:contact signal; check-config counts it the same, so
+// it decides the lead as capture will (the default gives a contact form
+// 15 points).
+func TestCheckConfigCountsAPlainFormFill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lead.json")
+	lead := `{"email": "pat@acme-corp.example", "job_title": "Operations Manager", "company_size": "60", "country": "GB"}`
+	if err := os.WriteFile(path, []byte(lead), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd("check-config", "-lead", path)
+	if code != 0 || errOut != "" || !strings.Contains(out, "engagement 15.0") {
+		t.Errorf("code %d stderr %s\n%s", code, errOut, out)
+	}
+}
