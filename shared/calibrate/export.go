@@ -28,10 +28,13 @@ type Export struct {
 	Scale float64
 	// Engagement are the signal kinds learned from the data, with their
 	// points per event (0: worth nothing, left out of the config);
-	// KeptSignals the base's signal kinds the data did not have, kept as
-	// they were.
+	// KeptSignals the base's signal kinds the data did not have, their
+	// points brought to the learned scale by KeptScale (the median ratio
+	// of learned to base points over the kinds both have; 0 when they
+	// share none, and the base's points stay).
 	Engagement  []EngagementRule
-	KeptSignals []string
+	KeptSignals []KeptSignal
+	KeptScale   float64
 	// Thresholds are the exported hot and warm engagement per grade, cut
 	// so that about Options.HandoffRate of training leads are hot.
 	Thresholds [4]Threshold
@@ -58,6 +61,13 @@ type EngagementRule struct {
 	Weight float64 // log-odds per event in the model
 	// Leads and Converted: training leads with at least one such event.
 	Leads, Converted int
+}
+
+// KeptSignal is a base signal kind the data did not have: its points in
+// the base and in the export.
+type KeptSignal struct {
+	Kind         string
+	Base, Points int
 }
 
 // Threshold is a grade's minimum engagement to be hot or warm; a missing
@@ -345,6 +355,13 @@ func (r *Result) rules() func(Example) int {
 
 // engagementRules fills Export.Engagement from the weights of the signal
 // counts, and KeptSignals from the base's kinds the data lacks.
+//
+// The thresholds are cut on the learned points alone, so a kept kind at
+// the base's points would count for more than the data says anything is
+// worth: a base that gives a contact form 15 points against a learned 6
+// for a demo request would make every plain contact form hot. Kept kinds
+// are scaled like the learned ones were: by the median ratio of learned
+// to base points over the kinds both have.
 func (r *Result) engagementRules(base []byte) {
 	enc, w, x := r.Encoder, r.model.W, r.Export
 	learned := map[string]bool{}
@@ -359,11 +376,44 @@ func (r *Result) engagementRules(base []byte) {
 		learned[fe.name] = true
 	}
 	sort.SliceStable(x.Engagement, func(i, j int) bool { return x.Engagement[i].Points > x.Engagement[j].Points })
-	for _, k := range baseSignalKinds(base) {
-		if !learned[k] {
-			x.KeptSignals = append(x.KeptSignals, k)
+	basePoints := baseSignals(base)
+	var ratios []float64
+	for _, e := range x.Engagement {
+		for _, b := range basePoints {
+			if b.Kind == e.Kind && b.Base > 0 {
+				ratios = append(ratios, float64(max(0, e.Points))/float64(b.Base))
+			}
 		}
 	}
+	if len(ratios) > 0 {
+		slices.Sort(ratios)
+		x.KeptScale = ratios[len(ratios)/2]
+		if len(ratios)%2 == 0 {
+			x.KeptScale = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+		}
+	}
+	for _, b := range basePoints {
+		if learned[b.Kind] {
+			continue
+		}
+		if len(ratios) > 0 {
+			b.Points = int(math.Round(float64(b.Base) * x.KeptScale))
+		}
+		x.KeptSignals = append(x.KeptSignals, b)
+	}
+	if len(x.Engagement) > 0 && len(ratios) == 0 && len(x.KeptSignals) > 0 {
+		r.warn(fmt.Sprintf("the data's signals share no kind with %s's engagement section: %s keep their points there, which the thresholds were not cut with, so more leads than -handoff-rate will be hot",
+			r.Options.BaseName, keptKinds(x.KeptSignals)))
+	}
+}
+
+// keptKinds lists kept signal kinds for a message.
+func keptKinds(ks []KeptSignal) string {
+	var names []string
+	for _, k := range ks {
+		names = append(names, k.Kind)
+	}
+	return strings.Join(names, ", ")
 }
 
 // cutThresholds picks hot and warm engagement per grade so that about
@@ -461,21 +511,23 @@ func (r *Result) cutThresholds(fit []int, eng []float64, dq []bool) [4]Threshold
 	return out
 }
 
-// baseSignalKinds are the signal kinds of the base's engagement section.
-func baseSignalKinds(base []byte) []string {
+// baseSignals are the signal kinds of the base's engagement section and
+// their points (Base and Points both the base's).
+func baseSignals(base []byte) []KeptSignal {
 	var doc struct {
 		Engagement struct {
 			Signals []struct {
 				Signal string `yaml:"signal"`
+				Points int    `yaml:"points"`
 			} `yaml:"signals"`
 		} `yaml:"engagement"`
 	}
 	if yaml.Unmarshal(base, &doc) != nil {
 		return nil
 	}
-	var out []string
+	var out []KeptSignal
 	for _, s := range doc.Engagement.Signals {
-		out = append(out, s.Signal)
+		out = append(out, KeptSignal{Kind: s.Signal, Base: s.Points, Points: s.Points})
 	}
 	return out
 }
@@ -808,6 +860,12 @@ func (r *Result) engagementNode(base []byte) *yaml.Node {
 	for _, e := range x.Engagement {
 		points[e.Kind] = e.Points
 	}
+	kept := map[string]int{}
+	for _, k := range x.KeptSignals {
+		if k.Points != k.Base {
+			kept[k.Kind] = k.Points
+		}
+	}
 	scalar := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
 	var eng *yaml.Node
 	var doc yaml.Node
@@ -843,6 +901,13 @@ func (r *Result) engagementNode(base []byte) *yaml.Node {
 		}
 		p, ok := points[kind]
 		if !ok {
+			if kp, scaled := kept[kind]; scaled {
+				if kp == 0 {
+					continue
+				}
+				setPoints(item, kp)
+				item.LineComment = fmt.Sprintf("not in the data: %s's points ×%.2f", r.Options.BaseName, x.KeptScale)
+			}
 			items = append(items, item)
 			continue
 		}
@@ -850,11 +915,7 @@ func (r *Result) engagementNode(base []byte) *yaml.Node {
 		if p == 0 {
 			continue
 		}
-		for j := 0; j+1 < len(item.Content); j += 2 {
-			if item.Content[j].Value == "points" {
-				item.Content[j+1] = scalar(strconv.Itoa(p))
-			}
-		}
+		setPoints(item, p)
 		item.LineComment = "learned"
 		items = append(items, item)
 	}
@@ -870,6 +931,15 @@ func (r *Result) engagementNode(base []byte) *yaml.Node {
 	list.Content = items
 	list.Style = 0
 	return eng
+}
+
+// setPoints sets the points of an engagement signal item.
+func setPoints(item *yaml.Node, p int) {
+	for j := 0; j+1 < len(item.Content); j += 2 {
+		if item.Content[j].Value == "points" {
+			item.Content[j+1] = &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.Itoa(p)}
+		}
+	}
 }
 
 // thresholdsNode is the exported thresholds section.

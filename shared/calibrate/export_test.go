@@ -2,8 +2,10 @@ package calibrate
 
 import (
 	"bytes"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +248,81 @@ func TestThresholdsHandOffTheTargetShare(t *testing.T) {
 				t.Errorf("rate %v: a lower grade needs less engagement: %+v", rate, r.Export.Thresholds)
 			}
 		}
+	}
+}
+
+// Live leads arrive by forms the data may not have (a plain contact
+// form, form:contact, where every lead of the CSV came by a named one):
+// the base's kinds the data lacks are scaled like the learned ones, so
+// such a form does not make more leads hot than the cut was made for.
+// At the base's 15 points it made most of them hot.
+func TestKeptSignalsTakeTheLearnedScale(t *testing.T) {
+	t.Parallel()
+	const rate = 0.2
+	xs := synthLeads(2000, 13, false)
+	rng := rand.New(rand.NewPCG(13, 7))
+	for i := range xs {
+		form := "form:webinar"
+		if rng.Float64() < 0.3 {
+			form = "form:demo_request"
+		}
+		xs[i].Signals[form] = 1 // what capture records on arrival
+	}
+	ds := NewDataset("synth", xs, synthFields, []string{"pricing_page_view", "form:webinar", "form:demo_request"})
+	r := runOK(t, ds, Options{Seed: 13, HandoffRate: rate, Bootstrap: 10})
+	x := r.Export
+	base := map[string]int{}
+	for _, k := range baseSignals(DefaultBase()) {
+		base[k.Kind] = k.Base
+	}
+	var ratios []float64
+	for _, e := range x.Engagement {
+		if base[e.Kind] > 0 {
+			ratios = append(ratios, float64(max(0, e.Points))/float64(base[e.Kind]))
+		}
+	}
+	if len(ratios) != 3 {
+		t.Fatalf("learned %+v: want the three kinds of the data", x.Engagement)
+	}
+	slices.Sort(ratios)
+	if x.KeptScale != ratios[1] {
+		t.Errorf("KeptScale %v, want the median of %v", x.KeptScale, ratios)
+	}
+	var contact *KeptSignal
+	for i, k := range x.KeptSignals {
+		if k.Kind == "form:contact" {
+			contact = &x.KeptSignals[i]
+		}
+	}
+	if contact == nil || base["form:contact"] == 0 || contact.Points != int(math.Round(float64(base["form:contact"])*x.KeptScale)) {
+		t.Fatalf("form:contact kept as %+v, want the base's %d × %.3f", contact, base["form:contact"], x.KeptScale)
+	}
+	cfg, err := qualify.Parse(x.Config, "out.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hotShare := func(xs []Example) float64 {
+		hot := 0
+		for _, d := range decideAll(cfg, xs, nil) {
+			if d.Temperature == qualify.Hot {
+				hot++
+			}
+		}
+		return float64(hot) / float64(len(xs))
+	}
+	byContact := make([]Example, len(r.Train))
+	for i, e := range r.Train {
+		e.Signals = maps.Clone(e.Signals)
+		delete(e.Signals, "form:webinar")
+		delete(e.Signals, "form:demo_request")
+		e.Signals["form:contact"] = 1
+		byContact[i] = e
+	}
+	asIn, viaContact := hotShare(r.Train), hotShare(byContact)
+	if math.Abs(asIn-rate) > 0.04 {
+		t.Errorf("%.3f of training leads hot, cut for %.2f", asIn, rate)
+	}
+	if viaContact > asIn+0.05 {
+		t.Errorf("arriving by the contact form instead, %.3f of training leads are hot (by their own forms %.3f, cut for %.2f)", viaContact, asIn, rate)
 	}
 }

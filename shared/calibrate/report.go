@@ -206,7 +206,16 @@ func (r *Result) WriteReport(w io.Writer) error {
 	}
 	if len(x.KeptSignals) > 0 && len(x.Engagement) > 0 {
 		p("")
-		p("Not in the data, kept with `%s`'s points: %s.", o.BaseName, strings.Join(x.KeptSignals, ", "))
+		if x.KeptScale > 0 || keptChanged(x.KeptSignals) {
+			var ks []string
+			for _, k := range x.KeptSignals {
+				ks = append(ks, fmt.Sprintf("%s %d → %d", k.Kind, k.Base, k.Points))
+			}
+			p("Not in the data, kept with `%s`'s points brought to the learned scale (×%.2f, the median ratio of learned to `%s`'s points of the signals both have; the thresholds are cut on the learned points, so at their old points these would make more leads hot than the target): %s.",
+				o.BaseName, x.KeptScale, o.BaseName, strings.Join(ks, ", "))
+		} else {
+			p("Not in the data, kept with `%s`'s points (no learned signal to scale them by; the thresholds were cut without them, so expect more leads hot than the target): %s.", o.BaseName, keptKinds(x.KeptSignals))
+		}
 	}
 	if conv := convertedSignals(ds); len(conv) > 0 {
 		p("")
@@ -505,4 +514,14 @@ func mdEscape(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	s = strings.ReplaceAll(s, "\n", " ")
 	return strings.ReplaceAll(s, "\r", " ")
+}
+
+// keptChanged reports whether scaling changed any kept signal's points.
+func keptChanged(ks []KeptSignal) bool {
+	for _, k := range ks {
+		if k.Points != k.Base {
+			return true
+		}
+	}
+	return false
 }
