@@ -22,6 +22,7 @@ import (
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/app/sales"
+	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -29,7 +30,7 @@ import (
 	"github.com/leadflow/leadflow/shared/token"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m, checkLogs) }
+func TestMain(m *testing.M) { testenv.Main(m, checkLogs, checkIAM) }
 
 const testKeys = "t1:test-signing-key-0123456789abcdef"
 
@@ -75,7 +76,7 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	env := gateway.FunctionEnv(f, map[string]string{tm.TableID: table}, extra)
 	var logs bytes.Buffer
-	h, err := registry.Build(context.Background(), name, all.Services, func(k string) string { return env[k] }, logsTo(&logs), clock)
+	h, err := registry.Build(context.Background(), name, []awsclients.Service{recordIAM(name)}, func(k string) string { return env[k] }, logsTo(&logs), clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,213 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/awsclients/all"
+)
+
+// iamCall is one IAM action a function's code needed on AWS: the action
+// and, for DynamoDB, the table ("") or the index it was on.
+type iamCall struct {
+	Function, Action, Index string
+}
+
+// iamCalls holds every action the functions built by buildAt needed in
+// this test process; checkIAM compares them with template.yaml.
+var iamCalls sync.Map // iamCall → true
+
+// recordIAM is the clients of every service (awsclients/all), each
+// recording the IAM actions its calls need, for the function name.
+func recordIAM(name string) awsclients.Service {
+	return func(b awsclients.Base, c *awsclients.Clients) {
+		b.Config.APIOptions = append(slices.Clone(b.Config.APIOptions), func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("iamRecord", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				for _, call := range iamActions(name, awsmw.GetServiceID(ctx), awsmw.GetOperationName(ctx), in.Parameters) {
+					iamCalls.Store(call, true)
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+		})
+		c.DynamoDB = awsclients.NewDynamoDB(b)
+		for _, s := range all.Services {
+			s(b, c)
+		}
+	}
+}
+
+// iamActions maps one API call to the IAM actions AWS checks for it: a
+// transaction needs the action of each item it holds (ConditionCheck:
+// dynamodb:ConditionCheckItem), a query or scan of an index needs the
+// index's ARN.
+func iamActions(fn, service, op string, params any) []iamCall {
+	prefix := map[string]string{"DynamoDB": "dynamodb", "SESv2": "ses", "SSM": "ssm", "EventBridge": "events", "S3": "s3"}[service]
+	if prefix == "" {
+		prefix = strings.ToLower(service)
+	}
+	call := func(action, index string) iamCall { return iamCall{fn, prefix + ":" + action, index} }
+	switch p := params.(type) {
+	case *dynamodb.TransactWriteItemsInput:
+		var out []iamCall
+		for _, it := range p.TransactItems {
+			switch {
+			case it.Put != nil:
+				out = append(out, call("PutItem", ""))
+			case it.Update != nil:
+				out = append(out, call("UpdateItem", ""))
+			case it.Delete != nil:
+				out = append(out, call("DeleteItem", ""))
+			case it.ConditionCheck != nil:
+				out = append(out, call("ConditionCheckItem", ""))
+			}
+		}
+		return out
+	case *dynamodb.QueryInput:
+		return []iamCall{call(op, deref(p.IndexName))}
+	case *dynamodb.ScanInput:
+		return []iamCall{call(op, deref(p.IndexName))}
+	}
+	if service == "S3" && op == "CreateSession" {
+		return nil // S3 Express only; a general purpose bucket never calls it
+	}
+	return []iamCall{call(op, "")}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// iamProblems lists the recorded actions the function's policies in
+// template.yaml do not grant: each one an AccessDenied on AWS that the
+// emulators (which check no IAM) let through.
+func iamProblems(tm *sam.Template, calls []iamCall) []string {
+	var out []string
+	for _, c := range calls {
+		f, ok := tm.Function(c.Function)
+		if !ok {
+			continue
+		}
+		want := "getatt:" + tm.TableID + ".Arn"
+		if c.Index != "" {
+			want += "/index/" + c.Index
+		}
+		granted := false
+		for _, p := range f.Policies {
+			doc, _ := p.(map[string]any)
+			stmts, _ := doc["Statement"].([]any)
+			for _, s := range stmts {
+				st, _ := s.(map[string]any)
+				if st["Effect"] != "Allow" || !slices.Contains(asList(st["Action"]), c.Action) {
+					continue
+				}
+				if !strings.HasPrefix(c.Action, "dynamodb:") || slices.Contains(asList(st["Resource"]), want) {
+					granted = true
+				}
+			}
+		}
+		if !granted {
+			on := "the table"
+			if c.Index != "" {
+				on = "index " + c.Index
+			}
+			out = append(out, fmt.Sprintf("%sFunction calls %s on %s, which template.yaml does not grant it", strings.ToUpper(c.Function[:1])+c.Function[1:], c.Action, on))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func recordedIAM(fn string) []iamCall {
+	var out []iamCall
+	iamCalls.Range(func(k, _ any) bool {
+		if c := k.(iamCall); fn == "" || c.Function == fn {
+			out = append(out, c)
+		}
+		return true
+	})
+	return out
+}
+
+// checkIAM runs after the package's tests: every action any test made a
+// function take must be granted to it by template.yaml.
+func checkIAM() int {
+	root, err := sam.Root()
+	if err != nil {
+		return 0
+	}
+	tm, err := sam.Load(root + "/template.yaml")
+	if err != nil {
+		return 0
+	}
+	problems := iamProblems(tm, recordedIAM(""))
+	for _, p := range problems {
+		fmt.Fprintln(os.Stderr, "IAM:", p)
+	}
+	if len(problems) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// TestFunctionsMayDoWhatTheyDo: a hot lead's alert leaves events pending
+// on its profile (the send path's single-item write); the publisher
+// records them from the stream in a transaction that checks the lead was
+// not erased, and folds a deferred count; an erasure records what is
+// pending first. Each action those writes take must be in the function's
+// policy, or AWS refuses it while the emulators do not.
+func TestFunctionsMayDoWhatTheyDo(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	publishing(t, table)
+	ctx := context.Background()
+	email := fmt.Sprintf("iam.%d@bigcorp.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
+	id := capturedID(t, table, email)
+	// A deferred count, as a lead write leaves one when other
+	// transactions hold the counter shards.
+	_, err := testenv.Clients(t).DynamoDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "LEAD#" + id}, "SK": &types.AttributeValueMemberS{Value: "COUNT#" + time.Now().UTC().Format(time.RFC3339Nano) + "#iam"},
+		"at": &types.AttributeValueMemberS{Value: time.Now().UTC().Format(time.RFC3339Nano)}, "counters": &types.AttributeValueMemberL{Value: []types.AttributeValue{}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(fn, action string) bool {
+		return slices.ContainsFunc(recordedIAM(fn), func(c iamCall) bool { return c.Action == action })
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !(has("publisher", "dynamodb:ConditionCheckItem") && has("publisher", "dynamodb:DeleteItem")); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if er, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); er.StatusCode != 200 {
+		t.Fatalf("erase: %d %s", er.StatusCode, er.Body)
+	}
+	for _, want := range [][2]string{{"publisher", "dynamodb:ConditionCheckItem"}, {"publisher", "dynamodb:DeleteItem"}, {"privacy", "dynamodb:ConditionCheckItem"}} {
+		if !has(want[0], want[1]) {
+			t.Errorf("the flow no longer makes %s call %s: this test checks nothing there", want[0], want[1])
+		}
+	}
+	var calls []iamCall
+	for _, fn := range []string{"capture", "publisher", "privacy"} {
+		calls = append(calls, recordedIAM(fn)...)
+	}
+	for _, p := range iamProblems(testenv.Template(t), calls) {
+		t.Error(p)
+	}
+}
