@@ -92,6 +92,9 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"            Method: POST\n            Path: /leads\n", "            Method: POST\n            Path: /leads\n            Auth:\n              Authorizer: AWS_IAM\n",
 		"            Path: /admin/erase\n            Auth:\n              Authorizer: AWS_IAM\n", "            Path: /admin/erase\n",
 		"      LoggingConfig:\n        LogGroup: !Ref TrackLogGroup\n", "",
+		"      MetricName: Reputation.BounceRate\n", "      MetricName: BounceRate\n",
+		"      Threshold: 0.0008\n", "      Threshold: 0.001\n",
+		"      MetricName: SlaBreaches\n", "      MetricName: SlaBreaches\n      Dimensions:\n        - Name: Function\n          Value: nurture\n",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +104,9 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"POST /leads is public but has IAM auth",
 		"POST /admin/erase is an admin route without IAM auth",
 		"TrackFunction: no LoggingConfig.LogGroup",
+		"no alarm on AWS/SES Reputation.BounceRate > 0.04",
+		"no alarm on AWS/SES Reputation.ComplaintRate > 0.0008",
+		"no alarm on leadflow SlaBreaches > 0",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -174,6 +180,42 @@ func deployProblems(doc map[string]any) []string {
 			!slices.Contains(metrics.All, fmt.Sprint(p["MetricName"])) {
 			bad("%s: alarms on %v, which no function emits", a, p["MetricName"])
 		}
+	}
+	// The alarms #13 asks for beside the per-function ones, on the metric
+	// CloudWatch actually has (SES publishes its account reputation as
+	// Reputation.BounceRate and Reputation.ComplaintRate, fractions, with no
+	// dimensions; the product's own metrics have none either).
+	for _, want := range []struct {
+		namespace, metric string
+		threshold         float64
+	}{
+		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", 0},
+		{"leadflow", metrics.CaptureServerErrors, 0},
+		{"leadflow", metrics.TickFailures, 0},
+		{"leadflow", metrics.SLABreaches, 0},
+		{"AWS/SES", "Reputation.BounceRate", 0.04},
+		{"AWS/SES", "Reputation.ComplaintRate", 0.0008},
+	} {
+		found := false
+		for _, a := range byType["AWS::CloudWatch::Alarm"] {
+			p := props(a)
+			ns, _ := p["Namespace"].(string)
+			if sub, ok := dig(p, "Namespace", "Fn::Sub").(string); ok {
+				ns = strings.SplitN(sub, "/", 2)[0]
+			}
+			th, _ := p["Threshold"].(float64)
+			dims := asList(p["Dimensions"])
+			if ns == want.namespace && p["MetricName"] == want.metric && th == want.threshold &&
+				p["ComparisonOperator"] == "GreaterThanThreshold" && (want.namespace == "AWS/SQS") == (len(dims) > 0) {
+				found = true
+			}
+		}
+		if !found {
+			bad("no alarm on %s %s > %v", want.namespace, want.metric, want.threshold)
+		}
+	}
+	if sub, _ := res["AlarmEmailSubscription"].(map[string]any); sub == nil || sub["Condition"] == nil || props("AlarmEmailSubscription")["Protocol"] != "email" {
+		bad("AlarmEmailSubscription: an email subscription to the alarm topic, created only when AlarmEmail is set")
 	}
 	for _, fn := range byType["AWS::Lambda::Function"] {
 		ref, _ := dig(props(fn), "LoggingConfig", "LogGroup", "Ref").(string)
