@@ -241,8 +241,11 @@ func Run(ds *Dataset, o Options) (*Result, error) {
 	r.Factors = factors(r.Encoder, &r.model)
 	r.whatIf(fields, signals)
 	for _, c := range r.Leakage {
-		if c.Flagged {
+		switch {
+		case c.Flagged:
 			r.warn(c.Warning())
+		case c.FromSignal != "" && !c.Dropped:
+			r.warn(c.NotRecorded())
 		}
 	}
 	progress("evaluation: model AUC %.3f on %d %s leads", r.Eval.AUC, r.Eval.Leads, r.evalName())

@@ -98,7 +98,9 @@ const maxWhatIf = 5
 
 // whatIf measures, for each flagged column left out, what learning from
 // it would have claimed on the holdout and what live leads, arriving
-// without it, would have got from that model.
+// without it, would have got from that model; for a flagged column kept
+// and a number field made of a signal the product does not record, both
+// in the model, what leads arriving without it get.
 func (r *Result) whatIf(fields []FieldSpec, signals []string) {
 	if r.OnTrain {
 		return
@@ -106,12 +108,13 @@ func (r *Result) whatIf(fields []FieldSpec, signals []string) {
 	done := 0
 	for i := range r.Leakage {
 		c := &r.Leakage[i]
-		if !c.Flagged || c.Excluded || done == maxWhatIf {
+		notRecorded := c.FromSignal != "" && !c.Dropped
+		if !c.Flagged && !notRecorded || c.Excluded || done == maxWhatIf {
 			continue
 		}
 		done++
 		fs, ss := fields, signals
-		if c.Kept {
+		if c.Kept || notRecorded {
 			// In the model already: only blank it.
 		} else if c.Signal {
 			ss = append(slices.Clone(signals), c.Field)

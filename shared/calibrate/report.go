@@ -220,6 +220,11 @@ func (r *Result) WriteReport(w io.Writer) error {
 	if conv := convertedSignals(ds); len(conv) > 0 {
 		p("")
 		p("Not a signal the product records, so learned as a number field instead: %s. Live leads have it only when the form sends it as that answer (a hidden field); otherwise those rules never match.", strings.Join(conv, ", "))
+		for _, c := range r.Leakage {
+			if c.FromSignal != "" && c.WhatIf && !c.Flagged {
+				p("Without `%s`, as leads arrive whose form does not send it, the holdout AUC is %.3f (%.3f with it).", c.Field, c.Live, c.Claimed)
+			}
+		}
 	}
 	if ds.Arrival {
 		p("")

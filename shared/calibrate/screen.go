@@ -37,7 +37,11 @@ type ColumnCheck struct {
 	Use    string // "industry (category)", "signal pricing_page_view", "excluded"
 	Field  string // the field or signal name in the dataset ("" for excluded columns)
 	Signal bool
-	AUC    float64 // the column alone, on training leads, either direction
+	// FromSignal is the signal column a number field was made of, a kind
+	// the product does not record (time_on_site): live leads have it
+	// only when the form sends it as an answer.
+	FromSignal string
+	AUC        float64 // the column alone, on training leads, either direction
 	// GivenPositive and GivenNegative are the shares of converted and of
 	// other training leads that have the field (fields only).
 	GivenPositive, GivenNegative float64
@@ -58,9 +62,10 @@ type ColumnCheck struct {
 	Dropped      bool     // flagged or nearly constant, not kept: left out of the model
 	Excluded     bool     // listed under exclude: checked to confirm the exclusion
 
-	// WhatIf: for a flagged column, the holdout AUC of the model learned
-	// with it (Claimed) and of the same model scoring holdout leads with
-	// the column blank, as live leads arrive (Live).
+	// WhatIf: for a flagged column, or one made of a signal the product
+	// does not record, the holdout AUC of the model learned with it
+	// (Claimed) and of the same model scoring holdout leads with the
+	// column blank, as live leads arrive (Live).
 	WhatIf        bool
 	Claimed, Live float64
 }
@@ -96,7 +101,7 @@ func screenColumns(ds *Dataset, train []Example, o Options, keep map[string]bool
 		if ds.fromSignal[f.Name] != "" {
 			use = f.Name + " (number, from signal " + ds.fromSignal[f.Name] + ")"
 		}
-		c := ColumnCheck{Column: ds.column(f.Name + " (" + string(f.Kind) + ")"), Use: use, Field: f.Name}
+		c := ColumnCheck{Column: ds.column(f.Name + " (" + string(f.Kind) + ")"), Use: use, Field: f.Name, FromSignal: ds.fromSignal[f.Name]}
 		if c.Column == "" {
 			c.Column = f.Name
 		}
@@ -367,4 +372,16 @@ func twoSided(auc float64) float64 {
 		return 0.5
 	}
 	return math.Max(auc, 1-auc)
+}
+
+// NotRecorded is the warning for a column made of a signal the product
+// does not record, used by the model: live leads have it only when the
+// form sends it as an answer.
+func (c ColumnCheck) NotRecorded() string {
+	msg := fmt.Sprintf("column %q (signal %s) is learned as the number field %s, which live leads have only when the form sends it as that answer (a hidden field)",
+		c.Column, c.FromSignal, c.Field)
+	if c.WhatIf {
+		msg += fmt.Sprintf("; the holdout AUC is %.3f with it, %.3f for leads arriving without it", c.Claimed, c.Live)
+	}
+	return msg
 }

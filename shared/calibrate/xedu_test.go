@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -343,6 +344,21 @@ func TestXEducationShape(t *testing.T) {
 	}
 	if last-first < 2 || r.Bins < 5 {
 		t.Errorf("time on site: longest %.2f, shortest %.2f (%d bins)", last, first, r.Bins)
+	}
+	// The product records no time on site: the report says what leads
+	// whose form does not send it get, and warns.
+	var onSite *ColumnCheck
+	for i, c := range r.Leakage {
+		if c.Field == "answers.time_on_site" {
+			onSite = &r.Leakage[i]
+		}
+	}
+	if onSite == nil || onSite.FromSignal != "time_on_site" || onSite.Dropped || !onSite.WhatIf || onSite.Live > onSite.Claimed-0.01 {
+		t.Errorf("time on site: %+v", onSite)
+	} else if !slices.ContainsFunc(r.Warnings, func(w string) bool {
+		return strings.Contains(w, "answers.time_on_site") && strings.Contains(w, fmt.Sprintf("%.3f for leads arriving without it", onSite.Live))
+	}) {
+		t.Errorf("no warning for time on site: %q", r.Warnings)
 	}
 	for _, rule := range r.Export.Rules {
 		if rule.Op == "exists" {
