@@ -371,7 +371,7 @@ func (r *Result) WriteReport(w io.Writer) error {
 	p("")
 	p("- Leads split %s/%s into training and holdout, stratified by outcome, with seed %d.", percent(1-o.Holdout), percent(o.Holdout), o.Seed)
 	p("- Columns screened on the training leads (above) before anything is learned.")
-	p("- Features from the training leads only: category values seen at least %d times (at most %d per field), \"another value\" (also what a value first seen later becomes) and \"not given\" (a level of its own when at least %d leads lacked the field; otherwise such a lead counts as the most common level); numbers in up to %d quantile bins (as `range` reads them: \"51-200\" is 51)%s; words of free text seen at least %d times; each engagement signal by its count of events.",
+	p("- Features from the training leads only: category values seen at least %d times (at most %d per field), \"another value\" (the rarer values seen in training, pooled; a value first seen later counts as not given) and \"not given\" (a level of its own when at least %d leads lacked the field; otherwise such a lead counts as the most common level); numbers in up to %d quantile bins (as `range` reads them: \"51-200\" is 51)%s; words of free text seen at least %d times; each engagement signal by its count of events.",
 		o.Features.withDefaults().MinCount, o.Features.withDefaults().MaxValues, o.Features.withDefaults().MinCount, r.Bins, binsHow(r), o.Features.withDefaults().MinCount)
 	p("- Logistic regression minimising the summed log-loss + %s/2 × the sum of squared weights (the intercept is not penalised), fitted by Newton's method: %d iterations, converged: %v.",
 		fmtG(o.L2), r.model.Iterations, r.model.Converged)
