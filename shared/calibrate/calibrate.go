@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
 // ErrData marks data a model cannot be learned from (too few leads, one
@@ -157,6 +158,17 @@ func Run(ds *Dataset, o Options) (*Result, error) {
 	neg := len(ds.Examples) - pos
 	if pos < minPerClass || neg < minPerClass {
 		hint := "check outcome.positive in the mapping"
+		if len(ds.Outcomes) > 0 {
+			var seen []string
+			for i, v := range ds.Outcomes {
+				if i == 6 {
+					seen = append(seen, fmt.Sprintf("%d more", len(ds.Outcomes)-i))
+					break
+				}
+				seen = append(seen, fmt.Sprintf("%s ×%d read %s", yamlconf.Quote(v.Value), v.Count, v.Read))
+			}
+			hint += "; the outcome column holds " + strings.Join(seen, ", ")
+		}
 		if ds.fromLeads {
 			hint = "a stored lead counts once sales accepted (sal, sql) or won it, or lost, rejected or sent it back"
 		}

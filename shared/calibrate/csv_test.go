@@ -262,3 +262,27 @@ func TestReadCSVWindows1252(t *testing.T) {
 		t.Errorf("NotUTF8 = %d, want 4", ds.NotUTF8)
 	}
 }
+
+// An outcome list that matches nothing in the file is refused with the
+// values the column does hold, so the fix is in the message.
+func TestNoConversionsNamesTheOutcomeValues(t *testing.T) {
+	m := mustMapping(t, `outcome:
+  column: Converted
+  positive: ["1"]
+fields:
+  industry: Industry
+`)
+	var b strings.Builder
+	b.WriteString("Industry,Converted\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "Software,%s\n", map[bool]string{true: "Yes", false: "No"}[i%3 == 0])
+	}
+	ds, err := ReadCSV(strings.NewReader(b.String()), m, "leads.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ds, Options{Holdout: 0.3, Seed: 1})
+	if !errors.Is(err, ErrData) || !strings.Contains(err.Error(), `the outcome column holds "No" ×200 read negative, "Yes" ×100 read negative`) {
+		t.Errorf("got %v", err)
+	}
+}
