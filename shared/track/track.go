@@ -196,7 +196,7 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 		log.Error("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error())
 		return answer
 	}
-	log.Info("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", outcome)
+	log.Info("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
 	return answer
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/metrics"
 	"github.com/leadflow/leadflow/shared/store/memstore"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -277,5 +278,34 @@ func TestPageOrigin(t *testing.T) {
 		if got := pageOrigin(u); got != want {
 			t.Errorf("pageOrigin(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// An open that makes the lead hot hands it off, and the open's log line
+// carries the invocation's business metrics (AlertsSent, as the click and
+// page-view lines do): the dashboard counts alerts from those lines.
+func TestOpenThatHandsOffWritesItsMetrics(t *testing.T) {
+	h, keys := handler(t)
+	var logs strings.Builder
+	h.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	h.Metrics = "leadflow/test"
+	st := h.Engage.Store.(*memstore.Store)
+	h.Engage.Rules = &hotAfter{hot: 1}
+	h.Engage.HandOff = func(ctx context.Context, l lead.Lead, owner, base string) (lead.Outcome, error) {
+		metrics.Count(ctx, metrics.AlertsSent, 1) // as handoff does for an alert sent
+		_, err := lead.Update(ctx, st, l.ID, func(l *lead.Lead) (lead.Change, error) {
+			l.Handoff.State = lead.HandoffSent
+			return lead.Change{At: h.Clock()}, nil
+		})
+		return "sent", err
+	}
+	u := links.OpenPixel(keys, "https://leads.example.com", "L1", "seq:welcome", h.Clock())
+	req := httpapi.Request{RouteKey: "GET /t/o/{token}", PathParameters: map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}}
+	if r, err := h.Handle(context.Background(), req); err != nil || r.StatusCode != 200 {
+		t.Fatalf("%d %v", r.StatusCode, err)
+	}
+	line := logs.String()
+	if !strings.Contains(line, `"outcome":"recorded+handoff_sent"`) || !strings.Contains(line, `"AlertsSent":1`) || !strings.Contains(line, `"_aws":`) {
+		t.Errorf("open line without its metrics: %s", line)
 	}
 }
