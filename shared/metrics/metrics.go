@@ -13,6 +13,7 @@ package metrics
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
@@ -59,6 +60,7 @@ type Set struct {
 	namespace string
 	mu        sync.Mutex
 	values    map[string][]float64
+	seen      map[string]int // samples observed per metric (values keeps at most MaxSamples)
 	units     map[string]Unit
 	// dims are the breakdowns: dimension key → its value and the metrics
 	// broken down by it. A line can carry one value per dimension; a
@@ -118,8 +120,14 @@ func CountBy(ctx context.Context, name, dim, value string) {
 	}
 }
 
-// Observe records one sample of a distribution (e.g. seconds to alert);
-// every sample is kept, so CloudWatch can compute percentiles.
+// MaxSamples is how many values one metric may carry in a log line: the
+// Embedded Metric Format takes at most 100 per metric.
+const MaxSamples = 100
+
+// Observe records one sample of a distribution (e.g. seconds to alert),
+// so CloudWatch can compute percentiles. Up to MaxSamples are kept; past
+// that, a uniform sample of them (a tick with 300 alerts reports 100 of
+// their times, each alert equally likely to be among them).
 func Observe(ctx context.Context, name string, v float64, unit Unit) {
 	if s := from(ctx); s != nil {
 		s.add(name, unit, v, false)
@@ -134,7 +142,19 @@ func (s *Set) add(name string, u Unit, v float64, sum bool) {
 		s.values[name][0] += v
 		return
 	}
-	s.values[name] = append(s.values[name], v)
+	if s.seen == nil {
+		s.seen = map[string]int{}
+	}
+	s.seen[name]++
+	if len(s.values[name]) < MaxSamples {
+		s.values[name] = append(s.values[name], v)
+		return
+	}
+	// Reservoir sampling: the n-th sample replaces a kept one with
+	// probability MaxSamples/n.
+	if i := rand.IntN(s.seen[name]); i < MaxSamples {
+		s.values[name][i] = v
+	}
 }
 
 // Recorded reports whether the context's set holds any metric.

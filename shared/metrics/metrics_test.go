@@ -109,3 +109,30 @@ func TestConcurrentCounts(t *testing.T) {
 		t.Errorf("NurtureEmailsSent = %v, want 50", got)
 	}
 }
+
+// A tick with more alerts than EMF takes values per metric reports a
+// sample of their times: at most 100, each one of those observed, and
+// drawn from all of them (not the first 100).
+func TestSamplesAreCappedForEMF(t *testing.T) {
+	ctx := metrics.Start(context.Background(), "ns")
+	for i := range 1000 {
+		metrics.Observe(ctx, metrics.SecondsToAlert, float64(i), metrics.UnitSeconds)
+	}
+	vals, ok := line(t, ctx)[metrics.SecondsToAlert].([]any)
+	if !ok || len(vals) != metrics.MaxSamples {
+		t.Fatalf("%d values, want %d", len(vals), metrics.MaxSamples)
+	}
+	late := 0
+	for _, v := range vals {
+		f := v.(float64)
+		if f < 0 || f >= 1000 || f != float64(int(f)) {
+			t.Fatalf("value %v was never observed", f)
+		}
+		if f >= 100 {
+			late++
+		}
+	}
+	if late < 50 { // expected 90; under 50 has a chance below 1e-20
+		t.Errorf("only %d of the kept values came after the first 100 observed", late)
+	}
+}
