@@ -95,6 +95,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"      MetricName: Reputation.BounceRate\n", "      MetricName: BounceRate\n",
 		"      Threshold: 0.0008\n", "      Threshold: 0.001\n",
 		"      MetricName: SlaBreaches\n", "      MetricName: SlaBreaches\n      Dimensions:\n        - Name: Function\n          Value: nurture\n",
+		"      MetricName: IteratorAge\n", "      MetricName: IteratorAgeMilliseconds\n",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +108,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"no alarm on AWS/SES Reputation.BounceRate > 0.04",
 		"no alarm on AWS/SES Reputation.ComplaintRate > 0.0008",
 		"no alarm on leadflow SlaBreaches > 0",
+		"no alarm on AWS/Lambda IteratorAge > 600000",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -195,6 +197,7 @@ func deployProblems(doc map[string]any) []string {
 		{"leadflow", metrics.SLABreaches, 0},
 		{"AWS/SES", "Reputation.BounceRate", 0.04},
 		{"AWS/SES", "Reputation.ComplaintRate", 0.0008},
+		{"AWS/Lambda", "IteratorAge", 600000}, // the publisher stuck or far behind
 	} {
 		found := false
 		for _, a := range byType["AWS::CloudWatch::Alarm"] {
@@ -206,7 +209,7 @@ func deployProblems(doc map[string]any) []string {
 			th, _ := p["Threshold"].(float64)
 			dims := asList(p["Dimensions"])
 			if ns == want.namespace && p["MetricName"] == want.metric && th == want.threshold &&
-				p["ComparisonOperator"] == "GreaterThanThreshold" && (want.namespace == "AWS/SQS") == (len(dims) > 0) {
+				p["ComparisonOperator"] == "GreaterThanThreshold" && (want.namespace == "AWS/SQS" || want.namespace == "AWS/Lambda") == (len(dims) > 0) {
 				found = true
 			}
 		}
