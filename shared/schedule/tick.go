@@ -47,7 +47,16 @@ type Tick struct {
 	Clock func() time.Time
 	Wall  func() time.Time
 	Log   *slog.Logger
+
+	// last is the slowest lead of the previous run (ns): a warm Lambda's
+	// next tick starts from it instead of from nothing.
+	last atomic.Int64
 }
+
+// requestsPerLead is how many database round trips a lead's work takes
+// at least (its claim, its commit, and the send between them): a due
+// query that took d says a lead will take about this many times d.
+const requestsPerLead = 3
 
 // readShards queries every shard's due leads at once and returns the
 // pages in the order to work them (starting at first). A failed query is
@@ -105,6 +114,16 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	// lead's send protocol finishes, nothing new starts.
 	var stop atomic.Pointer[error]
 	var slowest atomic.Int64 // the longest lead's work so far, in ns
+	// Until a lead of this tick has finished, the first wave is measured by
+	// the previous tick's slowest lead and by the due query itself: on a
+	// database slow enough that the query used up most of the tick, no
+	// lead is started that cannot finish.
+	slowest.Store(t.last.Load())
+	atLeast := func(d time.Duration) {
+		for cur := slowest.Load(); int64(d) > cur && !slowest.CompareAndSwap(cur, int64(d)); cur = slowest.Load() {
+		}
+	}
+	defer func() { t.last.Store(slowest.Load()) }()
 	expired := func() bool {
 		switch {
 		case stop.Load() != nil:
@@ -158,7 +177,9 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	seen := map[string]bool{}
 passes:
 	for {
+		queried := wall()
 		pages := t.readShards(ctx, first, now, log, &sum, &mu)
+		atLeast(requestsPerLead * wall().Sub(queried))
 		full, fresh := false, 0
 		for _, leads := range pages {
 			full = full || len(leads) >= t.PerShard

@@ -1,0 +1,72 @@
+package schedule
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// slowShards is a due index whose query takes `query` of the fake wall
+// clock (a slow database), once per pass.
+type slowShards struct {
+	shards
+	advance func(time.Duration)
+	query   time.Duration
+	once    sync.Once
+}
+
+func (s *slowShards) Due(ctx context.Context, shard int, now time.Time, limit int) ([]lead.Lead, error) {
+	s.once.Do(func() { s.advance(s.query) })
+	return s.shards.Due(ctx, shard, now, limit)
+}
+
+// A database slow enough that the due query takes 55 s of a 60 s tick
+// and a lead 5 s: no lead can finish before the deadline, so none may be
+// started. The first wave starts unmeasured (slowest = 0).
+func TestSlowDatabaseFirstWaveStaysInsideTheDeadline(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now().Add(time.Hour)
+	wall := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	deadline := now.Add(60 * time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	var calls atomic.Int64
+	var latest time.Time
+	tk := tick(&slowShards{shards: population(10), advance: advance, query: 55 * time.Second}, func(ctx context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
+		calls.Add(1)
+		advance(5 * time.Second) // claim, send, commit on a slow database
+		mu.Lock()
+		if now.After(latest) {
+			latest = now
+		}
+		mu.Unlock()
+		return "sent", nil
+	})
+	tk.Wall, tk.Margin, tk.Concurrency = wall, 2*time.Second, 8
+	sum := tk.Run(ctx, "t1")
+	t.Logf("%d leads started; the last ended %s after the deadline; %+v", calls.Load(), latest.Sub(deadline), sum)
+	if latest.After(deadline) {
+		t.Fatalf("claimed sends ran %s past the Lambda deadline (%d leads started)", latest.Sub(deadline), calls.Load())
+	}
+}
+
+// A warm function's next tick remembers how slow its leads were: with
+// less time left than its slowest lead took, it starts none.
+func TestNextTickStartsFromTheSlowestLeadSeen(t *testing.T) {
+	tk, ctx, _, wall, calls := timedTick(t, 5*time.Second)
+	tk.Margin, tk.Concurrency = 2*time.Second, 1
+	tk.Run(ctx, "t1")
+	worked := calls.Load()
+	ctx2, cancel := context.WithDeadline(context.Background(), wall().Add(6*time.Second))
+	defer cancel()
+	start := wall()
+	tk.Run(ctx2, "t2")
+	if n := calls.Load() - worked; n != 0 {
+		t.Fatalf("with 6 s left and 5 s leads (2 s margin), the next tick started %d lead(s), ending %s after its start", n, wall().Sub(start))
+	}
+}
