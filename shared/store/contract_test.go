@@ -494,14 +494,21 @@ var contractCases = []struct {
 		c.eq("L2 has its copy", c.lead("L2 created", "L2").Suppressed, "erasure")
 		c.err("suppress L2", c.s.Suppress(c.ctx, bump(l2), chg(t0, ev(t0, "bounced", "e5"), "spring", "bounces"), "bounce"), lead.ErrAlreadySuppressed)
 		c.eq("L2 unchanged", c.lead("L2", "L2").Version, 1)
-		// A lead listed without its copy (written before copies existed)
-		// gets one from the refused suppression.
+		// A lead listed without its copy (written before copies existed, or
+		// an erasure by address racing the form that made the lead) is
+		// written with its change — as callers pass it, the copy already
+		// set — and the list entry is kept.
 		l3 := newLead("L3", "old@acme.example", "spring", "", t0)
 		c.must("create L3", c.s.CreateLead(c.ctx, l3, lead.Change{At: t0}, nil))
-		c.must("list L3 by hash", c.s.SuppressHash(c.ctx, l3.EmailHash, "complaint", t0))
-		c.err("suppress L3", c.s.Suppress(c.ctx, bump(l3), chg(t0, ev(t0, "complained", "e6"), "spring", "complaints"), "complaint"), lead.ErrAlreadySuppressed)
-		got = c.lead("L3 healed", "L3")
-		c.eq("L3 has its copy", []any{got.Version, got.Suppressed}, []any{2, "complaint"})
+		c.must("list L3 by hash", c.s.SuppressHash(c.ctx, l3.EmailHash, "erasure", t0))
+		stale := bump(l3)
+		stale.Suppressed, stale.Stage = "unsubscribe", lead.StageUnsubscribed
+		c.must("suppress L3", c.s.Suppress(c.ctx, stale, chg(t0, ev(t0, "unsubscribed", "e6"), "spring", "unsubscribes"), "unsubscribe"))
+		got = c.lead("L3 written", "L3")
+		c.eq("L3 has its copy and its change", []any{got.Version, got.Suppressed, got.Stage}, []any{2, "unsubscribe", lead.StageUnsubscribed})
+		c.err("suppress L3 again", c.s.Suppress(c.ctx, bump(got), chg(t0, ev(t0, "unsubscribed", "e7"), "spring", "unsubscribes"), "unsubscribe"), lead.ErrAlreadySuppressed)
+		c.err("suppress L3 stale", c.s.Suppress(c.ctx, stale, chg(t0, ev(t0, "unsubscribed", "e8"), "spring", "unsubscribes"), "unsubscribe"), lead.ErrVersionConflict)
+		c.eq("L3 once", c.lead("L3 after refusals", "L3").Version, 2)
 		c.must("suppress by hash again", c.s.SuppressHash(c.ctx, l.EmailHash, "complaint", t0))
 		c.suppressed("still suppressed", l.EmailHash, true)
 	}},

@@ -47,12 +47,12 @@ func (s *Store) Suppressed(ctx context.Context, emailHash string) (bool, error) 
 // Suppress puts the lead's address on the suppression list (reason:
 // unsubscribe, bounce, complaint, erasure) together with the lead's new
 // state (its Suppressed copy set), its events and counters, atomically.
-// A second suppression of the
-// same address keeps the first record: lead.ErrAlreadySuppressed.
+// A second suppression of the same address keeps the first record:
+// lead.ErrAlreadySuppressed when the stored lead has its copy already;
+// a listed lead without one is written with l and ch (nil).
 func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error {
 	sup := suppression{Reason: reason, At: ch.At, LeadID: l.ID}
-	hadCopy := l.Suppressed != ""
-	if !hadCopy {
+	if l.Suppressed == "" {
 		l.Suppressed = reason // the lead's copy, written with the list entry
 	}
 	put, err := s.versioned(l)
@@ -69,15 +69,28 @@ func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reaso
 		return lead.ErrVersionConflict
 	}
 	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
-		if !hadCopy {
-			// Listed before the stored lead had its copy: give it one.
-			cond := *put.ConditionExpression + " AND attribute_not_exists(suppressed)"
-			put.ConditionExpression = &cond
-			if perr := s.putAlone(ctx, put); perr != nil && !isConditionFailed(perr) {
-				return wrap("suppress", perr)
-			}
+		// Listed already. Whether the lead was told is the stored lead's
+		// copy, not l's: callers set l's before they call (the lifecycle
+		// they record reads it).
+		stored, gerr := s.Lead(ctx, l.ID)
+		switch {
+		case gerr != nil:
+			return gerr
+		case stored.Version != l.Version-1:
+			return lead.ErrVersionConflict
+		case stored.Suppressed != "":
+			return lead.ErrAlreadySuppressed
 		}
-		return lead.ErrAlreadySuppressed
+		// Listed before the lead had its copy (an erasure of an address no
+		// lead had yet, racing the form that made one; a lead stored before
+		// copies existed): write the lead with its change — the copy every
+		// send checks, the consent, stage and sequence the caller changed
+		// with it — and keep the list entry as first written.
+		err = s.write(ctx, []types.TransactWriteItem{{Put: put}}, l, ch, nil)
+		if errors.Is(err, errFirstCondition) {
+			return lead.ErrVersionConflict
+		}
+		return err
 	}
 	return err
 }

@@ -348,13 +348,13 @@ func (s *Store) Suppressed(_ context.Context, emailHash string) (bool, error) {
 // Suppress puts the lead's address on the suppression list with the
 // lead's new state (its Suppressed copy set), events and counters,
 // atomically:
-// lead.ErrVersionConflict first, then lead.ErrAlreadySuppressed (the
-// first record is kept and nothing is written).
+// lead.ErrVersionConflict first, then lead.ErrAlreadySuppressed when the
+// stored lead has its copy (the first record is kept and nothing is
+// written); a listed lead without its copy is written with l and ch.
 func (s *Store) Suppress(_ context.Context, l lead.Lead, ch lead.Change, reason string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	hadCopy := l.Suppressed != ""
-	if !hadCopy {
+	if l.Suppressed == "" {
 		l.Suppressed = reason
 	}
 	w, err := s.prepare(l, ch, nil)
@@ -366,10 +366,17 @@ func (s *Store) Suppress(_ context.Context, l lead.Lead, ch lead.Change, reason 
 	case !s.versionOK(l):
 		return lead.ErrVersionConflict
 	case already:
-		if stored, err := s.lead(l.ID); err == nil && !hadCopy && stored.Suppressed == "" {
-			s.putProfile(w.profile) // the adapter gives the stored lead its copy
+		if stored, err := s.lead(l.ID); err != nil || stored.Suppressed != "" {
+			return lead.ErrAlreadySuppressed
 		}
-		return lead.ErrAlreadySuppressed
+		if w.eventExists {
+			return wrap("write lead", errEventExists)
+		}
+		// Listed before the lead had its copy: the lead is written with
+		// its change, the list entry kept as first written.
+		s.putProfile(w.profile)
+		s.apply(w)
+		return nil
 	case w.eventExists:
 		return wrap("write lead", errEventExists)
 	}
