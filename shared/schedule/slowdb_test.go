@@ -70,3 +70,39 @@ func TestNextTickStartsFromTheSlowestLeadSeen(t *testing.T) {
 		t.Fatalf("with 6 s left and 5 s leads (2 s margin), the next tick started %d lead(s), ending %s after its start", n, wall().Sub(start))
 	}
 }
+
+// A slow tick is remembered only until the next tick has measured its own
+// leads: after a tick of 5 s leads and one of 0.1 s leads, a third with
+// 6 s left works, instead of every later tick keeping the 5 s room.
+func TestOneSlowTickDoesNotShortenEveryLaterOne(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now().Add(time.Hour)
+	wall := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	each := 5 * time.Second
+	var calls atomic.Int64
+	tk := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
+		calls.Add(1)
+		mu.Lock()
+		now = now.Add(each)
+		mu.Unlock()
+		return "sent", nil
+	})
+	tk.Wall, tk.Margin, tk.Concurrency = wall, 2*time.Second, 1
+	run := func(left time.Duration) int64 {
+		ctx, cancel := context.WithDeadline(context.Background(), wall().Add(left))
+		defer cancel()
+		before := calls.Load()
+		tk.Run(ctx, "t")
+		return calls.Load() - before
+	}
+	if n := run(20 * time.Second); n == 0 {
+		t.Fatal("the slow tick worked nothing")
+	}
+	each = 100 * time.Millisecond
+	if n := run(20 * time.Second); n == 0 {
+		t.Fatal("the fast tick worked nothing")
+	}
+	if n := run(6 * time.Second); n == 0 {
+		t.Fatal("with 6 s left and 0.1 s leads last time, the tick started nothing: it still kept room for the 5 s leads of two ticks ago")
+	}
+}

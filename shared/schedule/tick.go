@@ -48,8 +48,9 @@ type Tick struct {
 	Wall  func() time.Time
 	Log   *slog.Logger
 
-	// last is the slowest lead of the previous run (ns): a warm Lambda's
-	// next tick starts from it instead of from nothing.
+	// last is the slowest lead of the previous run that finished one
+	// (ns): a warm Lambda's next tick starts from it instead of from
+	// nothing, until a lead of its own has finished.
 	last atomic.Int64
 }
 
@@ -113,17 +114,31 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	// A Stop error ends the tick without cancelling work in flight: each
 	// lead's send protocol finishes, nothing new starts.
 	var stop atomic.Pointer[error]
-	var slowest atomic.Int64 // the longest lead's work so far, in ns
-	// Until a lead of this tick has finished, the first wave is measured by
-	// the previous tick's slowest lead and by the due query itself: on a
-	// database slow enough that the query used up most of the tick, no
-	// lead is started that cannot finish.
-	slowest.Store(t.last.Load())
-	atLeast := func(d time.Duration) {
-		for cur := slowest.Load(); int64(d) > cur && !slowest.CompareAndSwap(cur, int64(d)); cur = slowest.Load() {
+	// slowest is the longest lead's work in this tick so far (ns), and at
+	// least a due query's time times requestsPerLead. Until a lead of this
+	// tick has finished, the first wave is also measured by the previous
+	// tick's slowest lead (inherited): on a database slow enough that the
+	// query used up most of the tick, no lead is started that cannot
+	// finish. Only this tick's own measure is handed on, so one slow tick
+	// does not shorten every later one.
+	var slowest atomic.Int64
+	var finished atomic.Bool
+	inherited := t.last.Load()
+	atLeast := func(d int64) {
+		for cur := slowest.Load(); d > cur && !slowest.CompareAndSwap(cur, d); cur = slowest.Load() {
 		}
 	}
-	defer func() { t.last.Store(slowest.Load()) }()
+	cost := func() time.Duration {
+		if finished.Load() {
+			return time.Duration(slowest.Load())
+		}
+		return time.Duration(max(slowest.Load(), inherited))
+	}
+	defer func() {
+		if finished.Load() {
+			t.last.Store(slowest.Load())
+		}
+	}()
 	expired := func() bool {
 		switch {
 		case stop.Load() != nil:
@@ -132,7 +147,7 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 		case ctx.Err() != nil:
 			sum.Cause = ctx.Err().Error()
 			return true
-		case !stopAt.IsZero() && wall().Add(time.Duration(slowest.Load())).After(stopAt):
+		case !stopAt.IsZero() && wall().Add(cost()).After(stopAt):
 			sum.Cause = "deadline"
 			return true
 		}
@@ -150,11 +165,8 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 		defer func() { <-sem; wg.Done() }()
 		started := wall()
 		out, err := t.Work(ctx, l, owner)
-		for took := int64(wall().Sub(started)); ; {
-			if cur := slowest.Load(); took <= cur || slowest.CompareAndSwap(cur, took) {
-				break
-			}
-		}
+		atLeast(int64(wall().Sub(started)))
+		finished.Store(true)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -179,7 +191,7 @@ passes:
 	for {
 		queried := wall()
 		pages := t.readShards(ctx, first, now, log, &sum, &mu)
-		atLeast(requestsPerLead * wall().Sub(queried))
+		atLeast(int64(requestsPerLead * wall().Sub(queried)))
 		full, fresh := false, 0
 		for _, leads := range pages {
 			full = full || len(leads) >= t.PerShard
