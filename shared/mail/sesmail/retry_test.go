@@ -58,6 +58,13 @@ func (s *lossySES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"MessageId":"msg-%d"}`, n)
 }
 
+// count is how many messages SES has accepted.
+func (s *lossySES) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
+}
+
 func productionClient(t *testing.T, endpoint string) *sesmail.SES {
 	t.Helper()
 	b := awsclients.Base{
@@ -75,9 +82,9 @@ func TestALostAnswerIsNotRetriedBehindTheProtocol(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	id, err := productionClient(t, ts.URL).Send(context.Background(), validMessage())
-	t.Logf("Send = %q, %v; SES accepted %d messages", id, err, srv.accepted)
-	if srv.accepted != 1 {
-		t.Fatalf("SES accepted %d messages for one Send (the SDK re-sent a message whose answer was lost)", srv.accepted)
+	t.Logf("Send = %q, %v; SES accepted %d messages", id, err, srv.count())
+	if srv.count() != 1 {
+		t.Fatalf("SES accepted %d messages for one Send (the SDK re-sent a message whose answer was lost)", srv.count())
 	}
 }
 
@@ -93,8 +100,8 @@ func TestALostAnswerThenARefusalIsUnknown(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	_, err := productionClient(t, ts.URL).Send(context.Background(), validMessage())
-	t.Logf("Send error: %v; SES accepted %d messages", err, srv.accepted)
-	if srv.accepted == 1 && (errors.Is(err, leadmail.ErrThrottled) || errors.Is(err, leadmail.ErrUnavailable) || errors.Is(err, leadmail.ErrRejected)) {
+	t.Logf("Send error: %v; SES accepted %d messages", err, srv.count())
+	if srv.count() == 1 && (errors.Is(err, leadmail.ErrThrottled) || errors.Is(err, leadmail.ErrUnavailable) || errors.Is(err, leadmail.ErrRejected)) {
 		t.Fatalf("SES accepted the message, but Send says it certainly did not: %v", err)
 	}
 }
