@@ -75,19 +75,9 @@ func TestNextTickStartsFromTheSlowestLeadSeen(t *testing.T) {
 // leads: after a tick of 5 s leads and one of 0.1 s leads, a third with
 // 6 s left works, instead of every later tick keeping the 5 s room.
 func TestOneSlowTickDoesNotShortenEveryLaterOne(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Now().Add(time.Hour)
-	wall := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	each := 5 * time.Second
-	var calls atomic.Int64
-	tk := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
-		calls.Add(1)
-		mu.Lock()
-		now = now.Add(each)
-		mu.Unlock()
-		return "sent", nil
-	})
-	tk.Wall, tk.Margin, tk.Concurrency = wall, 2*time.Second, 1
+	tk, wall, calls := steppedTick(&each)
+	tk.Margin, tk.Concurrency = 2*time.Second, 1
 	run := func(left time.Duration) int64 {
 		ctx, cancel := context.WithDeadline(context.Background(), wall().Add(left))
 		defer cancel()

@@ -88,22 +88,30 @@ func TestTickStopsOnThrottling(t *testing.T) {
 // its context, the deadline, the clock and the count of leads worked.
 func timedTick(t *testing.T, each time.Duration) (*Tick, context.Context, time.Time, func() time.Time, *atomic.Int64) {
 	t.Helper()
+	tk, wall, calls := steppedTick(&each)
+	deadline := wall().Add(60 * time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	t.Cleanup(cancel)
+	return tk, ctx, deadline, wall, calls
+}
+
+// steppedTick is a tick over 100 due leads whose work advances its fake
+// wall clock by *each per lead (read at each lead, so a test may change
+// it between runs).
+func steppedTick(each *time.Duration) (*Tick, func() time.Time, *atomic.Int64) {
 	var mu sync.Mutex
 	now := time.Now().Add(time.Hour)
 	wall := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	deadline := now.Add(60 * time.Second)
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	t.Cleanup(cancel)
 	var calls atomic.Int64
 	tk := tick(population(100), func(ctx context.Context, l lead.Lead, _ string) (lead.Outcome, error) {
 		calls.Add(1)
 		mu.Lock()
-		now = now.Add(each)
+		now = now.Add(*each)
 		mu.Unlock()
 		return "sent", nil
 	})
 	tk.Wall = wall
-	return tk, ctx, deadline, wall, &calls
+	return tk, wall, &calls
 }
 
 func TestTickStopsBeforeTheDeadline(t *testing.T) {
