@@ -856,12 +856,17 @@ func (s *Store) HoldAlert(_ context.Context, k, leadID string, _ time.Time) erro
 	return nil
 }
 
-// HeldAlerts lists the held leads of a source's window.
+// HeldAlerts lists the held leads of a source's window (nil when none,
+// as the adapter reads a missing set), and how many more were held.
+// Reading creates no window.
 func (s *Store) HeldAlerts(_ context.Context, k string) ([]string, int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.alertWindow(k)
-	ids := make([]string, 0, len(w.held))
+	w := s.alerts[k]
+	if w == nil {
+		return nil, 0, nil
+	}
+	var ids []string
 	for id := range w.held {
 		ids = append(ids, id)
 	}
