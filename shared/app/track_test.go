@@ -99,11 +99,22 @@ func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 	if got := mailFor(t, email, 1); len(got) != 1 || !strings.Contains(got[0].Text, "https://www.example.com/pricing") {
 		t.Fatalf("alert after engagement: %d emails (want 1, listing the pricing page)", len(got))
 	}
-	tl, _ := st.Timeline(ctx, created.ID)
+	tl, err := st.Timeline(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pricingViews := 0
 	for _, e := range tl {
-		if u, _ := e.Data["url"].(string); strings.Contains(u, "email=") {
+		u, _ := e.Data["url"].(string)
+		if strings.Contains(u, "email=") {
 			t.Fatalf("a page URL's query (personal data) was stored: %s", u)
 		}
+		if e.Kind == "page_view" && strings.HasPrefix(u, "https://www.example.com/pricing") {
+			pricingViews++
+		}
+	}
+	if pricingViews == 0 {
+		t.Fatalf("no pricing page_view with its URL in the timeline (the check above saw none): %+v", tl)
 	}
 	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
 	if stats["email_click"] != 1 || stats["pricing_page_view"] < 1 {

@@ -54,7 +54,9 @@ func TestConfirmationEmailIsSentOnceAndRepeatsNothingPosted(t *testing.T) {
 	if err != nil || got != sendonce.Sent {
 		t.Fatalf("first run: %s %v", got, err)
 	}
-	l, _ = st.Lead(context.Background(), "L1")
+	if l, err = st.Lead(context.Background(), "L1"); err != nil {
+		t.Fatal(err)
+	}
 	if again, err := s.RunLead(context.Background(), l, "req-2", ""); err != nil || again != lead.Idle {
 		t.Fatalf("second run: %s %v, want nothing due", again, err)
 	}
@@ -133,7 +135,10 @@ func TestConfirmationLink(t *testing.T) {
 			if resp.Headers["Referrer-Policy"] != httpapi.NoReferrer {
 				t.Fatalf("a page whose URL is a token sends a referrer: %v", resp.Headers)
 			}
-			l, _ := st.Lead(context.Background(), "L1")
+			l, err := st.Lead(context.Background(), "L1")
+			if err != nil {
+				t.Fatal(err)
+			}
 			if l.Consent.MarketingOptIn != tt.consent {
 				t.Fatalf("consent %+v, want opt-in %v", l.Consent, tt.consent)
 			}
