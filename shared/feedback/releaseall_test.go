@@ -51,7 +51,9 @@ func TestReleaseAllReleasesTheWindowsHeldLeads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.st.Put(ctx, privacy.Anonymise(erased, t0), lead.Change{At: t0}); err != nil {
+	anon := privacy.Anonymise(erased, t0)
+	anon.Version++
+	if err := f.st.Put(ctx, anon, lead.Change{At: t0}); err != nil {
 		t.Fatal(err)
 	}
 	url := links.ReleaseAll(f.keys, "https://api.example.com", window, t0.Add(time.Hour))

@@ -89,27 +89,35 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 		return Result{}, fmt.Errorf("%w: email %s", lead.ErrInvalid, reason)
 	}
 	hash := lead.HashEmail(norm)
-	l, err := s.Store.LeadByEmail(ctx, hash)
+	// The erasure is the lead's read-modify-write like any other (one
+	// owner: lead.UpdateWith): a tick or a click writing the lead
+	// meanwhile makes it read and anonymise again, not answer 409. The
+	// write reads the timeline it anonymises at each attempt.
+	var events []lead.Event
+	erase := func(ctx context.Context, anon lead.Lead, ch lead.Change) error {
+		tl, err := s.Store.Timeline(ctx, anon.ID)
+		if err != nil {
+			return err
+		}
+		events = make([]lead.Event, len(tl))
+		for i, e := range tl {
+			events[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID} // facts of the funnel, no content
+		}
+		return s.Store.Erase(ctx, anon, events, ch)
+	}
+	byEmail := func(ctx context.Context, _ string) (lead.Lead, error) { return s.Store.LeadByEmail(ctx, hash) }
+	l, err := lead.UpdateWith(ctx, byEmail, erase, hash, func(l *lead.Lead) (lead.Change, error) {
+		*l = Anonymise(*l, now)
+		// The erasure is published (lead.erased) so systems that copied
+		// the person's data delete it too.
+		return lead.Change{At: now, Events: []lead.Event{{At: now, Kind: lead.EventErased, ID: ids.New(now)}}}, nil
+	})
 	if errors.Is(err, lead.ErrNotFound) {
+		// No lead (or another request erased it first): the hash is still
+		// suppressed, so the address is not mailed if it ever arrives.
 		return Result{EmailHash: hash}, s.Store.SuppressHash(ctx, hash, "erasure", now)
 	}
 	if err != nil {
-		return Result{}, err
-	}
-	tl, err := s.Store.Timeline(ctx, l.ID)
-	if err != nil {
-		return Result{}, err
-	}
-	anon := Anonymise(l, now)
-	events := make([]lead.Event, len(tl))
-	for i, e := range tl {
-		events[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID} // facts of the funnel, no content
-	}
-	// The erasure is published (lead.erased) so systems that copied the
-	// person's data delete it too.
-	ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: lead.EventErased, ID: ids.New(now)}}}
-	anon.Record(&ch)
-	if err := s.Store.Erase(ctx, anon, events, ch); err != nil {
 		return Result{}, err
 	}
 	return Result{EmailHash: hash, LeadID: l.ID, Erased: true, Events: len(events)}, nil
@@ -118,11 +126,12 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 // Anonymise keeps what the funnel numbers need (stage, campaign, grade,
 // dates, signal kinds) and drops everything that identifies or describes
 // the person: contact fields, answers, messages, consent records (IP, user
-// agent), URLs, reasons that quote their answers.
+// agent), URLs, reasons that quote their answers. It keeps the version
+// it was given: the write that stores it (lead.UpdateWith) sets the next.
 func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 	out := lead.Lead{
 		ID: l.ID, EmailHash: l.EmailHash, Stage: l.Stage, Touches: l.Touches,
-		CreatedAt: l.CreatedAt, UpdatedAt: now, Version: l.Version + 1, Signals: l.Signals,
+		CreatedAt: l.CreatedAt, UpdatedAt: now, Version: l.Version, Signals: l.Signals,
 		FirstTouch: attribution(l.FirstTouch), LastTouch: attribution(l.LastTouch),
 	}
 	out.Submission = lead.Submission{Email: "", Country: l.Country, Source: out.LastTouch}

@@ -252,3 +252,54 @@ func TestAnonymiseLeavesNothingOwedToSales(t *testing.T) {
 		})
 	}
 }
+
+// racingErase lets another writer (a tick, a click) change the lead once,
+// just before the first erasure is written.
+type racingErase struct {
+	*memstore.Store
+	raced bool
+}
+
+func (r *racingErase) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error {
+	if !r.raced {
+		r.raced = true
+		if _, err := lead.Update(ctx, r.Store, l.ID, func(o *lead.Lead) (lead.Change, error) {
+			o.AddSignal(lead.Signal{Kind: "email_click", At: t0})
+			return lead.Change{At: t0, Events: []lead.Event{{At: t0, Kind: "email_click", ID: "e3", Data: map[string]any{"url": "https://x.example/?e=ann@acme.example"}}}}, nil
+		}); err != nil {
+			return err
+		}
+	}
+	return r.Store.Erase(ctx, l, events, ch)
+}
+
+// An erasure is the lead's read-modify-write like any other: a write that
+// got in first makes it read and anonymise again (the event that write
+// added included), not answer 409.
+func TestEraseAfterAConcurrentWrite(t *testing.T) {
+	st := seed(t)
+	h, _ := newHandler(t, &racingErase{Store: st})
+	resp := do(t, h, "POST /admin/erase", `{"email":"ann@acme.example"}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("erase after a concurrent write: %d %s", resp.StatusCode, resp.Body)
+	}
+	if res := decode[Result](t, resp); !res.Erased || res.LeadID != "L1" || res.Events != 3 {
+		t.Fatalf("result = %+v, want L1 erased with its 3 events", res)
+	}
+	l, err := st.Lead(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Erased || l.Email != "" || l.Version != 4 {
+		t.Fatalf("lead after erasure: erased %v, email %q, version %d (want 4: seed 2, the click, the erasure)", l.Erased, l.Email, l.Version)
+	}
+	tl, err := st.Timeline(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range tl {
+		if e.Data["url"] != nil {
+			t.Fatalf("an event keeps personal data after the erasure: %+v", e)
+		}
+	}
+}
