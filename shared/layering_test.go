@@ -83,3 +83,43 @@ func TestLambdaMainsLinkNoCredentialChain(t *testing.T) {
 		t.Fatalf("checked only %d functions: is the test running in shared/?", checked)
 	}
 }
+
+// TestLambdaMainsLinkOnlyTheirOwnWiring fails when a function's binary
+// links another function's wiring package (shared/app/<name>fn), and with
+// it that function's dependencies: what two functions share belongs in a
+// package both import (shared/app/sales, the store, a domain package).
+func TestLambdaMainsLinkOnlyTheirOwnWiring(t *testing.T) {
+	mains, err := exec.Command("go", "list", "../functions/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var checked int
+	for _, p := range strings.Fields(string(mains)) {
+		name := strings.TrimPrefix(p, module+"functions/")
+		if name == p || strings.Contains(name, "/") {
+			continue // the functions package's own test, not a main
+		}
+		deps, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", p).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", p, err)
+		}
+		checked++
+		own := module + "shared/app/" + name + "fn"
+		found := false
+		for _, d := range strings.Fields(string(deps)) {
+			wiring := strings.HasPrefix(d, module+"shared/app/") && strings.HasSuffix(d, "fn")
+			switch {
+			case d == own:
+				found = true
+			case wiring:
+				t.Errorf("functions/%s links %s, another function's wiring: move what they share into a package both import", name, strings.TrimPrefix(d, module))
+			}
+		}
+		if !found {
+			t.Errorf("functions/%s does not link its own wiring package %s", name, strings.TrimPrefix(own, module))
+		}
+	}
+	if checked < 9 {
+		t.Fatalf("checked only %d functions: is the test running in shared/?", checked)
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/leadflow/leadflow/shared/app"
-	"github.com/leadflow/leadflow/shared/app/segmentsfn"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/config"
@@ -182,9 +181,15 @@ type segmentRows struct {
 }
 
 func (s segmentRows) SegmentRows(ctx context.Context) ([]report.SegmentRow, error) {
-	runs, err := segmentsfn.Runs{Store: s.st}.Runs(ctx)
+	// The segments function records the runs; reading them here needs
+	// the store only, not that function's wiring.
+	rows, err := s.st.SegmentRuns(ctx)
 	if err != nil {
 		return nil, err
+	}
+	runs := make([]segment.Run, len(rows))
+	for i, row := range rows {
+		runs[i] = segment.Run(row)
 	}
 	var out []report.SegmentRow
 	for _, sum := range segment.Summaries(s.set, runs, "") {
