@@ -250,7 +250,8 @@ func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempo
 			return nil // folded in by another write
 		}
 		merged, ch := s.fold(l, inbox, nil, base)
-		if err := s.Store.SaveLead(ctx, merged, ch, nil); err != nil {
+		merged, err = lead.Write(ctx, s.save(nil), merged, ch)
+		if err != nil {
 			return err
 		}
 		res.Lead = merged
@@ -335,10 +336,18 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 	if idem != nil {
 		idem.LeadID, idem.Outcome = merged.ID, Merged
 	}
-	if err := s.Store.SaveLead(ctx, merged, ch, idem); err != nil {
+	merged, err = lead.Write(ctx, s.save(idem), merged, ch)
+	if err != nil {
 		return Result{}, err
 	}
 	return Result{LeadID: merged.ID, Outcome: Merged, Lead: merged}, nil
+}
+
+// save is the versioned write of a merged lead, with the request's
+// idempotency key (nil: none) in the same transaction, for lead.Write,
+// which sets the version.
+func (s *Service) save(idem *Idempotency) func(context.Context, lead.Lead, lead.Change) error {
+	return func(ctx context.Context, l lead.Lead, ch lead.Change) error { return s.Store.SaveLead(ctx, l, ch, idem) }
 }
 
 // MaxFold bounds the inbox touches one write folds in (a transaction
@@ -346,11 +355,11 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 const MaxFold = 20
 
 // fold merges later submissions into a lead, oldest first: the inbox's
-// touches, then next (nil: none). It returns the lead to write and what
-// to record with it: each touch's event and counters, its deletion from
-// the inbox, and one re-qualification.
+// touches, then next (nil: none). It returns the lead to write (at the
+// version read: lead.Write sets the next) and what to record with it:
+// each touch's event and counters, its deletion from the inbox, and one
+// re-qualification.
 func (s *Service) fold(l lead.Lead, inbox []lead.Touch, next *lead.Touch, base string) (lead.Lead, lead.Change) {
-	version := l.Version
 	var ch lead.Change
 	absorb := func(t lead.Touch) {
 		sub := t.Submission
@@ -376,7 +385,6 @@ func (s *Service) fold(l lead.Lead, inbox []lead.Touch, next *lead.Touch, base s
 	if next != nil {
 		absorb(*next)
 	}
-	l.Version = version + 1
 	s.qualify(&l, &ch)
 	return l, ch
 }

@@ -43,8 +43,8 @@ func New(id string, s Submission) Lead {
 // Merge folds a later submission into an existing lead: newer non-empty
 // profile fields win, answers are merged key by key, first-touch attribution
 // is kept, last touch moves forward. Consent is left alone: a later form
-// neither grants nor withdraws it (AskConsent). The result's Version is one
-// more than l's.
+// neither grants nor withdraws it (AskConsent). The result keeps l's
+// Version: the write that stores it (Write, Update) sets the next.
 func Merge(l Lead, s Submission) Lead {
 	out := l
 	cur := &out.Submission
@@ -83,7 +83,6 @@ func Merge(l Lead, s Submission) Lead {
 	if s.Source.At.After(out.UpdatedAt) {
 		out.UpdatedAt = s.Source.At
 	}
-	out.Version = l.Version + 1
 	return out
 }
 

@@ -39,7 +39,7 @@ func TestMergeKeepsFirstTouchAndLeavesConsent(t *testing.T) {
 	if ch := m.ChangedSinceFirst(); len(ch) != 1 || ch[0].Label != "Job title" || ch[0].First != "Marketing Manager" || ch[0].Now != "Head of Marketing" {
 		t.Errorf("changed since first touch = %+v", ch)
 	}
-	if m.Touches != 2 || m.Version != 2 || !m.UpdatedAt.Equal(t1) || !m.CreatedAt.Equal(t0) {
+	if m.Touches != 2 || m.Version != 1 || !m.UpdatedAt.Equal(t1) || !m.CreatedAt.Equal(t0) {
 		t.Errorf("touches=%d version=%d updated=%v created=%v", m.Touches, m.Version, m.UpdatedAt, m.CreatedAt)
 	}
 	if l.Answers["crm"] != "HubSpot" || len(l.Consents) != 1 {

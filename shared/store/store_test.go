@@ -176,12 +176,13 @@ func TestStaleVersionIsRefused(t *testing.T) {
 	if err := st.CreateLead(context.Background(), l, change(l.Submission, lead.EventCaptured), nil); err != nil {
 		t.Fatal(err)
 	}
+	save := func(ctx context.Context, l lead.Lead, ch lead.Change) error { return st.SaveLead(ctx, l, ch, nil) }
 	m := lead.Merge(l, sub("v@acme.example", at.Add(time.Minute)))
-	ev := change(m.Submission, lead.EventResubmitted)
-	if err := st.SaveLead(context.Background(), m, ev, nil); err != nil {
+	if _, err := lead.Write(context.Background(), save, m, change(m.Submission, lead.EventResubmitted)); err != nil {
 		t.Fatal(err)
 	}
 	stale := lead.Merge(l, sub("v@acme.example", at.Add(2*time.Minute))) // based on version 1 again
+	stale.Version++                                                      // as lead.Write would set it
 	err := st.SaveLead(context.Background(), stale, change(stale.Submission, lead.EventResubmitted), nil)
 	if !errors.Is(err, capture.ErrVersionConflict) {
 		t.Fatalf("stale write err = %v, want ErrVersionConflict", err)
