@@ -5,9 +5,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/sendonce"
 )
 
 // known are the messages Line renders; the writer looks their lead up.
@@ -208,32 +211,34 @@ func captured(r Record, l *lead.Lead) string {
 
 // worked says what the nurture schedule did for a lead.
 func worked(out string, l *lead.Lead, who string) string {
-	switch out {
-	case "sent", "recovered":
+	// The outcomes as the packages name them (nurture's sends answer
+	// sendonce's, which are the same values as handoff's).
+	switch lead.Outcome(out) {
+	case handoff.Sent, handoff.Recovered:
 		s := fmt.Sprintf(lastSent(l), who)
-		if out == "recovered" {
+		if lead.Outcome(out) == handoff.Recovered {
 			s += " (an earlier attempt had sent it; recorded now)"
 		}
 		return s
-	case "escalated":
+	case handoff.Escalated:
 		to := ""
 		if l != nil && l.Handoff != nil && l.Handoff.EscalatedTo != "" {
 			to = " to " + l.Handoff.EscalatedTo
 		}
 		return "SLA missed for " + who + ": escalation sent" + to
-	case "reminded":
+	case handoff.Reminded:
 		return "outcome reminder sent to " + dealRep(l) + " about " + who
-	case "held":
+	case handoff.Held:
 		return "alert for " + who + " held" + held(l)
-	case "summarised":
+	case handoff.Summarised:
 		return "held-alerts summary sent to the team lead (" + who + " among them)"
-	case "handed_off":
+	case nurture.HandedOff:
 		s := "nurture handed " + who + " to sales"
 		if l != nil && l.Handoff != nil && l.Handoff.State == lead.HandoffSent {
 			s += ": alert sent to " + rep(l)
 		}
 		return s
-	case "exited":
+	case nurture.Exited:
 		s := who + " left its nurture sequence"
 		if l != nil && l.Nurture != nil {
 			if n := len(l.Nurture.Completed); n > 0 {
@@ -247,7 +252,7 @@ func worked(out string, l *lead.Lead, who string) string {
 			}
 		}
 		return s
-	case "suppressed":
+	case sendonce.Suppressed:
 		return "email to " + who + " not sent: the address is suppressed"
 	}
 	return "" // waiting, unconfirmed: not news
