@@ -96,3 +96,29 @@ func TestOneSlowTickDoesNotShortenEveryLaterOne(t *testing.T) {
 		t.Fatal("with 6 s left and 0.1 s leads last time, the tick started nothing: it still kept room for the 5 s leads of two ticks ago")
 	}
 }
+
+// A warm function whose last measure is larger than a whole tick's
+// budget does not stop working for good: a tick that started nothing
+// hands on half of it, and a later tick works again.
+func TestAnInheritedMeasureLargerThanTheBudgetFades(t *testing.T) {
+	each := 5 * time.Second
+	tk, wall, calls := steppedTick(&each)
+	tk.Margin, tk.Concurrency = 2*time.Second, 1
+	run := func(left time.Duration) int64 {
+		ctx, cancel := context.WithDeadline(context.Background(), wall().Add(left))
+		defer cancel()
+		before := calls.Load()
+		tk.Run(ctx, "t")
+		return calls.Load() - before
+	}
+	if n := run(20 * time.Second); n == 0 {
+		t.Fatal("the slow tick worked nothing")
+	}
+	each = 100 * time.Millisecond
+	if n := run(6 * time.Second); n != 0 {
+		t.Fatalf("with 4 s usable and 5 s leads last time, the tick started %d", n)
+	}
+	if n := run(6 * time.Second); n == 0 {
+		t.Fatal("the next tick started nothing either: a measure larger than the budget never fades")
+	}
+}

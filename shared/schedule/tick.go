@@ -54,11 +54,6 @@ type Tick struct {
 	last atomic.Int64
 }
 
-// requestsPerLead is how many database round trips a lead's work takes
-// at least (its claim, its commit, and the send between them): a due
-// query that took d says a lead will take about this many times d.
-const requestsPerLead = 3
-
 // readShards queries every shard's due leads at once and returns the
 // pages in the order to work them (starting at first). A failed query is
 // logged and counted; its shard is left for the next pass or tick.
@@ -115,12 +110,17 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	// lead's send protocol finishes, nothing new starts.
 	var stop atomic.Pointer[error]
 	// slowest is the longest lead's work in this tick so far (ns), and at
-	// least a due query's time times requestsPerLead. Until a lead of this
+	// least the time a due query took (a lead's claim, send and commit are
+	// three round trips of their own; the query's eight run at once, so
+	// one query is the floor that still leaves a tick on a fast database
+	// its time, and stops one whose query ate the tick). Until a lead of this
 	// tick has finished, the first wave is also measured by the previous
 	// tick's slowest lead (inherited): on a database slow enough that the
 	// query used up most of the tick, no lead is started that cannot
 	// finish. Only this tick's own measure is handed on, so one slow tick
-	// does not shorten every later one.
+	// does not shorten every later one; a tick that finished no lead hands
+	// on half of what it inherited, so a function whose inherited measure
+	// exceeds its whole budget starts working again instead of never.
 	var slowest atomic.Int64
 	var finished atomic.Bool
 	inherited := t.last.Load()
@@ -137,6 +137,8 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	defer func() {
 		if finished.Load() {
 			t.last.Store(slowest.Load())
+		} else {
+			t.last.Store(inherited / 2)
 		}
 	}()
 	expired := func() bool {
@@ -191,7 +193,7 @@ passes:
 	for {
 		queried := wall()
 		pages := t.readShards(ctx, first, now, log, &sum, &mu)
-		atLeast(int64(requestsPerLead * wall().Sub(queried)))
+		atLeast(int64(wall().Sub(queried)))
 		full, fresh := false, 0
 		for _, leads := range pages {
 			full = full || len(leads) >= t.PerShard
