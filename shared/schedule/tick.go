@@ -110,17 +110,13 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	// lead's send protocol finishes, nothing new starts.
 	var stop atomic.Pointer[error]
 	// slowest is the longest lead's work in this tick so far (ns), and at
-	// least the time a due query took (a lead's claim, send and commit are
-	// three round trips of their own; the query's eight run at once, so
-	// one query is the floor that still leaves a tick on a fast database
-	// its time, and stops one whose query ate the tick). Until a lead of this
-	// tick has finished, the first wave is also measured by the previous
-	// tick's slowest lead (inherited): on a database slow enough that the
-	// query used up most of the tick, no lead is started that cannot
-	// finish. Only this tick's own measure is handed on, so one slow tick
-	// does not shorten every later one; a tick that finished no lead hands
-	// on half of what it inherited, so a function whose inherited measure
-	// exceeds its whole budget starts working again instead of never.
+	// least what a due query took (a lead makes three round trips of its
+	// own). Until a lead of this tick finishes, the previous tick's slowest
+	// lead counts too (inherited): a tick whose query ate its time starts
+	// nothing it cannot finish. Only this tick's own measure is handed on;
+	// a tick that finished no lead hands on half its inheritance, so a
+	// measure larger than the whole budget fades instead of stopping the
+	// function for good.
 	var slowest atomic.Int64
 	var finished atomic.Bool
 	inherited := t.last.Load()
