@@ -30,8 +30,8 @@ type Export struct {
 	// points per event (0: worth nothing, left out of the config);
 	// KeptSignals the base's signal kinds the data did not have, their
 	// points brought to the learned scale by KeptScale (the median ratio
-	// of learned to base points over the kinds both have; 0 when they
-	// share none, and the base's points stay).
+	// of learned to base points over the kinds both have). When they share
+	// none, KeptScale is 0 and the base's points stay.
 	Engagement  []EngagementRule
 	KeptSignals []KeptSignal
 	KeptScale   float64
