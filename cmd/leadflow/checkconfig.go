@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leadflow/leadflow/shared/app/sales"
+	"github.com/leadflow/leadflow/shared/app/enrol"
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/nurture"
@@ -92,7 +92,7 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	}
 	if set != nil && seqs != nil {
 		// A campaign's sequence: must be one the sequences config has.
-		if _, err := sales.CampaignSequences(set, seqs); err != nil {
+		if _, err := enrol.CampaignSequences(set, seqs); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}

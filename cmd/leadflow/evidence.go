@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/leadflow/leadflow/shared/app/sales"
+	"github.com/leadflow/leadflow/shared/app/enrol"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -41,7 +41,7 @@ func checkEvidence(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "check-evidence: SIGNING_KEYS: %v\n", err)
 			return 2
 		}
-		ev = sales.Evidence(keys)
+		ev = enrol.Evidence(keys)
 	}
 	ok, err := ev.Matches(*record, *value)
 	switch {

@@ -4,13 +4,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leadflow/leadflow/shared/app/sales"
+	"github.com/leadflow/leadflow/shared/app/enrol"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
 func TestCheckEvidence(t *testing.T) {
 	old, _ := token.ParseKeys("k1:first-secret-0123456789")
-	rec := sales.Evidence(old).Hash("203.0.113.9")
+	rec := enrol.Evidence(old).Hash("203.0.113.9")
 	// A record from before keyed evidence: sha256("203.0.113.9") in hex.
 	const legacy = "d861b7e91033ebc1c1e8e7af3929010158b3241b54ca87ef73e79c32f26400ec"
 	tests := []struct {

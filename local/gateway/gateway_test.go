@@ -16,7 +16,7 @@ import (
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/landing"
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/app/sales"
+	"github.com/leadflow/leadflow/shared/app/enrol"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
@@ -76,7 +76,7 @@ func TestLandingFormPostsThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys, _ := token.ParseKeys("t1:test-signing-key-0123456789abcdef")
-	if l.FirstTouch.UTMSource != "newsletter" || l.FirstTouch.Campaign != "nov-webinar" || l.Answers["crm"] != "Pipedrive" || l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.IPHash != sales.Evidence(keys).Hash("127.0.0.1") {
+	if l.FirstTouch.UTMSource != "newsletter" || l.FirstTouch.Campaign != "nov-webinar" || l.Answers["crm"] != "Pipedrive" || l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.IPHash != enrol.Evidence(keys).Hash("127.0.0.1") {
 		t.Fatalf("stored lead = %+v", l)
 	}
 

@@ -20,8 +20,8 @@ import (
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/enrol"
 	"github.com/leadflow/leadflow/shared/app/registry"
-	"github.com/leadflow/leadflow/shared/app/sales"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -42,7 +42,7 @@ func evidence(t *testing.T) lead.Evidence {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sales.Evidence(keys)
+	return enrol.Evidence(keys)
 }
 
 // build wires a function exactly as the local gateway does: the env its

@@ -347,7 +347,9 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 // idempotency key (nil: none) in the same transaction, for lead.Write,
 // which sets the version.
 func (s *Service) save(idem *Idempotency) func(context.Context, lead.Lead, lead.Change) error {
-	return func(ctx context.Context, l lead.Lead, ch lead.Change) error { return s.Store.SaveLead(ctx, l, ch, idem) }
+	return func(ctx context.Context, l lead.Lead, ch lead.Change) error {
+		return s.Store.SaveLead(ctx, l, ch, idem)
+	}
 }
 
 // MaxFold bounds the inbox touches one write folds in (a transaction

@@ -1,4 +1,4 @@
-// Package sales is the wiring that capture, track and nurture share: the
+// Package sales is the wiring that capture, track, nurture and feedback share: the
 // qualification rules, the nurture sequences and campaign files, the
 // store, the exactly-once sender, the sales handoff and the nurture
 // runner, built once per function from its configuration.
@@ -6,15 +6,13 @@ package sales
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/leadflow/leadflow/shared/app/enrol"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/config"
@@ -55,18 +53,18 @@ type Sales struct {
 
 // New builds the shared wiring from the function's config and clients.
 func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Sender, params awsclients.Params, log *slog.Logger, clock func() time.Time) (*Sales, error) {
-	enrol, campaigns, err := LoadEnroller(cfg.Qualifying)
+	enrolment, campaigns, err := enrol.Load(cfg.Qualifying)
 	if err != nil {
 		return nil, err
 	}
-	rules, seq := enrol.Rules.(*qualify.Config), enrol.Sequences
+	rules, seq := enrolment.Rules.(*qualify.Config), enrolment.Sequences
 	keys, err := token.LoadKeys(ctx, cfg.SigningKeys, cfg.SigningKeysParam, params)
 	if err != nil {
 		return nil, err
 	}
 	st := store.New(db, cfg.Table)
 	send := &sendonce.Sender{Store: st, Mail: m, Lease: Lease, Confirm: sendonce.DefaultConfirm, Clock: clock, NewID: ids.New}
-	s := &Sales{Rules: rules, Campaigns: campaigns, Sequences: seq, Keys: keys, Evidence: Evidence(keys), Store: st, Send: send}
+	s := &Sales{Rules: rules, Campaigns: campaigns, Sequences: seq, Keys: keys, Evidence: enrol.Evidence(keys), Store: st, Send: send}
 	s.Handoff = &handoff.Service{
 		Store: st, Send: send, Rules: rules, Keys: keys,
 		From: cfg.Sender, Fallback: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
@@ -84,50 +82,14 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 		s.Handoff.Flood = &handoff.Flood{Store: st, PerSource: perSource, PerCampaign: perCampaign, Window: window,
 			Dedup: cfg.AlertDedupWindow, Known: campaigns.Known}
 	}
-	s.Qualify = enrol
-	s.Handoff.Requalify = enrol
+	s.Qualify = enrolment
+	s.Handoff.Requalify = enrolment
 	s.OptIn = &optin.Sender{Send: send, Keys: keys, From: cfg.Sender, BaseURL: cfg.PublicBaseURL,
 		ConfigurationSet: cfg.ConfigurationSet, Clock: clock, NewID: ids.New}
 	s.Runner = &nurture.Runner{Sequences: seq, Rules: rules, Store: st, Send: send, Keys: keys,
 		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.HandOff, Clock: clock, NewID: ids.New}
 	return s, nil
-}
-
-// Evidence is the consent-evidence hasher of a function signing with
-// keys: each signing key's evidence key is derived under
-// lead.EvidenceLabel, so the signing secret is never used raw for it and
-// no new secret is deployed. Records carry the key id; a retired signing
-// key's secret checks the records made under it.
-func Evidence(keys token.Keys) lead.Evidence {
-	return lead.NewEvidence(keys.Derive(lead.EvidenceLabel))
-}
-
-// LoadEnroller reads the qualification rules (with the campaign files'
-// overrides), the sequences and each campaign's own sequence: what
-// re-grades a lead and places it in nurturing.
-func LoadEnroller(cfg config.Qualifying) (nurture.Enroller, *campaign.Set, error) {
-	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
-	if err != nil {
-		return nurture.Enroller{}, nil, err
-	}
-	seq, err := nurture.Load(config.InTask(cfg.NurtureConfig))
-	if err != nil {
-		return nurture.Enroller{}, nil, err
-	}
-	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
-	if err != nil {
-		return nurture.Enroller{}, nil, err
-	}
-	// Campaign files may override how their leads are scored.
-	if rules, err = campaigns.Qualify(rules); err != nil {
-		return nurture.Enroller{}, nil, err
-	}
-	preferred, err := CampaignSequences(campaigns, seq)
-	if err != nil {
-		return nurture.Enroller{}, nil, err
-	}
-	return nurture.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}, campaigns, nil
 }
 
 // HandOff runs the sales handoff for a lead in hand.
@@ -143,30 +105,4 @@ func AllowedOrigins(list string) (httpapi.CORS, error) {
 		return httpapi.CORS{}, fmt.Errorf("config: ALLOWED_ORIGINS (template parameter AllowedOrigins): %w", err)
 	}
 	return cors, nil
-}
-
-// CampaignSequences maps each campaign to the sequence its file names,
-// refusing (file:line) a sequence the sequences config does not have;
-// make check-config runs it too.
-func CampaignSequences(campaigns *campaign.Set, seq *nurture.Config) (map[string]string, error) {
-	out := map[string]string{}
-	if campaigns == nil {
-		return out, nil
-	}
-	var probs []string
-	for _, c := range campaigns.All() {
-		if c.Sequence == "" {
-			continue
-		}
-		if !slices.Contains(seq.Sequences(), c.Sequence) {
-			probs = append(probs, fmt.Sprintf("%s:%d: sequence %q is not in the nurture sequences (have %s)",
-				c.File, c.SequenceLine, c.Sequence, strings.Join(seq.Sequences(), ", ")))
-			continue
-		}
-		out[c.ID] = c.Sequence
-	}
-	if len(probs) > 0 {
-		return nil, errors.New(strings.Join(probs, "\n"))
-	}
-	return out, nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/leadflow/leadflow/shared/app"
-	"github.com/leadflow/leadflow/shared/app/sales"
+	"github.com/leadflow/leadflow/shared/app/enrol"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -54,15 +54,15 @@ func New(ctx context.Context, cfg config.Unsubscribe, db *dynamodb.Client, param
 	if err != nil {
 		return nil, err
 	}
-	enrol, _, err := sales.LoadEnroller(cfg.Qualifying)
+	enrolment, _, err := enrol.Load(cfg.Qualifying)
 	if err != nil {
 		return nil, err
 	}
-	st, evidence := store.New(db, cfg.Table), sales.Evidence(keys)
+	st, evidence := store.New(db, cfg.Table), enrol.Evidence(keys)
 	return &Handler{
 		Unsubscribe: &unsubscribe.Handler{Store: st, Keys: keys, Evidence: evidence, Clock: env.Clock, NewID: ids.New,
 			Log: logx.New(env.Logs, "unsubscribe", cfg.LogLevel)},
-		Confirm: &optin.Handler{Store: st, Keys: keys, Enrol: enrol, Evidence: evidence, Clock: env.Clock, NewID: ids.New,
+		Confirm: &optin.Handler{Store: st, Keys: keys, Enrol: enrolment, Evidence: evidence, Clock: env.Clock, NewID: ids.New,
 			Log: logx.New(env.Logs, "optin", cfg.LogLevel)},
 	}, nil
 }

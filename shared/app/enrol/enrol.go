@@ -1,0 +1,84 @@
+// Package enrol reads, from a function's configuration, what re-grades a
+// lead and places it in nurturing (the qualification rules with the
+// campaign files' overrides, the sequences, each campaign's sequence),
+// and makes the consent-evidence hasher. Functions that change a lead's
+// consent or grade without alerting sales (unsubscribe, opt-in) use it
+// without linking the sales handoff (shared/app/sales).
+package enrol
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/leadflow/leadflow/shared/campaign"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/nurture"
+	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// Evidence is the consent-evidence hasher of a function signing with
+// keys: each signing key's evidence key is derived under
+// lead.EvidenceLabel, so the signing secret is never used raw for it and
+// no new secret is deployed. Records carry the key id; a retired signing
+// key's secret checks the records made under it.
+func Evidence(keys token.Keys) lead.Evidence {
+	return lead.NewEvidence(keys.Derive(lead.EvidenceLabel))
+}
+
+// Load reads the qualification rules (with the campaign files'
+// overrides), the sequences and each campaign's own sequence: what
+// re-grades a lead and places it in nurturing.
+func Load(cfg config.Qualifying) (nurture.Enroller, *campaign.Set, error) {
+	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
+	if err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	seq, err := nurture.Load(config.InTask(cfg.NurtureConfig))
+	if err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
+	if err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	// Campaign files may override how their leads are scored.
+	if rules, err = campaigns.Qualify(rules); err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	preferred, err := CampaignSequences(campaigns, seq)
+	if err != nil {
+		return nurture.Enroller{}, nil, err
+	}
+	return nurture.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}, campaigns, nil
+}
+
+// CampaignSequences maps each campaign to the sequence its file names,
+// refusing (file:line) a sequence the sequences config does not have;
+// make check-config runs it too.
+func CampaignSequences(campaigns *campaign.Set, seq *nurture.Config) (map[string]string, error) {
+	out := map[string]string{}
+	if campaigns == nil {
+		return out, nil
+	}
+	var probs []string
+	for _, c := range campaigns.All() {
+		if c.Sequence == "" {
+			continue
+		}
+		if !slices.Contains(seq.Sequences(), c.Sequence) {
+			probs = append(probs, fmt.Sprintf("%s:%d: sequence %q is not in the nurture sequences (have %s)",
+				c.File, c.SequenceLine, c.Sequence, strings.Join(seq.Sequences(), ", ")))
+			continue
+		}
+		out[c.ID] = c.Sequence
+	}
+	if len(probs) > 0 {
+		return nil, errors.New(strings.Join(probs, "\n"))
+	}
+	return out, nil
+}
