@@ -101,7 +101,7 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 		}
 		events = make([]lead.Event, len(tl))
 		for i, e := range tl {
-			events[i] = lead.Event{At: e.At, Kind: e.Kind, ID: e.ID} // facts of the funnel, no content
+			events[i] = funnelFact(e)
 		}
 		return s.Store.Erase(ctx, anon, events, ch)
 	}
@@ -166,4 +166,17 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 func attribution(a lead.Attribution) lead.Attribution {
 	return lead.Attribution{UTMSource: a.UTMSource, UTMMedium: a.UTMMedium, UTMCampaign: a.UTMCampaign,
 		Campaign: a.Campaign, Variant: a.Variant, At: a.At}
+}
+
+// funnelFact is an event as an erasure keeps it: when and what, no
+// content — except the one flag the funnel's counts read from it: a deal
+// won straight from SAL counted an SQL with it (lead.DataSQLImplied), and
+// without the flag a recount from the timeline had one SQL less than the
+// campaign's counter.
+func funnelFact(e lead.Event) lead.Event {
+	out := lead.Event{At: e.At, Kind: e.Kind, ID: e.ID}
+	if implied, _ := e.Data[lead.DataSQLImplied].(bool); implied {
+		out.Data = map[string]any{lead.DataSQLImplied: true}
+	}
+	return out
 }

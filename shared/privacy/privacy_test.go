@@ -303,3 +303,42 @@ func TestEraseAfterAConcurrentWrite(t *testing.T) {
 		}
 	}
 }
+
+// An erased lead's timeline keeps what recounts the funnel: a deal won
+// straight from SAL counted an SQL with its won event, and the event
+// keeps saying so (the won count and the SQL count both survive the
+// erasure); nothing else of its content does.
+func TestErasureKeepsTheImpliedSQL(t *testing.T) {
+	st := seed(t)
+	l, err := st.Lead(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Version++
+	won := lead.Change{At: t0, Events: []lead.Event{{At: t0, Kind: "won", ID: "e3",
+		Data: map[string]any{lead.DataSQLImplied: true, "amount": 1200.0, "rep": "ana@example.com"}}}}
+	if err := st.Save(context.Background(), l, won); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := newHandler(t, st)
+	if resp := do(t, h, "POST /admin/erase", `{"email":"ann@acme.example"}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("erase: %d %s", resp.StatusCode, resp.Body)
+	}
+	tl, err := st.Timeline(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, e := range tl {
+		if e.Kind != "won" {
+			continue
+		}
+		found = true
+		if implied, _ := e.Data[lead.DataSQLImplied].(bool); !implied || len(e.Data) != 1 {
+			t.Errorf("erased won event: %v, want only %s", e.Data, lead.DataSQLImplied)
+		}
+	}
+	if !found {
+		t.Fatalf("no won event after erasure: %+v", tl)
+	}
+}
