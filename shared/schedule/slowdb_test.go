@@ -71,14 +71,15 @@ func TestNextTickStartsFromTheSlowestLeadSeen(t *testing.T) {
 	}
 }
 
-// A slow tick is remembered only until the next tick has measured its own
-// leads: after a tick of 5 s leads and one of 0.1 s leads, a third with
-// 6 s left works, instead of every later tick keeping the 5 s room.
-func TestOneSlowTickDoesNotShortenEveryLaterOne(t *testing.T) {
+// afterASlowTick runs one tick of 5 s leads with 20 s left, then makes
+// leads take 0.1 s; run runs the next tick with left until its deadline
+// and says how many leads it started (one worker, 2 s margin).
+func afterASlowTick(t *testing.T) (run func(left time.Duration) int64) {
+	t.Helper()
 	each := 5 * time.Second
 	tk, wall, calls := steppedTick(&each)
 	tk.Margin, tk.Concurrency = 2*time.Second, 1
-	run := func(left time.Duration) int64 {
+	run = func(left time.Duration) int64 {
 		ctx, cancel := context.WithDeadline(context.Background(), wall().Add(left))
 		defer cancel()
 		before := calls.Load()
@@ -89,6 +90,14 @@ func TestOneSlowTickDoesNotShortenEveryLaterOne(t *testing.T) {
 		t.Fatal("the slow tick worked nothing")
 	}
 	each = 100 * time.Millisecond
+	return run
+}
+
+// A slow tick is remembered only until the next tick has measured its own
+// leads: after a tick of 5 s leads and one of 0.1 s leads, a third with
+// 6 s left works, instead of every later tick keeping the 5 s room.
+func TestOneSlowTickDoesNotShortenEveryLaterOne(t *testing.T) {
+	run := afterASlowTick(t)
 	if n := run(20 * time.Second); n == 0 {
 		t.Fatal("the fast tick worked nothing")
 	}
@@ -101,20 +110,7 @@ func TestOneSlowTickDoesNotShortenEveryLaterOne(t *testing.T) {
 // budget does not stop working for good: a tick that started nothing
 // hands on half of it, and a later tick works again.
 func TestAnInheritedMeasureLargerThanTheBudgetFades(t *testing.T) {
-	each := 5 * time.Second
-	tk, wall, calls := steppedTick(&each)
-	tk.Margin, tk.Concurrency = 2*time.Second, 1
-	run := func(left time.Duration) int64 {
-		ctx, cancel := context.WithDeadline(context.Background(), wall().Add(left))
-		defer cancel()
-		before := calls.Load()
-		tk.Run(ctx, "t")
-		return calls.Load() - before
-	}
-	if n := run(20 * time.Second); n == 0 {
-		t.Fatal("the slow tick worked nothing")
-	}
-	each = 100 * time.Millisecond
+	run := afterASlowTick(t)
 	if n := run(6 * time.Second); n != 0 {
 		t.Fatalf("with 4 s usable and 5 s leads last time, the tick started %d", n)
 	}
