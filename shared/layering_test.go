@@ -54,46 +54,15 @@ func TestDomainPackagesImportNoAWSSDK(t *testing.T) {
 	}
 }
 
-// TestLambdaMainsLinkNoCredentialChain fails when a function's main links
-// the SDK's config package (the default credential chain): that brings in
-// the SSO, SSO OIDC, STS and sign-in clients and the shared-config parser,
-// ~0.5 MB and their initialisers on every cold start, for variables Lambda
-// sets anyway (awsclients.FromEnvironment reads them; awsclients/chain is
-// for what runs outside Lambda).
-func TestLambdaMainsLinkNoCredentialChain(t *testing.T) {
+// mainDeps is, for each function's main (by name), the packages its
+// binary links as SAM builds it (-tags lambda.norpc).
+func mainDeps(t *testing.T) map[string][]string {
+	t.Helper()
 	mains, err := exec.Command("go", "list", "../functions/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	var checked int
-	for _, p := range strings.Fields(string(mains)) {
-		deps, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", p).Output()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v", p, err)
-		}
-		checked++
-		for _, d := range strings.Fields(string(deps)) {
-			if d == "github.com/aws/aws-sdk-go-v2/config" || strings.HasPrefix(d, "github.com/aws/aws-sdk-go-v2/service/sso") {
-				t.Errorf("%s links %s: build its SDK config with awsclients.FromEnvironment, and keep awsclients/chain out of its imports", strings.TrimPrefix(p, module), d)
-				break
-			}
-		}
-	}
-	if checked < 9 {
-		t.Fatalf("checked only %d functions: is the test running in shared/?", checked)
-	}
-}
-
-// TestLambdaMainsLinkOnlyTheirOwnWiring fails when a function's binary
-// links another function's wiring package (shared/app/<name>fn), and with
-// it that function's dependencies: what two functions share belongs in a
-// package both import (shared/app/sales, the store, a domain package).
-func TestLambdaMainsLinkOnlyTheirOwnWiring(t *testing.T) {
-	mains, err := exec.Command("go", "list", "../functions/...").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	var checked int
+	out := map[string][]string{}
 	for _, p := range strings.Fields(string(mains)) {
 		name := strings.TrimPrefix(p, module+"functions/")
 		if name == p || strings.Contains(name, "/") {
@@ -103,10 +72,41 @@ func TestLambdaMainsLinkOnlyTheirOwnWiring(t *testing.T) {
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v", p, err)
 		}
-		checked++
+		out[name] = strings.Fields(string(deps))
+	}
+	if len(out) < 9 {
+		t.Fatalf("found only %d functions: is the test running in shared/?", len(out))
+	}
+	return out
+}
+
+// TestLambdaMainsLinkNoCredentialChain fails when a function's main links
+// the SDK's config package (the default credential chain): that brings in
+// the SSO, SSO OIDC, STS and sign-in clients and the shared-config parser,
+// ~0.5 MB and their initialisers on every cold start, for variables Lambda
+// sets anyway (awsclients.FromEnvironment reads them; awsclients/chain is
+// for what runs outside Lambda).
+func TestLambdaMainsLinkNoCredentialChain(t *testing.T) {
+	for name, deps := range mainDeps(t) {
+		for _, d := range deps {
+			if d == "github.com/aws/aws-sdk-go-v2/config" || strings.HasPrefix(d, "github.com/aws/aws-sdk-go-v2/service/sso") {
+				t.Errorf("functions/%s links %s: build its SDK config with awsclients.FromEnvironment, and keep awsclients/chain out of its imports", name, d)
+				break
+			}
+		}
+	}
+}
+
+// TestLambdaMainsLinkOnlyTheirOwnWiring fails when a function's binary
+// links another function's wiring package (shared/app/<name>fn), and with
+// it that function's dependencies: what two functions share belongs in a
+// package both import (shared/app/sales, shared/app/enrol, the store, a
+// domain package).
+func TestLambdaMainsLinkOnlyTheirOwnWiring(t *testing.T) {
+	for name, deps := range mainDeps(t) {
 		own := module + "shared/app/" + name + "fn"
 		found := false
-		for _, d := range strings.Fields(string(deps)) {
+		for _, d := range deps {
 			wiring := strings.HasPrefix(d, module+"shared/app/") && strings.HasSuffix(d, "fn")
 			switch {
 			case d == own:
@@ -118,8 +118,5 @@ func TestLambdaMainsLinkOnlyTheirOwnWiring(t *testing.T) {
 		if !found {
 			t.Errorf("functions/%s does not link its own wiring package %s", name, strings.TrimPrefix(own, module))
 		}
-	}
-	if checked < 9 {
-		t.Fatalf("checked only %d functions: is the test running in shared/?", checked)
 	}
 }
