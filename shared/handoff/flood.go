@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -337,6 +338,9 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	if err != nil {
 		return err
 	}
+	// The store keeps them as a set, in no promised order: the summary
+	// lists the first held (ids sort by time) and counts the rest.
+	slices.Sort(ids)
 	if len(ids) > MaxSummaryListed {
 		more, ids = more+len(ids)-MaxSummaryListed, ids[:MaxSummaryListed]
 	}

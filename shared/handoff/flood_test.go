@@ -3,6 +3,7 @@ package handoff
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -454,4 +455,54 @@ func TestHeldAlertNeverReleasedGoesBackToMarketing(t *testing.T) {
 		t.Fatalf("timeline says %q", said)
 	}
 	run(id, NothingDue)
+}
+
+// unorderedHeld gives the held leads newest first, as DynamoDB's string
+// set may (it promises no order; memstore sorts).
+type unorderedHeld struct{ *memstore.Store }
+
+func (u unorderedHeld) HeldAlerts(ctx context.Context, k string) ([]string, int, error) {
+	ids, more, err := u.Store.HeldAlerts(ctx, k)
+	slices.Reverse(ids)
+	return ids, more, err
+}
+
+// A window with more held leads than a summary lists names the first
+// held, in the order they were held, and counts the rest — not whichever
+// the store's set happens to give first.
+func TestSummaryListsTheFirstHeld(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Flood = &Flood{Store: unorderedHeld{f.store}, PerSource: 1, Window: time.Hour}
+	ctx := context.Background()
+	var held []string
+	for i := range MaxSummaryListed + 10 {
+		f.now = t0.Add(time.Duration(i) * time.Second)
+		l := lead.New(ids.New(f.now), lead.Submission{Email: fmt.Sprintf("p%02d@bigcorp.example", i), Name: "Clara",
+			Company: "BigCorp", JobTitle: "CMO", FormType: "demo_request", Source: lead.Attribution{Campaign: "q4", UTMSource: "ads", At: f.now}})
+		l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
+		f.svc.Rules.Qualify(&l, f.now)
+		l.Version = 1
+		if err := f.store.CreateLead(ctx, l, lead.Change{At: f.now}, nil); err != nil {
+			t.Fatal(err)
+		}
+		want := Held
+		if i == 0 {
+			want = Sent
+		}
+		if out, err := f.svc.Run(ctx, l.ID, "tick", ""); err != nil || out != want {
+			t.Fatalf("lead %d: %s, %v; want %s", i, out, err, want)
+		}
+		held = append(held, l.ID)
+	}
+	last := stored(t, f.store, held[len(held)-1])
+	f.now = last.Handoff.Held.SummaryAt
+	if out, err := f.svc.Run(ctx, held[1], "tick", ""); err != nil || out != Summarised {
+		t.Fatalf("summary: %s, %v", out, err)
+	}
+	summary := f.out.Sent()[len(f.out.Sent())-1].Text
+	for i := 1; i < len(held); i++ {
+		if listed := strings.Contains(summary, "Lead "+held[i]+":"); listed != (i <= MaxSummaryListed) {
+			t.Errorf("lead held %d of %d listed: %v", i, len(held)-1, listed)
+		}
+	}
 }
