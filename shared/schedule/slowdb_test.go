@@ -118,3 +118,26 @@ func TestAnInheritedMeasureLargerThanTheBudgetFades(t *testing.T) {
 		t.Fatal("the next tick started nothing either: a measure larger than the budget never fades")
 	}
 }
+
+// An idle tick (nothing due) is not a tick that could not start its
+// leads: it keeps the warm function's measure instead of halving it, or
+// a quiet minute between two busy ones forgets how slow the leads were
+// and the next tick starts a lead it cannot finish.
+func TestAnIdleTickKeepsTheInheritedMeasure(t *testing.T) {
+	tk, ctx, _, wall, calls := timedTick(t, 5*time.Second)
+	tk.Margin, tk.Concurrency = 2*time.Second, 1
+	due := tk.Store
+	tk.Run(ctx, "t1") // 5 s leads
+	tk.Store = shards{}
+	idle, cancel := context.WithDeadline(context.Background(), wall().Add(60*time.Second))
+	defer cancel()
+	tk.Run(idle, "t2") // nothing due
+	tk.Store = due
+	worked := calls.Load()
+	ctx3, cancel3 := context.WithDeadline(context.Background(), wall().Add(6*time.Second))
+	defer cancel3()
+	tk.Run(ctx3, "t3")
+	if n := calls.Load() - worked; n != 0 {
+		t.Fatalf("with 6 s left and 5 s leads two ticks ago (an idle tick between), the tick started %d lead(s)", n)
+	}
+}

@@ -114,11 +114,13 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 	// own). Until a lead of this tick finishes, the previous tick's slowest
 	// lead counts too (inherited): a tick whose query ate its time starts
 	// nothing it cannot finish. Only this tick's own measure is handed on;
-	// a tick that finished no lead hands on half its inheritance, so a
-	// measure larger than the whole budget fades instead of stopping the
-	// function for good.
+	// a tick that had due leads but finished none hands on half its
+	// inheritance, so a measure larger than the whole budget fades instead
+	// of stopping the function for good; a tick with nothing due hands it
+	// on as it was (an idle minute says nothing about how slow leads are).
 	var slowest atomic.Int64
 	var finished atomic.Bool
+	sawDue := false
 	inherited := t.last.Load()
 	atLeast := func(d int64) {
 		for cur := slowest.Load(); d > cur && !slowest.CompareAndSwap(cur, d); cur = slowest.Load() {
@@ -131,10 +133,13 @@ func (t *Tick) Run(ctx context.Context, owner string) Summary {
 		return time.Duration(max(slowest.Load(), inherited))
 	}
 	defer func() {
-		if finished.Load() {
+		switch {
+		case finished.Load():
 			t.last.Store(slowest.Load())
-		} else {
+		case sawDue:
 			t.last.Store(inherited / 2)
+		default:
+			t.last.Store(inherited)
 		}
 	}()
 	expired := func() bool {
@@ -197,6 +202,7 @@ passes:
 				if seen[l.ID] {
 					continue
 				}
+				sawDue = true
 				// Wait for a free worker first, then look at the clock: the
 				// wait itself may have used up the time left.
 				sem <- struct{}{}
