@@ -491,6 +491,19 @@ var contractCases = []struct {
 		next := bump(c.lead("read back", "L1"))
 		c.must("plain save", c.s.Save(c.ctx, next, lead.Change{At: t0}))
 		c.eq("copy kept", c.lead("after save", "L1").Suppressed, "unsubscribe")
+		// A lead listed for itself before leads carried the copy: another
+		// unsubscribe gives it the copy and records nothing twice.
+		legacy := bump(c.lead("read back 2", "L1"))
+		legacy.Suppressed = ""
+		c.must("copy gone", c.s.Put(c.ctx, legacy, lead.Change{At: t0}))
+		c.eq("as before copies", c.lead("legacy", "L1").Suppressed, "")
+		again := bump(c.lead("legacy read", "L1"))
+		again.Suppressed = "unsubscribe"
+		c.err("legacy unsubscribe", c.s.Suppress(c.ctx, again, chg(t0, ev(t0.Add(2*time.Second), "unsubscribed", "e9"), "spring", "unsubscribes"), "unsubscribe"), lead.ErrAlreadySuppressed)
+		c.eq("legacy has its copy", c.lead("legacy after", "L1").Suppressed, "unsubscribe")
+		c.settle()
+		c.eq("legacy timeline", kinds(c.timeline("legacy timeline raw", "L1")), []string{lead.EventCaptured, "unsubscribed"})
+		c.stats("legacy counted once", "spring", t0, map[string]int64{"leads": 1, "unsubscribes": 1})
 		// An address suppressed by hash alone counts for a lead made later:
 		// it is created with its copy.
 		l2 := newLead("L2", "gone@acme.example", "spring", "", t0)

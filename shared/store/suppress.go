@@ -48,8 +48,10 @@ func (s *Store) Suppressed(ctx context.Context, emailHash string) (bool, error) 
 // unsubscribe, bounce, complaint, erasure) together with the lead's new
 // state (its Suppressed copy set), its events and counters, atomically.
 // A second suppression of the same address keeps the first record:
-// lead.ErrAlreadySuppressed when the stored lead has its copy already;
-// a listed lead without one is written with l and ch (nil).
+// lead.ErrAlreadySuppressed when the stored lead has its copy already,
+// or when the entry was made for this lead (l gets the copy, ch is not
+// recorded twice); a lead listed before it existed is written with l and
+// ch (nil).
 func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error {
 	sup := suppression{Reason: reason, At: ch.At, LeadID: l.ID}
 	if l.Suppressed == "" {
@@ -81,11 +83,27 @@ func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reaso
 		case stored.Suppressed != "":
 			return lead.ErrAlreadySuppressed
 		}
-		// Listed before the lead had its copy (an erasure of an address no
-		// lead had yet, racing the form that made one; a lead stored before
-		// copies existed): write the lead with its change — the copy every
-		// send checks, the consent, stage and sequence the caller changed
-		// with it — and keep the list entry as first written.
+		var entry suppression
+		if gerr := s.get(ctx, suppressPK(l.EmailHash), skSuppress, &entry); gerr != nil && !errors.Is(gerr, lead.ErrNotFound) {
+			return gerr
+		}
+		if entry.LeadID == l.ID {
+			// Listed for this very lead before leads carried the copy: its
+			// suppression was recorded then. It gets the copy; nothing is
+			// counted twice.
+			if perr := s.putAlone(ctx, put); perr != nil {
+				if isConditionFailed(perr) {
+					return lead.ErrVersionConflict
+				}
+				return wrap("suppress", perr)
+			}
+			return lead.ErrAlreadySuppressed
+		}
+		// Listed before the lead existed (an erasure of an address no lead
+		// had yet, racing the form that made one): write the lead with its
+		// change — the copy every send checks, the consent, stage and
+		// sequence the caller changed with it — and keep the list entry as
+		// first written.
 		err = s.write(ctx, []types.TransactWriteItem{{Put: put}}, l, ch, nil)
 		if errors.Is(err, errFirstCondition) {
 			return lead.ErrVersionConflict

@@ -350,7 +350,8 @@ func (s *Store) Suppressed(_ context.Context, emailHash string) (bool, error) {
 // atomically:
 // lead.ErrVersionConflict first, then lead.ErrAlreadySuppressed when the
 // stored lead has its copy (the first record is kept and nothing is
-// written); a listed lead without its copy is written with l and ch.
+// written) or the entry was made for this lead (l is written, ch not); a
+// lead listed before it existed is written with l and ch.
 func (s *Store) Suppress(_ context.Context, l lead.Lead, ch lead.Change, reason string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -369,11 +370,19 @@ func (s *Store) Suppress(_ context.Context, l lead.Lead, ch lead.Change, reason 
 		if stored, err := s.lead(l.ID); err != nil || stored.Suppressed != "" {
 			return lead.ErrAlreadySuppressed
 		}
+		if s.suppressed[l.EmailHash].leadID == l.ID {
+			// Listed for this very lead before leads carried the copy: its
+			// suppression was recorded then; it gets the copy, nothing is
+			// counted twice.
+			s.putProfile(w.profile)
+			return lead.ErrAlreadySuppressed
+		}
 		if w.eventExists {
 			return wrap("write lead", errEventExists)
 		}
-		// Listed before the lead had its copy: the lead is written with
-		// its change, the list entry kept as first written.
+		// Listed before the lead existed (an erasure of the address): the
+		// lead is written with its change, the list entry kept as first
+		// written.
 		s.putProfile(w.profile)
 		s.apply(w)
 		return nil
