@@ -174,7 +174,7 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	sent := c.Expires.Add(-links.OpenTTL)
 	first, err := h.Limits.Allow(ctx, "open#"+c.Subject+"#"+c.Extra+"#"+strconv.FormatInt(sent.Unix(), 10), 1, links.OpenTTL, sent)
 	if err != nil {
-		log.Error("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error())
+		log.Error("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error()}, metrics.Attrs(ctx, now)...)...)
 		return answer
 	}
 	if !first {
@@ -193,7 +193,7 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 		return answer
 	}
 	if err != nil {
-		log.Error("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error())
+		log.Error("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error()}, metrics.Attrs(ctx, now)...)...)
 		return answer
 	}
 	log.Info("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
