@@ -18,7 +18,7 @@ import (
 // for concurrent use; build it with Parse, Load or Default.
 type Config struct {
 	defaultZone  *time.Location
-	countryZones map[string]*time.Location // built-in map with the config's entries on top
+	countryZones map[string]*time.Location // the config's entries; the built-in ones load on first use
 	window       Window
 	capMax       int
 	capPer       time.Duration

@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -52,17 +51,6 @@ const maxCap = lead.MaxSends
 
 var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
-// builtinZones are the built-in country zones, loaded once.
-var builtinZones = sync.OnceValue(func() map[string]*time.Location {
-	out := make(map[string]*time.Location, len(countryZones))
-	for cc, name := range countryZones {
-		if loc, ok := loadZone(name); ok {
-			out[cc] = loc
-		}
-	}
-	return out
-})
-
 // config walks the top level. Sequences are read after templates, so a
 // send step can be checked against them wherever they are in the file.
 func (p *parser) config(root *yaml.Node) *Config {
@@ -74,10 +62,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 		byID:        map[string]*sequence{},
 		templates:   map[string]*emailTemplate{},
 	}
-	c.countryZones = make(map[string]*time.Location, len(countryZones))
-	for cc, loc := range builtinZones() {
-		c.countryZones[cc] = loc
-	}
+	c.countryZones = map[string]*time.Location{}
 	var seqKey, seqs *yaml.Node
 	p.Object(root, root, "",
 		yamlconf.Required("version", func(_, v *yaml.Node) { p.version(v) }),
