@@ -21,6 +21,9 @@ type Rule struct {
 	// Errs, when set, are injected in turn instead of Err.
 	Errs []error
 	When func() bool
+	// Match, when set, limits the rule to calls whose input it accepts
+	// (e.g. one recipient's *sesv2.SendEmailInput).
+	Match func(input any) bool
 }
 
 // Injector applies rules and counts what it did.
@@ -48,19 +51,19 @@ func (in *Injector) Counts(op string) (calls, failed int) {
 func (in *Injector) Middleware(s *middleware.Stack) error {
 	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("faults", func(ctx context.Context, input middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 		op := middleware.GetOperationName(ctx)
-		if err := in.decide(op); err != nil {
+		if err := in.decide(op, input.Parameters); err != nil {
 			return middleware.InitializeOutput{}, middleware.Metadata{}, err
 		}
 		return next.HandleInitialize(ctx, input)
 	}), middleware.Before)
 }
 
-func (in *Injector) decide(op string) error {
+func (in *Injector) decide(op string, input any) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.Calls[op]++
 	for _, r := range in.rules {
-		if r.Operation != op || (r.When != nil && !r.When()) {
+		if r.Operation != op || (r.When != nil && !r.When()) || (r.Match != nil && !r.Match(input)) {
 			continue
 		}
 		n := in.seen[r]

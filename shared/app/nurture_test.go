@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -372,5 +373,111 @@ func TestTickMovesAStaleDueEntryOut(t *testing.T) {
 		if strings.Contains(m.Text, id) || strings.Contains(m.HTML, id) {
 			t.Fatalf("an email about the erased lead: %s", m.Subject)
 		}
+	}
+}
+
+// TestARefusedEmailBacksOffWithoutHoldingUpOthers: SES refuses one lead's
+// nurture email outright (MessageRejected). The tick releases it and
+// records the refusal on the lead; the lead then leaves the due index
+// until its back-off ends (5 minutes, then 10), so later ticks neither
+// try it every minute nor keep it ahead of leads that can be mailed.
+// Once SES takes it, it goes out once and the refusal is cleared.
+func TestARefusedEmailBacksOffWithoutHoldingUpOthers(t *testing.T) {
+	clock := &clockAt{t: monday}
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}
+	capture, table, _ := buildAt(t, "capture", base, clock.now, "")
+	ctx := context.Background()
+	domain := fmt.Sprintf("refused%d.example", time.Now().UnixNano())
+	refused, other := "blocked@"+domain, "fine@"+domain
+	for _, addr := range []string{refused, other} {
+		accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(addr))))
+	}
+	rejecting := true
+	var mu sync.Mutex
+	inj := faults.New(&faults.Rule{Operation: "SendEmail", Count: -1,
+		Err:  &sestypes.MessageRejected{Message: ptr("Email address is not verified. The following identities failed the check in region US-EAST-1: " + refused)},
+		When: func() bool { mu.Lock(); defer mu.Unlock(); return rejecting },
+		Match: func(in any) bool {
+			e, ok := in.(*sesv2.SendEmailInput)
+			return ok && e.Destination != nil && slices.Contains(e.Destination.ToAddresses, refused)
+		}})
+	clients := testenv.Clients(t)
+	ses := sesv2.New(clients.SES.Options(), func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, inj.Middleware) })
+	cfg := config.Nurture{AWS: testenv.AWS(t), SESMaxSendRate: "1000", SenderPostalAddress: "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", Sales: config.Sales{Table: table, Sender: "leads@example.com",
+		SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: testKeys}}}
+	var logs bytes.Buffer
+	c := clients.App(nil, ses)
+	tick, err := nurturefn.New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, app.Env{Logs: logsTo(&logs), Clock: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(clients.DynamoDB, table)
+	id := capturedID(t, table, refused)
+	fire := func() {
+		t.Helper()
+		if err := tick(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tried := func() int { _, failed := inj.Counts("SendEmail"); return failed }
+
+	fire()
+	if len(emailsTo(t, other)) != 1 || len(emailsTo(t, refused)) != 0 || tried() != 1 {
+		t.Fatalf("first tick: %d emails to the other lead (want 1), %d to the refused one, %d refusals (want 1)",
+			len(emailsTo(t, other)), len(emailsTo(t, refused)), tried())
+	}
+	l, err := st.Lead(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := l.Refused; r == nil || r.Reason != lead.RefusedBySES || !r.ToLead || r.Times != 1 || !r.Until.Equal(monday.Add(5*time.Minute)) {
+		t.Fatalf("refusal on the lead: %+v", l.Refused)
+	}
+	if len(l.Claims) != 0 || l.Lease != nil || len(l.Nurture.Sends) != 0 {
+		t.Fatalf("the refused email left claims %+v, lease %+v, sends %+v", l.Claims, l.Lease, l.Nurture.Sends)
+	}
+	tl, err := st.Timeline(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(tl, func(e lead.Event) bool { return e.Kind == "email_refused" }) {
+		t.Fatalf("no email_refused event on the timeline: %+v", tl)
+	}
+	if strings.Contains(logs.String(), refused) {
+		t.Fatal("the tick's log carries the refused address (SES's message quotes it)")
+	}
+
+	for range 4 { // the next four minutes: left alone
+		clock.add(time.Minute)
+		fire()
+	}
+	if tried() != 1 {
+		t.Fatalf("within the back-off SES was asked %d times in all, want 1", tried())
+	}
+	clock.add(time.Minute) // 5 minutes: tried again, refused again; now 10 minutes
+	fire()
+	if l, _ = st.Lead(ctx, id); tried() != 2 || l.Refused == nil || l.Refused.Times != 2 || !l.Refused.Until.Equal(clock.now().Add(10*time.Minute)) {
+		t.Fatalf("after the back-off: %d refusals (want 2), refusal %+v", tried(), l.Refused)
+	}
+
+	mu.Lock()
+	rejecting = false // e.g. the address verified, the account out of the sandbox
+	mu.Unlock()
+	clock.add(9 * time.Minute)
+	fire()
+	if len(emailsTo(t, refused)) != 0 {
+		t.Fatal("sent before the second back-off ended")
+	}
+	clock.add(time.Minute)
+	fire()
+	fire()
+	if got := emailsTo(t, refused); len(got) != 1 {
+		t.Fatalf("after SES took it: %d emails, want 1", len(got))
+	}
+	if l, _ = st.Lead(ctx, id); l.Refused != nil || len(l.Nurture.Sends) != 1 {
+		t.Fatalf("after the email went out: refusal %+v, sends %+v", l.Refused, l.Nurture.Sends)
+	}
+	if len(emailsTo(t, other)) != 1 {
+		t.Fatalf("the other lead got %d emails, want its one", len(emailsTo(t, other)))
 	}
 }

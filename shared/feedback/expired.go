@@ -78,6 +78,8 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 		v.Message = "Sales already answered this lead, so there is nothing to do with this link."
 	case handoff.Busy: // another worker holds the lead: nothing was sent
 		v.Message, v.FreshButton = "The lead is being updated right now. Please press the button again in a minute.", true
+	case handoff.Deferred: // an email to sales about it was refused lately
+		v.Message = "Our last email to sales about this lead could not be delivered, so nothing was sent now. Please ask marketing for this lead."
 	default: // recovered, unconfirmed: an earlier press's email went or is being decided
 		v.Message = "The fresh links are being sent. Check your inbox in a minute."
 	}

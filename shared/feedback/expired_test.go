@@ -66,6 +66,12 @@ func TestExpiredLinkOffersFreshLinks(t *testing.T) {
 			if r := f.do(t, http.MethodPost, tok, "fresh_links=1"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "nothing new was sent") {
 				t.Fatalf("second press = %d:\n%s", r.StatusCode, r.Body)
 			}
+			// An email to sales about the lead was refused lately: the page
+			// says nothing was sent rather than "being sent".
+			fresh.out = handoff.Deferred
+			if r := f.do(t, http.MethodPost, tok, "fresh_links=1"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "could not be delivered, so nothing was sent") {
+				t.Fatalf("press while deferred = %d:\n%s", r.StatusCode, r.Body)
+			}
 			if l := f.lead(t); l.Version != 1 || l.Stage != lead.StageMQL {
 				t.Fatalf("the expired page changed the lead: %+v", l)
 			}

@@ -80,6 +80,9 @@ const (
 	// Unconfirmed: an earlier attempt died with the alert claimed; SES's
 	// Send event decides (package sendonce).
 	Unconfirmed = sendonce.Unconfirmed
+	// Deferred: an earlier email to sales about the lead was refused and
+	// its back-off has not ended (lead.Refusal); nothing was tried.
+	Deferred = sendonce.Deferred
 )
 
 // Jobs, also the names of their send markers.
@@ -150,6 +153,10 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 	switch {
 	case job == "":
 		return NothingDue, nil
+	case job != jobSummary && job != jobReturn && l.Deferred(false, now):
+		// Before flood control and the rotation: a refused alert must not
+		// take a slot or a rep's turn each time it is looked at.
+		return Deferred, nil
 	case job == jobSummary, job == jobReturn:
 		if l.Held(owner, now) {
 			return Busy, nil
@@ -305,6 +312,8 @@ func (s *Service) outcome(ctx context.Context, l lead.Lead, job string, out send
 		return Busy, nil
 	case sendonce.Unconfirmed:
 		return Unconfirmed, nil
+	case sendonce.Deferred:
+		return Deferred, nil
 	}
 	return NothingDue, nil
 }

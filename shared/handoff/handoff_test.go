@@ -3,6 +3,7 @@ package handoff
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -203,6 +204,42 @@ func TestFailedSendIsRetriedNextRun(t *testing.T) {
 	out, err := f.svc.Run(context.Background(), id, "w2", "")
 	if err != nil || out != Sent || len(f.out.Sent()) != 1 {
 		t.Fatalf("retry = %s, %v; %d emails", out, err, len(f.out.Sent()))
+	}
+}
+
+// An alert SES refuses outright is not tried again every run: the lead's
+// emails to sales wait out a back-off, taking no rep's turn meanwhile;
+// after it the same rep gets the alert.
+func TestRefusedAlertWaitsOutItsBackOff(t *testing.T) {
+	f := newFixture(t)
+	id := f.hotLead(t, "refused@bigcorp.example")
+	f.out.Fail = fmt.Errorf("%w: MessageRejected", mail.ErrRejected)
+	if _, err := f.svc.Run(context.Background(), id, "w1", ""); !errors.Is(err, mail.ErrRejected) {
+		t.Fatalf("err = %v, want ErrRejected", err)
+	}
+	f.out.Fail = nil
+	l := stored(t, f.store, id)
+	if r := l.Refused; r == nil || r.ToLead || r.Job != "handoff" || !l.NextDue().Equal(f.now.Add(lead.RefusalFirstWait)) {
+		t.Fatalf("after the refusal: %+v, due %v", l.Refused, l.NextDue())
+	}
+	f.now = f.now.Add(time.Minute)
+	if out, err := f.svc.Run(context.Background(), id, "w2", ""); err != nil || out != Deferred || len(f.out.Sent()) != 0 {
+		t.Fatalf("within the back-off: %s, %v, %d emails", out, err, len(f.out.Sent()))
+	}
+	// The deferred run took no turn: the next hot lead gets the next rep.
+	if _, err := f.svc.Run(context.Background(), f.hotLead(t, "next@bigcorp.example"), "w3", ""); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(lead.RefusalFirstWait)
+	out, err := f.svc.Run(context.Background(), id, "w4", "")
+	if err != nil || out != Sent {
+		t.Fatalf("after the back-off = %s, %v", out, err)
+	}
+	if sent := f.out.Sent(); len(sent) != 2 || sent[0].To != "cy@example.com" || sent[1].To != "ana@example.com" {
+		t.Fatalf("alerts went to %v, want the next lead's to cy, then the refused one's to its rep ana", sent)
+	}
+	if stored(t, f.store, id).Refused != nil {
+		t.Fatal("the alert went out and the refusal stayed")
 	}
 }
 

@@ -65,6 +65,8 @@ var describeCases = []struct {
 	{"handoff", map[string]any{"rep": "ana@example.com"}, "Alert sent to sales to ana@example.com"},
 	{"sla_breach", map[string]any{"rep": "ana@example.com", "escalated_to": "lea@example.com"}, "No response in time: escalated to lea@example.com"},
 	{"fresh_links", map[string]any{"rep": "ana@example.com"}, "Fresh alert links sent to ana@example.com"},
+	{"email_refused", map[string]any{"job": "handoff", "reason": "rejected_by_ses", "times": 1, "until": "2026-11-23T09:05:00Z"},
+		"An email could not be sent: SES rejected it; tried again from 23 Nov 2026 09:05 UTC"},
 	{EventReturned, map[string]any{"rep": "ana@example.com", "escalated_to": "lea@example.com"},
 		"Nobody answered the alert (to ana@example.com, escalated to lea@example.com) in time: back to nurturing"},
 	{"alert_held", map[string]any{"reason": "source_limit"}, "Alert held for a summary (Source limit)"},

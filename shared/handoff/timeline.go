@@ -9,6 +9,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/sendonce"
 )
 
 // Timeline is a lead's events as sentences a rep reads, oldest first.
@@ -141,6 +142,19 @@ var describers = map[string]func(f facts, labels Labels) string{
 	"handoff":     func(f facts, _ Labels) string { return to("Alert sent to sales", f.str("rep")) },
 	"sla_breach":  func(f facts, _ Labels) string { return to("No response in time: escalated", f.str("escalated_to")) },
 	"fresh_links": func(f facts, _ Labels) string { return to("Fresh alert links sent", f.str("rep")) },
+	sendonce.EventRefused: func(f facts, _ Labels) string {
+		s := "An email could not be sent"
+		switch f.str("reason") {
+		case lead.RefusedBySES:
+			s += ": SES rejected it"
+		case lead.RefusedInvalid:
+			s += ": it failed the message checks"
+		}
+		if at, ok := f.time("until"); ok {
+			s += "; tried again from " + at.UTC().Format("2 Jan 2006 15:04 UTC")
+		}
+		return s
+	},
 	EventReturned: func(f facts, _ Labels) string {
 		if f.str("held") != "" {
 			return "The held alert was never released: back to nurturing"

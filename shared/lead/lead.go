@@ -197,6 +197,9 @@ type Lead struct {
 	// with the lead before the email goes to SES, removed by the write
 	// that records it (package sendonce).
 	Claims map[string]Claim `json:"claims,omitempty"`
+	// Refused is the last email SES refused (or that failed its checks)
+	// for this lead, while its side waits out the back-off; see Refusal.
+	Refused *Refusal `json:"refused,omitempty"`
 	// Recorded is the lifecycle (stage, opt-out) the timeline last
 	// recorded; see Record.
 	Recorded *Lifecycle `json:"lifecycle,omitempty"`

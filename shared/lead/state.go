@@ -225,27 +225,35 @@ func (l *Lead) NextDue() time.Time {
 			due = t
 		}
 	}
+	// email is earliest for an email of a side: not before the back-off
+	// of a refusal of that side ends.
+	email := func(t time.Time, toLead bool) {
+		if r := l.Refused; r != nil && r.ToLead == toLead && !t.IsZero() && t.Before(r.Until) {
+			t = r.Until
+		}
+		earliest(t)
+	}
 	if l.Handoff != nil {
 		switch l.Handoff.State {
 		case HandoffPending:
-			earliest(l.Handoff.Since)
+			email(l.Handoff.Since, false)
 		case HandoffSent:
-			earliest(l.Handoff.DueBy)
+			email(l.Handoff.DueBy, false)
 		case HandoffHeld:
 			if h := l.Handoff.Held; h != nil && !h.Summarised {
 				earliest(h.SummaryAt)
 			}
-			earliest(l.HeldRetryAt())
+			email(l.HeldRetryAt(), false)
 		}
 		earliest(l.ReturnDue())
 	}
 	if l.Nurture != nil {
-		earliest(l.Nurture.NextAt)
+		email(l.Nurture.NextAt, true)
 	}
 	if l.OutcomeReminderPending() {
-		earliest(l.Deal.RemindAt)
+		email(l.Deal.RemindAt, false)
 	}
-	earliest(l.confirmationOwed())
+	email(l.confirmationOwed(), true)
 	return due
 }
 

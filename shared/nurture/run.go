@@ -184,7 +184,9 @@ func (r *Runner) message(l lead.Lead, p Plan, now time.Time) (mail.Message, erro
 	}
 	e, err := r.Sequences.RenderWith(p.Template, l, Footer{UnsubscribeURL: unsub, PostalAddress: r.PostalAddress})
 	if err != nil {
-		return mail.Message{}, fmt.Errorf("nurture: render %s: %w", p.Template, err)
+		// The lead's data does not render: a refusal (mail.ErrInvalid), so
+		// it is not tried again every tick.
+		return mail.Message{}, fmt.Errorf("nurture: render %s: %w: %w", p.Template, mail.ErrInvalid, err)
 	}
 	// Longest links first: one link may be a prefix of another. In the
 	// HTML a link may be written escaped (&amp;) or as typed (&).

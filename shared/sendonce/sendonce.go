@@ -26,7 +26,10 @@
 // error (throttled, rejected, invalid) certainly went nowhere: the claim
 // is released at once, as is one that never reached SES (no connection).
 // A send that ended without an answer (timeout, connection lost) keeps
-// its claim for the Send event to decide.
+// its claim for the Send event to decide. A refusal that sending again
+// at once would not cure (SES rejected the message, or it failed its
+// checks) is recorded on the lead with the release: emails of its side
+// then wait out a back-off (lead.Refusal; Do answers Deferred).
 //
 // It imports no AWS code.
 package sendonce
@@ -96,6 +99,9 @@ const (
 	Busy                = lead.Busy // another worker holds or changed the lead
 	NotDue              = lead.Idle // someone else recorded it already
 	Suppressed  Outcome = "suppressed"
+	// Deferred: an earlier email of the job's side was refused and its
+	// back-off has not ended (lead.Refusal); nothing was tried.
+	Deferred Outcome = "deferred"
 )
 
 // DefaultConfirm is how long a claim left without its commit waits for
@@ -149,6 +155,9 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 			return Unconfirmed, nil
 		}
 		// No Send event in all that time: SES never took it. Send it now.
+	}
+	if l.Deferred(job.ToLead, now) {
+		return Deferred, nil
 	}
 	if job.Prepare != nil {
 		if err := job.Prepare(ctx, &l); err != nil {
@@ -204,13 +213,25 @@ func (s *Sender) finish(ctx context.Context, claimed lead.Lead, job Job, owner, 
 		if errors.Is(err, ErrUnknown) {
 			return "", fmt.Errorf("sendonce: send %s: %w", job.Name, err)
 		}
-		// Nothing went out: drop claim and lease so a later run retries.
+		// Nothing went out: drop claim and lease so a later run retries;
+		// after a refusal, not before the back-off ends.
 		undo := claimed
 		undo.Lease = nil
 		undo.Claims = maps.Clone(undo.Claims)
 		delete(undo.Claims, job.Name)
-		if _, uerr := lead.Write(ctx, s.Store.Put, undo, lead.Change{}); uerr != nil {
+		var ch lead.Change
+		if reason := refusal(err); reason != "" {
+			now := s.Clock()
+			undo.Refuse(job.Name, job.ToLead, reason, now)
+			r := undo.Refused
+			ch = lead.Change{At: now, Events: []lead.Event{{At: now, Kind: EventRefused, ID: s.NewID(now),
+				Data: map[string]any{"job": job.Name, "reason": reason, "times": r.Times, "until": r.Until}}}}
+		}
+		if _, uerr := lead.Write(ctx, s.Store.Put, undo, ch); uerr != nil {
 			return "", fmt.Errorf("sendonce: %s not sent (%w); releasing it failed too (it is sent again after %s): %v", job.Name, err, s.confirm(), uerr)
+		}
+		if r := undo.Refused; ch.Events != nil {
+			return "", fmt.Errorf("sendonce: send %s: %w (refused %d× in a row: tried again after %s)", job.Name, err, r.Times, r.Until.Format(time.RFC3339))
 		}
 		return "", fmt.Errorf("sendonce: send %s: %w", job.Name, err)
 	}
@@ -218,6 +239,26 @@ func (s *Sender) finish(ctx context.Context, claimed lead.Lead, job Job, owner, 
 		return "", err
 	}
 	return Sent, nil
+}
+
+// EventRefused is the timeline event of an email refused for good (SES
+// refused it, or it failed its checks): the lead's side waits out a
+// back-off before the next try (lead.Refusal).
+const EventRefused = "email_refused"
+
+// refusal is the lead.Refusal reason of a send that failed with err: SES
+// refused the message, or it failed its checks (mail.ErrInvalid,
+// mail.ErrHeaderInjection). "" for anything that may pass by itself
+// (throttling, SES or the database unavailable, the rate limit): that is
+// tried again at the next run.
+func refusal(err error) string {
+	switch {
+	case errors.Is(err, mail.ErrRejected):
+		return lead.RefusedBySES
+	case errors.Is(err, mail.ErrInvalid), errors.Is(err, mail.ErrHeaderInjection):
+		return lead.RefusedInvalid
+	}
+	return ""
 }
 
 // send builds and sends the message, tagged with the lead and the claim.
@@ -267,6 +308,7 @@ func (s *Sender) commit(ctx context.Context, claimed lead.Lead, job Job, owner, 
 		if job.Due(&l) {
 			ch = job.Commit(&l, messageID)
 		}
+		l.Delivered(job.ToLead)
 		l.Claims = maps.Clone(l.Claims)
 		delete(l.Claims, job.Name)
 		if len(l.Claims) == 0 {

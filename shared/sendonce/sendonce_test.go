@@ -123,12 +123,17 @@ func TestSendSESRefusedReleasesClaimAndLease(t *testing.T) {
 		name    string
 		breakIt func(f *fixture, j *sendonce.Job)
 		want    error
+		// refused: a refusal sending again at once would not cure, so the
+		// lead's emails wait out a back-off; else the next run retries.
+		refused string
 	}{
-		{"SES throttles", func(f *fixture, _ *sendonce.Job) { f.out.Fail = mail.ErrThrottled }, mail.ErrThrottled},
-		{"SES rejects", func(f *fixture, _ *sendonce.Job) { f.out.Fail = fmt.Errorf("%w: MessageRejected", mail.ErrRejected) }, mail.ErrRejected},
+		{"SES throttles", func(f *fixture, _ *sendonce.Job) { f.out.Fail = mail.ErrThrottled }, mail.ErrThrottled, ""},
+		{"SES unavailable", func(f *fixture, _ *sendonce.Job) { f.out.Fail = mail.ErrUnavailable }, mail.ErrUnavailable, ""},
+		{"SES rejects", func(f *fixture, _ *sendonce.Job) { f.out.Fail = fmt.Errorf("%w: MessageRejected", mail.ErrRejected) }, mail.ErrRejected, lead.RefusedBySES},
+		{"message fails its checks", func(f *fixture, _ *sendonce.Job) { f.out.Fail = fmt.Errorf("%w: bad tag", mail.ErrInvalid) }, mail.ErrInvalid, lead.RefusedInvalid},
 		{"message cannot be built", func(_ *fixture, j *sendonce.Job) {
 			j.Message = func(context.Context, lead.Lead) (mail.Message, error) { return mail.Message{}, errBadTemplate }
-		}, errBadTemplate},
+		}, errBadTemplate, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -142,13 +147,47 @@ func TestSendSESRefusedReleasesClaimAndLease(t *testing.T) {
 			if _, claimed := got.Claims[job]; len(f.out.Sent()) != 0 || claimed || got.Lease != nil || sends(got) != 0 {
 				t.Fatalf("after a refused send: %d sent, claims %+v, lease %+v, sends %d; want nothing left", len(f.out.Sent()), got.Claims, got.Lease, sends(got))
 			}
-			// The next run sends it.
 			f.out.Fail = nil
+			if tc.refused != "" {
+				r := got.Refused
+				if r == nil || r.Reason != tc.refused || r.Job != job || !r.ToLead || r.Times != 1 || !r.Until.Equal(t0.Add(lead.RefusalFirstWait)) {
+					t.Fatalf("refusal recorded: %+v", r)
+				}
+				if due := got.NextDue(); !due.Equal(r.Until) {
+					t.Fatalf("the refused lead is due at %v, want at the back-off's end %v", due, r.Until)
+				}
+				tl, _ := f.st.Timeline(context.Background(), "L1")
+				if len(tl) != 1 || tl[0].Kind != sendonce.EventRefused || tl[0].Data["reason"] != tc.refused {
+					t.Fatalf("timeline after the refusal: %+v", tl)
+				}
+				// Within the back-off nothing is tried.
+				f.now = r.Until.Add(-time.Second)
+				if out, err := f.s.Do(context.Background(), got, welcome(true), "w2"); err != nil || out != sendonce.Deferred || len(f.out.Sent()) != 0 {
+					t.Fatalf("during the back-off: %s, %v, %d sent", out, err, len(f.out.Sent()))
+				}
+				f.now = r.Until
+			} else if got.Refused != nil {
+				t.Fatalf("a failure that may pass by itself recorded a refusal: %+v", got.Refused)
+			}
+			// The next run sends it, and a sent email ends the refusal.
 			out, err := f.s.Do(context.Background(), got, welcome(true), "w2")
-			if err != nil || out != sendonce.Sent || len(f.out.Sent()) != 1 || sends(f.read(t)) != 1 {
-				t.Fatalf("retry = %s, %v; %d sent", out, err, len(f.out.Sent()))
+			if after := f.read(t); err != nil || out != sendonce.Sent || len(f.out.Sent()) != 1 || sends(after) != 1 || after.Refused != nil {
+				t.Fatalf("retry = %s, %v; %d sent, refusal %+v", out, err, len(f.out.Sent()), after.Refused)
 			}
 		})
+	}
+}
+
+// A refusal of an email to sales does not hold up the lead's own emails.
+func TestARefusalOfTheOtherSideDoesNotDefer(t *testing.T) {
+	f := newFixture(t)
+	l := f.lead(t)
+	l.Refuse("handoff", false, lead.RefusedBySES, t0)
+	if out, err := f.s.Do(context.Background(), l, welcome(true), "w1"); err != nil || out != sendonce.Sent {
+		t.Fatalf("Do = %s, %v; want sent", out, err)
+	}
+	if r := f.read(t).Refused; r == nil || r.ToLead {
+		t.Fatalf("the email to the lead cleared the refusal of sales' email: %+v", r)
 	}
 }
 

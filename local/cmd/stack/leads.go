@@ -66,8 +66,25 @@ func writeTable(w io.Writer, list leadList, loc *time.Location) error {
 	return nil
 }
 
-// nextAction says in words where a lead stands and what happens next.
+// nextAction says in words where a lead stands and what happens next,
+// led by an email refusal whose back-off is running (that side's emails
+// wait for it).
 func nextAction(l lead.Lead, now time.Time, speed float64, loc *time.Location) string {
+	next := standing(l, now, speed, loc)
+	if r := l.Refused; r != nil && now.Before(r.Until) && !l.Erased {
+		to := "sales"
+		if r.ToLead {
+			to = "the lead"
+		}
+		why := map[string]string{lead.RefusedBySES: "SES rejected it", lead.RefusedInvalid: "it failed the message checks"}[r.Reason]
+		return fmt.Sprintf("email to %s refused (%s, %d× in a row), next try %s; %s",
+			to, orText(why, words(r.Reason)), r.Times, dueText(r.Until, now, speed, loc), next)
+	}
+	return next
+}
+
+// standing says in words where a lead stands and what happens next.
+func standing(l lead.Lead, now time.Time, speed float64, loc *time.Location) string {
 	when := func(t time.Time) string { return dueText(t, now, speed, loc) }
 	switch {
 	case l.Erased:

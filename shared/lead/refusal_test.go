@@ -1,0 +1,77 @@
+package lead
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRefusalsBackOffDoublingToADay(t *testing.T) {
+	now := time.Date(2031, 3, 10, 9, 0, 0, 0, time.UTC)
+	var l Lead
+	var waits []time.Duration
+	for i := 0; i < 12; i++ {
+		l.Refuse("nurture:s:welcome", true, RefusedBySES, now)
+		waits = append(waits, l.Refused.Until.Sub(now))
+		if l.Refused.Times != i+1 {
+			t.Fatalf("refusal %d counted as %d", i+1, l.Refused.Times)
+		}
+	}
+	want := []time.Duration{5 * time.Minute, 10 * time.Minute, 20 * time.Minute, 40 * time.Minute, 80 * time.Minute, 160 * time.Minute,
+		320 * time.Minute, 640 * time.Minute, 1280 * time.Minute, 24 * time.Hour, 24 * time.Hour, 24 * time.Hour}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Errorf("wait after refusal %d = %v, want %v", i+1, waits[i], want[i])
+		}
+	}
+	// A refusal of the other side starts its own count.
+	l.Refuse("handoff", false, RefusedInvalid, now)
+	if l.Refused.Times != 1 || l.Refused.ToLead || l.Refused.Until != now.Add(RefusalFirstWait) {
+		t.Fatalf("a sales-side refusal after lead-side ones: %+v", l.Refused)
+	}
+}
+
+func TestARefusalDefersOnlyItsOwnSide(t *testing.T) {
+	now := time.Date(2031, 3, 10, 9, 0, 0, 0, time.UTC)
+	until := now.Add(RefusalFirstWait)
+	nurturing := func() Lead {
+		return Lead{Stage: StageNurturing, Nurture: &Nurture{Sequence: "s", Step: "welcome", NextAt: now}}
+	}
+	pending := func() Lead {
+		return Lead{Stage: StageMQL, Handoff: &Handoff{State: HandoffPending, Since: now}}
+	}
+	for _, tc := range []struct {
+		name       string
+		lead       Lead
+		toLead     bool
+		wantDue    time.Time
+		deferLead  bool
+		deferSales bool
+	}{
+		{"nurture step refused: the step waits", nurturing(), true, until, true, false},
+		{"alert refused: the alert waits", pending(), false, until, false, true},
+		{"alert refused: a nurture step is not held up", nurturing(), false, now, false, true},
+		{"nurture refused: an owed alert is not held up", pending(), true, now, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := tc.lead
+			l.Refuse("job", tc.toLead, RefusedBySES, now)
+			if got := l.NextDue(); !got.Equal(tc.wantDue) {
+				t.Errorf("NextDue = %v, want %v", got, tc.wantDue)
+			}
+			if l.Deferred(true, now) != tc.deferLead || l.Deferred(false, now) != tc.deferSales {
+				t.Errorf("deferred at once: lead %v sales %v; want %v %v", l.Deferred(true, now), l.Deferred(false, now), tc.deferLead, tc.deferSales)
+			}
+			if l.Deferred(true, until) || l.Deferred(false, until) {
+				t.Errorf("still deferred when the back-off ended")
+			}
+			l.Delivered(!tc.toLead)
+			if l.Refused == nil {
+				t.Fatal("an email of the other side cleared the refusal")
+			}
+			l.Delivered(tc.toLead)
+			if l.Refused != nil {
+				t.Fatal("an email of its side went out and the refusal stayed")
+			}
+		})
+	}
+}
