@@ -282,6 +282,9 @@ func parseCSV(body []byte) ([]row, error) {
 			f, err := parseAmount(s)
 			if err != nil {
 				r.err = &FieldError{"amount", fmt.Sprintf("%q is not a number", s)}
+				if strings.Contains(s, ",") {
+					r.err = &FieldError{"amount", fmt.Sprintf("%q is not a number: a comma separates thousands only (12,500.50)", s)}
+				}
 			}
 			r.o.Amount = &f
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,9 +44,18 @@ const MaxAmount = 1e12
 var outcomeStages = map[string]lead.Stage{"sql": lead.StageSQL, "won": lead.StageWon, "lost": lead.StageLost}
 
 // parseAmount reads a deal amount as people write it: 12500, 12,500.50.
+// A comma is a thousands separator only between groups of three digits:
+// a decimal comma (1,5 or 1.234,56) is refused, not read as 15 or 1234.56
+// off by a factor.
 func parseAmount(s string) (float64, error) {
+	if strings.Contains(s, ",") && !thousands.MatchString(s) {
+		return 0, fmt.Errorf("%q: a comma separates thousands only (12,500.50)", s)
+	}
 	return strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
 }
+
+// thousands is an amount with commas between groups of three digits.
+var thousands = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
 
 // FieldError is an outcome field that cannot be used, and why.
 type FieldError struct{ Field, Reason string }

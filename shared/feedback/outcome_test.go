@@ -48,6 +48,24 @@ func TestOutcomeValidate(t *testing.T) {
 	}
 }
 
+// TestParseAmount: commas separate thousands; a decimal comma is refused
+// rather than read as an amount 10 or 100 times too large.
+func TestParseAmount(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"12500", 12500, true}, {"12500.50", 12500.5, true}, {"12,500.50", 12500.5, true}, {"1,234,567", 1234567, true},
+		{"1,5", 0, false}, {"1500,50", 0, false}, {"1.234,56", 0, false}, {"12,50,000", 0, false}, {",500", 0, false}, {"12x", 0, false},
+	} {
+		got, err := parseAmount(tt.in)
+		if (err == nil) != tt.ok || tt.ok && got != tt.want {
+			t.Errorf("parseAmount(%q) = %v, %v; want %v (ok %v)", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
 // TestApplyOutcome: the stages an outcome may follow, idempotency by
 // event id, the horizon, and the deal recorded on won.
 func TestApplyOutcome(t *testing.T) {
