@@ -121,6 +121,8 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		o.Stage, o.LeadID = action, claims.Subject
 		if ferr := o.Validate(now); ferr != nil {
 			err = fmt.Errorf("deal %w", ferr)
+		} else if ferr := o.CheckClosed(&l); ferr != nil {
+			err = fmt.Errorf("deal %w", ferr)
 		} else if ferr := o.CheckCurrency(h.Rules.Outcomes()); ferr != nil {
 			// Said to a sales rep: what to do now, and who can change it.
 			here, asked := h.Rules.Outcomes().Currency, strings.ToUpper(o.Currency)

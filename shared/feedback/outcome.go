@@ -95,6 +95,19 @@ func (o *Outcome) Validate(now time.Time) error {
 	return nil
 }
 
+// CheckClosed refuses a close date before the lead was captured: no deal
+// closes before its lead exists (a typo, a CRM's date of another deal),
+// and the lead → won figures would count it as closed at once. The day
+// before the capture's (UTC) day is allowed: a close date is a day, in
+// the rep's or the CRM's time zone. The error is a *FieldError.
+func (o *Outcome) CheckClosed(l *lead.Lead) error {
+	dayBefore := l.CreatedAt.UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
+	if o.ClosedAt.IsZero() || l.CreatedAt.IsZero() || !o.ClosedAt.Before(dayBefore) {
+		return nil
+	}
+	return &FieldError{"closed_at", "lies before the lead was captured (" + l.CreatedAt.UTC().Format("2006-01-02") + ")"}
+}
+
 // ErrOutcomeRefused: the lead is not in a stage the outcome may follow,
 // or the horizon passed. Nothing was written.
 var ErrOutcomeRefused = errors.New("outcome refused")
@@ -140,6 +153,9 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	if !accepted.IsZero() && now.After(accepted.Add(rules.Horizon)) {
 		return Superseded, ch, fmt.Errorf("%w: accepted %s, more than %s ago (the outcome horizon)", ErrOutcomeRefused,
 			accepted.UTC().Format("2006-01-02"), days(rules.Horizon))
+	}
+	if err := o.CheckClosed(l); err != nil {
+		return Superseded, ch, err
 	}
 	if l.Deal == nil {
 		l.Deal = &lead.Deal{AcceptedAt: accepted}

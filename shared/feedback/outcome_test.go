@@ -148,7 +148,7 @@ func TestBackfill(t *testing.T) {
 	}
 	csv := "lead_id,stage,amount,currency,closed_at\n" +
 		"L1,sql,,,\n" +
-		"L1,won,12500,EUR,2031-03-01\n" +
+		"L1,won,12500,EUR,2031-03-10\n" +
 		"L404,won,1,,\n" +
 		"L1,won,12x,,\n"
 	code, out := backfill("text/csv", csv)
@@ -159,7 +159,7 @@ func TestBackfill(t *testing.T) {
 	}
 	l := f.lead(t)
 	if l.Stage != lead.StageWon || l.Deal.Amount != 12500 || l.Deal.Currency != "EUR" || l.Deal.Source != "crm" ||
-		!l.Deal.ClosedAt.Equal(time.Date(2031, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		!l.Deal.ClosedAt.Equal(time.Date(2031, 3, 10, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("lead %s deal %+v", l.Stage, l.Deal)
 	}
 	version := l.Version
@@ -180,15 +180,15 @@ func TestBackfill(t *testing.T) {
 	f2 := newFixture(t)
 	accepted(t, f2)
 	f = f2
-	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"won","closed_at":"2031-03-01"}`+"\n"+`{"lead_id":"L1","stage":"won","closed_at":"1 March"}`)
+	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"won","closed_at":"2031-03-10"}`+"\n"+`{"lead_id":"L1","stage":"won","closed_at":"1 March"}`)
 	errs, _ = json.Marshal(out["errors"])
 	if code != http.StatusUnprocessableEntity || out["recorded"] != 1.0 ||
 		string(errs) != `[{"error":"not a date (YYYY-MM-DD or RFC 3339)","field":"closed_at","line":2}]` ||
-		!f.lead(t).Deal.ClosedAt.Equal(time.Date(2031, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		!f.lead(t).Deal.ClosedAt.Equal(time.Date(2031, 3, 10, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("json lines, closed_at as a day: %d %v %s", code, out, errs)
 	}
 	// Every row applied: the errors are an empty list, not null.
-	if code, out := backfill("application/x-ndjson", `{"lead_id":"L1","stage":"won","closed_at":"2031-03-01"}`); code != http.StatusOK ||
+	if code, out := backfill("application/x-ndjson", `{"lead_id":"L1","stage":"won","closed_at":"2031-03-10"}`); code != http.StatusOK ||
 		out["already"] != 1.0 || out["errors"] == nil {
 		t.Fatalf("all applied: %d %v", code, out)
 	}
@@ -453,5 +453,50 @@ func TestOutcomeWonFromSALCountsTheSQL(t *testing.T) {
 				t.Fatalf("funnel %v: want SAL ≥ SQL ≥ won, and won ≤ sql_closed ≤ sql", f)
 			}
 		})
+	}
+}
+
+// TestCloseDateBeforeCapture: a won or lost outcome dated before its lead
+// was captured (a day before is a time zone's date) is refused and changes
+// nothing — from a CRM, a back-fill row and the rep's won page alike.
+func TestCloseDateBeforeCapture(t *testing.T) {
+	created := t0.Add(-3 * 24 * time.Hour)
+	for _, tt := range []struct {
+		name    string
+		o       Outcome
+		refused bool
+	}{
+		{"won years before", Outcome{Stage: "won", Amount: amount(300), ClosedAt: time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)}, true},
+		{"lost a week before", Outcome{Stage: "lost", ClosedAt: created.Add(-7 * 24 * time.Hour)}, true},
+		{"won the day before, by date", Outcome{Stage: "won", ClosedAt: created.Truncate(24 * time.Hour).Add(-24 * time.Hour)}, false},
+		{"won the day of capture, by date", Outcome{Stage: "won", ClosedAt: created.Truncate(24 * time.Hour)}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := lead.Lead{ID: "L1", Stage: lead.StageSAL, CreatedAt: created, Deal: &lead.Deal{AcceptedAt: created}}
+			o := tt.o
+			o.LeadID = "L1"
+			out, ch, err := ApplyOutcome(&l, o, qualify.DefaultOutcomes, func(time.Time) string { return "ev" }, t0)
+			var fe *FieldError
+			if tt.refused != (err != nil) || tt.refused && (!errors.As(err, &fe) || fe.Field != "closed_at" || out == Recorded || len(ch.Counters) > 0 || l.Stage != lead.StageSAL) {
+				t.Fatalf("ApplyOutcome = %s, %v, %v (stage %s); refused %v", out, ch.Counters, err, l.Stage, tt.refused)
+			}
+		})
+	}
+	// The back-fill names the row and field; the rep's page says so (400).
+	f := newFixture(t)
+	accepted(t, f)
+	req := httpapi.Request{RouteKey: RouteOutcomes, Body: "lead_id,stage,amount,closed_at\nL1,won,300,2001-01-01\n",
+		Headers: map[string]string{"content-type": "text/csv"}}
+	r, err := f.h.Handle(context.Background(), req)
+	if err != nil || r.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, `{"line":2,"field":"closed_at","error":"lies before the lead was captured (2031-03-10)"}`) {
+		t.Fatalf("back-fill: %d %s %v", r.StatusCode, r.Body, err)
+	}
+	page := f.do(t, http.MethodPost, f.tok(links.ActionWon, "ana@example.com"), "amount=300&closed_at=2001-01-01")
+	if page.StatusCode != http.StatusBadRequest || !strings.Contains(page.Body, "lies before the lead was captured") {
+		t.Fatalf("won page: %d\n%s", page.StatusCode, page.Body)
+	}
+	if l := f.lead(t); l.Stage != lead.StageSAL || l.Deal.Amount != 0 {
+		t.Fatalf("a refused close date changed the lead: %s %+v", l.Stage, l.Deal)
 	}
 }
