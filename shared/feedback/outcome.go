@@ -71,6 +71,10 @@ func (o *Outcome) Validate(now time.Time) error {
 	switch {
 	case o.LeadID == "" && strings.TrimSpace(o.Email) == "":
 		return &FieldError{"lead_id", "give lead_id or email"}
+	case len(o.LeadID) > 128:
+		// Not a lead id (they have 26 characters); DynamoDB refuses such a
+		// key, which would read as a storage failure, retried for ever.
+		return &FieldError{"lead_id", "longer than 128 characters: not a lead id"}
 	case outcomeStages[o.Stage] == "":
 		return &FieldError{"stage", fmt.Sprintf("%q is not sql, won or lost", o.Stage)}
 	case o.Amount != nil && o.Stage != "won":

@@ -28,6 +28,7 @@ func TestOutcomeValidate(t *testing.T) {
 		{"won with a deal", Outcome{LeadID: "L1", Stage: "WON", Amount: amount(12500.5), Currency: "usd", ClosedAt: t0}, ""},
 		{"sql by email", Outcome{Email: "a@b.example", Stage: "sql"}, ""},
 		{"no lead", Outcome{Stage: "won"}, "lead_id"},
+		{"not a lead id", Outcome{LeadID: strings.Repeat("L", 5000), Stage: "won"}, "lead_id"},
 		{"unknown stage", Outcome{LeadID: "L1", Stage: "closed"}, "stage"},
 		{"amount on lost", Outcome{LeadID: "L1", Stage: "lost", Amount: amount(5)}, "amount"},
 		{"negative amount", Outcome{LeadID: "L1", Stage: "won", Amount: amount(-1)}, "amount"},
