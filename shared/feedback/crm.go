@@ -241,6 +241,9 @@ func parseCSV(body []byte) ([]row, error) {
 		if !slices.Contains(csvColumns, name) {
 			return nil, fmt.Errorf("line 1: unknown column %q (columns: %s)", name, strings.Join(csvColumns, ", "))
 		}
+		if _, dup := col[name]; dup {
+			return nil, fmt.Errorf("line 1: column %q appears twice", name)
+		}
 		col[name] = i
 	}
 	if _, ok := col["stage"]; !ok {
@@ -276,6 +279,13 @@ func parseCSV(body []byte) ([]row, error) {
 			return ""
 		}
 		r := row{line: line}
+		if len(rec) > len(header) && strings.TrimSpace(strings.Join(rec[len(header):], "")) != "" {
+			// A value with no column (an amount under a header without
+			// one, a comma too many) would be dropped silently; empty
+			// trailing cells, as spreadsheets write them, are no value.
+			rows = append(rows, row{line: line, err: &FieldError{"csv", fmt.Sprintf("%d values, the header has %d columns", len(rec), len(header))}})
+			continue
+		}
 		r.o = Outcome{LeadID: get("lead_id"), Email: get("email"), Stage: get("stage"), Currency: get("currency"),
 			Reason: get("reason"), EventID: get("event_id")}
 		if s := get("amount"); s != "" {

@@ -193,7 +193,16 @@ func TestBackfill(t *testing.T) {
 		out["already"] != 1.0 || out["errors"] == nil {
 		t.Fatalf("all applied: %d %v", code, out)
 	}
-	for _, bad := range []string{"", "stage,colour\nwon,red\n", "lead_id,amount\nL1,5\n"} {
+	// A value with no column is the row's error, not dropped.
+	code, out = backfill("text/csv", "lead_id,stage\nL1,won,12500\n")
+	errs, _ = json.Marshal(out["errors"])
+	if code != http.StatusUnprocessableEntity || string(errs) != `[{"error":"3 values, the header has 2 columns","field":"csv","line":2}]` {
+		t.Fatalf("a value with no column: %d %v %s", code, out, errs)
+	}
+	if code, out := backfill("text/csv", "lead_id,stage\nL1,won,,\n"); code != http.StatusOK || out["already"] != 1.0 {
+		t.Fatalf("empty trailing cells: %d %v", code, out)
+	}
+	for _, bad := range []string{"", "stage,colour\nwon,red\n", "lead_id,amount\nL1,5\n", "lead_id,stage,stage\nL1,won,sql\n"} {
 		if code, out := backfill("text/csv", bad); code != http.StatusBadRequest || out["error"] == "" {
 			t.Fatalf("%q: %d %v", bad, code, out)
 		}
