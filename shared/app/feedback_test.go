@@ -188,7 +188,9 @@ func TestOutcomesFromACRM(t *testing.T) {
 	}
 
 	id, email := hot("crm")
-	won := event(`{"email":"` + strings.ToUpper(email) + `","stage":"won","amount":24000,"currency":"USD","closed_at":"2026-12-01T16:00:00Z","event_id":"deal-1-won"}`)
+	// Closed after capture: a close date before the lead is refused.
+	closed := time.Now().UTC().Truncate(time.Second)
+	won := event(`{"email":"` + strings.ToUpper(email) + `","stage":"won","amount":24000,"currency":"USD","closed_at":"` + closed.Format(time.RFC3339) + `","event_id":"deal-1-won"}`)
 	for i := 0; i < 2; i++ { // EventBridge may deliver twice
 		if err := fb.Event(ctx, won); err != nil {
 			t.Fatal(err)
@@ -196,7 +198,7 @@ func TestOutcomesFromACRM(t *testing.T) {
 	}
 	l, _ := st.Lead(ctx, id)
 	if l.Stage != lead.StageWon || l.Deal == nil || l.Deal.Amount != 24000 || l.Deal.Currency != "USD" || l.Deal.Source != "crm" ||
-		!l.Deal.ClosedAt.Equal(time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)) {
+		!l.Deal.ClosedAt.Equal(closed) {
 		t.Fatalf("after the CRM's won: stage %s, deal %+v", l.Stage, l.Deal)
 	}
 	tl, _ := st.Timeline(ctx, id)
@@ -225,7 +227,7 @@ func TestOutcomesFromACRM(t *testing.T) {
 	a, aMail := hot("fill-a")
 	b, _ := hot("fill-b")
 	req := sampleEvent(t, "feedback-outcomes-backfill.json")
-	req.Body = "email,lead_id,stage,amount,closed_at\n" + aMail + ",,sql,,\n" + aMail + ",,won,8000.50,2026-11-30\n,nope,won,1,\n,," + b + ",lost,\n," + b + ",lost,,\n"
+	req.Body = "email,lead_id,stage,amount,closed_at\n" + aMail + ",,sql,,\n" + aMail + ",,won,8000.50," + closed.Format("2006-01-02") + "\n,nope,won,1,\n,," + b + ",lost,\n," + b + ",lost,,\n"
 	r, err := fb.HTTP(ctx, req)
 	if err != nil {
 		t.Fatal(err)
