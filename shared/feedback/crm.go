@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,15 +95,30 @@ func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID
 	}
 	out, err := h.ApplyCRM(ctx, o)
 	if ownFault(err) {
-		h.Log.Warn("crm outcome", "outcome", "not_applied", "leadId", o.LeadID, "stage", o.Stage, "eventId", o.EventID, "error", safeError(err))
+		h.Log.Warn("crm outcome", "outcome", "not_applied", "leadId", logID(o.LeadID), "stage", logID(o.Stage), "eventId", logID(o.EventID), "error", safeError(err))
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("feedback: outcome %s: %w", o.EventID, err)
+		return fmt.Errorf("feedback: outcome %s: %w", logID(o.EventID), err)
 	}
-	h.Log.Info("crm outcome", "outcome", out, "leadId", o.LeadID, "stage", o.Stage, "eventId", o.EventID)
+	h.Log.Info("crm outcome", "outcome", out, "leadId", logID(o.LeadID), "stage", logID(o.Stage), "eventId", logID(o.EventID))
 	return nil
 }
+
+// logID is a value a CRM sent as an id (lead_id, event_id, stage) as a
+// log may carry it: as is when it is made of letters, digits and - _ . :
+// only; anything else — an address or a name put in the wrong field —
+// "unknown(<first 8 hex of its SHA-256>)", so it can be correlated
+// without being read.
+func logID(s string) string {
+	if len(s) <= 128 && idRe.MatchString(s) {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "unknown(" + hex.EncodeToString(sum[:4]) + ")"
+}
+
+var idRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]*$`)
 
 // ownFault says whether err is the outcome's own fault (a field, a
 // refusal, an unknown lead: reported, not retried) rather than the

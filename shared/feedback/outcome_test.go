@@ -510,3 +510,23 @@ func TestCloseDateBeforeCapture(t *testing.T) {
 		t.Fatalf("a refused close date changed the lead: %s %+v", l.Stage, l.Deal)
 	}
 }
+
+// TestCRMOutcomeLogsNoAddress: a CRM that puts an address (or a name) in
+// lead_id or event_id gets its outcome dropped as an unknown lead, and the
+// log line carries neither.
+func TestCRMOutcomeLogsNoAddress(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	for _, detail := range []string{
+		`{"lead_id":"dora.lane@acme.example","stage":"won","event_id":"Dora Lane won"}`,
+		`{"lead_id":"L1","stage":"sql","event_id":"crm-1"}`,
+	} {
+		if err := f.h.HandleOutcomeEvent(context.Background(), []byte(detail), "eb-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logs := f.logs.String()
+	if strings.Contains(logs, "dora") || strings.Contains(logs, "Dora") || !strings.Contains(logs, `"leadId":"L1"`) || !strings.Contains(logs, `"eventId":"crm-1"`) {
+		t.Fatalf("logs:\n%s", logs)
+	}
+}
