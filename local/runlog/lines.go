@@ -2,6 +2,7 @@ package runlog
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -57,11 +58,15 @@ func line(r Record, l *lead.Lead) string {
 		}
 		return s
 	case "outcomes":
-		if status >= 400 {
+		if status >= 400 && status != http.StatusUnprocessableEntity { // 422: some rows failed, the others were recorded
 			return fmt.Sprintf("outcomes back-fill refused (%d): %s", status, r.Str("error"))
 		}
-		return fmt.Sprintf("outcomes back-fill: %d rows, %d recorded, %d already recorded, %d failed",
+		s := fmt.Sprintf("outcomes back-fill: %d rows, %d recorded, %d already recorded, %d failed",
 			int(r.Num("rows")), int(r.Num("recorded")), int(r.Num("already")), int(r.Num("failed")))
+		if r.Num("failed") > 0 {
+			s += " (the answer names each failed row's line and field)"
+		}
+		return s
 	case "optin":
 		switch out {
 		case "confirmed":
