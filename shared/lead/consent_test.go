@@ -109,6 +109,8 @@ func TestDropRepeatSignals(t *testing.T) {
 	}{
 		{"repeats within a day count once", []Signal{sig("form:contact", 0), sig("form:contact", 1), sig("form:contact", 23)}, 24 * time.Hour, 0, time.Time{}, 1},
 		{"a day later counts again", []Signal{sig("form:contact", 0), sig("form:contact", 24)}, 24 * time.Hour, 0, time.Time{}, 2},
+		{"repeats written out of time order count once", []Signal{sig("resubmission", 3), sig("resubmission", 2), sig("resubmission", 1), sig("resubmission", 0)}, 24 * time.Hour, 0, time.Time{}, 1},
+		{"out of order, a day apart both count", []Signal{sig("resubmission", 30), sig("resubmission", 2), sig("resubmission", 20)}, 24 * time.Hour, 0, time.Time{}, 2},
 		{"kinds apart", []Signal{sig("form:contact", 0), sig("resubmission", 0), sig("page_view", 0)}, 24 * time.Hour, 0, time.Time{}, 3},
 		{"window 0 keeps all", []Signal{sig("form:contact", 0), sig("form:contact", 0)}, 0, 0, time.Time{}, 2},
 		{"after a send-back interest counts afresh", []Signal{sig("form:demo_request", 0), sig("form:demo_request", 2), sig("form:demo_request", 3)}, 24 * time.Hour, 0, t0.Add(time.Hour), 2},

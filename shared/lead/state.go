@@ -3,6 +3,7 @@ package lead
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"time"
 )
 
@@ -49,20 +50,22 @@ func DailyKey(kind, thing string, at time.Time) string {
 }
 
 // DropRepeatSignals keeps one signal of a kind per window: a signal
-// within window after the last kept one of its kind is dropped (0 keeps
-// all). Keyed signals (a page, a link: once a day each already) keep at
-// most perDay of a kind per UTC day (0: no cap), so views of ever new
-// pages or clicks of ever new links cannot add up without end. Signals up
-// to since (when sales sent the lead back) neither drop nor are dropped:
-// interest after that counts afresh. Signals are kept in the order they
-// arrived.
+// within window of a kept one of its kind, before or after it, is
+// dropped (0 keeps all). Signals are in the order their writes won, not
+// in time order (concurrent posts for one address each carry their own
+// arrival time), so one earlier than a kept one can be a repeat too.
+// Keyed signals (a page, a link: once a day each already) keep at most
+// perDay of a kind per UTC day (0: no cap), so views of ever new pages or
+// clicks of ever new links cannot add up without end. Signals up to since
+// (when sales sent the lead back) neither drop nor are dropped: interest
+// after that counts afresh. Signals are kept in the order they arrived.
 func (l *Lead) DropRepeatSignals(window time.Duration, perDay int, since time.Time) {
 	if (window <= 0 && perDay <= 0) || len(l.Signals) < 2 {
 		return
 	}
-	last := map[string]time.Time{}
+	kept := map[string][]time.Time{}
 	daily := map[string]int{}
-	kept := l.Signals[:0:0]
+	out := l.Signals[:0:0]
 	for _, s := range l.Signals {
 		switch {
 		case !s.At.After(since):
@@ -73,15 +76,15 @@ func (l *Lead) DropRepeatSignals(window time.Duration, perDay int, since time.Ti
 			}
 			daily[day]++
 		case window > 0:
-			if t, ok := last[s.Kind]; ok && !s.At.Before(t) && s.At.Sub(t) < window {
+			if slices.ContainsFunc(kept[s.Kind], func(t time.Time) bool { return s.At.Sub(t) < window && t.Sub(s.At) < window }) {
 				continue
 			}
-			last[s.Kind] = s.At
+			kept[s.Kind] = append(kept[s.Kind], s.At)
 		}
-		kept = append(kept, s)
+		out = append(out, s)
 	}
-	if len(kept) < len(l.Signals) {
-		l.Signals = kept
+	if len(out) < len(l.Signals) {
+		l.Signals = out
 	}
 }
 
