@@ -323,6 +323,9 @@ func NormaliseEmail(raw string) (string, string) {
 	if undeliverable(domain) {
 		return "", "is not an address mail can be delivered to (a test or reserved domain)"
 	}
+	if r, ok := compatibilityForm(local); ok {
+		return "", fmt.Sprintf("uses a look-alike form of a character before the @ (U+%04X)", r)
+	}
 	if mixed := mixedScripts(local); mixed != "" {
 		return "", "mixes " + mixed + " letters before the @ (look-alike letters)"
 	}
@@ -354,6 +357,20 @@ func invisible(s string) (rune, bool) {
 			}
 		case r == utf8.RuneError, r == '\u034f', r == '\u115f', r == '\u1160', r == '\u17b4', r == '\u17b5',
 			r == '\u2800', r == '\u3164', r == '\uffa0':
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// compatibilityForm finds a character that is a variant form of another
+// (fullwidth ａ, mathematical 𝐚, the ligature ﬁ: NFKC makes it the plain
+// one). IDNA maps them in a domain; before the @ they would make a second
+// lead, and a second mailbox, that reads as the first, and no script
+// check sees them (they are Latin, or Common).
+func compatibilityForm(s string) (rune, bool) {
+	for _, r := range s {
+		if c := string(r); norm.NFKC.String(c) != norm.NFC.String(c) {
 			return r, true
 		}
 	}
