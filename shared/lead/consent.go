@@ -146,7 +146,9 @@ func (l *Lead) ConfirmationSent(now time.Time) {
 // both the request that asked and the one that confirmed.
 func (l *Lead) ConfirmConsent(id string, now time.Time, ipHash, userAgentHash string) error {
 	r := l.OptIn
-	if r == nil || r.ID != id || l.Erased {
+	// A suppressed address is mailed nothing: a hard bounce since the
+	// email went out leaves its request open, but not confirmable.
+	if r == nil || r.ID != id || l.Erased || l.Suppressed != "" {
 		return ErrNoConsentRequest
 	}
 	l.Consent = Consent{MarketingOptIn: true, Method: ConsentByConfirmation, TextVersion: r.TextVersion,

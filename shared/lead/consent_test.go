@@ -92,6 +92,21 @@ func TestConfirmConsent(t *testing.T) {
 	}
 }
 
+// An address suppressed since its confirmation email went out (a hard
+// bounce, which unlike an unsubscribe leaves the request open) is not
+// given consent by the link: nothing may be sent to it.
+func TestConfirmConsentOfASuppressedAddress(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	ticked := Consent{MarketingOptIn: true, At: t0, Method: ConsentByForm}
+	l := New("L1", Submission{Email: "a@b.example", Consent: ticked, Source: Attribution{At: t0}})
+	l.AskConsent(ticked, ConsentDouble, true, "r1", t0)
+	l.ConfirmationSent(t0)
+	l.Suppressed = "bounce"
+	if err := l.ConfirmConsent("r1", t0.Add(time.Hour), "ciph", "cuah"); err != ErrNoConsentRequest || l.Consent.MarketingOptIn || len(l.Consents) != 0 {
+		t.Fatalf("a suppressed address confirmed: %v %+v (history %d)", err, l.Consent, len(l.Consents))
+	}
+}
+
 func TestDropRepeatSignals(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	sig := func(kind string, h int) Signal { return Signal{Kind: kind, At: t0.Add(time.Duration(h) * time.Hour)} }
