@@ -215,16 +215,57 @@ func hrefs(h, skip string) []string {
 }
 
 func newTemplateData(l lead.Lead, unsubscribeURL string) TemplateData {
+	field := func(s string, allowed func(rune) bool) string {
+		s = mail.Truncate(mail.OneLine(s), 100)
+		if !plausible(s, allowed) {
+			return ""
+		}
+		return s
+	}
 	d := TemplateData{
-		Name:           mail.Truncate(mail.OneLine(l.Name), 100),
-		Company:        mail.Truncate(mail.OneLine(l.Company), 100),
-		JobTitle:       mail.Truncate(mail.OneLine(l.JobTitle), 100),
-		Industry:       mail.Truncate(mail.OneLine(l.Industry), 100),
-		Country:        mail.OneLine(l.Country),
+		Name:           field(l.Name, nameRune),
+		Company:        field(l.Company, orgRune),
+		JobTitle:       field(l.JobTitle, orgRune),
+		Industry:       field(l.Industry, orgRune),
+		Country:        field(l.Country, nameRune),
 		UnsubscribeURL: unsubscribeURL,
 	}
 	d.FirstName = firstName(d.Name)
 	return d
+}
+
+// plausible reports whether s reads as what its field holds (a name, a
+// company, a title) and not as something to follow: no link, domain or
+// address (email clients turn "evil.example" into a link by themselves),
+// no characters beyond allowed. Anyone who knows an address can post a
+// form with it, and marketing email goes out from the sender's own
+// domain: a value that fails is left out ("Hi there,"), not repeated.
+func plausible(s string, allowed func(rune) bool) bool {
+	if linkish.MatchString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !allowed(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// linkish matches a URL scheme, a www. host, an address or a domain
+// name (a dot between letters or digits and two or more letters).
+var linkish = regexp.MustCompile(`(?i)://|\bwww\.|@|[\p{L}\p{N}-]\.\p{L}{2,}`)
+
+// nameRune: letters, combining marks, spaces and the punctuation names
+// carry (Jean-Luc, O'Neil, Dr. Smith, Smith, Jr.).
+func nameRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.Is(unicode.M, r) || r == ' ' || strings.ContainsRune("-'’.,", r)
+}
+
+// orgRune: a name's runes, digits and what company names and titles
+// use (AT&T, 3M, R+D, Sales (EMEA), VP Sales/Marketing).
+func orgRune(r rune) bool {
+	return nameRune(r) || unicode.IsDigit(r) || strings.ContainsRune("&+()/:#", r)
 }
 
 // honorifics are skipped when finding a first name: "Dr. Ada Lovelace" is Ada.

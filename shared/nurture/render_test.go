@@ -29,15 +29,22 @@ func TestRenderEscapesTheLead(t *testing.T) {
 			}
 		})
 	}
+	// Markup is no name or company: left out, not even escaped.
 	e, err := c.Render("cold_playbook", l, unsubscribeURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(e.HTML, "&lt;script&gt;") || !strings.Contains(e.HTML, "Acme &lt;img src=x onerror=alert(1)&gt; &amp; &#34;Sons&#34;") {
-		t.Errorf("escaped name and company missing from HTML:\n%s", e.HTML)
+	if strings.Contains(e.HTML, "script") || strings.Contains(e.HTML, "onerror") || strings.Contains(e.Text, "onerror") || !strings.HasPrefix(e.Subject, "Three ways") {
+		t.Errorf("markup repeated: subject %q\n%s", e.Subject, e.HTML)
 	}
-	if !strings.HasPrefix(e.Subject, `<script>alert("name")</script>, three ways`) {
-		t.Errorf("subject = %q", e.Subject) // plain text: shown as typed, never interpreted
+	// A company's own ampersand and apostrophe are escaped in the HTML part and
+	// shown as typed in the subject and the text.
+	l.Name, l.Company = "Ana", "Procter & Gamble's Labs"
+	if e, err = c.Render("cold_playbook", l, unsubscribeURL); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.HTML, "at Procter &amp; Gamble&#39;s Labs") || !strings.Contains(e.Text, "at Procter & Gamble's Labs") {
+		t.Errorf("company not escaped in HTML / as typed in text:\n%s\n%s", e.HTML, e.Text)
 	}
 }
 
@@ -75,7 +82,7 @@ func TestRenderAlwaysHasTheUnsubscribeLink(t *testing.T) {
 func TestRenderSubjectIsOneLine(t *testing.T) {
 	c := mustParse(t, full)
 	l := newLead("cold", "A")
-	l.Name = "Dana\r\nBcc: victim@example.com"
+	l.Name = "Dana\r\nSmith"
 	l.Company = "Acme\u2028Corp\u202e\x00 " + strings.Repeat("very long ", 30)
 	for _, id := range []string{"welcome", "case_study"} {
 		e, err := c.Render(id, l, unsubscribeURL)
@@ -151,6 +158,33 @@ func TestLinks(t *testing.T) {
 	want := "https://a.example/x?y=1&z=2 http://b.example https://c.example/"
 	if strings.Join(got, " ") != want {
 		t.Errorf("links = %q", got)
+	}
+}
+
+// Anyone who knows an address can post a form with it: what marketing
+// email repeats of the lead must read as a name, a company, a title —
+// never a link, a domain or an address, which would go out from the
+// sender's own domain (and clients link a bare domain by themselves).
+func TestTemplateDataRepeatsOnlyPlausibleValues(t *testing.T) {
+	for _, tc := range []struct {
+		name, company, title string
+		first, wantCompany   string
+		wantTitle            string
+	}{
+		{"Ana López", "AT&T (EMEA)", "VP Sales/Marketing", "Ana", "AT&T (EMEA)", "VP Sales/Marketing"},
+		{"Jean-Luc O'Neil", "3M", "Head of R+D", "Jean-Luc", "3M", "Head of R+D"},
+		{"Zoë Smith, Jr.", "Müller GmbH & Co. KG", "CMO", "Zoë", "Müller GmbH & Co. KG", "CMO"},
+		{"https://evil.example/login?acct=1", "Acme", "CTO", "there", "Acme", "CTO"},
+		{"Ana", "evil-login.example", "see www.evil.example", "Ana", "", ""},
+		{"Ana", "Booking.com", "", "Ana", "", ""},
+		{"write to x@evil.example", "Acme", "", "there", "Acme", ""},
+		{"Ana 2", "Acme <b>", "CFO", "there", "", "CFO"},
+	} {
+		d := newTemplateData(lead.Lead{Submission: lead.Submission{Name: tc.name, Company: tc.company, JobTitle: tc.title}}, unsubscribeURL)
+		if d.FirstName != tc.first || d.Company != tc.wantCompany || d.JobTitle != tc.wantTitle {
+			t.Errorf("%q / %q / %q: first name %q, company %q, title %q; want %q, %q, %q",
+				tc.name, tc.company, tc.title, d.FirstName, d.Company, d.JobTitle, tc.first, tc.wantCompany, tc.wantTitle)
+		}
 	}
 }
 
