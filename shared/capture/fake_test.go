@@ -40,6 +40,23 @@ func (s losingStore) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change
 	return s.Store.CreateLead(ctx, l, ch, idem)
 }
 
+// contendedStore is memstore whose lead writes, once contended is set,
+// all lose to a racing write, as under a burst for one address on a
+// database too slow for the loops to win; saves counts them.
+type contendedStore struct {
+	*memstore.Store
+	contended bool
+	saves     int
+}
+
+func (s *contendedStore) SaveLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+	if s.contended {
+		s.saves++
+		return lead.ErrVersionConflict
+	}
+	return s.Store.SaveLead(ctx, l, ch, idem)
+}
+
 // timeline is a lead's stored events.
 func timeline(t testing.TB, st *memstore.Store, id string) []lead.Event {
 	t.Helper()

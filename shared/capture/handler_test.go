@@ -199,6 +199,34 @@ func TestCreationLostPastTheRetriesStillStoresTheLead(t *testing.T) {
 	}
 }
 
+// A submission whose lead keeps losing races when the function's
+// deadline is near starts no further attempt: it is kept in the lead's
+// inbox and answered 2xx, instead of looping until Lambda kills the
+// request (a 5xx, and the touch perhaps never stored).
+func TestNearTheDeadlineASubmissionIsKeptAndAnswered(t *testing.T) {
+	st := &contendedStore{Store: memstore.New()}
+	h := newHandler(st, &bytes.Buffer{})
+	if resp, err := h.Handle(context.Background(), post("application/json", `{"email":"late@acme.example","name":"Ann"}`)); err != nil || resp.StatusCode != 202 {
+		t.Fatalf("first post = %d %s, %v", resp.StatusCode, resp.Body, err)
+	}
+	st.contended = true
+	// A Lambda's context: its deadline closer than the reserve.
+	ctx, cancel := context.WithTimeout(context.Background(), capture.DeadlineReserve/3)
+	defer cancel()
+	resp, err := h.Handle(ctx, post("application/json", `{"email":"late@acme.example","name":"Ann Lee"}`))
+	if err != nil || resp.StatusCode != 202 {
+		t.Fatalf("contended post near the deadline = %d %s, %v", resp.StatusCode, resp.Body, err)
+	}
+	// The capture's own write and one fold, each tried once: no loop.
+	if st.saves != 2 {
+		t.Fatalf("%d lead writes tried near the deadline, want 2 (one per loop)", st.saves)
+	}
+	inbox, err := st.Inbox(context.Background(), st.Leads()[0].ID, 10)
+	if err != nil || len(inbox) != 1 || inbox[0].Submission.Name != "Ann Lee" {
+		t.Fatalf("inbox = %+v, %v; want the second touch kept", inbox, err)
+	}
+}
+
 func TestStorageErrorIs500WithRequestIDAndNoEmailInLogs(t *testing.T) {
 	st := failingStore{Store: memstore.New(), err: errors.New("dynamodb: service unavailable")}
 	var logs bytes.Buffer

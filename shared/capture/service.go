@@ -159,6 +159,9 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	if retry.Attempts == 0 {
 		retry = lead.Retries
 	}
+	if retry.Reserve == 0 {
+		retry.Reserve = DeadlineReserve
+	}
 	id := s.NewID(sub.Source.At)
 	var res Result
 	attempt := func() (Result, error) {
@@ -271,9 +274,18 @@ func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempo
 // inbox keeps folding it in (and, before that, finding or creating its
 // lead): each fold takes every waiting touch, so a few rounds see every
 // one in. At least 30 attempts and 4 s, so a slow database under a burst
-// does not turn a race about to be won into a 500; the two loops stay
-// inside the function's 10 s timeout.
-var FoldRetries = lead.Retry{Attempts: 30, Base: 5 * time.Millisecond, Cap: 200 * time.Millisecond, For: 4 * time.Second}
+// does not turn a race about to be won into a 500; no attempt starts
+// within DeadlineReserve of the function's deadline.
+var FoldRetries = lead.Retry{Attempts: 30, Base: 5 * time.Millisecond, Cap: 200 * time.Millisecond, For: 4 * time.Second,
+	Reserve: DeadlineReserve}
+
+// DeadlineReserve is the time before the function's deadline in which a
+// capture starts no further attempt at a write that keeps losing races:
+// it keeps the submission in the lead's inbox (one write that cannot
+// lose) and answers, with time left for the alert and the confirmation
+// email, instead of being killed mid-loop (a 5xx, the touch perhaps
+// unstored) when the database is slow under a burst for one address.
+const DeadlineReserve = 3 * time.Second
 
 // confirm sends the confirmation email the capture made owed, after the
 // alert (which moved the lead on: it is read again).

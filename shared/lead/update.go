@@ -29,6 +29,12 @@ type Retry struct {
 	// is slow, every attempt takes longer and a count alone gives up on a
 	// race that would be won a moment later. ctx's deadline still ends it.
 	For time.Duration
+	// Reserve: no further attempt starts once ctx's deadline (a Lambda's)
+	// is closer than this; Do returns the last error (ErrVersionConflict),
+	// leaving the caller the time for what it does then (capture keeps the
+	// submission in the lead's inbox and answers) instead of being killed
+	// at the deadline mid-loop. 0: only ctx's end stops it.
+	Reserve time.Duration
 	// Sleep waits (nil: a timer that stops with ctx); Now is the clock For
 	// is measured on (nil: time.Now).
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -113,6 +119,9 @@ func (r Retry) Do(ctx context.Context, attempt func() error) error {
 				if serr := sleep(ctx, rand.N(d)); serr != nil {
 					return serr
 				}
+			}
+			if dl, ok := ctx.Deadline(); ok && r.Reserve > 0 && time.Until(dl) < r.Reserve {
+				return err
 			}
 		}
 		if err = attempt(); !errors.Is(err, ErrVersionConflict) {

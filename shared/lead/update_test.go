@@ -120,6 +120,34 @@ func TestRetryStopsWithTheContext(t *testing.T) {
 	}
 }
 
+// Within Reserve of ctx's deadline no further attempt starts: the last
+// conflict is returned while there is time to do something else. Without
+// a deadline, or a Reserve, the count decides.
+func TestRetryReservesTimeBeforeTheDeadline(t *testing.T) {
+	near, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	for _, tt := range []struct {
+		name    string
+		ctx     context.Context
+		reserve time.Duration
+		want    int
+	}{
+		{"deadline within the reserve", near, 2 * time.Hour, 1},
+		{"deadline beyond the reserve", near, time.Minute, 5},
+		{"no reserve", near, 0, 5},
+		{"no deadline", context.Background(), 2 * time.Hour, 5},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			r := Retry{Attempts: 5, Reserve: tt.reserve, Sleep: func(context.Context, time.Duration) error { return nil }}
+			err := r.Do(tt.ctx, func() error { calls++; return ErrVersionConflict })
+			if calls != tt.want || !errors.Is(err, ErrVersionConflict) {
+				t.Fatalf("%d attempts, err %v; want %d and the conflict", calls, err, tt.want)
+			}
+		})
+	}
+}
+
 // Attempts and For bound a retry together: the count, then the time (on a
 // fake clock that each sleep advances).
 func TestRetryAttemptsAndFor(t *testing.T) {
