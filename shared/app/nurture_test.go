@@ -401,24 +401,10 @@ func TestARefusedEmailBacksOffWithoutHoldingUpOthers(t *testing.T) {
 			e, ok := in.(*sesv2.SendEmailInput)
 			return ok && e.Destination != nil && slices.Contains(e.Destination.ToAddresses, refused)
 		}})
-	clients := testenv.Clients(t)
-	ses := sesv2.New(clients.SES.Options(), func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, inj.Middleware) })
-	cfg := config.Nurture{AWS: testenv.AWS(t), SESMaxSendRate: "1000", SenderPostalAddress: "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", Sales: config.Sales{Table: table, Sender: "leads@example.com",
-		SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: testKeys}}}
 	var logs bytes.Buffer
-	c := clients.App(nil, ses)
-	tick, err := nurturefn.New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, app.Env{Logs: logsTo(&logs), Clock: clock.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(clients.DynamoDB, table)
+	fire := tickThrough(t, table, "1000", inj, clock, &logs)
+	st := store.New(testenv.Clients(t).DynamoDB, table)
 	id := capturedID(t, table, refused)
-	fire := func() {
-		t.Helper()
-		if err := tick(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
-			t.Fatal(err)
-		}
-	}
 	tried := func() int { _, failed := inj.Counts("SendEmail"); return failed }
 
 	fire()
@@ -479,5 +465,82 @@ func TestARefusedEmailBacksOffWithoutHoldingUpOthers(t *testing.T) {
 	}
 	if len(emailsTo(t, other)) != 1 {
 		t.Fatalf("the other lead got %d emails, want its one", len(emailsTo(t, other)))
+	}
+}
+
+// tickThrough is the nurture tick on table at the SES rate given, its SES
+// calls through inj: each call of the func it returns runs one tick.
+func tickThrough(t *testing.T, table, rate string, inj *faults.Injector, clock *clockAt, logs *bytes.Buffer) func() {
+	t.Helper()
+	ctx := context.Background()
+	clients := testenv.Clients(t)
+	ses := sesv2.New(clients.SES.Options(), func(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, inj.Middleware) })
+	cfg := config.Nurture{AWS: testenv.AWS(t), SESMaxSendRate: rate, SenderPostalAddress: "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", Sales: config.Sales{Table: table, Sender: "leads@example.com",
+		SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com", Signing: config.Signing{SigningKeys: testKeys}}}
+	c := clients.App(nil, ses)
+	tick, err := nurturefn.New(ctx, cfg, c.DynamoDB, c.Mail, c.SendRate, c.Parameter, app.Env{Logs: logsTo(logs), Clock: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if err := tick(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestAnAccountThatCannotSendStopsTheTick: SES answers that the account
+// cannot send at all (sending paused). The tick stops at once, as for
+// throttling, instead of trying — and refusing — every due lead; once
+// the account sends again, every lead gets its email once.
+func TestAnAccountThatCannotSendStopsTheTick(t *testing.T) {
+	const n = 30
+	clock := &clockAt{t: monday}
+	capture, table, _ := buildAt(t, "capture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, "")
+	ctx := context.Background()
+	domain := fmt.Sprintf("paused%d.example", time.Now().UnixNano())
+	for i := range n {
+		accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(fmt.Sprintf("p%02d@%s", i, domain)))))
+	}
+	var mu sync.Mutex
+	paused := true
+	inj := faults.New(&faults.Rule{Operation: "SendEmail", Count: -1,
+		Err:  &sestypes.SendingPausedException{Message: ptr("Sending is paused for this account.")},
+		When: func() bool { mu.Lock(); defer mu.Unlock(); return paused }})
+	var logs bytes.Buffer
+	fire := tickThrough(t, table, "14", inj, clock, &logs) // 14/s: 8 workers
+	fire()
+	_, refused := inj.Counts("SendEmail")
+	if !strings.Contains(logs.String(), `"stopped":true`) || refused == 0 || refused > nurturefn.Workers(14) {
+		t.Fatalf("paused account: %d of %d leads tried (want at most the %d in flight), stopped: %v",
+			refused, n, nurturefn.Workers(14), strings.Contains(logs.String(), `"stopped":true`))
+	}
+	mu.Lock()
+	paused = false
+	mu.Unlock()
+	for range 8 { // the leads refused wait out their 5 minutes
+		clock.add(time.Minute)
+		fire()
+	}
+	per := map[string]int{}
+	all, err := sesstore.Fetch(ctx, testenv.Get(t).SES)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range all {
+		for _, to := range e.To {
+			if strings.HasSuffix(to, "@"+domain) {
+				per[to]++
+			}
+		}
+	}
+	for addr, c := range per {
+		if c != 1 {
+			t.Errorf("%s got %d emails", addr, c)
+		}
+	}
+	if len(per) != n {
+		t.Fatalf("%d of %d leads got their email once the account sends again", len(per), n)
 	}
 }

@@ -4,9 +4,10 @@
 // they reach SES: no control characters in any header field, addresses that
 // parse, header names and tags SES will take. SES failures are mapped once,
 // to ErrThrottled (slow down, try later), ErrRejected (this message or
-// account will not be sent) and ErrUnavailable (SES not reached or
-// failing: nothing sent), with the SDK error kept in the chain. Any other
-// error leaves it unknown whether SES took the message.
+// account will not be sent; ErrAccount too when it is the account),
+// ErrInvalid (SES refused the message's input) and ErrUnavailable (SES not
+// reached or failing: nothing sent), with the SDK error kept in the chain.
+// Any other error leaves it unknown whether SES took the message.
 package mail
 
 import (
@@ -31,6 +32,11 @@ var (
 	// (message rejected, MAIL FROM domain not verified, account suspended,
 	// sending paused). Retrying the same message will not help.
 	ErrRejected = errors.New("rejected by SES")
+	// ErrAccount: SES refused because the account cannot send at all now
+	// (suspended, sending paused, MAIL FROM domain not verified, the
+	// configuration set missing); wrapped with ErrRejected. Nothing sends
+	// until someone fixes the account: stop sending.
+	ErrAccount = errors.New("the SES account cannot send")
 	// ErrUnavailable: SES could not be reached, or answered with another
 	// error; it did not take the message. Try again later.
 	ErrUnavailable = errors.New("SES unavailable")

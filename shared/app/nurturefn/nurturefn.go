@@ -67,7 +67,8 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 	}
 	t := &schedule.Tick{
 		Store: s.Store, Shards: store.DueShards, Concurrency: Workers(perSecond), PerShard: 200, Margin: 2 * time.Second,
-		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) },
+		// Throttled, or the account cannot send at all: the rest waits.
+		Stop:  func(err error) bool { return errors.Is(err, mail.ErrThrottled) || errors.Is(err, mail.ErrAccount) },
 		Clock: env.Clock, Log: log,
 		Work: func(ctx context.Context, l lead.Lead, owner string) (lead.Outcome, error) {
 			// Sales first: an alert owed or an SLA escalation.

@@ -98,8 +98,15 @@ func classify(err error) error {
 		switch api.ErrorCode() {
 		case "TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException":
 			return fmt.Errorf("ses send: %w: %w", mail.ErrThrottled, err)
-		case "MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException", "SendingPausedException":
+		case "MessageRejected":
 			return fmt.Errorf("ses send: %w: %w", mail.ErrRejected, err)
+		case "MailFromDomainNotVerifiedException", "AccountSuspendedException", "SendingPausedException", "NotFoundException":
+			// NotFound: the configuration set (or the From identity's) does not exist.
+			return fmt.Errorf("ses send: %w: %w: %w", mail.ErrRejected, mail.ErrAccount, err)
+		case "BadRequestException":
+			// SES refuses this message's input (an address, a size): the same
+			// message would be refused again.
+			return fmt.Errorf("ses send: %w: %w", mail.ErrInvalid, err)
 		}
 		// SES answered with an error: it did not take the message.
 		return fmt.Errorf("ses send: %w: %w", mail.ErrUnavailable, err)

@@ -155,19 +155,25 @@ func TestSendMapsSESErrors(t *testing.T) {
 		{"mail-from not verified", op(&types.MailFromDomainNotVerifiedException{}), leadmail.ErrRejected},
 		{"account suspended", op(&types.AccountSuspendedException{}), leadmail.ErrRejected},
 		{"sending paused", op(&types.SendingPausedException{}), leadmail.ErrRejected},
-		{"bad request", op(&types.BadRequestException{}), nil},
+		{"bad request", op(&types.BadRequestException{}), leadmail.ErrInvalid},
+		{"configuration set missing", op(&types.NotFoundException{}), leadmail.ErrRejected},
 		{"deadline", context.DeadlineExceeded, nil},
 	}
+	accountWide := map[string]bool{"mail-from not verified": true, "account suspended": true, "sending paused": true, "configuration set missing": true}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := sesmail.New(&fakeSES{err: tt.err}).Send(context.Background(), validMessage())
 			if err == nil {
 				t.Fatal("no error")
 			}
-			for _, s := range []error{leadmail.ErrThrottled, leadmail.ErrRejected} {
+			for _, s := range []error{leadmail.ErrThrottled, leadmail.ErrRejected, leadmail.ErrInvalid} {
 				if errors.Is(err, s) != (s == tt.want) {
 					t.Fatalf("err = %v; errors.Is(%v) = %v", err, s, errors.Is(err, s))
 				}
+			}
+			// The account-wide refusals stop a tick; a rejected message does not.
+			if account := accountWide[tt.name]; errors.Is(err, leadmail.ErrAccount) != account {
+				t.Fatalf("err = %v; errors.Is(ErrAccount) = %v, want %v", err, errors.Is(err, leadmail.ErrAccount), account)
 			}
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("err = %v lost the original error", err)
