@@ -110,7 +110,9 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 // campaign's name and its variants' headlines (campaign.Set implements
 // it). Without it, alerts and pages show keys in words and ids.
 type Labels interface {
-	// AnswerLabel is the label campaign's form showed for an answer key.
+	// AnswerLabel is the label campaign's form showed for an answer key;
+	// campaign "" is a lead of no campaign (the site's own form, the
+	// landing page), labelled as the campaign files ask that question.
 	AnswerLabel(campaign, key string) (string, bool)
 	// CampaignName is the campaign as people know it ("Q4 demo push (q4-demo)").
 	CampaignName(campaign string) (string, bool)
@@ -119,18 +121,24 @@ type Labels interface {
 }
 
 // campaignAnswerLabel is the label l's campaign (the last touch's first)
-// gave answer key.
+// gave answer key; a lead of no campaign gets the label the campaign
+// files give it.
 func campaignAnswerLabel(l *lead.Lead, labels Labels, key string) (string, bool) {
 	if labels == nil {
 		return "", false
 	}
+	named := false
 	for _, c := range []string{l.LastTouch.Campaign, l.FirstTouch.Campaign} {
 		if c == "" {
 			continue
 		}
+		named = true
 		if label, ok := labels.AnswerLabel(c, key); ok {
 			return label, true
 		}
+	}
+	if !named {
+		return labels.AnswerLabel("", key)
 	}
 	return "", false
 }

@@ -285,3 +285,28 @@ func TestAlertReadsInWords(t *testing.T) {
 		t.Log(m.Text)
 	}
 }
+
+// TestAnswersOfALeadOfNoCampaign: a lead of no campaign (the landing
+// page, the site's own form) shows its answers and the reasons about them
+// under the label the campaign files give the question, not its key
+// humanised ("Crm"); campaign.Set answers campaign "" that way.
+func TestAnswersOfALeadOfNoCampaign(t *testing.T) {
+	labels := fakeLabels{"/crm": "Which CRM do you use?", "q4/crm": "Which CRM do you use?"}
+	l := lead.Lead{Submission: lead.Submission{Answers: map[string]string{"crm": "HubSpot", "team_size": "12"}},
+		Qualification: &lead.Qualification{Reasons: []string{"+10 greenfield (answer crm in [HubSpot])"},
+			AnswerReasons: []lead.AnswerReason{{Reason: 0, Answer: "crm", Head: "+10 greenfield (", Tail: " in [HubSpot])"}}}}
+	got := Answers(&l, labels, nil)
+	for _, kv := range []mail.KV{{Key: "Which CRM do you use?", Value: "HubSpot"}, {Key: "Team size", Value: "12"}} {
+		if !slices.Contains(got, kv) {
+			t.Errorf("Answers lacks %+v: %+v", kv, got)
+		}
+	}
+	if got := Reasons(&l, labels); !slices.Equal(got, []string{"+10 greenfield (“Which CRM do you use?” in [HubSpot])"}) {
+		t.Errorf("Reasons = %q", got)
+	}
+	// A lead of a campaign that does not ask it keeps the key in words.
+	l.LastTouch.Campaign = "webinar"
+	if got := Answers(&l, labels, nil); !slices.Contains(got, mail.KV{Key: "Crm", Value: "HubSpot"}) {
+		t.Errorf("Answers of a campaign without the question = %+v", got)
+	}
+}
