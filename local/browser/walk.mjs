@@ -584,18 +584,29 @@ ${snippet}
 <p>More of the site.</p></body></html>`;
     await site.setRequestInterception(true);
     site.on('request', (r) => (r.url() === siteURL ? r.respond({ status: 200, contentType: 'text/html; charset=utf-8', body: html }) : r.continue()).catch(() => {}));
-    await site.goto(siteURL, { waitUntil: 'load' });
     // the form is in the page, or in a frame the snippet adds
-    const deadline = Date.now() + 5000;
-    let frame = null;
-    while (!frame && Date.now() < deadline) {
-      for (const f of site.frames()) {
-        if (await f.$('form button, form input[type=submit]').catch(() => null)) { frame = f; break; }
+    const findForm = async () => {
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline) {
+        for (const f of site.frames()) {
+          if (await f.$('form button, form input[type=submit]').catch(() => null)) return f;
+        }
+        await new Promise((r) => setTimeout(r, 200));
       }
-      if (!frame) await new Promise((r) => setTimeout(r, 200));
-    }
+      return null;
+    };
+    // On a phone first (360 px, the site's 16 px margins): the height the
+    // snippet gives its frame must show the whole form there too, or the
+    // button hides behind a scroll inside the frame.
+    await site.setViewport({ width: 360, height: 800 });
+    await site.goto(siteURL, { waitUntil: 'load' });
+    await findForm();
+    const phone = await inspect(site, `${c.id}-embed-pasted-360`);
+    await site.setViewport({ width: WIDTH, height: 800 });
+    await site.goto(siteURL, { waitUntil: 'load' });
+    const frame = await findForm();
     const r = await inspect(site, `${c.id}-embed-pasted`);
-    const problems = [...r.problems];
+    const problems = [...phone.problems.map((p) => `at 360 px: ${p}`), ...r.problems];
     if (!frame) {
       problems.push('the pasted snippet shows no form with a button');
       return { what: `the snippet in a site's page (${shot(r.file)})`, problems };
@@ -617,7 +628,7 @@ ${snippet}
     const post = resp?.request().redirectChain().find((q) => q.method() === 'POST');
     if (!post) problems.push('the form post was not answered with a redirect to a thank-you page');
     await site.close();
-    return { what: `the snippet in a site's page shows its form ${where} (${shot(r.file)}) → submitted → ${landed.replace(origin, '')} ${resp?.status()} (${shot(after.file)})`, problems };
+    return { what: `the snippet in a site's page shows its form ${where} (${shot(r.file)}; at 360 px ${shot(phone.file)}) → submitted → ${landed.replace(origin, '')} ${resp?.status()} (${shot(after.file)})`, problems };
   });
 }
 if (!optInLead) optInLead = hotLead;

@@ -72,3 +72,25 @@ func TestRenderPageFramed(t *testing.T) {
 		t.Errorf("hosted page with a target or framed:\n%s", doc)
 	}
 }
+
+// TestFrameHeightFollowsTheText: the frame's height is estimated at phone
+// width from the text it shows (the browser walk measures it at 360 px),
+// so a longer headline, offer, consent text or choices that wrap onto
+// more rows make the frame taller; the shortest form still gets room.
+func TestFrameHeightFollowsTheText(t *testing.T) {
+	base := mustParse(t, full)
+	h := base.frameHeight()
+	longer := func(what, from, to string) {
+		t.Helper()
+		c := mustParse(t, strings.Replace(full, from, to, 1))
+		if got := c.frameHeight(); got <= h {
+			t.Errorf("%s: frame height %d, not more than %d", what, got, h)
+		}
+	}
+	longer("headline", `headline: "See leadflow on your own funnel"`, `headline: "See leadflow on your own funnel, with your own data, in thirty minutes flat"`)
+	longer("consent", `consent_text: "`, `consent_text: "Yes, please also send me the monthly digest of what we learned from three hundred teams. `)
+	longer("choices", `choices: [Salesforce, HubSpot, Pipedrive, Other]`, `choices: [Salesforce Sales Cloud, HubSpot Sales Hub, Pipedrive CRM, Something else]`)
+	if h < 1000 {
+		t.Errorf("frame height %d: too short for a form of %d fields and %d questions on a phone", h, len(base.Form.Fields), len(base.Form.Questions))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"html"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Snippet is the campaign's form as static HTML to paste into an existing
@@ -130,24 +131,103 @@ func (c *Campaign) frameTitle() string {
 	return "Form: " + c.Variants[0].CTA
 }
 
-// frameHeight estimates the framed page's height in pixels on a narrow
-// (one-column) layout, so the usual form needs no scrolling; a frame
-// cannot size itself without script.
+// frameHeight estimates the framed page's height in pixels on a phone:
+// a 360 px screen whose site keeps 16 px each side gives a 328 px frame,
+// one column, 280 px inside the card (see pageCSS). A frame cannot size
+// itself without script, and a frame too short hides the submit button
+// behind a scroll inside the frame, so every text is wrapped at that
+// width (its headline, offer, labels, choices and consent text: the
+// longest variant's) with a twentieth to spare for wider fonts; a wider frame
+// only gets room to spare below the button.
 func (c *Campaign) frameHeight() int {
-	h := 260 // headline, offer, card padding, note
+	const (
+		inner  = 280.0 // the card's content box
+		page   = 320.0 // the page's content box (h1 and offer)
+		rowGap = 17.6  // the form grid's row gap (1.1rem)
+		label  = 22.8  // a line of a label, legend, choice or consent (.95rem × 1.5)
+	)
+	h := 32.0 + 16 + 40 // page padding (top at phone width, bottom), card padding
+	top, cta := 0.0, 1.0
+	for _, v := range c.Variants {
+		t := 12 + 29.5*wrapLines(v.Headline, 15.4, page) // h1: 1.6rem bold, line-height 1.15
+		if v.Offer != "" {
+			t += 20 + 25.2*wrapLines(v.Offer, 9.2, page) // .lf-offer: 1.05rem
+		}
+		top = max(top, t)
+		cta = max(cta, wrapLines(v.CTA, 10.1, inner-51)) // 1.05rem bold, in the button's padding
+	}
+	h += top
+	labelOf := func(text string, required bool) float64 {
+		if required {
+			text += " *"
+		}
+		return label * wrapLines(text, 9.3, inner) // .95rem bold
+	}
+	rows := 0
+	add := func(px float64) { h += px; rows++ }
+	required := false
 	for _, fd := range c.Form.Fields {
+		required = required || fd.Required
 		if inputs[fd.Name].typ == "" {
-			h += 170
+			add(labelOf(fd.Label, fd.Required) + 5.6 + 111) // textarea, rows=4
 		} else {
-			h += 82
+			add(labelOf(fd.Label, fd.Required) + 5.6 + 43.6)
 		}
 	}
 	for _, q := range c.Form.Questions {
+		required = required || q.Required
 		if len(q.Choices) > radioLimit {
-			h += 82
-		} else {
-			h += 60 + 48*((len(q.Choices)+2)/3)
+			add(labelOf(q.Label, q.Required) + 5.6 + 43.6) // a select
+			continue
+		}
+		// Radio buttons as pills, wrapped in rows: padding, the button,
+		// its gap and border beside the choice's text.
+		lines, used := 1.0, 0.0
+		for _, ch := range q.Choices {
+			w := 49.4 + 8.6*float64(utf8.RuneCountInString(ch))
+			if used > 0 && used+8+w > inner {
+				lines, used = lines+1, 0
+			}
+			if used > 0 {
+				used += 8
+			}
+			used += w
+		}
+		add(labelOf(q.Label, q.Required) + 8 + lines*39.2 + (lines-1)*8)
+	}
+	if required {
+		add(21) // "Fields marked * are required."
+	}
+	text := inner - 27.2 // the checkbox and its gap
+	if c.PrivacyURL != "" {
+		text -= 128 // "Privacy notice", never wrapped
+	}
+	add(label * wrapLines(c.Form.ConsentText, 8.6, text))
+	add(25.6 + 25.2*cta) // the button
+	h += rowGap * float64(rows-1)
+	return int(h*1.05 + 0.5)
+}
+
+// wrapLines is how many lines text takes in width px at perChar px a
+// character, wrapped at spaces (a word longer than a line takes its own).
+func wrapLines(text string, perChar, width float64) float64 {
+	lines, used := 0.0, 0.0
+	for _, word := range strings.Fields(text) {
+		w := perChar * float64(utf8.RuneCountInString(word))
+		switch {
+		case used == 0:
+			lines++
+			used = w
+		case used+perChar+w <= width:
+			used += perChar + w
+		default:
+			lines++
+			used = w
+		}
+		for used > width { // a word wider than the line
+			lines++
+			used -= width
 		}
 	}
-	return h + 150 // consent and button
+	return max(lines, 1)
 }
