@@ -84,7 +84,7 @@ func line(r Record, l *lead.Lead) string {
 	case "unsubscribe":
 		switch out {
 		case "unsubscribed":
-			return "unsubscribed: " + who(r, l) + " (suppressed; nurture stopped)"
+			return "unsubscribed: " + who(r, l) + " (suppressed" + strings.Replace(nurtureStopped(l, "unsubscribed"), ",", ";", 1) + ")"
 		case "already_unsubscribed":
 			return "unsubscribe link used again by " + who(r, l) + " (already unsubscribed)"
 		case "bad_token":
@@ -345,6 +345,17 @@ func feedback(r Record, l *lead.Lead) string {
 	return s
 }
 
+// nurtureStopped is ", nurture stopped" when the event took l (as it is
+// after the event) out of its sequence for reason, else "": a lead that
+// was in no sequence (its confirmation never clicked, its sequences done)
+// had nothing to stop.
+func nurtureStopped(l *lead.Lead, reason string) string {
+	if l == nil || l.Nurture == nil || l.Nurture.ExitReason != reason || !l.Nurture.NextAt.IsZero() {
+		return ""
+	}
+	return ", nurture stopped"
+}
+
 func sesEvent(r Record, l *lead.Lead) string {
 	typ, out := r.Str("type"), r.Str("outcome")
 	if typ == "Send" || typ == "Delivery" || out == "" {
@@ -356,7 +367,7 @@ func sesEvent(r Record, l *lead.Lead) string {
 	}
 	switch out {
 	case "suppressed_bounce":
-		return "hard bounce for " + who(r, l) + " → suppressed, nurture stopped"
+		return "hard bounce for " + who(r, l) + " → suppressed" + nurtureStopped(l, "bounce")
 	case "suppressed_complaint":
 		return "complaint from " + who(r, l) + " → unsubscribed and suppressed"
 	case "soft_bounce":

@@ -50,6 +50,13 @@ func nurtured() *lead.Lead {
 		OptIn: &lead.ConsentRequest{SentAt: t0.Add(-time.Hour), Sends: 1}}
 }
 
+// exited is l as an event that took it out of its sequence for reason
+// leaves it (the writer looks the lead up after the event).
+func exited(l *lead.Lead, reason string) *lead.Lead {
+	l.ExitNurture(reason)
+	return l
+}
+
 func rec(t *testing.T, s string) Record {
 	t.Helper()
 	var r Record
@@ -66,6 +73,7 @@ func TestLine(t *testing.T) {
 		name, rec string
 		lead      *lead.Lead
 		want      []string // all in the line, in order
+		not       []string // none in the line
 		none      bool     // no line at all
 	}{
 		{name: "hot lead captured", lead: ana(),
@@ -116,10 +124,17 @@ func TestLine(t *testing.T) {
 			want: []string{"superseded (stage is won), nothing changed"}},
 		{name: "confirmed", lead: nurtured(), rec: `{"level":"INFO","msg":"optin","status":200,"leadId":"01COLD","outcome":"confirmed"}`,
 			want: []string{"subscription confirmed by cole@corp.example"}},
-		{name: "unsubscribed", lead: nurtured(), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}`,
-			want: []string{"unsubscribed: cole@corp.example"}},
-		{name: "hard bounce", lead: nurtured(), rec: `{"level":"INFO","msg":"ses event","type":"Bounce","leadId":"01COLD","outcome":"suppressed_bounce"}`,
+		{name: "unsubscribed", lead: exited(nurtured(), "unsubscribed"), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}`,
+			want: []string{"unsubscribed: cole@corp.example (suppressed; nurture stopped)"}},
+		{name: "unsubscribed, in no sequence", lead: exited(nurtured(), "completed"), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}`,
+			want: []string{"unsubscribed: cole@corp.example (suppressed)"}},
+		{name: "hard bounce", lead: exited(nurtured(), "bounce"), rec: `{"level":"INFO","msg":"ses event","type":"Bounce","leadId":"01COLD","outcome":"suppressed_bounce"}`,
 			want: []string{"hard bounce for cole@corp.example → suppressed, nurture stopped"}},
+		// A lead that never confirmed its subscription was in no sequence:
+		// the bounce stopped nothing.
+		{name: "hard bounce, never nurtured", lead: &lead.Lead{ID: "01NEW", Submission: lead.Submission{Email: "mia@corp.example"}, Stage: lead.StageNurturing},
+			rec:  `{"level":"INFO","msg":"ses event","type":"Bounce","leadId":"01NEW","outcome":"suppressed_bounce"}`,
+			want: []string{"hard bounce for mia@corp.example → suppressed"}, not: []string{"nurture stopped"}},
 		{name: "bounce, no lead", rec: `{"level":"INFO","msg":"ses event","type":"Bounce","leadId":"","outcome":"unknown_recipient"}`,
 			want: []string{"bounce for an address no lead has: nothing changed"}},
 		{name: "complaint", rec: `{"level":"INFO","msg":"ses event","type":"Complaint","leadId":"","outcome":"suppressed_complaint"}`,
@@ -148,6 +163,11 @@ func TestLine(t *testing.T) {
 					t.Fatalf("line %q lacks %q (in order)", got, w)
 				}
 				rest = rest[i+len(w):]
+			}
+			for _, w := range c.not {
+				if strings.Contains(got, w) {
+					t.Fatalf("line %q says %q", got, w)
+				}
 			}
 			if strings.Contains(got, "%!") {
 				t.Fatalf("format error in %q", got)
