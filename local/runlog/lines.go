@@ -124,7 +124,10 @@ func line(r Record, l *lead.Lead) string {
 		return "weekly digest to marketing: " + strings.ReplaceAll(out, "_", " ")
 	case "open leads":
 		if n := int(r.Num("sent")); n > 0 {
-			return fmt.Sprintf("weekly open-leads list sent to %d rep(s)", n)
+			if n == 1 {
+				return "weekly open-leads list sent to 1 rep"
+			}
+			return fmt.Sprintf("weekly open-leads lists sent to %d reps", n)
 		}
 		return ""
 	case "segment export":
