@@ -189,6 +189,13 @@ func TestLinksThatAreNotValid(t *testing.T) {
 				if resp.StatusCode != http.StatusForbidden || !strings.Contains(resp.Body, "This link is not valid") {
 					t.Fatalf("%s: %d, want 403:\n%s", method, resp.StatusCode, resp.Body)
 				}
+				// Replies go to the sender address, which the product does
+				// not read (a mailto opt-out is offered only when
+				// UnsubscribeMailbox names a mailbox someone processes): an
+				// opt-out sent there would be silently missed.
+				if strings.Contains(strings.ToLower(resp.Body), "reply") {
+					t.Fatalf("%s: the page sends people to opt out by replying:\n%s", method, resp.Body)
+				}
 			}
 			if got := f.state(t); got != untouched {
 				t.Fatalf("a refused link changed %+v", got)
