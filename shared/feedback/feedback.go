@@ -150,7 +150,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	v.Done = true
 	switch out {
 	case "recorded":
-		v.Message = h.recordedMessage(action, claims.Extra)
+		v.Message = h.recordedMessage(action, claims.Extra, l)
 	case "already", "superseded", "earlier":
 		v.Message = h.doneMessage(out, l)
 	}
@@ -309,8 +309,29 @@ func (h *Handler) record(ctx context.Context, c token.Claims, action string, a a
 	return out, l, nil
 }
 
+// whyNoNurture says, to a rep, why a lead sent back gets no nurture email.
+func whyNoNurture(l lead.Lead) string {
+	reason := ""
+	if l.Nurture != nil {
+		reason = l.Nurture.NoSequence
+	}
+	switch reason {
+	case lead.NoConsent:
+		return "it has not agreed to marketing email"
+	case lead.NoSuppressed:
+		return "its address is on the suppression list"
+	case lead.NoSequencesDone:
+		return "it has been through every sequence it qualifies for"
+	case lead.NoMatchingSequence:
+		return "no sequence takes it"
+	case "":
+		return "it is in no sequence"
+	}
+	return "it left its sequence (" + strings.ToLower(lead.Humanise(reason)) + ")"
+}
+
 // recordedMessage says what a recorded answer did, in words.
-func (h *Handler) recordedMessage(action, extra string) string {
+func (h *Handler) recordedMessage(action, extra string, l lead.Lead) string {
 	switch action {
 	case links.ActionAccept:
 		return "Recorded: you accepted this lead. It is yours now."
@@ -320,8 +341,13 @@ func (h *Handler) recordedMessage(action, extra string) string {
 			return "Recorded: you rejected this lead."
 		}
 		then := " Marketing keeps nurturing it until it is ready."
-		if r.Action == qualify.ActionDisqualify {
+		switch {
+		case r.Action == qualify.ActionDisqualify:
 			then = " It leaves the funnel."
+		case l.Nurture == nil || l.Nurture.NextAt.IsZero():
+			// Sent back, but in no sequence: no consent to marketing email,
+			// suppressed, or every sequence done (the lead says which).
+			then = " It goes back to marketing, but gets no nurture email: " + whyNoNurture(l) + ". New interest brings it back to sales."
 		}
 		return "Recorded: you rejected this lead (" + r.Label + ")." + then
 	case links.ActionRelease:

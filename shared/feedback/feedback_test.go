@@ -163,8 +163,10 @@ func TestAnswers(t *testing.T) {
 			events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "reject, disqualify", action: links.ActionReject, extra: "not_icp", message: recorded + "you rejected this lead (Not our ICP). It leaves the funnel.", stage: lead.StageRejected,
 			events: "rejected", counters: map[string]int64{"rejected": 1, "rej_not_icp": 1, "responses": 1, "resp_le_5m": 1}},
-		{name: "reject, back to nurture", action: links.ActionReject, extra: "too_early", message: recorded + "you rejected this lead (Too early). Marketing keeps nurturing it until it is ready.", stage: lead.StageNurturing,
-			// It leaves the sequence it was in (TestSentBackLeadIsNurturedAgain: and enters one for returned leads).
+		{name: "reject, back to nurture", action: links.ActionReject, extra: "too_early", stage: lead.StageNurturing,
+			// No consent to marketing email (with it, the lead enters a sequence for returned leads and the
+			// page says marketing keeps nurturing it: TestSentBackLeadIsNurturedAgain); it leaves the sequence it was in.
+			message: recorded + "you rejected this lead (Too early). It goes back to marketing, but gets no nurture email: it left its sequence (sent back). New interest brings it back to sales.",
 			events: "rejected", counters: map[string]int64{"rejected": 1, "rej_too_early": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "accept twice", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionAccept, extra: "ana@example.com",
 			message: "Ana already accepted this lead on 10 Mar 2031; nothing changed.", stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
@@ -403,6 +405,20 @@ func TestUnknownLead(t *testing.T) {
 	}
 }
 
+// A lead sent back without consent to marketing email gets none: the page
+// says so rather than "marketing keeps nurturing it".
+func TestSentBackWithoutConsentSaysNoNurture(t *testing.T) {
+	f := newFixture(t)
+	f.h.Requalify = nurture.Enroller{Rules: f.h.Rules, Sequences: nurture.Default(), NewID: f.h.NewID}
+	r := f.post(t, links.ActionReject, "too_early")
+	if want := "It goes back to marketing, but gets no nurture email: it has not agreed to marketing email. New interest brings it back to sales."; r.StatusCode != http.StatusOK || !strings.Contains(r.Body, want) {
+		t.Fatalf("reject: %d, want %q:\n%s", r.StatusCode, want, r.Body)
+	}
+	if l := f.lead(t); l.Nurture == nil || l.Nurture.NoSequence != lead.NoConsent {
+		t.Fatalf("nurture %+v, want no sequence for want of consent", l.Nurture)
+	}
+}
+
 // A rejection whose reason sends the lead back to nurturing re-grades it
 // on what it does from then on, enrols it in the sequence for leads sales
 // sent back, and spends the alert's links; new interest hands it to sales
@@ -420,7 +436,7 @@ func TestSentBackLeadIsNurturedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := f.post(t, links.ActionReject, "too_early"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, recorded) {
+	if r := f.post(t, links.ActionReject, "too_early"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, recorded+"you rejected this lead (Too early). Marketing keeps nurturing it until it is ready.") {
 		t.Fatalf("reject: %d %s", r.StatusCode, r.Body)
 	}
 	l := f.lead(t)

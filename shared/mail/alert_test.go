@@ -70,6 +70,32 @@ func TestAlertSubject(t *testing.T) {
 	}
 }
 
+// The greeting says what the email is: a new lead, a lead the rep has
+// still not answered (fresh links), or one to take over (escalation).
+func TestAlertGreeting(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(a *leadmail.Alert)
+		want   string
+	}{
+		{"alert", func(a *leadmail.Alert) {}, "Hi Rita, a new lead is waiting for you."},
+		{"fresh links", func(a *leadmail.Alert) { a.FreshLinks = true }, "Hi Rita, this lead is still waiting for your answer."},
+		{"escalation", func(a *leadmail.Alert) { a.Escalation, a.MissedBy = true, "Sam" }, "Hi Rita, Sam has not answered this hot lead in time: please take it over."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := hotAlert()
+			tc.change(&a)
+			_, html, text, err := leadmail.RenderAlert(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(html, tc.want) || !strings.Contains(text, tc.want) {
+				t.Fatalf("greeting %q missing:\n%s", tc.want, text)
+			}
+		})
+	}
+}
+
 // TestAlertTimesInTheReadersZone: the deadline, the timeline and the
 // fresh links' expiry show in the rep's zone with its abbreviation.
 func TestAlertTimesInTheReadersZone(t *testing.T) {

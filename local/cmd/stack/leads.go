@@ -52,7 +52,7 @@ func writeTable(w io.Writer, list leadList, loc *time.Location) error {
 		return err
 	}
 	if !list.Now.IsZero() {
-		clock := "product time " + list.Now.In(loc).Format("Mon 02 Jan 15:04")
+		clock := "product time " + list.Now.In(loc).Format("Mon 02 Jan 15:04 MST")
 		if list.Speed > 0 && list.Speed != 1 {
 			clock += fmt.Sprintf(" (clock x%g)", list.Speed)
 		}
@@ -179,9 +179,9 @@ func dueText(t, now time.Time, speed float64, loc *time.Location) string {
 	if d <= 0 {
 		return "due now"
 	}
-	layout := "Mon 15:04"
+	layout := "Mon 15:04 MST"
 	if d > 6*24*time.Hour {
-		layout = "Mon 02 Jan 15:04"
+		layout = "Mon 02 Jan 15:04 MST"
 	}
 	s := "due " + t.In(loc).Format(layout) + " (in " + shortDur(d)
 	if speed > 0 && speed != 1 {

@@ -26,7 +26,7 @@ func TestNextAction(t *testing.T) {
 		want  string
 	}{
 		{name: "alert sent", lead: lead.Lead{Stage: lead.StageMQL, Handoff: &lead.Handoff{State: lead.HandoffSent, RepName: "Ana Lopez", DueBy: now.Add(5 * time.Minute)}},
-			want: "alert sent to Ana Lopez, waiting; first response due Tue 09:05 (in 5m)"},
+			want: "alert sent to Ana Lopez, waiting; first response due Tue 09:05 UTC (in 5m)"},
 		{name: "SLA passed", lead: lead.Lead{Stage: lead.StageMQL, Handoff: &lead.Handoff{State: lead.HandoffSent, Rep: "ana@example.com", DueBy: now.Add(-time.Minute)}},
 			want: "alert sent to ana@example.com; SLA missed: escalation goes out on the next tick"},
 		{name: "escalated", lead: lead.Lead{Stage: lead.StageMQL, Handoff: &lead.Handoff{State: lead.HandoffEscalated, RepName: "Ana Lopez", EscalatedTo: "lead@example.com"}},
@@ -34,10 +34,10 @@ func TestNextAction(t *testing.T) {
 		{name: "pending", lead: lead.Lead{Stage: lead.StageMQL, Handoff: &lead.Handoff{State: lead.HandoffPending}},
 			want: "alert to sales owed: goes out on the next schedule tick"},
 		{name: "held", lead: lead.Lead{Stage: lead.StageMQL, Handoff: &lead.Handoff{State: lead.HandoffHeld, Held: &lead.Held{Reason: lead.HeldSourceLimit, SummaryAt: now.Add(50 * time.Minute)}}},
-			want: "alert held (source limit); team lead's summary due Tue 09:50 (in 50m)"},
+			want: "alert held (source limit); team lead's summary due Tue 09:50 UTC (in 50m)"},
 		{name: "accepted, reminder at speed 60", speed: 60,
 			lead: lead.Lead{Stage: lead.StageSAL, Handoff: &lead.Handoff{State: lead.HandoffAnswered, RepName: "Ben Wu"}, Deal: &lead.Deal{Rep: "ben@example.com", RemindAt: now.Add(14 * 24 * time.Hour)}},
-			want: "accepted by ben@example.com; outcome reminder due Tue 15 Dec 09:00 (in 14d; 5h36m of wall time)"},
+			want: "accepted by ben@example.com; outcome reminder due Tue 15 Dec 09:00 UTC (in 14d; 5h36m of wall time)"},
 		{name: "sql", lead: lead.Lead{Stage: lead.StageSQL, Handoff: &lead.Handoff{State: lead.HandoffAnswered, RepName: "Ben Wu"}},
 			want: "SQL with Ben Wu, waiting for won/lost"},
 		{name: "won", lead: lead.Lead{Stage: lead.StageWon, Deal: &lead.Deal{Amount: 12000, Currency: "EUR"}}, want: "won (12000 EUR)"},
@@ -48,7 +48,7 @@ func TestNextAction(t *testing.T) {
 		{name: "waiting for the click", lead: lead.Lead{Stage: lead.StageNurturing, OptIn: &lead.ConsentRequest{SentAt: now.Add(-time.Hour)}, Nurture: &lead.Nurture{NoSequence: lead.NoConsent}},
 			want: "confirmation email sent, waiting for the click"},
 		{name: "nurture step", lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now.Add(25 * time.Hour)}},
-			want: "nurture cold-education step tips due Wed 10:00 (in 1d1h)"},
+			want: "nurture cold-education step tips due Wed 10:00 UTC (in 1d1h)"},
 		{name: "nurture step due", lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now}},
 			want: "nurture cold-education step tips due now"},
 		{name: "no sequence", lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{NoSequence: lead.NoMatchingSequence}},
@@ -58,7 +58,7 @@ func TestNextAction(t *testing.T) {
 		{name: "nurture email refused",
 			lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now.Add(-time.Minute)},
 				Refused: &lead.Refusal{ToLead: true, Reason: lead.RefusedBySES, Times: 2, Until: now.Add(10 * time.Minute)}},
-			want: "email to the lead refused (SES rejected it, 2× in a row), next try due Tue 09:10 (in 10m); nurture cold-education step tips due now"},
+			want: "email to the lead refused (SES rejected it, 2× in a row), next try due Tue 09:10 UTC (in 10m); nurture cold-education step tips due now"},
 		{name: "back-off over", lead: lead.Lead{Stage: lead.StageNew, Refused: &lead.Refusal{Until: now}}, want: "nothing due"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -97,10 +97,10 @@ func TestWriteTable(t *testing.T) {
 	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
 	want := []string{
 		"EMAIL             STAGE      GRADE  SCORE  CAMPAIGN      NEXT",
-		"new@acme.example  mql        A      40     q4-demo       alert sent to Ana Lopez, waiting; first response due Tue 09:05 (in 5m)",
-		"old@acme.example  nurturing  C      12.3   webinar-nov   nurture cold-education step tips due Tue 11:00 (in 2h)",
+		"new@acme.example  mql        A      40     q4-demo       alert sent to Ana Lopez, waiting; first response due Tue 09:05 UTC (in 5m)",
+		"old@acme.example  nurturing  C      12.3   webinar-nov   nurture cold-education step tips due Tue 11:00 UTC (in 2h)",
 		"(erased)          nurturing  -      -      unattributed  erased on request",
-		"3 leads · product time Tue 01 Dec 09:00",
+		"3 leads · product time Tue 01 Dec 09:00 UTC",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("got\n%s", out.String())
