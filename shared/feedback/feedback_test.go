@@ -167,7 +167,7 @@ func TestAnswers(t *testing.T) {
 			// No consent to marketing email (with it, the lead enters a sequence for returned leads and the
 			// page says marketing keeps nurturing it: TestSentBackLeadIsNurturedAgain); it leaves the sequence it was in.
 			message: recorded + "you rejected this lead (Too early). It goes back to marketing, but gets no nurture email: it left its sequence (sent back). New interest brings it back to sales.",
-			events: "rejected", counters: map[string]int64{"rejected": 1, "rej_too_early": 1, "responses": 1, "resp_le_5m": 1}},
+			events:  "rejected", counters: map[string]int64{"rejected": 1, "rej_too_early": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "accept twice", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionAccept, extra: "ana@example.com",
 			message: "Ana already accepted this lead on 10 Mar 2031; nothing changed.", stage: lead.StageSAL, events: "accepted", counters: map[string]int64{"sal": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "reject after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionReject, extra: "not_icp",
