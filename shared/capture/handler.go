@@ -192,12 +192,27 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 		IP: httpapi.SourceIP(req), UserAgent: httpapi.Header(req, "user-agent"), At: now, Evidence: h.Evidence,
 	})
 	if d.bot {
-		// Bots get the normal answer and leave nothing but a count behind.
+		// Bots get the normal answer and leave nothing but a count behind;
+		// with a key, its record too, so a replay is answered as a
+		// person's is (the same receipt, or 409 for another body) and
+		// counted once.
 		campaign := sub.Source.CampaignOrDefault()
-		if err := h.Service.Store.CountBot(ctx, campaign, now); err != nil {
+		res := Result{Receipt: h.Service.NewID(now), Outcome: Bot}
+		var idem *Idempotency
+		if d.idemKey != "" {
+			idem = &Idempotency{Key: hashKey(d.idemKey), BodyHash: hashBytes(body), Receipt: res.Receipt, Outcome: Bot, ExpiresAt: now.Add(IdempotencyTTL)}
+		}
+		switch err := h.Service.Store.CountBot(ctx, campaign, now, idem); {
+		case errors.Is(err, ErrDuplicateRequest):
+			prev, err := h.Service.replay(ctx, idem)
+			if err != nil {
+				return Result{}, lead.Submission{}, err
+			}
+			res.Receipt = prev.Receipt
+		case err != nil:
 			return Result{}, lead.Submission{}, err
 		}
-		return Result{Receipt: h.Service.NewID(now), Outcome: Bot}, lead.Submission{}, nil
+		return res, lead.Submission{}, nil
 	}
 	if err != nil {
 		return Result{}, lead.Submission{}, err

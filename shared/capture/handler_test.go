@@ -107,6 +107,27 @@ func TestHoneypotLooksLikeSuccessButStoresNothing(t *testing.T) {
 	}
 }
 
+// A honeypot hit replayed with its key is answered as a person's post is:
+// the same answer byte for byte, 409 for the key with another body, and
+// counted once — a bot cannot tell from replays that it was caught.
+func TestHoneypotReplayIsAnsweredAsAPersonsIs(t *testing.T) {
+	st := memstore.New()
+	h := newHandler(st, &bytes.Buffer{})
+	body := `{"email":"bot@spam.example","fax":"555-1234"}`
+	first, _ := h.Handle(context.Background(), post("application/json", body, "idempotency-key", "b-1"))
+	again, _ := h.Handle(context.Background(), post("application/json", body, "idempotency-key", "b-1"))
+	if first.StatusCode != 202 || again.StatusCode != 202 || again.Body != first.Body {
+		t.Fatalf("first=%d %s, again=%d %s: want the same answer byte for byte", first.StatusCode, first.Body, again.StatusCode, again.Body)
+	}
+	other, _ := h.Handle(context.Background(), post("application/json", `{"email":"bot@spam.example","fax":"555-9999"}`, "idempotency-key", "b-1"))
+	if other.StatusCode != 409 {
+		t.Fatalf("reused key with another body = %d, want 409 as for a person's post", other.StatusCode)
+	}
+	if n, b := len(st.Leads()), bots(t, st, now); n != 0 || b != 1 {
+		t.Fatalf("leads=%d bots=%d, want 0 and 1", n, b)
+	}
+}
+
 func TestIdempotencyKey(t *testing.T) {
 	st := memstore.New()
 	h := newHandler(st, &bytes.Buffer{})

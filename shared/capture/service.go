@@ -50,8 +50,10 @@ type Store interface {
 	// Inbox lists up to limit touches waiting in a lead's inbox, oldest
 	// first.
 	Inbox(ctx context.Context, leadID string, limit int) ([]lead.Touch, error)
-	// CountBot records a honeypot hit for a campaign.
-	CountBot(ctx context.Context, campaign string, at time.Time) error
+	// CountBot records a honeypot hit for a campaign, with idem's record
+	// when given (ErrDuplicateRequest, counting nothing, when its key
+	// exists).
+	CountBot(ctx context.Context, campaign string, at time.Time, idem *Idempotency) error
 }
 
 // Idempotency remembers which lead a request key produced.

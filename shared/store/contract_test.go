@@ -738,8 +738,16 @@ var contractCases = []struct {
 	{"counters", func(c *check) {
 		c.must("count", c.s.Count(c.ctx, "c1", t0, "a", "b"))
 		c.must("count again", c.s.Count(c.ctx, "c1", t0.Add(time.Hour), "a"))
-		c.must("bot", c.s.CountBot(c.ctx, "c1", t0))
+		c.must("bot", c.s.CountBot(c.ctx, "c1", t0, nil))
 		c.stats("c1", "c1", t0, map[string]int64{"a": 2, "b": 1, "bots": 1})
+		// A bot's key is remembered with its count: a replay counts nothing.
+		botIdem := &capture.Idempotency{Key: "bot-key", BodyHash: "h", Receipt: "R1", Outcome: "bot", ExpiresAt: t0.Add(24 * time.Hour)}
+		c.must("bot with a key", c.s.CountBot(c.ctx, "c2", t0, botIdem))
+		c.err("bot replay", c.s.CountBot(c.ctx, "c2", t0, botIdem), capture.ErrDuplicateRequest)
+		rec, err := c.s.Idempotent(c.ctx, "bot-key")
+		c.must("bot's record", err)
+		c.eq("bot's receipt", rec.Receipt, "R1")
+		c.stats("c2", "c2", t0, map[string]int64{"bots": 1})
 		c.err("no counters", c.s.Count(c.ctx, "c1", t0), errOther)
 		c.err("a counter named like an attribute", c.s.Count(c.ctx, "c1", t0, "y", "campaign"), errOther)
 		c.stats("c1 after refusals", "c1", t0, map[string]int64{"a": 2, "b": 1, "bots": 1})
@@ -762,7 +770,7 @@ var contractCases = []struct {
 		c.eq("month", src, []report.Source{
 			{Campaign: "c1", Month: "2031-03", Counters: report.Counters{"a": 2, "b": 1, "bots": 1, "leads": 1, "mql": 2, "x": 2}},
 			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "mql": 2}},
-			{Campaign: "c2", Month: "2031-03", Counters: report.Counters{"leads": 1}},
+			{Campaign: "c2", Month: "2031-03", Counters: report.Counters{"bots": 1, "leads": 1}},
 		})
 		src, err = c.s.MonthSources(c.ctx, "2031-04")
 		c.must("april err", err)

@@ -307,8 +307,26 @@ func (s *Store) Idempotent(ctx context.Context, k string) (lead.Idempotency, err
 }
 
 // CountBot counts a honeypot hit for a campaign's month.
-func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time) error {
-	return s.Count(ctx, campaign, at, "bots")
+func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time, idem *lead.Idempotency) error {
+	if idem == nil {
+		return s.Count(ctx, campaign, at, "bots")
+	}
+	put, err := s.idempotencyPut(idem, at)
+	if err != nil {
+		return err
+	}
+	err = againOnConflict(ctx, func() error {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Update: s.counterAdd(campaign, "", at, nil, "bots")}, {Put: put}}})
+		return err
+	})
+	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
+		return lead.ErrDuplicateRequest
+	}
+	if err != nil {
+		return wrap("count bot", err)
+	}
+	return nil
 }
 
 // Count adds 1 to each named counter of a campaign's month. A shard that

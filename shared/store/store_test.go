@@ -193,7 +193,7 @@ func TestBotCounter(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, testenv.NewTable(t))
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	for i := 0; i < 3; i++ {
-		if err := st.CountBot(context.Background(), "c1", at); err != nil {
+		if err := st.CountBot(context.Background(), "c1", at, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

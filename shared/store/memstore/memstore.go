@@ -527,9 +527,20 @@ func (s *Store) OpenSince(ctx context.Context, rep string, since time.Time) ([]t
 
 // --- counters, rate limits, once ---------------------------------------
 
-// CountBot counts a honeypot hit for a campaign's month.
-func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time) error {
-	return s.Count(ctx, campaign, at, "bots")
+// CountBot counts a honeypot hit for a campaign's month, with idem's
+// record in the same step (ErrDuplicateRequest, counting nothing, when
+// its key is taken).
+func (s *Store) CountBot(_ context.Context, campaign string, at time.Time, idem *capture.Idempotency) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if idem != nil {
+		if s.idemTaken(idem, at) {
+			return capture.ErrDuplicateRequest
+		}
+		s.putIdem(idem)
+	}
+	s.add(statsKey{campaign: campaign, month: month(at)}, []string{"bots"})
+	return nil
 }
 
 // Count adds 1 to each named counter of a campaign's month (not to a
