@@ -135,7 +135,7 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 		}
 		if c, err := keys.Verify(l[1], links.ActionReject, time.Now()); err == nil && c.Subject == created.ID {
 			reason, rep := links.SplitReject(c.Extra)
-			if rep != links.RepRef(m.To[0]) {
+			if rep != links.LinkRepRef(keys, m.To[0]) || links.ResolveRep(keys, rep, m.To[0]) != m.To[0] {
 				t.Errorf("reject link %s names rep %q, want the alert's recipient", reason, rep)
 			}
 			rejects[reason] = true

@@ -41,7 +41,7 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 	if action == links.ActionReject {
 		_, ref = links.SplitReject(c.Extra)
 	}
-	rep := links.ResolveRep(ref, h.repCandidates(l)...)
+	rep := links.ResolveRep(h.Keys, ref, h.repCandidates(l)...)
 	switch {
 	case l.Stage.SalesSet() || (l.Handoff != nil && l.Handoff.State == lead.HandoffAnswered):
 		v.Message = "Sales already answered this lead (" + l.Stage.Label() + "), so there is nothing to do with this link."

@@ -100,11 +100,11 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		claims.Extra, ref = links.SplitReject(claims.Extra) // the reason code
 		// Who the reject link was sent to (the rep, or the escalation
 		// target): the rejection counts for them.
-		rejectedBy = links.ResolveRep(ref, h.repCandidates(l)...)
+		rejectedBy = links.ResolveRep(h.Keys, ref, h.repCandidates(l)...)
 	} else if action != links.ActionRelease {
 		// The link names its rep by reference (links.RepRef), never by
 		// address: find the rep it was sent to.
-		claims.Extra = links.ResolveRep(claims.Extra, h.repCandidates(l)...)
+		claims.Extra = links.ResolveRep(h.Keys, claims.Extra, h.repCandidates(l)...)
 	}
 	v := h.view(l, claims, action, now, tok)
 	if req.RequestContext.HTTP.Method != http.MethodPost {

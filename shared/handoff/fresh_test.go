@@ -49,7 +49,7 @@ func TestFreshLinks(t *testing.T) {
 	}
 	i := strings.Index(m.Text, "https://api.example.com/feedback/")
 	tok := strings.Fields(m.Text[i+len("https://api.example.com/feedback/"):])[0]
-	if c, err := f.svc.Keys.Verify(tok, links.ActionAccept, f.now.Add(f.svc.LinkTTL-time.Minute)); err != nil || c.Subject != id || c.Extra != links.RepRef(rep) {
+	if c, err := f.svc.Keys.Verify(tok, links.ActionAccept, f.now.Add(f.svc.LinkTTL-time.Minute)); err != nil || c.Subject != id || c.Extra != links.LinkRepRef(f.svc.Keys, rep) {
 		t.Fatalf("fresh accept link: %+v, %v", c, err)
 	}
 	// Reject links name the rep too, so an expired one can ask as well.
@@ -57,7 +57,7 @@ func TestFreshLinks(t *testing.T) {
 	rtok := strings.Fields(m.Text[j+len("Not our ICP: https://api.example.com/feedback/"):])[0]
 	if c, err := f.svc.Keys.Verify(rtok, links.ActionReject, f.now); err != nil {
 		t.Fatalf("fresh reject link: %v", err)
-	} else if reason, ref := links.SplitReject(c.Extra); reason != "not_icp" || ref != links.RepRef(rep) {
+	} else if reason, ref := links.SplitReject(c.Extra); reason != "not_icp" || ref != links.LinkRepRef(f.svc.Keys, rep) {
 		t.Fatalf("reject link extra %q: reason %q, rep %q", c.Extra, reason, ref)
 	}
 	l := stored(t, f.store, id)

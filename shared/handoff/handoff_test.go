@@ -132,7 +132,7 @@ func TestHandoffSendsOnceWithSignedLinks(t *testing.T) {
 	}
 	// It names the rep by reference, never by address (token payloads are
 	// readable by whoever holds the link).
-	if c.Extra != links.RepRef("ana@example.com") || strings.Contains(c.Extra, "@") || links.ResolveRep(c.Extra, "ben@example.com", "ana@example.com") != "ana@example.com" {
+	if c.Extra != links.LinkRepRef(f.svc.Keys, "ana@example.com") || strings.Contains(c.Extra, "@") || links.ResolveRep(f.svc.Keys, c.Extra, "ben@example.com", "ana@example.com") != "ana@example.com" {
 		t.Fatalf("accept token's rep = %q", c.Extra)
 	}
 	l := stored(t, f.store, id)

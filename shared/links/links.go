@@ -5,6 +5,7 @@
 package links
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -93,16 +94,16 @@ func Feedback(keys token.Keys, base, leadID, action, extra string, issued, expir
 // /feedback/{token} relative to themselves.
 func FeedbackToken(keys token.Keys, leadID, action, extra string, issued, expires time.Time) string {
 	if action != ActionReject {
-		extra = RepRef(extra)
+		extra = LinkRepRef(keys, extra)
 	}
 	return keys.Sign(token.Claims{Action: action, Subject: leadID, Extra: extra, Issued: issued, Expires: expires})
 }
 
-// Reject is a reject link for one reason code, naming (by RepRef) the rep
-// it is sent to, so an expired one can ask for fresh links for that rep.
+// Reject is a reject link for one reason code, naming (by LinkRepRef) the
+// rep it is sent to, so an expired one can ask for fresh links for that rep.
 func Reject(keys token.Keys, base, leadID, reason, rep string, issued, expires time.Time) string {
 	extra := reason
-	if ref := RepRef(rep); ref != "" {
+	if ref := LinkRepRef(keys, rep); ref != "" {
 		extra += " " + ref
 	}
 	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionReject, Subject: leadID, Extra: extra, Issued: issued, Expires: expires}))
@@ -113,7 +114,7 @@ func Reject(keys token.Keys, base, leadID, reason, rep string, issued, expires t
 // links named their rep). Reason codes hold no spaces.
 func SplitReject(extra string) (reason, repRef string) {
 	reason, ref, _ := strings.Cut(extra, " ")
-	if !strings.HasPrefix(ref, repRefPrefix) {
+	if !strings.HasPrefix(ref, repRefPrefix) && !strings.HasPrefix(ref, linkRefPrefix) {
 		ref = ""
 	}
 	return reason, ref
@@ -136,9 +137,11 @@ func ReleaseAll(keys token.Keys, base, key string, expires time.Time) string {
 // code or an address.
 const repRefPrefix = "rep:"
 
-// RepRef is what an answer link says about the rep it was sent to:
-// "rep:" and the first 16 hex digits of the SHA-256 of the trimmed,
-// lower-cased address (the start of lead.HashEmail). "" stays "".
+// RepRef is the product's own reference to a rep, where its data keys
+// something by rep (fresh links sent, their job): "rep:" and the first 16
+// hex digits of the SHA-256 of the trimmed, lower-cased address (the
+// start of lead.HashEmail). Links made before LinkRepRef carry it too.
+// "" stays "".
 func RepRef(addr string) string {
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	if addr == "" || strings.HasPrefix(addr, repRefPrefix) {
@@ -148,26 +151,68 @@ func RepRef(addr string) string {
 	return repRefPrefix + hex.EncodeToString(sum[:8])
 }
 
+// linkRefPrefix marks a keyed rep reference (LinkRepRef).
+const linkRefPrefix = "rk:"
+
+// linkRefLabel derives, from each signing key, the key of LinkRepRef.
+const linkRefLabel = "rep-ref"
+
+// LinkRepRef is what an answer link says about the rep it was sent to:
+// "rk:" and the first 16 hex digits of the HMAC-SHA256 of the trimmed,
+// lower-cased address under a key derived from the current signing key.
+// Whoever holds a link can read its payload (signed, not encrypted): a
+// plain hash of the address could be checked against a guess
+// (first.last@company.example), a keyed one cannot. "" stays "".
+func LinkRepRef(keys token.Keys, addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	if addr == "" || strings.HasPrefix(addr, repRefPrefix) || strings.HasPrefix(addr, linkRefPrefix) {
+		return addr
+	}
+	current, derived := keys.Derive(linkRefLabel)
+	return linkRefPrefix + keyedRef(derived[current], addr)
+}
+
+func keyedRef(key []byte, addr string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(addr))
+	return hex.EncodeToString(m.Sum(nil)[:8])
+}
+
 // ResolveRep is the rep an answer link's extra names, among candidates
 // (the lead's rep, escalation target, accepting rep, the configured
-// reps): the candidate whose RepRef it is, else "". A token signed before
-// links carried references holds the address itself; it is taken as it
-// is (such links expire: alert links after AlertTTL, outcome links at the
+// reps): the candidate whose LinkRepRef it is under any of keys (a link
+// signed before a key rotation), or whose RepRef it is (links made
+// before references were keyed), else "". A token signed before links
+// carried references holds the address itself; it is taken as it is
+// (such links expire: alert links after AlertTTL, outcome links at the
 // end of the lead's outcome horizon).
-func ResolveRep(extra string, candidates ...string) string {
-	if extra == "" {
+func ResolveRep(keys token.Keys, extra string, candidates ...string) string {
+	switch {
+	case extra == "":
 		return ""
-	}
-	if !strings.HasPrefix(extra, repRefPrefix) {
-		if strings.Contains(extra, "@") {
-			return extra // a legacy token
+	case strings.HasPrefix(extra, linkRefPrefix):
+		_, derived := keys.Derive(linkRefLabel)
+		for _, c := range candidates {
+			c = strings.TrimSpace(c)
+			if c == "" {
+				continue
+			}
+			for _, key := range derived {
+				if hmac.Equal([]byte(linkRefPrefix+keyedRef(key, strings.ToLower(c))), []byte(extra)) {
+					return c
+				}
+			}
 		}
 		return ""
-	}
-	for _, c := range candidates {
-		if c != "" && RepRef(c) == extra {
-			return c
+	case strings.HasPrefix(extra, repRefPrefix):
+		for _, c := range candidates {
+			if c != "" && RepRef(c) == extra {
+				return c
+			}
 		}
+		return ""
+	case strings.Contains(extra, "@"):
+		return extra // a legacy token
 	}
 	return ""
 }
