@@ -17,6 +17,7 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/sendonce"
 )
 
 // FloodStore is what alert flood control keeps: per window, the leads
@@ -318,7 +319,15 @@ func (s *Service) summarise(ctx context.Context, l lead.Lead, now time.Time) (Ou
 	}
 	if first {
 		if err := s.sendSummary(ctx, l, now); err != nil {
-			return "", errors.Join(fmt.Errorf("handoff: summary: %w", err), s.Flood.Store.Forget(ctx, key))
+			err = errors.Join(fmt.Errorf("handoff: summary: %w", err), s.Flood.Store.Forget(ctx, key))
+			// Refused outright (the team lead's address, say): this lead
+			// waits out a back-off instead of asking again every tick.
+			if ch := sendonce.Refuse(&l, jobSummary, false, err, now, s.NewID); ch.Events != nil {
+				if _, werr := lead.Write(ctx, s.Store.Put, l, ch); werr != nil && !errors.Is(werr, lead.ErrVersionConflict) {
+					err = errors.Join(err, werr)
+				}
+			}
+			return "", err
 		}
 	}
 	h.Summarised = true

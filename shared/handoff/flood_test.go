@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
@@ -504,5 +506,49 @@ func TestSummaryListsTheFirstHeld(t *testing.T) {
 		if listed := strings.Contains(summary, "Lead "+held[i]+":"); listed != (i <= MaxSummaryListed) {
 			t.Errorf("lead held %d of %d listed: %v", i, len(held)-1, listed)
 		}
+	}
+}
+
+// A held-alerts summary the team lead's address cannot get (SES refuses
+// it) is not asked for again every tick: the held lead that carries it
+// waits out the back-off, then the summary goes, once.
+func TestRefusedSummaryWaitsOutItsBackOff(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Flood = &Flood{Store: f.store, PerSource: 1, Window: time.Hour}
+	ctx := context.Background()
+	var hot []string
+	for i := range 2 {
+		l := lead.New(ids.New(f.now), lead.Submission{Email: fmt.Sprintf("s%d@bigcorp.example", i), Name: "Clara",
+			Company: "BigCorp", JobTitle: "CMO", FormType: "demo_request", Source: lead.Attribution{Campaign: "q4", UTMSource: "ads", At: f.now}})
+		l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
+		f.svc.Rules.Qualify(&l, f.now)
+		l.Version = 1
+		if err := f.store.CreateLead(ctx, l, lead.Change{At: f.now}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Run(ctx, l.ID, "tick", ""); err != nil {
+			t.Fatal(err)
+		}
+		hot = append(hot, l.ID)
+	}
+	heldID := hot[1]
+	f.now = stored(t, f.store, heldID).Handoff.Held.SummaryAt
+	f.out.Fail = fmt.Errorf("%w: MessageRejected", mail.ErrRejected)
+	if _, err := f.svc.Run(ctx, heldID, "tick", ""); !errors.Is(err, mail.ErrRejected) {
+		t.Fatalf("refused summary: err %v", err)
+	}
+	f.out.Fail = nil
+	l := stored(t, f.store, heldID)
+	if l.Refused == nil || l.Refused.Job != jobSummary || !l.NextDue().Equal(f.now.Add(lead.RefusalFirstWait)) {
+		t.Fatalf("after the refusal: %+v, due %v", l.Refused, l.NextDue())
+	}
+	sent := len(f.out.Sent())
+	f.now = f.now.Add(time.Minute)
+	if out, err := f.svc.Run(ctx, heldID, "tick", ""); err != nil || out != Deferred || len(f.out.Sent()) != sent {
+		t.Fatalf("within the back-off: %s, %v, %d emails (want %d)", out, err, len(f.out.Sent()), sent)
+	}
+	f.now = f.now.Add(lead.RefusalFirstWait)
+	if out, err := f.svc.Run(ctx, heldID, "tick", ""); err != nil || out != Summarised || len(f.out.Sent()) != sent+1 {
+		t.Fatalf("after the back-off: %s, %v, %d emails (want %d)", out, err, len(f.out.Sent()), sent+1)
 	}
 }

@@ -153,9 +153,10 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 	switch {
 	case job == "":
 		return NothingDue, nil
-	case job != jobSummary && job != jobReturn && l.Deferred(false, now):
+	case job != jobReturn && l.Deferred(false, now):
 		// Before flood control and the rotation: a refused alert must not
-		// take a slot or a rep's turn each time it is looked at.
+		// take a slot or a rep's turn each time it is looked at. (Giving an
+		// unanswered lead back to marketing sends no email: not deferred.)
 		return Deferred, nil
 	case job == jobSummary, job == jobReturn:
 		if l.Held(owner, now) {

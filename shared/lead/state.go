@@ -244,7 +244,7 @@ func (l *Lead) NextDue() time.Time {
 			email(l.Handoff.DueBy, false)
 		case HandoffHeld:
 			if h := l.Handoff.Held; h != nil && !h.Summarised {
-				earliest(h.SummaryAt)
+				email(h.SummaryAt, false)
 			}
 			email(l.HeldRetryAt(), false)
 		}

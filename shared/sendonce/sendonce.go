@@ -219,14 +219,7 @@ func (s *Sender) finish(ctx context.Context, claimed lead.Lead, job Job, owner, 
 		undo.Lease = nil
 		undo.Claims = maps.Clone(undo.Claims)
 		delete(undo.Claims, job.Name)
-		var ch lead.Change
-		if reason := refusal(err); reason != "" {
-			now := s.Clock()
-			undo.Refuse(job.Name, job.ToLead, reason, now)
-			r := undo.Refused
-			ch = lead.Change{At: now, Events: []lead.Event{{At: now, Kind: EventRefused, ID: s.NewID(now),
-				Data: map[string]any{"job": job.Name, "reason": reason, "times": r.Times, "until": r.Until}}}}
-		}
+		ch := Refuse(&undo, job.Name, job.ToLead, err, s.Clock(), s.NewID)
 		if _, uerr := lead.Write(ctx, s.Store.Put, undo, ch); uerr != nil {
 			return "", fmt.Errorf("sendonce: %s not sent (%w); releasing it failed too (it is sent again after %s): %v", job.Name, err, s.confirm(), uerr)
 		}
@@ -245,6 +238,22 @@ func (s *Sender) finish(ctx context.Context, claimed lead.Lead, job Job, owner, 
 // refused it, or it failed its checks): the lead's side waits out a
 // back-off before the next try (lead.Refusal).
 const EventRefused = "email_refused"
+
+// Refuse records on l, when err is a refusal (SES refused the message,
+// or it failed its checks), that job's email was refused at now: its
+// side then waits out a back-off (lead.Refusal). It returns the change
+// to write with l: the EventRefused event; nothing when err is not a
+// refusal.
+func Refuse(l *lead.Lead, job string, toLead bool, err error, now time.Time, newID func(time.Time) string) lead.Change {
+	reason := refusal(err)
+	if reason == "" {
+		return lead.Change{}
+	}
+	l.Refuse(job, toLead, reason, now)
+	r := l.Refused
+	return lead.Change{At: now, Events: []lead.Event{{At: now, Kind: EventRefused, ID: newID(now),
+		Data: map[string]any{"job": job, "reason": reason, "times": r.Times, "until": r.Until}}}}
+}
 
 // refusal is the lead.Refusal reason of a send that failed with err: SES
 // refused the message, or it failed its checks (mail.ErrInvalid,
