@@ -98,6 +98,23 @@ func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 		t.Fatalf("erase: %v %+v", err, r)
 	}
 	want[h] = []string{"lead.captured", "lead.nurturing", "lead.erased"}
+	// Hot and alerted, then an opt-out from marketing email (the
+	// one-click link of an earlier email; a spam complaint) while sales
+	// has not answered: the opt-out is published, and the hand-off stays
+	// sales' to answer.
+	i, _ := post(hotBody(addr("i"), "1000+"))
+	ev = sampleEvent(t, "unsubscribe-oneclick.json")
+	u = links.Unsubscribe(keys, "https://x.example", i, time.Now())
+	ev.PathParameters = map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}
+	if r, err := unsub.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
+		t.Fatalf("unsubscribe: %v %+v", err, r)
+	}
+	answer(i, links.ActionAccept, "")
+	want[i] = []string{"lead.captured", "lead.hot", "lead.unsubscribed:unsubscribe", "lead.accepted"}
+	j, jMail := post(hotBody(addr("j"), "1000+"))
+	mail("ses-complaint.json", j, jMail)
+	answer(j, links.ActionReject, "no_budget")
+	want[j] = []string{"lead.captured", "lead.hot", "lead.unsubscribed:complaint", "lead.rejected:nurturing"}
 
 	total := 0
 	for _, w := range want {

@@ -37,3 +37,12 @@ func FollowUp(ctx context.Context, l Lead, handOff HandOff, owner, base string) 
 func (l *Lead) OwedToSales() bool {
 	return l.Handoff != nil && l.Handoff.State == HandoffPending
 }
+
+// WithSales reports whether the lead is handed to sales and waiting for
+// their answer: an MQL whose alert is owed, held, sent or escalated. An
+// opt-out from marketing email leaves such a lead's stage alone (it is
+// not marketing's to change): sales can still accept or reject it, and
+// an unanswered one still goes back to marketing.
+func (l *Lead) WithSales() bool {
+	return l.Stage == StageMQL && l.Handoff != nil && l.Handoff.State != HandoffAnswered
+}

@@ -216,7 +216,7 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "complaint", Method: "complaint", At: now}
 		l.OptIn = nil
 		l.Consents = append(l.Consents, l.Consent)
-		if !l.Stage.SalesSet() {
+		if !l.Stage.SalesSet() && !l.WithSales() {
 			l.Stage = lead.StageUnsubscribed
 		}
 		return suppress("complaint", "complaints", event("complained", map[string]any{"feedback": ev.Complaint.ComplaintFeedbackType}))

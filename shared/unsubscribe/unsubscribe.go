@@ -78,7 +78,7 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 			IPHash: h.Evidence.Hash(httpapi.SourceIP(req)), UserAgentHash: h.Evidence.Hash(httpapi.Header(req, "user-agent"))}
 		l.OptIn = nil // a confirmation link no longer opts in
 		l.Consents = append(l.Consents, l.Consent)
-		if !l.Stage.SalesSet() {
+		if !l.Stage.SalesSet() && !l.WithSales() {
 			l.Stage = lead.StageUnsubscribed
 		}
 		l.ExitNurture("unsubscribed")
