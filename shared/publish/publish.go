@@ -154,6 +154,10 @@ func (p *Publisher) Handle(ctx context.Context, records []Record) error {
 		d := Detail{Version: SchemaVersion, EventID: r.Event.ID, LeadID: r.LeadID, At: r.Event.At, Data: r.Event.Data}
 		l, err := p.Store.Lead(ctx, r.LeadID)
 		switch {
+		case err == nil && l.Erased:
+			// The profile an erasure keeps holds no contact data: publish
+			// none (an empty address would read as a contact to update).
+			d.Campaign = l.Campaign()
 		case err == nil:
 			d.Campaign, d.Lead = l.Campaign(), contact(l)
 		case errors.Is(err, lead.ErrNotFound):

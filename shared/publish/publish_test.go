@@ -85,6 +85,17 @@ func TestPublisherErasedLeadAndBusFailure(t *testing.T) {
 	if len(bus.got) != 1 || bus.got[0].Detail.Lead != nil || bus.got[0].Detail.EventID != "e1" {
 		t.Fatalf("published %+v: want one event without contact data", bus.got)
 	}
+	// The store keeps an erased lead's anonymised profile: its events
+	// carry no contact either (not one with an empty address).
+	bus.got = nil
+	p.Store = leads{"anon": lead.Lead{ID: "anon", Erased: true, Stage: lead.StageMQL, Suppressed: "erasure",
+		Submission: lead.Submission{Country: "DE"}, Handoff: &lead.Handoff{State: lead.HandoffAnswered, Rep: "ana@example.com"}}}
+	if err := p.Handle(context.Background(), []Record{{LeadID: "anon", Event: lead.Event{ID: "e3", Kind: lead.EventErased, At: at}}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(bus.got) != 1 || bus.got[0].Detail.Lead != nil || bus.got[0].DetailType != "lead.erased" {
+		t.Fatalf("published %+v: want lead.erased without contact data", bus.got)
+	}
 	bus.err = errors.New("throttled")
 	if err := p.Handle(context.Background(), recs); err == nil {
 		t.Fatal("a bus failure must fail the batch so the stream redelivers it")
