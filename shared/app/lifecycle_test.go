@@ -114,7 +114,8 @@ func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 	j, jMail := post(hotBody(addr("j"), "1000+"))
 	mail("ses-complaint.json", j, jMail)
 	answer(j, links.ActionReject, "no_budget")
-	want[j] = []string{"lead.captured", "lead.hot", "lead.unsubscribed:complaint", "lead.rejected:nurturing"}
+	// Sent back to marketing, it is what its opt-out made it: unsubscribed.
+	want[j] = []string{"lead.captured", "lead.hot", "lead.unsubscribed:complaint", "lead.rejected:unsubscribed"}
 
 	total := 0
 	for _, w := range want {

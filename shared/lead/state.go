@@ -445,6 +445,11 @@ func (l *Lead) SendBack(reason, rep string, now time.Time) {
 	}
 	l.SentBack = &SentBack{At: now, Reason: reason, Rep: rep, Times: times}
 	l.Stage = StageNurturing
+	if l.Suppressed == "unsubscribe" || l.Suppressed == "complaint" {
+		// It opted out while with sales (WithSales kept it an MQL): back
+		// with marketing, it is what that opt-out made it.
+		l.Stage = StageUnsubscribed
+	}
 	l.Handoff = nil
 	l.ExitNurture("sent_back") // a sequence it was still in; the next one is for returned leads
 }

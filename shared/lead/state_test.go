@@ -59,3 +59,17 @@ func TestDailyKeyIsPerKindThingAndUTCDay(t *testing.T) {
 		t.Errorf("key %q is long; the thing must be hashed", base)
 	}
 }
+
+// A lead sent back to marketing is nurtured again, unless it opted out
+// while with sales: then it is what that opt-out made it.
+func TestSendBackStage(t *testing.T) {
+	now := time.Date(2031, 3, 10, 9, 0, 0, 0, time.UTC)
+	for suppressed, want := range map[string]Stage{"": StageNurturing, "bounce": StageNurturing,
+		"unsubscribe": StageUnsubscribed, "complaint": StageUnsubscribed} {
+		l := Lead{Stage: StageMQL, Suppressed: suppressed, Handoff: &Handoff{State: HandoffSent}}
+		l.SendBack(ReasonUnanswered, "ana@example.com", now)
+		if l.Stage != want || l.Handoff != nil || l.SentBack == nil {
+			t.Errorf("suppressed %q: stage %s, handoff %+v, sent back %+v; want %s", suppressed, l.Stage, l.Handoff, l.SentBack, want)
+		}
+	}
+}
