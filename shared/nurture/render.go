@@ -252,20 +252,23 @@ func plausible(s string, allowed func(rune) bool) bool {
 	return true
 }
 
-// linkish matches a URL scheme, a www. host, an address or a domain
-// name (a dot between letters or digits and two or more letters).
-var linkish = regexp.MustCompile(`(?i)://|\bwww\.|@|[\p{L}\p{N}-]\.\p{L}{2,}`)
+// linkish matches a URL scheme, a www. host, an address, a domain name
+// (a dot between letters or digits and two or more letters) or an IPv4
+// address (a link's host as much as a domain).
+var linkish = regexp.MustCompile(`(?i)://|\bwww\.|@|[\p{L}\p{N}-]\.\p{L}{2,}|\d{1,3}(\.\d{1,3}){3}`)
 
 // nameRune: letters, combining marks, spaces and the punctuation names
-// carry (Jean-Luc, O'Neil, Dr. Smith, Smith, Jr.).
+// carry (Jean-Luc, O'Neil, Dr. Smith, Smith, Jr.; the middle dots of
+// 约翰·史密斯, ジョン・スミス and Gal·la).
 func nameRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.Is(unicode.M, r) || r == ' ' || strings.ContainsRune("-'’.,", r)
+	return unicode.IsLetter(r) || unicode.Is(unicode.M, r) || r == ' ' || strings.ContainsRune("-'’.,·・", r)
 }
 
 // orgRune: a name's runes, digits and what company names and titles
-// use (AT&T, 3M, R+D, Sales (EMEA), VP Sales/Marketing).
+// use (AT&T, 3M, R+D, Sales (EMEA), VP Sales/Marketing, Yahoo!,
+// Director – Sales, 阿里巴巴（中国）有限公司).
 func orgRune(r rune) bool {
-	return nameRune(r) || unicode.IsDigit(r) || strings.ContainsRune("&+()/:#", r)
+	return nameRune(r) || unicode.IsDigit(r) || strings.ContainsRune("&+()/:#!–—（）", r)
 }
 
 // honorifics are skipped when finding a first name: "Dr. Ada Lovelace" is Ada.

@@ -179,6 +179,13 @@ func TestTemplateDataRepeatsOnlyPlausibleValues(t *testing.T) {
 		{"Ana", "Booking.com", "", "Ana", "", ""},
 		{"write to x@evil.example", "Acme", "", "there", "Acme", ""},
 		{"Ana 2", "Acme <b>", "CFO", "there", "", "CFO"},
+		// Names and companies as written in Chinese, Japanese and Catalan,
+		// and a title with an en dash.
+		{"约翰·史密斯", "阿里巴巴（中国）有限公司", "Director – Sales", "约翰·史密斯", "阿里巴巴（中国）有限公司", "Director – Sales"},
+		{"ジョン・スミス", "（株）トヨタ", "営業部長", "ジョン・スミス", "（株）トヨタ", "営業部長"},
+		{"Gal·la Puig", "Yahoo!", "", "Gal·la", "Yahoo!", ""},
+		// An IP address is a link's host as much as a domain is.
+		{"Ana", "192.168.1.1/login", "10.0.0.1:8080", "Ana", "", ""},
 	} {
 		d := newTemplateData(lead.Lead{Submission: lead.Submission{Name: tc.name, Company: tc.company, JobTitle: tc.title}}, unsubscribeURL)
 		if d.FirstName != tc.first || d.Company != tc.wantCompany || d.JobTitle != tc.wantTitle {
