@@ -537,3 +537,46 @@ func TestAnAccountThatCannotSendStopsTheTick(t *testing.T) {
 		t.Fatalf("%d of %d leads got their email once the account sends again", got, n)
 	}
 }
+
+// TestARefusedAlertDoesNotHoldUpTheLeadsOwnEmails: the lead's alert to
+// sales was refused (its side waits out the back-off) while a
+// confirmation email to the lead is owed. The tick sends the
+// confirmation: a refusal defers only emails of its own side.
+func TestARefusedAlertDoesNotHoldUpTheLeadsOwnEmails(t *testing.T) {
+	clock := &clockAt{t: monday}
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}
+	capture, table, _ := buildAt(t, "capture", base, clock.now, "")
+	tick, _, logs := buildAt(t, "nurture", base, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("ria.%d@smallco.example", time.Now().UnixNano())
+	body := strings.Replace(coldBody(email), `"campaign":"newsletter-q4"`, `"campaign":"newsletter-eu","consent_text_version":"2026-10"`, 1) // double opt-in
+	accepted(t)(capture.HTTP(ctx, jsonLead(body)))
+	id := capturedID(t, table, email)
+	if n := len(waitConfirmations(t, email, 1)); n != 1 {
+		t.Fatalf("confirmations at capture = %d, want 1", n)
+	}
+	clock.add(25 * time.Hour)
+	now := clock.now()
+	// A second request owed now; meanwhile the lead went to sales and its
+	// alert was refused a moment ago.
+	if _, err := lead.Update(ctx, st, id, func(l *lead.Lead) (lead.Change, error) {
+		r := *l.OptIn
+		r.DueAt = now
+		l.OptIn = &r
+		l.Stage = lead.StageMQL
+		l.Nurture = nil
+		l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: now}
+		l.Refuse("handoff", false, lead.RefusedBySES, now)
+		return lead.Change{At: now}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	clock.add(time.Minute)
+	if err := tick.Event(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(waitConfirmations(t, email, 2)); n != 2 {
+		t.Fatalf("confirmations after the tick = %d, want 2 (the alert's refusal held up the lead's own email)\n%s", n, logs.String())
+	}
+}

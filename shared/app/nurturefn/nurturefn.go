@@ -73,15 +73,21 @@ func New(ctx context.Context, cfg config.Nurture, db *dynamodb.Client, m mail.Se
 		Work: func(ctx context.Context, l lead.Lead, owner string) (lead.Outcome, error) {
 			// Sales first: an alert owed or an SLA escalation.
 			out, err := s.Handoff.RunLead(ctx, l, owner, "")
-			if err != nil || out != handoff.NothingDue {
+			if err != nil || out != handoff.NothingDue && out != handoff.Deferred {
 				return out, err
 			}
+			// An email to sales waiting out a refusal's back-off holds up
+			// only emails to sales: the lead's own are still sent.
+			salesDeferred := out == handoff.Deferred
 			// Then a confirmation email capture did not get out.
 			if out, err := s.OptIn.RunLead(ctx, l, owner, ""); err != nil || out != lead.Idle {
 				return out, err
 			}
 			if out, err := s.Runner.Run(ctx, l, owner); err != nil || out != lead.Idle {
 				return out, err
+			}
+			if salesDeferred {
+				return handoff.Deferred, nil
 			}
 			return reindex(ctx, s.Store, l, owner, env.Clock())
 		},
