@@ -200,6 +200,9 @@ type Lead struct {
 	// Refused is the last email SES refused (or that failed its checks)
 	// for this lead, while its side waits out the back-off; see Refusal.
 	Refused *Refusal `json:"refused,omitempty"`
+	// OtherRefused is a refusal of the other side still standing when
+	// Refused was recorded: each side keeps its own back-off (RefusalOf).
+	OtherRefused *Refusal `json:"refused_other,omitempty"`
 	// Recorded is the lifecycle (stage, opt-out) the timeline last
 	// recorded; see Record.
 	Recorded *Lifecycle `json:"lifecycle,omitempty"`

@@ -37,30 +37,47 @@ const (
 	RefusalMaxWait   = 24 * time.Hour
 )
 
+// RefusalOf is the refusal of a side's emails (to the lead, or to
+// sales), nil when there is none.
+func (l *Lead) RefusalOf(toLead bool) *Refusal {
+	for _, r := range []*Refusal{l.Refused, l.OtherRefused} {
+		if r != nil && r.ToLead == toLead {
+			return r
+		}
+	}
+	return nil
+}
+
 // Refuse records that job's email was refused at now, and how long its
-// side now waits.
+// side now waits. A refusal of the other side keeps its own count and
+// back-off (OtherRefused).
 func (l *Lead) Refuse(job string, toLead bool, reason string, now time.Time) {
 	times := 1
-	if r := l.Refused; r != nil && r.ToLead == toLead {
+	if r := l.RefusalOf(toLead); r != nil {
 		times = r.Times + 1
 	}
 	wait := RefusalMaxWait
 	if times <= 10 {
 		wait = min(RefusalMaxWait, RefusalFirstWait<<(times-1))
 	}
+	other := l.RefusalOf(!toLead)
 	l.Refused = &Refusal{Job: job, ToLead: toLead, Reason: reason, Times: times, At: now, Until: now.Add(wait)}
+	l.OtherRefused = other
 }
 
 // Deferred reports whether emails of a side (to the lead or to sales)
 // wait at now for the back-off of an earlier refusal.
 func (l *Lead) Deferred(toLead bool, now time.Time) bool {
-	r := l.Refused
-	return r != nil && r.ToLead == toLead && now.Before(r.Until)
+	r := l.RefusalOf(toLead)
+	return r != nil && now.Before(r.Until)
 }
 
 // Delivered clears a refusal of the side of an email that went out.
 func (l *Lead) Delivered(toLead bool) {
+	if r := l.OtherRefused; r != nil && r.ToLead == toLead {
+		l.OtherRefused = nil
+	}
 	if r := l.Refused; r != nil && r.ToLead == toLead {
-		l.Refused = nil
+		l.Refused, l.OtherRefused = l.OtherRefused, nil
 	}
 }

@@ -75,3 +75,32 @@ func TestARefusalDefersOnlyItsOwnSide(t *testing.T) {
 		})
 	}
 }
+
+// A refusal of one side does not end or restart the other side's
+// back-off: both sides can be refused at once (an address SES refuses
+// both as the lead's To and as the alert's Reply-To).
+func TestRefusalsOfBothSidesKeepTheirBackOffs(t *testing.T) {
+	now := time.Date(2031, 3, 10, 9, 0, 0, 0, time.UTC)
+	var l Lead
+	for range 3 {
+		l.Refuse("confirm_optin", true, RefusedBySES, now) // 5, 10, 20 minutes
+	}
+	l.Refuse("handoff", false, RefusedBySES, now)
+	if !l.Deferred(true, now.Add(time.Minute)) || !l.Deferred(false, now.Add(time.Minute)) {
+		t.Fatalf("a minute later: lead side deferred %v, sales side %v; want both", l.Deferred(true, now.Add(time.Minute)), l.Deferred(false, now.Add(time.Minute)))
+	}
+	l.Refuse("confirm_optin", true, RefusedBySES, now.Add(20*time.Minute))
+	if r := l.RefusalOf(true); r == nil || r.Times != 4 || !r.Until.Equal(now.Add(60*time.Minute)) {
+		t.Fatalf("the lead side's fourth refusal: %+v, want 4 in a row, 40 minutes", r)
+	}
+	if r := l.RefusalOf(false); r == nil || r.Times != 1 || r.Job != "handoff" {
+		t.Fatalf("the sales side's refusal after the lead side's: %+v", r)
+	}
+	if due := (&Lead{Stage: StageMQL, Handoff: &Handoff{State: HandoffPending, Since: now}, Refused: l.Refused, OtherRefused: l.OtherRefused}).NextDue(); !due.Equal(now.Add(RefusalFirstWait)) {
+		t.Fatalf("the alert is due at %v, want at the end of its own back-off", due)
+	}
+	l.Delivered(true)
+	if l.RefusalOf(true) != nil || l.RefusalOf(false) == nil || l.Refused == nil || l.OtherRefused != nil {
+		t.Fatalf("after an email to the lead went out: %+v / %+v", l.Refused, l.OtherRefused)
+	}
+}

@@ -231,7 +231,7 @@ func (l *Lead) NextDue() time.Time {
 	// email is earliest for an email of a side: not before the back-off
 	// of a refusal of that side ends.
 	email := func(t time.Time, toLead bool) {
-		if r := l.Refused; r != nil && r.ToLead == toLead && !t.IsZero() && t.Before(r.Until) {
+		if r := l.RefusalOf(toLead); r != nil && !t.IsZero() && t.Before(r.Until) {
 			t = r.Until
 		}
 		earliest(t)

@@ -71,13 +71,16 @@ func writeTable(w io.Writer, list leadList, loc *time.Location) error {
 // wait for it).
 func nextAction(l lead.Lead, now time.Time, speed float64, loc *time.Location) string {
 	next := standing(l, now, speed, loc)
-	if r := l.Refused; r != nil && now.Before(r.Until) && !l.Erased {
+	for _, r := range []*lead.Refusal{l.OtherRefused, l.Refused} {
+		if r == nil || !now.Before(r.Until) || l.Erased {
+			continue
+		}
 		to := "sales"
 		if r.ToLead {
 			to = "the lead"
 		}
 		why := map[string]string{lead.RefusedBySES: "SES rejected it", lead.RefusedInvalid: "it failed the message checks"}[r.Reason]
-		return fmt.Sprintf("email to %s refused (%s, %d× in a row), next try %s; %s",
+		next = fmt.Sprintf("email to %s refused (%s, %d× in a row), next try %s; %s",
 			to, orText(why, words(r.Reason)), r.Times, dueText(r.Until, now, speed, loc), next)
 	}
 	return next
