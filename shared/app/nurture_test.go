@@ -529,7 +529,7 @@ func TestAnAccountThatCannotSendStopsTheTick(t *testing.T) {
 	mu.Lock()
 	paused = false
 	mu.Unlock()
-	for range 8 { // the leads refused wait out their 5 minutes
+	for range 8 { // no back-off: the account, not the leads, was refused
 		clock.add(time.Minute)
 		fire()
 	}

@@ -259,9 +259,15 @@ func Refuse(l *lead.Lead, job string, toLead bool, err error, now time.Time, new
 // refused the message, or it failed its checks (mail.ErrInvalid,
 // mail.ErrHeaderInjection). "" for anything that may pass by itself
 // (throttling, SES or the database unavailable, the rate limit): that is
-// tried again at the next run.
+// tried again at the next run. Nor is a refusal of the whole account
+// (mail.ErrAccount: sending paused, MAIL FROM not verified): it says
+// nothing of this lead's email, and recorded on every lead an outage
+// reaches it would grow their back-offs with its length, holding their
+// emails up to a day after the account is fixed; the tick stops instead.
 func refusal(err error) string {
 	switch {
+	case errors.Is(err, mail.ErrAccount):
+		return ""
 	case errors.Is(err, mail.ErrRejected):
 		return lead.RefusedBySES
 	case errors.Is(err, mail.ErrInvalid), errors.Is(err, mail.ErrHeaderInjection):

@@ -130,6 +130,11 @@ func TestSendSESRefusedReleasesClaimAndLease(t *testing.T) {
 		{"SES throttles", func(f *fixture, _ *sendonce.Job) { f.out.Fail = mail.ErrThrottled }, mail.ErrThrottled, ""},
 		{"SES unavailable", func(f *fixture, _ *sendonce.Job) { f.out.Fail = mail.ErrUnavailable }, mail.ErrUnavailable, ""},
 		{"SES rejects", func(f *fixture, _ *sendonce.Job) { f.out.Fail = fmt.Errorf("%w: MessageRejected", mail.ErrRejected) }, mail.ErrRejected, lead.RefusedBySES},
+		// The account, not this message: nothing of the lead's to back off
+		// (the tick stops, as for throttling, and tries again next time).
+		{"the account cannot send", func(f *fixture, _ *sendonce.Job) {
+			f.out.Fail = fmt.Errorf("%w: %w: SendingPausedException", mail.ErrRejected, mail.ErrAccount)
+		}, mail.ErrAccount, ""},
 		{"message fails its checks", func(f *fixture, _ *sendonce.Job) { f.out.Fail = fmt.Errorf("%w: bad tag", mail.ErrInvalid) }, mail.ErrInvalid, lead.RefusedInvalid},
 		{"message cannot be built", func(_ *fixture, j *sendonce.Job) {
 			j.Message = func(context.Context, lead.Lead) (mail.Message, error) { return mail.Message{}, errBadTemplate }
