@@ -153,10 +153,13 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 	switch {
 	case job == "":
 		return NothingDue, nil
-	case job != jobReturn && l.Deferred(false, now):
+	case job != jobReturn && l.Deferred(false, now) && !claimed(l, job):
 		// Before flood control and the rotation: a refused alert must not
-		// take a slot or a rep's turn each time it is looked at. (Giving an
-		// unanswered lead back to marketing sends no email: not deferred.)
+		// take a slot or a rep's turn each time it is looked at. A claim
+		// left on the lead goes on to the protocol, which records one SES
+		// confirmed (nothing is sent) and defers the rest itself. (Giving
+		// an unanswered lead back to marketing sends no email: not
+		// deferred.)
 		return Deferred, nil
 	case job == jobSummary, job == jobReturn:
 		if l.Held(owner, now) {
@@ -182,6 +185,12 @@ func (s *Service) RunLead(ctx context.Context, l lead.Lead, owner, base string) 
 	}
 	out, err := s.Send.Do(ctx, l, s.job(job, base, now), owner)
 	return s.outcome(ctx, l, job, out, err)
+}
+
+// claimed reports whether l carries a claim of job (an earlier attempt's).
+func claimed(l lead.Lead, job string) bool {
+	_, ok := l.Claims[job]
+	return ok
 }
 
 // Claim readies a lead that is owed its first alert to be claimed by the

@@ -634,3 +634,27 @@ func (f *fixture) said(t *testing.T, id, kind string) string {
 	}
 	return said
 }
+
+// An escalation SES took (its Send event confirmed the claim) whose
+// worker died before recording it is recorded by the next run even while
+// an email to sales about the lead waits out a refusal's back-off (the
+// rep's fresh links, refused since): nothing is sent, so nothing waits.
+func TestAConfirmedClaimIsRecordedDuringABackOff(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.hotLead(t, "escalated@bigcorp.example")
+	if out, err := f.svc.Run(ctx, id, "w1", ""); err != nil || out != Sent {
+		t.Fatalf("alert = %s, %v", out, err)
+	}
+	l := stored(t, f.store, id)
+	f.now = l.Handoff.DueBy.Add(time.Minute)
+	l.Claims = map[string]lead.Claim{jobEscalation: {ID: "c1", At: f.now.Add(-5 * time.Minute), Confirmed: "msg-escalation"}}
+	l.Refuse(jobFreshLinks("ana@example.com"), false, lead.RefusedBySES, f.now)
+	if _, err := lead.Write(ctx, f.store.Put, l, lead.Change{At: f.now}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.svc.Run(ctx, id, "w2", "")
+	if got := stored(t, f.store, id); err != nil || out != Recovered || len(got.Claims) != 0 || got.Handoff.State != lead.HandoffEscalated || len(f.out.Sent()) != 1 {
+		t.Fatalf("run = %s, %v; claims %+v, state %s, %d emails; want the escalation recorded, nothing sent", out, err, got.Claims, got.Handoff.State, len(f.out.Sent()))
+	}
+}
