@@ -426,8 +426,8 @@ func TestARefusedEmailBacksOffWithoutHoldingUpOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := l.Refused; r == nil || r.Reason != lead.RefusedBySES || !r.ToLead || r.Times != 1 || !r.Until.Equal(monday.Add(5*time.Minute)) {
-		t.Fatalf("refusal on the lead: %+v", l.Refused)
+	if r := l.RefusedToLead; r == nil || r.Reason != lead.RefusedBySES || !r.ToLead || r.Times != 1 || !r.Until.Equal(monday.Add(5*time.Minute)) {
+		t.Fatalf("refusal on the lead: %+v", l.RefusedToLead)
 	}
 	if len(l.Claims) != 0 || l.Lease != nil || len(l.Nurture.Sends) != 0 {
 		t.Fatalf("the refused email left claims %+v, lease %+v, sends %+v", l.Claims, l.Lease, l.Nurture.Sends)
@@ -452,8 +452,8 @@ func TestARefusedEmailBacksOffWithoutHoldingUpOthers(t *testing.T) {
 	}
 	clock.add(time.Minute) // 5 minutes: tried again, refused again; now 10 minutes
 	fire()
-	if l, _ = st.Lead(ctx, id); tried() != 2 || l.Refused == nil || l.Refused.Times != 2 || !l.Refused.Until.Equal(clock.now().Add(10*time.Minute)) {
-		t.Fatalf("after the back-off: %d refusals (want 2), refusal %+v", tried(), l.Refused)
+	if l, _ = st.Lead(ctx, id); tried() != 2 || l.RefusedToLead == nil || l.RefusedToLead.Times != 2 || !l.RefusedToLead.Until.Equal(clock.now().Add(10*time.Minute)) {
+		t.Fatalf("after the back-off: %d refusals (want 2), refusal %+v", tried(), l.RefusedToLead)
 	}
 
 	mu.Lock()
@@ -470,8 +470,8 @@ func TestARefusedEmailBacksOffWithoutHoldingUpOthers(t *testing.T) {
 	if got := emailsTo(t, refused); len(got) != 1 {
 		t.Fatalf("after SES took it: %d emails, want 1", len(got))
 	}
-	if l, _ = st.Lead(ctx, id); l.Refused != nil || len(l.Nurture.Sends) != 1 {
-		t.Fatalf("after the email went out: refusal %+v, sends %+v", l.Refused, l.Nurture.Sends)
+	if l, _ = st.Lead(ctx, id); l.RefusedToLead != nil || len(l.Nurture.Sends) != 1 {
+		t.Fatalf("after the email went out: refusal %+v, sends %+v", l.RefusedToLead, l.Nurture.Sends)
 	}
 	if len(emailsTo(t, other)) != 1 {
 		t.Fatalf("the other lead got %d emails, want its one", len(emailsTo(t, other)))

@@ -539,8 +539,8 @@ func TestRefusedSummaryWaitsOutItsBackOff(t *testing.T) {
 	}
 	f.out.Fail = nil
 	l := stored(t, f.store, heldID)
-	if l.Refused == nil || l.Refused.Job != jobSummary || !l.NextDue().Equal(f.now.Add(lead.RefusalFirstWait)) {
-		t.Fatalf("after the refusal: %+v, due %v", l.Refused, l.NextDue())
+	if l.RefusedToSales == nil || l.RefusedToSales.Job != jobSummary || !l.NextDue().Equal(f.now.Add(lead.RefusalFirstWait)) {
+		t.Fatalf("after the refusal: %+v, due %v", l.RefusedToSales, l.NextDue())
 	}
 	sent := len(f.out.Sent())
 	f.now = f.now.Add(time.Minute)

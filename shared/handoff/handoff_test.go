@@ -219,8 +219,8 @@ func TestRefusedAlertWaitsOutItsBackOff(t *testing.T) {
 	}
 	f.out.Fail = nil
 	l := stored(t, f.store, id)
-	if r := l.Refused; r == nil || r.ToLead || r.Job != "handoff" || !l.NextDue().Equal(f.now.Add(lead.RefusalFirstWait)) {
-		t.Fatalf("after the refusal: %+v, due %v", l.Refused, l.NextDue())
+	if r := l.RefusedToSales; r == nil || r.ToLead || r.Job != "handoff" || !l.NextDue().Equal(f.now.Add(lead.RefusalFirstWait)) {
+		t.Fatalf("after the refusal: %+v, due %v", l.RefusedToSales, l.NextDue())
 	}
 	f.now = f.now.Add(time.Minute)
 	if out, err := f.svc.Run(context.Background(), id, "w2", ""); err != nil || out != Deferred || len(f.out.Sent()) != 0 {
@@ -238,7 +238,7 @@ func TestRefusedAlertWaitsOutItsBackOff(t *testing.T) {
 	if sent := f.out.Sent(); len(sent) != 2 || sent[0].To != "cy@example.com" || sent[1].To != "ana@example.com" {
 		t.Fatalf("alerts went to %v, want the next lead's to cy, then the refused one's to its rep ana", sent)
 	}
-	if stored(t, f.store, id).Refused != nil {
+	if stored(t, f.store, id).RefusedToSales != nil {
 		t.Fatal("the alert went out and the refusal stayed")
 	}
 }

@@ -197,12 +197,11 @@ type Lead struct {
 	// with the lead before the email goes to SES, removed by the write
 	// that records it (package sendonce).
 	Claims map[string]Claim `json:"claims,omitempty"`
-	// Refused is the last email SES refused (or that failed its checks)
-	// for this lead, while its side waits out the back-off; see Refusal.
-	Refused *Refusal `json:"refused,omitempty"`
-	// OtherRefused is a refusal of the other side still standing when
-	// Refused was recorded: each side keeps its own back-off (RefusalOf).
-	OtherRefused *Refusal `json:"refused_other,omitempty"`
+	// RefusedToLead and RefusedToSales are the last email of each side SES
+	// refused (or that failed its checks) for this lead, while that side
+	// waits out its back-off; see Refusal.
+	RefusedToLead  *Refusal `json:"refused_to_lead,omitempty"`
+	RefusedToSales *Refusal `json:"refused_to_sales,omitempty"`
 	// Recorded is the lifecycle (stage, opt-out) the timeline last
 	// recorded; see Record.
 	Recorded *Lifecycle `json:"lifecycle,omitempty"`

@@ -38,19 +38,20 @@ const (
 )
 
 // RefusalOf is the refusal of a side's emails (to the lead, or to
-// sales), nil when there is none.
-func (l *Lead) RefusalOf(toLead bool) *Refusal {
-	for _, r := range []*Refusal{l.Refused, l.OtherRefused} {
-		if r != nil && r.ToLead == toLead {
-			return r
-		}
+// sales), nil when there is none. Each side keeps its own count and
+// back-off: an address SES refuses can fail both as the lead's To and as
+// the alert's Reply-To.
+func (l *Lead) RefusalOf(toLead bool) *Refusal { return *l.refusal(toLead) }
+
+func (l *Lead) refusal(toLead bool) **Refusal {
+	if toLead {
+		return &l.RefusedToLead
 	}
-	return nil
+	return &l.RefusedToSales
 }
 
 // Refuse records that job's email was refused at now, and how long its
-// side now waits. A refusal of the other side keeps its own count and
-// back-off (OtherRefused).
+// side now waits.
 func (l *Lead) Refuse(job string, toLead bool, reason string, now time.Time) {
 	times := 1
 	if r := l.RefusalOf(toLead); r != nil {
@@ -60,9 +61,7 @@ func (l *Lead) Refuse(job string, toLead bool, reason string, now time.Time) {
 	if times <= 10 {
 		wait = min(RefusalMaxWait, RefusalFirstWait<<(times-1))
 	}
-	other := l.RefusalOf(!toLead)
-	l.Refused = &Refusal{Job: job, ToLead: toLead, Reason: reason, Times: times, At: now, Until: now.Add(wait)}
-	l.OtherRefused = other
+	*l.refusal(toLead) = &Refusal{Job: job, ToLead: toLead, Reason: reason, Times: times, At: now, Until: now.Add(wait)}
 }
 
 // Deferred reports whether emails of a side (to the lead or to sales)
@@ -72,12 +71,5 @@ func (l *Lead) Deferred(toLead bool, now time.Time) bool {
 	return r != nil && now.Before(r.Until)
 }
 
-// Delivered clears a refusal of the side of an email that went out.
-func (l *Lead) Delivered(toLead bool) {
-	if r := l.OtherRefused; r != nil && r.ToLead == toLead {
-		l.OtherRefused = nil
-	}
-	if r := l.Refused; r != nil && r.ToLead == toLead {
-		l.Refused, l.OtherRefused = l.OtherRefused, nil
-	}
-}
+// Delivered clears the refusal of the side of an email that went out.
+func (l *Lead) Delivered(toLead bool) { *l.refusal(toLead) = nil }

@@ -11,9 +11,9 @@ func TestRefusalsBackOffDoublingToADay(t *testing.T) {
 	var waits []time.Duration
 	for i := 0; i < 12; i++ {
 		l.Refuse("nurture:s:welcome", true, RefusedBySES, now)
-		waits = append(waits, l.Refused.Until.Sub(now))
-		if l.Refused.Times != i+1 {
-			t.Fatalf("refusal %d counted as %d", i+1, l.Refused.Times)
+		waits = append(waits, l.RefusedToLead.Until.Sub(now))
+		if l.RefusedToLead.Times != i+1 {
+			t.Fatalf("refusal %d counted as %d", i+1, l.RefusedToLead.Times)
 		}
 	}
 	want := []time.Duration{5 * time.Minute, 10 * time.Minute, 20 * time.Minute, 40 * time.Minute, 80 * time.Minute, 160 * time.Minute,
@@ -25,8 +25,8 @@ func TestRefusalsBackOffDoublingToADay(t *testing.T) {
 	}
 	// A refusal of the other side starts its own count.
 	l.Refuse("handoff", false, RefusedInvalid, now)
-	if l.Refused.Times != 1 || l.Refused.ToLead || l.Refused.Until != now.Add(RefusalFirstWait) {
-		t.Fatalf("a sales-side refusal after lead-side ones: %+v", l.Refused)
+	if r := l.RefusedToSales; r.Times != 1 || r.ToLead || r.Until != now.Add(RefusalFirstWait) || l.RefusedToLead.Times != 12 {
+		t.Fatalf("a sales-side refusal after lead-side ones: %+v (lead side %+v)", r, l.RefusedToLead)
 	}
 }
 
@@ -65,11 +65,11 @@ func TestARefusalDefersOnlyItsOwnSide(t *testing.T) {
 				t.Errorf("still deferred when the back-off ended")
 			}
 			l.Delivered(!tc.toLead)
-			if l.Refused == nil {
+			if l.RefusalOf(tc.toLead) == nil {
 				t.Fatal("an email of the other side cleared the refusal")
 			}
 			l.Delivered(tc.toLead)
-			if l.Refused != nil {
+			if l.RefusalOf(tc.toLead) != nil {
 				t.Fatal("an email of its side went out and the refusal stayed")
 			}
 		})
@@ -96,11 +96,11 @@ func TestRefusalsOfBothSidesKeepTheirBackOffs(t *testing.T) {
 	if r := l.RefusalOf(false); r == nil || r.Times != 1 || r.Job != "handoff" {
 		t.Fatalf("the sales side's refusal after the lead side's: %+v", r)
 	}
-	if due := (&Lead{Stage: StageMQL, Handoff: &Handoff{State: HandoffPending, Since: now}, Refused: l.Refused, OtherRefused: l.OtherRefused}).NextDue(); !due.Equal(now.Add(RefusalFirstWait)) {
+	if due := (&Lead{Stage: StageMQL, Handoff: &Handoff{State: HandoffPending, Since: now}, RefusedToLead: l.RefusedToLead, RefusedToSales: l.RefusedToSales}).NextDue(); !due.Equal(now.Add(RefusalFirstWait)) {
 		t.Fatalf("the alert is due at %v, want at the end of its own back-off", due)
 	}
 	l.Delivered(true)
-	if l.RefusalOf(true) != nil || l.RefusalOf(false) == nil || l.Refused == nil || l.OtherRefused != nil {
-		t.Fatalf("after an email to the lead went out: %+v / %+v", l.Refused, l.OtherRefused)
+	if l.RefusalOf(true) != nil || l.RefusalOf(false) == nil {
+		t.Fatalf("after an email to the lead went out: %+v / %+v", l.RefusedToLead, l.RefusedToSales)
 	}
 }

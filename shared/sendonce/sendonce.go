@@ -223,7 +223,7 @@ func (s *Sender) finish(ctx context.Context, claimed lead.Lead, job Job, owner, 
 		if _, uerr := lead.Write(ctx, s.Store.Put, undo, ch); uerr != nil {
 			return "", fmt.Errorf("sendonce: %s not sent (%w); releasing it failed too (it is sent again after %s): %v", job.Name, err, s.confirm(), uerr)
 		}
-		if r := undo.Refused; ch.Events != nil {
+		if r := undo.RefusalOf(job.ToLead); ch.Events != nil {
 			return "", fmt.Errorf("sendonce: send %s: %w (refused %d× in a row: tried again after %s)", job.Name, err, r.Times, r.Until.Format(time.RFC3339))
 		}
 		return "", fmt.Errorf("sendonce: send %s: %w", job.Name, err)
@@ -250,7 +250,7 @@ func Refuse(l *lead.Lead, job string, toLead bool, err error, now time.Time, new
 		return lead.Change{}
 	}
 	l.Refuse(job, toLead, reason, now)
-	r := l.Refused
+	r := l.RefusalOf(toLead)
 	return lead.Change{At: now, Events: []lead.Event{{At: now, Kind: EventRefused, ID: newID(now),
 		Data: map[string]any{"job": job, "reason": reason, "times": r.Times, "until": r.Until}}}}
 }

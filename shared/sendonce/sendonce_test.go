@@ -154,7 +154,7 @@ func TestSendSESRefusedReleasesClaimAndLease(t *testing.T) {
 			}
 			f.out.Fail = nil
 			if tc.refused != "" {
-				r := got.Refused
+				r := got.RefusedToLead
 				if r == nil || r.Reason != tc.refused || r.Job != job || !r.ToLead || r.Times != 1 || !r.Until.Equal(t0.Add(lead.RefusalFirstWait)) {
 					t.Fatalf("refusal recorded: %+v", r)
 				}
@@ -171,13 +171,13 @@ func TestSendSESRefusedReleasesClaimAndLease(t *testing.T) {
 					t.Fatalf("during the back-off: %s, %v, %d sent", out, err, len(f.out.Sent()))
 				}
 				f.now = r.Until
-			} else if got.Refused != nil {
-				t.Fatalf("a failure that may pass by itself recorded a refusal: %+v", got.Refused)
+			} else if got.RefusedToLead != nil {
+				t.Fatalf("a failure that may pass by itself recorded a refusal: %+v", got.RefusedToLead)
 			}
 			// The next run sends it, and a sent email ends the refusal.
 			out, err := f.s.Do(context.Background(), got, welcome(true), "w2")
-			if after := f.read(t); err != nil || out != sendonce.Sent || len(f.out.Sent()) != 1 || sends(after) != 1 || after.Refused != nil {
-				t.Fatalf("retry = %s, %v; %d sent, refusal %+v", out, err, len(f.out.Sent()), after.Refused)
+			if after := f.read(t); err != nil || out != sendonce.Sent || len(f.out.Sent()) != 1 || sends(after) != 1 || after.RefusedToLead != nil {
+				t.Fatalf("retry = %s, %v; %d sent, refusal %+v", out, err, len(f.out.Sent()), after.RefusedToLead)
 			}
 		})
 	}
@@ -191,7 +191,7 @@ func TestARefusalOfTheOtherSideDoesNotDefer(t *testing.T) {
 	if out, err := f.s.Do(context.Background(), l, welcome(true), "w1"); err != nil || out != sendonce.Sent {
 		t.Fatalf("Do = %s, %v; want sent", out, err)
 	}
-	if r := f.read(t).Refused; r == nil || r.ToLead {
+	if r := f.read(t).RefusedToSales; r == nil || r.ToLead {
 		t.Fatalf("the email to the lead cleared the refusal of sales' email: %+v", r)
 	}
 }

@@ -71,7 +71,7 @@ func writeTable(w io.Writer, list leadList, loc *time.Location) error {
 // wait for it).
 func nextAction(l lead.Lead, now time.Time, speed float64, loc *time.Location) string {
 	next := standing(l, now, speed, loc)
-	for _, r := range []*lead.Refusal{l.OtherRefused, l.Refused} {
+	for _, r := range []*lead.Refusal{l.RefusedToSales, l.RefusedToLead} {
 		if r == nil || !now.Before(r.Until) || l.Erased {
 			continue
 		}

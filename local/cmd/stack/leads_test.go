@@ -57,9 +57,9 @@ func TestNextAction(t *testing.T) {
 		{name: "erased", lead: lead.Lead{Erased: true, Stage: lead.StageNurturing}, want: "erased on request"},
 		{name: "nurture email refused",
 			lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now.Add(-time.Minute)},
-				Refused: &lead.Refusal{ToLead: true, Reason: lead.RefusedBySES, Times: 2, Until: now.Add(10 * time.Minute)}},
+				RefusedToLead: &lead.Refusal{ToLead: true, Reason: lead.RefusedBySES, Times: 2, Until: now.Add(10 * time.Minute)}},
 			want: "email to the lead refused (SES rejected it, 2× in a row), next try due Tue 09:10 UTC (in 10m); nurture cold-education step tips due now"},
-		{name: "back-off over", lead: lead.Lead{Stage: lead.StageNew, Refused: &lead.Refusal{Until: now}}, want: "nothing due"},
+		{name: "back-off over", lead: lead.Lead{Stage: lead.StageNew, RefusedToLead: &lead.Refusal{ToLead: true, Until: now}}, want: "nothing due"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			speed := c.speed
