@@ -54,7 +54,9 @@ func (l *Lead) refusal(toLead bool) **Refusal {
 // side now waits.
 func (l *Lead) Refuse(job string, toLead bool, reason string, now time.Time) {
 	times := 1
-	if r := l.RefusalOf(toLead); r != nil {
+	if r := l.RefusalOf(toLead); r != nil && !now.After(r.Until.Add(RefusalMaxWait)) {
+		// In a row: tried again after its back-off and refused again. One
+		// older than that (nothing of that side was due since) starts over.
 		times = r.Times + 1
 	}
 	wait := RefusalMaxWait

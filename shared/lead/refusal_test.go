@@ -23,6 +23,13 @@ func TestRefusalsBackOffDoublingToADay(t *testing.T) {
 			t.Errorf("wait after refusal %d = %v, want %v", i+1, waits[i], want[i])
 		}
 	}
+	// A refusal long after the last back-off ended (nothing of that side
+	// was tried since) starts over.
+	later := refusedAt(now, 3)
+	later.Refuse("nurture:s:tips", true, RefusedBySES, now.Add(30*24*time.Hour))
+	if r := later.RefusedToLead; r.Times != 1 || r.Until != now.Add(30*24*time.Hour+RefusalFirstWait) {
+		t.Fatalf("a refusal a month later: %+v, want the first of a new row", r)
+	}
 	// A refusal of the other side starts its own count.
 	l.Refuse("handoff", false, RefusedInvalid, now)
 	if r := l.RefusedToSales; r.Times != 1 || r.ToLead || r.Until != now.Add(RefusalFirstWait) || l.RefusedToLead.Times != 12 {
@@ -103,4 +110,14 @@ func TestRefusalsOfBothSidesKeepTheirBackOffs(t *testing.T) {
 	if l.RefusalOf(true) != nil || l.RefusalOf(false) == nil {
 		t.Fatalf("after an email to the lead went out: %+v / %+v", l.RefusedToLead, l.RefusedToSales)
 	}
+}
+
+// refusedAt is a lead whose emails to it were refused times in a
+// row at now.
+func refusedAt(now time.Time, times int) Lead {
+	var l Lead
+	for range times {
+		l.Refuse("nurture:s:welcome", true, RefusedBySES, now)
+	}
+	return l
 }

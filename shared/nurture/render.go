@@ -216,11 +216,11 @@ func hrefs(h, skip string) []string {
 
 func newTemplateData(l lead.Lead, unsubscribeURL string) TemplateData {
 	field := func(s string, allowed func(rune) bool) string {
-		s = mail.Truncate(mail.OneLine(s), 100)
+		s = mail.OneLine(s)
 		if !plausible(s, allowed) {
 			return ""
 		}
-		return s
+		return mail.Truncate(s, 100) // after the check: its "…" is no name's
 	}
 	d := TemplateData{
 		Name:           field(l.Name, nameRune),

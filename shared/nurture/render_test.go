@@ -179,6 +179,7 @@ func TestTemplateDataRepeatsOnlyPlausibleValues(t *testing.T) {
 		{"Ana", "Booking.com", "", "Ana", "", ""},
 		{"write to x@evil.example", "Acme", "", "there", "Acme", ""},
 		{"Ana 2", "Acme <b>", "CFO", "there", "", "CFO"},
+		{"Ana", strings.Repeat("Acme ", 30), "CFO", "Ana", strings.TrimSpace(strings.Repeat("Acme ", 20)) + "…", "CFO"}, // long: cut, not left out
 		// Names and companies as written in Chinese, Japanese and Catalan,
 		// and a title with an en dash.
 		{"约翰·史密斯", "阿里巴巴（中国）有限公司", "Director – Sales", "约翰·史密斯", "阿里巴巴（中国）有限公司", "Director – Sales"},
