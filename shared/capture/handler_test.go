@@ -248,6 +248,55 @@ func TestNearTheDeadlineASubmissionIsKeptAndAnswered(t *testing.T) {
 	}
 }
 
+// hotOnResubmission makes a lead owed to sales on its second touch.
+type hotOnResubmission struct{}
+
+func (hotOnResubmission) Qualify(l *lead.Lead, now time.Time) lead.Change {
+	if l.Touches > 1 && l.Handoff == nil {
+		l.Stage, l.Handoff = lead.StageMQL, &lead.Handoff{State: lead.HandoffPending, Since: now}
+	}
+	return lead.Change{}
+}
+
+// Near the deadline a capture leaves the alert its lead is owed to the
+// schedule (the lead stays due) instead of sending it in the request.
+func TestNearTheDeadlineTheAlertIsLeftToTheSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		ctx       func() (context.Context, context.CancelFunc)
+		wantAlert bool
+	}{
+		{"time left", func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), time.Hour) }, true},
+		{"near the deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), capture.FollowUpReserve/2)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := memstore.New()
+			var logs bytes.Buffer
+			h := newHandler(st, &logs)
+			alerts := 0
+			h.Service.Qualify = hotOnResubmission{}
+			h.Service.HandOff = func(context.Context, lead.Lead, string, string) (lead.Outcome, error) { alerts++; return "sent", nil }
+			if r, _ := h.Handle(context.Background(), post("application/json", `{"email":"hot@acme.example"}`)); r.StatusCode != 202 {
+				t.Fatalf("first post: %d", r.StatusCode)
+			}
+			ctx, cancel := tc.ctx()
+			defer cancel()
+			if r, err := h.Handle(ctx, post("application/json", `{"email":"hot@acme.example","name":"Ann"}`)); err != nil || r.StatusCode != 202 {
+				t.Fatalf("second post: %d, %v", r.StatusCode, err)
+			}
+			l := onlyLead(t, st)
+			if (alerts == 1) != tc.wantAlert || !l.OwedToSales() || l.NextDue().IsZero() {
+				t.Fatalf("alerts sent in the request %d (want %v); lead owed to sales %v, due %v", alerts, tc.wantAlert, l.OwedToSales(), l.NextDue())
+			}
+			if !tc.wantAlert && !strings.Contains(logs.String(), `"handoff":"left_to_schedule"`) {
+				t.Fatalf("the log does not say the alert was left to the schedule:\n%s", logs.String())
+			}
+		})
+	}
+}
+
 func TestStorageErrorIs500WithRequestIDAndNoEmailInLogs(t *testing.T) {
 	st := failingStore{Store: memstore.New(), err: errors.New("dynamodb: service unavailable")}
 	var logs bytes.Buffer

@@ -190,13 +190,40 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 		return res, nil
 	}
 	res.Receipt = receipt
-	if res.alertClaimed {
+	// Near the deadline (the write loops used up the time) what the lead
+	// is owed is left to the schedule, which sends it within a minute: the
+	// request answers instead of being killed mid-send. An alert claimed in
+	// the create is sent all the same (its claim would hold it 10 minutes).
+	late := nearDeadline(ctx, FollowUpReserve)
+	switch {
+	case res.alertClaimed:
 		res.Handoff, res.HandoffErr = s.Alerts.SendClaimed(ctx, res.Lead, owner)
-	} else {
+	case late && res.Lead.OwedToSales():
+		res.Handoff = LeftToSchedule
+	default:
 		res.Handoff, res.HandoffErr = lead.FollowUp(ctx, res.Lead, s.HandOff, owner, base)
 	}
-	res.Confirmation, res.ConfirmationErr = s.confirm(ctx, res, owner, base)
+	if late && s.Confirm != nil && res.Lead.ConfirmationDue(res.Lead.UpdatedAt) {
+		res.Confirmation = LeftToSchedule
+	} else {
+		res.Confirmation, res.ConfirmationErr = s.confirm(ctx, res, owner, base)
+	}
 	return res, nil
+}
+
+// LeftToSchedule: an alert or confirmation email the lead is owed was
+// left to the scheduled function (it stays due), the request being too
+// close to its deadline to send it.
+const LeftToSchedule lead.Outcome = "left_to_schedule"
+
+// FollowUpReserve is the time before the deadline under which a capture
+// leaves what the lead is owed to the schedule.
+const FollowUpReserve = 2 * time.Second
+
+// nearDeadline reports whether ctx's deadline is closer than d.
+func nearDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < d
 }
 
 // deposit keeps a submission the lead's other writes kept beating in its
