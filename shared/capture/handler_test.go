@@ -266,7 +266,9 @@ func TestNearTheDeadlineTheAlertIsLeftToTheSchedule(t *testing.T) {
 		ctx       func() (context.Context, context.CancelFunc)
 		wantAlert bool
 	}{
-		{"time left", func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), time.Hour) }, true},
+		{"time left", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), time.Hour)
+		}, true},
 		{"near the deadline", func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), capture.FollowUpReserve/2)
 		}, false},
