@@ -552,3 +552,46 @@ func TestRefusedSummaryWaitsOutItsBackOff(t *testing.T) {
 		t.Fatalf("after the back-off: %s, %v, %d emails (want %d)", out, err, len(f.out.Sent()), sent+1)
 	}
 }
+
+// A held lead whose summary SES keeps refusing still goes back to
+// marketing when its return is due: the summary's back-off does not hold
+// up the return (the due index says it is due; the tick must do it, not
+// answer Deferred every minute until the back-off ends).
+func TestRefusedSummaryDoesNotHoldUpTheReturn(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Flood = &Flood{Store: f.store, PerSource: 1, Window: time.Hour}
+	ctx := context.Background()
+	if out, err := f.svc.Run(ctx, f.hotLead(t, "first@bigcorp.example"), "tick", ""); err != nil || out != Sent {
+		t.Fatalf("first: %s, %v", out, err)
+	}
+	id := f.hotLead(t, "second@bigcorp.example")
+	if out, err := f.svc.Run(ctx, id, "tick", ""); err != nil || out != Held {
+		t.Fatalf("second: %s, %v", out, err)
+	}
+	back := f.now.Add(f.svc.Rules.ReturnUnanswered())
+	f.out.Fail = fmt.Errorf("%w: MessageRejected", mail.ErrRejected) // the team lead's address, for good
+	for range 100 {
+		l := stored(t, f.store, id)
+		due := l.NextDue()
+		if due.IsZero() {
+			break
+		}
+		if due.After(f.now) {
+			f.now = due
+		}
+		out, err := f.svc.Run(ctx, id, "tick", "")
+		if err != nil && !errors.Is(err, mail.ErrRejected) {
+			t.Fatal(err)
+		}
+		if out == Returned {
+			if f.now.Before(back) {
+				t.Fatalf("returned at %v, before %v", f.now, back)
+			}
+			return
+		}
+		if out == Deferred {
+			t.Fatalf("at %v (return due %v): due by NextDue, yet the tick answered Deferred", f.now, back)
+		}
+	}
+	t.Fatalf("never returned: %+v", stored(t, f.store, id).Handoff)
+}

@@ -108,14 +108,19 @@ func dueJob(l *lead.Lead, now time.Time) string {
 	if l.Handoff == nil {
 		return ""
 	}
+	// A summary waiting out a refusal's back-off does not hold up a
+	// return that is due (NextDue says the lead is due then): the lead
+	// goes back to marketing rather than being deferred every tick.
+	returnDue := !l.ReturnDue().IsZero() && !now.Before(l.ReturnDue())
 	switch {
 	case l.Handoff.State == lead.HandoffPending:
 		return jobHandoff
-	case l.Handoff.State == lead.HandoffHeld && l.Handoff.Held != nil && !l.Handoff.Held.Summarised && !now.Before(l.Handoff.Held.SummaryAt):
+	case l.Handoff.State == lead.HandoffHeld && l.Handoff.Held != nil && !l.Handoff.Held.Summarised && !now.Before(l.Handoff.Held.SummaryAt) &&
+		!(returnDue && l.Deferred(false, now)):
 		return jobSummary
 	case !l.HeldRetryAt().IsZero() && !now.Before(l.HeldRetryAt()):
 		return jobHandoff // held for a recent alert, whose window has ended
-	case !l.ReturnDue().IsZero() && !now.Before(l.ReturnDue()):
+	case returnDue:
 		return jobReturn
 	case l.Handoff.State == lead.HandoffSent && !now.Before(l.Handoff.DueBy):
 		return jobEscalation
