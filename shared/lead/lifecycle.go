@@ -106,6 +106,11 @@ func (l *Lead) Record(ch *Change) {
 			}
 		}
 		data["from"], data["to"], data["by"] = string(was.Stage), string(now.Stage), cause
+		if now.Stage == StageUnsubscribed && now.OptOut != "" {
+			// Reached after its opt-out (one while with sales, the lead
+			// leaving sales now): it says why, as the opt-out did.
+			data["reason"] = now.OptOut
+		}
 		event(EventStage, data)
 	}
 	switch optOut {

@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -125,5 +126,34 @@ func TestOwnerIsWhoHoldsTheLead(t *testing.T) {
 		if got := contact(tt.l).Owner; got != tt.want {
 			t.Errorf("%s: owner %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// A lead that opts out while with sales is published as unsubscribed at
+// the opt-out (still an MQL) and, when it goes back to marketing
+// unanswered, once more for that stage change, with the same reason.
+func TestOptOutWithSalesThenReturned(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	l := lead.New("L1", lead.Submission{Email: "a@b.example", Source: lead.Attribution{At: now}})
+	l.Stage = lead.StageMQL
+	l.Handoff = &lead.Handoff{State: lead.HandoffSent, Rep: "ana@example.com"}
+	l.Record(&lead.Change{})
+	var got []string
+	record := func(kind string) {
+		ch := lead.Change{At: now, Events: []lead.Event{{At: now, Kind: kind, Data: map[string]any{}}}}
+		l.Record(&ch)
+		for _, ev := range ch.Events {
+			if dt, ok := DetailType(ev); ok {
+				got = append(got, fmt.Sprint(dt, " to:", ev.Data["to"], " reason:", ev.Data["reason"]))
+			}
+		}
+	}
+	l.Suppressed = "unsubscribe"
+	record("unsubscribed")
+	l.SendBack(lead.ReasonUnanswered, "ana@example.com", now)
+	record("returned_unanswered")
+	want := []string{"lead.unsubscribed to:mql reason:unsubscribe", "lead.unsubscribed to:unsubscribed reason:unsubscribe"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("published %q, want %q", got, want)
 	}
 }
