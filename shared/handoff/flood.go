@@ -331,6 +331,9 @@ func (s *Service) summarise(ctx context.Context, l lead.Lead, now time.Time) (Ou
 		}
 	}
 	h.Summarised = true
+	if first {
+		l.Delivered(false) // an email to sales about it went out
+	}
 	if _, err := lead.Write(ctx, s.Store.Put, l, lead.Change{At: now}); errors.Is(err, lead.ErrVersionConflict) {
 		return Busy, nil
 	} else if err != nil {

@@ -551,6 +551,9 @@ func TestRefusedSummaryWaitsOutItsBackOff(t *testing.T) {
 	if out, err := f.svc.Run(ctx, heldID, "tick", ""); err != nil || out != Summarised || len(f.out.Sent()) != sent+1 {
 		t.Fatalf("after the back-off: %s, %v, %d emails (want %d)", out, err, len(f.out.Sent()), sent+1)
 	}
+	if r := stored(t, f.store, heldID).RefusedToSales; r != nil {
+		t.Fatalf("the summary went out and its refusal stayed: %+v", r)
+	}
 }
 
 // A held lead whose summary SES keeps refusing still goes back to
