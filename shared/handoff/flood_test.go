@@ -518,18 +518,11 @@ func TestRefusedSummaryWaitsOutItsBackOff(t *testing.T) {
 	ctx := context.Background()
 	var hot []string
 	for i := range 2 {
-		l := lead.New(ids.New(f.now), lead.Submission{Email: fmt.Sprintf("s%d@bigcorp.example", i), Name: "Clara",
-			Company: "BigCorp", JobTitle: "CMO", FormType: "demo_request", Source: lead.Attribution{Campaign: "q4", UTMSource: "ads", At: f.now}})
-		l.AddSignal(lead.Signal{Kind: "form:demo_request", At: f.now})
-		f.svc.Rules.Qualify(&l, f.now)
-		l.Version = 1
-		if err := f.store.CreateLead(ctx, l, lead.Change{At: f.now}, nil); err != nil {
+		id := f.hotLead(t, fmt.Sprintf("s%d@bigcorp.example", i))
+		if _, err := f.svc.Run(ctx, id, "tick", ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Run(ctx, l.ID, "tick", ""); err != nil {
-			t.Fatal(err)
-		}
-		hot = append(hot, l.ID)
+		hot = append(hot, id)
 	}
 	heldID := hot[1]
 	f.now = stored(t, f.store, heldID).Handoff.Held.SummaryAt
