@@ -68,6 +68,7 @@ func run(ctx context.Context, args []string) error {
 	persist := fs.Bool("persist", false, "keep DynamoDB data between runs in .local-data/ (gitignored)")
 	verbose := fs.Bool("v", false, "show the raw JSON log on the terminal instead of one line per business event")
 	emulatorLogs := fs.Bool("emulator-logs", false, "show the emulators' own output")
+	origins := fs.String("origins", "", "more origins allowed to post forms (CORS), comma-separated, e.g. http://localhost:3000 for a site pasting the embed snippet")
 	_ = fs.Parse(args)
 	if !(*speed > 0) || math.IsInf(*speed, 0) {
 		// 0 would stop the product's clock (and every schedule); a
@@ -137,6 +138,9 @@ func run(ctx context.Context, args []string) error {
 	log := logx.New(logs, "local", "info")
 	env := st.Env()
 	env["ALLOWED_ORIGINS"] = base
+	if *origins != "" {
+		env["ALLOWED_ORIGINS"] += "," + *origins
+	}
 	// make demo posts 15 hot leads of one campaign within seconds; the
 	// deployed defaults are 5/1h per source and 20 per campaign.
 	env["ALERT_LIMIT"] = "50/1h"
