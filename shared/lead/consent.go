@@ -114,6 +114,21 @@ func (l *Lead) AskConsent(stated Consent, mode string, created bool, id string, 
 	return ConsentRequested
 }
 
+// WithdrawConsent records an opt-out (c: the record of the unsubscribe or
+// complaint): the consent and its history entry, no open consent request
+// (a confirmation link no longer opts in), and stage unsubscribed —
+// unless sales holds the lead (a sales stage, or an MQL waiting for its
+// answer: WithSales), which an opt-out from marketing email does not take
+// away.
+func (l *Lead) WithdrawConsent(c Consent) {
+	l.Consent = c
+	l.OptIn = nil
+	l.Consents = append(l.Consents, c)
+	if !l.Stage.SalesSet() && !l.WithSales() {
+		l.Stage = StageUnsubscribed
+	}
+}
+
 // ConfirmationDue reports whether a confirmation email is owed now.
 func (l *Lead) ConfirmationDue(now time.Time) bool {
 	at := l.confirmationOwed()

@@ -213,12 +213,7 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		return "soft_bounce", nil
 	case TypeComplaint:
 		// A complaint is the strongest opt-out there is.
-		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "complaint", Method: "complaint", At: now}
-		l.OptIn = nil
-		l.Consents = append(l.Consents, l.Consent)
-		if !l.Stage.SalesSet() && !l.WithSales() {
-			l.Stage = lead.StageUnsubscribed
-		}
+		l.WithdrawConsent(lead.Consent{MarketingOptIn: false, TextVersion: "complaint", Method: "complaint", At: now})
 		return suppress("complaint", "complaints", event("complained", map[string]any{"feedback": ev.Complaint.ComplaintFeedbackType}))
 	case TypeDelivery:
 		return "delivered", h.Store.Count(ctx, campaign, now, "delivered")

@@ -74,13 +74,8 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 		return h.Store.Suppress(ctx, l, ch, "unsubscribe")
 	}
 	_, err := lead.UpdateWith(ctx, h.Store.Lead, suppress, leadID, func(l *lead.Lead) (lead.Change, error) {
-		l.Consent = lead.Consent{MarketingOptIn: false, TextVersion: "unsubscribe", Method: "unsubscribe", At: now,
-			IPHash: h.Evidence.Hash(httpapi.SourceIP(req)), UserAgentHash: h.Evidence.Hash(httpapi.Header(req, "user-agent"))}
-		l.OptIn = nil // a confirmation link no longer opts in
-		l.Consents = append(l.Consents, l.Consent)
-		if !l.Stage.SalesSet() && !l.WithSales() {
-			l.Stage = lead.StageUnsubscribed
-		}
+		l.WithdrawConsent(lead.Consent{MarketingOptIn: false, TextVersion: "unsubscribe", Method: "unsubscribe", At: now,
+			IPHash: h.Evidence.Hash(httpapi.SourceIP(req)), UserAgentHash: h.Evidence.Hash(httpapi.Header(req, "user-agent"))})
 		l.ExitNurture("unsubscribed")
 		if l.Suppressed == "" {
 			l.Suppressed = "unsubscribe" // the lead's copy of the list entry Suppress writes
