@@ -129,11 +129,7 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 		return 2
 	}
 	// As capture records it: the form's type, or a plain form fill.
-	formType := l.FormType
-	if formType == "" {
-		formType = "contact"
-	}
-	signals = append(signals, qualify.Signal{Kind: qualify.FormSignal(formType), At: now})
+	signals = append(signals, qualify.Signal{Kind: qualify.FormSignal(l.FormKind()), At: now})
 	printDecision(stdout, cfg, l, signals, now)
 	return 0
 }

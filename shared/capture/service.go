@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/qualify"
 )
 
 // Store outcomes the service reacts to.
@@ -494,11 +495,7 @@ func interest(l lead.Lead, sub lead.Submission) bool {
 // submissionSignal is the engagement a form submission shows: its form
 // type ("form:demo_request"), or a plain form fill.
 func submissionSignal(sub lead.Submission) lead.Signal {
-	kind := "form:" + sub.FormType
-	if sub.FormType == "" {
-		kind = "form:contact"
-	}
-	return lead.Signal{Kind: kind, At: sub.Source.At}
+	return lead.Signal{Kind: qualify.FormSignal(sub.FormKind()), At: sub.Source.At}
 }
 
 func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error) {

@@ -66,6 +66,15 @@ var formLabels = map[string]string{
 	"pricing":          "Pricing request",
 }
 
+// FormKind is the form a submission came from, as its engagement signal
+// names it: its form_type, or "contact" for a form that gave none.
+func (s Submission) FormKind() string {
+	if s.FormType == "" {
+		return "contact"
+	}
+	return s.FormType
+}
+
 // FormLabel is a form type as a person reads it: "demo_request" is
 // "Demo request"; an unknown code is humanised ("partner_inquiry" is
 // "Partner inquiry").
