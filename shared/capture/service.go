@@ -195,7 +195,7 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	// is owed is left to the schedule, which sends it within a minute: the
 	// request answers instead of being killed mid-send. An alert claimed in
 	// the create is sent all the same (its claim would hold it 10 minutes).
-	late := nearDeadline(ctx, FollowUpReserve)
+	late := lead.NearDeadline(ctx, FollowUpReserve)
 	switch {
 	case res.alertClaimed:
 		res.Handoff, res.HandoffErr = s.Alerts.SendClaimed(ctx, res.Lead, owner)
@@ -220,12 +220,6 @@ const LeftToSchedule lead.Outcome = "left_to_schedule"
 // FollowUpReserve is the time before the deadline under which a capture
 // leaves what the lead is owed to the schedule.
 const FollowUpReserve = 2 * time.Second
-
-// nearDeadline reports whether ctx's deadline is closer than d.
-func nearDeadline(ctx context.Context, d time.Duration) bool {
-	dl, ok := ctx.Deadline()
-	return ok && time.Until(dl) < d
-}
 
 // deposit keeps a submission the lead's other writes kept beating in its
 // inbox, then folds the inbox in until this touch is in (by this request

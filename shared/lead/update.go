@@ -120,7 +120,7 @@ func (r Retry) Do(ctx context.Context, attempt func() error) error {
 					return serr
 				}
 			}
-			if dl, ok := ctx.Deadline(); ok && r.Reserve > 0 && time.Until(dl) < r.Reserve {
+			if r.Reserve > 0 && NearDeadline(ctx, r.Reserve) {
 				return err
 			}
 		}
@@ -129,6 +129,12 @@ func (r Retry) Do(ctx context.Context, attempt func() error) error {
 		}
 	}
 	return err
+}
+
+// NearDeadline reports whether ctx's deadline (a Lambda's) is closer than d.
+func NearDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < d
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
