@@ -198,9 +198,9 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 		// counted once.
 		campaign := sub.Source.CampaignOrDefault()
 		res := Result{Receipt: h.Service.NewID(now), Outcome: Bot}
-		var idem *Idempotency
-		if d.idemKey != "" {
-			idem = &Idempotency{Key: hashKey(d.idemKey), BodyHash: hashBytes(body), Receipt: res.Receipt, Outcome: Bot, ExpiresAt: now.Add(IdempotencyTTL)}
+		idem := newIdempotency(d.idemKey, body, res.Receipt, now)
+		if idem != nil {
+			idem.Outcome = Bot
 		}
 		switch err := h.Service.Store.CountBot(ctx, campaign, now, idem); {
 		case errors.Is(err, ErrDuplicateRequest):

@@ -154,10 +154,7 @@ type Service struct {
 // owner names the request (it holds the lead while its alert is sent).
 func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, body []byte, base, owner string) (Result, error) {
 	receipt := s.NewID(sub.Source.At)
-	var idem *Idempotency
-	if key != "" {
-		idem = &Idempotency{Key: hashKey(key), BodyHash: hashBytes(body), Receipt: receipt, ExpiresAt: sub.Source.At.Add(IdempotencyTTL)}
-	}
+	idem := newIdempotency(key, body, receipt, sub.Source.At)
 	retry := s.Retry
 	if retry.Attempts == 0 {
 		retry = lead.Retries
@@ -501,6 +498,15 @@ func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error)
 		return Result{}, ErrIdempotencyConflict
 	}
 	return Result{LeadID: prev.LeadID, Outcome: Replayed, Receipt: prev.Receipt}, nil
+}
+
+// newIdempotency is the record a request with an Idempotency-Key keeps
+// (nil without a key): the key and body hashed, the receipt answered.
+func newIdempotency(key string, body []byte, receipt string, at time.Time) *Idempotency {
+	if key == "" {
+		return nil
+	}
+	return &Idempotency{Key: hashKey(key), BodyHash: hashBytes(body), Receipt: receipt, ExpiresAt: at.Add(IdempotencyTTL)}
 }
 
 func hashKey(k string) string { return hashBytes([]byte(k)) }
