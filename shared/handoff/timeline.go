@@ -144,11 +144,8 @@ var describers = map[string]func(f facts, labels Labels) string{
 	"fresh_links": func(f facts, _ Labels) string { return to("Fresh alert links sent", f.str("rep")) },
 	sendonce.EventRefused: func(f facts, _ Labels) string {
 		s := "An email could not be sent"
-		switch f.str("reason") {
-		case lead.RefusedBySES:
-			s += ": SES rejected it"
-		case lead.RefusedInvalid:
-			s += ": it failed the message checks"
+		if why := lead.RefusalWords(f.str("reason")); why != "" {
+			s += ": " + why
 		}
 		if at, ok := f.time("until"); ok {
 			s += "; tried again from " + at.UTC().Format("2 Jan 2006 15:04 UTC")

@@ -30,6 +30,18 @@ const (
 	RefusedInvalid = "invalid_message"
 )
 
+// RefusalWords is a refusal reason as a person reads it ("" for a code
+// it does not know).
+func RefusalWords(reason string) string {
+	switch reason {
+	case RefusedBySES:
+		return "SES rejected it"
+	case RefusedInvalid:
+		return "it failed the message checks"
+	}
+	return ""
+}
+
 // Back-off after refusals in a row: RefusalFirstWait, doubling, at most
 // RefusalMaxWait (5 min, 10, 20 … 21 h 20 min, then daily).
 const (

@@ -79,9 +79,8 @@ func nextAction(l lead.Lead, now time.Time, speed float64, loc *time.Location) s
 		if r.ToLead {
 			to = "the lead"
 		}
-		why := map[string]string{lead.RefusedBySES: "SES rejected it", lead.RefusedInvalid: "it failed the message checks"}[r.Reason]
 		next = fmt.Sprintf("email to %s refused (%s, %d× in a row), next try %s; %s",
-			to, orText(why, words(r.Reason)), r.Times, dueText(r.Until, now, speed, loc), next)
+			to, orText(lead.RefusalWords(r.Reason), words(r.Reason)), r.Times, dueText(r.Until, now, speed, loc), next)
 	}
 	return next
 }
