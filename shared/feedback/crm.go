@@ -307,10 +307,11 @@ func parseCSV(body []byte) ([]row, error) {
 		if s := get("amount"); s != "" {
 			f, err := parseAmount(s)
 			if err != nil {
-				r.err = &FieldError{"amount", fmt.Sprintf("%q is not a number", s)}
-				if strings.Contains(s, ",") {
-					r.err = &FieldError{"amount", fmt.Sprintf("%q is not a number: a comma separates thousands only (12,500.50)", s)}
+				reason := fmt.Sprintf("%q is not a number", s)
+				if errors.Is(err, errDecimalComma) {
+					reason += ": " + err.Error()
 				}
+				r.err = &FieldError{"amount", reason}
 			}
 			r.o.Amount = &f
 		}

@@ -49,10 +49,13 @@ var outcomeStages = map[string]lead.Stage{"sql": lead.StageSQL, "won": lead.Stag
 // off by a factor.
 func parseAmount(s string) (float64, error) {
 	if strings.Contains(s, ",") && !thousands.MatchString(s) {
-		return 0, fmt.Errorf("%q: a comma separates thousands only (12,500.50)", s)
+		return 0, errDecimalComma
 	}
 	return strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
 }
+
+// errDecimalComma is parseAmount's answer to a comma used otherwise.
+var errDecimalComma = errors.New("a comma separates thousands only (12,500.50)")
 
 // thousands is an amount with commas between groups of three digits.
 var thousands = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
