@@ -172,10 +172,15 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	// whole life whenever the opens come. Should recording fail after
 	// this, that open is lost rather than risk counting one twice.
 	sent := c.Expires.Add(-links.OpenTTL)
-	first, err := h.Limits.Allow(ctx, "open#"+c.Subject+"#"+c.Extra+"#"+strconv.FormatInt(sent.Unix(), 10), 1, links.OpenTTL, sent)
-	if err != nil {
+	// notRecorded logs a failure to record the open, with the metrics a
+	// hand-off before it wrote.
+	notRecorded := func(err error) httpapi.Response {
 		log.Error("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error()}, metrics.Attrs(ctx, now)...)...)
 		return answer
+	}
+	first, err := h.Limits.Allow(ctx, "open#"+c.Subject+"#"+c.Extra+"#"+strconv.FormatInt(sent.Unix(), 10), 1, links.OpenTTL, sent)
+	if err != nil {
+		return notRecorded(err)
 	}
 	if !first {
 		log.Info("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "repeat")
@@ -193,8 +198,7 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 		return answer
 	}
 	if err != nil {
-		log.Error("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", "not_recorded", "error", err.Error()}, metrics.Attrs(ctx, now)...)...)
-		return answer
+		return notRecorded(err)
 	}
 	log.Info("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
 	return answer
