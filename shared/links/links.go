@@ -143,7 +143,7 @@ const repRefPrefix = "rep:"
 // start of lead.HashEmail). Links made before LinkRepRef carry it too.
 // "" stays "".
 func RepRef(addr string) string {
-	addr = strings.ToLower(strings.TrimSpace(addr))
+	addr = repAddr(addr)
 	if addr == "" || strings.HasPrefix(addr, repRefPrefix) {
 		return addr
 	}
@@ -164,13 +164,17 @@ const linkRefLabel = "rep-ref"
 // plain hash of the address could be checked against a guess
 // (first.last@company.example), a keyed one cannot. "" stays "".
 func LinkRepRef(keys token.Keys, addr string) string {
-	addr = strings.ToLower(strings.TrimSpace(addr))
+	addr = repAddr(addr)
 	if addr == "" || strings.HasPrefix(addr, repRefPrefix) || strings.HasPrefix(addr, linkRefPrefix) {
 		return addr
 	}
 	current, derived := keys.Derive(linkRefLabel)
 	return linkRefPrefix + keyedRef(derived[current], addr)
 }
+
+// repAddr is a rep's address as references are made of it: trimmed,
+// lower case.
+func repAddr(addr string) string { return strings.ToLower(strings.TrimSpace(addr)) }
 
 func keyedRef(key []byte, addr string) string {
 	m := hmac.New(sha256.New, key)
@@ -198,7 +202,7 @@ func ResolveRep(keys token.Keys, extra string, candidates ...string) string {
 				continue
 			}
 			for _, key := range derived {
-				if hmac.Equal([]byte(linkRefPrefix+keyedRef(key, strings.ToLower(c))), []byte(extra)) {
+				if hmac.Equal([]byte(linkRefPrefix+keyedRef(key, repAddr(c))), []byte(extra)) {
 					return c
 				}
 			}
