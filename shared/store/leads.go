@@ -52,7 +52,7 @@ func (s *Store) CreateLead(ctx context.Context, l lead.Lead, ch lead.Change, ide
 	if errors.Is(err, errFirstCondition) {
 		return lead.ErrEmailTaken
 	}
-	if codes, ok := cancelReasons(err); ok && l.Suppressed == "" && len(codes) > 2 && codes[2] == "ConditionalCheckFailed" {
+	if l.Suppressed == "" && conditionFailed(err, 2) {
 		var sup suppression
 		if err := s.get(ctx, suppressPK(l.EmailHash), skSuppress, &sup); err != nil {
 			return err
@@ -240,7 +240,7 @@ func (s *Store) Deposit(ctx context.Context, leadID string, t lead.Touch, idem *
 	}
 	items = append(items, types.TransactWriteItem{Put: put})
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
+	if conditionFailed(err, 1) {
 		return lead.ErrDuplicateRequest
 	}
 	if err != nil {
@@ -320,7 +320,7 @@ func (s *Store) CountBot(ctx context.Context, campaign string, at time.Time, ide
 			{Update: s.counterAdd(campaign, "", at, nil, "bots")}, {Put: put}}})
 		return err
 	})
-	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
+	if conditionFailed(err, 1) {
 		return lead.ErrDuplicateRequest
 	}
 	if err != nil {

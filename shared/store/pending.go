@@ -347,7 +347,7 @@ func (s *Store) foldCount(ctx context.Context, img map[string]events.DynamoDBAtt
 			items = append(items, types.TransactWriteItem{Update: s.statsUpdate(a, c.At)})
 		}
 		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		if conditionFailed(err, 0) {
 			return nil // folded before: a replayed record
 		}
 		if err != nil && !conflicted(err) {

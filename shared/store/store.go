@@ -268,6 +268,13 @@ func cancelReasons(err error) ([]string, bool) {
 	return codes, true
 }
 
+// conditionFailed reports whether err is a transaction cancelled because
+// its item'th item (from 0) failed its condition.
+func conditionFailed(err error, item int) bool {
+	codes, ok := cancelReasons(err)
+	return ok && item < len(codes) && codes[item] == "ConditionalCheckFailed"
+}
+
 // conflicted reports whether DynamoDB refused a write because a
 // transaction in flight touched one of its items: a transaction cancelled
 // with a TransactionConflict reason, or a single write's

@@ -70,7 +70,7 @@ func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reaso
 	if errors.Is(err, errFirstCondition) {
 		return lead.ErrVersionConflict
 	}
-	if codes, ok := cancelReasons(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
+	if conditionFailed(err, 1) {
 		// Listed already. Whether the lead was told is the stored lead's
 		// copy, not l's: callers set l's before they call (the lifecycle
 		// they record reads it).
@@ -178,7 +178,7 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 		return err
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append(items, rec...)})
-	if codes, ok := cancelReasons(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" || conflicted(err) {
+	if conditionFailed(err, 0) || conflicted(err) {
 		return lead.ErrVersionConflict
 	}
 	if err != nil {
