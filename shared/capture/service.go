@@ -201,11 +201,7 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	default:
 		res.Handoff, res.HandoffErr = lead.FollowUp(ctx, res.Lead, s.HandOff, owner, base)
 	}
-	if late && s.Confirm != nil && res.Lead.ConfirmationDue(res.Lead.UpdatedAt) {
-		res.Confirmation = LeftToSchedule
-	} else {
-		res.Confirmation, res.ConfirmationErr = s.confirm(ctx, res, owner, base)
-	}
+	res.Confirmation, res.ConfirmationErr = s.confirm(ctx, res, owner, base, late)
 	return res, nil
 }
 
@@ -309,11 +305,15 @@ var FoldRetries = lead.Retry{Attempts: 30, Base: 5 * time.Millisecond, Cap: 200 
 const DeadlineReserve = 3 * time.Second
 
 // confirm sends the confirmation email the capture made owed, after the
-// alert (which moved the lead on: it is read again).
-func (s *Service) confirm(ctx context.Context, res Result, owner, base string) (lead.Outcome, error) {
+// alert (which moved the lead on: it is read again); late, it leaves it
+// to the schedule.
+func (s *Service) confirm(ctx context.Context, res Result, owner, base string, late bool) (lead.Outcome, error) {
 	l := res.Lead
-	if s.Confirm == nil || !l.ConfirmationDue(l.UpdatedAt) {
+	switch {
+	case s.Confirm == nil || !l.ConfirmationDue(l.UpdatedAt):
 		return "", nil
+	case late:
+		return LeftToSchedule, nil
 	}
 	if res.Handoff != "" || res.HandoffErr != nil {
 		var err error
