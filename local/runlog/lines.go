@@ -84,7 +84,11 @@ func line(r Record, l *lead.Lead) string {
 	case "unsubscribe":
 		switch out {
 		case "unsubscribed":
-			return "unsubscribed: " + who(r, l) + " (suppressed" + strings.Replace(nurtureStopped(l, "unsubscribed"), ",", ";", 1) + ")"
+			s := "unsubscribed: " + who(r, l) + " (suppressed"
+			if nurtureStopped(l, "unsubscribed") {
+				s += "; nurture stopped"
+			}
+			return s + ")"
 		case "already_unsubscribed":
 			return "unsubscribe link used again by " + who(r, l) + " (already unsubscribed)"
 		case "bad_token":
@@ -348,15 +352,12 @@ func feedback(r Record, l *lead.Lead) string {
 	return s
 }
 
-// nurtureStopped is ", nurture stopped" when the event took l (as it is
-// after the event) out of its sequence for reason, else "": a lead that
-// was in no sequence (its confirmation never clicked, its sequences done)
-// had nothing to stop.
-func nurtureStopped(l *lead.Lead, reason string) string {
-	if l == nil || l.Nurture == nil || l.Nurture.ExitReason != reason || !l.Nurture.NextAt.IsZero() {
-		return ""
-	}
-	return ", nurture stopped"
+// nurtureStopped reports whether the event took l (as it is after the
+// event) out of its sequence for reason: a lead that was in no sequence
+// (its confirmation never clicked, its sequences done) had nothing to
+// stop.
+func nurtureStopped(l *lead.Lead, reason string) bool {
+	return l != nil && l.Nurture != nil && l.Nurture.ExitReason == reason && l.Nurture.NextAt.IsZero()
 }
 
 func sesEvent(r Record, l *lead.Lead) string {
@@ -370,7 +371,11 @@ func sesEvent(r Record, l *lead.Lead) string {
 	}
 	switch out {
 	case "suppressed_bounce":
-		return "hard bounce for " + who(r, l) + " → suppressed" + nurtureStopped(l, "bounce")
+		s := "hard bounce for " + who(r, l) + " → suppressed"
+		if nurtureStopped(l, "bounce") {
+			s += ", nurture stopped"
+		}
+		return s
 	case "suppressed_complaint":
 		return "complaint from " + who(r, l) + " → unsubscribed and suppressed"
 	case "soft_bounce":
