@@ -171,6 +171,7 @@ type sim struct {
 	sentBy    map[string]int
 	steps     map[string]bool
 	published map[string]int
+	cameBack  map[string]bool // stage events of leads that came back (lost or opted out → mql)
 	busSeen   int
 	timing    map[string]time.Duration
 	records   int // stream records handled
@@ -180,7 +181,7 @@ type sim struct {
 func newSim(t *testing.T, seed uint64) *sim {
 	s := &sim{t: t, ctx: context.Background(), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), clock: &clockAt{t: simStart},
 		touched: map[string]int{}, sales: map[string][2]int{}, byID: map[string]*simLead{}, tallies: map[string]map[string]int64{}, stats: map[string]int{},
-		sentBy: map[string]int{}, steps: map[string]bool{}, published: map[string]int{}, timing: map[string]time.Duration{}}
+		sentBy: map[string]int{}, steps: map[string]bool{}, published: map[string]int{}, cameBack: map[string]bool{}, timing: map[string]time.Duration{}}
 	s.table = testenv.NewTable(t)
 	s.st = store.New(testenv.Clients(t).DynamoDB, s.table)
 	s.keys, _ = token.ParseKeys(testKeys)
@@ -492,6 +493,7 @@ func (s *sim) outcome(day int, l *simLead) {
 				ok := s.post(day, l, links.FeedbackToken(s.keys, l.id, stage, "", time.Time{}, s.clock.now().Add(time.Hour)))
 				if ok {
 					s.stats[stage]++
+					s.maybeComeBack(day, l, stage == "lost")
 				}
 				return
 			}
@@ -506,8 +508,27 @@ func (s *sim) outcome(day int, l *simLead) {
 				}
 			}
 			s.stats[stage]++
+			s.maybeComeBack(day, l, stage == "lost")
 		})
 	}
+}
+
+// maybeComeBack: half the leads that left (a deal lost, an unsubscribe)
+// ask for a demo again two to six weeks later.
+func (s *sim) maybeComeBack(day int, l *simLead, left bool) {
+	if !left || s.rng.IntN(2) == 0 {
+		return
+	}
+	s.at(s.clock.now().Add(time.Duration(14+s.rng.IntN(29))*24*time.Hour).Add(s.minutes(0, 300)), func() {
+		if l.erased {
+			return
+		}
+		if resp, err := s.h["capture"].HTTP(s.ctx, jsonLead(hotBody(l.email, "201-1000"))); err != nil || resp.StatusCode/100 != 2 {
+			s.t.Fatalf("day %d: capture %s coming back: %v %d %s", day, l.id, err, resp.StatusCode, resp.Body)
+		}
+		s.stats["repeats"]++
+		s.afterSends(-1)
+	})
 }
 
 // post submits a signed answer link; false when the lead moved on (an
@@ -545,6 +566,7 @@ func (s *sim) react(l *simLead, at time.Time) {
 				s.t.Fatalf("lead %s: unsubscribe: %v %+v", l.id, err, r)
 			}
 			s.optOut(l, "unsubscribes")
+			s.maybeComeBack(-1, l, true)
 		})
 	case r < 0.155:
 		file, what := "ses-bounce-permanent.json", "bounces"
@@ -720,6 +742,11 @@ func (s *sim) timeline(day int, id string, l *simLead, published map[string]int)
 				l.sentBack = e.At
 				s.stats["returned"]++
 			}
+			if from := e.Data["from"]; e.Kind == lead.EventStage && e.Data["to"] == string(lead.StageMQL) &&
+				(from == string(lead.StageLost) || from == string(lead.StageUnsubscribed)) && !s.cameBack[e.ID] {
+				s.cameBack[e.ID] = true
+				s.stats["came back"]++
+			}
 			handoffs += map[bool]int{true: 1}[e.Kind == "handoff"]
 			breaches += map[bool]int{true: 1}[e.Kind == "sla_breach"]
 		}
@@ -770,9 +797,9 @@ func (s *sim) countersMatch(day int) error {
 func (s *sim) summary(day int) {
 	won := s.stats["won"]
 	s.t.Logf("day %3d (%s): leads %d (+%d repeat submissions), emails %d (nurture %d, confirmations %d, alerts %d, escalations %d, reminders %d), "+
-		"confirmed %d, accepted %d, rejected %d, returned unanswered %d, sql %d, won %d, lost %d, clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
+		"confirmed %d, accepted %d, rejected %d, returned unanswered %d, sql %d, won %d, lost %d, came back %d, clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
 		day+1, s.dayStart(day).Format("2 Jan"), s.stats["leads"], s.stats["repeats"], len(s.mails), s.stats["nurture"], s.stats["confirmations"], s.stats["alerts"],
-		s.stats["escalations"], s.stats["reminders"], s.stats["confirmed"], s.stats["accepted"], s.stats["rejected"], s.stats["returned"], s.stats["sql"], won, s.stats["lost"],
+		s.stats["escalations"], s.stats["reminders"], s.stats["confirmed"], s.stats["accepted"], s.stats["rejected"], s.stats["returned"], s.stats["sql"], won, s.stats["lost"], s.stats["came back"],
 		s.stats["clicks"], s.stats["unsubscribes"], s.stats["bounces"], s.stats["complaints"], s.stats["erasures"], len(s.bus.Events()))
 }
 

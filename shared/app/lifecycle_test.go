@@ -66,11 +66,12 @@ func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 	answer(a, links.ActionSQL, "")
 	answer(a, links.ActionWon, "")
 	want[a] = []string{"lead.captured", "lead.hot", "lead.rejected:nurturing", "lead.hot", "lead.accepted", "lead.sql", "lead.won"}
-	// Hot, accepted, lost.
-	b, _ := post(hotBody(addr("b"), "1000+"))
+	// Hot, accepted, lost; then it comes back with a new demo request.
+	b, bMail := post(hotBody(addr("b"), "1000+"))
 	answer(b, links.ActionAccept, "")
 	answer(b, links.ActionLost, "")
-	want[b] = []string{"lead.captured", "lead.hot", "lead.accepted", "lead.lost"}
+	post(hotBody(bMail, "1000+"))
+	want[b] = []string{"lead.captured", "lead.hot", "lead.accepted", "lead.lost", "lead.hot"}
 	// Hot, rejected as not our customer.
 	c, _ := post(hotBody(addr("c"), "1000+"))
 	answer(c, links.ActionReject, "not_icp")

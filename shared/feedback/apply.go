@@ -115,7 +115,13 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 		if action == links.ActionAccept {
 			l.Stage = lead.StageSAL
 			l.ExitNurture("sales_accepted")
-			l.Deal = &lead.Deal{AcceptedAt: now, Rep: l.Handoff.AnsweredBy, RemindAt: now.Add(h.Rules.Outcomes().RemindAfter)}
+			deal := &lead.Deal{AcceptedAt: now, Rep: l.Handoff.AnsweredBy, RemindAt: now.Add(h.Rules.Outcomes().RemindAfter)}
+			if l.Deal != nil {
+				// A lead that came back after a lost deal: the CRM event
+				// ids applied to it stay applied.
+				deal.Applied = l.Deal.Applied
+			}
+			l.Deal = deal
 			event("accepted", map[string]any{"rep": c.Extra})
 			count("sal")
 			repCount(l.Deal.Rep, "sal") // the rep who holds the deal now

@@ -83,6 +83,7 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	a.What = what(&l)
 	exp := now.Add(s.LinkTTL)
 	a.LinksUntil, a.Zone = exp, s.Rules.Zone(to)
+	a.CameBack = cameBack(l.Returned, a.Zone)
 	a.Answers = Answers(&l, s.Labels, a.Zone)
 	// A configured public URL wins; else the API address capture saw.
 	base := s.BaseURL
@@ -367,4 +368,23 @@ func (s *Service) reminder(l lead.Lead, now time.Time) (mail.Message, error) {
 	}
 	return mail.Message{From: s.From, To: to, ReplyTo: l.Email, Subject: subject, HTML: html, Text: text,
 		Tags: map[string]string{"kind": "sales_" + jobReminder}, ConfigurationSet: s.ConfigurationSet}, nil
+}
+
+// cameBack says, for the alert, that the lead had left and came back with
+// a new form, and since when ("" for a lead that never left).
+func cameBack(r *lead.Return, zone *time.Location) string {
+	if r == nil {
+		return ""
+	}
+	day := "an unknown day"
+	if zone == nil {
+		zone = time.UTC
+	}
+	if !r.Left.IsZero() {
+		day = r.Left.In(zone).Format("Mon 2 Jan 2006")
+	}
+	if r.From == lead.StageLost {
+		return "its deal was lost on " + day + "; this new form asks for contact again"
+	}
+	return "it unsubscribed from marketing email on " + day + " and still gets none; this new form asks for contact"
 }

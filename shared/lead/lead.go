@@ -190,6 +190,10 @@ type Lead struct {
 	OptIn *ConsentRequest `json:"opt_in_request,omitempty"`
 	// SentBack is set when sales returned the lead to nurturing.
 	SentBack *SentBack `json:"sent_back,omitempty"`
+	// Returned is set when the lead came back after it had left (its
+	// deal lost, or opted out of marketing email) with a form that made
+	// it hot: a new request for contact, handed to sales anew.
+	Returned *Return `json:"returned,omitempty"`
 	// LinkBase is the API address capture saw; links in emails use it when
 	// no public base URL is configured.
 	LinkBase string `json:"link_base,omitempty"`

@@ -427,12 +427,58 @@ const MaxApplied = 50
 
 // MQLCounter is the funnel counter of a lead turning hot: "mql" the first
 // time (a lead is an MQL once in the funnel), "mql_again" for a lead
-// sales sent back that matured in nurturing.
+// sales sent back that matured in nurturing, or whose lost deal's
+// contact came back.
 func (l *Lead) MQLCounter() string {
-	if l.SentBack != nil {
+	if l.SentBack != nil || l.Returned != nil && l.Returned.From == StageLost {
 		return "mql_again"
 	}
 	return "mql"
+}
+
+// Return is a lead's coming back (Lead.Returned): when, from which stage,
+// since when it had left, and how many times it came back.
+type Return struct {
+	At    time.Time `json:"at"`
+	From  Stage     `json:"from"`
+	Left  time.Time `json:"left"`
+	Times int       `json:"times"`
+}
+
+// Left reports whether the lead has left the funnel with nobody in sales
+// holding it — its deal lost, or its stage unsubscribed (an opt-out from
+// marketing email) — and since when: the deal's close, the opt-out. Only
+// a new form from it counts as its coming back (ComeBack): no nurture
+// email reaches it, and sales judged a lost deal.
+func (l *Lead) Left() (time.Time, bool) {
+	switch {
+	case l.Stage == StageLost:
+		if l.Deal != nil {
+			return l.Deal.ClosedAt, true
+		}
+		return time.Time{}, true
+	case l.Stage == StageUnsubscribed && !l.Consent.MarketingOptIn:
+		return l.Consent.At, true
+	}
+	return time.Time{}, false
+}
+
+// ComeBack starts a new round with sales for a lead that had left (Left)
+// and came back hot with a form at now: no handoff yet, so qualification
+// owes sales a new alert, and a lost deal's record gives way to the next
+// (the CRM event ids it applied stay, so a redelivered one still changes
+// nothing). The lead's consent and suppression are untouched: a request
+// for contact is no consent to marketing email.
+func (l *Lead) ComeBack(left, now time.Time) {
+	times := 1
+	if l.Returned != nil {
+		times = l.Returned.Times + 1
+	}
+	l.Returned = &Return{At: now, From: l.Stage, Left: left, Times: times}
+	l.Handoff = nil
+	if l.Deal != nil {
+		l.Deal = &Deal{Applied: l.Deal.Applied}
+	}
 }
 
 // SendBack returns a lead from sales to nurturing: its handoff is over

@@ -24,6 +24,9 @@ type Alert struct {
 	Grade, Temperature, Company, Name, JobTitle, Email, Phone string
 
 	WhyHot string // one-line summary, e.g. "score 87, demo request, viewed pricing"
+	// CameBack says the lead had left and came back with a new form: its
+	// deal lost, or it unsubscribed from marketing email ("" otherwise).
+	CameBack string
 	// What is what the lead did, for the subject: "demo request, viewed
 	// pricing" (no grade: the body shows it).
 	What    string

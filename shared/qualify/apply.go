@@ -1,6 +1,7 @@
 package qualify
 
 import (
+	"strings"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/ids"
@@ -15,7 +16,9 @@ const EventQualified = "qualified"
 // with the decision and its reasons, and the campaign counters of stage
 // transitions. A lead that turns hot for the first time gets a pending
 // handoff (the alert owed to sales) and leaves its nurture sequence.
-// Stages sales set are never changed.
+// Stages sales set are never changed, with one exception: a lead that
+// left (its deal lost, or opted out of marketing email: lead.Left) and
+// posts a form that makes it hot comes back as an MQL (lead.ComeBack).
 func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	// Repeats count once: re-posting a form or reloading a page all day
 	// never makes a lead hot (nor crowds out its older signals).
@@ -23,24 +26,40 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	if l.SentBack != nil {
 		since = l.SentBack.At
 	}
+	left, gone := l.Left()
+	if gone && left.After(since) {
+		since = left
+	}
 	pr := c.profileOf(l)
 	l.DropRepeatSignals(pr.repeat, pr.perDay, since)
 	signals := make([]Signal, 0, len(l.Signals))
+	formSince := false
 	for _, s := range l.Signals {
-		// A lead sales sent back must show interest again: what it did
-		// before counts no more.
-		if l.SentBack == nil || s.At.After(l.SentBack.At) {
+		// A lead sales sent back, or one that left, must show interest
+		// again: what it did before counts no more.
+		if s.At.After(since) {
 			signals = append(signals, Signal{Kind: s.Kind, At: s.At})
+			formSince = formSince || strings.HasPrefix(s.Kind, formPrefix)
 		}
 	}
 	d := c.Evaluate(*l, signals, now)
-	if l.SentBack.Unanswered() {
+	switch {
+	case gone:
+		d.Reasons = append(d.Reasons, "engagement counted since "+leftWords(l.Stage, left))
+	case l.SentBack.Unanswered():
 		d.Reasons = append(d.Reasons, "engagement counted since the lead came back from sales unanswered on "+l.SentBack.At.UTC().Format("2006-01-02"))
-	} else if l.SentBack != nil {
+	case l.SentBack != nil:
 		d.Reasons = append(d.Reasons, "engagement counted since sales sent the lead back on "+l.SentBack.At.UTC().Format("2006-01-02"))
 	}
 	from := l.Stage
 	to := StageFor(from, d)
+	if gone && formSince && d.Temperature == Hot && !d.Disqualified {
+		// It left (a lost deal, an opt-out) and came back with a form:
+		// a new request for contact, which sales gets as a new lead.
+		l.ComeBack(left, now)
+		to = lead.StageMQL
+		d.Reasons[len(d.Reasons)-1] = "came back with a new form after " + leftWords(from, left) + "; engagement counted since then"
+	}
 	if from == lead.StageMQL && to == lead.StageNurturing && l.Handoff != nil && l.Handoff.State != lead.HandoffAnswered {
 		// Handed to sales and not answered yet: it stays with sales
 		// however its engagement decays (only sales sends it back).
@@ -73,4 +92,18 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 		l.ExitNurture(lead.ExitHandedOff)
 	}
 	return ch
+}
+
+// leftWords says since when a lead that left counts its engagement: "the
+// deal was lost on 2026-03-02", "the lead opted out of marketing email on
+// 2026-03-02".
+func leftWords(stage lead.Stage, left time.Time) string {
+	day := "an unknown day"
+	if !left.IsZero() {
+		day = left.UTC().Format("2006-01-02")
+	}
+	if stage == lead.StageLost {
+		return "the deal was lost on " + day
+	}
+	return "the lead opted out of marketing email on " + day
 }

@@ -1,9 +1,9 @@
 package qualify
 
 import (
-	"time"
-
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
 )
@@ -59,5 +59,107 @@ func TestHandedOffLeadStaysWithSalesWhenItCools(t *testing.T) {
 		if l.Qualification.Temperature == Hot || l.Stage != lead.StageMQL {
 			t.Fatalf("handoff %s: %s, stage %s; want cooled but still mql", state, l.Qualification.Temperature, l.Stage)
 		}
+	}
+}
+
+// TestLeadThatLeftComesBackWithAForm: a lead whose deal was lost, or
+// that opted out of marketing email, and that posts a form which makes
+// it hot is a new request for contact: an MQL with a new alert owed.
+// Engagement alone, what it did before it left, a form that is not hot
+// and the stages sales holds or closed as won or rejected change nothing.
+func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
+	c := Default()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	left := now.Add(-60 * 24 * time.Hour)
+	demo := lead.Signal{Kind: FormSignal("demo_request"), At: now}
+	tests := []struct {
+		name    string
+		stage   lead.Stage
+		signals []lead.Signal
+		message string
+		want    lead.Stage
+		counter string    // the MQL counter when it comes back
+		left    time.Time // when it left, if not 60 days ago
+	}{
+		{name: "lost deal, demo request", stage: lead.StageLost, signals: []lead.Signal{demo}, want: lead.StageMQL, counter: "mql_again"},
+		{name: "opted out, demo request", stage: lead.StageUnsubscribed, signals: []lead.Signal{demo}, want: lead.StageMQL, counter: "mql"},
+		// Hot on engagement (a fresh lead would be an MQL), but no form.
+		{name: "lost deal, pricing pages and a reply only", stage: lead.StageLost, want: lead.StageLost, signals: []lead.Signal{
+			{Kind: SignalPricingPageView, At: now}, {Kind: SignalPricingPageView, At: now.Add(-26 * time.Hour)},
+			{Kind: SignalPricingPageView, At: now.Add(-52 * time.Hour)}, {Kind: SignalPricingPageView, At: now.Add(-78 * time.Hour)},
+			{Kind: SignalReply, At: now.Add(-2 * time.Hour)}}},
+		{name: "lost deal, its demo request before the loss", stage: lead.StageLost, want: lead.StageLost,
+			signals: []lead.Signal{{Kind: FormSignal("demo_request"), At: left.Add(-time.Hour)}}},
+		// Lost yesterday after a demo request the day before: only the
+		// newsletter form since counts, and it is not hot.
+		{name: "lost yesterday, demo request before, newsletter form now", stage: lead.StageLost, want: lead.StageLost,
+			left: now.Add(-24 * time.Hour), signals: []lead.Signal{{Kind: FormSignal("demo_request"), At: now.Add(-48 * time.Hour)}, {Kind: FormSignal("newsletter"), At: now}}},
+		{name: "opted out, newsletter form", stage: lead.StageUnsubscribed, want: lead.StageUnsubscribed,
+			signals: []lead.Signal{{Kind: FormSignal("newsletter"), At: now}}},
+		{name: "lost deal, a job seeker's form", stage: lead.StageLost, signals: []lead.Signal{demo}, want: lead.StageLost,
+			message: "Do you have any vacancy? My CV is attached."},
+		{name: "won", stage: lead.StageWon, signals: []lead.Signal{demo}, want: lead.StageWon},
+		{name: "rejected by sales", stage: lead.StageRejected, signals: []lead.Signal{demo}, want: lead.StageRejected},
+		{name: "accepted", stage: lead.StageSAL, signals: []lead.Signal{demo}, want: lead.StageSAL},
+		{name: "opportunity", stage: lead.StageSQL, signals: []lead.Signal{demo}, want: lead.StageSQL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			left := left
+			if !tt.left.IsZero() {
+				left = tt.left
+			}
+			l := lead.New("L1", lead.Submission{Email: "a@b.example", JobTitle: "Marketing Manager", CompanySize: "51-200", Country: "DE",
+				Message: tt.message})
+			l.Stage = tt.stage
+			answered := &lead.Handoff{State: lead.HandoffAnswered, Since: left.Add(-30 * 24 * time.Hour), AnsweredBy: "sam@example.com"}
+			switch tt.stage {
+			case lead.StageLost, lead.StageWon, lead.StageSAL, lead.StageSQL, lead.StageRejected:
+				l.Handoff = answered
+				l.Deal = &lead.Deal{AcceptedAt: answered.Since, Rep: "sam@example.com", ClosedAt: left, LostReason: "chose a competitor", Applied: []string{"crm-1"}}
+			case lead.StageUnsubscribed:
+				l.Consent = lead.Consent{At: left}
+				l.Suppressed = "unsubscribe"
+			}
+			for _, s := range tt.signals {
+				l.AddSignal(s)
+			}
+			ch := c.Qualify(&l, now)
+			if l.Stage != tt.want {
+				t.Fatalf("stage %s (%s, %v), want %s", l.Stage, l.Qualification.Temperature, l.Qualification.Reasons, tt.want)
+			}
+			if tt.want != lead.StageMQL {
+				if l.Returned != nil || (l.Handoff != nil && l.Handoff.State != lead.HandoffAnswered) {
+					t.Fatalf("came back though it stays %s: returned %+v, handoff %+v", tt.want, l.Returned, l.Handoff)
+				}
+				return
+			}
+			if l.Returned == nil || l.Returned.From != tt.stage || !l.Returned.Left.Equal(left) || !l.Returned.At.Equal(now) || l.Returned.Times != 1 {
+				t.Fatalf("returned %+v, want from %s, left %s, at %s, once", l.Returned, tt.stage, left, now)
+			}
+			if l.Handoff == nil || l.Handoff.State != lead.HandoffPending {
+				t.Fatalf("handoff %+v, want a new pending one", l.Handoff)
+			}
+			counters := map[string]bool{}
+			for _, k := range ch.Counters {
+				counters[k.Name] = true
+			}
+			if !counters[tt.counter] || len(ch.Counters) != 1 {
+				t.Fatalf("counters %+v, want only %s", ch.Counters, tt.counter)
+			}
+			if reasons := strings.Join(l.Qualification.Reasons, "; "); !strings.Contains(reasons, "came back with a new form after") {
+				t.Fatalf("reasons %q do not say it came back", reasons)
+			}
+			switch tt.stage {
+			case lead.StageLost:
+				if l.Deal == nil || !l.Deal.AcceptedAt.IsZero() || l.Deal.Rep != "" || len(l.Deal.Applied) != 1 {
+					t.Fatalf("deal %+v: want the lost one's record gone, its applied CRM event ids kept", l.Deal)
+				}
+			case lead.StageUnsubscribed:
+				if l.Suppressed != "unsubscribe" || l.Consent.MarketingOptIn {
+					t.Fatalf("suppressed %q, consent %+v: a request for contact is no consent to marketing email", l.Suppressed, l.Consent)
+				}
+			}
+		})
 	}
 }
