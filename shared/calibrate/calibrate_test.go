@@ -435,3 +435,27 @@ routing: {teams: {t: {reps: [{name: R, email: r@example.com}]}}, default_team: t
 		t.Errorf("re-encoded export:\n%s", r.Export.Config)
 	}
 }
+
+// TestMultiLineValuesInWarnings: a flagged column's values are quoted in
+// the warnings the export's header carries as YAML comments; a value
+// with a line break (a CSV cell "Called twice,\nno answer") must neither
+// break the config nor the report's list.
+func TestMultiLineValuesInWarnings(t *testing.T) {
+	t.Parallel()
+	ds := synthDataset(1500, 4, true)
+	for i := range ds.Examples {
+		ds.Examples[i].Fields["variant"] = map[bool]string{true: "Closed\r\nwon", false: "Called twice,\nnot interested"}[ds.Examples[i].Positive]
+	}
+	r := runOK(t, ds, Options{Seed: 4})
+	if _, err := qualify.Parse(r.Export.Config, "calibrated"); err != nil {
+		t.Fatalf("the export does not parse: %v", err)
+	}
+	for _, w := range r.Warnings {
+		if strings.ContainsAny(w, "\r\n") {
+			t.Errorf("warning spans lines: %q", w)
+		}
+	}
+	if !bytes.Contains(r.Export.Config, []byte("“Closed won”")) {
+		t.Errorf("the header does not quote the value on one line:\n%s", r.Export.Config[:min(len(r.Export.Config), 1500)])
+	}
+}

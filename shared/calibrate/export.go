@@ -754,7 +754,7 @@ func (r *Result) header(warnings []string) string {
 	line("Learned: fit (rules and grades), the engagement points of the signals in the data and the thresholds;")
 	line("every other section is %s's, unchanged.", o.BaseName)
 	for _, w := range warnings {
-		line("WARNING: %s", w)
+		line("WARNING: %s", oneLine.Replace(w))
 	}
 	line("Review it before deploying: make check-config CONFIG=<this file> LEAD=events/sample-lead.json")
 	b.WriteString("\n")

@@ -82,8 +82,12 @@ func (f Feature) Phrase() string {
 	return f.Field
 }
 
-// quoteWord quotes a value for prose with typographic quotes.
-func quoteWord(s string) string { return "“" + s + "”" }
+// quoteWord quotes a value for prose with typographic quotes, on one
+// line: a cell's line breaks read as spaces, so a quoted value can break
+// neither a report's list nor a YAML comment.
+func quoteWord(s string) string { return "“" + oneLine.Replace(s) + "”" }
+
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 // rangeText is "under 50", "50–199", "1,000 or more" (fields, inclusive
 // bounds), "0", "2–3", "4 or more" (signal counts, whole numbers).
