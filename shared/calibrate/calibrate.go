@@ -195,6 +195,10 @@ func Run(ds *Dataset, o Options) (*Result, error) {
 		r.warn(fmt.Sprintf("%s is not UTF-8: %d cells read as Windows-1252 (what Excel's \"CSV\" writes on Windows); check accented values in the rules, or save the file as \"CSV UTF-8\"",
 			ds.Name, ds.NotUTF8))
 	}
+	if len(ds.DotThousands) > 0 {
+		r.warn(fmt.Sprintf("numbers written with dots grouping thousands in %s (\"30.000\", \"1.234,5\", as a German or French Excel writes them) are read as 30000 and 1234.5; a live lead's answer is read as qualify reads it, so a form should send 30000, not 30.000",
+			strings.Join(quoteAll(ds.DotThousands), ", ")))
+	}
 
 	if o.Holdout > 0 {
 		r.Train, r.Test = split(ds.Examples, o.Holdout, o.Seed)

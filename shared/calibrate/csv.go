@@ -54,6 +54,10 @@ type Dataset struct {
 	// NotUTF8 counts the cells (header included) that were not UTF-8 and
 	// were read as Windows-1252.
 	NotUTF8 int
+	// DotThousands are the number columns (deal value included) written
+	// the German or French way, "30.000" and "1.234,5": read as 30000 and
+	// 1234.5, as the CRM stored them.
+	DotThousands []string
 
 	fromLeads  bool              // made by DatasetFromLeads: messages talk of stages, not a mapping
 	fromSignal map[string]string // field → the signal column it was read from (not a kind qualify scores)
@@ -218,6 +222,7 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 	neg := lowerSet(m.Outcome.Negative)
 	outcomes := map[string]*OutcomeValue{}
 	var outcomeOrder []string
+	var dealValues []string // the deal value cell of each example, read once the column's style is known
 
 	for {
 		rec, err := cr.Read()
@@ -334,11 +339,8 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 		if !ds.arrival[kind] && !slices.Contains(ds.Signals, kind) {
 			ds.arrival[kind] = true
 		}
-		if cols.value >= 0 && e.Positive {
-			if n, ok := parseNumber(cleanText(rec[cols.value], extra)); ok && n > 0 {
-				e.Value = n
-				ds.HasValue = true
-			}
+		if cols.value >= 0 {
+			dealValues = append(dealValues, cleanText(rec[cols.value], extra))
 		}
 		if len(cols.exclude) > 0 {
 			e.excluded = make([]string, len(cols.exclude))
@@ -347,6 +349,39 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 			}
 		}
 		ds.Examples = append(ds.Examples, e)
+	}
+	for _, f := range m.Fields {
+		if f.Kind != KindNumber || f.Name == "email_domain" {
+			continue
+		}
+		vals := make([]string, len(ds.Examples))
+		for i, e := range ds.Examples {
+			vals[i] = e.Fields[f.Name]
+		}
+		if dotThousands(vals) {
+			ds.DotThousands = append(ds.DotThousands, f.Column.Name)
+			for _, e := range ds.Examples {
+				if v, ok := e.Fields[f.Name]; ok {
+					e.Fields[f.Name] = undotThousands(v)
+				}
+			}
+		}
+	}
+	if cols.value >= 0 {
+		dots := dotThousands(dealValues)
+		if dots {
+			ds.DotThousands = append(ds.DotThousands, m.Outcome.Value.Name)
+		}
+		for i := range ds.Examples {
+			e, v := &ds.Examples[i], dealValues[i]
+			if dots {
+				v = undotThousands(v)
+			}
+			if n, ok := parseNumber(v); ok && n > 0 && e.Positive {
+				e.Value = n
+				ds.HasValue = true
+			}
+		}
 	}
 	for _, k := range outcomeOrder {
 		ds.Outcomes = append(ds.Outcomes, *outcomes[k])
@@ -357,6 +392,88 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 	sort.SliceStable(ds.Outcomes, func(i, j int) bool { return ds.Outcomes[i].Count > ds.Outcomes[j].Count })
 	ds.NotUTF8 = notUTF8
 	return ds, nil
+}
+
+// numberTokens calls fn with each run of digits, dots and commas that
+// starts with a digit and ends with one ("1.234,5" in "€1.234,5 p.a.").
+func numberTokens(v string, fn func(start, end int)) {
+	for i := 0; i < len(v); {
+		if !isDigitByte(v[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(v) && (isDigitByte(v[j]) || v[j] == '.' || v[j] == ',') {
+			j++
+		}
+		end := j
+		for !isDigitByte(v[end-1]) {
+			end--
+		}
+		fn(i, end)
+		i = j
+	}
+}
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
+
+// dotGrouped reports how a number token uses dots: 1 when they group
+// thousands ("30.000", "1.234,5"), -1 when one is a decimal point or a
+// comma groups thousands ("1.5", "30,000"), 0 when it has neither.
+func dotGrouped(tok string) int {
+	intPart, _, hasComma := strings.Cut(tok, ",")
+	groups := strings.Split(intPart, ".")
+	if len(groups) == 1 {
+		if hasComma && strings.Count(tok, ",") > 1 || hasComma && len(tok)-len(intPart)-1 == 3 {
+			return -1 // 30,000 or 1,200,000
+		}
+		return 0
+	}
+	if hasComma && strings.Contains(tok[len(intPart)+1:], ".") {
+		return -1
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return -1
+		}
+	}
+	return 1
+}
+
+// dotThousands reports whether a column writes its numbers the German or
+// French way: some group thousands with dots, none has a dot decimal or
+// groups thousands with commas.
+func dotThousands(vals []string) bool {
+	seen := false
+	for _, v := range vals {
+		bad := false
+		numberTokens(v, func(i, j int) {
+			switch dotGrouped(v[i:j]) {
+			case 1:
+				seen = true
+			case -1:
+				bad = true
+			}
+		})
+		if bad {
+			return false
+		}
+	}
+	return seen
+}
+
+// undotThousands rewrites the numbers of a value written the German or
+// French way as qualify reads them: "1.234,5 €" → "1234.5 €".
+func undotThousands(v string) string {
+	var b strings.Builder
+	last := 0
+	numberTokens(v, func(i, j int) {
+		b.WriteString(v[last:i])
+		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(v[i:j], ".", ""), ",", "."))
+		last = j
+	})
+	b.WriteString(v[last:])
+	return b.String()
 }
 
 // formSlug is a form type as capture records it.

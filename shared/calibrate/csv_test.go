@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -284,5 +285,51 @@ fields:
 	_, err = Run(ds, Options{Holdout: 0.3, Seed: 1})
 	if !errors.Is(err, ErrData) || !strings.Contains(err.Error(), `the outcome column holds "No" ×200 read negative, "Yes" ×100 read negative`) {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestReadCSVDotThousands: a German or French Excel writes 30000 as
+// "30.000" (and 1234,5 as "1.234,5"); read as qualify reads a form's
+// answer that is 30, and every learned bin would be a thousand times too
+// low for live leads. A column whose numbers all group thousands with
+// dots is read that way; one with a dot decimal anywhere ("1.5M", "2.75")
+// is left as written.
+func TestReadCSVDotThousands(t *testing.T) {
+	tests := []struct {
+		name     string
+		cells    []string // Employees, one per row
+		want     []string // as the examples hold them
+		warnWant bool
+	}{
+		{"dots group thousands", []string{"30.000", "1.200.000 €", "500", "1.234,5", "12,5", ""},
+			[]string{"30000", "1200000 €", "500", "1234.5", "12.5", ""}, true},
+		{"a dot decimal elsewhere: as written", []string{"30.000", "1.5M", "500"}, []string{"30.000", "1.5M", "500"}, false},
+		{"commas group thousands: as written", []string{"30,000", "1.200", "500"}, []string{"30,000", "1.200", "500"}, false},
+		{"no dots: as written", []string{"51-200", "500", "~40"}, []string{"51-200", "500", "~40"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			b.WriteString("Employees;Deal;Converted\n")
+			for i, c := range tt.cells {
+				fmt.Fprintf(&b, "%s;%s;%s\n", c, map[bool]string{true: "1.500,00 €", false: ""}[i == 0], "yes")
+			}
+			m := mustMapping(t, "outcome: {column: Converted, positive: [yes], value: Deal}\nfields: {company_size: Employees}\n")
+			ds, err := ReadCSV(strings.NewReader(b.String()), m, "l.csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range tt.want {
+				if got := ds.Examples[i].Fields["company_size"]; got != w {
+					t.Errorf("row %d: %q, want %q", i+1, got, w)
+				}
+			}
+			if got := ds.DotThousands; slices.Contains(got, "Employees") != tt.warnWant {
+				t.Errorf("DotThousands = %q", got)
+			}
+			if tt.warnWant && ds.Examples[0].Value != 1500 {
+				t.Errorf("deal value %v, want 1500", ds.Examples[0].Value)
+			}
+		})
 	}
 }
