@@ -370,8 +370,10 @@ func (r *Result) engagementRules(base []byte) {
 			continue
 		}
 		f := enc.Features[fe.count]
+		// Never negative: live, points fade with the half-life, and a
+		// lead with negative ones would turn warm and then hot by waiting.
 		p := int(math.Round(w[fe.count] * x.Scale))
-		p = max(-maxRulePoints, min(maxRulePoints, p))
+		p = max(0, min(maxRulePoints, p))
 		x.Engagement = append(x.Engagement, EngagementRule{Kind: fe.name, Points: p, Weight: w[fe.count], Leads: f.Count, Converted: f.Positives})
 		learned[fe.name] = true
 	}

@@ -326,3 +326,51 @@ func TestKeptSignalsTakeTheLearnedScale(t *testing.T) {
 		t.Errorf("arriving by the contact form instead, %.3f of training leads are hot (by their own forms %.3f, cut for %.2f)", viaContact, asIn, rate)
 	}
 }
+
+// TestNoLeadWarmsUpByWaiting: live, a signal's points fade with its
+// half-life. Negative points per event (a newsletter sign-up converting
+// less than the average lead) fade towards 0, so a lead with one would
+// turn warm and then hot weeks later without doing anything — an alert
+// to sales for a lead that did nothing. The export has no negative
+// engagement points and no negative thresholds.
+func TestNoLeadWarmsUpByWaiting(t *testing.T) {
+	t.Parallel()
+	ds := synthDataset(2000, 13, false)
+	for i := range ds.Examples {
+		if i%3 == 0 {
+			ds.Examples[i].Signals["form:newsletter"] = 1
+			ds.Examples[i].Positive = ds.Examples[i].Positive && i%2 == 0
+		}
+	}
+	ds.Signals = append(ds.Signals, "form:newsletter")
+	r := runOK(t, ds, Options{Seed: 13, Bootstrap: 10})
+	for _, e := range r.Export.Engagement {
+		if e.Points < 0 {
+			t.Errorf("%s: %d points per event", e.Kind, e.Points)
+		}
+	}
+	for g, th := range r.Export.Thresholds {
+		if th.HasHot && th.Hot < 0 || th.HasWarm && th.Warm < 0 {
+			t.Errorf("grade %s: %+v", gradeNames[g], th)
+		}
+	}
+	cfg, err := qualify.Parse(r.Export.Config, "out.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rank := map[string]int{qualify.Cold: 0, qualify.Warm: 1, qualify.Hot: 2}
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, x := range r.Train {
+		var fresh, old []qualify.Signal
+		for kind, n := range x.Signals {
+			for range int(n) {
+				fresh = append(fresh, qualify.Signal{Kind: kind, At: now})
+				old = append(old, qualify.Signal{Kind: kind, At: now.Add(-90 * 24 * time.Hour)})
+			}
+		}
+		a, b := cfg.Evaluate(x.Lead(), fresh, now), cfg.Evaluate(x.Lead(), old, now)
+		if rank[b.Temperature] > rank[a.Temperature] {
+			t.Fatalf("a lead turns %s from %s when its signals are 90 days old: %v", b.Temperature, a.Temperature, b.Reasons)
+		}
+	}
+}

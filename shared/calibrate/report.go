@@ -3,6 +3,7 @@ package calibrate
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -200,6 +201,9 @@ func (r *Result) WriteReport(w io.Writer) error {
 			pts := fmt.Sprintf("%+d", e.Points)
 			if e.Points == 0 {
 				pts = "0 (left out)"
+				if math.Round(e.Weight*x.Scale) < 0 {
+					pts = fmt.Sprintf("0 (left out: the model gives %+d, but points fade with time, and a lead would warm up by doing nothing)", int(math.Round(e.Weight*x.Scale)))
+				}
 			}
 			p("| %s | %s | %d | %s |", e.Kind, pts, e.Leads, percent(ratio(e.Converted, e.Leads)))
 		}
