@@ -223,6 +223,7 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 	outcomes := map[string]*OutcomeValue{}
 	var outcomeOrder []string
 	var dealValues []string // the deal value cell of each example, read once the column's style is known
+	var records [][]string  // each example's cells, to find a lead exported twice
 
 	for {
 		rec, err := cr.Read()
@@ -349,7 +350,9 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 			}
 		}
 		ds.Examples = append(ds.Examples, e)
+		records = append(records, rec[:len(header)])
 	}
+	dealValues = dropDuplicates(ds, records, dealValues, cols.outcome, outcomes)
 	for _, f := range m.Fields {
 		if f.Kind != KindNumber || f.Name == "email_domain" {
 			continue
@@ -392,6 +395,70 @@ func ReadCSV(r io.Reader, m *Mapping, name string) (*Dataset, error) {
 	sort.SliceStable(ds.Outcomes, func(i, j int) bool { return ds.Outcomes[i].Count > ds.Outcomes[j].Count })
 	ds.NotUTF8 = notUTF8
 	return ds, nil
+}
+
+// minLeadsForDuplicates: below this many different rows, a column that
+// tells them apart may do so by chance.
+const minLeadsForDuplicates = 10
+
+// dropDuplicates skips the rows that repeat an earlier one cell for cell
+// when some column tells leads apart (each of its values in one kind of
+// row only: a lead id, an address, a timestamp): such a row is one lead
+// exported twice, and would count twice and could sit in both training
+// and holdout. Without such a column, identical rows are leads that
+// answered alike, and all count. It returns the deal values kept.
+func dropDuplicates(ds *Dataset, records [][]string, dealValues []string, outcomeCol int, outcomes map[string]*OutcomeValue) []string {
+	first := map[string]int{} // a row's cells → its example index
+	keys := make([]string, len(records))
+	for i, rec := range records {
+		keys[i] = strings.Join(rec, "\x1f")
+		if _, ok := first[keys[i]]; !ok {
+			first[keys[i]] = i
+		}
+	}
+	if len(first) == len(records) || len(first) < minLeadsForDuplicates {
+		return dealValues
+	}
+	identifies := func(c int) bool {
+		kindOf := map[string]string{}
+		for i, rec := range records {
+			if k, ok := kindOf[rec[c]]; ok && k != keys[i] {
+				return false
+			}
+			kindOf[rec[c]] = keys[i]
+		}
+		return len(kindOf) == len(first)
+	}
+	found := false
+	for c := range records[0] {
+		if c != outcomeCol && identifies(c) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return dealValues
+	}
+	lines := make([]int, len(ds.Examples))
+	for i, e := range ds.Examples {
+		lines[i] = e.Line
+	}
+	kept, keptValues := ds.Examples[:0], dealValues[:0]
+	for i, e := range ds.Examples {
+		if j := first[keys[i]]; j != i {
+			ds.Skipped = append(ds.Skipped, Skip{Line: e.Line, Kind: "duplicate row",
+				Detail: fmt.Sprintf("the same cells as line %d", lines[j])})
+			outcomes[strings.ToLower(strings.TrimSpace(records[i][outcomeCol]))].Count--
+			continue
+		}
+		kept = append(kept, e)
+		if len(dealValues) > 0 {
+			keptValues = append(keptValues, dealValues[i])
+		}
+	}
+	ds.Examples = kept
+	sort.SliceStable(ds.Skipped, func(a, b int) bool { return ds.Skipped[a].Line < ds.Skipped[b].Line })
+	return keptValues
 }
 
 // numberTokens calls fn with each run of digits, dots and commas that

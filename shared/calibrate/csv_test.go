@@ -333,3 +333,41 @@ func TestReadCSVDotThousands(t *testing.T) {
 		})
 	}
 }
+
+// TestReadCSVDuplicateRows: a lead exported twice (every cell the same,
+// its id included) counts once — twice, it weighs double and can sit in
+// both training and holdout. Without a column that tells leads apart,
+// identical rows are different leads that answered alike, and all count.
+func TestReadCSVDuplicateRows(t *testing.T) {
+	m := mustMapping(t, "outcome: {column: Converted, positive: [yes]}\nfields: {industry: Industry}\n")
+	withID := "Lead ID,Industry,Converted\nL1,Software,yes\nL2,Retail,no\nL1,Software,yes\n"
+	for i := 3; i <= 12; i++ {
+		withID += fmt.Sprintf("L%d,Retail,no\n", i)
+	}
+	withID += "L2,Retail,no\nL5,Retail,no\n"
+	ds, err := ReadCSV(strings.NewReader(withID), m, "l.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var skipped []string
+	for _, s := range ds.Skipped {
+		skipped = append(skipped, s.String())
+	}
+	want := []string{"line 4: duplicate row: the same cells as line 2", "line 15: duplicate row: the same cells as line 3",
+		"line 16: duplicate row: the same cells as line 7"}
+	if len(ds.Examples) != 12 || !slices.Equal(skipped, want) || ds.Rows != 15 {
+		t.Errorf("%d examples of %d rows, skipped %q; want 12 and %q", len(ds.Examples), ds.Rows, skipped, want)
+	}
+
+	noID := "Industry,Size,Converted\n" // 12 kinds of lead, each in 2 or 3 rows
+	for i := range 30 {
+		noID += fmt.Sprintf("%s,%d,%s\n", []string{"Software", "Retail", "Health"}[i%3], i%4, []string{"yes", "no"}[i%2])
+	}
+	ds, err = ReadCSV(strings.NewReader(noID), m, "l.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Examples) != 30 || len(ds.Skipped) != 0 {
+		t.Errorf("without an id column: %d examples, skipped %v", len(ds.Examples), ds.Skipped)
+	}
+}
