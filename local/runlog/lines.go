@@ -150,6 +150,10 @@ func line(r Record, l *lead.Lead) string {
 	return ""
 }
 
+// cameBackFrom says what a lead that came back (lead.Return) had left.
+var cameBackFrom = map[lead.Stage]string{lead.StageLost: "its deal was lost",
+	lead.StageUnsubscribed: "it unsubscribed (it still gets no marketing email)"}
+
 func captured(r Record, l *lead.Lead) string {
 	status := int(r.Num("status"))
 	if status >= 400 {
@@ -197,6 +201,9 @@ func captured(r Record, l *lead.Lead) string {
 	}
 	if d := r.Str("disqualified"); d != "" {
 		s += ", disqualified: " + d
+	}
+	if l != nil && l.Returned != nil && l.Qualification != nil && l.Returned.At.Equal(l.Qualification.At) {
+		s += " · came back after " + cameBackFrom[l.Returned.From]
 	}
 	switch h := r.Str("handoff"); {
 	case r.Str("handoffError") != "":

@@ -20,6 +20,14 @@ func ana() *lead.Lead {
 		Handoff:       &lead.Handoff{State: lead.HandoffSent, Rep: "ben@example.com", RepName: "Ben Wu", SentAt: t0, EscalatedTo: "lead@example.com"}}
 }
 
+// cameBack is ana() come back from stage from with the form just posted.
+func cameBack(from lead.Stage) *lead.Lead {
+	l := ana()
+	l.Qualification.At = t0
+	l.Returned = &lead.Return{At: t0, From: from, Left: t0.Add(-40 * 24 * time.Hour), Times: 1}
+	return l
+}
+
 // accepted is ana() after Ben accepted it.
 func accepted() *lead.Lead {
 	l := ana()
@@ -79,6 +87,15 @@ func TestLine(t *testing.T) {
 		{name: "hot lead captured", lead: ana(),
 			rec:  `{"level":"INFO","msg":"capture","function":"capture","route":"POST /leads","status":303,"campaign":"q4-demo","outcome":"created","leadId":"01LEAD","confirmation":"sent","grade":"A","temperature":"hot","stage":"mql","handoff":"sent"}`,
 			want: []string{"lead captured: ana@acme.example (Ana Lopez)", "campaign q4-demo", "grade A, hot, mql (score 40)", "alert sent to Ben Wu <ben@example.com>", "confirmation email sent, waiting for the click"}},
+		{name: "lost lead came back", lead: cameBack(lead.StageLost),
+			rec:  `{"level":"INFO","msg":"capture","function":"capture","route":"POST /leads","status":202,"campaign":"q4-demo","outcome":"merged","leadId":"01LEAD","grade":"A","temperature":"hot","stage":"mql","handoff":"sent"}`,
+			want: []string{"returning lead: ana@acme.example (Ana Lopez)", "grade A, hot, mql (score 40)", "came back after its deal was lost", "alert sent to Ben Wu"}},
+		{name: "opted-out lead came back", lead: cameBack(lead.StageUnsubscribed),
+			rec:  `{"level":"INFO","msg":"capture","function":"capture","route":"POST /leads","status":202,"campaign":"q4-demo","outcome":"merged","leadId":"01LEAD","grade":"A","temperature":"hot","stage":"mql","handoff":"sent"}`,
+			want: []string{"came back after it unsubscribed (it still gets no marketing email)", "alert sent to Ben Wu"}},
+		{name: "came back before, a later post", lead: func() *lead.Lead { l := cameBack(lead.StageLost); l.Qualification.At = t0.Add(time.Hour); return l }(),
+			rec:  `{"level":"INFO","msg":"capture","function":"capture","route":"POST /leads","status":202,"campaign":"q4-demo","outcome":"merged","leadId":"01LEAD","grade":"A","temperature":"hot","stage":"mql"}`,
+			want: []string{"returning lead: ana@acme.example"}, not: []string{"came back"}},
 		{name: "disqualified, lead not found",
 			rec:  `{"level":"INFO","msg":"capture","route":"POST /leads","status":303,"campaign":"q4-demo","outcome":"created","leadId":"01X","grade":"D","temperature":"cold","stage":"disqualified","disqualified":"student"}`,
 			want: []string{"lead captured: lead 01X", "grade D, cold, disqualified", "disqualified: student"}},
