@@ -292,7 +292,15 @@ func deployProblems(doc map[string]any) []string {
 		}
 	}
 
-	// 5. AllowedOrigins, the privacy notice and the sender's postal
+	// 5. The outputs an operator clicks open the console: its host is
+	// <region>.console.aws.amazon.com (AWS::URLSuffix, amazonaws.com, is
+	// the API endpoints' domain: no console answers there).
+	outputs, _ := doc["Outputs"].(map[string]any)
+	if u, _ := dig(outputs, "DashboardUrl", "Value", "Fn::Sub").(string); !strings.HasPrefix(u, "https://${AWS::Region}.console.aws.amazon.com/cloudwatch/") {
+		bad("DashboardUrl: %q does not open the CloudWatch console (https://<region>.console.aws.amazon.com/cloudwatch/…)", u)
+	}
+
+	// 6. AllowedOrigins, the privacy notice and the sender's postal
 	// address must be chosen at deploy time: a default would ship an
 	// example's value to real visitors and recipients.
 	params, _ := doc["Parameters"].(map[string]any)
