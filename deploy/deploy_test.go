@@ -369,3 +369,66 @@ func TestSAMBuildTargets(t *testing.T) {
 		})
 	}
 }
+
+// TestSamconfigExample checks the example samconfig.toml against the
+// template and against how `sam build` works: every parameter it sets
+// exists, every parameter without a default is set, and the build is not
+// cached. SAM keys a cached makefile build on the CodeUri folder alone
+// (functions/<name>, a main.go that rarely changes), so edits to shared/
+// or to marketing's config/ would ship the previous build's binary and
+// files.
+func TestSamconfigExample(t *testing.T) {
+	root := testenv.Root(t)
+	b, err := os.ReadFile(filepath.Join(root, "samconfig.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := transformed(t, filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range samconfigProblems(string(b), doc) {
+		t.Error(p)
+	}
+	bad := strings.NewReplacer("cached = false", "cached = true",
+		`"AllowedOrigins=https://www.example.com",`, `"AllowedOrigin=https://www.example.com",`).Replace(string(b))
+	got := strings.Join(samconfigProblems(bad, doc), "\n")
+	for _, want := range []string{"cached = true", "AllowedOrigin is not a template parameter", "AllowedOrigins has no default and is not set"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not reported: %q\nreported:\n%s", want, got)
+		}
+	}
+}
+
+func samconfigProblems(toml string, doc map[string]any) []string {
+	var out []string
+	params, _ := doc["Parameters"].(map[string]any)
+	section := ""
+	set := map[string]bool{}
+	for _, line := range strings.Split(toml, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "[") {
+			section = line
+			continue
+		}
+		if section == "[default.build.parameters]" && strings.ReplaceAll(line, " ", "") == "cached=true" {
+			out = append(out, "samconfig.example.toml: cached = true: sam build would reuse a function's previous build when only shared/ or config/ changed")
+		}
+		if m := regexp.MustCompile(`^"([A-Za-z0-9]+)=`).FindStringSubmatch(line); m != nil && section == "[default.deploy.parameters]" {
+			set[m[1]] = true
+			if params[m[1]] == nil {
+				out = append(out, fmt.Sprintf("samconfig.example.toml: %s is not a template parameter", m[1]))
+			}
+		}
+	}
+	for name, p := range params {
+		if _, ok := p.(map[string]any)["Default"]; !ok && !set[name] {
+			out = append(out, fmt.Sprintf("samconfig.example.toml: %s has no default and is not set", name))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
