@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/leadflow/leadflow/local/ddbconflict"
 	"github.com/leadflow/leadflow/local/testenv"
@@ -28,7 +31,12 @@ func conflictingCapture(t *testing.T, table string) (*capture.Handler, *ddbconfl
 	t.Helper()
 	d := ddbconflict.New()
 	base := testenv.Clients(t)
-	c := base.App(ddbconflict.Wrap(base.DynamoDB, d), nil)
+	// Its calls count for the IAM checks: the inbox fold's deletes happen
+	// only under contention.
+	db := dynamodb.New(base.DynamoDB.Options(), func(o *dynamodb.Options) {
+		o.APIOptions = append(slices.Clone(o.APIOptions), iamRecorder("capture"))
+	})
+	c := base.App(ddbconflict.Wrap(db, d), nil)
 	h, err := capturefn.New(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
 		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: testKeys}}},
 		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsOut, Clock: time.Now})

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -36,18 +37,24 @@ var iamCalls sync.Map // iamCall → true
 // recording the IAM actions its calls need, for the function name.
 func recordIAM(name string) awsclients.Service {
 	return func(b awsclients.Base, c *awsclients.Clients) {
-		b.Config.APIOptions = append(slices.Clone(b.Config.APIOptions), func(st *middleware.Stack) error {
-			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("iamRecord", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				for _, call := range iamActions(name, awsmw.GetServiceID(ctx), awsmw.GetOperationName(ctx), in.Parameters) {
-					iamCalls.Store(call, true)
-				}
-				return next.HandleInitialize(ctx, in)
-			}), middleware.After)
-		})
+		b.Config.APIOptions = append(slices.Clone(b.Config.APIOptions), iamRecorder(name))
 		c.DynamoDB = awsclients.NewDynamoDB(b)
 		for _, s := range all.Services {
 			s(b, c)
 		}
+	}
+}
+
+// iamRecorder is the SDK middleware that records, for the function name,
+// the IAM actions each call needs.
+func iamRecorder(name string) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("iamRecord", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			for _, call := range iamActions(name, awsmw.GetServiceID(ctx), awsmw.GetOperationName(ctx), in.Parameters) {
+				iamCalls.Store(call, true)
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
 	}
 }
 
@@ -135,6 +142,105 @@ func iamProblems(tm *sam.Template, calls []iamCall) []string {
 	return out
 }
 
+// unexercised are the grants no test in this package makes its function
+// use, each with the reason it is needed on AWS all the same. An entry a
+// test does exercise is reported, so the list only shrinks.
+var unexercised = map[string]string{
+	// Read at init from SIGNING_KEYS_PARAM; the emulators have no SSM, so
+	// tests give the keys in SIGNING_KEYS (shared/paramstore's tests cover
+	// the read).
+	"capture ssm:GetParameter":     "signing keys",
+	"track ssm:GetParameter":       "signing keys",
+	"nurture ssm:GetParameter":     "signing keys",
+	"unsubscribe ssm:GetParameter": "signing keys",
+	"feedback ssm:GetParameter":    "signing keys",
+	"reports ssm:GetParameter":     "signing keys",
+	// The account's send rate when SesMaxSendRate is empty; tests set it.
+	"nurture ses:GetAccount": "send rate",
+	// Store.Forget: an alert summary, open-lead list or digest whose
+	// email failed releases its once-marker so a retry sends it.
+	"track dynamodb:DeleteItem":   "once-marker released after a failed send",
+	"nurture dynamodb:DeleteItem": "once-marker released after a failed send",
+	"reports dynamodb:DeleteItem": "once-marker released after a failed send",
+}
+
+// unusedGrants lists what template.yaml grants a function that no
+// recorded call needed and unexercised does not explain: a statement no
+// test proves necessary.
+func unusedGrants(tm *sam.Template, calls []iamCall) []string {
+	used := map[string]bool{}
+	for _, c := range calls {
+		used[c.Function+" "+c.Action+" "+c.Index] = true
+	}
+	table := "getatt:" + tm.TableID + ".Arn"
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range tm.Functions {
+		for _, p := range f.Policies {
+			doc, _ := p.(map[string]any)
+			stmts, _ := doc["Statement"].([]any)
+			for _, s := range stmts {
+				st, _ := s.(map[string]any)
+				if st["Effect"] != "Allow" {
+					continue
+				}
+				for _, a := range asList(st["Action"]) {
+					indexes := []string{""}
+					if strings.HasPrefix(a, "dynamodb:") {
+						indexes = nil
+						for _, r := range asList(st["Resource"]) {
+							if r == table {
+								indexes = append(indexes, "")
+							} else if i, ok := strings.CutPrefix(r, table+"/index/"); ok {
+								indexes = append(indexes, i)
+							}
+						}
+					}
+					for _, i := range indexes {
+						k := f.Name + " " + a + " " + i
+						seen[strings.TrimSpace(k)] = true
+						if used[k] || unexercised[strings.TrimSpace(k)] != "" {
+							continue
+						}
+						on := ""
+						if strings.HasPrefix(a, "dynamodb:") {
+							on = " on the table"
+							if i != "" {
+								on = " on index " + i
+							}
+						}
+						out = append(out, fmt.Sprintf("%s is granted %s%s, which no test made it use", f.LogicalID, a, on))
+					}
+				}
+			}
+		}
+	}
+	for k := range unexercised {
+		if used[k+" "] || !seen[k] {
+			out = append(out, fmt.Sprintf("unexercised lists %q, which a test used or template.yaml no longer grants", k))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestUnusedGrantCheck proves the check reports a grant nothing used, and
+// an unexercised entry a test did use.
+func TestUnusedGrantCheck(t *testing.T) {
+	tm := testenv.Template(t)
+	got := strings.Join(unusedGrants(tm, []iamCall{{"track", "dynamodb:DeleteItem", ""}}), "\n")
+	for _, want := range []string{
+		"CaptureFunction is granted dynamodb:PutItem on the table, which no test made it use",
+		"NurtureFunction is granted dynamodb:Query on index GSI1, which no test made it use",
+		"PublisherFunction is granted events:PutEvents, which no test made it use",
+		`unexercised lists "track dynamodb:DeleteItem", which a test used`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not reported: %q\nreported:\n%s", want, got)
+		}
+	}
+}
+
 func recordedIAM(fn string) []iamCall {
 	var out []iamCall
 	iamCalls.Range(func(k, _ any) bool {
@@ -158,6 +264,11 @@ func checkIAM() int {
 		return 0
 	}
 	problems := iamProblems(tm, recordedIAM(""))
+	// Only a whole run (no -run, not -short, the emulators there) makes
+	// every function do all it does.
+	if run := flag.Lookup("test.run"); run != nil && run.Value.String() == "" && !testing.Short() && len(recordedIAM("")) > 0 {
+		problems = append(problems, unusedGrants(tm, recordedIAM(""))...)
+	}
 	for _, p := range problems {
 		fmt.Fprintln(os.Stderr, "IAM:", p)
 	}
