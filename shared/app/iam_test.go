@@ -146,9 +146,8 @@ func iamProblems(tm *sam.Template, calls []iamCall) []string {
 // use, each with the reason it is needed on AWS all the same. An entry a
 // test does exercise is reported, so the list only shrinks.
 var unexercised = map[string]string{
-	// Read at init from SIGNING_KEYS_PARAM; the emulators have no SSM, so
-	// tests give the keys in SIGNING_KEYS (shared/paramstore's tests cover
-	// the read).
+	// Read at init from SIGNING_KEYS_PARAM (shared/paramstore); the
+	// emulators have no SSM, so tests give the keys in SIGNING_KEYS.
 	"capture ssm:GetParameter":     "signing keys",
 	"track ssm:GetParameter":       "signing keys",
 	"nurture ssm:GetParameter":     "signing keys",
