@@ -300,6 +300,13 @@ func deployProblems(doc map[string]any) []string {
 		bad("DashboardUrl: %q does not open the CloudWatch console (https://<region>.console.aws.amazon.com/cloudwatch/…)", u)
 	}
 
+	// The signing-key parameter's ARN is "…:parameter" + its name: a name
+	// without the leading slash would grant a parameter that does not
+	// exist, and every function reading it would stop at init.
+	if p, _ := dig(doc, "Parameters", "SigningSecretParameter").(map[string]any); p == nil || !strings.HasPrefix(fmt.Sprint(p["AllowedPattern"]), "^/") {
+		bad("SigningSecretParameter: needs an AllowedPattern requiring the leading / its ARN is built on")
+	}
+
 	// 6. AllowedOrigins, the privacy notice and the sender's postal
 	// address must be chosen at deploy time: a default would ship an
 	// example's value to real visitors and recipients.
