@@ -439,3 +439,83 @@ func samconfigProblems(toml string, doc map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestReadmeConfigurationTable checks README's "Configuration" table
+// against the transformed template: every variable a function gets is
+// listed, with exactly the functions that get it ("all" for every one).
+func TestReadmeConfigurationTable(t *testing.T) {
+	root := testenv.Root(t)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := transformed(t, filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range configTableProblems(string(readme), doc) {
+		t.Error(p)
+	}
+	bad := strings.Replace(string(readme), "| `TRACK_PAGES` | track |", "| `TRACK_PAGES` | track, nurture |", 1)
+	bad = strings.Replace(bad, "| `THANK_YOU_URL` |", "| `THANKS_URL` |", 1)
+	got := strings.Join(configTableProblems(bad, doc), "\n")
+	for _, want := range []string{"TRACK_PAGES: README says [nurture track], template.yaml sets it for [track]", "THANK_YOU_URL: set for [capture], not in README"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not reported: %q\nreported:\n%s", want, got)
+		}
+	}
+}
+
+func configTableProblems(readme string, doc map[string]any) []string {
+	var out []string
+	got := map[string][]string{} // variable → functions, from the template
+	var all []string
+	res, _ := doc["Resources"].(map[string]any)
+	for id, r := range res {
+		if r.(map[string]any)["Type"] != "AWS::Lambda::Function" {
+			continue
+		}
+		fn := strings.ToLower(strings.TrimSuffix(id, "Function"))
+		all = append(all, fn)
+		vars, _ := dig(r, "Properties", "Environment", "Variables").(map[string]any)
+		for v := range vars {
+			got[v] = append(got[v], fn)
+		}
+	}
+	sort.Strings(all)
+	_, section, _ := strings.Cut(readme, "\n## Configuration\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	listed := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cols := strings.Split(line, " | ")
+		if !strings.HasPrefix(line, "| `") || len(cols) < 3 {
+			continue
+		}
+		var want []string
+		if strings.TrimSpace(cols[1]) == "all" {
+			want = all
+		} else {
+			for _, f := range strings.Split(cols[1], ",") {
+				want = append(want, strings.TrimSpace(f))
+			}
+		}
+		sort.Strings(want)
+		for _, m := range regexp.MustCompile("`([A-Z_]+)`").FindAllStringSubmatch(cols[0], -1) {
+			v := m[1]
+			listed[v] = true
+			have := slices.Clone(got[v])
+			sort.Strings(have)
+			if !slices.Equal(have, want) {
+				out = append(out, fmt.Sprintf("README Configuration: %s: README says %v, template.yaml sets it for %v", v, want, have))
+			}
+		}
+	}
+	for v, fns := range got {
+		if !listed[v] {
+			sort.Strings(fns)
+			out = append(out, fmt.Sprintf("README Configuration: %s: set for %v, not in README", v, fns))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
