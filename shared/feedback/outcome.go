@@ -183,7 +183,7 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		}
 	}
 	if target != lead.StageSQL {
-		d.ClosedAt = o.ClosedAt
+		d.ClosedAt, d.ClosedRecordedAt = o.ClosedAt, now
 		if d.ClosedAt.IsZero() {
 			d.ClosedAt = now
 		}

@@ -118,6 +118,11 @@ func TestApplyOutcome(t *testing.T) {
 			if o.Stage == "lost" && l.Deal.LostReason != o.Reason {
 				t.Fatalf("deal %+v", l.Deal)
 			}
+			// When it was recorded: a lead that left counts what it does
+			// from then (lead.Left).
+			if closed := o.Stage != "sql"; closed != l.Deal.ClosedRecordedAt.Equal(t0) {
+				t.Fatalf("deal %+v: recorded at %s, want %s for a won or lost deal only", l.Deal, l.Deal.ClosedRecordedAt, t0)
+			}
 		})
 	}
 }

@@ -376,13 +376,10 @@ func cameBack(r *lead.Return, zone *time.Location) string {
 	if r == nil {
 		return ""
 	}
-	day := "an unknown day"
 	if zone == nil {
 		zone = time.UTC
 	}
-	if !r.Left.IsZero() {
-		day = r.Left.In(zone).Format("Mon 2 Jan 2006")
-	}
+	day := r.Left.In(zone).Format("Mon 2 Jan 2006")
 	if r.From == lead.StageLost {
 		return "its deal was lost on " + day + "; this new form asks for contact again"
 	}

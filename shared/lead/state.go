@@ -386,7 +386,10 @@ type Deal struct {
 	// difference.
 	RevenueMinor int64     `json:"revenue_minor,omitempty"`
 	ClosedAt     time.Time `json:"closed_at,omitempty"`
-	LostReason   string    `json:"lost_reason,omitempty"`
+	// ClosedRecordedAt is when the won or lost outcome was recorded (a
+	// close date can lie weeks before it).
+	ClosedRecordedAt time.Time `json:"closed_recorded_at,omitzero"`
+	LostReason       string    `json:"lost_reason,omitempty"`
 	// Source is who recorded the last outcome: "rep" (a signed link) or
 	// "crm" (an outcome event or back-fill).
 	Source string `json:"source,omitempty"`
@@ -447,20 +450,24 @@ type Return struct {
 
 // Left reports whether the lead has left the funnel with nobody in sales
 // holding it — its deal lost, or its stage unsubscribed (an opt-out from
-// marketing email) — and since when: the deal's close, the opt-out. Only
-// a new form from it counts as its coming back (ComeBack): no nurture
-// email reaches it, and sales judged a lost deal.
+// marketing email) — and since when: the loss (its close date, or when
+// it was recorded if later: a form posted in between was sales'), the
+// opt-out. Only a form from it since then counts as its coming back
+// (ComeBack): no nurture email reaches it, and sales judged a lost deal.
+// A lead without that time (a deal lost before it was kept) has not
+// left: what it did since is unknown.
 func (l *Lead) Left() (time.Time, bool) {
+	var at time.Time
 	switch {
-	case l.Stage == StageLost:
-		if l.Deal != nil {
-			return l.Deal.ClosedAt, true
+	case l.Stage == StageLost && l.Deal != nil:
+		at = l.Deal.ClosedAt
+		if l.Deal.ClosedRecordedAt.After(at) {
+			at = l.Deal.ClosedRecordedAt
 		}
-		return time.Time{}, true
 	case l.Stage == StageUnsubscribed && !l.Consent.MarketingOptIn:
-		return l.Consent.At, true
+		at = l.Consent.At
 	}
-	return time.Time{}, false
+	return at, !at.IsZero()
 }
 
 // ComeBack starts a new round with sales for a lead that had left (Left)

@@ -37,7 +37,7 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	for _, s := range l.Signals {
 		// A lead sales sent back, or one that left, must show interest
 		// again: what it did before counts no more.
-		if s.At.After(since) {
+		if since.IsZero() || s.At.After(since) {
 			signals = append(signals, Signal{Kind: s.Kind, At: s.At})
 			formSince = formSince || strings.HasPrefix(s.Kind, formPrefix)
 		}
@@ -98,10 +98,7 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 // deal was lost on 2026-03-02", "the lead opted out of marketing email on
 // 2026-03-02".
 func leftWords(stage lead.Stage, left time.Time) string {
-	day := "an unknown day"
-	if !left.IsZero() {
-		day = left.UTC().Format("2006-01-02")
-	}
+	day := left.UTC().Format("2006-01-02")
 	if stage == lead.StageLost {
 		return "the deal was lost on " + day
 	}

@@ -73,13 +73,15 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 	left := now.Add(-60 * 24 * time.Hour)
 	demo := lead.Signal{Kind: FormSignal("demo_request"), At: now}
 	tests := []struct {
-		name    string
-		stage   lead.Stage
-		signals []lead.Signal
-		message string
-		want    lead.Stage
-		counter string    // the MQL counter when it comes back
-		left    time.Time // when it left, if not 60 days ago
+		name     string
+		stage    lead.Stage
+		signals  []lead.Signal
+		message  string
+		want     lead.Stage
+		counter  string    // the MQL counter when it comes back
+		left     time.Time // when it left, if not 60 days ago
+		recorded time.Time // when the loss was recorded (zero: at its close date)
+		noClose  bool      // a deal lost before close dates were kept
 	}{
 		{name: "lost deal, demo request", stage: lead.StageLost, signals: []lead.Signal{demo}, want: lead.StageMQL, counter: "mql_again"},
 		{name: "opted out, demo request", stage: lead.StageUnsubscribed, signals: []lead.Signal{demo}, want: lead.StageMQL, counter: "mql"},
@@ -98,6 +100,13 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 			signals: []lead.Signal{{Kind: FormSignal("newsletter"), At: now}}},
 		{name: "lost deal, a job seeker's form", stage: lead.StageLost, signals: []lead.Signal{demo}, want: lead.StageLost,
 			message: "Do you have any vacancy? My CV is attached."},
+		// The CRM recorded the loss an hour ago, dated two months back:
+		// the demo request two days ago was sales' to answer, not a return.
+		{name: "lost, backdated, the form before the loss was recorded", stage: lead.StageLost, want: lead.StageLost,
+			recorded: now.Add(-time.Hour), signals: []lead.Signal{{Kind: FormSignal("demo_request"), At: now.Add(-48 * time.Hour)}, {Kind: SignalPricingPageView, At: now}}},
+		{name: "lost, backdated, a form after the loss was recorded", stage: lead.StageLost, want: lead.StageMQL, counter: "mql_again",
+			recorded: now.Add(-time.Hour), signals: []lead.Signal{demo}},
+		{name: "lost without a close date", stage: lead.StageLost, noClose: true, signals: []lead.Signal{demo}, want: lead.StageLost},
 		{name: "won", stage: lead.StageWon, signals: []lead.Signal{demo}, want: lead.StageWon},
 		{name: "rejected by sales", stage: lead.StageRejected, signals: []lead.Signal{demo}, want: lead.StageRejected},
 		{name: "accepted", stage: lead.StageSAL, signals: []lead.Signal{demo}, want: lead.StageSAL},
@@ -116,7 +125,11 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 			switch tt.stage {
 			case lead.StageLost, lead.StageWon, lead.StageSAL, lead.StageSQL, lead.StageRejected:
 				l.Handoff = answered
-				l.Deal = &lead.Deal{AcceptedAt: answered.Since, Rep: "sam@example.com", ClosedAt: left, LostReason: "chose a competitor", Applied: []string{"crm-1"}}
+				l.Deal = &lead.Deal{AcceptedAt: answered.Since, Rep: "sam@example.com", ClosedAt: left, ClosedRecordedAt: tt.recorded,
+					LostReason: "chose a competitor", Applied: []string{"crm-1"}}
+				if tt.noClose {
+					l.Deal.ClosedAt = time.Time{}
+				}
 			case lead.StageUnsubscribed:
 				l.Consent = lead.Consent{At: left}
 				l.Suppressed = "unsubscribe"
@@ -133,6 +146,9 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 					t.Fatalf("came back though it stays %s: returned %+v, handoff %+v", tt.want, l.Returned, l.Handoff)
 				}
 				return
+			}
+			if !tt.recorded.IsZero() {
+				left = tt.recorded
 			}
 			if l.Returned == nil || l.Returned.From != tt.stage || !l.Returned.Left.Equal(left) || !l.Returned.At.Equal(now) || l.Returned.Times != 1 {
 				t.Fatalf("returned %+v, want from %s, left %s, at %s, once", l.Returned, tt.stage, left, now)
