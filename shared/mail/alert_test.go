@@ -70,8 +70,9 @@ func TestAlertSubject(t *testing.T) {
 	}
 }
 
-// The greeting says what the email is: a new lead, a lead the rep has
-// still not answered (fresh links), or one to take over (escalation).
+// The greeting says what the email is: a new lead, one that came back
+// (its deal lost, or opted out), a lead the rep has still not answered
+// (fresh links), or one to take over (escalation).
 func TestAlertGreeting(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -79,6 +80,7 @@ func TestAlertGreeting(t *testing.T) {
 		want   string
 	}{
 		{"alert", func(a *leadmail.Alert) {}, "Hi Rita, a new lead is waiting for you."},
+		{"came back", func(a *leadmail.Alert) { a.CameBack = "its deal was lost on Mon 5 Oct 2026" }, "Hi Rita, a lead that came back is waiting for you."},
 		{"fresh links", func(a *leadmail.Alert) { a.FreshLinks = true }, "Hi Rita, this lead is still waiting for your answer."},
 		{"escalation", func(a *leadmail.Alert) { a.Escalation, a.MissedBy = true, "Sam" }, "Hi Rita, Sam has not answered this hot lead in time: please take it over."},
 	} {
