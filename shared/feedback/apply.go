@@ -58,8 +58,22 @@ func spent(l *lead.Lead, c token.Claims, action string) string {
 		case l.Stage.SalesSet() || l.Handoff == nil || l.Handoff.State == lead.HandoffAnswered:
 			return "superseded"
 		}
+	case links.ActionSQL, links.ActionWon, links.ActionLost:
+		// An outcome link of the deal a lead lost before it came back
+		// (they live for the outcome horizon) must not close the next.
+		if ofEarlierRound(l, c) {
+			return "earlier"
+		}
 	}
 	return ""
+}
+
+// ofEarlierRound reports whether a link was made before the lead came
+// back after it had left (lead.Returned): it belongs to the earlier round
+// with sales — the lost deal, its alert. Links without an issue time
+// cannot tell.
+func ofEarlierRound(l *lead.Lead, c token.Claims) bool {
+	return l.Returned != nil && !c.Issued.IsZero() && c.Issued.Before(l.Returned.At.Truncate(time.Second))
 }
 
 // earlier reports whether an answer link was made before the lead's

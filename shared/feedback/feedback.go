@@ -111,6 +111,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		if out := spent(&l, claims, action); out != "" {
 			// Answered already: say so instead of asking again.
 			v.Done, v.Message = true, h.doneMessage(out, l)
+			if out == "earlier" {
+				v.Outcomes = nil // the current deal's links are not an earlier link's to give
+			}
 		}
 		return render(http.StatusOK, v), nil
 	}
@@ -153,6 +156,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		v.Message = h.recordedMessage(action, claims.Extra, l)
 	case "already", "superseded", "earlier":
 		v.Message = h.doneMessage(out, l)
+		if out == "earlier" {
+			v.Outcomes = nil
+		}
 	}
 	return render(http.StatusOK, v), nil
 }
@@ -187,6 +193,9 @@ func (h *Handler) doneMessage(out string, l lead.Lead) string {
 			l.Handoff.AnsweredAt.In(h.Rules.Zone(l.Handoff.AnsweredBy)).Format("2 Jan 2006") + "; nothing changed."
 	case out == "already":
 		return "This was already recorded; nothing changed."
+	case out == "earlier" && cameBackSince(l):
+		return "This lead's earlier round with sales ended (" + leftWords(l.Returned.From) + ") and it has since come back with a new request, " +
+			"handed to sales with a new alert. This link belongs to the earlier round; nothing changed."
 	case out == "earlier":
 		// Nothing of the current hand-off: whose it is is not this
 		// link's business.
@@ -198,6 +207,20 @@ func (h *Handler) doneMessage(out string, l lead.Lead) string {
 		return "This lead is at stage " + l.Stage.Label() + "; nothing changed."
 	}
 	return "Sales already answered this lead. It is at stage " + l.Stage.Label() + "; nothing changed."
+}
+
+// cameBackSince reports whether l's current hand-off began when it came
+// back after it had left (not when it turned hot after a send-back since).
+func cameBackSince(l lead.Lead) bool {
+	return l.Returned != nil && l.Handoff != nil && !l.Handoff.Since.After(l.Returned.At)
+}
+
+// leftWords says how a lead that came back had left.
+func leftWords(from lead.Stage) string {
+	if from == lead.StageLost {
+		return "its deal was lost"
+	}
+	return "it had unsubscribed"
 }
 
 // returned reports whether l is back with marketing because nobody

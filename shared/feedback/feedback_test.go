@@ -618,3 +618,59 @@ func TestWonFormKeepsWhatWasTypedAndLinksOnlyTheOtherOutcomes(t *testing.T) {
 		t.Fatalf("a refused won changed the lead: %s", l.Stage)
 	}
 }
+
+// TestOutcomeLinksOfALostDealDoNotCloseTheNextOne: a lead whose deal was
+// lost and that came back is a new round with sales; the lost deal's
+// outcome links (the accept page's, the reminder's, the weekly list's:
+// they live for the outcome horizon) were made before it came back and
+// must not record an outcome of the new deal — a rep tidying an old
+// email would close a colleague's deal. The new round's links work.
+func TestOutcomeLinksOfALostDealDoNotCloseTheNextOne(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	f.now = t0.Add(10 * 24 * time.Hour)
+	roundOne := func(action string) string { // the accept page's outcome links
+		return links.FeedbackToken(f.keys, "L1", action, links.RepRef("ana@example.com"), t0, t0.Add(180*24*time.Hour))
+	}
+	if r := f.do(t, http.MethodPost, roundOne(links.ActionLost), ""); !strings.Contains(r.Body, "Recorded: lost") {
+		t.Fatalf("lost: %d\n%s", r.StatusCode, r.Body)
+	}
+	// Six weeks later it posts a demo request and comes back; its new
+	// alert goes to Ana, who accepts it.
+	back := t0.Add(50 * 24 * time.Hour)
+	_, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		left, _ := l.Left()
+		l.ComeBack(left, back)
+		l.Stage = lead.StageMQL
+		l.Handoff = &lead.Handoff{State: lead.HandoffSent, Rep: "ana@example.com", Since: back, SentAt: back, DueBy: back.Add(5 * time.Minute)}
+		return lead.Change{At: back}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = back.Add(time.Minute)
+	acceptNow := links.FeedbackToken(f.keys, "L1", links.ActionAccept, links.RepRef("ana@example.com"), back, back.Add(links.AlertTTL))
+	if r := f.do(t, http.MethodPost, acceptNow, ""); !strings.Contains(r.Body, "Recorded") {
+		t.Fatalf("accepting the new alert: %d\n%s", r.StatusCode, r.Body)
+	}
+	f.now = back.Add(24 * time.Hour)
+	before := f.lead(t)
+	for _, action := range []string{links.ActionWon, links.ActionLost, links.ActionSQL} {
+		old := roundOne(action)
+		page := f.do(t, http.MethodGet, old, "")
+		if strings.Contains(page.Body, `type="submit"`) || strings.Contains(page.Body, `class="btn"`) {
+			t.Errorf("GET of the lost deal's %s link offers to record (or links) an outcome of the new deal:\n%s", action, page.Body)
+		}
+		if r := f.do(t, http.MethodPost, old, ""); !strings.Contains(r.Body, "This link belongs to the earlier round") {
+			t.Errorf("POST of the lost deal's %s link does not say it is of the earlier round:\n%s", action, r.Body)
+		}
+		if l := f.lead(t); l.Stage != lead.StageSAL || l.Version != before.Version {
+			t.Fatalf("the lost deal's %s link recorded on the new deal: stage %s, v%d→v%d", action, l.Stage, before.Version, l.Version)
+		}
+	}
+	// The new round's own outcome link works.
+	cur := links.FeedbackToken(f.keys, "L1", links.ActionWon, links.RepRef("ana@example.com"), f.now, back.Add(180*24*time.Hour))
+	if r := f.do(t, http.MethodPost, cur, ""); !strings.Contains(r.Body, "Recorded: won") {
+		t.Fatalf("the new deal's won link: %d\n%s", r.StatusCode, r.Body)
+	}
+}
