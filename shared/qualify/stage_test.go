@@ -90,6 +90,29 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 			{Kind: SignalPricingPageView, At: now}, {Kind: SignalPricingPageView, At: now.Add(-26 * time.Hour)},
 			{Kind: SignalPricingPageView, At: now.Add(-52 * time.Hour)}, {Kind: SignalPricingPageView, At: now.Add(-78 * time.Hour)},
 			{Kind: SignalReply, At: now.Add(-2 * time.Hour)}}},
+		// A form since that was not hot (a newsletter), then pricing pages:
+		// the page view that makes it hot is engagement, not the lead
+		// asking.
+		{name: "lost deal, a newsletter form, then pricing pages", stage: lead.StageLost, want: lead.StageLost, signals: []lead.Signal{
+			{Kind: FormSignal("newsletter"), At: now.Add(-100 * time.Hour)},
+			{Kind: SignalPricingPageView, At: now.Add(-78 * time.Hour)}, {Kind: SignalPricingPageView, At: now.Add(-52 * time.Hour)},
+			{Kind: SignalPricingPageView, At: now.Add(-26 * time.Hour)}, {Kind: SignalReply, At: now.Add(-2 * time.Hour)},
+			{Kind: SignalPricingPageView, At: now}}},
+		{name: "opted out, a newsletter form, then pricing pages", stage: lead.StageUnsubscribed, want: lead.StageUnsubscribed, signals: []lead.Signal{
+			{Kind: FormSignal("newsletter"), At: now.Add(-100 * time.Hour)},
+			{Kind: SignalPricingPageView, At: now.Add(-78 * time.Hour)}, {Kind: SignalPricingPageView, At: now.Add(-52 * time.Hour)},
+			{Kind: SignalPricingPageView, At: now.Add(-26 * time.Hour)}, {Kind: SignalReply, At: now.Add(-2 * time.Hour)},
+			{Kind: SignalPricingPageView, At: now}}},
+		// The same pages, then the newsletter form: the form the lead
+		// posts now makes it hot with what it did since it left.
+		{name: "lost deal, pricing pages, then a newsletter form", stage: lead.StageLost, want: lead.StageMQL, counter: "mql_again", signals: []lead.Signal{
+			{Kind: SignalPricingPageView, At: now.Add(-78 * time.Hour)}, {Kind: SignalPricingPageView, At: now.Add(-52 * time.Hour)},
+			{Kind: SignalPricingPageView, At: now.Add(-26 * time.Hour)}, {Kind: SignalReply, At: now.Add(-2 * time.Hour)},
+			{Kind: SignalPricingPageView, At: now.Add(-time.Hour)}, {Kind: FormSignal("newsletter"), At: now}}},
+		// A page view written while the form's write was on its way (its
+		// time is later than the form's): the form still brings it back.
+		{name: "lost deal, demo request, a page view stamped after it", stage: lead.StageLost, want: lead.StageMQL, counter: "mql_again",
+			signals: []lead.Signal{demo, {Kind: SignalPricingPageView, At: now.Add(time.Second)}}},
 		{name: "lost deal, its demo request before the loss", stage: lead.StageLost, want: lead.StageLost,
 			signals: []lead.Signal{{Kind: FormSignal("demo_request"), At: left.Add(-time.Hour)}}},
 		// Lost yesterday after a demo request the day before: only the
