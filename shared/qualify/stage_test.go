@@ -202,3 +202,31 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 		})
 	}
 }
+
+// TestLostWithoutACloseDateDoesNotComeBack: a lead lost with no close
+// date on record (no deal kept: lost before deals were; or a zero date)
+// has no time it left (lead.Left): what it did before sales had it (its
+// first demo request) must not make a newsletter form bring it back.
+func TestLostWithoutACloseDateDoesNotComeBack(t *testing.T) {
+	c := Default()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	answered := now.Add(-36 * time.Hour)
+	for name, deal := range map[string]*lead.Deal{
+		"no deal":       nil,
+		"no close date": {AcceptedAt: answered, Rep: "sam@example.com"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			l := lead.New("L1", lead.Submission{Email: "a@b.example", JobTitle: "Marketing Manager", CompanySize: "51-200", Country: "DE"})
+			l.Stage = lead.StageLost
+			l.Handoff = &lead.Handoff{State: lead.HandoffAnswered, Since: now.Add(-47 * time.Hour), AnsweredAt: answered, AnsweredBy: "sam@example.com"}
+			l.Deal = deal
+			l.AddSignal(lead.Signal{Kind: FormSignal("demo_request"), At: now.Add(-48 * time.Hour)})
+			l.AddSignal(lead.Signal{Kind: FormSignal("newsletter"), At: now})
+			c.Qualify(&l, now)
+			if l.Stage != lead.StageLost || l.Returned != nil {
+				t.Fatalf("stage %s, returned %+v (%v): its demo request from before sales had it brought it back",
+					l.Stage, l.Returned, l.Qualification.Reasons)
+			}
+		})
+	}
+}
