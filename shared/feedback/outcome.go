@@ -107,7 +107,16 @@ func (o *Outcome) Validate(now time.Time) error {
 // and the lead → won figures would count it as closed at once. The day
 // before the capture's (UTC) day is allowed: a close date is a day, in
 // the rep's or the CRM's time zone. The error is a *FieldError.
+//
+// A lead that came back after it had left (lead.Returned) has a new deal:
+// one closed before it came back (the same day's tolerance) is its
+// earlier deal's — a CRM re-sending the lost one under a new event id, a
+// back-fill run again — and must not close the new one.
 func (o *Outcome) CheckClosed(l *lead.Lead) error {
+	if r := l.Returned; r != nil && !o.ClosedAt.IsZero() && !r.At.IsZero() &&
+		o.ClosedAt.Before(r.At.UTC().Truncate(24*time.Hour).Add(-24*time.Hour)) {
+		return &FieldError{"closed_at", "lies before the lead came back to sales (" + r.At.UTC().Format("2006-01-02") + "): that was its earlier deal"}
+	}
 	dayBefore := l.CreatedAt.UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
 	if o.ClosedAt.IsZero() || l.CreatedAt.IsZero() || !o.ClosedAt.Before(dayBefore) {
 		return nil

@@ -535,3 +535,34 @@ func TestCRMOutcomeLogsNoAddress(t *testing.T) {
 		t.Fatalf("logs:\n%s", logs)
 	}
 }
+
+// TestCloseDateBeforeTheLeadCameBack: a lead whose deal was lost and that
+// came back has a new deal; an outcome closed before it came back (a CRM
+// re-sending the lost deal under a new event id, a back-fill run again)
+// is the earlier deal's and must not close the new one.
+func TestCloseDateBeforeTheLeadCameBack(t *testing.T) {
+	created := t0.Add(-90 * 24 * time.Hour)
+	back := t0.Add(-10 * 24 * time.Hour)
+	for _, tt := range []struct {
+		name    string
+		o       Outcome
+		refused bool
+	}{
+		{"the earlier deal's lost", Outcome{Stage: "lost", ClosedAt: t0.Add(-40 * 24 * time.Hour), EventID: "crm-77"}, true},
+		{"the earlier deal's won", Outcome{Stage: "won", Amount: amount(300), ClosedAt: t0.Add(-40 * 24 * time.Hour)}, true},
+		{"lost the day before it came back, by date", Outcome{Stage: "lost", ClosedAt: back.Truncate(24 * time.Hour).Add(-24 * time.Hour)}, false},
+		{"won since", Outcome{Stage: "won", ClosedAt: t0.Truncate(24 * time.Hour)}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := lead.Lead{ID: "L1", Stage: lead.StageSAL, CreatedAt: created, Deal: &lead.Deal{AcceptedAt: back.Add(time.Hour), Applied: []string{"crm-1"}},
+				Returned: &lead.Return{At: back, From: lead.StageLost, Left: t0.Add(-40 * 24 * time.Hour), Times: 1}}
+			o := tt.o
+			o.LeadID = "L1"
+			out, ch, err := ApplyOutcome(&l, o, qualify.DefaultOutcomes, func(time.Time) string { return "ev" }, t0)
+			var fe *FieldError
+			if tt.refused != (err != nil) || tt.refused && (!errors.As(err, &fe) || fe.Field != "closed_at" || out == Recorded || len(ch.Counters) > 0 || l.Stage != lead.StageSAL) {
+				t.Fatalf("ApplyOutcome = %s, %v, %v (stage %s); refused %v", out, ch.Counters, err, l.Stage, tt.refused)
+			}
+		})
+	}
+}
