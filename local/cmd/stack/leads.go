@@ -88,6 +88,13 @@ func nextAction(l lead.Lead, now time.Time, speed float64, loc *time.Location) s
 // standing says in words where a lead stands and what happens next.
 func standing(l lead.Lead, now time.Time, speed float64, loc *time.Location) string {
 	when := func(t time.Time) string { return dueText(t, now, speed, loc) }
+	if l.Suppressed != "" && l.WithSales() && !l.Erased {
+		// Opted out while with sales, or came back after an opt-out with
+		// a form: no email to the lead, but its alert still goes to sales.
+		with := l
+		with.Suppressed = ""
+		return standing(with, now, speed, loc) + " (the lead itself is suppressed: " + words(l.Suppressed) + ")"
+	}
 	switch {
 	case l.Erased:
 		return "erased on request"

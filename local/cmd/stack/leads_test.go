@@ -45,6 +45,10 @@ func TestNextAction(t *testing.T) {
 		{name: "disqualified", lead: lead.Lead{Stage: lead.StageDisqualified, Qualification: &lead.Qualification{Disqualified: "job_seeker"}}, want: "disqualified: job_seeker"},
 		{name: "suppressed beats nurture", lead: lead.Lead{Stage: lead.StageNurturing, Suppressed: "bounce", Nurture: &lead.Nurture{Sequence: "s", Step: "x", NextAt: now}},
 			want: "suppressed (bounce): no email goes out"},
+		// An opted-out lead that came back with a demo request (or opted
+		// out while with sales): its alert still goes to sales.
+		{name: "suppressed, with sales", lead: lead.Lead{Stage: lead.StageMQL, Suppressed: "unsubscribe", Handoff: &lead.Handoff{State: lead.HandoffPending}},
+			want: "alert to sales owed: goes out on the next schedule tick (the lead itself is suppressed: unsubscribe)"},
 		{name: "waiting for the click", lead: lead.Lead{Stage: lead.StageNurturing, OptIn: &lead.ConsentRequest{SentAt: now.Add(-time.Hour)}, Nurture: &lead.Nurture{NoSequence: lead.NoConsent}},
 			want: "confirmation email sent, waiting for the click"},
 		{name: "nurture step", lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now.Add(25 * time.Hour)}},
