@@ -209,10 +209,11 @@ func (h *Handler) doneMessage(out string, l lead.Lead) string {
 	return "Sales already answered this lead. It is at stage " + l.Stage.Label() + "; nothing changed."
 }
 
-// cameBackSince reports whether l's current hand-off began when it came
-// back after it had left (not when it turned hot after a send-back since).
+// cameBackSince reports whether l's current round with sales began when
+// it came back after it had left (not when it turned hot after a
+// send-back since).
 func cameBackSince(l lead.Lead) bool {
-	return l.Returned != nil && l.Handoff != nil && !l.Handoff.Since.After(l.Returned.At)
+	return l.Returned != nil && (l.SentBack == nil || !l.SentBack.At.After(l.Returned.At))
 }
 
 // leftWords says how a lead that came back had left.

@@ -83,7 +83,11 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	a.What = what(&l)
 	exp := now.Add(s.LinkTTL)
 	a.LinksUntil, a.Zone = exp, s.Rules.Zone(to)
-	a.CameBack = cameBack(l.Returned, a.Zone)
+	if l.SentBack == nil || l.Returned == nil || !l.SentBack.At.After(l.Returned.At) {
+		// Not a hand-off after a send-back since it came back: that one
+		// turned hot on its own, after this comeback's round ended.
+		a.CameBack = cameBack(l.Returned, a.Zone)
+	}
 	a.Answers = Answers(&l, s.Labels, a.Zone)
 	// A configured public URL wins; else the API address capture saw.
 	base := s.BaseURL

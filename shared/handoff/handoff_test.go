@@ -658,3 +658,38 @@ func TestAConfirmedClaimIsRecordedDuringABackOff(t *testing.T) {
 		t.Fatalf("run = %s, %v; claims %+v, state %s, %d emails; want the escalation recorded, nothing sent", out, err, got.Claims, got.Handoff.State, len(f.out.Sent()))
 	}
 }
+
+// TestCameBackOnlyOnTheAlertOfTheComeback: the alert of a lead that came
+// back after a lost deal says so; once sales sent that lead back and it
+// turned hot again on its own, its next alert is no comeback — "this new
+// form asks for contact again" about a form of weeks ago would mislead
+// the rep.
+func TestCameBackOnlyOnTheAlertOfTheComeback(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sentBack bool
+		want     bool
+	}{{"the comeback's alert", false, true}, {"sent back since, hot again", true, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			id := f.hotLead(t, "clara@bigcorp.example")
+			_, err := lead.Update(context.Background(), f.store, id, func(l *lead.Lead) (lead.Change, error) {
+				l.Returned = &lead.Return{At: t0.Add(-30 * 24 * time.Hour), From: lead.StageLost, Left: t0.Add(-90 * 24 * time.Hour), Times: 1}
+				if tc.sentBack {
+					l.SentBack = &lead.SentBack{At: t0.Add(-20 * 24 * time.Hour), Reason: "too_early", Rep: "ana@example.com", Times: 1}
+				}
+				return lead.Change{At: t0}, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, err := f.svc.Run(context.Background(), id, "w1", ""); err != nil || out != Sent {
+				t.Fatalf("Run = %s, %v", out, err)
+			}
+			m := f.out.Sent()[0]
+			if got := strings.Contains(m.Text, "Came back:"); got != tc.want {
+				t.Fatalf("alert says came back: %v, want %v\n%s", got, tc.want, m.Text)
+			}
+		})
+	}
+}
