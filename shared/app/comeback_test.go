@@ -124,4 +124,14 @@ func TestLeadThatLeftComesBackToSales(t *testing.T) {
 	if l, _ := st.Lead(ctx, lostID); l.Stage != lead.StageWon {
 		t.Fatalf("after the second round: stage %s", l.Stage)
 	}
+	// The second round counts as one in the month it happened: its MQL
+	// as well as its SAL, so the funnel's SAL never outgrows its MQL.
+	testenv.Settle(t, table)
+	stats, err := st.CampaignStats(ctx, "q4-demo", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats["sal"] != 1 || stats["won"] != 1 || stats["mql"] < stats["sal"] || stats["mql_again"] != 0 {
+		t.Fatalf("q4-demo counters of the comeback's month: %v", stats)
+	}
 }

@@ -430,10 +430,16 @@ const MaxApplied = 50
 
 // MQLCounter is the funnel counter of a lead turning hot: "mql" the first
 // time (a lead is an MQL once in the funnel), "mql_again" for a lead
-// sales sent back that matured in nurturing, or whose lost deal's
-// contact came back.
+// sales sent back that matured in nurturing. A lead that came back after
+// it had left (a lost deal, an opt-out: Returned) starts a new round: its
+// MQL counts again, as its acceptance, SQL and outcome will, so each
+// stage of a campaign's funnel stays a subset of the one before (a
+// win-back campaign shows the MQLs its SALs came from).
 func (l *Lead) MQLCounter() string {
-	if l.SentBack != nil || l.Returned != nil && l.Returned.From == StageLost {
+	if l.Returned != nil && (l.SentBack == nil || !l.SentBack.At.After(l.Returned.At)) {
+		return "mql"
+	}
+	if l.SentBack != nil {
 		return "mql_again"
 	}
 	return "mql"

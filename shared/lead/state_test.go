@@ -73,3 +73,29 @@ func TestSendBackStage(t *testing.T) {
 		}
 	}
 }
+
+// TestMQLCounter: a lead is an MQL once in the funnel ("mql"), a lead
+// sales sent back that turns hot again is "mql_again", and a lead that
+// came back after it had left starts a new round ("mql" again) — until
+// sales sends that round back too.
+func TestMQLCounter(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	back := &Return{At: t0, From: StageLost, Left: t0.Add(-30 * 24 * time.Hour), Times: 1}
+	for _, tc := range []struct {
+		name     string
+		sentBack *SentBack
+		returned *Return
+		want     string
+	}{
+		{"first time", nil, nil, "mql"},
+		{"sent back, hot again", &SentBack{At: t0}, nil, "mql_again"},
+		{"came back", nil, back, "mql"},
+		{"sent back before it was lost, came back", &SentBack{At: t0.Add(-60 * 24 * time.Hour)}, back, "mql"},
+		{"came back, sent back, hot again", &SentBack{At: t0.Add(24 * time.Hour)}, back, "mql_again"},
+	} {
+		l := Lead{SentBack: tc.sentBack, Returned: tc.returned}
+		if got := l.MQLCounter(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -82,9 +82,12 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 		left     time.Time // when it left, if not 60 days ago
 		recorded time.Time // when the loss was recorded (zero: at its close date)
 		noClose  bool      // a deal lost before close dates were kept
+		sentBack bool      // sales sent it back once, before the deal it lost
 	}{
-		{name: "lost deal, demo request", stage: lead.StageLost, signals: []lead.Signal{demo}, want: lead.StageMQL, counter: "mql_again"},
+		{name: "lost deal, demo request", stage: lead.StageLost, signals: []lead.Signal{demo}, want: lead.StageMQL, counter: "mql"},
 		{name: "opted out, demo request", stage: lead.StageUnsubscribed, signals: []lead.Signal{demo}, want: lead.StageMQL, counter: "mql"},
+		// A new round: its MQL counts, as its SAL will (not mql_again).
+		{name: "sent back once, then lost, demo request", stage: lead.StageLost, sentBack: true, signals: []lead.Signal{demo}, want: lead.StageMQL, counter: "mql"},
 		// Hot on engagement (a fresh lead would be an MQL), but no form.
 		{name: "lost deal, pricing pages and a reply only", stage: lead.StageLost, want: lead.StageLost, signals: []lead.Signal{
 			{Kind: SignalPricingPageView, At: now}, {Kind: SignalPricingPageView, At: now.Add(-26 * time.Hour)},
@@ -105,13 +108,13 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 			{Kind: SignalPricingPageView, At: now}}},
 		// The same pages, then the newsletter form: the form the lead
 		// posts now makes it hot with what it did since it left.
-		{name: "lost deal, pricing pages, then a newsletter form", stage: lead.StageLost, want: lead.StageMQL, counter: "mql_again", signals: []lead.Signal{
+		{name: "lost deal, pricing pages, then a newsletter form", stage: lead.StageLost, want: lead.StageMQL, counter: "mql", signals: []lead.Signal{
 			{Kind: SignalPricingPageView, At: now.Add(-78 * time.Hour)}, {Kind: SignalPricingPageView, At: now.Add(-52 * time.Hour)},
 			{Kind: SignalPricingPageView, At: now.Add(-26 * time.Hour)}, {Kind: SignalReply, At: now.Add(-2 * time.Hour)},
 			{Kind: SignalPricingPageView, At: now.Add(-time.Hour)}, {Kind: FormSignal("newsletter"), At: now}}},
 		// A page view written while the form's write was on its way (its
 		// time is later than the form's): the form still brings it back.
-		{name: "lost deal, demo request, a page view stamped after it", stage: lead.StageLost, want: lead.StageMQL, counter: "mql_again",
+		{name: "lost deal, demo request, a page view stamped after it", stage: lead.StageLost, want: lead.StageMQL, counter: "mql",
 			signals: []lead.Signal{demo, {Kind: SignalPricingPageView, At: now.Add(time.Second)}}},
 		{name: "lost deal, its demo request before the loss", stage: lead.StageLost, want: lead.StageLost,
 			signals: []lead.Signal{{Kind: FormSignal("demo_request"), At: left.Add(-time.Hour)}}},
@@ -127,7 +130,7 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 		// the demo request two days ago was sales' to answer, not a return.
 		{name: "lost, backdated, the form before the loss was recorded", stage: lead.StageLost, want: lead.StageLost,
 			recorded: now.Add(-time.Hour), signals: []lead.Signal{{Kind: FormSignal("demo_request"), At: now.Add(-48 * time.Hour)}, {Kind: SignalPricingPageView, At: now}}},
-		{name: "lost, backdated, a form after the loss was recorded", stage: lead.StageLost, want: lead.StageMQL, counter: "mql_again",
+		{name: "lost, backdated, a form after the loss was recorded", stage: lead.StageLost, want: lead.StageMQL, counter: "mql",
 			recorded: now.Add(-time.Hour), signals: []lead.Signal{demo}},
 		{name: "lost without a close date", stage: lead.StageLost, noClose: true, signals: []lead.Signal{demo}, want: lead.StageLost},
 		{name: "won", stage: lead.StageWon, signals: []lead.Signal{demo}, want: lead.StageWon},
@@ -156,6 +159,9 @@ func TestLeadThatLeftComesBackWithAForm(t *testing.T) {
 			case lead.StageUnsubscribed:
 				l.Consent = lead.Consent{At: left}
 				l.Suppressed = "unsubscribe"
+			}
+			if tt.sentBack {
+				l.SentBack = &lead.SentBack{At: left.Add(-40 * 24 * time.Hour), Reason: "no_budget", Times: 1}
 			}
 			for _, s := range tt.signals {
 				l.AddSignal(s)
