@@ -193,7 +193,7 @@ func (h *Handler) doneMessage(out string, l lead.Lead) string {
 			l.Handoff.AnsweredAt.In(h.Rules.Zone(l.Handoff.AnsweredBy)).Format("2 Jan 2006") + "; nothing changed."
 	case out == "already":
 		return "This was already recorded; nothing changed."
-	case out == "earlier" && cameBackSince(l):
+	case out == "earlier" && l.CameBackThisRound():
 		return "This lead's earlier round with sales ended (" + leftWords(l.Returned.From) + ") and it has since come back with a new request, " +
 			"handed to sales with a new alert. This link belongs to the earlier round; nothing changed."
 	case out == "earlier":
@@ -207,13 +207,6 @@ func (h *Handler) doneMessage(out string, l lead.Lead) string {
 		return "This lead is at stage " + l.Stage.Label() + "; nothing changed."
 	}
 	return "Sales already answered this lead. It is at stage " + l.Stage.Label() + "; nothing changed."
-}
-
-// cameBackSince reports whether l's current round with sales began when
-// it came back after it had left (not when it turned hot after a
-// send-back since).
-func cameBackSince(l lead.Lead) bool {
-	return l.Returned != nil && (l.SentBack == nil || !l.SentBack.At.After(l.Returned.At))
 }
 
 // leftWords says how a lead that came back had left.

@@ -83,7 +83,7 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	a.What = what(&l)
 	exp := now.Add(s.LinkTTL)
 	a.LinksUntil, a.Zone = exp, s.Rules.Zone(to)
-	if l.SentBack == nil || l.Returned == nil || !l.SentBack.At.After(l.Returned.At) {
+	if l.CameBackThisRound() {
 		// Not a hand-off after a send-back since it came back: that one
 		// turned hot on its own, after this comeback's round ended.
 		a.CameBack = cameBack(l.Returned, a.Zone)

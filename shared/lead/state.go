@@ -436,7 +436,7 @@ const MaxApplied = 50
 // stage of a campaign's funnel stays a subset of the one before (a
 // win-back campaign shows the MQLs its SALs came from).
 func (l *Lead) MQLCounter() string {
-	if l.Returned != nil && (l.SentBack == nil || !l.SentBack.At.After(l.Returned.At)) {
+	if l.CameBackThisRound() {
 		return "mql"
 	}
 	if l.SentBack != nil {
@@ -452,6 +452,13 @@ type Return struct {
 	From  Stage     `json:"from"`
 	Left  time.Time `json:"left"`
 	Times int       `json:"times"`
+}
+
+// CameBackThisRound reports whether the lead's current round with sales
+// began when it came back after it had left (Returned), not when it
+// turned hot again after sales sent that round back.
+func (l *Lead) CameBackThisRound() bool {
+	return l.Returned != nil && (l.SentBack == nil || !l.SentBack.At.After(l.Returned.At))
 }
 
 // Left reports whether the lead has left the funnel with nobody in sales
