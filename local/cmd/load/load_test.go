@@ -43,6 +43,9 @@ func TestLoadWithTransactionConflicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load")
 	}
+	// No answer timeout (options.answerTimeout 0): on a loaded machine
+	// an answer may take longer than the command's 30 s, and a late
+	// answer is not a lost one.
 	const clients, each = 40, 5
 	r, err := run(context.Background(), testenv.AWS(t), options{clients: clients, perClient: each, conflicts: true, retries: 0})
 	if err != nil {

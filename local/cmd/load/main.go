@@ -46,6 +46,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "how long to post")
 	flag.Float64Var(&o.faults, "faults", 0, "fraction of capture's DynamoDB writes to fail (injected 503 / throttling / timeout)")
 	flag.IntVar(&o.retries, "retries", 5, "times a client retries a 5xx with the same idempotency key")
+	flag.DurationVar(&o.answerTimeout, "timeout", 30*time.Second, "how long a client waits for an answer before counting the request as unanswered (0: no limit)")
 	flag.BoolVar(&o.conflicts, "conflicts", ddbconflict.Enabled(), "refuse overlapping writes to one item as DynamoDB does (TransactionConflict; DynamoDB Local alone never does); default from "+ddbconflict.EnvVar)
 	flag.Parse()
 	endpoints := config.AWS{Region: "us-east-1", DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), SESEndpoint: os.Getenv("SES_ENDPOINT")}
@@ -84,6 +85,11 @@ type options struct {
 	// item as DynamoDB does (ddbconflict); every client posts to the one
 	// campaign, so its counters are the hot item of a launch.
 	conflicts bool
+	// answerTimeout is how long a client waits for an answer (the
+	// command's -timeout); 0 is no limit: the test's mode, where a slow
+	// machine must not turn a late answer into "no answer" — a request
+	// that never ends is caught by go test's -timeout instead.
+	answerTimeout time.Duration
 }
 
 // result is what a run saw: per idempotency key, a lead is acknowledged
@@ -173,7 +179,7 @@ func run(ctx context.Context, endpoints config.AWS, o options) (result, error) {
 	}
 	srv := httptest.NewServer(gw) // loopback only
 	defer srv.Close()
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.clients}}
+	client := &http.Client{Timeout: o.answerTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: o.clients}}
 
 	var acked, rejected, gaveUp, serverErrors, transport atomic.Int64
 	var mu sync.Mutex
