@@ -81,6 +81,13 @@ func s3Script(root string) string {
 	return filepath.Join(root, "local", "emulators", "s3rver.js")
 }
 
+// nodeArgs are the arguments of node running script: with keepalive.js
+// preloaded, so the emulator never closes an idle kept-alive connection
+// under a client that may be sending on it (see keepalive.js).
+func nodeArgs(root, script string, args ...string) []string {
+	return append([]string{"--require", filepath.Join(root, "local", "emulators", "keepalive.js"), script}, args...)
+}
+
 func sesCLI(root string) string {
 	return filepath.Join(root, "node_modules", "aws-ses-v2-local", "dist", "cli.js")
 }
@@ -127,7 +134,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		s.Stop()
 		return nil, err
 	}
-	if err := s.spawn(logs, o.Root, "node", sesCLI(o.Root), "--host", "127.0.0.1", "--port", strconv.Itoa(sport)); err != nil {
+	if err := s.spawn(logs, o.Root, "node", nodeArgs(o.Root, sesCLI(o.Root), "--host", "127.0.0.1", "--port", strconv.Itoa(sport))...); err != nil {
 		s.Stop()
 		return nil, err
 	}
@@ -147,7 +154,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		s.Stop()
 		return nil, err
 	}
-	if err := s.spawn(logs, o.Root, "node", append([]string{s3Script(o.Root), s3dir, strconv.Itoa(s3port)}, o.Buckets...)...); err != nil {
+	if err := s.spawn(logs, o.Root, "node", nodeArgs(o.Root, s3Script(o.Root), append([]string{s3dir, strconv.Itoa(s3port)}, o.Buckets...)...)...); err != nil {
 		s.Stop()
 		return nil, err
 	}
