@@ -98,7 +98,7 @@ sim: install
 # screenshot at 1280 px into out/browser/. One line per step. Skipped
 # without chromium, unless CI=true.
 browser: install
-	$(GO) test -count=1 -timeout 5m -run '^TestBrowser$$' -v ./local/browser
+	$(GO) test -count=1 -timeout 10m -run '^TestBrowser$$' -v ./local/browser
 
 vet:
 	$(GO) vet ./...
