@@ -140,7 +140,7 @@ func TestKilledWorkersSendEveryDueEmailOnce(t *testing.T) {
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	settled := func() (int, int) {
 		done, claims := 0, 0
-		_ = st.ScanLeads(ctx, func(l lead.Lead) error {
+		err := st.ScanLeads(ctx, func(l lead.Lead) error {
 			if len(l.Claims) > 0 {
 				claims++
 			}
@@ -149,6 +149,9 @@ func TestKilledWorkersSendEveryDueEmailOnce(t *testing.T) {
 			}
 			return nil
 		})
+		if err != nil {
+			t.Fatalf("reading the leads to see whether they settled: %v", err)
+		}
 		return done, claims
 	}
 	for round := 0; ; round++ {
@@ -157,6 +160,9 @@ func TestKilledWorkersSendEveryDueEmailOnce(t *testing.T) {
 			break
 		}
 		if round == 600 { // a safety net far beyond what settling takes
+			logs.mu.Lock()
+			t.Logf("the workers' ticks reported %v", logs.sum)
+			logs.mu.Unlock()
 			t.Fatalf("not settled: %d of %d leads have their email recorded, %d claims left", done, crashCold+crashHot, claims)
 		}
 		time.Sleep(200 * time.Millisecond)
