@@ -302,7 +302,10 @@ func TestFunctionsMayDoWhatTheyDo(t *testing.T) {
 	has := func(fn, action string) bool {
 		return slices.ContainsFunc(recordedIAM(fn), func(c iamCall) bool { return c.Action == action })
 	}
-	pub.settle(t) // the publisher has recorded the pending events and folded the count
+	// The publisher has recorded the pending events and folded the count.
+	pub.settle(t, func() bool {
+		return has("publisher", "dynamodb:ConditionCheckItem") && has("publisher", "dynamodb:DeleteItem")
+	})
 	if er, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); er.StatusCode != 200 {
 		t.Fatalf("erase: %d %s", er.StatusCode, er.Body)
 	}

@@ -35,7 +35,13 @@ func TestLeadEventsReachTheBus(t *testing.T) {
 		t.Fatal(cold.Body)
 	}
 
-	bus.settle(t)
+	bus.settle(t, func() bool {
+		n := map[string]int{}
+		for _, e := range bus.Events() {
+			n[e.DetailType]++
+		}
+		return n["lead.captured"] >= 2 && n["lead.hot"] >= 1 && n["lead.nurturing"] >= 1
+	})
 	byType := map[string][]publish.Detail{}
 	for _, e := range bus.Events() {
 		var d publish.Detail
@@ -98,20 +104,31 @@ type publishedBus struct {
 }
 
 // settle has the publisher handle every stream record written so far,
-// including those its own writes add: it drains the stream until a pass
-// delivers nothing. A failed batch is retried on the next pass, as
-// Lambda retries it. Bounded by passes, not by time: a slow machine
-// waits longer; a stream that never quiets or a batch that keeps
-// failing fails the test.
-func (b *publishedBus) settle(t *testing.T) {
+// including those its own writes add, until done says the test's writes
+// have all shown (nil: no such check): it drains the stream until two
+// passes, a moment apart, deliver nothing — DynamoDB Local shows a
+// write's stream record a moment after the write. A failed batch is
+// retried on the next pass, as Lambda retries it. Bounded by passes, not
+// by time: a slow machine takes more passes; a stream that never quiets,
+// a batch that keeps failing or a record that never shows fails the test.
+func (b *publishedBus) settle(t *testing.T, done func() bool) {
 	t.Helper()
+	quiet := 0
 	for pass := 1; ; pass++ {
 		before := b.delivered.Load()
 		err := b.poller.Drain(context.Background())
 		if err == nil && b.delivered.Load() == before {
-			return
+			if done == nil || done() {
+				quiet++
+			}
+			if quiet == 2 {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		} else {
+			quiet = 0
 		}
-		if pass == 50 {
+		if pass == 200 {
 			t.Fatalf("the publisher's stream is not settled after %d passes (last error: %v)", pass, err)
 		}
 		if err != nil {
