@@ -56,22 +56,21 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 		}
 	}
 	d := c.Evaluate(*l, signals, now)
-	switch {
-	case gone:
-		d.Reasons = append(d.Reasons, "engagement counted since "+leftWords(l.Stage, left))
-	case l.SentBack.Unanswered():
-		d.Reasons = append(d.Reasons, "engagement counted since the lead came back from sales unanswered on "+l.SentBack.At.UTC().Format("2006-01-02"))
-	case l.SentBack != nil:
-		d.Reasons = append(d.Reasons, "engagement counted since sales sent the lead back on "+l.SentBack.At.UTC().Format("2006-01-02"))
-	}
 	from := l.Stage
 	to := StageFor(from, d)
-	if gone && formSince && d.Temperature == Hot && !d.Disqualified {
+	switch {
+	case gone && formSince && d.Temperature == Hot && !d.Disqualified:
 		// It left (a lost deal, an opt-out) and came back with a form:
 		// a new request for contact, which sales gets as a new lead.
 		l.ComeBack(left, now)
 		to = lead.StageMQL
-		d.Reasons[len(d.Reasons)-1] = "came back with a new form after " + leftWords(from, left) + "; engagement counted since then"
+		d.Reasons = append(d.Reasons, "came back with a new form after "+leftWords(from, left)+"; engagement counted since then")
+	case gone:
+		d.Reasons = append(d.Reasons, "engagement counted since "+leftWords(from, left))
+	case l.SentBack.Unanswered():
+		d.Reasons = append(d.Reasons, "engagement counted since the lead came back from sales unanswered on "+l.SentBack.At.UTC().Format("2006-01-02"))
+	case l.SentBack != nil:
+		d.Reasons = append(d.Reasons, "engagement counted since sales sent the lead back on "+l.SentBack.At.UTC().Format("2006-01-02"))
 	}
 	if from == lead.StageMQL && to == lead.StageNurturing && l.Handoff != nil && l.Handoff.State != lead.HandoffAnswered {
 		// Handed to sales and not answered yet: it stays with sales
