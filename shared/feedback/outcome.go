@@ -113,15 +113,18 @@ func (o *Outcome) Validate(now time.Time) error {
 // earlier deal's — a CRM re-sending the lost one under a new event id, a
 // back-fill run again — and must not close the new one.
 func (o *Outcome) CheckClosed(l *lead.Lead) error {
-	if r := l.Returned; r != nil && !o.ClosedAt.IsZero() && !r.At.IsZero() &&
-		o.ClosedAt.Before(r.At.UTC().Truncate(24*time.Hour).Add(-24*time.Hour)) {
+	// before reports whether the close date lies before t's (UTC) day,
+	// with a day's tolerance.
+	before := func(t time.Time) bool {
+		return !o.ClosedAt.IsZero() && !t.IsZero() && o.ClosedAt.Before(t.UTC().Truncate(24*time.Hour).Add(-24*time.Hour))
+	}
+	if r := l.Returned; r != nil && before(r.At) {
 		return &FieldError{"closed_at", "lies before the lead came back to sales (" + r.At.UTC().Format("2006-01-02") + "): that was its earlier deal"}
 	}
-	dayBefore := l.CreatedAt.UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
-	if o.ClosedAt.IsZero() || l.CreatedAt.IsZero() || !o.ClosedAt.Before(dayBefore) {
-		return nil
+	if before(l.CreatedAt) {
+		return &FieldError{"closed_at", "lies before the lead was captured (" + l.CreatedAt.UTC().Format("2006-01-02") + ")"}
 	}
-	return &FieldError{"closed_at", "lies before the lead was captured (" + l.CreatedAt.UTC().Format("2006-01-02") + ")"}
+	return nil
 }
 
 // ErrOutcomeRefused: the lead is not in a stage the outcome may follow,

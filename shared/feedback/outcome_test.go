@@ -488,13 +488,7 @@ func TestCloseDateBeforeCapture(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			l := lead.Lead{ID: "L1", Stage: lead.StageSAL, CreatedAt: created, Deal: &lead.Deal{AcceptedAt: created}}
-			o := tt.o
-			o.LeadID = "L1"
-			out, ch, err := ApplyOutcome(&l, o, qualify.DefaultOutcomes, func(time.Time) string { return "ev" }, t0)
-			var fe *FieldError
-			if tt.refused != (err != nil) || tt.refused && (!errors.As(err, &fe) || fe.Field != "closed_at" || out == Recorded || len(ch.Counters) > 0 || l.Stage != lead.StageSAL) {
-				t.Fatalf("ApplyOutcome = %s, %v, %v (stage %s); refused %v", out, ch.Counters, err, l.Stage, tt.refused)
-			}
+			applyClosed(t, &l, tt.o, tt.refused)
 		})
 	}
 	// The back-fill names the row and field; the rep's page says so (400).
@@ -536,6 +530,18 @@ func TestCRMOutcomeLogsNoAddress(t *testing.T) {
 	}
 }
 
+// applyClosed applies o to l, an accepted lead, and checks it was
+// refused for its closed_at, changing nothing — or recorded.
+func applyClosed(t *testing.T, l *lead.Lead, o Outcome, refused bool) {
+	t.Helper()
+	o.LeadID = "L1"
+	out, ch, err := ApplyOutcome(l, o, qualify.DefaultOutcomes, func(time.Time) string { return "ev" }, t0)
+	var fe *FieldError
+	if refused != (err != nil) || refused && (!errors.As(err, &fe) || fe.Field != "closed_at" || out == Recorded || len(ch.Counters) > 0 || l.Stage != lead.StageSAL) {
+		t.Fatalf("ApplyOutcome = %s, %v, %v (stage %s); refused %v", out, ch.Counters, err, l.Stage, refused)
+	}
+}
+
 // TestCloseDateBeforeTheLeadCameBack: a lead whose deal was lost and that
 // came back has a new deal; an outcome closed before it came back (a CRM
 // re-sending the lost deal under a new event id, a back-fill run again)
@@ -556,13 +562,7 @@ func TestCloseDateBeforeTheLeadCameBack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l := lead.Lead{ID: "L1", Stage: lead.StageSAL, CreatedAt: created, Deal: &lead.Deal{AcceptedAt: back.Add(time.Hour), Applied: []string{"crm-1"}},
 				Returned: &lead.Return{At: back, From: lead.StageLost, Left: t0.Add(-40 * 24 * time.Hour), Times: 1}}
-			o := tt.o
-			o.LeadID = "L1"
-			out, ch, err := ApplyOutcome(&l, o, qualify.DefaultOutcomes, func(time.Time) string { return "ev" }, t0)
-			var fe *FieldError
-			if tt.refused != (err != nil) || tt.refused && (!errors.As(err, &fe) || fe.Field != "closed_at" || out == Recorded || len(ch.Counters) > 0 || l.Stage != lead.StageSAL) {
-				t.Fatalf("ApplyOutcome = %s, %v, %v (stage %s); refused %v", out, ch.Counters, err, l.Stage, tt.refused)
-			}
+			applyClosed(t, &l, tt.o, tt.refused)
 		})
 	}
 }
