@@ -86,7 +86,7 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	if l.CameBackThisRound() {
 		// Not a hand-off after a send-back since it came back: that one
 		// turned hot on its own, after this comeback's round ended.
-		a.CameBack = cameBack(l.Returned, a.Zone)
+		a.CameBack = cameBack(*l.Returned, a.Zone)
 	}
 	a.Answers = Answers(&l, s.Labels, a.Zone)
 	// A configured public URL wins; else the API address capture saw.
@@ -375,11 +375,8 @@ func (s *Service) reminder(l lead.Lead, now time.Time) (mail.Message, error) {
 }
 
 // cameBack says, for the alert, that the lead had left and came back with
-// a new form, and since when ("" for a lead that never left).
-func cameBack(r *lead.Return, zone *time.Location) string {
-	if r == nil {
-		return ""
-	}
+// a new form, and since when.
+func cameBack(r lead.Return, zone *time.Location) string {
 	if zone == nil {
 		zone = time.UTC
 	}
