@@ -205,6 +205,9 @@ func captured(r Record, l *lead.Lead) string {
 	if l != nil && l.Returned != nil && l.Qualification != nil && l.Returned.At.Equal(l.Qualification.At) {
 		s += " · came back after " + cameBackFrom[l.Returned.From]
 	}
+	if r.Str("outcome") == "merged" && l != nil && !l.AskedDue().IsZero() {
+		s += " · " + dealRep(l) + ", who holds its deal, is told by the schedule (one such email a day at most)"
+	}
 	switch h := r.Str("handoff"); {
 	case r.Str("handoffError") != "":
 		s += " · alert not sent yet (" + r.Str("handoffError") + "): the schedule retries"
@@ -247,6 +250,8 @@ func worked(out string, l *lead.Lead, who string) string {
 		return "SLA missed for " + who + ": escalation sent" + to
 	case handoff.Reminded:
 		return "outcome reminder sent to " + dealRep(l) + " about " + who
+	case handoff.ToldAsked:
+		return "told " + dealRep(l) + " that " + who + ", whose deal they hold, asked again"
 	case handoff.Held:
 		return "alert for " + who + " held" + held(l)
 	case handoff.Summarised:

@@ -102,6 +102,8 @@ type simLead struct {
 	answered    []bool      // per alert: sales answered it at all
 	sentBack    time.Time   // last reject back to nurture
 	nurture     []time.Time // nurture emails, in order
+	asked       []time.Time // forms posted while sales held its deal or had won it
+	notices     []time.Time // notices to its rep that it asked again
 }
 
 func (l *simLead) consentAt(at time.Time) bool {
@@ -355,9 +357,14 @@ func (s *sim) submit(day int) {
 	default:
 		body, campaign = `{"email":"`+l.email+`","company":"None","company_size":"1-10","message":"Do you have any vacancy? My CV is attached.","campaign":"q4-demo"}`, "q4-demo"
 	}
+	held := repeat && s.heldOrWon(l)
 	resp, err := s.h["capture"].HTTP(s.ctx, jsonLead(body))
 	if err != nil || resp.StatusCode/100 != 2 {
 		s.t.Fatalf("day %d: capture %s: %v %d %s", day, l.email, err, resp.StatusCode, resp.Body)
+	}
+	if held {
+		l.asked = append(l.asked, s.clock.now())
+		s.stats["asked"]++
 	}
 	if !repeat && consent && campaign == "newsletter-q4" {
 		l.consentFrom = s.clock.now()
@@ -406,6 +413,16 @@ func (s *sim) afterSends(day int) {
 			s.stats["escalations"]++
 		case "sales_outcome_reminder":
 			s.stats["reminders"]++
+		case "sales_asked_again":
+			// At most one a day per lead, and only after it asked.
+			if n := len(l.notices); n > 0 && m.at.Sub(l.notices[n-1]) < lead.AskedNoticeGap {
+				s.t.Fatalf("lead %s: two notices that it asked again within a day (%s, %s): %v", l.id, l.notices[n-1], m.at, s.jobsOf(l.id))
+			}
+			if len(l.asked) == 0 || m.at.Before(l.asked[0]) {
+				s.t.Fatalf("lead %s: a notice that it asked again at %s, before any form it sent while held: %v", l.id, m.at, s.jobsOf(l.id))
+			}
+			l.notices = append(l.notices, m.at)
+			s.stats["asked notices"]++
 		case "nurture":
 			l.nurture = append(l.nurture, m.at)
 			s.stats["nurture"]++
@@ -461,6 +478,7 @@ func (s *sim) answer(day int, l *simLead, i int, at time.Time) {
 				l.answered[i] = true
 				s.stats["accepted"]++
 				s.outcome(day, l)
+				s.maybeAsk(day, l)
 			}
 		})
 		return
@@ -511,6 +529,43 @@ func (s *sim) outcome(day int, l *simLead) {
 			s.maybeComeBack(day, l, stage == "lost")
 		})
 	}
+}
+
+// maybeAsk: a third of the accepted leads write again, one to thirty
+// days later, some twice within a few hours: their rep is told.
+func (s *sim) maybeAsk(day int, l *simLead) {
+	if !s.chance(0.33) {
+		return
+	}
+	first := s.clock.now().Add(time.Duration(1+s.rng.IntN(30)) * 24 * time.Hour).Add(s.minutes(0, 480))
+	times := []time.Time{first}
+	if s.chance(0.4) {
+		times = append(times, first.Add(s.minutes(10, 600)))
+	}
+	for _, at := range times {
+		s.at(at, func() {
+			if l.erased || !s.heldOrWon(l) {
+				return // its deal was lost meanwhile: a form is then qualification's
+			}
+			body := strings.Replace(hotBody(l.email, "201-1000"), `"form_type":"demo_request"`, `"form_type":"contact"`, 1)
+			if resp, err := s.h["capture"].HTTP(s.ctx, jsonLead(body)); err != nil || resp.StatusCode/100 != 2 {
+				s.t.Fatalf("day %d: capture %s asking again: %v %d %s", day, l.id, err, resp.StatusCode, resp.Body)
+			}
+			l.asked = append(l.asked, s.clock.now())
+			s.stats["repeats"]++
+			s.stats["asked"]++
+			s.afterSends(-1)
+		})
+	}
+}
+
+// heldOrWon reports whether sales holds the lead's deal (SAL, SQL) or won it.
+func (s *sim) heldOrWon(l *simLead) bool {
+	cur, err := s.st.Lead(s.ctx, l.id)
+	if err != nil {
+		s.t.Fatalf("lead %s: %v", l.id, err)
+	}
+	return cur.Deal != nil && (cur.Stage == lead.StageSAL || cur.Stage == lead.StageSQL || cur.Stage == lead.StageWon)
 }
 
 // maybeComeBack: half the leads that left (a deal lost, an unsubscribe)
@@ -797,15 +852,29 @@ func (s *sim) countersMatch(day int) error {
 func (s *sim) summary(day int) {
 	won := s.stats["won"]
 	s.t.Logf("day %3d (%s): leads %d (+%d repeat submissions), emails %d (nurture %d, confirmations %d, alerts %d, escalations %d, reminders %d), "+
-		"confirmed %d, accepted %d, rejected %d, returned unanswered %d, sql %d, won %d, lost %d, came back %d, clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
+		"confirmed %d, accepted %d, rejected %d, returned unanswered %d, sql %d, won %d, lost %d, came back %d, asked again %d (rep told %d), clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
 		day+1, s.dayStart(day).Format("2 Jan"), s.stats["leads"], s.stats["repeats"], len(s.mails), s.stats["nurture"], s.stats["confirmations"], s.stats["alerts"],
-		s.stats["escalations"], s.stats["reminders"], s.stats["confirmed"], s.stats["accepted"], s.stats["rejected"], s.stats["returned"], s.stats["sql"], won, s.stats["lost"], s.stats["came back"],
+		s.stats["escalations"], s.stats["reminders"], s.stats["confirmed"], s.stats["accepted"], s.stats["rejected"], s.stats["returned"], s.stats["sql"], won, s.stats["lost"], s.stats["came back"], s.stats["asked"], s.stats["asked notices"],
 		s.stats["clicks"], s.stats["unsubscribes"], s.stats["bounces"], s.stats["complaints"], s.stats["erasures"], len(s.bus.Events()))
 }
 
-// finalChecks: every alert nobody ever answered was escalated, once.
+// finalChecks: every alert nobody ever answered was escalated, once; a
+// lead that asked again while sales held its deal (and still holds it or
+// won it) had its rep told after its last such form, once the day's gap
+// and a tick had passed.
 func (s *sim) finalChecks() {
 	for _, l := range s.leads {
+		if n := len(l.asked); n > 0 && !l.erased && l.asked[n-1].Add(lead.AskedNoticeGap+24*time.Hour).Before(s.lastTick) {
+			cur, err := s.st.Lead(s.ctx, l.id)
+			if err != nil {
+				s.t.Fatalf("lead %s: %v", l.id, err)
+			}
+			held := cur.Stage == lead.StageSAL || cur.Stage == lead.StageSQL || cur.Stage == lead.StageWon
+			if last := l.asked[n-1]; held && cur.Deal != nil && !last.Before(cur.Deal.AcceptedAt) &&
+				(len(l.notices) == 0 || l.notices[len(l.notices)-1].Before(last)) {
+				s.t.Fatalf("lead %s (%s) asked again at %s and its rep was never told after (notices %v): %v", l.id, cur.Stage, last, l.notices, s.jobsOf(l.id))
+			}
+		}
 		unanswered := 0
 		for i, at := range l.alerts {
 			// Unanswered, and its deadline passed before the last tick.
@@ -823,7 +892,7 @@ func (s *sim) jobsOf(leadID string) []string {
 	var out []string
 	tl, _ := s.st.Timeline(s.ctx, leadID)
 	if l, err := s.st.Lead(s.ctx, leadID); err == nil {
-		out = append(out, fmt.Sprintf("NURTURE %+v CLAIMS %+v", *l.Nurture, l.Claims))
+		out = append(out, fmt.Sprintf("STAGE %s NURTURE %+v CLAIMS %+v DEAL %+v", l.Stage, l.Nurture, l.Claims, l.Deal))
 	}
 	for _, e := range tl {
 		out = append(out, fmt.Sprintf("EV %s %s %v", e.At.Format("Jan 2 15:04"), e.Kind, e.Data))

@@ -407,6 +407,8 @@ func (s *Service) fold(l lead.Lead, inbox []lead.Touch, next *lead.Touch, base s
 		if shows {
 			l.AddSignal(submissionSignal(sub))
 			l.AddSignal(lead.Signal{Kind: "resubmission", At: sub.Source.At})
+			// A lead sales holds or has won: its rep is told.
+			l.AskAgain(sub.Source.At)
 		}
 		ch.Add(submissionChange(t.ID, lead.EventResubmitted, "resubmissions", sub, consent))
 		if !sub.Source.At.Before(ch.At) {

@@ -18,6 +18,9 @@ func (s *Service) message(ctx context.Context, l lead.Lead, job string, now time
 	if job == jobReminder {
 		return s.reminder(l, now)
 	}
+	if job == jobAsked {
+		return s.askedAgain(ctx, l, now)
+	}
 	to := l.Handoff.Rep
 	if job == jobEscalation {
 		to = l.Handoff.EscalatedTo

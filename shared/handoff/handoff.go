@@ -83,6 +83,9 @@ const (
 	// Deferred: an earlier email to sales about the lead was refused and
 	// its back-off has not ended (lead.Refusal); nothing was tried.
 	Deferred = sendonce.Deferred
+	// ToldAsked: the rep who holds the lead's deal was told that the lead
+	// asked again with a form.
+	ToldAsked Outcome = "told_asked"
 )
 
 // Jobs, also the names of their send markers.
@@ -90,9 +93,14 @@ const (
 	jobHandoff    = "handoff"
 	jobEscalation = "escalation"
 	jobReminder   = "outcome_reminder"
+	jobAsked      = "asked_again"  // the rep who holds the deal hears of a new form (lead.Asked)
 	jobSummary    = "held_summary" // the team lead's summary of a window's held alerts
 	jobReturn     = "return"       // an unanswered hand-off goes back to marketing (no email)
 )
+
+// EventToldAsked is the timeline event of the rep who holds a lead's deal
+// being told that the lead asked again.
+const EventToldAsked = "asked_again_notice"
 
 // EventReturned is the timeline event of a hand-off nobody answered in
 // time going back to marketing.
@@ -104,6 +112,9 @@ func dueJob(l *lead.Lead, now time.Time) string {
 	}
 	if l.OutcomeReminderPending() && !now.Before(l.Deal.RemindAt) {
 		return jobReminder
+	}
+	if due := l.AskedDue(); !due.IsZero() && !now.Before(due) {
+		return jobAsked
 	}
 	if l.Handoff == nil {
 		return ""
@@ -292,6 +303,9 @@ func (s *Service) job(job, base string, now time.Time) sendonce.Job {
 			if base != "" && l.LinkBase == "" {
 				l.LinkBase = base
 			}
+			if job == jobAsked {
+				l.ClaimAsked() // the forms its email lists, stored with the claim
+			}
 			// Chosen before the claim, so it is stored with it and a
 			// recovery after a crash knows who got the email.
 			return s.chooseRecipient(ctx, l, job)
@@ -309,6 +323,9 @@ func (s *Service) outcome(ctx context.Context, l lead.Lead, job string, out send
 	}
 	if out == sendonce.Sent && job == jobReminder {
 		return Reminded, nil
+	}
+	if out == sendonce.Sent && job == jobAsked {
+		return ToldAsked, nil
 	}
 	switch out {
 	case sendonce.Sent:
@@ -348,7 +365,7 @@ func (s *Service) chooseRecipient(ctx context.Context, l *lead.Lead, job string)
 			return err
 		}
 		h.Rep, h.RepName = rep.Email, rep.Name
-	case jobReminder:
+	case jobReminder, jobAsked:
 		return nil // the rep who accepted it
 	case jobEscalation:
 		if h.EscalatedTo != "" {
@@ -402,6 +419,11 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "outcome_reminder", ID: s.NewID(now), Data: map[string]any{
 			"rep": reminderTo(l), "message_id": messageID}})
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "outcome_reminders"})
+	case jobAsked:
+		since, upto := l.AskedUntold()
+		l.ToldAsked(now)
+		ch.Events = append(ch.Events, lead.Event{At: now, Kind: EventToldAsked, ID: s.NewID(now), Data: map[string]any{
+			"rep": reminderTo(l), "message_id": messageID, "forms_since": since, "forms_until": upto}})
 	case jobHandoff:
 		h.State, h.SentAt, h.DueBy = lead.HandoffSent, now, now.Add(s.Rules.SLA())
 		h.ReturnAt = now.Add(s.Rules.ReturnUnanswered())

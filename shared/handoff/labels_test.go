@@ -72,6 +72,7 @@ var describeCases = []struct {
 	{"alert_held", map[string]any{"reason": "source_limit"}, "Alert held for a summary (Source limit)"},
 	{"alert_released", map[string]any{}, "Held alert released to sales"},
 	{"outcome_reminder", map[string]any{"rep": "ana@example.com"}, "Asked for the outcome to ana@example.com"},
+	{"asked_again_notice", map[string]any{"rep": "ana@example.com"}, "Told ana@example.com, who holds its deal, that the lead asked again"},
 	{"accepted", map[string]any{"rep": "r:abc"}, "Accepted by r:abc"},
 	{"rejected", map[string]any{"reason": "not_icp", "label": "Not our ICP", "then": "disqualify"}, "Rejected by sales: Not our ICP"},
 	{"sql", map[string]any{"rep": "r:abc"}, "Marked a sales qualified opportunity (SQL)"},

@@ -174,6 +174,9 @@ var describers = map[string]func(f facts, labels Labels) string{
 	},
 	"alert_released":   func(facts, Labels) string { return "Held alert released to sales" },
 	"outcome_reminder": func(f facts, _ Labels) string { return to("Asked for the outcome", f.str("rep")) },
+	EventToldAsked: func(f facts, _ Labels) string {
+		return "Told " + cmp.Or(f.str("rep"), "the rep") + ", who holds its deal, that the lead asked again"
+	},
 	"accepted": func(f facts, _ Labels) string {
 		return strings.TrimSuffix("Accepted by "+f.str("rep"), " by ")
 	},

@@ -99,6 +99,17 @@ func ProfileFields(s Submission) map[string]string {
 	return out
 }
 
+// ProfileLabel is a profile field's name as people read it ("job_title":
+// "Job title"), the name humanised for one it does not know.
+func ProfileLabel(name string) string {
+	for _, f := range profileFields {
+		if f.name == name {
+			return f.label
+		}
+	}
+	return Humanise(name)
+}
+
 // profileFields are the identity fields in the order people read them.
 var profileFields = []struct {
 	name, label string

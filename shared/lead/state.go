@@ -215,9 +215,10 @@ func (l *Lead) Held(owner string, now time.Time) bool {
 
 // NextDue is when the scheduler must next look at this lead: a pending
 // handoff at once, a sent one at its SLA deadline, an unanswered one when
-// it goes back to marketing, a nurture step when it is due, a
-// confirmation email owed — the earliest of these; zero when nothing is
-// due (the lead then leaves the sparse due index).
+// it goes back to marketing, a nurture step when it is due, an outcome
+// reminder or a notice that the lead asked again, a confirmation email
+// owed — the earliest of these; zero when nothing is due (the lead then
+// leaves the sparse due index).
 func (l *Lead) NextDue() time.Time {
 	var due time.Time
 	if l.Erased {
@@ -256,6 +257,7 @@ func (l *Lead) NextDue() time.Time {
 	if l.OutcomeReminderPending() {
 		email(l.Deal.RemindAt, false)
 	}
+	email(l.AskedDue(), false)
 	email(l.confirmationOwed(), true)
 	return due
 }
@@ -400,6 +402,9 @@ type Deal struct {
 	// or lost); RemindedAt when that reminder went out.
 	RemindAt   time.Time `json:"remind_at,omitempty"`
 	RemindedAt time.Time `json:"reminded_at,omitempty"`
+	// Asked is the forms the lead sent since it was accepted that its
+	// rep is owed a notice of, and the last notice.
+	Asked *Asked `json:"asked,omitempty"`
 }
 
 // AcceptedAt is when sales accepted the lead: kept with its deal, or (a

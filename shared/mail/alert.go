@@ -90,14 +90,18 @@ func When(t time.Time, zone *time.Location) string {
 	return t.In(zone).Format(TimeLayout)
 }
 
+// indent is a multi-line value for the text part: each line after the
+// first indented.
+func indent(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(NormaliseNewlines(s)), "\n", "\n      ")
+}
+
 var funcs = map[string]any{
 	"when": func(t time.Time) string { return When(t, time.UTC) },
 	"line": OneLine,
 	// indent keeps a multi-line value visibly inside its field in the
 	// text part, so a lead cannot fake top-level lines such as "ACCEPT:".
-	"indent": func(s string) string {
-		return strings.ReplaceAll(strings.TrimSpace(NormaliseNewlines(s)), "\n", "\n      ")
-	},
+	"indent": indent,
 	// mailto links a plain address only; anything else (a display name,
 	// '?', '&', '%' that could add headers to the draft) shows as text.
 	"mailto": func(s string) htmltemplate.URL {

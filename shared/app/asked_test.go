@@ -1,0 +1,158 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/handoff"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// TestHeldLeadAskingAgainReachesItsRep: a lead sales accepted posts a
+// contact form three days later. Sales set its stage, so the form
+// re-grades nothing and alerts nobody new; the rep who holds the deal is
+// told by the schedule, once, with what the lead asked and the outcome
+// links. A second form within the day waits for the next day's notice,
+// which lists only it; a won customer's form reaches the rep too,
+// without outcome links.
+func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
+	now := time.Now().Add(-90 * 24 * time.Hour)
+	clock := func() time.Time { return now }
+	capture, table, _ := buildAt(t, "capture", nil, clock, "")
+	fb, _, _ := buildAt(t, "feedback", nil, clock, table)
+	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("asks.%d@bigcorp.example", time.Now().UnixNano())
+
+	post := func(body string) {
+		t.Helper()
+		if resp, err := capture.HTTP(ctx, jsonLead(body)); err != nil || resp.StatusCode/100 != 2 {
+			t.Fatalf("capture: %v %d %s", err, resp.StatusCode, resp.Body)
+		}
+	}
+	answer := func(id, action string) {
+		t.Helper()
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, action, "", time.Time{}, now.Add(time.Hour))}
+		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
+			t.Fatalf("%s: %v %d %s", action, err, r.StatusCode, r.Body)
+		}
+	}
+	fire := func() {
+		t.Helper()
+		if err := tick.Event(ctx, tickEvent(fmt.Sprint("tick-", now.UnixNano()))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notices := func(want int) []sesstore.Email {
+		t.Helper()
+		return waitMail(t, want, func(e sesstore.Email) bool {
+			return strings.Join(e.ReplyTo, ",") == email && strings.Contains(e.Subject, "asked again")
+		})
+	}
+	form := func(formType, message string) string {
+		return `{"email":"` + email + `","form_type":"` + formType + `","campaign":"q4-demo","phone":"+49 30 5550",` +
+			`"company":"BigCorp <b>Inc</b>","company_size":"1000+",` +
+			`"message":` + fmt.Sprintf("%q", message) + `}`
+	}
+
+	post(hotBody(email, "1000+"))
+	id := capturedID(t, table, email)
+	alerts := mailFor(t, email, 1)
+	if len(alerts) != 1 {
+		t.Fatalf("first alert: %d emails", len(alerts))
+	}
+	rep := alerts[0].To[0]
+	answer(id, links.ActionAccept)
+
+	// Three days later the lead asks with the contact form.
+	now = now.Add(72 * time.Hour)
+	post(form("contact", "Do you support SSO?\nWe need it by March."))
+	l, err := st.Lead(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Stage != lead.StageSAL || l.Handoff == nil || l.Handoff.State != lead.HandoffAnswered || l.AskedDue().IsZero() {
+		t.Fatalf("after the form: stage %s, handoff %+v, notice due %v", l.Stage, l.Handoff, l.AskedDue())
+	}
+	fire()
+	got := notices(1)
+	if len(got) != 1 {
+		t.Fatalf("notices after the tick: %d, want 1", len(got))
+	}
+	n := got[0]
+	if n.To[0] != rep || !strings.HasPrefix(n.Subject, "Clara Moss (BigCorp <b>Inc</b>) asked again — Contact request") {
+		t.Fatalf("notice %q to %v, want to the rep who accepted (%s)", n.Subject, n.To, rep)
+	}
+	for _, w := range []string{"You accepted it on", "Do you support SSO?\n      We need it by March.", "Phone: +49 30 5550",
+		"Qualified opportunity (SQL): https://leads.example.com/feedback/", "Lost: https://leads.example.com/feedback/"} {
+		if !strings.Contains(n.Text, w) {
+			t.Errorf("notice text lacks %q:\n%s", w, n.Text)
+		}
+	}
+	fire() // told: nothing more
+	if got := notices(2); len(got) != 1 {
+		t.Fatalf("a second tick sent the notice again: %d", len(got))
+	}
+	if all := mailFor(t, email, 3); len(all) != 2 {
+		t.Fatalf("%d emails about the lead, want the alert and the notice only", len(all))
+	}
+
+	// An hour later a demo request: told the next day, and only it.
+	now = now.Add(time.Hour)
+	post(form("demo_request", "Can we see the routing?"))
+	fire()
+	if got := notices(2); len(got) != 1 {
+		t.Fatalf("a notice within the day of the last: %d", len(got))
+	}
+	now = now.Add(23 * time.Hour)
+	fire()
+	got = notices(2)
+	if len(got) != 2 || !strings.Contains(got[1].Text, "Can we see the routing?") || strings.Contains(got[1].Text, "SSO") {
+		t.Fatalf("the next day's notice (%d): %s", len(got), got[len(got)-1].Text)
+	}
+	// The SQL link in the notice works like the alert's.
+	answer(id, links.ActionWon)
+
+	// A month later the customer writes again: the rep hears of it,
+	// without outcome links (the deal is won).
+	now = now.Add(30 * 24 * time.Hour)
+	post(form("contact", "Adding 20 seats"))
+	fire()
+	got = notices(3)
+	if len(got) != 3 || !strings.HasPrefix(got[2].Subject, "Your customer Clara Moss") || strings.Contains(got[2].Text, "Lost:") ||
+		!strings.Contains(got[2].Text, "Its deal was won on") {
+		t.Fatalf("customer's notice (%d): %q\n%s", len(got), got[len(got)-1].Subject, got[len(got)-1].Text)
+	}
+	l, err = st.Lead(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Stage != lead.StageWon || l.AskedDue() != (time.Time{}) || l.Deal.Asked == nil || l.Deal.Asked.Times != 3 {
+		t.Fatalf("after three notices: stage %s, asked %+v", l.Stage, l.Deal.Asked)
+	}
+	testenv.Settle(t, table) // a send's events reach the timeline through the stream
+	tl, err := st.Timeline(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := 0
+	for _, e := range tl {
+		if e.Kind == handoff.EventToldAsked {
+			told++
+		}
+	}
+	if told != 3 {
+		t.Fatalf("%d notices on the timeline, want 3", told)
+	}
+}

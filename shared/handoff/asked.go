@@ -1,0 +1,135 @@
+package handoff
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
+)
+
+// askedAgain tells the rep who holds the lead's deal (or won it) what the
+// lead asked with the forms it sent since the rep was last told (those
+// lead.Asked fixed with the claim), with the outcome links while the deal
+// is open.
+func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (mail.Message, error) {
+	tl, err := s.Store.Timeline(ctx, l.ID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("handoff: timeline: %w", err)
+	}
+	to := cmp.Or(reminderTo(&l), s.Fallback)
+	zone := s.Rules.Zone(to)
+	horizon := s.Rules.Outcomes().Horizon
+	open := openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, zone, horizon, now)
+	a := mail.AskedAgain{Lead: open, Phone: l.Phone, Won: l.Stage == lead.StageWon, Changed: changed(&l), Zone: zone,
+		Status: dealStatus(&l, open, zone)}
+	if l.Stage == lead.StageWon || !l.OutcomesUntil(horizon, now).After(now) {
+		// Won, or past the horizon: no outcome link would work.
+		a.Lead.SQLURL, a.Lead.WonURL, a.Lead.LostURL = "", "", ""
+	}
+	if h := l.Handoff; h != nil && h.Rep == to {
+		a.RepName = h.RepName
+	}
+	since, upto := l.AskedUntold()
+	for _, e := range tl {
+		if e.Kind == lead.EventResubmitted && !e.At.Before(since) && !e.At.After(upto) {
+			a.Forms = append(a.Forms, s.askedForm(&l, e))
+		}
+	}
+	if len(a.Forms) == 0 {
+		// Its timeline lost the events (never so far): say when, at least.
+		a.Forms = []mail.AskedForm{{At: upto, What: "A form"}}
+	}
+	subject, html, text, err := mail.RenderAskedAgain(a)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("handoff: render asked-again notice: %w", err)
+	}
+	return mail.Message{From: s.From, To: to, ReplyTo: l.Email, Subject: subject, HTML: html, Text: text,
+		Tags: map[string]string{"kind": "sales_" + jobAsked}, ConfigurationSet: s.ConfigurationSet}, nil
+}
+
+// dealStatus says where the lead's deal stands, in a sentence for the rep.
+func dealStatus(l *lead.Lead, open mail.OpenLead, zone *time.Location) string {
+	if l.Stage == lead.StageWon {
+		if d := l.Deal; d != nil && !d.ClosedAt.IsZero() {
+			return "Its deal was won on " + d.ClosedAt.In(zone).Format("2 Jan 2006") + "."
+		}
+		return "Its deal is won."
+	}
+	s := fmt.Sprintf("You accepted it on %s, %d days ago", open.AcceptedOn, open.Days)
+	if l.Stage == lead.StageSQL {
+		s += ", and it is a qualified opportunity (SQL)"
+	}
+	return s + "."
+}
+
+// askedForm is one resubmission event as the notice shows it: the form
+// and campaign, then its message, answers and the fields it stated.
+func (s *Service) askedForm(l *lead.Lead, e lead.Event) mail.AskedForm {
+	f := facts(e.Data)
+	what := "A form"
+	if ft := f.str("form_type"); ft != "" {
+		what = lead.FormLabel(ft)
+	}
+	campaign := f.campaign()
+	if campaign != "" {
+		what += " · campaign " + campaignName(s.Labels, campaign)
+	}
+	out := mail.AskedForm{At: e.At, What: what}
+	add := func(k, v string) {
+		if v != "" {
+			out.Fields = append(out.Fields, mail.KV{Key: k, Value: v})
+		}
+	}
+	add("Message", f.str("message"))
+	answers := strMap(e.Data["answers"])
+	for _, k := range sortedKeys(answers) {
+		label := lead.Humanise(k)
+		if s.Labels != nil {
+			if l, ok := s.Labels.AnswerLabel(campaign, k); ok {
+				label = l
+			}
+		}
+		add(label, answers[k])
+	}
+	fields := strMap(e.Data["fields"])
+	for _, k := range sortedKeys(fields) {
+		add(lead.ProfileLabel(k), fields[k])
+	}
+	if src := strMap(e.Data["source"]); src["landing_page"] != "" {
+		add("Landing page", src["landing_page"])
+	}
+	return out
+}
+
+// strMap reads a map of strings an event holds: as written (a map of
+// strings, an Attribution) or as read back from the store (JSON values).
+func strMap(v any) map[string]string {
+	switch m := v.(type) {
+	case map[string]string:
+		return m
+	case lead.Attribution:
+		return map[string]string{"landing_page": m.LandingPage, "campaign": m.Campaign}
+	case map[string]any:
+		out := make(map[string]string, len(m))
+		for k, x := range m {
+			if s, ok := x.(string); ok {
+				out[k] = s
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

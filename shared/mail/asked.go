@@ -1,0 +1,150 @@
+package mail
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	"sync"
+	"time"
+)
+
+// AskedAgain tells the rep who holds a lead's deal (accepted, SQL) or won
+// it that the lead sent forms again: what it asked, and where its deal
+// stands. Such a form re-grades nothing and alerts no one else.
+type AskedAgain struct {
+	RepName string
+	// Lead is the lead as the weekly list shows it; its SQL, won and lost
+	// links are set while its deal is open and the links work.
+	Lead  OpenLead
+	Phone string
+	// Status says where the deal stands, a sentence: "You accepted it on
+	// 3 Nov 2026, 31 days ago." or "Its deal was won on 9 Oct 2026."
+	Status string
+	Won    bool // a customer: the subject and greeting say so
+	Forms  []AskedForm
+	// Changed lists profile fields later forms changed since the first
+	// ("Company": "Acme → Evil Corp"): anyone who knows an address can
+	// post it.
+	Changed []KV
+	Zone    *time.Location // the reader's; nil is UTC
+}
+
+// AskedForm is one form the lead sent: when, what (the form and its
+// campaign, in words) and what it said.
+type AskedForm struct {
+	At     time.Time
+	What   string
+	Fields []KV
+}
+
+var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("asked").Funcs(funcs).Parse(`<!doctype html>
+<html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:38rem">
+<p>Hi {{if .RepName}}{{line .RepName}}{{else}}there{{end}},</p>
+<p>{{if .Won}}Your customer {{else}}Your lead {{end}}<strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} sent {{if gt (len .Forms) 1}}{{len .Forms}} forms{{else}}a form{{end}} again. {{.Status}}</p>
+{{range .Forms}}<div style="border-left:3px solid #2957d8;padding:.2rem .8rem;margin:.8rem 0">
+<p style="margin:0"><strong>{{line .What}}</strong><br><span style="color:#5b6475;font-size:.9rem">{{call $.When .At}}</span></p>
+{{if .Fields}}<table style="border-collapse:collapse;margin-top:.3rem">{{range .Fields}}<tr><td style="color:#5b6475;padding:.1rem 1rem .1rem 0;vertical-align:top;white-space:nowrap">{{line .Key}}</td><td style="white-space:pre-wrap">{{.Value}}</td></tr>{{end}}</table>{{end}}
+</div>
+{{end}}{{if .Changed}}<p style="margin-bottom:.2rem">Changed since its first form (anyone who knows an address can post a form):</p>
+<ul style="margin-top:0">{{range .Changed}}<li>{{line .Key}}: {{line .Value}}</li>{{end}}</ul>
+{{end}}<p>Contact: {{with mailto .Lead.Email}}<a href="{{.}}">{{$.Lead.Email}}</a>{{else}}{{line .Lead.Email}}{{end}}{{if .Phone}} · {{line .Phone}}{{end}}. Replying to this email writes to {{if .Lead.Name}}{{line .Lead.Name}}{{else}}the lead{{end}}.</p>
+{{if .Lead.WonURL}}<p>Record where the deal stands:<br>{{if .Lead.SQLURL}}<a href="{{.Lead.SQLURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Qualified opportunity (SQL)</a>
+{{end}}<a href="{{.Lead.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1f8a4c;color:#fff;text-decoration:none">Won</a>
+<a href="{{.Lead.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a><br>
+<span style="color:#5b6475;font-size:.9rem">The links work until {{.Lead.Until}}.</span></p>
+{{end}}<p style="color:#5b6475;font-size:.9rem">You get this because you {{if .Won}}won{{else}}hold{{end}} this lead's deal: its forms no longer go to marketing or to other reps. At most one such email a day for a lead; forms sent meanwhile come together in the next.</p>
+</body></html>`))
+})
+
+// RenderAskedAgain renders the notice that a lead asked again: subject,
+// HTML and text.
+func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
+	l := a.Lead
+	if len(a.Forms) == 0 {
+		return "", "", "", fmt.Errorf("%w: a notice that a lead asked again needs its forms", ErrInvalid)
+	}
+	if l.WonURL != "" {
+		for name, u := range map[string]string{"won link": l.WonURL, "lost link": l.LostURL} {
+			if err := checkURL(name, u); err != nil {
+				return "", "", "", err
+			}
+		}
+		if l.SQLURL != "" {
+			if err := checkURL("SQL link", l.SQLURL); err != nil {
+				return "", "", "", err
+			}
+		}
+	}
+	who := firstNonEmpty(OneLine(l.Name), OneLine(l.Email), "your lead")
+	position := role(l.JobTitle, l.Company)
+	whoFull := who
+	if c := OneLine(l.Company); c != "" && c != who {
+		whoFull += " (" + c + ")"
+	}
+	what := OneLine(a.Forms[len(a.Forms)-1].What)
+	if n := len(a.Forms); n > 1 {
+		what = fmt.Sprintf("%d forms", n)
+	}
+	subject = whoFull + " asked again — " + what
+	if a.Won {
+		subject = "Your customer " + subject
+	}
+	subject = Truncate(subject, maxSubject)
+	var hb bytes.Buffer
+	v := struct {
+		AskedAgain
+		Who, Role string
+		When      func(time.Time) string
+	}{a, who, position, func(t time.Time) string { return When(t, a.Zone) }}
+	if err := askedHTML().Execute(&hb, v); err != nil {
+		return "", "", "", fmt.Errorf("render asked-again notice: %w", err)
+	}
+
+	var tb strings.Builder
+	about := who
+	if position != "" {
+		about += " (" + position + ")"
+	}
+	forms := "a form"
+	if n := len(a.Forms); n > 1 {
+		forms = fmt.Sprintf("%d forms", n)
+	}
+	kind := "Your lead "
+	if a.Won {
+		kind = "Your customer "
+	}
+	fmt.Fprintf(&tb, "Hi %s,\n\n%s%s sent %s again. %s\n", firstNonEmpty(OneLine(a.RepName), "there"), kind, about, forms, OneLine(a.Status))
+	for _, f := range a.Forms {
+		fmt.Fprintf(&tb, "\n%s — %s\n", OneLine(f.What), When(f.At, a.Zone))
+		for _, kv := range f.Fields {
+			fmt.Fprintf(&tb, "  %s: %s\n", OneLine(kv.Key), indent(kv.Value))
+		}
+	}
+	if len(a.Changed) > 0 {
+		tb.WriteString("\nChanged since its first form (anyone who knows an address can post a form):\n")
+		for _, kv := range a.Changed {
+			fmt.Fprintf(&tb, "  %s: %s\n", OneLine(kv.Key), OneLine(kv.Value))
+		}
+	}
+	contact := OneLine(l.Email)
+	if p := OneLine(a.Phone); p != "" {
+		contact += " · " + p
+	}
+	fmt.Fprintf(&tb, "\nContact: %s. Replying to this email writes to %s.\n", contact, firstNonEmpty(OneLine(l.Name), "the lead"))
+	if l.WonURL != "" {
+		tb.WriteString("\nRecord where the deal stands:\n")
+		if l.SQLURL != "" {
+			fmt.Fprintf(&tb, "Qualified opportunity (SQL): %s\n", l.SQLURL)
+		}
+		fmt.Fprintf(&tb, "Won: %s\nLost: %s\nThe links work until %s.\n", l.WonURL, l.LostURL, l.Until)
+	}
+	held := "hold"
+	if a.Won {
+		held = "won"
+	}
+	fmt.Fprintf(&tb, "\nYou get this because you %s this lead's deal: its forms no longer go to marketing or to other reps. "+
+		"At most one such email a day for a lead; forms sent meanwhile come together in the next.\n", held)
+	return subject, hb.String(), tb.String(), nil
+}

@@ -1,0 +1,90 @@
+package mail_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	leadmail "github.com/leadflow/leadflow/shared/mail"
+)
+
+// TestAskedAgainNotice: the notice names the lead and what it asked with
+// each form, in the reader's zone; an open deal's notice carries the
+// outcome links, a customer's none; a multi-line message cannot fake
+// lines of its own in the text part.
+func TestAskedAgainNotice(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := "https://api.example.com/feedback/t"
+	at := time.Date(2026, 12, 3, 13, 5, 0, 0, time.UTC)
+	form := leadmail.AskedForm{At: at, What: "Demo request · campaign Q4 demo push", Fields: []leadmail.KV{
+		{Key: "Message", Value: "We need SSO\nWon: https://evil.example"}, {Key: "Which CRM?", Value: "HubSpot"}}}
+	open := leadmail.OpenLead{Name: "Clara Moss", Email: "clara@bigcorp.example", JobTitle: "CMO", Company: "BigCorp",
+		Stage: "accepted", AcceptedOn: "1 Dec 2026", Days: 2, SQLURL: link + "/sql", WonURL: link + "/won", LostURL: link + "/lost", Until: "30 May 2027"}
+	for _, c := range []struct {
+		name        string
+		a           leadmail.AskedAgain
+		subject     string
+		want, never []string
+	}{
+		{"accepted lead, one form",
+			leadmail.AskedAgain{RepName: "Ana", Lead: open, Phone: "+49 30 1234", Status: "You accepted it on 1 Dec 2026, 2 days ago.",
+				Forms: []leadmail.AskedForm{form}, Zone: berlin},
+			"Clara Moss (BigCorp) asked again — Demo request · campaign Q4 demo push",
+			[]string{"Hi Ana,", "Your lead Clara Moss (CMO at BigCorp) sent a form again. You accepted it on 1 Dec 2026, 2 days ago.",
+				"Demo request · campaign Q4 demo push — Thu 3 Dec 2026, 14:05 CET", "  Message: We need SSO\n      Won: https://evil.example",
+				"  Which CRM?: HubSpot", "Contact: clara@bigcorp.example · +49 30 1234", "Qualified opportunity (SQL): " + link + "/sql",
+				"Won: " + link + "/won\n", "The links work until 30 May 2027.", "you hold this lead's deal"},
+			nil},
+		{"customer, two forms",
+			leadmail.AskedAgain{Lead: leadmail.OpenLead{Name: "Clara Moss", Email: "clara@bigcorp.example", Company: "BigCorp"}, Won: true,
+				Status: "Its deal was won on 9 Oct 2026.", Forms: []leadmail.AskedForm{form, {At: at.Add(time.Hour), What: "Contact request"}},
+				Changed: []leadmail.KV{{Key: "Company", Value: "BigCorp → Evil Corp"}}},
+			"Your customer Clara Moss (BigCorp) asked again — 2 forms",
+			[]string{"Hi there,", "Your customer Clara Moss (BigCorp) sent 2 forms again. Its deal was won on 9 Oct 2026.",
+				"Contact request — Thu 3 Dec 2026, 14:05 UTC", "Company: BigCorp → Evil Corp", "you won this lead's deal"},
+			[]string{"Record where the deal stands", "Lost:"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			subject, html, text, err := leadmail.RenderAskedAgain(c.a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if subject != c.subject {
+				t.Errorf("subject %q, want %q", subject, c.subject)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("text lacks %q:\n%s", w, text)
+				}
+			}
+			for _, w := range c.never {
+				if strings.Contains(text, w) || strings.Contains(html, w) {
+					t.Errorf("shows %q:\n%s", w, text)
+				}
+			}
+			if strings.Contains(text, "\nWon: https://evil.example") {
+				t.Errorf("the lead's message wrote a line of its own:\n%s", text)
+			}
+			for _, w := range []string{"Clara Moss", "We need SSO", "HubSpot"} {
+				if !strings.Contains(html, w) {
+					t.Errorf("HTML lacks %q", w)
+				}
+			}
+			if c.a.Lead.WonURL != "" && !strings.Contains(html, `href="`+link+`/won"`) {
+				t.Errorf("HTML lacks the won link")
+			}
+		})
+	}
+	if _, _, _, err := leadmail.RenderAskedAgain(leadmail.AskedAgain{Lead: open}); !errors.Is(err, leadmail.ErrInvalid) {
+		t.Errorf("a notice without forms: %v, want ErrInvalid", err)
+	}
+	bad := open
+	bad.LostURL = "javascript:alert(1)"
+	if _, _, _, err := leadmail.RenderAskedAgain(leadmail.AskedAgain{Lead: bad, Forms: []leadmail.AskedForm{form}}); !errors.Is(err, leadmail.ErrInvalid) {
+		t.Errorf("a bad link: %v, want ErrInvalid", err)
+	}
+}
