@@ -91,7 +91,7 @@ func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
 		t.Fatalf("notices after the tick: %d, want 1", len(got))
 	}
 	n := got[0]
-	if n.To[0] != rep || !strings.HasPrefix(n.Subject, "Clara Moss (BigCorp <b>Inc</b>) asked again — Contact request") {
+	if n.To[0] != rep || !strings.HasPrefix(n.Subject, "Clara Moss (BigCorp <b>Inc</b>) asked again — Contact request") || !strings.Contains(n.Text, "campaign Q4") {
 		t.Fatalf("notice %q to %v, want to the rep who accepted (%s)", n.Subject, n.To, rep)
 	}
 	for _, w := range []string{"You accepted it on", "Do you support SSO?\n      We need it by March.", "Phone: +49 30 5550",

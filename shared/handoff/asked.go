@@ -41,7 +41,7 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 	}
 	if len(a.Forms) == 0 {
 		// Its timeline lost the events (never so far): say when, at least.
-		a.Forms = []mail.AskedForm{{At: upto, What: "A form"}}
+		a.Forms = []mail.AskedForm{{At: upto, Form: "A form"}}
 	}
 	subject, html, text, err := mail.RenderAskedAgain(a)
 	if err != nil {
@@ -59,7 +59,15 @@ func dealStatus(l *lead.Lead, open mail.OpenLead, zone *time.Location) string {
 		}
 		return "Its deal is won."
 	}
-	s := fmt.Sprintf("You accepted it on %s, %d days ago", open.AcceptedOn, open.Days)
+	var s string
+	switch open.Days {
+	case 0:
+		s = "You accepted it today"
+	case 1:
+		s = "You accepted it yesterday, on " + open.AcceptedOn
+	default:
+		s = fmt.Sprintf("You accepted it on %s, %d days ago", open.AcceptedOn, open.Days)
+	}
 	if l.Stage == lead.StageSQL {
 		s += ", and it is a qualified opportunity (SQL)"
 	}
@@ -70,15 +78,14 @@ func dealStatus(l *lead.Lead, open mail.OpenLead, zone *time.Location) string {
 // and campaign, then its message, answers and the fields it stated.
 func (s *Service) askedForm(l *lead.Lead, e lead.Event) mail.AskedForm {
 	f := facts(e.Data)
-	what := "A form"
+	out := mail.AskedForm{At: e.At, Form: "A form"}
 	if ft := f.str("form_type"); ft != "" {
-		what = lead.FormLabel(ft)
+		out.Form = lead.FormLabel(ft)
 	}
 	campaign := f.campaign()
 	if campaign != "" {
-		what += " · campaign " + campaignName(s.Labels, campaign)
+		out.Campaign = campaignName(s.Labels, campaign)
 	}
-	out := mail.AskedForm{At: e.At, What: what}
 	add := func(k, v string) {
 		if v != "" {
 			out.Fields = append(out.Fields, mail.KV{Key: k, Value: v})

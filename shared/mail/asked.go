@@ -30,12 +30,12 @@ type AskedAgain struct {
 	Zone    *time.Location // the reader's; nil is UTC
 }
 
-// AskedForm is one form the lead sent: when, what (the form and its
-// campaign, in words) and what it said.
+// AskedForm is one form the lead sent: when, which form and campaign
+// (in words), and what it said.
 type AskedForm struct {
-	At     time.Time
-	What   string
-	Fields []KV
+	At             time.Time
+	Form, Campaign string
+	Fields         []KV
 }
 
 var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
@@ -44,7 +44,7 @@ var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
 <p>Hi {{if .RepName}}{{line .RepName}}{{else}}there{{end}},</p>
 <p>{{if .Won}}Your customer {{else}}Your lead {{end}}<strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} sent {{if gt (len .Forms) 1}}{{len .Forms}} forms{{else}}a form{{end}} again. {{.Status}}</p>
 {{range .Forms}}<div style="border-left:3px solid #2957d8;padding:.2rem .8rem;margin:.8rem 0">
-<p style="margin:0"><strong>{{line .What}}</strong><br><span style="color:#5b6475;font-size:.9rem">{{call $.When .At}}</span></p>
+<p style="margin:0"><strong>{{line .Form}}</strong><br><span style="color:#5b6475;font-size:.9rem">{{call $.When .At}}{{if .Campaign}} · campaign {{line .Campaign}}{{end}}</span></p>
 {{if .Fields}}<table style="border-collapse:collapse;margin-top:.3rem">{{range .Fields}}<tr><td style="color:#5b6475;padding:.1rem 1rem .1rem 0;vertical-align:top;white-space:nowrap">{{line .Key}}</td><td style="white-space:pre-wrap">{{.Value}}</td></tr>{{end}}</table>{{end}}
 </div>
 {{end}}{{if .Changed}}<p style="margin-bottom:.2rem">Changed since its first form (anyone who knows an address can post a form):</p>
@@ -83,7 +83,7 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	if c := OneLine(l.Company); c != "" && c != who {
 		whoFull += " (" + c + ")"
 	}
-	what := OneLine(a.Forms[len(a.Forms)-1].What)
+	what := firstNonEmpty(OneLine(a.Forms[len(a.Forms)-1].Form), "a form")
 	if n := len(a.Forms); n > 1 {
 		what = fmt.Sprintf("%d forms", n)
 	}
@@ -117,7 +117,11 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	}
 	fmt.Fprintf(&tb, "Hi %s,\n\n%s%s sent %s again. %s\n", firstNonEmpty(OneLine(a.RepName), "there"), kind, about, forms, OneLine(a.Status))
 	for _, f := range a.Forms {
-		fmt.Fprintf(&tb, "\n%s — %s\n", OneLine(f.What), When(f.At, a.Zone))
+		fmt.Fprintf(&tb, "\n%s — %s", firstNonEmpty(OneLine(f.Form), "A form"), When(f.At, a.Zone))
+		if c := OneLine(f.Campaign); c != "" {
+			tb.WriteString(" · campaign " + c)
+		}
+		tb.WriteString("\n")
 		for _, kv := range f.Fields {
 			fmt.Fprintf(&tb, "  %s: %s\n", OneLine(kv.Key), indent(kv.Value))
 		}

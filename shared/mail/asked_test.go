@@ -20,7 +20,7 @@ func TestAskedAgainNotice(t *testing.T) {
 	}
 	link := "https://api.example.com/feedback/t"
 	at := time.Date(2026, 12, 3, 13, 5, 0, 0, time.UTC)
-	form := leadmail.AskedForm{At: at, What: "Demo request · campaign Q4 demo push", Fields: []leadmail.KV{
+	form := leadmail.AskedForm{At: at, Form: "Demo request", Campaign: "Q4 demo push", Fields: []leadmail.KV{
 		{Key: "Message", Value: "We need SSO\nWon: https://evil.example"}, {Key: "Which CRM?", Value: "HubSpot"}}}
 	open := leadmail.OpenLead{Name: "Clara Moss", Email: "clara@bigcorp.example", JobTitle: "CMO", Company: "BigCorp",
 		Stage: "accepted", AcceptedOn: "1 Dec 2026", Days: 2, SQLURL: link + "/sql", WonURL: link + "/won", LostURL: link + "/lost", Until: "30 May 2027"}
@@ -33,15 +33,15 @@ func TestAskedAgainNotice(t *testing.T) {
 		{"accepted lead, one form",
 			leadmail.AskedAgain{RepName: "Ana", Lead: open, Phone: "+49 30 1234", Status: "You accepted it on 1 Dec 2026, 2 days ago.",
 				Forms: []leadmail.AskedForm{form}, Zone: berlin},
-			"Clara Moss (BigCorp) asked again — Demo request · campaign Q4 demo push",
+			"Clara Moss (BigCorp) asked again — Demo request",
 			[]string{"Hi Ana,", "Your lead Clara Moss (CMO at BigCorp) sent a form again. You accepted it on 1 Dec 2026, 2 days ago.",
-				"Demo request · campaign Q4 demo push — Thu 3 Dec 2026, 14:05 CET", "  Message: We need SSO\n      Won: https://evil.example",
+				"Demo request — Thu 3 Dec 2026, 14:05 CET · campaign Q4 demo push", "  Message: We need SSO\n      Won: https://evil.example",
 				"  Which CRM?: HubSpot", "Contact: clara@bigcorp.example · +49 30 1234", "Qualified opportunity (SQL): " + link + "/sql",
 				"Won: " + link + "/won\n", "The links work until 30 May 2027.", "you hold this lead's deal"},
 			nil},
 		{"customer, two forms",
 			leadmail.AskedAgain{Lead: leadmail.OpenLead{Name: "Clara Moss", Email: "clara@bigcorp.example", Company: "BigCorp"}, Won: true,
-				Status: "Its deal was won on 9 Oct 2026.", Forms: []leadmail.AskedForm{form, {At: at.Add(time.Hour), What: "Contact request"}},
+				Status: "Its deal was won on 9 Oct 2026.", Forms: []leadmail.AskedForm{form, {At: at.Add(time.Hour), Form: "Contact request"}},
 				Changed: []leadmail.KV{{Key: "Company", Value: "BigCorp → Evil Corp"}}},
 			"Your customer Clara Moss (BigCorp) asked again — 2 forms",
 			[]string{"Hi there,", "Your customer Clara Moss (BigCorp) sent 2 forms again. Its deal was won on 9 Oct 2026.",
