@@ -107,6 +107,10 @@ func DetailType(ev lead.Event) (string, bool) {
 	switch ev.Kind {
 	case lead.EventCaptured:
 		return "lead.captured", true
+	case lead.EventResubmitted:
+		// A known lead posted a form again: the CRM logs the activity
+		// (its rep, when sales holds it, is told by email too).
+		return "lead.resubmitted", true
 	case lead.EventErased:
 		return "lead.erased", true
 	case lead.EventOptIn:

@@ -18,7 +18,7 @@ func TestDetailType(t *testing.T) {
 		want string
 	}{
 		{lead.Event{Kind: lead.EventCaptured}, "lead.captured"},
-		{lead.Event{Kind: lead.EventResubmitted}, ""},
+		{lead.Event{Kind: lead.EventResubmitted}, "lead.resubmitted"},
 		{lead.Event{Kind: "qualified", Data: map[string]any{"from": "new", "to": "mql"}}, ""}, // its stage event says it
 		{lead.Event{Kind: "accepted"}, ""},
 		{lead.Event{Kind: "unsubscribed"}, ""},
