@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -160,12 +161,14 @@ func (p *Publisher) Handle(ctx context.Context, records []Record) error {
 		switch {
 		case err == nil && l.Erased:
 			// The profile an erasure keeps holds no contact data: publish
-			// none (an empty address would read as a contact to update).
-			d.Campaign = l.Campaign()
+			// none (an empty address would read as a contact to update),
+			// nor what a form said (a record written before the erasure).
+			d.Campaign, d.Data = l.Campaign(), withoutForm(d.Data)
 		case err == nil:
 			d.Campaign, d.Lead = l.Campaign(), contact(l)
 		case errors.Is(err, lead.ErrNotFound):
 			// Erased since: publish without contact data.
+			d.Data = withoutForm(d.Data)
 		default:
 			return fmt.Errorf("publish: load lead %s: %w", r.LeadID, err)
 		}
@@ -181,6 +184,21 @@ func (p *Publisher) Handle(ctx context.Context, records []Record) error {
 		p.Log.Info("event out", "type", o.DetailType, "leadId", o.Detail.LeadID, "eventId", o.Detail.EventID)
 	}
 	return nil
+}
+
+// formFields are what a person wrote in a form, as a submission event
+// keeps it (lead.SubmissionEvent).
+var formFields = []string{"fields", "message", "answers"}
+
+// withoutForm is an event's data without what the person wrote: an
+// erased lead's form, read from a stream record made before the erasure,
+// publishes the form type, attribution and consent only.
+func withoutForm(data map[string]any) map[string]any {
+	out := maps.Clone(data)
+	for _, k := range formFields {
+		delete(out, k)
+	}
+	return out
 }
 
 func contact(l lead.Lead) *Contact {

@@ -97,6 +97,32 @@ func TestPublisherErasedLeadAndBusFailure(t *testing.T) {
 	if len(bus.got) != 1 || bus.got[0].Detail.Lead != nil || bus.got[0].DetailType != "lead.erased" {
 		t.Fatalf("published %+v: want lead.erased without contact data", bus.got)
 	}
+	// A form posted before the erasure, read from the stream after it:
+	// published without what the person wrote.
+	bus.got = nil
+	form := lead.SubmissionEvent("e4", lead.EventResubmitted, lead.Submission{Email: "x@example.com", Name: "Clara", Phone: "+49 30 1",
+		Message: "call me", FormType: "contact", Answers: map[string]string{"crm": "HubSpot"}, Source: lead.Attribution{Campaign: "q4-demo", At: at}})
+	for _, id := range []string{"anon", "gone"} {
+		if err := p.Handle(context.Background(), []Record{{LeadID: id, Event: form}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(bus.got) != 2 {
+		t.Fatalf("published %d forms of erased leads, want 2", len(bus.got))
+	}
+	for _, o := range bus.got {
+		if o.DetailType != "lead.resubmitted" || o.Detail.Data["form_type"] != "contact" {
+			t.Fatalf("published %+v: want the form's type", o)
+		}
+		for _, k := range []string{"fields", "message", "answers"} {
+			if _, ok := o.Detail.Data[k]; ok {
+				t.Fatalf("an erased lead's form published its %s: %v", k, o.Detail.Data)
+			}
+		}
+	}
+	if _, ok := form.Data["message"]; !ok {
+		t.Fatal("withoutForm changed the record's own data")
+	}
 	bus.err = errors.New("throttled")
 	if err := p.Handle(context.Background(), recs); err == nil {
 		t.Fatal("a bus failure must fail the batch so the stream redelivers it")
