@@ -4,7 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -36,7 +37,7 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 	since, upto := l.AskedUntold()
 	for _, e := range tl {
 		if e.Kind == lead.EventResubmitted && !e.At.Before(since) && !e.At.After(upto) {
-			a.Forms = append(a.Forms, s.askedForm(&l, e))
+			a.Forms = append(a.Forms, s.askedForm(e))
 		}
 	}
 	if len(a.Forms) == 0 {
@@ -76,7 +77,7 @@ func dealStatus(l *lead.Lead, open mail.OpenLead, zone *time.Location) string {
 
 // askedForm is one resubmission event as the notice shows it: the form
 // and campaign, then its message, answers and the fields it stated.
-func (s *Service) askedForm(l *lead.Lead, e lead.Event) mail.AskedForm {
+func (s *Service) askedForm(e lead.Event) mail.AskedForm {
 	f := facts(e.Data)
 	out := mail.AskedForm{At: e.At, Form: "A form"}
 	if ft := f.str("form_type"); ft != "" {
@@ -93,17 +94,17 @@ func (s *Service) askedForm(l *lead.Lead, e lead.Event) mail.AskedForm {
 	}
 	add("Message", f.str("message"))
 	answers := strMap(e.Data["answers"])
-	for _, k := range sortedKeys(answers) {
+	for _, k := range slices.Sorted(maps.Keys(answers)) {
 		label := lead.Humanise(k)
 		if s.Labels != nil {
-			if l, ok := s.Labels.AnswerLabel(campaign, k); ok {
-				label = l
+			if got, ok := s.Labels.AnswerLabel(campaign, k); ok {
+				label = got
 			}
 		}
 		add(label, answers[k])
 	}
 	fields := strMap(e.Data["fields"])
-	for _, k := range sortedKeys(fields) {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		add(lead.ProfileLabel(k), fields[k])
 	}
 	if src := strMap(e.Data["source"]); src["landing_page"] != "" {
@@ -130,13 +131,4 @@ func strMap(v any) map[string]string {
 		return out
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
