@@ -26,7 +26,7 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 	horizon := s.Rules.Outcomes().Horizon
 	open := openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, zone, horizon, now)
 	a := mail.AskedAgain{Lead: open, Phone: l.Phone, Won: l.Stage == lead.StageWon, Changed: changed(&l), Zone: zone,
-		Status: dealStatus(&l, open, zone)}
+		Status: dealStatus(&l, zone, now)}
 	if l.Stage == lead.StageWon || !l.OutcomesUntil(horizon, now).After(now) {
 		// Won, or past the horizon: no outcome link would work.
 		a.Lead.SQLURL, a.Lead.WonURL, a.Lead.LostURL = "", "", ""
@@ -52,27 +52,48 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 		Tags: map[string]string{"kind": "sales_" + jobAsked}, ConfigurationSet: s.ConfigurationSet}, nil
 }
 
-// dealStatus says where the lead's deal stands, in a sentence for the rep.
-func dealStatus(l *lead.Lead, open mail.OpenLead, zone *time.Location) string {
+// dealStatus says where the lead's deal stands, in a sentence for the
+// rep: "today", "yesterday" and "n days ago" count the rep's calendar
+// days, not spans of 24 hours.
+func dealStatus(l *lead.Lead, zone *time.Location, now time.Time) string {
 	if l.Stage == lead.StageWon {
 		if d := l.Deal; d != nil && !d.ClosedAt.IsZero() {
-			return "Its deal was won on " + d.ClosedAt.In(zone).Format("2 Jan 2006") + "."
+			return "Its deal was won on " + dayOf(d.ClosedAt, zone).Format("2 Jan 2006") + "."
 		}
 		return "Its deal is won."
 	}
+	accepted := l.AcceptedAt().In(zone)
+	on := accepted.Format("2 Jan 2006")
 	var s string
-	switch open.Days {
+	switch days := calendarDays(accepted, now.In(zone)); days {
 	case 0:
 		s = "You accepted it today"
 	case 1:
-		s = "You accepted it yesterday, on " + open.AcceptedOn
+		s = "You accepted it yesterday, on " + on
 	default:
-		s = fmt.Sprintf("You accepted it on %s, %d days ago", open.AcceptedOn, open.Days)
+		s = fmt.Sprintf("You accepted it on %s, %d days ago", on, days)
 	}
 	if l.Stage == lead.StageSQL {
 		s += ", and it is a qualified opportunity (SQL)"
 	}
 	return s + "."
+}
+
+// dayOf is t in zone for showing its date; a close date given as a date
+// (midnight UTC: the outcome page's and the CRM's YYYY-MM-DD) is that
+// date in any zone, not the evening before west of UTC.
+func dayOf(t time.Time, zone *time.Location) time.Time {
+	if u := t.UTC(); u.Equal(u.Truncate(24 * time.Hour)) {
+		return u
+	}
+	return t.In(zone)
+}
+
+// calendarDays is how many calendar days lie between from and to, both
+// in the zone they carry (0 on the same day).
+func calendarDays(from, to time.Time) int {
+	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	return max(0, int(day(to).Sub(day(from)).Hours()/24))
 }
 
 // askedForm is one resubmission event as the notice shows it: the form
