@@ -44,6 +44,11 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 		// Its timeline lost the events (never so far): say when, at least.
 		a.Forms = []mail.AskedForm{{At: upto, Form: "A form"}}
 	}
+	if n := len(a.Forms); n > maxAskedForms {
+		// Anyone can post the address, as often as they like: the newest
+		// in full, the rest counted, so the email stays one SES takes.
+		a.Earlier, a.Forms = n-maxAskedForms, a.Forms[n-maxAskedForms:]
+	}
 	subject, html, text, err := mail.RenderAskedAgain(a)
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("handoff: render asked-again notice: %w", err)
@@ -153,3 +158,7 @@ func strMap(v any) map[string]string {
 	}
 	return nil
 }
+
+// maxAskedForms is how many forms one notice lists in full, the newest;
+// it counts the earlier ones (a form's message and answers may be ~35 kB).
+const maxAskedForms = 10

@@ -1,9 +1,13 @@
 package handoff
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
 )
 
@@ -48,5 +52,75 @@ func TestDealStatus(t *testing.T) {
 		if got := dealStatus(&l, c.zone, now); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// heldLead stores a lead Ana accepted a week ago that has since posted
+// forms (one a minute from f.now on, each with message), as capture
+// writes them: a resubmission event each, noted on its deal.
+func (f *fixture) heldLead(t *testing.T, email string, forms int, message func(i int) string) string {
+	t.Helper()
+	l := lead.New(ids.New(f.now), lead.Submission{Email: email, Name: "Clara", Company: "BigCorp", JobTitle: "CMO", FormType: "demo_request",
+		Source: lead.Attribution{Campaign: "q4", At: f.now.Add(-8 * 24 * time.Hour)}})
+	l.Stage = lead.StageSAL
+	l.Handoff = &lead.Handoff{State: lead.HandoffAnswered, Rep: "ana@example.com", RepName: "Ana"}
+	l.Deal = &lead.Deal{AcceptedAt: f.now.Add(-7 * 24 * time.Hour), Rep: "ana@example.com", RemindAt: f.now.Add(7 * 24 * time.Hour)}
+	ch := lead.Change{At: f.now}
+	for i := range forms {
+		at := f.now.Add(time.Duration(i) * time.Minute)
+		sub := lead.Submission{Email: email, FormType: "contact", Message: message(i), Source: lead.Attribution{Campaign: "q4", At: at}}
+		ch.Events = append(ch.Events, lead.SubmissionEvent(ids.New(at), lead.EventResubmitted, sub))
+		l.AskAgain(at)
+	}
+	l.Version = 1
+	if err := f.store.CreateLead(context.Background(), l, ch, nil); err != nil {
+		t.Fatal(err)
+	}
+	return l.ID
+}
+
+// TestAskedNoticeIsBounded: anyone can post a held lead's address, as
+// often as they like; the day's notice lists the newest forms in full and
+// counts the rest, so it stays a readable email SES accepts (a notice
+// growing with every post would at some size be refused, and the refusal's
+// back-off would hold up the lead's other emails to sales too).
+func TestAskedNoticeIsBounded(t *testing.T) {
+	for _, c := range []struct {
+		forms, listed int
+		subject       string
+	}{
+		{1, 1, "Clara (BigCorp) asked again — Contact request"},
+		{maxAskedForms, maxAskedForms, fmt.Sprintf("Clara (BigCorp) asked again — %d forms", maxAskedForms)},
+		{300, maxAskedForms, "Clara (BigCorp) asked again — 300 forms"},
+	} {
+		t.Run(fmt.Sprint(c.forms, " forms"), func(t *testing.T) {
+			f := newFixture(t)
+			long := strings.Repeat("lorem ipsum ", 400) // ~4.8 kB, as a message may be
+			id := f.heldLead(t, "clara@bigcorp.example", c.forms, func(i int) string { return fmt.Sprintf("form #%d %s", i, long) })
+			f.now = f.now.Add(time.Duration(c.forms) * time.Minute)
+			out, err := f.svc.Run(context.Background(), id, "w1", "")
+			if err != nil || out != ToldAsked || len(f.out.Sent()) != 1 {
+				t.Fatalf("Run = %s, %v; %d emails", out, err, len(f.out.Sent()))
+			}
+			m := f.out.Sent()[0]
+			if m.Subject != c.subject {
+				t.Errorf("subject %q, want %q", m.Subject, c.subject)
+			}
+			if n := strings.Count(m.Text, "form #"); n != c.listed {
+				t.Errorf("the text lists %d forms, want %d", n, c.listed)
+			}
+			if !strings.Contains(m.Text, fmt.Sprintf("form #%d ", c.forms-1)) {
+				t.Errorf("the newest form is not listed")
+			}
+			if earlier := c.forms - c.listed; earlier > 0 && !strings.Contains(m.Text, fmt.Sprintf("%d earlier forms", earlier)) {
+				t.Errorf("the text does not count the %d earlier forms:\n%s", earlier, m.Text[:min(len(m.Text), 600)])
+			}
+			if size := len(m.Text) + len(m.HTML); size > 200_000 {
+				t.Errorf("the notice is %d bytes", size)
+			}
+			if l := stored(t, f.store, id); !l.AskedDue().IsZero() {
+				t.Errorf("still owed after the notice: %v", l.AskedDue())
+			}
+		})
 	}
 }

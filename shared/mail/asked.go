@@ -23,6 +23,9 @@ type AskedAgain struct {
 	Status string
 	Won    bool // a customer: the subject and greeting say so
 	Forms  []AskedForm
+	// Earlier counts forms sent before Forms that the notice does not
+	// list (it lists the newest few in full).
+	Earlier int
 	// Changed lists profile fields later forms changed since the first
 	// ("Company": "Acme → Evil Corp"): anyone who knows an address can
 	// post it.
@@ -42,8 +45,9 @@ var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("asked").Funcs(funcs).Parse(`<!doctype html>
 <html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:38rem">
 <p>Hi {{if .RepName}}{{line .RepName}}{{else}}there{{end}},</p>
-<p>{{if .Won}}Your customer {{else}}Your lead {{end}}<strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} sent {{if gt (len .Forms) 1}}{{len .Forms}} forms{{else}}a form{{end}} again. {{.Status}}</p>
-{{range .Forms}}<div style="border-left:3px solid #2957d8;padding:.2rem .8rem;margin:.8rem 0">
+<p>{{if .Won}}Your customer {{else}}Your lead {{end}}<strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} sent {{.Count}} again. {{.Status}}</p>
+{{if .Earlier}}<p style="color:#5b6475">{{.EarlierNote}}</p>
+{{end}}{{range .Forms}}<div style="border-left:3px solid #2957d8;padding:.2rem .8rem;margin:.8rem 0">
 <p style="margin:0"><strong>{{line .Form}}</strong><br><span style="color:#5b6475;font-size:.9rem">{{call $.When .At}}{{if .Campaign}} · campaign {{line .Campaign}}{{end}}</span></p>
 {{if .Fields}}<table style="border-collapse:collapse;margin-top:.3rem">{{range .Fields}}<tr><td style="color:#5b6475;padding:.1rem 1rem .1rem 0;vertical-align:top;white-space:nowrap">{{line .Key}}</td><td style="white-space:pre-wrap">{{.Value}}</td></tr>{{end}}</table>{{end}}
 </div>
@@ -83,9 +87,25 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	if c := OneLine(l.Company); c != "" && c != who {
 		whoFull += " (" + c + ")"
 	}
+	if a.Earlier < 0 {
+		a.Earlier = 0
+	}
+	total := len(a.Forms) + a.Earlier
+	forms := "a form"
 	what := firstNonEmpty(OneLine(a.Forms[len(a.Forms)-1].Form), "a form")
-	if n := len(a.Forms); n > 1 {
-		what = fmt.Sprintf("%d forms", n)
+	if total > 1 {
+		forms = fmt.Sprintf("%d forms", total)
+		what = forms
+	}
+	earlier := fmt.Sprintf("%d earlier forms are", a.Earlier)
+	if a.Earlier == 1 {
+		earlier = "1 earlier form is"
+	}
+	earlier += " not shown here; "
+	if len(a.Forms) == 1 {
+		earlier += "the newest follows."
+	} else {
+		earlier += fmt.Sprintf("the newest %d follow.", len(a.Forms))
 	}
 	subject = whoFull + " asked again — " + what
 	if a.Won {
@@ -95,9 +115,9 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	var hb bytes.Buffer
 	v := struct {
 		AskedAgain
-		Who, Role string
-		When      func(time.Time) string
-	}{a, who, position, func(t time.Time) string { return When(t, a.Zone) }}
+		Who, Role, Count, EarlierNote string
+		When                          func(time.Time) string
+	}{a, who, position, forms, earlier, func(t time.Time) string { return When(t, a.Zone) }}
 	if err := askedHTML().Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render asked-again notice: %w", err)
 	}
@@ -107,15 +127,14 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	if position != "" {
 		about += " (" + position + ")"
 	}
-	forms := "a form"
-	if n := len(a.Forms); n > 1 {
-		forms = fmt.Sprintf("%d forms", n)
-	}
 	kind := "Your lead "
 	if a.Won {
 		kind = "Your customer "
 	}
 	fmt.Fprintf(&tb, "Hi %s,\n\n%s%s sent %s again. %s\n", firstNonEmpty(OneLine(a.RepName), "there"), kind, about, forms, OneLine(a.Status))
+	if a.Earlier > 0 {
+		tb.WriteString("\n" + earlier + "\n")
+	}
 	for _, f := range a.Forms {
 		fmt.Fprintf(&tb, "\n%s — %s", firstNonEmpty(OneLine(f.Form), "A form"), When(f.At, a.Zone))
 		if c := OneLine(f.Campaign); c != "" {

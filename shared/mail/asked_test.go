@@ -47,6 +47,11 @@ func TestAskedAgainNotice(t *testing.T) {
 			[]string{"Hi there,", "Your customer Clara Moss (BigCorp) sent 2 forms again. Its deal was won on 9 Oct 2026.",
 				"Contact request — Thu 3 Dec 2026, 14:05 UTC", "Company: BigCorp → Evil Corp", "you won this lead's deal"},
 			[]string{"Record where the deal stands", "Lost:"}},
+		{"the newest forms of many",
+			leadmail.AskedAgain{Lead: open, Status: "You accepted it today.", Forms: []leadmail.AskedForm{form}, Earlier: 41},
+			"Clara Moss (BigCorp) asked again — 42 forms",
+			[]string{"sent 42 forms again.", "41 earlier forms are not shown here; the newest follows."},
+			nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			subject, html, text, err := leadmail.RenderAskedAgain(c.a)
