@@ -100,6 +100,10 @@ func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
 			t.Errorf("notice text lacks %q:\n%s", w, n.Text)
 		}
 	}
+	// The fields it stated read in the form's order, not alphabetically.
+	if c, p, z := strings.Index(n.Text, "\n  Company: "), strings.Index(n.Text, "\n  Phone: "), strings.Index(n.Text, "\n  Company size: "); c < 0 || !(c < p && p < z) {
+		t.Errorf("stated fields out of the form's order (company %d, phone %d, size %d):\n%s", c, p, z, n.Text)
+	}
 	fire() // told: nothing more
 	if got := notices(2); len(got) != 1 {
 		t.Fatalf("a second tick sent the notice again: %d", len(got))

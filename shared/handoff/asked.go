@@ -130,7 +130,7 @@ func (s *Service) askedForm(e lead.Event) mail.AskedForm {
 		add(label, answers[k])
 	}
 	fields := strMap(e.Data["fields"])
-	for _, k := range slices.Sorted(maps.Keys(fields)) {
+	for _, k := range lead.ProfileOrder() { // as the form reads, not alphabetically
 		add(lead.ProfileLabel(k), fields[k])
 	}
 	if src := strMap(e.Data["source"]); src["landing_page"] != "" {

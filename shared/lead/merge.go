@@ -99,6 +99,16 @@ func ProfileFields(s Submission) map[string]string {
 	return out
 }
 
+// ProfileOrder is the profile fields' names in the order people read
+// them (name, company, job title, phone, …), for showing a map of them.
+func ProfileOrder() []string {
+	out := make([]string, len(profileFields))
+	for i, f := range profileFields {
+		out[i] = f.name
+	}
+	return out
+}
+
 // ProfileLabel is a profile field's name as people read it ("job_title":
 // "Job title"), the name humanised for one it does not know.
 func ProfileLabel(name string) string {
