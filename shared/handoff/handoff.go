@@ -313,7 +313,23 @@ func (s *Service) job(job, base string, now time.Time) sendonce.Job {
 		Message: func(ctx context.Context, l lead.Lead) (mail.Message, error) { return s.message(ctx, l, job, now) },
 		Due:     func(l *lead.Lead) bool { return dueJob(l, now) == job },
 		Commit:  func(l *lead.Lead, messageID string) lead.Change { return s.record(l, job, messageID, now) },
+		Since:   since(job),
 	}
+}
+
+// since is when the obligation a deal's email fulfils began, for the
+// jobs whose obligation can end and come again on the same lead (a deal
+// lost, the lead back and accepted anew): the deal's acceptance for its
+// outcome reminder, the oldest untold form for the notice that it asked
+// again. A claim older than that is a dead worker's from the earlier deal.
+func since(job string) func(l *lead.Lead) time.Time {
+	switch job {
+	case jobReminder:
+		return func(l *lead.Lead) time.Time { return l.AcceptedAt() }
+	case jobAsked:
+		return func(l *lead.Lead) time.Time { since, _ := l.AskedUntold(); return since }
+	}
+	return nil
 }
 
 // outcome maps what the protocol did to the hand-off's outcome and metrics.

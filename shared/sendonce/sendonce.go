@@ -83,6 +83,12 @@ type Job struct {
 	Due func(l *lead.Lead) bool
 	// Commit records the sent email on l and returns what to write with it.
 	Commit func(l *lead.Lead, messageID string) lead.Change
+	// Since, when set, is when the obligation the job fulfils began (a
+	// deal's acceptance, the oldest form its notice lists): a claim of the
+	// job made before it belongs to an earlier obligation — one that ended
+	// (a deal lost) before a dead worker's claim was recorded — and is set
+	// aside, not recorded as this one's email.
+	Since func(l *lead.Lead) time.Time
 }
 
 // Outcome of Do.
@@ -140,7 +146,7 @@ func (s *Sender) Do(ctx context.Context, l lead.Lead, job Job, owner string) (Ou
 	// without its email, or an email without its commit.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Lease)
 	defer cancel()
-	if c, ok := l.Claims[job.Name]; ok {
+	if c, ok := l.Claims[job.Name]; ok && !(job.Since != nil && c.At.Before(job.Since(&l))) {
 		switch {
 		case c.Confirmed != "":
 			// SES accepted it; the worker died before recording it.

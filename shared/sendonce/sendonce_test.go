@@ -287,6 +287,46 @@ func TestClaimLeftByADeadWorker(t *testing.T) {
 	}
 }
 
+// TestClaimOfAnEarlierObligationIsSetAside: a claim SES confirmed but
+// nobody recorded, left from before the job's current obligation began
+// (Job.Since: a deal lost before the tick recovered its notice, then a new
+// deal), is not this obligation's email: it is sent, not "recovered".
+func TestClaimOfAnEarlierObligationIsSetAside(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		since time.Time // zero: the job has no Since
+		want  sendonce.Outcome
+		sent  int
+	}{
+		{"no Since: recovered as before", time.Time{}, sendonce.Recovered, 0},
+		{"claim after the obligation began: recovered", t0.Add(-time.Hour), sendonce.Recovered, 0},
+		{"claim before it: set aside, sent", t0.Add(time.Hour), sendonce.Sent, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			l := f.lead(t)
+			l.Claims = map[string]lead.Claim{job: {ID: "C0", At: t0, Confirmed: "msg-old", ConfirmedAt: t0}}
+			l.Version++
+			if err := f.st.Put(context.Background(), l, lead.Change{}); err != nil {
+				t.Fatal(err)
+			}
+			f.now = t0.Add(2 * time.Hour)
+			j := welcome(true)
+			if !tc.since.IsZero() {
+				j.Since = func(*lead.Lead) time.Time { return tc.since }
+			}
+			out, err := f.s.Do(context.Background(), f.read(t), j, "w1")
+			got := f.read(t)
+			if err != nil || out != tc.want || len(f.out.Sent()) != tc.sent || sends(got) != 1 || got.Claims != nil {
+				t.Fatalf("= %s, %v; %d sent, sends %+v, claims %+v; want %s, %d sent", out, err, len(f.out.Sent()), got.Nurture.Sends, got.Claims, tc.want, tc.sent)
+			}
+			if tc.sent == 1 && got.Nurture.Sends[0].MessageID == "msg-old" {
+				t.Fatal("recorded the earlier obligation's message as this one's")
+			}
+		})
+	}
+}
+
 func TestSuppressedAddressGetsNothing(t *testing.T) {
 	f := newFixture(t)
 	l := f.lead(t)
