@@ -350,6 +350,18 @@ func pages(events []lead.Event) []string {
 	return out
 }
 
+// readerName is what emails about l call their reader `to`: the name the
+// alert gave the rep, else the routing config's ("" when it has none).
+func (s *Service) readerName(l *lead.Lead, to string) string {
+	if h := l.Handoff; h != nil && h.Rep == to && h.RepName != "" {
+		return h.RepName
+	}
+	if name := s.Rules.RepName(to); name != to {
+		return name
+	}
+	return ""
+}
+
 // reminderTo is the rep who accepted the lead.
 func reminderTo(l *lead.Lead) string {
 	if l.Deal != nil && l.Deal.Rep != "" {
@@ -361,13 +373,48 @@ func reminderTo(l *lead.Lead) string {
 	return ""
 }
 
+// dealTo is who gets an email about a lead's deal (its outcome
+// reminder; the notice that the lead asked again, notice true): the rep
+// who holds it (accepted it) while the routing config lists them; else —
+// the rep left, or, for a notice, is marked away: the lead is waiting now,
+// while an outcome can wait for the rep — the team lead of the lead's
+// team, else the fallback address. holder is then the holder's name, and
+// why says why the reader gets it ("" when the holder does).
+func (s *Service) dealTo(l *lead.Lead, notice bool) (to, holder, why string) {
+	rep := reminderTo(l)
+	listed, away := s.Rules.Holds(rep)
+	switch {
+	case rep == "":
+		return s.Fallback, "", ""
+	case listed && !(notice && away):
+		return rep, "", ""
+	}
+	holder = s.Rules.RepName(rep)
+	why = holder + ", who holds its deal, is no longer in the routing config"
+	if listed {
+		why = holder + ", who holds its deal, is marked away"
+	}
+	_, team := s.Rules.Route(*l)
+	if team.Lead.Email != "" && !strings.EqualFold(team.Lead.Email, rep) {
+		return team.Lead.Email, holder, why + ", so it comes to you as the team lead"
+	}
+	return s.Fallback, holder, why + ", so it comes to the sales address"
+}
+
+// dealRecipient is who got the deal's email (dealTo), for its timeline event.
+func (s *Service) dealRecipient(l *lead.Lead, notice bool) string {
+	to, _, _ := s.dealTo(l, notice)
+	return to
+}
+
 // reminder asks the rep who accepted the lead for its outcome, with
 // links that work until the outcome horizon ends.
 func (s *Service) reminder(l lead.Lead, now time.Time) (mail.Message, error) {
-	to := cmp.Or(reminderTo(&l), s.Fallback)
-	r := mail.Reminder{Lead: openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, s.Rules.Zone(to), s.Rules.Outcomes().Horizon, now)}
-	if h := l.Handoff; h != nil && h.Rep == to {
-		r.RepName = h.RepName
+	to, holder, why := s.dealTo(&l, false)
+	r := mail.Reminder{Lead: openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, s.Rules.Zone(to), s.Rules.Outcomes().Horizon, now),
+		RepName: s.readerName(&l, to), Holder: holder}
+	if why != "" {
+		r.StandIn = why + "."
 	}
 	subject, html, text, err := mail.RenderReminder(r)
 	if err != nil {

@@ -21,18 +21,15 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("handoff: timeline: %w", err)
 	}
-	to := cmp.Or(reminderTo(&l), s.Fallback)
+	to, holder, why := s.dealTo(&l, true)
 	zone := s.Rules.Zone(to)
 	horizon := s.Rules.Outcomes().Horizon
 	open := openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, zone, horizon, now)
 	a := mail.AskedAgain{Lead: open, Phone: l.Phone, Won: l.Stage == lead.StageWon, Changed: changed(&l), Zone: zone,
-		Status: dealStatus(&l, zone, now)}
+		Status: dealStatus(&l, cmp.Or(holder, "You"), zone, now), RepName: s.readerName(&l, to), Holder: holder, StandIn: why}
 	if l.Stage == lead.StageWon || !l.OutcomesUntil(horizon, now).After(now) {
 		// Won, or past the horizon: no outcome link would work.
 		a.Lead.SQLURL, a.Lead.WonURL, a.Lead.LostURL = "", "", ""
-	}
-	if h := l.Handoff; h != nil && h.Rep == to {
-		a.RepName = h.RepName
 	}
 	since, upto := l.AskedUntold()
 	for _, e := range tl {
@@ -60,7 +57,7 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 // dealStatus says where the lead's deal stands, in a sentence for the
 // rep: "today", "yesterday" and "n days ago" count the rep's calendar
 // days, not spans of 24 hours.
-func dealStatus(l *lead.Lead, zone *time.Location, now time.Time) string {
+func dealStatus(l *lead.Lead, who string, zone *time.Location, now time.Time) string {
 	if l.Stage == lead.StageWon {
 		if d := l.Deal; d != nil && !d.ClosedAt.IsZero() {
 			return "Its deal was won on " + dayOf(d.ClosedAt, zone).Format("2 Jan 2006") + "."
@@ -72,11 +69,11 @@ func dealStatus(l *lead.Lead, zone *time.Location, now time.Time) string {
 	var s string
 	switch days := calendarDays(accepted, now.In(zone)); days {
 	case 0:
-		s = "You accepted it today"
+		s = who + " accepted it today"
 	case 1:
-		s = "You accepted it yesterday, on " + on
+		s = who + " accepted it yesterday, on " + on
 	default:
-		s = fmt.Sprintf("You accepted it on %s, %d days ago", on, days)
+		s = fmt.Sprintf("%s accepted it on %s, %d days ago", who, on, days)
 	}
 	if l.Stage == lead.StageSQL {
 		s += ", and it is a qualified opportunity (SQL)"

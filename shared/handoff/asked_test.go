@@ -49,7 +49,7 @@ func TestDealStatus(t *testing.T) {
 		{"won, no date", lead.StageWon, &lead.Deal{}, berlin, "Its deal is won."},
 	} {
 		l := lead.Lead{Stage: c.stage, Deal: c.deal}
-		if got := dealStatus(&l, c.zone, now); got != c.want {
+		if got := dealStatus(&l, "You", c.zone, now); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}
@@ -120,6 +120,71 @@ func TestAskedNoticeIsBounded(t *testing.T) {
 			}
 			if l := stored(t, f.store, id); !l.AskedDue().IsZero() {
 				t.Errorf("still owed after the notice: %v", l.AskedDue())
+			}
+		})
+	}
+}
+
+// TestDealEmailsGoToWhoCanAnswer: a deal's outcome reminder and the
+// notice that its lead asked again go to the rep who holds it while the
+// routing config lists them. A rep removed from the config (they left)
+// gets neither: the team lead does, told whose deal it is and why. A rep
+// marked away still gets the reminder (the outcome is theirs to tell and
+// can wait), but the notice goes to the team lead: the lead is waiting.
+func TestDealEmailsGoToWhoCanAnswer(t *testing.T) {
+	for _, c := range []struct {
+		name, holder       string
+		reminder, notice   string // recipients
+		reminderSays, says string // in the text, when the team lead stands in ("" when the holder reads it)
+	}{
+		{"listed rep", "ana@example.com", "ana@example.com", "ana@example.com", "", ""},
+		{"away rep", "ben@example.com", "ben@example.com", "lea@example.com", "",
+			"Ben's lead Clara (CMO at BigCorp) sent a form again. Ben accepted it"},
+		{"rep no longer in the config", "gone@example.com", "lea@example.com", "lea@example.com",
+			"gone@example.com accepted Clara",
+			"gone@example.com, who holds its deal, is no longer in the routing config, so it comes to you as the team lead"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			ctx := context.Background()
+			id := f.heldLead(t, "clara@bigcorp.example", 1, func(int) string { return "Any news?" })
+			l, err := f.store.Lead(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Deal.Rep, l.Handoff.Rep = c.holder, c.holder
+			l.Version++
+			if err := f.store.Put(ctx, l, lead.Change{}); err != nil {
+				t.Fatal(err)
+			}
+			f.now = f.now.Add(8 * 24 * time.Hour) // the reminder is due too: it goes first
+			for i, want := range []struct {
+				out      Outcome
+				to, says string
+			}{{Reminded, c.reminder, c.reminderSays}, {ToldAsked, c.notice, c.says}} {
+				out, err := f.svc.Run(ctx, id, "w1", "")
+				if err != nil || out != want.out || len(f.out.Sent()) != i+1 {
+					t.Fatalf("run %d = %s, %v; %d emails; want %s", i, out, err, len(f.out.Sent()), want.out)
+				}
+				m := f.out.Sent()[i]
+				if m.To != want.to {
+					t.Errorf("%s went to %s, want %s", want.out, m.To, want.to)
+				}
+				if want.says != "" && !strings.Contains(m.Text, want.says) || want.says == "" && !strings.Contains(m.Text, "You accepted") {
+					t.Errorf("%s text (want %q):\n%s", want.out, want.says, m.Text)
+				}
+				if want.to == "lea@example.com" && !strings.HasPrefix(m.Text, "Hi Lea,") {
+					t.Errorf("the team lead is not greeted by name:\n%s", m.Text[:40])
+				}
+			}
+			tl, err := f.store.Timeline(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range tl {
+				if e.Kind == EventToldAsked && e.Data["rep"] != c.notice {
+					t.Errorf("the timeline says the notice went to %v, want %s", e.Data["rep"], c.notice)
+				}
 			}
 		})
 	}

@@ -433,13 +433,13 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 	case jobReminder:
 		l.Deal.RemindedAt = now
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "outcome_reminder", ID: s.NewID(now), Data: map[string]any{
-			"rep": reminderTo(l), "message_id": messageID}})
+			"rep": s.dealRecipient(l, false), "message_id": messageID}})
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "outcome_reminders"})
 	case jobAsked:
 		since, upto := l.AskedUntold()
 		l.ToldAsked(now)
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: EventToldAsked, ID: s.NewID(now), Data: map[string]any{
-			"rep": reminderTo(l), "message_id": messageID, "forms_since": since, "forms_until": upto}})
+			"rep": s.dealRecipient(l, true), "message_id": messageID, "forms_since": since, "forms_until": upto}})
 	case jobHandoff:
 		h.State, h.SentAt, h.DueBy = lead.HandoffSent, now, now.Add(s.Rules.SLA())
 		h.ReturnAt = now.Add(s.Rules.ReturnUnanswered())

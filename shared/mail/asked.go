@@ -22,7 +22,11 @@ type AskedAgain struct {
 	// 3 Nov 2026, 31 days ago." or "Its deal was won on 9 Oct 2026."
 	Status string
 	Won    bool // a customer: the subject and greeting say so
-	Forms  []AskedForm
+	// Holder names who holds (or won) the deal when the reader stands in
+	// for them (the team lead, for a rep away or no longer in the routing
+	// config); StandIn then says why the reader gets it, a sentence.
+	Holder, StandIn string
+	Forms           []AskedForm
 	// Earlier counts forms sent before Forms that the notice does not
 	// list (it lists the newest few in full).
 	Earlier int
@@ -45,7 +49,7 @@ var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("asked").Funcs(funcs).Parse(`<!doctype html>
 <html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:38rem">
 <p>Hi {{if .RepName}}{{line .RepName}}{{else}}there{{end}},</p>
-<p>{{if .Won}}Your customer {{else}}Your lead {{end}}<strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} sent {{.Count}} again. {{.Status}}</p>
+<p>{{if .Holder}}{{.Holder}}'s {{else}}Your {{end}}{{if .Won}}customer {{else}}lead {{end}}<strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} sent {{.Count}} again. {{.Status}}</p>
 {{if .Earlier}}<p style="color:#5b6475">{{.EarlierNote}}</p>
 {{end}}{{range .Forms}}<div style="border-left:3px solid #2957d8;padding:.2rem .8rem;margin:.8rem 0">
 <p style="margin:0"><strong>{{line .Form}}</strong><br><span style="color:#5b6475;font-size:.9rem">{{call $.When .At}}{{if .Campaign}} · campaign {{line .Campaign}}{{end}}</span></p>
@@ -58,7 +62,7 @@ var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
 {{end}}<a href="{{.Lead.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1f8a4c;color:#fff;text-decoration:none">Won</a>
 <a href="{{.Lead.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a><br>
 <span style="color:#5b6475;font-size:.9rem">The links work until {{.Lead.Until}}.</span></p>
-{{end}}<p style="color:#5b6475;font-size:.9rem">You get this because you {{if .Won}}won{{else}}hold{{end}} this lead's deal: its forms no longer go to marketing or to other reps. At most one such email a day for a lead; forms sent meanwhile come together in the next.</p>
+{{end}}<p style="color:#5b6475;font-size:.9rem">{{if .StandIn}}{{.StandIn}}{{else}}You get this because you {{if .Won}}won{{else}}hold{{end}} this lead's deal{{end}}: its forms no longer go to marketing or to other reps. At most one such email a day for a lead; forms sent meanwhile come together in the next.</p>
 </body></html>`))
 })
 
@@ -66,6 +70,9 @@ var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
 // HTML and text.
 func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	l := a.Lead
+	if a.Holder, a.StandIn = OneLine(a.Holder), OneLine(a.StandIn); a.Holder == "" {
+		a.StandIn = ""
+	}
 	if len(a.Forms) == 0 {
 		return "", "", "", fmt.Errorf("%w: a notice that a lead asked again needs its forms", ErrInvalid)
 	}
@@ -127,9 +134,14 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	if position != "" {
 		about += " (" + position + ")"
 	}
-	kind := "Your lead "
+	kind := "Your "
+	if a.Holder != "" {
+		kind = a.Holder + "'s "
+	}
 	if a.Won {
-		kind = "Your customer "
+		kind += "customer "
+	} else {
+		kind += "lead "
 	}
 	fmt.Fprintf(&tb, "Hi %s,\n\n%s%s sent %s again. %s\n", firstNonEmpty(OneLine(a.RepName), "there"), kind, about, forms, OneLine(a.Status))
 	if a.Earlier > 0 {
@@ -163,11 +175,14 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 		}
 		fmt.Fprintf(&tb, "Won: %s\nLost: %s\nThe links work until %s.\n", l.WonURL, l.LostURL, l.Until)
 	}
-	held := "hold"
+	why := "You get this because you hold this lead's deal"
 	if a.Won {
-		held = "won"
+		why = "You get this because you won this lead's deal"
 	}
-	fmt.Fprintf(&tb, "\nYou get this because you %s this lead's deal: its forms no longer go to marketing or to other reps. "+
-		"At most one such email a day for a lead; forms sent meanwhile come together in the next.\n", held)
+	if a.StandIn != "" {
+		why = a.StandIn
+	}
+	fmt.Fprintf(&tb, "\n%s: its forms no longer go to marketing or to other reps. "+
+		"At most one such email a day for a lead; forms sent meanwhile come together in the next.\n", why)
 	return subject, hb.String(), tb.String(), nil
 }

@@ -12,17 +12,21 @@ import (
 type Reminder struct {
 	RepName string
 	Lead    OpenLead // as the weekly list shows it
+	// Holder names who accepted the lead when the reader stands in for
+	// them (the team lead, for a rep no longer in the routing config);
+	// StandIn then says why the reader gets it, a sentence.
+	Holder, StandIn string
 }
 
 var reminderHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("reminder").Parse(`<!doctype html>
 <html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:36rem">
 <p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
-<p>You accepted <strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} on {{.AcceptedOn}}, {{.Days}} days ago, and no outcome has been recorded yet. How did it go?</p>
+<p>{{if .Holder}}{{.Holder}} accepted{{else}}You accepted{{end}} <strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} on {{.AcceptedOn}}, {{.Days}} days ago, and no outcome has been recorded yet. How did it go?</p>
 <p><a href="{{.SQLURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Qualified opportunity (SQL)</a>
 <a href="{{.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1f8a4c;color:#fff;text-decoration:none">Won</a>
 <a href="{{.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a></p>
-<p style="color:#5b6475;font-size:.9rem">The links work until {{.Until}}; you can also record the outcome in your CRM if it reports outcomes to leadflow. This is the only reminder for this lead. You get it because you accepted the lead.</p>
+<p style="color:#5b6475;font-size:.9rem">The links work until {{.Until}}; you can also record the outcome in your CRM if it reports outcomes to leadflow. This is the only reminder for this lead. {{if .StandIn}}{{.StandIn}}{{else}}You get it because you accepted the lead.{{end}}</p>
 </body></html>`))
 })
 
@@ -38,10 +42,14 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 	position := role(l.JobTitle, l.Company)
 	subject = "How did it go with " + firstNonEmpty(OneLine(l.Company), who) + "? Record the outcome"
 	var hb bytes.Buffer
+	holder, standIn := OneLine(r.Holder), OneLine(r.StandIn)
+	if holder == "" {
+		standIn = ""
+	}
 	v := struct {
 		OpenLead
-		RepName, Who, Role string
-	}{l, r.RepName, who, position}
+		RepName, Who, Role, Holder, StandIn string
+	}{l, r.RepName, who, position, holder, standIn}
 	if err := reminderHTML().Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render reminder: %w", err)
 	}
@@ -50,8 +58,12 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 	if position != "" {
 		about += " (" + position + ")"
 	}
-	text = fmt.Sprintf("Hi %s,\n\nYou accepted %s on %s, %d days ago, and no outcome has been recorded yet. How did it go?\n\n"+
-		"Qualified opportunity (SQL): %s\nWon: %s\nLost: %s\n\nThe links work until %s. This is the only reminder for this lead; you get it because you accepted the lead.\n",
-		greeting, about, l.AcceptedOn, l.Days, l.SQLURL, l.WonURL, l.LostURL, l.Until)
+	accepted, why := "You accepted", "You get it because you accepted the lead."
+	if holder != "" {
+		accepted, why = holder+" accepted", standIn
+	}
+	text = fmt.Sprintf("Hi %s,\n\n%s %s on %s, %d days ago, and no outcome has been recorded yet. How did it go?\n\n"+
+		"Qualified opportunity (SQL): %s\nWon: %s\nLost: %s\n\nThe links work until %s. This is the only reminder for this lead. %s\n",
+		greeting, accepted, about, l.AcceptedOn, l.Days, l.SQLURL, l.WonURL, l.LostURL, l.Until, why)
 	return subject, hb.String(), text, nil
 }

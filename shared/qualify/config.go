@@ -125,6 +125,29 @@ func (c *Config) RepName(email string) string {
 	return email
 }
 
+// Holds reports whether the routing config lists email (any case) as a
+// rep or team lead of some team — someone who can hold a lead — and
+// whether they are away (every rep listing of theirs is away, and no team
+// has them as its lead).
+func (c *Config) Holds(email string) (listed, away bool) {
+	if email == "" {
+		return false, false
+	}
+	away = true
+	for _, t := range c.teams {
+		if strings.EqualFold(t.Lead.Email, email) {
+			listed, away = true, false
+		}
+		for _, r := range t.Reps {
+			if strings.EqualFold(r.Email, email) {
+				listed = true
+				away = away && r.Away
+			}
+		}
+	}
+	return listed, listed && away
+}
+
 // Available is the reps who can take new leads, in config order.
 func (t Team) Available() []Rep {
 	var out []Rep

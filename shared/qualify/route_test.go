@@ -76,3 +76,31 @@ func TestZones(t *testing.T) {
 		t.Errorf("enterprise team zones: %v, %v", ent.Zone, ent.Reps[0].Zone)
 	}
 }
+
+// TestHolds: who can hold a lead — a rep or team lead of some team, any
+// case — and whether they are away: a rep marked away, unless a team has
+// them as its lead.
+func TestHolds(t *testing.T) {
+	c := mustParse(t, full) // enterprise: Ana, Ben (away), lead Lea; smb: Sam
+	for _, tc := range []struct {
+		email          string
+		listed, isAway bool
+	}{
+		{"ana@example.com", true, false},
+		{"ANA@example.com", true, false},
+		{"ben@example.com", true, true},
+		{"lea@example.com", true, false},
+		{"sam@example.com", true, false},
+		{"gone@example.com", false, false},
+		{"", false, false},
+	} {
+		if listed, away := c.Holds(tc.email); listed != tc.listed || away != tc.isAway {
+			t.Errorf("Holds(%q) = %v, %v; want %v, %v", tc.email, listed, away, tc.listed, tc.isAway)
+		}
+	}
+	both := mustParse(t, strings.Replace(full, "reps: [{name: Sam Reed, email: sam@example.com}]",
+		"reps: [{name: Sam Reed, email: sam@example.com}]\n      lead: {name: Ben Wu, email: ben@example.com}", 1))
+	if listed, away := both.Holds("ben@example.com"); !listed || away {
+		t.Errorf("away as a rep but another team's lead: %v, %v; want listed, not away", listed, away)
+	}
+}
