@@ -160,3 +160,84 @@ func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
 		t.Fatalf("%d notices on the timeline, want 3", told)
 	}
 }
+
+// TestBareRepostsStayOutOfTheAskedNotice: a post of a held lead's
+// address alone is a touch, not the lead asking (README "Asked again":
+// "not the address alone"): it owes the rep no notice, and it takes no
+// place in the notice real forms owe. Bare re-posts between two real
+// forms were listed as empty "A form" entries, so anyone who knows the
+// address could push the lead's real question out of the newest ten,
+// with no change anywhere for the rep to notice ("asked again — 14
+// forms", the question counted among "earlier forms not shown").
+func TestBareRepostsStayOutOfTheAskedNotice(t *testing.T) {
+	now := time.Now().Add(-80 * 24 * time.Hour)
+	clock := func() time.Time { return now }
+	capture, table, _ := buildAt(t, "capture", nil, clock, "")
+	fb, _, _ := buildAt(t, "feedback", nil, clock, table)
+	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	email := fmt.Sprintf("bare.%d@bigcorp.example", time.Now().UnixNano())
+	post := func(body string) {
+		t.Helper()
+		if resp, err := capture.HTTP(ctx, jsonLead(body)); err != nil || resp.StatusCode/100 != 2 {
+			t.Fatalf("capture: %v %d %s", err, resp.StatusCode, resp.Body)
+		}
+	}
+	fire := func() {
+		t.Helper()
+		if err := tick.Event(ctx, tickEvent(fmt.Sprint("tick-", now.UnixNano()))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notices := func(want int) []sesstore.Email {
+		t.Helper()
+		return waitMail(t, want, func(e sesstore.Email) bool {
+			return strings.Join(e.ReplyTo, ",") == email && strings.Contains(e.Subject, "asked again")
+		})
+	}
+
+	post(hotBody(email, "1000+"))
+	id := capturedID(t, table, email)
+	if len(mailFor(t, email, 1)) != 1 {
+		t.Fatal("no alert")
+	}
+	ev := sampleEvent(t, "feedback-answer.json")
+	ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, links.ActionAccept, "", time.Time{}, now.Add(time.Hour))}
+	if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
+		t.Fatalf("accept: %v %d", err, r.StatusCode)
+	}
+
+	// Bare re-posts alone owe the rep nothing.
+	now = now.Add(48 * time.Hour)
+	for range 3 {
+		now = now.Add(time.Minute)
+		post(`{"email":"` + email + `"}`)
+	}
+	fire()
+	if got := notices(1); len(got) != 0 {
+		t.Fatalf("bare re-posts made a notice: %q\n%s", got[0].Subject, got[0].Text)
+	}
+
+	// The lead's real question, a dozen bare re-posts of its address,
+	// and another form.
+	now = now.Add(time.Minute)
+	post(`{"email":"` + email + `","form_type":"contact","message":"Do you support SSO?"}`)
+	for range 12 {
+		now = now.Add(time.Minute)
+		post(`{"email":"` + email + `"}`)
+	}
+	now = now.Add(time.Minute)
+	post(`{"email":"` + email + `","form_type":"demo_request","message":"And a demo?"}`)
+	fire()
+	got := notices(1)
+	if len(got) != 1 {
+		t.Fatalf("notices: %d, want 1", len(got))
+	}
+	n := got[0]
+	if !strings.HasSuffix(n.Subject, "asked again — 2 forms") || !strings.Contains(n.Text, "Do you support SSO?") ||
+		!strings.Contains(n.Text, "And a demo?") ||
+		strings.Contains(n.Text, "earlier form") {
+		t.Fatalf("the notice lists the bare re-posts as forms: %q\n%s", n.Subject, n.Text)
+	}
+}

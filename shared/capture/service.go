@@ -410,7 +410,13 @@ func (s *Service) fold(l lead.Lead, inbox []lead.Touch, next *lead.Touch, base s
 			// A lead sales holds or has won: its rep is told.
 			l.AskAgain(sub.Source.At)
 		}
-		ch.Add(submissionChange(t.ID, lead.EventResubmitted, "resubmissions", sub, consent))
+		touch := submissionChange(t.ID, lead.EventResubmitted, "resubmissions", sub, consent)
+		if !shows {
+			// Kept on the timeline, but no form the lead asked with: the
+			// asked-again notice leaves it out.
+			touch.Events[0].Data[lead.DataTouchOnly] = true
+		}
+		ch.Add(touch)
 		if !sub.Source.At.Before(ch.At) {
 			ch.At = sub.Source.At
 		}

@@ -33,7 +33,10 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 	}
 	since, upto := l.AskedUntold()
 	for _, e := range tl {
-		if e.Kind == lead.EventResubmitted && !e.At.Before(since) && !e.At.After(upto) {
+		// A post of the address alone between two forms is no form the
+		// lead asked with: listed, anyone could push its real forms out
+		// of the newest maxAskedForms with bare re-posts.
+		if e.Kind == lead.EventResubmitted && e.Data[lead.DataTouchOnly] != true && !e.At.Before(since) && !e.At.After(upto) {
 			a.Forms = append(a.Forms, s.askedForm(e))
 		}
 	}

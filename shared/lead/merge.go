@@ -17,6 +17,11 @@ const (
 	EventResubmitted = "resubmitted"
 )
 
+// DataTouchOnly marks (true) a resubmission event whose post showed no
+// interest: the address alone, or only what the lead already says. It
+// is a touch, not a form the lead asked with.
+const DataTouchOnly = "touch_only"
+
 // New starts a lead from its first submission: first and last touch are the
 // same, and the consent given is the first entry of its history.
 func New(id string, s Submission) Lead {
