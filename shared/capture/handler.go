@@ -191,6 +191,12 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 	sub, err := lead.Validate(d.input, lead.RequestMeta{
 		IP: httpapi.SourceIP(req), UserAgent: httpapi.Header(req, "user-agent"), At: now, Evidence: h.Evidence,
 	})
+	if err != nil {
+		// Refused as the same post without the honeypot would be: a bot
+		// answered 202 where a person gets 400 learns which field is
+		// the trap.
+		return Result{}, lead.Submission{}, err
+	}
 	if d.bot {
 		// Bots get the normal answer and leave nothing but a count behind;
 		// with a key, its record too, so a replay is answered as a
@@ -213,9 +219,6 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 			return Result{}, lead.Submission{}, err
 		}
 		return res, lead.Submission{}, nil
-	}
-	if err != nil {
-		return Result{}, lead.Submission{}, err
 	}
 	res, err := h.Service.Capture(ctx, sub, d.idemKey, body, h.baseURL(req), req.RequestContext.RequestID)
 	return res, sub, err

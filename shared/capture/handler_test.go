@@ -107,6 +107,33 @@ func TestHoneypotLooksLikeSuccessButStoresNothing(t *testing.T) {
 	}
 }
 
+// A honeypot hit is answered as the same post without it: a body a
+// person would get 400 for gets 400 with the same fields, or a bot
+// learns which field is the trap by posting an invalid address with each
+// field filled in turn (the trap alone answered 202).
+func TestHoneypotInvalidPostIsRefusedAsAPersonsIs(t *testing.T) {
+	for _, c := range []struct{ media, person, bot string }{
+		{"application/json", `{"email":"not-an-address"}`, `{"email":"not-an-address","fax":"555-1234"}`},
+		{"application/json", `{"email":"bot@spam.example","website":"x"}`, `{"email":"bot@spam.example","website":"x","fax":"1"}`},
+		{"application/x-www-form-urlencoded", "email=not-an-address", "email=not-an-address&fax=555-1234"},
+	} {
+		st := memstore.New()
+		h := newHandler(st, &bytes.Buffer{})
+		person, _ := h.Handle(context.Background(), post(c.media, c.person))
+		bot, _ := h.Handle(context.Background(), post(c.media, c.bot))
+		if person.StatusCode != 400 || bot.StatusCode != person.StatusCode {
+			t.Errorf("%s: person %d, bot %d: want the same 400", c.bot, person.StatusCode, bot.StatusCode)
+		}
+		if c.media == "application/json" && bot.StatusCode == 400 && strings.Contains(person.Body, `"fields"`) &&
+			person.Body[:strings.Index(person.Body, `"request_id"`)] != bot.Body[:strings.Index(bot.Body, `"request_id"`)] {
+			t.Errorf("%s: bodies differ:\n%s\n%s", c.bot, person.Body, bot.Body)
+		}
+		if n := len(st.Leads()); n != 0 {
+			t.Errorf("%s: %d leads stored", c.bot, n)
+		}
+	}
+}
+
 // A honeypot hit replayed with its key is answered as a person's post is:
 // the same answer byte for byte, 409 for the key with another body, and
 // counted once — a bot cannot tell from replays that it was caught.

@@ -97,7 +97,7 @@ func TestHoneypotLandsOnTheSameThankYouPage(t *testing.T) {
 	h := newHandler(memstore.New(), &bytes.Buffer{})
 	h.Campaigns, h.BaseURL = campaigns(t, map[string]string{}), "https://leads.example.com"
 	person, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=ann%40acme.example&campaign=q4-demo&company=Acme&company_size=51-200"))
-	bot, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=bot%40spam.example&campaign=q4-demo&fax=555"))
+	bot, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=bot%40spam.example&campaign=q4-demo&company=X&company_size=1-10&fax=555"))
 	if person.StatusCode != 303 || bot.StatusCode != 303 || bot.Headers["Location"] != person.Headers["Location"] {
 		t.Fatalf("person %d to %q, bot %d to %q", person.StatusCode, person.Headers["Location"], bot.StatusCode, bot.Headers["Location"])
 	}

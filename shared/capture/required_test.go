@@ -24,7 +24,9 @@ form: {form_type: newsletter, consent_text: News please, consent_version: v1, fi
 // TestCampaignRequiredFields: a post naming a known, live campaign must
 // fill that campaign's form.required, whatever client sent it: JSON names
 // each missing field by its API name, a form post's error page by the
-// label the person saw. A honeypot hit answers as ever, and posts of no
+// label the person saw. A honeypot hit answers as the same post without
+// it would (a 202 where a person gets 400 would show a bot which field is
+// the trap), and posts of no
 // known campaign or a paused one need only an email.
 func TestCampaignRequiredFields(t *testing.T) {
 	set := campaigns(t, map[string]string{"old-offer.yaml": paused})
@@ -46,10 +48,14 @@ func TestCampaignRequiredFields(t *testing.T) {
 		{"JSON, no campaign", "application/json", `{"email":"ann@acme.example"}`, 202, nil, nil},
 		{"JSON, unknown campaign", "application/json", `{"email":"ann@acme.example","campaign":"q4-demo-push"}`, 202, nil, nil},
 		{"JSON, paused campaign", "application/json", `{"email":"ann@acme.example","campaign":"old-offer"}`, 202, nil, nil},
-		{"JSON, honeypot", "application/json", `{"email":"bot@spam.example","campaign":"q4-demo","fax":"555"}`, 202, nil, nil},
+		{"JSON, honeypot, all there", "application/json", `{"email":"bot@spam.example","company":"X","company_size":"1-10","campaign":"q4-demo","fax":"555"}`, 202, nil, nil},
+		{"JSON, honeypot, only the email", "application/json", `{"email":"bot@spam.example","campaign":"q4-demo","fax":"555"}`, 400,
+			[]string{"company", "company_size"}, nil},
 		{"form, only the email", "application/x-www-form-urlencoded", "email=ann%40acme.example&company_size=&campaign=q4-demo", 400, nil,
 			[]string{"<strong>Company</strong>: is required", "<strong>Company size</strong>: is required", `href="https://leads.example.com/c/q4-demo">Back to the form`}},
-		{"form, honeypot", "application/x-www-form-urlencoded", "email=bot%40spam.example&campaign=q4-demo&fax=555", 303, nil, nil},
+		{"form, honeypot, all there", "application/x-www-form-urlencoded", "email=bot%40spam.example&company=X&company_size=1-10&campaign=q4-demo&fax=555", 303, nil, nil},
+		{"form, honeypot, only the email", "application/x-www-form-urlencoded", "email=bot%40spam.example&campaign=q4-demo&fax=555", 400, nil,
+			[]string{"<strong>Company</strong>: is required", "<strong>Company size</strong>: is required"}},
 		{"form, all there", "application/x-www-form-urlencoded", "email=ann%40acme.example&company=Acme&company_size=51-200&campaign=q4-demo", 303, nil, nil},
 	}
 	for _, tt := range tests {
