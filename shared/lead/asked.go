@@ -10,8 +10,9 @@ const AskedNoticeGap = 24 * time.Hour
 
 // Asked is what a lead sales holds (SAL, SQL) or has won asked for with
 // forms since its rep was last told. Sales set its stage, so such a form
-// neither re-grades it nor alerts anyone: the rep who holds the deal is
-// told instead (Deal.Rep), once per AskedNoticeGap at most.
+// neither moves it nor alerts the rotation: the rep who holds the deal is
+// told instead (Deal.Rep, or who stands in for them), once per
+// AskedNoticeGap at most.
 type Asked struct {
 	// Since and Last are the times of the oldest and the newest form the
 	// rep has not been told of; zero when none.
