@@ -108,8 +108,14 @@ func (l *Lead) Record(ch *Change) {
 		data["from"], data["to"], data["by"] = string(was.Stage), string(now.Stage), cause
 		if now.Stage == StageUnsubscribed && now.OptOut != "" {
 			// Reached after its opt-out (one while with sales, the lead
-			// leaving sales now): it says why, as the opt-out did.
-			data["reason"] = now.OptOut
+			// leaving sales now): it says why, as the opt-out did. A
+			// cause with a reason of its own (a rejection's no_budget)
+			// keeps it, and the opt-out goes beside it.
+			if _, own := data["reason"]; own {
+				data["opt_out"] = now.OptOut
+			} else {
+				data["reason"] = now.OptOut
+			}
 		}
 		event(EventStage, data)
 	}

@@ -25,6 +25,11 @@ func TestRecord(t *testing.T) {
 		{"sent back", func(l *Lead) { l.Stage = StageMQL }, func(l *Lead) { l.Stage = StageNurturing },
 			Event{Kind: "rejected", Data: map[string]any{"reason": "no_budget", "then": "nurture", "private": "x"}},
 			"stage(by=rejected from=mql reason=no_budget then=nurture to=nurturing)"},
+		{"opted out with sales, then sent back: the rejection keeps its reason", func(l *Lead) {
+			l.Stage, l.Suppressed, l.Consent.MarketingOptIn = StageMQL, "complaint", false
+		}, func(l *Lead) { l.Stage = StageUnsubscribed },
+			Event{Kind: "rejected", Data: map[string]any{"reason": "no_budget", "label": "No budget yet", "then": "nurture"}},
+			"stage(by=rejected from=mql opt_out=complaint reason=no_budget then=nurture to=unsubscribed)"},
 		{"won with a deal", func(l *Lead) { l.Stage = StageSQL }, func(l *Lead) { l.Stage = StageWon },
 			Event{Kind: "won", Data: map[string]any{"amount": 9000.0, "currency": "EUR", "source": "crm"}},
 			"stage(amount=9000 by=won currency=EUR from=sql source=crm to=won)"},
@@ -60,7 +65,7 @@ func TestRecord(t *testing.T) {
 			var got []string
 			for _, e := range ch.Events[1:] {
 				var kv []string
-				for _, k := range []string{"amount", "by", "currency", "from", "reason", "source", "then", "to", "private"} {
+				for _, k := range []string{"amount", "by", "currency", "from", "opt_out", "reason", "source", "then", "to", "private"} {
 					if v, ok := e.Data[k]; ok {
 						kv = append(kv, fmt.Sprint(k, "=", v))
 					}
