@@ -42,23 +42,31 @@ const (
 // ErrOutcomeRefused a lead whose stage or horizon does not allow it;
 // nothing is written then.
 func (h *Handler) ApplyCRM(ctx context.Context, o Outcome) (string, error) {
+	out, _, err := h.applyCRM(ctx, o)
+	return out, err
+}
+
+// applyCRM is ApplyCRM that also returns the id of the lead the outcome
+// names ("" when none was found), for the log of an outcome that named
+// its lead by address.
+func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, error) {
 	now := h.Clock()
 	o.Source = "crm"
 	if err := o.Validate(now); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if err := o.CheckCurrency(h.Rules.Outcomes()); err != nil {
-		return "", err
+		return "", "", err
 	}
 	id := o.LeadID
 	if id == "" {
 		norm, reason := lead.NormaliseEmail(o.Email)
 		if reason != "" {
-			return "", &FieldError{"email", reason}
+			return "", "", &FieldError{"email", reason}
 		}
 		l, err := h.Store.LeadByEmail(ctx, lead.HashEmail(norm))
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		id = l.ID
 	}
@@ -73,9 +81,9 @@ func (h *Handler) ApplyCRM(ctx context.Context, o Outcome) (string, error) {
 		return ch, nil
 	})
 	if err != nil {
-		return "", err
+		return "", id, err
 	}
-	return out, refused
+	return out, id, refused
 }
 
 // HandleOutcomeEvent applies one leadflow.outcome event; eventID is
@@ -93,7 +101,11 @@ func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID
 	if o.EventID == "" {
 		o.EventID = eventID
 	}
-	out, err := h.ApplyCRM(ctx, o)
+	out, id, err := h.applyCRM(ctx, o)
+	if id != "" && o.LeadID == "" {
+		// Named by its address: the log names it by the id found.
+		o.LeadID = id
+	}
 	if ownFault(err) {
 		h.Log.Warn("crm outcome", "outcome", "not_applied", "leadId", logID(o.LeadID), "stage", logID(o.Stage), "eventId", logID(o.EventID), "error", safeError(err))
 		return nil

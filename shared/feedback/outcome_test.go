@@ -566,3 +566,22 @@ func TestCloseDateBeforeTheLeadCameBack(t *testing.T) {
 		})
 	}
 }
+
+// TestCRMOutcomeByEmailLogsItsLead: a CRM that names the lead by its
+// address gets the outcome applied, and the log line names the lead it
+// applied to by id (never the address), so an operator can find it.
+func TestCRMOutcomeByEmailLogsItsLead(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	f.logs.Reset()
+	if err := f.h.HandleOutcomeEvent(context.Background(), []byte(`{"email":"clara@bigcorp.example","stage":"sql","event_id":"crm-9"}`), "eb-1"); err != nil {
+		t.Fatal(err)
+	}
+	if l := f.lead(t); l.Stage != lead.StageSQL {
+		t.Fatalf("stage %s, want sql", l.Stage)
+	}
+	logs := f.logs.String()
+	if strings.Contains(logs, "clara") || !strings.Contains(logs, `"leadId":"L1"`) {
+		t.Fatalf("logs:\n%s", logs)
+	}
+}
