@@ -2,15 +2,21 @@
 // bus: it answers PutEvents (the AWS JSON protocol the SDK speaks), keeps
 // the events for tests and the dev endpoint, and logs each one. There is
 // no EventBridge emulator to run; subscribers (a CRM sync) live in AWS.
+// An event put on the bus that one of the product's own rules takes (a
+// CRM's leadflow.outcome) goes to that function (Deliver), as EventBridge
+// would route it, so a CRM integration can be tried against make run.
 package eventbus
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // Event is one published event as received.
@@ -27,6 +33,11 @@ type Bus struct {
 	mu     sync.Mutex
 	events []Event
 	log    *slog.Logger
+	// Deliver, when set, hands an event put on the bus to the functions
+	// whose rules take it and reports whether any did; such an event is
+	// an input of the product, not one it published. Its error is logged,
+	// as a failed rule target's would be: the put itself succeeded.
+	Deliver func(context.Context, events.EventBridgeEvent) (bool, error)
 }
 
 // New returns an empty bus logging to log.
@@ -59,11 +70,25 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		FailedEntryCount int
 		Entries          []result
 	}{}
-	b.mu.Lock()
 	for i, e := range in.Entries {
+		if b.Deliver != nil {
+			id := fmt.Sprintf("local-in-%d-%d", time.Now().UnixNano(), i)
+			routed, err := b.Deliver(r.Context(), events.EventBridgeEvent{Version: "0", ID: id, DetailType: e.DetailType, Source: e.Source,
+				Time: time.Now().UTC(), Region: "local", Resources: []string{}, Detail: json.RawMessage(e.Detail)})
+			if err != nil {
+				b.log.Error("event in: its rule's function failed", "bus", e.EventBusName, "type", e.DetailType, "eventId", id, "error", err.Error())
+			}
+			if routed {
+				b.log.Info("event in", "bus", e.EventBusName, "type", e.DetailType, "eventId", id)
+				out.Entries = append(out.Entries, result{EventId: id})
+				continue
+			}
+		}
+		b.mu.Lock()
 		ev := Event{EventBusName: e.EventBusName, Source: e.Source, DetailType: e.DetailType, Detail: json.RawMessage(e.Detail), Received: time.Now()}
 		b.events = append(b.events, ev)
 		out.Entries = append(out.Entries, result{EventId: fmt.Sprintf("local-%d-%d", len(b.events), i)})
+		b.mu.Unlock()
 		var d struct {
 			LeadID  string `json:"lead_id"`
 			EventID string `json:"event_id"`
@@ -72,7 +97,6 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The detail carries contact data: log ids only.
 		b.log.Info("event out", "bus", e.EventBusName, "type", e.DetailType, "leadId", d.LeadID, "eventId", d.EventID)
 	}
-	b.mu.Unlock()
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	_ = json.NewEncoder(w).Encode(out)
 }

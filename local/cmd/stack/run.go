@@ -162,6 +162,21 @@ func run(ctx context.Context, args []string) error {
 	bus := eventbus.New(log)
 	env["EVENTBRIDGE_ENDPOINT"] = base + "/_local/eventbridge"
 	var ready atomic.Pointer[gateway.Gateway] // set once the functions are built
+	// A CRM's leadflow.outcome put on the local bus reaches the function
+	// whose rule takes it, as on the product's bus in AWS.
+	bus.Deliver = func(ctx context.Context, ev events.EventBridgeEvent) (bool, error) {
+		gw := ready.Load()
+		if gw == nil {
+			return false, nil
+		}
+		fns := gw.ListenersFor(ev.DetailType)
+		for _, fn := range fns {
+			if err := gw.Inject(ctx, fn, ev); err != nil {
+				return true, err
+			}
+		}
+		return len(fns) > 0, nil
+	}
 	// The functions send through the SES proxy, which publishes the Send
 	// event of every accepted message to the SES-event listeners, as the
 	// configuration set does in AWS (the emulator publishes none).
