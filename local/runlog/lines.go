@@ -256,6 +256,16 @@ func worked(out string, l *lead.Lead, who string) string {
 		return "alert for " + who + " held" + held(l)
 	case handoff.Summarised:
 		return "held-alerts summary sent to the team lead (" + who + " among them)"
+	case handoff.Returned:
+		s := "nobody answered the alert for " + who + " in time: back to marketing"
+		if l != nil {
+			s += " (stage " + string(l.Stage)
+			if l.Nurture != nil && l.Nurture.Sequence != "" && !l.Nurture.NextAt.IsZero() {
+				s += ", nurture " + l.Nurture.Sequence
+			}
+			s += ")"
+		}
+		return s
 	case nurture.HandedOff:
 		s := "nurture handed " + who + " to sales"
 		if l != nil && l.Handoff != nil && l.Handoff.State == lead.HandoffSent {

@@ -18,7 +18,7 @@ func TestWorkedKnowsEveryOutcome(t *testing.T) {
 		t.Fatalf("sendonce's sent/recovered (%q, %q) differ from handoff's (%q, %q): worked matches one of them", sendonce.Sent, sendonce.Recovered, handoff.Sent, handoff.Recovered)
 	}
 	for _, out := range []lead.Outcome{handoff.Sent, handoff.Recovered, handoff.Escalated, handoff.Reminded, handoff.ToldAsked, handoff.Held,
-		handoff.Summarised, nurture.HandedOff, nurture.Exited, sendonce.Suppressed} {
+		handoff.Summarised, handoff.Returned, nurture.HandedOff, nurture.Exited, sendonce.Suppressed} {
 		if worked(string(out), nil, "Ann") == "" {
 			t.Errorf("outcome %q: no line", out)
 		}
