@@ -399,6 +399,10 @@ func sesEvent(r Record, l *lead.Lead) string {
 		}
 		return s
 	case "suppressed_complaint":
+		if l != nil && l.WithSales() {
+			// Its stage stays sales' (lead.WithSales): only marketing email stops.
+			return "complaint from " + who(r, l) + " → suppressed, no more marketing email (it stays with sales, who still answer its alert)"
+		}
 		return "complaint from " + who(r, l) + " → unsubscribed and suppressed"
 	case "soft_bounce":
 		n := 0
