@@ -341,13 +341,16 @@ func parseCSV(body []byte) ([]row, error) {
 
 // UnmarshalJSON reads an outcome as a CRM sends it (an event's detail, a
 // JSON-lines row): closed_at as RFC 3339 or as a day, YYYY-MM-DD, as the
-// CSV back-fill and the rep's page take it. Unknown fields are refused; a
-// closed_at that is neither is a *FieldError.
+// CSV back-fill and the rep's page take it; amount as a number or as the
+// text many CRMs send ("12500", "12,500.50"), read as the CSV reads it.
+// Unknown fields are refused; a closed_at or amount that is neither is a
+// *FieldError.
 func (o *Outcome) UnmarshalJSON(b []byte) error {
 	type fields Outcome // without this method
 	in := struct {
 		*fields
-		ClosedAt *string `json:"closed_at,omitempty"`
+		ClosedAt *string         `json:"closed_at,omitempty"`
+		Amount   json.RawMessage `json:"amount,omitempty"`
 	}{fields: (*fields)(o)}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -365,7 +368,42 @@ func (o *Outcome) UnmarshalJSON(b []byte) error {
 		}
 		o.ClosedAt = t
 	}
+	amount, err := jsonAmount(in.Amount)
+	if err != nil {
+		return err
+	}
+	o.Amount = amount
 	return nil
+}
+
+// jsonAmount is an outcome's amount as JSON gives it: a number, or text
+// read as the CSV back-fill reads it; nil when absent, null or "".
+func jsonAmount(raw json.RawMessage) (*float64, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var f float64
+	if json.Unmarshal(raw, &f) == nil {
+		return &f, nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, &FieldError{"amount", "must be a number (or text such as \"12500.50\")"}
+	}
+	if s = strings.TrimSpace(s); s == "" {
+		return nil, nil
+	}
+	f, err := parseAmount(s)
+	if err != nil {
+		// Not quoted: an event's problem is logged, and a log carries no
+		// value a sender wrote.
+		reason := "not a number"
+		if errors.Is(err, errDecimalComma) {
+			reason += ": " + err.Error()
+		}
+		return nil, &FieldError{"amount", reason}
+	}
+	return &f, nil
 }
 
 func parseDate(s string) (time.Time, error) {

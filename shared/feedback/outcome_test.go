@@ -177,7 +177,7 @@ func TestBackfill(t *testing.T) {
 	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"lost","event_id":"crm-9"}`+"\n\n"+`{"lead_id":"L1","stage":"won","amount":"lots"}`+"\n"+`{"lead_id":"L1","stage":"won","colour":"red"}`)
 	errs, _ = json.Marshal(out["errors"])
 	if code != http.StatusUnprocessableEntity || out["rows"] != 3.0 || !strings.Contains(string(errs), `{"error":"outcome refused: the lead is won; lost follows sal or sql","line":1}`) ||
-		!strings.Contains(string(errs), `{"error":"amount must be a number","field":"json","line":3}`) ||
+		!strings.Contains(string(errs), `{"error":"not a number","field":"amount","line":3}`) ||
 		!strings.Contains(string(errs), `{"error":"unknown field \"colour\"","field":"json","line":4}`) {
 		t.Fatalf("json lines: %d %v %s", code, out, errs)
 	}
@@ -583,5 +583,42 @@ func TestCRMOutcomeByEmailLogsItsLead(t *testing.T) {
 	logs := f.logs.String()
 	if strings.Contains(logs, "clara") || !strings.Contains(logs, `"leadId":"L1"`) {
 		t.Fatalf("logs:\n%s", logs)
+	}
+}
+
+// TestJSONAmountAsCRMsSendIt: many CRMs send a deal's amount as text; an
+// outcome event or JSON-lines row takes it as the CSV does ("12,500.50"),
+// and refuses a decimal comma or anything else with the amount named
+// (not its value: an event's problem is logged).
+func TestJSONAmountAsCRMsSendIt(t *testing.T) {
+	for _, c := range []struct {
+		amount string // the JSON value
+		want   *float64
+		err    string
+	}{
+		{`12500.5`, amount(12500.5), ""},
+		{`"12500"`, amount(12500), ""},
+		{`"12,500.50"`, amount(12500.5), ""},
+		{`" 9000 "`, amount(9000), ""},
+		{`""`, nil, ""},
+		{`null`, nil, ""},
+		{`"1.500,00"`, nil, `amount: not a number: a comma separates thousands only (12,500.50)`},
+		{`"lots"`, nil, `amount: not a number`},
+		{`true`, nil, `amount: must be a number (or text such as "12500.50")`},
+	} {
+		var o Outcome
+		err := json.Unmarshal([]byte(`{"lead_id":"L1","stage":"won","amount":`+c.amount+`}`), &o)
+		switch {
+		case c.err != "":
+			if err == nil || err.Error() != c.err {
+				t.Errorf("amount %s: error %v, want %q", c.amount, err, c.err)
+			}
+		case err != nil:
+			t.Errorf("amount %s: %v", c.amount, err)
+		case (o.Amount == nil) != (c.want == nil) || o.Amount != nil && *o.Amount != *c.want:
+			t.Errorf("amount %s: %v, want %v", c.amount, o.Amount, c.want)
+		case o.LeadID != "L1" || o.Stage != "won":
+			t.Errorf("amount %s: the other fields were lost: %+v", c.amount, o)
+		}
 	}
 }
