@@ -13,6 +13,7 @@ package publish
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -156,7 +157,7 @@ func (p *Publisher) Handle(ctx context.Context, records []Record) error {
 		if !ok {
 			continue
 		}
-		d := Detail{Version: SchemaVersion, EventID: r.Event.ID, LeadID: r.LeadID, At: r.Event.At, Data: r.Event.Data}
+		d := Detail{Version: SchemaVersion, EventID: r.Event.ID, LeadID: r.LeadID, At: r.Event.At, Data: plain(r.Event.Data)}
 		l, err := p.Store.Lead(ctx, r.LeadID)
 		switch {
 		case err == nil && l.Erased:
@@ -184,6 +185,39 @@ func (p *Publisher) Handle(ctx context.Context, records []Record) error {
 		p.Log.Info("event out", "type", o.DetailType, "leadId", o.Detail.LeadID, "eventId", o.Detail.EventID)
 	}
 	return nil
+}
+
+// plain is an event's data as the bus carries it (JSON values) without
+// zero times: a zero time.Time, which omitempty cannot leave out (a
+// consent never confirmed), would read as a date in the year 1 in a CRM.
+func plain(data map[string]any) map[string]any {
+	b, err := json.Marshal(data)
+	var v map[string]any
+	if err != nil || json.Unmarshal(b, &v) != nil {
+		return data
+	}
+	DropZeroTimes(v)
+	return v
+}
+
+// DropZeroTimes removes every "0001-01-01T00:00:00Z" (a zero time.Time)
+// from decoded JSON, in place, and returns it.
+func DropZeroTimes(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if x == "0001-01-01T00:00:00Z" {
+				delete(v, k)
+				continue
+			}
+			v[k] = DropZeroTimes(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = DropZeroTimes(x)
+		}
+	}
+	return v
 }
 
 // formFields are what a person wrote in a form, as a submission event

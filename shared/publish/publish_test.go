@@ -2,10 +2,12 @@ package publish
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,5 +183,41 @@ func TestOptOutWithSalesThenReturned(t *testing.T) {
 	want := []string{"lead.unsubscribed to:mql reason:unsubscribe", "lead.unsubscribed to:unsubscribed reason:unsubscribe"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("published %q, want %q", got, want)
+	}
+}
+
+// TestPublishedDataHasNoZeroTimes: a time never set (a consent never
+// confirmed) is left out of what the bus carries, not sent as a date in
+// the year 1 a CRM would store; a time that is set stays, whether the
+// event's data holds Go values (written in this process) or JSON values
+// (read from the table's stream).
+func TestPublishedDataHasNoZeroTimes(t *testing.T) {
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	bus := &recBus{}
+	p := &Publisher{Store: leads{"L1": lead.New("L1", lead.Submission{Email: "ann@acme.example", Source: lead.Attribution{Campaign: "q4", At: at}})}, Bus: bus,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	written := lead.SubmissionEvent("e1", lead.EventCaptured, lead.Submission{Email: "ann@acme.example", FormType: "contact",
+		Consent: lead.Consent{MarketingOptIn: true, At: at}, Source: lead.Attribution{Campaign: "q4", At: at}})
+	streamed := lead.Event{ID: "e2", Kind: lead.EventResubmitted, At: at, Data: map[string]any{
+		"consent": map[string]any{"at": "2026-11-23T12:00:00Z", "confirmed_at": "0001-01-01T00:00:00Z", "marketing_opt_in": true},
+		"fields":  map[string]any{"name": "Ann"}, "form_type": "contact"}}
+	if err := p.Handle(context.Background(), []Record{{LeadID: "L1", Event: written}, {LeadID: "L1", Event: streamed}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(bus.got) != 2 {
+		t.Fatalf("published %d", len(bus.got))
+	}
+	for _, o := range bus.got {
+		b, err := json.Marshal(o.Detail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "0001-01-01") || !strings.Contains(string(b), `"at":"2026-11-23T12:00:00Z"`) ||
+			!strings.Contains(string(b), `"form_type":"contact"`) {
+			t.Errorf("%s published %s", o.DetailType, b)
+		}
+	}
+	if _, ok := streamed.Data["consent"].(map[string]any)["confirmed_at"]; !ok {
+		t.Error("publishing changed the record's own data")
 	}
 }

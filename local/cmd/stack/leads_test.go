@@ -128,13 +128,3 @@ func TestWriteTable(t *testing.T) {
 		t.Errorf("empty table:\n%s", out.String())
 	}
 }
-
-func TestDropZeroTimes(t *testing.T) {
-	b, _ := json.Marshal(lead.Lead{ID: "01A", Deal: &lead.Deal{AcceptedAt: now}})
-	var v any
-	_ = json.Unmarshal(b, &v)
-	out, _ := json.Marshal(dropZeroTimes(v))
-	if strings.Contains(string(out), "0001-01-01") || !strings.Contains(string(out), `"accepted_at":"2026-12-01T09:00:00Z"`) {
-		t.Errorf("got %s", out)
-	}
-}

@@ -36,6 +36,7 @@ import (
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/store"
 )
 
@@ -413,27 +414,7 @@ func listLeads(w http.ResponseWriter, r *http.Request, db *dynamodb.Client, cloc
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(dropZeroTimes(v))
-}
-
-// dropZeroTimes removes every "0001-01-01T00:00:00Z" (a zero time.Time,
-// which omitempty cannot leave out) from decoded JSON.
-func dropZeroTimes(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if x == "0001-01-01T00:00:00Z" {
-				delete(v, k)
-				continue
-			}
-			v[k] = dropZeroTimes(x)
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = dropZeroTimes(x)
-		}
-	}
-	return v
+	_ = enc.Encode(publish.DropZeroTimes(v))
 }
 
 // simulateSES feeds a sample SES event (events/ses-<kind>.json) for one
