@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
@@ -24,42 +25,9 @@ import (
 // which lists only it; a won customer's form reaches the rep too,
 // without outcome links.
 func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
-	now := time.Now().Add(-90 * 24 * time.Hour)
-	clock := func() time.Time { return now }
-	capture, table, _ := buildAt(t, "capture", nil, clock, "")
-	fb, _, _ := buildAt(t, "feedback", nil, clock, table)
-	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, table)
-	ctx := context.Background()
-	keys, _ := token.ParseKeys(testKeys)
-	st := store.New(testenv.Clients(t).DynamoDB, table)
-	email := fmt.Sprintf("asks.%d@bigcorp.example", time.Now().UnixNano())
-
-	post := func(body string) {
-		t.Helper()
-		if resp, err := capture.HTTP(ctx, jsonLead(body)); err != nil || resp.StatusCode/100 != 2 {
-			t.Fatalf("capture: %v %d %s", err, resp.StatusCode, resp.Body)
-		}
-	}
-	answer := func(id, action string) {
-		t.Helper()
-		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, action, "", time.Time{}, now.Add(time.Hour))}
-		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
-			t.Fatalf("%s: %v %d %s", action, err, r.StatusCode, r.Body)
-		}
-	}
-	fire := func() {
-		t.Helper()
-		if err := tick.Event(ctx, tickEvent(fmt.Sprint("tick-", now.UnixNano()))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	notices := func(want int) []sesstore.Email {
-		t.Helper()
-		return waitMail(t, want, func(e sesstore.Email) bool {
-			return strings.Join(e.ReplyTo, ",") == email && strings.Contains(e.Subject, "asked again")
-		})
-	}
+	r := newAskedRig(t, "asks", 90*24*time.Hour)
+	ctx, st, email := r.ctx, r.st, r.email
+	post, answer, fire, notices := r.post, r.answer, r.fire, r.notices
 	form := func(formType, message string) string {
 		return `{"email":"` + email + `","form_type":"` + formType + `","campaign":"q4-demo","phone":"+49 30 5550",` +
 			`"company":"BigCorp <b>Inc</b>","company_size":"1000+",` +
@@ -67,7 +35,7 @@ func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
 	}
 
 	post(hotBody(email, "1000+"))
-	id := capturedID(t, table, email)
+	id := capturedID(t, r.table, email)
 	alerts := mailFor(t, email, 1)
 	if len(alerts) != 1 {
 		t.Fatalf("first alert: %d emails", len(alerts))
@@ -76,7 +44,7 @@ func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
 	answer(id, links.ActionAccept)
 
 	// Three days later the lead asks with the contact form.
-	now = now.Add(72 * time.Hour)
+	r.now = r.now.Add(72 * time.Hour)
 	post(form("contact", "Do you support SSO?\nWe need it by March."))
 	l, err := st.Lead(ctx, id)
 	if err != nil {
@@ -113,13 +81,13 @@ func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
 	}
 
 	// An hour later a demo request: told the next day, and only it.
-	now = now.Add(time.Hour)
+	r.now = r.now.Add(time.Hour)
 	post(form("demo_request", "Can we see the routing?"))
 	fire()
 	if got := notices(2); len(got) != 1 {
 		t.Fatalf("a notice within the day of the last: %d", len(got))
 	}
-	now = now.Add(23 * time.Hour)
+	r.now = r.now.Add(23 * time.Hour)
 	fire()
 	got = notices(2)
 	if len(got) != 2 || !strings.Contains(got[1].Text, "Can we see the routing?") || strings.Contains(got[1].Text, "SSO") {
@@ -130,7 +98,7 @@ func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
 
 	// A month later the customer writes again: the rep hears of it,
 	// without outcome links (the deal is won).
-	now = now.Add(30 * 24 * time.Hour)
+	r.now = r.now.Add(30 * 24 * time.Hour)
 	post(form("contact", "Adding 20 seats"))
 	fire()
 	got = notices(3)
@@ -145,7 +113,7 @@ func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
 	if l.Stage != lead.StageWon || l.AskedDue() != (time.Time{}) || l.Deal.Asked == nil || l.Deal.Asked.Times != 3 {
 		t.Fatalf("after three notices: stage %s, asked %+v", l.Stage, l.Deal.Asked)
 	}
-	testenv.Settle(t, table) // a send's events reach the timeline through the stream
+	testenv.Settle(t, r.table) // a send's events reach the timeline through the stream
 	tl, err := st.Timeline(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -170,48 +138,20 @@ func TestHeldLeadAskingAgainReachesItsRep(t *testing.T) {
 // with no change anywhere for the rep to notice ("asked again — 14
 // forms", the question counted among "earlier forms not shown").
 func TestBareRepostsStayOutOfTheAskedNotice(t *testing.T) {
-	now := time.Now().Add(-80 * 24 * time.Hour)
-	clock := func() time.Time { return now }
-	capture, table, _ := buildAt(t, "capture", nil, clock, "")
-	fb, _, _ := buildAt(t, "feedback", nil, clock, table)
-	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, table)
-	ctx := context.Background()
-	keys, _ := token.ParseKeys(testKeys)
-	email := fmt.Sprintf("bare.%d@bigcorp.example", time.Now().UnixNano())
-	post := func(body string) {
-		t.Helper()
-		if resp, err := capture.HTTP(ctx, jsonLead(body)); err != nil || resp.StatusCode/100 != 2 {
-			t.Fatalf("capture: %v %d %s", err, resp.StatusCode, resp.Body)
-		}
-	}
-	fire := func() {
-		t.Helper()
-		if err := tick.Event(ctx, tickEvent(fmt.Sprint("tick-", now.UnixNano()))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	notices := func(want int) []sesstore.Email {
-		t.Helper()
-		return waitMail(t, want, func(e sesstore.Email) bool {
-			return strings.Join(e.ReplyTo, ",") == email && strings.Contains(e.Subject, "asked again")
-		})
-	}
-
+	r := newAskedRig(t, "bare", 80*24*time.Hour)
+	email := r.email
+	post, fire, notices := r.post, r.fire, r.notices
 	post(hotBody(email, "1000+"))
-	id := capturedID(t, table, email)
+	id := capturedID(t, r.table, email)
 	if len(mailFor(t, email, 1)) != 1 {
 		t.Fatal("no alert")
 	}
-	ev := sampleEvent(t, "feedback-answer.json")
-	ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, links.ActionAccept, "", time.Time{}, now.Add(time.Hour))}
-	if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
-		t.Fatalf("accept: %v %d", err, r.StatusCode)
-	}
+	r.answer(id, links.ActionAccept)
 
 	// Bare re-posts alone owe the rep nothing.
-	now = now.Add(48 * time.Hour)
+	r.now = r.now.Add(48 * time.Hour)
 	for range 3 {
-		now = now.Add(time.Minute)
+		r.now = r.now.Add(time.Minute)
 		post(`{"email":"` + email + `"}`)
 	}
 	fire()
@@ -221,13 +161,13 @@ func TestBareRepostsStayOutOfTheAskedNotice(t *testing.T) {
 
 	// The lead's real question, a dozen bare re-posts of its address,
 	// and another form.
-	now = now.Add(time.Minute)
+	r.now = r.now.Add(time.Minute)
 	post(`{"email":"` + email + `","form_type":"contact","message":"Do you support SSO?"}`)
 	for range 12 {
-		now = now.Add(time.Minute)
+		r.now = r.now.Add(time.Minute)
 		post(`{"email":"` + email + `"}`)
 	}
-	now = now.Add(time.Minute)
+	r.now = r.now.Add(time.Minute)
 	post(`{"email":"` + email + `","form_type":"demo_request","message":"And a demo?"}`)
 	fire()
 	got := notices(1)
@@ -240,4 +180,62 @@ func TestBareRepostsStayOutOfTheAskedNotice(t *testing.T) {
 		strings.Contains(n.Text, "earlier form") {
 		t.Fatalf("the notice lists the bare re-posts as forms: %q\n%s", n.Subject, n.Text)
 	}
+}
+
+// askedRig is capture, feedback and the schedule on one table, at a
+// clock tests move (now), for one lead's address.
+type askedRig struct {
+	t                 *testing.T
+	ctx               context.Context
+	now               time.Time
+	st                *store.Store
+	email, table      string
+	capture, fb, tick app.Handlers
+	keys              token.Keys
+}
+
+// newAskedRig builds the rig with its clock ago in the past and an
+// address named after what the test does.
+func newAskedRig(t *testing.T, name string, ago time.Duration) *askedRig {
+	r := &askedRig{t: t, ctx: context.Background(), now: time.Now().Add(-ago), email: fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())}
+	clock := func() time.Time { return r.now }
+	r.capture, r.table, _ = buildAt(t, "capture", nil, clock, "")
+	r.fb, _, _ = buildAt(t, "feedback", nil, clock, r.table)
+	r.tick, _, _ = buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, r.table)
+	r.keys, _ = token.ParseKeys(testKeys)
+	r.st = store.New(testenv.Clients(t).DynamoDB, r.table)
+	return r
+}
+
+func (r *askedRig) post(body string) {
+	r.t.Helper()
+	if resp, err := r.capture.HTTP(r.ctx, jsonLead(body)); err != nil || resp.StatusCode/100 != 2 {
+		r.t.Fatalf("capture: %v %d %s", err, resp.StatusCode, resp.Body)
+	}
+}
+
+// answer uses the lead's signed feedback link for action.
+func (r *askedRig) answer(id, action string) {
+	r.t.Helper()
+	ev := sampleEvent(r.t, "feedback-answer.json")
+	ev.PathParameters = map[string]string{"token": links.FeedbackToken(r.keys, id, action, "", time.Time{}, r.now.Add(time.Hour))}
+	if resp, err := r.fb.HTTP(r.ctx, ev); err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, "Recorded") {
+		r.t.Fatalf("%s: %v %d %s", action, err, resp.StatusCode, resp.Body)
+	}
+}
+
+// fire runs the schedule's tick at the rig's clock.
+func (r *askedRig) fire() {
+	r.t.Helper()
+	if err := r.tick.Event(r.ctx, tickEvent(fmt.Sprint("tick-", r.now.UnixNano()))); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// notices waits for want notices about the rig's lead and returns those there.
+func (r *askedRig) notices(want int) []sesstore.Email {
+	r.t.Helper()
+	return waitMail(r.t, want, func(e sesstore.Email) bool {
+		return strings.Join(e.ReplyTo, ",") == r.email && strings.Contains(e.Subject, "asked again")
+	})
 }
