@@ -765,7 +765,20 @@ await check('revenue planner', async () => {
     .filter((t) => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
     .map((t) => `the table "${t.caption?.innerText || t.rows[0]?.innerText.slice(0, 40)}" is ${Math.round(t.getBoundingClientRect().width)}px wide in a ${t.parentElement.clientWidth}px box: it scrolls sideways`));
   problems.push(...wide);
-  return { what: `dashboard link → the planner's form (${shot(form.file)}) → "${title}" (${shot(r.file)}), every table fits`, problems };
+  // On a phone the funnel stays readable: its drawing keeps a width where
+  // its 13 px text shows at 10 px or more (it scrolls inside its card),
+  // and the page itself does not scroll sideways.
+  await page.setViewport({ width: 390, height: 800 });
+  const phone = await page.evaluate(() => {
+    const svg = document.querySelector('svg.plan');
+    if (!svg) return { text: 0, page: document.documentElement.scrollWidth, none: true };
+    return { text: 13 * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width, page: document.documentElement.scrollWidth };
+  });
+  await page.setViewport({ width: WIDTH, height: 800 });
+  if (phone.none) problems.push('the plan draws no funnel');
+  else if (phone.text < 10) problems.push(`at 390 px the funnel's text shows at ${phone.text.toFixed(1)} px`);
+  if (phone.page > 391) problems.push(`at 390 px the plan scrolls sideways: ${phone.page} px wide`);
+  return { what: `dashboard link → the planner's form (${shot(form.file)}) → "${title}" (${shot(r.file)}), every table fits; at 390 px the funnel's text shows at ${phone.text.toFixed(1)} px`, problems };
 });
 
 await browser.close();
