@@ -52,7 +52,7 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	a := mail.Alert{
 		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
 		Changed: changed(&l), Source: Source(&l, s.Labels), Reasons: Reasons(&l, s.Labels), Pages: pages(tl),
-		Timeline: Timeline(tl, s.Labels), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
+		Timeline: Timeline(tl, s.Labels, s.Rules.Zone(to)), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
 	}
 	if fresh {
 		// The deadline the first alert quoted, while it is ahead.

@@ -259,7 +259,7 @@ func TestHeldForARecentAlertGoesOutWhenItsWindowEnds(t *testing.T) {
 		t.Fatalf("after the summary next due %s, want %s", due, h.RetryAt)
 	}
 	said := f.said(t, id, "alert_held")
-	if !strings.Contains(said, "goes to sales by itself from "+h.RetryAt.Format("2 Jan 2006 15:04 UTC")) {
+	if !strings.Contains(said, "goes to sales by itself from "+mail.When(h.RetryAt, time.UTC)) {
 		t.Fatalf("timeline says %q", said)
 	}
 

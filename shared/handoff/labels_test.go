@@ -62,16 +62,16 @@ var describeCases = []struct {
 	{"email_click", map[string]any{"url": "https://example.com/pricing"}, "Clicked a link in an email: https://example.com/pricing"},
 	{"email_open", map[string]any{"email": "welcome/one"}, "Opened an email"},
 	{"page_view", map[string]any{"url": "https://example.com/pricing", "signal": "pricing_page_view"}, "Viewed https://example.com/pricing"},
-	{"handoff", map[string]any{"rep": "ana@example.com"}, "Alert sent to sales to ana@example.com"},
+	{"handoff", map[string]any{"rep": "ana@example.com"}, "Alert sent to ana@example.com"},
 	{"sla_breach", map[string]any{"rep": "ana@example.com", "escalated_to": "lea@example.com"}, "No response in time: escalated to lea@example.com"},
 	{"fresh_links", map[string]any{"rep": "ana@example.com"}, "Fresh alert links sent to ana@example.com"},
 	{"email_refused", map[string]any{"job": "handoff", "reason": "rejected_by_ses", "times": 1, "until": "2026-11-23T09:05:00Z"},
-		"An email could not be sent: SES rejected it; tried again from 23 Nov 2026 09:05 UTC"},
+		"An email could not be sent: SES rejected it; tried again from Mon 23 Nov 2026, 09:05 UTC"},
 	{EventReturned, map[string]any{"rep": "ana@example.com", "escalated_to": "lea@example.com"},
 		"Nobody answered the alert (to ana@example.com, escalated to lea@example.com) in time: back to nurturing"},
 	{"alert_held", map[string]any{"reason": "source_limit"}, "Alert held for a summary (Source limit)"},
 	{"alert_released", map[string]any{}, "Held alert released to sales"},
-	{"outcome_reminder", map[string]any{"rep": "ana@example.com"}, "Asked for the outcome to ana@example.com"},
+	{"outcome_reminder", map[string]any{"rep": "ana@example.com"}, "Asked ana@example.com for the outcome"},
 	{"asked_again_notice", map[string]any{"rep": "ana@example.com"}, "Told ana@example.com, who holds its deal, that the lead asked again"},
 	{"accepted", map[string]any{"rep": "r:abc"}, "Accepted by r:abc"},
 	{"rejected", map[string]any{"reason": "not_icp", "label": "Not our ICP", "then": "disqualify"}, "Rejected by sales: Not our ICP"},
@@ -85,6 +85,30 @@ var describeCases = []struct {
 	{"bounced", map[string]any{"type": "Permanent"}, "An email bounced: the address no longer receives email"},
 	{"soft_bounce", map[string]any{"type": "Transient", "count": 1}, "An email bounced temporarily"},
 	{"complained", map[string]any{"feedback": "abuse"}, "Marked an email as spam: no more marketing email"},
+}
+
+// TestTimelineTimesInReadersZone: a time inside a timeline sentence (a
+// held alert's release, a refused email's retry) is in the reader's zone,
+// as the row's own time is, not in UTC beside it.
+func TestTimelineTimesInReadersZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 23, 9, 5, 0, 0, time.UTC)
+	events := []lead.Event{
+		{Kind: "email_refused", At: at, Data: map[string]any{"reason": "rejected_by_ses", "until": "2026-11-23T09:05:00Z"}},
+		{Kind: "alert_held", At: at, Data: map[string]any{"reason": "source_limit", "retry_at": "2026-11-23T09:05:00Z"}},
+	}
+	want := []string{
+		"An email could not be sent: SES rejected it; tried again from Mon 23 Nov 2026, 10:05 CET",
+		"Alert held for a summary (Source limit); it goes to sales by itself from Mon 23 Nov 2026, 10:05 CET",
+	}
+	for i, e := range Timeline(events, nil, berlin) {
+		if e.What != want[i] {
+			t.Errorf("entry %d = %q, want %q", i, e.What, want[i])
+		}
+	}
 }
 
 // TestDescribeEveryEventKind: every kind of event renders a sentence,

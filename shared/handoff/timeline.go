@@ -12,11 +12,13 @@ import (
 	"github.com/leadflow/leadflow/shared/sendonce"
 )
 
-// Timeline is a lead's events as sentences a rep reads, oldest first.
-func Timeline(events []lead.Event, labels Labels) []mail.TimelineEntry {
+// Timeline is a lead's events as sentences a rep reads, oldest first;
+// a time inside a sentence is in zone (the reader's; nil: UTC), as the
+// rows' own times are.
+func Timeline(events []lead.Event, labels Labels, zone *time.Location) []mail.TimelineEntry {
 	out := make([]mail.TimelineEntry, 0, len(events))
 	for _, e := range events {
-		out = append(out, mail.TimelineEntry{At: e.At, What: Describe(e, labels)})
+		out = append(out, mail.TimelineEntry{At: e.At, What: describe(e, labels, zone)})
 	}
 	return out
 }
@@ -80,21 +82,23 @@ var optOutWords = map[string]string{
 // describers say what each kind of event was, in a sentence. Every kind
 // any package writes to a timeline has one (TestDescribeEveryEventKind);
 // Describe humanises a kind without one.
-var describers = map[string]func(f facts, labels Labels) string{
-	lead.EventCaptured:    func(f facts, l Labels) string { return submitted("Submitted a form", f, l) },
-	lead.EventResubmitted: func(f facts, l Labels) string { return submitted("Submitted a form again", f, l) },
-	lead.EventStage: func(f facts, _ Labels) string {
+var describers = map[string]func(f facts, labels Labels, zone *time.Location) string{
+	lead.EventCaptured:    func(f facts, l Labels, _ *time.Location) string { return submitted("Submitted a form", f, l) },
+	lead.EventResubmitted: func(f facts, l Labels, _ *time.Location) string { return submitted("Submitted a form again", f, l) },
+	lead.EventStage: func(f facts, _ Labels, _ *time.Location) string {
 		if from := f.str("from"); from != "" {
 			return "Stage: " + stageLabel(from) + " → " + stageLabel(f.str("to"))
 		}
 		return "Stage: " + stageLabel(f.str("to"))
 	},
-	lead.EventOptOut: func(f facts, _ Labels) string {
+	lead.EventOptOut: func(f facts, _ Labels, _ *time.Location) string {
 		return "No longer receives marketing email: " + cmp.Or(optOutWords[f.str("reason")], lead.Humanise(f.str("reason")))
 	},
-	lead.EventOptIn:  func(facts, Labels) string { return "Receives marketing email from now on (consent given)" },
-	lead.EventErased: func(facts, Labels) string { return "Personal data erased on request" },
-	"qualified": func(f facts, _ Labels) string {
+	lead.EventOptIn: func(facts, Labels, *time.Location) string {
+		return "Receives marketing email from now on (consent given)"
+	},
+	lead.EventErased: func(facts, Labels, *time.Location) string { return "Personal data erased on request" },
+	"qualified": func(f facts, _ Labels, _ *time.Location) string {
 		s := "Scored: grade " + cmp.Or(f.str("grade"), "?")
 		if sc, ok := f["score"].(float64); ok {
 			s += fmt.Sprintf(", score %.0f", sc)
@@ -107,20 +111,22 @@ var describers = map[string]func(f facts, labels Labels) string{
 		}
 		return s
 	},
-	"optin_sent":      func(facts, Labels) string { return "Sent the email asking to confirm marketing consent" },
-	"optin_confirmed": func(facts, Labels) string { return "Confirmed marketing consent by email" },
-	"enrolled": func(f facts, _ Labels) string {
+	"optin_sent": func(facts, Labels, *time.Location) string {
+		return "Sent the email asking to confirm marketing consent"
+	},
+	"optin_confirmed": func(facts, Labels, *time.Location) string { return "Confirmed marketing consent by email" },
+	"enrolled": func(f facts, _ Labels, _ *time.Location) string {
 		return "Started nurture sequence " + quoted(f.str("sequence"))
 	},
-	"nurture_exit": func(f facts, _ Labels) string {
+	"nurture_exit": func(f facts, _ Labels, _ *time.Location) string {
 		s := "Left nurture sequence " + quoted(f.str("sequence"))
 		if r := f.str("reason"); r != "" {
 			s += " (" + lead.Humanise(r) + ")"
 		}
 		return s
 	},
-	"nurture_handoff": func(f facts, _ Labels) string { return "Nurture handed the lead to sales" },
-	"nurture_email": func(f facts, _ Labels) string {
+	"nurture_handoff": func(f facts, _ Labels, _ *time.Location) string { return "Nurture handed the lead to sales" },
+	"nurture_email": func(f facts, _ Labels, _ *time.Location) string {
 		s := "Sent nurture email " + quoted(f.str("template"))
 		if seq := f.str("sequence"); seq != "" {
 			s += " (sequence " + quoted(seq)
@@ -131,28 +137,35 @@ var describers = map[string]func(f facts, labels Labels) string{
 		}
 		return s
 	},
-	"unsubscribed": func(facts, Labels) string { return "Unsubscribed from marketing email" },
-	"email_click": func(f facts, _ Labels) string {
+	"unsubscribed": func(facts, Labels, *time.Location) string { return "Unsubscribed from marketing email" },
+	"email_click": func(f facts, _ Labels, _ *time.Location) string {
 		return strings.TrimSuffix("Clicked a link in an email: "+f.str("url"), ": ")
 	},
-	"email_open": func(facts, Labels) string { return "Opened an email" },
-	"page_view": func(f facts, _ Labels) string {
+	"email_open": func(facts, Labels, *time.Location) string { return "Opened an email" },
+	"page_view": func(f facts, _ Labels, _ *time.Location) string {
 		return strings.TrimSuffix("Viewed "+f.str("url"), " ")
 	},
-	"handoff":     func(f facts, _ Labels) string { return to("Alert sent to sales", f.str("rep")) },
-	"sla_breach":  func(f facts, _ Labels) string { return to("No response in time: escalated", f.str("escalated_to")) },
-	"fresh_links": func(f facts, _ Labels) string { return to("Fresh alert links sent", f.str("rep")) },
-	sendonce.EventRefused: func(f facts, _ Labels) string {
+	"handoff": func(f facts, _ Labels, _ *time.Location) string {
+		if rep := f.str("rep"); rep != "" {
+			return "Alert sent to " + rep
+		}
+		return "Alert sent to sales"
+	},
+	"sla_breach": func(f facts, _ Labels, _ *time.Location) string {
+		return to("No response in time: escalated", f.str("escalated_to"))
+	},
+	"fresh_links": func(f facts, _ Labels, _ *time.Location) string { return to("Fresh alert links sent", f.str("rep")) },
+	sendonce.EventRefused: func(f facts, _ Labels, zone *time.Location) string {
 		s := "An email could not be sent"
 		if why := lead.RefusalWords(f.str("reason")); why != "" {
 			s += ": " + why
 		}
 		if at, ok := f.time("until"); ok {
-			s += "; tried again from " + at.UTC().Format("2 Jan 2006 15:04 UTC")
+			s += "; tried again from " + mail.When(at, zone)
 		}
 		return s
 	},
-	EventReturned: func(f facts, _ Labels) string {
+	EventReturned: func(f facts, _ Labels, _ *time.Location) string {
 		if f.str("held") != "" {
 			return "The held alert was never released: back to nurturing"
 		}
@@ -165,33 +178,38 @@ var describers = map[string]func(f facts, labels Labels) string{
 		}
 		return "Nobody answered the alert" + who + " in time: back to nurturing"
 	},
-	"alert_held": func(f facts, _ Labels) string {
+	"alert_held": func(f facts, _ Labels, zone *time.Location) string {
 		held := "Alert held for a summary (" + lead.Humanise(cmp.Or(f.str("reason"), "alert limit")) + ")"
 		if at, ok := f.time("retry_at"); ok {
-			held += "; it goes to sales by itself from " + at.UTC().Format("2 Jan 2006 15:04 UTC")
+			held += "; it goes to sales by itself from " + mail.When(at, zone)
 		}
 		return held
 	},
-	"alert_released":   func(facts, Labels) string { return "Held alert released to sales" },
-	"outcome_reminder": func(f facts, _ Labels) string { return to("Asked for the outcome", f.str("rep")) },
-	EventToldAsked: func(f facts, _ Labels) string {
+	"alert_released": func(facts, Labels, *time.Location) string { return "Held alert released to sales" },
+	"outcome_reminder": func(f facts, _ Labels, _ *time.Location) string {
+		if rep := f.str("rep"); rep != "" {
+			return "Asked " + rep + " for the outcome"
+		}
+		return "Asked for the outcome"
+	},
+	EventToldAsked: func(f facts, _ Labels, _ *time.Location) string {
 		return "Told " + cmp.Or(f.str("rep"), "the rep") + ", who holds its deal, that the lead asked again"
 	},
-	"accepted": func(f facts, _ Labels) string {
+	"accepted": func(f facts, _ Labels, _ *time.Location) string {
 		return strings.TrimSuffix("Accepted by "+f.str("rep"), " by ")
 	},
-	"rejected": func(f facts, _ Labels) string {
+	"rejected": func(f facts, _ Labels, _ *time.Location) string {
 		return "Rejected by sales: " + cmp.Or(f.str("label"), lead.Humanise(f.str("reason")), "no reason given")
 	},
-	string(lead.StageSQL): func(facts, Labels) string { return "Marked a sales qualified opportunity (SQL)" },
-	string(lead.StageWon): func(f facts, _ Labels) string {
+	string(lead.StageSQL): func(facts, Labels, *time.Location) string { return "Marked a sales qualified opportunity (SQL)" },
+	string(lead.StageWon): func(f facts, _ Labels, _ *time.Location) string {
 		s := "Won"
 		if a := f.str("amount"); a != "" {
 			s = strings.TrimSpace("Won: " + a + " " + f.str("currency"))
 		}
 		return s + impliedSQL(f)
 	},
-	"deal_corrected": func(f facts, _ Labels) string {
+	"deal_corrected": func(f facts, _ Labels, _ *time.Location) string {
 		was := strings.TrimSpace(f.str("previous_amount") + " " + f.str("previous_currency"))
 		now := strings.TrimSpace(f.str("amount") + " " + f.str("currency"))
 		if was == "" || was == "0" {
@@ -199,15 +217,17 @@ var describers = map[string]func(f facts, labels Labels) string{
 		}
 		return "Deal amount corrected: " + was + " → " + now
 	},
-	string(lead.StageLost): func(f facts, _ Labels) string {
+	string(lead.StageLost): func(f facts, _ Labels, _ *time.Location) string {
 		if r := f.str("reason"); r != "" {
 			return "Lost: " + r
 		}
 		return "Lost"
 	},
-	"bounced":     func(facts, Labels) string { return "An email bounced: the address no longer receives email" },
-	"soft_bounce": func(facts, Labels) string { return "An email bounced temporarily" },
-	"complained":  func(facts, Labels) string { return "Marked an email as spam: no more marketing email" },
+	"bounced": func(facts, Labels, *time.Location) string {
+		return "An email bounced: the address no longer receives email"
+	},
+	"soft_bounce": func(facts, Labels, *time.Location) string { return "An email bounced temporarily" },
+	"complained":  func(facts, Labels, *time.Location) string { return "Marked an email as spam: no more marketing email" },
 }
 
 // impliedSQL tells, after a won outcome, that the deal was won straight
@@ -246,10 +266,13 @@ func submitted(what string, f facts, labels Labels) string {
 	return what
 }
 
-// Describe says what an event was in a sentence, never empty.
-func Describe(e lead.Event, labels Labels) string {
+// Describe says what an event was in a sentence, never empty (a time in
+// it in UTC; Timeline gives the reader's zone).
+func Describe(e lead.Event, labels Labels) string { return describe(e, labels, time.UTC) }
+
+func describe(e lead.Event, labels Labels, zone *time.Location) string {
 	if d, ok := describers[e.Kind]; ok {
-		if s := strings.TrimSpace(d(facts(e.Data), labels)); s != "" {
+		if s := strings.TrimSpace(d(facts(e.Data), labels, zone)); s != "" {
 			return s
 		}
 	}
