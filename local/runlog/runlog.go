@@ -35,6 +35,7 @@ type Writer struct {
 	file, term io.Writer
 	verbose    bool
 	find       Finder
+	product    func(wall time.Time) time.Time
 
 	mu      sync.Mutex
 	partial []byte
@@ -50,6 +51,12 @@ func New(file, term io.Writer, verbose bool, find Finder) *Writer {
 	go w.render()
 	return w
 }
+
+// ProductClock makes each line say the product's time too (the sped-up
+// clock the emails and make leads show) beside the wall time it was
+// logged at; nil shows the wall time only (SPEED=1). Call it before the
+// first Write.
+func (w *Writer) ProductClock(product func(wall time.Time) time.Time) { w.product = product }
 
 // Write takes any number of log bytes; complete lines are handled.
 func (w *Writer) Write(p []byte) (int, error) {
@@ -107,7 +114,7 @@ func (w *Writer) render() {
 		}
 		l := w.lookup(r)
 		if s := Line(r, l); s != "" {
-			fmt.Fprintf(w.term, "%s  %s\n", r.clock(), s)
+			fmt.Fprintf(w.term, "%s  %s\n", r.clock(w.product), s)
 		}
 	}
 }
@@ -154,11 +161,16 @@ func (r Record) Num(k string) float64 {
 	return v
 }
 
-// clock is the record's time as the terminal shows it (local wall time).
-func (r Record) clock() string {
+// clock is the record's time as the terminal shows it: local wall time
+// with its zone, and the product's time when product is set.
+func (r Record) clock(product func(time.Time) time.Time) string {
 	t, err := time.Parse(time.RFC3339Nano, r.Str("time"))
 	if err != nil {
 		return "        "
 	}
-	return t.Local().Format("15:04:05")
+	s := t.Local().Format("15:04:05 MST")
+	if product != nil {
+		s += " (product time " + product(t).Local().Format("Mon 2 Jan 15:04 MST") + ")"
+	}
+	return s
 }

@@ -262,3 +262,35 @@ panic: not json
 		}
 	}
 }
+
+// TestLineTimes: a terminal line's time says its zone, and with a sped-up
+// clock also the product's time, which the emails and make leads show.
+func TestLineTimes(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	was := time.Local
+	time.Local = berlin
+	defer func() { time.Local = was }()
+	l := *nurtured()
+	log := `{"time":"2026-12-03T10:00:00Z","level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}` + "\n"
+	for _, tc := range []struct {
+		product func(time.Time) time.Time
+		want    string
+	}{
+		{nil, "11:00:00 CET  unsubscribed: "},
+		{func(t time.Time) time.Time { return t.Add(36 * time.Hour) }, "11:00:00 CET (product time Fri 4 Dec 23:00 CET)  unsubscribed: "},
+	} {
+		var file, term bytes.Buffer
+		w := New(&file, &term, false, finder{"01COLD": l})
+		w.ProductClock(tc.product)
+		if _, err := w.Write([]byte(log)); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if !strings.HasPrefix(term.String(), tc.want) {
+			t.Errorf("terminal got %q, want it to start %q", term.String(), tc.want)
+		}
+	}
+}

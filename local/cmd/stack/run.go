@@ -135,6 +135,13 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer logFile.Close()
 	logs := runlog.New(logFile, os.Stdout, *verbose, store.New(clients.DynamoDB, localTable))
+	if *speed != 1 {
+		// The emails and make leads show the product's clock: so does
+		// each line, beside the wall time.
+		logs.ProductClock(func(wall time.Time) time.Time {
+			return startClock.Add(time.Duration(float64(wall.Sub(startWall)) * *speed))
+		})
+	}
 	defer logs.Close()
 	log := logx.New(logs, "local", "info")
 	env := st.Env()
