@@ -11,7 +11,7 @@ import (
 
 // AskedAgain tells the rep who holds a lead's deal (accepted, SQL) or won
 // it that the lead sent forms again: what it asked, and where its deal
-// stands. Such a form re-grades nothing and alerts no one else.
+// stands. Such a form moves no stage and alerts no one else.
 type AskedAgain struct {
 	RepName string
 	// Lead is the lead as the weekly list shows it; its SQL, won and lost
