@@ -110,10 +110,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if req.RequestContext.HTTP.Method != http.MethodPost {
 		if out := spent(&l, claims, action); out != "" {
 			// Answered already: say so instead of asking again.
-			v.Done, v.Message = true, h.doneMessage(out, l)
-			if out == "earlier" {
-				v.Outcomes = nil // the current deal's links are not an earlier link's to give
-			}
+			h.done(&v, out, l)
 		}
 		return render(http.StatusOK, v), nil
 	}
@@ -155,10 +152,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	case "recorded":
 		v.Message = h.recordedMessage(action, claims.Extra, l)
 	case "already", "superseded", "earlier":
-		v.Message = h.doneMessage(out, l)
-		if out == "earlier" {
-			v.Outcomes = nil
-		}
+		h.done(&v, out, l)
 	}
 	return render(http.StatusOK, v), nil
 }
@@ -179,6 +173,16 @@ func posted(req httpapi.Request) map[string]string {
 		out[k] = vals.Get(k)
 	}
 	return out
+}
+
+// done shows v as answered already (out: "already", "superseded",
+// "earlier"): what happened instead, and none of the current deal's
+// outcome links for a link of an earlier round.
+func (h *Handler) done(v *view, out string, l lead.Lead) {
+	v.Done, v.Message = true, h.doneMessage(out, l)
+	if out == "earlier" {
+		v.Outcomes = nil
+	}
 }
 
 // doneMessage says what an answer that changed nothing found: the same
