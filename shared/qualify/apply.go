@@ -33,28 +33,31 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	pr := c.profileOf(l)
 	l.DropRepeatSignals(pr.repeat, pr.perDay, since)
 	signals := make([]Signal, 0, len(l.Signals))
-	var lastForm time.Time // the newest form since, up to now
+	// The newest form and the newest other engagement (a page view, a
+	// click) since, up to now (one stamped after now is a write that
+	// overtook the form's: the form still decides).
+	var lastForm, lastOther time.Time
 	for _, s := range l.Signals {
 		// A lead sales sent back, or one that left, must show interest
 		// again: what it did before counts no more.
-		if since.IsZero() || s.At.After(since) {
-			signals = append(signals, Signal{Kind: s.Kind, At: s.At})
-			if strings.HasPrefix(s.Kind, formPrefix) && s.At.After(lastForm) && !s.At.After(now) {
+		if !since.IsZero() && !s.At.After(since) {
+			continue
+		}
+		signals = append(signals, Signal{Kind: s.Kind, At: s.At})
+		switch {
+		case s.At.After(now):
+		case strings.HasPrefix(s.Kind, formPrefix):
+			if s.At.After(lastForm) {
 				lastForm = s.At
 			}
+		case s.At.After(lastOther):
+			lastOther = s.At
 		}
 	}
 	// A lead that left comes back only when a form is what makes it hot:
-	// no engagement (a page view, a click) after its newest form, up to
-	// now. A page view that turns it hot after a form that did not is
-	// engagement alone. (One stamped after now is a write that overtook
-	// the form's: the form still decides.)
-	formSince := !lastForm.IsZero()
-	for _, s := range l.Signals {
-		if formSince && !strings.HasPrefix(s.Kind, formPrefix) && s.At.After(lastForm) && !s.At.After(now) {
-			formSince = false
-		}
-	}
+	// no engagement after its newest form. A page view that turns it hot
+	// after a form that did not is engagement alone.
+	formSince := !lastForm.IsZero() && !lastOther.After(lastForm)
 	d := c.Evaluate(*l, signals, now)
 	from := l.Stage
 	to := StageFor(from, d)
