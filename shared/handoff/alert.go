@@ -362,17 +362,6 @@ func (s *Service) readerName(l *lead.Lead, to string) string {
 	return ""
 }
 
-// reminderTo is the rep who accepted the lead.
-func reminderTo(l *lead.Lead) string {
-	if l.Deal != nil && l.Deal.Rep != "" {
-		return l.Deal.Rep
-	}
-	if l.Handoff != nil {
-		return l.Handoff.Rep
-	}
-	return ""
-}
-
 // dealTo is who gets an email about a lead's deal (its outcome
 // reminder; the notice that the lead asked again, notice true): the rep
 // who holds it (accepted it) while the routing config lists them; else —
@@ -381,7 +370,7 @@ func reminderTo(l *lead.Lead) string {
 // team, else the fallback address. holder is then the holder's name, and
 // why says why the reader gets it ("" when the holder does).
 func (s *Service) dealTo(l *lead.Lead, notice bool) (to, holder, why string) {
-	rep := reminderTo(l)
+	rep := l.DealOwner()
 	listed, away := s.Rules.Holds(rep)
 	switch {
 	case rep == "":
