@@ -509,10 +509,10 @@ func orText(s, alt string) string {
 }
 
 func dealRep(l *lead.Lead) string {
-	if l != nil && l.Deal != nil && l.Deal.Rep != "" {
-		return l.Deal.Rep
+	if l == nil {
+		return "the rep"
 	}
-	return "the rep"
+	return orText(l.DealOwner(), "the rep")
 }
 
 func held(l *lead.Lead) string {

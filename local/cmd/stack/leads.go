@@ -73,7 +73,7 @@ func nextAction(l lead.Lead, now time.Time, speed float64, loc *time.Location) s
 	next := standing(l, now, speed, loc)
 	if due := l.AskedDue(); !due.IsZero() {
 		// It asked again with a form while sales held its deal or had won it.
-		next += "; asked again: notice to " + orText(l.Deal.Rep, "its rep") + " " + dueText(due, now, speed, loc)
+		next += "; asked again: notice to " + orText(l.DealOwner(), "its rep") + " " + dueText(due, now, speed, loc)
 	}
 	for _, r := range []*lead.Refusal{l.RefusedToSales, l.RefusedToLead} {
 		if r == nil || !now.Before(r.Until) || l.Erased {
