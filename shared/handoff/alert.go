@@ -38,13 +38,20 @@ func (s *Service) alertTo(ctx context.Context, l lead.Lead, rep string, now time
 	return s.alert(ctx, l, job, rep, true, now)
 }
 
+// maxAlertEvents is how many of the lead's newest events an alert's
+// timeline shows: the story a rep reads before the call, in an email
+// whose size no stranger sets.
+const maxAlertEvents = 40
+
 // alert builds the alert or escalation of l to `to`; fresh marks a resend
 // whose earlier links expired.
 func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh bool, now time.Time) (mail.Message, error) {
-	tl := l.History
+	tl, earlier := l.History, false
 	if tl == nil {
+		// The newest events only: anyone can grow the timeline by
+		// posting the lead's address.
 		var err error
-		if tl, err = s.Store.Timeline(ctx, l.ID); err != nil {
+		if tl, earlier, err = s.Store.RecentEvents(ctx, l.ID, lead.Recent{Max: maxAlertEvents}); err != nil {
 			return mail.Message{}, fmt.Errorf("handoff: timeline: %w", err)
 		}
 	}
@@ -52,7 +59,8 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	a := mail.Alert{
 		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
 		Changed: changed(&l), Source: Source(&l, s.Labels), Reasons: Reasons(&l, s.Labels), Pages: pages(tl),
-		Timeline: Timeline(tl, s.Labels, s.Rules.Zone(to)), RepName: h.RepName, DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
+		Timeline: Timeline(tl, s.Labels, s.Rules.Zone(to)), EarlierEvents: earlier, RepName: h.RepName,
+		DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
 	}
 	if fresh {
 		// The deadline the first alert quoted, while it is ahead.

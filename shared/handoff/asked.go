@@ -17,7 +17,14 @@ import (
 // lead.Asked fixed with the claim), with the outcome links while the deal
 // is open.
 func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (mail.Message, error) {
-	tl, err := s.Store.Timeline(ctx, l.ID)
+	since, upto := l.AskedUntold()
+	// The newest of the forms the claim fixed, read in a bounded query:
+	// anyone can post the address, as often as they like. A post of the
+	// address alone between two forms is no form the lead asked with:
+	// listed, bare re-posts could push its real forms out.
+	forms, _, err := s.Store.RecentEvents(ctx, l.ID, lead.Recent{From: since, Max: maxAskedForms, Keep: func(e lead.Event) bool {
+		return e.Kind == lead.EventResubmitted && e.Data[lead.DataTouchOnly] != true && !e.At.After(upto)
+	}})
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("handoff: timeline: %w", err)
 	}
@@ -31,24 +38,15 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 		// Won, or past the horizon: no outcome link would work.
 		a.Lead.SQLURL, a.Lead.WonURL, a.Lead.LostURL = "", "", ""
 	}
-	since, upto := l.AskedUntold()
-	for _, e := range tl {
-		// A post of the address alone between two forms is no form the
-		// lead asked with: listed, anyone could push its real forms out
-		// of the newest maxAskedForms with bare re-posts.
-		if e.Kind == lead.EventResubmitted && e.Data[lead.DataTouchOnly] != true && !e.At.Before(since) && !e.At.After(upto) {
-			a.Forms = append(a.Forms, s.askedForm(e))
-		}
+	for _, e := range forms {
+		a.Forms = append(a.Forms, s.askedForm(e))
 	}
 	if len(a.Forms) == 0 {
 		// Its timeline lost the events (never so far): say when, at least.
 		a.Forms = []mail.AskedForm{{At: upto, Form: "A form"}}
 	}
-	if n := len(a.Forms); n > maxAskedForms {
-		// Anyone can post the address, as often as they like: the newest
-		// in full, the rest counted, so the email stays one SES takes.
-		a.Earlier, a.Forms = n-maxAskedForms, a.Forms[n-maxAskedForms:]
-	}
+	// The rest counted, so the email stays one SES takes.
+	a.Earlier = l.AskedCount() - len(a.Forms)
 	subject, html, text, err := mail.RenderAskedAgain(a)
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("handoff: render asked-again notice: %w", err)

@@ -189,3 +189,35 @@ func TestDealEmailsGoToWhoCanAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestAskedNoticeAfterAFloodOfBarePosts: thousands of bare re-posts of a
+// held lead's address after its forms cost the notice a bounded read; the
+// notice still goes out, once, counting the lead's forms, and stays small.
+func TestAskedNoticeAfterAFloodOfBarePosts(t *testing.T) {
+	f := newFixture(t)
+	id := f.heldLead(t, "clara@bigcorp.example", 3, func(i int) string { return fmt.Sprintf("form #%d", i) })
+	l := stored(t, f.store, id)
+	ch := lead.Change{At: f.now}
+	for i := range lead.RecentBudget + 100 {
+		at := f.now.Add(time.Hour + time.Duration(i)*time.Second)
+		ev := lead.SubmissionEvent(ids.New(at), lead.EventResubmitted, lead.Submission{Email: l.Email, Source: lead.Attribution{At: at}})
+		ev.Data[lead.DataTouchOnly] = true
+		ch.Events = append(ch.Events, ev)
+	}
+	l.Version++
+	if err := f.store.Save(context.Background(), l, ch); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(2 * time.Hour)
+	out, err := f.svc.Run(context.Background(), id, "w1", "")
+	if err != nil || out != ToldAsked || len(f.out.Sent()) != 1 {
+		t.Fatalf("Run = %s, %v; %d emails", out, err, len(f.out.Sent()))
+	}
+	m := f.out.Sent()[0]
+	if m.Subject != "Clara (BigCorp) asked again — 3 forms" || len(m.Text)+len(m.HTML) > 50_000 {
+		t.Fatalf("notice %q, %d bytes", m.Subject, len(m.Text)+len(m.HTML))
+	}
+	if l := stored(t, f.store, id); !l.AskedDue().IsZero() {
+		t.Errorf("still owed after the notice: %v", l.AskedDue())
+	}
+}

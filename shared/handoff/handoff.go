@@ -22,7 +22,8 @@ import (
 // Store is what handoff needs from persistence.
 type Store interface {
 	sendonce.Store
-	Timeline(ctx context.Context, id string) ([]lead.Event, error)
+	// RecentEvents is a bounded read of the lead's timeline (lead.Recent).
+	RecentEvents(ctx context.Context, id string, r lead.Recent) ([]lead.Event, bool, error)
 	// NextTurn is a team's next round-robin turn (0, 1, 2, …).
 	NextTurn(ctx context.Context, team string) (int64, error)
 }

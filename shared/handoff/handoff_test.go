@@ -693,3 +693,37 @@ func TestCameBackOnlyOnTheAlertOfTheComeback(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertShowsTheNewestEvents: an alert read from the store (not the
+// capture's fresh lead) shows the newest events of a long timeline and
+// says earlier ones are left out, so its size is not the timeline's.
+func TestAlertShowsTheNewestEvents(t *testing.T) {
+	f := newFixture(t)
+	id := f.hotLead(t, "clara@bigcorp.example")
+	l := stored(t, f.store, id)
+	ch := lead.Change{At: f.now}
+	for i := range 100 {
+		at := f.now.Add(-time.Duration(100-i) * time.Minute)
+		ch.Events = append(ch.Events, lead.Event{At: at, Kind: "page_view", ID: fmt.Sprintf("v%03d", i),
+			Data: map[string]any{"url": fmt.Sprintf("https://www.example.com/p/%d/", i)}})
+	}
+	l.Version++
+	if err := f.store.Save(context.Background(), l, ch); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := f.svc.Run(context.Background(), id, "w1", ""); err != nil || out != Sent {
+		t.Fatalf("Run = %s, %v", out, err)
+	}
+	m := f.out.Sent()[0]
+	if n := strings.Count(m.Text, "UTC  Viewed "); n == 0 || n > maxAlertEvents {
+		t.Errorf("the text's timeline shows %d of the 100 page views; want at most %d", n, maxAlertEvents)
+	}
+	for _, part := range []struct{ name, body string }{{"text", m.Text}, {"html", m.HTML}} {
+		if !strings.Contains(part.body, "/p/99/") || strings.Contains(part.body, fmt.Sprintf("/p/%d/", 99-maxAlertEvents)) {
+			t.Errorf("%s: want the newest page views, not one older than the newest %d events:\n%s", part.name, maxAlertEvents, part.body)
+		}
+		if !strings.Contains(part.body, "earlier ones are not shown") {
+			t.Errorf("%s: does not say earlier events are left out", part.name)
+		}
+	}
+}

@@ -24,6 +24,11 @@ type Asked struct {
 	// ToldAt is when the rep was last told; Times how often.
 	ToldAt time.Time `json:"told_at,omitzero"`
 	Times  int       `json:"times,omitempty"`
+	// Untold counts the forms noted since the rep was last told, Listed
+	// those of them the claimed notice lists: the notice says how many
+	// forms it does not show without reading them all.
+	Untold int `json:"untold,omitempty"`
+	Listed int `json:"listed,omitempty"`
 }
 
 // heldOrWon reports whether a form from the lead goes to the rep who
@@ -66,6 +71,7 @@ func (l *Lead) AskAgain(at time.Time) {
 	if at.After(a.Last) {
 		a.Last = at
 	}
+	a.Untold++
 	l.setAsked(a)
 }
 
@@ -98,8 +104,19 @@ func (l *Lead) AskedUntold() (since, upto time.Time) {
 // up to the newest noted now.
 func (l *Lead) ClaimAsked() {
 	a := l.asked()
-	a.Upto = a.Last
+	a.Upto, a.Listed = a.Last, a.Untold
 	l.setAsked(a)
+}
+
+// AskedCount is how many forms the notice due lists: those noted up to
+// its claim, or all untold before it (0: not counted, a lead noted
+// before forms were).
+func (l *Lead) AskedCount() int {
+	a := l.asked()
+	if !a.Upto.IsZero() {
+		return a.Listed
+	}
+	return a.Untold
 }
 
 // ToldAsked records the notice sent at now: the forms it listed are told,
@@ -107,10 +124,10 @@ func (l *Lead) ClaimAsked() {
 func (l *Lead) ToldAsked(now time.Time) {
 	a := l.asked()
 	if a.Upto.IsZero() || !a.Last.After(a.Upto) {
-		a.Since, a.Last = time.Time{}, time.Time{}
+		a.Since, a.Last, a.Untold = time.Time{}, time.Time{}, 0
 	} else {
-		a.Since = a.Upto.Add(time.Nanosecond)
+		a.Since, a.Untold = a.Upto.Add(time.Nanosecond), max(a.Untold-a.Listed, 1)
 	}
-	a.Upto, a.ToldAt, a.Times = time.Time{}, now, a.Times+1
+	a.Upto, a.Listed, a.ToldAt, a.Times = time.Time{}, 0, now, a.Times+1
 	l.setAsked(a)
 }

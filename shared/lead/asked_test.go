@@ -75,6 +75,9 @@ func TestToldAskedKeepsALaterForm(t *testing.T) {
 	if _, upto := l.AskedUntold(); !upto.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("a form after the claim moved the window the email lists to %v", upto)
 	}
+	if n := l.AskedCount(); n != 2 {
+		t.Fatalf("the claimed notice counts %d forms, want the 2 noted before its claim", n)
+	}
 	sent := t0.Add(3 * time.Minute)
 	l.ToldAsked(sent)
 	a := l.Deal.Asked
@@ -88,10 +91,13 @@ func TestToldAskedKeepsALaterForm(t *testing.T) {
 	if due := l.AskedDue(); !due.Equal(sent.Add(AskedNoticeGap)) {
 		t.Fatalf("the later form is due %v, want a day after the notice", due)
 	}
+	if n := l.AskedCount(); n != 1 {
+		t.Fatalf("the next notice counts %d forms, want the 1 posted during the first", n)
+	}
 	// The next notice tells it; nothing is owed after that.
 	l.ClaimAsked()
 	l.ToldAsked(sent.Add(AskedNoticeGap))
-	if due := l.AskedDue(); !due.IsZero() || l.Deal.Asked.Times != 2 {
+	if due := l.AskedDue(); !due.IsZero() || l.Deal.Asked.Times != 2 || l.AskedCount() != 0 {
 		t.Fatalf("after the second notice: due %v, %+v", due, l.Deal.Asked)
 	}
 	// A notice recorded without a claim's window (never: Prepare sets it)

@@ -34,16 +34,18 @@ type Alert struct {
 	// Changed lists the profile fields a later form changed since the
 	// lead's first touch ("Company": "Acme → Evil Corp"): anyone who
 	// knows an address can post it, so the rep sees what was rewritten.
-	Changed    []KV
-	Source     []KV            // "Campaign", "Offer variant", "UTM source", …, "Landing page", "Referrer"
-	Reasons    []string        // score reasons, e.g. "+20 role in [CMO]"
-	Pages      []string        // pages visited; may be empty
-	Timeline   []TimelineEntry // what happened so far, oldest first
-	AcceptURL  string          // required, http(s)
-	RejectURLs []RejectLink    // one per configured reject reason
-	RepName    string          // the reader's name: the rep, or for an escalation its recipient
-	DueBy      time.Time       // first-response deadline; zero hides it
-	Escalation bool            // the SLA escalation email: subject starts "[SLA breach]"
+	Changed  []KV
+	Source   []KV            // "Campaign", "Offer variant", "UTM source", …, "Landing page", "Referrer"
+	Reasons  []string        // score reasons, e.g. "+20 role in [CMO]"
+	Pages    []string        // pages visited; may be empty
+	Timeline []TimelineEntry // what happened so far, oldest first
+	// EarlierEvents says the timeline shows only the newest events.
+	EarlierEvents bool
+	AcceptURL     string       // required, http(s)
+	RejectURLs    []RejectLink // one per configured reject reason
+	RepName       string       // the reader's name: the rep, or for an escalation its recipient
+	DueBy         time.Time    // first-response deadline; zero hides it
+	Escalation    bool         // the SLA escalation email: subject starts "[SLA breach]"
 	// MissedBy names the rep who did not answer in time (escalations).
 	MissedBy string
 	// TeamLead says the escalation goes to the team lead (else to the

@@ -35,6 +35,7 @@ type contractStore interface {
 	report.Store
 	handoff.FloodStore
 	Timeline(ctx context.Context, id string) ([]lead.Event, error)
+	RecentEvents(ctx context.Context, id string, r lead.Recent) ([]lead.Event, bool, error)
 	NextTurn(ctx context.Context, team string) (int64, error)
 	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
 	Suppressed(ctx context.Context, emailHash string) (bool, error)
@@ -198,6 +199,14 @@ func kinds(tl []lead.Event) []string {
 	out := []string{}
 	for _, e := range tl {
 		out = append(out, e.Kind)
+	}
+	return out
+}
+
+func eventIDs(tl []lead.Event) []string {
+	out := []string{}
+	for _, e := range tl {
+		out = append(out, e.ID)
 	}
 	return out
 }
@@ -467,6 +476,50 @@ var contractCases = []struct {
 		c.settle()
 		c.eq("timeline 3", kinds(c.timeline("timeline raw 3", "L1")), []string{lead.EventCaptured, "nurture_email", "email_click", "nurture_email", "handoff"})
 		c.stats("both counted", "spring", t0, map[string]int64{"leads": 1, "nurture_sends": 2, "email_click": 1, "handoffs": 1})
+	}},
+
+	{"recent events", func(c *check) {
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e0"), "spring", "leads"), nil))
+		// 30 re-posts a minute apart, every other one bare; the last one
+		// a single-item write whose event rides on the profile.
+		cur := l
+		for i := 1; i <= 30; i++ {
+			at := t0.Add(time.Duration(i) * time.Minute)
+			e := ev(at, lead.EventResubmitted, fmt.Sprintf("e%02d", i))
+			if i%2 == 0 {
+				e.Data = map[string]any{lead.DataTouchOnly: true}
+			}
+			cur = bump(cur)
+			if i < 30 {
+				c.must(fmt.Sprintf("save %d", i), c.s.Save(c.ctx, cur, chg(at, e, "spring", "resubmissions")))
+			} else {
+				c.must("put 30", c.s.Put(c.ctx, cur, chg(at, e, "spring", "resubmissions")))
+			}
+		}
+		recent := func(step string, r lead.Recent, wantIDs []string, wantMore bool) {
+			c.t.Helper()
+			got, more, err := c.s.RecentEvents(c.ctx, "L1", r)
+			c.must(step+" err", err)
+			c.eq(step, eventIDs(got), wantIDs)
+			c.eq(step+" more", more, wantMore)
+		}
+		forms := func(e lead.Event) bool { return e.Kind == lead.EventResubmitted && e.Data[lead.DataTouchOnly] != true }
+		for _, when := range []string{"before the stream", "after the stream"} {
+			recent("newest 3 "+when, lead.Recent{Max: 3}, []string{"e28", "e29", "e30"}, true)
+			recent("all "+when, lead.Recent{Max: 31}, eventIDs(c.timeline("timeline "+when, "L1")), false)
+			recent("forms from minute 24 "+when, lead.Recent{From: t0.Add(24 * time.Minute), Max: 10, Keep: forms}, []string{"e25", "e27", "e29"}, false)
+			recent("newest 2 forms "+when, lead.Recent{Max: 2, Keep: forms}, []string{"e27", "e29"}, true)
+			c.settle()
+		}
+		// A later event within the same second as From, and one before it.
+		cur = bump(cur)
+		at := t0.Add(40 * time.Minute)
+		ch := chg(at, ev(at, lead.EventResubmitted, "x1"), "spring", "resubmissions")
+		ch.Events = append(ch.Events, ev(at.Add(500*time.Millisecond), lead.EventResubmitted, "x2"))
+		c.must("save same second", c.s.Save(c.ctx, cur, ch))
+		recent("from within a second", lead.Recent{From: at.Add(250 * time.Millisecond), Max: 5}, []string{"x2"}, false)
+		recent("none wanted", lead.Recent{From: at.Add(time.Hour), Max: 5}, []string{}, false)
 	}},
 
 	{"suppression", func(c *check) {

@@ -298,10 +298,92 @@ func (s *Store) timelineOf(ctx context.Context, leadID string) ([]lead.Event, er
 		}
 	}
 	// In sort-key order, as the query returns the items.
-	slices.SortStableFunc(out, func(a, b lead.Event) int {
-		return strings.Compare(eventSK(a.At, a.Kind, a.ID), eventSK(b.At, b.Kind, b.ID))
-	})
+	slices.SortStableFunc(out, bySortKey)
 	return out, nil
+}
+
+// RecentEvents reads a lead's newest events that r asks for, oldest
+// first, with what its profile still carries pending: one query of the
+// partition from its profile down (newest first), stopping once it holds
+// r.Max events r wants or has examined lead.RecentBudget events. more
+// reports that older events r wants were left out, or may exist unread.
+func (s *Store) RecentEvents(ctx context.Context, leadID string, r lead.Recent) (events []lead.Event, more bool, err error) {
+	// The second r.From starts in: RFC 3339 keys of the same second sort
+	// by their fraction after the whole second's key, so the range opens
+	// at the second's prefix and Wants drops what is earlier.
+	from := "EVT#"
+	if !r.From.IsZero() {
+		from += r.From.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05")
+	}
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :profile"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(leadPK(leadID)),
+			":from": str(from), ":profile": str(skProfile)},
+		ScanIndexForward: aws.Bool(false),
+		ConsistentRead:   aws.Bool(true),
+		Limit:            aws.Int32(recentPage),
+	})
+	seen := map[string]bool{}
+	var found, late []lead.Event
+	wanted, examined, unread := 0, 0, false
+	for p.HasMorePages() && wanted <= r.Max && examined < lead.RecentBudget {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, false, wrap("query recent events", err)
+		}
+		for _, item := range page.Items {
+			sk := ""
+			if v, ok := item[attrSK].(*types.AttributeValueMemberS); ok {
+				sk = v.Value
+			}
+			switch {
+			case strings.HasPrefix(sk, "EVT#"):
+				if wanted > r.Max {
+					continue // enough: Newest reports the rest
+				}
+				if examined == lead.RecentBudget {
+					unread = true
+					continue
+				}
+				var ev lead.Event
+				if err := unmarshal(item, &ev); err != nil {
+					return nil, false, wrap("decode event", err)
+				}
+				examined++
+				seen[sk] = true
+				if r.Wants(ev) {
+					wanted++
+					found = append(found, ev)
+				}
+			case sk == skProfile && item[attrPending] != nil:
+				var pend pending
+				if err := unmarshalValue(item[attrPending], &pend); err != nil {
+					return nil, false, wrap("decode pending", err)
+				}
+				late = pend.Events
+			}
+		}
+	}
+	for _, ev := range late {
+		if !seen[eventSK(ev.At, ev.Kind, ev.ID)] {
+			found = append(found, ev)
+		}
+	}
+	if examined == lead.RecentBudget && p.HasMorePages() {
+		unread = true
+	}
+	events, more = r.Newest(found, bySortKey, unread)
+	return events, more, nil
+}
+
+// recentPage is how many items a page of RecentEvents holds: an email's
+// worth of events, not the megabyte DynamoDB would return.
+const recentPage = 100
+
+// bySortKey orders events as their EVT# sort keys do.
+func bySortKey(a, b lead.Event) int {
+	return strings.Compare(eventSK(a.At, a.Kind, a.ID), eventSK(b.At, b.Kind, b.ID))
 }
 
 // skCountPrefix starts the sort key of a lead's deferred counts.

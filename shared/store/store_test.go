@@ -364,3 +364,61 @@ func TestAlertSlotsAreAtomic(t *testing.T) {
 		t.Fatalf("held = %v, %d, %v", ids, more, err)
 	}
 }
+
+// A timeline grown by thousands of bare re-posts costs an email about the
+// lead a bounded read: the newest events in one page, and a search for
+// its forms stops after lead.RecentBudget events, saying there may be
+// more.
+func TestRecentEventsReadIsBounded(t *testing.T) {
+	db := newCounting(t)
+	table := testenv.NewTable(t)
+	st := store.Over(db, table)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	l := lead.New(ids.New(at), sub("flooded@acme.example", at))
+	if err := st.CreateLead(ctx, l, change(l.Submission, lead.EventCaptured), nil); err != nil {
+		t.Fatal(err)
+	}
+	const perSave, saves = 96, 22 // 2,112 bare re-posts: more than the budget
+	for i := range saves {
+		ch := lead.Change{At: at}
+		for j := range perSave {
+			ev := time.Duration(i*perSave+j+1) * time.Second
+			ch.Events = append(ch.Events, lead.Event{At: at.Add(ev), Kind: lead.EventResubmitted, ID: fmt.Sprintf("r%04d", i*perSave+j),
+				Data: map[string]any{lead.DataTouchOnly: true}})
+		}
+		l.Version++
+		if err := st.Save(ctx, l, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forms := func(e lead.Event) bool { return e.Kind != lead.EventResubmitted || e.Data[lead.DataTouchOnly] != true }
+	cases := []struct {
+		name      string
+		r         lead.Recent
+		wantIDs   int
+		wantFirst string
+		queries   int64
+	}{
+		{"the newest 40", lead.Recent{Max: 40}, 40, "r2072", 1},
+		{"its forms: the capture is past the budget", lead.Recent{Max: 10, Keep: forms}, 0, "", lead.RecentBudget/100 + 1},
+	}
+	for _, tc := range cases {
+		before := db.count("Query")
+		got, more, err := st.RecentEvents(ctx, l.ID, tc.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != tc.wantIDs || !more || (len(got) > 0 && got[0].ID != tc.wantFirst) {
+			t.Errorf("%s: %d events (first %v), more %v; want %d from %s, more", tc.name, len(got), got[:min(1, len(got))], more, tc.wantIDs, tc.wantFirst)
+		}
+		if n := db.count("Query") - before; n > tc.queries {
+			t.Errorf("%s: %d queries; want at most %d", tc.name, n, tc.queries)
+		}
+	}
+	// Without a budget the capture is found: the whole timeline has it.
+	tl, err := st.Timeline(ctx, l.ID)
+	if err != nil || len(tl) != saves*perSave+1 || tl[0].Kind != lead.EventCaptured {
+		t.Fatalf("timeline: %d events, %v", len(tl), err)
+	}
+}

@@ -269,6 +269,33 @@ func (s *Store) Timeline(_ context.Context, leadID string) ([]lead.Event, error)
 	return out, nil
 }
 
+// RecentEvents is the adapter's bounded read: newest first, it examines
+// at most lead.RecentBudget events and stops once it holds more than
+// r.Max that r wants.
+func (s *Store) RecentEvents(ctx context.Context, leadID string, r lead.Recent) ([]lead.Event, bool, error) {
+	all, err := s.Timeline(ctx, leadID)
+	if err != nil {
+		return nil, false, err
+	}
+	var found []lead.Event
+	examined := 0
+	for i := len(all) - 1; i >= 0 && len(found) <= r.Max; i-- {
+		if examined == lead.RecentBudget {
+			events, _ := r.Newest(found, bySortKey, true)
+			return events, true, nil
+		}
+		examined++
+		if r.Wants(all[i]) {
+			found = append(found, all[i])
+		}
+	}
+	events, more := r.Newest(found, bySortKey, false)
+	return events, more, nil
+}
+
+// bySortKey orders events as their sort keys do.
+func bySortKey(a, b lead.Event) int { return strings.Compare(eventSK(a), eventSK(b)) }
+
 // ScanLeads calls fn for every lead, in id order.
 func (s *Store) ScanLeads(_ context.Context, fn func(lead.Lead) error) error {
 	for _, l := range s.Leads() {
