@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/store"
 )
@@ -311,5 +313,113 @@ func TestPerRepSalesView(t *testing.T) {
 	// The reports function's log names no rep.
 	if strings.Contains(repLogs.String(), "@reps.example") || !strings.Contains(repLogs.String(), `"team digests"`) {
 		t.Errorf("reports log: %s", repLogs)
+	}
+}
+
+// TestOpenLeadsOfARepWhoLeftReachTheTeamLead: Ana and Ben accept a hot
+// lead each; Ben then leaves (the routing config no longer lists him). The
+// weekly schedule, fired twice, sends Ana her list and Lea, their team
+// lead, one list of Ben's open lead, naming him; Lea records it won from
+// that email's link.
+func TestOpenLeadsOfARepWhoLeftReachTheTeamLead(t *testing.T) {
+	stamp := time.Now().UnixNano()
+	cfg, addr := qualifyWithStampedReps(t, stamp)
+	ana, ben, lea := addr("ana"), addr("ben"), addr("lea")
+	t0 := time.Date(2031, 3, 10, 10, 0, 0, 0, time.UTC)
+	clock := &clockAt{t: t0}
+	env := map[string]string{"QUALIFY_CONFIG": cfg, "PUBLIC_BASE_URL": "https://leads.example.com"}
+	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
+	fb, _, _ := buildAt(t, "feedback", env, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	link := regexp.MustCompile(`(?:ACCEPT this lead:\s+|Won: )https://leads\.example\.com/feedback/([A-Za-z0-9_.-]+)`)
+	answer := func(fb app.Handlers, tok, form string) {
+		t.Helper()
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": tok}
+		ev.Body, ev.IsBase64Encoded = form, false
+		r, err := fb.HTTP(ctx, ev)
+		if err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
+			t.Fatalf("answer: %d %v %s", r.StatusCode, err, r.Body)
+		}
+	}
+	type accepted struct{ email, name string }
+	held := map[string]accepted{} // by rep
+	for i := range 2 {
+		email := fmt.Sprintf("buyer%d.%d@bigcorp.example", i, stamp)
+		body := strings.Replace(hotBody(email, "1000+"), "Clara Moss", fmt.Sprint("Buyer ", i), 1)
+		if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
+			t.Fatalf("capture: %v %+v", err, r)
+		}
+		l, err := st.Lead(ctx, capturedID(t, table, email))
+		if err != nil || l.Handoff == nil {
+			t.Fatalf("lead %d: %+v %v", i, l.Handoff, err)
+		}
+		alert := waitMail(t, 1, func(e sesstore.Email) bool {
+			return slices.Contains(e.To, l.Handoff.Rep) && slices.Contains(e.ReplyTo, email)
+		})
+		m := link.FindStringSubmatch(alert[0].Text)
+		if m == nil {
+			t.Fatalf("no accept link in:\n%s", alert[0].Text)
+		}
+		answer(fb, m[1], "")
+		held[l.Handoff.Rep] = accepted{email, l.Name}
+	}
+	if held[ana].email == "" || held[ben].email == "" {
+		t.Fatalf("round robin: %v", held)
+	}
+	testenv.Settle(t, table) // the reps' counters come from the table's stream
+
+	// Ben leaves: the config no longer lists him. A week later the
+	// schedule fires, twice.
+	src, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	benLine := "        - {name: Ben Wu, email: " + ben + "}\n"
+	if !strings.Contains(string(src), benLine) {
+		t.Fatalf("no line for Ben in the config")
+	}
+	left := filepath.Join(t.TempDir(), "qualify.yaml")
+	if err := os.WriteFile(left, []byte(strings.Replace(string(src), benLine, "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	clock.add(8 * 24 * time.Hour)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"QUALIFY_CONFIG": left, "PUBLIC_BASE_URL": "https://leads.example.com",
+		"MARKETING_ADDRESS": fmt.Sprintf("marketing.%d@example.com", stamp)}, clock.now, table)
+	fb, _, _ = buildAt(t, "feedback", map[string]string{"QUALIFY_CONFIG": left, "PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, table)
+	for i := range 2 {
+		if err := reports.Event(ctx, tickEvent(fmt.Sprint("weekly-", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lists := func(to string) []sesstore.Email {
+		return waitMail(t, 1, func(e sesstore.Email) bool {
+			return slices.Contains(e.To, to) && strings.Contains(e.Subject, "record how")
+		})
+	}
+	toLea, toAna, toBen := lists(lea), lists(ana), waitMail(t, 0, func(e sesstore.Email) bool {
+		return slices.Contains(e.To, ben) && strings.Contains(e.Subject, "record how")
+	})
+	if len(toLea) != 1 || len(toAna) != 1 || len(toBen) != 0 {
+		t.Fatalf("lists: %d to Lea, %d to Ana, %d to Ben; want one each to Lea and Ana", len(toLea), len(toAna), len(toBen))
+	}
+	if m := toAna[0]; m.Subject != "Your open lead: record how it went" || !strings.Contains(m.Text, held[ana].name) || strings.Contains(m.Text, held[ben].name) {
+		t.Errorf("Ana's list %q:\n%s", m.Subject, m.Text)
+	}
+	m := toLea[0]
+	if m.Subject != "An open lead of a rep who left: record how it went" || !strings.Contains(m.Text, "Hi Lea Stone,") ||
+		!strings.Contains(m.Text, held[ben].name+" (CMO at BigCorp") || !strings.Contains(m.Text, "(8 days), accepted by "+ben+"\n") ||
+		strings.Contains(m.Text, held[ana].name) {
+		t.Fatalf("Lea's list %q:\n%s", m.Subject, m.Text)
+	}
+	won := link.FindStringSubmatch(m.Text)
+	if won == nil {
+		t.Fatalf("no won link in:\n%s", m.Text)
+	}
+	answer(fb, won[1], "amount=5000")
+	l, err := st.Lead(ctx, capturedID(t, table, held[ben].email))
+	if err != nil || l.Stage != lead.StageWon || l.Deal.Rep != ben {
+		t.Fatalf("after Lea's won link: stage %s, %v", l.Stage, err)
 	}
 }

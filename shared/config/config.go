@@ -176,6 +176,9 @@ type Reports struct {
 	MarketingAddress string `env:"MARKETING_ADDRESS" param:"MarketingAddress" is:"address"`
 	PublicBaseURL    string `env:"PUBLIC_BASE_URL" optional:"true"`
 	ConfigurationSet string `env:"SES_CONFIGURATION_SET" optional:"true"`
+	// SalesAddress gets the open leads of reps who left whose team has
+	// no team lead.
+	SalesAddress string `env:"SALES_ADDRESS" param:"SalesAddress" is:"address" optional:"true"`
 	// Economics of sales time: minutes per lead that reaches sales, cost
 	// of a sales hour, currency; spend per campaign "q4-demo=1200,…".
 	MinutesPerLead string `env:"MINUTES_PER_LEAD" optional:"true"`

@@ -513,6 +513,67 @@ func TestOpenListWeeklyPerRep(t *testing.T) {
 	}
 }
 
+// TestOpenListOfRepsWhoLeft: the open leads of a rep the routing config no
+// longer lists (they left) go, once a week, to the team lead of each
+// lead's team, each naming who accepted it, with outcome links the team
+// lead can use; the rep gets nothing, nor does a closed deal show.
+func TestOpenListOfRepsWhoLeft(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	open := func(email string, stage lead.Stage, rep string, accepted time.Time) string {
+		id := f.hotLead(t, email)
+		_, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
+			l.Stage, l.Handoff.State = stage, lead.HandoffAnswered
+			l.Deal = &lead.Deal{AcceptedAt: accepted, Rep: rep}
+			// As feedback records an answer: the rep's counter of the month.
+			return lead.Change{At: accepted, Events: []lead.Event{{At: accepted, Kind: "handoff_answer", ID: ids.New(accepted)}},
+				Counters: lead.RepCounter(rep, "accepted", 0)}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	held := open("held@bigcorp.example", lead.StageSQL, "Gone@Example.com", t0.Add(-40*24*time.Hour))
+	open("won@bigcorp.example", lead.StageWon, "gone@example.com", t0.Add(-30*24*time.Hour))
+	open("ana@bigcorp.example", lead.StageSAL, "ana@example.com", t0.Add(-3*24*time.Hour))
+	list := &OpenList{Store: f.store, Rules: f.svc.Rules, Keys: f.svc.Keys, Mail: f.out, From: "alerts@example.com",
+		BaseURL: "https://api.example.com", Clock: func() time.Time { return f.now }, Log: f.svc.Log}
+	for range 2 { // the schedule may fire twice
+		if _, err := list.Send(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var toLea []mail.Message
+	for _, m := range f.out.Sent() {
+		switch m.To {
+		case "lea@example.com":
+			toLea = append(toLea, m)
+		case "ana@example.com":
+		default:
+			t.Errorf("a list went to %s", m.To)
+		}
+	}
+	if len(toLea) != 1 || len(f.out.Sent()) != 2 {
+		t.Fatalf("%d lists to the team lead, %d in all; want 1 and Ana's", len(toLea), len(f.out.Sent()))
+	}
+	m := toLea[0]
+	if m.Subject != "An open lead of a rep who left: record how it went" || !strings.Contains(m.Text, "Hi Lea,") ||
+		!strings.Contains(m.Text, "SQL since 14 Oct 2026 (40 days), accepted by gone@example.com\n") || strings.Contains(m.Text, "won@") ||
+		!strings.Contains(m.HTML, "(40 days), accepted by gone@example.com") {
+		t.Fatalf("list %q:\n%s", m.Subject, m.Text)
+	}
+	i := strings.Index(m.Text, "  Won: https://api.example.com/feedback/")
+	tok := strings.Fields(m.Text[i+len("  Won: https://api.example.com/feedback/"):])[0]
+	c, err := f.svc.Keys.Verify(tok, links.ActionWon, f.now)
+	if err != nil || c.Subject != held {
+		t.Fatalf("won link: %+v %v", c, err)
+	}
+	if _, err := f.svc.Keys.Verify(tok, links.ActionWon, t0.Add(-40*24*time.Hour+f.svc.Rules.Outcomes().Horizon+time.Hour)); err == nil {
+		t.Fatal("the won link outlives the lead's horizon")
+	}
+}
+
 // requalifyStub stands in for nurture.Enroller: it places a lead in the
 // sequence for leads back from sales.
 type requalifyStub struct{ calls int }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -24,13 +26,19 @@ type OpenStore interface {
 	// removes it again (the email did not go out).
 	Once(ctx context.Context, key string, at time.Time) (bool, error)
 	Forget(ctx context.Context, key string) error
+	// RepsCounted lists the reps with counters in a month ("2006-01"):
+	// every rep who was alerted, answered or recorded an outcome then.
+	RepsCounted(ctx context.Context, month string) ([]string, error)
 }
 
 // OpenList sends each rep, once a week, the leads they accepted that
 // have no won or lost yet, with signed SQL / won / lost links valid to
 // the end of each lead's outcome horizon. A lead accepted longer ago than
 // the horizon is not listed (no outcome can be recorded for it any more).
-// No list goes to a rep with no open lead.
+// No list goes to a rep with no open lead. The open leads of reps the
+// routing config no longer lists (they left) go, in one list a week, to
+// the team lead of each lead's team (else to Fallback): someone can still
+// record how they went.
 type OpenList struct {
 	Store OpenStore
 	Rules *qualify.Config
@@ -38,8 +46,11 @@ type OpenList struct {
 	Mail  mail.Sender
 	// From sends the lists; BaseURL is the public API address for links.
 	From, BaseURL, ConfigurationSet string
-	Clock                           func() time.Time
-	Log                             *slog.Logger
+	// Fallback gets the leads of reps who left whose team has no lead;
+	// "": those are only logged.
+	Fallback string
+	Clock    func() time.Time
+	Log      *slog.Logger
 }
 
 // MaxOpenListed bounds one list; the rest are counted.
@@ -76,7 +87,101 @@ func (o *OpenList) Send(ctx context.Context) (int, error) {
 		}
 		sent++
 	}
+	n, err := o.sendLeft(ctx, now, fmt.Sprintf("%d-W%02d", year, week))
+	return sent + n, errors.Join(append(errs, err)...)
+}
+
+// heldBy is an open lead and the rep who holds it.
+type heldBy struct {
+	lead.Lead
+	rep string
+}
+
+// sendLeft sends the week's lists of open leads whose reps left: the
+// reps counted in the months the outcome horizon spans that the routing
+// config no longer lists, their open leads grouped by who stands in.
+func (o *OpenList) sendLeft(ctx context.Context, now time.Time, week string) (int, error) {
+	horizon := o.Rules.Outcomes().Horizon
+	left, err := o.repsLeft(ctx, now.Add(-horizon), now)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	byTo := map[string][]heldBy{}
+	unsent := 0
+	for _, rep := range left {
+		open, err := o.Store.OpenLeads(ctx, rep, now.Add(-horizon), MaxOpenListed+1)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, l := range open {
+			_, team := o.Rules.Route(l)
+			to := cmp.Or(team.Lead.Email, o.Fallback)
+			if to == "" {
+				unsent++
+				continue
+			}
+			byTo[to] = append(byTo[to], heldBy{l, rep})
+		}
+	}
+	if unsent > 0 {
+		o.Log.Warn("open leads of reps who left have no team lead to go to", "leads", unsent)
+	}
+	sent := 0
+	for _, to := range slices.Sorted(maps.Keys(byTo)) {
+		held := byTo[to]
+		slices.SortStableFunc(held, func(a, b heldBy) int { return a.AcceptedAt().Compare(b.AcceptedAt()) })
+		key := fmt.Sprintf("OPENLIST#LEFT#%s#%s", lead.HashEmail(to)[:16], week)
+		first, err := o.Store.Once(ctx, key, now)
+		if err != nil || !first {
+			errs = append(errs, err)
+			continue
+		}
+		if err := o.sendStandIn(ctx, to, held, week, now); err != nil {
+			errs = append(errs, err, o.Store.Forget(ctx, key))
+			continue
+		}
+		sent++
+	}
 	return sent, errors.Join(errs...)
+}
+
+// repsLeft lists the reps counted from since's month to now's that the
+// routing config no longer lists.
+func (o *OpenList) repsLeft(ctx context.Context, since, now time.Time) ([]string, error) {
+	var left []string
+	for m := time.Date(since.Year(), since.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(now); m = m.AddDate(0, 1, 0) {
+		reps, err := o.Store.RepsCounted(ctx, m.Format("2006-01"))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reps {
+			if listed, _ := o.Rules.Holds(r); !listed && !slices.Contains(left, r) {
+				left = append(left, r)
+			}
+		}
+	}
+	slices.Sort(left)
+	return left, nil
+}
+
+// sendStandIn sends to the list of open leads whose reps left, each
+// naming who accepted it, with outcome links signed for to.
+func (o *OpenList) sendStandIn(ctx context.Context, to string, held []heldBy, week string, now time.Time) error {
+	list := mail.OpenLeads{RepName: o.Rules.RepName(to), Week: week, StandIn: true}
+	if list.RepName == to {
+		list.RepName = ""
+	}
+	if len(held) > MaxOpenListed {
+		list.More, held = len(held)-MaxOpenListed, held[:MaxOpenListed]
+	}
+	for _, h := range held {
+		item := openLead(o.Keys, cmp.Or(o.BaseURL, h.LinkBase), h.Lead, to, o.Rules.Zone(to), o.Rules.Outcomes().Horizon, now)
+		item.Holder = h.rep
+		list.Leads = append(list.Leads, item)
+	}
+	return o.deliver(ctx, to, list)
 }
 
 func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, week string, now time.Time) error {
@@ -87,11 +192,16 @@ func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, 
 	for _, l := range open {
 		list.Leads = append(list.Leads, openLead(o.Keys, cmp.Or(o.BaseURL, l.LinkBase), l, rep.Email, o.Rules.Zone(rep.Email), o.Rules.Outcomes().Horizon, now))
 	}
+	return o.deliver(ctx, rep.Email, list)
+}
+
+// deliver renders a list and sends it to to.
+func (o *OpenList) deliver(ctx context.Context, to string, list mail.OpenLeads) error {
 	subject, html, text, err := mail.RenderOpenLeads(list)
 	if err != nil {
 		return fmt.Errorf("handoff: render open leads: %w", err)
 	}
-	_, err = o.Mail.Send(ctx, mail.Message{From: o.From, To: rep.Email, Subject: subject, HTML: html, Text: text,
+	_, err = o.Mail.Send(ctx, mail.Message{From: o.From, To: to, Subject: subject, HTML: html, Text: text,
 		Tags: map[string]string{"kind": "sales_open_leads"}, ConfigurationSet: o.ConfigurationSet})
 	return err
 }

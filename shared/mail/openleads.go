@@ -15,6 +15,10 @@ type OpenLeads struct {
 	Week    string // "2027-W03"
 	Leads   []OpenLead
 	More    int // open leads beyond the list
+	// StandIn marks the list of leads whose reps left (the routing config
+	// no longer lists them) to their team lead: each lead names its
+	// Holder.
+	StandIn bool
 }
 
 // OpenLead is one line of the list.
@@ -25,20 +29,21 @@ type OpenLead struct {
 	Days                           int
 	SQLURL, WonURL, LostURL        string // SQLURL "" once SQL
 	Until                          string // when the links stop working
+	Holder                         string // who accepted it, on a stand-in's list
 }
 
 var openLeadsHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("open").Parse(`<!doctype html>
 <html><body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:40rem">
 <p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
-<p>These leads you accepted have no outcome recorded yet. One click records it.</p>
+<p>{{.Intro}}</p>
 <table style="border-collapse:collapse;width:100%">
 {{range .Leads}}<tr style="border-top:1px solid #e3e7ef"><td style="padding:.5rem 0"><strong>{{.Who}}</strong>{{if .Role}}<br><span style="color:#5b6475">{{.Role}}</span>{{end}}<br>
-<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Days}} days)</span></td>
+<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Days}} days){{if .Holder}}, accepted by {{.Holder}}{{end}}</span></td>
 <td style="padding:.5rem 0;text-align:right;white-space:nowrap">{{if .SQLURL}}<a href="{{.SQLURL}}">SQL</a> · {{end}}<a href="{{.WonURL}}">Won</a> · <a href="{{.LostURL}}">Lost</a></td></tr>
 {{end}}</table>
 {{if .More}}<p>… and {{.More}} more.</p>{{end}}
-<p style="color:#5b6475;font-size:.9rem">You get this list each week while you have open leads.</p>
+<p style="color:#5b6475;font-size:.9rem">{{.Footer}}</p>
 </body></html>`))
 })
 
@@ -54,9 +59,20 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 	if n == 1 {
 		subject = "Your open lead: record how it went"
 	}
+	intro := "These leads you accepted have no outcome recorded yet. One click records it."
+	footer := "You get this list each week while you have open leads."
+	if o.StandIn {
+		subject = fmt.Sprintf("Open leads of reps who left (%d): record how they went", n)
+		if n == 1 {
+			subject = "An open lead of a rep who left: record how it went"
+		}
+		intro = "These leads were accepted by reps the routing config no longer lists, and have no outcome recorded yet. " +
+			"They come to you as the team lead: one click records how they went."
+		footer = "You get this list each week while reps who left have open leads on your team."
+	}
 	views := make([]openLeadView, len(o.Leads))
 	var tb strings.Builder
-	fmt.Fprintf(&tb, "Hi %s,\n\nThese leads you accepted have no outcome recorded yet. One click records it.\n", firstNonEmpty(OneLine(o.RepName), "there"))
+	fmt.Fprintf(&tb, "Hi %s,\n\n%s\n", firstNonEmpty(OneLine(o.RepName), "there"), intro)
 	for i, l := range o.Leads {
 		for name, u := range map[string]string{"won link": l.WonURL, "lost link": l.LostURL} {
 			if err := checkURL(name, u); err != nil {
@@ -69,7 +85,11 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 		if v.Role != "" {
 			fmt.Fprintf(&tb, " (%s)", v.Role)
 		}
-		fmt.Fprintf(&tb, ", %s since %s (%d days)\n", l.Stage, l.AcceptedOn, l.Days)
+		fmt.Fprintf(&tb, ", %s since %s (%d days)", l.Stage, l.AcceptedOn, l.Days)
+		if h := OneLine(l.Holder); h != "" {
+			fmt.Fprintf(&tb, ", accepted by %s", h)
+		}
+		tb.WriteString("\n")
 		if l.SQLURL != "" {
 			fmt.Fprintf(&tb, "  SQL: %s\n", l.SQLURL)
 		}
@@ -78,12 +98,13 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 	if o.More > 0 {
 		fmt.Fprintf(&tb, "\n… and %d more.\n", o.More)
 	}
-	tb.WriteString("\nYou get this list each week while you have open leads.\n")
+	tb.WriteString("\n" + footer + "\n")
 	var hb bytes.Buffer
 	if err := openLeadsHTML().Execute(&hb, struct {
 		OpenLeads
-		Leads []openLeadView
-	}{o, views}); err != nil {
+		Leads         []openLeadView
+		Intro, Footer string
+	}{o, views, intro, footer}); err != nil {
 		return "", "", "", fmt.Errorf("render open leads: %w", err)
 	}
 	return subject, hb.String(), tb.String(), nil

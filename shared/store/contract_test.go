@@ -48,6 +48,7 @@ type contractStore interface {
 	ScanLeads(ctx context.Context, fn func(lead.Lead) error) error
 	OpenLeads(ctx context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error)
 	OpenSince(ctx context.Context, rep string, since time.Time) ([]time.Time, error)
+	RepsCounted(ctx context.Context, month string) ([]string, error)
 }
 
 // dynamo is the adapter with the report source listing the app wires in
@@ -863,6 +864,12 @@ var contractCases = []struct {
 			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "sal": 1, "won": 1}},
 		}, reps...))
 		c.stats("the campaign's counters", "c1", t0, map[string]int64{"leads": 1, "sal": 1, "won": 1})
+		counted, err := c.s.RepsCounted(c.ctx, "2031-03")
+		c.must("reps counted err", err)
+		c.eq("reps counted (as lead.RepKey keeps them)", counted, []string{"ana@example.com", "ben@example.com"})
+		counted, err = c.s.RepsCounted(c.ctx, "2031-04")
+		c.must("reps counted next month err", err)
+		c.eq("reps counted next month", counted, []string{})
 	}},
 
 	{"counters that add an amount", func(c *check) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,6 +170,23 @@ func (s *Store) MonthStats(ctx context.Context, month string) ([]StatsRow, error
 		}
 	}
 	return rows, nil
+}
+
+// RepsCounted lists the reps (addresses as lead.RepKey keeps them) with
+// counters in a month: the month's stats rows, as reports read them.
+func (s *Store) RepsCounted(ctx context.Context, month string) ([]string, error) {
+	rows, err := s.MonthStats(ctx, month)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, r := range rows {
+		if r.Rep != "" {
+			out = append(out, r.Rep)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // Once records key the first time and reports whether this was it.

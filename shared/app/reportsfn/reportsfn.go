@@ -56,7 +56,7 @@ func NewOpenList(ctx context.Context, cfg config.Reports, db *dynamodb.Client, m
 		return nil, err
 	}
 	return &handoff.OpenList{Store: store.New(db, cfg.Table), Rules: rules, Keys: keys, Mail: m,
-		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
+		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet, Fallback: cfg.SalesAddress,
 		Clock: env.Clock, Log: logx.New(env.Logs, "reports", cfg.LogLevel)}, nil
 }
 

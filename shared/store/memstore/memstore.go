@@ -624,6 +624,20 @@ func (s *Store) MonthSources(_ context.Context, m string) ([]report.Source, erro
 	return out, nil
 }
 
+// RepsCounted lists the reps with counters in a month, sorted.
+func (s *Store) RepsCounted(_ context.Context, month string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []string{}
+	for k := range s.stats {
+		if k.month == month && k.rep != "" && !slices.Contains(out, k.rep) {
+			out = append(out, k.rep)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // Allow is a fixed-window rate limit: at most limit calls per window for
 // a key. As with the adapter's conditional update, the first call of a
 // window is always allowed (even with limit 0).
