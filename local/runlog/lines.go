@@ -129,9 +129,9 @@ func line(r Record, l *lead.Lead) string {
 	case "open leads":
 		if n := int(r.Num("sent")); n > 0 {
 			if n == 1 {
-				return "weekly open-leads list sent to 1 rep"
+				return "weekly open-leads list sent (1 email)"
 			}
-			return fmt.Sprintf("weekly open-leads lists sent to %d reps", n)
+			return fmt.Sprintf("weekly open-leads lists sent (%d emails, to reps and, for reps who left, their team leads)", n)
 		}
 		return ""
 	case "segment export":

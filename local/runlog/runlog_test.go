@@ -167,8 +167,8 @@ func TestLine(t *testing.T) {
 		{name: "unknown error still shows", rec: `{"level":"ERROR","msg":"ses proxy: Send event not delivered","function":"local","error":"boom"}`,
 			want: []string{"ERROR local: ses proxy: Send event not delivered: boom"}},
 		{name: "unknown info hides", rec: `{"level":"INFO","msg":"something new","function":"local"}`, none: true},
-		{name: "open-leads lists", rec: `{"level":"INFO","msg":"open leads","sent":3}`, want: []string{"weekly open-leads lists sent to 3 reps"}},
-		{name: "open-leads list", rec: `{"level":"INFO","msg":"open leads","sent":1}`, want: []string{"weekly open-leads list sent to 1 rep"}, not: []string{"reps"}},
+		{name: "open-leads lists", rec: `{"level":"INFO","msg":"open leads","sent":3}`, want: []string{"weekly open-leads lists sent (3 emails, to reps and, for reps who left, their team leads)"}},
+		{name: "open-leads list", rec: `{"level":"INFO","msg":"open leads","sent":1}`, want: []string{"weekly open-leads list sent (1 email)"}, not: []string{"emails"}},
 		{name: "erased lead", lead: &lead.Lead{ID: "01E", Erased: true}, rec: `{"level":"INFO","msg":"lead","leadId":"01E","outcome":"suppressed"}`,
 			want: []string{"email to an erased lead not sent: the address is suppressed"}},
 	} {
