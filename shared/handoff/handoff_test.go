@@ -559,8 +559,8 @@ func TestOpenListOfRepsWhoLeft(t *testing.T) {
 	}
 	m := toLea[0]
 	if m.Subject != "An open lead of a rep who left: record how it went" || !strings.Contains(m.Text, "Hi Lea,") ||
-		!strings.Contains(m.Text, "SQL since 14 Oct 2026 (40 days), accepted by gone@example.com\n") || strings.Contains(m.Text, "won@") ||
-		!strings.Contains(m.HTML, "(40 days), accepted by gone@example.com") {
+		!strings.Contains(m.Text, "SQL since 14 Oct 2026 (40 days), held by gone@example.com\n") || strings.Contains(m.Text, "won@") ||
+		!strings.Contains(m.HTML, "(40 days), held by gone@example.com") {
 		t.Fatalf("list %q:\n%s", m.Subject, m.Text)
 	}
 	i := strings.Index(m.Text, "  Won: https://api.example.com/feedback/")

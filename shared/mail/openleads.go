@@ -39,7 +39,7 @@ var openLeadsHTML = sync.OnceValue(func() *htmltemplate.Template {
 <p>{{.Intro}}</p>
 <table style="border-collapse:collapse;width:100%">
 {{range .Leads}}<tr style="border-top:1px solid #e3e7ef"><td style="padding:.5rem 0"><strong>{{.Who}}</strong>{{if .Role}}<br><span style="color:#5b6475">{{.Role}}</span>{{end}}<br>
-<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Days}} days){{if .Holder}}, accepted by {{.Holder}}{{end}}</span></td>
+<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Days}} days){{if .Holder}}, held by {{.Holder}}{{end}}</span></td>
 <td style="padding:.5rem 0;text-align:right;white-space:nowrap">{{if .SQLURL}}<a href="{{.SQLURL}}">SQL</a> · {{end}}<a href="{{.WonURL}}">Won</a> · <a href="{{.LostURL}}">Lost</a></td></tr>
 {{end}}</table>
 {{if .More}}<p>… and {{.More}} more.</p>{{end}}
@@ -87,7 +87,7 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 		}
 		fmt.Fprintf(&tb, ", %s since %s (%d days)", l.Stage, l.AcceptedOn, l.Days)
 		if h := OneLine(l.Holder); h != "" {
-			fmt.Fprintf(&tb, ", accepted by %s", h)
+			fmt.Fprintf(&tb, ", held by %s", h)
 		}
 		tb.WriteString("\n")
 		if l.SQLURL != "" {
