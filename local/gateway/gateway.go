@@ -21,6 +21,7 @@ import (
 
 	"github.com/leadflow/leadflow/local/ddbconflict"
 	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/awsclients/all"
@@ -100,6 +101,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
 		}
+		h = g.withTimeout(f, h)
 		for _, r := range f.Routes {
 			if h.HTTP == nil {
 				return nil, fmt.Errorf("function %s: route %s but no HTTP handler", f.LogicalID, r.Key())
@@ -141,6 +143,52 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		return strings.Count(g.routes[i].path, "{") < strings.Count(g.routes[j].path, "{")
 	})
 	return g, nil
+}
+
+// defaultTimeout is Lambda's timeout for a function that declares none.
+const defaultTimeout = 3 * time.Second
+
+// withTimeout gives every invocation of f's handlers the deadline Lambda
+// gives it (the template's Timeout, from the invocation's start), so code
+// that watches ctx.Deadline() (a tick that stops taking work in time)
+// runs locally as deployed. Lambda stops a function at its deadline; the
+// local stack cannot stop a goroutine, so one that runs past it is
+// logged as a warning: deployed, it would have been stopped there.
+func (g *Gateway) withTimeout(f sam.Function, h app.Handlers) app.Handlers {
+	limit := defaultTimeout
+	if f.Timeout > 0 {
+		limit = time.Duration(f.Timeout) * time.Second
+	}
+	overran := func(start time.Time) {
+		if took := time.Since(start); took > limit && g.opts.Log != nil {
+			g.opts.Log.Warn("function ran past its timeout: Lambda would have stopped it", "function", f.Name,
+				"timeout", limit.String(), "took", took.Round(time.Millisecond).String())
+		}
+	}
+	if http := h.HTTP; http != nil {
+		h.HTTP = func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			ctx, cancel := context.WithTimeout(ctx, limit)
+			defer cancel()
+			defer overran(time.Now())
+			return http(ctx, req)
+		}
+	}
+	h.Event = timed(limit, overran, h.Event)
+	h.Stream = timed(limit, overran, h.Stream)
+	return h
+}
+
+// timed is fn with a deadline of limit from each call's start.
+func timed[E any](limit time.Duration, overran func(time.Time), fn func(context.Context, E) error) func(context.Context, E) error {
+	if fn == nil {
+		return nil
+	}
+	return func(ctx context.Context, ev E) error {
+		ctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		defer overran(time.Now())
+		return fn(ctx, ev)
+	}
 }
 
 // Routes lists "METHOD /path → function" for printing.

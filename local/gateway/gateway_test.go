@@ -9,14 +9,22 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/leadflow/leadflow/local/gateway"
 	"github.com/leadflow/leadflow/local/landing"
+	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app/enrol"
+	"github.com/leadflow/leadflow/shared/awsclients"
+	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
@@ -30,20 +38,13 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 func TestLandingFormPostsThroughGateway(t *testing.T) {
 	tm := testenv.Template(t)
 	table := testenv.NewTable(t)
-	e := testenv.Get(t)
 	var logs bytes.Buffer
 	srvURL := ""
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	srvURL = srv.URL
-	gw, err := gateway.New(context.Background(), gateway.Options{
-		Template: tm, Refs: map[string]string{tm.TableID: table},
-		Env: map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "S3_ENDPOINT": e.S3, "AWS_REGION": "us-east-1",
-			"PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": srvURL, "PUBLIC_BASE_URL": srvURL, "SIGNING_KEYS": "t1:test-signing-key-0123456789abcdef", "SES_MAX_SEND_RATE": "100",
-			"CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(testenv.Root(t), "config", "segments")},
-		Clock: time.Now, Logs: &logs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	gw, err := gateway.New(context.Background(), options(t, tm, table, srvURL, &logs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +91,85 @@ func TestLandingFormPostsThroughGateway(t *testing.T) {
 	if r.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET /leads = %d, want 405", r.StatusCode)
 	}
+}
+
+// options is the gateway over the emulators and table, for a site at
+// siteURL (its origin and the links' base).
+func options(t *testing.T, tm *sam.Template, table, siteURL string, logs io.Writer) gateway.Options {
+	e := testenv.Get(t)
+	return gateway.Options{
+		Template: tm, Refs: map[string]string{tm.TableID: table},
+		Env: map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "S3_ENDPOINT": e.S3, "AWS_REGION": "us-east-1",
+			"PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": siteURL, "PUBLIC_BASE_URL": siteURL, "SIGNING_KEYS": "t1:test-signing-key-0123456789abcdef", "SES_MAX_SEND_RATE": "100",
+			"CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(testenv.Root(t), "config", "segments")},
+		Clock: time.Now, Logs: logs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+// TestHandlersRunWithinTheirLambdaTimeout: locally as in Lambda, every
+// invocation's context ends at the function's Timeout from the template,
+// counted from its start (capture 10 s, the nurture tick 55 s): code that
+// watches ctx.Deadline() behaves as deployed. The deadline each function
+// saw is read off its first DynamoDB request.
+func TestHandlersRunWithinTheirLambdaTimeout(t *testing.T) {
+	tm := testenv.Template(t)
+	table := testenv.NewTable(t)
+	var mu sync.Mutex
+	left := map[string]time.Duration{} // first DynamoDB request of each kind → time left
+	o := options(t, tm, table, "https://site.example", io.Discard)
+	o.Services = append(slices.Clone(all.Services), func(_ awsclients.Base, cl *awsclients.Clients) {
+		cl.DynamoDB = dynamodb.New(cl.DynamoDB.Options(), func(opt *dynamodb.Options) {
+			opt.APIOptions = append(opt.APIOptions, func(st *middleware.Stack) error {
+				return st.Initialize.Add(middleware.InitializeMiddlewareFunc("deadline", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					mu.Lock()
+					op := middleware.GetOperationName(ctx)
+					if _, seen := left[op]; !seen {
+						left[op] = -1 // no deadline
+						if dl, ok := ctx.Deadline(); ok {
+							left[op] = time.Until(dl)
+						}
+					}
+					mu.Unlock()
+					return next.HandleInitialize(ctx, in)
+				}), middleware.Before)
+			})
+		})
+	})
+	gw, err := gateway.New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeout := map[string]time.Duration{}
+	for _, f := range tm.Functions {
+		timeout[f.Name] = time.Duration(f.Timeout) * time.Second
+	}
+	check := func(what, op string, want time.Duration) {
+		t.Helper()
+		mu.Lock()
+		got, ok := left[op]
+		mu.Unlock()
+		// Loose on the low side: the machine may be slow, but the time
+		// left is never more than the timeout, nor absent.
+		if !ok || got <= want/2 || got > want {
+			t.Errorf("%s: its %s had %v left (absent: %v); want the function's %v timeout from the invocation's start", what, op, got, !ok, want)
+		}
+	}
+	req := httptest.NewRequest(http.MethodPost, "/leads", strings.NewReader(`{"email":"deadline@acme.example","consent":false}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	gw.ServeHTTP(rec, req)
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("capture answered %d %s", rec.Code, rec.Body)
+	}
+	check("capture", "TransactWriteItems", timeout["capture"])
+	for _, s := range gw.Schedules() {
+		if s.Function == "nurture" {
+			if err := s.Fire(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	check("the nurture tick", "Query", timeout["nurture"])
 }
 
 func get(t *testing.T, u string) string {
