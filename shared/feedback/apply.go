@@ -129,7 +129,8 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 		if action == links.ActionAccept {
 			l.Stage = lead.StageSAL
 			l.ExitNurture("sales_accepted")
-			deal := &lead.Deal{AcceptedAt: now, Rep: l.Handoff.AnsweredBy, RemindAt: now.Add(h.Rules.Outcomes().RemindAfter)}
+			deal := &lead.Deal{AcceptedAt: now, Rep: l.Handoff.AnsweredBy, RemindAt: now.Add(h.Rules.Outcomes().RemindAfter),
+				Name: l.Name, Company: l.Company}
 			if l.Deal != nil {
 				// A lead that came back after a lost deal: the CRM event
 				// ids applied to it stay applied.

@@ -253,6 +253,8 @@ func TestAnswerLinksCarryNoAddress(t *testing.T) {
 			}
 			if l := f.lead(t); l.Handoff.AnsweredBy != tc.answeredBy || l.Deal.Rep != tc.answeredBy {
 				t.Fatalf("answered by %q, deal rep %q; want %q", l.Handoff.AnsweredBy, l.Deal.Rep, tc.answeredBy)
+			} else if l.Deal.Name != "Clara" || l.Deal.Company != "BigCorp" {
+				t.Fatalf("the deal keeps %q of %q; want the lead as accepted, Clara of BigCorp", l.Deal.Name, l.Deal.Company)
 			}
 			// The accepted page's outcome links name the rep by reference too.
 			page := f.do(t, http.MethodGet, tok, "").Body

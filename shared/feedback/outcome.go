@@ -177,7 +177,7 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		return Superseded, ch, err
 	}
 	if l.Deal == nil {
-		l.Deal = &lead.Deal{AcceptedAt: accepted}
+		l.Deal = &lead.Deal{AcceptedAt: accepted, Name: l.Name, Company: l.Company}
 	}
 	d := l.Deal
 	from := l.Stage

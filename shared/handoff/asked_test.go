@@ -221,3 +221,38 @@ func TestAskedNoticeAfterAFloodOfBarePosts(t *testing.T) {
 		t.Errorf("still owed after the notice: %v", l.AskedDue())
 	}
 }
+
+// TestDealEmailsNameTheLeadAsAccepted: anyone can post a held lead's
+// address with another name and company; the notice, the reminder and the
+// weekly list keep naming the lead as the rep accepted it, and the notice
+// lists what the posts changed.
+func TestDealEmailsNameTheLeadAsAccepted(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.heldLead(t, "clara@bigcorp.example", 1, func(int) string { return "Any news?" })
+	if _, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
+		l.Deal.Name, l.Deal.Company = "Clara", "BigCorp" // as the accept recorded them
+		l.FirstProfile = map[string]string{"name": "Clara", "company": "BigCorp", "job_title": "CMO"}
+		l.Name, l.Company = "Mallory", "Evil Corp" // a later post of the address
+		return lead.Change{At: f.now}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Hour)
+	if out, err := f.svc.Run(ctx, id, "w1", ""); err != nil || out != ToldAsked {
+		t.Fatalf("Run = %s, %v", out, err)
+	}
+	notice := f.out.Sent()[0]
+	if notice.Subject != "Clara (BigCorp) asked again — Contact request" || !strings.Contains(notice.Text, "Company: BigCorp → Evil Corp") ||
+		!strings.Contains(notice.Text, "Name: Clara → Mallory") {
+		t.Errorf("notice %q:\n%s", notice.Subject, notice.Text)
+	}
+	// Two weeks on, the outcome reminder.
+	f.now = f.now.Add(8 * 24 * time.Hour)
+	if out, err := f.svc.Run(ctx, id, "w1", ""); err != nil || out != Reminded {
+		t.Fatalf("Run = %s, %v", out, err)
+	}
+	if r := f.out.Sent()[1]; r.Subject != "How did it go with BigCorp? Record the outcome" || strings.Contains(r.Text, "Mallory") {
+		t.Errorf("reminder %q:\n%s", r.Subject, r.Text)
+	}
+}

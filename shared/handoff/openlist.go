@@ -213,7 +213,8 @@ func (o *OpenList) deliver(ctx context.Context, to string, list mail.OpenLeads) 
 func openLead(keys token.Keys, base string, l lead.Lead, rep string, zone *time.Location, horizon time.Duration, now time.Time) mail.OpenLead {
 	accepted, until := l.AcceptedAt(), l.OutcomesUntil(horizon, now)
 	link := func(action string) string { return links.Feedback(keys, base, l.ID, action, rep, now, until) }
-	item := mail.OpenLead{Name: l.Name, Email: l.Email, JobTitle: l.JobTitle, Company: l.Company, Stage: "SQL",
+	name, company := l.DealNames()
+	item := mail.OpenLead{Name: name, Email: l.Email, JobTitle: l.JobTitle, Company: company, Stage: "SQL",
 		AcceptedOn: accepted.In(zone).Format("2 Jan 2006"), Days: int(now.Sub(accepted).Hours() / 24),
 		WonURL: link(links.ActionWon), LostURL: link(links.ActionLost), Until: until.In(zone).Format("2 Jan 2006")}
 	if l.Stage == lead.StageSAL {

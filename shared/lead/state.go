@@ -381,6 +381,12 @@ func (s *SentBack) Unanswered() bool { return s != nil && s.Reason == ReasonUnan
 type Deal struct {
 	AcceptedAt time.Time `json:"accepted_at"`
 	Rep        string    `json:"rep,omitempty"` // who accepted it
+	// Name and Company are the lead's when the deal began (accepted, or
+	// opened by a CRM outcome): how the deal's emails name it, whatever
+	// later posts of the address say (anyone can post one; the asked-again
+	// notice lists what changed). Erasure drops the deal with them.
+	Name    string `json:"name,omitempty"`
+	Company string `json:"company,omitempty"`
 	Amount     float64   `json:"amount,omitempty"`
 	Currency   string    `json:"currency,omitempty"`
 	// RevenueMinor is what the won amount added to the revenue counters
@@ -405,6 +411,16 @@ type Deal struct {
 	// Asked is the forms the lead sent since it was accepted that its
 	// rep is owed a notice of, and the last notice.
 	Asked *Asked `json:"asked,omitempty"`
+}
+
+// DealNames are the name and company the lead's deal emails show: those
+// it had when the deal began, or (a deal kept before they were) its
+// current ones.
+func (l *Lead) DealNames() (name, company string) {
+	if d := l.Deal; d != nil && (d.Name != "" || d.Company != "") {
+		return d.Name, d.Company
+	}
+	return l.Name, l.Company
 }
 
 // AcceptedAt is when sales accepted the lead: kept with its deal, or (a
