@@ -72,6 +72,11 @@ func (l *Lead) AskAgain(at time.Time) {
 		a.Last = at
 	}
 	a.Untold++
+	if !a.Upto.IsZero() && !at.After(a.Upto) {
+		// Folded after the claim but posted before its newest form: in
+		// the window the claimed notice lists.
+		a.Listed++
+	}
 	l.setAsked(a)
 }
 

@@ -108,3 +108,39 @@ func TestToldAskedKeepsALaterForm(t *testing.T) {
 		t.Fatalf("owed after a notice without a window: %v", due)
 	}
 }
+
+// TestAskedCountAroundAClaim: the forms the claimed notice lists and
+// those it leaves for the next are counted by the window they fall in,
+// whatever order they are noted in: a form folded from the inbox after
+// the claim, posted before its newest form, is in the claimed window.
+func TestAskedCountAroundAClaim(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name             string
+		before, after    []time.Duration // forms noted before and after the claim
+		listed, nextOwed int
+	}{
+		{"a later form while sent", []time.Duration{0, time.Minute}, []time.Duration{2 * time.Minute}, 2, 1},
+		{"an older form folded from the inbox", []time.Duration{0, time.Minute}, []time.Duration{30 * time.Second}, 3, 0},
+		{"an older one folded and a later one", []time.Duration{0, time.Minute}, []time.Duration{30 * time.Second, 2 * time.Minute}, 3, 1},
+		{"one older than the window folded, a later one", []time.Duration{time.Minute}, []time.Duration{-time.Minute, 2 * time.Minute}, 2, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := Lead{ID: "L1", Stage: StageSAL, Deal: &Deal{AcceptedAt: t0.Add(-time.Hour), Rep: "ana@example.com"}}
+			for _, d := range c.before {
+				l.AskAgain(t0.Add(d))
+			}
+			l.ClaimAsked()
+			for _, d := range c.after {
+				l.AskAgain(t0.Add(d))
+			}
+			if n := l.AskedCount(); n != c.listed {
+				t.Errorf("the claimed notice counts %d forms, want %d", n, c.listed)
+			}
+			l.ToldAsked(t0.Add(3 * time.Minute))
+			if n, due := l.AskedCount(), l.AskedDue(); n != c.nextOwed || due.IsZero() != (c.nextOwed == 0) {
+				t.Errorf("after the notice: %d forms counted (due %v), want %d", n, due, c.nextOwed)
+			}
+		})
+	}
+}
