@@ -108,6 +108,7 @@ func (o *OpenList) sendLeft(ctx context.Context, now time.Time, week string) (in
 	}
 	var errs []error
 	byTo := map[string][]heldBy{}
+	asLead := map[string]bool{} // some of the list's leads come to its team lead
 	unsent := 0
 	for _, rep := range left {
 		open, err := o.Store.OpenLeads(ctx, rep, now.Add(-horizon), MaxOpenListed+1)
@@ -123,6 +124,7 @@ func (o *OpenList) sendLeft(ctx context.Context, now time.Time, week string) (in
 				continue
 			}
 			byTo[to] = append(byTo[to], heldBy{l, rep})
+			asLead[to] = asLead[to] || team.Lead.Email != ""
 		}
 	}
 	if unsent > 0 {
@@ -138,7 +140,7 @@ func (o *OpenList) sendLeft(ctx context.Context, now time.Time, week string) (in
 			errs = append(errs, err)
 			continue
 		}
-		if err := o.sendStandIn(ctx, to, held, week, now); err != nil {
+		if err := o.sendStandIn(ctx, to, !asLead[to], held, week, now); err != nil {
 			errs = append(errs, err, o.Store.Forget(ctx, key))
 			continue
 		}
@@ -167,9 +169,10 @@ func (o *OpenList) repsLeft(ctx context.Context, since, now time.Time) ([]string
 }
 
 // sendStandIn sends to the list of open leads whose reps left, each
-// naming who accepted it, with outcome links signed for to.
-func (o *OpenList) sendStandIn(ctx context.Context, to string, held []heldBy, week string, now time.Time) error {
-	list := mail.OpenLeads{RepName: o.Rules.RepName(to), Week: week, StandIn: true}
+// naming who accepted it, with outcome links signed for to; sales: to is
+// the sales address (their teams have no team lead).
+func (o *OpenList) sendStandIn(ctx context.Context, to string, sales bool, held []heldBy, week string, now time.Time) error {
+	list := mail.OpenLeads{RepName: o.Rules.RepName(to), Week: week, StandIn: true, SalesAddress: sales}
 	if list.RepName == to {
 		list.RepName = ""
 	}

@@ -19,6 +19,9 @@ type OpenLeads struct {
 	// no longer lists them) to their team lead: each lead names its
 	// Holder.
 	StandIn bool
+	// SalesAddress marks a StandIn list to the sales address: the
+	// leads' teams have no team lead.
+	SalesAddress bool
 }
 
 // OpenLead is one line of the list.
@@ -69,6 +72,11 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 		intro = "These leads were accepted by reps the routing config no longer lists, and have no outcome recorded yet. " +
 			"They come to you as the team lead: one click records how they went."
 		footer = "You get this list each week while reps who left have open leads on your team."
+		if o.SalesAddress {
+			intro = "These leads were accepted by reps the routing config no longer lists, and have no outcome recorded yet. " +
+				"Their teams have no team lead, so they come to the sales address: one click records how they went."
+			footer = "You get this list each week while reps who left have open leads on teams with no team lead."
+		}
 	}
 	views := make([]openLeadView, len(o.Leads))
 	var tb strings.Builder

@@ -1,0 +1,83 @@
+package handoff
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
+)
+
+// TestOpenListOfRepsWhoLeftStandIns: who gets the open leads of a rep who
+// left, and what the list tells them: the list to the sales address (a
+// team without a lead) does not call its reader the team lead.
+func TestOpenListOfRepsWhoLeftStandIns(t *testing.T) {
+	twoTeams := func(eastLead string) string {
+		return strings.Replace(teamYAML, "  default_team: sales", `    east:
+      reps:
+        - {name: Dee, email: dee@example.com}
+`+eastLead+`  rules:
+    - {team: east, field: company, op: contains, values: [acme]}
+  default_team: sales`, 1)
+	}
+	for _, c := range []struct {
+		name      string
+		yaml      string
+		companies []string // of the leads the rep who left holds
+		to        string   // the one list's recipient
+		want      []string // in its text
+		not       []string
+	}{
+		{"a team without a lead: the sales address", twoTeams(""), []string{"Acme"}, "sales@example.com",
+			[]string{"Hi there,", "accepted by gone@example.com", "no team lead"}, []string{"as the team lead", "on your team"}},
+		{"a team with a lead", twoTeams("      lead: {name: Eve, email: eve@example.com}\n"), []string{"Acme"}, "eve@example.com",
+			[]string{"Hi Eve,", "as the team lead", "on your team"}, []string{"sales address"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.svc.Rules = rules(t, c.yaml)
+			ctx := context.Background()
+			for i, company := range c.companies {
+				id := f.hotLead(t, strings.ToLower(company)+"@example.net")
+				accepted := t0.Add(-time.Duration(10+i) * 24 * time.Hour)
+				if _, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
+					l.Company, l.Stage, l.Handoff.State = company, lead.StageSAL, lead.HandoffAnswered
+					l.Deal = &lead.Deal{AcceptedAt: accepted, Rep: "gone@example.com"}
+					return lead.Change{At: accepted, Events: []lead.Event{{At: accepted, Kind: "handoff_answer", ID: ids.New(accepted)}},
+						Counters: lead.RepCounter("gone@example.com", "accepted", 0)}, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			list := &OpenList{Store: f.store, Rules: f.svc.Rules, Keys: f.svc.Keys, Mail: f.out, From: "alerts@example.com",
+				BaseURL: "https://api.example.com", Fallback: "sales@example.com", Clock: func() time.Time { return f.now }, Log: f.svc.Log}
+			for range 2 { // the schedule may fire twice
+				if _, err := list.Send(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sent := f.out.Sent()
+			if len(sent) != 1 || !strings.EqualFold(sent[0].To, c.to) {
+				for _, m := range sent {
+					t.Logf("to %s: %q", m.To, m.Subject)
+				}
+				t.Fatalf("%d lists; want one, to %s", len(sent), c.to)
+			}
+			m := sent[0]
+			for _, part := range []string{m.Text, m.HTML} {
+				for _, w := range c.want {
+					if !strings.Contains(part, w) {
+						t.Errorf("want %q in:\n%s", w, part)
+					}
+				}
+				for _, w := range c.not {
+					if strings.Contains(part, w) {
+						t.Errorf("%q in:\n%s", w, part)
+					}
+				}
+			}
+		})
+	}
+}
