@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -150,7 +151,8 @@ func (o *OpenList) sendLeft(ctx context.Context, now time.Time, week string) (in
 }
 
 // repsLeft lists the reps counted from since's month to now's that the
-// routing config no longer lists.
+// routing config no longer lists (the sales address is none: it is
+// counted for the alerts that went there).
 func (o *OpenList) repsLeft(ctx context.Context, since, now time.Time) ([]string, error) {
 	var left []string
 	for m := time.Date(since.Year(), since.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(now); m = m.AddDate(0, 1, 0) {
@@ -159,6 +161,9 @@ func (o *OpenList) repsLeft(ctx context.Context, since, now time.Time) ([]string
 			return nil, err
 		}
 		for _, r := range reps {
+			if strings.EqualFold(r, o.Fallback) {
+				continue // alerts no rep could take went there: no rep who left
+			}
 			if listed, _ := o.Rules.Holds(r); !listed && !slices.Contains(left, r) {
 				left = append(left, r)
 			}
