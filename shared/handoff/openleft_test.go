@@ -32,7 +32,7 @@ func TestOpenListOfRepsWhoLeftStandIns(t *testing.T) {
 		not       []string
 	}{
 		{"a team without a lead: the sales address", twoTeams(""), "gone@example.com", []string{"Acme"}, "sales@example.com",
-			[]string{"Hi there,", "accepted by gone@example.com", "no team lead"}, []string{"as the team lead", "on your team"}},
+			[]string{"Hi there,", "held by gone@example.com", "no team lead"}, []string{"as the team lead", "on your team"}},
 		{"a team with a lead", twoTeams("      lead: {name: Eve, email: eve@example.com}\n"), "gone@example.com", []string{"Acme"}, "eve@example.com",
 			[]string{"Hi Eve,", "as the team lead", "on your team"}, []string{"sales address"}},
 		// An alert that found no rep went to the sales address, and was

@@ -385,10 +385,10 @@ type Deal struct {
 	// opened by a CRM outcome): how the deal's emails name it, whatever
 	// later posts of the address say (anyone can post one; the asked-again
 	// notice lists what changed). Erasure drops the deal with them.
-	Name    string `json:"name,omitempty"`
-	Company string `json:"company,omitempty"`
-	Amount     float64   `json:"amount,omitempty"`
-	Currency   string    `json:"currency,omitempty"`
+	Name     string  `json:"name,omitempty"`
+	Company  string  `json:"company,omitempty"`
+	Amount   float64 `json:"amount,omitempty"`
+	Currency string  `json:"currency,omitempty"`
 	// RevenueMinor is what the won amount added to the revenue counters
 	// (reporting currency, hundredths), so a correction adds the
 	// difference.
