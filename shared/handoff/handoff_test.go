@@ -513,6 +513,33 @@ func TestOpenListWeeklyPerRep(t *testing.T) {
 	}
 }
 
+// TestOpenListCountsWhatItLeavesOut: a rep with more open leads than one
+// list shows gets the oldest MaxOpenListed and the true count of the rest.
+func TestOpenListCountsWhatItLeavesOut(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for i := range MaxOpenListed + 3 {
+		id := f.hotLead(t, fmt.Sprintf("lead%d@bigcorp.example", i))
+		if _, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
+			l.Stage, l.Handoff.State = lead.StageSAL, lead.HandoffAnswered
+			l.Deal = &lead.Deal{AcceptedAt: t0.Add(-time.Duration(i+1) * time.Hour), Rep: "ana@example.com"}
+			return lead.Change{At: f.now}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := &OpenList{Store: f.store, Rules: f.svc.Rules, Keys: f.svc.Keys, Mail: f.out, From: "alerts@example.com",
+		BaseURL: "https://api.example.com", Clock: func() time.Time { return f.now }, Log: f.svc.Log}
+	if n, err := list.Send(ctx); err != nil || n != 1 {
+		t.Fatalf("Send = %d, %v", n, err)
+	}
+	m := f.out.Sent()[0]
+	if want := fmt.Sprintf("Your open leads (%d): record how they went", MaxOpenListed+3); m.Subject != want ||
+		!strings.Contains(m.Text, "… and 3 more.") || strings.Count(m.Text, "  Won: ") != MaxOpenListed {
+		t.Fatalf("list %q: %d listed\n%s", m.Subject, strings.Count(m.Text, "  Won: "), m.Text[len(m.Text)-300:])
+	}
+}
+
 // TestOpenListOfRepsWhoLeft: the open leads of a rep the routing config no
 // longer lists (they left) go, once a week, to the team lead of each
 // lead's team, each naming who accepted it, with outcome links the team

@@ -27,6 +27,9 @@ type OpenStore interface {
 	// removes it again (the email did not go out).
 	Once(ctx context.Context, key string, at time.Time) (bool, error)
 	Forget(ctx context.Context, key string) error
+	// OpenSince lists when each lead open with a rep was accepted, at or
+	// after since (keys only): how many a list leaves out.
+	OpenSince(ctx context.Context, rep string, since time.Time) ([]time.Time, error)
 	// RepsCounted lists the reps with counters in a month ("2006-01"):
 	// every rep who was alerted, answered or recorded an outcome then.
 	RepsCounted(ctx context.Context, month string) ([]string, error)
@@ -57,6 +60,9 @@ type OpenList struct {
 // MaxOpenListed bounds one list; the rest are counted.
 const MaxOpenListed = 50
 
+// maxLeftRead bounds the open leads read of one rep who left.
+const maxLeftRead = 500
+
 // Send sends this week's lists, each once however often it runs; it
 // returns how many it sent. A failed list is tried again on the next run.
 func (o *OpenList) Send(ctx context.Context) (int, error) {
@@ -82,7 +88,18 @@ func (o *OpenList) Send(ctx context.Context) (int, error) {
 			errs = append(errs, err)
 			continue
 		}
-		if err := o.send(ctx, rep, open, fmt.Sprintf("%d-W%02d", year, week), now); err != nil {
+		more := 0
+		if len(open) > MaxOpenListed {
+			// The list shows MaxOpenListed; the rest are counted from the
+			// index's keys, not read.
+			all, err := o.Store.OpenSince(ctx, rep.Email, now.Add(-o.Rules.Outcomes().Horizon))
+			if err != nil {
+				errs = append(errs, err, o.Store.Forget(ctx, key))
+				continue
+			}
+			more = max(len(all), len(open)) - MaxOpenListed
+		}
+		if err := o.send(ctx, rep, open, more, fmt.Sprintf("%d-W%02d", year, week), now); err != nil {
 			errs = append(errs, err, o.Store.Forget(ctx, key))
 			continue
 		}
@@ -112,7 +129,9 @@ func (o *OpenList) sendLeft(ctx context.Context, now time.Time, week string) (in
 	asLead := map[string]bool{} // some of the list's leads come to its team lead
 	unsent := 0
 	for _, rep := range left {
-		open, err := o.Store.OpenLeads(ctx, rep, now.Add(-horizon), MaxOpenListed+1)
+		// All of them (up to maxLeftRead): each goes to its own team's
+		// lead, which only the lead itself tells.
+		open, err := o.Store.OpenLeads(ctx, rep, now.Add(-horizon), maxLeftRead)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -192,11 +211,9 @@ func (o *OpenList) sendStandIn(ctx context.Context, to string, sales bool, held 
 	return o.deliver(ctx, to, list)
 }
 
-func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, week string, now time.Time) error {
-	list := mail.OpenLeads{RepName: rep.Name, Week: week}
-	if len(open) > MaxOpenListed {
-		list.More, open = len(open)-MaxOpenListed, open[:MaxOpenListed]
-	}
+func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, more int, week string, now time.Time) error {
+	list := mail.OpenLeads{RepName: rep.Name, Week: week, More: more}
+	open = open[:min(len(open), MaxOpenListed)]
 	for _, l := range open {
 		list.Leads = append(list.Leads, openLead(o.Keys, cmp.Or(o.BaseURL, l.LinkBase), l, rep.Email, o.Rules.Zone(rep.Email), o.Rules.Outcomes().Horizon, now))
 	}
