@@ -38,6 +38,21 @@ func qualifyWithStampedReps(t *testing.T, stamp int64) (path string, at func(str
 	return path, func(name string) string { return name + suffix }
 }
 
+// pressLink presses a feedback link (its token) as a person does: a POST
+// with the page's form (form: its fields, "" for none); it returns the
+// page that says the answer was recorded.
+func pressLink(t *testing.T, fb app.Handlers, tok, form string) string {
+	t.Helper()
+	ev := sampleEvent(t, "feedback-answer.json")
+	ev.PathParameters = map[string]string{"token": tok}
+	ev.Body, ev.IsBase64Encoded = form, false
+	r, err := fb.HTTP(context.Background(), ev)
+	if err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
+		t.Fatalf("answer: %d %v %s", r.StatusCode, err, r.Body)
+	}
+	return r.Body
+}
+
 // TestPerRepSalesView drives hot leads of two teams through capture, the
 // alert, the reps' answers on the real links in their emails (fast, late,
 // never: escalated to the team lead, who accepts), an opportunity and a
@@ -107,17 +122,7 @@ func TestPerRepSalesView(t *testing.T) {
 		}
 		return linkRe.FindStringSubmatch(text)[1], reject
 	}
-	answer := func(tok, form string) string {
-		t.Helper()
-		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": tok}
-		ev.Body, ev.IsBase64Encoded = form, false
-		r, err := fb.HTTP(ctx, ev)
-		if err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
-			t.Fatalf("answer: %d %v %s", r.StatusCode, err, r.Body)
-		}
-		return r.Body
-	}
+	answer := func(tok, form string) string { t.Helper(); return pressLink(t, fb, tok, form) }
 	fire := func() {
 		t.Helper()
 		if err := tick.Event(ctx, tickEvent(fmt.Sprint("tick-", clock.now().Unix()))); err != nil {
@@ -333,16 +338,6 @@ func TestOpenLeadsOfARepWhoLeftReachTheTeamLead(t *testing.T) {
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	link := regexp.MustCompile(`(?:ACCEPT this lead:\s+|Won: )https://leads\.example\.com/feedback/([A-Za-z0-9_.-]+)`)
-	answer := func(fb app.Handlers, tok, form string) {
-		t.Helper()
-		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": tok}
-		ev.Body, ev.IsBase64Encoded = form, false
-		r, err := fb.HTTP(ctx, ev)
-		if err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
-			t.Fatalf("answer: %d %v %s", r.StatusCode, err, r.Body)
-		}
-	}
 	type accepted struct{ email, name string }
 	held := map[string]accepted{} // by rep
 	for i := range 2 {
@@ -362,7 +357,7 @@ func TestOpenLeadsOfARepWhoLeftReachTheTeamLead(t *testing.T) {
 		if m == nil {
 			t.Fatalf("no accept link in:\n%s", alert[0].Text)
 		}
-		answer(fb, m[1], "")
+		pressLink(t, fb, m[1], "")
 		held[l.Handoff.Rep] = accepted{email, l.Name}
 	}
 	if held[ana].email == "" || held[ben].email == "" {
@@ -417,7 +412,7 @@ func TestOpenLeadsOfARepWhoLeftReachTheTeamLead(t *testing.T) {
 	if won == nil {
 		t.Fatalf("no won link in:\n%s", m.Text)
 	}
-	answer(fb, won[1], "amount=5000")
+	pressLink(t, fb, won[1], "amount=5000")
 	l, err := st.Lead(ctx, capturedID(t, table, held[ben].email))
 	if err != nil || l.Stage != lead.StageWon || l.Deal.Rep != ben {
 		t.Fatalf("after Lea's won link: stage %s, %v", l.Stage, err)

@@ -449,6 +449,34 @@ func TestOutcomeReminderOnceAfterAcceptance(t *testing.T) {
 	}
 }
 
+// openDeal stores a hot lead accepted by rep at `accepted`, in stage, with
+// the rep's counter of that month as feedback records an answer (the
+// weekly list finds reps who left by those); edit changes the lead
+// further (nil: nothing).
+func (f *fixture) openDeal(t *testing.T, email string, stage lead.Stage, rep string, accepted time.Time, edit func(*lead.Lead)) string {
+	t.Helper()
+	id := f.hotLead(t, email)
+	if _, err := lead.Update(context.Background(), f.store, id, func(l *lead.Lead) (lead.Change, error) {
+		l.Stage, l.Handoff.State = stage, lead.HandoffAnswered
+		l.Deal = &lead.Deal{AcceptedAt: accepted, Rep: rep}
+		if edit != nil {
+			edit(l)
+		}
+		return lead.Change{At: accepted, Events: []lead.Event{{At: accepted, Kind: "handoff_answer", ID: ids.New(accepted)}},
+			Counters: lead.RepCounter(rep, "accepted", 0)}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// openList is the weekly list over the fixture's store, rules, mail and
+// clock.
+func (f *fixture) openList() *OpenList {
+	return &OpenList{Store: f.store, Rules: f.svc.Rules, Keys: f.svc.Keys, Mail: f.out, From: "alerts@example.com",
+		BaseURL: "https://api.example.com", Fallback: "sales@example.com", Clock: func() time.Time { return f.now }, Log: f.svc.Log}
+}
+
 // TestOpenListWeeklyPerRep: each rep with open leads (accepted, no won or
 // lost) gets one list a week with outcome links valid to the horizon; a
 // rep with none gets nothing.
@@ -456,23 +484,13 @@ func TestOpenListWeeklyPerRep(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	open := func(email string, stage lead.Stage, rep string, accepted time.Time) string {
-		id := f.hotLead(t, email)
-		_, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
-			l.Stage, l.Handoff.State = stage, lead.HandoffAnswered
-			l.Deal = &lead.Deal{AcceptedAt: accepted, Rep: rep}
-			return lead.Change{At: f.now}, nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return f.openDeal(t, email, stage, rep, accepted, nil)
 	}
 	sal := open("sal@bigcorp.example", lead.StageSAL, "ana@example.com", t0.Add(-20*24*time.Hour))
 	open("sql@bigcorp.example", lead.StageSQL, "ana@example.com", t0.Add(-40*24*time.Hour))
 	open("won@bigcorp.example", lead.StageWon, "ana@example.com", t0.Add(-30*24*time.Hour))
 	open("cy@bigcorp.example", lead.StageLost, "cy@example.com", t0.Add(-30*24*time.Hour))
-	list := &OpenList{Store: f.store, Rules: f.svc.Rules, Keys: f.svc.Keys, Mail: f.out, From: "alerts@example.com",
-		BaseURL: "https://api.example.com", Clock: func() time.Time { return f.now }, Log: f.svc.Log}
+	list := f.openList()
 	for range 2 { // the schedule may fire twice
 		if n, err := list.Send(ctx); err != nil || n > 1 {
 			t.Fatalf("Send = %d, %v", n, err)
@@ -519,17 +537,9 @@ func TestOpenListCountsWhatItLeavesOut(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for i := range MaxOpenListed + 3 {
-		id := f.hotLead(t, fmt.Sprintf("lead%d@bigcorp.example", i))
-		if _, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
-			l.Stage, l.Handoff.State = lead.StageSAL, lead.HandoffAnswered
-			l.Deal = &lead.Deal{AcceptedAt: t0.Add(-time.Duration(i+1) * time.Hour), Rep: "ana@example.com"}
-			return lead.Change{At: f.now}, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		f.openDeal(t, fmt.Sprintf("lead%d@bigcorp.example", i), lead.StageSAL, "ana@example.com", t0.Add(-time.Duration(i+1)*time.Hour), nil)
 	}
-	list := &OpenList{Store: f.store, Rules: f.svc.Rules, Keys: f.svc.Keys, Mail: f.out, From: "alerts@example.com",
-		BaseURL: "https://api.example.com", Clock: func() time.Time { return f.now }, Log: f.svc.Log}
+	list := f.openList()
 	if n, err := list.Send(ctx); err != nil || n != 1 {
 		t.Fatalf("Send = %d, %v", n, err)
 	}
@@ -548,24 +558,12 @@ func TestOpenListOfRepsWhoLeft(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	open := func(email string, stage lead.Stage, rep string, accepted time.Time) string {
-		id := f.hotLead(t, email)
-		_, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
-			l.Stage, l.Handoff.State = stage, lead.HandoffAnswered
-			l.Deal = &lead.Deal{AcceptedAt: accepted, Rep: rep}
-			// As feedback records an answer: the rep's counter of the month.
-			return lead.Change{At: accepted, Events: []lead.Event{{At: accepted, Kind: "handoff_answer", ID: ids.New(accepted)}},
-				Counters: lead.RepCounter(rep, "accepted", 0)}, nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return f.openDeal(t, email, stage, rep, accepted, nil)
 	}
 	held := open("held@bigcorp.example", lead.StageSQL, "Gone@Example.com", t0.Add(-40*24*time.Hour))
 	open("won@bigcorp.example", lead.StageWon, "gone@example.com", t0.Add(-30*24*time.Hour))
 	open("ana@bigcorp.example", lead.StageSAL, "ana@example.com", t0.Add(-3*24*time.Hour))
-	list := &OpenList{Store: f.store, Rules: f.svc.Rules, Keys: f.svc.Keys, Mail: f.out, From: "alerts@example.com",
-		BaseURL: "https://api.example.com", Clock: func() time.Time { return f.now }, Log: f.svc.Log}
+	list := f.openList()
 	for range 2 { // the schedule may fire twice
 		if _, err := list.Send(ctx); err != nil {
 			t.Fatal(err)

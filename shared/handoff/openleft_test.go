@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
 )
 
@@ -45,19 +44,10 @@ func TestOpenListOfRepsWhoLeftStandIns(t *testing.T) {
 			f.svc.Rules = rules(t, c.yaml)
 			ctx := context.Background()
 			for i, company := range c.companies {
-				id := f.hotLead(t, strings.ToLower(company)+"@example.net")
-				accepted := t0.Add(-time.Duration(10+i) * 24 * time.Hour)
-				if _, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
-					l.Company, l.Stage, l.Handoff.State = company, lead.StageSAL, lead.HandoffAnswered
-					l.Deal = &lead.Deal{AcceptedAt: accepted, Rep: c.holder}
-					return lead.Change{At: accepted, Events: []lead.Event{{At: accepted, Kind: "handoff_answer", ID: ids.New(accepted)}},
-						Counters: lead.RepCounter(c.holder, "accepted", 0)}, nil
-				}); err != nil {
-					t.Fatal(err)
-				}
+				f.openDeal(t, strings.ToLower(company)+"@example.net", lead.StageSAL, c.holder, t0.Add(-time.Duration(10+i)*24*time.Hour),
+					func(l *lead.Lead) { l.Company = company })
 			}
-			list := &OpenList{Store: f.store, Rules: f.svc.Rules, Keys: f.svc.Keys, Mail: f.out, From: "alerts@example.com",
-				BaseURL: "https://api.example.com", Fallback: "sales@example.com", Clock: func() time.Time { return f.now }, Log: f.svc.Log}
+			list := f.openList()
 			for range 2 { // the schedule may fire twice
 				if _, err := list.Send(ctx); err != nil {
 					t.Fatal(err)

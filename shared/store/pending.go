@@ -258,39 +258,19 @@ func unmarshalValue(av types.AttributeValue, v any) error {
 func (s *Store) timelineOf(ctx context.Context, leadID string) ([]lead.Event, error) {
 	var out []lead.Event
 	seen := map[string]bool{}
-	var late []lead.Event
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+	late, err := s.partition(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(leadPK(leadID))},
 		ConsistentRead:            aws.Bool(true),
+	}, func(sk string, decode func() (lead.Event, error)) (bool, error) {
+		ev, err := decode()
+		seen[sk] = true
+		out = append(out, ev)
+		return true, err
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, wrap("query timeline", err)
-		}
-		for _, item := range page.Items {
-			sk := ""
-			if v, ok := item[attrSK].(*types.AttributeValueMemberS); ok {
-				sk = v.Value
-			}
-			switch {
-			case strings.HasPrefix(sk, "EVT#"):
-				var ev lead.Event
-				if err := unmarshal(item, &ev); err != nil {
-					return nil, wrap("decode event", err)
-				}
-				seen[sk] = true
-				out = append(out, ev)
-			case sk == skProfile && item[attrPending] != nil:
-				var pend pending
-				if err := unmarshalValue(item[attrPending], &pend); err != nil {
-					return nil, wrap("decode pending", err)
-				}
-				late = pend.Events
-			}
-		}
+	if err != nil {
+		return nil, wrap("query timeline", err)
 	}
 	for _, ev := range late {
 		if !seen[eventSK(ev.At, ev.Kind, ev.ID)] {
@@ -300,6 +280,44 @@ func (s *Store) timelineOf(ctx context.Context, leadID string) ([]lead.Event, er
 	// In sort-key order, as the query returns the items.
 	slices.SortStableFunc(out, bySortKey)
 	return out, nil
+}
+
+// partition runs a query of a lead's partition: it hands each EVT# item
+// to event (with its sort key, decoded on demand) until event says stop,
+// and returns the events the profile, if read, carries pending.
+func (s *Store) partition(ctx context.Context, in *dynamodb.QueryInput, event func(sk string, decode func() (lead.Event, error)) (bool, error)) (late []lead.Event, err error) {
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for more := true; more && p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range page.Items {
+			sk := ""
+			if v, ok := item[attrSK].(*types.AttributeValueMemberS); ok {
+				sk = v.Value
+			}
+			switch {
+			case strings.HasPrefix(sk, "EVT#") && more:
+				more, err = event(sk, func() (ev lead.Event, err error) {
+					if err = unmarshal(item, &ev); err != nil {
+						err = fmt.Errorf("decode event: %w", err)
+					}
+					return ev, err
+				})
+				if err != nil {
+					return nil, err
+				}
+			case sk == skProfile && item[attrPending] != nil:
+				var pend pending
+				if err := unmarshalValue(item[attrPending], &pend); err != nil {
+					return nil, fmt.Errorf("decode pending: %w", err)
+				}
+				late = pend.Events
+			}
+		}
+	}
+	return late, nil
 }
 
 // RecentEvents reads a lead's newest events that r asks for, oldest
@@ -315,7 +333,10 @@ func (s *Store) RecentEvents(ctx context.Context, leadID string, r lead.Recent) 
 	if !r.From.IsZero() {
 		from += r.From.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05")
 	}
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+	seen := map[string]bool{}
+	var found []lead.Event
+	wanted, examined, unread := 0, 0, false
+	late, err := s.partition(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :profile"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(leadPK(leadID)),
@@ -323,55 +344,30 @@ func (s *Store) RecentEvents(ctx context.Context, leadID string, r lead.Recent) 
 		ScanIndexForward: aws.Bool(false),
 		ConsistentRead:   aws.Bool(true),
 		Limit:            aws.Int32(recentPage),
-	})
-	seen := map[string]bool{}
-	var found, late []lead.Event
-	wanted, examined, unread := 0, 0, false
-	for p.HasMorePages() && wanted <= r.Max && examined < lead.RecentBudget {
-		page, err := p.NextPage(ctx)
+	}, func(sk string, decode func() (lead.Event, error)) (bool, error) {
+		if examined == lead.RecentBudget {
+			unread = true // one more, past the budget
+			return false, nil
+		}
+		ev, err := decode()
 		if err != nil {
-			return nil, false, wrap("query recent events", err)
+			return false, err
 		}
-		for _, item := range page.Items {
-			sk := ""
-			if v, ok := item[attrSK].(*types.AttributeValueMemberS); ok {
-				sk = v.Value
-			}
-			switch {
-			case strings.HasPrefix(sk, "EVT#"):
-				if wanted > r.Max {
-					continue // enough: Newest reports the rest
-				}
-				if examined == lead.RecentBudget {
-					unread = true
-					continue
-				}
-				var ev lead.Event
-				if err := unmarshal(item, &ev); err != nil {
-					return nil, false, wrap("decode event", err)
-				}
-				examined++
-				seen[sk] = true
-				if r.Wants(ev) {
-					wanted++
-					found = append(found, ev)
-				}
-			case sk == skProfile && item[attrPending] != nil:
-				var pend pending
-				if err := unmarshalValue(item[attrPending], &pend); err != nil {
-					return nil, false, wrap("decode pending", err)
-				}
-				late = pend.Events
-			}
+		examined++
+		seen[sk] = true
+		if r.Wants(ev) {
+			wanted++
+			found = append(found, ev)
 		}
+		return wanted <= r.Max, nil // past r.Max: Newest reports the rest
+	})
+	if err != nil {
+		return nil, false, wrap("query recent events", err)
 	}
 	for _, ev := range late {
 		if !seen[eventSK(ev.At, ev.Kind, ev.ID)] {
 			found = append(found, ev)
 		}
-	}
-	if examined == lead.RecentBudget && p.HasMorePages() {
-		unread = true
 	}
 	events, more = r.Newest(found, bySortKey, unread)
 	return events, more, nil
