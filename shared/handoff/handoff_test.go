@@ -808,6 +808,9 @@ func TestAlertShowsTheNewestEvents(t *testing.T) {
 		if !strings.Contains(part.body, "/p/99/") || strings.Contains(part.body, fmt.Sprintf("/p/%d/", 99-maxAlertEvents)) {
 			t.Errorf("%s: want the newest page views, not one older than the newest %d events:\n%s", part.name, maxAlertEvents, part.body)
 		}
+		if !strings.Contains(part.body, "(among the newest events)") {
+			t.Errorf("%s: the pages visited do not say they come from the newest events", part.name)
+		}
 		if !strings.Contains(part.body, "earlier ones are not shown") {
 			t.Errorf("%s: does not say earlier events are left out", part.name)
 		}
