@@ -161,7 +161,8 @@ func (p *mapParser) outcome(k, n *yaml.Node) Outcome {
 		yamlconf.Required("column", func(_, v *yaml.Node) { o.Column, _ = p.column(v, "outcome.column") }),
 		yamlconf.Required("positive", func(k, v *yaml.Node) {
 			o.Positive, _ = p.Strs(v, "outcome.positive")
-			if len(o.Positive) == 0 && yamlconf.IsNull(yamlconf.Resolve(v)) {
+			// Nothing given, or an empty list: a bad item has its own error.
+			if r := yamlconf.Resolve(v); len(o.Positive) == 0 && (yamlconf.IsNull(r) || r.Kind == yaml.SequenceNode && len(r.Content) == 0) {
 				p.Errf(k, "outcome.positive: list the values that count as a conversion, e.g. [yes, won, 1, true]")
 			}
 		}),

@@ -91,6 +91,8 @@ func TestMappingErrors(t *testing.T) {
 			[]string{`m.yaml:3: fields.budget.type: unknown type "numbr" (did you mean "number"?)`}},
 		{"no positive values", "outcome: {column: C, positive: }\nfields: {industry: I}\n",
 			[]string{"m.yaml:1: outcome.positive: list the values"}},
+		{"an empty list of positive values", "outcome:\n  column: C\n  positive: []\nfields: {industry: I}\n",
+			[]string{"m.yaml:3: outcome.positive: list the values"}},
 		{"value both positive and negative", "outcome: {column: C, positive: [yes], negative: [no, YES]}\nfields: {industry: I}\n",
 			[]string{`m.yaml:1: outcome.negative: "YES" is also listed as positive`}},
 		{"nothing to learn", "outcome: {column: C, positive: [yes]}\n", []string{"m.yaml:1: nothing to learn from"}},
