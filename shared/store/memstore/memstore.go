@@ -280,6 +280,9 @@ func (s *Store) RecentEvents(ctx context.Context, leadID string, r lead.Recent) 
 	var found []lead.Event
 	examined := 0
 	for i := len(all) - 1; i >= 0 && len(found) <= r.Max; i-- {
+		if all[i].At.Before(r.From.Truncate(time.Second)) {
+			break // before the adapter's key range: never examined
+		}
 		if examined == lead.RecentBudget {
 			events, _ := r.Newest(found, bySortKey, true)
 			return events, true, nil
