@@ -67,7 +67,8 @@ const maxLeftRead = 500
 // returns how many it sent. A failed list is tried again on the next run.
 func (o *OpenList) Send(ctx context.Context) (int, error) {
 	now := o.Clock().UTC()
-	year, week := now.ISOWeek()
+	year, w := now.ISOWeek()
+	week := fmt.Sprintf("%d-W%02d", year, w)
 	sent := 0
 	var errs []error
 	for _, rep := range o.Rules.Reps() {
@@ -82,31 +83,41 @@ func (o *OpenList) Send(ctx context.Context) (int, error) {
 		if len(open) == 0 {
 			continue
 		}
-		key := fmt.Sprintf("OPENLIST#%s#%d-W%02d", lead.HashEmail(rep.Email)[:16], year, week)
-		first, err := o.Store.Once(ctx, key, now)
-		if err != nil || !first {
-			errs = append(errs, err)
-			continue
-		}
-		more := 0
-		if len(open) > MaxOpenListed {
-			// The list shows MaxOpenListed; the rest are counted from the
-			// index's keys, not read.
-			all, err := o.Store.OpenSince(ctx, rep.Email, now.Add(-o.Rules.Outcomes().Horizon))
-			if err != nil {
-				errs = append(errs, err, o.Store.Forget(ctx, key))
-				continue
+		key := fmt.Sprintf("OPENLIST#%s#%s", lead.HashEmail(rep.Email)[:16], week)
+		ok, err := o.once(ctx, key, now, func() error {
+			more := 0
+			if len(open) > MaxOpenListed {
+				// The list shows MaxOpenListed; the rest are counted from
+				// the index's keys, not read.
+				all, err := o.Store.OpenSince(ctx, rep.Email, now.Add(-o.Rules.Outcomes().Horizon))
+				if err != nil {
+					return err
+				}
+				more = max(len(all), len(open)) - MaxOpenListed
 			}
-			more = max(len(all), len(open)) - MaxOpenListed
+			return o.send(ctx, rep, open, more, week, now)
+		})
+		if ok {
+			sent++
 		}
-		if err := o.send(ctx, rep, open, more, fmt.Sprintf("%d-W%02d", year, week), now); err != nil {
-			errs = append(errs, err, o.Store.Forget(ctx, key))
-			continue
-		}
-		sent++
+		errs = append(errs, err)
 	}
-	n, err := o.sendLeft(ctx, now, fmt.Sprintf("%d-W%02d", year, week))
+	n, err := o.sendLeft(ctx, now, week)
 	return sent + n, errors.Join(append(errs, err)...)
+}
+
+// once sends a week's list under its once-key: false when it went out
+// before (or the key could not be recorded); a failed send forgets the
+// key, so the next run tries again.
+func (o *OpenList) once(ctx context.Context, key string, now time.Time, send func() error) (bool, error) {
+	first, err := o.Store.Once(ctx, key, now)
+	if err != nil || !first {
+		return false, err
+	}
+	if err := send(); err != nil {
+		return false, errors.Join(err, o.Store.Forget(ctx, key))
+	}
+	return true, nil
 }
 
 // heldBy is an open lead and the rep who holds it.
@@ -155,16 +166,11 @@ func (o *OpenList) sendLeft(ctx context.Context, now time.Time, week string) (in
 		held := byTo[to]
 		slices.SortStableFunc(held, func(a, b heldBy) int { return a.AcceptedAt().Compare(b.AcceptedAt()) })
 		key := fmt.Sprintf("OPENLIST#LEFT#%s#%s", lead.HashEmail(to)[:16], week)
-		first, err := o.Store.Once(ctx, key, now)
-		if err != nil || !first {
-			errs = append(errs, err)
-			continue
+		ok, err := o.once(ctx, key, now, func() error { return o.sendStandIn(ctx, to, !asLead[to], held, week, now) })
+		if ok {
+			sent++
 		}
-		if err := o.sendStandIn(ctx, to, !asLead[to], held, week, now); err != nil {
-			errs = append(errs, err, o.Store.Forget(ctx, key))
-			continue
-		}
-		sent++
+		errs = append(errs, err)
 	}
 	return sent, errors.Join(errs...)
 }
@@ -204,7 +210,7 @@ func (o *OpenList) sendStandIn(ctx context.Context, to string, sales bool, held 
 		list.More, held = len(held)-MaxOpenListed, held[:MaxOpenListed]
 	}
 	for _, h := range held {
-		item := openLead(o.Keys, cmp.Or(o.BaseURL, h.LinkBase), h.Lead, to, o.Rules.Zone(to), o.Rules.Outcomes().Horizon, now)
+		item := o.item(h.Lead, to, now)
 		item.Holder = h.rep
 		list.Leads = append(list.Leads, item)
 	}
@@ -215,9 +221,15 @@ func (o *OpenList) send(ctx context.Context, rep qualify.Rep, open []lead.Lead, 
 	list := mail.OpenLeads{RepName: rep.Name, Week: week, More: more}
 	open = open[:min(len(open), MaxOpenListed)]
 	for _, l := range open {
-		list.Leads = append(list.Leads, openLead(o.Keys, cmp.Or(o.BaseURL, l.LinkBase), l, rep.Email, o.Rules.Zone(rep.Email), o.Rules.Outcomes().Horizon, now))
+		list.Leads = append(list.Leads, o.item(l, rep.Email, now))
 	}
 	return o.deliver(ctx, rep.Email, list)
+}
+
+// item is a lead as a list to `to` shows it, with outcome links signed
+// for to, in to's zone.
+func (o *OpenList) item(l lead.Lead, to string, now time.Time) mail.OpenLead {
+	return openLead(o.Keys, cmp.Or(o.BaseURL, l.LinkBase), l, to, o.Rules.Zone(to), o.Rules.Outcomes().Horizon, now)
 }
 
 // deliver renders a list and sends it to to.
