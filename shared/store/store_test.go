@@ -214,19 +214,27 @@ func change(s lead.Submission, kind string) lead.Change {
 		Counters: []lead.Counter{{Campaign: s.Source.CampaignOrDefault(), Name: "leads"}}}
 }
 
+// createdLead is a new table behind a request-counting client, with one
+// lead created in it (at 23 Nov 2026, 12:00 UTC).
+func createdLead(t *testing.T, email string) (*counting, string, *store.Store, lead.Lead) {
+	t.Helper()
+	db := newCounting(t)
+	table := testenv.NewTable(t)
+	st := store.Over(db, table)
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	l := lead.New(ids.New(at), sub(email, at))
+	if err := st.CreateLead(context.Background(), l, change(l.Submission, lead.EventCaptured), nil); err != nil {
+		t.Fatal(err)
+	}
+	return db, table, st, l
+}
+
 // The send path's writes are single requests (no transaction), and what a
 // commit carries is recorded from the stream once, however often the
 // stream delivers it.
 func TestPutIsOneRequestAndTheStreamRecordsItOnce(t *testing.T) {
-	db := newCounting(t)
-	table := testenv.NewTable(t)
-	st := store.Over(db, table)
-	ctx := context.Background()
-	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	l := lead.New(ids.New(at), sub("put@acme.example", at))
-	if err := st.CreateLead(ctx, l, change(l.Submission, lead.EventCaptured), nil); err != nil {
-		t.Fatal(err)
-	}
+	db, table, st, l := createdLead(t, "put@acme.example")
+	ctx, at := context.Background(), l.CreatedAt
 	before := db.total()
 	claimed := l
 	claimed.Version++
@@ -370,15 +378,8 @@ func TestAlertSlotsAreAtomic(t *testing.T) {
 // its forms stops after lead.RecentBudget events, saying there may be
 // more.
 func TestRecentEventsReadIsBounded(t *testing.T) {
-	db := newCounting(t)
-	table := testenv.NewTable(t)
-	st := store.Over(db, table)
-	ctx := context.Background()
-	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	l := lead.New(ids.New(at), sub("flooded@acme.example", at))
-	if err := st.CreateLead(ctx, l, change(l.Submission, lead.EventCaptured), nil); err != nil {
-		t.Fatal(err)
-	}
+	db, _, st, l := createdLead(t, "flooded@acme.example")
+	ctx, at := context.Background(), l.CreatedAt
 	const perSave, saves = 96, 22 // 2,112 bare re-posts: more than the budget
 	for i := range saves {
 		ch := lead.Change{At: at}
