@@ -483,13 +483,10 @@ func (f *fixture) openList() *OpenList {
 func TestOpenListWeeklyPerRep(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	open := func(email string, stage lead.Stage, rep string, accepted time.Time) string {
-		return f.openDeal(t, email, stage, rep, accepted, nil)
-	}
-	sal := open("sal@bigcorp.example", lead.StageSAL, "ana@example.com", t0.Add(-20*24*time.Hour))
-	open("sql@bigcorp.example", lead.StageSQL, "ana@example.com", t0.Add(-40*24*time.Hour))
-	open("won@bigcorp.example", lead.StageWon, "ana@example.com", t0.Add(-30*24*time.Hour))
-	open("cy@bigcorp.example", lead.StageLost, "cy@example.com", t0.Add(-30*24*time.Hour))
+	sal := f.openDeal(t, "sal@bigcorp.example", lead.StageSAL, "ana@example.com", t0.Add(-20*24*time.Hour), nil)
+	f.openDeal(t, "sql@bigcorp.example", lead.StageSQL, "ana@example.com", t0.Add(-40*24*time.Hour), nil)
+	f.openDeal(t, "won@bigcorp.example", lead.StageWon, "ana@example.com", t0.Add(-30*24*time.Hour), nil)
+	f.openDeal(t, "cy@bigcorp.example", lead.StageLost, "cy@example.com", t0.Add(-30*24*time.Hour), nil)
 	list := f.openList()
 	for range 2 { // the schedule may fire twice
 		if n, err := list.Send(ctx); err != nil || n > 1 {
@@ -557,12 +554,9 @@ func TestOpenListCountsWhatItLeavesOut(t *testing.T) {
 func TestOpenListOfRepsWhoLeft(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	open := func(email string, stage lead.Stage, rep string, accepted time.Time) string {
-		return f.openDeal(t, email, stage, rep, accepted, nil)
-	}
-	held := open("held@bigcorp.example", lead.StageSQL, "Gone@Example.com", t0.Add(-40*24*time.Hour))
-	open("won@bigcorp.example", lead.StageWon, "gone@example.com", t0.Add(-30*24*time.Hour))
-	open("ana@bigcorp.example", lead.StageSAL, "ana@example.com", t0.Add(-3*24*time.Hour))
+	held := f.openDeal(t, "held@bigcorp.example", lead.StageSQL, "Gone@Example.com", t0.Add(-40*24*time.Hour), nil)
+	f.openDeal(t, "won@bigcorp.example", lead.StageWon, "gone@example.com", t0.Add(-30*24*time.Hour), nil)
+	f.openDeal(t, "ana@bigcorp.example", lead.StageSAL, "ana@example.com", t0.Add(-3*24*time.Hour), nil)
 	list := f.openList()
 	for range 2 { // the schedule may fire twice
 		if _, err := list.Send(ctx); err != nil {
