@@ -173,16 +173,27 @@ func (s *Store) MonthStats(ctx context.Context, month string) ([]StatsRow, error
 }
 
 // RepsCounted lists the reps (addresses as lead.RepKey keeps them) with
-// counters in a month: the month's stats rows, as reports read them.
+// counters in a month: the month's rep stats rows only (their GSI1 sort
+// keys, ~REP#<hash>, follow every campaign's), their rep attribute only.
 func (s *Store) RepsCounted(ctx context.Context, month string) ([]string, error) {
-	rows, err := s.MonthStats(ctx, month)
-	if err != nil {
-		return nil, err
-	}
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              aws.String(indexDue),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :rep)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(statsPrefix(month)),
+			":rep": str("~" + repPrefix)},
+		ProjectionExpression: aws.String("rep"),
+	})
 	out := []string{}
-	for _, r := range rows {
-		if r.Rep != "" {
-			out = append(out, r.Rep)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("query rep stats", err)
+		}
+		for _, item := range page.Items {
+			if v, ok := item["rep"].(*types.AttributeValueMemberS); ok && v.Value != "" && !slices.Contains(out, v.Value) {
+				out = append(out, v.Value)
+			}
 		}
 	}
 	slices.Sort(out)

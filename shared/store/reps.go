@@ -15,7 +15,11 @@ import (
 
 // repPK is the partition of a sales rep's counters: a hash of the
 // address (lead.RepKey), like the open-leads index key.
-func repPK(rep string) string { return "REP#" + lead.HashEmail(lead.RepKey(rep))[:24] }
+func repPK(rep string) string { return repPrefix + lead.HashEmail(lead.RepKey(rep))[:24] }
+
+// repPrefix starts a rep's partition key (and, after "~", the GSI1 sort
+// key of its stats rows).
+const repPrefix = "REP#"
 
 // statsUpdate is the counter update of one stats item: a rep's month
 // (repCounterAdd) or a campaign's, or one of its variants' (counterAdd).
