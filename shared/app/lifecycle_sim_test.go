@@ -502,6 +502,9 @@ func (s *sim) outcome(day int, l *simLead) {
 		return // no outcome: the rep gets a reminder
 	}
 	stages := [][]string{{"sql", "won"}, {"won"}, {"lost"}, {"sql", "lost"}}[s.rng.IntN(4)]
+	// A CRM names each event once: a deal of a lead that came back gets
+	// events of its own (the ids of the lost deal's stay applied).
+	round := len(l.alerts)
 	at := s.clock.now()
 	for _, stage := range stages {
 		at = at.Add(time.Duration(3+s.rng.IntN(40)) * 24 * time.Hour).Add(s.minutes(0, 300))
@@ -515,9 +518,9 @@ func (s *sim) outcome(day int, l *simLead) {
 				}
 				return
 			}
-			detail := fmt.Sprintf(`{"lead_id":%q,"stage":%q,"event_id":"crm-%s-%s"}`, l.id, stage, l.id, stage)
+			detail := fmt.Sprintf(`{"lead_id":%q,"stage":%q,"event_id":"crm-%s-%s-%d"}`, l.id, stage, l.id, stage, round)
 			if stage == "won" {
-				detail = fmt.Sprintf(`{"email":%q,"stage":"won","amount":%d,"currency":"EUR","event_id":"crm-%s-won"}`, l.email, 1000*(1+s.rng.IntN(50)), l.id)
+				detail = fmt.Sprintf(`{"email":%q,"stage":"won","amount":%d,"currency":"EUR","event_id":"crm-%s-won-%d"}`, l.email, 1000*(1+s.rng.IntN(50)), l.id, round)
 			}
 			ev := events.EventBridgeEvent{ID: fmt.Sprintf("crm-ev-%d", s.seq), DetailType: "leadflow.outcome", Source: "crm.sim", Detail: json.RawMessage(detail)}
 			for range 1 + s.rng.IntN(2) { // delivered once or twice
@@ -578,8 +581,15 @@ func (s *sim) maybeComeBack(day int, l *simLead, left bool) {
 		if l.erased {
 			return
 		}
+		// It may have come back meanwhile, and sales hold it again: this
+		// form is then one its rep is told of.
+		held := s.heldOrWon(l)
 		if resp, err := s.h["capture"].HTTP(s.ctx, jsonLead(hotBody(l.email, "201-1000"))); err != nil || resp.StatusCode/100 != 2 {
 			s.t.Fatalf("day %d: capture %s coming back: %v %d %s", day, l.id, err, resp.StatusCode, resp.Body)
+		}
+		if held {
+			l.asked = append(l.asked, s.clock.now())
+			s.stats["asked"]++
 		}
 		s.stats["repeats"]++
 		s.afterSends(-1)
