@@ -41,6 +41,9 @@ func ResponseBucket(d time.Duration) string {
 func spent(l *lead.Lead, c token.Claims, action string) string {
 	switch action {
 	case links.ActionRelease:
+		if earlier(l, c) {
+			return "earlier"
+		}
 		// An erased person owes sales nothing (erasures before hand-offs
 		// were closed by them left some held).
 		if l.Handoff == nil || l.Handoff.State != lead.HandoffHeld || l.Erased {

@@ -182,6 +182,9 @@ func (h *Handler) done(v *view, out string, l lead.Lead) {
 	v.Done, v.Message = true, h.doneMessage(out, l)
 	if out == "earlier" {
 		v.Outcomes = nil
+		if v.Action == links.ActionRelease {
+			v.Message = "This lead was handed to sales again after this link was made; the alert held now is a later summary's to release. Nothing changed."
+		}
 	}
 }
 

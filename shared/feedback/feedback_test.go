@@ -546,6 +546,46 @@ func TestLinksOfAnEarlierHandoffAnswerNothing(t *testing.T) {
 	}
 }
 
+// TestReleaseLinkOfAnEarlierHoldReleasesNothing: a summary's release link
+// lives for days; a lead whose hold it released, accepted, lost and come
+// back, or sent back and hot again, can be held again by a later window.
+// The old link must not release that hold (the later summary's link is
+// for it); the link made for it does.
+func TestReleaseLinkOfAnEarlierHoldReleasesNothing(t *testing.T) {
+	f := newFixture(t)
+	since := t0.Add(-time.Hour + 400*time.Millisecond)
+	_, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		l.Handoff.State, l.Handoff.Since = lead.HandoffHeld, since
+		l.Handoff.Held = &lead.Held{Reason: lead.HeldSourceLimit, Source: "k#20310310T0900Z", At: since, SummaryAt: t0.Add(-3 * time.Minute)}
+		return lead.Change{At: since}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := func(issued time.Time) string {
+		u := links.Release(f.keys, "https://api.example.com", "L1", issued, t0.Add(24*time.Hour))
+		return u[strings.LastIndex(u, "/")+1:]
+	}
+	old := link(t0.Add(-3 * 24 * time.Hour)) // the earlier hold's summary
+	before := f.lead(t)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		r := f.do(t, method, old, "")
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "handed to sales again after this link was made") || strings.Contains(r.Body, `type="submit"`) {
+			t.Fatalf("%s of an earlier hold's release link: %d\n%s", method, r.StatusCode, r.Body)
+		}
+	}
+	if after := f.lead(t); after.Version != before.Version || after.Handoff.State != lead.HandoffHeld {
+		t.Fatalf("an earlier hold's release link changed the lead: v%d→v%d, hand-off %s", before.Version, after.Version, after.Handoff.State)
+	}
+	// This hold's summary link, made in the second the hold began.
+	if r := f.do(t, http.MethodPost, link(since.Truncate(time.Second)), ""); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Recorded") {
+		t.Fatalf("this hold's release link: %d\n%s", r.StatusCode, r.Body)
+	}
+	if after := f.lead(t); after.Handoff.State == lead.HandoffHeld || !after.Handoff.Released {
+		t.Fatalf("this hold's release link released nothing: %+v", after.Handoff)
+	}
+}
+
 // TestLinksOfAReturnedLeadSaySo: once a hand-off nobody answered went
 // back to marketing, its alert's links (live or expired) change nothing
 // and say what happened, instead of "sales already answered".

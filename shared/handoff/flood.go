@@ -390,7 +390,7 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 		d.Retry = Hours(s.Flood.Dedup)
 	}
 	for _, id := range ids {
-		d.Leads = append(d.Leads, summaryLead{ID: id, ReleaseURL: links.Release(s.Keys, base, id, now.Add(s.LinkTTL))})
+		d.Leads = append(d.Leads, summaryLead{ID: id, ReleaseURL: links.Release(s.Keys, base, id, now, now.Add(s.LinkTTL))})
 	}
 	if d.Total > 1 {
 		// One link for the lot, while the window's list of them is kept.

@@ -121,9 +121,11 @@ func SplitReject(extra string) (reason, repRef string) {
 }
 
 // Release is the link in a held-alerts summary that releases one lead's
-// alert.
-func Release(keys token.Keys, base, leadID string, expires time.Time) string {
-	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionRelease, Subject: leadID, Expires: expires}))
+// alert. It carries when it was made (issued), so it releases only the
+// hold it was made for: not one of a later hand-off of the lead (sent
+// back, or lost and come back, and held again since).
+func Release(keys token.Keys, base, leadID string, issued, expires time.Time) string {
+	return url(base, "/feedback/", keys.Sign(token.Claims{Action: ActionRelease, Subject: leadID, Issued: issued, Expires: expires}))
 }
 
 // ReleaseAll is the link in a held-alerts summary that releases every
