@@ -67,7 +67,9 @@ func parseLeads(data []byte) ([]lead.Lead, error) {
 	return leads, nil
 }
 
-// jsonProblem adds the line of a syntax or type error.
+// jsonProblem adds the line of a syntax or type error; an error without
+// an offset (a value a field's own decoder refuses, such as a time) gets
+// the line, number and id of the lead that holds it.
 func jsonProblem(data []byte, err error) error {
 	var off int64 = -1
 	switch e := err.(type) {
@@ -77,9 +79,66 @@ func jsonProblem(data []byte, err error) error {
 		off = e.Offset
 	}
 	if off < 0 || off > int64(len(data)) {
+		return leadProblem(data, err)
+	}
+	return fmt.Errorf("line %d: %w", lineAt(data, off), err)
+}
+
+func lineAt(data []byte, off int64) int { return bytes.Count(data[:off], []byte("\n")) + 1 }
+
+// leadProblem finds the lead whose decoding fails with err, reading the
+// list one lead at a time, and names its first line, its place in the
+// list and its id; err as it is when no lead fails on its own.
+func leadProblem(data []byte, err error) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, terr := dec.Token(); terr != nil {
+		return err
+	} else if tok == json.Delim('{') {
+		for {
+			key, kerr := dec.Token()
+			if kerr != nil || key == json.Delim('}') {
+				return err
+			}
+			if key == "leads" {
+				break
+			}
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return err
+			}
+		}
+		if tok, terr := dec.Token(); terr != nil || tok != json.Delim('[') {
+			return err
+		}
+	} else if tok != json.Delim('[') {
 		return err
 	}
-	return fmt.Errorf("line %d: %w", bytes.Count(data[:off], []byte("\n"))+1, err)
+	for n := 1; dec.More(); n++ {
+		start := dec.InputOffset()
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			return err
+		}
+		var l lead.Lead
+		lerr := json.Unmarshal(raw, &l)
+		if lerr == nil {
+			continue
+		}
+		// The decoder stands after the lead before it: skip the comma
+		// and the spaces to the lead's own first line.
+		for start < int64(len(data)) && bytes.IndexByte([]byte(" \t\r\n,"), data[start]) >= 0 {
+			start++
+		}
+		var id struct {
+			ID string `json:"id"`
+		}
+		name := fmt.Sprintf("lead %d", n)
+		if json.Unmarshal(raw, &id) == nil && id.ID != "" {
+			name += fmt.Sprintf(" (%s)", id.ID)
+		}
+		return fmt.Errorf("line %d: %s: %w", lineAt(data, start), name, lerr)
+	}
+	return err
 }
 
 // scanTable reads every stored lead of a DynamoDB table with clients from

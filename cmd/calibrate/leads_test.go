@@ -109,6 +109,12 @@ func TestLeadsFileProblems(t *testing.T) {
 		{"not json", "id,stage\n", "not JSON"},
 		{"broken", "[\n{\"id\": \"L1\",\n}]", "line 3: invalid character"},
 		{"wrong type", `{"leads": [{"id": 7}]}`, "line 1: json: cannot unmarshal number"},
+		// A value a field's own decoder refuses (a time) has no offset in
+		// json's error: the line is the lead's that holds it.
+		{"bad time in a list", "[\n{\"id\": \"L1\", \"stage\": \"won\"},\n{\"id\": \"L2\",\n \"created_at\": \"yesterday\"}\n]",
+			`line 3: lead 2 (L2): parsing time "yesterday"`},
+		{"bad time in the object", "{\"count\": 2, \"leads\": [\n{\"id\": \"L1\"}, {\"id\": \"L2\", \"created_at\": \"2026-13-01\"},\n{\"id\": \"L3\"}]}",
+			`line 2: lead 2 (L2): parsing time "2026-13-01"`},
 		{"no outcomes", `{"count": 1, "leads": [{"id": "L1", "stage": "new", "email": "a@b.example"}]}`,
 			"0 converted and 0 other leads; at least 10 of each are needed (a stored lead counts once sales accepted (sal, sql) or won it, or lost, rejected or sent it back)"},
 	} {
