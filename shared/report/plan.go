@@ -342,7 +342,7 @@ func BuildPlan(sources []Source, econ Economics, req PlanRequest) Plan {
 	r := Build(sources, econ, req.Lookback)
 	monthsOf := map[string]map[string]bool{}
 	for _, s := range sources {
-		if !req.Lookback.Contains(s.Month) || len(s.Counters) == 0 {
+		if !req.Lookback.Contains(s.Month) || len(s.Counters) == 0 || s.Rep != "" { // a rep's month is no campaign's
 			continue
 		}
 		if monthsOf[s.Campaign] == nil {

@@ -490,3 +490,28 @@ func regexpLine(s, re string) bool {
 	}
 	return false
 }
+
+// TestPlanMonthsIgnoreReps: a rep's counters (Source.Rep, no campaign)
+// are no campaign's months: the leads a month now of the campaign without
+// a name are its leads over the months it had counters in, however many
+// months the reps were busy.
+func TestPlanMonthsIgnoreReps(t *testing.T) {
+	src := []report.Source{
+		{Month: "2026-11", Counters: report.Counters{"leads": 100, "mql": 80, "sal": 60, "sql": 40, "won": 20, "won_valued": 20, "revenue_minor": 2000000}},
+		{Rep: "ana@example.com", Month: "2026-01", Counters: report.Counters{"handoffs": 3}},
+		{Rep: "ana@example.com", Month: "2026-05", Counters: report.Counters{"handoffs": 3}},
+		{Rep: "ben@example.com", Month: "2026-11", Counters: report.Counters{"handoffs": 3}},
+	}
+	p := report.BuildPlan(src, report.Economics{}, report.PlanRequest{Target: 100000,
+		Period:   report.PlanPeriod{Label: "2027-01", From: "2027-01", To: "2027-01", Months: 1},
+		Lookback: report.LookbackFor(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), 12)})
+	if len(p.Campaigns) != 1 {
+		t.Fatalf("campaigns %+v, not enough data %+v", p.Campaigns, p.NotEnoughData)
+	}
+	if m := p.Campaigns[0].Measured; m.Months != 1 || m.LeadsPerMonth != 100 {
+		t.Errorf("months %d, leads a month %v; want 1 and 100 (the reps' months are not the campaign's)", m.Months, m.LeadsPerMonth)
+	}
+	if p.Lookback.MonthsWithData != 1 {
+		t.Errorf("months with data %d, want 1", p.Lookback.MonthsWithData)
+	}
+}
