@@ -60,6 +60,16 @@ var errDecimalComma = errors.New("a comma separates thousands only (12,500.50)")
 // thousands is an amount with commas between groups of three digits.
 var thousands = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
 
+// twoDecimals reports whether f, as written (its shortest decimal form),
+// has at most two decimals. amount×100 compared with its whole number
+// cannot tell: from about 1e8 on, float error alone moves it by more than
+// any fixed tolerance, and a deal of 150000000.55 (yen, won, rupiah …)
+// was refused.
+func twoDecimals(f float64) bool {
+	_, frac, _ := strings.Cut(strconv.FormatFloat(f, 'f', -1, 64), ".")
+	return len(frac) <= 2
+}
+
 // FieldError is an outcome field that cannot be used, and why.
 type FieldError struct{ Field, Reason string }
 
@@ -84,7 +94,7 @@ func (o *Outcome) Validate(now time.Time) error {
 		return &FieldError{"amount", "only a won deal has an amount"}
 	case o.Amount != nil && (math.IsNaN(*o.Amount) || *o.Amount < 0 || *o.Amount > MaxAmount):
 		return &FieldError{"amount", fmt.Sprintf("must be between 0 and %.0f", float64(MaxAmount))}
-	case o.Amount != nil && math.Abs(*o.Amount*100-math.Round(*o.Amount*100)) > 1e-6:
+	case o.Amount != nil && !twoDecimals(*o.Amount):
 		return &FieldError{"amount", "at most two decimals"}
 	case o.Currency != "" && !qualify.IsCurrency(o.Currency):
 		return &FieldError{"currency", fmt.Sprintf("%q is not a three-letter ISO 4217 code like EUR", o.Currency)}

@@ -33,6 +33,13 @@ func TestOutcomeValidate(t *testing.T) {
 		{"amount on lost", Outcome{LeadID: "L1", Stage: "lost", Amount: amount(5)}, "amount"},
 		{"negative amount", Outcome{LeadID: "L1", Stage: "won", Amount: amount(-1)}, "amount"},
 		{"three decimals", Outcome{LeadID: "L1", Stage: "won", Amount: amount(1.005)}, "amount"},
+		// Large amounts with cents (a deal in JPY, KRW, IDR …): amount×100
+		// is off its whole number by more than 1e-6 in float, yet the
+		// amount has two decimals.
+		{"large with cents", Outcome{LeadID: "L1", Stage: "won", Amount: amount(150000000.55)}, ""},
+		{"billions with cents", Outcome{LeadID: "L1", Stage: "won", Amount: amount(1234567890.12)}, ""},
+		{"largest with cents", Outcome{LeadID: "L1", Stage: "won", Amount: amount(999999999999.99)}, ""},
+		{"large with three decimals", Outcome{LeadID: "L1", Stage: "won", Amount: amount(150000000.555)}, "amount"},
 		{"bad currency", Outcome{LeadID: "L1", Stage: "won", Amount: amount(1), Currency: "EURO"}, "currency"},
 		{"currency alone", Outcome{LeadID: "L1", Stage: "won", Currency: "EUR"}, "currency"},
 		{"closed next week", Outcome{LeadID: "L1", Stage: "won", ClosedAt: t0.Add(7 * 24 * time.Hour)}, "closed_at"},
