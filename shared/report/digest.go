@@ -109,7 +109,7 @@ func (r Report) digest(opt DigestOptions) digest {
 		d.Headline = append(d.Headline, fmt.Sprintf("Cost per SAL %s · cost per lead %s (campaigns with a spend)",
 			s.MoneyOr(t.Economics.CostPerSAL), s.MoneyOr(t.Economics.CostPerLead)))
 	}
-	if v := t.Revenue; t.Funnel.Won+t.Funnel.Lost+t.Funnel.SQL > 0 {
+	if v := t.Revenue; hasRevenue(t) {
 		d.Headline = append(d.Headline, fmt.Sprintf("Revenue %s from %s · average deal %s · win rate %s · ROAS %s · cost per won deal %s · pipeline %s",
 			s.Money(v.Revenue), Plural(t.Funnel.Won, "won deal", "won deals"), s.MoneyOr(v.AverageDeal), v.WinRate,
 			ROASLabel(v.ROAS), s.MoneyOr(v.CostPerWon), s.MoneyOr(v.Pipeline)))
@@ -171,12 +171,20 @@ func (r Report) digest(opt DigestOptions) digest {
 	return d
 }
 
+// hasRevenue says whether a row has revenue figures to show: a deal that
+// reached SQL, won or lost, or revenue (a correction of a deal won before
+// the period is revenue too, negative when the amount went down).
+func hasRevenue(r Row) bool {
+	f := r.Funnel
+	return f.SQL+f.Won+f.Lost > 0 || r.Revenue.Revenue != 0
+}
+
 // revenueItems are the top campaigns by revenue (then won deals; only
-// those with a won, lost or SQL deal), each followed by its variants.
+// those with a deal or revenue: hasRevenue), each followed by its variants.
 func (r Report) revenueItems(top int) []digestItem {
 	var cs []Campaign
 	for _, c := range r.Campaigns {
-		if f := c.Total.Funnel; f.Won+f.Lost+f.SQL > 0 {
+		if hasRevenue(c.Total) {
 			cs = append(cs, c)
 		}
 	}

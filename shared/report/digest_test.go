@@ -135,3 +135,28 @@ func TestDigestRevenue(t *testing.T) {
 		t.Error("html lacks the revenue section")
 	}
 }
+
+// TestDigestRevenueCorrectionOnly: a period whose only revenue is a
+// correction (a deal won earlier whose amount went down) shows it, as the
+// dashboard does: the digest may not leave a -€5,000 adjustment out.
+func TestDigestRevenueCorrectionOnly(t *testing.T) {
+	r := Build([]Source{
+		{Campaign: "A", Month: "2026-11", Counters: Counters{"leads": 40, "mql": 20, "sal": 10, "revenue_minor": -500000}},
+		{Campaign: "B", Month: "2026-11", Counters: Counters{"leads": 40, "mql": 20, "sal": 10}},
+	}, Economics{}, Period{From: "2026-11", To: "2026-11"})
+	if !r.dashboard().HasRevenue {
+		t.Fatal("the dashboard shows no revenue table")
+	}
+	_, _, text, err := r.Digest(DigestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Revenue -€5,000 from 0 won deals", "Revenue by campaign and variant:\n  - A: -€5,000 (0 won"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if rev, _, _ := strings.Cut(text[strings.Index(text, "Revenue by campaign"):], "\n\n"); strings.Contains(rev, "  - B:") {
+		t.Errorf("campaign B has no revenue and no deal, yet is listed:\n%s", rev)
+	}
+}

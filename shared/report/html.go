@@ -116,7 +116,7 @@ func (r Report) dashboard() dashboard {
 		d.Tiles[len(d.Tiles)-1].Wide = true // keeps the strip two full rows
 	}
 	d.HasEmail = t.Nurture != (Nurture{})
-	d.HasRevenue = t.Funnel.SQL+t.Funnel.Won+t.Funnel.Lost > 0 || t.Revenue.Revenue != 0
+	d.HasRevenue = hasRevenue(t)
 	d.Overall = rowPanel("all", "all campaigns", t)
 	for i, c := range r.Campaigns {
 		d.HasTests = d.HasTests || len(c.Tests) > 0
