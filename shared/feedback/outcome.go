@@ -350,13 +350,21 @@ func correctAmount(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(t
 // CheckCurrency refuses a won amount in a currency that neither is the
 // reporting currency nor has a rate into it (outcomes.rates): revenue in
 // several currencies is converted, never summed as it is. The error is a
-// *FieldError naming the currency and where its rate goes.
+// *FieldError naming the currency and where its rate goes. An amount
+// worth more than MaxAmount in the reporting currency at its rate is
+// refused too (a typo in the amount or the rate): the revenue counters
+// would otherwise overflow.
 func (o *Outcome) CheckCurrency(rules qualify.Outcomes) error {
-	if o.Amount == nil || o.Currency == "" {
+	if o.Amount == nil || o.Currency == "" || o.Currency == rules.Currency {
 		return nil
 	}
-	if _, ok := rules.Convert(*o.Amount, o.Currency); !ok {
+	rate, ok := rules.Rates[o.Currency]
+	if !ok {
 		return &FieldError{"currency", rules.RateHint(o.Currency)}
+	}
+	if *o.Amount*rate > MaxAmount {
+		return &FieldError{"amount", fmt.Sprintf("is worth more than %.0f %s at the configured rate (outcomes.rates.%s: %g): check the amount and the rate",
+			float64(MaxAmount), rules.Currency, o.Currency, rate)}
 	}
 	return nil
 }

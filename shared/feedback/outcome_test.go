@@ -230,7 +230,7 @@ func TestBackfill(t *testing.T) {
 // currency without a rate is refused with where to add one.
 func TestOutcomeRevenueCounters(t *testing.T) {
 	rules := qualify.DefaultOutcomes
-	rules.Rates = map[string]float64{"USD": 0.92}
+	rules.Rates = map[string]float64{"USD": 0.92, "KWD": 3}
 	created := t0.Add(-20 * 24 * time.Hour)
 	tests := []struct {
 		name    string
@@ -251,6 +251,12 @@ func TestOutcomeRevenueCounters(t *testing.T) {
 		{"won in EUR from SAL", lead.StageSAL, Outcome{Stage: "won", Amount: amount(12500.5)},
 			map[string]int64{"won": 1, "sql": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 1250050, "won_days_le_21": 1}, ""},
 		{"lost after SQL", lead.StageSQL, Outcome{Stage: "lost"}, map[string]int64{"lost": 1, "sql_closed": 1}, ""},
+		// Worth more than MaxAmount once converted: a typo in the amount
+		// or the rate, and the revenue counters would overflow.
+		{"won in KWD: worth too much at its rate", lead.StageSAL, Outcome{Stage: "won", Amount: amount(4e11), Currency: "KWD"}, nil,
+			"is worth more than 1000000000000 EUR at the configured rate (outcomes.rates.KWD: 3)"},
+		{"won in KWD within the bound", lead.StageSQL, Outcome{Stage: "won", Amount: amount(3e11), Currency: "KWD"},
+			map[string]int64{"won": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 9e13, "won_days_le_21": 1}, ""},
 		{"won in GBP: no rate", lead.StageSAL, Outcome{Stage: "won", Amount: amount(10), Currency: "GBP"}, nil,
 			"no rate converts GBP into EUR: add it to the qualify config as outcomes.rates.GBP"},
 		// A close date is a day (the rep's page, a CRM's YYYY-MM-DD): its
