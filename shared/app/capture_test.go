@@ -231,6 +231,12 @@ func TestAddressesAreCheckedAtInit(t *testing.T) {
 		{"reports", "HOURLY_COST", "NaN", `HOURLY_COST="NaN" is not a positive number`},
 		{"reports", "MINUTES_PER_LEAD", "+Inf", `MINUTES_PER_LEAD="+Inf" is not a positive number`},
 		{"reports", "CAMPAIGN_SPEND", "alpha=NaN", `CAMPAIGN_SPEND: "alpha=NaN" is not campaign=amount`},
+		// Beyond any real figure (a typo): the reports' products of it
+		// would be Inf, which JSON cannot carry.
+		{"reports", "MINUTES_PER_LEAD", "1e300", `MINUTES_PER_LEAD="1e300" is more than 1440`},
+		{"reports", "HOURLY_COST", "6e7", `HOURLY_COST="6e7" is more than 1000000`},
+		{"reports", "CAMPAIGN_SPEND", "alpha=1e13", `CAMPAIGN_SPEND: "alpha=1e13" is more than 1000000000000`},
+		{"reports", "MINUTES_PER_LEAD", "1440", ""},
 	} {
 		env := maps.Clone(base)
 		env[tc.name] = tc.value

@@ -188,14 +188,18 @@ func (p *parser) status(c *Campaign, n *yaml.Node) {
 	}
 }
 
+// MaxSpend bounds a campaign's spend (a typo guard: reports divide and
+// sum with it, and a figure beyond any budget only makes them Inf).
+const MaxSpend = 1e12
+
 func (p *parser) spend(c *Campaign, k, n *yaml.Node) {
 	var s Spend
 	okAmount, okCurrency := false, false
 	ok := p.Object(k, n, "spend",
 		yamlconf.Required("amount", func(_, v *yaml.Node) {
 			a, ok := p.Number(v, "spend.amount")
-			if ok && a < 0 {
-				p.Errf(v, "spend.amount: cannot be negative, got %s", strconv.FormatFloat(a, 'f', -1, 64))
+			if ok && (a < 0 || a > MaxSpend) {
+				p.Errf(v, "spend.amount: must be between 0 and %.0f, got %s", float64(MaxSpend), strconv.FormatFloat(a, 'f', -1, 64))
 				return
 			}
 			s.Amount, okAmount = a, ok

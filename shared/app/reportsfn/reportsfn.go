@@ -81,14 +81,23 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 		}
 		rate = r
 	}
-	for name, dst := range map[string]*float64{"MINUTES_PER_LEAD": &econ.MinutesPerLead, "HOURLY_COST": &econ.HourlyCost} {
-		v := map[string]string{"MINUTES_PER_LEAD": cfg.MinutesPerLead, "HOURLY_COST": cfg.HourlyCost}[name]
+	// The bounds are typo guards: beyond them a figure is no real one,
+	// and the reports' products of it would overflow to Inf.
+	for _, n := range []struct {
+		name, value string
+		max         float64
+		dst         *float64
+	}{{"MINUTES_PER_LEAD", cfg.MinutesPerLead, 24 * 60, &econ.MinutesPerLead}, {"HOURLY_COST", cfg.HourlyCost, 1e6, &econ.HourlyCost}} {
+		name, v, dst := n.name, n.value, n.dst
 		if v == "" {
 			continue
 		}
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(f > 0) || math.IsInf(f, 0) { // NaN and Inf too
 			return nil, fmt.Errorf("config: %s=%q is not a positive number", name, v)
+		}
+		if f > n.max {
+			return nil, fmt.Errorf("config: %s=%q is more than %.0f", name, v, n.max)
 		}
 		if name == "HOURLY_COST" {
 			f *= rate
@@ -103,6 +112,9 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 		f, err := strconv.ParseFloat(amount, 64)
 		if !ok || err != nil || !(f >= 0) || math.IsInf(f, 0) { // NaN and Inf too
 			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is not campaign=amount", part)
+		}
+		if f > campaign.MaxSpend {
+			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is more than %.0f", part, float64(campaign.MaxSpend))
 		}
 		econ.Spend[id] = f * rate
 	}
