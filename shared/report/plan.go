@@ -228,6 +228,16 @@ type Measured struct {
 	LeadsPerMonth float64     `json:"leads_per_month"` // leads ÷ Months, to 0.1
 }
 
+// exactDeal is the average deal unrounded, which the plan divides by:
+// a target of 100,000 at deals averaging 100,000 ÷ 3 needs 3 won deals,
+// while ÷ 33,333.33 would ask for a fourth.
+func (m Measured) exactDeal() float64 {
+	if m.WonWithAmount > 0 && m.Revenue > 0 {
+		return m.Revenue / float64(m.WonWithAmount)
+	}
+	return m.AverageDeal
+}
+
 // StageRate is a measured rate with its 95% Wilson interval.
 type StageRate struct {
 	Stage     string   `json:"stage"` // lead_to_mql, mql_to_sal, sal_to_sql, sql_to_won
@@ -398,19 +408,20 @@ func BuildPlan(sources []Source, econ Economics, req PlanRequest) Plan {
 		target := req.Target * share
 		m := c.measured
 		cp := CampaignPlan{Campaign: c.row.Campaign, Name: c.row.Name(), Share: round(share, 4), Target: round(target, 2), Measured: m}
-		cp.Needed = backwards(target, m.AverageDeal, c.rates, s, m.CostPerLead)
+		deal := m.exactDeal()
+		cp.Needed = backwards(target, deal, c.rates, s, m.CostPerLead)
 		cp.PerMonth = perMonth(cp.Needed, req.Period.Months)
 		var low, high [4]float64
 		for i, r := range m.Rates {
 			low[i], high[i] = r.CI95.Low, r.CI95.High
 		}
-		cp.BestCase = backwards(target, m.AverageDeal, high, s, m.CostPerLead)
-		cp.WorstCase = backwards(target, m.AverageDeal, low, s, m.CostPerLead)
-		leads0, mql0 := exactFunnel(target, m.AverageDeal, c.rates)
+		cp.BestCase = backwards(target, deal, high, s, m.CostPerLead)
+		cp.WorstCase = backwards(target, deal, low, s, m.CostPerLead)
+		leads0, mql0 := exactFunnel(target, deal, c.rates)
 		for i, st := range planStages {
 			better := c.rates
 			better[i] = min(better[i]+ImprovePoints, 1)
-			leads1, mql1 := exactFunnel(target, m.AverageDeal, better)
+			leads1, mql1 := exactFunnel(target, deal, better)
 			dl, dh := leads0-leads1, (mql0-mql1)*s.MinutesPerLead/60
 			imp := Improvement{Stage: st.key, Label: st.label, From: round(c.rates[i], 4), To: round(better[i], 4),
 				LeadsSaved: int64(math.Round(dl)), HoursSaved: round(dh, 2), leads: dl, hours: dh}

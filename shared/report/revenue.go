@@ -117,7 +117,9 @@ func buildRevenue(c Counters, f Funnel, spend *float64) Revenue {
 	r.RevenuePerLead = perUnit(rev, f.Leads)
 	r.OpenSQL = max(f.SQL-c[counterSQLClosed], 0)
 	if r.AverageDeal != nil && r.WinRate.Defined() {
-		v := round(float64(r.OpenSQL)*r.WinRate.Value()**r.AverageDeal, 2)
+		// From the unrounded average: 3 open SQLs at a sure win of deals
+		// averaging 100/3 are worth 100, not 3 × 33.33.
+		v := round(float64(r.OpenSQL)*r.WinRate.Value()*rev/float64(r.WonValued), 2)
 		r.Pipeline = &v
 	}
 	if spend != nil {

@@ -46,6 +46,9 @@ func TestRevenueFigures(t *testing.T) {
 			revenue: 0, perLead: fp(0), winRate: "—", openSQL: 3},
 		{name: "only lost: pipeline needs an average deal", c: Counters{"leads": 5, "sql": 3, "lost": 2, "sql_closed": 2},
 			revenue: 0, perLead: fp(0), winRate: "0.0%", openSQL: 1},
+		{name: "pipeline from the unrounded average deal",
+			c:       Counters{"leads": 9, "sql": 6, "won": 3, "sql_closed": 3, "won_valued": 3, "revenue_minor": 10000},
+			revenue: 100, avg: fp(33.33), perLead: fp(11.11), winRate: "100.0%", openSQL: 3, pipeline: fp(100)}, // 3 × 1 × 100/3, not 3 × 33.33
 		{name: "SQLs closed this period that opened before: never negative",
 			c:       Counters{"leads": 1, "sql": 1, "won": 3, "sql_closed": 3, "won_valued": 3, "revenue_minor": 300},
 			revenue: 3, avg: fp(1), perLead: fp(3), winRate: "100.0%", openSQL: 0, pipeline: fp(0)},
