@@ -238,6 +238,16 @@ func (m Measured) exactDeal() float64 {
 	return m.AverageDeal
 }
 
+// exactCostPerLead is the cost per lead unrounded (spend ÷ leads), which
+// the budget multiplies by; nil without a spend.
+func (m Measured) exactCostPerLead() *float64 {
+	if m.CostPerLead == nil || m.Spend == nil || m.Leads <= 0 {
+		return m.CostPerLead
+	}
+	v := *m.Spend / float64(m.Leads)
+	return &v
+}
+
 // StageRate is a measured rate with its 95% Wilson interval.
 type StageRate struct {
 	Stage     string   `json:"stage"` // lead_to_mql, mql_to_sal, sal_to_sql, sql_to_won
@@ -408,15 +418,15 @@ func BuildPlan(sources []Source, econ Economics, req PlanRequest) Plan {
 		target := req.Target * share
 		m := c.measured
 		cp := CampaignPlan{Campaign: c.row.Campaign, Name: c.row.Name(), Share: round(share, 4), Target: round(target, 2), Measured: m}
-		deal := m.exactDeal()
-		cp.Needed = backwards(target, deal, c.rates, s, m.CostPerLead)
+		deal, cpl := m.exactDeal(), m.exactCostPerLead()
+		cp.Needed = backwards(target, deal, c.rates, s, cpl)
 		cp.PerMonth = perMonth(cp.Needed, req.Period.Months)
 		var low, high [4]float64
 		for i, r := range m.Rates {
 			low[i], high[i] = r.CI95.Low, r.CI95.High
 		}
-		cp.BestCase = backwards(target, deal, high, s, m.CostPerLead)
-		cp.WorstCase = backwards(target, deal, low, s, m.CostPerLead)
+		cp.BestCase = backwards(target, deal, high, s, cpl)
+		cp.WorstCase = backwards(target, deal, low, s, cpl)
 		leads0, mql0 := exactFunnel(target, deal, c.rates)
 		for i, st := range planStages {
 			better := c.rates
@@ -426,8 +436,8 @@ func BuildPlan(sources []Source, econ Economics, req PlanRequest) Plan {
 			imp := Improvement{Stage: st.key, Label: st.label, From: round(c.rates[i], 4), To: round(better[i], 4),
 				LeadsSaved: int64(math.Round(dl)), HoursSaved: round(dh, 2), leads: dl, hours: dh}
 			sum := &saved[i]
-			if m.CostPerLead != nil {
-				imp.budget = dl * *m.CostPerLead
+			if cpl != nil {
+				imp.budget = dl * *cpl
 				imp.BudgetSaved = ptrTo(round(imp.budget, 2))
 				sum.budget += imp.budget
 				sum.BudgetSaved = ptrTo(round(sum.budget, 2))

@@ -517,13 +517,15 @@ func TestPlanMonthsIgnoreReps(t *testing.T) {
 }
 
 // TestPlanDividesByTheExactAverageDeal: the plan works back from the
-// average deal as measured, not as shown (to the cent): 30 deals worth
-// 10,000,000 average 333,333.33…, and a target of 1,000,000 needs 3 won
-// deals — ÷ 333,333.33 asked for a fourth, and the funnel before it.
+// average deal and cost per lead as measured, not as shown (to the cent):
+// 30 deals worth 10,000,000 average 333,333.33…, and a target of
+// 1,000,000 needs 3 won deals — ÷ 333,333.33 asked for a fourth, and the
+// funnel before it; the 30 leads those need, at 1,000 spent on 300 leads,
+// cost 100, not 30 × 3.33.
 func TestPlanDividesByTheExactAverageDeal(t *testing.T) {
-	src := []report.Source{{Month: "2026-11", Counters: report.Counters{"leads": 100, "mql": 80, "sal": 60, "sql": 40, "won": 30,
+	src := []report.Source{{Campaign: "alpha", Month: "2026-11", Counters: report.Counters{"leads": 300, "mql": 80, "sal": 60, "sql": 40, "won": 30,
 		"won_valued": 30, "revenue_minor": 1_000_000_000}}}
-	p := report.BuildPlan(src, report.Economics{}, report.PlanRequest{Target: 1_000_000,
+	p := report.BuildPlan(src, report.Economics{Spend: map[string]float64{"alpha": 1000}}, report.PlanRequest{Target: 1_000_000,
 		Period:   report.PlanPeriod{Label: "2027-01", From: "2027-01", To: "2027-01", Months: 1},
 		Lookback: report.LookbackFor(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), 12)})
 	if len(p.Campaigns) != 1 {
@@ -532,5 +534,8 @@ func TestPlanDividesByTheExactAverageDeal(t *testing.T) {
 	c := p.Campaigns[0]
 	if c.Measured.AverageDeal != 333333.33 || c.Needed.Won != 3 || c.Needed.SQL != 4 {
 		t.Errorf("average deal %v (shown), won %d, SQL %d needed; want 333333.33, 3 and 4", c.Measured.AverageDeal, c.Needed.Won, c.Needed.SQL)
+	}
+	if !eqPtr(c.Measured.CostPerLead, ptr(3.33)) || c.Needed.Leads != 30 || !eqPtr(c.Needed.Budget, ptr(100)) {
+		t.Errorf("cost per lead %v (shown), %d leads needed, budget %v; want 3.33, 30 and 100", *c.Measured.CostPerLead, c.Needed.Leads, *c.Needed.Budget)
 	}
 }
