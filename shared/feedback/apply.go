@@ -58,7 +58,10 @@ func spent(l *lead.Lead, c token.Claims, action string) string {
 			return "earlier"
 		case l.Stage == lead.StageSAL && action == links.ActionAccept, l.Stage == lead.StageRejected && action == links.ActionReject:
 			return "already"
-		case l.Stage.SalesSet() || l.Handoff == nil || l.Handoff.State == lead.HandoffAnswered:
+		case l.Stage.SalesSet() || l.Handoff == nil || l.Handoff.State == lead.HandoffAnswered || l.Erased:
+			// An erased person owes sales nothing, whatever its hand-off
+			// says (erasures before they closed escalated hand-offs left
+			// some unanswered).
 			return "superseded"
 		}
 	case links.ActionSQL, links.ActionWon, links.ActionLost:

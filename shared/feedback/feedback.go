@@ -208,6 +208,8 @@ func (h *Handler) doneMessage(out string, l lead.Lead) string {
 		// link's business.
 		return "This alert's lead was sent back to marketing and has since been handed to sales again, with a new alert. " +
 			"This link belongs to the earlier alert; nothing changed."
+	case l.Erased:
+		return "This lead's personal data was erased on request, so sales owes it nothing; nothing changed."
 	case returned(l):
 		return returnedMessage(l) + " Nothing changed."
 	case l.Stage == lead.StageMQL: // an outcome link before anyone accepted the lead

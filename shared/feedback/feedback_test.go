@@ -716,3 +716,38 @@ func TestOutcomeLinksOfALostDealDoNotCloseTheNextOne(t *testing.T) {
 		t.Fatalf("the new deal's won link: %d\n%s", r.StatusCode, r.Body)
 	}
 }
+
+// An erased person owes sales nothing: an answer link of its alert —
+// even one whose escalation nobody answered, as leads erased before
+// erasure closed escalated hand-offs still are — neither accepts nor
+// rejects it (no deal for the rep's weekly list, no sal counted, no
+// lead.accepted on the bus).
+func TestAnswerLinksOfAnErasedLeadChangeNothing(t *testing.T) {
+	for _, action := range []string{links.ActionAccept, links.ActionReject} {
+		t.Run(action, func(t *testing.T) {
+			f := newFixture(t)
+			if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+				l.Handoff.State, l.Handoff.EscalatedTo, l.Handoff.Breached = lead.HandoffEscalated, "lea@example.com", true
+				l.Erased, l.Suppressed, l.Email, l.Name, l.Company = true, "erasure", "", "", ""
+				return lead.Change{At: t0}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			extra := "lea@example.com"
+			if action == links.ActionReject {
+				extra = "too_early"
+			}
+			resp := f.post(t, action, extra)
+			l := f.lead(t)
+			if strings.Contains(resp.Body, recorded) || l.Stage != lead.StageMQL || l.Deal != nil || l.OpenWith() != "" {
+				t.Fatalf("%s of an erased lead: stage %s, deal %+v\n%s", action, l.Stage, l.Deal, resp.Body)
+			}
+			if !strings.Contains(resp.Body, "erased on request") {
+				t.Errorf("the page does not say the lead was erased:\n%s", resp.Body)
+			}
+			if c := f.counters(t); c["sal"] != 0 || c["rejected"] != 0 {
+				t.Fatalf("%s of an erased lead counted: %v", action, c)
+			}
+		})
+	}
+}

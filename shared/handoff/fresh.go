@@ -33,7 +33,9 @@ func jobFreshLinks(rep string) string { return "fresh_links:" + links.RepRef(rep
 // the alert (or its escalation) went to rep and nobody answered it.
 func WaitingFor(l *lead.Lead, rep string) bool {
 	h := l.Handoff
-	if rep == "" || !h.Unanswered() || l.Stage.SalesSet() {
+	if rep == "" || !h.Unanswered() || l.Stage.SalesSet() || l.Erased {
+		// An erased person owes sales nothing (erasures before they
+		// closed escalated hand-offs left some unanswered).
 		return false
 	}
 	return rep == h.Rep || rep == h.EscalatedTo

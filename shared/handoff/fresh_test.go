@@ -111,3 +111,21 @@ func TestFreshLinksForTheEscalationTarget(t *testing.T) {
 		t.Fatalf("fresh escalation: to %s, subject %q\n%s", m.To, m.Subject, m.Text)
 	}
 }
+
+// An erased person is owed nothing: an alert whose escalation nobody
+// answered (as erasures before they closed escalated hand-offs left it)
+// waits for nobody, so no fresh links re-send it.
+func TestAnErasedLeadWaitsForNobody(t *testing.T) {
+	l := lead.New("L1", lead.Submission{Email: "x@example.com"})
+	l.Stage = lead.StageMQL
+	l.Handoff = &lead.Handoff{State: lead.HandoffEscalated, Rep: "ana@example.com", EscalatedTo: "lea@example.com"}
+	if !WaitingFor(&l, "lea@example.com") {
+		t.Fatal("fixture: the escalated lead does not wait for its team lead")
+	}
+	l.Erased, l.Suppressed = true, "erasure"
+	for _, rep := range []string{"ana@example.com", "lea@example.com"} {
+		if WaitingFor(&l, rep) {
+			t.Errorf("an erased lead waits for %s's answer", rep)
+		}
+	}
+}

@@ -142,9 +142,10 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 	if h := l.Handoff; h != nil {
 		cp := *h
 		switch cp.State {
-		case lead.HandoffPending, lead.HandoffSent, lead.HandoffHeld:
+		case lead.HandoffPending, lead.HandoffSent, lead.HandoffEscalated, lead.HandoffHeld:
 			// Nothing is owed for an erased person: no alert, no
-			// escalation, no release of a held alert.
+			// escalation, no release of a held alert, and no answer to
+			// one nobody answered (its links, fresh links).
 			cp.State = lead.HandoffAnswered
 		}
 		out.Handoff = &cp

@@ -236,6 +236,10 @@ func TestAnonymiseLeavesNothingOwedToSales(t *testing.T) {
 	for _, h := range []lead.Handoff{
 		{State: lead.HandoffPending, Since: now},
 		{State: lead.HandoffSent, Rep: "ana@example.com", DueBy: now.Add(time.Hour)},
+		// Escalated and still unanswered: its accept and reject links (and
+		// fresh links to the rep or the team lead) must answer nothing.
+		{State: lead.HandoffEscalated, Rep: "ana@example.com", EscalatedTo: "lea@example.com", DueBy: now.Add(-time.Hour),
+			Breached: true, ReturnAt: now.Add(29 * 24 * time.Hour)},
 		{State: lead.HandoffHeld, Held: &lead.Held{Reason: lead.HeldRecentlyAlerted, SummaryAt: now.Add(time.Hour), RetryAt: now.Add(20 * time.Hour)}},
 		{State: lead.HandoffHeld, Held: &lead.Held{Reason: lead.HeldSourceLimit, SummaryAt: now.Add(-time.Hour), Summarised: true}},
 	} {
