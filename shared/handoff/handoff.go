@@ -125,7 +125,7 @@ func dueJob(l *lead.Lead, now time.Time) string {
 	// goes back to marketing rather than being deferred every tick.
 	returnDue := !l.ReturnDue().IsZero() && !now.Before(l.ReturnDue())
 	switch {
-	case l.Handoff.State == lead.HandoffPending:
+	case l.OwedToSales():
 		return jobHandoff
 	case l.Handoff.State == lead.HandoffHeld && l.Handoff.Held != nil && !l.Handoff.Held.Summarised && !now.Before(l.Handoff.Held.SummaryAt) &&
 		!(returnDue && l.Deferred(false, now)):
@@ -134,7 +134,9 @@ func dueJob(l *lead.Lead, now time.Time) string {
 		return jobHandoff // held for a recent alert, whose window has ended
 	case returnDue:
 		return jobReturn
-	case l.Handoff.State == lead.HandoffSent && !now.Before(l.Handoff.DueBy):
+	case l.Handoff.State == lead.HandoffSent && l.Stage == lead.StageMQL && !now.Before(l.Handoff.DueBy):
+		// Disqualified since the alert (a later form): no longer sales'
+		// to answer, so no escalation either.
 		return jobEscalation
 	}
 	return ""

@@ -810,3 +810,48 @@ func TestAlertShowsTheNewestEvents(t *testing.T) {
 		}
 	}
 }
+
+// A lead alerted to sales that a later form disqualifies (a job seeker's
+// message posted with its address) is no longer owed to sales, as a held
+// one is not (TestHeldRetryIsOnlyForAnMQL): no escalation when the first
+// response is due, no sla_breaches counted, no alert still owed sent,
+// and nothing keeps it in the due index.
+func TestADisqualifiedLeadIsNotEscalatedNorAlerted(t *testing.T) {
+	for _, state := range []string{lead.HandoffSent, lead.HandoffPending} {
+		t.Run(state, func(t *testing.T) {
+			f := newFixture(t)
+			f.svc.Rules = rules(t, teamYAML+"disqualifiers:\n  - {reason: job_seeker, field: message, op: contains, values: [internship]}\n")
+			ctx := context.Background()
+			id := f.hotLead(t, "seeker@bigcorp.example")
+			if state == lead.HandoffSent {
+				if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != Sent {
+					t.Fatalf("alert: %s, %v", out, err)
+				}
+			}
+			// A second form, a minute later, asks for an internship.
+			f.now = f.now.Add(time.Minute)
+			if _, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
+				l.Submission.Message = "Any internship openings?"
+				l.AddSignal(lead.Signal{Kind: "form:contact", At: f.now})
+				return f.svc.Rules.Qualify(l, f.now), nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			l := stored(t, f.store, id)
+			if l.Stage != lead.StageDisqualified || l.Handoff == nil || l.Handoff.State != state {
+				t.Fatalf("fixture: stage %s, handoff %+v", l.Stage, l.Handoff)
+			}
+			if due := l.NextDue(); !due.IsZero() {
+				t.Errorf("a disqualified lead is due at %s", due)
+			}
+			sent := len(f.out.Sent())
+			f.now = f.now.Add(time.Hour)
+			if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != NothingDue || len(f.out.Sent()) != sent {
+				t.Fatalf("a disqualified lead: %s, %v, %d emails (had %d)", out, err, len(f.out.Sent()), sent)
+			}
+			if c, _ := f.store.CampaignStats(ctx, "q4", f.now); c["sla_breaches"] != 0 {
+				t.Fatalf("sla_breaches %d for a disqualified lead", c["sla_breaches"])
+			}
+		})
+	}
+}

@@ -34,8 +34,10 @@ func FollowUp(ctx context.Context, l Lead, handOff HandOff, owner, base string) 
 // OwedToSales reports whether the lead is to go to sales now: it turned
 // hot (or a sequence handed it over) and no alert has gone out yet. It is
 // the one test every path that changes a lead uses before handing off.
+// A lead disqualified since it turned hot (a later form) is owed nothing,
+// as a held one is not (HeldRetryAt).
 func (l *Lead) OwedToSales() bool {
-	return l.Handoff != nil && l.Handoff.State == HandoffPending
+	return l.Handoff != nil && l.Handoff.State == HandoffPending && l.Stage == StageMQL
 }
 
 // WithSales reports whether the lead is handed to sales and waiting for

@@ -238,12 +238,14 @@ func (l *Lead) NextDue() time.Time {
 		earliest(t)
 	}
 	if l.Handoff != nil {
-		switch l.Handoff.State {
-		case HandoffPending:
+		// An alert or escalation is owed only while the lead is an MQL: one
+		// disqualified meanwhile (a later form) is no longer sales'.
+		switch mql := l.Stage == StageMQL; {
+		case l.Handoff.State == HandoffPending && mql:
 			email(l.Handoff.Since, false)
-		case HandoffSent:
+		case l.Handoff.State == HandoffSent && mql:
 			email(l.Handoff.DueBy, false)
-		case HandoffHeld:
+		case l.Handoff.State == HandoffHeld:
 			if h := l.Handoff.Held; h != nil && !h.Summarised {
 				email(h.SummaryAt, false)
 			}
