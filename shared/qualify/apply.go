@@ -103,7 +103,11 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	if to == lead.StageMQL && l.Handoff == nil {
 		l.Handoff = &lead.Handoff{State: lead.HandoffPending, Since: now}
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: l.MQLCounter()})
-		// Sales takes over in this same write: no nurture email after it.
+	}
+	if to == lead.StageMQL {
+		// Sales takes over in this same write: no nurture email after it —
+		// also when its hand-off was already there (one a later form's
+		// disqualification interrupted, which resumes now).
 		l.ExitNurture(lead.ExitHandedOff)
 	}
 	return ch

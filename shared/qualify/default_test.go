@@ -106,3 +106,49 @@ func TestTurningHotLeavesTheSequence(t *testing.T) {
 		t.Fatalf("handoff %+v, nurture %+v: want owed to sales and out of its sequence", l.Handoff, l.Nurture)
 	}
 }
+
+// A lead alerted to sales that a later form disqualified, then nurtured
+// again once that form's words were gone, comes back hot: its hand-off
+// resumes (one MQL) and it leaves its sequence in that same change — no
+// nurture email goes to a lead that is with sales again.
+func TestHotAgainAfterADisqualificationLeavesTheSequence(t *testing.T) {
+	c := Default()
+	l := stored(lead.Submission{Email: "cmo@acme.example", JobTitle: "CMO", CompanySize: "500", FormType: "demo_request"})
+	l.Signals = []lead.Signal{{Kind: FormSignal("demo_request"), At: now}}
+	c.Qualify(&l, now)
+	if !l.OwedToSales() {
+		t.Fatalf("fixture: not hot: %+v", l.Qualification)
+	}
+	l.Handoff.State, l.Handoff.SentAt = lead.HandoffSent, now // alerted
+	// A day later a form asks for an internship: disqualified.
+	day := now.Add(24 * time.Hour)
+	l.Message = "Any internship openings?"
+	c.Qualify(&l, day)
+	if l.Stage != lead.StageDisqualified {
+		t.Fatalf("fixture: stage %s after the job seeker's form", l.Stage)
+	}
+	// Weeks later another form, without those words: nurtured (a
+	// sequence takes it, as nurture.Enroller would place it).
+	weeks := now.Add(40 * 24 * time.Hour)
+	l.Message = "Just browsing"
+	c.Qualify(&l, weeks)
+	if l.Stage != lead.StageNurturing {
+		t.Fatalf("fixture: stage %s, temperature %s", l.Stage, l.Qualification.Temperature)
+	}
+	l.Nurture = &lead.Nurture{Sequence: "cold-education", Step: "welcome", NextAt: weeks}
+	// Then a demo request: hot.
+	hot := weeks.Add(time.Hour)
+	l.AddSignal(lead.Signal{Kind: FormSignal("demo_request"), At: hot})
+	ch := c.Qualify(&l, hot)
+	if l.Stage != lead.StageMQL {
+		t.Fatalf("stage %s, want mql", l.Stage)
+	}
+	if !l.Nurture.NextAt.IsZero() || l.Nurture.ExitReason != lead.ExitHandedOff {
+		t.Fatalf("an MQL is still in its nurture sequence: %+v", l.Nurture)
+	}
+	for _, cn := range ch.Counters {
+		if cn.Name == "mql" || cn.Name == "mql_again" {
+			t.Fatalf("the same hand-off counted as an MQL again: %v", ch.Counters)
+		}
+	}
+}
