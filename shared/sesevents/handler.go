@@ -213,8 +213,23 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		return "soft_bounce", nil
 	case TypeComplaint:
 		// A complaint is the strongest opt-out there is.
+		withdraw := l.Consent.MarketingOptIn || l.OptIn != nil
+		listed := l.Suppressed != ""
 		l.WithdrawConsent(lead.Consent{MarketingOptIn: false, TextVersion: "complaint", Method: "complaint", At: now})
-		return suppress("complaint", "complaints", event("complained", map[string]any{"feedback": ev.Complaint.ComplaintFeedbackType}))
+		e := event("complained", map[string]any{"feedback": ev.Complaint.ComplaintFeedbackType})
+		if listed && withdraw {
+			// The address is suppressed already (it bounced), but the
+			// person's opt-out is still recorded: the consent and its
+			// history, stage unsubscribed, what the CRM's copy says.
+			l.ExitNurture("complaint")
+			e.Data["reason"] = "complaint" // the stage change's, beside the bounce's opt-out
+			if _, err := lead.Write(ctx, h.Store.Save, l, lead.Change{At: now, Events: []lead.Event{e},
+				Counters: []lead.Counter{{Campaign: campaign, Name: "complaints"}}}); err != nil {
+				return "", err
+			}
+			return "suppressed_complaint", nil
+		}
+		return suppress("complaint", "complaints", e)
 	case TypeDelivery:
 		return "delivered", h.Store.Count(ctx, campaign, now, "delivered")
 	case TypeReject:

@@ -29,6 +29,9 @@ type Store interface {
 	// Suppress writes the lead and its suppression record atomically;
 	// lead.ErrAlreadySuppressed when the address was suppressed before.
 	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
+	// Save writes the lead (versioned): the opt-out of an address
+	// suppressed already (a bounce) needs no new list entry.
+	Save(ctx context.Context, l lead.Lead, ch lead.Change) error
 }
 
 // Handler is the Lambda handler behind /unsubscribe/{token}.
@@ -70,23 +73,42 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 }
 
 func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Request, now time.Time) (string, error) {
-	suppress := func(ctx context.Context, l lead.Lead, ch lead.Change) error {
+	// listed: the address is suppressed already (a bounce, a complaint,
+	// this opt-out before). Its person's opt-out is still recorded while
+	// the lead holds a consent to withdraw: a bounce stops the emails, not
+	// what the consent record (and the CRM's copy) says.
+	listed, out := false, "unsubscribed"
+	write := func(ctx context.Context, l lead.Lead, ch lead.Change) error {
+		if listed {
+			return h.Store.Save(ctx, l, ch)
+		}
 		return h.Store.Suppress(ctx, l, ch, "unsubscribe")
 	}
-	_, err := lead.UpdateWith(ctx, h.Store.Lead, suppress, leadID, func(l *lead.Lead) (lead.Change, error) {
+	_, err := lead.UpdateWith(ctx, h.Store.Lead, write, leadID, func(l *lead.Lead) (lead.Change, error) {
+		listed = l.Suppressed != ""
+		if listed && !l.Consent.MarketingOptIn && l.OptIn == nil {
+			out = "already_unsubscribed"
+			return lead.Change{}, lead.ErrUnchanged
+		}
 		l.WithdrawConsent(lead.Consent{MarketingOptIn: false, TextVersion: "unsubscribe", Method: "unsubscribe", At: now,
 			IPHash: h.Evidence.Hash(httpapi.SourceIP(req)), UserAgentHash: h.Evidence.Hash(httpapi.Header(req, "user-agent"))})
 		l.ExitNurture("unsubscribed")
 		if l.Suppressed == "" {
 			l.Suppressed = "unsubscribe" // the lead's copy of the list entry Suppress writes
 		}
+		data := map[string]any{"one_click": isOneClick(req)}
+		if listed {
+			// The stage change it causes (its opt-out event was the
+			// bounce's) says why: this opt-out, not the suppression.
+			data["reason"] = "unsubscribe"
+		}
 		return lead.Change{At: now,
-			Events:   []lead.Event{{At: now, Kind: "unsubscribed", ID: h.NewID(now), Data: map[string]any{"one_click": isOneClick(req)}}},
+			Events:   []lead.Event{{At: now, Kind: "unsubscribed", ID: h.NewID(now), Data: data}},
 			Counters: []lead.Counter{{Campaign: l.Campaign(), Name: "unsubscribes"}}}, nil
 	})
 	switch {
 	case err == nil:
-		return "unsubscribed", nil
+		return out, nil
 	case errors.Is(err, lead.ErrAlreadySuppressed):
 		return "already_unsubscribed", nil
 	}

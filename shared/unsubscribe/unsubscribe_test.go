@@ -254,3 +254,51 @@ func TestPageHeaders(t *testing.T) {
 		}
 	}
 }
+
+// An address that hard-bounced is suppressed already, but its person's
+// opt-out is still theirs to record: an unsubscribe (from an email that
+// arrived before the bounce) withdraws the consent, with its history
+// entry, and the lead becomes unsubscribed — its CRM copy stops reading
+// marketing_opt_in: true, and it comes back to sales only with a form.
+func TestUnsubscribeAfterABounceIsRecorded(t *testing.T) {
+	f := newFixture(t, lead.StageNurturing)
+	ctx := context.Background()
+	if _, err := lead.UpdateWith(ctx, f.st.Lead, func(ctx context.Context, l lead.Lead, ch lead.Change) error {
+		return f.st.Suppress(ctx, l, ch, "bounce")
+	}, "L1", func(l *lead.Lead) (lead.Change, error) {
+		l.ExitNurture("bounce")
+		l.Suppressed = "bounce"
+		return lead.Change{At: t0.Add(-time.Minute), Events: []lead.Event{{At: t0.Add(-time.Minute), Kind: "bounced", ID: "b1"}}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	resp := f.do(t, http.MethodPost, f.tok("L1", t0.Add(-time.Hour)), "List-Unsubscribe=One-Click")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "You are unsubscribed") {
+		t.Fatalf("unsubscribe: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	l := f.lead(t)
+	if l.Consent.MarketingOptIn || l.Consent.TextVersion != "unsubscribe" || len(l.Consents) != 2 || l.Stage != lead.StageUnsubscribed || l.Suppressed != "bounce" {
+		t.Fatalf("after unsubscribing a bounced lead: stage %s, suppressed %q, consent %+v (history %d)", l.Stage, l.Suppressed, l.Consent, len(l.Consents))
+	}
+	// The CRM hears of it: one stage change to unsubscribed, for this
+	// opt-out (the bounce had told it the address is unmailable).
+	tl, _ := f.st.Timeline(ctx, "L1")
+	stages := 0
+	for _, e := range tl {
+		if e.Kind == lead.EventStage && e.Data["to"] == string(lead.StageUnsubscribed) {
+			stages++
+			if e.Data["reason"] != "unsubscribe" {
+				t.Errorf("stage event %+v: want reason unsubscribe", e.Data)
+			}
+		}
+	}
+	if stages != 1 {
+		t.Fatalf("%d stage events to unsubscribed in %+v", stages, tl)
+	}
+	// Again: nothing more is written.
+	v := l.Version
+	f.do(t, http.MethodPost, f.tok("L1", t0.Add(-time.Hour)), "List-Unsubscribe=One-Click")
+	if l := f.lead(t); l.Version != v || len(l.Consents) != 2 {
+		t.Fatalf("second unsubscribe wrote again: version %d → %d, history %d", v, l.Version, len(l.Consents))
+	}
+}
