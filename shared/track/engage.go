@@ -36,6 +36,9 @@ type Result struct {
 	// Repeat is a signal the lead already had (its Key): only its
 	// timeline event was recorded.
 	Repeat bool
+	// Erased: the lead's personal data was erased on request; nothing
+	// was recorded.
+	Erased bool
 }
 
 // Signal adds one signal (and its timeline event) to a lead, re-grades it
@@ -47,8 +50,14 @@ type Result struct {
 // schedule retries the alert.
 func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev lead.Event, owner, base string) (Result, error) {
 	now := s.Clock()
-	var repeat bool
+	var repeat, erased bool
 	l, err := lead.Update(ctx, s.Store, leadID, func(l *lead.Lead) (lead.Change, error) {
+		if erased = l.Erased; erased {
+			// Someone who asked to be forgotten is not tracked: an old
+			// email's link or a visitor token still in a browser adds
+			// nothing (no signal, event, counter or re-grade).
+			return lead.Change{}, lead.ErrUnchanged
+		}
 		if repeat = !l.AddSignal(sig); repeat {
 			return lead.Change{At: now, Events: []lead.Event{repeated(ev)}}, nil
 		}
@@ -59,7 +68,10 @@ func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Lead: l, Repeat: repeat}
+	res := Result{Lead: l, Repeat: repeat, Erased: erased}
+	if erased {
+		return res, nil
+	}
 	if res.Handoff, err = lead.FollowUp(ctx, l, s.HandOff, owner, base); err != nil {
 		return res, fmt.Errorf("track: alert: %w", err)
 	}

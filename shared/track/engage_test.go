@@ -258,3 +258,29 @@ func TestRepeatSignalAddsNoPointsAndNoHandOff(t *testing.T) {
 		t.Fatalf("%d re-grades, counters %v, handoff %+v, %d alerts; want 1 re-grade, 1 count, no handoff", rules.calls.Load(), stats, got.Handoff, len(h.calls))
 	}
 }
+
+// An erased person's clicks and page views (an old email's tracked link,
+// a visitor token that lives 90 days) are not processed: no signal, no
+// timeline event, no counter, no re-grade — so no MQL counted and no
+// lead.hot published for someone who asked to be forgotten.
+func TestSignalOfAnErasedLeadRecordsNothing(t *testing.T) {
+	svc, st, rules, h := newEngage(t, 1)
+	if _, err := lead.Update(context.Background(), st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		l.Erased, l.Suppressed, l.Email = true, "erasure", ""
+		return lead.Change{At: engageAt}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before := stored(t, st)
+	tl0, _ := st.Timeline(context.Background(), "L1")
+	sig, ev := clickSignal(1)
+	res, err := svc.Signal(context.Background(), "L1", sig, ev, "req-1", "")
+	got := stored(t, st)
+	tl, _ := st.Timeline(context.Background(), "L1")
+	stats, _ := st.CampaignStats(context.Background(), "spring", engageAt)
+	if err != nil || res.Handoff != "" || got.Version != before.Version || len(got.Signals) != 0 || got.Stage != before.Stage ||
+		len(tl) != len(tl0) || len(stats) != 0 || rules.calls.Load() != 0 || len(h.calls) != 0 || !res.Erased {
+		t.Fatalf("a signal of an erased lead: %+v, %v; version %d→%d, stage %s, timeline %+v, counters %v, %d re-grades",
+			res.Handoff, err, before.Version, got.Version, got.Stage, tl, stats, rules.calls.Load())
+	}
+}

@@ -132,7 +132,10 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 			lead.Event{At: now, Kind: "email_click", ID: h.NewID(now), Data: map[string]any{"url": storedURL(target)}},
 			req.RequestContext.RequestID, "")
 		outcome = "recorded"
-		if res.Repeat {
+		switch {
+		case res.Erased:
+			outcome = "erased_not_recorded"
+		case res.Repeat:
 			outcome = "repeat"
 		}
 		if res.Handoff != "" {
@@ -142,10 +145,13 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 			outcome = "not_recorded"
 			log.Error("click", "leadId", c.Subject, "error", err.Error())
 		}
-		// Bind the visit: the snippet on the target site reads this.
-		q := target.Query()
-		q.Set(links.VisitorParam, links.Visitor(h.Keys, c.Subject, now))
-		target.RawQuery = q.Encode()
+		if !res.Erased {
+			// Bind the visit: the snippet on the target site reads this
+			// (not for someone erased: their visits are not tracked).
+			q := target.Query()
+			q.Set(links.VisitorParam, links.Visitor(h.Keys, c.Subject, now))
+			target.RawQuery = q.Encode()
+		}
 	}
 	log.Info("click", append([]any{"status", http.StatusFound, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
 	return httpapi.Response{StatusCode: http.StatusFound, Headers: map[string]string{"Location": target.String(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
@@ -190,6 +196,9 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 		lead.Event{At: now, Kind: "email_open", ID: h.NewID(now), Data: map[string]any{"email": c.Extra}},
 		req.RequestContext.RequestID, "")
 	outcome := "recorded"
+	if res.Erased {
+		outcome = "erased_not_recorded"
+	}
 	if res.Handoff != "" {
 		outcome += "+handoff_" + string(res.Handoff)
 	}
