@@ -75,9 +75,11 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	case l.SentBack != nil:
 		d.Reasons = append(d.Reasons, "engagement counted since sales sent the lead back on "+l.SentBack.At.UTC().Format("2006-01-02"))
 	}
-	if from == lead.StageMQL && to == lead.StageNurturing && l.Handoff != nil && l.Handoff.State != lead.HandoffAnswered {
+	if (from == lead.StageMQL || from == lead.StageDisqualified) && to == lead.StageNurturing && l.Handoff != nil && l.Handoff.State != lead.HandoffAnswered {
 		// Handed to sales and not answered yet: it stays with sales
-		// however its engagement decays (only sales sends it back).
+		// however its engagement decays (only sales sends it back). One
+		// a later form disqualified meanwhile goes back to that hand-off
+		// when the form's words are gone, never to nurturing with it open.
 		to = lead.StageMQL
 	}
 	prevTemp := ""

@@ -107,10 +107,10 @@ func TestTurningHotLeavesTheSequence(t *testing.T) {
 	}
 }
 
-// A lead alerted to sales that a later form disqualified, then nurtured
-// again once that form's words were gone, comes back hot: its hand-off
-// resumes (one MQL) and it leaves its sequence in that same change — no
-// nurture email goes to a lead that is with sales again.
+// A lead alerted to sales that a later form disqualified, and that an
+// earlier version nurtured again with that hand-off still open, comes
+// back hot: its hand-off resumes (one MQL) and it leaves its sequence in
+// that same change — no nurture email goes to a lead with sales.
 func TestHotAgainAfterADisqualificationLeavesTheSequence(t *testing.T) {
 	c := Default()
 	l := stored(lead.Submission{Email: "cmo@acme.example", JobTitle: "CMO", CompanySize: "500", FormType: "demo_request"})
@@ -127,14 +127,12 @@ func TestHotAgainAfterADisqualificationLeavesTheSequence(t *testing.T) {
 	if l.Stage != lead.StageDisqualified {
 		t.Fatalf("fixture: stage %s after the job seeker's form", l.Stage)
 	}
-	// Weeks later another form, without those words: nurtured (a
-	// sequence takes it, as nurture.Enroller would place it).
+	// Weeks later, as stored before disqualified leads went back to
+	// their hand-off: nurtured, in a sequence, the hand-off still open.
 	weeks := now.Add(40 * 24 * time.Hour)
 	l.Message = "Just browsing"
-	c.Qualify(&l, weeks)
-	if l.Stage != lead.StageNurturing {
-		t.Fatalf("fixture: stage %s, temperature %s", l.Stage, l.Qualification.Temperature)
-	}
+	l.Stage = lead.StageNurturing
+	l.Recorded = &lead.Lifecycle{Stage: lead.StageNurturing, OptOut: l.CurrentLifecycle().OptOut}
 	l.Nurture = &lead.Nurture{Sequence: "cold-education", Step: "welcome", NextAt: weeks}
 	// Then a demo request: hot.
 	hot := weeks.Add(time.Hour)
@@ -145,6 +143,39 @@ func TestHotAgainAfterADisqualificationLeavesTheSequence(t *testing.T) {
 	}
 	if !l.Nurture.NextAt.IsZero() || l.Nurture.ExitReason != lead.ExitHandedOff {
 		t.Fatalf("an MQL is still in its nurture sequence: %+v", l.Nurture)
+	}
+	for _, cn := range ch.Counters {
+		if cn.Name == "mql" || cn.Name == "mql_again" {
+			t.Fatalf("the same hand-off counted as an MQL again: %v", ch.Counters)
+		}
+	}
+}
+
+// A lead a later form disqualified while its alert waited for sales is
+// with sales again once that form's words are gone: its hand-off resumes
+// (an MQL, no second MQL counted, due for its escalation or its return)
+// instead of being nurtured with that hand-off still open — where a
+// sequence's hand-off step would find it "handed off" already, leave
+// the sequence and owe nothing to anyone: a lead stuck for good.
+func TestUndisqualifiedLeadGoesBackToItsHandoff(t *testing.T) {
+	c := Default()
+	l := stored(lead.Submission{Email: "cmo@acme.example", JobTitle: "CMO", CompanySize: "500", FormType: "demo_request"})
+	l.Signals = []lead.Signal{{Kind: FormSignal("demo_request"), At: now}}
+	c.Qualify(&l, now)
+	l.Handoff.State, l.Handoff.SentAt, l.Handoff.DueBy, l.Handoff.ReturnAt = lead.HandoffSent, now, now.Add(5*time.Minute), now.Add(30*24*time.Hour)
+	l.Message = "Any internship openings?"
+	c.Qualify(&l, now.Add(time.Minute))
+	if l.Stage != lead.StageDisqualified {
+		t.Fatalf("fixture: stage %s after the job seeker's form", l.Stage)
+	}
+	later := now.Add(10 * 24 * time.Hour)
+	l.Message = "Just browsing"
+	ch := c.Qualify(&l, later)
+	if l.Stage != lead.StageMQL || l.Handoff == nil || l.Handoff.State != lead.HandoffSent {
+		t.Fatalf("stage %s, handoff %+v: want the lead back with sales", l.Stage, l.Handoff)
+	}
+	if due := l.NextDue(); due.IsZero() {
+		t.Fatal("the lead back with sales is due for nothing")
 	}
 	for _, cn := range ch.Counters {
 		if cn.Name == "mql" || cn.Name == "mql_again" {
