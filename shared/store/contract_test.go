@@ -639,6 +639,9 @@ var contractCases = []struct {
 			id := fmt.Sprintf("L%02d", i)
 			l := newLead(id, id+"@acme.example", "spring", "", t0)
 			var due time.Time
+			if i%6 == 0 || i%6 == 1 || i%6 == 5 {
+				l.Stage = lead.StageMQL // with sales: its alert or deadline is due
+			}
 			switch i % 6 {
 			case 0: // hot: due since it became hot
 				due = now.Add(-time.Duration(i) * time.Minute)
