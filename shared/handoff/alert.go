@@ -381,7 +381,9 @@ func (s *Service) dealTo(l *lead.Lead, notice bool) (to, holder, why string) {
 	rep := l.DealOwner()
 	listed, away := s.Rules.Holds(rep)
 	switch {
-	case rep == "":
+	case rep == "", strings.EqualFold(rep, s.Fallback):
+		// No holder, or the sales address holds it (accepted from an
+		// alert no rep could take): its reader is the deal's.
 		return s.Fallback, "", ""
 	case listed && !(notice && away):
 		return rep, "", ""

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/qualify"
 )
 
 // TestOpenListOfRepsWhoLeftStandIns: who gets the open leads of a rep who
@@ -35,9 +36,10 @@ func TestOpenListOfRepsWhoLeftStandIns(t *testing.T) {
 		{"a team with a lead", twoTeams("      lead: {name: Eve, email: eve@example.com}\n"), "gone@example.com", []string{"Acme"}, "eve@example.com",
 			[]string{"Hi Eve,", "as the team lead", "on your team"}, []string{"sales address"}},
 		// An alert that found no rep went to the sales address, and was
-		// accepted there: the sales address is no rep who left.
-		{"held by the sales address", twoTeams("      lead: {name: Eve, email: eve@example.com}\n"), "sales@example.com", []string{"Acme"}, "",
-			nil, nil},
+		// accepted there: the sales address is no rep who left, it holds
+		// the deal and gets its own list.
+		{"held by the sales address", twoTeams("      lead: {name: Eve, email: eve@example.com}\n"), "sales@example.com", []string{"Acme"}, "sales@example.com",
+			[]string{"Hi there,", "These leads you accepted", "Acme"}, []string{"held by", "as the team lead", "no team lead"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -77,5 +79,26 @@ func TestOpenListOfRepsWhoLeftStandIns(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDealsTheSalesAddressHolds: an alert no rep could take goes to the
+// sales address, and whoever reads it may accept the lead: the sales
+// address then holds the deal (its weekly list: the stand-ins' table
+// above). Its outcome reminder goes there as to the holder — not as to a
+// stand-in told that the holder "is no longer in the routing config".
+func TestDealsTheSalesAddressHolds(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	accepted := t0.Add(-15 * 24 * time.Hour)
+	id := f.openDeal(t, "held@bigcorp.example", lead.StageSAL, "sales@example.com", accepted, func(l *lead.Lead) {
+		l.Deal.RemindAt = accepted.Add(qualify.DefaultOutcomes.RemindAfter)
+	})
+	if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != Reminded {
+		t.Fatalf("reminder: %s %v", out, err)
+	}
+	m := f.out.Sent()[len(f.out.Sent())-1]
+	if m.To != "sales@example.com" || !strings.Contains(m.Subject, "How did it go with BigCorp") || strings.Contains(m.Text, "routing config") {
+		t.Fatalf("reminder to %s %q:\n%s", m.To, m.Subject, m.Text)
 	}
 }

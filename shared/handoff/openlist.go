@@ -71,7 +71,13 @@ func (o *OpenList) Send(ctx context.Context) (int, error) {
 	week := fmt.Sprintf("%d-W%02d", year, w)
 	sent := 0
 	var errs []error
-	for _, rep := range o.Rules.Reps() {
+	reps := o.Rules.Reps()
+	if listed, _ := o.Rules.Holds(o.Fallback); o.Fallback != "" && !listed {
+		// The sales address holds the deals accepted from alerts no rep
+		// could take (its reader accepted them): it gets their list too.
+		reps = append(reps, qualify.Rep{Email: o.Fallback})
+	}
+	for _, rep := range reps {
 		// A lead accepted longer ago than the outcome horizon can no
 		// longer take an outcome (its links and the CRM's are refused):
 		// it is not listed, so it never fills the list with dead links.
