@@ -21,6 +21,8 @@ import (
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
 // OutcomeDetailType is the EventBridge detail-type of outcome events a
@@ -70,6 +72,9 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 		}
 		id = l.ID
 	}
+	if err := h.acceptForCRM(ctx, id, o, now); err != nil {
+		return "", id, err
+	}
 	var out string
 	var refused error
 	_, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
@@ -84,6 +89,47 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 		return "", id, err
 	}
 	return out, id, refused
+}
+
+// acceptForCRM records the acceptance a CRM's outcome implies: an MQL
+// whose alert reached sales (sent or escalated, nobody answered it here)
+// that the CRM reports as SQL, won or lost was taken by sales there —
+// reps often work from the CRM and never press accept. Without it the
+// outcome was refused, the lead escalated and later sent back to
+// marketing and nurtured while sales held its deal. It is accepted for
+// the rep the alert went to, as its accept link would (the response time
+// counted is when the CRM told: an upper bound), in a write of its own
+// before the outcome's, so the bus gets lead.accepted and then the
+// outcome's event; a crash between the two leaves an accepted lead, and
+// the retried event records the outcome. A lead in another state, an
+// event applied before or a close date the outcome would refuse changes
+// nothing here.
+func (h *Handler) acceptForCRM(ctx context.Context, id string, o Outcome, now time.Time) error {
+	_, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
+		hand := l.Handoff
+		switch {
+		case l.Stage != lead.StageMQL || hand == nil || l.Erased,
+			hand.State != lead.HandoffSent && hand.State != lead.HandoffEscalated,
+			o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID),
+			o.CheckClosed(l) != nil:
+			return lead.Change{}, lead.ErrUnchanged
+		}
+		c := token.Claims{Action: links.ActionAccept, Subject: l.ID, Extra: hand.Rep}
+		out, ch := h.apply(l, c, links.ActionAccept, answer{}, now)
+		if out != "recorded" {
+			return lead.Change{}, lead.ErrUnchanged
+		}
+		for _, e := range ch.Events {
+			if e.Kind == "accepted" {
+				e.Data["source"] = "crm"
+			}
+		}
+		return ch, nil
+	})
+	if errors.Is(err, lead.ErrUnchanged) || errors.Is(err, lead.ErrNotFound) {
+		return nil // the outcome's own write says what applies
+	}
+	return err
 }
 
 // HandleOutcomeEvent applies one leadflow.outcome event; eventID is

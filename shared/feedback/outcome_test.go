@@ -635,3 +635,85 @@ func TestJSONAmountAsCRMsSendIt(t *testing.T) {
 		}
 	}
 }
+
+// TestCRMOutcomeOfALeadNobodyAcceptedHere: reps often work a lead from
+// the CRM and never press the alert's accept. A CRM outcome for an MQL
+// whose alert reached sales is then taken as its acceptance, for the rep
+// the alert went to (two writes: accepted, then the outcome), instead of
+// being refused while the lead is later escalated and sent back to
+// marketing. Redelivered, it changes nothing; an MQL whose alert has not
+// gone out, or a close date the outcome refuses, accepts nothing.
+func TestCRMOutcomeOfALeadNobodyAcceptedHere(t *testing.T) {
+	ctx := context.Background()
+	t.Run("sql, then won", func(t *testing.T) {
+		f := newFixture(t)
+		for range 2 { // delivered twice
+			if out, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L1", Stage: "sql", EventID: "crm-sql"}); err != nil || out != Recorded && out != Already {
+				t.Fatalf("ApplyCRM sql = %s, %v", out, err)
+			}
+		}
+		l := f.lead(t)
+		if l.Stage != lead.StageSQL || l.Deal == nil || l.Deal.Rep != "ana@example.com" || l.Deal.Name != "Clara" ||
+			l.Handoff.State != lead.HandoffAnswered || l.Nurture.ExitReason != "sales_accepted" || !l.NextDue().IsZero() {
+			t.Fatalf("after the CRM's sql: stage %s, deal %+v, hand-off %+v, nurture %+v, due %v", l.Stage, l.Deal, l.Handoff, l.Nurture, l.NextDue())
+		}
+		if k := f.kinds(t); k != "accepted,sql" {
+			t.Fatalf("timeline %s, want accepted,sql", k)
+		}
+		if c := f.counters(t); c["sal"] != 1 || c["sql"] != 1 {
+			t.Fatalf("counters %v, want one sal and one sql", c)
+		}
+		amount := 5000.0
+		if out, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L1", Stage: "won", Amount: &amount, EventID: "crm-won"}); err != nil || out != Recorded {
+			t.Fatalf("ApplyCRM won = %s, %v", out, err)
+		}
+		if c := f.counters(t); f.lead(t).Stage != lead.StageWon || c["sal"] != 1 || c["won"] != 1 || c["revenue_minor"] != 500000 {
+			t.Fatalf("after won: %s, counters %v", f.lead(t).Stage, c)
+		}
+	})
+	t.Run("won from an escalated alert", func(t *testing.T) {
+		f := newFixture(t)
+		_, err := lead.Update(ctx, f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+			l.Handoff.State, l.Handoff.EscalatedTo = lead.HandoffEscalated, "lea@example.com"
+			return lead.Change{At: t0}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L1", Stage: "won", EventID: "crm-won"}); err != nil || out != Recorded {
+			t.Fatalf("ApplyCRM won = %s, %v", out, err)
+		}
+		if l := f.lead(t); l.Stage != lead.StageWon || l.Deal.Rep != "ana@example.com" {
+			t.Fatalf("after won: %s, deal %+v", l.Stage, l.Deal)
+		}
+		if c := f.counters(t); c["sal"] != 1 || c["sql"] != 1 || c["won"] != 1 {
+			t.Fatalf("counters %v, want sal, the implied sql and won", c)
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		edit func(*lead.Lead)
+		o    Outcome
+	}{
+		{"its alert not sent yet", func(l *lead.Lead) { l.Handoff.State = lead.HandoffPending }, Outcome{Stage: "sql"}},
+		{"closed before the lead was captured", nil, Outcome{Stage: "lost", ClosedAt: t0.Add(-30 * 24 * time.Hour)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.edit != nil {
+				if _, err := lead.Update(ctx, f.st, "L1", func(l *lead.Lead) (lead.Change, error) { tc.edit(l); return lead.Change{At: t0}, nil }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := f.lead(t)
+			o := tc.o
+			o.LeadID = "L1"
+			if _, err := f.h.ApplyCRM(ctx, o); err == nil {
+				t.Fatal("ApplyCRM: no error")
+			}
+			if l := f.lead(t); l.Version != before.Version || l.Stage != lead.StageMQL || l.Deal != nil {
+				t.Fatalf("refused, yet: v%d→v%d, %s, deal %+v", before.Version, l.Version, l.Stage, l.Deal)
+			}
+		})
+	}
+}
