@@ -60,14 +60,21 @@ func (h *Handler) errorPage(p problem, req httpapi.Request) string {
 	return b.String()
 }
 
-// postedForm is what a refused form post carried, as far as it parses
-// (the campaign and landing page name the way back).
+// postedForm is what a form post carried, as far as it parses (the
+// campaign and landing page name the way back), each field with the one
+// value decodeForm reads: the last. Get would otherwise answer the first,
+// and a form naming a field twice would be read one way for the lead and
+// another for its pages (a honeypot hit would land elsewhere than a
+// person's post, telling the bot it was caught).
 func postedForm(req httpapi.Request) url.Values {
 	body, err := httpapi.Body(req, MaxBody)
 	if err != nil {
 		return url.Values{}
 	}
 	v, _ := url.ParseQuery(string(body)) // keeps what parsed
+	for k, vs := range v {
+		v[k] = vs[len(vs)-1:]
+	}
 	return v
 }
 

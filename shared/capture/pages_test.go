@@ -103,6 +103,20 @@ func TestHoneypotLandsOnTheSameThankYouPage(t *testing.T) {
 	}
 }
 
+// A form naming its campaign twice is read as the decoder reads it (the
+// last value wins) whether or not the honeypot is filled: a bot must not
+// learn the trap from which thank-you page it lands on.
+func TestHoneypotWithARepeatedCampaignLandsWhereAPersonDoes(t *testing.T) {
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns, h.BaseURL = campaigns(t, map[string]string{}), "https://leads.example.com"
+	form := "campaign=q4-demo&campaign=webinar-nov&company=Acme&company_size=51-200"
+	person, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=ann%40acme.example&"+form))
+	bot, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=bot%40spam.example&"+form+"&fax=555"))
+	if person.StatusCode != 303 || bot.StatusCode != 303 || bot.Headers["Location"] != person.Headers["Location"] {
+		t.Fatalf("person %d to %q, bot %d to %q", person.StatusCode, person.Headers["Location"], bot.StatusCode, bot.Headers["Location"])
+	}
+}
+
 // The hosted pages post from the API's own origin: allowed even when
 // ALLOWED_ORIGINS lists only the marketing site.
 func TestOwnOriginMayPost(t *testing.T) {
