@@ -245,3 +245,47 @@ func campaignYAML(id, extra string) string {
 		"variants:\n  - {id: main, headline: Join us, cta: Join}\n" +
 		"form:\n  form_type: newsletter\n  consent_text: Send me the newsletter.\n  consent_version: \"1\"\n  fields: [email]\n  required: [email]\n" + extra
 }
+
+// TestStrangerCannotGrowALeadPastWhatItCanStore: anyone who knows an
+// address can post it again and again, each time with up to 30 answers
+// under new keys. The lead's merged answers must stay bounded: were they
+// not, a few dozen posts would take the lead item past DynamoDB's 400 KB
+// and every later write of it would fail — the owner's confirmation
+// click, an unsubscribe, a real demo request (a 500 only a known address
+// gets).
+func TestStrangerCannotGrowALeadPastWhatItCanStore(t *testing.T) {
+	clock := &clockAt{t: monday}
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}
+	capture, table, _ := buildAt(t, "capture", base, clock.now, "")
+	sub, _, _ := buildAt(t, "unsubscribe", nil, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("grown.%d@smallco.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(strings.Replace(coldBody(email), "newsletter-q4", "newsletter-eu", 1)))) // double opt-in
+	got := waitConfirmations(t, email, 1)
+	if len(got) != 1 {
+		t.Fatalf("confirmation emails = %d, want 1", len(got))
+	}
+
+	filler := strings.Repeat("x", 480)
+	for post := 0; post < 40; post++ {
+		var answers []string
+		for i := 0; i < lead.MaxAnswers; i++ {
+			answers = append(answers, fmt.Sprintf(`"p%d_%d":"%s"`, post, i, filler))
+		}
+		clock.add(time.Minute)
+		resp, err := capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","answers":{`+strings.Join(answers, ",")+`}}`))
+		if err != nil || resp.StatusCode != 202 {
+			t.Fatalf("post %d of the address with new answers: %d %s %v", post+1, resp.StatusCode, resp.Body, err)
+		}
+	}
+	if l, _ := st.Lead(ctx, capturedID(t, table, email)); len(l.Answers) > lead.MaxAnswers {
+		t.Errorf("the lead keeps %d answers, more than the %d one form may send", len(l.Answers), lead.MaxAnswers)
+	}
+	// The owner still confirms, and a real request still lands.
+	clock.add(time.Minute)
+	if code, body := openConfirmation(t, sub, got[0], "POST"); code != 200 || !strings.Contains(body, "you are subscribed") {
+		t.Fatalf("confirm after the posts: %d %s", code, body)
+	}
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","form_type":"demo_request","message":"Please call me"}`)))
+}

@@ -1,6 +1,9 @@
 package lead
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // Event is one entry of a lead's timeline: a submission, a decision, an
 // email, a click. Data holds the kind-specific context.
@@ -71,14 +74,7 @@ func Merge(l Lead, s Submission) Lead {
 	setIf(&cur.FormType, s.FormType)
 	setIf(&cur.TimeZone, s.TimeZone)
 	if len(s.Answers) > 0 {
-		merged := make(map[string]string, len(l.Answers)+len(s.Answers))
-		for k, v := range l.Answers {
-			merged[k] = v
-		}
-		for k, v := range s.Answers {
-			merged[k] = v
-		}
-		cur.Answers = merged
+		cur.Answers = mergeAnswers(l.Answers, s.Answers)
 	}
 	if s.Source.At.After(l.LastTouch.At) || s.Source.At.Equal(l.LastTouch.At) {
 		out.LastTouch = s.Source
@@ -89,6 +85,39 @@ func Merge(l Lead, s Submission) Lead {
 		out.UpdatedAt = s.Source.At
 	}
 	return out
+}
+
+// mergeAnswers is the lead's answers with a later submission's: a key the
+// lead has takes the new value, and new keys join while the lead holds
+// fewer than MaxAnswers (in key order, so the outcome does not depend on
+// map order). Anyone who knows an address can post it again and again,
+// each time with MaxAnswers answers under new keys: unbounded, the
+// answers would take the lead past what its store item may hold (400 KB
+// in DynamoDB), and every later write of it — the owner's confirmation,
+// an unsubscribe, sales' answer — would fail. The answers a touch gave
+// stay on its timeline event either way (SubmissionEvent), and the ones
+// the lead had are never pushed out by a flood of new keys.
+func mergeAnswers(have, later map[string]string) map[string]string {
+	merged := make(map[string]string, min(len(have)+len(later), max(len(have), MaxAnswers)))
+	for k, v := range have {
+		merged[k] = v
+	}
+	fresh := make([]string, 0, len(later))
+	for k, v := range later {
+		if _, ok := merged[k]; ok {
+			merged[k] = v
+		} else {
+			fresh = append(fresh, k)
+		}
+	}
+	sort.Strings(fresh)
+	for _, k := range fresh {
+		if len(merged) >= MaxAnswers {
+			break
+		}
+		merged[k] = later[k]
+	}
+	return merged
 }
 
 // ProfileFields are the fields of a submission that say who the person

@@ -1,6 +1,7 @@
 package lead
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -53,5 +54,27 @@ func TestMergeOutOfOrderKeepsLatestLastTouch(t *testing.T) {
 	late := Merge(l, Submission{Email: "a@b.example", Source: Attribution{UTMSource: "old", At: t0.Add(-time.Hour)}})
 	if late.LastTouch.UTMSource != "new" {
 		t.Errorf("an older submission replaced the last touch: %q", late.LastTouch.UTMSource)
+	}
+}
+
+// A known address posted again and again with new answer keys: the lead
+// keeps at most MaxAnswers answers (its own first), so its store item
+// stays bounded; an answer it has still takes a later value.
+func TestMergeBoundsTheAnswers(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	l := New("L1", Submission{Email: "a@b.example", Answers: map[string]string{"crm": "HubSpot"}, Source: Attribution{At: t0}})
+	for post := 0; post < 10; post++ {
+		answers := map[string]string{}
+		for i := 0; i < MaxAnswers; i++ {
+			answers[fmt.Sprintf("p%d_%d", post, i)] = "x"
+		}
+		l = Merge(l, Submission{Email: "a@b.example", Answers: answers, Source: Attribution{At: t0.Add(time.Duration(post+1) * time.Minute)}})
+	}
+	if len(l.Answers) != MaxAnswers || l.Answers["crm"] != "HubSpot" {
+		t.Fatalf("after 10 posts of %d new answers: %d answers, crm %q", MaxAnswers, len(l.Answers), l.Answers["crm"])
+	}
+	l = Merge(l, Submission{Email: "a@b.example", Answers: map[string]string{"crm": "Salesforce", "new_key": "y"}, Source: Attribution{At: t0.Add(time.Hour)}})
+	if len(l.Answers) != MaxAnswers || l.Answers["crm"] != "Salesforce" {
+		t.Fatalf("a full lead's answer updated: %d answers, crm %q", len(l.Answers), l.Answers["crm"])
 	}
 }
