@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"html"
@@ -41,7 +42,7 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 		c, _ = h.Campaigns.Get(id)
 	}
 	if c == nil {
-		log.Warn("campaign page", "status", http.StatusNotFound, "campaign", id)
+		log.Warn("campaign page", "status", http.StatusNotFound, "campaign", unknownCampaign(id))
 		page := "<!doctype html><title>Not found</title><p>There is no such page. Check the link you followed: this campaign may have ended.</p>"
 		if home := h.home(req); home != "" { // the site the visitor came from, when the deployment posts from it
 			site := home
@@ -211,4 +212,13 @@ func (h *Handler) token() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// unknownCampaign is how a log names a campaign id no file has: the path
+// of a link a visitor followed or typed, which can hold anything (an
+// address, a name), so "unknown(<first 8 hex of its SHA-256>)" as refused
+// field names are (lead.LogFieldName): repeats correlate, nobody reads it.
+func unknownCampaign(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return "unknown(" + hex.EncodeToString(sum[:4]) + ")"
 }

@@ -363,3 +363,28 @@ func TestUnknownCampaignPageLinksHome(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownCampaignPageLogsNotWhatWasTyped: the id of a campaign page
+// that does not exist is whatever the visitor's URL held (an address, a
+// name): the log names it by a hash, as refused field names are, never
+// as typed; a known campaign is logged by its id.
+func TestUnknownCampaignPageLogsNotWhatWasTyped(t *testing.T) {
+	for _, route := range []string{"GET /c/{campaign}", "GET /c/{campaign}/thanks", "GET /c/{campaign}/embed", "GET /c/{campaign}/form"} {
+		var logs bytes.Buffer
+		h := newHandler(memstore.New(), &logs)
+		h.Campaigns = campaigns(t, map[string]string{})
+		resp, _ := h.Handle(context.Background(), campaignGet(route, "ann.secret@acme.example"))
+		if resp.StatusCode != 404 {
+			t.Fatalf("%s: %d", route, resp.StatusCode)
+		}
+		if strings.Contains(logs.String(), "ann.secret") || !strings.Contains(logs.String(), `"campaign":"unknown(`) {
+			t.Errorf("%s: the log names the id as typed: %s", route, logs.String())
+		}
+	}
+	var logs bytes.Buffer
+	h := newHandler(memstore.New(), &logs)
+	h.Campaigns = campaigns(t, map[string]string{})
+	if resp, _ := h.Handle(context.Background(), campaignGet("GET /c/{campaign}", "q4-demo")); resp.StatusCode != 200 || !strings.Contains(logs.String(), `"campaign":"q4-demo"`) {
+		t.Errorf("a known campaign: %d, log %s", resp.StatusCode, logs.String())
+	}
+}
