@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -749,5 +750,28 @@ func TestAnswerLinksOfAnErasedLeadChangeNothing(t *testing.T) {
 				t.Fatalf("%s of an erased lead counted: %v", action, c)
 			}
 		})
+	}
+}
+
+// TestPageShowsWhatLaterFormsChanged: anyone who knows the lead's address
+// can post it again with another name, company or phone after the alert
+// went out. The page the rep opens from the alert says what changed since
+// the first form, as the alert does, instead of showing the new values as
+// the lead's own.
+func TestPageShowsWhatLaterFormsChanged(t *testing.T) {
+	f := newFixture(t)
+	l := f.lead(t)
+	l = lead.Merge(l, lead.Submission{Email: l.Email, Name: "Mallory", Phone: "+1 555 0100", Source: lead.Attribution{At: t0.Add(-time.Minute)}})
+	l.Version++
+	if err := f.st.SaveLead(context.Background(), l, lead.Change{At: t0.Add(-time.Minute)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	resp := f.do(t, http.MethodGet, f.tok(links.ActionAccept, "ana@example.com"), "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Changed since the first form") ||
+		!strings.Contains(resp.Body, "Clara → Mallory") || !strings.Contains(html.UnescapeString(resp.Body), "(not given) → +1 555 0100") {
+		t.Fatalf("GET = %d:\n%s", resp.StatusCode, resp.Body)
+	}
+	if problems := httpapitest.PageProblems(resp); len(problems) > 0 {
+		t.Errorf("page problems: %v", problems)
 	}
 }

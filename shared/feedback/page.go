@@ -31,6 +31,10 @@ type view struct {
 	Answers []mail.KV
 	// Source is where the lead came from, labelled as in the alert.
 	Source []mail.KV
+	// Changed is what later forms changed of the first form's profile
+	// (name, company, phone, …), as the alert shows it: anyone who knows
+	// the address can post it with other values after the alert went.
+	Changed []mail.KV
 	// Grade is "Grade A · Hot"; Reasons the score reasons, labelled.
 	Grade   string
 	Reasons []string
@@ -61,7 +65,8 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time
 	}
 	zone := h.Rules.Zone(rep)
 	v := view{Lead: &l, Action: action, Currency: h.Rules.Outcomes().Currency, Today: now.In(zone).Format("2006-01-02"),
-		Answers: handoff.Answers(&l, h.Labels, zone), Source: handoff.Source(&l, h.Labels), Reasons: handoff.Reasons(&l, h.Labels)}
+		Answers: handoff.Answers(&l, h.Labels, zone), Source: handoff.Source(&l, h.Labels), Reasons: handoff.Reasons(&l, h.Labels),
+		Changed: handoff.Changed(&l)}
 	if q := l.Qualification; q != nil {
 		var parts []string
 		if q.Grade != "" {
@@ -138,6 +143,9 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 <dt>Stage</dt><dd>{{.Stage.Label}}</dd>
 {{range $.Times}}<dt>{{.Key}}</dt><dd>{{.Value}}</dd>{{end}}
 </dl></div>
+{{if $.Changed}}<div class="card"><h2>Changed since the first form</h2><p>Later forms for this address said otherwise; anyone who knows an address can send one.</p><dl>
+{{range $.Changed}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
+</dl></div>{{end}}
 {{if $.Answers}}<div class="card"><h2>What they told us</h2><dl>
 {{range $.Answers}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
 </dl></div>{{end}}

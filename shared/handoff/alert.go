@@ -243,6 +243,11 @@ func ConsentText(l *lead.Lead, zone *time.Location) string {
 	return "No"
 }
 
+// Changed lists what later forms changed of the first touch's profile
+// ("Clara → Mallory"): anyone who knows the address may have posted them,
+// so every page and email that shows sales the lead shows this too.
+func Changed(l *lead.Lead) []mail.KV { return changed(l) }
+
 // changed lists what later forms changed of the first touch's profile.
 func changed(l *lead.Lead) []mail.KV {
 	var out []mail.KV
