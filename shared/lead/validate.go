@@ -317,7 +317,8 @@ func NormaliseEmail(raw string) (string, string) {
 	}
 	local := v[:at]
 	domain, err := idna.Lookup.ToASCII(v[at+1:])
-	if err != nil || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+	if err != nil || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") ||
+		numericTLD(domain) {
 		return "", "is not a valid email address"
 	}
 	if undeliverable(domain) {
@@ -492,6 +493,15 @@ var digitRunRe = regexp.MustCompile(`[0-9]{4,}`)
 func hashedName(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return "unknown(" + hex.EncodeToString(sum[:4]) + ")"
+}
+
+// numericTLD reports a domain whose last label is all digits: no
+// top-level domain is (RFC 3696 2), so "ann@192.0.2.7" is an IPv4 address
+// posing as a host name, and mail to it (or to "acme.123") only bounces,
+// spending the sender's reputation on nobody.
+func numericTLD(domain string) bool {
+	tld := domain[strings.LastIndexByte(domain, '.')+1:]
+	return tld != "" && strings.Trim(tld, "0123456789") == ""
 }
 
 // undeliverable reports a domain no mail to a person can go to: SES's

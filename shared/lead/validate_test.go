@@ -174,6 +174,8 @@ func TestNormaliseEmailRefuses(t *testing.T) {
 		{"empty label", "ann@acme..example", "is not a valid email address"},
 		{"hyphen at a label's edge", "ann@-acme.example", "is not a valid email address"},
 		{"broken punycode", "ann@xn--zz.example", "is not a valid email address"},
+		{"an IPv4 address for a domain", "ann@192.0.2.7", "is not a valid email address"},
+		{"an all-digit top-level domain", "ann@acme.123", "is not a valid email address"},
 		{"SES mailbox simulator", "bounce@simulator.amazonses.com", "is not an address mail can be delivered to (a test or reserved domain)"},
 		{"reserved .invalid", "ann@acme.invalid", "is not an address mail can be delivered to (a test or reserved domain)"},
 		{"reserved .test", "ann@mail.acme.test", "is not an address mail can be delivered to (a test or reserved domain)"},
