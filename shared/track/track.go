@@ -145,9 +145,13 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 			outcome = "not_recorded"
 			log.Error("click", "leadId", c.Subject, "error", err.Error())
 		}
-		if !res.Erased {
-			// Bind the visit: the snippet on the target site reads this
-			// (not for someone erased: their visits are not tracked).
+		// Bind the visit: the snippet on the target site reads this — on
+		// a site of ours only (ALLOWED_ORIGINS, where page views are
+		// accepted from), and not for someone erased (their visits are
+		// not tracked). Another site the email links to gets the plain
+		// link: the token would be of no use there but to whoever reads
+		// it (its analytics, its logs), to post page views for the lead.
+		if !res.Erased && h.CORS.Allowed(pageOrigin(target)) {
 			q := target.Query()
 			q.Set(links.VisitorParam, links.Visitor(h.Keys, c.Subject, now))
 			target.RawQuery = q.Encode()

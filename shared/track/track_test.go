@@ -309,3 +309,34 @@ func TestOpenThatHandsOffWritesItsMetrics(t *testing.T) {
 		t.Errorf("open line without its metrics: %s", line)
 	}
 }
+
+// TestClickHandsTheVisitorTokenOnlyToOurSites: the visitor token binds
+// page views to the lead, so a click hands it only to a site the snippet
+// runs on (ALLOWED_ORIGINS). A nurture email may link elsewhere (a
+// partner, a video); that site gets the plain link, not a token it, its
+// analytics or anyone reading its logs could post page views with.
+func TestClickHandsTheVisitorTokenOnlyToOurSites(t *testing.T) {
+	h, keys := handler(t)
+	h.CORS = httpapi.NewCORS("https://www.example.com")
+	for _, tc := range []struct {
+		target string
+		token  bool
+	}{
+		{"https://www.example.com/guides/playbook?utm_source=email", true},
+		{"https://WWW.example.com:443/demo", true},
+		{"https://partner.example/webinar?id=7", false},
+		{"http://www.example.com/demo", false}, // another origin
+	} {
+		link := links.Click(keys, "https://leads.example.com", "L1", tc.target, h.Clock())
+		req := httpapi.Request{RouteKey: "GET /t/c/{token}", PathParameters: map[string]string{"token": strings.TrimPrefix(link, "https://leads.example.com/t/c/")}}
+		req.RequestContext.HTTP.Method = http.MethodGet
+		resp, _ := h.Handle(context.Background(), req)
+		loc, err := url.Parse(resp.Headers["Location"])
+		if resp.StatusCode != http.StatusFound || err != nil {
+			t.Fatalf("%s: %d %q", tc.target, resp.StatusCode, resp.Headers["Location"])
+		}
+		if got := loc.Query().Has(links.VisitorParam); got != tc.token {
+			t.Errorf("%s: redirect to %s, visitor token %v, want %v", tc.target, loc, got, tc.token)
+		}
+	}
+}
