@@ -416,3 +416,43 @@ func TestMadeUpPagesDoNotMakeALeadHot(t *testing.T) {
 		t.Fatalf("next day: %d signals, want %d", n, len(after.Signals)+1)
 	}
 }
+
+// TestAPageBeyondTheDailyCapCountsOnceToo: past engagement.max_per_day
+// distinct pages a day, a page still counts once a day: viewing it again
+// is a repeat (a timeline fact, no counter), not a new page view each
+// time — a visitor token posting one page 60 times an hour adds 60 to
+// the campaign's page views otherwise.
+func TestAPageBeyondTheDailyCapCountsOnceToo(t *testing.T) {
+	clock := &clockAt{t: monday.Add(9 * time.Hour)}
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "https://www.example.com"}, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	keys, _ := token.ParseKeys(testKeys)
+	email := fmt.Sprintf("capped.%d@midco.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","job_title":"Head of Marketing","country":"DE"}`)))
+	id := capturedID(t, table, email)
+	visitor := links.Visitor(keys, id, clock.now())
+	pages := []string{"/a", "/b", "/c", "/d", "/e", "/f", "/f", "/f", "/f"}
+	for _, p := range pages {
+		clock.add(time.Minute)
+		r, err := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"https://www.example.com`+p+`"}`, map[string]string{"content-type": "text/plain"}))
+		if err != nil || r.StatusCode != http.StatusNoContent {
+			t.Fatalf("view %s: %d %s %v", p, r.StatusCode, r.Body, err)
+		}
+	}
+	tl, _ := st.Timeline(ctx, id)
+	views, repeats := 0, 0
+	for _, e := range tl {
+		if e.Kind == "page_view" {
+			views++
+			if e.Data["repeat"] == true {
+				repeats++
+			}
+		}
+	}
+	stats, _ := st.CampaignStats(ctx, "unattributed", clock.now())
+	if views != len(pages) || repeats != 3 || stats["page_view"] > 6 {
+		t.Fatalf("%d page_view events (%d repeats), counter %d; want %d (3 repeats of /f), at most 6 counted", views, repeats, stats["page_view"], len(pages))
+	}
+}

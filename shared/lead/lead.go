@@ -172,13 +172,19 @@ type Lead struct {
 	// FirstProfile is what the first touch said the person is (name,
 	// company, phone, …: ProfileFields); later forms may change the
 	// profile, the alert shows what changed (ChangedSinceFirst).
-	FirstProfile  map[string]string `json:"first_profile,omitempty"`
-	Touches       int               `json:"touches"`
-	CreatedAt     time.Time         `json:"created_at"`
-	UpdatedAt     time.Time         `json:"updated_at"`
-	Signals       []Signal          `json:"signals,omitempty"`
-	Qualification *Qualification    `json:"qualification,omitempty"`
-	Handoff       *Handoff          `json:"handoff,omitempty"`
+	FirstProfile map[string]string `json:"first_profile,omitempty"`
+	Touches      int               `json:"touches"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+	Signals      []Signal          `json:"signals,omitempty"`
+	// CappedDays are the kinds of keyed signal (a page, a link) whose
+	// daily cap DropRepeatSignals reached, as "<kind>#<UTC day>": the
+	// signals past it were dropped, so their keys no longer mark repeats,
+	// and AddSignal takes any further one of that kind and day for a
+	// repeat instead. Only the latest days are kept.
+	CappedDays    []string       `json:"capped_days,omitempty"`
+	Qualification *Qualification `json:"qualification,omitempty"`
+	Handoff       *Handoff       `json:"handoff,omitempty"`
 	// AlertedAt is when sales was last alerted about the lead (its first
 	// alert's send; a send-back ends the handoff but not this).
 	AlertedAt time.Time `json:"alerted_at,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,12 @@ func (l *Lead) AddSignal(s Signal) bool {
 			if kept.Key == s.Key {
 				return false
 			}
+		}
+		// The day's cap of its kind was reached (DropRepeatSignals): the
+		// pages past it were dropped, and one viewed again must not count
+		// as new each time.
+		if slices.Contains(l.CappedDays, cappedDay(s)) {
+			return false
 		}
 	}
 	l.Signals = append(l.Signals, s)
@@ -70,8 +77,9 @@ func (l *Lead) DropRepeatSignals(window time.Duration, perDay int, since time.Ti
 		switch {
 		case !s.At.After(since):
 		case s.Key != "":
-			day := s.Kind + "#" + s.At.UTC().Format(time.DateOnly)
+			day := cappedDay(s)
 			if perDay > 0 && daily[day] >= perDay {
+				l.capDay(day)
 				continue
 			}
 			daily[day]++
@@ -86,6 +94,32 @@ func (l *Lead) DropRepeatSignals(window time.Duration, perDay int, since time.Ti
 	if len(out) < len(l.Signals) {
 		l.Signals = out
 	}
+}
+
+// cappedDay is the kind and UTC day of a signal, "<kind>#<day>": what
+// a daily cap counts in and CappedDays names.
+func cappedDay(s Signal) string { return s.Kind + "#" + s.At.UTC().Format(time.DateOnly) }
+
+// capDay records that day's cap (cappedDay) was reached, keeping only the
+// entries of that day and the day before (signals arrive in about the
+// order of their days; older days take no new signals).
+func (l *Lead) capDay(day string) {
+	if slices.Contains(l.CappedDays, day) {
+		return
+	}
+	date := day[strings.LastIndexByte(day, '#')+1:]
+	at, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return
+	}
+	keep := map[string]bool{date: true, at.AddDate(0, 0, -1).Format(time.DateOnly): true}
+	out := []string{day}
+	for _, d := range l.CappedDays {
+		if keep[d[strings.LastIndexByte(d, '#')+1:]] {
+			out = append(out, d)
+		}
+	}
+	l.CappedDays = out
 }
 
 // Qualification is the latest automatic decision about a lead, with the

@@ -99,3 +99,29 @@ func TestMQLCounter(t *testing.T) {
 		}
 	}
 }
+
+// A page past the day's cap was dropped by DropRepeatSignals; viewed
+// again the same day it is a repeat, not a new signal each time. The
+// next day counts afresh.
+func TestAPagePastTheDailyCapIsARepeat(t *testing.T) {
+	day := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var l Lead
+	for i, page := range []string{"/a", "/b", "/c", "/f"} {
+		at := day.Add(time.Duration(i) * time.Minute)
+		if !l.AddSignal(Signal{Kind: "page_view", At: at, Key: DailyKey("page_view", page, at)}) {
+			t.Fatalf("%s: a new page taken for a repeat", page)
+		}
+		l.DropRepeatSignals(0, 3, time.Time{})
+	}
+	at := day.Add(time.Hour)
+	if l.AddSignal(Signal{Kind: "page_view", At: at, Key: DailyKey("page_view", "/f", at)}) {
+		t.Fatalf("a page past the cap counted again the same day: %+v", l.Signals)
+	}
+	if !l.AddSignal(Signal{Kind: "email_click", At: at, Key: DailyKey("email_click", "x", at)}) {
+		t.Fatal("another kind is not capped")
+	}
+	next := day.Add(24 * time.Hour)
+	if !l.AddSignal(Signal{Kind: "page_view", At: next, Key: DailyKey("page_view", "/f", next)}) {
+		t.Fatal("the next day the page did not count")
+	}
+}
