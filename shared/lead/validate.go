@@ -17,6 +17,8 @@ import (
 
 	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/leadflow/leadflow/shared/links"
 )
 
 // ErrInvalid marks a submission that failed validation; the wrapped
@@ -214,7 +216,8 @@ func Validate(in Input, meta RequestMeta) (Submission, error) {
 }
 
 // storedURL is a submitted URL as the lead keeps it: never its
-// user:password@ nor its #fragment (where sign-in flows put tokens), and
+// user:password@ nor its #fragment (where sign-in flows put tokens), nor
+// the visitor token a tracked click added (links.VisitorParam), and
 // for a referrer (another site's page) not its query either, which may
 // carry a search or a session; a landing page keeps its query (utm_… and
 // the ad click ids marketing reads). v has passed checkValue's kindURL.
@@ -226,6 +229,13 @@ func storedURL(v string, keepQuery bool) string {
 	u.User, u.Fragment, u.RawFragment = nil, "", ""
 	if !keepQuery {
 		u.RawQuery, u.ForceQuery = "", false
+	}
+	// A page reached from a tracked email link has the visitor token in
+	// its query: a credential of the lead's (it posts page views for it),
+	// not attribution, so it goes no further (the alert, the CRM).
+	if q := u.Query(); q.Has(links.VisitorParam) {
+		q.Del(links.VisitorParam)
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

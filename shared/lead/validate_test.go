@@ -305,3 +305,23 @@ func TestValidationErrorLogFieldsNeverQuoteTheClient(t *testing.T) {
 		t.Errorf("log fields lost the safe part: %q", logged)
 	}
 }
+
+// A landing page reached from a tracked email link carries the visitor
+// token (?lf=…, links.VisitorParam) in its query; the lead keeps the
+// page's query (utm_…, click ids) but not that token, which would travel
+// on in the sales alert and to the CRM and lets whoever holds it post
+// page views for the lead.
+func TestStoredLandingPageDropsTheVisitorToken(t *testing.T) {
+	s, err := Validate(Input{Fields: map[string]string{"email": "a@b.example",
+		"landing_page": "https://leads.example.com/c/q4-demo?utm_source=email&lf=k1.AcDW1bcNBXZpc2l0AkwxAA.XqXbDy9P&gclid=x1",
+		"referrer":     "https://www.example.com/pricing?lf=k1.abc.def"}}, RequestMeta{At: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Source.LandingPage, "https://leads.example.com/c/q4-demo?gclid=x1&utm_source=email"; got != want {
+		t.Errorf("landing page %q, want %q", got, want)
+	}
+	if got := s.Source.Referrer; got != "https://www.example.com/pricing" {
+		t.Errorf("referrer %q", got)
+	}
+}
