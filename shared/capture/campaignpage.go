@@ -3,7 +3,6 @@ package capture
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"html"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
 // The page routes capture serves besides POST /leads.
@@ -42,7 +42,7 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 		c, _ = h.Campaigns.Get(id)
 	}
 	if c == nil {
-		log.Warn("campaign page", "status", http.StatusNotFound, "campaign", unknownCampaign(id))
+		log.Warn("campaign page", "status", http.StatusNotFound, "campaign", lead.LogHash(id)) // a link's path can hold anything (an address)
 		page := "<!doctype html><title>Not found</title><p>There is no such page. Check the link you followed: this campaign may have ended.</p>"
 		if home := h.home(req); home != "" { // the site the visitor came from, when the deployment posts from it
 			site := home
@@ -212,13 +212,4 @@ func (h *Handler) token() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// unknownCampaign is how a log names a campaign id no file has: the path
-// of a link a visitor followed or typed, which can hold anything (an
-// address, a name), so "unknown(<first 8 hex of its SHA-256>)" as refused
-// field names are (lead.LogFieldName): repeats correlate, nobody reads it.
-func unknownCampaign(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return "unknown(" + hex.EncodeToString(sum[:4]) + ")"
 }

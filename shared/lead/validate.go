@@ -493,14 +493,17 @@ func LogFieldName(name string) string {
 		if len(k) <= MaxAnswerKey && answerKeyRe.MatchString(k) && !digitRunRe.MatchString(k) {
 			return name
 		}
-		return "answers." + hashedName(k)
+		return "answers." + LogHash(k)
 	}
-	return hashedName(name)
+	return LogHash(name)
 }
 
 var digitRunRe = regexp.MustCompile(`[0-9]{4,}`)
 
-func hashedName(s string) string {
+// LogHash is how a log names a value a visitor chose that may hold
+// anything (an address, a name): "unknown(<first 8 hex of its SHA-256>)",
+// so repeats correlate and nobody reads it.
+func LogHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return "unknown(" + hex.EncodeToString(sum[:4]) + ")"
 }
