@@ -356,6 +356,35 @@ func TestForgedPageViewsCountOncePerDay(t *testing.T) {
 	}
 }
 
+// siteVisitor is a grade-B lead (Head of Marketing, DE) whose visitor
+// token posts pages through a track function that takes those of
+// https://www.example.com, on clock.
+type siteVisitor struct {
+	st   *store.Store
+	id   string
+	view func(page string) httpapi.Response
+}
+
+func newSiteVisitor(t *testing.T, clock *clockAt, name, extra string) siteVisitor {
+	t.Helper()
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "https://www.example.com"}, clock.now, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	email := fmt.Sprintf("%s.%d@midco.example", name, time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","job_title":"Head of Marketing","country":"DE"`+extra+`}`)))
+	id := capturedID(t, table, email)
+	visitor := links.Visitor(keys, id, clock.now())
+	return siteVisitor{st: store.New(testenv.Clients(t).DynamoDB, table), id: id, view: func(page string) httpapi.Response {
+		t.Helper()
+		r, err := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"`+page+`"}`, map[string]string{"content-type": "text/plain"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}}
+}
+
 // TestMadeUpPagesDoNotMakeALeadHot: a visitor token says who, not where.
 // Pages of another site are refused (400 naming url) when ALLOWED_ORIGINS
 // lists the site's origins, and ever new pages of the site add points at
@@ -363,23 +392,8 @@ func TestForgedPageViewsCountOncePerDay(t *testing.T) {
 // turn a grade-B lead hot.
 func TestMadeUpPagesDoNotMakeALeadHot(t *testing.T) {
 	clock := &clockAt{t: monday.Add(9 * time.Hour)}
-	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
-	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "https://www.example.com"}, clock.now, table)
-	ctx := context.Background()
-	st := store.New(testenv.Clients(t).DynamoDB, table)
-	keys, _ := token.ParseKeys(testKeys)
-	email := fmt.Sprintf("madeup.%d@midco.example", time.Now().UnixNano())
-	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","job_title":"Head of Marketing","country":"DE","consent":true}`)))
-	id := capturedID(t, table, email)
-	visitor := links.Visitor(keys, id, clock.now())
-	view := func(page string) httpapi.Response {
-		t.Helper()
-		r, err := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"`+page+`"}`, map[string]string{"content-type": "text/plain"}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	v := newSiteVisitor(t, clock, "madeup", `,"consent":true`)
+	ctx, st, id, view := context.Background(), v.st, v.id, v.view
 	before, _ := st.Lead(ctx, id)
 	if before.Qualification == nil || before.Qualification.Grade != "B" || before.Handoff != nil || before.Qualification.Score+5 >= 35 {
 		t.Fatalf("fixture: %+v, want a grade-B lead more than 5 points below hot (35)", before.Qualification)
@@ -424,21 +438,13 @@ func TestMadeUpPagesDoNotMakeALeadHot(t *testing.T) {
 // the campaign's page views otherwise.
 func TestAPageBeyondTheDailyCapCountsOnceToo(t *testing.T) {
 	clock := &clockAt{t: monday.Add(9 * time.Hour)}
-	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
-	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "https://www.example.com"}, clock.now, table)
-	ctx := context.Background()
-	st := store.New(testenv.Clients(t).DynamoDB, table)
-	keys, _ := token.ParseKeys(testKeys)
-	email := fmt.Sprintf("capped.%d@midco.example", time.Now().UnixNano())
-	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","job_title":"Head of Marketing","country":"DE"}`)))
-	id := capturedID(t, table, email)
-	visitor := links.Visitor(keys, id, clock.now())
+	v := newSiteVisitor(t, clock, "capped", "")
+	ctx, st, id := context.Background(), v.st, v.id
 	pages := []string{"/a", "/b", "/c", "/d", "/e", "/f", "/f", "/f", "/f"}
 	for _, p := range pages {
 		clock.add(time.Minute)
-		r, err := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"https://www.example.com`+p+`"}`, map[string]string{"content-type": "text/plain"}))
-		if err != nil || r.StatusCode != http.StatusNoContent {
-			t.Fatalf("view %s: %d %s %v", p, r.StatusCode, r.Body, err)
+		if r := v.view("https://www.example.com" + p); r.StatusCode != http.StatusNoContent {
+			t.Fatalf("view %s: %d %s", p, r.StatusCode, r.Body)
 		}
 	}
 	tl, _ := st.Timeline(ctx, id)
