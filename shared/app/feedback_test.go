@@ -177,15 +177,7 @@ func TestOutcomesFromACRM(t *testing.T) {
 		}
 		return created.ID, email
 	}
-	event := func(detail string) events.EventBridgeEvent {
-		var ev events.EventBridgeEvent
-		b, _ := os.ReadFile(filepath.Join(testenv.Root(t), "events", "feedback-crm-outcome.json"))
-		if err := json.Unmarshal(b, &ev); err != nil {
-			t.Fatal(err)
-		}
-		ev.Detail = json.RawMessage(detail)
-		return ev
-	}
+	event := func(detail string) events.EventBridgeEvent { return crmEvent(t, detail) }
 
 	id, email := hot("crm")
 	// Closed after capture: a close date before the lead is refused.
@@ -420,4 +412,78 @@ func newAlerted(t *testing.T, name string) alerted {
 		return r.StatusCode, r.Body
 	}
 	return a
+}
+
+// crmEvent is the sample CRM outcome event with detail.
+func crmEvent(t *testing.T, detail string) events.EventBridgeEvent {
+	t.Helper()
+	var ev events.EventBridgeEvent
+	b, err := os.ReadFile(filepath.Join(testenv.Root(t), "events", "feedback-crm-outcome.json"))
+	if err != nil || json.Unmarshal(b, &ev) != nil {
+		t.Fatalf("events/feedback-crm-outcome.json: %v", err)
+	}
+	ev.Detail = json.RawMessage(detail)
+	return ev
+}
+
+// TestCRMOutcomeAcceptsALeadWorkedInTheCRM: the rep called the lead from
+// the alert but works in the CRM and never pressed accept. The CRM's SQL
+// (through the bus, by address) records the acceptance for that rep and
+// then the SQL: the tick sends no SLA escalation at the deadline, and 30
+// days on the lead is not sent back to marketing, its deal open.
+func TestCRMOutcomeAcceptsALeadWorkedInTheCRM(t *testing.T) {
+	now := time.Now().UTC()
+	clock := func() time.Time { return now }
+	capture, table, _ := buildAt(t, "capture", nil, clock, "")
+	fb, _, _ := buildAt(t, "feedback", nil, clock, table)
+	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("crm-first.%d@bigcorp.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
+	id := capturedID(t, table, email)
+	if got := mailFor(t, email, 1); len(got) != 1 {
+		t.Fatalf("%d alerts, want 1", len(got))
+	}
+	alerted, _ := st.Lead(ctx, id)
+	if alerted.Handoff == nil || alerted.Handoff.State != lead.HandoffSent || alerted.Handoff.Rep == "" {
+		t.Fatalf("fixture: hand-off %+v, want an alert sent to a rep", alerted.Handoff)
+	}
+	now = now.Add(2 * time.Minute)
+	for range 2 { // EventBridge may deliver twice
+		if err := fb.Event(ctx, crmEvent(t, `{"email":"`+email+`","stage":"sql","event_id":"crm-first-sql"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, _ := st.Lead(ctx, id)
+	if l.Stage != lead.StageSQL || l.Deal == nil || l.Deal.Rep != alerted.Handoff.Rep || l.Handoff.State != lead.HandoffAnswered {
+		t.Fatalf("after the CRM's SQL: stage %s, deal %+v, hand-off %+v", l.Stage, l.Deal, l.Handoff)
+	}
+	tl, _ := st.Timeline(ctx, id)
+	var kinds []string
+	for _, e := range tl {
+		if e.Kind == "accepted" || e.Kind == "sql" {
+			kinds = append(kinds, e.Kind+":"+fmt.Sprint(e.Data["source"]))
+		}
+	}
+	if strings.Join(kinds, ",") != "accepted:crm,sql:crm" {
+		t.Fatalf("timeline %v, want the acceptance then the SQL, both from the CRM", kinds)
+	}
+	var schedule events.EventBridgeEvent
+	b, err := os.ReadFile(filepath.Join(testenv.Root(t), "events", "nurture-schedule.json"))
+	if err != nil || json.Unmarshal(b, &schedule) != nil {
+		t.Fatalf("events/nurture-schedule.json: %v", err)
+	}
+	for _, later := range []time.Duration{10 * time.Minute, 31 * 24 * time.Hour} {
+		now = now.Add(later)
+		if err := tick.Event(ctx, schedule); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := mailFor(t, email, 2); len(got) != 1 {
+		t.Fatalf("%d emails about the lead, want only its alert (no escalation): last %q", len(got), got[len(got)-1].Subject)
+	}
+	if l, _ := st.Lead(ctx, id); l.Stage != lead.StageSQL || l.SentBack != nil {
+		t.Fatalf("a month on: stage %s, sent back %+v", l.Stage, l.SentBack)
+	}
 }
