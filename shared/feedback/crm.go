@@ -101,17 +101,22 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 // counted is when the CRM told: an upper bound), in a write of its own
 // before the outcome's, so the bus gets lead.accepted and then the
 // outcome's event; a crash between the two leaves an accepted lead, and
-// the retried event records the outcome. A lead in another state, an
-// event applied before or a close date the outcome would refuse changes
-// nothing here.
+// the retried event records the outcome. A lead in another state or an
+// event applied before changes nothing here; a close date the outcome
+// would refuse (CheckClosed) is that refusal.
 func (h *Handler) acceptForCRM(ctx context.Context, id string, o Outcome, now time.Time) error {
+	var refused error
 	_, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
 		hand := l.Handoff
 		switch {
 		case l.Stage != lead.StageMQL || hand == nil || l.Erased,
 			hand.State != lead.HandoffSent && hand.State != lead.HandoffEscalated,
-			o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID),
-			o.CheckClosed(l) != nil:
+			o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID):
+			return lead.Change{}, lead.ErrUnchanged
+		}
+		if refused = o.CheckClosed(l); refused != nil {
+			// The outcome cannot apply: say why (its close date), not
+			// that the lead is an MQL.
 			return lead.Change{}, lead.ErrUnchanged
 		}
 		c := token.Claims{Action: links.ActionAccept, Subject: l.ID, Extra: hand.Rep}
@@ -126,10 +131,10 @@ func (h *Handler) acceptForCRM(ctx context.Context, id string, o Outcome, now ti
 		}
 		return ch, nil
 	})
-	if errors.Is(err, lead.ErrUnchanged) || errors.Is(err, lead.ErrNotFound) {
-		return nil // the outcome's own write says what applies
+	if err != nil && !errors.Is(err, lead.ErrNotFound) {
+		return err
 	}
-	return err
+	return refused // nil: the outcome's own write says what applies
 }
 
 // HandleOutcomeEvent applies one leadflow.outcome event; eventID is

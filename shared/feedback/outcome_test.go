@@ -694,9 +694,10 @@ func TestCRMOutcomeOfALeadNobodyAcceptedHere(t *testing.T) {
 		name string
 		edit func(*lead.Lead)
 		o    Outcome
+		err  string
 	}{
-		{"its alert not sent yet", func(l *lead.Lead) { l.Handoff.State = lead.HandoffPending }, Outcome{Stage: "sql"}},
-		{"closed before the lead was captured", nil, Outcome{Stage: "lost", ClosedAt: t0.Add(-30 * 24 * time.Hour)}},
+		{"its alert not sent yet", func(l *lead.Lead) { l.Handoff.State = lead.HandoffPending }, Outcome{Stage: "sql"}, "the lead is mql; sql follows sal"},
+		{"closed before the lead was captured", nil, Outcome{Stage: "lost", ClosedAt: t0.Add(-30 * 24 * time.Hour)}, "closed_at: lies before the lead was captured"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -708,8 +709,8 @@ func TestCRMOutcomeOfALeadNobodyAcceptedHere(t *testing.T) {
 			before := f.lead(t)
 			o := tc.o
 			o.LeadID = "L1"
-			if _, err := f.h.ApplyCRM(ctx, o); err == nil {
-				t.Fatal("ApplyCRM: no error")
+			if _, err := f.h.ApplyCRM(ctx, o); err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("ApplyCRM: %v, want %q", err, tc.err)
 			}
 			if l := f.lead(t); l.Version != before.Version || l.Stage != lead.StageMQL || l.Deal != nil {
 				t.Fatalf("refused, yet: v%d→v%d, %s, deal %+v", before.Version, l.Version, l.Stage, l.Deal)
