@@ -114,6 +114,12 @@ func (l *Lead) AskConsent(stated Consent, mode string, created bool, id string, 
 	return ConsentRequested
 }
 
+// HasConsentToWithdraw reports whether an opt-out changes the lead's
+// consent: it allows marketing email, or a request for it is open (a
+// confirmation link would opt in). An address suppressed already (a
+// bounce) may still have one: the opt-out is then recorded all the same.
+func (l *Lead) HasConsentToWithdraw() bool { return l.Consent.MarketingOptIn || l.OptIn != nil }
+
 // WithdrawConsent records an opt-out (c: the record of the unsubscribe or
 // complaint): the consent and its history entry, no open consent request
 // (a confirmation link no longer opts in), and stage unsubscribed —

@@ -213,8 +213,7 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		return "soft_bounce", nil
 	case TypeComplaint:
 		// A complaint is the strongest opt-out there is.
-		withdraw := l.Consent.MarketingOptIn || l.OptIn != nil
-		listed := l.Suppressed != ""
+		withdraw, listed := l.HasConsentToWithdraw(), l.Suppressed != ""
 		l.WithdrawConsent(lead.Consent{MarketingOptIn: false, TextVersion: "complaint", Method: "complaint", At: now})
 		e := event("complained", map[string]any{"feedback": ev.Complaint.ComplaintFeedbackType})
 		if listed && withdraw {

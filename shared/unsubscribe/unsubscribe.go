@@ -86,7 +86,7 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 	}
 	_, err := lead.UpdateWith(ctx, h.Store.Lead, write, leadID, func(l *lead.Lead) (lead.Change, error) {
 		listed = l.Suppressed != ""
-		if listed && !l.Consent.MarketingOptIn && l.OptIn == nil {
+		if listed && !l.HasConsentToWithdraw() {
 			out = "already_unsubscribed"
 			return lead.Change{}, lead.ErrUnchanged
 		}
