@@ -107,10 +107,8 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 func (h *Handler) acceptForCRM(ctx context.Context, id string, o Outcome, now time.Time) error {
 	var refused error
 	_, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
-		hand := l.Handoff
 		switch {
-		case l.Stage != lead.StageMQL || hand == nil || l.Erased,
-			hand.State != lead.HandoffSent && hand.State != lead.HandoffEscalated,
+		case l.Stage != lead.StageMQL || !l.Handoff.Unanswered() || l.Erased,
 			o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID):
 			return lead.Change{}, lead.ErrUnchanged
 		}
@@ -119,7 +117,7 @@ func (h *Handler) acceptForCRM(ctx context.Context, id string, o Outcome, now ti
 			// that the lead is an MQL.
 			return lead.Change{}, lead.ErrUnchanged
 		}
-		c := token.Claims{Action: links.ActionAccept, Subject: l.ID, Extra: hand.Rep}
+		c := token.Claims{Action: links.ActionAccept, Subject: l.ID, Extra: l.Handoff.Rep}
 		out, ch := h.apply(l, c, links.ActionAccept, answer{}, now)
 		if out != "recorded" {
 			return lead.Change{}, lead.ErrUnchanged
