@@ -58,7 +58,7 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	h := l.Handoff
 	a := mail.Alert{
 		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
-		Changed: changed(&l), Source: Source(&l, s.Labels), Reasons: Reasons(&l, s.Labels), Pages: pages(tl),
+		Changed: Changed(&l), Source: Source(&l, s.Labels), Reasons: Reasons(&l, s.Labels), Pages: pages(tl),
 		Timeline: Timeline(tl, s.Labels, s.Rules.Zone(to)), EarlierEvents: earlier, RepName: h.RepName,
 		DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
 	}
@@ -246,10 +246,7 @@ func ConsentText(l *lead.Lead, zone *time.Location) string {
 // Changed lists what later forms changed of the first touch's profile
 // ("Clara → Mallory"): anyone who knows the address may have posted them,
 // so every page and email that shows sales the lead shows this too.
-func Changed(l *lead.Lead) []mail.KV { return changed(l) }
-
-// changed lists what later forms changed of the first touch's profile.
-func changed(l *lead.Lead) []mail.KV {
+func Changed(l *lead.Lead) []mail.KV {
 	var out []mail.KV
 	for _, c := range l.ChangedSinceFirst() {
 		first, now := c.First, c.Now

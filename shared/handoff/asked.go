@@ -32,7 +32,7 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 	zone := s.Rules.Zone(to)
 	horizon := s.Rules.Outcomes().Horizon
 	open := openLead(s.Keys, cmp.Or(s.BaseURL, l.LinkBase), l, to, zone, horizon, now)
-	a := mail.AskedAgain{Lead: open, Phone: l.Phone, Won: l.Stage == lead.StageWon, Changed: changed(&l), Zone: zone,
+	a := mail.AskedAgain{Lead: open, Phone: l.Phone, Won: l.Stage == lead.StageWon, Changed: Changed(&l), Zone: zone,
 		Status: dealStatus(&l, cmp.Or(holder, "You"), zone, now), RepName: s.readerName(&l, to), Holder: holder, StandIn: why}
 	if l.Stage == lead.StageWon || !l.OutcomesUntil(horizon, now).After(now) {
 		// Won, or past the horizon: no outcome link would work.

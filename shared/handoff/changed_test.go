@@ -25,7 +25,7 @@ func TestAlertShowsWhatLaterFormsChanged(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.sub.Source.At = t0.Add(time.Hour)
 			l := lead.Merge(first, tt.sub)
-			got := changed(&l)
+			got := Changed(&l)
 			if len(got) != len(tt.want) {
 				t.Fatalf("changed = %+v, want %+v", got, tt.want)
 			}
@@ -37,7 +37,7 @@ func TestAlertShowsWhatLaterFormsChanged(t *testing.T) {
 		})
 	}
 	l := lead.Merge(first, lead.Submission{Email: "ann@acme.example", Company: "Evil <b>Corp</b>", Source: lead.Attribution{At: t0}})
-	_, html, text, err := mail.RenderAlert(mail.Alert{Name: l.Name, Email: l.Email, Changed: changed(&l), AcceptURL: "https://x.example/feedback/t"})
+	_, html, text, err := mail.RenderAlert(mail.Alert{Name: l.Name, Email: l.Email, Changed: Changed(&l), AcceptURL: "https://x.example/feedback/t"})
 	if err != nil {
 		t.Fatal(err)
 	}
