@@ -381,11 +381,9 @@ func (s *Service) readerName(l *lead.Lead, to string) string {
 // why says why the reader gets it ("" when the holder does).
 func (s *Service) dealTo(l *lead.Lead, notice bool) (to, holder, why string) {
 	rep := l.DealOwner()
-	listed, away := s.Rules.Holds(rep)
+	listed, away := holds(s.Rules, s.Fallback, rep)
 	switch {
-	case rep == "", strings.EqualFold(rep, s.Fallback):
-		// No holder, or the sales address holds it (accepted from an
-		// alert no rep could take): its reader is the deal's.
+	case rep == "":
 		return s.Fallback, "", ""
 	case listed && !(notice && away):
 		return rep, "", ""

@@ -192,16 +192,24 @@ func (o *OpenList) repsLeft(ctx context.Context, since, now time.Time) ([]string
 			return nil, err
 		}
 		for _, r := range reps {
-			if strings.EqualFold(r, o.Fallback) {
-				continue // alerts no rep could take went there: no rep who left
-			}
-			if listed, _ := o.Rules.Holds(r); !listed && !slices.Contains(left, r) {
+			if listed, _ := holds(o.Rules, o.Fallback, r); !listed && !slices.Contains(left, r) {
 				left = append(left, r)
 			}
 		}
 	}
 	slices.Sort(left)
 	return left, nil
+}
+
+// holds reports whether email holds deals it is told about: a rep or team
+// lead the routing config lists (away: marked away, Config.Holds), or the
+// sales address (fallback), which holds the deals accepted from alerts no
+// rep could take — never a rep who left.
+func holds(rules *qualify.Config, fallback, email string) (listed, away bool) {
+	if email != "" && strings.EqualFold(email, fallback) {
+		return true, false
+	}
+	return rules.Holds(email)
 }
 
 // sendStandIn sends to the list of open leads whose reps left, each
