@@ -134,9 +134,7 @@ func dueJob(l *lead.Lead, now time.Time) string {
 		return jobHandoff // held for a recent alert, whose window has ended
 	case returnDue:
 		return jobReturn
-	case l.Handoff.State == lead.HandoffSent && l.Stage == lead.StageMQL && !now.Before(l.Handoff.DueBy):
-		// Disqualified since the alert (a later form): no longer sales'
-		// to answer, so no escalation either.
+	case l.EscalationOwed() && !now.Before(l.Handoff.DueBy):
 		return jobEscalation
 	}
 	return ""

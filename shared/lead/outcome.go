@@ -40,6 +40,14 @@ func (l *Lead) OwedToSales() bool {
 	return l.Handoff != nil && l.Handoff.State == HandoffPending && l.Stage == StageMQL
 }
 
+// EscalationOwed reports whether the lead's alert awaits its answer, to
+// be escalated at Handoff.DueBy: sent, nobody answered or escalated it,
+// and the lead is still an MQL (one a later form disqualified is no
+// longer sales' to answer).
+func (l *Lead) EscalationOwed() bool {
+	return l.Handoff != nil && l.Handoff.State == HandoffSent && l.Stage == StageMQL
+}
+
 // WithSales reports whether the lead is handed to sales and waiting for
 // their answer: an MQL whose alert is owed, held, sent or escalated. An
 // opt-out from marketing email leaves such a lead's stage alone (it is

@@ -272,12 +272,10 @@ func (l *Lead) NextDue() time.Time {
 		earliest(t)
 	}
 	if l.Handoff != nil {
-		// An alert or escalation is owed only while the lead is an MQL: one
-		// disqualified meanwhile (a later form) is no longer sales'.
-		switch mql := l.Stage == StageMQL; {
-		case l.Handoff.State == HandoffPending && mql:
+		switch {
+		case l.OwedToSales():
 			email(l.Handoff.Since, false)
-		case l.Handoff.State == HandoffSent && mql:
+		case l.EscalationOwed():
 			email(l.Handoff.DueBy, false)
 		case l.Handoff.State == HandoffHeld:
 			if h := l.Handoff.Held; h != nil && !h.Summarised {
