@@ -85,24 +85,20 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 	// and the reports' products of it would overflow to Inf.
 	for _, n := range []struct {
 		name, value string
-		max         float64
+		max, rate   float64 // rate: into outcomes.currency
 		dst         *float64
-	}{{"MINUTES_PER_LEAD", cfg.MinutesPerLead, 24 * 60, &econ.MinutesPerLead}, {"HOURLY_COST", cfg.HourlyCost, 1e6, &econ.HourlyCost}} {
-		name, v, dst := n.name, n.value, n.dst
-		if v == "" {
+	}{{"MINUTES_PER_LEAD", cfg.MinutesPerLead, 24 * 60, 1, &econ.MinutesPerLead}, {"HOURLY_COST", cfg.HourlyCost, 1e6, rate, &econ.HourlyCost}} {
+		if n.value == "" {
 			continue
 		}
-		f, err := strconv.ParseFloat(v, 64)
+		f, err := strconv.ParseFloat(n.value, 64)
 		if err != nil || !(f > 0) || math.IsInf(f, 0) { // NaN and Inf too
-			return nil, fmt.Errorf("config: %s=%q is not a positive number", name, v)
+			return nil, fmt.Errorf("config: %s=%q is not a positive number", n.name, n.value)
 		}
 		if f > n.max {
-			return nil, fmt.Errorf("config: %s=%q is more than %.0f", name, v, n.max)
+			return nil, fmt.Errorf("config: %s=%q is more than %.0f", n.name, n.value, n.max)
 		}
-		if name == "HOURLY_COST" {
-			f *= rate
-		}
-		*dst = f
+		*n.dst = f * n.rate
 	}
 	for _, part := range strings.Split(cfg.CampaignSpend, ",") {
 		if part = strings.TrimSpace(part); part == "" {
