@@ -194,15 +194,19 @@ fuzz:
 
 # --- Lambda builds (SAM calls build-<LogicalId>) ----------------------------
 # CaptureFunction → functions/capture, NurtureFunction → functions/nurture …
-# config/ (marketing's qualification files) ships inside every function.
+# config/ (marketing's qualification files) ships inside every function, and
+# so does Go's time zone database: provided.al2023 has none, and the
+# template's ZONEINFO names /var/task/zoneinfo.zip.
 build-%Function:
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
 		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr '[:upper:]' '[:lower:]')
 	cp -r config $(ARTIFACTS_DIR)/
+	cp "$$($(GO) env GOROOT)/lib/time/zoneinfo.zip" $(ARTIFACTS_DIR)/
 
 build:
 	@for f in $(FUNCTIONS); do \
 	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o bin/$$f/bootstrap ./functions/$$f || exit 1; \
+	  cp "$$($(GO) env GOROOT)/lib/time/zoneinfo.zip" bin/$$f/ || exit 1; \
 	  echo "bin/$$f/bootstrap $$(stat -c %s bin/$$f/bootstrap) bytes"; done
 
 clean:

@@ -5,11 +5,13 @@
 package deploy
 
 import (
+	"archive/zip"
 	"bytes"
 	"debug/elf"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/metrics"
@@ -347,7 +350,8 @@ func asList(v any) []any {
 
 // TestSAMBuildTargets runs each function's build-<LogicalId> target the way
 // `sam build` does (make with ARTIFACTS_DIR in the environment) and checks
-// what lands there: a linux/arm64 `bootstrap` and the config folder.
+// what lands there: a linux/arm64 `bootstrap`, the config folder and the
+// time zone database.
 func TestSAMBuildTargets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds every function")
@@ -373,7 +377,39 @@ func TestSAMBuildTargets(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, "config", "campaigns")); err != nil {
 				t.Errorf("config/ did not ship with the function: %v", err)
 			}
+			checkZoneDatabase(t, f.Env["ZONEINFO"], dir)
 		})
+	}
+}
+
+// checkZoneDatabase checks the time zone database ships with a function
+// where its ZONEINFO says (Lambda unpacks the package into /var/task), and
+// that zones load from it: provided.al2023 has no /usr/share/zoneinfo.
+func checkZoneDatabase(t *testing.T, zoneinfo, artifacts string) {
+	t.Helper()
+	name, ok := strings.CutPrefix(zoneinfo, "/var/task/")
+	if !ok {
+		t.Fatalf("ZONEINFO is %q, want a file the package ships under /var/task/", zoneinfo)
+	}
+	zr, err := zip.OpenReader(filepath.Join(artifacts, name))
+	if err != nil {
+		t.Fatalf("%s did not ship with the function: %v", name, err)
+	}
+	defer zr.Close()
+	for _, zone := range []string{"Europe/Berlin", "America/Argentina/Buenos_Aires", "Asia/Kolkata"} {
+		f, err := zr.Open(zone)
+		if err != nil {
+			t.Errorf("%s has no %s: %v", name, zone, err)
+			continue
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := time.LoadLocationFromTZData(zone, data); err != nil {
+			t.Errorf("%s in %s: %v", zone, name, err)
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	_ "time/tzdata" // lead time zones must resolve without the OS database
 
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 

@@ -99,10 +99,15 @@ func Config[C any](env Env) (C, error) {
 }
 
 // Start is a function's main: build, at init, with the process's
-// environment, then run the Lambda runtime. A bad config ends the process
-// at init with one readable line, never a request.
+// environment, then run the Lambda runtime. A bad config or a missing
+// time zone database ends the process at init with one readable line,
+// never a request.
 func Start(name string, build func(context.Context, Env) (Handlers, error)) {
-	h, err := build(context.Background(), Env{Getenv: os.Getenv, Logs: os.Stdout, Clock: time.Now})
+	err := zoneDatabase(time.LoadLocation, os.Getenv("ZONEINFO"))
+	var h Handlers
+	if err == nil {
+		h, err = build(context.Background(), Env{Getenv: os.Getenv, Logs: os.Stdout, Clock: time.Now})
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	_ "time/tzdata" // zones resolve on any machine, including a bare Lambda image
 
 	"github.com/leadflow/leadflow/shared/lead"
 )

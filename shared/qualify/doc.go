@@ -15,8 +15,7 @@
 // cheap (no I/O, a handful of allocations) and explains every decision in
 // plain words. The package imports no AWS code.
 //
-// It embeds the time zone database (time/tzdata): routing's time_zone
-// settings must load in a Lambda runtime that has no /usr/share/zoneinfo.
+// Routing's time_zone settings load from the zone database of the machine
+// (in Lambda: the zoneinfo.zip the build ships beside bootstrap, named by
+// ZONEINFO; app.Start refuses to start without one).
 package qualify
-
-import _ "time/tzdata" // routing time zones load without a system zone database

@@ -513,8 +513,7 @@ func (p *parser) team(k, n *yaml.Node, where string) (Team, bool) {
 }
 
 // zone reads an IANA time zone name ("Europe/Berlin"); nil after an
-// error. The zone database is embedded (time/tzdata, imported by
-// package qualify), so a Lambda runtime without one loads zones too.
+// error.
 func (p *parser) zone(n *yaml.Node, where string) *time.Location {
 	s, ok := p.Str(n, where)
 	if !ok {
