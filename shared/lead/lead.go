@@ -205,6 +205,10 @@ type Lead struct {
 	LinkBase string `json:"link_base,omitempty"`
 	// Erased marks a lead whose personal data was removed on request.
 	Erased bool `json:"erased,omitempty"`
+	// CountedNonTarget is set once the lead was counted as non-target
+	// (its campaign's "disqualified" counter): disqualified again after a
+	// later form cleared it, it is not counted twice.
+	CountedNonTarget bool `json:"counted_non_target,omitempty"`
 	// SoftBounces are the message ids of transient bounces (deduplicated).
 	SoftBounces []string `json:"soft_bounces,omitempty"`
 	// Suppressed is the lead's copy of its address's entry on the

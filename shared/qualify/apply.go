@@ -96,7 +96,10 @@ func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 		"previous_temperature": prevTemp, "reasons": d.Reasons, "disqualified": d.Reason,
 	}}}}
 	campaign := l.Campaign()
-	if to != from && to == lead.StageDisqualified {
+	// A lead counts as non-target once, with the reason it was first
+	// disqualified for: the share is one of leads.
+	if to != from && to == lead.StageDisqualified && !l.CountedNonTarget {
+		l.CountedNonTarget = true
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: "disqualified"},
 			lead.Counter{Campaign: campaign, Name: "dq_" + d.Reason})
 	}

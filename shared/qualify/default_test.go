@@ -183,3 +183,41 @@ func TestUndisqualifiedLeadGoesBackToItsHandoff(t *testing.T) {
 		}
 	}
 }
+
+// A lead counts as non-target once: a later form that drops the words
+// that disqualified it, then another with them again (or with other
+// ones), does not count it a second time — the non-target share is a
+// share of leads, at most all of them.
+func TestNonTargetCountsALeadOnce(t *testing.T) {
+	c := Default()
+	l := stored(lead.Submission{Email: "ann@acme.example", JobTitle: "Marketing manager", CompanySize: "50", Message: "Any internship openings?"})
+	counted := func(ch lead.Change) (names []string) {
+		for _, cn := range ch.Counters {
+			if cn.Name == "disqualified" || strings.HasPrefix(cn.Name, "dq_") {
+				names = append(names, cn.Name)
+			}
+		}
+		return names
+	}
+	steps := []struct {
+		message string
+		stage   lead.Stage
+		counted int
+	}{
+		{"Any internship openings?", lead.StageDisqualified, 2}, // "disqualified" and its reason
+		{"Just browsing", lead.StageNurturing, 0},
+		{"Looking for an internship", lead.StageDisqualified, 0},
+		{"Just browsing", lead.StageNurturing, 0},
+		{"I'm a student writing my thesis", lead.StageDisqualified, 0},
+	}
+	for i, s := range steps {
+		l.Message = s.message
+		ch := c.Qualify(&l, now.Add(time.Duration(i)*time.Hour))
+		if l.Stage != s.stage {
+			t.Fatalf("step %d (%q): stage %s, want %s", i, s.message, l.Stage, s.stage)
+		}
+		if got := counted(ch); len(got) != s.counted {
+			t.Errorf("step %d (%q): counted %v, want %d counters", i, s.message, got, s.counted)
+		}
+	}
+}
