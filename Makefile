@@ -80,7 +80,7 @@ test: install vet lint-template
 # (the protocol sends twice only when a Send event comes later than its
 # wait, 20 s of wall time here). TESTFLAGS apply (-race in CI).
 crash: install
-	$(STACK) exec -- $(GO) test -count=1 -timeout 10m $(TESTFLAGS) -run '^TestKilledWorkersSendEveryDueEmailOnce$$' -v ./shared/app
+	$(STACK) exec -- $(GO) test -count=1 -timeout 20m $(TESTFLAGS) -run '^TestKilledWorkersSendEveryDueEmailOnce$$' -v ./shared/app
 
 # The 120-day lifecycle simulation, on its own after the suite (no -race,
 # no other package sharing the cores, so its time means something); it
