@@ -2,7 +2,9 @@ package yamlconf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strconv"
@@ -88,21 +90,35 @@ func (p *Parser) SyntaxError(err error, data []byte) {
 	p.probs = append(p.probs, Problem{File: p.File, Line: line, Msg: "YAML syntax: " + msg})
 }
 
-// Decode reads the first document's root node, nil for an empty file.
-// The YAML library is third-party code: a panic in it becomes an error, so
-// a Parse built on Decode never panics.
+// Decode reads the document's root node, nil for an empty file. A config
+// file holds one document: a second one after "---" is an error at its
+// line, never ignored. The YAML library is third-party code: a panic in it
+// becomes an error, so a Parse built on Decode never panics.
 func Decode(data []byte) (root *yaml.Node, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			root, err = nil, fmt.Errorf("yaml: %v", r)
 		}
 	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
 		return nil, err
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("yaml: line %d: %s", next.Line, secondDocument)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, nil
 	}
 	return doc.Content[0], nil
 }
+
+const secondDocument = "a second document (---) starts here; a config file holds one (put each campaign or segment in its own file)"

@@ -145,3 +145,25 @@ func TestFileStem(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkRefusesSecondDocument: a file holds one config; a second
+// document after "---" (a campaign pasted below another, a merge
+// leftover) would otherwise be ignored without a word.
+func TestWalkRefusesSecondDocument(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"name: x\n---\nname: y\nsize: 2\n", "t.yaml:2: YAML syntax: a second document (---) starts here; a config file holds one (put each campaign or segment in its own file)"},
+		{"---\nname: x\n...\n---\nname: y\n", "t.yaml:4: YAML syntax: a second document (---) starts here; a config file holds one (put each campaign or segment in its own file)"},
+		{"name: x\n---\n", "t.yaml:2: YAML syntax: a second document (---) starts here; a config file holds one (put each campaign or segment in its own file)"},
+	}
+	for _, tt := range tests {
+		_, err := walk(t, tt.src)
+		if err == nil || !strings.Contains(err.Error()+"\n", tt.want+"\n") {
+			t.Errorf("%q: got %v\nwant a line %q", tt.src, err, tt.want)
+		}
+	}
+	for _, src := range []string{"---\nname: x\n", "name: x\n...\n", "# only\n---\nname: x\n"} {
+		if _, err := walk(t, src); err != nil {
+			t.Errorf("%q: one document: %v", src, err)
+		}
+	}
+}
