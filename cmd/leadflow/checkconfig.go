@@ -60,7 +60,12 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	if _, statErr := os.Stat(dir); statErr == nil || explicit {
 		set, err = campaign.LoadDir(dir)
 		if err == nil && cfg != nil {
+			// The reports function converts every spend into the
+			// reporting currency and refuses to start without a rate.
+			out := cfg.Outcomes()
+			_, spendErr := set.SpendIn(out.Currency, out.Rates)
 			cfg, err = set.Qualify(cfg)
+			err = errors.Join(err, spendErr)
 		}
 		if err != nil {
 			problems = append(problems, err.Error())

@@ -288,3 +288,36 @@ func TestCheckConfigCountsAPlainFormFill(t *testing.T) {
 		t.Errorf("code %d stderr %s\n%s", code, errOut, out)
 	}
 }
+
+// TestCheckConfigSpendCurrencyNeedsRate: a campaign's spend in a currency
+// the qualification config has no outcomes.rates entry for stops the
+// reports function at start; check-config refuses it too, at the line.
+func TestCheckConfigSpendCurrencyNeedsRate(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "config", "campaigns", "q4-demo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "q4-demo.yaml")
+	usd := strings.Replace(string(src), "currency: EUR}", "currency: USD}", 1)
+	if usd == string(src) {
+		t.Fatal("sample campaign has no EUR spend")
+	}
+	os.WriteFile(file, []byte(usd), 0o600)
+	code, out, errOut := runCmd("check-config", "-campaigns", dir, "-segments", t.TempDir())
+	if code != 1 || out != "" || !strings.Contains(errOut, file+":8: spend.currency: no rate converts USD into EUR") {
+		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+
+	// With the rate in the qualification config it passes.
+	base, err := os.ReadFile(filepath.Join("..", "..", "shared", "qualify", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "qualify.yaml")
+	os.WriteFile(cfg, []byte(strings.Replace(string(base), "  # rates: {USD: 0.92, GBP: 1.17}", "  rates: {USD: 0.92}", 1)), 0o600)
+	code, out, errOut = runCmd("check-config", "-config", cfg, "-campaigns", dir, "-segments", t.TempDir())
+	if code != 0 || errOut != "" {
+		t.Errorf("with a rate: code %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
