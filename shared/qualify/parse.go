@@ -487,12 +487,21 @@ func (p *parser) team(k, n *yaml.Node, where string) (Team, bool) {
 	ok := true
 	okObj := p.Object(k, n, where,
 		yamlconf.Required("reps", func(rk, v *yaml.Node) {
+			first := map[string]int{} // address → line of its first listing
 			p.List(v, where+".reps", func(item *yaml.Node, path string) {
-				if r, good := p.rep(item, path); good {
-					t.Reps = append(t.Reps, r)
-				} else {
+				r, good := p.rep(item, path)
+				if !good {
 					ok = false
+					return
 				}
+				// Listed twice, a rep would take two turns of every round.
+				if line, dup := first[r.Email]; dup {
+					p.Errf(item, "%s: rep %s (%s) is listed twice in the team (first at line %d)", path, yamlconf.Quote(r.Name), r.Email, line)
+					ok = false
+					return
+				}
+				first[r.Email] = item.Line
+				t.Reps = append(t.Reps, r)
 			})
 			if len(t.Reps) == 0 && ok {
 				p.Errf(rk, "%s: team has no reps", where)

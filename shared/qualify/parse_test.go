@@ -284,3 +284,21 @@ func TestOutcomeRatesValidation(t *testing.T) {
 		return err
 	}, tests)
 }
+
+// TestRepListedTwiceInATeam: a rep listed twice in one team (a copy-paste
+// slip, or the same address in another case) would take two turns of
+// every round of the team's hand-offs; it is refused at the second
+// listing. The same rep in two teams is fine.
+func TestRepListedTwiceInATeam(t *testing.T) {
+	tests := []struct{ Name, Old, New, Marker, Want string }{
+		{"same address", "{name: Ben Wu, email: ben@example.com, away: true}", "{name: Ana L., email: ana@example.com}", "Ana L.",
+			`routing.teams.enterprise.reps[1]: rep "Ana L." (ana@example.com) is listed twice in the team (first at line 40)`},
+		{"same address in another case", "{name: Ben Wu, email: ben@example.com, away: true}", "{name: Ana Lopez, email: Ana@Example.com}", "Ana@Example",
+			`routing.teams.enterprise.reps[1]: rep "Ana Lopez" (ana@example.com) is listed twice in the team (first at line 40)`},
+	}
+	yamltest.CheckEdits(t, full, "qualify.yaml", ErrInvalid, func(b []byte, file string) error {
+		_, err := Parse(b, file)
+		return err
+	}, tests)
+	mustParse(t, strings.Replace(full, "reps: [{name: Sam Reed, email: sam@example.com}]", "reps: [{name: Sam Reed, email: sam@example.com}, {name: Ana Lopez, email: ana@example.com}]", 1))
+}
