@@ -381,6 +381,12 @@ func (r *Result) engagementRules(base []byte) {
 	basePoints := baseSignals(base)
 	var ratios []float64
 	for _, e := range x.Engagement {
+		// A count every training lead shares (the arrival form of a CSV
+		// without a form column) cannot be learned: its 0 says nothing of
+		// what an event is worth, and must not scale the others to 0.
+		if r.constantSignal(e.Kind) {
+			continue
+		}
 		for _, b := range basePoints {
 			if b.Kind == e.Kind && b.Base > 0 {
 				ratios = append(ratios, float64(max(0, e.Points))/float64(b.Base))
@@ -407,6 +413,17 @@ func (r *Result) engagementRules(base []byte) {
 		r.warn(fmt.Sprintf("the data's signals share no kind with %s's engagement section: %s keep their points there, which the thresholds were not cut with, so more leads than -handoff-rate will be hot",
 			r.Options.BaseName, keptKinds(x.KeptSignals)))
 	}
+}
+
+// constantSignal reports whether every training lead has the same count
+// of signal kind.
+func (r *Result) constantSignal(kind string) bool {
+	for _, e := range r.Train {
+		if e.Signals[kind] != r.Train[0].Signals[kind] {
+			return false
+		}
+	}
+	return true
 }
 
 // keptKinds lists kept signal kinds for a message.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/qualify"
 )
 
@@ -372,5 +373,54 @@ func TestNoLeadWarmsUpByWaiting(t *testing.T) {
 		if rank[b.Temperature] > rank[a.Temperature] {
 			t.Fatalf("a lead turns %s from %s when its signals are 90 days old: %v", b.Temperature, a.Temperature, b.Reasons)
 		}
+	}
+}
+
+// TestConstantSignalDoesNotSetTheScale: a CRM export without a form
+// column gives every lead the same arrival signal (form:contact once). A
+// count every training lead shares says nothing about what an event is
+// worth: it is learned as 0, and must not pull the base's other signals to
+// its scale — at ×0 every one of them (demo requests, replies, pricing
+// views) was left out of the config, and live engagement counted nothing.
+func TestConstantSignalDoesNotSetTheScale(t *testing.T) {
+	t.Parallel()
+	base := map[string]int{}
+	for _, k := range baseSignals(DefaultBase()) {
+		base[k.Kind] = k.Base
+	}
+	for _, tt := range []struct {
+		name    string
+		signals []string
+	}{
+		{"arrival only", []string{"form:contact"}},
+		{"with a signal that varies", []string{"pricing_page_view", "form:contact"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			xs := synthLeads(2000, 21, false)
+			for i := range xs {
+				xs[i].Signals["form:contact"] = 1 // what capture records on arrival
+			}
+			ds := NewDataset("synth", xs, synthFields, tt.signals)
+			ds.Arrival, ds.arrival = true, map[string]bool{"form:contact": true} // as ReadCSV marks it
+			r := runOK(t, ds, Options{Seed: 21, Bootstrap: 10})
+			x := r.Export
+			want := 0.0 // no kind to scale by: the base's points stay
+			for _, e := range x.Engagement {
+				if e.Kind == "pricing_page_view" {
+					want = float64(e.Points) / float64(base[e.Kind])
+				}
+			}
+			if x.KeptScale != want {
+				t.Errorf("KeptScale %v, want %v (learned %+v)", x.KeptScale, want, x.Engagement)
+			}
+			cfg, err := qualify.Parse(x.Config, "out.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := cfg.Evaluate(lead.Lead{}, []qualify.Signal{{Kind: "form:demo_request", At: at0}}, at0)
+			if d.Score <= 0 {
+				t.Errorf("a demo request scores %v live; exported:\n%s", d.Score, x.Config)
+			}
+		})
 	}
 }
