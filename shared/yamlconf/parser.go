@@ -79,6 +79,9 @@ func (p *Parser) SyntaxError(err error, data []byte) {
 				break
 			}
 		}
+		if strings.HasPrefix(msg, "found a tab character that violates indentation") {
+			line = tabLine(data, line)
+		}
 	} else if m := yamlAnchorRe.FindStringSubmatch(msg); m != nil {
 		line = 0
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
@@ -88,6 +91,22 @@ func (p *Parser) SyntaxError(err error, data []byte) {
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	p.probs = append(p.probs, Problem{File: p.File, Line: line, Msg: "YAML syntax: " + msg})
+}
+
+// tabLine is the line of the first tab in leading whitespace at or after
+// line from: the library reports a tab that breaks indentation at the
+// line of the value it was scanning, which may be lines above.
+func tabLine(data []byte, from int) int {
+	for i, l := range bytes.Split(data, []byte("\n")) {
+		if i+1 < from {
+			continue
+		}
+		indent := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
+		if bytes.IndexByte(indent, '\t') >= 0 {
+			return i + 1
+		}
+	}
+	return from
 }
 
 // Decode reads the document's root node, nil for an empty file. A config

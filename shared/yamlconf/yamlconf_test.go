@@ -167,3 +167,22 @@ func TestWalkRefusesSecondDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestTabErrorNamesTheTabLine: the YAML library reports a tab that breaks
+// indentation at the line of the value it was scanning — the line above —
+// so a marketer looked for the tab in the wrong place.
+func TestTabErrorNamesTheTabLine(t *testing.T) {
+	const msg = "YAML syntax: found a tab character that violates indentation"
+	tests := []struct{ src, want string }{
+		{"name: x\nsize: 1\n\ton: yes\n", "t.yaml:3: " + msg},
+		{"name: x\nitems:\n  - id: a\n\tid: b\n", "t.yaml:4: " + msg},
+		{"name: x\nitems:\n  - id: a\n\n  \t\n", "t.yaml:5: " + msg},
+		{"name: x\n\tsize: 1\n", "t.yaml:2: " + msg},
+	}
+	for _, tt := range tests {
+		_, err := walk(t, tt.src)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%q: got %v\nwant %q", tt.src, err, tt.want)
+		}
+	}
+}
