@@ -66,7 +66,7 @@ const maxEvents = 1000
 func Score(cfg *qualify.Config, x Example) qualify.Decision {
 	var sigs []qualify.Signal
 	for kind, n := range x.Signals {
-		for range min(int(math.Round(n)), maxEvents) {
+		for range int(math.Round(min(n, maxEvents))) {
 			sigs = append(sigs, qualify.Signal{Kind: kind})
 		}
 	}

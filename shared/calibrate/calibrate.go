@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
@@ -307,7 +308,10 @@ func activeColumns(ds *Dataset, checks []ColumnCheck) ([]FieldSpec, []string) {
 // prepare makes a dataset's signals what the product can score: a signal
 // that is not a kind qualify scores (time_on_site) becomes the number
 // field answers.<name>, which the export can test with range rules; the
-// counts of the others are rounded to whole events.
+// counts of the others are rounded to whole events, and read as at most
+// lead.MaxSignals: a live lead holds no more, and a wild count (a CRM
+// glitch of a million page views) learned as is would crush the
+// per-event weight of its signal to 0.
 func prepare(ds *Dataset) *Dataset {
 	var convert []string
 	round := false
@@ -317,8 +321,8 @@ func prepare(ds *Dataset) *Dataset {
 		}
 	}
 	for _, x := range ds.Examples {
-		for _, n := range x.Signals {
-			if n != math.Round(n) {
+		for k, n := range x.Signals {
+			if n != math.Round(n) || n > lead.MaxSignals && qualify.IsSignalKind(k) {
 				round = true
 			}
 		}
@@ -373,7 +377,7 @@ func prepare(ds *Dataset) *Dataset {
 				if name := rename[k]; name != "" {
 					continue
 				}
-				signals[k] = math.Round(n)
+				signals[k] = min(math.Round(n), lead.MaxSignals)
 			}
 			for _, s := range convert {
 				fields[rename[s]] = strconv.FormatFloat(x.Signals[s], 'f', -1, 64)

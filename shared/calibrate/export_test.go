@@ -424,3 +424,35 @@ func TestConstantSignalDoesNotSetTheScale(t *testing.T) {
 		})
 	}
 }
+
+// TestWildCountsReadAsALiveLeadCouldHoldThem: a CRM glitch of a million
+// pricing page views on two leads was learned as is: the per-event weight
+// collapsed to 0 to fit them, and with it every signal's points. A live
+// lead keeps at most lead.MaxSignals signals, so a count beyond that is
+// read as that many.
+func TestWildCountsReadAsALiveLeadCouldHoldThem(t *testing.T) {
+	t.Parallel()
+	xs := synthLeads(2000, 17, false)
+	glitched := 0
+	for i := range xs {
+		if !xs[i].Positive && glitched < 2 {
+			xs[i].Signals["pricing_page_view"] = 1e6
+			glitched++
+		}
+	}
+	r := runOK(t, NewDataset("synth", xs, synthFields, []string{"pricing_page_view"}), Options{Seed: 17, Bootstrap: 10})
+	var points int
+	for _, e := range r.Export.Engagement {
+		if e.Kind == "pricing_page_view" {
+			points = e.Points
+		}
+	}
+	if points <= 0 {
+		t.Errorf("pricing_page_view learned at %d points (learned %+v)", points, r.Export.Engagement)
+	}
+	for _, x := range r.Train {
+		if n := x.Signals["pricing_page_view"]; n > lead.MaxSignals {
+			t.Fatalf("a training lead has %v pricing page views; a live lead holds at most %d signals", n, lead.MaxSignals)
+		}
+	}
+}
