@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -411,6 +412,9 @@ func (o Options) withDefaults() Options {
 	if o.BaseName == "" {
 		o.BaseName = "default.yaml"
 	}
+	// A byte order mark (Notepad's UTF-8) is no content: the export's
+	// header goes above the base, where the mark would break the file.
+	o.Base = bytes.TrimPrefix(o.Base, []byte("\ufeff"))
 	bins := o.Features.Bins
 	o.Features = o.Features.withDefaults()
 	o.Features.Bins = bins // 0: chosen by cross-validation

@@ -456,3 +456,19 @@ func TestWildCountsReadAsALiveLeadCouldHoldThem(t *testing.T) {
 		}
 	}
 }
+
+// TestBaseWithByteOrderMark: a qualify.yaml saved by Notepad starts with a
+// UTF-8 byte order mark, which check-config and the functions read fine;
+// calibrate -base put its header above the mark and refused its own
+// export ("does not parse (a bug)").
+func TestBaseWithByteOrderMark(t *testing.T) {
+	t.Parallel()
+	base := append([]byte("\ufeff"), DefaultBase()...)
+	r := runOK(t, synthDataset(1000, 5, false), Options{Seed: 5, Bootstrap: 10, Base: base, BaseName: "qualify.yaml"})
+	if _, err := qualify.Parse(r.Export.Config, "out.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(r.Export.Config, DefaultBase()[bytes.Index(DefaultBase(), []byte("\nrouting:")):]) {
+		t.Error("the base's routing section and what follows it are not as written")
+	}
+}
