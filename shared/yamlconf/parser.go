@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -82,6 +83,13 @@ func (p *Parser) SyntaxError(err error, data []byte) {
 		if strings.HasPrefix(msg, "found a tab character that violates indentation") {
 			line = tabLine(data, line)
 		}
+	} else if strings.Contains(msg, "UTF-8") || strings.Contains(msg, "Unicode character") {
+		// The reader's errors carry no line.
+		line, msg = badByteLine(data), "not UTF-8 text (was the file saved as Windows-1252 or Latin-1? save it as UTF-8)"
+	} else if strings.HasSuffix(msg, "control characters are not allowed") {
+		var r rune
+		line, r = controlLine(data)
+		msg = fmt.Sprintf("control character %U (use plain text)", r)
 	} else if m := yamlAnchorRe.FindStringSubmatch(msg); m != nil {
 		line = 0
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
@@ -91,6 +99,34 @@ func (p *Parser) SyntaxError(err error, data []byte) {
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	p.probs = append(p.probs, Problem{File: p.File, Line: line, Msg: "YAML syntax: " + msg})
+}
+
+// badByteLine is the line of the first byte that is not UTF-8.
+func badByteLine(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return bytes.Count(data[:i], []byte("\n")) + 1
+		}
+		i += size
+	}
+	return 1
+}
+
+// controlLine is the line and rune of the first character YAML does not
+// allow in a file (control characters other than tab and line breaks).
+func controlLine(data []byte) (int, rune) {
+	line := 1
+	for _, r := range string(data) {
+		switch {
+		case r == '\n':
+			line++
+		case r == '\t' || r == '\r' || r == 0x85 || r == utf8.RuneError:
+		case r < 0x20 || r >= 0x7F && r < 0xA0 || r >= 0xD800 && r < 0xE000 || r == 0xFFFE || r == 0xFFFF:
+			return line, r
+		}
+	}
+	return 1, 0
 }
 
 // tabLine is the line of the first tab in leading whitespace at or after

@@ -186,3 +186,23 @@ func TestTabErrorNamesTheTabLine(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodingErrorsNameTheirLine: a file saved as Windows-1252 (an é as
+// the single byte 0xE9) or holding a stray control character was reported
+// at line 1 with the YAML reader's words ("invalid trailing UTF-8 octet"),
+// whatever line the byte was on.
+func TestEncodingErrorsNameTheirLine(t *testing.T) {
+	const notUTF8 = "YAML syntax: not UTF-8 text (was the file saved as Windows-1252 or Latin-1? save it as UTF-8)"
+	tests := []struct{ src, want string }{
+		{"name: x\ntags: [a]\nitems: [{id: caf\xe9}]\n", "t.yaml:3: " + notUTF8},
+		{"name: Voil\xe0\n", "t.yaml:1: " + notUTF8},
+		{"name: x\n\ntags: [\xe9t\xe9]\n", "t.yaml:3: " + notUTF8},
+		{"name: x\ntags: [a\x01]\n", "t.yaml:2: YAML syntax: control character U+0001 (use plain text)"},
+	}
+	for _, tt := range tests {
+		_, err := walk(t, tt.src)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%q: got %v\nwant %q", tt.src, err, tt.want)
+		}
+	}
+}
