@@ -14,13 +14,13 @@ import (
 )
 
 // FileStem is a config file's name without its .yaml or .yml extension
-// (q4-demo.yaml → q4-demo), and whether it has one: the id a file of a
-// config folder must hold.
+// in any case (q4-demo.yaml → q4-demo, spring.YAML → spring), and whether
+// it has one: the id a file of a config folder must hold.
 func FileStem(filename string) (string, bool) {
 	base := filepath.Base(filename)
 	for _, ext := range []string{".yaml", ".yml"} {
-		if stem, ok := strings.CutSuffix(base, ext); ok && stem != "" {
-			return stem, true
+		if n := len(base) - len(ext); n > 0 && strings.EqualFold(base[n:], ext) {
+			return base[:n], true
 		}
 	}
 	return "", false

@@ -138,6 +138,9 @@ func TestQuoteShortens(t *testing.T) {
 func TestFileStem(t *testing.T) {
 	for name, want := range map[string]string{
 		"q4-demo.yaml": "q4-demo", "dir/won.yml": "won", ".yaml": "", "README.md": "", "q4.yaml.bak": "",
+		// Windows and macOS editors save upper-case extensions too: such a
+		// file was left out of the folder without a word.
+		"spring.YAML": "spring", "spring.Yml": "spring", ".YML": "",
 	} {
 		got, ok := FileStem(name)
 		if got != want || ok != (want != "") {
