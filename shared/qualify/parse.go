@@ -303,12 +303,14 @@ func (p *parser) code(n *yaml.Node, where string) (string, bool) {
 
 func (p *parser) thresholds(k, n *yaml.Node, where string) [4]threshold {
 	var out [4]threshold
+	var seen [4]bool
 	p.Pairs(n, where, func(gk, v *yaml.Node) {
 		g := slices.Index(gradeNames[:], gk.Value)
 		if g < 0 {
 			p.Errf(gk, "%s: unknown grade %s (use A, B, C, D)", where, yamlconf.Quote(gk.Value))
 			return
 		}
+		seen[g] = true
 		path := where + "." + gk.Value
 		var t threshold
 		p.Object(gk, v, path,
@@ -321,6 +323,16 @@ func (p *parser) thresholds(k, n *yaml.Node, where string) [4]threshold {
 		}
 		out[g] = t
 	})
+	// Every grade is listed, {} for one never warm or hot: a grade left
+	// out would be that without a word (a campaign's override of A alone
+	// silently dropping B and C).
+	if r := yamlconf.Resolve(n); yamlconf.IsNull(r) || r.Kind == yaml.MappingNode {
+		for g, ok := range seen {
+			if !ok {
+				p.Errf(k, "%s: missing grade %s (write %s: {} for a grade that is never warm or hot)", where, gradeNames[g], gradeNames[g])
+			}
+		}
+	}
 	return out
 }
 

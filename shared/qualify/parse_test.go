@@ -166,6 +166,14 @@ func TestValidationLines(t *testing.T) {
 			`fit.rules[1].points: expected a whole number of points from -1000 to 1000, got "2.5"`},
 		{"unknown threshold grade", "  D: {}", "  E: {}", "  E: {}",
 			`thresholds: unknown grade "E" (use A, B, C, D)`},
+		// A grade left out was never warm nor hot, without a word: a
+		// campaign's "thresholds: {A: {hot: 10}}" silently dropped B and C.
+		{"threshold grade left out", "  B: {hot: 40, warm: 10}\n", "", "thresholds:",
+			`thresholds: missing grade B (write B: {} for a grade that is never warm or hot)`},
+		{"empty thresholds", "thresholds:\n  A: {hot: 20, warm: 0}\n  B: {hot: 40, warm: 10}\n  C: {warm: 30}\n  D: {}\n", "thresholds: {}\n", "thresholds:",
+			`thresholds: missing grade A (write A: {} for a grade that is never warm or hot)`},
+		{"campaign threshold grades left out", "thresholds: {A: {hot: 10, warm: 0}, B: {hot: 20, warm: 5}, C: {warm: 20}, D: {}}", "thresholds: {A: {hot: 10, warm: 0}}", "thresholds: {A: {hot: 10, warm: 0}}",
+			`campaigns.webinar-2026.thresholds: missing grade C (write C: {} for a grade that is never warm or hot)`},
 		{"bad away", "away: true", "away: maybe", "maybe",
 			`routing.teams.enterprise.reps[1].away: expected true or false, got "maybe"`},
 		{"unknown rep time zone", "away: true}", "away: true, time_zone: Europe/Berlinn}", "Berlinn",
