@@ -163,12 +163,20 @@ func Decode(data []byte) (root *yaml.Node, err error) {
 		}
 		return nil, err
 	}
-	var next yaml.Node
-	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			break
+		}
 		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("yaml: line %d: %s", next.Line, secondDocument)
+		// An empty one (a stray --- at the end, a commented-out
+		// campaign) holds nothing to lose.
+		if len(next.Content) > 0 && !IsNull(next.Content[0]) {
+			return nil, fmt.Errorf("yaml: line %d: %s", next.Line, secondDocument)
+		}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, nil

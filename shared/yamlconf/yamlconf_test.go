@@ -156,7 +156,7 @@ func TestWalkRefusesSecondDocument(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{"name: x\n---\nname: y\nsize: 2\n", "t.yaml:2: YAML syntax: a second document (---) starts here; a config file holds one (put each campaign or segment in its own file)"},
 		{"---\nname: x\n...\n---\nname: y\n", "t.yaml:4: YAML syntax: a second document (---) starts here; a config file holds one (put each campaign or segment in its own file)"},
-		{"name: x\n---\n", "t.yaml:2: YAML syntax: a second document (---) starts here; a config file holds one (put each campaign or segment in its own file)"},
+		{"name: x\n---\nname: y\n---\nname: z\n", "t.yaml:2: YAML syntax: a second document (---) starts here; a config file holds one (put each campaign or segment in its own file)"},
 	}
 	for _, tt := range tests {
 		_, err := walk(t, tt.src)
@@ -164,7 +164,9 @@ func TestWalkRefusesSecondDocument(t *testing.T) {
 			t.Errorf("%q: got %v\nwant a line %q", tt.src, err, tt.want)
 		}
 	}
-	for _, src := range []string{"---\nname: x\n", "name: x\n...\n", "# only\n---\nname: x\n"} {
+	// An empty document after the first (a stray --- at the end, a
+	// campaign commented out below one) holds nothing to lose.
+	for _, src := range []string{"---\nname: x\n", "name: x\n...\n", "# only\n---\nname: x\n", "name: x\n---\n", "name: x\n---\n# name: y\n"} {
 		if _, err := walk(t, src); err != nil {
 			t.Errorf("%q: one document: %v", src, err)
 		}
