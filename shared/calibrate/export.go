@@ -191,6 +191,10 @@ func (r *Result) buildExport() error {
 			x.Mismatches, len(r.Train)))
 	}
 	x.CampaignFit = campaignsOverridingFit(base)
+	if over := campaignOverrides(base); len(over) > 0 {
+		r.warn(fmt.Sprintf("campaigns %s in %s keep their overrides as written, set for its points rather than the learned ones: review them before deploying (or drop them)",
+			strings.Join(over, ", "), r.Options.BaseName))
+	}
 	x.Grades = r.cutGrades(trainPts)
 	r.checkGrades(trainPts)
 	x.Thresholds = r.cutThresholds(trainPts, trainEng, trainDQ)
@@ -856,6 +860,31 @@ func campaignsOverridingFit(base []byte) []string {
 	for id, sections := range doc.Campaigns {
 		if _, ok := sections["fit"]; ok {
 			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// campaignOverrides lists the base config's campaigns that override a
+// section the export learns, with those sections: "webinar (thresholds)".
+func campaignOverrides(base []byte) []string {
+	var doc struct {
+		Campaigns map[string]map[string]yaml.Node `yaml:"campaigns"`
+	}
+	if yaml.Unmarshal(base, &doc) != nil {
+		return nil
+	}
+	var out []string
+	for id, sections := range doc.Campaigns {
+		var learned []string
+		for _, s := range []string{"fit", "engagement", "thresholds"} {
+			if _, ok := sections[s]; ok {
+				learned = append(learned, s)
+			}
+		}
+		if len(learned) > 0 {
+			out = append(out, id+" ("+strings.Join(learned, ", ")+")")
 		}
 	}
 	sort.Strings(out)

@@ -472,3 +472,28 @@ func TestBaseWithByteOrderMark(t *testing.T) {
 		t.Error("the base's routing section and what follows it are not as written")
 	}
 }
+
+// TestCampaignOverridesAreFlagged: a base config whose campaigns override
+// thresholds (or engagement) keeps those as written, set for the base's
+// points; next to the learned fit and engagement they hand a different
+// share of the campaign's leads to sales than anyone chose. calibrate said
+// nothing of it (fit overrides got one line deep in the report).
+func TestCampaignOverridesAreFlagged(t *testing.T) {
+	t.Parallel()
+	base := bytes.Replace(DefaultBase(), []byte("campaigns: {}"), []byte(
+		"campaigns:\n  webinar-2026: {thresholds: {A: {hot: 10, warm: 0}, B: {hot: 20, warm: 5}, C: {warm: 20}, D: {}}}\n"+
+			"  spring: {engagement: {signals: [{signal: reply, points: 30}]}}\n"), 1)
+	r := runOK(t, synthDataset(1000, 5, false), Options{Seed: 5, Bootstrap: 10, Base: base, BaseName: "qualify.yaml"})
+	var found string
+	for _, w := range r.Warnings {
+		if strings.Contains(w, "webinar-2026") {
+			found = w
+		}
+	}
+	if !strings.Contains(found, "spring (engagement)") || !strings.Contains(found, "webinar-2026 (thresholds)") {
+		t.Errorf("warnings %q: want one naming both campaigns and what they override", r.Warnings)
+	}
+	if !bytes.Contains(r.Export.Config, []byte("# WARNING: campaigns spring (engagement), webinar-2026 (thresholds)")) {
+		t.Errorf("the exported config's header does not carry the warning:\n%s", r.Export.Config[:1500])
+	}
+}
