@@ -384,11 +384,13 @@ func (r *Result) engagementRules(base []byte) {
 	sort.SliceStable(x.Engagement, func(i, j int) bool { return x.Engagement[i].Points > x.Engagement[j].Points })
 	basePoints := baseSignals(base)
 	var ratios []float64
+	var constant []string
 	for _, e := range x.Engagement {
 		// A count every training lead shares (the arrival form of a CSV
 		// without a form column) cannot be learned: its 0 says nothing of
 		// what an event is worth, and must not scale the others to 0.
 		if r.constantSignal(e.Kind) {
+			constant = append(constant, e.Kind)
 			continue
 		}
 		for _, b := range basePoints {
@@ -413,7 +415,10 @@ func (r *Result) engagementRules(base []byte) {
 		}
 		x.KeptSignals = append(x.KeptSignals, b)
 	}
-	if len(x.Engagement) > 0 && len(ratios) == 0 && len(x.KeptSignals) > 0 {
+	if len(x.Engagement) > 0 && len(ratios) == 0 && len(x.KeptSignals) > 0 && len(constant) > 0 {
+		r.warn(fmt.Sprintf("every lead of the data has the same count of %s, so the data says nothing of what it is worth, and it has no other signal that %s's engagement section scores: %s keep their points there, which the thresholds were not cut with, so more leads than -handoff-rate will be hot",
+			strings.Join(constant, ", "), r.Options.BaseName, keptKinds(x.KeptSignals)))
+	} else if len(x.Engagement) > 0 && len(ratios) == 0 && len(x.KeptSignals) > 0 {
 		r.warn(fmt.Sprintf("the data's signals share no kind with %s's engagement section: %s keep their points there, which the thresholds were not cut with, so more leads than -handoff-rate will be hot",
 			r.Options.BaseName, keptKinds(x.KeptSignals)))
 	}

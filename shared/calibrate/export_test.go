@@ -421,6 +421,11 @@ func TestConstantSignalDoesNotSetTheScale(t *testing.T) {
 			if d.Score <= 0 {
 				t.Errorf("a demo request scores %v live; exported:\n%s", d.Score, x.Config)
 			}
+			if want == 0 && !slices.ContainsFunc(r.Warnings, func(w string) bool {
+				return strings.HasPrefix(w, "every lead of the data has the same count of form:contact, so the data says nothing of what it is worth")
+			}) {
+				t.Errorf("warnings %q: want one saying why the base's points stay", r.Warnings)
+			}
 		})
 	}
 }
