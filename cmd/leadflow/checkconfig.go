@@ -18,6 +18,7 @@ import (
 	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/segment"
+	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
 func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
@@ -205,6 +206,14 @@ func parseSignals(list string, now time.Time) ([]qualify.Signal, error) {
 			continue
 		}
 		kind, age, hasAge := strings.Cut(item, "@")
+		if !qualify.IsSignalKind(kind) {
+			kinds := qualify.SignalKinds()
+			hint := "use form:<form_type>, " + strings.Join(kinds, ", ")
+			if s := yamlconf.Suggest(kind, kinds); s != "" {
+				hint = fmt.Sprintf("did you mean %q?", s)
+			}
+			return nil, fmt.Errorf("unknown signal kind %q (%s)", kind, hint)
+		}
 		at := now
 		if hasAge {
 			d, err := time.ParseDuration(age)

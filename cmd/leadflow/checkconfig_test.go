@@ -104,6 +104,12 @@ func TestCheckConfigUsageErrors(t *testing.T) {
 		{"unknown command", []string{"deploy"}, 2, `unknown command "deploy"`},
 		{"bad signal age", []string{"check-config", "-lead", "../../events/sample-lead.json", "-signals", "reply@yesterday"}, 2, `bad age "yesterday"`},
 		{"signals without lead", []string{"check-config", "-signals", "reply"}, 2, "-signals needs -lead"},
+		// A misspelt kind scored nothing, and the preview looked as if the
+		// config ignored the signal.
+		{"misspelt signal kind", []string{"check-config", "-lead", "../../events/sample-lead.json", "-signals", "pricing_page_veiw@2h"}, 2,
+			`check-config: -signals: unknown signal kind "pricing_page_veiw" (did you mean "pricing_page_view"?)`},
+		{"unknown signal kind", []string{"check-config", "-lead", "../../events/sample-lead.json", "-signals", "webinar"}, 2,
+			`check-config: -signals: unknown signal kind "webinar" (use form:<form_type>, page_view, pricing_page_view, email_open, email_click, reply, resubmission)`},
 		{"lead field typo", []string{"check-config", "-lead", typo}, 1, `unknown field "jobtitle"`},
 		{"missing lead file", []string{"check-config", "-lead", filepath.Join(dir, "nope.json")}, 1, "no such file"},
 		{"missing config file", []string{"check-config", "-config", filepath.Join(dir, "nope.yaml")}, 1, "no such file"},
