@@ -197,7 +197,7 @@ func readLead(path string) (lead.Lead, error) {
 }
 
 // parseSignals reads "pricing_page_view,email_click@48h": each kind
-// happened now, or the given age before now.
+// happened now, or the given age (hours, minutes or days) before now.
 func parseSignals(list string, now time.Time) ([]qualify.Signal, error) {
 	var out []qualify.Signal
 	for _, item := range strings.Split(list, ",") {
@@ -216,9 +216,9 @@ func parseSignals(list string, now time.Time) ([]qualify.Signal, error) {
 		}
 		at := now
 		if hasAge {
-			d, err := time.ParseDuration(age)
+			d, err := yamlconf.ParseDuration(age) // 48h, or days as the config writes them: 2d
 			if err != nil || d < 0 {
-				return nil, fmt.Errorf("bad age %q in %q (use e.g. email_click@48h)", age, item)
+				return nil, fmt.Errorf("bad age %q in %q (use e.g. email_click@48h or email_click@2d)", age, item)
 			}
 			at = now.Add(-d)
 		}

@@ -327,3 +327,12 @@ func TestCheckConfigSpendCurrencyNeedsRate(t *testing.T) {
 		t.Errorf("with a rate: code %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
+
+// TestCheckConfigSignalAgeInDays: the config's durations take days (14d);
+// -signals refused "reply@2d" as a bad age.
+func TestCheckConfigSignalAgeInDays(t *testing.T) {
+	code, out, errOut := runCmd("check-config", "-lead", "../../events/sample-lead.json", "-signals", "email_click@2d")
+	if code != 0 || errOut != "" || !strings.Contains(out, "    +3 email click (decayed to 2.7)\n") {
+		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
