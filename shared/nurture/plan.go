@@ -64,7 +64,7 @@ var exitStages = map[lead.Stage]bool{
 //
 // Waits count from when the lead reached them: its NextAt, which Apply
 // sets to the send time after a send and to the end of a wait after one.
-// A send step the lead already got from this sequence (an edit moved it
+// A send step the lead already got since it entered this sequence (an edit moved it
 // after the lead's step) is passed over, never sent twice.
 // A send is due when the lead's send window is open and the frequency cap
 // (sends across all sequences within the cap's period) has room; when not,
@@ -201,20 +201,24 @@ func (c *Config) capFree(sends []lead.Send, now time.Time) (time.Time, bool) {
 	return recent[n-c.capMax].Add(c.capPer), true
 }
 
-// lastSend is the lead's most recent send in the given sequence.
+// lastSend is the lead's most recent send in the given sequence since it
+// entered it (this round: a sequence entered again, as sent_back ones
+// are, starts afresh).
 func lastSend(n *lead.Nurture, seq string) (lead.Send, bool) {
 	for i := len(n.Sends) - 1; i >= 0; i-- {
-		if n.Sends[i].Sequence == seq {
+		if n.Sends[i].Sequence == seq && !n.Sends[i].At.Before(n.EnrolledAt) {
 			return n.Sends[i], true
 		}
 	}
 	return lead.Send{}, false
 }
 
-// sentStep is the lead's send of a step of a sequence, if it has one.
+// sentStep is the lead's send of a step of a sequence since it entered
+// it, if it has one: an earlier round's send (a sequence entered again)
+// is not this round's email.
 func sentStep(n *lead.Nurture, seq, step string) (lead.Send, bool) {
 	for _, s := range n.Sends {
-		if s.Sequence == seq && s.Step == step {
+		if s.Sequence == seq && s.Step == step && !s.At.Before(n.EnrolledAt) {
 			return s, true
 		}
 	}

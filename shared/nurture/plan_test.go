@@ -351,3 +351,28 @@ func TestPlanDoesNotChangeTheLead(t *testing.T) {
 		t.Errorf("Plan changed the lead:\n%s\n%s", before, after)
 	}
 }
+
+// TestReenteredSequenceSendsItsStepsAgain: a sequence a lead enters again
+// (sales sent it back a second time: Reopen) sends its steps afresh. The
+// sends of the earlier round are history, not this round's emails: they
+// neither mark a step as sent nor start a branch's "since".
+func TestReenteredSequenceSendsItsStepsAgain(t *testing.T) {
+	c := mustParse(t, withSequence("{id: a, send: welcome}", "{id: w, wait: 48h}", "{id: check, branch: {if: clicked, then: done}}", "{id: c, send: last_chance}", "{id: done, exit: completed}"))
+	round1 := monday.Add(-120 * 24 * time.Hour)
+	earlier := []lead.Send{send("s", "a", round1), send("s", "c", round1.Add(48*time.Hour))}
+	// Re-entered now: at its first step, due now.
+	l := newLead("cold", "A")
+	l.Nurture = &lead.Nurture{Sequence: "s", Step: "a", StepIndex: 0, EnrolledAt: monday, NextAt: monday, Sends: earlier}
+	if p := c.Plan(l, monday); p.Kind != KindSend || p.Step != "a" {
+		t.Fatalf("first step of the new round: Plan = %+v, want send a", p)
+	}
+	// After its first email of this round, the wait, then c — not "sent already".
+	sentA := monday.Add(time.Minute)
+	l.Nurture = &lead.Nurture{Sequence: "s", Step: "check", StepIndex: 2, EnrolledAt: monday, NextAt: sentA.Add(48 * time.Hour),
+		Sends: append(append([]lead.Send(nil), earlier...), send("s", "a", sentA))}
+	// A click between the two rounds is not a click on this round's email.
+	l = withSignal(l, "email_click", round1.Add(50*time.Hour))
+	if p := c.Plan(l, sentA.Add(48*time.Hour)); p.Kind != KindSend || p.Step != "c" {
+		t.Fatalf("after the wait: Plan = %+v, want send c", p)
+	}
+}
