@@ -209,8 +209,11 @@ type Lead struct {
 	// (its campaign's "disqualified" counter): disqualified again after a
 	// later form cleared it, it is not counted twice.
 	CountedNonTarget bool `json:"counted_non_target,omitempty"`
-	// SoftBounces are the message ids of transient bounces (deduplicated).
-	SoftBounces []string `json:"soft_bounces,omitempty"`
+	// SoftBounces are the message ids of transient bounces (deduplicated)
+	// since the last email that reached the address; SoftBouncedAt is
+	// when the latest of those messages was sent.
+	SoftBounces   []string  `json:"soft_bounces,omitempty"`
+	SoftBouncedAt time.Time `json:"soft_bounced_at,omitempty"`
 	// Suppressed is the lead's copy of its address's entry on the
 	// suppression list (the reason: unsubscribe, bounce, complaint,
 	// erasure). Every write that suppresses sets both, so a send checks

@@ -1,7 +1,8 @@
 // Package sesevents turns SES sending events (delivered through the
 // configuration set's EventBridge destination) into lead state: a
 // permanent bounce or a complaint suppresses the address for good, soft
-// bounces are counted and suppress after a few, deliveries are counted,
+// bounces are counted and suppress after a few in a row (an email
+// delivered in between starts the count again), deliveries are counted,
 // and a Send event confirms the claim its email was sent under (package
 // sendonce).
 // It imports no AWS code.

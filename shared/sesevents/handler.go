@@ -16,7 +16,8 @@ import (
 	"github.com/leadflow/leadflow/shared/sendonce"
 )
 
-// SoftBounceLimit is how many distinct soft bounces suppress an address.
+// SoftBounceLimit is how many distinct soft bounces in a row (no email
+// delivered to the address in between) suppress an address.
 const SoftBounceLimit = 3
 
 // TagLead is the message tag carrying the lead id on emails to leads.
@@ -198,11 +199,14 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		if b.BounceType == "Permanent" {
 			return suppress("bounce", "bounces", event("bounced", map[string]any{"type": b.BounceType, "subtype": b.BounceSubType}))
 		}
-		// Soft bounce: count distinct messages; suppress after a few.
+		// Soft bounce: count distinct messages; suppress after a few in a row.
 		if slices.Contains(l.SoftBounces, ev.Mail.MessageID) {
 			return "duplicate", nil
 		}
 		l.SoftBounces = append(l.SoftBounces, ev.Mail.MessageID)
+		if ev.Mail.Timestamp.After(l.SoftBouncedAt) {
+			l.SoftBouncedAt = ev.Mail.Timestamp
+		}
 		e := event("soft_bounce", map[string]any{"type": b.BounceType, "subtype": b.BounceSubType, "count": len(l.SoftBounces)})
 		if len(l.SoftBounces) >= SoftBounceLimit {
 			return suppress("bounce", "bounces", e)
@@ -230,6 +234,18 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		}
 		return suppress("complaint", "complaints", e)
 	case TypeDelivery:
+		if len(l.SoftBounces) > 0 && l.Suppressed == "" && ev.Mail.Timestamp.After(l.SoftBouncedAt) &&
+			!slices.Contains(l.SoftBounces, ev.Mail.MessageID) {
+			// An email sent after the last soft bounce reached the address:
+			// the mailbox works again, and soft bounces count afresh (only
+			// SoftBounceLimit in a row suppress it). A delivery of an older
+			// message, arriving late, says nothing of the later ones.
+			l.SoftBounces, l.SoftBouncedAt = nil, time.Time{}
+			if _, err := lead.Write(ctx, h.Store.Save, l, lead.Change{At: now, Counters: []lead.Counter{{Campaign: campaign, Name: "delivered"}}}); err != nil {
+				return "", err
+			}
+			return "delivered", nil
+		}
 		return "delivered", h.Store.Count(ctx, campaign, now, "delivered")
 	case TypeReject:
 		return "rejected", h.Store.Count(ctx, campaign, now, "ses_rejects")
