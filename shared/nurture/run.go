@@ -192,15 +192,15 @@ func (r *Runner) message(l lead.Lead, p Plan, now time.Time) (mail.Message, erro
 	// HTML a link may be written escaped (&amp;) or as typed (&).
 	targets := append([]string(nil), e.Links...)
 	sort.Slice(targets, func(i, j int) bool { return len(targets[i]) > len(targets[j]) })
-	var htmlPairs, textPairs []string
-	for _, link := range targets {
-		tracked := links.Click(r.Keys, base, l.ID, link, now)
-		to := `href="` + htmlAttr(tracked) + `"`
+	var htmlPairs []string
+	tracked := make([]string, len(targets))
+	for i, link := range targets {
+		tracked[i] = links.Click(r.Keys, base, l.ID, link, now)
+		to := `href="` + htmlAttr(tracked[i]) + `"`
 		htmlPairs = append(htmlPairs, `href="`+htmlAttr(link)+`"`, to, `href="`+link+`"`, to)
-		textPairs = append(textPairs, link, tracked)
 	}
 	html := strings.NewReplacer(htmlPairs...).Replace(e.HTML)
-	text := strings.NewReplacer(textPairs...).Replace(e.Text)
+	text := replaceURLs(e.Text, targets, tracked)
 	if r.TrackOpens {
 		src := links.OpenPixel(r.Keys, base, l.ID, p.Sequence+":"+p.Step, now)
 		html = withPixel(html, `<img src="`+stdhtml.EscapeString(src)+`" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0">`)
@@ -216,6 +216,49 @@ func (r *Runner) message(l lead.Lead, p Plan, now time.Time) (mail.Message, erro
 		},
 		Tags:             map[string]string{"kind": "nurture", "lead": l.ID},
 		ConfigurationSet: r.ConfigurationSet}, nil
+}
+
+// replaceURLs replaces each whole URL of the plain text that is one of
+// targets (longest first) with its tracked link. A target is only
+// replaced where the URL ends with it — not where it begins a longer
+// one: a template linking "https://example.com" must not turn the
+// footer's "https://example.com/unsubscribe/…" into the click redirect
+// with the unsubscribe path glued on.
+func replaceURLs(text string, targets, tracked []string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		done := false
+		for j, link := range targets {
+			if link != "" && strings.HasPrefix(text[i:], link) && urlEnds(text, i+len(link)) {
+				b.WriteString(tracked[j])
+				i += len(link)
+				done = true
+				break
+			}
+		}
+		if !done {
+			b.WriteByte(text[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+// urlEnds reports whether a URL written in plain text ends before s[i]:
+// the end of the text, white space, a closing bracket or quote, or
+// punctuation that itself ends a sentence ("see https://x.example/a."),
+// or a character beyond ASCII (text in a script without spaces: a URL
+// in plain text is written in ASCII).
+func urlEnds(s string, i int) bool {
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80 || c == ' ' || c == '\t' || c == '\n' || c == '\r' || strings.IndexByte(")]}>\"'", c) >= 0:
+			return true
+		case strings.IndexByte(".,;:!?", c) < 0:
+			return false
+		}
+	}
+	return true
 }
 
 // withPixel puts img at the end of the body (or of the document).

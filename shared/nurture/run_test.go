@@ -223,3 +223,63 @@ func TestSentBackAgainIsNurturedAgain(t *testing.T) {
 		t.Fatalf("a later re-grade: nurture %+v, events %+v; want no new enrolment", l.Nurture, ch.Events)
 	}
 }
+
+// TestTrackedLinksLeaveTheUnsubscribeLinkAlone: a template that links the
+// site the public base URL is on (its home page, "https://leads.example.com")
+// gets that link tracked, while the unsubscribe link in the text part's
+// footer, which begins with the same characters, stays the working link
+// the List-Unsubscribe header carries — not the click redirect with the
+// rest of the unsubscribe path glued on.
+func TestTrackedLinksLeaveTheUnsubscribeLinkAlone(t *testing.T) {
+	const src = `version: 1
+sequences:
+  - id: s
+    steps:
+      - {id: one, send: t}
+templates:
+  t:
+    subject: "Hi {{.FirstName}}"
+    html: '<p>Visit <a href="https://leads.example.com">our site</a></p>'
+    text: "Visit our site: https://leads.example.com"
+`
+	seq, err := Parse([]byte(src), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
+	for _, base := range []string{"https://leads.example.com", "https://leads.example.com/"} {
+		r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", PostalAddress: testPostal, BaseURL: base}
+		l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
+		m, err := r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		unsub := strings.TrimSuffix(strings.TrimPrefix(m.Headers["List-Unsubscribe"], "<"), ">")
+		for part, body := range map[string]string{"html": m.HTML, "text": m.Text} {
+			if !strings.Contains(body, unsub) {
+				t.Errorf("base %s: the %s part lost its unsubscribe link %s:\n%s", base, part, unsub, body)
+			}
+			if strings.Count(body, "/t/c/") != 1 {
+				t.Errorf("base %s: the %s part has %d tracked links, want 1:\n%s", base, part, strings.Count(body, "/t/c/"), body)
+			}
+		}
+	}
+}
+
+func TestReplaceURLsReplacesWholeURLsOnly(t *testing.T) {
+	targets := []string{"https://x.example/a?b=1&c=2", "https://x.example/a", "https://x.example"}
+	tracked := []string{"T3", "T2", "T1"}
+	for _, tc := range []struct{ in, want string }{
+		{"see https://x.example/a", "see T2"},
+		{"see https://x.example/a.", "see T2."},
+		{"(https://x.example/a), https://x.example!\n", "(T2), T1!\n"},
+		{"https://x.example/a?b=1&c=2 and https://x.example/a", "T3 and T2"},
+		{"https://x.example/unsubscribe/k1.abc", "https://x.example/unsubscribe/k1.abc"},
+		{"https://x.example/a.html https://x.example/ab", "https://x.example/a.html https://x.example/ab"},
+		{"链接https://x.example/a。", "链接T2。"},
+	} {
+		if got := replaceURLs(tc.in, targets, tracked); got != tc.want {
+			t.Errorf("replaceURLs(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
