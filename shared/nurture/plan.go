@@ -58,8 +58,11 @@ var exitStages = map[lead.Stage]bool{
 // waits that are over) and stops at the first that does. Exits come
 // first: a stage that ends nurturing, withdrawn marketing consent, a
 // sequence that is no longer in the config. A step id that is no longer in
-// the sequence resumes at the lead's StepIndex (past the end: completed);
-// a lead is never stranded and never restarted. A lead whose NextAt is
+// the sequence resumes at the lead's StepIndex (past the end: completed) —
+// unless that position now lies past a send step the lead did not get
+// (steps before its own were removed too): then it resumes right after
+// its last email of the sequence, its waits counted from that email; a
+// lead is never stranded and never restarted. A lead whose NextAt is
 // still ahead gets a later plan for NextAt.
 //
 // Waits count from when the lead reached them: its NextAt, which Apply
@@ -93,11 +96,21 @@ func (c *Config) Plan(l lead.Lead, now time.Time) Plan {
 
 	clock := n.NextAt // when the lead reached step i
 	after, since := "enrolment", n.EnrolledAt
-	if last, ok := lastSend(n, seq.id); ok {
+	last, ok := lastSend(n, seq.id)
+	if ok {
 		after, since = last.Step, last.At
 	}
 	why := ""
 	i := seq.resume(n.Step, n.StepIndex)
+	if _, kept := seq.index[n.Step]; !kept && ok {
+		// The lead's step is gone, and its position may now lie past
+		// steps it never got (those before it were removed too): it
+		// picks up after its last email instead, walking what follows it
+		// as the edited sequence says.
+		if k, kept := seq.index[last.Step]; kept && k+1 < i && seq.unsentSend(n, k+1, i) {
+			i, clock = k+1, last.At
+		}
+	}
 	// Branches only jump forward, so the walk ends within len(steps).
 	for range len(seq.steps) + 1 {
 		p.Step, p.StepIndex = seq.stepID(i), i
@@ -199,6 +212,19 @@ func (c *Config) capFree(sends []lead.Send, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return recent[n-c.capMax].Add(c.capPer), true
+}
+
+// unsentSend reports whether a send step the lead did not get in this
+// round lies in steps [from, to).
+func (s *sequence) unsentSend(n *lead.Nurture, from, to int) bool {
+	for i := from; i < to && i < len(s.steps); i++ {
+		if st := &s.steps[i]; st.kind == stepSend {
+			if _, sent := sentStep(n, s.id, st.id); !sent {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lastSend is the lead's most recent send in the given sequence since it

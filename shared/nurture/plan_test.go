@@ -376,3 +376,51 @@ func TestReenteredSequenceSendsItsStepsAgain(t *testing.T) {
 		t.Fatalf("after the wait: Plan = %+v, want send c", p)
 	}
 }
+
+// TestRemovedStepsSkipNoEmail: marketing removes the step a lead waits
+// at together with steps before it (here the wait after the welcome and
+// the click check it led to). The lead's old position now points past
+// the next email; it picks up after the last email it got in this
+// sequence instead, so that email is not skipped — and nothing it got is
+// sent again.
+func TestRemovedStepsSkipNoEmail(t *testing.T) {
+	steps := []string{"{id: a, send: welcome}", "{id: w1, wait: 72h}", "{id: br, branch: {if: clicked, then: done}}",
+		"{id: b, send: case_study}", "{id: w2, wait: 48h}", "{id: c, send: last_chance}", "{id: done, exit: completed}"}
+	without := func(ids ...string) []string {
+		var out []string
+		for _, s := range steps {
+			keep := true
+			for _, id := range ids {
+				if strings.HasPrefix(s, "{id: "+id+",") {
+					keep = false
+				}
+			}
+			if keep {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	sentA := monday.Add(-72 * time.Hour)
+	// After a's send the lead moved past the wait: at br, due when it ends.
+	waiting := at(newLead("cold", "A"), "s", "br", 2, monday, send("s", "a", sentA))
+	for _, tc := range []struct {
+		name  string
+		steps []string
+		want  Plan
+	}{
+		{"the wait and the check removed: b goes out", without("w1", "br"),
+			Plan{Kind: KindSend, Sequence: "s", Step: "b", StepIndex: 1, Template: "case_study", Reason: "send case_study"}},
+		{"the check removed: b at the same position", without("br"),
+			Plan{Kind: KindSend, Sequence: "s", Step: "b", StepIndex: 2, Template: "case_study", Reason: "send case_study"}},
+		{"the wait, the check and b removed: c, its wait after a over", without("w1", "br", "b"),
+			Plan{Kind: KindSend, Sequence: "s", Step: "c", StepIndex: 2, Template: "last_chance", Reason: "send last_chance"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParse(t, withSequence(tc.steps...))
+			if got := c.Plan(waiting, monday); !samePlan(got, tc.want) {
+				t.Errorf("Plan =\n  %+v\nwant\n  %+v", got, tc.want)
+			}
+		})
+	}
+}
