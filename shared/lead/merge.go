@@ -2,6 +2,7 @@ package lead
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -50,7 +51,9 @@ func New(id string, s Submission) Lead {
 
 // Merge folds a later submission into an existing lead: newer non-empty
 // profile fields win, answers are merged key by key, first-touch attribution
-// is kept, last touch moves forward. Consent is left alone: a later form
+// is kept, last touch moves forward; a form naming another country and no
+// time zone drops the zone the lead gave before (it moved, and its send
+// window follows the country). Consent is left alone: a later form
 // neither grants nor withdraws it (AskConsent). The result keeps l's
 // Version: the write that stores it (Write, Update) sets the next.
 func Merge(l Lead, s Submission) Lead {
@@ -67,6 +70,12 @@ func Merge(l Lead, s Submission) Lead {
 	setIf(&cur.Phone, s.Phone)
 	setIf(&cur.CompanySize, s.CompanySize)
 	setIf(&cur.Industry, s.Industry)
+	if s.Country != "" && s.TimeZone == "" && cur.Country != "" && !strings.EqualFold(cur.Country, s.Country) {
+		// The lead names another country and no zone (hosted pages derive
+		// the zone from the country): the zone it gave before was where it
+		// was then, and its emails' send window follows the new country.
+		cur.TimeZone = ""
+	}
 	setIf(&cur.Country, s.Country)
 	setIf(&cur.Budget, s.Budget)
 	setIf(&cur.Timeline, s.Timeline)

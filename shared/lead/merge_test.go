@@ -78,3 +78,33 @@ func TestMergeBoundsTheAnswers(t *testing.T) {
 		t.Fatalf("a full lead's answer updated: %d answers, crm %q", len(l.Answers), l.Answers["crm"])
 	}
 }
+
+// TestMergeMovesTheTimeZoneWithTheCountry: a later form that names
+// another country and no time zone (hosted campaign pages ask for the
+// country and derive the zone from it) moves the lead: the time zone an
+// earlier form gave was the old country's, and nurture emails would go
+// on arriving in that zone's daytime — the lead's night.
+func TestMergeMovesTheTimeZoneWithTheCountry(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name                  string
+		country, zone         string // the lead's
+		newCountry, newZone   string // the later form's
+		wantCountry, wantZone string
+	}{
+		{"another country, no zone: the old zone goes", "US", "America/Los_Angeles", "DE", "", "DE", ""},
+		{"another country, case aside the same", "US", "America/Los_Angeles", "us", "", "us", "America/Los_Angeles"},
+		{"the same country: the zone stays", "US", "America/Los_Angeles", "US", "", "US", "America/Los_Angeles"},
+		{"another country with its zone", "US", "America/Los_Angeles", "DE", "Europe/Berlin", "DE", "Europe/Berlin"},
+		{"no country before: the zone stays", "", "America/Los_Angeles", "US", "", "US", "America/Los_Angeles"},
+		{"no country on the form", "US", "America/Los_Angeles", "", "", "US", "America/Los_Angeles"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := New("L1", Submission{Email: "a@b.example", Country: tc.country, TimeZone: tc.zone, Source: Attribution{At: t0}})
+			m := Merge(l, Submission{Email: "a@b.example", Country: tc.newCountry, TimeZone: tc.newZone, Source: Attribution{At: t0.Add(time.Hour)}})
+			if m.Country != tc.wantCountry || m.TimeZone != tc.wantZone {
+				t.Errorf("country %q, time zone %q; want %q, %q", m.Country, m.TimeZone, tc.wantCountry, tc.wantZone)
+			}
+		})
+	}
+}
