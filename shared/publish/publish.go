@@ -221,16 +221,48 @@ func DropZeroTimes(v any) any {
 }
 
 // formFields are what a person wrote in a form, as a submission event
-// keeps it (lead.SubmissionEvent).
-var formFields = []string{"fields", "message", "answers"}
+// keeps it (lead.SubmissionEvent), and what sales wrote about them (a
+// comment on an answer or an outcome).
+var formFields = []string{"fields", "message", "answers", "comment"}
 
-// withoutForm is an event's data without what the person wrote: an
-// erased lead's form, read from a stream record made before the erasure,
-// publishes the form type, attribution and consent only.
+// keptSource and keptConsent are the parts of a form's attribution and
+// consent record an erased lead's event still publishes: the campaign
+// facts and what was agreed, when — not the URLs (their queries can carry
+// the address or a token), the search term, nor the consent evidence
+// (the keyed hashes of the IP address and user agent).
+var (
+	keptSource  = []string{"utm_source", "utm_medium", "utm_campaign", "campaign", "variant", "at"}
+	keptConsent = []string{"marketing_opt_in", "text_version", "at", "confirmed_at", "method"}
+)
+
+// withoutForm is an event's data without what the person wrote or sales
+// wrote about them: an erased lead's record made before the erasure
+// publishes the form type, the campaign facts of its attribution and
+// whether consent was stated — as privacy.Anonymise keeps the profile.
+// A lost deal's reason is free text (the rep's words): it goes too.
 func withoutForm(data map[string]any) map[string]any {
 	out := maps.Clone(data)
 	for _, k := range formFields {
 		delete(out, k)
+	}
+	for k, kept := range map[string][]string{"source": keptSource, "consent": keptConsent} {
+		if m, ok := out[k].(map[string]any); ok {
+			out[k] = only(m, kept)
+		}
+	}
+	if to, _ := out["to"].(string); to == string(lead.StageLost) {
+		delete(out, "reason")
+	}
+	return out
+}
+
+// only is m with the keys named only.
+func only(m map[string]any, keys []string) map[string]any {
+	out := map[string]any{}
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			out[k] = v
+		}
 	}
 	return out
 }

@@ -221,3 +221,53 @@ func TestPublishedDataHasNoZeroTimes(t *testing.T) {
 		t.Error("publishing changed the record's own data")
 	}
 }
+
+// TestErasedLeadsRecordsPublishNothingPersonal: stream records written
+// before an erasure and published after it carry no personal data in
+// their data either: not the URLs a form came from (their queries can
+// hold the address), not the consent evidence (keyed hashes of the IP
+// address and user agent), not what sales wrote about the person (a
+// comment, why a deal was lost).
+func TestErasedLeadsRecordsPublishNothingPersonal(t *testing.T) {
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	form := lead.SubmissionEvent("f1", lead.EventResubmitted, lead.Submission{Email: "clara@acme.example", FormType: "contact",
+		Consent: lead.Consent{MarketingOptIn: true, At: at, IPHash: "k1:ipsecret", UserAgentHash: "k1:uasecret"},
+		Source: lead.Attribution{UTMSource: "google", UTMTerm: "clara-term", UTMContent: "clara-content", Campaign: "q4-demo", At: at,
+			LandingPage: "https://www.example.com/demo?email=clara@acme.example", Referrer: "https://mail.example/?to=clara"}})
+	rejected := lead.Event{ID: "s1", Kind: lead.EventStage, At: at, Data: map[string]any{"from": "sal", "to": "nurturing", "by": "rejected",
+		"reason": "not_now", "label": "Not now", "comment": "Clara moves to Berlin in May"}}
+	lost := lead.Event{ID: "s2", Kind: lead.EventStage, At: at, Data: map[string]any{"from": "sql", "to": "lost", "by": "outcome",
+		"source": "rep", "reason": "Clara went with a competitor after her divorce"}}
+	for _, store := range []leads{{"E": lead.Lead{ID: "E", Erased: true, Suppressed: "erasure", Stage: lead.StageLost}}, {}} {
+		bus := &recBus{}
+		p := &Publisher{Store: store, Bus: bus, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if err := p.Handle(context.Background(), []Record{{LeadID: "E", Event: form}, {LeadID: "E", Event: rejected}, {LeadID: "E", Event: lost}}); err != nil {
+			t.Fatal(err)
+		}
+		if len(bus.got) != 3 {
+			t.Fatalf("published %d, want 3", len(bus.got))
+		}
+		for _, o := range bus.got {
+			b, _ := json.Marshal(o.Detail)
+			for _, p := range []string{"clara", "Clara", "ipsecret", "uasecret", "example.com", "mail.example"} {
+				if strings.Contains(string(b), p) {
+					t.Errorf("%s of an erased lead published %q: %s", o.DetailType, p, b)
+				}
+			}
+		}
+		// The funnel facts stay.
+		if d := bus.got[0].Detail.Data; d["form_type"] != "contact" || d["source"].(map[string]any)["campaign"] != "q4-demo" ||
+			d["consent"].(map[string]any)["marketing_opt_in"] != true {
+			t.Errorf("form of an erased lead: %v", d)
+		}
+		if d := bus.got[1].Detail.Data; d["reason"] != "not_now" || d["to"] != "nurturing" {
+			t.Errorf("rejection of an erased lead: %v", d)
+		}
+		if d := bus.got[2].Detail.Data; d["to"] != "lost" || d["source"] != "rep" {
+			t.Errorf("loss of an erased lead: %v", d)
+		}
+	}
+	if form.Data["source"].(lead.Attribution).LandingPage == "" || rejected.Data["comment"] == nil {
+		t.Fatal("publishing changed the record's own data")
+	}
+}
