@@ -19,6 +19,9 @@ import (
 type Store interface {
 	LeadByEmail(ctx context.Context, emailHash string) (lead.Lead, error)
 	Timeline(ctx context.Context, id string) ([]lead.Event, error)
+	// Inbox lists up to limit submissions waiting to be folded into the
+	// lead, oldest first.
+	Inbox(ctx context.Context, leadID string, limit int) ([]lead.Touch, error)
 	Suppressed(ctx context.Context, emailHash string) (bool, error)
 	// Erase rewrites the events (personal data removed), then — last, so
 	// an interrupted erasure can simply be run again — writes the
@@ -31,10 +34,13 @@ type Store interface {
 
 // Export is everything held about one address.
 type Export struct {
-	EmailHash  string       `json:"email_hash"`
-	Found      bool         `json:"found"`
-	Lead       *lead.Lead   `json:"lead,omitempty"`
-	Timeline   []lead.Event `json:"timeline,omitempty"`
+	EmailHash string       `json:"email_hash"`
+	Found     bool         `json:"found"`
+	Lead      *lead.Lead   `json:"lead,omitempty"`
+	Timeline  []lead.Event `json:"timeline,omitempty"`
+	// Inbox are submissions for the lead not folded into it yet (a
+	// burst of posts for the address): what they said is held too.
+	Inbox      []lead.Touch `json:"inbox,omitempty"`
 	Suppressed bool         `json:"suppressed"`
 }
 
@@ -68,9 +74,17 @@ func (s *Service) Export(ctx context.Context, email string) (Export, error) {
 	if err != nil {
 		return Export{}, err
 	}
-	out.Found, out.Lead, out.Timeline = true, &l, tl
+	inbox, err := s.Store.Inbox(ctx, l.ID, MaxInbox)
+	if err != nil {
+		return Export{}, err
+	}
+	out.Found, out.Lead, out.Timeline, out.Inbox = true, &l, tl, inbox
 	return out, nil
 }
+
+// MaxInbox bounds the waiting submissions an export lists: capture folds
+// at most a few dozen at a time, so an inbox is never near it.
+const MaxInbox = 10000
 
 // Result of an erasure.
 type Result struct {

@@ -97,6 +97,17 @@ func TestExport(t *testing.T) {
 	if ex.Timeline[1].Data["url"] != "https://x.example/?e=ann@acme.example" {
 		t.Fatalf("timeline lacks its data: %+v", ex.Timeline)
 	}
+	// A submission waiting in the lead's inbox (a burst of posts for the
+	// address, not folded in yet) is data held about the person too.
+	touch := lead.Touch{ID: "T1", RequestID: "r1", Submission: lead.Submission{Email: email, Name: "Ann Waiting", Message: "still there?",
+		Source: lead.Attribution{Campaign: "spring", At: t0}}}
+	if err := st.Deposit(context.Background(), "L1", touch, nil); err != nil {
+		t.Fatal(err)
+	}
+	ex = decode[Export](t, do(t, h, "POST /admin/export", `{"email":"`+email+`"}`))
+	if len(ex.Inbox) != 1 || ex.Inbox[0].Submission.Name != "Ann Waiting" || ex.Inbox[0].Submission.Message != "still there?" {
+		t.Fatalf("export lacks the submission waiting in the inbox: %+v", ex)
+	}
 	// The log names neither the address nor its hash (anyone could
 	// check a guessed address against a plain hash).
 	if strings.Contains(logs.String(), "ann@") || strings.Contains(logs.String(), lead.HashEmail(email)) || !strings.Contains(logs.String(), `"status":200`) {

@@ -250,25 +250,34 @@ func (s *Store) Deposit(ctx context.Context, leadID string, t lead.Touch, idem *
 }
 
 // Inbox lists up to limit touches waiting in a lead's inbox, oldest
-// first (strongly consistent).
+// first (strongly consistent), over as many pages as that takes.
 func (s *Store) Inbox(ctx context.Context, leadID string, limit int) ([]lead.Touch, error) {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :p)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(leadPK(leadID)), ":p": str(inboxPrefix)},
 		ConsistentRead:            aws.Bool(true),
-		Limit:                     aws.Int32(int32(limit)),
+		Limit:                     aws.Int32(int32(min(limit, 1000))),
 	})
-	if err != nil {
-		return nil, wrap("query inbox", err)
-	}
-	touches := make([]lead.Touch, 0, len(out.Items))
-	for _, item := range out.Items {
-		var it inboxItem
-		if err := unmarshal(item, &it); err != nil {
-			return nil, wrap("decode touch", err)
+	var touches []lead.Touch
+	for p.HasMorePages() && len(touches) < limit {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("query inbox", err)
 		}
-		touches = append(touches, it.Touch)
+		for _, item := range out.Items {
+			if len(touches) == limit {
+				break
+			}
+			var it inboxItem
+			if err := unmarshal(item, &it); err != nil {
+				return nil, wrap("decode touch", err)
+			}
+			touches = append(touches, it.Touch)
+		}
+	}
+	if touches == nil {
+		touches = []lead.Touch{}
 	}
 	return touches, nil
 }
