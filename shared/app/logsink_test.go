@@ -40,7 +40,7 @@ func (s *logSink) Write(p []byte) (int, error) {
 // logsTo is w, and the shared sink.
 func logsTo(w io.Writer) io.Writer { return io.MultiWriter(w, allLogs) }
 
-var addressRe = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
+var addressRe = regexp.MustCompile(`[\p{L}\p{M}\p{N}.!#$%&'*+/=?^_{|}~-]+@[\p{L}\p{M}\p{N}-]+(\.[\p{L}\p{M}\p{N}-]+)+`)
 
 // remember records the addresses in a request body (raw, and form-decoded).
 func (s *logSink) remember(body string) {

@@ -40,8 +40,10 @@ func scrubErrors(_ []string, a slog.Attr) slog.Attr {
 }
 
 // addressRe finds address-like strings: no claim to be RFC 5322, only to
-// miss nothing a mail system would deliver.
-var addressRe = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
+// miss nothing a mail system would deliver — letters and digits of any
+// script (capture takes renée.dupont@… and international domains), not
+// only ASCII, or such an address would be kept whole or in part.
+var addressRe = regexp.MustCompile(`[\p{L}\p{M}\p{N}.!#$%&'*+/=?^_{|}~-]+@[\p{L}\p{M}\p{N}-]+(\.[\p{L}\p{M}\p{N}-]+)+`)
 
 // Scrub replaces every address-like string in s by "<address>".
 func Scrub(s string) string {

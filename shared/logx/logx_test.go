@@ -31,3 +31,20 @@ func TestScrubLeavesTextWithoutAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorTextLosesNonASCIIAddresses: capture takes addresses with
+// letters beyond ASCII before the @ (renée.dupont@…, δοκιμή@…) and
+// international domains; an error quoting one loses all of it, not only
+// its ASCII tail.
+func TestErrorTextLosesNonASCIIAddresses(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"refused renée.dupont@acme.de today", "refused <address> today"},
+		{"refused δοκιμή@xn--hxajbheg2az3al.gr", "refused <address>"},
+		{"identity jörg@münchen.de failed", "identity <address> failed"},
+		{"to: Müller.Jürgen+news@Bücher.example, done", "to: <address>, done"},
+	} {
+		if got := Scrub(tt.in); got != tt.want {
+			t.Errorf("Scrub(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
