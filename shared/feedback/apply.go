@@ -177,7 +177,7 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 		if err != nil || out != Recorded && out != Corrected {
 			return out, ch
 		}
-		if comment != "" && action != links.ActionLost {
+		if comment != "" && action != links.ActionLost && !l.Erased { // nothing written about an erased person is kept
 			och.Events[0].Data["comment"] = comment
 		}
 		return Recorded, och // a correction is recorded too

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html"
 	"log/slog"
@@ -773,5 +774,68 @@ func TestPageShowsWhatLaterFormsChanged(t *testing.T) {
 	}
 	if problems := httpapitest.PageProblems(resp); len(problems) > 0 {
 		t.Errorf("page problems: %v", problems)
+	}
+}
+
+// TestOutcomesOfAnErasedLeadKeepNoFreeText: a deal's outcome still counts
+// after its lead's personal data was erased (the funnel stays true), but
+// what a rep or a CRM wrote about the person — a comment, why the deal
+// was lost — is not stored on the erased lead's profile or timeline:
+// erasure would otherwise be undone by the next outcome.
+func TestOutcomesOfAnErasedLeadKeepNoFreeText(t *testing.T) {
+	const secret = "Clara+moves+to+Berlin"
+	for _, tc := range []struct {
+		name  string
+		apply func(f *fixture) error
+	}{
+		{"rep won", func(f *fixture) error {
+			r := f.do(t, http.MethodPost, f.tok(links.ActionWon, "ana@example.com"), "amount=1200&currency=EUR&closed_at=2031-03-09&comment="+secret)
+			if r.StatusCode != http.StatusOK {
+				return fmt.Errorf("won: %d %s", r.StatusCode, r.Body)
+			}
+			return nil
+		}},
+		{"rep lost", func(f *fixture) error {
+			r := f.do(t, http.MethodPost, f.tok(links.ActionLost, "ana@example.com"), "comment="+secret)
+			if r.StatusCode != http.StatusOK {
+				return fmt.Errorf("lost: %d %s", r.StatusCode, r.Body)
+			}
+			return nil
+		}},
+		{"crm lost", func(f *fixture) error {
+			_, err := f.h.ApplyCRM(context.Background(), Outcome{LeadID: "L1", Stage: "lost", Reason: strings.ReplaceAll(secret, "+", " "), EventID: "crm-1"})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if r := f.post(t, links.ActionAccept, "ana@example.com"); r.StatusCode != http.StatusOK {
+				t.Fatalf("accept: %d", r.StatusCode)
+			}
+			if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+				l.Erased, l.Suppressed, l.Email, l.Name, l.Company, l.Deal = true, "erasure", "", "", "", nil
+				return lead.Change{At: t0}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.apply(f); err != nil {
+				t.Fatal(err)
+			}
+			l := f.lead(t)
+			tl, err := f.st.Timeline(context.Background(), "L1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(struct {
+				L  lead.Lead
+				TL []lead.Event
+			}{l, tl})
+			if strings.Contains(string(b), "Berlin") {
+				t.Fatalf("the erased lead holds what was written about the person: %s", b)
+			}
+			if string(l.Stage) != strings.Fields(tc.name)[1] {
+				t.Fatalf("the outcome was not recorded: stage %s", l.Stage)
+			}
+		})
 	}
 }

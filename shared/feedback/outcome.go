@@ -156,6 +156,12 @@ const (
 func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Time) string, now time.Time) (string, lead.Change, error) {
 	ch := lead.Change{At: now}
 	target := outcomeStages[o.Stage]
+	if l.Erased {
+		// The outcome still counts (the funnel stays true), but what was
+		// written about the person — why the deal was lost — is not
+		// stored on a lead whose personal data was erased.
+		o.Reason = ""
+	}
 	if o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID) {
 		return Already, ch, nil
 	}
