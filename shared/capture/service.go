@@ -227,9 +227,10 @@ func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempo
 	err := FoldRetries.Do(ctx, func() error {
 		var err error
 		existing, err = s.Store.LeadByEmail(ctx, lead.HashEmail(sub.Email))
-		if !errors.Is(err, ErrNotFound) {
+		if !errors.Is(err, ErrNotFound) && (err != nil || !existing.Erased) {
 			return err
 		}
+		// No lead, or one erased since its claim was read: create one.
 		res, err := attempt()
 		if err == nil {
 			created = &res
@@ -261,6 +262,10 @@ func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempo
 		l, err := s.Store.Lead(ctx, existing.ID)
 		if err != nil {
 			return err
+		}
+		if l.Erased {
+			// Erased since: nothing is folded into it.
+			return nil
 		}
 		inbox, err := s.Store.Inbox(ctx, l.ID, MaxFold)
 		if err != nil {
@@ -353,8 +358,12 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem 
 		return Result{}, err
 	}
 	existing, err := s.Store.LeadByEmail(ctx, l.EmailHash)
-	if errors.Is(err, ErrNotFound) {
-		// The claim exists but its lead is not readable yet: retry.
+	if errors.Is(err, ErrNotFound) || err == nil && existing.Erased {
+		// The claim exists but its lead is not readable yet: retry. Or
+		// the address was erased between reading its claim and its lead
+		// (one transaction deletes the claim and anonymises the lead):
+		// nothing of this form goes into the erased lead, where no
+		// export or erasure would find it; the retry creates a new one.
 		return Result{}, ErrVersionConflict
 	}
 	if err != nil {
