@@ -3,6 +3,8 @@ package privacy
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -25,19 +27,24 @@ type Handler struct {
 // Handle serves one request.
 func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey, "caller", callerARN(req))
-	body, err := httpapi.Body(req, 1024)
+	body, err := httpapi.Body(req, maxBody)
 	var in struct {
 		Email string `json:"email"`
 	}
-	if err == nil {
-		if jerr := json.Unmarshal(body, &in); jerr != nil || in.Email == "" {
-			err = httpapi.ErrBadRequest
-		}
+	// Each refusal names the field and the true reason.
+	reason := ""
+	switch {
+	case err != nil:
+		reason = fmt.Sprintf("too long: the body holds at most %d bytes", maxBody)
+	case json.Unmarshal(body, &in) != nil:
+		reason = "must be given as a JSON body {\"email\": \"…\"}"
+	case in.Email == "":
+		reason = "is required"
 	}
-	if err != nil {
+	if reason != "" {
 		log.Warn("privacy", "status", http.StatusBadRequest)
 		return httpapi.JSON(http.StatusBadRequest, map[string]any{"error": "body must be {\"email\": \"…\"}",
-			"fields": []lead.FieldError{{Field: "email", Reason: "is required"}}}, nil), nil
+			"fields": []lead.FieldError{{Field: "email", Reason: reason}}, "request_id": req.RequestContext.RequestID}, nil), nil
 	}
 	var out any
 	switch req.RouteKey {
@@ -51,15 +58,21 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if err != nil {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrInvalid: http.StatusBadRequest, lead.ErrVersionConflict: http.StatusConflict})
 		log.Log(ctx, map[bool]slog.Level{true: slog.LevelError, false: slog.LevelWarn}[status >= 500], "privacy", "status", status, "error", err.Error())
-		msg := err.Error()
+		body := map[string]any{"error": err.Error(), "request_id": req.RequestContext.RequestID}
 		if status >= 500 {
-			msg = "internal error: nothing or only part was erased; run the request again"
+			body["error"] = "internal error: nothing or only part was erased; run the request again"
 		}
-		return httpapi.JSON(status, map[string]string{"error": msg, "request_id": req.RequestContext.RequestID}, nil), nil
+		if ve := (*lead.ValidationError)(nil); errors.As(err, &ve) {
+			body["fields"] = ve.Fields
+		}
+		return httpapi.JSON(status, body, nil), nil
 	}
 	log.Info("privacy", "status", http.StatusOK) // the audit line: route and caller; never the address nor its hash
 	return httpapi.JSON(http.StatusOK, out, map[string]string{"Cache-Control": "no-store"}), nil
 }
+
+// maxBody bounds a request's body: an address is at most 254 bytes.
+const maxBody = 1024
 
 // callerARN is the IAM principal API Gateway authenticated, for the audit
 // trail in the logs.

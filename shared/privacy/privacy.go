@@ -8,7 +8,6 @@ package privacy
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/ids"
@@ -54,7 +53,7 @@ type Service struct {
 func (s *Service) Export(ctx context.Context, email string) (Export, error) {
 	norm, reason := lead.NormaliseEmail(email)
 	if reason != "" {
-		return Export{}, fmt.Errorf("%w: email %s", lead.ErrInvalid, reason)
+		return Export{}, invalidEmail(reason)
 	}
 	hash := lead.HashEmail(norm)
 	out := Export{EmailHash: hash}
@@ -86,6 +85,13 @@ func (s *Service) Export(ctx context.Context, email string) (Export, error) {
 // at most a few dozen at a time, so an inbox is never near it.
 const MaxInbox = 10000
 
+// invalidEmail is an address the request cannot be for: a
+// *lead.ValidationError (errors.Is lead.ErrInvalid) naming the field and
+// why.
+func invalidEmail(reason string) error {
+	return &lead.ValidationError{Fields: []lead.FieldError{{Field: "email", Reason: reason}}}
+}
+
 // Result of an erasure.
 type Result struct {
 	EmailHash string `json:"email_hash"`
@@ -100,7 +106,7 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	now := s.Clock()
 	norm, reason := lead.NormaliseEmail(email)
 	if reason != "" {
-		return Result{}, fmt.Errorf("%w: email %s", lead.ErrInvalid, reason)
+		return Result{}, invalidEmail(reason)
 	}
 	hash := lead.HashEmail(norm)
 	// The erasure is the lead's read-modify-write like any other (one

@@ -211,10 +211,12 @@ func TestRefusals(t *testing.T) {
 		status            int
 		says              string
 	}{
-		{"not JSON", "POST /admin/export", "email=ann@acme.example", nil, http.StatusBadRequest, `"field":"email"`},
-		{"no email", "POST /admin/erase", `{"mail":"ann@acme.example"}`, nil, http.StatusBadRequest, `"field":"email"`},
-		{"body too large", "POST /admin/erase", `{"email":"` + strings.Repeat("a", 2000) + `@acme.example"}`, nil, http.StatusBadRequest, `"field":"email"`},
-		{"invalid address", "POST /admin/export", `{"email":"not an address"}`, nil, http.StatusBadRequest, "not a valid email address"},
+		// Each 400 names the field and the true reason.
+		{"not JSON", "POST /admin/export", "email=ann@acme.example", nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"must be given as a JSON body {\"email\": \"…\"}"}]`},
+		{"no email", "POST /admin/erase", `{"mail":"ann@acme.example"}`, nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"is required"}]`},
+		{"body too large", "POST /admin/erase", `{"email":"` + strings.Repeat("a", 2000) + `@acme.example"}`, nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"too long: the body holds at most 1024 bytes"}]`},
+		{"invalid address", "POST /admin/export", `{"email":"not an address"}`, nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"is not a valid email address"}]`},
+		{"invalid address to erase", "POST /admin/erase", `{"email":"ann@@acme.example"}`, nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"is not a valid email address"}]`},
 		{"unknown route", "POST /admin/forget", `{"email":"ann@acme.example"}`, nil, http.StatusNotFound, "not found"},
 		{"concurrent change", "POST /admin/erase", `{"email":"ann@acme.example"}`, lead.ErrVersionConflict, http.StatusConflict, "changed concurrently"},
 		{"storage failure", "POST /admin/erase", `{"email":"ann@acme.example"}`, errors.New("dynamodb: throttled"), http.StatusInternalServerError, "run the request again"},
