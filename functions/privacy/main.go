@@ -9,10 +9,11 @@ import (
 	"github.com/leadflow/leadflow/shared/app/privacyfn"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/s3store"
 )
 
 func main() {
 	app.Main("privacy", func(ctx context.Context, cfg config.Privacy, aws awsclients.Base, env app.Env) (app.Handlers, error) {
-		return app.HTTP(privacyfn.New(cfg, awsclients.NewDynamoDB(aws), env), nil)
+		return app.HTTP(privacyfn.New(cfg, awsclients.NewDynamoDB(aws), s3store.Open(s3store.NewClient(aws), cfg.Bucket), env), nil)
 	})
 }

@@ -92,6 +92,9 @@ func iamActions(fn, service, op string, params any) []iamCall {
 	if service == "S3" && op == "CreateSession" {
 		return nil // S3 Express only; a general purpose bucket never calls it
 	}
+	if service == "S3" && op == "ListObjectsV2" {
+		return []iamCall{call("ListBucket", "")} // the action IAM checks for it
+	}
 	return []iamCall{call(op, "")}
 }
 

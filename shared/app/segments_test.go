@@ -94,9 +94,9 @@ func TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads(t *testing.T) {
 	tick, _, _ := buildAt(t, "nurture", base, clock.now, table)
 	sub, _, _ := buildAt(t, "unsubscribe", nil, clock.now, table)
 	ses, _, _ := buildAt(t, "sesevents", nil, clock.now, table)
-	admin, _, _ := buildAt(t, "privacy", nil, clock.now, table)
 	dir := testSegments(t, segmentFiles)
 	bucket := testenv.NewBucket(t)
+	admin, _, _ := buildAt(t, "privacy", map[string]string{"SEGMENTS_BUCKET": bucket}, clock.now, table)
 	segs, _, logs := buildAt(t, "segments", map[string]string{"SEGMENTS_DIR": dir, "SEGMENTS_BUCKET": bucket}, clock.now, table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
@@ -263,6 +263,27 @@ func TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads(t *testing.T) {
 	for _, a := range []string{ana, cleo} {
 		if strings.Contains(logs.String(), a) {
 			t.Fatal("an address in the segments function's log")
+		}
+	}
+
+	// Ana asks to be erased: her hashed address, which an ad platform
+	// matches to her, leaves every customer list the exports left in the
+	// bucket (kept for SegmentExportRetentionDays); the others stay.
+	r, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+ana+`"}`))
+	var erased struct {
+		Erased  bool `json:"erased"`
+		Exports int  `json:"exports_unlisted"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &erased); err != nil || r.StatusCode != 200 || !erased.Erased || erased.Exports != 4 {
+		t.Fatalf("erase ana: %d %s", r.StatusCode, r.Body)
+	}
+	for _, k := range keys {
+		rows := csvRows(t, objectBody(t, bucket, k))
+		if slices.Contains(rows, lead.HashEmail(ana)) {
+			t.Errorf("%s still lists the erased address: %v", k, rows)
+		}
+		if strings.HasSuffix(k, "2026-11-23.csv") && !slices.Equal(rows, []string{lead.HashEmail(cleo)}) {
+			t.Errorf("%s after ana's erasure: rows %v, want cleo's only", k, rows)
 		}
 	}
 }

@@ -158,6 +158,7 @@ func policyProblems(tm *sam.Template, f sam.Function) []string {
 				case strings.HasPrefix(r, "arn:aws:ses:") && (strings.Contains(r, ":identity/") || strings.Contains(r, ":configuration-set/")) && !strings.Contains(r, "*"):
 				case strings.HasPrefix(r, "arn:aws:ssm:") && strings.Contains(r, ":parameter/") && !strings.Contains(r, "*"):
 				case bucketObjects(tm, r):
+				case bucketListing(tm, r, st):
 				default:
 					out = append(out, fmt.Sprintf("%s: resource %q is broader than the table, the SES identity or the signing-key parameter: %s", f.LogicalID, r, b))
 				}
@@ -173,6 +174,20 @@ func bucketObjects(tm *sam.Template, r string) bool {
 	id, rest, ok := strings.Cut(strings.TrimPrefix(r, "getatt:"), ".Arn/")
 	return ok && strings.HasPrefix(r, "getatt:") && tm.Types[id] == "AWS::S3::Bucket" &&
 		strings.HasSuffix(rest, "/*") && !strings.Contains(strings.TrimSuffix(rest, "/*"), "*") && rest != "*"
+}
+
+// bucketListing reports a statement that lets a function list the keys
+// of a bucket the template declares (s3:ListBucket, whose resource is the
+// bucket itself) under one prefix only (a Condition on s3:prefix).
+func bucketListing(tm *sam.Template, r string, st map[string]any) bool {
+	id, ok := strings.CutSuffix(strings.TrimPrefix(r, "getatt:"), ".Arn")
+	if !ok || !strings.HasPrefix(r, "getatt:") || tm.Types[id] != "AWS::S3::Bucket" || !slices.Equal(asList(st["Action"]), []string{"s3:ListBucket"}) {
+		return false
+	}
+	cond, _ := st["Condition"].(map[string]any)
+	like, _ := cond["StringLike"].(map[string]any)
+	prefix := asList(like["s3:prefix"])
+	return len(prefix) == 1 && prefix[0] != "*" && prefix[0] != ""
 }
 
 func asList(v any) []string {

@@ -33,9 +33,11 @@ type Params func(ctx context.Context, name string) (string, error)
 // Buses opens a named EventBridge bus.
 type Buses func(name string) publish.Bus
 
-// Bucket stores files in one S3 bucket.
+// Bucket stores files in one S3 bucket, lists them and reads them back.
 type Bucket interface {
 	Put(ctx context.Context, key, contentType string, body io.ReadSeeker, size int64) error
+	Keys(ctx context.Context, prefix string) ([]string, error)
+	Get(ctx context.Context, key string) ([]byte, error)
 }
 
 // Buckets opens a named S3 bucket (s3store.Service).

@@ -161,6 +161,9 @@ type Track struct {
 type Privacy struct {
 	AWS
 	Table string `env:"TABLE_NAME"`
+	// Bucket is the segment exports' bucket: an erasure takes the
+	// address out of the customer lists in it.
+	Bucket string `env:"SEGMENTS_BUCKET"`
 }
 
 // Reports is the reports function's configuration: the dashboard and

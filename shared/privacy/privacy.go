@@ -6,8 +6,12 @@
 package privacy
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/ids"
@@ -43,10 +47,21 @@ type Export struct {
 	Suppressed bool         `json:"suppressed"`
 }
 
+// Exports are the files the segment exports wrote (the export bucket):
+// customer lists of hashed addresses, one per segment and day.
+type Exports interface {
+	Keys(ctx context.Context, prefix string) ([]string, error)
+	Get(ctx context.Context, key string) ([]byte, error)
+	Put(ctx context.Context, key, contentType string, body io.ReadSeeker, size int64) error
+}
+
 // Service runs privacy requests.
 type Service struct {
 	Store Store
-	Clock func() time.Time
+	// Exports is the segment exports' bucket an erasure takes the
+	// address out of (nil: none).
+	Exports Exports
+	Clock   func() time.Time
 }
 
 // Export gathers a lead's data by email.
@@ -98,6 +113,9 @@ type Result struct {
 	LeadID    string `json:"lead_id,omitempty"`
 	Erased    bool   `json:"erased"`
 	Events    int    `json:"events_anonymised"`
+	// Exports is how many segment export files listed the address (and
+	// no longer do).
+	Exports int `json:"exports_unlisted"`
 }
 
 // Erase removes an address's personal data. Without a lead the hash is
@@ -132,15 +150,78 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 		// the person's data delete it too.
 		return lead.Change{At: now, Events: []lead.Event{{At: now, Kind: lead.EventErased, ID: ids.New(now)}}}, nil
 	})
-	if errors.Is(err, lead.ErrNotFound) {
+	res := Result{EmailHash: hash}
+	switch {
+	case errors.Is(err, lead.ErrNotFound):
 		// No lead (or another request erased it first): the hash is still
 		// suppressed, so the address is not mailed if it ever arrives.
-		return Result{EmailHash: hash}, s.Store.SuppressHash(ctx, hash, "erasure", now)
+		if err := s.Store.SuppressHash(ctx, hash, "erasure", now); err != nil {
+			return Result{}, err
+		}
+	case err != nil:
+		return Result{}, err
+	default:
+		res.LeadID, res.Erased, res.Events = l.ID, true, len(events)
 	}
-	if err != nil {
+	// Last, and also when the lead is gone (a run again after an
+	// interruption): the customer lists exported before still name the
+	// person by the hashed address an ad platform matches.
+	if res.Exports, err = s.unlist(ctx, hash); err != nil {
 		return Result{}, err
 	}
-	return Result{EmailHash: hash, LeadID: l.ID, Erased: true, Events: len(events)}, nil
+	return res, nil
+}
+
+// ExportPrefix and ExportType are where the segment exports write their
+// customer-list files and as what (segment.Key, segment.ContentType).
+const (
+	ExportPrefix = "segments/"
+	ExportType   = "text/csv; charset=utf-8"
+)
+
+// unlist takes a hashed address out of every segment export file that
+// lists it (one row per address: the hash alone), and says how many did.
+func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
+	if s.Exports == nil {
+		return 0, nil
+	}
+	keys, err := s.Exports.Keys(ctx, ExportPrefix)
+	if err != nil {
+		return 0, fmt.Errorf("segment exports: %w", err)
+	}
+	n := 0
+	for _, key := range keys {
+		if !strings.HasSuffix(key, ".csv") {
+			continue
+		}
+		body, err := s.Exports.Get(ctx, key)
+		if err != nil {
+			return n, fmt.Errorf("segment exports: %w", err)
+		}
+		kept, found := withoutRow(body, hash)
+		if !found {
+			continue
+		}
+		if err := s.Exports.Put(ctx, key, ExportType, bytes.NewReader(kept), int64(len(kept))); err != nil {
+			return n, fmt.Errorf("segment exports: %w", err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// withoutRow is a customer-list file without the rows that are row.
+func withoutRow(body []byte, row string) ([]byte, bool) {
+	var out []byte
+	found := false
+	for line := range bytes.Lines(body) {
+		if string(bytes.TrimRight(line, "\r\n")) == row {
+			found = true
+			continue
+		}
+		out = append(out, line...)
+	}
+	return out, found
 }
 
 // Anonymise keeps what the funnel numbers need (stage, campaign, grade,

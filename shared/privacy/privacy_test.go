@@ -5,14 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/segment"
 	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
@@ -357,5 +361,86 @@ func TestErasureKeepsTheImpliedSQL(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no won event after erasure: %+v", tl)
+	}
+}
+
+// files is the export bucket in memory.
+type files struct {
+	m    map[string]string
+	puts []string
+	err  error
+}
+
+func (f *files) Keys(_ context.Context, prefix string) ([]string, error) {
+	var out []string
+	for k := range f.m {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out, f.err
+}
+
+func (f *files) Get(_ context.Context, key string) ([]byte, error) { return []byte(f.m[key]), nil }
+
+func (f *files) Put(_ context.Context, key, contentType string, body io.ReadSeeker, size int64) error {
+	b, err := io.ReadAll(body)
+	if err != nil || int64(len(b)) != size || contentType != segment.ContentType {
+		return fmt.Errorf("put %s: %d bytes of %d, %s, %v", key, len(b), size, contentType, err)
+	}
+	f.m[key], f.puts = string(b), append(f.puts, key)
+	return nil
+}
+
+// TestEraseUnlistsTheAddressFromSegmentExports: the customer lists the
+// segment exports left in the bucket (kept SegmentExportRetentionDays)
+// hold the person's hashed address — personal data an ad platform
+// matches to them. An erasure takes it out of every file; files without
+// it are left alone; run again (after an interruption, when the lead is
+// gone already) it still does.
+func TestEraseUnlistsTheAddressFromSegmentExports(t *testing.T) {
+	if !strings.HasPrefix(segment.Key("demo", t0), ExportPrefix) || ExportType != segment.ContentType {
+		t.Fatalf("the exports write %s as %s; erasure looks under %s for %s", segment.Key("demo", t0), segment.ContentType, ExportPrefix, ExportType)
+	}
+	ann, bob, cleo := segment.HashEmail(email), segment.HashEmail("bob@acme.example"), segment.HashEmail("cleo@acme.example")
+	for _, run := range []string{"lead known", "lead erased before"} {
+		t.Run(run, func(t *testing.T) {
+			st := seed(t)
+			h, _ := newHandler(t, st)
+			if run == "lead erased before" {
+				do(t, h, "POST /admin/erase", `{"email":"`+email+`"}`)
+			}
+			bucket := &files{m: map[string]string{
+				"segments/demo/2031-03-03.csv":  segment.CSVHeader + bob + "\n" + ann + "\n" + cleo + "\n",
+				"segments/demo/2031-03-10.csv":  segment.CSVHeader + ann + "\n",
+				"segments/other/2031-03-10.csv": segment.CSVHeader + bob + "\n",
+			}}
+			h.Service.Exports = bucket
+			resp := do(t, h, "POST /admin/erase", `{"email":"Ann@acme.example"}`)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("erase: %d %s", resp.StatusCode, resp.Body)
+			}
+			want := map[string]string{
+				"segments/demo/2031-03-03.csv":  segment.CSVHeader + bob + "\n" + cleo + "\n",
+				"segments/demo/2031-03-10.csv":  segment.CSVHeader,
+				"segments/other/2031-03-10.csv": segment.CSVHeader + bob + "\n",
+			}
+			for k, v := range want {
+				if bucket.m[k] != v {
+					t.Errorf("%s after erasure:\n%q\nwant\n%q", k, bucket.m[k], v)
+				}
+			}
+			if res := decode[Result](t, resp); res.Exports != 2 || len(bucket.puts) != 2 {
+				t.Fatalf("result %+v, files written %v: want the two that listed the address", res, bucket.puts)
+			}
+		})
+	}
+	// The bucket failing fails the request: run it again.
+	st := seed(t)
+	h, _ := newHandler(t, st)
+	h.Service.Exports = &files{m: map[string]string{}, err: errors.New("s3: throttled")}
+	if resp := do(t, h, "POST /admin/erase", `{"email":"`+email+`"}`); resp.StatusCode != http.StatusInternalServerError || !strings.Contains(resp.Body, "run the request again") {
+		t.Fatalf("erase with the bucket failing: %d %s", resp.StatusCode, resp.Body)
 	}
 }

@@ -54,3 +54,33 @@ func (b Bucket) Put(ctx context.Context, key, contentType string, body io.ReadSe
 	}
 	return nil
 }
+
+// Keys lists the keys of the bucket's objects under prefix.
+func (b Bucket) Keys(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	p := s3.NewListObjectsV2Paginator(b.client, &s3.ListObjectsV2Input{Bucket: aws.String(b.name), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("s3: list %s/%s: %w", b.name, prefix, err)
+		}
+		for _, o := range page.Contents {
+			out = append(out, aws.ToString(o.Key))
+		}
+	}
+	return out, nil
+}
+
+// Get reads a file.
+func (b Bucket) Get(ctx context.Context, key string) ([]byte, error) {
+	out, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
+	if err != nil {
+		return nil, fmt.Errorf("s3: get %s/%s: %w", b.name, key, err)
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, fmt.Errorf("s3: get %s/%s: %w", b.name, key, err)
+	}
+	return body, nil
+}

@@ -4,6 +4,7 @@ package privacyfn
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -20,12 +21,16 @@ import (
 // client of awsclients.Clients).
 func Function() app.Function {
 	return app.Declare("privacy", privacy.Routes, func(ctx context.Context, cfg config.Privacy, env app.Env, c awsclients.Clients) (app.Handlers, error) {
-		return app.HTTP(New(cfg, c.DynamoDB, env), nil)
+		if c.Buckets == nil {
+			return app.Handlers{}, fmt.Errorf("privacy: no S3 client")
+		}
+		return app.HTTP(New(cfg, c.DynamoDB, c.Buckets(cfg.Bucket), env), nil)
 	})
 }
 
-// New builds the handler; DynamoDB is its only AWS client.
-func New(cfg config.Privacy, db *dynamodb.Client, env app.Env) *privacy.Handler {
-	return &privacy.Handler{Service: &privacy.Service{Store: store.New(db, cfg.Table), Clock: env.Clock},
+// New builds the handler; its AWS clients are DynamoDB and the segment
+// exports' bucket (an erasure takes the address out of its files).
+func New(cfg config.Privacy, db *dynamodb.Client, exports privacy.Exports, env app.Env) *privacy.Handler {
+	return &privacy.Handler{Service: &privacy.Service{Store: store.New(db, cfg.Table), Exports: exports, Clock: env.Clock},
 		Log: logx.New(env.Logs, "privacy", cfg.LogLevel)}
 }
