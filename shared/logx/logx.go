@@ -6,8 +6,9 @@
 // Error text is the one value a caller does not write itself: an AWS
 // service may quote an address in its message (SES names the identity
 // that failed a check, the recipient it refused). So every attribute whose
-// key ends in "error" or "Error" has each address-like string in it
-// replaced by "<address>". Everything else is the caller's duty.
+// key ends in "error" or "Error", or is "cause" (the error that stopped a
+// batch), has each address-like string in it replaced by "<address>".
+// Everything else is the caller's duty.
 package logx
 
 import (
@@ -33,7 +34,7 @@ func New(w io.Writer, function, level string) *slog.Logger {
 }
 
 func scrubErrors(_ []string, a slog.Attr) slog.Attr {
-	if a.Value.Kind() == slog.KindString && (strings.HasSuffix(a.Key, "error") || strings.HasSuffix(a.Key, "Error")) {
+	if a.Value.Kind() == slog.KindString && (strings.HasSuffix(a.Key, "error") || strings.HasSuffix(a.Key, "Error") || a.Key == "cause") {
 		return slog.String(a.Key, Scrub(a.Value.String()))
 	}
 	return a

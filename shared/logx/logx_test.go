@@ -48,3 +48,16 @@ func TestErrorTextLosesNonASCIIAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorTextUnderOtherKeysLosesItsAddresses: the nurture tick logs the
+// SES error that stopped it as "cause" (an account-level refusal quotes
+// the identity it refused); error text is scrubbed whatever key carries
+// it: "cause" too.
+func TestErrorTextUnderOtherKeysLosesItsAddresses(t *testing.T) {
+	var buf bytes.Buffer
+	log := New(&buf, "nurture", "info")
+	log.Info("tick", "stopped", true, "cause", "ses send: the SES account cannot send: MailFromDomainNotVerifiedException: identity news@acme.example")
+	if out := buf.String(); strings.Contains(out, "news@acme.example") || !strings.Contains(out, "identity <address>") {
+		t.Errorf("log carries the address: %s", out)
+	}
+}
