@@ -78,7 +78,8 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 		t.Fatalf("anonymised lead = %+v", anon)
 	}
 	after, _ := admin.HTTP(ctx, adminRequest("POST /admin/export", `{"email":"`+email+`"}`))
-	if !strings.Contains(after.Body, `"found":false`) || !strings.Contains(after.Body, `"suppressed":true`) {
+	if !strings.Contains(after.Body, `"found":false`) || !strings.Contains(after.Body, `"suppressed":true`) ||
+		!strings.Contains(after.Body, `"suppression":{"reason":"erasure","at":"`) {
 		t.Fatalf("export after erasure: %s", after.Body)
 	}
 	if again, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); again.StatusCode != 200 {

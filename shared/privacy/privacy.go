@@ -25,7 +25,9 @@ type Store interface {
 	// Inbox lists up to limit submissions waiting to be folded into the
 	// lead, oldest first.
 	Inbox(ctx context.Context, leadID string, limit int) ([]lead.Touch, error)
-	Suppressed(ctx context.Context, emailHash string) (bool, error)
+	// Suppression is the address's entry on the suppression list (its
+	// reason and time), lead.ErrNotFound when it is not listed.
+	Suppression(ctx context.Context, emailHash string) (reason string, at time.Time, err error)
 	// Erase rewrites the events (personal data removed), then — last, so
 	// an interrupted erasure can simply be run again — writes the
 	// anonymised profile with ch's new events, deletes the email claim
@@ -45,6 +47,15 @@ type Export struct {
 	// burst of posts for the address): what they said is held too.
 	Inbox      []lead.Touch `json:"inbox,omitempty"`
 	Suppressed bool         `json:"suppressed"`
+	// Suppression is the address's entry on the suppression list: why
+	// and since when it is not mailed (nil: not listed).
+	Suppression *Suppression `json:"suppression,omitempty"`
+}
+
+// Suppression is an address's entry on the suppression list.
+type Suppression struct {
+	Reason string    `json:"reason"` // unsubscribe, bounce, complaint, erasure
+	At     time.Time `json:"at"`
 }
 
 // Exports are the files the segment exports wrote (the export bucket):
@@ -72,11 +83,12 @@ func (s *Service) Export(ctx context.Context, email string) (Export, error) {
 	}
 	hash := lead.HashEmail(norm)
 	out := Export{EmailHash: hash}
-	sup, err := s.Store.Suppressed(ctx, hash)
-	if err != nil {
+	switch reason, at, err := s.Store.Suppression(ctx, hash); {
+	case err == nil:
+		out.Suppressed, out.Suppression = true, &Suppression{Reason: reason, At: at}
+	case !errors.Is(err, lead.ErrNotFound):
 		return Export{}, err
 	}
-	out.Suppressed = sup
 	l, err := s.Store.LeadByEmail(ctx, hash)
 	if errors.Is(err, lead.ErrNotFound) {
 		return out, nil

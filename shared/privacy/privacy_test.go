@@ -126,6 +126,12 @@ func TestExport(t *testing.T) {
 		if ex.Found || ex.Lead != nil || ex.Timeline != nil || ex.Suppressed != suppressed {
 			t.Fatalf("export of %s = %+v", addr, ex)
 		}
+		// What the suppression list holds about the address is in the
+		// export too: why and since when it is not mailed.
+		if suppressed && (ex.Suppression == nil || ex.Suppression.Reason != "bounce" || !ex.Suppression.At.Equal(t0)) ||
+			!suppressed && ex.Suppression != nil {
+			t.Fatalf("export of %s: suppression %+v", addr, ex.Suppression)
+		}
 	}
 }
 

@@ -44,6 +44,16 @@ func (s *Store) Suppressed(ctx context.Context, emailHash string) (bool, error) 
 	return err == nil, err
 }
 
+// Suppression is an email hash's entry on the suppression list: its
+// reason and time; lead.ErrNotFound when it is not listed.
+func (s *Store) Suppression(ctx context.Context, emailHash string) (string, time.Time, error) {
+	var sup suppression
+	if err := s.get(ctx, suppressPK(emailHash), skSuppress, &sup); err != nil {
+		return "", time.Time{}, err
+	}
+	return sup.Reason, sup.At, nil
+}
+
 // Suppress puts the lead's address on the suppression list (reason:
 // unsubscribe, bounce, complaint, erasure) together with the lead's new
 // state (its Suppressed copy set), its events and counters, atomically.

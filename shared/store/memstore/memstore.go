@@ -375,6 +375,18 @@ func (s *Store) Suppressed(_ context.Context, emailHash string) (bool, error) {
 	return ok, nil
 }
 
+// Suppression is an email hash's entry on the suppression list: its
+// reason and time; lead.ErrNotFound when it is not listed.
+func (s *Store) Suppression(_ context.Context, emailHash string) (string, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.suppressed[emailHash]
+	if !ok {
+		return "", time.Time{}, lead.ErrNotFound
+	}
+	return e.reason, e.at, nil
+}
+
 // Suppress puts the lead's address on the suppression list with the
 // lead's new state (its Suppressed copy set), events and counters,
 // atomically:
