@@ -3,6 +3,7 @@ package calibrate
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -190,8 +191,15 @@ func (r *Result) buildExport() error {
 		r.warn(fmt.Sprintf("the exported rules give %d of %d training leads other points than the model (values read differently by qualify, or rarer values than the rules list)",
 			x.Mismatches, len(r.Train)))
 	}
-	x.CampaignFit = campaignsOverridingFit(base)
-	if over := campaignOverrides(base); len(over) > 0 {
+	overrides := campaignOverrides(base)
+	var over []string // "webinar (thresholds)"
+	for _, id := range slices.Sorted(maps.Keys(overrides)) {
+		if slices.Contains(overrides[id], "fit") {
+			x.CampaignFit = append(x.CampaignFit, id)
+		}
+		over = append(over, id+" ("+strings.Join(overrides[id], ", ")+")")
+	}
+	if len(over) > 0 {
 		r.warn(fmt.Sprintf("campaigns %s in %s keep their overrides as written, set for its points rather than the learned ones: review them before deploying (or drop them)",
 			strings.Join(over, ", "), r.Options.BaseName))
 	}
@@ -852,47 +860,24 @@ func (r *Result) fitNode(grades [3]int) *yaml.Node {
 	return &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{rulesKey, rules, gradesKey, g}}
 }
 
-// campaignsOverridingFit lists the base config's campaigns with their own
-// fit section.
-func campaignsOverridingFit(base []byte) []string {
+// campaignOverrides reads which of the sections the export learns (fit,
+// engagement, thresholds) each of the base config's campaigns overrides,
+// by campaign id (campaigns overriding none are left out).
+func campaignOverrides(base []byte) map[string][]string {
 	var doc struct {
 		Campaigns map[string]map[string]yaml.Node `yaml:"campaigns"`
 	}
 	if yaml.Unmarshal(base, &doc) != nil {
 		return nil
 	}
-	var out []string
+	out := map[string][]string{}
 	for id, sections := range doc.Campaigns {
-		if _, ok := sections["fit"]; ok {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// campaignOverrides lists the base config's campaigns that override a
-// section the export learns, with those sections: "webinar (thresholds)".
-func campaignOverrides(base []byte) []string {
-	var doc struct {
-		Campaigns map[string]map[string]yaml.Node `yaml:"campaigns"`
-	}
-	if yaml.Unmarshal(base, &doc) != nil {
-		return nil
-	}
-	var out []string
-	for id, sections := range doc.Campaigns {
-		var learned []string
 		for _, s := range []string{"fit", "engagement", "thresholds"} {
 			if _, ok := sections[s]; ok {
-				learned = append(learned, s)
+				out[id] = append(out[id], s)
 			}
 		}
-		if len(learned) > 0 {
-			out = append(out, id+" ("+strings.Join(learned, ", ")+")")
-		}
 	}
-	sort.Strings(out)
 	return out
 }
 
