@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/privacy"
 	"github.com/leadflow/leadflow/shared/store/memstore"
@@ -70,6 +71,72 @@ func TestFormRacingAnErasureIsNotMergedIntoTheErasedLead(t *testing.T) {
 	}
 	again, err := st.Store.LeadByEmail(context.Background(), lead.HashEmail("clara@bigcorp.example"))
 	if err != nil || again.ID == first.ID || again.Name != "Clara Racing" {
+		t.Fatalf("the form is not a new lead: %+v, %v", again, err)
+	}
+}
+
+// erasedBeforeDepositStore is memstore whose lead writes keep losing
+// (a burst for one address) until, once armed, the address is erased
+// just before the submission is kept in its lead's inbox — the erasure
+// committing between capture finding the lead and keeping the touch.
+type erasedBeforeDepositStore struct {
+	*memstore.Store
+	armed bool
+}
+
+func (s *erasedBeforeDepositStore) SaveLead(ctx context.Context, l lead.Lead, ch lead.Change, idem *capture.Idempotency) error {
+	if s.armed {
+		return lead.ErrVersionConflict
+	}
+	return s.Store.SaveLead(ctx, l, ch, idem)
+}
+
+func (s *erasedBeforeDepositStore) Deposit(ctx context.Context, leadID string, t lead.Touch, idem *capture.Idempotency) error {
+	if s.armed {
+		s.armed = false
+		ps := &privacy.Service{Store: s.Store, Clock: func() time.Time { return now }}
+		if _, err := ps.Erase(ctx, t.Submission.Email); err != nil {
+			return err
+		}
+	}
+	return s.Store.Deposit(ctx, leadID, t, idem)
+}
+
+// TestFormKeptForAnErasedLeadIsNotLeftInItsInbox: a form kept in the
+// inbox of a lead erased a moment before (a burst for the address racing
+// its erasure) is not left there — where no export would list it and no
+// erasure remove it, the person's words kept for good — nor lost: it
+// leaves the erased lead's inbox and becomes a new lead, found by its
+// address.
+func TestFormKeptForAnErasedLeadIsNotLeftInItsInbox(t *testing.T) {
+	st := &erasedBeforeDepositStore{Store: memstore.New()}
+	h := newHandler(st, &bytes.Buffer{})
+	const email = "dora@bigcorp.example"
+	if resp, _ := h.Handle(context.Background(), post("application/json", `{"email":"`+email+`","name":"Dora"}`)); resp.StatusCode != 202 {
+		t.Fatalf("first post: %d %s", resp.StatusCode, resp.Body)
+	}
+	first, err := st.Store.LeadByEmail(context.Background(), lead.HashEmail(email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.armed = true
+	body := `{"email":"` + email + `","name":"Dora Racing","phone":"+49 30 777","message":"call me back"}`
+	if resp, _ := h.Handle(context.Background(), post("application/json", body)); resp.StatusCode != 202 {
+		t.Fatalf("post racing the erasure: %d %s", resp.StatusCode, resp.Body)
+	}
+	if st.armed {
+		t.Fatal("fixture: the post was never kept in the inbox")
+	}
+	erased, err := st.Store.Lead(context.Background(), first.ID)
+	if err != nil || !erased.Erased {
+		t.Fatalf("fixture: lead not erased: %+v, %v", erased, err)
+	}
+	inbox, err := st.Store.Inbox(context.Background(), first.ID, 100)
+	if err != nil || len(inbox) != 0 {
+		t.Fatalf("the erased lead's inbox keeps %d submissions (%v): %+v", len(inbox), err, inbox)
+	}
+	again, err := st.Store.LeadByEmail(context.Background(), lead.HashEmail(email))
+	if err != nil || again.ID == first.ID || again.Name != "Dora Racing" || again.Message != "call me back" {
 		t.Fatalf("the form is not a new lead: %+v, %v", again, err)
 	}
 }

@@ -179,7 +179,8 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	if errors.Is(err, ErrVersionConflict) {
 		// Many posts for one address at once: keep this one in the lead's
 		// inbox rather than fail it, and fold the inbox in.
-		res, err = s.deposit(ctx, sub, idem, base, attempt)
+		anew := func() (Result, error) { return s.try(ctx, id, sub, nil, base, owner) }
+		res, err = s.deposit(ctx, sub, idem, base, attempt, anew)
 	}
 	if err != nil {
 		return res, err
@@ -221,7 +222,10 @@ const FollowUpReserve = 2 * time.Second
 // is the same receipt either way. If there is no lead yet — every
 // request racing to create it lost — it tries again itself (attempt: the
 // capture's own write), so a burst never waits for a creator that gave up.
-func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempotency, base string, attempt func() (Result, error)) (Result, error) {
+// If the lead was erased before the touch was kept, the touch becomes a
+// new lead (anew: the capture's write without the idempotency record,
+// which the deposit wrote) and then leaves the erased lead's inbox.
+func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempotency, base string, attempt, anew func() (Result, error)) (Result, error) {
 	var existing lead.Lead
 	var created *Result
 	err := FoldRetries.Do(ctx, func() error {
@@ -258,14 +262,25 @@ func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempo
 		return Result{}, err
 	}
 	res := Result{LeadID: existing.ID, Outcome: Deposited}
+	var fresh *Result // the new lead of a touch kept for an erased one
 	err = FoldRetries.Do(ctx, func() error {
 		l, err := s.Store.Lead(ctx, existing.ID)
 		if err != nil {
 			return err
 		}
 		if l.Erased {
-			// Erased since: nothing is folded into it.
-			return nil
+			// Erased since it was found: nothing is folded into it, and
+			// the touch must not stay in its inbox, where no export lists
+			// it and no erasure removes it. It becomes a new lead first
+			// (so nothing is lost if this stops here), then leaves.
+			if fresh == nil {
+				r, err := anew()
+				if err != nil {
+					return err
+				}
+				fresh = &r
+			}
+			return s.withdraw(ctx, l, t)
 		}
 		inbox, err := s.Store.Inbox(ctx, l.ID, MaxFold)
 		if err != nil {
@@ -286,11 +301,34 @@ func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempo
 		}
 		return ErrVersionConflict // an older page of the inbox: go on
 	})
+	if fresh != nil {
+		if err != nil {
+			// Stored as a new lead; only taking the touch out of the
+			// erased lead's inbox failed.
+			fresh.FoldErr = err
+		}
+		return *fresh, nil
+	}
 	if err != nil && !errors.Is(err, ErrVersionConflict) {
 		res.FoldErr = err // the touch is kept; only folding it in failed
 	}
 	return res, nil
 }
+
+// withdraw takes a touch out of an erased lead's inbox (nothing if it is
+// gone already): a write of the lead as it is, folding the touch in
+// without its content.
+func (s *Service) withdraw(ctx context.Context, l lead.Lead, t lead.Touch) error {
+	inbox, err := s.Store.Inbox(ctx, l.ID, maxWithdraw)
+	if err != nil || !slices.ContainsFunc(inbox, func(x lead.Touch) bool { return x.ID == t.ID }) {
+		return err
+	}
+	_, err = lead.Write(ctx, s.save(nil), l, lead.Change{At: t.Submission.Source.At, Folded: []string{t.ID}})
+	return err
+}
+
+// maxWithdraw bounds the inbox withdraw looks through for its touch.
+const maxWithdraw = 1000
 
 // FoldRetries is how long a request that left its submission in the
 // inbox keeps folding it in (and, before that, finding or creating its
