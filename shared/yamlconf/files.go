@@ -43,7 +43,9 @@ func ConfiguredDir(dir, def string) (path string, ok bool) {
 }
 
 // Files are the names of the config files (*.yaml, *.yml) in dir, in
-// name order, the order their problems are reported in.
+// name order, the order their problems are reported in. Hidden files are
+// not config: what editors and file systems leave beside one (macOS's
+// "._q4.yaml", an editor's ".#q4.yaml" lock or ".q4.yaml" swap file).
 func Files(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -51,7 +53,7 @@ func Files(dir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if _, ok := FileStem(e.Name()); ok && !e.IsDir() {
+		if _, ok := FileStem(e.Name()); ok && !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
 			names = append(names, e.Name())
 		}
 	}

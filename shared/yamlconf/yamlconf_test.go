@@ -3,6 +3,9 @@ package yamlconf
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +212,29 @@ func TestEncodingErrorsNameTheirLine(t *testing.T) {
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("%q: got %v\nwant %q", tt.src, err, tt.want)
 		}
+	}
+}
+
+// TestFilesSkipHiddenFiles: what editors and file systems leave beside a
+// config file — macOS's "._q4.yaml" (the resource fork of a file copied
+// from a Mac, binary), an editor's ".#q4.yaml" lock link, a ".q4.yaml"
+// swap file — is not marketing's config: read as one, it stopped every
+// function at start with a syntax error about a file nobody wrote.
+func TestFilesSkipHiddenFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"q4.yaml", "won.YML", "._q4.yaml", ".q4.yaml", "README.md"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("\x00\x05\x16\x07"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("ann@host.1234:1700000000", filepath.Join(dir, ".#q4.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"q4.yaml", "won.YML"}; !slices.Equal(got, want) {
+		t.Errorf("Files = %q, want %q", got, want)
 	}
 }
