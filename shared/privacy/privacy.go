@@ -11,9 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/customerlist"
 	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
 )
@@ -184,56 +184,35 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	return res, nil
 }
 
-// ExportPrefix and ExportType are where the segment exports write their
-// customer-list files and as what (segment.Key, segment.ContentType).
-const (
-	ExportPrefix = "segments/"
-	ExportType   = "text/csv; charset=utf-8"
-)
-
-// unlist takes a hashed address out of every segment export file that
-// lists it (one row per address: the hash alone), and says how many did.
+// unlist takes a hashed address out of every customer list the segment
+// exports left in the bucket, and says how many listed it.
 func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
 	if s.Exports == nil {
 		return 0, nil
 	}
-	keys, err := s.Exports.Keys(ctx, ExportPrefix)
+	keys, err := s.Exports.Keys(ctx, customerlist.Prefix)
 	if err != nil {
 		return 0, fmt.Errorf("segment exports: %w", err)
 	}
 	n := 0
 	for _, key := range keys {
-		if !strings.HasSuffix(key, ".csv") {
+		if !customerlist.IsList(key) {
 			continue
 		}
 		body, err := s.Exports.Get(ctx, key)
 		if err != nil {
 			return n, fmt.Errorf("segment exports: %w", err)
 		}
-		kept, found := withoutRow(body, hash)
+		kept, found := customerlist.Without(body, hash)
 		if !found {
 			continue
 		}
-		if err := s.Exports.Put(ctx, key, ExportType, bytes.NewReader(kept), int64(len(kept))); err != nil {
+		if err := s.Exports.Put(ctx, key, customerlist.ContentType, bytes.NewReader(kept), int64(len(kept))); err != nil {
 			return n, fmt.Errorf("segment exports: %w", err)
 		}
 		n++
 	}
 	return n, nil
-}
-
-// withoutRow is a customer-list file without the rows that are row.
-func withoutRow(body []byte, row string) ([]byte, bool) {
-	var out []byte
-	found := false
-	for line := range bytes.Lines(body) {
-		if string(bytes.TrimRight(line, "\r\n")) == row {
-			found = true
-			continue
-		}
-		out = append(out, line...)
-	}
-	return out, found
 }
 
 // Anonymise keeps what the funnel numbers need (stage, campaign, grade,

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/customerlist"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/segment"
@@ -392,7 +393,7 @@ func (f *files) Get(_ context.Context, key string) ([]byte, error) { return []by
 
 func (f *files) Put(_ context.Context, key, contentType string, body io.ReadSeeker, size int64) error {
 	b, err := io.ReadAll(body)
-	if err != nil || int64(len(b)) != size || contentType != segment.ContentType {
+	if err != nil || int64(len(b)) != size || contentType != customerlist.ContentType {
 		return fmt.Errorf("put %s: %d bytes of %d, %s, %v", key, len(b), size, contentType, err)
 	}
 	f.m[key], f.puts = string(b), append(f.puts, key)
@@ -406,8 +407,8 @@ func (f *files) Put(_ context.Context, key, contentType string, body io.ReadSeek
 // it are left alone; run again (after an interruption, when the lead is
 // gone already) it still does.
 func TestEraseUnlistsTheAddressFromSegmentExports(t *testing.T) {
-	if !strings.HasPrefix(segment.Key("demo", t0), ExportPrefix) || ExportType != segment.ContentType {
-		t.Fatalf("the exports write %s as %s; erasure looks under %s for %s", segment.Key("demo", t0), segment.ContentType, ExportPrefix, ExportType)
+	if key := customerlist.Key("demo", t0); !customerlist.IsList(key) {
+		t.Fatalf("the exports write %s; erasure looks for lists under %s", key, customerlist.Prefix)
 	}
 	ann, bob, cleo := segment.HashEmail(email), segment.HashEmail("bob@acme.example"), segment.HashEmail("cleo@acme.example")
 	for _, run := range []string{"lead known", "lead erased before"} {
@@ -418,9 +419,9 @@ func TestEraseUnlistsTheAddressFromSegmentExports(t *testing.T) {
 				do(t, h, "POST /admin/erase", `{"email":"`+email+`"}`)
 			}
 			bucket := &files{m: map[string]string{
-				"segments/demo/2031-03-03.csv":  segment.CSVHeader + bob + "\n" + ann + "\n" + cleo + "\n",
-				"segments/demo/2031-03-10.csv":  segment.CSVHeader + ann + "\n",
-				"segments/other/2031-03-10.csv": segment.CSVHeader + bob + "\n",
+				"segments/demo/2031-03-03.csv":  customerlist.Header + bob + "\n" + ann + "\n" + cleo + "\n",
+				"segments/demo/2031-03-10.csv":  customerlist.Header + ann + "\n",
+				"segments/other/2031-03-10.csv": customerlist.Header + bob + "\n",
 			}}
 			h.Service.Exports = bucket
 			resp := do(t, h, "POST /admin/erase", `{"email":"Ann@acme.example"}`)
@@ -428,9 +429,9 @@ func TestEraseUnlistsTheAddressFromSegmentExports(t *testing.T) {
 				t.Fatalf("erase: %d %s", resp.StatusCode, resp.Body)
 			}
 			want := map[string]string{
-				"segments/demo/2031-03-03.csv":  segment.CSVHeader + bob + "\n" + cleo + "\n",
-				"segments/demo/2031-03-10.csv":  segment.CSVHeader,
-				"segments/other/2031-03-10.csv": segment.CSVHeader + bob + "\n",
+				"segments/demo/2031-03-03.csv":  customerlist.Header + bob + "\n" + cleo + "\n",
+				"segments/demo/2031-03-10.csv":  customerlist.Header,
+				"segments/other/2031-03-10.csv": customerlist.Header + bob + "\n",
 			}
 			for k, v := range want {
 				if bucket.m[k] != v {

@@ -16,16 +16,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/customerlist"
 	"github.com/leadflow/leadflow/shared/lead"
 )
-
-// CSVHeader is the first line of a customer-list file: the one column
-// Google Ads Customer Match and Meta custom audiences read hashed
-// addresses from.
-const CSVHeader = "Email\n"
-
-// ContentType is a customer-list file's media type.
-const ContentType = "text/csv; charset=utf-8"
 
 // Leads is the scan of every lead profile (a batch read: the export is a
 // weekly job, never a request's read path).
@@ -74,12 +67,6 @@ type Exporter struct {
 	// system's: /tmp in Lambda).
 	TempDir string
 	Log     *slog.Logger
-}
-
-// Key is where a segment's file of a day goes: segments/<id>/<date>.csv.
-// A second export the same day (a retry, a manual run) replaces it.
-func Key(id string, at time.Time) string {
-	return "segments/" + id + "/" + at.UTC().Format("2006-01-02") + ".csv"
 }
 
 // Counts are what one scan found for a segment.
@@ -148,7 +135,7 @@ func (e *Exporter) Export(ctx context.Context) ([]Run, error) {
 			return nil, fmt.Errorf("segments: temporary file: %w", err)
 		}
 		files[i], bufs[i] = f, bufio.NewWriterSize(f, 64<<10)
-		if _, err := bufs[i].WriteString(CSVHeader); err != nil {
+		if _, err := bufs[i].WriteString(customerlist.Header); err != nil {
 			return nil, err
 		}
 		out[i] = bufs[i]
@@ -170,8 +157,8 @@ func (e *Exporter) Export(ctx context.Context) ([]Run, error) {
 		if err != nil {
 			return nil, fmt.Errorf("segments: %s: %w", s.ID, err)
 		}
-		r := Run{Segment: s.ID, Matching: counts[i].Matching, Exportable: counts[i].Exportable, At: now, Key: Key(s.ID, now)}
-		if err := e.Objects.Put(ctx, r.Key, ContentType, files[i], size); err != nil {
+		r := Run{Segment: s.ID, Matching: counts[i].Matching, Exportable: counts[i].Exportable, At: now, Key: customerlist.Key(s.ID, now)}
+		if err := e.Objects.Put(ctx, r.Key, customerlist.ContentType, files[i], size); err != nil {
 			e.Log.Error("segment export", "segment", s.ID, "error", err.Error())
 			errs = append(errs, fmt.Errorf("segment %s: %w", s.ID, err))
 			continue

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/customerlist"
 	"github.com/leadflow/leadflow/shared/httpapi"
 )
 
@@ -118,7 +119,7 @@ func (h *Handler) download(ctx context.Context, req httpapi.Request, log *slog.L
 		limit = MaxDownload
 	}
 	var b bytes.Buffer
-	b.WriteString(CSVHeader)
+	b.WriteString(customerlist.Header)
 	w := &capped{buf: &b, max: limit}
 	now := e.Clock()
 	counts, err := Scan(ctx, e.Leads, []*Segment{seg}, []io.Writer{w}, now)
@@ -131,12 +132,12 @@ func (h *Handler) download(ctx context.Context, req httpapi.Request, log *slog.L
 		log.Warn("segment download", "segment", seg.ID, "status", http.StatusRequestEntityTooLarge, "exportable", c.Exportable)
 		return httpapi.JSON(http.StatusRequestEntityTooLarge, map[string]any{
 			"error":      fmt.Sprintf("%d rows are more than a download carries (%d MB): take the file the export writes to the bucket", c.Exportable, limit>>20),
-			"exportable": c.Exportable, "export": "POST /reports/segments/export, then s3://" + h.Bucket + "/" + Key(seg.ID, now),
+			"exportable": c.Exportable, "export": "POST /reports/segments/export, then s3://" + h.Bucket + "/" + customerlist.Key(seg.ID, now),
 		}, noStore), nil
 	}
 	log.Info("segment download", "segment", seg.ID, "status", http.StatusOK, "matching", c.Matching, "exportable", c.Exportable, "bytes", b.Len())
 	return httpapi.Response{StatusCode: http.StatusOK, Body: b.String(), Headers: map[string]string{
-		"Content-Type":           ContentType,
+		"Content-Type":           customerlist.ContentType,
 		"Content-Disposition":    fmt.Sprintf(`attachment; filename="%s-%s.csv"`, seg.ID, now.UTC().Format("2006-01-02")),
 		"Cache-Control":          "no-store",
 		"X-Content-Type-Options": "nosniff",

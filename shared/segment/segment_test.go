@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/customerlist"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 )
@@ -184,7 +185,7 @@ func (m *memObjects) Put(_ context.Context, key, contentType string, body io.Rea
 	if err != nil {
 		return err
 	}
-	if int64(len(b)) != size || contentType != ContentType {
+	if int64(len(b)) != size || contentType != customerlist.ContentType {
 		return errors.New("size or content type wrong")
 	}
 	m.files[key] = string(b)
@@ -273,14 +274,14 @@ func TestDownloadTooLargeForALambdaAnswer(t *testing.T) {
 	for i := range 10 {
 		leads = append(leads, person(fmt.Sprintf("p%d@corp.example", i), lead.StageNew, true, nil))
 	}
-	h := &Handler{Bucket: "bkt", MaxDownload: len(CSVHeader) + 5*65, Log: slog.New(slog.DiscardHandler),
+	h := &Handler{Bucket: "bkt", MaxDownload: len(customerlist.Header) + 5*65, Log: slog.New(slog.DiscardHandler),
 		Exporter: &Exporter{Segments: NewSet(all), Leads: leads, Runs: &memRuns{}, Clock: func() time.Time { return now }}}
 	req := httpapi.Request{RouteKey: "GET /reports/segments/{segment}/csv", PathParameters: map[string]string{"segment": "all"}}
 	resp, _ := h.Handle(context.Background(), req)
 	if resp.StatusCode != 413 || !strings.Contains(resp.Body, `"exportable":10`) || !strings.Contains(resp.Body, "s3://bkt/segments/all/2026-11-16.csv") {
 		t.Fatalf("too large: %d %s", resp.StatusCode, resp.Body)
 	}
-	h.MaxDownload = len(CSVHeader) + 10*65
+	h.MaxDownload = len(customerlist.Header) + 10*65
 	resp, _ = h.Handle(context.Background(), req)
 	if resp.StatusCode != 200 || strings.Count(resp.Body, "\n") != 11 {
 		t.Fatalf("just fits: %d %s", resp.StatusCode, resp.Body)
