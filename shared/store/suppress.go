@@ -36,8 +36,7 @@ type suppression struct {
 
 // Suppressed reports whether an email hash is on the suppression list.
 func (s *Store) Suppressed(ctx context.Context, emailHash string) (bool, error) {
-	var sup suppression
-	err := s.get(ctx, suppressPK(emailHash), skSuppress, &sup)
+	_, _, err := s.Suppression(ctx, emailHash)
 	if errors.Is(err, lead.ErrNotFound) {
 		return false, nil
 	}

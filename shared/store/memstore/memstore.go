@@ -368,11 +368,9 @@ func (s *Store) NextTurn(_ context.Context, team string) (int64, error) {
 // --- suppression and erasure ------------------------------------------
 
 // Suppressed reports whether an email hash is on the suppression list.
-func (s *Store) Suppressed(_ context.Context, emailHash string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.suppressed[emailHash]
-	return ok, nil
+func (s *Store) Suppressed(ctx context.Context, emailHash string) (bool, error) {
+	_, _, err := s.Suppression(ctx, emailHash)
+	return err == nil, nil
 }
 
 // Suppression is an email hash's entry on the suppression list: its
