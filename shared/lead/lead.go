@@ -160,6 +160,14 @@ func (a Attribution) CampaignOrDefault() string {
 	return "unattributed"
 }
 
+// CampaignFacts is the attribution an erasure keeps: the campaign facts,
+// not the URLs (their queries can carry the address or a token), the
+// search term nor the ad content.
+func (a Attribution) CampaignFacts() Attribution {
+	return Attribution{UTMSource: a.UTMSource, UTMMedium: a.UTMMedium, UTMCampaign: a.UTMCampaign,
+		Campaign: a.Campaign, Variant: a.Variant, At: a.At}
+}
+
 // Lead is the accumulated profile of one person (one normalised email).
 type Lead struct {
 	ID        string `json:"id"`

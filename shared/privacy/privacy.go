@@ -224,7 +224,7 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 	out := lead.Lead{
 		ID: l.ID, EmailHash: l.EmailHash, Stage: l.Stage, Touches: l.Touches,
 		CreatedAt: l.CreatedAt, UpdatedAt: now, Version: l.Version, Signals: l.Signals,
-		FirstTouch: attribution(l.FirstTouch), LastTouch: attribution(l.LastTouch),
+		FirstTouch: l.FirstTouch.CampaignFacts(), LastTouch: l.LastTouch.CampaignFacts(),
 	}
 	out.Submission = lead.Submission{Email: "", Country: l.Country, Source: out.LastTouch}
 	if q := l.Qualification; q != nil {
@@ -252,13 +252,6 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 	out.Suppressed = "erasure"
 	out.Recorded = l.Recorded
 	return out
-}
-
-// attribution keeps the campaign facts, not the URLs (which can carry
-// personal data in their queries).
-func attribution(a lead.Attribution) lead.Attribution {
-	return lead.Attribution{UTMSource: a.UTMSource, UTMMedium: a.UTMMedium, UTMCampaign: a.UTMCampaign,
-		Campaign: a.Campaign, Variant: a.Variant, At: a.At}
 }
 
 // funnelFact is an event as an erasure keeps it: when and what, no

@@ -225,15 +225,10 @@ func DropZeroTimes(v any) any {
 // comment on an answer or an outcome).
 var formFields = []string{"fields", "message", "answers", "comment"}
 
-// keptSource and keptConsent are the parts of a form's attribution and
-// consent record an erased lead's event still publishes: the campaign
-// facts and what was agreed, when — not the URLs (their queries can carry
-// the address or a token), the search term, nor the consent evidence
+// keptConsent is the part of a form's consent record an erased lead's
+// event still publishes: what was agreed, when — not the consent evidence
 // (the keyed hashes of the IP address and user agent).
-var (
-	keptSource  = []string{"utm_source", "utm_medium", "utm_campaign", "campaign", "variant", "at"}
-	keptConsent = []string{"marketing_opt_in", "text_version", "at", "confirmed_at", "method"}
-)
+var keptConsent = []string{"marketing_opt_in", "text_version", "at", "confirmed_at", "method"}
 
 // withoutForm is an event's data without what the person wrote or sales
 // wrote about them: an erased lead's record made before the erasure
@@ -245,15 +240,36 @@ func withoutForm(data map[string]any) map[string]any {
 	for _, k := range formFields {
 		delete(out, k)
 	}
-	for k, kept := range map[string][]string{"source": keptSource, "consent": keptConsent} {
-		if m, ok := out[k].(map[string]any); ok {
-			out[k] = only(m, kept)
-		}
+	if m, ok := out["source"].(map[string]any); ok {
+		out["source"] = campaignFacts(m)
+	}
+	if m, ok := out["consent"].(map[string]any); ok {
+		out["consent"] = only(m, keptConsent)
 	}
 	if to, _ := out["to"].(string); to == string(lead.StageLost) {
 		delete(out, "reason")
 	}
 	return out
+}
+
+// campaignFacts is a form's attribution, as a record's data holds it,
+// with what an erasure keeps of it (lead.Attribution.CampaignFacts, as
+// privacy.Anonymise keeps the profile's); nothing when it does not read
+// as one.
+func campaignFacts(m map[string]any) map[string]any {
+	var a lead.Attribution
+	b, err := json.Marshal(m)
+	if err == nil {
+		err = json.Unmarshal(b, &a)
+	}
+	if err == nil {
+		b, err = json.Marshal(a.CampaignFacts())
+	}
+	out := map[string]any{}
+	if err == nil && json.Unmarshal(b, &out) == nil {
+		return out
+	}
+	return map[string]any{}
 }
 
 // only is m with the keys named only.

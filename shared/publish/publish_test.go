@@ -260,6 +260,9 @@ func TestErasedLeadsRecordsPublishNothingPersonal(t *testing.T) {
 			d["consent"].(map[string]any)["marketing_opt_in"] != true {
 			t.Errorf("form of an erased lead: %v", d)
 		}
+		if src := bus.got[0].Detail.Data["source"].(map[string]any); len(src) != 3 || src["utm_source"] != "google" || src["at"] != at.Format(time.RFC3339) {
+			t.Errorf("attribution of an erased lead's form: %v, want its campaign facts (utm_source, campaign, at)", src)
+		}
 		if d := bus.got[1].Detail.Data; d["reason"] != "not_now" || d["to"] != "nurturing" {
 			t.Errorf("rejection of an erased lead: %v", d)
 		}
