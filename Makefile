@@ -39,7 +39,7 @@ help:
 	@echo "make demo     fill a running 'make run' with campaigns, answers and outcomes; prints the dashboard URL"
 	@echo "make plan TARGET=100000 PERIOD=2027-Q1 [LOOKBACK=12] [FORMAT=json|csv]   a running 'make run': the revenue target worked backwards per campaign (leads, budget, sales hours)"
 	@echo "make bounce EMAIL=… / make complaint EMAIL=… / make soft-bounce EMAIL=…   simulate an SES event in a running 'make run'; says what changed"
-	@echo "make build    build every Lambda binary (linux/arm64) into bin/"
+	@echo "make build    build every Lambda into bin/<name>/ as sam build does (linux/arm64 bootstrap, config/, zoneinfo.zip)"
 	@echo "make deploy-check   cfn-lint + the SAM transform checks + every build target: run before 'sam build && sam deploy'"
 	@echo "make check-config [CONFIG=qualify.yaml] [CAMPAIGNS=config/campaigns] [SEGMENTS=config/segments] [SEQUENCES=nurture.yaml] [LEAD=events/sample-lead.json]"
 	@echo "             check the qualification config, every campaign and segment file and the nurture sequences; preview the decision for a lead"
@@ -203,10 +203,10 @@ build-%Function:
 	cp -r config $(ARTIFACTS_DIR)/
 	cp "$$($(GO) env GOROOT)/lib/time/zoneinfo.zip" $(ARTIFACTS_DIR)/
 
+# Each function into bin/<name>/ exactly as SAM builds it (the target above).
 build:
 	@for f in $(FUNCTIONS); do \
-	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o bin/$$f/bootstrap ./functions/$$f || exit 1; \
-	  cp "$$($(GO) env GOROOT)/lib/time/zoneinfo.zip" bin/$$f/ || exit 1; \
+	  mkdir -p bin/$$f && $(MAKE) --no-print-directory -s build-$${f}Function ARTIFACTS_DIR=$(CURDIR)/bin/$$f || exit 1; \
 	  echo "bin/$$f/bootstrap $$(stat -c %s bin/$$f/bootstrap) bytes"; done
 
 clean:
