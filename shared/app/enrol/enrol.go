@@ -7,10 +7,12 @@
 package enrol
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/config"
@@ -34,16 +36,20 @@ func Evidence(keys token.Keys) lead.Evidence {
 // overrides), the sequences and each campaign's own sequence: what
 // re-grades a lead and places it in nurturing.
 func Load(cfg config.Qualifying) (nurture.Enroller, *campaign.Set, error) {
+	// Three independent files (parsing, templates compiled): read at
+	// once, as the function's init waits for the slowest, not their sum.
+	var (
+		seq          *nurture.Config
+		campaigns    *campaign.Set
+		seqErr, cErr error
+		wg           sync.WaitGroup
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); seq, seqErr = nurture.Load(config.InTask(cfg.NurtureConfig)) }()
+	go func() { defer wg.Done(); campaigns, cErr = campaign.LoadConfigured(cfg.CampaignsDir) }()
 	rules, err := qualify.Load(config.InTask(cfg.QualifyConfig))
-	if err != nil {
-		return nurture.Enroller{}, nil, err
-	}
-	seq, err := nurture.Load(config.InTask(cfg.NurtureConfig))
-	if err != nil {
-		return nurture.Enroller{}, nil, err
-	}
-	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
-	if err != nil {
+	wg.Wait()
+	if err = cmp.Or(err, seqErr, cErr); err != nil {
 		return nurture.Enroller{}, nil, err
 	}
 	// Campaign files may override how their leads are scored.
