@@ -21,6 +21,7 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/app/capturefn"
 	"github.com/leadflow/leadflow/shared/app/nurturefn"
@@ -126,50 +127,45 @@ func nurtureRound(e *env, table, name string, n int) (perEmail, floorPer time.Du
 
 	// Floor: SendEmail + a conditional PutItem before and after it, of a
 	// lead-sized item, as many workers as the tick, same count.
-	item := floorItem(e, table, domain)
-	msg := sendInput()
-	t0 = time.Now()
-	var wg sync.WaitGroup
-	work := make(chan int)
 	rate, err := strconv.ParseFloat(nurCfg.SESMaxSendRate, 64)
 	must(err)
-	for w := 0; w < nurturefn.Workers(rate); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				put := func(version int) {
-					it := maps.Clone(item)
-					it["PK"] = &types.AttributeValueMemberS{Value: fmt.Sprint("FLOOR#", name, i)}
-					it["version"] = &types.AttributeValueMemberN{Value: strconv.Itoa(version)}
-					_, err := e.clients.DynamoDB.PutItem(e.ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it,
-						ConditionExpression:       aws.String("attribute_not_exists(PK) OR version = :prev"),
-						ExpressionAttributeValues: map[string]types.AttributeValue{":prev": &types.AttributeValueMemberN{Value: strconv.Itoa(version - 1)}}})
-					must(err)
-				}
-				put(1)
-				_, err := e.clients.SES.SendEmail(e.ctx, msg)
-				must(err)
-				put(2)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	return total / time.Duration(n), time.Since(t0) / time.Duration(n), requests
+	floor := sendFloor(e.ctx, e.clients, table, floorItem(e.ctx, e.clients.DynamoDB, table, domain), name, nurturefn.Workers(rate), n)
+	return total / time.Duration(n), floor / time.Duration(n), requests
+}
+
+// sendFloor is the least n emails need from the emulators, on the given
+// number of workers: each a conditional PutItem of item (the claim),
+// SendEmail of a nurture-sized message, and a conditional PutItem of it
+// again (the commit). It returns the time all n took.
+func sendFloor(ctx context.Context, sdk testenv.SDK, table string, item map[string]types.AttributeValue, name string, workers, n int) time.Duration {
+	msg := sendInput()
+	t0 := time.Now()
+	parallel(n, workers, func(i int) {
+		put := func(version int) {
+			it := maps.Clone(item)
+			it["PK"] = &types.AttributeValueMemberS{Value: fmt.Sprint("FLOOR#", name, i)}
+			it["version"] = &types.AttributeValueMemberN{Value: strconv.Itoa(version)}
+			_, err := sdk.DynamoDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it,
+				ConditionExpression:       aws.String("attribute_not_exists(PK) OR version = :prev"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":prev": &types.AttributeValueMemberN{Value: strconv.Itoa(version - 1)}}})
+			must(err)
+		}
+		put(1)
+		_, err := sdk.SES.SendEmail(ctx, msg)
+		must(err)
+		put(2)
+	})
+	return time.Since(t0)
 }
 
 // floorItem is one of the round's stored lead profiles, as the floor's
 // lead-sized item (its due-index keys dropped).
-func floorItem(e *env, table, domain string) map[string]types.AttributeValue {
-	p := dynamodb.NewScanPaginator(e.clients.DynamoDB, &dynamodb.ScanInput{TableName: aws.String(table),
+func floorItem(ctx context.Context, db *dynamodb.Client, table, domain string) map[string]types.AttributeValue {
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table),
 		FilterExpression:          aws.String("SK = :p AND contains(email, :d)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "PROFILE"}, ":d": &types.AttributeValueMemberS{Value: domain}}})
 	for p.HasMorePages() {
-		out, err := p.NextPage(e.ctx)
+		out, err := p.NextPage(ctx)
 		must(err)
 		for _, it := range out.Items {
 			delete(it, "GSI1PK")
