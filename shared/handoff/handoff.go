@@ -403,8 +403,10 @@ func (s *Service) chooseRecipient(ctx context.Context, l *lead.Lead, job string)
 }
 
 // nextRep takes the team's next round-robin turn among available reps,
-// skipping `not`; with nobody available it falls back to the team lead,
-// then to the fallback sales address.
+// skipping `not`; with one rep to choose from it takes no turn (there is
+// no rotation to keep, and the alert waits for one request less); with
+// nobody available it falls back to the team lead, then to the fallback
+// sales address.
 func (s *Service) nextRep(ctx context.Context, name string, team qualify.Team, not string) (qualify.Rep, error) {
 	var reps []qualify.Rep
 	for _, r := range team.Available() {
@@ -412,11 +414,14 @@ func (s *Service) nextRep(ctx context.Context, name string, team qualify.Team, n
 			reps = append(reps, r)
 		}
 	}
-	if len(reps) == 0 {
+	switch len(reps) {
+	case 0:
 		if team.Lead.Email != "" && team.Lead.Email != not {
 			return team.Lead, nil
 		}
 		return qualify.Rep{Name: "Sales", Email: s.Fallback}, nil
+	case 1:
+		return reps[0], nil
 	}
 	turn, err := s.Store.NextTurn(ctx, name)
 	if err != nil {

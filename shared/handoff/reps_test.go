@@ -3,6 +3,7 @@ package handoff
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,5 +49,43 @@ func TestAlertAndBreachCountForTheRep(t *testing.T) {
 	want := map[string]report.Counters{repOf(first): {"handoffs": 1, "sla_breaches": 1}, repOf(second): {"handoffs": 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("rep counters %v, want %v", got, want)
+	}
+}
+
+// A team with one rep available (the others away) has no rotation to
+// keep: its alerts go to that rep without a round-robin turn, one
+// request less before each alert, and the rotation goes on where it
+// stood once a second rep is back.
+func TestOneAvailableRepTakesNoTurn(t *testing.T) {
+	tests := []struct {
+		name  string
+		away  string // Cy's flag
+		turns int
+	}{
+		{"two available: a turn each", "false", 2},
+		{"one available: no turn", "true", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.svc.Rules = rules(t, strings.Replace(teamYAML, "{name: Cy, email: cy@example.com}", "{name: Cy, email: cy@example.com, away: "+tt.away+"}", 1))
+			cs := &countingStore{Store: f.store}
+			f.svc.Store = cs
+			ctx := context.Background()
+			for _, email := range []string{"one@bigcorp.example", "two@bigcorp.example"} {
+				id := f.hotLead(t, email)
+				if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != Sent {
+					t.Fatalf("%s: %s, %v", email, out, err)
+				}
+				if tt.turns == 0 {
+					if rep := stored(t, f.store, id).Handoff.Rep; rep != "ana@example.com" {
+						t.Fatalf("%s went to %s, want the one available rep", email, rep)
+					}
+				}
+			}
+			if cs.turns != tt.turns {
+				t.Fatalf("%d round-robin turns, want %d", cs.turns, tt.turns)
+			}
+		})
 	}
 }
