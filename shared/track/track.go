@@ -152,13 +152,25 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 		// link: the token would be of no use there but to whoever reads
 		// it (its analytics, its logs), to post page views for the lead.
 		if !res.Erased && h.CORS.Allowed(pageOrigin(target)) {
-			q := target.Query()
-			q.Set(links.VisitorParam, links.Visitor(h.Keys, c.Subject, now))
-			target.RawQuery = q.Encode()
+			target.RawQuery = withVisitor(target.RawQuery, links.Visitor(h.Keys, c.Subject, now))
 		}
 	}
 	log.Info("click", append([]any{"status", http.StatusFound, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
 	return httpapi.Response{StatusCode: http.StatusFound, Headers: map[string]string{"Location": target.String(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
+}
+
+// withVisitor is a link's raw query with the visitor token as its last
+// parameter, instead of any it had, and otherwise as written: neither
+// re-encoded, re-ordered nor lost where Go's parser would refuse it.
+func withVisitor(rawQuery, tok string) string {
+	parts := strings.Split(rawQuery, "&")
+	kept := parts[:0]
+	for _, p := range parts {
+		if k, _, _ := strings.Cut(p, "="); p != "" && k != links.VisitorParam {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(append(kept, links.VisitorParam+"="+url.QueryEscape(tok)), "&")
 }
 
 // open records the first open of an email and always answers the pixel,

@@ -340,3 +340,33 @@ func TestClickHandsTheVisitorTokenOnlyToOurSites(t *testing.T) {
 		}
 	}
 }
+
+// TestClickKeepsTheLinksQueryAsWritten: the redirect is the link of the
+// email with the visitor token added at the end of its query, nothing
+// else changed — not re-encoded (a site may read "%20" but not "+" as a
+// space), re-ordered, or "?register" turned into "?register=", and a
+// query with ";" (which Go's parser refuses) not lost. An lf the link
+// already had is replaced.
+func TestClickKeepsTheLinksQueryAsWritten(t *testing.T) {
+	h, keys := handler(t)
+	h.CORS = httpapi.NewCORS("https://www.example.com")
+	sent := h.Clock().Add(-time.Hour)
+	for _, tc := range []struct{ target, want string }{
+		{"https://www.example.com/guide", "https://www.example.com/guide?lf=$"},
+		{"https://www.example.com/webinar?register", "https://www.example.com/webinar?register&lf=$"},
+		{"https://www.example.com/a?z=1&a=2", "https://www.example.com/a?z=1&a=2&lf=$"},
+		{"https://www.example.com/s?q=a%20b&x=%2F", "https://www.example.com/s?q=a%20b&x=%2F&lf=$"},
+		{"https://www.example.com/p?a=1;b=2", "https://www.example.com/p?a=1;b=2&lf=$"},
+		{"https://www.example.com/p?lf=old&x=1&lfx=2", "https://www.example.com/p?x=1&lfx=2&lf=$"},
+		{"https://www.example.com/?#/pricing?x=1", "https://www.example.com/?lf=$#/pricing?x=1"},
+		{"https://www.example.com/d?utm_source=email#faq", "https://www.example.com/d?utm_source=email&lf=$#faq"},
+	} {
+		link := links.Click(keys, "https://leads.example.com", "L1", tc.target, sent)
+		req := httpapi.Request{RouteKey: "GET /t/c/{token}", PathParameters: map[string]string{"token": link[strings.LastIndex(link, "/")+1:]}}
+		resp, _ := h.Handle(context.Background(), req)
+		want := strings.Replace(tc.want, "$", url.QueryEscape(links.Visitor(keys, "L1", h.Clock())), 1)
+		if resp.StatusCode != http.StatusFound || resp.Headers["Location"] != want {
+			t.Errorf("%s: %d → %s, want %s", tc.target, resp.StatusCode, resp.Headers["Location"], want)
+		}
+	}
+}
