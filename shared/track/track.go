@@ -141,7 +141,13 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 		if res.Handoff != "" {
 			outcome += "+handoff_" + string(res.Handoff)
 		}
-		if err != nil {
+		switch {
+		case err != nil && res.Lead.ID != "":
+			// Saved; only the alert it made due failed: the lead stays
+			// due and the schedule sends it.
+			outcome += "+alert_left_to_schedule"
+			log.Error("click", "leadId", c.Subject, "error", err.Error())
+		case err != nil:
 			outcome = "not_recorded"
 			log.Error("click", "leadId", c.Subject, "error", err.Error())
 		}
@@ -220,6 +226,11 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	}
 	if errors.Is(err, lead.ErrNotFound) {
 		log.Warn("open", "status", http.StatusOK, "leadId", c.Subject, "outcome", "unknown_lead") // erased since
+		return answer
+	}
+	if err != nil && res.Lead.ID != "" {
+		// Saved; only the alert it made due failed: the schedule sends it.
+		log.Error("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", outcome + "+alert_left_to_schedule", "error", err.Error()}, metrics.Attrs(ctx, now)...)...)
 		return answer
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package track
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -367,6 +368,38 @@ func TestClickKeepsTheLinksQueryAsWritten(t *testing.T) {
 		want := strings.Replace(tc.want, "$", url.QueryEscape(links.Visitor(keys, "L1", h.Clock())), 1)
 		if resp.StatusCode != http.StatusFound || resp.Headers["Location"] != want {
 			t.Errorf("%s: %d → %s, want %s", tc.target, resp.StatusCode, resp.Headers["Location"], want)
+		}
+	}
+}
+
+// TestAClickOrOpenWhoseAlertFailedIsRecorded: when the signal is saved
+// but the alert it made due fails (SES throttled; the schedule sends it),
+// the log says the signal was recorded and the alert left to the
+// schedule — not "not_recorded", which sends whoever reads the logs
+// looking for a lost click.
+func TestAClickOrOpenWhoseAlertFailedIsRecorded(t *testing.T) {
+	for _, route := range []string{"GET /t/c/{token}", "GET /t/o/{token}"} {
+		h, keys := handler(t)
+		var logs strings.Builder
+		h.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+		h.Engage.Rules = &hotAfter{hot: 1}
+		h.Engage.HandOff = func(context.Context, lead.Lead, string, string) (lead.Outcome, error) {
+			return "", errors.New("ses send: throttled")
+		}
+		u := links.Click(keys, "https://leads.example.com", "L1", "https://www.example.com/guide", h.Clock().Add(-time.Hour))
+		if strings.Contains(route, "/o/") {
+			u = links.OpenPixel(keys, "https://leads.example.com", "L1", "seq:welcome", h.Clock().Add(-time.Hour))
+		}
+		req := httpapi.Request{RouteKey: route, PathParameters: map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}}
+		if _, err := h.Handle(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		l, _ := h.Engage.Store.Lead(context.Background(), "L1")
+		if len(l.Signals) != 1 {
+			t.Fatalf("%s: %d signals, want the one saved", route, len(l.Signals))
+		}
+		if line := logs.String(); strings.Contains(line, "not_recorded") || !strings.Contains(line, `"outcome":"recorded+alert_left_to_schedule"`) || !strings.Contains(line, "throttled") {
+			t.Errorf("%s: log %s; want outcome recorded+alert_left_to_schedule with the error", route, line)
 		}
 	}
 }
