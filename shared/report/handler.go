@@ -91,7 +91,14 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	q := req.QueryStringParameters
 	now := h.Clock().UTC()
 	to := orDefault(q["to"], now.Format("2006-01"))
-	from := orDefault(q["from"], LookbackFor(now, 3).From) // this month and the two before (never now.AddDate: 31 Mar − 1 month is 3 Mar)
+	// Without `from`: the month `to` names and the two before it — this
+	// month and the two before without either (never now.AddDate: 31 Mar
+	// − 1 month is 3 Mar).
+	end := now
+	if t, err := time.Parse("2006-01", to); err == nil && monthRe.MatchString(to) {
+		end = t
+	}
+	from := orDefault(q["from"], LookbackFor(end, 3).From)
 	format := orDefault(q["format"], "json")
 	var problems []map[string]string
 	for field, v := range map[string]string{"from": from, "to": to} {

@@ -144,6 +144,31 @@ func TestReportDefaultsToTheLastThreeMonths(t *testing.T) {
 	}
 }
 
+// TestReportDefaultsAroundTheMonthsGiven: a report asked with only `to`
+// covers that month and the two before it, as one asked with neither
+// covers this month and the two before; only `from` runs to this month.
+func TestReportDefaultsAroundTheMonthsGiven(t *testing.T) {
+	h := newHandler(seeded(t), &mailtest.Outbox{})
+	for _, tc := range []struct {
+		query    map[string]string
+		from, to string
+	}{
+		{map[string]string{"to": "2031-02"}, "2030-12", "2031-02"},
+		{map[string]string{"to": "2029-01"}, "2028-11", "2029-01"},
+		{map[string]string{"from": "2030-12"}, "2030-12", "2031-03"},
+	} {
+		resp := get(t, h, tc.query)
+		var s summary
+		if err := json.Unmarshal([]byte(resp.Body), &s); err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("%v: %d %s", tc.query, resp.StatusCode, resp.Body)
+			continue
+		}
+		if s.Period.From != tc.from || s.Period.To != tc.to {
+			t.Errorf("%v: period = %+v, want %s..%s", tc.query, s.Period, tc.from, tc.to)
+		}
+	}
+}
+
 func TestBadReportRequests(t *testing.T) {
 	h := newHandler(seeded(t), &mailtest.Outbox{})
 	for _, tc := range []struct {
