@@ -22,7 +22,7 @@ type ABTest struct {
 	Campaign    string  `json:"campaign"`
 	Metric      string  `json:"metric"`       // "lead_to_sal" or "lead_to_mql"
 	MetricLabel string  `json:"metric_label"` // "lead → SAL"
-	Baseline    Arm     `json:"baseline"`     // the campaign's first variant
+	Baseline    Arm     `json:"baseline"`     // the campaign's first variant with leads in the period
 	Variant     Arm     `json:"variant"`
 	Enough      bool    `json:"enough_data"` // the minimum sample is met
 	Z           float64 `json:"z"`           // (variant − baseline) / pooled SE; 0 without enough data
@@ -43,14 +43,22 @@ type Arm struct {
 // abTests compares every variant after the first with the first (the
 // control, by sorted id) on lead → SAL and lead → MQL. Comparing with
 // the control rather than with the current leader keeps the baseline from
-// moving as numbers come in.
+// moving as numbers come in. A variant without leads in the period (one
+// retired before it, whose earlier leads still move down the funnel) has
+// no rate: it is neither the control nor compared.
 func abTests(campaign string, variants []Row) []ABTest {
-	if len(variants) < 2 {
+	var arms []Row
+	for _, v := range variants {
+		if v.Leads > 0 {
+			arms = append(arms, v)
+		}
+	}
+	if len(arms) < 2 {
 		return nil
 	}
-	base := variants[0]
+	base := arms[0]
 	var tests []ABTest
-	for _, v := range variants[1:] {
+	for _, v := range arms[1:] {
 		for _, m := range []struct {
 			id, label, stage string
 			count            func(Row) int64

@@ -76,6 +76,12 @@ func TestABVerdicts(t *testing.T) {
 			[]string{"no significant difference yet (p = 0.74)", "no significant difference yet (p = 1.00)",
 				"C converts better to SAL than A (20.0% vs 10.0%, p = 0.005)", "no significant difference yet (p = 1.00)"},
 			[]string{"", "", "C", ""}},
+		// A retired in the period: only its accepted leads of before
+		// count, it has no rate; B and C are the test.
+		{"first variant without leads", []Source{variant("A", 0, 0, 3), variant("B", 200, 60, 20), variant("C", 200, 60, 40)},
+			[]string{"C converts better to SAL than B (20.0% vs 10.0%, p = 0.005)", "no significant difference yet (p = 1.00)"},
+			[]string{"C", ""}},
+		{"only one variant with leads", []Source{variant("A", 0, 0, 3), variant("B", 200, 60, 20)}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,7 +38,8 @@
 //     win rate × average deal; lead → won median the won_days_* bucket of
 //     the deal of rank ⌈n/2⌉ (the bucket's width is its resolution).
 //   - A/B: a pooled two-proportion z-test (two-sided, normal
-//     approximation) of each variant against the campaign's first variant.
+//     approximation) of each variant against the campaign's first variant
+//     (variants without leads in the period are left out).
 //
 // The revenue planner (BuildPlan, GET /reports/plan) works a revenue
 // target backwards through each campaign's funnel measured over a
