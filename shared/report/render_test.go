@@ -56,6 +56,40 @@ func TestJSON(t *testing.T) {
 	}
 }
 
+// TestJSONListsAreNeverNull: an empty period, a campaign without
+// variants and one without A/B tests give empty lists, not null, as the
+// months and the reps do: a client iterating them needs no null check.
+func TestJSONListsAreNeverNull(t *testing.T) {
+	for name, r := range map[string]Report{
+		"no campaign":       Build(nil, Economics{}, Period{From: "2026-11", To: "2026-11"}),
+		"no variant":        Build([]Source{{Campaign: "x", Month: "2026-11", Counters: Counters{"leads": 3}}}, Economics{}, Period{}),
+		"one variant":       Build([]Source{{Campaign: "x", Variant: "a", Month: "2026-11", Counters: Counters{"leads": 3}}}, Economics{}, Period{}),
+		"spend, no counter": Build(nil, Economics{Spend: map[string]float64{"x": 100}}, Period{}),
+	} {
+		var buf bytes.Buffer
+		if err := r.JSON(&buf); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Campaigns []struct {
+				Variants json.RawMessage `json:"variants"`
+				Tests    json.RawMessage `json:"ab_tests"`
+			} `json:"campaigns"`
+		}
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(buf.String(), `"campaigns": null`) {
+			t.Errorf("%s: campaigns is null", name)
+		}
+		for _, c := range got.Campaigns {
+			if string(c.Variants) == "null" || string(c.Tests) == "null" {
+				t.Errorf("%s: variants %s, ab_tests %s", name, c.Variants, c.Tests)
+			}
+		}
+	}
+}
+
 func TestCSV(t *testing.T) {
 	var buf bytes.Buffer
 	if err := knownReport().CSV(&buf); err != nil {

@@ -210,7 +210,8 @@ func Build(sources []Source, econ Economics, period Period) Report {
 	}
 
 	s := econ.settings()
-	r := Report{Period: period, Months: sortedKeys(months), Settings: s}
+	// Lists are [] in JSON, never null, like the months and the reps.
+	r := Report{Period: period, Months: sortedKeys(months), Settings: s, Campaigns: []Campaign{}}
 	if len(r.Months) > 0 {
 		if r.Period.From == "" {
 			r.Period.From = r.Months[0]
@@ -228,7 +229,7 @@ func Build(sources []Source, econ Economics, period Period) Report {
 	for _, name := range sortedKeys(campaigns) {
 		c := campaigns[name]
 		all.add(c)
-		camp := Campaign{Total: buildRow(name, "", c, s, econ.spend(name))}
+		camp := Campaign{Total: buildRow(name, "", c, s, econ.spend(name)), Variants: []Row{}}
 		if sp := camp.Total.Economics.Spend; sp != nil {
 			anySpend = true
 			spend += *sp
@@ -240,7 +241,7 @@ func Build(sources []Source, econ Economics, period Period) Report {
 		for _, v := range sortedKeys(variants[name]) {
 			camp.Variants = append(camp.Variants, buildRow(name, v, variants[name][v], s, nil))
 		}
-		camp.Tests = abTests(name, camp.Variants)
+		camp.Tests = append([]ABTest{}, abTests(name, camp.Variants)...)
 		r.Campaigns = append(r.Campaigns, camp)
 	}
 	r.Total = buildRow("", "", all, s, nil)
