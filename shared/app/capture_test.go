@@ -242,6 +242,11 @@ func TestAddressesAreCheckedAtInit(t *testing.T) {
 		{"reports", "HOURLY_COST", "6e7", `HOURLY_COST="6e7" is more than 1000000`},
 		{"reports", "CAMPAIGN_SPEND", "alpha=1e13", `CAMPAIGN_SPEND: "alpha=1e13" is more than 1000000000000`},
 		{"reports", "MINUTES_PER_LEAD", "1440", ""},
+		// A spend without its campaign, or a campaign given twice (which
+		// figure is meant?), is a typo to fix, not one to guess at.
+		{"reports", "CAMPAIGN_SPEND", "=500", `CAMPAIGN_SPEND: "=500" names no campaign`},
+		{"reports", "CAMPAIGN_SPEND", "alpha=500, beta=20,alpha=800", `CAMPAIGN_SPEND: campaign "alpha" is given twice`},
+		{"reports", "CAMPAIGN_SPEND", "alpha=500,beta=20", ""},
 	} {
 		env := maps.Clone(base)
 		env[tc.name] = tc.value

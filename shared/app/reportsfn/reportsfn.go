@@ -112,6 +112,12 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 		if f > campaign.MaxSpend {
 			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is more than %.0f", part, float64(campaign.MaxSpend))
 		}
+		if id = strings.TrimSpace(id); id == "" {
+			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q names no campaign", part)
+		}
+		if _, twice := econ.Spend[id]; twice {
+			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: campaign %q is given twice", id)
+		}
 		econ.Spend[id] = f * rate
 	}
 	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
