@@ -99,11 +99,15 @@ func (r Report) digest(opt DigestOptions) digest {
 	d.Subject = oneLine(fmt.Sprintf("Leads %s: %s, %s accepted by sales, %s of sales time wasted",
 		label, Plural(t.Leads, "lead", "leads"), Count(t.Funnel.SAL), Hours(t.Economics.WastedHours)), maxSubject)
 
+	response := NoResponses
+	if t.Speed.Median.Known {
+		response = fmt.Sprintf("median %s, p90 %s", t.Speed.Median.Label, t.Speed.P90.Label)
+	}
 	d.Headline = []string{
 		fmt.Sprintf("%s · %s non-target (%s) · %s accepted by sales (%s of leads) · %s won",
 			Plural(t.Leads, "lead", "leads"), Count(t.NonTarget.Total), t.NonTarget.Share, Count(t.Funnel.SAL), t.Funnel.LeadToSAL, Count(t.Funnel.Won)),
-		fmt.Sprintf("First response: median %s, p90 %s · %s (%s of alerts)",
-			t.Speed.Median.Label, t.Speed.P90.Label, Plural(t.Speed.SLABreaches, "SLA breach", "SLA breaches"), t.Speed.SLABreachRate),
+		fmt.Sprintf("First response: %s · %s (%s of alerts)",
+			response, Plural(t.Speed.SLABreaches, "SLA breach", "SLA breaches"), t.Speed.SLABreachRate),
 	}
 	if t.Economics.CostPerSAL != nil {
 		d.Headline = append(d.Headline, fmt.Sprintf("Cost per SAL %s · cost per lead %s (campaigns with a spend)",

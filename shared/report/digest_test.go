@@ -160,3 +160,21 @@ func TestDigestRevenueCorrectionOnly(t *testing.T) {
 		t.Errorf("campaign B has no revenue and no deal, yet is listed:\n%s", rev)
 	}
 }
+
+// TestDigestWithoutResponses: a period whose alerts sales has not
+// answered yet says so once, not as a median and a p90 that both read
+// "no responses yet".
+func TestDigestWithoutResponses(t *testing.T) {
+	r := sampleReport()
+	r.Total.Speed.Responses = 0
+	r.Total.Speed.Median, r.Total.Speed.P90 = Quantile{Label: NoResponses}, Quantile{Label: NoResponses}
+	_, html, text, err := r.Digest(DigestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range []string{text, html} {
+		if strings.Contains(doc, "median "+NoResponses) || !strings.Contains(doc, "First response: "+NoResponses+" ·") {
+			t.Errorf("digest headline without responses:\n%s", doc)
+		}
+	}
+}
