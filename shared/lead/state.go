@@ -18,6 +18,10 @@ type Signal struct {
 	// kept is a repeat (the same page or link on the same day, see
 	// DailyKey) and adds nothing. "" always counts.
 	Key string `json:"key,omitempty"`
+	// Page is the path a page view was of (lower case, without a query,
+	// fragment or trailing slash), for nurture's `visited` conditions; ""
+	// for other signals.
+	Page string `json:"page,omitempty"`
 }
 
 // MaxSignals bounds the signals kept on a profile; the oldest go first

@@ -49,9 +49,11 @@ const pricingPath = "/pricing"
 //   - score_at_least N: the latest qualification's engagement score ≥ N
 //     (a lead never qualified scores 0).
 //   - grade_in [A, B]: the latest qualification's fit grade is listed.
-//   - visited /path: a page_view:/path signal at any time, or for /pricing
-//     also a pricing_page_view signal; paths compare without a query
-//     string, fragment or trailing slash.
+//   - visited /path: a page view at any time of /path or a page under it
+//     (/case-studies: also /case-studies/acme), as the tracker records it
+//     (the signal's Page), or a page_view:/path signal; for /pricing also a
+//     pricing_page_view signal. Paths compare without a query string,
+//     fragment, trailing slash or case.
 //
 // Signal kinds may carry a detail after a colon (email_click:<link>); the
 // part before it is the kind.
@@ -81,6 +83,9 @@ func (c condition) holds(l *lead.Lead, since time.Time) bool {
 				return true
 			}
 			if page, ok := strings.CutPrefix(s.Kind, signalPageView+":"); ok && cleanPath(page) == c.path {
+				return true
+			}
+			if p := cleanPath(s.Page); s.Page != "" && (p == c.path || strings.HasPrefix(p, strings.TrimSuffix(c.path, "/")+"/") && c.path != "/") {
 				return true
 			}
 		}

@@ -205,6 +205,14 @@ func TestBranchConditions(t *testing.T) {
 		{"{visited: /pricing}", []sig{{Kind: "page_view:/blog", At: after}, {Kind: "page_view", At: after}}, nil, "no"},
 		{"{visited: /features/}", []sig{{Kind: "page_view:/features", At: after}}, nil, "yes"},
 		{"{visited: /features}", []sig{{Kind: "pricing_page_view", At: after}}, nil, "no"},
+		// Page views as the tracker records them: the path on the signal.
+		{"{visited: /case-studies}", []sig{{Kind: "page_view", Page: "/case-studies", At: before}}, nil, "yes"},
+		{"{visited: /Case-Studies/}", []sig{{Kind: "page_view", Page: "/case-studies/acme", At: after}}, nil, "yes"},
+		{"{visited: /case-studies}", []sig{{Kind: "page_view", Page: "/case-studiesx", At: after}, {Kind: "page_view", Page: "/", At: after}}, nil, "no"},
+		{"{visited: /pricing/enterprise}", []sig{{Kind: "pricing_page_view", Page: "/pricing/enterprise", At: after}}, nil, "yes"},
+		{"{visited: /pricing/enterprise}", []sig{{Kind: "pricing_page_view", Page: "/pricing/teams", At: after}}, nil, "no"},
+		{"{visited: /}", []sig{{Kind: "page_view", Page: "/blog", At: after}}, nil, "no"},
+		{"{visited: /}", []sig{{Kind: "page_view", Page: "/", At: after}}, nil, "yes"},
 	}
 	for _, tt := range tests {
 		name := tt.cond + " → " + tt.want

@@ -223,8 +223,12 @@ func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
 func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 	out := lead.Lead{
 		ID: l.ID, EmailHash: l.EmailHash, Stage: l.Stage, Touches: l.Touches,
-		CreatedAt: l.CreatedAt, UpdatedAt: now, Version: l.Version, Signals: l.Signals,
+		CreatedAt: l.CreatedAt, UpdatedAt: now, Version: l.Version,
 		FirstTouch: l.FirstTouch.CampaignFacts(), LastTouch: l.LastTouch.CampaignFacts(),
+	}
+	for _, s := range l.Signals {
+		s.Page = "" // which pages of the site the person read
+		out.Signals = append(out.Signals, s)
 	}
 	out.Submission = lead.Submission{Email: "", Country: l.Country, Source: out.LastTouch}
 	if q := l.Qualification; q != nil {

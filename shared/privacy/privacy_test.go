@@ -451,3 +451,24 @@ func TestEraseUnlistsTheAddressFromSegmentExports(t *testing.T) {
 		t.Fatalf("erase with the bucket failing: %d %s", resp.StatusCode, resp.Body)
 	}
 }
+
+// TestAnonymiseKeepsSignalKindsNotPages: the funnel keeps what kinds of
+// interest an erased lead showed, never which pages of the site it read
+// (the page paths page views carry for nurture's conditions).
+func TestAnonymiseKeepsSignalKindsNotPages(t *testing.T) {
+	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	l := lead.New("L1", lead.Submission{Email: "ann@example.com"})
+	l.Signals = []lead.Signal{{Kind: "page_view", At: now, Key: "k1", Page: "/careers/ann-smith-cv"}, {Kind: "email_click", At: now, Key: "k2"}}
+	out := Anonymise(l, now)
+	if len(out.Signals) != 2 || out.Signals[0].Kind != "page_view" || out.Signals[1].Kind != "email_click" {
+		t.Fatalf("signals %+v: the kinds must stay", out.Signals)
+	}
+	for _, s := range out.Signals {
+		if s.Page != "" {
+			t.Fatalf("erased lead keeps the page %q", s.Page)
+		}
+	}
+	if l.Signals[0].Page == "" {
+		t.Fatal("Anonymise changed the lead it was given")
+	}
+}

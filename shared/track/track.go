@@ -304,7 +304,7 @@ func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Res
 	// A page counts once a day: the page is the signal's own path prefix
 	// (every /pricing/… is one pricing_page_view), else host and path.
 	kind, page := pageOf(u, h.Pages)
-	res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: kind, At: now, Key: lead.DailyKey(kind, page, now)},
+	res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: kind, At: now, Key: lead.DailyKey(kind, page, now), Page: pagePath(u.Path)},
 		lead.Event{At: now, Kind: "page_view", ID: h.NewID(now), Data: map[string]any{"url": storedURL(u), "signal": kind}},
 		req.RequestContext.RequestID, "")
 	if err != nil && res.Lead.ID == "" {

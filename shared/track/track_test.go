@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -401,5 +402,29 @@ func TestAClickOrOpenWhoseAlertFailedIsRecorded(t *testing.T) {
 		if line := logs.String(); strings.Contains(line, "not_recorded") || !strings.Contains(line, `"outcome":"recorded+alert_left_to_schedule"`) || !strings.Contains(line, "throttled") {
 			t.Errorf("%s: log %s; want outcome recorded+alert_left_to_schedule with the error", route, line)
 		}
+	}
+}
+
+// TestPageViewSignalsKnowTheirPage: a page view's signal carries the path
+// it was of (as page views compare it), so a nurture branch
+// `{if: {visited: /case-studies}}` can tell which pages a lead saw; a
+// TRACK_PAGES signal keeps the path visited, not only its prefix.
+func TestPageViewSignalsKnowTheirPage(t *testing.T) {
+	h, keys := handler(t)
+	st := h.Engage.Store.(*memstore.Store)
+	visitor := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: "L1", Expires: h.Clock().Add(links.VisitTTL)})
+	for _, view := range []string{"https://www.example.com/Case-Studies/Acme/?utm_source=x#top", "https://www.example.com/pricing/enterprise"} {
+		req := httpapi.Request{RouteKey: "POST /events", Body: `{"t":"` + visitor + `","url":"` + view + `"}`, Headers: map[string]string{"content-type": "text/plain"}}
+		if r, err := h.Handle(context.Background(), req); err != nil || r.StatusCode != http.StatusNoContent {
+			t.Fatalf("%s: %d %v %s", view, r.StatusCode, err, r.Body)
+		}
+	}
+	l, _ := st.Lead(context.Background(), "L1")
+	got := map[string]string{}
+	for _, s := range l.Signals {
+		got[s.Kind] = s.Page
+	}
+	if want := map[string]string{"page_view": "/case-studies/acme", "pricing_page_view": "/pricing/enterprise"}; !maps.Equal(got, want) {
+		t.Fatalf("signals' pages %v, want %v", got, want)
 	}
 }
