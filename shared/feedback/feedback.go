@@ -62,6 +62,11 @@ var actions = []string{links.ActionAccept, links.ActionReject, links.ActionSQL, 
 // MaxComment bounds the optional comment sales can add.
 const MaxComment = 1000
 
+// maxForm bounds an answer form's body: a browser percent-encodes it, so
+// each of MaxComment characters can take 12 bytes (4 of UTF-8, 3 each),
+// and the amount, currency and close date fit in the rest.
+const maxForm = MaxComment*12 + 1024
+
 // Handle serves one request.
 func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	if req.RouteKey == RouteOutcomes {
@@ -161,7 +166,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 // page escapes them); "" for a field the request did not carry.
 func posted(req httpapi.Request) map[string]string {
 	out := map[string]string{}
-	body, err := httpapi.Body(req, 4096)
+	body, err := httpapi.Body(req, maxForm)
 	if err != nil {
 		return out
 	}
@@ -280,7 +285,7 @@ type answer struct {
 
 func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 	var a answer
-	body, err := httpapi.Body(req, 4096)
+	body, err := httpapi.Body(req, maxForm)
 	if err != nil {
 		return a, fmt.Errorf("the comment is too long")
 	}

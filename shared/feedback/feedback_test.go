@@ -9,6 +9,7 @@ import (
 	"html"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -367,13 +368,14 @@ func TestComment(t *testing.T) {
 		// Characters, not bytes: é is two.
 		{"at the limit", strings.Repeat("é", MaxComment), http.StatusOK},
 		{"one over", strings.Repeat("é", MaxComment+1), http.StatusBadRequest},
-		{"over the body limit", strings.Repeat("x", 5000), http.StatusBadRequest},
+		{"a pasted 5,000", strings.Repeat("x", 5000), http.StatusBadRequest},
+		{"over the body limit", strings.Repeat("x", maxForm+1), http.StatusBadRequest},
 		{"blank", "   ", http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			// A browser posts the form URL-encoded; raw UTF-8 keeps é at
-			// two bytes, under the 4 KiB body limit.
+			// Raw UTF-8, as a script might post it (a browser's
+			// percent-encoding: TestCommentAsABrowserPostsIt).
 			resp := f.do(t, http.MethodPost, f.tok(links.ActionReject, "too_early"), "comment="+tc.comment)
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d:\n%s", resp.StatusCode, tc.status, resp.Body)
@@ -837,5 +839,30 @@ func TestOutcomesOfAnErasedLeadKeepNoFreeText(t *testing.T) {
 				t.Fatalf("the outcome was not recorded: stage %s", l.Stage)
 			}
 		})
+	}
+}
+
+// TestCommentAsABrowserPostsIt: a browser percent-encodes the form, so
+// a comment within MaxComment characters of é or 日 takes up to nine
+// bytes a character; it must be recorded, not refused as too long, and a
+// refused form (another field wrong) must show the comment again.
+func TestCommentAsABrowserPostsIt(t *testing.T) {
+	for _, c := range []string{"é", "日", "🙂"} {
+		comment := strings.Repeat(c, MaxComment)
+		f := newFixture(t)
+		body := url.Values{"comment": {comment}}.Encode()
+		if r := f.do(t, http.MethodPost, f.tok(links.ActionReject, "too_early"), body); r.StatusCode != http.StatusOK {
+			t.Fatalf("%d× %s: status %d, want 200:\n%.300s", MaxComment, c, r.StatusCode, r.Body)
+		}
+		if got := f.lead(t).Stage; got != lead.StageNurturing {
+			t.Fatalf("%d× %s: stage %s, want the rejection recorded", MaxComment, c, got)
+		}
+		f = newFixture(t)
+		accepted(t, f)
+		won := f.tok(links.ActionWon, "ana@example.com")
+		r := f.do(t, http.MethodPost, won, url.Values{"amount": {"12,5"}, "currency": {"EUR"}, "comment": {comment}}.Encode())
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "12,5") || !strings.Contains(r.Body, comment+"</textarea>") {
+			t.Fatalf("%d× %s: a refused amount lost what was typed: %d\n%.600s", MaxComment, c, r.StatusCode, r.Body)
+		}
 	}
 }
