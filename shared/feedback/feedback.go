@@ -125,9 +125,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		o := a.Outcome
 		o.Stage, o.LeadID = action, claims.Subject
 		if ferr := o.Validate(now); ferr != nil {
-			err = fmt.Errorf("deal %w", ferr)
+			err = onPage(ferr)
 		} else if ferr := o.CheckClosed(&l); ferr != nil {
-			err = fmt.Errorf("deal %w", ferr)
+			err = onPage(ferr)
 		} else if ferr := o.CheckCurrency(h.Rules.Outcomes()); ferr != nil {
 			// Said to a sales rep: what to do now, and who can change it.
 			here, asked := h.Rules.Outcomes().Currency, strings.ToUpper(o.Currency)
@@ -160,6 +160,19 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		h.done(&v, out, l)
 	}
 	return render(http.StatusOK, v), nil
+}
+
+// fieldLabels are the won form's labels of the outcome fields.
+var fieldLabels = map[string]string{"amount": "Deal amount", "currency": "Currency", "closed_at": "Closed on"}
+
+// onPage is a refused outcome field as the rep's page names it: by its
+// label, not by the back-fill's column the rep never saw.
+func onPage(err error) error {
+	var fe *FieldError
+	if errors.As(err, &fe) && fieldLabels[fe.Field] != "" {
+		return fmt.Errorf("%s: %s", fieldLabels[fe.Field], fe.Reason)
+	}
+	return fmt.Errorf("deal %w", err)
 }
 
 // posted is an answer form's values, to show a refused one again (the
@@ -300,7 +313,7 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 	if s := strings.TrimSpace(vals.Get("amount")); s != "" {
 		f, err := parseAmount(s)
 		if err != nil {
-			return a, fmt.Errorf("deal amount: %q is not a number (e.g. 12500 or 12500.50)", s)
+			return a, fmt.Errorf("%s: %q is not a number (e.g. 12500 or 12500.50)", fieldLabels["amount"], s)
 		}
 		a.Outcome.Amount = &f
 		a.Outcome.Currency = vals.Get("currency")
@@ -308,7 +321,7 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 	if s := strings.TrimSpace(vals.Get("closed_at")); s != "" {
 		d, err := time.Parse("2006-01-02", s)
 		if err != nil {
-			return a, fmt.Errorf("close date: %q is not a date (YYYY-MM-DD)", s)
+			return a, fmt.Errorf("%s: %q is not a date (YYYY-MM-DD)", fieldLabels["closed_at"], s)
 		}
 		a.Outcome.ClosedAt = d
 	}

@@ -718,3 +718,25 @@ func TestCRMOutcomeOfALeadNobodyAcceptedHere(t *testing.T) {
 		})
 	}
 }
+
+// TestWonPageNamesFieldsAsItLabelsThem: the rep's won form says "Deal
+// amount", "Currency" and "Closed on"; a refused value is named so, not
+// by the back-fill's column (closed_at), which the rep never saw.
+func TestWonPageNamesFieldsAsItLabelsThem(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	won := f.tok(links.ActionWon, "ana@example.com")
+	for _, tt := range []struct{ body, want string }{
+		{"amount=100&currency=EUR&closed_at=2031-04-10", "Closed on: lies in the future"},
+		{"amount=100&currency=EUR&closed_at=2001-01-01", "Closed on: lies before the lead was captured (2031-03-10)"},
+		{"amount=100&currency=EUR&closed_at=10.3.2031", "Closed on: &#34;10.3.2031&#34; is not a date"},
+		{"amount=-5&currency=EUR", "Deal amount: must be between 0 and"},
+		{"amount=1.234,50&currency=EUR", "Deal amount: &#34;1.234,50&#34; is not a number"},
+		{"amount=100&currency=EU", "Currency: &#34;EU&#34; is not a three-letter ISO 4217 code"},
+	} {
+		r := f.do(t, http.MethodPost, won, tt.body)
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, `<p class="msg bad">`+tt.want) {
+			t.Errorf("%s: %d, want the message %q:\n%.1500s", tt.body, r.StatusCode, tt.want, r.Body)
+		}
+	}
+}
