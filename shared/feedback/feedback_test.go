@@ -866,3 +866,16 @@ func TestCommentAsABrowserPostsIt(t *testing.T) {
 		}
 	}
 }
+
+// TestPageWrapsLongValuesOnAPhone: an address, a company or a name is
+// one unbreakable word to a browser; on a 375 px phone a 90-character
+// address widened the page to 800 px (zoomed out, the buttons off
+// screen) unless the lead's card may break it anywhere.
+func TestPageWrapsLongValuesOnAPhone(t *testing.T) {
+	f := newFixture(t)
+	page := f.do(t, http.MethodGet, f.tok(links.ActionAccept, "ana@example.com"), "").Body
+	card := regexp.MustCompile(`\.card\{[^}]*\}`).FindString(page)
+	if !strings.Contains(card, "overflow-wrap:anywhere") {
+		t.Fatalf("the lead's card does not wrap long words: %q", card)
+	}
+}
