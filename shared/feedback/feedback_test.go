@@ -499,7 +499,10 @@ func TestPageHeaders(t *testing.T) {
 		if p := httpapitest.PageProblems(resp); len(p) > 0 {
 			t.Errorf("%s: %q\nCSP %s", name, p, resp.Headers["Content-Security-Policy"])
 		}
-		if httpapitest.Framing(resp) || resp.Headers["Referrer-Policy"] != "no-referrer" || !strings.Contains(resp.Headers["Content-Security-Policy"], "form-action 'self'") {
+		// A forwarded alert's link that a crawler finds must not put the
+		// lead's name, address and message in a search index.
+		if httpapitest.Framing(resp) || resp.Headers["Referrer-Policy"] != "no-referrer" || !strings.Contains(resp.Headers["Content-Security-Policy"], "form-action 'self'") ||
+			resp.Headers["X-Robots-Tag"] != "noindex, nofollow" {
 			t.Errorf("%s: headers %v", name, resp.Headers)
 		}
 	}

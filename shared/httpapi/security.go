@@ -36,8 +36,9 @@ type Policy struct {
 const NoReferrer = "no-referrer"
 
 // Headers are the policy's response headers: Content-Security-Policy,
-// X-Content-Type-Options, Referrer-Policy and, unless the page is
-// frameable, X-Frame-Options for browsers without frame-ancestors.
+// X-Content-Type-Options, Referrer-Policy, X-Robots-Tag for a page whose
+// URL is a secret and, unless the page is frameable, X-Frame-Options for
+// browsers without frame-ancestors.
 func (p Policy) Headers() map[string]string {
 	csp := []string{"default-src 'none'", "base-uri 'none'"}
 	if len(p.Styles) > 0 {
@@ -53,8 +54,13 @@ func (p Policy) Headers() map[string]string {
 		csp = append(csp, "form-action 'none'")
 	}
 	h := map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": p.Referrer}
-	if p.Referrer == "" {
+	switch p.Referrer {
+	case "":
 		h["Referrer-Policy"] = "strict-origin-when-cross-origin"
+	case NoReferrer:
+		// The URL is a secret: a crawler that finds it (a forwarded
+		// email, a link pasted in a ticket) must not index the page.
+		h["X-Robots-Tag"] = "noindex, nofollow"
 	}
 	switch {
 	case p.Frameable:

@@ -37,6 +37,18 @@ func TestPolicyHeaders(t *testing.T) {
 	}
 }
 
+// TestPagesWithATokenInTheirURLAreNotIndexed: a signed link that reaches
+// a crawler (a forwarded email, a link pasted in a ticket) must not put
+// its page in a search index; other pages (campaign pages) may be.
+func TestPagesWithATokenInTheirURLAreNotIndexed(t *testing.T) {
+	if h := (Policy{Referrer: NoReferrer}).Headers(); h["X-Robots-Tag"] != "noindex, nofollow" {
+		t.Errorf("a page whose URL is a secret: %q", h)
+	}
+	if h := (Policy{}).Headers(); h["X-Robots-Tag"] != "" {
+		t.Errorf("any page: %q", h)
+	}
+}
+
 func TestResponsesCarryTheirPolicy(t *testing.T) {
 	for name, r := range map[string]Response{
 		"HTML": HTML(404, "<p>gone</p>", nil),

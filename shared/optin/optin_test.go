@@ -132,8 +132,8 @@ func TestConfirmationLink(t *testing.T) {
 			if err != nil || resp.StatusCode != tt.status || !strings.Contains(resp.Body, tt.page) {
 				t.Fatalf("%d %v, want %d with %q:\n%s", resp.StatusCode, err, tt.status, tt.page, resp.Body)
 			}
-			if resp.Headers["Referrer-Policy"] != httpapi.NoReferrer {
-				t.Fatalf("a page whose URL is a token sends a referrer: %v", resp.Headers)
+			if resp.Headers["Referrer-Policy"] != httpapi.NoReferrer || resp.Headers["X-Robots-Tag"] != "noindex, nofollow" {
+				t.Fatalf("a page whose URL is a token sends a referrer or may be indexed: %v", resp.Headers)
 			}
 			l, err := st.Lead(context.Background(), "L1")
 			if err != nil {
