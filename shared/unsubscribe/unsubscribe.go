@@ -56,6 +56,10 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return linkpage.Respond(http.StatusForbidden, linkpage.Page{Title: "This link is not valid", Body: "The unsubscribe link is damaged or was not sent by us. Open the unsubscribe link in the latest email you received from us: it works with one click, even when the email is old."}), nil
 	}
 	if req.RequestContext.HTTP.Method != http.MethodPost {
+		if h.done(ctx, claims.Subject) {
+			// Opened again to check: say so instead of asking again.
+			return linkpage.Respond(http.StatusOK, unsubscribed), nil
+		}
 		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Unsubscribe from our emails?", Button: "Unsubscribe",
 			Body: "You will get no more marketing emails from us. This takes one click and cannot be undone by anyone but you."}), nil
 	}
@@ -69,7 +73,19 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return linkpage.Respond(status, linkpage.Page{Title: "Something went wrong", Body: "We could not record your request. Please try again in a minute."}), nil
 	}
 	log.Info("unsubscribe", "status", http.StatusOK, "leadId", claims.Subject, "outcome", out)
-	return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "You are unsubscribed", Body: "You will get no more marketing emails from us."}), nil
+	return linkpage.Respond(http.StatusOK, unsubscribed), nil
+}
+
+// unsubscribed is the page of an address that gets no more marketing
+// email.
+var unsubscribed = linkpage.Page{Title: "You are unsubscribed", Body: "You will get no more marketing emails from us."}
+
+// done reports whether a POST would find nothing to do: the address is
+// suppressed and holds no consent to withdraw (see unsubscribe). A lead
+// that cannot be read is not done: the page asks, and the POST says why.
+func (h *Handler) done(ctx context.Context, leadID string) bool {
+	l, err := h.Store.Lead(ctx, leadID)
+	return err == nil && l.Suppressed != "" && !l.HasConsentToWithdraw()
 }
 
 func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Request, now time.Time) (string, error) {

@@ -303,3 +303,25 @@ func TestUnsubscribeAfterABounceIsRecorded(t *testing.T) {
 		t.Fatalf("second unsubscribe wrote again: version %d → %d, history %d", v, l.Version, len(l.Consents))
 	}
 }
+
+// TestOpenedAgainAfterUnsubscribing: a person who opens the link again
+// to check it worked is told they are unsubscribed, not asked again as
+// if the first click had done nothing; the GET still changes nothing.
+func TestOpenedAgainAfterUnsubscribing(t *testing.T) {
+	f := newFixture(t, lead.StageNurturing)
+	tok := f.tok("L1", t0)
+	if r := f.do(t, http.MethodGet, tok, ""); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "<button") {
+		t.Fatalf("first GET: %d, want the page with its button:\n%s", r.StatusCode, r.Body)
+	}
+	if r := f.do(t, http.MethodPost, tok, ""); r.StatusCode != http.StatusOK {
+		t.Fatalf("POST: %d", r.StatusCode)
+	}
+	before := f.state(t)
+	r := f.do(t, http.MethodGet, tok, "")
+	if r.StatusCode != http.StatusOK || strings.Contains(r.Body, "<button") || !strings.Contains(r.Body, "You are unsubscribed") {
+		t.Fatalf("GET after unsubscribing: %d, want \"You are unsubscribed\" and no button:\n%s", r.StatusCode, r.Body)
+	}
+	if after := f.state(t); after != before {
+		t.Fatalf("the GET changed the lead: %+v, was %+v", after, before)
+	}
+}
