@@ -70,6 +70,16 @@ func spent(l *lead.Lead, c token.Claims, action string) string {
 		if ofEarlierRound(l, c) {
 			return "earlier"
 		}
+		// What ApplyOutcome would answer, so that the page does not ask
+		// for what the button is then refused: the outcome the deal has
+		// (a won deal's won form stays, a new amount corrects it), or one
+		// its stage does not lead to.
+		switch target := outcomeStages[action]; {
+		case l.Stage == target && target != lead.StageWon:
+			return "already"
+		case l.Stage != target && l.Stage != lead.StageSAL && (l.Stage != lead.StageSQL || target == lead.StageSQL):
+			return "superseded"
+		}
 	}
 	return ""
 }

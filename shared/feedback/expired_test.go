@@ -197,12 +197,16 @@ func TestPagesSayWhatTheyDo(t *testing.T) {
 		{links.ActionWon, "ana@example.com", "Mark this deal won?", ">Mark won</button>"},
 		{links.ActionLost, "ana@example.com", "Mark this deal lost?", ">Mark lost</button>"},
 	} {
-		if tc.action == links.ActionRelease { // a held alert is what a release link is for
+		if tc.action == links.ActionRelease || outcomeStages[tc.action] != "" {
 			l, err := f.st.Lead(context.Background(), "L1")
 			if err != nil {
 				t.Fatal(err)
 			}
-			l.Handoff.State = lead.HandoffHeld
+			if tc.action == links.ActionRelease { // a held alert is what a release link is for
+				l.Handoff.State = lead.HandoffHeld
+			} else { // and an accepted deal what an outcome link is for
+				l.Stage, l.Deal = lead.StageSAL, &lead.Deal{AcceptedAt: t0, Rep: "ana@example.com"}
+			}
 			if _, err := lead.Write(context.Background(), f.st.Put, l, lead.Change{At: t0}); err != nil {
 				t.Fatal(err)
 			}

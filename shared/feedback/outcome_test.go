@@ -740,3 +740,46 @@ func TestWonPageNamesFieldsAsItLabelsThem(t *testing.T) {
 		}
 	}
 }
+
+// TestOutcomePageOfADealThatMovedOn: an outcome link opened again (the
+// back button after "Mark lost", the reminder's link a week later) or one
+// the deal can no longer take (won after lost) says what the lead is, as
+// accept and reject links do, instead of asking for an amount, a date and
+// a comment that the button then refuses. A won deal's won link still
+// shows the form: a new amount corrects it. The GETs change nothing.
+func TestOutcomePageOfADealThatMovedOn(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	tok := func(action string) string { return f.tok(action, "ana@example.com") }
+	if r := f.do(t, http.MethodPost, tok(links.ActionSQL), ""); r.StatusCode != http.StatusOK {
+		t.Fatalf("sql: %d", r.StatusCode)
+	}
+	page := func(action string) string { return f.do(t, http.MethodGet, tok(action), "").Body }
+	if p := page(links.ActionSQL); strings.Contains(p, "<form") || !strings.Contains(p, already) {
+		t.Errorf("the SQL link of an SQL:\n%s", p)
+	}
+	if r := f.do(t, http.MethodPost, tok(links.ActionLost), "comment=cheaper"); r.StatusCode != http.StatusOK {
+		t.Fatalf("lost: %d", r.StatusCode)
+	}
+	v := f.lead(t).Version
+	for action, want := range map[string]string{links.ActionLost: already, links.ActionWon: superseded + "Lost", links.ActionSQL: superseded + "Lost"} {
+		if p := page(action); strings.Contains(p, "<form") || !strings.Contains(p, want) {
+			t.Errorf("the %s link of a lost deal shows a form, or not %q:\n%s", action, want, p)
+		}
+	}
+	if f.lead(t).Version != v {
+		t.Fatal("a GET changed the lead")
+	}
+
+	f = newFixture(t)
+	accepted(t, f)
+	if r := f.do(t, http.MethodPost, tok(links.ActionWon), "amount=100&currency=EUR"); r.StatusCode != http.StatusOK {
+		t.Fatalf("won: %d", r.StatusCode)
+	}
+	if p := page(links.ActionWon); !strings.Contains(p, `name="amount"`) {
+		t.Errorf("the won link of a won deal lost its form (a new amount corrects it):\n%s", p)
+	}
+	if p := page(links.ActionLost); strings.Contains(p, "<form") || !strings.Contains(p, superseded+"Won") {
+		t.Errorf("the lost link of a won deal:\n%s", p)
+	}
+}
