@@ -150,6 +150,14 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			Body: "The confirmation link is damaged or was not sent by us. Use the link in the latest email you received."}), nil
 	}
 	if req.RequestContext.HTTP.Method != http.MethodPost {
+		// Opened again: say what the button would find instead of asking.
+		switch h.wouldFind(ctx, claims.Subject, claims.Extra, now) {
+		case outcomeAlready:
+			return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "You are already subscribed",
+				Body: "You confirmed your subscription already. Every email we send has a one-click unsubscribe link."}), nil
+		case outcomeStale:
+			return linkpage.Respond(http.StatusOK, stale), nil
+		}
 		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Confirm your subscription", Button: "Yes, send me emails",
 			Body: "Press the button to confirm that you want to receive our emails. You can unsubscribe with one click from any of them."}), nil
 	}
@@ -161,8 +169,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	log.Info("optin", "status", http.StatusOK, "leadId", claims.Subject, "outcome", out)
 	if out == outcomeStale {
-		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Nothing to confirm",
-			Body: "This link was replaced by a newer one, or you unsubscribed since. Use the link in the latest email you received, or sign up again on our site."}), nil
+		return linkpage.Respond(http.StatusOK, stale), nil
 	}
 	return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Thank you, you are subscribed",
 		Body: "You will receive our emails. Every one of them has a one-click unsubscribe link."}), nil
@@ -174,6 +181,25 @@ const (
 	outcomeAlready   = "already_confirmed"
 	outcomeStale     = "stale_request"
 )
+
+// stale is the page of a link with nothing to confirm.
+var stale = linkpage.Page{Title: "Nothing to confirm",
+	Body: "This link was replaced by a newer one, or you unsubscribed since. Use the link in the latest email you received, or sign up again on our site."}
+
+// wouldFind is what pressing the button would find, on a copy of the
+// lead: outcomeConfirmed (it would confirm), outcomeAlready or
+// outcomeStale. A lead that cannot be read would confirm: the page asks,
+// and the POST says why.
+func (h *Handler) wouldFind(ctx context.Context, leadID, requestID string, now time.Time) string {
+	l, err := h.Store.Lead(ctx, leadID)
+	if err != nil || l.ConfirmConsent(requestID, now, "", "") == nil {
+		return outcomeConfirmed
+	}
+	if l.Consent.MarketingOptIn && l.Consent.Method == lead.ConsentByConfirmation {
+		return outcomeAlready
+	}
+	return outcomeStale
+}
 
 func (h *Handler) confirm(ctx context.Context, leadID, requestID, ipHash, userAgentHash string, now time.Time) (string, error) {
 	out := outcomeConfirmed

@@ -151,3 +151,49 @@ func TestConfirmationLink(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmationLinkOpenedAgain: a person who opens the link again
+// (to check, or on another device) is told they are subscribed; one who
+// unsubscribed since is not asked "Yes, send me emails" for a button that
+// then finds nothing to confirm. The GETs change nothing.
+func TestConfirmationLinkOpenedAgain(t *testing.T) {
+	k := keys(t)
+	u := links.Confirm(k, "https://x.example", "L1", "r1", t0.Add(48*time.Hour))
+	tok := u[strings.LastIndex(u, "/")+1:]
+	st := memstore.New()
+	pending(t, st)
+	h := &optin.Handler{Store: st, Keys: k, Clock: func() time.Time { return t0.Add(time.Hour) }, NewID: ids.New,
+		Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
+	do := func(method string) httpapi.Response {
+		t.Helper()
+		req := httpapi.Request{RouteKey: method + " /confirm/{token}", PathParameters: map[string]string{"token": tok}}
+		req.RequestContext.HTTP.Method = method
+		resp, err := h.Handle(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if r := do(http.MethodPost); !strings.Contains(r.Body, "you are subscribed") {
+		t.Fatalf("POST:\n%s", r.Body)
+	}
+	if r := do(http.MethodGet); r.StatusCode != http.StatusOK || strings.Contains(r.Body, "<button") || !strings.Contains(r.Body, "already subscribed") {
+		t.Fatalf("GET after confirming: %d, want \"already subscribed\" and no button:\n%s", r.StatusCode, r.Body)
+	}
+	l, err := st.Lead(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.WithdrawConsent(lead.Consent{Method: "unsubscribe", At: t0.Add(2 * time.Hour)})
+	l.Suppressed = "unsubscribe"
+	if _, err := lead.Write(context.Background(), st.Put, l, lead.Change{At: t0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	v := l.Version + 1
+	if r := do(http.MethodGet); r.StatusCode != http.StatusOK || strings.Contains(r.Body, "<button") || !strings.Contains(r.Body, "Nothing to confirm") {
+		t.Fatalf("GET after unsubscribing: %d, want \"Nothing to confirm\" and no button:\n%s", r.StatusCode, r.Body)
+	}
+	if l, _ := st.Lead(context.Background(), "L1"); l.Version != v || l.Consent.MarketingOptIn {
+		t.Fatalf("a GET changed the lead: version %d, want %d; %+v", l.Version, v, l.Consent)
+	}
+}
