@@ -61,7 +61,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			return linkpage.Respond(http.StatusOK, unsubscribed), nil
 		}
 		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Unsubscribe from our emails?", Button: "Unsubscribe",
-			Body: "You will get no more marketing emails from us. This takes one click and cannot be undone by anyone but you."}), nil
+			Body: "You will get no more marketing emails from us, for good. This takes one click. If you contact us again later, our team can still answer you personally."}), nil
 	}
 	out, err := h.unsubscribe(ctx, claims.Subject, req, now)
 	if err != nil {

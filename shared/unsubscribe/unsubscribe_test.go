@@ -167,6 +167,11 @@ func TestGetShowsTheConfirmPageAndChangesNothing(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Unsubscribe from our emails?") || !strings.Contains(resp.Body, `<form method="post">`) {
 		t.Fatalf("GET: %d\n%s", resp.StatusCode, resp.Body)
 	}
+	// It promises nothing the product does not do: an unsubscribed
+	// address stays unsubscribed (no form or link undoes it).
+	if strings.Contains(resp.Body, "undone") || !strings.Contains(resp.Body, "for good") {
+		t.Fatalf("GET page says what unsubscribing does wrongly:\n%s", resp.Body)
+	}
 	if got := f.state(t); got != untouched {
 		t.Fatalf("GET changed %+v, want %+v", got, untouched)
 	}
