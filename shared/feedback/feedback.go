@@ -312,6 +312,9 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 	}
 	if s := strings.TrimSpace(vals.Get("amount")); s != "" {
 		f, err := parseAmount(s)
+		if errors.Is(err, errDecimalComma) {
+			return a, fmt.Errorf("%s: %q: %w", fieldLabels["amount"], s, err)
+		}
 		if err != nil {
 			return a, fmt.Errorf("%s: %q is not a number (e.g. 12500 or 12500.50)", fieldLabels["amount"], s)
 		}

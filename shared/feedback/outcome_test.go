@@ -731,7 +731,10 @@ func TestWonPageNamesFieldsAsItLabelsThem(t *testing.T) {
 		{"amount=100&currency=EUR&closed_at=2001-01-01", "Closed on: lies before the lead was captured (2031-03-10)"},
 		{"amount=100&currency=EUR&closed_at=10.3.2031", "Closed on: &#34;10.3.2031&#34; is not a date"},
 		{"amount=-5&currency=EUR", "Deal amount: must be between 0 and"},
-		{"amount=1.234,50&currency=EUR", "Deal amount: &#34;1.234,50&#34; is not a number"},
+		// A decimal comma: say how to write it, not only that it is wrong.
+		{"amount=1.234,50&currency=EUR", "Deal amount: &#34;1.234,50&#34;: a comma separates thousands only (12,500.50)"},
+		{"amount=1,5&currency=EUR", "Deal amount: &#34;1,5&#34;: a comma separates thousands only"},
+		{"amount=12k&currency=EUR", "Deal amount: &#34;12k&#34; is not a number"},
 		{"amount=100&currency=EU", "Currency: &#34;EU&#34; is not a three-letter ISO 4217 code"},
 	} {
 		r := f.do(t, http.MethodPost, won, tt.body)
