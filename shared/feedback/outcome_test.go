@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/report"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
 func amount(f float64) *float64 { return &f }
@@ -785,4 +787,44 @@ func TestOutcomePageOfADealThatMovedOn(t *testing.T) {
 	if p := page(links.ActionLost); strings.Contains(p, "<form") || !strings.Contains(p, superseded+"Won") {
 		t.Errorf("the lost link of a won deal:\n%s", p)
 	}
+}
+
+// TestOutcomeLinksOnAnyPageNameTheDealsRep: the SQL / won / lost links a
+// page offers are signed for the rep who holds the deal, whichever link
+// the page is for — the reject link opened after accepting carries a
+// reason code, not a rep, and an outcome recorded from its page must
+// still say who recorded it.
+func TestOutcomeLinksOnAnyPageNameTheDealsRep(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	href := regexp.MustCompile(`<a class="btn" href="(?:[^"]*/)?([^"/]+)">`)
+	for _, tc := range []struct{ method, action, extra string }{
+		{http.MethodPost, links.ActionReject, "no_budget"}, // the reject form sent after accepting
+		{http.MethodPost, links.ActionAccept, "ana@example.com"},
+		{http.MethodGet, links.ActionSQL, "ana@example.com"},
+	} {
+		body := f.do(t, tc.method, f.tok(tc.action, tc.extra), "").Body
+		found := href.FindAllStringSubmatch(body, -1)
+		if len(found) == 0 {
+			t.Fatalf("%s page offers no outcome links:\n%.1500s", tc.action, body)
+		}
+		for _, m := range found {
+			c, err := verifyAny(f, m[1])
+			if rep := links.ResolveRep(f.keys, c.Extra, "ana@example.com", "no_budget"); err != nil || rep != "ana@example.com" {
+				t.Errorf("%s page: outcome link for %q (%v), want the deal's rep", tc.action, rep, err)
+			}
+		}
+	}
+}
+
+// verifyAny verifies an outcome link's token whatever its action.
+func verifyAny(f *fixture, tok string) (token.Claims, error) {
+	var err error
+	for _, a := range []string{links.ActionSQL, links.ActionWon, links.ActionLost} {
+		var c token.Claims
+		if c, err = f.keys.Verify(tok, a, f.now); err == nil {
+			return c, nil
+		}
+	}
+	return token.Claims{}, err
 }

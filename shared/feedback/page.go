@@ -109,13 +109,19 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time
 		v.Title = "Mark this lead " + lead.Stage(action).Label() + "?"
 	}
 	if l.Stage == lead.StageSAL || l.Stage == lead.StageSQL {
+		// Signed for the rep the link names; a reject link (opened after
+		// accepting) names a reason instead: for the rep who holds the deal.
+		rep := c.Extra
+		if action == links.ActionReject && l.Deal != nil {
+			rep = l.Deal.Rep
+		}
 		for _, a := range []struct{ action, label string }{{links.ActionSQL, "Qualified opportunity (SQL)"}, {links.ActionWon, "Won"}, {links.ActionLost, "Lost"}} {
 			if lead.Stage(a.action) == l.Stage || a.action == action {
 				continue // the stage it has, or the form this page is
 			}
 			// Outcome links live as long as the outcome horizon, not the
 			// alert's accept link.
-			t := links.FeedbackToken(h.Keys, l.ID, a.action, c.Extra, now, l.OutcomesUntil(h.Rules.Outcomes().Horizon, now))
+			t := links.FeedbackToken(h.Keys, l.ID, a.action, rep, now, l.OutcomesUntil(h.Rules.Outcomes().Horizon, now))
 			v.Outcomes = append(v.Outcomes, link{a.label, t})
 		}
 	}
