@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -141,7 +142,12 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 		if res.Handoff != "" {
 			outcome += "+handoff_" + string(res.Handoff)
 		}
+		unknown := errors.Is(err, lead.ErrNotFound) && res.Lead.ID == ""
 		switch {
+		case unknown:
+			// Gone (erased and deleted, or another deployment's link):
+			// nothing is broken, and no visits are tracked for it.
+			outcome = "unknown_lead"
 		case err != nil && res.Lead.ID != "":
 			// Saved; only the alert it made due failed: the lead stays
 			// due and the schedule sends it.
@@ -157,11 +163,15 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 		// not tracked). Another site the email links to gets the plain
 		// link: the token would be of no use there but to whoever reads
 		// it (its analytics, its logs), to post page views for the lead.
-		if !res.Erased && h.CORS.Allowed(pageOrigin(target)) {
+		if !res.Erased && !unknown && h.CORS.Allowed(pageOrigin(target)) {
 			target.RawQuery = withVisitor(target.RawQuery, links.Visitor(h.Keys, c.Subject, now))
 		}
 	}
-	log.Info("click", append([]any{"status", http.StatusFound, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
+	level := slog.LevelInfo
+	if outcome == "unknown_lead" {
+		level = slog.LevelWarn
+	}
+	log.Log(ctx, level, "click", append([]any{"status", http.StatusFound, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
 	return httpapi.Response{StatusCode: http.StatusFound, Headers: map[string]string{"Location": target.String(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
 }
 
@@ -270,8 +280,8 @@ func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Res
 	var pv pageView
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&pv); err != nil {
-		return bad(http.StatusBadRequest, "body must be JSON: {\"t\":…,\"url\":…,\"referrer\":…}")
+	if err := dec.Decode(&pv); err != nil || dec.Decode(&struct{}{}) != io.EOF {
+		return bad(http.StatusBadRequest, "body must be one JSON object: {\"t\":…,\"url\":…,\"referrer\":…}")
 	}
 	var fields []map[string]string
 	u, err := url.Parse(pv.URL)

@@ -428,3 +428,44 @@ func TestPageViewSignalsKnowTheirPage(t *testing.T) {
 		t.Fatalf("signals' pages %v, want %v", got, want)
 	}
 }
+
+// TestClickOfAnUnknownLead: a click on a link of a lead that is gone (an
+// erasure deleted it; a link of another deployment) redirects, says so as
+// a warning like an open does (nothing is broken), and binds no visitor
+// token the page views of which could only be refused.
+func TestClickOfAnUnknownLead(t *testing.T) {
+	h, keys := handler(t)
+	h.CORS = httpapi.NewCORS("https://www.example.com")
+	var logs strings.Builder
+	h.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	u := links.Click(keys, "https://leads.example.com", "GONE", "https://www.example.com/guide?ref=nurture", h.Clock().Add(-time.Hour))
+	req := httpapi.Request{RouteKey: "GET /t/c/{token}", PathParameters: map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}}
+	resp, err := h.Handle(context.Background(), req)
+	if err != nil || resp.StatusCode != http.StatusFound || resp.Headers["Location"] != "https://www.example.com/guide?ref=nurture" {
+		t.Fatalf("%d %q %v: want the plain link", resp.StatusCode, resp.Headers["Location"], err)
+	}
+	if !strings.Contains(logs.String(), `"level":"WARN"`) || !strings.Contains(logs.String(), `"outcome":"unknown_lead"`) || strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Fatalf("log %s: want one warning, outcome unknown_lead", logs.String())
+	}
+}
+
+// TestPageViewBodyIsOneJSONObject: anything after the page view's JSON
+// object is refused, not ignored.
+func TestPageViewBodyIsOneJSONObject(t *testing.T) {
+	h, keys := handler(t)
+	visitor := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: "L1", Expires: h.Clock().Add(links.VisitTTL)})
+	for _, tc := range []struct {
+		body string
+		want int
+	}{
+		{`{"t":"` + visitor + `","url":"https://www.example.com/a"}`, http.StatusNoContent},
+		{`{"t":"` + visitor + `","url":"https://www.example.com/b"}` + "\n", http.StatusNoContent},
+		{`{"t":"` + visitor + `","url":"https://www.example.com/c"}garbage`, http.StatusBadRequest},
+		{`{"t":"` + visitor + `","url":"https://www.example.com/d"}{"t":"x"}`, http.StatusBadRequest},
+	} {
+		req := httpapi.Request{RouteKey: "POST /events", Body: tc.body, Headers: map[string]string{"content-type": "text/plain"}}
+		if r, err := h.Handle(context.Background(), req); err != nil || r.StatusCode != tc.want {
+			t.Errorf("%q: %d %v, want %d", tc.body, r.StatusCode, err, tc.want)
+		}
+	}
+}
