@@ -469,3 +469,51 @@ func TestPageViewBodyIsOneJSONObject(t *testing.T) {
 		}
 	}
 }
+
+// TestClicksOfDeclaredBotsAreNotRecorded: link previews (a lead pasting
+// the link into Slack or LinkedIn), crawlers and headless browsers say
+// what they are in their User-Agent; their fetch still gets the redirect
+// but records no click (no signal, no event, no visitor token), so it
+// neither scores nor takes a `clicked` branch. Anything else — a
+// browser, or a client that names no bot — counts as the person's click.
+func TestClicksOfDeclaredBotsAreNotRecorded(t *testing.T) {
+	for _, tc := range []struct {
+		name, userAgent string
+		recorded        bool
+	}{
+		{"a browser", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", true},
+		{"a phone whose model ends in bot", "Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36", true},
+		{"no User-Agent", "", true},
+		{"Slack's link preview", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", false},
+		{"LinkedIn's preview", "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)", false},
+		{"a crawler posing as a browser", "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", false},
+		{"a headless browser", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", false},
+		{"Facebook's preview", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, keys := handler(t)
+			h.CORS = httpapi.NewCORS("https://www.example.com")
+			var logs strings.Builder
+			h.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+			link := links.Click(keys, "https://leads.example.com", "L1", "https://www.example.com/guide?ref=nurture", h.Clock().Add(-time.Hour))
+			req := httpapi.Request{RouteKey: "GET /t/c/{token}", PathParameters: map[string]string{"token": link[strings.LastIndex(link, "/")+1:]},
+				Headers: map[string]string{"user-agent": tc.userAgent}}
+			resp, err := h.Handle(context.Background(), req)
+			loc, _ := url.Parse(resp.Headers["Location"])
+			if err != nil || resp.StatusCode != http.StatusFound || loc == nil || loc.Query().Get("ref") != "nurture" {
+				t.Fatalf("%d %q %v: every click gets its redirect", resp.StatusCode, resp.Headers["Location"], err)
+			}
+			l, _ := h.Engage.Store.Lead(context.Background(), "L1")
+			tl, _ := h.Engage.Store.(*memstore.Store).Timeline(context.Background(), "L1")
+			if got := len(l.Signals) == 1 && len(tl) == 1; got != tc.recorded {
+				t.Fatalf("%d signals, %d events; recorded want %v (log %s)", len(l.Signals), len(tl), tc.recorded, logs.String())
+			}
+			if got := loc.Query().Has(links.VisitorParam); got != tc.recorded {
+				t.Fatalf("redirect %s: visitor token %v, want %v", loc, got, tc.recorded)
+			}
+			if !tc.recorded && !strings.Contains(logs.String(), `"outcome":"bot_not_recorded"`) {
+				t.Fatalf("log %s: want outcome bot_not_recorded", logs.String())
+			}
+		})
+	}
+}
