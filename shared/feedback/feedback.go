@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -134,6 +135,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			err = fmt.Errorf("deals can be recorded in %s here, not in %s yet: enter the amount in %s, or ask whoever runs leadflow to add a %s rate",
 				here, asked, here, asked)
 		}
+		a.Outcome = o // as validated: "eur" recorded as EUR, not refused later as an unknown currency
 	}
 	if err != nil {
 		// Shown again with what the rep typed.
@@ -402,9 +404,31 @@ func (h *Handler) recordedMessage(action, extra string, l lead.Lead) string {
 	case links.ActionSQL:
 		return "Recorded: this lead is a sales qualified opportunity (SQL)."
 	case links.ActionWon:
-		return "Recorded: won. Congratulations!"
+		amount := "no amount given"
+		if d := l.Deal; d != nil && d.Amount > 0 {
+			amount = grouped(d.Amount) + " " + d.Currency
+		}
+		closed := ""
+		if d := l.Deal; d != nil && !d.ClosedAt.IsZero() {
+			closed = ", closed on " + d.ClosedAt.UTC().Format("2 Jan 2006")
+		}
+		return "Recorded: won (" + amount + closed + "). Congratulations!"
 	case links.ActionLost:
 		return "Recorded: lost."
 	}
 	return "Recorded. Thank you!"
+}
+
+// grouped is an amount as the rep reads it back: thousands grouped, two
+// decimals ("12,500.50").
+func grouped(v float64) string {
+	whole, cents, _ := strings.Cut(strconv.FormatFloat(v, 'f', 2, 64), ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String() + "." + cents
 }

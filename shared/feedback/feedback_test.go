@@ -181,7 +181,7 @@ func TestAnswers(t *testing.T) {
 		{name: "SQL after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionSQL, extra: "ana@example.com",
 			message: recorded + "this lead is a sales qualified opportunity (SQL).", stage: lead.StageSQL, events: "accepted,sql", counters: map[string]int64{"sal": 1, "sql": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "won after SQL", before: [][2]string{{links.ActionAccept, "ana@example.com"}, {links.ActionSQL, ""}}, action: links.ActionWon,
-			message: recorded + "won. Congratulations!", stage: lead.StageWon, events: "accepted,sql,won",
+			message: recorded + "won (no amount given, closed on 10 Mar 2031). Congratulations!", stage: lead.StageWon, events: "accepted,sql,won",
 			counters: map[string]int64{"sal": 1, "sql": 1, "won": 1, "sql_closed": 1, "won_days_le_1": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "lost straight after accept", before: [][2]string{{links.ActionAccept, "ana@example.com"}}, action: links.ActionLost,
 			message: recorded + "lost.", stage: lead.StageLost, events: "accepted,lost", counters: map[string]int64{"sal": 1, "lost": 1, "responses": 1, "resp_le_5m": 1}},

@@ -828,3 +828,19 @@ func verifyAny(f *fixture, tok string) (token.Claims, error) {
 	}
 	return token.Claims{}, err
 }
+
+// TestWonPageSaysWhatItRecorded: the rep sees the amount and close date
+// as recorded (a typo shows at once), or that none was given.
+func TestWonPageSaysWhatItRecorded(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"amount=12,500.5&currency=eur", "Recorded: won (12,500.50 EUR, closed on 10 Mar 2031). Congratulations!"},
+		{"", "Recorded: won (no amount given, closed on 10 Mar 2031). Congratulations!"},
+	} {
+		f := newFixture(t)
+		accepted(t, f)
+		r := f.do(t, http.MethodPost, f.tok(links.ActionWon, "ana@example.com"), tc.body)
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, tc.want) {
+			t.Errorf("%q: %d, want %q:\n%.1800s", tc.body, r.StatusCode, tc.want, r.Body)
+		}
+	}
+}
