@@ -101,9 +101,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	from := orDefault(q["from"], LookbackFor(end, 3).From)
 	format := orDefault(q["format"], "json")
 	var problems []map[string]string
-	for field, v := range map[string]string{"from": from, "to": to} {
-		if !monthRe.MatchString(v) {
-			problems = append(problems, map[string]string{"field": field, "reason": "must be a month like 2026-11"})
+	for _, f := range []struct{ field, v string }{{"from", from}, {"to", to}} {
+		if !monthRe.MatchString(f.v) {
+			problems = append(problems, map[string]string{"field": f.field, "reason": "must be a month like 2026-11"})
 		}
 	}
 	if format != "json" && format != "csv" && format != "html" {
@@ -112,7 +112,11 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if len(problems) == 0 {
 		f, _ := time.Parse("2006-01", from)
 		t, _ := time.Parse("2006-01", to)
-		if t.Before(f) || f.AddDate(0, maxMonths, 0).Before(t) {
+		switch {
+		case t.Before(f) && q["to"] == "":
+			// `to` was not given: it is this month, which `from` passed.
+			problems = append(problems, map[string]string{"field": "from", "reason": "must not be after this month (" + to + "), which `to` is without one"})
+		case t.Before(f) || f.AddDate(0, maxMonths, 0).Before(t):
 			problems = append(problems, map[string]string{"field": "to", "reason": fmt.Sprintf("must be from `from` to %d months after it", maxMonths)})
 		}
 	}

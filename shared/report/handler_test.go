@@ -182,6 +182,9 @@ func TestBadReportRequests(t *testing.T) {
 		{"unknown format", map[string]string{"format": "xml"}, "format"},
 		{"to before from", map[string]string{"from": "2031-03", "to": "2031-01"}, "to"},
 		{"more than 24 months", map[string]string{"from": "2029-01", "to": "2031-02"}, "to"},
+		// Only `from`, after this month (which `to` defaults to): the
+		// field the user gave is the one to fix.
+		{"from after this month, no to", map[string]string{"from": "2031-06"}, "from"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := get(t, h, tc.query)
@@ -189,6 +192,14 @@ func TestBadReportRequests(t *testing.T) {
 				t.Fatalf("%d %s, want 400 naming %s", resp.StatusCode, resp.Body, tc.field)
 			}
 		})
+	}
+	// Several bad fields are listed in the order of the query's fields,
+	// every time.
+	for range 10 {
+		resp := get(t, h, map[string]string{"from": "x", "to": "y", "format": "xml"})
+		if i, j, k := strings.Index(resp.Body, `"field":"from"`), strings.Index(resp.Body, `"field":"to"`), strings.Index(resp.Body, `"field":"format"`); !(0 <= i && i < j && j < k) {
+			t.Fatalf("fields out of order: %s", resp.Body)
+		}
 	}
 	// The longest period allowed is fine.
 	if resp := get(t, h, map[string]string{"from": "2029-03", "to": "2031-03"}); resp.StatusCode != http.StatusOK {
