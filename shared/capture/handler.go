@@ -180,11 +180,18 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 	if err != nil {
 		return Result{}, lead.Submission{}, err
 	}
+	pageToken := d.idemKey != ""
 	if key := httpapi.Header(req, "idempotency-key"); key != "" {
-		d.idemKey = key
+		d.idemKey, pageToken = key, false
 	}
 	if len(d.idemKey) > 255 {
 		d.problems = append(d.problems, lead.FieldError{Field: "idempotency_key", Reason: "longer than 255 characters"})
+	}
+	if pageToken {
+		// A form's _idem is its page view's token: the same answers sent
+		// again (a double click, a re-post) are one submission, but a
+		// visitor who went back and changed an answer sent a new one.
+		d.idemKey += "\n" + hashBytes(body)
 	}
 	d.problems = append(d.problems, h.missing(d)...)
 	d.input.Errors = d.problems

@@ -370,3 +370,26 @@ func TestRefusedFieldsAreLoggedWithoutWhatTheClientSent(t *testing.T) {
 		})
 	}
 }
+
+// A visitor who sent the form, went back, corrected an answer and sent
+// it again sent a new submission with the page's token: it is stored
+// (merged into the lead) and lands on the thank-you page, not on a 409
+// page about an idempotency key. The same answers again (a double click,
+// a re-post) still store nothing twice.
+func TestFormResentWithChangedAnswersAfterBackIsStored(t *testing.T) {
+	st := memstore.New()
+	h := newHandler(st, &bytes.Buffer{})
+	first, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=ann%40acme.example&company=Acme&_idem=page-1"))
+	changed, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=ann%40acme.example&company=Acme+Corp&_idem=page-1"))
+	again, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=ann%40acme.example&company=Acme+Corp&_idem=page-1"))
+	if first.StatusCode != 303 || changed.StatusCode != 303 || again.StatusCode != 303 {
+		t.Fatalf("statuses %d %d %d, want 303 each (changed: %s)", first.StatusCode, changed.StatusCode, again.StatusCode, changed.Body)
+	}
+	l := onlyLead(t, st)
+	if n := len(timeline(t, st, l.ID)); n != 2 {
+		t.Fatalf("%d touches, want 2: the first post and the corrected one, the repeat of it not again", n)
+	}
+	if l.Company != "Acme Corp" {
+		t.Fatalf("company = %q, want the corrected Acme Corp", l.Company)
+	}
+}
