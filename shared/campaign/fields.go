@@ -56,7 +56,7 @@ const (
 	maxQuestions   = 30 // lead.MaxAnswers bounds the answers[...] ones
 	maxChoices     = 50
 	// maxBody is the capture API's limit on a request body (capture.MaxBody).
-	maxBody = 16 << 10
+	maxBody = 64 << 10
 	// maxChoicesSize bounds what the choices of a form add to a post, so
 	// the config leaves most of maxBody to what people type.
 	maxChoicesSize = 4 << 10

@@ -186,7 +186,7 @@ func TestValidationLines(t *testing.T) {
 		{"choice too long for the field", `"1000+"]`, `"1000+", "` + strings.Repeat("1", 41) + `"]`, `{id: company_size`,
 			`form.questions[0]: choice "11111111111111111111111111111111111111111" is longer than 40 characters, the most company_size accepts`},
 		{"choices too long together", crm, crm + longQuestions(5, 900), "  questions:",
-			`form.questions: the longest choices add 4676 bytes to every post, at most 4096 (the API takes 16 KiB per lead, and people need room to type)`},
+			`form.questions: the longest choices add 4676 bytes to every post, at most 4096 (the API takes 64 KiB per lead, and people need room to type)`},
 		{"bad thank-you URL", "https://www.example.com/thanks", "www.example.com/thanks", "www.example.com/thanks",
 			`thank_you_url: must be an absolute http(s) URL such as https://www.example.com/thanks, got "www.example.com/thanks"`},
 		{"javascript thank-you URL", "https://www.example.com/thanks", "javascript:alert(1)", "javascript",

@@ -15,8 +15,10 @@ import (
 	"github.com/leadflow/leadflow/shared/qualify"
 )
 
-// MaxBody is the largest accepted request body.
-const MaxBody = 16 << 10
+// MaxBody is the largest accepted request body: room for a form's
+// longest message (5000 characters) in any script, which a browser
+// percent-encodes to up to 12 bytes a character, besides the other fields.
+const MaxBody = 64 << 10
 
 // Routes are the HTTP API routes this handler serves; the template test
 // checks template.yaml routes the capture function to exactly these.

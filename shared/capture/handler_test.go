@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -391,5 +392,22 @@ func TestFormResentWithChangedAnswersAfterBackIsStored(t *testing.T) {
 	}
 	if l.Company != "Acme Corp" {
 		t.Fatalf("company = %q, want the corrected Acme Corp", l.Company)
+	}
+}
+
+// A visitor who writes the longest message a form takes (its maxlength
+// is the API's 5000 characters) in Japanese, or with emoji, posts it:
+// a browser percent-encodes each of those characters' 3 or 4 UTF-8
+// bytes, 9 to 12 bytes a character, and the API used to refuse the post
+// as "request body too large: limit is 16384 bytes" past about 1,800.
+func TestFormWithTheLongestMessageInAnyScriptIsAccepted(t *testing.T) {
+	for _, msg := range []string{strings.Repeat("日本語のメッセージ", 555), strings.Repeat("🚀", 2500)} {
+		st := memstore.New()
+		h := newHandler(st, &bytes.Buffer{})
+		body := url.Values{"email": {"ann@acme.example"}, "name": {"山田 花子"}, "message": {msg}, "_idem": {"page-1"}}.Encode()
+		resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", body))
+		if resp.StatusCode != 303 {
+			t.Errorf("%d bytes posted: status %d, want 303", len(body), resp.StatusCode)
+		}
 	}
 }
