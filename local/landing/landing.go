@@ -35,10 +35,10 @@ fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0;margin:.9r
 <fieldset><legend>What would you like?</legend><div class="choices">
 {{range .Choices}}<label for="form_type_{{.Value}}"><input type="radio" id="form_type_{{.Value}}" name="form_type" value="{{.Value}}"{{if .Checked}} checked{{end}} required> {{.Label}}</label>
 {{end}}</div></fieldset>
-<label for="email">Work email *</label><input id="email" name="email" type="email" required autocomplete="email">
-<div class="row"><div><label for="name">Name{{template "star" .Req.name}}</label><input id="name" name="name" autocomplete="name"{{template "req" .Req.name}}></div>
-<div><label for="company">Company{{template "star" .Req.company}}</label><input id="company" name="company" autocomplete="organization"{{template "req" .Req.company}}></div></div>
-<div class="row"><div><label for="job_title">Job title{{template "star" .Req.job_title}}</label><input id="job_title" name="job_title" autocomplete="organization-title"{{template "req" .Req.job_title}}></div>
+<label for="email">Work email *</label><input id="email" name="email" type="email" maxlength="254" required autocomplete="email">
+<div class="row"><div><label for="name">Name{{template "star" .Req.name}}</label><input id="name" name="name" maxlength="200" autocomplete="name"{{template "req" .Req.name}}></div>
+<div><label for="company">Company{{template "star" .Req.company}}</label><input id="company" name="company" maxlength="200" autocomplete="organization"{{template "req" .Req.company}}></div></div>
+<div class="row"><div><label for="job_title">Job title{{template "star" .Req.job_title}}</label><input id="job_title" name="job_title" maxlength="200" autocomplete="organization-title"{{template "req" .Req.job_title}}></div>
 <div><label for="country">Country (2 letters){{template "star" .Req.country}}</label><input id="country" name="country" maxlength="2" placeholder="DE"{{template "req" .Req.country}}></div></div>
 <div class="row"><div><label for="company_size">Company size{{template "star" .Req.company_size}}</label><select id="company_size" name="company_size"{{template "req" .Req.company_size}}>
 <option value="">Select…</option><option>1-10</option><option>11-50</option><option>51-200</option><option>201-1000</option><option>1000+</option></select></div>
@@ -46,8 +46,8 @@ fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0;margin:.9r
 <option>under $5k</option><option>$5k-$20k</option><option>$20k-$100k</option><option>$100k+</option></select></div></div>
 <label for="timeline">When do you want to start?{{template "star" .Req.timeline}}</label><select id="timeline" name="timeline"{{template "req" .Req.timeline}}><option value="">Select…</option>
 <option>this quarter</option><option>next quarter</option><option>this year</option><option>just researching</option></select>
-<label for="crm">Which CRM do you use?{{template "star" (index .Req "answers.crm")}}</label><input id="crm" name="answers[crm]"{{template "req" (index .Req "answers.crm")}}>
-<label for="message">Anything we should know? (e.g. what a demo should cover){{template "star" .Req.message}}</label><textarea id="message" name="message" rows="3"{{template "req" .Req.message}}></textarea>
+<label for="crm">Which CRM do you use?{{template "star" (index .Req "answers.crm")}}</label><input id="crm" name="answers[crm]" maxlength="1000"{{template "req" (index .Req "answers.crm")}}>
+<label for="message">Anything we should know? (e.g. what a demo should cover){{template "star" .Req.message}}</label><textarea id="message" name="message" rows="3" maxlength="5000"{{template "req" .Req.message}}></textarea>
 <label class="consent" for="consent"><input type="checkbox" id="consent" name="consent" value="true"> <span>Send me occasional product news. I can unsubscribe at any time.</span></label>
 <p class="privacy"><a href="{{.Privacy}}" target="_blank" rel="noopener">Privacy notice</a></p>
 <div class="hp" aria-hidden="true"><label for="fax">Leave this empty</label><input id="fax" name="fax" tabindex="-1" autocomplete="off"></div>

@@ -3,10 +3,13 @@ package landing
 import (
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadflow/leadflow/shared/campaign"
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
 func TestConsentCheckboxLinksThePrivacyNotice(t *testing.T) {
@@ -109,5 +112,46 @@ func TestRequiredByFollowsTheCampaignFiles(t *testing.T) {
 		if got := strings.Join(req(id), " "); got != want {
 			t.Errorf("%s requires %q, want %q", id, got, want)
 		}
+	}
+}
+
+// TestTextBoxesHoldNoMoreThanTheAPITakes: a person who types (or pastes)
+// as much as each text box lets them, a 10,000-character message among
+// them, posts what the API accepts; a box without a maxlength took it
+// all and the post came back refused ("Message: longer than 5000
+// characters"), the answers gone behind the error page's link.
+func TestTextBoxesHoldNoMoreThanTheAPITakes(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Handler("/leads", "https://corp.example/privacy", nil).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	in := lead.Input{Fields: map[string]string{"email": "ann@acme.example"}, Answers: map[string]string{}}
+	for _, m := range regexp.MustCompile(`<(input|textarea)\b([^>]*)>`).FindAllStringSubmatch(rec.Body.String(), -1) {
+		attr := func(a string) string {
+			v := regexp.MustCompile(`\b` + a + `="([^"]*)"`).FindStringSubmatch(m[2])
+			if v == nil {
+				return ""
+			}
+			return v[1]
+		}
+		name := attr("name")
+		if typ := attr("type"); typ == "hidden" || typ == "radio" || typ == "checkbox" || name == "fax" || name == "email" {
+			continue
+		}
+		n, err := strconv.Atoi(attr("maxlength"))
+		if err != nil {
+			t.Errorf("%s: no maxlength, a person can type more than the API takes", name)
+			continue
+		}
+		v := strings.Repeat("x", n)
+		if name == "country" {
+			v = "DE"[:n]
+		}
+		if k, ok := strings.CutPrefix(name, "answers["); ok {
+			in.Answers[strings.TrimSuffix(k, "]")] = v
+		} else {
+			in.Fields[name] = v
+		}
+	}
+	if _, err := lead.Validate(in, lead.RequestMeta{At: time.Now()}); err != nil {
+		t.Errorf("every text box filled to its maxlength: %v", err)
 	}
 }
