@@ -43,7 +43,9 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 	}
 	if c == nil {
 		log.Warn("campaign page", "status", http.StatusNotFound, "campaign", lead.LogHash(id)) // a link's path can hold anything (an address)
-		page := "<!doctype html><title>Not found</title><p>There is no such page. Check the link you followed: this campaign may have ended.</p>"
+		page := `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+			`<title>Not found</title>` +
+			"<p>There is no such page. Check the link you followed: this campaign may have ended.</p>"
 		if home := h.home(req); home != "" { // the site the visitor came from, when the deployment posts from it
 			site := home
 			if u, err := url.Parse(home); err == nil {

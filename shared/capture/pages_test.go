@@ -361,6 +361,13 @@ func TestUnknownCampaignPageLinksHome(t *testing.T) {
 			(tc.want == "") == strings.Contains(resp.Body, "<a ") || tc.want != "" && !strings.Contains(resp.Body, tc.want) {
 			t.Errorf("referer %q: %d\n%s", tc.referer, resp.StatusCode, resp.Body)
 		}
+		// A page like the others: its language, its characters, readable
+		// on a phone.
+		for _, want := range []string{`<html lang="en">`, `<meta charset="utf-8">`, `<meta name="viewport" content="width=device-width,initial-scale=1">`} {
+			if !strings.Contains(resp.Body, want) {
+				t.Errorf("referer %q: the 404 page lacks %s:\n%s", tc.referer, want, resp.Body)
+			}
+		}
 	}
 }
 
