@@ -268,6 +268,10 @@ func (h *Handler) errorResponse(status int, err error, reqID string, isForm bool
 		p.Fields = ve.Fields
 	}
 	if isForm && status < 500 {
+		if status == http.StatusRequestEntityTooLarge {
+			// A box of the page took more than the API does: say what to do.
+			p.Error = "Your answers are too long to send: shorten the longest one (the message, most likely) and send the form again."
+		}
 		return httpapi.Page(status, h.errorPage(p, req), errorPolicy, cors)
 	}
 	return httpapi.JSON(status, p, cors)

@@ -411,3 +411,20 @@ func TestFormWithTheLongestMessageInAnyScriptIsAccepted(t *testing.T) {
 		}
 	}
 }
+
+// A form post past the body limit (a page of the owner's that lets a box
+// take more than the API does) gets a page a visitor can act on, not
+// the developer's "request body too large: limit is … bytes"; the JSON
+// API keeps saying the limit.
+func TestFormTooLargeSaysWhatToDo(t *testing.T) {
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	body := url.Values{"email": {"ann@acme.example"}, "message": {strings.Repeat("x", capture.MaxBody)}}.Encode()
+	resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", body))
+	if resp.StatusCode != 413 || strings.Contains(resp.Body, "bytes") || !strings.Contains(resp.Body, "too long to send") {
+		t.Errorf("form: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	resp, _ = h.Handle(context.Background(), post("application/json", `{"message":"`+strings.Repeat("x", capture.MaxBody)+`"}`))
+	if resp.StatusCode != 413 || !strings.Contains(resp.Body, "bytes") {
+		t.Errorf("JSON: %d %s", resp.StatusCode, resp.Body)
+	}
+}
