@@ -92,6 +92,11 @@ func TestDoubleOptIn(t *testing.T) {
 	if strings.Contains(got[0].Text, "Nina") || strings.Contains(got[0].HTML, "Nina") {
 		t.Fatalf("the confirmation repeats what the form's poster typed: %s", got[0].Text)
 	}
+	// Until when the link works, in the lead's time zone (Berlin): a week
+	// after the form.
+	if until := "The link works until Mon 30 Nov 2026, 11:00 CET."; !strings.Contains(got[0].Text, until) {
+		t.Fatalf("want %q in the confirmation:\n%s", until, got[0].Text)
+	}
 	l, _ := st.Lead(ctx, id)
 	if l.Consent.MarketingOptIn || l.OptIn == nil || l.OptIn.Sends != 1 || l.Nurture != nil && l.Nurture.Sequence != "" {
 		t.Fatalf("before confirming: consent %+v, request %+v, nurture %+v", l.Consent, l.OptIn, l.Nurture)

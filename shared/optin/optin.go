@@ -45,8 +45,12 @@ type Sender struct {
 	From, Company    string
 	BaseURL          string
 	ConfigurationSet string
-	Clock            func() time.Time
-	NewID            func(time.Time) string
+	// Zone is the lead's time zone (the one its nurture emails' send
+	// window uses): the email says until when its link works in it. nil
+	// is UTC.
+	Zone  func(lead.Lead) *time.Location
+	Clock func() time.Time
+	NewID func(time.Time) string
 }
 
 // RunLead sends the confirmation email if one is owed now; lead.Idle
@@ -81,13 +85,21 @@ func (s *Sender) message(l lead.Lead, base string, now time.Time) (mail.Message,
 	subject, html, text, err := mail.RenderConfirmation(mail.Confirmation{
 		Sender:     cmp.Or(s.Company, sender(s.From)),
 		ConfirmURL: links.Confirm(s.Keys, base, l.ID, l.OptIn.ID, exp),
-		Until:      exp.UTC().Format("2 January 2006"),
+		Until:      mail.When(exp, s.zone(l)),
 	})
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("optin: %w", err)
 	}
 	return mail.Message{From: s.From, To: l.Email, Subject: subject, HTML: html, Text: text,
 		Tags: map[string]string{"kind": "optin_confirmation"}, ConfigurationSet: s.ConfigurationSet}, nil
+}
+
+// zone is the lead's time zone, UTC when the sender knows none.
+func (s *Sender) zone(l lead.Lead) *time.Location {
+	if s.Zone == nil {
+		return nil
+	}
+	return s.Zone(l)
 }
 
 // sender names who asks for consent when no company is configured: the

@@ -197,3 +197,29 @@ func TestConfirmationLinkOpenedAgain(t *testing.T) {
 		t.Fatalf("a GET changed the lead: version %d, want %d; %+v", l.Version, v, l.Consent)
 	}
 }
+
+// TestConfirmationSaysUntilWhenInTheReadersZone: the link's end was a
+// UTC date with no time ("works until 1 December 2026"), a day late for
+// a lead in Los Angeles, whose link stopped working on the evening of 30
+// November: it shows when, in the lead's time zone.
+func TestConfirmationSaysUntilWhenInTheReadersZone(t *testing.T) {
+	st, out := memstore.New(), &mailtest.Outbox{}
+	l := pending(t, st)
+	now := t0.Add(20 * time.Hour) // 24 Nov 06:00 UTC; the link lasts until 1 Dec 06:00 UTC
+	clock := func() time.Time { return now }
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &optin.Sender{Send: &sendonce.Sender{Store: st, Mail: out, Lease: time.Minute, Clock: clock, NewID: ids.New},
+		Keys: keys(t), From: "Acme <news@acme.example>", BaseURL: "https://leads.example.com", Clock: clock, NewID: ids.New,
+		Zone: func(lead.Lead) *time.Location { return la }}
+	if got, err := s.RunLead(context.Background(), l, "req-1", ""); err != nil || got != sendonce.Sent {
+		t.Fatalf("run: %s %v", got, err)
+	}
+	m := out.Sent()[0]
+	const want = "The link works until Mon 30 Nov 2026, 22:00 PST."
+	if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+		t.Fatalf("want %q in both parts:\n%s\n%s", want, m.Text, m.HTML)
+	}
+}

@@ -85,7 +85,7 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 	s.Qualify = enrolment
 	s.Handoff.Requalify = enrolment
 	s.OptIn = &optin.Sender{Send: send, Keys: keys, From: cfg.Sender, BaseURL: cfg.PublicBaseURL,
-		ConfigurationSet: cfg.ConfigurationSet, Clock: clock, NewID: ids.New}
+		ConfigurationSet: cfg.ConfigurationSet, Zone: seq.Location, Clock: clock, NewID: ids.New}
 	s.Runner = &nurture.Runner{Sequences: seq, Rules: rules, Store: st, Send: send, Keys: keys,
 		From: cfg.Sender, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
 		HandOff: s.HandOff, Clock: clock, NewID: ids.New}
