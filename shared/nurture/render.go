@@ -239,9 +239,11 @@ func newTemplateData(l lead.Lead, unsubscribeURL string) TemplateData {
 // address (email clients turn "evil.example" into a link by themselves),
 // no characters beyond allowed. Anyone who knows an address can post a
 // form with it, and marketing email goes out from the sender's own
-// domain: a value that fails is left out ("Hi there,"), not repeated.
+// domain: a value that fails is left out ("Hi there,"), not repeated. So
+// is one without a letter or digit ("-", "." typed into a field the
+// person did not want to fill): it names nobody.
 func plausible(s string, allowed func(rune) bool) bool {
-	if linkish.MatchString(s) {
+	if linkish.MatchString(s) || strings.IndexFunc(s, isLetterOrDigit) < 0 {
 		return false
 	}
 	for _, r := range s {
@@ -271,18 +273,21 @@ func orgRune(r rune) bool {
 	return nameRune(r) || unicode.IsDigit(r) || strings.ContainsRune("&+()/:#!–—（）", r)
 }
 
+func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
 // honorifics are skipped when finding a first name: "Dr. Ada Lovelace" is Ada.
 var honorifics = map[string]bool{
 	"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "prof": true,
 	"herr": true, "frau": true, "sir": true, "madam": true,
 }
 
-// firstName is the first word of a name that is not an honorific, or
+// firstName is the first word of a name that is not an honorific nor
+// punctuation alone, or
 // "there" ("Hi there,") when the lead gave no name.
 func firstName(name string) string {
 	words := strings.Fields(name)
 	for i, w := range words {
-		if i < len(words)-1 && honorifics[strings.ToLower(strings.TrimSuffix(w, "."))] {
+		if i < len(words)-1 && honorifics[strings.ToLower(strings.TrimSuffix(w, "."))] || strings.IndexFunc(w, isLetterOrDigit) < 0 {
 			continue
 		}
 		return mail.Truncate(strings.Trim(w, ",;"), 40)

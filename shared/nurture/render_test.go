@@ -202,3 +202,28 @@ func TestFirstNameOfAStoredLead(t *testing.T) {
 		t.Errorf("data = %+v", d)
 	}
 }
+
+// TestTemplateDataLeavesOutValuesWithoutALetter: people type "-" or "."
+// into a name field they do not want to fill; the welcome email then
+// read "Hi -," and "-, three ways teams cut …", and a company "&" made
+// "at &". A value with no letter or digit is no name, company or title:
+// it is left out, as an implausible one is ("Hi there,").
+func TestTemplateDataLeavesOutValuesWithoutALetter(t *testing.T) {
+	c := mustParse(t, full)
+	for _, name := range []string{"-", ".", "'", ", ,", "- -", "·"} {
+		l := newLead("cold", "A")
+		l.Name, l.Company, l.JobTitle = name, name, name
+		d := newTemplateData(l, unsubscribeURL)
+		if d.FirstName != "there" || d.Name != "" || d.Company != "" || d.JobTitle != "" {
+			t.Errorf("%q: first name %q, name %q, company %q, title %q; want there and nothing else", name, d.FirstName, d.Name, d.Company, d.JobTitle)
+		}
+		e, err := c.Render("welcome", l, unsubscribeURL)
+		if err != nil || e.Subject != "there, three ways teams cut lead response time" {
+			t.Errorf("%q: subject %q, %v", name, e.Subject, err)
+		}
+	}
+	// A first word that is only punctuation is not the first name.
+	if d := newTemplateData(lead.Lead{Submission: lead.Submission{Name: "- Ann Lee"}}, unsubscribeURL); d.FirstName != "Ann" {
+		t.Errorf("%q: first name %q, want Ann", "- Ann Lee", d.FirstName)
+	}
+}
