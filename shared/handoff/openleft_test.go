@@ -39,7 +39,7 @@ func TestOpenListOfRepsWhoLeftStandIns(t *testing.T) {
 		// accepted there: the sales address is no rep who left, it holds
 		// the deal and gets its own list.
 		{"held by the sales address", twoTeams("      lead: {name: Eve, email: eve@example.com}\n"), "sales@example.com", []string{"Acme"}, "sales@example.com",
-			[]string{"Hi there,", "These leads you accepted", "Acme"}, []string{"held by", "as the team lead", "no team lead"}},
+			[]string{"Hi there,", "This lead you accepted", "Acme"}, []string{"held by", "as the team lead", "no team lead"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)

@@ -78,6 +78,17 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 			footer = "You get this list each week while reps who left have open leads on teams with no team lead."
 		}
 	}
+	if n == 1 { // the subject says one lead: so does the list
+		intro = "This lead you accepted has no outcome recorded yet. One click records it."
+		if o.StandIn {
+			intro = "This lead was accepted by a rep the routing config no longer lists, and has no outcome recorded yet. " +
+				"It comes to you as the team lead: one click records how it went."
+			if o.SalesAddress {
+				intro = "This lead was accepted by a rep the routing config no longer lists, and has no outcome recorded yet. " +
+					"Its team has no team lead, so it comes to the sales address: one click records how it went."
+			}
+		}
+	}
 	views := make([]openLeadView, len(o.Leads))
 	var tb strings.Builder
 	fmt.Fprintf(&tb, "Hi %s,\n\n%s\n", firstNonEmpty(OneLine(o.RepName), "there"), intro)

@@ -29,3 +29,31 @@ func TestOpenLeadsRoles(t *testing.T) {
 		t.Errorf("a lead without title or company shows a stray \"at\":\n%s", text)
 	}
 }
+
+// TestOpenLeadsOneLeadReadsAsOne: a rep with one open lead got the
+// subject "Your open lead: record how it went" over "These leads you
+// accepted have no outcome recorded yet": the list speaks of one lead as
+// one, on every kind of list.
+func TestOpenLeadsOneLeadReadsAsOne(t *testing.T) {
+	link := "https://api.example.com/feedback/t"
+	one := []leadmail.OpenLead{{Name: "Clara", Stage: "accepted", AcceptedOn: "1 Mar 2031", Days: 3, WonURL: link, LostURL: link}}
+	for _, tc := range []struct {
+		name string
+		o    leadmail.OpenLeads
+		want string
+	}{
+		{"rep", leadmail.OpenLeads{RepName: "Ana", Leads: one}, "This lead you accepted has no outcome recorded yet. One click records it."},
+		{"team lead", leadmail.OpenLeads{RepName: "Lea", Leads: one, StandIn: true},
+			"This lead was accepted by a rep the routing config no longer lists, and has no outcome recorded yet. It comes to you as the team lead: one click records how it went."},
+		{"sales address", leadmail.OpenLeads{Leads: one, StandIn: true, SalesAddress: true},
+			"This lead was accepted by a rep the routing config no longer lists, and has no outcome recorded yet. Its team has no team lead, so it comes to the sales address: one click records how it went."},
+	} {
+		_, html, text, err := leadmail.RenderOpenLeads(tc.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, tc.want) || !strings.Contains(html, tc.want) {
+			t.Errorf("%s: want %q in both parts:\n%s", tc.name, tc.want, text)
+		}
+	}
+}
