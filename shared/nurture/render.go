@@ -168,7 +168,7 @@ var layout = sync.OnceValue(func() *htmltemplate.Template {
 <title>{{.Subject}}</title>
 </head>
 <body style="margin:0;padding:0;background:#ffffff">
-<div style="max-width:600px;margin:0 auto;padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.55;color:#1f2328">
+<div style="max-width:600px;margin:0 auto;padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.55;color:#1f2328;overflow-wrap:anywhere">
 {{.Body}}
 {{template "footer" .}}
 </div>

@@ -2,6 +2,7 @@ package nurture
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -225,5 +226,22 @@ func TestTemplateDataLeavesOutValuesWithoutALetter(t *testing.T) {
 	// A first word that is only punctuation is not the first name.
 	if d := newTemplateData(lead.Lead{Submission: lead.Submission{Name: "- Ann Lee"}}, unsubscribeURL); d.FirstName != "Ann" {
 		t.Errorf("%q: first name %q, want Ann", "- Ann Lee", d.FirstName)
+	}
+}
+
+// TestRenderWrapsLongValuesOnAPhone: a company is one unbreakable word
+// to a mail client ("InternationalBusinessMachinesConsultingServicesGmbH");
+// on a 375 px phone it widened the last-call email to 408 px, its text
+// past the screen's edge, unless the layout lets the client break such a
+// word anywhere.
+func TestRenderWrapsLongValuesOnAPhone(t *testing.T) {
+	l := newLead("cold", "A")
+	l.Company = "InternationalBusinessMachinesConsultingServicesGmbH"
+	e, err := Default().RenderWith("cold_last_call", l, Footer{UnsubscribeURL: unsubscribeURL, PostalAddress: "Acme GmbH, Hauptstr. 1, 10115 Berlin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`<div style="[^"]*overflow-wrap:anywhere[^"]*">\s*<p>Hi `).MatchString(e.HTML) {
+		t.Errorf("the layout does not wrap long words:\n%s", e.HTML)
 	}
 }
