@@ -196,7 +196,7 @@ const (
 
 // stale is the page of a link with nothing to confirm.
 var stale = linkpage.Page{Title: "Nothing to confirm",
-	Body: "This link was replaced by a newer one, or you unsubscribed since. Use the link in the latest email you received, or sign up again on our site."}
+	Body: "This link was replaced by a newer one: use the link in the latest email you received. If you unsubscribed since, you stay unsubscribed and get no marketing email from us."}
 
 // wouldFind is what pressing the button would find, on a copy of the
 // lead: outcomeConfirmed (it would confirm), outcomeAlready or

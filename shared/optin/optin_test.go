@@ -193,6 +193,11 @@ func TestConfirmationLinkOpenedAgain(t *testing.T) {
 	if r := do(http.MethodGet); r.StatusCode != http.StatusOK || strings.Contains(r.Body, "<button") || !strings.Contains(r.Body, "Nothing to confirm") {
 		t.Fatalf("GET after unsubscribing: %d, want \"Nothing to confirm\" and no button:\n%s", r.StatusCode, r.Body)
 	}
+	// It promises nothing the product does not do: an unsubscribed
+	// address is not signed up again by another form.
+	if r := do(http.MethodGet); strings.Contains(r.Body, "sign up again") {
+		t.Fatalf("the page after unsubscribing offers to sign up again:\n%s", r.Body)
+	}
 	if l, _ := st.Lead(context.Background(), "L1"); l.Version != v || l.Consent.MarketingOptIn {
 		t.Fatalf("a GET changed the lead: version %d, want %d; %+v", l.Version, v, l.Consent)
 	}
