@@ -428,3 +428,14 @@ func TestFormTooLargeSaysWhatToDo(t *testing.T) {
 		t.Errorf("JSON: %d %s", resp.StatusCode, resp.Body)
 	}
 }
+
+// The error page's link opens the form afresh, without what the visitor
+// typed; the page says the browser's Back button keeps the answers, so
+// nobody retypes a long message for a typo in the email.
+func TestFormErrorPageSaysBackKeepsTheAnswers(t *testing.T) {
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=nope&message=a+long+message", "referer", "https://www.example.com/demo"))
+	if resp.StatusCode != 400 || !strings.Contains(resp.Body, "Back button") || !strings.Contains(resp.Body, `<a href="https://www.example.com/demo">Back to the form</a>`) {
+		t.Errorf("%d\n%s", resp.StatusCode, resp.Body)
+	}
+}

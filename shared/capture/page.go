@@ -22,7 +22,7 @@ const errorSource = `<!doctype html>
 {{if .Fields}}<p>Some answers need another look:</p>
 <ul>{{range .Fields}}<li><strong>{{.Label}}</strong>: {{.Reason}}</li>{{end}}</ul>
 {{else}}<p>{{.Error}}</p>{{end}}
-{{if .Back}}<p><a href="{{.Back}}">Back to the form</a></p>{{else}}<p>Use your browser's Back button to return to the form; your answers are still there.</p>{{end}}
+{{if .Back}}<p>Your browser's Back button returns to the form with your answers still in it. This link opens it afresh: <a href="{{.Back}}">Back to the form</a></p>{{else}}<p>Use your browser's Back button to return to the form; your answers are still there.</p>{{end}}
 <p><small>Reference: {{.RequestID}}</small></p>
 </body></html>`
 
