@@ -464,7 +464,7 @@ const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, 
 
 var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Alerts held</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Alerts held</title></head>
 <body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328">
 <p>Hi {{.Name}},</p>
 <p>{{template "why" .}}</p>

@@ -502,6 +502,10 @@ func TestSummaryListsTheFirstHeld(t *testing.T) {
 		t.Fatalf("summary: %s, %v", out, err)
 	}
 	summary := f.out.Sent()[len(f.out.Sent())-1].Text
+	// Read on a phone as often as at a desk: laid out for its width.
+	if html := f.out.Sent()[len(f.out.Sent())-1].HTML; !strings.Contains(html, `<meta name="viewport" content="width=device-width,initial-scale=1">`) {
+		t.Errorf("the summary's HTML has no viewport:\n%.400s", html)
+	}
 	for i := 1; i < len(held); i++ {
 		if listed := strings.Contains(summary, "Lead "+held[i]+":"); listed != (i <= MaxSummaryListed) {
 			t.Errorf("lead held %d of %d listed: %v", i, len(held)-1, listed)

@@ -45,3 +45,40 @@ func TestSalesEmailsWrapLongValuesOnAPhone(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailsSayTheirLanguageCharsetAndViewport: every HTML email states
+// its language (screen readers), its charset (clients that guess garble
+// "Müller") and a viewport (phones otherwise lay it out 980 px wide and
+// shrink it), and has a title, as the alert and digests do.
+func TestEmailsSayTheirLanguageCharsetAndViewport(t *testing.T) {
+	ol := leadmail.OpenLead{Name: "Clara", Email: "clara@bigcorp.example", Company: "BigCorp", Stage: "accepted",
+		AcceptedOn: "1 Dec 2026", Days: 4, SQLURL: "https://x.example/s", WonURL: "https://x.example/w", LostURL: "https://x.example/l", Until: "1 Jun 2027"}
+	render := map[string]func() (string, string, string, error){
+		"confirmation": func() (string, string, string, error) {
+			return leadmail.RenderConfirmation(leadmail.Confirmation{Sender: "Acme", ConfirmURL: "https://x.example/c", Until: "Mon 7 Dec 2026, 09:00 CET"})
+		},
+		"open leads": func() (string, string, string, error) {
+			return leadmail.RenderOpenLeads(leadmail.OpenLeads{RepName: "Ana", Leads: []leadmail.OpenLead{ol}})
+		},
+		"reminder": func() (string, string, string, error) {
+			return leadmail.RenderReminder(leadmail.Reminder{RepName: "Ana", Lead: ol})
+		},
+		"asked again": func() (string, string, string, error) {
+			return leadmail.RenderAskedAgain(leadmail.AskedAgain{RepName: "Ana", Lead: ol, Status: "You accepted it.",
+				Forms: []leadmail.AskedForm{{At: at, Form: "Demo request"}}, Zone: time.UTC})
+		},
+		"alert": func() (string, string, string, error) { return leadmail.RenderAlert(hotAlert()) },
+	}
+	for name, r := range render {
+		_, html, _, err := r()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, want := range []*regexp.Regexp{regexp.MustCompile(`<html lang="en">`), regexp.MustCompile(`(?i)<meta charset="utf-8">`),
+			regexp.MustCompile(`<meta name="viewport" content="width=device-width,\s?initial-scale=1`), regexp.MustCompile(`<title>[^<]+</title>`)} {
+			if !want.MatchString(html) {
+				t.Errorf("%s: the HTML lacks %s", name, want)
+			}
+		}
+	}
+}
