@@ -62,7 +62,8 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 		accepted, why = holder+" accepted", standIn
 	}
 	text = fmt.Sprintf("Hi %s,\n\n%s %s on %s, %d days ago, and no outcome has been recorded yet. How did it go?\n\n"+
-		"Qualified opportunity (SQL): %s\nWon: %s\nLost: %s\n\nThe links work until %s. This is the only reminder for this lead. %s\n",
+		"Qualified opportunity (SQL): %s\nWon: %s\nLost: %s\n\nThe links work until %s; you can also record the outcome in your CRM if it reports outcomes to leadflow. "+
+		"This is the only reminder for this lead. %s\n",
 		greeting, accepted, about, l.AcceptedOn, l.Days, l.SQLURL, l.WonURL, l.LostURL, l.Until, why)
 	return subject, hb.String(), text, nil
 }

@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +81,20 @@ func TestEmailsSayTheirLanguageCharsetAndViewport(t *testing.T) {
 				t.Errorf("%s: the HTML lacks %s", name, want)
 			}
 		}
+	}
+}
+
+// TestReminderTextSaysWhatItsHTMLSays: a rep whose client shows the
+// plain part reads the same email: the CRM way to record the outcome too.
+func TestReminderTextSaysWhatItsHTMLSays(t *testing.T) {
+	ol := leadmail.OpenLead{Name: "Clara", Email: "clara@bigcorp.example", Company: "BigCorp", AcceptedOn: "1 Dec 2026", Days: 14,
+		SQLURL: "https://x.example/s", WonURL: "https://x.example/w", LostURL: "https://x.example/l", Until: "1 Jun 2027"}
+	_, html, text, err := leadmail.RenderReminder(leadmail.Reminder{RepName: "Ana", Lead: ol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const crm = "you can also record the outcome in your CRM if it reports outcomes to leadflow"
+	if !strings.Contains(html, crm) || !strings.Contains(text, crm) {
+		t.Errorf("the CRM sentence: html %v, text %v\n%s", strings.Contains(html, crm), strings.Contains(text, crm), text)
 	}
 }
