@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -460,5 +462,93 @@ func TestAPageBeyondTheDailyCapCountsOnceToo(t *testing.T) {
 	stats, _ := st.CampaignStats(ctx, "unattributed", clock.now())
 	if views != len(pages) || repeats != 3 || stats["page_view"] > 6 {
 		t.Fatalf("%d page_view events (%d repeats), counter %d; want %d (3 repeats of /f), at most 6 counted", views, repeats, stats["page_view"], len(pages))
+	}
+}
+
+// TestVisitedBranchSeesTrackedPageViews: a sequence that branches on
+// {visited: /case-studies} takes the branch for a lead whose tracked
+// page views include /case-studies/acme, through the real track and
+// nurture functions — page views are recorded as page_view signals, and
+// the branch used to look for a page_view:/path signal nobody writes.
+func TestVisitedBranchSeesTrackedPageViews(t *testing.T) {
+	seq := `version: 1
+defaults:
+  time_zone: Europe/Berlin
+  window: {from: "00:00", to: "24:00", days: [mon, tue, wed, thu, fri, sat, sun]}
+sequences:
+  - id: stories
+    entry: {temperatures: [cold]}
+    steps:
+      - {id: hello, send: hello}
+      - {id: wait-1, wait: 24h}
+      - {id: read, branch: {if: {visited: /case-studies}, then: saw, else: missed}}
+      - {id: saw, exit: saw_case_studies}
+      - {id: missed, exit: missed_case_studies}
+templates:
+  hello:
+    subject: "Stories"
+    html: "<p>Hi {{.FirstName}}, read <a href=\"https://www.example.com/case-studies/acme\">how Acme did it</a>.</p>"
+    text: "Hi {{.FirstName}}, read how Acme did it: https://www.example.com/case-studies/acme"
+`
+	dir := t.TempDir()
+	path, campaigns := filepath.Join(dir, "nurture.yaml"), filepath.Join(dir, "campaigns")
+	if err := os.WriteFile(path, []byte(seq), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Only the test's single opt-in campaign: the shipped ones name the
+	// default sequences.
+	if err := os.Mkdir(campaigns, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(campaigns, "newsletter-q4.yaml"), []byte(campaignYAML("newsletter-q4", "consent_mode: single\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		page, exit string
+	}{
+		{"https://www.example.com/Case-Studies/Acme/?utm_source=email", "saw_case_studies"},
+		{"https://www.example.com/blog/case-studies-are-great", "missed_case_studies"},
+	} {
+		clock := &clockAt{t: monday}
+		env := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "NURTURE_CONFIG": path, "CAMPAIGNS_DIR": campaigns}
+		capture, table, _ := buildAt(t, "capture", env, clock.now, "")
+		tick, _, _ := buildAt(t, "nurture", env, clock.now, table)
+		tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "*", "NURTURE_CONFIG": path, "CAMPAIGNS_DIR": campaigns}, clock.now, table)
+		ctx := context.Background()
+		st := store.New(testenv.Clients(t).DynamoDB, table)
+		email := fmt.Sprintf("stories.%d@smallco.example", time.Now().UnixNano())
+		accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(email))))
+		id := capturedID(t, table, email)
+		if err := tick.Event(ctx, tickEvent("hello")); err != nil {
+			t.Fatal(err)
+		}
+		if got := emailsTo(t, email); len(got) != 1 {
+			t.Fatalf("hello: %d emails", len(got))
+		}
+		clock.add(2 * time.Hour)
+		keys, _ := token.ParseKeys(testKeys)
+		visitor := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: id, Expires: clock.now().Add(time.Hour)})
+		r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"`+tc.page+`"}`, map[string]string{"content-type": "application/json"}))
+		if r.StatusCode != http.StatusNoContent {
+			t.Fatalf("page view: %d %s", r.StatusCode, r.Body)
+		}
+		clock.add(24 * time.Hour)
+		if err := tick.Event(ctx, tickEvent("branch")); err != nil {
+			t.Fatal(err)
+		}
+		tl, err := st.Timeline(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exit any
+		for _, e := range tl {
+			if e.Kind == "nurture_exit" {
+				exit = e.Data["reason"]
+			}
+		}
+		if exit != tc.exit {
+			l, _ := st.Lead(ctx, id)
+			t.Errorf("%s: left the sequence with %v, want %s (nurture %+v)", tc.page, exit, tc.exit, l.Nurture)
+		}
 	}
 }
