@@ -22,19 +22,7 @@ func TestSalesEmailsWrapLongValuesOnAPhone(t *testing.T) {
 		AcceptedOn: "1 Dec 2026", Days: 4, SQLURL: "https://x.example/s", WonURL: "https://x.example/w", LostURL: "https://x.example/l", Until: "1 Jun 2027"}
 	a := hotAlert()
 	a.Email, a.Company = addr, company
-	render := map[string]func() (string, string, string, error){
-		"alert": func() (string, string, string, error) { return leadmail.RenderAlert(a) },
-		"open leads": func() (string, string, string, error) {
-			return leadmail.RenderOpenLeads(leadmail.OpenLeads{RepName: "Ana", Leads: []leadmail.OpenLead{ol}})
-		},
-		"reminder": func() (string, string, string, error) {
-			return leadmail.RenderReminder(leadmail.Reminder{RepName: "Ana", Lead: ol})
-		},
-		"asked again": func() (string, string, string, error) {
-			return leadmail.RenderAskedAgain(leadmail.AskedAgain{RepName: "Ana", Lead: ol, Status: "You accepted it.",
-				Forms: []leadmail.AskedForm{{At: at, Form: "Demo request", Fields: []leadmail.KV{{Key: "Message", Value: company}}}}, Zone: time.UTC})
-		},
-	}
+	render := salesEmails(a, ol, company)
 	body := regexp.MustCompile(`<body[^>]*\bstyle="[^"]*overflow-wrap:anywhere`)
 	for name, r := range render {
 		_, html, _, err := r()
@@ -54,21 +42,9 @@ func TestSalesEmailsWrapLongValuesOnAPhone(t *testing.T) {
 func TestEmailsSayTheirLanguageCharsetAndViewport(t *testing.T) {
 	ol := leadmail.OpenLead{Name: "Clara", Email: "clara@bigcorp.example", Company: "BigCorp", Stage: "accepted",
 		AcceptedOn: "1 Dec 2026", Days: 4, SQLURL: "https://x.example/s", WonURL: "https://x.example/w", LostURL: "https://x.example/l", Until: "1 Jun 2027"}
-	render := map[string]func() (string, string, string, error){
-		"confirmation": func() (string, string, string, error) {
-			return leadmail.RenderConfirmation(leadmail.Confirmation{Sender: "Acme", ConfirmURL: "https://x.example/c", Until: "Mon 7 Dec 2026, 09:00 CET"})
-		},
-		"open leads": func() (string, string, string, error) {
-			return leadmail.RenderOpenLeads(leadmail.OpenLeads{RepName: "Ana", Leads: []leadmail.OpenLead{ol}})
-		},
-		"reminder": func() (string, string, string, error) {
-			return leadmail.RenderReminder(leadmail.Reminder{RepName: "Ana", Lead: ol})
-		},
-		"asked again": func() (string, string, string, error) {
-			return leadmail.RenderAskedAgain(leadmail.AskedAgain{RepName: "Ana", Lead: ol, Status: "You accepted it.",
-				Forms: []leadmail.AskedForm{{At: at, Form: "Demo request"}}, Zone: time.UTC})
-		},
-		"alert": func() (string, string, string, error) { return leadmail.RenderAlert(hotAlert()) },
+	render := salesEmails(hotAlert(), ol, "Need routing before Q1")
+	render["confirmation"] = func() (string, string, string, error) {
+		return leadmail.RenderConfirmation(leadmail.Confirmation{Sender: "Acme", ConfirmURL: "https://x.example/c", Until: "Mon 7 Dec 2026, 09:00 CET"})
 	}
 	for name, r := range render {
 		_, html, _, err := r()
@@ -96,5 +72,24 @@ func TestReminderTextSaysWhatItsHTMLSays(t *testing.T) {
 	const crm = "you can also record the outcome in your CRM if it reports outcomes to leadflow"
 	if !strings.Contains(html, crm) || !strings.Contains(text, crm) {
 		t.Errorf("the CRM sentence: html %v, text %v\n%s", strings.Contains(html, crm), strings.Contains(text, crm), text)
+	}
+}
+
+// salesEmails renders each email to a rep about a lead: the alert a, and
+// the weekly list, the outcome reminder and the asked-again notice (with
+// message as its form's) about ol.
+func salesEmails(a leadmail.Alert, ol leadmail.OpenLead, message string) map[string]func() (string, string, string, error) {
+	return map[string]func() (string, string, string, error){
+		"alert": func() (string, string, string, error) { return leadmail.RenderAlert(a) },
+		"open leads": func() (string, string, string, error) {
+			return leadmail.RenderOpenLeads(leadmail.OpenLeads{RepName: "Ana", Leads: []leadmail.OpenLead{ol}})
+		},
+		"reminder": func() (string, string, string, error) {
+			return leadmail.RenderReminder(leadmail.Reminder{RepName: "Ana", Lead: ol})
+		},
+		"asked again": func() (string, string, string, error) {
+			return leadmail.RenderAskedAgain(leadmail.AskedAgain{RepName: "Ana", Lead: ol, Status: "You accepted it.",
+				Forms: []leadmail.AskedForm{{At: at, Form: "Demo request", Fields: []leadmail.KV{{Key: "Message", Value: message}}}}, Zone: time.UTC})
+		},
 	}
 }
