@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,8 +29,10 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/qualify"
+	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -170,8 +173,12 @@ type sim struct {
 	// sentBy counts emails per lead and kind; steps the nurture steps
 	// each lead got; published the bus events by id (all kept up to
 	// date incrementally: the checks run every day).
-	sentBy    map[string]int
-	steps     map[string]bool
+	sentBy map[string]int
+	steps  map[string]time.Time // lead + job → when it was sent
+	// afresh are the jobs' prefixes of the sequences a send-back starts
+	// afresh (entry sent_back: nurture.Config.Reopen): their steps come
+	// once per send-back.
+	afresh    []string
 	published map[string]int
 	cameBack  map[string]bool // stage events of leads that came back (lost or opted out → mql)
 	busSeen   int
@@ -183,7 +190,10 @@ type sim struct {
 func newSim(t *testing.T, seed uint64) *sim {
 	s := &sim{t: t, ctx: context.Background(), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), clock: &clockAt{t: simStart},
 		touched: map[string]int{}, sales: map[string][2]int{}, byID: map[string]*simLead{}, tallies: map[string]map[string]int64{}, stats: map[string]int{},
-		sentBy: map[string]int{}, steps: map[string]bool{}, published: map[string]int{}, cameBack: map[string]bool{}, timing: map[string]time.Duration{}}
+		sentBy: map[string]int{}, steps: map[string]time.Time{}, afresh: sentBackJobs(), published: map[string]int{}, cameBack: map[string]bool{}, timing: map[string]time.Duration{}}
+	if len(s.afresh) == 0 {
+		t.Fatal("no default sequence starts afresh on a send-back (entry sent_back): the step check below assumes not-now does")
+	}
 	s.table = testenv.NewTable(t)
 	s.st = store.New(testenv.Clients(t).DynamoDB, s.table)
 	s.keys, _ = token.ParseKeys(testKeys)
@@ -391,15 +401,23 @@ func (s *sim) afterSends(day int) {
 	s.mu.Unlock()
 	for _, m := range fresh {
 		s.sentBy[m.lead+" "+m.kind]++
-		if m.kind == "nurture" {
-			// Each nurture step reaches a lead at most once.
-			if k := m.lead + " " + m.job; s.steps[k] {
-				s.t.Fatalf("lead %s got nurture step %s twice (the second at %s)", m.lead, m.job, m.at)
-			} else {
-				s.steps[k] = true
-			}
-		}
 		l := s.byID[m.lead]
+		if m.kind == "nurture" {
+			// Each nurture step reaches a lead at most once — once per
+			// send-back for the sequences a send-back starts afresh.
+			k := m.lead + " " + m.job
+			if first, ok := s.steps[k]; ok && !(l != nil && l.sentBack.After(first) && s.startsAfresh(m.job)) {
+				var back time.Time
+				if l != nil {
+					back = l.sentBack
+				}
+				s.t.Fatalf("lead %s got nurture step %s twice (at %s and %s; last sent back %s)", m.lead, m.job, first, m.at, back)
+			}
+			if _, again := s.steps[k]; again {
+				s.stats["afresh"]++
+			}
+			s.steps[k] = m.at
+		}
 		if l == nil {
 			continue
 		}
@@ -861,9 +879,9 @@ func (s *sim) countersMatch(day int) error {
 
 func (s *sim) summary(day int) {
 	won := s.stats["won"]
-	s.t.Logf("day %3d (%s): leads %d (+%d repeat submissions), emails %d (nurture %d, confirmations %d, alerts %d, escalations %d, reminders %d), "+
+	s.t.Logf("day %3d (%s): leads %d (+%d repeat submissions), emails %d (nurture %d of which %d a not-now step again after a second send-back, confirmations %d, alerts %d, escalations %d, reminders %d), "+
 		"confirmed %d, accepted %d, rejected %d, returned unanswered %d, sql %d, won %d, lost %d, came back %d, asked again %d (rep told %d), clicks %d, unsubscribes %d, bounces %d, complaints %d, erasures %d, bus events %d",
-		day+1, s.dayStart(day).Format("2 Jan"), s.stats["leads"], s.stats["repeats"], len(s.mails), s.stats["nurture"], s.stats["confirmations"], s.stats["alerts"],
+		day+1, s.dayStart(day).Format("2 Jan"), s.stats["leads"], s.stats["repeats"], len(s.mails), s.stats["nurture"], s.stats["afresh"], s.stats["confirmations"], s.stats["alerts"],
 		s.stats["escalations"], s.stats["reminders"], s.stats["confirmed"], s.stats["accepted"], s.stats["rejected"], s.stats["returned"], s.stats["sql"], won, s.stats["lost"], s.stats["came back"], s.stats["asked"], s.stats["asked notices"],
 		s.stats["clicks"], s.stats["unsubscribes"], s.stats["bounces"], s.stats["complaints"], s.stats["erasures"], len(s.bus.Events()))
 }
@@ -913,4 +931,26 @@ func (s *sim) jobsOf(leadID string) []string {
 		}
 	}
 	return out
+}
+
+// sentBackJobs are the email job tags' prefixes ("nurture_not-now_") of
+// the default sequences a send-back starts afresh: those Reopen makes
+// enterable again.
+func sentBackJobs() []string {
+	c := nurture.Default()
+	l := lead.Lead{Nurture: &lead.Nurture{Completed: c.Sequences()}}
+	c.Reopen(&l)
+	var out []string
+	for _, id := range c.Sequences() {
+		if !slices.Contains(l.Nurture.Completed, id) {
+			out = append(out, sendonce.TagValue("nurture:"+id+":"))
+		}
+	}
+	return out
+}
+
+// startsAfresh reports whether job is a step of a sequence a send-back
+// starts afresh.
+func (s *sim) startsAfresh(job string) bool {
+	return slices.ContainsFunc(s.afresh, func(p string) bool { return strings.HasPrefix(job, p) })
 }
