@@ -65,20 +65,28 @@ func (s *Store) openQuery(pk string, since time.Time) *dynamodb.QueryInput {
 // most limit.
 func (s *Store) OpenLeads(ctx context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error) {
 	p := dynamodb.NewQueryPaginator(s.db, s.openQuery(OpenPK(rep), since))
-	var out []lead.Lead
+	return queryUpTo[lead.Lead](ctx, p, limit, "query open leads", "decode open lead")
+}
+
+// queryUpTo decodes the items of p's pages into Ts, at most limit of
+// them, reading another page only while fewer were read; query and
+// decode name the failing step in its error.
+func queryUpTo[T any](ctx context.Context, p *dynamodb.QueryPaginator, limit int, query, decode string) ([]T, error) {
+	var out []T
 	for p.HasMorePages() && len(out) < limit {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, wrap("query open leads", err)
+			return nil, wrap(query, err)
 		}
 		for _, item := range page.Items {
-			var l lead.Lead
-			if err := unmarshal(item, &l); err != nil {
-				return nil, wrap("decode open lead", err)
+			if len(out) == limit {
+				break
 			}
-			if len(out) < limit {
-				out = append(out, l)
+			var v T
+			if err := unmarshal(item, &v); err != nil {
+				return nil, wrap(decode, err)
 			}
+			out = append(out, v)
 		}
 	}
 	return out, nil

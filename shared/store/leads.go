@@ -259,25 +259,13 @@ func (s *Store) Inbox(ctx context.Context, leadID string, limit int) ([]lead.Tou
 		ConsistentRead:            aws.Bool(true),
 		Limit:                     aws.Int32(int32(min(limit, 1000))),
 	})
-	var touches []lead.Touch
-	for p.HasMorePages() && len(touches) < limit {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, wrap("query inbox", err)
-		}
-		for _, item := range out.Items {
-			if len(touches) == limit {
-				break
-			}
-			var it inboxItem
-			if err := unmarshal(item, &it); err != nil {
-				return nil, wrap("decode touch", err)
-			}
-			touches = append(touches, it.Touch)
-		}
+	items, err := queryUpTo[inboxItem](ctx, p, limit, "query inbox", "decode touch")
+	if err != nil {
+		return nil, err
 	}
-	if touches == nil {
-		touches = []lead.Touch{}
+	touches := make([]lead.Touch, 0, len(items))
+	for _, it := range items {
+		touches = append(touches, it.Touch)
 	}
 	return touches, nil
 }
