@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/qualify"
 )
 
@@ -137,18 +138,4 @@ func humanNumber(f float64) string {
 }
 
 // thousands groups the digits of a whole number: 1999 → 1,999.
-func thousands(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
+var thousands = mail.Thousands

@@ -21,6 +21,7 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -423,12 +424,5 @@ func (h *Handler) recordedMessage(action, extra string, l lead.Lead) string {
 // decimals ("12,500.50").
 func grouped(v float64) string {
 	whole, cents, _ := strings.Cut(strconv.FormatFloat(v, 'f', 2, 64), ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + "." + cents
+	return mail.Thousands(whole) + "." + cents
 }

@@ -38,3 +38,22 @@ func Truncate(s string, max int) string {
 	r := []rune(s)[:max-1]
 	return strings.TrimRight(string(r), " ,—-") + "…"
 }
+
+// Thousands groups the digits of a whole number written in decimal, with
+// an optional leading minus: "-1234567" → "-1,234,567". Reports, the
+// calibration report and the rep's pages write counts and amounts so.
+func Thousands(digits string) string {
+	neg := strings.HasPrefix(digits, "-")
+	digits = strings.TrimPrefix(digits, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i := range len(digits) {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(digits[i])
+	}
+	return b.String()
+}

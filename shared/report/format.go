@@ -6,25 +6,12 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/leadflow/leadflow/shared/mail"
 )
 
 // Count writes an integer with thousands separators: 12,345.
-func Count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func Count(n int64) string { return mail.Thousands(strconv.FormatInt(n, 10)) }
 
 // Plural writes a count with the noun that fits it: "1 lead", "0 leads",
 // "12,345 leads".
