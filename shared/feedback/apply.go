@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"cmp"
+	"slices"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -77,7 +78,7 @@ func spent(l *lead.Lead, c token.Claims, action string) string {
 		switch target := outcomeStages[action]; {
 		case l.Stage == target && target != lead.StageWon:
 			return "already"
-		case l.Stage != target && l.Stage != lead.StageSAL && (l.Stage != lead.StageSQL || target == lead.StageSQL):
+		case l.Stage != target && !slices.Contains(stagesBefore(target), l.Stage):
 			return "superseded"
 		}
 	}

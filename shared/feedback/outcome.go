@@ -148,6 +148,15 @@ const (
 	Superseded = "superseded" // the lead moved on: not in a stage this outcome follows
 )
 
+// stagesBefore are the stages an outcome stage follows: SQL follows an
+// accepted lead, won and lost an accepted lead or an SQL.
+func stagesBefore(target lead.Stage) []lead.Stage {
+	if target == lead.StageSQL {
+		return []lead.Stage{lead.StageSAL}
+	}
+	return []lead.Stage{lead.StageSAL, lead.StageSQL}
+}
+
 // ApplyOutcome records o on l (validated), with the events and counters
 // to write: Recorded, or Corrected for a won lead's new amount
 // (correctAmount). It returns Already for an event id applied before or the
@@ -174,10 +183,7 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	if l.Stage == target {
 		return Already, ch, nil
 	}
-	allowed := []lead.Stage{lead.StageSAL}
-	if target != lead.StageSQL {
-		allowed = append(allowed, lead.StageSQL)
-	}
+	allowed := stagesBefore(target)
 	if !slices.Contains(allowed, l.Stage) {
 		return Superseded, ch, fmt.Errorf("%w: the lead is %s; %s follows %s", ErrOutcomeRefused, l.Stage, o.Stage, stageList(allowed))
 	}
