@@ -80,12 +80,18 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 // email.
 var unsubscribed = linkpage.Page{Title: "You are unsubscribed", Body: "You will get no more marketing emails from us."}
 
-// done reports whether a POST would find nothing to do: the address is
-// suppressed and holds no consent to withdraw (see unsubscribe). A lead
-// that cannot be read is not done: the page asks, and the POST says why.
+// done reports whether a POST would find nothing to do (see
+// unsubscribedAlready). A lead that cannot be read is not done: the page
+// asks, and the POST says why.
 func (h *Handler) done(ctx context.Context, leadID string) bool {
 	l, err := h.Store.Lead(ctx, leadID)
-	return err == nil && l.Suppressed != "" && !l.HasConsentToWithdraw()
+	return err == nil && unsubscribedAlready(&l)
+}
+
+// unsubscribedAlready: the address is suppressed and the lead holds no
+// consent to withdraw, so an unsubscribe has nothing left to record.
+func unsubscribedAlready(l *lead.Lead) bool {
+	return l.Suppressed != "" && !l.HasConsentToWithdraw()
 }
 
 func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Request, now time.Time) (string, error) {
@@ -102,7 +108,7 @@ func (h *Handler) unsubscribe(ctx context.Context, leadID string, req httpapi.Re
 	}
 	_, err := lead.UpdateWith(ctx, h.Store.Lead, write, leadID, func(l *lead.Lead) (lead.Change, error) {
 		listed = l.Suppressed != ""
-		if listed && !l.HasConsentToWithdraw() {
+		if unsubscribedAlready(l) {
 			out = "already_unsubscribed"
 			return lead.Change{}, lead.ErrUnchanged
 		}
