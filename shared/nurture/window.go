@@ -32,7 +32,9 @@ func (w Window) Open(t time.Time, loc *time.Location) bool {
 // local time on the day after a change too. A window that would open at a
 // time the clock skips (02:30 on a spring-forward night) opens when the
 // clock jumps past it; one that opens at a time the clock passes twice
-// opens the first time. It returns the zero time only for a window without
+// opens the first time, and again the second; and when the clocks go back
+// into a window that had closed (01:30–02:30 as 03:00 becomes 02:00), it
+// opens at the change. It returns the zero time only for a window without
 // days, which Parse rules out.
 func (w Window) NextOpen(now time.Time, loc *time.Location) time.Time {
 	if w.Open(now, loc) {
@@ -41,10 +43,14 @@ func (w Window) NextOpen(now time.Time, loc *time.Location) time.Time {
 	y, mo, d := now.In(loc).Date()
 	// Eight days reach the same weekday a week on, whatever the DST shifts.
 	for i := 0; i <= 8; i++ {
-		for _, t := range wallTimes(y, mo, d+i, w.From, loc) {
-			if t.After(now) && w.Open(t, loc) {
-				return t
+		var first time.Time
+		for _, t := range append(wallTimes(y, mo, d+i, w.From, loc), changes(y, mo, d+i, loc)...) {
+			if t.After(now) && w.Open(t, loc) && (first.IsZero() || t.Before(first)) {
+				first = t
 			}
+		}
+		if !first.IsZero() {
+			return first
 		}
 	}
 	return time.Time{}
@@ -68,20 +74,41 @@ func wallTimes(y int, mo time.Month, d, minute int, loc *time.Location) []time.T
 			t = end
 		}
 	}
-	start, _ := t.ZoneBounds()
-	if start.IsZero() {
-		return []time.Time{t}
-	}
-	_, before := start.Add(-time.Nanosecond).Zone()
+	// time.Date picks one of the two readings of a repeated time; the
+	// other lies on the far side of the change next to it.
+	out := []time.Time{t}
 	_, off := t.Zone()
-	if before > off {
-		// The clock went back at start: the same wall time may have
-		// happened once already, in the previous zone.
-		if alt := t.Add(-time.Duration(before-off) * time.Second); alt.Before(start) {
-			return []time.Time{alt, t}
+	start, end := t.ZoneBounds()
+	if !start.IsZero() {
+		if _, before := start.Add(-time.Nanosecond).Zone(); before > off {
+			if alt := t.Add(-time.Duration(before-off) * time.Second); alt.Before(start) {
+				out = []time.Time{alt, t}
+			}
 		}
 	}
-	return []time.Time{t}
+	if !end.IsZero() {
+		if _, after := end.Zone(); after < off {
+			if alt := t.Add(time.Duration(off-after) * time.Second); !alt.Before(end) {
+				out = append(out, alt)
+			}
+		}
+	}
+	return out
+}
+
+// changes are the instants on a local date when loc's offset changes:
+// where the clock jumps, into a window or past its opening.
+func changes(y int, mo time.Month, d int, loc *time.Location) []time.Time {
+	var out []time.Time
+	next := time.Date(y, mo, d+1, 0, 0, 0, 0, loc)
+	for t := time.Date(y, mo, d, 0, 0, 0, 0, loc); ; {
+		_, end := t.ZoneBounds()
+		if end.IsZero() || !end.Before(next) {
+			return out
+		}
+		out = append(out, end)
+		t = end
+	}
 }
 
 // String is e.g. "09:00–17:00 Mon–Fri".

@@ -15,6 +15,9 @@ var (
 	nightly = Window{From: 2*60 + 30, To: 4 * 60, Days: [7]bool{true, true, true, true, true, true, true}}
 	tueThu  = Window{From: 9 * 60, To: 17 * 60, Days: [7]bool{2: true, 4: true}}
 	lateDay = Window{From: 20 * 60, To: 24 * 60, Days: [7]bool{true, true, true, true, true, true, true}}
+	// backInto closes inside the hour DST repeats in Europe: when the
+	// clocks go back, the wall clock re-enters it mid-window.
+	backInto = Window{From: 60 + 30, To: 2*60 + 30, Days: [7]bool{true, true, true, true, true, true, true}}
 )
 
 func TestNextOpen(t *testing.T) {
@@ -47,6 +50,7 @@ func TestNextOpen(t *testing.T) {
 		{"Berlin fall-back Sunday, every day", "Europe/Berlin", everyDay, utc("2026-10-24T23:00:00Z"), utc("2026-10-25T08:00:00Z"), 1},
 		{"Berlin window inside the repeated hour opens the first time", "Europe/Berlin", nightly, utc("2026-10-24T22:00:00Z"), utc("2026-10-25T00:30:00Z"), 2},
 		{"Berlin repeated hour: open again the second time", "Europe/Berlin", nightly, utc("2026-10-25T01:10:00Z"), utc("2026-10-25T01:30:00Z"), 1},
+		{"Berlin clocks go back into the window: open at the change", "Europe/Berlin", backInto, utc("2026-10-25T00:40:00Z"), utc("2026-10-25T01:00:00Z"), 1},
 		// America/New_York springs forward on 8 March 2026, falls back on 1 November 2026.
 		{"New York weekend over spring forward", "America/New_York", weekdaysOnly, utc("2026-03-07T17:00:00Z"), utc("2026-03-09T13:00:00Z"), -4},
 		{"New York DST Sunday, every day", "America/New_York", everyDay, utc("2026-03-08T06:00:00Z"), utc("2026-03-08T13:00:00Z"), -4},
@@ -88,7 +92,7 @@ func TestNextOpenIsTheFirstOpenMinute(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, zone := range []string{"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"} {
 		loc, _ := time.LoadLocation(zone)
-		for _, w := range []Window{weekdaysOnly, nightly, tueThu, lateDay} {
+		for _, w := range []Window{weekdaysOnly, nightly, tueThu, lateDay, backInto} {
 			// Random instants through the year, and many around each DST change.
 			var nows []time.Time
 			for range 60 {
