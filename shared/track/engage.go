@@ -6,6 +6,7 @@ package track
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -45,7 +46,9 @@ type Result struct {
 // with decay, saves — retrying on concurrent changes — and alerts sales
 // if it became hot. A repeat (a signal with the Key of one the lead has:
 // the same page or link again that day) is kept as a timeline fact only,
-// marked "repeat": no points, no counter, no re-grading. An error from
+// marked "repeat": no points, no counter, no re-grading. The first one
+// past the day's cap of its kind is marked so too: its re-grade drops it,
+// so it adds no points, and it adds no counter. An error from
 // the alert is returned with the saved lead: the lead stays due and the
 // schedule retries the alert.
 func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev lead.Event, owner, base string) (Result, error) {
@@ -61,8 +64,16 @@ func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev
 		if repeat = !l.AddSignal(sig); repeat {
 			return lead.Change{At: now, Events: []lead.Event{repeated(ev)}}, nil
 		}
+		regrade := s.Rules.QualifySignal(l, sig.Kind, now)
 		ch := lead.Change{At: now, Events: []lead.Event{ev}, Counters: []lead.Counter{{Campaign: l.Campaign(), Name: sig.Kind}}}
-		ch.Add(s.Rules.QualifySignal(l, sig.Kind, now))
+		if sig.Key != "" && !slices.ContainsFunc(l.Signals, func(k lead.Signal) bool { return k.Key == sig.Key }) {
+			// The first page (or link) past the day's cap of its kind:
+			// the re-grade dropped it and recorded the cap, which turns
+			// the ones after it into repeats; it counts no more than they.
+			repeat = true
+			ch = lead.Change{At: now, Events: []lead.Event{repeated(ev)}}
+		}
+		ch.Add(regrade)
 		return ch, nil
 	})
 	if err != nil {

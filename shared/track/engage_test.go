@@ -284,3 +284,48 @@ func TestSignalOfAnErasedLeadRecordsNothing(t *testing.T) {
 			res.Handoff, err, before.Version, got.Version, got.Stage, tl, stats, rules.calls.Load())
 	}
 }
+
+// capAt re-grades as qualify does for keyed signals: at most perDay of a
+// kind per UTC day are kept (lead.DropRepeatSignals).
+type capAt struct{ perDay int }
+
+func (c capAt) QualifySignal(l *lead.Lead, kind string, now time.Time) lead.Change {
+	l.DropRepeatSignals(0, c.perDay, time.Time{})
+	return lead.Change{}
+}
+
+// Pages past the day's cap count nothing: not the first one past it
+// (which the re-grade drops and so learns of the cap) nor any after it.
+// The campaign's counter matches the signals the lead kept.
+func TestSignalsPastTheDaysCapAreNotCounted(t *testing.T) {
+	svc, st, _, _ := newEngage(t, 99)
+	svc.Rules = capAt{perDay: 2}
+	var repeats []bool
+	for i, page := range []string{"/a", "/b", "/c", "/d", "/a"} {
+		ev := lead.Event{At: engageAt, Kind: "page_view", ID: fmt.Sprint("v", i)}
+		sig := lead.Signal{Kind: "page_view", At: engageAt, Key: lead.DailyKey("page_view", page, engageAt), Page: page}
+		res, err := svc.Signal(context.Background(), "L1", sig, ev, "req", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		repeats = append(repeats, res.Repeat)
+	}
+	got := stored(t, st)
+	stats, _ := st.CampaignStats(context.Background(), "spring", engageAt)
+	if len(got.Signals) != 2 || stats["page_view"] != 2 {
+		t.Fatalf("%d signals kept, counter %d; want 2 and 2", len(got.Signals), stats["page_view"])
+	}
+	if fmt.Sprint(repeats) != "[false false true true true]" {
+		t.Fatalf("repeats %v, want [false false true true true]", repeats)
+	}
+	tl, _ := st.Timeline(context.Background(), "L1")
+	marked := 0
+	for _, e := range tl {
+		if e.Data["repeat"] == true {
+			marked++
+		}
+	}
+	if len(tl) != 5 || marked != 3 {
+		t.Fatalf("%d events, %d marked repeat; want 5 and 3", len(tl), marked)
+	}
+}
