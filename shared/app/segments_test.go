@@ -23,8 +23,10 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients/all"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/segment"
 	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
 // testSegments writes segment files into a fresh folder.
@@ -305,5 +307,59 @@ func TestSegmentsFunctionRefusesABrokenSegment(t *testing.T) {
 				t.Fatalf("err = %v, want %s", err, c.want)
 			}
 		})
+	}
+}
+
+// TestSegmentReasonsIncludeSalesRejections: a segment's reason codes are
+// the qualification config's disqualifiers and reject_reasons, and a
+// lead carries the one sales gave whether the reason sends it back to
+// nurturing (no_budget) or rejects it for good (spam: stage rejected) —
+// so "never advertise to spam" excludes the lead sales called spam, and
+// an exclusion list of spam holds it.
+func TestSegmentReasonsIncludeSalesRejections(t *testing.T) {
+	clock := &clockAt{t: monday}
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	fb, _, _ := buildAt(t, "feedback", nil, clock.now, table)
+	dir := testSegments(t, map[string]string{
+		"spam.yaml":      "version: 1\nid: spam\ndescription: Sales called them spam\nconditions:\n  reasons: {any_of: [spam]}\n",
+		"not-spam.yaml":  "version: 1\nid: not-spam\ndescription: Anyone but spam\nconditions:\n  reasons: {none_of: [spam]}\n",
+		"no-budget.yaml": "version: 1\nid: no-budget\ndescription: Sent back for budget\nconditions:\n  reasons: {any_of: [no_budget]}\n",
+	})
+	bucket := testenv.NewBucket(t)
+	segs, _, _ := buildAt(t, "segments", map[string]string{"SEGMENTS_DIR": dir, "SEGMENTS_BUCKET": bucket}, clock.now, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+
+	reject := func(name, reason string) string {
+		email := fmt.Sprintf("%s.%d@segments.example", name, time.Now().UnixNano())
+		// newsletter-q4 is single opt-in: the consent is in force, so the
+		// lead is in every file it matches.
+		body := strings.Replace(hotBody(email, "1000+"), `"campaign":"q4-demo"`, `"campaign":"newsletter-q4","consent":true`, 1)
+		accepted(t)(capture.HTTP(ctx, jsonLead(body)))
+		id := capturedID(t, table, email)
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionReject, Subject: id, Extra: reason, Expires: clock.now().Add(time.Hour)})}
+		if r, _ := fb.HTTP(ctx, ev); r.StatusCode != 200 {
+			t.Fatalf("reject %s: %d %s", reason, r.StatusCode, r.Body)
+		}
+		return lead.HashEmail(email)
+	}
+	spam := reject("spam", "spam")
+	budget := reject("budget", "no_budget")
+	testenv.Settle(t, table)
+
+	resp, err := segs.HTTP(ctx, segmentsRequest(t, "segments-export-now.json", ""))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("export: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	var exported segment.Exported
+	if err := json.Unmarshal([]byte(resp.Body), &exported); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"spam": {spam}, "not-spam": {budget}, "no-budget": {budget}}
+	for _, x := range exported.Exports {
+		if rows := csvRows(t, objectBody(t, bucket, x.Key)); !slices.Equal(rows, want[x.Segment]) || x.Matching != len(want[x.Segment]) {
+			t.Errorf("%s: %d matching, rows %v, want %v (spam %s, no_budget %s)", x.Segment, x.Matching, rows, want[x.Segment], spam, budget)
+		}
 	}
 }

@@ -168,6 +168,7 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 		repCount(cmp.Or(a.By, alerted), "rejected", "rej_"+reason.Code)
 		if reason.Action == qualify.ActionDisqualify {
 			l.Stage = lead.StageRejected
+			l.RejectedFor = reason.Code // a reason code segments select on, as a send-back's
 			l.ExitNurture("rejected")
 			return "recorded", ch
 		}

@@ -204,6 +204,10 @@ type Lead struct {
 	OptIn *ConsentRequest `json:"opt_in_request,omitempty"`
 	// SentBack is set when sales returned the lead to nurturing.
 	SentBack *SentBack `json:"sent_back,omitempty"`
+	// RejectedFor is the reject reason code sales gave when it rejected
+	// the lead for good (a reason whose action is disqualify: stage
+	// rejected); a reason that sends it back to nurturing is SentBack's.
+	RejectedFor string `json:"rejected_for,omitempty"`
 	// Returned is set when the lead came back after it had left (its
 	// deal lost, or opted out of marketing email) with a form that made
 	// it hot: a new request for contact, handed to sales anew.

@@ -122,8 +122,9 @@ func (s *Segment) Match(l *lead.Lead, now time.Time) bool {
 }
 
 // Codes are the reason codes a lead carries: its disqualification reason
-// (job_seeker, student, competitor…) and the reject reason sales gave
-// when sending it back to nurturing (not_now…).
+// (job_seeker, student, competitor…) and the reject reason sales gave,
+// whether it sent the lead back to nurturing (no_budget…) or rejected it
+// for good (spam, not_icp…).
 func Codes(l *lead.Lead) []string {
 	var out []string
 	if q := l.Qualification; q != nil && q.Disqualified != "" {
@@ -131,6 +132,9 @@ func Codes(l *lead.Lead) []string {
 	}
 	if l.SentBack != nil && l.SentBack.Reason != "" {
 		out = append(out, l.SentBack.Reason)
+	}
+	if l.RejectedFor != "" {
+		out = append(out, l.RejectedFor)
 	}
 	return out
 }

@@ -75,6 +75,10 @@ func TestMatch(t *testing.T) {
 			l.SentBack = nil
 			l.Qualification.Disqualified = "student"
 		}, true},
+		{"reason any_of rejected for good", "  reasons: {any_of: [spam]}\n", func(l *lead.Lead) {
+			l.SentBack, l.Stage, l.RejectedFor = nil, lead.StageRejected, "spam"
+		}, true},
+		{"reason none_of rejected for good", "  reasons: {none_of: [spam]}\n", func(l *lead.Lead) { l.RejectedFor = "spam" }, false},
 		{"reason none_of carried", "  reasons: {none_of: [bad_timing]}\n", nil, false},
 		{"reason none_of not carried", "  reasons: {none_of: [competitor]}\n", nil, true},
 		{"reason none_of without any code", "  reasons: {none_of: [competitor]}\n", func(l *lead.Lead) { l.SentBack, l.Qualification = nil, nil }, true},
