@@ -57,7 +57,8 @@ func TestLeadEventsReachTheBus(t *testing.T) {
 		t.Fatalf("events out: %v", counts(byType))
 	}
 	hot := byType["lead.hot"][0]
-	if hot.LeadID != created.ID || hot.Version != publish.SchemaVersion || hot.EventID == "" || hot.Lead == nil || hot.Lead.Email != email || hot.Lead.Grade != "A" || hot.Campaign != "q4-demo" {
+	if hot.LeadID != created.ID || hot.Version != publish.SchemaVersion || hot.EventID == "" || hot.Lead == nil || hot.Lead.Email != email || hot.Lead.Grade != "A" || hot.Campaign != "q4-demo" ||
+		hot.Lead.Version < 1 || hot.Lead.UpdatedAt.IsZero() {
 		t.Fatalf("lead.hot detail = %+v", hot)
 	}
 	// The cold lead's stage change at capture, and nothing else.

@@ -62,6 +62,12 @@ type Contact struct {
 	Owner       string           `json:"owner,omitempty"`
 	FirstTouch  lead.Attribution `json:"first_touch"`
 	MarketingOK bool             `json:"marketing_opt_in"`
+	// Version grows with every write of the lead, and UpdatedAt is when
+	// the last one was: events reach a subscriber at least once and in no
+	// promised order, each with the lead as it was when published, so a
+	// snapshot with a lower version than one applied already is stale.
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // Out is one event for the bus.
@@ -285,7 +291,8 @@ func only(m map[string]any, keys []string) map[string]any {
 
 func contact(l lead.Lead) *Contact {
 	c := &Contact{Email: l.Email, Name: l.Name, Company: l.Company, JobTitle: l.JobTitle, Phone: l.Phone, Country: l.Country,
-		Stage: l.Stage, FirstTouch: l.FirstTouch, MarketingOK: l.Consent.MarketingOptIn}
+		Stage: l.Stage, FirstTouch: l.FirstTouch, MarketingOK: l.Consent.MarketingOptIn,
+		Version: l.Version, UpdatedAt: l.UpdatedAt}
 	if q := l.Qualification; q != nil {
 		c.Grade, c.Score = q.Grade, q.Score
 	}

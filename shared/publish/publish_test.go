@@ -274,3 +274,36 @@ func TestErasedLeadsRecordsPublishNothingPersonal(t *testing.T) {
 		t.Fatal("publishing changed the record's own data")
 	}
 }
+
+// TestContactCarriesItsVersion: the bus delivers at least once and in no
+// promised order (a target's failed delivery is retried later), and each
+// event carries the lead as it was when published — so a CRM upserting
+// the contact needs to know which of two snapshots is the newer: the
+// lead's version (it grows with every write) and when it was last
+// written.
+func TestContactCarriesItsVersion(t *testing.T) {
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	l := lead.New("L1", lead.Submission{Email: "ann@acme.example", Source: lead.Attribution{Campaign: "q4", At: at}})
+	l.Version, l.UpdatedAt = 7, at.Add(time.Minute)
+	bus := &recBus{}
+	p := &Publisher{Store: leads{"L1": l}, Bus: bus, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := p.Handle(context.Background(), []Record{{LeadID: "L1", Event: stage("new", "mql", "captured")}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(bus.got) != 1 {
+		t.Fatalf("published %d", len(bus.got))
+	}
+	b, err := json.Marshal(bus.got[0].Detail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Lead map[string]any `json:"lead"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Lead["version"] != 7.0 || d.Lead["updated_at"] != "2026-11-23T12:01:00Z" {
+		t.Fatalf("lead published as %v: want its version 7 and updated_at", d.Lead)
+	}
+}
