@@ -99,7 +99,15 @@ func (p *parser) segment(root *yaml.Node, filename string) *Segment {
 				s.Description = d
 			}
 		}),
-		yamlconf.Required("conditions", func(k, v *yaml.Node) { p.conditions(s, k, v) }),
+		yamlconf.Required("conditions", func(k, v *yaml.Node) {
+			if yamlconf.IsNull(yamlconf.Resolve(v)) {
+				// Left empty, maybe by mistake: uploading every lead is
+				// said on purpose.
+				p.Errf(k, "conditions: no value (write conditions: {} to take every lead that may be uploaded)")
+				return
+			}
+			p.conditions(s, k, v)
+		}),
 	)
 	if idNode != nil {
 		if stem, ok := yamlconf.FileStem(filename); ok && stem != s.ID {

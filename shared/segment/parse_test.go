@@ -77,6 +77,7 @@ func TestParseReportsEachProblemAtItsLine(t *testing.T) {
 			{"bad stage", "[nurturing, mql]", "[nurturing, mq1]", "  stage:", `conditions.stage: unknown stage "mq1" (did you mean "mql"?)`},
 			{"bad grade", "[A, b]", "[A, E]", "  grade:", `conditions.grade: unknown grade "E" (one of A, B, C, D)`},
 			{"bad temperature", "temperature: Warm", "temperature: tepid", "  temperature:", `conditions.temperature: unknown temperature "tepid" (one of hot, warm, cold)`},
+			{"null conditions", fixture[strings.Index(fixture, "conditions:\n"):], "conditions:\n", "conditions:", "conditions: no value (write conditions: {} to take every lead that may be uploaded)"},
 			{"empty stage", "stage: [nurturing, mql]", "stage: []", "  stage:", "conditions.stage: no value (leave the condition out to take every lead)"},
 			{"null grade", "grade: [A, b]", "grade:", "  grade:", "conditions.grade: no value"},
 			{"bad campaign id", "campaign: q4-demo", "campaign: Q4 Demo", "  campaign:", `conditions.campaign: campaign id "Q4 Demo" must be lowercase`},
