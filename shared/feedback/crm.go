@@ -38,6 +38,15 @@ const (
 	MaxBackfillRows  = 5000
 )
 
+// BackfillMargin is the time a back-fill keeps free before its deadline
+// (the function's timeout): it starts no row after that, and answers
+// with the rows it had no time for, to be sent again. A file of
+// thousands of rows takes longer than one invocation may run.
+const BackfillMargin = 2 * time.Second
+
+// notTried is the error of a back-fill row the request had no time for.
+const notTried = "not tried: the request ran out of time; send this row again"
+
 // ApplyCRM records an outcome a CRM reported (validated or not): the
 // same rules as a rep's link, idempotent by event id. A *FieldError is
 // a field that cannot be used, lead.ErrNotFound an unknown lead,
@@ -226,8 +235,16 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 	}
 	counts := map[string]int{}
 	failed := []rowResult{} // "errors": [] when every row applied, as documented
+	late := 0
 	for _, r := range rows {
 		out := r.err
+		if out == nil && (late > 0 || lead.NearDeadline(ctx, BackfillMargin)) {
+			// Lambda would end the request mid-row with no answer at
+			// all: the rows left are named, to be sent again.
+			late++
+			failed = append(failed, rowResult{Line: r.line, Error: notTried})
+			continue
+		}
 		if out == nil {
 			if r.o.EventID == "" {
 				r.o.EventID = rowEventID(r.o)
@@ -256,7 +273,7 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 		status = http.StatusUnprocessableEntity
 	}
 	log.Info("outcomes", "status", status, "rows", len(rows), "recorded", counts[Recorded], "corrected", counts[Corrected],
-		"already", counts[Already], "failed", len(failed))
+		"already", counts[Already], "failed", len(failed), "not_tried", late)
 	return httpapi.JSON(status, map[string]any{"rows": len(rows), "recorded": counts[Recorded], "corrected": counts[Corrected],
 		"already": counts[Already], "failed": len(failed), "errors": failed}, nil)
 }

@@ -226,6 +226,64 @@ func TestBackfill(t *testing.T) {
 	}
 }
 
+// runsOut is a request context whose deadline (a Lambda's) is an hour
+// away until near() says otherwise, then already here: what a back-fill
+// sees when its time runs out between two rows, without a clock.
+type runsOut struct {
+	context.Context
+	near func() bool
+}
+
+func (c runsOut) Deadline() (time.Time, bool) {
+	if c.near() {
+		return time.Now(), true
+	}
+	return time.Now().Add(time.Hour), true
+}
+
+// TestBackfillStopsBeforeTheDeadline: a back-fill larger than one
+// invocation can apply stops starting rows before the function's timeout
+// and answers, naming each row it had no time for, instead of being cut
+// off by Lambda with no answer and no word of what was recorded.
+func TestBackfillStopsBeforeTheDeadline(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	before := f.lead(t).Version
+	// Time runs out once the first row is recorded.
+	ctx := runsOut{Context: context.Background(), near: func() bool { return f.lead(t).Version > before }}
+	csv := "lead_id,stage,amount,currency,closed_at\n" +
+		"L1,sql,,,\n" +
+		"L1,won,12500,EUR,2031-03-10\n" +
+		"L404,won,1,,\n" +
+		"L1,won,12x,,\n"
+	req := httpapi.Request{RouteKey: RouteOutcomes, Body: csv, Headers: map[string]string{"content-type": "text/csv"}}
+	r, err := f.h.Handle(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+		t.Fatalf("%d %s", r.StatusCode, r.Body)
+	}
+	errs, _ := json.Marshal(out["errors"])
+	notTried := `"error":"not tried: the request ran out of time; send this row again"`
+	if r.StatusCode != http.StatusUnprocessableEntity || out["recorded"] != 1.0 || out["failed"] != 3.0 ||
+		string(errs) != `[{`+notTried+`,"line":3},{`+notTried+`,"line":4},{"error":"\"12x\" is not a number","field":"amount","line":5}]` {
+		t.Fatalf("%d %v %s", r.StatusCode, out, errs)
+	}
+	if l := f.lead(t); l.Stage != lead.StageSQL {
+		t.Fatalf("stage %s, want sql (the won row was not tried)", l.Stage)
+	}
+	// The rows sent again, with time: the first is already recorded.
+	r, err = f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(r.Body), &out); err != nil || out["recorded"] != 1.0 || out["already"] != 1.0 || f.lead(t).Stage != lead.StageWon {
+		t.Fatalf("again: %d %s", r.StatusCode, r.Body)
+	}
+}
+
 // TestOutcomeRevenueCounters: a won deal adds its amount to revenue in
 // the reporting currency's minor units (converted at the configured
 // rate), counts a valued deal and its days since capture; an amount in a
