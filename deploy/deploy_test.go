@@ -323,6 +323,17 @@ func deployProblems(doc map[string]any) []string {
 			bad("%s: must have no default and MinLength 1, so %s", name, why)
 		}
 	}
+
+	// 7. The lead table is kept when the stack is deleted, or when a
+	// change replaces it: it holds every lead, the consent evidence that
+	// proves each opt-in and the suppression list that keeps
+	// unsubscribed, bounced and erased addresses from being mailed again.
+	for _, tbl := range byType["AWS::DynamoDB::Table"] {
+		r := res[tbl].(map[string]any)
+		if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
+			bad("%s: DeletionPolicy and UpdateReplacePolicy must be Retain (got %v, %v): deleting or replacing the stack's table would delete every lead, its consent evidence and the suppression list", tbl, r["DeletionPolicy"], r["UpdateReplacePolicy"])
+		}
+	}
 	return out
 }
 
