@@ -21,6 +21,7 @@ import (
 
 	"github.com/leadflow/leadflow/local/ddbconflict"
 	"github.com/leadflow/leadflow/local/sam"
+	"github.com/leadflow/leadflow/local/streams"
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/app/registry"
 	"github.com/leadflow/leadflow/shared/awsclients"
@@ -68,8 +69,10 @@ type Gateway struct {
 	detailTypes map[string][]string
 	// streams are functions fed by the table's stream, by folder name.
 	streams map[string]func(context.Context, events.DynamoDBEvent) error
-	opts    Options
-	reqSeq  atomic.Int64
+	// streamFilters are the template's FilterCriteria per stream function.
+	streamFilters map[string]*streams.Filter
+	opts          Options
+	reqSeq        atomic.Int64
 }
 
 // Scheduled is a schedule bound to its handler.
@@ -94,7 +97,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		}
 	}
 	g := &Gateway{opts: o, listeners: map[string]func(context.Context, events.EventBridgeEvent) error{}, detailTypes: map[string][]string{},
-		streams: map[string]func(context.Context, events.DynamoDBEvent) error{}}
+		streams: map[string]func(context.Context, events.DynamoDBEvent) error{}, streamFilters: map[string]*streams.Filter{}}
 	for _, f := range o.Template.Functions {
 		env := FunctionEnv(f, o.Refs, o.Env)
 		h, err := registry.Build(ctx, f.Name, o.Services, func(k string) string { return env[k] }, o.Logs, o.Clock)
@@ -113,6 +116,9 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 				return nil, fmt.Errorf("function %s: DynamoDB stream event but no stream handler", f.LogicalID)
 			}
 			g.streams[f.Name] = h.Stream
+			if g.streamFilters[f.Name], err = streams.ParseFilter(f.StreamFilters); err != nil {
+				return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
+			}
 		}
 		if len(f.Rules) > 0 {
 			if h.Event == nil {
@@ -229,6 +235,10 @@ func FunctionEnv(f sam.Function, refs, extra map[string]string) map[string]strin
 func (g *Gateway) Streams() map[string]func(context.Context, events.DynamoDBEvent) error {
 	return g.streams
 }
+
+// StreamFilter is the FilterCriteria of the named function's stream
+// events (nil: every record), for the poller that feeds it.
+func (g *Gateway) StreamFilter(name string) *streams.Filter { return g.streamFilters[name] }
 
 // Listeners are the functions fed by EventBridge rules.
 func (g *Gateway) Listeners() []string {

@@ -56,6 +56,10 @@ type Function struct {
 	DetailTypes []string
 	// Streams are DynamoDB stream events (the table's stream).
 	Streams []string
+	// StreamFilters are the FilterCriteria patterns of its stream events
+	// (nil: every record), which Lambda applies before the function sees
+	// a record (streams.ParseFilter).
+	StreamFilters []string
 	// Policies is the function's Policies property as plain JSON values.
 	Policies []any
 }
@@ -167,6 +171,11 @@ func Load(path string) (*Template, error) {
 				f.Routes = append(f.Routes, r)
 			case "DynamoDB":
 				f.Streams = append(f.Streams, name)
+				filters, err := streamFilters(raw[id], name)
+				if err != nil {
+					return nil, fmt.Errorf("sam: %s: event %s.%s: %w", path, id, name, err)
+				}
+				f.StreamFilters = append(f.StreamFilters, filters...)
 			case "EventBridgeRule":
 				f.Rules = append(f.Rules, name)
 				var pattern any
@@ -195,6 +204,30 @@ func Load(path string) (*Template, error) {
 	}
 	sort.Slice(t.Functions, func(i, j int) bool { return t.Functions[i].LogicalID < t.Functions[j].LogicalID })
 	return t, nil
+}
+
+// streamFilters reads the FilterCriteria patterns of a function's
+// DynamoDB event from the resolved template (each a JSON string).
+func streamFilters(fn map[string]any, event string) ([]string, error) {
+	props, _ := fn["Properties"].(map[string]any)
+	evs, _ := props["Events"].(map[string]any)
+	ev, _ := evs[event].(map[string]any)
+	p, _ := ev["Properties"].(map[string]any)
+	fc, ok := p["FilterCriteria"].(map[string]any)
+	if !ok {
+		return nil, nil
+	}
+	list, _ := fc["Filters"].([]any)
+	var out []string
+	for _, f := range list {
+		m, _ := f.(map[string]any)
+		pattern, ok := m["Pattern"].(string)
+		if !ok {
+			return nil, fmt.Errorf("a filter without a Pattern string: %v", f)
+		}
+		out = append(out, pattern)
+	}
+	return out, nil
 }
 
 // modelled are the resource types read through goformation.

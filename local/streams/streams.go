@@ -27,8 +27,11 @@ type Poller struct {
 	Streams *dynamodbstreams.Client
 	Table   string
 	Handler Handler
-	Every   time.Duration
-	Log     *slog.Logger
+	// Filter is the event source mapping's FilterCriteria (nil: every
+	// record), as template.yaml gives it (sam.Function.StreamFilters).
+	Filter *Filter
+	Every  time.Duration
+	Log    *slog.Logger
 
 	mu    sync.Mutex
 	arn   string
@@ -141,6 +144,11 @@ func (p *Poller) poll(ctx context.Context, it *string) (*string, int, error) {
 	ev := events.DynamoDBEvent{}
 	for _, r := range out.Records {
 		ev.Records = append(ev.Records, record(r))
+	}
+	// Records the mapping's filter drops never reach the function; a
+	// batch left empty is not delivered.
+	if ev.Records = p.Filter.Records(ev.Records); len(ev.Records) == 0 {
+		return out.NextShardIterator, len(out.Records), nil
 	}
 	if err := p.Handler(ctx, ev); err != nil {
 		return it, 0, fmt.Errorf("handler (batch will be retried): %w", err)

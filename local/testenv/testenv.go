@@ -181,6 +181,23 @@ func Template(t testing.TB) *sam.Template {
 	return tmpl
 }
 
+// StreamFilter is the FilterCriteria of the named function's stream
+// events in template.yaml, which Lambda applies before the function sees
+// a record: a poller standing in for the event source mapping takes it
+// (streams.Poller.Filter).
+func StreamFilter(t testing.TB, function string) *streams.Filter {
+	t.Helper()
+	f, ok := Template(t).Function(function)
+	if !ok {
+		t.Fatalf("template.yaml has no function %s", function)
+	}
+	filter, err := streams.ParseFilter(f.StreamFilters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filter
+}
+
 // Root is the repository root.
 func Root(t testing.TB) string {
 	Template(t)
@@ -285,7 +302,7 @@ func Settle(t testing.TB, table string) {
 			t.Fatal(err)
 		}
 		st := store.New(c.DynamoDB, table)
-		p = &streams.Poller{DB: c.DynamoDB, Streams: sc, Table: table, Log: slog.New(slog.DiscardHandler),
+		p = &streams.Poller{DB: c.DynamoDB, Streams: sc, Table: table, Log: slog.New(slog.DiscardHandler), Filter: StreamFilter(t, "publisher"),
 			Handler: func(ctx context.Context, ev events.DynamoDBEvent) error { return st.Materialize(ctx, ev.Records) }}
 		settlers[table] = p
 	}

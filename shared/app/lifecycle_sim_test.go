@@ -229,7 +229,7 @@ func newSim(t *testing.T, seed uint64) *sim {
 				t.Fatal(err)
 			}
 			stream := h.Stream
-			s.poller = &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: s.table, Log: quiet,
+			s.poller = &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: s.table, Log: quiet, Filter: testenv.StreamFilter(t, "publisher"),
 				Handler: func(ctx context.Context, ev events.DynamoDBEvent) error {
 					for _, r := range ev.Records {
 						if pk := r.Change.Keys["PK"].String(); strings.HasPrefix(pk, "LEAD#") {

@@ -92,7 +92,8 @@ func publishing(t *testing.T, table string) *publishedBus {
 		}
 		return err
 	}
-	b.poller = &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: table, Handler: handler, Every: 50 * time.Millisecond, Log: quiet}
+	b.poller = &streams.Poller{DB: testenv.Clients(t).DynamoDB, Streams: sc, Table: table, Handler: handler, Every: 50 * time.Millisecond, Log: quiet,
+		Filter: testenv.StreamFilter(t, "publisher")}
 	go func() { _ = b.poller.Run(ctx) }()
 	return b
 }

@@ -233,7 +233,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	for name, h := range gw.Streams() {
-		p := &streams.Poller{DB: clients.DynamoDB, Streams: sc, Table: localTable, Handler: h, Log: log.With("function", name)}
+		p := &streams.Poller{DB: clients.DynamoDB, Streams: sc, Table: localTable, Handler: h, Filter: gw.StreamFilter(name), Log: log.With("function", name)}
 		go func() {
 			if err := p.Run(ctx); err != nil {
 				log.Error("stream poller stopped", "function", name, "error", err.Error())
