@@ -334,6 +334,42 @@ func deployProblems(doc map[string]any) []string {
 			bad("%s: DeletionPolicy and UpdateReplacePolicy must be Retain (got %v, %v): deleting or replacing the stack's table would delete every lead, its consent evidence and the suppression list", tbl, r["DeletionPolicy"], r["UpdateReplacePolicy"])
 		}
 	}
+
+	// 8. The addresses links and pages are built on take only a value
+	// that works: "leads.example.com" made every emailed link (the
+	// unsubscribe link of every marketing email among them) relative, and
+	// a thank-you URL without its scheme sent each form post to a path of
+	// the API. CloudFormation refuses a value that does not match, before
+	// anything is deployed.
+	for name, c := range map[string]struct{ good, bad []string }{
+		"PublicBaseUrl": {
+			good: []string{"", "https://leads.example.com", "https://www.example.com/leads"},
+			bad:  []string{"leads.example.com", "http://leads.example.com", "https://leads.example.com/", "https://leads.example.com/?x=1", "https://", " https://leads.example.com"},
+		},
+		"ThankYouUrl": {
+			good: []string{"", "https://www.example.com/thank-you", "https://www.example.com/thanks?from=form"},
+			bad:  []string{"www.example.com/thank-you", "/thank-you", "https://", "javascript:alert(1)"},
+		},
+	} {
+		p, _ := params[name].(map[string]any)
+		pattern, _ := p["AllowedPattern"].(string)
+		re, err := regexp.Compile(pattern)
+		if pattern == "" || err != nil || p["ConstraintDescription"] == nil {
+			bad("%s: needs an AllowedPattern (a Go-compatible regexp: %v) and a ConstraintDescription", name, err)
+			continue
+		}
+		full := func(v string) bool { return re.FindString(v) == v && re.MatchString(v) }
+		for _, v := range c.good {
+			if !full(v) {
+				bad("%s: AllowedPattern %q refuses %q", name, pattern, v)
+			}
+		}
+		for _, v := range c.bad {
+			if full(v) {
+				bad("%s: AllowedPattern %q takes %q", name, pattern, v)
+			}
+		}
+	}
 	return out
 }
 
