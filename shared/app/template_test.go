@@ -34,6 +34,7 @@ func TestTemplateCheckCatchesDrift(t *testing.T) {
 	}
 	bad := strings.NewReplacer(
 		"          ALLOWED_ORIGINS: !Ref AllowedOrigins\n", "",
+		"          TRACK_OPENS: !Ref TrackOpens\n", "          TRACK_OPENS: !Ref TrackOpens\n          TRACK_PAGES: !Ref TrackPages\n",
 		"            Path: /leads\n        PreflightLead:", "            Path: /leads\n        Stray:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Method: GET\n            Path: /nowhere\n        PreflightLead:",
 		"              Resource: !GetAtt LeadsTable.Arn", "              Resource: \"*\"",
 		"            Path: /admin/erase\n            Auth:\n              Authorizer: AWS_IAM\n", "            Path: /admin/erase\n",
@@ -63,6 +64,7 @@ Outputs:`, 1)
 	for _, want := range []string{
 		"GhostFunction: CodeUri \"functions/ghost\" has no main.go",
 		"the code reads ALLOWED_ORIGINS but template.yaml does not declare it for CaptureFunction",
+		"template.yaml sets TRACK_PAGES for NurtureFunction, which its code does not read (config.Nurture)",
 		"template routes [GET /c/{campaign} GET /c/{campaign}/embed GET /c/{campaign}/form GET /c/{campaign}/thanks GET /nowhere GET /thanks OPTIONS /leads POST /leads], handler serves [GET /c/{campaign} GET /c/{campaign}/embed GET /c/{campaign}/form GET /c/{campaign}/thanks GET /thanks OPTIONS /leads POST /leads]",
 		"PrivacyFunction: POST /admin/erase is an admin route without Auth: Authorizer: AWS_IAM",
 		"resource \"*\" is broader than the table, the SES identity or the signing-key parameter",
@@ -98,10 +100,18 @@ func templateProblems(tm *sam.Template, root string) []string {
 			bad("%s: config.Functions has no entry for %q", f.LogicalID, f.Name)
 			continue
 		}
-		need, _ := config.Vars(cfg)
+		need, provided := config.Vars(cfg)
 		for _, v := range need {
 			if _, ok := f.Env[v]; !ok {
 				bad("the code reads %s but template.yaml does not declare it for %s", v, f.LogicalID)
+			}
+		}
+		// A variable no code reads is a parameter an operator sets for
+		// nothing (a renamed variable's old name, one on the wrong
+		// function). ZONEINFO is read by app.Start, for every function.
+		for v := range f.Env {
+			if !slices.Contains(need, v) && !slices.Contains(provided, v) && v != "ZONEINFO" {
+				bad("template.yaml sets %s for %s, which its code does not read (%T)", v, f.LogicalID, cfg)
 			}
 		}
 		var keys []string
