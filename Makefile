@@ -48,6 +48,7 @@ help:
 	@echo "make preview TEMPLATE=cold_welcome [SEQUENCES=…] [LEAD=…]   render an email to out/preview.html"
 	@echo "options: ADDR=$(ADDR) SPEED=$(SPEED) PERSIST=1 (keep data in .local-data/) V=1 (make run: the raw JSON log on the terminal)"
 	@echo "         ORIGINS=http://localhost:3000 (make run: more sites allowed to post forms, e.g. one pasting the embed snippet)"
+	@echo "         CONFIG=qualify.yaml SEQUENCES=nurture.yaml (make run: the functions run your copies of the rules and sequences)"
 	@echo "         URL=$(URL) (make leads/demo/bounce: follows ADDR, else the running 'make run')"
 
 # --- local toolchain -------------------------------------------------------
@@ -66,7 +67,7 @@ install: tools node_modules/.installed
 
 # --- the two commands ------------------------------------------------------
 run: install $(LOCALBIN)/stack
-	@$(call quietly,$(LOCALBIN)/stack run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist) $(if $(filter-out 0,$(V)),-v) $(if $(ORIGINS),-origins '$(ORIGINS)'))
+	@$(call quietly,$(LOCALBIN)/stack run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist) $(if $(filter-out 0,$(V)),-v) $(if $(ORIGINS),-origins '$(ORIGINS)') $(if $(CONFIG),-config '$(CONFIG)') $(if $(SEQUENCES),-sequences '$(SEQUENCES)'))
 
 test: install vet lint-template
 	$(STACK) exec -- env LEADFLOW_SIM=apart LEADFLOW_CRASH=apart LEADFLOW_BROWSER=apart $(GO) test -count=1 -timeout 25m $(TESTFLAGS) ./...

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/handoff"
@@ -19,6 +20,22 @@ var known = map[string]bool{
 	"capture": true, "lead": true, "feedback": true, "crm outcome": true, "outcomes": true,
 	"optin": true, "unsubscribe": true, "ses event": true, "click": true, "page view": true,
 	"digest": true, "open leads": true, "privacy": true, "segment export": true,
+}
+
+// rules is the qualification config the stack's functions run (UseRules),
+// for the names of reps and reject reasons a record gives by code.
+var rules atomic.Pointer[qualify.Config]
+
+// UseRules says which qualification config the functions run (make run
+// CONFIG=…): the lines name reps and reject reasons as it does. Without
+// it, the embedded default's.
+func UseRules(c *qualify.Config) { rules.Store(c) }
+
+func currentRules() *qualify.Config {
+	if c := rules.Load(); c != nil {
+		return c
+	}
+	return qualify.Default()
 }
 
 // Line is the human line of a record: "" for a record that is no
@@ -356,7 +373,7 @@ func feedback(r Record, l *lead.Lead) string {
 	s := fmt.Sprintf("feedback: %s %s %s", by, verb, who(r, l))
 	if reason := r.Str("reason"); reason != "" {
 		label := strings.ReplaceAll(reason, "_", " ")
-		if rr, ok := qualify.Default().RejectReason(reason); ok && rr.Label != "" {
+		if rr, ok := currentRules().RejectReason(reason); ok && rr.Label != "" {
 			label = rr.Label // as the rep saw it on the link
 		}
 		s += " (" + label + ")"
@@ -474,13 +491,13 @@ func answeredBy(l *lead.Lead, action, out string) string {
 }
 
 // repName is how a rep is called: the name the alert used, else the
-// routing config's (the stack runs the embedded default), else the
+// routing config's (the one the stack runs, UseRules), else the
 // address (this line is for the developer's terminal only).
 func repName(l *lead.Lead, rep string) string {
 	if h := l.Handoff; h != nil && rep != "" && rep == h.Rep && h.RepName != "" {
 		return h.RepName
 	}
-	return qualify.Default().RepName(rep)
+	return currentRules().RepName(rep)
 }
 
 // freshLinksTo is the rep who was last sent fresh alert links for l:

@@ -1,6 +1,6 @@
 // Command stack runs leadflow locally on the real emulators.
 //
-//	stack run  [-addr 127.0.0.1:8080] [-speed 60] [-persist]
+//	stack run  [-addr 127.0.0.1:8080] [-speed 60] [-persist] [-config qualify.yaml] [-sequences nurture.yaml]
 //	    emulators + table from template.yaml + gateway serving the
 //	    template's routes + scheduler + demo landing page; Ctrl-C stops all.
 //	stack leads [-url URL] [-format table|json]
@@ -67,7 +67,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: stack run [-addr host:port] [-speed N] [-persist] [-v] | stack leads [-url URL] [-format table|json] | stack plan -target N -period P [-lookback N] [-format table|json|csv] [-url URL] | stack ses [-url URL] KIND EMAIL | stack exec -- CMD ARGS...")
+	fmt.Fprintln(os.Stderr, "usage: stack run [-addr host:port] [-speed N] [-persist] [-v] [-config FILE] [-sequences FILE] | stack leads [-url URL] [-format table|json] | stack plan -target N -period P [-lookback N] [-format table|json|csv] [-url URL] | stack ses [-url URL] KIND EMAIL | stack exec -- CMD ARGS...")
 	os.Exit(2)
 }
 

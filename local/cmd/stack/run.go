@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -36,7 +37,9 @@ import (
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/logx"
+	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/publish"
+	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/store"
 )
 
@@ -70,11 +73,19 @@ func run(ctx context.Context, args []string) error {
 	verbose := fs.Bool("v", false, "show the raw JSON log on the terminal instead of one line per business event")
 	emulatorLogs := fs.Bool("emulator-logs", false, "show the emulators' own output")
 	origins := fs.String("origins", "", "more origins allowed to post forms (CORS), comma-separated, e.g. http://localhost:3000 for a site pasting the embed snippet")
+	qualifyPath := fs.String("config", "", "qualification config `file` the functions run (default: the embedded shared/qualify/default.yaml), as QualifyConfig does in AWS")
+	sequencesPath := fs.String("sequences", "", "nurture sequences `file` the functions run (default: the embedded shared/nurture/default.yaml), as NurtureConfig does in AWS")
 	_ = fs.Parse(args)
 	if !(*speed > 0) || math.IsInf(*speed, 0) {
 		// 0 would stop the product's clock (and every schedule); a
 		// negative one would run it backwards.
 		return fmt.Errorf("SPEED=%v: want a number above 0 (1 is real time, 60 runs an hour in a minute, 3600 a day in 24 s)", *speed)
+	}
+	// Marketing's own copies of the rules and sequences, checked before
+	// anything starts: a typo is its file:line, not a stack half up.
+	configEnv, rules, err := localConfigs(*qualifyPath, *sequencesPath)
+	if err != nil {
+		return err
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -135,6 +146,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer logFile.Close()
 	logs := runlog.New(logFile, os.Stdout, *verbose, store.New(clients.DynamoDB, localTable))
+	runlog.UseRules(rules)
 	if *speed != 1 {
 		// The emails and make leads show the product's clock: so does
 		// each line, beside the wall time.
@@ -166,6 +178,7 @@ func run(ctx context.Context, args []string) error {
 	env["METRICS_NAMESPACE"] = "leadflow/local"
 	env["CAMPAIGNS_DIR"] = filepath.Join(root, "config", "campaigns")
 	env["SEGMENTS_DIR"] = filepath.Join(root, "config", "segments")
+	maps.Copy(env, configEnv)
 	// Lead events go to the local stand-in bus, which logs them.
 	bus := eventbus.New(log)
 	env["EVENTBRIDGE_ENDPOINT"] = base + "/_local/eventbridge"
@@ -314,11 +327,12 @@ leadflow local stack is running
   Clock speed   %s
   SES events    Send events for every email (from the SES proxy); make bounce EMAIL=… | make complaint EMAIL=… | make soft-bounce EMAIL=…
   Events out    %s/_local/events-out   (lead.captured, lead.hot, … as published)
+  Config        %s   (read at start: restart after an edit)
   Log           %s   (%s)
   This URL      %s   (%s)
 `, base, base, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist],
 		st.S3, localBucket,
-		speedMeaning(*speed), base, rel(logPath), map[bool]string{true: "the whole JSON log, also shown below (V=1)", false: "the whole JSON log; below, one line per business event; make run V=1 shows the raw log instead"}[*verbose], rel(urlFile), urlNote)
+		speedMeaning(*speed), base, configLine(rel, *qualifyPath, *sequencesPath), rel(logPath), map[bool]string{true: "the whole JSON log, also shown below (V=1)", false: "the whole JSON log; below, one line per business event; make run V=1 shows the raw log instead"}[*verbose], rel(urlFile), urlNote)
 	for _, r := range gw.Routes() {
 		fmt.Println("    " + r)
 	}
@@ -332,6 +346,48 @@ leadflow local stack is running
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	return nil
+}
+
+// localConfigs checks the qualification config and the nurture sequences
+// a developer asked the stack to run (make run CONFIG=… SEQUENCES=…;
+// empty: the embedded defaults) and says what the functions get: the
+// variables the template fills from QualifyConfig and NurtureConfig, as
+// absolute paths, and the rules, for the terminal's rep and reason names.
+// Every problem of both files comes back at once, as file:line: message.
+func localConfigs(qualifyPath, sequencesPath string) (map[string]string, *qualify.Config, error) {
+	env := map[string]string{}
+	var problems []string
+	rules := qualify.Default()
+	if qualifyPath != "" {
+		var err error
+		if rules, err = qualify.Load(qualifyPath); err != nil {
+			problems = append(problems, err.Error())
+		}
+		env["QUALIFY_CONFIG"], _ = filepath.Abs(qualifyPath)
+	}
+	if sequencesPath != "" {
+		if _, err := nurture.Load(sequencesPath); err != nil {
+			problems = append(problems, err.Error())
+		}
+		env["NURTURE_CONFIG"], _ = filepath.Abs(sequencesPath)
+	}
+	if len(problems) > 0 {
+		return nil, nil, errors.New(strings.TrimRight(strings.Join(problems, "\n"), "\n"))
+	}
+	return env, rules, nil
+}
+
+// configLine says which marketing config the functions run, for the
+// banner.
+func configLine(rel func(string) string, qualifyPath, sequencesPath string) string {
+	name := func(p, variable string) string {
+		if p == "" {
+			return "embedded default (" + variable + "=your copy)"
+		}
+		abs, _ := filepath.Abs(p)
+		return rel(abs)
+	}
+	return "rules " + name(qualifyPath, "CONFIG") + ", sequences " + name(sequencesPath, "SEQUENCES") + ", config/campaigns, config/segments"
 }
 
 // wall is how much wall time a span of product time takes at a speed, as

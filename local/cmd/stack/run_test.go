@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/leadflow/leadflow/local/gateway"
+	"github.com/leadflow/leadflow/local/sam"
 )
 
 // TestRunRefusesASpeedThatStopsTheClock: SPEED=0 froze the product's
@@ -15,5 +20,80 @@ func TestRunRefusesASpeedThatStopsTheClock(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "want a number above 0") {
 			t.Errorf("SPEED=%s: %v", s, err)
 		}
+	}
+}
+
+// TestRunChecksTheConfigsItIsGiven: make run CONFIG=qualify.yaml
+// SEQUENCES=nurture.yaml runs marketing's own copies; a typo in either is
+// its file:line before anything starts (there was no way to run the
+// stack on a copy at all: the functions got the template's empty
+// QualifyConfig, the embedded default).
+func TestRunChecksTheConfigsItIsGiven(t *testing.T) {
+	dir := t.TempDir()
+	q := filepath.Join(dir, "qualify.yaml")
+	src, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "qualify", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(q, []byte(strings.Replace(string(src), "\n  grades:", "\n  gradee:", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n := filepath.Join(dir, "nurture.yaml")
+	if err := os.WriteFile(n, []byte("defaults: {time_zone: Europe/Berlin}\nsequences:\n  - id: x\n    stepz: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"-config", q, "-sequences", n, "-addr", "127.0.0.1:0"})
+	if err == nil {
+		t.Fatal("a broken qualify.yaml and nurture.yaml: the stack started")
+	}
+	for _, want := range []string{q + ":", `unknown field "gradee" in fit (did you mean "grades"?)`, n + ":4:", `"stepz"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+}
+
+// TestLocalConfigsReachEveryFunctionThatReadsThem: the copies given to
+// make run are what each function the template hands QualifyConfig or
+// NurtureConfig reads, by absolute path.
+func TestLocalConfigsReachEveryFunctionThatReadsThem(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{"q.yaml": "qualify", "n.yaml": "nurture"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", src, "default.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tmpl, err := sam.Load(filepath.Join("..", "..", "..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir) // make run's relative paths are the checkout's
+	env, rules, err := localConfigs("q.yaml", "n.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules == nil {
+		t.Fatal("no rules for the terminal's lines")
+	}
+	want := map[string]string{"QUALIFY_CONFIG": filepath.Join(dir, "q.yaml"), "NURTURE_CONFIG": filepath.Join(dir, "n.yaml")}
+	seen := map[string]int{}
+	for _, f := range tmpl.Functions {
+		got := gateway.FunctionEnv(f, nil, env)
+		for k, v := range want {
+			if _, declared := f.Env[k]; !declared {
+				continue
+			}
+			seen[k]++
+			if got[k] != v {
+				t.Errorf("%s: %s=%q, want %q", f.LogicalID, k, got[k], v)
+			}
+		}
+	}
+	if seen["QUALIFY_CONFIG"] == 0 || seen["NURTURE_CONFIG"] == 0 {
+		t.Errorf("no function declares the variables: %v", seen)
 	}
 }
