@@ -124,7 +124,19 @@ func run(ctx context.Context, args []string) error {
 
 	base := "http://" + ln.Addr().String()
 	startWall, startClock := time.Now(), time.Now()
+	resumed := false
+	if dataDir != "" {
+		// The kept data is dated by the last run's clock, which SPEED may
+		// have run days ahead of the wall: go on from there.
+		startClock, resumed = resumeClock(clockFile(dataDir), startWall)
+	}
 	clock := func() time.Time { return startClock.Add(time.Duration(float64(time.Since(startWall)) * *speed)) }
+	if dataDir != "" {
+		saved := make(chan struct{})
+		kctx, stopKeeping := context.WithCancel(context.Background())
+		go func() { defer close(saved); keepClock(kctx, clockFile(dataDir), clock, 250*time.Millisecond) }()
+		defer func() { stopKeeping(); <-saved }()
+	}
 	// The whole JSON log goes to a file; the terminal gets one human line
 	// per business event (or the raw log with -v).
 	// The first stack of a checkout owns run.log and run.url (make leads
@@ -147,7 +159,7 @@ func run(ctx context.Context, args []string) error {
 	defer logFile.Close()
 	logs := runlog.New(logFile, os.Stdout, *verbose, store.New(clients.DynamoDB, localTable))
 	runlog.UseRules(rules)
-	if *speed != 1 {
+	if *speed != 1 || resumed {
 		// The emails and make leads show the product's clock: so does
 		// each line, beside the wall time.
 		logs.ProductClock(func(wall time.Time) time.Time {
@@ -332,7 +344,7 @@ leadflow local stack is running
   This URL      %s   (%s)
 `, base, base, base, base, base, st.SES, st.DynamoDB, localTable, map[bool]string{true: ", kept in .local-data/", false: ", in memory"}[*persist],
 		st.S3, localBucket,
-		speedMeaning(*speed), base, configLine(rel, *qualifyPath, *sequencesPath), rel(logPath), map[bool]string{true: "the whole JSON log, also shown below (V=1)", false: "the whole JSON log; below, one line per business event; make run V=1 shows the raw log instead"}[*verbose], rel(urlFile), urlNote)
+		speedMeaning(*speed)+resumedNote(resumed, startClock), base, configLine(rel, *qualifyPath, *sequencesPath), rel(logPath), map[bool]string{true: "the whole JSON log, also shown below (V=1)", false: "the whole JSON log; below, one line per business event; make run V=1 shows the raw log instead"}[*verbose], rel(urlFile), urlNote)
 	for _, r := range gw.Routes() {
 		fmt.Println("    " + r)
 	}
@@ -410,6 +422,15 @@ func speedMeaning(speed float64) string {
 	}
 	return fmt.Sprintf("x%g: 1 wall second is %s of product time; an hour passes in %s, a day in %s, a week in %s (SLAs, link lifetimes, nurture waits and digests run that fast)",
 		speed, shortDur(time.Duration(float64(time.Second)*speed)), wall(time.Hour, speed), wall(24*time.Hour, speed), wall(7*24*time.Hour, speed))
+}
+
+// resumedNote says, for the banner's clock line, that a persistent
+// stack's product time goes on from the last run's.
+func resumedNote(resumed bool, at time.Time) string {
+	if !resumed {
+		return ""
+	}
+	return "; product time goes on from " + at.Local().Format("Mon 2 Jan 15:04 MST") + ", where the last PERSIST=1 run's clock stopped (rm -r .local-data/dynamodb starts afresh)"
 }
 
 // runningStack is the URL recorded in the URL file when a stack answers
