@@ -78,7 +78,7 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 			a.MissedBy = h.Rep
 		}
 		a.RepName = ""
-		_, team := s.Rules.Route(l)
+		_, team := s.Rules.TeamOf(l)
 		if team.Lead.Email == to {
 			a.RepName, a.TeamLead = team.Lead.Name, true
 		}
@@ -376,8 +376,9 @@ func (s *Service) readerName(l *lead.Lead, to string) string {
 // reminder; the notice that the lead asked again, notice true): the rep
 // who holds it (accepted it) while the routing config lists them; else —
 // the rep left, or, for a notice, is marked away: the lead is waiting now,
-// while an outcome can wait for the rep — the team lead of the lead's
-// team, else the fallback address. holder is then the holder's name, and
+// while an outcome can wait for the rep — the team lead of the team
+// whose alert the holder answered (qualify.Config.TeamOf), else the
+// fallback address. holder is then the holder's name, and
 // why says why the reader gets it ("" when the holder does).
 func (s *Service) dealTo(l *lead.Lead, notice bool) (to, holder, why string) {
 	rep := l.DealOwner()
@@ -393,7 +394,7 @@ func (s *Service) dealTo(l *lead.Lead, notice bool) (to, holder, why string) {
 	if listed {
 		why = holder + ", who holds its deal, is marked away"
 	}
-	_, team := s.Rules.Route(*l)
+	_, team := s.Rules.TeamOf(*l) // the team whose alert the holder answered
 	if team.Lead.Email != "" && !strings.EqualFold(team.Lead.Email, rep) {
 		return team.Lead.Email, holder, why + ", so it comes to you as the team lead"
 	}

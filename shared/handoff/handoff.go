@@ -388,12 +388,14 @@ func (s *Service) chooseRecipient(ctx context.Context, l *lead.Lead, job string)
 		if h.EscalatedTo != "" {
 			return nil
 		}
-		_, team := s.Rules.Route(*l)
+		// The team lead of the team alerted, whose rep missed the
+		// deadline, even when a later form routes the lead elsewhere.
+		name, team := s.Rules.TeamOf(*l)
 		if team.Lead.Email != "" && team.Lead.Email != h.Rep {
 			h.EscalatedTo = team.Lead.Email
 			return nil
 		}
-		rep, err := s.nextRep(ctx, h.Team, team, h.Rep)
+		rep, err := s.nextRep(ctx, name, team, h.Rep)
 		if err != nil {
 			return err
 		}

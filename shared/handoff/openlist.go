@@ -41,7 +41,7 @@ type OpenStore interface {
 // the horizon is not listed (no outcome can be recorded for it any more).
 // No list goes to a rep with no open lead. The open leads of reps the
 // routing config no longer lists (they left) go, in one list a week, to
-// the team lead of each lead's team (else to Fallback): someone can still
+// the team lead of the team whose alert each answered (else to Fallback): someone can still
 // record how they went.
 type OpenList struct {
 	Store OpenStore
@@ -154,7 +154,7 @@ func (o *OpenList) sendLeft(ctx context.Context, now time.Time, week string) (in
 			continue
 		}
 		for _, l := range open {
-			_, team := o.Rules.Route(l)
+			_, team := o.Rules.TeamOf(l) // the team whose alert the rep answered
 			to := cmp.Or(team.Lead.Email, o.Fallback)
 			if to == "" {
 				unsent++
