@@ -48,7 +48,7 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 		log.Info("feedback", "status", http.StatusForbidden, "outcome", "expired_answered")
 		return render(http.StatusForbidden, v)
 	case returned(l):
-		v.Message = returnedMessage(l)
+		v.Message = returnedMessage(l, h.Rules.Zone(rep))
 		log.Info("feedback", "status", http.StatusForbidden, "outcome", "expired_returned")
 		return render(http.StatusForbidden, v)
 	case h.FreshLinks == nil || !handoff.WaitingFor(&l, rep):

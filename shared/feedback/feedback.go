@@ -113,11 +113,19 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		// address: find the rep it was sent to.
 		claims.Extra = links.ResolveRep(h.Keys, claims.Extra, h.repCandidates(l)...)
 	}
+	// Who the link was sent to, whose zone the page's dates are in.
+	reader := claims.Extra
+	switch action {
+	case links.ActionReject:
+		reader = rejectedBy
+	case links.ActionRelease:
+		reader = "" // the team lead, whom the link does not name
+	}
 	v := h.view(l, claims, action, now, tok)
 	if req.RequestContext.HTTP.Method != http.MethodPost {
 		if out := spent(&l, claims, action); out != "" {
 			// Answered already: say so instead of asking again.
-			h.done(&v, out, l)
+			h.done(&v, out, l, reader)
 		}
 		return render(http.StatusOK, v), nil
 	}
@@ -160,7 +168,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	case "recorded":
 		v.Message = h.recordedMessage(action, claims.Extra, l)
 	case "already", "superseded", "earlier":
-		h.done(&v, out, l)
+		h.done(&v, out, l, reader)
 	}
 	return render(http.StatusOK, v), nil
 }
@@ -198,9 +206,10 @@ func posted(req httpapi.Request) map[string]string {
 
 // done shows v as answered already (out: "already", "superseded",
 // "earlier"): what happened instead, and none of the current deal's
-// outcome links for a link of an earlier round.
-func (h *Handler) done(v *view, out string, l lead.Lead) {
-	v.Done, v.Message = true, h.doneMessage(out, l)
+// outcome links for a link of an earlier round. reader is who the link
+// was sent to ("" unknown).
+func (h *Handler) done(v *view, out string, l lead.Lead, reader string) {
+	v.Done, v.Message = true, h.doneMessage(out, l, reader)
 	if out == "earlier" {
 		v.Outcomes = nil
 		if v.Action == links.ActionRelease {
@@ -211,7 +220,7 @@ func (h *Handler) done(v *view, out string, l lead.Lead) {
 
 // doneMessage says what an answer that changed nothing found: the same
 // answer ("already") or the lead moved on ("superseded").
-func (h *Handler) doneMessage(out string, l lead.Lead) string {
+func (h *Handler) doneMessage(out string, l lead.Lead, reader string) string {
 	switch {
 	case out == "already" && l.Handoff != nil && l.Handoff.AnsweredBy != "" && (l.Stage == lead.StageSAL || l.Stage == lead.StageRejected):
 		// Whoever opens the link (the rep, or the team lead the alert was
@@ -232,7 +241,7 @@ func (h *Handler) doneMessage(out string, l lead.Lead) string {
 	case l.Erased:
 		return "This lead's personal data was erased on request, so sales owes it nothing; nothing changed."
 	case returned(l):
-		return returnedMessage(l) + " Nothing changed."
+		return returnedMessage(l, h.Rules.Zone(reader)) + " Nothing changed."
 	case l.Stage == lead.StageMQL: // an outcome link before anyone accepted the lead
 		return "This lead is at stage " + l.Stage.Label() + "; nothing changed."
 	}
@@ -252,9 +261,9 @@ func leftWords(from lead.Stage) string {
 func returned(l lead.Lead) bool { return l.Handoff == nil && l.SentBack.Unanswered() }
 
 // returnedMessage tells a rep holding a link of a returned lead's alert
-// what happened to it.
-func returnedMessage(l lead.Lead) string {
-	return "Nobody acted on this alert in time, so the lead went back to marketing on " + l.SentBack.At.UTC().Format("2 Jan 2006") +
+// what happened to it, and on which day in their zone.
+func returnedMessage(l lead.Lead, zone *time.Location) string {
+	return "Nobody acted on this alert in time, so the lead went back to marketing on " + l.SentBack.At.In(zone).Format("2 Jan 2006") +
 		". It comes back to sales, with a new alert, when it shows interest again."
 }
 

@@ -882,3 +882,45 @@ func TestPageWrapsLongValuesOnAPhone(t *testing.T) {
 		t.Fatalf("the lead's card does not wrap long words: %q", card)
 	}
 }
+
+// TestReturnedDateInTheRepsZone: the day a returned lead went back to
+// marketing is the day in the zone of the rep whose link it is (as every
+// time a rep's page shows), not the UTC day: back in the evening in Los
+// Angeles is the next day in UTC, after midnight in Berlin the day before.
+func TestReturnedDateInTheRepsZone(t *testing.T) {
+	for _, c := range []struct {
+		zone string
+		back time.Time
+		want string
+	}{
+		{"America/Los_Angeles", time.Date(2031, 4, 10, 3, 0, 0, 0, time.UTC), "9 Apr 2031"}, // 20:00 PDT on the 9th
+		{"Europe/Berlin", time.Date(2031, 4, 9, 22, 30, 0, 0, time.UTC), "10 Apr 2031"},     // 00:30 CEST on the 10th
+		{"UTC", time.Date(2031, 4, 9, 22, 30, 0, 0, time.UTC), "9 Apr 2031"},
+	} {
+		t.Run(c.zone, func(t *testing.T) {
+			f := newFixture(t)
+			rules, err := qualify.Parse([]byte(strings.Replace(rulesYAML, "{name: Ana, email: ana@example.com}",
+				"{name: Ana, email: ana@example.com, time_zone: "+c.zone+"}", 1)), "rules.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.h.Rules = rules
+			if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+				l.SendBack(lead.ReasonUnanswered, l.Handoff.Rep, c.back)
+				return lead.Change{At: c.back}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			f.now = c.back.Add(time.Hour)
+			ref := links.LinkRepRef(f.keys, "ana@example.com")
+			live := links.FeedbackToken(f.keys, "L1", links.ActionAccept, ref, c.back.Add(-time.Hour), c.back.Add(24*time.Hour))
+			expired := links.FeedbackToken(f.keys, "L1", links.ActionAccept, ref, c.back.Add(-8*24*time.Hour), c.back.Add(-time.Minute))
+			for name, tok := range map[string]string{"live": live, "expired": expired} {
+				r := f.do(t, http.MethodGet, tok, "")
+				if !strings.Contains(r.Body, "went back to marketing on "+c.want+".") {
+					t.Errorf("%s link: %d, want the day %s:\n%s", name, r.StatusCode, c.want, r.Body)
+				}
+			}
+		})
+	}
+}
