@@ -384,8 +384,8 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 		w = time.Hour
 	}
 	d := summaryData{Name: name, Campaign: campaign, UTMSource: source, Limit: limit, CampaignWide: campaignWide,
-		From: l.Handoff.Held.SummaryAt.Add(-w).In(s.Rules.Zone(to)).Format("2 Jan 2006 15:04"), To: l.Handoff.Held.SummaryAt.In(s.Rules.Zone(to)).Format("15:04 MST"),
 		Total: len(ids) + more, More: more}
+	d.From, d.To = windowSpan(l.Handoff.Held.SummaryAt.Add(-w), l.Handoff.Held.SummaryAt, s.Rules.Zone(to))
 	if !campaignWide && s.Flood.Dedup > 0 {
 		d.Retry = Hours(s.Flood.Dedup)
 	}
@@ -411,6 +411,22 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	_, err = s.Send.Mail.Send(ctx, mail.Message{From: s.From, To: to, Subject: mail.Truncate(mail.OneLine(subject), 150),
 		HTML: html.String(), Text: text.String(), Tags: map[string]string{"kind": "sales_alert_summary"}, ConfigurationSet: s.ConfigurationSet})
 	return err
+}
+
+// windowSpan is a window's start and end as the summary's "between
+// from and to" says them, in the reader's zone: the end's date when it
+// is another day there (a window of a day, or one ending at midnight),
+// the start's zone abbreviation when the clocks changed in between.
+func windowSpan(start, end time.Time, zone *time.Location) (from, to string) {
+	start, end = start.In(zone), end.In(zone)
+	from, to = start.Format("2 Jan 2006 15:04"), end.Format("15:04 MST")
+	if start.Format("MST") != end.Format("MST") {
+		from += start.Format(" MST")
+	}
+	if y, m, d := start.Date(); end.Day() != d || end.Month() != m || end.Year() != y {
+		to = end.Format("2 Jan 2006 15:04 MST")
+	}
+	return from, to
 }
 
 // Hours says a duration in whole hours when it is one ("24 hours",

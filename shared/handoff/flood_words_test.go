@@ -3,6 +3,7 @@ package handoff
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestHeldSummaryCountsInWords: the held-alert summary's subject and text
@@ -39,5 +40,49 @@ func TestHeldSummaryCountsInWords(t *testing.T) {
 		if !strings.Contains(text.String(), tt.why) || !strings.Contains(html.String(), tt.why) {
 			t.Errorf("%d held: the text says\n%s\nwant\n%s", tt.total, text.String(), tt.why)
 		}
+	}
+}
+
+// TestSummaryWindowInTheReadersZone: the summary's window reads right in
+// the team lead's zone whatever its length: a window that ends on another
+// day there names that day, and one across a clock change names both
+// zone abbreviations (01:00 to 03:00 is one hour on the night Europe
+// springs forward, not two).
+func TestSummaryWindowInTheReadersZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newYork, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range []struct {
+		name       string
+		start, end string
+		zone       *time.Location
+		want       string
+	}{
+		{"an hour, UTC", "2026-12-04T08:00:00Z", "2026-12-04T09:00:00Z", time.UTC, "4 Dec 2026 08:00 and 09:00 UTC"},
+		{"an hour, Berlin", "2026-12-04T08:00:00Z", "2026-12-04T09:00:00Z", berlin, "4 Dec 2026 09:00 and 10:00 CET"},
+		{"an hour ending at midnight there", "2026-12-04T22:00:00Z", "2026-12-04T23:00:00Z", berlin, "4 Dec 2026 23:00 and 5 Dec 2026 00:00 CET"},
+		{"a day (a UTC day)", "2026-12-04T00:00:00Z", "2026-12-05T00:00:00Z", berlin, "4 Dec 2026 01:00 and 5 Dec 2026 01:00 CET"},
+		{"a day west of UTC", "2026-12-04T00:00:00Z", "2026-12-05T00:00:00Z", newYork, "3 Dec 2026 19:00 and 4 Dec 2026 19:00 EST"},
+		{"Europe springs forward", "2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z", berlin, "29 Mar 2026 01:00 CET and 03:00 CEST"},
+		{"the US falls back", "2026-11-01T05:00:00Z", "2026-11-01T06:00:00Z", newYork, "1 Nov 2026 01:00 EDT and 01:00 EST"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			from, to := windowSpan(at(c.start), at(c.end), c.zone)
+			if got := from + " and " + to; got != c.want {
+				t.Errorf("between %s, want between %s", got, c.want)
+			}
+		})
 	}
 }
