@@ -260,13 +260,14 @@ func (o *OpenList) deliver(ctx context.Context, to string, list mail.OpenLeads) 
 // openLead is an accepted lead as the outcome emails (the reminder, the
 // weekly list) show it, with outcome links signed for rep until its
 // outcome horizon ends: SQL while it is only accepted, won and lost.
-// Dates are the rep's (zone).
+// Dates are the rep's (zone), and so are the days since acceptance
+// (calendar days, as the asked-again notice counts them).
 func openLead(keys token.Keys, base string, l lead.Lead, rep string, zone *time.Location, horizon time.Duration, now time.Time) mail.OpenLead {
 	accepted, until := l.AcceptedAt(), l.OutcomesUntil(horizon, now)
 	link := func(action string) string { return links.Feedback(keys, base, l.ID, action, rep, now, until) }
 	name, company := l.DealNames()
 	item := mail.OpenLead{Name: name, Email: l.Email, JobTitle: l.JobTitle, Company: company, Stage: "SQL",
-		AcceptedOn: accepted.In(zone).Format("2 Jan 2006"), Days: int(now.Sub(accepted).Hours() / 24),
+		AcceptedOn: accepted.In(zone).Format("2 Jan 2006"), Days: calendarDays(accepted.In(zone), now.In(zone)),
 		WonURL: link(links.ActionWon), LostURL: link(links.ActionLost), Until: until.In(zone).Format("2 Jan 2006")}
 	if l.Stage == lead.StageSAL {
 		item.Stage, item.SQLURL = "accepted", link(links.ActionSQL)

@@ -129,3 +129,40 @@ func TestDealOfARepWhoLeftGoesToTheirTeamLead(t *testing.T) {
 		t.Fatalf("weekly lists went to %v, want one to sol@example.com", to)
 	}
 }
+
+// TestOpenLeadDaysAreTheRepsCalendarDays: the weekly list and the
+// reminder say how long ago a lead was accepted in the rep's calendar
+// days, as the asked-again notice does (dealStatus), not in spans of 24
+// hours: a lead accepted late on Monday is a week old the next Monday
+// morning, and one accepted yesterday evening is a day old.
+func TestOpenLeadDaysAreTheRepsCalendarDays(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name          string
+		accepted, now time.Time
+		zone          *time.Location
+		on            string
+		days          int
+	}{
+		{"a week, late Monday to Monday morning", time.Date(2026, 11, 30, 22, 30, 0, 0, time.UTC), time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC), berlin, "30 Nov 2026", 7},
+		{"yesterday evening", time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC), time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC), la, "3 Dec 2026", 1},
+		{"earlier today", time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC), time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC), berlin, "4 Dec 2026", 0},
+		{"across Europe's spring change", time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC), time.Date(2026, 3, 29, 21, 15, 0, 0, time.UTC), berlin, "29 Mar 2026", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := lead.New("L1", lead.Submission{Email: "clara@bigcorp.example"})
+			l.Stage, l.Deal = lead.StageSAL, &lead.Deal{AcceptedAt: c.accepted, Rep: "ana@example.com"}
+			got := openLead(newFixture(t).svc.Keys, "https://api.example.com", l, "ana@example.com", c.zone, 180*24*time.Hour, c.now)
+			if got.AcceptedOn != c.on || got.Days != c.days {
+				t.Errorf("accepted on %s, %d days; want %s, %d", got.AcceptedOn, got.Days, c.on, c.days)
+			}
+		})
+	}
+}

@@ -41,7 +41,7 @@ var openLeadsHTML = sync.OnceValue(func() *htmltemplate.Template {
 <p>{{.Intro}}</p>
 <table style="border-collapse:collapse;width:100%">
 {{range .Leads}}<tr style="border-top:1px solid #e3e7ef"><td style="padding:.5rem 0"><strong>{{.Who}}</strong>{{if .Role}}<br><span style="color:#5b6475">{{.Role}}</span>{{end}}<br>
-<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Days}} days){{if .Holder}}, held by {{.Holder}}{{end}}</span></td>
+<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Age}}){{if .Holder}}, held by {{.Holder}}{{end}}</span></td>
 <td style="padding:.5rem 0;text-align:right;white-space:nowrap">{{if .SQLURL}}<a href="{{.SQLURL}}">SQL</a> · {{end}}<a href="{{.WonURL}}">Won</a> · <a href="{{.LostURL}}">Lost</a></td></tr>
 {{end}}</table>
 {{if .More}}<p>… and {{.More}} more.</p>{{end}}
@@ -52,6 +52,18 @@ var openLeadsHTML = sync.OnceValue(func() *htmltemplate.Template {
 type openLeadView struct {
 	OpenLead
 	Who, Role string
+}
+
+// Age is how long ago the lead was accepted, in words: "today", "1 day",
+// "9 days".
+func (v openLeadView) Age() string {
+	switch v.Days {
+	case 0:
+		return "today"
+	case 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", v.Days)
 }
 
 // RenderOpenLeads renders the weekly list: subject, HTML and text.
@@ -103,7 +115,7 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 		if v.Role != "" {
 			fmt.Fprintf(&tb, " (%s)", v.Role)
 		}
-		fmt.Fprintf(&tb, ", %s since %s (%d days)", l.Stage, l.AcceptedOn, l.Days)
+		fmt.Fprintf(&tb, ", %s since %s (%s)", l.Stage, l.AcceptedOn, v.Age())
 		if h := OneLine(l.Holder); h != "" {
 			fmt.Fprintf(&tb, ", held by %s", h)
 		}

@@ -57,3 +57,23 @@ func TestOpenLeadsOneLeadReadsAsOne(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenLeadsAgeInWords: a lead's age reads as a rep says it — "today",
+// "1 day", "9 days" — never "0 days" or "1 days".
+func TestOpenLeadsAgeInWords(t *testing.T) {
+	link := "https://api.example.com/feedback/t"
+	for _, c := range []struct {
+		days int
+		want string
+	}{{0, "(today)"}, {1, "(1 day)"}, {9, "(9 days)"}} {
+		one := []leadmail.OpenLead{{Name: "Clara", Stage: "accepted", AcceptedOn: "1 Mar 2031", Days: c.days, WonURL: link, LostURL: link}}
+		_, html, text, err := leadmail.RenderOpenLeads(leadmail.OpenLeads{RepName: "Ana", Leads: one})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "accepted since 1 Mar 2031 " + c.want
+		if !strings.Contains(text, want) || !strings.Contains(html, want) {
+			t.Errorf("%d days: want %q in\n%s\n%s", c.days, want, text, html)
+		}
+	}
+}
