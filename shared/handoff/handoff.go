@@ -377,7 +377,7 @@ func (s *Service) chooseRecipient(ctx context.Context, l *lead.Lead, job string)
 		}
 		name, team := s.Rules.Route(*l)
 		h.Team = name
-		rep, err := s.nextRep(ctx, name, team, "")
+		rep, err := s.nextRep(ctx, name, team)
 		if err != nil {
 			return err
 		}
@@ -390,35 +390,48 @@ func (s *Service) chooseRecipient(ctx context.Context, l *lead.Lead, job string)
 		}
 		// The team lead of the team alerted, whose rep missed the
 		// deadline, even when a later form routes the lead elsewhere.
-		name, team := s.Rules.TeamOf(*l)
+		_, team := s.Rules.TeamOf(*l)
 		if team.Lead.Email != "" && team.Lead.Email != h.Rep {
 			h.EscalatedTo = team.Lead.Email
 			return nil
 		}
-		rep, err := s.nextRep(ctx, name, team, h.Rep)
-		if err != nil {
-			return err
-		}
-		h.EscalatedTo = rep.Email
+		h.EscalatedTo = s.repAfter(team, h.Rep).Email
 	}
 	return nil
 }
 
-// nextRep takes the team's next round-robin turn among available reps,
-// skipping `not`; with one rep to choose from it takes no turn (there is
-// no rotation to keep, and the alert waits for one request less); with
-// nobody available it falls back to the team lead, then to the fallback
-// sales address.
-func (s *Service) nextRep(ctx context.Context, name string, team qualify.Team, not string) (qualify.Rep, error) {
-	var reps []qualify.Rep
-	for _, r := range team.Available() {
-		if r.Email != not {
-			reps = append(reps, r)
+// repAfter is who an escalation goes to in a team without a team lead
+// (or whose lead missed the alert): the next available rep after `missed`
+// in config order, taking no round-robin turn (the alerts' rotation is
+// not the escalations'); with nobody else available, the team lead, then
+// the fallback sales address.
+func (s *Service) repAfter(team qualify.Team, missed string) qualify.Rep {
+	start := 0
+	for i, r := range team.Reps {
+		if r.Email == missed {
+			start = i + 1
 		}
 	}
+	for i := range team.Reps {
+		if r := team.Reps[(start+i)%len(team.Reps)]; !r.Away && r.Email != missed {
+			return r
+		}
+	}
+	if team.Lead.Email != "" && team.Lead.Email != missed {
+		return team.Lead
+	}
+	return qualify.Rep{Name: "Sales", Email: s.Fallback}
+}
+
+// nextRep takes the team's next round-robin turn among available reps;
+// with one rep to choose from it takes no turn (there is no rotation to
+// keep, and the alert waits for one request less); with nobody available
+// it falls back to the team lead, then to the fallback sales address.
+func (s *Service) nextRep(ctx context.Context, name string, team qualify.Team) (qualify.Rep, error) {
+	reps := team.Available()
 	switch len(reps) {
 	case 0:
-		if team.Lead.Email != "" && team.Lead.Email != not {
+		if team.Lead.Email != "" {
 			return team.Lead, nil
 		}
 		return qualify.Rep{Name: "Sales", Email: s.Fallback}, nil

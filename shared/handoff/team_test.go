@@ -166,3 +166,38 @@ func TestOpenLeadDaysAreTheRepsCalendarDays(t *testing.T) {
 		})
 	}
 }
+
+// TestEscalationTakesNoAlertTurn: in a team without a team lead, a
+// missed alert goes to the next available rep after the one who missed
+// it, and the escalation takes no round-robin turn: the alerts keep
+// their rotation (each rep in turn), whoever missed a deadline.
+func TestEscalationTakesNoAlertTurn(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Rules = rules(t, strings.Replace(strings.Replace(twoTeamsYAML, "      lead: {name: Sol, email: sol@example.com}\n", "", 1),
+		"{name: Sue, email: sue@example.com}", "{name: Sue, email: sue@example.com}, {name: Max, email: max@example.com, away: true}, {name: Tom, email: tom@example.com}", 1))
+	ctx := context.Background()
+	var alerted []string
+	alert := func(email string) string {
+		id := f.hotLead(t, email)
+		if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != Sent {
+			t.Fatalf("alert: %s, %v", out, err)
+		}
+		alerted = append(alerted, stored(t, f.store, id).Handoff.Rep)
+		return id
+	}
+	first := alert("one@bigcorp.example")
+	f.now = f.now.Add(6 * time.Minute)
+	if out, err := f.svc.Run(ctx, first, "w", ""); err != nil || out != Escalated {
+		t.Fatalf("escalation: %s, %v", out, err)
+	}
+	if to := stored(t, f.store, first).Handoff.EscalatedTo; to != "sue@example.com" {
+		t.Errorf("escalated to %s, want sue@example.com (the next available rep after sam)", to)
+	}
+	for _, e := range []string{"two@bigcorp.example", "three@bigcorp.example", "four@bigcorp.example"} {
+		alert(e)
+	}
+	want := []string{"sam@example.com", "sue@example.com", "tom@example.com", "sam@example.com"}
+	if strings.Join(alerted, " ") != strings.Join(want, " ") {
+		t.Fatalf("alerts went to %v, want %v", alerted, want)
+	}
+}
