@@ -522,8 +522,20 @@ func (p *parser) team(k, n *yaml.Node, where string) (Team, bool) {
 		}),
 		yamlconf.Optional("lead", func(_, v *yaml.Node) {
 			var good bool
-			t.Lead, good = p.rep(yamlconf.Resolve(v), where+".lead")
+			v = yamlconf.Resolve(v)
+			t.Lead, good = p.rep(v, where+".lead")
 			ok = ok && good
+			if good && t.Lead.Away {
+				// Nothing skips a team lead: taken, away would do nothing.
+				at := v
+				for i := 0; i+1 < len(v.Content); i += 2 {
+					if v.Content[i].Value == "away" {
+						at = v.Content[i+1]
+					}
+				}
+				p.Errf(at, "%s.lead.away: a team lead cannot be marked away (escalations and held-alert summaries go to the team lead): name a stand-in as the lead while they are away", where)
+				ok = false
+			}
 		}),
 		yamlconf.Optional("time_zone", func(_, v *yaml.Node) {
 			t.Zone = p.zone(v, where+".time_zone")

@@ -184,6 +184,10 @@ func TestValidationLines(t *testing.T) {
 			`routing.time_zone: unknown time zone "CEST" (an IANA name, like Europe/Berlin or America/New_York)`},
 		{"team with no reps", "reps: [{name: Sam Reed, email: sam@example.com}]", "reps: []", "reps: []",
 			`routing.teams.smb: team has no reps`},
+		// A team lead always gets the team's escalations and held-alert
+		// summaries: away on a lead was taken and did nothing.
+		{"team lead marked away", "lead: {name: Lea Stone, email: lea@example.com}", "lead: {name: Lea Stone, email: lea@example.com, away: true}", "lead: {name: Lea",
+			`routing.teams.enterprise.lead.away: a team lead cannot be marked away (escalations and held-alert summaries go to the team lead): name a stand-in as the lead while they are away`},
 		{"bad campaign id", "  webinar-2026:", "  Webinar 2026:", "Webinar 2026",
 			`campaigns: campaign id "Webinar 2026" must be lowercase letters, digits, - or _, as in the lead's campaign`},
 		{"campaign overrides nothing", "    thresholds: {A: {hot: 10", "    nothing: {A: {hot: 10", "nothing:",
