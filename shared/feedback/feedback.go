@@ -121,7 +121,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	case links.ActionRelease:
 		reader = "" // the team lead, whom the link does not name
 	}
-	v := h.view(l, claims, action, now, tok)
+	v := h.view(l, claims, action, reader, now, tok)
 	if req.RequestContext.HTTP.Method != http.MethodPost {
 		if out := spent(&l, claims, action); out != "" {
 			// Answered already: say so instead of asking again.
@@ -162,7 +162,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		answered = append(answered, "reason", claims.Extra) // a configured reason code
 	} // the rep is never logged, not even hashed: the lead (by id) says who answered
 	log.Info("feedback", answered...)
-	v = h.view(l, claims, action, now, tok)
+	v = h.view(l, claims, action, reader, now, tok)
 	v.Done = true
 	switch out {
 	case "recorded":

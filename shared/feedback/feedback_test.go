@@ -924,3 +924,47 @@ func TestReturnedDateInTheRepsZone(t *testing.T) {
 		})
 	}
 }
+
+// TestEscalationLinksShowTimesInTheTeamLeadsZone: the escalation's links
+// go to the team lead, and every one of them — accept and each reject —
+// shows the alert's times in the team lead's zone, not in the zone of the
+// rep who missed it.
+func TestEscalationLinksShowTimesInTheTeamLeadsZone(t *testing.T) {
+	f := newFixture(t)
+	rules, err := qualify.Parse([]byte(strings.NewReplacer(
+		"{name: Ana, email: ana@example.com}", "{name: Ana, email: ana@example.com, time_zone: America/New_York}",
+		"{name: Lea, email: lea@example.com}", "{name: Lea, email: lea@example.com, time_zone: Europe/Berlin}").Replace(rulesYAML)), "rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.h.Rules = rules
+	if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		l.Handoff.State, l.Handoff.Breached, l.Handoff.EscalatedTo = lead.HandoffEscalated, true, "lea@example.com"
+		return lead.Change{At: f.now}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.now = t0.Add(10 * time.Minute)
+	ref := links.LinkRepRef(f.keys, "lea@example.com")
+	sent := f.lead(t).Handoff.SentAt.In(mustZone(t, "Europe/Berlin")).Format(leadmailTime)
+	for _, tok := range []string{
+		links.FeedbackToken(f.keys, "L1", links.ActionAccept, "lea@example.com", f.now, f.now.Add(time.Hour)),
+		links.FeedbackToken(f.keys, "L1", links.ActionReject, "not_icp "+ref, f.now, f.now.Add(time.Hour)),
+	} {
+		r := f.do(t, http.MethodGet, tok, "")
+		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, sent) {
+			t.Errorf("page (%d) does not show the alert sent at %s:\n%s", r.StatusCode, sent, r.Body[strings.Index(r.Body, "<body"):])
+		}
+	}
+}
+
+const leadmailTime = "Mon 2 Jan 2006, 15:04 MST"
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	z, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}

@@ -55,13 +55,12 @@ type view struct {
 
 type link struct{ Label, URL string }
 
-func (h *Handler) view(l lead.Lead, c token.Claims, action string, now time.Time, tok string) view {
-	rep := c.Extra
-	if action == links.ActionReject || action == links.ActionRelease || rep == "" {
-		rep = ""
-		if l.Handoff != nil {
-			rep = l.Handoff.Rep
-		}
+// reader is who the link was sent to ("" when it does not say): the
+// page's times are in their zone, else in the alerted rep's.
+func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now time.Time, tok string) view {
+	rep := reader
+	if rep == "" && l.Handoff != nil {
+		rep = l.Handoff.Rep
 	}
 	zone := h.Rules.Zone(rep)
 	v := view{Lead: &l, Action: action, Currency: h.Rules.Outcomes().Currency, Today: now.In(zone).Format("2006-01-02"),
