@@ -3,6 +3,9 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +16,10 @@ import (
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/privacy"
 	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
 func adminRequest(route, body string) httpapi.Request {
@@ -90,5 +95,63 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "maria") {
 		t.Fatal("raw email in the privacy logs")
+	}
+}
+
+// TestErasureLeavesNoKeyOfPagesOrLinks: a click and a page view, through
+// the real track function, leave signals keyed by a hash of the link and
+// of the page (lead.DailyKey) — recomputable from the site's pages and the
+// emails' links. After the erasure no item of the table holds either.
+func TestErasureLeavesNoKeyOfPagesOrLinks(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	tr, _, _ := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	keys, _ := token.ParseKeys(testKeys)
+	email := fmt.Sprintf("keyed.%d@bigcorp.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","company":"BigCorp","company_size":"11-50","campaign":"q4-demo","consent":true}`)))
+	id := capturedID(t, table, email)
+	link := links.Click(keys, "https://leads.example.com", id, "https://www.example.com/guide?ref=nurture", time.Now())
+	r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", link[strings.LastIndex(link, "/")+1:], "", nil))
+	loc, _ := url.Parse(r.Headers["Location"])
+	if r.StatusCode != http.StatusFound {
+		t.Fatalf("click: %d", r.StatusCode)
+	}
+	view, _ := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+loc.Query().Get(links.VisitorParam)+`","url":"https://www.example.com/careers/apply"}`,
+		map[string]string{"content-type": "text/plain", "origin": "https://www.example.com"}))
+	if view.StatusCode != http.StatusNoContent {
+		t.Fatalf("page view: %d %s", view.StatusCode, view.Body)
+	}
+	before, err := st.Lead(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hashes []string
+	for _, s := range before.Signals {
+		if s.Key != "" {
+			hashes = append(hashes, s.Key[strings.LastIndex(s.Key, "#")+1:])
+		}
+	}
+	if len(hashes) != 2 {
+		t.Fatalf("fixture: signals %+v, want a keyed click and page view", before.Signals)
+	}
+	if er, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); er.StatusCode != 200 {
+		t.Fatalf("erase: %d %s", er.StatusCode, er.Body)
+	}
+	scan, err := testenv.Clients(t).DynamoDB.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, item := range scan.Items {
+		b, _ := json.Marshal(item)
+		for _, h := range hashes {
+			if strings.Contains(string(b), h) {
+				t.Errorf("the hash %s of a page or link the erased person read is still in %s", h, b)
+			}
+		}
+	}
+	if after, _ := st.Lead(ctx, id); len(after.Signals) != len(before.Signals) {
+		t.Fatalf("erased lead's signals %+v: the kinds must stay", after.Signals)
 	}
 }

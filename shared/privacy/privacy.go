@@ -227,7 +227,11 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 		FirstTouch: l.FirstTouch.CampaignFacts(), LastTouch: l.LastTouch.CampaignFacts(),
 	}
 	for _, s := range l.Signals {
-		s.Page = "" // which pages of the site the person read
+		// Which pages of the site the person read: the path, and the key,
+		// an unkeyed hash of the page or link (lead.DailyKey) anyone with
+		// the site's pages or the emails' links recomputes. An erased lead
+		// records no signal again, so no repeat needs the key.
+		s.Page, s.Key = "", ""
 		out.Signals = append(out.Signals, s)
 	}
 	out.Submission = lead.Submission{Email: "", Country: l.Country, Source: out.LastTouch}

@@ -472,3 +472,30 @@ func TestAnonymiseKeepsSignalKindsNotPages(t *testing.T) {
 		t.Fatal("Anonymise changed the lead it was given")
 	}
 }
+
+// TestAnonymiseKeepsNoKeyOfAPageOrLink: a signal's key (lead.DailyKey)
+// holds an unkeyed hash of the page or link it was about; anyone with the
+// site's page list or the emails' links recomputes it, so keeping it would
+// keep which pages the erased person read and which links they clicked,
+// on which day. The kinds and times stay.
+func TestAnonymiseKeepsNoKeyOfAPageOrLink(t *testing.T) {
+	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	page, link := "www.example.com/careers/ann-smith-cv", "https://www.example.com/guide?ref=nurture"
+	l := lead.New("L1", lead.Submission{Email: "ann@example.com"})
+	l.Signals = []lead.Signal{
+		{Kind: "page_view", At: now, Key: lead.DailyKey("page_view", page, now), Page: "/careers/ann-smith-cv"},
+		{Kind: "email_click", At: now, Key: lead.DailyKey("email_click", link, now)},
+	}
+	out := Anonymise(l, now)
+	if len(out.Signals) != 2 || out.Signals[0].Kind != "page_view" || !out.Signals[1].At.Equal(now) {
+		t.Fatalf("signals %+v: kinds and times must stay", out.Signals)
+	}
+	for i, s := range out.Signals {
+		if s.Key != "" {
+			t.Errorf("erased lead keeps signal key %q (recomputed from %q)", s.Key, []string{page, link}[i])
+		}
+	}
+	if l.Signals[0].Key == "" {
+		t.Fatal("Anonymise changed the lead it was given")
+	}
+}
