@@ -79,7 +79,7 @@ type Skip struct {
 	Line    int    // first line of the record
 	EndLine int    // last line, when the record spans several
 	Lead    string // the lead's id, for a lead read from the product (Line is then 0)
-	Kind    string // "ragged row", "CSV syntax", "empty row", "no outcome", "unknown outcome"
+	Kind    string // "ragged row", "CSV syntax", "empty row", "no outcome", "unknown outcome", "erased"
 	Detail  string
 }
 

@@ -18,7 +18,8 @@ const OutcomeStage = "stage"
 // feedback loop — ready for Run exactly like one read from a CSV. Each
 // lead is labelled by ExampleFromLead; a lead without an outcome (new,
 // nurturing, mql not sent back, disqualified by the config, unsubscribed)
-// is listed as skipped, by its id. Won deals carry their value.
+// or erased on request (its stage kept, its fields blank) is listed as
+// skipped, by its id. Won deals carry their value.
 //
 // Its fields are the standard ones a mapping can name (DefaultFields:
 // job_title as words, company_size and budget as numbers, industry,
@@ -38,6 +39,12 @@ func DatasetFromLeads(name string, leads []lead.Lead) *Dataset {
 		e, ok := ExampleFromLead(l)
 		read := "negative"
 		switch {
+		case l.Erased:
+			// Its stage stays (the funnel's), what it said does not: its
+			// blank fields would teach that saying nothing converts.
+			read = "skipped"
+			ds.Skipped = append(ds.Skipped, Skip{Lead: l.ID, Kind: "erased",
+				Detail: "stage " + yamlconf.Quote(string(l.Stage)) + ": its personal data was erased on request, so its fields are blank"})
 		case !ok:
 			read = "skipped"
 			detail := "stage " + yamlconf.Quote(string(l.Stage)) + ": no outcome yet"
@@ -64,6 +71,9 @@ func DatasetFromLeads(name string, leads []lead.Lead) *Dataset {
 			ds.HasValue = true
 		}
 		stage := string(l.Stage)
+		if l.Erased {
+			stage = "erased (" + stage + ")"
+		}
 		if ok && !e.Positive && l.SentBack != nil && (l.Stage == lead.StageNew || l.Stage == lead.StageNurturing || l.Stage == lead.StageMQL) {
 			stage = "sent back (" + stage + ")"
 		}

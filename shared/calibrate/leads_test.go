@@ -182,3 +182,58 @@ func TestExportWithASingleNumberBin(t *testing.T) {
 		}
 	}
 }
+
+// TestErasedLeadsAreSkipped: an erasure keeps an erased lead's stage (the
+// funnel stays true) but empties what it said — title, size, industry,
+// answers, address. Learning from it would read those blanks as the
+// person's answers ("no company size" converts); it is skipped, by its id,
+// and its stage's outcome row keeps reading as that stage does.
+func TestErasedLeadsAreSkipped(t *testing.T) {
+	leads := synthStoredLeads(200, 1)
+	var erased []string
+	for i := range leads {
+		l := &leads[i]
+		if i%10 != 0 || (l.Stage != lead.StageWon && l.Stage != lead.StageRejected) {
+			continue
+		}
+		// What privacy.Anonymise keeps.
+		l.Erased, l.Submission = true, lead.Submission{Country: l.Country}
+		l.Signals, l.SentBack = nil, nil
+		erased = append(erased, l.ID)
+	}
+	if len(erased) < 3 {
+		t.Fatalf("fixture: only %d erased leads", len(erased))
+	}
+	for _, stage := range []lead.Stage{lead.StageWon, lead.StageSAL, lead.StageRejected, lead.StageLost} {
+		if _, ok := ExampleFromLead(lead.Lead{ID: "E1", Stage: stage, Erased: true}); ok {
+			t.Errorf("an erased %s lead is labelled", stage)
+		}
+	}
+	ds := DatasetFromLeads("feedback", leads)
+	if len(ds.Examples) != 180-len(erased) {
+		t.Errorf("%d examples, want %d (the erased ones skipped)", len(ds.Examples), 180-len(erased))
+	}
+	for _, e := range ds.Examples {
+		if slices.Contains(erased, e.ID) {
+			t.Errorf("erased lead %s is an example: %+v", e.ID, e)
+		}
+	}
+	var skipped []string
+	for _, s := range ds.Skipped {
+		if slices.Contains(erased, s.Lead) {
+			skipped = append(skipped, s.Lead)
+			if s.Kind != "erased" || !strings.Contains(s.String(), "erased on request") {
+				t.Errorf("skip of erased lead: %s", s)
+			}
+		}
+	}
+	if len(skipped) != len(erased) {
+		t.Errorf("skipped %v, want every erased lead %v", skipped, erased)
+	}
+	for _, o := range ds.Outcomes {
+		want := map[string]string{"won": "positive", "rejected": "negative", "erased (won)": "skipped", "erased (rejected)": "skipped"}[o.Value]
+		if want != "" && o.Read != want {
+			t.Errorf("outcome %q read as %s, want %s", o.Value, o.Read, want)
+		}
+	}
+}

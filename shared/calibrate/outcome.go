@@ -22,7 +22,8 @@ type OutcomeSource interface {
 // since) are negative. ok is false for a lead sales has not answered yet
 // (new, nurturing, mql), for one the config's own disqualifiers rejected
 // (disqualified: learning from it would only repeat the disqualifiers)
-// and for unsubscribed ones, which say nothing about fit.
+// and for unsubscribed ones, which say nothing about fit, nor for an
+// erased one (its stage kept, its fields blank: no answers to learn from).
 //
 // The example carries the lead's fields (placeholders read as not given),
 // its email domain rather than its address, the source fields of its last
@@ -32,7 +33,9 @@ type OutcomeSource interface {
 // currency, else Deal.Amount).
 func ExampleFromLead(l lead.Lead) (Example, bool) {
 	positive, ok := outcomeOf(l)
-	if !ok {
+	if !ok || l.Erased {
+		// An erased lead keeps its stage but none of what it said: its
+		// blanks are no answers to learn from.
 		return Example{}, false
 	}
 	e := Example{ID: l.ID, Positive: positive, Fields: map[string]string{}}
