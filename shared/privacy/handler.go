@@ -61,6 +61,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		body := map[string]any{"error": err.Error(), "request_id": req.RequestContext.RequestID}
 		if status >= 500 {
 			body["error"] = "internal error: nothing or only part was erased; run the request again"
+			if req.RouteKey == "POST /admin/export" {
+				body["error"] = "internal error: nothing was exported (nothing changed); run the request again"
+			}
 		}
 		if ve := (*lead.ValidationError)(nil); errors.As(err, &ve) {
 			body["fields"] = ve.Fields

@@ -499,3 +499,28 @@ func TestAnonymiseKeepsNoKeyOfAPageOrLink(t *testing.T) {
 		t.Fatal("Anonymise changed the lead it was given")
 	}
 }
+
+// failingReads makes the store's reads of a timeline fail.
+type failingReads struct{ *memstore.Store }
+
+func (failingReads) Timeline(context.Context, string) ([]lead.Event, error) {
+	return nil, errors.New("dynamodb: throttled")
+}
+
+// TestFailedExportSaysSo: a storage failure answers 500 with what
+// happened to the request: an export that failed erased nothing, and
+// telling the privacy officer "nothing or only part was erased" would
+// have them believe an erasure had begun.
+func TestFailedExportSaysSo(t *testing.T) {
+	st := seed(t)
+	h, _ := newHandler(t, failingReads{st})
+	resp := do(t, h, "POST /admin/export", `{"email":"`+email+`"}`)
+	if resp.StatusCode != http.StatusInternalServerError || strings.Contains(resp.Body, "erased") ||
+		!strings.Contains(resp.Body, "nothing was exported") || strings.Contains(resp.Body, "dynamodb") {
+		t.Fatalf("failed export: %d %s", resp.StatusCode, resp.Body)
+	}
+	resp = do(t, h, "POST /admin/erase", `{"email":"`+email+`"}`)
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(resp.Body, "nothing or only part was erased") {
+		t.Fatalf("failed erasure: %d %s", resp.StatusCode, resp.Body)
+	}
+}
