@@ -268,6 +268,17 @@ func TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads(t *testing.T) {
 		}
 	}
 
+	// Ana asks what is held about her: the export names the customer
+	// lists her hashed address is in (what ad platforms were given).
+	exp, _ := admin.HTTP(ctx, adminRequest("POST /admin/export", `{"email":"`+ana+`"}`))
+	var held struct {
+		Found bool     `json:"found"`
+		Lists []string `json:"customer_lists"`
+	}
+	if err := json.Unmarshal([]byte(exp.Body), &held); err != nil || exp.StatusCode != 200 || !held.Found || !slices.Equal(held.Lists, keys) {
+		t.Fatalf("export ana: %d %s, want the customer lists %v", exp.StatusCode, exp.Body, keys)
+	}
+
 	// Ana asks to be erased: her hashed address, which an ad platform
 	// matches to her, leaves every customer list the exports left in the
 	// bucket (kept for SegmentExportRetentionDays); the others stay.

@@ -50,6 +50,11 @@ type Export struct {
 	// Suppression is the address's entry on the suppression list: why
 	// and since when it is not mailed (nil: not listed).
 	Suppression *Suppression `json:"suppression,omitempty"`
+	// CustomerLists are the segment exports' files (keys in the export
+	// bucket) that list the hashed address: what was, or is to be,
+	// uploaded to ad platforms about the person. An erasure takes the
+	// address out of each.
+	CustomerLists []string `json:"customer_lists,omitempty"`
 }
 
 // Suppression is an address's entry on the suppression list.
@@ -87,6 +92,14 @@ func (s *Service) Export(ctx context.Context, email string) (Export, error) {
 	case err == nil:
 		out.Suppressed, out.Suppression = true, &Suppression{Reason: reason, At: at}
 	case !errors.Is(err, lead.ErrNotFound):
+		return Export{}, err
+	}
+	// Listed without a lead too: a file exported before an erasure that
+	// was interrupted before its unlisting.
+	if err := s.listing(ctx, hash, func(key string, _ []byte) error {
+		out.CustomerLists = append(out.CustomerLists, key)
+		return nil
+	}); err != nil {
 		return Export{}, err
 	}
 	l, err := s.Store.LeadByEmail(ctx, hash)
@@ -187,32 +200,45 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 // unlist takes a hashed address out of every customer list the segment
 // exports left in the bucket, and says how many listed it.
 func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
+	n := 0
+	err := s.listing(ctx, hash, func(key string, kept []byte) error {
+		if err := s.Exports.Put(ctx, key, customerlist.ContentType, bytes.NewReader(kept), int64(len(kept))); err != nil {
+			return fmt.Errorf("segment exports: %w", err)
+		}
+		n++
+		return nil
+	})
+	return n, err
+}
+
+// listing calls fn with each customer list of the export bucket that
+// lists the hashed address (its key, and its body without the address),
+// in key order; nothing without a bucket.
+func (s *Service) listing(ctx context.Context, hash string, fn func(key string, without []byte) error) error {
 	if s.Exports == nil {
-		return 0, nil
+		return nil
 	}
 	keys, err := s.Exports.Keys(ctx, customerlist.Prefix)
 	if err != nil {
-		return 0, fmt.Errorf("segment exports: %w", err)
+		return fmt.Errorf("segment exports: %w", err)
 	}
-	n := 0
 	for _, key := range keys {
 		if !customerlist.IsList(key) {
 			continue
 		}
 		body, err := s.Exports.Get(ctx, key)
 		if err != nil {
-			return n, fmt.Errorf("segment exports: %w", err)
+			return fmt.Errorf("segment exports: %w", err)
 		}
 		kept, found := customerlist.Without(body, hash)
 		if !found {
 			continue
 		}
-		if err := s.Exports.Put(ctx, key, customerlist.ContentType, bytes.NewReader(kept), int64(len(kept))); err != nil {
-			return n, fmt.Errorf("segment exports: %w", err)
+		if err := fn(key, kept); err != nil {
+			return err
 		}
-		n++
 	}
-	return n, nil
+	return nil
 }
 
 // Anonymise keeps what the funnel numbers need (stage, campaign, grade,

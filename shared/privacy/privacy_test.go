@@ -524,3 +524,41 @@ func TestFailedExportSaysSo(t *testing.T) {
 		t.Fatalf("failed erasure: %d %s", resp.StatusCode, resp.Body)
 	}
 }
+
+// TestExportNamesTheCustomerListsThatListTheAddress: the segment exports'
+// customer lists hold the person's hashed address, which ad platforms
+// match to them: data held about the person, given to others. The export
+// names each file that lists it (the ones an erasure would rewrite), and
+// says when there are none.
+func TestExportNamesTheCustomerListsThatListTheAddress(t *testing.T) {
+	ann, bob := segment.HashEmail(email), segment.HashEmail("bob@acme.example")
+	st := seed(t)
+	h, _ := newHandler(t, st)
+	bucket := &files{m: map[string]string{
+		"segments/demo/2031-03-03.csv":  customerlist.Header + bob + "\n" + ann + "\n",
+		"segments/demo/2031-03-10.csv":  customerlist.Header + ann + "\n",
+		"segments/other/2031-03-10.csv": customerlist.Header + bob + "\n",
+	}}
+	h.Service.Exports = bucket
+	ex := decode[Export](t, do(t, h, "POST /admin/export", `{"email":"Ann@acme.example"}`))
+	if want := []string{"segments/demo/2031-03-03.csv", "segments/demo/2031-03-10.csv"}; !ex.Found || fmt.Sprint(ex.CustomerLists) != fmt.Sprint(want) {
+		t.Fatalf("export lists %v, want %v", ex.CustomerLists, want)
+	}
+	if len(bucket.puts) != 0 {
+		t.Fatalf("an export wrote %v", bucket.puts)
+	}
+	// Nobody by that address, but listed all the same (an export made
+	// before an earlier erasure ran again): named too.
+	bucket.m["segments/other/2031-03-10.csv"] += segment.HashEmail("gone@acme.example") + "\n"
+	if ex := decode[Export](t, do(t, h, "POST /admin/export", `{"email":"gone@acme.example"}`)); ex.Found || fmt.Sprint(ex.CustomerLists) != "[segments/other/2031-03-10.csv]" {
+		t.Fatalf("export of an address only a list holds: %+v", ex)
+	}
+	if resp := do(t, h, "POST /admin/export", `{"email":"nobody@acme.example"}`); strings.Contains(resp.Body, "customer_lists") {
+		t.Fatalf("export of an unlisted address: %s", resp.Body)
+	}
+	// The bucket failing fails the export: nothing held may go unsaid.
+	h.Service.Exports = &files{m: map[string]string{}, err: errors.New("s3: throttled")}
+	if resp := do(t, h, "POST /admin/export", `{"email":"`+email+`"}`); resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("export with the bucket failing: %d %s", resp.StatusCode, resp.Body)
+	}
+}
