@@ -31,12 +31,19 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	var in struct {
 		Email string `json:"email"`
 	}
+	var decodeErr error
+	var typeErr *json.UnmarshalTypeError
+	if err == nil {
+		decodeErr = json.Unmarshal(body, &in)
+	}
 	// Each refusal names the field and the true reason.
 	reason := ""
 	switch {
 	case err != nil:
 		reason = fmt.Sprintf("too long: the body holds at most %d bytes", maxBody)
-	case json.Unmarshal(body, &in) != nil:
+	case errors.As(decodeErr, &typeErr) && typeErr.Field == "email":
+		reason = "must be a string, not " + article(typeErr.Value)
+	case decodeErr != nil:
 		reason = "must be given as a JSON body {\"email\": \"…\"}"
 	case in.Email == "":
 		reason = "is required"
@@ -72,6 +79,14 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	log.Info("privacy", "status", http.StatusOK) // the audit line: route and caller; never the address nor its hash
 	return httpapi.JSON(http.StatusOK, out, map[string]string{"Cache-Control": "no-store"}), nil
+}
+
+// article is a JSON value's kind as the refusal names it ("an array").
+func article(kind string) string {
+	if kind == "array" || kind == "object" {
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 // maxBody bounds a request's body: an address is at most 254 bytes.

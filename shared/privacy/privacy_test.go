@@ -224,6 +224,8 @@ func TestRefusals(t *testing.T) {
 	}{
 		// Each 400 names the field and the true reason.
 		{"not JSON", "POST /admin/export", "email=ann@acme.example", nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"must be given as a JSON body {\"email\": \"…\"}"}]`},
+		{"email not a string", "POST /admin/erase", `{"email":["ann@acme.example"]}`, nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"must be a string, not an array"}]`},
+		{"email a number", "POST /admin/export", `{"email":42}`, nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"must be a string, not a number"}]`},
 		{"no email", "POST /admin/erase", `{"mail":"ann@acme.example"}`, nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"is required"}]`},
 		{"body too large", "POST /admin/erase", `{"email":"` + strings.Repeat("a", 2000) + `@acme.example"}`, nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"too long: the body holds at most 1024 bytes"}]`},
 		{"invalid address", "POST /admin/export", `{"email":"not an address"}`, nil, http.StatusBadRequest, `"fields":[{"field":"email","reason":"is not a valid email address"}]`},
