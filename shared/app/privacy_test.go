@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -62,12 +63,25 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The address's hash is no anonymous key (anyone who knows the
+	// address computes it): only the suppression list keeps it, naming
+	// no lead, so nothing leads from the address to what the erasure kept.
+	hash := lead.HashEmail(email)
 	for _, item := range scan.Items {
 		b, _ := json.Marshal(item)
 		for _, p := range personal {
 			if strings.Contains(string(b), p) {
 				t.Errorf("%q still in %s", p, b)
 			}
+		}
+		pk, _ := item["PK"].(*types.AttributeValueMemberS)
+		switch {
+		case pk != nil && pk.Value == "SUPPRESS#"+hash:
+			if strings.Contains(string(b), before.Lead.ID) {
+				t.Errorf("the erased address's suppression entry names its lead: %s", b)
+			}
+		case strings.Contains(string(b), hash):
+			t.Errorf("the erased address's hash is still in %s", b)
 		}
 	}
 	st := store.New(testenv.Clients(t).DynamoDB, table)

@@ -31,7 +31,9 @@ type Store interface {
 	// Erase rewrites the events (personal data removed), then — last, so
 	// an interrupted erasure can simply be run again — writes the
 	// anonymised profile with ch's new events, deletes the email claim
-	// and suppresses the hash.
+	// and suppresses the hash (l.EmailHash). The profile is written
+	// without the hash and the list entry names no lead: anyone who knows
+	// the address computes the hash, and must find nothing it kept.
 	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error
 	// SuppressHash suppresses an address no lead is known for.
 	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error

@@ -564,3 +564,30 @@ func TestExportNamesTheCustomerListsThatListTheAddress(t *testing.T) {
 		t.Fatalf("export with the bucket failing: %d %s", resp.StatusCode, resp.Body)
 	}
 }
+
+// TestErasedProfileCannotBeFoundByTheAddress: the address's hash is no
+// anonymous key — anyone who knows the address computes it. An erased
+// profile that kept it (or a suppression entry naming the lead) would let
+// them find what the erasure keeps about the person: that the deal was
+// won, when, in which campaign and country. The hash stays on the
+// suppression list only, which names no lead.
+func TestErasedProfileCannotBeFoundByTheAddress(t *testing.T) {
+	st := seed(t)
+	h, _ := newHandler(t, st)
+	if resp := do(t, h, "POST /admin/erase", `{"email":"`+email+`"}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("erase: %d %s", resp.StatusCode, resp.Body)
+	}
+	l, err := st.Lead(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := json.Marshal(l); l.EmailHash != "" || strings.Contains(string(raw), lead.HashEmail(email)) {
+		t.Fatalf("the erased profile keeps the address's hash: %s", raw)
+	}
+	if !l.Erased || l.Campaign() != "spring" {
+		t.Fatalf("erased lead lost its funnel facts: %+v", l)
+	}
+	if reason, _, err := st.Suppression(context.Background(), lead.HashEmail(email)); err != nil || reason != "erasure" {
+		t.Fatalf("suppression after erasure: %q %v", reason, err)
+	}
+}

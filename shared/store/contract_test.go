@@ -604,6 +604,9 @@ var contractCases = []struct {
 		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}))
 		got := c.lead("erased", "L1")
 		c.eq("erased profile", []any{got.Email, got.Erased, got.Version, got.Answers, got.Suppressed}, []any{"", true, 3, nil, "erasure"})
+		// The address's hash leads to nothing the erasure kept: the
+		// profile is written without it.
+		c.eq("erased profile's email hash", got.EmailHash, "")
 		_, err = c.s.LeadByEmail(c.ctx, l.EmailHash)
 		c.err("email claim deleted", err, lead.ErrNotFound)
 		c.suppressed("suppressed", l.EmailHash, true)

@@ -142,9 +142,14 @@ func (s *Store) SuppressHash(ctx context.Context, emailHash, reason string, at t
 // one transaction writes the anonymised profile (version check, its
 // Suppressed copy set), deletes the email claim and suppresses the
 // address, with ch's new events (the erasure and its lifecycle events).
+// l.EmailHash names the claim and the list entry; neither the profile
+// nor the entry keeps the link between them (the profile is written
+// without the hash, the entry without the lead's id): anyone who knows
+// the address computes its hash, and must find nothing the erasure kept.
 // Run again after an interruption, it finishes the job.
 func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error {
-	at := ch.At
+	at, hash := ch.At, l.EmailHash
+	l.EmailHash = ""
 	if err := s.recordPending(ctx, l.ID); err != nil {
 		return err
 	}
@@ -173,13 +178,13 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 	if err != nil {
 		return err
 	}
-	sup, err := withKey(suppression{Reason: "erasure", At: at, LeadID: l.ID}, suppressPK(l.EmailHash), skSuppress)
+	sup, err := withKey(suppression{Reason: "erasure", At: at}, suppressPK(hash), skSuppress)
 	if err != nil {
 		return wrap("marshal suppression", err)
 	}
 	items := []types.TransactWriteItem{
 		{Put: put},
-		{Delete: &types.Delete{TableName: &s.table, Key: key(emailPK(l.EmailHash), skEmail)}},
+		{Delete: &types.Delete{TableName: &s.table, Key: key(emailPK(hash), skEmail)}},
 		{Put: &types.Put{TableName: &s.table, Item: sup}},
 	}
 	rec, err := s.recorded(l.ID, ch.Events, nil, at)

@@ -448,7 +448,8 @@ func (s *Store) SuppressHash(_ context.Context, emailHash, reason string, at tim
 // (version check: lead.ErrVersionConflict), deletes the email claim and
 // suppresses the address, atomically.
 func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error {
-	at := ch.At
+	at, hash := ch.At, l.EmailHash
+	l.EmailHash = "" // the profile keeps no link to the address, nor the list entry to the lead
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	items := make(map[string][]byte, len(events))
@@ -479,8 +480,8 @@ func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, ch le
 		s.putEvent(l.ID, eventSK(ev), b)
 	}
 	s.putProfile(p)
-	delete(s.emails, l.EmailHash)
-	s.suppressed[l.EmailHash] = suppression{reason: "erasure", at: at, leadID: l.ID}
+	delete(s.emails, hash)
+	s.suppressed[hash] = suppression{reason: "erasure", at: at}
 	return nil
 }
 
