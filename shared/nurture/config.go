@@ -95,9 +95,9 @@ var defaultConfig struct {
 // only if the embedded file is invalid, which the package's tests rule out.
 func Default() *Config {
 	defaultConfig.once.Do(func() {
-		c, err := Parse(defaultYAML, "default.yaml")
+		c, err := Parse(defaultYAML, "shared/nurture/default.yaml")
 		if err != nil {
-			panic("nurture: embedded default.yaml is invalid:\n" + err.Error())
+			panic("nurture: the embedded default sequences are invalid (fix them, or run your own copy: make run SEQUENCES=…):\n" + err.Error())
 		}
 		defaultConfig.c = c
 	})

@@ -225,9 +225,9 @@ const DefaultHalfLife = 14 * 24 * time.Hour
 var defaultYAML []byte
 
 var defaultConfig = sync.OnceValue(func() *Config {
-	c, err := Parse(defaultYAML, "default.yaml")
+	c, err := Parse(defaultYAML, "shared/qualify/default.yaml")
 	if err != nil {
-		panic("qualify: embedded default.yaml is invalid:\n" + err.Error())
+		panic("qualify: the embedded default config is invalid (fix it, or run your own copy: make run CONFIG=…):\n" + err.Error())
 	}
 	return c
 })
