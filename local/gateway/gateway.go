@@ -78,8 +78,13 @@ type Gateway struct {
 // Scheduled is a schedule bound to its handler.
 type Scheduled struct {
 	Function, Event, Expression string
-	Every                       time.Duration
-	Fire                        func(context.Context) error
+	// Every is a rate's interval, or a cron's from one firing to the
+	// next (for the banner).
+	Every time.Duration
+	// Next is a cron's next firing after an instant of product time
+	// (nil for a rate).
+	Next func(time.Time) time.Time
+	Fire func(context.Context) error
 }
 
 // New wires every function of the template. A function whose config is
@@ -134,13 +139,13 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			if h.Event == nil {
 				return nil, fmt.Errorf("function %s: schedule %s but no scheduled handler", f.LogicalID, s.Event)
 			}
-			every, err := ParseRate(s.Expression)
+			every, next, err := parseSchedule(s.Expression, o.Clock())
 			if err != nil {
 				return nil, fmt.Errorf("function %s: %w", f.LogicalID, err)
 			}
 			fire := h.Event
 			name := f.LogicalID
-			g.schedules = append(g.schedules, Scheduled{Function: f.Name, Event: s.Event, Expression: s.Expression, Every: every,
+			g.schedules = append(g.schedules, Scheduled{Function: f.Name, Event: s.Event, Expression: s.Expression, Every: every, Next: next,
 				Fire: func(ctx context.Context) error { return fire(ctx, ScheduledEvent(name, o.Clock())) }})
 		}
 	}

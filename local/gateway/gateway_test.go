@@ -194,7 +194,7 @@ func TestParseRate(t *testing.T) {
 		{"rate(2 hours)", 2 * time.Hour, true},
 		{"rate(7 days)", 7 * 24 * time.Hour, true},
 		{"rate(0 minutes)", 0, false},
-		{"cron(0 9 ? * MON *)", 0, false},
+		{"cron(0 9 ? * MON *)", 0, false}, // ParseCron's
 	}
 	for _, tt := range tests {
 		got, err := gateway.ParseRate(tt.expr)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -15,12 +16,12 @@ import (
 
 var rateRe = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`)
 
-// ParseRate turns an EventBridge rate expression into its interval. Cron
-// expressions are refused with a clear error: the local ticker runs rates.
+// ParseRate turns an EventBridge rate expression into its interval (a
+// cron expression is ParseCron's).
 func ParseRate(expr string) (time.Duration, error) {
 	m := rateRe.FindStringSubmatch(expr)
 	if m == nil {
-		return 0, fmt.Errorf("schedule %q: the local scheduler supports rate(N minutes|hours|days) only", expr)
+		return 0, fmt.Errorf("schedule %q: the local scheduler supports rate(N minutes|hours|days) and cron(…)", expr)
 	}
 	n, _ := strconv.Atoi(m[1])
 	unit := map[string]time.Duration{"minute": time.Minute, "minutes": time.Minute, "hour": time.Hour, "hours": time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour}[m[2]]
@@ -28,6 +29,29 @@ func ParseRate(expr string) (time.Duration, error) {
 		return 0, fmt.Errorf("schedule %q: rate must be positive", expr)
 	}
 	return time.Duration(n) * unit, nil
+}
+
+// parseSchedule reads a rate(…) or cron(…) expression: a rate's
+// interval, or a cron's interval between its next two firings after now
+// and its Next.
+func parseSchedule(expr string, now time.Time) (time.Duration, func(time.Time) time.Time, error) {
+	if !strings.HasPrefix(expr, "cron(") {
+		every, err := ParseRate(expr)
+		return every, nil, err
+	}
+	c, err := ParseCron(expr)
+	if err != nil {
+		return 0, nil, err
+	}
+	first := c.Next(now)
+	if first.IsZero() {
+		return 0, nil, fmt.Errorf("schedule %q never fires after %s", expr, now.UTC().Format(time.RFC3339))
+	}
+	every := time.Duration(0)
+	if second := c.Next(first); !second.IsZero() {
+		every = second.Sub(first)
+	}
+	return every, c.Next, nil
 }
 
 // ScheduledEvent is the event EventBridge sends for a schedule.
@@ -40,38 +64,72 @@ func ScheduledEvent(rule string, at time.Time) events.EventBridgeEvent {
 	}
 }
 
-// RunSchedules fires each schedule every Every/speed of wall time until
-// ctx ends. A tick that is still running when the next is due is skipped,
-// as overlapping Lambda invocations are not what a rate schedule promises
-// locally (the handlers are safe under overlap anyway).
+// RunSchedules fires each rate schedule every Every/speed of wall time,
+// and each cron schedule when the product clock reaches its next firing,
+// until ctx ends (never more often than every 100 ms of wall time). A
+// tick that is still running when the next is due is skipped, as
+// overlapping Lambda invocations are not what a schedule promises locally
+// (the handlers are safe under overlap anyway).
 func (g *Gateway) RunSchedules(ctx context.Context, speed float64, log *slog.Logger) {
 	if speed <= 0 {
 		speed = 1
 	}
+	wall := func(d time.Duration) time.Duration { return max(time.Duration(float64(d)/speed), 100*time.Millisecond) }
 	for _, s := range g.schedules {
 		s := s
-		every := time.Duration(float64(s.Every) / speed)
-		if every < 100*time.Millisecond {
-			every = 100 * time.Millisecond
+		fire := func() {
+			start := time.Now()
+			err := s.Fire(ctx)
+			attrs := []any{"function", s.Function, "schedule", s.Expression, "ms", time.Since(start).Milliseconds()}
+			if err != nil {
+				log.Error("schedule fired", append(attrs, "error", err.Error())...)
+			} else {
+				log.Debug("schedule fired", attrs...)
+			}
+		}
+		if s.Next != nil {
+			go func() {
+				var last time.Time
+				for {
+					now := g.opts.Clock()
+					next := s.Next(maxTime(now, last))
+					if next.IsZero() {
+						return
+					}
+					t := time.NewTimer(min(wall(next.Sub(now)), time.Minute)) // and look again: a long sleep can overshoot
+					select {
+					case <-ctx.Done():
+						t.Stop()
+						return
+					case <-t.C:
+					}
+					if g.opts.Clock().Before(next) {
+						continue // the wall waited less than the product clock needs
+					}
+					last = next
+					fire()
+				}
+			}()
+			continue
 		}
 		go func() {
-			t := time.NewTicker(every)
+			t := time.NewTicker(wall(s.Every))
 			defer t.Stop()
 			for {
 				select {
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					start := time.Now()
-					err := s.Fire(ctx)
-					attrs := []any{"function", s.Function, "schedule", s.Expression, "ms", time.Since(start).Milliseconds()}
-					if err != nil {
-						log.Error("schedule fired", append(attrs, "error", err.Error())...)
-					} else {
-						log.Debug("schedule fired", attrs...)
-					}
+					fire()
 				}
 			}
 		}()
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

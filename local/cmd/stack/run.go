@@ -349,7 +349,16 @@ leadflow local stack is running
 		fmt.Println("    " + r)
 	}
 	for _, s := range gw.Schedules() {
-		fmt.Printf("    schedule %-18s → %s (every %s of wall time)\n", s.Expression, s.Function, wall(s.Every, *speed))
+		if s.Next != nil {
+			fmt.Printf("    schedule %-18s → %s (next %s in product time, then every %s of wall time)\n", s.Expression, s.Function,
+				s.Next(clock()).Format("Mon 2 Jan 15:04 UTC"), wall(s.Every, *speed))
+			continue
+		}
+		every := wall(s.Every, *speed)
+		if float64(s.Every) / *speed < float64(100*time.Millisecond) {
+			every = "100ms (the floor: " + shortDur(time.Duration(float64(100*time.Millisecond)**speed)) + " of product time)"
+		}
+		fmt.Printf("    schedule %-18s → %s (every %s of wall time)\n", s.Expression, s.Function, every)
 	}
 	fmt.Println(map[bool]string{true: "Ctrl-C stops everything. The log:", false: "Ctrl-C stops everything. Business events:"}[*verbose])
 	<-ctx.Done()
