@@ -294,6 +294,10 @@ type row struct {
 var csvColumns = []string{"lead_id", "email", "stage", "amount", "currency", "closed_at", "reason", "event_id"}
 
 func parseRows(body []byte, contentType string) ([]row, error) {
+	// Excel's and Notepad's "UTF-8" starts the file with a byte-order
+	// mark: before a quoted header cell it made the header unreadable,
+	// before a JSON line it made the file read as CSV.
+	body = bytes.TrimPrefix(body, []byte("\ufeff"))
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, errors.New("empty body: send JSON lines or CSV with a header row")
@@ -331,7 +335,12 @@ func parseCSV(body []byte) ([]row, error) {
 	}
 	col := map[string]int{}
 	for i, name := range header {
-		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" {
+			// A spreadsheet writes a column it once formatted as an empty
+			// header cell: no column, and a value under it the row's error.
+			continue
+		}
 		if !slices.Contains(csvColumns, name) {
 			return nil, fmt.Errorf("line 1: unknown column %q (columns: %s)", name, strings.Join(csvColumns, ", "))
 		}
@@ -363,7 +372,9 @@ func parseCSV(body []byte) ([]row, error) {
 			return nil, err
 		}
 		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
+			// An empty line, or a row a spreadsheet wrote as commas
+			// alone: no row.
 			continue
 		}
 		get := func(name string) string {
@@ -378,6 +389,10 @@ func parseCSV(body []byte) ([]row, error) {
 			// one, a comma too many) would be dropped silently; empty
 			// trailing cells, as spreadsheets write them, are no value.
 			rows = append(rows, row{line: line, err: &FieldError{"csv", fmt.Sprintf("%d values, the header has %d columns", len(rec), len(header))}})
+			continue
+		}
+		if i := unnamedValue(header, rec); i >= 0 {
+			rows = append(rows, row{line: line, err: &FieldError{"csv", fmt.Sprintf("a value in column %d, which the header does not name", i+1)}})
 			continue
 		}
 		r.o = Outcome{LeadID: get("lead_id"), Email: get("email"), Stage: get("stage"), Currency: get("currency"),
@@ -403,6 +418,17 @@ func parseCSV(body []byte) ([]row, error) {
 		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// unnamedValue is the index of the first cell of rec holding a value
+// under an empty header cell, or -1.
+func unnamedValue(header, rec []string) int {
+	for i, name := range header {
+		if strings.TrimSpace(name) == "" && i < len(rec) && strings.TrimSpace(rec[i]) != "" {
+			return i
+		}
+	}
+	return -1
 }
 
 // UnmarshalJSON reads an outcome as a CRM sends it (an event's detail, a

@@ -226,6 +226,56 @@ func TestBackfill(t *testing.T) {
 	}
 }
 
+// TestBackfillAsSpreadsheetsAndCRMsExportIt: a file saved by Excel or
+// Notepad as "UTF-8" starts with a byte-order mark, CRMs' exports quote
+// every cell (the header's too), spreadsheets write a row they consider
+// used but empty as commas alone and a column that once held formatting
+// as an empty header cell. None of it is a bad row or a bad file: the
+// rows are read, and the blank ones are no rows at all.
+func TestBackfillAsSpreadsheetsAndCRMsExportIt(t *testing.T) {
+	for _, tt := range []struct {
+		name, contentType, body string
+		rows                    float64
+		stage                   lead.Stage
+	}{
+		{"a BOM before a quoted header", "text/csv", "\ufeff\"Lead_ID\",\"Stage\",\"Amount\"\r\n\"L1\",\"won\",\"12,500.00\"\r\n", 1, lead.StageWon},
+		{"blank rows of commas", "text/csv", "lead_id,stage,amount\r\nL1,sql,\r\n,,\r\n , ,\r\nL1,won,100\r\n,,\r\n", 2, lead.StageWon},
+		{"empty header cells", "text/csv", "lead_id,stage,amount,,\nL1,won,100,,\n", 1, lead.StageWon},
+		{"JSON lines with a BOM", "application/x-ndjson", "\ufeff{\"lead_id\":\"L1\",\"stage\":\"sql\"}\r\n", 1, lead.StageSQL},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			accepted(t, f)
+			req := httpapi.Request{RouteKey: RouteOutcomes, Body: tt.body, Headers: map[string]string{"content-type": tt.contentType}}
+			r, err := f.h.Handle(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out map[string]any
+			if err := json.Unmarshal([]byte(r.Body), &out); err != nil || r.StatusCode != http.StatusOK ||
+				out["rows"] != tt.rows || out["recorded"] != tt.rows || out["failed"] != 0.0 {
+				t.Fatalf("%d %s, want 200 with %v rows recorded", r.StatusCode, r.Body, tt.rows)
+			}
+			if l := f.lead(t); l.Stage != tt.stage {
+				t.Fatalf("stage %s, want %s", l.Stage, tt.stage)
+			}
+		})
+	}
+	// A value under an empty header cell has no column: the row's error,
+	// named by its line, the other rows recorded.
+	f := newFixture(t)
+	accepted(t, f)
+	req := httpapi.Request{RouteKey: RouteOutcomes, Body: "lead_id,,stage\nL1,x,sql\nL1,,sql\n", Headers: map[string]string{"content-type": "text/csv"}}
+	r, err := f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `"recorded":1`) ||
+		!strings.Contains(r.Body, `{"line":2,"field":"csv","error":"a value in column 2, which the header does not name"}`) {
+		t.Fatalf("a value without a column name: %d %s", r.StatusCode, r.Body)
+	}
+}
+
 // runsOut is a request context whose deadline (a Lambda's) is an hour
 // away until near() says otherwise, then already here: what a back-fill
 // sees when its time runs out between two rows, without a clock.
