@@ -247,7 +247,7 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 		}
 		if out == nil {
 			if r.o.EventID == "" {
-				r.o.EventID = rowEventID(r.o)
+				r.o.EventID, r.o.ByContent = rowEventID(r.o), true
 			}
 			var res string
 			res, out = h.ApplyCRM(ctx, r.o)

@@ -35,6 +35,9 @@ type Outcome struct {
 
 	Source string `json:"-"` // "rep" or "crm"
 	Rep    string `json:"-"` // the rep whose link it was
+	// ByContent: EventID was made from the outcome's contents (a
+	// back-fill row without event_id), not given by the sender.
+	ByContent bool `json:"-"`
 }
 
 // MaxAmount bounds a deal amount (a typo guard, not a business rule).
@@ -148,6 +151,10 @@ const (
 	Superseded = "superseded" // the lead moved on: not in a stage this outcome follows
 )
 
+// openStages are the stages of a lead with sales whose deal is not
+// closed: waiting for its answer, accepted, an SQL.
+var openStages = []lead.Stage{lead.StageMQL, lead.StageSAL, lead.StageSQL}
+
 // stagesBefore are the stages an outcome stage follows: SQL follows an
 // accepted lead, won and lost an accepted lead or an SQL.
 func stagesBefore(target lead.Stage) []lead.Stage {
@@ -172,6 +179,16 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		o.Reason = ""
 	}
 	if o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID) {
+		if o.ByContent && l.Returned != nil && l.Stage != target && slices.Contains(openStages, l.Stage) {
+			// Applied, yet the deal is not at its stage: it was applied
+			// to the deal the lead had before it came back (a lead's
+			// stage only moves on within a deal). A row named by its
+			// contents cannot say whether it is that deal's, sent again,
+			// or the new deal's ("L1,sql" reads the same for both):
+			// "already" hid the new deal's outcome; say so instead.
+			return Superseded, ch, &FieldError{"event_id", "a row with these contents was recorded for the lead's earlier deal, before it came back on " +
+				l.Returned.At.UTC().Format("2006-01-02") + ": give the row an event_id to record it for its current deal"}
+		}
 		return Already, ch, nil
 	}
 	if l.Stage == target && target == lead.StageWon && o.Amount != nil && l.Deal != nil &&

@@ -690,6 +690,68 @@ func TestCloseDateBeforeTheLeadCameBack(t *testing.T) {
 	}
 }
 
+// TestBackfillRowsOfALeadThatCameBack: a back-fill row without event_id
+// is named by its contents, and a lead's second deal's rows ("L1,sql")
+// read as its first deal's. Such a row was answered "already" and
+// recorded nothing: the new deal's SQL silently missing from the funnel.
+// It is refused instead, saying why and what to add; a re-sent row of
+// the earlier deal is refused too (never applied to the new deal), and
+// one that matches the new deal's stage stays "already".
+func TestBackfillRowsOfALeadThatCameBack(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	backfill := func(body string) (int, map[string]any, string) {
+		t.Helper()
+		req := httpapi.Request{RouteKey: RouteOutcomes, Body: body, Headers: map[string]string{"content-type": "text/csv"}}
+		r, err := f.h.Handle(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+			t.Fatalf("%d %s", r.StatusCode, r.Body)
+		}
+		errs, _ := json.Marshal(out["errors"])
+		return r.StatusCode, out, string(errs)
+	}
+	first := "lead_id,stage\nL1,sql\nL1,lost\n"
+	if code, out, _ := backfill(first); code != http.StatusOK || out["recorded"] != 2.0 {
+		t.Fatalf("the first deal: %d %v", code, out)
+	}
+	// It came back, and sales accepted its new deal.
+	back := t0.Add(24 * time.Hour)
+	f.now = back.Add(time.Hour)
+	if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+		left, _ := l.Left()
+		l.ComeBack(left, back)
+		l.Stage = lead.StageSAL
+		l.Deal.AcceptedAt, l.Deal.Rep = back.Add(time.Hour), "ana@example.com"
+		return lead.Change{At: back}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := backfill("lead_id,stage\nL1,sql\n")
+	want := `[{"error":"a row with these contents was recorded for the lead's earlier deal, before it came back on ` +
+		back.Format("2006-01-02") + `: give the row an event_id to record it for its current deal","field":"event_id","line":2}]`
+	if code != http.StatusUnprocessableEntity || out["already"] != 0.0 || errs != want {
+		t.Fatalf("the new deal's SQL without an event id: %d %v %s", code, out, errs)
+	}
+	if l := f.lead(t); l.Stage != lead.StageSAL {
+		t.Fatalf("stage %s, want sal", l.Stage)
+	}
+	if code, out, _ := backfill("lead_id,stage,event_id\nL1,sql,deal-2-sql\n"); code != http.StatusOK || out["recorded"] != 1.0 || f.lead(t).Stage != lead.StageSQL {
+		t.Fatalf("with an event id: %d %v", code, out)
+	}
+	// The first deal's file again: its SQL is where the new deal is, its
+	// lost row is the earlier deal's, and neither changes the new deal.
+	version := f.lead(t).Version
+	code, out, errs = backfill(first)
+	if code != http.StatusUnprocessableEntity || out["already"] != 1.0 || out["failed"] != 1.0 ||
+		!strings.Contains(errs, `"field":"event_id","line":3`) || f.lead(t).Version != version {
+		t.Fatalf("the first file again: %d %v %s", code, out, errs)
+	}
+}
+
 // TestCRMOutcomeByEmailLogsItsLead: a CRM that names the lead by its
 // address gets the outcome applied, and the log line names the lead it
 // applied to by id (never the address), so an operator can find it.
