@@ -125,8 +125,10 @@ func TestRevenueInReports(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		crm(`{"lead_id":"`+a1+`","stage":"won","amount":10000,"event_id":"deal-a1"}`, "bus-1")
 	}
-	// a2 won in USD through a back-fill the CRM sends twice.
-	fill := "lead_id,stage,amount,currency\n" + a2 + ",won,5000,USD\n"
+	// a2 won in USD through a back-fill the CRM sends twice, saved as
+	// Excel saves "CSV UTF-8": a byte-order mark, every cell quoted, CRLF,
+	// a row of commas alone.
+	fill := "\ufeff\"lead_id\",\"stage\",\"amount\",\"currency\"\r\n\"" + a2 + "\",\"won\",\"5,000.00\",\"USD\"\r\n,,,\r\n"
 	for i, want := range []string{`"recorded":1`, `"already":1`} {
 		if r := backfill(fill); r.StatusCode != 200 || !strings.Contains(r.Body, want) {
 			t.Fatalf("back-fill %d: %d %s", i+1, r.StatusCode, r.Body)
