@@ -84,6 +84,10 @@ func (o *Outcome) Validate(now time.Time) error {
 	o.Stage = strings.ToLower(strings.TrimSpace(o.Stage))
 	o.Currency = strings.ToUpper(strings.TrimSpace(o.Currency))
 	o.Reason = strings.TrimSpace(o.Reason)
+	if o.Amount != nil && *o.Amount == 0 {
+		zero := 0.0 // not -0 ("-0.00" from a CRM), which prints as "-0"
+		o.Amount = &zero
+	}
 	switch {
 	case o.LeadID == "" && strings.TrimSpace(o.Email) == "":
 		return &FieldError{"lead_id", "give lead_id or email"}

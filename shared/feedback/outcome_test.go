@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -55,6 +56,15 @@ func TestOutcomeValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want field %q", err, tt.field)
 			}
 		})
+	}
+}
+
+// A minus zero (a CRM's "-0.00") is an amount of zero, not one the won
+// page and the reports print as "-0".
+func TestOutcomeValidateMinusZero(t *testing.T) {
+	o := Outcome{LeadID: "L1", Stage: "won", Amount: amount(math.Copysign(0, -1))}
+	if err := o.Validate(t0); err != nil || math.Signbit(*o.Amount) {
+		t.Fatalf("Validate = %v, amount %v; want no error and +0", err, *o.Amount)
 	}
 }
 
