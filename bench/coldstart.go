@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -98,9 +99,11 @@ func benchColdStart(e *env) []Row {
 		hostBuild(root, "./"+f.CodeUri, bin)
 		hostBuild(root, floors[f.Name], floorBin)
 
-		fenv := gateway.FunctionEnv(f, map[string]string{e.tmpl.TableID: table}, map[string]string{
+		extra := map[string]string{
 			"DYNAMODB_ENDPOINT": e.aws.DynamoDBEndpoint, "SES_ENDPOINT": e.aws.SESEndpoint, "EVENTBRIDGE_ENDPOINT": bus.URL,
-			"SIGNING_KEYS": "b1:bench-signing-key-0123456789", "SES_MAX_SEND_RATE": "14", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*"})
+			"SIGNING_KEYS": "b1:bench-signing-key-0123456789", "SES_MAX_SEND_RATE": "14", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*"}
+		maps.Copy(extra, gateway.LocalAddresses) // no default in the template
+		fenv := gateway.FunctionEnv(f, map[string]string{e.tmpl.TableID: table}, extra)
 		// What Lambda sets for a provided.al2023 function, besides the
 		// function's own variables; nothing else from the bench's process.
 		procEnv := []string{"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,10 +68,12 @@ func benchFunctions(e *env) []Row {
 		rows = append(rows, ratioRow("SDK operations linked: "+f.Name+" vs its floor", float64(sum(linked)), float64(sum(floorLinked)), "operations", 0))
 		fmt.Fprintf(os.Stderr, "bench: %s calls %d operations (%s); links %s, its floor %s\n", f.Name, called[f.Name].count(), called[f.Name], opsLinked(linked), opsLinked(floorLinked))
 
-		env := gateway.FunctionEnv(f, map[string]string{e.tmpl.TableID: table}, map[string]string{
+		extra := map[string]string{
 			"DYNAMODB_ENDPOINT": e.aws.DynamoDBEndpoint, "SES_ENDPOINT": e.aws.SESEndpoint, "AWS_REGION": "us-east-1",
 			"SIGNING_KEYS": "b1:bench-signing-key-0123456789", "SES_MAX_SEND_RATE": "14", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*",
-			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(root, "config", "segments")})
+			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(root, "config", "segments")}
+		maps.Copy(extra, gateway.LocalAddresses) // no default in the template
+		env := gateway.FunctionEnv(f, map[string]string{e.tmpl.TableID: table}, extra)
 		// The first build in this process: cold, like a Lambda init
 		// (the embedded default configs are parsed on first use).
 		t0 := time.Now()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -117,6 +118,7 @@ func throughputAt(e *env, root string, ep config.AWS, sdk testenv.SDK, rate floa
 		"DYNAMODB_ENDPOINT": ep.DynamoDBEndpoint, "SES_ENDPOINT": ep.SESEndpoint, "AWS_REGION": "us-east-1",
 		"SIGNING_KEYS": "b1:bench-signing-key-0123456789", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "PUBLIC_BASE_URL": "https://leads.example.com",
 		"CAMPAIGNS_DIR": filepath.Join(root, "bench", "campaigns"), "SEGMENTS_DIR": filepath.Join(root, "config", "segments"), "SES_MAX_SEND_RATE": strconv.FormatFloat(rate, 'g', -1, 64)}
+	maps.Copy(extra, gateway.LocalAddresses) // no default in the template
 	refs := map[string]string{e.tmpl.TableID: table}
 
 	// n cold leads through capture: each is enrolled with its first

@@ -99,6 +99,8 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"      Threshold: 0.0008\n", "      Threshold: 0.001\n",
 		"      MetricName: SlaBreaches\n", "      MetricName: SlaBreaches\n      Dimensions:\n        - Name: Function\n          Value: nurture\n",
 		"      MetricName: IteratorAge\n", "      MetricName: IteratorAgeMilliseconds\n",
+		"like sales@yourdomain.com.\n", "like sales@yourdomain.com.\n    Default: sales@example.com\n",
+		"without subscribers.\n    Default: \"\"\n", "without subscribers.\n    Default: ops@example.com\n",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +114,9 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"no alarm on AWS/SES Reputation.ComplaintRate > 0.0008",
 		"no alarm on leadflow SlaBreaches > 0",
 		"no alarm on AWS/Lambda IteratorAge > 600000",
+		"SalesAddress: must have no default and MinLength 1",
+		`SalesAddress: defaults to "sales@example.com", an example's value`,
+		`AlarmEmail: defaults to "ops@example.com", an example's value`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -310,17 +315,30 @@ func deployProblems(doc map[string]any) []string {
 		bad("SigningSecretParameter: needs an AllowedPattern requiring the leading / its ARN is built on")
 	}
 
-	// 6. AllowedOrigins, the privacy notice and the sender's postal
-	// address must be chosen at deploy time: a default would ship an
-	// example's value to real visitors and recipients.
+	// 6. AllowedOrigins, the privacy notice, the sender's postal
+	// address, the addresses mail comes from and goes to and the SES
+	// identity must be chosen at deploy time: a default would ship an
+	// example's value to real visitors and recipients (a guided deploy
+	// that took sales@example.com sent every hot-lead alert nowhere).
 	params, _ := doc["Parameters"].(map[string]any)
 	for name, why := range map[string]string{
 		"AllowedOrigins":      "a deploy names the landing pages' origins",
 		"PrivacyNoticeURL":    "every consent checkbox links the deployer's own privacy notice",
 		"SenderPostalAddress": "every marketing email carries the sender's real postal address",
+		"SenderAddress":       "alerts and nurture emails come from the deployer's own address",
+		"SenderIdentity":      "sending is allowed for the deployer's verified SES identity",
+		"SalesAddress":        "hot-lead alerts no rep takes reach a mailbox sales reads",
+		"MarketingAddress":    "the weekly digest reaches a mailbox marketing reads",
 	} {
 		if p, _ := params[name].(map[string]any); p == nil || p["Default"] != nil || p["MinLength"] == nil {
 			bad("%s: must have no default and MinLength 1, so %s", name, why)
+		}
+	}
+	// No parameter defaults to an example's domain (RFC 2606): such a
+	// value is never the deployer's own, and a guided deploy offers it.
+	for name, p := range params {
+		if d, ok := p.(map[string]any)["Default"].(string); ok && exampleDomain.MatchString(d) {
+			bad("%s: defaults to %q, an example's value: give it no default (and MinLength 1), so a deploy must name the real one", name, d)
 		}
 	}
 
@@ -350,6 +368,24 @@ func deployProblems(doc map[string]any) []string {
 			good: []string{"", "https://www.example.com/thank-you", "https://www.example.com/thanks?from=form"},
 			bad:  []string{"www.example.com/thank-you", "/thank-you", "https://", "javascript:alert(1)"},
 		},
+		// The addresses take what the functions take at init (an
+		// address, with or without a display name), nothing else.
+		"SenderAddress": {
+			good: []string{"leads@acme.com", "Acme Leads <leads@acme.com>", `"Acme Leads" <leads@mail.acme.co.uk>`},
+			bad:  []string{"", "leads", "leads@", "@acme.com", "leads@acme", " leads@acme.com", "leads@acme.com,sales@acme.com", "Acme <leads@acme.com", "<leads@acme.com"},
+		},
+		"SalesAddress": {
+			good: []string{"sales@acme.com", "Sales <sales@acme.com>"},
+			bad:  []string{"", "sales team", "sales@", "sales@acme.com sales2@acme.com"},
+		},
+		"MarketingAddress": {
+			good: []string{"marketing@acme.com"},
+			bad:  []string{"", "marketing@", "marketing"},
+		},
+		"SenderIdentity": {
+			good: []string{"acme.com", "mail.acme.co.uk", "leads@acme.com"},
+			bad:  []string{"", "acme", "https://acme.com", "acme.com/", "*.acme.com", "Acme <leads@acme.com>"},
+		},
 	} {
 		p, _ := params[name].(map[string]any)
 		pattern, _ := p["AllowedPattern"].(string)
@@ -372,6 +408,10 @@ func deployProblems(doc map[string]any) []string {
 	}
 	return out
 }
+
+// exampleDomain matches a value naming a domain reserved for examples
+// (RFC 2606): example.com, .net, .org and the .example TLD.
+var exampleDomain = regexp.MustCompile(`(?i)(^|[@./])example\.(com|net|org)\b|\.example\b`)
 
 // dig follows map keys, nil where one is missing.
 func dig(v any, keys ...string) any {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -87,10 +88,12 @@ func TestEveryMainBootsAndServesItsSampleEvents(t *testing.T) {
 				t.Fatalf("no sample event in events/ for %s (name it %s-<what>.json)", f.Name, f.Name)
 			}
 			rt := newRuntime(t, files)
-			env := gateway.FunctionEnv(f, refs, map[string]string{
+			extra := map[string]string{
 				"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "S3_ENDPOINT": e.S3, "EVENTBRIDGE_ENDPOINT": busSrv.URL, "AWS_REGION": "us-east-1",
 				"SIGNING_KEYS": "m1:mains-test-signing-key-0123456789", "SES_MAX_SEND_RATE": "10", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "LOG_LEVEL": "debug",
-			})
+			}
+			maps.Copy(extra, gateway.LocalAddresses) // no default in the template
+			env := gateway.FunctionEnv(f, refs, extra)
 			cmd := exec.Command(filepath.Join(bin, f.Name))
 			cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(rt.srv.URL, "http://"),
 				"LAMBDA_TASK_ROOT="+root, "AWS_LAMBDA_FUNCTION_NAME="+f.Name)

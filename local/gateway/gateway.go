@@ -214,6 +214,18 @@ func (g *Gateway) Routes() []string {
 // Schedules are the template's enabled schedules.
 func (g *Gateway) Schedules() []Scheduled { return g.schedules }
 
+// LocalAddresses are the values the local stack, the tests, the load test
+// and the bench give the address variables whose template parameters
+// (SenderAddress, SalesAddress, MarketingAddress) have no default, so
+// that a deploy must name the operator's own. Locally they are the SES
+// emulator's, which delivers every address; pass them in FunctionEnv's
+// extra (or Options.Env): the template has no value for them.
+var LocalAddresses = map[string]string{
+	"SENDER_ADDRESS":    "leads@example.com",
+	"SALES_ADDRESS":     "sales@example.com",
+	"MARKETING_ADDRESS": "marketing@example.com",
+}
+
 // FunctionEnv is the environment a function gets locally: its declared
 // variables (references resolved through refs) plus the local overrides.
 // A reference to a resource the local stack has no value for (the SES

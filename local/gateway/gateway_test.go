@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -97,13 +98,15 @@ func TestLandingFormPostsThroughGateway(t *testing.T) {
 // siteURL (its origin and the links' base).
 func options(t *testing.T, tm *sam.Template, table, siteURL string, logs io.Writer) gateway.Options {
 	e := testenv.Get(t)
-	return gateway.Options{
+	o := gateway.Options{
 		Template: tm, Refs: map[string]string{tm.TableID: table},
 		Env: map[string]string{"DYNAMODB_ENDPOINT": e.DynamoDB, "SES_ENDPOINT": e.SES, "S3_ENDPOINT": e.S3, "AWS_REGION": "us-east-1",
 			"PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": siteURL, "PUBLIC_BASE_URL": siteURL, "SIGNING_KEYS": "t1:test-signing-key-0123456789abcdef", "SES_MAX_SEND_RATE": "100",
 			"CAMPAIGNS_DIR": filepath.Join(testenv.Root(t), "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(testenv.Root(t), "config", "segments")},
 		Clock: time.Now, Logs: logs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
+	maps.Copy(o.Env, gateway.LocalAddresses)
+	return o
 }
 
 // TestHandlersRunWithinTheirLambdaTimeout: locally as in Lambda, every

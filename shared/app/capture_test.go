@@ -71,6 +71,8 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 		// leads of one source within minutes than the default allows.
 		"ALERT_LIMIT": "off", "ALERT_CAMPAIGN_LIMIT": "off", "ALERT_DEDUP_WINDOW": "0s", "CAMPAIGNS_DIR": testCampaigns(t),
 		"SEGMENTS_DIR": filepath.Join(testenv.Root(t), "config", "segments")}
+	// The addresses' parameters have no default: a deploy names them.
+	maps.Copy(extra, gateway.LocalAddresses)
 	if _, ok := f.Env["SEGMENTS_BUCKET"]; ok && overrides["SEGMENTS_BUCKET"] == "" {
 		// A function that reads or writes the segment exports gets a
 		// bucket of its own unless the test shares one.

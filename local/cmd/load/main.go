@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -168,12 +169,13 @@ func run(ctx context.Context, endpoints config.AWS, o options) (result, error) {
 		}
 	})
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	env := map[string]string{"DYNAMODB_ENDPOINT": endpoints.DynamoDBEndpoint, "SES_ENDPOINT": endpoints.SESEndpoint, "AWS_REGION": "us-east-1",
+		"PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SIGNING_KEYS": "l1:load-signing-key-0123456789",
+		"SES_MAX_SEND_RATE": "1000", "PUBLIC_BASE_URL": "https://leads.example.com", "LOG_LEVEL": "error",
+		"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(root, "config", "segments")}
+	maps.Copy(env, gateway.LocalAddresses) // no default in the template
 	gw, err := gateway.New(ctx, gateway.Options{Template: tm, Refs: map[string]string{tm.TableID: table}, Services: services,
-		Env: map[string]string{"DYNAMODB_ENDPOINT": endpoints.DynamoDBEndpoint, "SES_ENDPOINT": endpoints.SESEndpoint, "AWS_REGION": "us-east-1",
-			"PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SIGNING_KEYS": "l1:load-signing-key-0123456789",
-			"SES_MAX_SEND_RATE": "1000", "PUBLIC_BASE_URL": "https://leads.example.com", "LOG_LEVEL": "error",
-			"CAMPAIGNS_DIR": filepath.Join(root, "config", "campaigns"), "SEGMENTS_DIR": filepath.Join(root, "config", "segments")},
-		Clock: time.Now, Logs: io.Discard, Log: quiet})
+		Env: env, Clock: time.Now, Logs: io.Discard, Log: quiet})
 	if err != nil {
 		return result{}, err
 	}

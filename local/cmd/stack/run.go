@@ -185,7 +185,9 @@ func run(ctx context.Context, args []string) error {
 	// The SES emulator cannot answer GetAccount; AWS's default is 1/s in
 	// the sandbox, 14/s and up in production.
 	env["SES_MAX_SEND_RATE"] = "50"
-	env["MARKETING_ADDRESS"] = "marketing@example.com"
+	// The sender, sales and marketing addresses have no default in the
+	// template (a deploy names its own); locally, the emulator's.
+	maps.Copy(env, gateway.LocalAddresses)
 	// In AWS the namespace is leadflow/<stack name>.
 	env["METRICS_NAMESPACE"] = "leadflow/local"
 	env["CAMPAIGNS_DIR"] = filepath.Join(root, "config", "campaigns")
