@@ -101,6 +101,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"      MetricName: IteratorAge\n", "      MetricName: IteratorAgeMilliseconds\n",
 		"like sales@yourdomain.com.\n", "like sales@yourdomain.com.\n    Default: sales@example.com\n",
 		"without subscribers.\n    Default: \"\"\n", "without subscribers.\n    Default: ops@example.com\n",
+		"      Timeout: 29\n      Environment:\n        Variables:\n          # An erasure", "      Timeout: 60\n      Environment:\n        Variables:\n          # An erasure",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +118,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"SalesAddress: must have no default and MinLength 1",
 		`SalesAddress: defaults to "sales@example.com", an example's value`,
 		`AlarmEmail: defaults to "ops@example.com", an example's value`,
+		"PrivacyFunction: Timeout 60 s behind API Gateway's 30 s (POST /admin/erase, POST /admin/export)",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -144,12 +146,17 @@ func deployProblems(doc map[string]any) []string {
 
 	// 1. AWS_IAM on exactly the admin and report routes.
 	var iam []string
+	routesOf := map[string][]string{} // function logical id → its routes
 	for _, api := range byType["AWS::ApiGatewayV2::Api"] {
 		body, _ := props(api)["Body"].(map[string]any)
 		paths, _ := body["paths"].(map[string]any)
 		for path, ops := range paths {
 			for method, op := range ops.(map[string]any) {
 				key := strings.ToUpper(method) + " " + path
+				uri, _ := dig(op, "x-amazon-apigateway-integration", "uri", "Fn::Sub").(string)
+				if m := integratedFunction.FindStringSubmatch(uri); m != nil {
+					routesOf[m[1]] = append(routesOf[m[1]], key)
+				}
 				sec, _ := json.Marshal(op.(map[string]any)["security"])
 				hasIAM := strings.Contains(string(sec), `"AWS_IAM"`)
 				admin := strings.HasPrefix(path, "/admin/") || path == "/reports" || strings.HasPrefix(path, "/reports/")
@@ -167,6 +174,19 @@ func deployProblems(doc map[string]any) []string {
 	sort.Strings(iam)
 	if len(iam) == 0 {
 		bad("no route has IAM auth: export, erase and reports would be public")
+	}
+	// A function behind the HTTP API runs no longer than the API waits
+	// for it (30 s): past that the caller gets the gateway's bare 503
+	// while the function works on unseen (an erasure of 60 s did).
+	if len(routesOf) == 0 {
+		bad("no route is integrated with a function (the check reads ${<Function>.Arn} in the integration uri)")
+	}
+	for fn, keys := range routesOf {
+		timeout, _ := props(fn)["Timeout"].(float64)
+		if timeout > 30 && fn != "SegmentsFunction" { // its scheduled export scans for minutes (README "Retargeting segments")
+			sort.Strings(keys)
+			bad("%s: Timeout %v s behind API Gateway's 30 s (%s): the caller gets the gateway's 503 while it works on; at most 29, stopping in time", fn, timeout, strings.Join(keys, ", "))
+		}
 	}
 
 	// 2. Every function logs to a log group with retention, and has an
@@ -408,6 +428,10 @@ func deployProblems(doc map[string]any) []string {
 	}
 	return out
 }
+
+// integratedFunction is the function an HTTP API route's integration
+// invokes: "…/functions/${PrivacyFunction.Arn}/invocations".
+var integratedFunction = regexp.MustCompile(`/functions/\$\{([A-Za-z0-9]+)\.Arn\}/invocations`)
 
 // exampleDomain matches a value naming a domain reserved for examples
 // (RFC 2606): example.com, .net, .org and the .example TLD.

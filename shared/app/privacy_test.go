@@ -169,3 +169,35 @@ func TestErasureLeavesNoKeyOfPagesOrLinks(t *testing.T) {
 		t.Fatalf("erased lead's signals %+v: the kinds must stay", after.Signals)
 	}
 }
+
+// TestErasureNearItsDeadlineSaysItIsNotFinished: behind API Gateway's
+// 30 s, an erasure with too little time left starts nothing and answers
+// 503 "not finished, run it again" (the gateway's own 503 says nothing,
+// and the function worked on); run again with time, it erases.
+func TestErasureNearItsDeadlineSaysItIsNotFinished(t *testing.T) {
+	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
+	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	if resp, _ := capture.HTTP(context.Background(), sampleEvent(t, "capture-json.json")); resp.StatusCode != 202 {
+		t.Fatal(resp.Body)
+	}
+	email := "maria.schmidt@acme-industrial.example"
+	near, cancel := context.WithDeadline(context.Background(), time.Now().Add(privacy.Margin/3))
+	defer cancel()
+	er, _ := admin.HTTP(near, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`))
+	var body struct {
+		Error    string `json:"error"`
+		Finished *bool  `json:"finished"`
+		Erased   bool   `json:"erased"`
+	}
+	_ = json.Unmarshal([]byte(er.Body), &body)
+	if er.StatusCode != http.StatusServiceUnavailable || body.Finished == nil || *body.Finished || body.Erased ||
+		!strings.Contains(body.Error, "run the request again") || er.Headers["Retry-After"] == "" {
+		t.Fatalf("erase near its deadline: %d %v %s", er.StatusCode, er.Headers, er.Body)
+	}
+	er, _ = admin.HTTP(context.Background(), adminRequest("POST /admin/erase", `{"email":"`+email+`"}`))
+	var res privacy.Result
+	_ = json.Unmarshal([]byte(er.Body), &res)
+	if er.StatusCode != 200 || !res.Erased {
+		t.Fatalf("erase run again: %d %s", er.StatusCode, er.Body)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -53,14 +54,26 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return httpapi.JSON(http.StatusBadRequest, map[string]any{"error": "body must be {\"email\": \"…\"}",
 			"fields": []lead.FieldError{{Field: "email", Reason: reason}}, "request_id": req.RequestContext.RequestID}, nil), nil
 	}
+	// The work ends a moment before the function's deadline, so a call
+	// that hangs still leaves time to answer; steps are not started
+	// within Margin of it (Service).
+	work := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		work, cancel = context.WithDeadline(ctx, dl.Add(-answerTime))
+		defer cancel()
+	}
 	var out any
 	switch req.RouteKey {
 	case "POST /admin/export":
-		out, err = h.Service.Export(ctx, in.Email)
+		out, err = h.Service.Export(work, in.Email)
 	case "POST /admin/erase":
-		out, err = h.Service.Erase(ctx, in.Email)
+		out, err = h.Service.Erase(work, in.Email)
 	default:
 		return httpapi.JSON(http.StatusNotFound, map[string]string{"error": "not found"}, nil), nil
+	}
+	if err != nil && (errors.Is(err, ErrUnfinished) || errors.Is(work.Err(), context.DeadlineExceeded)) {
+		return h.unfinished(log, req, out, err), nil
 	}
 	if err != nil {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrInvalid: http.StatusBadRequest, lead.ErrVersionConflict: http.StatusConflict})
@@ -79,6 +92,35 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	log.Info("privacy", "status", http.StatusOK) // the audit line: route and caller; never the address nor its hash
 	return httpapi.JSON(http.StatusOK, out, map[string]string{"Cache-Control": "no-store"}), nil
+}
+
+// answerTime is what a request keeps, after its work's end, to answer
+// before the function's deadline.
+const answerTime = time.Second
+
+// unfinished answers a request that ran out of time: 503, not the
+// gateway's bare one after 30 s (which an admin cannot tell from a
+// failure, while the function works on), but what was done and that the
+// request must be run again. An erasure that stopped between steps says
+// what it did (the lead erased, the lists unlisted so far).
+func (h *Handler) unfinished(log *slog.Logger, req httpapi.Request, out any, err error) httpapi.Response {
+	log.Warn("privacy", "status", http.StatusServiceUnavailable, "finished", false, "error", err.Error())
+	body := struct {
+		Error     string `json:"error"`
+		Finished  bool   `json:"finished"`
+		RequestID string `json:"request_id"`
+		*Result
+	}{RequestID: req.RequestContext.RequestID}
+	switch res, ok := out.(Result); {
+	case req.RouteKey == "POST /admin/export":
+		body.Error = "not finished in time: nothing was exported (nothing changed); run the request again"
+	case ok && errors.Is(err, ErrUnfinished):
+		body.Error = "not finished in time: the erasure stopped between steps (what it did is below); run the request again to finish it"
+		body.Result = &res
+	default:
+		body.Error = "not finished in time: nothing or only part was erased; run the request again to finish the erasure"
+	}
+	return httpapi.JSON(http.StatusServiceUnavailable, body, map[string]string{"Retry-After": "1", "Cache-Control": "no-store"})
 }
 
 // article is a JSON value's kind as the refusal names it ("an array").

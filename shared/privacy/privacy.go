@@ -73,6 +73,19 @@ type Exports interface {
 	Put(ctx context.Context, key, contentType string, body io.ReadSeeker, size int64) error
 }
 
+// Margin is the time a request keeps free before its deadline (the
+// function's, within API Gateway's 30 s): it starts no new step — the
+// lead's erasure, a customer list — closer to it than this, and answers
+// that it is not finished, rather than let the gateway answer a bare 503
+// while the function works on unseen.
+const Margin = 3 * time.Second
+
+// ErrUnfinished is a request that stopped before its deadline with steps
+// left: an erasure run again picks up where it stopped (what it did is
+// done; it redoes nothing that would change), an export run again starts
+// over (it changed nothing).
+var ErrUnfinished = errors.New("not finished before the request's deadline")
+
 // Service runs privacy requests.
 type Service struct {
 	Store Store
@@ -89,6 +102,9 @@ func (s *Service) Export(ctx context.Context, email string) (Export, error) {
 		return Export{}, invalidEmail(reason)
 	}
 	hash := lead.HashEmail(norm)
+	if lead.NearDeadline(ctx, Margin) {
+		return Export{}, ErrUnfinished
+	}
 	out := Export{EmailHash: hash}
 	switch reason, at, err := s.Store.Suppression(ctx, hash); {
 	case err == nil:
@@ -147,6 +163,10 @@ type Result struct {
 
 // Erase removes an address's personal data. Without a lead the hash is
 // still suppressed, so the address is not mailed if it ever arrives.
+// Near its deadline it starts no new step and returns what it did with
+// ErrUnfinished: run again, it finishes (the lead, erased already, is
+// not found again; the customer lists still listing the address are
+// unlisted).
 func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	now := s.Clock()
 	norm, reason := lead.NormaliseEmail(email)
@@ -154,6 +174,9 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 		return Result{}, invalidEmail(reason)
 	}
 	hash := lead.HashEmail(norm)
+	if lead.NearDeadline(ctx, Margin) {
+		return Result{EmailHash: hash}, ErrUnfinished
+	}
 	// The erasure is the lead's read-modify-write like any other (one
 	// owner: lead.UpdateWith): a tick or a click writing the lead
 	// meanwhile makes it read and anonymise again, not answer 409. The
@@ -194,6 +217,9 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	// interruption): the customer lists exported before still name the
 	// person by the hashed address an ad platform matches.
 	if res.Exports, err = s.unlist(ctx, hash); err != nil {
+		if errors.Is(err, ErrUnfinished) {
+			return res, err
+		}
 		return Result{}, err
 	}
 	return res, nil
@@ -215,7 +241,8 @@ func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
 
 // listing calls fn with each customer list of the export bucket that
 // lists the hashed address (its key, and its body without the address),
-// in key order; nothing without a bucket.
+// in key order; nothing without a bucket. It reads no list within Margin
+// of ctx's deadline: ErrUnfinished, after fn ran for the lists before.
 func (s *Service) listing(ctx context.Context, hash string, fn func(key string, without []byte) error) error {
 	if s.Exports == nil {
 		return nil
@@ -227,6 +254,9 @@ func (s *Service) listing(ctx context.Context, hash string, fn func(key string, 
 	for _, key := range keys {
 		if !customerlist.IsList(key) {
 			continue
+		}
+		if lead.NearDeadline(ctx, Margin) {
+			return ErrUnfinished
 		}
 		body, err := s.Exports.Get(ctx, key)
 		if err != nil {

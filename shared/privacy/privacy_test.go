@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -589,5 +590,107 @@ func TestErasedProfileCannotBeFoundByTheAddress(t *testing.T) {
 	}
 	if reason, _, err := st.Suppression(context.Background(), lead.HashEmail(email)); err != nil || reason != "erasure" {
 		t.Fatalf("suppression after erasure: %q %v", reason, err)
+	}
+}
+
+// closingIn is a context whose deadline the test moves: a Lambda's
+// deadline, which comes closer as the request works. Nothing waits on it.
+type closingIn struct {
+	context.Context
+	mu sync.Mutex
+	dl time.Time
+}
+
+func (c *closingIn) Deadline() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dl, true
+}
+
+func (c *closingIn) set(dl time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dl = dl
+}
+
+// nearing is a bucket whose first write brings the deadline within the
+// margin: the customer lists after it are not started.
+type nearing struct {
+	*files
+	ctx *closingIn
+}
+
+func (n nearing) Put(ctx context.Context, key, contentType string, body io.ReadSeeker, size int64) error {
+	n.ctx.set(time.Now().Add(Margin / 3))
+	return n.files.Put(ctx, key, contentType, body, size)
+}
+
+// TestEraseStopsBeforeItsDeadlineAndFinishesWhenRunAgain: an erasure
+// runs behind API Gateway, which answers 503 after 30 s whatever the
+// function still does. Near its deadline it starts no new step and says
+// it is not finished (what it did, and to run it again); run again, it
+// finishes the rest without redoing what was done.
+func TestEraseStopsBeforeItsDeadlineAndFinishesWhenRunAgain(t *testing.T) {
+	ann, bob := segment.HashEmail(email), segment.HashEmail("bob@acme.example")
+	st := seed(t)
+	bucket := &files{m: map[string]string{
+		"segments/demo/2031-03-03.csv":  customerlist.Header + ann + "\n" + bob + "\n",
+		"segments/demo/2031-03-10.csv":  customerlist.Header + ann + "\n",
+		"segments/other/2031-03-10.csv": customerlist.Header + bob + "\n" + ann + "\n",
+	}}
+	ctx := &closingIn{Context: context.Background(), dl: time.Now().Add(time.Hour)}
+	svc := &Service{Store: st, Exports: nearing{bucket, ctx}, Clock: func() time.Time { return t0 }}
+
+	res, err := svc.Erase(ctx, email)
+	if !errors.Is(err, ErrUnfinished) {
+		t.Fatalf("erase near its deadline: %+v, %v; want ErrUnfinished", res, err)
+	}
+	if !res.Erased || res.LeadID != "L1" || res.Exports != 1 || len(bucket.puts) != 1 {
+		t.Fatalf("erase near its deadline: %+v, files written %v; want the lead erased and one list done", res, bucket.puts)
+	}
+	if _, err := st.LeadByEmail(context.Background(), lead.HashEmail(email)); !errors.Is(err, lead.ErrNotFound) {
+		t.Fatalf("the lead is still found by the address: %v", err)
+	}
+	left := 0
+	for _, body := range bucket.m {
+		if strings.Contains(body, ann) {
+			left++
+		}
+	}
+	if left != 2 {
+		t.Fatalf("%d lists still list the address, want the 2 not started", left)
+	}
+
+	// Run again with time to spare: the rest, and only the rest.
+	res, err = svc.Erase(context.Background(), email)
+	if err != nil || res.Exports != 2 || len(bucket.puts) != 3 {
+		t.Fatalf("run again: %+v, %v, files written %v; want the 2 lists left", res, err, bucket.puts)
+	}
+	for k, body := range bucket.m {
+		if strings.Contains(body, ann) {
+			t.Errorf("%s still lists the address: %q", k, body)
+		}
+	}
+
+	// Through the handler: a clear answer, not the gateway's bare 503 —
+	// what was done, that it is not finished, and to run it again.
+	h, _ := newHandler(t, seed(t))
+	near, cancel := context.WithDeadline(context.Background(), time.Now().Add(Margin/3))
+	defer cancel()
+	resp, err := h.Handle(near, post("POST /admin/erase", `{"email":"`+email+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := decode[map[string]any](t, resp)
+	if resp.StatusCode != http.StatusServiceUnavailable || body["finished"] != false || !strings.Contains(fmt.Sprint(body["error"]), "run the request again") ||
+		body["email_hash"] != lead.HashEmail(email) {
+		t.Fatalf("erase near its deadline: %d %s", resp.StatusCode, resp.Body)
+	}
+	resp, err = h.Handle(near, post("POST /admin/export", `{"email":"`+email+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(resp.Body, "nothing was exported") {
+		t.Fatalf("export near its deadline: %d %s", resp.StatusCode, resp.Body)
 	}
 }
