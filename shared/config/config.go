@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -40,7 +41,7 @@ type Sales struct {
 	SalesAddress string `env:"SALES_ADDRESS" param:"SalesAddress" is:"address"`
 	// PublicBaseURL prefixes links in emails; "" means the API's own URL
 	// as seen in the request (capture) or recorded with the lead.
-	PublicBaseURL string `env:"PUBLIC_BASE_URL" optional:"true"`
+	PublicBaseURL string `env:"PUBLIC_BASE_URL" param:"PublicBaseUrl" is:"baseurl" optional:"true"`
 	// ConfigurationSet is the SES configuration set every email uses, so
 	// bounces, complaints and deliveries come back as events.
 	ConfigurationSet string `env:"SES_CONFIGURATION_SET" optional:"true"`
@@ -177,7 +178,7 @@ type Reports struct {
 	Table            string `env:"TABLE_NAME"`
 	Sender           string `env:"SENDER_ADDRESS" param:"SenderAddress" is:"address"`
 	MarketingAddress string `env:"MARKETING_ADDRESS" param:"MarketingAddress" is:"address"`
-	PublicBaseURL    string `env:"PUBLIC_BASE_URL" optional:"true"`
+	PublicBaseURL    string `env:"PUBLIC_BASE_URL" param:"PublicBaseUrl" is:"baseurl" optional:"true"`
 	ConfigurationSet string `env:"SES_CONFIGURATION_SET" optional:"true"`
 	// SalesAddress gets the open leads of reps who left whose team has
 	// no team lead.
@@ -252,6 +253,13 @@ func Load(dst any, getenv func(string) string) error {
 					return
 				}
 			}
+			if f.Tag.Get("is") == "baseurl" {
+				// Every link in every email would be broken: say so at init.
+				if why := baseURLProblem(raw); why != "" {
+					problems = append(problems, fmt.Sprintf("%s=%q %s%s", name, raw, why, paramHint(f)))
+					return
+				}
+			}
 			fv.SetString(raw)
 		case int:
 			n, err := strconv.Atoi(raw)
@@ -273,6 +281,25 @@ func Load(dst any, getenv func(string) string) error {
 		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// baseURLProblem says what is wrong with a base URL links are built on
+// (base + "/u/…"), "" when nothing is: an absolute http(s) URL with a
+// host, and no trailing slash, query or fragment (a link would double the
+// slash, or land inside the query).
+func baseURLProblem(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.Opaque != "" ||
+		strings.ContainsAny(raw, " \t\r\n") {
+		return "is not a base URL like https://leads.example.com (scheme and host: without them every emailed link is relative)"
+	}
+	if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(raw, "?#") {
+		return "has a query or fragment: give the base URL alone, like https://leads.example.com"
+	}
+	if strings.HasSuffix(raw, "/") {
+		return "ends with a slash: give it without, like https://leads.example.com (links add their own path)"
+	}
+	return ""
 }
 
 // InTask resolves a config path inside the function's build: relative

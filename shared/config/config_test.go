@@ -1,0 +1,65 @@
+package config
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestPublicBaseURLIsCheckedAtLoad: every emailed link (unsubscribe links
+// among them) is PUBLIC_BASE_URL + a path, so a value without its scheme
+// made them relative and one with a trailing slash doubled it; the
+// function stops at init naming the variable and its template parameter.
+func TestPublicBaseURLIsCheckedAtLoad(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{
+		{"", ""}, // the API's own URL
+		{"https://leads.example.com", ""},
+		{"https://www.example.com/leads", ""},
+		{"http://127.0.0.1:3000", ""}, // the local stack
+		{"leads.example.com", `PUBLIC_BASE_URL="leads.example.com" is not a base URL like https://leads.example.com`},
+		{"https://leads.example.com/", `PUBLIC_BASE_URL="https://leads.example.com/" ends with a slash`},
+		{"https://www.example.com/leads/", `ends with a slash`},
+		{"//leads.example.com", `is not a base URL`},
+		{"https://", `is not a base URL`},
+		{"ftp://leads.example.com", `is not a base URL`},
+		{"https://leads.example.com?x=1", `has a query or fragment`},
+		{"https://leads.example.com#top", `has a query or fragment`},
+		{" https://leads.example.com", `is not a base URL`},
+		{"https://leads.example.com/a b", `is not a base URL`},
+	} {
+		var cfg struct {
+			URL string `env:"PUBLIC_BASE_URL" param:"PublicBaseUrl" is:"baseurl" optional:"true"`
+		}
+		err := Load(&cfg, func(string) string { return tc.value })
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.value, err)
+		case tc.want == "" && cfg.URL != tc.value:
+			t.Errorf("%q: loaded %q", tc.value, cfg.URL)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "(template parameter PublicBaseUrl)")):
+			t.Errorf("%q: err = %v, want %q and the template parameter", tc.value, err, tc.want)
+		}
+	}
+	// Every function that reads it checks it.
+	readers := 0
+	for name, cfg := range Functions {
+		if declared, _ := Vars(cfg); !slices.Contains(declared, "PUBLIC_BASE_URL") {
+			continue
+		}
+		readers++
+		ptr := reflect.New(reflect.TypeOf(cfg)).Interface()
+		err := Load(ptr, func(k string) string {
+			if k == "PUBLIC_BASE_URL" {
+				return "leads.example.com"
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), `PUBLIC_BASE_URL="leads.example.com"`) {
+			t.Errorf("%s with PUBLIC_BASE_URL=leads.example.com: %v", name, err)
+		}
+	}
+	if readers == 0 {
+		t.Fatal("no function reads PUBLIC_BASE_URL")
+	}
+}
