@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,9 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 	}
 	// The address's hash is no anonymous key (anyone who knows the
 	// address computes it): only the suppression list keeps it, naming
-	// no lead, so nothing leads from the address to what the erasure kept.
+	// no lead, so nothing leads from the address to what the erasure kept
+	// — and, for a day (TTL), the record of the erasure the segment
+	// exports read, which holds nothing but its expiry.
 	hash := lead.HashEmail(email)
 	for _, item := range scan.Items {
 		b, _ := json.Marshal(item)
@@ -79,6 +82,14 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 		case pk != nil && pk.Value == "SUPPRESS#"+hash:
 			if strings.Contains(string(b), before.Lead.ID) {
 				t.Errorf("the erased address's suppression entry names its lead: %s", b)
+			}
+		case pk != nil && pk.Value == "SEGMENTS" && item["SK"].(*types.AttributeValueMemberS).Value == "ERASED#"+hash:
+			var exp int64
+			if n, ok := item["expiresAt"].(*types.AttributeValueMemberN); ok {
+				exp, _ = strconv.ParseInt(n.Value, 10, 64)
+			}
+			if len(item) != 3 || exp <= 0 || exp > time.Now().Add(store.ErasureMemory).Unix() {
+				t.Errorf("the erasure's record holds more than its expiry, or is kept longer than %v: %s", store.ErasureMemory, b)
 			}
 		case strings.Contains(string(b), hash):
 			t.Errorf("the erased address's hash is still in %s", b)

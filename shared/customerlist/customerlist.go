@@ -7,7 +7,10 @@
 package customerlist
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"io"
 	"strings"
 	"time"
 )
@@ -46,4 +49,70 @@ func Without(body []byte, hash string) ([]byte, bool) {
 		out = append(out, line...)
 	}
 	return out, found
+}
+
+// Erasures are the addresses (email hashes) of the recent erasures: each
+// erasure records its address before it takes it out of the lists in the
+// bucket, and every writer of a list — the export, an erasure — reads
+// them after each write and writes again without any it had not yet
+// taken out. A list's last write is then followed by a read that found
+// nothing new, so an address still in it belongs to an erasure recorded
+// after that write, which finds the list and takes it out.
+type Erasures interface {
+	RecentErasures(ctx context.Context) ([]string, error)
+}
+
+// MaxRounds bounds a writer's write-then-check rounds: each further round
+// needs yet another erasure recorded during the one before.
+const MaxRounds = 20
+
+// Drop is a list without the rows of any hash in drop, and how many rows
+// it dropped.
+func Drop(body []byte, drop map[string]bool) ([]byte, int) {
+	var out []byte
+	n := 0
+	for line := range bytes.Lines(body) {
+		if drop[string(bytes.TrimRight(line, "\r\n"))] {
+			n++
+			continue
+		}
+		out = append(out, line...)
+	}
+	return out, n
+}
+
+// Filter copies the list in src to dst without the rows of any hash in
+// drop, and says how many rows it dropped.
+func Filter(dst io.Writer, src io.Reader, drop map[string]bool) (int, error) {
+	r := bufio.NewReaderSize(src, 64<<10)
+	n := 0
+	for {
+		line, err := r.ReadSlice('\n')
+		if len(line) > 0 {
+			if drop[string(bytes.TrimRight(line, "\r\n"))] {
+				n++
+			} else if _, werr := dst.Write(line); werr != nil {
+				return n, werr
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil && err != bufio.ErrBufferFull {
+			return n, err
+		}
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer is no row: copy the rest of it.
+			rest, rerr := r.ReadBytes('\n')
+			if _, werr := dst.Write(rest); werr != nil {
+				return n, werr
+			}
+			if rerr == io.EOF {
+				return n, nil
+			}
+			if rerr != nil {
+				return n, rerr
+			}
+		}
+	}
 }

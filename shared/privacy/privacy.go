@@ -37,6 +37,12 @@ type Store interface {
 	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error
 	// SuppressHash suppresses an address no lead is known for.
 	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
+	// RecordErasure records, first, that the address is being erased,
+	// naming no lead (kept a short while): every writer of a customer
+	// list takes the rows of the erasures it reads out of what it writes
+	// (customerlist.Erasures).
+	RecordErasure(ctx context.Context, emailHash string, at time.Time) error
+	customerlist.Erasures
 }
 
 // Export is everything held about one address.
@@ -177,6 +183,15 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	if lead.NearDeadline(ctx, Margin) {
 		return Result{EmailHash: hash}, ErrUnfinished
 	}
+	if s.Exports != nil {
+		// Before anything else: an export that read the lead before the
+		// erasure and stores its files after the erasure looked at the
+		// bucket reads this record after storing them, and takes the
+		// address out itself.
+		if err := s.Store.RecordErasure(ctx, hash, now); err != nil {
+			return Result{}, err
+		}
+	}
 	// The erasure is the lead's read-modify-write like any other (one
 	// owner: lead.UpdateWith): a tick or a click writing the lead
 	// meanwhile makes it read and anonymise again, not answer 409. The
@@ -226,24 +241,86 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 }
 
 // unlist takes a hashed address out of every customer list the segment
-// exports left in the bucket, and says how many listed it.
+// exports left in the bucket, and says how many listed it. A list is
+// written without the rows of every erasure recorded (the others' too):
+// what this erasure read may be older than what another erasure, or an
+// export, wrote since. So after writing, it reads the erasures again and,
+// while one it had not taken out is new, reads the lists it wrote again
+// and writes each still holding an erased row without it
+// (customerlist.Erasures).
 func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
-	n := 0
-	err := s.listing(ctx, hash, func(key string, kept []byte) error {
+	if s.Exports == nil {
+		return 0, nil
+	}
+	taken := map[string]bool{hash: true}
+	if _, err := s.newErasures(ctx, taken); err != nil {
+		return 0, err
+	}
+	var written []string
+	err := s.listing(ctx, hash, func(key string, body []byte) error {
+		kept, _ := customerlist.Drop(body, taken)
 		if err := s.Exports.Put(ctx, key, customerlist.ContentType, bytes.NewReader(kept), int64(len(kept))); err != nil {
 			return fmt.Errorf("segment exports: %w", err)
 		}
-		n++
+		written = append(written, key)
 		return nil
 	})
-	return n, err
+	if err != nil {
+		return len(written), err // ErrUnfinished: these are done
+	}
+	n := len(written)
+	for round := 0; len(written) > 0; round++ {
+		fresh, err := s.newErasures(ctx, taken)
+		if err != nil {
+			return 0, err
+		}
+		if len(fresh) == 0 {
+			break
+		}
+		if round >= customerlist.MaxRounds {
+			return 0, fmt.Errorf("segment exports: erasures kept coming for %d rounds", round)
+		}
+		var again []string
+		for _, key := range written {
+			body, err := s.Exports.Get(ctx, key)
+			if err != nil {
+				return 0, fmt.Errorf("segment exports: %w", err)
+			}
+			kept, dropped := customerlist.Drop(body, taken)
+			if dropped == 0 {
+				continue
+			}
+			if err := s.Exports.Put(ctx, key, customerlist.ContentType, bytes.NewReader(kept), int64(len(kept))); err != nil {
+				return 0, fmt.Errorf("segment exports: %w", err)
+			}
+			again = append(again, key)
+		}
+		written = again
+	}
+	return n, nil
+}
+
+// newErasures are the addresses of the erasures recorded that are not in
+// taken yet; it adds them to taken.
+func (s *Service) newErasures(ctx context.Context, taken map[string]bool) (map[string]bool, error) {
+	hashes, err := s.Store.RecentErasures(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("segment exports: erasures: %w", err)
+	}
+	fresh := map[string]bool{}
+	for _, h := range hashes {
+		if !taken[h] {
+			taken[h], fresh[h] = true, true
+		}
+	}
+	return fresh, nil
 }
 
 // listing calls fn with each customer list of the export bucket that
-// lists the hashed address (its key, and its body without the address),
-// in key order; nothing without a bucket. It reads no list within Margin
-// of ctx's deadline: ErrUnfinished, after fn ran for the lists before.
-func (s *Service) listing(ctx context.Context, hash string, fn func(key string, without []byte) error) error {
+// lists the hashed address (its key and body), in key order; nothing
+// without a bucket. It reads no list within Margin of ctx's deadline:
+// ErrUnfinished, after fn ran for the lists before.
+func (s *Service) listing(ctx context.Context, hash string, fn func(key string, body []byte) error) error {
 	if s.Exports == nil {
 		return nil
 	}
@@ -262,11 +339,10 @@ func (s *Service) listing(ctx context.Context, hash string, fn func(key string, 
 		if err != nil {
 			return fmt.Errorf("segment exports: %w", err)
 		}
-		kept, found := customerlist.Without(body, hash)
-		if !found {
+		if _, found := customerlist.Without(body, hash); !found {
 			continue
 		}
-		if err := fn(key, kept); err != nil {
+		if err := fn(key, body); err != nil {
 			return err
 		}
 	}

@@ -62,6 +62,9 @@ type Exporter struct {
 	Leads    Leads
 	Objects  Objects
 	Runs     Runs
+	// Erasures are the addresses recently erased: the export takes
+	// their rows out of its files (nil: none are).
+	Erasures customerlist.Erasures
 	Clock    func() time.Time
 	// TempDir holds the files while they are written ("" is the
 	// system's: /tmp in Lambda).
@@ -144,31 +147,129 @@ func (e *Exporter) Export(ctx context.Context) ([]Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("segments: scan: %w", err)
 	}
-	var runs []Run
-	var errs []error
+	runs := make([]Run, len(segs))
 	for i, s := range segs {
 		if err := bufs[i].Flush(); err != nil {
 			return nil, fmt.Errorf("segments: write %s: %w", s.ID, err)
 		}
-		size, err := files[i].Seek(0, io.SeekCurrent)
-		if err == nil {
-			_, err = files[i].Seek(0, io.SeekStart)
-		}
+		runs[i] = Run{Segment: s.ID, Matching: counts[i].Matching, Exportable: counts[i].Exportable, At: now, Key: customerlist.Key(s.ID, now)}
+	}
+	// The scan read leads an erasure may have erased since, and an
+	// erasure takes its address out of the lists already in the bucket,
+	// not out of one stored after it looked. So the rows of every
+	// erasure recorded are taken out before the files are stored, and
+	// after each storing the erasures are read again: one recorded
+	// meanwhile is taken out and the files it was in stored again, until
+	// a read finds none new. An erasure recorded after that read finds
+	// the files in the bucket (customerlist.Erasures).
+	stored := make([]bool, len(segs))
+	failed := make([]bool, len(segs))
+	var errs []error
+	taken := map[string]bool{}
+	for round := 0; ; round++ {
+		fresh, err := e.newErasures(ctx, taken)
 		if err != nil {
-			return nil, fmt.Errorf("segments: %s: %w", s.ID, err)
+			return nil, fmt.Errorf("segments: erasures: %w", err)
 		}
-		r := Run{Segment: s.ID, Matching: counts[i].Matching, Exportable: counts[i].Exportable, At: now, Key: customerlist.Key(s.ID, now)}
-		if err := e.Objects.Put(ctx, r.Key, customerlist.ContentType, files[i], size); err != nil {
-			e.Log.Error("segment export", "segment", s.ID, "error", err.Error())
-			errs = append(errs, fmt.Errorf("segment %s: %w", s.ID, err))
+		if round > 0 && len(fresh) == 0 {
+			break
+		}
+		if round > customerlist.MaxRounds {
+			return nil, fmt.Errorf("segments: erasures kept coming for %d rounds: run the export again", round)
+		}
+		for i, s := range segs {
+			if failed[i] {
+				continue
+			}
+			dropped, err := e.drop(i, files, fresh)
+			if err != nil {
+				return nil, fmt.Errorf("segments: %s: %w", s.ID, err)
+			}
+			if stored[i] && dropped == 0 {
+				continue
+			}
+			runs[i].Exportable -= dropped
+			size, err := rewind(files[i])
+			if err != nil {
+				return nil, fmt.Errorf("segments: %s: %w", s.ID, err)
+			}
+			if err := e.Objects.Put(ctx, runs[i].Key, customerlist.ContentType, files[i], size); err != nil {
+				e.Log.Error("segment export", "segment", s.ID, "error", err.Error())
+				errs = append(errs, fmt.Errorf("segment %s: %w", s.ID, err))
+				failed[i] = true
+				continue
+			}
+			stored[i] = true
+		}
+	}
+	var done []Run
+	for i, s := range segs {
+		if failed[i] {
 			continue
 		}
+		r := runs[i]
 		if err := e.Runs.SaveRun(ctx, r); err != nil {
 			errs = append(errs, fmt.Errorf("segment %s: record the run: %w", s.ID, err))
 			continue
 		}
+		size, _ := files[i].Seek(0, io.SeekEnd)
 		e.Log.Info("segment export", "segment", s.ID, "matching", r.Matching, "exportable", r.Exportable, "key", r.Key, "bytes", size)
-		runs = append(runs, r)
+		done = append(done, r)
 	}
-	return runs, errors.Join(errs...)
+	return done, errors.Join(errs...)
+}
+
+// newErasures are the addresses of the erasures recorded that are not in
+// taken yet; it adds them to taken.
+func (e *Exporter) newErasures(ctx context.Context, taken map[string]bool) (map[string]bool, error) {
+	if e.Erasures == nil {
+		return nil, nil
+	}
+	hashes, err := e.Erasures.RecentErasures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fresh := map[string]bool{}
+	for _, h := range hashes {
+		if !taken[h] {
+			taken[h], fresh[h] = true, true
+		}
+	}
+	return fresh, nil
+}
+
+// drop rewrites files[i] without the rows of the hashes in drop (a new
+// temporary file), and says how many it dropped.
+func (e *Exporter) drop(i int, files []*os.File, drop map[string]bool) (int, error) {
+	if len(drop) == 0 {
+		return 0, nil
+	}
+	old := files[i]
+	if _, err := old.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	f, err := os.CreateTemp(e.TempDir, "segment-*.csv")
+	if err != nil {
+		return 0, fmt.Errorf("temporary file: %w", err)
+	}
+	files[i] = f // removed with the others
+	defer func() {
+		old.Close()
+		os.Remove(old.Name())
+	}()
+	w := bufio.NewWriterSize(f, 64<<10)
+	n, err := customerlist.Filter(w, old, drop)
+	if err == nil {
+		err = w.Flush()
+	}
+	return n, err
+}
+
+// rewind is a file's size, read from its start.
+func rewind(f *os.File) (int64, error) {
+	size, err := f.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	return size, err
 }

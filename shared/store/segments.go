@@ -63,3 +63,54 @@ func (s *Store) SegmentRuns(ctx context.Context) ([]SegmentRun, error) {
 	}
 	return out, nil
 }
+
+// Erasures are recorded in the same partition, one item per erased
+// address (ERASED#<email hash>, naming no lead, holding nothing but its
+// expiry), kept ErasureMemory: the export and the erasures take every
+// recent erasure's row out of the customer lists they write (see
+// customerlist.Erasures).
+const erasedPrefix = "ERASED#"
+
+// ErasureMemory is how long an erasure's record is kept (TTL): far longer
+// than an export (the segments function runs at most 15 minutes) or an
+// erasure (1 minute) runs.
+const ErasureMemory = 24 * time.Hour
+
+type erasure struct {
+	ExpiresAt int64 `json:"expiresAt"` // epoch seconds: the table's TTL attribute
+}
+
+// RecordErasure records that the address of emailHash is being erased.
+func (s *Store) RecordErasure(ctx context.Context, emailHash string, at time.Time) error {
+	item, err := withKey(erasure{ExpiresAt: at.Add(ErasureMemory).Unix()}, pkSegments, erasedPrefix+emailHash)
+	if err != nil {
+		return wrap("marshal erasure", err)
+	}
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
+		return wrap("record erasure", err)
+	}
+	return nil
+}
+
+// RecentErasures are the email hashes of the erasures recorded in the
+// last ErasureMemory (one strongly consistent query: a record written
+// before it started is in it).
+func (s *Store) RecentErasures(ctx context.Context) ([]string, error) {
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{TableName: &s.table, ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ProjectionExpression:      aws.String("SK"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pkSegments), ":sk": str(erasedPrefix)}})
+	var out []string
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("query erasures", err)
+		}
+		for _, item := range page.Items {
+			if sk, ok := item["SK"].(*types.AttributeValueMemberS); ok {
+				out = append(out, sk.Value[len(erasedPrefix):])
+			}
+		}
+	}
+	return out, nil
+}

@@ -58,6 +58,7 @@ type Store struct {
 	rates      map[string]int64              // rate key with window → calls
 	once       map[string]time.Time          // Once keys
 	alerts     map[string]*alertWindow       // alert flood control: source and window → slots, holds
+	erasures   map[string]time.Time          // email hash → when its erasure was recorded
 }
 
 // New returns an empty store.
@@ -66,7 +67,7 @@ func New() *Store {
 		profiles: map[string]profile{}, emails: map[string]string{}, events: map[string]map[string][]byte{},
 		idem: map[string]idemRecord{}, suppressed: map[string]suppression{},
 		stats: map[statsKey]map[string]int64{}, turns: map[string]int64{}, rates: map[string]int64{}, once: map[string]time.Time{},
-		inbox: map[string]map[string]lead.Touch{},
+		inbox: map[string]map[string]lead.Touch{}, erasures: map[string]time.Time{},
 	}
 }
 
@@ -441,6 +442,22 @@ func (s *Store) SuppressHash(_ context.Context, emailHash, reason string, at tim
 	defer s.mu.Unlock()
 	s.suppressed[emailHash] = suppression{reason: reason, at: at}
 	return nil
+}
+
+// RecordErasure records that the address of emailHash is being erased
+// (the adapter keeps the record store.ErasureMemory; this one, always).
+func (s *Store) RecordErasure(_ context.Context, emailHash string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.erasures[emailHash] = at
+	return nil
+}
+
+// RecentErasures are the email hashes of the recorded erasures, sorted.
+func (s *Store) RecentErasures(context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.erasures)), nil
 }
 
 // Erase overwrites the given events (not atomically with the rest, like

@@ -1,0 +1,148 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/app/privacyfn"
+	"github.com/leadflow/leadflow/shared/app/segmentsfn"
+	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/privacy"
+	"github.com/leadflow/leadflow/shared/s3store"
+	"github.com/leadflow/leadflow/shared/segment"
+)
+
+// hookedBucket is the export bucket with a hook that runs before each of
+// its writes (the n-th, from 1): the seam that puts an erasure exactly
+// between what a writer read and what it writes.
+type hookedBucket struct {
+	s3store.Bucket
+	mu     sync.Mutex
+	puts   int
+	before func(n int, key string)
+}
+
+func (b *hookedBucket) Put(ctx context.Context, key, contentType string, body io.ReadSeeker, size int64) error {
+	b.mu.Lock()
+	b.puts++
+	n := b.puts
+	b.mu.Unlock()
+	if b.before != nil {
+		b.before(n, key)
+	}
+	return b.Bucket.Put(ctx, key, contentType, body, size)
+}
+
+// TestAnErasureRacingAnExportLeavesNoRow forces, through hooks on the
+// bucket's writes, each interleaving of an export and erasures over one
+// customer list: an erasure landing after the export read the leads and
+// before it stored the file (the erasure finds no file to clean; before,
+// the file then listed the person for its 90 days); an erasure cleaning
+// the file between the export's writes of it; and two erasures cleaning
+// it at once, the first writing what it read before the second wrote.
+// No list ends with an erased person's row.
+func TestAnErasureRacingAnExportLeavesNoRow(t *testing.T) {
+	clock := &clockAt{t: monday}
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	bucket := testenv.NewBucket(t)
+	clients := testenv.Clients(t)
+	ctx := context.Background()
+	var logs strings.Builder
+	env := app.Env{Logs: logsTo(&logs), Clock: clock.now}
+
+	stamp := time.Now().UnixNano()
+	addr := func(name string) string { return fmt.Sprintf("%s.%d@race.example", name, stamp) }
+	hash := map[string]string{}
+	for _, name := range []string{"ana", "bob", "cleo", "dana", "eve"} {
+		accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(addr(name))))) // newsletter-q4: single opt-in, consent given
+		hash[name] = lead.HashEmail(addr(name))
+	}
+	testenv.Settle(t, table)
+
+	privacyCfg := config.Privacy{AWS: testenv.AWS(t), Table: table, Bucket: bucket}
+	plain := privacyfn.New(privacyCfg, clients.DynamoDB, s3store.Open(clients.S3, bucket), env)
+	erase := func(h *privacy.Handler, name string) privacy.Result {
+		t.Helper()
+		r, err := h.Handle(ctx, adminRequest("POST /admin/erase", `{"email":"`+addr(name)+`"}`))
+		var res privacy.Result
+		if err != nil || r.StatusCode != http.StatusOK || json.Unmarshal([]byte(r.Body), &res) != nil || !res.Erased {
+			t.Fatalf("erase %s: %d %s %v", name, r.StatusCode, r.Body, err)
+		}
+		return res
+	}
+	rows := func(names ...string) []string {
+		var out []string
+		for _, n := range names {
+			out = append(out, hash[n])
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	// The export reads the five, then — before its first write — ana is
+	// erased (no file yet: nothing for her erasure to clean); before its
+	// next write of the file, bob is erased and cleans the file the
+	// export wrote.
+	var erased = map[string]privacy.Result{}
+	exportBucket := &hookedBucket{Bucket: s3store.Open(clients.S3, bucket), before: func(n int, _ string) {
+		switch n {
+		case 1:
+			erased["ana"] = erase(plain, "ana")
+		case 2:
+			erased["bob"] = erase(plain, "bob")
+		}
+	}}
+	dir := testSegments(t, map[string]string{"everyone.yaml": segmentFiles["everyone.yaml"]})
+	segs, err := segmentsfn.New(config.Segments{AWS: testenv.AWS(t), Table: table, SegmentsDir: dir, Bucket: bucket}, clients.DynamoDB, exportBucket, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := segs.Handle(ctx, segmentsRequest(t, "segments-export-now.json", ""))
+	var exported segment.Exported
+	if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(resp.Body), &exported) != nil || len(exported.Exports) != 1 {
+		t.Fatalf("export: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	key := exported.Exports[0].Key
+	if _, ok := erased["ana"]; !ok {
+		t.Fatal("the hook never erased ana: this test forces nothing")
+	}
+	if got := csvRows(t, objectBody(t, bucket, key)); !slices.Equal(got, rows("cleo", "dana", "eve")) {
+		t.Fatalf("after ana's erasure before the export stored its file and bob's between its writes, the file lists\n%v\nwant cleo, dana and eve only\n%v\n(ana %s, bob %s)",
+			got, rows("cleo", "dana", "eve"), hash["ana"], hash["bob"])
+	}
+	if x := exported.Exports[0]; x.Exportable != 3 {
+		t.Errorf("the export answered %d rows exported, the file holds 3", x.Exportable)
+	}
+
+	// Dana's erasure reads the file; before it writes it back, eve's
+	// erasure cleans it: dana's must not write eve back.
+	racing := privacyfn.New(privacyCfg, clients.DynamoDB, &hookedBucket{Bucket: s3store.Open(clients.S3, bucket), before: func(n int, _ string) {
+		if n == 1 {
+			if res := erase(plain, "eve"); res.Exports != 1 {
+				t.Errorf("eve's erasure unlisted %d files, want 1", res.Exports)
+			}
+		}
+	}}, env)
+	if res := erase(racing, "dana"); res.Exports != 1 {
+		t.Errorf("dana's erasure unlisted %d files, want 1", res.Exports)
+	}
+	if got := csvRows(t, objectBody(t, bucket, key)); !slices.Equal(got, rows("cleo")) {
+		t.Fatalf("after dana's and eve's erasures cleaned the file at once, it lists\n%v\nwant cleo only %v\n(dana %s, eve %s)", got, rows("cleo"), hash["dana"], hash["eve"])
+	}
+	for _, name := range []string{"ana", "bob", "cleo", "dana", "eve"} {
+		if strings.Contains(logs.String(), addr(name)) || strings.Contains(logs.String(), hash[name]) {
+			t.Fatalf("%s's address or its hash is in a log", name)
+		}
+	}
+}
