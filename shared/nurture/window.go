@@ -2,8 +2,9 @@ package nurture
 
 import (
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/leadflow/leadflow/shared/wallclock"
 )
 
 // Window is when marketing email may go out, on the lead's own wall
@@ -44,7 +45,7 @@ func (w Window) NextOpen(now time.Time, loc *time.Location) time.Time {
 	// Eight days reach the same weekday a week on, whatever the DST shifts.
 	for i := 0; i <= 8; i++ {
 		var first time.Time
-		for _, t := range append(wallTimes(y, mo, d+i, w.From, loc), changes(y, mo, d+i, loc)...) {
+		for _, t := range append(wallclock.Times(y, mo, d+i, w.From, loc), wallclock.Changes(y, mo, d+i, loc)...) {
 			if t.After(now) && w.Open(t, loc) && (first.IsZero() || t.Before(first)) {
 				first = t
 			}
@@ -56,95 +57,12 @@ func (w Window) NextOpen(now time.Time, loc *time.Location) time.Time {
 	return time.Time{}
 }
 
-// wallTimes are the instants on a local date when the clock first reads
-// minute (minutes after midnight), earliest first: one on a normal day,
-// the jump on a day the clock skips that time, and both on a day it
-// passes that time twice.
-func wallTimes(y int, mo time.Month, d, minute int, loc *time.Location) []time.Time {
-	t := time.Date(y, mo, d, minute/60, minute%60, 0, 0, loc)
-	if h, m, _ := t.Clock(); h*60+m != minute {
-		// A gap: time.Date moved off the skipped time. The clock first
-		// read minute or later at the jump, which is where the zone in
-		// effect at t begins (or, had Date moved back, where it ends).
-		start, end := t.ZoneBounds()
-		switch {
-		case h*60+m > minute && !start.IsZero():
-			t = start
-		case h*60+m < minute && !end.IsZero():
-			t = end
-		}
-	}
-	// time.Date picks one of the two readings of a repeated time; the
-	// other lies on the far side of the change next to it.
-	out := []time.Time{t}
-	_, off := t.Zone()
-	start, end := t.ZoneBounds()
-	if !start.IsZero() {
-		if _, before := start.Add(-time.Nanosecond).Zone(); before > off {
-			if alt := t.Add(-time.Duration(before-off) * time.Second); alt.Before(start) {
-				out = []time.Time{alt, t}
-			}
-		}
-	}
-	if !end.IsZero() {
-		if _, after := end.Zone(); after < off {
-			if alt := t.Add(time.Duration(off-after) * time.Second); !alt.Before(end) {
-				out = append(out, alt)
-			}
-		}
-	}
-	return out
-}
-
-// changes are the instants on a local date when loc's offset changes:
-// where the clock jumps, into a window or past its opening.
-func changes(y int, mo time.Month, d int, loc *time.Location) []time.Time {
-	var out []time.Time
-	next := time.Date(y, mo, d+1, 0, 0, 0, 0, loc)
-	for t := time.Date(y, mo, d, 0, 0, 0, 0, loc); ; {
-		_, end := t.ZoneBounds()
-		if end.IsZero() || !end.Before(next) {
-			return out
-		}
-		out = append(out, end)
-		t = end
-	}
-}
-
 // String is e.g. "09:00–17:00 Mon–Fri".
 func (w Window) String() string {
 	return clock(w.From) + "–" + clock(w.To) + " " + w.dayList()
 }
 
-func (w Window) dayList() string {
-	// Monday first, as people write weeks.
-	order := [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
-	var parts []string
-	for i := 0; i < 7; {
-		if !w.Days[order[i]] {
-			i++
-			continue
-		}
-		j := i
-		for j+1 < 7 && w.Days[order[j+1]] {
-			j++
-		}
-		switch {
-		case i == 0 && j == 6:
-			return "every day"
-		case j-i >= 2:
-			parts = append(parts, short(order[i])+"–"+short(order[j]))
-		case j == i+1:
-			parts = append(parts, short(order[i]), short(order[j]))
-		default:
-			parts = append(parts, short(order[i]))
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ", ")
-}
-
-func short(d time.Weekday) string { return d.String()[:3] }
+func (w Window) dayList() string { return wallclock.DayList(w.Days) }
 
 // clock is minutes after midnight as "09:00".
 func clock(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60, minute%60) }

@@ -1,0 +1,209 @@
+// Package wallclock finds instants on a local wall clock across
+// daylight-saving changes, and counts working time in weekly hours (the
+// first-response SLA's clock). It imports nothing of the project: nurture
+// (send windows) and qualify (sales working hours) both build on it.
+package wallclock
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Times are the instants on a local date when the clock first reads
+// minute (minutes after midnight, below 24*60), earliest first: one on a
+// normal day, the jump on a day the clock skips that time, and both on a
+// day it passes that time twice.
+func Times(y int, mo time.Month, d, minute int, loc *time.Location) []time.Time {
+	t := time.Date(y, mo, d, minute/60, minute%60, 0, 0, loc)
+	if h, m, _ := t.Clock(); h*60+m != minute {
+		// A gap: time.Date moved off the skipped time. The clock first
+		// read minute or later at the jump, which is where the zone in
+		// effect at t begins (or, had Date moved back, where it ends).
+		start, end := t.ZoneBounds()
+		switch {
+		case h*60+m > minute && !start.IsZero():
+			t = start
+		case h*60+m < minute && !end.IsZero():
+			t = end
+		}
+	}
+	// time.Date picks one of the two readings of a repeated time; the
+	// other lies on the far side of the change next to it.
+	out := []time.Time{t}
+	_, off := t.Zone()
+	start, end := t.ZoneBounds()
+	if !start.IsZero() {
+		if _, before := start.Add(-time.Nanosecond).Zone(); before > off {
+			if alt := t.Add(-time.Duration(before-off) * time.Second); alt.Before(start) {
+				out = []time.Time{alt, t}
+			}
+		}
+	}
+	if !end.IsZero() {
+		if _, after := end.Zone(); after < off {
+			if alt := t.Add(time.Duration(off-after) * time.Second); !alt.Before(end) {
+				out = append(out, alt)
+			}
+		}
+	}
+	return out
+}
+
+// Changes are the instants on a local date when loc's offset changes:
+// where the clock jumps, into a window or past its opening or closing.
+func Changes(y int, mo time.Month, d int, loc *time.Location) []time.Time {
+	var out []time.Time
+	next := time.Date(y, mo, d+1, 0, 0, 0, 0, loc)
+	for t := time.Date(y, mo, d, 0, 0, 0, 0, loc); ; {
+		_, end := t.ZoneBounds()
+		if end.IsZero() || !end.Before(next) {
+			return out
+		}
+		out = append(out, end)
+		t = end
+	}
+}
+
+// Hours are weekly working hours on Zone's wall clock: from From to To
+// (minutes after local midnight; To may be 24*60) on the days marked in
+// Days (indexed by time.Weekday). An instant is working time when the
+// wall clock then reads a marked day and a minute in [From, To).
+type Hours struct {
+	From, To int
+	Days     [7]bool
+	Zone     *time.Location
+}
+
+func (h Hours) zone() *time.Location {
+	if h.Zone == nil {
+		return time.UTC
+	}
+	return h.Zone
+}
+
+// Open reports whether t is working time.
+func (h Hours) Open(t time.Time) bool {
+	lt := t.In(h.zone())
+	if !h.Days[lt.Weekday()] {
+		return false
+	}
+	hh, mm, _ := lt.Clock()
+	minute := hh*60 + mm
+	return minute >= h.From && minute < h.To
+}
+
+// NextOpen is the earliest instant at or after t that is working time: t
+// itself when it is. It follows the wall clock across daylight-saving
+// changes (08:00 is 08:00 local on the Monday after a change too). It is
+// the zero time only for hours without days.
+func (h Hours) NextOpen(t time.Time) time.Time {
+	if h.Open(t) {
+		return t
+	}
+	loc := h.zone()
+	y, mo, d := t.In(loc).Date()
+	// Eight days reach the same weekday a week on, whatever the DST shifts.
+	for i := 0; i <= 8; i++ {
+		cands := append(Times(y, mo, d+i, h.From, loc), Changes(y, mo, d+i, loc)...)
+		if first := h.first(cands, t, true); !first.IsZero() {
+			return first
+		}
+	}
+	return time.Time{}
+}
+
+// nextClose is the earliest instant after t (working time) that is not:
+// where the day's hours end, or the day ends, or the clock jumps out of
+// them. It is the zero time for hours that never close (every day,
+// 00:00–24:00).
+func (h Hours) nextClose(t time.Time) time.Time {
+	loc := h.zone()
+	y, mo, d := t.In(loc).Date()
+	for i := 0; i <= 8; i++ {
+		cands := append(Times(y, mo, d+i, 0, loc), Changes(y, mo, d+i, loc)...)
+		if h.To < 24*60 {
+			cands = append(cands, Times(y, mo, d+i, h.To, loc)...)
+		}
+		if first := h.first(cands, t, false); !first.IsZero() {
+			return first
+		}
+	}
+	return time.Time{}
+}
+
+// first is the earliest of cands after t that is (or is not) working time.
+func (h Hours) first(cands []time.Time, t time.Time, open bool) time.Time {
+	var first time.Time
+	for _, c := range cands {
+		if c.After(t) && h.Open(c) == open && (first.IsZero() || c.Before(first)) {
+			first = c
+		}
+	}
+	return first
+}
+
+// Add is the instant by which d of working time has passed since start:
+// start + d when both lie in the same stretch of working time, else the
+// rest of d counted on from the next opening. Working time is real
+// elapsed time (an hour the clocks skip inside the hours is not counted;
+// one they repeat is counted twice). A start outside the hours counts
+// from the next opening. For hours without days it returns start + d
+// (Parse rules them out).
+func (h Hours) Add(start time.Time, d time.Duration) time.Time {
+	if d <= 0 {
+		return start
+	}
+	t := start
+	for {
+		open := h.NextOpen(t)
+		if open.IsZero() {
+			return start.Add(d)
+		}
+		end := h.nextClose(open)
+		if end.IsZero() || d <= end.Sub(open) {
+			return open.Add(d)
+		}
+		d -= end.Sub(open)
+		t = end
+	}
+}
+
+// String is e.g. "Mon–Fri 08:00–18:00 Europe/Berlin".
+func (h Hours) String() string {
+	return DayList(h.Days) + " " + Clock(h.From) + "–" + Clock(h.To) + " " + h.zone().String()
+}
+
+// DayList is the marked days as people write them, Monday first: "Mon–Fri",
+// "Mon, Wed, Fri", "every day".
+func DayList(days [7]bool) string {
+	order := [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+	var parts []string
+	for i := 0; i < 7; {
+		if !days[order[i]] {
+			i++
+			continue
+		}
+		j := i
+		for j+1 < 7 && days[order[j+1]] {
+			j++
+		}
+		switch {
+		case i == 0 && j == 6:
+			return "every day"
+		case j-i >= 2:
+			parts = append(parts, short(order[i])+"–"+short(order[j]))
+		case j == i+1:
+			parts = append(parts, short(order[i]), short(order[j]))
+		default:
+			parts = append(parts, short(order[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+func short(d time.Weekday) string { return d.String()[:3] }
+
+// Clock is minutes after midnight as "09:00".
+func Clock(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60, minute%60) }

@@ -1,0 +1,137 @@
+package wallclock
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+func zone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+var (
+	monFri   = [7]bool{1: true, 2: true, 3: true, 4: true, 5: true}
+	everyDay = [7]bool{true, true, true, true, true, true, true}
+)
+
+// TestAdd is the SLA deadline: a start plus working minutes, in fixed
+// instants around weekends, nights and the 2026 DST changes (Europe:
+// 29 March and 25 October; the US: 8 March and 1 November).
+func TestAdd(t *testing.T) {
+	berlin, ny := zone(t, "Europe/Berlin"), zone(t, "America/New_York")
+	office := Hours{From: 8 * 60, To: 18 * 60, Days: monFri, Zone: berlin}
+	nyOffice := Hours{From: 9 * 60, To: 17 * 60, Days: monFri, Zone: ny}
+	// night covers the hour Europe skips (02:00–03:00 in March) and the
+	// one it repeats (02:00–03:00 in October) every day.
+	night := Hours{From: 0, To: 6 * 60, Days: everyDay, Zone: berlin}
+	allWeek := Hours{From: 0, To: 24 * 60, Days: everyDay, Zone: berlin}
+	lateEvening := Hours{From: 20 * 60, To: 24 * 60, Days: [7]bool{5: true, 6: true}, Zone: berlin}
+	tests := []struct {
+		name  string
+		h     Hours
+		start time.Time
+		d     time.Duration
+		want  time.Time
+	}{
+		{"inside hours: plain addition", office, time.Date(2026, 11, 24, 10, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 24, 10, 5, 0, 0, berlin)},
+		{"ends exactly at closing", office, time.Date(2026, 11, 24, 17, 55, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 24, 18, 0, 0, 0, berlin)},
+		{"overnight: two minutes tonight, three tomorrow", office, time.Date(2026, 11, 24, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 25, 8, 3, 0, 0, berlin)},
+		{"seconds carry over", office, time.Date(2026, 11, 24, 17, 58, 30, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 25, 8, 3, 30, 0, berlin)},
+		{"night arrival counts from the opening", office, time.Date(2026, 11, 24, 2, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 24, 8, 5, 0, 0, berlin)},
+		{"at closing time: counts from the next opening", office, time.Date(2026, 11, 24, 18, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 25, 8, 5, 0, 0, berlin)},
+		{"Friday 17:58 to Monday 08:03", office, time.Date(2026, 11, 27, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 30, 8, 3, 0, 0, berlin)},
+		{"Saturday 02:00 to Monday 08:05", office, time.Date(2026, 11, 28, 2, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 30, 8, 5, 0, 0, berlin)},
+		{"a long SLA spans days", office, time.Date(2026, 11, 27, 16, 0, 0, 0, berlin), 13 * time.Hour, time.Date(2026, 12, 1, 9, 0, 0, 0, berlin)},
+		{"Berlin: weekend over spring forward", office, time.Date(2026, 3, 27, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 3, 30, 8, 3, 0, 0, berlin)},
+		{"Berlin: weekend over fall back", office, time.Date(2026, 10, 23, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 10, 26, 8, 3, 0, 0, berlin)},
+		{"New York: weekend over spring forward", nyOffice, time.Date(2026, 3, 6, 16, 58, 0, 0, ny), 5 * time.Minute, time.Date(2026, 3, 9, 9, 3, 0, 0, ny)},
+		{"New York: weekend over fall back", nyOffice, time.Date(2026, 10, 30, 16, 58, 0, 0, ny), 5 * time.Minute, time.Date(2026, 11, 2, 9, 3, 0, 0, ny)},
+		{"New York Friday evening is Saturday in Berlin: the team's zone decides", nyOffice, time.Date(2026, 11, 27, 22, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 27, 16, 5, 0, 0, ny)},
+		// Working time is real time: the skipped hour is not worked, the
+		// repeated one is worked twice.
+		{"Berlin: the skipped hour inside the hours", night, time.Date(2026, 3, 29, 1, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 3, 29, 3, 3, 0, 0, berlin)},
+		{"Berlin: the repeated hour inside the hours", night, time.Date(2026, 10, 24, 23, 0, 0, 0, time.UTC), 2 * time.Hour, time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC)}, // 01:00 CEST + 2h = 02:00 CET, the second 02:00,
+		{"never closes: plain addition", allWeek, time.Date(2026, 3, 28, 23, 0, 0, 0, berlin), 48 * time.Hour, time.Date(2026, 3, 28, 23, 0, 0, 0, berlin).Add(48 * time.Hour)},
+		{"hours to midnight go on the next day's evening", lateEvening, time.Date(2026, 11, 27, 23, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 28, 20, 3, 0, 0, berlin)},
+		{"zero SLA is the start", office, time.Date(2026, 11, 28, 2, 0, 0, 0, berlin), 0, time.Date(2026, 11, 28, 2, 0, 0, 0, berlin)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.h.Add(tt.start, tt.d)
+			if !got.Equal(tt.want) {
+				t.Fatalf("Add(%s, %s) = %s (%s), want %s (%s)", tt.start.In(tt.h.Zone), tt.d, got.UTC(), got.In(tt.h.Zone), tt.want.UTC(), tt.want.In(tt.h.Zone))
+			}
+		})
+	}
+}
+
+// TestAddCountsWorkingMinutes checks Add against brute force: for random
+// instants through 2026 and around each DST change, in zones with and
+// without DST, the working minutes between start and Add(start, d) are d,
+// and the last minute before the deadline is working time.
+func TestAddCountsWorkingMinutes(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, name := range []string{"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"} {
+		loc := zone(t, name)
+		for _, h := range []Hours{
+			{From: 8 * 60, To: 18 * 60, Days: monFri},
+			{From: 2*60 + 30, To: 4 * 60, Days: everyDay}, // inside the hours DST skips or repeats
+			{From: 60 + 30, To: 2*60 + 30, Days: everyDay},
+			{From: 0, To: 24 * 60, Days: [7]bool{2: true, 3: true}},
+			{From: 20 * 60, To: 24 * 60, Days: [7]bool{4: true}},
+		} {
+			h.Zone = loc
+			var starts []time.Time
+			for range 40 {
+				starts = append(starts, start.Add(time.Duration(r.Int64N(int64(365*24*time.Hour)))))
+			}
+			for _, change := range dstChanges(loc, 2026) {
+				for range 20 {
+					starts = append(starts, change.Add(time.Duration(r.Int64N(int64(72*time.Hour)))-36*time.Hour))
+				}
+			}
+			for _, s := range starts {
+				s = s.Truncate(time.Minute)
+				d := time.Duration(1+r.IntN(600)) * time.Minute
+				got := h.Add(s, d)
+				var worked time.Duration
+				for m := s; m.Before(got); m = m.Add(time.Minute) {
+					if h.Open(m) {
+						worked += time.Minute
+					}
+				}
+				if worked != d || !h.Open(got.Add(-time.Minute)) {
+					t.Fatalf("%s %v: Add(%s, %s) = %s: %s worked, last minute open %v", name, h, s.In(loc), d, got.In(loc), worked, h.Open(got.Add(-time.Minute)))
+				}
+			}
+		}
+	}
+}
+
+// dstChanges are the instants a zone changes its offset during a year.
+func dstChanges(loc *time.Location, year int) []time.Time {
+	var out []time.Time
+	t := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
+	for {
+		_, end := t.ZoneBounds()
+		if end.IsZero() || end.Year() > year {
+			return out
+		}
+		out = append(out, end)
+		t = end
+	}
+}
+
+func TestString(t *testing.T) {
+	h := Hours{From: 8 * 60, To: 18 * 60, Days: monFri, Zone: zone(t, "Europe/Berlin")}
+	if got := h.String(); got != "Mon–Fri 08:00–18:00 Europe/Berlin" {
+		t.Fatalf("String() = %q", got)
+	}
+}
