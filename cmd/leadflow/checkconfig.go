@@ -240,7 +240,7 @@ func printDecision(w io.Writer, cfg *qualify.Config, l lead.Lead, signals []qual
 	for _, r := range t.Available() {
 		reps = append(reps, r.Name)
 	}
-	fmt.Fprintf(w, "  team %s (%s), first response within %s\n", team, strings.Join(reps, ", "), shortDuration(cfg.SLA()))
+	fmt.Fprintf(w, "  team %s (%s), first response within %s\n", team, strings.Join(reps, ", "), cfg.SLAText(t))
 	if d.Campaign != "" {
 		fmt.Fprintf(w, "  campaign overrides: %s\n", d.Campaign)
 	}
@@ -248,16 +248,4 @@ func printDecision(w io.Writer, cfg *qualify.Config, l lead.Lead, signals []qual
 	for _, r := range d.Reasons {
 		fmt.Fprintf(w, "    %s\n", r)
 	}
-}
-
-// shortDuration drops zero units: 5m rather than 5m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }

@@ -336,3 +336,31 @@ func TestCheckConfigSignalAgeInDays(t *testing.T) {
 		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
+
+// TestCheckConfigShowsSLAWorkingHours: a config with working hours says
+// how the first response counts for the lead's team, and a bad hours
+// block is refused with its file:line.
+func TestCheckConfigShowsSLAWorkingHours(t *testing.T) {
+	src, err := os.ReadFile("../../shared/qualify/default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sla = "  first_response: 5m            # sales must respond to a hot lead within this\n"
+	if !bytes.Contains(src, []byte(sla)) {
+		t.Fatal("default.yaml has no first_response line")
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, bytes.Replace(src, []byte(sla), []byte(sla+`  hours: {from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin}`+"\n"), 1), 0o600)
+	code, out, errOut := runCmd("check-config", "-config", good, "-lead", "../../events/sample-lead.json")
+	if want := "team enterprise (Ana Lopez, Ben Wu), first response within 5m of working hours (Mon–Fri 08:00–18:00 Europe/Berlin)"; code != 0 || errOut != "" || !strings.Contains(out, want) {
+		t.Errorf("code %d, output lacks %q:\n%s%s", code, want, out, errOut)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, bytes.Replace(src, []byte(sla), []byte(sla+`  hours: {from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fry]}`+"\n"), 1), 0o600)
+	line := bytes.Count(src[:bytes.Index(src, []byte(sla))], []byte("\n")) + 2
+	code, _, errOut = runCmd("check-config", "-config", bad)
+	if want := fmt.Sprintf(`%s:%d: sla.hours.days: unknown weekday "fry" (did you mean "fri"?)`, bad, line); code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("code %d, stderr lacks %q:\n%s", code, want, errOut)
+	}
+}

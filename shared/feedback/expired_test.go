@@ -244,3 +244,33 @@ func TestAnsweredAlertPageSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// TestPageNamesTheSLAWorkingHours: with working hours the page's
+// "Respond by" says the deadline counts only them, as the alert does;
+// without, it shows the deadline alone.
+func TestPageNamesTheSLAWorkingHours(t *testing.T) {
+	for _, tt := range []struct {
+		name, rules, want, notWant string
+	}{
+		{"working hours", strings.Replace(rulesYAML, "sla: {first_response: 5m}",
+			`sla: {first_response: 5m, hours: {from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin}}`, 1),
+			"(the response time counts working hours only: Mon–Fri 08:00–18:00 Europe/Berlin)", ""},
+		{"around the clock", rulesYAML, "Respond by", "working hours"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			rules, err := qualifyParse(tt.rules)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.h.Rules = rules
+			r := f.do(t, http.MethodGet, f.tok(links.ActionAccept, "ana@example.com"), "")
+			if !strings.Contains(r.Body, "Respond by") || !strings.Contains(r.Body, tt.want) {
+				t.Errorf("page lacks %q:\n%s", tt.want, r.Body)
+			}
+			if tt.notWant != "" && strings.Contains(r.Body, tt.notWant) {
+				t.Errorf("page says %q:\n%s", tt.notWant, r.Body)
+			}
+		})
+	}
+}

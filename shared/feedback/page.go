@@ -81,7 +81,12 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 			v.Times = append(v.Times, mail.KV{Key: "Alert sent", Value: mail.When(hd.SentAt, zone)})
 		}
 		if !hd.DueBy.IsZero() && !l.Stage.SalesSet() {
-			v.Times = append(v.Times, mail.KV{Key: "Respond by", Value: mail.When(hd.DueBy, zone)})
+			due := mail.When(hd.DueBy, zone)
+			if _, team := h.Rules.TeamOf(l); team.Hours != nil {
+				// As the alert says it: the deadline counts working hours.
+				due += " (the response time counts working hours only: " + team.Hours.String() + ")"
+			}
+			v.Times = append(v.Times, mail.KV{Key: "Respond by", Value: due})
 		}
 		if !hd.AnsweredAt.IsZero() {
 			v.Times = append(v.Times, mail.KV{Key: "Answered", Value: mail.When(hd.AnsweredAt, zone)})

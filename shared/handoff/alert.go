@@ -60,7 +60,14 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 		Company: l.Company, Name: l.Name, JobTitle: l.JobTitle, Email: l.Email, Phone: l.Phone,
 		Changed: Changed(&l), Source: Source(&l, s.Labels), Reasons: Reasons(&l, s.Labels), Pages: pages(tl),
 		Timeline: Timeline(tl, s.Labels, s.Rules.Zone(to)), EarlierEvents: earlier, RepName: h.RepName,
-		DueBy: now.Add(s.Rules.SLA()), FreshLinks: fresh,
+		FreshLinks: fresh,
+	}
+	// The deadline the alert's commit stores (record), counted in the
+	// working hours of the team it goes to, which the email then names.
+	_, alerted := s.Rules.TeamOf(l)
+	a.DueBy = s.Rules.DueBy(alerted, now)
+	if alerted.Hours != nil {
+		a.SLAHours = alerted.Hours.String()
 	}
 	if fresh {
 		// The deadline the first alert quoted, while it is ahead.
@@ -78,7 +85,7 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 			a.MissedBy = h.Rep
 		}
 		a.RepName = ""
-		_, team := s.Rules.TeamOf(l)
+		team := alerted
 		if team.Lead.Email == to {
 			a.RepName, a.TeamLead = team.Lead.Name, true
 		}

@@ -462,7 +462,8 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: EventToldAsked, ID: s.NewID(now), Data: map[string]any{
 			"rep": s.dealRecipient(l, true), "message_id": messageID, "forms_since": since, "forms_until": upto}})
 	case jobHandoff:
-		h.State, h.SentAt, h.DueBy = lead.HandoffSent, now, now.Add(s.Rules.SLA())
+		_, team := s.Rules.TeamOf(*l)
+		h.State, h.SentAt, h.DueBy = lead.HandoffSent, now, s.Rules.DueBy(team, now)
 		h.ReturnAt = now.Add(s.Rules.ReturnUnanswered())
 		l.AlertedAt = now // outlives the handoff (a send-back ends it), for Flood's Dedup
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "handoff", ID: s.NewID(now), Data: map[string]any{

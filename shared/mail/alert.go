@@ -45,7 +45,11 @@ type Alert struct {
 	RejectURLs    []RejectLink // one per configured reject reason
 	RepName       string       // the reader's name: the rep, or for an escalation its recipient
 	DueBy         time.Time    // first-response deadline; zero hides it
-	Escalation    bool         // the SLA escalation email: subject starts "[SLA breach]"
+	// SLAHours are the working hours DueBy counts in ("Mon–Fri
+	// 08:00–18:00 Europe/Berlin"); empty when the SLA runs around the
+	// clock.
+	SLAHours   string
+	Escalation bool // the SLA escalation email: subject starts "[SLA breach]"
 	// MissedBy names the rep who did not answer in time (escalations).
 	MissedBy string
 	// TeamLead says the escalation goes to the team lead (else to the

@@ -362,3 +362,43 @@ func TestRenderAlertRefusesBadLinks(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertNamesTheSLAWorkingHours: with working hours, the deadline a
+// rep (or, in the escalation, the team lead) reads says it counts only
+// them, so a Friday-evening lead due on Monday morning is no puzzle;
+// without, the alert reads as before.
+func TestAlertNamesTheSLAWorkingHours(t *testing.T) {
+	const hours = "Mon–Fri 08:00–18:00 Europe/Berlin"
+	for _, tt := range []struct {
+		name       string
+		escalation bool
+		slaHours   string
+		want       []string
+		notWant    []string
+	}{
+		{"alert", false, hours, []string{"Mon 23 Nov 2026, 14:00 UTC", "(the response time counts working hours only: " + hours + ")"}, nil},
+		{"escalation", true, hours, []string{"since it was due by Mon 23 Nov 2026, 14:00 UTC (working hours " + hours + ")."}, nil},
+		{"around the clock", false, "", []string{"Mon 23 Nov 2026, 14:00 UTC"}, []string{"working hours"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := hotAlert()
+			a.Escalation, a.SLAHours = tt.escalation, tt.slaHours
+			_, html, text, err := leadmail.RenderAlert(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, part := range []string{stdhtml.UnescapeString(html), text} {
+				for _, w := range tt.want {
+					if !strings.Contains(part, w) {
+						t.Errorf("lacks %q:\n%s", w, part)
+					}
+				}
+				for _, w := range tt.notWant {
+					if strings.Contains(part, w) {
+						t.Errorf("says %q:\n%s", w, part)
+					}
+				}
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/wallclock"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -25,7 +26,8 @@ type Config struct {
 	defaultTeam string
 	zone        *time.Location // routing.time_zone; never nil once parsed
 	sla         time.Duration
-	unanswered  time.Duration // sla.return_unanswered
+	hours       *wallclock.Hours // sla.hours as written (Zone nil: each team's); nil: around the clock
+	unanswered  time.Duration    // sla.return_unanswered
 	outcomes    Outcomes
 	rejects     []RejectReason
 }
@@ -84,6 +86,10 @@ type Team struct {
 	Lead Rep
 	// Zone is the team's time zone (time_zone), else the routing's.
 	Zone *time.Location
+	// Hours are the working hours the first-response SLA counts in (the
+	// team's hours, else sla.hours; in their time_zone, else Zone); nil
+	// when neither is set: the SLA runs around the clock.
+	Hours *wallclock.Hours
 }
 
 // Rep is a sales rep. Away reps keep their leads but get no new ones.
@@ -254,6 +260,27 @@ func Load(path string) (*Config, error) {
 
 // SLA is the time within which sales must first respond to a new lead.
 func (c *Config) SLA() time.Duration { return c.sla }
+
+// DueBy is when team t must first respond to a lead alerted at `at`: the
+// SLA later, counted in the team's working hours when it has them (an
+// alert at 17:58 on a Friday with 5 minutes and Mon–Fri 08:00–18:00 is
+// due at 08:03 on Monday), else around the clock.
+func (c *Config) DueBy(t Team, at time.Time) time.Time {
+	if t.Hours == nil {
+		return at.Add(c.sla)
+	}
+	return t.Hours.Add(at, c.sla)
+}
+
+// SLAText says how the first-response SLA of team t counts, as alerts,
+// pages and check-config show it: "5m" or "5m of working hours (Mon–Fri
+// 08:00–18:00 Europe/Berlin)".
+func (c *Config) SLAText(t Team) string {
+	if t.Hours == nil {
+		return yamlconf.FormatDuration(c.sla)
+	}
+	return yamlconf.FormatDuration(c.sla) + " of working hours (" + t.Hours.String() + ")"
+}
 
 // ReturnUnanswered is how long after its alert a hand-off nobody answered
 // goes back to marketing: the lead is nurtured again and comes back to

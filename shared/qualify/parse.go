@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/wallclock"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -67,7 +68,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 		yamlconf.Optional("disqualifiers", func(_, v *yaml.Node) { c.base.disqualifiers = p.disqualifiers(v, "disqualifiers") }),
 		yamlconf.Required("thresholds", func(k, v *yaml.Node) { c.base.thresholds = p.thresholds(k, v, "thresholds") }),
 		yamlconf.Required("routing", func(k, v *yaml.Node) { routingKey, routing = k, v }),
-		yamlconf.Optional("sla", func(k, v *yaml.Node) { c.sla, c.unanswered = p.sla(k, v, "sla") }),
+		yamlconf.Optional("sla", func(k, v *yaml.Node) { c.sla, c.unanswered, c.hours = p.sla(k, v, "sla") }),
 		yamlconf.Optional("outcomes", func(k, v *yaml.Node) { c.outcomes = p.outcomes(k, v, "outcomes") }),
 		yamlconf.Optional("reject_reasons", func(_, v *yaml.Node) { c.rejects = p.rejectReasons(v, "reject_reasons") }),
 		yamlconf.Optional("campaigns", func(_, v *yaml.Node) { campaigns = v }),
@@ -479,6 +480,17 @@ func (p *parser) routing(c *Config, k, n *yaml.Node, where string) {
 		if t.Lead.Zone == nil {
 			t.Lead.Zone = t.Zone
 		}
+		// Working hours: the team's own, else sla.hours; in their own
+		// zone, else the team's.
+		if t.Hours == nil && c.hours != nil {
+			h := *c.hours
+			t.Hours = &h
+		}
+		if t.Hours != nil && t.Hours.Zone == nil {
+			h := *t.Hours
+			h.Zone = t.Zone
+			t.Hours = &h
+		}
 		c.teams[name] = t
 	}
 	for _, r := range refs {
@@ -541,8 +553,89 @@ func (p *parser) team(k, n *yaml.Node, where string) (Team, bool) {
 			t.Zone = p.zone(v, where+".time_zone")
 			ok = ok && t.Zone != nil
 		}),
+		yamlconf.Optional("hours", func(k, v *yaml.Node) {
+			var good bool
+			t.Hours, good = p.hours(k, v, where+".hours")
+			ok = ok && good
+		}),
 	)
 	return t, ok && okObj
+}
+
+// hours reads working hours, {from: "08:00", to: "18:00", days: [mon,
+// tue, wed, thu, fri], time_zone: Europe/Berlin}; the zone is nil when
+// it names none (the team's then). nil after an error.
+func (p *parser) hours(k, n *yaml.Node, where string) (*wallclock.Hours, bool) {
+	var h wallclock.Hours
+	var fromNode, toNode *yaml.Node
+	ok := true
+	clock := func(v *yaml.Node, path string, end bool) int {
+		s, good := p.Str(v, path)
+		if !good {
+			ok = false
+			return 0
+		}
+		m, good := wallclock.ParseClock(s, end)
+		if !good {
+			p.Errf(v, "%s: bad time %s (use 24-hour HH:MM such as 08:00 or 17:30)", path, yamlconf.Quote(s))
+			ok = false
+		}
+		return m
+	}
+	okObj := p.Object(k, n, where,
+		yamlconf.Required("from", func(_, v *yaml.Node) { fromNode, h.From = v, clock(v, where+".from", false) }),
+		yamlconf.Required("to", func(_, v *yaml.Node) { toNode, h.To = v, clock(v, where+".to", true) }),
+		yamlconf.Required("days", func(k, v *yaml.Node) {
+			var good bool
+			h.Days, good = p.days(k, v, where+".days")
+			ok = ok && good
+		}),
+		yamlconf.Optional("time_zone", func(_, v *yaml.Node) {
+			h.Zone = p.zone(v, where+".time_zone")
+			ok = ok && h.Zone != nil
+		}),
+	)
+	if ok && okObj && fromNode != nil && toNode != nil && h.To <= h.From {
+		p.Errf(toNode, "%s: to (%s) must be after from (%s); working hours cannot span midnight (for a night shift, run the team around the clock: from 00:00 to 24:00)",
+			where, wallclock.Clock(h.To), wallclock.Clock(h.From))
+		ok = false
+	}
+	if !ok || !okObj {
+		return nil, false
+	}
+	return &h, true
+}
+
+// days reads a list of weekdays ("mon" or "monday", any case), each once.
+func (p *parser) days(k, n *yaml.Node, where string) ([7]bool, bool) {
+	var days [7]bool
+	ok := true
+	first := map[time.Weekday]int{}
+	vals, nodes := p.Strs(n, where)
+	for i, v := range vals {
+		d, known := wallclock.ParseDay(v)
+		if !known {
+			hint := "use " + strings.Join(wallclock.WeekdayNames, ", ")
+			if s := yamlconf.Suggest(strings.ToLower(v), wallclock.WeekdayNames); s != "" {
+				hint = "did you mean " + yamlconf.Quote(s) + "?"
+			}
+			p.Errf(nodes[i], "%s: unknown weekday %s (%s)", where, yamlconf.Quote(v), hint)
+			ok = false
+			continue
+		}
+		if line, dup := first[d]; dup {
+			p.Errf(nodes[i], "%s: %s is listed twice (first at line %d)", where, d, line)
+			ok = false
+			continue
+		}
+		first[d] = nodes[i].Line
+		days[d] = true
+	}
+	if len(vals) == 0 && ok {
+		p.Errf(k, "%s: no days (list the working days, such as [mon, tue, wed, thu, fri])", where)
+		ok = false
+	}
+	return days, ok
 }
 
 // zone reads an IANA time zone name ("Europe/Berlin"); nil after an
@@ -613,7 +706,7 @@ func (p *parser) rep(n *yaml.Node, where string) (Rep, bool) {
 // sla reads the first-response deadline and how long an unanswered
 // hand-off stays with sales (which must leave room for the escalation and
 // a week of the alert's links).
-func (p *parser) sla(k, n *yaml.Node, where string) (first, unanswered time.Duration) {
+func (p *parser) sla(k, n *yaml.Node, where string) (first, unanswered time.Duration, hours *wallclock.Hours) {
 	first, unanswered = DefaultSLA, DefaultReturnUnanswered
 	var unansweredNode *yaml.Node
 	p.Object(k, n, where,
@@ -627,12 +720,13 @@ func (p *parser) sla(k, n *yaml.Node, where string) (first, unanswered time.Dura
 				unanswered, unansweredNode = d, v
 			}
 		}),
+		yamlconf.Optional("hours", func(k, v *yaml.Node) { hours, _ = p.hours(k, v, where+".hours") }),
 	)
 	if unansweredNode != nil && unanswered < MinReturnUnanswered {
 		p.Errf(unansweredNode, "%s.return_unanswered (%s) must be at least %dd: the alert's links work for a week, and the team lead needs time after the escalation",
 			where, unansweredNode.Value, MinReturnUnanswered/(24*time.Hour))
 	}
-	return first, unanswered
+	return first, unanswered, hours
 }
 
 func (p *parser) outcomes(k, n *yaml.Node, where string) Outcomes {

@@ -6,6 +6,8 @@ package wallclock
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -207,3 +209,36 @@ func short(d time.Weekday) string { return d.String()[:3] }
 
 // Clock is minutes after midnight as "09:00".
 func Clock(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60, minute%60) }
+
+var clockRe = regexp.MustCompile(`^(\d{1,2}):(\d{2})$`)
+
+// ParseClock reads a 24-hour "08:00" as minutes after midnight; end
+// allows "24:00", the end of the day.
+func ParseClock(s string, end bool) (int, bool) {
+	m := clockRe.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, false
+	}
+	h, _ := strconv.Atoi(m[1])
+	mm, _ := strconv.Atoi(m[2])
+	if (h < 24 && mm < 60) || (end && h == 24 && mm == 0) {
+		return h*60 + mm, true
+	}
+	return 0, false
+}
+
+var weekdays = map[string]time.Weekday{
+	"mon": time.Monday, "monday": time.Monday, "tue": time.Tuesday, "tues": time.Tuesday, "tuesday": time.Tuesday,
+	"wed": time.Wednesday, "wednesday": time.Wednesday, "thu": time.Thursday, "thur": time.Thursday,
+	"thurs": time.Thursday, "thursday": time.Thursday, "fri": time.Friday, "friday": time.Friday,
+	"sat": time.Saturday, "saturday": time.Saturday, "sun": time.Sunday, "sunday": time.Sunday,
+}
+
+// WeekdayNames are the short day names a config lists, Monday first.
+var WeekdayNames = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// ParseDay reads a day name, short or long, in any case ("mon", "Monday").
+func ParseDay(s string) (time.Weekday, bool) {
+	d, ok := weekdays[strings.ToLower(strings.TrimSpace(s))]
+	return d, ok
+}

@@ -1,0 +1,115 @@
+package qualify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/yamlconf/yamltest"
+)
+
+// withHours is the full config with sla.hours and team overrides edited in.
+func withHours(global, enterprise string) string {
+	src := full
+	if global != "" {
+		src = strings.Replace(src, "  first_response: 5m\n", "  first_response: 5m\n  hours: "+global+"\n", 1)
+	}
+	if enterprise != "" {
+		src = strings.Replace(src, "      lead: {name: Lea Stone, email: lea@example.com}\n",
+			"      lead: {name: Lea Stone, email: lea@example.com}\n      hours: "+enterprise+"\n", 1)
+	}
+	return src
+}
+
+// TestDueByWorkingHours: the first-response deadline counts only the
+// team's working hours (sla.hours, or the team's own), in the hours' zone,
+// else the team's, else routing.time_zone; with no hours it runs around
+// the clock as before.
+func TestDueByWorkingHours(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	ny, _ := time.LoadLocation("America/New_York")
+	const office = `{from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri]}`
+	friday := time.Date(2026, 11, 27, 17, 58, 0, 0, berlin) // 16:58 UTC, 11:58 in New York
+	saturday := time.Date(2026, 11, 28, 2, 0, 0, 0, berlin)
+	tests := []struct {
+		name, src, team string
+		at              time.Time
+		want            time.Time
+		text            string
+	}{
+		{"no hours: around the clock", full, "enterprise", saturday, saturday.Add(5 * time.Minute), "5m"},
+		{"global hours in the team's zone (routing UTC)", withHours(office, ""), "smb", friday, time.Date(2026, 11, 27, 17, 3, 0, 0, time.UTC),
+			"5m of working hours (Mon–Fri 08:00–18:00 UTC)"},
+		{"global hours with a zone", withHours(`{from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin}`, ""), "smb", friday,
+			time.Date(2026, 11, 30, 8, 3, 0, 0, berlin), "5m of working hours (Mon–Fri 08:00–18:00 Europe/Berlin)"},
+		{"Saturday night waits for Monday", withHours(`{from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin}`, ""), "enterprise", saturday,
+			time.Date(2026, 11, 30, 8, 5, 0, 0, berlin), "5m of working hours (Mon–Fri 08:00–18:00 Europe/Berlin)"},
+		{"a team's own hours override sla.hours", withHours(office, `{from: "09:00", to: "17:00", days: [mon, tue, wed, thu, fri], time_zone: America/New_York}`), "enterprise", friday,
+			time.Date(2026, 11, 27, 12, 3, 0, 0, ny), "5m of working hours (Mon–Fri 09:00–17:00 America/New_York)"},
+		{"only one team has hours", withHours("", office), "smb", saturday, saturday.Add(5 * time.Minute), "5m"},
+		{"the team's time_zone counts", strings.Replace(withHours(office, ""), "    smb:\n", "    smb:\n      time_zone: Europe/Berlin\n", 1), "smb", friday,
+			time.Date(2026, 11, 30, 8, 3, 0, 0, berlin), "5m of working hours (Mon–Fri 08:00–18:00 Europe/Berlin)"},
+		{"around the clock by hours", withHours(`{from: "00:00", to: "24:00", days: [mon, tue, wed, thu, fri, sat, sun]}`, ""), "smb", saturday, saturday.Add(5 * time.Minute),
+			"5m of working hours (every day 00:00–24:00 UTC)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustParse(t, tt.src)
+			var team Team
+			for _, tm := range c.Teams() {
+				if tm.Name == tt.team {
+					team = tm
+				}
+			}
+			if got := c.DueBy(team, tt.at); !got.Equal(tt.want) {
+				t.Errorf("DueBy(%s) = %s, want %s", tt.at, got.UTC(), tt.want.UTC())
+			}
+			if got := c.SLAText(team); got != tt.text {
+				t.Errorf("SLAText = %q, want %q", got, tt.text)
+			}
+		})
+	}
+}
+
+// TestHoursValidationLines: a bad hours block is refused with file:line
+// and what is wrong, like the rest of the config.
+func TestHoursValidationLines(t *testing.T) {
+	good := `{from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri]}`
+	src := withHours(good, good)
+	var tests []struct{ Name, Old, New, Marker, Want string }
+	edit := func(name, in, out, marker, want string) {
+		if strings.HasPrefix(in, "  hours") { // sla.hours, not the team's
+			in, out = "\n"+in, "\n"+out
+			if strings.HasPrefix(marker, "  hours") {
+				marker = "\n" + marker
+			}
+		}
+		tests = append(tests, struct{ Name, Old, New, Marker, Want string }{name, in, out, marker, want})
+	}
+	// sla.hours is the last line of the sla section; the team's is under
+	// its lead.
+	edit("bad zone", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlinn}`, "Berlinn",
+		`sla.hours.time_zone: unknown time zone "Europe/Berlinn" (an IANA name, like Europe/Berlin or America/New_York)`)
+	edit("from after to", "  hours: "+good, `  hours: {from: "18:00", to: "08:00", days: [mon, tue, wed, thu, fri]}`, `  hours: {from: "18:00"`,
+		`sla.hours: to (08:00) must be after from (18:00); working hours cannot span midnight (for a night shift, run the team around the clock: from 00:00 to 24:00)`)
+	edit("from equals to", "      hours: "+good, `      hours: {from: "08:00", to: "08:00", days: [mon]}`, `      hours: {from: "08:00", to: "08:00"`,
+		`routing.teams.enterprise.hours: to (08:00) must be after from (08:00); working hours cannot span midnight (for a night shift, run the team around the clock: from 00:00 to 24:00)`)
+	edit("unknown day", "      hours: "+good, `      hours: {from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fry]}`, "fry",
+		`routing.teams.enterprise.hours.days: unknown weekday "fry" (did you mean "fri"?)`)
+	edit("a day twice", "      hours: "+good, "      hours: {from: \"08:00\", to: \"18:00\",\n        days: [mon, tue, mon]}", "days: [mon, tue, mon]",
+		`routing.teams.enterprise.hours.days: Monday is listed twice (first at line 44)`)
+	edit("no days", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: []}`, `  hours: {from`,
+		`sla.hours.days: no days (list the working days, such as [mon, tue, wed, thu, fri])`)
+	edit("bad time", "  hours: "+good, `  hours: {from: "8am", to: "18:00", days: [mon]}`, "8am",
+		`sla.hours.from: bad time "8am" (use 24-hour HH:MM such as 08:00 or 17:30)`)
+	edit("24:00 is an end, not a start", "  hours: "+good, `  hours: {from: "24:00", to: "24:00", days: [mon]}`, `  hours: {from`,
+		`sla.hours.from: bad time "24:00" (use 24-hour HH:MM such as 08:00 or 17:30)`)
+	edit("missing to", "  hours: "+good, `  hours: {from: "08:00", days: [mon]}`, `  hours: {from`,
+		`sla.hours: missing to`)
+	edit("unknown field", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon], zone: UTC}`, `  hours: {from`,
+		`unknown field "zone" in sla.hours`)
+	yamltest.CheckEdits(t, src, "qualify.yaml", ErrInvalid, func(b []byte, file string) error {
+		_, err := Parse(b, file)
+		return err
+	}, tests)
+}
