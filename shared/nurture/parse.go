@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/wallclock"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -156,80 +157,20 @@ func (p *parser) window(k, n *yaml.Node, where string) (Window, bool) {
 	var toNode *yaml.Node
 	okFrom, okTo, okDays := false, false, false
 	okObj := p.Object(k, n, where,
-		yamlconf.Required("from", func(_, v *yaml.Node) { w.From, okFrom = p.clockTime(v, where+".from", false) }),
+		yamlconf.Required("from", func(_, v *yaml.Node) { w.From, okFrom = p.ClockTime(v, where+".from", false) }),
 		yamlconf.Required("to", func(_, v *yaml.Node) {
 			toNode = v
-			w.To, okTo = p.clockTime(v, where+".to", true)
+			w.To, okTo = p.ClockTime(v, where+".to", true)
 		}),
-		yamlconf.Required("days", func(k, v *yaml.Node) { w.Days, okDays = p.days(k, v, where+".days") }),
+		yamlconf.Required("days", func(k, v *yaml.Node) {
+			w.Days, okDays = p.Weekdays(k, v, where+".days", "no send days (list at least one of mon, tue, wed, thu, fri, sat, sun)")
+		}),
 	)
 	if okFrom && okTo && w.To <= w.From {
-		p.Errf(toNode, "%s: to (%s) must be after from (%s); a window cannot span midnight", where, clock(w.To), clock(w.From))
+		p.Errf(toNode, "%s: to (%s) must be after from (%s); a window cannot span midnight", where, wallclock.Clock(w.To), wallclock.Clock(w.From))
 		return w, false
 	}
 	return w, okObj && okFrom && okTo && okDays
-}
-
-var clockRe = regexp.MustCompile(`^(\d{1,2}):(\d{2})$`)
-
-// clockTime reads a 24-hour "09:00" as minutes after midnight; end allows
-// "24:00", the end of the day.
-func (p *parser) clockTime(n *yaml.Node, where string, end bool) (int, bool) {
-	s, ok := p.Str(n, where)
-	if !ok {
-		return 0, false
-	}
-	if m := clockRe.FindStringSubmatch(s); m != nil {
-		h, _ := strconv.Atoi(m[1])
-		min, _ := strconv.Atoi(m[2])
-		if (h < 24 && min < 60) || (end && h == 24 && min == 0) {
-			return h*60 + min, true
-		}
-	}
-	p.Errf(n, "%s: bad time %s (use 24-hour HH:MM such as 09:00 or 17:30)", where, yamlconf.Quote(s))
-	return 0, false
-}
-
-var weekdays = map[string]time.Weekday{
-	"mon": time.Monday, "monday": time.Monday, "tue": time.Tuesday, "tues": time.Tuesday, "tuesday": time.Tuesday,
-	"wed": time.Wednesday, "wednesday": time.Wednesday, "thu": time.Thursday, "thur": time.Thursday,
-	"thurs": time.Thursday, "thursday": time.Thursday, "fri": time.Friday, "friday": time.Friday,
-	"sat": time.Saturday, "saturday": time.Saturday, "sun": time.Sunday, "sunday": time.Sunday,
-}
-
-var weekdayNames = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-
-func (p *parser) days(k, n *yaml.Node, where string) ([7]bool, bool) {
-	var days [7]bool
-	ok := true
-	first := map[time.Weekday]int{}
-	vals, nodes := p.Strs(n, where)
-	for i, v := range vals {
-		d, known := weekdays[strings.ToLower(v)]
-		if !known {
-			hint := "use " + strings.Join(weekdayNames, ", ")
-			if s := yamlconf.Suggest(v, weekdayNames); s != "" {
-				hint = "did you mean " + yamlconf.Quote(s) + "?"
-			}
-			p.Errf(nodes[i], "%s: unknown weekday %s (%s)", where, yamlconf.Quote(v), hint)
-			ok = false
-			continue
-		}
-		if line, dup := first[d]; dup {
-			p.Errf(nodes[i], "%s: %s is listed twice (first at line %d)", where, d, line)
-			ok = false
-			continue
-		}
-		first[d] = nodes[i].Line
-		days[d] = true
-	}
-	if ok && len(first) == 0 {
-		if r := yamlconf.Resolve(n); yamlconf.IsNull(r) || r.Kind == yaml.SequenceNode {
-			p.Errf(k, "%s: no send days (list at least one of %s)", where, strings.Join(weekdayNames, ", "))
-		}
-		ok = false
-	}
-	return days, ok
 }
 
 func (p *parser) frequencyCap(c *Config, k, n *yaml.Node, where string) {

@@ -1,7 +1,6 @@
 package nurture
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/wallclock"
@@ -16,56 +15,35 @@ type Window struct {
 	Days     [7]bool
 }
 
-// Open reports whether t falls inside the window in loc.
-func (w Window) Open(t time.Time, loc *time.Location) bool {
-	lt := t.In(loc)
-	if !w.Days[lt.Weekday()] {
-		return false
-	}
-	h, m, _ := lt.Clock()
-	minute := h*60 + m
-	return minute >= w.From && minute < w.To
+// hours is the window on loc's wall clock.
+func (w Window) hours(loc *time.Location) wallclock.Hours {
+	return wallclock.Hours{From: w.From, To: w.To, Days: w.Days, Zone: loc}
 }
+
+// Open reports whether t falls inside the window in loc.
+func (w Window) Open(t time.Time, loc *time.Location) bool { return w.hours(loc).Open(t) }
 
 // NextOpen is the earliest instant at or after now when the window is
 // open in loc: now itself when it is open. It follows the lead's wall
-// clock across daylight-saving changes: a 09:00 window opens at 09:00
-// local time on the day after a change too. A window that would open at a
-// time the clock skips (02:30 on a spring-forward night) opens when the
-// clock jumps past it; one that opens at a time the clock passes twice
-// opens the first time, and again the second; and when the clocks go back
-// into a window that had closed (01:30–02:30 as 03:00 becomes 02:00), it
-// opens at the change. It returns the zero time only for a window without
-// days, which Parse rules out.
+// clock across daylight-saving changes (wallclock.Hours.NextOpen): a
+// 09:00 window opens at 09:00 local time on the day after a change too. A
+// window that would open at a time the clock skips (02:30 on a
+// spring-forward night) opens when the clock jumps past it; one that
+// opens at a time the clock passes twice opens the first time, and again
+// the second; and when the clocks go back into a window that had closed
+// (01:30–02:30 as 03:00 becomes 02:00), it opens at the change. It
+// returns the zero time only for a window without days, which Parse
+// rules out.
 func (w Window) NextOpen(now time.Time, loc *time.Location) time.Time {
-	if w.Open(now, loc) {
-		return now
-	}
-	y, mo, d := now.In(loc).Date()
-	// Eight days reach the same weekday a week on, whatever the DST shifts.
-	for i := 0; i <= 8; i++ {
-		var first time.Time
-		for _, t := range append(wallclock.Times(y, mo, d+i, w.From, loc), wallclock.Changes(y, mo, d+i, loc)...) {
-			if t.After(now) && w.Open(t, loc) && (first.IsZero() || t.Before(first)) {
-				first = t
-			}
-		}
-		if !first.IsZero() {
-			return first
-		}
-	}
-	return time.Time{}
+	return w.hours(loc).NextOpen(now)
 }
 
 // String is e.g. "09:00–17:00 Mon–Fri".
 func (w Window) String() string {
-	return clock(w.From) + "–" + clock(w.To) + " " + w.dayList()
+	return wallclock.Clock(w.From) + "–" + wallclock.Clock(w.To) + " " + w.dayList()
 }
 
 func (w Window) dayList() string { return wallclock.DayList(w.Days) }
-
-// clock is minutes after midnight as "09:00".
-func clock(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60, minute%60) }
 
 // localTime is an instant for a reason a person reads: "Sat 10:00
 // Europe/Berlin".

@@ -101,9 +101,9 @@ func TestHoursValidationLines(t *testing.T) {
 	edit("no days", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: []}`, `  hours: {from`,
 		`sla.hours.days: no days (list the working days, such as [mon, tue, wed, thu, fri])`)
 	edit("bad time", "  hours: "+good, `  hours: {from: "8am", to: "18:00", days: [mon]}`, "8am",
-		`sla.hours.from: bad time "8am" (use 24-hour HH:MM such as 08:00 or 17:30)`)
+		`sla.hours.from: bad time "8am" (use 24-hour HH:MM such as 09:00 or 17:30)`)
 	edit("24:00 is an end, not a start", "  hours: "+good, `  hours: {from: "24:00", to: "24:00", days: [mon]}`, `  hours: {from`,
-		`sla.hours.from: bad time "24:00" (use 24-hour HH:MM such as 08:00 or 17:30)`)
+		`sla.hours.from: bad time "24:00" (use 24-hour HH:MM such as 09:00 or 17:30)`)
 	edit("missing to", "  hours: "+good, `  hours: {from: "08:00", days: [mon]}`, `  hours: {from`,
 		`sla.hours: missing to`)
 	edit("unknown field", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon], zone: UTC}`, `  hours: {from`,

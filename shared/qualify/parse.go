@@ -570,16 +570,8 @@ func (p *parser) hours(k, n *yaml.Node, where string) (*wallclock.Hours, bool) {
 	var fromNode, toNode *yaml.Node
 	ok := true
 	clock := func(v *yaml.Node, path string, end bool) int {
-		s, good := p.Str(v, path)
-		if !good {
-			ok = false
-			return 0
-		}
-		m, good := wallclock.ParseClock(s, end)
-		if !good {
-			p.Errf(v, "%s: bad time %s (use 24-hour HH:MM such as 08:00 or 17:30)", path, yamlconf.Quote(s))
-			ok = false
-		}
+		m, good := p.ClockTime(v, path, end)
+		ok = ok && good
 		return m
 	}
 	okObj := p.Object(k, n, where,
@@ -587,7 +579,7 @@ func (p *parser) hours(k, n *yaml.Node, where string) (*wallclock.Hours, bool) {
 		yamlconf.Required("to", func(_, v *yaml.Node) { toNode, h.To = v, clock(v, where+".to", true) }),
 		yamlconf.Required("days", func(k, v *yaml.Node) {
 			var good bool
-			h.Days, good = p.days(k, v, where+".days")
+			h.Days, good = p.Weekdays(k, v, where+".days", "no days (list the working days, such as [mon, tue, wed, thu, fri])")
 			ok = ok && good
 		}),
 		yamlconf.Optional("time_zone", func(_, v *yaml.Node) {
@@ -604,38 +596,6 @@ func (p *parser) hours(k, n *yaml.Node, where string) (*wallclock.Hours, bool) {
 		return nil, false
 	}
 	return &h, true
-}
-
-// days reads a list of weekdays ("mon" or "monday", any case), each once.
-func (p *parser) days(k, n *yaml.Node, where string) ([7]bool, bool) {
-	var days [7]bool
-	ok := true
-	first := map[time.Weekday]int{}
-	vals, nodes := p.Strs(n, where)
-	for i, v := range vals {
-		d, known := wallclock.ParseDay(v)
-		if !known {
-			hint := "use " + strings.Join(wallclock.WeekdayNames, ", ")
-			if s := yamlconf.Suggest(strings.ToLower(v), wallclock.WeekdayNames); s != "" {
-				hint = "did you mean " + yamlconf.Quote(s) + "?"
-			}
-			p.Errf(nodes[i], "%s: unknown weekday %s (%s)", where, yamlconf.Quote(v), hint)
-			ok = false
-			continue
-		}
-		if line, dup := first[d]; dup {
-			p.Errf(nodes[i], "%s: %s is listed twice (first at line %d)", where, d, line)
-			ok = false
-			continue
-		}
-		first[d] = nodes[i].Line
-		days[d] = true
-	}
-	if len(vals) == 0 && ok {
-		p.Errf(k, "%s: no days (list the working days, such as [mon, tue, wed, thu, fri])", where)
-		ok = false
-	}
-	return days, ok
 }
 
 // zone reads an IANA time zone name ("Europe/Berlin"); nil after an
