@@ -62,6 +62,25 @@ type Erasures interface {
 	RecentErasures(ctx context.Context) ([]string, error)
 }
 
+// Fresh are the addresses of the erasures recorded in e that are not in
+// taken yet; it adds them to taken (nil e: none).
+func Fresh(ctx context.Context, e Erasures, taken map[string]bool) (map[string]bool, error) {
+	if e == nil {
+		return nil, nil
+	}
+	hashes, err := e.RecentErasures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fresh := map[string]bool{}
+	for _, h := range hashes {
+		if !taken[h] {
+			taken[h], fresh[h] = true, true
+		}
+	}
+	return fresh, nil
+}
+
 // MaxRounds bounds a writer's write-then-check rounds: each further round
 // needs yet another erasure recorded during the one before.
 const MaxRounds = 20

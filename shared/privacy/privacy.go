@@ -240,6 +240,15 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	return res, nil
 }
 
+// freshErasures is customerlist.Fresh over the store's erasures.
+func (s *Service) freshErasures(ctx context.Context, taken map[string]bool) (map[string]bool, error) {
+	fresh, err := customerlist.Fresh(ctx, s.Store, taken)
+	if err != nil {
+		return nil, fmt.Errorf("segment exports: erasures: %w", err)
+	}
+	return fresh, nil
+}
+
 // unlist takes a hashed address out of every customer list the segment
 // exports left in the bucket, and says how many listed it. A list is
 // written without the rows of every erasure recorded (the others' too):
@@ -253,7 +262,7 @@ func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
 		return 0, nil
 	}
 	taken := map[string]bool{hash: true}
-	if _, err := s.newErasures(ctx, taken); err != nil {
+	if _, err := s.freshErasures(ctx, taken); err != nil {
 		return 0, err
 	}
 	var written []string
@@ -270,7 +279,7 @@ func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
 	}
 	n := len(written)
 	for round := 0; len(written) > 0; round++ {
-		fresh, err := s.newErasures(ctx, taken)
+		fresh, err := s.freshErasures(ctx, taken)
 		if err != nil {
 			return 0, err
 		}
@@ -298,22 +307,6 @@ func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
 		written = again
 	}
 	return n, nil
-}
-
-// newErasures are the addresses of the erasures recorded that are not in
-// taken yet; it adds them to taken.
-func (s *Service) newErasures(ctx context.Context, taken map[string]bool) (map[string]bool, error) {
-	hashes, err := s.Store.RecentErasures(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("segment exports: erasures: %w", err)
-	}
-	fresh := map[string]bool{}
-	for _, h := range hashes {
-		if !taken[h] {
-			taken[h], fresh[h] = true, true
-		}
-	}
-	return fresh, nil
 }
 
 // listing calls fn with each customer list of the export bucket that

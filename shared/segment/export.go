@@ -167,7 +167,7 @@ func (e *Exporter) Export(ctx context.Context) ([]Run, error) {
 	var errs []error
 	taken := map[string]bool{}
 	for round := 0; ; round++ {
-		fresh, err := e.newErasures(ctx, taken)
+		fresh, err := customerlist.Fresh(ctx, e.Erasures, taken)
 		if err != nil {
 			return nil, fmt.Errorf("segments: erasures: %w", err)
 		}
@@ -217,25 +217,6 @@ func (e *Exporter) Export(ctx context.Context) ([]Run, error) {
 		done = append(done, r)
 	}
 	return done, errors.Join(errs...)
-}
-
-// newErasures are the addresses of the erasures recorded that are not in
-// taken yet; it adds them to taken.
-func (e *Exporter) newErasures(ctx context.Context, taken map[string]bool) (map[string]bool, error) {
-	if e.Erasures == nil {
-		return nil, nil
-	}
-	hashes, err := e.Erasures.RecentErasures(ctx)
-	if err != nil {
-		return nil, err
-	}
-	fresh := map[string]bool{}
-	for _, h := range hashes {
-		if !taken[h] {
-			taken[h], fresh[h] = true, true
-		}
-	}
-	return fresh, nil
 }
 
 // drop rewrites files[i] without the rows of the hashes in drop (a new
