@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +89,58 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "optout.") {
 		t.Fatal("raw email in the unsubscribe logs")
+	}
+}
+
+// TestUnsubscribeDoesNotNeedTheQualifyConfig: the subscription function
+// confirms double opt-ins (which grades and enrols, so it needs the
+// qualifying config) and takes unsubscribes (which must not). With a
+// broken rules file, opt-outs keep working; a confirmation is refused
+// with a page asking to try later, changes nothing, and the log names
+// the file and line.
+func TestUnsubscribeDoesNotNeedTheQualifyConfig(t *testing.T) {
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}
+	capture, table, _ := buildAt(t, "capture", base, time.Now, "")
+	broken := filepath.Join(t.TempDir(), "qualify.yaml")
+	if err := os.WriteFile(broken, []byte("version: 1\nfit:\n  rules:\n    - field: job_title\n      op: startswith\n      values: [CMO]\n      points: 10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub, _, logs := buildAt(t, "unsubscribe", map[string]string{"QUALIFY_CONFIG": broken}, time.Now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("una.%d@smallco.example", time.Now().UnixNano())
+	body := strings.Replace(coldBody(email), `"campaign":"newsletter-q4"`, `"campaign":"newsletter-eu"`, 1) // double opt-in
+	accepted(t)(capture.HTTP(ctx, jsonLead(body)))
+	id := capturedID(t, table, email)
+	got := waitConfirmations(t, email, 1)
+	if len(got) != 1 {
+		t.Fatalf("confirmation emails = %d, want 1", len(got))
+	}
+	before, err := st.Lead(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, page := openConfirmation(t, sub, got[0], "POST")
+	if code != 500 || !strings.Contains(page, "try again") {
+		t.Fatalf("confirming with a broken config: %d %s", code, page)
+	}
+	if l, err := st.Lead(ctx, id); err != nil || l.Version != before.Version || l.Consent.MarketingOptIn {
+		t.Fatalf("a refused confirmation wrote the lead (read error %v): version %d → %d, consent %+v", err, before.Version, l.Version, l.Consent)
+	}
+	if !strings.Contains(logs.String(), "qualify.yaml:5") {
+		t.Fatalf("the log does not name the broken file and line:\n%s", logs.String())
+	}
+
+	keys, _ := token.ParseKeys(testKeys)
+	link := links.Unsubscribe(keys, "https://leads.example.com", id, time.Now())
+	ev := sampleEvent(t, "unsubscribe-oneclick.json")
+	ev.PathParameters = map[string]string{"token": link[strings.LastIndex(link, "/")+1:]}
+	r, err := sub.HTTP(ctx, ev)
+	if err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "You are unsubscribed") {
+		t.Fatalf("one-click unsubscribe with a broken config: %v %d %s", err, r.StatusCode, r.Body)
+	}
+	if ok, err := st.Suppressed(ctx, before.EmailHash); err != nil || !ok {
+		t.Fatalf("not suppressed after unsubscribing (read error %v)", err)
 	}
 }

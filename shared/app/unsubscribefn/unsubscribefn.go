@@ -5,7 +5,10 @@ package unsubscribefn
 
 import (
 	"context"
+	"log/slog"
+	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/linkpage"
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/optin"
 	"github.com/leadflow/leadflow/shared/store"
@@ -37,15 +41,30 @@ func Function() app.Function {
 // Handler sends each route to its handler.
 type Handler struct {
 	Unsubscribe *unsubscribe.Handler
-	Confirm     *optin.Handler
+	// Confirm is built on its first request: a confirmation grades and
+	// enrols the lead, so it needs the qualifying config (rules,
+	// sequences, campaigns); an unsubscribe must not. With a broken file
+	// opt-outs keep working, and a cold start that answers one does not
+	// parse the config.
+	Confirm func() (*optin.Handler, error)
+	Log     *slog.Logger
 }
 
 // Handle serves one request.
 func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	if strings.HasSuffix(req.RouteKey, " /confirm/{token}") {
-		return h.Confirm.Handle(ctx, req)
+	if !strings.HasSuffix(req.RouteKey, " /confirm/{token}") {
+		return h.Unsubscribe.Handle(ctx, req)
 	}
-	return h.Unsubscribe.Handle(ctx, req)
+	confirm, err := h.Confirm()
+	if err != nil {
+		// The link stays valid for its week: once the config is fixed,
+		// the same click confirms.
+		h.Log.Error("optin", "requestId", req.RequestContext.RequestID, "route", req.RouteKey,
+			"status", http.StatusInternalServerError, "error", err.Error())
+		return linkpage.Respond(http.StatusInternalServerError, linkpage.Page{Title: "Something went wrong",
+			Body: "We could not record your confirmation. Please try again later; the link stays valid."}), nil
+	}
+	return confirm.Handle(ctx, req)
 }
 
 // New builds the handler; its AWS clients are its parameters.
@@ -54,15 +73,20 @@ func New(ctx context.Context, cfg config.Unsubscribe, db *dynamodb.Client, param
 	if err != nil {
 		return nil, err
 	}
-	enrolment, _, err := enrol.Load(cfg.Qualifying)
-	if err != nil {
-		return nil, err
-	}
 	st, evidence := store.New(db, cfg.Table), enrol.Evidence(keys)
+	optinLog := logx.New(env.Logs, "optin", cfg.LogLevel)
 	return &Handler{
 		Unsubscribe: &unsubscribe.Handler{Store: st, Keys: keys, Evidence: evidence, Clock: env.Clock, NewID: ids.New,
 			Log: logx.New(env.Logs, "unsubscribe", cfg.LogLevel)},
-		Confirm: &optin.Handler{Store: st, Keys: keys, Enrol: enrolment, Evidence: evidence, Clock: env.Clock, NewID: ids.New,
-			Log: logx.New(env.Logs, "optin", cfg.LogLevel)},
+		// The files are in the deployment package: an error now is an
+		// error for the process's life, kept rather than re-read.
+		Confirm: sync.OnceValues(func() (*optin.Handler, error) {
+			enrolment, _, err := enrol.Load(cfg.Qualifying)
+			if err != nil {
+				return nil, err
+			}
+			return &optin.Handler{Store: st, Keys: keys, Enrol: enrolment, Evidence: evidence, Clock: env.Clock, NewID: ids.New, Log: optinLog}, nil
+		}),
+		Log: optinLog,
 	}, nil
 }
