@@ -421,6 +421,8 @@ func sesEvent(r Record, l *lead.Lead) string {
 			return "complaint from " + who(r, l) + " → suppressed, no more marketing email (it stays with sales, who still answer its alert)"
 		}
 		return "complaint from " + who(r, l) + " → unsubscribed and suppressed"
+	case "complaint_recorded":
+		return "complaint from " + who(r, l) + ": unsubscribed before, counted in its campaign's complaints"
 	case "soft_bounce":
 		n := 0
 		if l != nil {

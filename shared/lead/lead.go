@@ -226,6 +226,9 @@ type Lead struct {
 	// when the latest of those messages was sent.
 	SoftBounces   []string  `json:"soft_bounces,omitempty"`
 	SoftBouncedAt time.Time `json:"soft_bounced_at,omitempty"`
+	// Complaints are the message ids of the complaints recorded (the
+	// latest few): each is counted once however often SES delivers it.
+	Complaints []string `json:"complaints,omitempty"`
 	// Suppressed is the lead's copy of its address's entry on the
 	// suppression list (the reason: unsubscribe, bounce, complaint,
 	// erasure). Every write that suppresses sets both, so a send checks

@@ -20,6 +20,11 @@ import (
 // delivered to the address in between) suppress an address.
 const SoftBounceLimit = 3
 
+// complaintsKept is how many complaints' message ids a lead keeps to
+// count each once: a suppressed address gets no more marketing email, so
+// later complaints are about the few sent before.
+const complaintsKept = 20
+
 // TagLead is the message tag carrying the lead id on emails to leads.
 const TagLead = sendonce.TagLead
 
@@ -216,23 +221,39 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		}
 		return "soft_bounce", nil
 	case TypeComplaint:
-		// A complaint is the strongest opt-out there is.
-		withdraw, listed := l.HasConsentToWithdraw(), l.Suppressed != ""
-		l.WithdrawConsent(lead.Consent{MarketingOptIn: false, TextVersion: "complaint", Method: "complaint", At: now})
+		// A complaint is the strongest opt-out there is, and each one
+		// counts in the campaign's complaint rate once (SES may deliver
+		// its event twice), whatever the address's state: a person who
+		// unsubscribed and then reported an earlier email as spam
+		// complained all the same.
+		if slices.Contains(l.Complaints, ev.Mail.MessageID) {
+			return "duplicate", nil
+		}
+		l.Complaints = append(l.Complaints, ev.Mail.MessageID)
+		if len(l.Complaints) > complaintsKept {
+			l.Complaints = l.Complaints[len(l.Complaints)-complaintsKept:]
+		}
 		e := event("complained", map[string]any{"feedback": ev.Complaint.ComplaintFeedbackType})
-		if listed && withdraw {
+		withdraw := l.HasConsentToWithdraw()
+		if l.Suppressed == "" {
+			l.WithdrawConsent(lead.Consent{MarketingOptIn: false, TextVersion: "complaint", Method: "complaint", At: now})
+			return suppress("complaint", "complaints", e)
+		}
+		out := "complaint_recorded" // unsubscribed before: nothing more to withdraw
+		if withdraw {
 			// The address is suppressed already (it bounced), but the
 			// person's opt-out is still recorded: the consent and its
 			// history, stage unsubscribed, what the CRM's copy says.
+			l.WithdrawConsent(lead.Consent{MarketingOptIn: false, TextVersion: "complaint", Method: "complaint", At: now})
 			l.ExitNurture("complaint")
 			e.Data["reason"] = "complaint" // the stage change's, beside the bounce's opt-out
-			if _, err := lead.Write(ctx, h.Store.Save, l, lead.Change{At: now, Events: []lead.Event{e},
-				Counters: []lead.Counter{{Campaign: campaign, Name: "complaints"}}}); err != nil {
-				return "", err
-			}
-			return "suppressed_complaint", nil
+			out = "suppressed_complaint"
 		}
-		return suppress("complaint", "complaints", e)
+		if _, err := lead.Write(ctx, h.Store.Save, l, lead.Change{At: now, Events: []lead.Event{e},
+			Counters: []lead.Counter{{Campaign: campaign, Name: "complaints"}}}); err != nil {
+			return "", err
+		}
+		return out, nil
 	case TypeDelivery:
 		if len(l.SoftBounces) > 0 && l.Suppressed == "" && ev.Mail.Timestamp.After(l.SoftBouncedAt) &&
 			!slices.Contains(l.SoftBounces, ev.Mail.MessageID) {
