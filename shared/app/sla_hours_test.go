@@ -19,10 +19,26 @@ import (
 // TestSLACountsWorkingHours: with sla.hours Mon–Fri 08:00–18:00
 // Europe/Berlin, a hot lead posted at 17:58 on a Friday gets its alert at
 // once, due at 08:03 on Monday (two working minutes on Friday, three on
-// Monday). Ticks after the around-the-clock deadline, in the night and on
-// the weekend escalate nothing; the tick at 08:03 on Monday escalates it
-// to the team lead, once.
+// Monday), or on Tuesday when Monday is a holiday. Ticks after the
+// around-the-clock deadline, in the night, on the weekend and on the
+// holiday escalate nothing; the tick at the deadline escalates it to the
+// team lead, once.
 func TestSLACountsWorkingHours(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	for _, tc := range []struct {
+		name, holidays, hours string
+		due                   time.Time
+		quiet                 []time.Time // more ticks that must escalate nothing
+	}{
+		{name: "weekend", hours: "Mon–Fri 08:00–18:00 Europe/Berlin", due: time.Date(2031, 3, 17, 8, 3, 0, 0, berlin)},
+		{name: "weekend and a holiday", holidays: ", holidays: [2031-03-17]", hours: "Mon–Fri 08:00–18:00 Europe/Berlin, except 1 holiday",
+			due: time.Date(2031, 3, 18, 8, 3, 0, 0, berlin), quiet: []time.Time{time.Date(2031, 3, 17, 10, 0, 0, 0, berlin), time.Date(2031, 3, 18, 8, 0, 0, 0, berlin)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { slaCountsWorkingHours(t, tc.holidays, tc.hours, tc.due, tc.quiet) })
+	}
+}
+
+func slaCountsWorkingHours(t *testing.T, holidays, hours string, due time.Time, quiet []time.Time) {
 	src, err := os.ReadFile(filepath.Join(testenv.Root(t), "shared", "qualify", "default.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -31,15 +47,14 @@ func TestSLACountsWorkingHours(t *testing.T) {
 	if !strings.Contains(string(src), sla) {
 		t.Fatal("default.yaml has no first_response line")
 	}
-	const hours = "Mon–Fri 08:00–18:00 Europe/Berlin"
 	cfg := filepath.Join(t.TempDir(), "qualify.yaml")
-	withHours := strings.Replace(string(src), sla, `  hours: {from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin}`+"\n"+sla, 1)
+	withHours := strings.Replace(string(src), sla, `  hours: {from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin`+holidays+"}\n"+sla, 1)
 	if err := os.WriteFile(cfg, []byte(withHours), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	friday := time.Date(2031, 3, 14, 17, 58, 0, 0, berlin) // 16:58 UTC
-	due := time.Date(2031, 3, 17, 8, 3, 0, 0, berlin)      // Monday, 07:03 UTC
+	dueText := due.UTC().Format("Mon 2 Jan 2006, 15:04 UTC")
 	clock := &clockAt{t: friday}
 	env := map[string]string{"QUALIFY_CONFIG": cfg, "PUBLIC_BASE_URL": "https://leads.example.com"}
 	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
@@ -54,7 +69,7 @@ func TestSLACountsWorkingHours(t *testing.T) {
 	if len(got) != 1 || got[0].To[0] == "lea@example.com" {
 		t.Fatalf("alert: %d emails", len(got))
 	}
-	if want := "Respond by: Mon 17 Mar 2031, 07:03 UTC (the response time counts working hours only: " + hours + ")"; !strings.Contains(got[0].Text, want) {
+	if want := "Respond by: " + dueText + " (the response time counts working hours only: " + hours + ")"; !strings.Contains(got[0].Text, want) {
 		t.Errorf("alert lacks %q:\n%s", want, got[0].Text)
 	}
 	st := store.New(testenv.Clients(t).DynamoDB, table)
@@ -73,8 +88,8 @@ func TestSLACountsWorkingHours(t *testing.T) {
 	}
 	// Past the around-the-clock deadline, the night, the weekend, and the
 	// last second before it: nothing.
-	for _, at := range []time.Time{friday.Add(6 * time.Minute), time.Date(2031, 3, 15, 2, 0, 0, 0, berlin),
-		time.Date(2031, 3, 17, 8, 0, 0, 0, berlin), due.Add(-time.Second)} {
+	for _, at := range append(append([]time.Time{friday.Add(6 * time.Minute), time.Date(2031, 3, 15, 2, 0, 0, 0, berlin),
+		time.Date(2031, 3, 17, 8, 0, 0, 0, berlin)}, quiet...), due.Add(-time.Second)) {
 		clock.add(at.Sub(clock.now()))
 		fire()
 		if l, err := st.Lead(ctx, id); err != nil || l.Handoff.State != lead.HandoffSent || l.Handoff.Breached {
@@ -87,7 +102,7 @@ func TestSLACountsWorkingHours(t *testing.T) {
 	if len(got) != 2 || !strings.HasPrefix(got[1].Subject, "[SLA breach]") || got[1].To[0] != "lea@example.com" {
 		t.Fatalf("escalation at %s: %d emails, last %q", clock.now(), len(got), got[len(got)-1].Subject)
 	}
-	if want := "since it was due by Mon 17 Mar 2031, 07:03 UTC (working hours " + hours + ")."; !strings.Contains(got[1].Text, want) {
+	if want := "since it was due by " + dueText + " (working hours " + hours + ")."; !strings.Contains(got[1].Text, want) {
 		t.Errorf("escalation lacks %q:\n%s", want, got[1].Text)
 	}
 	if l, err := st.Lead(ctx, id); err != nil || l.Handoff.State != lead.HandoffEscalated {

@@ -49,6 +49,10 @@ func TestDueByWorkingHours(t *testing.T) {
 		{"only one team has hours", withHours("", office), "smb", saturday, saturday.Add(5 * time.Minute), "5m"},
 		{"the team's time_zone counts", strings.Replace(withHours(office, ""), "    smb:\n", "    smb:\n      time_zone: Europe/Berlin\n", 1), "smb", friday,
 			time.Date(2026, 11, 30, 8, 3, 0, 0, berlin), "5m of working hours (Mon–Fri 08:00–18:00 Europe/Berlin)"},
+		{"holidays: Christmas Eve to Monday", withHours(`{from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin, holidays: [2026-12-24, "2026-12-25"]}`, ""), "smb",
+			time.Date(2026, 12, 23, 17, 58, 0, 0, berlin), time.Date(2026, 12, 28, 8, 3, 0, 0, berlin), "5m of working hours (Mon–Fri 08:00–18:00 Europe/Berlin, except 2 holidays)"},
+		{"a team's own holidays", withHours(office, `{from: "09:00", to: "17:00", days: [mon, tue, wed, thu, fri], time_zone: America/New_York, holidays: [2026-11-26]}`), "enterprise",
+			time.Date(2026, 11, 25, 16, 58, 0, 0, ny), time.Date(2026, 11, 27, 9, 3, 0, 0, ny), "5m of working hours (Mon–Fri 09:00–17:00 America/New_York, except 1 holiday)"},
 		{"around the clock by hours", withHours(`{from: "00:00", to: "24:00", days: [mon, tue, wed, thu, fri, sat, sun]}`, ""), "smb", saturday, saturday.Add(5 * time.Minute),
 			"5m of working hours (every day 00:00–24:00 UTC)"},
 	}
@@ -106,6 +110,10 @@ func TestHoursValidationLines(t *testing.T) {
 		`sla.hours.from: bad time "24:00" (use 24-hour HH:MM such as 09:00 or 17:30)`)
 	edit("missing to", "  hours: "+good, `  hours: {from: "08:00", days: [mon]}`, `  hours: {from`,
 		`sla.hours: missing to`)
+	edit("bad holiday", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon], holidays: [2026-12-24, 2026-12-32]}`, "2026-12-32",
+		`sla.hours.holidays: bad date "2026-12-32" (use YYYY-MM-DD such as 2026-12-24)`)
+	edit("a holiday twice", "      hours: "+good, "      hours: {from: \"08:00\", to: \"18:00\", days: [mon],\n        holidays: [2026-12-24, 2026-12-24]}", "holidays: [2026-12-24, 2026-12-24]",
+		`routing.teams.enterprise.hours.holidays: 2026-12-24 is listed twice (first at line 44)`)
 	edit("unknown field", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon], zone: UTC}`, `  hours: {from`,
 		`unknown field "zone" in sla.hours`)
 	yamltest.CheckEdits(t, src, "qualify.yaml", ErrInvalid, func(b []byte, file string) error {

@@ -563,8 +563,9 @@ func (p *parser) team(k, n *yaml.Node, where string) (Team, bool) {
 }
 
 // hours reads working hours, {from: "08:00", to: "18:00", days: [mon,
-// tue, wed, thu, fri], time_zone: Europe/Berlin}; the zone is nil when
-// it names none (the team's then). nil after an error.
+// tue, wed, thu, fri], time_zone: Europe/Berlin, holidays: [2026-12-24]};
+// the zone is nil when it names none (the team's then). nil after an
+// error.
 func (p *parser) hours(k, n *yaml.Node, where string) (*wallclock.Hours, bool) {
 	var h wallclock.Hours
 	var fromNode, toNode *yaml.Node
@@ -585,6 +586,11 @@ func (p *parser) hours(k, n *yaml.Node, where string) (*wallclock.Hours, bool) {
 		yamlconf.Optional("time_zone", func(_, v *yaml.Node) {
 			h.Zone = p.zone(v, where+".time_zone")
 			ok = ok && h.Zone != nil
+		}),
+		yamlconf.Optional("holidays", func(_, v *yaml.Node) {
+			var good bool
+			h.Holidays, good = p.Dates(v, where+".holidays")
+			ok = ok && good
 		}),
 	)
 	if ok && okObj && fromNode != nil && toNode != nil && h.To <= h.From {

@@ -69,12 +69,43 @@ func Changes(y int, mo time.Month, d int, loc *time.Location) []time.Time {
 
 // Hours are weekly working hours on Zone's wall clock: from From to To
 // (minutes after local midnight; To may be 24*60) on the days marked in
-// Days (indexed by time.Weekday). An instant is working time when the
-// wall clock then reads a marked day and a minute in [From, To).
+// Days (indexed by time.Weekday), except on the dates in Holidays. An
+// instant is working time when the wall clock then reads a marked day
+// that is no holiday and a minute in [From, To).
 type Hours struct {
 	From, To int
 	Days     [7]bool
 	Zone     *time.Location
+	Holidays map[Date]bool
+}
+
+// Date is a date on a wall clock.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// String is e.g. "2026-12-24".
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// Dates is a set of dates.
+func Dates(ds ...Date) map[Date]bool {
+	out := make(map[Date]bool, len(ds))
+	for _, d := range ds {
+		out[d] = true
+	}
+	return out
+}
+
+// ParseDate reads "2026-12-24".
+func ParseDate(s string) (Date, bool) {
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	if err != nil {
+		return Date{}, false
+	}
+	y, m, d := t.Date()
+	return Date{y, m, d}, true
 }
 
 func (h Hours) zone() *time.Location {
@@ -87,7 +118,7 @@ func (h Hours) zone() *time.Location {
 // Open reports whether t is working time.
 func (h Hours) Open(t time.Time) bool {
 	lt := t.In(h.zone())
-	if !h.Days[lt.Weekday()] {
+	if y, m, d := lt.Date(); !h.Days[lt.Weekday()] || h.Holidays[Date{y, m, d}] {
 		return false
 	}
 	hh, mm, _ := lt.Clock()
@@ -105,8 +136,9 @@ func (h Hours) NextOpen(t time.Time) time.Time {
 	}
 	loc := h.zone()
 	y, mo, d := t.In(loc).Date()
-	// Eight days reach the same weekday a week on, whatever the DST shifts.
-	for i := 0; i <= 8; i++ {
+	// Eight days reach the same weekday a week on, whatever the DST
+	// shifts; each holiday can push that a day further.
+	for i := 0; i <= h.span(); i++ {
 		cands := append(Times(y, mo, d+i, h.From, loc), Changes(y, mo, d+i, loc)...)
 		if first := h.first(cands, t, true); !first.IsZero() {
 			return first
@@ -122,7 +154,7 @@ func (h Hours) NextOpen(t time.Time) time.Time {
 func (h Hours) nextClose(t time.Time) time.Time {
 	loc := h.zone()
 	y, mo, d := t.In(loc).Date()
-	for i := 0; i <= 8; i++ {
+	for i := 0; i <= h.span(); i++ {
 		cands := append(Times(y, mo, d+i, 0, loc), Changes(y, mo, d+i, loc)...)
 		if h.To < 24*60 {
 			cands = append(cands, Times(y, mo, d+i, h.To, loc)...)
@@ -133,6 +165,10 @@ func (h Hours) nextClose(t time.Time) time.Time {
 	}
 	return time.Time{}
 }
+
+// span is how many days on a search for the next opening or closing
+// need look: a week and a day, and a day more for each holiday.
+func (h Hours) span() int { return 8 + len(h.Holidays) }
 
 // first is the earliest of cands after t that is (or is not) working time.
 func (h Hours) first(cands []time.Time, t time.Time, open bool) time.Time {
@@ -171,9 +207,18 @@ func (h Hours) Add(start time.Time, d time.Duration) time.Time {
 	}
 }
 
-// String is e.g. "Mon–Fri 08:00–18:00 Europe/Berlin".
+// String is e.g. "Mon–Fri 08:00–18:00 Europe/Berlin", and the number of
+// holidays when there are: "…, except 2 holidays".
 func (h Hours) String() string {
-	return DayList(h.Days) + " " + Clock(h.From) + "–" + Clock(h.To) + " " + h.zone().String()
+	s := DayList(h.Days) + " " + Clock(h.From) + "–" + Clock(h.To) + " " + h.zone().String()
+	switch n := len(h.Holidays); n {
+	case 0:
+	case 1:
+		s += ", except 1 holiday"
+	default:
+		s += fmt.Sprintf(", except %d holidays", n)
+	}
+	return s
 }
 
 // DayList is the marked days as people write them, Monday first: "Mon–Fri",

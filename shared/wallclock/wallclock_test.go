@@ -32,6 +32,18 @@ func TestAdd(t *testing.T) {
 	night := Hours{From: 0, To: 6 * 60, Days: everyDay, Zone: berlin}
 	allWeek := Hours{From: 0, To: 24 * 60, Days: everyDay, Zone: berlin}
 	lateEvening := Hours{From: 20 * 60, To: 24 * 60, Days: [7]bool{5: true, 6: true}, Zone: berlin}
+	christmas := office
+	christmas.Holidays = Dates(Date{2026, 12, 24}, Date{2026, 12, 25})
+	betweenYears := office
+	betweenYears.Holidays = Dates()
+	for d := 24; d <= 32; d++ { // 24 December to 1 January
+		y, m, dd := time.Date(2026, 12, d, 12, 0, 0, 0, time.UTC).Date()
+		betweenYears.Holidays[Date{y, m, dd}] = true
+	}
+	nyChristmas := nyOffice
+	nyChristmas.Holidays = Dates(Date{2026, 12, 24}, Date{2026, 12, 25})
+	saturdayHoliday := office
+	saturdayHoliday.Holidays = Dates(Date{2026, 12, 26})
 	tests := []struct {
 		name  string
 		h     Hours
@@ -59,6 +71,12 @@ func TestAdd(t *testing.T) {
 		{"Berlin: the repeated hour inside the hours", night, time.Date(2026, 10, 24, 23, 0, 0, 0, time.UTC), 2 * time.Hour, time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC)}, // 01:00 CEST + 2h = 02:00 CET, the second 02:00,
 		{"never closes: plain addition", allWeek, time.Date(2026, 3, 28, 23, 0, 0, 0, berlin), 48 * time.Hour, time.Date(2026, 3, 28, 23, 0, 0, 0, berlin).Add(48 * time.Hour)},
 		{"hours to midnight go on the next day's evening", lateEvening, time.Date(2026, 11, 27, 23, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 11, 28, 20, 3, 0, 0, berlin)},
+		// Holidays: whole local days without working time.
+		{"Christmas Eve and Day off: Wednesday 17:58 to Monday 08:03", christmas, time.Date(2026, 12, 23, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 12, 28, 8, 3, 0, 0, berlin)},
+		{"a lead on a holiday counts from the next working day", christmas, time.Date(2026, 12, 24, 10, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 12, 28, 8, 5, 0, 0, berlin)},
+		{"closed between the years: more than a week", betweenYears, time.Date(2026, 12, 23, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2027, 1, 4, 8, 3, 0, 0, berlin)},
+		{"a holiday in another zone's date: the team's wall clock decides", nyChristmas, time.Date(2026, 12, 25, 2, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 12, 28, 9, 5, 0, 0, ny)},
+		{"a holiday on a weekend changes nothing", saturdayHoliday, time.Date(2026, 12, 25, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 12, 28, 8, 3, 0, 0, berlin)},
 		{"zero SLA is the start", office, time.Date(2026, 11, 28, 2, 0, 0, 0, berlin), 0, time.Date(2026, 11, 28, 2, 0, 0, 0, berlin)},
 	}
 	for _, tt := range tests {

@@ -58,3 +58,29 @@ func (p *Parser) Weekdays(k, n *yaml.Node, where, none string) ([7]bool, bool) {
 	}
 	return days, ok
 }
+
+// Dates reads a list of dates ("2026-12-24", quoted or not), each once.
+func (p *Parser) Dates(n *yaml.Node, where string) (map[wallclock.Date]bool, bool) {
+	ok := true
+	first := map[wallclock.Date]int{}
+	vals, nodes := p.Strs(n, where)
+	for i, v := range vals {
+		d, good := wallclock.ParseDate(v)
+		if !good {
+			p.Errf(nodes[i], "%s: bad date %s (use YYYY-MM-DD such as 2026-12-24)", where, Quote(v))
+			ok = false
+			continue
+		}
+		if line, dup := first[d]; dup {
+			p.Errf(nodes[i], "%s: %s is listed twice (first at line %d)", where, d, line)
+			ok = false
+			continue
+		}
+		first[d] = nodes[i].Line
+	}
+	out := wallclock.Dates()
+	for d := range first {
+		out[d] = true
+	}
+	return out, ok
+}
