@@ -29,8 +29,9 @@ func init() { register("cold start", benchColdStart) }
 // answer without heavy work, as the floor answers at once: with no AWS call
 // where the function has such an answer (a CORS preflight, a page for a bad
 // token, a request it refuses as invalid, the tracking snippet, an empty
-// stream batch), else the cheapest (an SES event for an address it does
-// not know: a lookup; a tick on an empty table: one query per due shard).
+// stream batch, the Send event of a digest, which has no claim to
+// confirm), else the cheapest (a tick on an empty table: one query per
+// due shard).
 // A file is read from events/ and the top-level fields in patch replace
 // its own; no file: patch is the whole payload.
 var coldEvents = map[string]struct {
@@ -44,7 +45,7 @@ var coldEvents = map[string]struct {
 	"publisher":   {patch: map[string]any{"Records": []any{}}},
 	"reports":     {file: "reports-dashboard.json", patch: map[string]any{"rawQueryString": "format=pdf", "queryStringParameters": map[string]string{"format": "pdf"}}},
 	"segments":    {file: "segments-download.json", patch: map[string]any{"pathParameters": map[string]string{"segment": "no-such-segment"}}},
-	"sesevents":   {file: "ses-delivery.json"},
+	"sesevents":   {file: "ses-send-digest.json"},
 	"track":       {file: "track-snippet.json"},
 	"unsubscribe": {file: "unsubscribe-page.json"},
 }

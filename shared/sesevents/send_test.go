@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,31 @@ func TestSendEventConfirmsItsClaim(t *testing.T) {
 				t.Fatalf("timeline %+v, want nothing recorded", tl)
 			}
 		})
+	}
+}
+
+// noStore fails the test on any request: what must be answered without
+// one.
+type noStore struct {
+	Store
+	t *testing.T
+}
+
+func (s noStore) Lead(context.Context, string) (lead.Lead, error) {
+	s.t.Error("read a lead")
+	return lead.Lead{}, lead.ErrNotFound
+}
+
+// The Send event of an email sent without a claim (a weekly digest to
+// marketing) is answered at once: nothing to confirm, no request made.
+func TestSendEventWithoutAClaimAsksNothing(t *testing.T) {
+	var logs strings.Builder
+	h := &Handler{Store: noStore{t: t}, Clock: time.Now, NewID: func(time.Time) string { return "E1" },
+		Log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if err := h.Handle(context.Background(), events.EventBridgeEvent{ID: "e", DetailType: "Email Sent", Detail: sample(t, "ses-send-digest.json")}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `"outcome":"untracked"`) {
+		t.Fatalf("want one untracked line, got %s", logs.String())
 	}
 }
