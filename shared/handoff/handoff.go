@@ -464,7 +464,7 @@ func (s *Service) record(l *lead.Lead, job, messageID string, now time.Time) lea
 	case jobHandoff:
 		_, team := s.Rules.TeamOf(*l)
 		h.State, h.SentAt, h.DueBy = lead.HandoffSent, now, s.Rules.DueBy(team, now)
-		h.ReturnAt = now.Add(s.Rules.ReturnUnanswered())
+		h.ReturnAt = s.Rules.ReturnBy(team, now)
 		l.AlertedAt = now // outlives the handoff (a send-back ends it), for Flood's Dedup
 		ch.Events = append(ch.Events, lead.Event{At: now, Kind: "handoff", ID: s.NewID(now), Data: map[string]any{
 			"rep": h.Rep, "team": h.Team, "due_by": h.DueBy, "message_id": messageID, "reasons": reasons(l)}})

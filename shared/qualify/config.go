@@ -287,6 +287,22 @@ func (c *Config) SLAText(t Team) string {
 // sales, with a new alert, when it turns hot again.
 func (c *Config) ReturnUnanswered() time.Duration { return c.unanswered }
 
+// ReturnBy is when a hand-off of team t alerted at `at` goes back to
+// marketing if nobody answers it: ReturnUnanswered after the alert, but
+// no sooner than MinReturnUnanswered after its first-response deadline,
+// so working hours with a long closure (holidays) leave the team lead a
+// week after the escalation too.
+func (c *Config) ReturnBy(t Team, at time.Time) time.Time {
+	return latest(at.Add(c.unanswered), c.DueBy(t, at).Add(MinReturnUnanswered))
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // Outcomes says how long after acceptance sales can record SQL / won /
 // lost, when an open lead's rep is reminded, the deal currency (the one
 // reports count revenue in) and the rates that convert other currencies

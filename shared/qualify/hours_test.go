@@ -121,3 +121,38 @@ func TestHoursValidationLines(t *testing.T) {
 		return err
 	}, tests)
 }
+
+// TestReturnByLeavesTimeAfterTheDeadline: an unanswered alert goes back
+// to marketing sla.return_unanswered after it, but never sooner than a
+// week (MinReturnUnanswered) after its first-response deadline: working
+// hours with a long closure must not hand the lead back before anyone
+// was due to answer, nor right after the escalation.
+func TestReturnByLeavesTimeAfterTheDeadline(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	closed := `{from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin,
+    holidays: [2026-12-24, 2026-12-25, 2026-12-28, 2026-12-29, 2026-12-30, 2026-12-31, 2027-01-01]}`
+	sevenDays := strings.Replace(withHours(closed, ""), "  first_response: 5m\n", "  first_response: 5m\n  return_unanswered: 7d\n", 1)
+	if sevenDays == withHours(closed, "") {
+		t.Fatal("the config has no return_unanswered line to edit")
+	}
+	before := time.Date(2026, 12, 23, 17, 58, 0, 0, berlin)
+	tests := []struct {
+		name, src string
+		at, want  time.Time
+	}{
+		{"around the clock: the alert + 30d", full, before, before.Add(30 * 24 * time.Hour)},
+		{"office hours, 30d: the alert + 30d", withHours(closed, ""), before, before.Add(30 * 24 * time.Hour)},
+		// Due at 08:03 on Monday 4 January; the alert + 7d (30 December)
+		// would come first.
+		{"closed between the years, 7d: a week after the deadline", sevenDays, before, time.Date(2027, 1, 11, 8, 3, 0, 0, berlin)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustParse(t, tt.src)
+			team := c.Teams()[0]
+			if got := c.ReturnBy(team, tt.at); !got.Equal(tt.want) {
+				t.Errorf("ReturnBy(%s) = %s, want %s (due by %s)", tt.at, got.In(berlin), tt.want.In(berlin), c.DueBy(team, tt.at).In(berlin))
+			}
+		})
+	}
+}
