@@ -1,8 +1,8 @@
 package yamlconf
 
 import (
+	"fmt"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -28,26 +28,14 @@ func (p *Parser) ClockTime(n *yaml.Node, where string, end bool) (int, bool) {
 // the key k.
 func (p *Parser) Weekdays(k, n *yaml.Node, where, none string) ([7]bool, bool) {
 	var days [7]bool
-	ok := true
-	first := map[time.Weekday]int{}
-	vals, nodes := p.Strs(n, where)
-	for i, v := range vals {
-		d, known := wallclock.ParseDay(v)
-		if !known {
-			hint := "use " + strings.Join(wallclock.WeekdayNames, ", ")
-			if s := Suggest(strings.ToLower(v), wallclock.WeekdayNames); s != "" {
-				hint = "did you mean " + Quote(s) + "?"
-			}
-			p.Errf(nodes[i], "%s: unknown weekday %s (%s)", where, Quote(v), hint)
-			ok = false
-			continue
+	first, ok := distinct(p, n, where, wallclock.ParseDay, func(v string) string {
+		hint := "use " + strings.Join(wallclock.WeekdayNames, ", ")
+		if s := Suggest(strings.ToLower(v), wallclock.WeekdayNames); s != "" {
+			hint = "did you mean " + Quote(s) + "?"
 		}
-		if line, dup := first[d]; dup {
-			p.Errf(nodes[i], "%s: %s is listed twice (first at line %d)", where, d, line)
-			ok = false
-			continue
-		}
-		first[d] = nodes[i].Line
+		return "unknown weekday " + Quote(v) + " (" + hint + ")"
+	})
+	for d := range first {
 		days[d] = true
 	}
 	if ok && len(first) == 0 {
@@ -61,26 +49,39 @@ func (p *Parser) Weekdays(k, n *yaml.Node, where, none string) ([7]bool, bool) {
 
 // Dates reads a list of dates ("2026-12-24", quoted or not), each once.
 func (p *Parser) Dates(n *yaml.Node, where string) (map[wallclock.Date]bool, bool) {
-	ok := true
-	first := map[wallclock.Date]int{}
-	vals, nodes := p.Strs(n, where)
-	for i, v := range vals {
-		d, good := wallclock.ParseDate(v)
-		if !good {
-			p.Errf(nodes[i], "%s: bad date %s (use YYYY-MM-DD such as 2026-12-24)", where, Quote(v))
-			ok = false
-			continue
-		}
-		if line, dup := first[d]; dup {
-			p.Errf(nodes[i], "%s: %s is listed twice (first at line %d)", where, d, line)
-			ok = false
-			continue
-		}
-		first[d] = nodes[i].Line
-	}
+	first, ok := distinct(p, n, where, wallclock.ParseDate, func(v string) string {
+		return "bad date " + Quote(v) + " (use YYYY-MM-DD such as 2026-12-24)"
+	})
 	out := wallclock.Dates()
 	for d := range first {
 		out[d] = true
 	}
 	return out, ok
+}
+
+// distinct reads a list of values with parse, each once: a value parse
+// refuses is an error saying bad(value), one listed before an error
+// naming the line of the first. It returns the line of each value read.
+func distinct[K interface {
+	comparable
+	fmt.Stringer
+}](p *Parser, n *yaml.Node, where string, parse func(string) (K, bool), bad func(string) string) (map[K]int, bool) {
+	ok := true
+	first := map[K]int{}
+	vals, nodes := p.Strs(n, where)
+	for i, v := range vals {
+		k, good := parse(v)
+		if !good {
+			p.Errf(nodes[i], "%s: %s", where, bad(v))
+			ok = false
+			continue
+		}
+		if line, dup := first[k]; dup {
+			p.Errf(nodes[i], "%s: %s is listed twice (first at line %d)", where, k, line)
+			ok = false
+			continue
+		}
+		first[k] = nodes[i].Line
+	}
+	return first, ok
 }
