@@ -13,7 +13,12 @@ const (
 	MinSuccesses       = 5  // expected successes and failures in each variant at the pooled rate
 )
 
-// Alpha is the significance level of the A/B verdicts (two-sided).
+// Alpha is the significance level of the A/B verdicts (two-sided): the
+// chance, per campaign and conversion, that offers of the same quality
+// are reported as a winner. A campaign with more than two variants
+// shares it among its comparisons with the first (Bonferroni): each
+// needs p < Alpha / comparisons, as four offers of the same quality
+// compared at Alpha each would show a "winner" in one campaign in eight.
 const Alpha = 0.05
 
 // ABTest compares one variant with the campaign's baseline variant on one
@@ -27,9 +32,14 @@ type ABTest struct {
 	Enough      bool    `json:"enough_data"` // the minimum sample is met
 	Z           float64 `json:"z"`           // (variant − baseline) / pooled SE; 0 without enough data
 	P           float64 `json:"p"`           // two-sided; 1 without enough data
-	Significant bool    `json:"significant"` // P < Alpha
-	Winner      string  `json:"winner"`      // the variant that converts better when significant, else ""
-	Verdict     string  `json:"verdict"`     // in plain words
+	Significant bool    `json:"significant"` // P < Threshold
+	// Threshold is the p a difference needs: Alpha shared among the
+	// campaign's comparisons with its first variant (Alpha / comparisons).
+	Threshold float64 `json:"threshold"`
+	// Comparisons is how many variants were compared with the first.
+	Comparisons int    `json:"comparisons"`
+	Winner      string `json:"winner"`  // the variant that converts better when significant, else ""
+	Verdict     string `json:"verdict"` // in plain words
 }
 
 // Arm is one side of a comparison.
@@ -57,6 +67,8 @@ func abTests(campaign string, variants []Row) []ABTest {
 		return nil
 	}
 	base := arms[0]
+	comparisons := len(arms) - 1
+	threshold := Alpha / float64(comparisons)
 	var tests []ABTest
 	for _, v := range arms[1:] {
 		for _, m := range []struct {
@@ -69,6 +81,8 @@ func abTests(campaign string, variants []Row) []ABTest {
 			t := TwoProportion(base.Leads, m.count(base), v.Leads, m.count(v))
 			t.Campaign, t.Metric, t.MetricLabel = campaign, m.id, m.label
 			t.Baseline.Variant, t.Variant.Variant = base.Variant, v.Variant
+			t.Comparisons, t.Threshold = comparisons, threshold
+			t.Significant = t.Enough && t.P < threshold
 			if t.Significant {
 				t.Winner = v.Variant
 				if t.Z < 0 {
@@ -85,13 +99,16 @@ func abTests(campaign string, variants []Row) []ABTest {
 // TwoProportion is the pooled two-proportion z-test of x2/n2 against
 // x1/n1, two-sided, by the normal approximation. Below the minimum sample
 // (or with impossible counts: more successes than leads) it reports
-// Enough false, Z 0 and P 1. Campaign, metric, variant names and the
-// verdict are left for the caller.
+// Enough false, Z 0 and P 1. It is one comparison (Threshold Alpha):
+// abTests shares Alpha among a campaign's. Campaign, metric, variant
+// names and the verdict are left for the caller.
 func TwoProportion(n1, x1, n2, x2 int64) ABTest {
 	t := ABTest{
-		Baseline: Arm{Leads: n1, Successes: x1, Rate: ratio(x1, n1)},
-		Variant:  Arm{Leads: n2, Successes: x2, Rate: ratio(x2, n2)},
-		P:        1,
+		Baseline:    Arm{Leads: n1, Successes: x1, Rate: ratio(x1, n1)},
+		Variant:     Arm{Leads: n2, Successes: x2, Rate: ratio(x2, n2)},
+		P:           1,
+		Threshold:   Alpha,
+		Comparisons: 1,
 	}
 	if n1 < MinLeadsPerVariant || n2 < MinLeadsPerVariant || x1 < 0 || x2 < 0 || x1 > n1 || x2 > n2 {
 		return t
@@ -119,6 +136,11 @@ func (t ABTest) verdict(stage string) string {
 			MinLeadsPerVariant, MinSuccesses, stage)
 	}
 	if !t.Significant {
+		if t.Comparisons > 1 && t.P < Alpha {
+			// Below 0.05, yet no winner: say why.
+			return fmt.Sprintf("no significant difference yet (%s; %d variants compared with %s: each needs p < %s)",
+				FormatP(t.P), t.Comparisons, name(t.Baseline.Variant), strconv.FormatFloat(t.Threshold, 'f', 3, 64))
+		}
 		return fmt.Sprintf("no significant difference yet (%s)", FormatP(t.P))
 	}
 	winner, loser, hi, lo := name(t.Variant.Variant), name(t.Baseline.Variant), t.Variant.Rate, t.Baseline.Rate

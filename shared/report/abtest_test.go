@@ -82,6 +82,26 @@ func TestABVerdicts(t *testing.T) {
 			[]string{"C converts better to SAL than B (20.0% vs 10.0%, p = 0.005)", "no significant difference yet (p = 1.00)"},
 			[]string{"C", ""}},
 		{"only one variant with leads", []Source{variant("A", 0, 0, 3), variant("B", 200, 60, 20)}, nil, nil},
+		// Four offers of the same quality show a "winner" against A in one
+		// campaign in eight at p < 0.05 each: three comparisons share the
+		// 5% (Bonferroni), so D's 18% vs 10% at p = 0.02 is no winner yet,
+		// and its verdict says why.
+		{"four variants: each needs p < 0.05/3", []Source{variant("A", 200, 60, 20), variant("B", 200, 60, 22), variant("C", 200, 60, 20), variant("D", 200, 60, 36)},
+			[]string{"no significant difference yet (p = 0.74)",
+				"no significant difference yet (p = 1.00)",
+				"no significant difference yet (p = 1.00)",
+				"no significant difference yet (p = 1.00)",
+				"no significant difference yet (p = 0.02; 3 variants compared with A: each needs p < 0.017)",
+				"no significant difference yet (p = 1.00)"},
+			[]string{"", "", "", "", "", ""}},
+		{"four variants: a clear winner still wins", []Source{variant("A", 200, 60, 20), variant("B", 200, 60, 22), variant("C", 200, 60, 20), variant("D", 200, 60, 40)},
+			[]string{"no significant difference yet (p = 0.74)",
+				"no significant difference yet (p = 1.00)",
+				"no significant difference yet (p = 1.00)",
+				"no significant difference yet (p = 1.00)",
+				"D converts better to SAL than A (20.0% vs 10.0%, p = 0.005)",
+				"no significant difference yet (p = 1.00)"},
+			[]string{"", "", "", "", "D", ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

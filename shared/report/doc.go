@@ -39,7 +39,8 @@
 //     the deal of rank ⌈n/2⌉ (the bucket's width is its resolution).
 //   - A/B: a pooled two-proportion z-test (two-sided, normal
 //     approximation) of each variant against the campaign's first variant
-//     (variants without leads in the period are left out).
+//     (variants without leads in the period are left out), significant
+//     below Alpha divided by the number of variants compared (Bonferroni).
 //
 // The revenue planner (BuildPlan, GET /reports/plan) works a revenue
 // target backwards through each campaign's funnel measured over a
