@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,4 +164,55 @@ func TestReportMonthsAndVariantsByHand(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestABBaselineIsTheControlTheFileListsFirst: the reports function
+// compares each variant with the one the campaign file lists first (the
+// control), not with the first by id.
+func TestABBaselineIsTheControlTheFileListsFirst(t *testing.T) {
+	stamp := time.Now().UnixNano()
+	camp := fmt.Sprintf("ctl%d", stamp%1_000_000)
+	dir := t.TempDir()
+	file := "version: 1\nid: " + camp + "\nname: Control first\nhypothesis: test\n" +
+		"variants:\n  - {id: original, weight: 50, headline: Demo, cta: Book}\n  - {id: bundle, weight: 25, headline: Bundle, cta: Get}\n" +
+		"  - {id: discount, weight: 25, headline: Discount, cta: Get}\n" +
+		"form:\n  form_type: demo_request\n  consent_text: News.\n  consent_version: \"1\"\n  fields: [email, company]\n  required: [email]\n"
+	if err := os.WriteFile(filepath.Join(dir, camp+".yaml"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	capture, table, _ := build(t, "capture", nil)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"CAMPAIGNS_DIR": dir}, time.Now, table)
+	ctx := context.Background()
+	for i, v := range []string{"original", "bundle", "discount"} {
+		body := fmt.Sprintf(`{"email":"ctl%d.%d@smallco.example","company":"SmallCo","campaign":%q,"variant":%q}`, i, stamp, camp, v)
+		if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
+			t.Fatalf("capture: %v %+v", err, r)
+		}
+	}
+	var rep struct {
+		Campaigns []struct {
+			Total struct{ Campaign string } `json:"total"`
+			Tests []struct {
+				Baseline struct{ Variant string } `json:"baseline"`
+				Variant  struct{ Variant string } `json:"variant"`
+			} `json:"ab_tests"`
+		} `json:"campaigns"`
+	}
+	if err := json.Unmarshal([]byte(reportIn(t, reports, "json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Campaigns {
+		if c.Total.Campaign != camp {
+			continue
+		}
+		var got []string
+		for _, tt := range c.Tests {
+			got = append(got, tt.Variant.Variant+" vs "+tt.Baseline.Variant)
+		}
+		if want := "bundle vs original,bundle vs original,discount vs original,discount vs original"; strings.Join(got, ",") != want {
+			t.Fatalf("compared %v, want %s", got, want)
+		}
+		return
+	}
+	t.Fatalf("no campaign %s in the report", camp)
 }

@@ -27,7 +27,7 @@ type ABTest struct {
 	Campaign    string  `json:"campaign"`
 	Metric      string  `json:"metric"`       // "lead_to_sal" or "lead_to_mql"
 	MetricLabel string  `json:"metric_label"` // "lead → SAL"
-	Baseline    Arm     `json:"baseline"`     // the campaign's first variant with leads in the period
+	Baseline    Arm     `json:"baseline"`     // the campaign's control (Economics.Controls), else its first variant by id with leads in the period
 	Variant     Arm     `json:"variant"`
 	Enough      bool    `json:"enough_data"` // the minimum sample is met
 	Z           float64 `json:"z"`           // (variant − baseline) / pooled SE; 0 without enough data
@@ -50,16 +50,22 @@ type Arm struct {
 	Rate      Ratio  `json:"rate"`
 }
 
-// abTests compares every variant after the first with the first (the
-// control, by sorted id) on lead → SAL and lead → MQL. Comparing with
-// the control rather than with the current leader keeps the baseline from
-// moving as numbers come in. A variant without leads in the period (one
-// retired before it, whose earlier leads still move down the funnel) has
-// no rate: it is neither the control nor compared.
-func abTests(campaign string, variants []Row) []ABTest {
+// abTests compares every other variant with the control — the one the
+// campaign file lists first (control), else the first by id — on lead →
+// SAL and lead → MQL. Comparing with the control rather than with the
+// current leader keeps the baseline from moving as numbers come in. A
+// variant without leads in the period (one retired before it, whose
+// earlier leads still move down the funnel) has no rate: it is neither
+// the control nor compared.
+func abTests(campaign, control string, variants []Row) []ABTest {
 	var arms []Row
 	for _, v := range variants {
-		if v.Leads > 0 {
+		if v.Leads <= 0 {
+			continue
+		}
+		if v.Variant == control {
+			arms = append([]Row{v}, arms...)
+		} else {
 			arms = append(arms, v)
 		}
 	}

@@ -141,3 +141,36 @@ func TestFormatP(t *testing.T) {
 		t.Error("prefix")
 	}
 }
+
+// The control a campaign file lists first is every variant's baseline,
+// whatever the ids' order: "original" against "bundle" and "discount",
+// not "bundle" (first by id) against the others.
+func TestABBaselineIsTheCampaignsControl(t *testing.T) {
+	variant := func(v string, leads, sal int64) Source {
+		return Source{Campaign: "q4", Variant: v, Month: "2026-11", Counters: Counters{"leads": leads, "mql": leads / 2, "sal": sal}}
+	}
+	sources := []Source{variant("original", 200, 20), variant("bundle", 200, 22), variant("discount", 200, 40)}
+	tests := []struct {
+		name     string
+		controls map[string]string
+		want     []string // "variant vs baseline" per metric pair
+	}{
+		{"the control named", map[string]string{"q4": "original"}, []string{"bundle vs original", "discount vs original"}},
+		{"no control known: the first by id", nil, []string{"discount vs bundle", "original vs bundle"}},
+		{"a control without leads in the period: the first by id", map[string]string{"q4": "retired"}, []string{"discount vs bundle", "original vs bundle"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Build(sources, Economics{Controls: tt.controls}, Period{})
+			var got []string
+			for i, at := range r.Campaigns[0].Tests {
+				if i%2 == 0 {
+					got = append(got, at.Variant.Variant+" vs "+at.Baseline.Variant)
+				}
+			}
+			if strings.Join(got, ", ") != strings.Join(tt.want, ", ") {
+				t.Errorf("compared %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

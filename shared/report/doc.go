@@ -38,8 +38,9 @@
 //     win rate × average deal; lead → won median the won_days_* bucket of
 //     the deal of rank ⌈n/2⌉ (the bucket's width is its resolution).
 //   - A/B: a pooled two-proportion z-test (two-sided, normal
-//     approximation) of each variant against the campaign's first variant
-//     (variants without leads in the period are left out), significant
+//     approximation) of each variant against the campaign's control (the
+//     variant its file lists first, Economics.Controls; else the first by
+//     id), variants without leads in the period left out, significant
 //     below Alpha divided by the number of variants compared (Bonferroni).
 //
 // The revenue planner (BuildPlan, GET /reports/plan) works a revenue

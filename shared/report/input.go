@@ -24,6 +24,11 @@ type Economics struct {
 	HourlyCost     float64            // cost of one sales hour (default 60)
 	Currency       string             // ISO code, default "EUR"
 	Spend          map[string]float64 // campaign → spend in the period; enables cost per lead and per SAL
+	// Controls are each campaign's control variant (the first its file
+	// lists): the A/B baseline every other variant is compared with.
+	// Without one, or when it has no leads in the period, the baseline
+	// is the first variant by id that has.
+	Controls map[string]string
 }
 
 // Defaults for Economics fields left zero.

@@ -241,7 +241,7 @@ func Build(sources []Source, econ Economics, period Period) Report {
 		for _, v := range sortedKeys(variants[name]) {
 			camp.Variants = append(camp.Variants, buildRow(name, v, variants[name][v], s, nil))
 		}
-		camp.Tests = append([]ABTest{}, abTests(name, camp.Variants)...)
+		camp.Tests = append([]ABTest{}, abTests(name, econ.Controls[name], camp.Variants)...)
 		r.Campaigns = append(r.Campaigns, camp)
 	}
 	r.Total = buildRow("", "", all, s, nil)

@@ -135,6 +135,13 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 			econ.Spend[id] = amount
 		}
 	}
+	// A/B baselines: the variant each campaign file lists first.
+	econ.Controls = map[string]string{}
+	for _, c := range campaigns.All() {
+		if len(c.Variants) > 0 {
+			econ.Controls[c.ID] = c.Variants[0].ID
+		}
+	}
 	st := store.New(db, cfg.Table)
 	segs, err := segment.LoadConfigured(cfg.SegmentsDir)
 	if err != nil {
