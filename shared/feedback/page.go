@@ -138,7 +138,7 @@ const pageSource = `<!doctype html>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
 .card{background:#f5f7fb;border-radius:10px;padding:1rem 1.2rem;margin:1rem 0;overflow-wrap:anywhere}dt{font-weight:600}dd{margin:0 0 .4rem}
 h2{font-size:1.05rem;margin:0 0 .5rem}dd.answer{white-space:pre-wrap;overflow-wrap:anywhere}
-button{border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer;color:#fff;background:#1f8a4c}
+button{border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer;color:#fff;background:#1a7f46}
 button.reject{background:#b42318}textarea{width:100%;box-sizing:border-box;font:inherit}.msg{font-weight:600}
 input{font:inherit;padding:.4rem .6rem;border:1px solid #aab3c0;border-radius:6px}textarea{padding:.4rem .6rem;border:1px solid #aab3c0;border-radius:6px}
 .msg.bad{color:#b42318;background:#fdecea;border-radius:6px;padding:.6rem .8rem}

@@ -58,7 +58,7 @@ var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
 <ul style="margin-top:0">{{range .Changed}}<li>{{line .Key}}: {{line .Value}}</li>{{end}}</ul>
 {{end}}<p>Contact: {{with mailto .Lead.Email}}<a href="{{.}}">{{$.Lead.Email}}</a>{{else}}{{line .Lead.Email}}{{end}}{{if .Phone}} · {{line .Phone}}{{end}}. Replying to this email writes to {{if .Lead.Name}}{{line .Lead.Name}}{{else}}the lead{{end}}.</p>
 {{if .Lead.WonURL}}<p>Record where the deal stands:<br>{{if .Lead.SQLURL}}<a href="{{.Lead.SQLURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Qualified opportunity (SQL)</a>
-{{end}}<a href="{{.Lead.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1f8a4c;color:#fff;text-decoration:none">Won</a>
+{{end}}<a href="{{.Lead.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1a7f46;color:#fff;text-decoration:none">Won</a>
 <a href="{{.Lead.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a><br>
 <span style="color:#5b6475;font-size:.9rem">The links work until {{.Lead.Until}}.</span></p>
 {{end}}<p style="color:#5b6475;font-size:.9rem">{{if .StandIn}}{{.StandIn}}{{else}}You get this because you {{if .Won}}won{{else}}hold{{end}} this lead's deal{{end}}: its forms no longer go to marketing or to other reps. At most one such email a day for a lead; forms sent meanwhile come together in the next.</p>

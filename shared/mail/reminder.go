@@ -23,7 +23,7 @@ var reminderHTML = sync.OnceValue(func() *htmltemplate.Template {
 <p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
 <p>{{if .Holder}}{{.Holder}} accepted{{else}}You accepted{{end}} <strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} on {{.AcceptedOn}}, {{.Days}} days ago, and no outcome has been recorded yet. How did it go?</p>
 <p><a href="{{.SQLURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Qualified opportunity (SQL)</a>
-<a href="{{.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1f8a4c;color:#fff;text-decoration:none">Won</a>
+<a href="{{.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1a7f46;color:#fff;text-decoration:none">Won</a>
 <a href="{{.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a></p>
 <p style="color:#5b6475;font-size:.9rem">The links work until {{.Until}}; you can also record the outcome in your CRM if it reports outcomes to leadflow. This is the only reminder for this lead. {{if .StandIn}}{{.StandIn}}{{else}}You get it because you accepted the lead.{{end}}</p>
 </body></html>`))
