@@ -139,22 +139,32 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		} else if ferr := o.CheckClosed(&l); ferr != nil {
 			err = onPage(ferr)
 		} else if ferr := o.CheckCurrency(h.Rules.Outcomes()); ferr != nil {
-			// Said to a sales rep: what to do now, and who can change it.
-			here, asked := h.Rules.Outcomes().Currency, strings.ToUpper(o.Currency)
-			err = fmt.Errorf("deals can be recorded in %s here, not in %s yet: enter the amount in %s, or ask whoever runs leadflow to add a %s rate",
-				here, asked, here, asked)
+			var fe *FieldError
+			if errors.As(ferr, &fe) && fe.Field == "currency" {
+				// Said to a sales rep: what to do now, and who can change it.
+				here, asked := h.Rules.Outcomes().Currency, strings.ToUpper(o.Currency)
+				err = &refusal{"currency", fmt.Sprintf("deals can be recorded in %s here, not in %s yet: enter the amount in %s, or ask whoever runs leadflow to add a %s rate",
+					here, asked, here, asked)}
+			} else {
+				err = onPage(ferr) // an amount worth too much at the currency's rate
+			}
 		}
 		a.Outcome = o // as validated: "eur" recorded as EUR, not refused later as an unknown currency
 	}
 	if err != nil {
-		// Shown again with what the rep typed.
+		// Shown again with what the rep typed, the field it is about marked.
 		v.Message, v.Posted = err.Error(), posted(req)
+		var r *refusal
+		if errors.As(err, &r) {
+			v.Invalid = r.field
+		}
 		return render(http.StatusBadRequest, v), nil
 	}
 	out, l, err := h.record(ctx, claims, action, a, now, nil)
 	if err != nil {
 		log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())
-		v.Message = "We could not record this. Please try again in a minute."
+		// Shown again with what the rep typed: pressing the button again retries.
+		v.Message, v.Posted = "We could not record this. Please try again in a minute.", posted(req)
 		return render(http.StatusInternalServerError, v), nil
 	}
 	answered := []any{"status", http.StatusOK, "leadId", l.ID, "action", action, "outcome", out, "stage", l.Stage}
@@ -181,10 +191,17 @@ var fieldLabels = map[string]string{"amount": "Deal amount", "currency": "Curren
 func onPage(err error) error {
 	var fe *FieldError
 	if errors.As(err, &fe) && fieldLabels[fe.Field] != "" {
-		return fmt.Errorf("%s: %s", fieldLabels[fe.Field], fe.Reason)
+		return &refusal{fe.Field, fieldLabels[fe.Field] + ": " + fe.Reason}
 	}
 	return fmt.Errorf("deal %w", err)
 }
+
+// refusal is a refused answer as the rep's page says it, and the answer
+// form's field it is about (the input's id; "" for none): the page marks
+// that field invalid, describes it by the message and focuses it.
+type refusal struct{ field, msg string }
+
+func (r *refusal) Error() string { return r.msg }
 
 // posted is an answer form's values, to show a refused one again (the
 // page escapes them); "" for a field the request did not carry.
@@ -312,7 +329,7 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 	var a answer
 	body, err := httpapi.Body(req, maxForm)
 	if err != nil {
-		return a, fmt.Errorf("the comment is too long")
+		return a, &refusal{"comment", "the comment is too long"}
 	}
 	vals, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -320,15 +337,15 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 	}
 	a.Comment = strings.TrimSpace(vals.Get("comment"))
 	if len([]rune(a.Comment)) > MaxComment {
-		return a, fmt.Errorf("the comment is longer than %d characters", MaxComment)
+		return a, &refusal{"comment", fmt.Sprintf("the comment is longer than %d characters", MaxComment)}
 	}
 	if s := strings.TrimSpace(vals.Get("amount")); s != "" {
 		f, err := parseAmount(s)
 		if errors.Is(err, errDecimalComma) {
-			return a, fmt.Errorf("%s: %q: %w", fieldLabels["amount"], s, err)
+			return a, &refusal{"amount", fmt.Sprintf("%s: %q: %v", fieldLabels["amount"], s, err)}
 		}
 		if err != nil {
-			return a, fmt.Errorf("%s: %q is not a number (e.g. 12500 or 12500.50)", fieldLabels["amount"], s)
+			return a, &refusal{"amount", fmt.Sprintf("%s: %q is not a number (e.g. 12500 or 12500.50)", fieldLabels["amount"], s)}
 		}
 		a.Outcome.Amount = &f
 		a.Outcome.Currency = vals.Get("currency")
@@ -336,7 +353,7 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 	if s := strings.TrimSpace(vals.Get("closed_at")); s != "" {
 		d, err := time.Parse("2006-01-02", s)
 		if err != nil {
-			return a, fmt.Errorf("%s: %q is not a date (YYYY-MM-DD)", fieldLabels["closed_at"], s)
+			return a, &refusal{"closed_at", fmt.Sprintf("%s: %q is not a date (YYYY-MM-DD)", fieldLabels["closed_at"], s)}
 		}
 		a.Outcome.ClosedAt = d
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"log/slog"
@@ -967,4 +968,103 @@ func mustZone(t *testing.T, name string) *time.Location {
 		t.Fatal(err)
 	}
 	return z
+}
+
+// TestAnsweredPageTitleSaysWhatHappened: the browser's tab, and a screen
+// reader as the page opens, name what happened — not the question the
+// page asked before ("Accept this lead?" over "Recorded: you accepted").
+func TestAnsweredPageTitleSaysWhatHappened(t *testing.T) {
+	f := newFixture(t)
+	title := func(body string) string {
+		_, after, _ := strings.Cut(body, "<title>")
+		before, _, _ := strings.Cut(after, "</title>")
+		return before
+	}
+	r := f.post(t, links.ActionAccept, "ana@example.com")
+	if got := title(r.Body); r.StatusCode != http.StatusOK || !strings.HasPrefix(got, "Recorded: you accepted this lead") {
+		t.Errorf("after accepting: %d, title %q", r.StatusCode, got)
+	}
+	for _, tc := range []struct{ action, extra, want string }{
+		{links.ActionAccept, "ana@example.com", "Ana already accepted this lead"},
+		{links.ActionReject, "not_icp", "Sales already answered this lead."},
+	} {
+		r := f.do(t, http.MethodGet, f.tok(tc.action, tc.extra), "")
+		if got := title(r.Body); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s link once answered: title %q, want it to start %q", tc.action, got, tc.want)
+		}
+	}
+	if got := title(f.do(t, http.MethodGet, f.tok(links.ActionWon, "ana@example.com"), "").Body); got != "Mark this deal won?" {
+		t.Errorf("won page: title %q", got)
+	}
+}
+
+// TestRefusedAnswerMarksItsField: a refused answer is said next to the
+// form, and the field it is about is marked invalid, described by the
+// message and focused as the page opens, so that a rep on a phone lands
+// on it (not on a message a screen's height above) and a screen reader
+// reads the field with the reason. The other fields are not marked.
+func TestRefusedAnswerMarksItsField(t *testing.T) {
+	f := newFixture(t)
+	rules, err := qualify.Parse([]byte(rulesYAML+"outcomes: {currency: EUR, rates: {KWD: 3}}\n"), "rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.h.Rules = rules
+	accepted(t, f)
+	won, lost := f.tok(links.ActionWon, "ana@example.com"), f.tok(links.ActionLost, "ana@example.com")
+	marked := `aria-invalid="true" aria-describedby="problem" autofocus`
+	for _, tt := range []struct{ tok, body, field, says string }{
+		{won, "amount=12k&currency=EUR", `id="amount"`, "Deal amount: &#34;12k&#34; is not a number"},
+		{won, "amount=1.234,50&currency=EUR", `id="amount"`, "Deal amount: &#34;1.234,50&#34;: a comma separates thousands only"},
+		{won, "amount=-5&currency=EUR", `id="amount"`, "Deal amount: must be between 0 and"},
+		{won, "amount=100&currency=EU", `id="currency"`, "Currency: &#34;EU&#34; is not a three-letter ISO 4217 code"},
+		{won, "amount=100&currency=GBP", `id="currency"`, "deals can be recorded in EUR here, not in GBP yet"},
+		// Worth too much at KWD's rate: the amount (or the rate) is wrong,
+		// not the currency, which has a rate.
+		{won, "amount=400000000000&currency=KWD", `id="amount"`, "Deal amount: is worth more than 1000000000000 EUR at the configured rate (outcomes.rates.KWD: 3)"},
+		{won, "amount=100&currency=EUR&closed_at=2031-04-10", `id="closed_at"`, "Closed on: lies in the future"},
+		{won, "amount=100&currency=EUR&closed_at=10.3.2031", `id="closed_at"`, "Closed on: &#34;10.3.2031&#34; is not a date"},
+		{lost, "comment=" + strings.Repeat("x", MaxComment+1), `id="comment"`, "the comment is longer than 1000 characters"},
+	} {
+		r := f.do(t, http.MethodPost, tt.tok, tt.body)
+		form, _, _ := strings.Cut(r.Body[strings.Index(r.Body, `<form method="post">`)+1:], "</form>")
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(form, `<p class="msg bad" id="problem">`+tt.says) {
+			t.Errorf("%.40s: %d, want %q in the form:\n%s", tt.body, r.StatusCode, tt.says, r.Body)
+			continue
+		}
+		if strings.Count(r.Body, marked) != 1 || !regexp.MustCompile(`<[a-z]+ `+tt.field+`[^>]*`+marked).MatchString(r.Body) {
+			t.Errorf("%.40s: want only the field %s marked %q:\n%s", tt.body, tt.field, marked, form)
+		}
+	}
+}
+
+// failingSaves is the fixture's store with every lead write failing, as
+// when DynamoDB is unreachable.
+type failingSaves struct{ *memstore.Store }
+
+func (failingSaves) Save(context.Context, lead.Lead, lead.Change) error {
+	return errors.New("dynamodb unreachable")
+}
+
+// TestAnswerNotRecordedKeepsWhatWasTyped: when the answer cannot be
+// recorded (the database is down), the page says to try again and the
+// form still holds the rep's amount, date and comment, next to the
+// message: pressing the button again is the whole retry.
+func TestAnswerNotRecordedKeepsWhatWasTyped(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	f.h.Store = failingSaves{f.st}
+	r := f.do(t, http.MethodPost, f.tok(links.ActionWon, "ana@example.com"), "amount=12500&currency=EUR&closed_at=2031-03-09&comment=Signed+today")
+	if r.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("won with the database down: %d\n%s", r.StatusCode, r.Body)
+	}
+	for _, want := range []string{`<p class="msg bad" id="problem">We could not record this. Please try again in a minute.</p>`,
+		`value="12500"`, `value="2031-03-09"`, ">Signed today</textarea>", ">Mark won</button>"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the page lacks %s:\n%s", want, r.Body)
+		}
+	}
+	if strings.Contains(r.Body, `aria-invalid`) {
+		t.Errorf("no field is wrong, yet one is marked:\n%s", r.Body)
+	}
 }

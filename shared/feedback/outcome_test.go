@@ -920,7 +920,7 @@ func TestWonPageNamesFieldsAsItLabelsThem(t *testing.T) {
 		{"amount=100&currency=EU", "Currency: &#34;EU&#34; is not a three-letter ISO 4217 code"},
 	} {
 		r := f.do(t, http.MethodPost, won, tt.body)
-		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, `<p class="msg bad">`+tt.want) {
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, `<p class="msg bad" id="problem">`+tt.want) {
 			t.Errorf("%s: %d, want the message %q:\n%.1500s", tt.body, r.StatusCode, tt.want, r.Body)
 		}
 	}

@@ -51,6 +51,9 @@ type view struct {
 	// Posted are the form's values when the page shows a refused answer
 	// again, so what the rep typed is not lost.
 	Posted map[string]string
+	// Invalid is the id of the answer form's field a refused answer is
+	// about ("" none): marked invalid, described by the message, focused.
+	Invalid string
 }
 
 type link struct{ Label, URL string }
@@ -134,7 +137,7 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 
 const pageSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
+<meta name="referrer" content="no-referrer"><title>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
 .card{background:#f5f7fb;border-radius:10px;padding:1rem 1.2rem;margin:1rem 0;overflow-wrap:anywhere}dt{font-weight:600}dd{margin:0 0 .4rem}
 h2{font-size:1.05rem;margin:0 0 .5rem}dd.answer{white-space:pre-wrap;overflow-wrap:anywhere}
@@ -145,7 +148,7 @@ input{font:inherit;padding:.4rem .6rem;border:1px solid #aab3c0;border-radius:6p
 a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none}</style>
 </head><body>
 <h1>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</h1>
-{{if and .Message (not .Done)}}<p class="msg{{if .Posted}} bad{{end}}">{{.Message}}</p>{{end}}
+{{if and .Message (not .Done) (not .Posted)}}<p class="msg">{{.Message}}</p>{{end}}
 {{with .Lead}}<div class="card"><dl>
 <dt>{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</dt><dd>{{.JobTitle}}{{if and .JobTitle .Company}} at {{end}}{{.Company}}</dd>
 <dt>Email</dt><dd>{{.Email}}{{if .Phone}} · {{.Phone}}{{end}}</dd>
@@ -169,15 +172,16 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 {{if .FreshButton}}<form method="post"><input type="hidden" name="{{.FreshField}}" value="1">
 <p><button type="submit">Send me a fresh link</button></p></form>{{end}}
 {{if and .Lead (not .Done)}}<form method="post">
-{{if eq .Action "reject"}}<p>Reason: <strong>{{.ReasonLabel}}</strong></p>
-<label for="comment">Comment for marketing (optional)</label><textarea id="comment" name="comment" rows="3" maxlength="1000">{{index .Posted "comment"}}</textarea>
+{{if .Posted}}<p class="msg bad" id="problem">{{.Message}}</p>
+{{end}}{{if eq .Action "reject"}}<p>Reason: <strong>{{.ReasonLabel}}</strong></p>
+<label for="comment">Comment for marketing (optional)</label><textarea id="comment" name="comment" rows="3" maxlength="1000"{{if eq $.Invalid "comment"}} aria-invalid="true" aria-describedby="problem" autofocus{{end}}>{{index .Posted "comment"}}</textarea>
 <p><button class="reject" type="submit">Reject</button></p>
 {{else if eq .Action "won"}}<p><label for="amount">Deal amount (optional)</label><br>
-<input id="amount" name="amount" inputmode="decimal" placeholder="12500" value="{{index .Posted "amount"}}"> <input name="currency" value="{{or (index .Posted "currency") .Currency}}" size="4" maxlength="3" aria-label="Currency"></p>
-<p><label for="closed_at">Closed on</label><br><input id="closed_at" name="closed_at" type="date" value="{{or (index .Posted "closed_at") .Today}}"></p>
-<label for="comment">Comment (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000">{{index .Posted "comment"}}</textarea>
+<input id="amount" name="amount" inputmode="decimal" placeholder="12500" value="{{index .Posted "amount"}}"{{if eq $.Invalid "amount"}} aria-invalid="true" aria-describedby="problem" autofocus{{end}}> <input id="currency" name="currency" value="{{or (index .Posted "currency") .Currency}}" size="4" maxlength="3" aria-label="Currency"{{if eq $.Invalid "currency"}} aria-invalid="true" aria-describedby="problem" autofocus{{end}}></p>
+<p><label for="closed_at">Closed on</label><br><input id="closed_at" name="closed_at" type="date" value="{{or (index .Posted "closed_at") .Today}}"{{if eq $.Invalid "closed_at"}} aria-invalid="true" aria-describedby="problem" autofocus{{end}}></p>
+<label for="comment">Comment (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000"{{if eq $.Invalid "comment"}} aria-invalid="true" aria-describedby="problem" autofocus{{end}}>{{index .Posted "comment"}}</textarea>
 <p><button type="submit">Mark won</button></p>
-{{else if eq .Action "lost"}}<label for="comment">Why was it lost? (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000">{{index .Posted "comment"}}</textarea>
+{{else if eq .Action "lost"}}<label for="comment">Why was it lost? (optional)</label><textarea id="comment" name="comment" rows="2" maxlength="1000"{{if eq $.Invalid "comment"}} aria-invalid="true" aria-describedby="problem" autofocus{{end}}>{{index .Posted "comment"}}</textarea>
 <p><button type="submit">Mark lost</button></p>
 {{else}}<p><button type="submit">{{if eq .Action "accept"}}Accept{{else if eq .Action "release"}}Release to sales{{else if eq .Action "sql"}}Mark as SQL{{else}}Confirm{{end}}</button></p>{{end}}
 </form>{{end}}
