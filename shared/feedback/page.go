@@ -143,7 +143,7 @@ const pageSource = `<!doctype html>
 h2{font-size:1.05rem;margin:0 0 .5rem}dd.answer{white-space:pre-wrap;overflow-wrap:anywhere}
 button{border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer;color:#fff;background:#1a7f46}
 button.reject{background:#b42318}textarea{width:100%;box-sizing:border-box;font:inherit}.msg{font-weight:600}
-input{font:inherit;padding:.4rem .6rem;border:1px solid #aab3c0;border-radius:6px}textarea{padding:.4rem .6rem;border:1px solid #aab3c0;border-radius:6px}
+input{font:inherit;padding:.4rem .6rem;border:1px solid #7d8797;border-radius:6px}textarea{padding:.4rem .6rem;border:1px solid #7d8797;border-radius:6px}
 .msg.bad{color:#b42318;background:#fdecea;border-radius:6px;padding:.6rem .8rem}
 a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none}</style>
 </head><body>
