@@ -81,17 +81,32 @@ func postedForm(req httpapi.Request) url.Values {
 // backLink is the way back to the form: the page the browser says the
 // post came from, else the landing page the form names, else the
 // campaign's hosted page. Those are web addresses; without any the page
-// points at the Back button (the API's "/" may serve nothing at all).
+// points at the Back button (the API's "/" may serve nothing at all). A
+// Referer of an origin alone — what browsers send by default when the
+// form is on another site than the API — names the site's home page, not
+// the form's: it is the last resort.
 func (h *Handler) backLink(req httpapi.Request, form url.Values, c *campaign.Campaign) string {
-	for _, u := range []string{httpapi.Header(req, "referer"), form.Get("landing_page")} {
-		if web(u) {
-			return u
-		}
+	referer := httpapi.Header(req, "referer")
+	if web(referer) && !originOnly(referer) {
+		return referer
+	}
+	if lp := form.Get("landing_page"); web(lp) {
+		return lp
 	}
 	if c != nil {
 		return h.baseURL(req) + "/c/" + url.PathEscape(c.ID)
 	}
+	if web(referer) {
+		return referer
+	}
 	return ""
+}
+
+// originOnly is whether a web address names a site's origin and nothing
+// more: no path past "/", no query.
+func originOnly(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Path == "" || u.Path == "/") && u.RawQuery == "" && !u.ForceQuery
 }
 
 // web is whether s is an absolute http(s) address.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -337,6 +338,37 @@ func TestFormErrorPage(t *testing.T) {
 	resp, _ := h.Handle(context.Background(), post("application/json", `{"email":"nope","campaign":"q4-demo"}`))
 	if resp.StatusCode != 400 || !strings.Contains(resp.Body, `"field":"email"`) || strings.Contains(resp.Body, "Work email") {
 		t.Errorf("JSON answer: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+// TestFormErrorPageBackPastACrossSiteReferer: a form on another site
+// (the customer's page with the pasted snippet, or their own HTML form)
+// posts with the Referer browsers send across sites by default: the
+// origin alone. That names the site's home page, not the page with the
+// form, so the link back prefers the landing page the form posted, then
+// the campaign's hosted form, and the bare origin only when nothing else
+// is known. A Referer naming a page still comes first.
+func TestFormErrorPageBackPastACrossSiteReferer(t *testing.T) {
+	set := campaigns(t, map[string]string{})
+	bad := "email=nope"
+	lp := "&landing_page=" + url.QueryEscape("https://www.example.com/pricing/demo?utm_source=x")
+	for _, tt := range []struct{ name, body, referer, want string }{
+		{"landing page", bad + lp, "https://www.example.com/", "https://www.example.com/pricing/demo?utm_source=x"},
+		{"landing page, referer without a slash", bad + lp, "https://www.example.com", "https://www.example.com/pricing/demo?utm_source=x"},
+		{"landing page of a campaign form", bad + lp + "&campaign=q4-demo", "https://www.example.com/", "https://www.example.com/pricing/demo?utm_source=x"},
+		{"the campaign's form", bad + "&campaign=q4-demo", "https://www.example.com/", "https://leads.example.com/c/q4-demo"},
+		{"only the origin is known", bad, "https://www.example.com/", "https://www.example.com/"},
+		{"a referer naming the page", bad + lp, "https://www.example.com/other", "https://www.example.com/other"},
+		{"a home page with a query", bad + lp, "https://www.example.com/?ref=ad", "https://www.example.com/?ref=ad"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler(memstore.New(), &bytes.Buffer{})
+			h.Campaigns, h.BaseURL = set, "https://leads.example.com"
+			resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", tt.body, "referer", tt.referer))
+			if want := `<a href="` + html.EscapeString(tt.want) + `">Back to the form</a>`; resp.StatusCode != 400 || !strings.Contains(resp.Body, want) {
+				t.Errorf("%d, want %s:\n%s", resp.StatusCode, want, resp.Body)
+			}
+		})
 	}
 }
 
