@@ -79,6 +79,12 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 
 	if !h.CORS.Allowed(origin) && !h.ownOrigin(req, origin) {
 		log.Warn("capture", "status", http.StatusForbidden, "outcome", "origin_refused")
+		if httpapi.MediaType(req) == "application/x-www-form-urlencoded" {
+			// A person's form on a site ALLOWED_ORIGINS does not list (yet).
+			p := problem{Error: "The site this form is on is not set up to send forms to us yet, so your answers were not stored. " +
+				"Please try again later or contact us another way, and mention the reference below.", RequestID: reqID}
+			return httpapi.Page(http.StatusForbidden, h.notSentPage(p, req, true), errorPolicy, nil), nil
+		}
 		return httpapi.JSON(http.StatusForbidden, problem{Error: "origin not allowed", RequestID: reqID}, nil), nil
 	}
 	cors := h.CORS.Headers(origin)
@@ -273,6 +279,11 @@ func (h *Handler) errorResponse(status int, err error, reqID string, isForm bool
 			p.Error = "Your answers are too long to send: shorten the longest one (the message, most likely) and send the form again."
 		}
 		return httpapi.Page(status, h.errorPage(p, req), errorPolicy, cors)
+	}
+	if isForm {
+		// Nothing to fix in the answers: send them again in a while.
+		p.Error = "Something went wrong on our side. Your answers were not stored: please send the form again in a minute."
+		return httpapi.Page(status, h.notSentPage(p, req, false), errorPolicy, cors)
 	}
 	return httpapi.JSON(status, p, cors)
 }

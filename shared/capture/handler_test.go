@@ -439,3 +439,44 @@ func TestFormErrorPageSaysBackKeepsTheAnswers(t *testing.T) {
 		t.Errorf("%d\n%s", resp.StatusCode, resp.Body)
 	}
 }
+
+// TestFormPostsNotStoredGetAPage: a person whose plain HTML form was not
+// stored — posted from a site ALLOWED_ORIGINS does not list (a new domain,
+// www. missing), or while the database is down — reads a page saying so
+// and what to do, with the reference support asks for; not a JSON object
+// with "origin not allowed" or "internal error" in it, and not the page
+// that asks to check answers that were fine. JSON clients keep JSON.
+func TestFormPostsNotStoredGetAPage(t *testing.T) {
+	body := "email=ann%40acme.example&campaign=q4-demo"
+	for _, tt := range []struct {
+		name   string
+		st     capture.Store
+		req    httpapi.Request
+		status int
+		says   []string
+	}{
+		{"site not allowed", memstore.New(), post("application/x-www-form-urlencoded", body, "origin", "https://other.example", "referer", "https://other.example/demo"),
+			403, []string{"<title>Your form was not sent</title>", "not set up to send", "req-1"}},
+		{"database down", failingStore{Store: memstore.New(), err: errors.New("dynamodb: service unavailable")},
+			post("application/x-www-form-urlencoded", body, "referer", "https://www.example.com/demo"),
+			500, []string{"<title>Your form was not sent</title>", "Your answers were not stored", "send the form again", "req-1",
+				`<a href="https://www.example.com/demo">Back to the form</a>`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, _ := newHandler(tt.st, &bytes.Buffer{}).Handle(context.Background(), tt.req)
+			if resp.StatusCode != tt.status || resp.Headers["Content-Type"] != "text/html; charset=utf-8" {
+				t.Fatalf("%d %s, want %d and a page:\n%s", resp.StatusCode, resp.Headers["Content-Type"], tt.status, resp.Body)
+			}
+			for _, want := range tt.says {
+				if !strings.Contains(resp.Body, want) {
+					t.Errorf("the page lacks %q:\n%s", want, resp.Body)
+				}
+			}
+			for _, bad := range []string{"Please check the form", "dynamodb", "origin not allowed", "internal error"} {
+				if strings.Contains(resp.Body, bad) {
+					t.Errorf("the page says %q:\n%s", bad, resp.Body)
+				}
+			}
+		})
+	}
+}

@@ -15,14 +15,14 @@ import (
 // form and links back to it.
 const errorSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Please check the form</title>
+<title>{{.Heading}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}li{margin:.25rem 0}a{color:#2957d8}</style>
 </head><body>
-<h1>Please check the form</h1>
+<h1>{{.Heading}}</h1>
 {{if .Fields}}<p>Some answers need another look:</p>
 <ul>{{range .Fields}}<li><strong>{{.Label}}</strong>: {{.Reason}}</li>{{end}}</ul>
 {{else}}<p>{{.Error}}</p>{{end}}
-{{if .Back}}<p>Your browser's Back button returns to the form with your answers still in it. This link opens it afresh: <a href="{{.Back}}">Back to the form</a></p>{{else}}<p>Use your browser's Back button to return to the form; your answers are still there.</p>{{end}}
+{{if .Refused}}{{else if .Back}}<p>Your browser's Back button returns to the form with your answers still in it. This link opens it afresh: <a href="{{.Back}}">Back to the form</a></p>{{else}}<p>Use your browser's Back button to return to the form; your answers are still there.</p>{{end}}
 <p><small>Reference: {{.RequestID}}</small></p>
 </body></html>`
 
@@ -36,10 +36,29 @@ var errorPolicy = httpapi.Policy{Styles: httpapi.Styles(errorSource)}
 
 type labelled struct{ Label, Reason string }
 
+// Headings of the error page: answers to fix, or a form that was not
+// sent at all (from a site not allowed to post, or while the database is
+// down), where there is nothing to fix.
+const (
+	checkTheForm = "Please check the form"
+	notSent      = "Your form was not sent"
+)
+
 // errorPage is the refusal page of a form post: each problem under the
 // label of the field the person saw (the campaign form's own, when the
 // post names a known campaign), and a link back to the form.
 func (h *Handler) errorPage(p problem, req httpapi.Request) string {
+	return h.page(p, req, checkTheForm, false)
+}
+
+// notSentPage is the page of a form post that was not stored: p.Error
+// says why and what to do. refused: sending it again cannot help (the
+// site may not post here), so the page offers no way back to the form.
+func (h *Handler) notSentPage(p problem, req httpapi.Request, refused bool) string {
+	return h.page(p, req, notSent, refused)
+}
+
+func (h *Handler) page(p problem, req httpapi.Request, heading string, refused bool) string {
 	form := postedForm(req)
 	var c *campaign.Campaign
 	if h.Campaigns != nil {
@@ -47,9 +66,10 @@ func (h *Handler) errorPage(p problem, req httpapi.Request) string {
 	}
 	data := struct {
 		problem
-		Fields []labelled
-		Back   string
-	}{problem: p, Back: h.backLink(req, form, c)}
+		Fields        []labelled
+		Heading, Back string
+		Refused       bool
+	}{problem: p, Heading: heading, Back: h.backLink(req, form, c), Refused: refused}
 	for _, f := range p.Fields {
 		data.Fields = append(data.Fields, labelled{c.Label(f.Field), f.Reason})
 	}
