@@ -230,12 +230,16 @@ func SubmissionEvent(id, kind string, s Submission) Event {
 // Counter names one campaign counter to increment with a write: by 1,
 // or by By when it is not zero (an amount, like revenue in minor units).
 // With Rep set it is a sales rep's counter instead (RepCounter): kept
-// for the rep, not for a campaign, and Campaign is ignored.
+// for the rep, not for a campaign, and Campaign is ignored. Month
+// ("yyyy-mm", UTC) counts it in that month instead of the change's: an
+// outcome reversed is taken out of the month it was counted in
+// (Deal.Counted).
 type Counter struct {
 	Campaign string
 	Name     string
 	By       int64
 	Rep      string
+	Month    string
 }
 
 // Step is what the counter adds: By, or 1 when By is zero.
@@ -247,7 +251,8 @@ func (c Counter) Step() int64 {
 }
 
 // Change is what accompanies a profile write, atomically: timeline events
-// and campaign counters (for the month of At).
+// and campaign counters (for the month of At, unless a counter names its
+// own).
 type Change struct {
 	At       time.Time
 	Events   []Event

@@ -1,6 +1,7 @@
 package lead
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -449,6 +450,62 @@ type Deal struct {
 	// Asked is the forms the lead sent since it was accepted that its
 	// rep is owed a notice of, and the last notice.
 	Asked *Asked `json:"asked,omitempty"`
+	// Counted is what the deal's won or lost outcome counted, each
+	// counter with the month it went to (a won amount's corrections
+	// too), and the stage the deal closed from, so that the outcome can
+	// be reversed — a rep's mis-click, a CRM's cancelled deal — by taking
+	// out exactly what it added, where it added it. Nil while the deal is
+	// open, and on deals closed before it was kept: their outcome cannot
+	// be reversed.
+	Counted *Counted `json:"counted,omitempty"`
+}
+
+// Counted is what a deal's closing outcome added to the counters.
+type Counted struct {
+	From   Stage   `json:"from"` // the stage the deal closed from: sal or sql
+	Counts []Count `json:"counts,omitempty"`
+}
+
+// Count is one counter a deal's outcome added to, in a month.
+type Count struct {
+	Month    string `json:"month"`
+	Campaign string `json:"campaign,omitempty"`
+	Rep      string `json:"rep,omitempty"` // a rep's counter (RepKey)
+	Name     string `json:"name"`
+	By       int64  `json:"by"`
+}
+
+// Month is the counters' month of t: "yyyy-mm", UTC.
+func Month(t time.Time) string { return t.UTC().Format("2006-01") }
+
+// Add records counters a write of the deal's outcome made in month (a
+// counter naming its own month keeps it); amounts of one counter in one
+// month are summed, and a sum of zero is dropped.
+func (c *Counted) Add(month string, counters []Counter) {
+	for _, x := range counters {
+		k := Count{Month: cmp.Or(x.Month, month), Campaign: x.Campaign, Rep: x.Rep, Name: x.Name}
+		if x.Rep != "" {
+			k.Campaign = ""
+		}
+		i := slices.IndexFunc(c.Counts, func(y Count) bool { y.By = 0; return y == k })
+		if i < 0 {
+			c.Counts = append(c.Counts, k)
+			i = len(c.Counts) - 1
+		}
+		if c.Counts[i].By += x.Step(); c.Counts[i].By == 0 {
+			c.Counts = slices.Delete(c.Counts, i, i+1)
+		}
+	}
+}
+
+// Undo is the counters that take back everything c counted, each in the
+// month it was counted in.
+func (c *Counted) Undo() []Counter {
+	out := make([]Counter, 0, len(c.Counts))
+	for _, x := range c.Counts {
+		out = append(out, Counter{Campaign: x.Campaign, Rep: x.Rep, Name: x.Name, By: -x.By, Month: x.Month})
+	}
+	return out
 }
 
 // DealNames are the name and company the lead's deal emails show: those

@@ -900,6 +900,47 @@ var contractCases = []struct {
 		})
 	}},
 
+	{"counters of another month", func(c *check) {
+		// A counter naming its month counts there, not in the write's
+		// month: an outcome reversed is taken out of the month it was
+		// counted in, in the same write (transactional, or single-item
+		// and recorded by the stream) as what the write counts now — for
+		// the campaign, its variant and the rep. A counter naming the
+		// write's own month goes with the others of that month (one
+		// update per stats item in a transaction).
+		l := newLead("L1", "ann@acme.example", "c1", "v2", t0)
+		won := chg(t0, ev(t0, lead.EventCaptured, "e1"), "c1", "leads", "won")
+		won.Counters = append(won.Counters, lead.Counter{Campaign: "c1", Name: "revenue_minor", By: 500})
+		won.Counters = append(won.Counters, append(lead.RepCounter("ana@example.com", "won", 0), lead.RepCounter("ana@example.com", "revenue_minor", 500)...)...)
+		c.must("create", c.s.CreateLead(c.ctx, l, won, nil))
+		april := t0.AddDate(0, 1, 0)
+		lost := chg(april, ev(april, "lost", "e2"), "c1", "lost")
+		lost.Counters = append(lost.Counters, lead.Counter{Campaign: "c1", Name: "won", By: -1, Month: "2031-03"},
+			lead.Counter{Campaign: "c1", Name: "sql_closed", Month: "2031-04"})
+		lost.Counters = append(lost.Counters, lead.Counter{Rep: lead.RepKey("ana@example.com"), Name: "won", By: -1, Month: "2031-03"},
+			lead.Counter{Rep: lead.RepKey("ana@example.com"), Name: "lost"})
+		c.must("save", c.s.Save(c.ctx, bump(l), lost))
+		undo := chg(april, ev(april, "x", "e3"), "c1")
+		undo.Counters = append(undo.Counters, lead.Counter{Campaign: "c1", Name: "revenue_minor", By: -500, Month: "2031-03"},
+			lead.Counter{Rep: lead.RepKey("ana@example.com"), Name: "revenue_minor", By: -500, Month: "2031-03"})
+		c.must("put", c.s.Put(c.ctx, bump(bump(l)), undo))
+		c.settle()
+		march, err := c.s.MonthSources(c.ctx, "2031-03")
+		c.must("march err", err)
+		c.eq("march", march, []report.Source{
+			{Campaign: "c1", Month: "2031-03", Counters: report.Counters{"leads": 1, "won": 0, "revenue_minor": 0}},
+			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "won": 0, "revenue_minor": 0}},
+			{Rep: "ana@example.com", Month: "2031-03", Counters: report.Counters{"won": 0, "revenue_minor": 0}},
+		})
+		apr, err := c.s.MonthSources(c.ctx, "2031-04")
+		c.must("april err", err)
+		c.eq("april", apr, []report.Source{
+			{Campaign: "c1", Month: "2031-04", Counters: report.Counters{"lost": 1, "sql_closed": 1}},
+			{Campaign: "c1", Variant: "v2", Month: "2031-04", Counters: report.Counters{"lost": 1, "sql_closed": 1}},
+			{Rep: "ana@example.com", Month: "2031-04", Counters: report.Counters{"lost": 1}},
+		})
+	}},
+
 	{"timeline", func(c *check) {
 		l := newLead("L1", "ann@acme.example", "spring", "", t0)
 		c.must("create", c.s.CreateLead(c.ctx, l, lead.Change{At: t0}, nil))

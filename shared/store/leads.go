@@ -111,7 +111,7 @@ var errFirstCondition = errors.New("first item's condition failed")
 // write appends the events, counters and idempotency record to a
 // transaction, runs it and maps cancellation reasons.
 func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l lead.Lead, ch lead.Change, idem *lead.Idempotency) error {
-	adds := statsAdds(l, ch.Counters)
+	adds := statsAdds(l, ch.Counters, ch.At)
 	rec, err := s.recorded(l.ID, ch.Events, adds, ch.At)
 	if err != nil {
 		return err

@@ -36,7 +36,11 @@ type statsAdd struct {
 	Variant  string `json:"variant,omitempty"`
 	// Rep is set for a sales rep's counters (lead.RepCounter): the
 	// item is the rep's month, not a campaign's.
-	Rep   string   `json:"rep,omitempty"`
+	Rep string `json:"rep,omitempty"`
+	// Month is the month counted in when it is not the write's own
+	// ("yyyy-mm": lead.Counter.Month, an outcome reversed where it was
+	// counted).
+	Month string   `json:"month,omitempty"`
 	Names []string `json:"names"` // each adds 1
 	// By are counters that add an amount rather than 1 (revenue in
 	// minor units), by name.
@@ -50,19 +54,26 @@ func (s *Store) putAlone(ctx context.Context, p *types.Put) error {
 	return err
 }
 
-// statsAdds groups a change's counters by stats item, in first-seen
-// order: a campaign's month, and for the lead's own campaign also the
-// variant it saw first (A/B); a rep's counters go to the rep's month.
-func statsAdds(l lead.Lead, counters []lead.Counter) []statsAdd {
+// statsAdds groups a change's counters (of a write at at) by stats item,
+// in first-seen order: a campaign's month, and for the lead's own
+// campaign also the variant it saw first (A/B); a rep's counters go to
+// the rep's month. A counter naming a month other than at's goes to that
+// month's item; one naming at's month is grouped with the others of it (a
+// transaction may update an item once).
+func statsAdds(l lead.Lead, counters []lead.Counter, at time.Time) []statsAdd {
 	var out []statsAdd
-	index := map[[3]string]int{}
+	index := map[[4]string]int{}
 	add := func(campaign, variant, rep string, c lead.Counter) {
-		k := [3]string{campaign, variant, rep}
+		month := c.Month
+		if month == lead.Month(at) {
+			month = ""
+		}
+		k := [4]string{campaign, variant, rep, month}
 		i, ok := index[k]
 		if !ok {
 			i = len(out)
 			index[k] = i
-			out = append(out, statsAdd{Campaign: campaign, Variant: variant, Rep: rep})
+			out = append(out, statsAdd{Campaign: campaign, Variant: variant, Rep: rep, Month: month})
 		}
 		if step := c.Step(); step != 1 {
 			if out[i].By == nil {
@@ -102,7 +113,7 @@ func (s *Store) Put(ctx context.Context, l lead.Lead, ch lead.Change) error {
 		return err
 	}
 	if len(ch.Events) > 0 {
-		p, err := marshal(pending{At: ch.At, Events: ch.Events, Counters: statsAdds(l, ch.Counters)})
+		p, err := marshal(pending{At: ch.At, Events: ch.Events, Counters: statsAdds(l, ch.Counters, ch.At)})
 		if err != nil {
 			return wrap("marshal pending", err)
 		}

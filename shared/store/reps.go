@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"strings"
@@ -24,10 +25,11 @@ const repPrefix = "REP#"
 // statsUpdate is the counter update of one stats item: a rep's month
 // (repCounterAdd) or a campaign's, or one of its variants' (counterAdd).
 func (s *Store) statsUpdate(a statsAdd, at time.Time) *types.Update {
+	month := cmp.Or(a.Month, lead.Month(at))
 	if a.Rep != "" {
-		return s.repCounterAdd(a.Rep, at, a.By, a.Names...)
+		return s.repCounterAdd(a.Rep, month, at, a.By, a.Names...)
 	}
-	return s.counterAdd(a.Campaign, a.Variant, at, a.By, a.Names...)
+	return s.counterAddIn(a.Campaign, a.Variant, month, at, a.By, a.Names...)
 }
 
 // repCounterAdd is counterAdd for a sales rep's counters of a month:
@@ -38,11 +40,10 @@ func (s *Store) statsUpdate(a statsAdd, at time.Time) *types.Update {
 // every campaign#variant), so the
 // query that lists a month's campaigns lists its reps as well: the
 // per-rep report costs no extra read.
-func (s *Store) repCounterAdd(rep string, at time.Time, by map[string]int64, counters ...string) *types.Update {
+func (s *Store) repCounterAdd(rep, month string, at time.Time, by map[string]int64, counters ...string) *types.Update {
 	rep = lead.RepKey(rep)
 	expr := "SET updatedAt = :now, rep = :r, #m = :m, GSI1PK = :gpk, GSI1SK = :gsk ADD "
 	names := map[string]string{"#m": "month"}
-	month := at.UTC().Format("2006-01")
 	values := map[string]types.AttributeValue{":now": str(at.UTC().Format(time.RFC3339Nano)),
 		":r": str(rep), ":m": str(month), ":gpk": str(statsPrefix(month)), ":gsk": str("~" + repPK(rep))}
 	return &types.Update{

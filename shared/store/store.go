@@ -211,9 +211,14 @@ func withKey(v any, pk, sk string) (map[string]types.AttributeValue, error) {
 // items also carry GSI1 keys (STATS#<month>, <campaign>#<variant>), so one
 // query lists every campaign of a month.
 func (s *Store) counterAdd(campaign, variant string, at time.Time, by map[string]int64, counters ...string) *types.Update {
+	return s.counterAddIn(campaign, variant, lead.Month(at), at, by, counters...)
+}
+
+// counterAddIn is counterAdd for the counters of month ("yyyy-mm"), at
+// time at.
+func (s *Store) counterAddIn(campaign, variant, month string, at time.Time, by map[string]int64, counters ...string) *types.Update {
 	expr := "SET updatedAt = :now, campaign = :c, variant = :v, #m = :m, GSI1PK = :gpk, GSI1SK = :gsk ADD "
 	names := map[string]string{"#m": "month"}
-	month := at.UTC().Format("2006-01")
 	values := map[string]types.AttributeValue{":now": str(at.UTC().Format(time.RFC3339Nano)),
 		":c": str(campaign), ":v": str(variant), ":m": str(month), ":gpk": str(statsPrefix(month)), ":gsk": str(campaign + "#" + variant)}
 	return &types.Update{

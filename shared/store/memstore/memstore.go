@@ -13,6 +13,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -762,6 +763,7 @@ func (s *Store) prepare(l lead.Lead, ch lead.Change, idem *capture.Idempotency) 
 		w.counters[k] = append(w.counters[k], c.Name)
 	}
 	for _, c := range ch.Counters {
+		m := cmp.Or(c.Month, m) // an outcome reversed where it was counted
 		if c.Rep != "" {
 			count(statsKey{month: m, rep: lead.RepKey(c.Rep)}, c)
 			continue
