@@ -78,11 +78,19 @@ func spent(l *lead.Lead, c token.Claims, action string) string {
 		switch target := outcomeStages[action]; {
 		case l.Stage == target && target != lead.StageWon:
 			return "already"
-		case l.Stage != target && !slices.Contains(stagesBefore(target), l.Stage):
+		case l.Stage != target && !slices.Contains(stagesBefore(target), l.Stage) && !Reversible(l, target):
 			return "superseded"
 		}
 	}
 	return ""
+}
+
+// Reversible reports whether an outcome of stage target would reverse
+// the lead's deal's outcome (Reverses) and can: the deal kept what its
+// outcome counted (Deal.Counted). The outcome horizon is the links'
+// lifetime; ApplyOutcome checks it too.
+func Reversible(l *lead.Lead, target lead.Stage) bool {
+	return Reverses(l.Stage, target) && l.Deal != nil && l.Deal.Counted != nil
 }
 
 // ofEarlierRound reports whether a link was made before the lead came

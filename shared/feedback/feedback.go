@@ -160,6 +160,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		}
 		return render(http.StatusBadRequest, v), nil
 	}
+	was := l.Stage
 	out, l, err := h.record(ctx, claims, action, a, now, nil)
 	if err != nil {
 		log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())
@@ -177,6 +178,13 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	switch out {
 	case "recorded":
 		v.Message = h.recordedMessage(action, claims.Extra, l)
+		if Reverses(was, l.Stage) {
+			// A reversal: say what it replaced, and what that did.
+			v.Message = map[lead.Stage]string{
+				lead.StageLost: "Recorded: lost, instead of won. The win and its revenue are taken out of the reports.",
+				lead.StageWon:  strings.Replace(v.Message, "). ", ") instead of lost. ", 1),
+			}[l.Stage]
+		}
 	case "already", "superseded", "earlier":
 		h.done(&v, out, l, reader)
 	}

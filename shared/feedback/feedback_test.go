@@ -188,7 +188,18 @@ func TestAnswers(t *testing.T) {
 			message: recorded + "lost.", stage: lead.StageLost, events: "accepted,lost", counters: map[string]int64{"sal": 1, "lost": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "won twice", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}}, action: links.ActionWon,
 			message: already, stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "sql": 1, "sql_closed": 1, "won": 1, "won_days_le_1": 1, "responses": 1, "resp_le_5m": 1}}, // won from SAL: the SQL too (ImpliesSQL)
+		// A mis-click corrected: the win (and the SQL it implied) is taken
+		// out, the loss counted; the timeline keeps both.
 		{name: "lost after won", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}}, action: links.ActionLost,
+			message: recorded + "lost, instead of won. The win and its revenue are taken out of the reports.", stage: lead.StageLost, events: "accepted,lost,won", // one instant: by kind
+			counters: map[string]int64{"sal": 1, "sql": 0, "sql_closed": 0, "won": 0, "won_days_le_1": 0, "lost": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "won after lost", before: [][2]string{{links.ActionAccept, ""}, {links.ActionSQL, ""}, {links.ActionLost, ""}}, action: links.ActionWon,
+			message: recorded + "won (no amount given, closed on 10 Mar 2031) instead of lost. Congratulations!", stage: lead.StageWon, events: "accepted,lost,sql,won",
+			counters: map[string]int64{"sal": 1, "sql": 1, "sql_closed": 1, "won": 1, "won_days_le_1": 1, "lost": 0, "responses": 1, "resp_le_5m": 1}},
+		{name: "lost after won, again", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}, {links.ActionLost, ""}}, action: links.ActionLost,
+			message: already, stage: lead.StageLost, events: "accepted,lost,won", // one instant: by kind
+			counters: map[string]int64{"sal": 1, "sql": 0, "sql_closed": 0, "won": 0, "won_days_le_1": 0, "lost": 1, "responses": 1, "resp_le_5m": 1}},
+		{name: "SQL after won", before: [][2]string{{links.ActionAccept, ""}, {links.ActionWon, ""}}, action: links.ActionSQL,
 			message: superseded + "Won; nothing changed.", stage: lead.StageWon, events: "accepted,won", counters: map[string]int64{"sal": 1, "sql": 1, "sql_closed": 1, "won": 1, "won_days_le_1": 1, "responses": 1, "resp_le_5m": 1}},
 		{name: "SQL before anyone accepted", action: links.ActionSQL, message: "This lead is at stage Marketing qualified (MQL); nothing changed.", stage: lead.StageMQL,
 			events: "", counters: map[string]int64{}, inNurture: true},

@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -195,6 +196,9 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		}
 		return Already, ch, nil
 	}
+	if Reverses(l.Stage, target) {
+		return reverse(l, o, rules, newID, now)
+	}
 	if l.Stage == target && target == lead.StageWon && o.Amount != nil && l.Deal != nil &&
 		(*o.Amount != l.Deal.Amount || o.currencyOr(rules) != l.Deal.Currency) {
 		// A deal won without an amount has no currency: its first amount
@@ -301,9 +305,86 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 			data["reason"] = o.Reason
 		}
 	}
+	if target != lead.StageSQL {
+		// What this close counted, and where: reversing it takes exactly
+		// that back out (reverse).
+		d.Counted = &lead.Counted{From: from}
+		d.Counted.Add(lead.Month(now), ch.Counters)
+	}
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
 	return Recorded, ch, nil
 }
+
+// Reverses reports whether an outcome of stage target for a lead at
+// stage is a reversal of its deal's outcome: lost for a won deal (a
+// mis-click, a deal cancelled or refunded), won for a lost one.
+func Reverses(stage, target lead.Stage) bool {
+	return stage == lead.StageWon && target == lead.StageLost || stage == lead.StageLost && target == lead.StageWon
+}
+
+// reverse records a won outcome for a lost deal, or a lost one for a won
+// deal, within the outcome horizon: the earlier outcome's counters (the
+// win, its SQL if it implied one, its amount with every correction of it,
+// its days-to-win bucket — or the loss) are taken out of the months they
+// were counted in (Deal.Counted), so no month keeps a deal that was not,
+// and no counter goes below what it was before; the new outcome is then
+// recorded as it would have been from the stage the deal closed from, and
+// counts in the month it is recorded, like any outcome. Its event says
+// what it corrects; the earlier one stays on the timeline. It answers
+// Corrected. A deal closed before Deal.Counted was kept cannot be
+// reversed (refused).
+//
+// A CRM's outcome whose close date lies on a day before the close the
+// CRM itself recorded is older than it — EventBridge does not keep order,
+// and a win delivered after the loss that cancelled it must not win the
+// deal again — and is refused. A rep's page is now: it is never stale,
+// and a CRM correcting a rep's outcome (the deal signed on an earlier
+// day than the rep's mis-click) is not either.
+func reverse(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Time) string, now time.Time) (string, lead.Change, error) {
+	ch := lead.Change{At: now}
+	d, was := l.Deal, l.Stage
+	if d == nil || d.Counted == nil {
+		return Superseded, ch, fmt.Errorf("%w: the deal was recorded %s before outcomes could be reversed, so what it counted is not known; %s follows sal or sql",
+			ErrOutcomeRefused, was, o.Stage)
+	}
+	if accepted := l.AcceptedAt(); !accepted.IsZero() && now.After(accepted.Add(rules.Horizon)) {
+		return Superseded, ch, fmt.Errorf("%w: accepted %s, more than %s ago (the outcome horizon): the deal's outcome can no longer change",
+			ErrOutcomeRefused, accepted.UTC().Format("2006-01-02"), days(rules.Horizon))
+	}
+	if o.Source == "crm" && d.Source == "crm" && !o.ClosedAt.IsZero() && !d.ClosedAt.IsZero() && dayOf(o.ClosedAt).Before(dayOf(d.ClosedAt)) {
+		return Superseded, ch, fmt.Errorf("%w: the deal is %s, closed %s, after this outcome's close date %s: an older outcome does not undo a newer one",
+			ErrOutcomeRefused, was, d.ClosedAt.UTC().Format("2006-01-02"), o.ClosedAt.UTC().Format("2006-01-02"))
+	}
+	if err := o.CheckCurrency(rules); err != nil {
+		return Superseded, ch, err
+	}
+	if err := o.CheckClosed(l); err != nil {
+		return Superseded, ch, err
+	}
+	saved, savedDeal := *l, *d
+	corrects := map[string]any{lead.DataCorrects: string(was)}
+	if was == lead.StageWon && d.Currency != "" {
+		corrects["previous_amount"], corrects["previous_currency"] = d.Amount, d.Currency
+	}
+	undo := d.Counted.Undo()
+	l.Stage = d.Counted.From
+	d.Amount, d.Currency, d.RevenueMinor, d.LostReason, d.Counted = 0, "", 0, "", nil
+	out, och, err := ApplyOutcome(l, o, rules, newID, now)
+	if err != nil || out != Recorded {
+		// Checked above; should the rules disagree, nothing changes.
+		*l, *d = saved, savedDeal
+		l.Deal = d
+		return Superseded, ch, cmp.Or(err, fmt.Errorf("%w: the lead is %s", ErrOutcomeRefused, was))
+	}
+	och.Counters = append(undo, och.Counters...)
+	for k, v := range corrects {
+		och.Events[0].Data[k] = v
+	}
+	return Corrected, och, nil
+}
+
+// dayOf is t's UTC day.
+func dayOf(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
 
 // ImpliesSQL says whether an outcome taking a lead from stage from to
 // target counts an SQL that was never recorded: a deal won while the lead
@@ -376,6 +457,9 @@ func correctAmount(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(t
 		ch.Counters = append(ch.Counters, lead.RepCounter(owner, CounterRevenue, delta)...)
 	}
 	d.Amount, d.Currency, d.RevenueMinor, d.Source = *o.Amount, cur, minor, o.Source
+	if d.Counted != nil {
+		d.Counted.Add(lead.Month(now), ch.Counters) // a reversal takes this month's difference back too
+	}
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: "deal_corrected", ID: newID(now), Data: data})
 	return Corrected, ch, nil
 }

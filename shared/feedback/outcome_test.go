@@ -193,9 +193,9 @@ func TestBackfill(t *testing.T) {
 		t.Fatalf("again: %d %v", code, out)
 	}
 	// JSON lines: an unknown field and a refused outcome, by line.
-	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"lost","event_id":"crm-9"}`+"\n\n"+`{"lead_id":"L1","stage":"won","amount":"lots"}`+"\n"+`{"lead_id":"L1","stage":"won","colour":"red"}`)
+	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"sql","event_id":"crm-9"}`+"\n\n"+`{"lead_id":"L1","stage":"won","amount":"lots"}`+"\n"+`{"lead_id":"L1","stage":"won","colour":"red"}`)
 	errs, _ = json.Marshal(out["errors"])
-	if code != http.StatusUnprocessableEntity || out["rows"] != 3.0 || !strings.Contains(string(errs), `{"error":"outcome refused: the lead is won; lost follows sal or sql","line":1}`) ||
+	if code != http.StatusUnprocessableEntity || out["rows"] != 3.0 || !strings.Contains(string(errs), `{"error":"outcome refused: the lead is won; sql follows sal","line":1}`) ||
 		!strings.Contains(string(errs), `{"error":"not a number","field":"amount","line":3}`) ||
 		!strings.Contains(string(errs), `{"error":"unknown field \"colour\"","field":"json","line":4}`) {
 		t.Fatalf("json lines: %d %v %s", code, out, errs)
@@ -947,10 +947,15 @@ func TestOutcomePageOfADealThatMovedOn(t *testing.T) {
 		t.Fatalf("lost: %d", r.StatusCode)
 	}
 	v := f.lead(t).Version
-	for action, want := range map[string]string{links.ActionLost: already, links.ActionWon: superseded + "Lost", links.ActionSQL: superseded + "Lost"} {
+	for action, want := range map[string]string{links.ActionLost: already, links.ActionSQL: superseded + "Lost"} {
 		if p := page(action); strings.Contains(p, "<form") || !strings.Contains(p, want) {
 			t.Errorf("the %s link of a lost deal shows a form, or not %q:\n%s", action, want, p)
 		}
+	}
+	// The won link of a lost deal reverses it (a mis-click, a deal won
+	// after all): its form, saying what it does.
+	if p := page(links.ActionWon); !strings.Contains(p, `name="amount"`) || !strings.Contains(p, "This deal is recorded as lost. Mark it won instead?") {
+		t.Errorf("the won link of a lost deal:\n%s", p)
 	}
 	if f.lead(t).Version != v {
 		t.Fatal("a GET changed the lead")
@@ -964,8 +969,17 @@ func TestOutcomePageOfADealThatMovedOn(t *testing.T) {
 	if p := page(links.ActionWon); !strings.Contains(p, `name="amount"`) {
 		t.Errorf("the won link of a won deal lost its form (a new amount corrects it):\n%s", p)
 	}
-	if p := page(links.ActionLost); strings.Contains(p, "<form") || !strings.Contains(p, superseded+"Won") {
+	// The lost link of a won deal reverses it, and the won deal's pages
+	// offer it.
+	if p := page(links.ActionLost); !strings.Contains(p, "<form") || !strings.Contains(p, "This deal is recorded as won (100.00 EUR). Mark it lost instead?") ||
+		!strings.Contains(p, "takes the win and its revenue out of the reports") {
 		t.Errorf("the lost link of a won deal:\n%s", p)
+	}
+	if p := page(links.ActionWon); !strings.Contains(p, "Recorded by mistake, or the deal changed since? Change it:") || !strings.Contains(p, ">Lost instead</a>") {
+		t.Errorf("the won deal's page offers no way to reverse it:\n%s", p)
+	}
+	if p := page(links.ActionSQL); strings.Contains(p, "<form") || !strings.Contains(p, superseded+"Won") {
+		t.Errorf("the SQL link of a won deal:\n%s", p)
 	}
 }
 

@@ -23,7 +23,8 @@ type view struct {
 	Action         string
 	ReasonLabel    string
 	Done           bool
-	Outcomes       []link // SQL / won / lost, once accepted
+	Outcomes       []link // SQL / won / lost, once accepted; the other outcome of a closed deal
+	OutcomesIntro  string // what the outcome links are for ("" : record how it went)
 	Currency       string // the default deal currency
 	Today          string
 	// Answers are the lead's message, form and answers, labelled as in
@@ -57,6 +58,15 @@ type view struct {
 }
 
 type link struct{ Label, URL string }
+
+// dealAmount is a won deal's amount as the page says it, " (12,500.00
+// EUR)", or "" without one.
+func dealAmount(d *lead.Deal) string {
+	if d == nil || d.Currency == "" {
+		return ""
+	}
+	return " (" + grouped(d.Amount) + " " + d.Currency + ")"
+}
 
 // reader is who the link was sent to ("" when it does not say): the
 // page's times are in their zone, else in the alerted rep's.
@@ -110,10 +120,28 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 		v.Title = "Mark this lead a sales qualified opportunity (SQL)?"
 	case links.ActionWon:
 		v.Title = "Mark this deal won?"
+		if Reversible(&l, lead.StageWon) {
+			v.Title = "This deal is recorded as lost. Mark it won instead?"
+			v.Message = "Marking it won takes the loss out of the reports and counts the win (with its amount) instead. The timeline keeps both."
+		}
 	case links.ActionLost:
 		v.Title = "Mark this deal lost?"
+		if Reversible(&l, lead.StageLost) {
+			v.Title = "This deal is recorded as won" + dealAmount(l.Deal) + ". Mark it lost instead?"
+			v.Message = "Marking it lost takes the win and its revenue out of the reports (out of the month it was counted in) and counts the loss instead. The timeline keeps both."
+		}
 	default:
 		v.Title = "Mark this lead " + lead.Stage(action).Label() + "?"
+	}
+	if other := map[lead.Stage]string{lead.StageWon: links.ActionLost, lead.StageLost: links.ActionWon}[l.Stage]; other != "" &&
+		outcomeStages[action] != "" && other != action && Reversible(&l, lead.Stage(other)) && l.OutcomesUntil(h.Rules.Outcomes().Horizon, now).After(now) {
+		// A closed deal's outcome can be reversed within the horizon (a
+		// mis-click, a deal that changed): its outcome pages offer the
+		// other outcome's link, for the rep the link names.
+		rep := c.Extra
+		label := map[string]string{links.ActionLost: "Lost instead", links.ActionWon: "Won instead"}[other]
+		t := links.FeedbackToken(h.Keys, l.ID, other, rep, now, l.OutcomesUntil(h.Rules.Outcomes().Horizon, now))
+		v.Outcomes, v.OutcomesIntro = append(v.Outcomes, link{label, t}), "Recorded by mistake, or the deal changed since? Change it:"
 	}
 	if l.Stage == lead.StageSAL || l.Stage == lead.StageSQL {
 		// Signed for the rep the link names; a reject link (opened after
@@ -185,7 +213,7 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 <p><button type="submit">Mark lost</button></p>
 {{else}}<p><button type="submit">{{if eq .Action "accept"}}Accept{{else if eq .Action "release"}}Release to sales{{else if eq .Action "sql"}}Mark as SQL{{else}}Confirm{{end}}</button></p>{{end}}
 </form>{{end}}
-{{if .Outcomes}}<p>Later, record how it went:</p><p>{{range .Outcomes}}<a class="btn" href="{{.URL}}">{{.Label}}</a>{{end}}</p>{{end}}
+{{if .Outcomes}}<p>{{or .OutcomesIntro "Later, record how it went:"}}</p><p>{{range .Outcomes}}<a class="btn" href="{{.URL}}">{{.Label}}</a>{{end}}</p>{{end}}
 </body></html>`
 
 var page = sync.OnceValue(func() *template.Template {

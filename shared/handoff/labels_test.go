@@ -82,6 +82,12 @@ var describeCases = []struct {
 	{"deal_corrected", map[string]any{"amount": 14000.0, "currency": "EUR", "previous_amount": 12500.0, "previous_currency": "EUR"}, "Deal amount corrected: 12500 EUR → 14000 EUR"},
 	{"deal_corrected", map[string]any{"amount": 9000.0, "currency": "EUR"}, "Deal amount set: 9000 EUR"},
 	{"lost", map[string]any{"reason": "went with a competitor"}, "Lost: went with a competitor"},
+	// Outcomes that reversed the deal's earlier one (a mis-click, a cancelled deal).
+	{"lost", map[string]any{"corrects": "won", "previous_amount": 12500.0, "previous_currency": "EUR"},
+		"Lost — instead of won (12500 EUR): the win is taken out of the reports"},
+	{"lost", map[string]any{"reason": "refunded", "corrects": "won"}, "Lost: refunded — instead of won: the win is taken out of the reports"},
+	{"won", map[string]any{"amount": 900.0, "currency": "EUR", "sql_implied": true, "corrects": "lost"},
+		"Won: 900 EUR (won straight after acceptance: counts as an SQL too) — instead of lost: the loss is taken out of the reports"},
 	{"bounced", map[string]any{"type": "Permanent"}, "An email bounced: the address no longer receives email"},
 	{"soft_bounce", map[string]any{"type": "Transient", "count": 1}, "An email bounced temporarily"},
 	{"complained", map[string]any{"feedback": "abuse"}, "Marked an email as spam: no more marketing email"},

@@ -207,7 +207,7 @@ var describers = map[string]func(f facts, labels Labels, zone *time.Location) st
 		if a := f.str("amount"); a != "" {
 			s = strings.TrimSpace("Won: " + a + " " + f.str("currency"))
 		}
-		return s + impliedSQL(f)
+		return s + impliedSQL(f) + corrects(f)
 	},
 	"deal_corrected": func(f facts, _ Labels, _ *time.Location) string {
 		was := strings.TrimSpace(f.str("previous_amount") + " " + f.str("previous_currency"))
@@ -219,9 +219,9 @@ var describers = map[string]func(f facts, labels Labels, zone *time.Location) st
 	},
 	string(lead.StageLost): func(f facts, _ Labels, _ *time.Location) string {
 		if r := f.str("reason"); r != "" {
-			return "Lost: " + r
+			return "Lost: " + r + corrects(f)
 		}
-		return "Lost"
+		return "Lost" + corrects(f)
 	},
 	"bounced": func(facts, Labels, *time.Location) string {
 		return "An email bounced: the address no longer receives email"
@@ -236,6 +236,22 @@ var describers = map[string]func(f facts, labels Labels, zone *time.Location) st
 func impliedSQL(f facts) string {
 	if v, _ := f[lead.DataSQLImplied].(bool); v {
 		return " (won straight after acceptance: counts as an SQL too)"
+	}
+	return ""
+}
+
+// corrects tells, after a won or lost outcome that reversed the deal's
+// earlier one (a mis-click, a cancelled deal), what it replaced.
+func corrects(f facts) string {
+	switch f.str(lead.DataCorrects) {
+	case string(lead.StageWon):
+		was := strings.TrimSpace(f.str("previous_amount") + " " + f.str("previous_currency"))
+		if was != "" {
+			was = " (" + was + ")"
+		}
+		return " — instead of won" + was + ": the win is taken out of the reports"
+	case string(lead.StageLost):
+		return " — instead of lost: the loss is taken out of the reports"
 	}
 	return ""
 }

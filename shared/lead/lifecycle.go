@@ -30,13 +30,21 @@ const (
 
 // causeKeys are the facts of a cause a stage event repeats (a rejection's
 // reason, an outcome's deal); never a submission's contents.
-var causeKeys = []string{"reason", "label", "then", "comment", "rep", "amount", "currency", "closed_at", "sequence", "source", "event_id", DataSQLImplied}
+var causeKeys = []string{"reason", "label", "then", "comment", "rep", "amount", "currency", "closed_at", "sequence", "source", "event_id", DataSQLImplied,
+	DataCorrects, "previous_amount", "previous_currency"}
 
 // DataSQLImplied is the key, in a won event's data (and the stage event
 // that repeats it), that is true when the deal was won straight from SAL
 // and counted as an SQL too (feedback.ImpliesSQL): what recounts SQLs
 // from a timeline counts such an event as one.
 const DataSQLImplied = "sql_implied"
+
+// DataCorrects is the key, in the data of a won or lost event that
+// reversed the deal's earlier outcome (feedback.Reverses) and of the
+// stage event (and so the published lead.won / lead.lost) that repeats
+// it, naming the stage it reversed: "won" or "lost". With it go
+// previous_amount and previous_currency, a reversed win's amount.
+const DataCorrects = "corrects"
 
 // OptOutNoConsent is the opt-out of a lead whose latest consent does not
 // allow marketing email.

@@ -914,9 +914,10 @@ var contractCases = []struct {
 		won.Counters = append(won.Counters, append(lead.RepCounter("ana@example.com", "won", 0), lead.RepCounter("ana@example.com", "revenue_minor", 500)...)...)
 		c.must("create", c.s.CreateLead(c.ctx, l, won, nil))
 		april := t0.AddDate(0, 1, 0)
-		lost := chg(april, ev(april, "lost", "e2"), "c1", "lost")
+		lost := chg(april, ev(april, "lost", "e2"), "c1", "lost", "lost")
 		lost.Counters = append(lost.Counters, lead.Counter{Campaign: "c1", Name: "won", By: -1, Month: "2031-03"},
-			lead.Counter{Campaign: "c1", Name: "sql_closed", Month: "2031-04"})
+			lead.Counter{Campaign: "c1", Name: "sql_closed", Month: "2031-04"},
+			lead.Counter{Campaign: "c1", Name: "lost", By: -1, Month: "2031-04"}) // one counter, added and taken, in one update
 		lost.Counters = append(lost.Counters, lead.Counter{Rep: lead.RepKey("ana@example.com"), Name: "won", By: -1, Month: "2031-03"},
 			lead.Counter{Rep: lead.RepKey("ana@example.com"), Name: "lost"})
 		c.must("save", c.s.Save(c.ctx, bump(l), lost))
