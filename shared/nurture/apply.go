@@ -19,12 +19,15 @@ import (
 //     recorded and the sequence joins Completed, never to be entered again.
 //
 // A plan for another sequence than the lead's current one (a stale plan),
-// or for a lead in no sequence, changes nothing.
+// or for a lead in no sequence, changes nothing. A lead stored in an
+// earlier id of the plan's sequence (its replaces) is in that sequence:
+// it is stored under the sequence's id from now on.
 func (c *Config) Apply(l *lead.Lead, p Plan, now time.Time, messageID string) {
 	n := l.Nurture
-	if n == nil || n.NextAt.IsZero() || n.Sequence != p.Sequence {
+	if n == nil || n.NextAt.IsZero() || !c.sameSequence(n.Sequence, p.Sequence) {
 		return
 	}
+	n.Sequence = p.Sequence
 	switch p.Kind {
 	case KindSend:
 		sends := n.Sends
@@ -66,3 +69,13 @@ func (c *Config) Apply(l *lead.Lead, p Plan, now time.Time, messageID string) {
 // the packages that only hold a lead (unsubscribe, feedback, sesevents)
 // call directly.
 func Exit(l *lead.Lead, reason string) { l.ExitNurture(reason) }
+
+// sameSequence reports whether a lead stored in sequence stored is in
+// the sequence id: the same id, or stored is an id that id replaces.
+func (c *Config) sameSequence(stored, id string) bool {
+	if stored == id {
+		return true
+	}
+	s := c.byID[id]
+	return s != nil && s.is(stored)
+}

@@ -24,14 +24,46 @@ type Config struct {
 	capPer       time.Duration
 	sequences    []*sequence // config order: the first matching entry wins
 	byID         map[string]*sequence
-	templates    map[string]*emailTemplate
+	// replacedBy maps each id a sequence replaces (its earlier names,
+	// listed in replaces) to that sequence.
+	replacedBy map[string]*sequence
+	templates  map[string]*emailTemplate
 }
 
 type sequence struct {
-	id    string
-	entry entry
-	steps []step
-	index map[string]int // step id → position
+	id string
+	// replaces are the sequence's earlier ids: a lead stored in one of
+	// them is in this sequence, its sends and claims under them are this
+	// sequence's, and having left one is having left this one.
+	replaces      []string
+	replacesNodes []*yaml.Node // for the checks across sequences
+	entry         entry
+	steps         []step
+	index         map[string]int // step id → position
+}
+
+// lookup is the sequence with the given id, or the one that replaces
+// that id; nil when neither is in the config.
+func (c *Config) lookup(id string) *sequence {
+	if s, ok := c.byID[id]; ok {
+		return s
+	}
+	return c.replacedBy[id]
+}
+
+// Current is the id a sequence id stands for in this config: the id
+// itself when it is a sequence of the config, the id of the sequence
+// that replaces it when it is an earlier name, "" otherwise.
+func (c *Config) Current(id string) string {
+	if s := c.lookup(id); s != nil {
+		return s.id
+	}
+	return ""
+}
+
+// is reports whether id names this sequence: its id or an earlier one.
+func (s *sequence) is(id string) bool {
+	return id == s.id || slices.Contains(s.replaces, id)
 }
 
 // entry says which leads a sequence takes; an empty list allows any value.
@@ -164,7 +196,11 @@ func (c *Config) Summary() string {
 func (c *Config) Outline() string {
 	var b strings.Builder
 	for _, s := range c.sequences {
-		fmt.Fprintf(&b, "%s — %s\n", s.id, s.entry)
+		renamed := ""
+		if len(s.replaces) > 0 {
+			renamed = " (replaces " + strings.Join(s.replaces, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "%s%s — %s\n", s.id, renamed, s.entry)
 		width := 0
 		for _, st := range s.steps {
 			width = max(width, len(st.id))

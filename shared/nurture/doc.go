@@ -20,7 +20,10 @@
 // leads remember their step by its id (an inserted step does not move
 // them), fall back to its position when the id is gone (a deleted step
 // does not strand them or restart them), and leave with
-// "sequence_removed" when their whole sequence is gone. Sequences only
+// "sequence_removed" when their whole sequence is gone — unless a
+// sequence lists its id in replaces (a renamed sequence): then they are
+// in that sequence, at their step, with what they got under the old id
+// (sends, claims, having finished it) counting as got. Sequences only
 // branch forward, so every step runs at most once per lead and a lead
 // never re-enters a sequence it left: (lead, sequence, step) identifies a
 // send uniquely, which is what the scheduler's send marker needs.

@@ -30,14 +30,14 @@ func (c *Config) Enrol(l *lead.Lead, now time.Time) string {
 // still apply, and the rest follow in config order.
 func (c *Config) EnrolPreferring(l *lead.Lead, now time.Time, preferred string) string {
 	order := c.sequences
-	if s, ok := c.byID[preferred]; ok && preferred != "" {
-		order = append([]*sequence{s}, slices.DeleteFunc(slices.Clone(c.sequences), func(x *sequence) bool { return x.id == preferred })...)
+	if s := c.lookup(preferred); s != nil && preferred != "" {
+		order = append([]*sequence{s}, slices.DeleteFunc(slices.Clone(c.sequences), func(x *sequence) bool { return x == s })...)
 	}
 	if !mayNurture(l) || inSequence(l) {
 		return ""
 	}
 	for _, s := range order {
-		if len(s.entry.signals) > 0 || left(l, s.id) || !s.entry.matches(l) {
+		if len(s.entry.signals) > 0 || s.left(l) || !s.entry.matches(l) {
 			continue
 		}
 		s.enter(l, now)
@@ -58,16 +58,23 @@ func (c *Config) Trigger(l *lead.Lead, kind string, now time.Time) (entered, lef
 	if !mayNurture(l) {
 		return "", ""
 	}
+	current := ""
 	if inSequence(l) {
-		if cur, ok := c.byID[l.Nurture.Sequence]; ok && slices.Contains(cur.entry.signals, kind) {
-			return "", ""
+		// Under its id in this config: a lead stored in a sequence's
+		// earlier id (replaces) is in that sequence.
+		current = l.Nurture.Sequence
+		if cur := c.lookup(current); cur != nil {
+			if slices.Contains(cur.entry.signals, kind) {
+				return "", ""
+			}
+			current = cur.id
 		}
 	}
 	for _, s := range c.sequences {
-		if !slices.Contains(s.entry.signals, kind) || left(l, s.id) || !s.entry.matches(l) {
+		if !slices.Contains(s.entry.signals, kind) || s.left(l) || !s.entry.matches(l) {
 			continue
 		}
-		if inSequence(l) && len(s.entry.from) > 0 && !slices.Contains(s.entry.from, l.Nurture.Sequence) {
+		if inSequence(l) && len(s.entry.from) > 0 && !slices.Contains(s.entry.from, current) {
 			continue
 		}
 		if inSequence(l) {
@@ -129,17 +136,18 @@ func (c *Config) Reopen(l *lead.Lead) {
 		return
 	}
 	l.Nurture.Completed = slices.DeleteFunc(l.Nurture.Completed, func(id string) bool {
-		s, ok := c.byID[id]
-		return ok && s.entry.sentBack != nil && *s.entry.sentBack
+		s := c.lookup(id)
+		return s != nil && s.entry.sentBack != nil && *s.entry.sentBack
 	})
 }
 
 // inSequence: the lead has a step due in some sequence.
 func inSequence(l *lead.Lead) bool { return l.Nurture != nil && !l.Nurture.NextAt.IsZero() }
 
-// left: the lead finished or left the sequence before.
-func left(l *lead.Lead, id string) bool {
-	return l.Nurture != nil && slices.Contains(l.Nurture.Completed, id)
+// left: the lead finished or left the sequence before, under its id or
+// an earlier one (a renamed sequence is not new to the leads that did it).
+func (s *sequence) left(l *lead.Lead) bool {
+	return l.Nurture != nil && slices.ContainsFunc(l.Nurture.Completed, s.is)
 }
 
 // enter puts the lead at the sequence's first step, due now, keeping its

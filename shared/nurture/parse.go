@@ -61,6 +61,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 		capMax:      defaultCapMax,
 		capPer:      defaultCapPer,
 		byID:        map[string]*sequence{},
+		replacedBy:  map[string]*sequence{},
 		templates:   map[string]*emailTemplate{},
 	}
 	c.countryZones = map[string]*time.Location{}

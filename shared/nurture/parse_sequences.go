@@ -19,7 +19,8 @@ func (p *parser) sequences(c *Config, k, n *yaml.Node) {
 		node *yaml.Node
 		id   string
 	}
-	var froms []fromRef
+	var froms, replaces []fromRef
+	valid := map[string]bool{}
 	p.List(n, "sequences", func(item *yaml.Node, path string) {
 		count++
 		s, idNode, ok := p.sequence(item, path)
@@ -31,7 +32,11 @@ func (p *parser) sequences(c *Config, k, n *yaml.Node) {
 			return
 		}
 		first[s.id] = idNode.Line
+		for i, id := range s.replaces {
+			replaces = append(replaces, fromRef{s, s.replacesNodes[i], id})
+		}
 		if ok {
+			valid[s.id] = true
 			c.sequences = append(c.sequences, s)
 			c.byID[s.id] = s
 			for i, id := range s.entry.from {
@@ -42,9 +47,43 @@ func (p *parser) sequences(c *Config, k, n *yaml.Node) {
 	if r := yamlconf.Resolve(n); count == 0 && (yamlconf.IsNull(r) || r.Kind == yaml.SequenceNode) {
 		p.Errf(k, "sequences: no sequences")
 	}
+	// replaces names earlier ids, each gone from the file and replaced by
+	// one sequence only: a lead stored in it must continue in exactly one.
+	type replacedAt struct {
+		seq  string
+		line int
+	}
+	replaced := map[string]replacedAt{}
+	for _, r := range replaces {
+		where := "sequence " + r.seq.id + ", replaces"
+		if prev, dup := replaced[r.id]; dup {
+			if prev.seq == r.seq.id {
+				p.Errf(r.node, "%s: %s is listed twice (first at line %d)", where, yamlconf.Quote(r.id), prev.line)
+			} else {
+				p.Errf(r.node, "%s: %s is replaced by sequence %s already (line %d); leads stored in it can continue in one sequence only",
+					where, yamlconf.Quote(r.id), prev.seq, prev.line)
+			}
+			continue
+		}
+		replaced[r.id] = replacedAt{r.seq.id, r.node.Line}
+		switch line, live := first[r.id]; {
+		case r.id == r.seq.id:
+			p.Errf(r.node, "%s: %s is this sequence's own id (list only the ids it had before)", where, yamlconf.Quote(r.id))
+		case live:
+			p.Errf(r.node, "%s: %s is a sequence of this file (line %d); a sequence replaces only ids no longer in it (remove or rename that one)",
+				where, yamlconf.Quote(r.id), line)
+		case valid[r.seq.id]:
+			c.replacedBy[r.id] = r.seq
+		}
+	}
 	// from names other sequences: checked once all are read.
 	for _, f := range froms {
 		if _, ok := c.byID[f.id]; !ok || f.id == f.seq.id {
+			if r, renamed := replaced[f.id]; renamed && r.seq != f.seq.id {
+				p.Errf(f.node, "sequence %s, entry.from: %s is now sequence %s (its replaces, line %d): name %s",
+					f.seq.id, yamlconf.Quote(f.id), r.seq, r.line, r.seq)
+				continue
+			}
 			p.Errf(f.node, "sequence %s, entry.from: %s is not another sequence of this file (have %s)",
 				f.seq.id, yamlconf.Quote(f.id), strings.Join(c.Sequences(), ", "))
 		}
@@ -55,18 +94,27 @@ func (p *parser) sequences(c *Config, k, n *yaml.Node) {
 // known, so their messages can name it.
 func (p *parser) sequence(n *yaml.Node, where string) (*sequence, *yaml.Node, bool) {
 	s := &sequence{index: map[string]int{}}
-	var idNode, entryKey, entryNode, stepsKey, stepsNode *yaml.Node
+	var idNode, replacesNode, entryKey, entryNode, stepsKey, stepsNode *yaml.Node
 	before := p.Count()
 	p.Object(nil, n, where,
 		yamlconf.Required("id", func(_, v *yaml.Node) {
 			idNode = v
 			s.id, _ = p.id(v, where+".id", "sequence id")
 		}),
+		yamlconf.Optional("replaces", func(_, v *yaml.Node) { replacesNode = v }),
 		yamlconf.Optional("entry", func(k, v *yaml.Node) { entryKey, entryNode = k, v }),
 		yamlconf.Required("steps", func(k, v *yaml.Node) { stepsKey, stepsNode = k, v }),
 	)
 	if s.id != "" {
 		where = "sequence " + s.id
+	}
+	if replacesNode != nil {
+		_, nodes := p.Strs(replacesNode, where+".replaces")
+		for _, n := range nodes {
+			if id, ok := p.id(n, where+".replaces", "sequence id"); ok {
+				s.replaces, s.replacesNodes = append(s.replaces, id), append(s.replacesNodes, n)
+			}
+		}
 	}
 	if entryKey != nil {
 		s.entry = p.entry(entryKey, entryNode, where+", entry")

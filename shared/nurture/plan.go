@@ -57,7 +57,10 @@ var exitStages = map[lead.Stage]bool{
 // changes l: it walks the steps that need no action in memory (branches,
 // waits that are over) and stops at the first that does. Exits come
 // first: a stage that ends nurturing, withdrawn marketing consent, a
-// sequence that is no longer in the config. A step id that is no longer in
+// sequence that is no longer in the config. A lead stored in an id a
+// sequence replaces (its earlier name) is in that sequence: the plan is
+// for the sequence's id, and the lead's sends under the earlier id are
+// the sequence's. A step id that is no longer in
 // the sequence resumes at the lead's StepIndex (past the end: completed) —
 // unless that position now lies past a send step the lead did not get
 // (steps before its own were removed too): then it resumes right after
@@ -78,13 +81,17 @@ func (c *Config) Plan(l lead.Lead, now time.Time) Plan {
 		return Plan{Kind: KindExit, ExitReason: ExitNotEnrolled, Reason: "not in a sequence"}
 	}
 	p := Plan{Sequence: n.Sequence, Step: n.Step, StepIndex: n.StepIndex}
+	// A lead stored in an earlier id of a sequence (replaces) is in it.
+	seq := c.lookup(n.Sequence)
+	if seq != nil {
+		p.Sequence = seq.id
+	}
 	if exitStages[l.Stage] {
 		return p.exit(string(l.Stage), "lead stage is "+string(l.Stage))
 	}
 	if !l.Consent.MarketingOptIn {
 		return p.exit(ExitNoConsent, "the lead's latest consent does not allow marketing email")
 	}
-	seq := c.byID[n.Sequence]
 	if seq == nil {
 		return p.exit(ExitSequenceRemoved, "sequence "+n.Sequence+" is no longer in the config")
 	}
@@ -96,7 +103,7 @@ func (c *Config) Plan(l lead.Lead, now time.Time) Plan {
 
 	clock := n.NextAt // when the lead reached step i
 	after, since := "enrolment", n.EnrolledAt
-	last, ok := lastSend(n, seq.id)
+	last, ok := seq.lastSend(n)
 	if ok {
 		after, since = last.Step, last.At
 	}
@@ -120,7 +127,7 @@ func (c *Config) Plan(l lead.Lead, now time.Time) Plan {
 		st := &seq.steps[i]
 		switch st.kind {
 		case stepSend:
-			if sent, ok := sentStep(n, seq.id, st.id); ok {
+			if sent, ok := seq.sentStep(n, st.id); ok {
 				// Sent already (the sequence was edited around the lead):
 				// never send a step twice. A wait after it counts from the
 				// later of the send and the lead's arrival here.
@@ -219,7 +226,7 @@ func (c *Config) capFree(sends []lead.Send, now time.Time) (time.Time, bool) {
 func (s *sequence) unsentSend(n *lead.Nurture, from, to int) bool {
 	for i := from; i < to && i < len(s.steps); i++ {
 		if st := &s.steps[i]; st.kind == stepSend {
-			if _, sent := sentStep(n, s.id, st.id); !sent {
+			if _, sent := s.sentStep(n, st.id); !sent {
 				return true
 			}
 		}
@@ -227,25 +234,25 @@ func (s *sequence) unsentSend(n *lead.Nurture, from, to int) bool {
 	return false
 }
 
-// lastSend is the lead's most recent send in the given sequence since it
-// entered it (this round: a sequence entered again, as sent_back ones
-// are, starts afresh).
-func lastSend(n *lead.Nurture, seq string) (lead.Send, bool) {
+// lastSend is the lead's most recent send in the sequence (under its id
+// or an earlier one) since it entered it (this round: a sequence entered
+// again, as sent_back ones are, starts afresh).
+func (s *sequence) lastSend(n *lead.Nurture) (lead.Send, bool) {
 	for i := len(n.Sends) - 1; i >= 0; i-- {
-		if n.Sends[i].Sequence == seq && !n.Sends[i].At.Before(n.EnrolledAt) {
+		if s.is(n.Sends[i].Sequence) && !n.Sends[i].At.Before(n.EnrolledAt) {
 			return n.Sends[i], true
 		}
 	}
 	return lead.Send{}, false
 }
 
-// sentStep is the lead's send of a step of a sequence since it entered
-// it, if it has one: an earlier round's send (a sequence entered again)
-// is not this round's email.
-func sentStep(n *lead.Nurture, seq, step string) (lead.Send, bool) {
-	for _, s := range n.Sends {
-		if s.Sequence == seq && s.Step == step && !s.At.Before(n.EnrolledAt) {
-			return s, true
+// sentStep is the lead's send of a step of the sequence (under its id or
+// an earlier one) since it entered it, if it has one: an earlier round's
+// send (a sequence entered again) is not this round's email.
+func (s *sequence) sentStep(n *lead.Nurture, step string) (lead.Send, bool) {
+	for _, x := range n.Sends {
+		if s.is(x.Sequence) && x.Step == step && !x.At.Before(n.EnrolledAt) {
+			return x, true
 		}
 	}
 	return lead.Send{}, false

@@ -130,13 +130,13 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Cha
 	// branch. The commit records the send only on a lead still there.
 	from := l.Nurture.Step
 	job := sendonce.Job{
-		Name:   "nurture:" + p.Sequence + ":" + p.Step,
+		Name:   r.Sequences.claimName(&l, p),
 		ToLead: true,
 		Message: func(ctx context.Context, l lead.Lead) (mail.Message, error) {
 			return r.message(l, p, now)
 		},
 		Due: func(l *lead.Lead) bool {
-			return Due(l, now) && l.Nurture.Sequence == p.Sequence && l.Nurture.Step == from
+			return Due(l, now) && r.Sequences.sameSequence(l.Nurture.Sequence, p.Sequence) && l.Nurture.Step == from
 		},
 		Commit: func(l *lead.Lead, messageID string) lead.Change {
 			r.Sequences.Apply(l, p, now, messageID)
@@ -169,6 +169,27 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Cha
 		return sendonce.Suppressed, nil
 	}
 	return out, nil
+}
+
+// claimName is the send claim's job name for a send plan:
+// "nurture:<sequence>:<step>" — or, when the lead carries a claim of the
+// step under an id the sequence replaces (a worker that died while the
+// sequence had its earlier id), that claim's name, so what SES says of
+// that email settles it and the step is not sent again under the new id.
+func (c *Config) claimName(l *lead.Lead, p Plan) string {
+	name := "nurture:" + p.Sequence + ":" + p.Step
+	if _, ok := l.Claims[name]; ok {
+		return name
+	}
+	if s := c.byID[p.Sequence]; s != nil {
+		for _, old := range s.replaces {
+			n := "nurture:" + old + ":" + p.Step
+			if _, ok := l.Claims[n]; ok {
+				return n
+			}
+		}
+	}
+	return name
 }
 
 // message renders the step's email with its unsubscribe link and

@@ -10,7 +10,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
@@ -63,9 +62,10 @@ func Load(cfg config.Qualifying) (nurture.Enroller, *campaign.Set, error) {
 	return nurture.Enroller{Rules: rules, Sequences: seq, Campaigns: preferred, NewID: ids.New}, campaigns, nil
 }
 
-// CampaignSequences maps each campaign to the sequence its file names,
-// refusing (file:line) a sequence the sequences config does not have;
-// make check-config runs it too.
+// CampaignSequences maps each campaign to the sequence its file names
+// (a sequence's earlier id, which it replaces, stands for it), refusing
+// (file:line) a sequence the sequences config does not have; make
+// check-config runs it too.
 func CampaignSequences(campaigns *campaign.Set, seq *nurture.Config) (map[string]string, error) {
 	out := map[string]string{}
 	if campaigns == nil {
@@ -76,12 +76,14 @@ func CampaignSequences(campaigns *campaign.Set, seq *nurture.Config) (map[string
 		if c.Sequence == "" {
 			continue
 		}
-		if !slices.Contains(seq.Sequences(), c.Sequence) {
+		// An id a sequence replaces (its earlier name) is that sequence.
+		id := seq.Current(c.Sequence)
+		if id == "" {
 			probs = append(probs, fmt.Sprintf("%s:%d: sequence %q is not in the nurture sequences (have %s)",
 				c.File, c.SequenceLine, c.Sequence, strings.Join(seq.Sequences(), ", ")))
 			continue
 		}
-		out[c.ID] = c.Sequence
+		out[c.ID] = id
 	}
 	if len(probs) > 0 {
 		return nil, errors.New(strings.Join(probs, "\n"))

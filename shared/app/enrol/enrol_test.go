@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/leadflow/leadflow/shared/app/enrol"
+	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/config"
+	"github.com/leadflow/leadflow/shared/nurture"
 )
 
 // The three files are read at once; what Load reports must not depend on
@@ -57,5 +59,47 @@ func TestLoadReportsTheFirstBrokenFile(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A campaign file naming a sequence by an id the sequences file renamed
+// (replaces: [that id]) sends its leads to the renamed sequence; an id
+// neither has is refused with the campaign file's line.
+func TestCampaignSequencesFollowARename(t *testing.T) {
+	dir := t.TempDir()
+	campaignFile := func(id, seq string) {
+		t.Helper()
+		body := "version: 1\nid: " + id + "\nname: " + id + "\nhypothesis: test\n" +
+			"variants:\n  - {id: main, headline: Join us, cta: Join}\n" +
+			"form:\n  form_type: newsletter\n  consent_text: Send me the newsletter.\n  consent_version: \"1\"\n  fields: [email]\n  required: [email]\n" +
+			"sequence: " + seq + "\n"
+		if err := os.WriteFile(filepath.Join(dir, id+".yaml"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	campaignFile("webinar-old", "warm-followup")
+	def, err := os.ReadFile(filepath.Join("..", "..", "nurture", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := strings.Replace(string(def), "  - id: warm-followup\n", "  - id: warm-2027\n    replaces: [warm-followup]\n", 1)
+	seq, err := nurture.Parse([]byte(renamed), "nurture.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := campaign.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := enrol.CampaignSequences(set, seq)
+	if err != nil || got["webinar-old"] != "warm-2027" {
+		t.Fatalf("CampaignSequences = %v, %v; want webinar-old → warm-2027", got, err)
+	}
+	campaignFile("webinar-gone", "warm-followup-v9")
+	if set, err = campaign.LoadDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enrol.CampaignSequences(set, seq); err == nil || !strings.Contains(err.Error(), `webinar-gone.yaml:13: sequence "warm-followup-v9" is not in the nurture sequences`) {
+		t.Fatalf("an unknown sequence: %v", err)
 	}
 }
