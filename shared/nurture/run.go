@@ -138,6 +138,11 @@ func (r *Runner) send(ctx context.Context, l lead.Lead, p Plan, regrade lead.Cha
 		Due: func(l *lead.Lead) bool {
 			return Due(l, now) && r.Sequences.sameSequence(l.Nurture.Sequence, p.Sequence) && l.Nurture.Step == from
 		},
+		// A claim of the step made before the lead entered the sequence
+		// this time is an earlier round's (a worker died, and the lead
+		// left before a run recovered it; sales sent it back, and the
+		// sequence starts afresh): not this round's email.
+		Since: func(l *lead.Lead) time.Time { return l.Nurture.EnrolledAt },
 		Commit: func(l *lead.Lead, messageID string) lead.Change {
 			r.Sequences.Apply(l, p, now, messageID)
 			ch := regrade

@@ -283,3 +283,54 @@ func TestReplaceURLsReplacesWholeURLsOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestAClaimOfAnEarlierRoundIsNotThisRoundsEmail: a worker died after SES
+// took a not-now email, and the lead left the sequence before a run
+// recovered it (it clicked and went to sales), so the claim stayed on the
+// lead. Sales sent it back again months later: this round's email of
+// that step is due. The old claim is set aside, not recorded as this
+// round's email (which would skip it); a claim of this round still is.
+func TestAClaimOfAnEarlierRoundIsNotThisRoundsEmail(t *testing.T) {
+	now := berlin(t, "2026-11-26 10:00")
+	enrolled := now.Add(-14 * 24 * time.Hour)
+	for _, tc := range []struct {
+		name    string
+		claimed time.Time
+		want    lead.Outcome
+		emails  int
+		message string // the message id recorded for the step
+	}{
+		{"claimed in the earlier round: sent now", now.Add(-120 * 24 * time.Hour), sendonce.Sent, 1, ""},
+		{"claimed in this round: recorded, not sent", now.Add(-5 * time.Minute), sendonce.Recovered, 0, "ses-dead-worker"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := memstore.New()
+			out := &mailtest.Outbox{}
+			keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
+			clock := func() time.Time { return now }
+			r := &Runner{Sequences: Default(), Rules: stageRules{lead.StageNurturing}, Store: st, Keys: keys, PostalAddress: testPostal,
+				Send: &sendonce.Sender{Store: st, Mail: out, Lease: time.Minute, Clock: clock, NewID: ids.New},
+				From: "news@example.com", BaseURL: "https://leads.example.com", Clock: clock, NewID: ids.New}
+			l := newLead("cold", "B")
+			l.SentBack = &lead.SentBack{At: enrolled, Times: 2}
+			l.Nurture = &lead.Nurture{Sequence: "not-now", Step: "checkin", StepIndex: 1, EnrolledAt: enrolled, NextAt: now,
+				Sends: []lead.Send{send("not-now", "checkin", now.Add(-120*24*time.Hour))}}
+			l.Claims = map[string]lead.Claim{"nurture:not-now:checkin": {ID: "c1", At: tc.claimed, Confirmed: "ses-dead-worker", ConfirmedAt: tc.claimed}}
+			l.Record(&lead.Change{})
+			if err := st.CreateLead(context.Background(), l, lead.Change{At: enrolled}, nil); err != nil {
+				t.Fatal(err)
+			}
+			o, err := r.Run(context.Background(), l, "w1")
+			if err != nil || o != tc.want {
+				t.Fatalf("Run = %s, %v; want %s", o, err, tc.want)
+			}
+			got, _ := st.Lead(context.Background(), "L1")
+			sends := got.Nurture.Sends
+			last := sends[len(sends)-1]
+			if len(out.Sent()) != tc.emails || len(got.Claims) != 0 || len(sends) != 2 || last.Step != "checkin" ||
+				(tc.message != "" && last.MessageID != tc.message) || (tc.message == "" && last.MessageID == "ses-dead-worker") {
+				t.Fatalf("%d emails (want %d); claims %+v; sends %+v", len(out.Sent()), tc.emails, got.Claims, sends)
+			}
+		})
+	}
+}
