@@ -19,7 +19,9 @@
 // Rules that keep enrolled leads safe when marketing edits a sequence:
 // leads remember their step by its id (an inserted step does not move
 // them), fall back to its position when the id is gone (a deleted step
-// does not strand them or restart them), and leave with
+// does not strand them or restart them), pick up after their last email
+// when an email they never got now lies between it and their step on a
+// straight run of sends and waits (moved or inserted there), and leave with
 // "sequence_removed" when their whole sequence is gone — unless a
 // sequence lists its id in replaces (a renamed sequence): then they are
 // in that sequence, at their step, with what they got under the old id

@@ -65,8 +65,11 @@ var exitStages = map[lead.Stage]bool{
 // unless that position now lies past a send step the lead did not get
 // (steps before its own were removed too): then it resumes right after
 // its last email of the sequence, its waits counted from that email; a
-// lead is never stranded and never restarted. A lead whose NextAt is
-// still ahead gets a later plan for NextAt.
+// lead is never stranded and never restarted. So does a lead whose step
+// is kept when a send step it did not get now lies between its last
+// email and its step with only sends and waits around it (an email moved
+// or inserted there): nothing could have routed it past that email. A
+// lead whose NextAt is still ahead gets a later plan for NextAt.
 //
 // Waits count from when the lead reached them: its NextAt, which Apply
 // sets to the send time after a send and to the end of a wait after one.
@@ -109,12 +112,16 @@ func (c *Config) Plan(l lead.Lead, now time.Time) Plan {
 	}
 	why := ""
 	i := seq.resume(n.Step, n.StepIndex)
-	if _, kept := seq.index[n.Step]; !kept && ok {
-		// The lead's step is gone, and its position may now lie past
-		// steps it never got (those before it were removed too): it
-		// picks up after its last email instead, walking what follows it
-		// as the edited sequence says.
-		if k, kept := seq.index[last.Step]; kept && k+1 < i && seq.unsentSend(n, k+1, i) {
+	if k, lastKept := seq.index[last.Step]; ok && lastKept && k+1 < i && seq.unsentSend(n, k+1, i) {
+		// Between the lead's last email and where it resumes lies an
+		// email it never got. Either its step is gone and its position
+		// now lies past steps it never got (those before it were
+		// removed too), or an email was moved or inserted in front of
+		// its step on a straight run of sends and waits (no branch
+		// could have routed the lead past it): it picks up after its
+		// last email instead, walking what follows as the edited
+		// sequence says, its waits counted from that email.
+		if _, kept := seq.index[n.Step]; !kept || seq.straight(k+1, i) {
 			i, clock = k+1, last.At
 		}
 	}
@@ -232,6 +239,17 @@ func (s *sequence) unsentSend(n *lead.Nurture, from, to int) bool {
 		}
 	}
 	return false
+}
+
+// straight reports whether steps [from, to) only send and wait: a lead
+// walks every one of them in order.
+func (s *sequence) straight(from, to int) bool {
+	for i := from; i < to && i < len(s.steps); i++ {
+		if k := s.steps[i].kind; k != stepSend && k != stepWait {
+			return false
+		}
+	}
+	return true
 }
 
 // lastSend is the lead's most recent send in the sequence (under its id

@@ -432,3 +432,44 @@ func TestRemovedStepsSkipNoEmail(t *testing.T) {
 		})
 	}
 }
+
+// TestStepMovedInFrontOfTheLeadsStep: marketing moves or inserts an email
+// between a lead's last email and the step it is stored at (the step
+// after the wait it is in). On a straight run of sends and waits the lead
+// is, by the edited sequence, still before that email: it goes out, its
+// wait counted from the lead's last email. Behind a branch, or before the
+// lead's last email, it cannot tell the email from one a branch routed
+// the lead past: the lead keeps its step.
+func TestStepMovedInFrontOfTheLeadsStep(t *testing.T) {
+	sentA := monday.Add(-72 * time.Hour)
+	// a, w1 72h, b, w2 48h, c, done: the lead got a and waited w1; it is
+	// stored at b, due now.
+	waiting := at(newLead("cold", "A"), "s", "b", 2, monday, send("s", "a", sentA))
+	tests := []struct {
+		name  string
+		steps []string
+		want  Plan
+	}{
+		{"c moved in front of b, after the wait: c now", []string{"{id: a, send: welcome}", "{id: w1, wait: 72h}", "{id: c, send: last_chance}", "{id: w2, wait: 48h}", "{id: b, send: case_study}", "{id: done, exit: completed}"},
+			Plan{Kind: KindSend, Step: "c", StepIndex: 2, Template: "last_chance", Reason: "send last_chance"}},
+		{"a new email inserted in front of b: it goes out", []string{"{id: a, send: welcome}", "{id: w1, wait: 72h}", "{id: n, send: last_chance}", "{id: b, send: case_study}", "{id: w2, wait: 48h}", "{id: c, send: last_chance}", "{id: done, exit: completed}"},
+			Plan{Kind: KindSend, Step: "n", StepIndex: 2, Template: "last_chance", Reason: "send last_chance"}},
+		{"c moved right after a, with a wait of its own: its wait counts from a", []string{"{id: a, send: welcome}", "{id: wc, wait: 96h}", "{id: c, send: last_chance}", "{id: w1, wait: 72h}", "{id: b, send: case_study}", "{id: done, exit: completed}"},
+			Plan{Kind: KindLater, Step: "c", StepIndex: 2, At: sentA.Add(96 * time.Hour), Reason: "waiting 96h after a, until Tue 24 Nov 09:00 UTC"}},
+		{"behind a branch: the lead keeps its step", []string{"{id: a, send: welcome}", "{id: w1, wait: 72h}", "{id: br, branch: {if: clicked, then: b}}", "{id: c, send: last_chance}", "{id: b, send: case_study}", "{id: done, exit: completed}"},
+			Plan{Kind: KindSend, Step: "b", StepIndex: 4, Template: "case_study", Reason: "send case_study"}},
+		{"moved before the lead's last email: the lead keeps its step", []string{"{id: c, send: last_chance}", "{id: a, send: welcome}", "{id: w1, wait: 72h}", "{id: b, send: case_study}", "{id: done, exit: completed}"},
+			Plan{Kind: KindSend, Step: "b", StepIndex: 3, Template: "case_study", Reason: "send case_study"}},
+		{"nothing moved: b", []string{"{id: a, send: welcome}", "{id: w1, wait: 72h}", "{id: b, send: case_study}", "{id: w2, wait: 48h}", "{id: c, send: last_chance}", "{id: done, exit: completed}"},
+			Plan{Kind: KindSend, Step: "b", StepIndex: 2, Template: "case_study", Reason: "send case_study"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustParse(t, withSequence(tt.steps...))
+			tt.want.Sequence = "s"
+			if got := c.Plan(waiting, monday); !samePlan(got, tt.want) {
+				t.Errorf("Plan =\n  %+v\nwant\n  %+v", got, tt.want)
+			}
+		})
+	}
+}
