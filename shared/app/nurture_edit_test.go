@@ -58,11 +58,15 @@ func TestRenamedSequenceCarriesItsLeadsOn(t *testing.T) {
 	clock := &clockAt{t: monday.Add(-35 * 24 * time.Hour)}
 	capture1, table, _ := buildAt(t, "capture", env(before), clock.now, "")
 	st := store.New(testenv.Clients(t).DynamoDB, table)
-	// tickOnce runs one tick of the nurture function built with the
-	// sequences file v, as a deploy of it would.
+	// The nurture function as each deploy builds it, on the same table.
+	oldTick, _, oldLogs := buildAt(t, "nurture", env(before), clock.now, table)
+	newTick, _, newLogs := buildAt(t, "nurture", env(after), clock.now, table)
 	tickOnce := func(name string, v string) {
 		t.Helper()
-		h, _, logs := buildAt(t, "nurture", env(v), clock.now, table)
+		h, logs := oldTick, oldLogs
+		if v == after {
+			h, logs = newTick, newLogs
+		}
 		if err := h.Event(ctx, tickEvent(fmt.Sprint(name, time.Now().UnixNano()))); err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, logs.String())
 		}

@@ -16,8 +16,8 @@ import (
 	"github.com/leadflow/leadflow/shared/token"
 )
 
-// renamed is full with cold-education renamed to cold-2027, which
-// replaces the old id.
+// renamedID is cold-education's new id in renamedConfig, which lists
+// the old one under replaces.
 const renamedID = "cold-2027"
 
 func renamedConfig(t testing.TB, src string) *Config {
