@@ -24,10 +24,13 @@ const Alpha = 0.05
 // ABTest compares one variant with the campaign's baseline variant on one
 // conversion.
 type ABTest struct {
-	Campaign    string  `json:"campaign"`
-	Metric      string  `json:"metric"`       // "lead_to_sal" or "lead_to_mql"
-	MetricLabel string  `json:"metric_label"` // "lead → SAL"
-	Baseline    Arm     `json:"baseline"`     // the campaign's control (Economics.Controls), else its first variant by id with leads in the period
+	Campaign    string `json:"campaign"`
+	Metric      string `json:"metric"`       // "view_to_lead", "lead_to_sal" or "lead_to_mql"
+	MetricLabel string `json:"metric_label"` // "lead → SAL"
+	// Sample is what each arm's rate is out of: "views" (view_to_lead:
+	// the arm's views, its leads being its successes) or "leads".
+	Sample      string  `json:"sample"`
+	Baseline    Arm     `json:"baseline"` // the campaign's control (Economics.Controls), else its first variant by id with leads in the period
 	Variant     Arm     `json:"variant"`
 	Enough      bool    `json:"enough_data"` // the minimum sample is met
 	Z           float64 `json:"z"`           // (variant − baseline) / pooled SE; 0 without enough data
@@ -47,35 +50,38 @@ type Arm struct {
 	Variant   string `json:"variant"`
 	Leads     int64  `json:"leads"`
 	Successes int64  `json:"successes"`
+	Views     int64  `json:"views,omitempty"` // view_to_lead: the sample (Leads are its successes)
 	Rate      Ratio  `json:"rate"`
 }
 
-// abTests compares every other variant with the control — the one the
-// campaign file lists first (control), else the first by id — on lead →
-// SAL and lead → MQL. Comparing with the control rather than with the
-// current leader keeps the baseline from moving as numbers come in. A
-// variant without leads in the period (one retired before it, whose
-// earlier leads still move down the funnel) has no rate: it is neither
-// the control nor compared.
-func abTests(campaign, control string, variants []Row) []ABTest {
-	var arms []Row
-	for _, v := range variants {
-		if v.Leads <= 0 {
-			continue
-		}
-		if v.Variant == control {
-			arms = append([]Row{v}, arms...)
-		} else {
-			arms = append(arms, v)
-		}
+// Of is what the arm's rate is out of: its views in a view → lead test,
+// else its leads.
+func (a Arm) Of() int64 {
+	if a.Views > 0 {
+		return a.Views
 	}
+	return a.Leads
+}
+
+// abTests compares every other variant with the control — the one the
+// campaign file lists first (control), else the first by id — on view →
+// lead (the offer's own conversion: leads from its page of its page's
+// views), then lead → SAL and lead → MQL. Comparing with the control
+// rather than with the current leader keeps the baseline from moving as
+// numbers come in. A variant without views in the period has no view →
+// lead and one without leads (retired before it, whose earlier leads
+// still move down the funnel) no lead rates: it is neither the control
+// nor compared on them. Each family of tests shares Alpha among its own
+// comparisons.
+func abTests(campaign, control string, variants []Row) []ABTest {
+	tests := viewTests(campaign, control, variants)
+	arms := armsOf(control, variants, func(r Row) bool { return r.Leads > 0 })
 	if len(arms) < 2 {
-		return nil
+		return tests
 	}
 	base := arms[0]
 	comparisons := len(arms) - 1
 	threshold := Alpha / float64(comparisons)
-	var tests []ABTest
 	for _, v := range arms[1:] {
 		for _, m := range []struct {
 			id, label, stage string
@@ -85,7 +91,7 @@ func abTests(campaign, control string, variants []Row) []ABTest {
 			{"lead_to_mql", "lead → MQL", "MQL", func(r Row) int64 { return r.Funnel.MQL }},
 		} {
 			t := TwoProportion(base.Leads, m.count(base), v.Leads, m.count(v))
-			t.Campaign, t.Metric, t.MetricLabel = campaign, m.id, m.label
+			t.Campaign, t.Metric, t.MetricLabel, t.Sample = campaign, m.id, m.label, "leads"
 			t.Baseline.Variant, t.Variant.Variant = base.Variant, v.Variant
 			t.Comparisons, t.Threshold = comparisons, threshold
 			t.Significant = t.Enough && t.P < threshold
@@ -95,12 +101,73 @@ func abTests(campaign, control string, variants []Row) []ABTest {
 					t.Winner = base.Variant
 				}
 			}
-			t.Verdict = t.verdict(m.stage)
+			t.Verdict = t.verdict(words{sample: "leads", stage: m.stage, better: "converts better to " + m.stage + " than"})
 			tests = append(tests, t)
 		}
 	}
 	return tests
 }
+
+// armsOf are the variants that take part in one family of tests (in),
+// the control first — else the first by id of them.
+func armsOf(control string, variants []Row, in func(Row) bool) []Row {
+	var arms []Row
+	for _, v := range variants {
+		if !in(v) {
+			continue
+		}
+		if v.Variant == control {
+			arms = append([]Row{v}, arms...)
+		} else {
+			arms = append(arms, v)
+		}
+	}
+	return arms
+}
+
+// viewTests compare the variants with views on view → lead: each one's
+// leads from its own page out of its page's views, by the same test and
+// rules as the funnel's (minimum sample, Bonferroni among the variants
+// with views). A variant with more page leads than views (views of an
+// earlier month, or lost) cannot be compared and says so.
+func viewTests(campaign, control string, variants []Row) []ABTest {
+	arms := armsOf(control, variants, func(r Row) bool { return r.Views > 0 })
+	if len(arms) < 2 {
+		return nil
+	}
+	base := arms[0]
+	comparisons := len(arms) - 1
+	threshold := Alpha / float64(comparisons)
+	var tests []ABTest
+	for _, v := range arms[1:] {
+		t := TwoProportion(base.Views, base.PageLeads, v.Views, v.PageLeads)
+		t.Campaign, t.Metric, t.MetricLabel, t.Sample = campaign, "view_to_lead", "view → lead", "views"
+		t.Baseline.Variant, t.Variant.Variant = base.Variant, v.Variant
+		t.Baseline.Leads, t.Baseline.Views = base.PageLeads, base.Views
+		t.Variant.Leads, t.Variant.Views = v.PageLeads, v.Views
+		t.Comparisons, t.Threshold = comparisons, threshold
+		t.Significant = t.Enough && t.P < threshold
+		if t.Significant {
+			t.Winner = v.Variant
+			if t.Z < 0 {
+				t.Winner = base.Variant
+			}
+		}
+		t.Verdict = t.verdict(words{sample: "views", stage: "leads", better: "converts visitors to leads better than"})
+		for _, a := range []Row{base, v} {
+			if a.PageLeads > a.Views {
+				t.Verdict = fmt.Sprintf("not comparable: %s has more leads from its page than counted views (views of an earlier month, or lost)", name(a.Variant))
+				break
+			}
+		}
+		tests = append(tests, t)
+	}
+	return tests
+}
+
+// words are how a verdict names its test: what the sample counts, the
+// stage converted to, and the winner's phrase.
+type words struct{ sample, stage, better string }
 
 // TwoProportion is the pooled two-proportion z-test of x2/n2 against
 // x1/n1, two-sided, by the normal approximation. Below the minimum sample
@@ -136,10 +203,10 @@ func TwoProportion(n1, x1, n2, x2 int64) ABTest {
 	return t
 }
 
-func (t ABTest) verdict(stage string) string {
+func (t ABTest) verdict(w words) string {
 	if !t.Enough {
-		return fmt.Sprintf("not enough data yet (needs %d leads and about %d %s per variant)",
-			MinLeadsPerVariant, MinSuccesses, stage)
+		return fmt.Sprintf("not enough data yet (needs %d %s and about %d %s per variant)",
+			MinLeadsPerVariant, w.sample, MinSuccesses, w.stage)
 	}
 	if !t.Significant {
 		if t.Comparisons > 1 && t.P < Alpha {
@@ -153,7 +220,7 @@ func (t ABTest) verdict(stage string) string {
 	if t.Z < 0 {
 		winner, loser, hi, lo = loser, winner, lo, hi
 	}
-	return fmt.Sprintf("%s converts better to %s than %s (%s vs %s, %s)", winner, stage, loser, hi, lo, FormatP(t.P))
+	return fmt.Sprintf("%s %s %s (%s vs %s, %s)", winner, w.better, loser, hi, lo, FormatP(t.P))
 }
 
 // FormatP writes a p-value for people: "p = 0.03", "p = 0.005", "p < 0.001".

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -25,7 +26,13 @@ import (
 //	median_days_to_won       the histogram bucket, "8-14 days"; *_from/_to its
 //	                         bounds in days (more than from, at most to; to empty
 //	                         for "> 365 days"); all empty without won deals
-var csvColumns = []string{
+//
+// then repColumns (a rep's row), then viewColumns, which came last.
+var csvColumns = slices.Concat(campaignColumns, repColumns, viewColumns)
+
+// campaignColumns are the columns of a campaign's, variant's and the
+// total's rows that were there before the rep columns.
+var campaignColumns = []string{
 	"row", "campaign", "variant", "period_from", "period_to",
 	"leads", "resubmissions", "bots",
 	"non_target", "non_target_share", "non_target_reasons",
@@ -41,6 +48,14 @@ var csvColumns = []string{
 	"revenue", "won_with_amount", "average_deal", "win_rate", "revenue_per_lead", "roas", "cost_per_won",
 	"open_sql", "pipeline_value", "median_days_to_won", "median_days_to_won_from", "median_days_to_won_to",
 }
+
+// viewColumns follow the rep columns (empty on a rep's row):
+//
+//	views, page_leads        loads of the campaign's own pages, and the new
+//	                         leads posted from them (Row.Views)
+//	view_to_lead             page_leads / views, 4 places; empty without views
+//	                         or with more page leads than views
+var viewColumns = []string{"views", "page_leads", "view_to_lead"}
 
 // CSVColumns returns the CSV header (a copy).
 func CSVColumns() []string { return append([]string(nil), csvColumns...) }
@@ -60,8 +75,7 @@ func (r Report) CSV(w io.Writer) error {
 	}
 	rows = append(rows, r.Total)
 	for _, row := range rows {
-		rec := r.csvRecord(row)
-		if err := cw.Write(append(rec, make([]string, len(csvColumns)-len(rec))...)); err != nil {
+		if err := cw.Write(r.csvRecord(row)); err != nil {
 			return err
 		}
 	}
@@ -122,7 +136,8 @@ func (r Report) csvRecord(x Row) []string {
 	}
 	rec = append(rec, amount(v.Revenue), i(v.WonValued), opt(v.AverageDeal), rate(v.WinRate), opt(v.RevenuePerLead), opt(v.ROAS), opt(v.CostPerWon),
 		i(v.OpenSQL), opt(v.Pipeline), medLabel, medFrom, medTo)
-	return rec
+	rec = append(rec, make([]string, len(repColumns))...) // a rep's
+	return append(rec, i(x.Views), i(x.PageLeads), rate(x.ViewToLead))
 }
 
 func reasons(rs []ReasonCount) string {

@@ -116,6 +116,7 @@ func TestCSV(t *testing.T) {
 		"revenue", "won_with_amount", "average_deal", "win_rate", "revenue_per_lead", "roas", "cost_per_won",
 		"open_sql", "pipeline_value", "median_days_to_won", "median_days_to_won_from", "median_days_to_won_to",
 		"rep", "rep_name", "rep_teams", "open_under_7d", "open_7_to_30d", "open_over_30d",
+		"views", "page_leads", "view_to_lead",
 	}
 	if !reflect.DeepEqual(recs[0], want) || !reflect.DeepEqual(CSVColumns(), want) {
 		t.Fatalf("header = %v", recs[0])

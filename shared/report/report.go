@@ -30,21 +30,40 @@ type Campaign struct {
 
 // Row is every figure of one campaign, one variant, or the total.
 type Row struct {
-	Kind          string    `json:"row"`               // KindCampaign, KindVariant or KindTotal
-	Campaign      string    `json:"campaign"`          // "" in the total row
-	Variant       string    `json:"variant,omitempty"` // "" for a campaign total
-	Leads         int64     `json:"leads"`
-	Resubmissions int64     `json:"resubmissions"`
-	Bots          int64     `json:"bots"`
-	Funnel        Funnel    `json:"funnel"`
-	NonTarget     Breakdown `json:"non_target"`        // Share: of leads
-	Rejected      Breakdown `json:"rejected_by_sales"` // Share: of SAL + rejected
-	Speed         Speed     `json:"speed"`
-	Economics     Cost      `json:"economics"`
-	Revenue       Revenue   `json:"revenue"`
-	Nurture       Nurture   `json:"nurture"`
-	Other         Counters  `json:"other_counters,omitempty"` // counters this package does not know, kept as they are
+	Kind          string `json:"row"`               // KindCampaign, KindVariant or KindTotal
+	Campaign      string `json:"campaign"`          // "" in the total row
+	Variant       string `json:"variant,omitempty"` // "" for a campaign total
+	Leads         int64  `json:"leads"`
+	Resubmissions int64  `json:"resubmissions"`
+	Bots          int64  `json:"bots"`
+	// Views are loads of the campaign's own pages (the hosted page and the
+	// embed's frame) by browsers that do not say they are bots: views,
+	// not unique visitors (a reload counts again). PageLeads are the new
+	// leads whose first form was posted from one of those pages (a lead
+	// of the API, the static snippet or a site's own form is not one);
+	// ViewToLead is PageLeads / Views, the offer's own conversion,
+	// undefined without views and when PageLeads exceed them (views
+	// counted in an earlier month, or lost: no rate above 100%).
+	Views      int64     `json:"views"`
+	PageLeads  int64     `json:"page_leads"`
+	ViewToLead Ratio     `json:"view_to_lead"`
+	Funnel     Funnel    `json:"funnel"`
+	NonTarget  Breakdown `json:"non_target"`        // Share: of leads
+	Rejected   Breakdown `json:"rejected_by_sales"` // Share: of SAL + rejected
+	Speed      Speed     `json:"speed"`
+	Economics  Cost      `json:"economics"`
+	Revenue    Revenue   `json:"revenue"`
+	Nurture    Nurture   `json:"nurture"`
+	Other      Counters  `json:"other_counters,omitempty"` // counters this package does not know, kept as they are
 }
+
+// The counters of a campaign's own pages (see Row.Views): a view is
+// counted on the variant's item only; a page lead on the campaign's and
+// the variant's, in the capture's write, like leads.
+const (
+	ViewsCounter     = "views"
+	PageLeadsCounter = "page_leads"
+)
 
 // Row kinds.
 const (
@@ -142,7 +161,7 @@ type Nurture struct {
 var known = map[string]bool{}
 
 func init() {
-	for _, n := range strings.Fields(`leads resubmissions bots mql disqualified handoffs
+	for _, n := range strings.Fields(`leads resubmissions bots views page_leads mql disqualified handoffs
 		sla_breaches sla_late_responses sal rejected sql won lost responses unsubscribes
 		bounces soft_bounces complaints delivered enrolled nurture_sends email_click
 		page_view pricing_page_view email_open`) {
@@ -156,7 +175,9 @@ func init() {
 // Build sums the counters of the months in period and computes every
 // figure. Per campaign and month the campaign-total source is used when
 // there is one, else the sum of its variants' sources; sources repeated
-// for the same campaign, variant and month add up. A campaign with a
+// for the same campaign, variant and month add up. Views are counted on
+// variant items only (one write per page load): a campaign's are always
+// the sum of its variants' (and any of its own). A campaign with a
 // Spend but no counters in the period still gets a row: money spent on no
 // leads is a finding.
 func Build(sources []Source, econ Economics, period Period) Report {
@@ -201,6 +222,8 @@ func Build(sources []Source, econ Economics, period Period) Report {
 		variants[k.campaign][k.variant].add(c)
 		if !hasTotal[key{k.campaign, "", k.month}] {
 			campaigns[k.campaign].add(c)
+		} else if n := c[ViewsCounter]; n != 0 {
+			campaigns[k.campaign][ViewsCounter] += n
 		}
 	}
 	for name := range econ.Spend {
@@ -278,6 +301,8 @@ func buildRow(campaign, variant string, c Counters, s Settings, spend *float64) 
 		Leads:         f.Leads,
 		Resubmissions: c["resubmissions"],
 		Bots:          c["bots"],
+		Views:         c[ViewsCounter],
+		PageLeads:     c[PageLeadsCounter],
 		Funnel:        f,
 		NonTarget:     breakdown(c, "disqualified", "dq_", f.Leads),
 		Rejected:      breakdown(c, "rejected", "rej_", f.SAL+c["rejected"]),
@@ -285,6 +310,9 @@ func buildRow(campaign, variant string, c Counters, s Settings, spend *float64) 
 		Nurture:       buildNurture(c),
 	}
 
+	if row.PageLeads <= row.Views {
+		row.ViewToLead = ratio(row.PageLeads, row.Views)
+	}
 	if variant != "" {
 		row.Kind = KindVariant
 	}

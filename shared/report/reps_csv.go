@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// repColumns end the CSV header (after every campaign column). A rep's
+// repColumns follow the campaign columns in the CSV header. A rep's
 // row ("rep" in the row column) fills them and the campaign columns that
 // mean the same for a rep; the others stay empty, as repColumns do on
 // campaign rows:
@@ -21,8 +21,6 @@ import (
 //	open_under_7d, open_7_to_30d, open_over_30d   accepted leads without an
 //	                         outcome now, by days since acceptance (empty: not read)
 var repColumns = []string{"rep", "rep_name", "rep_teams", "open_under_7d", "open_7_to_30d", "open_over_30d"}
-
-func init() { csvColumns = append(csvColumns, repColumns...) }
 
 // KindRep is the row column of a rep's CSV row.
 const KindRep = "rep"
