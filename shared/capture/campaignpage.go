@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -31,7 +33,7 @@ const (
 // shows (GET /c/{id}/form) and its thank-you page (GET /c/{id}/thanks),
 // from the campaign files marketing deploys; and the generic thank-you
 // page (GET /thanks) for form posts of no known campaign.
-func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Response {
+func (h *Handler) campaignPage(ctx context.Context, req httpapi.Request, now time.Time, log *slog.Logger) httpapi.Response {
 	base := h.baseURL(req)
 	if req.RouteKey == routeGenericThanks {
 		return h.thanksPage(nil, base, h.home(req), log)
@@ -83,14 +85,27 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 	// a variant the campaign does not have is ignored: the visitor still
 	// gets a page, with a variant drawn by weight.
 	pinned, _ := c.Variant(req.QueryStringParameters["variant"])
+	idem, shown := h.token(), pinned
+	if shown.ID == "" {
+		shown = c.PickVariant(idem)
+	}
 	var b bytes.Buffer
 	err := c.RenderPage(&b, campaign.PageData{Action: base + "/leads", LandingPage: landing, Referrer: referrer,
-		UTM: utm, Idem: h.token(), Variant: pinned, Framed: framed})
+		UTM: utm, Idem: idem, Variant: shown, Framed: framed})
 	if err != nil {
 		log.Error("campaign page", "status", http.StatusInternalServerError, "campaign", id, "error", err.Error())
 		return httpapi.HTML(http.StatusInternalServerError, "<!doctype html><title>Error</title><p>This page could not be shown.</p>", nil)
 	}
-	log.Info("campaign page", "status", http.StatusOK, "campaign", id, "framed", framed, "pinned", pinned.ID != "")
+	attrs := []any{"status", http.StatusOK, "campaign", id, "framed", framed, "pinned", pinned.ID != ""}
+	if view := h.view(req, c); view != "" {
+		attrs = append(attrs, "view", view)
+	} else if err := h.Service.Store.CountView(ctx, c.ID, shown.ID, now); err != nil {
+		// The visitor gets the page all the same; the view is lost.
+		attrs = append(attrs, "view", "not_counted", "error", err.Error())
+	} else {
+		attrs = append(attrs, "view", "counted")
+	}
+	log.Info("campaign page", attrs...)
 	p := h.pagePolicy(req, id)
 	if framed {
 		// Only the sites allowed to post here may show the form.
@@ -101,6 +116,25 @@ func (h *Handler) campaignPage(req httpapi.Request, log *slog.Logger) httpapi.Re
 		}
 	}
 	return httpapi.Page(http.StatusOK, b.String(), p, nil)
+}
+
+// view is why a load of a campaign's page (hosted or framed) counts no
+// view, "" when it counts one: only a live campaign's page (a paused one
+// shows that the offer ended) loaded with GET (not HEAD, nor a preflight,
+// which never get here) by a client that does not declare itself a bot
+// (link previews, crawlers, headless browsers: httpapi.DeclaredBot, as
+// the click tracking's filter). A reload counts again: the page has no
+// per-visitor token to tell (its _idem is per page load).
+func (h *Handler) view(req httpapi.Request, c *campaign.Campaign) string {
+	switch {
+	case c.Status != campaign.Live:
+		return "not_live"
+	case req.RequestContext.HTTP.Method != http.MethodGet:
+		return "not_get"
+	case httpapi.DeclaredBot(httpapi.Header(req, "user-agent")):
+		return "bot"
+	}
+	return ""
 }
 
 // embed is the text to paste into a site: by default the frame that

@@ -92,7 +92,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return httpapi.Response{StatusCode: http.StatusNoContent, Headers: cors}, nil
 	}
 	if strings.HasPrefix(req.RouteKey, "GET /c/") || req.RouteKey == routeGenericThanks {
-		return h.campaignPage(req, log), nil
+		return h.campaignPage(ctx, req, now, log), nil
 	}
 
 	isForm := httpapi.MediaType(req) == "application/x-www-form-urlencoded"
@@ -235,7 +235,7 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 		}
 		return res, lead.Submission{}, nil
 	}
-	res, err := h.Service.Capture(ctx, sub, d.idemKey, body, h.baseURL(req), req.RequestContext.RequestID)
+	res, err := h.Service.capture(ctx, sub, pageToken, d.idemKey, body, h.baseURL(req), req.RequestContext.RequestID)
 	return res, sub, err
 }
 

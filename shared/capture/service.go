@@ -55,6 +55,9 @@ type Store interface {
 	// when given (ErrDuplicateRequest, counting nothing, when its key
 	// exists).
 	CountBot(ctx context.Context, campaign string, at time.Time, idem *Idempotency) error
+	// CountView records a load of a campaign's own page showing variant
+	// (report.ViewsCounter on the variant's month): one counter write.
+	CountView(ctx context.Context, campaign, variant string, at time.Time) error
 }
 
 // Idempotency remembers which lead a request key produced.
@@ -153,6 +156,15 @@ type Service struct {
 //
 // owner names the request (it holds the lead while its alert is sent).
 func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, body []byte, base, owner string) (Result, error) {
+	return s.capture(ctx, sub, false, key, body, base, owner)
+}
+
+// capture is Capture; fromPage says the submission was posted from one of
+// a campaign's own pages (the hosted page or the embed's frame, whose
+// form carries the page view's token): a new lead from it also counts a
+// page lead (report.PageLeadsCounter), the numerator of its page's view →
+// lead.
+func (s *Service) capture(ctx context.Context, sub lead.Submission, fromPage bool, key string, body []byte, base, owner string) (Result, error) {
 	receipt := s.NewID(sub.Source.At)
 	idem := newIdempotency(key, body, receipt, sub.Source.At)
 	retry := s.Retry
@@ -165,7 +177,7 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	id := s.NewID(sub.Source.At)
 	var res Result
 	attempt := func() (Result, error) {
-		res, err := s.try(ctx, id, sub, idem, base, owner)
+		res, err := s.try(ctx, id, sub, fromPage, idem, base, owner)
 		if errors.Is(err, ErrDuplicateRequest) {
 			res, err = s.replay(ctx, idem)
 		}
@@ -179,7 +191,7 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 	if errors.Is(err, ErrVersionConflict) {
 		// Many posts for one address at once: keep this one in the lead's
 		// inbox rather than fail it, and fold the inbox in.
-		anew := func() (Result, error) { return s.try(ctx, id, sub, nil, base, owner) }
+		anew := func() (Result, error) { return s.try(ctx, id, sub, fromPage, nil, base, owner) }
 		res, err = s.deposit(ctx, sub, idem, base, attempt, anew)
 	}
 	if err != nil {
@@ -367,12 +379,15 @@ func (s *Service) confirm(ctx context.Context, res Result, owner, base string, l
 	return s.Confirm(ctx, l, owner, base)
 }
 
-func (s *Service) try(ctx context.Context, id string, sub lead.Submission, idem *Idempotency, base, owner string) (Result, error) {
+func (s *Service) try(ctx context.Context, id string, sub lead.Submission, fromPage bool, idem *Idempotency, base, owner string) (Result, error) {
 	l := lead.New(id, sub)
 	l.LinkBase = base
 	consent := l.AskConsent(sub.Consent, s.consentMode(sub.Source.Campaign), true, s.NewID(sub.Source.At), sub.Source.At)
 	l.AddSignal(submissionSignal(sub))
 	ch := s.change(&l, lead.EventCaptured, "leads", sub, consent)
+	if fromPage {
+		ch.Counters = append(ch.Counters, lead.Counter{Campaign: sub.Source.CampaignOrDefault(), Name: "page_leads"}) // report.PageLeadsCounter
+	}
 	if idem != nil {
 		idem.LeadID, idem.Outcome = l.ID, Created
 	}

@@ -75,3 +75,20 @@ func MediaType(r Request) string {
 
 // SourceIP is the caller's address as API Gateway saw it.
 func SourceIP(r Request) string { return r.RequestContext.HTTP.SourceIP }
+
+// DeclaredBot reports whether a User-Agent says it is a machine: a link
+// preview (Slack, LinkedIn, Facebook fetch a link pasted into a message),
+// a crawler or a headless browser. Their fetch of a tracked link is no
+// person's click, and their load of a landing page no person's view.
+// Browsers, and clients that name no bot, are not. (Mail security
+// gateways that open every link with a browser's User-Agent are not
+// caught: see the README.)
+func DeclaredBot(ua string) bool {
+	ua = strings.ToLower(ua)
+	for _, s := range []string{"bot/", "bot-", "crawler", "spider", "headless", "+http", "externalhit", "preview"} {
+		if strings.Contains(ua, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -818,6 +818,11 @@ var contractCases = []struct {
 		c.must("count late", c.s.Count(c.ctx, "c1", late, "late"))
 		c.stats("april", "c1", time.Date(2031, 4, 1, 0, 0, 0, 0, time.UTC), map[string]int64{"late": 1})
 		c.stats("march", "c1", t0, map[string]int64{"a": 2, "b": 1, "bots": 1, "x": 2})
+		// A landing page's view counts on its variant's item alone.
+		c.must("view", c.s.CountView(c.ctx, "c1", "v2", t0))
+		c.must("view again", c.s.CountView(c.ctx, "c1", "v2", t0.Add(time.Minute)))
+		c.must("view of another variant", c.s.CountView(c.ctx, "c1", "v1", t0))
+		c.stats("march after views", "c1", t0, map[string]int64{"a": 2, "b": 1, "bots": 1, "x": 2})
 		// Writes count for the campaign, and for the variant the lead saw
 		// first when it is the lead's own campaign.
 		l := newLead("L1", "ann@acme.example", "c1", "v2", t0)
@@ -829,7 +834,8 @@ var contractCases = []struct {
 		c.must("month err", err)
 		c.eq("month", src, []report.Source{
 			{Campaign: "c1", Month: "2031-03", Counters: report.Counters{"a": 2, "b": 1, "bots": 1, "leads": 1, "mql": 2, "x": 2}},
-			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "mql": 2}},
+			{Campaign: "c1", Variant: "v1", Month: "2031-03", Counters: report.Counters{"views": 1}},
+			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "mql": 2, "views": 2}},
 			{Campaign: "c2", Month: "2031-03", Counters: report.Counters{"bots": 1, "leads": 1}},
 		})
 		src, err = c.s.MonthSources(c.ctx, "2031-04")

@@ -344,6 +344,25 @@ func (s *Store) Count(ctx context.Context, campaign string, at time.Time, counte
 	return nil
 }
 
+// CountView adds 1 to the views of a campaign's variant in the month of
+// at: one UpdateItem of one of the variant's shards, no transaction (a
+// page load is no lead write). Reports sum a campaign's views from its
+// variants'.
+func (s *Store) CountView(ctx context.Context, campaign, variant string, at time.Time) error {
+	err := againOnConflict(ctx, func() error {
+		u := s.counterAdd(campaign, variant, at, nil, "views") // report.ViewsCounter
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+		})
+		return err
+	})
+	if err != nil {
+		return wrap("count view", err)
+	}
+	return nil
+}
+
 // Timeline returns a lead's events, oldest first, including those of its
 // last single-item write (Put) that the stream has not recorded yet.
 func (s *Store) Timeline(ctx context.Context, leadID string) ([]lead.Event, error) {

@@ -127,7 +127,7 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 		return httpapi.HTML(http.StatusForbidden, "<!doctype html><title>Link not valid</title><p>This link is damaged.</p>", nil)
 	}
 	outcome := "expired_not_recorded"
-	bot := declaredBot(httpapi.Header(req, "user-agent"))
+	bot := httpapi.DeclaredBot(httpapi.Header(req, "user-agent"))
 	if bot && !expired {
 		outcome = "bot_not_recorded"
 	}
@@ -177,22 +177,6 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 	}
 	log.Log(ctx, level, "click", append([]any{"status", http.StatusFound, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
 	return httpapi.Response{StatusCode: http.StatusFound, Headers: map[string]string{"Location": target.String(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
-}
-
-// declaredBot reports whether a User-Agent says it is a machine: a link
-// preview (Slack, LinkedIn, Facebook fetch a link pasted into a message),
-// a crawler or a headless browser. Their fetch of a tracked link is no
-// person's click. Browsers, and clients that name no bot, are not.
-// (Mail security gateways that open every link with a browser's
-// User-Agent are not caught: see the README.)
-func declaredBot(ua string) bool {
-	ua = strings.ToLower(ua)
-	for _, s := range []string{"bot/", "bot-", "crawler", "spider", "headless", "+http", "externalhit", "preview"} {
-		if strings.Contains(ua, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // withVisitor is a link's raw query with the visitor token as its last

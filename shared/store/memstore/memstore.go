@@ -615,6 +615,15 @@ func (s *Store) Count(_ context.Context, campaign string, at time.Time, counters
 	return nil
 }
 
+// CountView adds 1 to the views of a campaign's variant in the month of
+// at (only the variant's item, as the adapter).
+func (s *Store) CountView(_ context.Context, campaign, variant string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.add(statsKey{campaign: campaign, variant: variant, month: month(at)}, []string{report.ViewsCounter})
+	return nil
+}
+
 // CampaignStats returns a campaign's counters for the month containing at
 // (an empty map when there are none).
 func (s *Store) CampaignStats(_ context.Context, campaign string, at time.Time) (map[string]int64, error) {
