@@ -30,7 +30,7 @@ type ABTest struct {
 	// Sample is what each arm's rate is out of: "views" (view_to_lead:
 	// the arm's views, its leads being its successes) or "leads".
 	Sample      string  `json:"sample"`
-	Baseline    Arm     `json:"baseline"` // the campaign's control (Economics.Controls), else its first variant by id with leads in the period
+	Baseline    Arm     `json:"baseline"` // the campaign's control (Economics.Controls), else its first variant by id with views (view_to_lead) or leads in the period
 	Variant     Arm     `json:"variant"`
 	Enough      bool    `json:"enough_data"` // the minimum sample is met
 	Z           float64 `json:"z"`           // (variant − baseline) / pooled SE; 0 without enough data

@@ -37,11 +37,17 @@
 //     won; open SQLs sql − sql_closed (never below 0); pipeline open SQLs ×
 //     win rate × average deal; lead → won median the won_days_* bucket of
 //     the deal of rank ⌈n/2⌉ (the bucket's width is its resolution).
+//   - Views → lead: page_leads (new leads posted from the campaign's own
+//     page) / views (loads of it, counted on variant items only, so a
+//     campaign's views are its variants'); undefined without views or
+//     with more page leads than views.
 //   - A/B: a pooled two-proportion z-test (two-sided, normal
 //     approximation) of each variant against the campaign's control (the
 //     variant its file lists first, Economics.Controls; else the first by
-//     id), variants without leads in the period left out, significant
-//     below Alpha divided by the number of variants compared (Bonferroni).
+//     id) on view → lead (variants without views left out) and on lead →
+//     SAL and lead → MQL (variants without leads in the period left out),
+//     significant below Alpha divided by the number of variants compared
+//     (Bonferroni).
 //
 // The revenue planner (BuildPlan, GET /reports/plan) works a revenue
 // target backwards through each campaign's funnel measured over a
