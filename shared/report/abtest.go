@@ -81,7 +81,6 @@ func abTests(campaign, control string, variants []Row) []ABTest {
 	}
 	base := arms[0]
 	comparisons := len(arms) - 1
-	threshold := Alpha / float64(comparisons)
 	for _, v := range arms[1:] {
 		for _, m := range []struct {
 			id, label, stage string
@@ -93,19 +92,26 @@ func abTests(campaign, control string, variants []Row) []ABTest {
 			t := TwoProportion(base.Leads, m.count(base), v.Leads, m.count(v))
 			t.Campaign, t.Metric, t.MetricLabel, t.Sample = campaign, m.id, m.label, "leads"
 			t.Baseline.Variant, t.Variant.Variant = base.Variant, v.Variant
-			t.Comparisons, t.Threshold = comparisons, threshold
-			t.Significant = t.Enough && t.P < threshold
-			if t.Significant {
-				t.Winner = v.Variant
-				if t.Z < 0 {
-					t.Winner = base.Variant
-				}
-			}
+			t.judge(comparisons)
 			t.Verdict = t.verdict(words{sample: "leads", stage: m.stage, better: "converts better to " + m.stage + " than"})
 			tests = append(tests, t)
 		}
 	}
 	return tests
+}
+
+// judge decides a comparison, one of comparisons with the same control:
+// its share of Alpha (Bonferroni), whether it is significant, and then
+// the winner, the side that converts better.
+func (t *ABTest) judge(comparisons int) {
+	t.Comparisons, t.Threshold = comparisons, Alpha/float64(comparisons)
+	t.Significant = t.Enough && t.P < t.Threshold
+	if t.Significant {
+		t.Winner = t.Variant.Variant
+		if t.Z < 0 {
+			t.Winner = t.Baseline.Variant
+		}
+	}
 }
 
 // armsOf are the variants that take part in one family of tests (in),
@@ -137,7 +143,6 @@ func viewTests(campaign, control string, variants []Row) []ABTest {
 	}
 	base := arms[0]
 	comparisons := len(arms) - 1
-	threshold := Alpha / float64(comparisons)
 	var tests []ABTest
 	for _, v := range arms[1:] {
 		t := TwoProportion(base.Views, base.PageLeads, v.Views, v.PageLeads)
@@ -145,14 +150,7 @@ func viewTests(campaign, control string, variants []Row) []ABTest {
 		t.Baseline.Variant, t.Variant.Variant = base.Variant, v.Variant
 		t.Baseline.Leads, t.Baseline.Views = base.PageLeads, base.Views
 		t.Variant.Leads, t.Variant.Views = v.PageLeads, v.Views
-		t.Comparisons, t.Threshold = comparisons, threshold
-		t.Significant = t.Enough && t.P < threshold
-		if t.Significant {
-			t.Winner = v.Variant
-			if t.Z < 0 {
-				t.Winner = base.Variant
-			}
-		}
+		t.judge(comparisons)
 		t.Verdict = t.verdict(words{sample: "views", stage: "leads", better: "converts visitors to leads better than"})
 		for _, a := range []Row{base, v} {
 			if a.PageLeads > a.Views {
