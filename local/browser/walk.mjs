@@ -674,7 +674,8 @@ if (!optInLead) optInLead = hotLead;
 }
 
 // 4. The hot lead's sales alert, as the rep sees it: rendered, its Accept
-// link opened, the button pressed.
+// link opened, the button pressed; then the deal marked won from the
+// accepted page, and the mis-click corrected from the won page.
 if (hotLead) {
   const email = hotLead.person.email;
   await check(`${hotLead.campaign} sales alert`, async () => {
@@ -698,7 +699,22 @@ if (hotLead) {
     const f = await followAndPress(page, accept.href, 'alert-accept');
     const problems = [...r.problems, ...words, ...f.problems];
     if (f.text !== undefined && !/accepted/i.test(f.text)) problems.push(`after pressing the button the page does not say the lead was accepted: "${f.text.slice(0, 120)}"`);
-    return { what: `alert to ${to(m).join(', ')} (${shot(r.file)}) → "${accept.text}" → button → accepted (${shot(f.after?.file ?? f.first.file)})`, problems };
+    let what = `alert to ${to(m).join(', ')} (${shot(r.file)}) → "${accept.text}" → button → accepted (${shot(f.after?.file ?? f.first.file)})`;
+    // Then the outcome, as a rep records it from the accepted page, and
+    // the mis-click corrected from the won page's own link.
+    const won = f.after && (await links(page)).find((l) => /^won$/i.test(l.text) && /\/feedback\//.test(l.href));
+    if (!won) return { what, problems: [...problems, 'the accepted page offers no Won link'] };
+    const w = await followAndPress(page, won.href, 'deal-won');
+    problems.push(...w.problems);
+    if (w.text !== undefined && !/won/i.test(w.text)) problems.push(`after marking it won the page does not say so: "${w.text.slice(0, 120)}"`);
+    what += ` → "${won.text}" → won (${shot(w.after?.file ?? w.first.file)})`;
+    const lost = w.after && (await links(page)).find((l) => /lost instead/i.test(l.text));
+    if (!lost) return { what, problems: [...problems, 'the won page offers no way to correct a mis-click ("Lost instead")'] };
+    const c = await followAndPress(page, lost.href, 'deal-lost-instead');
+    problems.push(...c.problems);
+    if (c.text !== undefined && !/instead of won/i.test(c.text)) problems.push(`after "Lost instead" the page does not say the win was replaced: "${c.text.slice(0, 160)}"`);
+    what += ` → "${lost.text}" → lost instead of won (${shot(c.after?.file ?? c.first.file)})`;
+    return { what, problems };
   });
 } else {
   fail('sales alert', 'no campaign with a demo request form, so no hot lead to alert about');
