@@ -3,17 +3,12 @@ package app_test
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/calibrate"
@@ -82,12 +77,8 @@ func TestOutcomeReversalsInReports(t *testing.T) {
 	}
 	crm := func(detail, eventID string) {
 		t.Helper()
-		var ev events.EventBridgeEvent
-		b, _ := os.ReadFile(filepath.Join(testenv.Root(t), "events", "feedback-crm-outcome.json"))
-		if err := json.Unmarshal(b, &ev); err != nil {
-			t.Fatal(err)
-		}
-		ev.ID, ev.Detail = eventID, json.RawMessage(detail)
+		ev := crmEvent(t, detail)
+		ev.ID = eventID
 		if err := fb.Event(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
