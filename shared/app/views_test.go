@@ -23,7 +23,7 @@ import (
 // partly through the embed's frame) — beside loads that must not count (a
 // link preview, a headless browser, a preflight, a HEAD, the thank-you
 // page, the snippet); leads are posted from those pages (2 from the
-// control's, 12 from bundle's), plus one through the API and one person
+// control's, 20 from bundle's), plus one through the API and one person
 // again from a page. The reports function then shows each variant's views
 // and view → lead, in JSON and CSV, and bundle winning view → lead against
 // the control the file lists first; a campaign with leads and no views has
@@ -106,8 +106,8 @@ func TestLandingViewsToLeadsByVariant(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		postForm(pages["original"][i], fmt.Sprintf("orig%d.%d@smallco.example", i, stamp))
 	}
-	for i := 0; i < 12; i++ {
-		postForm(pages["bundle"][i*7], fmt.Sprintf("bundle%d.%d@smallco.example", i, stamp))
+	for i := 0; i < 20; i++ {
+		postForm(pages["bundle"][i*4], fmt.Sprintf("bundle%d.%d@smallco.example", i, stamp))
 	}
 	// The same person from another of bundle's pages: a resubmission, no
 	// new lead of the page.
@@ -165,9 +165,9 @@ func TestLandingViewsToLeadsByVariant(t *testing.T) {
 	}
 	f := func(v float64) *float64 { return &v }
 	want := map[string]row{ // campaign, or campaign/variant
-		camp:               {Leads: 15, Views: 200, PageLeads: 14, ViewToLead: f(0.07)},
+		camp:               {Leads: 23, Views: 200, PageLeads: 22, ViewToLead: f(0.11)},
 		camp + "/original": {Variant: "original", Leads: 3, Views: 100, PageLeads: 2, ViewToLead: f(0.02)},
-		camp + "/bundle":   {Variant: "bundle", Leads: 12, Views: 100, PageLeads: 12, ViewToLead: f(0.12)},
+		camp + "/bundle":   {Variant: "bundle", Leads: 20, Views: 100, PageLeads: 20, ViewToLead: f(0.2)},
 		other:              {Leads: 1},
 		other + "/x":       {Variant: "x", Leads: 1},
 	}
@@ -195,7 +195,7 @@ func TestLandingViewsToLeadsByVariant(t *testing.T) {
 				}
 			}
 		}
-		if len(verdicts) != 1 || verdicts[0] != "bundle converts visitors to leads better than original (12.0% vs 2.0%, p = 0.006)" {
+		if len(verdicts) != 1 || verdicts[0] != "bundle converts visitors to leads better than original (20.0% vs 2.0%, p = 0.005)" {
 			t.Errorf("view → lead verdicts: %q", verdicts)
 		}
 	}
@@ -225,7 +225,7 @@ func TestLandingViewsToLeadsByVariant(t *testing.T) {
 		t.Errorf("view columns are not the last: %v", recs[0][n-4:])
 	}
 	wantCSV := map[string][3]string{
-		camp + "/": {"200", "14", "0.07"}, camp + "/original": {"100", "2", "0.02"}, camp + "/bundle": {"100", "12", "0.12"},
+		camp + "/": {"200", "22", "0.11"}, camp + "/original": {"100", "2", "0.02"}, camp + "/bundle": {"100", "20", "0.2"},
 		other + "/": {"0", "0", ""}, other + "/x": {"0", "0", ""},
 	}
 	for _, rec := range recs[1:] {

@@ -46,8 +46,10 @@
 //     variant its file lists first, Economics.Controls; else the first by
 //     id) on view → lead (variants without views left out) and on lead →
 //     SAL and lead → MQL (variants without leads in the period left out),
-//     significant below Alpha divided by the number of variants compared
-//     (Bonferroni).
+//     with an always-valid p (mixture SPRT: anytimeP), significant below
+//     Alpha divided by the number of variants compared (Bonferroni): equal
+//     offers are named a winner with chance at most Alpha however many
+//     times the growing counts are looked at.
 //
 // The revenue planner (BuildPlan, GET /reports/plan) works a revenue
 // target backwards through each campaign's funnel measured over a

@@ -73,7 +73,7 @@ func (r Report) MostWasteful(n int) []Row {
 // WastedHours is the sales time all campaigns wasted.
 func (r Report) WastedHours() float64 { return r.Total.Economics.WastedHours }
 
-// Results are the A/B comparisons with a significant difference.
+// Results are the A/B comparisons that name a winner.
 func (r Report) Results() []ABTest {
 	var out []ABTest
 	for _, c := range r.Campaigns {

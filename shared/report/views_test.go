@@ -131,19 +131,25 @@ func TestABViewToLead(t *testing.T) {
 		want     []string // "variant vs baseline: verdict" of the view → lead tests, in order
 		winners  []string
 	}{
-		{"b converts visitors better", []Source{variant("a", 1000, 39), variant("b", 1000, 61)}, nil,
-			[]string{"b vs a: b converts visitors to leads better than a (6.1% vs 3.9%, p = 0.02)"}, []string{"b"}},
-		{"the control better", []Source{variant("a", 1000, 61), variant("b", 1000, 39)}, nil,
-			[]string{"b vs a: a converts visitors to leads better than b (6.1% vs 3.9%, p = 0.02)"}, []string{"a"}},
-		{"the file's first variant is the control", []Source{variant("a", 1000, 61), variant("orig", 1000, 39)}, map[string]string{"q4": "orig"},
-			[]string{"a vs orig: a converts visitors to leads better than orig (6.1% vs 3.9%, p = 0.02)"}, []string{"a"}},
+		{"b converts visitors better", []Source{variant("a", 2000, 78), variant("b", 2000, 130)}, nil,
+			[]string{"b vs a: b converts visitors to leads better than a (6.5% vs 3.9%, p = 0.009)"}, []string{"b"}},
+		{"the control better", []Source{variant("a", 2000, 130), variant("b", 2000, 78)}, nil,
+			[]string{"b vs a: a converts visitors to leads better than b (6.5% vs 3.9%, p = 0.009)"}, []string{"a"}},
+		{"the file's first variant is the control", []Source{variant("a", 2000, 130), variant("orig", 2000, 78)}, map[string]string{"q4": "orig"},
+			[]string{"a vs orig: a converts visitors to leads better than orig (6.5% vs 3.9%, p = 0.009)"}, []string{"a"}},
+		// At a single look 6.1% vs 3.9% of 1,000 views each is p = 0.02: a
+		// test looked at every week needs more views.
+		{"p = 0.02 at a single look is no winner yet", []Source{variant("a", 1000, 39), variant("b", 1000, 61)}, nil,
+			[]string{"b vs a: no winner yet: needs more views (b 6.1% vs a 3.9% so far, p = 0.44; a winner needs p < 0.05)"}, []string{""}},
 		// Four offers: three comparisons share the 5% (Bonferroni).
-		{"four variants: p = 0.02 is no winner", []Source{variant("a", 1000, 39), variant("b", 1000, 40), variant("c", 1000, 39), variant("d", 1000, 61)}, nil,
-			[]string{"b vs a: no significant difference yet (p = 0.91)", "c vs a: no significant difference yet (p = 1.00)",
-				"d vs a: no significant difference yet (p = 0.02; 3 variants compared with a: each needs p < 0.017)"}, []string{"", "", ""}},
-		{"four variants: a clear winner wins", []Source{variant("a", 1000, 39), variant("b", 1000, 40), variant("c", 1000, 39), variant("d", 1000, 70)}, nil,
-			[]string{"b vs a: no significant difference yet (p = 0.91)", "c vs a: no significant difference yet (p = 1.00)",
-				"d vs a: d converts visitors to leads better than a (7.0% vs 3.9%, p = 0.002)"}, []string{"", "", "d"}},
+		{"four variants: p = 0.048 is no winner", []Source{variant("a", 2000, 78), variant("b", 2000, 80), variant("c", 2000, 78), variant("d", 2000, 122)}, nil,
+			[]string{"b vs a: no winner yet: needs more views (b 4.0% vs a 3.9% so far, p = 1.00; a winner needs p < 0.017, 3 variants being compared with a)",
+				"c vs a: no winner yet: needs more views (c 3.9% vs a 3.9% so far, p = 1.00; a winner needs p < 0.017, 3 variants being compared with a)",
+				"d vs a: no winner yet: needs more views (d 6.1% vs a 3.9% so far, p = 0.048; a winner needs p < 0.017, 3 variants being compared with a)"}, []string{"", "", ""}},
+		{"four variants: a clear winner wins", []Source{variant("a", 2000, 78), variant("b", 2000, 80), variant("c", 2000, 78), variant("d", 2000, 150)}, nil,
+			[]string{"b vs a: no winner yet: needs more views (b 4.0% vs a 3.9% so far, p = 1.00; a winner needs p < 0.017, 3 variants being compared with a)",
+				"c vs a: no winner yet: needs more views (c 3.9% vs a 3.9% so far, p = 1.00; a winner needs p < 0.017, 3 variants being compared with a)",
+				"d vs a: d converts visitors to leads better than a (7.5% vs 3.9%, p < 0.001)"}, []string{"", "", "d"}},
 		{"small sample", []Source{variant("a", 25, 2), variant("b", 20, 3)}, nil,
 			[]string{"b vs a: not enough data yet (needs 30 views and about 5 leads per variant)"}, []string{""}},
 		// An offer nobody converts on is in the test (it has views), a
@@ -192,9 +198,9 @@ func TestABViewToLead(t *testing.T) {
 	}
 
 	// The digest names a view → lead winner with the other results.
-	r := Build([]Source{variant("a", 1000, 39), variant("b", 1000, 61)}, Economics{}, Period{})
+	r := Build([]Source{variant("a", 2000, 78), variant("b", 2000, 130)}, Economics{}, Period{})
 	_, _, text, err := r.Digest(DigestOptions{})
-	if err != nil || !strings.Contains(text, "q4, view → lead: b converts visitors to leads better than a (6.1% vs 3.9%, p = 0.02)") {
+	if err != nil || !strings.Contains(text, "q4, view → lead: b converts visitors to leads better than a (6.5% vs 3.9%, p = 0.009)") {
 		t.Errorf("digest: %v\n%s", err, text)
 	}
 	// The dashboard shows the test out of views, and the campaign's row
@@ -203,8 +209,8 @@ func TestABViewToLead(t *testing.T) {
 	if err := r.HTML(&page); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<td>6.1%<small>61 / 1,000 views</small></td>", "<td>3.9%<small>39 / 1,000 views</small></td>",
-		"<th scope=\"col\">Views → lead</th>", "<td>5.0%<small>100 of 2,000 views</small></td>"} {
+	for _, want := range []string{"<td>6.5%<small>130 / 2,000 views</small></td>", "<td>3.9%<small>78 / 2,000 views</small></td>",
+		"<th scope=\"col\">Views → lead</th>", "<td>5.2%<small>208 of 4,000 views</small></td>"} {
 		if !strings.Contains(page.String(), want) {
 			t.Errorf("dashboard lacks %s", want)
 		}
