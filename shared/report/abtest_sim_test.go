@@ -48,27 +48,37 @@ func simulate(seed uint64, tt simTest, runs int) (anyWinner, bestWinner float64)
 	comparisons := len(tt.offers) - 1
 	// Week w runs from start + 7w days; its counts are in the month of its
 	// Thursday, and it is looked at the Monday after.
+	// The weeks each look counts: all so far, or with digest those whose
+	// month is in the digest's period (worked out once for every run).
 	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	month := func(w int) string { return start.AddDate(0, 0, 7*w+3).Format("2006-01") }
+	counted := make([][]bool, tt.weeks) // [look][week]
+	for look := range counted {
+		period := Period{}
+		if tt.digest {
+			period = LookbackFor(start.AddDate(0, 0, 7*(look+1)), 2)
+		}
+		counted[look] = make([]bool, look+1)
+		for w := range counted[look] {
+			counted[look][w] = period.Contains(start.AddDate(0, 0, 7*w+3).Format("2006-01"))
+		}
+	}
 	var declared, right int
 	n := make([]int64, len(tt.offers))
 	x := make([]int64, len(tt.offers))
 	weekly := make([][]int64, tt.weeks) // per week: each offer's successes
+	for w := range weekly {
+		weekly[w] = make([]int64, len(tt.offers))
+	}
 	for run := 0; run < runs; run++ {
 	weeks:
 		for week := 0; week < tt.weeks; week++ {
-			weekly[week] = make([]int64, len(tt.offers))
 			for i, o := range tt.offers {
 				weekly[week][i] = binomial(rng, o.perWeek, o.rate)
 			}
-			period := Period{}
-			if tt.digest {
-				period = LookbackFor(start.AddDate(0, 0, 7*(week+1)), 2)
-			}
 			clear(n)
 			clear(x)
-			for w := 0; w <= week; w++ {
-				if !period.Contains(month(w)) {
+			for w, in := range counted[week] {
+				if !in {
 					continue
 				}
 				for i, o := range tt.offers {
