@@ -61,6 +61,61 @@ type ABTest struct {
 	Comparisons int    `json:"comparisons"`
 	Winner      string `json:"winner"`  // the variant that converts better when significant, else ""
 	Verdict     string `json:"verdict"` // in plain words
+	// Since is the first month the test counts when that is not its
+	// report's (the digest's tests: TestsFromStart), else "".
+	Since string `json:"since,omitempty"`
+}
+
+// TestsFromStart counts each campaign's A/B tests in r from the test's
+// own start to r's last month, out of history (the counters of r's
+// months and of earlier ones). A test starts in the month its last
+// variant started: the latest of its variants' first months with
+// counters. The always-valid p holds for looks at one growing sample; a
+// report whose period moves its start (the digest: last month and this
+// one) would start a new sample every month and, over a long test, give
+// equal offers fresh chances of a winner. Counting from the start also
+// leaves out the months a control ran alone. A change of variants starts
+// a new test. Only the tests change; every other figure is r's period.
+func (r *Report) TestsFromStart(history []Source, econ Economics) {
+	first := map[[2]string]string{} // campaign, variant → its first month with counters
+	for _, s := range history {
+		if s.Rep != "" || s.Variant == "" || s.Month > r.Period.To || !s.Counters.nonzero() {
+			continue
+		}
+		k := [2]string{s.Campaign, s.Variant}
+		if m, ok := first[k]; !ok || s.Month < m {
+			first[k] = s.Month
+		}
+	}
+	for i := range r.Campaigns {
+		c := &r.Campaigns[i]
+		name, start := c.Total.Campaign, ""
+		if len(c.Tests) == 0 {
+			continue
+		}
+		for _, v := range c.Variants {
+			start = max(start, first[[2]string{name, v.Variant}])
+		}
+		if start == "" || start == r.Period.From {
+			continue
+		}
+		var own []Source
+		for _, s := range history {
+			if s.Campaign == name && s.Month >= start {
+				own = append(own, s)
+			}
+		}
+		span := Build(own, econ, Period{From: start, To: r.Period.To})
+		for _, sc := range span.Campaigns {
+			if sc.Total.Campaign != name {
+				continue
+			}
+			c.Tests = sc.Tests
+			for j := range c.Tests {
+				c.Tests[j].Since = start
+			}
+		}
+	}
 }
 
 // Arm is one side of a comparison.

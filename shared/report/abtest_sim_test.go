@@ -16,9 +16,11 @@ type simTest struct {
 	name   string
 	offers []simOffer
 	weeks  int
-	// digest: each look counts only the weeks of the digest's period
-	// (LookbackFor two months: last month and this one) instead of every
-	// week since the start.
+	// digest: each look counts only the weeks of a moving window
+	// (LookbackFor two months: last month and this one, the digest's
+	// figures; the dashboard without `from` moves likewise) instead of
+	// every week since the start. The digest's own tests count from
+	// their start (TestsFromStart), which is digest false.
 	digest bool
 }
 
@@ -158,7 +160,7 @@ func TestABNoFalseWinnerFromWeeklyLooks(t *testing.T) {
 		{"lead → SAL 30%, 40 leads a week each", aa(40, 0.30, 2), 13, false},
 		{"four offers (Bonferroni), view → lead 5%, 200 views a week each", aa(200, 0.05, 4), 13, false},
 		{"a year of weekly looks, lead → SAL 15%, 15 leads a week each", aa(15, 0.15, 2), 52, false},
-		{"the digest's window, a quarter, lead → SAL 10%, 70 leads a week each", aa(70, 0.10, 2), 13, true},
+		{"a moving two-month window, a quarter, lead → SAL 10%, 70 leads a week each", aa(70, 0.10, 2), 13, true},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -166,7 +166,11 @@ func (r Report) digest(opt DigestOptions) digest {
 	d.Rejections = reasons(r.MainRejections(opt.Top))
 	d.NonTarget = reasons(r.MainNonTarget(opt.Top))
 	for _, tt := range r.Results() {
-		d.Results = append(d.Results, oneLine(tt.Campaign+", "+tt.MetricLabel+": "+tt.Verdict, 200))
+		label := tt.MetricLabel
+		if tt.Since != "" {
+			label += " (since " + monthLabel(tt.Since) + ")"
+		}
+		d.Results = append(d.Results, oneLine(tt.Campaign+", "+label+": "+tt.Verdict, 200))
 	}
 	for _, c := range r.Campaigns {
 		d.Pending += len(c.Tests)

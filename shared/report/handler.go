@@ -65,21 +65,37 @@ const maxMonths = 24
 
 // Build reads the counters of a period and builds the
 func (h *Handler) Build(ctx context.Context, from, to string) (Report, error) {
-	start, err := time.Parse("2006-01", from)
+	sources, err := h.monthSources(ctx, from, to)
 	if err != nil {
 		return Report{}, err
+	}
+	return h.build(ctx, sources, Period{From: from, To: to})
+}
+
+// build is Build of the sources' months in period.
+func (h *Handler) build(ctx context.Context, sources []Source, period Period) (Report, error) {
+	r := Build(sources, h.Economics, period)
+	var err error
+	r.Reps, err = h.reps(ctx, sources, r.Period)
+	return r, err
+}
+
+// monthSources reads the counters of the months from to to, one query
+// each.
+func (h *Handler) monthSources(ctx context.Context, from, to string) ([]Source, error) {
+	start, err := time.Parse("2006-01", from)
+	if err != nil {
+		return nil, err
 	}
 	var sources []Source
 	for m := start; m.Format("2006-01") <= to; m = m.AddDate(0, 1, 0) {
 		rows, err := h.Store.MonthSources(ctx, m.Format("2006-01"))
 		if err != nil {
-			return Report{}, err
+			return nil, err
 		}
 		sources = append(sources, rows...)
 	}
-	r := Build(sources, h.Economics, Period{From: from, To: to})
-	r.Reps, err = h.reps(ctx, sources, r.Period)
-	return r, err
+	return sources, nil
 }
 
 // Handle serves GET /reports?from=YYYY-MM&to=YYYY-MM&format=json|csv|html.
@@ -170,8 +186,15 @@ func (h *Handler) Digest(ctx context.Context) (string, error) {
 	if !first {
 		return "already_sent", nil
 	}
-	period := LookbackFor(now, 2) // last month and this one
-	r, err := h.Build(ctx, period.From, period.To)
+	// The figures are last month's and this one's; the A/B tests count
+	// from their own start (TestsFromStart), up to maxMonths back.
+	period := LookbackFor(now, 2)
+	history, err := h.monthSources(ctx, LookbackFor(now, maxMonths).From, period.To)
+	var r Report
+	if err == nil {
+		r, err = h.build(ctx, history, period)
+		r.TestsFromStart(history, h.Economics)
+	}
 	if err == nil {
 		var subject, html, text string
 		subject, html, text, err = r.Digest(DigestOptions{DashboardURL: dashboardURL(h.BaseURL), Week: fmt.Sprintf("%d-W%02d", year, week)})

@@ -7,6 +7,16 @@ import "math"
 // missing counter is zero.
 type Counters map[string]int64
 
+// nonzero says whether any counter is not zero.
+func (c Counters) nonzero() bool {
+	for _, n := range c {
+		if n != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Source is one counter item: a campaign (Variant "") or one of its
 // variants, for one month; or a sales rep's month (Rep set, no campaign:
 // see BuildReps).
