@@ -6,8 +6,8 @@ import (
 )
 
 // PickVariant chooses a variant by weight, deterministically from seed:
-// the visitor's idempotency token, so a reload or a re-post of the same
-// page view shows the same offer. The campaign id is hashed in too, so a
+// the visitor's name for the day (capture.Visitors), else the page view's
+// idempotency token, so a reload shows the same offer. The campaign id is hashed in too, so a
 // visitor's draw in one campaign says nothing about another.
 func (c *Campaign) PickVariant(seed string) Variant {
 	var total uint64

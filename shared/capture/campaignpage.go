@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -86,8 +87,11 @@ func (h *Handler) campaignPage(ctx context.Context, req httpapi.Request, now tim
 	// gets a page, with a variant drawn by weight.
 	pinned, _ := c.Variant(req.QueryStringParameters["variant"])
 	idem, shown := h.token(), pinned
+	// The visitor keeps the offer drawn for the day: a reload, or coming
+	// back from another tab, shows the same page.
+	visitor := h.Visitors.ID(now, c.ID, httpapi.SourceIP(req), httpapi.Header(req, "user-agent"))
 	if shown.ID == "" {
-		shown = c.PickVariant(idem)
+		shown = c.PickVariant(cmp.Or(visitor, idem))
 	}
 	var b bytes.Buffer
 	err := c.RenderPage(&b, campaign.PageData{Action: base + "/leads", LandingPage: landing, Referrer: referrer,
@@ -99,9 +103,11 @@ func (h *Handler) campaignPage(ctx context.Context, req httpapi.Request, now tim
 	attrs := []any{"status", http.StatusOK, "campaign", id, "framed", framed, "pinned", pinned.ID != ""}
 	if view := h.view(req, c); view != "" {
 		attrs = append(attrs, "view", view)
-	} else if err := h.Service.Store.CountView(ctx, c.ID, shown.ID, now); err != nil {
+	} else if counted, err := h.Service.Store.CountView(ctx, c.ID, shown.ID, visitor, now); err != nil {
 		// The visitor gets the page all the same; the view is lost.
 		attrs = append(attrs, "view", "not_counted", "error", err.Error())
+	} else if !counted {
+		attrs = append(attrs, "view", "repeat") // this visitor's view of the offer today is counted
 	} else {
 		attrs = append(attrs, "view", "counted")
 	}
@@ -123,8 +129,8 @@ func (h *Handler) campaignPage(ctx context.Context, req httpapi.Request, now tim
 // shows that the offer ended) loaded with GET (not HEAD, nor a preflight,
 // which never get here) by a client that does not declare itself a bot
 // (link previews, crawlers, headless browsers: httpapi.DeclaredBot, as
-// the click tracking's filter). A reload counts again: the page has no
-// per-visitor token to tell (its _idem is per page load).
+// the click tracking's filter). A visitor's view of an offer counts once
+// a day (Visitors; the store keeps the day's names).
 func (h *Handler) view(req httpapi.Request, c *campaign.Campaign) string {
 	switch {
 	case c.Status != campaign.Live:

@@ -44,6 +44,10 @@ type Handler struct {
 	// Evidence hashes the request's IP address and user agent for the
 	// consent record (lead.RequestMeta); the zero Evidence records neither.
 	Evidence lead.Evidence
+	// Visitors names a page's visitor for the day (address and browser,
+	// hashed), who keeps the offer drawn and counts one view a day; the
+	// zero Visitors makes every page load its own visitor.
+	Visitors Visitors
 	Clock    func() time.Time
 	Log      *slog.Logger
 	// Metrics is the CloudWatch namespace of the business metrics written

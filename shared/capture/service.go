@@ -55,9 +55,11 @@ type Store interface {
 	// when given (ErrDuplicateRequest, counting nothing, when its key
 	// exists).
 	CountBot(ctx context.Context, campaign string, at time.Time, idem *Idempotency) error
-	// CountView records a load of a campaign's own page showing variant
-	// (report.ViewsCounter on the variant's month): one counter write.
-	CountView(ctx context.Context, campaign, variant string, at time.Time) error
+	// CountView records a view of a campaign's own page showing variant
+	// (report.ViewsCounter on the variant's month), once per visitor
+	// (Visitors.ID) and variant in the visitor's day, and says whether it
+	// counted; "" is a visitor of its own (every load counts).
+	CountView(ctx context.Context, campaign, variant, visitor string, at time.Time) (bool, error)
 }
 
 // Idempotency remembers which lead a request key produced.

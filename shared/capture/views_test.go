@@ -104,8 +104,8 @@ func TestPageViewsAreCounted(t *testing.T) {
 // viewsFail is memstore whose view counter cannot be written.
 type viewsFail struct{ *memstore.Store }
 
-func (viewsFail) CountView(context.Context, string, string, time.Time) error {
-	return errors.New("dynamodb unavailable")
+func (viewsFail) CountView(context.Context, string, string, string, time.Time) (bool, error) {
+	return false, errors.New("dynamodb unavailable")
 }
 
 // A view that cannot be counted still shows the visitor the page.

@@ -819,9 +819,19 @@ var contractCases = []struct {
 		c.stats("april", "c1", time.Date(2031, 4, 1, 0, 0, 0, 0, time.UTC), map[string]int64{"late": 1})
 		c.stats("march", "c1", t0, map[string]int64{"a": 2, "b": 1, "bots": 1, "x": 2})
 		// A landing page's view counts on its variant's item alone.
-		c.must("view", c.s.CountView(c.ctx, "c1", "v2", t0))
-		c.must("view again", c.s.CountView(c.ctx, "c1", "v2", t0.Add(time.Minute)))
-		c.must("view of another variant", c.s.CountView(c.ctx, "c1", "v1", t0))
+		// A view of no named visitor counts every time; a named visitor
+		// counts once per variant.
+		view := func(what, variant, visitor string, want bool) {
+			counted, err := c.s.CountView(c.ctx, "c1", variant, visitor, t0)
+			c.must(what, err)
+			c.eq(what+": counted", counted, want)
+		}
+		view("view", "v2", "", true)
+		view("view again", "v2", "", true)
+		view("view of another variant", "v1", "", true)
+		view("a visitor's view", "v1", "0123456789abcdef0123456789abcdef", true)
+		view("the visitor again", "v1", "0123456789abcdef0123456789abcdef", false)
+		view("the visitor's view of another variant", "v2", "0123456789abcdef0123456789abcdef", true)
 		c.stats("march after views", "c1", t0, map[string]int64{"a": 2, "b": 1, "bots": 1, "x": 2})
 		// Writes count for the campaign, and for the variant the lead saw
 		// first when it is the lead's own campaign.
@@ -834,8 +844,8 @@ var contractCases = []struct {
 		c.must("month err", err)
 		c.eq("month", src, []report.Source{
 			{Campaign: "c1", Month: "2031-03", Counters: report.Counters{"a": 2, "b": 1, "bots": 1, "leads": 1, "mql": 2, "x": 2}},
-			{Campaign: "c1", Variant: "v1", Month: "2031-03", Counters: report.Counters{"views": 1}},
-			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "mql": 2, "views": 2}},
+			{Campaign: "c1", Variant: "v1", Month: "2031-03", Counters: report.Counters{"views": 2}},
+			{Campaign: "c1", Variant: "v2", Month: "2031-03", Counters: report.Counters{"leads": 1, "mql": 2, "views": 3}},
 			{Campaign: "c2", Month: "2031-03", Counters: report.Counters{"bots": 1, "leads": 1}},
 		})
 		src, err = c.s.MonthSources(c.ctx, "2031-04")

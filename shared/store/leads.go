@@ -347,8 +347,23 @@ func (s *Store) Count(ctx context.Context, campaign string, at time.Time, counte
 // CountView adds 1 to the views of a campaign's variant in the month of
 // at: one UpdateItem of one of the variant's shards, no transaction (a
 // page load is no lead write). Reports sum a campaign's views from its
-// variants'.
-func (s *Store) CountView(ctx context.Context, campaign, variant string, at time.Time) error {
+// variants'. A named visitor (capture.Visitors: a keyed hash, new each
+// day) counts once per variant: a conditional PutItem of VISIT#<visitor>
+// / VIEW#<variant>, which the table's TTL removes two days later, comes
+// first, and a visitor it finds counts nothing (false). A crash between
+// the two loses that view; it never counts one twice.
+func (s *Store) CountView(ctx context.Context, campaign, variant, visitor string, at time.Time) (bool, error) {
+	if visitor != "" {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, ConditionExpression: aws.String(condNew),
+			Item: map[string]types.AttributeValue{attrPK: str("VISIT#" + visitor), attrSK: str("VIEW#" + variant),
+				"expiresAt": num(at.Add(48 * time.Hour).Unix())}})
+		if isConditionFailed(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, wrap("count view", err)
+		}
+	}
 	err := againOnConflict(ctx, func() error {
 		u := s.counterAdd(campaign, variant, at, nil, "views") // report.ViewsCounter
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -358,9 +373,9 @@ func (s *Store) CountView(ctx context.Context, campaign, variant string, at time
 		return err
 	})
 	if err != nil {
-		return wrap("count view", err)
+		return false, wrap("count view", err)
 	}
-	return nil
+	return true, nil
 }
 
 // Timeline returns a lead's events, oldest first, including those of its

@@ -41,6 +41,7 @@ func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Se
 	if err := s.Campaigns.DefaultPrivacyURL(cfg.PrivacyNoticeURL); err != nil {
 		return nil, fmt.Errorf("config: PRIVACY_NOTICE_URL (template parameter PrivacyNoticeURL): %w", err)
 	}
+	current, visitorKeys := s.Keys.Derive(capture.VisitorLabel)
 	return &capture.Handler{
 		Campaigns: s.Campaigns,
 		Service: &capture.Service{Store: s.Store, NewID: ids.New, Qualify: s.Qualify, HandOff: s.HandOff, Alerts: s.Handoff,
@@ -49,6 +50,7 @@ func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Se
 		CORS:        cors,
 		ThankYouURL: cfg.ThankYouURL,
 		Evidence:    s.Evidence,
+		Visitors:    capture.NewVisitors(visitorKeys[current]),
 		Clock:       env.Clock,
 		Log:         log,
 		Metrics:     cfg.MetricsNamespace,

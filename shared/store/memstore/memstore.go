@@ -60,6 +60,7 @@ type Store struct {
 	once       map[string]time.Time          // Once keys
 	alerts     map[string]*alertWindow       // alert flood control: source and window → slots, holds
 	erasures   map[string]time.Time          // email hash → when its erasure was recorded
+	viewers    map[string]bool               // visitor#variant: page views counted
 }
 
 // New returns an empty store.
@@ -68,7 +69,7 @@ func New() *Store {
 		profiles: map[string]profile{}, emails: map[string]string{}, events: map[string]map[string][]byte{},
 		idem: map[string]idemRecord{}, suppressed: map[string]suppression{},
 		stats: map[statsKey]map[string]int64{}, turns: map[string]int64{}, rates: map[string]int64{}, once: map[string]time.Time{},
-		inbox: map[string]map[string]lead.Touch{}, erasures: map[string]time.Time{},
+		inbox: map[string]map[string]lead.Touch{}, erasures: map[string]time.Time{}, viewers: map[string]bool{},
 	}
 }
 
@@ -616,12 +617,20 @@ func (s *Store) Count(_ context.Context, campaign string, at time.Time, counters
 }
 
 // CountView adds 1 to the views of a campaign's variant in the month of
-// at (only the variant's item, as the adapter).
-func (s *Store) CountView(_ context.Context, campaign, variant string, at time.Time) error {
+// at (only the variant's item, as the adapter), once per visitor and
+// variant ("" counts every time).
+func (s *Store) CountView(_ context.Context, campaign, variant, visitor string, at time.Time) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if visitor != "" {
+		k := visitor + "#" + variant
+		if s.viewers[k] {
+			return false, nil
+		}
+		s.viewers[k] = true
+	}
 	s.add(statsKey{campaign: campaign, variant: variant, month: month(at)}, []string{report.ViewsCounter})
-	return nil
+	return true, nil
 }
 
 // CampaignStats returns a campaign's counters for the month containing at
