@@ -147,6 +147,10 @@ type Service struct {
 	// Confirm, when set, sends the confirmation email a consent request
 	// owes at once; the scheduled function sends any it misses.
 	Confirm lead.HandOff
+	// RepeatWindow is the qualification's engagement.repeat_window for a
+	// post naming a campaign: the same form sent again within it is one
+	// engagement (lead.RepeatsForm). Nil: qualify.DefaultRepeatWindow.
+	RepeatWindow func(campaign string) time.Duration
 }
 
 // Capture stores a validated submission: a new lead, or a merge into the
@@ -386,6 +390,7 @@ func (s *Service) try(ctx context.Context, id string, sub lead.Submission, fromP
 	l.LinkBase = base
 	consent := l.AskConsent(sub.Consent, s.consentMode(sub.Source.Campaign), true, s.NewID(sub.Source.At), sub.Source.At)
 	l.AddSignal(submissionSignal(sub))
+	l.NoteForm(sub)
 	ch := s.change(&l, lead.EventCaptured, "leads", sub, consent)
 	if fromPage {
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: sub.Source.CampaignOrDefault(), Name: "page_leads"}) // report.PageLeadsCounter
@@ -463,22 +468,30 @@ func (s *Service) fold(l lead.Lead, inbox []lead.Touch, next *lead.Touch, base s
 	absorb := func(t lead.Touch) {
 		sub := t.Submission
 		shows := interest(l, sub)
+		// The same form again soon after (a double click, a reload, the
+		// Back button, a corrected answer) is the same request: one
+		// engagement, whatever it changed of the lead's data.
+		again := shows && l.RepeatsForm(sub, s.repeatWindow(sub.Source.Campaign))
 		l = lead.Merge(l, sub)
 		if l.LinkBase == "" {
 			l.LinkBase = base
 		}
 		consent := l.AskConsent(sub.Consent, lead.ConsentDouble, false, t.RequestID, sub.Source.At)
-		if shows {
+		if shows && !again {
 			l.AddSignal(submissionSignal(sub))
 			l.AddSignal(lead.Signal{Kind: "resubmission", At: sub.Source.At})
+			l.NoteForm(sub)
 			// A lead sales holds or has won: its rep is told.
 			l.AskAgain(sub.Source.At)
 		}
 		touch := submissionChange(t.ID, lead.EventResubmitted, "resubmissions", sub, consent)
-		if !shows {
+		if !shows || again {
 			// Kept on the timeline, but no form the lead asked with: the
 			// asked-again notice leaves it out.
 			touch.Events[0].Data[lead.DataTouchOnly] = true
+		}
+		if again {
+			touch.Events[0].Data[lead.DataRepeat] = true
 		}
 		ch.Add(touch)
 		if !sub.Source.At.Before(ch.At) {
@@ -527,6 +540,14 @@ func (s *Service) qualify(l *lead.Lead, ch *lead.Change) {
 		ch.Add(s.Qualify.Qualify(l, ch.At))
 	}
 	l.Record(ch)
+}
+
+// repeatWindow is the engagement.repeat_window of a post naming campaign.
+func (s *Service) repeatWindow(campaign string) time.Duration {
+	if s.RepeatWindow == nil {
+		return qualify.DefaultRepeatWindow
+	}
+	return s.RepeatWindow(campaign)
 }
 
 func (s *Service) consentMode(campaign string) string {

@@ -190,7 +190,11 @@ type Lead struct {
 	// signals past it were dropped, so their keys no longer mark repeats,
 	// and AddSignal takes any further one of that kind and day for a
 	// repeat instead. Only the latest days are kept.
-	CappedDays    []string       `json:"capped_days,omitempty"`
+	CappedDays []string `json:"capped_days,omitempty"`
+	// RecentForms are the latest forms whose posts counted as engagement
+	// (FormID and time): the same form sent again within the repeat
+	// window is a touch, not more interest (RepeatsForm).
+	RecentForms   []FormSent     `json:"recent_forms,omitempty"`
 	Qualification *Qualification `json:"qualification,omitempty"`
 	Handoff       *Handoff       `json:"handoff,omitempty"`
 	// AlertedAt is when sales was last alerted about the lead (its first

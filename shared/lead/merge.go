@@ -26,6 +26,11 @@ const (
 // is a touch, not a form the lead asked with.
 const DataTouchOnly = "touch_only"
 
+// DataRepeat marks (true) a resubmission event that sent the same form
+// (FormID) again within the repeat window: one engagement with the one
+// before it, so it is a touch only too (DataTouchOnly).
+const DataRepeat = "repeat"
+
 // New starts a lead from its first submission: first and last touch are the
 // same, and the consent given is the first entry of its history.
 func New(id string, s Submission) Lead {

@@ -22,14 +22,8 @@ const EventQualified = "qualified"
 func (c *Config) Qualify(l *lead.Lead, now time.Time) lead.Change {
 	// Repeats count once: re-posting a form or reloading a page all day
 	// never makes a lead hot (nor crowds out its older signals).
-	var since time.Time
-	if l.SentBack != nil {
-		since = l.SentBack.At
-	}
+	since := l.EngagementSince()
 	left, gone := l.Left()
-	if gone && left.After(since) {
-		since = left
-	}
 	pr := c.profileOf(l)
 	l.DropRepeatSignals(pr.repeat, pr.perDay, since)
 	signals := make([]Signal, 0, len(l.Signals))

@@ -73,3 +73,24 @@ func TestWithCampaignAppliesACampaignFilesOverrides(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatWindowPerCampaign: the window in which capture takes the same
+// form sent again for one engagement is engagement.repeat_window of the
+// campaign the post names, else the base config's (default 24h).
+func TestRepeatWindowPerCampaign(t *testing.T) {
+	c := mustParse(t, strings.Replace(full, "campaigns:\n", "campaigns:\n  quick:\n    engagement: {repeat_window: 1h, signals: [{signal: \"form:demo_request\", points: 30}]}\n", 1))
+	tests := []struct {
+		campaign string
+		want     time.Duration
+	}{
+		{"quick", time.Hour},
+		{"webinar-2026", DefaultRepeatWindow}, // overrides thresholds only
+		{"", DefaultRepeatWindow},
+		{"unknown", DefaultRepeatWindow},
+	}
+	for _, tt := range tests {
+		if got := c.RepeatWindow(tt.campaign); got != tt.want {
+			t.Errorf("RepeatWindow(%q) = %s, want %s", tt.campaign, got, tt.want)
+		}
+	}
+}

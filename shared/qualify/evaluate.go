@@ -89,6 +89,17 @@ func (d *Decision) reason(r *matchReason, p *predicate, idx int, val string) {
 	d.Reasons = append(d.Reasons, text)
 }
 
+// RepeatWindow is how long repeats of one signal count once
+// (engagement.repeat_window) for a post naming campaign: its overrides',
+// else the base config's. Capture takes the same form sent again within
+// it for one engagement (lead.RepeatsForm).
+func (c *Config) RepeatWindow(campaign string) time.Duration {
+	if cp, ok := c.campaigns[campaign]; ok && campaign != "" {
+		return cp.repeat
+	}
+	return c.base.repeat
+}
+
 // profileOf is the profile that scores a lead: its campaign's (last
 // touch) overrides, else the base.
 func (c *Config) profileOf(l *lead.Lead) *profile {

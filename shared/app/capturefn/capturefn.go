@@ -45,7 +45,7 @@ func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Se
 	return &capture.Handler{
 		Campaigns: s.Campaigns,
 		Service: &capture.Service{Store: s.Store, NewID: ids.New, Qualify: s.Qualify, HandOff: s.HandOff, Alerts: s.Handoff,
-			ConsentMode: s.Campaigns.ConsentMode, Confirm: s.OptIn.RunLead},
+			ConsentMode: s.Campaigns.ConsentMode, Confirm: s.OptIn.RunLead, RepeatWindow: s.Rules.RepeatWindow},
 		BaseURL:     cfg.PublicBaseURL,
 		CORS:        cors,
 		ThankYouURL: cfg.ThankYouURL,
