@@ -632,7 +632,7 @@ func (s *sim) react(l *simLead, at time.Time) {
 	switch r := s.rng.Float64(); {
 	case r < 0.12:
 		s.at(at.Add(s.minutes(5, 600)), func() {
-			u := links.Click(s.keys, "https://leads.example.com", l.id, "https://www.example.com/demo", s.clock.now())
+			u := links.Click(s.keys, "https://leads.example.com", l.id, "https://www.example.com/demo", at) // the email's link
 			tok := u[strings.LastIndex(u, "/")+1:]
 			if r, err := s.h["track"].HTTP(s.ctx, trackRequest("GET /t/c/{token}", tok, "", nil)); err != nil || r.StatusCode >= 500 {
 				s.t.Fatalf("lead %s: click: %v %+v", l.id, err, r)

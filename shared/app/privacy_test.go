@@ -137,7 +137,7 @@ func TestErasureLeavesNoKeyOfPagesOrLinks(t *testing.T) {
 	email := fmt.Sprintf("keyed.%d@bigcorp.example", time.Now().UnixNano())
 	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","company":"BigCorp","company_size":"11-50","campaign":"q4-demo","consent":true}`)))
 	id := capturedID(t, table, email)
-	link := links.Click(keys, "https://leads.example.com", id, "https://www.example.com/guide?ref=nurture", time.Now())
+	link := links.Click(keys, "https://leads.example.com", id, "https://www.example.com/guide?ref=nurture", time.Now().Add(-time.Hour)) // sent an hour ago
 	r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", link[strings.LastIndex(link, "/")+1:], "", nil))
 	loc, _ := url.Parse(r.Headers["Location"])
 	if r.StatusCode != http.StatusFound {

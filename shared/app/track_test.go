@@ -55,7 +55,8 @@ func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 	}
 
 	// A click: recorded, redirected to the signed target with a visitor token.
-	link := links.Click(keys, "https://leads.example.com", created.ID, "https://www.example.com/guide?ref=nurture", time.Now())
+	// The email went out an hour ago (a click within a minute of the send is a mail scanner's).
+	link := links.Click(keys, "https://leads.example.com", created.ID, "https://www.example.com/guide?ref=nurture", time.Now().Add(-time.Hour))
 	tok := link[strings.LastIndex(link, "/")+1:]
 	r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", tok, "", nil))
 	loc, _ := url.Parse(r.Headers["Location"])
@@ -550,6 +551,79 @@ templates:
 		if exit != tc.exit {
 			l, _ := st.Lead(ctx, id)
 			t.Errorf("%s: left the sequence with %v, want %s (nurture %+v)", tc.page, exit, tc.exit, l.Nurture)
+		}
+	}
+}
+
+// TestMailScannerClicksCountNothing: a warm lead's company runs mail
+// security that opens every link of a nurture email as it arrives, with
+// a browser's User-Agent, and another gateway that checks them with
+// HEAD. Through the track function each fetch gets its redirect, but
+// none counts: no signal, no click counter, no score, no visitor token,
+// no alert — the timeline keeps scanner_click facts. The lead's own
+// click on the email an hour later counts and redirects with the token.
+func TestMailScannerClicksCountNothing(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	tr, _, logs := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	keys, _ := token.ParseKeys(testKeys)
+	email := fmt.Sprintf("scanned.%d@bigcorp.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","name":"Sam Scanned","company":"BigCorp","job_title":"CMO","company_size":"1000+","country":"DE","campaign":"q4-demo","consent":true}`)))
+	id := capturedID(t, table, email)
+	before, _ := st.Lead(ctx, id)
+	const browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+	fetch := func(target string, sent time.Time, method string) *url.URL {
+		t.Helper()
+		link := links.Click(keys, "https://leads.example.com", id, target, sent)
+		req := trackRequest("GET /t/c/{token}", link[strings.LastIndex(link, "/")+1:], "", map[string]string{"user-agent": browser})
+		req.RequestContext.HTTP.Method = method
+		r, err := tr.HTTP(ctx, req)
+		loc, _ := url.Parse(r.Headers["Location"])
+		if err != nil || r.StatusCode != http.StatusFound || loc == nil || loc.Host != "www.example.com" {
+			t.Fatalf("%s %s: %d %q %v, want the redirect", method, target, r.StatusCode, r.Headers["Location"], err)
+		}
+		return loc
+	}
+
+	sent := time.Now() // the email just went out
+	targets := []string{"https://www.example.com/guide?ref=nurture", "https://www.example.com/pricing?ref=nurture", "https://www.example.com/demo?ref=nurture"}
+	for _, target := range targets {
+		if loc := fetch(target, sent, http.MethodGet); loc.Query().Has(links.VisitorParam) {
+			t.Fatalf("a scanner's fetch got the visitor token: %s", loc)
+		}
+		fetch(target, sent, http.MethodHead)
+	}
+	l, _ := st.Lead(ctx, id)
+	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	if len(l.Signals) != len(before.Signals) || l.Qualification.Score != before.Qualification.Score || l.Handoff != nil || stats["email_click"] != 0 {
+		t.Fatalf("scanner fetches counted: %d signals (before %d), score %.1f → %.1f, alert owed %v, email_click %d",
+			len(l.Signals), len(before.Signals), before.Qualification.Score, l.Qualification.Score, l.Handoff != nil, stats["email_click"])
+	}
+	tl, _ := st.Timeline(ctx, id)
+	facts := 0
+	for _, e := range tl {
+		if e.Kind == "scanner_click" {
+			facts++
+		}
+	}
+	if facts != len(targets) {
+		t.Errorf("%d scanner_click facts, want %d (one per GET; a HEAD records nothing)", facts, len(targets))
+	}
+
+	// The lead reads an email sent an hour ago and clicks one link.
+	if loc := fetch(targets[0], sent.Add(-time.Hour), http.MethodGet); !loc.Query().Has(links.VisitorParam) || loc.Query().Get("ref") != "nurture" {
+		t.Fatalf("the lead's click: redirect %s, want the link with the visitor token", loc)
+	}
+	l, _ = st.Lead(ctx, id)
+	stats, _ = st.CampaignStats(ctx, "q4-demo", time.Now())
+	if len(l.Signals) != len(before.Signals)+1 || l.Qualification.Score <= before.Qualification.Score || stats["email_click"] != 1 {
+		t.Fatalf("the lead's click: %d signals (before %d), score %.1f → %.1f, email_click %d; want it counted",
+			len(l.Signals), len(before.Signals), before.Qualification.Score, l.Qualification.Score, stats["email_click"])
+	}
+	for _, bad := range []string{email, "ref=nurture", "lf="} {
+		if strings.Contains(logs.String(), bad) {
+			t.Fatalf("the tracking logs hold %q", bad)
 		}
 	}
 }

@@ -60,6 +60,7 @@ var describeCases = []struct {
 		"Sent nurture email “case-study” (sequence “welcome”, step 2)"},
 	{"unsubscribed", map[string]any{"one_click": true}, "Unsubscribed from marketing email"},
 	{"email_click", map[string]any{"url": "https://example.com/pricing"}, "Clicked a link in an email: https://example.com/pricing"},
+	{"scanner_click", map[string]any{"url": "https://example.com/pricing", "reason": "too_soon"}, "A mail scanner opened a link in an email (not counted): https://example.com/pricing"},
 	{"email_open", map[string]any{"email": "welcome/one"}, "Opened an email"},
 	{"page_view", map[string]any{"url": "https://example.com/pricing", "signal": "pricing_page_view"}, "Viewed https://example.com/pricing"},
 	{"handoff", map[string]any{"rep": "ana@example.com"}, "Alert sent to ana@example.com"},

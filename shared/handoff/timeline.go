@@ -141,6 +141,11 @@ var describers = map[string]func(f facts, labels Labels, zone *time.Location) st
 	"email_click": func(f facts, _ Labels, _ *time.Location) string {
 		return strings.TrimSuffix("Clicked a link in an email: "+f.str("url"), ": ")
 	},
+	"scanner_click": func(f facts, _ Labels, _ *time.Location) string {
+		// track.EventScannerClick: a mail security scanner's fetch, not
+		// the lead's click.
+		return strings.TrimSuffix("A mail scanner opened a link in an email (not counted): "+f.str("url"), ": ")
+	},
 	"email_open": func(facts, Labels, *time.Location) string { return "Opened an email" },
 	"page_view": func(f facts, _ Labels, _ *time.Location) string {
 		return strings.TrimSuffix("Viewed "+f.str("url"), " ")

@@ -194,7 +194,10 @@ type Lead struct {
 	// RecentForms are the latest forms whose posts counted as engagement
 	// (FormID and time): the same form sent again within the repeat
 	// window is a touch, not more interest (RepeatsForm).
-	RecentForms   []FormSent     `json:"recent_forms,omitempty"`
+	RecentForms []FormSent `json:"recent_forms,omitempty"`
+	// RecentClicks are the latest clicks on email links, counted or not,
+	// to tell a mail scanner walking an email's links (SeeClick).
+	RecentClicks  []ClickSeen    `json:"recent_clicks,omitempty"`
 	Qualification *Qualification `json:"qualification,omitempty"`
 	Handoff       *Handoff       `json:"handoff,omitempty"`
 	// AlertedAt is when sales was last alerted about the lead (its first

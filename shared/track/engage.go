@@ -40,7 +40,25 @@ type Result struct {
 	// Erased: the lead's personal data was erased on request; nothing
 	// was recorded.
 	Erased bool
+	// Scanner is why a click was a mail scanner's (lead.ScannerTooSoon,
+	// lead.ScannerBurst), "" for a person's: it added no signal, only a
+	// scanner_click timeline fact; TakenBack is how many clicks of its
+	// burst that had counted it took back.
+	Scanner   string
+	TakenBack int
 }
+
+// ScanWindow is how soon after an email's send a click on one of its
+// links is taken for mail security's (Microsoft Safe Links, Mimecast,
+// Proofpoint open every link of an email as it arrives): a person takes
+// longer to get to the email, read it and click.
+const ScanWindow = time.Minute
+
+// BurstGap is how close together clicks on different links of one
+// email are taken for a machine walking its links (a scan after the
+// window: mail held in quarantine, a queue): a person reads one link's
+// page before the next.
+const BurstGap = 2 * time.Second
 
 // Signal adds one signal (and its timeline event) to a lead, re-grades it
 // with decay, saves — retrying on concurrent changes — and alerts sales
@@ -52,14 +70,42 @@ type Result struct {
 // the alert is returned with the saved lead: the lead stays due and the
 // schedule retries the alert.
 func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev lead.Event, owner, base string) (Result, error) {
+	return s.record(ctx, leadID, sig, ev, nil, owner, base)
+}
+
+// Click is Signal for a click on a link of an email (seen: the email's
+// send time, the link's hash and the click's time), unless it is a mail
+// scanner's (lead.SeeClick: within ScanWindow of the send, or within
+// BurstGap of a click on another link of the email). A scanner's click
+// adds no signal, counter or points; it is kept as a scanner_click fact
+// (with how many clicks of its burst it took back: their signals leave
+// the lead, their counter is taken back and the lead is re-graded).
+func (s *Service) Click(ctx context.Context, leadID string, sig lead.Signal, ev lead.Event, seen lead.ClickSeen, owner, base string) (Result, error) {
+	return s.record(ctx, leadID, sig, ev, &seen, owner, base)
+}
+
+func (s *Service) record(ctx context.Context, leadID string, sig lead.Signal, ev lead.Event, seen *lead.ClickSeen, owner, base string) (Result, error) {
 	now := s.Clock()
 	var repeat, erased bool
+	var scanner string
+	var takenBack int
 	l, err := lead.Update(ctx, s.Store, leadID, func(l *lead.Lead) (lead.Change, error) {
+		repeat, scanner, takenBack = false, "", 0
 		if erased = l.Erased; erased {
 			// Someone who asked to be forgotten is not tracked: an old
 			// email's link or a visitor token still in a browser adds
 			// nothing (no signal, event, counter or re-grade).
 			return lead.Change{}, lead.ErrUnchanged
+		}
+		if seen != nil {
+			if scanner, takenBack = l.SeeClick(sig.Kind, *seen, ScanWindow, BurstGap); scanner != "" {
+				ch := lead.Change{At: now, Events: []lead.Event{scanned(ev, scanner, takenBack)}}
+				if takenBack > 0 {
+					ch.Counters = []lead.Counter{{Campaign: l.Campaign(), Name: sig.Kind, By: -int64(takenBack)}}
+					ch.Add(s.Rules.QualifySignal(l, "", now))
+				}
+				return ch, nil
+			}
 		}
 		if repeat = !l.AddSignal(sig); repeat {
 			return lead.Change{At: now, Events: []lead.Event{repeated(ev)}}, nil
@@ -79,7 +125,7 @@ func (s *Service) Signal(ctx context.Context, leadID string, sig lead.Signal, ev
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Lead: l, Repeat: repeat, Erased: erased}
+	res := Result{Lead: l, Repeat: repeat, Erased: erased, Scanner: scanner, TakenBack: takenBack}
 	if erased {
 		return res, nil
 	}
@@ -97,5 +143,25 @@ func repeated(ev lead.Event) lead.Event {
 	}
 	data["repeat"] = true
 	ev.Data = data
+	return ev
+}
+
+// EventScannerClick is the timeline fact of a click taken for a mail
+// scanner's: its link (as stored for clicks), why (reason) and, when it
+// showed a burst, how many clicks that had counted it took back.
+const EventScannerClick = "scanner_click"
+
+// scanned is a click's event as a scanner_click fact, on a copy of its
+// data.
+func scanned(ev lead.Event, reason string, takenBack int) lead.Event {
+	data := make(map[string]any, len(ev.Data)+2)
+	for k, v := range ev.Data {
+		data[k] = v
+	}
+	data["reason"] = reason
+	if takenBack > 0 {
+		data["taken_back"] = takenBack
+	}
+	ev.Kind, ev.Data = EventScannerClick, data
 	return ev
 }

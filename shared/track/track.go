@@ -14,6 +14,8 @@ package track
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,19 +129,26 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 		return httpapi.HTML(http.StatusForbidden, "<!doctype html><title>Link not valid</title><p>This link is damaged.</p>", nil)
 	}
 	outcome := "expired_not_recorded"
-	bot := httpapi.DeclaredBot(httpapi.Header(req, "user-agent"))
+	bot := machineFetch(req)
 	if bot && !expired {
 		outcome = "bot_not_recorded"
 	}
+	var takenBack int
 	if !expired && !bot {
-		// A link counts once a day; a repeat click is a timeline fact.
-		res, err := h.Engage.Signal(ctx, c.Subject, lead.Signal{Kind: "email_click", At: now, Key: lead.DailyKey("email_click", c.Extra, now)},
+		// A link counts once a day; a repeat click is a timeline fact, and
+		// so is a mail scanner's (within a minute of the send, or walking
+		// the email's links), which counts nothing.
+		sum := sha256.Sum256([]byte(c.Extra))
+		seen := lead.ClickSeen{Email: c.Expires.Add(-links.ClickTTL), Link: hex.EncodeToString(sum[:8]), At: now}
+		res, err := h.Engage.Click(ctx, c.Subject, lead.Signal{Kind: "email_click", At: now, Key: lead.DailyKey("email_click", c.Extra, now)},
 			lead.Event{At: now, Kind: "email_click", ID: h.NewID(now), Data: map[string]any{"url": storedURL(target)}},
-			req.RequestContext.RequestID, "")
-		outcome = "recorded"
+			seen, req.RequestContext.RequestID, "")
+		outcome, takenBack = "recorded", res.TakenBack
 		switch {
 		case res.Erased:
 			outcome = "erased_not_recorded"
+		case res.Scanner != "":
+			outcome = "scanner_not_recorded"
 		case res.Repeat:
 			outcome = "repeat"
 		}
@@ -167,7 +176,9 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 		// not tracked). Another site the email links to gets the plain
 		// link: the token would be of no use there but to whoever reads
 		// it (its analytics, its logs), to post page views for the lead.
-		if !res.Erased && !unknown && h.CORS.Allowed(pageOrigin(target)) {
+		// Nor for a scanner: one that runs the page's script would post
+		// its page views for the lead.
+		if !res.Erased && !unknown && res.Scanner == "" && h.CORS.Allowed(pageOrigin(target)) {
 			target.RawQuery = withVisitor(target.RawQuery, links.Visitor(h.Keys, c.Subject, now))
 		}
 	}
@@ -175,8 +186,43 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 	if outcome == "unknown_lead" {
 		level = slog.LevelWarn
 	}
-	log.Log(ctx, level, "click", append([]any{"status", http.StatusFound, "leadId", c.Subject, "outcome", outcome}, metrics.Attrs(ctx, now)...)...)
+	attrs := []any{"status", http.StatusFound, "leadId", c.Subject, "outcome", outcome}
+	if takenBack > 0 {
+		attrs = append(attrs, "takenBack", takenBack)
+	}
+	log.Log(ctx, level, "click", append(attrs, metrics.Attrs(ctx, now)...)...)
 	return httpapi.Response{StatusCode: http.StatusFound, Headers: map[string]string{"Location": target.String(), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
+}
+
+// machineFetch reports whether a fetch of a tracked link is a machine's
+// by how it asks: a HEAD (a browser following a link sends GET), or a
+// User-Agent that says it is a bot (httpapi.DeclaredBot: link previews,
+// crawlers, headless browsers), names a mail security product, or is an
+// HTTP library's rather than a browser's. Scanners that pass for a
+// browser are told by when they click (Service.Click).
+func machineFetch(req httpapi.Request) bool {
+	if req.RequestContext.HTTP.Method == http.MethodHead {
+		return true
+	}
+	ua := httpapi.Header(req, "user-agent")
+	if httpapi.DeclaredBot(ua) {
+		return true
+	}
+	ua = strings.ToLower(ua)
+	for _, s := range scannerAgents {
+		if strings.Contains(ua, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// scannerAgents are User-Agent parts of mail security link checkers and
+// of HTTP libraries (no person's browser sends them), lower case.
+var scannerAgents = []string{
+	"barracuda", "proofpoint", "mimecast", "ironport", "cisco secure email", "trend micro", "fortimail", "sophos",
+	"python-requests", "python-urllib", "python-httpx", "aiohttp", "go-http-client", "curl/", "wget/", "libwww-perl",
+	"java/", "apache-httpclient", "okhttp", "node-fetch", "axios/", "undici",
 }
 
 // withVisitor is a link's raw query with the visitor token as its last
