@@ -138,4 +138,22 @@ func TestSameFormAgainDoesNotTellTheRepTwice(t *testing.T) {
 	if l.Deal.Asked == nil || l.Deal.Asked.Untold != 1 {
 		t.Fatalf("asked = %+v, want 1 untold form (the double post is one)", l.Deal.Asked)
 	}
+	score := l.Qualification.Score
+	// Back, a new question in the message, the same form again: no more
+	// interest than the form before, but words the rep has not read.
+	at = at.Add(time.Minute)
+	send(with("form_type", "contact_sales", "message", "Pricing for 300 seats? And does it do SSO?"))
+	l = onlyLead(t, st)
+	if l.Deal.Asked == nil || l.Deal.Asked.Untold != 2 {
+		t.Fatalf("asked = %+v, want 2 untold forms (a repeat with a new message is news for the rep)", l.Deal.Asked)
+	}
+	if l.Qualification.Score != score {
+		t.Fatalf("score %v → %v: a repeat with a new message added points", score, l.Qualification.Score)
+	}
+	// The same words again: nothing new.
+	at = at.Add(time.Second)
+	send(with("form_type", "contact_sales", "message", "Pricing for 300 seats?  and does it do SSO?"))
+	if l = onlyLead(t, st); l.Deal.Asked.Untold != 2 {
+		t.Fatalf("asked = %+v, want still 2 untold forms", l.Deal.Asked)
+	}
 }

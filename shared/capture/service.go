@@ -472,6 +472,9 @@ func (s *Service) fold(l lead.Lead, inbox []lead.Touch, next *lead.Touch, base s
 		// Back button, a corrected answer) is the same request: one
 		// engagement, whatever it changed of the lead's data.
 		again := shows && l.RepeatsForm(sub, s.repeatWindow(sub.Source.Campaign))
+		// Unless it says something new: a repeat whose message the lead
+		// had not sent is no more interest, but it is news for the rep.
+		news := again && newMessage(l, sub)
 		l = lead.Merge(l, sub)
 		if l.LinkBase == "" {
 			l.LinkBase = base
@@ -484,8 +487,11 @@ func (s *Service) fold(l lead.Lead, inbox []lead.Touch, next *lead.Touch, base s
 			// A lead sales holds or has won: its rep is told.
 			l.AskAgain(sub.Source.At)
 		}
+		if news {
+			l.AskAgain(sub.Source.At)
+		}
 		touch := submissionChange(t.ID, lead.EventResubmitted, "resubmissions", sub, consent)
-		if !shows || again {
+		if !shows || (again && !news) {
 			// Kept on the timeline, but no form the lead asked with: the
 			// asked-again notice leaves it out.
 			touch.Events[0].Data[lead.DataTouchOnly] = true
@@ -574,6 +580,13 @@ func interest(l lead.Lead, sub lead.Submission) bool {
 		}
 	}
 	return false
+}
+
+// newMessage reports whether sub's message is one the lead has not sent
+// as its latest (spacing and case aside).
+func newMessage(l lead.Lead, sub lead.Submission) bool {
+	norm := func(v string) string { return strings.ToLower(strings.Join(strings.Fields(v), " ")) }
+	return norm(sub.Message) != "" && norm(sub.Message) != norm(l.Submission.Message)
 }
 
 // submissionSignal is the engagement a form submission shows: its form
