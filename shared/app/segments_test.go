@@ -82,6 +82,18 @@ func csvRows(t *testing.T, body string) []string {
 	return rows
 }
 
+// exportRun is the run id in the key of an export's file of a day
+// (segments/<id>/<date>-<run>.csv).
+func exportRun(t *testing.T, key, date string) string {
+	t.Helper()
+	_, file, _ := strings.Cut(strings.TrimPrefix(key, "segments/"), "/")
+	run, ok := strings.CutPrefix(strings.TrimSuffix(file, ".csv"), date+"-")
+	if !ok || len(run) != 26 || !strings.HasSuffix(file, ".csv") {
+		t.Fatalf("key %s, want segments/<id>/%s-<run id>.csv", key, date)
+	}
+	return run
+}
+
 // TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads captures leads
 // through the real capture function with every kind of consent, confirms
 // one by its double opt-in link, bounces one and erases one; the export
@@ -162,8 +174,10 @@ func TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads(t *testing.T) {
 	}
 	wantRows := []string{lead.HashEmail(ana), lead.HashEmail(cleo)}
 	slices.Sort(wantRows)
+	// Each export writes files of its own: segments/<id>/<date>-<run>.csv.
+	run := exportRun(t, exported.Exports[0].Key, "2026-11-23")
 	for _, x := range exported.Exports {
-		if w := want[x.Segment]; x.Matching != w.matching || x.Exportable != w.exportable || x.Key != "segments/"+x.Segment+"/2026-11-23.csv" {
+		if w := want[x.Segment]; x.Matching != w.matching || x.Exportable != w.exportable || x.Key != "segments/"+x.Segment+"/2026-11-23-"+run+".csv" {
 			t.Errorf("%s: %+v, want matching %d exportable %d", x.Segment, x, w.matching, w.exportable)
 		}
 		body := objectBody(t, bucket, x.Key)
@@ -197,7 +211,7 @@ func TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads(t *testing.T) {
 	}
 	for _, s := range list.Segments {
 		if w := want[s.ID]; s.Matching == nil || *s.Matching != w.matching || *s.Exportable != w.exportable || !s.CountedAt.Equal(monday) ||
-			s.Export != "s3://"+bucket+"/segments/"+s.ID+"/2026-11-23.csv" {
+			s.Export != "s3://"+bucket+"/segments/"+s.ID+"/2026-11-23-"+run+".csv" {
 			t.Errorf("list: %+v", s)
 		}
 	}
@@ -242,11 +256,15 @@ func TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads(t *testing.T) {
 		keys = append(keys, aws.ToString(o.Key))
 	}
 	slices.Sort(keys)
-	if !slices.Equal(keys, []string{"segments/everyone/2026-11-23.csv", "segments/everyone/2026-11-30.csv",
-		"segments/newsletter/2026-11-23.csv", "segments/newsletter/2026-11-30.csv"}) {
+	var weekly string
+	if len(keys) == 4 {
+		weekly = exportRun(t, keys[1], "2026-11-30")
+	}
+	if weekly == run || !slices.Equal(keys, []string{"segments/everyone/2026-11-23-" + run + ".csv", "segments/everyone/2026-11-30-" + weekly + ".csv",
+		"segments/newsletter/2026-11-23-" + run + ".csv", "segments/newsletter/2026-11-30-" + weekly + ".csv"}) {
 		t.Fatalf("bucket holds %v", keys)
 	}
-	if rows := csvRows(t, objectBody(t, bucket, "segments/newsletter/2026-11-30.csv")); !slices.Equal(rows, []string{lead.HashEmail(ana)}) {
+	if rows := csvRows(t, objectBody(t, bucket, "segments/newsletter/2026-11-30-"+weekly+".csv")); !slices.Equal(rows, []string{lead.HashEmail(ana)}) {
 		t.Fatalf("after cleo's complaint: rows %v, want ana's only", rows)
 	}
 
@@ -257,7 +275,7 @@ func TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads(t *testing.T) {
 		t.Fatalf("dashboard: %d %v", page.StatusCode, err)
 	}
 	for _, want := range []string{`<th scope="row">newsletter</th>`, `<td class="who">Newsletter sign-ups</td>`, "<td>5</td>\n<td>1</td>",
-		"2026-11-30<small>segments/newsletter/2026-11-30.csv</small>"} {
+		"2026-11-30<small>segments/newsletter/2026-11-30-" + weekly + ".csv</small>"} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}
@@ -295,7 +313,7 @@ func TestSegmentExportHoldsOnlyConsentingUnsuppressedLeads(t *testing.T) {
 		if slices.Contains(rows, lead.HashEmail(ana)) {
 			t.Errorf("%s still lists the erased address: %v", k, rows)
 		}
-		if strings.HasSuffix(k, "2026-11-23.csv") && !slices.Equal(rows, []string{lead.HashEmail(cleo)}) {
+		if strings.Contains(k, "/2026-11-23-") && !slices.Equal(rows, []string{lead.HashEmail(cleo)}) {
 			t.Errorf("%s after ana's erasure: rows %v, want cleo's only", k, rows)
 		}
 	}

@@ -25,10 +25,15 @@ const Header = "Email\n"
 // ContentType is a list's media type.
 const ContentType = "text/csv; charset=utf-8"
 
-// Key is where a segment's list of a day goes: segments/<id>/<date>.csv.
-// A second export the same day (a retry, a manual run) replaces it.
-func Key(id string, at time.Time) string {
-	return Prefix + id + "/" + at.UTC().Format("2006-01-02") + ".csv"
+// Key is where one export's list of a segment goes:
+// segments/<id>/<date>-<run>.csv, run naming the export (a time-ordered
+// id: a segment's newest list sorts last). Each export writes lists of
+// its own, never one another export wrote: an erasure writes back a list
+// without the erased row from what it read, and had a second export the
+// same day written the same key meanwhile, that write would put back the
+// day's first list over it (every row the second one added, lost).
+func Key(id string, at time.Time, run string) string {
+	return Prefix + id + "/" + at.UTC().Format("2006-01-02") + "-" + run + ".csv"
 }
 
 // IsList reports whether a key of the bucket names a customer list.

@@ -410,7 +410,7 @@ func (f *files) Put(_ context.Context, key, contentType string, body io.ReadSeek
 // it are left alone; run again (after an interruption, when the lead is
 // gone already) it still does.
 func TestEraseUnlistsTheAddressFromSegmentExports(t *testing.T) {
-	if key := customerlist.Key("demo", t0); !customerlist.IsList(key) {
+	if key := customerlist.Key("demo", t0, "01KRUN"); !customerlist.IsList(key) {
 		t.Fatalf("the exports write %s; erasure looks for lists under %s", key, customerlist.Prefix)
 	}
 	ann, bob, cleo := segment.HashEmail(email), segment.HashEmail("bob@acme.example"), segment.HashEmail("cleo@acme.example")

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/customerlist"
+	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
 )
 
@@ -148,11 +149,12 @@ func (e *Exporter) Export(ctx context.Context) ([]Run, error) {
 		return nil, fmt.Errorf("segments: scan: %w", err)
 	}
 	runs := make([]Run, len(segs))
+	run := ids.New(now) // this export's files: see customerlist.Key
 	for i, s := range segs {
 		if err := bufs[i].Flush(); err != nil {
 			return nil, fmt.Errorf("segments: write %s: %w", s.ID, err)
 		}
-		runs[i] = Run{Segment: s.ID, Matching: counts[i].Matching, Exportable: counts[i].Exportable, At: now, Key: customerlist.Key(s.ID, now)}
+		runs[i] = Run{Segment: s.ID, Matching: counts[i].Matching, Exportable: counts[i].Exportable, At: now, Key: customerlist.Key(s.ID, now, run)}
 	}
 	// The scan read leads an erasure may have erased since, and an
 	// erasure takes its address out of the lists already in the bucket,

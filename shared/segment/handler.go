@@ -132,7 +132,7 @@ func (h *Handler) download(ctx context.Context, req httpapi.Request, log *slog.L
 		log.Warn("segment download", "segment", seg.ID, "status", http.StatusRequestEntityTooLarge, "exportable", c.Exportable)
 		return httpapi.JSON(http.StatusRequestEntityTooLarge, map[string]any{
 			"error":      fmt.Sprintf("%d rows are more than a download carries (%d MB): take the file the export writes to the bucket", c.Exportable, limit>>20),
-			"exportable": c.Exportable, "export": "POST /reports/segments/export, then s3://" + h.Bucket + "/" + customerlist.Key(seg.ID, now),
+			"exportable": c.Exportable, "export": "POST /reports/segments/export, then the file it names in s3://" + h.Bucket + "/" + customerlist.Prefix + seg.ID + "/",
 		}, noStore), nil
 	}
 	log.Info("segment download", "segment", seg.ID, "status", http.StatusOK, "matching", c.Matching, "exportable", c.Exportable, "bytes", b.Len())

@@ -228,16 +228,25 @@ func TestExportWritesEachSegmentsHashedAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := HashEmail
-	want := map[string]string{
-		"segments/won/2026-11-16.csv": "Email\n" + h("a@corp.example") + "\n",
-		"segments/all/2026-11-16.csv": "Email\n" + h("a@corp.example") + "\n" + h("c@corp.example") + "\n",
+	// Each export's files are its own: segments/<id>/<date>-<run>.csv,
+	// one run id for all of them.
+	if len(got) != 2 {
+		t.Fatalf("runs %+v", got)
 	}
-	if len(objs.files) != 2 || objs.files["segments/won/2026-11-16.csv"] != want["segments/won/2026-11-16.csv"] ||
-		objs.files["segments/all/2026-11-16.csv"] != want["segments/all/2026-11-16.csv"] {
+	run := strings.TrimSuffix(strings.TrimPrefix(got[0].Key, "segments/all/2026-11-16-"), ".csv")
+	if len(run) != 26 || got[0].Key != customerlist.Key("all", now, run) {
+		t.Fatalf("key %s, want segments/all/2026-11-16-<run id>.csv", got[0].Key)
+	}
+	allKey, wonKey := "segments/all/2026-11-16-"+run+".csv", "segments/won/2026-11-16-"+run+".csv"
+	want := map[string]string{
+		wonKey: "Email\n" + h("a@corp.example") + "\n",
+		allKey: "Email\n" + h("a@corp.example") + "\n" + h("c@corp.example") + "\n",
+	}
+	if len(objs.files) != 2 || objs.files[wonKey] != want[wonKey] || objs.files[allKey] != want[allKey] {
 		t.Fatalf("files %v, want %v", objs.files, want)
 	}
-	wantRuns := []Run{{Segment: "all", Matching: 4, Exportable: 2, At: now, Key: "segments/all/2026-11-16.csv"},
-		{Segment: "won", Matching: 3, Exportable: 1, At: now, Key: "segments/won/2026-11-16.csv"}}
+	wantRuns := []Run{{Segment: "all", Matching: 4, Exportable: 2, At: now, Key: allKey},
+		{Segment: "won", Matching: 3, Exportable: 1, At: now, Key: wonKey}}
 	if !slices.Equal(got, wantRuns) || !slices.Equal(runs.runs, wantRuns) {
 		t.Fatalf("runs %+v, recorded %+v, want %+v", got, runs.runs, wantRuns)
 	}
@@ -256,6 +265,10 @@ func TestExportWritesEachSegmentsHashedAddresses(t *testing.T) {
 	got, err = e.Export(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "segment won: put refused") || len(got) != 1 || got[0].Segment != "all" || len(runs.runs) != 1 {
 		t.Fatalf("one failed put: runs %+v, error %v", got, err)
+	}
+	// The same day again: files of its own, the first export's left as they were.
+	if got[0].Key == allKey || objs.files[allKey] != want[allKey] || objs.files[got[0].Key] != want[allKey] {
+		t.Fatalf("the second export wrote %s; files %v", got[0].Key, objs.files)
 	}
 }
 
@@ -282,7 +295,7 @@ func TestDownloadTooLargeForALambdaAnswer(t *testing.T) {
 		Exporter: &Exporter{Segments: NewSet(all), Leads: leads, Runs: &memRuns{}, Clock: func() time.Time { return now }}}
 	req := httpapi.Request{RouteKey: "GET /reports/segments/{segment}/csv", PathParameters: map[string]string{"segment": "all"}}
 	resp, _ := h.Handle(context.Background(), req)
-	if resp.StatusCode != 413 || !strings.Contains(resp.Body, `"exportable":10`) || !strings.Contains(resp.Body, "s3://bkt/segments/all/2026-11-16.csv") {
+	if resp.StatusCode != 413 || !strings.Contains(resp.Body, `"exportable":10`) || !strings.Contains(resp.Body, "then the file it names in s3://bkt/segments/all/") {
 		t.Fatalf("too large: %d %s", resp.StatusCode, resp.Body)
 	}
 	h.MaxDownload = len(customerlist.Header) + 10*65

@@ -69,7 +69,7 @@ func New(cfg config.Segments, db *dynamodb.Client, bucket segment.Objects, env a
 }
 
 // Handlers are the function's two triggers: the routes, and the weekly
-// schedule (the export; a retry the same day replaces the day's files).
+// schedule (the export; a retry writes files of its own).
 func Handlers(h *segment.Handler) app.Handlers {
 	return app.Handlers{HTTP: h.Handle, Event: func(ctx context.Context, ev events.EventBridgeEvent) error {
 		runs, err := h.Exporter.Export(ctx)
