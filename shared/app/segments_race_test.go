@@ -18,9 +18,11 @@ import (
 	"github.com/leadflow/leadflow/shared/app/segmentsfn"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/privacy"
 	"github.com/leadflow/leadflow/shared/s3store"
 	"github.com/leadflow/leadflow/shared/segment"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
 // hookedBucket is the export bucket with a hook that runs before each of
@@ -236,6 +238,67 @@ func TestASameDayReExportRacingAnErasureKeepsItsRows(t *testing.T) {
 	resp, _ := segs.Handle(ctx, segmentsRequest(t, "segments-list.json", ""))
 	if !strings.Contains(resp.Body, `"export":"s3://`+bucket+"/"+again.Key+`"`) {
 		t.Fatalf("the segments route does not name the re-export's file %s: %s", again.Key, resp.Body)
+	}
+	for _, name := range []string{"ana", "bob", "cleo"} {
+		if strings.Contains(logs.String(), addr(name)) || strings.Contains(logs.String(), lead.HashEmail(addr(name))) {
+			t.Fatalf("%s's address or its hash is in a log", name)
+		}
+	}
+}
+
+// TestAnUnsubscribeDuringAnExportLeavesItsFile: the export reads the
+// leads; before it stores its file (a hook on the bucket's writes) ana
+// unsubscribes by her email's one-click link, and before it writes the
+// file again, bob's address bounces. Neither is in the file handed over:
+// before, both were, until the next week's export.
+func TestAnUnsubscribeDuringAnExportLeavesItsFile(t *testing.T) {
+	clock := &clockAt{t: monday}
+	capture, table, _ := buildAt(t, "capture", nil, clock.now, "")
+	unsub, _, _ := buildAt(t, "unsubscribe", nil, clock.now, table)
+	ses, _, _ := buildAt(t, "sesevents", nil, clock.now, table)
+	bucket := testenv.NewBucket(t)
+	clients := testenv.Clients(t)
+	ctx := context.Background()
+	var logs strings.Builder
+	env := app.Env{Logs: logsTo(&logs), Clock: clock.now}
+	stamp := time.Now().UnixNano()
+	addr := func(name string) string { return fmt.Sprintf("%s.%d@optout-race.example", name, stamp) }
+	for _, n := range []string{"ana", "bob", "cleo"} {
+		accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(addr(n))))) // newsletter-q4: single opt-in, consent given
+	}
+	testenv.Settle(t, table)
+	keys, _ := token.ParseKeys(testKeys)
+
+	var bounced bool
+	exportBucket := &hookedBucket{Bucket: s3store.Open(clients.S3, bucket), before: func(n int, _ string) {
+		switch n {
+		case 1:
+			ev := sampleEvent(t, "unsubscribe-oneclick.json")
+			link := links.Unsubscribe(keys, "https://x.example", capturedID(t, table, addr("ana")), clock.now())
+			ev.PathParameters = map[string]string{"token": link[strings.LastIndex(link, "/")+1:]}
+			if r, err := unsub.HTTP(ctx, ev); err != nil || r.StatusCode != http.StatusOK {
+				t.Fatalf("unsubscribe ana: %d %s %v", r.StatusCode, r.Body, err)
+			}
+		case 2:
+			bounced = true
+			if err := ses.Event(ctx, sesEvent(t, "ses-bounce-permanent.json", addr("bob"), capturedID(t, table, addr("bob")), "bounce-race")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}}
+	dir := testSegments(t, map[string]string{"everyone.yaml": segmentFiles["everyone.yaml"]})
+	segs, err := segmentsfn.New(config.Segments{AWS: testenv.AWS(t), Table: table, SegmentsDir: dir, Bucket: bucket}, clients.DynamoDB, exportBucket, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := raceExport(t, segs)
+	want := []string{lead.HashEmail(addr("cleo"))}
+	if got := csvRows(t, objectBody(t, bucket, run.Key)); !slices.Equal(got, want) || run.Exportable != 1 {
+		t.Fatalf("after ana unsubscribed before the export stored its file and bob bounced between its writes, it holds\n%v\n(it answered %d rows), want cleo's only %v\n(ana %s, bob %s)",
+			got, run.Exportable, want, lead.HashEmail(addr("ana")), lead.HashEmail(addr("bob")))
+	}
+	if !bounced {
+		t.Fatal("the export wrote its file once: bob's bounce was never forced")
 	}
 	for _, name := range []string{"ana", "bob", "cleo"} {
 		if strings.Contains(logs.String(), addr(name)) || strings.Contains(logs.String(), lead.HashEmail(addr(name))) {

@@ -56,29 +56,38 @@ func Without(body []byte, hash string) ([]byte, bool) {
 	return out, found
 }
 
-// Erasures are the addresses (email hashes) of the recent erasures: each
-// erasure records its address before it takes it out of the lists in the
-// bucket, and every writer of a list — the export, an erasure — reads
-// them after each write and writes again without any it had not yet
-// taken out. A list's last write is then followed by a read that found
-// nothing new, so an address still in it belongs to an erasure recorded
-// after that write, which finds the list and takes it out.
-type Erasures interface {
+// Removals are the addresses (email hashes) no list may be written with:
+// those of the recent erasures and of the recent suppressions
+// (unsubscribes, bounces, complaints). Each erasure and each suppression
+// records its address before anything else, and every writer of a list —
+// the export, an erasure — takes every recorded address out of what it
+// writes, reads them again after each write and writes again without any
+// it had not yet taken out. A list's last write is then followed by a
+// read that found nothing new, so an address still in it was recorded
+// after that write: a suppression made after the list was handed over
+// (the next export leaves it out), or an erasure, which finds the list
+// in the bucket and takes the address out.
+type Removals interface {
 	RecentErasures(ctx context.Context) ([]string, error)
+	RecentSuppressions(ctx context.Context) ([]string, error)
 }
 
-// Fresh are the addresses of the erasures recorded in e that are not in
-// taken yet; it adds them to taken (nil e: none).
-func Fresh(ctx context.Context, e Erasures, taken map[string]bool) (map[string]bool, error) {
-	if e == nil {
+// Fresh are the addresses recorded in r (erased or suppressed) that are
+// not in taken yet; it adds them to taken (nil r: none).
+func Fresh(ctx context.Context, r Removals, taken map[string]bool) (map[string]bool, error) {
+	if r == nil {
 		return nil, nil
 	}
-	hashes, err := e.RecentErasures(ctx)
+	erased, err := r.RecentErasures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	suppressed, err := r.RecentSuppressions(ctx)
 	if err != nil {
 		return nil, err
 	}
 	fresh := map[string]bool{}
-	for _, h := range hashes {
+	for _, h := range append(erased, suppressed...) {
 		if !taken[h] {
 			taken[h], fresh[h] = true, true
 		}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/customerlist"
+	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/segment"
 	"github.com/leadflow/leadflow/shared/store/memstore"
@@ -165,7 +166,7 @@ func (r *exportRace) add(names ...string) {
 
 // exporter writes through objects.
 func (r *exportRace) exporter(objects segment.Objects) *segment.Exporter {
-	return &segment.Exporter{Segments: r.segs, Leads: r.st, Objects: objects, Runs: r.runs, Erasures: r.st,
+	return &segment.Exporter{Segments: r.segs, Leads: r.st, Objects: objects, Runs: r.runs, Removals: r.st,
 		Clock: func() time.Time { return t0 }, TempDir: r.t.TempDir(), Log: slog.New(slog.DiscardHandler)}
 }
 
@@ -220,5 +221,136 @@ func TestASameDayReExportRacingAnErasureKeepsItsRows(t *testing.T) {
 	last, _ := r.runs.Runs(r.ctx)
 	if len(last) != 1 || last[0].Key != again.Key {
 		t.Fatalf("the segment's last run is %+v, want the re-export's %s", last, again.Key)
+	}
+}
+
+// suppress suppresses a lead's address as an unsubscribe, a bounce or a
+// complaint does (the store's Suppress, which every one of them goes
+// through).
+func (r *exportRace) suppress(name, reason string) {
+	r.t.Helper()
+	l, err := r.st.LeadByEmail(r.ctx, lead.HashEmail(addr(name)))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	l.Version++
+	if reason == "unsubscribe" {
+		l.Stage = lead.StageUnsubscribed
+	}
+	if err := r.st.Suppress(r.ctx, l, lead.Change{At: t0}, reason); err != nil {
+		r.t.Fatalf("suppress %s: %v", name, err)
+	}
+}
+
+// TestAnUnsubscribeDuringAnExportLeavesItsFile: ana unsubscribes after
+// the export read her and before it stored its file, bob bounces
+// between its writes of the file. Before, both stayed in the file handed
+// to the ad platforms until the next week's.
+func TestAnUnsubscribeDuringAnExportLeavesItsFile(t *testing.T) {
+	r := newExportRace(t, "ana", "bob", "cleo")
+	var hooked2 bool
+	run := r.export(&hooked{bucket: r.bucket, before: func(n int, _ string) {
+		switch n {
+		case 1:
+			r.suppress("ana", "unsubscribe")
+		case 2:
+			hooked2 = true
+			r.suppress("bob", "bounce")
+		}
+	}})
+	if got := r.bucket.rows(run.Key); !slices.Equal(got, rowsOf("cleo")) || run.Exportable != 1 {
+		t.Fatalf("after ana unsubscribed before the export stored its file and bob bounced between its writes, it holds\n%v\n(it says %d rows), want cleo's only %v\n(ana %s, bob %s)",
+			got, run.Exportable, rowsOf("cleo"), rowOf("ana"), rowOf("bob"))
+	}
+	if !hooked2 {
+		t.Fatal("the export wrote its file once: bob's bounce was never forced")
+	}
+}
+
+// TestAnErasureWritingBackAListKeepsOutAnUnsubscribe: ana unsubscribes
+// while the export runs; the export takes her row out and writes its
+// file again — but dana's erasure read the file before that and writes
+// it back (without dana) after the export is done. What it writes back
+// must not hold ana again.
+func TestAnErasureWritingBackAListKeepsOutAnUnsubscribe(t *testing.T) {
+	r := newExportRace(t, "ana", "bob", "dana")
+	type erased struct {
+		res Result
+		err error
+	}
+	writing, release, done := make(chan struct{}), make(chan struct{}), make(chan erased, 1)
+	var launched bool
+	run := r.export(&hooked{bucket: r.bucket, before: func(n int, _ string) {
+		switch n {
+		case 1:
+			r.suppress("ana", "unsubscribe")
+		case 2:
+			// The export writes its file again without ana. Dana's
+			// erasure has read it as first stored, and writes it back
+			// once the export is done.
+			launched = true
+			go func() {
+				svc := &Service{Store: r.st, Clock: func() time.Time { return t0 }, Exports: &hooked{bucket: r.bucket, before: func(n int, _ string) {
+					if n == 1 {
+						writing <- struct{}{}
+						<-release
+					}
+				}}}
+				res, err := svc.Erase(r.ctx, addr("dana"))
+				done <- erased{res, err}
+			}()
+			select {
+			case <-writing:
+			case e := <-done:
+				t.Errorf("dana's erasure wrote no list: %+v, %v", e.res, e.err)
+			}
+		}
+	}})
+	if !launched {
+		t.Fatal("the export wrote its file once: the erasure was never forced between its writes")
+	}
+	close(release)
+	e := <-done
+	if e.err != nil || !e.res.Erased || e.res.Exports != 1 {
+		t.Fatalf("erase dana: %+v, %v", e.res, e.err)
+	}
+	if got := r.bucket.rows(run.Key); !slices.Equal(got, rowsOf("bob")) {
+		t.Fatalf("after dana's erasure wrote back the list it read before the export took ana out, it holds\n%v\nwant bob's only %v\n(ana %s, dana %s)",
+			got, rowsOf("bob"), rowOf("ana"), rowOf("dana"))
+	}
+}
+
+// scanHook runs after reading every lead.
+type scanHook struct {
+	segment.Leads
+	after func()
+}
+
+func (s scanHook) ScanLeads(ctx context.Context, fn func(lead.Lead) error) error {
+	err := s.Leads.ScanLeads(ctx, fn)
+	s.after()
+	return err
+}
+
+// TestADownloadLeavesOutWhoWasErasedOrUnsubscribedDuringItsScan: the
+// download route answers a segment's list as it is now — so without ana,
+// erased after the scan read her, and bob, who unsubscribed then.
+func TestADownloadLeavesOutWhoWasErasedOrUnsubscribedDuringItsScan(t *testing.T) {
+	r := newExportRace(t, "ana", "bob", "cleo")
+	e := r.exporter(r.bucket)
+	e.Leads = scanHook{Leads: r.st, after: func() {
+		r.erase(r.bucket, "ana")
+		r.suppress("bob", "unsubscribe")
+	}}
+	h := &segment.Handler{Exporter: e, Bucket: "bkt", Log: slog.New(slog.DiscardHandler)}
+	resp, err := h.Handle(r.ctx, httpapi.Request{RouteKey: "GET /reports/segments/{segment}/csv", PathParameters: map[string]string{"segment": "everyone"}})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("download: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	got := strings.Split(strings.TrimSuffix(strings.TrimPrefix(resp.Body, customerlist.Header), "\n"), "\n")
+	slices.Sort(got)
+	if !slices.Equal(got, rowsOf("cleo")) || resp.Headers["X-Segment-Exportable"] != "1" {
+		t.Fatalf("the download answers\n%v\n(X-Segment-Exportable %s), want cleo's row only %v\n(ana %s, bob %s)",
+			got, resp.Headers["X-Segment-Exportable"], rowsOf("cleo"), rowOf("ana"), rowOf("bob"))
 	}
 }

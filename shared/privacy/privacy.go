@@ -39,10 +39,10 @@ type Store interface {
 	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
 	// RecordErasure records, first, that the address is being erased,
 	// naming no lead (kept a short while): every writer of a customer
-	// list takes the rows of the erasures it reads out of what it writes
-	// (customerlist.Erasures).
+	// list takes the rows of the erasures and suppressions it reads out
+	// of what it writes (customerlist.Removals).
 	RecordErasure(ctx context.Context, emailHash string, at time.Time) error
-	customerlist.Erasures
+	customerlist.Removals
 }
 
 // Export is everything held about one address.
@@ -240,29 +240,31 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	return res, nil
 }
 
-// freshErasures is customerlist.Fresh over the store's erasures.
-func (s *Service) freshErasures(ctx context.Context, taken map[string]bool) (map[string]bool, error) {
+// freshRemovals is customerlist.Fresh over the store's erasures and
+// suppressions.
+func (s *Service) freshRemovals(ctx context.Context, taken map[string]bool) (map[string]bool, error) {
 	fresh, err := customerlist.Fresh(ctx, s.Store, taken)
 	if err != nil {
-		return nil, fmt.Errorf("segment exports: erasures: %w", err)
+		return nil, fmt.Errorf("segment exports: erasures and suppressions: %w", err)
 	}
 	return fresh, nil
 }
 
 // unlist takes a hashed address out of every customer list the segment
 // exports left in the bucket, and says how many listed it. A list is
-// written without the rows of every erasure recorded (the others' too):
-// what this erasure read may be older than what another erasure, or an
-// export, wrote since. So after writing, it reads the erasures again and,
-// while one it had not taken out is new, reads the lists it wrote again
-// and writes each still holding an erased row without it
-// (customerlist.Erasures).
+// written without the rows of every erasure and suppression recorded
+// (the others' too): what this erasure read may be older than what
+// another erasure, or an export, wrote since — an export that took out
+// an address suppressed while it ran, say. So after writing, it reads
+// them again and, while one it had not taken out is new, reads the lists
+// it wrote again and writes each still holding such a row without it
+// (customerlist.Removals).
 func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
 	if s.Exports == nil {
 		return 0, nil
 	}
 	taken := map[string]bool{hash: true}
-	if _, err := s.freshErasures(ctx, taken); err != nil {
+	if _, err := s.freshRemovals(ctx, taken); err != nil {
 		return 0, err
 	}
 	var written []string
@@ -279,7 +281,7 @@ func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
 	}
 	n := len(written)
 	for round := 0; len(written) > 0; round++ {
-		fresh, err := s.freshErasures(ctx, taken)
+		fresh, err := s.freshRemovals(ctx, taken)
 		if err != nil {
 			return 0, err
 		}
@@ -287,7 +289,7 @@ func (s *Service) unlist(ctx context.Context, hash string) (int, error) {
 			break
 		}
 		if round >= customerlist.MaxRounds {
-			return 0, fmt.Errorf("segment exports: erasures kept coming for %d rounds", round)
+			return 0, fmt.Errorf("segment exports: erasures and suppressions kept coming for %d rounds", round)
 		}
 		var again []string
 		for _, key := range written {

@@ -63,9 +63,9 @@ type Exporter struct {
 	Leads    Leads
 	Objects  Objects
 	Runs     Runs
-	// Erasures are the addresses recently erased: the export takes
-	// their rows out of its files (nil: none are).
-	Erasures customerlist.Erasures
+	// Removals are the addresses recently erased or suppressed: the
+	// export takes their rows out of its files (nil: none are).
+	Removals customerlist.Removals
 	Clock    func() time.Time
 	// TempDir holds the files while they are written ("" is the
 	// system's: /tmp in Lambda).
@@ -156,28 +156,31 @@ func (e *Exporter) Export(ctx context.Context) ([]Run, error) {
 		}
 		runs[i] = Run{Segment: s.ID, Matching: counts[i].Matching, Exportable: counts[i].Exportable, At: now, Key: customerlist.Key(s.ID, now, run)}
 	}
-	// The scan read leads an erasure may have erased since, and an
-	// erasure takes its address out of the lists already in the bucket,
-	// not out of one stored after it looked. So the rows of every
-	// erasure recorded are taken out before the files are stored, and
-	// after each storing the erasures are read again: one recorded
-	// meanwhile is taken out and the files it was in stored again, until
-	// a read finds none new. An erasure recorded after that read finds
-	// the files in the bucket (customerlist.Erasures).
+	// The scan read leads an erasure may have erased since, or that
+	// unsubscribed, bounced or complained since; an erasure takes its
+	// address out of the lists already in the bucket, not out of one
+	// stored after it looked, and a suppression takes it out of none.
+	// So the rows of every erasure and suppression recorded are taken
+	// out before the files are stored, and after each storing they are
+	// read again: one recorded meanwhile is taken out and the files it
+	// was in stored again, until a read finds none new. A file is thus
+	// handed over without anyone suppressed or erased before its last
+	// write; an erasure recorded after that read finds the files in the
+	// bucket (customerlist.Removals).
 	stored := make([]bool, len(segs))
 	failed := make([]bool, len(segs))
 	var errs []error
 	taken := map[string]bool{}
 	for round := 0; ; round++ {
-		fresh, err := customerlist.Fresh(ctx, e.Erasures, taken)
+		fresh, err := customerlist.Fresh(ctx, e.Removals, taken)
 		if err != nil {
-			return nil, fmt.Errorf("segments: erasures: %w", err)
+			return nil, fmt.Errorf("segments: erasures and suppressions: %w", err)
 		}
 		if round > 0 && len(fresh) == 0 {
 			break
 		}
 		if round > customerlist.MaxRounds {
-			return nil, fmt.Errorf("segments: erasures kept coming for %d rounds: run the export again", round)
+			return nil, fmt.Errorf("segments: erasures and suppressions kept coming for %d rounds: run the export again", round)
 		}
 		for i, s := range segs {
 			if failed[i] {

@@ -128,6 +128,20 @@ func (h *Handler) download(ctx context.Context, req httpapi.Request, log *slog.L
 		return httpapi.JSON(http.StatusInternalServerError, map[string]string{"error": "internal error", "request_id": req.RequestContext.RequestID}, nil), nil
 	}
 	c := counts[0]
+	// The scan read leads that may have been erased, or have
+	// unsubscribed, bounced or complained, since: their rows leave the
+	// list before it is handed over.
+	fresh, err := customerlist.Fresh(ctx, e.Removals, map[string]bool{})
+	if err != nil {
+		log.Error("segment download", "segment", seg.ID, "status", http.StatusInternalServerError, "error", err.Error())
+		return httpapi.JSON(http.StatusInternalServerError, map[string]string{"error": "internal error", "request_id": req.RequestContext.RequestID}, nil), nil
+	}
+	if len(fresh) > 0 && !w.over {
+		kept, dropped := customerlist.Drop(b.Bytes(), fresh)
+		b.Reset()
+		b.Write(kept)
+		c.Exportable -= dropped
+	}
 	if w.over {
 		log.Warn("segment download", "segment", seg.ID, "status", http.StatusRequestEntityTooLarge, "exportable", c.Exportable)
 		return httpapi.JSON(http.StatusRequestEntityTooLarge, map[string]any{

@@ -40,6 +40,7 @@ type contractStore interface {
 	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
 	Suppressed(ctx context.Context, emailHash string) (bool, error)
 	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
+	RecentSuppressions(ctx context.Context) ([]string, error)
 	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error
 	Count(ctx context.Context, campaign string, at time.Time, counters ...string) error
 	CampaignStats(ctx context.Context, campaign string, at time.Time) (map[string]int64, error)
@@ -534,6 +535,16 @@ var contractCases = []struct {
 		unsub.Stage = lead.StageUnsubscribed
 		c.must("suppress", c.s.Suppress(c.ctx, unsub, chg(t0, ev(t0, "unsubscribed", "e2"), "spring", "unsubscribes"), "unsubscribe"))
 		c.suppressed("suppressed", l.EmailHash, true)
+		// Every suppression of a lead is recorded for the customer lists'
+		// writers (customerlist.Removals); one by hash alone (an erasure,
+		// recorded as such) is not.
+		recent := func(step string, want ...string) {
+			got, err := c.s.RecentSuppressions(c.ctx)
+			c.must(step, err)
+			slices.Sort(want)
+			c.eq(step, got, want)
+		}
+		recent("recorded suppressions", l.EmailHash)
 		got := c.lead("after suppress", "L1")
 		c.eq("suppressed lead", []any{got.Version, got.Stage, got.Suppressed}, []any{2, lead.StageUnsubscribed, "unsubscribe"})
 		c.err("again", c.s.Suppress(c.ctx, bump(unsub), chg(t0, ev(t0.Add(time.Second), "unsubscribed", "e3"), "spring", "unsubscribes"), "unsubscribe"), lead.ErrAlreadySuppressed)
@@ -582,6 +593,7 @@ var contractCases = []struct {
 		c.eq("L3 once", c.lead("L3 after refusals", "L3").Version, 2)
 		c.must("suppress by hash again", c.s.SuppressHash(c.ctx, l.EmailHash, "complaint", t0))
 		c.suppressed("still suppressed", l.EmailHash, true)
+		recent("every suppression of a lead recorded once", l.EmailHash, l2.EmailHash, l3.EmailHash)
 	}},
 
 	{"erasure", func(c *check) {

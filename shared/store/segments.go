@@ -64,16 +64,19 @@ func (s *Store) SegmentRuns(ctx context.Context) ([]SegmentRun, error) {
 	return out, nil
 }
 
-// Erasures are recorded in the same partition, one item per erased
-// address (ERASED#<email hash>, naming no lead, holding nothing but its
-// expiry), kept ErasureMemory: the export and the erasures take every
-// recent erasure's row out of the customer lists they write (see
-// customerlist.Erasures).
-const erasedPrefix = "ERASED#"
+// Erasures and suppressions are recorded in the same partition, one item
+// per address (ERASED#<email hash>, SUPPRESSED#<email hash>, naming no
+// lead, holding nothing but its expiry), kept ErasureMemory: the export
+// and the erasures take every recent erasure's and suppression's row out
+// of the customer lists they write (see customerlist.Removals).
+const (
+	erasedPrefix     = "ERASED#"
+	suppressedPrefix = "SUPPRESSED#"
+)
 
-// ErasureMemory is how long an erasure's record is kept (TTL): far longer
-// than an export (the segments function runs at most 15 minutes) or an
-// erasure (1 minute) runs.
+// ErasureMemory is how long an erasure's or a suppression's record is
+// kept (TTL): far longer than an export (the segments function runs at
+// most 15 minutes) or an erasure (1 minute) runs.
 const ErasureMemory = 24 * time.Hour
 
 type erasure struct {
@@ -82,12 +85,25 @@ type erasure struct {
 
 // RecordErasure records that the address of emailHash is being erased.
 func (s *Store) RecordErasure(ctx context.Context, emailHash string, at time.Time) error {
-	item, err := withKey(erasure{ExpiresAt: at.Add(ErasureMemory).Unix()}, pkSegments, erasedPrefix+emailHash)
+	return s.recordRemoval(ctx, erasedPrefix, emailHash, at, "erasure")
+}
+
+// recordSuppression records that the address of emailHash is being
+// suppressed: Suppress does, before it writes anything else, so an export that read the lead before and stores its file
+// after finds the record when it reads them after storing it. A
+// suppression that then fails leaves a record that only keeps the
+// address out of the files written in the next ErasureMemory.
+func (s *Store) recordSuppression(ctx context.Context, emailHash string, at time.Time) error {
+	return s.recordRemoval(ctx, suppressedPrefix, emailHash, at, "suppression")
+}
+
+func (s *Store) recordRemoval(ctx context.Context, prefix, emailHash string, at time.Time, what string) error {
+	item, err := withKey(erasure{ExpiresAt: at.Add(ErasureMemory).Unix()}, pkSegments, prefix+emailHash)
 	if err != nil {
-		return wrap("marshal erasure", err)
+		return wrap("marshal "+what, err)
 	}
 	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
-		return wrap("record erasure", err)
+		return wrap("record "+what, err)
 	}
 	return nil
 }
@@ -96,19 +112,29 @@ func (s *Store) RecordErasure(ctx context.Context, emailHash string, at time.Tim
 // last ErasureMemory (one strongly consistent query: a record written
 // before it started is in it).
 func (s *Store) RecentErasures(ctx context.Context) ([]string, error) {
+	return s.recentRemovals(ctx, erasedPrefix, "erasures")
+}
+
+// RecentSuppressions are the email hashes of the suppressions recorded
+// in the last ErasureMemory (strongly consistent, as RecentErasures).
+func (s *Store) RecentSuppressions(ctx context.Context) ([]string, error) {
+	return s.recentRemovals(ctx, suppressedPrefix, "suppressions")
+}
+
+func (s *Store) recentRemovals(ctx context.Context, prefix, what string) ([]string, error) {
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{TableName: &s.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ProjectionExpression:      aws.String("SK"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pkSegments), ":sk": str(erasedPrefix)}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pkSegments), ":sk": str(prefix)}})
 	var out []string
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, wrap("query erasures", err)
+			return nil, wrap("query "+what, err)
 		}
 		for _, item := range page.Items {
 			if sk, ok := item["SK"].(*types.AttributeValueMemberS); ok {
-				out = append(out, sk.Value[len(erasedPrefix):])
+				out = append(out, sk.Value[len(prefix):])
 			}
 		}
 	}

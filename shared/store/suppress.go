@@ -60,8 +60,12 @@ func (s *Store) Suppression(ctx context.Context, emailHash string) (string, time
 // lead.ErrAlreadySuppressed when the stored lead has its copy already,
 // or when the entry was made for this lead (l gets the copy, ch is not
 // recorded twice); a lead listed before it existed is written with l and
-// ch (nil).
+// ch (nil). First of all it records the suppression for the customer
+// lists' writers (RecentSuppressions).
 func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error {
+	if err := s.recordSuppression(ctx, l.EmailHash, ch.At); err != nil {
+		return err
+	}
 	sup := suppression{Reason: reason, At: ch.At, LeadID: l.ID}
 	if l.Suppressed == "" {
 		l.Suppressed = reason // the lead's copy, written with the list entry
@@ -122,7 +126,9 @@ func (s *Store) Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reaso
 	return err
 }
 
-// SuppressHash suppresses an address by hash alone (no lead known).
+// SuppressHash suppresses an address by hash alone (no lead known). It
+// records nothing for the customer lists' writers: no lead, no row; its
+// one caller, an erasure, recorded the address first (RecordErasure).
 func (s *Store) SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error {
 	item, err := withKey(suppression{Reason: reason, At: at}, suppressPK(emailHash), skSuppress)
 	if err != nil {

@@ -28,6 +28,9 @@ type Store interface {
 	Lead(ctx context.Context, id string) (lead.Lead, error)
 	// Suppress writes the lead and its suppression record atomically;
 	// lead.ErrAlreadySuppressed when the address was suppressed before.
+	// It first records the address for the segment exports, which take
+	// it out of a customer list they are writing
+	// (customerlist.Removals).
 	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
 	// Save writes the lead (versioned): the opt-out of an address
 	// suppressed already (a bounce) needs no new list entry.

@@ -64,7 +64,7 @@ func New(cfg config.Segments, db *dynamodb.Client, bucket segment.Objects, env a
 	st := store.New(db, cfg.Table)
 	log := logx.New(env.Logs, "segments", cfg.LogLevel)
 	return &segment.Handler{Bucket: cfg.Bucket, Log: log, Exporter: &segment.Exporter{
-		Segments: segs, Leads: st, Objects: bucket, Runs: Runs{st}, Erasures: st, Clock: env.Clock, Log: log,
+		Segments: segs, Leads: st, Objects: bucket, Runs: Runs{st}, Removals: st, Clock: env.Clock, Log: log,
 	}}, nil
 }
 

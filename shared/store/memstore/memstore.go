@@ -47,20 +47,21 @@ const DueShards = 8
 // Store is the in-memory table. The zero value is not usable: use New.
 type Store struct {
 	// inbox holds the touches waiting in each lead's inbox, by id.
-	inbox      map[string]map[string]lead.Touch
-	mu         sync.Mutex
-	profiles   map[string]profile            // lead id → profile
-	emails     map[string]string             // email hash → lead id
-	events     map[string]map[string][]byte  // lead id → event sort key → event (JSON)
-	idem       map[string]idemRecord         // hashed key → record
-	suppressed map[string]suppression        // email hash → why
-	stats      map[statsKey]map[string]int64 // campaign, variant, month → counters
-	turns      map[string]int64              // team → turns taken
-	rates      map[string]int64              // rate key with window → calls
-	once       map[string]time.Time          // Once keys
-	alerts     map[string]*alertWindow       // alert flood control: source and window → slots, holds
-	erasures   map[string]time.Time          // email hash → when its erasure was recorded
-	viewers    map[string]bool               // visitor#variant: page views counted
+	inbox       map[string]map[string]lead.Touch
+	mu          sync.Mutex
+	profiles    map[string]profile            // lead id → profile
+	emails      map[string]string             // email hash → lead id
+	events      map[string]map[string][]byte  // lead id → event sort key → event (JSON)
+	idem        map[string]idemRecord         // hashed key → record
+	suppressed  map[string]suppression        // email hash → why
+	stats       map[statsKey]map[string]int64 // campaign, variant, month → counters
+	turns       map[string]int64              // team → turns taken
+	rates       map[string]int64              // rate key with window → calls
+	once        map[string]time.Time          // Once keys
+	alerts      map[string]*alertWindow       // alert flood control: source and window → slots, holds
+	erasures    map[string]time.Time          // email hash → when its erasure was recorded
+	suppressing map[string]time.Time          // email hash → when its suppression was recorded
+	viewers     map[string]bool               // visitor#variant: page views counted
 }
 
 // New returns an empty store.
@@ -69,7 +70,8 @@ func New() *Store {
 		profiles: map[string]profile{}, emails: map[string]string{}, events: map[string]map[string][]byte{},
 		idem: map[string]idemRecord{}, suppressed: map[string]suppression{},
 		stats: map[statsKey]map[string]int64{}, turns: map[string]int64{}, rates: map[string]int64{}, once: map[string]time.Time{},
-		inbox: map[string]map[string]lead.Touch{}, erasures: map[string]time.Time{}, viewers: map[string]bool{},
+		inbox: map[string]map[string]lead.Touch{}, erasures: map[string]time.Time{}, suppressing: map[string]time.Time{},
+		viewers: map[string]bool{},
 	}
 }
 
@@ -398,6 +400,7 @@ func (s *Store) Suppression(_ context.Context, emailHash string) (string, time.T
 func (s *Store) Suppress(_ context.Context, l lead.Lead, ch lead.Change, reason string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.suppressing[l.EmailHash] = ch.At // first, whatever follows (RecentSuppressions)
 	if l.Suppressed == "" {
 		l.Suppressed = reason
 	}
@@ -438,7 +441,8 @@ func (s *Store) Suppress(_ context.Context, l lead.Lead, ch lead.Change, reason 
 	return nil
 }
 
-// SuppressHash suppresses an address by hash alone, replacing any record.
+// SuppressHash suppresses an address by hash alone, replacing any record
+// (recording nothing for the lists' writers, as the adapter).
 func (s *Store) SuppressHash(_ context.Context, emailHash, reason string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -460,6 +464,15 @@ func (s *Store) RecentErasures(context.Context) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Sorted(maps.Keys(s.erasures)), nil
+}
+
+// RecentSuppressions are the email hashes of the suppressions recorded
+// by Suppress (the adapter keeps each record
+// store.ErasureMemory; this one, always), sorted.
+func (s *Store) RecentSuppressions(context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.suppressing)), nil
 }
 
 // Erase overwrites the given events (not atomically with the rest, like
