@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/wallclock/wallclocktest"
 )
 
 var (
@@ -98,7 +99,7 @@ func TestNextOpenIsTheFirstOpenMinute(t *testing.T) {
 			for range 60 {
 				nows = append(nows, start.Add(time.Duration(r.Int64N(int64(365*24*time.Hour)))))
 			}
-			for _, change := range dstChanges(loc, 2026) {
+			for _, change := range wallclocktest.DSTChanges(loc, 2026) {
 				for range 40 {
 					nows = append(nows, change.Add(time.Duration(r.Int64N(int64(72*time.Hour)))-36*time.Hour))
 				}
@@ -116,20 +117,6 @@ func TestNextOpenIsTheFirstOpenMinute(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// dstChanges are the instants a zone changes its offset during a year.
-func dstChanges(loc *time.Location, year int) []time.Time {
-	var out []time.Time
-	t := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
-	for {
-		_, end := t.ZoneBounds()
-		if end.IsZero() || end.Year() > year {
-			return out
-		}
-		out = append(out, end)
-		t = end
 	}
 }
 

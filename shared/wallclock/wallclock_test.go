@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/leadflow/leadflow/shared/wallclock/wallclocktest"
 )
 
 func zone(t *testing.T, name string) *time.Location {
@@ -110,7 +112,7 @@ func TestAddCountsWorkingMinutes(t *testing.T) {
 			for range 40 {
 				starts = append(starts, start.Add(time.Duration(r.Int64N(int64(365*24*time.Hour)))))
 			}
-			for _, change := range dstChanges(loc, 2026) {
+			for _, change := range wallclocktest.DSTChanges(loc, 2026) {
 				for range 20 {
 					starts = append(starts, change.Add(time.Duration(r.Int64N(int64(72*time.Hour)))-36*time.Hour))
 				}
@@ -130,20 +132,6 @@ func TestAddCountsWorkingMinutes(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// dstChanges are the instants a zone changes its offset during a year.
-func dstChanges(loc *time.Location, year int) []time.Time {
-	var out []time.Time
-	t := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
-	for {
-		_, end := t.ZoneBounds()
-		if end.IsZero() || end.Year() > year {
-			return out
-		}
-		out = append(out, end)
-		t = end
 	}
 }
 
