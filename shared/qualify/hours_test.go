@@ -53,6 +53,12 @@ func TestDueByWorkingHours(t *testing.T) {
 			time.Date(2026, 12, 23, 17, 58, 0, 0, berlin), time.Date(2026, 12, 28, 8, 3, 0, 0, berlin), "5m of working hours (Mon–Fri 08:00–18:00 Europe/Berlin, except 2 holidays)"},
 		{"a team's own holidays", withHours(office, `{from: "09:00", to: "17:00", days: [mon, tue, wed, thu, fri], time_zone: America/New_York, holidays: [2026-11-26]}`), "enterprise",
 			time.Date(2026, 11, 25, 16, 58, 0, 0, ny), time.Date(2026, 11, 27, 9, 3, 0, 0, ny), "5m of working hours (Mon–Fri 09:00–17:00 America/New_York, except 1 holiday)"},
+		{"holidays every year: Christmas of any year", withHours(`{from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin, holidays: [12-24, "--12-25", 2027-12-27]}`, ""), "smb",
+			time.Date(2027, 12, 23, 17, 58, 0, 0, berlin), time.Date(2027, 12, 28, 8, 3, 0, 0, berlin),
+			"5m of working hours (Mon–Fri 08:00–18:00 Europe/Berlin, except 2 holidays every year and 1 more)"},
+		{"holidays every year, in 2031 too", withHours(`{from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin, holidays: [12-24, 12-25]}`, ""), "smb",
+			time.Date(2031, 12, 23, 17, 58, 0, 0, berlin), time.Date(2031, 12, 26, 8, 3, 0, 0, berlin),
+			"5m of working hours (Mon–Fri 08:00–18:00 Europe/Berlin, except 2 holidays every year)"},
 		{"around the clock by hours", withHours(`{from: "00:00", to: "24:00", days: [mon, tue, wed, thu, fri, sat, sun]}`, ""), "smb", saturday, saturday.Add(5 * time.Minute),
 			"5m of working hours (every day 00:00–24:00 UTC)"},
 	}
@@ -111,7 +117,19 @@ func TestHoursValidationLines(t *testing.T) {
 	edit("missing to", "  hours: "+good, `  hours: {from: "08:00", days: [mon]}`, `  hours: {from`,
 		`sla.hours: missing to`)
 	edit("bad holiday", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon], holidays: [2026-12-24, 2026-12-32]}`, "2026-12-32",
-		`sla.hours.holidays: bad date "2026-12-32" (use YYYY-MM-DD such as 2026-12-24)`)
+		`sla.hours.holidays: bad date "2026-12-32": December 2026 has 31 days`)
+	edit("a holiday every year that no year has", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon], holidays: [12-25, 02-30]}`, "02-30",
+		`sla.hours.holidays: bad date "02-30": February has 29 days`)
+	edit("a month no year has", "      hours: "+good, `      hours: {from: "08:00", to: "18:00", days: [mon], holidays: ["--13-01"]}`, "--13-01",
+		`routing.teams.enterprise.hours.holidays: bad date "--13-01": there is no month 13`)
+	edit("a 29 February of a common year", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon], holidays: [02-29, 2027-02-29]}`, "2027-02-29",
+		`sla.hours.holidays: bad date "2027-02-29": February 2027 has 28 days`)
+	edit("neither a date nor a day of every year", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon], holidays: [Dec 25]}`, "Dec 25",
+		`sla.hours.holidays: bad date "Dec 25": use YYYY-MM-DD such as 2026-12-24 for one day, or MM-DD such as 12-25 for that day every year`)
+	edit("every year's holiday twice", "      hours: "+good, "      hours: {from: \"08:00\", to: \"18:00\", days: [mon],\n        holidays: [12-25,\n          --12-25]}", "--12-25]",
+		`routing.teams.enterprise.hours.holidays: 12-25 is listed twice (first at line 44)`)
+	edit("a date that is every year's holiday", "      hours: "+good, "      hours: {from: \"08:00\", to: \"18:00\", days: [mon],\n        holidays: [12-25,\n          2026-12-25]}", "2026-12-25]",
+		`routing.teams.enterprise.hours.holidays: 2026-12-25 is listed twice: 12-25 at line 44 is every year's`)
 	edit("a holiday twice", "      hours: "+good, "      hours: {from: \"08:00\", to: \"18:00\", days: [mon],\n        holidays: [2026-12-24, 2026-12-24]}", "holidays: [2026-12-24, 2026-12-24]",
 		`routing.teams.enterprise.hours.holidays: 2026-12-24 is listed twice (first at line 44)`)
 	edit("unknown field", "  hours: "+good, `  hours: {from: "08:00", to: "18:00", days: [mon], zone: UTC}`, `  hours: {from`,

@@ -563,7 +563,8 @@ func (p *parser) team(k, n *yaml.Node, where string) (Team, bool) {
 }
 
 // hours reads working hours, {from: "08:00", to: "18:00", days: [mon,
-// tue, wed, thu, fri], time_zone: Europe/Berlin, holidays: [2026-12-24]};
+// tue, wed, thu, fri], time_zone: Europe/Berlin, holidays: [2026-12-24,
+// 12-25]} (12-25: every year);
 // the zone is nil when it names none (the team's then). nil after an
 // error.
 func (p *parser) hours(k, n *yaml.Node, where string) (*wallclock.Hours, bool) {
@@ -589,7 +590,7 @@ func (p *parser) hours(k, n *yaml.Node, where string) (*wallclock.Hours, bool) {
 		}),
 		yamlconf.Optional("holidays", func(_, v *yaml.Node) {
 			var good bool
-			h.Holidays, good = p.Dates(v, where+".holidays")
+			h.Holidays, good = p.Holidays(v, where+".holidays")
 			ok = ok && good
 		}),
 	)

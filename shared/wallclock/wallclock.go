@@ -69,9 +69,10 @@ func Changes(y int, mo time.Month, d int, loc *time.Location) []time.Time {
 
 // Hours are weekly working hours on Zone's wall clock: from From to To
 // (minutes after local midnight; To may be 24*60) on the days marked in
-// Days (indexed by time.Weekday), except on the dates in Holidays. An
-// instant is working time when the wall clock then reads a marked day
-// that is no holiday and a minute in [From, To).
+// Days (indexed by time.Weekday), except on the dates in Holidays (one
+// of Year 0 is that month and day every year). An instant is working
+// time when the wall clock then reads a marked day that is no holiday
+// and a minute in [From, To).
 type Hours struct {
 	From, To int
 	Days     [7]bool
@@ -79,15 +80,24 @@ type Hours struct {
 	Holidays map[Date]bool
 }
 
-// Date is a date on a wall clock.
+// Date is a date on a wall clock; Year 0 is the month and day of every
+// year (a recurring holiday: 12-25).
 type Date struct {
 	Year  int
 	Month time.Month
 	Day   int
 }
 
-// String is e.g. "2026-12-24".
-func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+// EveryYear is month and day of every year.
+func EveryYear(m time.Month, d int) Date { return Date{Month: m, Day: d} }
+
+// String is e.g. "2026-12-24", or "12-25" for every year.
+func (d Date) String() string {
+	if d.Year == 0 {
+		return fmt.Sprintf("%02d-%02d", d.Month, d.Day)
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+}
 
 // Dates is a set of dates.
 func Dates(ds ...Date) map[Date]bool {
@@ -108,6 +118,55 @@ func ParseDate(s string) (Date, bool) {
 	return Date{y, m, d}, true
 }
 
+var (
+	datedRe     = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)
+	recurringRe = regexp.MustCompile(`^(?:--)?(\d{2})-(\d{2})$`)
+)
+
+// ParseHoliday reads a holiday: "2026-12-24", that day, or "12-25" (or
+// ISO 8601's "--12-25"), that month and day every year — "02-29" every
+// leap year. When it cannot, it says why, for a config error.
+func ParseHoliday(s string) (Date, string) {
+	s = strings.TrimSpace(s)
+	var y, m, d int
+	if g := datedRe.FindStringSubmatch(s); g != nil {
+		y, _ = strconv.Atoi(g[1])
+		m, _ = strconv.Atoi(g[2])
+		d, _ = strconv.Atoi(g[3])
+	} else if g := recurringRe.FindStringSubmatch(s); g != nil {
+		m, _ = strconv.Atoi(g[1])
+		d, _ = strconv.Atoi(g[2])
+	} else {
+		return Date{}, "use YYYY-MM-DD such as 2026-12-24 for one day, or MM-DD such as 12-25 for that day every year"
+	}
+	if m < 1 || m > 12 {
+		return Date{}, fmt.Sprintf("there is no month %02d", m)
+	}
+	month := time.Month(m)
+	days := 29 // February, every year: every leap year's 29th
+	if y != 0 || month != time.February {
+		leap := 2024 // a leap year: only February differs
+		if y != 0 {
+			leap = y
+		}
+		days = time.Date(leap, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	}
+	if d < 1 || d > days {
+		in := month.String()
+		if y != 0 {
+			in += " " + strconv.Itoa(y)
+		}
+		return Date{}, fmt.Sprintf("%s has %d days", in, days)
+	}
+	return Date{y, month, d}, ""
+}
+
+// holiday reports whether a local date is one of the holidays: that
+// date, or its month and day every year.
+func (h Hours) holiday(y int, m time.Month, d int) bool {
+	return h.Holidays[Date{y, m, d}] || h.Holidays[Date{0, m, d}]
+}
+
 func (h Hours) zone() *time.Location {
 	if h.Zone == nil {
 		return time.UTC
@@ -118,7 +177,7 @@ func (h Hours) zone() *time.Location {
 // Open reports whether t is working time.
 func (h Hours) Open(t time.Time) bool {
 	lt := t.In(h.zone())
-	if y, m, d := lt.Date(); !h.Days[lt.Weekday()] || h.Holidays[Date{y, m, d}] {
+	if y, m, d := lt.Date(); !h.Days[lt.Weekday()] || h.holiday(y, m, d) {
 		return false
 	}
 	hh, mm, _ := lt.Clock()
@@ -167,7 +226,9 @@ func (h Hours) nextClose(t time.Time) time.Time {
 }
 
 // span is how many days on a search for the next opening or closing
-// need look: a week and a day, and a day more for each holiday.
+// need look: a week and a day, and a day more for each holiday (one
+// every year closes one day of the span too: it is far shorter than a
+// year).
 func (h Hours) span() int { return 8 + len(h.Holidays) }
 
 // first is the earliest of cands after t that is (or is not) working time.
@@ -208,17 +269,33 @@ func (h Hours) Add(start time.Time, d time.Duration) time.Time {
 }
 
 // String is e.g. "Mon–Fri 08:00–18:00 Europe/Berlin", and the number of
-// holidays when there are: "…, except 2 holidays".
+// holidays when there are: "…, except 2 holidays", "…, except 3
+// holidays every year and 1 more".
 func (h Hours) String() string {
 	s := DayList(h.Days) + " " + Clock(h.From) + "–" + Clock(h.To) + " " + h.zone().String()
-	switch n := len(h.Holidays); n {
-	case 0:
-	case 1:
-		s += ", except 1 holiday"
-	default:
-		s += fmt.Sprintf(", except %d holidays", n)
+	every := 0
+	for d := range h.Holidays {
+		if d.Year == 0 {
+			every++
+		}
+	}
+	dated := len(h.Holidays) - every
+	switch {
+	case every > 0 && dated > 0:
+		s += ", except " + holidays(every) + " every year and " + strconv.Itoa(dated) + " more"
+	case every > 0:
+		s += ", except " + holidays(every) + " every year"
+	case dated > 0:
+		s += ", except " + holidays(dated)
 	}
 	return s
+}
+
+func holidays(n int) string {
+	if n == 1 {
+		return "1 holiday"
+	}
+	return strconv.Itoa(n) + " holidays"
 }
 
 // DayList is the marked days as people write them, Monday first: "Mon–Fri",

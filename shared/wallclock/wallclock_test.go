@@ -46,6 +46,10 @@ func TestAdd(t *testing.T) {
 	nyChristmas.Holidays = Dates(Date{2026, 12, 24}, Date{2026, 12, 25})
 	saturdayHoliday := office
 	saturdayHoliday.Holidays = Dates(Date{2026, 12, 26})
+	everyChristmas := office
+	everyChristmas.Holidays = Dates(EveryYear(12, 24), EveryYear(12, 25), Date{2027, 12, 27})
+	leapDay := office
+	leapDay.Holidays = Dates(EveryYear(2, 29))
 	tests := []struct {
 		name  string
 		h     Hours
@@ -78,6 +82,13 @@ func TestAdd(t *testing.T) {
 		{"a lead on a holiday counts from the next working day", christmas, time.Date(2026, 12, 24, 10, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 12, 28, 8, 5, 0, 0, berlin)},
 		{"closed between the years: more than a week", betweenYears, time.Date(2026, 12, 23, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2027, 1, 4, 8, 3, 0, 0, berlin)},
 		{"a holiday in another zone's date: the team's wall clock decides", nyChristmas, time.Date(2026, 12, 25, 2, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 12, 28, 9, 5, 0, 0, ny)},
+		// Holidays every year: the month and day, whatever the year.
+		{"every year's Christmas, 2026", everyChristmas, time.Date(2026, 12, 23, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 12, 28, 8, 3, 0, 0, berlin)},
+		{"every year's Christmas and a dated day, 2027", everyChristmas, time.Date(2027, 12, 23, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2027, 12, 28, 8, 3, 0, 0, berlin)},
+		{"every year's Christmas, 2040", everyChristmas, time.Date(2040, 12, 21, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2040, 12, 26, 8, 3, 0, 0, berlin)},
+		{"a dated holiday is that year's only", everyChristmas, time.Date(2032, 12, 27, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2032, 12, 28, 8, 3, 0, 0, berlin)},
+		{"29 February every leap year", leapDay, time.Date(2028, 2, 28, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2028, 3, 1, 8, 3, 0, 0, berlin)},
+		{"29 February: nothing in a common year", leapDay, time.Date(2027, 2, 26, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2027, 3, 1, 8, 3, 0, 0, berlin)},
 		{"a holiday on a weekend changes nothing", saturdayHoliday, time.Date(2026, 12, 25, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 12, 28, 8, 3, 0, 0, berlin)},
 		{"zero SLA is the start", office, time.Date(2026, 11, 28, 2, 0, 0, 0, berlin), 0, time.Date(2026, 11, 28, 2, 0, 0, 0, berlin)},
 	}
@@ -137,7 +148,57 @@ func TestAddCountsWorkingMinutes(t *testing.T) {
 
 func TestString(t *testing.T) {
 	h := Hours{From: 8 * 60, To: 18 * 60, Days: monFri, Zone: zone(t, "Europe/Berlin")}
-	if got := h.String(); got != "Mon–Fri 08:00–18:00 Europe/Berlin" {
-		t.Fatalf("String() = %q", got)
+	for _, tt := range []struct {
+		holidays map[Date]bool
+		want     string
+	}{
+		{nil, "Mon–Fri 08:00–18:00 Europe/Berlin"},
+		{Dates(Date{2026, 12, 24}), "Mon–Fri 08:00–18:00 Europe/Berlin, except 1 holiday"},
+		{Dates(Date{2026, 12, 24}, Date{2026, 12, 31}), "Mon–Fri 08:00–18:00 Europe/Berlin, except 2 holidays"},
+		{Dates(EveryYear(12, 25)), "Mon–Fri 08:00–18:00 Europe/Berlin, except 1 holiday every year"},
+		{Dates(EveryYear(12, 25), EveryYear(1, 1), Date{2026, 12, 24}), "Mon–Fri 08:00–18:00 Europe/Berlin, except 2 holidays every year and 1 more"},
+	} {
+		h.Holidays = tt.holidays
+		if got := h.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestParseHoliday: a config's holiday is a date, or a month and day
+// every year; a bad one says why.
+func TestParseHoliday(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Date
+		why  string
+	}{
+		{"2026-12-24", Date{2026, 12, 24}, ""},
+		{" 2026-12-24 ", Date{2026, 12, 24}, ""},
+		{"12-25", EveryYear(12, 25), ""},
+		{"--12-25", EveryYear(12, 25), ""},
+		{"01-01", EveryYear(1, 1), ""},
+		{"02-29", EveryYear(2, 29), ""},
+		{"2028-02-29", Date{2028, 2, 29}, ""},
+		{"02-30", Date{}, "February has 29 days"},
+		{"04-31", Date{}, "April has 30 days"},
+		{"12-00", Date{}, "December has 31 days"},
+		{"2026-02-29", Date{}, "February 2026 has 28 days"},
+		{"2026-12-32", Date{}, "December 2026 has 31 days"},
+		{"13-01", Date{}, "there is no month 13"},
+		{"--00-10", Date{}, "there is no month 00"},
+		{"2026-13-01", Date{}, "there is no month 13"},
+		{"12/25", Date{}, "use YYYY-MM-DD such as 2026-12-24 for one day, or MM-DD such as 12-25 for that day every year"},
+		{"1-5", Date{}, "use YYYY-MM-DD such as 2026-12-24 for one day, or MM-DD such as 12-25 for that day every year"},
+		{"-12-25", Date{}, "use YYYY-MM-DD such as 2026-12-24 for one day, or MM-DD such as 12-25 for that day every year"},
+		{"2026-12-24T00:00:00Z", Date{}, "use YYYY-MM-DD such as 2026-12-24 for one day, or MM-DD such as 12-25 for that day every year"},
+	} {
+		got, why := ParseHoliday(tt.in)
+		if got != tt.want || why != tt.why {
+			t.Errorf("ParseHoliday(%q) = %v, %q; want %v, %q", tt.in, got, why, tt.want, tt.why)
+		}
+	}
+	if s := EveryYear(12, 25).String(); s != "12-25" {
+		t.Errorf("every year's 25 December prints as %q", s)
 	}
 }

@@ -47,13 +47,42 @@ func (p *Parser) Weekdays(k, n *yaml.Node, where, none string) ([7]bool, bool) {
 	return days, ok
 }
 
-// Dates reads a list of dates ("2026-12-24", quoted or not), each once.
-func (p *Parser) Dates(n *yaml.Node, where string) (map[wallclock.Date]bool, bool) {
-	first, ok := distinct(p, n, where, wallclock.ParseDate, func(v string) string {
-		return "bad date " + Quote(v) + " (use YYYY-MM-DD such as 2026-12-24)"
-	})
+// Holidays reads a list of holidays, each once: "2026-12-24" (quoted or
+// not) that day, "12-25" or "--12-25" that month and day every year. A
+// bad one is an error saying why (02-30: February has 29 days); a date
+// also listed as every year's is one too.
+func (p *Parser) Holidays(n *yaml.Node, where string) (map[wallclock.Date]bool, bool) {
+	ok := true
+	lines := map[wallclock.Date]int{}
+	var dated []*yaml.Node
+	var dates []wallclock.Date
+	vals, nodes := p.Strs(n, where)
+	for i, v := range vals {
+		d, why := wallclock.ParseHoliday(v)
+		if why != "" {
+			p.Errf(nodes[i], "%s: bad date %s: %s", where, Quote(v), why)
+			ok = false
+			continue
+		}
+		if line, dup := lines[d]; dup {
+			p.Errf(nodes[i], "%s: %s is listed twice (first at line %d)", where, d, line)
+			ok = false
+			continue
+		}
+		lines[d] = nodes[i].Line
+		if d.Year != 0 {
+			dated, dates = append(dated, nodes[i]), append(dates, d)
+		}
+	}
+	for i, d := range dates {
+		every := wallclock.EveryYear(d.Month, d.Day)
+		if line, dup := lines[every]; dup {
+			p.Errf(dated[i], "%s: %s is listed twice: %s at line %d is every year's", where, d, every, line)
+			ok = false
+		}
+	}
 	out := wallclock.Dates()
-	for d := range first {
+	for d := range lines {
 		out[d] = true
 	}
 	return out, ok
