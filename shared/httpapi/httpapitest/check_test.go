@@ -42,3 +42,32 @@ func TestFraming(t *testing.T) {
 		t.Fatal("Framing misreads the headers")
 	}
 }
+
+func TestAccessibilityProblems(t *testing.T) {
+	const head = `<!doctype html><html lang="en"><head><title>T</title></head><body>`
+	tests := []struct {
+		name, page string
+		problem    string // "" for none
+	}{
+		{"fine", head + `<main><h1>A</h1><h2>B</h2><h3>C</h3><h2>D</h2><form><label for="c">Comment</label><textarea id="c" name="c"></textarea>` +
+			`<label><input type="checkbox" name="x"> Yes</label><input name="cur" aria-label="Currency"><input type="hidden" name="h"><button>Send</button></form><a href="/">Home</a></main></body></html>`, ""},
+		{"no lang", `<!doctype html><html><head><title>T</title></head><body><main><h1>A</h1></main></body></html>`, "no lang attribute"},
+		{"no title", `<!doctype html><html lang="en"><body><main><h1>A</h1></main></body></html>`, "no <title>"},
+		{"no main", head + `<h1>A</h1></body></html>`, "0 <main> landmarks"},
+		{"two mains", head + `<main><h1>A</h1></main><main></main></body></html>`, "2 <main> landmarks"},
+		{"no h1", head + `<main><h2>A</h2></main></body></html>`, "not the page's h1"},
+		{"two h1s", head + `<main><h1>A</h1><h1>B</h1></main></body></html>`, "2 <h1> headings"},
+		{"a skipped level", head + `<main><h1>A</h1><h3>B</h3></main></body></html>`, "skips a level: h3"},
+		{"an unlabelled field", head + `<main><h1>A</h1><form><input name="amount"></form></main></body></html>`, `without a label: <input name="amount">`},
+		{"a label for another field", head + `<main><h1>A</h1><form><label for="x">X</label><textarea id="y" name="y"></textarea></form></main></body></html>`, "without a label: <textarea"},
+		{"an empty button", head + `<main><h1>A</h1><form><button></button></form></main></body></html>`, "a <button> with no text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := strings.Join(AccessibilityProblems(tt.page), "\n")
+			if (tt.problem == "") != (got == "") || !strings.Contains(got, tt.problem) {
+				t.Fatalf("problems %q, want %q", got, tt.problem)
+			}
+		})
+	}
+}
