@@ -17,7 +17,10 @@
 // 1280 px (full page) into DIR and checked: status, console errors
 // (Content-Security-Policy violations among them), page errors, failed
 // requests, broken images, a page wider than the window, content clipped
-// by an overflow:hidden box. It prints one line per step ("ok  …" or
+// by an overflow:hidden box. The rep's alert pages (accept, reject, won)
+// are opened on a 390×844 phone too: the lead's name and the button must
+// be on the first screen, and each page needs a language, one main
+// landmark and one h1. It prints one line per step ("ok  …" or
 // "FAIL …") and exits 1 when any step failed. It checks behaviour, not
 // wording: pages are found by their links, buttons and labels.
 import puppeteer from 'puppeteer-core';
@@ -482,6 +485,77 @@ async function followAndPress(page, link, name) {
   return { first, after, problems, text };
 }
 
+// A phone: a rep triaging alerts on the go, a lead opening an email.
+const PHONE = { width: 390, height: 844 };
+
+// onPhone opens url in a fresh tab the size of a phone (390×844, a mobile
+// viewport), checks it like any page (screenshot of the whole page) and
+// screenshots what the first screen shows too. allow: an HTTP status
+// expected >= 400.
+async function onPhone(url, name, expect = 200) {
+  const p = await newPage();
+  await p.setViewport({ ...PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 1 });
+  if (expect >= 400) p.allow.push({ url: /./, status: expect });
+  const r = await open(p, url, name, expect);
+  const screen = path.join(args.out, `${String(++shots).padStart(2, '0')}-${name}-first-screen.png`);
+  await p.screenshot({ path: screen });
+  r.problems.push(...(await p.evaluate(landmarks)));
+  return { page: p, screen, ...r };
+}
+
+async function closePage(p) {
+  pages.splice(pages.indexOf(p), 1);
+  await p.close();
+}
+
+// landmarks runs in a page: what a screen-reader user would miss there —
+// the page's language, one main landmark holding its one h1.
+function landmarks() {
+  const out = [];
+  if (!document.documentElement.lang) out.push('the page has no lang attribute');
+  const mains = document.querySelectorAll('main');
+  if (mains.length !== 1) out.push(`the page has ${mains.length} <main> landmarks, want 1`);
+  const h1s = document.querySelectorAll('h1');
+  if (h1s.length !== 1) out.push(`the page has ${h1s.length} h1 headings, want 1`);
+  else if (mains.length === 1 && !mains[0].contains(h1s[0])) out.push('the h1 is outside the main landmark');
+  return out;
+}
+
+// firstScreen says where the page's answer button (its first form's
+// submit button) and the lead's name sit, in CSS pixels from the top of
+// the page as it opens: a rep must see who the lead is and the button
+// without scrolling. A layout check, not a timing one.
+async function firstScreen(p, name) {
+  return p.evaluate((name) => {
+    const button = document.querySelector('form button[type=submit], form button:not([type]), form input[type=submit]');
+    const b = button?.getBoundingClientRect();
+    // the first element whose own text holds the name
+    let who = null;
+    for (const el of document.body.querySelectorAll('*')) {
+      if ([...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.includes(name))) { who = el; break; }
+    }
+    const w = who?.getBoundingClientRect();
+    return {
+      screen: window.innerHeight,
+      button: b ? { text: button.innerText || button.value, top: Math.round(b.top + window.scrollY), bottom: Math.round(b.bottom + window.scrollY) } : null,
+      who: w ? { top: Math.round(w.top + window.scrollY), bottom: Math.round(w.bottom + window.scrollY) } : null,
+    };
+  }, name);
+}
+
+// answerFirst: the problems when the lead's name or the button is not
+// on the phone's first screen, or the button comes before the name.
+function answerFirst(at, name) {
+  const out = [];
+  if (!at.button) return ['the page has no button to press'];
+  if (at.button.bottom > at.screen) {
+    out.push(`on a ${PHONE.width}×${PHONE.height} phone the "${at.button.text}" button sits ${at.button.top}–${at.button.bottom} px down the page, below the first ${at.screen} px screen`);
+  }
+  if (!at.who) out.push(`the page does not name the lead (${name})`);
+  else if (at.who.bottom > at.button.top) out.push(`the lead's name (${at.who.top} px) is not above the button (${at.button.top} px): the rep answers before seeing who it is`);
+  return out;
+}
+
 // --- the checks can fail ------------------------------------------------------
 
 // With --selftest, the page checks run on pages broken on purpose, and
@@ -696,14 +770,35 @@ if (hotLead) {
     for (const [, what] of shown.matchAll(/^\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d \S+\t(.*)$/gm)) {
       if (what.trim().split(/\s+/).length < 2) words.push(`a timeline row says only "${what.trim()}"`);
     }
+    // On a phone first (GET changes nothing): who the lead is and the
+    // Accept button on the first screen, and the same for a reject link.
+    const name = hot.text.find(([re]) => re.test('name'))[1];
+    const phone = [];
+    const phoneShots = [];
+    let onScreen = null; // where the accept page puts the name and the button
+    const reject = (await links(page)).find((l) => l.href !== accept.href && /\/feedback\//.test(l.href));
+    if (!reject) phone.push('the alert has no reject link');
+    for (const [link, shotName] of [[accept, 'alert-accept-390'], [reject, 'alert-reject-390']]) {
+      if (!link) continue;
+      const o = await onPhone(link.href, shotName);
+      const at = await firstScreen(o.page, name);
+      phone.push(...o.problems.map((p) => `at 390 px: ${p}`), ...answerFirst(at, name).map((p) => `${shotName}: ${p}`));
+      onScreen = onScreen || at;
+      phoneShots.push(o.screen);
+      await closePage(o.page);
+    }
     const f = await followAndPress(page, accept.href, 'alert-accept');
-    const problems = [...r.problems, ...words, ...f.problems];
+    const problems = [...r.problems, ...words, ...phone, ...f.problems];
     if (f.text !== undefined && !/accepted/i.test(f.text)) problems.push(`after pressing the button the page does not say the lead was accepted: "${f.text.slice(0, 120)}"`);
-    let what = `alert to ${to(m).join(', ')} (${shot(r.file)}) → "${accept.text}" → button → accepted (${shot(f.after?.file ?? f.first.file)})`;
+    let what = `alert to ${to(m).join(', ')} (${shot(r.file)}) → on a phone the lead's name at ${onScreen?.who?.top} px and "Accept" at ${onScreen?.button?.top}–${onScreen?.button?.bottom} px of a ${PHONE.height} px screen (${phoneShots.map(shot).join(', ')}) → "${accept.text}" → button → accepted (${shot(f.after?.file ?? f.first.file)})`;
     // Then the outcome, as a rep records it from the accepted page, and
     // the mis-click corrected from the won page's own link.
     const won = f.after && (await links(page)).find((l) => /^won$/i.test(l.text) && /\/feedback\//.test(l.href));
     if (!won) return { what, problems: [...problems, 'the accepted page offers no Won link'] };
+    // The won form on a phone: the lead's name and the button on the first screen.
+    const wonPhone = await onPhone(won.href, 'deal-won-390');
+    problems.push(...wonPhone.problems.map((p) => `at 390 px: ${p}`), ...answerFirst(await firstScreen(wonPhone.page, name), name).map((p) => `won page: ${p}`));
+    await closePage(wonPhone.page);
     const w = await followAndPress(page, won.href, 'deal-won');
     problems.push(...w.problems);
     if (w.text !== undefined && !/won/i.test(w.text)) problems.push(`after marking it won the page does not say so: "${w.text.slice(0, 120)}"`);

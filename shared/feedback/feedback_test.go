@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -498,18 +499,29 @@ func TestSentBackLeadIsNurturedAgain(t *testing.T) {
 
 // TestPageHeaders: every feedback page renders under its policy: its
 // hashed <style>, forms posting to its own URL, no framing, and no
-// referrer (the URL is a signed token).
+// referrer (the URL is a signed token); and reads well with a screen
+// reader (a language, one main landmark holding the h1, headings in
+// order, every field labelled).
 func TestPageHeaders(t *testing.T) {
 	f := newFixture(t)
+	expired := links.FeedbackToken(f.keys, "L1", links.ActionAccept, "ana@example.com", time.Time{}, t0.Add(-time.Hour))
+	f.h.FreshLinks = (&freshCalls{out: handoff.Sent}).send
 	for name, resp := range map[string]httpapi.Response{
 		"accept page":      f.do(t, http.MethodGet, f.tok(links.ActionAccept, "ana@example.com"), ""),
 		"reject page":      f.do(t, http.MethodGet, f.tok(links.ActionReject, "no_budget"), ""),
+		"release page":     f.do(t, http.MethodGet, f.tok(links.ActionRelease, ""), ""),
+		"expired link":     f.do(t, http.MethodGet, expired, ""),
 		"accepted":         f.post(t, links.ActionAccept, "ana@example.com"),
 		"won page":         f.do(t, http.MethodGet, f.tok(links.ActionWon, ""), ""),
+		"won, refused":     f.do(t, http.MethodPost, f.tok(links.ActionWon, ""), "amount=lots"),
+		"lost page":        f.do(t, http.MethodGet, f.tok(links.ActionLost, ""), ""),
 		"not a valid link": f.do(t, http.MethodGet, "forged.token", ""),
 	} {
 		if p := httpapitest.PageProblems(resp); len(p) > 0 {
 			t.Errorf("%s: %q\nCSP %s", name, p, resp.Headers["Content-Security-Policy"])
+		}
+		if p := httpapitest.AccessibilityProblems(resp.Body); len(p) > 0 {
+			t.Errorf("%s: %q", name, p)
 		}
 		// A forwarded alert's link that a crawler finds must not put the
 		// lead's name, address and message in a search index.

@@ -39,8 +39,13 @@ type view struct {
 	// Grade is "Grade A · Hot"; Reasons the score reasons, labelled.
 	Grade   string
 	Reasons []string
-	// Times are when the alert went and its deadline, in the rep's zone.
+	// Times are when the alert went and was answered, in the rep's zone;
+	// Due is its deadline ("" once sales answered), which the summary at
+	// the top shows.
 	Times []mail.KV
+	Due   string
+	// Headline is the summary's second line: "Grade A · Hot · Demo request".
+	Headline string
 	// Expired: the link expired (nothing of the lead shows); FreshButton
 	// offers fresh links by email.
 	Expired, FreshButton bool
@@ -89,6 +94,14 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 		}
 		v.Grade = strings.Join(parts, " · ")
 	}
+	var headline []string
+	if v.Grade != "" {
+		headline = append(headline, v.Grade)
+	}
+	if l.FormType != "" {
+		headline = append(headline, lead.FormLabel(l.FormType))
+	}
+	v.Headline = strings.Join(headline, " · ")
 	if hd := l.Handoff; hd != nil {
 		if !hd.SentAt.IsZero() {
 			v.Times = append(v.Times, mail.KV{Key: "Alert sent", Value: mail.When(hd.SentAt, zone)})
@@ -99,7 +112,7 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 				// As the alert says it: the deadline counts working hours.
 				due += " (the response time counts working hours only: " + team.Hours.String() + ")"
 			}
-			v.Times = append(v.Times, mail.KV{Key: "Respond by", Value: due})
+			v.Due = due
 		}
 		if !hd.AnsweredAt.IsZero() {
 			v.Times = append(v.Times, mail.KV{Key: "Answered", Value: mail.When(hd.AnsweredAt, zone)})
@@ -166,33 +179,25 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 const pageSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
+<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:1.5rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
+h1{font-size:1.5rem;line-height:1.25;margin:0 0 .8rem}
 .card{background:#f5f7fb;border-radius:10px;padding:1rem 1.2rem;margin:1rem 0;overflow-wrap:anywhere}dt{font-weight:600}dd{margin:0 0 .4rem}
+.summary p{margin:0}.summary .who{font-size:1.1rem}.summary p.note{margin-top:.5rem}
 h2{font-size:1.05rem;margin:0 0 .5rem}dd.answer{white-space:pre-wrap;overflow-wrap:anywhere}
 button{border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer;color:#fff;background:#1a7f46}
 button.reject{background:#b42318}textarea{width:100%;box-sizing:border-box;font:inherit}.msg{font-weight:600}
 input{font:inherit;padding:.4rem .6rem;border:1px solid #7d8797;border-radius:6px}textarea{padding:.4rem .6rem;border:1px solid #7d8797;border-radius:6px}
 .msg.bad{color:#b42318;background:#fdecea;border-radius:6px;padding:.6rem .8rem}
+.details{margin-top:2rem}
 a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none}</style>
-</head><body>
+</head><body><main>
 <h1>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</h1>
 {{if and .Message (not .Done) (not .Posted)}}<p class="msg">{{.Message}}</p>{{end}}
-{{with .Lead}}<div class="card"><dl>
-<dt>{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</dt><dd>{{.JobTitle}}{{if and .JobTitle .Company}} at {{end}}{{.Company}}</dd>
-<dt>Email</dt><dd>{{.Email}}{{if .Phone}} · {{.Phone}}{{end}}</dd>
-{{if or $.Grade $.Reasons}}<dt>{{or $.Grade "Score"}}</dt><dd>{{range $.Reasons}}{{.}}<br>{{end}}</dd>{{end}}
-<dt>Stage</dt><dd>{{.Stage.Label}}</dd>
-{{range $.Times}}<dt>{{.Key}}</dt><dd>{{.Value}}</dd>{{end}}
-</dl></div>
-{{if $.Changed}}<div class="card"><h2>Changed since the first form</h2><p>Later forms for this address said otherwise; anyone who knows an address can send one.</p><dl>
-{{range $.Changed}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
-</dl></div>{{end}}
-{{if $.Answers}}<div class="card"><h2>What they told us</h2><dl>
-{{range $.Answers}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
-</dl></div>{{end}}
-{{if $.Source}}<div class="card"><h2>Where they came from</h2><dl>
-{{range $.Source}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
-</dl></div>{{end}}{{end}}
+{{with .Lead}}<div class="card summary"><p><strong class="who">{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</strong>
+{{if or .JobTitle .Company}}<br>{{.JobTitle}}{{if and .JobTitle .Company}} at {{end}}{{.Company}}{{end}}
+{{if $.Headline}}<br>{{$.Headline}}{{end}}{{if $.Due}}<br>Respond by {{$.Due}}{{end}}</p>
+{{if $.Changed}}<p class="note">Later forms for this address changed some details: see <a href="#changed">Changed since the first form</a> below.</p>{{end}}
+</div>{{end}}
 {{if eq .Action "release_all"}}{{if .Held}}<div class="card"><h2>{{len .Held}} held {{if eq (len .Held) 1}}alert{{else}}alerts{{end}}</h2><p>Flood control held these hot leads' alerts. Release them if they are real (a launch, not a script): each goes to a rep as usual, with its deadline.</p><ul>
 {{range .Held}}<li>{{or .Name "(no name)"}}{{if .Company}}, {{.Company}}{{end}}</li>{{end}}</ul></div>{{end}}
 {{if .NotListed}}<p>{{.NotListed}} more were held beyond what the window lists; they cannot be released from here.</p>{{end}}
@@ -214,7 +219,25 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 {{else}}<p><button type="submit">{{if eq .Action "accept"}}Accept{{else if eq .Action "release"}}Release to sales{{else if eq .Action "sql"}}Mark as SQL{{else}}Confirm{{end}}</button></p>{{end}}
 </form>{{end}}
 {{if .Outcomes}}<p>{{or .OutcomesIntro "Later, record how it went:"}}</p><p>{{range .Outcomes}}<a class="btn" href="{{.URL}}">{{.Label}}</a>{{end}}</p>{{end}}
-</body></html>`
+{{with .Lead}}<div class="details">
+<div class="card"><h2>Contact, score and stage</h2><dl>
+<dt>Email</dt><dd>{{.Email}}{{if .Phone}} · {{.Phone}}{{end}}</dd>
+{{if or $.Grade $.Reasons}}<dt>{{or $.Grade "Score"}}</dt><dd>{{range $.Reasons}}{{.}}<br>{{end}}</dd>{{end}}
+<dt>Stage</dt><dd>{{.Stage.Label}}</dd>
+{{if $.Due}}<dt>Respond by</dt><dd>{{$.Due}}</dd>{{end}}
+{{range $.Times}}<dt>{{.Key}}</dt><dd>{{.Value}}</dd>{{end}}
+</dl></div>
+{{if $.Changed}}<div class="card" id="changed"><h2>Changed since the first form</h2><p>Later forms for this address said otherwise; anyone who knows an address can send one.</p><dl>
+{{range $.Changed}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
+</dl></div>{{end}}
+{{if $.Answers}}<div class="card"><h2>What they told us</h2><dl>
+{{range $.Answers}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
+</dl></div>{{end}}
+{{if $.Source}}<div class="card"><h2>Where they came from</h2><dl>
+{{range $.Source}}<dt>{{.Key}}</dt><dd class="answer">{{.Value}}</dd>{{end}}
+</dl></div>{{end}}
+</div>{{end}}
+</main></body></html>`
 
 var page = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("feedback").Parse(pageSource))
