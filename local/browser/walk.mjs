@@ -17,10 +17,10 @@
 // 1280 px (full page) into DIR and checked: status, console errors
 // (Content-Security-Policy violations among them), page errors, failed
 // requests, broken images, a page wider than the window, content clipped
-// by an overflow:hidden box. The rep's alert pages (accept, reject, won)
-// are opened on a 390×844 phone too: the lead's name and the button must
-// be on the first screen, and each page needs a language, one main
-// landmark and one h1. It prints one line per step ("ok  …" or
+// by an overflow:hidden box. The rep's alert pages (accept, reject, won,
+// the Accept link cut short) are opened on a 390×844 phone too: the
+// lead's name and the button must be on the first screen, and each page
+// needs a language, one main landmark and one h1. It prints one line per step ("ok  …" or
 // "FAIL …") and exits 1 when any step failed. It checks behaviour, not
 // wording: pages are found by their links, buttons and labels.
 import puppeteer from 'puppeteer-core';
@@ -813,6 +813,31 @@ if (hotLead) {
   });
 } else {
   fail('sales alert', 'no campaign with a demo request form, so no hot lead to alert about');
+}
+
+// 4b. The alert's Accept link cut short (as an email app may cut or wrap
+// it), opened on a phone: a 403 page that says what happened and what to
+// do, and shows nothing of the lead.
+if (hotLead) {
+  const email = hotLead.person.email;
+  await check(`${hotLead.campaign} damaged alert link`, async () => {
+    const m = await waitEmail(`sales alert about ${email}`, (m) => !to(m).includes(email) &&
+      (m.body?.html || '').includes(email) && /\/feedback\//.test(m.body?.html || ''));
+    const href = /href="([^"]*\/feedback\/[^"]+)"/.exec(m.body.html)[1].replace(/&amp;/g, '&');
+    const cut = href.slice(0, href.length - 12);
+    const o = await onPhone(cut, 'alert-link-damaged-390', 403);
+    const problems = [...o.problems];
+    const text = await o.page.evaluate(() => document.body.innerText);
+    const steps = await o.page.$$eval('main li', (li) => li.length);
+    if (!/nothing was recorded/i.test(text)) problems.push(`the page does not say that nothing was recorded: "${text.slice(0, 160)}"`);
+    if (steps === 0) problems.push('the page lists nothing the rep can do next');
+    for (const secret of [email, hot.text.find(([re]) => re.test('name'))[1], 'BigCorp']) {
+      if (text.includes(secret)) problems.push(`the page shows "${secret}" to whoever holds a damaged link`);
+    }
+    if (await o.page.$('form')) problems.push('the page of a damaged link offers a form');
+    await closePage(o.page);
+    return { what: `the Accept link without its last 12 characters → ${o.status}, ${steps} things to do, nothing of the lead (${shot(o.file)})`, problems };
+  });
 }
 
 // 5. Double opt-in: the confirmation email's link, the button, the result.

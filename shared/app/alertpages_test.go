@@ -1,13 +1,16 @@
 package app_test
 
 import (
+	"context"
 	"html"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 )
 
@@ -72,4 +75,60 @@ func TestAlertPagesPutTheAnswerFirst(t *testing.T) {
 		t.Fatalf("won page: %d\n%s", code, body)
 	}
 	answerFirst("won page", body, `<label for="amount">`)
+}
+
+// TestDamagedAlertLinkSaysWhatToDo: an alert link cut short by an email
+// app, with a character lost, changed or glued on, or cut at a dot, is
+// refused (403) on GET and POST with a page that says what happened and
+// what to do next, shows nothing of the lead (name, company, address,
+// id), reads well with a screen reader, and changes nothing.
+func TestDamagedAlertLinkSaysWhatToDo(t *testing.T) {
+	a := newAlerted(t, "damaged")
+	keys, _ := token.ParseKeys(testKeys)
+	accept := answerLink(t, keys, a.alert[0].Text, a.id, links.ActionAccept, a.clock.now())
+	st := store.New(testenv.Clients(t).DynamoDB, a.table)
+	before, err := st.Lead(context.Background(), a.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := []byte(accept)
+	mid := len(flipped) / 2
+	if flipped[mid] == 'A' {
+		flipped[mid] = 'B'
+	} else {
+		flipped[mid] = 'A'
+	}
+	for _, tc := range []struct{ name, tok string }{
+		{"cut short", accept[:len(accept)*2/3]},
+		{"last character lost", accept[:len(accept)-1]},
+		{"cut at the signature's dot", accept[:strings.LastIndex(accept, ".")]},
+		{"cut after the key id", accept[:strings.Index(accept, ".")+1]},
+		{"a character changed", string(flipped)},
+		{"a character glued on", accept + "x"},
+		{"empty", ""},
+	} {
+		for _, file := range []string{"feedback-page.json", "feedback-answer.json"} {
+			code, body := a.call(file, tc.tok)
+			page := html.UnescapeString(body)
+			if code != 403 {
+				t.Errorf("%s (%s): %d, want 403\n%s", tc.name, file, code, body)
+			}
+			for _, says := range []string{"Nothing was recorded", "Open the email again", "whoever runs leadflow"} {
+				if !strings.Contains(page, says) {
+					t.Errorf("%s (%s): the page does not say %q:\n%s", tc.name, file, says, body)
+				}
+			}
+			for _, secret := range []string{"Clara", "BigCorp", a.email, a.id, "<form"} {
+				if strings.Contains(page, secret) {
+					t.Errorf("%s (%s): the page shows %q:\n%s", tc.name, file, secret, body)
+				}
+			}
+			if p := httpapitest.AccessibilityProblems(body); len(p) > 0 {
+				t.Errorf("%s (%s): %q", tc.name, file, p)
+			}
+		}
+	}
+	if l, err := st.Lead(context.Background(), a.id); err != nil || l.Version != before.Version || l.Stage != before.Stage {
+		t.Fatalf("damaged links changed the lead: %v, v%d→v%d, stage %s→%s", err, before.Version, l.Version, before.Stage, l.Stage)
+	}
 }

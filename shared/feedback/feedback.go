@@ -83,14 +83,13 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	if err != nil {
 		log.Warn("feedback", "status", http.StatusForbidden, "outcome", "bad_token", "error", err.Error())
-		msg := "This link is damaged or was not sent by us."
 		switch {
 		case errors.Is(err, token.ErrExpired) && action == links.ActionReleaseAll:
-			msg = "This link has expired (it lasts a day after its window). Each lead's own link in the summary may still work."
+			return render(http.StatusForbidden, view{Title: "Link not valid", Message: "This link has expired (it lasts a day after its window). Each lead's own link in the summary may still work."}), nil
 		case errors.Is(err, token.ErrExpired):
-			msg = "This link has expired. Open the lead in your CRM."
+			return render(http.StatusForbidden, view{Title: "Link not valid", Message: "This link has expired. Open the lead in your CRM."}), nil
 		}
-		return render(http.StatusForbidden, view{Title: "Link not valid", Message: msg}), nil
+		return render(http.StatusForbidden, damaged), nil
 	}
 	if action == links.ActionReleaseAll {
 		return h.releaseAll(ctx, req, log, claims, now), nil
@@ -189,6 +188,21 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		h.done(&v, out, l, reader)
 	}
 	return render(http.StatusOK, v), nil
+}
+
+// damaged is the page of a link that does not verify: cut short or
+// wrapped by an email app, a character lost or changed on the way, or not
+// ours at all. Nothing in it names the lead (the link cannot say which),
+// and it tells the rep how to get on with the lead anyway.
+var damaged = view{
+	Title: "This link does not work",
+	Message: "Part of the link is missing or was changed on its way to you (email apps sometimes cut long links, or break them over two lines), " +
+		"so we cannot tell which lead it is about. Nothing was recorded.",
+	Steps: []string{
+		"Open the email again (the sales alert, or whichever email the link came from) and tap the link there rather than copying it. If you copy it, copy all of it.",
+		"The alert email shows everything about the lead, and replying to it writes to the lead: you can answer them while the link is sorted out.",
+		"If the link still does not work from the email, forward that email to whoever runs leadflow (marketing operations) so they can look into it.",
+	},
 }
 
 // fieldLabels are the won form's labels of the outcome fields.

@@ -342,12 +342,13 @@ func TestLinksThatAreNotValid(t *testing.T) {
 	for _, tc := range []struct {
 		name, tok, says string
 	}{
-		{"tampered", good[:len(good)-4] + "AAAA", "This link is damaged or was not sent by us."},
-		{"another lead's signature", links.FeedbackToken(f.keys, "L2", links.ActionAccept, "", time.Time{}, t0.Add(time.Hour))[:20] + good[20:], "This link is damaged"},
+		{"tampered", good[:len(good)-4] + "AAAA", "This link does not work"},
+		{"cut short", good[:len(good)/2], "Nothing was recorded."},
+		{"another lead's signature", links.FeedbackToken(f.keys, "L2", links.ActionAccept, "", time.Time{}, t0.Add(time.Hour))[:20] + good[20:], "This link does not work"},
 		{"expired", links.FeedbackToken(f.keys, "L1", links.ActionAccept, "ana@example.com", time.Time{}, t0.Add(-time.Second)), "This link has expired."},
-		{"an unsubscribe token", f.keys.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: "L1", Expires: t0.Add(time.Hour)}), "This link is damaged"},
-		{"signed with another key", mustKeys(t, "k2:abcdefabcdefabcdefab").Sign(token.Claims{Action: links.ActionAccept, Subject: "L1", Expires: t0.Add(time.Hour)}), "This link is damaged"},
-		{"empty", "", "This link is damaged"},
+		{"an unsubscribe token", f.keys.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: "L1", Expires: t0.Add(time.Hour)}), "This link does not work"},
+		{"signed with another key", mustKeys(t, "k2:abcdefabcdefabcdefab").Sign(token.Claims{Action: links.ActionAccept, Subject: "L1", Expires: t0.Add(time.Hour)}), "This link does not work"},
+		{"empty", "", "This link does not work"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, method := range []string{http.MethodGet, http.MethodPost} {

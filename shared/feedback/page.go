@@ -46,6 +46,9 @@ type view struct {
 	Due   string
 	// Headline is the summary's second line: "Grade A · Hot · Demo request".
 	Headline string
+	// Steps say what to do next on a page that cannot help here (a
+	// damaged link): each one a list item.
+	Steps []string
 	// Expired: the link expired (nothing of the lead shows); FreshButton
 	// offers fresh links by email.
 	Expired, FreshButton bool
@@ -193,6 +196,7 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 </head><body><main>
 <h1>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</h1>
 {{if and .Message (not .Done) (not .Posted)}}<p class="msg">{{.Message}}</p>{{end}}
+{{if .Steps}}<h2>What you can do</h2><ul>{{range .Steps}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{with .Lead}}<div class="card summary"><p><strong class="who">{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</strong>
 {{if or .JobTitle .Company}}<br>{{.JobTitle}}{{if and .JobTitle .Company}} at {{end}}{{.Company}}{{end}}
 {{if $.Headline}}<br>{{$.Headline}}{{end}}{{if $.Due}}<br>Respond by {{$.Due}}{{end}}</p>
