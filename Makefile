@@ -96,9 +96,9 @@ sim: install
 # CHROMIUM=/path): every campaign form and the landing page filled and
 # submitted, the thank-you pages, a refused form, the sales alert's Accept
 # link, the opt-in link, the embed snippet and the dashboard, each page
-# screenshot at 1280 px into out/browser/; the rep's alert pages on a
-# 390x844 phone too (the lead's name and the button on the first
-# screen). One line per step. Skipped
+# screenshot at 1280 px into out/browser/; the rep's alert pages, the
+# confirm and landing pages on a 390x844 phone too (the lead's name and
+# the button on the first screen). One line per step. Skipped
 # without chromium, unless CI=true.
 browser: install
 	$(GO) test -count=1 -timeout 10m -run '^TestBrowser$$' -v ./local/browser

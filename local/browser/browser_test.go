@@ -31,8 +31,9 @@ import (
 // snippet and the dashboard (filled with make demo's data first), each
 // page screenshot at 1280 px into out/browser/ and checked for errors and
 // clipped or overflowing layout; the rep's alert pages (accept, reject,
-// won, a damaged link) also on a 390×844 phone, where the lead's name and
-// the page's button must be on the first screen.
+// won, a damaged link), the confirm page and the landing page also on a
+// 390×844 phone, where the lead's name and the page's button must be on
+// the first screen.
 // Every failed step of the walk fails the test.
 //
 // Without chromium it skips (with CI=true it fails): make test runs it on

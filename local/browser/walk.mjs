@@ -18,9 +18,10 @@
 // (Content-Security-Policy violations among them), page errors, failed
 // requests, broken images, a page wider than the window, content clipped
 // by an overflow:hidden box. The rep's alert pages (accept, reject, won,
-// the Accept link cut short) are opened on a 390×844 phone too: the
-// lead's name and the button must be on the first screen, and each page
-// needs a language, one main landmark and one h1. It prints one line per step ("ok  …" or
+// the Accept link cut short), the confirm page and the landing page are
+// opened on a 390×844 phone too: the lead's name and the button must be
+// on the first screen, and each page needs a language, one main landmark
+// and one h1. It prints one line per step ("ok  …" or
 // "FAIL …") and exits 1 when any step failed. It checks behaviour, not
 // wording: pages are found by their links, buttons and labels.
 import puppeteer from 'puppeteer-core';
@@ -605,6 +606,14 @@ await thanks(page, 'landing page /', 'landing', landingPerson, { url: `${base}/`
   page.problems = [];
 }
 
+// 1b. The demo landing page on a phone: nothing wider than the screen,
+// nothing clipped, a main landmark with its h1.
+await check('landing page / on a phone', async () => {
+  const o = await onPhone(`${base}/`, 'landing-390');
+  await closePage(o.page);
+  return { what: `at 390 px ${o.status} (${shot(o.file)})`, problems: o.problems };
+});
+
 // 2. Every campaign's hosted page: hot person on demo requests, cold on
 // the rest; the consent box ticked.
 let hotLead = null;
@@ -850,10 +859,18 @@ if (optInLead) {
     const r = await inspect(page, 'confirm-email');
     const link = (await links(page)).find((l) => /\/confirm\//.test(l.href));
     if (!link) return { what: `confirmation email (${shot(r.file)})`, problems: [...r.problems, 'the confirmation email has no /confirm/ link'] };
+    // On the phone the email was opened on (GET changes nothing): the
+    // button on the first screen.
+    const o = await onPhone(link.href, 'confirm-390');
+    const at = await firstScreen(o.page, '');
+    const problems = [...r.problems, ...o.problems.map((p) => `at 390 px: ${p}`)];
+    if (!at.button) problems.push('at 390 px: the confirm page has no button');
+    else if (at.button.bottom > at.screen) problems.push(`at 390 px: the "${at.button.text}" button sits ${at.button.top}–${at.button.bottom} px down the page, below the first ${at.screen} px screen`);
+    await closePage(o.page);
     const f = await followAndPress(page, link.href, 'confirm');
-    const problems = [...r.problems, ...f.problems];
+    problems.push(...f.problems);
     if (f.text !== undefined && !/subscribed|confirmed|thank/i.test(f.text)) problems.push(`after confirming the page says neither subscribed, confirmed nor thank you: "${f.text.slice(0, 120)}"`);
-    return { what: `confirmation email to ${email} (${shot(r.file)}) → link → button → confirmed (${shot(f.after?.file ?? f.first.file)})`, problems };
+    return { what: `confirmation email to ${email} (${shot(r.file)}) → link (at 390 px the button at ${at.button?.top}–${at.button?.bottom} px, ${shot(o.screen)}) → button → confirmed (${shot(f.after?.file ?? f.first.file)})`, problems };
   });
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/campaign"
+	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
 	"github.com/leadflow/leadflow/shared/lead"
 )
 
@@ -153,5 +154,17 @@ func TestTextBoxesHoldNoMoreThanTheAPITakes(t *testing.T) {
 	}
 	if _, err := lead.Validate(in, lead.RequestMeta{At: time.Now()}); err != nil {
 		t.Errorf("every text box filled to its maxlength: %v", err)
+	}
+}
+
+// TestPageReadsWellWithAScreenReader: a language, one main landmark, one
+// h1, headings in order, every field labelled.
+func TestPageReadsWellWithAScreenReader(t *testing.T) {
+	for _, path := range []string{"/", "/?campaign=q4-demo&utm_source=linkedin"} {
+		rec := httptest.NewRecorder()
+		Handler("/leads", "https://corp.example/privacy", nil).ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if p := httpapitest.AccessibilityProblems(rec.Body.String()); len(p) > 0 {
+			t.Errorf("%s: %q", path, p)
+		}
 	}
 }

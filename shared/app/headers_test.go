@@ -22,7 +22,8 @@ import (
 // hashed <style>, its form's target), with nosniff, a Referrer-Policy
 // (none for pages whose URL is a token) and no framing; the embeddable
 // snippet and its framed form stay frameable, the snippet is never
-// sniffed; JSON answers are nosniff.
+// sniffed; JSON answers are nosniff. The pages a lead or a rep sees read
+// well with a screen reader (httpapitest.AccessibilityProblems).
 func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	base := "https://leads.example.com"
 	capture, table, _ := build(t, "capture", map[string]string{"PUBLIC_BASE_URL": base})
@@ -57,6 +58,7 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	badPlan := sampleEvent(t, "reports-plan.json")
 	badPlan.QueryStringParameters = map[string]string{"target": "-1", "period": "2027-Q1", "format": "html"}
 
+	marketers := map[string]bool{"report dashboard": true, "revenue planner": true, "revenue planner, refused target": true}
 	for _, tc := range []struct {
 		name       string
 		fn         func(context.Context, httpapi.Request) (httpapi.Response, error)
@@ -86,6 +88,13 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 		}
 		if p := httpapitest.PageProblems(r); len(p) > 0 {
 			t.Errorf("%s: %q\nCSP %s", tc.name, p, r.Headers["Content-Security-Policy"])
+		}
+		// The pages a lead or a sales rep opens (on a phone, or with a
+		// screen reader) have a language, one main landmark, one h1,
+		// headings in order and labelled fields; the marketer's report
+		// pages are checked by their own tests.
+		if p := httpapitest.AccessibilityProblems(r.Body); len(p) > 0 && !marketers[tc.name] {
+			t.Errorf("%s: %q", tc.name, p)
 		}
 		d := httpapitest.Directives(r.Headers["Content-Security-Policy"])
 		if got := strings.Join(d["form-action"], " "); got != tc.formAction || httpapitest.Framing(r) || r.Headers["Referrer-Policy"] != tc.referrer {

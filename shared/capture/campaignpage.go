@@ -47,7 +47,7 @@ func (h *Handler) campaignPage(ctx context.Context, req httpapi.Request, now tim
 	if c == nil {
 		log.Warn("campaign page", "status", http.StatusNotFound, "campaign", lead.LogHash(id)) // a link's path can hold anything (an address)
 		page := `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-			`<title>Not found</title>` +
+			`<title>Not found</title><main><h1>Page not found</h1>` +
 			"<p>There is no such page. Check the link you followed: this campaign may have ended.</p>"
 		if home := h.home(req); home != "" { // the site the visitor came from, when the deployment posts from it
 			site := home
@@ -56,7 +56,7 @@ func (h *Handler) campaignPage(ctx context.Context, req httpapi.Request, now tim
 			}
 			page += `<p><a href="` + html.EscapeString(home) + `">Back to ` + html.EscapeString(site) + `</a></p>`
 		}
-		return httpapi.HTML(http.StatusNotFound, page, nil)
+		return httpapi.HTML(http.StatusNotFound, page+"</main>", nil)
 	}
 	switch req.RouteKey {
 	case routeEmbed:

@@ -17,14 +17,14 @@ const errorSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Heading}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}li{margin:.25rem 0}a{color:#2957d8}</style>
-</head><body>
+</head><body><main>
 <h1>{{.Heading}}</h1>
 {{if .Fields}}<p>Some answers need another look:</p>
 <ul>{{range .Fields}}<li><strong>{{.Label}}</strong>: {{.Reason}}</li>{{end}}</ul>
 {{else}}<p>{{.Error}}</p>{{end}}
 {{if .Refused}}{{else if .Back}}<p>Your browser's Back button returns to the form with your answers still in it. This link opens it afresh: <a href="{{.Back}}">Back to the form</a></p>{{else}}<p>Use your browser's Back button to return to the form; your answers are still there.</p>{{end}}
 <p><small>Reference: {{.RequestID}}</small></p>
-</body></html>`
+</main></body></html>`
 
 var errorTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("error").Parse(errorSource))

@@ -25,9 +25,9 @@ const source = `<!doctype html>
 <title>{{.Title}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
 button{background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}</style>
-</head><body><h1>{{.Title}}</h1><p>{{.Body}}</p>
+</head><body><main><h1>{{.Title}}</h1><p>{{.Body}}</p>
 {{if .Button}}<form method="post"><button type="submit">{{.Button}}</button></form>{{end}}
-</body></html>`
+</main></body></html>`
 
 var tmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("page").Parse(source))

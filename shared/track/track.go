@@ -112,6 +112,14 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	return httpapi.JSON(http.StatusNotFound, map[string]string{"error": "not found"}, nil), nil
 }
 
+// damagedLink is the page of an email link that does not verify (cut
+// short or changed on its way, or not ours): readable on the phone the
+// email was opened on, and saying what to do instead.
+const damagedLink = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+	`<title>This link does not work</title></head><body><main><h1>This link does not work</h1>` +
+	`<p>Part of the link is missing or was changed on its way to you (email apps sometimes cut long links, or break them over two lines).</p>` +
+	`<p>Open the email again and click the link there, rather than copying it. If you copy it, copy all of it.</p></main></body></html>`
+
 // click records the click (never failing the person's click because of
 // it) and redirects to the signed target.
 func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Response {
@@ -121,12 +129,12 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 	expired := errors.Is(err, token.ErrExpired)
 	if err != nil && !expired {
 		log.Warn("click", "status", http.StatusForbidden, "outcome", "bad_token")
-		return httpapi.HTML(http.StatusForbidden, "<!doctype html><title>Link not valid</title><p>This link is damaged.</p>", nil)
+		return httpapi.HTML(http.StatusForbidden, damagedLink, nil)
 	}
 	target, err := url.Parse(c.Extra)
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
 		log.Warn("click", "status", http.StatusForbidden, "outcome", "bad_target")
-		return httpapi.HTML(http.StatusForbidden, "<!doctype html><title>Link not valid</title><p>This link is damaged.</p>", nil)
+		return httpapi.HTML(http.StatusForbidden, damagedLink, nil)
 	}
 	outcome := "expired_not_recorded"
 	bot := machineFetch(req)

@@ -243,7 +243,8 @@ func TestUnknownLead(t *testing.T) {
 
 // TestPageHeaders: every unsubscribe page renders under its policy: its
 // hashed <style>, the confirm form posting to its own URL, no framing,
-// and no referrer (the URL is a signed token).
+// and no referrer (the URL is a signed token); and each reads well with a
+// screen reader.
 func TestPageHeaders(t *testing.T) {
 	f := newFixture(t, lead.StageNurturing)
 	for name, resp := range map[string]httpapi.Response{
@@ -253,6 +254,9 @@ func TestPageHeaders(t *testing.T) {
 	} {
 		if p := httpapitest.PageProblems(resp); len(p) > 0 {
 			t.Errorf("%s: %q\nCSP %s", name, p, resp.Headers["Content-Security-Policy"])
+		}
+		if p := httpapitest.AccessibilityProblems(resp.Body); len(p) > 0 {
+			t.Errorf("%s: %q", name, p)
 		}
 		if httpapitest.Framing(resp) || resp.Headers["Referrer-Policy"] != "no-referrer" || !strings.Contains(resp.Headers["Content-Security-Policy"], "form-action 'self'") ||
 			resp.Headers["X-Robots-Tag"] != "noindex, nofollow" {
