@@ -77,39 +77,43 @@ func contrast(a, b string) float64 {
 // phone in daylight among them; and the border of every form field (input,
 // textarea, select, a radio choice) stands out from white at 3:1 (WCAG
 // 1.4.11): a field nobody can see is a field nobody fills. It reads the
-// CSS of every page and email template in shared/.
+// CSS of every page and email template in shared/, and of the local
+// stack's demo landing page.
 func TestContrast(t *testing.T) {
 	var texts, borders int
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return err
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, d := range cssIn(string(src)) {
-			if fg := textColor.FindStringSubmatch(d.css); fg != nil {
-				bg := "ffffff"
-				if b := background.FindStringSubmatch(d.css); b != nil {
-					bg = b[1]
+	// shared/ holds every deployed page and email; the local stack's demo
+	// landing page is the first form a new user fills in.
+	for _, root := range []string{".", filepath.Join("..", "local", "landing")} {
+		if err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, d := range cssIn(string(src)) {
+				if fg := textColor.FindStringSubmatch(d.css); fg != nil {
+					bg := "ffffff"
+					if b := background.FindStringSubmatch(d.css); b != nil {
+						bg = b[1]
+					}
+					texts++
+					if c := contrast(fg[1], bg); c < 4.5 {
+						t.Errorf("%s: text #%s on #%s has a contrast of %.2f:1, under WCAG AA's 4.5:1 (%s{%s})", path, fg[1], bg, c, strings.TrimSpace(d.of), d.css)
+					}
 				}
-				texts++
-				if c := contrast(fg[1], bg); c < 4.5 {
-					t.Errorf("%s: text #%s on #%s has a contrast of %.2f:1, under WCAG AA's 4.5:1 (%s{%s})", path, fg[1], bg, c, strings.TrimSpace(d.of), d.css)
+				if b := border.FindStringSubmatch(d.css); b != nil && control.MatchString(d.of) {
+					borders++
+					if c := contrast(b[1], "ffffff"); c < 3 {
+						t.Errorf("%s: a form field's border #%s on white has a contrast of %.2f:1, under WCAG AA's 3:1 (%s{%s})", path, b[1], c, strings.TrimSpace(d.of), d.css)
+					}
 				}
 			}
-			if b := border.FindStringSubmatch(d.css); b != nil && control.MatchString(d.of) {
-				borders++
-				if c := contrast(b[1], "ffffff"); c < 3 {
-					t.Errorf("%s: a form field's border #%s on white has a contrast of %.2f:1, under WCAG AA's 3:1 (%s{%s})", path, b[1], c, strings.TrimSpace(d.of), d.css)
-				}
-			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if texts < 20 || borders < 4 {
 		t.Fatalf("checked %d text colours and %d field borders: the scan no longer finds the templates' CSS", texts, borders)

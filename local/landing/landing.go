@@ -21,11 +21,11 @@ var page = template.Must(template.New("landing").Parse(`<!doctype html>
 body{font-family:system-ui,sans-serif;background:#f5f7fb;margin:0;color:#1d2433}
 main{max-width:40rem;margin:2rem auto;background:#fff;padding:2rem;border-radius:12px;box-shadow:0 2px 12px #0001}
 h1{margin-top:0}label{display:block;font-weight:600;margin:.9rem 0 .25rem}
-input,select,textarea{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #b8c0cc;border-radius:6px;font:inherit}
+input,select,textarea{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #7d8797;border-radius:6px;font:inherit}
 .row{display:grid;grid-template-columns:1fr 1fr;gap:0 1rem}.consent{display:flex;gap:.5rem;align-items:flex-start;font-weight:400}
 .consent input{width:auto;margin-top:.3rem}button{margin-top:1.2rem;background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}
 fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0;margin:.9rem 0 .35rem}
-.choices{display:flex;flex-wrap:wrap;gap:.5rem}.choices label{display:inline-flex;gap:.45rem;align-items:center;margin:0;padding:.45rem .85rem;border:1px solid #b8c0cc;border-radius:999px;font-weight:400;cursor:pointer}
+.choices{display:flex;flex-wrap:wrap;gap:.5rem}.choices label{display:inline-flex;gap:.45rem;align-items:center;margin:0;padding:.45rem .85rem;border:1px solid #7d8797;border-radius:999px;font-weight:400;cursor:pointer}
 .choices input{width:auto;margin:0}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}small{color:#5a6472}
 </style></head><body><main>
