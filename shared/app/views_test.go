@@ -18,6 +18,22 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 )
 
+// abCampaign writes a campaign file (id: prefix and a number of the
+// moment) with two offers split 50/50, original and bundle, and returns
+// its id and the environment naming its folder.
+func abCampaign(t *testing.T, prefix, name string) (string, map[string]string) {
+	t.Helper()
+	camp := fmt.Sprintf("%s%d", prefix, time.Now().UnixNano()%1_000_000)
+	dir := t.TempDir()
+	file := "version: 1\nid: " + camp + "\nname: " + name + "\nhypothesis: A bundle converts visitors better\n" +
+		"variants:\n  - {id: original, weight: 50, headline: Demo, cta: Book}\n  - {id: bundle, weight: 50, headline: Bundle, cta: Get}\n" +
+		"form:\n  form_type: newsletter\n  consent_text: News.\n  consent_version: \"1\"\n  fields: [email, company]\n  required: [email]\n"
+	if err := os.WriteFile(filepath.Join(dir, camp+".yaml"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return camp, map[string]string{"CAMPAIGNS_DIR": dir}
+}
+
 // TestLandingViewsToLeadsByVariant: an A/B campaign's pages are loaded
 // through the real capture function — 100 times each variant (bundle's
 // partly through the embed's frame) — beside loads that must not count (a
@@ -30,16 +46,8 @@ import (
 // no rate.
 func TestLandingViewsToLeadsByVariant(t *testing.T) {
 	stamp := time.Now().UnixNano()
-	camp := fmt.Sprintf("lp%d", stamp%1_000_000)
-	dir := t.TempDir()
-	file := "version: 1\nid: " + camp + "\nname: Landing views\nhypothesis: A bundle converts visitors better\n" +
-		"variants:\n  - {id: original, weight: 50, headline: Demo, cta: Book}\n  - {id: bundle, weight: 50, headline: Bundle, cta: Get}\n" +
-		"form:\n  form_type: newsletter\n  consent_text: News.\n  consent_version: \"1\"\n  fields: [email, company]\n  required: [email]\n"
-	if err := os.WriteFile(filepath.Join(dir, camp+".yaml"), []byte(file), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	camp, env := abCampaign(t, "lp", "Landing views")
 	clock := &clockAt{t: time.Date(2031, 6, 15, 10, 0, 0, 0, time.UTC)}
-	env := map[string]string{"CAMPAIGNS_DIR": dir}
 	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
 	reports, _, _ := buildAt(t, "reports", env, clock.now, table)
 	ctx := context.Background()

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -21,17 +19,8 @@ import (
 // offer counts a view of that offer. Other visitors still split between
 // the offers by weight, one view each.
 func TestLandingVisitorKeepsItsOfferAndCountsOnceADay(t *testing.T) {
-	stamp := time.Now().UnixNano()
-	camp := fmt.Sprintf("vis%d", stamp%1_000_000)
-	dir := t.TempDir()
-	file := "version: 1\nid: " + camp + "\nname: Visitors\nhypothesis: Offers split by visitor\n" +
-		"variants:\n  - {id: original, weight: 50, headline: Demo, cta: Book}\n  - {id: bundle, weight: 50, headline: Bundle, cta: Get}\n" +
-		"form:\n  form_type: newsletter\n  consent_text: News.\n  consent_version: \"1\"\n  fields: [email, company]\n  required: [email]\n"
-	if err := os.WriteFile(filepath.Join(dir, camp+".yaml"), []byte(file), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	camp, env := abCampaign(t, "vis", "Visitors")
 	clock := &clockAt{t: time.Date(2031, 7, 15, 10, 0, 0, 0, time.UTC)}
-	env := map[string]string{"CAMPAIGNS_DIR": dir}
 	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
 	reports, _, _ := buildAt(t, "reports", env, clock.now, table)
 	ctx := context.Background()
