@@ -15,7 +15,8 @@ import (
 // TestLandingVisitorKeepsItsOfferAndCountsOnceADay: a visitor — the
 // same address and browser — who reloads an A/B campaign's page sees the
 // same offer every time and counts one view that day, not one per load;
-// the next day's visit counts again; an ad's pinned link to the other
+// the next day's visit is a new visitor's (a new draw) and counts again;
+// an ad's pinned link to the other
 // offer counts a view of that offer. Other visitors still split between
 // the offers by weight, one view each.
 func TestLandingVisitorKeepsItsOfferAndCountsOnceADay(t *testing.T) {
@@ -100,11 +101,11 @@ func TestLandingVisitorKeepsItsOfferAndCountsOnceADay(t *testing.T) {
 	if got := views(); got[first] != 1 || got[other] != 1 {
 		t.Fatalf("after the pinned link: %v views; want 1 of each", got)
 	}
-	// The next day the visitor counts again.
+	// The next day the visitor is new: a new draw, a view again.
 	clock.add(24 * time.Hour)
-	load("203.0.113.7", "")
-	if got := views(); got[first] != 2 {
-		t.Fatalf("the next day's visit: %v views; want 2 of %s", got, first)
+	next := load("203.0.113.7", "")
+	if got := views(); got[next] != 2 || got[first]+got[other] != 3 {
+		t.Fatalf("the next day's visit shows %s: %v views; want 2 of it, 3 in all", next, got)
 	}
 	// Forty other visitors, two loads each: forty views, both offers shown.
 	shown := map[string]int{}
