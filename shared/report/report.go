@@ -37,8 +37,10 @@ type Row struct {
 	Resubmissions int64  `json:"resubmissions"`
 	Bots          int64  `json:"bots"`
 	// Views are loads of the campaign's own pages (the hosted page and the
-	// embed's frame) by browsers that do not say they are bots: views,
-	// not unique visitors (a reload counts again). PageLeads are the new
+	// embed's frame) by browsers that do not say they are bots, one per
+	// visitor a day (capture names the visitor by a keyed hash of its
+	// address and browser, new each day: a reload the same day counts no
+	// second view). PageLeads are the new
 	// leads whose first form was posted from one of those pages (a lead
 	// of the API, the static snippet or a site's own form is not one);
 	// ViewToLead is PageLeads / Views, the offer's own conversion,

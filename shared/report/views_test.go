@@ -216,3 +216,30 @@ func TestABViewToLead(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardSaysHowViewsCount: a view is a visitor's first load of
+// the day (capture names the visitor, keeps the offer drawn for the day
+// and counts it once), so the dashboard must not tell a marketer that a
+// reload counts again and may show another variant: she would discount
+// view → lead for reloads that were never counted.
+func TestDashboardSaysHowViewsCount(t *testing.T) {
+	r := Build([]Source{
+		{Campaign: "q4", Month: "2026-11", Counters: Counters{"leads": 3, "page_leads": 3}},
+		{Campaign: "q4", Variant: "a", Month: "2026-11", Counters: Counters{"views": 40, "leads": 3, "page_leads": 3}},
+	}, Economics{}, Period{From: "2026-11", To: "2026-11"})
+	var buf bytes.Buffer
+	if err := r.HTML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, wrong := range []string{"reload counts again", "page loads, not unique visitors", "Views are page loads"} {
+		if strings.Contains(page, wrong) {
+			t.Errorf("dashboard says %q: a reload the same day counts no second view", wrong)
+		}
+	}
+	for _, want := range []string{"one view per visitor a day", "a reload or a return the same day shows the same offer and counts no second view"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("dashboard does not say %q", want)
+		}
+	}
+}
