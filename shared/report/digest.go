@@ -88,7 +88,7 @@ func (r Report) Digest(opt DigestOptions) (subject, html, text string, err error
 func (r Report) digest(opt DigestOptions) digest {
 	t, s := r.Total, r.Settings
 	period := r.Period.Label()
-	d := digest{DashboardURL: opt.DashboardURL, When: "figures for " + period, MinLeads: MinLeadsToRank}
+	d := digest{DashboardURL: r.Period.link(opt.DashboardURL, ""), When: "figures for " + period, MinLeads: MinLeadsToRank}
 	// The subject names the period the figures cover, not only the week
 	// the digest goes out in: a week's digest reports whole months.
 	label := period
@@ -224,4 +224,31 @@ func (r Report) revenueItems(top int) []digestItem {
 		}
 	}
 	return out
+}
+
+// link is the dashboard URL base (already checked: absolute http(s))
+// opened on the period's months, with the fragment: a digest's "Open the
+// dashboard" shows the figures the digest reports, not the dashboard's
+// default months (the last three). The base's own query stays as given,
+// in its order; a base that names its months already keeps them. "" stays "".
+func (p Period) link(base, fragment string) string {
+	if base == "" {
+		return ""
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	if q := u.Query(); !q.Has("from") && !q.Has("to") && p.From != "" && p.To != "" {
+		months := url.Values{"from": {p.From}, "to": {p.To}}.Encode()
+		if u.RawQuery == "" {
+			u.RawQuery = months
+		} else {
+			u.RawQuery += "&" + months
+		}
+	}
+	if fragment != "" {
+		u.Fragment = fragment
+	}
+	return u.String()
 }

@@ -24,7 +24,7 @@ func TestDigest(t *testing.T) {
 		// B's 17.8% vs A's 9.2% of about 235 leads each would be p = 0.006
 		// at a single look: not yet enough for a test looked at every week.
 		"A/B tests:\n  2 comparisons without a winner yet: not enough data to tell the offers apart (the dashboard has each verdict)",
-		"Dashboard: https://reports.example.com/q4?team=a&b=1",
+		"Dashboard: https://reports.example.com/q4?team=a&b=1&from=2026-09&to=2026-11\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)
@@ -33,7 +33,7 @@ func TestDigest(t *testing.T) {
 	if strings.Contains(text, "ebook-roi-calculator") {
 		t.Error("a campaign under the minimum sample is ranked")
 	}
-	for _, want := range []string{`href="https://reports.example.com/q4?team=a&amp;b=1"`, "Why sales rejected leads", "141 h (€8,430)"} {
+	for _, want := range []string{`href="https://reports.example.com/q4?team=a&amp;b=1&amp;from=2026-09&amp;to=2026-11"`, "Why sales rejected leads", "141 h (€8,430)"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("html lacks %q", want)
 		}
@@ -177,5 +177,34 @@ func TestDigestWithoutResponses(t *testing.T) {
 		if strings.Contains(doc, "median "+NoResponses) || !strings.Contains(doc, "First response: "+NoResponses+" ·") {
 			t.Errorf("digest headline without responses:\n%s", doc)
 		}
+	}
+}
+
+// TestDigestLinksItsPeriod: the digest's figures are last month's and
+// this one's, the dashboard's default the last three months. Its link
+// opens the dashboard on the digest's own months, so the figures she
+// clicks through to are the ones she just read; the team leads' link
+// too, on their section.
+func TestDigestLinksItsPeriod(t *testing.T) {
+	r := Build(nil, Economics{}, Period{From: "2026-11", To: "2026-12"})
+	_, html, text, err := r.Digest(DigestOptions{DashboardURL: "https://api.example.com/reports?format=html", Week: "2026-W49"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "https://api.example.com/reports?format=html&from=2026-11&to=2026-12"
+	if !strings.Contains(text, "Dashboard: "+want+"\n") {
+		t.Errorf("text part's link is not %s:\n%s", want, text)
+	}
+	if !strings.Contains(html, `href="https://api.example.com/reports?format=html&amp;from=2026-11&amp;to=2026-12"`) {
+		t.Errorf("html part's link is not %s", want)
+	}
+	_, html, text, err = repReport().TeamDigest(testTeams[1], DigestOptions{DashboardURL: "https://api.example.com/reports?format=html", Week: "2031-W11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := repReport().Period
+	want = "https://api.example.com/reports?format=html&from=" + p.From + "&to=" + p.To + "#reps"
+	if !strings.Contains(text, "Dashboard: "+want+"\n") || !strings.Contains(html, `&amp;to=`+p.To+`#reps"`) {
+		t.Errorf("team digest's link is not %s:\n%s", want, text)
 	}
 }

@@ -173,7 +173,6 @@ func (r Report) TeamDigest(t Team, opt DigestOptions) (subject, html, text strin
 		if perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return "", "", "", fmt.Errorf("%w: dashboard URL %q is not an absolute http(s) URL", ErrInvalidOptions, opt.DashboardURL)
 		}
-		opt.DashboardURL += "#reps"
 	}
 	if opt.Top <= 0 {
 		opt.Top = 3
@@ -193,7 +192,7 @@ func (r Report) teamDigest(t Team, opt DigestOptions) teamDigest {
 	s := r.Settings
 	period := r.Period.Label()
 	team := oneLine(t.Name, 60)
-	d := teamDigest{Team: team, DashboardURL: opt.DashboardURL, When: "figures for " + period + "; open leads as of now"}
+	d := teamDigest{Team: team, DashboardURL: r.Period.link(opt.DashboardURL, "reps"), When: "figures for " + period + "; open leads as of now"}
 	label := period
 	if w := oneLine(opt.Week, 40); w != "" {
 		label = "week " + w

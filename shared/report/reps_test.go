@@ -264,7 +264,7 @@ func TestTeamDigest(t *testing.T) {
 		"  - Won: 2 (lost 1 · win rate 66.7% · revenue €25,000)",
 		"  - Rejected, main reasons: 1 (no budget 1)",
 		"Ben Wu (ben@example.com)", "  - Rejected, main reasons: 3 (not ICP 2, spam 1)",
-		"Dashboard: https://api.example.com/reports?format=html#reps", "bucketed",
+		"Dashboard: https://api.example.com/reports?format=html&from=2031-02&to=2031-03#reps", "bucketed",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)

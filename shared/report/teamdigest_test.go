@@ -67,7 +67,7 @@ func TestTeamDigestsOncePerWeekAndTeam(t *testing.T) {
 		t.Fatalf("digest = %+v", m)
 	}
 	for _, want := range []string{"Ana Lopez (ana@example.com)", "Accepted, no outcome yet: 1 (under 7 days 0 · 7–30 days 0 · over 30 days 1)",
-		"revenue €12,345", "Ben Wu (ben@example.com)\n  nothing in this period", "https://api.example.com/reports?format=html#reps"} {
+		"revenue €12,345", "Ben Wu (ben@example.com)\n  nothing in this period", "https://api.example.com/reports?format=html&from=2031-02&to=2031-03#reps"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("digest text lacks %q:\n%s", want, m.Text)
 		}
