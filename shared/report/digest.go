@@ -7,6 +7,7 @@ import (
 	htmltemplate "html/template"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	texttemplate "text/template"
 )
@@ -141,15 +142,7 @@ func (r Report) digest(opt DigestOptions) digest {
 	d.Top, d.Bottom = rate(top), rate(bottom)
 	for _, row := range r.MostWasteful(opt.Top) {
 		detail := Plural(row.Economics.WastedLeads, "lead", "leads") + " rejected or non-target"
-		if rs := append(append([]ReasonCount(nil), row.NonTarget.Reasons...), row.Rejected.Reasons...); len(rs) > 0 {
-			main := rs[0]
-			for _, x := range rs[1:] {
-				if x.Count > main.Count {
-					main = x
-				}
-			}
-			detail += ", mostly " + oneLine(main.Label, 40)
-		}
+		detail += mostly(append(append([]ReasonCount(nil), row.NonTarget.Reasons...), row.Rejected.Reasons...))
 		d.Wasteful = append(d.Wasteful, digestItem{
 			Name:   oneLine(row.Name(), 80),
 			Figure: Hours(row.Economics.WastedHours) + " (" + s.Money(row.Economics.WastedCost) + ")",
@@ -177,6 +170,28 @@ func (r Report) digest(opt DigestOptions) digest {
 	}
 	d.Pending -= len(d.Results)
 	return d
+}
+
+// mostly names the reason the most of rs counted (", mostly job
+// seeker"), or the reasons tied for most, together; "" for none.
+func mostly(rs []ReasonCount) string {
+	var top []string
+	var most int64
+	for _, x := range rs {
+		switch {
+		case x.Count > most || len(top) == 0:
+			top, most = []string{oneLine(x.Label, 40)}, x.Count
+		case x.Count == most:
+			top = append(top, oneLine(x.Label, 40))
+		}
+	}
+	switch len(top) {
+	case 0:
+		return ""
+	case 1:
+		return ", mostly " + top[0]
+	}
+	return ", mostly " + strings.Join(top[:len(top)-1], ", ") + " and " + top[len(top)-1] + " (as many each)"
 }
 
 // hasRevenue says whether a row has revenue figures to show: a deal that

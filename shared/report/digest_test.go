@@ -208,3 +208,26 @@ func TestDigestLinksItsPeriod(t *testing.T) {
 		t.Errorf("team digest's link is not %s:\n%s", want, text)
 	}
 }
+
+// TestWhereTimeWentNamesTiesAsTies: the digest's "mostly" names the one
+// reason most of a campaign's wasted leads had; reasons tied for most
+// are named together, not the first of them alone.
+func TestWhereTimeWentNamesTiesAsTies(t *testing.T) {
+	rc := func(label string, n int64) ReasonCount { return ReasonCount{Label: label, Count: n} }
+	tests := []struct {
+		name string
+		in   []ReasonCount
+		want string
+	}{
+		{"none", nil, ""},
+		{"one", []ReasonCount{rc("job seeker", 3)}, ", mostly job seeker"},
+		{"a clear first", []ReasonCount{rc("student", 2), rc("job seeker", 5), rc("no budget", 1)}, ", mostly job seeker"},
+		{"two tied", []ReasonCount{rc("no authority", 5), rc("no budget", 5), rc("student", 1)}, ", mostly no authority and no budget (as many each)"},
+		{"three tied", []ReasonCount{rc("a", 1), rc("b", 1), rc("c", 1)}, ", mostly a, b and c (as many each)"},
+	}
+	for _, tt := range tests {
+		if got := mostly(tt.in); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
