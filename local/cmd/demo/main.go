@@ -1,6 +1,8 @@
 // Command demo fills a running local stack (make run) with a realistic
 // month through the real API, as people would: leads post the landing
-// forms of three campaigns (one with an A/B offer), reps answer the
+// forms of three campaigns (one with an A/B offer, whose people load its
+// pages first, each from a loopback address of their own, beside
+// visitors who leave without a form), reps answer the
 // alerts in the mailbox by following their links — each rep in their own
 // way: fast or after the SLA, accepting or rejecting, some alerts left to
 // escalate — and record opportunities and deals won (with their amounts)
@@ -29,6 +31,10 @@ import (
 	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/segment"
 )
+
+// pageCampaign is the campaign whose people come through its landing
+// page (the A/B offer); the others' post through the API.
+const pageCampaign = "q4-demo"
 
 type person struct {
 	campaign, variant, email, title, size, form, message, budget, timeline string
@@ -100,10 +106,25 @@ func run(ctx context.Context, base string) error {
 				delete(form, k)
 			}
 		}
+		// q4-demo's A/B offers are tested on their landing pages: each of
+		// its people comes from the ad for their offer, sees the page (a
+		// view) and posts its form (a lead of the page).
+		client := noRedirect
+		if p.campaign == pageCampaign {
+			client = visitor(i)
+			hidden, err := view(client, base, p.campaign, p.variant)
+			if err != nil {
+				return err
+			}
+			for k, v := range hidden {
+				form[k] = v
+			}
+		}
 		req, _ := http.NewRequest(http.MethodPost, base+"/leads", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", base)
-		resp, err := noRedirect.Do(req)
+		req.Header.Set("User-Agent", browserUA)
+		resp, err := client.Do(req)
 		if err != nil {
 			return err
 		}
@@ -112,6 +133,26 @@ func run(ctx context.Context, base string) error {
 			return fmt.Errorf("posting %s: %s", p.email, resp.Status)
 		}
 	}
+
+	// Most who see an offer's page leave without a form — b's offer keeps
+	// more of them — so the dashboard's view → lead has its denominator.
+	views := 0
+	for i, p := range people {
+		if p.campaign != pageCampaign {
+			continue
+		}
+		left := 11
+		if p.variant == "b" {
+			left = 6
+		}
+		for k := range left {
+			if _, err := view(visitor(len(people)+11*i+k), base, p.campaign, p.variant); err != nil {
+				return err
+			}
+			views++
+		}
+	}
+	fmt.Printf("%d more visitors looked at the %s offers' pages and left\n", views, pageCampaign)
 
 	time.Sleep(time.Second)
 	if err := reps.round(ctx); err != nil {
