@@ -310,6 +310,12 @@ func TestCheckConfigSpendCurrencyNeedsRate(t *testing.T) {
 		t.Fatal("sample campaign has no EUR spend")
 	}
 	os.WriteFile(file, []byte(usd), 0o600)
+	// the campaign its thank-you page links to (/c/webinar-nov), as is
+	webinar, err := os.ReadFile(filepath.Join("..", "..", "config", "campaigns", "webinar-nov.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "webinar-nov.yaml"), webinar, 0o600)
 	code, out, errOut := runCmd("check-config", "-campaigns", dir, "-segments", t.TempDir())
 	if code != 1 || out != "" || !strings.Contains(errOut, file+":8: spend.currency: no rate converts USD into EUR") {
 		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)

@@ -60,6 +60,9 @@ type Campaign struct {
 	File string
 
 	idLine, currencyLine int // for LoadDir's messages about several files
+	// nextStepLines are the lines of ThankYou.NextSteps' urls, for
+	// LoadDir's check that a /c/<id> path names a campaign of the folder.
+	nextStepLines []int
 	// qualifyKey and qualify are the file's qualify: section (scoring
 	// overrides), applied to the qualification config by Set.Qualify.
 	qualifyKey, qualify *yaml.Node

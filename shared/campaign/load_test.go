@@ -212,3 +212,37 @@ func TestSpendIn(t *testing.T) {
 		})
 	}
 }
+
+// A thank-you page's next step given as a path on the API, /c/<id>, must
+// name a campaign of the folder: a typo would be a dead link on the page
+// every lead of the campaign sees. A campaign whose own file is broken
+// still counts (its problems are reported, not a second one here).
+func TestLoadDirChecksNextStepCampaignLinks(t *testing.T) {
+	withSteps := func(id string, urls ...string) string {
+		s := campaignYAML(id, "") + "thank_you:\n  next_steps:\n"
+		for _, u := range urls {
+			s += "    - {label: Next, url: \"" + u + "\"}\n"
+		}
+		return s
+	}
+	dir := writeFiles(t, map[string]string{
+		"a.yaml":           withSteps("a", "/c/webinar-nov", "/c/webinar-nvo", "/c/a/thanks", "/c/broken?variant=b", "/c/webinar-nov/form#x"),
+		"c.yaml":           withSteps("c", "https://www.example.com/c/nope", "/thanks", "/c/zzz"),
+		"webinar-nov.yaml": campaignYAML("webinar-nov", ""),
+		"broken.yaml":      strings.Replace(campaignYAML("broken", ""), "cta: Go", "ctaa: Go", 1),
+	})
+	_, err := LoadDir(dir)
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v", err)
+	}
+	p := func(name string) string { return filepath.Join(dir, name) }
+	want := []string{
+		p("a.yaml") + `:10: thank_you.next_steps[1].url: "/c/webinar-nvo" is the page of no campaign: there is no webinar-nvo.yaml in ` + dir + ` (did you mean "/c/webinar-nov"?)`,
+		p("broken.yaml") + `:5: unknown field "ctaa" in variants[0] (did you mean "cta"?)`,
+		p("broken.yaml") + `:5: variants[0]: missing cta`,
+		p("c.yaml") + `:11: thank_you.next_steps[2].url: "/c/zzz" is the page of no campaign: there is no zzz.yaml in ` + dir + ` (campaigns: a, broken, c, webinar-nov)`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}

@@ -47,13 +47,14 @@ func (p *parser) thankYou(c *Campaign, k, n *yaml.Node) {
 			}
 			p.List(v, "thank_you.next_steps", func(item *yaml.Node, path string) {
 				var l Link
-				labelOK, urlOK := false, false
+				labelOK, urlOK, urlLine := false, false, 0
 				p.Object(item, item, path,
 					yamlconf.Required("label", func(_, v *yaml.Node) { l.Label, labelOK = p.text(v, path+".label", maxCTA, false) }),
-					yamlconf.Required("url", func(_, v *yaml.Node) { l.URL, urlOK = p.linkURL(v, path+".url") }),
+					yamlconf.Required("url", func(_, v *yaml.Node) { l.URL, urlOK = p.linkURL(v, path+".url"); urlLine = v.Line }),
 				)
 				if labelOK && urlOK {
 					t.NextSteps = append(t.NextSteps, l)
+					c.nextStepLines = append(c.nextStepLines, urlLine)
 				}
 			})
 		}),
