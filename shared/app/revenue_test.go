@@ -315,3 +315,48 @@ func TestReportsRefuseSpendWithoutARate(t *testing.T) {
 		})
 	}
 }
+
+// TestReportsStartOnTemplateDefaults: a deployment that changes only its
+// qualification config's reporting currency (outcomes.currency: USD, no
+// rates: all its amounts are in dollars) and leaves the economics
+// parameters at the template's defaults gets a reports function that
+// starts. The template's Currency defaulted to EUR, so HOURLY_COST's
+// default 60 was taken as euros with no rate into USD, and the dashboard,
+// the reports API and the weekly digest refused to start.
+func TestReportsStartOnTemplateDefaults(t *testing.T) {
+	fn, ok := testenv.Template(t).Function("reports")
+	if !ok {
+		t.Fatal("template.yaml has no reports function")
+	}
+	src, err := os.ReadFile(filepath.Join(testenv.Root(t), "shared", "qualify", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cur := range []string{"EUR", "USD"} {
+		t.Run(cur, func(t *testing.T) {
+			rules := strings.Replace(string(src), "  currency: EUR\n", "  currency: "+cur+"\n", 1)
+			if cur != "EUR" && rules == string(src) {
+				t.Fatal("default.yaml no longer says currency: EUR")
+			}
+			path := filepath.Join(t.TempDir(), "qualify.yaml")
+			if err := os.WriteFile(path, []byte(rules), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{}
+			for k, v := range fn.Env {
+				if !strings.HasPrefix(v, "ref:") && !strings.HasPrefix(v, "getatt:") {
+					env[k] = v // parameter defaults and literals
+				}
+			}
+			for k, v := range map[string]string{"TABLE_NAME": "t", "SENDER_ADDRESS": "a@x.example", "MARKETING_ADDRESS": "m@x.example",
+				"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "AWS_REGION": "us-east-1", "QUALIFY_CONFIG": path,
+				// the example campaigns' spends are in euros; this deployment's would be in its own currency
+				"CAMPAIGNS_DIR": t.TempDir(), "SEGMENTS_DIR": t.TempDir(), "ZONEINFO": ""} {
+				env[k] = v
+			}
+			if _, err := registry.Build(context.Background(), "reports", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now); err != nil {
+				t.Fatalf("reports with the template's defaults (CURRENCY=%q) and outcomes.currency %s: %v", env["CURRENCY"], cur, err)
+			}
+		})
+	}
+}
