@@ -55,7 +55,7 @@ type Sales struct {
 	AlertCampaignLimit string `env:"ALERT_CAMPAIGN_LIMIT" optional:"true"`
 	// AlertDedupWindow is how long after an alert its address gets no
 	// other, e.g. "24h"; "" or "0": no de-duplication.
-	AlertDedupWindow time.Duration `env:"ALERT_DEDUP_WINDOW" optional:"true"`
+	AlertDedupWindow time.Duration `env:"ALERT_DEDUP_WINDOW" param:"AlertDedupWindow" optional:"true"`
 }
 
 // Qualifying names the files that say how leads are graded and nurtured.
@@ -264,14 +264,14 @@ func Load(dst any, getenv func(string) string) error {
 		case int:
 			n, err := strconv.Atoi(raw)
 			if err != nil {
-				problems = append(problems, fmt.Sprintf("%s=%q is not a whole number", name, raw))
+				problems = append(problems, fmt.Sprintf("%s=%q is not a whole number%s", name, raw, paramHint(f)))
 				return
 			}
 			fv.SetInt(int64(n))
 		case time.Duration:
 			d, err := time.ParseDuration(raw)
 			if err != nil {
-				problems = append(problems, fmt.Sprintf("%s=%q is not a duration like 5m", name, raw))
+				problems = append(problems, fmt.Sprintf("%s=%q is not a duration like 24h or 90m (no days: 168h is a week)%s", name, raw, paramHint(f)))
 				return
 			}
 			fv.SetInt(int64(d))

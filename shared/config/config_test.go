@@ -63,3 +63,21 @@ func TestPublicBaseURLIsCheckedAtLoad(t *testing.T) {
 		t.Fatal("no function reads PUBLIC_BASE_URL")
 	}
 }
+
+// TestAlertDedupWindowErrorNamesTheParameter: "7d" (the qualification
+// config's durations take days) is no Go duration; capture, nurture,
+// track and feedback stop at init, and the error must say which template
+// parameter to fix, as it does for the other alert limits.
+func TestAlertDedupWindowErrorNamesTheParameter(t *testing.T) {
+	env := map[string]string{"TABLE_NAME": "t", "SENDER_ADDRESS": "a@x.example", "SALES_ADDRESS": "s@x.example", "ALERT_DEDUP_WINDOW": "7d"}
+	var cfg Sales
+	err := Load(&cfg, func(k string) string { return env[k] })
+	if err == nil || !strings.Contains(err.Error(), `ALERT_DEDUP_WINDOW="7d" is not a duration like 24h`) ||
+		!strings.Contains(err.Error(), "(template parameter AlertDedupWindow)") {
+		t.Errorf("err = %v", err)
+	}
+	env["ALERT_DEDUP_WINDOW"] = "168h"
+	if err := Load(&cfg, func(k string) string { return env[k] }); err != nil || cfg.AlertDedupWindow.Hours() != 168 {
+		t.Errorf("168h: %v, %v", cfg.AlertDedupWindow, err)
+	}
+}
