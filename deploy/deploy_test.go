@@ -18,12 +18,15 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/metrics"
+	"github.com/leadflow/leadflow/shared/track"
 )
 
 // transformed runs transform.py on a template and decodes the result.
@@ -379,7 +382,43 @@ func deployProblems(doc map[string]any) []string {
 	// a thank-you URL without its scheme sent each form post to a path of
 	// the API. CloudFormation refuses a value that does not match, before
 	// anything is deployed.
-	for name, c := range map[string]struct{ good, bad []string }{
+	//
+	// So do the settings the functions parse at init: a typo there
+	// deployed, then stopped them (capture among them) on every start.
+	positive := func(v string) error {
+		if f, err := strconv.ParseFloat(v, 64); v != "" && (err != nil || !(f > 0)) {
+			return fmt.Errorf("not a positive number")
+		}
+		return nil
+	}
+	for name, c := range map[string]struct {
+		good, bad []string
+		parse     func(string) error // what the function reads it with: every good value passes
+	}{
+		"AlertLimit": {
+			good:  []string{"5/1h", "10/30m", "1000/1h30m", "off", "0"},
+			bad:   []string{"", "5/1d", "5 per hour", "5/h", "05/1h", "1001/1h"},
+			parse: func(v string) error { _, _, err := handoff.ParseLimit(v); return err },
+		},
+		"AlertCampaignLimit": {
+			good:  []string{"20", "1000", "off", "0"},
+			bad:   []string{"", "twenty", "20/1h", "1001"},
+			parse: func(v string) error { _, err := handoff.ParseCount(v); return err },
+		},
+		"AlertDedupWindow": {
+			good:  []string{"24h", "168h", "90m", "1h30m", "0"},
+			bad:   []string{"", "7d", "1 day", "24"},
+			parse: func(v string) error { _, err := time.ParseDuration(v); return err },
+		},
+		"TrackPages": {
+			good:  []string{"", "/pricing=pricing_page_view", "/pricing=pricing_page_view,/demo=page_view", "/a=b, /c=d"},
+			bad:   []string{"pricing=pricing_page_view", "/pricing", "/pricing=", "/p=a=b"},
+			parse: func(v string) error { _, err := track.ParsePages(v); return err },
+		},
+		"SesMaxSendRate": {good: []string{"", "14", "0.5"}, bad: []string{"0", "-1", "14/s", "fast"}, parse: positive},
+		"MinutesPerLead": {good: []string{"", "15", "7.5"}, bad: []string{"0", "15min"}, parse: positive},
+		"HourlyCost":     {good: []string{"", "60", "72.50"}, bad: []string{"0", "€60", "1,000", "60 EUR"}, parse: positive},
+		"Currency":       {good: []string{"", "EUR", "USD"}, bad: []string{"eur", "euro", "€"}},
 		"PublicBaseUrl": {
 			good: []string{"", "https://leads.example.com", "https://www.example.com/leads"},
 			bad:  []string{"leads.example.com", "http://leads.example.com", "https://leads.example.com/", "https://leads.example.com/?x=1", "https://", " https://leads.example.com"},
@@ -418,6 +457,11 @@ func deployProblems(doc map[string]any) []string {
 		for _, v := range c.good {
 			if !full(v) {
 				bad("%s: AllowedPattern %q refuses %q", name, pattern, v)
+			}
+			if c.parse != nil {
+				if err := c.parse(v); err != nil {
+					bad("%s: the function refuses %q, which the test takes as good: %v", name, v, err)
+				}
 			}
 		}
 		for _, v := range c.bad {
