@@ -40,7 +40,7 @@ help:
 	@echo "make plan TARGET=100000 PERIOD=2027-Q1 [LOOKBACK=12] [FORMAT=json|csv]   a running 'make run': the revenue target worked backwards per campaign (leads, budget, sales hours)"
 	@echo "make bounce EMAIL=… / make complaint EMAIL=… / make soft-bounce EMAIL=…   simulate an SES event in a running 'make run'; says what changed"
 	@echo "make build    build every Lambda into bin/<name>/ as sam build does (linux/arm64 bootstrap, config/, zoneinfo.zip)"
-	@echo "make deploy-check   cfn-lint + the SAM transform checks + every build target: run before 'sam build && sam deploy'"
+	@echo "make deploy-check   cfn-lint + the SAM transform checks + config/ as the functions read it + every build target: run before 'sam build && sam deploy'"
 	@echo "make check-config [CONFIG=qualify.yaml] [CAMPAIGNS=config/campaigns] [SEGMENTS=config/segments] [SEQUENCES=nurture.yaml] [LEAD=events/sample-lead.json]"
 	@echo "             check the qualification config, every campaign and segment file and the nurture sequences; preview the decision for a lead"
 	@echo "make check-sequences [SEQUENCES=nurture.yaml]   validate nurture sequences"

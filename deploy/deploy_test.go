@@ -710,3 +710,51 @@ func configTableProblems(readme string, doc map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestShippedConfig checks the config/ folder every function ships with
+// the way check-config does: a campaign or segment file (or a
+// config/qualify.yaml, config/nurture.yaml a deployment names in
+// QualifyConfig, NurtureConfig) the functions refuse stops capture and
+// the others at init, after a deploy that went through. `make
+// deploy-check` missed it: it checked the template and the builds only.
+func TestShippedConfig(t *testing.T) {
+	root := testenv.Root(t)
+	if out, err := shippedConfig(t, root, filepath.Join(root, "config")); err != nil {
+		t.Errorf("config/ would stop the functions at init:\n%s", out)
+	}
+
+	// A marketer's typo in a copy of it is caught, at its line.
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "config"))); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(dir, "campaigns", "webinar-nov.yaml")
+	src, err := os.ReadFile(broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(broken, []byte(strings.Replace(string(src), "sequence: warm-followup", "sequence: warm-follow-up", 1)), 0o644)
+	os.WriteFile(filepath.Join(dir, "qualify.yaml"), []byte("version: 1\nfit: {rulez: []}\n"), 0o644)
+	out, err := shippedConfig(t, root, dir)
+	if err == nil || !strings.Contains(out, broken+":") || !strings.Contains(out, `sequence "warm-follow-up" is not in the nurture sequences`) ||
+		!strings.Contains(out, filepath.Join(dir, "qualify.yaml")+":2:") {
+		t.Errorf("a broken config folder passed (%v):\n%s", err, out)
+	}
+}
+
+// shippedConfig runs check-config on a config folder as the functions
+// read it: its campaigns and segments, and its qualify.yaml and
+// nurture.yaml when it has them (else the embedded defaults).
+func shippedConfig(t *testing.T, root, dir string) (string, error) {
+	t.Helper()
+	args := []string{"run", "./cmd/leadflow", "check-config", "-campaigns", filepath.Join(dir, "campaigns"), "-segments", filepath.Join(dir, "segments")}
+	for flag, name := range map[string]string{"-config": "qualify.yaml", "-sequences": "nurture.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			args = append(args, flag, filepath.Join(dir, name))
+		}
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
