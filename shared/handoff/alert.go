@@ -99,7 +99,15 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 		a.Grade, a.Temperature, a.WhyHot = q.Grade, q.Temperature, whyHot(&l)
 	}
 	a.What = what(&l)
+	// The links work LinkTTL from now, and never stop before the reader
+	// could act: working hours with a long holiday can put the deadline
+	// after that, and the rep back on its morning gets the same week from
+	// it as anyone else (the hand-off's return is at least that late:
+	// qualify.Config.ReturnBy).
 	exp := now.Add(s.LinkTTL)
+	if after := a.DueBy.Add(s.LinkTTL); !a.DueBy.IsZero() && after.After(exp) {
+		exp = after
+	}
 	a.LinksUntil, a.Zone = exp, s.Rules.Zone(to)
 	if l.CameBackThisRound() {
 		// Not a hand-off after a send-back since it came back: that one
