@@ -404,7 +404,7 @@ func TestOpenLeadsOfARepWhoLeftReachTheTeamLead(t *testing.T) {
 	}
 	m := toLea[0]
 	if m.Subject != "An open lead of a rep who left: record how it went" || !strings.Contains(m.Text, "Hi Lea Stone,") ||
-		!strings.Contains(m.Text, held[ben].name+" (CMO at BigCorp") || !strings.Contains(m.Text, "(8 days), held by "+ben+"\n") ||
+		!strings.Contains(m.Text, held[ben].name+" (CMO at BigCorp") || !strings.Contains(m.Text, "(8 days), held by Ben Wu\n") ||
 		strings.Contains(m.Text, held[ana].name) {
 		t.Fatalf("Lea's list %q:\n%s", m.Subject, m.Text)
 	}

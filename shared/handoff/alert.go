@@ -11,6 +11,7 @@ import (
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/qualify"
 )
 
 // message builds the alert (or escalation) for the lead's rep.
@@ -404,7 +405,7 @@ func (s *Service) dealTo(l *lead.Lead, notice bool) (to, holder, why string) {
 	case listed && !(notice && away):
 		return rep, "", ""
 	}
-	holder = s.Rules.RepName(rep)
+	holder = holderName(s.Rules, l, rep)
 	why = holder + ", who holds its deal, is no longer in the routing config"
 	if listed {
 		why = holder + ", who holds its deal, is marked away"
@@ -414,6 +415,21 @@ func (s *Service) dealTo(l *lead.Lead, notice bool) (to, holder, why string) {
 		return team.Lead.Email, holder, why + ", so it comes to you as the team lead"
 	}
 	return s.Fallback, holder, why + ", so it comes to the sales address"
+}
+
+// holderName is how emails to a stand-in name rep, who holds l's deal:
+// the routing config's name for them, else — they left, and the config
+// no longer has it — the name the lead's alert gave them when it went to
+// them, so the team lead reads "Ben Wu", not an address; else the
+// address.
+func holderName(rules *qualify.Config, l *lead.Lead, rep string) string {
+	if name := rules.RepName(rep); name != rep {
+		return name
+	}
+	if h := l.Handoff; h != nil && h.RepName != "" && strings.EqualFold(h.Rep, rep) {
+		return h.RepName
+	}
+	return rep
 }
 
 // dealRecipient is who got the deal's email (dealTo), for its timeline event.

@@ -131,18 +131,24 @@ func TestAskedNoticeIsBounded(t *testing.T) {
 // gets neither: the team lead does, told whose deal it is and why. A rep
 // marked away still gets the reminder (the outcome is theirs to tell and
 // can wait), but the notice goes to the team lead: the lead is waiting.
+// A rep who left is named as the alert named them; only a holder no email
+// ever named is an address.
 func TestDealEmailsGoToWhoCanAnswer(t *testing.T) {
 	for _, c := range []struct {
 		name, holder       string
+		alertName          string // the name the alert gave the holder (Handoff.RepName)
 		reminder, notice   string // recipients
 		reminderSays, says string // in the text, when the team lead stands in ("" when the holder reads it)
 	}{
-		{"listed rep", "ana@example.com", "ana@example.com", "ana@example.com", "", ""},
-		{"away rep", "ben@example.com", "ben@example.com", "lea@example.com", "",
+		{"listed rep", "ana@example.com", "Ana", "ana@example.com", "ana@example.com", "", ""},
+		{"away rep", "ben@example.com", "Ben", "ben@example.com", "lea@example.com", "",
 			"Ben's lead Clara (CMO at BigCorp) sent a form again. Ben accepted it"},
-		{"rep no longer in the config", "gone@example.com", "lea@example.com", "lea@example.com",
+		{"rep no longer in the config", "gone@example.com", "", "lea@example.com", "lea@example.com",
 			"gone@example.com accepted Clara",
 			"gone@example.com, who holds its deal, is no longer in the routing config, so it comes to you as the team lead"},
+		{"rep no longer in the config, named by the alert", "gone@example.com", "Gus Gone", "lea@example.com", "lea@example.com",
+			"Gus Gone accepted Clara",
+			"Gus Gone, who holds its deal, is no longer in the routing config, so it comes to you as the team lead"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -152,7 +158,7 @@ func TestDealEmailsGoToWhoCanAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l.Deal.Rep, l.Handoff.Rep = c.holder, c.holder
+			l.Deal.Rep, l.Handoff.Rep, l.Handoff.RepName = c.holder, c.holder, c.alertName
 			l.Version++
 			if err := f.store.Put(ctx, l, lead.Change{}); err != nil {
 				t.Fatal(err)

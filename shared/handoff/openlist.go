@@ -225,7 +225,7 @@ func (o *OpenList) sendStandIn(ctx context.Context, to string, sales bool, held 
 	}
 	for _, h := range held {
 		item := o.item(h.Lead, to, now)
-		item.Holder = h.rep
+		item.Holder = holderName(o.Rules, &h.Lead, h.rep)
 		list.Leads = append(list.Leads, item)
 	}
 	return o.deliver(ctx, to, list)
