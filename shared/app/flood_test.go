@@ -226,3 +226,48 @@ func TestAlertFloodSeesThroughInventedSources(t *testing.T) {
 		t.Fatalf("want a summary for q4-demo's campaign limit and one for the unlisted campaigns")
 	}
 }
+
+// TestReleaseAllOutlastsTheWeekend: a script floods a campaign on a
+// Friday afternoon; the team lead gets the summary of the held leads when
+// the hour is over and opens its "release all" link on Monday morning.
+// The link, and the window's list of held leads it releases, still work:
+// they lasted a day, so a Friday's summary was dead by Saturday evening
+// and its leads had to be released one link at a time.
+func TestReleaseAllOutlastsTheWeekend(t *testing.T) {
+	friday := time.Date(2031, 3, 14, 15, 10, 0, 0, time.UTC)
+	clock := &clockAt{t: friday}
+	env := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALERT_LIMIT": "1/1h", "ALERT_DEDUP_WINDOW": "24h"}
+	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
+	tick, _, _ := buildAt(t, "nurture", env, clock.now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, clock.now, table)
+	ctx := context.Background()
+	stamp := time.Now().UnixNano()
+	source := fmt.Sprintf("weekend%d", stamp)
+	for i := range 3 {
+		body := fmt.Sprintf(`{"email":"anon%d.%d@flood.example","company":"Flood Co","job_title":"CMO","company_size":"1000+","country":"DE","budget":"$100k",`+
+			`"timeline":"this quarter","form_type":"demo_request","campaign":"q4-demo","utm_source":"%s"}`, i, stamp, source)
+		if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
+			t.Fatalf("capture %d: %v %+v", i, err, r)
+		}
+	}
+	clock.add(time.Hour)
+	if err := tick.Event(ctx, tickEvent(fmt.Sprint("tick-", stamp))); err != nil {
+		t.Fatal(err)
+	}
+	summaries := waitMail(t, 1, func(e sesstore.Email) bool {
+		return strings.Contains(e.Subject, "[Alerts held]") && strings.Contains(e.Subject, source)
+	})
+	if len(summaries) != 1 {
+		t.Fatalf("%d summaries", len(summaries))
+	}
+	all := regexp.MustCompile(`release all 2 hot leads: https://leads\.example\.com/feedback/([A-Za-z0-9_.-]+)`).FindStringSubmatch(summaries[0].Text)
+	if all == nil {
+		t.Fatalf("no release-all link in:\n%s", summaries[0].Text)
+	}
+	clock.add(time.Date(2031, 3, 17, 9, 0, 0, 0, time.UTC).Sub(clock.now())) // Monday morning
+	ev := sampleEvent(t, "feedback-answer.json")
+	ev.PathParameters = map[string]string{"token": all[1]}
+	if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded: 2 alerts go to sales now.") {
+		t.Fatalf("release all on Monday: %v %d\n%s", err, r.StatusCode, r.Body)
+	}
+}

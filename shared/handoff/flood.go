@@ -275,8 +275,10 @@ func windowOf(key string) string {
 
 // WindowKept is how long after its window a window's item — its alert
 // slots and its list of held leads — is kept (the summary's "release all"
-// link lasts as long).
-const WindowKept = 24 * time.Hour
+// link lasts as long): as long as the summary's links for each lead, so a
+// summary that comes on a Friday evening still releases them all on
+// Monday (a day was gone by Saturday evening).
+const WindowKept = links.AlertTTL
 
 // Outcomes of flood control.
 const (
