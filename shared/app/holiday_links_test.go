@@ -3,8 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,20 +23,7 @@ import (
 // away and nothing was late yet, would make them ask for a fresh one
 // first.
 func TestAlertLinksOutlastAHolidayDeadline(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join(testenv.Root(t), "shared", "qualify", "default.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const sla = "  first_response: 5m "
-	if !strings.Contains(string(src), sla) {
-		t.Fatal("default.yaml has no first_response line")
-	}
-	cfg := filepath.Join(t.TempDir(), "qualify.yaml")
-	hours := `  hours: {from: "08:00", to: "18:00", days: [mon, tue, wed, thu, fri], time_zone: Europe/Berlin, ` +
-		`holidays: [12-24, 12-25, 12-26, 12-29, 12-30, 12-31, 01-01]}` + "\n"
-	if err := os.WriteFile(cfg, []byte(strings.Replace(string(src), sla, hours+sla, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := berlinHours(t, ", holidays: [12-24, 12-25, 12-26, 12-29, 12-30, 12-31, 01-01]")
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	clock := &clockAt{t: time.Date(2031, 12, 23, 17, 58, 0, 0, berlin)}
 	due := time.Date(2032, 1, 2, 8, 3, 0, 0, berlin)

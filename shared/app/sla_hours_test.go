@@ -38,7 +38,11 @@ func TestSLACountsWorkingHours(t *testing.T) {
 	}
 }
 
-func slaCountsWorkingHours(t *testing.T, holidays, hours string, due time.Time, quiet []time.Time) {
+// berlinHours writes the default rules with working hours (Mon–Fri
+// 08:00–18:00 Europe/Berlin, and holidays: ", holidays: [...]" or "")
+// before the first-response SLA of 5 minutes, and returns the file.
+func berlinHours(t *testing.T, holidays string) string {
+	t.Helper()
 	src, err := os.ReadFile(filepath.Join(testenv.Root(t), "shared", "qualify", "default.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +56,11 @@ func slaCountsWorkingHours(t *testing.T, holidays, hours string, due time.Time, 
 	if err := os.WriteFile(cfg, []byte(withHours), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+func slaCountsWorkingHours(t *testing.T, holidays, hours string, due time.Time, quiet []time.Time) {
+	cfg := berlinHours(t, holidays)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	friday := time.Date(2031, 3, 14, 17, 58, 0, 0, berlin) // 16:58 UTC
 	dueText := due.UTC().Format("Mon 2 Jan 2006, 15:04 UTC")
