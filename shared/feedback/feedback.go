@@ -85,7 +85,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		log.Warn("feedback", "status", http.StatusForbidden, "outcome", "bad_token", "error", err.Error())
 		switch {
 		case errors.Is(err, token.ErrExpired) && action == links.ActionReleaseAll:
-			return render(http.StatusForbidden, view{Title: "Link not valid", Message: "This link has expired (it lasts a day after its window). Each lead's own link in the summary may still work."}), nil
+			return render(http.StatusForbidden, view{Title: "Link not valid", Message: fmt.Sprintf(
+				"This link has expired (it lasts %d days after its window). Each lead's own link in the summary may still work.",
+				int(handoff.WindowKept/(24*time.Hour)))}), nil
 		case errors.Is(err, token.ErrExpired):
 			return render(http.StatusForbidden, view{Title: "Link not valid", Message: "This link has expired. Open the lead in your CRM."}), nil
 		}

@@ -131,3 +131,15 @@ func TestReleaseOfAnErasedLeadChangesNothing(t *testing.T) {
 		t.Fatalf("release of an erased lead: %d, handoff %s\n%s", r.StatusCode, f.held(t, "E1"), r.Body)
 	}
 }
+
+// An expired "release all" link says how long such a link lasts: as long
+// as the window's list of held leads is kept (handoff.WindowKept, a
+// week), not the day it once was.
+func TestExpiredReleaseAllSaysHowLongItLasts(t *testing.T) {
+	f := newFixture(t)
+	url := links.ReleaseAll(f.keys, "https://api.example.com", "a1b2c3d4e5f60708#20310310T0800Z", t0.Add(-time.Minute))
+	r := f.do(t, http.MethodGet, url[strings.LastIndex(url, "/")+1:], "")
+	if r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, "it lasts 7 days after its window") {
+		t.Fatalf("%d, want 403 saying the link lasts 7 days:\n%s", r.StatusCode, r.Body)
+	}
+}
