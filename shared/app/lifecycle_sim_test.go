@@ -367,7 +367,9 @@ func (s *sim) submit(day int) {
 	default:
 		body, campaign = `{"email":"`+l.email+`","company":"None","company_size":"1-10","message":"Do you have any vacancy? My CV is attached.","campaign":"q4-demo"}`, "q4-demo"
 	}
-	held := repeat && s.heldOrWon(l)
+	// A form the lead sent within the repeat window again is one
+	// engagement with it: no notice to its rep.
+	held := repeat && s.heldOrWon(l) && !s.repeatsForm(l, body)
 	resp, err := s.h["capture"].HTTP(s.ctx, jsonLead(body))
 	if err != nil || resp.StatusCode/100 != 2 {
 		s.t.Fatalf("day %d: capture %s: %v %d %s", day, l.email, err, resp.StatusCode, resp.Body)
@@ -569,8 +571,13 @@ func (s *sim) maybeAsk(day int, l *simLead) {
 				return // its deal was lost meanwhile: a form is then qualification's
 			}
 			body := strings.Replace(hotBody(l.email, "201-1000"), `"form_type":"demo_request"`, `"form_type":"contact"`, 1)
+			again := s.repeatsForm(l, body) // the same words hours later: one engagement, no notice
 			if resp, err := s.h["capture"].HTTP(s.ctx, jsonLead(body)); err != nil || resp.StatusCode/100 != 2 {
 				s.t.Fatalf("day %d: capture %s asking again: %v %d %s", day, l.id, err, resp.StatusCode, resp.Body)
+			}
+			if again {
+				s.stats["asked again, repeated"]++
+				return
 			}
 			l.asked = append(l.asked, s.clock.now())
 			s.stats["repeats"]++
@@ -581,6 +588,26 @@ func (s *sim) maybeAsk(day int, l *simLead) {
 }
 
 // heldOrWon reports whether sales holds the lead's deal (SAL, SQL) or won it.
+// repeatsForm says whether posting body now sends a form the lead sent
+// within the repeat window again (lead.RepeatsForm on the lead as
+// stored; the sim's bodies of one form type and campaign say the same
+// words, so no repeat carries a new message).
+func (s *sim) repeatsForm(l *simLead, body string) bool {
+	cur, err := s.st.Lead(s.ctx, l.id)
+	if err != nil {
+		s.t.Fatalf("lead %s: %v", l.id, err)
+	}
+	var form struct {
+		FormType string `json:"form_type"`
+		Campaign string `json:"campaign"`
+	}
+	if err := json.Unmarshal([]byte(body), &form); err != nil {
+		s.t.Fatal(err)
+	}
+	sub := lead.Submission{FormType: form.FormType, Source: lead.Attribution{Campaign: form.Campaign, At: s.clock.now()}}
+	return cur.RepeatsForm(sub, qualify.DefaultRepeatWindow)
+}
+
 func (s *sim) heldOrWon(l *simLead) bool {
 	cur, err := s.st.Lead(s.ctx, l.id)
 	if err != nil {
@@ -601,7 +628,7 @@ func (s *sim) maybeComeBack(day int, l *simLead, left bool) {
 		}
 		// It may have come back meanwhile, and sales hold it again: this
 		// form is then one its rep is told of.
-		held := s.heldOrWon(l)
+		held := s.heldOrWon(l) && !s.repeatsForm(l, hotBody(l.email, "201-1000"))
 		if resp, err := s.h["capture"].HTTP(s.ctx, jsonLead(hotBody(l.email, "201-1000"))); err != nil || resp.StatusCode/100 != 2 {
 			s.t.Fatalf("day %d: capture %s coming back: %v %d %s", day, l.id, err, resp.StatusCode, resp.Body)
 		}
