@@ -63,9 +63,6 @@ func (l *Lead) SeeClick(kind string, c ClickSeen, window, gap time.Duration) (sc
 			l.Signals = kept
 		}
 	}
-	l.RecentClicks = append(l.RecentClicks, c)
-	if n := len(l.RecentClicks); n > MaxRecentClicks {
-		l.RecentClicks = append([]ClickSeen(nil), l.RecentClicks[n-MaxRecentClicks:]...)
-	}
+	l.RecentClicks = AppendKeepLast(l.RecentClicks, MaxRecentClicks, c)
 	return scanner, takenBack
 }

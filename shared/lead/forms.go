@@ -58,10 +58,7 @@ func (l *Lead) RepeatsForm(s Submission, window time.Duration) bool {
 // NoteForm records that s counted as engagement (RecentForms), keeping
 // the newest MaxRecentForms.
 func (l *Lead) NoteForm(s Submission) {
-	l.RecentForms = append(l.RecentForms, FormSent{Form: FormID(s), At: s.Source.At})
-	if n := len(l.RecentForms); n > MaxRecentForms {
-		l.RecentForms = append([]FormSent(nil), l.RecentForms[n-MaxRecentForms:]...)
-	}
+	l.RecentForms = AppendKeepLast(l.RecentForms, MaxRecentForms, FormSent{Form: FormID(s), At: s.Source.At})
 }
 
 // EngagementSince is when the lead's engagement counts from: when sales

@@ -46,11 +46,19 @@ func (l *Lead) AddSignal(s Signal) bool {
 			return false
 		}
 	}
-	l.Signals = append(l.Signals, s)
-	if n := len(l.Signals); n > MaxSignals {
-		l.Signals = append([]Signal(nil), l.Signals[n-MaxSignals:]...)
-	}
+	l.Signals = AppendKeepLast(l.Signals, MaxSignals, s)
 	return true
+}
+
+// AppendKeepLast appends v to s and keeps its last n elements, in a new
+// array once it drops any (so the lists a lead keeps bounded — signals,
+// recent forms and clicks, complaints — do not hold the dropped ones).
+func AppendKeepLast[T any](s []T, n int, v ...T) []T {
+	s = append(s, v...)
+	if len(s) > n {
+		return append([]T(nil), s[len(s)-n:]...)
+	}
+	return s
 }
 
 // DailyKey is the Signal.Key that makes a signal of kind about one thing

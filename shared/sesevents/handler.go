@@ -229,10 +229,7 @@ func (h *Handler) apply(ctx context.Context, l lead.Lead, ev Event, now time.Tim
 		if slices.Contains(l.Complaints, ev.Mail.MessageID) {
 			return "duplicate", nil
 		}
-		l.Complaints = append(l.Complaints, ev.Mail.MessageID)
-		if len(l.Complaints) > complaintsKept {
-			l.Complaints = l.Complaints[len(l.Complaints)-complaintsKept:]
-		}
+		l.Complaints = lead.AppendKeepLast(l.Complaints, complaintsKept, ev.Mail.MessageID)
 		e := event("complained", map[string]any{"feedback": ev.Complaint.ComplaintFeedbackType})
 		withdraw := l.HasConsentToWithdraw()
 		if l.Suppressed == "" {
