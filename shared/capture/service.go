@@ -575,7 +575,7 @@ func interest(l lead.Lead, sub lead.Submission) bool {
 	}
 	have := lead.ProfileFields(l.Submission)
 	for field, v := range lead.ProfileFields(sub) {
-		if !strings.EqualFold(strings.Join(strings.Fields(v), " "), strings.Join(strings.Fields(have[field]), " ")) {
+		if !sameWords(v, have[field]) {
 			return true
 		}
 	}
@@ -585,8 +585,13 @@ func interest(l lead.Lead, sub lead.Submission) bool {
 // newMessage reports whether sub's message is one the lead has not sent
 // as its latest (spacing and case aside).
 func newMessage(l lead.Lead, sub lead.Submission) bool {
-	norm := func(v string) string { return strings.ToLower(strings.Join(strings.Fields(v), " ")) }
-	return norm(sub.Message) != "" && norm(sub.Message) != norm(l.Submission.Message)
+	return strings.TrimSpace(sub.Message) != "" && !sameWords(sub.Message, l.Submission.Message)
+}
+
+// sameWords reports whether a and b say the same words (spacing and case
+// aside).
+func sameWords(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 
 // submissionSignal is the engagement a form submission shows: its form
