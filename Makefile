@@ -41,7 +41,7 @@ help:
 	@echo "make bounce EMAIL=… / make complaint EMAIL=… / make soft-bounce EMAIL=…   simulate an SES event in a running 'make run'; says what changed"
 	@echo "make build    build every Lambda into bin/<name>/ as sam build does (linux/arm64 bootstrap, config/, zoneinfo.zip)"
 	@echo "make deploy-check   cfn-lint + the SAM transform checks + config/ as the functions read it + every build target: run before 'sam build && sam deploy'"
-	@echo "make check-config [CONFIG=qualify.yaml] [CAMPAIGNS=config/campaigns] [SEGMENTS=config/segments] [SEQUENCES=nurture.yaml] [LEAD=events/sample-lead.json]"
+	@echo "make check-config [CONFIG=qualify.yaml] [CAMPAIGNS=config/campaigns] [SEGMENTS=config/segments] [SEQUENCES=nurture.yaml] [TRACK_PAGES=/pricing=pricing_page_view,...] [LEAD=events/sample-lead.json]"
 	@echo "             check the qualification config, every campaign and segment file and the nurture sequences; preview the decision for a lead"
 	@echo "make check-sequences [SEQUENCES=nurture.yaml]   validate nurture sequences"
 	@echo "make calibrate [ARGS='-csv … -mapping … -out … -report …']   fit points from historical outcomes"
@@ -149,7 +149,7 @@ load: install
 # Validate a qualification config (default: the embedded one) and preview
 # the decision for a sample lead.
 check-config: $(LOCALBIN)/leadflow
-	@$(call quietly,$(LOCALBIN)/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) $(if $(CAMPAIGNS),-campaigns $(CAMPAIGNS)) $(if $(SEGMENTS),-segments $(SEGMENTS)) $(if $(SEQUENCES),-sequences $(SEQUENCES)) -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS)))
+	@$(call quietly,$(LOCALBIN)/leadflow check-config $(if $(CONFIG),-config $(CONFIG)) $(if $(CAMPAIGNS),-campaigns $(CAMPAIGNS)) $(if $(SEGMENTS),-segments $(SEGMENTS)) $(if $(SEQUENCES),-sequences $(SEQUENCES)) $(if $(TRACK_PAGES),-track-pages '$(TRACK_PAGES)') -lead $(or $(LEAD),events/sample-lead.json) $(if $(SIGNALS),-signals $(SIGNALS)))
 
 # The SES emulator publishes no bounce or complaint events: simulate one
 # for an address through the function the template subscribes to them,

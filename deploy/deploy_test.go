@@ -411,8 +411,8 @@ func deployProblems(doc map[string]any) []string {
 			parse: func(v string) error { _, err := time.ParseDuration(v); return err },
 		},
 		"TrackPages": {
-			good:  []string{"", "/pricing=pricing_page_view", "/pricing=pricing_page_view,/demo=page_view", "/a=b, /c=d"},
-			bad:   []string{"pricing=pricing_page_view", "/pricing", "/pricing=", "/p=a=b"},
+			good:  []string{"", "/pricing=pricing_page_view", "/pricing=pricing_page_view,/demo=page_view", "/a=page_view:a, /c=page_view:/c", "/demo= page_view:demo "},
+			bad:   []string{"pricing=pricing_page_view", "/pricing", "/pricing=", "/p=a=b", "/a=b", "/pricing=pricing_pageview", "/x=email_click", "/demo=page_view:Demo", "/demo=page_view:"},
 			parse: func(v string) error { _, err := track.ParsePages(v); return err },
 		},
 		"SesMaxSendRate": {good: []string{"", "14", "0.5"}, bad: []string{"0", "-1", "14/s", "fast"}, parse: positive},
@@ -744,10 +744,16 @@ func TestShippedConfig(t *testing.T) {
 
 // shippedConfig runs check-config on a config folder as the functions
 // read it: its campaigns and segments, and its qualify.yaml and
-// nurture.yaml when it has them (else the embedded defaults).
+// nurture.yaml when it has them (else the embedded defaults), against
+// TRACK_PAGES when the environment sets it.
 func shippedConfig(t *testing.T, root, dir string) (string, error) {
 	t.Helper()
 	args := []string{"run", "./cmd/leadflow", "check-config", "-campaigns", filepath.Join(dir, "campaigns"), "-segments", filepath.Join(dir, "segments")}
+	if pages := os.Getenv("TRACK_PAGES"); pages != "" {
+		// The deployment's TrackPages (make deploy-check TRACK_PAGES=…):
+		// the page signals the config names are checked against it.
+		args = append(args, "-track-pages", pages)
+	}
 	for flag, name := range map[string]string{"-config": "qualify.yaml", "-sequences": "nurture.yaml"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			args = append(args, flag, filepath.Join(dir, name))

@@ -18,6 +18,7 @@ import (
 	"github.com/leadflow/leadflow/shared/nurture"
 	"github.com/leadflow/leadflow/shared/qualify"
 	"github.com/leadflow/leadflow/shared/segment"
+	"github.com/leadflow/leadflow/shared/track"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -29,9 +30,10 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	segmentsDir := fs.String("segments", "", "retargeting segment files `folder` (default: config/segments when it exists)")
 	sequencesPath := fs.String("sequences", "", "nurture sequences config `file` (default: the embedded default)")
 	leadPath := fs.String("lead", "", "evaluate this lead: a JSON `file` shaped like a submission")
+	trackPages := fs.String("track-pages", "", "the deployment's TRACK_PAGES, `/path=signal,...`: page signals the config names are checked against it (default: the track function's "+track.DefaultPages+")")
 	signalList := fs.String("signals", "", "engagement signals for -lead, comma separated: `kind[@age]`, e.g. pricing_page_view,email_click@48h\n(the lead's own form_type always counts as a form:<form_type> signal now, form:contact without one, as capture records it)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: leadflow check-config [-config FILE] [-campaigns DIR] [-segments DIR] [-sequences FILE] [-lead LEAD.json] [-signals KIND[@AGE],...]")
+		fmt.Fprintln(stderr, "usage: leadflow check-config [-config FILE] [-campaigns DIR] [-segments DIR] [-sequences FILE] [-track-pages /PATH=SIGNAL,...] [-lead LEAD.json] [-signals KIND[@AGE],...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -48,6 +50,17 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	// Every config file a deployment ships, checked together: all
 	// problems of all of them at once, as file:line: message.
 	var problems []string
+	// A page signal is recorded only when TRACK_PAGES maps a page to it:
+	// one the config names but no page records would never count.
+	spec := *trackPages
+	if spec == "" {
+		spec = track.DefaultPages
+	}
+	pages, err := track.ParsePages(spec)
+	if err != nil {
+		problems = append(problems, "TRACK_PAGES: "+err.Error())
+	}
+	unrecorded := track.Unrecorded(pages)
 	cfg, err := qualify.Load(*configPath)
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -74,6 +87,12 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 			campaigns = campaignsLine(dir, set)
 		}
 	}
+	if cfg != nil && pages != nil {
+		// The rules with every campaign's overrides (their files' lines).
+		if err := cfg.CheckSignals(unrecorded); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
 	// Segments: their files, and the variants and reason codes they name
 	// against the campaign files and the qualification config.
 	segDir, segExplicit := *segmentsDir, *segmentsDir != ""
@@ -84,7 +103,11 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	if _, statErr := os.Stat(segDir); statErr == nil || segExplicit {
 		segs, err := segment.LoadDir(segDir)
 		if err == nil && cfg != nil {
-			err = segs.Check(segment.Deployment(set, cfg))
+			known := segment.Deployment(set, cfg)
+			if pages != nil {
+				known.SignalProblem = unrecorded
+			}
+			err = segs.Check(known)
 		}
 		if err != nil {
 			problems = append(problems, err.Error())
@@ -95,6 +118,10 @@ func checkConfig(args []string, stdout, stderr io.Writer, now time.Time) int {
 	seqs, err := nurture.Load(*sequencesPath)
 	if err != nil {
 		problems = append(problems, err.Error())
+	} else if pages != nil {
+		if err := seqs.CheckSignals(unrecorded); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	if set != nil && seqs != nil {
 		// A campaign's sequence: must be one the sequences config has.
@@ -206,13 +233,8 @@ func parseSignals(list string, now time.Time) ([]qualify.Signal, error) {
 			continue
 		}
 		kind, age, hasAge := strings.Cut(item, "@")
-		if !qualify.IsSignalKind(kind) {
-			kinds := qualify.SignalKinds()
-			hint := "use form:<form_type>, " + strings.Join(kinds, ", ")
-			if s := yamlconf.Suggest(kind, kinds); s != "" {
-				hint = fmt.Sprintf("did you mean %q?", s)
-			}
-			return nil, fmt.Errorf("unknown signal kind %q (%s)", kind, hint)
+		if problem := qualify.SignalKindProblem(kind); problem != "" {
+			return nil, errors.New(problem)
 		}
 		at := now
 		if hasAge {

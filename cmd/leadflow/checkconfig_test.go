@@ -109,7 +109,7 @@ func TestCheckConfigUsageErrors(t *testing.T) {
 		{"misspelt signal kind", []string{"check-config", "-lead", "../../events/sample-lead.json", "-signals", "pricing_page_veiw@2h"}, 2,
 			`check-config: -signals: unknown signal kind "pricing_page_veiw" (did you mean "pricing_page_view"?)`},
 		{"unknown signal kind", []string{"check-config", "-lead", "../../events/sample-lead.json", "-signals", "webinar"}, 2,
-			`check-config: -signals: unknown signal kind "webinar" (use form:<form_type>, page_view, pricing_page_view, email_open, email_click, reply, resubmission)`},
+			`check-config: -signals: unknown signal kind "webinar" (use form:<form_type>, page_view, pricing_page_view, email_open, email_click, reply, resubmission or page_view:<name> of a page TRACK_PAGES names)`},
 		{"lead field typo", []string{"check-config", "-lead", typo}, 1, `unknown field "jobtitle"`},
 		{"missing lead file", []string{"check-config", "-lead", filepath.Join(dir, "nope.json")}, 1, "no such file"},
 		{"missing config file", []string{"check-config", "-config", filepath.Join(dir, "nope.yaml")}, 1, "no such file"},
@@ -369,4 +369,80 @@ func TestCheckConfigShowsSLAWorkingHours(t *testing.T) {
 	if want := fmt.Sprintf(`%s:%d: sla.hours.days: unknown weekday "fry" (did you mean "fri"?)`, bad, line); code != 1 || !strings.Contains(errOut, want) {
 		t.Errorf("code %d, stderr lacks %q:\n%s", code, want, errOut)
 	}
+}
+
+// TestCheckConfigChecksPageSignalsAgainstTrackPages: a page signal the
+// rules score, a sequence waits for or a segment counts is recorded only
+// when TRACK_PAGES maps a page to it. check-config checks the three
+// against the deployment's TRACK_PAGES (-track-pages; the function's
+// default /pricing=pricing_page_view when not given), each at its line.
+func TestCheckConfigChecksPageSignalsAgainstTrackPages(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	def, err := os.ReadFile(filepath.Join("..", "..", "shared", "qualify", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := write("qualify.yaml", strings.Replace(string(def), "    - {signal: page_view, points: 1, half_life: 72h}\n",
+		"    - {signal: page_view, points: 1, half_life: 72h}\n    - {signal: \"page_view:demo\", points: 12}\n", 1))
+	seqSrc, err := os.ReadFile(filepath.Join("..", "..", "shared", "nurture", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs := write("nurture.yaml", strings.Replace(string(seqSrc), "entry: {signals: [pricing_page_view],", `entry: {signals: [pricing_page_view, "page_view:tour"],`, 1))
+	segs := filepath.Join(dir, "segments")
+	if err := os.Mkdir(segs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write("segments/demo-viewers.yaml", "version: 1\nid: demo-viewers\ndescription: saw the demo\nconditions:\n  signals:\n    - {signal: \"page_view:demo\"}\n")
+	ruleLine := lineOf(t, rules, `"page_view:demo"`)
+	seqLine := lineOf(t, seqs, `"page_view:tour"`)
+	args := []string{"check-config", "-config", rules, "-sequences", seqs, "-segments", segs, "-campaigns", filepath.Join("..", "..", "config", "campaigns")}
+
+	code, out, errOut := runCmd(args...)
+	for _, want := range []string{
+		fmt.Sprintf(`%s:%d: engagement.signals[9]: no page records page_view:demo, so it never counts (TRACK_PAGES is /pricing=pricing_page_view; map a page to it, e.g. /demo=page_view:demo)`, rules, ruleLine),
+		fmt.Sprintf(`%s:%d: sequence pricing-interest, entry.signals: no page records page_view:tour, so it never counts (TRACK_PAGES is /pricing=pricing_page_view; map a page to it, e.g. /tour=page_view:tour)`, seqs, seqLine),
+		filepath.Join(segs, "demo-viewers.yaml") + `:6: conditions.signals[0].signal: no page records page_view:demo`,
+	} {
+		if code != 1 || out != "" || !strings.Contains(errOut, want) {
+			t.Errorf("code %d, stdout %q, stderr lacks %q:\n%s", code, out, want, errOut)
+		}
+	}
+	code, out, errOut = runCmd(append(args, "-track-pages", "/demo=page_view:demo, /tour=page_view:tour,/pricing=pricing_page_view")...)
+	if code != 0 || errOut != "" {
+		t.Errorf("with the pages mapped: code %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	// Without /pricing, the default rules' and sequence's pricing_page_view
+	// would never count either.
+	code, _, errOut = runCmd(append(args, "-track-pages", "/demo=page_view:demo,/tour=page_view:tour")...)
+	if code != 1 || !strings.Contains(errOut, "no page records pricing_page_view") {
+		t.Errorf("without /pricing: code %d\nstderr %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(append(args, "-track-pages", "/demo=demo_view")...); code != 1 || !strings.Contains(errOut, `TRACK_PAGES: page signal "/demo=demo_view": demo_view is no page signal`) {
+		t.Errorf("a bad -track-pages: code %d\nstderr %s", code, errOut)
+	}
+}
+
+// lineOf is the 1-based line of path holding s.
+func lineOf(t *testing.T, path, s string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, s) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no %q", path, s)
+	return 0
 }

@@ -627,3 +627,96 @@ func TestMailScannerClicksCountNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestNamedPageViewScoresAndTriggers: TRACK_PAGES "/demo=page_view:demo"
+// gives the demo page a signal of its own. Through the real capture,
+// nurture and track functions, a nurtured lead's view of /demo/tour is a
+// page view to everything that asks for one: the shipped rules, which
+// name no page_view:demo, score it as a page view (it used to score 0),
+// and a sequence triggered by page_view takes the lead (it used to wait
+// for a plain page_view).
+func TestNamedPageViewScoresAndTriggers(t *testing.T) {
+	seq := `version: 1
+defaults:
+  time_zone: Europe/Berlin
+  window: {from: "00:00", to: "24:00", days: [mon, tue, wed, thu, fri, sat, sun]}
+sequences:
+  - id: hello
+    entry: {temperatures: [cold]}
+    steps:
+      - {id: hello, send: hello}
+      - {id: wait-1, wait: 240h}
+      - {id: done, exit: completed}
+  - id: browsing
+    entry: {signals: [page_view], temperatures: [cold, warm], from: [hello]}
+    steps:
+      - {id: tour, send: tour}
+      - {id: done, exit: completed}
+templates:
+  hello:
+    subject: "Hello"
+    html: "<p>Hi {{.FirstName}}.</p>"
+    text: "Hi {{.FirstName}}."
+  tour:
+    subject: "Your tour"
+    html: "<p>Hi {{.FirstName}}, questions about the tour?</p>"
+    text: "Hi {{.FirstName}}, questions about the tour?"
+`
+	dir := t.TempDir()
+	path, campaigns := filepath.Join(dir, "nurture.yaml"), filepath.Join(dir, "campaigns")
+	if err := os.WriteFile(path, []byte(seq), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(campaigns, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(campaigns, "newsletter-q4.yaml"), []byte(campaignYAML("newsletter-q4", "consent_mode: single\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	clock := &clockAt{t: monday}
+	env := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "NURTURE_CONFIG": path, "CAMPAIGNS_DIR": campaigns}
+	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
+	tick, _, _ := buildAt(t, "nurture", env, clock.now, table)
+	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "*",
+		"NURTURE_CONFIG": path, "CAMPAIGNS_DIR": campaigns, "TRACK_PAGES": "/pricing=pricing_page_view,/demo=page_view:demo"}, clock.now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("touring.%d@smallco.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(coldBody(email))))
+	id := capturedID(t, table, email)
+	if err := tick.Event(ctx, tickEvent("hello")); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := st.Lead(ctx, id)
+	if before.Nurture == nil || before.Nurture.Sequence != "hello" || before.Qualification == nil {
+		t.Fatalf("after the first tick: %+v", before.Nurture)
+	}
+
+	clock.add(2 * time.Hour)
+	keys, _ := token.ParseKeys(testKeys)
+	visitor := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: id, Expires: clock.now().Add(time.Hour)})
+	r, _ := tr.HTTP(ctx, trackRequest("POST /events", "", `{"t":"`+visitor+`","url":"https://www.example.com/demo/tour"}`, map[string]string{"content-type": "application/json"}))
+	if r.StatusCode != http.StatusNoContent {
+		t.Fatalf("demo view: %d %s", r.StatusCode, r.Body)
+	}
+	l, err := st.Lead(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(l.Signals); n == 0 || l.Signals[n-1].Kind != "page_view:demo" {
+		t.Fatalf("signals after the view: %+v", l.Signals)
+	}
+	if !slices.ContainsFunc(l.Qualification.Reasons, func(r string) bool { return strings.HasPrefix(r, "+1 page view") }) ||
+		l.Qualification.Score <= before.Qualification.Score {
+		t.Errorf("the demo view scored nothing: score %v → %v, reasons %q", before.Qualification.Score, l.Qualification.Score, l.Qualification.Reasons)
+	}
+	if l.Nurture == nil || l.Nurture.Sequence != "browsing" {
+		t.Fatalf("the demo view did not trigger the page_view sequence: %+v", l.Nurture)
+	}
+	if err := tick.Event(ctx, tickEvent("tour")); err != nil {
+		t.Fatal(err)
+	}
+	if got := emailsTo(t, email); len(got) != 2 || got[1].Subject != "Your tour" {
+		t.Fatalf("after the trigger: %d emails", len(got))
+	}
+}

@@ -32,8 +32,8 @@ type condition struct {
 const (
 	signalEmailOpen       = "email_open"
 	signalEmailClick      = "email_click"
-	signalPageView        = "page_view"
-	signalPricingPageView = "pricing_page_view"
+	signalPageView        = lead.SignalPageView
+	signalPricingPageView = lead.SignalPricingPageView
 )
 
 // pricingPath is the page a pricing_page_view signal stands for.

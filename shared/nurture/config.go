@@ -17,6 +17,7 @@ import (
 // Config is a parsed, validated sequences config. It is immutable and safe
 // for concurrent use; build it with Parse, Load or Default.
 type Config struct {
+	file         string // the file it was read from, for CheckSignals
 	defaultZone  *time.Location
 	countryZones map[string]*time.Location // the config's entries; the built-in ones load on first use
 	window       Window
@@ -74,7 +75,8 @@ type entry struct {
 	sentBack *bool
 	// signals make the sequence a triggered one: a lead enters it when it
 	// shows one of these signals (Trigger), never when merely idle.
-	signals []string
+	signals     []string
+	signalNodes []*yaml.Node // for CheckSignals
 	// from limits which sequences a trigger takes a lead out of (a lead
 	// in no sequence can always be triggered); empty means any.
 	from      []string

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
 // Enrol puts a lead into the first sequence (in config order) whose entry
@@ -64,14 +65,14 @@ func (c *Config) Trigger(l *lead.Lead, kind string, now time.Time) (entered, lef
 		// earlier id (replaces) is in that sequence.
 		current = l.Nurture.Sequence
 		if cur := c.lookup(current); cur != nil {
-			if slices.Contains(cur.entry.signals, kind) {
+			if cur.entry.triggeredBy(kind) {
 				return "", ""
 			}
 			current = cur.id
 		}
 	}
 	for _, s := range c.sequences {
-		if !slices.Contains(s.entry.signals, kind) || s.left(l) || !s.entry.matches(l) {
+		if !s.entry.triggeredBy(kind) || s.left(l) || !s.entry.matches(l) {
 			continue
 		}
 		if inSequence(l) && len(s.entry.from) > 0 && !slices.Contains(s.entry.from, current) {
@@ -180,4 +181,29 @@ func (e entry) matches(l *lead.Lead) bool {
 		return false
 	}
 	return true
+}
+
+// triggeredBy reports whether a signal of kind starts the sequence: one
+// its entry lists, a named page view (page_view:demo) also for page_view.
+func (e entry) triggeredBy(kind string) bool {
+	return slices.ContainsFunc(e.signals, func(want string) bool { return lead.SignalIs(kind, want) })
+}
+
+// CheckSignals asks problem of every signal that triggers a sequence and
+// returns what it says as file:line errors: a check across files, such as
+// a page signal no tracked page records (the sequence would never start).
+func (c *Config) CheckSignals(problem func(kind string) string) error {
+	var probs []yamlconf.Problem
+	for _, s := range c.sequences {
+		for i, kind := range s.entry.signals {
+			if msg := problem(kind); msg != "" {
+				probs = append(probs, yamlconf.Problem{File: c.file, Line: s.entry.signalNodes[i].Line,
+					Msg: "sequence " + s.id + ", entry.signals: " + msg})
+			}
+		}
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	return &yamlconf.ConfigError{Problems: probs, Kind: ErrInvalid}
 }

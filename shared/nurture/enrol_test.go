@@ -127,10 +127,16 @@ templates:
 	}
 }
 
-// triggered adds a sequence triggered by pricing page views to full.
+// triggered adds sequences triggered by pricing page views and by any
+// page view to full.
 const triggered = `
   - id: pricing-interest
     entry: {signals: [pricing_page_view, "page_view:/pricing"], temperatures: [cold, warm], from: [cold-education]}
+    steps:
+      - {id: help, send: welcome}
+      - {id: done, exit: completed}
+  - id: page-interest
+    entry: {signals: [page_view], temperatures: [cold, warm], from: [cold-education]}
     steps:
       - {id: help, send: welcome}
       - {id: done, exit: completed}
@@ -159,6 +165,11 @@ func TestTrigger(t *testing.T) {
 			*l = at(*l, cold, "wait-1", 1, monday.Add(72*time.Hour))
 		}, "pricing-interest", cold},
 		{"another signal triggers nothing", "email_click", func(l *lead.Lead) {}, "", ""},
+		{"a named page is a page view", "page_view:demo", func(l *lead.Lead) {}, "page-interest", ""},
+		{"a page view", "page_view", func(l *lead.Lead) {}, "page-interest", ""},
+		{"a named page view in it: stays", "page_view:demo", func(l *lead.Lead) {
+			*l = at(*l, "page-interest", "done", 1, monday.Add(time.Hour))
+		}, "", ""},
 		{"not from a sequence its entry does not list", "pricing_page_view", func(l *lead.Lead) {
 			*l = at(*l, "warm-followup", "wait-1", 1, monday.Add(72*time.Hour))
 		}, "", ""},

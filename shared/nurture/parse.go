@@ -56,6 +56,7 @@ var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 // send step can be checked against them wherever they are in the file.
 func (p *parser) config(root *yaml.Node) *Config {
 	c := &Config{
+		file:        p.File,
 		defaultZone: time.UTC,
 		window:      defaultWindow,
 		capMax:      defaultCapMax,

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -176,7 +178,14 @@ func (p *parser) entry(k, n *yaml.Node, where string) entry {
 			}
 		}),
 		yamlconf.Optional("signals", func(_, v *yaml.Node) {
-			e.signals = matching(v, where+".signals", signalRe, "%s is not a signal kind (like pricing_page_view, email_click or page_view:demo)")
+			vals, nodes := p.Strs(v, where+".signals")
+			for i, s := range vals {
+				if problem := triggerProblem(s); problem != "" {
+					p.Errf(nodes[i], "%s.signals: %s", where, problem)
+					continue
+				}
+				e.signals, e.signalNodes = append(e.signals, s), append(e.signalNodes, nodes[i])
+			}
 			if r := yamlconf.Resolve(v); r != nil && r.Kind == yaml.SequenceNode && len(r.Content) == 0 {
 				p.Errf(v, "%s.signals: empty (list the signals that trigger the sequence, or leave signals out)", where)
 			}
@@ -194,8 +203,25 @@ func (p *parser) entry(k, n *yaml.Node, where string) entry {
 	return e
 }
 
-// signalRe is an engagement signal kind as tracking records it.
-var signalRe = regexp.MustCompile(`^[a-z0-9_]+(:[a-z0-9_/.-]+)?$`)
+// triggers are the signal kinds that move a nurtured lead into a
+// sequence: what tracking records (clicks, opens, page views), besides
+// the named page views of TRACK_PAGES (page_view:<name>).
+var triggers = []string{signalEmailOpen, signalEmailClick, signalPageView, signalPricingPageView}
+
+// triggerProblem says why kind cannot trigger a sequence, "" when it can.
+func triggerProblem(kind string) string {
+	if slices.Contains(triggers, kind) || lead.IsPageSignal(kind) {
+		return ""
+	}
+	if strings.HasPrefix(kind, "form:") {
+		return yamlconf.Quote(kind) + " never starts a sequence: a form re-grades the lead and places it by its campaign (name the sequence in the campaign file's sequence:)"
+	}
+	hint := "use " + strings.Join(triggers, ", ") + " or page_view:<name> of a page TRACK_PAGES names"
+	if s := yamlconf.Suggest(kind, triggers); s != "" {
+		hint = "did you mean " + strconv.Quote(s) + "?"
+	}
+	return yamlconf.Quote(kind) + " is no signal that starts a sequence (" + hint + ")"
+}
 
 // stepNodes keeps, while a sequence is read, the nodes its later checks
 // point at.

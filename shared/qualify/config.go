@@ -58,6 +58,10 @@ type signalRule struct {
 	points   int
 	halfLife time.Duration
 	display  string // "demo request form", "pricing page view"
+	// file, line and where name the rule for checks across files
+	// (CheckSignals).
+	file, where string
+	line        int
 }
 
 type disqualifier struct {

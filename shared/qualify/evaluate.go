@@ -142,7 +142,13 @@ func (pr *profile) engagement(signals []Signal, now time.Time, reasons *[]string
 	for _, sig := range signals {
 		i, ok := pr.signalIndex[sig.Kind]
 		if !ok {
-			continue
+			// A named page view without a rule of its own is a page view.
+			if _, named := lead.NamedPage(sig.Kind); named {
+				i, ok = pr.signalIndex[SignalPageView]
+			}
+			if !ok {
+				continue
+			}
 		}
 		rule := &pr.signals[i]
 		v := float64(rule.points)

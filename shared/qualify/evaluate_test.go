@@ -330,3 +330,36 @@ func TestAnswerReasonsLocateTheAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestNamedPageViews: a page TRACK_PAGES names ("/demo=page_view:demo")
+// records page_view:demo. It is a page view: without a rule of its own
+// it scores as page_view; with one, by that rule alone.
+func TestNamedPageViews(t *testing.T) {
+	c := mustParse(t, withRules()+`
+engagement:
+  signals:
+    - {signal: page_view, points: 1}
+    - {signal: "page_view:demo", points: 12}
+`)
+	tests := []struct {
+		name    string
+		signals []Signal
+		score   float64
+		reason  string
+	}{
+		{"its own rule", []Signal{{"page_view:demo", now}}, 12, "+12 demo page view"},
+		{"no rule of its own: a page view", []Signal{{"page_view:blog", now}}, 1, "+1 page view"},
+		{"with plain page views", []Signal{{"page_view:blog", now}, {"page_view", now}}, 2, "+2 page view ×2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := c.Evaluate(stored(lead.Submission{}), tt.signals, now)
+			if d.Score != tt.score || len(d.Reasons) != 3 || d.Reasons[1] != tt.reason {
+				t.Errorf("score %v, reasons %q; want %v with %q", d.Score, d.Reasons, tt.score, tt.reason)
+			}
+		})
+	}
+	if !IsSignalKind("page_view:demo") || IsSignalKind("page_view:Demo") {
+		t.Error("IsSignalKind does not take named page views as TRACK_PAGES writes them")
+	}
+}

@@ -218,8 +218,11 @@ func (p *parser) signal(n *yaml.Node, where string) (signalRule, *yaml.Node, boo
 	if !okObj || !okKind || !okPoints || !okHalf {
 		return s, nil, false
 	}
+	s.file, s.line, s.where = p.File, kindNode.Line, where
 	if form, ok := strings.CutPrefix(s.kind, formPrefix); ok {
 		s.display = strings.ToLower(lead.FormLabel(form)) + " form" // "demo request form"
+	} else if page, ok := lead.NamedPage(s.kind); ok {
+		s.display = page + " page view" // "demo page view"
 	} else {
 		s.display = strings.ReplaceAll(s.kind, "_", " ")
 	}
@@ -227,22 +230,11 @@ func (p *parser) signal(n *yaml.Node, where string) (signalRule, *yaml.Node, boo
 }
 
 func (p *parser) signalKind(n *yaml.Node, kind, where string) bool {
-	if form, ok := strings.CutPrefix(kind, formPrefix); ok {
-		if slugRe.MatchString(form) && len(form) <= 64 {
-			return true
-		}
-		p.Errf(n, "%s: form signal %s needs a form type of lowercase letters, digits, - or _ after \"form:\"", where, yamlconf.Quote(kind))
+	if problem := SignalKindProblem(kind); problem != "" {
+		p.Errf(n, "%s: %s", where, problem)
 		return false
 	}
-	if slices.Contains(signalKinds, kind) {
-		return true
-	}
-	hint := "use form:<form_type>, " + strings.Join(signalKinds, ", ")
-	if s := yamlconf.Suggest(kind, signalKinds); s != "" {
-		hint = "did you mean " + strconv.Quote(s) + "?"
-	}
-	p.Errf(n, "%s: unknown signal kind %s (%s)", where, yamlconf.Quote(kind), hint)
-	return false
+	return true
 }
 
 func (p *parser) disqualifiers(n *yaml.Node, where string) []disqualifier {

@@ -1,6 +1,10 @@
 package qualify
 
-import "time"
+import (
+	"time"
+
+	"github.com/leadflow/leadflow/shared/lead"
+)
 
 // Signal is one engagement event of a lead: a form submission, a page
 // view, an email click. A zero At counts as now.
@@ -11,15 +15,16 @@ type Signal struct {
 
 // Signal kinds besides form submissions, which are FormSignal(form_type).
 const (
-	SignalPageView        = "page_view"
-	SignalPricingPageView = "pricing_page_view"
+	SignalPageView        = lead.SignalPageView
+	SignalPricingPageView = lead.SignalPricingPageView
 	SignalEmailOpen       = "email_open"
 	SignalEmailClick      = "email_click"
 	SignalReply           = "reply"
 	SignalResubmission    = "resubmission"
 )
 
-// signalKinds are the kinds a config may score, besides form:<form_type>.
+// signalKinds are the kinds a config may score, besides form:<form_type>
+// and the named page views of TRACK_PAGES (page_view:<name>).
 var signalKinds = []string{
 	SignalPageView, SignalPricingPageView, SignalEmailOpen,
 	SignalEmailClick, SignalReply, SignalResubmission,

@@ -76,6 +76,10 @@ type Known struct {
 	// Reasons are the reason codes leads can carry (qualify's
 	// ReasonCodes); nil: not checked.
 	Reasons []string
+	// SignalProblem says why a signal condition's kind would find nobody
+	// (a page signal no tracked page records), "" when it would not; nil:
+	// not checked.
+	SignalProblem func(kind string) string
 }
 
 // Deployment is what a deployment's campaign files (nil: none) and
@@ -130,6 +134,14 @@ func (s *Set) Check(k Known) error {
 				}
 				probs = append(probs, Problem{File: file, Line: seg.reasonLines[code],
 					Msg: fmt.Sprintf("conditions.reasons: no reason code %q in the qualification config's disqualifiers or reject_reasons (%s)", code, hint)})
+			}
+		}
+		for i, sc := range seg.Conditions.Signals {
+			if k.SignalProblem == nil {
+				break
+			}
+			if msg := k.SignalProblem(sc.Kind); msg != "" {
+				probs = append(probs, Problem{File: file, Line: seg.signalLines[i], Msg: fmt.Sprintf("conditions.signals[%d].signal: %s", i, msg)})
 			}
 		}
 	}

@@ -159,7 +159,7 @@ func (p *parser) conditions(s *Segment, k, v *yaml.Node) {
 				}
 			}
 		}),
-		yamlconf.Optional("signals", func(_, v *yaml.Node) { c.Signals = p.signals(v, "conditions.signals") }),
+		yamlconf.Optional("signals", func(_, v *yaml.Node) { c.Signals = p.signals(v, "conditions.signals", &s.signalLines) }),
 		yamlconf.Optional("last_activity", func(k, v *yaml.Node) { p.lastActivity(c, k, v) }),
 	)
 	if variantKey != nil && campaignKey == nil {
@@ -237,29 +237,25 @@ func (p *parser) slug(n *yaml.Node, where, what, example string) (string, bool) 
 	return v, true
 }
 
-func (p *parser) signals(n *yaml.Node, where string) []SignalCondition {
+func (p *parser) signals(n *yaml.Node, where string, lines *[]int) []SignalCondition {
 	var out []SignalCondition
 	if !p.given(n, where) {
 		return nil
 	}
 	p.List(n, where, func(item *yaml.Node, path string) {
-		sc := SignalCondition{AtLeast: 1}
+		sc, line := SignalCondition{AtLeast: 1}, 0
 		ok := p.Object(nil, item, path,
 			yamlconf.Required("signal", func(_, v *yaml.Node) {
 				kind, ok := p.Str(v, path+".signal")
 				if !ok {
 					return
 				}
-				if !qualify.IsSignalKind(kind) {
-					kinds := qualify.SignalKinds()
-					hint := "use form:<form_type> or one of " + strings.Join(kinds, ", ")
-					if s := yamlconf.Suggest(kind, kinds); s != "" {
-						hint = fmt.Sprintf("did you mean %q?", s)
-					}
-					p.Errf(v, "%s.signal: unknown signal kind %s (%s)", path, yamlconf.Quote(kind), hint)
+				if problem := qualify.SignalKindProblem(kind); problem != "" {
+					p.Errf(v, "%s.signal: %s", path, problem)
 					return
 				}
 				sc.Kind = kind
+				line = v.Line
 			}),
 			yamlconf.Optional("at_least", func(_, v *yaml.Node) {
 				f, ok := p.Number(v, path+".at_least")
@@ -276,6 +272,7 @@ func (p *parser) signals(n *yaml.Node, where string) []SignalCondition {
 		)
 		if ok && sc.Kind != "" {
 			out = append(out, sc)
+			*lines = append(*lines, line)
 		}
 	})
 	return out

@@ -86,7 +86,7 @@ func TestParseReportsEachProblemAtItsLine(t *testing.T) {
 			{"reason both ways", "none_of: [competitor, student]", "none_of: [competitor, not_now]", "  reasons:", `conditions.reasons: "not_now" is in both any_of and none_of`},
 			{"empty reasons", "  reasons:\n    any_of: [not_now]\n    none_of: [competitor, student]\n", "  reasons: {}\n", "  reasons:", "conditions.reasons: give any_of or none_of"},
 			{"bad signal kind", "signal: pricing_page_view", "signal: pricing_page_veiw", "    - signal: pricing", `conditions.signals[0].signal: unknown signal kind "pricing_page_veiw" (did you mean "pricing_page_view"?)`},
-			{"bad form signal", `"form:demo_request"`, `"form:Demo Request"`, `    - {signal: "form:`, `conditions.signals[1].signal: unknown signal kind "form:Demo Request"`},
+			{"bad form signal", `"form:demo_request"`, `"form:Demo Request"`, `    - {signal: "form:`, `conditions.signals[1].signal: form signal "form:Demo Request" needs a form type of lowercase letters, digits, - or _ after "form:"`},
 			{"at_least not whole", "at_least: 2", "at_least: 1.5", "      at_least:", `conditions.signals[0].at_least: want a whole number from 1 to 50`},
 			{"at_least zero", "at_least: 2", "at_least: 0", "      at_least:", `conditions.signals[0].at_least: want a whole number`},
 			{"missing signal", "    - {signal: \"form:demo_request\"}", "    - {at_least: 3}", "    - {at_least", "conditions.signals[1]: missing signal"},

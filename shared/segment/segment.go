@@ -38,6 +38,7 @@ type Segment struct {
 	idLine int
 	// lines of the names Set.Check verifies against the deployment.
 	variantLines, reasonLines map[string]int
+	signalLines               []int // of Conditions.Signals
 }
 
 // Conditions are what a lead must meet to be in a segment: every
@@ -101,7 +102,7 @@ func (s *Segment) Match(l *lead.Lead, now time.Time) bool {
 	for _, sc := range c.Signals {
 		n := 0
 		for _, sig := range l.Signals {
-			if sig.Kind == sc.Kind && (sc.Within == 0 || !sig.At.Before(now.Add(-sc.Within))) {
+			if lead.SignalIs(sig.Kind, sc.Kind) && (sc.Within == 0 || !sig.At.Before(now.Add(-sc.Within))) {
 				n++
 			}
 		}

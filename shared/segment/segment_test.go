@@ -89,6 +89,15 @@ func TestMatch(t *testing.T) {
 		{"signal three times within 30 days", "  signals: [{signal: pricing_page_view, at_least: 3, within: 30d}]\n", nil, false},
 		{"signal at the window's edge counts", "  signals: [{signal: pricing_page_view, at_least: 3, within: 40d}]\n", nil, true},
 		{"form signal too old", "  signals: [{signal: \"form:demo_request\", within: 30d}]\n", nil, false},
+		{"a named page is a page view", "  signals: [{signal: page_view, at_least: 2}]\n", func(l *lead.Lead) {
+			l.Signals = append(l.Signals, lead.Signal{Kind: "page_view:demo", At: now}, lead.Signal{Kind: "page_view", At: now})
+		}, true},
+		{"the named page itself", "  signals: [{signal: \"page_view:demo\"}]\n", func(l *lead.Lead) {
+			l.Signals = append(l.Signals, lead.Signal{Kind: "page_view:demo", At: now})
+		}, true},
+		{"a plain page view is no named page", "  signals: [{signal: \"page_view:demo\"}]\n", func(l *lead.Lead) {
+			l.Signals = append(l.Signals, lead.Signal{Kind: "page_view", At: now})
+		}, false},
 		{"every signal condition", "  signals: [{signal: pricing_page_view}, {signal: email_click}]\n", nil, false},
 		{"active within", "  last_activity: {within: 7d}\n", nil, true},
 		{"not active within", "  last_activity: {within: 2d}\n", nil, false},

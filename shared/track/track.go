@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,7 +73,38 @@ type Handler struct {
 // pixel is a transparent 1×1 GIF, base64 as API Gateway takes binary bodies.
 const pixel = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
-// ParsePages reads "/pricing=pricing_page_view,/demo=page_view:demo".
+// DefaultPages are the page signals when TRACK_PAGES is unset.
+const DefaultPages = "/pricing=pricing_page_view"
+
+// Unrecorded is what the config check asks of every signal kind the
+// rules, sequences and segments name, given the deployment's pages: for a
+// page signal none of them records — pricing_page_view or a named page
+// view; every other page records page_view — why it would never count;
+// "" for any other kind.
+func Unrecorded(pages []Page) func(kind string) string {
+	var spec []string
+	for _, p := range pages {
+		spec = append(spec, p.Prefix+"="+p.Signal)
+	}
+	return func(kind string) string {
+		if !lead.IsPageSignal(kind) || kind == lead.SignalPageView ||
+			slices.ContainsFunc(pages, func(p Page) bool { return p.Signal == kind }) {
+			return ""
+		}
+		have := "maps no page"
+		if len(spec) > 0 {
+			have = "is " + strings.Join(spec, ",")
+		}
+		example := "/pricing=" + kind
+		if name, ok := lead.NamedPage(kind); ok {
+			example = "/" + strings.TrimPrefix(name, "/") + "=" + kind
+		}
+		return fmt.Sprintf("no page records %s, so it never counts (TRACK_PAGES %s; map a page to it, e.g. %s)", kind, have, example)
+	}
+}
+
+// ParsePages reads "/pricing=pricing_page_view,/demo=page_view:demo": each
+// path and the page signal (lead.IsPageSignal) its views record.
 func ParsePages(spec string) ([]Page, error) {
 	var out []Page
 	for _, part := range strings.Split(spec, ",") {
@@ -83,6 +115,11 @@ func ParsePages(spec string) ([]Page, error) {
 		prefix, sig, ok := strings.Cut(part, "=")
 		if !ok || !strings.HasPrefix(prefix, "/") || sig == "" {
 			return nil, fmt.Errorf("page signal %q: want /path=signal", part)
+		}
+		if sig = strings.TrimSpace(sig); !lead.IsPageSignal(sig) {
+			// Scoring, triggers and segments know no other kind a page
+			// view records: it would count for nothing.
+			return nil, fmt.Errorf("page signal %q: %s is no page signal (use page_view, pricing_page_view or page_view:<name>)", part, sig)
 		}
 		out = append(out, Page{Prefix: prefix, Signal: sig})
 	}

@@ -525,3 +525,34 @@ func TestClicksOfDeclaredBotsAreNotRecorded(t *testing.T) {
 		})
 	}
 }
+
+// TestParsePages: TRACK_PAGES maps site paths to page signals; a signal
+// no page view may record (a typo, a click's kind) is refused, since it
+// would score nothing and trigger nothing.
+func TestParsePages(t *testing.T) {
+	tests := []struct {
+		spec    string
+		want    []Page
+		problem string // in the error; "" for none
+	}{
+		{"", nil, ""},
+		{"/pricing=pricing_page_view", []Page{{"/pricing", "pricing_page_view"}}, ""},
+		{" /pricing=pricing_page_view, /demo=page_view:demo,/blog=page_view",
+			[]Page{{"/pricing", "pricing_page_view"}, {"/demo", "page_view:demo"}, {"/blog", "page_view"}}, ""},
+		{"/pricing", nil, `want /path=signal`},
+		{"/pricing=pricing_pageview", nil, `"/pricing=pricing_pageview": pricing_pageview is no page signal (use page_view, pricing_page_view or page_view:<name>)`},
+		{"/x=email_click", nil, `"/x=email_click": email_click is no page signal`},
+		{"/demo=page_view:Demo", nil, `page_view:Demo is no page signal`},
+	}
+	for _, tt := range tests {
+		got, err := ParsePages(tt.spec)
+		switch {
+		case tt.problem == "" && err != nil:
+			t.Errorf("ParsePages(%q): %v", tt.spec, err)
+		case tt.problem != "" && (err == nil || !strings.Contains(err.Error(), tt.problem)):
+			t.Errorf("ParsePages(%q) error %v, want one saying %s", tt.spec, err, tt.problem)
+		case tt.problem == "" && fmt.Sprint(got) != fmt.Sprint(tt.want):
+			t.Errorf("ParsePages(%q) = %v, want %v", tt.spec, got, tt.want)
+		}
+	}
+}

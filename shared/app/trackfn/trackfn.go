@@ -18,9 +18,6 @@ import (
 	"github.com/leadflow/leadflow/shared/track"
 )
 
-// DefaultPages are the page signals when TRACK_PAGES is unset.
-const DefaultPages = "/pricing=pricing_page_view"
-
 // Function is track for the registry: a func, not a var, so a Lambda
 // binary that never calls it does not link it (nor, through it, every
 // client of awsclients.Clients).
@@ -36,7 +33,7 @@ func New(ctx context.Context, cfg config.Track, db *dynamodb.Client, m mail.Send
 	log := logx.New(env.Logs, "track", cfg.LogLevel)
 	spec := cfg.TrackPages
 	if spec == "" {
-		spec = DefaultPages
+		spec = track.DefaultPages
 	}
 	pages, err := track.ParsePages(spec)
 	if err != nil {
