@@ -492,19 +492,7 @@ templates:
     html: "<p>Hi {{.FirstName}}, read <a href=\"https://www.example.com/case-studies/acme\">how Acme did it</a>.</p>"
     text: "Hi {{.FirstName}}, read how Acme did it: https://www.example.com/case-studies/acme"
 `
-	dir := t.TempDir()
-	path, campaigns := filepath.Join(dir, "nurture.yaml"), filepath.Join(dir, "campaigns")
-	if err := os.WriteFile(path, []byte(seq), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// Only the test's single opt-in campaign: the shipped ones name the
-	// default sequences.
-	if err := os.Mkdir(campaigns, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(campaigns, "newsletter-q4.yaml"), []byte(campaignYAML("newsletter-q4", "consent_mode: single\n")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path, campaigns := ownSequences(t, seq)
 	for _, tc := range []struct {
 		page, exit string
 	}{
@@ -662,17 +650,7 @@ templates:
     html: "<p>Hi {{.FirstName}}, questions about the tour?</p>"
     text: "Hi {{.FirstName}}, questions about the tour?"
 `
-	dir := t.TempDir()
-	path, campaigns := filepath.Join(dir, "nurture.yaml"), filepath.Join(dir, "campaigns")
-	if err := os.WriteFile(path, []byte(seq), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(campaigns, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(campaigns, "newsletter-q4.yaml"), []byte(campaignYAML("newsletter-q4", "consent_mode: single\n")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path, campaigns := ownSequences(t, seq)
 	clock := &clockAt{t: monday}
 	env := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "NURTURE_CONFIG": path, "CAMPAIGNS_DIR": campaigns}
 	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
@@ -719,4 +697,24 @@ templates:
 	if got := emailsTo(t, email); len(got) != 2 || got[1].Subject != "Your tour" {
 		t.Fatalf("after the trigger: %d emails", len(got))
 	}
+}
+
+// ownSequences writes a nurture config and a campaigns folder holding
+// only the single opt-in newsletter-q4 campaign coldBody posts to (the
+// shipped campaign files name the default sequences), for NURTURE_CONFIG
+// and CAMPAIGNS_DIR.
+func ownSequences(t *testing.T, seq string) (path, campaigns string) {
+	t.Helper()
+	dir := t.TempDir()
+	path, campaigns = filepath.Join(dir, "nurture.yaml"), filepath.Join(dir, "campaigns")
+	if err := os.WriteFile(path, []byte(seq), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(campaigns, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(campaigns, "newsletter-q4.yaml"), []byte(campaignYAML("newsletter-q4", "consent_mode: single\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, campaigns
 }
