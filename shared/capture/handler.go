@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -267,8 +268,10 @@ func (h *Handler) missing(d decoded) []lead.FieldError {
 	return out
 }
 
-var errUnsupported = errors.Join(httpapi.ErrUnsupportedMedia,
-	errors.New("send application/json or application/x-www-form-urlencoded"))
+// errUnsupported is one line: errors.Join would put a newline in the
+// JSON "error" a client shows.
+var errUnsupported = fmt.Errorf("%w: send application/json or application/x-www-form-urlencoded",
+	httpapi.ErrUnsupportedMedia)
 
 func (h *Handler) errorResponse(status int, err error, reqID string, isForm bool, req httpapi.Request, cors map[string]string) httpapi.Response {
 	p := problem{Error: publicMessage(status, err), RequestID: reqID}

@@ -56,7 +56,7 @@ func TestHandlerResponses(t *testing.T) {
 		{"form redirects", post("application/x-www-form-urlencoded", "email=a%40b.example&consent=on"), 303, "", [2]string{"Location", "https://www.example.com/thanks"}},
 		{"json charset param", post("application/json; charset=utf-8", `{"email":"a@b.example"}`), 202, `"receipt"`, [2]string{}},
 		{"too large", post("application/json", `{"message":"`+strings.Repeat("x", capture.MaxBody)+`"}`), 413, "too large", [2]string{}},
-		{"unsupported type", post("text/plain", "email=a@b.example"), 415, "unsupported media type", [2]string{}},
+		{"unsupported type", post("text/plain", "email=a@b.example"), 415, `"error":"unsupported media type: send application/json or application/x-www-form-urlencoded"`, [2]string{}},
 		{"broken json", post("application/json", `{"email":`), 400, "JSON object", [2]string{}},
 		{"json array", post("application/json", `[1]`), 400, "JSON object", [2]string{}},
 		{"json field errors", post("application/json", `{"email":"nope","country":"Germany","answers":{"q":["x"]}}`), 400, `"field":"answers.q"`, [2]string{}},
