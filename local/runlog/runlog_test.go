@@ -141,6 +141,8 @@ func TestLine(t *testing.T) {
 			want: []string{"superseded (stage is won), nothing changed"}},
 		{name: "confirmed", lead: nurtured(), rec: `{"level":"INFO","msg":"optin","status":200,"leadId":"01COLD","outcome":"confirmed"}`,
 			want: []string{"subscription confirmed by cole@corp.example"}},
+		{name: "confirmation link after unsubscribing", lead: exited(nurtured(), "unsubscribed"), rec: `{"level":"INFO","msg":"optin","status":200,"leadId":"01COLD","outcome":"opted_out"}`,
+			want: []string{"confirmation link used by cole@corp.example after it was unsubscribed (nothing changed)"}},
 		{name: "unsubscribed", lead: exited(nurtured(), "unsubscribed"), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}`,
 			want: []string{"unsubscribed: cole@corp.example (suppressed; nurture stopped)"}},
 		{name: "unsubscribed, in no sequence", lead: exited(nurtured(), "completed"), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}`,

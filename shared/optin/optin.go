@@ -169,6 +169,8 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 				Body: "You confirmed your subscription already. Every email we send has a one-click unsubscribe link."}), nil
 		case outcomeStale:
 			return linkpage.Respond(http.StatusOK, stale), nil
+		case outcomeOptedOut:
+			return linkpage.Respond(http.StatusOK, optedOut), nil
 		}
 		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Confirm your subscription", Button: "Yes, send me emails",
 			Body: "Press the button to confirm that you want to receive our emails. You can unsubscribe with one click from any of them."}), nil
@@ -180,8 +182,11 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return linkpage.Respond(status, linkpage.Page{Title: "Something went wrong", Body: "We could not record your confirmation. Please try again in a minute."}), nil
 	}
 	log.Info("optin", "status", http.StatusOK, "leadId", claims.Subject, "outcome", out)
-	if out == outcomeStale {
+	switch out {
+	case outcomeStale:
 		return linkpage.Respond(http.StatusOK, stale), nil
+	case outcomeOptedOut:
+		return linkpage.Respond(http.StatusOK, optedOut), nil
 	}
 	return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Thank you, you are subscribed",
 		Body: "You will receive our emails. Every one of them has a one-click unsubscribe link."}), nil
@@ -192,23 +197,38 @@ const (
 	outcomeConfirmed = "confirmed"
 	outcomeAlready   = "already_confirmed"
 	outcomeStale     = "stale_request"
+	outcomeOptedOut  = "opted_out"
 )
 
 // stale is the page of a link with nothing to confirm.
 var stale = linkpage.Page{Title: "Nothing to confirm",
 	Body: "This link was replaced by a newer one: use the link in the latest email you received. If you unsubscribed since, you stay unsubscribed and get no marketing email from us."}
 
+// optedOut is the page of a link whose address is suppressed since
+// (unsubscribed, a complaint, a bounce): no newer link is coming, so it
+// does not send the person looking for one.
+var optedOut = linkpage.Page{Title: "Nothing to confirm",
+	Body: "This address is unsubscribed from our emails, so there is nothing left to confirm: you get no marketing email from us."}
+
 // wouldFind is what pressing the button would find, on a copy of the
-// lead: outcomeConfirmed (it would confirm), outcomeAlready or
-// outcomeStale. A lead that cannot be read would confirm: the page asks,
-// and the POST says why.
+// lead: outcomeConfirmed (it would confirm), or what refused says. A lead
+// that cannot be read would confirm: the page asks, and the POST says why.
 func (h *Handler) wouldFind(ctx context.Context, leadID, requestID string, now time.Time) string {
 	l, err := h.Store.Lead(ctx, leadID)
 	if err != nil || l.ConfirmConsent(requestID, now, "", "") == nil {
 		return outcomeConfirmed
 	}
-	if l.Consent.MarketingOptIn && l.Consent.Method == lead.ConsentByConfirmation {
-		return outcomeAlready
+	return refused(l)
+}
+
+// refused is why lead l has nothing to confirm: already confirmed, its
+// address suppressed since, or another request's link.
+func refused(l lead.Lead) string {
+	switch {
+	case l.Consent.MarketingOptIn && l.Consent.Method == lead.ConsentByConfirmation:
+		return outcomeAlready // a second click, or the mail client's
+	case l.Suppressed != "" && !l.Erased:
+		return outcomeOptedOut
 	}
 	return outcomeStale
 }
@@ -217,10 +237,7 @@ func (h *Handler) confirm(ctx context.Context, leadID, requestID, ipHash, userAg
 	out := outcomeConfirmed
 	_, err := lead.Update(ctx, h.Store, leadID, func(l *lead.Lead) (lead.Change, error) {
 		if err := l.ConfirmConsent(requestID, now, ipHash, userAgentHash); err != nil {
-			out = outcomeStale
-			if l.Consent.MarketingOptIn && l.Consent.Method == lead.ConsentByConfirmation {
-				out = outcomeAlready // a second click, or the mail client's
-			}
+			out = refused(*l)
 			return lead.Change{}, lead.ErrUnchanged
 		}
 		if l.UpdatedAt.Before(now) {

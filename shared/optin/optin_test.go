@@ -198,6 +198,13 @@ func TestConfirmationLinkOpenedAgain(t *testing.T) {
 	if r := do(http.MethodGet); strings.Contains(r.Body, "sign up again") {
 		t.Fatalf("the page after unsubscribing offers to sign up again:\n%s", r.Body)
 	}
+	// Nor does it send them looking for a newer email that never came:
+	// it says the address is unsubscribed, on the GET and the POST alike.
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if r := do(m); strings.Contains(r.Body, "newer") || !strings.Contains(r.Body, "unsubscribed from our emails") {
+			t.Fatalf("%s after unsubscribing: want the page to say the address is unsubscribed, not that a newer link replaced this one:\n%s", m, r.Body)
+		}
+	}
 	if l, _ := st.Lead(context.Background(), "L1"); l.Version != v || l.Consent.MarketingOptIn {
 		t.Fatalf("a GET changed the lead: version %d, want %d; %+v", l.Version, v, l.Consent)
 	}
