@@ -96,16 +96,16 @@ func (r Report) dashboard() dashboard {
 	s := r.Settings
 	d.Tiles = []tile{
 		{Label: "Leads", Value: Count(t.Leads),
-			Note: fmt.Sprintf("plus %s repeat submissions; %s bots blocked", Count(t.Resubmissions), Count(t.Bots))},
+			Note: fmt.Sprintf("plus %s; %s blocked", Plural(t.Resubmissions, "repeat submission", "repeat submissions"), Plural(t.Bots, "bot", "bots"))},
 		{Label: "Non-target", Value: t.NonTarget.Share.String(),
-			Note: fmt.Sprintf("%s leads filtered out", Count(t.NonTarget.Total))},
+			Note: Plural(t.NonTarget.Total, "lead", "leads") + " filtered out"},
 		{Label: "Accepted by sales", Value: Count(t.Funnel.SAL),
 			Note: "SAL: " + t.Funnel.LeadToSAL.String() + " of leads"},
 		{Label: "Won", Value: Count(t.Funnel.Won),
 			Note: t.Funnel.LeadToWon.String() + " of leads"},
 		{Label: "Sales time wasted", Value: Hours(t.Economics.WastedHours) + " · " + s.Money(t.Economics.WastedCost), Tone: "waste", Wide: true,
-			Note: fmt.Sprintf("%s leads rejected by sales or non-target × %s min each",
-				Count(t.Economics.WastedLeads), decimal(s.MinutesPerLead, 1))},
+			Note: fmt.Sprintf("%s rejected by sales or non-target × %s min each",
+				Plural(t.Economics.WastedLeads, "lead", "leads"), decimal(s.MinutesPerLead, 1))},
 		speedTile(t.Speed),
 	}
 	if e := t.Economics; e.Spend != nil {
@@ -144,10 +144,10 @@ func speedTile(s Speed) tile {
 	case s.Handoffs == 0 && !s.Median.Known:
 		t.Value, t.Note = "—", "no alerts sent to sales yet"
 	case !s.Median.Known:
-		t.Note = fmt.Sprintf("%s alerts sent · %s SLA breaches", Count(s.Handoffs), Count(s.SLABreaches))
+		t.Note = Plural(s.Handoffs, "alert", "alerts") + " sent · " + Plural(s.SLABreaches, "SLA breach", "SLA breaches")
 	default:
-		t.Note = fmt.Sprintf("p90 %s · %s answered within %d min · %s SLA breaches (%s of alerts)",
-			s.P90.Label, s.WithinTarget, TargetMinutes, Count(s.SLABreaches), s.SLABreachRate)
+		t.Note = fmt.Sprintf("p90 %s · %s answered within %d min · %s (%s of alerts)",
+			s.P90.Label, s.WithinTarget, TargetMinutes, Plural(s.SLABreaches, "SLA breach", "SLA breaches"), s.SLABreachRate)
 	}
 	return t
 }

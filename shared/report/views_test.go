@@ -243,3 +243,37 @@ func TestDashboardSaysHowViewsCount(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardTilesCountInWords: a marketer reads "1 SLA breach", not
+// "1 SLA breaches" — the tiles write their counts as the digest does.
+func TestDashboardTilesCountInWords(t *testing.T) {
+	for _, c := range []struct {
+		counters  Counters
+		want, not []string
+	}{
+		{Counters{"leads": 4, "resubmissions": 1, "bots": 1, "disqualified": 1, "dq_student": 1, "mql": 3, "sal": 2, "rejected": 1, "rej_no_budget": 1,
+			"handoffs": 3, "responses": 3, "resp_le_1m": 3, "sla_breaches": 1},
+			[]string{"plus 1 repeat submission; 1 bot blocked", "1 lead filtered out", "1 SLA breach (", "2 leads rejected by sales or non-target"},
+			[]string{"1 repeat submissions", "1 bots", "1 leads", "1 SLA breaches"}},
+		{Counters{"leads": 1, "mql": 1, "handoffs": 1},
+			[]string{"1 alert sent · 0 SLA breaches", "plus 0 repeat submissions; 0 bots blocked"},
+			[]string{"1 alerts"}},
+	} {
+		r := Build([]Source{{Campaign: "q4", Month: "2026-11", Counters: c.counters}}, Economics{}, Period{From: "2026-11", To: "2026-11"})
+		var buf bytes.Buffer
+		if err := r.HTML(&buf); err != nil {
+			t.Fatal(err)
+		}
+		page := buf.String()
+		for _, w := range c.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("dashboard does not say %q", w)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(page, w) {
+				t.Errorf("dashboard says %q", w)
+			}
+		}
+	}
+}
