@@ -61,9 +61,20 @@ func main() {
 		usage()
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "stack:", err)
+		fmt.Fprintln(os.Stderr, message(err))
 		os.Exit(1)
 	}
+}
+
+// message is what the terminal shows for err: a config's problems as
+// they are, each file:line at the start of its line (as make check-config
+// prints them, and editors read them); anything else named as the stack's.
+func message(err error) string {
+	var p configProblems
+	if errors.As(err, &p) {
+		return p.Error()
+	}
+	return "stack: " + err.Error()
 }
 
 func usage() {

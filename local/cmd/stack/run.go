@@ -395,10 +395,16 @@ func localConfigs(qualifyPath, sequencesPath string) (map[string]string, *qualif
 		env["NURTURE_CONFIG"], _ = filepath.Abs(sequencesPath)
 	}
 	if len(problems) > 0 {
-		return nil, nil, errors.New(strings.TrimRight(strings.Join(problems, "\n"), "\n"))
+		return nil, nil, configProblems(strings.TrimRight(strings.Join(problems, "\n"), "\n"))
 	}
 	return env, rules, nil
 }
+
+// configProblems are the file:line: message lines of the configs make run
+// was given, the whole story of why it did not start.
+type configProblems string
+
+func (p configProblems) Error() string { return string(p) }
 
 // configLine says which marketing config the functions run, for the
 // banner.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,14 @@ func TestRunChecksTheConfigsItIsGiven(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %q:\n%v", want, err)
 		}
+	} // The terminal gets the file:line lines as they are, each at the start
+	// of its line (as make check-config prints them, and editors read
+	// them), with no "stack: " before the first.
+	if msg := message(err); !strings.HasPrefix(msg, q+":") {
+		t.Errorf("make run prints %q: want the first line to start with %q", msg, q+":")
+	}
+	if msg := message(errors.New("cannot listen")); msg != "stack: cannot listen" {
+		t.Errorf("other errors: %q, want them named as the stack's", msg)
 	}
 }
 
