@@ -49,9 +49,9 @@ type ConsentRequest struct {
 	IPHash        string    `json:"ip_hash,omitempty"`
 	UserAgentHash string    `json:"user_agent_hash,omitempty"`
 	// DueAt is when a confirmation email is owed (zero: none is).
-	DueAt time.Time `json:"due_at,omitempty"`
+	DueAt time.Time `json:"due_at,omitzero"`
 	// SentAt is when the last one went out; Sends how many did.
-	SentAt time.Time `json:"sent_at,omitempty"`
+	SentAt time.Time `json:"sent_at,omitzero"`
 	Sends  int       `json:"sends,omitempty"`
 }
 

@@ -128,7 +128,7 @@ type Consent struct {
 	TextVersion    string    `json:"text_version,omitempty"`
 	At             time.Time `json:"at"`
 	// ConfirmedAt is when the confirmation link was used (double opt-in).
-	ConfirmedAt   time.Time `json:"confirmed_at,omitempty"`
+	ConfirmedAt   time.Time `json:"confirmed_at,omitzero"`
 	Method        string    `json:"method,omitempty"`
 	IPHash        string    `json:"ip_hash,omitempty"`
 	UserAgentHash string    `json:"user_agent_hash,omitempty"`
@@ -202,7 +202,7 @@ type Lead struct {
 	Handoff       *Handoff       `json:"handoff,omitempty"`
 	// AlertedAt is when sales was last alerted about the lead (its first
 	// alert's send; a send-back ends the handoff but not this).
-	AlertedAt time.Time `json:"alerted_at,omitempty"`
+	AlertedAt time.Time `json:"alerted_at,omitzero"`
 	Lease     *Lease    `json:"lease,omitempty"`
 	Nurture   *Nurture  `json:"nurture,omitempty"`
 	// Deal is what sales recorded after accepting the lead.
@@ -232,7 +232,7 @@ type Lead struct {
 	// since the last email that reached the address; SoftBouncedAt is
 	// when the latest of those messages was sent.
 	SoftBounces   []string  `json:"soft_bounces,omitempty"`
-	SoftBouncedAt time.Time `json:"soft_bounced_at,omitempty"`
+	SoftBouncedAt time.Time `json:"soft_bounced_at,omitzero"`
 	// Complaints are the message ids of the complaints recorded (the
 	// latest few): each is counted once however often SES delivers it.
 	Complaints []string `json:"complaints,omitempty"`
@@ -270,7 +270,7 @@ type Claim struct {
 	// Confirmed is the SES message id from the Send event; "" while SES
 	// has not said it accepted the message.
 	Confirmed   string    `json:"confirmed,omitempty"`
-	ConfirmedAt time.Time `json:"confirmed_at,omitempty"`
+	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
 }
 
 // HashEmail is the stable, non-reversible key for a normalised email. It is

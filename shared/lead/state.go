@@ -182,12 +182,12 @@ type Handoff struct {
 	Rep         string    `json:"rep,omitempty"` // email of the owning rep
 	RepName     string    `json:"rep_name,omitempty"`
 	Since       time.Time `json:"since"` // when the lead became hot
-	SentAt      time.Time `json:"sent_at,omitempty"`
-	DueBy       time.Time `json:"due_by,omitempty"` // first-response SLA deadline
+	SentAt      time.Time `json:"sent_at,omitzero"`
+	DueBy       time.Time `json:"due_by,omitzero"` // first-response SLA deadline
 	Breached    bool      `json:"breached,omitempty"`
 	EscalatedTo string    `json:"escalated_to,omitempty"`
 	// AnsweredAt and AnsweredBy record sales' first response.
-	AnsweredAt time.Time `json:"answered_at,omitempty"`
+	AnsweredAt time.Time `json:"answered_at,omitzero"`
 	AnsweredBy string    `json:"answered_by,omitempty"`
 	// Held is why a held alert is held; nil otherwise.
 	Held *Held `json:"held,omitempty"`
@@ -197,7 +197,7 @@ type Handoff struct {
 	// FreshLinks records when a rep whose alert links had expired was
 	// sent fresh ones, keyed by the rep's reference (links.RepRef, never
 	// the address), so each rep gets them once per window.
-	FreshLinks map[string]time.Time `json:"fresh_links,omitempty"`
+	FreshLinks map[string]time.Time `json:"fresh_links,omitzero"`
 	// ReturnAt is when the hand-off, if nobody has answered it (or
 	// released its held alert) by then, goes back to marketing (set with
 	// the alert or the hold; fresh links push it to their expiry). Zero in
@@ -353,9 +353,9 @@ type Nurture struct {
 	Sequence   string    `json:"sequence,omitempty"`
 	Step       string    `json:"step,omitempty"` // id of the next step to run
 	StepIndex  int       `json:"step_index"`
-	EnrolledAt time.Time `json:"enrolled_at,omitempty"`
+	EnrolledAt time.Time `json:"enrolled_at,omitzero"`
 	// NextAt is when Step is due; zero when the lead is not in a sequence.
-	NextAt time.Time `json:"next_at,omitempty"`
+	NextAt time.Time `json:"next_at,omitzero"`
 	// ExitReason is set when the lead left its last sequence: "completed",
 	// "unsubscribed", "bounced", "disqualified", "handed_off", "sales_accepted".
 	ExitReason string `json:"exit_reason,omitempty"`
@@ -440,7 +440,7 @@ type Deal struct {
 	// (reporting currency, hundredths), so a correction adds the
 	// difference.
 	RevenueMinor int64     `json:"revenue_minor,omitempty"`
-	ClosedAt     time.Time `json:"closed_at,omitempty"`
+	ClosedAt     time.Time `json:"closed_at,omitzero"`
 	// ClosedRecordedAt is when the won or lost outcome was recorded (a
 	// close date can lie weeks before it).
 	ClosedRecordedAt time.Time `json:"closed_recorded_at,omitzero"`
@@ -453,8 +453,8 @@ type Deal struct {
 	Applied []string `json:"applied,omitempty"`
 	// RemindAt is when its rep is reminded if no outcome came (SQL, won
 	// or lost); RemindedAt when that reminder went out.
-	RemindAt   time.Time `json:"remind_at,omitempty"`
-	RemindedAt time.Time `json:"reminded_at,omitempty"`
+	RemindAt   time.Time `json:"remind_at,omitzero"`
+	RemindedAt time.Time `json:"reminded_at,omitzero"`
 	// Asked is the forms the lead sent since it was accepted that its
 	// rep is owed a notice of, and the last notice.
 	Asked *Asked `json:"asked,omitempty"`

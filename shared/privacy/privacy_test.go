@@ -694,3 +694,20 @@ func TestEraseStopsBeforeItsDeadlineAndFinishesWhenRunAgain(t *testing.T) {
 		t.Fatalf("export near its deadline: %d %s", resp.StatusCode, resp.Body)
 	}
 }
+
+// TestExportLeavesOutTimesNeverSet: the person reading their export sees
+// no date in the year 1 — a consent never confirmed has no confirmed_at,
+// as the published events and make leads leave zero times out.
+func TestExportLeavesOutTimesNeverSet(t *testing.T) {
+	h, _ := newHandler(t, seed(t))
+	resp := do(t, h, "POST /admin/export", `{"email":"`+email+`"}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("export: %d %s", resp.StatusCode, resp.Body)
+	}
+	if strings.Contains(resp.Body, "0001-01-01") {
+		t.Fatalf("export holds a zero time:\n%s", resp.Body)
+	}
+	if ex := decode[Export](t, resp); !ex.Found || ex.Lead == nil || ex.Lead.Email != email || ex.Lead.Consent.At.IsZero() {
+		t.Fatalf("export = %+v", ex)
+	}
+}
