@@ -128,8 +128,9 @@ func (h *Handler) campaignPage(ctx context.Context, req httpapi.Request, now tim
 // view, "" when it counts one: only a live campaign's page (a paused one
 // shows that the offer ended) loaded with GET (not HEAD, nor a preflight,
 // which never get here) by a client that does not declare itself a bot
-// (link previews, crawlers, headless browsers: httpapi.DeclaredBot, as
-// the click tracking's filter). A visitor's view of an offer counts once
+// (link previews, crawlers, headless browsers: httpapi.DeclaredBot) nor
+// is an HTTP library or tool (curl, an uptime check's client:
+// httpapi.HTTPLibrary), as the click tracking's filter. A visitor's view of an offer counts once
 // a day (Visitors; the store keeps the day's names).
 func (h *Handler) view(req httpapi.Request, c *campaign.Campaign) string {
 	switch {
@@ -139,6 +140,8 @@ func (h *Handler) view(req httpapi.Request, c *campaign.Campaign) string {
 		return "not_get"
 	case httpapi.DeclaredBot(httpapi.Header(req, "user-agent")):
 		return "bot"
+	case httpapi.HTTPLibrary(httpapi.Header(req, "user-agent")):
+		return "http_library"
 	}
 	return ""
 }

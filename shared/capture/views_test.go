@@ -58,6 +58,8 @@ func TestPageViewsAreCounted(t *testing.T) {
 		{"link preview", get("GET /c/{campaign}", "ab", nil, http.MethodGet, "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"), ""},
 		{"crawler", get("GET /c/{campaign}", "ab", nil, http.MethodGet, "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"), ""},
 		{"headless browser", get("GET /c/{campaign}/form", "ab", nil, http.MethodGet, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/126.0 Safari/537.36"), ""},
+		{"curl (a script, an uptime check)", get("GET /c/{campaign}", "ab", nil, http.MethodGet, "curl/8.5.0"), ""},
+		{"an HTTP library", get("GET /c/{campaign}/form", "ab", nil, http.MethodGet, "python-requests/2.31.0"), ""},
 		{"preflight", get("GET /c/{campaign}", "ab", nil, http.MethodOptions, browser), ""},
 		{"HEAD", get("GET /c/{campaign}", "ab", nil, http.MethodHead, browser), ""},
 		{"snippet", get("GET /c/{campaign}/embed", "ab", nil, http.MethodGet, browser), ""},

@@ -92,3 +92,23 @@ func DeclaredBot(ua string) bool {
 	}
 	return false
 }
+
+// HTTPLibrary reports whether a User-Agent is an HTTP library's or a
+// command-line tool's (curl, python-requests, Go's client …): a script,
+// an uptime check or a link checker, which no person's browser sends.
+func HTTPLibrary(ua string) bool {
+	ua = strings.ToLower(ua)
+	for _, s := range httpLibraries {
+		if strings.Contains(ua, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// httpLibraries are User-Agent parts of HTTP libraries and tools, lower
+// case.
+var httpLibraries = []string{
+	"python-requests", "python-urllib", "python-httpx", "aiohttp", "go-http-client", "curl/", "wget/", "libwww-perl",
+	"java/", "apache-httpclient", "okhttp", "node-fetch", "axios/", "undici",
+}

@@ -250,7 +250,7 @@ func machineFetch(req httpapi.Request) bool {
 		return true
 	}
 	ua := httpapi.Header(req, "user-agent")
-	if httpapi.DeclaredBot(ua) {
+	if httpapi.DeclaredBot(ua) || httpapi.HTTPLibrary(ua) {
 		return true
 	}
 	ua = strings.ToLower(ua)
@@ -262,12 +262,11 @@ func machineFetch(req httpapi.Request) bool {
 	return false
 }
 
-// scannerAgents are User-Agent parts of mail security link checkers and
-// of HTTP libraries (no person's browser sends them), lower case.
+// scannerAgents are User-Agent parts of mail security link checkers (no
+// person's browser sends them), lower case; HTTP libraries are
+// httpapi.HTTPLibrary.
 var scannerAgents = []string{
 	"barracuda", "proofpoint", "mimecast", "ironport", "cisco secure email", "trend micro", "fortimail", "sophos",
-	"python-requests", "python-urllib", "python-httpx", "aiohttp", "go-http-client", "curl/", "wget/", "libwww-perl",
-	"java/", "apache-httpclient", "okhttp", "node-fetch", "axios/", "undici",
 }
 
 // withVisitor is a link's raw query with the visitor token as its last
