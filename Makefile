@@ -58,12 +58,13 @@ tools:
 	@command -v npm >/dev/null || { echo "npm not found: install npm (Debian: apt-get install -y npm)"; exit 1; }
 	@command -v java >/dev/null || { echo "java not found: install Java 17 (Debian: apt-get install -y openjdk-17-jre-headless)"; exit 1; }
 
-# npm ci only when the lockfile changed since the last install.
-node_modules/.installed: package-lock.json
+# npm ci only when the lockfile changed since the last install: npm's own
+# record of what node_modules holds, so a user's own npm ci counts too.
+node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: tools node_modules/.installed
+install: tools node_modules/.package-lock.json
 
 # --- the two commands ------------------------------------------------------
 run: install $(LOCALBIN)/stack
