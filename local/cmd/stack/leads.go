@@ -172,7 +172,13 @@ func standing(l lead.Lead, now time.Time, speed float64, loc *time.Location) str
 	if n := l.Nurture; n != nil {
 		switch {
 		case !n.NextAt.IsZero():
-			parts = append(parts, "nurture "+n.Sequence+" step "+n.Step+" "+when(n.NextAt))
+			due := when(n.NextAt)
+			if !n.NextAt.After(now) {
+				// The tick decides the send: outside the lead's send
+				// window or over its frequency cap, it moves NextAt on.
+				due += " (the next tick sends it, inside the lead's send window and frequency cap)"
+			}
+			parts = append(parts, "nurture "+n.Sequence+" step "+n.Step+" "+due)
 		case n.NoSequence != "" && (l.OptIn == nil || n.NoSequence != lead.NoConsent):
 			parts = append(parts, "no nurture: "+words(n.NoSequence))
 		}

@@ -59,7 +59,7 @@ func TestNextAction(t *testing.T) {
 		{name: "nurture step", lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now.Add(25 * time.Hour)}},
 			want: "nurture cold-education step tips due Wed 10:00 UTC (in 1d1h)"},
 		{name: "nurture step due", lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now}},
-			want: "nurture cold-education step tips due now"},
+			want: "nurture cold-education step tips due now (the next tick sends it, inside the lead's send window and frequency cap)"},
 		{name: "no sequence", lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{NoSequence: lead.NoMatchingSequence}},
 			want: "no nurture: no matching sequence"},
 		{name: "new", lead: lead.Lead{Stage: lead.StageNew}, want: "nothing due"},
@@ -67,7 +67,7 @@ func TestNextAction(t *testing.T) {
 		{name: "nurture email refused",
 			lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now.Add(-time.Minute)},
 				RefusedToLead: &lead.Refusal{ToLead: true, Reason: lead.RefusedBySES, Times: 2, Until: now.Add(10 * time.Minute)}},
-			want: "email to the lead refused (SES rejected it, 2× in a row), next try due Tue 09:10 UTC (in 10m); nurture cold-education step tips due now"},
+			want: "email to the lead refused (SES rejected it, 2× in a row), next try due Tue 09:10 UTC (in 10m); nurture cold-education step tips due now (the next tick sends it, inside the lead's send window and frequency cap)"},
 		{name: "back-off over", lead: lead.Lead{Stage: lead.StageNew, RefusedToLead: &lead.Refusal{ToLead: true, Until: now}}, want: "nothing due"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
