@@ -372,11 +372,21 @@ func breakdown(c Counters, total, prefix string, shareOf int64) Breakdown {
 	return b
 }
 
+// namedPageView is the prefix of a named page's view counter
+// (page_view:demo, a page TRACK_PAGES names): a page view too.
+const namedPageView = "page_view:"
+
 func buildNurture(c Counters) Nurture {
+	views := c["page_view"]
+	for name, v := range c {
+		if strings.HasPrefix(name, namedPageView) {
+			views += v
+		}
+	}
 	n := Nurture{
 		Enrolled: c["enrolled"], Sends: c["nurture_sends"], Delivered: c["delivered"],
 		Bounces: c["bounces"], SoftBounces: c["soft_bounces"], Complaints: c["complaints"],
-		Unsubscribes: c["unsubscribes"], Clicks: c["email_click"], PageViews: c["page_view"],
+		Unsubscribes: c["unsubscribes"], Clicks: c["email_click"], PageViews: views,
 		PricingPageViews: c["pricing_page_view"], Opens: c["email_open"],
 	}
 	n.BounceRate = ratio(n.Bounces, n.Sends)

@@ -286,3 +286,20 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestNamedPageViewsArePageViews: a page TRACK_PAGES names
+// (/demo=page_view:demo) counts its views under page_view:demo. They are
+// page views: the row's page views include them, and the counter stays
+// in other_counters as the page's own count.
+func TestNamedPageViewsArePageViews(t *testing.T) {
+	r := Build([]Source{{Campaign: "A", Month: "2026-11", Counters: Counters{"leads": 3, "page_view": 5, "page_view:demo": 2, "pricing_page_view": 4}}},
+		Economics{}, Period{From: "2026-11", To: "2026-11"})
+	row := r.Campaigns[0].Total
+	if row.Nurture.PageViews != 7 || row.Nurture.PricingPageViews != 4 || row.Other["page_view:demo"] != 2 {
+		t.Errorf("page views %d, pricing %d, other %v; want 7 (5 + the demo page's 2), 4, page_view:demo 2",
+			row.Nurture.PageViews, row.Nurture.PricingPageViews, row.Other)
+	}
+	if r.Total.Nurture.PageViews != 7 {
+		t.Errorf("total page views %d, want 7", r.Total.Nurture.PageViews)
+	}
+}
