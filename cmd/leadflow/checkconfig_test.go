@@ -150,7 +150,7 @@ func TestCheckConfigAppliesCampaignFiles(t *testing.T) {
 
 	good := write("qualify:\n  thresholds: {A: {hot: 80}, B: {hot: 90}, C: {}, D: {}}\n")
 	code, out, errOut := runCmd("check-config", "-campaigns", good, "-lead", leadPath)
-	if code != 0 || !strings.Contains(out, "1 campaign override") || !strings.Contains(out, "campaign overrides: webinar-nov") {
+	if code != 0 || !strings.Contains(out, "1 campaign override (webinar-nov)") || !strings.Contains(out, "campaign overrides: webinar-nov") {
 		t.Errorf("code %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 

@@ -373,6 +373,12 @@ func (c *Config) Summary() string {
 	for _, t := range c.teams {
 		reps += len(t.Reps)
 	}
+	// The campaigns by id: an override applies to the leads whose campaign
+	// (or utm_campaign) is exactly that, so a misspelt one shows here.
+	overrides := plural(len(c.campaigns), "campaign override")
+	if len(c.campaigns) > 0 {
+		overrides += " (" + strings.Join(slices.Sorted(maps.Keys(c.campaigns)), ", ") + ")"
+	}
 	return fmt.Sprintf("%s, %s, %s, grades A≥%d B≥%d C≥%d, %s (%s), %s, default team %s, %s, SLA %s, %s",
 		plural(len(c.base.fit), "fit rule"),
 		plural(len(c.base.signals), "engagement signal"),
@@ -380,7 +386,7 @@ func (c *Config) Summary() string {
 		c.base.grades[0], c.base.grades[1], c.base.grades[2],
 		plural(len(c.teams), "team"), plural(reps, "rep"),
 		plural(len(c.routes), "routing rule"), c.defaultTeam,
-		plural(len(c.campaigns), "campaign override"),
+		overrides,
 		yamlconf.FormatDuration(c.sla),
 		plural(len(c.rejects), "reject reason"))
 }
