@@ -311,6 +311,31 @@ func TestSLAEscalatesOnceToTeamLead(t *testing.T) {
 	}
 }
 
+// A lead whose address has a letter beyond ASCII before the @ is a lead
+// sales can write to from their own mail client, but SES (no SMTPUTF8)
+// takes no such address, not even as the Reply-To: its alert and its
+// escalation go without one, and show the address in the body.
+func TestAlertToAnAddressSESCannotReplyTo(t *testing.T) {
+	f := newFixture(t)
+	id := f.hotLead(t, "josé@bigcorp.example")
+	if out, err := f.svc.Run(context.Background(), id, "w", ""); err != nil || out != Sent {
+		t.Fatalf("alert: %s, %v", out, err)
+	}
+	f.now = f.now.Add(6 * time.Minute)
+	if out, err := f.svc.Run(context.Background(), id, "w", ""); err != nil || out != Escalated {
+		t.Fatalf("escalation: %s, %v", out, err)
+	}
+	sent := f.out.Sent()
+	if len(sent) != 2 {
+		t.Fatalf("%d emails, want the alert and the escalation", len(sent))
+	}
+	for _, m := range sent {
+		if m.ReplyTo != "" || !strings.Contains(m.Text, "Email: josé@bigcorp.example") {
+			t.Errorf("email to %s: reply-to %q, text:\n%s", m.To, m.ReplyTo, m.Text)
+		}
+	}
+}
+
 // An alert whose sender died without an answer from SES waits for SES's
 // Send event, then goes out once the window has passed without one.
 func TestAlertLeftUnconfirmedWaitsThenSends(t *testing.T) {

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // SES limits on custom headers (API reference, MessageHeader).
@@ -132,10 +135,34 @@ func parseAddress(field, s string, required bool) (string, error) {
 	if hasControl(a.Name) || hasControl(a.Address) {
 		return "", fmt.Errorf("%w: %s", ErrHeaderInjection, field)
 	}
+	// SES does not support SMTPUTF8 (RFC 6531): it takes an address whose
+	// part before the @ is 7-bit ASCII, and a domain only in its ASCII
+	// (punycode) form.
+	at := strings.LastIndexByte(a.Address, '@')
+	if strings.IndexFunc(a.Address[:at], func(r rune) bool { return r > unicode.MaxASCII }) >= 0 {
+		return "", fmt.Errorf("%w: %s: SES takes only ASCII before the @ (it has no SMTPUTF8)", ErrInvalid, field)
+	}
+	domain, err := idna.Lookup.ToASCII(a.Address[at+1:])
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: the domain has no ASCII (punycode) form", ErrInvalid, field)
+	}
+	a.Address = a.Address[:at+1] + domain
 	if a.Name == "" {
 		return a.Address, nil
 	}
 	return a.String(), nil
+}
+
+// ReplyTo is addr when SES takes it as an address, else "": the lead's
+// address as a sales email's Reply-To, which must not cost the email
+// itself when SES cannot take it (an address with a letter beyond ASCII
+// before the @, which sales can still write to from their own client:
+// the email shows it).
+func ReplyTo(addr string) string {
+	if _, err := parseAddress("reply-to", addr, false); err != nil {
+		return ""
+	}
+	return addr
 }
 
 // hasControl reports C0 and C1 control characters (CR, LF, NUL, TAB, …),

@@ -118,6 +118,11 @@ func TestSendRefusesBadMessages(t *testing.T) {
 		{"empty header value", func(m *leadmail.Message) { m.Headers["X-Empty"] = "" }, leadmail.ErrInvalid},
 		{"tag with space", func(m *leadmail.Message) { m.Tags["kind"] = "sales alert" }, leadmail.ErrInvalid},
 		{"bad configuration set", func(m *leadmail.Message) { m.ConfigurationSet = "a.b" }, leadmail.ErrInvalid},
+		// SES has no SMTPUTF8: the part before the @ must be 7-bit ASCII
+		// in every address it takes.
+		{"non-ASCII local part in to", func(m *leadmail.Message) { m.To = "josé@acme.example" }, leadmail.ErrInvalid},
+		{"non-ASCII local part in from", func(m *leadmail.Message) { m.From = "Leadflow <alertes-équipe@leadflow.example>" }, leadmail.ErrInvalid},
+		{"non-ASCII local part in reply-to", func(m *leadmail.Message) { m.ReplyTo = "Jörg <jörg@acme.example>" }, leadmail.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +137,29 @@ func TestSendRefusesBadMessages(t *testing.T) {
 				t.Fatalf("SES was called %d times for a refused message", len(f.calls))
 			}
 		})
+	}
+}
+
+// A Unicode domain goes to SES in its punycode form, which is the only
+// form SES takes; a Unicode display name stays (net/mail encodes it).
+func TestSendPunycodesUnicodeDomains(t *testing.T) {
+	m := validMessage()
+	m.From, m.To, m.ReplyTo = "Jörg Team <alerts@bücher.example>", "Ana <ana@bücher.example>", "ann@straße.example"
+	f := &fakeSES{}
+	if _, err := sesmail.New(f).Send(context.Background(), m); err != nil {
+		t.Fatalf("Send = %v", err)
+	}
+	in := f.calls[0]
+	from, err := mail.ParseAddress(aws.ToString(in.FromEmailAddress))
+	if err != nil || from.Name != "Jörg Team" || from.Address != "alerts@xn--bcher-kva.example" {
+		t.Errorf("from = %q", aws.ToString(in.FromEmailAddress))
+	}
+	to, err := mail.ParseAddress(in.Destination.ToAddresses[0])
+	if err != nil || to.Address != "ana@xn--bcher-kva.example" {
+		t.Errorf("to = %v", in.Destination.ToAddresses)
+	}
+	if in.ReplyToAddresses[0] != "ann@xn--strae-oqa.example" {
+		t.Errorf("reply-to = %v", in.ReplyToAddresses)
 	}
 }
 
