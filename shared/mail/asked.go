@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // AskedAgain tells the rep who holds a lead's deal (accepted, SQL) or won
@@ -91,7 +92,12 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	position := role(l.JobTitle, l.Company)
 	whoFull := who
 	if c := OneLine(l.Company); c != "" && c != who {
-		whoFull += " (" + c + ")"
+		// Cut within its brackets when the subject has no room for all
+		// of it ("Your customer " and the tail take up to 45 characters).
+		room := maxSubject - 45 - utf8.RuneCountInString(who) - len(" ()")
+		if room >= 10 {
+			whoFull += " (" + Truncate(c, room) + ")"
+		}
 	}
 	if a.Earlier < 0 {
 		a.Earlier = 0
@@ -113,11 +119,10 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	} else {
 		earlier += fmt.Sprintf("the newest %d follow.", len(a.Forms))
 	}
-	subject = whoFull + " asked again — " + what
+	subject = cutBefore(whoFull, " asked again — "+what)
 	if a.Won {
-		subject = "Your customer " + subject
+		subject = cutBefore("Your customer "+whoFull, " asked again — "+what)
 	}
-	subject = Truncate(subject, maxSubject)
 	var hb bytes.Buffer
 	v := struct {
 		AskedAgain
@@ -184,4 +189,15 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	fmt.Fprintf(&tb, "\n%s: its forms no longer go to marketing or to other reps. "+
 		"At most one such email a day for a lead; forms sent meanwhile come together in the next.\n", why)
 	return subject, hb.String(), tb.String(), nil
+}
+
+// cutBefore is a subject of head and tail within maxSubject characters,
+// cutting head (the lead's name, up to 400 characters a form takes) so
+// that tail, which says what the email is, stays.
+func cutBefore(head, tail string) string {
+	room := maxSubject - utf8.RuneCountInString(tail)
+	if room < 20 {
+		return Truncate(head+tail, maxSubject)
+	}
+	return Truncate(head, room) + tail
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	leadmail "github.com/leadflow/leadflow/shared/mail"
 )
@@ -91,5 +92,29 @@ func TestAskedAgainNotice(t *testing.T) {
 	bad.LostURL = "javascript:alert(1)"
 	if _, _, _, err := leadmail.RenderAskedAgain(leadmail.AskedAgain{Lead: bad, Forms: []leadmail.AskedForm{form}}); !errors.Is(err, leadmail.ErrInvalid) {
 		t.Errorf("a bad link: %v, want ErrInvalid", err)
+	}
+}
+
+// TestSalesSubjectsSayWhatTheyAreForTheLongestNames: a form takes a name
+// and a company of 200 characters each. Every subject stays within 150
+// characters, and the reminder's and the asked-again notice's, whose
+// point comes after the lead's name, still say what the email is: the
+// lead's name is cut, not "asked again" or "Record the outcome".
+func TestSalesSubjectsSayWhatTheyAreForTheLongestNames(t *testing.T) {
+	long := strings.Repeat("Ü", 200)
+	ol := leadmail.OpenLead{Name: long, Email: "clara@bigcorp.example", JobTitle: "CEO", Company: long + "x", Stage: "accepted",
+		AcceptedOn: "1 Dec 2026", Days: 14, SQLURL: "https://x.example/s", WonURL: "https://x.example/w", LostURL: "https://x.example/l", Until: "1 Jun 2027"}
+	a := hotAlert()
+	a.Name, a.Company = long, long+"x"
+	says := map[string]string{"alert": "Hot lead: ÜÜ", "open leads": "record how it went", "reminder": "? Record the outcome",
+		"asked again": " asked again — Demo request"}
+	for name, r := range salesEmails(a, ol, "hi") {
+		subject, _, _, err := r()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n := utf8.RuneCountInString(subject); n > 150 || !strings.Contains(subject, says[name]) || name != "open leads" && !strings.Contains(subject, "ÜÜÜ") {
+			t.Errorf("%s: subject of %d characters %q, want at most 150 saying %q (and the lead's name but in the weekly list's)", name, n, subject, says[name])
+		}
 	}
 }

@@ -39,7 +39,7 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 	}
 	who := firstNonEmpty(OneLine(l.Name), OneLine(l.Email), "your lead")
 	position := role(l.JobTitle, l.Company)
-	subject = "How did it go with " + firstNonEmpty(OneLine(l.Company), who) + "? Record the outcome"
+	subject = cutBefore("How did it go with "+firstNonEmpty(OneLine(l.Company), who), "? Record the outcome")
 	var hb bytes.Buffer
 	holder, standIn := OneLine(r.Holder), OneLine(r.StandIn)
 	if holder == "" {
