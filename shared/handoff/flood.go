@@ -372,7 +372,8 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 		t = l.FirstTouch
 	}
 	campaign, _ := s.Flood.origin(&l)
-	if campaign == unlisted {
+	isUnlisted := campaign == unlisted
+	if isUnlisted {
 		campaign = "campaigns not in the config"
 	} else {
 		campaign = orNone(campaignName(s.Labels, campaign))
@@ -385,7 +386,7 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 	if w <= 0 {
 		w = time.Hour
 	}
-	d := summaryData{Name: name, Campaign: campaign, UTMSource: source, Limit: limit, CampaignWide: campaignWide,
+	d := summaryData{Name: name, Campaign: campaign, Unlisted: isUnlisted, UTMSource: source, Limit: limit, CampaignWide: campaignWide,
 		Total: len(ids) + more, More: more}
 	d.From, d.To = windowSpan(l.Handoff.Held.SummaryAt.Add(-w), l.Handoff.Held.SummaryAt, s.Rules.Zone(to))
 	if !campaignWide && s.Flood.Dedup > 0 {
@@ -473,12 +474,15 @@ type summaryData struct {
 	ReleaseAllURL      string
 	Limit, Total, More int
 	CampaignWide       bool // held by the campaign's limit, all sources together
-	Leads              []summaryLead
+	// Unlisted: the leads are of campaigns the config does not list,
+	// whose alerts count in one window (Campaign then says so).
+	Unlisted bool
+	Leads    []summaryLead
 }
 
 type summaryLead struct{ ID, ReleaseURL string }
 
-const summaryBody = `{{define "why"}}{{.HotLeads}} from campaign {{.Campaign}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .CampaignWide}}the campaign, all its sources together, passed its limit of {{.Limit}} alerts in that time{{else}}{{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the lead had an alert shortly before{{end}}. A flood of hot leads from one {{if .CampaignWide}}campaign{{else}}source{{end}} is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{if .Retry}} A lead held only because it had an alert shortly before is asked for again by itself {{.Retry}} after that alert, if it is still an MQL (the alert limits apply then as now), unless you release it sooner.{{end}}{{end}}`
+const summaryBody = `{{define "why"}}{{.HotLeads}} from {{if .Unlisted}}{{.Campaign}}{{else}}campaign {{.Campaign}}{{end}}, source {{.UTMSource}}, between {{.From}} and {{.To}} {{if eq .Total 1}}was{{else}}were{{end}} not alerted to your reps: {{if .CampaignWide}}the campaign, all its sources together, passed its limit of {{.Limit}} alerts in that time{{else}}{{if .Limit}}the source passed its limit of {{.Limit}} alerts in that time, or {{end}}the lead had an alert shortly before{{end}}. A flood of hot leads from one {{if .CampaignWide}}campaign{{else}}source{{end}} is often a script; {{if eq .Total 1}}it is kept as an MQL with its alert held{{else}}they are kept as MQLs with their alert held{{end}}, and nobody was escalated.{{if .Retry}} A lead held only because it had an alert shortly before is asked for again by itself {{.Retry}} after that alert, if it is still an MQL (the alert limits apply then as now), unless you release it sooner.{{end}}{{end}}`
 
 var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>

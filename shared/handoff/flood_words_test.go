@@ -22,10 +22,21 @@ func TestHeldSummaryCountsInWords(t *testing.T) {
 		{4, true, "[Alerts held] 4 hot leads from Q4 / all sources",
 			"4 hot leads from campaign Q4, source all sources, between 4 Dec 2026 08:00 and 09:00 UTC were not alerted to your reps: the campaign, all its sources together, passed its limit of 20 alerts in that time. A flood of hot leads from one campaign is often a script; they are kept as MQLs with their alert held, and nobody was escalated."},
 	}
-	for _, tt := range tests {
+	// Leads of no campaign the config lists share one window, which the
+	// summary names as such, not as a campaign called so.
+	unlisted := struct {
+		total        int
+		campaignWide bool
+		subject, why string
+	}{2, false, "[Alerts held] 2 hot leads from campaigns not in the config / linkedin",
+		"2 hot leads from campaigns not in the config, source linkedin, between 4 Dec 2026 08:00 and 09:00 UTC were not alerted"}
+	for _, tt := range append(tests, unlisted) {
 		d := summaryData{Name: "Lea Stone", Campaign: "Q4", UTMSource: "linkedin", From: "4 Dec 2026 08:00", To: "09:00 UTC", Total: tt.total}
 		if tt.campaignWide {
 			d.UTMSource, d.Limit, d.CampaignWide = "all sources", 20, true
+		}
+		if tt == unlisted {
+			d.Campaign, d.Unlisted = "campaigns not in the config", true
 		}
 		if got := summarySubject(d); got != tt.subject {
 			t.Errorf("subject %q, want %q", got, tt.subject)
