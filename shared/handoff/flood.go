@@ -422,12 +422,12 @@ func (s *Service) sendSummary(ctx context.Context, l lead.Lead, now time.Time) e
 // the start's zone abbreviation when the clocks changed in between.
 func windowSpan(start, end time.Time, zone *time.Location) (from, to string) {
 	start, end = start.In(zone), end.In(zone)
-	from, to = start.Format("2 Jan 2006 15:04"), end.Format("15:04 MST")
-	if start.Format("MST") != end.Format("MST") {
-		from += start.Format(" MST")
+	from, to = start.Format("2 Jan 2006 15:04"), end.Format("15:04 ")+mail.ZoneName(end)
+	if mail.ZoneName(start) != mail.ZoneName(end) {
+		from += " " + mail.ZoneName(start)
 	}
 	if y, m, d := start.Date(); end.Day() != d || end.Month() != m || end.Year() != y {
-		to = end.Format("2 Jan 2006 15:04 MST")
+		to = end.Format("2 Jan 2006 15:04 ") + mail.ZoneName(end)
 	}
 	return from, to
 }

@@ -88,12 +88,34 @@ var templateFS embed.FS
 // reader's zone, with the zone's abbreviation ("Tue 3 Dec 2026, 14:05 CET").
 const TimeLayout = "Mon 2 Jan 2006, 15:04 MST"
 
-// When is t in zone (nil: UTC) as TimeLayout shows it.
+// When is t in zone (nil: UTC) as TimeLayout shows it, the zone named
+// as ZoneName names it.
 func When(t time.Time, zone *time.Location) string {
 	if zone == nil {
 		zone = time.UTC
 	}
-	return t.In(zone).Format(TimeLayout)
+	t = t.In(zone)
+	return t.Format(strings.TrimSuffix(TimeLayout, "MST")) + ZoneName(t)
+}
+
+// ZoneName names t's zone for a reader: its abbreviation ("CET", "EST"),
+// or, for the many zones the time zone database has none for (most of
+// South America, Africa and Asia: "+04", "-03"), the offset from UTC
+// ("UTC+4", "UTC+5:45", "UTC-3"), which a bare "18:41 -03" does not read as.
+func ZoneName(t time.Time) string {
+	name, offset := t.Zone()
+	if name != "" && name[0] != '+' && name[0] != '-' {
+		return name
+	}
+	sign := "+"
+	if offset < 0 {
+		sign, offset = "-", -offset
+	}
+	s := fmt.Sprintf("UTC%s%d", sign, offset/3600)
+	if m := offset % 3600 / 60; m != 0 {
+		s += fmt.Sprintf(":%02d", m)
+	}
+	return s
 }
 
 // indent is a multi-line value for the text part: each line after the

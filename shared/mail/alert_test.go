@@ -135,6 +135,35 @@ func TestAlertTimesInTheReadersZone(t *testing.T) {
 	}
 }
 
+// TestWhenNamesEveryZone: most zones of South America, Africa and Asia
+// have no abbreviation in the time zone database, only a number ("+04"):
+// "Respond by Sat 5 Dec 2026, 18:41 -03" reads as a typo, not a zone.
+// Such a time names its offset from UTC instead.
+func TestWhenNamesEveryZone(t *testing.T) {
+	at := time.Date(2026, 12, 13, 21, 46, 0, 0, time.UTC)
+	for zone, want := range map[string]string{
+		"":                  "Sun 13 Dec 2026, 21:46 UTC",
+		"Europe/Berlin":     "Sun 13 Dec 2026, 22:46 CET",
+		"America/New_York":  "Sun 13 Dec 2026, 16:46 EST",
+		"Asia/Dubai":        "Mon 14 Dec 2026, 01:46 UTC+4",
+		"Asia/Kathmandu":    "Mon 14 Dec 2026, 03:31 UTC+5:45",
+		"America/Sao_Paulo": "Sun 13 Dec 2026, 18:46 UTC-3",
+		"America/St_Johns":  "Sun 13 Dec 2026, 18:16 NST",
+		"Pacific/Chatham":   "Mon 14 Dec 2026, 11:31 UTC+13:45",
+	} {
+		var loc *time.Location
+		if zone != "" {
+			var err error
+			if loc, err = time.LoadLocation(zone); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := leadmail.When(at, loc); got != want {
+			t.Errorf("%s: %q, want %q", zone, got, want)
+		}
+	}
+}
+
 func TestAlertSubjectIsCapped(t *testing.T) {
 	a := hotAlert()
 	a.Company = strings.Repeat("Ä", 400)
