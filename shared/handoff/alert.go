@@ -342,6 +342,11 @@ func Reasons(l *lead.Lead, labels Labels) []string {
 func whyHot(l *lead.Lead) string {
 	q := l.Qualification
 	parts := []string{fmt.Sprintf("score %.0f", q.Score)}
+	if n := l.Nurture; q.Temperature != "hot" && n != nil && n.ExitReason == lead.ExitHandedOff && n.Sequence != "" {
+		// Not hot: a nurture sequence's handoff step sent it (a click in
+		// its emails, a visit it watches for).
+		parts = append([]string{"the nurture sequence " + n.Sequence + " sent it to sales"}, parts...)
+	}
 	if w := what(l); w != "" {
 		parts = append(parts, w)
 	}

@@ -336,6 +336,31 @@ func TestAlertToAnAddressSESCannotReplyTo(t *testing.T) {
 	}
 }
 
+// A nurture sequence's handoff step (a click in its emails) sends a lead
+// that is not hot: its alert says which sequence sent it and why now.
+func TestAlertOfALeadANurtureSequenceHandedOver(t *testing.T) {
+	f := newFixture(t)
+	l := lead.New(ids.New(f.now), lead.Submission{Email: "nina@smallco.example", Name: "Nina", Company: "SmallCo", JobTitle: "Analyst",
+		FormType: "newsletter", Source: lead.Attribution{At: f.now}})
+	f.svc.Rules.Qualify(&l, f.now)
+	if l.Qualification == nil || l.Qualification.Temperature == "hot" || l.Handoff != nil {
+		t.Fatalf("fixture lead is hot or handed off already: %+v %+v", l.Qualification, l.Handoff)
+	}
+	// What the nurture runner does at a handoff step.
+	l.Nurture = &lead.Nurture{Sequence: "cold-education", Step: "fast-track", ExitReason: lead.ExitHandedOff, Completed: []string{"cold-education"}}
+	l.Handoff, l.Stage, l.Version = &lead.Handoff{State: lead.HandoffPending, Since: f.now}, lead.StageMQL, 1
+	if err := f.store.CreateLead(context.Background(), l, lead.Change{At: f.now}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := f.svc.Run(context.Background(), l.ID, "w", ""); err != nil || out != Sent {
+		t.Fatalf("Run = %s, %v", out, err)
+	}
+	m := f.out.Sent()[0]
+	if !strings.Contains(m.Text, "Why now: the nurture sequence cold-education sent it to sales, score ") || strings.Contains(m.Text, "Why hot") {
+		t.Errorf("the alert does not say why sales gets the lead now:\n%s", m.Text)
+	}
+}
+
 // An alert whose sender died without an answer from SES waits for SES's
 // Send event, then goes out once the window has passed without one.
 func TestAlertLeftUnconfirmedWaitsThenSends(t *testing.T) {

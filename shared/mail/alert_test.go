@@ -431,3 +431,25 @@ func TestAlertNamesTheSLAWorkingHours(t *testing.T) {
 		})
 	}
 }
+
+// TestAlertOfALeadThatIsNotHot: a nurture sequence's handoff step (a
+// click in its emails) sends sales a lead that is warm or cold: its alert
+// says why sales gets it now, never "Why hot:" under a Cold badge, and
+// its escalation does not call it a hot lead.
+func TestAlertOfALeadThatIsNotHot(t *testing.T) {
+	a := hotAlert()
+	a.Temperature, a.Grade = "cold", "B"
+	a.WhyHot = "the nurture sequence cold-education sent it to sales, score 12, newsletter signup"
+	for _, esc := range []bool{false, true} {
+		a.Escalation = esc
+		_, html, text, err := leadmail.RenderAlert(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for part, body := range map[string]string{"html": html, "text": text} {
+			if strings.Contains(body, "Why hot") || strings.Contains(body, "hot lead") || !strings.Contains(body, "Why now:") {
+				t.Errorf("escalation %v, %s part: says the lead is hot, or not why sales gets it now:\n%s", esc, part, body)
+			}
+		}
+	}
+}
