@@ -118,3 +118,22 @@ func TestSalesSubjectsSayWhatTheyAreForTheLongestNames(t *testing.T) {
 		}
 	}
 }
+
+// TestAskedAgainOfAnAddressSESCannotReplyTo: the notice about a lead
+// whose address has a letter beyond ASCII before the @ goes without a
+// Reply-To (SES takes none such): it does not say that replying reaches
+// the lead.
+func TestAskedAgainOfAnAddressSESCannotReplyTo(t *testing.T) {
+	ol := leadmail.OpenLead{Name: "José", Email: "josé@acme.example", Company: "Acme"}
+	_, html, text, err := leadmail.RenderAskedAgain(leadmail.AskedAgain{Lead: ol, Status: "You accepted it today.",
+		Forms: []leadmail.AskedForm{{Form: "Contact request"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for part, body := range map[string]string{"html": html, "text": text} {
+		if strings.Contains(body, "Replying to this email writes to") || !strings.Contains(body, "josé@acme.example") ||
+			!strings.Contains(body, "replying to this email does not reach") {
+			t.Errorf("%s part: says a reply reaches the lead, or not how to reach it:\n%s", part, body)
+		}
+	}
+}
