@@ -174,6 +174,11 @@ func Validate(in Input, meta RequestMeta) (Submission, error) {
 	email, reason := NormaliseEmail(in.Fields["email"])
 	if reason != "" {
 		bad("email", "%s", reason)
+	} else if s.Consent.MarketingOptIn && !asciiLocalPart(email) {
+		// SES has no SMTPUTF8: no confirmation or nurture email could
+		// reach it, so the consent asked for could never be kept. Without
+		// consent the address is one sales writes to from its own client.
+		bad("email", "has a letter beyond A–Z before the @, and our email service cannot send to such an address: to get our emails, give another address (or leave the consent box unticked)")
 	}
 	s.Email = email
 
@@ -528,4 +533,16 @@ func undeliverable(domain string) bool {
 	}
 	tld := domain[strings.LastIndexByte(domain, '.')+1:]
 	return tld == "invalid" || tld == "localhost" || tld == "test"
+}
+
+// asciiLocalPart reports whether the part of a normalised address before
+// its @ is 7-bit ASCII, the only kind SES sends to.
+func asciiLocalPart(email string) bool {
+	local, _, _ := strings.Cut(email, "@")
+	for i := 0; i < len(local); i++ {
+		if local[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

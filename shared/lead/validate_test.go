@@ -71,6 +71,8 @@ func TestValidateRejects(t *testing.T) {
 		{"bad country", map[string]string{"email": "a@b.example", "country": "Germany"}, nil, "country", "must be a two-letter ISO 3166 country code"},
 		{"bad zone", map[string]string{"email": "a@b.example", "time_zone": "Mars/Olympus"}, nil, "time_zone", "must be an IANA time zone such as Europe/Berlin"},
 		{"bad consent", map[string]string{"email": "a@b.example", "consent": "maybe"}, nil, "consent", "must be true or false"},
+		{"consent to an address SES cannot send to", map[string]string{"email": "josé@acme.example", "consent": "on"}, nil, "email",
+			"has a letter beyond A–Z before the @, and our email service cannot send to such an address: to get our emails, give another address (or leave the consent box unticked)"},
 		{"bad phone", map[string]string{"email": "a@b.example", "phone": "call me"}, nil, "phone", "must be digits with optional +, spaces, (), ., -"},
 		{"bad answer key", map[string]string{"email": "a@b.example"}, map[string]string{"Budget Q": "x"}, "answers.Budget Q", "answer keys are 1-64 characters of a-z, 0-9 and _"},
 		{"long answer", map[string]string{"email": "a@b.example"}, map[string]string{"q": strings.Repeat("y", 1001)}, "answers.q", "longer than 1000 characters"},
@@ -323,5 +325,15 @@ func TestStoredLandingPageDropsTheVisitorToken(t *testing.T) {
 	}
 	if got := s.Source.Referrer; got != "https://www.example.com/pricing" {
 		t.Errorf("referrer %q", got)
+	}
+}
+
+// TestAddressSESCannotSendToWithoutConsent: an address with a letter
+// beyond ASCII before the @ is one sales can write to from their own
+// mail client, so a form that asks for no email from us takes it.
+func TestAddressSESCannotSendToWithoutConsent(t *testing.T) {
+	s, err := Validate(Input{Fields: map[string]string{"email": "josé@acme.example", "message": "Call me"}}, RequestMeta{At: at})
+	if err != nil || s.Email != "josé@acme.example" {
+		t.Fatalf("Validate = %q, %v", s.Email, err)
 	}
 }
