@@ -230,17 +230,27 @@ func TestAnsweredAlertPageSaysSo(t *testing.T) {
 	if r := f.do(t, http.MethodPost, f.tok(links.ActionAccept, "ana@example.com"), ""); r.StatusCode != http.StatusOK {
 		t.Fatalf("accept: %d %s", r.StatusCode, r.Body)
 	}
-	for _, tc := range []struct{ action, extra, says string }{
+	for _, tc := range []struct {
+		action, extra, says string
+		owner               bool // the page is the deal holder's: it offers the outcome links
+	}{
 		// Whoever opens it — Ana again, or Lea from the escalation — learns who answered.
-		{links.ActionAccept, "ana@example.com", "Ana already accepted this lead on 10 Mar 2031; nothing changed."},
-		{links.ActionAccept, "lea@example.com", "Ana already accepted this lead on 10 Mar 2031; nothing changed."},
-		{links.ActionReject, "not_icp", "Sales already answered this lead. It is at stage Accepted by sales (SAL); nothing changed."},
-		{links.ActionRelease, "", "Sales already answered this lead."},
+		{links.ActionAccept, "ana@example.com", "Ana already accepted this lead on 10 Mar 2031; nothing changed.", true},
+		{links.ActionAccept, "lea@example.com", "Ana already accepted this lead on 10 Mar 2031; nothing changed.", false},
+		{links.ActionReject, "not_icp", "Sales already answered this lead. It is at stage Accepted by sales (SAL); nothing changed.", false},
+		{links.ActionReject, "not_icp " + links.LinkRepRef(f.keys, "ana@example.com"), "Sales already answered this lead.", true},
+		{links.ActionRelease, "", "Sales already answered this lead.", false},
 	} {
 		r := f.do(t, http.MethodGet, f.tok(tc.action, tc.extra), "")
 		if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, tc.says) || strings.Contains(r.Body, ">Accept</button>") ||
 			strings.Contains(r.Body, ">Reject</button>") || strings.Contains(r.Body, ">Release to sales</button>") {
 			t.Errorf("%s page after acceptance: %d, want %q and no button:\n%s", tc.action, r.StatusCode, tc.says, r.Body)
+		}
+		// The deal is Ana's: its outcome links are hers alone. Lea's page
+		// (the escalation's link), and a link that names nobody, offer
+		// none of them for Ana's deal.
+		if offers := strings.Contains(r.Body, "Later, record how it went:"); offers != tc.owner {
+			t.Errorf("%s page (%q) after Ana accepted: offers outcome links %v, want %v", tc.action, tc.extra, offers, tc.owner)
 		}
 	}
 }

@@ -251,12 +251,25 @@ func posted(req httpapi.Request) map[string]string {
 // was sent to ("" unknown).
 func (h *Handler) done(v *view, out string, l lead.Lead, reader string) {
 	v.Done, v.Message = true, h.doneMessage(out, l, reader)
+	if isAlertAction(v.Action) && (reader == "" || !strings.EqualFold(reader, l.DealOwner())) {
+		// An alert's link once answered: the deal's outcome links are for
+		// whoever holds it, not for the alerted rep another accepted it
+		// from, the team lead of the escalation, or a link that names
+		// nobody (a release, an old reject link).
+		v.Outcomes = nil
+	}
 	if out == "earlier" {
 		v.Outcomes = nil
 		if v.Action == links.ActionRelease {
 			v.Message = "This lead was handed to sales again after this link was made; the alert held now is a later summary's to release. Nothing changed."
 		}
 	}
+}
+
+// isAlertAction reports whether action is one of an alert's links (to
+// answer it), not an outcome's.
+func isAlertAction(action string) bool {
+	return action == links.ActionAccept || action == links.ActionReject || action == links.ActionRelease
 }
 
 // doneMessage says what an answer that changed nothing found: the same

@@ -986,14 +986,14 @@ func TestOutcomePageOfADealThatMovedOn(t *testing.T) {
 // TestOutcomeLinksOnAnyPageNameTheDealsRep: the SQL / won / lost links a
 // page offers are signed for the rep who holds the deal, whichever link
 // the page is for — the reject link opened after accepting carries a
-// reason code, not a rep, and an outcome recorded from its page must
-// still say who recorded it.
+// reason code and the rep's reference, and an outcome recorded from its
+// page must still say who recorded it.
 func TestOutcomeLinksOnAnyPageNameTheDealsRep(t *testing.T) {
 	f := newFixture(t)
 	accepted(t, f)
 	href := regexp.MustCompile(`<a class="btn" href="(?:[^"]*/)?([^"/]+)">`)
 	for _, tc := range []struct{ method, action, extra string }{
-		{http.MethodPost, links.ActionReject, "no_budget"}, // the reject form sent after accepting
+		{http.MethodPost, links.ActionReject, "no_budget " + links.LinkRepRef(f.keys, "ana@example.com")}, // the reject form sent after accepting
 		{http.MethodPost, links.ActionAccept, "ana@example.com"},
 		{http.MethodGet, links.ActionSQL, "ana@example.com"},
 	} {
