@@ -1,5 +1,6 @@
 // Command reports is the Lambda behind GET /reports (IAM-authorised: JSON,
-// CSV and the HTML dashboard per campaign and variant) and the weekly
+// CSV and the HTML dashboard per campaign and variant), GET
+// /dashboard/{token} (the dashboard of a digest's signed link) and the weekly
 // digest email to marketing and each rep's list of open leads
 // (EventBridge schedule).
 package main

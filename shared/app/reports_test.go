@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -125,8 +126,19 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 	}
 	all, _ := sesstore.Fetch(ctx, testenv.Get(t).SES)
 	digests := sesstore.To(all, marketing)
-	if len(digests) != 1 || !strings.Contains(digests[0].Text, "alpha") || !strings.Contains(digests[0].Text, "https://leads.example.com/reports?format=html") {
+	if len(digests) != 1 || !strings.Contains(digests[0].Text, "alpha") {
 		t.Fatalf("digests to marketing: %d", len(digests))
+	}
+	// Its dashboard link opens in a browser, which makes no signed AWS
+	// request: a signed link to the dashboard of the digest's months.
+	link := regexp.MustCompile(`https://leads\.example\.com/dashboard/([^?\s]+)\?from=(\d{4}-\d\d)&to=(\d{4}-\d\d)`).FindStringSubmatch(digests[0].Text)
+	if link == nil {
+		t.Fatalf("the digest links no signed dashboard:\n%s", digests[0].Text)
+	}
+	dash, _ := reports.HTTP(ctx, httpapi.Request{RouteKey: "GET /dashboard/{token}", PathParameters: map[string]string{"token": link[1]},
+		QueryStringParameters: map[string]string{"from": link[2], "to": link[3]}})
+	if dash.StatusCode != 200 || !strings.Contains(dash.Body, "alpha") || dash.Headers["Referrer-Policy"] != "no-referrer" {
+		t.Fatalf("the digest's dashboard link: %d %v", dash.StatusCode, dash.Headers)
 	}
 }
 

@@ -29,6 +29,7 @@ const (
 	ActionLost        = "lost"
 	ActionRelease     = "release"     // /feedback/{token}: the team lead releases a held alert
 	ActionReleaseAll  = "release_all" // /feedback/{token}: … every alert a window held (Subject: the window's key)
+	ActionDashboard   = "dashboard"   // GET /dashboard/{token}: the reports dashboard, read only, from a digest (Subject: who it was sent to)
 )
 
 // Lifetimes of the links that do not take one from their caller.
@@ -88,6 +89,19 @@ func Confirm(keys token.Keys, base, leadID, requestID string, expires time.Time)
 // belongs to an earlier one and answers nothing.
 func Feedback(keys token.Keys, base, leadID, action, extra string, issued, expires time.Time) string {
 	return url(base, "/feedback/", FeedbackToken(keys, leadID, action, extra, issued, expires))
+}
+
+// DashboardTTL is how long a digest's dashboard link opens the dashboard:
+// the digests are weekly, so the last one's link always works.
+const DashboardTTL = 14 * 24 * time.Hour
+
+// Dashboard is the link a digest carries to the reports dashboard: GET
+// /dashboard/{token} shows it in a browser without AWS credentials (GET
+// /reports needs a signed request) until DashboardTTL after issued.
+// reader says whom the digest went to ("marketing", "team"), never
+// an address.
+func Dashboard(keys token.Keys, base, reader string, issued time.Time) string {
+	return url(base, "/dashboard/", keys.Sign(token.Claims{Action: ActionDashboard, Subject: reader, Issued: issued, Expires: issued.Add(DashboardTTL)}))
 }
 
 // FeedbackToken is the token of a Feedback link, for pages that post to

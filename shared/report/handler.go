@@ -15,11 +15,18 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
-// Routes this handler serves (IAM-authorised in AWS).
-var Routes = []string{"GET /reports", PlanRoute}
+// Routes this handler serves: GET /reports and the planner IAM-authorised
+// in AWS, the dashboard of a digest's signed link public.
+var Routes = []string{"GET /reports", PlanRoute, DashboardRoute}
+
+// DashboardRoute shows the HTML dashboard to whoever holds a digest's
+// signed link (links.Dashboard): a browser makes no signed AWS request.
+const DashboardRoute = "GET /dashboard/{token}"
 
 // Store is what reports read and the digest records.
 type Store interface {
@@ -41,6 +48,9 @@ type Handler struct {
 	ConfigurationSet string
 	// BaseURL is where the dashboard is (for the digest's link).
 	BaseURL string
+	// Keys sign the digests' dashboard links (links.Dashboard) and verify
+	// them on DashboardRoute; without keys the digests link GET /reports.
+	Keys token.Keys
 	// Teams are the routing config's sales teams: the per-rep view names
 	// reps by them, and each team's lead gets the team's weekly digest
 	// (TeamDigests).
@@ -106,6 +116,21 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
 	q := req.QueryStringParameters
 	now := h.Clock().UTC()
+	signed := req.RouteKey == DashboardRoute
+	if signed {
+		// A digest's link: the HTML dashboard and nothing else, while
+		// the link lasts.
+		if _, err := h.Keys.Verify(req.PathParameters["token"], links.ActionDashboard, now); err != nil {
+			log.Warn("report", "status", http.StatusForbidden, "outcome", "bad_link")
+			return httpapi.Page(http.StatusForbidden, expiredDashboard, signedPolicy, nil), nil
+		}
+		q = map[string]string{"from": q["from"], "to": q["to"], "format": "html"}
+		for k, v := range q {
+			if v == "" {
+				delete(q, k)
+			}
+		}
+	}
 	to := orDefault(q["to"], now.Format("2006-01"))
 	// Without `from`: the month `to` names and the two before it — this
 	// month and the two before without either (never now.AddDate: 31 Mar
@@ -156,7 +181,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	case "csv":
 		err = r.CSV(&b)
 	case "html":
-		err = r.HTML(&b)
+		err = r.html(&b, !signed)
 	}
 	if err != nil {
 		log.Error("report", "status", http.StatusInternalServerError, "error", err.Error())
@@ -168,7 +193,11 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	log.Info("report", "status", http.StatusOK, "format", format, "from", from, "to", to, "campaigns", len(r.Campaigns))
 	if format == "html" {
-		return httpapi.Page(http.StatusOK, b.String(), DashboardPolicy, headers), nil
+		policy := DashboardPolicy
+		if signed {
+			policy.Referrer = httpapi.NoReferrer // the URL is a credential
+		}
+		return httpapi.Page(http.StatusOK, b.String(), policy, headers), nil
 	}
 	return httpapi.Response{StatusCode: http.StatusOK, Body: b.String(), Headers: headers}, nil
 }
@@ -197,7 +226,7 @@ func (h *Handler) Digest(ctx context.Context) (string, error) {
 	}
 	if err == nil {
 		var subject, html, text string
-		subject, html, text, err = r.Digest(DigestOptions{DashboardURL: dashboardURL(h.BaseURL), Week: fmt.Sprintf("%d-W%02d", year, week)})
+		subject, html, text, err = r.Digest(DigestOptions{DashboardURL: h.dashboardURL("marketing", now), Week: fmt.Sprintf("%d-W%02d", year, week)})
 		if err == nil {
 			_, err = h.Mail.Send(ctx, mail.Message{From: h.From, To: h.Marketing, Subject: subject, HTML: html, Text: text,
 				Tags: map[string]string{"kind": "digest"}, ConfigurationSet: h.ConfigurationSet})
@@ -212,12 +241,31 @@ func (h *Handler) Digest(ctx context.Context) (string, error) {
 	return "sent", nil
 }
 
-func dashboardURL(base string) string {
-	if base == "" {
+// dashboardURL is the dashboard link of a digest to reader ("marketing",
+// "team"): a signed link (DashboardRoute) when the handler has keys,
+// else GET /reports, which needs a signed AWS request.
+func (h *Handler) dashboardURL(reader string, now time.Time) string {
+	switch {
+	case h.BaseURL == "":
 		return ""
+	case h.Keys.Current() != "":
+		return links.Dashboard(h.Keys, h.BaseURL, reader, now)
 	}
-	return base + "/reports?format=html"
+	return h.BaseURL + "/reports?format=html"
 }
+
+// signedPolicy is the policy of the page a bad dashboard link gets.
+var signedPolicy = httpapi.Policy{Styles: httpapi.Styles(expiredDashboard), Referrer: httpapi.NoReferrer}
+
+// expiredDashboard is the page of an expired, damaged or foreign
+// dashboard link: what to do instead.
+const expiredDashboard = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>This dashboard link has expired</title>
+<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:1.5rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}h1{font-size:1.5rem}</style>
+</head><body><main><h1>This dashboard link has expired</h1>
+<p>A digest's dashboard link works for 14 days, or this one was damaged on the way. Open the dashboard from the latest weekly digest (each brings a new link), or with AWS credentials at <code>GET /reports?format=html</code>.</p>
+</main></body></html>`
 
 func orDefault(v, d string) string {
 	if v == "" {

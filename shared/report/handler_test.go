@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +17,12 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/mail/mailtest"
 	"github.com/leadflow/leadflow/shared/report"
 	"github.com/leadflow/leadflow/shared/store/memstore"
+	"github.com/leadflow/leadflow/shared/token"
 )
 
 // now is Wednesday 12 March 2031 (ISO week 11).
@@ -361,4 +364,63 @@ func TestRepsOpenLeadsEndAtTheOutcomeHorizon(t *testing.T) {
 		}
 	}
 	t.Fatalf("no row for Ana: %+v", r.Reps)
+}
+
+// TestDashboardLinkOpensWithoutAWSCredentials: GET /reports needs a
+// signed AWS request, which no browser makes, so the digest's dashboard
+// link is a signed link instead: GET /dashboard/{token} shows the HTML
+// dashboard, for the months the link names, for two weeks. An expired,
+// forged or other link's token gets a page saying what to do, not the
+// figures; the page's URL is a credential (no referrer, not indexed, not
+// cached), and it offers no planner (its relative link needs /reports).
+func TestDashboardLinkOpensWithoutAWSCredentials(t *testing.T) {
+	keys, err := token.ParseKeys("k1:" + strings.Repeat("ab", 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &mailtest.Outbox{}
+	h := newHandler(seeded(t), out)
+	h.Keys = keys
+	if got, err := h.Digest(context.Background()); err != nil || got != "sent" {
+		t.Fatalf("digest: %s, %v", got, err)
+	}
+	m := out.Sent()[0]
+	link := regexp.MustCompile(`https://api\.example\.com/dashboard/([^?\s"]+)\?from=(\d{4}-\d\d)&to=(\d{4}-\d\d)`).FindStringSubmatch(m.Text)
+	if link == nil || strings.Contains(m.Text, "/reports?format=html") {
+		t.Fatalf("the digest links no signed dashboard:\n%s", m.Text)
+	}
+	open := func(tok string, at time.Time, query map[string]string) httpapi.Response {
+		t.Helper()
+		h.Clock = func() time.Time { return at }
+		req := httpapi.Request{RouteKey: report.DashboardRoute, PathParameters: map[string]string{"token": tok}, QueryStringParameters: query}
+		req.RequestContext.HTTP.Method = http.MethodGet
+		resp, err := h.Handle(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	r := open(link[1], now.Add(13*24*time.Hour), map[string]string{"from": link[2], "to": link[3]})
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Lead funnel") || strings.Contains(r.Body, "reports/plan") ||
+		r.Headers["Referrer-Policy"] != "no-referrer" || r.Headers["Cache-Control"] != "no-store" || r.Headers["X-Robots-Tag"] == "" {
+		t.Fatalf("signed dashboard: %d %v\n%.400s", r.StatusCode, r.Headers, r.Body)
+	}
+	for name, tc := range map[string]struct {
+		tok string
+		at  time.Time
+	}{
+		"expired":          {link[1], now.Add(15 * 24 * time.Hour)},
+		"forged":           {link[1][:len(link[1])-2] + "xx", now},
+		"another's token":  {links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", now, now.Add(time.Hour)), now},
+		"made with no key": {"", now},
+	} {
+		r := open(tc.tok, tc.at, nil)
+		if r.StatusCode != http.StatusForbidden || strings.Contains(r.Body, "Lead funnel") || !strings.Contains(r.Body, "weekly digest") {
+			t.Errorf("%s link: %d\n%.400s", name, r.StatusCode, r.Body)
+		}
+	}
+	// The IAM route keeps its planner link.
+	if r := get(t, h, map[string]string{"format": "html"}); !strings.Contains(r.Body, "reports/plan") {
+		t.Error("the IAM dashboard lost its planner link")
+	}
 }

@@ -55,6 +55,7 @@ var DashboardPolicy = func() httpapi.Policy {
 type dashboard struct {
 	Report
 	Title     string
+	Planner   bool // link the revenue planner (reports/plan)
 	Tiles     []tile
 	Overall   panel
 	Campaigns []campaignView
@@ -86,8 +87,15 @@ type campaignView struct {
 // funnel, a table of every campaign and variant, a funnel and the reasons
 // per campaign, the A/B tests and the nurture emails. Every id from
 // config is escaped by html/template.
-func (r Report) HTML(w io.Writer) error {
-	return dashboardTmpl().Execute(w, r.dashboard())
+func (r Report) HTML(w io.Writer) error { return r.html(w, true) }
+
+// html renders the dashboard, with the planner's link or (the signed
+// dashboard of a digest's link, whose relative links lead nowhere)
+// without.
+func (r Report) html(w io.Writer, planner bool) error {
+	d := r.dashboard()
+	d.Planner = planner
+	return dashboardTmpl().Execute(w, d)
 }
 
 func (r Report) dashboard() dashboard {

@@ -102,7 +102,7 @@ func (h *Handler) TeamDigests(ctx context.Context) (int, error) {
 		if !first {
 			continue
 		}
-		subject, html, text, err := r.TeamDigest(t, DigestOptions{DashboardURL: dashboardURL(h.BaseURL), Week: wk})
+		subject, html, text, err := r.TeamDigest(t, DigestOptions{DashboardURL: h.dashboardURL("team", now), Week: wk})
 		if err == nil {
 			_, err = h.Mail.Send(ctx, mail.Message{From: h.From, To: t.Lead.Email, Subject: subject, HTML: html, Text: text,
 				Tags: map[string]string{"kind": "team_digest"}, ConfigurationSet: h.ConfigurationSet})

@@ -1,5 +1,6 @@
 // Package reportsfn wires the reports function: the dashboard (GET
-// /reports, IAM-authorised) and the scheduled weekly digest.
+// /reports, IAM-authorised, and GET /dashboard/{token}, a digest's signed
+// link) and the scheduled weekly digest.
 package reportsfn
 
 import (
@@ -171,6 +172,9 @@ func Teams(rules *qualify.Config) []report.Team {
 // the weekly schedule (the digest to marketing, each rep's open leads,
 // each team lead's team digest).
 func Handlers(h *report.Handler, list *handoff.OpenList) app.Handlers {
+	// The digests' dashboard links are signed with the keys the open-leads
+	// lists sign their outcome links with.
+	h.Keys = list.Keys
 	return app.Handlers{HTTP: h.Handle, Event: func(ctx context.Context, ev events.EventBridgeEvent) error {
 		out, err := h.Digest(ctx)
 		if err != nil {
