@@ -102,9 +102,8 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		log.Error("feedback", "status", status, "leadId", claims.Subject, "error", err.Error())
 		return render(status, view{Title: "Lead not found", Message: "This lead no longer exists (it may have been erased)."}), nil
 	}
-	rejectedBy := ""
+	rejectedBy, ref := "", ""
 	if action == links.ActionReject {
-		var ref string
 		claims.Extra, ref = links.SplitReject(claims.Extra) // the reason code
 		// Who the reject link was sent to (the rep, or the escalation
 		// target): the rejection counts for them.
@@ -123,6 +122,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		reader = "" // the team lead, whom the link does not name
 	}
 	v := h.view(l, claims, action, reader, now, tok)
+	if _, ok := h.Rules.RejectReason(claims.Extra); action == links.ActionReject && !ok {
+		return h.retiredReason(req, log, v, l, claims, ref, reader), nil
+	}
 	if req.RequestContext.HTTP.Method != http.MethodPost {
 		if out := spent(&l, claims, action); out != "" {
 			// Answered already: say so instead of asking again.
@@ -190,6 +192,36 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		h.done(&v, out, l, reader)
 	}
 	return render(http.StatusOK, v), nil
+}
+
+// retiredReason answers a reject link whose reason is no longer in the
+// config's reject_reasons (marketing removed or renamed it after the alert
+// went). Its action (disqualify or nurture) is not known any more, so
+// nothing is recorded: the page says so and offers today's reasons as
+// links for the same rep, hand-off and expiry. A lead answered meanwhile
+// says so, as any spent link does.
+// ref is the link's reference of its rep ("" for none).
+func (h *Handler) retiredReason(req httpapi.Request, log *slog.Logger, v view, l lead.Lead, c token.Claims, ref, reader string) httpapi.Response {
+	if out := spent(&l, c, links.ActionReject); out != "" {
+		h.done(&v, out, l, reader)
+		return render(http.StatusOK, v)
+	}
+	status := http.StatusOK
+	if req.RequestContext.HTTP.Method == http.MethodPost {
+		status = http.StatusConflict // the button of a page shown before the reason went
+	}
+	log.Warn("feedback", "status", status, "leadId", l.ID, "action", links.ActionReject, "outcome", "reason_not_configured", "reason", c.Extra)
+	v.Done = true
+	v.Message = "“" + lead.Humanise(c.Extra) + "” is no longer a reason sales can pick, so nothing was recorded"
+	v.Outcomes, v.OutcomesIntro = nil, "Marketing changed the list of reasons since this alert was sent. To reject this lead, pick one of today's reasons:"
+	for _, r := range h.Rules.RejectReasons() {
+		extra := r.Code
+		if ref != "" {
+			extra += " " + ref
+		}
+		v.Outcomes = append(v.Outcomes, link{r.Label, links.FeedbackToken(h.Keys, l.ID, links.ActionReject, extra, c.Issued, c.Expires)})
+	}
+	return render(status, v)
 }
 
 // damaged is the page of a link that does not verify: cut short or

@@ -1092,3 +1092,53 @@ func TestAnswerNotRecordedKeepsWhatWasTyped(t *testing.T) {
 		t.Errorf("no field is wrong, yet one is marked:\n%s", r.Body)
 	}
 }
+
+// TestRejectLinkOfAReasonNoLongerConfigured: marketing took "spam" out of
+// reject_reasons (or renamed it) after the alert went. The rep's "Spam or
+// fake" link must not quietly send the lead back to nurturing (the
+// default for a reason the config does not know): its page says the
+// reason is gone, records nothing, and offers today's reasons as links for
+// the same rep and hand-off; a press on the old button records nothing
+// either.
+func TestRejectLinkOfAReasonNoLongerConfigured(t *testing.T) {
+	f := newFixture(t)
+	old := links.Reject(f.keys, "", "L1", "spam", "ana@example.com", t0.Add(-3*time.Minute), t0.Add(links.AlertTTL))
+	old = strings.TrimPrefix(old, "/feedback/")
+	version := f.lead(t).Version
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		resp := f.do(t, method, old, "")
+		want := map[string]int{http.MethodGet: http.StatusOK, http.MethodPost: http.StatusConflict}[method]
+		body := html.UnescapeString(resp.Body)
+		if resp.StatusCode != want || !strings.Contains(body, "“Spam” is no longer a reason sales can pick") ||
+			!strings.Contains(body, "nothing was recorded") || strings.Contains(body, `<button class="reject"`) {
+			t.Fatalf("%s: status %d, want %d, saying the reason is gone, without a Reject button:\n%s", method, resp.StatusCode, want, resp.Body)
+		}
+		for _, label := range []string{">Not our ICP<", ">Too early<"} {
+			if !strings.Contains(body, label) {
+				t.Fatalf("%s: no link for today's reason %s:\n%s", method, label, resp.Body)
+			}
+		}
+		if p := httpapitest.AccessibilityProblems(resp.Body); len(p) > 0 {
+			t.Fatalf("%s: %v", method, p)
+		}
+		if l := f.lead(t); l.Version != version || l.Stage != lead.StageMQL || len(f.counters(t)) != 0 {
+			t.Fatalf("%s changed the lead: stage %s, version %d → %d, counters %v", method, l.Stage, version, l.Version, f.counters(t))
+		}
+	}
+	// Today's reason, from the page: recorded for the rep the old link named.
+	m := regexp.MustCompile(`href="([^"]+)">Not our ICP<`).FindStringSubmatch(f.do(t, http.MethodGet, old, "").Body)
+	if m == nil {
+		t.Fatal("no link for Not our ICP")
+	}
+	resp := f.do(t, http.MethodPost, html.UnescapeString(m[1]), "")
+	if !strings.Contains(resp.Body, recorded+"you rejected this lead (Not our ICP). It leaves the funnel.") {
+		t.Fatalf("today's reason from the page: %d\n%s", resp.StatusCode, resp.Body)
+	}
+	if l := f.lead(t); l.Stage != lead.StageRejected || l.Handoff.AnsweredBy != "ana@example.com" || f.counters(t)["rej_not_icp"] != 1 {
+		t.Fatalf("stage %s, answered by %q, counters %v", l.Stage, l.Handoff.AnsweredBy, f.counters(t))
+	}
+	// The old link, now: the lead was answered; it says so, as any spent link does.
+	if resp := f.do(t, http.MethodGet, old, ""); resp.StatusCode != http.StatusOK || !strings.Contains(html.UnescapeString(resp.Body), "Ana already rejected this lead on 10 Mar 2031; nothing changed.") {
+		t.Fatalf("old link after the answer: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
