@@ -268,7 +268,7 @@ func TestCheckConfigChecksSegments(t *testing.T) {
 	code, _, errOut = runCmd("check-config", "-campaigns", campaigns, "-segments", dir)
 	for _, want := range []string{
 		bad + `:6: conditions.variant: q4-demo has no variant "c" (known: a, b)`,
-		bad + `:7: conditions.reasons: no reason code "jobseeker" in the qualification config's disqualifiers or reject_reasons (did you mean "job_seeker"?)`,
+		bad + `:7: conditions.reasons: no reason code "jobseeker" in the qualification config's disqualifiers or reject_reasons (did you mean "job_seeker"? If leads still carry it from an earlier config, list it under retired_reasons)`,
 	} {
 		if code != 1 || !strings.Contains(errOut, want+"\n") {
 			t.Errorf("code %d, stderr lacks %q:\n%s", code, want, errOut)

@@ -13,7 +13,8 @@ import (
 
 // ReasonCodes are the reason codes a lead can carry because of this
 // config: every disqualifier's reason (the base rules and each campaign's
-// overrides) and every reject reason sales can give, sorted, each once.
+// overrides), every reject reason sales can give and the codes earlier
+// configs gave (retired_reasons), sorted, each once.
 // Retargeting segments (package segment) are checked against them.
 func (c *Config) ReasonCodes() []string {
 	var out []string
@@ -29,6 +30,7 @@ func (c *Config) ReasonCodes() []string {
 	for _, r := range c.rejects {
 		out = append(out, r.Code)
 	}
+	out = append(out, c.retired...)
 	slices.Sort(out)
 	return slices.Compact(out)
 }

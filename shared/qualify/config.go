@@ -30,6 +30,7 @@ type Config struct {
 	unanswered  time.Duration    // sla.return_unanswered
 	outcomes    Outcomes
 	rejects     []RejectReason
+	retired     []string // retired_reasons: codes earlier configs gave
 }
 
 // profile is the scoring part of a config: the sections a campaign may

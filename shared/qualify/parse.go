@@ -58,7 +58,7 @@ var (
 func (p *parser) config(root *yaml.Node) *Config {
 	c := &Config{sla: DefaultSLA, unanswered: DefaultReturnUnanswered, outcomes: DefaultOutcomes}
 	c.base.halfLife, c.base.repeat, c.base.perDay = DefaultHalfLife, DefaultRepeatWindow, DefaultMaxPerDay
-	var campaigns, routing, routingKey *yaml.Node
+	var campaigns, routing, routingKey, retired *yaml.Node
 	p.Object(root, root, "",
 		yamlconf.Required("version", func(_, v *yaml.Node) { p.version(v) }),
 		yamlconf.Required("fit", func(k, v *yaml.Node) { c.base.fit, c.base.grades = p.fit(k, v, "fit") }),
@@ -72,11 +72,15 @@ func (p *parser) config(root *yaml.Node) *Config {
 		yamlconf.Optional("outcomes", func(k, v *yaml.Node) { c.outcomes = p.outcomes(k, v, "outcomes") }),
 		yamlconf.Optional("reject_reasons", func(_, v *yaml.Node) { c.rejects = p.rejectReasons(v, "reject_reasons") }),
 		yamlconf.Optional("campaigns", func(_, v *yaml.Node) { campaigns = v }),
+		yamlconf.Optional("retired_reasons", func(_, v *yaml.Node) { retired = v }),
 	)
 	if routingKey != nil {
 		p.routing(c, routingKey, routing, "routing")
 	}
 	c.campaigns = p.campaigns(&c.base, campaigns, "campaigns")
+	if retired != nil {
+		c.retired = p.retiredReasons(c, retired, "retired_reasons")
+	}
 	return c
 }
 
@@ -760,6 +764,36 @@ func (p *parser) rejectReasons(n *yaml.Node, where string) []RejectReason {
 		}
 		if okCode && okLabel && okAction {
 			out = append(out, r)
+		}
+	})
+	return out
+}
+
+// retiredReasons reads retired_reasons: reason codes an earlier config
+// gave (a disqualifier or reject reason since renamed or removed) that
+// leads still carry, so that segments may name them. A code this config
+// still gives is refused: listing it says the wrong thing.
+func (p *parser) retiredReasons(c *Config, n *yaml.Node, where string) []string {
+	given := map[string]string{}
+	for _, pr := range append([]*profile{&c.base}, slices.Collect(maps.Values(c.campaigns))...) {
+		for _, d := range pr.disqualifiers {
+			given[d.code] = "disqualifiers"
+		}
+	}
+	for _, r := range c.rejects {
+		given[r.Code] = "reject_reasons"
+	}
+	var out []string
+	p.List(n, where, func(item *yaml.Node, path string) {
+		code, ok := p.code(item, path)
+		switch {
+		case !ok:
+		case given[code] != "":
+			p.Errf(item, "%s: %s is a reason code this config gives (%s); list only codes it no longer gives", path, yamlconf.Quote(code), given[code])
+		case slices.Contains(out, code):
+			p.Errf(item, "%s: %s is listed twice", path, yamlconf.Quote(code))
+		default:
+			out = append(out, code)
 		}
 	})
 	return out

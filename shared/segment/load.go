@@ -128,9 +128,11 @@ func (s *Set) Check(k Known) error {
 				if slices.Contains(k.Reasons, code) {
 					continue
 				}
-				hint := knownList(k.Reasons)
+				// A code renamed or removed since is still on the leads
+				// given it: naming only the new one would drop them.
+				hint := knownList(k.Reasons) + "; if leads still carry it from an earlier config, list it under retired_reasons"
 				if sug := yamlconf.Suggest(code, k.Reasons); sug != "" {
-					hint = fmt.Sprintf("did you mean %q?", sug)
+					hint = fmt.Sprintf("did you mean %q? If leads still carry it from an earlier config, list it under retired_reasons", sug)
 				}
 				probs = append(probs, Problem{File: file, Line: seg.reasonLines[code],
 					Msg: fmt.Sprintf("conditions.reasons: no reason code %q in the qualification config's disqualifiers or reject_reasons (%s)", code, hint)})

@@ -158,7 +158,7 @@ func TestLoadDirAndCheck(t *testing.T) {
 	file := filepath.Join(dir, "warm-pricing.yaml")
 	for _, want := range []string{
 		file + `:9: conditions.variant: q4-demo has no variant "b" (known: a)`,
-		file + `:12: conditions.reasons: no reason code "student" in the qualification config's disqualifiers or reject_reasons (did you mean "students"?)`,
+		file + `:12: conditions.reasons: no reason code "student" in the qualification config's disqualifiers or reject_reasons (did you mean "students"? If leads still carry it from an earlier config, list it under retired_reasons)`,
 	} {
 		if !strings.Contains(err.Error(), want+"\n") && !strings.HasSuffix(err.Error(), want) {
 			t.Errorf("want %q in\n%v", want, err)
@@ -219,5 +219,46 @@ func TestShippedSegments(t *testing.T) {
 	}
 	if err := set.Check(k); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSegmentOfARenamedReason: marketing renamed the disqualifier
+// job_seeker to jobseeker. The exclusion audience not-a-fit must keep the
+// leads disqualified under the old code: it may name both once the
+// qualification config lists the old one as retired; without that, the
+// check says how to keep them rather than only suggesting the new code
+// (which would drop every earlier lead from the audience).
+func TestSegmentOfARenamedReason(t *testing.T) {
+	src := "version: 1\nid: not-a-fit\ndescription: d\nconditions:\n  reasons: {any_of: [jobseeker, job_seeker]}\n"
+	set, err := Parse([]byte(src), "not-a-fit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := NewSet(set)
+	config := `version: 1
+fit: {rules: [], grades: {A: 60, B: 40, C: 20}}
+thresholds: {A: {hot: 20, warm: 0}, B: {}, C: {}, D: {}}
+routing: {teams: {smb: {reps: [{name: Sam, email: sam@example.com}]}}, default_team: smb}
+disqualifiers: [{reason: jobseeker, field: message, op: contains, values: [vacancy]}]
+`
+	renamed, err := qualify.Parse([]byte(config), "qualify.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = seg.Check(Deployment(nil, renamed))
+	if err == nil || !strings.Contains(err.Error(), `no reason code "job_seeker" in the qualification config's disqualifiers or reject_reasons (did you mean "jobseeker"? `+
+		`If leads still carry it from an earlier config, list it under retired_reasons)`) {
+		t.Fatalf("check without retired_reasons: %v", err)
+	}
+	retired, err := qualify.Parse([]byte(config+"retired_reasons: [job_seeker]\n"), "qualify.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seg.Check(Deployment(nil, retired)); err != nil {
+		t.Fatalf("check with job_seeker retired: %v", err)
+	}
+	l := lead.Lead{Qualification: &lead.Qualification{Disqualified: "job_seeker"}}
+	if !set.Match(&l, time.Now()) {
+		t.Fatal("a lead disqualified under the old code is in the segment")
 	}
 }
