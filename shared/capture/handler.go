@@ -244,6 +244,9 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 	return res, sub, err
 }
 
+// reasonRequired is the reason of a required field left empty.
+const reasonRequired = "is required"
+
 // missing is what a post naming a known, live campaign left empty of
 // that campaign's required fields (form.required): the form's required
 // attribute asks the browser, and this asks every client. A paused
@@ -262,7 +265,7 @@ func (h *Handler) missing(d decoded) []lead.FieldError {
 	var out []lead.FieldError
 	for _, f := range c.Missing(d.input.Fields, d.input.Answers) {
 		if !named[f] && !(named["answers"] && strings.HasPrefix(f, "answers.")) {
-			out = append(out, lead.FieldError{Field: f, Reason: "is required"})
+			out = append(out, lead.FieldError{Field: f, Reason: reasonRequired})
 		}
 	}
 	return out

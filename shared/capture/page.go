@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/leadflow/leadflow/shared/campaign"
@@ -23,6 +24,7 @@ const errorSource = `<!doctype html>
 <ul>{{range .Fields}}<li><strong>{{.Label}}</strong>: {{.Reason}}</li>{{end}}</ul>
 {{else}}<p>{{.Error}}</p>{{end}}
 {{if .Refused}}{{else if .Back}}<p>Your browser's Back button returns to the form with your answers still in it. This link opens it afresh: <a href="{{.Back}}">Back to the form</a></p>{{else}}<p>Use your browser's Back button to return to the form; your answers are still there.</p>{{end}}
+{{if .Current}}<p>If the form you used has no place for an answer above (it may be an older copy), fill in the form on our own page instead: <a href="{{.Current}}">{{.Current}}</a></p>{{end}}
 <p><small>Reference: {{.RequestID}}</small></p>
 </main></body></html>`
 
@@ -69,9 +71,21 @@ func (h *Handler) page(p problem, req httpapi.Request, heading string, refused b
 		Fields        []labelled
 		Heading, Back string
 		Refused       bool
+		// Current is the campaign's own page, when a required answer was
+		// missing and the way back leads elsewhere: a copy of its form
+		// pasted into a site before marketing required that answer has
+		// no place for it, while the campaign's page has its form as it
+		// is now.
+		Current string
 	}{problem: p, Heading: heading, Back: h.backLink(req, form, c), Refused: refused}
 	for _, f := range p.Fields {
 		data.Fields = append(data.Fields, labelled{c.Label(f.Field), f.Reason})
+		if f.Reason == reasonRequired && f.Field != "email" && c != nil && c.Status == campaign.Live && !refused { // every copy of the form asks the email
+			data.Current = h.baseURL(req) + "/c/" + url.PathEscape(c.ID)
+		}
+	}
+	if !web(data.Current) || sameOrUnder(data.Back, data.Current) {
+		data.Current = "" // reopened, the way back is that page, or its frame
 	}
 	var b bytes.Buffer
 	if err := errorTmpl().Execute(&b, data); err != nil {
@@ -120,6 +134,16 @@ func (h *Handler) backLink(req httpapi.Request, form url.Values, c *campaign.Cam
 		return referer
 	}
 	return ""
+}
+
+// sameOrUnder is whether web address s is page, or a path under it,
+// whatever its query: /c/q4-demo?utm_source=ad and /c/q4-demo/form are
+// under /c/q4-demo.
+func sameOrUnder(s, page string) bool {
+	u, err := url.Parse(s)
+	p, err2 := url.Parse(page)
+	return err == nil && err2 == nil && strings.EqualFold(u.Host, p.Host) &&
+		(u.Path == p.Path || strings.HasPrefix(u.Path, p.Path+"/"))
 }
 
 // originOnly is whether a web address names a site's origin and nothing

@@ -96,3 +96,45 @@ func TestCampaignRequiredFields(t *testing.T) {
 		})
 	}
 }
+
+// TestRequiredFieldAnOlderFormLacks: marketing made company_size required
+// after a site pasted the campaign's static form (/c/<id>/embed?variant=a),
+// which has no such field. A person posting it is refused (the API's rule
+// holds for every client), and "Back to the form" leads to the same old
+// copy on the site, so the page also links the campaign's own page, whose
+// form is the current one. A post from that page (or its frame) gets no
+// such link: reopened, it is the current form.
+func TestRequiredFieldAnOlderFormLacks(t *testing.T) {
+	set := campaigns(t, map[string]string{})
+	const body = "email=ann%40acme.example&company=Acme&campaign=q4-demo&variant=a"
+	const hosted = `<a href="https://leads.example.com/c/q4-demo">`
+	for _, tc := range []struct {
+		referer string
+		link    bool
+	}{
+		{"https://www.example.com/demo", true},
+		{"", false}, // no referer: the way back is the campaign's page already
+		{"https://leads.example.com/c/q4-demo?utm_source=ad", false},
+		{"https://leads.example.com/c/q4-demo/form", false},
+	} {
+		t.Run(tc.referer, func(t *testing.T) {
+			h := newHandler(memstore.New(), &bytes.Buffer{})
+			h.Campaigns, h.BaseURL = set, "https://leads.example.com"
+			resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", body, "referer", tc.referer))
+			if resp.StatusCode != 400 || !strings.Contains(resp.Body, "<strong>Company size</strong>: is required") {
+				t.Fatalf("%d: %s", resp.StatusCode, resp.Body)
+			}
+			if got := strings.Contains(resp.Body, "If the form you used has no place for an answer above (it may be an older copy), fill in the form on our own page instead: "+hosted); got != tc.link {
+				t.Fatalf("link to the campaign's own page: %v, want %v:\n%s", got, tc.link, resp.Body)
+			}
+		})
+	}
+	// Every copy of the form asks the email: an empty one is no older copy.
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns, h.BaseURL = set, "https://leads.example.com"
+	resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded",
+		"email=&company=Acme&company_size=1-10&campaign=q4-demo", "referer", "https://www.example.com/demo"))
+	if resp.StatusCode != 400 || strings.Contains(resp.Body, hosted) {
+		t.Fatalf("empty email: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
