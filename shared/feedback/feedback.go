@@ -113,6 +113,16 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		// address: find the rep it was sent to.
 		claims.Extra = links.ResolveRep(h.Keys, claims.Extra, h.repCandidates(l)...)
 	}
+	if accepted := l.AcceptedAt(); outcomeStages[action] != "" && !accepted.IsZero() && spent(&l, claims, action) != "earlier" &&
+		now.After(accepted.Add(h.Rules.Outcomes().Horizon)) {
+		// Signed under a longer outcome horizon than the config has now:
+		// expired, as a link signed under this one would be (its form
+		// would only be refused).
+		log.Warn("feedback", "status", http.StatusForbidden, "leadId", l.ID, "action", action, "outcome", "past_horizon")
+		return render(http.StatusForbidden, view{Title: "Link not valid", Message: fmt.Sprintf(
+			"This link has expired: deals are recorded here for %s after sales accepted them, and this one was accepted on %s. Open the lead in your CRM.",
+			days(h.Rules.Outcomes().Horizon), accepted.In(h.Rules.Zone(claims.Extra)).Format("2 Jan 2006"))}), nil
+	}
 	// Who the link was sent to, whose zone the page's dates are in.
 	reader := claims.Extra
 	switch action {

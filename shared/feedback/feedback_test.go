@@ -1142,3 +1142,34 @@ func TestRejectLinkOfAReasonNoLongerConfigured(t *testing.T) {
 		t.Fatalf("old link after the answer: %d\n%s", resp.StatusCode, resp.Body)
 	}
 }
+
+// TestOutcomeLinkPastAShortenedHorizon: sales accepted the lead under a
+// 180-day outcome horizon, so its outcome links are signed for 180 days;
+// then the config shortens the horizon to 30 days. Sixty days on, the
+// won link must not offer a form whose button then answers "Sales already
+// answered this lead" (nothing had answered it): it says the link expired,
+// as one signed for 30 days would, and records nothing.
+func TestOutcomeLinkPastAShortenedHorizon(t *testing.T) {
+	f := newFixture(t)
+	if r := f.post(t, links.ActionAccept, "ana@example.com"); !strings.Contains(r.Body, recorded) {
+		t.Fatalf("accept: %s", r.Body)
+	}
+	won := links.FeedbackToken(f.keys, "L1", links.ActionWon, "ana@example.com", t0, t0.Add(180*24*time.Hour))
+	shorter, err := qualify.Parse([]byte(rulesYAML+"outcomes: {horizon: 30d, remind_after: 14d}\n"), "rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.h.Rules = shorter
+	f.now = t0.Add(60 * 24 * time.Hour)
+	version := f.lead(t).Version
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		r := f.do(t, method, won, "amount=5000")
+		if r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, "This link has expired") || strings.Contains(r.Body, "already answered") ||
+			strings.Contains(r.Body, "Mark won") {
+			t.Fatalf("%s: %d\n%s", method, r.StatusCode, r.Body)
+		}
+	}
+	if l := f.lead(t); l.Version != version || l.Stage != lead.StageSAL {
+		t.Fatalf("changed: stage %s, v%d → v%d", l.Stage, version, l.Version)
+	}
+}
