@@ -231,6 +231,10 @@ func (h *Handler) retiredReason(req httpapi.Request, log *slog.Logger, v view, l
 		}
 		v.Outcomes = append(v.Outcomes, link{r.Label, links.FeedbackToken(h.Keys, l.ID, links.ActionReject, extra, c.Issued, c.Expires)})
 	}
+	if len(v.Outcomes) == 0 {
+		v.Steps = []string{"The qualification config lists no reasons to reject a lead for now, so leads are not rejected from these links: " +
+			"reply to the alert to answer the lead, and tell whoever runs leadflow (marketing operations) why this one is not for sales."}
+	}
 	return render(status, v)
 }
 

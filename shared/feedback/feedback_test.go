@@ -1125,6 +1125,20 @@ func TestRejectLinkOfAReasonNoLongerConfigured(t *testing.T) {
 			t.Fatalf("%s changed the lead: stage %s, version %d → %d, counters %v", method, l.Stage, version, l.Version, f.counters(t))
 		}
 	}
+	// A config with no reasons left: nothing to offer, and the page says so.
+	none, err := qualify.Parse([]byte(rulesYAML[:strings.Index(rulesYAML, "reject_reasons:")]), "rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := f.h.Rules
+	f.h.Rules = none
+	if resp := f.do(t, http.MethodGet, old, ""); resp.StatusCode != http.StatusOK || strings.Contains(resp.Body, "pick one of today") ||
+		!strings.Contains(html.UnescapeString(resp.Body), "The qualification config lists no reasons to reject a lead for now") {
+		t.Fatalf("no reasons left: %d\n%s", resp.StatusCode, resp.Body)
+	} else if p := httpapitest.AccessibilityProblems(resp.Body); len(p) > 0 {
+		t.Fatalf("no reasons left: %v", p)
+	}
+	f.h.Rules = rules
 	// Today's reason, from the page: recorded for the rep the old link named.
 	m := regexp.MustCompile(`href="([^"]+)">Not our ICP<`).FindStringSubmatch(f.do(t, http.MethodGet, old, "").Body)
 	if m == nil {
