@@ -394,3 +394,36 @@ func TestSegmentReasonsIncludeSalesRejections(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentsFunctionTakesARetiredReason: marketing renamed the
+// disqualifier job_seeker to jobseeker. The exclusion audience naming both
+// (the leads disqualified before the rename carry the old code) starts
+// once the config lists the old code under retired_reasons; without it,
+// the refusal says so.
+func TestSegmentsFunctionTakesARetiredReason(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "qualify", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(src), "  - reason: job_seeker\n") != 2 {
+		t.Fatal("default.yaml no longer has the job_seeker disqualifier; update this test")
+	}
+	renamed := strings.ReplaceAll(string(src), "  - reason: job_seeker\n", "  - reason: jobseeker\n")
+	dir := testSegments(t, map[string]string{"not-a-fit.yaml": "version: 1\nid: not-a-fit\ndescription: d\nconditions:\n  reasons: {any_of: [jobseeker, job_seeker]}\n"})
+	for name, c := range map[string]struct{ config, want string }{
+		"renamed":                   {renamed, `not-a-fit.yaml:5: conditions.reasons: no reason code "job_seeker" in the qualification config's disqualifiers or reject_reasons (did you mean "jobseeker"? If leads still carry it from an earlier config, list it under retired_reasons)`},
+		"renamed, old code retired": {renamed + "\nretired_reasons: [job_seeker]\n", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "qualify.yaml")
+			if err := os.WriteFile(cfg, []byte(c.config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"TABLE_NAME": "t", "SEGMENTS_DIR": dir, "SEGMENTS_BUCKET": "b", "AWS_REGION": "us-east-1", "QUALIFY_CONFIG": cfg}
+			_, err := registry.Build(context.Background(), "segments", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), filepath.Join(dir, c.want))) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
