@@ -405,6 +405,9 @@ func TestDashboardLinkOpensWithoutAWSCredentials(t *testing.T) {
 		r.Headers["Referrer-Policy"] != "no-referrer" || r.Headers["Cache-Control"] != "no-store" || r.Headers["X-Robots-Tag"] == "" {
 		t.Fatalf("signed dashboard: %d %v\n%.400s", r.StatusCode, r.Headers, r.Body)
 	}
+	for _, p := range httpapitest.PageProblems(r) {
+		t.Errorf("signed dashboard: %s", p)
+	}
 	for name, tc := range map[string]struct {
 		tok string
 		at  time.Time
@@ -417,6 +420,9 @@ func TestDashboardLinkOpensWithoutAWSCredentials(t *testing.T) {
 		r := open(tc.tok, tc.at, nil)
 		if r.StatusCode != http.StatusForbidden || strings.Contains(r.Body, "Lead funnel") || !strings.Contains(r.Body, "weekly digest") {
 			t.Errorf("%s link: %d\n%.400s", name, r.StatusCode, r.Body)
+		}
+		for _, p := range append(httpapitest.PageProblems(r), httpapitest.AccessibilityProblems(r.Body)...) {
+			t.Errorf("%s link's page: %s", name, p)
 		}
 	}
 	// The IAM route keeps its planner link.
