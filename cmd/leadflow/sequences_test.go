@@ -55,7 +55,7 @@ func TestPreview(t *testing.T) {
 		t.Fatalf("code %d stderr %s", code, errOut)
 	}
 	for _, want := range []string{"subject: Dana, three ways teams cut lead response time\n", "Hi Dana,\n",
-		"Unsubscribe with one click: " + previewUnsubscribe + "\n", "HTML part written to " + out} {
+		"Unsubscribe: " + previewUnsubscribe + "\n", "HTML part written to " + out} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}

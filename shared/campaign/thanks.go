@@ -132,7 +132,7 @@ func RenderThanks(w io.Writer, c *Campaign, d ThanksData) error {
 		v.Home, v.HomeName = d.Home, u.Host
 	}
 	if mode == lead.ConsentSingle {
-		v.Consent = "If you ticked the box to hear from us, our emails will follow. Each one has a link to unsubscribe with one click."
+		v.Consent = "If you ticked the box to hear from us, our emails will follow. Each one has a link to unsubscribe."
 	} else {
 		v.Consent = "If you ticked the box to hear from us, a confirmation email is on its way. Nothing else is sent to you until you use the link in it."
 	}

@@ -139,7 +139,7 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 		e.HTML = withFooter(body, out.String())
 	}
 	e.Text = strings.TrimRight(mail.NormaliseNewlines(tb.String()), "\n ") + "\n\n" +
-		"-- \n" + footerText + "\nUnsubscribe with one click: " + d.UnsubscribeURL + "\n"
+		"-- \n" + footerText + "\nUnsubscribe: " + d.UnsubscribeURL + "\n"
 	if postal != "" {
 		e.Text += postal + "\n"
 	}
@@ -156,7 +156,7 @@ var layout = sync.OnceValue(func() *htmltemplate.Template {
 {{- define "footer" -}}
 <p style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
 ` + footerText + `
-<a href="{{.UnsubscribeURL}}" style="color:#666">Unsubscribe</a> with one click.
+<a href="{{.UnsubscribeURL}}" style="color:#666">Unsubscribe</a> at any time.
 {{- if .PostalAddress}}<br>{{.PostalAddress}}{{end}}</p>
 {{- end -}}
 {{- if .Document}}{{template "footer" .}}{{else -}}

@@ -62,7 +62,7 @@ func TestRenderAlwaysHasTheUnsubscribeLink(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(e.Text, "Unsubscribe with one click: "+unsubscribeURL+"\n") {
+			if !strings.Contains(e.Text, "Unsubscribe: "+unsubscribeURL+"\n") {
 				t.Errorf("text part lacks the unsubscribe link:\n%s", e.Text)
 			}
 			if !strings.Contains(e.HTML, `<a href="https://leads.example.com/unsubscribe/tok.en_123?k=1&amp;x=2"`) {

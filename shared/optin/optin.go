@@ -173,7 +173,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			return linkpage.Respond(http.StatusOK, optedOut), nil
 		}
 		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Confirm your subscription", Button: "Yes, send me emails",
-			Body: "Press the button to confirm that you want to receive our emails. You can unsubscribe with one click from any of them."}), nil
+			Body: "Press the button to confirm that you want to receive our emails. You can unsubscribe from any of them."}), nil
 	}
 	out, err := h.confirm(ctx, claims.Subject, claims.Extra, h.Evidence.Hash(httpapi.SourceIP(req)), h.Evidence.Hash(httpapi.Header(req, "user-agent")), now)
 	if err != nil {

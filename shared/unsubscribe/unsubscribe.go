@@ -56,7 +56,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	claims, err := h.Keys.Verify(req.PathParameters["token"], links.ActionUnsubscribe, now)
 	if err != nil && !errors.Is(err, token.ErrExpired) {
 		log.Warn("unsubscribe", "status", http.StatusForbidden, "outcome", "bad_token")
-		return linkpage.Respond(http.StatusForbidden, linkpage.Page{Title: "This link is not valid", Body: "The unsubscribe link is damaged or was not sent by us. Open the unsubscribe link in the latest email you received from us: it works with one click, even when the email is old."}), nil
+		return linkpage.Respond(http.StatusForbidden, linkpage.Page{Title: "This link is not valid", Body: "The unsubscribe link is damaged or was not sent by us. Open the unsubscribe link in the latest email you received from us: it works even when the email is old."}), nil
 	}
 	if req.RequestContext.HTTP.Method != http.MethodPost {
 		if h.done(ctx, claims.Subject) {
