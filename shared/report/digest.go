@@ -45,6 +45,7 @@ type digest struct {
 	DashboardURL string
 	Headline     []string // the total in a few lines
 	Waste        string   // the wasted-time sentence
+	NoWaste      bool     // none was wasted: the sentence is no warning
 	Top, Bottom  []digestItem
 	Wasteful     []digestItem
 	Rejections   []digestItem
@@ -126,6 +127,9 @@ func (r Report) digest(opt DigestOptions) digest {
 	}
 	d.Waste = fmt.Sprintf("Sales spent about %s (%s) on %s that %s non-target or rejected (%s min each).",
 		Hours(t.Economics.WastedHours), s.Money(t.Economics.WastedCost), Plural(t.Economics.WastedLeads, "lead", "leads"), were, decimal(s.MinutesPerLead, 1))
+	if d.NoWaste = t.Economics.WastedLeads == 0; d.NoWaste {
+		d.Waste = "No sales time went to non-target or rejected leads in this period."
+	}
 
 	top, bottom := r.Ranked(opt.Top)
 	rate := func(rows []Row) []digestItem {

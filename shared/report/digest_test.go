@@ -231,3 +231,23 @@ func TestWhereTimeWentNamesTiesAsTies(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestOfAWeekWithoutWaste: a period with no lead sales rejected or
+// the rules marked non-target says so plainly, not "Sales spent about 0 h
+// (€0) on 0 leads" in the red box of wasted time.
+func TestDigestOfAWeekWithoutWaste(t *testing.T) {
+	r := Build(nil, Economics{}, Period{From: "2026-11", To: "2026-12"})
+	_, html, text, err := r.Digest(DigestOptions{Week: "2026-W49"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const none = "No sales time went to non-target or rejected leads in this period."
+	for _, doc := range []string{text, html} {
+		if !strings.Contains(doc, none) || strings.Contains(doc, "Sales spent about") {
+			t.Errorf("digest without waste:\n%s", doc)
+		}
+	}
+	if strings.Contains(html, "#fef2f2") {
+		t.Error("the digest without waste shows it in the red box")
+	}
+}
