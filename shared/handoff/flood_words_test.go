@@ -20,7 +20,7 @@ func TestHeldSummaryCountsInWords(t *testing.T) {
 			"3 hot leads from campaign Q4, source linkedin, between 4 Dec 2026 08:00 and 09:00 UTC were not alerted to your reps: the lead had an alert shortly before. A flood of hot leads from one source is often a script; they are kept as MQLs with their alert held, and nobody was escalated."},
 		// Held by the campaign's limit, all its sources together.
 		{4, true, "[Alerts held] 4 hot leads from Q4 / all sources",
-			"4 hot leads from campaign Q4, source all sources, between 4 Dec 2026 08:00 and 09:00 UTC were not alerted to your reps: the campaign, all its sources together, passed its limit of 20 alerts in that time. A flood of hot leads from one campaign is often a script; they are kept as MQLs with their alert held, and nobody was escalated."},
+			"4 hot leads from campaign Q4, all sources, between 4 Dec 2026 08:00 and 09:00 UTC were not alerted to your reps: the campaign, all its sources together, passed its limit of 20 alerts in that time. A flood of hot leads from one campaign is often a script; they are kept as MQLs with their alert held, and nobody was escalated."},
 	}
 	// Leads of no campaign the config lists share one window, which the
 	// summary names as such, not as a campaign called so.
