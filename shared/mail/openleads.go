@@ -101,6 +101,12 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 		}
 	}
 	views := make([]openLeadView, len(o.Leads))
+	// Leads of one name read as one lead twice: each of those shows its
+	// address too (the rep holds them; a name alone shows none).
+	names := map[string]int{}
+	for _, l := range o.Leads {
+		names[strings.ToLower(OneLine(l.Name))]++
+	}
 	var tb strings.Builder
 	fmt.Fprintf(&tb, "Hi %s,\n\n%s\n", firstNonEmpty(OneLine(o.RepName), "there"), intro)
 	for i, l := range o.Leads {
@@ -110,6 +116,9 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 			}
 		}
 		v := openLeadView{OpenLead: l, Who: firstNonEmpty(OneLine(l.Name), OneLine(l.Email), "a lead"), Role: role(l.JobTitle, l.Company)}
+		if name := OneLine(l.Name); name != "" && names[strings.ToLower(name)] > 1 && l.Email != "" {
+			v.Who = name + ", " + OneLine(l.Email)
+		}
 		views[i] = v
 		fmt.Fprintf(&tb, "\n%s", v.Who)
 		if v.Role != "" {

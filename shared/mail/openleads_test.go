@@ -77,3 +77,26 @@ func TestOpenLeadsAgeInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenLeadsTellLeadsOfOneNameApart: two open leads with one name (and
+// role) read as one lead twice; each then shows its address, which the
+// rep who holds them may read. A name alone shows no address.
+func TestOpenLeadsTellLeadsOfOneNameApart(t *testing.T) {
+	link := "https://api.example.com/feedback/t"
+	lead := func(name, email string) leadmail.OpenLead {
+		return leadmail.OpenLead{Name: name, Email: email, Company: "Acme", Stage: "accepted", AcceptedOn: "1 Mar 2031", Days: 3, WonURL: link, LostURL: link}
+	}
+	_, html, text, err := leadmail.RenderOpenLeads(leadmail.OpenLeads{RepName: "Ana", Leads: []leadmail.OpenLead{
+		lead("Sam Lee", "sam.lee@acme.example"), lead("Sam Lee", "slee@acme.example"), lead("Kim Ito", "kim@acme.example")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Sam Lee, sam.lee@acme.example", "Sam Lee, slee@acme.example"} {
+		if !strings.Contains(text, want) || !strings.Contains(html, want) {
+			t.Errorf("lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "kim@acme.example") || strings.Contains(html, "kim@acme.example") {
+		t.Errorf("a lead whose name no other shares shows its address:\n%s", text)
+	}
+}
