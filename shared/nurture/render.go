@@ -216,7 +216,7 @@ func hrefs(h, skip string) []string {
 
 func newTemplateData(l lead.Lead, unsubscribeURL string) TemplateData {
 	field := func(s string, allowed func(rune) bool) string {
-		s = mail.OneLine(s)
+		s = withoutEmoji(mail.OneLine(s))
 		if !plausible(s, allowed) {
 			return ""
 		}
@@ -232,6 +232,30 @@ func newTemplateData(l lead.Lead, unsubscribeURL string) TemplateData {
 	}
 	d.FirstName = firstName(d.Name)
 	return d
+}
+
+// withoutEmoji is s without its emoji — pictographs, flags, skin tones,
+// the variation selector and the joiner that build them — and the spaces
+// they leave: "José 🎉" is José, where the emoji alone would make the
+// whole name implausible ("Hi there,"). Nothing an emoji stands for is
+// a name's, a company's or a title's.
+func withoutEmoji(s string) string {
+	if !strings.ContainsFunc(s, isEmojiRune) {
+		return s
+	}
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if isEmojiRune(r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
+}
+
+// isEmojiRune: other symbols (pictographs, dingbats), regional
+// indicators (flags), skin-tone modifiers, and the variation selector
+// and zero-width joiner of emoji sequences.
+func isEmojiRune(r rune) bool {
+	return unicode.Is(unicode.So, r) || r >= 0x1F1E6 && r <= 0x1F1FF || r >= 0x1F3FB && r <= 0x1F3FF || r == 0xFE0F || r == 0x200D
 }
 
 // plausible reports whether s reads as what its field holds (a name, a

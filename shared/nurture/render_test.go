@@ -188,6 +188,11 @@ func TestTemplateDataRepeatsOnlyPlausibleValues(t *testing.T) {
 		{"Gal·la Puig", "Yahoo!", "", "Gal·la", "Yahoo!", ""},
 		// An IP address is a link's host as much as a domain is.
 		{"Ana", "192.168.1.1/login", "10.0.0.1:8080", "Ana", "", ""},
+		// Emoji are left out, not the value they sit in: "Hi José,", not
+		// "Hi there," (a flag, a skin tone and a joined family too).
+		{"José 🎉", "Acme 🚀", "CMO ✨", "José", "Acme", "CMO"},
+		{"👋🏽 Ana", "Acme 🇩🇪", "👨‍👩‍👧 Head of People", "Ana", "Acme", "Head of People"},
+		{"🎉", "🚀", "", "there", "", ""},
 	} {
 		d := newTemplateData(lead.Lead{Submission: lead.Submission{Name: tc.name, Company: tc.company, JobTitle: tc.title}}, unsubscribeURL)
 		if d.FirstName != tc.first || d.Company != tc.wantCompany || d.JobTitle != tc.wantTitle {
