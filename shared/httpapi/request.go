@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -84,27 +85,20 @@ func SourceIP(r Request) string { return r.RequestContext.HTTP.SourceIP }
 // gateways that open every link with a browser's User-Agent are not
 // caught: see the README.)
 func DeclaredBot(ua string) bool {
+	return AgentHas(ua, "bot/", "bot-", "crawler", "spider", "headless", "+http", "externalhit", "preview")
+}
+
+// AgentHas reports whether a User-Agent holds one of parts (lower case),
+// whatever its case.
+func AgentHas(ua string, parts ...string) bool {
 	ua = strings.ToLower(ua)
-	for _, s := range []string{"bot/", "bot-", "crawler", "spider", "headless", "+http", "externalhit", "preview"} {
-		if strings.Contains(ua, s) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(parts, func(p string) bool { return strings.Contains(ua, p) })
 }
 
 // HTTPLibrary reports whether a User-Agent is an HTTP library's or a
 // command-line tool's (curl, python-requests, Go's client …): a script,
 // an uptime check or a link checker, which no person's browser sends.
-func HTTPLibrary(ua string) bool {
-	ua = strings.ToLower(ua)
-	for _, s := range httpLibraries {
-		if strings.Contains(ua, s) {
-			return true
-		}
-	}
-	return false
-}
+func HTTPLibrary(ua string) bool { return AgentHas(ua, httpLibraries...) }
 
 // httpLibraries are User-Agent parts of HTTP libraries and tools, lower
 // case.

@@ -250,16 +250,7 @@ func machineFetch(req httpapi.Request) bool {
 		return true
 	}
 	ua := httpapi.Header(req, "user-agent")
-	if httpapi.DeclaredBot(ua) || httpapi.HTTPLibrary(ua) {
-		return true
-	}
-	ua = strings.ToLower(ua)
-	for _, s := range scannerAgents {
-		if strings.Contains(ua, s) {
-			return true
-		}
-	}
-	return false
+	return httpapi.DeclaredBot(ua) || httpapi.HTTPLibrary(ua) || httpapi.AgentHas(ua, scannerAgents...)
 }
 
 // scannerAgents are User-Agent parts of mail security link checkers (no
