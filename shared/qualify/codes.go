@@ -43,12 +43,7 @@ func SignalKinds() []string { return slices.Clone(signalKinds) }
 // one of SignalKinds, form:<form_type> with a form type of lowercase
 // letters, digits, - or _, or a named page view (page_view:<name>, see
 // lead.IsPageSignal).
-func IsSignalKind(kind string) bool {
-	if form, ok := strings.CutPrefix(kind, formPrefix); ok {
-		return slugRe.MatchString(form) && len(form) <= 64
-	}
-	return slices.Contains(signalKinds, kind) || lead.IsPageSignal(kind)
-}
+func IsSignalKind(kind string) bool { return SignalKindProblem(kind) == "" }
 
 // SignalKindProblem says why kind is no signal kind a config can name
 // (IsSignalKind), "" when it is one: "unknown signal kind "x" (did you

@@ -124,12 +124,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			log.Warn("report", "status", http.StatusForbidden, "outcome", "bad_link")
 			return httpapi.Page(http.StatusForbidden, expiredDashboard, signedPolicy, nil), nil
 		}
-		q = map[string]string{"from": q["from"], "to": q["to"], "format": "html"}
-		for k, v := range q {
-			if v == "" {
-				delete(q, k)
-			}
-		}
+		q = map[string]string{"from": q["from"], "to": q["to"], "format": "html"} // "" is not given
 	}
 	to := orDefault(q["to"], now.Format("2006-01"))
 	// Without `from`: the month `to` names and the two before it — this

@@ -138,12 +138,11 @@ func (s *Set) Check(k Known) error {
 					Msg: fmt.Sprintf("conditions.reasons: no reason code %q in the qualification config's disqualifiers or reject_reasons (%s)", code, hint)})
 			}
 		}
-		for i, sc := range seg.Conditions.Signals {
-			if k.SignalProblem == nil {
-				break
-			}
-			if msg := k.SignalProblem(sc.Kind); msg != "" {
-				probs = append(probs, Problem{File: file, Line: seg.signalLines[i], Msg: fmt.Sprintf("conditions.signals[%d].signal: %s", i, msg)})
+		if k.SignalProblem != nil {
+			for i, sc := range seg.Conditions.Signals {
+				if msg := k.SignalProblem(sc.Kind); msg != "" {
+					probs = append(probs, Problem{File: file, Line: seg.signalLines[i], Msg: fmt.Sprintf("conditions.signals[%d].signal: %s", i, msg)})
+				}
 			}
 		}
 	}
