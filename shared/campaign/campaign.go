@@ -34,7 +34,12 @@ type Campaign struct {
 	// Variants are the offers of an A/B test, in file order; there is at
 	// least one. PickVariant chooses between them by weight.
 	Variants []Variant
-	Form     Form
+	// Retired are the variants the file marks retired: true, in file
+	// order: no visitor is shown them any more (neither drawn nor pinned
+	// by ?variant=), but the leads they brought still carry their ids, so
+	// segments may name them and alerts show their headlines.
+	Retired []Variant
+	Form    Form
 	// ThankYouURL overrides the API's thank-you page for this campaign's
 	// form posts; "" means the default. The form cannot carry it (capture
 	// accepts no such field), so capture looks it up by the lead's campaign.
@@ -124,9 +129,26 @@ func (q Question) InputName() string {
 	return "answers[" + q.ID + "]"
 }
 
-// Variant looks up one of the campaign's variants by id.
+// Variant looks up one of the campaign's shown variants by id (not a
+// retired one).
 func (c *Campaign) Variant(id string) (Variant, bool) {
-	for _, v := range c.Variants {
+	return variantIn(c.Variants, id)
+}
+
+// VariantIDs are the ids of every variant the file lists, shown or
+// retired: those its leads may carry.
+func (c *Campaign) VariantIDs() []string {
+	ids := make([]string, 0, len(c.Variants)+len(c.Retired))
+	for _, vs := range [][]Variant{c.Variants, c.Retired} {
+		for _, v := range vs {
+			ids = append(ids, v.ID)
+		}
+	}
+	return ids
+}
+
+func variantIn(vs []Variant, id string) (Variant, bool) {
+	for _, v := range vs {
 		if v.ID == id {
 			return v, true
 		}
@@ -257,13 +279,17 @@ func (s *Set) CampaignName(id string) (string, bool) {
 	return c.Name + " (" + c.ID + ")", true
 }
 
-// VariantHeadline is the headline campaign id's variant showed.
+// VariantHeadline is the headline campaign id's variant showed (or, for
+// a retired one, used to show).
 func (s *Set) VariantHeadline(id, variant string) (string, bool) {
 	c, ok := s.Get(id)
 	if !ok {
 		return "", false
 	}
 	v, ok := c.Variant(variant)
+	if !ok {
+		v, ok = variantIn(c.Retired, variant)
+	}
 	if !ok || v.Headline == "" {
 		return "", false
 	}

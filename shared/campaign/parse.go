@@ -249,9 +249,14 @@ func absoluteURL(s string) bool {
 
 func (p *parser) variants(c *Campaign, k, n *yaml.Node) {
 	list := yamlconf.Resolve(n)
-	count := 0
+	count, shown := 0, 0
 	if list != nil && list.Kind == yaml.SequenceNode {
 		count = len(list.Content)
+		for _, item := range list.Content {
+			if !retiredItem(item) {
+				shown++
+			}
+		}
 	}
 	if count > maxVariants {
 		p.Errf(k, "variants: at most %d variants, got %d", maxVariants, count)
@@ -261,7 +266,7 @@ func (p *parser) variants(c *Campaign, k, n *yaml.Node) {
 	p.List(n, "variants", func(item *yaml.Node, path string) {
 		v := Variant{}
 		var idNode *yaml.Node
-		hasWeight := false
+		hasWeight, retired := false, false
 		ok := p.Object(item, item, path,
 			yamlconf.Required("id", func(_, n *yaml.Node) {
 				if id, ok := p.slug(n, path+".id", "variant id", "a"); ok {
@@ -272,12 +277,13 @@ func (p *parser) variants(c *Campaign, k, n *yaml.Node) {
 				hasWeight = true
 				v.Weight, _ = p.weight(n, path+".weight")
 			}),
+			yamlconf.Optional("retired", func(_, n *yaml.Node) { retired, _ = p.Boolean(n, path+".retired") }),
 			yamlconf.Required("headline", func(_, n *yaml.Node) { v.Headline, _ = p.text(n, path+".headline", maxHeadline, false) }),
 			yamlconf.Optional("offer", func(_, n *yaml.Node) { v.Offer, _ = p.text(n, path+".offer", maxOffer, true) }),
 			yamlconf.Required("cta", func(_, n *yaml.Node) { v.CTA, _ = p.text(n, path+".cta", maxCTA, false) }),
 		)
 		if !hasWeight {
-			if count > 1 && item.Kind == yaml.MappingNode {
+			if shown > 1 && !retired && item.Kind == yaml.MappingNode {
 				p.Errf(item, "%s: missing weight (every variant of an A/B test needs one, such as weight: 50)", path)
 			}
 			v.Weight = 1
@@ -289,13 +295,39 @@ func (p *parser) variants(c *Campaign, k, n *yaml.Node) {
 			}
 			first[v.ID] = idNode.Line
 		}
-		if ok {
+		switch {
+		case !ok:
+		case retired:
+			c.Retired = append(c.Retired, v)
+		default:
 			c.Variants = append(c.Variants, v)
 		}
 	})
-	if count == 0 && (list == nil || yamlconf.IsNull(list) || list.Kind == yaml.SequenceNode) {
+	switch {
+	case count == 0 && (list == nil || yamlconf.IsNull(list) || list.Kind == yaml.SequenceNode):
 		p.Errf(k, "variants: no variants (give at least one, with id, headline and cta)")
+	case count > 0 && shown == 0:
+		p.Errf(k, "variants: every variant is retired (leave at least one without retired: true, to show visitors)")
 	}
+}
+
+// retiredItem tells whether a variants entry says retired: true (read
+// before the entries are, to know how many are shown: only an A/B test
+// of several shown variants needs weights).
+func retiredItem(item *yaml.Node) bool {
+	item = yamlconf.Resolve(item)
+	if item == nil || item.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		if v := yamlconf.Resolve(item.Content[i+1]); item.Content[i].Value == "retired" && v != nil {
+			switch strings.ToLower(v.Value) {
+			case "true", "yes", "on":
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (p *parser) weight(n *yaml.Node, where string) (int, bool) {

@@ -164,8 +164,12 @@ func (h *Handler) embed(req httpapi.Request, c *campaign.Campaign, base string, 
 			for i, x := range c.Variants {
 				ids[i] = x.ID
 			}
+			what := "This campaign has no such variant."
+			if slices.Contains(c.VariantIDs(), v) { // a known slug: safe to repeat
+				what = "Variant " + v + " of this campaign is retired: it is no longer shown."
+			}
 			return httpapi.Response{StatusCode: http.StatusNotFound, Headers: headers,
-				Body: "This campaign has no such variant. Its variants: " + strings.Join(ids, ", ") + " (…/embed?variant=" + ids[0] + ").\n"}
+				Body: what + " Its variants: " + strings.Join(ids, ", ") + " (…/embed?variant=" + ids[0] + ").\n"}
 		}
 	}
 	log.Info("campaign page", "status", http.StatusOK, "campaign", c.ID, "embed", true)

@@ -53,6 +53,9 @@ form: {form_type: newsletter, consent_text: News please, consent_version: v1, fi
 thank_you_url: https://www.example.com/ab-thanks
 `
 
+// abEnded is ab after its test: variant short is retired.
+var abEnded = strings.NewReplacer("id: ab\n", "id: ab-ended\n", "{id: short, weight: 20,", "{id: short, retired: true,").Replace(ab)
+
 // TestFormPostLandsOnAThankYouPage: a campaign's posts land on its hosted
 // thank-you page unless its file names another; posts of no known
 // campaign on THANK_YOU_URL, else the API's own generic page.
@@ -178,7 +181,7 @@ func TestFramedFormServesTheSplit(t *testing.T) {
 // hosted page and in the frame, whatever the draw; an unknown one is
 // ignored and the variant is drawn by weight, as without it.
 func TestLinkPinsTheVariant(t *testing.T) {
-	set := campaigns(t, map[string]string{"ab.yaml": ab})
+	set := campaigns(t, map[string]string{"ab.yaml": ab, "ab-ended.yaml": abEnded})
 	for _, route := range []string{"GET /c/{campaign}", "GET /c/{campaign}/form"} {
 		for _, tt := range []struct {
 			id, query string
@@ -187,6 +190,8 @@ func TestLinkPinsTheVariant(t *testing.T) {
 			{"q4-demo", "b", map[string]bool{"b": true}},
 			{"q4-demo", "a", map[string]bool{"a": true}},
 			{"ab", "short", map[string]bool{"short": true}},
+			{"ab-ended", "short", map[string]bool{"long": true}}, // retired: an old ad's link shows what is shown now
+			{"ab-ended", "", map[string]bool{"long": true}},
 			{"q4-demo", "zz", map[string]bool{"a": true, "b": true}},
 			{"q4-demo", "B", map[string]bool{"a": true, "b": true}},
 			{"q4-demo", "", map[string]bool{"a": true, "b": true}},
@@ -224,6 +229,14 @@ func TestEmbedUnknownVariant(t *testing.T) {
 	resp, _ := h.Handle(context.Background(), req)
 	if resp.StatusCode != 404 || !strings.Contains(resp.Body, "Its variants: a, b") || resp.Headers["Content-Type"] != "text/plain; charset=utf-8" {
 		t.Fatalf("%d %v %s", resp.StatusCode, resp.Headers, resp.Body)
+	}
+	// A retired variant's static form is not handed out for new pages.
+	h.Campaigns = campaigns(t, map[string]string{"ab-ended.yaml": abEnded})
+	req = campaignGet("GET /c/{campaign}/embed", "ab-ended")
+	req.QueryStringParameters = map[string]string{"variant": "short"}
+	resp, _ = h.Handle(context.Background(), req)
+	if want := "Variant short of this campaign is retired: it is no longer shown. Its variants: long (…/embed?variant=long).\n"; resp.StatusCode != 404 || resp.Body != want {
+		t.Fatalf("%d %q, want 404 %q", resp.StatusCode, resp.Body, want)
 	}
 }
 

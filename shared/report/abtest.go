@@ -137,7 +137,7 @@ func (a Arm) Of() int64 {
 }
 
 // abTests compares every other variant with the control — the one the
-// campaign file lists first (control), else the first by id — on view →
+// campaign file lists first and shows (control), else the first by id — on view →
 // lead (the offer's own conversion: leads from its page of its page's
 // views), then lead → SAL and lead → MQL. Comparing with the control
 // rather than with the current leader keeps the baseline from moving as

@@ -43,7 +43,7 @@
 //     with more page leads than views.
 //   - A/B: a pooled two-proportion z-test (two-sided, normal
 //     approximation) of each variant against the campaign's control (the
-//     variant its file lists first, Economics.Controls; else the first by
+//     first variant its file lists and shows, Economics.Controls; else the first by
 //     id) on view → lead (variants without views left out) and on lead →
 //     SAL and lead → MQL (variants without leads in the period left out),
 //     with an always-valid p (mixture SPRT: anytimeP), significant below

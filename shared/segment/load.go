@@ -68,7 +68,8 @@ func LoadConfigured(dir string) (*Set, error) {
 
 // Known are the names of a deployment a segment may use.
 type Known struct {
-	// Campaigns maps each campaign file's id to its variant ids: a
+	// Campaigns maps each campaign file's id to its variant ids (shown
+	// and retired: the ids its leads may carry): a
 	// segment's variants of those campaigns must be among them. Other
 	// campaign ids are taken as they are (forms without a campaign file
 	// may post any), so a segment's campaigns are not checked.
@@ -88,9 +89,7 @@ func Deployment(campaigns *campaign.Set, rules *qualify.Config) Known {
 	k := Known{Campaigns: map[string][]string{}}
 	if campaigns != nil {
 		for _, c := range campaigns.All() {
-			for _, v := range c.Variants {
-				k.Campaigns[c.ID] = append(k.Campaigns[c.ID], v.ID)
-			}
+			k.Campaigns[c.ID] = c.VariantIDs()
 		}
 	}
 	if rules != nil {
@@ -116,11 +115,16 @@ func (s *Set) Check(k Known) error {
 		}
 		if filed {
 			for _, v := range seg.Conditions.Variants {
-				if !slices.Contains(variants, v) {
-					probs = append(probs, Problem{File: file, Line: seg.variantLines[v],
-						Msg: fmt.Sprintf("conditions.variant: %s has no variant %q (%s)",
-							strings.Join(seg.Conditions.Campaigns, ", "), v, knownList(variants))})
+				if slices.Contains(variants, v) {
+					continue
 				}
+				// A variant ended since is still on the leads it brought.
+				hint := knownList(variants) + "; if its leads still carry it, keep it in the campaign file with retired: true"
+				if sug := yamlconf.Suggest(v, variants); sug != "" {
+					hint = fmt.Sprintf("did you mean %q? If its leads still carry it, keep it in the campaign file with retired: true", sug)
+				}
+				probs = append(probs, Problem{File: file, Line: seg.variantLines[v],
+					Msg: fmt.Sprintf("conditions.variant: %s has no variant %q (%s)", strings.Join(seg.Conditions.Campaigns, ", "), v, hint)})
 			}
 		}
 		if k.Reasons != nil {

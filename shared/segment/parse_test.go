@@ -2,6 +2,7 @@ package segment
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -157,7 +158,7 @@ func TestLoadDirAndCheck(t *testing.T) {
 	}
 	file := filepath.Join(dir, "warm-pricing.yaml")
 	for _, want := range []string{
-		file + `:9: conditions.variant: q4-demo has no variant "b" (known: a)`,
+		file + `:9: conditions.variant: q4-demo has no variant "b" (known: a; if its leads still carry it, keep it in the campaign file with retired: true)`,
 		file + `:12: conditions.reasons: no reason code "student" in the qualification config's disqualifiers or reject_reasons (did you mean "students"? If leads still carry it from an earlier config, list it under retired_reasons)`,
 	} {
 		if !strings.Contains(err.Error(), want+"\n") && !strings.HasSuffix(err.Error(), want) {
@@ -260,5 +261,51 @@ disqualifiers: [{reason: jobseeker, field: message, op: contains, values: [vacan
 	l := lead.Lead{Qualification: &lead.Qualification{Disqualified: "job_seeker"}}
 	if !set.Match(&l, time.Now()) {
 		t.Fatal("a lead disqualified under the old code is in the segment")
+	}
+}
+
+// TestSegmentOfARetiredVariant: variant b of q4-demo lost its A/B test.
+// The retargeting segment of b's leads keeps working once the campaign
+// file marks b retired: true; deleting b instead is refused at the
+// segment's line with what to do, not at export time.
+func TestSegmentOfARetiredVariant(t *testing.T) {
+	src := "version: 1\nid: offer-b\ndescription: d\nconditions:\n  campaign: q4-demo\n  variant: b\n"
+	set, err := Parse([]byte(src), "offer-b.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := NewSet(set)
+	const file = `version: 1
+id: q4-demo
+name: Q4
+hypothesis: h
+variants:
+  - {id: a, weight: 50, headline: A, cta: Go}
+  - {id: b, %s, headline: B, cta: Go}
+form: {form_type: demo_request, consent_text: News, consent_version: v1, fields: [name]}
+`
+	campaigns := func(b string) *campaign.Set {
+		t.Helper()
+		dir := t.TempDir()
+		src := fmt.Sprintf(file, b)
+		if b == "" {
+			src = strings.Replace(src, "  - {id: b, , headline: B, cta: Go}\n", "", 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "q4-demo.yaml"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := campaign.LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if err := seg.Check(Deployment(campaigns("retired: true"), nil)); err != nil {
+		t.Fatalf("b retired: %v", err)
+	}
+	err = seg.Check(Deployment(campaigns(""), nil))
+	if err == nil || !strings.Contains(err.Error(), `offer-b.yaml:6: conditions.variant: q4-demo has no variant "b" (known: a; `+
+		`if its leads still carry it, keep it in the campaign file with retired: true)`) {
+		t.Fatalf("b deleted: %v", err)
 	}
 }

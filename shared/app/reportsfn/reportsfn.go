@@ -136,7 +136,8 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 			econ.Spend[id] = amount
 		}
 	}
-	// A/B baselines: the variant each campaign file lists first.
+	// A/B baselines: the first variant each campaign file lists and
+	// still shows (a retired one tests nothing new).
 	econ.Controls = map[string]string{}
 	for _, c := range campaigns.All() {
 		if len(c.Variants) > 0 {
