@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -158,6 +159,15 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	if len(problems) > 0 {
 		log.Warn("report", "status", http.StatusBadRequest)
+		if format == "html" {
+			// A browser: a page saying what to fix, linking the default
+			// months (relative: the same path, /reports or the signed one).
+			back := "?format=html"
+			if signed {
+				back = req.PathParameters["token"]
+			}
+			return badDashboardPage(problems, q, back, signed), nil
+		}
 		return httpapi.JSON(http.StatusBadRequest, map[string]any{"error": "invalid report request", "fields": problems}, nil), nil
 	}
 	r, err := h.Build(ctx, from, to)
@@ -248,6 +258,35 @@ func (h *Handler) dashboardURL(reader string, now time.Time) string {
 	}
 	return h.BaseURL + "/reports?format=html"
 }
+
+// badDashboardPage is the 400 page of a dashboard asked for months that
+// are none, listing each field with what it got.
+func badDashboardPage(problems []map[string]string, q map[string]string, back string, signed bool) httpapi.Response {
+	type item struct{ Field, Reason, Got string }
+	var items []item
+	for _, p := range problems {
+		items = append(items, item{p["field"], p["reason"], q[p["field"]]})
+	}
+	var b bytes.Buffer
+	if err := badMonthsTmpl.Execute(&b, map[string]any{"Problems": items, "Back": back}); err != nil {
+		return httpapi.JSON(http.StatusBadRequest, map[string]any{"error": "invalid report request", "fields": problems}, nil)
+	}
+	policy := httpapi.Policy{Styles: httpapi.Styles(b.String())}
+	if signed {
+		policy.Referrer = httpapi.NoReferrer // the URL is a credential
+	}
+	return httpapi.Page(http.StatusBadRequest, b.String(), policy, nil)
+}
+
+var badMonthsTmpl = template.Must(template.New("bad").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>These months cannot be shown</title>
+<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:1.5rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}h1{font-size:1.5rem}</style>
+</head><body><main><h1>These months cannot be shown</h1>
+<p>The address asks the dashboard for a period it cannot show:</p>
+<ul>{{range .Problems}}<li><strong>{{.Field}}</strong>: {{.Reason}}{{with .Got}} (got “{{.}}”){{end}}</li>{{end}}</ul>
+<p>Fix the address, or open <a href="{{.Back}}">the last three months</a>.</p>
+</main></body></html>`))
 
 // signedPolicy is the policy of the page a bad dashboard link gets.
 var signedPolicy = httpapi.Policy{Styles: httpapi.Styles(expiredDashboard), Referrer: httpapi.NoReferrer}

@@ -429,4 +429,34 @@ func TestDashboardLinkOpensWithoutAWSCredentials(t *testing.T) {
 	if r := get(t, h, map[string]string{"format": "html"}); !strings.Contains(r.Body, "reports/plan") {
 		t.Error("the IAM dashboard lost its planner link")
 	}
+	// A month mistyped in the link's address is a page saying what to
+	// fix, with a link to the default months — not JSON in a browser.
+	r = open(link[1], now, map[string]string{"from": "2026-13", "to": link[3]})
+	if r.StatusCode != http.StatusBadRequest || r.Headers["Content-Type"] != "text/html; charset=utf-8" ||
+		!strings.Contains(r.Body, "<li><strong>from</strong>: must be a month like 2026-11 (got “2026-13”)</li>") ||
+		!strings.Contains(r.Body, `<a href="`+link[1]+`">the last three months</a>`) || r.Headers["Referrer-Policy"] != "no-referrer" {
+		t.Errorf("signed dashboard, bad month: %d %v\n%s", r.StatusCode, r.Headers, r.Body)
+	}
+	for _, p := range append(httpapitest.PageProblems(r), httpapitest.AccessibilityProblems(r.Body)...) {
+		t.Errorf("bad month page: %s", p)
+	}
+}
+
+// TestBadDashboardRequestIsAPage: the IAM dashboard (format=html) with a
+// bad month answers a 400 page naming each field; JSON stays for JSON
+// and CSV requests (scripts read it).
+func TestBadDashboardRequestIsAPage(t *testing.T) {
+	h := newHandler(seeded(t), &mailtest.Outbox{})
+	r := get(t, h, map[string]string{"format": "html", "from": "2031-03", "to": "<b>x</b>"})
+	if r.StatusCode != http.StatusBadRequest || r.Headers["Content-Type"] != "text/html; charset=utf-8" ||
+		!strings.Contains(r.Body, "<li><strong>to</strong>: must be a month like 2026-11 (got “&lt;b&gt;x&lt;/b&gt;”)</li>") ||
+		!strings.Contains(r.Body, `<a href="?format=html">the last three months</a>`) {
+		t.Errorf("%d %v\n%s", r.StatusCode, r.Headers, r.Body)
+	}
+	for _, p := range append(httpapitest.PageProblems(r), httpapitest.AccessibilityProblems(r.Body)...) {
+		t.Errorf("bad month page: %s", p)
+	}
+	if r := get(t, h, map[string]string{"format": "csv", "from": "x"}); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, `"field":"from"`) {
+		t.Errorf("csv: %d %s", r.StatusCode, r.Body)
+	}
 }
