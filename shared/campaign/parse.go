@@ -249,20 +249,21 @@ func absoluteURL(s string) bool {
 
 func (p *parser) variants(c *Campaign, k, n *yaml.Node) {
 	list := yamlconf.Resolve(n)
-	count, shown := 0, 0
+	count := 0
 	if list != nil && list.Kind == yaml.SequenceNode {
 		count = len(list.Content)
-		for _, item := range list.Content {
-			if !retiredItem(item) {
-				shown++
-			}
-		}
 	}
 	if count > maxVariants {
 		p.Errf(k, "variants: at most %d variants, got %d", maxVariants, count)
 		return
 	}
 	first := map[string]int{}
+	type entry struct {
+		item *yaml.Node
+		path string
+	}
+	var unweighed []entry // shown variants without a weight: fine when alone
+	shown := 0
 	p.List(n, "variants", func(item *yaml.Node, path string) {
 		v := Variant{}
 		var idNode *yaml.Node
@@ -282,9 +283,12 @@ func (p *parser) variants(c *Campaign, k, n *yaml.Node) {
 			yamlconf.Optional("offer", func(_, n *yaml.Node) { v.Offer, _ = p.text(n, path+".offer", maxOffer, true) }),
 			yamlconf.Required("cta", func(_, n *yaml.Node) { v.CTA, _ = p.text(n, path+".cta", maxCTA, false) }),
 		)
+		if !retired {
+			shown++
+		}
 		if !hasWeight {
-			if shown > 1 && !retired && item.Kind == yaml.MappingNode {
-				p.Errf(item, "%s: missing weight (every variant of an A/B test needs one, such as weight: 50)", path)
+			if !retired && item.Kind == yaml.MappingNode {
+				unweighed = append(unweighed, entry{item, path})
 			}
 			v.Weight = 1
 		}
@@ -303,31 +307,18 @@ func (p *parser) variants(c *Campaign, k, n *yaml.Node) {
 			c.Variants = append(c.Variants, v)
 		}
 	})
+	// Only an A/B test of several shown variants needs their weights.
+	if shown > 1 {
+		for _, e := range unweighed {
+			p.Errf(e.item, "%s: missing weight (every variant of an A/B test needs one, such as weight: 50)", e.path)
+		}
+	}
 	switch {
 	case count == 0 && (list == nil || yamlconf.IsNull(list) || list.Kind == yaml.SequenceNode):
 		p.Errf(k, "variants: no variants (give at least one, with id, headline and cta)")
 	case count > 0 && shown == 0:
 		p.Errf(k, "variants: every variant is retired (leave at least one without retired: true, to show visitors)")
 	}
-}
-
-// retiredItem tells whether a variants entry says retired: true (read
-// before the entries are, to know how many are shown: only an A/B test
-// of several shown variants needs weights).
-func retiredItem(item *yaml.Node) bool {
-	item = yamlconf.Resolve(item)
-	if item == nil || item.Kind != yaml.MappingNode {
-		return false
-	}
-	for i := 0; i+1 < len(item.Content); i += 2 {
-		if v := yamlconf.Resolve(item.Content[i+1]); item.Content[i].Value == "retired" && v != nil {
-			switch strings.ToLower(v.Value) {
-			case "true", "yes", "on":
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func (p *parser) weight(n *yaml.Node, where string) (int, bool) {
