@@ -55,6 +55,10 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 		v.Message = "This link has expired. Open the lead in your CRM."
 		log.Info("feedback", "status", http.StatusForbidden, "outcome", "expired")
 		return render(http.StatusForbidden, v)
+	case h.Routed != nil && !h.Routed(rep):
+		v.Message = "This link has expired. " + notRouted
+		log.Info("feedback", "status", http.StatusForbidden, "outcome", "expired_not_routed")
+		return render(http.StatusForbidden, v)
 	}
 	v.Message = "This link has expired. We can email you this lead's alert again, with links that work for another " + days(h.LinkTTL) + "."
 	v.FreshButton = true
@@ -76,6 +80,8 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 		v.Message = "Fresh links for this lead went to you within the last " + handoff.Hours(handoff.FreshLinksWindow) + ". Check your inbox; nothing new was sent."
 	case handoff.NotWaiting:
 		v.Message = "Sales already answered this lead, so there is nothing to do with this link."
+	case handoff.NotRouted: // removed from the routing since the page was shown
+		v.Message = notRouted
 	case handoff.Busy: // another worker holds the lead: nothing was sent
 		v.Message, v.FreshButton = "The lead is being updated right now. Please press the button again in a minute.", true
 	case handoff.Deferred: // an email to sales about it was refused lately
@@ -86,6 +92,10 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 	log.Info("feedback", "status", http.StatusOK, "outcome", "fresh_links_"+string(out))
 	return render(http.StatusOK, v)
 }
+
+// notRouted is what a rep who left (no longer in the routing config)
+// reads instead of getting fresh links.
+const notRouted = "You are no longer in the sales routing, so this lead's alert is not sent to you again; sales has it."
 
 func wantsFresh(req httpapi.Request) bool {
 	body, err := httpapi.Body(req, 4096)

@@ -62,6 +62,12 @@ func TestExpiredLinkOffersFreshLinks(t *testing.T) {
 			if len(fresh.calls) != 1 || fresh.calls[0] != "L1 ana@example.com" {
 				t.Fatalf("asked for %v, want L1 for ana", fresh.calls)
 			}
+			// The rep was removed from the routing between the page and
+			// the press: nothing was sent, and the page says why.
+			fresh.out = handoff.NotRouted
+			if r := f.do(t, http.MethodPost, tok, "fresh_links=1"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "no longer in the sales routing") || strings.Contains(r.Body, freshButton) {
+				t.Fatalf("press after the rep left = %d:\n%s", r.StatusCode, r.Body)
+			}
 			fresh.out = handoff.AlreadySent
 			if r := f.do(t, http.MethodPost, tok, "fresh_links=1"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "nothing new was sent") {
 				t.Fatalf("second press = %d:\n%s", r.StatusCode, r.Body)
@@ -96,11 +102,15 @@ func TestExpiredLinkWithoutFreshLinks(t *testing.T) {
 		{"expired too long ago", links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", time.Time{}, t0.Add(-MaxExpiredAge-time.Minute)), "This link has expired.", false},
 		{"an outcome link", links.FeedbackToken(keys, "L1", links.ActionWon, "ana@example.com", time.Time{}, t0.Add(-time.Hour)), "This link has expired.", false},
 		{"answered", links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", time.Time{}, t0.Add(-time.Hour)), "Sales already answered this lead (Accepted by sales (SAL))", true},
+		// Ana left: the routing config no longer lists her.
+		{"a rep who left", links.FeedbackToken(keys, "L1", links.ActionAccept, "ana@example.com", time.Time{}, t0.Add(-time.Hour)),
+			"This link has expired. You are no longer in the sales routing, so this lead&#39;s alert is not sent to you again; sales has it.", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			fresh := &freshCalls{out: handoff.Sent}
 			f.h.FreshLinks = fresh.send
+			f.h.Routed = func(rep string) bool { return tc.name != "a rep who left" }
 			if tc.answered {
 				f.now = t0.Add(-2 * time.Hour)
 				if r := f.post(t, links.ActionAccept, "ana@example.com"); r.StatusCode != http.StatusOK {

@@ -51,6 +51,10 @@ type Handler struct {
 	// expired link of it was sent to (handoff.Service.SendFreshLinks); nil
 	// offers no fresh links.
 	FreshLinks func(ctx context.Context, leadID, rep, owner string) (lead.Outcome, error)
+	// Routed tells whether the routing config still lists a rep
+	// (handoff.Service.Routed): one who left is offered no fresh links.
+	// nil: every rep is.
+	Routed func(rep string) bool
 	// Labels names campaigns and their questions on the page; nil shows
 	// ids and humanised keys.
 	Labels handoff.Labels

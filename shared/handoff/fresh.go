@@ -24,7 +24,18 @@ const (
 	// NotWaiting: the lead waits for no answer from this rep (answered,
 	// sent back, or the rep is not the one the alert went to).
 	NotWaiting Outcome = "not_waiting"
+	// NotRouted: the rep is no longer in the routing config (they left):
+	// the lead's details and links that work on go to sales only.
+	NotRouted Outcome = "not_routed"
 )
+
+// Routed reports whether rep is in the routing config now, as a rep or a
+// team lead of any team, or is the fallback sales address: whom fresh
+// links may go to.
+func (s *Service) Routed(rep string) bool {
+	listed, _ := holds(s.Rules, s.Fallback, rep)
+	return listed
+}
 
 // jobFreshLinks names the fresh-links email of one rep (by reference).
 func jobFreshLinks(rep string) string { return "fresh_links:" + links.RepRef(rep) }
@@ -54,7 +65,8 @@ func freshLinksDue(l *lead.Lead, rep string, now time.Time) bool {
 // another LinkTTL, to rep, the rep an expired link of it was sent to
 // (the caller takes rep from that signed link, never from the request).
 // It sends at most once per rep and FreshLinksWindow (package sendonce),
-// and only while the lead waits for that rep's answer.
+// only while the lead waits for that rep's answer, and only while the
+// routing config still lists the rep.
 func (s *Service) SendFreshLinks(ctx context.Context, leadID, rep, owner string) (Outcome, error) {
 	l, err := s.Store.Lead(ctx, leadID)
 	if err != nil {
@@ -63,6 +75,9 @@ func (s *Service) SendFreshLinks(ctx context.Context, leadID, rep, owner string)
 	now := s.Clock()
 	if !WaitingFor(&l, rep) {
 		return NotWaiting, nil
+	}
+	if !s.Routed(rep) {
+		return NotRouted, nil
 	}
 	if !freshLinksDue(&l, rep, now) {
 		return AlreadySent, nil

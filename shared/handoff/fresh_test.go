@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,42 @@ func TestAnErasedLeadWaitsForNobody(t *testing.T) {
 		if WaitingFor(&l, rep) {
 			t.Errorf("an erased lead waits for %s's answer", rep)
 		}
+	}
+}
+
+// TestNoFreshLinksForARepWhoLeft: a rep removed from the routing config
+// (they left) cannot renew an expired alert's links: that would send the
+// lead's details, and links that work for another LinkTTL, to someone no
+// longer in sales, for as long as the lead waits. The team lead the
+// escalation went to still can.
+func TestNoFreshLinksForARepWhoLeft(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	id := f.hotLead(t, "clara@bigcorp.example")
+	if out, err := f.svc.Run(ctx, id, "w1", ""); err != nil || out != Sent {
+		t.Fatalf("alert: %s %v", out, err)
+	}
+	rep := f.out.Sent()[0].To
+	f.now = f.now.Add(10 * time.Minute)
+	if out, err := f.svc.Run(ctx, id, "w2", ""); err != nil || out != Escalated {
+		t.Fatalf("escalation: %s %v", out, err)
+	}
+	if f.svc.Routed(rep) != true || f.svc.Routed("mallory@example.com") {
+		t.Fatal("Routed does not follow the routing config")
+	}
+	// The rep leaves: the config no longer lists them.
+	f.svc.Rules = rules(t, regexp.MustCompile(`(?m)^.*email: `+regexp.QuoteMeta(rep)+`.*\n`).ReplaceAllString(teamYAML, ""))
+	if f.svc.Routed(rep) {
+		t.Fatalf("fixture: %s is still in the routing config", rep)
+	}
+	f.now = f.now.Add(f.svc.LinkTTL + time.Hour)
+	if out, err := f.svc.SendFreshLinks(ctx, id, rep, "r1"); err != nil || out != NotRouted {
+		t.Fatalf("fresh links for a rep who left = %s, %v; want %s", out, err, NotRouted)
+	}
+	if n := len(f.out.Sent()); n != 2 {
+		t.Fatalf("%d emails, want the alert and its escalation only", n)
+	}
+	if out, err := f.svc.SendFreshLinks(ctx, id, "lea@example.com", "r2"); err != nil || out != Sent {
+		t.Fatalf("fresh links for the team lead = %s, %v", out, err)
 	}
 }

@@ -57,6 +57,6 @@ func New(ctx context.Context, cfg config.Feedback, db *dynamodb.Client, m mail.S
 		return nil, err
 	}
 	return &feedback.Handler{Store: s.Store, Rules: s.Rules, Requalify: s.Qualify, Keys: s.Keys, LinkTTL: links.AlertTTL,
-		FreshLinks: s.Handoff.SendFreshLinks, Labels: s.Campaigns,
+		FreshLinks: s.Handoff.SendFreshLinks, Routed: s.Handoff.Routed, Labels: s.Campaigns,
 		Clock: env.Clock, NewID: ids.New, Log: log}, nil
 }
