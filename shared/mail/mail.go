@@ -34,8 +34,9 @@ var (
 	ErrRejected = errors.New("rejected by SES")
 	// ErrAccount: SES refused because the account cannot send at all now
 	// (suspended, sending paused, MAIL FROM domain not verified, the
-	// configuration set missing); wrapped with ErrRejected. Nothing sends
-	// until someone fixes the account: stop sending.
+	// configuration set missing, IAM not allowing the function's role to
+	// send for the From identity); wrapped with ErrRejected. Nothing
+	// sends until someone fixes the account: stop sending.
 	ErrAccount = errors.New("the SES account cannot send")
 	// ErrUnavailable: SES could not be reached, or answered with another
 	// error; it did not take the message. Try again later.

@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"sort"
+	"strings"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -46,7 +49,7 @@ func (s *SES) Send(ctx context.Context, m mail.Message) (string, error) {
 	in := sendEmailInput(m)
 	out, err := s.client.SendEmail(ctx, in)
 	if err != nil {
-		return "", classify(err)
+		return "", classify(err, m)
 	}
 	return aws.ToString(out.MessageId), nil
 }
@@ -92,10 +95,23 @@ func sortedKeys(m map[string]string) []string {
 // classify maps an SES error to the package's sentinels by error code, so
 // it works for the modelled exceptions and for generic smithy errors alike
 // (and through the SDK's retry wrapper).
-func classify(err error) error {
+func classify(err error, m mail.Message) error {
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		switch api.ErrorCode() {
+		case "AccessDeniedException", "AccessDenied":
+			if deniedRecipient(api.ErrorMessage(), m) {
+				// The SES sandbox checks the role against the recipient's
+				// identity too: this recipient cannot be mailed.
+				return fmt.Errorf("ses send: %w: %w", mail.ErrRejected, err)
+			}
+			// The role may not send for the From identity or through the
+			// configuration set (SenderIdentity not the identity
+			// SenderAddress is in, an SCP, a permissions boundary): no
+			// email goes until someone fixes that, so it stops a tick as
+			// a suspended account does, instead of being tried for every
+			// due lead every minute as if SES were down.
+			return fmt.Errorf("ses send: %w: %w: %w", mail.ErrRejected, mail.ErrAccount, err)
 		case "TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException":
 			return fmt.Errorf("ses send: %w: %w", mail.ErrThrottled, err)
 		case "MessageRejected":
@@ -119,4 +135,31 @@ func classify(err error) error {
 	// Anything else (a timeout, a connection lost mid-request) leaves it
 	// unknown whether SES took the message.
 	return fmt.Errorf("ses send: %w", err)
+}
+
+// deniedRecipient reports whether an AccessDenied message names the
+// recipient's identity (its address or domain) as the resource refused,
+// and not the sender's: SES words it "… on resource:
+// arn:aws:ses:<region>:<account>:identity/<identity>".
+func deniedRecipient(msg string, m mail.Message) bool {
+	_, rest, ok := strings.Cut(msg, ":identity/")
+	if !ok {
+		return false
+	}
+	if end := strings.IndexFunc(rest, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("'`\"", r) }); end >= 0 {
+		rest = rest[:end]
+	}
+	identity := strings.ToLower(strings.TrimRight(rest, ".,;"))
+	if identity == "" {
+		return false
+	}
+	names := func(addr string) bool {
+		a, err := netmail.ParseAddress(addr)
+		if err != nil {
+			return false
+		}
+		address := strings.ToLower(a.Address)
+		return identity == address || identity == address[strings.LastIndexByte(address, '@')+1:]
+	}
+	return names(m.To) && !names(m.From)
 }

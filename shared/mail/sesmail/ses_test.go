@@ -163,6 +163,13 @@ func TestSendPunycodesUnicodeDomains(t *testing.T) {
 	}
 }
 
+// accessDenied is SES v2's answer when IAM does not allow the caller to
+// send for resource (as SES words it).
+func accessDenied(resource string) error {
+	return &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "User: arn:aws:sts::123456789012:assumed-role/leadflow-NurtureFunctionRole/leadflow-NurtureFunction " +
+		"is not authorized to perform: ses:SendEmail on resource: arn:aws:ses:eu-west-1:123456789012:" + resource}
+}
+
 func TestSendMapsSESErrors(t *testing.T) {
 	// As the SDK returns them: inside an OperationError, sometimes inside
 	// the retryer's MaxAttemptsError.
@@ -185,9 +192,21 @@ func TestSendMapsSESErrors(t *testing.T) {
 		{"sending paused", op(&types.SendingPausedException{}), leadmail.ErrRejected},
 		{"bad request", op(&types.BadRequestException{}), leadmail.ErrInvalid},
 		{"configuration set missing", op(&types.NotFoundException{}), leadmail.ErrRejected},
+		// IAM refuses the function's role: for the From identity (the
+		// SenderIdentity parameter is not the identity SenderAddress is
+		// in, an SCP or a permissions boundary) no email can go until an
+		// operator fixes it; for the recipient's identity (the SES
+		// sandbox checks the role against verified recipients) only this
+		// recipient is refused.
+		{"access denied for the sender", op(accessDenied("identity/leadflow.example")), leadmail.ErrRejected},
+		{"access denied for the configuration set", op(accessDenied("configuration-set/leadflow-events")), leadmail.ErrRejected},
+		{"access denied, no resource named", op(&smithy.GenericAPIError{Code: "AccessDeniedException"}), leadmail.ErrRejected},
+		{"access denied for the recipient", op(accessDenied("identity/rep@sales.example")), leadmail.ErrRejected},
+		{"access denied for the recipient's domain", op(accessDenied("identity/Sales.example")), leadmail.ErrRejected},
 		{"deadline", context.DeadlineExceeded, nil},
 	}
-	accountWide := map[string]bool{"mail-from not verified": true, "account suspended": true, "sending paused": true, "configuration set missing": true}
+	accountWide := map[string]bool{"mail-from not verified": true, "account suspended": true, "sending paused": true, "configuration set missing": true,
+		"access denied for the sender": true, "access denied for the configuration set": true, "access denied, no resource named": true}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := sesmail.New(&fakeSES{err: tt.err}).Send(context.Background(), validMessage())
