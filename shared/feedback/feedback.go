@@ -103,7 +103,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	l, err := h.Store.Lead(ctx, claims.Subject)
 	if err != nil {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
-		log.Error("feedback", "status", status, "leadId", claims.Subject, "error", err.Error())
+		log.Log(ctx, httpapi.LevelOf(status), "feedback", "status", status, "leadId", claims.Subject, "error", err.Error())
 		return render(status, view{Title: "Lead not found", Message: "This lead no longer exists (it may have been erased)."}), nil
 	}
 	rejectedBy, ref := "", ""

@@ -423,6 +423,11 @@ func TestUnknownLead(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "Lead not found") {
 		t.Fatalf("unknown lead: %d\n%s", resp.StatusCode, resp.Body)
 	}
+	// An erased lead's old alert: a warning, not the ERROR line the
+	// function's error-log alarm pages for.
+	if line := f.logs.String(); strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"level":"WARN"`) {
+		t.Fatalf("log %s; want a warning, no ERROR line", line)
+	}
 }
 
 // A lead sent back without consent to marketing email gets none: the page

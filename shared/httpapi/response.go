@@ -3,8 +3,20 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 )
+
+// LevelOf is the log level of a request answered with status: ERROR for a
+// 5xx (something failed: each function's error-log alarm counts these
+// lines), WARN for anything else that went wrong (a 4xx: the link's lead
+// is gone, the input was bad), which pages no one.
+func LevelOf(status int) slog.Level {
+	if status >= http.StatusInternalServerError {
+		return slog.LevelError
+	}
+	return slog.LevelWarn
+}
 
 // StatusOf maps an error to an HTTP status: the transport sentinels of this
 // package first, then the caller's domain sentinels, else 500.

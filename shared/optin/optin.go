@@ -178,7 +178,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	out, err := h.confirm(ctx, claims.Subject, claims.Extra, h.Evidence.Hash(httpapi.SourceIP(req)), h.Evidence.Hash(httpapi.Header(req, "user-agent")), now)
 	if err != nil {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
-		log.Error("optin", "status", status, "leadId", claims.Subject, "error", err.Error())
+		log.Log(ctx, httpapi.LevelOf(status), "optin", "status", status, "leadId", claims.Subject, "error", err.Error())
 		return linkpage.Respond(status, linkpage.Page{Title: "Something went wrong", Body: "We could not record your confirmation. Please try again in a minute."}), nil
 	}
 	log.Info("optin", "status", http.StatusOK, "leadId", claims.Subject, "outcome", out)

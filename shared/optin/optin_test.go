@@ -235,3 +235,24 @@ func TestConfirmationSaysUntilWhenInTheReadersZone(t *testing.T) {
 		t.Fatalf("want %q in both parts:\n%s\n%s", want, m.Text, m.HTML)
 	}
 }
+
+// TestConfirmOfALeadThatIsGoneIsAWarning: the confirmation link of a lead
+// erased and deleted since answers 404 with a warning: nothing failed,
+// and an ERROR line would page the operator through the function's
+// error-log alarm.
+func TestConfirmOfALeadThatIsGoneIsAWarning(t *testing.T) {
+	k := keys(t)
+	u := links.Confirm(k, "https://x.example", "GONE", "r1", t0.Add(48*time.Hour))
+	var logs bytes.Buffer
+	h := &optin.Handler{Store: memstore.New(), Keys: k, Clock: func() time.Time { return t0.Add(time.Hour) }, NewID: ids.New,
+		Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	req := httpapi.Request{RouteKey: "POST /confirm/{token}", PathParameters: map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}}
+	req.RequestContext.HTTP.Method = http.MethodPost
+	resp, err := h.Handle(context.Background(), req)
+	if err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("%d %v, want 404", resp.StatusCode, err)
+	}
+	if line := logs.String(); strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"level":"WARN"`) {
+		t.Fatalf("log %s; want a warning, no ERROR line", line)
+	}
+}

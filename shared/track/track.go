@@ -210,7 +210,7 @@ func (h *Handler) click(ctx context.Context, req httpapi.Request) httpapi.Respon
 			// Saved; only the alert it made due failed: the lead stays
 			// due and the schedule sends it.
 			outcome += "+alert_left_to_schedule"
-			log.Error("click", "leadId", c.Subject, "error", err.Error())
+			log.Warn("click", "leadId", c.Subject, "error", err.Error())
 		case err != nil:
 			outcome = "not_recorded"
 			log.Error("click", "leadId", c.Subject, "error", err.Error())
@@ -325,7 +325,7 @@ func (h *Handler) open(ctx context.Context, req httpapi.Request) httpapi.Respons
 	}
 	if err != nil && res.Lead.ID != "" {
 		// Saved; only the alert it made due failed: the schedule sends it.
-		log.Error("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", outcome + "+alert_left_to_schedule", "error", err.Error()}, metrics.Attrs(ctx, now)...)...)
+		log.Warn("open", append([]any{"status", http.StatusOK, "leadId", c.Subject, "outcome", outcome + "+alert_left_to_schedule", "error", err.Error()}, metrics.Attrs(ctx, now)...)...)
 		return answer
 	}
 	if err != nil {
@@ -404,7 +404,7 @@ func (h *Handler) pageView(ctx context.Context, req httpapi.Request) httpapi.Res
 		req.RequestContext.RequestID, "")
 	if err != nil && res.Lead.ID == "" {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusForbidden})
-		log.Error("page view", "status", status, "leadId", c.Subject, "error", err.Error())
+		log.Log(ctx, httpapi.LevelOf(status), "page view", "status", status, "leadId", c.Subject, "error", err.Error())
 		return httpapi.JSON(status, map[string]string{"error": "not recorded"}, cors)
 	}
 	log.Info("page view", append([]any{"status", http.StatusNoContent, "leadId", c.Subject, "signal", kind, "repeat", res.Repeat, "handoff", res.Handoff}, metrics.Attrs(ctx, now)...)...)

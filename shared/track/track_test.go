@@ -410,6 +410,32 @@ func TestAClickOrOpenWhoseAlertFailedIsRecorded(t *testing.T) {
 		if line := logs.String(); strings.Contains(line, "not_recorded") || !strings.Contains(line, `"outcome":"recorded+alert_left_to_schedule"`) || !strings.Contains(line, "throttled") {
 			t.Errorf("%s: log %s; want outcome recorded+alert_left_to_schedule with the error", route, line)
 		}
+		// Nothing is lost (the schedule sends the alert, as after a
+		// capture whose alert failed): a warning, not an ERROR line, which
+		// the function's error-log alarm pages for — SES throttles alerts
+		// while a large nurture batch uses the account's rate.
+		if line := logs.String(); strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"level":"WARN"`) {
+			t.Errorf("%s: log %s; want a warning, no ERROR line", route, line)
+		}
+	}
+}
+
+// TestPageViewOfAnUnknownLeadIsAWarning: a visitor token of a lead that is
+// gone (erased and deleted) is refused 403 with a warning, as a click of
+// its links is: nothing is broken, and an ERROR line would page the
+// operator through the function's error-log alarm. A store failure is
+// still an ERROR (the view is lost).
+func TestPageViewOfAnUnknownLeadIsAWarning(t *testing.T) {
+	h, keys := handler(t)
+	var logs strings.Builder
+	h.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	gone := keys.Sign(token.Claims{Action: links.ActionVisit, Subject: "GONE", Expires: h.Clock().Add(links.VisitTTL)})
+	req := httpapi.Request{RouteKey: "POST /events", Body: `{"t":"` + gone + `","url":"https://www.example.com/pricing"}`, Headers: map[string]string{"content-type": "text/plain"}}
+	if r, err := h.Handle(context.Background(), req); err != nil || r.StatusCode != http.StatusForbidden {
+		t.Fatalf("page view of a lead that is gone: %d %v, want 403", r.StatusCode, err)
+	}
+	if line := logs.String(); strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"level":"WARN"`) {
+		t.Fatalf("log %s; want a warning, no ERROR line", line)
 	}
 }
 

@@ -69,7 +69,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	out, err := h.unsubscribe(ctx, claims.Subject, req, now)
 	if err != nil {
 		status := httpapi.StatusOf(err, map[error]int{lead.ErrNotFound: http.StatusNotFound})
-		log.Error("unsubscribe", "status", status, "leadId", claims.Subject, "error", err.Error())
+		log.Log(ctx, httpapi.LevelOf(status), "unsubscribe", "status", status, "leadId", claims.Subject, "error", err.Error())
 		if status == http.StatusNotFound {
 			return linkpage.Respond(status, linkpage.Page{Title: "You will not hear from us", Body: "We have no record of this address any more."}), nil
 		}

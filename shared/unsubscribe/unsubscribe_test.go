@@ -239,6 +239,11 @@ func TestUnknownLead(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "We have no record of this address") {
 		t.Fatalf("unknown lead: %d\n%s", resp.StatusCode, resp.Body)
 	}
+	// Nothing failed (the person is erased): a warning, not the ERROR
+	// line the function's error-log alarm pages for.
+	if line := f.logs.String(); strings.Contains(line, `"level":"ERROR"`) || !strings.Contains(line, `"level":"WARN"`) {
+		t.Fatalf("log %s; want a warning, no ERROR line", line)
+	}
 }
 
 // TestPageHeaders: every unsubscribe page renders under its policy: its
