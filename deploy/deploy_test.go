@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/handoff"
+	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/metrics"
 	"github.com/leadflow/leadflow/shared/track"
 )
@@ -67,7 +69,8 @@ func TestTransformedTemplate(t *testing.T) {
 // TestDeployCheckCatchesMistakes proves the checks fail on the mistakes
 // they exist for: the transform refusing IAM routes without the API's IAM
 // authorizer, a public route made IAM-only, an admin route made public,
-// and a function without its log retention.
+// a function without its log retention, and ERROR lines left uncounted
+// or counted by a pattern that misses them.
 func TestDeployCheckCatchesMistakes(t *testing.T) {
 	good, err := os.ReadFile(filepath.Join(testenv.Root(t), "template.yaml"))
 	if err != nil {
@@ -105,6 +108,9 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"like sales@yourdomain.com.\n", "like sales@yourdomain.com.\n    Default: sales@example.com\n",
 		"without subscribers.\n    Default: \"\"\n", "without subscribers.\n    Default: ops@example.com\n",
 		"      Timeout: 29\n      Environment:\n        Variables:\n          # An erasure", "      Timeout: 60\n      Environment:\n        Variables:\n          # An erasure",
+		"    - [Capture, Track, Unsubscribe, Feedback, SesEvents, Publisher, Privacy, Reports, Segments]\n    - ${Name}ErrorLogsFilter:",
+		"    - [Capture, Track, Feedback, SesEvents, Publisher, Privacy, Reports, Segments]\n    - ${Name}ErrorLogsFilter:",
+		`FilterPattern: '{ $.level = "ERROR" }'`, `FilterPattern: '{ $.level = "error" }'`,
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +128,8 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		`SalesAddress: defaults to "sales@example.com", an example's value`,
 		`AlarmEmail: defaults to "ops@example.com", an example's value`,
 		"PrivacyFunction: Timeout 60 s behind API Gateway's 30 s (POST /admin/erase, POST /admin/export)",
+		"UnsubscribeFunction: no metric filter counts the ERROR lines of its log group UnsubscribeLogGroup",
+		`CaptureErrorLogsFilter: filter pattern "{ $.level = \"error\" }": does not match an ERROR line the functions write`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -194,6 +202,40 @@ func deployProblems(doc map[string]any) []string {
 
 	// 2. Every function logs to a log group with retention, and has an
 	// errors and a throttles alarm to the alarm topic.
+	//
+	// Every function but the scheduled one also has its ERROR lines
+	// counted (a metric filter on its log group) and alarmed: most
+	// failures are answered, not raised — an unsubscribe or opt-in not
+	// recorded, a rep's answer lost, a landing page that does not render,
+	// a rep's address bouncing hot-lead alerts — so Lambda's Errors metric
+	// never sees them. (Nurture's ERROR lines are its ticks with
+	// failures, which NurtureTickFailures alarms on over 2 of 3 windows:
+	// one refused email is not a page.)
+	filtered := map[string]bool{}      // metric names the template's metric filters write
+	errorLogsOf := map[string]string{} // log group logical id → metric counting its ERROR lines
+	for _, f := range byType["AWS::Logs::MetricFilter"] {
+		p := props(f)
+		for _, tr := range asList(p["MetricTransformations"]) {
+			name := fmt.Sprint(dig(tr, "MetricName"))
+			filtered[name] = true
+			if ns, _ := dig(tr, "MetricNamespace", "Fn::Sub").(string); !strings.HasPrefix(ns, "leadflow/") {
+				bad("%s: writes %s outside the stack's namespace leadflow/<stack>", f, name)
+			}
+			if ok, why := countsErrorLines(fmt.Sprint(p["FilterPattern"])); ok {
+				if g, _ := dig(p, "LogGroupName", "Ref").(string); g != "" {
+					errorLogsOf[g] = name
+				}
+			} else {
+				bad("%s: filter pattern %q: %s", f, p["FilterPattern"], why)
+			}
+		}
+	}
+	alarmedMetric := map[string]bool{}
+	for _, a := range byType["AWS::CloudWatch::Alarm"] {
+		if p := props(a); p["Threshold"] == 0.0 && p["ComparisonOperator"] == "GreaterThanThreshold" {
+			alarmedMetric[fmt.Sprint(p["MetricName"])] = true
+		}
+	}
 	alarmsOn := map[string][]string{} // function logical id → alarmed metrics
 	for _, a := range byType["AWS::CloudWatch::Alarm"] {
 		p := props(a)
@@ -210,8 +252,8 @@ func deployProblems(doc map[string]any) []string {
 			}
 		}
 		if ns, ok := dig(p, "Namespace", "Fn::Sub").(string); ok && strings.Contains(ns, "leadflow/") &&
-			!slices.Contains(metrics.All, fmt.Sprint(p["MetricName"])) {
-			bad("%s: alarms on %v, which no function emits", a, p["MetricName"])
+			!slices.Contains(metrics.All, fmt.Sprint(p["MetricName"])) && !filtered[fmt.Sprint(p["MetricName"])] {
+			bad("%s: alarms on %v, which no function emits and no metric filter counts", a, p["MetricName"])
 		}
 	}
 	// The alarms #13 asks for beside the per-function ones, on the metric
@@ -262,6 +304,14 @@ func deployProblems(doc map[string]any) []string {
 			if !slices.Contains(alarmsOn[fn], m) {
 				bad("%s: no %s alarm", fn, m)
 			}
+		}
+		if fn == "NurtureFunction" {
+			continue
+		}
+		if m := errorLogsOf[ref]; m == "" {
+			bad("%s: no metric filter counts the ERROR lines of its log group %s (its answered failures would page no one)", fn, ref)
+		} else if !alarmedMetric[m] {
+			bad("%s: no alarm on %s > 0, the count of its ERROR lines", fn, m)
 		}
 	}
 
@@ -471,6 +521,56 @@ func deployProblems(doc map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// errorLinePattern is the one metric filter pattern form the checks read:
+// a JSON filter comparing one top-level field with a string.
+var errorLinePattern = regexp.MustCompile(`^\{\s*\$\.(\w+)\s*=\s*"([^"*]*)"\s*\}$`)
+
+// countsErrorLines reports whether a metric filter pattern matches the
+// lines the functions' logger (shared/logx) writes at ERROR, and no line
+// it writes at a lower level.
+func countsErrorLines(pattern string) (bool, string) {
+	m := errorLinePattern.FindStringSubmatch(pattern)
+	if m == nil {
+		return false, `not of the form { $.field = "value" } the deploy check reads`
+	}
+	matches := func(level func(*slog.Logger)) bool {
+		var b bytes.Buffer
+		level(logx.New(&b, "unsubscribe", "debug"))
+		var line map[string]any
+		if err := json.Unmarshal(b.Bytes(), &line); err != nil {
+			return false
+		}
+		v, ok := line[m[1]].(string)
+		return ok && v == m[2]
+	}
+	switch {
+	case !matches(func(l *slog.Logger) { l.Error("unsubscribe", "status", 500, "error", "store: throttled") }):
+		return false, "does not match an ERROR line the functions write"
+	case matches(func(l *slog.Logger) { l.Warn("unsubscribe", "status", 404) }),
+		matches(func(l *slog.Logger) { l.Info("unsubscribe", "status", 200) }):
+		return false, "matches WARN or INFO lines too"
+	}
+	return true, ""
+}
+
+// TestErrorLinePatternCheck: the check takes the pattern that counts ERROR
+// lines, and refuses one that misses them (a field the logger does not
+// write, the level in lower case) or counts warnings too.
+func TestErrorLinePatternCheck(t *testing.T) {
+	for pattern, want := range map[string]bool{
+		`{ $.level = "ERROR" }`:     true,
+		`{$.level="ERROR"}`:         true,
+		`{ $.level = "error" }`:     false,
+		`{ $.severity = "ERROR" }`:  false,
+		`{ $.msg = "unsubscribe" }`: false,
+		`ERROR`:                     false,
+	} {
+		if got, why := countsErrorLines(pattern); got != want {
+			t.Errorf("countsErrorLines(%q) = %v (%s), want %v", pattern, got, why, want)
+		}
+	}
 }
 
 // integratedFunction is the function an HTTP API route's integration
