@@ -196,7 +196,7 @@ func (h Hours) NextOpen(t time.Time) time.Time {
 	loc := h.zone()
 	y, mo, d := t.In(loc).Date()
 	// Eight days reach the same weekday a week on, whatever the DST
-	// shifts; each holiday can push that a day further.
+	// shifts; each holiday can push that a week further (span).
 	for i := 0; i <= h.span(); i++ {
 		cands := append(Times(y, mo, d+i, h.From, loc), Changes(y, mo, d+i, loc)...)
 		if first := h.first(cands, t, true); !first.IsZero() {
@@ -226,10 +226,14 @@ func (h Hours) nextClose(t time.Time) time.Time {
 }
 
 // span is how many days on a search for the next opening or closing
-// need look: a week and a day, and a day more for each holiday (one
-// every year closes one day of the span too: it is far shorter than a
-// year).
-func (h Hours) span() int { return 8 + len(h.Holidays) }
+// need look: a week and a day, and a week more for each holiday. A
+// holiday closes one working day, and a team may work one day a week (a
+// weekend desk closed two weekends between the years opens on the third,
+// two weeks on; a day more per holiday found it closed for good and
+// counted the deadline as if the hours were never closed). One every
+// year closes one day of the span too: it is far shorter than a year
+// unless the config lists dozens.
+func (h Hours) span() int { return 8 + 7*len(h.Holidays) }
 
 // first is the earliest of cands after t that is (or is not) working time.
 func (h Hours) first(cands []time.Time, t time.Time, open bool) time.Time {

@@ -50,6 +50,13 @@ func TestAdd(t *testing.T) {
 	everyChristmas.Holidays = Dates(EveryYear(12, 24), EveryYear(12, 25), Date{2027, 12, 27})
 	leapDay := office
 	leapDay.Holidays = Dates(EveryYear(2, 29))
+	// A weekend desk closed over two weekends between the years: each
+	// holiday closes a week of its working days, not a day of the span.
+	weekendDesk := Hours{From: 9 * 60, To: 17 * 60, Days: [7]bool{0: true, 6: true}, Zone: berlin,
+		Holidays: Dates(Date{2026, 12, 26}, Date{2026, 12, 27}, Date{2027, 1, 2}, Date{2027, 1, 3})}
+	// A team working Mondays only, off on Easter Monday and the next.
+	mondays := Hours{From: 8 * 60, To: 18 * 60, Days: [7]bool{1: true}, Zone: berlin,
+		Holidays: Dates(Date{2026, 4, 6}, Date{2026, 4, 13})}
 	tests := []struct {
 		name  string
 		h     Hours
@@ -90,6 +97,8 @@ func TestAdd(t *testing.T) {
 		{"29 February every leap year", leapDay, time.Date(2028, 2, 28, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2028, 3, 1, 8, 3, 0, 0, berlin)},
 		{"29 February: nothing in a common year", leapDay, time.Date(2027, 2, 26, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2027, 3, 1, 8, 3, 0, 0, berlin)},
 		{"a holiday on a weekend changes nothing", saturdayHoliday, time.Date(2026, 12, 25, 17, 58, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 12, 28, 8, 3, 0, 0, berlin)},
+		{"weekend desk closed two weekends: the third", weekendDesk, time.Date(2026, 12, 24, 12, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2027, 1, 9, 9, 5, 0, 0, berlin)},
+		{"Mondays only, two Mondays off: the third", mondays, time.Date(2026, 4, 2, 12, 0, 0, 0, berlin), 5 * time.Minute, time.Date(2026, 4, 20, 8, 5, 0, 0, berlin)},
 		{"zero SLA is the start", office, time.Date(2026, 11, 28, 2, 0, 0, 0, berlin), 0, time.Date(2026, 11, 28, 2, 0, 0, 0, berlin)},
 	}
 	for _, tt := range tests {
