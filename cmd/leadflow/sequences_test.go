@@ -13,7 +13,7 @@ func TestCheckDefaultSequences(t *testing.T) {
 		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 	for _, want := range []string{"cold-education — temperature cold, grade A/B/C, any campaign\n",
-		"not-now — leads sales sent back: any temperature, any grade, any campaign\n", "   1  pause     wait 336h\n", "   1  welcome     send cold_welcome\n",
+		"not-now — leads sales sent back: any temperature, any grade, any campaign\n", "   1  pause     wait 14d\n", "   1  welcome     send cold_welcome\n",
 		"if clicked → fast-track, else → case-study\n", "warm-followup — temperature warm", "if visited /pricing → to-sales",
 		"pricing-interest — on pricing_page_view from cold-education: any temperature, grade A/B/C, any campaign\n"} {
 		if !strings.Contains(out, want) {

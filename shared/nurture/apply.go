@@ -42,7 +42,7 @@ func (c *Config) Apply(l *lead.Lead, p Plan, now time.Time, messageID string) {
 		n.Step, n.StepIndex, n.NextAt = "", next, now
 		if seq := c.byID[p.Sequence]; seq != nil {
 			if next < len(seq.steps) && seq.steps[next].kind == stepWait {
-				n.NextAt = now.Add(seq.steps[next].wait)
+				n.NextAt = seq.steps[next].waitEnd(now, c.Location(*l))
 				next++
 			}
 			n.Step, n.StepIndex = seq.stepID(next), next

@@ -215,3 +215,54 @@ func TestDefaultWarmSequencePricingHandsOff(t *testing.T) {
 		t.Errorf("end state %+v", n)
 	}
 }
+
+// TestWaitInDaysKeepsTheWallClock: a wait written in days ("14d") ends at
+// the same time of day on the lead's clock that many days on, across a
+// daylight-saving change in between: an email sent at 16:30 on a Friday
+// before the clocks go forward was due at 17:30 two Fridays on, after the
+// window closed, and went out on Monday. A wait in hours stays that many
+// hours.
+func TestWaitInDaysKeepsTheWallClock(t *testing.T) {
+	tests := []struct {
+		name, zone, wait string
+		sent             string // the send, on the lead's wall clock
+		want             string // when the wait ends, on it
+	}{
+		{"Berlin: 14d over spring forward", "Europe/Berlin", "14d", "2026-03-27 16:30", "2026-04-10 16:30"},
+		{"Berlin: 7d over fall back", "Europe/Berlin", "7d", "2026-10-23 09:10", "2026-10-30 09:10"},
+		{"New York: 3d over spring forward", "America/New_York", "3d", "2026-03-06 16:45", "2026-03-09 16:45"},
+		{"Sydney: 3d over its clocks going back", "Australia/Sydney", "3d", "2026-04-03 16:15", "2026-04-06 16:15"},
+		{"Lord Howe's half-hour change", "Australia/Lord_Howe", "3d", "2026-10-02 16:50", "2026-10-05 16:50"},
+		{"Kathmandu has no change: days are 24 hours", "Asia/Kathmandu", "30d", "2026-03-27 16:30", "2026-04-26 16:30"},
+		{"over a month's end and a leap day", "Europe/Berlin", "30d", "2028-01-31 10:00", "2028-03-01 10:00"},
+		{"over the year's end", "America/New_York", "45d", "2026-12-01 11:00", "2027-01-15 11:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustParse(t, withSequence("{id: a, send: welcome}", "{id: w, wait: "+tt.wait+"}", "{id: b, send: case_study}"))
+			l := at(newLead("cold", "A"), "s", "a", 0, monday)
+			l.TimeZone = tt.zone
+			sent, want := local(t, tt.zone, tt.sent), local(t, tt.zone, tt.want)
+			c.Apply(&l, Plan{Kind: KindSend, Sequence: "s", Step: "a", StepIndex: 0, Template: "welcome"}, sent, "m")
+			if n := l.Nurture; n.Step != "b" || !n.NextAt.Equal(want) {
+				t.Errorf("after the send: step %s due %s, want b due %s", n.Step, n.NextAt.In(want.Location()), want)
+			}
+			// The plan of a lead found at the wait (a late tick, an edited
+			// sequence) counts it the same way.
+			l = at(newLead("cold", "A"), "s", "w", 1, sent, send("s", "a", sent))
+			l.TimeZone = tt.zone
+			if p := c.Plan(l, want.Add(-time.Second)); p.Kind != KindLater || !p.At.Equal(want) {
+				t.Errorf("a second early: %s at %s, want later at %s", p.Kind, p.At.In(want.Location()), want)
+			}
+		})
+	}
+	// Hours are hours: 336h over spring forward ends an hour later on the
+	// wall clock.
+	c := mustParse(t, withSequence("{id: a, send: welcome}", "{id: w, wait: 336h}", "{id: b, send: case_study}"))
+	l := at(newLead("cold", "A"), "s", "a", 0, monday)
+	sent := berlin(t, "2026-03-27 15:30")
+	c.Apply(&l, Plan{Kind: KindSend, Sequence: "s", Step: "a", StepIndex: 0, Template: "welcome"}, sent, "m")
+	if want := sent.Add(336 * time.Hour); !l.Nurture.NextAt.Equal(want) {
+		t.Errorf("336h: due %s, want %s", l.Nurture.NextAt, want)
+	}
+}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/leadflow/leadflow/shared/wallclock"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -98,6 +100,7 @@ type step struct {
 	kind     stepKind
 	template string        // send
 	wait     time.Duration // wait
+	days     int           // wait written in days ("14d"): that many days on the lead's wall clock
 	cond     condition     // branch
 	then     int           // branch: step index when cond holds
 	els      int           // branch: step index otherwise (default: the next step)
@@ -219,7 +222,7 @@ func (s *sequence) describe(st step) string {
 	case stepSend:
 		return "send " + st.template
 	case stepWait:
-		return "wait " + yamlconf.FormatDuration(st.wait)
+		return "wait " + st.waitText()
 	case stepBranch:
 		return fmt.Sprintf("if %s → %s, else → %s", st.cond, s.stepID(st.then), s.stepName(st.els))
 	case stepHandoff:
@@ -285,4 +288,32 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// waitEnd is when a wait step that began at from ends. A wait written in
+// days ends at the same time of day on the lead's wall clock (loc) that
+// many days on, whatever daylight-saving change lies between: "wait:
+// 14d" after an email at 16:30 on a Friday is 16:30 two Fridays on, not
+// 17:30 after the clocks went forward, when the send window had closed
+// (the email went out on Monday). A time the clock skips that day ends
+// the wait at the jump; one it passes twice, the first time. A wait in
+// hours or minutes is that much real time.
+func (st *step) waitEnd(from time.Time, loc *time.Location) time.Time {
+	if st.days == 0 || loc == nil {
+		return from.Add(st.wait)
+	}
+	lt := from.In(loc)
+	y, m, d := lt.Date()
+	h, mi, sec := lt.Clock()
+	ends := wallclock.Times(y, m, d+st.days, h*60+mi, loc)
+	return ends[0].Add(time.Duration(sec)*time.Second + time.Duration(lt.Nanosecond()))
+}
+
+// waitText is a wait step's length as the config writes it: "14d",
+// "72h", "90m".
+func (st *step) waitText() string {
+	if st.days > 0 {
+		return strconv.Itoa(st.days) + "d"
+	}
+	return yamlconf.FormatDuration(st.wait)
 }

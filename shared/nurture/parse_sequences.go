@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -310,6 +311,9 @@ func (p *parser) step(n *yaml.Node, seqWhere string, i int) (step, stepNodes) {
 	case "wait":
 		if d, ok := p.Duration(v, path); ok {
 			st.kind, st.wait = stepWait, d
+			if strings.HasSuffix(strings.TrimSpace(yamlconf.Resolve(v).Value), "d") {
+				st.days = int(d / (24 * time.Hour)) // "14d": days on the lead's clock
+			}
 		}
 	case "branch":
 		if cond, ok := p.branch(k, v, path, &sn); ok {

@@ -144,11 +144,11 @@ func (c *Config) Plan(l lead.Lead, now time.Time) Plan {
 			}
 			return c.planSend(p, &l, st, now)
 		case stepWait:
-			end := clock.Add(st.wait)
+			end := st.waitEnd(clock, c.Location(l))
 			if end.After(now) {
 				p.Kind, p.At = KindLater, end.UTC()
 				p.Step, p.StepIndex = seq.stepID(i+1), i+1
-				p.Reason = fmt.Sprintf("waiting %s after %s, until %s", yamlconf.FormatDuration(st.wait), after,
+				p.Reason = fmt.Sprintf("waiting %s after %s, until %s", st.waitText(), after,
 					end.UTC().Format("Mon 2 Jan 15:04 UTC"))
 				return p
 			}
