@@ -194,7 +194,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	v.Done = true
 	switch out {
 	case "recorded":
-		v.Message = h.recordedMessage(action, claims.Extra, l)
+		v.Message = h.recordedMessage(action, claims.Extra, l, h.Rules.Zone(reader))
 		if Reverses(was, l.Stage) {
 			// A reversal: say what it replaced, and what that did.
 			v.Message = map[lead.Stage]string{
@@ -472,6 +472,17 @@ func (h *Handler) record(ctx context.Context, c token.Claims, action string, a a
 	return out, l, nil
 }
 
+// closeDay is a close date for showing its day to a reader in zone: a
+// date the rep or the CRM gave (midnight UTC, YYYY-MM-DD) is that date
+// anywhere; a won form without one recorded the instant, whose day is
+// the reader's (20:30 on 10 March in Los Angeles, not 11 March in UTC).
+func closeDay(t time.Time, zone *time.Location) time.Time {
+	if u := t.UTC(); u.Equal(u.Truncate(24*time.Hour)) || zone == nil {
+		return u
+	}
+	return t.In(zone)
+}
+
 // whyNoNurture says, to a rep, why a lead sent back gets no nurture email.
 func whyNoNurture(l lead.Lead) string {
 	reason := ""
@@ -493,8 +504,9 @@ func whyNoNurture(l lead.Lead) string {
 	return "it left its sequence (" + strings.ToLower(lead.Humanise(reason)) + ")"
 }
 
-// recordedMessage says what a recorded answer did, in words.
-func (h *Handler) recordedMessage(action, extra string, l lead.Lead) string {
+// recordedMessage says what a recorded answer did, in words, to a reader
+// in zone.
+func (h *Handler) recordedMessage(action, extra string, l lead.Lead, zone *time.Location) string {
 	switch action {
 	case links.ActionAccept:
 		return "Recorded: you accepted this lead. It is yours now."
@@ -524,7 +536,7 @@ func (h *Handler) recordedMessage(action, extra string, l lead.Lead) string {
 		}
 		closed := ""
 		if d := l.Deal; d != nil && !d.ClosedAt.IsZero() {
-			closed = ", closed on " + d.ClosedAt.UTC().Format("2 Jan 2006")
+			closed = ", closed on " + closeDay(d.ClosedAt, zone).Format("2 Jan 2006")
 		}
 		return "Recorded: won (" + amount + closed + "). Congratulations!"
 	case links.ActionLost:

@@ -1023,6 +1023,41 @@ func verifyAny(f *fixture, tok string) (token.Claims, error) {
 	return token.Claims{}, err
 }
 
+// TestWonPageSaysTheRepsCloseDate: a won form without a close date
+// records now, and the page names the day it is for the rep: 20:30 on
+// 10 March in Los Angeles is 11 March in UTC, and the page said "closed
+// on 11 Mar" to a rep who closed the deal on the 10th. A date the rep
+// typed is that date wherever the rep is.
+func TestWonPageSaysTheRepsCloseDate(t *testing.T) {
+	la := strings.Replace(rulesYAML, "{name: Ana, email: ana@example.com}", "{name: Ana, email: ana@example.com, time_zone: America/Los_Angeles}", 1)
+	tokyo := strings.Replace(rulesYAML, "{name: Ana, email: ana@example.com}", "{name: Ana, email: ana@example.com, time_zone: Asia/Tokyo}", 1)
+	for _, tc := range []struct {
+		name, rules, body string
+		now               time.Time
+		want              string
+	}{
+		{"Los Angeles evening, no date", la, "", time.Date(2031, 3, 11, 3, 30, 0, 0, time.UTC), "closed on 10 Mar 2031"},
+		{"Tokyo morning, no date", tokyo, "", time.Date(2031, 3, 10, 20, 0, 0, 0, time.UTC), "closed on 11 Mar 2031"},
+		{"Los Angeles, a typed date", la, "closed_at=2031-03-09", time.Date(2031, 3, 11, 3, 30, 0, 0, time.UTC), "closed on 9 Mar 2031"},
+		{"Tokyo, a typed date", tokyo, "closed_at=2031-03-09", time.Date(2031, 3, 10, 20, 0, 0, 0, time.UTC), "closed on 9 Mar 2031"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			rules, err := qualify.Parse([]byte(tc.rules), "rules.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.h.Rules = rules
+			accepted(t, f)
+			f.now = tc.now
+			r := f.do(t, http.MethodPost, f.tok(links.ActionWon, "ana@example.com"), tc.body)
+			if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, tc.want) {
+				t.Errorf("%d, want %q:\n%.1800s", r.StatusCode, tc.want, r.Body)
+			}
+		})
+	}
+}
+
 // TestWonPageSaysWhatItRecorded: the rep sees the amount and close date
 // as recorded (a typo shows at once), or that none was given.
 func TestWonPageSaysWhatItRecorded(t *testing.T) {
