@@ -234,6 +234,8 @@ func TestWaitInDaysKeepsTheWallClock(t *testing.T) {
 		{"Sydney: 3d over its clocks going back", "Australia/Sydney", "3d", "2026-04-03 16:15", "2026-04-06 16:15"},
 		{"Lord Howe's half-hour change", "Australia/Lord_Howe", "3d", "2026-10-02 16:50", "2026-10-05 16:50"},
 		{"Kathmandu has no change: days are 24 hours", "Asia/Kathmandu", "30d", "2026-03-27 16:30", "2026-04-26 16:30"},
+		{"Santiago: a wait ending in the hour skipped at midnight ends at the jump", "America/Santiago", "21d", "2026-08-16 00:35", "2026-09-06 01:00"},
+		{"Havana: the same", "America/Havana", "7d", "2026-03-01 00:45", "2026-03-08 01:00"},
 		{"over a month's end and a leap day", "Europe/Berlin", "30d", "2028-01-31 10:00", "2028-03-01 10:00"},
 		{"over the year's end", "America/New_York", "45d", "2026-12-01 11:00", "2027-01-15 11:00"},
 	}

@@ -18,15 +18,19 @@ import (
 // day it passes that time twice.
 func Times(y int, mo time.Month, d, minute int, loc *time.Location) []time.Time {
 	t := time.Date(y, mo, d, minute/60, minute%60, 0, 0, loc)
-	if h, m, _ := t.Clock(); h*60+m != minute {
+	// The wall clock t reads against the one asked for, dates included:
+	// a time skipped just after midnight (Santiago, Havana) moves back
+	// into the day before, to a later clock reading.
+	want := time.Date(y, mo, d, minute/60, minute%60, 0, 0, time.UTC)
+	if read := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, time.UTC); !read.Equal(want) {
 		// A gap: time.Date moved off the skipped time. The clock first
 		// read minute or later at the jump, which is where the zone in
 		// effect at t begins (or, had Date moved back, where it ends).
 		start, end := t.ZoneBounds()
 		switch {
-		case h*60+m > minute && !start.IsZero():
+		case read.After(want) && !start.IsZero():
 			t = start
-		case h*60+m < minute && !end.IsZero():
+		case read.Before(want) && !end.IsZero():
 			t = end
 		}
 	}

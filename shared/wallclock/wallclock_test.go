@@ -211,3 +211,52 @@ func TestParseHoliday(t *testing.T) {
 		t.Errorf("every year's 25 December prints as %q", s)
 	}
 }
+
+// TestTimes: the instants a local date's clock first reads a minute —
+// one, the jump over a skipped time, or both readings of a repeated one —
+// also where the clock skips or repeats around midnight (Santiago, Cairo
+// and Havana go forward at 00:00; Santiago goes back at 24:00).
+func TestTimes(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tt := range []struct {
+		name, zone string
+		date       string
+		minute     int
+		want       []time.Time
+	}{
+		{"a plain day", "Europe/Berlin", "2026-11-24", 9 * 60, []time.Time{at("2026-11-24T08:00:00Z")}},
+		{"Berlin: a skipped time is the jump", "Europe/Berlin", "2026-03-29", 2*60 + 30, []time.Time{at("2026-03-29T01:00:00Z")}},
+		{"Berlin: a repeated time, both", "Europe/Berlin", "2026-10-25", 2*60 + 30, []time.Time{at("2026-10-25T00:30:00Z"), at("2026-10-25T01:30:00Z")}},
+		{"Lord Howe: half an hour skipped", "Australia/Lord_Howe", "2026-10-04", 2*60 + 15, []time.Time{at("2026-10-03T15:30:00Z")}},
+		{"Kathmandu: no change", "Asia/Kathmandu", "2026-10-04", 9 * 60, []time.Time{at("2026-10-04T03:15:00Z")}},
+		{"Santiago: midnight skipped", "America/Santiago", "2026-09-06", 0, []time.Time{at("2026-09-06T04:00:00Z")}},
+		{"Santiago: 00:30 skipped", "America/Santiago", "2026-09-06", 30, []time.Time{at("2026-09-06T04:00:00Z")}},
+		{"Santiago: 01:00 after the jump", "America/Santiago", "2026-09-06", 60, []time.Time{at("2026-09-06T04:00:00Z")}},
+		{"Santiago: 23:30 twice before midnight", "America/Santiago", "2026-04-04", 23*60 + 30, []time.Time{at("2026-04-05T02:30:00Z"), at("2026-04-05T03:30:00Z")}},
+		{"Cairo: midnight skipped", "Africa/Cairo", "2026-04-24", 15, []time.Time{at("2026-04-23T22:00:00Z")}},
+		{"Havana: midnight skipped", "America/Havana", "2026-03-08", 45, []time.Time{at("2026-03-08T05:00:00Z")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			loc := zone(t, tt.zone)
+			d, err := time.Parse(time.DateOnly, tt.date)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Times(d.Year(), d.Month(), d.Day(), tt.minute, loc)
+			if len(got) != len(tt.want) {
+				t.Fatalf("Times(%s %s) = %v, want %v", tt.date, Clock(tt.minute), got, tt.want)
+			}
+			for i := range got {
+				if !got[i].Equal(tt.want[i]) {
+					t.Fatalf("Times(%s %s) = %v, want %v", tt.date, Clock(tt.minute), got, tt.want)
+				}
+			}
+		})
+	}
+}
