@@ -94,6 +94,8 @@ func line(r Record, l *lead.Lead) string {
 			return "old confirmation link used by " + who(r, l) + " (a newer request replaced it; nothing changed)"
 		case "opted_out":
 			return "confirmation link used by " + who(r, l) + " after it was unsubscribed (nothing changed)"
+		case "erased":
+			return "confirmation link opened after the address was erased (nothing changed)"
 		case "expired":
 			return "expired confirmation link opened (nothing changed)"
 		case "bad_token":

@@ -143,6 +143,8 @@ func TestLine(t *testing.T) {
 			want: []string{"subscription confirmed by cole@corp.example"}},
 		{name: "confirmation link after unsubscribing", lead: exited(nurtured(), "unsubscribed"), rec: `{"level":"INFO","msg":"optin","status":200,"leadId":"01COLD","outcome":"opted_out"}`,
 			want: []string{"confirmation link used by cole@corp.example after it was unsubscribed (nothing changed)"}},
+		{name: "confirmation link after erasure", rec: `{"level":"INFO","msg":"optin","status":200,"leadId":"01GONE","outcome":"erased"}`,
+			want: []string{"confirmation link opened after the address was erased (nothing changed)"}},
 		{name: "unsubscribed", lead: exited(nurtured(), "unsubscribed"), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}`,
 			want: []string{"unsubscribed: cole@corp.example (suppressed; nurture stopped)"}},
 		{name: "unsubscribed, in no sequence", lead: exited(nurtured(), "completed"), rec: `{"level":"INFO","msg":"unsubscribe","status":200,"leadId":"01COLD","outcome":"unsubscribed"}`,

@@ -294,3 +294,39 @@ func TestStrangerCannotGrowALeadPastWhatItCanStore(t *testing.T) {
 	}
 	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","form_type":"demo_request","message":"Please call me"}`)))
 }
+
+// TestConfirmationLinkOfAnErasedAddress: a person asks for their data to
+// be erased before using the confirmation link (or opens the email again
+// after). The page said "This link was replaced by a newer one: use the
+// link in the latest email you received" — but no newer email exists or
+// will come: the address is suppressed for good. It says the address's
+// data was deleted, offers no button, and nothing is granted.
+func TestConfirmationLinkOfAnErasedAddress(t *testing.T) {
+	clock := &clockAt{t: monday}
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}
+	capture, table, _ := buildAt(t, "capture", base, clock.now, "")
+	admin, _, _ := buildAt(t, "privacy", nil, clock.now, table)
+	sub, _, _ := buildAt(t, "unsubscribe", nil, clock.now, table)
+	ctx := context.Background()
+	email := fmt.Sprintf("erin.%d@smallco.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(strings.Replace(coldBody(email), `"campaign":"newsletter-q4"`, `"campaign":"newsletter-eu"`, 1))))
+	id := capturedID(t, table, email)
+	got := waitConfirmations(t, email, 1)
+	if len(got) != 1 {
+		t.Fatalf("confirmation emails = %d, want 1", len(got))
+	}
+	clock.add(time.Hour)
+	if er, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); er.StatusCode != 200 {
+		t.Fatalf("erase: %d %s", er.StatusCode, er.Body)
+	}
+	clock.add(time.Hour)
+	for _, m := range []string{"GET", "POST"} {
+		code, body := openConfirmation(t, sub, got[0], m)
+		if code != 200 || strings.Contains(body, "<button") || strings.Contains(body, "newer") || !strings.Contains(body, "deleted") {
+			t.Fatalf("%s of an erased address's confirmation link: %d, want a page saying its data was deleted, with no button and no pointer to a newer email:\n%s", m, code, body)
+		}
+	}
+	if l, _ := store.New(testenv.Clients(t).DynamoDB, table).Lead(ctx, id); l.Consent.MarketingOptIn || !l.Erased {
+		t.Fatalf("after the link: erased %v, consent %+v", l.Erased, l.Consent)
+	}
+}

@@ -171,6 +171,8 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			return linkpage.Respond(http.StatusOK, stale), nil
 		case outcomeOptedOut:
 			return linkpage.Respond(http.StatusOK, optedOut), nil
+		case outcomeErased:
+			return linkpage.Respond(http.StatusOK, erased), nil
 		}
 		return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Confirm your subscription", Button: "Yes, send me emails",
 			Body: "Press the button to confirm that you want to receive our emails. You can unsubscribe from any of them."}), nil
@@ -187,6 +189,8 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return linkpage.Respond(http.StatusOK, stale), nil
 	case outcomeOptedOut:
 		return linkpage.Respond(http.StatusOK, optedOut), nil
+	case outcomeErased:
+		return linkpage.Respond(http.StatusOK, erased), nil
 	}
 	return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "Thank you, you are subscribed",
 		Body: "You will receive our emails. Every one of them has a one-click unsubscribe link."}), nil
@@ -198,6 +202,7 @@ const (
 	outcomeAlready   = "already_confirmed"
 	outcomeStale     = "stale_request"
 	outcomeOptedOut  = "opted_out"
+	outcomeErased    = "erased"
 )
 
 // stale is the page of a link with nothing to confirm.
@@ -209,6 +214,11 @@ var stale = linkpage.Page{Title: "Nothing to confirm",
 // does not send the person looking for one.
 var optedOut = linkpage.Page{Title: "Nothing to confirm",
 	Body: "This address is unsubscribed from our emails, so there is nothing left to confirm: you get no marketing email from us."}
+
+// erased is the page of a link whose address's data was erased since:
+// the address is suppressed for good, so no newer link is coming either.
+var erased = linkpage.Page{Title: "Nothing to confirm",
+	Body: "We deleted what we held about this address, so there is nothing to confirm: you get no email from us."}
 
 // wouldFind is what pressing the button would find, on a copy of the
 // lead: outcomeConfirmed (it would confirm), or what refused says. A lead
@@ -222,12 +232,14 @@ func (h *Handler) wouldFind(ctx context.Context, leadID, requestID string, now t
 }
 
 // refused is why lead l has nothing to confirm: already confirmed, its
-// address suppressed since, or another request's link.
+// data erased or its address suppressed since, or another request's link.
 func refused(l lead.Lead) string {
 	switch {
 	case l.Consent.MarketingOptIn && l.Consent.Method == lead.ConsentByConfirmation:
 		return outcomeAlready // a second click, or the mail client's
-	case l.Suppressed != "" && !l.Erased:
+	case l.Erased:
+		return outcomeErased
+	case l.Suppressed != "":
 		return outcomeOptedOut
 	}
 	return outcomeStale
