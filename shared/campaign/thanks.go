@@ -100,8 +100,10 @@ type ThanksData struct {
 // nil c the API's generic one (GET /thanks, for posts of no known
 // campaign): the campaign file's thank_you text, else a default that
 // thanks the visitor, says what happens next and, for a ticked consent
-// box, that a confirmation email is on its way (double opt-in) — nothing
-// the visitor typed is shown. It looks like the campaign page and uses
+// box, that a confirmation email is on its way (double opt-in; with
+// single opt-in, for an address given before) — true whether or not the
+// address was known, which the page never tells; nothing the visitor
+// typed is shown. It looks like the campaign page and uses
 // only its stylesheet (PageStyles).
 func RenderThanks(w io.Writer, c *Campaign, d ThanksData) error {
 	base := strings.TrimRight(d.Base, "/")
@@ -132,9 +134,9 @@ func RenderThanks(w io.Writer, c *Campaign, d ThanksData) error {
 		v.Home, v.HomeName = d.Home, u.Host
 	}
 	if mode == lead.ConsentSingle {
-		v.Consent = "If you ticked the box to hear from us, our emails will follow. Each one has a link to unsubscribe."
+		v.Consent = "If you ticked the box to hear from us, our emails will follow. Each one has a link to unsubscribe. If you gave us this address before, a confirmation email comes first: use the link in it."
 	} else {
-		v.Consent = "If you ticked the box to hear from us, a confirmation email is on its way. Nothing else is sent to you until you use the link in it."
+		v.Consent = "If you ticked the box to hear from us and are not subscribed yet, a confirmation email is on its way: our emails start once you use the link in it."
 	}
 	return thanksTemplate().ExecuteTemplate(w, "thanks", v)
 }
