@@ -14,6 +14,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/bidi"
+
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
 )
@@ -125,6 +127,12 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 	if e.Subject == "" {
 		return Email{}, fmt.Errorf("%w: the subject is empty for this lead", ErrRender)
 	}
+	var own bytes.Buffer
+	if err := t.subject.Execute(&own, d.placeholders()); err == nil {
+		if mark := directionMark(firstStrong(own.String())); mark != "" && firstStrong(e.Subject) != firstStrong(own.String()) {
+			e.Subject = mark + mail.Truncate(mail.OneLine(sb.String()), maxSubject-1)
+		}
+	}
 	e.Links = hrefs(hb.String(), d.UnsubscribeURL)
 
 	body := hb.String()
@@ -144,6 +152,57 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 		e.Text += postal + "\n"
 	}
 	return e, nil
+}
+
+// placeholders is d with every value the lead gave (and the "there" of
+// no name) replaced by "…", which has no direction: the template's own
+// text, taking the same {{if}} branches as d.
+func (d TemplateData) placeholders() TemplateData {
+	p := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return "…"
+	}
+	return TemplateData{FirstName: p(d.FirstName), Name: p(d.Name), Company: p(d.Company), JobTitle: p(d.JobTitle),
+		Industry: p(d.Industry), Country: p(d.Country), UnsubscribeURL: d.UnsubscribeURL}
+}
+
+// Directions of text, by its first strong character (Unicode bidi rule
+// P2, which mail clients that lay a subject out by its content apply).
+const (
+	noDirection = iota
+	leftToRight
+	rightToLeft
+)
+
+// firstStrong is the direction of s's first strong character.
+func firstStrong(s string) int {
+	for _, r := range s {
+		p, _ := bidi.LookupRune(r)
+		switch p.Class() {
+		case bidi.L:
+			return leftToRight
+		case bidi.R, bidi.AL:
+			return rightToLeft
+		}
+	}
+	return noDirection
+}
+
+// directionMark is the invisible character that starts a line in
+// direction dir: U+200E LEFT-TO-RIGHT MARK or U+200F RIGHT-TO-LEFT MARK.
+// A subject whose first letter is the lead's ("محمد, three ways…") begins
+// with its template's, so a client lays it out as the template reads,
+// not as the name does.
+func directionMark(dir int) string {
+	switch dir {
+	case leftToRight:
+		return "\u200e"
+	case rightToLeft:
+		return "\u200f"
+	}
+	return ""
 }
 
 const footerText = "You are getting this email because you asked us to keep in touch."

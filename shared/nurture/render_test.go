@@ -250,3 +250,44 @@ func TestRenderWrapsLongValuesOnAPhone(t *testing.T) {
 		t.Errorf("the layout does not wrap long words:\n%s", e.HTML)
 	}
 }
+
+// TestRenderSubjectKeepsItsTemplatesDirection: mail clients lay a subject
+// out in the direction of its first strong letter (Apple Mail, and any
+// client showing it with dir="auto"), so "{{.FirstName}}, three ways…"
+// for محمد read "three ways teams cut lead response time ,محمد" — the
+// English subject right to left, its comma on the wrong side. A subject
+// whose first letter is the lead's and of the other direction than the
+// template's own text starts with the invisible mark of the template's
+// direction (U+200E, or U+200F for a right-to-left template); any other
+// subject is as rendered.
+func TestRenderSubjectKeepsItsTemplatesDirection(t *testing.T) {
+	arabic := replaceOnce(t, full, `subject: "{{.FirstName}}, three ways teams cut lead response time"`, `subject: "{{.FirstName}}، ثلاث طرق لتسريع الرد"`)
+	tests := []struct {
+		name, config, leadName, template, want string
+	}{
+		{"Arabic name first, English template", full, "محمد أحمد", "welcome", "\u200eمحمد, three ways teams cut lead response time"},
+		{"Hebrew name first, English template", full, "דוד לוי", "welcome", "\u200eדוד, three ways teams cut lead response time"},
+		{"Latin name first, English template", full, "Dana Whitfield", "welcome", "Dana, three ways teams cut lead response time"},
+		{"CJK name first, English template", full, "山田 太郎", "welcome", "山田, three ways teams cut lead response time"},
+		{"no name, English template", full, "", "welcome", "there, three ways teams cut lead response time"},
+		{"Arabic company inside an English subject", full, "", "case_study", "How شركة المثال could answer in minutes"},
+		{"Latin name first, Arabic template", arabic, "Dana Whitfield", "welcome", "\u200fDana، ثلاث طرق لتسريع الرد"},
+		{"Arabic name first, Arabic template", arabic, "محمد أحمد", "welcome", "محمد، ثلاث طرق لتسريع الرد"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLead("cold", "A")
+			l.Name = tc.leadName
+			if tc.template == "case_study" {
+				l.Company = "شركة المثال"
+			}
+			e, err := mustParse(t, tc.config).Render(tc.template, l, unsubscribeURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Subject != tc.want {
+				t.Errorf("subject = %q (%+q), want %q", e.Subject, e.Subject, tc.want)
+			}
+		})
+	}
+}
