@@ -267,7 +267,7 @@ func TestCheckConfigChecksSegments(t *testing.T) {
 	write("bad.yaml", "version: 1\nid: bad\ndescription: typos\nconditions:\n  campaign: q4-demo\n  variant: c\n  reasons: {any_of: [jobseeker]}\n")
 	code, _, errOut = runCmd("check-config", "-campaigns", campaigns, "-segments", dir)
 	for _, want := range []string{
-		bad + `:6: conditions.variant: q4-demo has no variant "c" (known: a, b)`,
+		bad + `:6: conditions.variant: q4-demo has no variant "c" (known: a, b; if its leads still carry it, keep it in the campaign file with retired: true)`,
 		bad + `:7: conditions.reasons: no reason code "jobseeker" in the qualification config's disqualifiers or reject_reasons (did you mean "job_seeker"? If leads still carry it from an earlier config, list it under retired_reasons)`,
 	} {
 		if code != 1 || !strings.Contains(errOut, want+"\n") {
