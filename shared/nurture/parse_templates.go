@@ -44,15 +44,16 @@ var (
 
 func (p *parser) template(k, n *yaml.Node, where string) (*emailTemplate, bool) {
 	var subj, html, text *yaml.Node
+	t := &emailTemplate{}
+	before := p.Count()
 	if !p.Object(k, n, where,
 		yamlconf.Required("subject", func(_, v *yaml.Node) { subj = v }),
 		yamlconf.Required("html", func(_, v *yaml.Node) { html = v }),
 		yamlconf.Required("text", func(_, v *yaml.Node) { text = v }),
+		yamlconf.Optional("reply_to", func(_, v *yaml.Node) { t.replyTo = p.replyTo(v, where+".reply_to") }),
 	) || subj == nil || html == nil || text == nil {
 		return nil, false
 	}
-	before := p.Count()
-	t := &emailTemplate{}
 	if src, ok := p.templateSource(subj, where+".subject"); ok {
 		if strings.ContainsAny(src, "\r\n") {
 			p.Errf(subj, "%s.subject: must be one line", where)
@@ -101,6 +102,19 @@ func (p *parser) template(k, n *yaml.Node, where string) (*emailTemplate, bool) 
 		return nil, false
 	}
 	return t, true
+}
+
+// replyTo reads a template's reply_to: sales, or an address SES takes.
+func (p *parser) replyTo(n *yaml.Node, where string) string {
+	v := yamlconf.Resolve(n)
+	if v != nil && v.Kind == yaml.ScalarNode {
+		s := strings.TrimSpace(v.Value)
+		if s == ReplyToSales || (s != "" && mail.ReplyTo(s) == s) {
+			return s
+		}
+	}
+	p.Errf(n, "%s: expected sales (the sales address) or an email address, got %s", where, yamlconf.What(n))
+	return ""
 }
 
 // templateSource reads a template's text, which must not be empty.

@@ -29,6 +29,9 @@ type Email struct {
 	// duplicates and without the unsubscribe link, rendered as the template
 	// gives them: what click tracking may later wrap and redirect to.
 	Links []string
+	// ReplyTo is the template's reply_to: "" (replies go to the
+	// sender), ReplyToSales, or an address.
+	ReplyTo string
 }
 
 // TemplateData is what a template sees. Every value comes from the lead
@@ -51,7 +54,14 @@ type emailTemplate struct {
 	subject *texttemplate.Template
 	html    *htmltemplate.Template
 	text    *texttemplate.Template
+	// replyTo is where replies go: "" the sender, ReplyToSales the sales
+	// address, else an address (the template's reply_to).
+	replyTo string
 }
+
+// ReplyToSales is the reply_to of a template whose replies go to the
+// sales address (Runner.Sales).
+const ReplyToSales = "sales"
 
 // maxSubject caps the subject in characters: long subjects are cut by
 // every client anyway, and a cap bounds what a lead's input can put there.
@@ -134,6 +144,7 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 		}
 	}
 	e.Links = hrefs(hb.String(), d.UnsubscribeURL)
+	e.ReplyTo = t.replyTo
 
 	body := hb.String()
 	isDoc := isDocument(body)

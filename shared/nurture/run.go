@@ -40,6 +40,9 @@ type Runner struct {
 	// unsubscribe too; it must be a mailbox someone processes, so none is
 	// offered by default (the one-click link is processed automatically).
 	From, Mailbox string
+	// Sales is the sales address, where replies to a template with
+	// reply_to: sales go ("": to the sender).
+	Sales string
 	// TrackOpens adds an open-tracking pixel to every email (off by
 	// default: image proxies and privacy features make opens unreliable).
 	TrackOpens bool
@@ -235,7 +238,11 @@ func (r *Runner) message(l lead.Lead, p Plan, now time.Time) (mail.Message, erro
 	if r.Mailbox != "" {
 		listUnsub += ", <mailto:" + r.Mailbox + "?subject=unsubscribe>"
 	}
-	return mail.Message{From: r.From, To: l.Email, Subject: e.Subject, HTML: html, Text: text,
+	replyTo := e.ReplyTo
+	if replyTo == ReplyToSales {
+		replyTo = r.Sales
+	}
+	return mail.Message{From: r.From, To: l.Email, ReplyTo: replyTo, Subject: e.Subject, HTML: html, Text: text,
 		Headers: map[string]string{
 			"List-Unsubscribe":      listUnsub,
 			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

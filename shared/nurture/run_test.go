@@ -334,3 +334,59 @@ func TestAClaimOfAnEarlierRoundIsNotThisRoundsEmail(t *testing.T) {
 		})
 	}
 }
+
+// TestReplyTo: a template that asks the lead to reply ("just reply to
+// this email") names where replies go — reply_to: sales, the sales
+// address, or an address of its own; without it replies go to the
+// sender, as before.
+func TestReplyTo(t *testing.T) {
+	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
+	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
+	for _, tc := range []struct{ name, line, sales, want string }{
+		{"none", "", "sales@example.com", ""},
+		{"sales", "    reply_to: sales\n", "sales@example.com", "sales@example.com"},
+		{"sales without a sales address", "    reply_to: sales\n", "", ""},
+		{"an address", "    reply_to: Customer Success <success@example.com>\n", "sales@example.com", "Customer Success <success@example.com>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seq, err := Parse([]byte(strings.Replace(linksYAML, "  t:\n", "  t:\n"+tc.line, 1)), "t.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", Sales: tc.sales, PostalAddress: testPostal, BaseURL: "https://leads.example.com"}
+			m, err := r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.ReplyTo != tc.want {
+				t.Fatalf("Reply-To %q, want %q", m.ReplyTo, tc.want)
+			}
+			if err := m.Validate(); err != nil {
+				t.Fatalf("the message would be refused: %v", err)
+			}
+		})
+	}
+	for _, tc := range []struct{ value, want string }{
+		{"marketing", `t.yaml:8: templates.t.reply_to: expected sales (the sales address) or an email address, got "marketing"`},
+		{"ann@", `t.yaml:8: templates.t.reply_to: expected sales (the sales address) or an email address, got "ann@"`},
+		{"[a, b]", `t.yaml:8: templates.t.reply_to: expected sales (the sales address) or an email address, got a list`},
+	} {
+		_, err := Parse([]byte(strings.Replace(linksYAML, "  t:\n", "  t:\n    reply_to: "+tc.value+"\n", 1)), "t.yaml")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("reply_to %s: %v, want %s", tc.value, err, tc.want)
+		}
+	}
+}
+
+// The shipped check-in after "not now" asks the lead to reply: its
+// replies reach sales, not the sender's mailbox.
+func TestShippedNotNowCheckinRepliesToSales(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := c.templates["not_now_checkin"]
+	if tmpl == nil || tmpl.replyTo != ReplyToSales {
+		t.Fatalf("not_now_checkin: %+v", tmpl)
+	}
+}
