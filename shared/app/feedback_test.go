@@ -401,7 +401,13 @@ func newAlerted(t *testing.T, name string) alerted {
 	if a.alert = mailFor(t, a.email, 1); len(a.alert) != 1 {
 		t.Fatal("no alert for the hot lead")
 	}
-	a.call = func(file, tok string) (int, string) {
+	a.call = caller(t, fb)
+	return a
+}
+
+// caller calls the feedback function fb with a sample event and a token.
+func caller(t *testing.T, fb app.Handlers) func(file, tok string) (int, string) {
+	return func(file, tok string) (int, string) {
 		t.Helper()
 		ev := sampleEvent(t, file)
 		ev.PathParameters = map[string]string{"token": tok}
@@ -411,7 +417,6 @@ func newAlerted(t *testing.T, name string) alerted {
 		}
 		return r.StatusCode, r.Body
 	}
-	return a
 }
 
 // crmEvent is the sample CRM outcome event with detail.

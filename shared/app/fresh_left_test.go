@@ -37,19 +37,10 @@ func TestNoFreshLinksForARepWhoLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	fb, _, logs := buildAt(t, "feedback", map[string]string{"QUALIFY_CONFIG": cfg}, a.clock.now, a.table)
-	call := func(file string) (int, string) {
-		t.Helper()
-		ev := sampleEvent(t, file)
-		ev.PathParameters = map[string]string{"token": accept}
-		r, err := fb.HTTP(t.Context(), ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.StatusCode, r.Body
-	}
+	call := caller(t, fb)
 	a.clock.add(links.AlertTTL + time.Hour)
 	for _, file := range []string{"feedback-page.json", "feedback-fresh-links.json"} {
-		code, body := call(file)
+		code, body := call(file, accept)
 		if code != 403 || !strings.Contains(body, "You are no longer in the sales routing") || strings.Contains(body, "Send me a fresh link") {
 			t.Fatalf("%s: %d\n%s", file, code, body)
 		}
