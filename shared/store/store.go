@@ -37,6 +37,8 @@ type DynamoDB interface {
 type Store struct {
 	db    DynamoDB
 	table string
+	// pause waits between a batch write's tries (nil: sleep; tests).
+	pause func(context.Context, time.Duration) error
 }
 
 // New returns a store over one table of the SDK client.

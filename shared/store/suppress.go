@@ -171,12 +171,8 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 			}
 			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 		}
-		for len(reqs) > 0 {
-			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.table: reqs}})
-			if err != nil {
-				return wrap("erase events", err)
-			}
-			reqs = out.UnprocessedItems[s.table]
+		if err := s.batchWrite(ctx, "erase events", reqs); err != nil {
+			return err
 		}
 	}
 	l.Suppressed = "erasure"
@@ -219,12 +215,45 @@ func (s *Store) emptyInbox(ctx context.Context, leadID string) error {
 		for i, t := range touches {
 			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(leadPK(leadID), inboxSK(t.ID))}}
 		}
-		for len(reqs) > 0 {
-			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.table: reqs}})
-			if err != nil {
-				return wrap("erase inbox", err)
-			}
-			reqs = out.UnprocessedItems[s.table]
+		if err := s.batchWrite(ctx, "erase inbox", reqs); err != nil {
+			return err
 		}
+	}
+}
+
+// batchWrite writes reqs, and again the ones DynamoDB leaves unprocessed
+// (it does when the table is throttled), after a pause that doubles from
+// 25 ms up to a second, as AWS asks of BatchWriteItem's callers — not in
+// a tight loop against a throttled table. ctx ends it.
+func (s *Store) batchWrite(ctx context.Context, what string, reqs []types.WriteRequest) error {
+	wait := 25 * time.Millisecond
+	for {
+		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.table: reqs}})
+		if err != nil {
+			return wrap(what, err)
+		}
+		if reqs = out.UnprocessedItems[s.table]; len(reqs) == 0 {
+			return nil
+		}
+		pause := s.pause
+		if pause == nil {
+			pause = sleep
+		}
+		if err := pause(ctx, wait); err != nil {
+			return wrap(what, err)
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
