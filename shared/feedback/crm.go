@@ -153,7 +153,9 @@ func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID
 	dec := json.NewDecoder(bytes.NewReader(detail))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&o); err != nil {
-		h.Log.Warn("crm outcome", "outcome", "invalid", "eventId", eventID, "error", jsonProblem(err))
+		// Unreadable: dropped (no retry reads it), and an error — an
+		// integration that names a field wrong loses every outcome.
+		h.Log.Error("crm outcome", "outcome", "invalid", "eventId", eventID, "error", jsonProblem(err))
 		return nil
 	}
 	if o.EventID == "" {

@@ -1073,3 +1073,29 @@ func TestWonPageSaysWhatItRecorded(t *testing.T) {
 		}
 	}
 }
+
+// TestAnUnreadableCRMEventIsAnError: a CRM event the handler cannot read
+// (a field name the integration got wrong, not JSON) is dropped — a
+// retry would not read it either — so it is logged at ERROR, which the
+// feedback function's error-log alarm pages for: an integration sending
+// every outcome under a wrong field name loses them all otherwise,
+// unseen. An outcome that reads but does not apply (an unknown lead) is a
+// warning: a CRM may sync deals leadflow never saw.
+func TestAnUnreadableCRMEventIsAnError(t *testing.T) {
+	for _, tc := range []struct{ name, detail, level string }{
+		{"wrong field name", `{"leadId":"L1","stage":"sql","event_id":"crm-1"}`, "ERROR"},
+		{"not JSON", `stage=sql`, "ERROR"},
+		{"an unknown lead", `{"lead_id":"L404","stage":"sql","event_id":"crm-2"}`, "WARN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.logs.Reset()
+			if err := f.h.HandleOutcomeEvent(context.Background(), []byte(tc.detail), "eb-1"); err != nil {
+				t.Fatal(err)
+			}
+			if logs := f.logs.String(); !strings.Contains(logs, `"level":"`+tc.level+`"`) {
+				t.Fatalf("logs, want a %s line:\n%s", tc.level, logs)
+			}
+		})
+	}
+}
