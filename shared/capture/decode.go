@@ -57,7 +57,18 @@ func decodeForm(body []byte) (decoded, error) {
 	return d, nil
 }
 
+// MaxJSONDepth is how deep a JSON body may nest objects and arrays: a
+// lead is one object and its answers one more, and a value that is an
+// object or array (refused, by its field) one more again. Deeper bodies
+// are refused before they are taken apart, which costs more the deeper
+// they nest.
+const MaxJSONDepth = 16
+
 func decodeJSON(body []byte) (decoded, error) {
+	if jsonDepth(body) > MaxJSONDepth {
+		return decoded{}, fmt.Errorf("%w: body nests objects and arrays more than %d deep; send one object of fields, with answers an object of strings",
+			httpapi.ErrBadRequest, MaxJSONDepth)
+	}
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&raw); err != nil || raw == nil {
@@ -110,6 +121,25 @@ func decodeJSON(body []byte) (decoded, error) {
 		}
 	}
 	return d, nil
+}
+
+// jsonDepth is how deep body nests objects and arrays, whatever its
+// strings hold; it reads body once, valid JSON or not.
+func jsonDepth(body []byte) int {
+	depth, deepest := 0, 0
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '"':
+			i = stringEnd(body, i)
+		case '{', '[':
+			if depth++; depth > deepest {
+				deepest = depth
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // jsonScalar turns a JSON string, number, boolean or null into text.
@@ -184,9 +214,11 @@ func textProblems(body []byte) []lead.FieldError {
 					reason = "its name " + reason
 				}
 			}
-			if field := path(); reason != "" && len(stack) > 0 && !seen[field] {
-				seen[field] = true
-				out = append(out, lead.FieldError{Field: field, Reason: reason})
+			if reason != "" && len(stack) > 0 {
+				if field := path(); !seen[field] {
+					seen[field] = true
+					out = append(out, lead.FieldError{Field: field, Reason: reason})
+				}
 			}
 			i = end
 		}

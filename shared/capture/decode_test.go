@@ -1,9 +1,12 @@
 package capture
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 )
 
@@ -57,6 +60,42 @@ func TestDecodeJSONRefusesBrokenText(t *testing.T) {
 			}
 			if tt.name == "in an answer" && (d.input.Answers["tool"] != "ok" || len(d.input.Answers) != 1) {
 				t.Fatalf("answers = %q, want only tool", d.input.Answers)
+			}
+		})
+	}
+}
+
+// TestDecodeJSONRefusesDeepNesting: a lead is one object and its answers
+// one more; a body nested thousands deep (60 KB of `{"a":`) cost seconds
+// of CPU to take apart (every string's path walked the whole stack), so
+// one request could hold the function until its timeout. It is refused
+// before it is taken apart, while the shallow mistakes are still named
+// field by field.
+func TestDecodeJSONRefusesDeepNesting(t *testing.T) {
+	deep := func(n int, open, close string) string {
+		return `{"email":"a@b.example","x":` + strings.Repeat(open, n) + `1` + strings.Repeat(close, n) + `}`
+	}
+	for _, tt := range []struct {
+		name, body string
+		refused    bool
+	}{
+		{"objects thousands deep", deep(9999, `{"a":`, `}`), true},
+		{"arrays thousands deep", deep(9999, `[`, `]`), true},
+		{"just past the limit", deep(MaxJSONDepth, `[`, `]`), true},
+		{"at the limit", deep(MaxJSONDepth-1, `[`, `]`), false},
+		{"brackets inside strings do not count", `{"email":"a@b.example","message":"` + strings.Repeat(`{[`, 5000) + `"}`, false},
+		{"escaped quotes do not end a string", `{"email":"a@b.example","message":"\"` + strings.Repeat(`[`, 100) + `"}`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decodeJSON([]byte(tt.body))
+			if tt.refused {
+				if !errors.Is(err, httpapi.ErrBadRequest) || !strings.Contains(err.Error(), "deep") {
+					t.Fatalf("err = %v, want a bad request saying the body nests too deep", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("err = %v, want the body decoded", err)
 			}
 		})
 	}
