@@ -32,10 +32,25 @@ type decoded struct {
 	bot      bool
 }
 
+// MaxFieldNames is how many names (fields, answers and the transport
+// fields together) a body may carry: a lead has 25 fields and
+// lead.MaxAnswers answers, besides the honeypot and _idem, so a body
+// naming more is refused as a whole, rather than each made-up name on
+// its own (an answer and a log line listing thousands of them).
+const MaxFieldNames = 64
+
+// errTooManyFields is the refusal of a body naming more than
+// MaxFieldNames.
+var errTooManyFields = fmt.Errorf("%w: body has more than %d fields and answers; a lead has at most %d answers besides its fields",
+	httpapi.ErrBadRequest, MaxFieldNames, lead.MaxAnswers)
+
 func decodeForm(body []byte) (decoded, error) {
 	vals, err := url.ParseQuery(string(body))
 	if err != nil {
 		return decoded{}, fmt.Errorf("%w: body is not valid form encoding", httpapi.ErrBadRequest)
+	}
+	if len(vals) > MaxFieldNames {
+		return decoded{}, errTooManyFields
 	}
 	d := decoded{input: lead.Input{Fields: map[string]string{}}}
 	for k, vs := range vals {
@@ -77,6 +92,13 @@ func decodeJSON(body []byte) (decoded, error) {
 	if dec.More() {
 		return decoded{}, fmt.Errorf("%w: body must be a single JSON object", httpapi.ErrBadRequest)
 	}
+	names := len(raw) // every name but "answers", which holds names of its own
+	if _, ok := raw["answers"]; ok {
+		names--
+	}
+	if names > MaxFieldNames {
+		return decoded{}, errTooManyFields
+	}
 	d := decoded{input: lead.Input{Fields: map[string]string{}}}
 	// encoding/json silently turns broken text into U+FFFD; find it in the
 	// raw body first and leave those fields out.
@@ -98,6 +120,9 @@ func decodeJSON(body []byte) (decoded, error) {
 			if err := json.Unmarshal(v, &answers); err != nil {
 				d.problems = append(d.problems, lead.FieldError{Field: k, Reason: "must be an object of strings"})
 				continue
+			}
+			if names+len(answers) > MaxFieldNames {
+				return decoded{}, errTooManyFields
 			}
 			d.input.Answers = make(map[string]string, len(answers))
 			for ak, av := range answers {

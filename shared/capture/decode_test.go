@@ -100,3 +100,58 @@ func TestDecodeJSONRefusesDeepNesting(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeRefusesFieldFloods: a lead has 25 fields, 30 answers and two
+// transport fields, so a body naming more than MaxFieldNames is refused
+// as a whole. Before, each of 8000 made-up names (60 KB of "&f1=&f2=…")
+// was refused on its own: a 400 KB answer, a 300 KB log line and a
+// quadratic search for duplicates among the problems.
+func TestDecodeRefusesFieldFloods(t *testing.T) {
+	form := func(n int, name string) string {
+		var b strings.Builder
+		b.WriteString("email=a%40b.example")
+		for i := 1; i < n; i++ {
+			fmt.Fprintf(&b, "&"+name+"=x", i)
+		}
+		return b.String()
+	}
+	object := func(n int) string {
+		var b strings.Builder
+		b.WriteString(`"k0":"x"`)
+		for i := 1; i < n; i++ {
+			fmt.Fprintf(&b, `,"k%d":"x"`, i)
+		}
+		return "{" + b.String() + "}"
+	}
+	for _, tt := range []struct {
+		name, body    string
+		json, refused bool
+	}{
+		{"a form of thousands of names", form(8000, "f%d"), false, true},
+		{"a form of thousands of answers", form(8000, "answers[k%d]"), false, true},
+		{"a form one name past the limit", form(MaxFieldNames+1, "f%d"), false, true},
+		{"a form at the limit", form(MaxFieldNames, "f%d"), false, false},
+		{"a JSON body of thousands of names", object(8000), true, true},
+		{"JSON answers of thousands of keys", `{"email":"a@b.example","answers":` + object(8000) + `}`, true, true},
+		{"JSON names and answers together past the limit", strings.TrimSuffix(object(40), "}") + `,"answers":` + object(40) + `}`, true, true},
+		{"JSON at the limit", strings.TrimSuffix(object(MaxFieldNames-31), "}") + `,"answers":` + object(30) + `}`, true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.json {
+				_, err = decodeJSON([]byte(tt.body))
+			} else {
+				_, err = decodeForm([]byte(tt.body))
+			}
+			if tt.refused {
+				if !errors.Is(err, httpapi.ErrBadRequest) || !strings.Contains(err.Error(), "fields") {
+					t.Fatalf("err = %v, want a bad request saying the body has too many fields", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("err = %v, want the body decoded", err)
+			}
+		})
+	}
+}
