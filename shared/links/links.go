@@ -51,9 +51,16 @@ const (
 // the snippet on that site can bind page views to the lead.
 const VisitorParam = "lf"
 
-// Click is the tracked form of target for one lead's email.
+// Click is the tracked form of target for one lead's email; "" when the
+// target is too long to ride in a token the route reads (token.MaxLen:
+// some 690 characters of URL), which would make a redirect that never
+// works: such a link is sent as it is, untracked.
 func Click(keys token.Keys, base, leadID, target string, now time.Time) string {
-	return url(base, "/t/c/", keys.Sign(token.Claims{Action: ActionClick, Subject: leadID, Extra: target, Expires: now.Add(ClickTTL)}))
+	tok := keys.Sign(token.Claims{Action: ActionClick, Subject: leadID, Extra: target, Expires: now.Add(ClickTTL)})
+	if len(tok) > token.MaxLen {
+		return ""
+	}
+	return url(base, "/t/c/", tok)
 }
 
 // OpenPixel is the URL of the open-tracking pixel for one email to a lead;

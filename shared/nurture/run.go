@@ -219,13 +219,18 @@ func (r *Runner) message(l lead.Lead, p Plan, now time.Time) (mail.Message, erro
 	}
 	// Longest links first: one link may be a prefix of another. In the
 	// HTML a link may be written escaped (&amp;) or as typed (&).
-	targets := append([]string(nil), e.Links...)
-	sort.Slice(targets, func(i, j int) bool { return len(targets[i]) > len(targets[j]) })
-	var htmlPairs []string
-	tracked := make([]string, len(targets))
-	for i, link := range targets {
-		tracked[i] = links.Click(r.Keys, base, l.ID, link, now)
-		to := `href="` + htmlAttr(tracked[i]) + `"`
+	// A link too long for a click token (links.Click is "") stays as
+	// written, untracked.
+	sorted := append([]string(nil), e.Links...)
+	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
+	var htmlPairs, targets, tracked []string
+	for _, link := range sorted {
+		click := links.Click(r.Keys, base, l.ID, link, now)
+		if click == "" {
+			continue
+		}
+		targets, tracked = append(targets, link), append(tracked, click)
+		to := `href="` + htmlAttr(click) + `"`
 		htmlPairs = append(htmlPairs, `href="`+htmlAttr(link)+`"`, to, `href="`+link+`"`, to)
 	}
 	html := strings.NewReplacer(htmlPairs...).Replace(e.HTML)

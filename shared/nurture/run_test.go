@@ -390,3 +390,50 @@ func TestShippedNotNowCheckinRepliesToSales(t *testing.T) {
 		t.Fatalf("not_now_checkin: %+v", tmpl)
 	}
 }
+
+// TestALinkTooLongToTrackIsSentAsItIs: a click token holds its target,
+// and Verify reads no token over token.MaxLen, so a link of ~700+
+// characters (a prefilled form, a long tracking URL) wrapped in a click
+// redirect answered "This link does not work" to every reader. It goes
+// out as written, untracked, in both parts; the short link beside it is
+// still tracked, and every tracked link verifies.
+func TestALinkTooLongToTrackIsSentAsItIs(t *testing.T) {
+	long := "https://forms.example.com/prefill?" + strings.Repeat("entry.1234567=answer&", 40)
+	src := `version: 1
+sequences:
+  - id: s
+    steps:
+      - {id: one, send: t}
+templates:
+  t:
+    subject: "Hi {{.FirstName}}"
+    html: '<p><a href="` + long + `">the form</a> or <a href="https://x.example/a">our site</a></p>'
+    text: "the form: ` + long + ` or our site: https://x.example/a"
+`
+	seq, err := Parse([]byte(src), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
+	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", PostalAddress: testPostal, BaseURL: "https://leads.example.com"}
+	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
+	now := time.Now()
+	m, err := r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for part, body := range map[string]string{"html": strings.ReplaceAll(m.HTML, "&amp;", "&"), "text": m.Text} {
+		if !strings.Contains(body, long) {
+			t.Errorf("%s part lost the long link:\n%s", part, body)
+		}
+		if n := strings.Count(body, "https://leads.example.com/t/c/"); n != 1 {
+			t.Errorf("%s part has %d tracked links, want 1 (the short one)", part, n)
+		}
+		for _, rest := range strings.Split(body, "https://leads.example.com/t/c/")[1:] {
+			tok := rest[:strings.IndexAny(rest, "\" \n")]
+			if _, err := keys.Verify(tok, "click", now); err != nil {
+				t.Errorf("%s part: a tracked link does not verify: %v", part, err)
+			}
+		}
+	}
+}
