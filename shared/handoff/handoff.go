@@ -367,12 +367,16 @@ func (s *Service) outcome(ctx context.Context, l lead.Lead, job string, out send
 	return NothingDue, nil
 }
 
-// chooseRecipient fills in the rep (handoff) or escalation target once.
+// chooseRecipient fills in the rep (handoff) or escalation target once:
+// a claim released unsent (SES throttled, sending paused, a refusal's
+// back-off) keeps it for the next try — unless a deploy meanwhile took
+// them out of the routing config or marked them away, when the email,
+// not sent yet, goes to someone who is there instead.
 func (s *Service) chooseRecipient(ctx context.Context, l *lead.Lead, job string) error {
 	h := l.Handoff
 	switch job {
 	case jobHandoff:
-		if h.Rep != "" {
+		if h.Rep != "" && s.present(h.Rep) {
 			return nil
 		}
 		name, team := s.Rules.Route(*l)
@@ -385,7 +389,7 @@ func (s *Service) chooseRecipient(ctx context.Context, l *lead.Lead, job string)
 	case jobReminder, jobAsked:
 		return nil // the rep who accepted it
 	case jobEscalation:
-		if h.EscalatedTo != "" {
+		if h.EscalatedTo != "" && s.present(h.EscalatedTo) {
 			return nil
 		}
 		// The team lead of the team alerted, whose rep missed the
@@ -398,6 +402,14 @@ func (s *Service) chooseRecipient(ctx context.Context, l *lead.Lead, job string)
 		h.EscalatedTo = s.repAfter(team, h.Rep).Email
 	}
 	return nil
+}
+
+// present reports whether the routing config lists addr, not away, as
+// someone who takes alerts (a rep or team lead of a team, or the
+// fallback sales address).
+func (s *Service) present(addr string) bool {
+	listed, away := holds(s.Rules, s.Fallback, addr)
+	return listed && !away
 }
 
 // repAfter is who an escalation goes to in a team without a team lead
