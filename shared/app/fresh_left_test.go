@@ -24,18 +24,7 @@ func TestNoFreshLinksForARepWhoLeft(t *testing.T) {
 	rep := a.alert[0].To[0]
 	keys, _ := token.ParseKeys(testKeys)
 	accept := answerLink(t, keys, a.alert[0].Text, a.id, links.ActionAccept, a.clock.now())
-	src, err := os.ReadFile(filepath.Join("..", "qualify", "default.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	repLine := regexp.MustCompile(`(?m)^\s*- \{name: [^,]+, email: ` + regexp.QuoteMeta(rep) + `[,}].*\n`)
-	if !repLine.Match(src) {
-		t.Fatalf("default.yaml lists %s on no rep line; update this test", rep)
-	}
-	cfg := filepath.Join(t.TempDir(), "qualify.yaml")
-	if err := os.WriteFile(cfg, repLine.ReplaceAll(src, nil), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := qualifyWithout(t, rep)
 	fb, _, logs := buildAt(t, "feedback", map[string]string{"QUALIFY_CONFIG": cfg}, a.clock.now, a.table)
 	call := caller(t, fb)
 	a.clock.add(links.AlertTTL + time.Hour)
@@ -55,4 +44,23 @@ func TestNoFreshLinksForARepWhoLeft(t *testing.T) {
 	if strings.Contains(logs.String(), rep) || !strings.Contains(logs.String(), `"outcome":"expired_not_routed"`) {
 		t.Fatalf("logs:\n%s", logs.String())
 	}
+}
+
+// qualifyWithout is a copy of the default qualification config without
+// rep's line (the rep left), for QUALIFY_CONFIG.
+func qualifyWithout(t *testing.T, rep string) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "qualify", "default.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repLine := regexp.MustCompile(`(?m)^\s*- \{name: [^,]+, email: ` + regexp.QuoteMeta(rep) + `[,}].*\n`)
+	if !repLine.Match(src) {
+		t.Fatalf("default.yaml lists %s on no rep line; update this test", rep)
+	}
+	cfg := filepath.Join(t.TempDir(), "qualify.yaml")
+	if err := os.WriteFile(cfg, repLine.ReplaceAll(src, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -3,9 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -60,18 +58,7 @@ func TestOwedAlertOfARepWhoLeftGoesToTheTeam(t *testing.T) {
 	if _, failed := inj.Counts("SendEmail"); failed != 1 || l.Handoff.State != lead.HandoffPending || rep == "" || l.Handoff.Team != "enterprise" {
 		t.Fatalf("fixture: %d refused sends, hand-off %+v; want the alert owed to an enterprise rep", failed, l.Handoff)
 	}
-	src, err := os.ReadFile(filepath.Join("..", "qualify", "default.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	repLine := regexp.MustCompile(`(?m)^\s*- \{name: [^,]+, email: ` + regexp.QuoteMeta(rep) + `[,}].*\n`)
-	if !repLine.Match(src) {
-		t.Fatalf("default.yaml lists %s on no rep line; update this test", rep)
-	}
-	cfg := filepath.Join(t.TempDir(), "qualify.yaml")
-	if err := os.WriteFile(cfg, repLine.ReplaceAll(src, nil), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := qualifyWithout(t, rep)
 	mu.Lock()
 	paused = false
 	mu.Unlock()
