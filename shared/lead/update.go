@@ -105,7 +105,7 @@ func commit(ctx context.Context, write func(context.Context, Lead, Change) error
 func (r Retry) Do(ctx context.Context, attempt func() error) error {
 	sleep, now := r.Sleep, r.Now
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = Sleep
 	}
 	if now == nil {
 		now = time.Now
@@ -137,7 +137,8 @@ func NearDeadline(ctx context.Context, d time.Duration) bool {
 	return ok && time.Until(dl) < d
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (its error then).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -237,23 +237,11 @@ func (s *Store) batchWrite(ctx context.Context, what string, reqs []types.WriteR
 		}
 		pause := s.pause
 		if pause == nil {
-			pause = sleep
+			pause = lead.Sleep
 		}
 		if err := pause(ctx, wait); err != nil {
 			return wrap(what, err)
 		}
 		wait = min(2*wait, time.Second)
-	}
-}
-
-// sleep waits d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
