@@ -54,8 +54,11 @@ type Runner struct {
 	// HandOff alerts sales about a lead that turned hot or reached a
 	// handoff step.
 	HandOff lead.HandOff
-	Clock   func() time.Time
-	NewID   func(time.Time) string
+	// Campaigns maps a campaign to the sequence its leads try first, as
+	// Enroller's does: a lead whose sequence ends tries it first too.
+	Campaigns map[string]string
+	Clock     func() time.Time
+	NewID     func(time.Time) string
 }
 
 // Due reports whether the lead has a nurture step due.
@@ -103,7 +106,7 @@ func (r *Runner) Run(ctx context.Context, l lead.Lead, owner string) (lead.Outco
 		regrade.Events = append(regrade.Events, r.event(now, "nurture_exit", p, map[string]any{"reason": p.ExitReason}))
 		if l.Stage == lead.StageNurturing {
 			// The next sequence it qualifies for, or why there is none.
-			if seq := r.Sequences.Place(&l, now, ""); seq != "" {
+			if seq := r.Sequences.Place(&l, now, r.Campaigns[l.Campaign()]); seq != "" {
 				regrade.Add(enrolled(&l, now, seq, r.NewID, nil))
 			}
 		}

@@ -437,3 +437,59 @@ templates:
 		}
 	}
 }
+
+// A lead whose sequence completes moves to the next one it qualifies for,
+// its campaign's own sequence first: the preference holds after the first
+// enrolment too (a lead graded too low for it at capture that has earned
+// it since gets it, not the next sequence in config order).
+func TestNextSequenceAfterCompletionPrefersTheCampaigns(t *testing.T) {
+	c := mustParse(t, `version: 1
+sequences:
+  - id: intro
+    steps: [{id: hello, send: t}, {id: done, exit: completed}]
+  - id: general
+    steps: [{id: a, send: t}]
+  - id: campaign-own
+    entry: {grades: [A, B]}
+    steps: [{id: b, send: t}]
+templates:
+  t: {subject: "Hi {{.FirstName}}", html: "<p>Hi</p>", text: "Hi"}
+`)
+	tests := []struct {
+		name      string
+		campaigns map[string]string
+		grade     string
+		want      string
+	}{
+		{"no campaign sequence: config order", nil, "A", "general"},
+		{"the campaign's sequence first", map[string]string{"spring": "campaign-own"}, "A", "campaign-own"},
+		{"its entry rules still apply", map[string]string{"spring": "campaign-own"}, "D", "general"},
+		{"another campaign's sequence is not this lead's", map[string]string{"autumn": "campaign-own"}, "A", "general"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := memstore.New()
+			now := monday
+			r := &Runner{Sequences: c, Rules: stageRules{lead.StageNurturing}, Store: st, Campaigns: tt.campaigns,
+				Clock: func() time.Time { return now }, NewID: ids.New}
+			l := newLead("cold", tt.grade)
+			l.FirstTouch.Campaign = "spring"
+			l = at(l, "intro", "done", 1, now, send("intro", "hello", now.Add(-time.Hour)))
+			l.Record(&lead.Change{})
+			if err := st.CreateLead(context.Background(), l, lead.Change{At: now}, nil); err != nil {
+				t.Fatal(err)
+			}
+			o, err := r.Run(context.Background(), l, "w1")
+			if err != nil || o != Exited {
+				t.Fatalf("run: %s, %v; want %s", o, err, Exited)
+			}
+			got, err := st.Lead(context.Background(), "L1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Nurture == nil || got.Nurture.Sequence != tt.want {
+				t.Fatalf("after intro completed: nurture %+v, want sequence %q", got.Nurture, tt.want)
+			}
+		})
+	}
+}

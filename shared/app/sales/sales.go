@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg config.Sales, db *dynamodb.Client, m mail.Send
 		ConfigurationSet: cfg.ConfigurationSet, Zone: seq.Location, Clock: clock, NewID: ids.New}
 	s.Runner = &nurture.Runner{Sequences: seq, Rules: rules, Store: st, Send: send, Keys: keys,
 		From: cfg.Sender, Sales: cfg.SalesAddress, BaseURL: cfg.PublicBaseURL, ConfigurationSet: cfg.ConfigurationSet,
-		HandOff: s.HandOff, Clock: clock, NewID: ids.New}
+		HandOff: s.HandOff, Campaigns: enrolment.Campaigns, Clock: clock, NewID: ids.New}
 	return s, nil
 }
 
