@@ -25,9 +25,13 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app/reportsfn"
+	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/handoff"
+	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/metrics"
+	"github.com/leadflow/leadflow/shared/sesevents"
 	"github.com/leadflow/leadflow/shared/track"
 )
 
@@ -111,6 +115,10 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"    - [Capture, Track, Unsubscribe, Feedback, SesEvents, Publisher, Privacy, Reports, Segments]\n    - ${Name}ErrorLogsFilter:",
 		"    - [Capture, Track, Feedback, SesEvents, Publisher, Privacy, Reports, Segments]\n    - ${Name}ErrorLogsFilter:",
 		`FilterPattern: '{ $.level = "ERROR" }'`, `FilterPattern: '{ $.level = "error" }'`,
+		"      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: true\n", "",
+		"        MatchingEventTypes: [SEND, BOUNCE, COMPLAINT, DELIVERY, REJECT]\n", "        MatchingEventTypes: [SEND, BOUNCE, DELIVERY, REJECT]\n",
+		"Email Delivered, Email Rejected]", "Email Delivered]",
+		"          SES_CONFIGURATION_SET: !Ref EmailConfigurationSet\n          CAMPAIGN_SPEND:", "          CAMPAIGN_SPEND:",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +138,10 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"PrivacyFunction: Timeout 60 s behind API Gateway's 30 s (POST /admin/erase, POST /admin/export)",
 		"UnsubscribeFunction: no metric filter counts the ERROR lines of its log group UnsubscribeLogGroup",
 		`CaptureErrorLogsFilter: filter pattern "{ $.level = \"error\" }": does not match an ERROR line the functions write`,
+		"LeadsTable: PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled must be true",
+		"EmailConfigurationSet: its event destination does not send COMPLAINT events",
+		`does not take "Email Rejected" (SES Reject events)`,
+		"ReportsFunction: may send email but its SES_CONFIGURATION_SET is <nil>, not !Ref EmailConfigurationSet",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -424,7 +436,33 @@ func deployProblems(doc map[string]any) []string {
 		if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
 			bad("%s: DeletionPolicy and UpdateReplacePolicy must be Retain (got %v, %v): deleting or replacing the stack's table would delete every lead, its consent evidence and the suppression list", tbl, r["DeletionPolicy"], r["UpdateReplacePolicy"])
 		}
+		// Retain keeps the table through a stack deletion, not through a
+		// bad write: an erasure of the wrong address, a bug that clears
+		// the suppression list. Point-in-time recovery is the way back
+		// (35 days); TTL removes what the code marks to expire
+		// (idempotency keys, counters, page views), in the attribute the
+		// store writes (store.TestTableTTLAttribute); the publisher reads
+		// each change's new image from the stream.
+		p := props(tbl)
+		if dig(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
+			bad("%s: PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled must be true: without it a bad write (an erasure of the wrong address, a cleared suppression list) cannot be undone", tbl)
+		}
+		if dig(p, "TimeToLiveSpecification", "Enabled") != true || dig(p, "TimeToLiveSpecification", "AttributeName") == nil {
+			bad("%s: TimeToLiveSpecification must be enabled on the attribute the store writes expiry times to: idempotency keys, counters and page views would be kept for ever", tbl)
+		}
+		if v := dig(p, "StreamSpecification", "StreamViewType"); v != "NEW_IMAGE" && v != "NEW_AND_OLD_IMAGES" {
+			bad("%s: StreamViewType %v: the publisher reads each change's new image", tbl, v)
+		}
 	}
+
+	// 9. Every email goes out through the stack's SES configuration
+	// set, whose event destination sends the events sesevents handles
+	// to the default bus (the only bus SES delivers to), where the
+	// sesevents rule takes them for that set: a type missing there is a
+	// bounce or complaint never suppressed, or an email whose sender died
+	// never settled; a function sending outside the set gets no events
+	// at all.
+	sesProblems(byType, props, bad)
 
 	// 8. The addresses links and pages are built on take only a value
 	// that works: "leads.example.com" made every emailed link (the
@@ -495,6 +533,43 @@ func deployProblems(doc map[string]any) []string {
 			good: []string{"acme.com", "mail.acme.co.uk", "leads@acme.com"},
 			bad:  []string{"", "acme", "https://acme.com", "acme.com/", "*.acme.com", "Acme <leads@acme.com>"},
 		},
+		// Read at init by capture and track (ALLOWED_ORIGINS): an origin
+		// with a path, or a host without its scheme, deployed and then
+		// stopped both (every form post and email click) on every start.
+		"AllowedOrigins": {
+			good:  []string{"*", "https://www.acme.com", "https://www.acme.com,https://lp.acme.com", "https://www.acme.com, https://lp.acme.com", "http://localhost:8080", "https://www.acme.com/"},
+			bad:   []string{"", "www.acme.com", "https://www.acme.com/landing", "acme.com", "https://www.acme.com?x=1", "ftp://acme.com", "https://", ","},
+			parse: func(v string) error { _, err := httpapi.ParseCORS(v); return err },
+		},
+		// Read at init by reports (CAMPAIGN_SPEND): "q4-demo=1,200" or
+		// "q4-demo:1200" deployed and then stopped the reports, the
+		// dashboard and the weekly digest on every start; a capitalised
+		// id is no campaign's (ids are lower-case slugs) and counted
+		// nothing.
+		"CampaignSpend": {
+			good:  []string{"", "q4-demo=1200", "q4-demo=1200,brand-search=800.50", "q4-demo=1200, brand_search=0"},
+			bad:   []string{"q4-demo:1200", "q4-demo=1,200", "q4-demo=€1200", "q4-demo=1200 EUR", "=1200", "q4-demo", "Q4-Demo=1200", "q4-demo=-5", "q4-demo=1e3"},
+			parse: func(v string) error { _, err := reportsfn.ParseSpend(v, 1); return err },
+		},
+		// Offered as <mailto:…> in every nurture email's List-Unsubscribe
+		// header: a display name, a "mailto:" prefix or a second address
+		// broke the header mail providers read for the unsubscribe.
+		"UnsubscribeMailbox": {
+			good:  []string{"", "unsubscribe@acme.com", "list+unsub@mail.acme.co.uk"},
+			bad:   []string{"unsubscribe", "mailto:unsubscribe@acme.com", "Acme <unsubscribe@acme.com>", "a@acme.com,b@acme.com", "unsubscribe@acme.com?subject=x", "unsubscribe@acme"},
+			parse: func(v string) error { // "" offers none: not checked
+				if v == "" {
+					return nil
+				}
+				return config.Mailbox(v)
+			},
+		},
+		// An address SNS cannot subscribe fails the deploy half-way,
+		// after the functions were created; refuse it first.
+		"AlarmEmail": {
+			good: []string{"", "ops@acme.com", "ops+alarms@acme.co.uk"},
+			bad:  []string{"ops", "Ops <ops@acme.com>", "ops@acme.com,dev@acme.com", "ops@acme"},
+		},
 	} {
 		p, _ := params[name].(map[string]any)
 		pattern, _ := p["AllowedPattern"].(string)
@@ -521,6 +596,113 @@ func deployProblems(doc map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// sesDetailTypes maps each SES event type sesevents handles to its
+// configuration set event destination type and its EventBridge detail
+// type.
+var sesDetailTypes = map[string][2]string{
+	sesevents.TypeSend:      {"SEND", "Email Sent"},
+	sesevents.TypeBounce:    {"BOUNCE", "Email Bounced"},
+	sesevents.TypeComplaint: {"COMPLAINT", "Email Complaint Received"},
+	sesevents.TypeDelivery:  {"DELIVERY", "Email Delivered"},
+	sesevents.TypeReject:    {"REJECT", "Email Rejected"},
+}
+
+func sesProblems(byType map[string][]string, props func(string) map[string]any, bad func(string, ...any)) {
+	sets := byType["AWS::SES::ConfigurationSet"]
+	if len(sets) != 1 {
+		bad("want one SES configuration set, found %v", sets)
+		return
+	}
+	set := sets[0]
+	ref := func(v any) string { s, _ := dig(v, "Ref").(string); return s }
+
+	// The destination: enabled, to the default bus, every handled type.
+	var dest map[string]any
+	for _, d := range byType["AWS::SES::ConfigurationSetEventDestination"] {
+		if ref(props(d)["ConfigurationSetName"]) == set {
+			dest, _ = props(d)["EventDestination"].(map[string]any)
+		}
+	}
+	if dest == nil {
+		bad("%s: no event destination: bounces and complaints would never reach sesevents", set)
+	} else {
+		if dest["Enabled"] != true {
+			bad("%s: its event destination is not enabled", set)
+		}
+		if bus, _ := dig(dest, "EventBridgeDestination", "EventBusArn", "Fn::Sub").(string); !strings.HasSuffix(bus, ":event-bus/default") {
+			bad("%s: its event destination must be the default event bus (the only one SES delivers to), got %v", set, dig(dest, "EventBridgeDestination"))
+		}
+		var types []string
+		for _, t := range asList(dest["MatchingEventTypes"]) {
+			types = append(types, strings.ToUpper(fmt.Sprint(t)))
+		}
+		for typ, want := range sesDetailTypes {
+			if !slices.Contains(types, want[0]) {
+				bad("%s: its event destination does not send %s events, which sesevents handles (%s)", set, want[0], typ)
+			}
+		}
+	}
+
+	// The rule: on the default bus, from aws.ses, each handled detail
+	// type, for this configuration set only; to sesevents.
+	found := false
+	for _, r := range byType["AWS::Events::Rule"] {
+		p := props(r)
+		target := ""
+		for _, tg := range asList(p["Targets"]) {
+			if arn, _ := dig(tg, "Arn", "Fn::GetAtt").([]any); len(arn) > 0 {
+				target = fmt.Sprint(arn[0])
+			}
+		}
+		if target != "SesEventsFunction" {
+			continue
+		}
+		found = true
+		if p["EventBusName"] != nil {
+			bad("%s: on bus %v: SES delivers its events to the default bus only", r, p["EventBusName"])
+		}
+		pattern, _ := p["EventPattern"].(map[string]any)
+		if !slices.Equal(asList(pattern["source"]), []any{"aws.ses"}) {
+			bad("%s: source %v, want [aws.ses]", r, pattern["source"])
+		}
+		for typ, want := range sesDetailTypes {
+			if !slices.Contains(asList(pattern["detail-type"]), any(want[1])) {
+				bad("%s: does not take %q (SES %s events): sesevents would never see them", r, want[1], typ)
+			}
+		}
+		tags := asList(dig(pattern, "detail", "mail", "tags", "ses:configuration-set"))
+		if len(tags) != 1 || ref(tags[0]) != set {
+			bad("%s: must take the events of configuration set %s only (detail.mail.tags.ses:configuration-set), got %v", r, set, tags)
+		}
+	}
+	if !found {
+		bad("no EventBridge rule invokes SesEventsFunction")
+	}
+
+	// Every function that may send mail sends it through the set.
+	for _, fn := range byType["AWS::Lambda::Function"] {
+		role := ""
+		if r, _ := dig(props(fn), "Role", "Fn::GetAtt").([]any); len(r) > 0 {
+			role = fmt.Sprint(r[0])
+		}
+		sends := false
+		for _, pol := range asList(props(role)["Policies"]) {
+			for _, st := range asList(dig(pol, "PolicyDocument", "Statement")) {
+				if slices.Contains(asList(dig(st, "Action")), any("ses:SendEmail")) {
+					sends = true
+				}
+			}
+		}
+		v := dig(props(fn), "Environment", "Variables", "SES_CONFIGURATION_SET")
+		switch {
+		case sends && ref(v) != set:
+			bad("%s: may send email but its SES_CONFIGURATION_SET is %v, not !Ref %s: its bounces and complaints would never come back", fn, v, set)
+		case !sends && v != nil:
+			bad("%s: sets SES_CONFIGURATION_SET but may not send email", fn)
+		}
+	}
 }
 
 // errorLinePattern is the one metric filter pattern form the checks read:

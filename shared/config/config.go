@@ -104,7 +104,7 @@ type Nurture struct {
 	// UnsubscribeMailbox is offered as a mailto: unsubscribe in nurture
 	// emails besides the one-click link; "" offers none. Set it only to a
 	// mailbox someone processes.
-	UnsubscribeMailbox string `env:"UNSUBSCRIBE_MAILBOX" optional:"true"`
+	UnsubscribeMailbox string `env:"UNSUBSCRIBE_MAILBOX" param:"UnsubscribeMailbox" is:"mailbox" optional:"true"`
 	// TrackOpens ("true"/"false", "" = false) adds an open-tracking pixel
 	// to nurture emails.
 	TrackOpens string `env:"TRACK_OPENS" optional:"true"`
@@ -253,6 +253,14 @@ func Load(dst any, getenv func(string) string) error {
 					return
 				}
 			}
+			if f.Tag.Get("is") == "mailbox" {
+				// Offered as <mailto:…> in a header: a display name or a
+				// second address would break it in every email.
+				if err := Mailbox(raw); err != nil {
+					problems = append(problems, fmt.Sprintf("%s=%q %v%s", name, raw, err, paramHint(f)))
+					return
+				}
+			}
 			if f.Tag.Get("is") == "baseurl" {
 				// Every link in every email would be broken: say so at init.
 				if why := baseURLProblem(raw); why != "" {
@@ -279,6 +287,18 @@ func Load(dst any, getenv func(string) string) error {
 	})
 	if len(problems) > 0 {
 		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Mailbox checks a bare mailbox address (unsubscribe@example.com): no
+// display name, no "mailto:", one address, a domain with a dot, nothing a
+// mailto: URL would read as more than the address.
+func Mailbox(raw string) error {
+	a, err := mail.ParseAddress(raw)
+	_, domain, _ := strings.Cut(raw, "@")
+	if err != nil || a.Name != "" || a.Address != raw || !strings.Contains(domain, ".") || strings.ContainsAny(raw, "?&#%:/ ") {
+		return errors.New("is not a bare mailbox address like unsubscribe@example.com (no name, no mailto:)")
 	}
 	return nil
 }

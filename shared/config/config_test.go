@@ -81,3 +81,43 @@ func TestAlertDedupWindowErrorNamesTheParameter(t *testing.T) {
 		t.Errorf("168h: %v, %v", cfg.AlertDedupWindow, err)
 	}
 }
+
+// TestUnsubscribeMailboxIsCheckedAtLoad: UNSUBSCRIBE_MAILBOX goes into
+// every nurture email's List-Unsubscribe header as <mailto:…>; a display
+// name, a mailto: prefix or two addresses broke that header in every
+// email, so the nurture function stops at init naming the parameter.
+func TestUnsubscribeMailboxIsCheckedAtLoad(t *testing.T) {
+	for value, ok := range map[string]bool{
+		"":                                true,
+		"unsubscribe@example.com":         true,
+		"list+unsub@mail.example.org":     true,
+		"Acme <unsubscribe@example.com>":  false,
+		"mailto:unsubscribe@example.com":  false,
+		"a@example.com,b@example.com":     false,
+		"unsubscribe@example.com?subject": false,
+		"unsubscribe@localhost":           false,
+		"unsubscribe":                     false,
+		" unsubscribe@example.com":        false,
+	} {
+		var cfg Nurture
+		err := Load(&cfg, func(k string) string {
+			switch k {
+			case "UNSUBSCRIBE_MAILBOX":
+				return value
+			case "SENDER_ADDRESS", "SALES_ADDRESS":
+				return "leads@example.com"
+			case "TABLE_NAME", "SENDER_POSTAL_ADDRESS", "AWS_REGION":
+				return "x"
+			}
+			return ""
+		})
+		switch {
+		case ok && err != nil:
+			t.Errorf("%q: %v", value, err)
+		case ok && cfg.UnsubscribeMailbox != value:
+			t.Errorf("%q: loaded %q", value, cfg.UnsubscribeMailbox)
+		case !ok && (err == nil || !strings.Contains(err.Error(), "UNSUBSCRIBE_MAILBOX=") || !strings.Contains(err.Error(), "(template parameter UnsubscribeMailbox)")):
+			t.Errorf("%q: err = %v, want it refused, naming the variable and the template parameter", value, err)
+		}
+	}
+}

@@ -101,26 +101,11 @@ func New(cfg config.Reports, db *dynamodb.Client, m mail.Sender, env app.Env) (*
 		}
 		*n.dst = f * n.rate
 	}
-	for _, part := range strings.Split(cfg.CampaignSpend, ",") {
-		if part = strings.TrimSpace(part); part == "" {
-			continue
-		}
-		id, amount, ok := strings.Cut(part, "=")
-		f, err := strconv.ParseFloat(amount, 64)
-		if !ok || err != nil || !(f >= 0) || math.IsInf(f, 0) { // NaN and Inf too
-			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is not campaign=amount", part)
-		}
-		if f > campaign.MaxSpend {
-			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is more than %.0f", part, float64(campaign.MaxSpend))
-		}
-		if id = strings.TrimSpace(id); id == "" {
-			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q names no campaign", part)
-		}
-		if _, twice := econ.Spend[id]; twice {
-			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: campaign %q is given twice", id)
-		}
-		econ.Spend[id] = f * rate
+	spend, err := ParseSpend(cfg.CampaignSpend, rate)
+	if err != nil {
+		return nil, err
 	}
+	econ.Spend = spend
 	campaigns, err := campaign.LoadConfigured(cfg.CampaignsDir)
 	if err != nil {
 		return nil, err
@@ -241,4 +226,33 @@ func (r reportStore) MonthSources(ctx context.Context, month string) ([]report.S
 		out[i] = report.Source{Campaign: row.Campaign, Variant: row.Variant, Rep: row.Rep, Month: row.Month, Counters: row.Counters}
 	}
 	return out, nil
+}
+
+// ParseSpend reads CAMPAIGN_SPEND ("q4-demo=1200,brand-search=800"),
+// each amount converted by rate into the reporting currency. A value it
+// refuses stops the reports function at init; the template's
+// CampaignSpend pattern refuses it at deploy first (deploy_test.go).
+func ParseSpend(list string, rate float64) (map[string]float64, error) {
+	spend := map[string]float64{}
+	for _, part := range strings.Split(list, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		id, amount, ok := strings.Cut(part, "=")
+		f, err := strconv.ParseFloat(amount, 64)
+		if !ok || err != nil || !(f >= 0) || math.IsInf(f, 0) { // NaN and Inf too
+			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is not campaign=amount", part)
+		}
+		if f > campaign.MaxSpend {
+			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q is more than %.0f", part, float64(campaign.MaxSpend))
+		}
+		if id = strings.TrimSpace(id); id == "" {
+			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: %q names no campaign", part)
+		}
+		if _, twice := spend[id]; twice {
+			return nil, fmt.Errorf("config: CAMPAIGN_SPEND: campaign %q is given twice", id)
+		}
+		spend[id] = f * rate
+	}
+	return spend, nil
 }
