@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -23,6 +24,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app/reportsfn"
@@ -555,8 +558,8 @@ func deployProblems(doc map[string]any) []string {
 		// header: a display name, a "mailto:" prefix or a second address
 		// broke the header mail providers read for the unsubscribe.
 		"UnsubscribeMailbox": {
-			good:  []string{"", "unsubscribe@acme.com", "list+unsub@mail.acme.co.uk"},
-			bad:   []string{"unsubscribe", "mailto:unsubscribe@acme.com", "Acme <unsubscribe@acme.com>", "a@acme.com,b@acme.com", "unsubscribe@acme.com?subject=x", "unsubscribe@acme"},
+			good: []string{"", "unsubscribe@acme.com", "list+unsub@mail.acme.co.uk"},
+			bad:  []string{"unsubscribe", "mailto:unsubscribe@acme.com", "Acme <unsubscribe@acme.com>", "a@acme.com,b@acme.com", "unsubscribe@acme.com?subject=x", "unsubscribe@acme"},
 			parse: func(v string) error { // "" offers none: not checked
 				if v == "" {
 					return nil
@@ -1045,4 +1048,107 @@ func shippedConfig(t *testing.T, root, dir string) (string, error) {
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// TestEnvFromParameters: a variable whose config field names its template
+// parameter (`param:"SalesAddress"`, which the function's error at init
+// names for the operator to fix) is set from exactly that parameter, for
+// every function that reads it. Names, presence and absence are checked by
+// shared/app's TestTemplateMatchesCode; not which parameter feeds which
+// variable: SALES_ADDRESS set from MarketingAddress would send every
+// unclaimed hot-lead alert to marketing, and no check saw it. (Read from
+// template.yaml itself: the transform resolves a parameter with a default
+// to its value.)
+func TestEnvFromParameters(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testenv.Root(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range envParamProblems(t, string(b)) {
+		t.Error(p)
+	}
+	// Proven on a mis-wired copy.
+	const wired = "          SALES_ADDRESS: !Ref SalesAddress\n          MARKETING_ADDRESS:"
+	if !strings.Contains(string(b), wired) {
+		t.Fatalf("the template no longer contains %q", wired)
+	}
+	bad := strings.Replace(string(b), wired, "          SALES_ADDRESS: !Ref MarketingAddress\n          MARKETING_ADDRESS:", 1)
+	got := strings.Join(envParamProblems(t, bad), "\n")
+	if want := "ReportsFunction: SALES_ADDRESS is set from !Ref MarketingAddress, but its config names template parameter SalesAddress"; !strings.Contains(got, want) {
+		t.Errorf("not reported: %q\nreported:\n%s", want, got)
+	}
+}
+
+func envParamProblems(t *testing.T, template string) []string {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(template), &doc); err != nil {
+		t.Fatal(err)
+	}
+	get := func(n *yaml.Node, key string) *yaml.Node {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i+1]
+			}
+		}
+		return nil
+	}
+	root := doc.Content[0]
+	params := get(root, "Parameters")
+	resources := get(root, "Resources")
+	var out []string
+	checked := 0
+	for i := 0; i+1 < len(resources.Content); i += 2 {
+		id, r := resources.Content[i].Value, resources.Content[i+1]
+		if typ := get(r, "Type"); typ == nil || typ.Value != "AWS::Serverless::Function" {
+			continue
+		}
+		name := filepath.Base(get(get(r, "Properties"), "CodeUri").Value)
+		cfg, ok := config.Functions[name]
+		if !ok {
+			out = append(out, fmt.Sprintf("%s: no config.Functions entry for %q", id, name))
+			continue
+		}
+		vars := get(get(get(r, "Properties"), "Environment"), "Variables")
+		for env, param := range paramTags(reflect.TypeOf(cfg)) {
+			v := get(vars, env)
+			if v == nil {
+				continue // TestTemplateMatchesCode reports it
+			}
+			checked++
+			switch {
+			case get(params, param) == nil:
+				out = append(out, fmt.Sprintf("%s: %s's config names template parameter %s, which template.yaml does not have", id, env, param))
+			case v.Tag != "!Ref" || v.Value != param:
+				out = append(out, fmt.Sprintf("%s: %s is set from %s %s, but its config names template parameter %s", id, env, v.Tag, v.Value, param))
+			}
+		}
+	}
+	if checked == 0 {
+		out = append(out, "no variable with a param tag is set by template.yaml: the check checks nothing")
+	}
+	sort.Strings(out)
+	return out
+}
+
+// paramTags maps each variable a config type reads to the template
+// parameter its field names (embedded structs included).
+func paramTags(t reflect.Type) map[string]string {
+	out := map[string]string{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			for k, v := range paramTags(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if env, p := f.Tag.Get("env"), f.Tag.Get("param"); env != "" && p != "" {
+			out[env] = p
+		}
+	}
+	return out
 }
