@@ -122,6 +122,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"        MatchingEventTypes: [SEND, BOUNCE, COMPLAINT, DELIVERY, REJECT]\n", "        MatchingEventTypes: [SEND, BOUNCE, DELIVERY, REJECT]\n",
 		"Email Delivered, Email Rejected]", "Email Delivered]",
 		"          SES_CONFIGURATION_SET: !Ref EmailConfigurationSet\n          CAMPAIGN_SPEND:", "          CAMPAIGN_SPEND:",
+		"      OwnershipControls:\n", "      VersioningConfiguration:\n        Status: Enabled\n      OwnershipControls:\n",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +146,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"EmailConfigurationSet: its event destination does not send COMPLAINT events",
 		`does not take "Email Rejected" (SES Reject events)`,
 		"ReportsFunction: may send email but its SES_CONFIGURATION_SET is <nil>, not !Ref EmailConfigurationSet",
+		"SegmentExportBucket: versioning is enabled",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -466,6 +468,32 @@ func deployProblems(doc map[string]any) []string {
 	// never settled; a function sending outside the set gets no events
 	// at all.
 	sesProblems(byType, props, bad)
+
+	// 10. The segment exports' bucket holds customer lists (hashed
+	// addresses): private, and with no versioning — an erasure rewrites
+	// each file without the erased address, and a versioned bucket would
+	// keep the earlier version, address and all — its files expiring on
+	// their own.
+	for _, b := range byType["AWS::S3::Bucket"] {
+		p := props(b)
+		if dig(p, "VersioningConfiguration", "Status") == "Enabled" {
+			bad("%s: versioning is enabled: an erasure rewrites the customer lists without the address, and the earlier versions would keep it", b)
+		}
+		for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+			if dig(p, "PublicAccessBlockConfiguration", k) != true {
+				bad("%s: PublicAccessBlockConfiguration.%s must be true", b, k)
+			}
+		}
+		expires := false
+		for _, rule := range asList(dig(p, "LifecycleConfiguration", "Rules")) {
+			if dig(rule, "Status") == "Enabled" && dig(rule, "ExpirationInDays") != nil && dig(rule, "Prefix") == nil && dig(rule, "Filter") == nil {
+				expires = true
+			}
+		}
+		if !expires {
+			bad("%s: no enabled lifecycle rule expires every file: customer lists would be kept for ever", b)
+		}
+	}
 
 	// 8. The addresses links and pages are built on take only a value
 	// that works: "leads.example.com" made every emailed link (the
