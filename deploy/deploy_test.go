@@ -902,9 +902,12 @@ func TestSamconfigExample(t *testing.T) {
 		t.Error(p)
 	}
 	bad := strings.NewReplacer("cached = false", "cached = true",
-		`"AllowedOrigins=https://www.example.com",`, `"AllowedOrigin=https://www.example.com",`).Replace(string(b))
+		`"AllowedOrigins=https://www.example.com",`, `"AllowedOrigin=https://www.example.com",`,
+		`"PublicBaseUrl=https://leads.example.com",`, `"PublicBaseUrl=https://leads.example.com/",`,
+		`"LogRetentionDays=30",`, `"LogRetentionDays=31",`).Replace(string(b))
 	got := strings.Join(samconfigProblems(bad, doc), "\n")
-	for _, want := range []string{"cached = true", "AllowedOrigin is not a template parameter", "AllowedOrigins has no default and is not set"} {
+	for _, want := range []string{"cached = true", "AllowedOrigin is not a template parameter", "AllowedOrigins has no default and is not set",
+		`PublicBaseUrl="https://leads.example.com/" does not match`, `LogRetentionDays="31" is not one of the parameter's AllowedValues`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
 		}
@@ -928,10 +931,22 @@ func samconfigProblems(toml string, doc map[string]any) []string {
 		if section == "[default.build.parameters]" && strings.ReplaceAll(line, " ", "") == "cached=true" {
 			out = append(out, "samconfig.example.toml: cached = true: sam build would reuse a function's previous build when only shared/ or config/ changed")
 		}
-		if m := regexp.MustCompile(`^"([A-Za-z0-9]+)=`).FindStringSubmatch(line); m != nil && section == "[default.deploy.parameters]" {
+		if m := regexp.MustCompile(`^"([A-Za-z0-9]+)=(.*)",?$`).FindStringSubmatch(line); m != nil && section == "[default.deploy.parameters]" {
 			set[m[1]] = true
-			if params[m[1]] == nil {
+			p, _ := params[m[1]].(map[string]any)
+			if p == nil {
 				out = append(out, fmt.Sprintf("samconfig.example.toml: %s is not a template parameter", m[1]))
+				continue
+			}
+			// A value the deploy refuses is an example that fails the
+			// deploy of whoever copies it.
+			if pattern, _ := p["AllowedPattern"].(string); pattern != "" {
+				if re, err := regexp.Compile(pattern); err == nil && re.FindString(m[2]) != m[2] {
+					out = append(out, fmt.Sprintf("samconfig.example.toml: %s=%q does not match the parameter's AllowedPattern", m[1], m[2]))
+				}
+			}
+			if allowed := asList(p["AllowedValues"]); len(allowed) > 0 && !slices.ContainsFunc(allowed, func(v any) bool { return fmt.Sprint(v) == m[2] }) {
+				out = append(out, fmt.Sprintf("samconfig.example.toml: %s=%q is not one of the parameter's AllowedValues %v", m[1], m[2], allowed))
 			}
 		}
 	}
