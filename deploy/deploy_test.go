@@ -595,6 +595,16 @@ func deployProblems(doc map[string]any) []string {
 				return config.Mailbox(v)
 			},
 		},
+		// EventBridge refuses these only when it creates the rules, half-way
+		// through the deploy ("rate(1 minutes)" is the usual slip).
+		"TickSchedule": {
+			good: []string{"rate(1 minute)", "rate(2 minutes)", "rate(10 minutes)", "cron(0/2 * * * ? *)"},
+			bad:  []string{"", "rate(1 minutes)", "rate(2 minute)", "rate(0 minutes)", "every minute", "rate(1m)", "cron(0 7 * * MON)"},
+		},
+		"WeeklySchedule": {
+			good: []string{"cron(0 7 ? * MON *)", "cron(30 6 ? * 2 *)", "rate(7 days)"},
+			bad:  []string{"", "cron(0 7 * * MON)", "0 7 ? * MON *", "weekly", "rate(1 week)"},
+		},
 		// An address SNS cannot subscribe fails the deploy half-way,
 		// after the functions were created; refuse it first.
 		"AlarmEmail": {
