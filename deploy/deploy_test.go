@@ -595,6 +595,16 @@ func deployProblems(doc map[string]any) []string {
 				return config.Mailbox(v)
 			},
 		},
+		// Paths inside the build, which ships config/ beside bootstrap and
+		// nothing else: a file elsewhere stopped every function at init.
+		"QualifyConfig": {
+			good: []string{"", "config/qualify.yaml", "config/rules/q4.yml"},
+			bad:  []string{"qualify.yaml", "/config/qualify.yaml", "config/../qualify.yaml", "config/qualify", "./config/qualify.yaml", "config/qualify.json"},
+		},
+		"NurtureConfig": {
+			good: []string{"", "config/nurture.yaml"},
+			bad:  []string{"nurture.yaml", "config/nurture.yaml ", "config/"},
+		},
 		// EventBridge refuses these only when it creates the rules, half-way
 		// through the deploy ("rate(1 minutes)" is the usual slip).
 		"TickSchedule": {
