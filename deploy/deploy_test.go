@@ -123,6 +123,8 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"Email Delivered, Email Rejected]", "Email Delivered]",
 		"          SES_CONFIGURATION_SET: !Ref EmailConfigurationSet\n          CAMPAIGN_SPEND:", "          CAMPAIGN_SPEND:",
 		"      OwnershipControls:\n", "      VersioningConfiguration:\n        Status: Enabled\n      OwnershipControls:\n",
+		"      Timeout: 55\n", "      Timeout: 60\n",
+		"      ReservedConcurrentExecutions: 1\n", "",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +149,8 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		`does not take "Email Rejected" (SES Reject events)`,
 		"ReportsFunction: may send email but its SES_CONFIGURATION_SET is <nil>, not !Ref EmailConfigurationSet",
 		"SegmentExportBucket: versioning is enabled",
+		"NurtureFunction: Timeout 60 s: want under the 60 s between ticks",
+		"NurtureFunction: ReservedConcurrentExecutions <nil>, want 1",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -468,6 +472,46 @@ func deployProblems(doc map[string]any) []string {
 	// never settled; a function sending outside the set gets no events
 	// at all.
 	sesProblems(byType, props, bad)
+
+	// 11. The scheduled tick: one at a time (reserved concurrency 1: two
+	// would compete for the same due leads, each keeping the SES rate on
+	// its own), ending before the next one starts — a tick works until
+	// shortly before its deadline, so a timeout of a minute or more, the
+	// shortest schedule EventBridge allows, had every tick with a backlog
+	// still running when the next came, throttled and paging — and not
+	// retried (the next tick finds the same due leads).
+	ticked := false
+	for _, r := range byType["AWS::Events::Rule"] {
+		p := props(r)
+		// The transform resolves the parameter to its default.
+		if ref, _ := dig(p, "ScheduleExpression", "Ref").(string); ref != "TickSchedule" &&
+			(p["ScheduleExpression"] == nil || p["ScheduleExpression"] != dig(params, "TickSchedule", "Default")) {
+			continue
+		}
+		for _, tg := range asList(p["Targets"]) {
+			arn, _ := dig(tg, "Arn", "Fn::GetAtt").([]any)
+			if len(arn) == 0 {
+				continue
+			}
+			fn := fmt.Sprint(arn[0])
+			ticked = true
+			fp := props(fn)
+			if fp["ReservedConcurrentExecutions"] != 1.0 {
+				bad("%s: ReservedConcurrentExecutions %v, want 1: one tick at a time", fn, fp["ReservedConcurrentExecutions"])
+			}
+			if timeout, _ := fp["Timeout"].(float64); timeout >= 60 || timeout < 10 {
+				bad("%s: Timeout %v s: want under the 60 s between ticks (a tick with a backlog works until 2 s before its deadline, so the next would find it running and be throttled) and at least 10 s", fn, fp["Timeout"])
+			}
+			for _, c := range byType["AWS::Lambda::EventInvokeConfig"] {
+				if cp := props(c); dig(cp, "FunctionName", "Ref") == fn && cp["MaximumRetryAttempts"] != 0.0 {
+					bad("%s: MaximumRetryAttempts %v, want 0: a failed tick is not retried, the next one finds the same due leads", fn, cp["MaximumRetryAttempts"])
+				}
+			}
+		}
+	}
+	if !ticked {
+		bad("no schedule on TickSchedule invokes a function")
+	}
 
 	// 10. The segment exports' bucket holds customer lists (hashed
 	// addresses): private, and with no versioning — an erasure rewrites
