@@ -464,7 +464,7 @@ func deployProblems(doc map[string]any) []string {
 		}
 	}
 
-	// 9. Every email goes out through the stack's SES configuration
+	// 8. Every email goes out through the stack's SES configuration
 	// set, whose event destination sends the events sesevents handles
 	// to the default bus (the only bus SES delivers to), where the
 	// sesevents rule takes them for that set: a type missing there is a
@@ -473,7 +473,7 @@ func deployProblems(doc map[string]any) []string {
 	// at all.
 	sesProblems(byType, props, bad)
 
-	// 11. The scheduled tick: one at a time (reserved concurrency 1: two
+	// 9. The scheduled tick: one at a time (reserved concurrency 1: two
 	// would compete for the same due leads, each keeping the SES rate on
 	// its own), ending before the next one starts — a tick works until
 	// shortly before its deadline, so a timeout of a minute or more, the
@@ -539,7 +539,7 @@ func deployProblems(doc map[string]any) []string {
 		}
 	}
 
-	// 8. The addresses links and pages are built on take only a value
+	// 11. The addresses links and pages are built on take only a value
 	// that works: "leads.example.com" made every emailed link (the
 	// unsubscribe link of every marketing email among them) relative, and
 	// a thank-you URL without its scheme sent each form post to a path of
