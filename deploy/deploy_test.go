@@ -125,6 +125,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"      OwnershipControls:\n", "      VersioningConfiguration:\n        Status: Enabled\n      OwnershipControls:\n",
 		"      Timeout: 55\n", "      Timeout: 60\n",
 		"      ReservedConcurrentExecutions: 1\n", "",
+		"\nConditions:\n", "  Unchecked:\n    Type: String\n    Description: A parameter added without a pattern.\n    Default: \"\"\n\nConditions:\n",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +152,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"SegmentExportBucket: versioning is enabled",
 		"NurtureFunction: Timeout 60 s: want under the 60 s between ticks",
 		"NurtureFunction: ReservedConcurrentExecutions <nil>, want 1",
+		"Unchecked: a String parameter without AllowedPattern or AllowedValues takes any typo",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -554,6 +556,22 @@ func deployProblems(doc map[string]any) []string {
 		}
 		return nil
 	}
+	// Every parameter says what it is for, and a String one takes only
+	// the values its pattern or list allows: a parameter without either
+	// deploys whatever a typo gives it, to be refused by a function at
+	// init or by a resource half-way through the deploy. Free text only
+	// where any line of text works.
+	freeText := map[string]bool{"SenderPostalAddress": true}
+	for name, p := range params {
+		pm, _ := p.(map[string]any)
+		if d, _ := pm["Description"].(string); len(d) < 20 {
+			bad("%s: needs a Description saying what it is for", name)
+		}
+		if pm["Type"] == "String" && pm["AllowedPattern"] == nil && pm["AllowedValues"] == nil && !freeText[name] {
+			bad("%s: a String parameter without AllowedPattern or AllowedValues takes any typo", name)
+		}
+	}
+
 	for name, c := range map[string]struct {
 		good, bad []string
 		parse     func(string) error // what the function reads it with: every good value passes
