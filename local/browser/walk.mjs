@@ -483,6 +483,12 @@ async function followAndPress(page, link, name) {
   problems.push(...after.problems);
   if (!resp || resp.status() !== 200) problems.push(`pressing the button answered HTTP ${resp?.status()}`);
   const text = await page.evaluate(() => document.body.innerText);
+  // The answer heads the page in one sentence (its title too); what it
+  // means follows below: a paragraph as the h1 fills a phone's screen.
+  const heads = await page.evaluate(() => [document.title, document.querySelector('h1')?.innerText || '']);
+  for (const [what, h] of [['title', heads[0]], ['h1', heads[1]]]) {
+    if (/[a-z)]\. +[A-Z]/.test(h)) problems.push(`the answered page's ${what} is more than one sentence: "${h}"`);
+  }
   return { first, after, problems, text };
 }
 

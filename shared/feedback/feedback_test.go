@@ -214,7 +214,7 @@ func TestAnswers(t *testing.T) {
 			}
 			version := f.lead(t).Version
 			resp := f.post(t, tc.action, tc.extra)
-			if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, tc.message) {
+			if resp.StatusCode != http.StatusOK || !strings.Contains(pageText(resp.Body), tc.message) {
 				t.Fatalf("status %d, want 200 with %q:\n%s", resp.StatusCode, tc.message, resp.Body)
 			}
 			l := f.lead(t)
@@ -461,7 +461,7 @@ func TestSentBackLeadIsNurturedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := f.post(t, links.ActionReject, "too_early"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, recorded+"you rejected this lead (Too early). Marketing keeps nurturing it until it is ready.") {
+	if r := f.post(t, links.ActionReject, "too_early"); r.StatusCode != http.StatusOK || !strings.Contains(pageText(r.Body), recorded+"you rejected this lead (Too early). Marketing keeps nurturing it until it is ready.") {
 		t.Fatalf("reject: %d %s", r.StatusCode, r.Body)
 	}
 	l := f.lead(t)
@@ -487,7 +487,7 @@ func TestSentBackLeadIsNurturedAgain(t *testing.T) {
 		t.Fatalf("stage events %v, counters %v", stages, f.counters(t))
 	}
 	// The alert's accept link is spent: the lead went back to marketing.
-	if r := f.post(t, links.ActionAccept, "ana@example.com"); !strings.Contains(r.Body, superseded) || f.lead(t).Stage != lead.StageNurturing {
+	if r := f.post(t, links.ActionAccept, "ana@example.com"); !strings.Contains(pageText(r.Body), superseded) || f.lead(t).Stage != lead.StageNurturing {
 		t.Fatalf("late accept: %d %s", r.StatusCode, r.Body)
 	}
 	// New interest: hot again, a new handoff, counted as a returning MQL.
@@ -1150,7 +1150,7 @@ func TestRejectLinkOfAReasonNoLongerConfigured(t *testing.T) {
 		t.Fatal("no link for Not our ICP")
 	}
 	resp := f.do(t, http.MethodPost, html.UnescapeString(m[1]), "")
-	if !strings.Contains(resp.Body, recorded+"you rejected this lead (Not our ICP). It leaves the funnel.") {
+	if !strings.Contains(pageText(resp.Body), recorded+"you rejected this lead (Not our ICP). It leaves the funnel.") {
 		t.Fatalf("today's reason from the page: %d\n%s", resp.StatusCode, resp.Body)
 	}
 	if l := f.lead(t); l.Stage != lead.StageRejected || l.Handoff.AnsweredBy != "ana@example.com" || f.counters(t)["rej_not_icp"] != 1 {
@@ -1191,4 +1191,56 @@ func TestOutcomeLinkPastAShortenedHorizon(t *testing.T) {
 	if l := f.lead(t); l.Version != version || l.Stage != lead.StageSAL {
 		t.Fatalf("changed: stage %s, v%d → v%d", l.Stage, version, l.Version)
 	}
+}
+
+// TestAnsweredPageHeadsWithItsFirstSentence: the page after an answer
+// heads with what was recorded, one sentence, and says the rest below
+// it: a rejection's whole explanation as the h1 and the tab's title took
+// seven lines of a phone's first screen in large bold type (and a tab
+// that says nothing readable). The full message is still on the page.
+func TestAnsweredPageHeadsWithItsFirstSentence(t *testing.T) {
+	f := newFixture(t)
+	f.h.Requalify = nurture.Enroller{Rules: f.h.Rules, Sequences: nurture.Default(), NewID: f.h.NewID}
+	r := f.post(t, links.ActionReject, "too_early")
+	between := func(s, open, end string) string {
+		_, after, _ := strings.Cut(s, open)
+		before, _, _ := strings.Cut(after, end)
+		return before
+	}
+	const head = "Recorded: you rejected this lead (Too early)."
+	if got := between(r.Body, "<title>", "</title>"); got != head {
+		t.Errorf("title %q, want %q", got, head)
+	}
+	if got := between(r.Body, "<h1>", "</h1>"); got != head {
+		t.Errorf("h1 %q, want %q", got, head)
+	}
+	if rest := "It goes back to marketing, but gets no nurture email: it has not agreed to marketing email. New interest brings it back to sales."; !strings.Contains(between(r.Body, "</h1>", "<div"), rest) {
+		t.Errorf("the rest of the message is not below the heading:\n%s", r.Body)
+	}
+	if p := httpapitest.AccessibilityProblems(r.Body); len(p) > 0 {
+		t.Errorf("accessibility: %v", p)
+	}
+}
+
+func TestHeadline(t *testing.T) {
+	for _, tc := range []struct{ msg, head, rest string }{
+		{"Recorded: you accepted this lead. It is yours now.", "Recorded: you accepted this lead.", "It is yours now."},
+		{"Recorded: won (12,500.00 EUR, closed on 5 Dec 2026). Congratulations!", "Recorded: won (12,500.00 EUR, closed on 5 Dec 2026).", "Congratulations!"},
+		{"Recorded: lost.", "Recorded: lost.", ""},
+		{"Ana B. Smith already accepted this lead on 5 Dec 2026; nothing changed.", "Ana B. Smith already accepted this lead on 5 Dec 2026; nothing changed.", ""},
+		{"“Too early” is no longer a reason sales can pick, so nothing was recorded", "“Too early” is no longer a reason sales can pick, so nothing was recorded", ""},
+		{"Recorded: won (1.5 EUR). Nice. More.", "Recorded: won (1.5 EUR).", "Nice. More."},
+	} {
+		head, rest := headline(tc.msg)
+		if head != tc.head || rest != tc.rest {
+			t.Errorf("headline(%q) = %q, %q; want %q, %q", tc.msg, head, rest, tc.head, tc.rest)
+		}
+	}
+}
+
+// pageText is a page's text as a person reads it: tags dropped, entities
+// decoded, spaces collapsed (a message split between a heading and the
+// paragraph below it reads as one).
+func pageText(page string) string {
+	return strings.Join(strings.Fields(html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " "))), " ")
 }

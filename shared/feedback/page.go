@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/leadflow/leadflow/shared/handoff"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -19,14 +20,17 @@ import (
 // view is what the feedback page shows.
 type view struct {
 	Title, Message string
-	Lead           *lead.Lead
-	Action         string
-	ReasonLabel    string
-	Done           bool
-	Outcomes       []link // SQL / won / lost, once accepted; the other outcome of a closed deal
-	OutcomesIntro  string // what the outcome links are for ("" : record how it went)
-	Currency       string // the default deal currency
-	Today          string
+	// Head and More are Message split for an answered page (Done): its
+	// first sentence heads the page, the rest is said below it.
+	Head, More    string
+	Lead          *lead.Lead
+	Action        string
+	ReasonLabel   string
+	Done          bool
+	Outcomes      []link // SQL / won / lost, once accepted; the other outcome of a closed deal
+	OutcomesIntro string // what the outcome links are for ("" : record how it went)
+	Currency      string // the default deal currency
+	Today         string
 	// Answers are the lead's message, form and answers, labelled as in
 	// the alert.
 	Answers []mail.KV
@@ -181,7 +185,7 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 
 const pageSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</title>
+<meta name="referrer" content="no-referrer"><title>{{if .Done}}{{.Head}}{{else}}{{.Title}}{{end}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:1.5rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
 h1{font-size:1.5rem;line-height:1.25;margin:0 0 .8rem}
 .card{background:#f5f7fb;border-radius:10px;padding:1rem 1.2rem;margin:1rem 0;overflow-wrap:anywhere}dt{font-weight:600}dd{margin:0 0 .4rem}
@@ -194,7 +198,8 @@ input{font:inherit;padding:.4rem .6rem;border:1px solid #7d8797;border-radius:6p
 .details{margin-top:2rem}
 a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none}</style>
 </head><body><main>
-<h1>{{if .Done}}{{.Message}}{{else}}{{.Title}}{{end}}</h1>
+<h1>{{if .Done}}{{.Head}}{{else}}{{.Title}}{{end}}</h1>
+{{if and .Done .More}}<p class="msg">{{.More}}</p>{{end}}
 {{if and .Message (not .Done) (not .Posted)}}<p class="msg">{{.Message}}</p>{{end}}
 {{if .Steps}}<h2>What you can do</h2><ul>{{range .Steps}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{with .Lead}}<div class="card summary"><p><strong class="who">{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</strong>
@@ -252,9 +257,35 @@ var page = sync.OnceValue(func() *template.Template {
 var policy = httpapi.Policy{Styles: httpapi.Styles(pageSource), FormAction: []string{"'self'"}, Referrer: httpapi.NoReferrer}
 
 func render(status int, v view) httpapi.Response {
+	v.Head, v.More = headline(v.Message)
 	var b bytes.Buffer
 	if err := page().Execute(&b, v); err != nil {
 		return httpapi.Page(http.StatusInternalServerError, "internal error", httpapi.Policy{Referrer: httpapi.NoReferrer}, nil)
 	}
 	return httpapi.Page(status, b.String(), policy, nil)
+}
+
+// headline splits an answered page's message into its first sentence,
+// the page's heading and title, and the rest, said below it. A sentence
+// ends at ". " outside parentheses, after more than one letter (an
+// initial such as "Ana B. Smith" does not end one).
+func headline(msg string) (head, rest string) {
+	depth := 0
+	for i, r := range msg {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth = max(depth-1, 0)
+		case '.':
+			if depth > 0 || !strings.HasPrefix(msg[i:], ". ") {
+				continue
+			}
+			word := msg[strings.LastIndexAny(msg[:i], " (")+1 : i]
+			if utf8.RuneCountInString(word) > 1 {
+				return msg[:i+1], strings.TrimSpace(msg[i+2:])
+			}
+		}
+	}
+	return msg, ""
 }
