@@ -214,8 +214,11 @@ function layoutProblems() {
     if (cs.display === 'none' || cs.visibility === 'hidden') continue;
     const r = el.getBoundingClientRect();
     if (r.width <= 1 || r.height <= 1) continue;
-    const clipX = ['hidden', 'clip'].includes(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
-    const clipY = ['hidden', 'clip'].includes(cs.overflowY) && el.scrollHeight > el.clientHeight + 2;
+    // A text field's value longer than the field scrolls inside it, as
+    // a person types: not clipped.
+    const field = ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+    const clipX = !field && ['hidden', 'clip'].includes(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
+    const clipY = !field && ['hidden', 'clip'].includes(cs.overflowY) && el.scrollHeight > el.clientHeight + 2;
     if (clipX || clipY) {
       out.push(`clipped: ${describe(el)} shows ${el.clientWidth}×${el.clientHeight}px of its ${el.scrollWidth}×${el.scrollHeight}px`);
     }
@@ -723,8 +726,11 @@ ${snippet}
 if (!optInLead) optInLead = hotLead;
 
 // 3. A form post the API refuses: a browser that does not check the form
-// itself (novalidate) and a typo in the email address. The error page
-// names the field and links back to a working form.
+// itself (novalidate) and a typo in the email address. The campaign's
+// page comes back with the reason next to the field and the answers
+// kept, and goes through once corrected (an error page naming the field
+// and linking back to a working form, where the post came from
+// elsewhere).
 {
   const c = campaigns.find((x) => x.status !== 'paused');
   if (c) {
@@ -744,6 +750,38 @@ if (!optInLead) optInLead = hotLead;
       if (page.lastPost?.status !== 400) problems.push(`the form post with the email "${typo}" was answered ${page.lastPost?.status}, want 400`);
       const text = await page.evaluate(() => document.body.innerText);
       if (!/e-?mail/i.test(text)) problems.push(`the error page does not name the email field: "${text.replace(/\s+/g, ' ').slice(0, 160)}"`);
+      // A post from the campaign's own page comes back as that page: the
+      // answers as typed, the problem next to the email field (marked
+      // invalid, described by it) and in a summary that has the focus;
+      // the address corrected there, the form goes through.
+      const shown = await controls(page);
+      if (shown) {
+        const company = person.text.find(([re]) => re.test('company'))[1];
+        const at = await page.evaluate((company) => {
+          const i = document.querySelector('form input[type=email]');
+          const d = i && document.getElementById(i.getAttribute('aria-describedby') || '');
+          const alert = document.querySelector('[role=alert]');
+          return {
+            invalid: i?.getAttribute('aria-invalid') === 'true', reason: d?.innerText || '', near: !!d && i.parentElement.contains(d),
+            kept: [...document.querySelectorAll('form input')].some((x) => x.value === company),
+            summary: alert?.innerText || '', focused: !!alert && document.activeElement === alert,
+          };
+        }, company);
+        if (!at.invalid) problems.push('the email field is not marked invalid (aria-invalid)');
+        if (!/valid/i.test(at.reason) || !at.near) problems.push(`the email field is not described by the reason next to it: "${at.reason}"`);
+        if (!/e-?mail/i.test(at.summary)) problems.push(`no summary (role=alert) names the email field: "${at.summary}"`);
+        else if (!at.focused) problems.push('the summary does not have the focus as the page opens');
+        if (!at.kept) problems.push(`the answers typed are gone (no field holds "${company}")`);
+        await page.$eval('form input[type=email]', (i) => { i.value = ''; });
+        await page.type('form input[type=email]', person.email);
+        const again = await submit(page, shown);
+        const done = await inspect(page, `${c.id}-refused-fixed`);
+        problems.push(...done.problems);
+        if (again.navError || ![302, 303].includes(page.lastPost?.status) || again.resp?.status() !== 200) {
+          problems.push(`the corrected form: post ${page.lastPost?.status}, then ${again.resp?.status() ?? again.navError}`);
+        }
+        return { what: `email "${typo}" → 400, the form again with the reason next to the field (${shot(err.file)}) → corrected → thank-you page (${shot(done.file)})`, problems };
+      }
       const back = (await links(page)).find((l) => l.href.startsWith(origin) && new URL(l.href).pathname === new URL(url).pathname);
       if (!back) {
         problems.push(`the error page has no link back to ${url}`);

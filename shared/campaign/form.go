@@ -19,7 +19,16 @@ type formView struct {
 	Privacy  string // the privacy notice linked next to the consent box
 	Hidden   []hiddenField
 	CTA      string
+	// Refused: the form shown again after the API refused its post:
+	// Problems, in the form's order, for the summary above it; each
+	// control's Value, Error and choices' Checked from the post.
+	Problems []problemView
+	Checked  bool // the consent box, as posted
 }
+
+// problemView is one line of a refused form's summary: Href links the
+// field it is about ("" for none of the form's: a hidden field).
+type problemView struct{ Text, Href string }
 
 type control struct {
 	Kind         string // "input", "textarea", "radio" or "select"
@@ -33,9 +42,14 @@ type control struct {
 	Required     bool
 	Wide         bool // spans the whole row
 	Choices      []choice
+	Value        string // as posted, when the form is shown again
+	Error        string // why the API refused it ("" : it did not)
 }
 
-type choice struct{ ID, Value string }
+type choice struct {
+	ID, Value string
+	Checked   bool
+}
 
 type hiddenField struct{ Name, Value string }
 
@@ -78,24 +92,29 @@ func (c *Campaign) form(inline bool, action string, v Variant, hidden []hiddenFi
 // away from people and screen readers, and the hidden context fields.
 // Required is the browser's own validation; the API checks again.
 const formTmpl = `{{define "req"}}{{if .Required}}<span{{st .Inline "req"}} aria-hidden="true"> *</span>{{end}}{{end}}
+{{define "error"}}{{if .Error}}<p class="lf-error" id="{{.ID}}-error">{{.Error}}</p>{{end}}{{end}}
+{{define "invalid"}}{{if .Error}} aria-invalid="true" aria-describedby="{{.ID}}-error"{{end}}{{end}}
 {{- define "form" -}}
 <form{{st .Inline "form"}} method="post" action="{{.Action}}"{{if .Target}} target="{{.Target}}"{{end}} accept-charset="utf-8">
-{{if .Required}}<p{{st .Inline "note"}}>Fields marked * are required.</p>
+{{if .Problems}}<div{{st .Inline "problems"}} id="{{.Prefix}}-problems" role="alert" tabindex="-1" autofocus><p{{st .Inline "problemshead"}}>Please check the form</p><ul{{st .Inline "problemlist"}}>
+{{range .Problems}}<li>{{if .Href}}<a{{st $.Inline "problemlink"}} href="{{.Href}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}</li>
+{{end}}</ul></div>
+{{end}}{{if .Required}}<p{{st .Inline "note"}}>Fields marked * are required.</p>
 {{end}}
 {{- range $c := .Controls}}
-{{- if eq .Kind "radio"}}<fieldset{{st $.Inline "fieldset"}}><legend{{st $.Inline "legend"}}>{{.Label}}{{template "req" (req $.Inline .Required)}}</legend><div{{st $.Inline "choices"}}>
-{{range .Choices}}<label{{st $.Inline "choice"}} for="{{.ID}}"><input{{st $.Inline "radio"}} type="radio" id="{{.ID}}" name="{{$c.Name}}" value="{{.Value}}"{{if $c.Required}} required{{end}}>{{.Value}}</label>
+{{- if eq .Kind "radio"}}<fieldset{{st $.Inline "fieldset"}}{{if .Error}} aria-describedby="{{.ID}}-error"{{end}}><legend{{st $.Inline "legend"}}>{{.Label}}{{template "req" (req $.Inline .Required)}}</legend>{{template "error" .}}<div{{st $.Inline "choices"}}>
+{{range .Choices}}<label{{st $.Inline "choice"}} for="{{.ID}}"><input{{st $.Inline "radio"}} type="radio" id="{{.ID}}" name="{{$c.Name}}" value="{{.Value}}"{{if $c.Error}} aria-invalid="true"{{end}}{{if $c.Required}} required{{end}}{{if .Checked}} checked{{end}}>{{.Value}}</label>
 {{end}}</div></fieldset>
-{{else}}<div{{if .Wide}}{{st $.Inline "wide"}}{{else}}{{st $.Inline "field"}}{{end}}><label{{st $.Inline "label"}} for="{{.ID}}">{{.Label}}{{template "req" (req $.Inline .Required)}}</label>
-{{- if eq .Kind "select"}}<select{{st $.Inline "input"}} id="{{.ID}}" name="{{.Name}}"{{if .Required}} required{{end}}><option value="">Choose…</option>
-{{- range .Choices}}<option value="{{.Value}}">{{.Value}}</option>{{end}}</select>
-{{- else if eq .Kind "textarea"}}<textarea{{st $.Inline "textarea"}} id="{{.ID}}" name="{{.Name}}" rows="4" maxlength="{{.Max}}"{{if .Required}} required{{end}}></textarea>
+{{else}}<div{{if .Wide}}{{st $.Inline "wide"}}{{else}}{{st $.Inline "field"}}{{end}}><label{{st $.Inline "label"}} for="{{.ID}}">{{.Label}}{{template "req" (req $.Inline .Required)}}</label>{{template "error" .}}
+{{- if eq .Kind "select"}}<select{{st $.Inline "input"}} id="{{.ID}}" name="{{.Name}}"{{template "invalid" .}}{{if .Required}} required{{end}}><option value="">Choose…</option>
+{{- range .Choices}}<option value="{{.Value}}"{{if .Checked}} selected{{end}}>{{.Value}}</option>{{end}}</select>
+{{- else if eq .Kind "textarea"}}<textarea{{st $.Inline "textarea"}} id="{{.ID}}" name="{{.Name}}" rows="4" maxlength="{{.Max}}"{{template "invalid" .}}{{if .Required}} required{{end}}>{{.Value}}</textarea>
 {{- else}}<input{{st $.Inline "input"}} type="{{.Type}}" id="{{.ID}}" name="{{.Name}}" maxlength="{{.Max}}"
 {{- if .Autocomplete}} autocomplete="{{.Autocomplete}}"{{end}}
-{{- if .Pattern}} pattern="{{.Pattern}}" title="{{.Title}}"{{end}}{{if .Required}} required{{end}}>
+{{- if .Pattern}} pattern="{{.Pattern}}" title="{{.Title}}"{{end}}{{template "invalid" .}}{{if .Required}} required{{end}}{{if $.Problems}} value="{{.Value}}"{{end}}>
 {{- end}}</div>
 {{end}}
-{{- end}}<div{{st .Inline "consent"}}><input{{st .Inline "checkbox"}} type="checkbox" id="{{.Prefix}}-consent" name="consent" value="true"><label{{st .Inline "consenttext"}} for="{{.Prefix}}-consent">{{.Consent}}</label>
+{{- end}}<div{{st .Inline "consent"}}><input{{st .Inline "checkbox"}} type="checkbox" id="{{.Prefix}}-consent" name="consent" value="true"{{if .Checked}} checked{{end}}><label{{st .Inline "consenttext"}} for="{{.Prefix}}-consent">{{.Consent}}</label>
 {{- if .Privacy}} <a{{st .Inline "privacy"}} href="{{.Privacy}}" target="_blank" rel="noopener">Privacy notice</a>{{end}}</div>
 <div{{st .Inline "hp"}} aria-hidden="true"><label for="{{.Prefix}}-fax">Leave this field empty</label><input type="text" id="{{.Prefix}}-fax" name="fax" tabindex="-1" autocomplete="off"></div>
 {{range .Hidden}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"net/url"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -30,7 +31,22 @@ type PageData struct {
 	// the thank-you page (or the refusal page) fills the window, not the
 	// frame.
 	Framed bool
+	// Refused shows the page again after the API refused a post of its
+	// form (nil: the page as first shown): the answers as posted and
+	// each problem next to its field, in a summary at the top too.
+	Refused *Refused
 }
+
+// Refused is a refused post of a campaign's form: what it carried and
+// why the API refused it.
+type Refused struct {
+	Values   url.Values // the post; the last value of a name counts
+	Problems []FieldProblem
+}
+
+// FieldProblem is one reason the API refused a post: Field as the API names
+// it (email, company_size, answers.crm).
+type FieldProblem struct{ Field, Reason string }
 
 // UTMFields are the UTM parameters a page carries into the form.
 var UTMFields = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
@@ -76,11 +92,17 @@ func (c *Campaign) RenderPage(w io.Writer, p PageData) error {
 		add(k, val, utf8.ValidString(val) && !hasControl(val, false) && utf8.RuneCountInString(val) <= 200)
 	}
 	f := c.form(false, p.Action, v, hidden)
+	headline := v.Headline
+	if p.Refused != nil {
+		c.refuse(&f, *p.Refused)
+		headline = "Error: " + headline // what a tab and a screen reader say first
+	}
 	if p.Framed {
 		f.Target = "_top"
 	}
 	return pageTemplate().ExecuteTemplate(w, "page", pageView{
 		CSS:      pageCSS,
+		Title:    headline,
 		Headline: v.Headline,
 		Offer:    v.Offer,
 		Framed:   p.Framed,
@@ -95,6 +117,7 @@ func PageStyles() []string { return []string{string(pageCSS)} }
 
 type pageView struct {
 	CSS      template.CSS
+	Title    string // the page's <title>: its Headline, unless it says more
 	Headline string
 	Offer    string
 	Framed   bool
@@ -107,7 +130,7 @@ const pageTmpl = `{{define "head"}}<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex">
-<title>{{.Headline}}</title>
+<title>{{or .Title .Headline}}</title>
 <style>{{.CSS}}</style>
 </head>
 {{end}}
@@ -133,3 +156,55 @@ const pageTmpl = `{{define "head"}}<!doctype html>
 var pageTemplate = sync.OnceValue(newPageTemplate)
 
 func newPageTemplate() *template.Template { return template.Must(newFormTemplate().Parse(pageTmpl)) }
+
+// refuse fills f in as the post r carried it and marks each control the
+// API refused, listing every problem in the form's order (problems with
+// no control of the form, e.g. a hidden field's, last).
+func (c *Campaign) refuse(f *formView, r Refused) {
+	last := func(name string) string {
+		vs := r.Values[name]
+		if len(vs) == 0 {
+			return ""
+		}
+		return vs[len(vs)-1]
+	}
+	// the field name the API uses for a control: answers[crm] → answers.crm
+	apiName := func(input string) string {
+		if k, ok := strings.CutPrefix(input, "answers["); ok {
+			return "answers." + strings.TrimSuffix(k, "]")
+		}
+		return input
+	}
+	reasons := map[string]string{}
+	for _, p := range r.Problems {
+		if _, ok := reasons[p.Field]; !ok {
+			reasons[p.Field] = p.Reason
+		}
+	}
+	listed := map[string]bool{}
+	for i := range f.Controls {
+		ct := &f.Controls[i]
+		ct.Value = last(ct.Name)
+		for j := range ct.Choices {
+			ct.Choices[j].Checked = ct.Value != "" && ct.Choices[j].Value == ct.Value
+		}
+		field := apiName(ct.Name)
+		reason, ok := reasons[field]
+		if !ok {
+			continue
+		}
+		ct.Error, listed[field] = reason, true
+		target := ct.ID
+		if ct.Kind == "radio" && len(ct.Choices) > 0 {
+			target = ct.Choices[0].ID
+		}
+		f.Problems = append(f.Problems, problemView{Text: ct.Label + ": " + reason, Href: "#" + target})
+	}
+	for _, p := range r.Problems {
+		if !listed[p.Field] {
+			listed[p.Field] = true
+			f.Problems = append(f.Problems, problemView{Text: c.Label(p.Field) + ": " + p.Reason})
+		}
+	}
+	f.Checked = last("consent") == "true"
+}

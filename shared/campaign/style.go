@@ -12,25 +12,29 @@ import (
 // it looks the same pasted into any site and needs no stylesheet. One table
 // keeps the two from drifting apart. No value may hold " & < or >.
 var styles = map[string]string{
-	"form":        "display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:1.1rem 1.25rem;margin:0;line-height:1.5",
-	"note":        "grid-column:1/-1;margin:0;font-size:.875rem;color:#5a6472",
-	"field":       "display:flex;flex-direction:column;gap:.35rem;min-width:0",
-	"wide":        "display:flex;flex-direction:column;gap:.35rem;min-width:0;grid-column:1/-1",
-	"label":       "font-weight:600;font-size:.95rem",
-	"req":         "color:#b42318",
-	"input":       "box-sizing:border-box;width:100%;padding:.6rem .75rem;border:1px solid #7d8797;border-radius:6px;background:#fff;color:#1d2433;font:inherit;line-height:1.4",
-	"textarea":    "box-sizing:border-box;width:100%;min-height:6.5rem;padding:.6rem .75rem;border:1px solid #7d8797;border-radius:6px;background:#fff;color:#1d2433;font:inherit;line-height:1.4;resize:vertical",
-	"fieldset":    "grid-column:1/-1;min-width:0;margin:0;padding:0;border:0",
-	"legend":      "padding:0;margin:0 0 .5rem;font-weight:600;font-size:.95rem",
-	"choices":     "display:flex;flex-wrap:wrap;gap:.5rem",
-	"choice":      "display:inline-flex;align-items:center;gap:.45rem;padding:.45rem .85rem;border:1px solid #7d8797;border-radius:999px;background:#fff;font-size:.95rem;cursor:pointer",
-	"radio":       "margin:0;accent-color:#1f4fd1",
-	"consent":     "grid-column:1/-1;display:flex;gap:.6rem;align-items:flex-start",
-	"checkbox":    "flex:none;width:1.1rem;height:1.1rem;margin:.2rem 0 0;accent-color:#1f4fd1",
-	"consenttext": "font-size:.95rem;color:#3c4657",
-	"privacy":     "font-size:.95rem;color:#2957d8;white-space:nowrap",
-	"button":      "grid-column:1/-1;justify-self:start;padding:.8rem 1.6rem;border:0;border-radius:6px;background:#1f4fd1;color:#fff;font:inherit;font-size:1.05rem;font-weight:600;cursor:pointer",
-	"hp":          "position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden",
+	"form":         "display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:1.1rem 1.25rem;margin:0;line-height:1.5",
+	"note":         "grid-column:1/-1;margin:0;font-size:.875rem;color:#5a6472",
+	"field":        "display:flex;flex-direction:column;gap:.35rem;min-width:0",
+	"wide":         "display:flex;flex-direction:column;gap:.35rem;min-width:0;grid-column:1/-1",
+	"label":        "font-weight:600;font-size:.95rem",
+	"req":          "color:#b42318",
+	"input":        "box-sizing:border-box;width:100%;padding:.6rem .75rem;border:1px solid #7d8797;border-radius:6px;background:#fff;color:#1d2433;font:inherit;line-height:1.4",
+	"textarea":     "box-sizing:border-box;width:100%;min-height:6.5rem;padding:.6rem .75rem;border:1px solid #7d8797;border-radius:6px;background:#fff;color:#1d2433;font:inherit;line-height:1.4;resize:vertical",
+	"fieldset":     "grid-column:1/-1;min-width:0;margin:0;padding:0;border:0",
+	"legend":       "padding:0;margin:0 0 .5rem;font-weight:600;font-size:.95rem",
+	"choices":      "display:flex;flex-wrap:wrap;gap:.5rem",
+	"choice":       "display:inline-flex;align-items:center;gap:.45rem;padding:.45rem .85rem;border:1px solid #7d8797;border-radius:999px;background:#fff;font-size:.95rem;cursor:pointer",
+	"radio":        "margin:0;accent-color:#1f4fd1",
+	"consent":      "grid-column:1/-1;display:flex;gap:.6rem;align-items:flex-start",
+	"checkbox":     "flex:none;width:1.1rem;height:1.1rem;margin:.2rem 0 0;accent-color:#1f4fd1",
+	"consenttext":  "font-size:.95rem;color:#3c4657",
+	"privacy":      "font-size:.95rem;color:#2957d8;white-space:nowrap",
+	"button":       "grid-column:1/-1;justify-self:start;padding:.8rem 1.6rem;border:0;border-radius:6px;background:#1f4fd1;color:#fff;font:inherit;font-size:1.05rem;font-weight:600;cursor:pointer",
+	"problems":     "grid-column:1/-1;margin:0;padding:1rem 1.25rem;border:2px solid #b42318;border-radius:8px;background:#fff",
+	"problemshead": "margin:0 0 .5rem;font-weight:700;font-size:1.05rem;color:#1d2433",
+	"problemlist":  "margin:0;padding-left:1.25rem",
+	"problemlink":  "color:#b42318;font-weight:600",
+	"hp":           "position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden",
 }
 
 // styleAttr is a role's class (hosted page) or inline style (snippet).
@@ -65,6 +69,9 @@ body{margin:0;background:#f3f5f9;color:#1d2433;font-family:system-ui,-apple-syst
 .lf-choice:has(input:focus-visible){outline:3px solid #1f4fd155;outline-offset:1px}
 .lf-button:hover{background:#173fae}.lf-button:focus-visible{outline:3px solid #1f4fd1;outline-offset:3px}
 .lf-ended{text-align:center}
+.lf-error{margin:0;color:#b42318;font-weight:600;font-size:.95rem}
+.lf-input[aria-invalid=true],.lf-textarea[aria-invalid=true]{border:2px solid #b42318}
+.lf-problems:focus{outline:3px solid #b42318;outline-offset:2px}
 .lf-thanks{margin:0 0 1rem;font-size:1.05rem;color:#3c4657}.lf-thanks:last-child{margin-bottom:0}
 .lf-next{margin:1.5rem 0 .75rem;font-size:1.15rem}
 .lf-steps{margin:0 0 1.5rem;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:.75rem}

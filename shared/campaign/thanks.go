@@ -143,6 +143,7 @@ func RenderThanks(w io.Writer, c *Campaign, d ThanksData) error {
 
 type thanksView struct {
 	CSS      template.CSS
+	Title    string // "" : the Headline (the head template shared with the campaign page)
 	Headline string
 	Message  string
 	Consent  string

@@ -288,6 +288,9 @@ func (h *Handler) errorResponse(status int, err error, reqID string, isForm bool
 			// A box of the page took more than the API does: say what to do.
 			p.Error = "Your answers are too long to send: shorten the longest one (the message, most likely) and send the form again."
 		}
+		if page, policy, ok := h.refusedPage(p, req); ok {
+			return httpapi.Page(status, page, policy, cors)
+		}
 		return httpapi.Page(status, h.errorPage(p, req), errorPolicy, cors)
 	}
 	if isForm {

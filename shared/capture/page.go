@@ -94,6 +94,47 @@ func (h *Handler) page(p problem, req httpapi.Request, heading string, refused b
 	return b.String()
 }
 
+// refusedPage is the campaign's hosted page shown again for a post of its
+// form the API refused (answers to fix): the answers as typed, each
+// problem next to its field and in a summary at the top (campaign
+// RenderPage with Refused). Only for a post from that page, or its
+// frame, as the browser names it in the Referer: a form elsewhere (a
+// site's own, the demo landing page) gets the error page, which links
+// back to it. ok is false when it does not apply.
+func (h *Handler) refusedPage(p problem, req httpapi.Request) (page string, policy httpapi.Policy, ok bool) {
+	if len(p.Fields) == 0 || h.Campaigns == nil {
+		return "", httpapi.Policy{}, false
+	}
+	form := postedForm(req)
+	c, found := h.Campaigns.Get(form.Get("campaign"))
+	if !found || c.Status != campaign.Live {
+		return "", httpapi.Policy{}, false
+	}
+	own := h.baseURL(req) + "/c/" + url.PathEscape(c.ID)
+	if referer := httpapi.Header(req, "referer"); !web(own) || !web(referer) || !sameOrUnder(referer, own) {
+		return "", httpapi.Policy{}, false
+	}
+	utm := map[string]string{}
+	for _, k := range campaign.UTMFields {
+		utm[k] = form.Get(k)
+	}
+	v, _ := c.Variant(form.Get("variant")) // a variant retired since: drawn again
+	refused := &campaign.Refused{Values: form}
+	for _, f := range p.Fields {
+		refused.Problems = append(refused.Problems, campaign.FieldProblem{Field: f.Field, Reason: f.Reason})
+	}
+	var b bytes.Buffer
+	// The post's own page context (landing page, referrer, UTM, its page
+	// view's token: the corrected answers are another body, so another
+	// submission); RenderPage leaves out what it would refuse again.
+	err := c.RenderPage(&b, campaign.PageData{Action: h.baseURL(req) + "/leads", LandingPage: form.Get("landing_page"),
+		Referrer: form.Get("referrer"), UTM: utm, Idem: form.Get("_idem"), Variant: v, Refused: refused})
+	if err != nil {
+		return "", httpapi.Policy{}, false
+	}
+	return b.String(), h.pagePolicy(req, c.ID), true
+}
+
 // postedForm is what a form post carried, as far as it parses (the
 // campaign and landing page name the way back), each field with the one
 // value decodeForm reads: the last. Get would otherwise answer the first,

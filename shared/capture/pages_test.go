@@ -14,6 +14,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
 	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
@@ -438,5 +439,48 @@ func TestUnknownCampaignPageLogsNotWhatWasTyped(t *testing.T) {
 	h.Campaigns = campaigns(t, map[string]string{})
 	if resp, _ := h.Handle(context.Background(), campaignGet("GET /c/{campaign}", "q4-demo")); resp.StatusCode != 200 || !strings.Contains(logs.String(), `"campaign":"q4-demo"`) {
 		t.Errorf("a known campaign: %d, log %s", resp.StatusCode, logs.String())
+	}
+}
+
+// TestRefusedPostOfTheHostedPageShowsItsFormAgain: a post from the
+// campaign's own page (or its frame) that needs another look comes back
+// as that page — 400, its form with the answers as typed, the problem
+// next to its field and in a summary at the top, its page context kept —
+// and may be sent again from there (its stylesheet and its form's target
+// allowed). A post from anywhere else still gets the error page linking
+// back to its form.
+func TestRefusedPostOfTheHostedPageShowsItsFormAgain(t *testing.T) {
+	set := campaigns(t, map[string]string{})
+	body := "campaign=q4-demo&variant=b&_idem=view1&email=ada+at+bigcorp&company=BigCorp&utm_source=linkedin" +
+		"&landing_page=" + url.QueryEscape("https://leads.example.com/c/q4-demo?utm_source=linkedin")
+	for _, referer := range []string{"https://leads.example.com/c/q4-demo?utm_source=linkedin", "https://leads.example.com/c/q4-demo/form"} {
+		h := newHandler(memstore.New(), &bytes.Buffer{})
+		h.Campaigns, h.BaseURL = set, "https://leads.example.com"
+		resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", body, "referer", referer))
+		if resp.StatusCode != 400 {
+			t.Fatalf("from %s: %d %s", referer, resp.StatusCode, resp.Body)
+		}
+		for _, want := range []string{
+			`<title>Error: `, `role="alert"`, `href="#lf-q4-demo-email">Work email: is not a valid email address</a>`,
+			`aria-invalid="true" aria-describedby="lf-q4-demo-email-error" required value="ada at bigcorp"`,
+			`value="BigCorp"`, `name="_idem" value="view1"`, `name="utm_source" value="linkedin"`, `name="variant" value="b"`,
+			`action="https://leads.example.com/leads"`,
+		} {
+			if !strings.Contains(resp.Body, want) {
+				t.Errorf("from %s: the page lacks %s:\n%s", referer, want, resp.Body)
+			}
+		}
+		if csp := resp.Headers["Content-Security-Policy"]; !strings.Contains(csp, "form-action https://leads.example.com") {
+			t.Errorf("from %s: the page may not post its form again: %s", referer, csp)
+		}
+		if p := httpapitest.AccessibilityProblems(resp.Body); len(p) > 0 {
+			t.Errorf("from %s: accessibility: %v", referer, p)
+		}
+	}
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns, h.BaseURL = set, "https://leads.example.com"
+	resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", body, "referer", "https://www.example.com/demo"))
+	if !strings.Contains(resp.Body, `<a href="https://www.example.com/demo">Back to the form</a>`) || strings.Contains(resp.Body, "<form") {
+		t.Errorf("a post from another site's form: want the error page linking back to it:\n%s", resp.Body)
 	}
 }
