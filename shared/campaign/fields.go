@@ -98,6 +98,28 @@ func (c *Campaign) Label(field string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
+// Position is where c's form asks a field the capture API names (email,
+// company_size, answers.crm): its index among the form's fields, then its
+// questions; -1 when the form does not ask it (or c is nil). Messages
+// about several fields list them in this order, as a person met them.
+func (c *Campaign) Position(field string) int {
+	if c == nil {
+		return -1
+	}
+	key, isAnswer := strings.CutPrefix(field, "answers.")
+	for i, fd := range c.Form.Fields {
+		if !isAnswer && fd.Name == field {
+			return i
+		}
+	}
+	for i, q := range c.Form.Questions {
+		if (isAnswer && !questionFields[q.ID] && q.ID == key) || (!isAnswer && questionFields[q.ID] && q.ID == field) {
+			return len(c.Form.Fields) + i
+		}
+	}
+	return -1
+}
+
 // standardLabels name the fields whose input label says more than a name
 // (or that no input asks) in messages to a visitor.
 var standardLabels = map[string]string{

@@ -2,13 +2,17 @@ package capture
 
 import (
 	"bytes"
+	"cmp"
 	"html/template"
+	"math"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/leadflow/leadflow/shared/campaign"
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
 // errorSource is shown to a person whose plain HTML form post was
@@ -78,7 +82,17 @@ func (h *Handler) page(p problem, req httpapi.Request, heading string, refused b
 		// is now.
 		Current string
 	}{problem: p, Heading: heading, Back: h.backLink(req, form, c), Refused: refused}
-	for _, f := range p.Fields {
+	// In the form's order, as the person met the fields (the API sorts
+	// them by name); what the form does not ask after them.
+	fields := slices.Clone(p.Fields)
+	at := func(f lead.FieldError) int {
+		if i := c.Position(f.Field); i >= 0 {
+			return i
+		}
+		return math.MaxInt
+	}
+	slices.SortStableFunc(fields, func(a, b lead.FieldError) int { return cmp.Compare(at(a), at(b)) })
+	for _, f := range fields {
 		data.Fields = append(data.Fields, labelled{c.Label(f.Field), f.Reason})
 		if f.Reason == reasonRequired && f.Field != "email" && c != nil && c.Status == campaign.Live && !refused { // every copy of the form asks the email
 			data.Current = h.baseURL(req) + "/c/" + url.PathEscape(c.ID)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -482,5 +483,23 @@ func TestRefusedPostOfTheHostedPageShowsItsFormAgain(t *testing.T) {
 	resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", body, "referer", "https://www.example.com/demo"))
 	if !strings.Contains(resp.Body, `<a href="https://www.example.com/demo">Back to the form</a>`) || strings.Contains(resp.Body, "<form") {
 		t.Errorf("a post from another site's form: want the error page linking back to it:\n%s", resp.Body)
+	}
+}
+
+// TestFormErrorPageListsProblemsInTheFormsOrder: the error page (a post
+// from another site's copy of the form) lists the problems in the order
+// the person met the fields, not by the API's field names: Work email
+// first, as the form asks it first; fields the form does not ask last.
+func TestFormErrorPageListsProblemsInTheFormsOrder(t *testing.T) {
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns, h.BaseURL = campaigns(t, map[string]string{}), "https://leads.example.com"
+	resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded",
+		"campaign=q4-demo&email=nope&utm_source="+strings.Repeat("x", 300), "referer", "https://www.example.com/demo"))
+	var order []int
+	for _, label := range []string{"<strong>Work email</strong>", "<strong>Company</strong>", "<strong>Company size</strong>", "<strong>Campaign source (utm_source)</strong>"} {
+		order = append(order, strings.Index(resp.Body, label))
+	}
+	if resp.StatusCode != 400 || !slices.IsSorted(order) || order[0] < 0 {
+		t.Errorf("want Work email, Company, Company size, then utm_source (positions %v):\n%s", order, resp.Body)
 	}
 }
