@@ -623,6 +623,18 @@ await check('landing page / on a phone', async () => {
   return { what: `at 390 px ${o.status} (${shot(o.file)})`, problems: o.problems };
 });
 
+// 1c. A campaign link that leads nowhere (an ended or mistyped
+// campaign's ad), on a phone: 404, a page styled as the campaign pages
+// (not the browser's bare default), with its landmarks.
+await check('unknown campaign page on a phone', async () => {
+  const o = await onPhone(`${base}/c/no-such-campaign`, 'unknown-campaign-390', 404);
+  const styled = await o.page.evaluate(() => getComputedStyle(document.body).backgroundColor !== 'rgba(0, 0, 0, 0)' &&
+    !/times|serif$/i.test(getComputedStyle(document.body).fontFamily.split(',')[0]));
+  if (!styled) o.problems.push('the page is unstyled (no background, the browser\'s default serif font)');
+  await closePage(o.page);
+  return { what: `/c/no-such-campaign at 390 px ${o.status} (${shot(o.file)})`, problems: o.problems };
+});
+
 // 2. Every campaign's hosted page: hot person on demo requests, cold on
 // the rest; the consent box ticked.
 let hotLead = null;

@@ -110,6 +110,25 @@ func (c *Campaign) RenderPage(w io.Writer, p PageData) error {
 	})
 }
 
+// RenderNotFound writes the page of a campaign address that leads
+// nowhere (an ended or mistyped campaign's link), styled as the campaign
+// pages: it says so and, when home is not "", links back to that site
+// (absolute http(s), which the caller vouches for), named by its host.
+func RenderNotFound(w io.Writer, home string) error {
+	v := missingView{CSS: pageCSS, Headline: "Page not found"}
+	if u, err := url.Parse(home); err == nil && absoluteURL(home) {
+		v.Home, v.HomeName = home, u.Host
+	}
+	return pageTemplate().ExecuteTemplate(w, "missing", v)
+}
+
+type missingView struct {
+	CSS            template.CSS
+	Title          string
+	Headline       string
+	Home, HomeName string
+}
+
 // PageStyles are the texts of the <style> elements RenderPage writes,
 // for the page's Content-Security-Policy (httpapi.Policy.Styles): the
 // page needs no other style, script, image or font.
@@ -141,6 +160,15 @@ const pageTmpl = `{{define "head"}}<!doctype html>
 {{end}}<div class="lf-card">
 {{template "form" .Form}}</div>
 </main>
+</body>
+</html>
+{{end}}
+{{define "missing"}}{{template "head" .}}<body>
+<main class="lf-page lf-ended">
+<h1>Page not found</h1>
+<p class="lf-offer">There is no such page. Check the link you followed: this campaign may have ended.</p>
+{{if .Home}}<p class="lf-thanks"><a class="lf-back" href="{{.Home}}">Back to {{.HomeName}}</a></p>
+{{end}}</main>
 </body>
 </html>
 {{end}}

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -46,17 +45,13 @@ func (h *Handler) campaignPage(ctx context.Context, req httpapi.Request, now tim
 	}
 	if c == nil {
 		log.Warn("campaign page", "status", http.StatusNotFound, "campaign", lead.LogHash(id)) // a link's path can hold anything (an address)
-		page := `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-			`<title>Not found</title><main><h1>Page not found</h1>` +
-			"<p>There is no such page. Check the link you followed: this campaign may have ended.</p>"
-		if home := h.home(req); home != "" { // the site the visitor came from, when the deployment posts from it
-			site := home
-			if u, err := url.Parse(home); err == nil {
-				site = u.Host // as the thank-you page names it
-			}
-			page += `<p><a href="` + html.EscapeString(home) + `">Back to ` + html.EscapeString(site) + `</a></p>`
+		// Links back to the site the visitor came from, when the
+		// deployment posts from it.
+		var b bytes.Buffer
+		if err := campaign.RenderNotFound(&b, h.home(req)); err != nil {
+			return httpapi.HTML(http.StatusNotFound, "<!doctype html><title>Not found</title><p>There is no such page.</p>", nil)
 		}
-		return httpapi.HTML(http.StatusNotFound, page+"</main>", nil)
+		return httpapi.Page(http.StatusNotFound, b.String(), httpapi.Policy{Styles: campaignPageStyles}, nil)
 	}
 	switch req.RouteKey {
 	case routeEmbed:

@@ -393,7 +393,7 @@ func TestFormErrorPageBackPastACrossSiteReferer(t *testing.T) {
 // address a stranger picked.
 func TestUnknownCampaignPageLinksHome(t *testing.T) {
 	for _, tc := range []struct{ referer, want string }{
-		{"https://www.example.com/spring", `<a href="https://www.example.com/">Back to www.example.com</a>`},
+		{"https://www.example.com/spring", `href="https://www.example.com/">Back to www.example.com</a>`},
 		{"https://evil.example/", ""},
 		{"", ""},
 	} {
@@ -410,10 +410,20 @@ func TestUnknownCampaignPageLinksHome(t *testing.T) {
 		}
 		// A page like the others: its language, its characters, readable
 		// on a phone.
-		for _, want := range []string{`<html lang="en">`, `<meta charset="utf-8">`, `<meta name="viewport" content="width=device-width,initial-scale=1">`} {
+		// It looks like the campaign pages (a visitor from an ad for an
+		// offer that ended lands here): their stylesheet, which its policy
+		// lets apply, and no unstyled browser-default page.
+		for _, want := range []string{`<html lang="en">`, `<meta charset="utf-8">`, `<meta name="viewport" content="width=device-width,initial-scale=1">`,
+			`<style>`, `<main class="lf-page lf-ended">`} {
 			if !strings.Contains(resp.Body, want) {
 				t.Errorf("referer %q: the 404 page lacks %s:\n%s", tc.referer, want, resp.Body)
 			}
+		}
+		if csp := resp.Headers["Content-Security-Policy"]; !strings.Contains(csp, "style-src 'sha256-") {
+			t.Errorf("referer %q: the 404 page's styles are not allowed: %q", tc.referer, csp)
+		}
+		if p := httpapitest.AccessibilityProblems(resp.Body); len(p) > 0 {
+			t.Errorf("referer %q: accessibility: %v", tc.referer, p)
 		}
 	}
 }
