@@ -1064,6 +1064,10 @@ func TestRefusedAnswerMarksItsField(t *testing.T) {
 		if strings.Count(r.Body, marked) != 1 || !regexp.MustCompile(`<[a-z]+ `+tt.field+`[^>]*`+marked).MatchString(r.Body) {
 			t.Errorf("%.40s: want only the field %s marked %q:\n%s", tt.body, tt.field, marked, form)
 		}
+		// The tab and a screen reader's first words say it was refused.
+		if !strings.Contains(r.Body, "<title>Error: Mark this deal") {
+			t.Errorf("%.40s: the title does not start with Error: %s", tt.body, r.Body[strings.Index(r.Body, "<title>"):strings.Index(r.Body, "</title>")])
+		}
 	}
 }
 

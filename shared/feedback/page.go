@@ -185,7 +185,7 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 
 const pageSource = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{{if .Done}}{{.Head}}{{else}}{{.Title}}{{end}}</title>
+<meta name="referrer" content="no-referrer"><title>{{if .Done}}{{.Head}}{{else}}{{if .Invalid}}Error: {{end}}{{.Title}}{{end}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:1.5rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
 h1{font-size:1.5rem;line-height:1.25;margin:0 0 .8rem}
 .card{background:#f5f7fb;border-radius:10px;padding:1rem 1.2rem;margin:1rem 0;overflow-wrap:anywhere}dt{font-weight:600}dd{margin:0 0 .4rem}
