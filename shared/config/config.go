@@ -69,6 +69,33 @@ type Qualifying struct {
 	CampaignsDir string `env:"CAMPAIGNS_DIR" optional:"true"`
 }
 
+// Months is the business time zone the monthly counters and reports
+// cut months in. Every function that writes or reads those counters
+// reads it, and all must be given the same zone.
+type Months struct {
+	// ReportTimeZone is an IANA time zone such as America/New_York; ""
+	// is UTC.
+	ReportTimeZone string `env:"REPORT_TIME_ZONE" param:"ReportTimeZone" is:"zone" optional:"true"`
+}
+
+// MonthZone is the zone months are counted in (checked at Load).
+func (m Months) MonthZone() *time.Location {
+	z, err := loadZone(m.ReportTimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return z
+}
+
+// loadZone loads an IANA time zone; "" is UTC, and "Local" (the
+// machine's, UTC in Lambda) is refused.
+func loadZone(name string) (*time.Location, error) {
+	if name == "Local" {
+		return nil, errors.New("the machine's zone is no business time zone")
+	}
+	return time.LoadLocation(name)
+}
+
 // Signing says where the link signing keys come from.
 type Signing struct {
 	// SigningKeysParam names the SSM SecureString holding the link signing
@@ -85,6 +112,7 @@ func (a AWS) Endpoints() AWS { return a }
 type Capture struct {
 	AWS
 	Sales
+	Months
 	AllowedOrigins string `env:"ALLOWED_ORIGINS" param:"AllowedOrigins"`
 	// ThankYouURL is where form posts of no known campaign land; "" is
 	// the API's generic thank-you page (GET /thanks).
@@ -99,6 +127,7 @@ type Capture struct {
 type Nurture struct {
 	AWS
 	Sales
+	Months
 	// SESMaxSendRate caps emails per second; "" asks SES (GetAccount).
 	SESMaxSendRate string `env:"SES_MAX_SEND_RATE" optional:"true"`
 	// UnsubscribeMailbox is offered as a mailto: unsubscribe in nurture
@@ -120,6 +149,8 @@ type Unsubscribe struct {
 	// Qualifying re-grades a lead that confirmed its consent and places
 	// it in its nurture sequence (/confirm/{token}).
 	Qualifying
+	// Months: unsubscribes and opt-ins are counted.
+	Months
 	Table string `env:"TABLE_NAME"`
 }
 
@@ -130,12 +161,15 @@ type Feedback struct {
 	// nurturing, and a rep whose alert links expired is sent the alert
 	// again with fresh ones.
 	Sales
+	Months
 }
 
 // SESEvents is the configuration of the function that handles SES
 // bounce, complaint and delivery events.
 type SESEvents struct {
 	AWS
+	// Months: bounces and complaints are counted.
+	Months
 	Table string `env:"TABLE_NAME"`
 }
 
@@ -152,6 +186,7 @@ type Publisher struct {
 type Track struct {
 	AWS
 	Sales
+	Months
 	AllowedOrigins string `env:"ALLOWED_ORIGINS" param:"AllowedOrigins"`
 	// TrackPages maps path prefixes to signals: "/pricing=pricing_page_view".
 	TrackPages string `env:"TRACK_PAGES" optional:"true"`
@@ -171,6 +206,8 @@ type Privacy struct {
 // API, and the weekly digest to marketing.
 type Reports struct {
 	AWS
+	// Months: the reports' and digests' months, and "this month".
+	Months
 	// Signing signs the outcome links of the weekly open-leads lists.
 	Signing
 	// QualifyConfig names the reps who get those lists.
@@ -258,6 +295,13 @@ func Load(dst any, getenv func(string) string) error {
 				// second address would break it in every email.
 				if err := Mailbox(raw); err != nil {
 					problems = append(problems, fmt.Sprintf("%s=%q %v%s", name, raw, err, paramHint(f)))
+					return
+				}
+			}
+			if f.Tag.Get("is") == "zone" {
+				// Every month would be cut at the wrong midnight: say so at init.
+				if _, err := loadZone(raw); err != nil {
+					problems = append(problems, fmt.Sprintf("%s=%q is not an IANA time zone like America/New_York or UTC%s", name, raw, paramHint(f)))
 					return
 				}
 			}

@@ -121,3 +121,39 @@ func TestUnsubscribeMailboxIsCheckedAtLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestReportTimeZoneIsCheckedAtLoad: every function that writes or reads
+// the monthly counters reads REPORT_TIME_ZONE (one zone for all of them,
+// or a month's counters would be split between two zones' months), and
+// a zone the database does not know stops it at init with one line
+// naming the variable and its template parameter; "" is UTC.
+func TestReportTimeZoneIsCheckedAtLoad(t *testing.T) {
+	counting := []string{"capture", "nurture", "unsubscribe", "feedback", "sesevents", "track", "reports"}
+	for _, name := range counting {
+		if declared, _ := Vars(Functions[name]); !slices.Contains(declared, "REPORT_TIME_ZONE") {
+			t.Errorf("%s writes or reads monthly counters but does not read REPORT_TIME_ZONE", name)
+		}
+	}
+	for _, tc := range []struct{ value, want, zone string }{
+		{"", "", "UTC"},
+		{"UTC", "", "UTC"},
+		{"America/New_York", "", "America/New_York"},
+		{"Australia/Sydney", "", "Australia/Sydney"},
+		{"Mars/Olympus_Mons", `REPORT_TIME_ZONE="Mars/Olympus_Mons" is not an IANA time zone like America/New_York or UTC`, ""},
+		{"EST5", `REPORT_TIME_ZONE="EST5" is not an IANA time zone`, ""},
+		{"Local", `REPORT_TIME_ZONE="Local" is not an IANA time zone`, ""},
+		{"america/new_york ", `is not an IANA time zone`, ""},
+	} {
+		var cfg Reports
+		env := map[string]string{"AWS_REGION": "us-east-1", "TABLE_NAME": "t", "SENDER_ADDRESS": "a@x.example", "MARKETING_ADDRESS": "m@x.example", "REPORT_TIME_ZONE": tc.value}
+		err := Load(&cfg, func(k string) string { return env[k] })
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.value, err)
+		case tc.want == "" && cfg.MonthZone().String() != tc.zone:
+			t.Errorf("%q: zone %v, want %s", tc.value, cfg.MonthZone(), tc.zone)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "(template parameter ReportTimeZone)")):
+			t.Errorf("%q: err = %v, want %q and the template parameter", tc.value, err, tc.want)
+		}
+	}
+}

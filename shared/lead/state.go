@@ -483,9 +483,6 @@ type Count struct {
 	By       int64  `json:"by"`
 }
 
-// Month is the counters' month of t: "yyyy-mm", UTC.
-func Month(t time.Time) string { return t.UTC().Format("2006-01") }
-
 // Add records counters a write of the deal's outcome made in month (a
 // counter naming its own month keeps it); amounts of one counter in one
 // month are summed, and a sum of zero is dropped.
