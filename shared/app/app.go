@@ -23,6 +23,7 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
 // Handlers are a function's triggers.
@@ -91,10 +92,16 @@ func Load[C interface{ Endpoints() config.AWS }](env Env) (C, awsclients.Base, e
 	return cfg, b, err
 }
 
-// Config reads a function's config struct from env.
+// Config reads a function's config struct from env. A function that
+// writes or reads the monthly counters (its config embeds config.Months)
+// sets the process's month zone from it here, at init, so every counter
+// it writes and every month it reports is cut in that zone.
 func Config[C any](env Env) (C, error) {
 	var cfg C
 	err := config.Load(&cfg, env.Getenv)
+	if m, ok := any(cfg).(interface{ MonthZone() *time.Location }); ok && err == nil {
+		lead.SetMonthZone(m.MonthZone())
+	}
 	return cfg, err
 }
 
