@@ -181,13 +181,16 @@ func (o *OpenList) sendLeft(ctx context.Context, now time.Time, week string) (in
 	return sent, errors.Join(errs...)
 }
 
-// repsLeft lists the reps counted from since's month to now's that the
-// routing config no longer lists (the sales address is none: it is
-// counted for the alerts that went there).
+// repsLeft lists the reps counted from since's month to now's (the
+// counters' months, in the business time zone) that the routing config
+// no longer lists (the sales address is none: it is counted for the
+// alerts that went there).
 func (o *OpenList) repsLeft(ctx context.Context, since, now time.Time) ([]string, error) {
 	var left []string
-	for m := time.Date(since.Year(), since.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(now); m = m.AddDate(0, 1, 0) {
-		reps, err := o.Store.RepsCounted(ctx, m.Format("2006-01"))
+	z := lead.MonthZone()
+	since = since.In(z)
+	for m := time.Date(since.Year(), since.Month(), 1, 0, 0, 0, 0, z); !m.After(now); m = m.AddDate(0, 1, 0) {
+		reps, err := o.Store.RepsCounted(ctx, lead.MonthIn(m, z))
 		if err != nil {
 			return nil, err
 		}

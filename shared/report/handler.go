@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/token"
@@ -116,7 +117,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
 	q := req.QueryStringParameters
-	now := h.Clock().UTC()
+	// This month is the business time zone's (REPORT_TIME_ZONE), the
+	// zone the counters' months are in.
+	now := h.Clock().In(lead.MonthZone())
 	signed := req.RouteKey == DashboardRoute
 	if signed {
 		// A digest's link: the HTML dashboard and nothing else, while
@@ -210,8 +213,11 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 // Digest sends the weekly digest (this month and the last) once per ISO
 // week, however often the schedule fires or Lambda retries.
 func (h *Handler) Digest(ctx context.Context) (string, error) {
-	now := h.Clock().UTC()
-	year, week := now.ISOWeek()
+	// The week (its once-marker) is UTC's, as it always was: a changed
+	// zone never sends a week's digest twice. The months are the
+	// business time zone's, the counters'.
+	now := h.Clock().In(lead.MonthZone())
+	year, week := now.UTC().ISOWeek()
 	key := fmt.Sprintf("DIGEST#%d-W%02d", year, week)
 	first, err := h.Store.Once(ctx, key, now)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
 //go:embed templates
@@ -23,7 +24,7 @@ var funcs = template.FuncMap{
 	"p":       FormatP,
 	"rowArgs": func(d dashboard, r Row) rowArgs { return rowArgs{D: d, R: r} },
 	"roas":    ROASLabel,
-	"day":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"day":     func(t time.Time) string { return t.In(lead.MonthZone()).Format("2006-01-02") }, // the business time zone's day
 	"intp":    func(n *int) string { return Count(int64(*n)) },
 }
 

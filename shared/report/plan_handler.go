@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
 // PlanRoute is the revenue planner's route (IAM-authorised in AWS).
@@ -37,7 +38,7 @@ type FieldProblem struct {
 func (h *Handler) Plan(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	log := h.Log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey)
 	q := req.QueryStringParameters
-	now := h.Clock().UTC()
+	now := h.Clock().In(lead.MonthZone()) // this month is the counters' (REPORT_TIME_ZONE)
 	format := orDefault(q["format"], "json")
 	form := PlanForm{Target: q["target"], Period: q["period"], Lookback: orDefault(q["lookback"], strconv.Itoa(DefaultLookbackMonths))}
 	if format != "json" && format != "csv" && format != "html" {

@@ -12,6 +12,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
 )
 
@@ -72,8 +73,10 @@ func (h *Handler) reps(ctx context.Context, sources []Source, period Period) ([]
 // lead, or whose reps have nothing to report, gets none. It returns how
 // many it sent; a failed team is tried again on the next run.
 func (h *Handler) TeamDigests(ctx context.Context) (int, error) {
-	now := h.Clock().UTC()
-	year, week := now.ISOWeek()
+	// The week (its once-marker) is UTC's; the months are the business
+	// time zone's, the counters'.
+	now := h.Clock().In(lead.MonthZone())
+	year, week := now.UTC().ISOWeek()
 	wk := fmt.Sprintf("%d-W%02d", year, week)
 	var r *Report
 	sent := 0

@@ -394,7 +394,7 @@ func (s *Store) CampaignStats(ctx context.Context, campaign string, at time.Time
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :m)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(campaignPK(campaign)),
-			":m": str(statsPrefix(at.UTC().Format("2006-01")))},
+			":m": str(statsPrefix(lead.Month(at)))},
 		ConsistentRead: aws.Bool(true),
 	})
 	for p.HasMorePages() {

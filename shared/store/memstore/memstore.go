@@ -906,7 +906,8 @@ func eventSK(ev lead.Event) string {
 	return "EVT#" + ev.At.UTC().Format(time.RFC3339Nano) + "#" + ev.Kind + "#" + ev.ID
 }
 
-func month(at time.Time) string { return at.UTC().Format("2006-01") }
+// month is the counters' month of at, in the business time zone.
+func month(at time.Time) string { return lead.Month(at) }
 
 // statsAttributes are the attributes the adapter's counter update sets on
 // a stats item besides the counters, and its keys: a counter of one of
