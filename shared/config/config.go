@@ -177,6 +177,9 @@ type SESEvents struct {
 // events from the table's stream to the event bus.
 type Publisher struct {
 	AWS
+	// Months: the counters a send's commit leaves pending on the lead
+	// are added here, in the month of their time.
+	Months
 	Table        string `env:"TABLE_NAME"`
 	EventBusName string `env:"EVENT_BUS_NAME"`
 }
@@ -196,6 +199,9 @@ type Track struct {
 // requests (export, erase).
 type Privacy struct {
 	AWS
+	// Months: an erasure first records the counters a send's commit
+	// left pending on the lead, in the month of their time.
+	Months
 	Table string `env:"TABLE_NAME"`
 	// Bucket is the segment exports' bucket: an erasure takes the
 	// address out of the customer lists in it.

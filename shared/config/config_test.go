@@ -128,7 +128,7 @@ func TestUnsubscribeMailboxIsCheckedAtLoad(t *testing.T) {
 // a zone the database does not know stops it at init with one line
 // naming the variable and its template parameter; "" is UTC.
 func TestReportTimeZoneIsCheckedAtLoad(t *testing.T) {
-	counting := []string{"capture", "nurture", "unsubscribe", "feedback", "sesevents", "track", "reports"}
+	counting := []string{"capture", "nurture", "unsubscribe", "feedback", "sesevents", "track", "reports", "publisher", "privacy"}
 	for _, name := range counting {
 		if declared, _ := Vars(Functions[name]); !slices.Contains(declared, "REPORT_TIME_ZONE") {
 			t.Errorf("%s writes or reads monthly counters but does not read REPORT_TIME_ZONE", name)
