@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
@@ -300,9 +301,31 @@ func parseRows(body []byte, contentType string) ([]row, error) {
 	// mark: before a quoted header cell it made the header unreadable,
 	// before a JSON line it made the file read as CSV.
 	body = bytes.TrimPrefix(body, []byte("\ufeff"))
+	if bytes.HasPrefix(body, []byte{0xff, 0xfe}) || bytes.HasPrefix(body, []byte{0xfe, 0xff}) {
+		return nil, errors.New(`the file is UTF-16 (Excel's "Unicode Text"): save it as "CSV UTF-8" and send it again; nothing was recorded`)
+	}
+	if !utf8.Valid(body) {
+		// Excel's plain "CSV" on Windows is the ANSI code page: read as
+		// it is, a lost deal's reason was stored and published as
+		// mojibake. Refused whole, so no row is half the file's.
+		bad := 0
+		for i := 0; i < len(body); {
+			r, n := utf8.DecodeRune(body[i:])
+			if r == utf8.RuneError && n <= 1 {
+				bad = i
+				break
+			}
+			i += n
+		}
+		return nil, fmt.Errorf(`line %d: not UTF-8 text (a spreadsheet's ANSI or Latin-1 encoding?): save the file as "CSV UTF-8" and send it again; nothing was recorded`,
+			bytes.Count(body[:bad], []byte("\n"))+1)
+	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, errors.New("empty body: send JSON lines or CSV with a header row")
+	}
+	if trimmed[0] == '[' {
+		return nil, errors.New("a JSON array: send JSON lines (one outcome object per line, no brackets or commas between them) or CSV with a header row; nothing was recorded")
 	}
 	if strings.Contains(contentType, "csv") || trimmed[0] != '{' {
 		return parseCSV(body)
@@ -328,9 +351,47 @@ func parseRows(body []byte, contentType string) ([]row, error) {
 	return rows, nil
 }
 
+// separator is the column separator of a CSV file, read from its
+// header line: a comma, or the semicolon Excel writes where the comma is
+// the decimal separator, or the tab of its "Text (Tab delimited)" —
+// whichever the header has most of.
+func separator(body []byte) rune {
+	header, _, _ := bytes.Cut(body, []byte("\n"))
+	sep, most := ',', bytes.Count(header, []byte(","))
+	for _, c := range []rune{';', '\t'} {
+		if n := bytes.Count(header, []byte(string(c))); n > most {
+			sep, most = c, n
+		}
+	}
+	return sep
+}
+
+// csvProblem says what a CSV parse error means in a file's terms: a
+// quote left open swallows every line after it into one value, so it
+// names them (none was applied); a quote inside an unquoted value says
+// how to write one.
+func csvProblem(pe *csv.ParseError, atEnd bool, lines int) string {
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote) && atEnd && pe.Line > pe.StartLine:
+		return fmt.Sprintf(`a quote opened on line %d is not closed: lines %d to %d were read as one row and none of them was applied; close the quote (a quote inside a value is written twice: "")`,
+			pe.StartLine, pe.StartLine, min(pe.Line, lines))
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return `a quote out of place: a quoted value ends at its closing quote (a quote inside one is written twice: "")`
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return `a quote inside a value that does not start with one: quote the whole value and write the quote twice ("said ""no""")`
+	}
+	return pe.Err.Error()
+}
+
 func parseCSV(body []byte) ([]row, error) {
 	cr := csv.NewReader(bytes.NewReader(body))
 	cr.FieldsPerRecord = -1
+	cr.Comma = separator(body)
+	readAmount := parseAmount
+	if cr.Comma == ';' {
+		readAmount = parseDecimalCommaAmount
+	}
+	lines := bytes.Count(bytes.TrimRight(body, "\r\n"), []byte("\n")) + 1
 	header, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("line 1: the CSV header could not be read: %v", err)
@@ -368,7 +429,7 @@ func parseCSV(body []byte) ([]row, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				rows = append(rows, row{line: pe.StartLine, err: &FieldError{"csv", pe.Err.Error()}})
+				rows = append(rows, row{line: pe.StartLine, err: &FieldError{"csv", csvProblem(pe, cr.InputOffset() >= int64(len(body)), lines)}})
 				continue
 			}
 			return nil, err
@@ -400,13 +461,9 @@ func parseCSV(body []byte) ([]row, error) {
 		r.o = Outcome{LeadID: get("lead_id"), Email: get("email"), Stage: get("stage"), Currency: get("currency"),
 			Reason: get("reason"), EventID: get("event_id")}
 		if s := get("amount"); s != "" {
-			f, err := parseAmount(s)
+			f, err := readAmount(s)
 			if err != nil {
-				reason := fmt.Sprintf("%q is not a number", s)
-				if errors.Is(err, errDecimalComma) {
-					reason += ": " + err.Error()
-				}
-				r.err = &FieldError{"amount", reason}
+				r.err = &FieldError{"amount", fmt.Sprintf("%q is %s", s, amountProblem(s, err))}
 			}
 			r.o.Amount = &f
 		}
@@ -491,11 +548,7 @@ func jsonAmount(raw json.RawMessage) (*float64, error) {
 	if err != nil {
 		// Not quoted: an event's problem is logged, and a log carries no
 		// value a sender wrote.
-		reason := "not a number"
-		if errors.Is(err, errDecimalComma) {
-			reason += ": " + err.Error()
-		}
-		return nil, &FieldError{"amount", reason}
+		return nil, &FieldError{"amount", amountProblem(s, err)}
 	}
 	return &f, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/qualify"
@@ -63,6 +64,42 @@ var errDecimalComma = errors.New("a comma separates thousands only (12,500.50)")
 
 // thousands is an amount with commas between groups of three digits.
 var thousands = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
+
+// parseDecimalCommaAmount reads an amount of a file separated by
+// semicolons, which is what Excel writes where the comma is the decimal
+// separator: 12500,50 or 1.234,56. It mirrors parseAmount: a dot
+// separates thousands only between groups of three digits, and a dot
+// used otherwise (12.50) is refused, not read 100 times off.
+func parseDecimalCommaAmount(s string) (float64, error) {
+	if strings.Contains(s, ".") && !thousandsDot.MatchString(s) || strings.Count(s, ",") > 1 {
+		return 0, errDecimalDot
+	}
+	return strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", "."), 64)
+}
+
+// errDecimalDot is parseDecimalCommaAmount's answer to a dot used
+// otherwise than between thousands.
+var errDecimalDot = errors.New("in a file separated by semicolons a comma separates decimals and a dot thousands only (12.500,50)")
+
+// thousandsDot is an amount with dots between groups of three digits.
+var thousandsDot = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?$`)
+
+// currencyCode is an amount written with an ISO code: USD 12,000, 12000 EUR.
+var currencyCode = regexp.MustCompile(`^[A-Za-z]{3}\s*[0-9.,]+$|^[0-9.,]+\s*[A-Za-z]{3}$`)
+
+// amountProblem is why s, an amount that did not parse (err), is not
+// one, as a row's error says it: a currency sign or code is named as
+// such (not as a misplaced comma), a separator rule is quoted.
+func amountProblem(s string, err error) string {
+	reason := "not a number"
+	switch {
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Sc, r) }) >= 0 || currencyCode.MatchString(s):
+		reason += ": write the amount without a currency sign or code, and the currency in the currency column"
+	case errors.Is(err, errDecimalComma), errors.Is(err, errDecimalDot):
+		reason += ": " + err.Error()
+	}
+	return reason
+}
 
 // twoDecimals reports whether f, as written (its shortest decimal form),
 // has at most two decimals. amount×100 compared with its whole number

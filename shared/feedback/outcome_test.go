@@ -1099,3 +1099,78 @@ func TestAnUnreadableCRMEventIsAnError(t *testing.T) {
 		})
 	}
 }
+
+// TestParseAmountOfASemicolonFile: a file separated by semicolons is what
+// Excel writes where the comma is the decimal separator (Germany, France,
+// Spain …): its amounts are read that way — a dot separates thousands
+// only, between groups of three — and a dot used otherwise is refused,
+// not read 100 or 1,000 times off.
+func TestParseAmountOfASemicolonFile(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"12500", 12500, true}, {"12500,50", 12500.5, true}, {"1.234,56", 1234.56, true}, {"1.234.567", 1234567, true},
+		{"12.500", 12500, true}, {"0,5", 0.5, true},
+		{"12.50", 0, false}, {"1,234.56", 0, false}, {"1.2345", 0, false}, {",5", 0.5, true}, {"1,2,3", 0, false}, {"12x", 0, false},
+	} {
+		got, err := parseDecimalCommaAmount(tt.in)
+		if (err == nil) != tt.ok || tt.ok && got != tt.want {
+			t.Errorf("parseDecimalCommaAmount(%q) = %v, %v; want %v (ok %v)", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestBackfillOfOtherSpreadsheetDialects: Excel saves "CSV" with
+// semicolons where the comma is the decimal separator, and "Text (Tab
+// delimited)" with tabs; either file is read by its header's separator,
+// a semicolon file's amounts with a decimal comma. A file that is not
+// UTF-8 (Excel's "Unicode Text" is UTF-16, its plain "CSV" on Windows is
+// the ANSI code page) or a JSON array is refused whole with a reason
+// saying how to save it, instead of "unknown column" or a reason stored
+// as mojibake; an amount with a currency sign says so, not that its
+// comma is wrong; a quote left open says which lines it swallowed.
+func TestBackfillOfOtherSpreadsheetDialects(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		code       int
+		stage      lead.Stage
+		amount     float64
+		want       string // in the answer
+	}{
+		{"semicolons, decimal comma", "\ufeffLead_ID;Stage;Amount;Reason\r\nL1;sql;;\r\nL1;won;\"12.500,50\";\"Big; then bigger\"\r\n", 200, lead.StageWon, 12500.5, `"recorded":2`},
+		{"semicolons, a dot amount", "lead_id;stage;amount\nL1;won;12.50\n", 422, lead.StageSAL, 0,
+			`{"line":2,"field":"amount","error":"\"12.50\" is not a number: in a file separated by semicolons a comma separates decimals and a dot thousands only (12.500,50)"}`},
+		{"tabs", "lead_id\tstage\tamount\nL1\twon\t12,500.50\n", 200, lead.StageWon, 12500.5, `"recorded":1`},
+		{"a currency sign", "lead_id,stage,amount\nL1,won,\"$12,000\"\n", 422, lead.StageSAL, 0,
+			`{"line":2,"field":"amount","error":"\"$12,000\" is not a number: write the amount without a currency sign or code, and the currency in the currency column"}`},
+		{"a currency code", "lead_id;stage;amount\nL1;won;12.000,00 EUR\n", 422, lead.StageSAL, 0,
+			`{"line":2,"field":"amount","error":"\"12.000,00 EUR\" is not a number: write the amount without a currency sign or code, and the currency in the currency column"}`},
+		{"a quote left open", "lead_id,stage,reason\nL1,sql,\nL1,lost,\"Budget cut\nL2,won,\nL3,won,\n", 422, lead.StageSQL, 0,
+			`{"line":3,"field":"csv","error":"a quote opened on line 3 is not closed: lines 3 to 5 were read as one row and none of them was applied; close the quote (a quote inside a value is written twice: \"\")"}`},
+		{"a bare quote", "lead_id,stage,reason\nL1,lost,said \"no\"\n", 422, lead.StageSAL, 0,
+			`{"line":2,"field":"csv","error":"a quote inside a value that does not start with one: quote the whole value and write the quote twice (\"said \"\"no\"\"\")"}`},
+		{"UTF-16", "\xff\xfel\x00e\x00a\x00d\x00", 400, lead.StageSAL, 0, `UTF-16`},
+		{"the ANSI code page", "lead_id,stage,reason\nL1,sql,\nL1,lost,Budget gek\xfcrzt\n", 400, lead.StageSAL, 0,
+			`{"error":"line 3: not UTF-8 text (a spreadsheet's ANSI or Latin-1 encoding?): save the file as \"CSV UTF-8\" and send it again; nothing was recorded"}`},
+		{"a JSON array", `[{"lead_id":"L1","stage":"sql"}]`, 400, lead.StageSAL, 0, `a JSON array`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			accepted(t, f)
+			req := httpapi.Request{RouteKey: RouteOutcomes, Body: tt.body, Headers: map[string]string{"content-type": "text/csv"}}
+			r, err := f.h.Handle(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.StatusCode != tt.code || !strings.Contains(r.Body, tt.want) {
+				t.Fatalf("%d %s\nwant %d with %s", r.StatusCode, r.Body, tt.code, tt.want)
+			}
+			l := f.lead(t)
+			if l.Stage != tt.stage || tt.amount != 0 && l.Deal.Amount != tt.amount {
+				t.Fatalf("stage %s deal %+v; want %s, amount %v", l.Stage, l.Deal, tt.stage, tt.amount)
+			}
+		})
+	}
+}
