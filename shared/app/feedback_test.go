@@ -203,15 +203,24 @@ func TestOutcomesFromACRM(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("%d won events for one deal", wins)
 	}
+	// An SQL delivered after the win (EventBridge does not keep order) is
+	// the SQL the win counted: nothing changes, no warning.
+	version := l.Version
+	if err := fb.Event(ctx, event(`{"lead_id":"`+id+`","stage":"sql"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := st.Lead(ctx, id); l.Version != version || strings.Contains(logs.String(), `"not_applied"`) {
+		t.Fatalf("a late SQL of a won deal changed it (version %d, was %d) or was warned of:\n%s", l.Version, version, logs)
+	}
 	// An outcome that cannot apply is logged (no address) and dropped:
 	// retrying would not help.
-	if err := fb.Event(ctx, event(`{"lead_id":"`+id+`","stage":"sql"}`)); err != nil {
+	if err := fb.Event(ctx, event(`{"lead_id":"`+id+`","stage":"lost","closed_at":"2001-01-01"}`)); err != nil {
 		t.Fatal(err)
 	}
 	if err := fb.Event(ctx, event(`{"email":"nobody@nowhere.example","stage":"won"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(logs.String(), "sql follows sal") || strings.Contains(logs.String(), "nobody@") || strings.Contains(logs.String(), email) {
+	if !strings.Contains(logs.String(), "an older outcome does not undo a newer one") || strings.Contains(logs.String(), "nobody@") || strings.Contains(logs.String(), email) {
 		t.Fatalf("logs:\n%s", logs)
 	}
 

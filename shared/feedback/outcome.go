@@ -242,7 +242,7 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		// is a correction too.
 		return correctAmount(l, o, rules, newID, now)
 	}
-	if l.Stage == target {
+	if l.Stage == target || target == lead.StageSQL && countedSQL(l) {
 		return Already, ch, nil
 	}
 	allowed := stagesBefore(target)
@@ -350,6 +350,15 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	}
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
 	return Recorded, ch, nil
+}
+
+// countedSQL reports whether a closed deal counted its SQL: won (from
+// SQL, or from SAL, which implies one) or lost from SQL. An SQL arriving
+// for it afterwards — EventBridge does not keep order, a CRM's history
+// export lists the newest stage first — is that SQL again, not a refusal.
+func countedSQL(l *lead.Lead) bool {
+	return l.Stage == lead.StageWon ||
+		l.Stage == lead.StageLost && l.Deal != nil && l.Deal.Counted != nil && l.Deal.Counted.From == lead.StageSQL
 }
 
 // Reverses reports whether an outcome of stage target for a lead at

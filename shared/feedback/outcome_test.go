@@ -105,7 +105,8 @@ func TestApplyOutcome(t *testing.T) {
 		{"lost straight after accept", lead.StageSAL, nil, accepted, Outcome{Stage: "lost", Reason: "went with a competitor"}, Recorded, false},
 		{"won again", lead.StageWon, nil, accepted, Outcome{Stage: "won"}, Already, false},
 		{"the same event again", lead.StageWon, []string{"e-1"}, accepted, Outcome{Stage: "lost", EventID: "e-1"}, Already, false},
-		{"sql after won", lead.StageWon, nil, accepted, Outcome{Stage: "sql"}, Superseded, true},
+		{"sql after won", lead.StageWon, nil, accepted, Outcome{Stage: "sql"}, Already, false}, // it counted the SQL: TestALateSQLOfAClosedDeal
+		{"sql after lost at sal", lead.StageLost, nil, accepted, Outcome{Stage: "sql"}, Superseded, true},
 		{"won before anyone accepted", lead.StageMQL, nil, time.Time{}, Outcome{Stage: "won"}, Superseded, true},
 		{"won 179 days after accept", lead.StageSAL, nil, t0.Add(-179 * 24 * time.Hour), Outcome{Stage: "won"}, Recorded, false},
 		{"won 181 days after accept", lead.StageSAL, nil, t0.Add(-181 * 24 * time.Hour), Outcome{Stage: "won"}, Superseded, true},
@@ -192,10 +193,11 @@ func TestBackfill(t *testing.T) {
 	if code, out := backfill("text/csv", csv); code != http.StatusUnprocessableEntity || out["recorded"] != 0.0 || out["already"] != 2.0 || f.lead(t).Version != version {
 		t.Fatalf("again: %d %v", code, out)
 	}
-	// JSON lines: an unknown field and a refused outcome, by line.
+	// JSON lines: an unknown field and a bad amount, by line; an SQL for
+	// the won deal is the SQL its win counted.
 	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"sql","event_id":"crm-9"}`+"\n\n"+`{"lead_id":"L1","stage":"won","amount":"lots"}`+"\n"+`{"lead_id":"L1","stage":"won","colour":"red"}`)
 	errs, _ = json.Marshal(out["errors"])
-	if code != http.StatusUnprocessableEntity || out["rows"] != 3.0 || !strings.Contains(string(errs), `{"error":"outcome refused: the lead is won; sql follows sal","line":1}`) ||
+	if code != http.StatusUnprocessableEntity || out["rows"] != 3.0 || out["already"] != 1.0 || strings.Contains(string(errs), `"line":1}`) ||
 		!strings.Contains(string(errs), `{"error":"not a number","field":"amount","line":3}`) ||
 		!strings.Contains(string(errs), `{"error":"unknown field \"colour\"","field":"json","line":4}`) {
 		t.Fatalf("json lines: %d %v %s", code, out, errs)
@@ -1170,6 +1172,40 @@ func TestBackfillOfOtherSpreadsheetDialects(t *testing.T) {
 			l := f.lead(t)
 			if l.Stage != tt.stage || tt.amount != 0 && l.Deal.Amount != tt.amount {
 				t.Fatalf("stage %s deal %+v; want %s, amount %v", l.Stage, l.Deal, tt.stage, tt.amount)
+			}
+		})
+	}
+}
+
+// TestALateSQLOfAClosedDeal: EventBridge does not keep order, and a CRM's
+// deal history exported newest first lists the win before the SQL. An SQL
+// arriving for a deal whose close already counted its SQL — won (from SQL,
+// or straight from SAL, which implies it), lost from SQL — is that SQL
+// again: `already`, nothing written, not a failed row (a 422 on a
+// consistent file) nor a warning. A deal lost at SAL counted no SQL: an
+// SQL for it is still refused, the stage named.
+func TestALateSQLOfAClosedDeal(t *testing.T) {
+	rules := qualify.DefaultOutcomes
+	for _, tt := range []struct {
+		name    string
+		stage   lead.Stage
+		from    lead.Stage // the stage the deal closed from (Deal.Counted)
+		want    string
+		refused bool
+	}{
+		{"won from sql", lead.StageWon, lead.StageSQL, Already, false},
+		{"won straight from sal", lead.StageWon, lead.StageSAL, Already, false},
+		{"lost from sql", lead.StageLost, lead.StageSQL, Already, false},
+		{"lost at sal", lead.StageLost, lead.StageSAL, Superseded, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := lead.Lead{ID: "L1", Stage: tt.stage, Deal: &lead.Deal{AcceptedAt: t0.Add(-10 * 24 * time.Hour), Counted: &lead.Counted{From: tt.from}}}
+			got, ch, err := ApplyOutcome(&l, Outcome{LeadID: "L1", Stage: "sql", Source: "crm", EventID: "crm-sql"}, rules, func(time.Time) string { return "ev" }, t0)
+			if got != tt.want || (err != nil) != tt.refused || tt.refused && !errors.Is(err, ErrOutcomeRefused) {
+				t.Fatalf("ApplyOutcome = %q, %v; want %q (refused %v)", got, err, tt.want, tt.refused)
+			}
+			if len(ch.Events) != 0 || len(ch.Counters) != 0 || l.Stage != tt.stage {
+				t.Fatalf("changed: %+v, stage %s", ch, l.Stage)
 			}
 		})
 	}
