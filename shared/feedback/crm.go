@@ -470,7 +470,7 @@ func parseCSV(body []byte) ([]row, error) {
 		if s := get("closed_at"); s != "" && r.err == nil {
 			t, err := parseDate(s)
 			if err != nil {
-				r.err = &FieldError{"closed_at", fmt.Sprintf("%q is not a date (YYYY-MM-DD or RFC 3339)", s)}
+				r.err = &FieldError{"closed_at", fmt.Sprintf("%q is not a date (%s)", s, dateForms)}
 			}
 			r.o.ClosedAt = t
 		}
@@ -515,7 +515,7 @@ func (o *Outcome) UnmarshalJSON(b []byte) error {
 	if in.ClosedAt != nil && *in.ClosedAt != "" {
 		t, err := parseDate(*in.ClosedAt)
 		if err != nil {
-			return &FieldError{"closed_at", "not a date (YYYY-MM-DD or RFC 3339)"}
+			return &FieldError{"closed_at", "not a date (" + dateForms + ")"}
 		}
 		o.ClosedAt = t
 	}
@@ -553,12 +553,25 @@ func jsonAmount(raw json.RawMessage) (*float64, error) {
 	return &f, nil
 }
 
+// parseDate reads a close date: RFC 3339, a day (YYYY-MM-DD), or the
+// date-time without a zone HubSpot's and Salesforce's exports write
+// (YYYY-MM-DD HH:MM[:SS], or with a T), read as written, in UTC: the
+// day the CRM shows. A date in a local order (03/10/2031) is refused:
+// March or October cannot be told.
 func parseDate(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02T15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
 	return time.Parse("2006-01-02", s)
 }
+
+// dateForms names the close dates parseDate reads, for a refusal.
+const dateForms = "YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] in UTC, or RFC 3339"
 
 // rowEventID names a row by its contents.
 func rowEventID(o Outcome) string {

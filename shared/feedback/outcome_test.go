@@ -210,7 +210,7 @@ func TestBackfill(t *testing.T) {
 	code, out = backfill("application/x-ndjson", `{"lead_id":"L1","stage":"won","closed_at":"2031-03-10"}`+"\n"+`{"lead_id":"L1","stage":"won","closed_at":"1 March"}`)
 	errs, _ = json.Marshal(out["errors"])
 	if code != http.StatusUnprocessableEntity || out["recorded"] != 1.0 ||
-		string(errs) != `[{"error":"not a date (YYYY-MM-DD or RFC 3339)","field":"closed_at","line":2}]` ||
+		string(errs) != `[{"error":"not a date (YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] in UTC, or RFC 3339)","field":"closed_at","line":2}]` ||
 		!f.lead(t).Deal.ClosedAt.Equal(time.Date(2031, 3, 10, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("json lines, closed_at as a day: %d %v %s", code, out, errs)
 	}
@@ -1208,5 +1208,41 @@ func TestALateSQLOfAClosedDeal(t *testing.T) {
 				t.Fatalf("changed: %+v, stage %s", ch, l.Stage)
 			}
 		})
+	}
+}
+
+// TestCloseDatesAsCRMsExportThem: HubSpot's and Salesforce's exports write
+// a date-time without a zone ("2031-03-10 14:30:00", "2031-03-10T14:30");
+// it is the day and time written, in UTC — the day the CRM shows — not a
+// refused row. A date in a local order (03/10/2031: March or October?) is
+// still refused, naming the forms taken.
+func TestCloseDatesAsCRMsExportThem(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"2031-03-10", time.Date(2031, 3, 10, 0, 0, 0, 0, time.UTC), true},
+		{"2031-03-10T14:30:00+01:00", time.Date(2031, 3, 10, 13, 30, 0, 0, time.UTC), true},
+		{"2031-03-10T14:30:00.000Z", time.Date(2031, 3, 10, 14, 30, 0, 0, time.UTC), true},
+		{"2031-03-10 14:30:00", time.Date(2031, 3, 10, 14, 30, 0, 0, time.UTC), true},
+		{"2031-03-10 14:30", time.Date(2031, 3, 10, 14, 30, 0, 0, time.UTC), true},
+		{"2031-03-10T14:30:00", time.Date(2031, 3, 10, 14, 30, 0, 0, time.UTC), true},
+		{"03/10/2031", time.Time{}, false}, {"10.03.2031", time.Time{}, false}, {"March 10", time.Time{}, false},
+	} {
+		got, err := parseDate(tt.in)
+		if (err == nil) != tt.ok || tt.ok && !got.Equal(tt.want) {
+			t.Errorf("parseDate(%q) = %v, %v; want %v (ok %v)", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+	f := newFixture(t)
+	accepted(t, f)
+	req := httpapi.Request{RouteKey: RouteOutcomes, Body: "lead_id,stage,closed_at\nL1,won,03/10/2031\n", Headers: map[string]string{"content-type": "text/csv"}}
+	r, err := f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"error":"\"03/10/2031\" is not a date (YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] in UTC, or RFC 3339)"`; !strings.Contains(r.Body, want) {
+		t.Fatalf("%d %s\nwant %s", r.StatusCode, r.Body, want)
 	}
 }
