@@ -266,8 +266,13 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 		}
 		res := rowResult{Line: r.line, Error: safeError(out)}
 		var fe *FieldError
-		if errors.As(out, &fe) {
+		switch {
+		case errors.As(out, &fe):
 			res.Field, res.Error = fe.Field, fe.Reason
+		case errors.Is(out, lead.ErrNotFound) && r.o.LeadID == "":
+			res.Field = "email" // the field that named the lead no one has
+		case errors.Is(out, lead.ErrNotFound):
+			res.Field = "lead_id"
 		}
 		failed = append(failed, res)
 	}

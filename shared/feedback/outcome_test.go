@@ -180,7 +180,7 @@ func TestBackfill(t *testing.T) {
 	code, out := backfill("text/csv", csv)
 	errs, _ := json.Marshal(out["errors"])
 	if code != http.StatusUnprocessableEntity || out["recorded"] != 2.0 || out["failed"] != 2.0 ||
-		string(errs) != `[{"error":"no such lead","line":4},{"error":"\"12x\" is not a number","field":"amount","line":5}]` {
+		string(errs) != `[{"error":"no such lead","field":"lead_id","line":4},{"error":"\"12x\" is not a number","field":"amount","line":5}]` {
 		t.Fatalf("csv: %d %v %s", code, out, errs)
 	}
 	l := f.lead(t)
@@ -1244,5 +1244,21 @@ func TestCloseDatesAsCRMsExportThem(t *testing.T) {
 	}
 	if want := `"error":"\"03/10/2031\" is not a date (YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] in UTC, or RFC 3339)"`; !strings.Contains(r.Body, want) {
 		t.Fatalf("%d %s\nwant %s", r.StatusCode, r.Body, want)
+	}
+}
+
+// TestBackfillRowOfNoLeadNamesItsField: a row whose lead is not found
+// says which of its fields named it, so an admin knows whether to look
+// at the ids or the addresses (a CRM's contact with another address).
+func TestBackfillRowOfNoLeadNamesItsField(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	req := httpapi.Request{RouteKey: RouteOutcomes, Body: "lead_id,email,stage\n,nobody@nowhere.example,sql\nL404,,sql\n", Headers: map[string]string{"content-type": "text/csv"}}
+	r, err := f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Body, `{"line":2,"field":"email","error":"no such lead"},{"line":3,"field":"lead_id","error":"no such lead"}`) {
+		t.Fatalf("%d %s", r.StatusCode, r.Body)
 	}
 }
