@@ -53,6 +53,7 @@ var outcomeStages = map[string]lead.Stage{"sql": lead.StageSQL, "won": lead.Stag
 // a decimal comma (1,5 or 1.234,56) is refused, not read as 15 or 1234.56
 // off by a factor.
 func parseAmount(s string) (float64, error) {
+	s = withoutGroupSpaces(s)
 	if strings.Contains(s, ",") && !thousands.MatchString(s) {
 		return 0, errDecimalComma
 	}
@@ -71,11 +72,26 @@ var thousands = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
 // separates thousands only between groups of three digits, and a dot
 // used otherwise (12.50) is refused, not read 100 times off.
 func parseDecimalCommaAmount(s string) (float64, error) {
+	s = withoutGroupSpaces(s)
 	if strings.Contains(s, ".") && !thousandsDot.MatchString(s) || strings.Count(s, ",") > 1 {
 		return 0, errDecimalDot
 	}
 	return strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", "."), 64)
 }
+
+// withoutGroupSpaces is s without the spaces (a no-break or narrow one
+// too, as French and Nordic spreadsheets write them) that separate its
+// thousands, between groups of three digits: 12 500,50. Spaces used
+// otherwise are left, and the amount is no number.
+func withoutGroupSpaces(s string) string {
+	if !spaceGroups.MatchString(s) {
+		return s
+	}
+	return strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(s)
+}
+
+// spaceGroups is an amount with spaces between groups of three digits.
+var spaceGroups = regexp.MustCompile(`^[0-9]{1,3}([ \x{00a0}\x{202f}][0-9]{3})+([.,][0-9]+)?$`)
 
 // errDecimalDot is parseDecimalCommaAmount's answer to a dot used
 // otherwise than between thousands.

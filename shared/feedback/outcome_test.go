@@ -68,8 +68,10 @@ func TestOutcomeValidateMinusZero(t *testing.T) {
 	}
 }
 
-// TestParseAmount: commas separate thousands; a decimal comma is refused
-// rather than read as an amount 10 or 100 times too large.
+// TestParseAmount: commas separate thousands, and so do spaces (a
+// no-break space too, as French and Nordic spreadsheets write them); a
+// decimal comma is refused rather than read as an amount 10 or 100 times
+// too large.
 func TestParseAmount(t *testing.T) {
 	for _, tt := range []struct {
 		in   string
@@ -77,6 +79,7 @@ func TestParseAmount(t *testing.T) {
 		ok   bool
 	}{
 		{"12500", 12500, true}, {"12500.50", 12500.5, true}, {"12,500.50", 12500.5, true}, {"1,234,567", 1234567, true},
+		{"12 500.50", 12500.5, true}, {"12\u00a0500", 12500, true}, {"12 500,50", 0, false}, {"1 2", 0, false},
 		{"1,5", 0, false}, {"1500,50", 0, false}, {"1.234,56", 0, false}, {"12,50,000", 0, false}, {",500", 0, false}, {"12x", 0, false},
 	} {
 		got, err := parseAmount(tt.in)
@@ -1114,7 +1117,8 @@ func TestParseAmountOfASemicolonFile(t *testing.T) {
 		ok   bool
 	}{
 		{"12500", 12500, true}, {"12500,50", 12500.5, true}, {"1.234,56", 1234.56, true}, {"1.234.567", 1234567, true},
-		{"12.500", 12500, true}, {"0,5", 0.5, true},
+		{"12.500", 12500, true}, {"0,5", 0.5, true}, {"12 500,50", 12500.5, true}, {"1\u00a0234\u00a0567,5", 1234567.5, true}, {"12\u202f500", 12500, true},
+		{"1 23,5", 0, false}, {"12 5000", 0, false},
 		{"12.50", 0, false}, {"1,234.56", 0, false}, {"1.2345", 0, false}, {",5", 0.5, true}, {"1,2,3", 0, false}, {"12x", 0, false},
 	} {
 		got, err := parseDecimalCommaAmount(tt.in)
