@@ -413,9 +413,13 @@ func reverse(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Ti
 		return Superseded, ch, fmt.Errorf("%w: accepted %s, more than %s ago (the outcome horizon): the deal's outcome can no longer change",
 			ErrOutcomeRefused, accepted.UTC().Format("2006-01-02"), days(rules.Horizon))
 	}
-	if o.Source == "crm" && d.Source == "crm" && !o.ClosedAt.IsZero() && !d.ClosedAt.IsZero() && dayOf(o.ClosedAt).Before(dayOf(d.ClosedAt)) {
+	if o.Source == "crm" && d.Source == "crm" && !o.ClosedAt.IsZero() && !d.ClosedAt.IsZero() && olderClose(o.ClosedAt, d.ClosedAt) {
+		layout := "2006-01-02"
+		if dayOf(o.ClosedAt).Equal(dayOf(d.ClosedAt)) {
+			layout = time.RFC3339 // the same day: its times tell them apart
+		}
 		return Superseded, ch, fmt.Errorf("%w: the deal is %s, closed %s, after this outcome's close date %s: an older outcome does not undo a newer one",
-			ErrOutcomeRefused, was, d.ClosedAt.UTC().Format("2006-01-02"), o.ClosedAt.UTC().Format("2006-01-02"))
+			ErrOutcomeRefused, was, d.ClosedAt.UTC().Format(layout), o.ClosedAt.UTC().Format(layout))
 	}
 	if err := o.CheckCurrency(rules); err != nil {
 		return Superseded, ch, err
@@ -443,6 +447,18 @@ func reverse(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Ti
 		och.Events[0].Data[k] = v
 	}
 	return Corrected, och, nil
+}
+
+// olderClose reports whether a CRM's close at a lies before one at b: on
+// an earlier day, or — when both carry a time of day (not a day's
+// midnight) — at an earlier time, so a win and the loss that cancelled it
+// the same day, delivered out of order, do not end won. A day has no
+// time to compare with one on it: it is not older.
+func olderClose(a, b time.Time) bool {
+	if !a.Equal(dayOf(a)) && !b.Equal(dayOf(b)) {
+		return a.Before(b)
+	}
+	return dayOf(a).Before(dayOf(b))
 }
 
 // dayOf is t's UTC day.

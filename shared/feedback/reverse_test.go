@@ -81,6 +81,13 @@ func TestOutcomeReversals(t *testing.T) {
 			{dec, Outcome{Stage: "won", Amount: amount(5), EventID: "e3", Source: "crm", ClosedAt: time.Date(2030, 12, 2, 0, 0, 0, 0, time.UTC)}, Corrected},
 		}, map[string]map[string]int64{"2030-12": {"won": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 500, "won_days_le_30": 1}},
 			map[string]map[string]int64{"2030-12": {"won": 1, "won_valued": 1, "revenue_minor": 500}}, lead.StageWon, 5},
+		{"a CRM's win hours older than the same day's loss is refused (both with their times)", lead.StageSQL, []step{
+			{dec, Outcome{Stage: "lost", EventID: "e2", Source: "crm", ClosedAt: time.Date(2030, 12, 2, 16, 0, 0, 0, time.UTC)}, Recorded},
+			{dec, Outcome{Stage: "won", Amount: amount(5), EventID: "e1", Source: "crm", ClosedAt: time.Date(2030, 12, 2, 10, 0, 0, 0, time.UTC)}, ""},
+			// A day is not older than a time on it: it has none to compare.
+			{dec, Outcome{Stage: "won", Amount: amount(5), EventID: "e3", Source: "crm", ClosedAt: time.Date(2030, 12, 2, 0, 0, 0, 0, time.UTC)}, Corrected},
+		}, map[string]map[string]int64{"2030-12": {"won": 1, "sql_closed": 1, "won_valued": 1, "revenue_minor": 500, "won_days_le_30": 1}},
+			map[string]map[string]int64{"2030-12": {"won": 1, "won_valued": 1, "revenue_minor": 500}}, lead.StageWon, 5},
 		{"a CRM's win dated before the rep's loss corrects it (the rep's click is no CRM order)", lead.StageSQL, []step{
 			{dec, Outcome{Stage: "lost", Source: "rep"}, Recorded},
 			{dec, Outcome{Stage: "won", Amount: amount(5), EventID: "e1", Source: "crm", ClosedAt: time.Date(2030, 11, 25, 0, 0, 0, 0, time.UTC)}, Corrected},
