@@ -229,7 +229,7 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 	if err != nil {
 		return badBackfill(log, fmt.Sprintf("the body is larger than %d bytes: split the file", MaxBackfillBytes))
 	}
-	rows, perr := parseRows(body, httpapi.Header(req, "content-type"))
+	rows, perr := parseRows(body)
 	if perr != nil {
 		return badBackfill(log, perr.Error())
 	}
@@ -301,7 +301,7 @@ type row struct {
 // csvColumns are the back-fill CSV's columns (any order, by header).
 var csvColumns = []string{"lead_id", "email", "stage", "amount", "currency", "closed_at", "reason", "event_id"}
 
-func parseRows(body []byte, contentType string) ([]row, error) {
+func parseRows(body []byte) ([]row, error) {
 	// Excel's and Notepad's "UTF-8" starts the file with a byte-order
 	// mark: before a quoted header cell it made the header unreadable,
 	// before a JSON line it made the file read as CSV.
@@ -332,8 +332,15 @@ func parseRows(body []byte, contentType string) ([]row, error) {
 	if trimmed[0] == '[' {
 		return nil, errors.New("a JSON array: send JSON lines (one outcome object per line, no brackets or commas between them) or CSV with a header row; nothing was recorded")
 	}
-	if strings.Contains(contentType, "csv") || trimmed[0] != '{' {
+	if trimmed[0] != '{' {
+		// No CSV header starts with "{": JSON lines sent as text/csv
+		// (awscurl's habit) are read as what they are.
 		return parseCSV(body)
+	}
+	if line := spanningLine(body); line > 0 {
+		// Pretty-printed: read a line at a time, each line of an object
+		// was a row error of its own ("" must be a date-time).
+		return nil, fmt.Errorf("line %d: an outcome over several lines: send JSON lines, one outcome object on each line; nothing was recorded", line)
 	}
 	var rows []row
 	for i, line := range strings.Split(string(body), "\n") {
@@ -350,10 +357,33 @@ func parseRows(body []byte, contentType string) ([]row, error) {
 				fe = &FieldError{"json", jsonProblem(err)}
 			}
 			r.err = fe
+		} else if rest := strings.TrimSpace(line[dec.InputOffset():]); rest != "" && rest != "," {
+			// A second object on the line was dropped unread; a comma
+			// after the object (a JSON array's rows) is no value.
+			r.o, r.err = Outcome{}, &FieldError{"json", "more than one value on the line: one outcome object on each line"}
 		}
 		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// spanningLine is the line where a JSON value of body that spans several
+// lines starts, when body is a stream of JSON values (0: none spans
+// lines, or body is not such a stream: its lines are read one by one).
+func spanningLine(body []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	end := int64(0)
+	for {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return 0 // the end (io.EOF), or not a stream of JSON values
+		}
+		start := end + int64(len(body[end:dec.InputOffset()])-len(bytes.TrimLeft(body[end:dec.InputOffset()], " \t\r\n")))
+		end = dec.InputOffset()
+		if bytes.ContainsRune(body[start:end], '\n') {
+			return bytes.Count(body[:start], []byte("\n")) + 1
+		}
+	}
 }
 
 // separator is the column separator of a CSV file, read from its
@@ -600,6 +630,9 @@ func jsonProblem(err error) string {
 		return fe.Error()
 	}
 	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		return "not a JSON object" // a string, a number, an array where the outcome goes
+	}
 	if errors.As(err, &te) {
 		what := "a " + te.Type.String()
 		switch te.Type.Kind() {

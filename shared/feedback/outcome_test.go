@@ -1161,11 +1161,23 @@ func TestBackfillOfOtherSpreadsheetDialects(t *testing.T) {
 		{"the ANSI code page", "lead_id,stage,reason\nL1,sql,\nL1,lost,Budget gek\xfcrzt\n", 400, lead.StageSAL, 0,
 			`{"error":"line 3: not UTF-8 text (a spreadsheet's ANSI or Latin-1 encoding?): save the file as \"CSV UTF-8\" and send it again; nothing was recorded"}`},
 		{"a JSON array", `[{"lead_id":"L1","stage":"sql"}]`, 400, lead.StageSAL, 0, `a JSON array`},
+		{"json lines sent as text/csv", "{\"lead_id\":\"L1\",\"stage\":\"sql\"}\n", 200, lead.StageSQL, 0, `"recorded":1`},
+		{"JSON pretty-printed", "{\"lead_id\":\"L1\",\"stage\":\"sql\"}\n{\n  \"lead_id\": \"L1\",\n  \"stage\": \"won\"\n}\n", 400, lead.StageSAL, 0,
+			`{"error":"line 2: an outcome over several lines: send JSON lines, one outcome object on each line; nothing was recorded"}`},
+		{"JSON two objects on a line", "{\"lead_id\":\"L1\",\"stage\":\"sql\"} {\"lead_id\":\"L2\",\"stage\":\"won\"}\n", 422, lead.StageSAL, 0,
+			`{"line":1,"field":"json","error":"more than one value on the line: one outcome object on each line"}`},
+		{"JSON a trailing comma", "{\"lead_id\":\"L1\",\"stage\":\"sql\"},\n", 200, lead.StageSQL, 0, `"recorded":1`},
+		{"JSON a string", "{\"lead_id\":\"L1\",\"stage\":\"sql\"}\n\"L1,won\"\n", 422, lead.StageSQL, 0,
+			`{"line":2,"field":"json","error":"not a JSON object"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			accepted(t, f)
-			req := httpapi.Request{RouteKey: RouteOutcomes, Body: tt.body, Headers: map[string]string{"content-type": "text/csv"}}
+			contentType := "text/csv"
+			if strings.HasPrefix(tt.name, "JSON") {
+				contentType = "application/x-ndjson"
+			}
+			req := httpapi.Request{RouteKey: RouteOutcomes, Body: tt.body, Headers: map[string]string{"content-type": contentType}}
 			r, err := f.h.Handle(context.Background(), req)
 			if err != nil {
 				t.Fatal(err)
