@@ -45,6 +45,11 @@ type Outcome struct {
 // MaxAmount bounds a deal amount (a typo guard, not a business rule).
 const MaxAmount = 1e12
 
+// crmClosed are the closed stages as CRMs name them (Salesforce's
+// "Closed Won", HubSpot's "closedwon"), without spaces, hyphens and
+// underscores.
+var crmClosed = map[string]string{"closedwon": "won", "closedlost": "lost"}
+
 // Outcome stages.
 var outcomeStages = map[string]lead.Stage{"sql": lead.StageSQL, "won": lead.StageWon, "lost": lead.StageLost}
 
@@ -136,6 +141,9 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 // normalising stage and currency case; the error is a *FieldError.
 func (o *Outcome) Validate(now time.Time) error {
 	o.Stage = strings.ToLower(strings.TrimSpace(o.Stage))
+	if s := strings.NewReplacer(" ", "", "-", "", "_", "").Replace(o.Stage); crmClosed[s] != "" {
+		o.Stage = crmClosed[s]
+	}
 	o.Currency = strings.ToUpper(strings.TrimSpace(o.Currency))
 	o.Reason = strings.TrimSpace(o.Reason)
 	if o.Amount != nil && *o.Amount == 0 {
@@ -150,7 +158,7 @@ func (o *Outcome) Validate(now time.Time) error {
 		// key, which would read as a storage failure, retried for ever.
 		return &FieldError{"lead_id", "longer than 128 characters: not a lead id"}
 	case outcomeStages[o.Stage] == "":
-		return &FieldError{"stage", fmt.Sprintf("%q is not sql, won or lost", o.Stage)}
+		return &FieldError{"stage", fmt.Sprintf("%q is not sql, won or lost (or a CRM's Closed Won / Closed Lost)", o.Stage)}
 	case o.Amount != nil && o.Stage != "won":
 		return &FieldError{"amount", "only a won deal has an amount"}
 	case o.Amount != nil && (math.IsNaN(*o.Amount) || *o.Amount < 0 || *o.Amount > MaxAmount):

@@ -33,6 +33,7 @@ func TestOutcomeValidate(t *testing.T) {
 		{"no lead", Outcome{Stage: "won"}, "lead_id"},
 		{"not a lead id", Outcome{LeadID: strings.Repeat("L", 5000), Stage: "won"}, "lead_id"},
 		{"unknown stage", Outcome{LeadID: "L1", Stage: "closed"}, "stage"},
+		{"a CRM's open stage", Outcome{LeadID: "L1", Stage: "Negotiation"}, "stage"},
 		{"amount on lost", Outcome{LeadID: "L1", Stage: "lost", Amount: amount(5)}, "amount"},
 		{"negative amount", Outcome{LeadID: "L1", Stage: "won", Amount: amount(-1)}, "amount"},
 		{"three decimals", Outcome{LeadID: "L1", Stage: "won", Amount: amount(1.005)}, "amount"},
@@ -85,6 +86,21 @@ func TestParseAmount(t *testing.T) {
 		got, err := parseAmount(tt.in)
 		if (err == nil) != tt.ok || tt.ok && got != tt.want {
 			t.Errorf("parseAmount(%q) = %v, %v; want %v (ok %v)", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestCRMStageNames: Salesforce's and HubSpot's exports name the closed
+// stages "Closed Won" / "closedwon" (and "Closed Lost"); they are won
+// and lost, not a refused row for every deal of the file.
+func TestCRMStageNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"Closed Won": "won", "closedwon": "won", "CLOSED-WON": "won", "closed_won": "won", " Won ": "won",
+		"Closed Lost": "lost", "closedlost": "lost", "SQL": "sql",
+	} {
+		o := Outcome{LeadID: "L1", Stage: in}
+		if err := o.Validate(t0); err != nil || o.Stage != want {
+			t.Errorf("stage %q: %q, %v; want %q", in, o.Stage, err, want)
 		}
 	}
 }
