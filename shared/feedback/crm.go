@@ -433,7 +433,7 @@ func parseCSV(body []byte) ([]row, error) {
 	}
 	col := map[string]int{}
 	for i, name := range header {
-		name = strings.ToLower(strings.TrimSpace(name))
+		name = columnName(name)
 		if name == "" {
 			// A spreadsheet writes a column it once formatted as an empty
 			// header cell: no column, and a value under it the row's error.
@@ -513,6 +513,20 @@ func parseCSV(body []byte) ([]row, error) {
 	}
 	return rows, nil
 }
+
+// columnName is a header cell's column as a CRM's export names it: any
+// case, words apart by spaces or hyphens ("Lead ID", "Event-ID"), and the
+// names Salesforce and HubSpot give two of them ("Close Date", "Deal
+// Stage").
+func columnName(cell string) string {
+	name := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(cell)))
+	if alias, ok := columnAliases[name]; ok {
+		return alias
+	}
+	return name
+}
+
+var columnAliases = map[string]string{"close_date": "closed_at", "deal_stage": "stage"}
 
 // unnamedValue is the index of the first cell of rec holding a value
 // under an empty header cell, or -1.

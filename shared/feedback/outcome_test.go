@@ -1165,6 +1165,7 @@ func TestBackfillOfOtherSpreadsheetDialects(t *testing.T) {
 		{"semicolons, a dot amount", "lead_id;stage;amount\nL1;won;12.50\n", 422, lead.StageSAL, 0,
 			`{"line":2,"field":"amount","error":"\"12.50\" is not a number: in a file separated by semicolons a comma separates decimals and a dot thousands only (12.500,50)"}`},
 		{"tabs", "lead_id\tstage\tamount\nL1\twon\t12,500.50\n", 200, lead.StageWon, 12500.5, `"recorded":1`},
+		{"a CRM's header names", "Lead ID,Deal Stage,Amount,Close Date\nL1,Closed Won,100,2031-03-10 14:30:00\n", 200, lead.StageWon, 100, `"recorded":1`},
 		{"a currency sign", "lead_id,stage,amount\nL1,won,\"$12,000\"\n", 422, lead.StageSAL, 0,
 			`{"line":2,"field":"amount","error":"\"$12,000\" is not a number: write the amount without a currency sign or code, and the currency in the currency column"}`},
 		{"a currency code", "lead_id;stage;amount\nL1;won;12.000,00 EUR\n", 422, lead.StageSAL, 0,
