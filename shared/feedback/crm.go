@@ -239,8 +239,25 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 	counts := map[string]int{}
 	failed := []rowResult{} // "errors": [] when every row applied, as documented
 	late := 0
+	// An event_id names one outcome: rows of other contents under one id
+	// (a deal id mapped to event_id) would answer `already` after the
+	// first, their outcomes silently not recorded.
+	type firstUse struct {
+		line     int
+		contents string
+	}
+	ids := map[string]firstUse{}
 	for _, r := range rows {
 		out := r.err
+		if out == nil && r.o.EventID != "" {
+			contents := rowEventID(r.o)
+			if first, ok := ids[r.o.EventID]; !ok {
+				ids[r.o.EventID] = firstUse{r.line, contents}
+			} else if first.contents != contents {
+				out = &FieldError{"event_id", fmt.Sprintf("%q is on line %d too, with another outcome: an event_id names one outcome, not a deal (give each row its own, or none)",
+					r.o.EventID, first.line)}
+			}
+		}
 		if out == nil && (late > 0 || lead.NearDeadline(ctx, BackfillMargin)) {
 			// Lambda would end the request mid-row with no answer at
 			// all: the rows left are named, to be sent again.

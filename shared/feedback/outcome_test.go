@@ -1295,3 +1295,26 @@ func TestBackfillRowOfNoLeadNamesItsField(t *testing.T) {
 		t.Fatalf("%d %s", r.StatusCode, r.Body)
 	}
 }
+
+// TestBackfillEventIDOfTwoOutcomes: an admin who maps a CRM's deal id to
+// event_id gives one id to each of a deal's stages; the second would be
+// `already` — its win silently not recorded. Within a file, one event_id
+// on rows of different contents is the later row's error, naming the
+// first; the same row twice is still `already`.
+func TestBackfillEventIDOfTwoOutcomes(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	req := httpapi.Request{RouteKey: RouteOutcomes, Headers: map[string]string{"content-type": "text/csv"},
+		Body: "lead_id,stage,amount,event_id\nL1,sql,,deal-1\nL1,sql,,deal-1\nL1,won,100,deal-1\n"}
+	r, err := f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"line":4,"field":"event_id","error":"\"deal-1\" is on line 2 too, with another outcome: an event_id names one outcome, not a deal (give each row its own, or none)"}`
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, want) || !strings.Contains(r.Body, `"already":1`) {
+		t.Fatalf("%d %s\nwant %s", r.StatusCode, r.Body, want)
+	}
+	if l := f.lead(t); l.Stage != lead.StageSQL {
+		t.Fatalf("stage %s", l.Stage)
+	}
+}
