@@ -342,6 +342,11 @@ func parseRows(body []byte) ([]row, error) {
 		return nil, fmt.Errorf(`line %d: not UTF-8 text (a spreadsheet's ANSI or Latin-1 encoding?): save the file as "CSV UTF-8" and send it again; nothing was recorded`,
 			bytes.Count(body[:bad], []byte("\n"))+1)
 	}
+	if !bytes.Contains(body, []byte("\n")) && bytes.Contains(bytes.TrimRight(body, "\r"), []byte("\r")) {
+		// Excel's "CSV (Macintosh)" ends lines with CR alone: read as one
+		// line, the header swallowed every row.
+		body = bytes.ReplaceAll(body, []byte("\r"), []byte("\n"))
+	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, errors.New("empty body: send JSON lines or CSV with a header row")

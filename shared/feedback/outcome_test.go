@@ -1164,6 +1164,7 @@ func TestBackfillOfOtherSpreadsheetDialects(t *testing.T) {
 		{"semicolons, decimal comma", "\ufeffLead_ID;Stage;Amount;Reason\r\nL1;sql;;\r\nL1;won;\"12.500,50\";\"Big; then bigger\"\r\n", 200, lead.StageWon, 12500.5, `"recorded":2`},
 		{"semicolons, a dot amount", "lead_id;stage;amount\nL1;won;12.50\n", 422, lead.StageSAL, 0,
 			`{"line":2,"field":"amount","error":"\"12.50\" is not a number: in a file separated by semicolons a comma separates decimals and a dot thousands only (12.500,50)"}`},
+		{"old Mac line ends (CR alone)", "lead_id,stage,amount\rL1,sql,\rL1,won,100\r", 200, lead.StageWon, 100, `"recorded":2`},
 		{"tabs", "lead_id\tstage\tamount\nL1\twon\t12,500.50\n", 200, lead.StageWon, 12500.5, `"recorded":1`},
 		{"a CRM's header names", "Lead ID,Deal Stage,Amount,Close Date\nL1,Closed Won,100,2031-03-10 14:30:00\n", 200, lead.StageWon, 100, `"recorded":1`},
 		{"a currency sign", "lead_id,stage,amount\nL1,won,\"$12,000\"\n", 422, lead.StageSAL, 0,
