@@ -59,6 +59,9 @@ var outcomeStages = map[string]lead.Stage{"sql": lead.StageSQL, "won": lead.Stag
 // off by a factor.
 func parseAmount(s string) (float64, error) {
 	s = withoutGroupSpaces(s)
+	if ambiguousDot.MatchString(s) {
+		return 0, errAmbiguous
+	}
 	if strings.Contains(s, ",") && !thousands.MatchString(s) {
 		return 0, errDecimalComma
 	}
@@ -78,6 +81,9 @@ var thousands = regexp.MustCompile(`^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
 // used otherwise (12.50) is refused, not read 100 times off.
 func parseDecimalCommaAmount(s string) (float64, error) {
 	s = withoutGroupSpaces(s)
+	if ambiguousComma.MatchString(s) {
+		return 0, errAmbiguous
+	}
 	if strings.Contains(s, ".") && !thousandsDot.MatchString(s) || strings.Count(s, ",") > 1 {
 		return 0, errDecimalDot
 	}
@@ -98,6 +104,19 @@ func withoutGroupSpaces(s string) string {
 // spaceGroups is an amount with spaces between groups of three digits.
 var spaceGroups = regexp.MustCompile(`^[0-9]{1,3}([ \x{00a0}\x{202f}][0-9]{3})+([.,][0-9]+)?$`)
 
+// An amount whose one decimal separator (the file's: a dot, or a comma
+// in a file separated by semicolons) stands before exactly three digits
+// reads as three decimals, which no deal amount has, or as thousands in
+// the other convention: a German 12.500 is 12,500. Read as 12.5, it was
+// 1,000 times too small, so it is refused. The file's thousands
+// separator before three digits (12,500; 12.500 in a semicolon file)
+// is thousands.
+var (
+	ambiguousDot   = regexp.MustCompile(`^[0-9]{1,3}\.[0-9]{3}$`)
+	ambiguousComma = regexp.MustCompile(`^[0-9]{1,3},[0-9]{3}$`)
+	errAmbiguous   = errors.New("a separator before three digits reads as thousands in some countries and as decimals in others: write 12500, or the decimals to two places (12.50)")
+)
+
 // errDecimalDot is parseDecimalCommaAmount's answer to a dot used
 // otherwise than between thousands.
 var errDecimalDot = errors.New("in a file separated by semicolons a comma separates decimals and a dot thousands only (12.500,50)")
@@ -116,7 +135,7 @@ func amountProblem(s string, err error) string {
 	switch {
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Sc, r) }) >= 0 || currencyCode.MatchString(s):
 		reason += ": write the amount without a currency sign or code, and the currency in the currency column"
-	case errors.Is(err, errDecimalComma), errors.Is(err, errDecimalDot):
+	case errors.Is(err, errDecimalComma), errors.Is(err, errDecimalDot), errors.Is(err, errAmbiguous):
 		reason += ": " + err.Error()
 	}
 	return reason

@@ -72,7 +72,9 @@ func TestOutcomeValidateMinusZero(t *testing.T) {
 // TestParseAmount: commas separate thousands, and so do spaces (a
 // no-break space too, as French and Nordic spreadsheets write them); a
 // decimal comma is refused rather than read as an amount 10 or 100 times
-// too large.
+// too large, and so is a dot before exactly three digits (12.500), which
+// is 12,500 where the dot separates thousands: read as 12.5 it was 1,000
+// times too small.
 func TestParseAmount(t *testing.T) {
 	for _, tt := range []struct {
 		in   string
@@ -80,6 +82,7 @@ func TestParseAmount(t *testing.T) {
 		ok   bool
 	}{
 		{"12500", 12500, true}, {"12500.50", 12500.5, true}, {"12,500.50", 12500.5, true}, {"1,234,567", 1234567, true},
+		{"12.500", 0, false}, {"1.250", 0, false}, {"12.5", 12.5, true}, {"1250.000", 1250, true},
 		{"12 500.50", 12500.5, true}, {"12\u00a0500", 12500, true}, {"12 500,50", 0, false}, {"1 2", 0, false},
 		{"1,5", 0, false}, {"1500,50", 0, false}, {"1.234,56", 0, false}, {"12,50,000", 0, false}, {",500", 0, false}, {"12x", 0, false},
 	} {
@@ -1133,7 +1136,7 @@ func TestParseAmountOfASemicolonFile(t *testing.T) {
 		ok   bool
 	}{
 		{"12500", 12500, true}, {"12500,50", 12500.5, true}, {"1.234,56", 1234.56, true}, {"1.234.567", 1234567, true},
-		{"12.500", 12500, true}, {"0,5", 0.5, true}, {"12 500,50", 12500.5, true}, {"1\u00a0234\u00a0567,5", 1234567.5, true}, {"12\u202f500", 12500, true},
+		{"12.500", 12500, true}, {"0,5", 0.5, true}, {"12,500", 0, false}, {"1,250", 0, false}, {"1250,000", 1250, true}, {"12 500,50", 12500.5, true}, {"1\u00a0234\u00a0567,5", 1234567.5, true}, {"12\u202f500", 12500, true},
 		{"1 23,5", 0, false}, {"12 5000", 0, false},
 		{"12.50", 0, false}, {"1,234.56", 0, false}, {"1.2345", 0, false}, {",5", 0.5, true}, {"1,2,3", 0, false}, {"12x", 0, false},
 	} {
