@@ -247,8 +247,12 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 		contents string
 	}
 	ids := map[string]firstUse{}
+	conflicts := wonAmountConflicts(rows, h.Rules.Outcomes().Currency)
 	for _, r := range rows {
 		out := r.err
+		if out == nil && conflicts[r.line] != "" {
+			out = &FieldError{"amount", conflicts[r.line]}
+		}
 		if out == nil && r.o.EventID != "" {
 			contents := rowEventID(r.o)
 			if first, ok := ids[r.o.EventID]; !ok {
@@ -301,6 +305,53 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 		"already", counts[Already], "failed", len(failed), "not_tried", late)
 	return httpapi.JSON(status, map[string]any{"rows": len(rows), "recorded": counts[Recorded], "corrected": counts[Corrected],
 		"already": counts[Already], "failed": len(failed), "errors": failed}, nil)
+}
+
+// wonAmountConflicts are the rows (by line) of a lead's win that the
+// file gives several amounts: a deals export's line items, or a history
+// export's amount before and after a change. Applied in file order, the
+// last row's amount would overwrite the others as a correction — one
+// line item's revenue, or the older amount in a file listed newest first;
+// which one is the deal's the file cannot say, so each such row is an
+// error naming the lines with other amounts. A lead is told apart by the
+// field that names it (lead_id, or the address in any case); currency
+// defaults to currency.
+func wonAmountConflicts(rows []row, currency string) map[int]string {
+	type won struct {
+		line   int
+		amount string
+	}
+	byLead := map[string][]won{}
+	for _, r := range rows {
+		if r.err != nil || r.o.Amount == nil || stageName(r.o.Stage) != "won" {
+			continue
+		}
+		key := "id:" + r.o.LeadID
+		if r.o.LeadID == "" {
+			key = "email:" + strings.ToLower(strings.TrimSpace(r.o.Email))
+		}
+		cur := strings.ToUpper(strings.TrimSpace(r.o.Currency))
+		if cur == "" {
+			cur = currency
+		}
+		byLead[key] = append(byLead[key], won{r.line, strconv.FormatFloat(*r.o.Amount, 'f', 2, 64) + " " + cur})
+	}
+	out := map[int]string{}
+	for _, ws := range byLead {
+		for _, w := range ws {
+			var others []string
+			for _, o := range ws {
+				if o.amount != w.amount {
+					others = append(others, strconv.Itoa(o.line))
+				}
+			}
+			if len(others) > 0 {
+				out[w.line] = "the lead's won deal has other amounts on lines " + strings.Join(others, ", ") +
+					": one row per deal, its total (a correction goes in a file of its own)"
+			}
+		}
+	}
+	return out
 }
 
 func badBackfill(log *slog.Logger, msg string) httpapi.Response {

@@ -50,6 +50,16 @@ const MaxAmount = 1e12
 // underscores.
 var crmClosed = map[string]string{"closedwon": "won", "closedlost": "lost"}
 
+// stageName is an outcome's stage as sent, in lower case, a CRM's name
+// of a closed stage read as won or lost.
+func stageName(stage string) string {
+	stage = strings.ToLower(strings.TrimSpace(stage))
+	if s := strings.NewReplacer(" ", "", "-", "", "_", "").Replace(stage); crmClosed[s] != "" {
+		return crmClosed[s]
+	}
+	return stage
+}
+
 // Outcome stages.
 var outcomeStages = map[string]lead.Stage{"sql": lead.StageSQL, "won": lead.StageWon, "lost": lead.StageLost}
 
@@ -159,10 +169,7 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 // Validate checks an outcome as it arrives (before any lead is read),
 // normalising stage and currency case; the error is a *FieldError.
 func (o *Outcome) Validate(now time.Time) error {
-	o.Stage = strings.ToLower(strings.TrimSpace(o.Stage))
-	if s := strings.NewReplacer(" ", "", "-", "", "_", "").Replace(o.Stage); crmClosed[s] != "" {
-		o.Stage = crmClosed[s]
-	}
+	o.Stage = stageName(o.Stage)
 	o.Currency = strings.ToUpper(strings.TrimSpace(o.Currency))
 	o.Reason = strings.TrimSpace(o.Reason)
 	if o.Amount != nil && *o.Amount == 0 {

@@ -1322,3 +1322,35 @@ func TestBackfillEventIDOfTwoOutcomes(t *testing.T) {
 		t.Fatalf("stage %s", l.Stage)
 	}
 }
+
+// TestBackfillTwoWonAmountsOfOneLead: a deals export lists a deal's line
+// items, or a history export its amount before and after a change, as
+// rows of one lead's win with different amounts. Applied in file order
+// the last overwrote the others (a correction): the revenue was one line
+// item's, or the older amount when the file lists the newest first.
+// Which one is the deal's, a file cannot say: those rows are each an
+// error naming the others, and nothing of them is recorded; the same
+// amount twice is one win.
+func TestBackfillTwoWonAmountsOfOneLead(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	req := httpapi.Request{RouteKey: RouteOutcomes, Headers: map[string]string{"content-type": "text/csv"},
+		Body: "lead_id,stage,amount,currency\nL1,sql,,\nL1,won,10000,EUR\nL1,Closed Won,2500,EUR\nL1,won,10000,eur\n"}
+	r, err := f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`{"line":3,"field":"amount","error":"the lead's won deal has other amounts on lines 4: one row per deal, its total (a correction goes in a file of its own)"}`,
+		`{"line":4,"field":"amount","error":"the lead's won deal has other amounts on lines 3, 5: one row per deal, its total (a correction goes in a file of its own)"}`,
+		`{"line":5,"field":"amount","error":"the lead's won deal has other amounts on lines 4: one row per deal, its total (a correction goes in a file of its own)"}`,
+		`"recorded":1`,
+	} {
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, want) {
+			t.Fatalf("%d %s\nwant %s", r.StatusCode, r.Body, want)
+		}
+	}
+	if l := f.lead(t); l.Stage != lead.StageSQL {
+		t.Fatalf("stage %s deal %+v", l.Stage, l.Deal)
+	}
+}
