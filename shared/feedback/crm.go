@@ -162,6 +162,7 @@ func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID
 	if o.EventID == "" {
 		o.EventID = eventID
 	}
+	o.Stage = stageName(o.Stage) // logged as applied: "Closed Won" is won
 	out, id, err := h.applyCRM(ctx, o)
 	if id != "" && o.LeadID == "" {
 		// Named by its address: the log names it by the id found.

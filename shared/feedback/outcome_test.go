@@ -1354,3 +1354,21 @@ func TestBackfillTwoWonAmountsOfOneLead(t *testing.T) {
 		t.Fatalf("stage %s deal %+v", l.Stage, l.Deal)
 	}
 }
+
+// TestCRMOutcomeLogsTheStageItRecorded: a CRM's "Closed Won" is recorded
+// as won, and logged as won — not as "unknown(…)", the log's form of a
+// value it cannot show, which read as a stage nobody knows.
+func TestCRMOutcomeLogsTheStageItRecorded(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	f.logs.Reset()
+	if err := f.h.HandleOutcomeEvent(context.Background(), []byte(`{"lead_id":"L1","stage":"Closed Won","event_id":"crm-9"}`), "eb-1"); err != nil {
+		t.Fatal(err)
+	}
+	if l := f.lead(t); l.Stage != lead.StageWon {
+		t.Fatalf("stage %s, want won", l.Stage)
+	}
+	if logs := f.logs.String(); !strings.Contains(logs, `"stage":"won"`) {
+		t.Fatalf("logs:\n%s", logs)
+	}
+}
