@@ -496,13 +496,17 @@ func parseCSV(body []byte) ([]row, error) {
 	cr := csv.NewReader(bytes.NewReader(body))
 	cr.FieldsPerRecord = -1
 	cr.Comma = separator(body)
+	lines := bytes.Count(bytes.TrimRight(body, "\r\n"), []byte("\n")) + 1
 	readAmount := parseAmount
 	if cr.Comma == ';' {
 		readAmount = parseDecimalCommaAmount
 	}
-	lines := bytes.Count(bytes.TrimRight(body, "\r\n"), []byte("\n")) + 1
 	header, err := cr.Read()
 	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("line 1: the CSV header could not be read: %s", csvProblem(pe, cr.InputOffset() >= int64(len(body)), lines))
+		}
 		return nil, fmt.Errorf("line 1: the CSV header could not be read: %v", err)
 	}
 	col := map[string]int{}

@@ -1178,6 +1178,8 @@ func TestBackfillOfOtherSpreadsheetDialects(t *testing.T) {
 			`{"line":3,"field":"csv","error":"a quote opened on line 3 is not closed: lines 3 to 5 were read as one row and none of them was applied; close the quote (a quote inside a value is written twice: \"\")"}`},
 		{"a bare quote", "lead_id,stage,reason\nL1,lost,said \"no\"\n", 422, lead.StageSAL, 0,
 			`{"line":2,"field":"csv","error":"a quote inside a value that does not start with one: quote the whole value and write the quote twice (\"said \"\"no\"\"\")"}`},
+		{"a quote left open in the header", "lead_id,\"stage\nL1,won\n", 400, lead.StageSAL, 0,
+			`{"error":"line 1: the CSV header could not be read: a quote opened on line 1 is not closed: lines 1 to 2 were read as one row and none of them was applied; close the quote (a quote inside a value is written twice: \"\")"}`},
 		{"UTF-16", "\xff\xfel\x00e\x00a\x00d\x00", 400, lead.StageSAL, 0, `UTF-16`},
 		{"the ANSI code page", "lead_id,stage,reason\nL1,sql,\nL1,lost,Budget gek\xfcrzt\n", 400, lead.StageSAL, 0,
 			`{"error":"line 3: not UTF-8 text (a spreadsheet's ANSI or Latin-1 encoding?): save the file as \"CSV UTF-8\" and send it again; nothing was recorded"}`},
