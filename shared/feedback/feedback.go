@@ -428,7 +428,7 @@ func readAnswer(req httpapi.Request, now time.Time) (answer, error) {
 	}
 	if s := strings.TrimSpace(vals.Get("amount")); s != "" {
 		f, err := parseAmount(s)
-		if errors.Is(err, errDecimalComma) || errors.Is(err, errAmbiguous) {
+		if errors.Is(err, errDecimalComma) || errors.Is(err, errAmbiguous) || errors.Is(err, errScientific) {
 			return a, &refusal{"amount", fmt.Sprintf("%s: %q: %v", fieldLabels["amount"], s, err)}
 		}
 		if err != nil {

@@ -75,8 +75,29 @@ func parseAmount(s string) (float64, error) {
 	if strings.Contains(s, ",") && !thousands.MatchString(s) {
 		return 0, errDecimalComma
 	}
-	return strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+	return plainNumber(strings.ReplaceAll(s, ",", ""))
 }
+
+// plainNumber reads digits with at most one decimal dot (and a sign, for
+// the range check to name): not the exponent, hex, underscores, Inf or
+// NaN strconv.ParseFloat would also take.
+func plainNumber(s string) (float64, error) {
+	if !plain.MatchString(s) {
+		if strings.ContainsAny(s, "eE") && !strings.ContainsAny(s, "xXnN") {
+			return 0, errScientific
+		}
+		return 0, errNotANumber
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+var (
+	plain = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
+	// A spreadsheet shows a long number as 1.25E+05: a rounded display
+	// (of 125,437, say), not the amount.
+	errScientific = errors.New("write the amount in full (125437), not as a spreadsheet shows it rounded (1.25E+05)")
+	errNotANumber = errors.New("not a number")
+)
 
 // errDecimalComma is parseAmount's answer to a comma used otherwise.
 var errDecimalComma = errors.New("a comma separates thousands only (12,500.50)")
@@ -97,7 +118,7 @@ func parseDecimalCommaAmount(s string) (float64, error) {
 	if strings.Contains(s, ".") && !thousandsDot.MatchString(s) || strings.Count(s, ",") > 1 {
 		return 0, errDecimalDot
 	}
-	return strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", "."), 64)
+	return plainNumber(strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", "."))
 }
 
 // withoutGroupSpaces is s without the spaces (a no-break or narrow one
@@ -145,7 +166,7 @@ func amountProblem(s string, err error) string {
 	switch {
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Sc, r) }) >= 0 || currencyCode.MatchString(s):
 		reason += ": write the amount without a currency sign or code, and the currency in the currency column"
-	case errors.Is(err, errDecimalComma), errors.Is(err, errDecimalDot), errors.Is(err, errAmbiguous):
+	case errors.Is(err, errDecimalComma), errors.Is(err, errDecimalDot), errors.Is(err, errAmbiguous), errors.Is(err, errScientific):
 		reason += ": " + err.Error()
 	}
 	return reason

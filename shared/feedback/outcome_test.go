@@ -85,6 +85,10 @@ func TestParseAmount(t *testing.T) {
 		{"12.500", 0, false}, {"1.250", 0, false}, {"12.5", 12.5, true}, {"1250.000", 1250, true},
 		{"12 500.50", 12500.5, true}, {"12\u00a0500", 12500, true}, {"12 500,50", 0, false}, {"1 2", 0, false},
 		{"1,5", 0, false}, {"1500,50", 0, false}, {"1.234,56", 0, false}, {"12,50,000", 0, false}, {",500", 0, false}, {"12x", 0, false},
+		// A spreadsheet's scientific notation is a rounded display of the
+		// amount (1.25E+05 of 125,437); hex, Inf and NaN are no amounts.
+		{"1.25E+05", 0, false}, {"1e3", 0, false}, {"0x1p4", 0, false}, {"Inf", 0, false}, {"infinity", 0, false}, {"NaN", 0, false}, {"1_000", 0, false},
+		{".5", 0.5, true}, {"-5", -5, true},
 	} {
 		got, err := parseAmount(tt.in)
 		if (err == nil) != tt.ok || tt.ok && got != tt.want {
@@ -1139,6 +1143,7 @@ func TestParseAmountOfASemicolonFile(t *testing.T) {
 		{"12.500", 12500, true}, {"0,5", 0.5, true}, {"12,500", 0, false}, {"1,250", 0, false}, {"1250,000", 1250, true}, {"12 500,50", 12500.5, true}, {"1\u00a0234\u00a0567,5", 1234567.5, true}, {"12\u202f500", 12500, true},
 		{"1 23,5", 0, false}, {"12 5000", 0, false},
 		{"12.50", 0, false}, {"1,234.56", 0, false}, {"1.2345", 0, false}, {",5", 0.5, true}, {"1,2,3", 0, false}, {"12x", 0, false},
+		{"1,25E+05", 0, false}, {"1e3", 0, false}, {"Inf", 0, false}, {"NaN", 0, false},
 	} {
 		got, err := parseDecimalCommaAmount(tt.in)
 		if (err == nil) != tt.ok || tt.ok && got != tt.want {
@@ -1167,6 +1172,8 @@ func TestBackfillOfOtherSpreadsheetDialects(t *testing.T) {
 		{"semicolons, decimal comma", "\ufeffLead_ID;Stage;Amount;Reason\r\nL1;sql;;\r\nL1;won;\"12.500,50\";\"Big; then bigger\"\r\n", 200, lead.StageWon, 12500.5, `"recorded":2`},
 		{"semicolons, a dot amount", "lead_id;stage;amount\nL1;won;12.50\n", 422, lead.StageSAL, 0,
 			`{"line":2,"field":"amount","error":"\"12.50\" is not a number: in a file separated by semicolons a comma separates decimals and a dot thousands only (12.500,50)"}`},
+		{"a spreadsheet's scientific notation", "lead_id,stage,amount\nL1,won,1.25E+05\n", 422, lead.StageSAL, 0,
+			`{"line":2,"field":"amount","error":"\"1.25E+05\" is not a number: write the amount in full (125437), not as a spreadsheet shows it rounded (1.25E+05)"}`},
 		{"old Mac line ends (CR alone)", "lead_id,stage,amount\rL1,sql,\rL1,won,100\r", 200, lead.StageWon, 100, `"recorded":2`},
 		{"tabs", "lead_id\tstage\tamount\nL1\twon\t12,500.50\n", 200, lead.StageWon, 12500.5, `"recorded":1`},
 		{"a CRM's header names", "Lead ID,Deal Stage,Amount,Close Date\nL1,Closed Won,100,2031-03-10 14:30:00\n", 200, lead.StageWon, 100, `"recorded":1`},
