@@ -49,6 +49,7 @@ help:
 	@echo "options: ADDR=$(ADDR) SPEED=$(SPEED) PERSIST=1 (keep data in .local-data/) V=1 (make run: the raw JSON log on the terminal)"
 	@echo "         ORIGINS=http://localhost:3000 (make run: more sites allowed to post forms, e.g. one pasting the embed snippet)"
 	@echo "         CONFIG=qualify.yaml SEQUENCES=nurture.yaml (make run: the functions run your copies of the rules and sequences)"
+	@echo "         REPORT_TIME_ZONE=America/New_York (make run: months are counted in that zone, as the ReportTimeZone parameter does)"
 	@echo "         URL=$(URL) (make leads/demo/bounce: follows ADDR, else the running 'make run')"
 
 # --- local toolchain -------------------------------------------------------
@@ -68,7 +69,7 @@ install: tools node_modules/.package-lock.json
 
 # --- the two commands ------------------------------------------------------
 run: install $(LOCALBIN)/stack
-	@$(call quietly,$(LOCALBIN)/stack run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist) $(if $(filter-out 0,$(V)),-v) $(if $(ORIGINS),-origins '$(ORIGINS)') $(if $(CONFIG),-config '$(CONFIG)') $(if $(SEQUENCES),-sequences '$(SEQUENCES)'))
+	@$(call quietly,$(LOCALBIN)/stack run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist) $(if $(filter-out 0,$(V)),-v) $(if $(ORIGINS),-origins '$(ORIGINS)') $(if $(CONFIG),-config '$(CONFIG)') $(if $(SEQUENCES),-sequences '$(SEQUENCES)') $(if $(REPORT_TIME_ZONE),-report-time-zone '$(REPORT_TIME_ZONE)'))
 
 test: install vet lint-template
 	$(STACK) exec -- env LEADFLOW_SIM=apart LEADFLOW_CRASH=apart LEADFLOW_BROWSER=apart $(GO) test -count=1 -timeout 25m $(TESTFLAGS) ./...

@@ -75,7 +75,13 @@ func run(ctx context.Context, args []string) error {
 	origins := fs.String("origins", "", "more origins allowed to post forms (CORS), comma-separated, e.g. http://localhost:3000 for a site pasting the embed snippet")
 	qualifyPath := fs.String("config", "", "qualification config `file` the functions run (default: the embedded shared/qualify/default.yaml), as QualifyConfig does in AWS")
 	sequencesPath := fs.String("sequences", "", "nurture sequences `file` the functions run (default: the embedded shared/nurture/default.yaml), as NurtureConfig does in AWS")
+	reportZone := fs.String("report-time-zone", "", "the business time zone months are counted in (IANA, e.g. America/New_York), as the ReportTimeZone parameter does in AWS (default: its default, UTC)")
 	_ = fs.Parse(args)
+	if *reportZone != "" {
+		if _, err := time.LoadLocation(*reportZone); err != nil || *reportZone == "Local" {
+			return fmt.Errorf("REPORT_TIME_ZONE=%q: want an IANA time zone like America/New_York or UTC", *reportZone)
+		}
+	}
 	if !(*speed > 0) || math.IsInf(*speed, 0) {
 		// 0 would stop the product's clock (and every schedule); a
 		// negative one would run it backwards.
@@ -193,6 +199,9 @@ func run(ctx context.Context, args []string) error {
 	env["CAMPAIGNS_DIR"] = filepath.Join(root, "config", "campaigns")
 	env["SEGMENTS_DIR"] = filepath.Join(root, "config", "segments")
 	maps.Copy(env, configEnv)
+	if *reportZone != "" {
+		env["REPORT_TIME_ZONE"] = *reportZone
+	}
 	// Lead events go to the local stand-in bus, which logs them.
 	bus := eventbus.New(log)
 	env["EVENTBRIDGE_ENDPOINT"] = base + "/_local/eventbridge"
