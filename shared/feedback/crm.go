@@ -81,6 +81,8 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 			return "", "", err
 		}
 		id = l.ID
+	} else if err := h.sameLead(ctx, id, o.Email); err != nil {
+		return "", "", err
 	}
 	if err := h.acceptForCRM(ctx, id, o, now); err != nil {
 		return "", id, err
@@ -99,6 +101,28 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 		return "", id, err
 	}
 	return out, id, refused
+}
+
+// sameLead refuses an outcome whose email is another lead's address
+// than its lead_id's: recorded on the id's lead, its revenue could be
+// the wrong person's (a CRM contact merged into another, a spreadsheet
+// column shifted). An email that is no lead's (the contact's address
+// changed in the CRM), or none, leaves the id to name the lead.
+func (h *Handler) sameLead(ctx context.Context, id, email string) error {
+	norm, reason := lead.NormaliseEmail(email)
+	if email == "" || reason != "" {
+		return nil
+	}
+	l, err := h.Store.LeadByEmail(ctx, lead.HashEmail(norm))
+	switch {
+	case errors.Is(err, lead.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case l.ID != id:
+		return &FieldError{"email", "is another lead's address than lead_id's: check which lead the row is about, and give only that one's lead_id or email"}
+	}
+	return nil
 }
 
 // acceptForCRM records the acceptance a CRM's outcome implies: an MQL

@@ -1381,3 +1381,32 @@ func TestCRMOutcomeLogsTheStageItRecorded(t *testing.T) {
 		t.Fatalf("logs:\n%s", logs)
 	}
 }
+
+// TestBackfillRowWhoseIDsNameTwoLeads: a row giving lead_id and an email
+// that is another lead's (a CRM contact merged into another, a column
+// shifted by a spreadsheet) would have recorded the outcome on the id's
+// lead without a word, the revenue perhaps on the wrong person. It is
+// the row's error; an email that is the lead's own, or no lead's (the
+// contact's address changed in the CRM), leaves lead_id to name it.
+func TestBackfillRowWhoseIDsNameTwoLeads(t *testing.T) {
+	f := newFixture(t)
+	accepted(t, f)
+	other := lead.New("L2", lead.Submission{Email: "bob@elsewhere.example", Source: lead.Attribution{Campaign: "q4", At: t0}})
+	other.Record(&lead.Change{})
+	if err := f.st.CreateLead(context.Background(), other, lead.Change{At: t0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	req := httpapi.Request{RouteKey: RouteOutcomes, Headers: map[string]string{"content-type": "text/csv"},
+		Body: "lead_id,email,stage\nL1,Bob@Elsewhere.example,sql\nL1,clara@bigcorp.example,sql\nL1,clara.new@bigcorp.example,sql\n"}
+	r, err := f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"line":2,"field":"email","error":"is another lead's address than lead_id's: check which lead the row is about, and give only that one's lead_id or email"}`
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, want) || !strings.Contains(r.Body, `"recorded":1`) {
+		t.Fatalf("%d %s\nwant %s", r.StatusCode, r.Body, want)
+	}
+	if l := f.lead(t); l.Stage != lead.StageSQL {
+		t.Fatalf("L1 stage %s, want sql", l.Stage)
+	}
+}
