@@ -2,10 +2,13 @@ package app_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -210,5 +213,113 @@ func TestErasureNearItsDeadlineSaysItIsNotFinished(t *testing.T) {
 	_ = json.Unmarshal([]byte(er.Body), &res)
 	if er.StatusCode != 200 || !res.Erased {
 		t.Fatalf("erase run again: %d %s", er.StatusCode, er.Body)
+	}
+}
+
+// TestErasureLeavesNothingOfEveryKindOfData captures a lead with every
+// kind of data the table can hold about a person — form answers with free
+// text, UTM term and content, URLs quoting the address, consent evidence,
+// an idempotency key, a submission waiting in the lead's inbox (a burst),
+// a sales alert accepted and won with a rep's comment — erases it and
+// scans the WHOLE table: nothing of it, nor anything recomputable from
+// the address (its hash, the SHA-256 of the request body anyone who knows
+// the address and the form can rebuild), may remain.
+func TestErasureLeavesNothingOfEveryKindOfData(t *testing.T) {
+	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("greta.vogelsang.%d@feinmechanik.example", time.Now().UnixNano())
+	body := `{"email":"` + email + `","name":"Greta Vogelsang","company":"Vogelsang Feinmechanik","job_title":"CMO","company_size":"1000+",` +
+		`"phone":"+49 171 5550199","country":"DE","budget":"$100k","timeline":"this quarter","form_type":"demo_request","campaign":"q4-demo",` +
+		`"utm_source":"linkedin","utm_term":"vogelsang lindenhof","utm_content":"greta-retarget",` +
+		`"landing_page":"https://www.example.com/demo?email=` + email + `","referrer":"https://mail.example/inbox/vogelsang",` +
+		`"answers":{"crm":"Lindenhof-CRM"},"message":"Please call me about the Ottensen warehouse","consent":true}`
+	req := jsonLead(body)
+	req.Headers["idempotency-key"] = "erase-every-kind-" + fmt.Sprint(time.Now().UnixNano())
+	req.Headers["user-agent"] = "VogelsangBrowser/9.1"
+	req.RequestContext.HTTP.SourceIP = "198.51.100.77"
+	accepted(t)(capture.HTTP(ctx, req))
+	id := capturedID(t, table, email)
+
+	// A burst for the address left a submission in the lead's inbox.
+	inboxed := lead.Submission{Email: email, Name: "Greta Vogelsang", Message: "Second note from Greta: Elbchaussee site", Source: lead.Attribution{Campaign: "q4-demo", At: time.Now()}}
+	if err := st.Deposit(ctx, id, lead.Touch{ID: "touch-" + id, Submission: inboxed}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// Sales accepts it and wins it, each with the rep's comment.
+	alert := mailFor(t, email, 1)
+	if len(alert) != 1 {
+		t.Fatal("no alert for the hot lead")
+	}
+	keys, _ := token.ParseKeys(testKeys)
+	var accept string
+	for _, m := range regexp.MustCompile(`/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(alert[0].Text, -1) {
+		if _, err := keys.Verify(m[1], links.ActionAccept, time.Now()); err == nil {
+			accept = m[1]
+		}
+	}
+	answer := func(tok string) string {
+		ev := sampleEvent(t, "feedback-answer.json") // comment: "Called her, demo booked for Thursday"
+		ev.PathParameters = map[string]string{"token": tok}
+		r, err := fb.HTTP(ctx, ev)
+		if err != nil || r.StatusCode != 200 {
+			t.Fatalf("feedback: %d %v\n%s", r.StatusCode, err, r.Body)
+		}
+		return r.Body
+	}
+	page := answer(accept)
+	for _, o := range regexp.MustCompile(`class="btn" href="([A-Za-z0-9_.-]+)">([^<]+)<`).FindAllStringSubmatch(page, -1) {
+		if o[2] == "Won" {
+			answer(o[1])
+		}
+	}
+	if l, _ := st.Lead(ctx, id); l.Stage != lead.StageWon || l.Deal == nil {
+		t.Fatalf("fixture: stage %s deal %+v, want won", l.Stage, l.Deal)
+	}
+	exp, _ := admin.HTTP(ctx, adminRequest("POST /admin/export", `{"email":"`+email+`"}`))
+	var before privacy.Export
+	_ = json.Unmarshal([]byte(exp.Body), &before)
+	if !before.Found || len(before.Inbox) != 1 || !strings.Contains(exp.Body, "Called her, demo booked for Thursday") {
+		t.Fatalf("export before the erasure: %s", exp.Body)
+	}
+
+	if er, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); er.StatusCode != 200 {
+		t.Fatalf("erase: %d %s", er.StatusCode, er.Body)
+	}
+	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+	personal := map[string]string{
+		"address": email, "local part": strings.Split(email, "@")[0], "name": "Vogelsang", "company": "Feinmechanik",
+		"phone": "5550199", "answer": "Lindenhof", "message": "Ottensen", "inbox message": "Elbchaussee",
+		"utm content": "greta-retarget", "rep's comment": "demo booked for Thursday", "IP address": "198.51.100.77",
+		"user agent": "VogelsangBrowser", "address hash": lead.HashEmail(email),
+		"SHA-256 of the request body (recomputable from the address and the form)": sum(body),
+	}
+	p := dynamodb.NewScanPaginator(testenv.Clients(t).DynamoDB, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	items := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, item := range page.Items {
+			items++
+			pk := item["PK"].(*types.AttributeValueMemberS).Value
+			sk := item["SK"].(*types.AttributeValueMemberS).Value
+			if pk == "SUPPRESS#"+lead.HashEmail(email) || pk == "SEGMENTS" && sk == "ERASED#"+lead.HashEmail(email) {
+				continue // the suppression list and the day's erasure record: checked by TestEraseLeavesNoPersonalData
+			}
+			b, _ := json.Marshal(item)
+			for what, v := range personal {
+				if strings.Contains(strings.ToLower(string(b)), strings.ToLower(v)) {
+					t.Errorf("the erased person's %s is still in %s / %s: %s", what, pk, sk, b)
+				}
+			}
+		}
+	}
+	if items < 5 {
+		t.Fatalf("scanned %d items: not the table the test wrote", items)
 	}
 }

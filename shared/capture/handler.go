@@ -230,7 +230,7 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 		}
 		switch err := h.Service.Store.CountBot(ctx, campaign, now, idem); {
 		case errors.Is(err, ErrDuplicateRequest):
-			prev, err := h.Service.replay(ctx, idem)
+			prev, err := h.Service.replay(ctx, idem, body)
 			if err != nil {
 				return Result{}, lead.Submission{}, err
 			}

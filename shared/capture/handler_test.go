@@ -3,6 +3,8 @@ package capture_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -177,6 +179,38 @@ func TestIdempotencyKey(t *testing.T) {
 	form2, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded", "email=c%40d.example&_idem=f-1"))
 	if form.StatusCode != 303 || form2.StatusCode != 303 || len(st.Leads()) != 2 {
 		t.Fatalf("form replay: %d %d leads=%d", form.StatusCode, form2.StatusCode, len(st.Leads()))
+	}
+}
+
+// TestIdempotencyRecordHoldsNoPlainHashOfTheBody: the body a record
+// keeps is keyed with the request's key (which is never stored), not a
+// plain SHA-256 anyone who knows the address can rebuild for a form's
+// body; a record stored before, with the plain hash, is still replayed.
+func TestIdempotencyRecordHoldsNoPlainHashOfTheBody(t *testing.T) {
+	st := memstore.New()
+	h := newHandler(st, &bytes.Buffer{})
+	body := `{"email":"ann@b.example","consent":true}`
+	plain := sha256.Sum256([]byte(body))
+	if r, _ := h.Handle(context.Background(), post("application/json", body, "idempotency-key", "k-new")); r.StatusCode != 202 {
+		t.Fatalf("first post: %d %s", r.StatusCode, r.Body)
+	}
+	key := sha256.Sum256([]byte("k-new"))
+	rec, err := st.Idempotent(context.Background(), hex.EncodeToString(key[:]))
+	if err != nil || rec.BodyHash == "" || strings.Contains(rec.BodyHash, hex.EncodeToString(plain[:])) {
+		t.Fatalf("record %+v (%v): its body hash must not be the body's plain SHA-256", rec, err)
+	}
+
+	old := sha256.Sum256([]byte("k-old"))
+	if err := st.CountBot(context.Background(), "c", now, &capture.Idempotency{Key: hex.EncodeToString(old[:]),
+		BodyHash: hex.EncodeToString(plain[:]), Receipt: "r-old", Outcome: capture.Bot, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := h.Handle(context.Background(), post("application/json", body, "idempotency-key", "k-old"))
+	if again.StatusCode != 202 || !strings.Contains(again.Body, "r-old") {
+		t.Fatalf("replay of a record stored with the plain hash: %d %s", again.StatusCode, again.Body)
+	}
+	if other, _ := h.Handle(context.Background(), post("application/json", `{"email":"bob@b.example"}`, "idempotency-key", "k-old")); other.StatusCode != 409 {
+		t.Fatalf("another body under the old record's key: %d", other.StatusCode)
 	}
 }
 

@@ -5,6 +5,7 @@ package capture
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -185,7 +186,7 @@ func (s *Service) capture(ctx context.Context, sub lead.Submission, fromPage boo
 	attempt := func() (Result, error) {
 		res, err := s.try(ctx, id, sub, fromPage, idem, base, owner)
 		if errors.Is(err, ErrDuplicateRequest) {
-			res, err = s.replay(ctx, idem)
+			res, err = s.replay(ctx, idem, body)
 		}
 		return res, err
 	}
@@ -198,7 +199,7 @@ func (s *Service) capture(ctx context.Context, sub lead.Submission, fromPage boo
 		// Many posts for one address at once: keep this one in the lead's
 		// inbox rather than fail it, and fold the inbox in.
 		anew := func() (Result, error) { return s.try(ctx, id, sub, fromPage, nil, base, owner) }
-		res, err = s.deposit(ctx, sub, idem, base, attempt, anew)
+		res, err = s.deposit(ctx, sub, idem, body, base, attempt, anew)
 	}
 	if err != nil {
 		return res, err
@@ -243,7 +244,7 @@ const FollowUpReserve = 2 * time.Second
 // If the lead was erased before the touch was kept, the touch becomes a
 // new lead (anew: the capture's write without the idempotency record,
 // which the deposit wrote) and then leaves the erased lead's inbox.
-func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempotency, base string, attempt, anew func() (Result, error)) (Result, error) {
+func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempotency, body []byte, base string, attempt, anew func() (Result, error)) (Result, error) {
 	var existing lead.Lead
 	var created *Result
 	err := FoldRetries.Do(ctx, func() error {
@@ -275,7 +276,7 @@ func (s *Service) deposit(ctx context.Context, sub lead.Submission, idem *Idempo
 	}
 	switch err := s.Store.Deposit(ctx, existing.ID, t, idem); {
 	case errors.Is(err, ErrDuplicateRequest):
-		return s.replay(ctx, idem)
+		return s.replay(ctx, idem, body)
 	case err != nil:
 		return Result{}, err
 	}
@@ -600,24 +601,36 @@ func submissionSignal(sub lead.Submission) lead.Signal {
 	return lead.Signal{Kind: qualify.FormSignal(sub.FormKind()), At: sub.Source.At}
 }
 
-func (s *Service) replay(ctx context.Context, idem *Idempotency) (Result, error) {
+// replay answers a request whose key was used: with the first answer for
+// the same body (body: the request's), ErrIdempotencyConflict for another.
+// A record stored before keyed body hashes (up to IdempotencyTTL before)
+// holds the body's plain SHA-256.
+func (s *Service) replay(ctx context.Context, idem *Idempotency, body []byte) (Result, error) {
 	prev, err := s.Store.Idempotent(ctx, idem.Key)
 	if err != nil {
 		return Result{}, fmt.Errorf("capture: load idempotency record: %w", err)
 	}
-	if prev.BodyHash != idem.BodyHash {
+	if prev.BodyHash != idem.BodyHash && prev.BodyHash != hashBytes(body) {
 		return Result{}, ErrIdempotencyConflict
 	}
 	return Result{LeadID: prev.LeadID, Outcome: Replayed, Receipt: prev.Receipt}, nil
 }
 
 // newIdempotency is the record a request with an Idempotency-Key keeps
-// (nil without a key): the key and body hashed, the receipt answered.
+// (nil without a key): the key hashed, the receipt answered, and the body
+// as an HMAC-SHA256 keyed with the key itself. Not a plain SHA-256 of the
+// body: a body is often rebuilt from the address alone (a form of a known
+// page, an integration's fixed JSON), so its plain hash would lead whoever
+// knows the address to the record and its lead id, for a day, erased or
+// not. The raw key is never stored, and only a request that holds it can
+// check a body against the record.
 func newIdempotency(key string, body []byte, receipt string, at time.Time) *Idempotency {
 	if key == "" {
 		return nil
 	}
-	return &Idempotency{Key: hashKey(key), BodyHash: hashBytes(body), Receipt: receipt, ExpiresAt: at.Add(IdempotencyTTL)}
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write(body)
+	return &Idempotency{Key: hashKey(key), BodyHash: "k:" + hex.EncodeToString(mac.Sum(nil)), Receipt: receipt, ExpiresAt: at.Add(IdempotencyTTL)}
 }
 
 func hashKey(k string) string { return hashBytes([]byte(k)) }
