@@ -321,9 +321,10 @@ func (l *Lead) HeldRetryAt() time.Time {
 
 // OpenWith is the rep an accepted lead without a final outcome (SAL or
 // SQL) is open with; "" otherwise. The weekly list of open leads goes to
-// each rep by it.
+// each rep by it. An erased lead is open with nobody: its deal keeps
+// only what its outcomes count with, and no list names it to a rep.
 func (l *Lead) OpenWith() string {
-	if (l.Stage == StageSAL || l.Stage == StageSQL) && l.Deal != nil {
+	if (l.Stage == StageSAL || l.Stage == StageSQL) && l.Deal != nil && !l.Erased {
 		return l.Deal.Rep
 	}
 	return ""

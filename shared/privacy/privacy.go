@@ -385,6 +385,16 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 		out.Nurture = &cp
 		out.ExitNurture("erased")
 	}
+	if d := l.Deal; d != nil {
+		// The deal's funnel facts: what it counted, so the CRM can still
+		// cancel or correct it (the counters then lose exactly that), and
+		// who accepted it, when, for how much. Not the person's name and
+		// company its emails show, why it was lost, what they asked, nor
+		// a reminder to the rep about them.
+		out.Deal = &lead.Deal{AcceptedAt: d.AcceptedAt, Rep: d.Rep, Amount: d.Amount, Currency: d.Currency,
+			RevenueMinor: d.RevenueMinor, ClosedAt: d.ClosedAt, ClosedRecordedAt: d.ClosedRecordedAt, Source: d.Source,
+			Applied: d.Applied, Counted: d.Counted}
+	}
 	out.Erased = true
 	out.Suppressed = "erasure"
 	out.Recorded = l.Recorded
