@@ -486,8 +486,8 @@ const summaryBody = `{{define "why"}}{{.HotLeads}} from {{if .Unlisted}}{{.Campa
 
 var summaryHTML = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("summary").Parse(summaryBody + `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Alerts held</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light"><title>Alerts held</title></head>
+<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328;background:#ffffff">
 <p>Hi {{.Name}},</p>
 <p>{{template "why" .}}</p>
 <p>Review each lead and release the ones that are real: its alert then goes to a rep as usual.</p>

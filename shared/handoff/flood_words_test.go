@@ -97,3 +97,26 @@ func TestSummaryWindowInTheReadersZone(t *testing.T) {
 		})
 	}
 }
+
+// TestHeldSummaryStaysReadableInDarkMode: the summary coloured its text
+// dark and left the background to the client, so a client's dark mode
+// (one that darkens what an email does not set) showed dark grey on black
+// to the team lead. It declares the light scheme it is designed in and
+// sets the white its text colour was chosen for, as the alert does.
+func TestHeldSummaryStaysReadableInDarkMode(t *testing.T) {
+	var b strings.Builder
+	d := summaryData{Name: "Lea Stone", Campaign: "Q4", UTMSource: "linkedin", From: "4 Dec 2026 08:00", To: "09:00 UTC", Total: 1,
+		Leads: []summaryLead{{ID: "01J", ReleaseURL: "https://x.example/r"}}}
+	if err := summaryHTML().Execute(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	if !strings.Contains(html, `<meta name="color-scheme" content="light">`) {
+		t.Errorf("the summary does not declare its colour scheme (light):\n%.400s", html)
+	}
+	body := html[strings.Index(html, "<body"):]
+	body = body[:strings.Index(body, ">")]
+	if strings.Contains(body, "color:#") && !strings.Contains(body, "background:#") {
+		t.Errorf("the summary's body colours its text but sets no background: %s", body)
+	}
+}

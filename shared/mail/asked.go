@@ -47,7 +47,7 @@ type AskedForm struct {
 }
 
 var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
-	return htmltemplate.Must(htmltemplate.New("asked").Funcs(funcs).Parse(emailHead("Asked again") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:38rem;overflow-wrap:anywhere">
+	return htmltemplate.Must(htmltemplate.New("asked").Funcs(funcs).Parse(emailHead("Asked again") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;background:#ffffff;line-height:1.5;max-width:38rem;overflow-wrap:anywhere">
 <p>Hi {{if .RepName}}{{line .RepName}}{{else}}there{{end}},</p>
 <p>{{if .Holder}}{{.Holder}}'s {{else}}Your {{end}}{{if .Won}}customer {{else}}lead {{end}}<strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} sent {{.Count}} again. {{.Status}}</p>
 {{if .Earlier}}<p style="color:#5b6475">{{.EarlierNote}}</p>

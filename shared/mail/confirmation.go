@@ -19,7 +19,7 @@ type Confirmation struct {
 }
 
 var confirmationHTML = sync.OnceValue(func() *htmltemplate.Template {
-	return htmltemplate.Must(htmltemplate.New("confirmation").Parse(emailHead("Please confirm") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:36rem">
+	return htmltemplate.Must(htmltemplate.New("confirmation").Parse(emailHead("Please confirm") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;background:#ffffff;line-height:1.5;max-width:36rem">
 <p>Hello,</p>
 <p>Someone, hopefully you, asked to receive emails from {{.Sender}} at this address. Please confirm that you want them:</p>
 <p><a href="{{.ConfirmURL}}" style="display:inline-block;padding:.6rem 1.1rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Yes, send me emails</a></p>
@@ -47,9 +47,11 @@ func RenderConfirmation(c Confirmation) (subject, html, text string, err error) 
 
 // emailHead opens an email's HTML as the alert's does: its language, its
 // charset, a viewport (phones otherwise lay it out 980 px wide and shrink
-// it) and a title.
+// it), the light colour scheme it is designed in (with the body's white
+// background: a client's dark mode otherwise darkens the background the
+// email left unset and keeps its dark text) and a title.
 func emailHead(title string) string {
 	return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>` +
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light"><title>` +
 		htmltemplate.HTMLEscapeString(title) + "</title></head>\n"
 }

@@ -36,7 +36,7 @@ type OpenLead struct {
 }
 
 var openLeadsHTML = sync.OnceValue(func() *htmltemplate.Template {
-	return htmltemplate.Must(htmltemplate.New("open").Parse(emailHead("Open leads") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:40rem;overflow-wrap:anywhere">
+	return htmltemplate.Must(htmltemplate.New("open").Parse(emailHead("Open leads") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;background:#ffffff;line-height:1.5;max-width:40rem;overflow-wrap:anywhere">
 <p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
 <p>{{.Intro}}</p>
 <table style="border-collapse:collapse;width:100%">

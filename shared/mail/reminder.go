@@ -19,7 +19,7 @@ type Reminder struct {
 }
 
 var reminderHTML = sync.OnceValue(func() *htmltemplate.Template {
-	return htmltemplate.Must(htmltemplate.New("reminder").Parse(emailHead("How did it go?") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;line-height:1.5;max-width:36rem;overflow-wrap:anywhere">
+	return htmltemplate.Must(htmltemplate.New("reminder").Parse(emailHead("How did it go?") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;background:#ffffff;line-height:1.5;max-width:36rem;overflow-wrap:anywhere">
 <p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
 <p>{{if .Holder}}{{.Holder}} accepted{{else}}You accepted{{end}} <strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} on {{.AcceptedOn}}, {{.Days}} days ago, and no outcome has been recorded yet. How did it go?</p>
 <p><a href="{{.SQLURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Qualified opportunity (SQL)</a>

@@ -93,3 +93,38 @@ func salesEmails(a leadmail.Alert, ol leadmail.OpenLead, message string) map[str
 		},
 	}
 }
+
+// TestEmailsStayReadableInDarkMode: an email that colours its text dark
+// but leaves the background to the client shows dark grey on black in a
+// client's dark mode (Apple Mail, and others that darken an email whose
+// background it does not set): the confirmation, the weekly list, the
+// reminder and the asked-again notice did. Each email declares the light
+// colour scheme it was designed in and sets the background its text
+// colour was chosen for, as the alert and the digests do.
+func TestEmailsStayReadableInDarkMode(t *testing.T) {
+	ol := leadmail.OpenLead{Name: "Clara", Email: "clara@bigcorp.example", Company: "BigCorp", Stage: "accepted",
+		AcceptedOn: "1 Dec 2026", Days: 4, SQLURL: "https://x.example/s", WonURL: "https://x.example/w", LostURL: "https://x.example/l", Until: "1 Jun 2027"}
+	render := salesEmails(hotAlert(), ol, "Need routing before Q1")
+	render["confirmation"] = func() (string, string, string, error) {
+		return leadmail.RenderConfirmation(leadmail.Confirmation{Sender: "Acme", ConfirmURL: "https://x.example/c", Until: "Mon 7 Dec 2026, 09:00 CET"})
+	}
+	scheme := regexp.MustCompile(`<meta name="color-scheme" content="light">`)
+	bodyStyle := regexp.MustCompile(`<body[^>]*\bstyle="([^"]*)"`)
+	for name, r := range render {
+		_, html, _, err := r()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !scheme.MatchString(html) {
+			t.Errorf("%s: the HTML does not declare its colour scheme (light)", name)
+		}
+		m := bodyStyle.FindStringSubmatch(html)
+		if m == nil {
+			t.Errorf("%s: the body has no style", name)
+			continue
+		}
+		if regexp.MustCompile(`(^|;)\s*color:`).MatchString(m[1]) && !regexp.MustCompile(`(^|;)\s*background(-color)?:\s*#`).MatchString(m[1]) {
+			t.Errorf("%s: the body colours its text (%s) but sets no background for it", name, m[1])
+		}
+	}
+}
