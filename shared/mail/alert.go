@@ -130,6 +130,9 @@ var funcs = map[string]any{
 	// indent keeps a multi-line value visibly inside its field in the
 	// text part, so a lead cannot fake top-level lines such as "ACCEPT:".
 	"indent": indent,
+	// ltr starts a text line that begins with the lead's value with a
+	// left-to-right mark when that value starts right to left.
+	"ltr": leftToRight,
 	// mailto links a plain address only; anything else (a display name,
 	// '?', '&', '%' that could add headers to the draft) shows as text.
 	"mailto": func(s string) htmltemplate.URL {

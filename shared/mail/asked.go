@@ -120,6 +120,11 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 		earlier += fmt.Sprintf("the newest %d follow.", len(a.Forms))
 	}
 	subject = cutBefore(whoFull, " asked again — "+what)
+	if startsRightToLeft(whoFull) {
+		// The name comes first: without the mark the subject reads
+		// right to left (the mark takes one of its characters).
+		subject = lrm + cutBeforeIn(whoFull, " asked again — "+what, maxSubject-1)
+	}
 	if a.Won {
 		subject = cutBefore("Your customer "+whoFull, " asked again — "+what)
 	}
@@ -200,10 +205,13 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 // cutBefore is a subject of head and tail within maxSubject characters,
 // cutting head (the lead's name, up to 400 characters a form takes) so
 // that tail, which says what the email is, stays.
-func cutBefore(head, tail string) string {
-	room := maxSubject - utf8.RuneCountInString(tail)
+func cutBefore(head, tail string) string { return cutBeforeIn(head, tail, maxSubject) }
+
+// cutBeforeIn is cutBefore within max characters.
+func cutBeforeIn(head, tail string, max int) string {
+	room := max - utf8.RuneCountInString(tail)
 	if room < 20 {
-		return Truncate(head+tail, maxSubject)
+		return Truncate(head+tail, max)
 	}
 	return Truncate(head, room) + tail
 }

@@ -120,7 +120,7 @@ func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 			v.Who = name + ", " + OneLine(l.Email)
 		}
 		views[i] = v
-		fmt.Fprintf(&tb, "\n%s", v.Who)
+		fmt.Fprintf(&tb, "\n%s", leftToRight(v.Who))
 		if v.Role != "" {
 			fmt.Fprintf(&tb, " (%s)", v.Role)
 		}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/bidi"
 )
 
 // Text helpers for user-supplied values in emails (alerts, nurture).
@@ -23,6 +25,37 @@ func OneLine(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// lrm is U+200E LEFT-TO-RIGHT MARK: invisible, and a strong
+// left-to-right character.
+const lrm = "\u200e"
+
+// startsRightToLeft reports whether s's first strong character (Unicode
+// bidi rule P2) is right to left: a mail client lays out a subject, and a
+// plain-text viewer a line, that starts so from right to left.
+func startsRightToLeft(s string) bool {
+	for _, r := range s {
+		p, _ := bidi.LookupRune(r)
+		switch p.Class() {
+		case bidi.L:
+			return false
+		case bidi.R, bidi.AL:
+			return true
+		}
+	}
+	return false
+}
+
+// leftToRight is a line of English text that starts with a value the
+// lead gave (a name): with a left-to-right mark first when that value
+// starts right to left, so "דנה כהן (CEO at Acme), accepted since 9 Dec"
+// reads as written, not with its English words and dates reversed.
+func leftToRight(line string) string {
+	if startsRightToLeft(line) {
+		return lrm + line
+	}
+	return line
 }
 
 // NormaliseNewlines turns CRLF and CR into LF.
