@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"strings"
 	"sync"
 )
 
@@ -19,13 +20,14 @@ type Reminder struct {
 }
 
 var reminderHTML = sync.OnceValue(func() *htmltemplate.Template {
-	return htmltemplate.Must(htmltemplate.New("reminder").Parse(emailHead("How did it go?") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;background:#ffffff;line-height:1.5;max-width:36rem;overflow-wrap:anywhere">
+	return htmltemplate.Must(htmltemplate.New("reminder").Funcs(funcs).Parse(emailHead("How did it go?") + `<body style="font-family:system-ui,sans-serif;color:#1d2433;background:#ffffff;line-height:1.5;max-width:36rem;overflow-wrap:anywhere">
 <p>Hi {{if .RepName}}{{.RepName}}{{else}}there{{end}},</p>
 <p>{{if .Holder}}{{.Holder}} accepted{{else}}You accepted{{end}} <strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} on {{.AcceptedOn}}, {{.Days}} days ago, and no outcome has been recorded yet. How did it go?</p>
 <p><a href="{{.SQLURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Qualified opportunity (SQL)</a>
 <a href="{{.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1a7f46;color:#fff;text-decoration:none">Won</a>
 <a href="{{.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a></p>
-<p style="color:#5b6475;font-size:.9rem">The links work until {{.Until}}; you can also record the outcome in your CRM if it reports outcomes to leadflow. This is the only reminder for this lead. {{if .StandIn}}{{.StandIn}}{{else}}You get it because you accepted the lead.{{end}}</p>
+{{if .Lead.Email}}<p>Contact: {{with mailto .Lead.Email}}<a href="{{.}}">{{$.Lead.Email}}</a>{{else}}{{line .Lead.Email}}{{end}}. {{if .NoReply}}Write to {{.Addressee}} from your own mail client: replying to this email does not reach this address.{{else}}Replying to this email writes to {{.Addressee}}.{{end}}</p>
+{{end}}<p style="color:#5b6475;font-size:.9rem">The links work until {{.Until}}; you can also record the outcome in your CRM if it reports outcomes to leadflow. This is the only reminder for this lead. {{if .StandIn}}{{.StandIn}}{{else}}You get it because you accepted the lead.{{end}}</p>
 </body></html>`))
 })
 
@@ -45,10 +47,16 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 	if holder == "" {
 		standIn = ""
 	}
+	// Its Reply-To is the lead (when SES takes the address): a rep
+	// answering "How did it go?" by replying would write to the lead.
+	noReply := l.Email != "" && ReplyTo(l.Email) == ""
+	addressee := firstNonEmpty(OneLine(l.Name), "the lead")
 	v := struct {
 		OpenLead
-		RepName, Who, Role, Holder, StandIn string
-	}{l, r.RepName, who, position, holder, standIn}
+		Lead                                           OpenLead
+		RepName, Who, Role, Holder, StandIn, Addressee string
+		NoReply                                        bool
+	}{l, l, r.RepName, who, position, holder, standIn, addressee, noReply}
 	if err := reminderHTML().Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render reminder: %w", err)
 	}
@@ -65,5 +73,12 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 		"Qualified opportunity (SQL): %s\nWon: %s\nLost: %s\n\nThe links work until %s; you can also record the outcome in your CRM if it reports outcomes to leadflow. "+
 		"This is the only reminder for this lead. %s\n",
 		greeting, accepted, about, l.AcceptedOn, l.Days, l.SQLURL, l.WonURL, l.LostURL, l.Until, why)
+	if contact := OneLine(l.Email); contact != "" {
+		reply := "Replying to this email writes to " + addressee + "."
+		if noReply {
+			reply = "Write to " + addressee + " from your own mail client: replying to this email does not reach this address."
+		}
+		text = strings.Replace(text, "\n\nThe links work until", "\n\nContact: "+contact+". "+reply+"\n\nThe links work until", 1)
+	}
 	return subject, hb.String(), text, nil
 }
