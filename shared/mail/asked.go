@@ -123,7 +123,7 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	if startsRightToLeft(whoFull) {
 		// The name comes first: without the mark the subject reads
 		// right to left (the mark takes one of its characters).
-		subject = lrm + cutBeforeIn(whoFull, " asked again — "+what, maxSubject-1)
+		subject = DirectionMark(LeftToRight) + cutBeforeIn(whoFull, " asked again — "+what, maxSubject-1)
 	}
 	if a.Won {
 		subject = cutBefore("Your customer "+whoFull, " asked again — "+what)

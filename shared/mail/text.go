@@ -27,25 +27,49 @@ func OneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// lrm is U+200E LEFT-TO-RIGHT MARK: invisible, and a strong
-// left-to-right character.
-const lrm = "\u200e"
+// Direction is the direction of text by its first strong character
+// (Unicode bidi rule P2, which mail clients that lay a subject out by its
+// content apply, and plain-text viewers a line).
+type Direction int
 
-// startsRightToLeft reports whether s's first strong character (Unicode
-// bidi rule P2) is right to left: a mail client lays out a subject, and a
-// plain-text viewer a line, that starts so from right to left.
-func startsRightToLeft(s string) bool {
+// Directions of text.
+const (
+	NoDirection Direction = iota
+	LeftToRight
+	RightToLeft
+)
+
+// FirstStrong is the direction of s's first strong character.
+func FirstStrong(s string) Direction {
 	for _, r := range s {
 		p, _ := bidi.LookupRune(r)
 		switch p.Class() {
 		case bidi.L:
-			return false
+			return LeftToRight
 		case bidi.R, bidi.AL:
-			return true
+			return RightToLeft
 		}
 	}
-	return false
+	return NoDirection
 }
+
+// DirectionMark is the invisible character that starts a line in
+// direction d: U+200E LEFT-TO-RIGHT MARK or U+200F RIGHT-TO-LEFT MARK
+// ("" for none).
+func DirectionMark(d Direction) string {
+	switch d {
+	case LeftToRight:
+		return "\u200e"
+	case RightToLeft:
+		return "\u200f"
+	}
+	return ""
+}
+
+// startsRightToLeft reports whether s starts right to left: a mail client
+// lays out a subject, and a plain-text viewer a line, that starts so from
+// right to left.
+func startsRightToLeft(s string) bool { return FirstStrong(s) == RightToLeft }
 
 // leftToRight is a line of English text that starts with a value the
 // lead gave (a name): with a left-to-right mark first when that value
@@ -53,7 +77,7 @@ func startsRightToLeft(s string) bool {
 // reads as written, not with its English words and dates reversed.
 func leftToRight(line string) string {
 	if startsRightToLeft(line) {
-		return lrm + line
+		return DirectionMark(LeftToRight) + line
 	}
 	return line
 }

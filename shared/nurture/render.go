@@ -14,8 +14,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/bidi"
-
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
 )
@@ -139,7 +137,11 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 	}
 	var own bytes.Buffer
 	if err := t.subject.Execute(&own, d.placeholders()); err == nil {
-		if mark := directionMark(firstStrong(own.String())); mark != "" && firstStrong(e.Subject) != firstStrong(own.String()) {
+		// A subject whose first letter is the lead's ("محمد, three ways…")
+		// begins with its template's direction mark, so a client lays it
+		// out as the template reads, not as the name does.
+		if dir := mail.FirstStrong(own.String()); dir != mail.NoDirection && mail.FirstStrong(e.Subject) != dir {
+			mark := mail.DirectionMark(dir)
 			e.Subject = mark + mail.Truncate(mail.OneLine(sb.String()), maxSubject-1)
 		}
 	}
@@ -177,43 +179,6 @@ func (d TemplateData) placeholders() TemplateData {
 	}
 	return TemplateData{FirstName: p(d.FirstName), Name: p(d.Name), Company: p(d.Company), JobTitle: p(d.JobTitle),
 		Industry: p(d.Industry), Country: p(d.Country), UnsubscribeURL: d.UnsubscribeURL}
-}
-
-// Directions of text, by its first strong character (Unicode bidi rule
-// P2, which mail clients that lay a subject out by its content apply).
-const (
-	noDirection = iota
-	leftToRight
-	rightToLeft
-)
-
-// firstStrong is the direction of s's first strong character.
-func firstStrong(s string) int {
-	for _, r := range s {
-		p, _ := bidi.LookupRune(r)
-		switch p.Class() {
-		case bidi.L:
-			return leftToRight
-		case bidi.R, bidi.AL:
-			return rightToLeft
-		}
-	}
-	return noDirection
-}
-
-// directionMark is the invisible character that starts a line in
-// direction dir: U+200E LEFT-TO-RIGHT MARK or U+200F RIGHT-TO-LEFT MARK.
-// A subject whose first letter is the lead's ("محمد, three ways…") begins
-// with its template's, so a client lays it out as the template reads,
-// not as the name does.
-func directionMark(dir int) string {
-	switch dir {
-	case leftToRight:
-		return "\u200e"
-	case rightToLeft:
-		return "\u200f"
-	}
-	return ""
 }
 
 const footerText = "You are getting this email because you asked us to keep in touch."
