@@ -57,7 +57,7 @@ var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
 </div>
 {{end}}{{if .Changed}}<p style="margin-bottom:.2rem">Changed since its first form (anyone who knows an address can post a form):</p>
 <ul style="margin-top:0">{{range .Changed}}<li>{{line .Key}}: {{line .Value}}</li>{{end}}</ul>
-{{end}}<p>Contact: {{with mailto .Lead.Email}}<a href="{{.}}">{{$.Lead.Email}}</a>{{else}}{{line .Lead.Email}}{{end}}{{if .Phone}} · {{line .Phone}}{{end}}. {{if .NoReply}}Write to {{if .Lead.Name}}{{line .Lead.Name}}{{else}}the lead{{end}} from your own mail client: replying to this email does not reach this address.{{else}}Replying to this email writes to {{if .Lead.Name}}{{line .Lead.Name}}{{else}}the lead{{end}}.{{end}}</p>
+{{end}}<p>Contact: {{with mailto .Lead.Email}}<a href="{{.}}">{{$.Lead.Email}}</a>{{else}}{{line .Lead.Email}}{{end}}{{if .Phone}} · {{line .Phone}}{{end}}. {{.ReplyNote}}</p>
 {{if .Lead.WonURL}}<p>Record where the deal stands:<br>{{if .Lead.SQLURL}}<a href="{{.Lead.SQLURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Qualified opportunity (SQL)</a>
 {{end}}<a href="{{.Lead.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1a7f46;color:#fff;text-decoration:none">Won</a>
 <a href="{{.Lead.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a><br>
@@ -128,14 +128,13 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	if a.Won {
 		subject = cutBefore("Your customer "+whoFull, " asked again — "+what)
 	}
-	noReply := l.Email != "" && ReplyTo(l.Email) == ""
+	reply := replyNote(l.Email, l.Name)
 	var hb bytes.Buffer
 	v := struct {
 		AskedAgain
-		Who, Role, Count, EarlierNote string
-		When                          func(time.Time) string
-		NoReply                       bool // the email has no Reply-To: SES cannot take the address
-	}{a, who, position, forms, earlier, func(t time.Time) string { return When(t, a.Zone) }, noReply}
+		Who, Role, Count, EarlierNote, ReplyNote string
+		When                                     func(time.Time) string
+	}{a, who, position, forms, earlier, reply, func(t time.Time) string { return When(t, a.Zone) }}
 	if err := askedHTML().Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render asked-again notice: %w", err)
 	}
@@ -178,11 +177,7 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	if p := OneLine(a.Phone); p != "" {
 		contact += " · " + p
 	}
-	if noReply {
-		fmt.Fprintf(&tb, "\nContact: %s. Write to %s from your own mail client: replying to this email does not reach this address.\n", contact, firstNonEmpty(OneLine(l.Name), "the lead"))
-	} else {
-		fmt.Fprintf(&tb, "\nContact: %s. Replying to this email writes to %s.\n", contact, firstNonEmpty(OneLine(l.Name), "the lead"))
-	}
+	fmt.Fprintf(&tb, "\nContact: %s. %s\n", contact, reply)
 	if l.WonURL != "" {
 		tb.WriteString("\nRecord where the deal stands:\n")
 		if l.SQLURL != "" {

@@ -26,7 +26,7 @@ var reminderHTML = sync.OnceValue(func() *htmltemplate.Template {
 <p><a href="{{.SQLURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#2957d8;color:#fff;text-decoration:none">Qualified opportunity (SQL)</a>
 <a href="{{.WonURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#1a7f46;color:#fff;text-decoration:none">Won</a>
 <a href="{{.LostURL}}" style="display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border-radius:6px;background:#b42318;color:#fff;text-decoration:none">Lost</a></p>
-{{if .Lead.Email}}<p>Contact: {{with mailto .Lead.Email}}<a href="{{.}}">{{$.Lead.Email}}</a>{{else}}{{line .Lead.Email}}{{end}}. {{if .NoReply}}Write to {{.Addressee}} from your own mail client: replying to this email does not reach this address.{{else}}Replying to this email writes to {{.Addressee}}.{{end}}</p>
+{{if .Lead.Email}}<p>Contact: {{with mailto .Lead.Email}}<a href="{{.}}">{{$.Lead.Email}}</a>{{else}}{{line .Lead.Email}}{{end}}. {{.ReplyNote}}</p>
 {{end}}<p style="color:#5b6475;font-size:.9rem">The links work until {{.Until}}; you can also record the outcome in your CRM if it reports outcomes to leadflow. This is the only reminder for this lead. {{if .StandIn}}{{.StandIn}}{{else}}You get it because you accepted the lead.{{end}}</p>
 </body></html>`))
 })
@@ -49,14 +49,12 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 	}
 	// Its Reply-To is the lead (when SES takes the address): a rep
 	// answering "How did it go?" by replying would write to the lead.
-	noReply := l.Email != "" && ReplyTo(l.Email) == ""
-	addressee := firstNonEmpty(OneLine(l.Name), "the lead")
+	reply := replyNote(l.Email, l.Name)
 	v := struct {
 		OpenLead
 		Lead                                           OpenLead
-		RepName, Who, Role, Holder, StandIn, Addressee string
-		NoReply                                        bool
-	}{l, l, r.RepName, who, position, holder, standIn, addressee, noReply}
+		RepName, Who, Role, Holder, StandIn, ReplyNote string
+	}{l, l, r.RepName, who, position, holder, standIn, reply}
 	if err := reminderHTML().Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render reminder: %w", err)
 	}
@@ -74,10 +72,6 @@ func RenderReminder(r Reminder) (subject, html, text string, err error) {
 		"This is the only reminder for this lead. %s\n",
 		greeting, accepted, about, l.AcceptedOn, l.Days, l.SQLURL, l.WonURL, l.LostURL, l.Until, why)
 	if contact := OneLine(l.Email); contact != "" {
-		reply := "Replying to this email writes to " + addressee + "."
-		if noReply {
-			reply = "Write to " + addressee + " from your own mail client: replying to this email does not reach this address."
-		}
 		text = strings.Replace(text, "\n\nThe links work until", "\n\nContact: "+contact+". "+reply+"\n\nThe links work until", 1)
 	}
 	return subject, hb.String(), text, nil

@@ -114,3 +114,14 @@ func Thousands(digits string) string {
 	}
 	return b.String()
 }
+
+// replyNote is the sentence of an email whose Reply-To is the lead
+// (when SES takes the address, ReplyTo): that replying writes to them,
+// named (name) or "the lead", or to write from one's own mail client.
+func replyNote(email, name string) string {
+	addressee := firstNonEmpty(OneLine(name), "the lead")
+	if email != "" && ReplyTo(email) == "" {
+		return "Write to " + addressee + " from your own mail client: replying to this email does not reach this address."
+	}
+	return "Replying to this email writes to " + addressee + "."
+}
