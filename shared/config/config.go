@@ -80,16 +80,16 @@ type Months struct {
 
 // MonthZone is the zone months are counted in (checked at Load).
 func (m Months) MonthZone() *time.Location {
-	z, err := loadZone(m.ReportTimeZone)
+	z, err := LoadZone(m.ReportTimeZone)
 	if err != nil {
 		return time.UTC
 	}
 	return z
 }
 
-// loadZone loads an IANA time zone; "" is UTC, and "Local" (the
-// machine's, UTC in Lambda) is refused.
-func loadZone(name string) (*time.Location, error) {
+// LoadZone loads a business time zone (REPORT_TIME_ZONE): an IANA name;
+// "" is UTC, and "Local" (the machine's, UTC in Lambda) is refused.
+func LoadZone(name string) (*time.Location, error) {
 	if name == "Local" {
 		return nil, errors.New("the machine's zone is no business time zone")
 	}
@@ -306,7 +306,7 @@ func Load(dst any, getenv func(string) string) error {
 			}
 			if f.Tag.Get("is") == "zone" {
 				// Every month would be cut at the wrong midnight: say so at init.
-				if _, err := loadZone(raw); err != nil {
+				if _, err := LoadZone(raw); err != nil {
 					problems = append(problems, fmt.Sprintf("%s=%q is not an IANA time zone like America/New_York or UTC%s", name, raw, paramHint(f)))
 					return
 				}

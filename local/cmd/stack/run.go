@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string) error {
 	reportZone := fs.String("report-time-zone", "", "the business time zone months are counted in (IANA, e.g. America/New_York), as the ReportTimeZone parameter does in AWS (default: its default, UTC)")
 	_ = fs.Parse(args)
 	if *reportZone != "" {
-		if _, err := time.LoadLocation(*reportZone); err != nil || *reportZone == "Local" {
+		if _, err := config.LoadZone(*reportZone); err != nil {
 			return fmt.Errorf("REPORT_TIME_ZONE=%q: want an IANA time zone like America/New_York or UTC", *reportZone)
 		}
 	}
