@@ -183,6 +183,8 @@ type alertView struct {
 	Who       string // name, else email
 	Role      string // "CMO at Acme GmbH"
 	TempLabel string // "Hot"
+	// ReplyNote says where a reply goes (the lead is the Reply-To).
+	ReplyNote string
 }
 
 // When is t in the reader's zone.
@@ -211,6 +213,9 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 		Who:       firstNonEmpty(OneLine(a.Name), OneLine(a.Email), "Unnamed lead"),
 		TempLabel: capitalize(firstNonEmpty(strings.ToLower(OneLine(a.Temperature)), "new")),
 		Role:      role(a.JobTitle, a.Company),
+	}
+	if a.Email != "" {
+		v.ReplyNote = replyNote(a.Email, a.Name)
 	}
 	var hb, tb bytes.Buffer
 	if err := alertHTML().Execute(&hb, v); err != nil {

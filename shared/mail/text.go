@@ -117,11 +117,13 @@ func Thousands(digits string) string {
 
 // replyNote is the sentence of an email whose Reply-To is the lead
 // (when SES takes the address, ReplyTo): that replying writes to them,
-// named (name) or "the lead", or to write from one's own mail client.
+// named (name) or "the lead", and quotes the email, its signed links
+// too (mail clients quote the message in a reply); or, with no Reply-To,
+// to write from one's own mail client.
 func replyNote(email, name string) string {
 	addressee := firstNonEmpty(OneLine(name), "the lead")
 	if email != "" && ReplyTo(email) == "" {
 		return "Write to " + addressee + " from your own mail client: replying to this email does not reach this address."
 	}
-	return "Replying to this email writes to " + addressee + "."
+	return "Replying to this email writes to " + addressee + " and quotes all of it, its links too: delete the quote, or start a new email."
 }
