@@ -27,6 +27,9 @@ type Email struct {
 	// duplicates and without the unsubscribe link, rendered as the template
 	// gives them: what click tracking may later wrap and redirect to.
 	Links []string
+	// LinkLabels are the Links' labels: the text of each one's first
+	// <a>, tags taken out, on one line ("" for an image alone).
+	LinkLabels map[string]string
 	// ReplyTo is the template's reply_to: "" (replies go to the
 	// sender), ReplyToSales, or an address.
 	ReplyTo string
@@ -146,6 +149,7 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 		}
 	}
 	e.Links = hrefs(hb.String(), d.UnsubscribeURL)
+	e.LinkLabels = anchorLabels(hb.String())
 	e.ReplyTo = t.replyTo
 
 	body := hb.String()
@@ -245,6 +249,37 @@ func hrefs(h, skip string) []string {
 		}
 		seen[u] = true
 		out = append(out, u)
+	}
+	return out
+}
+
+var (
+	anchorRe = regexp.MustCompile(`(?is)<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))[^>]*>(.*?)</a\s*>`)
+	tagRe    = regexp.MustCompile(`(?s)<[^>]*>`)
+	// inlineTagRe matches the tags of text-level formatting, which sit
+	// inside a word as well as between words.
+	inlineTagRe = regexp.MustCompile(`(?i)^</?(?:b|i|em|strong|span|u|s|small|big|sub|sup|font|mark|code)\b`)
+)
+
+// maxLinkLabel caps a link's label where the plain-text part repeats it.
+const maxLinkLabel = 80
+
+// anchorLabels maps each link of an HTML part to the text of its first
+// <a>, as a reader sees it: tags out, entities decoded, one line.
+func anchorLabels(h string) map[string]string {
+	out := map[string]string{}
+	for _, m := range anchorRe.FindAllStringSubmatch(h, -1) {
+		u := html.UnescapeString(m[1] + m[2] + m[3])
+		if _, ok := out[u]; ok {
+			continue
+		}
+		text := tagRe.ReplaceAllStringFunc(m[4], func(tag string) string {
+			if inlineTagRe.MatchString(tag) {
+				return "" // "re<b>ply</b>" reads as "reply"
+			}
+			return " " // "Read<br>more" as "Read more"
+		})
+		out[u] = mail.Truncate(mail.OneLine(html.UnescapeString(text)), maxLinkLabel)
 	}
 	return out
 }

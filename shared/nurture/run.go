@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	stdhtml "html"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -226,18 +227,19 @@ func (r *Runner) message(l lead.Lead, p Plan, now time.Time) (mail.Message, erro
 	// written, untracked.
 	sorted := append([]string(nil), e.Links...)
 	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
-	var htmlPairs, targets, tracked []string
+	var htmlPairs []string
+	var textLinks []textLink
 	for _, link := range sorted {
 		click := links.Click(r.Keys, base, l.ID, link, now)
 		if click == "" {
 			continue
 		}
-		targets, tracked = append(targets, link), append(tracked, click)
+		textLinks = append(textLinks, textLink{target: link, tracked: click, label: e.LinkLabels[link], place: place(link)})
 		to := `href="` + htmlAttr(click) + `"`
 		htmlPairs = append(htmlPairs, `href="`+htmlAttr(link)+`"`, to, `href="`+link+`"`, to)
 	}
 	html := strings.NewReplacer(htmlPairs...).Replace(e.HTML)
-	text := replaceURLs(e.Text, targets, tracked)
+	text := replaceURLs(e.Text, textLinks)
 	if r.TrackOpens {
 		src := links.OpenPixel(r.Keys, base, l.ID, p.Sequence+":"+p.Step, now)
 		html = withPixel(html, `<img src="`+stdhtml.EscapeString(src)+`" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0">`)
@@ -259,23 +261,49 @@ func (r *Runner) message(l lead.Lead, p Plan, now time.Time) (mail.Message, erro
 		ConfigurationSet: r.ConfigurationSet}, nil
 }
 
+// textLink is a link of the plain-text part and what replaces it.
+type textLink struct {
+	target  string // the link as the template wrote it
+	tracked string // its click-tracking redirect
+	// label is the link's text in the HTML part, and place its
+	// destination's host and page: what a reader of the plain text is
+	// told, since the redirect says nothing of where it goes ("" for
+	// neither).
+	label, place string
+}
+
 // replaceURLs replaces each whole URL of the plain text that is one of
-// targets (longest first) with its tracked link. A target is only
-// replaced where the URL ends with it — not where it begins a longer
-// one: a template linking "https://example.com" must not turn the
-// footer's "https://example.com/unsubscribe/…" into the click redirect
-// with the unsubscribe path glued on.
-func replaceURLs(text string, targets, tracked []string) string {
+// links' targets (longest first) with its tracked link, followed by
+// where it goes: "(www.example.com/guides/x)", or "(Read the guide —
+// www.example.com/guides/x)" when the text before it, since the line's
+// start or the last link, does not already say the label. A URL in
+// brackets ("<https://…>") keeps them, the note after them.
+//
+// A target is only replaced where the URL ends with it — not where it
+// begins a longer one: a template linking "https://example.com" must not
+// turn the footer's "https://example.com/unsubscribe/…" into the click
+// redirect with the unsubscribe path glued on.
+func replaceURLs(text string, links []textLink) string {
 	var b strings.Builder
+	from := 0 // where the text about the next link starts
 	for i := 0; i < len(text); {
+		if text[i] == '\n' {
+			from = i + 1
+		}
 		done := false
-		for j, link := range targets {
-			if link != "" && strings.HasPrefix(text[i:], link) && urlEnds(text, i+len(link)) {
-				b.WriteString(tracked[j])
-				i += len(link)
-				done = true
-				break
+		for _, link := range links {
+			if link.target == "" || !strings.HasPrefix(text[i:], link.target) || !urlEnds(text, i+len(link.target)) {
+				continue
 			}
+			b.WriteString(link.tracked)
+			end := i + len(link.target)
+			if i > 0 && end < len(text) && closing[text[i-1]] != 0 && text[end] == closing[text[i-1]] {
+				b.WriteByte(text[end])
+				end++
+			}
+			b.WriteString(link.about(text[from:i]))
+			i, from, done = end, end, true
+			break
 		}
 		if !done {
 			b.WriteByte(text[i])
@@ -283,6 +311,39 @@ func replaceURLs(text string, targets, tracked []string) string {
 		}
 	}
 	return b.String()
+}
+
+// closing is the bracket that closes each opening one a URL is written in.
+var closing = [256]byte{'<': '>', '(': ')', '[': ']'}
+
+// about is the note after a tracked link: " (label — place)", without
+// the label when before (the text leading up to the link) says it.
+func (t textLink) about(before string) string {
+	label := t.label
+	if label != "" && strings.Contains(strings.ToLower(mail.OneLine(before)), strings.ToLower(label)) {
+		label = ""
+	}
+	switch {
+	case label != "" && t.place != "":
+		return " (" + label + " — " + t.place + ")"
+	case label+t.place != "":
+		return " (" + label + t.place + ")"
+	}
+	return ""
+}
+
+// maxPlace caps a destination's host and page as the plain text shows it.
+const maxPlace = 60
+
+// place is where link goes as a person reads it: host and path, without
+// the scheme, query and fragment (tracking parameters, tokens), cut to
+// maxPlace characters.
+func place(link string) string {
+	u, err := url.Parse(link)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return mail.Truncate(mail.OneLine(strings.ToLower(u.Host)+strings.TrimRight(u.Path, "/")), maxPlace)
 }
 
 // urlEnds reports whether a URL written in plain text ends before s[i]:

@@ -267,8 +267,7 @@ templates:
 }
 
 func TestReplaceURLsReplacesWholeURLsOnly(t *testing.T) {
-	targets := []string{"https://x.example/a?b=1&c=2", "https://x.example/a", "https://x.example"}
-	tracked := []string{"T3", "T2", "T1"}
+	links := []textLink{{target: "https://x.example/a?b=1&c=2", tracked: "T3"}, {target: "https://x.example/a", tracked: "T2"}, {target: "https://x.example", tracked: "T1"}}
 	for _, tc := range []struct{ in, want string }{
 		{"see https://x.example/a", "see T2"},
 		{"see https://x.example/a.", "see T2."},
@@ -278,7 +277,7 @@ func TestReplaceURLsReplacesWholeURLsOnly(t *testing.T) {
 		{"https://x.example/a.html https://x.example/ab", "https://x.example/a.html https://x.example/ab"},
 		{"链接https://x.example/a。", "链接T2。"},
 	} {
-		if got := replaceURLs(tc.in, targets, tracked); got != tc.want {
+		if got := replaceURLs(tc.in, links); got != tc.want {
 			t.Errorf("replaceURLs(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -491,5 +490,60 @@ templates:
 				t.Fatalf("after intro completed: nurture %+v, want sequence %q", got.Nurture, tt.want)
 			}
 		})
+	}
+}
+
+// TestTextPartSaysWhereEachTrackedLinkGoes: in the plain-text part a
+// tracked link is an opaque redirect, so each one is followed by where it
+// goes — the destination's host and page, and the link's label from the
+// HTML part where the text does not already say it before the link —
+// while the link itself stays the tracked one.
+func TestTextPartSaysWhereEachTrackedLinkGoes(t *testing.T) {
+	const src = `version: 1
+sequences:
+  - id: s
+    steps:
+      - {id: one, send: t}
+templates:
+  t:
+    subject: "Hi {{.FirstName}}"
+    html: |
+      <p><a href="https://www.example.com/guides/response-time?utm_source=mail">Why <b>response time</b> matters</a></p>
+      <p>More from <a href="https://partner.example.org/">our partner &amp; friends</a>.</p>
+      <p><a href="https://www.example.com/demo">Book a demo</a></p>
+    text: |
+      Why response time matters: https://www.example.com/guides/response-time?utm_source=mail
+      More from our partner: https://partner.example.org/.
+      <https://www.example.com/demo>
+`
+	seq, err := Parse([]byte(src), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
+	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", PostalAddress: testPostal, BaseURL: "https://leads.example.com"}
+	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
+	now := time.Now()
+	m, err := r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(m.Text, "\n")
+	for i, want := range []struct{ before, after, target string }{
+		{"Why response time matters: ", " (www.example.com/guides/response-time)", "https://www.example.com/guides/response-time?utm_source=mail"},
+		{"More from our partner: ", " (our partner & friends — partner.example.org)", "https://partner.example.org/"},
+		{"<", "> (Book a demo — www.example.com/demo)", "https://www.example.com/demo"},
+	} {
+		line := lines[i]
+		if !strings.HasPrefix(line, want.before+"https://leads.example.com/t/c/") || !strings.HasSuffix(strings.TrimSuffix(line, "."), want.after) {
+			t.Errorf("line %d = %q, want %q + tracked link + %q", i+1, line, want.before, want.after)
+			continue
+		}
+		tok := strings.TrimPrefix(line, want.before+"https://leads.example.com/t/c/")
+		tok = tok[:strings.IndexAny(tok, " >")]
+		c, err := keys.Verify(tok, "click", now)
+		if err != nil || c.Extra != want.target {
+			t.Errorf("line %d: the tracked link does not lead to %s: %+v, %v", i+1, want.target, c, err)
+		}
 	}
 }
