@@ -183,6 +183,9 @@ type alertView struct {
 	Who       string // name, else email
 	Role      string // "CMO at Acme GmbH"
 	TempLabel string // "Hot"
+	// CutShort says long values were cut (ending in "…") so that mail
+	// apps show the alert whole.
+	CutShort bool
 	// ReplyNote says where a reply goes (the lead is the Reply-To).
 	ReplyNote string
 }
@@ -207,24 +210,81 @@ func RenderAlert(a Alert) (subject, html, text string, err error) {
 	}
 	a.Answers, a.Changed, a.Source = filled(a.Answers), filled(a.Changed), filled(a.Source)
 	a.Timeline = slicesDeleteFunc(a.Timeline, func(e TimelineEntry) bool { return strings.TrimSpace(e.What) == "" })
-	v := alertView{
-		Alert:     a,
-		Subject:   alertSubject(a),
-		Who:       firstNonEmpty(OneLine(a.Name), OneLine(a.Email), "Unnamed lead"),
-		TempLabel: capitalize(firstNonEmpty(strings.ToLower(OneLine(a.Temperature)), "new")),
-		Role:      role(a.JobTitle, a.Company),
+	// The whole alert, unless its HTML would be clipped: then values cut
+	// shorter and shorter, the context (source, pages, timeline) before
+	// the answers, until it fits.
+	for _, c := range alertCuts {
+		v := alertView{
+			Alert:     a,
+			Subject:   alertSubject(a),
+			Who:       firstNonEmpty(OneLine(a.Name), OneLine(a.Email), "Unnamed lead"),
+			TempLabel: capitalize(firstNonEmpty(strings.ToLower(OneLine(a.Temperature)), "new")),
+			Role:      role(a.JobTitle, a.Company),
+		}
+		if c.answers > 0 {
+			v.Alert, v.CutShort = cutAlert(a, c.answers, c.context)
+			v.Who, v.Role = Truncate(v.Who, c.context), Truncate(v.Role, c.context)
+		}
+		if a.Email != "" {
+			v.ReplyNote = replyNote(a.Email, v.Name)
+		}
+		var hb, tb bytes.Buffer
+		if err := alertHTML().Execute(&hb, v); err != nil {
+			return "", "", "", fmt.Errorf("render alert html: %w", err)
+		}
+		if err := alertText().Execute(&tb, v); err != nil {
+			return "", "", "", fmt.Errorf("render alert text: %w", err)
+		}
+		subject, html, text = v.Subject, hb.String(), tb.String()
+		if EncodedSize(html) <= MaxHTMLSize {
+			break
+		}
 	}
-	if a.Email != "" {
-		v.ReplyNote = replyNote(a.Email, a.Name)
+	return subject, html, text, nil
+}
+
+// alertCuts are the lengths, in characters, an alert too long to be shown
+// whole cuts its values to, step by step: an answer to answers, any other
+// value (a name, a URL, a timeline line) to context; 0 cuts nothing.
+// The last fits every lead capture takes (TestAnAlertIsNeverClipped).
+var alertCuts = []struct{ answers, context int }{
+	{0, 0}, {2000, 200}, {1000, 150}, {500, 120}, {250, 100}, {120, 80}, {60, 60},
+}
+
+// cutAlert is a with its values cut to the lengths given, and whether
+// any was.
+func cutAlert(a Alert, answers, context int) (Alert, bool) {
+	cut := false
+	short := func(s string, n int) string {
+		if t := Truncate(s, n); t != s {
+			cut = true
+			return t
+		}
+		return s
 	}
-	var hb, tb bytes.Buffer
-	if err := alertHTML().Execute(&hb, v); err != nil {
-		return "", "", "", fmt.Errorf("render alert html: %w", err)
+	kvs := func(in []KV, n int) []KV {
+		out := make([]KV, len(in))
+		for i, kv := range in {
+			out[i] = KV{Key: short(kv.Key, context), Value: short(kv.Value, n)}
+		}
+		return out
 	}
-	if err := alertText().Execute(&tb, v); err != nil {
-		return "", "", "", fmt.Errorf("render alert text: %w", err)
+	a.Name, a.Company, a.JobTitle = short(a.Name, context), short(a.Company, context), short(a.JobTitle, context)
+	a.WhyHot, a.CameBack = short(a.WhyHot, max(context, 200)), short(a.CameBack, max(context, 200))
+	a.Answers, a.Changed, a.Source = kvs(a.Answers, answers), kvs(a.Changed, context), kvs(a.Source, context)
+	a.Reasons = slices.Clone(a.Reasons)
+	for i := range a.Reasons {
+		a.Reasons[i] = short(a.Reasons[i], context)
 	}
-	return v.Subject, hb.String(), tb.String(), nil
+	a.Pages = slices.Clone(a.Pages)
+	for i := range a.Pages {
+		a.Pages[i] = short(a.Pages[i], context)
+	}
+	a.Timeline = slices.Clone(a.Timeline)
+	for i := range a.Timeline {
+		a.Timeline[i].What = short(a.Timeline[i].What, context)
+	}
+	return a, cut
 }
 
 // filled is kvs without the rows that have no value (or no label): an

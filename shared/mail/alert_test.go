@@ -453,3 +453,105 @@ func TestAlertOfALeadThatIsNotHot(t *testing.T) {
 		}
 	}
 }
+
+// extremeAlert is the alert of a lead that filled every field to its
+// limit (lead.Validate's) with the characters HTML escaping lengthens
+// most, or with three-byte ones, and whose timeline and pages are full
+// of the longest URLs a page view may carry.
+func extremeAlert() leadmail.Alert {
+	a := hotAlert()
+	worst := func(n int) string { return strings.Repeat(`"<&`, n)[:n] }
+	cjk := func(n int) string { return strings.Repeat("漢", n) }
+	url := func(n int) string { return "https://www.example.com/" + strings.Repeat("p", n-24) }
+	a.Name, a.Company, a.JobTitle = worst(200), worst(200), worst(200)
+	a.Answers = []leadmail.KV{{Key: "Message", Value: strings.Repeat(`"<&`+"\n", 1250)}}
+	for i := range 30 {
+		v := worst(1000)
+		if i%2 == 1 {
+			v = cjk(1000)
+		}
+		a.Answers = append(a.Answers, leadmail.KV{Key: "Question " + strings.Repeat("q", i), Value: v})
+	}
+	for _, k := range []string{"Name", "Company", "Job title", "Phone", "Industry", "Company size"} {
+		a.Changed = append(a.Changed, leadmail.KV{Key: k, Value: worst(200) + " → " + worst(200)})
+	}
+	a.Source = nil
+	for _, touch := range []string{" (first touch)", " (last touch)"} {
+		for _, k := range []string{"UTM source", "UTM medium", "UTM campaign", "UTM term", "UTM content"} {
+			a.Source = append(a.Source, leadmail.KV{Key: k + touch, Value: worst(200)})
+		}
+		a.Source = append(a.Source, leadmail.KV{Key: "Landing page" + touch, Value: url(2048)}, leadmail.KV{Key: "Referrer" + touch, Value: url(2048)})
+	}
+	a.Pages, a.Timeline = nil, nil
+	for i := range 40 {
+		a.Pages = append(a.Pages, url(2048))
+		a.Timeline = append(a.Timeline, leadmail.TimelineEntry{At: at.Add(time.Duration(i) * time.Minute), What: "Viewed a page: " + url(2048)})
+	}
+	for i := range 8 {
+		a.RejectURLs = append(a.RejectURLs, leadmail.RejectLink{Label: "Reason " + strings.Repeat("r", i), URL: "https://app.example/feedback/k1.reject-" + strings.Repeat("x", 200) + ".sig"})
+	}
+	a.EarlierEvents = true
+	return a
+}
+
+// TestAnAlertIsNeverClipped: Gmail clips a message whose HTML part is
+// over 102 KB, hiding the rest behind "View entire message". However
+// much a lead typed, the alert stays under mail.MaxHTMLSize as sent:
+// long values are cut short with a note saying where the full text is,
+// and the accept and reject links and the footer are all there.
+func TestAnAlertIsNeverClipped(t *testing.T) {
+	const note = "cut short"
+	_, html, text, err := leadmail.RenderAlert(extremeAlert())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := leadmail.EncodedSize(html); n > leadmail.MaxHTMLSize || leadmail.MaxHTMLSize > 90<<10 {
+		t.Errorf("the HTML part is %d bytes as sent, want at most %d (well under Gmail's 102 KB)", n, leadmail.MaxHTMLSize)
+	}
+	a := extremeAlert()
+	for _, want := range append([]string{a.AcceptURL, "Accept or reject with the links above", "</html>", note,
+		stdhtml.EscapeString(a.Answers[1].Value[:60])}, rejectURLs(a)...) {
+		if !strings.Contains(html, stdhtml.EscapeString(want)) && !strings.Contains(html, want) {
+			t.Errorf("the HTML part lacks %q", want)
+		}
+	}
+	for _, want := range append([]string{a.AcceptURL, "You get this email because", note, a.Answers[2].Value[:60]}, rejectURLs(a)...) {
+		if !strings.Contains(text, want) {
+			t.Errorf("the text part lacks %q", want)
+		}
+	}
+	// An ordinary alert is shown whole, without the note.
+	_, html, text, err = leadmail.RenderAlert(hotAlert())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(html, note) || strings.Contains(text, note) {
+		t.Errorf("an ordinary alert says values were cut short:\n%s", text)
+	}
+}
+
+func rejectURLs(a leadmail.Alert) []string {
+	var out []string
+	for _, r := range a.RejectURLs {
+		out = append(out, r.URL)
+	}
+	return out
+}
+
+func TestEncodedSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{
+		{"", 0},
+		{"abc", 3},
+		{"a=b", 5},                    // "=" is written =3D
+		{"é", 6},                      // two bytes, each =XX
+		{"a\nb", 4},                   // a line break is CRLF
+		{strings.Repeat("a", 76), 79}, // a soft line break every 75 characters
+	} {
+		if got := leadmail.EncodedSize(tc.in); got != tc.want {
+			t.Errorf("EncodedSize(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
