@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,7 @@ var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
 <p>Hi {{if .RepName}}{{line .RepName}}{{else}}there{{end}},</p>
 <p>{{if .Holder}}{{.Holder}}'s {{else}}Your {{end}}{{if .Won}}customer {{else}}lead {{end}}<strong>{{.Who}}</strong>{{if .Role}} ({{.Role}}){{end}} sent {{.Count}} again. {{.Status}}</p>
 {{if .Earlier}}<p style="color:#5b6475">{{.EarlierNote}}</p>
+{{end}}{{if .CutNote}}<p style="color:#5b6475">{{.CutNote}}</p>
 {{end}}{{range .Forms}}<div style="border-left:3px solid #2957d8;padding:.2rem .8rem;margin:.8rem 0">
 <p style="margin:0"><strong>{{line .Form}}</strong><br><span style="color:#5b6475;font-size:.9rem">{{call $.When .At}}{{if .Campaign}} · campaign {{line .Campaign}}{{end}}</span></p>
 {{if .Fields}}<table style="border-collapse:collapse;margin-top:.3rem">{{range .Fields}}<tr><td style="color:#5b6475;padding:.1rem 1rem .1rem 0;vertical-align:top;white-space:nowrap">{{line .Key}}</td><td style="white-space:pre-wrap">{{.Value}}</td></tr>{{end}}</table>{{end}}
@@ -67,8 +69,52 @@ var askedHTML = sync.OnceValue(func() *htmltemplate.Template {
 })
 
 // RenderAskedAgain renders the notice that a lead asked again: subject,
-// HTML and text.
+// HTML and text. A notice whose HTML would be clipped (MaxHTMLSize) cuts
+// its long values step by step, and then lists fewer of the oldest forms
+// (counting them as Earlier), until it fits: its outcome links come last.
 func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
+	subject, html, text, err = renderAskedAgain(a, false)
+	if err != nil || EncodedSize(html) <= MaxHTMLSize {
+		return subject, html, text, err
+	}
+	var b AskedAgain
+	for _, c := range alertCuts[1:] {
+		b = cutAsked(a, c.answers, c.context)
+		if subject, html, text, err = renderAskedAgain(b, true); err != nil || EncodedSize(html) <= MaxHTMLSize {
+			return subject, html, text, err
+		}
+	}
+	for len(b.Forms) > 1 && EncodedSize(html) > MaxHTMLSize {
+		b.Forms, b.Earlier = b.Forms[1:], max(b.Earlier, 0)+1
+		subject, html, text, err = renderAskedAgain(b, true)
+	}
+	return subject, html, text, err
+}
+
+// cutAsked is a with its values cut: each form's fields to answers
+// characters, every other value the lead gave to context.
+func cutAsked(a AskedAgain, answers, context int) AskedAgain {
+	a.Lead.Name, a.Lead.JobTitle, a.Lead.Company = Truncate(a.Lead.Name, context), Truncate(a.Lead.JobTitle, context), Truncate(a.Lead.Company, context)
+	a.Forms = slices.Clone(a.Forms)
+	for i, f := range a.Forms {
+		f.Form, f.Campaign = Truncate(f.Form, context), Truncate(f.Campaign, context)
+		f.Fields = slices.Clone(f.Fields)
+		for j, kv := range f.Fields {
+			f.Fields[j] = KV{Key: Truncate(kv.Key, context), Value: Truncate(kv.Value, answers)}
+		}
+		a.Forms[i] = f
+	}
+	a.Changed = slices.Clone(a.Changed)
+	for i, kv := range a.Changed {
+		a.Changed[i] = KV{Key: Truncate(kv.Key, context), Value: Truncate(kv.Value, context)}
+	}
+	return a
+}
+
+// cutNote says a notice's values were cut.
+const cutNote = "Long messages and answers are cut short here (…) so that mail apps show this email whole; leadflow keeps each form in full."
+
+func renderAskedAgain(a AskedAgain, cut bool) (subject, html, text string, err error) {
 	l := a.Lead
 	if a.Holder, a.StandIn = OneLine(a.Holder), OneLine(a.StandIn); a.Holder == "" {
 		a.StandIn = ""
@@ -134,7 +180,11 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 		AskedAgain
 		Who, Role, Count, EarlierNote, ReplyNote string
 		When                                     func(time.Time) string
-	}{a, who, position, forms, earlier, reply, func(t time.Time) string { return When(t, a.Zone) }}
+		CutNote                                  string
+	}{a, who, position, forms, earlier, reply, func(t time.Time) string { return When(t, a.Zone) }, ""}
+	if cut {
+		v.CutNote = cutNote
+	}
 	if err := askedHTML().Execute(&hb, v); err != nil {
 		return "", "", "", fmt.Errorf("render asked-again notice: %w", err)
 	}
@@ -156,6 +206,9 @@ func RenderAskedAgain(a AskedAgain) (subject, html, text string, err error) {
 	fmt.Fprintf(&tb, "Hi %s,\n\n%s%s sent %s again. %s\n", firstNonEmpty(OneLine(a.RepName), "there"), kind, about, forms, OneLine(a.Status))
 	if a.Earlier > 0 {
 		tb.WriteString("\n" + earlier + "\n")
+	}
+	if cut {
+		tb.WriteString("\n" + cutNote + "\n")
 	}
 	for _, f := range a.Forms {
 		fmt.Fprintf(&tb, "\n%s — %s", firstNonEmpty(OneLine(f.Form), "A form"), When(f.At, a.Zone))

@@ -137,3 +137,48 @@ func TestAskedAgainOfAnAddressSESCannotReplyTo(t *testing.T) {
 		}
 	}
 }
+
+// TestAnAskedAgainNoticeIsNeverClipped: the notice lists up to ten forms
+// in full, each up to a 5,000-character message and 30 answers of 1,000,
+// and its outcome links come after them: clipped by Gmail (an HTML part
+// over 102 KB), the rep would lose the links. Long values are cut short,
+// and then the oldest forms counted instead of listed, until the HTML
+// part is under mail.MaxHTMLSize as sent; the newest form is always shown.
+func TestAnAskedAgainNoticeIsNeverClipped(t *testing.T) {
+	const note = "cut short"
+	worst := func(n int) string { return strings.Repeat(`"<&`, n)[:n] }
+	link := "https://api.example.com/feedback/" + strings.Repeat("t", 200)
+	a := leadmail.AskedAgain{RepName: "Ana", Status: "You accepted it today.", Phone: "+49 30 1234",
+		Lead: leadmail.OpenLead{Name: worst(200), Email: "clara@bigcorp.example", JobTitle: worst(200), Company: worst(200),
+			Stage: "accepted", AcceptedOn: "1 Dec 2026", SQLURL: link + "/sql", WonURL: link + "/won", LostURL: link + "/lost", Until: "30 May 2027"}}
+	for i := range 10 {
+		f := leadmail.AskedForm{At: time.Date(2026, 12, 3, 13, i, 0, 0, time.UTC), Form: "Demo request", Campaign: worst(100),
+			Fields: []leadmail.KV{{Key: "Message", Value: strings.Repeat(`"<&`+"\n", 1250)}}}
+		for j := range 30 {
+			f.Fields = append(f.Fields, leadmail.KV{Key: "Question " + strings.Repeat("q", j), Value: worst(1000)})
+		}
+		a.Forms = append(a.Forms, f)
+	}
+	a.Forms[9].Form = "Newest form"
+	for _, k := range []string{"Name", "Company", "Job title", "Phone", "Industry", "Company size"} {
+		a.Changed = append(a.Changed, leadmail.KV{Key: k, Value: worst(200) + " → " + worst(200)})
+	}
+	subject, html, text, err := leadmail.RenderAskedAgain(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := leadmail.EncodedSize(html); n > leadmail.MaxHTMLSize {
+		t.Errorf("the HTML part is %d bytes as sent, want at most %d", n, leadmail.MaxHTMLSize)
+	}
+	if !strings.HasSuffix(strings.TrimSpace(html), "</html>") {
+		t.Error("the HTML part does not end")
+	}
+	for _, want := range []string{link + "/sql", link + "/won", link + "/lost", "Newest form", note} {
+		if !strings.Contains(html, want) || !strings.Contains(text, want) {
+			t.Errorf("the HTML or text part lacks %q", want)
+		}
+	}
+	if !strings.HasSuffix(subject, "asked again — 10 forms") || !strings.Contains(text, "sent 10 forms again") {
+		t.Errorf("the notice no longer counts every form: %q\n%s", subject, text)
+	}
+}
