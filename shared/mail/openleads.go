@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -66,8 +67,33 @@ func (v openLeadView) Age() string {
 	return fmt.Sprintf("%d days", v.Days)
 }
 
-// RenderOpenLeads renders the weekly list: subject, HTML and text.
+// RenderOpenLeads renders the weekly list: subject, HTML and text. A
+// list whose HTML would be clipped (MaxHTMLSize) cuts the leads' names,
+// titles and companies shorter, then lists fewer leads (counting the
+// rest as More), until it fits.
 func RenderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
+	subject, html, text, err = renderOpenLeads(o)
+	if err != nil || EncodedSize(html) <= MaxHTMLSize {
+		return subject, html, text, err
+	}
+	for _, c := range alertCuts[1:] {
+		o.Leads = slices.Clone(o.Leads)
+		for i, l := range o.Leads {
+			l.Name, l.JobTitle, l.Company = Truncate(l.Name, c.context), Truncate(l.JobTitle, c.context), Truncate(l.Company, c.context)
+			o.Leads[i] = l
+		}
+		if subject, html, text, err = renderOpenLeads(o); err != nil || EncodedSize(html) <= MaxHTMLSize {
+			return subject, html, text, err
+		}
+	}
+	for len(o.Leads) > 1 && EncodedSize(html) > MaxHTMLSize {
+		o.Leads, o.More = o.Leads[:len(o.Leads)-1], o.More+1
+		subject, html, text, err = renderOpenLeads(o)
+	}
+	return subject, html, text, err
+}
+
+func renderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 	n := len(o.Leads) + o.More
 	subject = fmt.Sprintf("Your open leads (%d): record how they went", n)
 	if n == 1 {

@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,5 +99,38 @@ func TestOpenLeadsTellLeadsOfOneNameApart(t *testing.T) {
 	}
 	if strings.Contains(text, "kim@acme.example") || strings.Contains(html, "kim@acme.example") {
 		t.Errorf("a lead whose name no other shares shows its address:\n%s", text)
+	}
+}
+
+// TestOpenLeadsListIsNeverClipped: fifty leads with the longest names,
+// titles and companies a form takes would make the weekly list's HTML
+// part several times Gmail's 102 KB, which clips the rest — the later
+// leads' outcome links. Names are cut short, then fewer leads listed
+// (the rest counted), until the HTML part is under mail.MaxHTMLSize as
+// sent; the count in the subject stays the same.
+func TestOpenLeadsListIsNeverClipped(t *testing.T) {
+	worst := func(n int) string { return string([]rune(strings.Repeat(`"<&漢`, n))[:n]) }
+	link := "https://abcdefghij.execute-api.eu-central-1.amazonaws.com/feedback/k1." + strings.Repeat("t", 160)
+	o := leadmail.OpenLeads{RepName: "Ana"}
+	for range 50 {
+		o.Leads = append(o.Leads, leadmail.OpenLead{Name: worst(200), Email: "clara@bigcorp.example", JobTitle: worst(200), Company: worst(200),
+			Stage: "accepted", AcceptedOn: "1 Dec 2026", Days: 30, SQLURL: link + "/sql", WonURL: link + "/won", LostURL: link + "/lost", Until: "30 May 2027"})
+	}
+	subject, html, text, err := leadmail.RenderOpenLeads(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := leadmail.EncodedSize(html); n > leadmail.MaxHTMLSize {
+		t.Errorf("the HTML part is %d bytes as sent, want at most %d", n, leadmail.MaxHTMLSize)
+	}
+	if subject != "Your open leads (50): record how they went" {
+		t.Errorf("subject = %q", subject)
+	}
+	listed := strings.Count(text, "  Won: ")
+	if listed < 10 || strings.Count(html, link+"/won") != listed || !strings.Contains(text, "… and "+strconv.Itoa(50-listed)+" more.") && listed < 50 {
+		t.Errorf("the list shows %d leads' links (%d in the HTML), and does not count the rest:\n%s", listed, strings.Count(html, link+"/won"), text)
+	}
+	if !strings.Contains(html, "You get this list each week") {
+		t.Error("the HTML part lost its footer")
 	}
 }
