@@ -7,10 +7,13 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/mail"
+	"github.com/leadflow/leadflow/shared/token"
 	"github.com/leadflow/leadflow/shared/yamlconf"
 )
 
@@ -101,7 +104,48 @@ func (p *parser) template(k, n *yaml.Node, where string) (*emailTemplate, bool) 
 		p.Errf(subj, "%s.subject: empty for a lead that gave only an email address (add text outside {{…}}, or an {{else}})", where)
 		return nil, false
 	}
+	if n, err := t.largestHTML(); err == nil && n > mail.MaxHTMLSize {
+		p.Errf(html, "%s.html: an email of this template can be %d KB as sent (with the longest names a lead can give, "+
+			"its links tracked, the open pixel and the footer), and Gmail clips an email over 102 KB, hiding its end: "+
+			"the unsubscribe link and the postal address. Keep it under %d KB (less inline style, no embedded images, fewer links)",
+			where, (n+1023)>>10, mail.MaxHTMLSize>>10)
+		return nil, false
+	}
 	return t, true
+}
+
+// largestData is a lead whose every field is as long as a template may
+// show it, in characters that take the most bytes as sent.
+var largestData = func() TemplateData {
+	long := func(n int) string { return strings.Repeat("漢", n) }
+	return TemplateData{FirstName: long(40), Name: long(100), Company: long(100), JobTitle: long(100), Industry: long(100), Country: long(100),
+		UnsubscribeURL: "https://" + strings.Repeat("a", 72) + "/unsubscribe/" + strings.Repeat("t", 160)}
+}()
+
+// Click tracking as largestHTML counts it: a long API address, a lead id.
+var (
+	sizeKeys, _ = token.ParseKeys("k1:0123456789abcdef0123")
+	sizeBase    = "https://" + strings.Repeat("a", 72)
+)
+
+// openPixelSize bounds the open-tracking pixel's tag (Runner.TrackOpens).
+const openPixelSize = 400
+
+// largestHTML is how large (mail.EncodedSize) the HTML part of this
+// template's email can be: for largestData, the longest postal address,
+// every link replaced by its click-tracking redirect, and the open pixel.
+func (t *emailTemplate) largestHTML() (int, error) {
+	e, err := t.render(largestData, strings.Repeat("漢", MaxPostalAddress))
+	if err != nil {
+		return 0, err
+	}
+	n := mail.EncodedSize(e.HTML) + openPixelSize
+	for _, link := range e.Links {
+		if click := links.Click(sizeKeys, sizeBase, "01JZZZZZZZZZZZZZZZZZZZZZZZ", link, time.Unix(0, 0)); click != "" {
+			n += strings.Count(e.HTML, htmlAttr(link)) * max(0, len(click)-len(htmlAttr(link)))
+		}
+	}
+	return n, nil
 }
 
 // replyTo reads a template's reply_to: sales, or an address SES takes.

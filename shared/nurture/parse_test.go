@@ -1,6 +1,7 @@
 package nurture
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -224,5 +225,46 @@ func TestWindowString(t *testing.T) {
 		if got := c.Window().dayList(); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.days, got, tt.want)
 		}
+	}
+}
+
+// TestATemplateGmailWouldClipIsRefused: Gmail clips an email whose HTML
+// part is over 102 KB, and the end it hides is the footer: the
+// unsubscribe link and the postal address the law asks for. A template
+// whose email could be over mail.MaxHTMLSize as sent — with the longest
+// values a lead's fields put in it, every link replaced by its (longer)
+// click-tracking redirect, the open pixel and the footer — is refused at
+// load, at its html's line.
+func TestATemplateGmailWouldClipIsRefused(t *testing.T) {
+	para := "      <p>" + strings.Repeat("Lorem ipsum dolor sit amet. ", 35) + "</p>\n" // ~1 KB
+	links := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "      <p><a href=\"https://www.example.com/guides/a-long-page-name-for-guide-%d?utm_source=nurture&utm_medium=email\">Guide %d</a></p>\n", i, i)
+		}
+		return b.String()
+	}
+	config := func(body string) string {
+		return "version: 1\nsequences:\n  - id: s\n    steps:\n      - {id: one, send: t}\ntemplates:\n  t:\n    subject: Hi\n    text: Hi\n    html: |\n      <p>Hi {{.FirstName}} of {{.Company}},</p>\n" + body
+	}
+	for _, tc := range []struct {
+		name    string
+		body    string
+		refused bool
+	}{
+		{"70 KB of text", strings.Repeat(para, 70), false},
+		{"90 KB of text", strings.Repeat(para, 90), true},
+		{"60 KB of text and 150 links", strings.Repeat(para, 60) + links(150), true},
+		{"60 KB of text and 10 links", strings.Repeat(para, 60) + links(10), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(config(tc.body)), "sequences.yaml")
+			switch {
+			case tc.refused && (err == nil || !strings.Contains(err.Error(), "sequences.yaml:10: templates.t.html: ") || !strings.Contains(err.Error(), "Gmail clips")):
+				t.Errorf("err = %v, want a refusal at line 10 that says Gmail clips it", err)
+			case !tc.refused && err != nil:
+				t.Errorf("refused: %v", err)
+			}
+		})
 	}
 }
