@@ -317,10 +317,12 @@ func replaceURLs(text string, links []textLink) string {
 var closing = [256]byte{'<': '>', '(': ')', '[': ']'}
 
 // about is the note after a tracked link: " (label — place)", without
-// the label when before (the text leading up to the link) says it.
+// the label when before (the text leading up to the link) says it, or
+// when it is itself an address (linkish: "www.example.com/guide"), which
+// a mail app would link, untracked.
 func (t textLink) about(before string) string {
 	label := t.label
-	if label != "" && strings.Contains(strings.ToLower(mail.OneLine(before)), strings.ToLower(label)) {
+	if label != "" && (linkish.MatchString(label) || strings.Contains(strings.ToLower(mail.OneLine(before)), strings.ToLower(label))) {
 		label = ""
 	}
 	switch {

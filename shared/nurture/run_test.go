@@ -283,6 +283,18 @@ func TestReplaceURLsReplacesWholeURLsOnly(t *testing.T) {
 	}
 }
 
+// TestLinkNoteNeverRepeatsAURL: a link whose text in the HTML part is a
+// URL or an address ("www.example.com/guide") is noted by its place
+// alone: repeating it would put the untracked address in the text part.
+func TestLinkNoteNeverRepeatsAURL(t *testing.T) {
+	for _, label := range []string{"https://www.example.com/guide", "www.example.com/guide", "example.com/guide", "example.com"} {
+		l := textLink{target: "https://www.example.com/guide", tracked: "T", label: label, place: "www.example.com/guide"}
+		if got := replaceURLs("Read: https://www.example.com/guide", []textLink{l}); got != "Read: T (www.example.com/guide)" {
+			t.Errorf("label %q: %q", label, got)
+		}
+	}
+}
+
 // TestAClaimOfAnEarlierRoundIsNotThisRoundsEmail: a worker died after SES
 // took a not-now email, and the lead left the sequence before a run
 // recovered it (it clicked and went to sales), so the claim stayed on the
