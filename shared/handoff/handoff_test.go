@@ -905,3 +905,43 @@ func TestADisqualifiedLeadIsNotEscalatedNorAlerted(t *testing.T) {
 		})
 	}
 }
+
+// TestAnAlertOfAnExtremeLeadIsNotClipped: a lead that filled every field
+// to its limit, with a timeline of the longest page URLs, gets an alert
+// Gmail shows whole (under mail.MaxHTMLSize as sent), with its accept
+// link and the note that long values were cut short.
+func TestAnAlertOfAnExtremeLeadIsNotClipped(t *testing.T) {
+	f := newFixture(t)
+	id := f.hotLead(t, "clara@bigcorp.example")
+	l := stored(t, f.store, id)
+	worst := func(n int) string { return string([]rune(strings.Repeat(`"<&漢`, n))[:n]) }
+	long := func(i int) string { return fmt.Sprintf("https://www.example.com/%d/", i) + strings.Repeat("p", 2000) }
+	l.Name, l.Company, l.JobTitle, l.Message = worst(200), worst(200), worst(200), worst(5000)
+	l.Budget, l.Timeline, l.Industry = worst(100), worst(100), worst(100)
+	l.Answers = map[string]string{}
+	for i := range lead.MaxAnswers {
+		l.Answers[fmt.Sprintf("question_%02d", i)] = worst(lead.MaxAnswerLength)
+	}
+	l.FirstTouch.UTMSource, l.FirstTouch.UTMCampaign, l.FirstTouch.LandingPage, l.FirstTouch.Referrer = worst(200), worst(200), long(0), long(1)
+	ch := lead.Change{At: f.now}
+	for i := range 100 {
+		ch.Events = append(ch.Events, lead.Event{At: f.now.Add(-time.Duration(100-i) * time.Minute), Kind: "page_view", ID: fmt.Sprintf("v%03d", i),
+			Data: map[string]any{"url": long(i)}})
+	}
+	l.Version++
+	if err := f.store.Save(context.Background(), l, ch); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := f.svc.Run(context.Background(), id, "w1", ""); err != nil || out != Sent {
+		t.Fatalf("Run = %s, %v", out, err)
+	}
+	m := f.out.Sent()[0]
+	if n := mail.EncodedSize(m.HTML); n > mail.MaxHTMLSize {
+		t.Errorf("the alert's HTML part is %d bytes as sent, want at most %d", n, mail.MaxHTMLSize)
+	}
+	for _, want := range []string{"https://api.example.com/feedback/", "cut short", "You get this email because"} {
+		if !strings.Contains(m.HTML, want) || !strings.Contains(m.Text, want) {
+			t.Errorf("the alert lacks %q", want)
+		}
+	}
+}
