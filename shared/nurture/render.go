@@ -293,7 +293,7 @@ func newTemplateData(l lead.Lead, unsubscribeURL string) TemplateData {
 		return mail.Truncate(s, 100) // after the check: its "…" is no name's
 	}
 	d := TemplateData{
-		Name:           field(l.Name, nameRune),
+		Name:           nameCase(field(l.Name, nameRune)),
 		Company:        field(l.Company, orgRune),
 		JobTitle:       field(l.JobTitle, orgRune),
 		Industry:       field(l.Industry, orgRune),
@@ -302,6 +302,38 @@ func newTemplateData(l lead.Lead, unsubscribeURL string) TemplateData {
 	}
 	d.FirstName = firstName(d.Name)
 	return d
+}
+
+// nameCase is a name typed all in lower case ("john smith"), or all in
+// capitals ("JOHN SMITH"; three capitals or more, so an initialism such
+// as "JJ" stays), as a name is written: each part starting with a capital
+// (after a space, a hyphen, an apostrophe, …), the rest lower case. A
+// name in mixed case is as its owner wrote it (McDonald, DeAndre), and so
+// is one in a script without case.
+func nameCase(s string) string {
+	lower, upper := 0, 0
+	for _, r := range s {
+		switch {
+		case unicode.IsLower(r):
+			lower++
+		case unicode.IsUpper(r):
+			upper++
+		}
+	}
+	if !(lower > 0 && upper == 0 || upper >= 3 && lower == 0) {
+		return s
+	}
+	var b strings.Builder
+	start := true
+	for _, r := range s {
+		if start {
+			b.WriteRune(unicode.ToTitle(r))
+		} else {
+			b.WriteRune(unicode.ToLower(r))
+		}
+		start = !unicode.IsLetter(r) && !unicode.Is(unicode.M, r)
+	}
+	return b.String()
 }
 
 // withoutEmoji is s without its emoji — pictographs, flags, skin tones,

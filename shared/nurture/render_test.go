@@ -291,3 +291,32 @@ func TestRenderSubjectKeepsItsTemplatesDirection(t *testing.T) {
 		})
 	}
 }
+
+// TestTemplateDataCapitalisesANameTypedInOneCase: people type their name
+// into a form all in lower case, or with caps lock on, and the email
+// greeted them "Hi john," or "Hi JOHN,". A name in one case is written
+// with a capital at the start of each part (after a space, a hyphen or
+// an apostrophe); a name in mixed case is as its owner wrote it
+// (McDonald, DeAndre, JJ Abrams), and so is a short all-capital one (JJ,
+// an initialism) and a name in a script without case.
+func TestTemplateDataCapitalisesANameTypedInOneCase(t *testing.T) {
+	for _, tc := range []struct{ name, first, full string }{
+		{"john smith", "John", "John Smith"},
+		{"JOHN SMITH", "John", "John Smith"},
+		{"jean-luc o'neil", "Jean-Luc", "Jean-Luc O'Neil"},
+		{"ANN-MARIE O’BRIEN", "Ann-Marie", "Ann-Marie O’Brien"},
+		{"élodie durand", "Élodie", "Élodie Durand"},
+		{"dr. ada lovelace", "Ada", "Dr. Ada Lovelace"},
+		{"Ronald McDonald", "Ronald", "Ronald McDonald"},
+		{"DeAndre jordan", "DeAndre", "DeAndre jordan"},
+		{"JJ Abrams", "JJ", "JJ Abrams"},
+		{"JJ", "JJ", "JJ"},
+		{"李小龙", "李小龙", "李小龙"},
+		{"محمد علي", "محمد", "محمد علي"},
+	} {
+		d := newTemplateData(lead.Lead{Submission: lead.Submission{Name: tc.name}}, unsubscribeURL)
+		if d.FirstName != tc.first || d.Name != tc.full {
+			t.Errorf("%q: first name %q, name %q; want %q, %q", tc.name, d.FirstName, d.Name, tc.first, tc.full)
+		}
+	}
+}
