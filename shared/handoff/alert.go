@@ -134,7 +134,7 @@ func (s *Service) alert(ctx context.Context, l lead.Lead, job, to string, fresh 
 	if fresh {
 		kind = "sales_fresh_links"
 	}
-	return mail.Message{From: s.From, To: to, ReplyTo: mail.ReplyTo(l.Email), Subject: subject, HTML: html, Text: text,
+	return mail.Message{From: s.From, To: to, ReplyTo: mail.ReplyTo(l.Email), Subject: subject, HTML: html, Text: text, Headers: mail.NoAutoReplies(),
 		Tags: map[string]string{"kind": kind}, ConfigurationSet: s.ConfigurationSet}, nil
 }
 
@@ -456,7 +456,7 @@ func (s *Service) reminder(l lead.Lead, now time.Time) (mail.Message, error) {
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("handoff: render reminder: %w", err)
 	}
-	return mail.Message{From: s.From, To: to, ReplyTo: mail.ReplyTo(l.Email), Subject: subject, HTML: html, Text: text,
+	return mail.Message{From: s.From, To: to, ReplyTo: mail.ReplyTo(l.Email), Subject: subject, HTML: html, Text: text, Headers: mail.NoAutoReplies(),
 		Tags: map[string]string{"kind": "sales_" + jobReminder}, ConfigurationSet: s.ConfigurationSet}, nil
 }
 

@@ -51,7 +51,7 @@ func (s *Service) askedAgain(ctx context.Context, l lead.Lead, now time.Time) (m
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("handoff: render asked-again notice: %w", err)
 	}
-	return mail.Message{From: s.From, To: to, ReplyTo: mail.ReplyTo(l.Email), Subject: subject, HTML: html, Text: text,
+	return mail.Message{From: s.From, To: to, ReplyTo: mail.ReplyTo(l.Email), Subject: subject, HTML: html, Text: text, Headers: mail.NoAutoReplies(),
 		Tags: map[string]string{"kind": "sales_" + jobAsked}, ConfigurationSet: s.ConfigurationSet}, nil
 }
 

@@ -262,3 +262,50 @@ func TestDealEmailsNameTheLeadAsAccepted(t *testing.T) {
 		t.Errorf("reminder %q:\n%s", r.Subject, r.Text)
 	}
 }
+
+// TestEmailsThatReplyToTheLeadSuppressAutoReplies: an alert, a reminder
+// and an asked-again notice go to a rep with the lead as Reply-To, and
+// many out-of-office responders answer the Reply-To: the lead would get
+// "I am away until Monday, write to …" about an email it never saw. Each
+// says it is automated (RFC 3834 Auto-Submitted, and Exchange's
+// X-Auto-Response-Suppress), which responders do not answer.
+func TestEmailsThatReplyToTheLeadSuppressAutoReplies(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.hotLead(t, "dana@northwind.example")
+	if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out != Sent {
+		t.Fatalf("alert: %s %v", out, err)
+	}
+	_, err := lead.Update(ctx, f.store, id, func(l *lead.Lead) (lead.Change, error) {
+		l.Stage, l.Handoff.State, l.Handoff.AnsweredAt = lead.StageSAL, lead.HandoffAnswered, f.now
+		l.Deal = &lead.Deal{AcceptedAt: f.now, Rep: l.Handoff.Rep, RemindAt: f.now.Add(time.Hour)}
+		return lead.Change{At: f.now}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(2 * time.Hour)
+	if out, err := f.svc.Run(ctx, id, "w", ""); err != nil || out == NothingDue {
+		t.Fatalf("reminder: %s %v", out, err)
+	}
+	asked := f.heldLead(t, "clara@bigcorp.example", 1, func(int) string { return "Any news?" })
+	f.now = f.now.Add(time.Minute)
+	if out, err := f.svc.Run(ctx, asked, "w", ""); err != nil || out != ToldAsked {
+		t.Fatalf("asked again: %s %v", out, err)
+	}
+	sent := f.out.Sent()
+	if len(sent) != 3 {
+		t.Fatalf("%d emails, want the alert, the reminder and the notice", len(sent))
+	}
+	for _, m := range sent {
+		if m.ReplyTo == "" {
+			t.Errorf("%q: no Reply-To", m.Subject)
+		}
+		if m.Headers["Auto-Submitted"] != "auto-generated" || m.Headers["X-Auto-Response-Suppress"] != "OOF, AutoReply" {
+			t.Errorf("%q: headers %v, want Auto-Submitted: auto-generated and X-Auto-Response-Suppress: OOF, AutoReply", m.Subject, m.Headers)
+		}
+		if err := m.Validate(); err != nil {
+			t.Errorf("%q: %v", m.Subject, err)
+		}
+	}
+}

@@ -66,3 +66,14 @@ type Message struct {
 type Sender interface {
 	Send(ctx context.Context, m Message) (messageID string, err error)
 }
+
+// NoAutoReplies are the header fields of an email a program sends a
+// person with someone else as its Reply-To (a sales email's is the lead):
+// many out-of-office responders answer the Reply-To, and would tell the
+// lead that a rep it never wrote to is away. Responders do not answer a
+// message marked automated (RFC 3834's Auto-Submitted; Exchange and
+// Outlook read X-Auto-Response-Suppress, here for out-of-office and
+// auto-replies only: bounces still come back).
+func NoAutoReplies() map[string]string {
+	return map[string]string{"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "OOF, AutoReply"}
+}
