@@ -154,9 +154,17 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 
 	body := hb.String()
 	isDoc := isDocument(body)
+	// The template's own text sets the layout's direction, as it does
+	// the subject's: an Arabic template reads right to left whoever it
+	// greets first.
+	rtl := false
+	own.Reset()
+	if err := t.html.Execute(&own, d.placeholders()); err == nil {
+		rtl = mail.FirstStrong(html.UnescapeString(tagRe.ReplaceAllString(own.String(), " "))) == mail.RightToLeft
+	}
 	var out bytes.Buffer
 	if err := layout().Execute(&out, layoutData{
-		Subject: e.Subject, Body: htmltemplate.HTML(body), UnsubscribeURL: d.UnsubscribeURL, Document: isDoc, PostalAddress: postal,
+		Subject: e.Subject, Body: htmltemplate.HTML(body), UnsubscribeURL: d.UnsubscribeURL, Document: isDoc, PostalAddress: postal, RTL: rtl,
 	}); err != nil {
 		return Email{}, fmt.Errorf("%w: layout: %v", ErrRender, err)
 	}
@@ -193,21 +201,21 @@ const footerText = "You are getting this email because you asked us to keep in t
 var layout = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("layout").Parse(`
 {{- define "footer" -}}
-<p style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
+<p {{if .RTL}}dir="ltr" {{end}}style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
 ` + footerText + `
 <a href="{{.UnsubscribeURL}}" style="color:#666">Unsubscribe</a> at any time.
 {{- if .PostalAddress}}<br>{{.PostalAddress}}{{end}}</p>
 {{- end -}}
 {{- if .Document}}{{template "footer" .}}{{else -}}
 <!DOCTYPE html>
-<html lang="en">
+<html lang="en"{{if .RTL}} dir="rtl"{{end}}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Subject}}</title>
 </head>
 <body style="margin:0;padding:0;background:#ffffff">
-<div style="max-width:600px;margin:0 auto;padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.55;color:#1f2328;overflow-wrap:anywhere">
+<div {{if .RTL}}dir="rtl" {{end}}style="max-width:600px;margin:0 auto;padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.55;color:#1f2328;overflow-wrap:anywhere">
 {{.Body}}
 {{template "footer" .}}
 </div>
@@ -222,6 +230,9 @@ type layoutData struct {
 	UnsubscribeURL string
 	Document       bool
 	PostalAddress  string
+	// RTL lays the email out right to left (the template's text is), its
+	// English footer left to right.
+	RTL bool
 }
 
 func isDocument(h string) bool { return bodyCloseRe.MatchString(h) }

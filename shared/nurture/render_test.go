@@ -320,3 +320,38 @@ func TestTemplateDataCapitalisesANameTypedInOneCase(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderLaysOutARightToLeftTemplateRightToLeft: a template written in
+// Arabic or Hebrew was wrapped in a left-to-right document, so its
+// paragraphs stood on the left with their final punctuation on the wrong
+// side. The layout takes the direction of the template's own text (not
+// of the lead's name, which may come first), and the English footer stays
+// left to right inside it.
+func TestRenderLaysOutARightToLeftTemplateRightToLeft(t *testing.T) {
+	arabic := replaceOnce(t, full, `html: "<p>Hi {{.FirstName}},</p><p>Read <a href=\"https://example.com/guide\">the guide</a>.</p>"`,
+		`html: "<p>{{.FirstName}}، مرحبا.</p><p>اقرأ <a href=\"https://example.com/guide\">الدليل</a>.</p>"`)
+	for _, tc := range []struct {
+		name, config, leadName string
+		rtl                    bool
+	}{
+		{"Arabic template", arabic, "محمد أحمد", true},
+		{"Arabic template, Latin name first", arabic, "Dana Whitfield", true},
+		{"English template, Arabic name", full, "محمد أحمد", false},
+		{"English template", full, "Dana Whitfield", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLead("cold", "A")
+			l.Name = tc.leadName
+			e, err := mustParse(t, tc.config).Render("welcome", l, unsubscribeURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(e.HTML, `dir="rtl"`); got != tc.rtl {
+				t.Errorf("right to left = %v, want %v:\n%s", got, tc.rtl, e.HTML)
+			}
+			if tc.rtl && !strings.Contains(e.HTML, `<p dir="ltr" `) {
+				t.Errorf("the English footer is not left to right:\n%s", e.HTML)
+			}
+		})
+	}
+}
