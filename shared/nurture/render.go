@@ -171,12 +171,36 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 	if e.HTML = out.String(); isDoc {
 		e.HTML = withFooter(body, out.String())
 	}
-	e.Text = strings.TrimRight(mail.NormaliseNewlines(tb.String()), "\n ") + "\n\n" +
+	text := mail.NormaliseNewlines(tb.String())
+	own.Reset()
+	if err := t.text.Execute(&own, d.placeholders()); err == nil {
+		text = withDirectionMarks(text, mail.NormaliseNewlines(own.String()))
+	}
+	e.Text = strings.TrimRight(text, "\n ") + "\n\n" +
 		"-- \n" + footerText + "\nUnsubscribe: " + d.UnsubscribeURL + "\n"
 	if postal != "" {
 		e.Text += postal + "\n"
 	}
 	return e, nil
+}
+
+// withDirectionMarks is text with the direction mark of each line's own
+// text (the template's, rendered from placeholders: own) before each line
+// whose first letter is the lead's and of the other direction, so a
+// plain-text viewer lays it out as the template reads: "محمد, here is
+// the guide" left to right. Both have one line per line of the template
+// (every value is one line); if they do not, text is as rendered.
+func withDirectionMarks(text, own string) string {
+	lines, owns := strings.Split(text, "\n"), strings.Split(own, "\n")
+	if len(lines) != len(owns) {
+		return text
+	}
+	for i, line := range lines {
+		if dir := mail.FirstStrong(owns[i]); dir != mail.NoDirection && mail.FirstStrong(line) != dir && mail.FirstStrong(line) != mail.NoDirection {
+			lines[i] = mail.DirectionMark(dir) + line
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // placeholders is d with every value the lead gave (and the "there" of

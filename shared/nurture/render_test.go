@@ -355,3 +355,37 @@ func TestRenderLaysOutARightToLeftTemplateRightToLeft(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderTextLinesKeepTheirTemplatesDirection: a plain-text viewer
+// lays out each line in the direction of its first letter, so a line that
+// starts with the lead's name in the other direction than the template's
+// own text ("محمد, here is the guide") read backwards. Such a line starts
+// with the template's direction mark, as the subject does; others are as
+// rendered.
+func TestRenderTextLinesKeepTheirTemplatesDirection(t *testing.T) {
+	english := replaceOnce(t, full, `text: "Hi {{.FirstName}}, read https://example.com/guide"`,
+		`text: "{{.FirstName}}, here is the guide:\nhttps://example.com/guide\n\n{{.Company}} teams read it first."`)
+	arabic := replaceOnce(t, full, `text: "Hi {{.FirstName}}, read https://example.com/guide"`,
+		`text: "{{.FirstName}}، هذا هو الدليل:\nhttps://example.com/guide"`)
+	for _, tc := range []struct {
+		name, config, leadName, company, want string
+	}{
+		{"Arabic name, English template", english, "محمد أحمد", "شركة", "\u200eمحمد, here is the guide:\nhttps://example.com/guide\n\n\u200eشركة teams read it first.\n"},
+		{"Latin name, English template", english, "Dana Whitfield", "Acme", "Dana, here is the guide:\nhttps://example.com/guide\n\nAcme teams read it first.\n"},
+		{"Latin name, Arabic template", arabic, "Dana Whitfield", "", "\u200fDana، هذا هو الدليل:\nhttps://example.com/guide\n"},
+		{"Arabic name, Arabic template", arabic, "محمد أحمد", "", "محمد، هذا هو الدليل:\nhttps://example.com/guide\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLead("cold", "A")
+			l.Name, l.Company = tc.leadName, tc.company
+			e, err := mustParse(t, tc.config).Render("welcome", l, unsubscribeURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _, _ := strings.Cut(e.Text, "\n-- \n")
+			if body = strings.TrimRight(body, "\n") + "\n"; body != tc.want {
+				t.Errorf("text = %q, want %q", body, tc.want)
+			}
+		})
+	}
+}
