@@ -153,6 +153,13 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	claims, err := h.Keys.Verify(req.PathParameters["token"], links.ActionConfirm, now)
 	switch {
 	case errors.Is(err, token.ErrExpired):
+		// The email stays in the inbox: opened after its week, the link
+		// says where the address stands when that is settled (confirmed,
+		// unsubscribed, erased), not to sign up again.
+		if page, out := h.settled(ctx, claims.Subject); out != "" {
+			log.Info("optin", "status", http.StatusOK, "leadId", claims.Subject, "outcome", "expired_"+out)
+			return linkpage.Respond(http.StatusOK, page), nil
+		}
 		log.Info("optin", "status", http.StatusGone, "outcome", "expired")
 		return linkpage.Respond(http.StatusGone, linkpage.Page{Title: "This link has expired",
 			Body: "Confirmation links work for a week. Sign up again on our site and we will send you a new one."}), nil
@@ -165,8 +172,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		// Opened again: say what the button would find instead of asking.
 		switch h.wouldFind(ctx, claims.Subject, claims.Extra, now) {
 		case outcomeAlready:
-			return linkpage.Respond(http.StatusOK, linkpage.Page{Title: "You are already subscribed",
-				Body: "You confirmed your subscription already. Every email we send has a one-click unsubscribe link."}), nil
+			return linkpage.Respond(http.StatusOK, already), nil
 		case outcomeStale:
 			return linkpage.Respond(http.StatusOK, stale), nil
 		case outcomeOptedOut:
@@ -204,6 +210,29 @@ const (
 	outcomeOptedOut  = "opted_out"
 	outcomeErased    = "erased"
 )
+
+// already is the page of a link whose address confirmed already.
+var already = linkpage.Page{Title: "You are already subscribed",
+	Body: "You confirmed your subscription already. Every email we send has a one-click unsubscribe link."}
+
+// settled is the page of lead leadID's consent when nothing a link could
+// do would change it (confirmed, unsubscribed, erased) and its outcome;
+// "" when it is not settled or the lead cannot be read.
+func (h *Handler) settled(ctx context.Context, leadID string) (linkpage.Page, string) {
+	l, err := h.Store.Lead(ctx, leadID)
+	if err != nil {
+		return linkpage.Page{}, ""
+	}
+	switch out := refused(l); out {
+	case outcomeAlready:
+		return already, out
+	case outcomeOptedOut:
+		return optedOut, out
+	case outcomeErased:
+		return erased, out
+	}
+	return linkpage.Page{}, ""
+}
 
 // stale is the page of a link with nothing to confirm.
 var stale = linkpage.Page{Title: "Nothing to confirm",

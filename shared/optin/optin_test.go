@@ -256,3 +256,64 @@ func TestConfirmOfALeadThatIsGoneIsAWarning(t *testing.T) {
 		t.Fatalf("log %s; want a warning, no ERROR line", line)
 	}
 }
+
+// TestAnExpiredConfirmationLinkSaysWhereTheAddressStands: the link works
+// for a week, but the email stays in the inbox. Opened after that by a
+// person who confirmed in time, it said "This link has expired … Sign up
+// again on our site" to someone subscribed; by one who unsubscribed since,
+// it promised a new link that another form never sends (an unsubscribed
+// address is not signed up again). Expired, it says what a fresh link
+// would find: subscribed, unsubscribed or erased; only a request never
+// confirmed is told to sign up again. Nothing changes.
+func TestAnExpiredConfirmationLinkSaysWhereTheAddressStands(t *testing.T) {
+	k := keys(t)
+	u := links.Confirm(k, "https://x.example", "L1", "r1", t0.Add(48*time.Hour))
+	tok := u[strings.LastIndex(u, "/")+1:]
+	st := memstore.New()
+	pending(t, st)
+	now := t0.Add(time.Hour)
+	h := &optin.Handler{Store: st, Keys: k, Clock: func() time.Time { return now }, NewID: ids.New,
+		Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
+	do := func(method string) httpapi.Response {
+		t.Helper()
+		req := httpapi.Request{RouteKey: method + " /confirm/{token}", PathParameters: map[string]string{"token": tok}}
+		req.RequestContext.HTTP.Method = method
+		resp, err := h.Handle(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	now = t0.Add(72 * time.Hour)
+	if r := do(http.MethodGet); r.StatusCode != http.StatusGone || !strings.Contains(r.Body, "Sign up again") {
+		t.Fatalf("expired, never confirmed: %d\n%s", r.StatusCode, r.Body)
+	}
+	now = t0.Add(time.Hour)
+	if r := do(http.MethodPost); !strings.Contains(r.Body, "you are subscribed") {
+		t.Fatalf("POST:\n%s", r.Body)
+	}
+	now = t0.Add(72 * time.Hour)
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if r := do(m); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "already subscribed") || strings.Contains(r.Body, "expired") {
+			t.Fatalf("%s of an expired link after confirming: %d, want \"already subscribed\":\n%s", m, r.StatusCode, r.Body)
+		}
+	}
+	l, err := st.Lead(context.Background(), "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.WithdrawConsent(lead.Consent{Method: "unsubscribe", At: t0.Add(2 * time.Hour)})
+	l.Suppressed = "unsubscribe"
+	if _, err := lead.Write(context.Background(), st.Put, l, lead.Change{At: t0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	v := l.Version + 1
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if r := do(m); strings.Contains(r.Body, "Sign up again") || !strings.Contains(r.Body, "unsubscribed from our emails") {
+			t.Fatalf("%s of an expired link after unsubscribing: want the page to say the address is unsubscribed:\n%s", m, r.Body)
+		}
+	}
+	if l, _ := st.Lead(context.Background(), "L1"); l.Version != v || l.Consent.MarketingOptIn {
+		t.Fatalf("an expired link changed the lead: version %d, want %d; %+v", l.Version, v, l.Consent)
+	}
+}
