@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -81,7 +79,7 @@ func (h *Handler) campaignPage(ctx context.Context, req httpapi.Request, now tim
 	// a variant the campaign does not have is ignored: the visitor still
 	// gets a page, with a variant drawn by weight.
 	pinned, _ := c.Variant(req.QueryStringParameters["variant"])
-	idem, shown := h.token(), pinned
+	idem, shown := h.token(c.ID), pinned
 	// The visitor keeps the offer drawn for the day: a reload, or coming
 	// back from another tab, shows the same page.
 	visitor := h.Visitors.ID(now, c.ID, httpapi.SourceIP(req), httpapi.Header(req, "user-agent"))
@@ -247,13 +245,13 @@ func (h *Handler) thankYou(req httpapi.Request, id string) string {
 	return base + "/thanks"
 }
 
-// token is a fresh idempotency key per page view (a double-clicked
-// submit stores the lead once), which also draws the page's variant.
-func (h *Handler) token() string {
+// token is a fresh idempotency key per view of campaign's page (a
+// double-clicked submit stores the lead once), which also draws the
+// page's variant, signed (PageTokens) so that its post counts a page lead.
+func (h *Handler) token(campaign string) string {
+	base := randomToken()
 	if h.PageToken != nil {
-		return h.PageToken()
+		base = h.PageToken()
 	}
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return h.PageTokens.Sign(campaign, base)
 }

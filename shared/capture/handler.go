@@ -42,6 +42,10 @@ type Handler struct {
 	// PageToken makes each page view's idempotency token, which also
 	// draws its A/B variant; nil is 128 random bits (tests inject one).
 	PageToken func() string
+	// PageTokens sign those tokens: only a post carrying one signed for
+	// its campaign counts a page lead (a site's own form may send an
+	// _idem of its own); the zero PageTokens counts none.
+	PageTokens PageTokens
 	// Evidence hashes the request's IP address and user agent for the
 	// consent record (lead.RequestMeta); the zero Evidence records neither.
 	Evidence lead.Evidence
@@ -200,7 +204,9 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 	if len(d.idemKey) > 255 {
 		d.problems = append(d.problems, lead.FieldError{Field: "idempotency_key", Reason: "longer than 255 characters"})
 	}
+	formToken := ""
 	if pageToken {
+		formToken = d.idemKey
 		// A form's _idem is its page view's token: the same answers sent
 		// again (a double click, a re-post) are one submission, but a
 		// visitor who went back and changed an answer sent a new one.
@@ -240,7 +246,10 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 		}
 		return res, lead.Submission{}, nil
 	}
-	res, err := h.Service.capture(ctx, sub, pageToken, d.idemKey, body, h.baseURL(req), req.RequestContext.RequestID)
+	// A page lead only when the token is one the campaign's own page
+	// signed: a site's own form with an _idem of its own is not its page.
+	fromPage := formToken != "" && h.PageTokens.Signed(sub.Source.Campaign, formToken)
+	res, err := h.Service.capture(ctx, sub, fromPage, d.idemKey, body, h.baseURL(req), req.RequestContext.RequestID)
 	return res, sub, err
 }
 

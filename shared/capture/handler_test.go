@@ -30,6 +30,7 @@ func newHandler(st capture.Store, logs *bytes.Buffer) *capture.Handler {
 		Service:     &capture.Service{Store: st, NewID: ids.New},
 		CORS:        httpapi.NewCORS("https://www.example.com"),
 		ThankYouURL: "https://www.example.com/thanks",
+		PageTokens:  capture.NewPageTokens("k1", map[string][]byte{"k1": []byte("page token test key")}),
 		Clock:       func() time.Time { return now },
 		Log:         slog.New(slog.NewJSONHandler(logs, nil)),
 	}

@@ -127,8 +127,9 @@ func TestPageShownWhenItsViewIsNotCounted(t *testing.T) {
 // TestPageLeadsAreCounted: a new lead posted from a campaign's own page
 // (the form carries the page view's _idem) counts a page lead for the
 // campaign and the variant it saw, beside its lead; the same person again,
-// a JSON post and a form without the page's token (the static snippet, a
-// site's own form) count none.
+// a JSON post, a form without the page's token (the static snippet) and
+// a site's own form with an _idem of its own (as the README's fields
+// advise, and as the local demo landing page does) count none.
 func TestPageLeadsAreCounted(t *testing.T) {
 	st := memstore.New()
 	h := newHandler(st, &bytes.Buffer{})
@@ -156,11 +157,24 @@ func TestPageLeadsAreCounted(t *testing.T) {
 	send("application/x-www-form-urlencoded", form.Encode())
 	send("application/json", `{"email":"bob@acme.example","campaign":"ab","variant":"`+shown+`"}`)
 	send("application/x-www-form-urlencoded", "email=cy%40acme.example&name=Cy&campaign=ab&variant="+shown) // the static snippet
+	send("application/x-www-form-urlencoded", "email=dee%40acme.example&name=Dee&campaign=ab&variant="+shown+
+		"&_idem=9f86d081884c7d659a2feaa0c55ad015") // a site's own form, its own token
+	forged := url.Values{}
+	for k, v := range form {
+		forged[k] = v
+	}
+	forged.Set("email", "eve@acme.example")
+	tok, alt := form.Get("_idem"), "0"
+	if strings.HasSuffix(tok, alt) {
+		alt = "1"
+	}
+	forged.Set("_idem", tok[:len(tok)-1]+alt) // a page token altered
+	send("application/x-www-form-urlencoded", forged.Encode())
 
 	c := counters(t, st)
 	for _, k := range []string{"ab/", "ab/" + shown} {
-		if c[k]["leads"] != 3 || c[k][report.PageLeadsCounter] != 1 || c[k]["resubmissions"] != 1 {
-			t.Errorf("%s: %v, want 3 leads, 1 from the page, 1 resubmission", k, c[k])
+		if c[k]["leads"] != 5 || c[k][report.PageLeadsCounter] != 1 || c[k]["resubmissions"] != 1 {
+			t.Errorf("%s: %v, want 5 leads, 1 from the page, 1 resubmission", k, c[k])
 		}
 	}
 }

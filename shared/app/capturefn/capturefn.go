@@ -42,6 +42,7 @@ func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Se
 		return nil, fmt.Errorf("config: PRIVACY_NOTICE_URL (template parameter PrivacyNoticeURL): %w", err)
 	}
 	current, visitorKeys := s.Keys.Derive(capture.VisitorLabel)
+	_, pageKeys := s.Keys.Derive(capture.PageTokenLabel)
 	return &capture.Handler{
 		Campaigns: s.Campaigns,
 		Service: &capture.Service{Store: s.Store, NewID: ids.New, Qualify: s.Qualify, HandOff: s.HandOff, Alerts: s.Handoff,
@@ -51,6 +52,7 @@ func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Se
 		ThankYouURL: cfg.ThankYouURL,
 		Evidence:    s.Evidence,
 		Visitors:    capture.NewVisitors(visitorKeys[current]),
+		PageTokens:  capture.NewPageTokens(current, pageKeys),
 		Clock:       env.Clock,
 		Log:         log,
 		Metrics:     cfg.MetricsNamespace,
