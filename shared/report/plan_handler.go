@@ -30,6 +30,14 @@ type FieldProblem struct {
 	Reason string `json:"reason"`
 }
 
+// planLabels are the planner form's labels of its fields, by query name.
+var planLabels = map[string]string{"target": "Revenue target", "period": "Period", "lookback": "Rates from the last … months"}
+
+// Label is the label the planner page's form shows for the field (the
+// page names a refused field as the marketer sees it, linking to it); ""
+// for a parameter the form has no input for.
+func (p FieldProblem) Label() string { return planLabels[p.Field] }
+
 // Plan serves GET /reports/plan?target=100000&period=2027-Q1
 // [&lookback=12][&format=json|csv|html]: the target worked backwards
 // through each campaign's funnel measured over the lookback (the

@@ -80,13 +80,24 @@ func TestPlanRefusesBadInput(t *testing.T) {
 		})
 	}
 
-	// The page says the same above its form, the refused field marked.
+	// The page says the same above its form, naming each field by the
+	// label the marketer sees (not its query name) and linking to it, the
+	// refused field marked.
 	r := getPlan(t, h, map[string]string{"target": "1,000", "period": "2027-Q1", "format": "html"})
 	if r.StatusCode != 400 || !strings.HasPrefix(r.Headers["Content-Type"], "text/html") ||
-		!strings.Contains(r.Body, "<li><strong>target</strong> must be an amount like 100000") ||
+		!strings.Contains(r.Body, `<li><a href="#target">Revenue target</a>: must be an amount like 100000`) ||
 		!strings.Contains(r.Body, `name="target" inputmode="decimal" autocomplete="off" value="1,000" aria-invalid="true"`) ||
 		!strings.Contains(r.Body, `value="2027-Q1">`) {
 		t.Fatalf("page: %d\n%s", r.StatusCode, r.Body)
+	}
+	r = getPlan(t, h, map[string]string{"target": "100000", "period": "Q1", "lookback": "36", "format": "html"})
+	for _, want := range []string{
+		`<li><a href="#period">Period</a>: must be a year`,
+		`<li><a href="#lookback">Rates from the last … months</a>: must be a whole number of months from 1 to 24`,
+	} {
+		if r.StatusCode != 400 || !strings.Contains(r.Body, want) {
+			t.Errorf("page: %d, want %q in\n%s", r.StatusCode, want, r.Body)
+		}
 	}
 }
 
