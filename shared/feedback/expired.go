@@ -75,8 +75,10 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 	v.FreshButton = false
 	switch out {
 	case handoff.Sent:
+		v.Title = "Fresh links sent" // what the press did, not the expiry it fixed
 		v.Message = "We have emailed you this lead's alert again with fresh links. Check your inbox."
 	case handoff.AlreadySent:
+		v.Title = "Fresh links already sent"
 		v.Message = "Fresh links for this lead went to you within the last " + handoff.Hours(handoff.FreshLinksWindow) + ". Check your inbox; nothing new was sent."
 	case handoff.NotWaiting:
 		v.Message = "Sales already answered this lead, so there is nothing to do with this link."
@@ -87,6 +89,7 @@ func (h *Handler) expired(ctx context.Context, req httpapi.Request, log *slog.Lo
 	case handoff.Deferred: // an email to sales about it was refused lately
 		v.Message = "Our last email to sales about this lead could not be delivered, so nothing was sent now. Please ask marketing for this lead."
 	default: // recovered, unconfirmed: an earlier press's email went or is being decided
+		v.Title = "Fresh links on their way"
 		v.Message = "The fresh links are being sent. Check your inbox in a minute."
 	}
 	log.Info("feedback", "status", http.StatusOK, "outcome", "fresh_links_"+string(out))

@@ -59,6 +59,12 @@ func TestExpiredLinkOffersFreshLinks(t *testing.T) {
 			if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "emailed you") || strings.Contains(r.Body, freshButton) {
 				t.Fatalf("POST fresh_links = %d:\n%s", r.StatusCode, r.Body)
 			}
+			// The heading says what happened, not the failure the rep
+			// just fixed ("This link has expired" over "We have emailed
+			// you…" reads as if the press did not work).
+			if !strings.Contains(r.Body, "<h1>Fresh links sent</h1>") || !strings.Contains(r.Body, "<title>Fresh links sent</title>") {
+				t.Errorf("page after the press is not headed \"Fresh links sent\":\n%s", r.Body)
+			}
 			if len(fresh.calls) != 1 || fresh.calls[0] != "L1 ana@example.com" {
 				t.Fatalf("asked for %v, want L1 for ana", fresh.calls)
 			}
@@ -69,7 +75,8 @@ func TestExpiredLinkOffersFreshLinks(t *testing.T) {
 				t.Fatalf("press after the rep left = %d:\n%s", r.StatusCode, r.Body)
 			}
 			fresh.out = handoff.AlreadySent
-			if r := f.do(t, http.MethodPost, tok, "fresh_links=1"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "nothing new was sent") {
+			if r := f.do(t, http.MethodPost, tok, "fresh_links=1"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "nothing new was sent") ||
+				!strings.Contains(r.Body, "<h1>Fresh links already sent</h1>") {
 				t.Fatalf("second press = %d:\n%s", r.StatusCode, r.Body)
 			}
 			// An email to sales about the lead was refused lately: the page
