@@ -165,6 +165,10 @@ func standing(l lead.Lead, now time.Time, speed float64, loc *time.Location) str
 		switch {
 		case o.SentAt.IsZero() && !o.DueAt.IsZero():
 			parts = append(parts, "confirmation email "+when(o.DueAt))
+		case !o.SentAt.IsZero() && !now.Before(o.SentAt.Add(lead.ConfirmationTTL)):
+			// Its link can no longer be used: nothing is waiting.
+			parts = append(parts, "confirmation link expired "+o.SentAt.Add(lead.ConfirmationTTL).In(loc).Format("Mon 02 Jan 15:04 MST")+
+				", unused (a new post of the address with the box ticked sends a new one)")
 		case !o.SentAt.IsZero():
 			parts = append(parts, "confirmation email sent, waiting for the click")
 		}

@@ -56,6 +56,10 @@ func TestNextAction(t *testing.T) {
 			want: "alert to sales owed: goes out on the next schedule tick (the lead itself is suppressed: unsubscribe)"},
 		{name: "waiting for the click", lead: lead.Lead{Stage: lead.StageNurturing, OptIn: &lead.ConsentRequest{SentAt: now.Add(-time.Hour)}, Nurture: &lead.Nurture{NoSequence: lead.NoConsent}},
 			want: "confirmation email sent, waiting for the click"},
+		// Its link works 7 days: after that nobody can click it, and the
+		// table says so rather than "waiting" for a click that cannot come.
+		{name: "confirmation link expired", lead: lead.Lead{Stage: lead.StageNurturing, OptIn: &lead.ConsentRequest{SentAt: now.Add(-8 * 24 * time.Hour)}, Nurture: &lead.Nurture{NoSequence: lead.NoConsent}},
+			want: "confirmation link expired Mon 30 Nov 09:00 UTC, unused (a new post of the address with the box ticked sends a new one)"},
 		{name: "nurture step", lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now.Add(25 * time.Hour)}},
 			want: "nurture cold-education step tips due Wed 10:00 UTC (in 1d1h)"},
 		{name: "nurture step due", lead: lead.Lead{Stage: lead.StageNurturing, Nurture: &lead.Nurture{Sequence: "cold-education", Step: "tips", NextAt: now}},
