@@ -28,6 +28,7 @@ fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0;margin:.9r
 .choices{display:flex;flex-wrap:wrap;gap:.5rem}.choices label{display:inline-flex;gap:.45rem;align-items:center;margin:0;padding:.45rem .85rem;border:1px solid #7d8797;border-radius:999px;font-weight:400;cursor:pointer}
 .choices input{width:auto;margin:0}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}small{color:#5a6472}
+.req{color:#b42318}.note{margin:.9rem 0 0}
 </style></head><body><main>
 <h1>See leadflow on your own funnel</h1>
 <p>Tell us a little about your team: book a demo, get our newsletter, or download the speed-to-lead benchmark.</p>
@@ -35,7 +36,8 @@ fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0;margin:.9r
 <fieldset><legend>What would you like?</legend><div class="choices">
 {{range .Choices}}<label for="form_type_{{.Value}}"><input type="radio" id="form_type_{{.Value}}" name="form_type" value="{{.Value}}"{{if .Checked}} checked{{end}} required> {{.Label}}</label>
 {{end}}</div></fieldset>
-<label for="email">Work email *</label><input id="email" name="email" type="email" maxlength="254" required autocomplete="email">
+<p class="note"><small>Fields marked * are required.</small></p>
+<label for="email">Work email<span class="req" aria-hidden="true"> *</span></label><input id="email" name="email" type="email" maxlength="254" required autocomplete="email">
 <div class="row"><div><label for="name">Name{{template "star" .Req.name}}</label><input id="name" name="name" maxlength="200" autocomplete="name"{{template "req" .Req.name}}></div>
 <div><label for="company">Company{{template "star" .Req.company}}</label><input id="company" name="company" maxlength="200" autocomplete="organization"{{template "req" .Req.company}}></div></div>
 <div class="row"><div><label for="job_title">Job title{{template "star" .Req.job_title}}</label><input id="job_title" name="job_title" maxlength="200" autocomplete="organization-title"{{template "req" .Req.job_title}}></div>
@@ -58,7 +60,7 @@ fieldset{border:0;margin:0;padding:0}legend{font-weight:600;padding:0;margin:.9r
 <p><small>Demo page of the local stack. Try <a href="?utm_source=linkedin&amp;utm_medium=paid_social&amp;utm_campaign=q4-demo&amp;campaign=q4-demo&amp;variant=b">a campaign link</a>.</small></p>
 </form></main>
 <script src="/t/s.js" async></script></body></html>
-{{define "star"}}{{if .}} *{{end}}{{end}}{{define "req"}}{{if .}} required{{end}}{{end}}`))
+{{define "star"}}{{if .}}<span class="req" aria-hidden="true"> *</span>{{end}}{{end}}{{define "req"}}{{if .}} required{{end}}{{end}}`))
 
 // Choice is one answer to "What would you like?": the form_type it posts
 // (a qualification signal, form:<type>, in shared/qualify/default.yaml).

@@ -95,8 +95,14 @@ func TestCampaignLinkMarksRequiredFields(t *testing.T) {
 		if strings.Join(got, " ") != want {
 			t.Errorf("%s: required %v, want %s", query, got, want)
 		}
-		if want != "email" && !strings.Contains(rec.Body.String(), `<label for="company_size">Company size *</label>`) {
-			t.Errorf("%s: the label of a required field has no *", query)
+		// The * is for the eye (the page says what it means); a screen
+		// reader announces "required" from the attribute, not "star".
+		if want != "email" && !strings.Contains(rec.Body.String(), `<label for="company_size">Company size<span class="req" aria-hidden="true"> *</span></label>`) {
+			t.Errorf("%s: the label of a required field has no * hidden from screen readers", query)
+		}
+		if !strings.Contains(rec.Body.String(), `<label for="email">Work email<span class="req" aria-hidden="true"> *</span></label>`) ||
+			!strings.Contains(rec.Body.String(), `Fields marked * are required.`) {
+			t.Errorf("%s: the email's * is read aloud, or the page does not say what * means", query)
 		}
 	}
 }
