@@ -83,15 +83,25 @@ func (h *Handler) page(p problem, req httpapi.Request, heading string, refused b
 		Current string
 	}{problem: p, Heading: heading, Back: h.backLink(req, form, c), Refused: refused}
 	// In the form's order, as the person met the fields (the API sorts
-	// them by name); what the form does not ask after them.
+	// them by name); what the form does not ask after them. Without a
+	// campaign file to say it (a site's own form), or among the fields
+	// it does not ask, the order the browser posted them in, which is
+	// the page's.
 	fields := slices.Clone(p.Fields)
+	posted := postedOrder(req)
 	at := func(f lead.FieldError) int {
 		if i := c.Position(f.Field); i >= 0 {
 			return i
 		}
 		return math.MaxInt
 	}
-	slices.SortStableFunc(fields, func(a, b lead.FieldError) int { return cmp.Compare(at(a), at(b)) })
+	in := func(f lead.FieldError) int {
+		if i, ok := posted[f.Field]; ok {
+			return i
+		}
+		return math.MaxInt
+	}
+	slices.SortStableFunc(fields, func(a, b lead.FieldError) int { return cmp.Or(cmp.Compare(at(a), at(b)), cmp.Compare(in(a), in(b))) })
 	for _, f := range fields {
 		data.Fields = append(data.Fields, labelled{c.Label(f.Field), f.Reason})
 		if f.Reason == reasonRequired && f.Field != "email" && c != nil && c.Status == campaign.Live && !refused { // every copy of the form asks the email
@@ -165,6 +175,31 @@ func postedForm(req httpapi.Request) url.Values {
 		v[k] = vs[len(vs)-1:]
 	}
 	return v
+}
+
+// postedOrder is where each field first comes in the posted form body
+// (browsers send them in the page's order), by the API's field names:
+// answers[crm] is answers.crm.
+func postedOrder(req httpapi.Request) map[string]int {
+	body, err := httpapi.Body(req, MaxBody)
+	if err != nil {
+		return nil
+	}
+	order := map[string]int{}
+	for i, pair := range strings.Split(string(body), "&") {
+		k, _, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			continue
+		}
+		if key, ok := strings.CutPrefix(name, "answers["); ok && strings.HasSuffix(key, "]") {
+			name = "answers." + strings.TrimSuffix(key, "]")
+		}
+		if _, seen := order[name]; !seen {
+			order[name] = i
+		}
+	}
+	return order
 }
 
 // backLink is the way back to the form: the page the browser says the

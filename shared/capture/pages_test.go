@@ -513,3 +513,23 @@ func TestFormErrorPageListsProblemsInTheFormsOrder(t *testing.T) {
 		t.Errorf("want Work email, Company, Company size, then utm_source (positions %v):\n%s", order, resp.Body)
 	}
 }
+
+// TestFormErrorPageOfNoCampaignListsProblemsInThePostsOrder: a site's own
+// form of no campaign (the local demo landing page) has no campaign file
+// to say its order, but the browser posts its fields in the order the
+// page shows them: the problems follow it (Work email before Country),
+// not the API's alphabetical field names.
+func TestFormErrorPageOfNoCampaignListsProblemsInThePostsOrder(t *testing.T) {
+	h := newHandler(memstore.New(), &bytes.Buffer{})
+	h.Campaigns, h.BaseURL = campaigns(t, map[string]string{}), "https://leads.example.com"
+	resp, _ := h.Handle(context.Background(), post("application/x-www-form-urlencoded",
+		"form_type=demo_request&email=nope&name=Ann&country=Germany&answers%5Bcrm%5D="+strings.Repeat("x", 1001)+"&consent_text_version=2026-09",
+		"referer", "https://www.example.com/"))
+	var order []int
+	for _, label := range []string{"<strong>Work email</strong>", "<strong>Country</strong>", "<strong>Crm</strong>"} {
+		order = append(order, strings.Index(resp.Body, label))
+	}
+	if resp.StatusCode != 400 || !slices.IsSorted(order) || order[0] < 0 {
+		t.Errorf("want Work email, Country, then Crm (positions %v):\n%s", order, resp.Body)
+	}
+}
