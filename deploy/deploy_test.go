@@ -126,6 +126,17 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"      Timeout: 55\n", "      Timeout: 60\n",
 		"      ReservedConcurrentExecutions: 1\n", "",
 		"\nConditions:\n", "  Unchecked:\n    Type: String\n    Description: A parameter added without a pattern.\n    Default: \"\"\n\nConditions:\n",
+		// One capture 5xx paging twice (its ERROR line, and a metric
+		// alarm on CaptureServerErrors paging on its own), every ERROR-line
+		// alarm paging besides its function's failing alarm, an alarm
+		// left out of every composite, and the dead-letter page not held
+		// back while the function that filled the queue pages.
+		"          TreatMissingData: notBreaching\n\n  NurtureTickFailedAlarm:", "          TreatMissingData: notBreaching\n          AlarmActions: [!Ref AlarmTopic]\n\n"+
+			"  CaptureServerErrorsAlarm:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n      AlarmDescription: Capture answered 5xx.\n"+
+			"      Namespace: !Sub \"leadflow/${AWS::StackName}\"\n      MetricName: CaptureServerErrors\n      Statistic: Sum\n      Period: 300\n"+
+			"      EvaluationPeriods: 1\n      Threshold: 0\n      ComparisonOperator: GreaterThanThreshold\n      AlarmActions: [!Ref AlarmTopic]\n\n  NurtureTickFailedAlarm:",
+		` OR ALARM("${PublisherIteratorAgeAlarm.Arn}")'`, `'`,
+		"      ActionsSuppressor: !GetAtt FunctionsFailingAlarm.Arn\n", "",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +164,10 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"NurtureFunction: Timeout 60 s: want under the 60 s between ticks",
 		"NurtureFunction: ReservedConcurrentExecutions <nil>, want 1",
 		"Unchecked: a String parameter without AllowedPattern or AllowedValues takes any typo",
+		"CaptureErrorLogsAlarm: pages through [CaptureErrorLogsAlarm CaptureFailingAlarm]: one fault would page 2 times",
+		"CaptureFunction: its alarms [CaptureErrorLogsAlarm CaptureErrorsAlarm CaptureServerErrorsAlarm CaptureThrottlesAlarm] page through [CaptureErrorLogsAlarm CaptureFailingAlarm CaptureServerErrorsAlarm]",
+		"PublisherIteratorAgeAlarm: pages no one",
+		"DeadLetterQueueAlarm: pages while NurtureFunction, whose failures fill DeadLetterQueue, is paging already",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -262,10 +277,6 @@ func deployProblems(doc map[string]any) []string {
 	alarmsOn := map[string][]string{} // function logical id → alarmed metrics
 	for _, a := range byType["AWS::CloudWatch::Alarm"] {
 		p := props(a)
-		actions, _ := json.Marshal(p["AlarmActions"])
-		if !strings.Contains(string(actions), `"AlarmTopic"`) {
-			bad("%s: does not notify the AlarmTopic", a)
-		}
 		for _, d := range asList(p["Dimensions"]) {
 			dm := d.(map[string]any)
 			if dm["Name"] == "FunctionName" {
@@ -279,6 +290,7 @@ func deployProblems(doc map[string]any) []string {
 			bad("%s: alarms on %v, which no function emits and no metric filter counts", a, p["MetricName"])
 		}
 	}
+	pagingProblems(res, byType, props, bad)
 	// The alarms #13 asks for beside the per-function ones, on the metric
 	// CloudWatch actually has (SES publishes its account reputation as
 	// Reputation.BounceRate and Reputation.ComplaintRate, fractions, with no
@@ -288,7 +300,6 @@ func deployProblems(doc map[string]any) []string {
 		threshold         float64
 	}{
 		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", 0},
-		{"leadflow", metrics.CaptureServerErrors, 0},
 		{"leadflow", metrics.TickFailures, 0},
 		{"leadflow", metrics.SLABreaches, 0},
 		{"AWS/SES", "Reputation.BounceRate", 0.04},
@@ -1276,4 +1287,188 @@ func paramTags(t reflect.Type) map[string]string {
 		}
 	}
 	return out
+}
+
+// alarmRef is an alarm a composite alarm's rule names:
+// ALARM("${CaptureErrorsAlarm.Arn}") or ALARM(${CaptureErrorsAlarm}).
+var alarmRef = regexp.MustCompile(`ALARM\(\s*"?\$\{([A-Za-z0-9]+)(?:\.Arn)?\}"?\s*\)`)
+
+// failureMetrics are the product's metrics a function writes on the log
+// lines of its failures: alarms on them are that function's failure
+// signals, as its Errors or its ERROR lines are.
+var failureMetrics = map[string]string{
+	metrics.CaptureServerErrors: "CaptureFunction",
+	metrics.TickFailures:        "NurtureFunction",
+}
+
+// pagingProblems checks that every alarm reaches the alarm topic exactly
+// once, and that one fault pages once: the alarms on one function's
+// failures (its errors, throttles, ERROR lines, iterator age and the
+// failure metrics it writes) all page through one alarm, and the
+// dead-letter queue's page is held back while the function whose
+// failure filled the queue is paging.
+func pagingProblems(res map[string]any, byType map[string][]string, props func(string) map[string]any, bad func(string, ...any)) {
+	paging := func(id string) bool {
+		actions, _ := json.Marshal(props(id)["AlarmActions"])
+		return strings.Contains(string(actions), `"AlarmTopic"`)
+	}
+	parents := map[string][]string{}   // alarm → composites whose rule names it
+	suppressors := map[string]string{} // composite → its ActionsSuppressor
+	suppressing := map[string]bool{}
+	composites := byType["AWS::CloudWatch::CompositeAlarm"]
+	for _, c := range composites {
+		rule, _ := dig(props(c), "AlarmRule", "Fn::Sub").(string)
+		refs := alarmRef.FindAllStringSubmatch(rule, -1)
+		if len(refs) == 0 {
+			bad("%s: AlarmRule %v names no alarm of the stack (want !Sub ALARM(\"${<Alarm>.Arn}\") OR …)", c, props(c)["AlarmRule"])
+		}
+		for _, r := range refs {
+			if _, ok := res[r[1]]; !ok {
+				bad("%s: AlarmRule names %s, which the stack does not have", c, r[1])
+			}
+			parents[r[1]] = append(parents[r[1]], c)
+		}
+		if s, ok := dig(props(c), "ActionsSuppressor", "Fn::GetAtt").([]any); ok && len(s) > 0 {
+			suppressors[c] = fmt.Sprint(s[0])
+			suppressing[fmt.Sprint(s[0])] = true
+		}
+	}
+	var pagesOf func(id string, depth int) []string
+	pagesOf = func(id string, depth int) []string {
+		var out []string
+		if paging(id) {
+			out = append(out, id)
+		}
+		if depth > 10 {
+			return out
+		}
+		for _, p := range parents[id] {
+			for _, q := range pagesOf(p, depth+1) {
+				if !slices.Contains(out, q) {
+					out = append(out, q)
+				}
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	// Below a composite: the alarms its rule names, transitively.
+	var below func(id string, depth int) []string
+	below = func(id string, depth int) []string {
+		if _, ok := res[id]; !ok {
+			return nil
+		}
+		out := []string{id}
+		if depth > 10 {
+			return out
+		}
+		rule, _ := dig(props(id), "AlarmRule", "Fn::Sub").(string)
+		for _, r := range alarmRef.FindAllStringSubmatch(rule, -1) {
+			out = append(out, below(r[1], depth+1)...)
+		}
+		return out
+	}
+
+	for _, a := range append(slices.Clone(byType["AWS::CloudWatch::Alarm"]), composites...) {
+		if suppressing[a] && !paging(a) && len(parents[a]) == 0 {
+			continue // it holds back another alarm's page, and pages nothing itself
+		}
+		switch pages := pagesOf(a, 0); len(pages) {
+		case 0:
+			bad("%s: pages no one (neither it nor a composite alarm naming it notifies the AlarmTopic)", a)
+		case 1:
+		default:
+			bad("%s: pages through %v: one fault would page %d times", a, pages, len(pages))
+		}
+	}
+
+	// A function's failure signals, and the one alarm they page through.
+	signals := map[string][]string{}  // function → its metric alarms
+	errorLines := map[string]string{} // metric a filter on a function's log group writes → function
+	for _, f := range byType["AWS::Logs::MetricFilter"] {
+		p := props(f)
+		g, _ := dig(p, "LogGroupName", "Ref").(string)
+		for _, fn := range byType["AWS::Lambda::Function"] {
+			if dig(props(fn), "LoggingConfig", "LogGroup", "Ref") == g && g != "" {
+				for _, tr := range asList(p["MetricTransformations"]) {
+					errorLines[fmt.Sprint(dig(tr, "MetricName"))] = fn
+				}
+			}
+		}
+	}
+	for _, a := range byType["AWS::CloudWatch::Alarm"] {
+		p := props(a)
+		name := fmt.Sprint(p["MetricName"])
+		for _, d := range asList(p["Dimensions"]) {
+			if dm := d.(map[string]any); dm["Name"] == "FunctionName" {
+				if ref, ok := dig(dm, "Value", "Ref").(string); ok {
+					signals[ref] = append(signals[ref], a)
+				}
+			}
+		}
+		if _, ok := dig(p, "Namespace", "Fn::Sub").(string); ok {
+			if fn := errorLines[name]; fn != "" {
+				signals[fn] = append(signals[fn], a)
+			} else if fn := failureMetrics[name]; fn != "" {
+				signals[fn] = append(signals[fn], a)
+			}
+		}
+	}
+	pageOf := map[string]string{} // function → the alarm its failures page through
+	for _, fn := range byType["AWS::Lambda::Function"] {
+		var pages []string
+		for _, a := range signals[fn] {
+			for _, p := range pagesOf(a, 0) {
+				if !slices.Contains(pages, p) {
+					pages = append(pages, p)
+				}
+			}
+		}
+		sort.Strings(pages)
+		if len(pages) > 1 {
+			sort.Strings(signals[fn])
+			bad("%s: its alarms %v page through %v: one fault of it would page %d times", fn, signals[fn], pages, len(pages))
+		} else if len(pages) == 1 {
+			pageOf[fn] = pages[0]
+		}
+	}
+
+	// Every queue is a dead-letter queue: each has an alarm on messages
+	// waiting, whose page is held back while a function sending to it pages.
+	for _, q := range byType["AWS::SQS::Queue"] {
+		var alarms []string
+		for _, a := range byType["AWS::CloudWatch::Alarm"] {
+			p := props(a)
+			for _, d := range asList(p["Dimensions"]) {
+				if dm := d.(map[string]any); dm["Name"] == "QueueName" && fmt.Sprint(dig(dm, "Value", "Fn::GetAtt")) == fmt.Sprint([]any{q, "QueueName"}) &&
+					p["MetricName"] == "ApproximateNumberOfMessagesVisible" && p["Threshold"] == 0.0 && p["ComparisonOperator"] == "GreaterThanThreshold" {
+					alarms = append(alarms, a)
+				}
+			}
+		}
+		if len(alarms) == 0 {
+			bad("%s: no alarm on its ApproximateNumberOfMessagesVisible > 0 (failures would wait there unseen, and expire)", q)
+			continue
+		}
+		var senders []string
+		for _, typ := range []string{"AWS::Lambda::EventInvokeConfig", "AWS::Lambda::EventSourceMapping"} {
+			for _, c := range byType[typ] {
+				dest, _ := json.Marshal(props(c)["DestinationConfig"])
+				if fn, ok := dig(props(c), "FunctionName", "Ref").(string); ok && strings.Contains(string(dest), `"`+q+`"`) && !slices.Contains(senders, fn) {
+					senders = append(senders, fn)
+				}
+			}
+		}
+		sort.Strings(senders)
+		for _, a := range alarms {
+			for _, page := range pagesOf(a, 0) {
+				held := below(suppressors[page], 0)
+				for _, fn := range senders {
+					if pageOf[fn] != "" && !slices.Contains(held, pageOf[fn]) {
+						bad("%s: pages while %s, whose failures fill %s, is paging already (its ActionsSuppressor does not cover %s)", page, fn, q, pageOf[fn])
+					}
+				}
+			}
+		}
+	}
 }
