@@ -27,6 +27,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/leadflow/leadflow/local/sam"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app/reportsfn"
 	"github.com/leadflow/leadflow/shared/config"
@@ -137,6 +138,10 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 			"      EvaluationPeriods: 1\n      Threshold: 0\n      ComparisonOperator: GreaterThanThreshold\n      AlarmActions: [!Ref AlarmTopic]\n\n  NurtureTickFailedAlarm:",
 		` OR ALARM("${PublisherIteratorAgeAlarm.Arn}")'`, `'`,
 		"      ActionsSuppressor: !GetAtt FunctionsFailingAlarm.Arn\n", "",
+		// The operator paged for every SLA breach, a sales matter.
+		` AND ALARM("${NoSalesAnswersAlarm.Arn}")'`, `'`,
+		`FilterPattern: '{ $.msg = "feedback" && $.status = 200 }'`, `FilterPattern: '{ $.msg = "feedback*" }'`,
+		"          MetricName: SalesAnswers\n", "          MetricName: RepAnswers\n",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +153,10 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"TrackFunction: no LoggingConfig.LogGroup",
 		"no alarm on AWS/SES Reputation.BounceRate > 0.04",
 		"no alarm on AWS/SES Reputation.ComplaintRate > 0.0008",
-		"no alarm on leadflow SlaBreaches > 0",
+		"SlaBreachesPileUpAlarm: alarms on SlaBreaches with dimensions",
+		"SlaBreachesPileUpAlarm: pages through [SlaBreachesAlarm] on SLA breaches alone",
+		"SalesAnswersFilter: writes RepAnswers, but no test checks its pattern",
+		`SalesAnswersFilter: filter pattern "{ $.msg = \"feedback*\" }": term`,
 		"no alarm on AWS/Lambda IteratorAge > 600000",
 		"SalesAddress: must have no default and MinLength 1",
 		`SalesAddress: defaults to "sales@example.com", an example's value`,
@@ -259,12 +267,21 @@ func deployProblems(doc map[string]any) []string {
 			if ns, _ := dig(tr, "MetricNamespace", "Fn::Sub").(string); !strings.HasPrefix(ns, "leadflow/") {
 				bad("%s: writes %s outside the stack's namespace leadflow/<stack>", f, name)
 			}
-			if ok, why := countsErrorLines(fmt.Sprint(p["FilterPattern"])); ok {
+			ok, why := countsErrorLines(fmt.Sprint(p["FilterPattern"]))
+			switch {
+			case ok:
 				if g, _ := dig(p, "LogGroupName", "Ref").(string); g != "" {
 					errorLogsOf[g] = name
 				}
-			} else {
+			case strings.Contains(name, "ErrorLogLines"):
 				bad("%s: filter pattern %q: %s", f, p["FilterPattern"], why)
+			default:
+				if _, err := sam.FilterMatches(fmt.Sprint(p["FilterPattern"]), nil); err != nil {
+					bad("%s: %v", f, err)
+				}
+				if provenFilters[name] == "" {
+					bad("%s: writes %s, but no test checks its pattern against the lines the code writes (add one, and it to provenFilters)", f, name)
+				}
 			}
 		}
 	}
@@ -289,6 +306,9 @@ func deployProblems(doc map[string]any) []string {
 			!slices.Contains(metrics.All, fmt.Sprint(p["MetricName"])) && !filtered[fmt.Sprint(p["MetricName"])] {
 			bad("%s: alarms on %v, which no function emits and no metric filter counts", a, p["MetricName"])
 		}
+		if _, ok := dig(p, "Namespace", "Fn::Sub").(string); ok && len(asList(p["Dimensions"])) > 0 {
+			bad("%s: alarms on %v with dimensions %v, which the functions' metrics do not carry: it would never fire", a, p["MetricName"], p["Dimensions"])
+		}
 	}
 	pagingProblems(res, byType, props, bad)
 	// The alarms #13 asks for beside the per-function ones, on the metric
@@ -301,7 +321,6 @@ func deployProblems(doc map[string]any) []string {
 	}{
 		{"AWS/SQS", "ApproximateNumberOfMessagesVisible", 0},
 		{"leadflow", metrics.TickFailures, 0},
-		{"leadflow", metrics.SLABreaches, 0},
 		{"AWS/SES", "Reputation.BounceRate", 0.04},
 		{"AWS/SES", "Reputation.ComplaintRate", 0.0008},
 		{"AWS/Lambda", "IteratorAge", 600000}, // the publisher stuck or far behind
@@ -400,7 +419,7 @@ func deployProblems(doc map[string]any) []string {
 		}
 		for _, w := range v.Widgets {
 			for _, m := range w.Properties.Metrics {
-				if len(m) > 1 && m[0] == "x" && !slices.Contains(metrics.All, fmt.Sprint(m[1])) {
+				if len(m) > 1 && m[0] == "x" && !slices.Contains(metrics.All, fmt.Sprint(m[1])) && !filtered[fmt.Sprint(m[1])] {
 					bad("%s: shows %v, which no function emits", d, m[1])
 				}
 			}
@@ -1293,6 +1312,13 @@ func paramTags(t reflect.Type) map[string]string {
 // ALARM("${CaptureErrorsAlarm.Arn}") or ALARM(${CaptureErrorsAlarm}).
 var alarmRef = regexp.MustCompile(`ALARM\(\s*"?\$\{([A-Za-z0-9]+)(?:\.Arn)?\}"?\s*\)`)
 
+// provenFilters are the metric filters other than the ERROR-line ones,
+// by metric name, and the test that runs the template's pattern against
+// the lines the code writes.
+var provenFilters = map[string]string{
+	"SalesAnswers": "shared/app TestSalesAnswersFilter",
+}
+
 // failureMetrics are the product's metrics a function writes on the log
 // lines of its failures: alarms on them are that function's failure
 // signals, as its Errors or its ERROR lines are.
@@ -1384,14 +1410,16 @@ func pagingProblems(res map[string]any, byType map[string][]string, props func(s
 
 	// A function's failure signals, and the one alarm they page through.
 	signals := map[string][]string{}  // function → its metric alarms
-	errorLines := map[string]string{} // metric a filter on a function's log group writes → function
+	errorLines := map[string]string{} // the metric counting a function's ERROR lines → function
 	for _, f := range byType["AWS::Logs::MetricFilter"] {
 		p := props(f)
 		g, _ := dig(p, "LogGroupName", "Ref").(string)
 		for _, fn := range byType["AWS::Lambda::Function"] {
 			if dig(props(fn), "LoggingConfig", "LogGroup", "Ref") == g && g != "" {
 				for _, tr := range asList(p["MetricTransformations"]) {
-					errorLines[fmt.Sprint(dig(tr, "MetricName"))] = fn
+					if name := fmt.Sprint(dig(tr, "MetricName")); strings.Contains(name, "ErrorLogLines") {
+						errorLines[name] = fn
+					}
 				}
 			}
 		}
@@ -1431,6 +1459,35 @@ func pagingProblems(res map[string]any, byType map[string][]string, props func(s
 		} else if len(pages) == 1 {
 			pageOf[fn] = pages[0]
 		}
+	}
+
+	// SLA breaches are the sales team's (escalated to the team lead by
+	// email): they page the operator only together with no answers from
+	// sales at all, which is what alerts not reaching the reps look like.
+	slaAlarms := 0
+	for _, a := range byType["AWS::CloudWatch::Alarm"] {
+		p := props(a)
+		if _, ok := dig(p, "Namespace", "Fn::Sub").(string); !ok || p["MetricName"] != metrics.SLABreaches {
+			continue
+		}
+		slaAlarms++
+		for _, page := range pagesOf(a, 0) {
+			rule, _ := dig(props(page), "AlarmRule", "Fn::Sub").(string)
+			quiet := false
+			for _, r := range alarmRef.FindAllStringSubmatch(rule, -1) {
+				q := props(r[1])
+				if q["MetricName"] == "SalesAnswers" && q["ComparisonOperator"] == "LessThanThreshold" && q["Threshold"] == 1.0 &&
+					q["TreatMissingData"] == "breaching" && q["Period"] == p["Period"] {
+					quiet = true
+				}
+			}
+			if !quiet || strings.Contains(rule, " OR ") || !strings.Contains(rule, " AND ") {
+				bad("%s: pages through [%s] on SLA breaches alone: want AND an alarm on SalesAnswers < 1 over the same period, missing data breaching (nobody in sales answering)", a, page)
+			}
+		}
+	}
+	if slaAlarms == 0 {
+		bad("no alarm on SlaBreaches: alerts that never reach the reps would page no one")
 	}
 
 	// Every queue is a dead-letter queue: each has an alarm on messages

@@ -30,6 +30,15 @@ type Template struct {
 	TableID   string
 	// Types maps every resource's logical id to its type.
 	Types map[string]string
+	// filters are the metric filters' patterns by logical id (those
+	// written out, not by Fn::ForEach).
+	filters map[string]string
+}
+
+// FilterPattern is the pattern of the metric filter with logical id id.
+func (t *Template) FilterPattern(id string) (string, bool) {
+	p, ok := t.filters[id]
+	return p, ok
 }
 
 // Function is one AWS::Serverless::Function as the local stack needs it.
@@ -128,9 +137,14 @@ func Load(path string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sam: %s: %w", path, err)
 	}
-	t := &Template{CF: cf, Types: map[string]string{}}
+	t := &Template{CF: cf, Types: map[string]string{}, filters: map[string]string{}}
 	for id, r := range raw {
 		t.Types[id] = fmt.Sprint(r["Type"])
+		if r["Type"] == "AWS::Logs::MetricFilter" {
+			if p, ok := r["Properties"].(map[string]any)["FilterPattern"].(string); ok {
+				t.filters[id] = p
+			}
+		}
 	}
 	for id, tbl := range cf.GetAllDynamoDBTableResources() {
 		if t.Table != nil {
