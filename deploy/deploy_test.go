@@ -1529,3 +1529,69 @@ func pagingProblems(res map[string]any, byType map[string][]string, props func(s
 		}
 	}
 }
+
+// TestAlarmRunbooks: every alarm that pages, and every metric alarm
+// behind one, says in its description where the README tells the
+// operator what to do — a heading that exists.
+func TestAlarmRunbooks(t *testing.T) {
+	root := testenv.Root(t)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := transformed(t, filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range runbookProblems(string(readme), doc) {
+		t.Error(p)
+	}
+	bad := strings.Replace(string(readme), "#### When the SLA alarm fires\n", "#### SLA breaches\n", 1)
+	got := strings.Join(runbookProblems(bad, doc), "\n")
+	for _, want := range []string{
+		`SlaBreachesAlarm: its runbook "When the SLA alarm fires" is no heading of the README`,
+		`NoSalesAnswersAlarm: its runbook "When the SLA alarm fires" is no heading of the README`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not reported: %q\nreported:\n%s", want, got)
+		}
+	}
+}
+
+// runbookRef is how an alarm's description points to its runbook.
+var runbookRef = regexp.MustCompile(`Runbook: README "([^"]+)"`)
+
+func runbookProblems(readme string, doc map[string]any) []string {
+	var out []string
+	headings := map[string]bool{}
+	for _, line := range strings.Split(readme, "\n") {
+		if h := strings.TrimLeft(line, "#"); h != line && strings.HasPrefix(h, " ") {
+			headings[strings.TrimSpace(h)] = true
+		}
+	}
+	res, _ := doc["Resources"].(map[string]any)
+	for id, r := range res {
+		typ := r.(map[string]any)["Type"]
+		if typ != "AWS::CloudWatch::Alarm" && typ != "AWS::CloudWatch::CompositeAlarm" {
+			continue
+		}
+		p, _ := r.(map[string]any)["Properties"].(map[string]any)
+		actions, _ := json.Marshal(p["AlarmActions"])
+		if typ == "AWS::CloudWatch::CompositeAlarm" && !strings.Contains(string(actions), `"AlarmTopic"`) {
+			continue // holds back another alarm's page; pages no one
+		}
+		desc, _ := p["AlarmDescription"].(string)
+		if s, ok := dig(p, "AlarmDescription", "Fn::Sub").(string); ok {
+			desc = s
+		}
+		m := runbookRef.FindStringSubmatch(desc)
+		switch {
+		case m == nil:
+			out = append(out, fmt.Sprintf(`%s: its description names no runbook (Runbook: README "<heading>"): %q`, id, desc))
+		case !headings[m[1]]:
+			out = append(out, fmt.Sprintf("%s: its runbook %q is no heading of the README", id, m[1]))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
