@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -24,6 +25,7 @@ import (
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/logx"
 )
 
 // Handlers are a function's triggers.
@@ -149,7 +151,7 @@ func Dispatch(h Handlers) func(ctx context.Context, payload json.RawMessage) (an
 			if err := json.Unmarshal(payload, &ev); err != nil {
 				return nil, err
 			}
-			return nil, h.Stream(ctx, ev)
+			return nil, scrubbed(h.Stream(ctx, ev))
 		}
 		if probe.RouteKey != "" && h.HTTP != nil {
 			var req httpapi.Request
@@ -165,6 +167,26 @@ func Dispatch(h Handlers) func(ctx context.Context, payload json.RawMessage) (an
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			return nil, err
 		}
-		return nil, h.Event(ctx, ev)
+		return nil, scrubbed(h.Event(ctx, ev))
 	}
 }
+
+// scrubbed is err with the addresses in its text replaced (logx.Scrub):
+// the Lambda runtime writes a returned error to the function's log as it
+// is, past logx, and Lambda puts it in the dead-letter message; an AWS
+// service's message may name an address (SES, the identity or recipient
+// it refused). It still wraps err for errors.Is and errors.As.
+func scrubbed(err error) error {
+	if err == nil || !strings.Contains(err.Error(), "@") {
+		return err
+	}
+	return &scrubbedError{msg: logx.Scrub(err.Error()), err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }

@@ -3,8 +3,11 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -59,6 +62,33 @@ func TestDispatchRoutesEachTriggerToItsHandler(t *testing.T) {
 	}
 	if _, err := d(context.Background(), []byte("not json")); err == nil {
 		t.Fatal("a non-JSON payload must fail")
+	}
+}
+
+// TestDispatchScrubsReturnedErrors: the Lambda runtime writes an error a
+// handler returns to the function's log as it is, outside logx, and into
+// the dead-letter message; an SES refusal naming an address (the digest's
+// recipient, a rep) must reach neither, while callers still see the cause.
+func TestDispatchScrubsReturnedErrors(t *testing.T) {
+	cause := errors.New("throttled")
+	failing := fmt.Errorf("send to Dana.Whitfield@northwind.example: MessageRejected: Email address is not verified: leads@acme.example: %w", cause)
+	d := app.Dispatch(app.Handlers{
+		Event:  func(context.Context, events.EventBridgeEvent) error { return failing },
+		Stream: func(context.Context, events.DynamoDBEvent) error { return failing },
+	})
+	stream, _ := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{{EventName: "INSERT", EventSource: "aws:dynamodb"}}})
+	schedule, err := os.ReadFile(filepath.Join(testenv.Root(t), "events", "nurture-schedule.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, payload := range map[string][]byte{"event": schedule, "stream": stream} {
+		_, err := d(context.Background(), payload)
+		if err == nil || strings.Contains(err.Error(), "@") || !strings.Contains(err.Error(), "send to <address>: MessageRejected") {
+			t.Errorf("%s: returned %v, want the error with its addresses scrubbed", name, err)
+		}
+		if !errors.Is(err, cause) {
+			t.Errorf("%s: %v no longer wraps its cause", name, err)
+		}
 	}
 }
 
