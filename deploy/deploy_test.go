@@ -142,6 +142,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		` AND ALARM("${NoSalesAnswersAlarm.Arn}")'`, `'`,
 		`FilterPattern: '{ $.msg = "feedback" && $.status = 200 }'`, `FilterPattern: '{ $.msg = "feedback*" }'`,
 		"          MetricName: SalesAnswers\n", "          MetricName: RepAnswers\n",
+		"      Threshold: 864000\n", "      Threshold: 1209600\n",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -156,6 +157,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"SlaBreachesPileUpAlarm: alarms on SlaBreaches with dimensions",
 		"SlaBreachesPileUpAlarm: pages through [SlaBreachesAlarm] on SLA breaches alone",
 		"SalesAnswersFilter: writes RepAnswers, but no test checks its pattern",
+		"DeadLetterQueue: no alarm on ApproximateAgeOfOldestMessage at least 2 days before its MessageRetentionPeriod 1.2096e+06 s",
 		`SalesAnswersFilter: filter pattern "{ $.msg = \"feedback*\" }": term`,
 		"no alarm on AWS/Lambda IteratorAge > 600000",
 		"SalesAddress: must have no default and MinLength 1",
@@ -1506,6 +1508,21 @@ func pagingProblems(res map[string]any, byType map[string][]string, props func(s
 		if len(alarms) == 0 {
 			bad("%s: no alarm on its ApproximateNumberOfMessagesVisible > 0 (failures would wait there unseen, and expire)", q)
 			continue
+		}
+		retention, _ := props(q)["MessageRetentionPeriod"].(float64)
+		expiring := false
+		for _, a := range byType["AWS::CloudWatch::Alarm"] {
+			p := props(a)
+			for _, d := range asList(p["Dimensions"]) {
+				th, _ := p["Threshold"].(float64)
+				if dm := d.(map[string]any); dm["Name"] == "QueueName" && fmt.Sprint(dig(dm, "Value", "Fn::GetAtt")) == fmt.Sprint([]any{q, "QueueName"}) &&
+					p["MetricName"] == "ApproximateAgeOfOldestMessage" && p["ComparisonOperator"] == "GreaterThanThreshold" && th > 0 && th <= retention-2*86400 {
+					expiring = true
+				}
+			}
+		}
+		if !expiring {
+			bad("%s: no alarm on ApproximateAgeOfOldestMessage at least 2 days before its MessageRetentionPeriod %v s (a message nobody handled would be dropped unseen)", q, retention)
 		}
 		var senders []string
 		for _, typ := range []string{"AWS::Lambda::EventInvokeConfig", "AWS::Lambda::EventSourceMapping"} {
