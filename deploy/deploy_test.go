@@ -143,6 +143,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		`FilterPattern: '{ $.msg = "feedback" && $.status = 200 }'`, `FilterPattern: '{ $.msg = "feedback*" }'`,
 		"          MetricName: SalesAnswers\n", "          MetricName: RepAnswers\n",
 		"      Threshold: 864000\n", "      Threshold: 1209600\n",
+		"      Namespace: !Sub \"leadflow/${AWS::StackName}\"\n      MetricName: NurtureTickFailures\n", "      Namespace: !Sub \"leadflow-${AWS::StackName}\"\n      MetricName: NurtureTickFailures\n",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +158,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"SlaBreachesPileUpAlarm: alarms on SlaBreaches with dimensions",
 		"SlaBreachesPileUpAlarm: pages through [SlaBreachesAlarm] on SLA breaches alone",
 		"SalesAnswersFilter: writes RepAnswers, but no test checks its pattern",
+		"NurtureTickFailedAlarm: reads namespace map[Fn::Sub:leadflow-${AWS::StackName}], the functions write map[map[Fn::Sub:leadflow/${AWS::StackName}]:true]",
 		"DeadLetterQueue: no alarm on ApproximateAgeOfOldestMessage at least 2 days before its MessageRetentionPeriod 1.2096e+06 s",
 		`SalesAnswersFilter: filter pattern "{ $.msg = \"feedback*\" }": term`,
 		"no alarm on AWS/Lambda IteratorAge > 600000",
@@ -313,6 +315,33 @@ func deployProblems(doc map[string]any) []string {
 		}
 	}
 	pagingProblems(res, byType, props, bad)
+
+	// The namespace the alarms and filters read is the one the functions
+	// write their metrics to (METRICS_NAMESPACE): one character apart and
+	// every alarm on them would wait for data that never comes.
+	namespaces := map[string]bool{}
+	for _, fn := range byType["AWS::Lambda::Function"] {
+		ns := dig(props(fn), "Environment", "Variables", "METRICS_NAMESPACE")
+		namespaces[fmt.Sprint(ns)] = true
+		if ns == nil {
+			bad("%s: no METRICS_NAMESPACE: its metrics go to the default namespace, which no alarm reads", fn)
+		}
+	}
+	if len(namespaces) > 1 {
+		bad("the functions write metrics to several namespaces: %v", namespaces)
+	}
+	for _, a := range byType["AWS::CloudWatch::Alarm"] {
+		if ns := props(a)["Namespace"]; !strings.HasPrefix(fmt.Sprint(ns), "AWS/") && !namespaces[fmt.Sprint(ns)] {
+			bad("%s: reads namespace %v, the functions write %v", a, ns, namespaces)
+		}
+	}
+	for _, f := range byType["AWS::Logs::MetricFilter"] {
+		for _, tr := range asList(props(f)["MetricTransformations"]) {
+			if ns := dig(tr, "MetricNamespace"); !namespaces[fmt.Sprint(ns)] {
+				bad("%s: writes namespace %v, the functions and alarms use %v", f, ns, namespaces)
+			}
+		}
+	}
 	// The alarms #13 asks for beside the per-function ones, on the metric
 	// CloudWatch actually has (SES publishes its account reputation as
 	// Reputation.BounceRate and Reputation.ComplaintRate, fractions, with no
