@@ -77,8 +77,10 @@ func TestTransformedTemplate(t *testing.T) {
 // TestDeployCheckCatchesMistakes proves the checks fail on the mistakes
 // they exist for: the transform refusing IAM routes without the API's IAM
 // authorizer, a public route made IAM-only, an admin route made public,
-// a function without its log retention, and ERROR lines left uncounted
-// or counted by a pattern that misses them.
+// a function without its log retention, ERROR lines left uncounted or
+// counted by a pattern that misses them, one fault paging twice, an alarm
+// paging no one, SLA breaches paging on their own, a filter no test
+// proves and an alarm reading another namespace than the functions write.
 func TestDeployCheckCatchesMistakes(t *testing.T) {
 	good, err := os.ReadFile(filepath.Join(testenv.Root(t), "template.yaml"))
 	if err != nil {
