@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -89,9 +90,25 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 	}
 	var out string
 	var refused error
+	holder, wasWon, seen := "", false, false
 	_, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
 		var ch lead.Change
+		o := o
+		if o.DealID != "" && o.Stage != "sql" {
+			// Read with the lead, so that a write losing the claim to
+			// another contact (a conflict) reads the deal's holder again.
+			var err error
+			if holder, err = h.Store.DealHolder(ctx, o.DealID); err != nil {
+				return ch, err
+			}
+			o.CountedOn = holder
+		}
+		wasWon = l.Stage == lead.StageWon
+		seen = o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID)
 		out, ch, refused = ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
+		if refused == nil && out == Already && ch.DealClaim != nil {
+			return ch, nil // the deal is this lead's to count now
+		}
 		if refused != nil || out != Recorded && out != Corrected {
 			return ch, lead.ErrUnchanged
 		}
@@ -100,7 +117,47 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 	if err != nil {
 		return "", id, err
 	}
+	if refused == nil && holder != "" && holder != id && o.Stage == "won" && o.Amount != nil && !seen {
+		// A contact of a deal another lead counts: the amount is the
+		// deal's, so it corrects that lead's. Only a contact already won
+		// corrects it (its first win may be an older copy of the deal's
+		// amount), or a deal that has none yet.
+		hout, err := h.correctHolder(ctx, holder, o, wasWon, now)
+		if err != nil {
+			return "", id, err
+		}
+		if hout == Corrected {
+			out = Corrected
+		}
+	}
 	return out, id, refused
+}
+
+// correctHolder applies a won amount a CRM sent for one contact of a deal
+// to the lead that counts the deal (holder), while that one is won with
+// this deal: a correction, or Already.
+func (h *Handler) correctHolder(ctx context.Context, holder string, o Outcome, contactWasWon bool, now time.Time) (string, error) {
+	out := Already
+	o.LeadID, o.Email, o.CountedOn = holder, "", holder
+	_, err := lead.Update(ctx, h.Store, holder, func(l *lead.Lead) (lead.Change, error) {
+		out = Already
+		d := l.Deal
+		if l.Stage != lead.StageWon || d == nil || d.ID != o.DealID || d.CountedOn != "" || !contactWasWon && d.Currency != "" {
+			return lead.Change{}, lead.ErrUnchanged
+		}
+		var ch lead.Change
+		var refused error
+		out, ch, refused = ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
+		if refused != nil || out != Corrected {
+			out = Already
+			return ch, lead.ErrUnchanged
+		}
+		return ch, nil
+	})
+	if errors.Is(err, lead.ErrNotFound) {
+		return Already, nil
+	}
+	return out, err
 }
 
 // sameLead refuses an outcome whose email is another lead's address
@@ -359,10 +416,21 @@ func wonAmountConflicts(rows []row, currency string) map[int]string {
 		if cur == "" {
 			cur = currency
 		}
-		byLead[key] = append(byLead[key], won{r.line, strconv.FormatFloat(*r.o.Amount, 'f', 2, 64) + " " + cur})
+		w := won{r.line, strconv.FormatFloat(*r.o.Amount, 'f', 2, 64) + " " + cur}
+		byLead[key] = append(byLead[key], w)
+		if id := strings.TrimSpace(r.o.DealID); id != "" {
+			// A deal's contacts' rows carry its amount each: one deal,
+			// one amount, whichever contact's row gives it.
+			byLead["deal:"+id] = append(byLead["deal:"+id], w)
+		}
 	}
 	out := map[int]string{}
-	for _, ws := range byLead {
+	for _, key := range slices.Sorted(maps.Keys(byLead)) { // the same message for a row in two groups, every time
+		ws := byLead[key]
+		whose := "the lead's won deal"
+		if id, ok := strings.CutPrefix(key, "deal:"); ok {
+			whose = "the won deal " + logID(id)
+		}
 		for _, w := range ws {
 			var others []string
 			for _, o := range ws {
@@ -370,8 +438,8 @@ func wonAmountConflicts(rows []row, currency string) map[int]string {
 					others = append(others, strconv.Itoa(o.line))
 				}
 			}
-			if len(others) > 0 {
-				out[w.line] = "the lead's won deal has other amounts on lines " + strings.Join(others, ", ") +
+			if len(others) > 0 && out[w.line] == "" {
+				out[w.line] = whose + " has other amounts on lines " + strings.Join(others, ", ") +
 					": one row per deal, its total (a correction goes in a file of its own)"
 			}
 		}
@@ -392,7 +460,7 @@ type row struct {
 }
 
 // csvColumns are the back-fill CSV's columns (any order, by header).
-var csvColumns = []string{"lead_id", "email", "stage", "amount", "currency", "closed_at", "reason", "event_id"}
+var csvColumns = []string{"lead_id", "email", "stage", "amount", "currency", "closed_at", "reason", "event_id", "deal_id"}
 
 func parseRows(body []byte) ([]row, error) {
 	// Excel's and Notepad's "UTF-8" starts the file with a byte-order
@@ -596,7 +664,7 @@ func parseCSV(body []byte) ([]row, error) {
 			continue
 		}
 		r.o = Outcome{LeadID: get("lead_id"), Email: get("email"), Stage: get("stage"), Currency: get("currency"),
-			Reason: get("reason"), EventID: get("event_id")}
+			Reason: get("reason"), EventID: get("event_id"), DealID: get("deal_id")}
 		if s := get("amount"); s != "" {
 			f, err := readAmount(s)
 			if err != nil {
@@ -628,7 +696,7 @@ func columnName(cell string) string {
 	return name
 }
 
-var columnAliases = map[string]string{"close_date": "closed_at", "deal_stage": "stage"}
+var columnAliases = map[string]string{"close_date": "closed_at", "deal_stage": "stage", "opportunity_id": "deal_id"}
 
 // unnamedValue is the index of the first cell of rec holding a value
 // under an empty header cell, or -1.
@@ -734,8 +802,14 @@ func rowEventID(o Outcome) string {
 	if !o.ClosedAt.IsZero() {
 		closed = o.ClosedAt.UTC().Format(time.RFC3339)
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{o.LeadID, strings.ToLower(strings.TrimSpace(o.Email)),
-		strings.ToLower(o.Stage), amount, strings.ToUpper(o.Currency), closed, o.Reason}, "\x1f")))
+	fields := []string{o.LeadID, strings.ToLower(strings.TrimSpace(o.Email)),
+		strings.ToLower(o.Stage), amount, strings.ToUpper(o.Currency), closed, o.Reason}
+	if o.DealID != "" {
+		// Only then: a file sent before deal_id existed names its rows
+		// as it did.
+		fields = append(fields, o.DealID)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(fields, "\x1f")))
 	return "row-" + hex.EncodeToString(sum[:12])
 }
 

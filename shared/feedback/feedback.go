@@ -36,6 +36,9 @@ type Store interface {
 	// HeldAlerts lists the leads an alert window held (its key), and how
 	// many more it held than it lists.
 	HeldAlerts(ctx context.Context, key string) ([]string, int, error)
+	// DealHolder is the lead a CRM deal counts on, "" when no close of
+	// it was recorded (lead.DealClaim).
+	DealHolder(ctx context.Context, dealID string) (string, error)
 }
 
 // Handler is the Lambda handler behind /feedback/{token}.

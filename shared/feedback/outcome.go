@@ -34,6 +34,15 @@ type Outcome struct {
 	Reason   string    `json:"reason,omitempty"` // why it was lost, free text
 	// EventID makes the outcome idempotent: one id is applied once.
 	EventID string `json:"event_id,omitempty"`
+	// DealID is the CRM's deal (opportunity) the lead is a contact of:
+	// a deal with several contacts that are leads is counted once, on
+	// the contact whose close was recorded first (ClaimDeal).
+	DealID string `json:"deal_id,omitempty"`
+
+	// CountedOn is the lead DealID counts on when another lead holds it
+	// (Store.DealHolder): this lead's close then counts no win, loss or
+	// amount. Empty: the lead claims the deal.
+	CountedOn string `json:"-"`
 
 	Source string `json:"-"` // "rep" or "crm"
 	Rep    string `json:"-"` // the rep whose link it was
@@ -304,14 +313,34 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		}
 		return Already, ch, nil
 	}
+	if o.DealID == "" && l.Deal != nil && l.Deal.ID != "" && target != lead.StageSQL {
+		// A rep's link names no deal: the lead's deal is the one the CRM
+		// named, counted where it was.
+		o.DealID, o.CountedOn = l.Deal.ID, l.Deal.CountedOn
+	}
 	if Reverses(l.Stage, target) {
 		return reverse(l, o, rules, newID, now)
+	}
+	if l.Stage == target && target != lead.StageSQL && o.DealID != "" && l.Deal != nil && l.Deal.ID == "" && !coContact(l, o) {
+		// Closed before the CRM named its deal (a rep's link, an outcome
+		// without deal_id): this lead counts it, so the deal's other
+		// contacts count none of it. The deal's amount, if it differs,
+		// is a correction as below.
+		l.Deal.ID = o.DealID
+		ch.DealClaim = &lead.DealClaim{DealID: o.DealID, LeadID: l.ID}
+	}
+	if l.Stage == target && target == lead.StageWon && l.Deal != nil && l.Deal.CountedOn != "" {
+		// The deal counts on another contact: its amount is that one's
+		// (applyCRM corrects it there).
+		return Already, ch, nil
 	}
 	if l.Stage == target && target == lead.StageWon && o.Amount != nil && l.Deal != nil &&
 		(*o.Amount != l.Deal.Amount || o.currencyOr(rules) != l.Deal.Currency) {
 		// A deal won without an amount has no currency: its first amount
 		// is a correction too.
-		return correctAmount(l, o, rules, newID, now)
+		out, och, err := correctAmount(l, o, rules, newID, now)
+		och.DealClaim = ch.DealClaim
+		return out, och, err
 	}
 	if l.Stage == target || target == lead.StageSQL && countedSQL(l) {
 		return Already, ch, nil
@@ -349,12 +378,23 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 			d.Applied = slices.Clone(d.Applied[n-lead.MaxApplied:])
 		}
 	}
+	shared := false // counted on another contact of the deal
 	if target != lead.StageSQL {
 		d.ClosedAt, d.ClosedRecordedAt = o.ClosedAt, now
 		if d.ClosedAt.IsZero() {
 			d.ClosedAt = now
 		}
 		data["closed_at"] = d.ClosedAt.UTC().Format(time.RFC3339)
+		if o.DealID != "" {
+			d.ID, d.CountedOn = o.DealID, ""
+			data["deal_id"] = o.DealID
+			if shared = coContact(l, o); shared {
+				d.CountedOn = o.CountedOn
+				data["counted_on"] = o.CountedOn
+			} else {
+				ch.DealClaim = &lead.DealClaim{DealID: o.DealID, LeadID: l.ID}
+			}
+		}
 	}
 	campaign, owner := l.Campaign(), l.DealOwner()
 	count := func(name string, by int64) {
@@ -363,6 +403,21 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	// The per-rep view: the deal is its owner's (who accepted the lead),
 	// whoever records the outcome (the rep's link, the CRM).
 	repCount := func(name string, by int64) { ch.Counters = append(ch.Counters, lead.RepCounter(owner, name, by)...) }
+	if shared {
+		// Another contact of the deal counts its win or loss, amount and
+		// days: this one only closes its own SQL, so that open SQLs
+		// (sql − sql_closed) do not keep it open for ever.
+		if from == lead.StageSQL {
+			count(CounterSQLClosed, 0)
+		}
+		d.Counted = &lead.Counted{From: from}
+		d.Counted.Add(lead.Month(now), ch.Counters)
+		if target == lead.StageLost && o.Reason != "" {
+			d.LostReason, data["reason"] = o.Reason, o.Reason
+		}
+		ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
+		return Recorded, ch, nil
+	}
 	count(o.Stage, 0)
 	repCount(o.Stage, 0)
 	if ImpliesSQL(from, target) {
@@ -421,6 +476,12 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	}
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
 	return Recorded, ch, nil
+}
+
+// coContact reports whether o closes l as a contact of a CRM deal that
+// another lead counts (Outcome.CountedOn).
+func coContact(l *lead.Lead, o Outcome) bool {
+	return o.DealID != "" && o.CountedOn != "" && o.CountedOn != l.ID
 }
 
 // countedSQL reports whether a closed deal counted its SQL: won (from

@@ -266,7 +266,16 @@ type Change struct {
 	// lead: the store deletes them in the same transaction, on condition
 	// that they are still there (so no touch is folded twice).
 	Folded []string
+	// DealClaim makes the lead the one a CRM deal counts on (its other
+	// contacts' closes count nothing of the deal's): the store writes it
+	// in the same transaction, on condition that no other lead holds the
+	// deal, and answers ErrVersionConflict when one does (the caller
+	// reads again and finds it).
+	DealClaim *DealClaim
 }
+
+// DealClaim names a CRM deal and the lead that counts it.
+type DealClaim struct{ DealID, LeadID string }
 
 // Touch is a submission waiting in its lead's inbox: capture leaves it
 // there when other writes of the lead keep winning (many posts for one
@@ -284,6 +293,9 @@ func (c *Change) Add(o Change) {
 	c.Events = append(c.Events, o.Events...)
 	c.Counters = append(c.Counters, o.Counters...)
 	c.Folded = append(c.Folded, o.Folded...)
+	if o.DealClaim != nil {
+		c.DealClaim = o.DealClaim
+	}
 }
 
 // Campaign is the campaign a lead is attributed to for funnel counters:

@@ -428,7 +428,13 @@ func (s *SentBack) Unanswered() bool { return s != nil && s.Reason == ReasonUnan
 // and the outcome recorded since (SQL, won with the deal's value, lost).
 type Deal struct {
 	AcceptedAt time.Time `json:"accepted_at"`
-	Rep        string    `json:"rep,omitempty"` // who accepted it
+	// ID is the CRM's deal id its outcomes named (deal_id), if any.
+	ID string `json:"id,omitempty"`
+	// CountedOn is the lead that counts the deal when another of the
+	// deal's contacts does (its close was recorded first): this lead's
+	// close counts no win, loss or amount of its own.
+	CountedOn string `json:"counted_on,omitempty"`
+	Rep       string `json:"rep,omitempty"` // who accepted it
 	// Name and Company are the lead's when the deal began (accepted, or
 	// opened by a CRM outcome): how the deal's emails name it, whatever
 	// later posts of the address say (anyone can post one; the asked-again

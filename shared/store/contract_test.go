@@ -50,6 +50,7 @@ type contractStore interface {
 	OpenLeads(ctx context.Context, rep string, since time.Time, limit int) ([]lead.Lead, error)
 	OpenSince(ctx context.Context, rep string, since time.Time) ([]time.Time, error)
 	RepsCounted(ctx context.Context, month string) ([]string, error)
+	DealHolder(ctx context.Context, dealID string) (string, error)
 }
 
 // dynamo is the adapter with the report source listing the app wires in
@@ -264,6 +265,31 @@ var contractCases = []struct {
 	name string
 	run  func(c *check)
 }{
+	{"deal claim: one lead counts a CRM deal", func(c *check) {
+		for _, id := range []string{"L1", "L2"} {
+			c.must("create "+id, c.s.CreateLead(c.ctx, newLead(id, id+"@acme.example", "spring", "", t0), chg(t0, ev(t0, lead.EventCaptured, "c"+id), "spring", "leads"), nil))
+		}
+		holder, err := c.s.DealHolder(c.ctx, "D-1")
+		c.must("holder before err", err)
+		c.eq("no holder before", holder, "")
+		won := func(id string) lead.Change {
+			ch := chg(t0.Add(time.Minute), ev(t0.Add(time.Minute), "won", "w"+id), "spring", "won")
+			ch.DealClaim = &lead.DealClaim{DealID: "D-1", LeadID: id}
+			return ch
+		}
+		c.must("L1 claims", c.s.SaveLead(c.ctx, bump(c.lead("L1", "L1")), won("L1"), nil))
+		holder, err = c.s.DealHolder(c.ctx, "D-1")
+		c.must("holder err", err)
+		c.eq("holder", holder, "L1")
+		// Another contact's claim is refused whole: no event, no counter.
+		c.err("L2 claims", c.s.SaveLead(c.ctx, bump(c.lead("L2", "L2")), won("L2"), nil), lead.ErrVersionConflict)
+		c.eq("L2 unchanged", c.lead("L2 after", "L2").Version, 1)
+		c.stats("one win", "spring", t0, map[string]int64{"leads": 2, "won": 1})
+		// The holder claims again (a correction, a reversal): allowed.
+		again := chg(t0.Add(2*time.Minute), ev(t0.Add(2*time.Minute), "deal_corrected", "x1"), "spring")
+		again.DealClaim = &lead.DealClaim{DealID: "D-1", LeadID: "L1"}
+		c.must("L1 again", c.s.SaveLead(c.ctx, bump(c.lead("L1 again", "L1")), again, nil))
+	}},
 	{"create and read back", func(c *check) {
 		l := newLead("L1", "ann@acme.example", "spring", "b", t0)
 		ch := chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads", "mql")

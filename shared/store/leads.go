@@ -133,6 +133,17 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table,
 			Key: key(leadPK(l.ID), inboxSK(id)), ConditionExpression: &cond}})
 	}
+	dealAt := -1
+	if c := ch.DealClaim; c != nil {
+		claim, err := withKey(dealClaim{LeadID: c.LeadID}, dealPK(c.DealID), skDeal)
+		if err != nil {
+			return wrap("marshal deal claim", err)
+		}
+		cond := "attribute_not_exists(PK) OR leadId = :lead"
+		dealAt = len(items)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: claim, ConditionExpression: &cond,
+			ExpressionAttributeValues: map[string]types.AttributeValue{":lead": str(c.LeadID)}}})
+	}
 	if len(items) == 1 && items[0].Put != nil {
 		// The profile alone: a plain conditional write costs half a
 		// transaction's write units.
@@ -165,6 +176,9 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 		if foldedAt > from {
 			foldedAt -= to - from - 1
 		}
+		if dealAt > from {
+			dealAt -= to - from - 1
+		}
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	}
 	if err == nil {
@@ -178,6 +192,9 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 		if codes[i] == "ConditionalCheckFailed" {
 			return lead.ErrVersionConflict // another write folded that touch: read again
 		}
+	}
+	if dealAt >= 0 && dealAt < len(codes) && codes[dealAt] == "ConditionalCheckFailed" {
+		return lead.ErrVersionConflict // another lead holds the deal: read again
 	}
 	switch {
 	case idemAt >= 0 && idemAt < len(codes) && codes[idemAt] == "ConditionalCheckFailed":
@@ -421,6 +438,26 @@ func addCounters(sum map[string]int64, item map[string]types.AttributeValue) {
 			}
 		}
 	}
+}
+
+// dealClaim maps a CRM deal id to the lead that counts it
+// (lead.DealClaim): the deal's other contacts count none of it.
+type dealClaim struct {
+	LeadID string `json:"leadId"`
+}
+
+const skDeal = "DEAL"
+
+func dealPK(id string) string { return "DEAL#" + id }
+
+// DealHolder is the lead a CRM deal counts on ("" when none claimed it).
+func (s *Store) DealHolder(ctx context.Context, dealID string) (string, error) {
+	var c dealClaim
+	err := s.get(ctx, dealPK(dealID), skDeal, &c)
+	if errors.Is(err, lead.ErrNotFound) {
+		return "", nil
+	}
+	return c.LeadID, err
 }
 
 // get reads one item strongly consistently into v; lead.ErrNotFound

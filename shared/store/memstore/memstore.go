@@ -48,6 +48,7 @@ const DueShards = 8
 type Store struct {
 	// inbox holds the touches waiting in each lead's inbox, by id.
 	inbox       map[string]map[string]lead.Touch
+	deals       map[string]string // CRM deal id → the lead that counts it
 	mu          sync.Mutex
 	profiles    map[string]profile            // lead id → profile
 	emails      map[string]string             // email hash → lead id
@@ -71,8 +72,15 @@ func New() *Store {
 		idem: map[string]idemRecord{}, suppressed: map[string]suppression{},
 		stats: map[statsKey]map[string]int64{}, turns: map[string]int64{}, rates: map[string]int64{}, once: map[string]time.Time{},
 		inbox: map[string]map[string]lead.Touch{}, erasures: map[string]time.Time{}, suppressing: map[string]time.Time{},
-		viewers: map[string]bool{},
+		viewers: map[string]bool{}, deals: map[string]string{},
 	}
+}
+
+// DealHolder is the lead a CRM deal counts on ("" when none claimed it).
+func (s *Store) DealHolder(_ context.Context, dealID string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deals[dealID], nil
 }
 
 // profile is a stored lead: its JSON and what the adapter keeps in
@@ -163,7 +171,7 @@ func (s *Store) SaveLead(_ context.Context, l lead.Lead, ch lead.Change, idem *c
 	switch {
 	case w.idemTaken:
 		return capture.ErrDuplicateRequest
-	case !s.versionOK(l), w.foldGone:
+	case !s.versionOK(l), w.foldGone, w.dealTaken:
 		return capture.ErrVersionConflict
 	case w.eventExists:
 		return wrap("write lead", errEventExists)
@@ -750,6 +758,8 @@ type write struct {
 	idemTaken   bool
 	folded      []string
 	foldGone    bool // a folded touch is not in the inbox (folded already)
+	deal        *lead.DealClaim
+	dealTaken   bool // another lead holds the deal
 }
 
 // prepare encodes l and ch and evaluates the conditions of the events and
@@ -811,6 +821,12 @@ func (s *Store) prepare(l lead.Lead, ch lead.Change, idem *capture.Idempotency) 
 	}
 	w.idemTaken = idem != nil && s.idemTaken(idem, ch.At)
 	w.folded = ch.Folded
+	if c := ch.DealClaim; c != nil {
+		w.deal = c
+		if held, ok := s.deals[c.DealID]; ok && held != c.LeadID {
+			w.dealTaken = true
+		}
+	}
 	for _, id := range ch.Folded {
 		if _, ok := s.inbox[l.ID][id]; !ok {
 			w.foldGone = true
@@ -835,6 +851,9 @@ func (s *Store) apply(w write) {
 	}
 	for _, id := range w.folded {
 		delete(s.inbox[w.leadID], id)
+	}
+	if w.deal != nil {
+		s.deals[w.deal.DealID] = w.deal.LeadID
 	}
 	if w.idem != nil {
 		s.putIdem(w.idem)

@@ -1,0 +1,93 @@
+package app_test
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// TestADealOfTwoContactsInReports: a CRM deal whose two contacts are
+// leads of two campaigns sends its won, with the deal's amount, for each
+// contact — each delivered twice — and then a correction through the
+// second contact. The report counts the deal once: one win and its
+// amount, on the campaign of the contact whose win was recorded first.
+func TestADealOfTwoContactsInReports(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	stamp := time.Now().UnixNano()
+	hot := func(name, campaign string) string {
+		email := fmt.Sprintf("%s.%d@bigcorp.example", name, stamp)
+		body := fmt.Sprintf(`{"email":%q,"name":"Hot","company":"BigCorp","job_title":"CMO","company_size":"1000+","country":"DE","budget":"$100k","timeline":"this quarter","form_type":"demo_request","campaign":%q}`, email, campaign)
+		if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
+			t.Fatalf("capture: %v %+v", err, r)
+		}
+		id := capturedID(t, table, email)
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionAccept, Subject: id, Extra: "ana@example.com", Expires: time.Now().Add(time.Hour)})}
+		ev.Body, ev.IsBase64Encoded = "", false
+		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
+			t.Fatalf("accept %s: %v %d %s", id, err, r.StatusCode, r.Body)
+		}
+		return id
+	}
+	crm := func(detail, eventID string) {
+		t.Helper()
+		ev := crmEvent(t, detail)
+		ev.ID = eventID
+		if err := fb.Event(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, second := hot("first", "gamma"), hot("second", "delta")
+	for range 2 {
+		crm(`{"lead_id":"`+first+`","stage":"Closed Won","amount":"10,000","deal_id":"opp-42"}`, "bus-first")
+		crm(`{"lead_id":"`+second+`","stage":"Closed Won","amount":"10,000","deal_id":"opp-42"}`, "bus-second")
+	}
+	crm(`{"lead_id":"`+second+`","stage":"won","amount":12000,"deal_id":"opp-42"}`, "bus-fix")
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	if l, _ := st.Lead(ctx, first); l.Deal == nil || l.Deal.Amount != 12000 || l.Deal.ID != "opp-42" {
+		t.Fatalf("the first contact's deal: %+v", l.Deal)
+	}
+	if l, _ := st.Lead(ctx, second); l.Deal == nil || l.Deal.CountedOn != first || l.Stage != "won" {
+		t.Fatalf("the second contact: %s, deal %+v", l.Stage, l.Deal)
+	}
+	testenv.Settle(t, table)
+
+	rows, err := csv.NewReader(strings.NewReader(reportIn(t, reports, "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	want := map[string]string{ // sql won revenue won_with_amount
+		"campaign/gamma/": "1 1 12000 1",
+		"campaign/delta/": "0 0 0 0", // accepted, and won on the deal gamma counts: no SQL or win of its own
+	}
+	for _, rec := range rows[1:] {
+		k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col["variant"]]
+		w, ok := want[k]
+		if !ok {
+			continue
+		}
+		delete(want, k)
+		if got := strings.Join([]string{rec[col["sql"]], rec[col["won"]], rec[col["revenue"]], rec[col["won_with_amount"]]}, " "); got != w {
+			t.Errorf("%s: sql won revenue won_with_amount = %q, want %q", k, got, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("rows not found: %v\n%v", want, rows)
+	}
+}
