@@ -228,9 +228,12 @@ func (h *Handler) acceptForCRM(ctx context.Context, id string, o Outcome, now ti
 
 // HandleOutcomeEvent applies one leadflow.outcome event; eventID is
 // EventBridge's id, used when the detail names none (a redelivery keeps
-// it). Only a failure to read or write the lead is returned (the event
-// is retried); an outcome that cannot apply is logged and dropped.
-func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID string) error {
+// it), and sent its time (when the CRM put it; a retry keeps it): an SQL
+// sent after its deal was lost at SAL revives it, one sent before is the
+// deal's own, delivered late (lateSQL). Only a failure to read or write
+// the lead is returned (the event is retried); an outcome that cannot
+// apply is logged and dropped.
+func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID string, sent time.Time) error {
 	var o Outcome
 	dec := json.NewDecoder(bytes.NewReader(detail))
 	dec.DisallowUnknownFields()
@@ -243,6 +246,7 @@ func (h *Handler) HandleOutcomeEvent(ctx context.Context, detail []byte, eventID
 	if o.EventID == "" {
 		o.EventID = eventID
 	}
+	o.SentAt = sent
 	o.Stage = stageName(o.Stage) // logged as applied: "Closed Won" is won
 	out, id, err := h.applyCRM(ctx, o)
 	if id != "" && o.LeadID == "" {
@@ -330,6 +334,7 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 	}
 	ids := map[string]firstUse{}
 	conflicts := wonAmountConflicts(rows, h.Rules.Outcomes().Currency)
+	closes := leadsClosed(rows)
 	for _, r := range rows {
 		out := r.err
 		if out == nil && conflicts[r.line] != "" {
@@ -355,6 +360,7 @@ func (h *Handler) backfill(ctx context.Context, req httpapi.Request) httpapi.Res
 			if r.o.EventID == "" {
 				r.o.EventID, r.o.ByContent = rowEventID(r.o), true
 			}
+			r.o.WithClose = closes[rowLead(r.o)]
 			var res string
 			res, out = h.ApplyCRM(ctx, r.o)
 			if out == nil {
@@ -408,10 +414,7 @@ func wonAmountConflicts(rows []row, currency string) map[int]string {
 		if r.err != nil || r.o.Amount == nil || stageName(r.o.Stage) != "won" {
 			continue
 		}
-		key := "id:" + r.o.LeadID
-		if r.o.LeadID == "" {
-			key = "email:" + strings.ToLower(strings.TrimSpace(r.o.Email))
-		}
+		key := rowLead(r.o)
 		cur := strings.ToUpper(strings.TrimSpace(r.o.Currency))
 		if cur == "" {
 			cur = currency
@@ -442,6 +445,28 @@ func wonAmountConflicts(rows []row, currency string) map[int]string {
 				out[w.line] = whose + " has other amounts on lines " + strings.Join(others, ", ") +
 					": one row per deal, its total (a correction goes in a file of its own)"
 			}
+		}
+	}
+	return out
+}
+
+// rowLead is the lead a back-fill row names, as the field that names it
+// reads: lead_id, or the address in any case.
+func rowLead(o Outcome) string {
+	if o.LeadID == "" {
+		return "email:" + strings.ToLower(strings.TrimSpace(o.Email))
+	}
+	return "id:" + o.LeadID
+}
+
+// leadsClosed are the leads (rowLead) a file has a won or lost row for:
+// an SQL row of such a lead is of the deal's history (a history export
+// lists each stage), never a revival of a deal lost at SAL (lateSQL).
+func leadsClosed(rows []row) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range rows {
+		if s := stageName(r.o.Stage); r.err == nil && (s == "won" || s == "lost") {
+			out[rowLead(r.o)] = true
 		}
 	}
 	return out

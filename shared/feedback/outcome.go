@@ -44,6 +44,14 @@ type Outcome struct {
 	// amount. Empty: the lead claims the deal.
 	CountedOn string `json:"-"`
 
+	// SentAt is when the CRM sent the outcome (its EventBridge event's
+	// time; zero: when it arrives), and WithClose that it came in a
+	// back-fill whose rows close the lead's deal too: both tell an SQL
+	// that revives a deal lost at SAL from the deal's own SQL delivered
+	// after its loss (revives).
+	SentAt    time.Time `json:"-"`
+	WithClose bool      `json:"-"`
+
 	Source string `json:"-"` // "rep" or "crm"
 	Rep    string `json:"-"` // the rep whose link it was
 	// ByContent: EventID was made from the outcome's contents (a
@@ -345,6 +353,9 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	if l.Stage == target || target == lead.StageSQL && countedSQL(l) {
 		return Already, ch, nil
 	}
+	if target == lead.StageSQL && l.Stage == lead.StageLost && l.Deal != nil && l.Deal.Counted != nil && l.Deal.Counted.From == lead.StageSAL {
+		return lateSQL(l, o, rules, newID, now)
+	}
 	allowed := stagesBefore(target)
 	if !slices.Contains(allowed, l.Stage) {
 		return Superseded, ch, fmt.Errorf("%w: the lead is %s; %s follows %s", ErrOutcomeRefused, l.Stage, o.Stage, stageList(allowed))
@@ -476,6 +487,75 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	}
 	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
 	return Recorded, ch, nil
+}
+
+// lateSQL records an SQL for a deal lost at SAL, within the outcome
+// horizon. A CRM sends one in two cases, told apart by when it was sent:
+//
+//   - A revival (revives): sales reopened the lead it had lost early and
+//     qualified it. The loss is taken out of the month it counted in (as
+//     a reversal takes a close out), the deal is open again at SQL — its
+//     rep's, on the weekly list — and counts its SQL now; its win or loss
+//     then counts as any SQL's.
+//   - The deal's own SQL, from before its loss, delivered after it
+//     (EventBridge does not keep order; a history export lists the newest
+//     stage first): the deal was lost after it became an opportunity, so
+//     it counts its SQL, the loss now closes it (sql_closed), and the deal
+//     stays lost, as closed from SQL (Counted.From), so that reversing it
+//     to won counts no second SQL.
+//
+// Either way each stage counts once: SAL ≥ SQL ≥ won, open SQLs ≥ 0.
+func lateSQL(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Time) string, now time.Time) (string, lead.Change, error) {
+	ch := lead.Change{At: now}
+	d := l.Deal
+	if accepted := l.AcceptedAt(); !accepted.IsZero() && now.After(accepted.Add(rules.Horizon)) {
+		return Superseded, ch, fmt.Errorf("%w: accepted %s, more than %s ago (the outcome horizon): the lost deal can no longer change",
+			ErrOutcomeRefused, accepted.UTC().Format("2006-01-02"), days(rules.Horizon))
+	}
+	campaign, owner := l.Campaign(), l.DealOwner()
+	sql := []lead.Counter{{Campaign: campaign, Name: string(lead.StageSQL)}}
+	sql = append(sql, lead.RepCounter(owner, string(lead.StageSQL), 0)...)
+	data := map[string]any{"source": o.Source}
+	if o.Rep != "" {
+		data["rep"] = o.Rep
+	}
+	if o.EventID != "" {
+		data["event_id"] = o.EventID
+		d.Applied = append(d.Applied, o.EventID)
+		if n := len(d.Applied); n > lead.MaxApplied {
+			d.Applied = slices.Clone(d.Applied[n-lead.MaxApplied:])
+		}
+	}
+	if revives(d, o, now) {
+		ch.Counters = append(d.Counted.Undo(), sql...)
+		l.Stage = lead.StageSQL
+		d.ClosedAt, d.ClosedRecordedAt, d.LostReason, d.Counted = time.Time{}, time.Time{}, "", nil
+		d.Source = o.Source
+		data[lead.DataCorrects] = string(lead.StageLost)
+	} else {
+		closed := lead.Counter{Campaign: campaign, Name: CounterSQLClosed}
+		ch.Counters = append(sql, closed)
+		d.Counted.From = lead.StageSQL
+		d.Counted.Add(lead.Month(now), []lead.Counter{closed}) // a reversal to won takes it back
+		data["before_close"] = true
+	}
+	ch.Events = append(ch.Events, lead.Event{At: now, Kind: o.Stage, ID: newID(now), Data: data})
+	return Recorded, ch, nil
+}
+
+// revives reports whether an SQL for deal d, lost at SAL, reopens it: the
+// CRM sent it (its event's time; a back-fill's row: now) after the loss
+// was recorded here and on a later day than the loss's close, and no row
+// of the same back-fill closes the deal (a history export: its SQL is the
+// deal's before the loss). An SQL sent the day the deal was lost is
+// taken as the deal's own, not a revival: the loss stands, from SQL, and
+// a later win reverses it as any.
+func revives(d *lead.Deal, o Outcome, now time.Time) bool {
+	sent := o.SentAt
+	if sent.IsZero() {
+		sent = now
+	}
+	return !o.WithClose && sent.After(d.ClosedRecordedAt) && dayOf(sent).After(dayOf(d.ClosedAt))
 }
 
 // coContact reports whether o closes l as a contact of a CRM deal that

@@ -42,7 +42,7 @@ func Handlers(h *feedback.Handler, err error) (app.Handlers, error) {
 		if ev.DetailType != feedback.OutcomeDetailType {
 			return fmt.Errorf("feedback: unexpected event %q", ev.DetailType)
 		}
-		return h.HandleOutcomeEvent(ctx, ev.Detail, ev.ID)
+		return h.HandleOutcomeEvent(ctx, ev.Detail, ev.ID, ev.Time)
 	}
 	return app.Handlers{HTTP: h.Handle, Event: event}, nil
 }

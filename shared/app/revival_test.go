@@ -1,0 +1,86 @@
+package app_test
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/store"
+	"github.com/leadflow/leadflow/shared/token"
+)
+
+// TestARevivedDealInReports: through the bus, a CRM closes one lead lost
+// at SAL and later revives it (its SQL event put after the loss), and
+// closes another lost whose SQL, put before the loss, is delivered after
+// it. The first is an open SQL again and counts no loss; the second stays
+// lost, from SQL. Each stage counts once: the report's sal, sql, lost and
+// open SQLs say so.
+func TestARevivedDealInReports(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	stamp := time.Now().UnixNano()
+	hot := func(name string) string {
+		email := fmt.Sprintf("%s.%d@bigcorp.example", name, stamp)
+		body := fmt.Sprintf(`{"email":%q,"name":"Hot","company":"BigCorp","job_title":"CMO","company_size":"1000+","country":"DE","budget":"$100k","timeline":"this quarter","form_type":"demo_request","campaign":"revived"}`, email)
+		if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
+			t.Fatalf("capture: %v %+v", err, r)
+		}
+		id := capturedID(t, table, email)
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionAccept, Subject: id, Extra: "ana@example.com", Expires: time.Now().Add(time.Hour)})}
+		ev.Body, ev.IsBase64Encoded = "", false
+		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
+			t.Fatalf("accept %s: %v %d %s", id, err, r.StatusCode, r.Body)
+		}
+		return id
+	}
+	crm := func(detail, eventID string, at time.Time) {
+		t.Helper()
+		ev := crmEvent(t, detail)
+		ev.ID, ev.Time = eventID, at
+		if err := fb.Event(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	yesterday := time.Now().UTC().Add(-24 * time.Hour).Format("2006-01-02")
+	revived, late := hot("revived"), hot("late")
+	crm(`{"lead_id":"`+revived+`","stage":"Closed Lost","closed_at":"`+yesterday+`"}`, "lost-r", time.Now().Add(-time.Minute))
+	crm(`{"lead_id":"`+late+`","stage":"Closed Lost","closed_at":"`+yesterday+`"}`, "lost-l", time.Now().Add(-time.Minute))
+	crm(`{"lead_id":"`+revived+`","stage":"sql"}`, "sql-r", time.Now())                 // sales reopened it today
+	crm(`{"lead_id":"`+late+`","stage":"sql"}`, "sql-l", time.Now().Add(-36*time.Hour)) // put before the loss
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	if l, _ := st.Lead(ctx, revived); l.Stage != "sql" {
+		t.Fatalf("the revived lead is %s", l.Stage)
+	}
+	if l, _ := st.Lead(ctx, late); l.Stage != "lost" {
+		t.Fatalf("the late SQL's lead is %s", l.Stage)
+	}
+	testenv.Settle(t, table)
+	rows, err := csv.NewReader(strings.NewReader(reportIn(t, reports, "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, rec := range rows[1:] {
+		if rec[col["row"]] != "campaign" || rec[col["campaign"]] != "revived" {
+			continue
+		}
+		got := strings.Join([]string{rec[col["sal"]], rec[col["sql"]], rec[col["won"]], rec[col["lost"]], rec[col["open_sql"]]}, " ")
+		if want := "2 2 0 1 1"; got != want { // sal sql won lost open_sql
+			t.Fatalf("sal sql won lost open_sql = %q, want %q", got, want)
+		}
+		return
+	}
+	t.Fatalf("no row for the campaign:\n%v", rows)
+}
