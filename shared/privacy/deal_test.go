@@ -87,3 +87,32 @@ func TestErasedDealStillTakesItsOutcomes(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestErasedContactOfADealCountsNothingOfIt: an erasure keeps which CRM
+// deal the lead is a contact of and the lead that counts it (ids, no
+// personal data). Without them an erased contact's next won with the
+// deal's amount read as the first amount of a deal won without one, and
+// counted the deal's revenue a second time.
+func TestErasedContactOfADealCountsNothingOfIt(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	rules := qualify.DefaultOutcomes
+	l := lead.Lead{ID: "L2", EmailHash: "h", Stage: lead.StageSAL, CreatedAt: t0.Add(-48 * time.Hour),
+		Deal: &lead.Deal{AcceptedAt: t0.Add(-24 * time.Hour), Rep: "rep@example.com"}}
+	o := feedback.Outcome{LeadID: "L2", Stage: "won", Amount: ptr(1000.0), DealID: "D-1", CountedOn: "L1", EventID: "crm-1", Source: "crm"}
+	if out, _, err := feedback.ApplyOutcome(&l, o, rules, func(time.Time) string { return "e1" }, t0); err != nil || out != feedback.Recorded {
+		t.Fatalf("fixture: won %s %v", out, err)
+	}
+	l = Anonymise(l, t0.Add(time.Minute))
+	if d := l.Deal; d == nil || d.ID != "D-1" || d.CountedOn != "L1" {
+		t.Fatalf("erased deal %+v: must keep its deal id and the lead that counts it", d)
+	}
+	for _, o := range []feedback.Outcome{
+		{LeadID: "L2", Stage: "won", Amount: ptr(1000.0), EventID: "crm-2", Source: "crm"},                // no deal_id
+		{LeadID: "L2", Stage: "won", Amount: ptr(1000.0), DealID: "D-1", EventID: "crm-3", Source: "crm"}, // holder unknown to the caller
+	} {
+		out, ch, err := feedback.ApplyOutcome(&l, o, rules, func(time.Time) string { return "e2" }, t0.Add(time.Hour))
+		if err != nil || len(ch.Counters) != 0 {
+			t.Fatalf("%s %v: counted %v, want nothing", out, err, ch.Counters)
+		}
+	}
+}
