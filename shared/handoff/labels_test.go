@@ -89,6 +89,12 @@ var describeCases = []struct {
 	{"lost", map[string]any{"reason": "refunded", "corrects": "won"}, "Lost: refunded — instead of won: the win is taken out of the reports"},
 	{"won", map[string]any{"amount": 900.0, "currency": "EUR", "sql_implied": true, "corrects": "lost"},
 		"Won: 900 EUR (won straight after acceptance: counts as an SQL too) — instead of lost: the loss is taken out of the reports"},
+	// A deal lost at SAL and reopened, or its SQL delivered after the loss.
+	{"sql", map[string]any{"corrects": "lost"}, "Marked a sales qualified opportunity (SQL) — reopened after it was lost: the loss is taken out of the reports"},
+	{"sql", map[string]any{"before_close": true}, "Marked a sales qualified opportunity (SQL) — before the deal was lost (delivered late): the loss now closes this SQL"},
+	// A contact of a CRM deal another lead counts.
+	{"won", map[string]any{"deal_id": "opp-42", "counted_on": "L1"}, "Won — deal opp-42, counted with the lead L1 (another contact of it)"},
+	{"lost", map[string]any{"reason": "no budget", "deal_id": "opp-42", "counted_on": "L1"}, "Lost: no budget — deal opp-42, counted with the lead L1 (another contact of it)"},
 	{"bounced", map[string]any{"type": "Permanent"}, "An email bounced: the address no longer receives email"},
 	{"soft_bounce", map[string]any{"type": "Transient", "count": 1}, "An email bounced temporarily"},
 	{"complained", map[string]any{"feedback": "abuse"}, "Marked an email as spam: no more marketing email"},

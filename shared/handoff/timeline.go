@@ -206,13 +206,22 @@ var describers = map[string]func(f facts, labels Labels, zone *time.Location) st
 	"rejected": func(f facts, _ Labels, _ *time.Location) string {
 		return "Rejected by sales: " + cmp.Or(f.str("label"), lead.Humanise(f.str("reason")), "no reason given")
 	},
-	string(lead.StageSQL): func(facts, Labels, *time.Location) string { return "Marked a sales qualified opportunity (SQL)" },
+	string(lead.StageSQL): func(f facts, _ Labels, _ *time.Location) string {
+		s := "Marked a sales qualified opportunity (SQL)"
+		switch {
+		case f.str(lead.DataCorrects) == string(lead.StageLost):
+			return s + " — reopened after it was lost: the loss is taken out of the reports"
+		case f["before_close"] == true:
+			return s + " — before the deal was lost (delivered late): the loss now closes this SQL"
+		}
+		return s
+	},
 	string(lead.StageWon): func(f facts, _ Labels, _ *time.Location) string {
 		s := "Won"
 		if a := f.str("amount"); a != "" {
 			s = strings.TrimSpace("Won: " + a + " " + f.str("currency"))
 		}
-		return s + impliedSQL(f) + corrects(f)
+		return s + impliedSQL(f) + corrects(f) + countedOn(f)
 	},
 	"deal_corrected": func(f facts, _ Labels, _ *time.Location) string {
 		was := strings.TrimSpace(f.str("previous_amount") + " " + f.str("previous_currency"))
@@ -224,9 +233,9 @@ var describers = map[string]func(f facts, labels Labels, zone *time.Location) st
 	},
 	string(lead.StageLost): func(f facts, _ Labels, _ *time.Location) string {
 		if r := f.str("reason"); r != "" {
-			return "Lost: " + r + corrects(f)
+			return "Lost: " + r + corrects(f) + countedOn(f)
 		}
-		return "Lost" + corrects(f)
+		return "Lost" + corrects(f) + countedOn(f)
 	},
 	"bounced": func(facts, Labels, *time.Location) string {
 		return "An email bounced: the address no longer receives email"
@@ -257,6 +266,16 @@ func corrects(f facts) string {
 		return " — instead of won" + was + ": the win is taken out of the reports"
 	case string(lead.StageLost):
 		return " — instead of lost: the loss is taken out of the reports"
+	}
+	return ""
+}
+
+// countedOn tells, after a won or lost outcome of one contact of a CRM
+// deal, that another contact's lead counts the deal (its win or loss and
+// amount are in the reports once, there).
+func countedOn(f facts) string {
+	if on := f.str("counted_on"); on != "" {
+		return " — deal " + f.str("deal_id") + ", counted with the lead " + on + " (another contact of it)"
 	}
 	return ""
 }
