@@ -124,7 +124,7 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 		// amount), or a deal that has none yet.
 		hout, err := h.correctHolder(ctx, holder, o, wasWon, now)
 		if err != nil {
-			return "", id, err
+			return "", id, err // a refusal (the horizon, a currency) says why, as the holder's own would
 		}
 		if hout == Corrected {
 			out = Corrected
@@ -138,15 +138,15 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 // this deal: a correction, or Already.
 func (h *Handler) correctHolder(ctx context.Context, holder string, o Outcome, contactWasWon bool, now time.Time) (string, error) {
 	out := Already
+	var refused error
 	o.LeadID, o.Email, o.CountedOn = holder, "", holder
 	_, err := lead.Update(ctx, h.Store, holder, func(l *lead.Lead) (lead.Change, error) {
-		out = Already
+		out, refused = Already, nil
 		d := l.Deal
 		if l.Stage != lead.StageWon || d == nil || d.ID != o.DealID || d.CountedOn != "" || !contactWasWon && d.Currency != "" {
 			return lead.Change{}, lead.ErrUnchanged
 		}
 		var ch lead.Change
-		var refused error
 		out, ch, refused = ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
 		if refused != nil || out != Corrected {
 			out = Already
@@ -156,6 +156,9 @@ func (h *Handler) correctHolder(ctx context.Context, holder string, o Outcome, c
 	})
 	if errors.Is(err, lead.ErrNotFound) {
 		return Already, nil
+	}
+	if err == nil {
+		err = refused
 	}
 	return out, err
 }

@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -119,5 +120,25 @@ func TestBackfillOfADealsContacts(t *testing.T) {
 	want := `{"line":2,"field":"amount","error":"the won deal D-8 has other amounts on lines 3: one row per deal, its total (a correction goes in a file of its own)"}`
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, want) || !strings.Contains(r.Body, `"recorded":0`) {
 		t.Fatalf("%d %s\nwant %s", r.StatusCode, r.Body, want)
+	}
+}
+
+// TestADealsCorrectionPastTheHorizon: a correction sent through the
+// contact that does not count the deal is refused as the counting lead's
+// would be (past the outcome horizon), not answered "already" as if the
+// amount were in place.
+func TestADealsCorrectionPastTheHorizon(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+	for _, id := range []string{"L1", "L2"} {
+		if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: id, Stage: "won", Amount: amount(100), DealID: "D-1", EventID: "w-" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.now = t0.Add(200 * 24 * time.Hour)
+	out, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L2", Stage: "won", Amount: amount(150), DealID: "D-1", EventID: "fix"})
+	if !errors.Is(err, ErrOutcomeRefused) || !strings.Contains(err.Error(), "outcome horizon") {
+		t.Fatalf("correction past the horizon: %s, %v; want refused", out, err)
 	}
 }
