@@ -54,6 +54,7 @@ func (p *parser) template(k, n *yaml.Node, where string) (*emailTemplate, bool) 
 		yamlconf.Required("html", func(_, v *yaml.Node) { html = v }),
 		yamlconf.Required("text", func(_, v *yaml.Node) { text = v }),
 		yamlconf.Optional("reply_to", func(_, v *yaml.Node) { t.replyTo = p.replyTo(v, where+".reply_to") }),
+		yamlconf.Optional("lang", func(_, v *yaml.Node) { t.lang = p.lang(v, where+".lang") }),
 	) || subj == nil || html == nil || text == nil {
 		return nil, false
 	}
@@ -158,6 +159,19 @@ func (p *parser) replyTo(n *yaml.Node, where string) string {
 		}
 	}
 	p.Errf(n, "%s: expected sales (the sales address) or an email address, got %s", where, yamlconf.What(n))
+	return ""
+}
+
+// langTag is a language tag as an email's lang declares it: a language
+// (two or three letters), then optional subtags (region, script).
+var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
+// lang reads a template's language, the tag its email declares ("de").
+func (p *parser) lang(n *yaml.Node, where string) string {
+	if v := yamlconf.Resolve(n); v != nil && v.Kind == yaml.ScalarNode && langTag.MatchString(strings.TrimSpace(v.Value)) {
+		return strings.TrimSpace(v.Value)
+	}
+	p.Errf(n, "%s: expected a language tag such as de, en-GB or pt-BR, got %s", where, yamlconf.What(n))
 	return ""
 }
 

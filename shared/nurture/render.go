@@ -58,6 +58,9 @@ type emailTemplate struct {
 	// replyTo is where replies go: "" the sender, ReplyToSales the sales
 	// address, else an address (the template's reply_to).
 	replyTo string
+	// lang is the language its email declares (lang: de); "" is "en",
+	// or none for a right-to-left template.
+	lang string
 }
 
 // ReplyToSales is the reply_to of a template whose replies go to the
@@ -162,9 +165,11 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 	if err := t.html.Execute(&own, d.placeholders()); err == nil {
 		rtl = mail.FirstStrong(html.UnescapeString(tagRe.ReplaceAllString(own.String(), " "))) == mail.RightToLeft
 	}
+	lang := emailLang(t.lang, rtl)
 	var out bytes.Buffer
 	if err := layout().Execute(&out, layoutData{
 		Subject: e.Subject, Body: htmltemplate.HTML(body), UnsubscribeURL: d.UnsubscribeURL, Document: isDoc, PostalAddress: postal, RTL: rtl,
+		Lang: lang, English: strings.EqualFold(lang, "en") || strings.HasPrefix(strings.ToLower(lang), "en-"),
 	}); err != nil {
 		return Email{}, fmt.Errorf("%w: layout: %v", ErrRender, err)
 	}
@@ -217,6 +222,19 @@ func (d TemplateData) placeholders() TemplateData {
 		Industry: p(d.Industry), Country: p(d.Country), UnsubscribeURL: d.UnsubscribeURL}
 }
 
+// emailLang is the language an email declares: its template's, else
+// English for a left-to-right one; a right-to-left template is not
+// English, and declares none rather than a wrong one.
+func emailLang(lang string, rtl bool) string {
+	switch {
+	case lang != "":
+		return lang
+	case rtl:
+		return ""
+	}
+	return "en"
+}
+
 const footerText = "You are getting this email because you asked us to keep in touch."
 
 // layout wraps a template's HTML fragment in a complete document with the
@@ -225,17 +243,18 @@ const footerText = "You are getting this email because you asked us to keep in t
 var layout = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("layout").Parse(`
 {{- define "footer" -}}
-<p {{if .RTL}}dir="ltr" {{end}}style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
+<p {{if not .English}}lang="en" {{end}}{{if .RTL}}dir="ltr" {{end}}style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
 ` + footerText + `
 <a href="{{.UnsubscribeURL}}" style="color:#666">Unsubscribe</a> at any time.
 {{- if .PostalAddress}}<br>{{.PostalAddress}}{{end}}</p>
 {{- end -}}
 {{- if .Document}}{{template "footer" .}}{{else -}}
 <!DOCTYPE html>
-<html lang="en"{{if .RTL}} dir="rtl"{{end}}>
+<html{{with .Lang}} lang="{{.}}"{{end}}{{if .RTL}} dir="rtl"{{end}}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
 <title>{{.Subject}}</title>
 </head>
 <body style="margin:0;padding:0;background:#ffffff">
@@ -257,6 +276,11 @@ type layoutData struct {
 	// RTL lays the email out right to left (the template's text is), its
 	// English footer left to right.
 	RTL bool
+	// Lang is the email's language ("" none declared); the footer, in
+	// English, declares its own where that is not "en".
+	Lang string
+	// English says Lang is English: the footer need not say it is.
+	English bool
 }
 
 func isDocument(h string) bool { return bodyCloseRe.MatchString(h) }

@@ -349,7 +349,7 @@ func TestRenderLaysOutARightToLeftTemplateRightToLeft(t *testing.T) {
 			if got := strings.Contains(e.HTML, `dir="rtl"`); got != tc.rtl {
 				t.Errorf("right to left = %v, want %v:\n%s", got, tc.rtl, e.HTML)
 			}
-			if tc.rtl && !strings.Contains(e.HTML, `<p dir="ltr" `) {
+			if tc.rtl && !strings.Contains(e.HTML, `dir="ltr" style="margin:32px`) {
 				t.Errorf("the English footer is not left to right:\n%s", e.HTML)
 			}
 		})
@@ -387,5 +387,60 @@ func TestRenderTextLinesKeepTheirTemplatesDirection(t *testing.T) {
 				t.Errorf("text = %q, want %q", body, tc.want)
 			}
 		})
+	}
+}
+
+// TestRenderDeclaresTheTemplatesLanguage: the layout declared every email
+// English (<html lang="en">), so a screen reader read a German or an
+// Arabic template with English pronunciation. A template may name its
+// language (lang: de); without it an English-looking (left-to-right)
+// template stays "en" and a right-to-left one declares none (the reader's
+// own language then applies) rather than a wrong one. The footer, in
+// English, says so where the email is not.
+func TestRenderDeclaresTheTemplatesLanguage(t *testing.T) {
+	arabic := replaceOnce(t, full, `html: "<p>Hi {{.FirstName}},</p><p>Read <a href=\"https://example.com/guide\">the guide</a>.</p>"`,
+		`html: "<p>{{.FirstName}}، مرحبا.</p><p>اقرأ <a href=\"https://example.com/guide\">الدليل</a>.</p>"`)
+	withLang := func(config, lang string) string {
+		return replaceOnce(t, config, "  welcome:\n", "  welcome:\n    lang: "+lang+"\n")
+	}
+	for _, tc := range []struct {
+		name, config, html, footer string
+	}{
+		{"English, no lang", full, `<html lang="en">`, `<p style=`},
+		{"German", withLang(full, "de"), `<html lang="de">`, `<p lang="en" style=`},
+		{"Brazilian Portuguese", withLang(full, "pt-BR"), `<html lang="pt-BR">`, `<p lang="en" style=`},
+		{"English, said so", withLang(full, "en-GB"), `<html lang="en-GB">`, `<p style=`},
+		{"Arabic, no lang", arabic, `<html dir="rtl">`, `<p lang="en" dir="ltr" style=`},
+		{"Arabic", withLang(arabic, "ar"), `<html lang="ar" dir="rtl">`, `<p lang="en" dir="ltr" style=`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := mustParse(t, tc.config).Render("welcome", newLead("cold", "A"), unsubscribeURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(e.HTML, tc.html) || !strings.Contains(e.HTML, tc.footer+`"margin:32px`) {
+				t.Errorf("want %s and the footer %s…:\n%s", tc.html, tc.footer, e.HTML)
+			}
+		})
+	}
+	for _, bad := range []string{"german", "d", "de_DE", "[de]"} {
+		_, err := Parse([]byte(withLang(full, bad)), "sequences.yaml")
+		if err == nil || !strings.Contains(err.Error(), "sequences.yaml:") || !strings.Contains(err.Error(), "templates.welcome.lang: expected a language tag such as de, en-GB or pt-BR") {
+			t.Errorf("lang: %s: %v", bad, err)
+		}
+	}
+}
+
+// TestRenderDeclaresALightColourScheme: the layout sets a white page and
+// dark text; without saying so, a mail app in dark mode could darken the
+// page but keep the template's own dark text (dark on black), as the
+// sales emails and the confirmation, which declare it, are not.
+func TestRenderDeclaresALightColourScheme(t *testing.T) {
+	e, err := mustParse(t, full).Render("welcome", newLead("cold", "A"), unsubscribeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.HTML, `<meta name="color-scheme" content="light">`) {
+		t.Errorf("no light colour scheme:\n%s", e.HTML)
 	}
 }
