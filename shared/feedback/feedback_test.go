@@ -1248,3 +1248,47 @@ func TestHeadline(t *testing.T) {
 func pageText(page string) string {
 	return strings.Join(strings.Fields(html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " "))), " ")
 }
+
+// TestPageOfAnOverdueLeadSaysItIsOverdue: a rep who opened the alert's
+// link after its deadline read "Respond by <a time already past>", as if
+// there were still time, and nothing of the escalation that went out.
+// Past the deadline the page says since when the lead is overdue, and,
+// once the escalation went, that it did; before it, "Respond by".
+func TestPageOfAnOverdueLeadSaysItIsOverdue(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		after     time.Duration
+		escalated bool
+		want      []string
+		notWant   []string
+	}{
+		{"in time", 0, false, []string{"Respond by Mon 10 Mar 2031, 09:05 UTC"}, []string{"Overdue"}},
+		{"past the deadline", 10 * time.Minute, false, []string{"Overdue since Mon 10 Mar 2031, 09:05 UTC"}, []string{"Respond by", "escalat"}},
+		{"escalated", 10 * time.Minute, true, []string{"Overdue since Mon 10 Mar 2031, 09:05 UTC; the escalation has gone out"}, []string{"Respond by"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.escalated {
+				if _, err := lead.Update(context.Background(), f.st, "L1", func(l *lead.Lead) (lead.Change, error) {
+					l.Handoff.State, l.Handoff.Breached, l.Handoff.EscalatedTo = lead.HandoffEscalated, true, "lea@example.com"
+					return lead.Change{At: t0}, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.now = t0.Add(tc.after)
+			resp := f.do(t, http.MethodGet, f.tok(links.ActionAccept, "ana@example.com"), "")
+			body := strings.Join(strings.Fields(resp.Body), " ")
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("lacks %q:\n%s", w, resp.Body)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("says %q:\n%s", w, resp.Body)
+				}
+			}
+		})
+	}
+}

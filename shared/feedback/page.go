@@ -48,6 +48,10 @@ type view struct {
 	// the top shows.
 	Times []mail.KV
 	Due   string
+	// DueLabel says what Due is: "Respond by", or once the deadline
+	// passed "Overdue since" (Due then also says whether the escalation
+	// went).
+	DueLabel string
 	// Headline is the summary's second line: "Grade A · Hot · Demo request".
 	Headline string
 	// Steps say what to do next on a page that cannot help here (a
@@ -119,7 +123,13 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 				// As the alert says it: the deadline counts working hours.
 				due += " (the response time counts working hours only: " + team.Hours.String() + ")"
 			}
-			v.Due = due
+			v.Due, v.DueLabel = due, "Respond by"
+			if !now.Before(hd.DueBy) {
+				v.DueLabel = "Overdue since"
+				if hd.State == lead.HandoffEscalated {
+					v.Due += "; the escalation has gone out"
+				}
+			}
 		}
 		if !hd.AnsweredAt.IsZero() {
 			v.Times = append(v.Times, mail.KV{Key: "Answered", Value: mail.When(hd.AnsweredAt, zone)})
@@ -204,7 +214,7 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 {{if .Steps}}<h2>What you can do</h2><ul>{{range .Steps}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{with .Lead}}<div class="card summary"><p><strong class="who">{{if .Name}}{{.Name}}{{else}}{{.Email}}{{end}}</strong>
 {{if or .JobTitle .Company}}<br>{{.JobTitle}}{{if and .JobTitle .Company}} at {{end}}{{.Company}}{{end}}
-{{if $.Headline}}<br>{{$.Headline}}{{end}}{{if $.Due}}<br>Respond by {{$.Due}}{{end}}</p>
+{{if $.Headline}}<br>{{$.Headline}}{{end}}{{if $.Due}}<br>{{$.DueLabel}} {{$.Due}}{{end}}</p>
 {{if $.Changed}}<p class="note">Later forms for this address changed some details: see <a href="#changed">Changed since the first form</a> below.</p>{{end}}
 </div>{{end}}
 {{if eq .Action "release_all"}}{{if .Held}}<div class="card"><h2>{{len .Held}} held {{if eq (len .Held) 1}}alert{{else}}alerts{{end}}</h2><p>Flood control held these hot leads' alerts. Release them if they are real (a launch, not a script): each goes to a rep as usual, with its deadline.</p><ul>
@@ -233,7 +243,7 @@ a.btn{display:inline-block;margin:.2rem .4rem .2rem 0;padding:.5rem .9rem;border
 <dt>Email</dt><dd>{{.Email}}{{if .Phone}} · {{.Phone}}{{end}}</dd>
 {{if or $.Grade $.Reasons}}<dt>{{or $.Grade "Score"}}</dt><dd>{{range $.Reasons}}{{.}}<br>{{end}}</dd>{{end}}
 <dt>Stage</dt><dd>{{.Stage.Label}}</dd>
-{{if $.Due}}<dt>Respond by</dt><dd>{{$.Due}}</dd>{{end}}
+{{if $.Due}}<dt>{{$.DueLabel}}</dt><dd>{{$.Due}}</dd>{{end}}
 {{range $.Times}}<dt>{{.Key}}</dt><dd>{{.Value}}</dd>{{end}}
 </dl></div>
 {{if $.Changed}}<div class="card" id="changed"><h2>Changed since the first form</h2><p>Later forms for this address said otherwise; anyone who knows an address can send one.</p><dl>
