@@ -155,7 +155,7 @@ func speedTile(s Speed) tile {
 	case !s.Median.Known:
 		t.Note = Plural(s.Handoffs, "alert", "alerts") + " sent · " + Plural(s.SLABreaches, "SLA breach", "SLA breaches")
 	default:
-		t.Note = fmt.Sprintf("p90 %s · %s answered within %d min · %s (%s of alerts)",
+		t.Note = fmt.Sprintf("p90 %s · %s of answers within %d min · %s (%s of alerts)",
 			s.P90.Label, s.WithinTarget, TargetMinutes, Plural(s.SLABreaches, "SLA breach", "SLA breaches"), s.SLABreachRate)
 	}
 	return t

@@ -245,7 +245,8 @@ func TestDashboardSaysHowViewsCount(t *testing.T) {
 }
 
 // TestDashboardTilesCountInWords: a marketer reads "1 SLA breach", not
-// "1 SLA breaches" — the tiles write their counts as the digest does.
+// "1 SLA breaches" — the tiles write their counts as the digest does —
+// and what a share is of.
 func TestDashboardTilesCountInWords(t *testing.T) {
 	for _, c := range []struct {
 		counters  Counters
@@ -255,6 +256,12 @@ func TestDashboardTilesCountInWords(t *testing.T) {
 			"handoffs": 3, "responses": 3, "resp_le_1m": 3, "sla_breaches": 1},
 			[]string{"plus 1 repeat submission; 1 bot blocked", "1 lead filtered out", "1 SLA breach (", "2 leads rejected by sales or non-target"},
 			[]string{"1 repeat submissions", "1 bots", "1 leads", "1 SLA breaches"}},
+		// Every answer in time, three alerts never answered: "100.0%
+		// answered within 5 min · 3 SLA breaches" read as a contradiction;
+		// the share is of the answers.
+		{Counters{"leads": 6, "mql": 6, "handoffs": 6, "responses": 3, "resp_le_1m": 3, "sla_breaches": 3},
+			[]string{"100.0% of answers within 5 min · 3 SLA breaches (50.0% of alerts)"},
+			[]string{"answered within"}},
 		{Counters{"leads": 1, "mql": 1, "handoffs": 1},
 			[]string{"1 alert sent · 0 SLA breaches", "plus 0 repeat submissions; 0 bots blocked"},
 			[]string{"1 alerts"}},
