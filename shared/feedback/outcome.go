@@ -378,17 +378,7 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 	from := l.Stage
 	l.Stage = target
 	d.Source = o.Source
-	data := map[string]any{"source": o.Source}
-	if o.Rep != "" {
-		data["rep"] = o.Rep
-	}
-	if o.EventID != "" {
-		data["event_id"] = o.EventID
-		d.Applied = append(d.Applied, o.EventID)
-		if n := len(d.Applied); n > lead.MaxApplied {
-			d.Applied = slices.Clone(d.Applied[n-lead.MaxApplied:])
-		}
-	}
+	data := applied(d, o)
 	shared := false // counted on another contact of the deal
 	if target != lead.StageSQL {
 		d.ClosedAt, d.ClosedRecordedAt = o.ClosedAt, now
@@ -515,17 +505,7 @@ func lateSQL(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Ti
 	campaign, owner := l.Campaign(), l.DealOwner()
 	sql := []lead.Counter{{Campaign: campaign, Name: string(lead.StageSQL)}}
 	sql = append(sql, lead.RepCounter(owner, string(lead.StageSQL), 0)...)
-	data := map[string]any{"source": o.Source}
-	if o.Rep != "" {
-		data["rep"] = o.Rep
-	}
-	if o.EventID != "" {
-		data["event_id"] = o.EventID
-		d.Applied = append(d.Applied, o.EventID)
-		if n := len(d.Applied); n > lead.MaxApplied {
-			d.Applied = slices.Clone(d.Applied[n-lead.MaxApplied:])
-		}
-	}
+	data := applied(d, o)
 	if revives(d, o, now) {
 		ch.Counters = append(d.Counted.Undo(), sql...)
 		l.Stage = lead.StageSQL
@@ -798,3 +778,21 @@ func stageList(s []lead.Stage) string {
 }
 
 func days(d time.Duration) string { return strconv.Itoa(int(d.Hours()/24)) + " days" }
+
+// applied is an outcome's event data (its source, rep and event id), and
+// records its event id on the deal, which keeps the newest
+// lead.MaxApplied so that a re-delivery is recognised.
+func applied(d *lead.Deal, o Outcome) map[string]any {
+	data := map[string]any{"source": o.Source}
+	if o.Rep != "" {
+		data["rep"] = o.Rep
+	}
+	if o.EventID != "" {
+		data["event_id"] = o.EventID
+		d.Applied = append(d.Applied, o.EventID)
+		if n := len(d.Applied); n > lead.MaxApplied {
+			d.Applied = slices.Clone(d.Applied[n-lead.MaxApplied:])
+		}
+	}
+	return data
+}
