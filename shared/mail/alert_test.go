@@ -555,3 +555,26 @@ func TestEncodedSize(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertRejectLinksAreTapTargets: a rep reads the alert on a phone,
+// and the reject reasons were small inline links a dot apart, where a
+// thumb picks the neighbour. Each is a padded button-like link, apart
+// from the next, as Accept is.
+func TestAlertRejectLinksAreTapTargets(t *testing.T) {
+	_, html, _, err := leadmail.RenderAlert(hotAlert())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range hotAlert().RejectURLs {
+		i := strings.Index(html, `href="`+r.URL+`"`)
+		if i < 0 {
+			t.Fatalf("no link for %s", r.Label)
+		}
+		tag := html[i : i+strings.Index(html[i:], ">")]
+		for _, want := range []string{"display:inline-block", "padding:8px 14px", "margin:4px"} {
+			if !strings.Contains(tag, want) {
+				t.Errorf("the %s link is not a tap target (%s): %s", r.Label, want, tag)
+			}
+		}
+	}
+}
