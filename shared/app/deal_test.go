@@ -2,13 +2,13 @@ package app_test
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
+	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
@@ -24,22 +24,9 @@ func TestADealOfTwoContactsInReports(t *testing.T) {
 	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
 	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
 	ctx := context.Background()
-	keys, _ := token.ParseKeys(testKeys)
 	stamp := time.Now().UnixNano()
 	hot := func(name, campaign string) string {
-		email := fmt.Sprintf("%s.%d@bigcorp.example", name, stamp)
-		body := fmt.Sprintf(`{"email":%q,"name":"Hot","company":"BigCorp","job_title":"CMO","company_size":"1000+","country":"DE","budget":"$100k","timeline":"this quarter","form_type":"demo_request","campaign":%q}`, email, campaign)
-		if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
-			t.Fatalf("capture: %v %+v", err, r)
-		}
-		id := capturedID(t, table, email)
-		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionAccept, Subject: id, Extra: "ana@example.com", Expires: time.Now().Add(time.Hour)})}
-		ev.Body, ev.IsBase64Encoded = "", false
-		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
-			t.Fatalf("accept %s: %v %d %s", id, err, r.StatusCode, r.Body)
-		}
-		return id
+		return acceptedHotLead(t, capture, fb, table, fmt.Sprintf("%s.%d@bigcorp.example", name, stamp), campaign)
 	}
 	crm := func(detail, eventID string) {
 		t.Helper()
@@ -64,14 +51,7 @@ func TestADealOfTwoContactsInReports(t *testing.T) {
 	}
 	testenv.Settle(t, table)
 
-	rows, err := csv.NewReader(strings.NewReader(reportIn(t, reports, "csv"))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := reportCSV(t, reports)
 	want := map[string]string{ // sql won revenue won_with_amount
 		"campaign/gamma/": "1 1 12000 1",
 		"campaign/delta/": "0 0 0 0", // accepted, and won on the deal gamma counts: no SQL or win of its own
@@ -90,4 +70,25 @@ func TestADealOfTwoContactsInReports(t *testing.T) {
 	if len(want) > 0 {
 		t.Fatalf("rows not found: %v\n%v", want, rows)
 	}
+}
+
+// acceptedHotLead captures a hot demo request from email for campaign
+// and accepts it as Ana through the feedback function: a lead at SAL,
+// ready for its CRM outcomes. It returns the lead's id.
+func acceptedHotLead(t *testing.T, capture, fb app.Handlers, table, email, campaign string) string {
+	t.Helper()
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	body := fmt.Sprintf(`{"email":%q,"name":"Hot","company":"BigCorp","job_title":"CMO","company_size":"1000+","country":"DE","budget":"$100k","timeline":"this quarter","form_type":"demo_request","campaign":%q}`, email, campaign)
+	if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
+		t.Fatalf("capture: %v %+v", err, r)
+	}
+	id := capturedID(t, table, email)
+	ev := sampleEvent(t, "feedback-answer.json")
+	ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionAccept, Subject: id, Extra: "ana@example.com", Expires: time.Now().Add(time.Hour)})}
+	ev.Body, ev.IsBase64Encoded = "", false
+	if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
+		t.Fatalf("accept %s: %v %d %s", id, err, r.StatusCode, r.Body)
+	}
+	return id
 }

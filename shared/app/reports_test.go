@@ -142,6 +142,21 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 	}
 }
 
+// reportCSV is the report as CSV: its records, the header first, and each
+// column's index by its name.
+func reportCSV(t *testing.T, reports app.Handlers) ([][]string, map[string]int) {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(reportIn(t, reports, "csv"))).ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("report csv: %d rows, %v", len(rows), err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	return rows, col
+}
+
 // reportIn is GET /reports of the reports function in format, failing
 // the test unless it answers 200.
 func reportIn(t *testing.T, reports app.Handlers, format string) string {

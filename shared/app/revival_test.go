@@ -2,16 +2,13 @@ package app_test
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/local/testenv"
-	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/store"
-	"github.com/leadflow/leadflow/shared/token"
 )
 
 // TestARevivedDealInReports: through the bus, a CRM closes one lead lost
@@ -25,22 +22,9 @@ func TestARevivedDealInReports(t *testing.T) {
 	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
 	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
 	ctx := context.Background()
-	keys, _ := token.ParseKeys(testKeys)
 	stamp := time.Now().UnixNano()
 	hot := func(name string) string {
-		email := fmt.Sprintf("%s.%d@bigcorp.example", name, stamp)
-		body := fmt.Sprintf(`{"email":%q,"name":"Hot","company":"BigCorp","job_title":"CMO","company_size":"1000+","country":"DE","budget":"$100k","timeline":"this quarter","form_type":"demo_request","campaign":"revived"}`, email)
-		if r, err := capture.HTTP(ctx, jsonLead(body)); err != nil || r.StatusCode != 202 {
-			t.Fatalf("capture: %v %+v", err, r)
-		}
-		id := capturedID(t, table, email)
-		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionAccept, Subject: id, Extra: "ana@example.com", Expires: time.Now().Add(time.Hour)})}
-		ev.Body, ev.IsBase64Encoded = "", false
-		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
-			t.Fatalf("accept %s: %v %d %s", id, err, r.StatusCode, r.Body)
-		}
-		return id
+		return acceptedHotLead(t, capture, fb, table, fmt.Sprintf("%s.%d@bigcorp.example", name, stamp), "revived")
 	}
 	crm := func(detail, eventID string, at time.Time) {
 		t.Helper()
@@ -64,14 +48,7 @@ func TestARevivedDealInReports(t *testing.T) {
 		t.Fatalf("the late SQL's lead is %s", l.Stage)
 	}
 	testenv.Settle(t, table)
-	rows, err := csv.NewReader(strings.NewReader(reportIn(t, reports, "csv"))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := reportCSV(t, reports)
 	for _, rec := range rows[1:] {
 		if rec[col["row"]] != "campaign" || rec[col["campaign"]] != "revived" {
 			continue
