@@ -164,16 +164,7 @@ func TestConfirmationLinkOpenedAgain(t *testing.T) {
 	pending(t, st)
 	h := &optin.Handler{Store: st, Keys: k, Clock: func() time.Time { return t0.Add(time.Hour) }, NewID: ids.New,
 		Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
-	do := func(method string) httpapi.Response {
-		t.Helper()
-		req := httpapi.Request{RouteKey: method + " /confirm/{token}", PathParameters: map[string]string{"token": tok}}
-		req.RequestContext.HTTP.Method = method
-		resp, err := h.Handle(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
-	}
+	do := func(method string) httpapi.Response { t.Helper(); return confirmLink(t, h, method, tok) }
 	if r := do(http.MethodPost); !strings.Contains(r.Body, "you are subscribed") {
 		t.Fatalf("POST:\n%s", r.Body)
 	}
@@ -274,16 +265,7 @@ func TestAnExpiredConfirmationLinkSaysWhereTheAddressStands(t *testing.T) {
 	now := t0.Add(time.Hour)
 	h := &optin.Handler{Store: st, Keys: k, Clock: func() time.Time { return now }, NewID: ids.New,
 		Log: slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil))}
-	do := func(method string) httpapi.Response {
-		t.Helper()
-		req := httpapi.Request{RouteKey: method + " /confirm/{token}", PathParameters: map[string]string{"token": tok}}
-		req.RequestContext.HTTP.Method = method
-		resp, err := h.Handle(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
-	}
+	do := func(method string) httpapi.Response { t.Helper(); return confirmLink(t, h, method, tok) }
 	now = t0.Add(72 * time.Hour)
 	if r := do(http.MethodGet); r.StatusCode != http.StatusGone || !strings.Contains(r.Body, "Sign up again") {
 		t.Fatalf("expired, never confirmed: %d\n%s", r.StatusCode, r.Body)
@@ -316,4 +298,16 @@ func TestAnExpiredConfirmationLinkSaysWhereTheAddressStands(t *testing.T) {
 	if l, _ := st.Lead(context.Background(), "L1"); l.Version != v || l.Consent.MarketingOptIn {
 		t.Fatalf("an expired link changed the lead: version %d, want %d; %+v", l.Version, v, l.Consent)
 	}
+}
+
+// confirmLink is a GET or POST of the confirmation link tok.
+func confirmLink(t *testing.T, h *optin.Handler, method, tok string) httpapi.Response {
+	t.Helper()
+	req := httpapi.Request{RouteKey: method + " /confirm/{token}", PathParameters: map[string]string{"token": tok}}
+	req.RequestContext.HTTP.Method = method
+	resp, err := h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }
