@@ -9,6 +9,7 @@ import (
 
 	"github.com/leadflow/leadflow/shared/ids"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/mail"
 	"github.com/leadflow/leadflow/shared/mail/mailtest"
 	"github.com/leadflow/leadflow/shared/sendonce"
 	"github.com/leadflow/leadflow/shared/store/memstore"
@@ -421,18 +422,7 @@ templates:
     html: '<p><a href="` + long + `">the form</a> or <a href="https://x.example/a">our site</a></p>'
     text: "the form: ` + long + ` or our site: https://x.example/a"
 `
-	seq, err := Parse([]byte(src), "t.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
-	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", PostalAddress: testPostal, BaseURL: "https://leads.example.com"}
-	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
-	now := time.Now()
-	m, err := r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, keys, now := annMessage(t, src)
 	for part, body := range map[string]string{"html": strings.ReplaceAll(m.HTML, "&amp;", "&"), "text": m.Text} {
 		if !strings.Contains(body, long) {
 			t.Errorf("%s part lost the long link:\n%s", part, body)
@@ -528,18 +518,7 @@ templates:
       More from our partner: https://partner.example.org/.
       <https://www.example.com/demo>
 `
-	seq, err := Parse([]byte(src), "t.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
-	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", PostalAddress: testPostal, BaseURL: "https://leads.example.com"}
-	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
-	now := time.Now()
-	m, err := r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, keys, now := annMessage(t, src)
 	lines := strings.Split(m.Text, "\n")
 	for i, want := range []struct{ before, after, target string }{
 		{"Why response time matters: ", " (www.example.com/guides/response-time)", "https://www.example.com/guides/response-time?utm_source=mail"},
@@ -558,4 +537,24 @@ templates:
 			t.Errorf("line %d: the tracked link does not lead to %s: %+v, %v", i+1, want.target, c, err)
 		}
 	}
+}
+
+// annMessage is the message the sequences in src send Ann for step
+// "one" of sequence "s" (template "t"), now, and the keys its links are
+// signed with.
+func annMessage(t *testing.T, src string) (mail.Message, token.Keys, time.Time) {
+	t.Helper()
+	seq, err := Parse([]byte(src), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := token.ParseKeys("k1:0123456789abcdef0123")
+	r := &Runner{Sequences: seq, Keys: keys, From: "news@example.com", PostalAddress: testPostal, BaseURL: "https://leads.example.com"}
+	l := lead.Lead{ID: "L1", Submission: lead.Submission{Email: "ann@acme.example", Name: "Ann"}}
+	now := time.Now()
+	m, err := r.message(l, Plan{Template: "t", Sequence: "s", Step: "one"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, keys, now
 }
