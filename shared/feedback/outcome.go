@@ -688,18 +688,9 @@ func correctAmount(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(t
 	}
 	cur := o.currencyOr(rules)
 	minor, _ := rules.Convert(*o.Amount, cur)
-	data := map[string]any{"source": o.Source, "amount": *o.Amount, "currency": cur,
-		"previous_amount": d.Amount, "previous_currency": d.Currency}
-	if o.Rep != "" {
-		data["rep"] = o.Rep
-	}
-	if o.EventID != "" {
-		data["event_id"] = o.EventID
-		d.Applied = append(d.Applied, o.EventID)
-		if n := len(d.Applied); n > lead.MaxApplied {
-			d.Applied = slices.Clone(d.Applied[n-lead.MaxApplied:])
-		}
-	}
+	data := applied(d, o)
+	data["amount"], data["currency"] = *o.Amount, cur
+	data["previous_amount"], data["previous_currency"] = d.Amount, d.Currency
 	campaign, owner := l.Campaign(), l.DealOwner()
 	if d.Currency == "" {
 		// Won without an amount: now it has one.
