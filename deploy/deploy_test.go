@@ -146,6 +146,8 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"          MetricName: SalesAnswers\n", "          MetricName: RepAnswers\n",
 		"      Threshold: 864000\n", "      Threshold: 1209600\n",
 		"      Namespace: !Sub \"leadflow/${AWS::StackName}\"\n      MetricName: NurtureTickFailures\n", "      Namespace: !Sub \"leadflow-${AWS::StackName}\"\n      MetricName: NurtureTickFailures\n",
+		// A schedule that stops (its rule disabled) watched by nothing.
+		"      MetricName: Invocations\n", "      MetricName: ConcurrentExecutions\n",
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -182,6 +184,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"CaptureFunction: its alarms [CaptureErrorLogsAlarm CaptureErrorsAlarm CaptureServerErrorsAlarm CaptureThrottlesAlarm] page through [CaptureErrorLogsAlarm CaptureFailingAlarm CaptureServerErrorsAlarm]",
 		"PublisherIteratorAgeAlarm: pages no one",
 		"DeadLetterQueueAlarm: pages while NurtureFunction, whose failures fill DeadLetterQueue, is paging already",
+		"NurtureFunctionTick: runs NurtureFunction rate(1 minute), and nothing pages when it stops",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("not reported: %q\nreported:\n%s", want, got)
@@ -317,6 +320,7 @@ func deployProblems(doc map[string]any) []string {
 		}
 	}
 	pagingProblems(res, byType, props, bad)
+	scheduleProblems(byType, props, bad)
 
 	// The namespace the alarms and filters read is the one the functions
 	// write their metrics to (METRICS_NAMESPACE): one character apart and
@@ -1339,6 +1343,57 @@ func paramTags(t reflect.Type) map[string]string {
 		}
 	}
 	return out
+}
+
+// scheduleRate is an EventBridge rate expression.
+var scheduleRate = regexp.MustCompile(`^rate\((\d+) (minute|hour|day)s?\)$`)
+
+// scheduleProblems checks that a schedule running more often than daily
+// (the tick: alerts owed, SLA escalations, nurture emails) pages when it
+// stops invoking its function — a rule disabled or deleted, a target
+// removed —, which no failure alarm sees: nothing runs, so nothing fails.
+// It wants an alarm on the function's Invocations < 1 with missing data
+// breaching, over at least two of the schedule's intervals (one late or
+// skipped tick is no page).
+func scheduleProblems(byType map[string][]string, props func(string) map[string]any, bad func(string, ...any)) {
+	for _, rule := range byType["AWS::Events::Rule"] {
+		expr, _ := props(rule)["ScheduleExpression"].(string)
+		m := scheduleRate.FindStringSubmatch(expr)
+		if m == nil {
+			continue // an event pattern, or a cron (the weekly runs: people notice a missing digest)
+		}
+		n, _ := strconv.Atoi(m[1])
+		interval := float64(n) * map[string]float64{"minute": 60, "hour": 3600, "day": 86400}[m[2]]
+		if interval >= 86400 {
+			continue
+		}
+		for _, target := range asList(props(rule)["Targets"]) {
+			arn, _ := dig(target, "Arn", "Fn::GetAtt").([]any)
+			if len(arn) == 0 {
+				continue
+			}
+			fn := fmt.Sprint(arn[0])
+			watched := false
+			for _, a := range byType["AWS::CloudWatch::Alarm"] {
+				p := props(a)
+				onFn := false
+				for _, d := range asList(p["Dimensions"]) {
+					if dm := d.(map[string]any); dm["Name"] == "FunctionName" && dig(dm, "Value", "Ref") == fn {
+						onFn = true
+					}
+				}
+				period, _ := p["Period"].(float64)
+				periods, _ := p["EvaluationPeriods"].(float64)
+				if onFn && p["Namespace"] == "AWS/Lambda" && p["MetricName"] == "Invocations" && p["ComparisonOperator"] == "LessThanThreshold" &&
+					p["Threshold"] == 1.0 && p["TreatMissingData"] == "breaching" && period*periods >= 2*interval {
+					watched = true
+				}
+			}
+			if !watched {
+				bad("%s: runs %s %s, and nothing pages when it stops: want an alarm on AWS/Lambda Invocations < 1 of %s, missing data breaching, over at least 2 of its intervals", rule, fn, expr, fn)
+			}
+		}
+	}
 }
 
 // alarmRef is an alarm a composite alarm's rule names:
