@@ -1698,3 +1698,36 @@ func runbookProblems(readme string, doc map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestReadmeCountsTheAlarmsItPrices: the README's Costs section prices
+// CloudWatch's fixed part by how many metric and composite alarms the
+// stack creates (they cost $0.10 and $0.50 a month each); an alarm added
+// without it made the figure wrong (36 at $0.10 when the stack had 37
+// metric and 13 composite alarms, $9.70).
+func TestReadmeCountsTheAlarmsItPrices(t *testing.T) {
+	root := testenv.Root(t)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := transformed(t, filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	res, _ := doc["Resources"].(map[string]any)
+	for _, r := range res {
+		typ, _ := r.(map[string]any)["Type"].(string)
+		count[typ]++
+	}
+	_, costs, _ := strings.Cut(string(readme), "\n## Costs\n")
+	costs = strings.Join(strings.Fields(costs), " ")
+	for _, want := range []string{
+		fmt.Sprintf("the metric alarms cost $0.10 each a month (%d of them: $%.2f)", count["AWS::CloudWatch::Alarm"], 0.10*float64(count["AWS::CloudWatch::Alarm"])),
+		fmt.Sprintf("the composite alarms $0.50 each (%d: $%.2f)", count["AWS::CloudWatch::CompositeAlarm"], 0.50*float64(count["AWS::CloudWatch::CompositeAlarm"])),
+	} {
+		if !strings.Contains(costs, want) {
+			t.Errorf("README Costs does not say %q", want)
+		}
+	}
+}
