@@ -30,6 +30,7 @@ import (
 	"github.com/leadflow/leadflow/shared/awsclients/chain"
 	"github.com/leadflow/leadflow/shared/config"
 	"github.com/leadflow/leadflow/shared/mail/sesmail"
+	"github.com/leadflow/leadflow/shared/mail/sesstore"
 	"github.com/leadflow/leadflow/shared/s3store"
 	"github.com/leadflow/leadflow/shared/store"
 )
@@ -72,6 +73,7 @@ func Main(m *testing.M, after ...func() int) {
 // environment does not provide them.
 func Get(t testing.TB) Endpoints {
 	t.Helper()
+	starts.LoadOrStore(topLevel(t.Name()), time.Now())
 	once.Do(func() {
 		for k, v := range map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_EC2_METADATA_DISABLED": "true"} {
 			if os.Getenv(k) == "" {
@@ -103,6 +105,32 @@ func Get(t testing.TB) Endpoints {
 		Unavailable(t, "integration test needs the emulators: "+skipWhy)
 	}
 	return eps
+}
+
+// starts holds when each top-level test first reached the emulators
+// (Get): nothing it did can have been stored before.
+var starts sync.Map
+
+func topLevel(name string) string {
+	top, _, _ := strings.Cut(name, "/")
+	return top
+}
+
+// Mail returns the emails the SES emulator stored since the running test
+// (its top-level test) first reached the emulators, oldest first:
+// everything the test can have sent, not the whole suite's — the emulator
+// keeps every email of the run, and reading them all at each poll had
+// the last tests of a package spend seconds a poll on it.
+func Mail(t testing.TB) []sesstore.Email {
+	t.Helper()
+	endpoint := Get(t).SES
+	since, _ := starts.Load(topLevel(t.Name()))
+	// A second earlier: the emulator stamps whole seconds of its own clock.
+	all, err := sesstore.FetchSince(context.Background(), endpoint, since.(time.Time).Add(-time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
 }
 
 // Unavailable ends a test whose real part (an emulator, a tool) is

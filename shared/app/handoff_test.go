@@ -65,10 +65,7 @@ func waitMail(t *testing.T, want int, match func(sesstore.Email) bool) []sesstor
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		all, err := sesstore.Fetch(context.Background(), testenv.Get(t).SES)
-		if err != nil {
-			t.Fatal(err)
-		}
+		all := testenv.Mail(t)
 		var got []sesstore.Email
 		for _, e := range all {
 			if match(e) {

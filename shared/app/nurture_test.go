@@ -54,10 +54,7 @@ func tickEvent(id string) events.EventBridgeEvent {
 
 func emailsTo(t *testing.T, addr string) []sesstore.Email {
 	t.Helper()
-	all, err := sesstore.Fetch(context.Background(), testenv.Get(t).SES)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := testenv.Mail(t)
 	return sesstore.To(all, addr)
 }
 
@@ -192,10 +189,7 @@ func TestConcurrentTicksSendEachStepExactlyOnce(t *testing.T) {
 		}
 	}
 	t.Logf("%d rounds of 4 ticks in %s", rounds, time.Since(started))
-	all, err := sesstore.Fetch(ctx, testenv.Get(t).SES)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := testenv.Mail(t)
 	per := map[string]int{}
 	for _, e := range all {
 		for _, to := range e.To {
@@ -297,10 +291,7 @@ func TestThrottlingAndACrashAfterSendingLoseAndDuplicateNothing(t *testing.T) {
 // than one email, and says how many addresses there got one.
 func oneEmailEach(t *testing.T, domain string) int {
 	t.Helper()
-	all, err := sesstore.Fetch(context.Background(), testenv.Get(t).SES)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := testenv.Mail(t)
 	per := map[string]int{}
 	for _, e := range all {
 		for _, to := range e.To {
@@ -401,10 +392,7 @@ func TestTickMovesAStaleDueEntryOut(t *testing.T) {
 	if err != nil || !got.Erased || got.Version != 2 {
 		t.Fatalf("lead after the tick: version %d, erased %v, %v", got.Version, got.Erased, err)
 	}
-	sent, err := sesstore.Fetch(ctx, testenv.Get(t).SES)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sent := testenv.Mail(t)
 	for _, m := range sent {
 		if strings.Contains(m.Text, id) || strings.Contains(m.HTML, id) {
 			t.Fatalf("an email about the erased lead: %s", m.Subject)

@@ -124,7 +124,7 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	all, _ := sesstore.Fetch(ctx, testenv.Get(t).SES)
+	all := testenv.Mail(t)
 	digests := sesstore.To(all, marketing)
 	if len(digests) != 1 || !strings.Contains(digests[0].Text, "alpha") {
 		t.Fatalf("digests to marketing: %d", len(digests))

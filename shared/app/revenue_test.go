@@ -259,7 +259,7 @@ func TestRevenueInReports(t *testing.T) {
 	if err := reports.Event(ctx, tickEvent("digest-revenue")); err != nil {
 		t.Fatal(err)
 	}
-	all, _ := sesstore.Fetch(ctx, testenv.Get(t).SES)
+	all := testenv.Mail(t)
 	digests := sesstore.To(all, marketing)
 	if len(digests) != 1 {
 		t.Fatalf("%d digests", len(digests))

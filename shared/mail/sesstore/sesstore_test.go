@@ -20,11 +20,24 @@ const stored = `{"templates":{},"emails":[
  {"messageId":"ses-3","from":"a@leadflow.example","replyTo":[],"destination":{"to":["rep2@sales.example"]},
   "subject":"three","body":{"text":"hi"},"at":1795435320}]}`
 
+// storedSince is what it answers on GET /store?since=1795435260.
+const storedSince = `{"templates":{},"emails":[
+ {"messageId":"ses-2","from":"a@leadflow.example","replyTo":[],"destination":{"to":["x@y.example"]},"subject":"two","body":{"text":"hi"},"at":1795435260},
+ {"messageId":"ses-3","from":"a@leadflow.example","replyTo":[],"destination":{"to":["rep2@sales.example"]},"subject":"three","body":{"text":"hi"},"at":1795435320}]}`
+
 func TestFetchAndFilter(t *testing.T) {
 	var cleared bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method + " " + r.URL.Path {
 		case "GET /store":
+			if since := r.URL.Query().Get("since"); since != "" {
+				if since != "1795435260" {
+					http.Error(w, "since "+since, http.StatusBadRequest)
+					return
+				}
+				_, _ = w.Write([]byte(storedSince))
+				return
+			}
 			_, _ = w.Write([]byte(stored))
 		case "POST /clear-store":
 			cleared = true
@@ -44,6 +57,14 @@ func TestFetchAndFilter(t *testing.T) {
 	if e.MessageID != "ses-2" || e.HTML != "<p>hi</p>" || e.ReplyTo[0] != "ann@acme.example" || e.CC[0] != "rep1@sales.example" ||
 		e.Header("list-unsubscribe") != "<https://u.example>" || e.Header("X-Missing") != "" || !e.At.Equal(time.Unix(1795435260, 0)) {
 		t.Fatalf("email decoded as %+v", e)
+	}
+	// Since a time: the emulator filters by its whole-second stamps.
+	later, err := sesstore.FetchSince(ctx, srv.URL, time.Unix(1795435260, 900_000_000))
+	if err != nil || len(later) != 2 || later[0].MessageID != "ses-2" {
+		t.Fatalf("FetchSince = %+v, %v", later, err)
+	}
+	if everything, err := sesstore.FetchSince(ctx, srv.URL, time.Time{}); err != nil || len(everything) != 3 {
+		t.Fatalf("FetchSince(zero) = %d emails, %v: want all", len(everything), err)
 	}
 	got := sesstore.To(all, "REP1@sales.example")
 	if len(got) != 2 || got[0].MessageID != "ses-1" || got[1].MessageID != "ses-2" {
