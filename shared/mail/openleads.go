@@ -32,7 +32,7 @@ type OpenLead struct {
 	AcceptedOn                     string
 	Days                           int
 	SQLURL, WonURL, LostURL        string // SQLURL "" once SQL
-	Until                          string // when the links stop working
+	Until                          string // when the links stop working; the list says so under each lead
 	Holder                         string // who accepted it, on a stand-in's list
 }
 
@@ -42,7 +42,7 @@ var openLeadsHTML = sync.OnceValue(func() *htmltemplate.Template {
 <p>{{.Intro}}</p>
 <table style="border-collapse:collapse;width:100%">
 {{range .Leads}}<tr style="border-top:1px solid #e3e7ef"><td style="padding:.5rem 0"><strong>{{.Who}}</strong>{{if .Role}}<br><span style="color:#5b6475">{{.Role}}</span>{{end}}<br>
-<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Age}}){{if .Holder}}, held by {{.Holder}}{{end}}</span></td>
+<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Age}}){{if .Holder}}, held by {{.Holder}}{{end}}{{if .Until}}<br>Links work until {{.Until}}.{{end}}</span></td>
 <td style="padding:.5rem 0;text-align:right;white-space:nowrap">{{if .SQLURL}}<a href="{{.SQLURL}}">SQL</a> · {{end}}<a href="{{.WonURL}}">Won</a> · <a href="{{.LostURL}}">Lost</a></td></tr>
 {{end}}</table>
 {{if .More}}<p>… and {{.More}} more.</p>{{end}}
@@ -159,6 +159,9 @@ func renderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 			fmt.Fprintf(&tb, "  SQL: %s\n", l.SQLURL)
 		}
 		fmt.Fprintf(&tb, "  Won: %s\n  Lost: %s\n", l.WonURL, l.LostURL)
+		if u := OneLine(l.Until); u != "" {
+			fmt.Fprintf(&tb, "  Links work until %s.\n", u)
+		}
 	}
 	if o.More > 0 {
 		fmt.Fprintf(&tb, "\n… and %d more.\n", o.More)

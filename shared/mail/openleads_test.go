@@ -134,3 +134,29 @@ func TestOpenLeadsListIsNeverClipped(t *testing.T) {
 		t.Error("the HTML part lost its footer")
 	}
 }
+
+// TestOpenLeadsSayUntilWhenLinksWork: the list showed each lead's signed
+// outcome links but not until when they work (each lead's run out when
+// its outcome horizon ends), so a rep who clicked one weeks later met an
+// error page unwarned. Each lead says until when its links work, in both
+// parts, as the reminder and the asked-again notice do.
+func TestOpenLeadsSayUntilWhenLinksWork(t *testing.T) {
+	link := "https://api.example.com/feedback/t"
+	_, html, text, err := leadmail.RenderOpenLeads(leadmail.OpenLeads{RepName: "Ana", Leads: []leadmail.OpenLead{
+		{Name: "Clara", Stage: "accepted", AcceptedOn: "1 Mar 2031", Days: 3, SQLURL: link, WonURL: link, LostURL: link, Until: "29 May 2031"},
+		{Name: "Dana", Stage: "SQL", AcceptedOn: "2 Feb 2031", Days: 30, WonURL: link, LostURL: link, Until: "3 May 2031"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Links work until 29 May 2031", "Links work until 3 May 2031"} {
+		if !strings.Contains(text, want) || !strings.Contains(html, want) {
+			t.Errorf("want %q in both parts:\n%s\n%s", want, text, html)
+		}
+	}
+	// Clara's date is hers, not Dana's: it follows her links in the text.
+	clara := text[strings.Index(text, "Clara"):strings.Index(text, "Dana")]
+	if !strings.Contains(clara, "29 May 2031") || strings.Contains(clara, "3 May 2031") {
+		t.Errorf("Clara's entry shows the wrong date:\n%s", clara)
+	}
+}
