@@ -330,3 +330,36 @@ func TestConfirmationLinkOfAnErasedAddress(t *testing.T) {
 		t.Fatalf("after the link: erased %v, consent %+v", l.Erased, l.Consent)
 	}
 }
+
+// TestAnExpiredConfirmationLinksBackOnlyToOurSignUpPage: a person who
+// opens the confirmation after its week is told to sign up again, with a
+// link to the page they signed up on when ALLOWED_ORIGINS names its site
+// — and none for a lead whose stored landing page (a poster may have
+// typed any) is on another site: the page is no open redirect.
+func TestAnExpiredConfirmationLinksBackOnlyToOurSignUpPage(t *testing.T) {
+	clock := &clockAt{t: monday}
+	env := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "https://www.example.com"}
+	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
+	sub, _, _ := buildAt(t, "unsubscribe", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com"}, clock.now, table)
+	ctx := context.Background()
+	n := time.Now().UnixNano()
+	for _, tc := range []struct{ email, landing, link string }{
+		{fmt.Sprintf("ours.%d@smallco.example", n), "https://www.example.com/newsletter?utm_source=ads", `href="https://www.example.com/newsletter">Sign up again</a>`},
+		{fmt.Sprintf("theirs.%d@smallco.example", n), "https://evil.example/newsletter", ""},
+	} {
+		body := strings.Replace(coldBody(tc.email), `"campaign":"newsletter-q4"`, `"campaign":"newsletter-eu","landing_page":"`+tc.landing+`"`, 1)
+		accepted(t)(capture.HTTP(ctx, jsonLead(body)))
+		got := waitConfirmations(t, tc.email, 1)
+		clock.add(8 * 24 * time.Hour) // past the link's week
+		code, page := openConfirmation(t, sub, got[0], "GET")
+		if code != 410 || !strings.Contains(page, "Sign up again") {
+			t.Fatalf("%s: expired link: %d\n%s", tc.landing, code, page)
+		}
+		if tc.link != "" && !strings.Contains(page, tc.link) {
+			t.Errorf("landing page %s: want %s on the page:\n%s", tc.landing, tc.link, page)
+		}
+		if tc.link == "" && (strings.Contains(page, "<a ") || strings.Contains(page, "evil.example")) {
+			t.Errorf("landing page %s is not a site of ours, but the page links it:\n%s", tc.landing, page)
+		}
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
+	"slices"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -335,4 +338,31 @@ func (s *Set) SpendIn(currency string, rates map[string]float64) (map[string]flo
 		return nil, &ConfigError{Problems: probs, Kind: ErrInvalid}
 	}
 	return out, nil
+}
+
+// Origins are the https origins campaign id's file names — its
+// thank_you_url, privacy_url and next steps' absolute urls — lowercased:
+// sites marketing vouches for by naming them; nil for an unknown
+// campaign.
+func (s *Set) Origins(id string) []string {
+	c, ok := s.Get(id)
+	if !ok {
+		return nil
+	}
+	var out []string
+	add := func(raw string) {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+			return
+		}
+		if o := strings.ToLower("https://" + u.Host); !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	add(c.ThankYouURL)
+	add(c.PrivacyURL)
+	for _, l := range c.ThankYou.NextSteps {
+		add(l.URL)
+	}
+	return out
 }

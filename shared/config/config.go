@@ -152,6 +152,9 @@ type Unsubscribe struct {
 	// Months: unsubscribes and opt-ins are counted.
 	Months
 	Table string `env:"TABLE_NAME"`
+	// AllowedOrigins are the sites an expired confirmation link's page
+	// may link back to (the lead's landing page on one of them).
+	AllowedOrigins string `env:"ALLOWED_ORIGINS" param:"AllowedOrigins"`
 }
 
 // Feedback is the feedback function's configuration (sales' answers).

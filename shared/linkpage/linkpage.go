@@ -15,18 +15,22 @@ import (
 )
 
 // Page is one page: Button is the text of the button that posts back
-// ("" shows none).
+// ("" shows none); Link, labelled LinkText, is a link under the text
+// ("" shows none), an http(s) URL the caller vouches for.
 type Page struct {
 	Title, Body, Button string
+	Link, LinkText      string
 }
 
 const source = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Title}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2433}
-button{background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}</style>
+button{background:#2957d8;color:#fff;border:0;padding:.8rem 1.4rem;border-radius:6px;font-size:1rem;cursor:pointer}
+a.go{display:inline-block;background:#2957d8;color:#fff;padding:.8rem 1.4rem;border-radius:6px;text-decoration:none}</style>
 </head><body><main><h1>{{.Title}}</h1><p>{{.Body}}</p>
 {{if .Button}}<form method="post"><button type="submit">{{.Button}}</button></form>{{end}}
+{{if .Link}}<p><a class="go" href="{{.Link}}">{{.LinkText}}</a></p>{{end}}
 </main></body></html>`
 
 var tmpl = sync.OnceValue(func() *template.Template {

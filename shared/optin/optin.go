@@ -141,9 +141,12 @@ type Handler struct {
 	// Evidence hashes the confirming request's IP address and user agent
 	// for the consent record; the zero Evidence records neither.
 	Evidence lead.Evidence
-	Clock    func() time.Time
-	NewID    func(time.Time) string
-	Log      *slog.Logger
+	// SignUp is where an expired link's page sends the person to sign up
+	// again; the zero SignUpPages sends them nowhere in particular.
+	SignUp SignUpPages
+	Clock  func() time.Time
+	NewID  func(time.Time) string
+	Log    *slog.Logger
 }
 
 // Handle serves one request.
@@ -156,13 +159,21 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		// The email stays in the inbox: opened after its week, the link
 		// says where the address stands when that is settled (confirmed,
 		// unsubscribed, erased), not to sign up again.
-		if page, out := h.settled(ctx, claims.Subject); out != "" {
+		l, lerr := h.Store.Lead(ctx, claims.Subject)
+		if page, out := settled(l, lerr); out != "" {
 			log.Info("optin", "status", http.StatusOK, "leadId", claims.Subject, "outcome", "expired_"+out)
 			return linkpage.Respond(http.StatusOK, page), nil
 		}
-		log.Info("optin", "status", http.StatusGone, "outcome", "expired")
-		return linkpage.Respond(http.StatusGone, linkpage.Page{Title: "This link has expired",
-			Body: "Confirmation links work for a week. Sign up again on our site and we will send you a new one."}), nil
+		page := linkpage.Page{Title: "This link has expired",
+			Body: "Confirmation links work for a week. Sign up again on our site and we will send you a new one."}
+		if lerr == nil {
+			if u := h.SignUp.Page(l.LastTouch.LandingPage, l.LastTouch.Campaign); u != "" {
+				page.Body = "Confirmation links work for a week. Sign up again on the page where you signed up and we will send you a new one."
+				page.Link, page.LinkText = u, "Sign up again"
+			}
+		}
+		log.Info("optin", "status", http.StatusGone, "outcome", "expired", "signUpLink", page.Link != "")
+		return linkpage.Respond(http.StatusGone, page), nil
 	case err != nil:
 		log.Warn("optin", "status", http.StatusForbidden, "outcome", "bad_token")
 		return linkpage.Respond(http.StatusForbidden, linkpage.Page{Title: "This link is not valid",
@@ -215,11 +226,10 @@ const (
 var already = linkpage.Page{Title: "You are already subscribed",
 	Body: "You confirmed your subscription already. Every email we send has a one-click unsubscribe link."}
 
-// settled is the page of lead leadID's consent when nothing a link could
-// do would change it (confirmed, unsubscribed, erased) and its outcome;
-// "" when it is not settled or the lead cannot be read.
-func (h *Handler) settled(ctx context.Context, leadID string) (linkpage.Page, string) {
-	l, err := h.Store.Lead(ctx, leadID)
+// settled is the page of lead l's consent when nothing a link could do
+// would change it (confirmed, unsubscribed, erased) and its outcome; ""
+// when it is not settled or the lead could not be read (err).
+func settled(l lead.Lead, err error) (linkpage.Page, string) {
 	if err != nil {
 		return linkpage.Page{}, ""
 	}

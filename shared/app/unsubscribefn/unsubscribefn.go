@@ -81,11 +81,15 @@ func New(ctx context.Context, cfg config.Unsubscribe, db *dynamodb.Client, param
 		// The files are in the deployment package: an error now is an
 		// error for the process's life, kept rather than re-read.
 		Confirm: sync.OnceValues(func() (*optin.Handler, error) {
-			enrolment, _, err := enrol.Load(cfg.Qualifying)
+			enrolment, campaigns, err := enrol.Load(cfg.Qualifying)
 			if err != nil {
 				return nil, err
 			}
-			return &optin.Handler{Store: st, Keys: keys, Enrol: enrolment, Evidence: evidence, Clock: env.Clock, NewID: ids.New, Log: optinLog}, nil
+			// Capture refuses a malformed list at init; here a name that
+			// is no origin only never matches a landing page.
+			signUp := optin.SignUpPages{Origins: httpapi.NewCORS(cfg.AllowedOrigins), CampaignOrigins: campaigns.Origins}
+			return &optin.Handler{Store: st, Keys: keys, Enrol: enrolment, Evidence: evidence, SignUp: signUp,
+				Clock: env.Clock, NewID: ids.New, Log: optinLog}, nil
 		}),
 		Log: optinLog,
 	}, nil
