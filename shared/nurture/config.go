@@ -31,6 +31,8 @@ type Config struct {
 	// listed in replaces) to that sequence.
 	replacedBy map[string]*sequence
 	templates  map[string]*emailTemplate
+	// footers are the footers: section's, by lowercase language tag.
+	footers map[string]footer
 }
 
 type sequence struct {

@@ -64,6 +64,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 		byID:        map[string]*sequence{},
 		replacedBy:  map[string]*sequence{},
 		templates:   map[string]*emailTemplate{},
+		footers:     map[string]footer{},
 	}
 	c.countryZones = map[string]*time.Location{}
 	var seqKey, seqs *yaml.Node
@@ -72,7 +73,9 @@ func (p *parser) config(root *yaml.Node) *Config {
 		yamlconf.Optional("defaults", func(k, v *yaml.Node) { p.defaults(c, k, v) }),
 		yamlconf.Required("sequences", func(k, v *yaml.Node) { seqKey, seqs = k, v }),
 		yamlconf.Required("templates", func(k, v *yaml.Node) { p.templates(c, k, v) }),
+		yamlconf.Optional("footers", func(_, v *yaml.Node) { p.footers(c, v) }),
 	)
+	p.templateFooters(c)
 	if seqKey != nil {
 		p.sequences(c, seqKey, seqs)
 	}

@@ -54,7 +54,7 @@ func (p *parser) template(k, n *yaml.Node, where string) (*emailTemplate, bool) 
 		yamlconf.Required("html", func(_, v *yaml.Node) { html = v }),
 		yamlconf.Required("text", func(_, v *yaml.Node) { text = v }),
 		yamlconf.Optional("reply_to", func(_, v *yaml.Node) { t.replyTo = p.replyTo(v, where+".reply_to") }),
-		yamlconf.Optional("lang", func(_, v *yaml.Node) { t.lang = p.lang(v, where+".lang") }),
+		yamlconf.Optional("lang", func(_, v *yaml.Node) { t.lang, t.langNode = p.lang(v, where+".lang"), v }),
 	) || subj == nil || html == nil || text == nil {
 		return nil, false
 	}

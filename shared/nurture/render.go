@@ -14,6 +14,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/mail"
 )
@@ -59,8 +61,13 @@ type emailTemplate struct {
 	// address, else an address (the template's reply_to).
 	replyTo string
 	// lang is the language its email declares (lang: de); "" is "en",
-	// or none for a right-to-left template.
-	lang string
+	// or none for a right-to-left template. langNode is where (Parse's
+	// messages).
+	lang     string
+	langNode *yaml.Node
+	// footer is the footer in its language (nil: English, as while
+	// Parse measures the template before the footers are read).
+	footer *footer
 }
 
 // ReplyToSales is the reply_to of a template whose replies go to the
@@ -166,10 +173,18 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 		rtl = mail.FirstStrong(html.UnescapeString(tagRe.ReplaceAllString(own.String(), " "))) == mail.RightToLeft
 	}
 	lang := emailLang(t.lang, rtl)
+	f := english
+	if t.footer != nil {
+		f = *t.footer
+	}
+	footerLang := ""
+	if f.lang == "en" && !strings.EqualFold(lang, "en") && !strings.HasPrefix(strings.ToLower(lang), "en-") {
+		footerLang = "en" // the English footer of a right-to-left template that declares no language
+	}
 	var out bytes.Buffer
 	if err := layout().Execute(&out, layoutData{
 		Subject: e.Subject, Body: htmltemplate.HTML(body), UnsubscribeURL: d.UnsubscribeURL, Document: isDoc, PostalAddress: postal, RTL: rtl,
-		Lang: lang, English: strings.EqualFold(lang, "en") || strings.HasPrefix(strings.ToLower(lang), "en-"),
+		Lang: lang, FooterLang: footerLang, FooterLTR: rtl && !f.rtl(), Why: f.why, Before: f.before, Link: f.link, After: f.after,
 	}); err != nil {
 		return Email{}, fmt.Errorf("%w: layout: %v", ErrRender, err)
 	}
@@ -182,7 +197,7 @@ func (t *emailTemplate) render(d TemplateData, postal string) (Email, error) {
 		text = withDirectionMarks(text, mail.NormaliseNewlines(own.String()))
 	}
 	e.Text = strings.TrimRight(text, "\n ") + "\n\n" +
-		"-- \n" + footerText + "\nUnsubscribe: " + d.UnsubscribeURL + "\n"
+		"-- \n" + f.why + "\n" + f.textLabel() + ": " + d.UnsubscribeURL + "\n"
 	if postal != "" {
 		e.Text += postal + "\n"
 	}
@@ -235,17 +250,15 @@ func emailLang(lang string, rtl bool) string {
 	return "en"
 }
 
-const footerText = "You are getting this email because you asked us to keep in touch."
-
 // layout wraps a template's HTML fragment in a complete document with the
 // footer; for a template that is a complete document itself, it renders
 // the footer alone, which withFooter puts before </body>.
 var layout = sync.OnceValue(func() *htmltemplate.Template {
 	return htmltemplate.Must(htmltemplate.New("layout").Parse(`
 {{- define "footer" -}}
-<p {{if not .English}}lang="en" {{end}}{{if .RTL}}dir="ltr" {{end}}style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
-` + footerText + `
-<a href="{{.UnsubscribeURL}}" style="color:#666">Unsubscribe</a> at any time.
+<p {{with .FooterLang}}lang="{{.}}" {{end}}{{if .FooterLTR}}dir="ltr" {{end}}style="margin:32px 0 0;padding-top:16px;border-top:1px solid #ddd;font-size:12px;line-height:1.5;color:#666">
+{{.Why}}
+{{.Before}}<a href="{{.UnsubscribeURL}}" style="color:#666">{{.Link}}</a>{{.After}}
 {{- if .PostalAddress}}<br>{{.PostalAddress}}{{end}}</p>
 {{- end -}}
 {{- if .Document}}{{template "footer" .}}{{else -}}
@@ -273,14 +286,17 @@ type layoutData struct {
 	UnsubscribeURL string
 	Document       bool
 	PostalAddress  string
-	// RTL lays the email out right to left (the template's text is), its
-	// English footer left to right.
-	RTL bool
-	// Lang is the email's language ("" none declared); the footer, in
-	// English, declares its own where that is not "en".
-	Lang string
-	// English says Lang is English: the footer need not say it is.
-	English bool
+	// RTL lays the email out right to left (the template's text is);
+	// FooterLTR lays its footer out left to right (a left-to-right
+	// footer: the English one of a template that declares no language).
+	RTL, FooterLTR bool
+	// Lang is the email's language ("" none declared); FooterLang the
+	// footer's where it differs (the English footer of an email that
+	// declares none), else "".
+	Lang, FooterLang string
+	// Why, and Before, Link and After around the unsubscribe link, are
+	// the footer's text in the email's language.
+	Why, Before, Link, After string
 }
 
 func isDocument(h string) bool { return bodyCloseRe.MatchString(h) }

@@ -11,6 +11,9 @@ import (
 
 const unsubscribeURL = "https://leads.example.com/unsubscribe/tok.en_123?k=1&x=2"
 
+// htmlURL is unsubscribeURL as the HTML part writes it.
+const htmlURL = "https://leads.example.com/unsubscribe/tok.en_123?k=1&amp;x=2"
+
 func TestRenderEscapesTheLead(t *testing.T) {
 	c := Default()
 	l := newLead("cold", "A")
@@ -395,8 +398,9 @@ func TestRenderTextLinesKeepTheirTemplatesDirection(t *testing.T) {
 // Arabic template with English pronunciation. A template may name its
 // language (lang: de); without it an English-looking (left-to-right)
 // template stays "en" and a right-to-left one declares none (the reader's
-// own language then applies) rather than a wrong one. The footer, in
-// English, says so where the email is not.
+// own language then applies) rather than a wrong one. The footer is in
+// the template's language (TestRenderFooterSpeaksTheTemplatesLanguage);
+// the English one of a template that declares none says it is English.
 func TestRenderDeclaresTheTemplatesLanguage(t *testing.T) {
 	arabic := replaceOnce(t, full, `html: "<p>Hi {{.FirstName}},</p><p>Read <a href=\"https://example.com/guide\">the guide</a>.</p>"`,
 		`html: "<p>{{.FirstName}}، مرحبا.</p><p>اقرأ <a href=\"https://example.com/guide\">الدليل</a>.</p>"`)
@@ -407,11 +411,11 @@ func TestRenderDeclaresTheTemplatesLanguage(t *testing.T) {
 		name, config, html, footer string
 	}{
 		{"English, no lang", full, `<html lang="en">`, `<p style=`},
-		{"German", withLang(full, "de"), `<html lang="de">`, `<p lang="en" style=`},
-		{"Brazilian Portuguese", withLang(full, "pt-BR"), `<html lang="pt-BR">`, `<p lang="en" style=`},
+		{"German (a built-in footer, in German)", withLang(full, "de"), `<html lang="de">`, `<p style=`},
+		{"Brazilian Portuguese (the config's footer)", withLang(full+ptFooter, "pt-BR"), `<html lang="pt-BR">`, `<p style=`},
 		{"English, said so", withLang(full, "en-GB"), `<html lang="en-GB">`, `<p style=`},
 		{"Arabic, no lang", arabic, `<html dir="rtl">`, `<p lang="en" dir="ltr" style=`},
-		{"Arabic", withLang(arabic, "ar"), `<html lang="ar" dir="rtl">`, `<p lang="en" dir="ltr" style=`},
+		{"Arabic (the config's footer, in Arabic)", withLang(arabic+arFooter, "ar"), `<html lang="ar" dir="rtl">`, `<p style=`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := mustParse(t, tc.config).Render("welcome", newLead("cold", "A"), unsubscribeURL)
@@ -428,6 +432,103 @@ func TestRenderDeclaresTheTemplatesLanguage(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "sequences.yaml:") || !strings.Contains(err.Error(), "templates.welcome.lang: expected a language tag such as de, en-GB or pt-BR") {
 			t.Errorf("lang: %s: %v", bad, err)
 		}
+	}
+}
+
+// arFooter is a footers: section for Arabic.
+const arFooter = `footers:
+  ar:
+    why: "تتلقى هذه الرسالة لأنك طلبت منا البقاء على تواصل."
+    unsubscribe: "[إلغاء الاشتراك] في أي وقت."
+`
+
+// ptFooter is a footers: section for Brazilian Portuguese, which has no
+// built-in footer.
+const ptFooter = `footers:
+  pt-BR:
+    why: "Você recebe este e-mail porque pediu para mantermos contato."
+    unsubscribe: "[Cancelar inscrição] a qualquer momento."
+`
+
+// TestRenderFooterSpeaksTheTemplatesLanguage: every email's footer (why
+// you get it, the unsubscribe link) was English, in a German email too,
+// so a German reader met the one sentence that matters legally in a
+// language they may not read. A template that declares its language gets
+// the footer in it: built in for de, es, fr, it and nl, or the config's
+// footers: section (which also overrides a built-in one); the
+// unsubscribe link is the same link.
+func TestRenderFooterSpeaksTheTemplatesLanguage(t *testing.T) {
+	withLang := func(config, lang string) string {
+		return replaceOnce(t, config, "  welcome:\n", "  welcome:\n    lang: "+lang+"\n")
+	}
+	own := `footers:
+  de:
+    why: "Sie bekommen diese E-Mail, weil Sie sich angemeldet haben."
+    unsubscribe: "Sie können sich [hier abmelden]."
+`
+	for _, tc := range []struct {
+		name, config, html, text string
+	}{
+		{"English, no lang", full, "You are getting this email because you asked us to keep in touch.\n<a href=\"" + htmlURL + "\" style=\"color:#666\">Unsubscribe</a> at any time.",
+			"-- \nYou are getting this email because you asked us to keep in touch.\nUnsubscribe: " + unsubscribeURL + "\n"},
+		{"English variant", withLang(full, "en-GB"), ">Unsubscribe</a> at any time.", "\nUnsubscribe: " + unsubscribeURL},
+		{"German, built in", withLang(full, "de"), "Sie erhalten diese E-Mail, weil Sie uns gebeten haben, mit Ihnen in Kontakt zu bleiben.\n<a href=\"" + htmlURL + "\" style=\"color:#666\">Abmelden</a> ist jederzeit möglich.",
+			"-- \nSie erhalten diese E-Mail, weil Sie uns gebeten haben, mit Ihnen in Kontakt zu bleiben.\nAbmelden: " + unsubscribeURL + "\n"},
+		{"Austrian German, the German one", withLang(full, "de-AT"), ">Abmelden</a> ist jederzeit möglich.", "\nAbmelden: " + unsubscribeURL},
+		{"French, built in", withLang(full, "fr"), ">Se désabonner</a> à tout moment.", "\nSe désabonner: " + unsubscribeURL},
+		{"German, the config's own", withLang(full+own, "de"), "Sie bekommen diese E-Mail, weil Sie sich angemeldet haben.\nSie können sich <a href=\"" + htmlURL + "\" style=\"color:#666\">hier abmelden</a>.",
+			"-- \nSie bekommen diese E-Mail, weil Sie sich angemeldet haben.\nHier abmelden: " + unsubscribeURL + "\n"},
+		{"Brazilian Portuguese, the config's", withLang(full+ptFooter, "pt-BR"), ">Cancelar inscrição</a> a qualquer momento.", "\nCancelar inscrição: " + unsubscribeURL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := mustParse(t, tc.config).Render("welcome", newLead("cold", "A"), unsubscribeURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(e.HTML, tc.html) {
+				t.Errorf("want %q in the HTML part:\n%s", tc.html, e.HTML)
+			}
+			if !strings.Contains(e.Text, tc.text) {
+				t.Errorf("want %q in the text part:\n%s", tc.text, e.Text)
+			}
+			if strings.Count(e.HTML, htmlURL) != 1 {
+				t.Errorf("the unsubscribe link shows %d times in the HTML part, want once", strings.Count(e.HTML, htmlURL))
+			}
+		})
+	}
+	// Other templates keep theirs: only welcome is German.
+	e, err := mustParse(t, withLang(full, "de")).Render("case_study", newLead("cold", "A"), unsubscribeURL)
+	if err != nil || !strings.Contains(e.HTML, ">Unsubscribe</a> at any time.") {
+		t.Errorf("an English template of a config with a German one: %v\n%s", err, e.HTML)
+	}
+}
+
+// TestAFooterlessLanguageIsAConfigError: a template in a language with no
+// footer (none built in, none in footers:) would end in an English
+// footer nobody chose; the config says where, and how to add one. So
+// does a footer that cannot be one.
+func TestAFooterlessLanguageIsAConfigError(t *testing.T) {
+	withLang := func(config, lang string) string {
+		return replaceOnce(t, config, "  welcome:\n", "  welcome:\n    lang: "+lang+"\n")
+	}
+	for _, tc := range []struct{ name, config, want string }{
+		{"no footer in the language", withLang(full, "ja"),
+			`sequences.yaml:35: templates.welcome.lang: no footer in ja (built in: de, en, es, fr, it, nl); add one under footers: ja: {why: "…", unsubscribe: "… [link text] …"}`},
+		{"a footer for another region only", withLang(full+strings.Replace(ptFooter, "pt-BR", "pt-PT", 1), "pt-BR"),
+			`sequences.yaml:35: templates.welcome.lang: no footer in pt-BR`},
+		{"no link in the sentence", withLang(full+strings.Replace(ptFooter, "[Cancelar inscrição]", "Cancelar inscrição", 1), "pt-BR"),
+			`footers.pt-BR.unsubscribe: mark the unsubscribe link's words with [ and ], e.g. "[Unsubscribe] at any time."`},
+		{"no why", withLang(full+strings.Replace(ptFooter, `    why: "Você recebe este e-mail porque pediu para mantermos contato."`+"\n", "", 1), "pt-BR"),
+			`footers.pt-BR: missing why`},
+		{"not a language", full + strings.Replace(ptFooter, "pt-BR", "portuguese", 1),
+			`footers: expected a language tag such as de, en-GB or pt-BR, got "portuguese"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.config), "sequences.yaml")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v\nwant %q", err, tc.want)
+			}
+		})
 	}
 }
 
