@@ -42,13 +42,17 @@ var openLeadsHTML = sync.OnceValue(func() *htmltemplate.Template {
 <p>{{.Intro}}</p>
 <table style="border-collapse:collapse;width:100%">
 {{range .Leads}}<tr style="border-top:1px solid #e3e7ef"><td style="padding:.5rem 0"><strong>{{.Who}}</strong>{{if .Role}}<br><span style="color:#5b6475">{{.Role}}</span>{{end}}<br>
-<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Age}}){{if .Holder}}, held by {{.Holder}}{{end}}{{if .Until}}<br>Links work until {{.Until}}.{{end}}</span></td>
-<td style="padding:.5rem 0;text-align:right;white-space:nowrap">{{if .SQLURL}}<a href="{{.SQLURL}}">SQL</a> · {{end}}<a href="{{.WonURL}}">Won</a> · <a href="{{.LostURL}}">Lost</a></td></tr>
+<span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Age}}){{if .Holder}}, held by {{.Holder}}{{end}}{{if .Until}}<br>Links work until {{.Until}}.{{end}}</span><br>
+{{if .SQLURL}}<a href="{{.SQLURL}}" style="` + outcomeButton + `">SQL</a>{{end}}<a href="{{.WonURL}}" style="` + outcomeButton + `">Won</a><a href="{{.LostURL}}" style="` + outcomeButton + `">Lost</a></td></tr>
 {{end}}</table>
 {{if .More}}<p>… and {{.More}} more.</p>{{end}}
 <p style="color:#5b6475;font-size:.9rem">{{.Footer}}</p>
 </body></html>`))
 })
+
+// outcomeButton styles each outcome link as a tap target apart from the
+// next (a rep reads the list on a phone), as the alert's reject links.
+const outcomeButton = "display:inline-block;margin:4px;padding:8px 14px;border:1px solid #c7d2fe;border-radius:6px;color:#1d4ed8;text-decoration:none"
 
 type openLeadView struct {
 	OpenLead

@@ -160,3 +160,37 @@ func TestOpenLeadsSayUntilWhenLinksWork(t *testing.T) {
 		t.Errorf("Clara's entry shows the wrong date:\n%s", clara)
 	}
 }
+
+// TestOpenLeadsOutcomeLinksAreTapTargets: a rep reads the weekly list on
+// a phone, and each lead's outcome links were small inline links a dot
+// apart ("SQL · Won · Lost"), where a thumb picks the neighbour: Lost for
+// Won. Each is a padded button-like link apart from the next, as the
+// alert's are; and fifty ordinary leads still fit the list whole.
+func TestOpenLeadsOutcomeLinksAreTapTargets(t *testing.T) {
+	link := "https://abcdefghij.execute-api.eu-central-1.amazonaws.com/feedback/k1." + strings.Repeat("t", 160)
+	o := leadmail.OpenLeads{RepName: "Ana"}
+	for i := range 50 {
+		o.Leads = append(o.Leads, leadmail.OpenLead{Name: "Clara Moss " + strconv.Itoa(i), Email: "clara@bigcorp.example", JobTitle: "Head of Marketing",
+			Company: "BigCorp Industries", Stage: "accepted", AcceptedOn: "1 Dec 2026", Days: 30,
+			SQLURL: link + "/sql" + strconv.Itoa(i), WonURL: link + "/won" + strconv.Itoa(i), LostURL: link + "/lost" + strconv.Itoa(i), Until: "30 May 2027"})
+	}
+	_, html, text, err := leadmail.RenderOpenLeads(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text, " more.") || strings.Contains(html, "Clara Moss 49") == false {
+		t.Errorf("fifty ordinary leads do not fit the list whole (%d bytes as sent)", leadmail.EncodedSize(html))
+	}
+	for _, u := range []string{link + "/sql7", link + "/won7", link + "/lost7"} {
+		i := strings.Index(html, `href="`+u+`"`)
+		if i < 0 {
+			t.Fatalf("no link %s", u)
+		}
+		tag := html[i : i+strings.Index(html[i:], ">")]
+		for _, want := range []string{"display:inline-block", "padding:8px 14px", "margin:4px"} {
+			if !strings.Contains(tag, want) {
+				t.Errorf("the link %s is not a tap target (%s): %s", u[len(link):], want, tag)
+			}
+		}
+	}
+}
