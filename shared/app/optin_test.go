@@ -340,12 +340,15 @@ func TestAnExpiredConfirmationLinksBackOnlyToOurSignUpPage(t *testing.T) {
 	clock := &clockAt{t: monday}
 	env := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "https://www.example.com"}
 	capture, table, _ := buildAt(t, "capture", env, clock.now, "")
-	sub, _, _ := buildAt(t, "unsubscribe", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com"}, clock.now, table)
+	sub, _, _ := buildAt(t, "unsubscribe", env, clock.now, table)
 	ctx := context.Background()
 	n := time.Now().UnixNano()
 	for _, tc := range []struct{ email, landing, link string }{
 		{fmt.Sprintf("ours.%d@smallco.example", n), "https://www.example.com/newsletter?utm_source=ads", `href="https://www.example.com/newsletter">Sign up again</a>`},
 		{fmt.Sprintf("theirs.%d@smallco.example", n), "https://evil.example/newsletter", ""},
+		// The campaign's page the API hosts itself (at PUBLIC_BASE_URL),
+		// whatever ALLOWED_ORIGINS lists.
+		{fmt.Sprintf("hosted.%d@smallco.example", n), "https://leads.example.com/c/newsletter-eu?variant=b", `href="https://leads.example.com/c/newsletter-eu">Sign up again</a>`},
 	} {
 		body := strings.Replace(coldBody(tc.email), `"campaign":"newsletter-q4"`, `"campaign":"newsletter-eu","landing_page":"`+tc.landing+`"`, 1)
 		accepted(t)(capture.HTTP(ctx, jsonLead(body)))

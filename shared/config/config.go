@@ -155,6 +155,9 @@ type Unsubscribe struct {
 	// AllowedOrigins are the sites an expired confirmation link's page
 	// may link back to (the lead's landing page on one of them).
 	AllowedOrigins string `env:"ALLOWED_ORIGINS" param:"AllowedOrigins"`
+	// PublicBaseURL: the campaign pages the API hosts there are sites of
+	// ours too; "" means the API's own address (the request's domain).
+	PublicBaseURL string `env:"PUBLIC_BASE_URL" param:"PublicBaseUrl" is:"baseurl" optional:"true"`
 }
 
 // Feedback is the feedback function's configuration (sales' answers).

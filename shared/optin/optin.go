@@ -167,7 +167,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		page := linkpage.Page{Title: "This link has expired",
 			Body: "Confirmation links work for a week. Sign up again on our site and we will send you a new one."}
 		if lerr == nil {
-			if u := h.SignUp.Page(l.LastTouch.LandingPage, l.LastTouch.Campaign); u != "" {
+			if u := h.SignUp.Page(l.LastTouch.LandingPage, l.LastTouch.Campaign, req.RequestContext.DomainName); u != "" {
 				page.Body = "Confirmation links work for a week. Sign up again on the page where you signed up and we will send you a new one."
 				page.Link, page.LinkText = u, "Sign up again"
 			}

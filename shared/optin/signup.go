@@ -17,25 +17,32 @@ import (
 //   - with ALLOWED_ORIGINS "*" (any site may post), an https origin the
 //     lead's campaign file names (CampaignOrigins).
 //
-// The zero SignUpPages links nothing.
+//   - the API's own: a campaign page it hosts (/c/<id>) at PublicBase or
+//     at the domain the request came to (domain, https).
+//
+// The zero SignUpPages links nothing but the API's own pages.
 type SignUpPages struct {
 	Origins httpapi.CORS
 	// CampaignOrigins are the origins a campaign's file names (its
 	// thank_you_url, privacy_url and next steps); nil names none.
 	CampaignOrigins func(campaign string) []string
+	// PublicBase is PUBLIC_BASE_URL ("" when the API's own address is).
+	PublicBase string
 }
 
 // Page is landing as the link shows it — origin and path: no query (it
 // can carry an address, or a redirect of the site's own), no fragment —
-// when its origin is a site of ours, else "".
-func (p SignUpPages) Page(landing, campaign string) string {
+// when its origin is a site of ours, else "". domain is the host the
+// request came to (API Gateway's domain name; "" unknown).
+func (p SignUpPages) Page(landing, campaign, domain string) string {
 	u, err := url.Parse(landing)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.Opaque != "" {
 		return ""
 	}
 	origin := strings.ToLower(u.Scheme + "://" + u.Host)
 	allowed := p.Origins.Origins()
-	ok := slices.Contains(allowed, origin)
+	ok := slices.Contains(allowed, origin) || strings.EqualFold(origin, httpapi.Origin(p.PublicBase)) ||
+		(domain != "" && strings.EqualFold(origin, "https://"+domain))
 	if !ok && slices.Contains(allowed, "*") && u.Scheme == "https" && p.CampaignOrigins != nil && campaign != "" {
 		ok = slices.ContainsFunc(p.CampaignOrigins(campaign), func(o string) bool { return strings.EqualFold(o, origin) })
 	}

@@ -50,10 +50,16 @@ func TestSignUpPageIsOnlyASiteOfOurs(t *testing.T) {
 		{"any origin, no campaign", "*", "https://go.acme.example/offer", "", ""},
 		{"any origin, another campaign", "*", "https://go.acme.example/offer", "autumn", ""},
 		{"nothing allowed (zero config)", "", "https://www.acme.example/spring", "spring", ""},
+		// The API's own pages (/c/<id>), at PUBLIC_BASE_URL or the
+		// domain the request came to, whatever ALLOWED_ORIGINS lists.
+		{"hosted at the public base", "https://www.acme.example", "https://leads.acme.example/c/spring?variant=b", "", "https://leads.acme.example/c/spring"},
+		{"hosted at the request's domain", "", "https://abc123.execute-api.eu-west-1.amazonaws.com/c/spring", "", "https://abc123.execute-api.eu-west-1.amazonaws.com/c/spring"},
+		{"another API's domain", "", "https://evil.execute-api.eu-west-1.amazonaws.com/c/spring", "", ""},
+		{"the public base's host over http", "", "http://leads.acme.example/c/spring", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := optin.SignUpPages{Origins: httpapi.NewCORS(tc.allowed), CampaignOrigins: named}
-			if got := p.Page(tc.landing, tc.campaign); got != tc.want {
+			p := optin.SignUpPages{Origins: httpapi.NewCORS(tc.allowed), CampaignOrigins: named, PublicBase: "https://leads.acme.example/path"}
+			if got := p.Page(tc.landing, tc.campaign, "abc123.execute-api.eu-west-1.amazonaws.com"); got != tc.want {
 				t.Errorf("Page(%q, %q) with ALLOWED_ORIGINS %q = %q, want %q", tc.landing, tc.campaign, tc.allowed, got, tc.want)
 			}
 		})

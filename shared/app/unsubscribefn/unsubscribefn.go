@@ -87,7 +87,7 @@ func New(ctx context.Context, cfg config.Unsubscribe, db *dynamodb.Client, param
 			}
 			// Capture refuses a malformed list at init; here a name that
 			// is no origin only never matches a landing page.
-			signUp := optin.SignUpPages{Origins: httpapi.NewCORS(cfg.AllowedOrigins), CampaignOrigins: campaigns.Origins}
+			signUp := optin.SignUpPages{Origins: httpapi.NewCORS(cfg.AllowedOrigins), CampaignOrigins: campaigns.Origins, PublicBase: cfg.PublicBaseURL}
 			return &optin.Handler{Store: st, Keys: keys, Enrol: enrolment, Evidence: evidence, SignUp: signUp,
 				Clock: env.Clock, NewID: ids.New, Log: optinLog}, nil
 		}),
