@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -340,5 +341,89 @@ func TestErasureLeavesNothingOfEveryKindOfData(t *testing.T) {
 				t.Errorf("the %s function logged the person's %s", fn, what)
 			}
 		}
+	}
+}
+
+// TestAnIdempotencyKeyThatIsTheAddressLeavesNothingAfterErasure: clients
+// often send the lead's address as its Idempotency-Key. The record keyed
+// by it lives a day (TTL), erasure or not, so nothing in it may be the
+// address or computable from it alone — not its plain SHA-256 (the key's
+// digest), nor a hash of the body keyed with the address (a body anyone
+// who knows the address and the form rebuilds) — which would lead from
+// the address to the record and its lead id. Replays keep working: the
+// same key and body get the same answer, another body a 409, and a retry
+// after the erasure creates nothing.
+func TestAnIdempotencyKeyThatIsTheAddressLeavesNothingAfterErasure(t *testing.T) {
+	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
+	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("Ingrid.Haldorsen.%d@fjord-logistics.example", time.Now().UnixNano())
+	body := `{"email":"` + email + `","name":"Ingrid Haldorsen","company":"Fjord Logistics","company_size":"51-200","form_type":"newsletter","campaign":"q4-demo"}`
+	post := func(body string) httpapi.Response {
+		req := jsonLead(body)
+		req.Headers["idempotency-key"] = email
+		r, err := capture.HTTP(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	first := post(body)
+	if first.StatusCode != 202 {
+		t.Fatalf("capture: %d %s", first.StatusCode, first.Body)
+	}
+	if again := post(body); again.StatusCode != 202 || again.Body != first.Body {
+		t.Fatalf("replay: %d %s, want the first answer %s", again.StatusCode, again.Body, first.Body)
+	}
+	if other := post(strings.Replace(body, "Fjord Logistics", "Fjord Logistics AS", 1)); other.StatusCode != http.StatusConflict {
+		t.Fatalf("the key with another body: %d %s, want 409", other.StatusCode, other.Body)
+	}
+	id := capturedID(t, table, strings.ToLower(email))
+	if er, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); er.StatusCode != 200 {
+		t.Fatalf("erase: %d %s", er.StatusCode, er.Body)
+	}
+	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+	keyed := func(key, msg string) string {
+		m := hmac.New(sha256.New, []byte(key))
+		m.Write([]byte(msg))
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	computable := map[string]string{
+		"address": email, "address hash": lead.HashEmail(email), "SHA-256 of the key as sent": sum(email),
+		"body keyed with the address": keyed(email, body), "SHA-256 of the body": sum(body),
+	}
+	p := dynamodb.NewScanPaginator(testenv.Clients(t).DynamoDB, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	idemps := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, item := range page.Items {
+			pk := item["PK"].(*types.AttributeValueMemberS).Value
+			sk := item["SK"].(*types.AttributeValueMemberS).Value
+			if pk == "SUPPRESS#"+lead.HashEmail(email) || pk == "SEGMENTS" && sk == "ERASED#"+lead.HashEmail(email) {
+				continue // the suppression list and the day's erasure record: checked by TestEraseLeavesNoPersonalData
+			}
+			b, _ := json.Marshal(item)
+			if strings.HasPrefix(pk, "IDEMP#") {
+				idemps++
+			}
+			for what, v := range computable {
+				if strings.Contains(strings.ToLower(string(b)), strings.ToLower(v)) {
+					t.Errorf("the erased person's %s is in %s / %s: %s", what, pk, sk, b)
+				}
+			}
+		}
+	}
+	if idemps == 0 {
+		t.Fatal("no idempotency record in the table: not the table the test wrote")
+	}
+	if r := post(body); r.StatusCode != 202 || r.Body != first.Body {
+		t.Fatalf("retry after the erasure: %d %s, want the first answer %s", r.StatusCode, r.Body, first.Body)
+	}
+	if _, err := st.LeadByEmail(ctx, lead.HashEmail(email)); !errors.Is(err, lead.ErrNotFound) {
+		t.Fatalf("a retry of the request after the erasure made a lead for the address (erased %s): %v", id, err)
 	}
 }

@@ -230,7 +230,7 @@ func (h *Handler) capture(ctx context.Context, req httpapi.Request, now time.Tim
 		// counted once.
 		campaign := sub.Source.CampaignOrDefault()
 		res := Result{Receipt: h.Service.NewID(now), Outcome: Bot}
-		idem := newIdempotency(d.idemKey, body, res.Receipt, now)
+		idem := h.Service.Idempotency.record(d.idemKey, body, res.Receipt, now)
 		if idem != nil {
 			idem.Outcome = Bot
 		}

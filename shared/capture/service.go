@@ -5,7 +5,6 @@ package capture
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -152,6 +151,9 @@ type Service struct {
 	// post naming a campaign: the same form sent again within it is one
 	// engagement (lead.RepeatsForm). Nil: qualify.DefaultRepeatWindow.
 	RepeatWindow func(campaign string) time.Duration
+	// Idempotency digests the idempotency records' keys and bodies (zero:
+	// plain SHA-256, for tests; the function is wired with a key).
+	Idempotency IdempotencyKeys
 }
 
 // Capture stores a validated submission: a new lead, or a merge into the
@@ -173,7 +175,7 @@ func (s *Service) Capture(ctx context.Context, sub lead.Submission, key string, 
 // lead.
 func (s *Service) capture(ctx context.Context, sub lead.Submission, fromPage bool, key string, body []byte, base, owner string) (Result, error) {
 	receipt := s.NewID(sub.Source.At)
-	idem := newIdempotency(key, body, receipt, sub.Source.At)
+	idem := s.Idempotency.record(key, body, receipt, sub.Source.At)
 	retry := s.Retry
 	if retry.Attempts == 0 {
 		retry = lead.Retries
@@ -615,25 +617,6 @@ func (s *Service) replay(ctx context.Context, idem *Idempotency, body []byte) (R
 	}
 	return Result{LeadID: prev.LeadID, Outcome: Replayed, Receipt: prev.Receipt}, nil
 }
-
-// newIdempotency is the record a request with an Idempotency-Key keeps
-// (nil without a key): the key hashed, the receipt answered, and the body
-// as an HMAC-SHA256 keyed with the key itself. Not a plain SHA-256 of the
-// body: a body is often rebuilt from the address alone (a form of a known
-// page, an integration's fixed JSON), so its plain hash would lead whoever
-// knows the address to the record and its lead id, for a day, erased or
-// not. The raw key is never stored, and only a request that holds it can
-// check a body against the record.
-func newIdempotency(key string, body []byte, receipt string, at time.Time) *Idempotency {
-	if key == "" {
-		return nil
-	}
-	mac := hmac.New(sha256.New, []byte(key))
-	mac.Write(body)
-	return &Idempotency{Key: hashKey(key), BodyHash: "k:" + hex.EncodeToString(mac.Sum(nil)), Receipt: receipt, ExpiresAt: at.Add(IdempotencyTTL)}
-}
-
-func hashKey(k string) string { return hashBytes([]byte(k)) }
 
 func hashBytes(b []byte) string {
 	sum := sha256.Sum256(b)

@@ -43,10 +43,12 @@ func New(ctx context.Context, cfg config.Capture, db *dynamodb.Client, m mail.Se
 	}
 	current, visitorKeys := s.Keys.Derive(capture.VisitorLabel)
 	_, pageKeys := s.Keys.Derive(capture.PageTokenLabel)
+	_, idemKeys := s.Keys.Derive(capture.IdempotencyLabel)
 	return &capture.Handler{
 		Campaigns: s.Campaigns,
 		Service: &capture.Service{Store: s.Store, NewID: ids.New, Qualify: s.Qualify, HandOff: s.HandOff, Alerts: s.Handoff,
-			ConsentMode: s.Campaigns.ConsentMode, Confirm: s.OptIn.RunLead, RepeatWindow: s.Rules.RepeatWindow},
+			ConsentMode: s.Campaigns.ConsentMode, Confirm: s.OptIn.RunLead, RepeatWindow: s.Rules.RepeatWindow,
+			Idempotency: capture.NewIdempotencyKeys(current, idemKeys)},
 		BaseURL:     cfg.PublicBaseURL,
 		CORS:        cors,
 		ThankYouURL: cfg.ThankYouURL,
