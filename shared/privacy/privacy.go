@@ -28,7 +28,8 @@ type Store interface {
 	// Suppression is the address's entry on the suppression list (its
 	// reason and time), lead.ErrNotFound when it is not listed.
 	Suppression(ctx context.Context, emailHash string) (reason string, at time.Time, err error)
-	// Erase rewrites the events (personal data removed), then — last, so
+	// Erase rewrites the given events (the ones still holding personal
+	// data, with it removed; the others are left as they are), then — last, so
 	// an interrupted erasure can simply be run again — writes the
 	// anonymised profile with ch's new events, deletes the email claim
 	// and suppresses the hash (l.EmailHash). The profile is written
@@ -195,17 +196,24 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	// The erasure is the lead's read-modify-write like any other (one
 	// owner: lead.UpdateWith): a tick or a click writing the lead
 	// meanwhile makes it read and anonymise again, not answer 409. The
-	// write reads the timeline it anonymises at each attempt.
-	var events []lead.Event
+	// write reads the timeline it anonymises at each attempt, and
+	// rewrites only the events that still hold more than their funnel
+	// fact: a timeline too long to rewrite in one request (thousands of
+	// page views) is finished by running the request again, each run
+	// going on where the last stopped rather than starting over.
+	anonymised := 0
 	erase := func(ctx context.Context, anon lead.Lead, ch lead.Change) error {
 		tl, err := s.Store.Timeline(ctx, anon.ID)
 		if err != nil {
 			return err
 		}
-		events = make([]lead.Event, len(tl))
-		for i, e := range tl {
-			events[i] = funnelFact(e)
+		var events []lead.Event
+		for _, e := range tl {
+			if !isFunnelFact(e) {
+				events = append(events, funnelFact(e))
+			}
 		}
+		anonymised = len(tl)
 		return s.Store.Erase(ctx, anon, events, ch)
 	}
 	byEmail := func(ctx context.Context, _ string) (lead.Lead, error) { return s.Store.LeadByEmail(ctx, hash) }
@@ -226,7 +234,7 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	case err != nil:
 		return Result{}, err
 	default:
-		res.LeadID, res.Erased, res.Events = l.ID, true, len(events)
+		res.LeadID, res.Erased, res.Events = l.ID, true, anonymised
 	}
 	// Last, and also when the lead is gone (a run again after an
 	// interruption): the customer lists exported before still name the
@@ -402,6 +410,18 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 	out.Suppressed = "erasure"
 	out.Recorded = l.Recorded
 	return out
+}
+
+// isFunnelFact reports whether e holds nothing but its funnel fact: an
+// event an erasure (an earlier, interrupted run of it) already rewrote,
+// or one that never held more.
+func isFunnelFact(e lead.Event) bool {
+	for k, v := range e.Data {
+		if implied, _ := v.(bool); k != lead.DataSQLImplied || !implied {
+			return false
+		}
+	}
+	return true
 }
 
 // funnelFact is an event as an erasure keeps it: when and what, no
