@@ -427,3 +427,113 @@ func TestAnIdempotencyKeyThatIsTheAddressLeavesNothingAfterErasure(t *testing.T)
 		t.Fatalf("a retry of the request after the erasure made a lead for the address (erased %s): %v", id, err)
 	}
 }
+
+// TestErasureAfterAWholeLifeLeavesNothing: a lead lives through what
+// the product does to one — capture, a nurture email, a click on its
+// tracked link, SES's send, delivery and soft-bounce events, a hot form,
+// the sales alert, the rep's accept with a comment, an unsubscribe — and
+// is erased: a scan of the whole table finds nothing of the person (the
+// address, its local part, its hash, name, company, what the rep wrote),
+// whichever function wrote it.
+func TestErasureAfterAWholeLifeLeavesNothing(t *testing.T) {
+	clock := &clockAt{t: monday}
+	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com", "ALLOWED_ORIGINS": "*"}
+	capture, table, _ := buildAt(t, "capture", base, clock.now, "")
+	tick, _, _ := buildAt(t, "nurture", base, clock.now, table)
+	tr, _, _ := buildAt(t, "track", base, clock.now, table)
+	ses, _, _ := buildAt(t, "sesevents", nil, clock.now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, clock.now, table)
+	unsub, _, _ := buildAt(t, "unsubscribe", nil, clock.now, table)
+	admin, _, _ := buildAt(t, "privacy", nil, clock.now, table)
+	ctx := context.Background()
+	keys, _ := token.ParseKeys(testKeys)
+	email := fmt.Sprintf("wilhelmina.strandqvist.%d@strandqvist-shipping.example", time.Now().UnixNano())
+	cold := strings.NewReplacer("Nina Cole", "Wilhelmina Strandqvist", "SmallCo", "Strandqvist Rederi").Replace(coldBody(email))
+	accepted(t)(capture.HTTP(ctx, jsonLead(cold)))
+	id := capturedID(t, table, email)
+
+	// The first nurture email; SES reports it sent, delivered, then a
+	// soft bounce.
+	if err := tick.Event(ctx, tickEvent(fmt.Sprint(time.Now().UnixNano()))); err != nil {
+		t.Fatal(err)
+	}
+	sent := emailsTo(t, email)
+	if len(sent) != 1 {
+		t.Fatalf("fixture: %d nurture emails, want 1", len(sent))
+	}
+	// A person's click on a link of it (an hour after the send: not a
+	// mail scanner's), quoting the address in its target.
+	click := links.Click(keys, "https://leads.example.com", id, "https://www.example.com/guide?email="+email, clock.now().Add(-time.Hour))
+	if r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", click[strings.LastIndex(click, "/")+1:], "", nil)); r.StatusCode != http.StatusFound {
+		t.Fatalf("click: %d %s", r.StatusCode, r.Body)
+	}
+	for _, f := range []string{"ses-send.json", "ses-delivery.json", "ses-bounce-transient.json"} {
+		if err := ses.Event(ctx, sesEvent(t, f, email, id, sent[0].MessageID)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	// A hot form; the rep accepts with a comment.
+	hot := strings.NewReplacer("Clara Moss", "Wilhelmina Strandqvist", "BigCorp <b>Inc</b>", "Strandqvist Rederi").Replace(hotBody(email, "1000+"))
+	accepted(t)(capture.HTTP(ctx, jsonLead(hot)))
+	if len(mailFor(t, email, 1)) != 1 {
+		t.Fatal("fixture: no alert for the hot form")
+	}
+	ev := sampleEvent(t, "feedback-answer.json") // comment: "Called her, demo booked for Thursday"
+	ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, links.ActionAccept, "", time.Time{}, clock.now().Add(time.Hour))}
+	if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
+		t.Fatalf("accept: %v %d %s", err, r.StatusCode, r.Body)
+	}
+	// An unsubscribe from the nurture email.
+	u := links.Unsubscribe(keys, "https://leads.example.com", id, clock.now())
+	ev = sampleEvent(t, "unsubscribe-oneclick.json")
+	ev.PathParameters = map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}
+	if r, err := unsub.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
+		t.Fatalf("unsubscribe: %v %+v", err, r)
+	}
+	exp, _ := admin.HTTP(ctx, adminRequest("POST /admin/export", `{"email":"`+email+`"}`))
+	var before privacy.Export
+	_ = json.Unmarshal([]byte(exp.Body), &before)
+	kinds := map[string]bool{}
+	for _, e := range before.Timeline {
+		kinds[e.Kind] = true
+	}
+	for _, k := range []string{"email_click", "soft_bounce", "accepted", "unsubscribed"} {
+		if !kinds[k] {
+			t.Errorf("fixture: no %q event in the timeline before the erasure", k)
+		}
+	}
+	clock.add(time.Hour)
+	if er, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); er.StatusCode != 200 {
+		t.Fatalf("erase: %d %s", er.StatusCode, er.Body)
+	}
+
+	personal := map[string]string{
+		"address": email, "local part": strings.Split(email, "@")[0], "domain": "strandqvist-shipping", "name": "Wilhelmina",
+		"company": "Strandqvist Rederi", "rep's comment": "demo booked for Thursday", "address hash": lead.HashEmail(email),
+	}
+	p := dynamodb.NewScanPaginator(testenv.Clients(t).DynamoDB, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	items := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, item := range page.Items {
+			items++
+			pk := item["PK"].(*types.AttributeValueMemberS).Value
+			sk := item["SK"].(*types.AttributeValueMemberS).Value
+			if pk == "SUPPRESS#"+lead.HashEmail(email) || pk == "SEGMENTS" && strings.HasSuffix(sk, "#"+lead.HashEmail(email)) {
+				continue // the suppression list and the day's erasure and suppression records: by design
+			}
+			b, _ := json.Marshal(item)
+			for what, v := range personal {
+				if strings.Contains(strings.ToLower(string(b)), strings.ToLower(v)) {
+					t.Errorf("the erased person's %s is still in %s / %s: %s", what, pk, sk, b)
+				}
+			}
+		}
+	}
+	if items < 5 {
+		t.Fatalf("scanned %d items: not the table the test wrote", items)
+	}
+}
