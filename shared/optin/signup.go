@@ -13,10 +13,10 @@ import (
 // came with an anonymous form post — a poster may have typed any — so a
 // link to it would be an open redirect with our name on it. The page is
 // linked only when its origin is a site of ours:
-//   - one ALLOWED_ORIGINS names (the sites whose forms post leads), or
-//   - with ALLOWED_ORIGINS "*" (any site may post), an https origin the
-//     lead's campaign file names (CampaignOrigins).
 //
+//   - one ALLOWED_ORIGINS names (the sites whose forms post leads),
+//   - with ALLOWED_ORIGINS "*" (any site may post), an https origin the
+//     lead's campaign file names (CampaignOrigins), or
 //   - the API's own: a campaign page it hosts (/c/<id>) at PublicBase or
 //     at the domain the request came to (domain, https).
 //
