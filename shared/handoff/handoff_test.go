@@ -548,12 +548,17 @@ func TestOpenListWeeklyPerRep(t *testing.T) {
 	}
 	m := f.out.Sent()[0]
 	if m.To != "ana@example.com" || m.Subject != "Your open leads (2): record how they went" || !strings.Contains(m.Text, "Hi Ana,") ||
-		strings.Index(m.Text, "SQL since") > strings.Index(m.Text, "accepted since") || strings.Count(m.Text, "  SQL: ") != 1 ||
+		strings.Index(m.Text, "SQL since") > strings.Index(m.Text, "accepted since") || strings.Count(m.Text, "  Qualified opportunity (SQL): ") != 1 ||
 		strings.Contains(m.Text, "won@") {
 		t.Fatalf("list to %s %q:\n%s", m.To, m.Subject, m.Text)
 	}
-	i := strings.Index(m.Text, "  SQL: https://api.example.com/feedback/")
-	tok := strings.Fields(m.Text[i+len("  SQL: https://api.example.com/feedback/"):])[0]
+	// The link's words say what SQL means, as the reminder's do.
+	const sqlLink = "  Qualified opportunity (SQL): https://api.example.com/feedback/"
+	i := strings.Index(m.Text, sqlLink)
+	if i < 0 || !strings.Contains(m.HTML, ">Qualified opportunity (SQL)</a>") {
+		t.Fatalf("the SQL link is not labelled as the reminder's:\n%s\n%s", m.Text, m.HTML)
+	}
+	tok := strings.Fields(m.Text[i+len(sqlLink):])[0]
 	if c, err := f.svc.Keys.Verify(tok, links.ActionSQL, t0.Add(150*24*time.Hour)); err != nil || c.Subject != sal {
 		t.Fatalf("SQL link: %+v %v", c, err)
 	}

@@ -43,7 +43,7 @@ var openLeadsHTML = sync.OnceValue(func() *htmltemplate.Template {
 <table style="border-collapse:collapse;width:100%">
 {{range .Leads}}<tr style="border-top:1px solid #e3e7ef"><td style="padding:.5rem 0"><strong>{{.Who}}</strong>{{if .Role}}<br><span style="color:#5b6475">{{.Role}}</span>{{end}}<br>
 <span style="color:#5b6475;font-size:.9rem">{{.Stage}} since {{.AcceptedOn}} ({{.Age}}){{if .Holder}}, held by {{.Holder}}{{end}}{{if .Until}}<br>Links work until {{.Until}}.{{end}}</span><br>
-{{if .SQLURL}}<a href="{{.SQLURL}}" style="` + outcomeButton + `">SQL</a>{{end}}<a href="{{.WonURL}}" style="` + outcomeButton + `">Won</a><a href="{{.LostURL}}" style="` + outcomeButton + `">Lost</a></td></tr>
+{{if .SQLURL}}<a href="{{.SQLURL}}" style="` + outcomeButton + `">Qualified opportunity (SQL)</a>{{end}}<a href="{{.WonURL}}" style="` + outcomeButton + `">Won</a><a href="{{.LostURL}}" style="` + outcomeButton + `">Lost</a></td></tr>
 {{end}}</table>
 {{if .More}}<p>… and {{.More}} more.</p>{{end}}
 <p style="color:#5b6475;font-size:.9rem">{{.Footer}}</p>
@@ -160,7 +160,7 @@ func renderOpenLeads(o OpenLeads) (subject, html, text string, err error) {
 		}
 		tb.WriteString("\n")
 		if l.SQLURL != "" {
-			fmt.Fprintf(&tb, "  SQL: %s\n", l.SQLURL)
+			fmt.Fprintf(&tb, "  Qualified opportunity (SQL): %s\n", l.SQLURL)
 		}
 		fmt.Fprintf(&tb, "  Won: %s\n  Lost: %s\n", l.WonURL, l.LostURL)
 		if u := OneLine(l.Until); u != "" {
