@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +92,82 @@ func acceptedHotLead(t *testing.T, capture, fb app.Handlers, table, email, campa
 		t.Fatalf("accept %s: %v %d %s", id, err, r.StatusCode, r.Body)
 	}
 	return id
+}
+
+// TestAWonAmountThroughTheOtherContactsPage: a CRM deal of two contacts
+// counts on the first; Ana opens the second contact's won link, which
+// offers the amount and says where the deal counts, and types the
+// signed amount. It corrects the deal on the first contact (its timeline
+// says through which contact), once however often the form is posted,
+// and the report's revenue is the new amount, counted once.
+func TestAWonAmountThroughTheOtherContactsPage(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	ctx := context.Background()
+	stamp := time.Now().UnixNano()
+	first := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("first.%d@bigcorp.example", stamp), "eta")
+	second := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("second.%d@bigcorp.example", stamp), "theta")
+	for _, id := range []string{first, second} {
+		ev := crmEvent(t, `{"lead_id":"`+id+`","stage":"won","amount":10000,"deal_id":"opp-7"}`)
+		ev.ID = "bus-" + id
+		if err := fb.Event(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, _ := token.ParseKeys(testKeys)
+	tok := links.FeedbackToken(keys, second, links.ActionWon, "ana@example.com", time.Now(), time.Now().Add(time.Hour))
+	page := func(method, form string) string {
+		t.Helper()
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.RouteKey, ev.RequestContext.HTTP.Method = method+" /feedback/{token}", method
+		ev.PathParameters = map[string]string{"token": tok}
+		ev.Body, ev.IsBase64Encoded = form, false
+		r, err := fb.HTTP(ctx, ev)
+		if err != nil || r.StatusCode != 200 {
+			t.Fatalf("%s: %v %d %s", method, err, r.StatusCode, r.Body)
+		}
+		return html.UnescapeString(r.Body)
+	}
+	if p := page("GET", ""); !strings.Contains(p, `name="amount"`) || !strings.Contains(p, "another contact of CRM deal opp-7: an amount entered here corrects the deal's amount there.") {
+		t.Fatalf("the second contact's won page:\n%s", p)
+	}
+	if p := page("POST", "amount=12500&currency=EUR"); !strings.Contains(p, "Recorded: the deal's amount is now 12,500.00 EUR (was 10,000.00 EUR)") {
+		t.Fatalf("posted:\n%s", p)
+	}
+	if p := page("POST", "amount=12500&currency=EUR"); !strings.Contains(p, "The deal's amount is already 12,500.00 EUR") {
+		t.Fatalf("posted again:\n%s", p)
+	}
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	if l, _ := st.Lead(ctx, first); l.Deal == nil || l.Deal.Amount != 12500 {
+		t.Fatalf("the counting contact's deal: %+v", l.Deal)
+	}
+	tl, err := st.Timeline(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var through int
+	for _, e := range tl {
+		if e.Kind == "deal_corrected" && e.Data["via"] == second && e.Data["rep"] == "ana@example.com" {
+			through++
+		}
+	}
+	if through != 1 {
+		t.Fatalf("corrections through the second contact on the first's timeline: %d, want 1: %+v", through, tl)
+	}
+	testenv.Settle(t, table)
+	rows, col := reportCSV(t, reports)
+	want := map[string]string{"campaign/eta/": "1 12500 1", "campaign/theta/": "0 0 0"} // won revenue won_with_amount
+	for _, rec := range rows[1:] {
+		k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col["variant"]]
+		if w, ok := want[k]; ok {
+			delete(want, k)
+			if got := strings.Join([]string{rec[col["won"]], rec[col["revenue"]], rec[col["won_with_amount"]]}, " "); got != w {
+				t.Errorf("%s: won revenue won_with_amount = %q, want %q", k, got, w)
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("rows not found: %v", want)
+	}
 }

@@ -122,7 +122,7 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 		// deal's, so it corrects that lead's. Only a contact already won
 		// corrects it (its first win may be an older copy of the deal's
 		// amount), or a deal that has none yet.
-		hout, err := h.correctHolder(ctx, holder, o, wasWon, now)
+		hout, _, err := h.correctHolder(ctx, holder, o, wasWon, map[string]any{"via": id, "deal_id": o.DealID}, now)
 		if err != nil {
 			return "", id, err // a refusal (the horizon, a currency) says why, as the holder's own would
 		}
@@ -133,17 +133,19 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 	return out, id, refused
 }
 
-// correctHolder applies a won amount a CRM sent for one contact of a deal
-// to the lead that counts the deal (holder), while that one is won with
-// this deal: a correction, or Already.
-func (h *Handler) correctHolder(ctx context.Context, holder string, o Outcome, contactWasWon bool, now time.Time) (string, error) {
+// correctHolder applies a won amount sent for one contact of a deal (a
+// CRM's won, a rep's won page) to the lead that counts the deal (holder),
+// while that one is won with this deal: a correction, or Already. note is
+// added to the correction's event (the contact it came through: via, and
+// the deal), whose data it returns.
+func (h *Handler) correctHolder(ctx context.Context, holder string, o Outcome, contactWasWon bool, note map[string]any, now time.Time) (string, map[string]any, error) {
 	out := Already
 	var refused error
+	var data map[string]any
 	o.LeadID, o.Email, o.CountedOn = holder, "", holder
 	_, err := lead.Update(ctx, h.Store, holder, func(l *lead.Lead) (lead.Change, error) {
-		out, refused = Already, nil
-		d := l.Deal
-		if l.Stage != lead.StageWon || d == nil || d.ID != o.DealID || d.CountedOn != "" || !contactWasWon && d.Currency != "" {
+		out, refused, data = Already, nil, nil
+		if !countsWin(l, o.DealID) || !contactWasWon && l.Deal.Currency != "" {
 			return lead.Change{}, lead.ErrUnchanged
 		}
 		var ch lead.Change
@@ -152,15 +154,22 @@ func (h *Handler) correctHolder(ctx context.Context, holder string, o Outcome, c
 			out = Already
 			return ch, lead.ErrUnchanged
 		}
+		data = ch.Events[0].Data
+		for k, v := range note {
+			if k == "comment" && l.Erased {
+				continue // nothing written about an erased person is kept
+			}
+			data[k] = v
+		}
 		return ch, nil
 	})
 	if errors.Is(err, lead.ErrNotFound) {
-		return Already, nil
+		return Already, nil, nil
 	}
 	if err == nil {
 		err = refused
 	}
-	return out, err
+	return out, data, err
 }
 
 // sameLead refuses an outcome whose email is another lead's address

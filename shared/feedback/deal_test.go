@@ -3,13 +3,16 @@ package feedback
 import (
 	"context"
 	"errors"
+	"html"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
 )
 
 // addContact stores a second MQL whose alert reached Ana, from another
@@ -142,3 +145,110 @@ func TestADealsCorrectionPastTheHorizon(t *testing.T) {
 		t.Fatalf("correction past the horizon: %s, %v; want refused", out, err)
 	}
 }
+
+// TestAWonAmountThroughAContactOfTheDeal: a rep opens the won page of a
+// deal's contact that does not count the deal (its close came second).
+// An amount typed there is the deal's: where a correction on the counting
+// contact is allowed, it corrects the deal's amount there (once: posted
+// again it is already in place), and the counting contact's timeline says
+// which contact it came through. Where it is not (that contact's outcome
+// is no longer a win, or past its horizon), the page offers no amount
+// form and says where the deal counts and what is recorded there. Never
+// a silent "already" that drops the amount, never a second win.
+func TestAWonAmountThroughAContactOfTheDeal(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		// contactLater is how long after the first contact's close the
+		// second's is recorded; opened is when the rep opens its page.
+		contactLater, opened time.Duration
+		// before are CRM outcomes after both wins.
+		before  []Outcome
+		body    string
+		form    bool   // the GET offers the amount form
+		getSays string // the GET page says
+		says    string // the POST's page says
+		amount  float64
+		won     int64
+		revenue int64
+		via     bool // the counting contact's timeline has a correction through L2
+	}{
+		{name: "an amount corrects the deal where it counts", body: "amount=12000&currency=EUR&comment=signed+at+12k", form: true,
+			getSays: "It counts once, on the lead of Clara (BigCorp), another contact of CRM deal D-1: an amount entered here corrects the deal's amount there.",
+			says:    "Recorded: the deal's amount is now 12,000.00 EUR (was 10,000.00 EUR), on the lead of Clara (BigCorp), where CRM deal D-1 counts.",
+			amount:  12000, won: 1, revenue: 1200000, via: true},
+		{name: "the deal's amount as it is", body: "amount=10000&currency=EUR", form: true,
+			getSays: "corrects the deal's amount there.",
+			says:    "The deal's amount is already 10,000.00 EUR, on the lead of Clara (BigCorp), where CRM deal D-1 counts; nothing changed.",
+			amount:  10000, won: 1, revenue: 1000000},
+		{name: "no amount given", body: "", form: true, getSays: "corrects the deal's amount there.",
+			says:   "This deal counts on the lead of Clara (BigCorp), another contact of CRM deal D-1. Its outcome is recorded there: won (10,000.00 EUR, closed on 10 Mar 2031); nothing changed.",
+			amount: 10000, won: 1, revenue: 1000000},
+		{name: "the counting contact's win was reversed", before: []Outcome{{LeadID: "L1", Stage: "lost", DealID: "D-1", EventID: "x-L1"}},
+			body: "amount=12000&currency=EUR",
+			getSays: "This deal counts on the lead of Clara (BigCorp), another contact of CRM deal D-1. Its outcome is recorded there: lost; " +
+				"an amount cannot be recorded here. Nothing changed.",
+			says: "Its outcome is recorded there: lost; an amount cannot be recorded here. Nothing changed.", won: 0, revenue: 0},
+		{name: "the counting contact is past its horizon", contactLater: 30 * 24 * time.Hour, opened: 181 * 24 * time.Hour, body: "amount=12000&currency=EUR",
+			getSays: "Its outcome is recorded there: won (10,000.00 EUR, closed on 10 Mar 2031); its amount can no longer change: " +
+				"it was accepted on 10 Mar 2031, more than 180 days ago. Nothing changed.",
+			says: "its amount can no longer change", amount: 10000, won: 1, revenue: 1000000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+			if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L1", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L1"}); err != nil {
+				t.Fatal(err)
+			}
+			f.now = t0.Add(tc.contactLater)
+			if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L2"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range tc.before {
+				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.now = t0.Add(tc.opened + time.Hour)
+			tok := links.FeedbackToken(f.keys, "L2", links.ActionWon, "ana@example.com", f.now, f.now.Add(24*time.Hour))
+			page := func(r httpapi.Response) string { // the page's text, as read
+				return strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(r.Body, " "))), " ")
+			}
+			got := f.do(t, http.MethodGet, tok, "")
+			if form := strings.Contains(got.Body, `name="amount"`); got.StatusCode != http.StatusOK || form != tc.form || !strings.Contains(page(got), tc.getSays) {
+				t.Fatalf("GET: %d, amount form %v (want %v), want %q in\n%s", got.StatusCode, form, tc.form, tc.getSays, page(got))
+			}
+			for i := range 2 { // posted again, nothing counts twice
+				got = f.do(t, http.MethodPost, tok, tc.body)
+				if r := page(got); got.StatusCode != http.StatusOK || i == 0 && !strings.Contains(r, tc.says) {
+					t.Fatalf("POST: %d, want %q in\n%s", got.StatusCode, tc.says, r)
+				}
+				won, revenue := f.countersOf(t, "q4")["won"]+f.countersOf(t, "fair")["won"], f.countersOf(t, "q4")["revenue_minor"]+f.countersOf(t, "fair")["revenue_minor"]
+				if won != tc.won || revenue != tc.revenue {
+					t.Fatalf("post %d: won %d, revenue %d; want %d, %d", i+1, won, revenue, tc.won, tc.revenue)
+				}
+			}
+			l1, err := f.st.Lead(ctx, "L1")
+			if err != nil || l1.Deal == nil || l1.Deal.Amount != tc.amount {
+				t.Fatalf("the counting contact's deal: %v %+v; want amount %v", err, l1.Deal, tc.amount)
+			}
+			if l2, _ := f.st.Lead(ctx, "L2"); l2.Stage != lead.StageWon || l2.Deal.CountedOn != "L1" {
+				t.Fatalf("the contact: %s, %+v", l2.Stage, l2.Deal)
+			}
+			tl, _ := f.st.Timeline(ctx, "L1")
+			var via []lead.Event
+			for _, e := range tl {
+				if e.Kind == "deal_corrected" {
+					via = append(via, e)
+				}
+			}
+			if tc.via != (len(via) == 1) || tc.via && (via[0].Data["via"] != "L2" || via[0].Data["deal_id"] != "D-1" || via[0].Data["source"] != "rep" ||
+				via[0].Data["rep"] != "ana@example.com" || via[0].Data["comment"] != "signed at 12k") {
+				t.Fatalf("corrections on the counting contact: %+v; want one through L2: %v", via, tc.via)
+			}
+		})
+	}
+}
+
+// tags are a page's HTML tags.
+var tags = regexp.MustCompile(`<[^>]*>`)

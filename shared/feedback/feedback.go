@@ -146,6 +146,12 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		if out := spent(&l, claims, action); out != "" {
 			// Answered already: say so instead of asking again.
 			h.done(&v, out, l, reader)
+		} else if action == links.ActionWon && countedElsewhere(&l) {
+			// Another contact counts the deal: its amount goes there.
+			if err := h.contactPage(ctx, &v, l, now, h.Rules.Zone(reader)); err != nil {
+				log.Error("feedback", "status", http.StatusInternalServerError, "leadId", l.ID, "action", action, "error", err.Error())
+				return render(http.StatusInternalServerError, view{Title: "We could not show this deal", Message: "Please try again in a minute."}), nil
+			}
 		}
 		return render(http.StatusOK, v), nil
 	}
@@ -182,6 +188,10 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	was := l.Stage
 	out, l, err := h.record(ctx, claims, action, a, now, nil)
+	through := "" // what the page says of a won answer for a contact whose deal another lead counts
+	if err == nil && action == links.ActionWon && out == Already && countedElsewhere(&l) {
+		out, through, err = h.throughContact(ctx, claims, a, l, now, h.Rules.Zone(reader))
+	}
 	if err != nil {
 		log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())
 		// Shown again with what the rep typed: pressing the button again retries.
@@ -196,7 +206,11 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	v = h.view(l, claims, action, reader, now, tok)
 	v.Done = true
 	switch out {
-	case "recorded":
+	case "recorded", Corrected:
+		if through != "" {
+			v.Message = through
+			break
+		}
 		v.Message = h.recordedMessage(action, claims.Extra, l, h.Rules.Zone(reader))
 		if Reverses(was, l.Stage) {
 			// A reversal: say what it replaced, and what that did.
@@ -207,6 +221,9 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		}
 	case "already", "superseded", "earlier":
 		h.done(&v, out, l, reader)
+		if through != "" {
+			v.Message = through
+		}
 	}
 	return render(http.StatusOK, v), nil
 }

@@ -82,6 +82,8 @@ var describeCases = []struct {
 	{"won", map[string]any{"sql_implied": false}, "Won"},
 	{"deal_corrected", map[string]any{"amount": 14000.0, "currency": "EUR", "previous_amount": 12500.0, "previous_currency": "EUR"}, "Deal amount corrected: 12500 EUR → 14000 EUR"},
 	{"deal_corrected", map[string]any{"amount": 9000.0, "currency": "EUR"}, "Deal amount set: 9000 EUR"},
+	{"deal_corrected", map[string]any{"amount": 14000.0, "currency": "EUR", "previous_amount": 12500.0, "previous_currency": "EUR", "via": "L2", "deal_id": "opp-42"},
+		"Deal amount corrected: 12500 EUR → 14000 EUR — through the lead L2, another contact of deal opp-42"},
 	{"lost", map[string]any{"reason": "went with a competitor"}, "Lost: went with a competitor"},
 	// Outcomes that reversed the deal's earlier one (a mis-click, a cancelled deal).
 	{"lost", map[string]any{"corrects": "won", "previous_amount": 12500.0, "previous_currency": "EUR"},

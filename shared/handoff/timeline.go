@@ -226,10 +226,15 @@ var describers = map[string]func(f facts, labels Labels, zone *time.Location) st
 	"deal_corrected": func(f facts, _ Labels, _ *time.Location) string {
 		was := strings.TrimSpace(f.str("previous_amount") + " " + f.str("previous_currency"))
 		now := strings.TrimSpace(f.str("amount") + " " + f.str("currency"))
-		if was == "" || was == "0" {
-			return "Deal amount set: " + now
+		through := ""
+		if via := f.str("via"); via != "" {
+			// Given for another contact of the deal, which counts here.
+			through = " — through the lead " + via + ", another contact of deal " + f.str("deal_id")
 		}
-		return "Deal amount corrected: " + was + " → " + now
+		if was == "" || was == "0" {
+			return "Deal amount set: " + now + through
+		}
+		return "Deal amount corrected: " + was + " → " + now + through
 	},
 	string(lead.StageLost): func(f facts, _ Labels, _ *time.Location) string {
 		if r := f.str("reason"); r != "" {
