@@ -171,3 +171,33 @@ func TestAWonAmountThroughTheOtherContactsPage(t *testing.T) {
 		t.Fatalf("rows not found: %v", want)
 	}
 }
+
+// TestAnOlderAmountThroughTheOtherContactDeliveredLate: the CRM corrects
+// a deal of two contacts twice through its second contact, and the bus
+// delivers the newer correction first (a retry of the older one comes
+// late). The deal keeps the newer amount; the older is dropped.
+func TestAnOlderAmountThroughTheOtherContactDeliveredLate(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	ctx := context.Background()
+	stamp := time.Now().UnixNano()
+	first := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("first.%d@bigcorp.example", stamp), "iota")
+	second := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("second.%d@bigcorp.example", stamp), "kappa")
+	sent := time.Now().Add(-time.Hour).Truncate(time.Second)
+	crm := func(id string, amount int, at time.Time, eventID string) {
+		t.Helper()
+		ev := crmEvent(t, fmt.Sprintf(`{"lead_id":%q,"stage":"won","amount":%d,"deal_id":"opp-9"}`, id, amount))
+		ev.ID, ev.Time = eventID, at
+		if err := fb.Event(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crm(first, 10000, sent, "bus-won-1")
+	crm(second, 10000, sent, "bus-won-2")
+	crm(second, 15000, sent.Add(2*time.Minute), "bus-fix-new")
+	crm(second, 12000, sent.Add(time.Minute), "bus-fix-old") // delivered last
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	if l, _ := st.Lead(ctx, first); l.Deal == nil || l.Deal.Amount != 15000 || !l.Deal.AmountSentAt.Equal(sent.Add(2*time.Minute)) {
+		t.Fatalf("the deal: %+v; want 15000, sent %s", l.Deal, sent.Add(2*time.Minute))
+	}
+}

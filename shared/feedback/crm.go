@@ -105,9 +105,10 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 		}
 		wasWon = l.Stage == lead.StageWon
 		seen = o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID)
+		sent := AmountSent(l)
 		out, ch, refused = ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
-		if refused == nil && out == Already && ch.DealClaim != nil {
-			return ch, nil // the deal is this lead's to count now
+		if refused == nil && out == Already && (ch.DealClaim != nil || !AmountSent(l).Equal(sent)) {
+			return ch, nil // the deal is this lead's to count now, or its amount was sent again later
 		}
 		if refused != nil || out != Recorded && out != Corrected {
 			return ch, lead.ErrUnchanged
@@ -149,7 +150,11 @@ func (h *Handler) correctHolder(ctx context.Context, holder string, o Outcome, c
 			return lead.Change{}, lead.ErrUnchanged
 		}
 		var ch lead.Change
+		sent := AmountSent(l)
 		out, ch, refused = ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
+		if refused == nil && out == Already && !AmountSent(l).Equal(sent) {
+			return ch, nil // its amount, sent again later: written with that time
+		}
 		if refused != nil || out != Corrected {
 			out = Already
 			return ch, lead.ErrUnchanged

@@ -252,3 +252,71 @@ func TestAWonAmountThroughAContactOfTheDeal(t *testing.T) {
 
 // tags are a page's HTML tags.
 var tags = regexp.MustCompile(`<[^>]*>`)
+
+// TestAnOlderAmountDeliveredLate: EventBridge does not keep order, and a
+// retried event can arrive minutes after a newer one. A won amount sent
+// before the amount in place (the CRM's send time, its event's time) is
+// older and does not replace it — through the deal's counting contact,
+// through its other contact, or a won delivered after its own
+// correction — while amounts delivered in order correct the deal as
+// before. The stale one is refused (logged, dropped), and revenue is the
+// newest amount's, counted once.
+func TestAnOlderAmountDeliveredLate(t *testing.T) {
+	ctx := context.Background()
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	won := func(id string, amt float64, sent time.Time, ev string) Outcome {
+		return Outcome{LeadID: id, Stage: "won", Amount: amount(amt), DealID: "D-1", EventID: ev, SentAt: sent}
+	}
+	for _, tc := range []struct {
+		name string
+		// steps are delivered in order; the last is checked.
+		steps   []Outcome
+		refused bool
+		amount  float64
+	}{
+		{"through the other contact, the newer first", []Outcome{won("L2", 15000, at(2), "fix-2"), won("L2", 12000, at(1), "fix-1")}, true, 15000},
+		{"through the counting contact, the newer first", []Outcome{won("L1", 15000, at(2), "fix-2"), won("L1", 12000, at(1), "fix-1")}, true, 15000},
+		{"the newer through the counting contact, the older through the other", []Outcome{won("L1", 15000, at(2), "fix-2"), won("L2", 12000, at(1), "fix-1")}, true, 15000},
+		{"the newer through the other contact, the older through the counting one", []Outcome{won("L2", 15000, at(2), "fix-2"), won("L1", 12000, at(1), "fix-1")}, true, 15000},
+		{"back to the amount in place, then an older one", []Outcome{won("L2", 10000, at(2), "fix-2"), won("L2", 12000, at(1), "fix-1")}, true, 10000},
+		{"in order", []Outcome{won("L2", 12000, at(1), "fix-1"), won("L1", 15000, at(2), "fix-2")}, false, 15000},
+		{"the same second: the later delivered", []Outcome{won("L2", 12000, at(1), "fix-1"), won("L2", 15000, at(1), "fix-2")}, false, 15000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+			f.now = at(3) // events arrive after they were all sent
+			for _, o := range []Outcome{won("L1", 10000, t0, "w-L1"), won("L2", 10000, t0, "w-L2")} {
+				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var err error
+			for _, o := range tc.steps {
+				_, err = f.h.ApplyCRM(ctx, o)
+			}
+			if errors.Is(err, ErrOutcomeRefused) != tc.refused || err != nil && !tc.refused {
+				t.Fatalf("the last: %v; want refused %v", err, tc.refused)
+			}
+			l1, _ := f.st.Lead(ctx, "L1")
+			revenue := f.countersOf(t, "q4")["revenue_minor"] + f.countersOf(t, "fair")["revenue_minor"]
+			if l1.Deal.Amount != tc.amount || revenue != int64(tc.amount*100) {
+				t.Fatalf("the deal's amount %v, revenue %d; want %v", l1.Deal.Amount, revenue, tc.amount)
+			}
+		})
+	}
+	// A won delivered after its own correction: the correction was
+	// recorded as the deal's first won (with its amount), the won itself
+	// is older.
+	f := newFixture(t)
+	f.now = at(3)
+	for _, o := range []Outcome{{LeadID: "L1", Stage: "won", Amount: amount(12000), EventID: "fix", SentAt: at(1)}, {LeadID: "L1", Stage: "won", Amount: amount(10000), EventID: "won", SentAt: t0}} {
+		_, err := f.h.ApplyCRM(ctx, o)
+		if o.EventID == "won" && !errors.Is(err, ErrOutcomeRefused) {
+			t.Fatalf("the older won: %v; want refused", err)
+		}
+	}
+	if l := f.lead(t); l.Deal.Amount != 12000 || f.counters(t)["revenue_minor"] != 1200000 {
+		t.Fatalf("a won after its correction: amount %v, revenue %d; want 12000", l.Deal.Amount, f.counters(t)["revenue_minor"])
+	}
+}

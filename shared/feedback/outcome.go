@@ -350,6 +350,13 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 		och.DealClaim = ch.DealClaim
 		return out, och, err
 	}
+	if l.Stage == target && target == lead.StageWon && o.Amount != nil && l.Deal != nil && l.Deal.Currency != "" && o.SentAt.After(l.Deal.AmountSentAt) {
+		// The amount in place, sent again later (a correction back to
+		// it): an amount sent between the two and delivered late is
+		// older than this one. Already; the caller writes the time
+		// (AmountSent tells it changed).
+		l.Deal.AmountSentAt = o.SentAt
+	}
 	if l.Stage == target || target == lead.StageSQL && countedSQL(l) {
 		return Already, ch, nil
 	}
@@ -448,7 +455,7 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 			// reporting currency's minor units (CheckCurrency made sure
 			// it converts).
 			minor, _ := rules.Convert(d.Amount, d.Currency)
-			d.RevenueMinor = minor
+			d.RevenueMinor, d.AmountSentAt = minor, o.SentAt
 			count(CounterWonValued, 0)
 			repCount(CounterWonValued, 0)
 			if minor != 0 {
@@ -538,6 +545,16 @@ func revives(d *lead.Deal, o Outcome, now time.Time) bool {
 	return !o.WithClose && sent.After(d.ClosedRecordedAt) && dayOf(sent).After(dayOf(d.ClosedAt))
 }
 
+// AmountSent is when the amount in place on l's deal was sent
+// (Deal.AmountSentAt): a caller whose outcome answered Already writes the
+// lead when ApplyOutcome moved it on (the amount sent again, later).
+func AmountSent(l *lead.Lead) time.Time {
+	if l.Deal == nil {
+		return time.Time{}
+	}
+	return l.Deal.AmountSentAt
+}
+
 // coContact reports whether o closes l as a contact of a CRM deal that
 // another lead counts (Outcome.CountedOn).
 func coContact(l *lead.Lead, o Outcome) bool {
@@ -610,7 +627,7 @@ func reverse(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Ti
 	}
 	undo := d.Counted.Undo()
 	l.Stage = d.Counted.From
-	d.Amount, d.Currency, d.RevenueMinor, d.LostReason, d.Counted = 0, "", 0, "", nil
+	d.Amount, d.Currency, d.RevenueMinor, d.AmountSentAt, d.LostReason, d.Counted = 0, "", 0, time.Time{}, "", nil
 	out, och, err := ApplyOutcome(l, o, rules, newID, now)
 	if err != nil || out != Recorded {
 		// Checked above; should the rules disagree, nothing changes.
@@ -687,6 +704,14 @@ func correctAmount(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(t
 			ErrOutcomeRefused, accepted.UTC().Format("2006-01-02"), days(rules.Horizon))
 	}
 	cur := o.currencyOr(rules)
+	if !o.SentAt.IsZero() && o.SentAt.Before(d.AmountSentAt) {
+		// The CRM sent it before the amount in place, which it sent too;
+		// delivered after it, it is older. (A rep's page and a back-fill
+		// have no send time to compare: they apply, as a reversal's
+		// close dates compare only the CRM's own: olderClose.)
+		return Superseded, ch, fmt.Errorf("%w: the deal's amount %s %s was sent %s, after this one (%s %s, sent %s): an older amount does not replace a newer one",
+			ErrOutcomeRefused, grouped(d.Amount), d.Currency, d.AmountSentAt.UTC().Format(time.RFC3339), grouped(*o.Amount), cur, o.SentAt.UTC().Format(time.RFC3339))
+	}
 	minor, _ := rules.Convert(*o.Amount, cur)
 	data := applied(d, o)
 	data["amount"], data["currency"] = *o.Amount, cur
@@ -701,7 +726,7 @@ func correctAmount(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(t
 		ch.Counters = append(ch.Counters, lead.Counter{Campaign: campaign, Name: CounterRevenue, By: delta})
 		ch.Counters = append(ch.Counters, lead.RepCounter(owner, CounterRevenue, delta)...)
 	}
-	d.Amount, d.Currency, d.RevenueMinor, d.Source = *o.Amount, cur, minor, o.Source
+	d.Amount, d.Currency, d.RevenueMinor, d.AmountSentAt, d.Source = *o.Amount, cur, minor, o.SentAt, o.Source
 	if d.Counted != nil {
 		d.Counted.Add(lead.Month(now), ch.Counters) // a reversal takes this month's difference back too
 	}

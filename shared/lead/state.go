@@ -446,7 +446,13 @@ type Deal struct {
 	// RevenueMinor is what the won amount added to the revenue counters
 	// (reporting currency, hundredths), so a correction adds the
 	// difference.
-	RevenueMinor int64     `json:"revenue_minor,omitempty"`
+	RevenueMinor int64 `json:"revenue_minor,omitempty"`
+	// AmountSentAt is when the CRM sent the amount in place (its
+	// event's time): an amount the CRM sent before it and that is
+	// delivered after it (EventBridge does not keep order; a retry comes
+	// minutes late) is older and does not replace it. Zero: not known
+	// (a rep's page, a back-fill, amounts recorded before it was kept).
+	AmountSentAt time.Time `json:"amount_sent_at,omitzero"`
 	ClosedAt     time.Time `json:"closed_at,omitzero"`
 	// ClosedRecordedAt is when the won or lost outcome was recorded (a
 	// close date can lie weeks before it).
