@@ -201,3 +201,45 @@ func TestAnOlderAmountThroughTheOtherContactDeliveredLate(t *testing.T) {
 		t.Fatalf("the deal: %+v; want 15000, sent %s", l.Deal, sent.Add(2*time.Minute))
 	}
 }
+
+// TestLostInsteadOnTheOtherContactsPage: the won deal of two contacts
+// counts on the first; Ana presses "Lost instead" on the second's page.
+// The deal is reversed on the first too (its timeline says through which
+// contact), so the win the page says leaves the reports does.
+func TestLostInsteadOnTheOtherContactsPage(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	ctx := context.Background()
+	stamp := time.Now().UnixNano()
+	first := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("first.%d@bigcorp.example", stamp), "lambda")
+	second := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("second.%d@bigcorp.example", stamp), "mu")
+	for _, id := range []string{first, second} {
+		ev := crmEvent(t, `{"lead_id":"`+id+`","stage":"won","amount":10000,"deal_id":"opp-11"}`)
+		ev.ID = "bus-" + id
+		if err := fb.Event(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, _ := token.ParseKeys(testKeys)
+	ev := sampleEvent(t, "feedback-answer.json")
+	ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, second, links.ActionLost, "ana@example.com", time.Now(), time.Now().Add(time.Hour))}
+	ev.Body, ev.IsBase64Encoded = "comment=cancelled", false
+	if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(html.UnescapeString(r.Body), "The win and its revenue are taken out of the reports, on the lead of") {
+		t.Fatalf("lost instead: %v %d %s", err, r.StatusCode, r.Body)
+	}
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	l, _ := st.Lead(ctx, first)
+	if l.Stage != "lost" || l.Deal == nil || l.Deal.Amount != 0 {
+		t.Fatalf("the counting contact: %s, %+v", l.Stage, l.Deal)
+	}
+	tl, _ := st.Timeline(ctx, first)
+	through := 0
+	for _, e := range tl {
+		if e.Kind == "lost" && e.Data["via"] == second && e.Data["reason"] == "cancelled" {
+			through++
+		}
+	}
+	if through != 1 {
+		t.Fatalf("the counting contact's lost events through the second: %d, want 1", through)
+	}
+}

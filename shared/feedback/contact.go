@@ -162,3 +162,53 @@ func (h *Handler) throughContact(ctx context.Context, c token.Claims, a answer, 
 	why := cmp.Or(h.uncorrectable(holder, dealID, now, zone), "an amount cannot be recorded here")
 	return Already, countedMessage(holder, dealID, zone) + "; " + why + ". Nothing changed.", nil
 }
+
+// reverseThrough reverses, where it counts, the deal of contact l whose
+// own outcome a rep's page just reversed (from was): the contact's
+// reversal counts nothing, and the page promises the deal's win (or
+// loss) leaves the reports. It returns what the page says.
+func (h *Handler) reverseThrough(ctx context.Context, c token.Claims, a answer, l lead.Lead, was lead.Stage, now time.Time, zone *time.Location) (string, error) {
+	dealID, target := l.Deal.ID, l.Stage
+	o := a.Outcome
+	o.Stage, o.Source, o.Rep, o.DealID, o.CountedOn, o.LeadID = string(target), "rep", c.Extra, dealID, l.Deal.CountedOn, l.Deal.CountedOn
+	if target == lead.StageLost {
+		o.Reason = a.Comment
+	}
+	var refused error
+	reversed := false
+	holder, err := lead.Update(ctx, h.Store, l.Deal.CountedOn, func(hl *lead.Lead) (lead.Change, error) {
+		reversed, refused = false, nil
+		if hl.Stage != was || hl.Deal == nil || hl.Deal.ID != dealID || hl.Deal.CountedOn != "" || !Reversible(hl, target) {
+			return lead.Change{}, lead.ErrUnchanged
+		}
+		out, ch, err := ApplyOutcome(hl, o, h.Rules.Outcomes(), h.NewID, now)
+		if refused = err; err != nil || out != Corrected {
+			return lead.Change{}, lead.ErrUnchanged
+		}
+		ch.Events[0].Data["via"] = l.ID
+		if a.Comment != "" && target != lead.StageLost && !hl.Erased {
+			ch.Events[0].Data["comment"] = a.Comment
+		}
+		reversed = true
+		return ch, nil
+	})
+	var hp *lead.Lead
+	switch {
+	case errors.Is(err, lead.ErrNotFound):
+	case err != nil:
+		return "", err
+	default:
+		hp = &holder
+	}
+	if reversed {
+		if target == lead.StageLost {
+			return "Recorded: lost, instead of won. The win and its revenue are taken out of the reports, on " + holderName(hp) + ", where CRM deal " + dealID + " counts.", nil
+		}
+		return "Recorded: won instead of lost. The loss is taken out of the reports and the win counted, on " + holderName(hp) + ", where CRM deal " + dealID + " counts.", nil
+	}
+	msg := "Recorded for this contact: " + string(target) + ", instead of " + string(was) + ". " + countedMessage(hp, dealID, zone)
+	if refused != nil {
+		return msg + "; it can no longer change there (" + refused.Error() + ").", nil
+	}
+	return msg + "; nothing changed there.", nil
+}

@@ -320,3 +320,42 @@ func TestAnOlderAmountDeliveredLate(t *testing.T) {
 		t.Fatalf("a won after its correction: amount %v, revenue %d; want 12000", l.Deal.Amount, f.counters(t)["revenue_minor"])
 	}
 }
+
+// TestReversingADealThroughTheOtherContactsPage: the won deal of two
+// contacts counts on the first. Ana opens the second contact's won page
+// and presses "Lost instead" (the deal was cancelled): the page promises
+// the win and its revenue leave the reports, so they do — the deal is
+// reversed where it counts, once — and "Won instead" on the same contact
+// counts it won there again.
+func TestReversingADealThroughTheOtherContactsPage(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+	for _, id := range []string{"L1", "L2"} {
+		if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: id, Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := func(name string) int64 { return f.countersOf(t, "q4")[name] + f.countersOf(t, "fair")[name] }
+	for _, step := range []struct {
+		action, says string
+		won, lost    int64
+		revenue      int64
+		stage        lead.Stage
+	}{
+		{links.ActionLost, "The win and its revenue are taken out of the reports", 0, 1, 0, lead.StageLost},
+		{links.ActionLost, "", 0, 1, 0, lead.StageLost}, // posted again
+		{links.ActionWon, "instead of lost", 1, 0, 0, lead.StageWon},
+	} {
+		tok := links.FeedbackToken(f.keys, "L2", step.action, "ana@example.com", f.now, f.now.Add(24*time.Hour))
+		r := f.do(t, http.MethodPost, tok, "")
+		if r.StatusCode != http.StatusOK || !strings.Contains(html.UnescapeString(r.Body), step.says) {
+			t.Fatalf("%s: %d, want %q in\n%s", step.action, r.StatusCode, step.says, r.Body)
+		}
+		l1, _ := f.st.Lead(ctx, "L1")
+		if sum("won") != step.won || sum("lost") != step.lost || sum("revenue_minor") != step.revenue || l1.Stage != step.stage {
+			t.Fatalf("after %s through L2: won %d, lost %d, revenue %d, the counting lead %s; want %d, %d, %d, %s",
+				step.action, sum("won"), sum("lost"), sum("revenue_minor"), l1.Stage, step.won, step.lost, step.revenue, step.stage)
+		}
+	}
+}

@@ -192,6 +192,10 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if err == nil && action == links.ActionWon && out == Already && countedElsewhere(&l) {
 		out, through, err = h.throughContact(ctx, claims, a, l, now, h.Rules.Zone(reader))
 	}
+	if err == nil && out == Recorded && Reverses(was, l.Stage) && l.Deal != nil && l.Deal.ID != "" && l.Deal.CountedOn != "" && l.Deal.CountedOn != l.ID {
+		// A contact's reversal counts nothing: reverse the deal where it counts.
+		through, err = h.reverseThrough(ctx, claims, a, l, was, now, h.Rules.Zone(reader))
+	}
 	if err != nil {
 		log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())
 		// Shown again with what the rep typed: pressing the button again retries.

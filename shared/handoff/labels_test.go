@@ -97,6 +97,8 @@ var describeCases = []struct {
 	// A contact of a CRM deal another lead counts.
 	{"won", map[string]any{"deal_id": "opp-42", "counted_on": "L1"}, "Won — deal opp-42, counted with the lead L1 (another contact of it)"},
 	{"lost", map[string]any{"reason": "no budget", "deal_id": "opp-42", "counted_on": "L1"}, "Lost: no budget — deal opp-42, counted with the lead L1 (another contact of it)"},
+	{"lost", map[string]any{"reason": "cancelled", "deal_id": "opp-42", "corrects": "won", "via": "L2"},
+		"Lost: cancelled — instead of won: the win is taken out of the reports — through the lead L2, another contact of deal opp-42"},
 	{"bounced", map[string]any{"type": "Permanent"}, "An email bounced: the address no longer receives email"},
 	{"soft_bounce", map[string]any{"type": "Transient", "count": 1}, "An email bounced temporarily"},
 	{"complained", map[string]any{"feedback": "abuse"}, "Marked an email as spam: no more marketing email"},

@@ -221,26 +221,21 @@ var describers = map[string]func(f facts, labels Labels, zone *time.Location) st
 		if a := f.str("amount"); a != "" {
 			s = strings.TrimSpace("Won: " + a + " " + f.str("currency"))
 		}
-		return s + impliedSQL(f) + corrects(f) + countedOn(f)
+		return s + impliedSQL(f) + corrects(f) + countedOn(f) + through(f)
 	},
 	"deal_corrected": func(f facts, _ Labels, _ *time.Location) string {
 		was := strings.TrimSpace(f.str("previous_amount") + " " + f.str("previous_currency"))
 		now := strings.TrimSpace(f.str("amount") + " " + f.str("currency"))
-		through := ""
-		if via := f.str("via"); via != "" {
-			// Given for another contact of the deal, which counts here.
-			through = " — through the lead " + via + ", another contact of deal " + f.str("deal_id")
-		}
 		if was == "" || was == "0" {
-			return "Deal amount set: " + now + through
+			return "Deal amount set: " + now + through(f)
 		}
-		return "Deal amount corrected: " + was + " → " + now + through
+		return "Deal amount corrected: " + was + " → " + now + through(f)
 	},
 	string(lead.StageLost): func(f facts, _ Labels, _ *time.Location) string {
 		if r := f.str("reason"); r != "" {
-			return "Lost: " + r + corrects(f) + countedOn(f)
+			return "Lost: " + r + corrects(f) + countedOn(f) + through(f)
 		}
-		return "Lost" + corrects(f) + countedOn(f)
+		return "Lost" + corrects(f) + countedOn(f) + through(f)
 	},
 	"bounced": func(facts, Labels, *time.Location) string {
 		return "An email bounced: the address no longer receives email"
@@ -281,6 +276,16 @@ func corrects(f facts) string {
 func countedOn(f facts) string {
 	if on := f.str("counted_on"); on != "" {
 		return " — deal " + f.str("deal_id") + ", counted with the lead " + on + " (another contact of it)"
+	}
+	return ""
+}
+
+// through tells, after an outcome or amount of a deal that counts on
+// this lead, that it was given for another contact of the deal (a CRM's
+// close of that contact, a rep's page of it).
+func through(f facts) string {
+	if via := f.str("via"); via != "" {
+		return " — through the lead " + via + ", another contact of deal " + f.str("deal_id")
 	}
 	return ""
 }

@@ -31,7 +31,7 @@ const (
 // causeKeys are the facts of a cause a stage event repeats (a rejection's
 // reason, an outcome's deal); never a submission's contents.
 var causeKeys = []string{"reason", "label", "then", "comment", "rep", "amount", "currency", "closed_at", "sequence", "source", "event_id", DataSQLImplied,
-	DataCorrects, "previous_amount", "previous_currency", "deal_id", "counted_on"}
+	DataCorrects, "previous_amount", "previous_currency", "deal_id", "counted_on", "via"}
 
 // DataSQLImplied is the key, in a won event's data (and the stage event
 // that repeats it), that is true when the deal was won straight from SAL
