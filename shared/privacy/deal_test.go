@@ -1,6 +1,7 @@
 package privacy
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -114,5 +115,26 @@ func TestErasedContactOfADealCountsNothingOfIt(t *testing.T) {
 		if err != nil || len(ch.Counters) != 0 {
 			t.Fatalf("%s %v: counted %v, want nothing", out, err, ch.Counters)
 		}
+	}
+}
+
+// TestErasedDealStillRefusesAnOlderAmount: an erasure keeps when the CRM
+// sent the amount in place (no personal data), so an older amount the CRM
+// sent before it and that arrives late is still refused, not taken as the
+// deal's new revenue because the erasure forgot the order.
+func TestErasedDealStillRefusesAnOlderAmount(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	rules := qualify.DefaultOutcomes
+	l := lead.Lead{ID: "L1", EmailHash: "h", Stage: lead.StageSAL, CreatedAt: t0.Add(-48 * time.Hour),
+		Deal: &lead.Deal{AcceptedAt: t0.Add(-24 * time.Hour), Rep: "rep@example.com"}}
+	won := feedback.Outcome{LeadID: "L1", Stage: "won", Amount: ptr(1200.0), Currency: "EUR", EventID: "crm-2", Source: "crm", SentAt: t0.Add(-time.Minute)}
+	if out, _, err := feedback.ApplyOutcome(&l, won, rules, func(time.Time) string { return "e1" }, t0); err != nil || out != feedback.Recorded {
+		t.Fatalf("fixture: won %s %v", out, err)
+	}
+	l = Anonymise(l, t0.Add(time.Minute))
+	older := feedback.Outcome{LeadID: "L1", Stage: "won", Amount: ptr(1000.0), Currency: "EUR", EventID: "crm-1", Source: "crm", SentAt: t0.Add(-time.Hour)}
+	out, ch, err := feedback.ApplyOutcome(&l, older, rules, func(time.Time) string { return "e2" }, t0.Add(time.Hour))
+	if !errors.Is(err, feedback.ErrOutcomeRefused) || len(ch.Counters) != 0 || l.Deal.Amount != 1200 {
+		t.Fatalf("an older amount after the erasure: %s %v, counters %v, amount %v: want refused, 1200 kept", out, err, ch.Counters, l.Deal.Amount)
 	}
 }

@@ -400,7 +400,7 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 		// company its emails show, why it was lost, what they asked, nor
 		// a reminder to the rep about them.
 		out.Deal = &lead.Deal{AcceptedAt: d.AcceptedAt, Rep: d.Rep, Amount: d.Amount, Currency: d.Currency,
-			RevenueMinor: d.RevenueMinor, ClosedAt: d.ClosedAt, ClosedRecordedAt: d.ClosedRecordedAt, Source: d.Source,
+			RevenueMinor: d.RevenueMinor, AmountSentAt: d.AmountSentAt, ClosedAt: d.ClosedAt, ClosedRecordedAt: d.ClosedRecordedAt, Source: d.Source,
 			Applied: d.Applied, Counted: d.Counted,
 			// The CRM's deal and the lead that counts it: ids, so that an
 			// erased contact's outcomes still count none of the deal twice.
