@@ -1038,15 +1038,7 @@ func checkZoneDatabase(t *testing.T, zoneinfo, artifacts string) {
 // or to marketing's config/ would ship the previous build's binary and
 // files.
 func TestSamconfigExample(t *testing.T) {
-	root := testenv.Root(t)
-	b, err := os.ReadFile(filepath.Join(root, "samconfig.example.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := transformed(t, filepath.Join(root, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, doc := withTemplate(t, "samconfig.example.toml")
 	for _, p := range samconfigProblems(string(b), doc) {
 		t.Error(p)
 	}
@@ -1112,15 +1104,7 @@ func samconfigProblems(toml string, doc map[string]any) []string {
 // against the transformed template: every variable a function gets is
 // listed, with exactly the functions that get it ("all" for every one).
 func TestReadmeConfigurationTable(t *testing.T) {
-	root := testenv.Root(t)
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := transformed(t, filepath.Join(root, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme, doc := withTemplate(t, "README.md")
 	for _, p := range configTableProblems(string(readme), doc) {
 		t.Error(p)
 	}
@@ -1637,15 +1621,7 @@ func pagingProblems(res map[string]any, byType map[string][]string, props func(s
 // behind one, says in its description where the README tells the
 // operator what to do — a heading that exists.
 func TestAlarmRunbooks(t *testing.T) {
-	root := testenv.Root(t)
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := transformed(t, filepath.Join(root, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme, doc := withTemplate(t, "README.md")
 	for _, p := range runbookProblems(string(readme), doc) {
 		t.Error(p)
 	}
@@ -1699,14 +1675,12 @@ func runbookProblems(readme string, doc map[string]any) []string {
 	return out
 }
 
-// TestReadmeCountsTheAlarmsItPrices: the README's Costs section prices
-// CloudWatch's fixed part by how many metric and composite alarms the
-// stack creates (they cost $0.10 and $0.50 a month each); an alarm added
-// without it made the figure wrong (36 at $0.10 when the stack had 37
-// metric and 13 composite alarms, $9.70).
-func TestReadmeCountsTheAlarmsItPrices(t *testing.T) {
+// withTemplate reads the repository's file name and the template as AWS
+// will deploy it (transformed), for the checks that hold one to the other.
+func withTemplate(t *testing.T, name string) ([]byte, map[string]any) {
+	t.Helper()
 	root := testenv.Root(t)
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	b, err := os.ReadFile(filepath.Join(root, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1714,6 +1688,16 @@ func TestReadmeCountsTheAlarmsItPrices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b, doc
+}
+
+// TestReadmeCountsTheAlarmsItPrices: the README's Costs section prices
+// CloudWatch's fixed part by how many metric and composite alarms the
+// stack creates (they cost $0.10 and $0.50 a month each); an alarm added
+// without it made the figure wrong (36 at $0.10 when the stack had 37
+// metric and 13 composite alarms, $9.70).
+func TestReadmeCountsTheAlarmsItPrices(t *testing.T) {
+	readme, doc := withTemplate(t, "README.md")
 	count := map[string]int{}
 	res, _ := doc["Resources"].(map[string]any)
 	for _, r := range res {
