@@ -105,16 +105,7 @@ func TestAWonAmountThroughTheOtherContactsPage(t *testing.T) {
 	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
 	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
 	ctx := context.Background()
-	stamp := time.Now().UnixNano()
-	first := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("first.%d@bigcorp.example", stamp), "eta")
-	second := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("second.%d@bigcorp.example", stamp), "theta")
-	for _, id := range []string{first, second} {
-		ev := crmEvent(t, `{"lead_id":"`+id+`","stage":"won","amount":10000,"deal_id":"opp-7"}`)
-		ev.ID = "bus-" + id
-		if err := fb.Event(ctx, ev); err != nil {
-			t.Fatal(err)
-		}
-	}
+	first, second := twoContactsWon(t, capture, fb, table, "opp-7", "eta", "theta")
 	keys, _ := token.ParseKeys(testKeys)
 	tok := links.FeedbackToken(keys, second, links.ActionWon, "ana@example.com", time.Now(), time.Now().Add(time.Hour))
 	page := func(method, form string) string {
@@ -202,6 +193,24 @@ func TestAnOlderAmountThroughTheOtherContactDeliveredLate(t *testing.T) {
 	}
 }
 
+// twoContactsWon is a CRM deal of two contacts, each an accepted hot
+// lead (campaigns a, b), won through both at 10,000: it counts on the
+// first.
+func twoContactsWon(t *testing.T, capture, fb app.Handlers, table, dealID, a, b string) (first, second string) {
+	t.Helper()
+	stamp := time.Now().UnixNano()
+	first = acceptedHotLead(t, capture, fb, table, fmt.Sprintf("first.%d@bigcorp.example", stamp), a)
+	second = acceptedHotLead(t, capture, fb, table, fmt.Sprintf("second.%d@bigcorp.example", stamp), b)
+	for _, id := range []string{first, second} {
+		ev := crmEvent(t, `{"lead_id":"`+id+`","stage":"won","amount":10000,"deal_id":"`+dealID+`"}`)
+		ev.ID = "bus-" + id
+		if err := fb.Event(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return first, second
+}
+
 // TestLostInsteadOnTheOtherContactsPage: the won deal of two contacts
 // counts on the first; Ana presses "Lost instead" on the second's page.
 // The deal is reversed on the first too (its timeline says through which
@@ -210,16 +219,7 @@ func TestLostInsteadOnTheOtherContactsPage(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
 	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
 	ctx := context.Background()
-	stamp := time.Now().UnixNano()
-	first := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("first.%d@bigcorp.example", stamp), "lambda")
-	second := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("second.%d@bigcorp.example", stamp), "mu")
-	for _, id := range []string{first, second} {
-		ev := crmEvent(t, `{"lead_id":"`+id+`","stage":"won","amount":10000,"deal_id":"opp-11"}`)
-		ev.ID = "bus-" + id
-		if err := fb.Event(ctx, ev); err != nil {
-			t.Fatal(err)
-		}
-	}
+	first, second := twoContactsWon(t, capture, fb, table, "opp-11", "lambda", "mu")
 	keys, _ := token.ParseKeys(testKeys)
 	ev := sampleEvent(t, "feedback-answer.json")
 	ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, second, links.ActionLost, "ana@example.com", time.Now(), time.Now().Add(time.Hour))}
