@@ -332,14 +332,7 @@ func publicMessage(status int, err error) string {
 // ownOrigin is whether origin is the API's own — its hosted pages and the
 // framed form post from there, whatever ALLOWED_ORIGINS lists.
 func (h *Handler) ownOrigin(req httpapi.Request, origin string) bool {
-	if origin == "" {
-		return false
-	}
-	if o := httpapi.Origin(h.baseURL(req)); o != "" && strings.EqualFold(o, origin) {
-		return true
-	}
-	d := req.RequestContext.DomainName
-	return d != "" && strings.EqualFold(origin, "https://"+d)
+	return httpapi.OwnOrigin(origin, h.BaseURL, req.RequestContext.DomainName)
 }
 
 // baseURL is the configured public base, else the API's own address.

@@ -101,6 +101,20 @@ func Styles(source string) []string {
 	}
 }
 
+// OwnOrigin reports whether origin (scheme://host[:port]) is the API's
+// own: publicBase's (PUBLIC_BASE_URL, "" when unset) or, over https, the
+// domain a request came to (API Gateway's domain name, "" unknown) — its
+// hosted pages, whatever ALLOWED_ORIGINS lists.
+func OwnOrigin(origin, publicBase, domain string) bool {
+	if origin == "" {
+		return false
+	}
+	if o := Origin(publicBase); o != "" && strings.EqualFold(o, origin) {
+		return true
+	}
+	return domain != "" && strings.EqualFold(origin, "https://"+domain)
+}
+
 // Origin is the scheme://host[:port] of an absolute http(s) URL, for
 // Policy.FormAction; "" for anything else.
 func Origin(rawURL string) string {

@@ -41,8 +41,7 @@ func (p SignUpPages) Page(landing, campaign, domain string) string {
 	}
 	origin := strings.ToLower(u.Scheme + "://" + u.Host)
 	allowed := p.Origins.Origins()
-	ok := slices.Contains(allowed, origin) || strings.EqualFold(origin, httpapi.Origin(p.PublicBase)) ||
-		(domain != "" && strings.EqualFold(origin, "https://"+domain))
+	ok := slices.Contains(allowed, origin) || httpapi.OwnOrigin(origin, p.PublicBase, domain)
 	if !ok && slices.Contains(allowed, "*") && u.Scheme == "https" && p.CampaignOrigins != nil && campaign != "" {
 		ok = slices.ContainsFunc(p.CampaignOrigins(campaign), func(o string) bool { return strings.EqualFold(o, origin) })
 	}
