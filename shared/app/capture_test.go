@@ -55,6 +55,13 @@ func build(t *testing.T, name string, overrides map[string]string) (app.Handlers
 // buildAt is build with a clock, on an existing table when one is given.
 func buildAt(t *testing.T, name string, overrides map[string]string, clock func() time.Time, table string) (app.Handlers, string, *bytes.Buffer) {
 	t.Helper()
+	return buildWith(t, name, overrides, clock, table, recordIAM(name))
+}
+
+// buildWith is buildAt whose AWS clients service builds (e.g. recordIAM
+// with injected faults: withFaults).
+func buildWith(t *testing.T, name string, overrides map[string]string, clock func() time.Time, table string, service awsclients.Service) (app.Handlers, string, *bytes.Buffer) {
+	t.Helper()
 	tm := testenv.Template(t)
 	f, ok := tm.Function(name)
 	if !ok {
@@ -83,7 +90,7 @@ func buildAt(t *testing.T, name string, overrides map[string]string, clock func(
 	}
 	env := gateway.FunctionEnv(f, map[string]string{tm.TableID: table}, extra)
 	var logs bytes.Buffer
-	h, err := registry.Build(context.Background(), name, []awsclients.Service{recordIAM(name)}, func(k string) string { return env[k] }, logsTo(&logs), clock)
+	h, err := registry.Build(context.Background(), name, []awsclients.Service{service}, func(k string) string { return env[k] }, logsTo(&logs), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
