@@ -4,12 +4,20 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/leadflow/leadflow/local/faults"
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/app"
+	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
@@ -241,5 +249,123 @@ func TestLostInsteadOnTheOtherContactsPage(t *testing.T) {
 	}
 	if through != 1 {
 		t.Fatalf("the counting contact's lost events through the second: %d, want 1", through)
+	}
+}
+
+// TestLostInsteadThroughTheOtherContactWhenTheHolderWriteFails: the won
+// deal of two contacts counts on the first; Ana presses "Lost instead" on
+// the second's page, and the write that reverses the deal on the first
+// fails (DynamoDB throttles it). The second contact's own reversal is
+// written, so her retry used to find it "already" lost and the first
+// stayed won: the reports kept a cancelled deal's win and revenue. The
+// retry finishes the reversal where the deal counts, once: the report's
+// rows read one lost deal and no win or revenue, and pressing again
+// changes nothing.
+func TestLostInsteadThroughTheOtherContactWhenTheHolderWriteFails(t *testing.T) {
+	capture, table, _ := build(t, "capture", nil)
+	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	ctx := context.Background()
+	first, second := twoContactsWon(t, capture, fb, table, "opp-13", "nu", "xi")
+
+	// The same function, whose writes of the first contact fail while
+	// failing is set: every attempt, the SDK's own retries too.
+	var mu sync.Mutex
+	failing := true
+	inj := faults.New(&faults.Rule{Operation: "TransactWriteItems", Count: -1,
+		Err:  &smithy.GenericAPIError{Code: "ThrottlingException", Message: "injected"},
+		When: func() bool { mu.Lock(); defer mu.Unlock(); return failing },
+		Match: func(in any) bool {
+			for _, it := range in.(*dynamodb.TransactWriteItemsInput).TransactItems {
+				if it.Put != nil {
+					if pk, ok := it.Put.Item["PK"].(*types.AttributeValueMemberS); ok && pk.Value == "LEAD#"+first {
+						return true
+					}
+				}
+			}
+			return false
+		}})
+	faulty, _, _ := buildWith(t, "feedback", nil, time.Now, table, withFaults("feedback", inj))
+
+	keys, _ := token.ParseKeys(testKeys)
+	lost := func() (int, string) {
+		t.Helper()
+		ev := sampleEvent(t, "feedback-answer.json")
+		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, second, links.ActionLost, "ana@example.com", time.Now(), time.Now().Add(time.Hour))}
+		ev.Body, ev.IsBase64Encoded = "comment=cancelled", false
+		r, err := faulty.HTTP(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.StatusCode, html.UnescapeString(r.Body)
+	}
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	stage := func(id string) string {
+		t.Helper()
+		l, err := st.Lead(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(l.Stage)
+	}
+	if code, body := lost(); code != 500 || !strings.Contains(body, "Please try again") {
+		t.Fatalf("lost instead, the first contact's write failing: %d\n%s", code, body)
+	}
+	if _, failed := inj.Counts("TransactWriteItems"); failed == 0 || stage(second) != "lost" || stage(first) != "won" {
+		t.Fatalf("fixture: %d failed writes, the second %s, the first %s; want the first's write failed after the second's",
+			failed, stage(second), stage(first))
+	}
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+	for i, want := range []string{"The win and its revenue are taken out of the reports, on the lead of", "This was already recorded; nothing changed."} {
+		if code, body := lost(); code != 200 || !strings.Contains(body, want) {
+			t.Fatalf("retry %d: %d, want %q in\n%s", i+1, code, want, body)
+		}
+	}
+	if stage(first) != "lost" {
+		t.Fatalf("after the retry the first contact is %s, want lost", stage(first))
+	}
+	tl, _ := st.Timeline(ctx, first)
+	through := 0
+	for _, e := range tl {
+		if e.Kind == "lost" && e.Data["via"] == second {
+			through++
+		}
+	}
+	if through != 1 {
+		t.Fatalf("the first contact's lost events through the second: %d, want 1", through)
+	}
+	if l, _ := st.Lead(ctx, second); l.Deal == nil || l.Deal.Owed != nil {
+		t.Fatalf("the second contact still owes its deal a reversal: %+v", l.Deal)
+	}
+	testenv.Settle(t, table)
+	rows, col := reportCSV(t, reports)
+	want := map[string]string{ // won lost revenue won_with_amount
+		"campaign/nu/": "0 1 0 0", // the deal counted here: its win out, its loss in, once
+		"campaign/xi/": "0 0 0 0",
+	}
+	for _, rec := range rows[1:] {
+		k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col["variant"]]
+		w, ok := want[k]
+		if !ok {
+			continue
+		}
+		delete(want, k)
+		if got := strings.Join([]string{rec[col["won"]], rec[col["lost"]], rec[col["revenue"]], rec[col["won_with_amount"]]}, " "); got != w {
+			t.Errorf("%s: won lost revenue won_with_amount = %q, want %q", k, got, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("rows not found: %v\n%v", want, rows)
+	}
+}
+
+// withFaults is the clients of function name (recordIAM's) with inj's
+// faults injected into every AWS call.
+func withFaults(name string, inj *faults.Injector) awsclients.Service {
+	return func(b awsclients.Base, c *awsclients.Clients) {
+		b.Config.APIOptions = append(slices.Clone(b.Config.APIOptions), inj.Middleware)
+		recordIAM(name)(b, c)
 	}
 }

@@ -76,7 +76,7 @@ func spent(l *lead.Lead, c token.Claims, action string) string {
 		// (a won deal's won form stays, a new amount corrects it), or one
 		// its stage does not lead to.
 		switch target := outcomeStages[action]; {
-		case l.Stage == target && target != lead.StageWon:
+		case l.Stage == target && target != lead.StageWon && !Owes(l, target):
 			return "already"
 		case l.Stage != target && !slices.Contains(stagesBefore(target), l.Stage) && !Reversible(l, target):
 			return "superseded"
@@ -193,12 +193,23 @@ func (h *Handler) apply(l *lead.Lead, c token.Claims, action string, a answer, n
 		if action == links.ActionLost {
 			o.Reason = comment // why it was lost
 		}
+		from := l.Stage
 		out, och, err := ApplyOutcome(l, o, h.Rules.Outcomes(), h.NewID, now)
 		if err != nil || out != Recorded && out != Corrected {
 			return out, ch
 		}
 		if comment != "" && action != links.ActionLost && !l.Erased { // nothing written about an erased person is kept
 			och.Events[0].Data["comment"] = comment
+		}
+		if d := l.Deal; Reverses(from, l.Stage) && d.ID != "" && d.CountedOn != "" && d.CountedOn != l.ID {
+			// A contact's reversal counts nothing: the deal is reversed
+			// where it counts, in a write of its own (settleOwed). Owed
+			// until then, so that a failed write is finished later.
+			d.Owed = &lead.OwedReversal{ID: och.Events[0].ID, From: from, At: now, Rep: c.Extra,
+				Amount: o.Amount, Currency: o.Currency, ClosedAt: o.ClosedAt}
+			if !l.Erased {
+				d.Owed.Comment = comment
+			}
 		}
 		return Recorded, och // a correction is recorded too
 	}

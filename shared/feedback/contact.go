@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/leadflow/leadflow/shared/lead"
@@ -163,52 +164,109 @@ func (h *Handler) throughContact(ctx context.Context, c token.Claims, a answer, 
 	return Already, countedMessage(holder, dealID, zone) + "; " + why + ". Nothing changed.", nil
 }
 
-// reverseThrough reverses, where it counts, the deal of contact l whose
-// own outcome a rep's page just reversed (from was): the contact's
-// reversal counts nothing, and the page promises the deal's win (or
-// loss) leaves the reports. It returns what the page says.
-func (h *Handler) reverseThrough(ctx context.Context, c token.Claims, a answer, l lead.Lead, was lead.Stage, now time.Time, zone *time.Location) (string, error) {
-	dealID, target := l.Deal.ID, l.Stage
-	o := a.Outcome
-	o.Stage, o.Source, o.Rep, o.DealID, o.CountedOn, o.LeadID = string(target), "rep", c.Extra, dealID, l.Deal.CountedOn, l.Deal.CountedOn
-	if target == lead.StageLost {
-		o.Reason = a.Comment
-	}
-	var refused error
-	reversed := false
-	holder, err := lead.Update(ctx, h.Store, l.Deal.CountedOn, func(hl *lead.Lead) (lead.Change, error) {
-		reversed, refused = false, nil
-		if hl.Stage != was || hl.Deal == nil || hl.Deal.ID != dealID || hl.Deal.CountedOn != "" || !Reversible(hl, target) {
-			return lead.Change{}, lead.ErrUnchanged
-		}
-		out, ch, err := ApplyOutcome(hl, o, h.Rules.Outcomes(), h.NewID, now)
-		if refused = err; err != nil || out != Corrected {
-			return lead.Change{}, lead.ErrUnchanged
-		}
-		ch.Events[0].Data["via"] = l.ID
-		if a.Comment != "" && target != lead.StageLost && !hl.Erased {
-			ch.Events[0].Data["comment"] = a.Comment
-		}
-		reversed = true
-		return ch, nil
-	})
-	var hp *lead.Lead
-	switch {
-	case errors.Is(err, lead.ErrNotFound):
-	case err != nil:
-		return "", err
-	default:
-		hp = &holder
-	}
-	if reversed {
+// Owes reports whether contact l is at stage target by a reversal its
+// deal's counting lead still owes (Deal.Owed): an answer of target for
+// it finishes that reversal rather than being "already" recorded.
+func Owes(l *lead.Lead, target lead.Stage) bool {
+	return l.Deal != nil && l.Deal.Owed != nil && l.Stage == target
+}
+
+// owedID is the id the counting lead records as applied (Deal.Applied)
+// when it makes contact's owed reversal p, so it makes it once.
+func owedID(contact string, p *lead.OwedReversal) string { return "via:" + contact + ":" + p.ID }
+
+// settled is what settleOwed found where the deal counts.
+type settled struct {
+	holder   *lead.Lead // the counting lead as it is now; nil when it no longer exists
+	reversed bool       // the reversal is made there (now, or by an earlier attempt)
+	refused  error      // why it can no longer be made there (the horizon), if it was refused
+}
+
+// settleOwed makes, where it counts, the reversal contact l owes its
+// deal (Deal.Owed: a rep's "Lost instead" / "Won instead" on l's page,
+// whose own write counts nothing), and then clears it on l. It runs
+// after the answer's write and again on any later answer or CRM outcome
+// for l, so a write that failed (throttled, a timeout) is finished by
+// the retry. The counting lead is reversed once — it records the
+// reversal's id as applied — and only while it still has the outcome l
+// reversed, recorded at or before l's reversal: a deal whose outcome
+// changed there since (a CRM's cancellation, a reversal there) is newer
+// than the rep's answer and stays as it is. A contact lost (or won) from
+// the start owes nothing, so answering it again never reverses a deal.
+func (h *Handler) settleOwed(ctx context.Context, l lead.Lead, now time.Time) (settled, error) {
+	var res settled
+	p := l.Deal.Owed
+	dealID, target, viaID := l.Deal.ID, l.Stage, owedID(l.ID, p)
+	if Reverses(p.From, target) && l.Deal.CountedOn != "" && l.Deal.CountedOn != l.ID {
+		o := Outcome{Stage: string(target), Source: "rep", Rep: p.Rep, DealID: dealID, CountedOn: l.Deal.CountedOn, LeadID: l.Deal.CountedOn,
+			EventID: viaID, Amount: p.Amount, Currency: p.Currency, ClosedAt: p.ClosedAt}
 		if target == lead.StageLost {
-			return "Recorded: lost, instead of won. The win and its revenue are taken out of the reports, on " + holderName(hp) + ", where CRM deal " + dealID + " counts.", nil
+			o.Reason = p.Comment
 		}
-		return "Recorded: won instead of lost. The loss is taken out of the reports and the win counted, on " + holderName(hp) + ", where CRM deal " + dealID + " counts.", nil
+		holder, err := lead.Update(ctx, h.Store, l.Deal.CountedOn, func(hl *lead.Lead) (lead.Change, error) {
+			res.reversed, res.refused = false, nil
+			d := hl.Deal
+			if d != nil && slices.Contains(d.Applied, viaID) {
+				res.reversed = true // an earlier attempt made it; clearing it on l failed
+				return lead.Change{}, lead.ErrUnchanged
+			}
+			if hl.Stage != p.From || d == nil || d.ID != dealID || d.CountedOn != "" || !Reversible(hl, target) || d.ClosedRecordedAt.After(p.At) {
+				return lead.Change{}, lead.ErrUnchanged
+			}
+			out, ch, err := ApplyOutcome(hl, o, h.Rules.Outcomes(), h.NewID, now)
+			if res.refused = err; err != nil || out != Corrected {
+				return lead.Change{}, lead.ErrUnchanged
+			}
+			data := ch.Events[0].Data
+			delete(data, "event_id") // a rep's answer: via names it
+			data["via"] = l.ID
+			if p.Comment != "" && target != lead.StageLost && !hl.Erased {
+				data["comment"] = p.Comment
+			}
+			res.reversed = true
+			return ch, nil
+		})
+		switch {
+		case errors.Is(err, lead.ErrNotFound):
+		case err != nil:
+			return res, err
+		default:
+			res.holder = &holder
+		}
 	}
-	msg := "Recorded for this contact: " + string(target) + ", instead of " + string(was) + ". " + countedMessage(hp, dealID, zone)
-	if refused != nil {
-		return msg + "; it can no longer change there (" + refused.Error() + ").", nil
+	// Made, or it can no longer be: owed no more (unless l owes a newer
+	// reversal by now).
+	_, err := lead.Update(ctx, h.Store, l.ID, func(cl *lead.Lead) (lead.Change, error) {
+		if cl.Deal == nil || cl.Deal.Owed == nil || cl.Deal.Owed.ID != p.ID {
+			return lead.Change{}, lead.ErrUnchanged
+		}
+		cl.Deal.Owed = nil
+		return lead.Change{At: now}, nil
+	})
+	if errors.Is(err, lead.ErrNotFound) {
+		err = nil
 	}
-	return msg + "; nothing changed there.", nil
+	return res, err
+}
+
+// reverseThrough settles the reversal contact l owes its deal
+// (settleOwed) for a rep's page, whose answer reversed l's outcome (now,
+// or before a write that failed): it returns what the page says, and
+// whether the deal is reversed where it counts.
+func (h *Handler) reverseThrough(ctx context.Context, l lead.Lead, zone *time.Location, now time.Time) (string, bool, error) {
+	was, dealID, target := l.Deal.Owed.From, l.Deal.ID, l.Stage
+	res, err := h.settleOwed(ctx, l, now)
+	switch {
+	case err != nil:
+		return "", false, err
+	case res.reversed && target == lead.StageLost:
+		return "Recorded: lost, instead of won. The win and its revenue are taken out of the reports, on " + holderName(res.holder) + ", where CRM deal " + dealID + " counts.", true, nil
+	case res.reversed:
+		return "Recorded: won instead of lost. The loss is taken out of the reports and the win counted, on " + holderName(res.holder) + ", where CRM deal " + dealID + " counts.", true, nil
+	}
+	msg := "Recorded for this contact: " + string(target) + ", instead of " + string(was) + ". " + countedMessage(res.holder, dealID, zone)
+	if res.refused != nil {
+		return msg + "; it can no longer change there (" + res.refused.Error() + ").", false, nil
+	}
+	return msg + "; nothing changed there.", false, nil
 }

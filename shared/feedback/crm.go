@@ -91,7 +91,7 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 	var out string
 	var refused error
 	holder, wasWon, seen := "", false, false
-	_, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
+	written, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
 		var ch lead.Change
 		o := o
 		if o.DealID != "" && o.Stage != "sql" {
@@ -117,6 +117,14 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 	})
 	if err != nil {
 		return "", id, err
+	}
+	if written.Deal != nil && written.Deal.Owed != nil {
+		// A rep's reversal of this contact whose write where the deal
+		// counts failed: any outcome for the contact finishes it (an
+		// error leaves the event to be delivered again).
+		if _, err := h.settleOwed(ctx, written, now); err != nil {
+			return "", id, err
+		}
 	}
 	if refused == nil && holder != "" && holder != id && o.Stage == "won" && o.Amount != nil && !seen {
 		// A contact of a deal another lead counts: the amount is the

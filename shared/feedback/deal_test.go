@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"html"
@@ -13,6 +14,7 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
 // addContact stores a second MQL whose alert reached Ana, from another
@@ -357,5 +359,163 @@ func TestReversingADealThroughTheOtherContactsPage(t *testing.T) {
 			t.Fatalf("after %s through L2: won %d, lost %d, revenue %d, the counting lead %s; want %d, %d, %d, %s",
 				step.action, sum("won"), sum("lost"), sum("revenue_minor"), l1.Stage, step.won, step.lost, step.revenue, step.stage)
 		}
+	}
+}
+
+// failingLead is a store whose writes of one lead fail while fail is
+// set, as DynamoDB's do when it throttles them.
+// After skip writes of it go through.
+type failingLead struct {
+	*memstore.Store
+	id   string
+	skip int
+	fail bool
+}
+
+func (s *failingLead) Save(ctx context.Context, l lead.Lead, ch lead.Change) error {
+	if s.fail && l.ID == s.id {
+		if s.skip == 0 {
+			return errors.New("injected: ThrottlingException")
+		}
+		s.skip--
+	}
+	return s.Store.Save(ctx, l, ch)
+}
+
+// TestAReversalThroughAContactWhoseHolderWriteFailed: the won deal of two
+// contacts counts on L1; Ana presses "Lost instead" on L2's page and the
+// write that reverses the deal on L1 fails. L2's reversal is written, and
+// owed to L1: the retry — or whatever next reaches L2 — makes it there,
+// once, unless the deal changed there since; a contact lost from the
+// start owes nothing, so answering it lost again never reverses a deal.
+func TestAReversalThroughAContactWhoseHolderWriteFailed(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// fails: "Lost instead" on L2 fails at L1's write first; else L2
+		// was lost from the start (the CRM's lost for it).
+		fails bool
+		// failing is the lead whose writes fail (L1 when ""), after skip.
+		failing string
+		skip    int
+		then    func(t *testing.T, f *fixture) // after the failed answer
+		// page is what pressing "Lost instead" (again) says.
+		page                 string
+		won, lost, revenue   int64
+		holder               lead.Stage
+		throughL2, owedAfter int // L1's lost events through L2; owed reversals left on L2
+	}{
+		{name: "the retry makes it", fails: true,
+			page: "The win and its revenue are taken out of the reports, on the lead of Clara (BigCorp), where CRM deal D-1 counts.",
+			lost: 1, holder: lead.StageLost, throughL2: 1},
+		{name: "made where it counts, the write clearing it on the contact failed", fails: true, failing: "L2", skip: 1,
+			page: "The win and its revenue are taken out of the reports, on the lead of Clara (BigCorp), where CRM deal D-1 counts.",
+			lost: 1, holder: lead.StageLost, throughL2: 1},
+		{name: "the CRM's lost for the contact makes it", fails: true,
+			then: func(t *testing.T, f *fixture) {
+				if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L2", Stage: "lost", DealID: "D-1", EventID: "l-L2"}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			page: "This was already recorded; nothing changed.", lost: 1, holder: lead.StageLost, throughL2: 1},
+		{name: "the CRM cancelled the deal where it counts first", fails: true,
+			then: func(t *testing.T, f *fixture) {
+				f.now = f.now.Add(time.Hour)
+				if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L1", Stage: "lost", DealID: "D-1", EventID: "l-L1"}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			page: "Its outcome is recorded there: lost; nothing changed there.", lost: 1, holder: lead.StageLost},
+		{name: "the deal was won again where it counts since", fails: true,
+			then: func(t *testing.T, f *fixture) {
+				for _, o := range []Outcome{{Stage: "lost", EventID: "l-L1"}, {Stage: "won", Amount: amount(10000), EventID: "w2-L1"}} {
+					f.now = f.now.Add(time.Hour)
+					o.LeadID, o.DealID = "L1", "D-1"
+					if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			page: "Its outcome is recorded there: won (10,000.00 EUR", won: 1, revenue: 1000000, holder: lead.StageWon},
+		{name: "won instead after the failed lost instead", fails: true,
+			then: func(t *testing.T, f *fixture) {
+				tok := links.FeedbackToken(f.keys, "L2", links.ActionWon, "ana@example.com", f.now, f.now.Add(24*time.Hour))
+				if r := f.do(t, http.MethodPost, tok, ""); r.StatusCode != http.StatusOK || !strings.Contains(html.UnescapeString(r.Body), "nothing changed there") {
+					t.Fatalf("won instead: %d\n%s", r.StatusCode, r.Body)
+				}
+			},
+			// L2 is won again: its lost link reverses it (and the deal) now.
+			page: "The win and its revenue are taken out of the reports", lost: 1, holder: lead.StageLost, throughL2: 1},
+		{name: "a contact lost from the start", fails: false,
+			page: "This was already recorded; nothing changed.", won: 1, revenue: 1000000, holder: lead.StageWon},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+			st := &failingLead{Store: f.st, id: cmp.Or(tt.failing, "L1"), skip: tt.skip}
+			f.h.Store = st
+			second := Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L2"}
+			if !tt.fails {
+				second = Outcome{LeadID: "L2", Stage: "lost", DealID: "D-1", EventID: "l0-L2"}
+			}
+			for _, o := range []Outcome{{LeadID: "L1", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L1"}, second} {
+				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lost := func() httpapi.Response {
+				return f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "L2", links.ActionLost, "ana@example.com", f.now, f.now.Add(24*time.Hour)), "comment=cancelled")
+			}
+			if tt.fails {
+				st.fail = true
+				if r := lost(); r.StatusCode != http.StatusInternalServerError {
+					t.Fatalf("lost instead, L1's write failing: %d\n%s", r.StatusCode, r.Body)
+				}
+				st.fail = false
+				if c, _ := f.st.Lead(ctx, "L2"); c.Stage != lead.StageLost || c.Deal.Owed == nil {
+					t.Fatalf("after the failed write L2 is %s, owing %+v; want lost, owing L1 its reversal", c.Stage, c.Deal.Owed)
+				}
+				if l1, _ := f.st.Lead(ctx, "L1"); (l1.Stage == lead.StageLost) != (tt.failing == "L2") {
+					t.Fatalf("after the failed write L1 is %s", l1.Stage)
+				}
+				// The link opened again offers the button that finishes it.
+				get := f.do(t, http.MethodGet, links.FeedbackToken(f.keys, "L2", links.ActionLost, "ana@example.com", f.now, f.now.Add(24*time.Hour)), "")
+				if body := html.UnescapeString(get.Body); !strings.Contains(body, "Finish recording this deal lost?") || !strings.Contains(body, ">Mark lost</button>") {
+					t.Fatalf("L2's lost link opened again: %d\n%s", get.StatusCode, body)
+				}
+				if tt.then != nil {
+					tt.then(t, f)
+				}
+			}
+			for i := range 2 { // and pressed once more: nothing changes
+				r := lost()
+				if body := html.UnescapeString(r.Body); r.StatusCode != http.StatusOK || i == 0 && !strings.Contains(body, tt.page) ||
+					i == 1 && !strings.Contains(body, "This was already recorded; nothing changed.") {
+					t.Fatalf("lost on L2, %d: %d, want %q in\n%s", i+1, r.StatusCode, tt.page, body)
+				}
+			}
+			sum := func(name string) int64 { return f.countersOf(t, "q4")[name] + f.countersOf(t, "fair")[name] }
+			l1, _ := f.st.Lead(ctx, "L1")
+			l2, _ := f.st.Lead(ctx, "L2")
+			tl, _ := f.st.Timeline(ctx, "L1")
+			through := 0
+			for _, e := range tl {
+				if e.Kind == "lost" && e.Data["via"] == "L2" {
+					through++
+					if e.Data["reason"] != "cancelled" || e.Data["event_id"] != nil {
+						t.Errorf("L1's lost through L2: %v; want the rep's reason, no event id", e.Data)
+					}
+				}
+			}
+			owed := 0
+			if l2.Deal.Owed != nil {
+				owed = 1
+			}
+			if sum("won") != tt.won || sum("lost") != tt.lost || sum("revenue_minor") != tt.revenue || l1.Stage != tt.holder || through != tt.throughL2 || owed != tt.owedAfter {
+				t.Fatalf("won %d, lost %d, revenue %d, L1 %s, L1's lost through L2 %d, owed on L2 %d; want %d, %d, %d, %s, %d, %d",
+					sum("won"), sum("lost"), sum("revenue_minor"), l1.Stage, through, owed, tt.won, tt.lost, tt.revenue, tt.holder, tt.throughL2, tt.owedAfter)
+			}
+		})
 	}
 }

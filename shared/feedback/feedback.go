@@ -146,7 +146,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		if out := spent(&l, claims, action); out != "" {
 			// Answered already: say so instead of asking again.
 			h.done(&v, out, l, reader)
-		} else if action == links.ActionWon && countedElsewhere(&l) {
+		} else if action == links.ActionWon && countedElsewhere(&l) && !Owes(&l, lead.StageWon) {
 			// Another contact counts the deal: its amount goes there.
 			if err := h.contactPage(ctx, &v, l, now, h.Rules.Zone(reader)); err != nil {
 				log.Error("feedback", "status", http.StatusInternalServerError, "leadId", l.ID, "action", action, "error", err.Error())
@@ -188,13 +188,26 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	}
 	was := l.Stage
 	out, l, err := h.record(ctx, claims, action, a, now, nil)
-	through := "" // what the page says of a won answer for a contact whose deal another lead counts
-	if err == nil && action == links.ActionWon && out == Already && countedElsewhere(&l) {
+	through := "" // what the page says of an answer for a contact whose deal another lead counts
+	switch {
+	case err == nil && l.Deal != nil && l.Deal.Owed != nil:
+		// A contact's reversal counts nothing: the deal is reversed where
+		// it counts — this answer's reversal, or one whose write failed
+		// before (its retry finds this contact "already" reversed).
+		msg, reversed := "", false
+		if msg, reversed, err = h.reverseThrough(ctx, l, h.Rules.Zone(reader), now); err == nil && outcomeStages[action] == l.Stage {
+			through = msg
+			if reversed {
+				out = Recorded // now, or by the attempt whose page failed
+			}
+		}
+		if err == nil {
+			d := *l.Deal
+			d.Owed = nil // settled: the page below shows the deal as it is now
+			l.Deal = &d
+		}
+	case err == nil && action == links.ActionWon && out == Already && countedElsewhere(&l):
 		out, through, err = h.throughContact(ctx, claims, a, l, now, h.Rules.Zone(reader))
-	}
-	if err == nil && out == Recorded && Reverses(was, l.Stage) && l.Deal != nil && l.Deal.ID != "" && l.Deal.CountedOn != "" && l.Deal.CountedOn != l.ID {
-		// A contact's reversal counts nothing: reverse the deal where it counts.
-		through, err = h.reverseThrough(ctx, claims, a, l, was, now, h.Rules.Zone(reader))
 	}
 	if err != nil {
 		log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())

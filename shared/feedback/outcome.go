@@ -516,7 +516,7 @@ func lateSQL(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Ti
 	if revives(d, o, now) {
 		ch.Counters = append(d.Counted.Undo(), sql...)
 		l.Stage = lead.StageSQL
-		d.ClosedAt, d.ClosedRecordedAt, d.LostReason, d.Counted = time.Time{}, time.Time{}, "", nil
+		d.ClosedAt, d.ClosedRecordedAt, d.LostReason, d.Counted, d.Owed = time.Time{}, time.Time{}, "", nil, nil
 		d.Source = o.Source
 		data[lead.DataCorrects] = string(lead.StageLost)
 	} else {
@@ -628,6 +628,10 @@ func reverse(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(time.Ti
 	undo := d.Counted.Undo()
 	l.Stage = d.Counted.From
 	d.Amount, d.Currency, d.RevenueMinor, d.AmountSentAt, d.LostReason, d.Counted = 0, "", 0, time.Time{}, "", nil
+	// A reversal the deal's counting lead still owed for an earlier one
+	// of this contact is superseded: this outcome is newer (a rep's page
+	// owes its own again: apply).
+	d.Owed = nil
 	out, och, err := ApplyOutcome(l, o, rules, newID, now)
 	if err != nil || out != Recorded {
 		// Checked above; should the rules disagree, nothing changes.

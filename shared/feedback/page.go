@@ -163,6 +163,13 @@ func (h *Handler) view(l lead.Lead, c token.Claims, action, reader string, now t
 	default:
 		v.Title = "Mark this lead " + lead.Stage(action).Label() + "?"
 	}
+	if target := outcomeStages[action]; target != "" && Owes(&l, target) {
+		// Reversed here by an answer whose write where the deal counts
+		// failed: the button finishes it there.
+		v.Title = "Finish recording this deal " + string(target) + "?"
+		v.Message = "This contact is recorded " + string(target) + " instead of " + string(l.Deal.Owed.From) + ", but the deal counts on another contact of CRM deal " +
+			l.Deal.ID + ", where it is not changed yet (that write failed). Press the button to change it there too, once."
+	}
 	if other := map[lead.Stage]string{lead.StageWon: links.ActionLost, lead.StageLost: links.ActionWon}[l.Stage]; other != "" &&
 		outcomeStages[action] != "" && other != action && Reversible(&l, lead.Stage(other)) && l.OutcomesUntil(h.Rules.Outcomes().Horizon, now).After(now) {
 		// A closed deal's outcome can be reversed within the horizon (a

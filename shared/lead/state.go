@@ -479,6 +479,34 @@ type Deal struct {
 	// open, and on deals closed before it was kept: their outcome cannot
 	// be reversed.
 	Counted *Counted `json:"counted,omitempty"`
+	// Owed is a reversal of this contact's outcome that the lead counting
+	// its deal (CountedOn) still owes: a rep's "Lost instead" or "Won
+	// instead" on this contact's page is written here first, and the
+	// deal is then reversed where it counts, in a write of its own. Nil
+	// once that write is made (or can no longer apply): a write that
+	// failed leaves it, and the next answer or CRM outcome for this
+	// contact finishes it, once.
+	Owed *OwedReversal `json:"owed,omitempty"`
+}
+
+// OwedReversal is a contact's reversal still to be made where its deal
+// counts (Deal.Owed): what the rep answered, and when.
+type OwedReversal struct {
+	// ID names the reversal (the contact's event): the counting lead
+	// records it as applied (Deal.Applied), so it is made there once.
+	ID string `json:"id"`
+	// From is the outcome reversed (won or lost): the counting lead is
+	// reversed only while it has that outcome, recorded at or before At
+	// (an outcome recorded there since is newer than the rep's answer).
+	From Stage     `json:"from"`
+	At   time.Time `json:"at"`
+	// Rep is whose link it was; Comment the rep's comment (the reason of
+	// a lost deal); Amount, Currency and ClosedAt a won form's.
+	Rep      string    `json:"rep,omitempty"`
+	Comment  string    `json:"comment,omitempty"`
+	Amount   *float64  `json:"amount,omitempty"`
+	Currency string    `json:"currency,omitempty"`
+	ClosedAt time.Time `json:"closed_at,omitzero"`
 }
 
 // Counted is what a deal's closing outcome added to the counters.
