@@ -274,8 +274,11 @@ type Change struct {
 	DealClaim *DealClaim
 }
 
-// DealClaim names a CRM deal and the lead that counts it.
-type DealClaim struct{ DealID, LeadID string }
+// DealClaim names a CRM deal and the lead that counts it. From, when
+// set, moves the claim: it is written only while From still holds the
+// deal (two contacts closed before the CRM named their deal: the one won
+// first counts it, even when the other's close named it first).
+type DealClaim struct{ DealID, LeadID, From string }
 
 // Touch is a submission waiting in its lead's inbox: capture leaves it
 // there when other writes of the lead keep winning (many posts for one

@@ -51,6 +51,7 @@ type contractStore interface {
 	OpenSince(ctx context.Context, rep string, since time.Time) ([]time.Time, error)
 	RepsCounted(ctx context.Context, month string) ([]string, error)
 	DealHolder(ctx context.Context, dealID string) (string, error)
+	SavePair(ctx context.Context, a lead.Lead, ach lead.Change, b lead.Lead, bch lead.Change) error
 }
 
 // dynamo is the adapter with the report source listing the app wires in
@@ -289,6 +290,42 @@ var contractCases = []struct {
 		again := chg(t0.Add(2*time.Minute), ev(t0.Add(2*time.Minute), "deal_corrected", "x1"), "spring")
 		again.DealClaim = &lead.DealClaim{DealID: "D-1", LeadID: "L1"}
 		c.must("L1 again", c.s.SaveLead(c.ctx, bump(c.lead("L1 again", "L1")), again, nil))
+	}},
+	{"pair write: a deal's two counts become one", func(c *check) {
+		for _, id := range []string{"L1", "L2"} {
+			c.must("create "+id, c.s.CreateLead(c.ctx, newLead(id, id+"@acme.example", "spring", "", t0), chg(t0, ev(t0, lead.EventCaptured, "c"+id), "spring", "leads"), nil))
+		}
+		won := chg(t0.Add(time.Minute), ev(t0.Add(time.Minute), "won", "w1"), "spring", "won")
+		won.DealClaim = &lead.DealClaim{DealID: "D-1", LeadID: "L1"}
+		c.must("L1 claims", c.s.SaveLead(c.ctx, bump(c.lead("L1", "L1")), won, nil))
+		c.must("L2 wins", c.s.SaveLead(c.ctx, bump(c.lead("L2", "L2")), chg(t0.Add(time.Minute), ev(t0.Add(time.Minute), "won", "w2"), "spring", "won"), nil))
+		l1, l2 := c.lead("L1 won", "L1"), c.lead("L2 won", "L2")
+		// L2 was won first: it keeps its win and takes the claim, L1's win
+		// is taken out — one transaction, counters of one item added.
+		at := t0.Add(2 * time.Minute)
+		keep := lead.Change{At: at, Events: []lead.Event{ev(at, "deal_merged", "m2")},
+			DealClaim: &lead.DealClaim{DealID: "D-1", LeadID: "L2", From: "L1"}}
+		fold := lead.Change{At: at, Events: []lead.Event{ev(at, "deal_merged", "m1")},
+			Counters: []lead.Counter{{Campaign: "spring", Name: "won", By: -1}}}
+		stale := bump(l1)
+		c.must("merged", c.s.SavePair(c.ctx, bump(l2), keep, bump(l1), fold))
+		holder, err := c.s.DealHolder(c.ctx, "D-1")
+		c.must("holder err", err)
+		c.eq("the claim moved", holder, "L2")
+		c.stats("one win", "spring", t0, map[string]int64{"leads": 2, "won": 1})
+		c.eq("L1's timeline", kinds(c.timeline("L1 timeline", "L1")), []string{lead.EventCaptured, "won", "deal_merged"})
+		// A lead read before the write: refused whole, for both.
+		again := lead.Change{At: at, Events: []lead.Event{ev(at, "deal_merged", "m3")}}
+		c.err("stale", c.s.SavePair(c.ctx, bump(c.lead("L2 now", "L2")), again, stale, fold), lead.ErrVersionConflict)
+		c.stats("still one win", "spring", t0, map[string]int64{"leads": 2, "won": 1})
+		c.eq("L2's timeline", kinds(c.timeline("L2 timeline", "L2")), []string{lead.EventCaptured, "won", "deal_merged"})
+		// A move from a lead that no longer holds the deal: refused.
+		back := lead.Change{At: at, Events: []lead.Event{ev(at, "deal_merged", "m4")},
+			DealClaim: &lead.DealClaim{DealID: "D-1", LeadID: "L1", From: "L3"}}
+		c.err("moved from another", c.s.SavePair(c.ctx, bump(c.lead("L1 now", "L1")), back, bump(c.lead("L2 again", "L2")), again), lead.ErrVersionConflict)
+		holder, err = c.s.DealHolder(c.ctx, "D-1")
+		c.must("holder err", err)
+		c.eq("the claim stays", holder, "L2")
 	}},
 	{"create and read back", func(c *check) {
 		l := newLead("L1", "ann@acme.example", "spring", "b", t0)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -135,14 +137,12 @@ func (s *Store) write(ctx context.Context, items []types.TransactWriteItem, l le
 	}
 	dealAt := -1
 	if c := ch.DealClaim; c != nil {
-		claim, err := withKey(dealClaim{LeadID: c.LeadID}, dealPK(c.DealID), skDeal)
+		put, err := s.dealClaimPut(c)
 		if err != nil {
-			return wrap("marshal deal claim", err)
+			return err
 		}
-		cond := "attribute_not_exists(PK) OR leadId = :lead"
 		dealAt = len(items)
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: claim, ConditionExpression: &cond,
-			ExpressionAttributeValues: map[string]types.AttributeValue{":lead": str(c.LeadID)}}})
+		items = append(items, types.TransactWriteItem{Put: put})
 	}
 	if len(items) == 1 && items[0].Put != nil {
 		// The profile alone: a plain conditional write costs half a
@@ -449,6 +449,96 @@ type dealClaim struct {
 const skDeal = "DEAL"
 
 func dealPK(id string) string { return "DEAL#" + id }
+
+// dealClaimPut writes a deal claim on condition that no other lead
+// holds the deal — or, for a move (From), that From still holds it.
+func (s *Store) dealClaimPut(c *lead.DealClaim) (*types.Put, error) {
+	claim, err := withKey(dealClaim{LeadID: c.LeadID}, dealPK(c.DealID), skDeal)
+	if err != nil {
+		return nil, wrap("marshal deal claim", err)
+	}
+	cond := "attribute_not_exists(PK) OR leadId = :lead"
+	values := map[string]types.AttributeValue{":lead": str(c.LeadID)}
+	if c.From != "" {
+		cond, values[":from"] = "leadId = :lead OR leadId = :from", str(c.From)
+	}
+	return &types.Put{TableName: &s.table, Item: claim, ConditionExpression: &cond, ExpressionAttributeValues: values}, nil
+}
+
+// SavePair saves two leads, each if nobody changed it since it was read
+// (version check), with both changes' events, counters and deal claims,
+// in one transaction: two contacts of a CRM deal that each counted it
+// become one count of it (feedback.MergeDeal) — the win taken out of
+// one and kept on the other, or neither. lead.ErrVersionConflict when
+// either lead changed or a claim's condition failed (read both again);
+// nothing is written then. The changes count in the month of a's At.
+func (s *Store) SavePair(ctx context.Context, a lead.Lead, ach lead.Change, b lead.Lead, bch lead.Change) error {
+	var items []types.TransactWriteItem
+	var adds []statsAdd
+	for _, w := range []struct {
+		l  lead.Lead
+		ch lead.Change
+	}{{a, ach}, {b, bch}} {
+		profile, err := profileItem(w.l)
+		if err != nil {
+			return err
+		}
+		cond := "version = :prev"
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: profile, ConditionExpression: &cond,
+			ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(int64(w.l.Version - 1))},
+		}})
+		rec, err := s.recorded(w.l.ID, w.ch.Events, nil, ach.At)
+		if err != nil {
+			return err
+		}
+		items = append(items, rec...)
+		adds = mergeAdds(adds, statsAdds(w.l, w.ch.Counters, ach.At))
+		if c := w.ch.DealClaim; c != nil {
+			put, err := s.dealClaimPut(c)
+			if err != nil {
+				return err
+			}
+			items = append(items, types.TransactWriteItem{Put: put})
+		}
+	}
+	for _, c := range adds {
+		items = append(items, types.TransactWriteItem{Update: s.statsUpdate(c, ach.At)})
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if codes, ok := cancelReasons(err); ok && slices.Contains(codes, "ConditionalCheckFailed") || conflicted(err) {
+		return lead.ErrVersionConflict
+	}
+	if err != nil {
+		return wrap("write leads", err)
+	}
+	return nil
+}
+
+// mergeAdds adds more's counter updates to adds, one update per stats
+// item (a transaction may touch an item only once): two leads' counters
+// of one campaign's, variant's or rep's month are added together.
+func mergeAdds(adds, more []statsAdd) []statsAdd {
+	for _, m := range more {
+		i := slices.IndexFunc(adds, func(a statsAdd) bool {
+			return a.Campaign == m.Campaign && a.Variant == m.Variant && a.Rep == m.Rep && a.Month == m.Month
+		})
+		if i < 0 {
+			m.Names = slices.Clone(m.Names)
+			m.By = maps.Clone(m.By)
+			adds = append(adds, m)
+			continue
+		}
+		adds[i].Names = append(adds[i].Names, m.Names...)
+		for k, v := range m.By {
+			if adds[i].By == nil {
+				adds[i].By = map[string]int64{}
+			}
+			adds[i].By[k] += v
+		}
+	}
+	return adds
+}
 
 // DealHolder is the lead a CRM deal counts on ("" when none claimed it).
 func (s *Store) DealHolder(ctx context.Context, dealID string) (string, error) {

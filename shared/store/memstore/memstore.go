@@ -216,6 +216,38 @@ func (s *Store) Inbox(_ context.Context, leadID string, limit int) ([]lead.Touch
 	return out, nil
 }
 
+// SavePair saves two leads, each if its stored version is its
+// Version-1, with both changes' events, counters and deal claims, or
+// nothing (lead.ErrVersionConflict), as the adapter's one transaction.
+// Both changes count in the month of a's At.
+func (s *Store) SavePair(_ context.Context, a lead.Lead, ach lead.Change, b lead.Lead, bch lead.Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bch.At = ach.At
+	var ws []write
+	for _, x := range []struct {
+		l  lead.Lead
+		ch lead.Change
+	}{{a, ach}, {b, bch}} {
+		w, err := s.prepare(x.l, x.ch, nil)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !s.versionOK(x.l), w.dealTaken:
+			return capture.ErrVersionConflict
+		case w.eventExists:
+			return wrap("write leads", errEventExists)
+		}
+		ws = append(ws, w)
+	}
+	for _, w := range ws {
+		s.putProfile(w.profile)
+		s.apply(w)
+	}
+	return nil
+}
+
 // Save is SaveLead without an idempotency record.
 func (s *Store) Save(ctx context.Context, l lead.Lead, ch lead.Change) error {
 	return s.SaveLead(ctx, l, ch, nil)
@@ -823,7 +855,11 @@ func (s *Store) prepare(l lead.Lead, ch lead.Change, idem *capture.Idempotency) 
 	w.folded = ch.Folded
 	if c := ch.DealClaim; c != nil {
 		w.deal = c
-		if held, ok := s.deals[c.DealID]; ok && held != c.LeadID {
+		held, ok := s.deals[c.DealID]
+		if c.From != "" {
+			// A move: only while From (or the lead itself) holds it.
+			w.dealTaken = !ok || held != c.LeadID && held != c.From
+		} else if ok && held != c.LeadID {
 			w.dealTaken = true
 		}
 	}
