@@ -369,3 +369,122 @@ func withFaults(name string, inj *faults.Injector) awsclients.Service {
 		recordIAM(name)(b, c)
 	}
 }
+
+// TestTwoContactsWonBeforeTheirDealWasNamed: Ana marks two contacts of
+// one deal won on their alerts' pages (10,000 EUR each, no CRM deal id
+// yet: each counts a win of its own), then the CRM names their deal for
+// both — on the bus, each event delivered twice, and in a back-fill —
+// in either order. The deal counts once, on the contact won first: one
+// win and its amount for its campaign and for Ana; the other contact's
+// win is taken out of its campaign, and each timeline says so once. The
+// CRM's cancellation of the deal then takes that one win out, once.
+func TestTwoContactsWonBeforeTheirDealWasNamed(t *testing.T) {
+	for _, order := range []string{"first named first", "second named first"} {
+		t.Run(order, func(t *testing.T) {
+			capture, table, _ := build(t, "capture", nil)
+			fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+			reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+			ctx := context.Background()
+			keys, _ := token.ParseKeys(testKeys)
+			stamp := time.Now().UnixNano()
+			first := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("first.%d@bigcorp.example", stamp), "omicron")
+			second := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("second.%d@bigcorp.example", stamp), "pi")
+			for _, id := range []string{first, second} {
+				ev := sampleEvent(t, "feedback-answer.json")
+				ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, links.ActionWon, "ana@example.com", time.Now(), time.Now().Add(time.Hour))}
+				ev.Body, ev.IsBase64Encoded = "amount=10000&currency=EUR", false
+				if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
+					t.Fatalf("won %s: %v %d %s", id, err, r.StatusCode, r.Body)
+				}
+			}
+			named := []string{first, second}
+			if order == "second named first" {
+				named = []string{second, first}
+			}
+			for _, id := range named {
+				for range 2 {
+					ev := crmEvent(t, `{"lead_id":"`+id+`","stage":"won","amount":10000,"currency":"EUR","deal_id":"opp-77"}`)
+					ev.ID = "bus-" + id
+					if err := fb.Event(ctx, ev); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			req := sampleEvent(t, "feedback-outcomes-backfill.json")
+			req.Body, req.IsBase64Encoded = "lead_id,stage,amount,currency,deal_id\n"+first+",won,10000,EUR,opp-77\n"+second+",won,10000,EUR,opp-77\n", false
+			if r, err := fb.HTTP(ctx, req); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, `"already":2`) {
+				t.Fatalf("back-fill: %v %d %s", err, r.StatusCode, r.Body)
+			}
+
+			st := store.New(testenv.Clients(t).DynamoDB, table)
+			if holder, err := st.DealHolder(ctx, "opp-77"); err != nil || holder != first {
+				t.Fatalf("the deal counts on %q (%v), want the first contact %s", holder, err, first)
+			}
+			if l, _ := st.Lead(ctx, first); l.Stage != "won" || l.Deal == nil || l.Deal.ID != "opp-77" || l.Deal.CountedOn != "" || l.Deal.Amount != 10000 {
+				t.Fatalf("the first contact: %s, %+v", l.Stage, l.Deal)
+			}
+			if l, _ := st.Lead(ctx, second); l.Stage != "won" || l.Deal == nil || l.Deal.ID != "opp-77" || l.Deal.CountedOn != first {
+				t.Fatalf("the second contact: %s, %+v", l.Stage, l.Deal)
+			}
+			merged := func(id, key, value string) {
+				t.Helper()
+				tl, err := st.Timeline(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, e := range tl {
+					if e.Kind == "deal_merged" && e.Data[key] == value && e.Data["deal_id"] == "opp-77" {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Fatalf("deal_merged events on %s with %s %s: %d, want 1: %+v", id, key, value, n, tl)
+				}
+			}
+			merged(first, "via", second)
+			merged(second, "counted_on", first)
+
+			check := func(when string, want map[string]string) {
+				t.Helper()
+				testenv.Settle(t, table)
+				rows, col := reportCSV(t, reports)
+				for _, rec := range rows[1:] {
+					k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col["rep"]]
+					w, ok := want[k]
+					if !ok {
+						continue
+					}
+					delete(want, k)
+					if got := strings.Join([]string{rec[col["sql"]], rec[col["won"]], rec[col["lost"]], rec[col["revenue"]], rec[col["won_with_amount"]]}, " "); got != w {
+						t.Errorf("%s, %s: sql won lost revenue won_with_amount = %q, want %q", when, k, got, w)
+					}
+				}
+				if len(want) > 0 {
+					t.Fatalf("%s: rows not found: %v\n%v", when, want, rows)
+				}
+			}
+			check("named", map[string]string{ // the win counted from SAL counts its SQL too
+				"campaign/omicron/":    "1 1 0 10000 1",
+				"campaign/pi/":         "0 0 0 0 0",
+				"total//":              "1 1 0 10000 1",
+				"rep//ana@example.com": "1 1 0 10000 1",
+			})
+
+			// Cancelled: closed lost for both contacts.
+			for _, id := range []string{second, first} {
+				ev := crmEvent(t, `{"lead_id":"`+id+`","stage":"lost","deal_id":"opp-77","reason":"cancelled"}`)
+				ev.ID = "bus-lost-" + id
+				if err := fb.Event(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			check("cancelled", map[string]string{
+				"campaign/omicron/":    "0 0 1 0 0",
+				"campaign/pi/":         "0 0 0 0 0",
+				"total//":              "0 0 1 0 0",
+				"rep//ana@example.com": "0 0 1 0 0",
+			})
+		})
+	}
+}

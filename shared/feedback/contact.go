@@ -32,10 +32,25 @@ func countsWin(l *lead.Lead, dealID string) bool {
 	return l.Stage == lead.StageWon && d != nil && d.ID == dealID && d.CountedOn == ""
 }
 
+// countingLead is the lead that counts contact l's deal now: the deal's
+// claim, which moves when two counts of the deal become one (MergeDeal),
+// or, without one, the lead l's close was counted on.
+func (h *Handler) countingLead(ctx context.Context, l lead.Lead) (string, error) {
+	id, err := h.Store.DealHolder(ctx, l.Deal.ID)
+	if err != nil {
+		return "", err
+	}
+	return cmp.Or(id, l.Deal.CountedOn), nil
+}
+
 // holderOf reads the lead that counts contact l's deal; nil when it no
 // longer exists.
 func (h *Handler) holderOf(ctx context.Context, l lead.Lead) (*lead.Lead, error) {
-	holder, err := h.Store.Lead(ctx, l.Deal.CountedOn)
+	id, err := h.countingLead(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	holder, err := h.Store.Lead(ctx, id)
 	if errors.Is(err, lead.ErrNotFound) {
 		return nil, nil
 	}
@@ -197,13 +212,22 @@ func (h *Handler) settleOwed(ctx context.Context, l lead.Lead, now time.Time) (s
 	var res settled
 	p := l.Deal.Owed
 	dealID, target, viaID := l.Deal.ID, l.Stage, owedID(l.ID, p)
+	counting := ""
 	if Reverses(p.From, target) && l.Deal.CountedOn != "" && l.Deal.CountedOn != l.ID {
-		o := Outcome{Stage: string(target), Source: "rep", Rep: p.Rep, DealID: dealID, CountedOn: l.Deal.CountedOn, LeadID: l.Deal.CountedOn,
+		// Where the deal counts now: its claim moves when two counts of
+		// it become one (MergeDeal).
+		var err error
+		if counting, err = h.countingLead(ctx, l); err != nil {
+			return res, err
+		}
+	}
+	if counting != "" && counting != l.ID {
+		o := Outcome{Stage: string(target), Source: "rep", Rep: p.Rep, DealID: dealID, CountedOn: counting, LeadID: counting,
 			EventID: viaID, Amount: p.Amount, Currency: p.Currency, ClosedAt: p.ClosedAt}
 		if target == lead.StageLost {
 			o.Reason = p.Comment
 		}
-		holder, err := lead.Update(ctx, h.Store, l.Deal.CountedOn, func(hl *lead.Lead) (lead.Change, error) {
+		holder, err := lead.Update(ctx, h.Store, counting, func(hl *lead.Lead) (lead.Change, error) {
 			res.reversed, res.refused = false, nil
 			d := hl.Deal
 			if d != nil && slices.Contains(d.Applied, viaID) {

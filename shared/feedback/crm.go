@@ -88,6 +88,9 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 	if err := h.acceptForCRM(ctx, id, o, now); err != nil {
 		return "", id, err
 	}
+	if err := h.mergeDeal(ctx, id, o, now); err != nil {
+		return "", id, err
+	}
 	var out string
 	var refused error
 	holder, wasWon, seen := "", false, false

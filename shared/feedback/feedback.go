@@ -39,6 +39,10 @@ type Store interface {
 	// DealHolder is the lead a CRM deal counts on, "" when no close of
 	// it was recorded (lead.DealClaim).
 	DealHolder(ctx context.Context, dealID string) (string, error)
+	// SavePair saves two leads (each version-checked) with their changes
+	// in one write, or neither (lead.ErrVersionConflict): a deal's two
+	// counts made one (MergeDeal).
+	SavePair(ctx context.Context, a lead.Lead, ach lead.Change, b lead.Lead, bch lead.Change) error
 }
 
 // Handler is the Lambda handler behind /feedback/{token}.
@@ -185,6 +189,16 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 			v.Invalid = r.field
 		}
 		return render(http.StatusBadRequest, v), nil
+	}
+	if (action == links.ActionWon || action == links.ActionLost) && l.Deal != nil && l.Deal.ID != "" && l.Deal.CountedOn != "" {
+		// A contact of a deal another lead counts: the one counting it
+		// now (it moves when two counts of the deal become one).
+		if a.Outcome.CountedOn, err = h.countingLead(ctx, l); err != nil {
+			log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())
+			v.Message, v.Posted = "We could not record this. Please try again in a minute.", posted(req)
+			return render(http.StatusInternalServerError, v), nil
+		}
+		a.Outcome.DealID = l.Deal.ID
 	}
 	was := l.Stage
 	out, l, err := h.record(ctx, claims, action, a, now, nil)

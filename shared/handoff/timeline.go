@@ -231,6 +231,28 @@ var describers = map[string]func(f facts, labels Labels, zone *time.Location) st
 		}
 		return "Deal amount corrected: " + was + " → " + now + through(f)
 	},
+	"deal_merged": func(f facts, _ Labels, _ *time.Location) string {
+		// Two contacts of one CRM deal closed before the CRM named it,
+		// each counting it: one count kept, the other taken out.
+		close := map[string]string{"won": "win", "lost": "loss"}[f.str("stage")]
+		close = cmp.Or(close, "close")
+		id := f.str("deal_id")
+		if on := f.str("counted_on"); on != "" {
+			was := strings.TrimSpace(f.str("previous_amount") + " " + f.str("previous_currency"))
+			if was != "" {
+				was = " (" + was + ")"
+			}
+			return "Named a contact of " + strings.TrimSpace("deal "+id) + ", which counts on the lead " + on + " (closed first): this lead's own " + close + was + " is taken out of the reports"
+		}
+		if via := f.str("via"); via != "" {
+			s := strings.TrimSpace("Deal "+id) + " counts here once: the lead " + via + ", another contact of it, closed before the CRM named the deal, and its " + close + " is taken out of the reports"
+			if a := strings.TrimSpace(f.str("amount") + " " + f.str("currency")); a != "" {
+				s += "; the deal's amount, given only there, is " + a + " now"
+			}
+			return s
+		}
+		return "Two counts of one deal made one"
+	},
 	string(lead.StageLost): func(f facts, _ Labels, _ *time.Location) string {
 		if r := f.str("reason"); r != "" {
 			return "Lost: " + r + corrects(f) + countedOn(f) + through(f)

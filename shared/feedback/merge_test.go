@@ -1,0 +1,213 @@
+package feedback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow/shared/httpapi"
+	"github.com/leadflow/leadflow/shared/lead"
+	"github.com/leadflow/leadflow/shared/links"
+)
+
+// TestTwoCountsOfOneDealBecomeOne: two contacts of one CRM deal closed
+// before any outcome named the deal (CRM outcomes without deal_id), so
+// each counted a close of its own; then the CRM names the deal for both,
+// in either order, each outcome delivered twice and once more under
+// another event id. The deal then counts once, on the contact closed
+// first (L1, campaign q4): its win or loss, amount, days to win and
+// implied SQL; the other contact (L2, campaign fair) keeps only the close
+// of its own SQL. Cancelled afterwards, the one win is taken out once.
+func TestTwoCountsOfOneDealBecomeOne(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name             string
+		stage            string
+		fromSQL          bool
+		amount1, amount2 *float64 // each contact's close, before the deal was named
+		named            *float64 // the naming outcomes' amount
+		order            []string // the contacts, as the CRM names the deal for them
+		want             string   // q4's and fair's counters, then Ana's, after naming
+		cancelled        string   // after the CRM's lost for both (won deals)
+	}{
+		{name: "won from SAL, the first named first", stage: "won", amount1: amount(10000), amount2: amount(10000), named: amount(10000), order: []string{"L1", "L2"},
+			want:      "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000",
+			cancelled: "q4: sql 0 sql_closed 0 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"},
+		{name: "won from SAL, the second named first", stage: "won", amount1: amount(10000), amount2: amount(10000), named: amount(10000), order: []string{"L2", "L1"},
+			want:      "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000",
+			cancelled: "q4: sql 0 sql_closed 0 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"},
+		{name: "won from SQL: each closes its own SQL", stage: "won", fromSQL: true, amount1: amount(10000), amount2: amount(10000), named: amount(10000), order: []string{"L2", "L1"},
+			want:      "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 1 sql_closed 1 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000",
+			cancelled: "q4: sql 1 sql_closed 1 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 1 sql_closed 1 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"},
+		{name: "the amount only on the contact won second", stage: "won", amount2: amount(10000), order: []string{"L2", "L1"},
+			want:      "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000",
+			cancelled: "q4: sql 0 sql_closed 0 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"},
+		{name: "the naming outcome corrects the amount where the deal counts", stage: "won", amount1: amount(10000), amount2: amount(10000), named: amount(12000), order: []string{"L1", "L2"},
+			want: "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1200000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1200000"},
+		{name: "lost from SQL", stage: "lost", fromSQL: true, order: []string{"L2", "L1"},
+			want: "q4: sql 1 sql_closed 1 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 1 sql_closed 1 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+			apply := func(o Outcome) {
+				t.Helper()
+				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+					t.Fatalf("%+v: %v", o, err)
+				}
+			}
+			for i, id := range []string{"L1", "L2"} {
+				f.now = t0.Add(time.Duration(i) * time.Hour)
+				if tc.fromSQL {
+					apply(Outcome{LeadID: id, Stage: "sql", EventID: "sql-" + id})
+				}
+				apply(Outcome{LeadID: id, Stage: tc.stage, Amount: []*float64{tc.amount1, tc.amount2}[i], EventID: "close-" + id})
+			}
+			f.now = t0.Add(2 * time.Hour)
+			for _, id := range tc.order {
+				for _, ev := range []string{"name-" + id, "name-" + id, "again-" + id} {
+					apply(Outcome{LeadID: id, Stage: tc.stage, Amount: tc.named, DealID: "D-1", EventID: ev})
+				}
+			}
+			if got := f.dealCounters(t); got != tc.want {
+				t.Fatalf("named:\n got %s\nwant %s", got, tc.want)
+			}
+			if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L1" {
+				t.Fatalf("the deal counts on %q, want L1", holder)
+			}
+			l2, _ := f.st.Lead(ctx, "L2")
+			if l2.Deal.ID != "D-1" || l2.Deal.CountedOn != "L1" || l2.Deal.Currency != "" || string(l2.Stage) != tc.stage {
+				t.Fatalf("L2: %s, %+v", l2.Stage, l2.Deal)
+			}
+			for id, key := range map[string]string{"L1": "via", "L2": "counted_on"} {
+				tl, _ := f.st.Timeline(ctx, id)
+				n := 0
+				for _, e := range tl {
+					if e.Kind == EventDealMerged && e.Data["deal_id"] == "D-1" && e.Data[key] == map[string]string{"L1": "L2", "L2": "L1"}[id] {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Fatalf("%s: %d deal_merged events with %s, want 1: %+v", id, n, key, tl)
+				}
+			}
+			if tc.cancelled == "" {
+				return
+			}
+			for _, id := range []string{"L2", "L1", "L2"} {
+				apply(Outcome{LeadID: id, Stage: "lost", DealID: "D-1", EventID: "cancel-" + id})
+			}
+			if got := f.dealCounters(t); got != tc.cancelled {
+				t.Fatalf("cancelled:\n got %s\nwant %s", got, tc.cancelled)
+			}
+		})
+	}
+}
+
+// dealCounters are the deal counters of campaigns q4 and fair and of
+// Ana, in a line.
+func (f *fixture) dealCounters(t *testing.T) string {
+	t.Helper()
+	var parts []string
+	for _, c := range []string{"q4", "fair"} {
+		got := f.countersOf(t, c)
+		s := c + ":"
+		for _, n := range []string{"sql", "sql_closed", "won", "lost", "won_valued", "revenue_minor", "won_days_le_1"} {
+			s += fmt.Sprintf(" %s %d", n, got[n])
+		}
+		parts = append(parts, s)
+	}
+	ana := f.repCounters(t)["ana@example.com"]
+	parts = append(parts, fmt.Sprintf("ana: won %d revenue_minor %d", ana["won"], ana["revenue_minor"]))
+	return strings.Join(parts, "; ")
+}
+
+// TestAContactsPageAfterTheDealMoved: a deal counted on L1, which L3's
+// close named (L3 points at L1); then L2, won before any of them, is
+// named a contact of it: L2 now counts the deal. L3's won page says so,
+// and its "Lost instead" reverses the deal where it counts now — L2 —
+// not on L1, whose count was taken out.
+func TestAContactsPageAfterTheDealMoved(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+	f.addContact(t, "L3", "eve@bigcorp.example", "fair")
+	apply := func(o Outcome) {
+		t.Helper()
+		if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+			t.Fatalf("%+v: %v", o, err)
+		}
+	}
+	apply(Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), EventID: "w-L2"})
+	f.now = t0.Add(time.Hour)
+	apply(Outcome{LeadID: "L1", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L1"})
+	apply(Outcome{LeadID: "L3", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L3"})
+	apply(Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L2"})
+	if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L2" {
+		t.Fatalf("the deal counts on %q, want L2 (won first)", holder)
+	}
+	sum := func(name string) int64 { return f.countersOf(t, "q4")[name] + f.countersOf(t, "fair")[name] }
+	if sum("won") != 1 || sum("revenue_minor") != 1000000 || f.countersOf(t, "fair")["won"] != 1 {
+		t.Fatalf("won %d (fair %d), revenue %d; want 1 on fair, 1000000", sum("won"), f.countersOf(t, "fair")["won"], sum("revenue_minor"))
+	}
+	page := func(r httpapi.Response) string {
+		return strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(r.Body, " "))), " ")
+	}
+	f.now = t0.Add(2 * time.Hour)
+	got := f.do(t, http.MethodGet, links.FeedbackToken(f.keys, "L3", links.ActionWon, "ana@example.com", f.now, f.now.Add(time.Hour)), "")
+	if want := "It counts once, on the lead of Dan (BigCorp), another contact of CRM deal D-1"; !strings.Contains(page(got), want) {
+		t.Fatalf("L3's won page: want %q in\n%s", want, page(got))
+	}
+	got = f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "L3", links.ActionLost, "ana@example.com", f.now, f.now.Add(time.Hour)), "")
+	if want := "The win and its revenue are taken out of the reports, on the lead of Dan (BigCorp)"; !strings.Contains(page(got), want) {
+		t.Fatalf("L3's lost instead: want %q in\n%s", want, page(got))
+	}
+	if l2, _ := f.st.Lead(ctx, "L2"); l2.Stage != lead.StageLost || sum("won") != 0 || sum("revenue_minor") != 0 || sum("lost") != 1 {
+		t.Fatalf("L2 %s; won %d, revenue %d, lost %d; want lost, 0, 0, 1", l2.Stage, sum("won"), sum("revenue_minor"), sum("lost"))
+	}
+	l3, _ := f.st.Lead(ctx, "L3")
+	tl, _ := f.st.Timeline(ctx, "L3")
+	var lost lead.Event
+	for _, e := range tl {
+		if e.Kind == "lost" {
+			lost = e
+		}
+	}
+	if l3.Deal.CountedOn != "L2" || lost.Data["counted_on"] != "L2" {
+		t.Fatalf("L3 points at %q, its lost event at %v; want L2", l3.Deal.CountedOn, lost.Data["counted_on"])
+	}
+}
+
+// TestTwoCountsOfOneDealPastTheHorizon: the CRM names the deal of two
+// contacts, each won on its own, after the outcome horizon of one: what
+// it counted can no longer change (as a reversal could not), and the
+// outcome is refused saying so — not "already", which would hide that
+// the deal counts twice.
+func TestTwoCountsOfOneDealPastTheHorizon(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+	for _, id := range []string{"L1", "L2"} {
+		if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: id, Stage: "won", Amount: amount(10000), EventID: "w-" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.now = t0.Add(100 * 24 * time.Hour)
+	if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L1", Stage: "won", DealID: "D-1", EventID: "name-L1"}); err != nil {
+		t.Fatal(err)
+	}
+	f.now = t0.Add(181 * 24 * time.Hour)
+	_, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L2", Stage: "won", DealID: "D-1", EventID: "name-L2"})
+	if !errors.Is(err, ErrOutcomeRefused) || !strings.Contains(err.Error(), "this lead and the lead L1 each count CRM deal D-1 as won") ||
+		!strings.Contains(err.Error(), "stays counted twice") {
+		t.Fatalf("named past the horizon: %v; want refused, saying the deal counts twice", err)
+	}
+	if won := f.countersOf(t, "q4")["won"] + f.countersOf(t, "fair")["won"]; won != 2 {
+		t.Fatalf("won %d; want 2, as before", won)
+	}
+}
