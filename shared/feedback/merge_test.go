@@ -211,3 +211,33 @@ func TestTwoCountsOfOneDealPastTheHorizon(t *testing.T) {
 		t.Fatalf("won %d; want 2, as before", won)
 	}
 }
+
+// TestThreeContactsWonBeforeTheirDealWasNamed: three contacts won on
+// their own, one after the other, and the CRM names their deal for the
+// last won first: the deal moves to each earlier contact as it is named,
+// and ends counted once, on the first won, whatever was sent again.
+func TestThreeContactsWonBeforeTheirDealWasNamed(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+	f.addContact(t, "L3", "eve@bigcorp.example", "fair")
+	for i, id := range []string{"L1", "L2", "L3"} {
+		f.now = t0.Add(time.Duration(i) * time.Hour)
+		if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: id, Stage: "won", Amount: amount(10000), EventID: "w-" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.now = t0.Add(3 * time.Hour)
+	for _, id := range []string{"L3", "L2", "L1", "L3", "L2"} {
+		if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: id, Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000"
+	if got := f.dealCounters(t); got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+	if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L1" {
+		t.Fatalf("the deal counts on %q, want L1", holder)
+	}
+}
