@@ -12,6 +12,7 @@ ifeq ($(origin URL),undefined)
 endif
 ADDR ?= 127.0.0.1:8080
 SPEED ?= 1
+TEST_SHARDS ?= 2
 GO ?= go
 STACK := $(GO) run ./local/cmd/stack
 # The CLIs the short commands run, built rather than 'go run' (which adds
@@ -71,8 +72,11 @@ install: tools node_modules/.package-lock.json
 run: install $(LOCALBIN)/stack
 	@$(call quietly,$(LOCALBIN)/stack run -addr $(ADDR) -speed $(SPEED) $(if $(PERSIST),-persist) $(if $(filter-out 0,$(V)),-v) $(if $(ORIGINS),-origins '$(ORIGINS)') $(if $(CONFIG),-config '$(CONFIG)') $(if $(SEQUENCES),-sequences '$(SEQUENCES)') $(if $(REPORT_TIME_ZONE),-report-time-zone '$(REPORT_TIME_ZONE)'))
 
+# The suite: every package against the emulators, shared/app's
+# integration tests as TEST_SHARDS (2) processes side by side, each with
+# its own emulators (local/test.sh says why and how).
 test: install vet lint-template
-	$(STACK) exec -- env LEADFLOW_SIM=apart LEADFLOW_CRASH=apart LEADFLOW_BROWSER=apart $(GO) test -count=1 -timeout 25m $(TESTFLAGS) ./...
+	GO=$(GO) TESTFLAGS='$(TESTFLAGS)' TEST_SHARDS=$(TEST_SHARDS) bash local/test.sh
 	$(MAKE) --no-print-directory crash
 	$(MAKE) --no-print-directory sim
 	$(MAKE) --no-print-directory browser

@@ -8,6 +8,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"os"
 	"strings"
@@ -73,6 +74,9 @@ func Main(m *testing.M, after ...func() int) {
 // environment does not provide them.
 func Get(t testing.TB) Endpoints {
 	t.Helper()
+	if k, n := Shard(); n > 1 && ShardOf(topLevel(t.Name()), n) != k {
+		t.Skipf("in shard %d of %d (LEADFLOW_SHARD=%d/%d runs this process's share)", ShardOf(topLevel(t.Name()), n), n, k, n)
+	}
 	starts.LoadOrStore(topLevel(t.Name()), time.Now())
 	once.Do(func() {
 		for k, v := range map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_EC2_METADATA_DISABLED": "true"} {
@@ -105,6 +109,27 @@ func Get(t testing.TB) Endpoints {
 		Unavailable(t, "integration test needs the emulators: "+skipWhy)
 	}
 	return eps
+}
+
+// Shard is this process's share of a package's integration tests:
+// LEADFLOW_SHARD=k/n (make test runs shared/app's tests as n processes
+// side by side, each with emulators of its own); 1, 1 without it. A
+// malformed value is a shard of one, so every test runs.
+func Shard() (k, n int) {
+	v := os.Getenv("LEADFLOW_SHARD")
+	if _, err := fmt.Sscanf(v, "%d/%d", &k, &n); err != nil || n < 1 || k < 1 || k > n || fmt.Sprintf("%d/%d", k, n) != v {
+		return 1, 1
+	}
+	return k, n
+}
+
+// ShardOf is the shard (1..n) that runs the top-level test name: by a
+// hash of the name, so every process of a run agrees whatever the order
+// its tests reach the emulators in.
+func ShardOf(name string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return int(h.Sum32()%uint32(n)) + 1
 }
 
 // starts holds when each top-level test first reached the emulators

@@ -2,9 +2,11 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -267,9 +269,16 @@ func checkIAM() int {
 	}
 	problems := iamProblems(tm, recordedIAM(""))
 	// Only a whole run (no -run, not -short, the emulators there) makes
-	// every function do all it does.
+	// every function do all it does; a shard of one (make test) leaves
+	// what it used for TestIAMGrantsUsedAcrossShards.
 	if run := flag.Lookup("test.run"); run != nil && run.Value.String() == "" && !testing.Short() && len(recordedIAM("")) > 0 {
-		problems = append(problems, unusedGrants(tm, recordedIAM(""))...)
+		if k, n := testenv.Shard(); n > 1 {
+			if err := saveShardIAM(k, n, recordedIAM("")); err != nil {
+				problems = append(problems, err.Error())
+			}
+		} else {
+			problems = append(problems, unusedGrants(tm, recordedIAM(""))...)
+		}
 	}
 	for _, p := range problems {
 		fmt.Fprintln(os.Stderr, "IAM:", p)
@@ -322,6 +331,59 @@ func TestFunctionsMayDoWhatTheyDo(t *testing.T) {
 		calls = append(calls, recordedIAM(fn)...)
 	}
 	for _, p := range iamProblems(testenv.Template(t), calls) {
+		t.Error(p)
+	}
+}
+
+// shardIAMFile is where shard k of n leaves the actions its tests used.
+func shardIAMFile(dir string, k, n int) string {
+	return filepath.Join(dir, fmt.Sprintf("iam-shard-%d-of-%d.json", k, n))
+}
+
+// saveShardIAM records the actions shard k of n used, in LEADFLOW_IAM_DIR.
+func saveShardIAM(k, n int, calls []iamCall) error {
+	dir := os.Getenv("LEADFLOW_IAM_DIR")
+	if dir == "" {
+		return fmt.Errorf("LEADFLOW_SHARD=%d/%d without LEADFLOW_IAM_DIR: no test could check that every grant is used", k, n)
+	}
+	b, err := json.Marshal(calls)
+	if err == nil {
+		err = os.WriteFile(shardIAMFile(dir, k, n), b, 0o644)
+	}
+	return err
+}
+
+// TestIAMGrantsUsedAcrossShards is the whole run's unused-grant check
+// when make test ran the package as shards (each a share of the tests):
+// every grant in template.yaml was used by a test of some shard. It
+// reads what each shard left in LEADFLOW_IAM_DIR; make test runs it after
+// them.
+func TestIAMGrantsUsedAcrossShards(t *testing.T) {
+	dir := os.Getenv("LEADFLOW_IAM_DIR")
+	if _, n := testenv.Shard(); dir == "" || n > 1 {
+		t.Skip("make test runs it after shared/app's shards, with LEADFLOW_IAM_DIR")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "iam-shard-*-of-*.json"))
+	if len(files) == 0 {
+		t.Fatalf("no shard recorded what it used in %s", dir)
+	}
+	var n int
+	if _, err := fmt.Sscanf(filepath.Base(files[0]), "iam-shard-1-of-%d.json", &n); err != nil {
+		t.Fatalf("%s: not the first shard's record (%v)", files[0], err)
+	}
+	var all []iamCall
+	for k := 1; k <= n; k++ {
+		b, err := os.ReadFile(shardIAMFile(dir, k, n))
+		if err != nil {
+			t.Fatalf("shard %d of %d left no record: %v", k, n, err)
+		}
+		var calls []iamCall
+		if err := json.Unmarshal(b, &calls); err != nil {
+			t.Fatalf("shard %d of %d: %v", k, n, err)
+		}
+		all = append(all, calls...)
+	}
+	for _, p := range unusedGrants(testenv.Template(t), all) {
 		t.Error(p)
 	}
 }
