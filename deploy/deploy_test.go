@@ -35,6 +35,7 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/logx"
 	"github.com/leadflow/leadflow/shared/metrics"
+	"github.com/leadflow/leadflow/shared/privacy"
 	"github.com/leadflow/leadflow/shared/sesevents"
 	"github.com/leadflow/leadflow/shared/track"
 )
@@ -126,6 +127,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"Email Delivered, Email Rejected]", "Email Delivered]",
 		"          SES_CONFIGURATION_SET: !Ref EmailConfigurationSet\n          CAMPAIGN_SPEND:", "          CAMPAIGN_SPEND:",
 		"      OwnershipControls:\n", "      VersioningConfiguration:\n        Status: Enabled\n      OwnershipControls:\n",
+		"            Prefix: privacy-exports/\n            ExpirationInDays: 1\n", "            Prefix: privacy-exports/\n            ExpirationInDays: 30\n",
 		"      Timeout: 55\n", "      Timeout: 60\n",
 		"      ReservedConcurrentExecutions: 1\n", "",
 		"\nConditions:\n", "  Unchecked:\n    Type: String\n    Description: A parameter added without a pattern.\n    Default: \"\"\n\nConditions:\n",
@@ -177,6 +179,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		`does not take "Email Rejected" (SES Reject events)`,
 		"ReportsFunction: may send email but its SES_CONFIGURATION_SET is <nil>, not !Ref EmailConfigurationSet",
 		"SegmentExportBucket: versioning is enabled",
+		"SegmentExportBucket: no enabled lifecycle rule expires the stored data-subject exports (privacy-exports/) within 2 days",
 		"NurtureFunction: Timeout 60 s: want under the 60 s between ticks",
 		"NurtureFunction: ReservedConcurrentExecutions <nil>, want 1",
 		"Unchecked: a String parameter without AllowedPattern or AllowedValues takes any typo",
@@ -605,6 +608,19 @@ func deployProblems(doc map[string]any) []string {
 		}
 		if !expires {
 			bad("%s: no enabled lifecycle rule expires every file: customer lists would be kept for ever", b)
+		}
+		// The exports too large to answer are copies of a person's data,
+		// stored for their download: kept a day or two, not the customer
+		// lists' months, where the code stores them.
+		short := false
+		for _, rule := range asList(dig(p, "LifecycleConfiguration", "Rules")) {
+			days, _ := dig(rule, "ExpirationInDays").(float64)
+			if dig(rule, "Status") == "Enabled" && dig(rule, "Prefix") == privacy.CopyPrefix && days >= 1 && days <= 2 {
+				short = true
+			}
+		}
+		if !short {
+			bad("%s: no enabled lifecycle rule expires the stored data-subject exports (%s) within 2 days", b, privacy.CopyPrefix)
 		}
 	}
 

@@ -17,6 +17,7 @@ import (
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/leadflow/leadflow/local/sam"
@@ -26,9 +27,11 @@ import (
 )
 
 // iamCall is one IAM action a function's code needed on AWS: the action
-// and, for DynamoDB, the table ("") or the index it was on.
+// and, for DynamoDB, the table ("") or the index it was on; for an S3
+// object, its key (a policy grants objects under a prefix).
 type iamCall struct {
 	Function, Action, Index string
+	Key                     string
 }
 
 // iamCalls holds every action the functions built by buildAt needed in
@@ -69,7 +72,7 @@ func iamActions(fn, service, op string, params any) []iamCall {
 	if prefix == "" {
 		prefix = strings.ToLower(service)
 	}
-	call := func(action, index string) iamCall { return iamCall{fn, prefix + ":" + action, index} }
+	call := func(action, index string) iamCall { return iamCall{fn, prefix + ":" + action, index, ""} }
 	switch p := params.(type) {
 	case *dynamodb.TransactWriteItemsInput:
 		var out []iamCall
@@ -90,6 +93,12 @@ func iamActions(fn, service, op string, params any) []iamCall {
 		return []iamCall{call(op, deref(p.IndexName))}
 	case *dynamodb.ScanInput:
 		return []iamCall{call(op, deref(p.IndexName))}
+	case *s3.PutObjectInput:
+		return []iamCall{{fn, "s3:PutObject", "", deref(p.Key)}}
+	case *s3.GetObjectInput:
+		return []iamCall{{fn, "s3:GetObject", "", deref(p.Key)}}
+	case *s3.DeleteObjectInput:
+		return []iamCall{{fn, "s3:DeleteObject", "", deref(p.Key)}}
 	}
 	if service == "S3" && op == "CreateSession" {
 		return nil // S3 Express only; a general purpose bucket never calls it
@@ -109,9 +118,12 @@ func deref(s *string) string {
 
 // iamProblems lists the recorded actions the function's policies in
 // template.yaml do not grant: each one an AccessDenied on AWS that the
-// emulators (which check no IAM) let through.
+// emulators (which check no IAM) let through. An S3 object action is
+// granted by a statement on objects of a bucket the template declares
+// under a prefix of its key ("${Bucket.Arn}/segments/*").
 func iamProblems(tm *sam.Template, calls []iamCall) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, c := range calls {
 		f, ok := tm.Function(c.Function)
 		if !ok {
@@ -130,17 +142,32 @@ func iamProblems(tm *sam.Template, calls []iamCall) []string {
 				if st["Effect"] != "Allow" || !slices.Contains(asList(st["Action"]), c.Action) {
 					continue
 				}
-				if !strings.HasPrefix(c.Action, "dynamodb:") || slices.Contains(asList(st["Resource"]), want) {
+				switch {
+				case c.Key != "":
+					for _, r := range asList(st["Resource"]) {
+						_, objects, _ := strings.Cut(r, ".Arn/")
+						if bucketObjects(tm, r) && strings.HasPrefix(c.Key, strings.TrimSuffix(objects, "*")) {
+							granted = true
+						}
+					}
+				case !strings.HasPrefix(c.Action, "dynamodb:") || slices.Contains(asList(st["Resource"]), want):
 					granted = true
 				}
 			}
 		}
 		if !granted {
 			on := "the table"
-			if c.Index != "" {
+			switch {
+			case c.Index != "":
 				on = "index " + c.Index
+			case c.Key != "":
+				on = "the object " + c.Key
 			}
-			out = append(out, fmt.Sprintf("%sFunction calls %s on %s, which template.yaml does not grant it", strings.ToUpper(c.Function[:1])+c.Function[1:], c.Action, on))
+			p := fmt.Sprintf("%sFunction calls %s on %s, which template.yaml does not grant it", strings.ToUpper(c.Function[:1])+c.Function[1:], c.Action, on)
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
 		}
 	}
 	sort.Strings(out)
@@ -232,7 +259,7 @@ func unusedGrants(tm *sam.Template, calls []iamCall) []string {
 // an unexercised entry a test did use.
 func TestUnusedGrantCheck(t *testing.T) {
 	tm := testenv.Template(t)
-	got := strings.Join(unusedGrants(tm, []iamCall{{"track", "dynamodb:DeleteItem", ""}}), "\n")
+	got := strings.Join(unusedGrants(tm, []iamCall{{"track", "dynamodb:DeleteItem", "", ""}}), "\n")
 	for _, want := range []string{
 		"CaptureFunction is granted dynamodb:PutItem on the table, which no test made it use",
 		"NurtureFunction is granted dynamodb:Query on index GSI1, which no test made it use",
@@ -385,5 +412,24 @@ func TestIAMGrantsUsedAcrossShards(t *testing.T) {
 	}
 	for _, p := range unusedGrants(testenv.Template(t), all) {
 		t.Error(p)
+	}
+}
+
+// TestIAMCheckCoversObjectKeys proves the check holds an S3 object call
+// to the prefixes its function's policy grants: the segments function
+// may write customer lists, not a privacy export's key.
+func TestIAMCheckCoversObjectKeys(t *testing.T) {
+	tm := testenv.Template(t)
+	if got := iamProblems(tm, []iamCall{{"segments", "s3:PutObject", "", "segments/all/2026-12-07-01.csv"}}); len(got) != 0 {
+		t.Errorf("a customer list's write reported: %v", got)
+	}
+	got := strings.Join(iamProblems(tm, []iamCall{{"segments", "s3:PutObject", "", "privacy-exports/L1.json"}, {"segments", "s3:GetObject", "", "segments/all/x.csv"}}), "\n")
+	for _, want := range []string{
+		"SegmentsFunction calls s3:PutObject on the object privacy-exports/L1.json, which template.yaml does not grant it",
+		"SegmentsFunction calls s3:GetObject on the object segments/all/x.csv, which template.yaml does not grant it",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not reported: %q\nreported:\n%s", want, got)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/httpapi"
@@ -507,4 +509,117 @@ func scanForPerson(t *testing.T, table, hash string, personal map[string]string)
 		}
 	}
 	return pks
+}
+
+// TestAnExportTooLargeToAnswerIsStoredInTheExportBucket: Lambda answers
+// at most 6 MB through API Gateway, so a lead with tens of thousands of
+// timeline events (years of page views, a bot at the form) could not be
+// exported at all — an access request left unanswered. An export larger
+// than the inline limit (EXPORT_INLINE_LIMIT here, 5 MB by default) is
+// stored whole in the export bucket under the lead's id, and the answer
+// says where, how large, and gives a short-lived link that downloads it;
+// the erasure of the person deletes the stored copy.
+func TestAnExportTooLargeToAnswerIsStoredInTheExportBucket(t *testing.T) {
+	const limit = 64 << 10
+	capture, table, _ := build(t, "capture", nil)
+	bucket := testenv.NewBucket(t)
+	admin, _, logs := buildAt(t, "privacy", map[string]string{"EXPORT_INLINE_LIMIT": strconv.Itoa(limit), "SEGMENTS_BUCKET": bucket}, time.Now, table)
+	ctx := context.Background()
+	st := store.New(testenv.Clients(t).DynamoDB, table)
+	email := fmt.Sprintf("henrike.langzeit.%d@bigcorp.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","name":"Henrike Langzeit","company":"BigCorp","company_size":"51-200","campaign":"q4-demo"}`)))
+	id := capturedID(t, table, email)
+	l, err := st.Lead(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 600 page views, ≈ 150 KB of timeline: more than the limit.
+	const views = 600
+	t0 := time.Now().Add(-30 * 24 * time.Hour)
+	for batch := range views / 20 {
+		var evs []lead.Event
+		for i := range 20 {
+			n := batch*20 + i
+			evs = append(evs, lead.Event{At: t0.Add(time.Duration(n) * time.Minute), Kind: "page_view", ID: fmt.Sprintf("view-%04d", n),
+				Data: map[string]any{"url": fmt.Sprintf("https://www.example.com/pricing?plan=team&visit=%d", n), "title": "Pricing <team> & \"enterprise\""}})
+		}
+		l.Version++
+		if err := st.Save(ctx, l, lead.Change{At: time.Now(), Events: evs}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	resp, _ := admin.HTTP(ctx, adminRequest("POST /admin/export", `{"email":"`+email+`"}`))
+	var answer struct {
+		Found  bool   `json:"found"`
+		LeadID string `json:"lead_id"`
+		Stored *struct {
+			Bucket       string    `json:"bucket"`
+			Key          string    `json:"key"`
+			Bytes        int64     `json:"bytes"`
+			URL          string    `json:"url"`
+			URLExpiresAt time.Time `json:"url_expires_at"`
+		} `json:"stored"`
+		TimelineEvents int `json:"timeline_events"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &answer); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("export: %d %v %.300s", resp.StatusCode, err, resp.Body)
+	}
+	if len(resp.Body) > limit || answer.Stored == nil {
+		t.Fatalf("export of %d bytes answered inline, over the limit of %d: %.300s…", len(resp.Body), limit, resp.Body)
+	}
+	s := answer.Stored
+	if !answer.Found || answer.LeadID != id || s.Bucket != bucket || s.Key != "privacy-exports/"+id+".json" || s.Bytes <= limit ||
+		answer.TimelineEvents < views+1 || s.URL == "" || !s.URLExpiresAt.After(time.Now()) || s.URLExpiresAt.After(time.Now().Add(time.Hour)) {
+		t.Fatalf("stored export: %s", resp.Body)
+	}
+	if resp.Headers["Cache-Control"] != "no-store" {
+		t.Errorf("the answer with a download link may be cached: %v", resp.Headers)
+	}
+	// The link is signed with the function's role: AWS lets it download
+	// only what that role may read (the emulator checks no IAM).
+	for _, p := range iamProblems(testenv.Template(t), []iamCall{{"privacy", "s3:GetObject", "", s.Key}}) {
+		t.Errorf("the download link would be refused: %s", p)
+	}
+	// The link downloads the whole export: the profile and every event.
+	get, err := http.Get(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(get.Body)
+	get.Body.Close()
+	var full privacy.Export
+	if err := json.Unmarshal(body, &full); get.StatusCode != 200 || err != nil {
+		t.Fatalf("download: %d %v %.300s", get.StatusCode, err, body)
+	}
+	if int64(len(body)) != s.Bytes || !full.Found || full.Lead == nil || full.Lead.Email != email || full.Lead.Name != "Henrike Langzeit" || len(full.Timeline) != answer.TimelineEvents {
+		t.Fatalf("downloaded export (%d bytes, answer said %d): found %v, %d events (answer said %d)", len(body), s.Bytes, full.Found, len(full.Timeline), answer.TimelineEvents)
+	}
+	seen := map[string]bool{}
+	for _, e := range full.Timeline {
+		seen[e.ID] = true
+	}
+	for n := range views {
+		if !seen[fmt.Sprintf("view-%04d", n)] {
+			t.Fatalf("the stored export lacks event view-%04d", n)
+		}
+	}
+	if strings.Contains(logs.String(), email) || strings.Contains(logs.String(), s.URL) {
+		t.Fatal("the privacy function logged the address or the download link")
+	}
+
+	// The erasure deletes the stored copy: the key and the link find nothing.
+	if er, _ := admin.HTTP(ctx, adminRequest("POST /admin/erase", `{"email":"`+email+`"}`)); er.StatusCode != 200 {
+		t.Fatalf("erase: %d %s", er.StatusCode, er.Body)
+	}
+	out, err := testenv.Clients(t).S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("privacy-exports/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Contents) != 0 {
+		t.Fatalf("after the erasure the bucket still holds %s", aws.ToString(out.Contents[0].Key))
+	}
+	if after, _ := admin.HTTP(ctx, adminRequest("POST /admin/export", `{"email":"`+email+`"}`)); after.StatusCode != 200 || !strings.Contains(after.Body, `"found":false`) {
+		t.Fatalf("export after the erasure: %d %s", after.StatusCode, after.Body)
+	}
 }

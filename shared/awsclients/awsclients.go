@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -33,11 +34,14 @@ type Params func(ctx context.Context, name string) (string, error)
 // Buses opens a named EventBridge bus.
 type Buses func(name string) publish.Bus
 
-// Bucket stores files in one S3 bucket, lists them and reads them back.
+// Bucket stores files in one S3 bucket, lists them and reads them back,
+// deletes them and links them for download.
 type Bucket interface {
 	Put(ctx context.Context, key, contentType string, body io.ReadSeeker, size int64) error
 	Keys(ctx context.Context, prefix string) ([]string, error)
 	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
+	URL(ctx context.Context, key string, ttl time.Duration) (string, error)
 }
 
 // Buckets opens a named S3 bucket (s3store.Service).

@@ -209,9 +209,14 @@ type Privacy struct {
 	// left pending on the lead, in the month of their time.
 	Months
 	Table string `env:"TABLE_NAME"`
-	// Bucket is the segment exports' bucket: an erasure takes the
-	// address out of the customer lists in it.
+	// Bucket is the export bucket: an erasure takes the address out of
+	// the segment exports' customer lists in it, and an export too large
+	// to answer is stored in it.
 	Bucket string `env:"SEGMENTS_BUCKET"`
+	// InlineLimit is the largest export answered inline, in bytes; ""
+	// is privacy.InlineLimit (5 MB, within Lambda's 6 MB answer). Tests
+	// and the local stack lower it to show a stored export.
+	InlineLimit int `env:"EXPORT_INLINE_LIMIT" optional:"true" local:"true"`
 }
 
 // Reports is the reports function's configuration: the dashboard and

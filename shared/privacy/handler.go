@@ -66,7 +66,7 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	var out any
 	switch req.RouteKey {
 	case "POST /admin/export":
-		out, err = h.Service.Export(work, in.Email)
+		out, err = h.Service.Answer(work, in.Email)
 	case "POST /admin/erase":
 		out, err = h.Service.Erase(work, in.Email)
 	default:
@@ -76,7 +76,8 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		return h.unfinished(log, req, out, err), nil
 	}
 	if err != nil {
-		status := httpapi.StatusOf(err, map[error]int{lead.ErrInvalid: http.StatusBadRequest, lead.ErrVersionConflict: http.StatusConflict})
+		status := httpapi.StatusOf(err, map[error]int{lead.ErrInvalid: http.StatusBadRequest, lead.ErrVersionConflict: http.StatusConflict,
+			ErrErasedMeanwhile: http.StatusConflict})
 		log.Log(ctx, map[bool]slog.Level{true: slog.LevelError, false: slog.LevelWarn}[status >= 500], "privacy", "status", status, "error", err.Error())
 		body := map[string]any{"error": err.Error(), "request_id": req.RequestContext.RequestID}
 		if status >= 500 {
@@ -90,7 +91,13 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		}
 		return httpapi.JSON(status, body, nil), nil
 	}
-	log.Info("privacy", "status", http.StatusOK) // the audit line: route and caller; never the address nor its hash
+	// The audit line: route and caller; never the address nor its hash,
+	// nor a stored export's download link.
+	if st, ok := out.(Stored); ok {
+		log.Info("privacy", "status", http.StatusOK, "stored", true, "bytes", st.Stored.Bytes)
+	} else {
+		log.Info("privacy", "status", http.StatusOK)
+	}
 	return httpapi.JSON(http.StatusOK, out, map[string]string{"Cache-Control": "no-store"}), nil
 }
 

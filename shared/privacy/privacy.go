@@ -43,6 +43,10 @@ type Store interface {
 	// list takes the rows of the erasures and suppressions it reads out
 	// of what it writes (customerlist.Removals).
 	RecordErasure(ctx context.Context, emailHash string, at time.Time) error
+	// ErasedSince reports whether an erasure of the address was recorded
+	// (RecordErasure, within the last day) at or after since, to the
+	// second: a stored export checks it after storing its copy.
+	ErasedSince(ctx context.Context, emailHash string, since time.Time) (bool, error)
 	customerlist.Removals
 }
 
@@ -93,13 +97,27 @@ const Margin = 3 * time.Second
 // over (it changed nothing).
 var ErrUnfinished = errors.New("not finished before the request's deadline")
 
+// Bucket is the export bucket: the segment exports' customer lists, and
+// the exports too large to answer.
+type Bucket interface {
+	Exports
+	Copies
+}
+
 // Service runs privacy requests.
 type Service struct {
 	Store Store
 	// Exports is the segment exports' bucket an erasure takes the
 	// address out of (nil: none).
 	Exports Exports
-	Clock   func() time.Time
+	// Copies stores the exports too large to answer (nil: none), and
+	// Bucket is its name in answers.
+	Copies Copies
+	Bucket string
+	// InlineLimit overrides the package's InlineLimit (tests, the local
+	// stack).
+	InlineLimit int
+	Clock       func() time.Time
 }
 
 // Export gathers a lead's data by email.
@@ -184,11 +202,12 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	if lead.NearDeadline(ctx, Margin) {
 		return Result{EmailHash: hash}, ErrUnfinished
 	}
-	if s.Exports != nil {
+	if s.Exports != nil || s.Copies != nil {
 		// Before anything else: an export that read the lead before the
 		// erasure and stores its files after the erasure looked at the
 		// bucket reads this record after storing them, and takes the
-		// address out itself.
+		// address out itself (a segment export) or deletes its copy (a
+		// stored data-subject export).
 		if err := s.Store.RecordErasure(ctx, hash, now); err != nil {
 			return Result{}, err
 		}
@@ -203,6 +222,14 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	// going on where the last stopped rather than starting over.
 	anonymised := 0
 	erase := func(ctx context.Context, anon lead.Lead, ch lead.Change) error {
+		// The lead's stored export goes before the lead is erased: run
+		// again after an interruption, the erasure finds the lead (and
+		// so the copy's key) until the lead's erasure is written, last.
+		if s.Copies != nil {
+			if err := s.Copies.Delete(ctx, CopyKey(anon.ID)); err != nil {
+				return fmt.Errorf("stored export: %w", err)
+			}
+		}
 		tl, err := s.Store.Timeline(ctx, anon.ID)
 		if err != nil {
 			return err

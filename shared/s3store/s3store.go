@@ -1,11 +1,13 @@
 // Package s3store is the S3 adapter: it stores the segment exports'
-// customer-list files in their bucket.
+// customer-list files in their bucket, and the data-subject exports too
+// large to answer, linked for download.
 package s3store
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -83,4 +85,25 @@ func (b Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("s3: get %s/%s: %w", b.name, key, err)
 	}
 	return body, nil
+}
+
+// Delete removes an object; S3 answers a key that is not there as
+// deleted.
+func (b Bucket) Delete(ctx context.Context, key string) error {
+	if _, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)}); err != nil {
+		return fmt.Errorf("s3: delete %s/%s: %w", b.name, key, err)
+	}
+	return nil
+}
+
+// URL is a presigned GET of an object, working for ttl: signed with the
+// function's credentials, it needs no others, and is refused once it
+// expires (or the credentials that signed it do, whichever is first).
+func (b Bucket) URL(ctx context.Context, key string, ttl time.Duration) (string, error) {
+	req, err := s3.NewPresignClient(b.client).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)},
+		s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", fmt.Errorf("s3: presign %s/%s: %w", b.name, key, err)
+	}
+	return req.URL, nil
 }

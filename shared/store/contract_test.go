@@ -40,6 +40,8 @@ type contractStore interface {
 	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
 	Suppressed(ctx context.Context, emailHash string) (bool, error)
 	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
+	RecordErasure(ctx context.Context, emailHash string, at time.Time) error
+	ErasedSince(ctx context.Context, emailHash string, since time.Time) (bool, error)
 	RecentSuppressions(ctx context.Context) ([]string, error)
 	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error
 	Count(ctx context.Context, campaign string, at time.Time, counters ...string) error
@@ -587,6 +589,25 @@ var contractCases = []struct {
 		recent("none wanted", lead.Recent{From: at.Add(time.Hour), Max: 5}, []string{}, false)
 	}},
 
+	// A stored export checks, after storing its copy, for an erasure of
+	// the address recorded since its lead was created (to the second): a
+	// record of an earlier lead's erasure is older.
+	{"erased since", func(c *check) {
+		ann, bob := lead.HashEmail("ann@acme.example"), lead.HashEmail("bob@acme.example")
+		since := func(step, hash string, at time.Time, want bool) {
+			got, err := c.s.ErasedSince(c.ctx, hash, at)
+			c.must(step, err)
+			c.eq(step, got, want)
+		}
+		since("never erased", ann, time.Time{}, false)
+		c.must("record", c.s.RecordErasure(c.ctx, ann, t0.Add(1500*time.Millisecond)))
+		since("a lead created before", ann, t0, true)
+		since("created in the same second", ann, t0.Add(1900*time.Millisecond), true)
+		since("created the second after", ann, t0.Add(2*time.Second), false)
+		since("another address", bob, t0, false)
+		c.must("record again, later", c.s.RecordErasure(c.ctx, ann, t0.Add(time.Hour)))
+		since("the later erasure", ann, t0.Add(2*time.Second), true)
+	}},
 	{"suppression", func(c *check) {
 		l := newLead("L1", "ann@acme.example", "spring", "", t0)
 		c.must("create", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))

@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/leadflow/leadflow/shared/lead"
 )
 
 // Segment exports are recorded in one small partition: one item per
@@ -106,6 +109,23 @@ func (s *Store) recordRemoval(ctx context.Context, prefix, emailHash string, at 
 		return wrap("record "+what, err)
 	}
 	return nil
+}
+
+// ErasedSince reports whether an erasure of the address was recorded at
+// or after since, to the second (the record keeps its time as its expiry,
+// in seconds): one strongly consistent read. A record of an earlier
+// erasure — of a lead the address had before — is older than the lead
+// now holding the address, which could only claim it once that erasure
+// had deleted the claim.
+func (s *Store) ErasedSince(ctx context.Context, emailHash string, since time.Time) (bool, error) {
+	var rec erasure
+	switch err := s.get(ctx, pkSegments, erasedPrefix+emailHash, &rec); {
+	case errors.Is(err, lead.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return rec.ExpiresAt-int64(ErasureMemory/time.Second) >= since.Unix(), nil
 }
 
 // RecentErasures are the email hashes of the erasures recorded in the

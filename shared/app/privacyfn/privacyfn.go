@@ -28,9 +28,11 @@ func Function() app.Function {
 	})
 }
 
-// New builds the handler; its AWS clients are DynamoDB and the segment
-// exports' bucket (an erasure takes the address out of its files).
-func New(cfg config.Privacy, db *dynamodb.Client, exports privacy.Exports, env app.Env) *privacy.Handler {
-	return &privacy.Handler{Service: &privacy.Service{Store: store.New(db, cfg.Table), Exports: exports, Clock: env.Clock},
+// New builds the handler; its AWS clients are DynamoDB and the export
+// bucket (an erasure takes the address out of the segment exports'
+// files; an export too large to answer is stored there).
+func New(cfg config.Privacy, db *dynamodb.Client, bucket privacy.Bucket, env app.Env) *privacy.Handler {
+	return &privacy.Handler{Service: &privacy.Service{Store: store.New(db, cfg.Table), Exports: bucket, Copies: bucket,
+		Bucket: cfg.Bucket, InlineLimit: cfg.InlineLimit, Clock: env.Clock},
 		Log: logx.New(env.Logs, "privacy", cfg.LogLevel)}
 }

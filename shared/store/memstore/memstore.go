@@ -499,6 +499,15 @@ func (s *Store) RecordErasure(_ context.Context, emailHash string, at time.Time)
 	return nil
 }
 
+// ErasedSince reports whether an erasure of the address was recorded at
+// or after since, to the second (as the adapter keeps it).
+func (s *Store) ErasedSince(_ context.Context, emailHash string, since time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at, ok := s.erasures[emailHash]
+	return ok && at.Unix() >= since.Unix(), nil
+}
+
 // RecentErasures are the email hashes of the recorded erasures, sorted.
 func (s *Store) RecentErasures(context.Context) ([]string, error) {
 	s.mu.Lock()
