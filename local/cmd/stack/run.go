@@ -198,6 +198,12 @@ func run(ctx context.Context, args []string) error {
 	env["METRICS_NAMESPACE"] = "leadflow/local"
 	env["CAMPAIGNS_DIR"] = filepath.Join(root, "config", "campaigns")
 	env["SEGMENTS_DIR"] = filepath.Join(root, "config", "segments")
+	// EXPORT_INLINE_LIMIT=2000 make run: an export over 2 KB is stored in
+	// the bucket and answered with its download link, as one over 5 MB
+	// is in AWS.
+	if v := os.Getenv("EXPORT_INLINE_LIMIT"); v != "" {
+		env["EXPORT_INLINE_LIMIT"] = v
+	}
 	maps.Copy(env, configEnv)
 	if *reportZone != "" {
 		env["REPORT_TIME_ZONE"] = *reportZone
