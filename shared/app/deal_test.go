@@ -61,24 +61,10 @@ func TestADealOfTwoContactsInReports(t *testing.T) {
 	testenv.Settle(t, table)
 
 	rows, col := reportCSV(t, reports)
-	want := map[string]string{ // sql won revenue won_with_amount
+	checkRows(t, "", rows, col, "variant", []string{"sql", "won", "revenue", "won_with_amount"}, map[string]string{
 		"campaign/gamma/": "1 1 12000 1",
 		"campaign/delta/": "0 0 0 0", // accepted, and won on the deal gamma counts: no SQL or win of its own
-	}
-	for _, rec := range rows[1:] {
-		k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col["variant"]]
-		w, ok := want[k]
-		if !ok {
-			continue
-		}
-		delete(want, k)
-		if got := strings.Join([]string{rec[col["sql"]], rec[col["won"]], rec[col["revenue"]], rec[col["won_with_amount"]]}, " "); got != w {
-			t.Errorf("%s: sql won revenue won_with_amount = %q, want %q", k, got, w)
-		}
-	}
-	if len(want) > 0 {
-		t.Fatalf("rows not found: %v\n%v", want, rows)
-	}
+	})
 }
 
 // acceptedHotLead captures a hot demo request from email for campaign
@@ -156,19 +142,7 @@ func TestAWonAmountThroughTheOtherContactsPage(t *testing.T) {
 	}
 	testenv.Settle(t, table)
 	rows, col := reportCSV(t, reports)
-	want := map[string]string{"campaign/eta/": "1 12500 1", "campaign/theta/": "0 0 0"} // won revenue won_with_amount
-	for _, rec := range rows[1:] {
-		k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col["variant"]]
-		if w, ok := want[k]; ok {
-			delete(want, k)
-			if got := strings.Join([]string{rec[col["won"]], rec[col["revenue"]], rec[col["won_with_amount"]]}, " "); got != w {
-				t.Errorf("%s: won revenue won_with_amount = %q, want %q", k, got, w)
-			}
-		}
-	}
-	if len(want) > 0 {
-		t.Fatalf("rows not found: %v", want)
-	}
+	checkRows(t, "", rows, col, "variant", []string{"won", "revenue", "won_with_amount"}, map[string]string{"campaign/eta/": "1 12500 1", "campaign/theta/": "0 0 0"})
 }
 
 // TestAnOlderAmountThroughTheOtherContactDeliveredLate: the CRM corrects
@@ -341,24 +315,10 @@ func TestLostInsteadThroughTheOtherContactWhenTheHolderWriteFails(t *testing.T) 
 	}
 	testenv.Settle(t, table)
 	rows, col := reportCSV(t, reports)
-	want := map[string]string{ // won lost revenue won_with_amount
+	checkRows(t, "", rows, col, "variant", []string{"won", "lost", "revenue", "won_with_amount"}, map[string]string{
 		"campaign/nu/": "0 1 0 0", // the deal counted here: its win out, its loss in, once
 		"campaign/xi/": "0 0 0 0",
-	}
-	for _, rec := range rows[1:] {
-		k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col["variant"]]
-		w, ok := want[k]
-		if !ok {
-			continue
-		}
-		delete(want, k)
-		if got := strings.Join([]string{rec[col["won"]], rec[col["lost"]], rec[col["revenue"]], rec[col["won_with_amount"]]}, " "); got != w {
-			t.Errorf("%s: won lost revenue won_with_amount = %q, want %q", k, got, w)
-		}
-	}
-	if len(want) > 0 {
-		t.Fatalf("rows not found: %v\n%v", want, rows)
-	}
+	})
 }
 
 // withFaults is the clients of function name (recordIAM's) with inj's
@@ -449,20 +409,7 @@ func TestTwoContactsWonBeforeTheirDealWasNamed(t *testing.T) {
 				t.Helper()
 				testenv.Settle(t, table)
 				rows, col := reportCSV(t, reports)
-				for _, rec := range rows[1:] {
-					k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col["rep"]]
-					w, ok := want[k]
-					if !ok {
-						continue
-					}
-					delete(want, k)
-					if got := strings.Join([]string{rec[col["sql"]], rec[col["won"]], rec[col["lost"]], rec[col["revenue"]], rec[col["won_with_amount"]]}, " "); got != w {
-						t.Errorf("%s, %s: sql won lost revenue won_with_amount = %q, want %q", when, k, got, w)
-					}
-				}
-				if len(want) > 0 {
-					t.Fatalf("%s: rows not found: %v\n%v", when, want, rows)
-				}
+				checkRows(t, when, rows, col, "rep", []string{"sql", "won", "lost", "revenue", "won_with_amount"}, want)
 			}
 			check("named", map[string]string{ // the win counted from SAL counts its SQL too
 				"campaign/omicron/":    "1 1 0 10000 1",

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -155,6 +156,37 @@ func reportCSV(t *testing.T, reports app.Handlers) ([][]string, map[string]int) 
 		col[h] = i
 	}
 	return rows, col
+}
+
+// checkRows checks the report rows want names — "<row>/<campaign>/<by>",
+// by being the column that tells rows of a campaign apart ("variant" or
+// "rep") — each against its columns cols, space-separated; a row want
+// names that the report lacks fails the test. what, when not empty, says
+// at which point of the test.
+func checkRows(t *testing.T, what string, rows [][]string, col map[string]int, by string, cols []string, want map[string]string) {
+	t.Helper()
+	if what != "" {
+		what += ", "
+	}
+	left := maps.Clone(want)
+	for _, rec := range rows[1:] {
+		k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col[by]]
+		w, ok := left[k]
+		if !ok {
+			continue
+		}
+		delete(left, k)
+		var got []string
+		for _, c := range cols {
+			got = append(got, rec[col[c]])
+		}
+		if g := strings.Join(got, " "); g != w {
+			t.Errorf("%s%s: %s =\n  %q\nwant\n  %q", what, k, strings.Join(cols, " "), g, w)
+		}
+	}
+	if len(left) > 0 {
+		t.Fatalf("%srows not found: %v\n%v", what, left, rows)
+	}
 }
 
 // reportIn is GET /reports of the reports function in format, failing

@@ -188,25 +188,7 @@ func TestRevenueInReports(t *testing.T) {
 		// webinar-nov 450: spent on no lead here): 17,100 / 2,650.
 		"total//": "4 3 1 17100 3 5700 0.75 2850 6.45 883.33 1 4275 <= 1 day",
 	}
-	seen := 0
-	for _, rec := range rows[1:] {
-		k := rec[col["row"]] + "/" + rec[col["campaign"]] + "/" + rec[col["variant"]]
-		w, ok := want[k]
-		if !ok {
-			continue
-		}
-		seen++
-		var got []string
-		for _, c := range cols {
-			got = append(got, rec[col[c]])
-		}
-		if strings.Join(got, " ") != w {
-			t.Errorf("%s: %s =\n  %q\nwant\n  %q", k, strings.Join(cols, " "), strings.Join(got, " "), w)
-		}
-	}
-	if seen != len(want) {
-		t.Fatalf("%d of %d rows found:\n%v", seen, len(want), rows)
-	}
+	checkRows(t, "", rows, col, "variant", cols, want)
 
 	// JSON: the same figures, ROAS null without a spend.
 	var rep struct {
