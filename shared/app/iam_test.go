@@ -296,7 +296,7 @@ func checkIAM() int {
 	}
 	problems := iamProblems(tm, recordedIAM(""))
 	// Only a whole run (no -run, not -short, the emulators there) makes
-	// every function do all it does; a shard of one (make test) leaves
+	// every function do all it does; one shard of several (make test) leaves
 	// what it used for TestIAMGrantsUsedAcrossShards.
 	if run := flag.Lookup("test.run"); run != nil && run.Value.String() == "" && !testing.Short() && len(recordedIAM("")) > 0 {
 		if k, n := testenv.Shard(); n > 1 {
