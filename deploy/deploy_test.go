@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,27 +42,62 @@ import (
 )
 
 // transformed runs transform.py on a template and decodes the result.
+// The shipped template.yaml is transformed once per run (five tests
+// read it; each run of the SAM translator takes seconds), and each
+// caller decodes a copy of its own.
 func transformed(t *testing.T, path string) (map[string]any, error) {
 	t.Helper()
 	if _, err := exec.LookPath("python3"); err != nil {
 		testenv.Unavailable(t, "deploy check skipped: python3 is not installed (and with it cfn-lint: pip install cfn-lint)")
 	}
+	root := testenv.Root(t)
+	var r transformRun
+	if path == filepath.Join(root, "template.yaml") {
+		shipped.once.Do(func() { shipped.run = transform(root, path) })
+		r = shipped.run
+	} else {
+		r = transform(root, path)
+	}
+	if r.unavailable != "" {
+		testenv.Unavailable(t, "deploy check skipped: "+r.unavailable)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(r.out, &doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// transformRun is what one run of transform.py gave: the transformed
+// template (JSON), or why the translator is missing (its exit code 3),
+// or how it failed.
+type transformRun struct {
+	out         []byte
+	unavailable string
+	err         error
+}
+
+var shipped struct {
+	once sync.Once
+	run  transformRun
+}
+
+func transform(root, path string) transformRun {
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command("python3", filepath.Join(testenv.Root(t), "deploy", "transform.py"), path)
+	cmd := exec.Command("python3", filepath.Join(root, "deploy", "transform.py"), path)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 3 {
-		testenv.Unavailable(t, "deploy check skipped: "+strings.TrimSpace(stderr.String()))
+		return transformRun{unavailable: strings.TrimSpace(stderr.String())}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%v: %s", err, stderr.String())
+		return transformRun{err: fmt.Errorf("%v: %s", err, stderr.String())}
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
-		return nil, err
-	}
-	return doc, nil
+	return transformRun{out: stdout.Bytes()}
 }
 
 // TestTransformedTemplate checks what CloudFormation would receive.
