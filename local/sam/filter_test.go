@@ -43,4 +43,10 @@ func TestFilterPatternFromTemplate(t *testing.T) {
 	if p, ok := tm.FilterPattern("SalesAnswersFilter"); !ok || p == "" {
 		t.Errorf("SalesAnswersFilter pattern = %q, %v", p, ok)
 	}
+	if ps := tm.MetricPatterns("SalesAnswers"); ps["SalesAnswersFilter"] == "" || len(ps) < 2 {
+		t.Errorf("the filters writing SalesAnswers: %v; want the links' answers and the CRM's", ps)
+	}
+	if ps := tm.MetricPatterns("NoSuchMetric"); len(ps) != 0 {
+		t.Errorf("filters for a metric nothing writes: %v", ps)
+	}
 }

@@ -30,15 +30,30 @@ type Template struct {
 	TableID   string
 	// Types maps every resource's logical id to its type.
 	Types map[string]string
-	// filters are the metric filters' patterns by logical id (those
-	// written out, not by Fn::ForEach).
-	filters map[string]string
+	// filters are the metric filters by logical id (those written out,
+	// not by Fn::ForEach).
+	filters map[string]metricFilter
 }
+
+type metricFilter struct{ pattern, metric string }
 
 // FilterPattern is the pattern of the metric filter with logical id id.
 func (t *Template) FilterPattern(id string) (string, bool) {
-	p, ok := t.filters[id]
-	return p, ok
+	f, ok := t.filters[id]
+	return f.pattern, ok
+}
+
+// MetricPatterns are the patterns of every metric filter that writes
+// metric (a metric may count the lines of several filters), by logical
+// id.
+func (t *Template) MetricPatterns(metric string) map[string]string {
+	out := map[string]string{}
+	for id, f := range t.filters {
+		if f.metric == metric {
+			out[id] = f.pattern
+		}
+	}
+	return out
 }
 
 // Function is one AWS::Serverless::Function as the local stack needs it.
@@ -137,12 +152,18 @@ func Load(path string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sam: %s: %w", path, err)
 	}
-	t := &Template{CF: cf, Types: map[string]string{}, filters: map[string]string{}}
+	t := &Template{CF: cf, Types: map[string]string{}, filters: map[string]metricFilter{}}
 	for id, r := range raw {
 		t.Types[id] = fmt.Sprint(r["Type"])
 		if r["Type"] == "AWS::Logs::MetricFilter" {
-			if p, ok := r["Properties"].(map[string]any)["FilterPattern"].(string); ok {
-				t.filters[id] = p
+			props, _ := r["Properties"].(map[string]any)
+			if p, ok := props["FilterPattern"].(string); ok {
+				f := metricFilter{pattern: p}
+				if ms, _ := props["MetricTransformations"].([]any); len(ms) > 0 {
+					m, _ := ms[0].(map[string]any)
+					f.metric, _ = m["MetricName"].(string)
+				}
+				t.filters[id] = f
 			}
 		}
 	}

@@ -20,11 +20,12 @@ import (
 // lines the feedback function writes: a rep's recorded answer (and a
 // repeat of it) counts, a GET of the page, a tampered link and a refused
 // reject do not. The SLA page waits for no answer at all, so a pattern
-// that matched nothing would page on every busy afternoon.
+// that matched nothing would page on every busy afternoon. Every filter
+// that writes SalesAnswers counts (the CRM's have one of their own).
 func TestSalesAnswersFilter(t *testing.T) {
-	pattern, ok := testenv.Template(t).FilterPattern("SalesAnswersFilter")
-	if !ok {
-		t.Fatal("template.yaml has no SalesAnswersFilter")
+	patterns := testenv.Template(t).MetricPatterns("SalesAnswers")
+	if len(patterns) == 0 {
+		t.Fatal("template.yaml has no metric filter writing SalesAnswers")
 	}
 	capture, table, _ := build(t, "capture", nil)
 	fb, _, logs := buildAt(t, "feedback", nil, time.Now, table)
@@ -63,12 +64,14 @@ func TestSalesAnswersFilter(t *testing.T) {
 			if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 				t.Fatalf("log line is not JSON: %s", sc.Text())
 			}
-			match, err := sam.FilterMatches(pattern, line)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if match {
-				n++
+			for _, pattern := range patterns {
+				match, err := sam.FilterMatches(pattern, line)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if match {
+					n++
+				}
 			}
 		}
 		return n
@@ -87,7 +90,34 @@ func TestSalesAnswersFilter(t *testing.T) {
 			t.Fatalf("%s: status %d, want %d\n%s", step.name, got, step.status, logs)
 		}
 		if got := counted(); got != step.counted {
-			t.Fatalf("after %s: %s counts %d lines, want %d\n%s", step.name, pattern, got, step.counted, logs)
+			t.Fatalf("after %s: %v count %d lines, want %d\n%s", step.name, patterns, got, step.counted, logs)
+		}
+	}
+
+	// A team that works its leads in the CRM answers there: the CRM's
+	// outcome for a lead whose alert went out records its acceptance, and
+	// counts as an answer (else such a team's busy afternoon pages). A
+	// redelivery, an outcome for a lead leadflow never saw and one that
+	// cannot be read are no sign of anyone answering.
+	crmEmail := fmt.Sprintf("answers.crm.%d@bigcorp.example", time.Now().UnixNano())
+	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(crmEmail, "1000+"))))
+	if len(mailFor(t, crmEmail, 1)) != 1 {
+		t.Fatalf("no alert for the hot lead worked in the CRM")
+	}
+	for _, step := range []struct {
+		name, detail string
+		counted      int
+	}{
+		{"the CRM's SQL", `{"email":"` + crmEmail + `","stage":"sql","event_id":"answers-crm-1"}`, 3},
+		{"its redelivery", `{"email":"` + crmEmail + `","stage":"sql","event_id":"answers-crm-1"}`, 3},
+		{"an unknown lead's outcome", `{"lead_id":"L-no-such-lead","stage":"won","amount":100,"event_id":"answers-crm-2"}`, 3},
+		{"an unreadable event", `{"leadId":"x","stage":"sql"}`, 3},
+	} {
+		if err := fb.Event(ctx, crmEvent(t, step.detail)); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if got := counted(); got != step.counted {
+			t.Fatalf("after %s: %v count %d lines, want %d\n%s", step.name, patterns, got, step.counted, logs)
 		}
 	}
 }
