@@ -94,7 +94,7 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 	var out string
 	var refused error
 	holder, wasWon, seen := "", false, false
-	written, err := lead.Update(ctx, h.Store, id, func(l *lead.Lead) (lead.Change, error) {
+	change := func(l *lead.Lead) (lead.Change, error) {
 		var ch lead.Change
 		o := o
 		if o.DealID != "" && o.Stage != "sql" {
@@ -105,6 +105,9 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 				return ch, err
 			}
 			o.CountedOn = holder
+			if err := h.countedTwice(ctx, l, holder, o); err != nil {
+				return ch, err
+			}
 		}
 		wasWon = l.Stage == lead.StageWon
 		seen = o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID)
@@ -117,7 +120,16 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 			return ch, lead.ErrUnchanged
 		}
 		return ch, nil
-	})
+	}
+	written, err := lead.Update(ctx, h.Store, id, change)
+	for attempt := 1; errors.Is(err, errCountedTwice) && attempt < mergeAttempts; attempt++ {
+		// Another contact's outcome named the deal after mergeDeal
+		// looked: make the two counts one, then apply this outcome.
+		if err := h.mergeDeal(ctx, id, o, now); err != nil {
+			return "", id, err
+		}
+		written, err = lead.Update(ctx, h.Store, id, change)
+	}
 	if err != nil {
 		return "", id, err
 	}

@@ -153,3 +153,38 @@ func (h *Handler) mergeDeal(ctx context.Context, id string, o Outcome, now time.
 		return h.Store.SavePair(ctx, *keep, keepCh, *fold, foldCh)
 	})
 }
+
+// errCountedTwice is an outcome naming a deal for a contact that counts
+// its own close, found counted by another contact too when it came to
+// write (mergeable): that one's outcome named the deal after this one's
+// merge looked for its claim (a CRM closing a deal sends its outcome for
+// each contact at once). The counts are made one first (mergeDeal), then
+// the outcome applies; never "already", which left the deal counted
+// twice for good.
+var errCountedTwice = errors.New("another contact's outcome named the deal at the same time, and both count it: sent again, this outcome makes their counts one")
+
+// mergeAttempts bounds how often applyCRM makes a deal's counts one
+// before its outcome's write (errCountedTwice): each time, another
+// contact named the deal in between. Past it the outcome fails, to be
+// delivered again (the bus) or sent again (a back-fill row).
+const mergeAttempts = 4
+
+// countedTwice is errCountedTwice when contact l, whose outcome o names
+// CRM deal o.DealID, and the deal's holder count it twice.
+func (h *Handler) countedTwice(ctx context.Context, l *lead.Lead, holder string, o Outcome) error {
+	stage := outcomeStages[o.Stage]
+	if holder == "" || holder == l.ID || l.Deal == nil || l.Deal.ID != "" || l.Stage != stage {
+		return nil
+	}
+	hl, err := h.Store.Lead(ctx, holder)
+	if errors.Is(err, lead.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if mergeable(l, &hl, o.DealID, stage) {
+		return fmt.Errorf("deal %s: %w", o.DealID, errCountedTwice)
+	}
+	return nil
+}

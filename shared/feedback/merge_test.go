@@ -13,6 +13,7 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
 // TestTwoCountsOfOneDealBecomeOne: two contacts of one CRM deal closed
@@ -239,5 +240,86 @@ func TestThreeContactsWonBeforeTheirDealWasNamed(t *testing.T) {
 	}
 	if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L1" {
 		t.Fatalf("the deal counts on %q, want L1", holder)
+	}
+}
+
+// namedMeanwhile is a store whose first look at a deal's claim (the
+// naming outcome's merge, which finds none) lets another contact's
+// naming outcome run before it answers: two outcomes naming one deal for
+// two contacts, delivered at once (a CRM closing a deal sends one per
+// contact).
+type namedMeanwhile struct {
+	*memstore.Store
+	meanwhile func()
+}
+
+func (s *namedMeanwhile) DealHolder(ctx context.Context, dealID string) (string, error) {
+	holder, err := s.Store.DealHolder(ctx, dealID)
+	if run := s.meanwhile; run != nil {
+		s.meanwhile = nil
+		run()
+	}
+	return holder, err
+}
+
+// TestTwoContactsNamedAtOnce: two contacts won on their own (L1 first),
+// then the CRM closes their deal and sends its won for both at once. The
+// outcome of one looked for the deal's claim before the other's wrote it,
+// so it found nothing to make one count of; its write then lost the claim
+// to the other and found the deal counted there. It used to answer
+// "already", leaving the deal counted twice (two wins, twice the revenue)
+// for good: nothing sent again merges a contact whose outcome named the
+// deal. Whichever lands first, the deal counts once, on L1.
+func TestTwoContactsNamedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name          string
+		first, second string // second's naming outcome runs while first's looks for the claim
+		stage         string
+		want          string
+	}{
+		{name: "won, the first won lands first", first: "L2", second: "L1", stage: "won",
+			want: "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000"},
+		{name: "won, the second won lands first", first: "L1", second: "L2", stage: "won",
+			want: "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000"},
+		{name: "lost", first: "L1", second: "L2", stage: "lost",
+			want: "q4: sql 0 sql_closed 0 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+			named := func(id string) Outcome {
+				o := Outcome{LeadID: id, Stage: tc.stage, DealID: "D-1", EventID: "name-" + id}
+				if tc.stage == "won" {
+					o.Amount = amount(10000)
+				}
+				return o
+			}
+			for i, id := range []string{"L1", "L2"} {
+				f.now = t0.Add(time.Duration(i) * time.Hour)
+				o := named(id)
+				o.DealID, o.EventID = "", "close-"+id
+				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.now = t0.Add(2 * time.Hour)
+			st := &namedMeanwhile{Store: f.st}
+			f.h.Store = st
+			st.meanwhile = func() {
+				if _, err := f.h.ApplyCRM(ctx, named(tc.second)); err != nil {
+					t.Errorf("%s named meanwhile: %v", tc.second, err)
+				}
+			}
+			if _, err := f.h.ApplyCRM(ctx, named(tc.first)); err != nil {
+				t.Fatalf("%s named: %v", tc.first, err)
+			}
+			if got := f.dealCounters(t); got != tc.want {
+				t.Fatalf("named at once:\n got %s\nwant %s", got, tc.want)
+			}
+			if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L1" {
+				t.Fatalf("the deal counts on %q, want L1 (closed first)", holder)
+			}
+		})
 	}
 }
