@@ -107,20 +107,37 @@ func (s *Service) Answer(ctx context.Context, email string) (any, error) {
 	// goes. One that records itself later deletes the copy itself.
 	switch erased, err := s.Store.ErasedSince(ctx, exp.EmailHash, exp.Lead.CreatedAt); {
 	case err != nil:
-		return nil, fmt.Errorf("store export: %w", err)
+		// Not known whether an erasure overtook it: the copy goes, and
+		// the answer (nothing exported) holds.
+		return nil, s.unstore(ctx, key, fmt.Errorf("store export: %w", err))
 	case erased:
-		if err := s.Copies.Delete(ctx, key); err != nil {
-			return nil, fmt.Errorf("delete the export an erasure overtook: %w", err)
-		}
-		return nil, ErrErasedMeanwhile
+		return nil, s.unstore(ctx, key, ErrErasedMeanwhile)
 	}
 	now := s.Clock()
 	url, err := s.Copies.URL(ctx, key, LinkLife)
 	if err != nil {
-		return nil, fmt.Errorf("link the stored export: %w", err)
+		return nil, s.unstore(ctx, key, fmt.Errorf("link the stored export: %w", err))
 	}
 	return Stored{EmailHash: exp.EmailHash, Found: true, LeadID: exp.Lead.ID, TimelineEvents: len(exp.Timeline),
 		Stored: StoredCopy{Bucket: s.Bucket, Key: key, Bytes: int64(len(body)), URL: url, URLExpiresAt: now.Add(LinkLife).UTC()}}, nil
+}
+
+// cleanupTime is how long unstore may take past the work's deadline: the
+// handler keeps a second to answer after it.
+const cleanupTime = 500 * time.Millisecond
+
+// unstore deletes the copy of an export that is not answered (why: err),
+// also when the work's deadline passed — a copy an erasure overtook would
+// otherwise keep the erased person's data in the bucket until its
+// lifecycle removes it, a day or more later. It returns err, saying so
+// when the copy is left.
+func (s *Service) unstore(ctx context.Context, key string, err error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTime)
+	defer cancel()
+	if derr := s.Copies.Delete(ctx, key); derr != nil {
+		return fmt.Errorf("%w; and its stored copy could not be deleted: delete %s from the bucket (its lifecycle deletes it within a day): %v", err, key, derr)
+	}
+	return err
 }
 
 // AnswerSize is how many bytes body takes in Lambda's response: the

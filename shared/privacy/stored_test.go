@@ -32,7 +32,13 @@ func (c *copies) Put(_ context.Context, key, contentType string, body io.ReadSee
 	return nil
 }
 
-func (c *copies) Delete(_ context.Context, key string) error { delete(c.m, key); return nil }
+func (c *copies) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("delete %s: %w", key, err) // as the SDK: no call with a context that ended
+	}
+	delete(c.m, key)
+	return nil
+}
 
 func (c *copies) URL(_ context.Context, key string, ttl time.Duration) (string, error) {
 	return fmt.Sprintf("https://bucket.example/%s?expires=%d", key, int(ttl.Seconds())), nil
@@ -169,5 +175,94 @@ func TestAnEarlierErasureOfTheAddressKeepsANewLeadsExport(t *testing.T) {
 	resp := do(t, h, "POST /admin/export", `{"email":"`+email+`"}`)
 	if got := decode[Stored](t, resp); resp.StatusCode != http.StatusOK || got.LeadID != "L2" || c.m[CopyKey("L2")] == nil {
 		t.Fatalf("export of the new lead: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+// erasedUnknown fails the read of the erasure record, as DynamoDB does
+// when it throttles it, or the request's deadline passes.
+type erasedUnknown struct{ Store }
+
+func (erasedUnknown) ErasedSince(context.Context, string, time.Time) (bool, error) {
+	return false, fmt.Errorf("dynamodb: throttled")
+}
+
+// TestAStoredExportThatCannotBeAnsweredLeavesNoCopy: the export's copy
+// is stored, then what follows fails — the read of the erasure record
+// (throttled, the deadline) or the link. The answer says nothing was
+// exported, so no copy of the person's data may be left in the bucket
+// (it was, for a day: an erasure that overtook the export had deleted
+// the lead's copies before this one landed, and nothing checked again).
+func TestAStoredExportThatCannotBeAnsweredLeavesNoCopy(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		breaks func(h *Handler, c *copies)
+	}{
+		{"the erasure record cannot be read", func(h *Handler, _ *copies) { h.Service.Store = erasedUnknown{h.Service.Store} }},
+		{"an erasure overtook it, and its record cannot be read", func(h *Handler, c *copies) {
+			c.before = func() {
+				c.before = nil
+				if resp := do(t, h, "POST /admin/erase", `{"email":"`+email+`"}`); resp.StatusCode != http.StatusOK {
+					t.Fatalf("erase: %d %s", resp.StatusCode, resp.Body)
+				}
+				h.Service.Store = erasedUnknown{h.Service.Store}
+			}
+		}},
+		{"the link cannot be made", func(h *Handler, c *copies) { h.Service.Copies = unlinkable{c} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, c := withCopies(t)
+			tc.breaks(h, c)
+			resp := do(t, h, "POST /admin/export", `{"email":"`+email+`"}`)
+			if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(resp.Body, "nothing was exported") {
+				t.Fatalf("export: %d %s", resp.StatusCode, resp.Body)
+			}
+			if len(c.m) != 0 {
+				t.Fatalf("an export answered as failed left its copy of the person's data in the bucket: %v", keys(c.m))
+			}
+		})
+	}
+}
+
+// unlinkable is a bucket that cannot sign a download link.
+type unlinkable struct{ *copies }
+
+func (unlinkable) URL(context.Context, string, time.Duration) (string, error) {
+	return "", fmt.Errorf("s3: presign: no credentials")
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// deadlineAtCheck ends the request's work (its deadline passes) while
+// the export reads the erasure record.
+type deadlineAtCheck struct {
+	Store
+	end context.CancelFunc
+}
+
+func (d deadlineAtCheck) ErasedSince(ctx context.Context, _ string, _ time.Time) (bool, error) {
+	d.end()
+	return false, ctx.Err()
+}
+
+// TestAStoredExportPastItsDeadlineLeavesNoCopy: the copy lands just
+// before the work's deadline, and the read of the erasure record runs
+// out of time. The answer says nothing was exported; the copy is deleted
+// all the same, with the time the function keeps to answer.
+func TestAStoredExportPastItsDeadlineLeavesNoCopy(t *testing.T) {
+	h, c := withCopies(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h.Service.Store = deadlineAtCheck{h.Service.Store, cancel}
+	if _, err := h.Service.Answer(ctx, email); err == nil {
+		t.Fatal("an export whose erasure check ran out of time answered")
+	}
+	if len(c.m) != 0 {
+		t.Fatalf("an export that ran out of time left its copy in the bucket: %v", keys(c.m))
 	}
 }
