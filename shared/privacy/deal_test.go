@@ -3,6 +3,7 @@ package privacy
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +137,29 @@ func TestErasedDealStillRefusesAnOlderAmount(t *testing.T) {
 	out, ch, err := feedback.ApplyOutcome(&l, older, rules, func(time.Time) string { return "e2" }, t0.Add(time.Hour))
 	if !errors.Is(err, feedback.ErrOutcomeRefused) || len(ch.Counters) != 0 || l.Deal.Amount != 1200 {
 		t.Fatalf("an older amount after the erasure: %s %v, counters %v, amount %v: want refused, 1200 kept", out, err, ch.Counters, l.Deal.Amount)
+	}
+}
+
+// TestErasedContactKeepsTheReversalItOwes: a rep's "Lost instead" on a
+// contact of a deal another lead counts is written on the contact first
+// and owed to that lead (Deal.Owed) until its own write is made; the
+// contact asks for erasure in between. The erasure keeps what is owed —
+// which reversal, of what, when, by whom, the won form's amount — and not
+// the rep's comment about the person: dropped, the counting lead stayed
+// won, and the reports kept a win the rep had cancelled.
+func TestErasedContactKeepsTheReversalItOwes(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	owed := lead.OwedReversal{ID: "e7", From: lead.StageWon, At: t0, Rep: "rep@example.com", Comment: "Ann Vogel left Vogel AG",
+		Amount: ptr(1000.0), Currency: "EUR", ClosedAt: t0.Add(-time.Hour)}
+	l := lead.Lead{ID: "L2", EmailHash: "h", Stage: lead.StageLost, CreatedAt: t0.Add(-48 * time.Hour),
+		Deal: &lead.Deal{AcceptedAt: t0.Add(-24 * time.Hour), Rep: "rep@example.com", ID: "D-1", CountedOn: "L1", Owed: &owed}}
+	got := Anonymise(l, t0.Add(time.Minute)).Deal.Owed
+	want := owed
+	want.Comment = ""
+	if got == nil || !reflect.DeepEqual(*got, want) {
+		t.Fatalf("owed after the erasure: %+v, want %+v", got, want)
+	}
+	if l.Deal.Owed.Comment == "" {
+		t.Fatal("Anonymise changed the lead it was given")
 	}
 }

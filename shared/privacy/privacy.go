@@ -432,6 +432,13 @@ func Anonymise(l lead.Lead, now time.Time) lead.Lead {
 			// The CRM's deal and the lead that counts it: ids, so that an
 			// erased contact's outcomes still count none of the deal twice.
 			ID: d.ID, CountedOn: d.CountedOn}
+		if p := d.Owed; p != nil {
+			// A rep's reversal of this contact still to be made where
+			// the deal counts: a funnel fact, without the rep's comment.
+			cp := *p
+			cp.Comment = ""
+			out.Deal.Owed = &cp
+		}
 	}
 	out.Erased = true
 	out.Suppressed = "erasure"
