@@ -88,26 +88,29 @@ func (g *Gateway) RunSchedules(ctx context.Context, speed float64, log *slog.Log
 			}
 		}
 		if s.Next != nil {
+			// The first firing is the one after the clock at this call, and
+			// a firing once chosen is kept until it fires: a goroutine that
+			// starts late, or wakes late from its timer, never looks for
+			// the next firing from a clock already past it (at a fast
+			// speed, a scheduling delay of 0.1 s is minutes of product
+			// time, and the weekly report would have waited a week).
+			next := s.Next(g.opts.Clock())
 			go func() {
-				var last time.Time
-				for {
+				for !next.IsZero() && ctx.Err() == nil {
 					now := g.opts.Clock()
-					next := s.Next(maxTime(now, last))
-					if next.IsZero() {
-						return
+					if now.Before(next) {
+						t := time.NewTimer(min(wall(next.Sub(now)), time.Minute)) // and look again: a long sleep can overshoot
+						select {
+						case <-ctx.Done():
+							t.Stop()
+							return
+						case <-t.C:
+						}
+						continue // the wall may have waited less than the product clock needs
 					}
-					t := time.NewTimer(min(wall(next.Sub(now)), time.Minute)) // and look again: a long sleep can overshoot
-					select {
-					case <-ctx.Done():
-						t.Stop()
-						return
-					case <-t.C:
-					}
-					if g.opts.Clock().Before(next) {
-						continue // the wall waited less than the product clock needs
-					}
-					last = next
 					fire()
+					// Once per firing, however far the clock ran past it.
+					next = s.Next(maxTime(g.opts.Clock(), next))
 				}
 			}()
 			continue
