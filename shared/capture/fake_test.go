@@ -81,3 +81,13 @@ func bots(t testing.TB, st *memstore.Store, at time.Time) int64 {
 	}
 	return n
 }
+
+// deadlineOnly is a context with a deadline (a Lambda's, which a handler
+// watches with lead.NearDeadline) that never ends: how near the deadline
+// is does not depend on how fast the machine runs the test.
+type deadlineOnly struct {
+	context.Context
+	at time.Time
+}
+
+func (c deadlineOnly) Deadline() (time.Time, bool) { return c.at, true }
