@@ -110,15 +110,31 @@ func TestBrowser(t *testing.T) {
 	})
 }
 
+// beforeTestTimeout is how long a step may still take: until shortly
+// before go test's -timeout (a day without one), not a fixed wall-clock
+// limit a loaded machine can exceed (the walk once took longer than its
+// 150 s beside other test processes, every step of it passing). A step
+// that hangs still fails, with its output, before go test would kill it.
+func beforeTestTimeout(t *testing.T) time.Duration {
+	dl, ok := t.Deadline()
+	if !ok {
+		return 24 * time.Hour
+	}
+	return time.Until(dl) - 30*time.Second
+}
+
 // walk runs walk.mjs with args, prints its lines as they come and fails
 // the test with every failed step and its details.
 func walk(t *testing.T, root, node string, args ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	limit := beforeTestTimeout(t)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, append([]string{filepath.Join("local", "browser", "walk.mjs")}, args...)...)
 	cmd.Dir = root
 	cmd.Stderr = os.Stderr
+	// walk.mjs fails on its own 15 s earlier, naming the steps it did.
+	cmd.Env = append(os.Environ(), fmt.Sprint("WALK_TIMEOUT_MS=", max(limit-15*time.Second, time.Second).Milliseconds()))
 	// On timeout SIGTERM, on which puppeteer closes the browser (it runs in
 	// its own process group); SIGKILL 10 s later. A browser left holding
 	// the output never keeps Wait waiting.
@@ -152,7 +168,7 @@ func walk(t *testing.T, root, node string, args ...string) {
 	werr := cmd.Wait()
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever else it left in its group
 	if ctx.Err() != nil {
-		t.Errorf("walk.mjs did not finish within 3 minutes")
+		t.Errorf("walk.mjs did not finish within %s (the test's -timeout)", limit.Round(time.Second))
 	}
 	switch {
 	case len(details) > 0:
@@ -165,7 +181,7 @@ func walk(t *testing.T, root, node string, args ...string) {
 // fillDemo runs local/cmd/demo (what make demo runs) against the stack.
 func fillDemo(t *testing.T, root, base string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), beforeTestTimeout(t))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "run", "./local/cmd/demo", "-url", base)
 	cmd.Dir = root

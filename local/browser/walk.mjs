@@ -122,8 +122,9 @@ const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'leadflow-chromium-')); //
 // after it still run, and the browser is closed.
 process.on('unhandledRejection', (e) => fail('walk', `unexpected error: ${String(e?.message || e).split('\n')[0]}`));
 
-// A walk that hangs fails (the Go test gives it 3 minutes): exiting, the
-// process has puppeteer kill the browser.
+// A walk that hangs fails (the Go test sets WALK_TIMEOUT_MS to what is
+// left before go test's -timeout; 150 s run by hand): exiting, the process
+// has puppeteer kill the browser.
 const timeout = Number(process.env.WALK_TIMEOUT_MS) || 150000;
 setTimeout(() => {
   fail('walk', `did not finish within ${timeout / 1000} s`);
