@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -39,7 +40,7 @@ type Stack struct {
 	DynamoDB string // http://127.0.0.1:port
 	SES      string // http://127.0.0.1:port
 	S3       string // http://127.0.0.1:port (path-style buckets)
-	procs    []*exec.Cmd
+	procs    []*proc
 	tmp      string // the S3 emulator's temporary folder
 }
 
@@ -101,7 +102,33 @@ func jarDir(root string) (string, error) {
 	return filepath.Dir(matches[len(matches)-1]), nil
 }
 
-// Start launches both emulators on free loopback ports and waits until
+// startLimit bounds the wait for the emulators to answer. They start in
+// seconds on a quiet machine; `make test` starts several stacks at once
+// beside the compiler on two cores, and there a JVM took over the 60 s
+// this once was (the run failed before any test ran).
+const startLimit = 5 * time.Minute
+
+// startTries is how often an emulator that exits before it answers is
+// started again, on another free port: a port freePort found free can be
+// taken before the emulator binds it (by another stack starting, or a
+// connection's local port).
+const startTries = 3
+
+// emulator is how to start one emulator on a port.
+type emulator struct {
+	name, dir, cmd string
+	args           func(port int) []string
+	probe          string // the path that answers once it is up
+}
+
+// proc is a started emulator process.
+type proc struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once it exited
+	out    *tail
+}
+
+// Start launches the emulators on free loopback ports and waits until
 // they answer. Stop ends them.
 func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err := Preflight(o.Root); err != nil {
@@ -113,103 +140,147 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 	s := &Stack{}
 	dir, _ := jarDir(o.Root)
-	dport, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	args := []string{"-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib"), "-Xshare:auto", "-jar", filepath.Join(dir, "DynamoDBLocal.jar"), "-sharedDb", "-port", strconv.Itoa(dport)}
+	dynamo := emulator{name: "DynamoDB Local", dir: dir, cmd: "java", args: func(port int) []string {
+		args := []string{"-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib"), "-Xshare:auto", "-jar", filepath.Join(dir, "DynamoDBLocal.jar"), "-sharedDb", "-port", strconv.Itoa(port)}
+		if o.DataDir != "" {
+			return append(args, "-dbPath", o.DataDir)
+		}
+		return append(args, "-inMemory")
+	}}
 	if o.DataDir != "" {
 		if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 			return nil, err
 		}
-		args = append(args, "-dbPath", o.DataDir)
-	} else {
-		args = append(args, "-inMemory")
 	}
-	if err := s.spawn(logs, dir, "java", args...); err != nil {
-		return nil, err
-	}
-	sport, err := freePort()
-	if err != nil {
-		s.Stop()
-		return nil, err
-	}
-	if err := s.spawn(logs, o.Root, "node", nodeArgs(o.Root, sesCLI(o.Root), "--host", "127.0.0.1", "--port", strconv.Itoa(sport))...); err != nil {
-		s.Stop()
-		return nil, err
-	}
+	ses := emulator{name: "the SES emulator", dir: o.Root, cmd: "node", probe: "/store", args: func(port int) []string {
+		return nodeArgs(o.Root, sesCLI(o.Root), "--host", "127.0.0.1", "--port", strconv.Itoa(port))
+	}}
 	s3dir := o.S3Dir
 	if s3dir == "" {
+		var err error
 		if s.tmp, err = os.MkdirTemp("", "leadflow-s3-"); err != nil {
-			s.Stop()
 			return nil, err
 		}
 		s3dir = s.tmp
 	} else if err := os.MkdirAll(s3dir, 0o755); err != nil {
-		s.Stop()
 		return nil, err
 	}
-	s3port, err := freePort()
-	if err != nil {
-		s.Stop()
-		return nil, err
-	}
-	if err := s.spawn(logs, o.Root, "node", nodeArgs(o.Root, s3Script(o.Root), append([]string{s3dir, strconv.Itoa(s3port)}, o.Buckets...)...)...); err != nil {
-		s.Stop()
-		return nil, err
-	}
-	s.DynamoDB = fmt.Sprintf("http://127.0.0.1:%d", dport)
-	s.SES = fmt.Sprintf("http://127.0.0.1:%d", sport)
-	s.S3 = fmt.Sprintf("http://127.0.0.1:%d", s3port)
-	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	for _, u := range []string{s.DynamoDB, s.SES + "/store", s.S3} {
-		if err := waitHTTP(wctx, u); err != nil {
+	s3 := emulator{name: "the S3 emulator", dir: o.Root, cmd: "node", args: func(port int) []string {
+		return nodeArgs(o.Root, s3Script(o.Root), append([]string{s3dir, strconv.Itoa(port)}, o.Buckets...)...)
+	}}
+	all := []emulator{dynamo, ses, s3}
+	urls := make([]string, len(all))
+	procs := make([]*proc, len(all))
+	for i, e := range all {
+		var err error
+		if urls[i], procs[i], err = s.launch(logs, e); err != nil {
 			s.Stop()
-			return nil, fmt.Errorf("emulator at %s did not start: %w", u, err)
+			return nil, err
 		}
 	}
+	wctx, cancel := context.WithTimeout(ctx, startLimit)
+	defer cancel()
+	for i, e := range all {
+		for try := 1; ; try++ {
+			err := waitHTTP(wctx, urls[i]+e.probe, procs[i].exited)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, errExited) || try == startTries {
+				s.Stop()
+				return nil, fmt.Errorf("%s at %s did not start: %w%s", e.name, urls[i], err, procs[i].out.last())
+			}
+			if urls[i], procs[i], err = s.launch(logs, e); err != nil {
+				s.Stop()
+				return nil, err
+			}
+		}
+	}
+	s.DynamoDB, s.SES, s.S3 = urls[0], urls[1], urls[2]
 	return s, nil
 }
 
-func (s *Stack) spawn(logs io.Writer, dir, name string, args ...string) error {
+// launch starts e on a free port and returns its endpoint.
+func (s *Stack) launch(logs io.Writer, e emulator) (string, *proc, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := s.spawn(logs, e.dir, e.cmd, e.args(port)...)
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", port), p, nil
+}
+
+func (s *Stack) spawn(logs io.Writer, dir, name string, args ...string) (*proc, error) {
+	p := &proc{exited: make(chan struct{}), out: &tail{}}
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(logs, p.out), io.MultiWriter(logs, p.out)
 	// Own process group, so Stop takes down anything the emulator forked.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", name, err)
+		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	s.procs = append(s.procs, cmd)
-	return nil
+	p.cmd = cmd
+	go func() {
+		_ = cmd.Wait()
+		close(p.exited)
+	}()
+	s.procs = append(s.procs, p)
+	return p, nil
 }
 
 // Stop ends the emulators: SIGTERM, then SIGKILL after a grace period.
 func (s *Stack) Stop() {
 	for _, p := range s.procs {
-		_ = syscall.Kill(-p.Process.Pid, syscall.SIGTERM)
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	}
-	done := make(chan struct{})
-	go func() {
-		for _, p := range s.procs {
-			_ = p.Wait()
+	grace := time.After(5 * time.Second)
+	for _, p := range s.procs {
+		select {
+		case <-p.exited:
+		case <-grace:
+			for _, q := range s.procs {
+				_ = syscall.Kill(-q.cmd.Process.Pid, syscall.SIGKILL)
+			}
+			<-p.exited
 		}
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		for _, p := range s.procs {
-			_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
-		}
-		<-done
 	}
 	s.procs = nil
 	if s.tmp != "" {
 		_ = os.RemoveAll(s.tmp)
 		s.tmp = ""
 	}
+}
+
+// tail keeps the end of an emulator's output, for the error when it does
+// not start.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailSize = 2000
+
+func (t *tail) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, b...)
+	if len(t.buf) > tailSize {
+		t.buf = t.buf[len(t.buf)-tailSize:]
+	}
+	return len(b), nil
+}
+
+func (t *tail) last() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.buf) == 0 {
+		return ""
+	}
+	return "; its output ends:\n" + string(t.buf)
 }
 
 func freePort() (int, error) {
@@ -221,8 +292,12 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// waitHTTP polls until the URL answers with any HTTP status.
-func waitHTTP(ctx context.Context, u string) error {
+// errExited: the emulator's process ended before it answered.
+var errExited = errors.New("its process exited")
+
+// waitHTTP polls until the URL answers with any HTTP status, ctx ends,
+// or exited is closed (the process is gone: waiting longer is in vain).
+func waitHTTP(ctx context.Context, u string, exited <-chan struct{}) error {
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		resp, err := http.DefaultClient.Do(req)
@@ -231,6 +306,8 @@ func waitHTTP(ctx context.Context, u string) error {
 			return nil
 		}
 		select {
+		case <-exited:
+			return errExited
 		case <-ctx.Done():
 			return err
 		case <-time.After(100 * time.Millisecond):
