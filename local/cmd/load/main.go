@@ -91,6 +91,12 @@ type options struct {
 	// machine must not turn a late answer into "no answer" — a request
 	// that never ends is caught by go test's -timeout instead.
 	answerTimeout time.Duration
+	// functionTimeout, when set, replaces every function's Timeout from
+	// the template (the deadline the local gateway gives each
+	// invocation): the test's mode, for the same reason. On a loaded
+	// machine under -race, 40 captures at once took over capture's 10 s,
+	// and one cut off by its deadline answers 5xx, a lead stored or not.
+	functionTimeout time.Duration
 }
 
 // result is what a run saw: per idempotency key, a lead is acknowledged
@@ -144,6 +150,11 @@ func run(ctx context.Context, endpoints config.AWS, o options) (result, error) {
 	tm, err := sam.Load(filepath.Join(root, "template.yaml"))
 	if err != nil {
 		return result{}, err
+	}
+	if o.functionTimeout > 0 {
+		for i := range tm.Functions {
+			tm.Functions[i].Timeout = int(o.functionTimeout / time.Second)
+		}
 	}
 	c, err := testenv.NewSDK(ctx, endpoints)
 	if err != nil {
