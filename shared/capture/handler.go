@@ -304,7 +304,10 @@ func (h *Handler) errorResponse(status int, err error, reqID string, isForm bool
 	}
 	if isForm {
 		// Nothing to fix in the answers: send them again in a while.
-		p.Error = "Something went wrong on our side. Your answers were not stored: please send the form again in a minute."
+		// A write cut off by its deadline may still have committed: the
+		// page cannot say it was not stored; sending it again is safe
+		// (the same _idem, or a repeat post merged into the lead).
+		p.Error = "Something went wrong on our side. Your answers may not have been stored: please send the form again in a minute (a form sent twice is never stored twice)."
 		return httpapi.Page(status, h.notSentPage(p, req, false), errorPolicy, cors)
 	}
 	return httpapi.JSON(status, p, cors)
@@ -321,10 +324,13 @@ func logError(err error) []any {
 	return []any{"error", err.Error()}
 }
 
-// publicMessage never leaks internal error text on 5xx.
+// publicMessage never leaks internal error text on 5xx. A 5xx cannot
+// say the lead was not stored (a write cut off by the deadline or the
+// network may have committed), only that a retry with the same key is
+// safe: it answers as the first post did, stored once.
 func publicMessage(status int, err error) string {
 	if status >= 500 {
-		return "internal error: the lead was not stored, please retry"
+		return "internal error: the lead may not have been stored; retry with the same Idempotency-Key (it is stored once)"
 	}
 	return err.Error()
 }
