@@ -193,12 +193,79 @@ type Result struct {
 // not found again; the customer lists still listing the address are
 // unlisted).
 func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
-	now := s.Clock()
 	norm, reason := lead.NormaliseEmail(email)
 	if reason != "" {
 		return Result{}, invalidEmail(reason)
 	}
-	hash := lead.HashEmail(norm)
+	return s.erase(ctx, lead.HashEmail(norm), nil, "")
+}
+
+// ErrKept is a retention erasure that found the lead no longer past
+// retention (activity since the sweep read it), or the address's lead
+// another one than the sweep read: nothing was erased.
+var ErrKept = errors.New("kept: no longer past retention")
+
+// EraseRetained erases a lead the retention sweep found past retention:
+// the erasure a request runs for its address (l.EmailHash), so there is
+// one way personal data is removed — the timeline and profile
+// anonymised, the claim deleted, the address suppressed, the stored
+// export deleted, the customer lists rewritten, counters untouched. Its
+// erased event says why (reason "retention"). still checks the lead
+// again as the erasure reads it, before it records anything and at each
+// attempt of the write: a lead with activity since the sweep read it is
+// kept (false, no error). Stopped by its deadline after the lead was
+// erased, it returns ErrUnfinished with unfinished set: FinishErasure
+// with it does the rest (the customer lists), as a request run again
+// would.
+func (s *Service) EraseRetained(ctx context.Context, l lead.Lead, still func(lead.Lead) bool) (erased bool, unfinished string, err error) {
+	if l.EmailHash == "" || l.Erased {
+		return false, "", nil
+	}
+	keep := func(cur lead.Lead) bool { return cur.ID != l.ID || cur.Erased || !still(cur) }
+	// Before the erasure records itself (which takes the address out of
+	// the day's customer lists and stored exports): a lead it would then
+	// keep must not lose those.
+	switch cur, err := s.Store.LeadByEmail(ctx, l.EmailHash); {
+	case errors.Is(err, lead.ErrNotFound):
+		return false, "", nil
+	case err != nil:
+		return false, "", err
+	case keep(cur):
+		return false, "", nil
+	}
+	res, err := s.erase(ctx, l.EmailHash, keep, ReasonRetention)
+	switch {
+	case errors.Is(err, ErrKept):
+		return false, "", nil
+	case err != nil && res.Erased:
+		return true, l.EmailHash, err
+	}
+	return res.Erased, "", err
+}
+
+// FinishErasure finishes a retention erasure EraseRetained left
+// unfinished (its unfinished value: the address's hash): the lead is
+// erased, the customer lists still listing the address are rewritten.
+func (s *Service) FinishErasure(ctx context.Context, unfinished string) error {
+	_, err := s.erase(ctx, unfinished, func(lead.Lead) bool { return true }, ReasonRetention)
+	if errors.Is(err, ErrKept) {
+		// A new lead of the address since: it is not past retention, and
+		// its address stays listed where its exports put it.
+		return nil
+	}
+	return err
+}
+
+// ReasonRetention is the reason of a retention erasure's erased event
+// (and so of the lead.erased it publishes); a request's has none.
+const ReasonRetention = "retention"
+
+// erase is the erasure of the address whose hash is given. keep, when
+// set, is asked about the lead as each attempt of the write reads it: true
+// stops the erasure with ErrKept before anything of the lead is changed.
+// reason goes into the erased event ("" for a request).
+func (s *Service) erase(ctx context.Context, hash string, keep func(lead.Lead) bool, reason string) (Result, error) {
+	now := s.Clock()
 	if lead.NearDeadline(ctx, Margin) {
 		return Result{EmailHash: hash}, ErrUnfinished
 	}
@@ -245,13 +312,27 @@ func (s *Service) Erase(ctx context.Context, email string) (Result, error) {
 	}
 	byEmail := func(ctx context.Context, _ string) (lead.Lead, error) { return s.Store.LeadByEmail(ctx, hash) }
 	l, err := lead.UpdateWith(ctx, byEmail, erase, hash, func(l *lead.Lead) (lead.Change, error) {
+		if keep != nil && keep(*l) {
+			return lead.Change{}, ErrKept
+		}
 		*l = Anonymise(*l, now)
 		// The erasure is published (lead.erased) so systems that copied
 		// the person's data delete it too.
-		return lead.Change{At: now, Events: []lead.Event{{At: now, Kind: lead.EventErased, ID: ids.New(now)}}}, nil
+		ev := lead.Event{At: now, Kind: lead.EventErased, ID: ids.New(now)}
+		if reason != "" {
+			ev.Data = map[string]any{"reason": reason}
+		}
+		return lead.Change{At: now, Events: []lead.Event{ev}}, nil
 	})
 	res := Result{EmailHash: hash}
 	switch {
+	case errors.Is(err, ErrKept):
+		return res, err
+	case errors.Is(err, lead.ErrNotFound) && keep != nil:
+		// A retention erasure whose lead went meanwhile (erased on
+		// request, or by this erasure's earlier run: FinishErasure): that
+		// erasure suppressed the address; the customer lists are
+		// unlisted below.
 	case errors.Is(err, lead.ErrNotFound):
 		// No lead (or another request erased it first): the hash is still
 		// suppressed, so the address is not mailed if it ever arrives.

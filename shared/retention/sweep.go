@@ -25,9 +25,12 @@ type Store interface {
 // Eraser erases one lead found past retention: the erasure a data
 // subject's request runs, for the lead's address. still is the policy's
 // check again, on the lead as the erasure reads it: a lead that had
-// activity since the sweep read it is kept (erased false, no error).
+// activity since the sweep read it is kept (erased false, no error). An
+// erasure its deadline stopped after the lead was erased returns what
+// FinishErasure needs to do the rest (unfinished) with its error.
 type Eraser interface {
-	EraseRetained(ctx context.Context, l lead.Lead, still func(lead.Lead) bool) (erased bool, err error)
+	EraseRetained(ctx context.Context, l lead.Lead, still func(lead.Lead) bool) (erased bool, unfinished string, err error)
+	FinishErasure(ctx context.Context, unfinished string) error
 }
 
 // State is where a pass over the table stands, kept between runs: a pass
@@ -44,6 +47,10 @@ type State struct {
 	// finished.
 	Erased int `json:"erased"`
 	Passes int `json:"passes"`
+	// Unfinished are erasures a deadline stopped after their lead was
+	// erased (Eraser's unfinished values): the next run finishes them
+	// first, and drops them.
+	Unfinished []string `json:"unfinished,omitempty"`
 }
 
 // PassInterval is how long after a pass reached the table's end the next
@@ -96,6 +103,11 @@ func (s *Sweep) Run(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	if len(st.Unfinished) > 0 {
+		if err := s.finish(ctx, &st); err != nil {
+			return sum, s.end(ctx, st, sum, err)
+		}
+	}
 	if st.After == "" && !st.PassDoneAt.IsZero() && now.Sub(st.PassDoneAt) < PassInterval {
 		sum.Waiting = true
 		s.Log.Info("retention", "waiting", true, "passDoneAt", st.PassDoneAt)
@@ -126,8 +138,18 @@ func (s *Sweep) Run(ctx context.Context) (Summary, error) {
 				st.After = l.ID
 				continue
 			}
-			erased, err := s.Eraser.EraseRetained(ctx, l, still)
+			erased, unfinished, err := s.Eraser.EraseRetained(ctx, l, still)
 			switch {
+			case err != nil && unfinished != "":
+				// The lead is erased; what is left (the customer lists)
+				// the next run finishes first.
+				sum.Erased++
+				st.Erased++
+				st.Unfinished = append(st.Unfinished, unfinished)
+				s.Log.Info("retention", "leadId", l.ID, "erased", true, "reason", "retention", "finished", false,
+					"lastActivity", v.LastActivity.UTC().Format(time.DateOnly), "stage", string(l.Stage))
+				st.After = l.ID
+				stopped = true
 			case err != nil && lead.NearDeadline(ctx, Margin):
 				// Stopped by the deadline mid-erasure: the next run
 				// starts with this lead and finishes it.
@@ -162,6 +184,27 @@ func (s *Sweep) Run(ctx context.Context) (Summary, error) {
 		}
 	}
 	return sum, s.end(ctx, st, sum, nil)
+}
+
+// finish finishes the erasures a run before left unfinished, dropping
+// each done from st (saved).
+func (s *Sweep) finish(ctx context.Context, st *State) error {
+	for len(st.Unfinished) > 0 {
+		if lead.NearDeadline(ctx, Margin) {
+			return nil
+		}
+		if err := s.Eraser.FinishErasure(ctx, st.Unfinished[0]); err != nil {
+			if lead.NearDeadline(ctx, Margin) {
+				return nil
+			}
+			return fmt.Errorf("retention: finishing an erasure: %w", err)
+		}
+		st.Unfinished = st.Unfinished[1:]
+		if err := s.Store.SaveSweepState(ctx, *st); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // end logs the run's summary line and says how it ended.

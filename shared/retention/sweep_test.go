@@ -45,12 +45,21 @@ type memEraser struct {
 	fail  map[string]bool
 	touch map[string]time.Time
 	after func()
+	// cut names leads whose erasure stops after the lead's write (the
+	// customer lists left); finished lists what FinishErasure got.
+	cut      map[string]bool
+	finished []string
 }
 
-func (e *memEraser) EraseRetained(_ context.Context, l lead.Lead, still func(lead.Lead) bool) (bool, error) {
+func (e *memEraser) FinishErasure(_ context.Context, unfinished string) error {
+	e.finished = append(e.finished, unfinished)
+	return nil
+}
+
+func (e *memEraser) EraseRetained(_ context.Context, l lead.Lead, still func(lead.Lead) bool) (bool, string, error) {
 	e.calls = append(e.calls, l.ID)
 	if e.fail[l.ID] {
-		return false, errors.New("throttled")
+		return false, "", errors.New("throttled")
 	}
 	i := slices.IndexFunc(e.m.leads, func(x lead.Lead) bool { return x.ID == l.ID })
 	cur := e.m.leads[i]
@@ -59,13 +68,16 @@ func (e *memEraser) EraseRetained(_ context.Context, l lead.Lead, still func(lea
 		e.m.leads[i] = cur
 	}
 	if !still(cur) {
-		return false, nil
+		return false, "", nil
 	}
 	e.m.leads[i].Erased = true
 	if e.after != nil {
 		e.after()
 	}
-	return true, nil
+	if e.cut[l.ID] {
+		return true, "hash-" + l.ID, errors.New("not finished before the request's deadline")
+	}
+	return true, "", nil
 }
 
 // movable is a context whose deadline a test moves.
@@ -148,5 +160,25 @@ func TestSweepOffReadsNothing(t *testing.T) {
 	s := &Sweep{Policy: Days(0), Store: m, Eraser: er, Clock: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if sum, err := s.Run(context.Background()); err != nil || sum.Examined != 0 || len(er.calls) != 0 || m.saves != 0 {
 		t.Fatalf("off: %+v, %v, %d saves", sum, err, m.saves)
+	}
+}
+
+// TestSweepFinishesAnErasureItsDeadlineCut: an erasure stopped after its
+// lead was written (the customer lists left) is not found again by the
+// scan (the lead is erased): the run keeps what finishes it, and the next
+// run finishes it before anything else.
+func TestSweepFinishesAnErasureItsDeadlineCut(t *testing.T) {
+	now := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
+	old := now.Add(-800 * Day)
+	m := &memStore{leads: []lead.Lead{{ID: "a", CreatedAt: old}, {ID: "b", CreatedAt: old}}}
+	er := &memEraser{m: m, cut: map[string]bool{"a": true}}
+	s := &Sweep{Policy: Days(730), Store: m, Eraser: er, Clock: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	sum, err := s.Run(context.Background())
+	if err != nil || sum.Erased != 1 || sum.Finished || fmt.Sprint(m.state.Unfinished) != "[hash-a]" || m.state.After != "a" {
+		t.Fatalf("cut run: %+v, %v, state %+v", sum, err, m.state)
+	}
+	sum, err = s.Run(context.Background())
+	if err != nil || sum.Erased != 1 || !sum.Finished || len(m.state.Unfinished) != 0 || fmt.Sprint(er.finished) != "[hash-a]" {
+		t.Fatalf("next run: %+v, %v, state %+v, finished %v", sum, err, m.state, er.finished)
 	}
 }
