@@ -154,7 +154,7 @@ func TestDeployCheckCatchesMistakes(t *testing.T) {
 		"      MetricName: IteratorAge\n", "      MetricName: IteratorAgeMilliseconds\n",
 		"like sales@yourdomain.com.\n", "like sales@yourdomain.com.\n    Default: sales@example.com\n",
 		"without subscribers.\n    Default: \"\"\n", "without subscribers.\n    Default: ops@example.com\n",
-		"      Timeout: 29\n      Environment:\n        Variables:\n          # An erasure", "      Timeout: 60\n      Environment:\n        Variables:\n          # An erasure",
+		"      Timeout: 29\n      # A failed retention run", "      Timeout: 60\n      # A failed retention run",
 		"    - [Capture, Track, Unsubscribe, Feedback, SesEvents, Publisher, Privacy, Reports, Segments]\n    - ${Name}ErrorLogsFilter:",
 		"    - [Capture, Track, Feedback, SesEvents, Publisher, Privacy, Reports, Segments]\n    - ${Name}ErrorLogsFilter:",
 		`FilterPattern: '{ $.level = "ERROR" }'`, `FilterPattern: '{ $.level = "error" }'`,

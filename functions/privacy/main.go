@@ -1,5 +1,6 @@
 // Command privacy is the IAM-authorised admin Lambda for data-subject
-// requests: export everything held about an address, or erase it.
+// requests — export everything held about an address, or erase it — and
+// the scheduled retention sweep, which erases idle leads the same way.
 package main
 
 import (
@@ -14,6 +15,6 @@ import (
 
 func main() {
 	app.Main("privacy", func(ctx context.Context, cfg config.Privacy, aws awsclients.Base, env app.Env) (app.Handlers, error) {
-		return app.HTTP(privacyfn.New(cfg, awsclients.NewDynamoDB(aws), s3store.Open(s3store.NewClient(aws), cfg.Bucket), env), nil)
+		return privacyfn.Handlers(cfg, awsclients.NewDynamoDB(aws), s3store.Open(s3store.NewClient(aws), cfg.Bucket), env)
 	})
 }

@@ -217,6 +217,10 @@ type Privacy struct {
 	// is privacy.InlineLimit (5 MB, within Lambda's 6 MB answer). Tests
 	// and the local stack lower it to show a stored export.
 	InlineLimit int `env:"EXPORT_INLINE_LIMIT" optional:"true" local:"true"`
+	// RetentionDays is how many days a lead may stay without activity
+	// before the retention sweep erases it (package retention); 0 keeps
+	// leads until erased on request.
+	RetentionDays int `env:"LEAD_RETENTION_DAYS" param:"LeadRetentionDays"`
 }
 
 // Reports is the reports function's configuration: the dashboard and
