@@ -142,14 +142,18 @@ func (s *Sweep) Run(ctx context.Context) (Summary, error) {
 			switch {
 			case err != nil && unfinished != "":
 				// The lead is erased; what is left (the customer lists)
-				// the next run finishes first.
+				// the next run finishes first. Not cut by the deadline
+				// (the bucket failing), the run goes on and says so.
 				sum.Erased++
 				st.Erased++
 				st.Unfinished = append(st.Unfinished, unfinished)
 				s.Log.Info("retention", "leadId", l.ID, "erased", true, "reason", "retention", "finished", false,
 					"lastActivity", v.LastActivity.UTC().Format(time.DateOnly), "stage", string(l.Stage))
 				st.After = l.ID
-				stopped = true
+				if stopped = lead.NearDeadline(ctx, Margin); !stopped {
+					sum.Failed++
+					s.Log.Error("retention", "leadId", l.ID, "finished", false, "error", err.Error())
+				}
 			case err != nil && lead.NearDeadline(ctx, Margin):
 				// Stopped by the deadline mid-erasure: the next run
 				// starts with this lead and finishes it.

@@ -166,19 +166,37 @@ func TestSweepOffReadsNothing(t *testing.T) {
 // TestSweepFinishesAnErasureItsDeadlineCut: an erasure stopped after its
 // lead was written (the customer lists left) is not found again by the
 // scan (the lead is erased): the run keeps what finishes it, and the next
-// run finishes it before anything else.
+// run finishes it before anything else. Cut by the deadline, the run
+// stops there; failing otherwise (the bucket), the run goes on and fails.
 func TestSweepFinishesAnErasureItsDeadlineCut(t *testing.T) {
 	now := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
 	old := now.Add(-800 * Day)
-	m := &memStore{leads: []lead.Lead{{ID: "a", CreatedAt: old}, {ID: "b", CreatedAt: old}}}
-	er := &memEraser{m: m, cut: map[string]bool{"a": true}}
-	s := &Sweep{Policy: Days(730), Store: m, Eraser: er, Clock: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	sum, err := s.Run(context.Background())
-	if err != nil || sum.Erased != 1 || sum.Finished || fmt.Sprint(m.state.Unfinished) != "[hash-a]" || m.state.After != "a" {
-		t.Fatalf("cut run: %+v, %v, state %+v", sum, err, m.state)
-	}
-	sum, err = s.Run(context.Background())
-	if err != nil || sum.Erased != 1 || !sum.Finished || len(m.state.Unfinished) != 0 || fmt.Sprint(er.finished) != "[hash-a]" {
-		t.Fatalf("next run: %+v, %v, state %+v, finished %v", sum, err, m.state, er.finished)
+	for _, deadline := range []bool{true, false} {
+		t.Run(fmt.Sprintf("deadline %v", deadline), func(t *testing.T) {
+			m := &memStore{leads: []lead.Lead{{ID: "a", CreatedAt: old}, {ID: "b", CreatedAt: old}}}
+			er := &memEraser{m: m, cut: map[string]bool{"a": true}}
+			ctx := &movable{Context: context.Background(), dl: time.Now().Add(time.Hour)}
+			if deadline {
+				er.after = func() { ctx.dl = time.Now().Add(Margin / 2) }
+			}
+			s := &Sweep{Policy: Days(730), Store: m, Eraser: er, Clock: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			sum, err := s.Run(ctx)
+			wantErased, wantDone := 1, false
+			if !deadline {
+				wantErased, wantDone = 2, true
+			}
+			if (err != nil) != !deadline || (err != nil && !errors.Is(err, ErrFailed)) || sum.Erased != wantErased || sum.Finished != wantDone ||
+				fmt.Sprint(m.state.Unfinished) != "[hash-a]" {
+				t.Fatalf("cut run: %+v, %v, state %+v", sum, err, m.state)
+			}
+			er.after = nil
+			sum, err = s.Run(context.Background())
+			if err != nil || len(m.state.Unfinished) != 0 || fmt.Sprint(er.finished) != "[hash-a]" {
+				t.Fatalf("next run: %+v, %v, state %+v, finished %v", sum, err, m.state, er.finished)
+			}
+			if deadline && (sum.Erased != 1 || !sum.Finished) {
+				t.Fatalf("next run: %+v: want b erased and the pass done", sum)
+			}
+		})
 	}
 }
