@@ -94,9 +94,10 @@ func TestRetentionSweepErasesIdleLeadsOnly(t *testing.T) {
 		if _, err := st.LeadByEmail(ctx, lead.HashEmail(addr(name))); !errors.Is(err, lead.ErrNotFound) {
 			t.Fatalf("%s's address still leads to a lead: %v", name, err)
 		}
-		// Never mailed again: its address is on the suppression list.
-		if ok, _ := st.Suppressed(ctx, lead.HashEmail(addr(name))); !ok {
-			t.Fatalf("%s's address is not suppressed", name)
+		// Nobody asked not to be mailed: unlike a request's erasure,
+		// retention leaves the address off the suppression list.
+		if ok, err := st.Suppressed(ctx, lead.HashEmail(addr(name))); ok || err != nil {
+			t.Fatalf("%s's address after its retention erasure: suppressed %v, %v", name, ok, err)
 		}
 		tl, _ := st.Timeline(ctx, ids[name])
 		reason := any(nil)
@@ -140,4 +141,13 @@ func TestRetentionSweepErasesIdleLeadsOnly(t *testing.T) {
 		t.Fatalf("the next pass:\n%s", next)
 	}
 	untouched("after the next pass")
+
+	// Years later the person comes back and fills in a form: a new lead,
+	// which marketing may mail (the address is not suppressed).
+	capNow, _, _ := buildAt(t, "capture", nil, time.Now, table)
+	accepted(t)(capNow.HTTP(ctx, jsonLead(coldBody(addr("idle1")))))
+	back, err := st.LeadByEmail(ctx, lead.HashEmail(addr("idle1")))
+	if err != nil || back.ID == ids["idle1"] || back.Erased || back.Suppressed != "" {
+		t.Fatalf("the person back after the retention erasure: %+v, %v", back, err)
+	}
 }

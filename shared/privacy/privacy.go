@@ -32,10 +32,11 @@ type Store interface {
 	// data, with it removed; the others are left as they are), then — last, so
 	// an interrupted erasure can simply be run again — writes the
 	// anonymised profile with ch's new events, deletes the email claim
-	// and suppresses the hash (l.EmailHash). The profile is written
+	// and, with suppress, suppresses the hash (l.EmailHash; without it an
+	// entry the address has stays as it is). The profile is written
 	// without the hash and the list entry names no lead: anyone who knows
 	// the address computes the hash, and must find nothing it kept.
-	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error
+	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change, suppress bool) error
 	// SuppressHash suppresses an address no lead is known for.
 	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
 	// RecordErasure records, first, that the address is being erased,
@@ -308,7 +309,12 @@ func (s *Service) erase(ctx context.Context, hash string, keep func(lead.Lead) b
 			}
 		}
 		anonymised = len(tl)
-		return s.Store.Erase(ctx, anon, events, ch)
+		// A request suppresses the address (the person asked to be
+		// forgotten: never mailed again); retention does not (nobody
+		// asked, and a person who comes back and opts in again is a new
+		// lead marketing may mail), keeping an unsubscribe's or a
+		// bounce's entry as it was.
+		return s.Store.Erase(ctx, anon, events, ch, reason != ReasonRetention)
 	}
 	byEmail := func(ctx context.Context, _ string) (lead.Lead, error) { return s.Store.LeadByEmail(ctx, hash) }
 	l, err := lead.UpdateWith(ctx, byEmail, erase, hash, func(l *lead.Lead) (lead.Change, error) {

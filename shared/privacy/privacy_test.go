@@ -214,7 +214,9 @@ type failing struct {
 	err error
 }
 
-func (f failing) Erase(context.Context, lead.Lead, []lead.Event, lead.Change) error { return f.err }
+func (f failing) Erase(context.Context, lead.Lead, []lead.Event, lead.Change, bool) error {
+	return f.err
+}
 
 func TestRefusals(t *testing.T) {
 	for _, tc := range []struct {
@@ -291,7 +293,7 @@ type racingErase struct {
 	raced bool
 }
 
-func (r *racingErase) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error {
+func (r *racingErase) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change, suppress bool) error {
 	if !r.raced {
 		r.raced = true
 		if _, err := lead.Update(ctx, r.Store, l.ID, func(o *lead.Lead) (lead.Change, error) {
@@ -301,7 +303,7 @@ func (r *racingErase) Erase(ctx context.Context, l lead.Lead, events []lead.Even
 			return err
 		}
 	}
-	return r.Store.Erase(ctx, l, events, ch)
+	return r.Store.Erase(ctx, l, events, ch, suppress)
 }
 
 // An erasure is the lead's read-modify-write like any other: a write that

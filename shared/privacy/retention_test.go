@@ -11,8 +11,11 @@ import (
 )
 
 // TestEraseRetainedIsTheErasure: the retention sweep's erasure of a lead
-// is the request's — personal data gone, address suppressed, customer
-// lists rewritten, counters kept — and its erased event says why.
+// is the request's — personal data gone, customer lists rewritten,
+// counters kept — and its erased event says why. Unlike a request's, it
+// does not put the address on the suppression list: nobody asked not to
+// be mailed, and a person who comes back years later and opts in again
+// is a new lead marketing may nurture.
 func TestEraseRetainedIsTheErasure(t *testing.T) {
 	st := seed(t)
 	h, _ := newHandler(t, st)
@@ -25,7 +28,7 @@ func TestEraseRetainedIsTheErasure(t *testing.T) {
 		t.Fatalf("EraseRetained = %v, %q, %v", erased, unfinished, err)
 	}
 	ex := decode[Export](t, do(t, h, "POST /admin/export", `{"email":"ann@acme.example"}`))
-	if ex.Found || !ex.Suppressed || ex.Suppression.Reason != "erasure" {
+	if ex.Found || ex.Suppressed {
 		t.Fatalf("export after the retention erasure = %+v", ex)
 	}
 	if bucket.m["segments/demo/2031-03-10.csv"] != customerlist.Header {
@@ -81,5 +84,31 @@ func TestEraseRetainedKeepsALeadNoLongerDue(t *testing.T) {
 				t.Fatal("a kept lead's address was recorded as erased")
 			}
 		})
+	}
+}
+
+// TestEraseRetainedKeepsTheAddressesOwnSuppression: a lead that had
+// unsubscribed stays unsubscribed after its retention erasure (the entry
+// keeps its reason; a returning person is still not mailed until it
+// opts in again by the double opt-in, as before).
+func TestEraseRetainedKeepsTheAddressesOwnSuppression(t *testing.T) {
+	st := seed(t)
+	h, _ := newHandler(t, st)
+	ctx := context.Background()
+	unsubscribe := func(ctx context.Context, l lead.Lead, ch lead.Change) error {
+		return st.Suppress(ctx, l, ch, "unsubscribe")
+	}
+	if _, err := lead.UpdateWith(ctx, st.Lead, unsubscribe, "L1", func(*lead.Lead) (lead.Change, error) {
+		return lead.Change{At: t0.Add(time.Minute)}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := st.Lead(ctx, "L1")
+	if erased, _, err := h.Service.EraseRetained(ctx, l, func(lead.Lead) bool { return true }); err != nil || !erased {
+		t.Fatalf("EraseRetained = %v, %v", erased, err)
+	}
+	ex := decode[Export](t, do(t, h, "POST /admin/export", `{"email":"ann@acme.example"}`))
+	if ex.Found || !ex.Suppressed || ex.Suppression.Reason != "unsubscribe" {
+		t.Fatalf("export after the retention erasure of an unsubscribed lead = %+v", ex)
 	}
 }

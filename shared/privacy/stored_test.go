@@ -127,7 +127,7 @@ func TestAnErasureDeletesTheStoredExport(t *testing.T) {
 // failingErase fails the lead's erasure write.
 type failingErase struct{ Store }
 
-func (f failingErase) Erase(context.Context, lead.Lead, []lead.Event, lead.Change) error {
+func (f failingErase) Erase(context.Context, lead.Lead, []lead.Event, lead.Change, bool) error {
 	return fmt.Errorf("dynamodb: throttled")
 }
 

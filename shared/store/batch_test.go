@@ -48,7 +48,7 @@ func TestErasureBacksOffOnAThrottledTable(t *testing.T) {
 	}
 	anon := lead.Lead{ID: "L1", EmailHash: l.EmailHash, Stage: lead.StageNew, Erased: true, Version: 2}
 	events := []lead.Event{{At: t0, Kind: lead.EventCaptured, ID: "e1"}}
-	if err := st.Erase(ctx, anon, events, lead.Change{At: t0.Add(time.Hour)}); err != nil {
+	if err := st.Erase(ctx, anon, events, lead.Change{At: t0.Add(time.Hour)}, true); err != nil {
 		t.Fatalf("erase on a table throttled for three batches: %v", err)
 	}
 	if want := []time.Duration{25 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}; !slices.Equal(pauses, want) {
@@ -71,7 +71,7 @@ func TestErasureBacksOffOnAThrottledTable(t *testing.T) {
 	if err := st2.CreateLead(ctx, l, lead.Change{At: t0, Events: []lead.Event{{At: t0, Kind: lead.EventCaptured, ID: "e1"}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	err := st2.Erase(cctx, anon, events, lead.Change{At: t0.Add(time.Hour)})
+	err := st2.Erase(cctx, anon, events, lead.Change{At: t0.Add(time.Hour)}, true)
 	if !errors.Is(err, context.Canceled) || db2.calls.Load() != 10 {
 		t.Fatalf("erase on a table throttled for good: %v after %d batch writes", err, db2.calls.Load())
 	}

@@ -39,11 +39,12 @@ type contractStore interface {
 	NextTurn(ctx context.Context, team string) (int64, error)
 	Suppress(ctx context.Context, l lead.Lead, ch lead.Change, reason string) error
 	Suppressed(ctx context.Context, emailHash string) (bool, error)
+	Suppression(ctx context.Context, emailHash string) (reason string, at time.Time, err error)
 	SuppressHash(ctx context.Context, emailHash, reason string, at time.Time) error
 	RecordErasure(ctx context.Context, emailHash string, at time.Time) error
 	ErasedSince(ctx context.Context, emailHash string, since time.Time) (bool, error)
 	RecentSuppressions(ctx context.Context) ([]string, error)
-	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error
+	Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change, suppress bool) error
 	Count(ctx context.Context, campaign string, at time.Time, counters ...string) error
 	CampaignStats(ctx context.Context, campaign string, at time.Time) (map[string]int64, error)
 	Due(ctx context.Context, shard int, now time.Time, limit int) ([]lead.Lead, error)
@@ -462,7 +463,7 @@ var contractCases = []struct {
 		// An erasure removes touches never folded in.
 		c.must("deposit t4", c.s.Deposit(c.ctx, "L1", touch("T4", 4), nil))
 		cur := c.lead("before erase", "L1")
-		c.must("erase", c.s.Erase(c.ctx, bump(cur), anonymised(c.timeline("tl", "L1")), lead.Change{At: t0.Add(5 * time.Minute)}))
+		c.must("erase", c.s.Erase(c.ctx, bump(cur), anonymised(c.timeline("tl", "L1")), lead.Change{At: t0.Add(5 * time.Minute)}, true))
 		inbox, err = c.s.Inbox(c.ctx, "L1", 10)
 		c.must("inbox after erase err", err)
 		c.eq("inbox after erase", len(inbox), 0)
@@ -689,7 +690,7 @@ var contractCases = []struct {
 		// Stale: the profile, claim and suppression are refused, but the
 		// events were rewritten first (the adapter's batch writes are not
 		// part of the transaction; running the erasure again finishes it).
-		c.err("stale erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}), lead.ErrVersionConflict)
+		c.err("stale erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}, true), lead.ErrVersionConflict)
 		c.eq("events rewritten anyway", c.timeline("after stale erase", "L1"), anonEvents)
 		c.eq("profile kept", c.lead("profile after stale erase", "L1").Email, "ann@acme.example")
 		byEmail, err := c.s.LeadByEmail(c.ctx, l.EmailHash)
@@ -697,7 +698,7 @@ var contractCases = []struct {
 		c.eq("claim kept", byEmail.ID, "L1")
 		c.suppressed("not suppressed yet", l.EmailHash, false)
 		anon.Version = 3
-		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}))
+		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}, true))
 		got := c.lead("erased", "L1")
 		c.eq("erased profile", []any{got.Email, got.Erased, got.Version, got.Answers, got.Suppressed}, []any{"", true, 3, nil, "erasure"})
 		// The address's hash leads to nothing the erasure kept: the
@@ -709,9 +710,33 @@ var contractCases = []struct {
 		c.eq("timeline", c.timeline("after erase", "L1"), anonEvents)
 		c.stats("counters kept", "spring", t0, map[string]int64{"leads": 1, "email_click": 1})
 		anon.Version = 4
-		c.must("erase again", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(2 * time.Hour)}))
+		c.must("erase again", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(2 * time.Hour)}, true))
 		// The address is free again: a new lead can claim it.
 		c.must("new lead for the address", c.s.CreateLead(c.ctx, newLead("L2", "ann@acme.example", "spring", "", t0), lead.Change{At: t0}, nil))
+	}},
+	{"erasure without suppression (retention)", func(c *check) {
+		// Nobody asked not to be mailed: the claim goes, no list entry is
+		// added, and an entry the address had (its unsubscribe) stays as
+		// it was.
+		l := newLead("L1", "ann@acme.example", "spring", "", t0)
+		l2 := newLead("L2", "bob@acme.example", "spring", "", t0)
+		c.must("create L1", c.s.CreateLead(c.ctx, l, chg(t0, ev(t0, lead.EventCaptured, "e1"), "spring", "leads"), nil))
+		c.must("create L2", c.s.CreateLead(c.ctx, l2, chg(t0, ev(t0, lead.EventCaptured, "e2"), "spring", "leads"), nil))
+		c.must("unsubscribe L2", c.s.Suppress(c.ctx, bump(l2), chg(t0, ev(t0, "unsubscribed", "e3"), "spring", "unsubscribes"), "unsubscribe"))
+		anon := lead.Lead{ID: "L1", EmailHash: l.EmailHash, Stage: lead.StageNew, Erased: true, Version: 2}
+		c.must("erase L1", c.s.Erase(c.ctx, anon, anonymised(c.timeline("L1", "L1")), lead.Change{At: t0.Add(time.Hour)}, false))
+		got := c.lead("erased L1", "L1")
+		c.eq("erased L1", []any{got.Email, got.Erased, got.EmailHash, got.Suppressed}, []any{"", true, "", ""})
+		_, err := c.s.LeadByEmail(c.ctx, l.EmailHash)
+		c.err("L1's claim deleted", err, lead.ErrNotFound)
+		c.suppressed("L1 not suppressed", l.EmailHash, false)
+		anon2 := lead.Lead{ID: "L2", EmailHash: l2.EmailHash, Stage: lead.StageNew, Erased: true, Suppressed: "unsubscribe", Version: 3}
+		c.must("erase L2", c.s.Erase(c.ctx, anon2, anonymised(c.timeline("L2", "L2")), lead.Change{At: t0.Add(time.Hour)}, false))
+		reason, _, err := c.s.Suppression(c.ctx, l2.EmailHash)
+		c.must("L2's suppression", err)
+		c.eq("L2 still unsubscribed", reason, "unsubscribe")
+		// The address is free: a person who comes back is a new lead.
+		c.must("new lead for L1's address", c.s.CreateLead(c.ctx, newLead("L3", "ann@acme.example", "spring", "", t0.Add(2*time.Hour)), lead.Change{At: t0.Add(2 * time.Hour)}, nil))
 	}},
 	{"erasure before the stream recorded a put", func(c *check) {
 		l := newLead("L1", "ann@acme.example", "spring", "", t0)
@@ -720,7 +745,7 @@ var contractCases = []struct {
 		c.must("put", c.s.Put(c.ctx, bump(l), chg(t0.Add(time.Minute), ev(t0.Add(time.Minute), "nurture_email", "e2"), "spring", "nurture_sends")))
 		anonEvents := anonymised(c.timeline("timeline", "L1"))
 		anon := lead.Lead{ID: "L1", EmailHash: l.EmailHash, Stage: lead.StageNew, Erased: true, Version: 3}
-		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}))
+		c.must("erase", c.s.Erase(c.ctx, anon, anonEvents, lead.Change{At: t0.Add(time.Hour)}, true))
 		c.settle() // the stream now brings the put's record
 		c.eq("timeline", c.timeline("after erase", "L1"), anonEvents)
 		c.stats("the send still counts", "spring", t0, map[string]int64{"leads": 1, "nurture_sends": 1})

@@ -153,7 +153,7 @@ func (s *Store) SuppressHash(ctx context.Context, emailHash, reason string, at t
 // without the hash, the entry without the lead's id): anyone who knows
 // the address computes its hash, and must find nothing the erasure kept.
 // Run again after an interruption, it finishes the job.
-func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error {
+func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch lead.Change, suppress bool) error {
 	at, hash := ch.At, l.EmailHash
 	l.EmailHash = ""
 	if err := s.recordPending(ctx, l.ID); err != nil {
@@ -175,19 +175,23 @@ func (s *Store) Erase(ctx context.Context, l lead.Lead, events []lead.Event, ch 
 			return err
 		}
 	}
-	l.Suppressed = "erasure"
+	if suppress {
+		l.Suppressed = "erasure"
+	}
 	put, err := s.versioned(l)
 	if err != nil {
 		return err
 	}
-	sup, err := withKey(suppression{Reason: "erasure", At: at}, suppressPK(hash), skSuppress)
-	if err != nil {
-		return wrap("marshal suppression", err)
-	}
 	items := []types.TransactWriteItem{
 		{Put: put},
 		{Delete: &types.Delete{TableName: &s.table, Key: key(emailPK(hash), skEmail)}},
-		{Put: &types.Put{TableName: &s.table, Item: sup}},
+	}
+	if suppress {
+		sup, err := withKey(suppression{Reason: "erasure", At: at}, suppressPK(hash), skSuppress)
+		if err != nil {
+			return wrap("marshal suppression", err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: sup}})
 	}
 	rec, err := s.recorded(l.ID, ch.Events, nil, at)
 	if err != nil {

@@ -528,7 +528,7 @@ func (s *Store) RecentSuppressions(context.Context) ([]string, error) {
 // the adapter's batch writes), then writes the anonymised profile
 // (version check: lead.ErrVersionConflict), deletes the email claim and
 // suppresses the address, atomically.
-func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, ch lead.Change) error {
+func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, ch lead.Change, suppress bool) error {
 	at, hash := ch.At, l.EmailHash
 	l.EmailHash = "" // the profile keeps no link to the address, nor the list entry to the lead
 	s.mu.Lock()
@@ -541,7 +541,9 @@ func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, ch le
 		}
 		items[eventSK(ev)] = b
 	}
-	l.Suppressed = "erasure"
+	if suppress {
+		l.Suppressed = "erasure"
+	}
 	p, err := newProfile(l)
 	if err != nil {
 		return err
@@ -562,7 +564,9 @@ func (s *Store) Erase(_ context.Context, l lead.Lead, events []lead.Event, ch le
 	}
 	s.putProfile(p)
 	delete(s.emails, hash)
-	s.suppressed[hash] = suppression{reason: "erasure", at: at}
+	if suppress {
+		s.suppressed[hash] = suppression{reason: "erasure", at: at}
+	}
 	return nil
 }
 
