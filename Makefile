@@ -74,9 +74,8 @@ run: install $(LOCALBIN)/stack
 
 # The suite: every package against the emulators, shared/app's
 # integration tests as TEST_SHARDS (2) processes side by side, each with
-# its own emulators (local/test.sh says why and how); go vet and cfn-lint
-# run beside the suite's last processes.
-test: install
+# its own emulators (local/test.sh says why and how).
+test: install vet lint-template
 	GO=$(GO) TESTFLAGS='$(TESTFLAGS)' TEST_SHARDS=$(TEST_SHARDS) bash local/test.sh
 	$(MAKE) --no-print-directory crash
 	$(MAKE) --no-print-directory sim

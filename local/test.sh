@@ -6,11 +6,6 @@
 # emulators and itself used about a third of the two cores (326 CPU-s for 449 s):
 # the tests wait on requests, not on the CPU.
 #
-# go vet and cfn-lint (make vet lint-template, ~45 s in CI) wait for the
-# first process to end, then run beside the rest: before the suite they
-# kept both cores to themselves while nothing else ran, and at the start
-# the three processes' builds have the cores busy already.
-#
 # Each process writes to a log of its own; a log is printed whole when its
 # process ends (a failing run's lines stay together), and the script
 # fails when any of them failed. Then the whole run's IAM check: every
@@ -46,9 +41,6 @@ for k in $(seq 1 "$shards"); do
   start "shared-app-$k-of-$shards" "${stack[@]}" "${apart[@]}" LEADFLOW_SHARD="$k/$shards" LEADFLOW_IAM_DIR="$dir/iam" "${gotest[@]}" ./shared/app
 done
 
-checks=(make --no-print-directory GO="$GO" vet lint-template)
-checking=false
-
 failed=()
 while [ ${#pids[@]} -gt 0 ]; do
   wait -n -p done "${!pids[@]}"
@@ -58,11 +50,6 @@ while [ ${#pids[@]} -gt 0 ]; do
   echo "--- $name (exit $rc)"
   cat "$dir/$name.log"
   [ "$rc" = 0 ] || failed+=("$name")
-  if ! $checking; then
-    checking=true
-    echo "--- started: go vet ./... and cfn-lint template.yaml"
-    start vet-and-cfn-lint "${checks[@]}"
-  fi
 done
 
 if [ ${#failed[@]} -eq 0 ] && [ "$shards" -gt 1 ]; then
