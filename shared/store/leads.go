@@ -570,25 +570,43 @@ func (s *Store) get(ctx context.Context, pk, sk string, v any) error {
 // whole table: for offline tools (calibration from outcomes), never for a
 // request.
 func (s *Store) ScanLeads(ctx context.Context, fn func(lead.Lead) error) error {
-	p := dynamodb.NewScanPaginator(scanner{s.db}, &dynamodb.ScanInput{TableName: &s.table,
-		FilterExpression:          aws.String("SK = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(skProfile)}})
+	p := dynamodb.NewScanPaginator(scanner{s.db}, s.profileScan())
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return wrap("scan leads", err)
 		}
-		for _, item := range page.Items {
-			var l lead.Lead
-			if err := unmarshal(item, &l); err != nil {
-				return wrap("decode lead", err)
-			}
+		leads, err := decodeProfiles(page.Items)
+		if err != nil {
+			return err
+		}
+		for _, l := range leads {
 			if err := fn(l); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// profileScan is a Scan of the table that returns lead profiles only.
+func (s *Store) profileScan() *dynamodb.ScanInput {
+	return &dynamodb.ScanInput{TableName: &s.table,
+		FilterExpression:          aws.String("SK = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(skProfile)}}
+}
+
+// decodeProfiles decodes a scan page's profile items.
+func decodeProfiles(items []map[string]types.AttributeValue) ([]lead.Lead, error) {
+	out := make([]lead.Lead, 0, len(items))
+	for _, item := range items {
+		var l lead.Lead
+		if err := unmarshal(item, &l); err != nil {
+			return nil, wrap("decode lead", err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }
 
 // scanner exposes Scan when the client has it (the SDK client does).

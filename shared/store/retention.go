@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/retention"
@@ -34,9 +33,8 @@ const profileScanLimit = 500
 // of one lead sort before its profile (EVT#, INBOX# < PROFILE), and every
 // profile up to the page's end was returned, so nothing is skipped.
 func (s *Store) Profiles(ctx context.Context, after string) ([]lead.Lead, bool, error) {
-	in := &dynamodb.ScanInput{TableName: &s.table, Limit: aws.Int32(profileScanLimit),
-		FilterExpression:          aws.String("SK = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(skProfile)}}
+	in := s.profileScan()
+	in.Limit = aws.Int32(profileScanLimit)
 	if after != "" {
 		in.ExclusiveStartKey = key(leadPK(after), skProfile)
 	}
@@ -46,13 +44,9 @@ func (s *Store) Profiles(ctx context.Context, after string) ([]lead.Lead, bool, 
 		if err != nil {
 			return nil, false, wrap("scan profiles", err)
 		}
-		out := make([]lead.Lead, 0, len(page.Items))
-		for _, item := range page.Items {
-			var l lead.Lead
-			if err := unmarshal(item, &l); err != nil {
-				return nil, false, wrap("decode lead", err)
-			}
-			out = append(out, l)
+		out, err := decodeProfiles(page.Items)
+		if err != nil {
+			return nil, false, err
 		}
 		done := len(page.LastEvaluatedKey) == 0
 		if len(out) > 0 || done {
