@@ -138,7 +138,8 @@ unit:
 
 # Every figure against a floor measured in the same run; prints the table,
 # "N of M targets met" and writes out/bench.json. Knobs (environment):
-# BENCH_ONLY=<part of a bench name>, BENCH_COLD_RUNS (15), BENCH_LEADS
+# BENCH_ONLY=<part of a bench name>, BENCH_COLD_RUNS (15), BENCH_COLD_ONLY
+# (=<function>: one function's cold start), BENCH_LEADS
 # (2000) and BENCH_RATES (14,100,500) for the nurture throughput ticks,
 # BENCH_NOT_DUE (5000), BENCH_TRACE=1.
 bench: install

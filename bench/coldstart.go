@@ -95,6 +95,9 @@ func benchColdStart(e *env) []Row {
 
 	var rows []Row
 	for _, f := range e.tmpl.Functions {
+		if only := os.Getenv("BENCH_COLD_ONLY"); only != "" && only != f.Name { // one function's figure
+			continue
+		}
 		event := coldEvent(root, f.Name)
 		bin, floorBin := filepath.Join(dir, f.Name), filepath.Join(dir, f.Name+"-floor")
 		hostBuild(root, "./"+f.CodeUri, bin)
