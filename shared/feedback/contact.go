@@ -221,15 +221,17 @@ func (h *Handler) settleOwed(ctx context.Context, l lead.Lead, now time.Time) (s
 			return res, err
 		}
 	}
-	if counting != "" && counting != l.ID {
+	for attempt := 1; counting != "" && counting != l.ID; attempt++ {
 		o := Outcome{Stage: string(target), Source: "rep", Rep: p.Rep, DealID: dealID, CountedOn: counting, LeadID: counting,
 			EventID: viaID, Amount: p.Amount, Currency: p.Currency, ClosedAt: p.ClosedAt}
 		if target == lead.StageLost {
 			o.Reason = p.Comment
 		}
+		gaveUp := false // counting no longer counts the deal: a merge moved it since the claim was read
 		holder, err := lead.Update(ctx, h.Store, counting, func(hl *lead.Lead) (lead.Change, error) {
 			res.reversed, res.refused = false, nil
 			d := hl.Deal
+			gaveUp = d != nil && d.ID == dealID && d.CountedOn != "" && d.CountedOn != hl.ID
 			if d != nil && slices.Contains(d.Applied, viaID) {
 				res.reversed = true // an earlier attempt made it; clearing it on l failed
 				return lead.Change{}, lead.ErrUnchanged
@@ -257,6 +259,19 @@ func (h *Handler) settleOwed(ctx context.Context, l lead.Lead, now time.Time) (s
 		default:
 			res.holder = &holder
 		}
+		if !gaveUp || attempt >= mergeAttempts {
+			break
+		}
+		// Where the deal counts now: reversed there, not left to the
+		// lead whose count the merge took out.
+		next, err := h.countingLead(ctx, l)
+		if err != nil {
+			return res, err
+		}
+		if next == counting {
+			break
+		}
+		counting = next
 	}
 	// Made, or it can no longer be: owed no more (unless l owes a newer
 	// reversal by now).

@@ -161,14 +161,37 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 // CRM's won, a rep's won page) to the lead that counts the deal (holder),
 // while that one is won with this deal: a correction, or Already. note is
 // added to the correction's event (the contact it came through: via, and
-// the deal), whose data it returns.
+// the deal), whose data it returns. holder was read before: when a merge
+// took the deal from it since (MergeDeal: its count taken out, the claim
+// moved to a contact closed earlier), the amount goes where the claim
+// names now — answered "already" there, the deal's amount was never
+// counted anywhere.
 func (h *Handler) correctHolder(ctx context.Context, holder string, o Outcome, contactWasWon bool, note map[string]any, now time.Time) (string, map[string]any, error) {
-	out := Already
+	for attempt := 1; ; attempt++ {
+		out, data, gaveUp, err := h.correctOn(ctx, holder, o, contactWasWon, note, now)
+		if !gaveUp || err != nil || attempt >= mergeAttempts {
+			return out, data, err
+		}
+		next, err := h.Store.DealHolder(ctx, o.DealID)
+		if err != nil {
+			return "", nil, err
+		}
+		if next == "" || next == holder {
+			return out, data, nil
+		}
+		holder = next
+	}
+}
+
+// correctOn is one attempt of correctHolder on holder; gaveUp says that
+// holder no longer counts the deal because another contact of it does
+// (a merge moved it: Deal.CountedOn).
+func (h *Handler) correctOn(ctx context.Context, holder string, o Outcome, contactWasWon bool, note map[string]any, now time.Time) (out string, data map[string]any, gaveUp bool, err error) {
 	var refused error
-	var data map[string]any
 	o.LeadID, o.Email, o.CountedOn = holder, "", holder
-	_, err := lead.Update(ctx, h.Store, holder, func(l *lead.Lead) (lead.Change, error) {
+	_, err = lead.Update(ctx, h.Store, holder, func(l *lead.Lead) (lead.Change, error) {
 		out, refused, data = Already, nil, nil
+		gaveUp = l.Deal != nil && l.Deal.ID == o.DealID && l.Deal.CountedOn != "" && l.Deal.CountedOn != l.ID
 		if !countsWin(l, o.DealID) || !contactWasWon && l.Deal.Currency != "" {
 			return lead.Change{}, lead.ErrUnchanged
 		}
@@ -192,12 +215,12 @@ func (h *Handler) correctHolder(ctx context.Context, holder string, o Outcome, c
 		return ch, nil
 	})
 	if errors.Is(err, lead.ErrNotFound) {
-		return Already, nil, nil
+		return Already, nil, false, nil
 	}
 	if err == nil {
 		err = refused
 	}
-	return out, data, err
+	return out, data, gaveUp, err
 }
 
 // sameLead refuses an outcome whose email is another lead's address

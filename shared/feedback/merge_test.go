@@ -323,3 +323,151 @@ func TestTwoContactsNamedAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// movedMeanwhile is a store whose n-th look at a deal's claim lets
+// something else run (meanwhile) before it answers with what it read:
+// the claim moves (MergeDeal) between a reader's look and its write.
+type movedMeanwhile struct {
+	*memstore.Store
+	n         int
+	meanwhile func()
+}
+
+func (s *movedMeanwhile) DealHolder(ctx context.Context, dealID string) (string, error) {
+	holder, err := s.Store.DealHolder(ctx, dealID)
+	if s.n--; s.n == 0 && s.meanwhile != nil {
+		run := s.meanwhile
+		s.meanwhile = nil
+		run()
+	}
+	return holder, err
+}
+
+// TestAContactsAmountWhileTheDealMoves: L1 and L2 each won before the CRM
+// named their deal (L1 first), L2's outcome named it first (the deal's
+// claim is L2's), and then a third contact's won with the deal's amount
+// (L3) and L1's naming outcome arrive at once: L3's outcome read the
+// claim (L2) just before L1's merge moved it to L1. The amount is the
+// deal's, so it counts where the deal counts now, L1 (campaign q4). It
+// used to go to L2, whose count the merge had just taken out, which
+// answered "already": the deal's revenue (or its correction) was never
+// counted, and nothing sent again counts it (L3 records the event as
+// applied).
+func TestAContactsAmountWhileTheDealMoves(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		closed  *float64 // L1's and L2's own wins, and L2's naming outcome
+		l3First *float64 // L3's won before the race (nil: L3 is won in the race)
+		l3      *float64 // L3's won in the race
+		want    string
+	}{
+		{name: "the deal's first amount, on a contact won meanwhile", l3: amount(10000),
+			want: "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000"},
+		{name: "a correction through a contact won before", closed: amount(10000), l3First: amount(10000), l3: amount(12000),
+			want: "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1200000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1200000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+			f.addContact(t, "L3", "eve@bigcorp.example", "fair")
+			apply := func(o Outcome) {
+				t.Helper()
+				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+					t.Fatalf("%+v: %v", o, err)
+				}
+			}
+			for i, id := range []string{"L1", "L2"} {
+				f.now = t0.Add(time.Duration(i) * time.Hour)
+				apply(Outcome{LeadID: id, Stage: "won", Amount: tc.closed, EventID: "close-" + id})
+			}
+			f.now = t0.Add(2 * time.Hour)
+			apply(Outcome{LeadID: "L2", Stage: "won", Amount: tc.closed, DealID: "D-1", EventID: "name-L2"})
+			if tc.l3First != nil {
+				apply(Outcome{LeadID: "L3", Stage: "won", Amount: tc.l3First, DealID: "D-1", EventID: "first-L3"})
+			}
+			if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L2" {
+				t.Fatalf("before: the deal counts on %q, want L2", holder)
+			}
+			f.now = t0.Add(3 * time.Hour)
+			st := &movedMeanwhile{Store: f.st, n: 2} // L3's merge looks first, then its write's read
+			f.h.Store = st
+			st.meanwhile = func() {
+				if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L1", Stage: "won", DealID: "D-1", EventID: "name-L1"}); err != nil {
+					t.Errorf("L1 named meanwhile: %v", err)
+				}
+			}
+			apply(Outcome{LeadID: "L3", Stage: "won", Amount: tc.l3, DealID: "D-1", EventID: "race-L3"})
+			if st.meanwhile != nil {
+				t.Fatal("L1's naming outcome never ran: the test no longer interleaves the two")
+			}
+			if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L1" {
+				t.Fatalf("the deal counts on %q, want L1 (closed first)", holder)
+			}
+			if got := f.dealCounters(t); got != tc.want {
+				t.Fatalf("\n got %s\nwant %s", got, tc.want)
+			}
+			// Sent again: already, nothing counted twice.
+			apply(Outcome{LeadID: "L3", Stage: "won", Amount: tc.l3, DealID: "D-1", EventID: "race-L3"})
+			if got := f.dealCounters(t); got != tc.want {
+				t.Fatalf("sent again:\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestAContactsLostInsteadWhileTheDealMoves: a rep answers "Lost instead"
+// on the page of L3, a contact of a deal counted on L2, just as the CRM's
+// outcome naming the deal for L1 (won before L2) moves it to L1: the
+// reversal went to L2, whose count the merge had taken out, found
+// nothing to reverse there and was settled as made. The cancelled deal
+// stayed won, with its revenue, on L1. The reversal goes where the deal
+// counts now.
+func TestAContactsLostInsteadWhileTheDealMoves(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+	f.addContact(t, "L3", "eve@bigcorp.example", "fair")
+	apply := func(o Outcome) {
+		t.Helper()
+		if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+			t.Fatalf("%+v: %v", o, err)
+		}
+	}
+	for i, id := range []string{"L1", "L2"} {
+		f.now = t0.Add(time.Duration(i) * time.Hour)
+		apply(Outcome{LeadID: id, Stage: "won", Amount: amount(10000), EventID: "close-" + id})
+	}
+	f.now = t0.Add(2 * time.Hour)
+	apply(Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L2"})
+	apply(Outcome{LeadID: "L3", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L3"})
+	f.now = t0.Add(3 * time.Hour)
+	st := &movedMeanwhile{Store: f.st, n: 2} // the page's look at the claim, then the reversal's
+	f.h.Store = st
+	st.meanwhile = func() {
+		if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L1", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L1"}); err != nil {
+			t.Errorf("L1 named meanwhile: %v", err)
+		}
+	}
+	resp := f.do(t, http.MethodPost, links.FeedbackToken(f.keys, "L3", links.ActionLost, "ana@example.com", f.now, f.now.Add(time.Hour)), "")
+	if st.meanwhile != nil {
+		t.Fatal("L1's naming outcome never ran: the test no longer interleaves the two")
+	}
+	page := strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(resp.Body, " "))), " ")
+	if want := "The win and its revenue are taken out of the reports, on the lead of Clara (BigCorp), where CRM deal D-1 counts"; resp.StatusCode != http.StatusOK || !strings.Contains(page, want) {
+		t.Fatalf("lost instead: %d, want %q in\n%s", resp.StatusCode, want, page)
+	}
+	if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L1" {
+		t.Fatalf("the deal counts on %q, want L1 (closed first)", holder)
+	}
+	want := "q4: sql 0 sql_closed 0 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"
+	if got := f.dealCounters(t); got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+	if l1, _ := f.st.Lead(ctx, "L1"); l1.Stage != lead.StageLost {
+		t.Fatalf("L1 is %s, want lost", l1.Stage)
+	}
+	if l3, _ := f.st.Lead(ctx, "L3"); l3.Deal.Owed != nil {
+		t.Fatalf("L3 still owes %+v", l3.Deal.Owed)
+	}
+}
