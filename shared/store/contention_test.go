@@ -17,6 +17,7 @@ import (
 	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/capture"
 	"github.com/leadflow/leadflow/shared/ids"
+	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/store"
 )
 
@@ -115,6 +116,91 @@ func TestTakenCounterShardsDeferTheCountToTheStream(t *testing.T) {
 	}
 	out, err := base.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :c)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("LEAD#" + res.LeadID), ":c": s("COUNT#")}})
+	if err != nil || len(out.Items) != 0 {
+		t.Fatalf("COUNT# items left: %d (%v)", len(out.Items), err)
+	}
+}
+
+// A merge of a deal's two counts (SavePair) while every shard of the
+// counters it changes is in other transactions (a burst on the campaign,
+// or on the rep's month) goes through like a single lead's write: its
+// counts wait in a COUNT# item that the stream adds once. It used to be
+// refused as a version conflict on every attempt for as long as the
+// burst lasted, so the CRM outcome naming the deal failed (a back-fill
+// row answered "internal error: send this row again", the bus event
+// retried later, behind the deal's later outcomes).
+func TestAMergeWithItsCounterShardsTakenDefersTheCount(t *testing.T) {
+	ctx := context.Background()
+	base := testenv.Clients(t).DynamoDB
+	table := testenv.NewTable(t)
+	d := ddbconflict.New()
+	st := store.New(ddbconflict.Wrap(base, d), table)
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, id := range []string{"L1", "L2"} {
+		l := lead.New(id, lead.Submission{Email: id + "@acme.example", Source: lead.Attribution{Campaign: "search-q4", At: at}})
+		ch := lead.Change{At: at, Events: []lead.Event{{At: at, Kind: lead.EventCaptured, ID: "c" + id}},
+			Counters: []lead.Counter{{Campaign: "search-q4", Name: "won"}, {Rep: "ana@example.com", Name: "won"}}}
+		l.Record(&ch)
+		if err := st.CreateLead(ctx, l, ch, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var shards []map[string]types.AttributeValue
+	for i := range store.StatsShards {
+		shards = append(shards, map[string]types.AttributeValue{"PK": s("CAMPAIGN#search-q4"), "SK": s(fmt.Sprintf("STATS#2026-11#%02d", i))})
+	}
+	release, err := d.Occupy(table, shards...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair := func() error {
+		keep, err := st.Lead(ctx, "L1")
+		if err != nil {
+			return err
+		}
+		fold, err := st.Lead(ctx, "L2")
+		if err != nil {
+			return err
+		}
+		merged := at.Add(time.Hour)
+		kch := lead.Change{At: merged, Events: []lead.Event{{At: merged, Kind: "deal_merged", ID: "m1"}},
+			DealClaim: &lead.DealClaim{DealID: "D-1", LeadID: "L1"}}
+		fch := lead.Change{At: merged, Events: []lead.Event{{At: merged, Kind: "deal_merged", ID: "m2"}},
+			Counters: []lead.Counter{{Campaign: "search-q4", Name: "won", By: -1}, {Rep: "ana@example.com", Name: "won", By: -1}}}
+		keep.Version++
+		fold.Version++
+		return st.SavePair(ctx, keep, kch, fold, fch)
+	}
+	if err := lead.Retries.Do(ctx, pair); err != nil { // as feedback's merge retries it
+		t.Fatalf("merge with every campaign shard taken: %v", err)
+	}
+	release()
+	if holder, _ := st.DealHolder(ctx, "D-1"); holder != "L1" {
+		t.Fatalf("the deal counts on %q, want L1", holder)
+	}
+	testenv.Settle(t, table)
+	testenv.Settle(t, table) // the stream's records again: counted once
+	if stats, _ := st.CampaignStats(ctx, "search-q4", at); stats["won"] != 1 {
+		t.Fatalf("campaign: %v, want 1 won (2 counted, 1 taken out)", stats)
+	}
+	rows, err := st.MonthStats(ctx, "2026-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps := 0
+	for _, r := range rows {
+		if r.Rep != "" {
+			reps++
+			if r.Counters["won"] != 1 {
+				t.Fatalf("rep row %+v, want 1 won", r)
+			}
+		}
+	}
+	if reps != 1 {
+		t.Fatalf("month rows %+v, want one rep's", rows)
+	}
+	out, err := base.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :c)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("LEAD#L1"), ":c": s("COUNT#")}})
 	if err != nil || len(out.Items) != 0 {
 		t.Fatalf("COUNT# items left: %d (%v)", len(out.Items), err)
 	}

@@ -471,7 +471,9 @@ func (s *Store) dealClaimPut(c *lead.DealClaim) (*types.Put, error) {
 // become one count of it (feedback.MergeDeal) — the win taken out of
 // one and kept on the other, or neither. lead.ErrVersionConflict when
 // either lead changed or a claim's condition failed (read both again);
-// nothing is written then. The changes count in the month of a's At.
+// nothing is written then. The changes count in the month of a's At;
+// when only counter shards are busy, through a COUNT# item of a's that
+// the stream adds (as write does).
 func (s *Store) SavePair(ctx context.Context, a lead.Lead, ach lead.Change, b lead.Lead, bch lead.Change) error {
 	var items []types.TransactWriteItem
 	var adds []statsAdd
@@ -502,10 +504,24 @@ func (s *Store) SavePair(ctx context.Context, a lead.Lead, ach lead.Change, b le
 			items = append(items, types.TransactWriteItem{Put: put})
 		}
 	}
+	from := len(items)
 	for _, c := range adds {
 		items = append(items, types.TransactWriteItem{Update: s.statsUpdate(c, ach.At)})
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if onlyConflictsIn(err, from, len(items)) {
+		// Only counter shards were taken (a burst on a campaign or a
+		// rep's month): as for one lead's write, the counts go into a
+		// COUNT# item of a's that the stream adds once (foldCount), and
+		// the write goes again at once. Retrying the shards instead lost
+		// to the burst for as long as it lasted.
+		deferred, derr := s.deferredCount(a.ID, adds, ach.At)
+		if derr != nil {
+			return derr
+		}
+		items = append(items[:from:from], deferred)
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	}
 	if codes, ok := cancelReasons(err); ok && slices.Contains(codes, "ConditionalCheckFailed") || conflicted(err) {
 		return lead.ErrVersionConflict
 	}
