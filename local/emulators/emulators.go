@@ -108,10 +108,14 @@ func jarDir(root string) (string, error) {
 // this once was (the run failed before any test ran).
 const startLimit = 5 * time.Minute
 
-// startTries is how often an emulator that exits before it answers is
+// startTries is how often an emulator that exits before it listens is
 // started again, on another free port: a port freePort found free can be
 // taken before the emulator binds it (by another stack starting, or a
-// connection's local port).
+// connection's local port). DynamoDB Local takes no port 0 ("Port number
+// must lie between 1 and 65535"), so the port is chosen here, and an
+// emulator counts as up only once its own process listens on it (owns):
+// an answer on the port alone may come from whoever took it, another
+// stack's emulator, which this stack would then share unseen.
 const startTries = 3
 
 // emulator is how to start one emulator on a port.
@@ -124,6 +128,7 @@ type emulator struct {
 // proc is a started emulator process.
 type proc struct {
 	cmd    *exec.Cmd
+	port   int
 	exited chan struct{} // closed once it exited
 	out    *tail
 }
@@ -182,7 +187,10 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	defer cancel()
 	for i, e := range all {
 		for try := 1; ; try++ {
-			err := waitHTTP(wctx, urls[i]+e.probe, procs[i].exited)
+			err := waitOwn(wctx, procs[i])
+			if err == nil {
+				err = waitHTTP(wctx, urls[i]+e.probe, procs[i].exited)
+			}
 			if err == nil {
 				break
 			}
@@ -206,10 +214,12 @@ func (s *Stack) launch(logs io.Writer, e emulator) (string, *proc, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	picked(port)
 	p, err := s.spawn(logs, e.dir, e.cmd, e.args(port)...)
 	if err != nil {
 		return "", nil, err
 	}
+	p.port = port
 	return fmt.Sprintf("http://127.0.0.1:%d", port), p, nil
 }
 
@@ -290,6 +300,31 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// picked is called with each port freePort chose, before the emulator
+// starts on it: a test takes the port there, as another process may.
+var picked = func(port int) {}
+
+// waitOwn waits until p's own process listens on its port, ctx ends, or
+// it exited (the port was taken: errExited, and Start tries another).
+func waitOwn(ctx context.Context, p *proc) error {
+	for {
+		ok, err := listensOn(p.cmd.Process.Pid, p.port)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-p.exited:
+			return errExited
+		case <-ctx.Done():
+			return fmt.Errorf("its process does not listen on port %d: %w", p.port, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // errExited: the emulator's process ended before it answered.
