@@ -157,9 +157,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 			return nil, err
 		}
 	}
-	ses := emulator{name: "the SES emulator", dir: o.Root, cmd: "node", probe: "/store", args: func(port int) []string {
-		return nodeArgs(o.Root, sesCLI(o.Root), "--host", "127.0.0.1", "--port", strconv.Itoa(port))
-	}}
+	ses := sesEmulator(o.Root)
 	s3dir := o.S3Dir
 	if s3dir == "" {
 		var err error
@@ -173,7 +171,43 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	s3 := emulator{name: "the S3 emulator", dir: o.Root, cmd: "node", args: func(port int) []string {
 		return nodeArgs(o.Root, s3Script(o.Root), append([]string{s3dir, strconv.Itoa(port)}, o.Buckets...)...)
 	}}
-	all := []emulator{dynamo, ses, s3}
+	urls, err := s.start(ctx, logs, dynamo, ses, s3)
+	if err != nil {
+		return nil, err
+	}
+	s.DynamoDB, s.SES, s.S3 = urls[0], urls[1], urls[2]
+	return s, nil
+}
+
+// StartSES starts the SES emulator alone (for a test that needs no
+// other), as Start does; Stop ends it.
+func StartSES(ctx context.Context, root string, logs io.Writer) (*Stack, error) {
+	if _, err := os.Stat(sesCLI(root)); err != nil {
+		return nil, errors.New("aws-ses-v2-local is not installed: run `npm ci` in the repository root")
+	}
+	if logs == nil {
+		logs = io.Discard
+	}
+	s := &Stack{}
+	urls, err := s.start(ctx, logs, sesEmulator(root))
+	if err != nil {
+		return nil, err
+	}
+	s.SES = urls[0]
+	return s, nil
+}
+
+func sesEmulator(root string) emulator {
+	return emulator{name: "the SES emulator", dir: root, cmd: "node", probe: "/store", args: func(port int) []string {
+		return nodeArgs(root, sesCLI(root), "--host", "127.0.0.1", "--port", strconv.Itoa(port))
+	}}
+}
+
+// start launches the emulators, each on a free port, and waits until each
+// one's own process listens there and answers; it returns their
+// endpoints, in order. One whose port was taken before it bound it
+// exits, and is started again on another (startTries in all).
+func (s *Stack) start(ctx context.Context, logs io.Writer, all ...emulator) ([]string, error) {
 	urls := make([]string, len(all))
 	procs := make([]*proc, len(all))
 	for i, e := range all {
@@ -204,8 +238,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 			}
 		}
 	}
-	s.DynamoDB, s.SES, s.S3 = urls[0], urls[1], urls[2]
-	return s, nil
+	return urls, nil
 }
 
 // launch starts e on a free port and returns its endpoint.
