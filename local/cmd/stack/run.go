@@ -67,7 +67,8 @@ func startEmulators(ctx context.Context, dataDir string, verbose bool, buckets .
 
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
-	addr := fs.String("addr", "127.0.0.1:8080", "where the gateway and landing page listen")
+	addr := fs.String("addr", "127.0.0.1:8080", "where the gateway and landing page listen (port 0: one the system chooses, see -addr-file)")
+	addrFile := fs.String("addr-file", "", "write the address the stack listens on (host:port) to this `file` once it listens, before the emulators start: with -addr 127.0.0.1:0, how a test learns the port without choosing one that another process may take first")
 	speed := fs.Float64("speed", 1, "clock speed-up: schedules fire this many times faster and handlers see time pass this much faster (e.g. 60: a 5-minute schedule fires every 5 s)")
 	persist := fs.Bool("persist", false, "keep DynamoDB data between runs in .local-data/ (gitignored)")
 	verbose := fs.Bool("v", false, "show the raw JSON log on the terminal instead of one line per business event")
@@ -94,10 +95,11 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := listen(*addr, *addrFile)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s (%v): pass -addr 127.0.0.1:PORT or ADDR=... to make run", *addr, err)
+		return err
 	}
+	defer ln.Close() // when run returns early; srv.Shutdown closes it otherwise
 	root, err := sam.Root()
 	if err != nil {
 		return err
@@ -384,6 +386,28 @@ leadflow local stack is running
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	return nil
+}
+
+// listen listens on addr and, when addrFile is set, writes the address it
+// got there (whole: a reader polling for the file never sees half of it).
+func listen(addr, addrFile string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s (%v): pass -addr 127.0.0.1:PORT or ADDR=... to make run", addr, err)
+	}
+	if addrFile == "" {
+		return ln, nil
+	}
+	tmp := addrFile + ".tmp"
+	if err := os.WriteFile(tmp, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("-addr-file: %v", err)
+	}
+	if err := os.Rename(tmp, addrFile); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("-addr-file: %v", err)
+	}
+	return ln, nil
 }
 
 // localConfigs checks the qualification config and the nurture sequences

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,5 +105,65 @@ func TestLocalConfigsReachEveryFunctionThatReadsThem(t *testing.T) {
 	}
 	if seen["QUALIFY_CONFIG"] == 0 || seen["NURTURE_CONFIG"] == 0 {
 		t.Errorf("no function declares the variables: %v", seen)
+	}
+}
+
+// TestAddrFileNamesThePortTheStackListensOn: with -addr 127.0.0.1:0 the
+// stack listens on a port the system chooses and writes it to -addr-file
+// as it starts: a test (the browser walk) learns the port from there,
+// instead of choosing a free one, closing it and starting the stack on
+// it, when another process may take it in between (the stack then failed
+// to start, or the test's requests went to whoever took it).
+func TestAddrFileNamesThePortTheStackListensOn(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "stack.addr")
+	ln, err := listen("127.0.0.1:0", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.TrimSpace(string(b))
+	if got != ln.Addr().String() || strings.HasSuffix(got, ":0") {
+		t.Fatalf("-addr-file holds %q; the stack listens on %s", got, ln.Addr())
+	}
+	accepted := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			c.Close()
+		}
+		accepted <- err
+	}()
+	c, err := net.Dial("tcp", got)
+	if err != nil {
+		t.Fatalf("dial the address in -addr-file: %v", err)
+	}
+	c.Close()
+	if err := <-accepted; err != nil {
+		t.Fatalf("the stack's listener did not take the connection: %v", err)
+	}
+	if _, err := os.Stat(f + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the temporary file is left: %v", err)
+	}
+}
+
+// TestRunOnATakenPortSaysSo: an -addr another process holds is refused
+// with the way out, and no -addr-file names it.
+func TestRunOnATakenPortSaysSo(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	f := filepath.Join(t.TempDir(), "stack.addr")
+	_, err = listen(held.Addr().String(), f)
+	if err == nil || !strings.Contains(err.Error(), "pass -addr 127.0.0.1:PORT") {
+		t.Fatalf("listen on a held port: %v", err)
+	}
+	if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("-addr-file written for a port the stack does not hold: %v", err)
 	}
 }
