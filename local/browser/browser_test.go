@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,7 +23,7 @@ import (
 )
 
 // TestBrowser builds and starts the local stack (its own DynamoDB Local
-// and SES emulator, on free ports), then runs walk.mjs against it: every
+// and SES emulator, on free ports; itself on a port the system chooses), then runs walk.mjs against it: every
 // campaign form and the landing page filled and submitted as a person
 // would, the thank-you pages, a refused form and its way back, the sales
 // alert's Accept link, the opt-in confirmation, the variants, the embed
@@ -235,8 +234,9 @@ func repoRoot() (string, error) {
 	}
 }
 
-// startStack builds local/cmd/stack, runs it on a free port with its
-// output in out/browser/stack.log, waits for GET /_local/info and stops it (and
+// startStack builds local/cmd/stack, runs it on a port the system
+// chooses (the stack names it in an -addr-file) with its output in
+// out/browser/stack.log, waits for GET /_local/info and stops it (and
 // so its emulators) when the test ends. It returns the stack's base URL
 // and the SES emulator's.
 func startStack(t *testing.T, root, tmp, out string) (base, ses string) {
@@ -247,18 +247,18 @@ func startStack(t *testing.T, root, tmp, out string) (base, ses string) {
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./local/cmd/stack: %v\n%s", err, b)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	// The stack listens on a port the system chooses and names it in
+	// addrFile: a port chosen here and closed before the stack bound it
+	// could be taken by another process meanwhile (CI shares the
+	// machine), and the stack then failed to start, or the walk went to
+	// whoever had taken it.
+	addrFile := filepath.Join(tmp, "stack.addr")
 	logPath := filepath.Join(out, "stack.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "run", "-addr", addr)
+	cmd := exec.Command(bin, "run", "-addr", "127.0.0.1:0", "-addr-file", addrFile)
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group, so a stack that does not stop on SIGTERM can
@@ -281,15 +281,32 @@ func startStack(t *testing.T, root, tmp, out string) (base, ses string) {
 		logFile.Close()
 	})
 
-	base = "http://" + addr
 	// The first run builds every function: wait as long as the stack runs,
 	// up to shortly before go test's -timeout (not a fixed wall-clock
 	// limit a loaded machine can exceed), then fail with its log.
 	deadline, bounded := t.Deadline()
 	deadline = deadline.Add(-30 * time.Second)
 	for {
+		if b, err := os.ReadFile(addrFile); err == nil {
+			base = "http://" + strings.TrimSpace(string(b))
+			break
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("the local stack stopped before it listened (%v):\n%s", err, tail(logPath))
+		case <-time.After(100 * time.Millisecond):
+		}
+		if bounded && time.Now().After(deadline) {
+			t.Fatalf("the local stack did not write %s before the test's -timeout:\n%s", addrFile, tail(logPath))
+		}
+	}
+	// Each request is bounded: one that nothing answers must not wait
+	// past the stack's exit.
+	client := &http.Client{Timeout: 10 * time.Second}
+	for {
 		var info struct{ SES string }
-		resp, err := http.Get(base + "/_local/info")
+		resp, err := client.Get(base + "/_local/info")
 		if err == nil {
 			err = json.NewDecoder(resp.Body).Decode(&info)
 			resp.Body.Close()
