@@ -278,7 +278,7 @@ func (s *Stack) spawn(logs io.Writer, dir, name string, args ...string) (*proc, 
 // Stop ends the emulators: SIGTERM, then SIGKILL after a grace period.
 func (s *Stack) Stop() {
 	for _, p := range s.procs {
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		p.signal(syscall.SIGTERM)
 	}
 	grace := time.After(5 * time.Second)
 	for _, p := range s.procs {
@@ -286,7 +286,7 @@ func (s *Stack) Stop() {
 		case <-p.exited:
 		case <-grace:
 			for _, q := range s.procs {
-				_ = syscall.Kill(-q.cmd.Process.Pid, syscall.SIGKILL)
+				q.signal(syscall.SIGKILL)
 			}
 			<-p.exited
 		}
@@ -295,6 +295,17 @@ func (s *Stack) Stop() {
 	if s.tmp != "" {
 		_ = os.RemoveAll(s.tmp)
 		s.tmp = ""
+	}
+}
+
+// signal sends sig to p's process group, unless p already exited: its
+// process was reaped, and its id may be another's by now (an emulator
+// whose port was taken exited long before Stop).
+func (p *proc) signal(sig syscall.Signal) {
+	select {
+	case <-p.exited:
+	default:
+		_ = syscall.Kill(-p.cmd.Process.Pid, sig)
 	}
 }
 
