@@ -43,6 +43,25 @@ func (h *Handler) countingLead(ctx context.Context, l lead.Lead) (string, error)
 	return cmp.Or(id, l.Deal.CountedOn), nil
 }
 
+// countedNow names, on a won or lost outcome o that names no deal (a
+// rep's answer, a CRM outcome without deal_id) for contact l of a deal
+// another lead counts, the deal and the lead that counts it now: the
+// deal's claim, not l's Deal.CountedOn, which a merge leaves behind. It
+// is read with l, in the write's retry: ApplyOutcome writes the contact
+// only while the claim still names that lead (lead.Change.DealClaim), and
+// a merge moving it in between makes the write read both again.
+func (h *Handler) countedNow(ctx context.Context, l *lead.Lead, o *Outcome) error {
+	if o.DealID != "" || l.Deal == nil || l.Deal.ID == "" || l.Deal.CountedOn == "" {
+		return nil
+	}
+	counting, err := h.countingLead(ctx, *l)
+	if err != nil {
+		return err
+	}
+	o.DealID, o.CountedOn = l.Deal.ID, counting
+	return nil
+}
+
 // holderOf reads the lead that counts contact l's deal; nil when it no
 // longer exists.
 func (h *Handler) holderOf(ctx context.Context, l lead.Lead) (*lead.Lead, error) {

@@ -108,6 +108,12 @@ func (h *Handler) applyCRM(ctx context.Context, o Outcome) (string, string, erro
 			if err := h.countedTwice(ctx, l, holder, o); err != nil {
 				return ch, err
 			}
+		} else if o.Stage != "sql" {
+			// No deal named: a contact's is its deal's, counted where
+			// the deal counts now.
+			if err := h.countedNow(ctx, l, &o); err != nil {
+				return ch, err
+			}
 		}
 		wasWon = l.Stage == lead.StageWon
 		seen = o.EventID != "" && l.Deal != nil && slices.Contains(l.Deal.Applied, o.EventID)

@@ -190,16 +190,6 @@ func (h *Handler) Handle(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		}
 		return render(http.StatusBadRequest, v), nil
 	}
-	if (action == links.ActionWon || action == links.ActionLost) && l.Deal != nil && l.Deal.ID != "" && l.Deal.CountedOn != "" {
-		// A contact of a deal another lead counts: the one counting it
-		// now (it moves when two counts of the deal become one).
-		if a.Outcome.CountedOn, err = h.countingLead(ctx, l); err != nil {
-			log.Error("feedback", "status", http.StatusInternalServerError, "leadId", claims.Subject, "action", action, "error", err.Error())
-			v.Message, v.Posted = "We could not record this. Please try again in a minute.", posted(req)
-			return render(http.StatusInternalServerError, v), nil
-		}
-		a.Outcome.DealID = l.Deal.ID
-	}
 	was := l.Stage
 	out, l, err := h.record(ctx, claims, action, a, now, nil)
 	through := "" // what the page says of an answer for a contact whose deal another lead counts
@@ -511,6 +501,12 @@ func (h *Handler) record(ctx context.Context, c token.Claims, action string, a a
 		if still != nil && !still(l) {
 			out = "superseded"
 			return ch, lead.ErrUnchanged
+		}
+		a := a
+		if action == links.ActionWon || action == links.ActionLost {
+			if err := h.countedNow(ctx, l, &a.Outcome); err != nil {
+				return ch, err
+			}
 		}
 		if out, ch = h.apply(l, c, action, a, now); out != "recorded" {
 			return ch, lead.ErrUnchanged

@@ -13,6 +13,7 @@ import (
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/lead"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/store/memstore"
 )
 
@@ -407,6 +408,13 @@ func TestAContactsAmountWhileTheDealMoves(t *testing.T) {
 			if got := f.dealCounters(t); got != tc.want {
 				t.Fatalf("\n got %s\nwant %s", got, tc.want)
 			}
+			if tc.l3First == nil {
+				// L3's own close names the lead that counts the deal: its
+				// lead.won tells a CRM sync which contact carries it.
+				if got := f.countedOn(t, "L3", "won"); got != "L1 L1 L1" {
+					t.Fatalf("L3's deal, won event and lead.won count the deal on %s; want L1 L1 L1", got)
+				}
+			}
 			// Sent again: already, nothing counted twice.
 			apply(Outcome{LeadID: "L3", Stage: "won", Amount: tc.l3, DealID: "D-1", EventID: "race-L3"})
 			if got := f.dealCounters(t); got != tc.want {
@@ -469,5 +477,141 @@ func TestAContactsLostInsteadWhileTheDealMoves(t *testing.T) {
 	}
 	if l3, _ := f.st.Lead(ctx, "L3"); l3.Deal.Owed != nil {
 		t.Fatalf("L3 still owes %+v", l3.Deal.Owed)
+	}
+}
+
+// countedOn is where contact id says its deal counts, as its stored deal
+// (Deal.CountedOn), its latest outcome event of kind and the published
+// event of its latest stage change (lead.won, lead.lost) say: "L1 L1 L1".
+func (f *fixture) countedOn(t *testing.T, id, kind string) string {
+	t.Helper()
+	l, err := f.st.Lead(context.Background(), id)
+	if err != nil || l.Deal == nil {
+		t.Fatalf("%s: %v, %+v", id, err, l.Deal)
+	}
+	tl, err := f.st.Timeline(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcome, published := "none", "none"
+	for _, e := range tl {
+		if e.Kind == kind {
+			outcome = fmt.Sprint(e.Data["counted_on"])
+		}
+		if dt, _ := publish.DetailType(e); dt == "lead."+kind {
+			published = fmt.Sprint(e.Data["counted_on"])
+		}
+	}
+	return l.Deal.CountedOn + " " + outcome + " " + published
+}
+
+// TestAContactsPagesWhileTheDealMoves: a rep answers the page of L3, a
+// won contact of a deal counted on L2, just as the CRM's outcome naming
+// the deal for L1 (won before L2) moves it to L1: the merge runs right
+// after the page's n-th look at the deal's claim. "Lost instead"
+// recorded on L3 (its lost event, and so the lead.lost a CRM sync reads)
+// that the deal counts on L2, whose count the merge had taken out. It
+// names and reaches L1 (Clara), where the deal counts after the move.
+func TestAContactsPagesWhileTheDealMoves(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		method string
+		action string
+		body   string
+		n      int    // the look at the claim the merge follows
+		says   string // the page says
+		want   string // the deal counters after it
+		lost   bool   // L3 is lost after it: its lost event names L1
+	}{
+		{name: "lost instead", method: http.MethodPost, action: links.ActionLost, n: 1, lost: true,
+			says: "The win and its revenue are taken out of the reports, on the lead of Clara (BigCorp), where CRM deal D-1 counts",
+			want: "q4: sql 0 sql_closed 0 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+			f.addContact(t, "L3", "eve@bigcorp.example", "fair")
+			apply := func(o Outcome) {
+				t.Helper()
+				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+					t.Fatalf("%+v: %v", o, err)
+				}
+			}
+			for i, id := range []string{"L1", "L2"} {
+				f.now = t0.Add(time.Duration(i) * time.Hour)
+				apply(Outcome{LeadID: id, Stage: "won", Amount: amount(10000), EventID: "close-" + id})
+			}
+			f.now = t0.Add(2 * time.Hour)
+			apply(Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L2"})
+			apply(Outcome{LeadID: "L3", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L3"})
+			f.now = t0.Add(3 * time.Hour)
+			st := &movedMeanwhile{Store: f.st, n: tc.n}
+			f.h.Store = st
+			st.meanwhile = func() {
+				if _, err := f.h.ApplyCRM(ctx, Outcome{LeadID: "L1", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L1"}); err != nil {
+					t.Errorf("L1 named meanwhile: %v", err)
+				}
+			}
+			resp := f.do(t, tc.method, links.FeedbackToken(f.keys, "L3", tc.action, "ana@example.com", f.now, f.now.Add(time.Hour)), tc.body)
+			if st.meanwhile != nil {
+				t.Fatal("L1's naming outcome never ran: the test no longer interleaves the two")
+			}
+			page := strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(resp.Body, " "))), " ")
+			if resp.StatusCode != http.StatusOK || !strings.Contains(page, tc.says) {
+				t.Fatalf("%d, want %q in\n%s", resp.StatusCode, tc.says, page)
+			}
+			if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L1" {
+				t.Fatalf("the deal counts on %q, want L1 (closed first)", holder)
+			}
+			if got := f.dealCounters(t); got != tc.want {
+				t.Fatalf("\n got %s\nwant %s", got, tc.want)
+			}
+			if !tc.lost {
+				return
+			}
+			if got := f.countedOn(t, "L3", "lost"); got != "L1 L1 L1" {
+				t.Fatalf("L3's deal, lost event and lead.lost count the deal on %s; want L1 L1 L1", got)
+			}
+		})
+	}
+}
+
+// TestAContactsOutcomeWithoutDealIDAfterTheDealMoved: L3, a won contact
+// of a deal counted on L2, keeps naming L2 after a merge moves the deal to
+// L1 (won before L2). A CRM outcome for L3 that names no deal (a
+// cancellation sent without deal_id) is L3's deal's, counted where the
+// deal counts now: its lost event and lead.lost name L1, not L2, whose
+// count was taken out.
+func TestAContactsOutcomeWithoutDealIDAfterTheDealMoved(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+	f.addContact(t, "L3", "eve@bigcorp.example", "fair")
+	apply := func(o Outcome) {
+		t.Helper()
+		if _, err := f.h.ApplyCRM(ctx, o); err != nil {
+			t.Fatalf("%+v: %v", o, err)
+		}
+	}
+	for i, id := range []string{"L1", "L2"} {
+		f.now = t0.Add(time.Duration(i) * time.Hour)
+		apply(Outcome{LeadID: id, Stage: "won", Amount: amount(10000), EventID: "close-" + id})
+	}
+	f.now = t0.Add(2 * time.Hour)
+	apply(Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L2"})
+	apply(Outcome{LeadID: "L3", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L3"})
+	apply(Outcome{LeadID: "L1", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L1"})
+	if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L1" {
+		t.Fatalf("the deal counts on %q, want L1 (closed first)", holder)
+	}
+	f.now = t0.Add(3 * time.Hour)
+	apply(Outcome{LeadID: "L3", Stage: "lost", EventID: "cancel-L3"})
+	if got := f.countedOn(t, "L3", "lost"); got != "L1 L1 L1" {
+		t.Fatalf("L3's deal, lost event and lead.lost count the deal on %s; want L1 L1 L1", got)
+	}
+	want := "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000"
+	if got := f.dealCounters(t); got != want {
+		t.Fatalf("a contact's lost counts nothing:\n got %s\nwant %s", got, want)
 	}
 }

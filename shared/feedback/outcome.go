@@ -399,6 +399,12 @@ func ApplyOutcome(l *lead.Lead, o Outcome, rules qualify.Outcomes, newID func(ti
 			if shared = coContact(l, o); shared {
 				d.CountedOn = o.CountedOn
 				data["counted_on"] = o.CountedOn
+				// Written only while the deal's claim still names that
+				// lead: a merge that moved it since it was read makes the
+				// write read it again, so the contact, its event and the
+				// lead.won (or lead.lost) a CRM sync reads never name a
+				// lead whose count was taken out.
+				ch.DealClaim = &lead.DealClaim{DealID: o.DealID, LeadID: o.CountedOn}
 			} else {
 				ch.DealClaim = &lead.DealClaim{DealID: o.DealID, LeadID: l.ID}
 			}

@@ -270,7 +270,10 @@ type Change struct {
 	// contacts' closes count nothing of the deal's): the store writes it
 	// in the same transaction, on condition that no other lead holds the
 	// deal, and answers ErrVersionConflict when one does (the caller
-	// reads again and finds it).
+	// reads again and finds it). Naming another lead, it conditions the
+	// write of a contact whose close counts on that lead: written only
+	// while that lead still holds the deal (the claim is written as it
+	// is), ErrVersionConflict when a merge moved it (read it again).
 	DealClaim *DealClaim
 }
 

@@ -294,6 +294,39 @@ var contractCases = []struct {
 		again.DealClaim = &lead.DealClaim{DealID: "D-1", LeadID: "L1"}
 		c.must("L1 again", c.s.SaveLead(c.ctx, bump(c.lead("L1 again", "L1")), again, nil))
 	}},
+	{"deal claim: a contact's close counts on the lead the claim names, while it names it", func(c *check) {
+		for _, id := range []string{"L1", "L2", "L3"} {
+			c.must("create "+id, c.s.CreateLead(c.ctx, newLead(id, id+"@acme.example", "spring", "", t0), chg(t0, ev(t0, lead.EventCaptured, "c"+id), "spring", "leads"), nil))
+		}
+		at := t0.Add(time.Minute)
+		won := chg(at, ev(at, "won", "w2"), "spring", "won")
+		won.DealClaim = &lead.DealClaim{DealID: "D-1", LeadID: "L2"}
+		c.must("L2 claims", c.s.SaveLead(c.ctx, bump(c.lead("L2", "L2")), won, nil))
+		// L3's close counts on L2, read as the claim: written (the claim
+		// as it is) while L2 holds the deal.
+		contact := func(id string) lead.Change {
+			ch := chg(at, ev(at, "won", id), "spring", "sql_closed")
+			ch.DealClaim = &lead.DealClaim{DealID: "D-1", LeadID: "L2"}
+			return ch
+		}
+		c.must("L3 on L2", c.s.SaveLead(c.ctx, bump(c.lead("L3", "L3")), contact("w3"), nil))
+		holder, err := c.s.DealHolder(c.ctx, "D-1")
+		c.must("holder err", err)
+		c.eq("L2 still holds it", holder, "L2")
+		// A merge moves the claim to L1; a contact's close read before
+		// (counting on L2) is refused whole: read the claim again.
+		keep := lead.Change{At: at, Events: []lead.Event{ev(at, "deal_merged", "m1")},
+			DealClaim: &lead.DealClaim{DealID: "D-1", LeadID: "L1", From: "L2"}}
+		fold := lead.Change{At: at, Events: []lead.Event{ev(at, "deal_merged", "m2")}}
+		c.must("moved", c.s.SavePair(c.ctx, bump(c.lead("L1", "L1")), keep, bump(c.lead("L2 now", "L2")), fold))
+		c.err("L3 on L2 after the move", c.s.SaveLead(c.ctx, bump(c.lead("L3 now", "L3")), contact("x3"), nil), lead.ErrVersionConflict)
+		c.eq("L3 unchanged", c.lead("L3 after", "L3").Version, 2)
+		c.eq("L3's timeline", kinds(c.timeline("L3 timeline", "L3")), []string{lead.EventCaptured, "won"})
+		c.stats("sql_closed once", "spring", t0, map[string]int64{"leads": 3, "won": 1, "sql_closed": 1})
+		holder, err = c.s.DealHolder(c.ctx, "D-1")
+		c.must("holder err", err)
+		c.eq("the claim stays moved", holder, "L1")
+	}},
 	{"pair write: a deal's two counts become one", func(c *check) {
 		for _, id := range []string{"L1", "L2"} {
 			c.must("create "+id, c.s.CreateLead(c.ctx, newLead(id, id+"@acme.example", "spring", "", t0), chg(t0, ev(t0, lead.EventCaptured, "c"+id), "spring", "leads"), nil))
