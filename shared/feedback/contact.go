@@ -63,20 +63,34 @@ func (h *Handler) countedNow(ctx context.Context, l *lead.Lead, o *Outcome) erro
 }
 
 // holderOf reads the lead that counts contact l's deal; nil when it no
-// longer exists.
+// longer exists. A lead that gave the deal up (a merge moved the claim
+// between the two reads) is not it: the claim is read again.
 func (h *Handler) holderOf(ctx context.Context, l lead.Lead) (*lead.Lead, error) {
 	id, err := h.countingLead(ctx, l)
 	if err != nil {
 		return nil, err
 	}
-	holder, err := h.Store.Lead(ctx, id)
-	if errors.Is(err, lead.ErrNotFound) {
-		return nil, nil
+	for attempt := 1; ; attempt++ {
+		holder, err := h.Store.Lead(ctx, id)
+		if errors.Is(err, lead.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		d := holder.Deal
+		if attempt >= mergeAttempts || d == nil || d.ID != l.Deal.ID || d.CountedOn == "" || d.CountedOn == holder.ID {
+			return &holder, nil
+		}
+		next, err := h.countingLead(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		if next == id {
+			return &holder, nil
+		}
+		id = next
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &holder, nil
 }
 
 // uncorrectable says why a won amount given through a contact of deal

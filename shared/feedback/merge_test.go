@@ -505,13 +505,15 @@ func (f *fixture) countedOn(t *testing.T, id, kind string) string {
 	return l.Deal.CountedOn + " " + outcome + " " + published
 }
 
-// TestAContactsPagesWhileTheDealMoves: a rep answers the page of L3, a
-// won contact of a deal counted on L2, just as the CRM's outcome naming
-// the deal for L1 (won before L2) moves it to L1: the merge runs right
-// after the page's n-th look at the deal's claim. "Lost instead"
-// recorded on L3 (its lost event, and so the lead.lost a CRM sync reads)
-// that the deal counts on L2, whose count the merge had taken out. It
-// names and reaches L1 (Clara), where the deal counts after the move.
+// TestAContactsPagesWhileTheDealMoves: a rep opens or answers the page of
+// L3, a won contact of a deal counted on L2, just as the CRM's outcome
+// naming the deal for L1 (won before L2) moves it to L1: the merge runs
+// right after the page's n-th look at the deal's claim. The won page
+// named Dan (L2), whose count the merge had taken out, and refused an
+// amount ("an amount cannot be recorded here"), or dropped the amount
+// typed; "Lost instead" recorded on L3 (its lost event, and so the
+// lead.lost a CRM sync reads) that the deal counts on L2. Each names and
+// reaches L1 (Clara), where the deal counts after the move.
 func TestAContactsPagesWhileTheDealMoves(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -524,6 +526,12 @@ func TestAContactsPagesWhileTheDealMoves(t *testing.T) {
 		want   string // the deal counters after it
 		lost   bool   // L3 is lost after it: its lost event names L1
 	}{
+		{name: "the won page", method: http.MethodGet, action: links.ActionWon, n: 1,
+			says: "It counts once, on the lead of Clara (BigCorp), another contact of CRM deal D-1: an amount entered here corrects the deal's amount there.",
+			want: "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1000000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1000000"},
+		{name: "an amount on the won page", method: http.MethodPost, action: links.ActionWon, body: "amount=12000&currency=EUR", n: 2,
+			says: "Recorded: the deal's amount is now 12,000.00 EUR (was 10,000.00 EUR), on the lead of Clara (BigCorp), where CRM deal D-1 counts.",
+			want: "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1200000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1200000"},
 		{name: "lost instead", method: http.MethodPost, action: links.ActionLost, n: 1, lost: true,
 			says: "The win and its revenue are taken out of the reports, on the lead of Clara (BigCorp), where CRM deal D-1 counts",
 			want: "q4: sql 0 sql_closed 0 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"},
