@@ -197,7 +197,7 @@ type askedRig struct {
 // newAskedRig builds the rig with its clock ago in the past and an
 // address named after what the test does.
 func newAskedRig(t *testing.T, name string, ago time.Duration) *askedRig {
-	r := &askedRig{t: t, ctx: context.Background(), now: time.Now().Add(-ago), email: fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())}
+	r := &askedRig{t: t, ctx: context.Background(), now: testenv.Now(t).Add(-ago), email: fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())}
 	clock := func() time.Time { return r.now }
 	r.capture, r.table, _ = buildAt(t, "capture", nil, clock, "")
 	r.fb, _, _ = buildAt(t, "feedback", nil, clock, r.table)

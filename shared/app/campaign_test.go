@@ -177,7 +177,7 @@ func TestCampaignSequenceIsCheckedAtInit(t *testing.T) {
 	env := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "CAMPAIGNS_DIR": dir, "AWS_REGION": "us-east-1", "SES_MAX_SEND_RATE": "1"}
 	for _, fn := range []string{"capture", "nurture", "track"} {
-		_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
+		_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, io.Discard, testenv.Clock(t))
 		if err == nil || !strings.Contains(err.Error(), "webinar-nov.yaml:") || !strings.Contains(err.Error(), `sequence "no-such-sequence" is not in the nurture sequences`) {
 			t.Errorf("%s: err = %v", fn, err)
 		}
@@ -231,7 +231,7 @@ func TestCampaignFileQualifyOverrides(t *testing.T) {
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "CAMPAIGNS_DIR": bad, "AWS_REGION": "us-east-1", "SES_MAX_SEND_RATE": "1"}
 	line := strings.Count(string(src), "\n") + 3
 	for _, fn := range []string{"capture", "nurture", "track"} {
-		_, err := registry.Build(ctx, fn, all.Services, func(k string) string { return env[k] }, io.Discard, time.Now)
+		_, err := registry.Build(ctx, fn, all.Services, func(k string) string { return env[k] }, io.Discard, testenv.Clock(t))
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("webinar-nov.yaml:%d: qualify.thresholds.A: hot (5) must be above warm (20)", line)) {
 			t.Errorf("%s: err = %v", fn, err)
 		}

@@ -49,7 +49,7 @@ func evidence(t *testing.T) lead.Evidence {
 // template entry declares, the table reference resolved to a fresh table.
 func build(t *testing.T, name string, overrides map[string]string) (app.Handlers, string, *bytes.Buffer) {
 	t.Helper()
-	return buildAt(t, name, overrides, time.Now, "")
+	return buildAt(t, name, overrides, testenv.Clock(t), "")
 }
 
 // buildAt is build with a clock, on an existing table when one is given.
@@ -217,7 +217,7 @@ func TestAllowedOriginsMustBeChosen(t *testing.T) {
 		} {
 			env := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": value, "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 				"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "AWS_REGION": "us-east-1"}
-			_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+			_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, testenv.Clock(t))
 			switch {
 			case want == "" && err != nil:
 				t.Errorf("%s with ALLOWED_ORIGINS=%q: %v", fn, value, err)
@@ -259,7 +259,7 @@ func TestAddressesAreCheckedAtInit(t *testing.T) {
 	} {
 		env := maps.Clone(base)
 		env[tc.name] = tc.value
-		_, err := registry.Build(context.Background(), tc.fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+		_, err := registry.Build(context.Background(), tc.fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, testenv.Clock(t))
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s with %s=%q: %v", tc.fn, tc.name, tc.value, err)
@@ -280,14 +280,14 @@ func TestInvalidQualifyConfigFailsAtInit(t *testing.T) {
 	env := map[string]string{"TABLE_NAME": "t", "PRIVACY_NOTICE_URL": "https://www.example.com/privacy", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Hauptstr. 1, 10115 Berlin, Germany", "ALLOWED_ORIGINS": "*", "THANK_YOU_URL": "https://x.example/t", "SENDER_ADDRESS": "a@x.example",
 		"SALES_ADDRESS": "s@x.example", "SIGNING_KEYS": testKeys, "QUALIFY_CONFIG": path, "AWS_REGION": "us-east-1"}
 	for _, fn := range []string{"capture", "nurture"} {
-		_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+		_, err := registry.Build(context.Background(), fn, all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, testenv.Clock(t))
 		if err == nil || !strings.Contains(err.Error(), "qualify.yaml:5") || !strings.Contains(err.Error(), "startswith") {
 			t.Errorf("%s with a bad config: err = %v, want the file:line and the bad operator", fn, err)
 		}
 	}
 	delete(env, "SIGNING_KEYS")
 	delete(env, "QUALIFY_CONFIG")
-	if _, err := registry.Build(context.Background(), "capture", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now); err == nil ||
+	if _, err := registry.Build(context.Background(), "capture", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, testenv.Clock(t)); err == nil ||
 		!strings.Contains(err.Error(), "SIGNING_KEYS") {
 		t.Errorf("without signing keys: err = %v", err)
 	}

@@ -21,7 +21,7 @@ import (
 // that says the lead came back and why its history counts from then, the
 // rep can answer it, and the opted-out lead still gets no email itself.
 func TestLeadThatLeftComesBackToSales(t *testing.T) {
-	now := time.Now().Add(-60 * 24 * time.Hour)
+	now := testenv.Now(t).Add(-60 * 24 * time.Hour)
 	clock := func() time.Time { return now }
 	capture, table, _ := buildAt(t, "capture", nil, clock, "")
 	fb, _, _ := buildAt(t, "feedback", nil, clock, table)

@@ -39,7 +39,7 @@ func conflictingCapture(t *testing.T, table string) (*capture.Handler, *ddbconfl
 	c := base.App(ddbconflict.Wrap(db, d), nil)
 	h, err := capturefn.New(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
 		Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: testKeys}}},
-		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsOut, Clock: time.Now})
+		c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsOut, Clock: testenv.Clock(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestParallelSubmissionsForOneAddressUnderConflicts(t *testing.T) {
 			submissions++
 		}
 	}
-	stats, err := st.CampaignStats(ctx, "burst-one", time.Now())
+	stats, err := st.CampaignStats(ctx, "burst-one", testenv.Now(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +153,11 @@ func TestCampaignBurstUnderConflicts(t *testing.T) {
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	testenv.Settle(t, table)
-	stats, err := st.CampaignStats(ctx, "launch", time.Now())
+	stats, err := st.CampaignStats(ctx, "launch", testenv.Now(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := st.MonthStats(ctx, time.Now().UTC().Format("2006-01"))
+	rows, err := st.MonthStats(ctx, testenv.Now(t).UTC().Format("2006-01"))
 	if err != nil {
 		t.Fatal(err)
 	}

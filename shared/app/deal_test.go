@@ -30,8 +30,8 @@ import (
 // amount, on the campaign of the contact whose win was recorded first.
 func TestADealOfTwoContactsInReports(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
-	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, testenv.Clock(t), table)
 	ctx := context.Background()
 	stamp := time.Now().UnixNano()
 	hot := func(name, campaign string) string {
@@ -80,7 +80,7 @@ func acceptedHotLead(t *testing.T, capture, fb app.Handlers, table, email, campa
 	}
 	id := capturedID(t, table, email)
 	ev := sampleEvent(t, "feedback-answer.json")
-	ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionAccept, Subject: id, Extra: "ana@example.com", Expires: time.Now().Add(time.Hour)})}
+	ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionAccept, Subject: id, Extra: "ana@example.com", Expires: testenv.Now(t).Add(time.Hour)})}
 	ev.Body, ev.IsBase64Encoded = "", false
 	if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
 		t.Fatalf("accept %s: %v %d %s", id, err, r.StatusCode, r.Body)
@@ -96,12 +96,12 @@ func acceptedHotLead(t *testing.T, capture, fb app.Handlers, table, email, campa
 // and the report's revenue is the new amount, counted once.
 func TestAWonAmountThroughTheOtherContactsPage(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
-	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, testenv.Clock(t), table)
 	ctx := context.Background()
 	first, second := twoContactsWon(t, capture, fb, table, "opp-7", "eta", "theta")
 	keys, _ := token.ParseKeys(testKeys)
-	tok := links.FeedbackToken(keys, second, links.ActionWon, "ana@example.com", time.Now(), time.Now().Add(time.Hour))
+	tok := links.FeedbackToken(keys, second, links.ActionWon, "ana@example.com", testenv.Now(t), testenv.Now(t).Add(time.Hour))
 	page := func(method, form string) string {
 		t.Helper()
 		ev := sampleEvent(t, "feedback-answer.json")
@@ -151,12 +151,12 @@ func TestAWonAmountThroughTheOtherContactsPage(t *testing.T) {
 // late). The deal keeps the newer amount; the older is dropped.
 func TestAnOlderAmountThroughTheOtherContactDeliveredLate(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	stamp := time.Now().UnixNano()
 	first := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("first.%d@bigcorp.example", stamp), "iota")
 	second := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("second.%d@bigcorp.example", stamp), "kappa")
-	sent := time.Now().Add(-time.Hour).Truncate(time.Second)
+	sent := testenv.Now(t).Add(-time.Hour).Truncate(time.Second)
 	crm := func(id string, amount int, at time.Time, eventID string) {
 		t.Helper()
 		ev := crmEvent(t, fmt.Sprintf(`{"lead_id":%q,"stage":"won","amount":%d,"deal_id":"opp-9"}`, id, amount))
@@ -199,12 +199,12 @@ func twoContactsWon(t *testing.T, capture, fb app.Handlers, table, dealID, a, b 
 // contact), so the win the page says leaves the reports does.
 func TestLostInsteadOnTheOtherContactsPage(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	first, second := twoContactsWon(t, capture, fb, table, "opp-11", "lambda", "mu")
 	keys, _ := token.ParseKeys(testKeys)
 	ev := sampleEvent(t, "feedback-answer.json")
-	ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, second, links.ActionLost, "ana@example.com", time.Now(), time.Now().Add(time.Hour))}
+	ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, second, links.ActionLost, "ana@example.com", testenv.Now(t), testenv.Now(t).Add(time.Hour))}
 	ev.Body, ev.IsBase64Encoded = "comment=cancelled", false
 	if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(html.UnescapeString(r.Body), "The win and its revenue are taken out of the reports, on the lead of") {
 		t.Fatalf("lost instead: %v %d %s", err, r.StatusCode, r.Body)
@@ -237,8 +237,8 @@ func TestLostInsteadOnTheOtherContactsPage(t *testing.T) {
 // changes nothing.
 func TestLostInsteadThroughTheOtherContactWhenTheHolderWriteFails(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
-	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, testenv.Clock(t), table)
 	ctx := context.Background()
 	first, second := twoContactsWon(t, capture, fb, table, "opp-13", "nu", "xi")
 
@@ -259,13 +259,13 @@ func TestLostInsteadThroughTheOtherContactWhenTheHolderWriteFails(t *testing.T) 
 			}
 			return false
 		}})
-	faulty, _, _ := buildWith(t, "feedback", nil, time.Now, table, withFaults("feedback", inj))
+	faulty, _, _ := buildWith(t, "feedback", nil, testenv.Clock(t), table, withFaults("feedback", inj))
 
 	keys, _ := token.ParseKeys(testKeys)
 	lost := func() (int, string) {
 		t.Helper()
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, second, links.ActionLost, "ana@example.com", time.Now(), time.Now().Add(time.Hour))}
+		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, second, links.ActionLost, "ana@example.com", testenv.Now(t), testenv.Now(t).Add(time.Hour))}
 		ev.Body, ev.IsBase64Encoded = "comment=cancelled", false
 		r, err := faulty.HTTP(ctx, ev)
 		if err != nil {
@@ -342,8 +342,8 @@ func TestTwoContactsWonBeforeTheirDealWasNamed(t *testing.T) {
 	for _, order := range []string{"first named first", "second named first"} {
 		t.Run(order, func(t *testing.T) {
 			capture, table, _ := build(t, "capture", nil)
-			fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
-			reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+			fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
+			reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, testenv.Clock(t), table)
 			ctx := context.Background()
 			keys, _ := token.ParseKeys(testKeys)
 			stamp := time.Now().UnixNano()
@@ -351,7 +351,7 @@ func TestTwoContactsWonBeforeTheirDealWasNamed(t *testing.T) {
 			second := acceptedHotLead(t, capture, fb, table, fmt.Sprintf("second.%d@bigcorp.example", stamp), "pi")
 			for _, id := range []string{first, second} {
 				ev := sampleEvent(t, "feedback-answer.json")
-				ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, links.ActionWon, "ana@example.com", time.Now(), time.Now().Add(time.Hour))}
+				ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, links.ActionWon, "ana@example.com", testenv.Now(t), testenv.Now(t).Add(time.Hour))}
 				ev.Body, ev.IsBase64Encoded = "amount=10000&currency=EUR", false
 				if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
 					t.Fatalf("won %s: %v %d %s", id, err, r.StatusCode, r.Body)

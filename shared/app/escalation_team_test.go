@@ -19,7 +19,7 @@ import (
 // answers: the escalation goes to the SMB team lead, whose rep missed it,
 // not to the enterprise lead, who never saw the alert.
 func TestEscalationGoesToTheTeamAlerted(t *testing.T) {
-	now := time.Now()
+	now := testenv.Now(t)
 	clock := func() time.Time { return now }
 	capture, table, _ := buildAt(t, "capture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, "")
 	tick, _, _ := buildAt(t, "nurture", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, clock, table)

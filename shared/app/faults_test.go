@@ -47,7 +47,7 @@ func TestCaptureUnderDynamoDBFaults(t *testing.T) {
 			c := base.App(db, nil)
 			h, err := capturefn.New(context.Background(), config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy",
 				Sales: config.Sales{Table: table, Sender: "leads@example.com", SalesAddress: "sales@example.com", Signing: config.Signing{SigningKeys: testKeys}}},
-				c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsTo(&logs), Clock: time.Now})
+				c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsTo(&logs), Clock: testenv.Clock(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -31,7 +31,7 @@ import (
 // move the lead to SQL and won. Tampered and expired links change nothing.
 func TestSalesFeedbackFromTheAlert(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	email := fmt.Sprintf("accept.%d@bigcorp.example", time.Now().UnixNano())
 	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
@@ -44,10 +44,10 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 	keys, _ := token.ParseKeys(testKeys)
 	var accept, rejectNurture string
 	for _, m := range tokens {
-		if _, err := keys.Verify(m[1], links.ActionAccept, time.Now()); err == nil {
+		if _, err := keys.Verify(m[1], links.ActionAccept, testenv.Now(t)); err == nil {
 			accept = m[1]
 		}
-		if c, err := keys.Verify(m[1], links.ActionReject, time.Now()); err == nil && strings.HasPrefix(c.Extra, "no_budget ") {
+		if c, err := keys.Verify(m[1], links.ActionReject, testenv.Now(t)); err == nil && strings.HasPrefix(c.Extra, "no_budget ") {
 			rejectNurture = m[1]
 		}
 	}
@@ -73,7 +73,7 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 		t.Fatalf("GET changed the stage to %s", stage())
 	}
 	tampered := accept[:len(accept)-3] + "abc"
-	expired := keys.Sign(token.Claims{Action: links.ActionAccept, Subject: created.ID, Expires: time.Now().Add(-time.Minute)})
+	expired := keys.Sign(token.Claims{Action: links.ActionAccept, Subject: created.ID, Expires: testenv.Now(t).Add(-time.Minute)})
 	for name, tok := range map[string]string{"tampered": tampered, "expired": expired} {
 		if code, _ := call("feedback-answer.json", tok); code != 403 || stage() != lead.StageMQL {
 			t.Fatalf("%s link: %d, stage %s; want 403 and nothing changed", name, code, stage())
@@ -109,7 +109,7 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 	if l.Handoff.State != lead.HandoffAnswered || l.Handoff.AnsweredBy != l.Handoff.Rep || l.Handoff.AnsweredAt.IsZero() {
 		t.Fatalf("handoff after accept: %+v", l.Handoff)
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
 	if stats["sal"] != 1 || stats["sql"] != 1 || stats["won"] != 1 || stats["responses"] != 1 || stats["resp_le_1m"] != 1 || stats["rejected"] != 0 {
 		t.Fatalf("counters = %v", stats)
 	}
@@ -127,7 +127,7 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 
 func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
 	st := store.New(testenv.Clients(t).DynamoDB, table)
@@ -136,7 +136,7 @@ func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
 		accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
 		created := struct{ ID string }{capturedID(t, table, email)}
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionReject, Subject: created.ID, Extra: reason, Expires: time.Now().Add(time.Hour)})}
+		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: links.ActionReject, Subject: created.ID, Extra: reason, Expires: testenv.Now(t).Add(time.Hour)})}
 		if r, _ := fb.HTTP(ctx, ev); r.StatusCode != 200 {
 			t.Fatalf("reject %s: %d %s", reason, r.StatusCode, r.Body)
 		}
@@ -149,7 +149,7 @@ func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
 	if l := reject("no_budget"); l.Stage != lead.StageNurturing {
 		t.Fatalf("no_budget (nurture) → %s, want nurturing", l.Stage)
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
 	if stats["rejected"] != 2 || stats["rej_not_icp"] != 1 || stats["rej_no_budget"] != 1 || stats["sal"] != 0 {
 		t.Fatalf("counters = %v", stats)
 	}
@@ -162,7 +162,7 @@ func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
 func TestOutcomesFromACRM(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
 	// The USD deal converts at the configured rate (TestRevenueInReports).
-	fb, _, logs := buildAt(t, "feedback", map[string]string{"QUALIFY_CONFIG": qualifyWithRates(t)}, time.Now, table)
+	fb, _, logs := buildAt(t, "feedback", map[string]string{"QUALIFY_CONFIG": qualifyWithRates(t)}, testenv.Clock(t), table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	keys, _ := token.ParseKeys(testKeys)
@@ -171,7 +171,7 @@ func TestOutcomesFromACRM(t *testing.T) {
 		accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
 		created := struct{ ID string }{capturedID(t, table, email)}
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, created.ID, links.ActionAccept, "", time.Time{}, time.Now().Add(time.Hour))}
+		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, created.ID, links.ActionAccept, "", time.Time{}, testenv.Now(t).Add(time.Hour))}
 		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
 			t.Fatalf("accept: %v %+v", err, r)
 		}
@@ -181,7 +181,7 @@ func TestOutcomesFromACRM(t *testing.T) {
 
 	id, email := hot("crm")
 	// Closed after capture: a close date before the lead is refused.
-	closed := time.Now().UTC().Truncate(time.Second)
+	closed := testenv.Now(t).UTC().Truncate(time.Second)
 	won := event(`{"email":"` + strings.ToUpper(email) + `","stage":"won","amount":24000,"currency":"USD","closed_at":"` + closed.Format(time.RFC3339) + `","event_id":"deal-1-won"}`)
 	for i := 0; i < 2; i++ { // EventBridge may deliver twice
 		if err := fb.Event(ctx, won); err != nil {
@@ -401,7 +401,7 @@ type alerted struct {
 
 func newAlerted(t *testing.T, name string) alerted {
 	t.Helper()
-	a := alerted{clock: &clockAt{t: time.Now()}, email: fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())}
+	a := alerted{clock: &clockAt{t: testenv.Now(t)}, email: fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())}
 	a.capture, a.table, _ = buildAt(t, "capture", nil, a.clock.now, "")
 	var fb app.Handlers
 	fb, _, a.logs = buildAt(t, "feedback", nil, a.clock.now, a.table)
@@ -446,7 +446,7 @@ func crmEvent(t *testing.T, detail string) events.EventBridgeEvent {
 // then the SQL: the tick sends no SLA escalation at the deadline, and 30
 // days on the lead is not sent back to marketing, its deal open.
 func TestCRMOutcomeAcceptsALeadWorkedInTheCRM(t *testing.T) {
-	now := time.Now().UTC()
+	now := testenv.Now(t).UTC()
 	clock := func() time.Time { return now }
 	capture, table, _ := buildAt(t, "capture", nil, clock, "")
 	fb, _, _ := buildAt(t, "feedback", nil, clock, table)

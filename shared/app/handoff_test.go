@@ -132,10 +132,10 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 	keys, _ := token.ParseKeys(testKeys)
 	accepts, rejects := 0, map[string]bool{}
 	for _, l := range found {
-		if c, err := keys.Verify(l[1], links.ActionAccept, time.Now()); err == nil && c.Subject == created.ID {
+		if c, err := keys.Verify(l[1], links.ActionAccept, testenv.Now(t)); err == nil && c.Subject == created.ID {
 			accepts++
 		}
-		if c, err := keys.Verify(l[1], links.ActionReject, time.Now()); err == nil && c.Subject == created.ID {
+		if c, err := keys.Verify(l[1], links.ActionReject, testenv.Now(t)); err == nil && c.Subject == created.ID {
 			reason, rep := links.SplitReject(c.Extra)
 			if rep != links.LinkRepRef(keys, m.To[0]) || links.ResolveRep(keys, rep, m.To[0]) != m.To[0] {
 				t.Errorf("reject link %s names rep %q, want the alert's recipient", reason, rep)
@@ -161,7 +161,7 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 		t.Fatalf("timeline = %v", kinds)
 	}
 	testenv.Settle(t, table)
-	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
 	if stats["leads"] != 1 || stats["mql"] != 1 || stats["handoffs"] != 1 {
 		t.Fatalf("counters = %v", stats)
 	}
@@ -187,7 +187,7 @@ func TestJobSeekerIsDisqualifiedWithoutAlert(t *testing.T) {
 	if !strings.Contains(strings.Join(l.Qualification.Reasons, "\n"), "disqualified: job_seeker") {
 		t.Fatalf("reasons = %v", l.Qualification.Reasons)
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
 	if stats["disqualified"] != 1 || stats["dq_job_seeker"] != 1 || stats["mql"] != 0 {
 		t.Fatalf("counters = %v", stats)
 	}
@@ -229,7 +229,7 @@ func TestConcurrentHotLeadsSpreadEvenly(t *testing.T) {
 
 func TestSchedulerEscalatesAndRetries(t *testing.T) {
 	// Capture with SES unreachable: the lead is stored, the alert is owed.
-	now := time.Now()
+	now := testenv.Now(t)
 	clock := func() time.Time { return now }
 	h, table, _ := buildAt(t, "capture", map[string]string{"SES_ENDPOINT": "http://127.0.0.1:1"}, clock, "")
 	ctx := context.Background()
@@ -316,7 +316,7 @@ func TestHotLeadAlertTakesTwoRequestsBesidesTheCapture(t *testing.T) {
 	cfg := config.Capture{AWS: testenv.AWS(t), AllowedOrigins: "*", ThankYouURL: "https://x.example/t", PrivacyNoticeURL: "https://www.example.com/privacy", Sales: config.Sales{Table: table,
 		Sender: "leads@example.com", SalesAddress: "sales@example.com", PublicBaseURL: "https://leads.example.com",
 		Signing: config.Signing{SigningKeys: testKeys}, Qualifying: config.Qualifying{CampaignsDir: filepath.Join(testenv.Root(t), "config", "campaigns")}}}
-	h, err := capturefn.New(context.Background(), cfg, c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsTo(io.Discard), Clock: time.Now})
+	h, err := capturefn.New(context.Background(), cfg, c.DynamoDB, c.Mail, c.Parameter, app.Env{Logs: logsTo(io.Discard), Clock: testenv.Clock(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

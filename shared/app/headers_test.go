@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/httpapi"
 	"github.com/leadflow/leadflow/shared/httpapi/httpapitest"
 	"github.com/leadflow/leadflow/shared/links"
@@ -27,10 +28,10 @@ import (
 func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	base := "https://leads.example.com"
 	capture, table, _ := build(t, "capture", map[string]string{"PUBLIC_BASE_URL": base})
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
-	unsub, _, _ := buildAt(t, "unsubscribe", nil, time.Now, table)
-	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": base}, time.Now, table)
-	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": base}, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
+	unsub, _, _ := buildAt(t, "unsubscribe", nil, testenv.Clock(t), table)
+	tr, _, _ := buildAt(t, "track", map[string]string{"PUBLIC_BASE_URL": base}, testenv.Clock(t), table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": base}, testenv.Clock(t), table)
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
 
@@ -48,10 +49,10 @@ func TestEveryPageCarriesItsSecurityHeaders(t *testing.T) {
 	}
 	refused := jsonLead("email=nope")
 	refused.Headers = map[string]string{"content-type": "application/x-www-form-urlencoded", "referer": "https://www.example.com/demo"}
-	feedbackTok := links.FeedbackToken(keys, created.ID, links.ActionAccept, "ana@example.com", time.Time{}, time.Now().Add(time.Hour))
-	unsubTok := links.Unsubscribe(keys, base, created.ID, time.Now())
+	feedbackTok := links.FeedbackToken(keys, created.ID, links.ActionAccept, "ana@example.com", time.Time{}, testenv.Now(t).Add(time.Hour))
+	unsubTok := links.Unsubscribe(keys, base, created.ID, testenv.Now(t))
 	unsubTok = unsubTok[strings.LastIndex(unsubTok, "/")+1:]
-	confirmTok := links.Confirm(keys, base, created.ID, "r1", time.Now().Add(time.Hour))
+	confirmTok := links.Confirm(keys, base, created.ID, "r1", testenv.Now(t).Add(time.Hour))
 	confirmTok = confirmTok[strings.LastIndex(confirmTok, "/")+1:]
 	dashboard := httpapi.Request{RouteKey: "GET /reports", QueryStringParameters: map[string]string{"format": "html"}}
 	dashboard.RequestContext.HTTP.Method = http.MethodGet

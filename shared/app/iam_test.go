@@ -326,7 +326,7 @@ func checkIAM() int {
 // policy, or AWS refuses it while the emulators do not.
 func TestFunctionsMayDoWhatTheyDo(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	admin, _, _ := buildAt(t, "privacy", nil, testenv.Clock(t), table)
 	pub := publishing(t, table)
 	ctx := context.Background()
 	email := fmt.Sprintf("iam.%d@bigcorp.example", time.Now().UnixNano())
@@ -336,9 +336,9 @@ func TestFunctionsMayDoWhatTheyDo(t *testing.T) {
 	// transactions hold the counter shards.
 	db := testenv.Clients(t).DynamoDB
 	count := map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "LEAD#" + id}, "SK": &types.AttributeValueMemberS{Value: "COUNT#" + time.Now().UTC().Format(time.RFC3339Nano) + "#iam"}}
+		"PK": &types.AttributeValueMemberS{Value: "LEAD#" + id}, "SK": &types.AttributeValueMemberS{Value: "COUNT#" + testenv.Now(t).UTC().Format(time.RFC3339Nano) + "#iam"}}
 	item := maps.Clone(count)
-	item["at"], item["counters"] = &types.AttributeValueMemberS{Value: time.Now().UTC().Format(time.RFC3339Nano)}, &types.AttributeValueMemberL{Value: []types.AttributeValue{}}
+	item["at"], item["counters"] = &types.AttributeValueMemberS{Value: testenv.Now(t).UTC().Format(time.RFC3339Nano)}, &types.AttributeValueMemberL{Value: []types.AttributeValue{}}
 	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadflow/leadflow/local/testenv"
 	"github.com/leadflow/leadflow/shared/links"
 	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/token"
@@ -20,10 +21,10 @@ import (
 // twice (by event id), each with the stage it names.
 func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
-	unsub, _, _ := buildAt(t, "unsubscribe", nil, time.Now, table)
-	ses, _, _ := buildAt(t, "sesevents", nil, time.Now, table)
-	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
+	unsub, _, _ := buildAt(t, "unsubscribe", nil, testenv.Clock(t), table)
+	ses, _, _ := buildAt(t, "sesevents", nil, testenv.Clock(t), table)
+	admin, _, _ := buildAt(t, "privacy", nil, testenv.Clock(t), table)
 	bus := publishing(t, table)
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
@@ -43,7 +44,7 @@ func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 	answer := func(id, action, extra string) {
 		t.Helper()
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, action, extra, time.Time{}, time.Now().Add(time.Hour))}
+		ev.PathParameters = map[string]string{"token": links.FeedbackToken(keys, id, action, extra, time.Time{}, testenv.Now(t).Add(time.Hour))}
 		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
 			t.Fatalf("%s %s: %v %d %s", action, extra, err, r.StatusCode, r.Body)
 		}
@@ -95,7 +96,7 @@ func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 	want[e] = []string{"lead.captured", "lead.nurturing", "lead.unsubscribed:bounce"}
 	f, _ := post(coldBody(addr("f")))
 	ev := sampleEvent(t, "unsubscribe-oneclick.json")
-	u := links.Unsubscribe(keys, "https://x.example", f, time.Now())
+	u := links.Unsubscribe(keys, "https://x.example", f, testenv.Now(t))
 	ev.PathParameters = map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}
 	if r, err := unsub.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
 		t.Fatalf("unsubscribe: %v %+v", err, r)
@@ -115,7 +116,7 @@ func TestEveryStageChangeIsPublishedOnce(t *testing.T) {
 	// sales' to answer.
 	i, _ := post(hotBody(addr("i"), "1000+"))
 	ev = sampleEvent(t, "unsubscribe-oneclick.json")
-	u = links.Unsubscribe(keys, "https://x.example", i, time.Now())
+	u = links.Unsubscribe(keys, "https://x.example", i, testenv.Now(t))
 	ev.PathParameters = map[string]string{"token": u[strings.LastIndex(u, "/")+1:]}
 	if r, err := unsub.HTTP(ctx, ev); err != nil || r.StatusCode != 200 {
 		t.Fatalf("unsubscribe: %v %+v", err, r)

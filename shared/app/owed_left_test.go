@@ -30,7 +30,7 @@ import (
 // deadline nobody would meet.
 func TestOwedAlertOfARepWhoLeftGoesToTheTeam(t *testing.T) {
 	ctx := context.Background()
-	clock := &clockAt{t: time.Now()}
+	clock := &clockAt{t: testenv.Now(t)}
 	table := testenv.NewTable(t)
 	var mu sync.Mutex
 	paused := true

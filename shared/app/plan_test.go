@@ -24,8 +24,8 @@ import (
 // page, the sample event and the refused requests.
 func TestRevenuePlanner(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
-	reports, _, logs := buildAt(t, "reports", map[string]string{"CAMPAIGN_SPEND": "alpha=800"}, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
+	reports, _, logs := buildAt(t, "reports", map[string]string{"CAMPAIGN_SPEND": "alpha=800"}, testenv.Clock(t), table)
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
 	stamp := time.Now().UnixNano()
@@ -43,7 +43,7 @@ func TestRevenuePlanner(t *testing.T) {
 	record := func(id, action, extra, form string) {
 		t.Helper()
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: action, Subject: id, Extra: extra, Expires: time.Now().Add(time.Hour)})}
+		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: action, Subject: id, Extra: extra, Expires: testenv.Now(t).Add(time.Hour)})}
 		ev.Body, ev.IsBase64Encoded = form, false
 		if r, err := fb.HTTP(ctx, ev); err != nil || r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
 			t.Fatalf("%s %s: %d %s %v", action, id, r.StatusCode, r.Body, err)
@@ -94,7 +94,7 @@ func TestRevenuePlanner(t *testing.T) {
 	if r.StatusCode != 200 || json.Unmarshal([]byte(r.Body), &p) != nil {
 		t.Fatalf("%d %s", r.StatusCode, r.Body)
 	}
-	now := time.Now().UTC()
+	now := testenv.Now(t).UTC()
 	if p.Lookback.To != now.Format("2006-01") || p.Lookback.Months != 12 || p.Period.From != "2027-01" || p.Period.Months != 3 {
 		t.Errorf("lookback %+v, period %+v", p.Lookback, p.Period)
 	}

@@ -44,7 +44,7 @@ func adminRequest(route, body string) httpapi.Request {
 // (in the test only) for any of that data.
 func TestEraseLeavesNoPersonalData(t *testing.T) {
 	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
-	admin, _, logs := buildAt(t, "privacy", nil, time.Now, table)
+	admin, _, logs := buildAt(t, "privacy", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	// The JSON sample: Maria Schmidt, hot, with answers, message, consent.
 	resp, _ := capture.HTTP(ctx, sampleEvent(t, "capture-json.json"))
@@ -96,7 +96,7 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 			if n, ok := item["expiresAt"].(*types.AttributeValueMemberN); ok {
 				exp, _ = strconv.ParseInt(n.Value, 10, 64)
 			}
-			if len(item) != 3 || exp <= 0 || exp > time.Now().Add(store.ErasureMemory).Unix() {
+			if len(item) != 3 || exp <= 0 || exp > testenv.Now(t).Add(store.ErasureMemory).Unix() {
 				t.Errorf("the erasure's record holds more than its expiry, or is kept longer than %v: %s", store.ErasureMemory, b)
 			}
 		case strings.Contains(string(b), hash):
@@ -107,7 +107,7 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 	if ok, _ := st.Suppressed(ctx, lead.HashEmail(email)); !ok {
 		t.Fatal("erased address is not suppressed")
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo-push", time.Now())
+	stats, _ := st.CampaignStats(ctx, "q4-demo-push", testenv.Now(t))
 	if stats["leads"] != 1 {
 		t.Fatalf("counters lost on erasure: %v", stats)
 	}
@@ -137,15 +137,15 @@ func TestEraseLeavesNoPersonalData(t *testing.T) {
 // emails' links. After the erasure no item of the table holds either.
 func TestErasureLeavesNoKeyOfPagesOrLinks(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	tr, _, _ := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
-	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	tr, _, _ := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "PUBLIC_BASE_URL": "https://leads.example.com"}, testenv.Clock(t), table)
+	admin, _, _ := buildAt(t, "privacy", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	keys, _ := token.ParseKeys(testKeys)
 	email := fmt.Sprintf("keyed.%d@bigcorp.example", time.Now().UnixNano())
 	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","company":"BigCorp","company_size":"11-50","campaign":"q4-demo","consent":true}`)))
 	id := capturedID(t, table, email)
-	link := links.Click(keys, "https://leads.example.com", id, "https://www.example.com/guide?ref=nurture", time.Now().Add(-time.Hour)) // sent an hour ago
+	link := links.Click(keys, "https://leads.example.com", id, "https://www.example.com/guide?ref=nurture", testenv.Now(t).Add(-time.Hour)) // sent an hour ago
 	r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", link[strings.LastIndex(link, "/")+1:], "", nil))
 	loc, _ := url.Parse(r.Headers["Location"])
 	if r.StatusCode != http.StatusFound {
@@ -195,7 +195,7 @@ func TestErasureLeavesNoKeyOfPagesOrLinks(t *testing.T) {
 // and the function worked on); run again with time, it erases.
 func TestErasureNearItsDeadlineSaysItIsNotFinished(t *testing.T) {
 	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
-	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	admin, _, _ := buildAt(t, "privacy", nil, testenv.Clock(t), table)
 	if resp, _ := capture.HTTP(context.Background(), sampleEvent(t, "capture-json.json")); resp.StatusCode != 202 {
 		t.Fatal(resp.Body)
 	}
@@ -231,8 +231,8 @@ func TestErasureNearItsDeadlineSaysItIsNotFinished(t *testing.T) {
 // the address and the form can rebuild), may remain.
 func TestErasureLeavesNothingOfEveryKindOfData(t *testing.T) {
 	capture, table, captureLogs := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
-	fb, _, feedbackLogs := buildAt(t, "feedback", nil, time.Now, table)
-	admin, _, privacyLogs := buildAt(t, "privacy", nil, time.Now, table)
+	fb, _, feedbackLogs := buildAt(t, "feedback", nil, testenv.Clock(t), table)
+	admin, _, privacyLogs := buildAt(t, "privacy", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	email := fmt.Sprintf("greta.vogelsang.%d@feinmechanik.example", time.Now().UnixNano())
@@ -249,7 +249,7 @@ func TestErasureLeavesNothingOfEveryKindOfData(t *testing.T) {
 	id := capturedID(t, table, email)
 
 	// A burst for the address left a submission in the lead's inbox.
-	inboxed := lead.Submission{Email: email, Name: "Greta Vogelsang", Message: "Second note from Greta: Elbchaussee site", Source: lead.Attribution{Campaign: "q4-demo", At: time.Now()}}
+	inboxed := lead.Submission{Email: email, Name: "Greta Vogelsang", Message: "Second note from Greta: Elbchaussee site", Source: lead.Attribution{Campaign: "q4-demo", At: testenv.Now(t)}}
 	if err := st.Deposit(ctx, id, lead.Touch{ID: "touch-" + id, Submission: inboxed}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestErasureLeavesNothingOfEveryKindOfData(t *testing.T) {
 	keys, _ := token.ParseKeys(testKeys)
 	var accept string
 	for _, m := range regexp.MustCompile(`/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(alert[0].Text, -1) {
-		if _, err := keys.Verify(m[1], links.ActionAccept, time.Now()); err == nil {
+		if _, err := keys.Verify(m[1], links.ActionAccept, testenv.Now(t)); err == nil {
 			accept = m[1]
 		}
 	}
@@ -335,7 +335,7 @@ func TestErasureLeavesNothingOfEveryKindOfData(t *testing.T) {
 // after the erasure creates nothing.
 func TestAnIdempotencyKeyThatIsTheAddressLeavesNothingAfterErasure(t *testing.T) {
 	capture, table, _ := build(t, "capture", map[string]string{"ALLOWED_ORIGINS": "*"})
-	admin, _, _ := buildAt(t, "privacy", nil, time.Now, table)
+	admin, _, _ := buildAt(t, "privacy", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	email := fmt.Sprintf("Ingrid.Haldorsen.%d@fjord-logistics.example", time.Now().UnixNano())
@@ -523,7 +523,7 @@ func TestAnExportTooLargeToAnswerIsStoredInTheExportBucket(t *testing.T) {
 	const limit = 64 << 10
 	capture, table, _ := build(t, "capture", nil)
 	bucket := testenv.NewBucket(t)
-	admin, _, logs := buildAt(t, "privacy", map[string]string{"EXPORT_INLINE_LIMIT": strconv.Itoa(limit), "SEGMENTS_BUCKET": bucket}, time.Now, table)
+	admin, _, logs := buildAt(t, "privacy", map[string]string{"EXPORT_INLINE_LIMIT": strconv.Itoa(limit), "SEGMENTS_BUCKET": bucket}, testenv.Clock(t), table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	email := fmt.Sprintf("henrike.langzeit.%d@bigcorp.example", time.Now().UnixNano())
@@ -535,7 +535,7 @@ func TestAnExportTooLargeToAnswerIsStoredInTheExportBucket(t *testing.T) {
 	}
 	// 600 page views, ≈ 150 KB of timeline: more than the limit.
 	const views = 600
-	t0 := time.Now().Add(-30 * 24 * time.Hour)
+	t0 := testenv.Now(t).Add(-30 * 24 * time.Hour)
 	for batch := range views / 20 {
 		var evs []lead.Event
 		for i := range 20 {
@@ -544,7 +544,7 @@ func TestAnExportTooLargeToAnswerIsStoredInTheExportBucket(t *testing.T) {
 				Data: map[string]any{"url": fmt.Sprintf("https://www.example.com/pricing?plan=team&visit=%d", n), "title": "Pricing <team> & \"enterprise\""}})
 		}
 		l.Version++
-		if err := st.Save(ctx, l, lead.Change{At: time.Now(), Events: evs}); err != nil {
+		if err := st.Save(ctx, l, lead.Change{At: testenv.Now(t), Events: evs}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -570,7 +570,7 @@ func TestAnExportTooLargeToAnswerIsStoredInTheExportBucket(t *testing.T) {
 	}
 	s := answer.Stored
 	if !answer.Found || answer.LeadID != id || s.Bucket != bucket || s.Key != "privacy-exports/"+id+".json" || s.Bytes <= limit ||
-		answer.TimelineEvents < views+1 || s.URL == "" || !s.URLExpiresAt.After(time.Now()) || s.URLExpiresAt.After(time.Now().Add(time.Hour)) {
+		answer.TimelineEvents < views+1 || s.URL == "" || !s.URLExpiresAt.After(testenv.Now(t)) || s.URLExpiresAt.After(testenv.Now(t).Add(time.Hour)) {
 		t.Fatalf("stored export: %s", resp.Body)
 	}
 	if resp.Headers["Cache-Control"] != "no-store" {

@@ -78,7 +78,7 @@ func publishing(t *testing.T, table string) *publishedBus {
 	b := &publishedBus{Bus: eventbus.New(quiet)}
 	srv := httptest.NewServer(b.Bus)
 	t.Cleanup(srv.Close)
-	pub, _, _ := buildAt(t, "publisher", map[string]string{"EVENTBRIDGE_ENDPOINT": srv.URL, "EVENT_BUS_NAME": "leads-test"}, time.Now, table)
+	pub, _, _ := buildAt(t, "publisher", map[string]string{"EVENTBRIDGE_ENDPOINT": srv.URL, "EVENT_BUS_NAME": "leads-test"}, testenv.Clock(t), table)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	sc, err := streams.NewClient(ctx, testenv.Get(t).DynamoDB)

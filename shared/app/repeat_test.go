@@ -25,7 +25,7 @@ import (
 // hot and sales gets exactly one alert, which its own double click does
 // not repeat.
 func TestSameFormTwiceIsOneEngagement(t *testing.T) {
-	clock := &clockAt{t: time.Now().UTC()}
+	clock := &clockAt{t: testenv.Now(t).UTC()}
 	h, table, _ := buildAt(t, "capture", nil, clock.now, "")
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	ctx := context.Background()

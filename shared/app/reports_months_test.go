@@ -181,7 +181,7 @@ func TestABBaselineIsTheControlTheFileListsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	capture, table, _ := build(t, "capture", nil)
-	reports, _, _ := buildAt(t, "reports", map[string]string{"CAMPAIGNS_DIR": dir}, time.Now, table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"CAMPAIGNS_DIR": dir}, testenv.Clock(t), table)
 	ctx := context.Background()
 	for i, v := range []string{"original", "bundle", "discount"} {
 		body := fmt.Sprintf(`{"email":"ctl%d.%d@smallco.example","company":"SmallCo","campaign":%q,"variant":%q}`, i, stamp, camp, v)

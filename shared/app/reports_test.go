@@ -24,10 +24,10 @@ import (
 // the campaign's report row (CSV) and the digest.
 func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
 	marketing := fmt.Sprintf("marketing.%d@example.com", time.Now().UnixNano())
 	reports, _, _ := buildAt(t, "reports", map[string]string{"MARKETING_ADDRESS": marketing, "PUBLIC_BASE_URL": "https://leads.example.com",
-		"CAMPAIGN_SPEND": "alpha=500", "MINUTES_PER_LEAD": "15", "HOURLY_COST": "60"}, time.Now, table)
+		"CAMPAIGN_SPEND": "alpha=500", "MINUTES_PER_LEAD": "15", "HOURLY_COST": "60"}, testenv.Clock(t), table)
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
 	stamp := time.Now().UnixNano()
@@ -42,7 +42,7 @@ func TestReportReconcilesWithAKnownPopulation(t *testing.T) {
 	}
 	answer := func(id, action, extra string) {
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: action, Subject: id, Extra: extra, Expires: time.Now().Add(time.Hour)})}
+		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: action, Subject: id, Extra: extra, Expires: testenv.Now(t).Add(time.Hour)})}
 		if r, _ := fb.HTTP(ctx, ev); r.StatusCode != 200 || !strings.Contains(r.Body, "Recorded") {
 			t.Fatalf("%s %s: %d", action, id, r.StatusCode)
 		}

@@ -26,7 +26,7 @@ import (
 // reads nothing, and the next pass a day later erases nothing more.
 func TestRetentionSweepErasesIdleLeadsOnly(t *testing.T) {
 	ctx := context.Background()
-	now := time.Now().UTC()
+	now := testenv.Now(t).UTC()
 	old, recent := now.Add(-800*retention.Day), now.Add(-10*retention.Day)
 	capOld, table, _ := buildAt(t, "capture", nil, func() time.Time { return old }, "")
 	capRecent, _, _ := buildAt(t, "capture", nil, func() time.Time { return recent }, table)
@@ -84,7 +84,7 @@ func TestRetentionSweepErasesIdleLeadsOnly(t *testing.T) {
 		b.WriteString(logs.String())
 		return &b
 	}
-	logs := sweepAt(time.Now)
+	logs := sweepAt(testenv.Clock(t))
 
 	for _, name := range []string{"idle1", "idle2"} {
 		l, err := st.Lead(ctx, ids[name])
@@ -132,11 +132,11 @@ func TestRetentionSweepErasesIdleLeadsOnly(t *testing.T) {
 	}
 
 	// Within the day: the pass is done, nothing is read.
-	if again := sweepAt(time.Now); !strings.Contains(again.String(), `"waiting":true`) || strings.Contains(again.String(), `"erased":true`) {
+	if again := sweepAt(testenv.Clock(t)); !strings.Contains(again.String(), `"waiting":true`) || strings.Contains(again.String(), `"erased":true`) {
 		t.Fatalf("a second run within the day:\n%s", again)
 	}
 	// A day later, a new pass: it reads every lead and erases nothing.
-	next := sweepAt(func() time.Time { return time.Now().Add(retention.PassInterval + time.Minute) })
+	next := sweepAt(func() time.Time { return testenv.Now(t).Add(retention.PassInterval + time.Minute) })
 	if strings.Contains(next.String(), `"erased":true`) || !strings.Contains(next.String(), `"finished":true`) || !strings.Contains(next.String(), `"kept_erased":2`) {
 		t.Fatalf("the next pass:\n%s", next)
 	}
@@ -144,7 +144,7 @@ func TestRetentionSweepErasesIdleLeadsOnly(t *testing.T) {
 
 	// Years later the person comes back and fills in a form: a new lead,
 	// which marketing may mail (the address is not suppressed).
-	capNow, _, _ := buildAt(t, "capture", nil, time.Now, table)
+	capNow, _, _ := buildAt(t, "capture", nil, testenv.Clock(t), table)
 	accepted(t)(capNow.HTTP(ctx, jsonLead(coldBody(addr("idle1")))))
 	back, err := st.LeadByEmail(ctx, lead.HashEmail(addr("idle1")))
 	if err != nil || back.ID == ids["idle1"] || back.Erased || back.Suppressed != "" {

@@ -51,10 +51,10 @@ func qualifyWithRates(t *testing.T) string {
 func TestRevenueInReports(t *testing.T) {
 	rates := map[string]string{"QUALIFY_CONFIG": qualifyWithRates(t)}
 	capture, table, _ := build(t, "capture", rates)
-	fb, _, logs := buildAt(t, "feedback", rates, time.Now, table)
+	fb, _, logs := buildAt(t, "feedback", rates, testenv.Clock(t), table)
 	marketing := fmt.Sprintf("marketing.%d@example.com", time.Now().UnixNano())
 	reports, _, _ := buildAt(t, "reports", map[string]string{"QUALIFY_CONFIG": rates["QUALIFY_CONFIG"], "MARKETING_ADDRESS": marketing,
-		"PUBLIC_BASE_URL": "https://leads.example.com", "CAMPAIGN_SPEND": "alpha=1000,beta=0"}, time.Now, table)
+		"PUBLIC_BASE_URL": "https://leads.example.com", "CAMPAIGN_SPEND": "alpha=1000,beta=0"}, testenv.Clock(t), table)
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
 	st := store.New(testenv.Clients(t).DynamoDB, table)
@@ -73,7 +73,7 @@ func TestRevenueInReports(t *testing.T) {
 	answer := func(id, action, form string) httpapi.Response {
 		t.Helper()
 		ev := sampleEvent(t, "feedback-answer.json")
-		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: action, Subject: id, Extra: "ana@example.com", Expires: time.Now().Add(time.Hour)})}
+		ev.PathParameters = map[string]string{"token": keys.Sign(token.Claims{Action: action, Subject: id, Extra: "ana@example.com", Expires: testenv.Now(t).Add(time.Hour)})}
 		ev.Body, ev.IsBase64Encoded = form, false
 		r, err := fb.HTTP(ctx, ev)
 		if err != nil {
@@ -290,7 +290,7 @@ func TestReportsRefuseSpendWithoutARate(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			_, err := registry.Build(context.Background(), "reports", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+			_, err := registry.Build(context.Background(), "reports", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, testenv.Clock(t))
 			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
@@ -336,7 +336,7 @@ func TestReportsStartOnTemplateDefaults(t *testing.T) {
 				"CAMPAIGNS_DIR": t.TempDir(), "SEGMENTS_DIR": t.TempDir(), "ZONEINFO": ""} {
 				env[k] = v
 			}
-			if _, err := registry.Build(context.Background(), "reports", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now); err != nil {
+			if _, err := registry.Build(context.Background(), "reports", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, testenv.Clock(t)); err != nil {
 				t.Fatalf("reports with the template's defaults (CURRENCY=%q) and outcomes.currency %s: %v", env["CURRENCY"], cur, err)
 			}
 		})

@@ -31,7 +31,7 @@ import (
 // figures), calibration labels the leads by their corrected outcome and
 // each lead's timeline keeps both records.
 func TestOutcomeReversalsInReports(t *testing.T) {
-	now := time.Now().UTC()
+	now := testenv.Now(t).UTC()
 	thisMonth := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, time.UTC)
 	lastMonth := thisMonth.AddDate(0, 0, -10) // the 20th or so of last month
 	clock := lastMonth
@@ -40,7 +40,7 @@ func TestOutcomeReversalsInReports(t *testing.T) {
 	capture, table, _ := buildAt(t, "capture", rates, at, "")
 	fb, _, logs := buildAt(t, "feedback", rates, at, table)
 	reports, _, _ := buildAt(t, "reports", map[string]string{"QUALIFY_CONFIG": rates["QUALIFY_CONFIG"], "MARKETING_ADDRESS": "m@example.com",
-		"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+		"PUBLIC_BASE_URL": "https://leads.example.com"}, testenv.Clock(t), table)
 	ctx := context.Background()
 	keys, _ := token.ParseKeys(testKeys)
 	st := store.New(testenv.Clients(t).DynamoDB, table)

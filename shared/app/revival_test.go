@@ -19,8 +19,8 @@ import (
 // open SQLs say so.
 func TestARevivedDealInReports(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, _ := buildAt(t, "feedback", nil, time.Now, table)
-	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
+	reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, testenv.Clock(t), table)
 	ctx := context.Background()
 	stamp := time.Now().UnixNano()
 	hot := func(name string) string {
@@ -34,12 +34,12 @@ func TestARevivedDealInReports(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	yesterday := time.Now().UTC().Add(-24 * time.Hour).Format("2006-01-02")
+	yesterday := testenv.Now(t).UTC().Add(-24 * time.Hour).Format("2006-01-02")
 	revived, late := hot("revived"), hot("late")
-	crm(`{"lead_id":"`+revived+`","stage":"Closed Lost","closed_at":"`+yesterday+`"}`, "lost-r", time.Now().Add(-time.Minute))
-	crm(`{"lead_id":"`+late+`","stage":"Closed Lost","closed_at":"`+yesterday+`"}`, "lost-l", time.Now().Add(-time.Minute))
-	crm(`{"lead_id":"`+revived+`","stage":"sql"}`, "sql-r", time.Now())                 // sales reopened it today
-	crm(`{"lead_id":"`+late+`","stage":"sql"}`, "sql-l", time.Now().Add(-36*time.Hour)) // put before the loss
+	crm(`{"lead_id":"`+revived+`","stage":"Closed Lost","closed_at":"`+yesterday+`"}`, "lost-r", testenv.Now(t).Add(-time.Minute))
+	crm(`{"lead_id":"`+late+`","stage":"Closed Lost","closed_at":"`+yesterday+`"}`, "lost-l", testenv.Now(t).Add(-time.Minute))
+	crm(`{"lead_id":"`+revived+`","stage":"sql"}`, "sql-r", testenv.Now(t))                 // sales reopened it today
+	crm(`{"lead_id":"`+late+`","stage":"sql"}`, "sql-l", testenv.Now(t).Add(-36*time.Hour)) // put before the loss
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	if l, _ := st.Lead(ctx, revived); l.Stage != "sql" {
 		t.Fatalf("the revived lead is %s", l.Stage)

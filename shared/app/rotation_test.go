@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leadflow/leadflow/local/testenv"
 )
 
 // TestSigningKeyRotationEndToEnd follows the README's rotation through
@@ -23,7 +25,7 @@ func TestSigningKeyRotationEndToEnd(t *testing.T) {
 	// link's token from the alert sales receives.
 	hotAlertLink := func(keys, name string) string {
 		t.Helper()
-		capture, _, _ := buildAt(t, "capture", map[string]string{"SIGNING_KEYS": keys}, time.Now, table)
+		capture, _, _ := buildAt(t, "capture", map[string]string{"SIGNING_KEYS": keys}, testenv.Clock(t), table)
 		email := fmt.Sprintf("%s.%d@bigcorp.example", name, time.Now().UnixNano())
 		if resp, _ := capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))); resp.StatusCode != 202 {
 			t.Fatalf("capture: %d %s", resp.StatusCode, resp.Body)
@@ -40,7 +42,7 @@ func TestSigningKeyRotationEndToEnd(t *testing.T) {
 	}
 	page := func(keys, tok string) int {
 		t.Helper()
-		fb, _, _ := buildAt(t, "feedback", map[string]string{"SIGNING_KEYS": keys}, time.Now, table)
+		fb, _, _ := buildAt(t, "feedback", map[string]string{"SIGNING_KEYS": keys}, testenv.Clock(t), table)
 		ev := sampleEvent(t, "feedback-page.json")
 		ev.PathParameters = map[string]string{"token": tok}
 		r, err := fb.HTTP(ctx, ev)

@@ -28,7 +28,7 @@ func TestSalesAnswersFilter(t *testing.T) {
 		t.Fatal("template.yaml has no metric filter writing SalesAnswers")
 	}
 	capture, table, _ := build(t, "capture", nil)
-	fb, _, logs := buildAt(t, "feedback", nil, time.Now, table)
+	fb, _, logs := buildAt(t, "feedback", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	email := fmt.Sprintf("answers.%d@bigcorp.example", time.Now().UnixNano())
 	accepted(t)(capture.HTTP(ctx, jsonLead(hotBody(email, "1000+"))))
@@ -39,7 +39,7 @@ func TestSalesAnswersFilter(t *testing.T) {
 	keys, _ := token.ParseKeys(testKeys)
 	var accept string
 	for _, m := range regexp.MustCompile(`/feedback/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(alert[0].Text, -1) {
-		if _, err := keys.Verify(m[1], links.ActionAccept, time.Now()); err == nil {
+		if _, err := keys.Verify(m[1], links.ActionAccept, testenv.Now(t)); err == nil {
 			accept = m[1]
 		}
 	}

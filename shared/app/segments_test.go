@@ -333,7 +333,7 @@ func TestSegmentsFunctionRefusesABrokenSegment(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := testSegments(t, map[string]string{"bad.yaml": c.src})
 			env := map[string]string{"TABLE_NAME": "t", "SEGMENTS_DIR": dir, "SEGMENTS_BUCKET": "b", "AWS_REGION": "us-east-1"}
-			_, err := registry.Build(context.Background(), "segments", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+			_, err := registry.Build(context.Background(), "segments", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, testenv.Clock(t))
 			if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, c.want)) {
 				t.Fatalf("err = %v, want %s", err, c.want)
 			}
@@ -420,7 +420,7 @@ func TestSegmentsFunctionTakesARetiredReason(t *testing.T) {
 				t.Fatal(err)
 			}
 			env := map[string]string{"TABLE_NAME": "t", "SEGMENTS_DIR": dir, "SEGMENTS_BUCKET": "b", "AWS_REGION": "us-east-1", "QUALIFY_CONFIG": cfg}
-			_, err := registry.Build(context.Background(), "segments", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, time.Now)
+			_, err := registry.Build(context.Background(), "segments", all.Services, func(k string) string { return env[k] }, &bytes.Buffer{}, testenv.Clock(t))
 			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), filepath.Join(dir, c.want))) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}

@@ -36,7 +36,7 @@ func sesEvent(t *testing.T, file, email, leadID, messageID string) events.EventB
 
 func TestSESEventsSuppress(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	h, _, logs := buildAt(t, "sesevents", nil, time.Now, table)
+	h, _, logs := buildAt(t, "sesevents", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	newLead := func(name string) lead.Lead {
@@ -109,7 +109,7 @@ func TestSESEventsSuppress(t *testing.T) {
 	if !strings.Contains(logs.String(), `"level":"ERROR","msg":"ses event"`) || !strings.Contains(logs.String(), "sales_alert_bounced") {
 		t.Fatalf("rep bounce not logged as an error:\n%s", logs.String())
 	}
-	stats, _ := st.CampaignStats(ctx, "newsletter-q4", time.Now())
+	stats, _ := st.CampaignStats(ctx, "newsletter-q4", testenv.Now(t))
 	if stats["bounces"] != 2 || stats["soft_bounces"] != 2 || stats["complaints"] != 1 || stats["delivered"] != 1 {
 		t.Fatalf("counters = %v", stats)
 	}

@@ -42,7 +42,7 @@ func trackRequest(route, tok, body string, headers map[string]string) httpapi.Re
 // when it turns hot, sales gets the alert.
 func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	tr, _, logs := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "PUBLIC_BASE_URL": "https://leads.example.com"}, time.Now, table)
+	tr, _, logs := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "PUBLIC_BASE_URL": "https://leads.example.com"}, testenv.Clock(t), table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	keys, _ := token.ParseKeys(testKeys)
@@ -56,7 +56,7 @@ func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 
 	// A click: recorded, redirected to the signed target with a visitor token.
 	// The email went out an hour ago (a click within a minute of the send is a mail scanner's).
-	link := links.Click(keys, "https://leads.example.com", created.ID, "https://www.example.com/guide?ref=nurture", time.Now().Add(-time.Hour))
+	link := links.Click(keys, "https://leads.example.com", created.ID, "https://www.example.com/guide?ref=nurture", testenv.Now(t).Add(-time.Hour))
 	tok := link[strings.LastIndex(link, "/")+1:]
 	r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", tok, "", nil))
 	loc, _ := url.Parse(r.Headers["Location"])
@@ -64,7 +64,7 @@ func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 		t.Fatalf("click: %d → %s", r.StatusCode, r.Headers["Location"])
 	}
 	// An attacker-made token pointing elsewhere is refused, no redirect.
-	evil := keys.Sign(token.Claims{Action: links.ActionClick, Subject: created.ID, Extra: "https://evil.example/phish", Expires: time.Now().Add(time.Hour)})
+	evil := keys.Sign(token.Claims{Action: links.ActionClick, Subject: created.ID, Extra: "https://evil.example/phish", Expires: testenv.Now(t).Add(time.Hour)})
 	forged := evil[:strings.LastIndex(evil, ".")] + tok[strings.LastIndex(tok, "."):] // someone else's signature
 	if r, _ := tr.HTTP(ctx, trackRequest("GET /t/c/{token}", forged, "", nil)); r.StatusCode != http.StatusForbidden || r.Headers["Location"] != "" {
 		t.Fatalf("forged click token: %d → %q, want 403 and no redirect", r.StatusCode, r.Headers["Location"])
@@ -119,7 +119,7 @@ func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 	if pricingViews == 0 {
 		t.Fatalf("no pricing page_view with its URL in the timeline (the check above saw none): %+v", tl)
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
 	if stats["email_click"] != 1 || stats["pricing_page_view"] < 1 {
 		t.Fatalf("counters = %v", stats)
 	}
@@ -225,7 +225,7 @@ func TestOpenPixelIsOptInAndCountsEachEmailOnce(t *testing.T) {
 	if _, err := registry.Build(ctx, "nurture", all.Services, func(k string) string {
 		return map[string]string{"TABLE_NAME": table, "SENDER_ADDRESS": "a@example.com", "SALES_ADDRESS": "s@example.com",
 			"SIGNING_KEYS": testKeys, "SES_MAX_SEND_RATE": "1", "TRACK_OPENS": "yes", "AWS_REGION": "us-east-1", "SENDER_POSTAL_ADDRESS": "leadflow GmbH, Berlin"}[k]
-	}, io.Discard, time.Now); err == nil || !strings.Contains(err.Error(), "TRACK_OPENS") {
+	}, io.Discard, testenv.Clock(t)); err == nil || !strings.Contains(err.Error(), "TRACK_OPENS") {
 		t.Fatalf("TRACK_OPENS=yes: %v, want a config error naming it", err)
 	}
 }
@@ -556,7 +556,7 @@ func TestMailScannerClicksCountNothing(t *testing.T) {
 	// come within the minute after the send however long the requests
 	// take (on the wall clock, six of them under -race on a loaded
 	// machine can take longer, and count as the lead's).
-	clock := &clockAt{t: time.Now()}
+	clock := &clockAt{t: testenv.Now(t)}
 	tr, _, logs := buildAt(t, "track", map[string]string{"ALLOWED_ORIGINS": "https://www.example.com", "PUBLIC_BASE_URL": "https://leads.example.com"}, clock.now, table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
@@ -579,8 +579,8 @@ func TestMailScannerClicksCountNothing(t *testing.T) {
 		return loc
 	}
 
-	clock.add(time.Since(clock.now())) // the wall's time, after the capture
-	sent := clock.now()                // the email just went out
+	clock.add(testenv.Now(t).Sub(clock.now())) // the wall's time, after the capture
+	sent := clock.now()                        // the email just went out
 	targets := []string{"https://www.example.com/guide?ref=nurture", "https://www.example.com/pricing?ref=nurture", "https://www.example.com/demo?ref=nurture"}
 	for _, target := range targets {
 		if loc := fetch(target, sent, http.MethodGet); loc.Query().Has(links.VisitorParam) {
@@ -589,7 +589,7 @@ func TestMailScannerClicksCountNothing(t *testing.T) {
 		fetch(target, sent, http.MethodHead)
 	}
 	l, _ := st.Lead(ctx, id)
-	stats, _ := st.CampaignStats(ctx, "q4-demo", time.Now())
+	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
 	if len(l.Signals) != len(before.Signals) || l.Qualification.Score != before.Qualification.Score || l.Handoff != nil || stats["email_click"] != 0 {
 		t.Fatalf("scanner fetches counted: %d signals (before %d), score %.1f → %.1f, alert owed %v, email_click %d",
 			len(l.Signals), len(before.Signals), before.Qualification.Score, l.Qualification.Score, l.Handoff != nil, stats["email_click"])
@@ -610,7 +610,7 @@ func TestMailScannerClicksCountNothing(t *testing.T) {
 		t.Fatalf("the lead's click: redirect %s, want the link with the visitor token", loc)
 	}
 	l, _ = st.Lead(ctx, id)
-	stats, _ = st.CampaignStats(ctx, "q4-demo", time.Now())
+	stats, _ = st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
 	if len(l.Signals) != len(before.Signals)+1 || l.Qualification.Score <= before.Qualification.Score || stats["email_click"] != 1 {
 		t.Fatalf("the lead's click: %d signals (before %d), score %.1f → %.1f, email_click %d; want it counted",
 			len(l.Signals), len(before.Signals), before.Qualification.Score, l.Qualification.Score, stats["email_click"])

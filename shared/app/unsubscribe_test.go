@@ -18,7 +18,7 @@ import (
 
 func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 	capture, table, _ := build(t, "capture", nil)
-	unsub, _, logs := buildAt(t, "unsubscribe", nil, time.Now, table)
+	unsub, _, logs := buildAt(t, "unsubscribe", nil, testenv.Clock(t), table)
 	ctx := context.Background()
 	email := fmt.Sprintf("optout.%d@acme.example", time.Now().UnixNano())
 	accepted(t)(capture.HTTP(ctx, jsonLead(`{"email":"`+email+`","consent":true,"campaign":"newsletter-q4"}`)))
@@ -35,7 +35,7 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 		}
 		return r.StatusCode, r.Body
 	}
-	link := links.Unsubscribe(keys, "https://x.example", created.ID, time.Now())
+	link := links.Unsubscribe(keys, "https://x.example", created.ID, testenv.Now(t))
 	tok := link[strings.LastIndex(link, "/")+1:]
 
 	// GET (what a link scanner does) changes nothing.
@@ -67,13 +67,13 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 		t.Fatalf("withdrawal evidence %q: matches %v, %v", l.Consent.IPHash, ok, err)
 	}
 	// Repeat and expired links: still 200, recorded once.
-	expired := keys.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: created.ID, Expires: time.Now().Add(-time.Hour)})
+	expired := keys.Sign(token.Claims{Action: links.ActionUnsubscribe, Subject: created.ID, Expires: testenv.Now(t).Add(-time.Hour)})
 	for _, tk := range []string{tok, expired} {
 		if code, _ := withToken("unsubscribe-oneclick.json", tk); code != 200 {
 			t.Fatalf("repeat unsubscribe: %d", code)
 		}
 	}
-	stats, _ := st.CampaignStats(ctx, "newsletter-q4", time.Now())
+	stats, _ := st.CampaignStats(ctx, "newsletter-q4", testenv.Now(t))
 	tl, _ := st.Timeline(ctx, created.ID)
 	unsubs := 0
 	for _, e := range tl {
@@ -100,12 +100,12 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 // the file and line.
 func TestUnsubscribeDoesNotNeedTheQualifyConfig(t *testing.T) {
 	base := map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}
-	capture, table, _ := buildAt(t, "capture", base, time.Now, "")
+	capture, table, _ := buildAt(t, "capture", base, testenv.Clock(t), "")
 	broken := filepath.Join(t.TempDir(), "qualify.yaml")
 	if err := os.WriteFile(broken, []byte("version: 1\nfit:\n  rules:\n    - field: job_title\n      op: startswith\n      values: [CMO]\n      points: 10\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sub, _, logs := buildAt(t, "unsubscribe", map[string]string{"QUALIFY_CONFIG": broken}, time.Now, table)
+	sub, _, logs := buildAt(t, "unsubscribe", map[string]string{"QUALIFY_CONFIG": broken}, testenv.Clock(t), table)
 	ctx := context.Background()
 	st := store.New(testenv.Clients(t).DynamoDB, table)
 	email := fmt.Sprintf("una.%d@smallco.example", time.Now().UnixNano())
@@ -133,7 +133,7 @@ func TestUnsubscribeDoesNotNeedTheQualifyConfig(t *testing.T) {
 	}
 
 	keys, _ := token.ParseKeys(testKeys)
-	link := links.Unsubscribe(keys, "https://leads.example.com", id, time.Now())
+	link := links.Unsubscribe(keys, "https://leads.example.com", id, testenv.Now(t))
 	ev := sampleEvent(t, "unsubscribe-oneclick.json")
 	ev.PathParameters = map[string]string{"token": link[strings.LastIndex(link, "/")+1:]}
 	r, err := sub.HTTP(ctx, ev)
