@@ -109,7 +109,7 @@ func TestSalesFeedbackFromTheAlert(t *testing.T) {
 	if l.Handoff.State != lead.HandoffAnswered || l.Handoff.AnsweredBy != l.Handoff.Rep || l.Handoff.AnsweredAt.IsZero() {
 		t.Fatalf("handoff after accept: %+v", l.Handoff)
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
+	stats := counted(t, st, "q4-demo")
 	if stats["sal"] != 1 || stats["sql"] != 1 || stats["won"] != 1 || stats["responses"] != 1 || stats["resp_le_1m"] != 1 || stats["rejected"] != 0 {
 		t.Fatalf("counters = %v", stats)
 	}
@@ -149,7 +149,7 @@ func TestRejectReasonsFlowBackPerCampaign(t *testing.T) {
 	if l := reject("no_budget"); l.Stage != lead.StageNurturing {
 		t.Fatalf("no_budget (nurture) → %s, want nurturing", l.Stage)
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
+	stats := counted(t, st, "q4-demo")
 	if stats["rejected"] != 2 || stats["rej_not_icp"] != 1 || stats["rej_no_budget"] != 1 || stats["sal"] != 0 {
 		t.Fatalf("counters = %v", stats)
 	}

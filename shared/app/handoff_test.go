@@ -161,7 +161,7 @@ func TestHotLeadAlertsSalesWithinTheRequest(t *testing.T) {
 		t.Fatalf("timeline = %v", kinds)
 	}
 	testenv.Settle(t, table)
-	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
+	stats := counted(t, st, "q4-demo")
 	if stats["leads"] != 1 || stats["mql"] != 1 || stats["handoffs"] != 1 {
 		t.Fatalf("counters = %v", stats)
 	}
@@ -187,7 +187,7 @@ func TestJobSeekerIsDisqualifiedWithoutAlert(t *testing.T) {
 	if !strings.Contains(strings.Join(l.Qualification.Reasons, "\n"), "disqualified: job_seeker") {
 		t.Fatalf("reasons = %v", l.Qualification.Reasons)
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
+	stats := counted(t, st, "q4-demo")
 	if stats["disqualified"] != 1 || stats["dq_job_seeker"] != 1 || stats["mql"] != 0 {
 		t.Fatalf("counters = %v", stats)
 	}

@@ -109,7 +109,7 @@ func TestSESEventsSuppress(t *testing.T) {
 	if !strings.Contains(logs.String(), `"level":"ERROR","msg":"ses event"`) || !strings.Contains(logs.String(), "sales_alert_bounced") {
 		t.Fatalf("rep bounce not logged as an error:\n%s", logs.String())
 	}
-	stats, _ := st.CampaignStats(ctx, "newsletter-q4", testenv.Now(t))
+	stats := counted(t, st, "newsletter-q4")
 	if stats["bounces"] != 2 || stats["soft_bounces"] != 2 || stats["complaints"] != 1 || stats["delivered"] != 1 {
 		t.Fatalf("counters = %v", stats)
 	}

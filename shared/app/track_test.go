@@ -119,7 +119,7 @@ func TestClicksAndPageViewsReGradeAndHandOff(t *testing.T) {
 	if pricingViews == 0 {
 		t.Fatalf("no pricing page_view with its URL in the timeline (the check above saw none): %+v", tl)
 	}
-	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
+	stats := counted(t, st, "q4-demo")
 	if stats["email_click"] != 1 || stats["pricing_page_view"] < 1 {
 		t.Fatalf("counters = %v", stats)
 	}
@@ -589,7 +589,7 @@ func TestMailScannerClicksCountNothing(t *testing.T) {
 		fetch(target, sent, http.MethodHead)
 	}
 	l, _ := st.Lead(ctx, id)
-	stats, _ := st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
+	stats := counted(t, st, "q4-demo")
 	if len(l.Signals) != len(before.Signals) || l.Qualification.Score != before.Qualification.Score || l.Handoff != nil || stats["email_click"] != 0 {
 		t.Fatalf("scanner fetches counted: %d signals (before %d), score %.1f → %.1f, alert owed %v, email_click %d",
 			len(l.Signals), len(before.Signals), before.Qualification.Score, l.Qualification.Score, l.Handoff != nil, stats["email_click"])
@@ -610,7 +610,7 @@ func TestMailScannerClicksCountNothing(t *testing.T) {
 		t.Fatalf("the lead's click: redirect %s, want the link with the visitor token", loc)
 	}
 	l, _ = st.Lead(ctx, id)
-	stats, _ = st.CampaignStats(ctx, "q4-demo", testenv.Now(t))
+	stats = counted(t, st, "q4-demo")
 	if len(l.Signals) != len(before.Signals)+1 || l.Qualification.Score <= before.Qualification.Score || stats["email_click"] != 1 {
 		t.Fatalf("the lead's click: %d signals (before %d), score %.1f → %.1f, email_click %d; want it counted",
 			len(l.Signals), len(before.Signals), before.Qualification.Score, l.Qualification.Score, stats["email_click"])

@@ -73,7 +73,7 @@ func TestUnsubscribeOneClickAndConfirmPage(t *testing.T) {
 			t.Fatalf("repeat unsubscribe: %d", code)
 		}
 	}
-	stats, _ := st.CampaignStats(ctx, "newsletter-q4", testenv.Now(t))
+	stats := counted(t, st, "newsletter-q4")
 	tl, _ := st.Timeline(ctx, created.ID)
 	unsubs := 0
 	for _, e := range tl {
