@@ -34,8 +34,11 @@ func TestARevivedDealInReports(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	yesterday := testenv.Now(t).UTC().Add(-24 * time.Hour).Format("2006-01-02")
 	revived, late := hot("revived"), hot("late")
+	// After the captures: a close date before the day before a lead's
+	// capture is refused, which a "yesterday" read before a midnight
+	// the captures came after would be.
+	yesterday := testenv.Now(t).UTC().Add(-24 * time.Hour).Format("2006-01-02")
 	crm(`{"lead_id":"`+revived+`","stage":"Closed Lost","closed_at":"`+yesterday+`"}`, "lost-r", testenv.Now(t).Add(-time.Minute))
 	crm(`{"lead_id":"`+late+`","stage":"Closed Lost","closed_at":"`+yesterday+`"}`, "lost-l", testenv.Now(t).Add(-time.Minute))
 	crm(`{"lead_id":"`+revived+`","stage":"sql"}`, "sql-r", testenv.Now(t))                 // sales reopened it today
