@@ -9,11 +9,11 @@ import (
 
 // ClockEnv names an instant (RFC 3339) every top-level test's clock
 // starts at instead of the wall clock's, e.g. LEADFLOW_TEST_NOW=
-// 2026-12-31T23:59:59Z: each test begins a second before a month-end
+// 2026-12-31T23:59:59.9123Z: each test begins 88 ms before a month-end
 // midnight (UTC, the suite's REPORT_TIME_ZONE), so a test that reads
 // "this month" on another clock than its leads were stamped on fails as
-// it would on the last night of a month. Only tests read it (Now), never
-// a function.
+// it would on the last night of a month; other offsets cross it later
+// in each test. Only tests read it (Now), never a function.
 const ClockEnv = "LEADFLOW_TEST_NOW"
 
 // testClock is one top-level test's clock: the wall clock moved by
