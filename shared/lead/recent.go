@@ -2,6 +2,7 @@ package lead
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -29,15 +30,71 @@ func (r Recent) Wants(e Event) bool {
 	return !e.At.Before(r.From) && (r.Keep == nil || r.Keep(e))
 }
 
-// Newest is the answer to r from events a store found: sorted by cmp
-// (the store's order, oldest first), those r wants, at most the newest
-// r.Max; more reports that others were left out (or, with budgetSpent,
-// may exist unread).
-func (r Recent) Newest(found []Event, cmp func(a, b Event) int, budgetSpent bool) (events []Event, more bool) {
+// Newest is the answer to r from events a store found: in time order
+// (ByTime), those r wants, at most the newest r.Max; more reports that
+// others were left out (or, with budgetSpent, may exist unread).
+func (r Recent) Newest(found []Event, budgetSpent bool) (events []Event, more bool) {
 	events = slices.DeleteFunc(slices.Clone(found), func(e Event) bool { return !r.Wants(e) })
-	slices.SortStableFunc(events, cmp)
+	slices.SortStableFunc(events, ByTime)
 	if n := len(events); n > r.Max {
 		events, more = events[n-r.Max:], true
 	}
 	return events, more || budgetSpent
+}
+
+// ByTime orders events oldest first; events of one instant by kind, then
+// id. Not the order of the stores' event keys: RFC 3339 with nanoseconds
+// drops a fraction's trailing zeros, so within one second those keys sort
+// …:01.125Z, …:01.12Z, …:01.1Z, …:01Z.
+func ByTime(a, b Event) int {
+	if c := a.At.Compare(b.At); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// RecentScan is a store's pass for r over a lead's events in the
+// descending order of its event keys (newest second first, but within a
+// second not newest first: see ByTime). Take each event until it says
+// stop, then Answer.
+type RecentScan struct {
+	R        Recent
+	found    []Event
+	examined int
+	wanted   int
+	full     bool      // more than R.Max wanted: only the rest of this second may still be newer
+	second   time.Time // the second it filled up in
+	unread   bool      // stopped at the budget
+}
+
+// Take examines e, the next event in key order; false: stop, e not
+// examined (the budget is spent, or e is of an earlier second than the
+// one the scan filled up in, so nothing newer is left).
+func (s *RecentScan) Take(e Event) bool {
+	if s.examined == RecentBudget {
+		s.unread = true
+		return false
+	}
+	sec := e.At.UTC().Truncate(time.Second)
+	if s.full && !sec.Equal(s.second) {
+		return false
+	}
+	s.examined++
+	if s.R.Wants(e) {
+		s.found = append(s.found, e)
+		s.wanted++
+	}
+	if !s.full && s.wanted > s.R.Max {
+		s.full, s.second = true, sec
+	}
+	return true
+}
+
+// Answer is Newest of what the scan found, with late events (the store's
+// pending ones, not in its key order) added.
+func (s *RecentScan) Answer(late ...Event) ([]Event, bool) {
+	return s.R.Newest(append(s.found, late...), s.unread)
 }

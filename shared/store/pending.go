@@ -288,8 +288,9 @@ func (s *Store) timelineOf(ctx context.Context, leadID string) ([]lead.Event, er
 			out = append(out, ev)
 		}
 	}
-	// In sort-key order, as the query returns the items.
-	slices.SortStableFunc(out, bySortKey)
+	// In time order, which the keys' is not within a second
+	// (lead.ByTime).
+	slices.SortStableFunc(out, lead.ByTime)
 	return out, nil
 }
 
@@ -334,7 +335,8 @@ func (s *Store) partition(ctx context.Context, in *dynamodb.QueryInput, event fu
 // RecentEvents reads a lead's newest events that r asks for, oldest
 // first, with what its profile still carries pending: one query of the
 // partition from its profile down (newest first), stopping once it holds
-// r.Max events r wants or has examined lead.RecentBudget events. more
+// more than r.Max events r wants and has read the rest of that second
+// (lead.RecentScan), or has examined lead.RecentBudget events. more
 // reports that older events r wants were left out, or may exist unread.
 func (s *Store) RecentEvents(ctx context.Context, leadID string, r lead.Recent) (events []lead.Event, more bool, err error) {
 	// The second r.From starts in: RFC 3339 keys of the same second sort
@@ -345,8 +347,7 @@ func (s *Store) RecentEvents(ctx context.Context, leadID string, r lead.Recent) 
 		from += r.From.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05")
 	}
 	seen := map[string]bool{}
-	var found []lead.Event
-	wanted, examined, unread := 0, 0, false
+	scan := lead.RecentScan{R: r}
 	late, err := s.partition(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :profile"),
@@ -356,42 +357,32 @@ func (s *Store) RecentEvents(ctx context.Context, leadID string, r lead.Recent) 
 		ConsistentRead:   aws.Bool(true),
 		Limit:            aws.Int32(recentPage),
 	}, func(sk string, decode func() (lead.Event, error)) (bool, error) {
-		if examined == lead.RecentBudget {
-			unread = true // one more, past the budget
-			return false, nil
-		}
 		ev, err := decode()
 		if err != nil {
 			return false, err
 		}
-		examined++
-		seen[sk] = true
-		if r.Wants(ev) {
-			wanted++
-			found = append(found, ev)
+		if !scan.Take(ev) {
+			return false, nil
 		}
-		return wanted <= r.Max, nil // past r.Max: Newest reports the rest
+		seen[sk] = true
+		return true, nil
 	})
 	if err != nil {
 		return nil, false, wrap("query recent events", err)
 	}
+	var pending []lead.Event
 	for _, ev := range late {
 		if !seen[eventSK(ev.At, ev.Kind, ev.ID)] {
-			found = append(found, ev)
+			pending = append(pending, ev)
 		}
 	}
-	events, more = r.Newest(found, bySortKey, unread)
+	events, more = scan.Answer(pending...)
 	return events, more, nil
 }
 
 // recentPage is how many items a page of RecentEvents holds: an email's
 // worth of events, not the megabyte DynamoDB would return.
 const recentPage = 100
-
-// bySortKey orders events as their EVT# sort keys do.
-func bySortKey(a, b lead.Event) int {
-	return strings.Compare(eventSK(a.At, a.Kind, a.ID), eventSK(b.At, b.Kind, b.ID))
-}
 
 // skCountPrefix starts the sort key of a lead's deferred counts.
 const skCountPrefix = "COUNT#"

@@ -292,9 +292,17 @@ func (s *Store) Idempotent(_ context.Context, k string) (capture.Idempotency, er
 		ExpiresAt: time.Unix(r.expiresAt, 0).UTC()}, nil
 }
 
-// Timeline returns a lead's events in the order of their sort keys
-// (EVT#<rfc3339nano>#<kind>#<id>), as the adapter's query does.
+// Timeline returns a lead's events in time order (lead.ByTime), as the
+// adapter's does.
 func (s *Store) Timeline(_ context.Context, leadID string) ([]lead.Event, error) {
+	out, err := s.keyOrdered(leadID)
+	slices.SortStableFunc(out, lead.ByTime)
+	return out, err
+}
+
+// keyOrdered is a lead's events in the order of their sort keys
+// (EVT#<rfc3339nano>#<kind>#<id>), as the adapter's query reads them.
+func (s *Store) keyOrdered(leadID string) ([]lead.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	evs := s.events[leadID]
@@ -314,35 +322,26 @@ func (s *Store) Timeline(_ context.Context, leadID string) ([]lead.Event, error)
 	return out, nil
 }
 
-// RecentEvents is the adapter's bounded read: newest first, it examines
-// at most lead.RecentBudget events and stops once it holds more than
-// r.Max that r wants.
-func (s *Store) RecentEvents(ctx context.Context, leadID string, r lead.Recent) ([]lead.Event, bool, error) {
-	all, err := s.Timeline(ctx, leadID)
+// RecentEvents is the adapter's bounded read: newest first in key order,
+// it examines at most lead.RecentBudget events and stops once it holds
+// more than r.Max that r wants and has examined the rest of that second.
+func (s *Store) RecentEvents(_ context.Context, leadID string, r lead.Recent) ([]lead.Event, bool, error) {
+	all, err := s.keyOrdered(leadID)
 	if err != nil {
 		return nil, false, err
 	}
-	var found []lead.Event
-	examined := 0
-	for i := len(all) - 1; i >= 0 && len(found) <= r.Max; i-- {
+	scan := lead.RecentScan{R: r}
+	for i := len(all) - 1; i >= 0; i-- {
 		if all[i].At.Before(r.From.Truncate(time.Second)) {
 			break // before the adapter's key range: never examined
 		}
-		if examined == lead.RecentBudget {
-			events, _ := r.Newest(found, bySortKey, true)
-			return events, true, nil
-		}
-		examined++
-		if r.Wants(all[i]) {
-			found = append(found, all[i])
+		if !scan.Take(all[i]) {
+			break
 		}
 	}
-	events, more := r.Newest(found, bySortKey, false)
+	events, more := scan.Answer()
 	return events, more, nil
 }
-
-// bySortKey orders events as their sort keys do.
-func bySortKey(a, b lead.Event) int { return strings.Compare(eventSK(a), eventSK(b)) }
 
 // ScanLeads calls fn for every lead, in id order.
 func (s *Store) ScanLeads(_ context.Context, fn func(lead.Lead) error) error {
