@@ -244,25 +244,6 @@ func TestThreeContactsWonBeforeTheirDealWasNamed(t *testing.T) {
 	}
 }
 
-// namedMeanwhile is a store whose first look at a deal's claim (the
-// naming outcome's merge, which finds none) lets another contact's
-// naming outcome run before it answers: two outcomes naming one deal for
-// two contacts, delivered at once (a CRM closing a deal sends one per
-// contact).
-type namedMeanwhile struct {
-	*memstore.Store
-	meanwhile func()
-}
-
-func (s *namedMeanwhile) DealHolder(ctx context.Context, dealID string) (string, error) {
-	holder, err := s.Store.DealHolder(ctx, dealID)
-	if run := s.meanwhile; run != nil {
-		s.meanwhile = nil
-		run()
-	}
-	return holder, err
-}
-
 // TestTwoContactsNamedAtOnce: two contacts won on their own (L1 first),
 // then the CRM closes their deal and sends its won for both at once. The
 // outcome of one looked for the deal's claim before the other's wrote it,
@@ -305,7 +286,7 @@ func TestTwoContactsNamedAtOnce(t *testing.T) {
 				}
 			}
 			f.now = t0.Add(2 * time.Hour)
-			st := &namedMeanwhile{Store: f.st}
+			st := &movedMeanwhile{Store: f.st, n: 1}
 			f.h.Store = st
 			st.meanwhile = func() {
 				if _, err := f.h.ApplyCRM(ctx, named(tc.second)); err != nil {
@@ -327,7 +308,10 @@ func TestTwoContactsNamedAtOnce(t *testing.T) {
 
 // movedMeanwhile is a store whose n-th look at a deal's claim lets
 // something else run (meanwhile) before it answers with what it read:
-// the claim moves (MergeDeal) between a reader's look and its write.
+// the claim moves (MergeDeal) between a reader's look and its write, or
+// (n 1) another contact's outcome names the deal while this one looks
+// for its claim (a CRM closing a deal sends one outcome per contact, at
+// once).
 type movedMeanwhile struct {
 	*memstore.Store
 	n         int
