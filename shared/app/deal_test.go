@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"github.com/leadflow/leadflow/shared/app"
 	"github.com/leadflow/leadflow/shared/awsclients"
 	"github.com/leadflow/leadflow/shared/links"
+	"github.com/leadflow/leadflow/shared/publish"
 	"github.com/leadflow/leadflow/shared/store"
 	"github.com/leadflow/leadflow/shared/token"
 )
@@ -344,6 +346,7 @@ func TestTwoContactsWonBeforeTheirDealWasNamed(t *testing.T) {
 			capture, table, _ := build(t, "capture", nil)
 			fb, _, _ := buildAt(t, "feedback", nil, testenv.Clock(t), table)
 			reports, _, _ := buildAt(t, "reports", map[string]string{"PUBLIC_BASE_URL": "https://leads.example.com"}, testenv.Clock(t), table)
+			bus := publishing(t, table)
 			ctx := context.Background()
 			keys, _ := token.ParseKeys(testKeys)
 			stamp := time.Now().UnixNano()
@@ -404,6 +407,25 @@ func TestTwoContactsWonBeforeTheirDealWasNamed(t *testing.T) {
 			}
 			merged(first, "via", second)
 			merged(second, "counted_on", first)
+			// On the bus too, once per contact: a CRM sync learns that the
+			// second contact's earlier lead.won no longer counts there.
+			onBus := func() map[string]map[string]any {
+				out := map[string]map[string]any{}
+				for _, e := range bus.Events() {
+					var d publish.Detail
+					if e.DetailType == "lead.deal_merged" && json.Unmarshal(e.Detail, &d) == nil && d.Data["deal_id"] == "opp-77" {
+						if _, twice := out[d.LeadID]; twice {
+							t.Fatalf("lead.deal_merged published twice for %s", d.LeadID)
+						}
+						out[d.LeadID] = d.Data
+					}
+				}
+				return out
+			}
+			bus.settle(t, func() bool { return len(onBus()) == 2 })
+			if got := onBus(); got[first]["via"] != second || got[second]["counted_on"] != first {
+				t.Fatalf("lead.deal_merged on the bus: %v, want the first contact via the second, the second counted on the first", got)
+			}
 
 			check := func(when string, want map[string]string) {
 				t.Helper()

@@ -19,8 +19,8 @@ import (
 // EventDealMerged is the timeline event of a deal's two counts made one:
 // on the contact that keeps counting it ("via": the other contact) and on
 // the contact whose count was taken out ("counted_on": the one that keeps
-// it), each with "deal_id" and "stage".
-const EventDealMerged = "deal_merged"
+// it), each with "deal_id" and "stage"; published as lead.deal_merged.
+const EventDealMerged = lead.EventDealMerged
 
 // mergeable reports whether contact x, closed at stage before any
 // outcome named its deal (it counts its close itself), and holder, which

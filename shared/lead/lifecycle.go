@@ -26,6 +26,11 @@ const (
 	EventOptIn  = "opt_in"
 	// EventErased is a lead's personal data erased on request.
 	EventErased = "erased"
+	// EventDealMerged is a CRM deal's two counts made one, on both
+	// contacts (feedback.MergeDeal): "deal_id", "stage", and "via" (the
+	// other contact) on the one that keeps counting it, "counted_on" (the
+	// one that does) on the one whose count was taken out.
+	EventDealMerged = "deal_merged"
 )
 
 // causeKeys are the facts of a cause a stage event repeats (a rejection's

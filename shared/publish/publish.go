@@ -121,6 +121,11 @@ func DetailType(ev lead.Event) (string, bool) {
 		return "lead.resubmitted", true
 	case lead.EventErased:
 		return "lead.erased", true
+	case lead.EventDealMerged:
+		// A deal's two counts made one: the contact whose count was
+		// taken out learns which lead counts the deal now (counted_on),
+		// which its earlier lead.won or lead.lost may not name.
+		return "lead.deal_merged", true
 	case lead.EventOptIn:
 		return "lead.subscribed", true
 	case lead.EventOptOut:

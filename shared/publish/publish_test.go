@@ -42,6 +42,7 @@ func TestDetailType(t *testing.T) {
 		{lead.Event{Kind: lead.EventOptOut, Data: map[string]any{"reason": "erasure"}}, ""}, // lead.erased says it
 		{lead.Event{Kind: lead.EventOptIn}, "lead.subscribed"},
 		{lead.Event{Kind: lead.EventErased}, "lead.erased"},
+		{lead.Event{Kind: lead.EventDealMerged, Data: map[string]any{"deal_id": "opp-1", "counted_on": "L1"}}, "lead.deal_merged"},
 	}
 	for _, tt := range tests {
 		got, ok := DetailType(tt.ev)
