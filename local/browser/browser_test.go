@@ -23,9 +23,10 @@ import (
 )
 
 // TestBrowser builds and starts the local stack (its own DynamoDB Local
-// and SES emulator, on free ports; itself on a port the system chooses), then runs walk.mjs against it: every
-// campaign form and the landing page filled and submitted as a person
-// would, the thank-you pages, a refused form and its way back, the sales
+// and SES emulator, on free ports; itself on a port the system
+// chooses), then runs walk.mjs against it: every campaign form and the
+// landing page filled and submitted as a person would, the thank-you
+// pages, a refused form and its way back, the sales
 // alert's Accept link, the opt-in confirmation, the variants, the embed
 // snippet and the dashboard (filled with make demo's data first), each
 // page screenshot at 1280 px into out/browser/ and checked for errors and
