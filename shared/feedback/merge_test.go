@@ -57,12 +57,7 @@ func TestTwoCountsOfOneDealBecomeOne(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
-			apply := func(o Outcome) {
-				t.Helper()
-				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
-					t.Fatalf("%+v: %v", o, err)
-				}
-			}
+			apply := func(o Outcome) { f.crm(t, o) }
 			for i, id := range []string{"L1", "L2"} {
 				f.now = t0.Add(time.Duration(i) * time.Hour)
 				if tc.fromSQL {
@@ -139,12 +134,7 @@ func TestAContactsPageAfterTheDealMoved(t *testing.T) {
 	f := newFixture(t)
 	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
 	f.addContact(t, "L3", "eve@bigcorp.example", "fair")
-	apply := func(o Outcome) {
-		t.Helper()
-		if _, err := f.h.ApplyCRM(ctx, o); err != nil {
-			t.Fatalf("%+v: %v", o, err)
-		}
-	}
+	apply := func(o Outcome) { f.crm(t, o) }
 	apply(Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), EventID: "w-L2"})
 	f.now = t0.Add(time.Hour)
 	apply(Outcome{LeadID: "L1", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L1"})
@@ -353,21 +343,8 @@ func TestAContactsAmountWhileTheDealMoves(t *testing.T) {
 			want: "q4: sql 1 sql_closed 1 won 1 lost 0 won_valued 1 revenue_minor 1200000 won_days_le_1 1; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 1 revenue_minor 1200000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
-			f.addContact(t, "L3", "eve@bigcorp.example", "fair")
-			apply := func(o Outcome) {
-				t.Helper()
-				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
-					t.Fatalf("%+v: %v", o, err)
-				}
-			}
-			for i, id := range []string{"L1", "L2"} {
-				f.now = t0.Add(time.Duration(i) * time.Hour)
-				apply(Outcome{LeadID: id, Stage: "won", Amount: tc.closed, EventID: "close-" + id})
-			}
-			f.now = t0.Add(2 * time.Hour)
-			apply(Outcome{LeadID: "L2", Stage: "won", Amount: tc.closed, DealID: "D-1", EventID: "name-L2"})
+			f := countedOnL2(t, tc.closed)
+			apply := func(o Outcome) { f.crm(t, o) }
 			if tc.l3First != nil {
 				apply(Outcome{LeadID: "L3", Stage: "won", Amount: tc.l3First, DealID: "D-1", EventID: "first-L3"})
 			}
@@ -417,21 +394,8 @@ func TestAContactsAmountWhileTheDealMoves(t *testing.T) {
 // counts now.
 func TestAContactsLostInsteadWhileTheDealMoves(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t)
-	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
-	f.addContact(t, "L3", "eve@bigcorp.example", "fair")
-	apply := func(o Outcome) {
-		t.Helper()
-		if _, err := f.h.ApplyCRM(ctx, o); err != nil {
-			t.Fatalf("%+v: %v", o, err)
-		}
-	}
-	for i, id := range []string{"L1", "L2"} {
-		f.now = t0.Add(time.Duration(i) * time.Hour)
-		apply(Outcome{LeadID: id, Stage: "won", Amount: amount(10000), EventID: "close-" + id})
-	}
-	f.now = t0.Add(2 * time.Hour)
-	apply(Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L2"})
+	f := countedOnL2(t, amount(10000))
+	apply := func(o Outcome) { f.crm(t, o) }
 	apply(Outcome{LeadID: "L3", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L3"})
 	f.now = t0.Add(3 * time.Hour)
 	st := &movedMeanwhile{Store: f.st, n: 2} // the page's look at the claim, then the reversal's
@@ -521,21 +485,8 @@ func TestAContactsPagesWhileTheDealMoves(t *testing.T) {
 			want: "q4: sql 0 sql_closed 0 won 0 lost 1 won_valued 0 revenue_minor 0 won_days_le_1 0; fair: sql 0 sql_closed 0 won 0 lost 0 won_valued 0 revenue_minor 0 won_days_le_1 0; ana: won 0 revenue_minor 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.addContact(t, "L2", "dan@bigcorp.example", "fair")
-			f.addContact(t, "L3", "eve@bigcorp.example", "fair")
-			apply := func(o Outcome) {
-				t.Helper()
-				if _, err := f.h.ApplyCRM(ctx, o); err != nil {
-					t.Fatalf("%+v: %v", o, err)
-				}
-			}
-			for i, id := range []string{"L1", "L2"} {
-				f.now = t0.Add(time.Duration(i) * time.Hour)
-				apply(Outcome{LeadID: id, Stage: "won", Amount: amount(10000), EventID: "close-" + id})
-			}
-			f.now = t0.Add(2 * time.Hour)
-			apply(Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L2"})
+			f := countedOnL2(t, amount(10000))
+			apply := func(o Outcome) { f.crm(t, o) }
 			apply(Outcome{LeadID: "L3", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L3"})
 			f.now = t0.Add(3 * time.Hour)
 			st := &movedMeanwhile{Store: f.st, n: tc.n}
@@ -577,21 +528,8 @@ func TestAContactsPagesWhileTheDealMoves(t *testing.T) {
 // count was taken out.
 func TestAContactsOutcomeWithoutDealIDAfterTheDealMoved(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t)
-	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
-	f.addContact(t, "L3", "eve@bigcorp.example", "fair")
-	apply := func(o Outcome) {
-		t.Helper()
-		if _, err := f.h.ApplyCRM(ctx, o); err != nil {
-			t.Fatalf("%+v: %v", o, err)
-		}
-	}
-	for i, id := range []string{"L1", "L2"} {
-		f.now = t0.Add(time.Duration(i) * time.Hour)
-		apply(Outcome{LeadID: id, Stage: "won", Amount: amount(10000), EventID: "close-" + id})
-	}
-	f.now = t0.Add(2 * time.Hour)
-	apply(Outcome{LeadID: "L2", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L2"})
+	f := countedOnL2(t, amount(10000))
+	apply := func(o Outcome) { f.crm(t, o) }
 	apply(Outcome{LeadID: "L3", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "w-L3"})
 	apply(Outcome{LeadID: "L1", Stage: "won", Amount: amount(10000), DealID: "D-1", EventID: "name-L1"})
 	if holder, _ := f.st.DealHolder(ctx, "D-1"); holder != "L1" {
@@ -606,4 +544,30 @@ func TestAContactsOutcomeWithoutDealIDAfterTheDealMoved(t *testing.T) {
 	if got := f.dealCounters(t); got != want {
 		t.Fatalf("a contact's lost counts nothing:\n got %s\nwant %s", got, want)
 	}
+}
+
+// crm applies a CRM outcome; the test fails when it fails.
+func (f *fixture) crm(t *testing.T, o Outcome) {
+	t.Helper()
+	if _, err := f.h.ApplyCRM(context.Background(), o); err != nil {
+		t.Fatalf("%+v: %v", o, err)
+	}
+}
+
+// countedOnL2 is a fixture of deal D-1 counted on L2: L1 (q4) and L2
+// (fair) each won on their own with closed as the amount, L1 an hour
+// first, and then L2's outcome named the deal (its claim); L3 (fair) is
+// a contact still open. The clock stands at the naming, t0 + 2 h.
+func countedOnL2(t *testing.T, closed *float64) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	f.addContact(t, "L2", "dan@bigcorp.example", "fair")
+	f.addContact(t, "L3", "eve@bigcorp.example", "fair")
+	for i, id := range []string{"L1", "L2"} {
+		f.now = t0.Add(time.Duration(i) * time.Hour)
+		f.crm(t, Outcome{LeadID: id, Stage: "won", Amount: closed, EventID: "close-" + id})
+	}
+	f.now = t0.Add(2 * time.Hour)
+	f.crm(t, Outcome{LeadID: "L2", Stage: "won", Amount: closed, DealID: "D-1", EventID: "name-L2"})
+	return f
 }
