@@ -64,7 +64,6 @@ type RecentScan struct {
 	R        Recent
 	found    []Event
 	examined int
-	wanted   int
 	full     bool      // more than R.Max wanted: only the rest of this second may still be newer
 	second   time.Time // the second it filled up in
 	unread   bool      // stopped at the budget
@@ -85,9 +84,8 @@ func (s *RecentScan) Take(e Event) bool {
 	s.examined++
 	if s.R.Wants(e) {
 		s.found = append(s.found, e)
-		s.wanted++
 	}
-	if !s.full && s.wanted > s.R.Max {
+	if !s.full && len(s.found) > s.R.Max {
 		s.full, s.second = true, sec
 	}
 	return true
